@@ -1,0 +1,38 @@
+# Two commands matter: `make demo` (the main job on the virtual board) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MPY_NODE := tests/mpy/node_modules/@micropython/micropython-webassembly-pyscript/package.json
+
+.PHONY: setup demo test lint typecheck bench clean
+
+setup: $(VENV)/.installed $(MPY_NODE)
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(MPY_NODE): tests/mpy/package.json
+	cd tests/mpy && npm install --no-audit --no-fund --no-package-lock --silent
+	touch $@
+
+demo: setup
+	$(VENV)/bin/kyphos demo
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+typecheck: setup
+	$(VENV)/bin/mypy host
+	$(PY) tests/firmware/typecheck.py
+
+test: lint typecheck
+	$(VENV)/bin/pytest -n 2 -q
+
+bench: setup
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) tests/mpy/node_modules build

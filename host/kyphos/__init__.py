@@ -1,0 +1,20 @@
+"""kyphos: host toolkit for the open wearable posture sensor.
+
+Quaternions are Hamilton, scalar first ``[w, x, y, z]``, sensor-to-earth, earth z up.
+Units are SI inside (m/s², rad/s, s); degrees only at the edges.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from kyphos.errors import ConfigError, FrameError, KyphosError, RecordingError
+
+__all__ = ["ConfigError", "FrameError", "KyphosError", "RecordingError", "__version__", "load"]
+
+
+def load(path, **kwargs):  # type: ignore[no-untyped-def]
+    """Load a recording (``.kyr``, board log, or CSV) as a :class:`kyphos.session.Session`."""
+    from kyphos.recording.load import load as _load
+
+    return _load(path, **kwargs)

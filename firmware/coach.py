@@ -1,0 +1,157 @@
+# Posture coach: the slouch state machine, in integer centi-degrees and milliseconds.
+#
+# API for the runtime (call update() once per orientation sample or batch):
+#   coach = Coach(haptic)                  # haptic: a haptic.Haptic or None
+#   coach.configure_from(cfg.values)       # thresholds, dwell, mode, pattern
+#   coach.calibrate()                      # upright reference = the latest flexion (long press
+#                                          # or CMD CALIBRATE); or coach.set_reference(cdeg)
+#   kind = coach.update(flexion_cdeg, moving, t_ms)   # 0, or an EVENT kind with coach.value
+#   coach.snooze(seconds, t_ms); coach.snoozed; coach.training; coach.slouching
+# update() allocates nothing: integers only, no containers, and returns a small int
+# (EVENT kind 1 SLOUCH_START with value = flexion above upright in 0.1 deg, or 2 SLOUCH_END
+# with value = episode length in s, saturating at 32767), 0 otherwise.
+#
+# Rules (defaults and their sources in docs/firmware-config.md):
+# - a slouch candidate starts when flexion exceeds reference + threshold while the wearer is
+#   still; it must last `dwell` before an alert (SLOUCH_START, and a buzz in training mode);
+# - it ends (SLOUCH_END) when flexion drops below reference + threshold - hysteresis;
+# - while slouched, the buzz repeats every `dwell` (reminders; no new event);
+# - movement (walking, lifting, reaching) resets the dwell count and silences alerts, and
+#   keeps doing so for _MOVE_HOLD_MS after the last moving sample;
+# - snooze silences the buzz but still records the events; tracking mode never buzzes.
+
+from micropython import const
+
+try:
+    from time import ticks_add, ticks_diff
+except ImportError:  # CPython without the MicroPython time functions
+    def ticks_diff(a, b):
+        return ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+
+    def ticks_add(a, b):
+        return (a + b) & 0x3FFFFFFF
+
+SLOUCH_START = const(1)
+SLOUCH_END = const(2)
+
+_UPRIGHT = const(0)
+_CANDIDATE = const(1)
+_SLOUCHED = const(2)
+
+_MOVE_HOLD_MS = const(2000)  # settle time after movement before a slouch may count again
+_MAX_EPISODE_S = const(32767)
+
+# Haptic pattern ids (haptic.py) for the config's haptic_pattern names.
+PATTERN_IDS = {"short": 1, "double": 2, "long": 3, "triple": 4}
+
+
+class Coach:
+    def __init__(self, haptic=None):
+        self.haptic = haptic
+        self.threshold_cdeg = 800
+        self.release_cdeg = 500
+        self.dwell_ms = 60000
+        self.training = True
+        self.pattern = 2
+        self.reference_cdeg = 0
+        self.calibrated = False
+        self.state = _UPRIGHT
+        self.value = 0  # the value of the event update() returned
+        self.last_cdeg = 0
+        self.have_sample = False
+        self.snoozed = False
+        self._snooze_until = 0
+        self._moving = False
+        self._move_until = 0
+        self._t_start = 0
+        self._t_alert = 0
+        self.alerts = 0  # buzzes given since boot
+
+    @property
+    def slouching(self):
+        return self.state == _SLOUCHED
+
+    def configure(self, threshold_deg, hysteresis_deg, dwell_s, training, pattern_id):
+        self.threshold_cdeg = threshold_deg * 100
+        self.release_cdeg = (threshold_deg - hysteresis_deg) * 100
+        self.dwell_ms = dwell_s * 1000
+        self.training = bool(training)
+        self.pattern = pattern_id
+
+    def configure_from(self, values):
+        """Take the coach's settings from a config dict (config.Config.values)."""
+        self.configure(values["slouch_threshold_deg"], values["slouch_hysteresis_deg"],
+                       values["slouch_dwell_s"], values["coach_mode"] == "training",
+                       PATTERN_IDS[values["haptic_pattern"]])
+
+    def set_reference(self, flexion_cdeg):
+        """Upright reference, in the same flexion scale update() is given."""
+        self.reference_cdeg = flexion_cdeg
+        self.calibrated = True
+        self.state = _UPRIGHT
+
+    def calibrate(self):
+        """Upright reference = the latest flexion seen; False if there was none yet."""
+        if not self.have_sample:
+            return False
+        self.set_reference(self.last_cdeg)
+        return True
+
+    def snooze(self, seconds, t_ms):
+        """Silence the buzz for `seconds` from t_ms (0 ends a snooze)."""
+        if seconds <= 0:
+            self.snoozed = False
+            return
+        self.snoozed = True
+        self._snooze_until = ticks_add(t_ms, seconds * 1000)
+
+    def _buzz(self, t_ms):
+        if self.training and not self.snoozed and self.haptic is not None:
+            self.haptic.play(self.pattern, t_ms)
+            self.alerts += 1
+
+    def update(self, flexion_cdeg, moving, t_ms):
+        """One orientation sample: flexion in 0.01 deg (+ forward), moving (bool), t in ms
+        (time.ticks_ms()). Returns 0 or SLOUCH_START / SLOUCH_END with self.value set."""
+        self.last_cdeg = flexion_cdeg
+        self.have_sample = True
+        if self.snoozed and ticks_diff(self._snooze_until, t_ms) <= 0:
+            self.snoozed = False
+        if moving:
+            self._moving = True
+            self._move_until = ticks_add(t_ms, _MOVE_HOLD_MS)
+        elif self._moving and ticks_diff(self._move_until, t_ms) <= 0:
+            self._moving = False
+        if not self.calibrated:
+            return 0
+        rel = flexion_cdeg - self.reference_cdeg
+        state = self.state
+        if state == _UPRIGHT:
+            if rel > self.threshold_cdeg and not self._moving:
+                self.state = _CANDIDATE
+                self._t_start = t_ms
+            return 0
+        if rel < self.release_cdeg:
+            self.state = _UPRIGHT
+            if state == _SLOUCHED:
+                s = ticks_diff(t_ms, self._t_start) // 1000
+                self.value = s if s < _MAX_EPISODE_S else _MAX_EPISODE_S
+                return SLOUCH_END
+            return 0
+        if state == _CANDIDATE:
+            if self._moving:
+                self.state = _UPRIGHT  # movement restarts the dwell count
+            elif ticks_diff(t_ms, self._t_start) >= self.dwell_ms:
+                self.state = _SLOUCHED
+                self._t_alert = t_ms
+                self.value = rel // 10 if rel < 327670 else 32767
+                self._buzz(t_ms)
+                return SLOUCH_START
+            return 0
+        # _SLOUCHED: remind every dwell while still and slouched.
+        if self._moving:
+            self._t_alert = t_ms
+        elif ticks_diff(t_ms, self._t_alert) >= self.dwell_ms:
+            self._t_alert = t_ms
+            self._buzz(t_ms)
+        return 0

@@ -1,0 +1,191 @@
+"""Trunk angles from sensor orientation and the sensor-to-body calibration.
+
+Body frame: x anterior, y left, z superior. With ``R_b = R_s · M`` (``R_s`` sensor-to-earth,
+``M`` = sensor-from-body, columns are the body axes in sensor coordinates) the body-to-earth
+rotation is decomposed as ``R_b = Rz(yaw) · Ry(flex) · Rx(lat)``:
+
+* flexion = flex, + forward;
+* lateral bend = lat, + right (a positive rotation about body x tips the head to the right);
+* axial rotation = −(yaw − yaw_ref), + right, relative to a slowly moving heading reference
+  (6-axis heading drifts, so only short-term twist is meaningful; see :data:`YAW_REF_CUTOFF_HZ`).
+
+Flexion beyond 90° is supported: of the two Euler solutions the one with |lat| < 90° is kept.
+Near 90° flexion, lateral bend and yaw are degenerate (gimbal lock of this convention).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kyphos.processing.preprocess import ANGLE_CUTOFF_HZ, CausalLowpass, lowpass
+
+#: Cut-off of the heading reference for axial rotation: twists faster than ~1 min are kept.
+YAW_REF_CUTOFF_HZ = 0.02
+
+
+@dataclass
+class Angles:
+    """Per-sample trunk angles (radians) and angular velocities (rad/s) on the analysis grid.
+
+    NaN rows separate segments (gaps that were not bridged) and are False in ``valid``.
+    """
+
+    time: np.ndarray
+    flexion: np.ndarray
+    lateral: np.ndarray
+    axial: np.ndarray
+    flexion_velocity: np.ndarray
+    lateral_velocity: np.ndarray
+    axial_velocity: np.ndarray
+    valid: np.ndarray
+    masked: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    fs: float = 0.0
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+    def as_dict(self, degrees: bool = True) -> dict[str, Any]:
+        """Columns for ``pandas.DataFrame(angles.as_dict())``; degrees and deg/s by default."""
+        k = np.degrees if degrees else (lambda x: x)
+        u = "deg" if degrees else "rad"
+        return {
+            "t_s": self.time,
+            f"flexion_{u}": k(self.flexion),
+            f"lateral_{u}": k(self.lateral),
+            f"axial_{u}": k(self.axial),
+            f"flexion_velocity_{u}ps": k(self.flexion_velocity),
+            f"lateral_velocity_{u}ps": k(self.lateral_velocity),
+            f"axial_velocity_{u}ps": k(self.axial_velocity),
+            "masked": self.masked if len(self.masked) == len(self.time) else np.zeros(len(self), bool),
+        }
+
+
+def quat_rows(q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of the rotation matrices of (N, 4) ``[w, x, y, z]`` quaternions, each (N, 3)."""
+    w, x, y, z = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+    r0 = np.column_stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)])
+    r1 = np.column_stack([2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)])
+    r2 = np.column_stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)])
+    return r0, r1, r2
+
+
+def euler_from_quat(
+    quat: np.ndarray, sensor_from_body: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(flex, lat, yaw) in rad of ``R_s · M`` for (N, 4) quaternions; yaw wrapped to ±π."""
+    r0, r1, r2 = quat_rows(np.asarray(quat, float))
+    m = np.asarray(sensor_from_body, float)
+    b00 = r0 @ m[:, 0]
+    b10 = r1 @ m[:, 0]
+    b20, b21, b22 = (r2 @ m).T
+    flex = np.arctan2(-b20, np.hypot(b21, b22))
+    lat = np.arctan2(b21, b22)
+    yaw = np.arctan2(b10, b00)
+    # second solution (flex beyond ±90°): keep |lat| < 90°
+    alt = np.abs(lat) > np.pi / 2
+    if np.any(alt):
+        flex[alt] = np.sign(-b20[alt]) * np.pi - flex[alt]
+        lat[alt] = np.arctan2(-b21[alt], -b22[alt])
+        yaw[alt] = np.arctan2(-b10[alt], -b00[alt])
+    return flex, lat, yaw
+
+
+def _per_segment(x: np.ndarray, valid: np.ndarray, fn: Any) -> np.ndarray:
+    """Apply ``fn`` to each run of valid samples of a 1-D array; NaN elsewhere."""
+    out = np.full_like(x, np.nan, dtype=float)
+    edges = np.diff(np.concatenate([[0], valid.astype(np.int8), [0]]))
+    for s0, s1 in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        out[s0:s1] = fn(x[s0:s1])
+    return out
+
+
+def trunk_angles(
+    time: np.ndarray,
+    quat: np.ndarray,
+    sensor_from_body: np.ndarray,
+    fs: float,
+    valid: np.ndarray | None = None,
+    *,
+    cutoff_hz: float = ANGLE_CUTOFF_HZ,
+    masked: np.ndarray | None = None,
+) -> Angles:
+    """Offline (zero-phase) trunk angles and velocities from sensor orientation.
+
+    Args:
+        time: (N,) s. quat: (N, 4) sensor-to-earth ``[w, x, y, z]``.
+        sensor_from_body: (3, 3) calibration ``M``.
+        fs: grid rate in Hz. valid: (N,) rows to use (others give NaN).
+        cutoff_hz: zero-phase low-pass applied to the angles before differentiation.
+    """
+    n = len(time)
+    valid = np.ones(n, bool) if valid is None else (np.asarray(valid, bool) & np.isfinite(quat[:, 0]))
+    q = np.where(valid[:, None], quat, [1.0, 0.0, 0.0, 0.0])
+    flex, lat, yaw = euler_from_quat(q, sensor_from_body)
+
+    def smooth(x: np.ndarray) -> np.ndarray:
+        return lowpass(x, fs, cutoff_hz)
+
+    def rel_yaw(y: np.ndarray) -> np.ndarray:
+        yu = np.unwrap(y)
+        return -(yu - lowpass(yu, fs, YAW_REF_CUTOFF_HZ))
+
+    def deriv(x: np.ndarray) -> np.ndarray:
+        return np.gradient(x, 1.0 / fs) if len(x) > 1 else np.zeros_like(x)
+
+    flex_s = _per_segment(flex, valid, smooth)
+    lat_s = _per_segment(lat, valid, smooth)
+    axial = _per_segment(yaw, valid, rel_yaw)
+    axial_s = _per_segment(np.nan_to_num(axial), valid, smooth)
+    return Angles(
+        time=np.asarray(time, float),
+        flexion=np.where(valid, flex, np.nan),
+        lateral=np.where(valid, lat, np.nan),
+        axial=axial,
+        flexion_velocity=_per_segment(flex_s, valid, deriv),
+        lateral_velocity=_per_segment(lat_s, valid, deriv),
+        axial_velocity=_per_segment(axial_s, valid, deriv),
+        valid=valid,
+        masked=np.zeros(n, bool) if masked is None else np.asarray(masked, bool),
+        fs=fs,
+    )
+
+
+class CausalAngles:
+    """The live counterpart of :func:`trunk_angles`: causal filters with carried state."""
+
+    def __init__(self, sensor_from_body: np.ndarray, fs: float, cutoff_hz: float = ANGLE_CUTOFF_HZ):
+        self.m = np.asarray(sensor_from_body, float)
+        self.fs = fs
+        self._lp = CausalLowpass(fs, cutoff_hz, 3)
+        self._yaw_ref = CausalLowpass(fs, YAW_REF_CUTOFF_HZ, 1)
+        self._last_yaw: float | None = None
+        self._prev: np.ndarray | None = None  # last smoothed (flex, lat, axial)
+
+    def __call__(self, time: np.ndarray, quat: np.ndarray) -> Angles:
+        flex, lat, yaw = euler_from_quat(quat, self.m)
+        if len(yaw) == 0:
+            e = np.zeros(0)
+            return Angles(e, e, e, e, e, e, e, np.zeros(0, bool), fs=self.fs)
+        # continue the unwrap across chunks
+        start = yaw[0] if self._last_yaw is None else self._last_yaw
+        yu = np.unwrap(np.concatenate([[start], yaw]))[1:]
+        self._last_yaw = float(yu[-1])
+        axial = -(yu - self._yaw_ref(yu[:, None])[:, 0])
+        sm = self._lp(np.column_stack([flex, lat, axial]))
+        prev = sm[:1] if self._prev is None else self._prev
+        vel = np.diff(np.concatenate([prev, sm]), axis=0) * self.fs  # backward difference
+        self._prev = sm[-1:]
+        return Angles(
+            time=np.asarray(time, float),
+            flexion=flex,
+            lateral=lat,
+            axial=axial,
+            flexion_velocity=vel[:, 0],
+            lateral_velocity=vel[:, 1],
+            axial_velocity=vel[:, 2],
+            valid=np.ones(len(flex), bool),
+            fs=self.fs,
+        )

@@ -1,0 +1,1 @@
+"""The virtual board: simulated body, sensor, chips and radio."""

@@ -33,6 +33,9 @@ def crc16(buf, start, end, crc=0xFFFF):
     return crc
 
 
+_tail = bytearray(2)  # the CRC of the packet being encoded
+
+
 def encode_packet(src, start, end, dst, doff):
     """Write the serial packet for the frame src[start:end] into dst at doff.
 
@@ -41,18 +44,28 @@ def encode_packet(src, start, end, dst, doff):
     MAX_PACKET bytes of room for the largest frame.
     """
     crc = crc16(src, start, end)
+    _tail[0] = crc & 0xFF
+    _tail[1] = crc >> 8
+    d = _cobs(src, start, end, _tail, 2, dst, doff)
+    dst[d] = 0
+    return d + 1
+
+
+def cobs_encode(src, start, end, dst, doff):
+    """COBS-encode src[start:end] into dst at doff (no terminator); returns the end offset."""
+    return _cobs(src, start, end, _tail, 0, dst, doff)
+
+
+def _cobs(src, start, end, tail, ntail, dst, doff):
+    # COBS (Cheshire & Baker) over src[start:end] + tail[0:ntail], in the common form where a
+    # full 254-byte block that ends the input is not followed by an empty block.
     ci = doff  # where the current block's code byte goes
     d = doff + 1
     code = 1
     i = start
-    stop = end + 2
+    stop = end + ntail
     while i < stop:
-        if i < end:
-            b = src[i]
-        elif i == end:
-            b = crc & 0xFF
-        else:
-            b = crc >> 8
+        b = src[i] if i < end else tail[i - end]
         i += 1
         if b == 0:
             dst[ci] = code
@@ -64,13 +77,14 @@ def encode_packet(src, start, end, dst, doff):
             d += 1
             code += 1
             if code == 0xFF:
-                dst[ci] = code
+                dst[ci] = 0xFF
+                if i == stop:
+                    return d
                 ci = d
                 d += 1
                 code = 1
     dst[ci] = code
-    dst[d] = 0
-    return d + 1
+    return d
 
 
 def cobs_decode(buf, start, end, dst, doff):

@@ -189,3 +189,12 @@ class CausalAngles:
             valid=np.ones(len(flex), bool),
             fs=self.fs,
         )
+
+
+def vertical_acceleration(quat: np.ndarray, acc: np.ndarray, g: float = 9.81) -> np.ndarray:
+    """(N,) earth-vertical free acceleration of the sensor in m/s² (+ up); NaN where unknown."""
+    _, _, r2 = quat_rows(np.asarray(quat, float))
+    acc = np.asarray(acc, float)
+    a = np.einsum("ij,ij->i", r2, acc) - g
+    a[np.all(acc == 0, axis=1)] = np.nan  # masked samples
+    return a

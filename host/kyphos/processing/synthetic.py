@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from kyphos.processing.calibration import G, NOMINAL
+from kyphos.processing.calibration import NOMINAL, G
 
 
 @dataclass

@@ -1,0 +1,210 @@
+"""Session analysis end to end: preprocessing → orientation → calibration → angles → metrics.
+
+``analyze(session)`` is what ``Session.analysis`` (and so ``kyphos.load(path).lifts``) calls.
+Times in the results are seconds from the start of the recording (the session's time axis).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kyphos.errors import KyphosError
+from kyphos.metrics.lifts import Lift, detect_lifts, lift_mask, lift_summary
+from kyphos.metrics.posture import PostureMetrics, posture_metrics
+from kyphos.metrics.risk import Risk, kinematic_risk
+from kyphos.processing import calibration as cal
+from kyphos.processing.angles import Angles, trunk_angles, vertical_acceleration
+from kyphos.processing.orientation import orientation_segments
+from kyphos.processing.preprocess import (
+    IMU_CUTOFF_HZ,
+    MAX_BRIDGE_S,
+    Prepared,
+    haptic_intervals,
+    in_intervals,
+    prepare,
+)
+from kyphos.session import Session
+
+_EVENT_CALIBRATED = 7
+
+
+@dataclass
+class Analysis:
+    """Everything the analysis computes for one session (see :func:`analyze`)."""
+
+    duration_s: float
+    angles: Angles
+    posture: PostureMetrics
+    lifts: list[Lift]
+    risk: Risk
+    calibration: cal.Calibration
+    quat: np.ndarray
+    prepared: Prepared
+    lift_stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def lift_rate_per_h(self) -> float:
+        return float(self.lift_stats.get("lift_rate_per_h", 0.0))
+
+    def lifts_table(self) -> dict[str, list[Any]]:
+        """Columns of the lift table, for ``pandas.DataFrame(analysis.lifts_table())``."""
+        rows = [lf.to_dict() for lf in self.lifts]
+        keys = list(Lift.__dataclass_fields__)
+        return {k: [r[k] for r in rows] for k in keys}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document printed by ``kyphos analyze --json``."""
+        p = self.posture
+        posture = p.to_dict()
+        posture["slouch_episodes"] = [
+            {"start_s": round(e.start_s, 3), "end_s": round(e.end_s, 3), "peak_deg": round(e.peak_deg, 2)}
+            for e in p.slouch_episodes
+        ]
+        lifts = []
+        for lf in self.lifts:
+            d = lf.to_dict()
+            lifts.append(
+                {
+                    k: d[k]
+                    for k in (
+                        "start_s", "end_s", "style", "peak_flexion_deg",
+                        "peak_flexion_velocity_dps", "twist_deg", "lateral_deg", "duration_s",
+                        "score", "reasons", "knee_drop_m",
+                    )
+                }
+            )
+        return {
+            "duration_s": round(self.duration_s, 3),
+            "calibration": self.calibration.to_dict(),
+            "posture": posture,
+            "lifts": lifts,
+            "lift_rate_per_h": self.lift_stats.get("lift_rate_per_h", 0.0),
+            "good_form_pct": self.lift_stats.get("good_form_pct"),
+            "lift_styles": self.lift_stats.get("styles", {}),
+            "risk": self.risk.to_dict(),
+            "gaps": np.round(self.prepared.gaps, 3).tolist(),
+            "masked_s": round(float(np.count_nonzero(self.prepared.masked)) / self.prepared.fs, 3),
+        }
+
+
+def _calibration_from_session(session: Session) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
+    """Upright and bend windows from NOTE records {"kind": "calibration", "upright": [t0, t1],
+    "bend": [t0, t1]} (s), else an upright window of 1 s before each CALIBRATED event."""
+    for _t, note in session.notes:
+        if note.get("kind") == "calibration" and note.get("upright"):
+            up = tuple(float(x) for x in note["upright"])[:2]
+            bend = note.get("bend")
+            return (up[0], up[1]), (float(bend[0]), float(bend[1])) if bend else None
+    ev = session.events
+    if len(ev):
+        cal_t = ev["time"][ev["kind"] == _EVENT_CALIBRATED]
+        if len(cal_t):
+            t = float(cal_t[-1])
+            return (t - 1.0, t), None
+    return None, None
+
+
+def _calibrate(
+    option: Any, session: Session, p: Prepared, quat: np.ndarray
+) -> cal.Calibration:
+    if isinstance(option, cal.Calibration):
+        return option
+    if isinstance(option, np.ndarray):
+        return cal.Calibration(np.asarray(option, float), "given", 1.0)
+    if option == "nominal":
+        return cal.Calibration(cal.NOMINAL.copy(), "nominal", 0.0)
+    upright: tuple[float, float] | None = None
+    bend: tuple[float, float] | None = None
+    if isinstance(option, dict):
+        upright = tuple(option["upright"]) if option.get("upright") else None  # type: ignore[assignment]
+        bend = tuple(option["bend"]) if option.get("bend") else None  # type: ignore[assignment]
+    elif option in (None, "session"):
+        upright, bend = _calibration_from_session(session)
+    elif option != "auto":
+        raise KyphosError(f"unknown calibration {option!r}: use auto, nominal or session")
+    if upright is not None:
+        try:
+            c = cal.from_windows(p.time, p.acc, quat, upright, bend)
+        except ValueError as exc:
+            raise KyphosError(f"calibration: {exc}") from exc
+        if bend is None:  # sagittal axis from the recording's own bends when they agree
+            auto = cal.auto_calibrate(p.time, p.acc, p.gyr, quat, p.fs, p.valid)
+            if auto.sagittal_confidence > 0.5:
+                y = auto.sensor_from_body[:, 1]
+                c = cal.Calibration(
+                    cal.frame_from_axes(c.sensor_from_body[:, 2], y), "upright+auto-bend",
+                    0.5 + 0.5 * auto.sagittal_confidence, upright, auto.bends_s, 1.0,
+                    auto.sagittal_confidence,
+                )
+        return c
+    return cal.auto_calibrate(p.time, p.acc, p.gyr, quat, p.fs, p.valid)
+
+
+def analyze(
+    session: Session,
+    *,
+    calibration: Any = None,
+    load_kg: float | None = None,
+    distance_m: float | None = None,
+    max_bridge_s: float = MAX_BRIDGE_S,
+    imu_cutoff_hz: float | None = IMU_CUTOFF_HZ,
+    slouch_threshold_deg: float | None = None,
+    slouch_min_s: float | None = None,
+    vqf_params: dict[str, Any] | None = None,
+) -> Analysis:
+    """Analyse a session.
+
+    Args:
+        session: the recording.
+        calibration: None (from the recording's calibration notes/events, else automatic),
+            "auto", "nominal", a dict ``{"upright": (t0, t1), "bend": (t0, t1)}`` in s, a
+            :class:`~kyphos.processing.calibration.Calibration`, or a (3, 3) matrix.
+        load_kg, distance_m: optional load and horizontal distance for the risk moment term.
+        max_bridge_s: longest gap bridged by interpolation, s.
+        imu_cutoff_hz: zero-phase low-pass of acc/gyr before orientation (None: off).
+        slouch_threshold_deg, slouch_min_s: slouch episode defaults override.
+        vqf_params: VQF parameter overrides.
+    """
+    if session.n_samples < 2:
+        raise KyphosError("the recording has fewer than two IMU samples: nothing to analyse")
+    ev = session.events
+    t_end = float(session.time[-1])
+    hap = np.asarray(session.haptic, bool).copy()
+    hap_iv = haptic_intervals(ev, t_end) if len(ev) else np.zeros((0, 2))
+    if len(hap_iv):
+        hap |= in_intervals(session.time, hap_iv)
+    p = prepare(
+        session.time, session.acc, session.gyr, session.fs or None,
+        haptic=hap, gaps=session.gaps, max_bridge_s=max_bridge_s, cutoff_hz=imu_cutoff_hz,
+    )
+    quat = orientation_segments(p.gyr, p.acc, p.fs, p.segments, vqf_params)
+    c = _calibrate(calibration, session, p, quat)
+    angles = trunk_angles(p.time, quat, c.sensor_from_body, p.fs, p.valid, masked=p.masked)
+    az = vertical_acceleration(np.nan_to_num(quat), np.nan_to_num(p.acc))
+    lifts = detect_lifts(angles, az)
+    lm = lift_mask(angles.time, lifts)
+    pkw: dict[str, Any] = {}
+    if slouch_threshold_deg is not None:
+        pkw["slouch_threshold_deg"] = slouch_threshold_deg
+    if slouch_min_s is not None:
+        pkw["slouch_min_s"] = slouch_min_s
+    posture = posture_metrics(angles, lm, **pkw)
+    duration = session.duration_s
+    risk = kinematic_risk(
+        lifts, angles.lateral_velocity, angles.axial_velocity, lm, duration,
+        load_kg=load_kg, distance_m=distance_m,
+    )
+    return Analysis(
+        duration_s=duration,
+        angles=angles,
+        posture=posture,
+        lifts=lifts,
+        risk=risk,
+        calibration=c,
+        quat=quat,
+        prepared=p,
+        lift_stats=lift_summary(lifts, duration),
+    )

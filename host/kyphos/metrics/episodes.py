@@ -1,0 +1,37 @@
+"""Runs of True in boolean arrays, with hysteresis and minimum length — the episode helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def runs(mask: np.ndarray) -> np.ndarray:
+    """(K, 2) start, stop (exclusive) indices of the runs of True in a 1-D boolean array."""
+    m = np.asarray(mask, bool)
+    edges = np.diff(np.concatenate([[0], m.astype(np.int8), [0]]))
+    return np.column_stack([np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)])
+
+
+def hysteresis(x: np.ndarray, enter: float, exit: float) -> np.ndarray:
+    """True from where ``x`` rises above ``enter`` until it falls below ``exit`` (< enter).
+
+    Vectorised: a sample is "on" if the last threshold event at or before it was an entry.
+    NaN counts as below ``exit`` (it ends an episode).
+    """
+    x = np.asarray(x, float)
+    above = x > enter
+    below = ~(x >= exit)  # True for NaN too
+    event = np.zeros(len(x), np.int8)
+    event[above] = 1
+    event[below] = -1
+    idx = np.where(event != 0, np.arange(len(x)), -1)
+    last = np.maximum.accumulate(idx) if len(x) else idx
+    state = np.zeros(len(x), bool)
+    ok = last >= 0
+    state[ok] = event[last[ok]] == 1
+    return state
+
+
+def drop_short(r: np.ndarray, min_len: int) -> np.ndarray:
+    """Keep runs of at least ``min_len`` samples."""
+    return r[(r[:, 1] - r[:, 0]) >= min_len] if len(r) else r

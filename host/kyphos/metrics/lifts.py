@@ -1,0 +1,211 @@
+"""Lift detection, stoop / squat / semi-squat classification and per-lift form scores.
+
+A lift, for one upper-back IMU, is a trunk-flexion excursion: flexion rises above
+``ENTER_DEG`` (hysteresis down to ``EXIT_DEG``), peaks at ≥ ``MIN_PEAK_DEG``, comes back, and
+moves fast enough (peak |flexion velocity| ≥ ``MIN_VELOCITY_DPS``) not to be a slow slouch.
+Start and end are the motion onset and offset: walking out from the threshold crossings until
+|flexion velocity| falls below ``ONSET_DPS``. One sensor cannot tell whether a load was
+picked up: every such bend counts.
+
+Style: in a squat the upper back drops by more than trunk flexion alone explains (the knees
+bend). The sensor's vertical drop is double-integrated from earth-vertical free acceleration
+over the lift (velocity zero at start and end); ``knee_drop = drop − L·(1 − cos θ_peak)`` with
+L = ``LINK_M`` the hip-to-sensor distance. Squat ≥ ``SQUAT_DROP_M``, semi-squat ≥
+``SEMI_DROP_M``, else stoop; without vertical acceleration, peak flexion decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kyphos.metrics.episodes import hysteresis, runs
+from kyphos.processing.angles import Angles
+from kyphos.processing.preprocess import in_intervals
+
+ENTER_DEG = 20.0
+EXIT_DEG = 15.0
+MIN_PEAK_DEG = 25.0
+MIN_VELOCITY_DPS = 25.0
+MAX_DURATION_S = 20.0
+ONSET_DPS = 8.0
+#: Lateral bend and twist are read only where flexion is below this (gimbal lock at 90°).
+ANGLE_VALID_BELOW_DEG = 75.0
+LINK_M = 0.5
+SQUAT_DROP_M = 0.26
+SEMI_DROP_M = 0.09
+#: Without vertical acceleration: flexion-only fallback (stoop above, squat below), degrees.
+STOOP_FLEX_DEG = 62.0
+SQUAT_FLEX_DEG = 42.0
+#: Form scoring thresholds (docs/scoring.md).
+FLEX_OK_DEG = 45.0
+TWIST_OK_DEG = 15.0
+LATERAL_OK_DEG = 10.0
+VELOCITY_OK_DPS = 120.0
+GOOD_FORM_SCORE = 70.0
+
+
+@dataclass
+class Lift:
+    """One lift. Angles in degrees, times in s from the start of the recording."""
+
+    start_s: float
+    end_s: float
+    style: str
+    peak_flexion_deg: float
+    peak_flexion_velocity_dps: float
+    twist_deg: float
+    lateral_deg: float
+    duration_s: float
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    knee_drop_m: float | None = None
+    peak_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in d.items()}
+
+
+def _onset(v: np.ndarray, i: int, step: int, lo: int, hi: int) -> int:
+    """Walk from i in direction step while |v| ≥ ONSET_DPS; return the last index reached."""
+    if step < 0:
+        seg = np.abs(v[lo : i + 1])[::-1]
+        quiet = np.flatnonzero(~(seg >= ONSET_DPS))
+        return i - int(quiet[0]) if len(quiet) else lo
+    seg = np.abs(v[i:hi])
+    quiet = np.flatnonzero(~(seg >= ONSET_DPS))
+    return i + int(quiet[0]) if len(quiet) else hi - 1
+
+
+def _knee_drop(az: np.ndarray, fs: float, peak_rad: float) -> float | None:
+    """Vertical drop of the sensor not explained by trunk flexion, m (zero-velocity ends)."""
+    if len(az) < 3 or not np.all(np.isfinite(az)):
+        return None
+    dt = 1.0 / fs
+    vel = np.concatenate([[0.0], np.cumsum(0.5 * (az[1:] + az[:-1])) * dt])
+    vel -= np.linspace(0.0, vel[-1], len(vel))  # at rest at both ends
+    pos = np.concatenate([[0.0], np.cumsum(0.5 * (vel[1:] + vel[:-1])) * dt])
+    drop = -float(np.min(pos))
+    return drop - LINK_M * (1.0 - np.cos(peak_rad))
+
+
+def classify(peak_deg: float, knee_drop_m: float | None) -> str:
+    if knee_drop_m is None:
+        return "stoop" if peak_deg >= STOOP_FLEX_DEG else ("squat" if peak_deg < SQUAT_FLEX_DEG else "semi-squat")
+    if knee_drop_m >= SQUAT_DROP_M:
+        return "squat"
+    return "semi-squat" if knee_drop_m >= SEMI_DROP_M else "stoop"
+
+
+def form_score(
+    style: str, peak_deg: float, vel_dps: float, twist_deg: float, lateral_deg: float
+) -> tuple[float, list[str]]:
+    """Form score 0–100 and plain-language reasons (docs/scoring.md, "Lift form score")."""
+    score = 100.0
+    reasons = []
+    if peak_deg > FLEX_OK_DEG and style != "squat":
+        score -= min(40.0, 0.8 * (peak_deg - FLEX_OK_DEG))
+        reasons.append(f"bent {peak_deg:.0f}° at the waist — bend the knees")
+    if style == "stoop":
+        score -= 10.0
+    if abs(twist_deg) > TWIST_OK_DEG:
+        score -= min(30.0, 1.5 * (abs(twist_deg) - 10.0))
+        reasons.append(f"twisted {abs(twist_deg):.0f}° while lifting — turn with the feet")
+    if abs(lateral_deg) > LATERAL_OK_DEG:
+        side = "right" if lateral_deg > 0 else "left"
+        score -= min(20.0, 1.5 * (abs(lateral_deg) - 5.0))
+        reasons.append(f"leaned {abs(lateral_deg):.0f}° to the {side} — keep the load centred")
+    if vel_dps > VELOCITY_OK_DPS:
+        score -= min(15.0, (vel_dps - VELOCITY_OK_DPS) / 4.0)
+        reasons.append(f"moved fast ({vel_dps:.0f}°/s) — lift smoothly")
+    if not reasons:
+        reasons.append("good form")
+    return round(max(0.0, score), 1), reasons
+
+
+def _signed_peak(x: np.ndarray) -> float:
+    if len(x) == 0 or not np.any(np.isfinite(x)):
+        return 0.0
+    i = int(np.nanargmax(np.abs(x)))
+    return float(x[i])
+
+
+def detect_lifts(angles: Angles, vertical_acc: np.ndarray | None = None) -> list[Lift]:
+    """Detect and describe lifts in per-sample angles (and earth-vertical acc, m/s², if any)."""
+    fs = angles.fs
+    f = np.degrees(np.where(angles.valid, angles.flexion, np.nan))
+    v = np.degrees(angles.flexion_velocity)
+    la = np.degrees(angles.lateral)
+    ax = np.degrees(angles.axial)
+    n = len(f)
+    seps = np.flatnonzero(~angles.valid)
+    out: list[Lift] = []
+    cand = runs(hysteresis(f, ENTER_DEG, EXIT_DEG))
+    prev_end = -1
+    for a, b in cand:  # per candidate excursion
+        seg = f[a:b]
+        ipk = a + int(np.nanargmax(seg))
+        peak = float(f[ipk])
+        if peak < MIN_PEAK_DEG or (b - a) / fs > MAX_DURATION_S:
+            continue
+        if np.nanmax(np.abs(v[a:b])) < MIN_VELOCITY_DPS:
+            continue
+        # bounds: not across a gap separator or into the previous lift
+        k = np.searchsorted(seps, a)
+        lo = max(int(seps[k - 1]) + 1 if k > 0 else 0, prev_end + 1)
+        hi = int(seps[k]) if k < len(seps) else n
+        i0 = _onset(v, a, -1, lo, hi)
+        i1 = _onset(v, b - 1, +1, lo, hi)
+        prev_end = i1
+        sl = slice(i0, i1 + 1)
+        ok = f[sl] < ANGLE_VALID_BELOW_DEG
+        tw = ax[sl] - ax[i0]
+        lat = la[sl] - np.nanmedian(la[max(lo, i0 - int(fs)) : i0 + 1])
+        twist = _signed_peak(np.where(ok, tw, np.nan))
+        lateral = _signed_peak(np.where(ok, lat, np.nan))
+        vel = float(np.nanmax(np.abs(v[sl])))
+        drop = None
+        if vertical_acc is not None:
+            pad = int(0.3 * fs)
+            j0, j1 = max(lo, i0 - pad), min(hi, i1 + pad + 1)
+            drop = _knee_drop(vertical_acc[j0:j1], fs, np.radians(peak))
+        style = classify(peak, drop)
+        score, reasons = form_score(style, peak, vel, twist, lateral)
+        out.append(
+            Lift(
+                start_s=float(angles.time[i0]),
+                end_s=float(angles.time[i1]),
+                style=style,
+                peak_flexion_deg=peak,
+                peak_flexion_velocity_dps=vel,
+                twist_deg=twist,
+                lateral_deg=lateral,
+                duration_s=float(angles.time[i1] - angles.time[i0]),
+                score=score,
+                reasons=reasons,
+                knee_drop_m=drop,
+                peak_s=float(angles.time[ipk]),
+            )
+        )
+    return out
+
+
+def lift_mask(time: np.ndarray, lifts: list[Lift]) -> np.ndarray:
+    """(N,) True inside any lift."""
+    iv = np.array([(lf.start_s, lf.end_s) for lf in lifts], float).reshape(-1, 2)
+    return in_intervals(np.nan_to_num(time, nan=-np.inf), iv)
+
+
+def lift_summary(lifts: list[Lift], duration_s: float) -> dict[str, Any]:
+    """Lift rate per hour, share of good-form lifts, counts per style."""
+    n = len(lifts)
+    good = sum(1 for lf in lifts if lf.score >= GOOD_FORM_SCORE)
+    return {
+        "count": n,
+        "lift_rate_per_h": round(3600.0 * n / duration_s, 2) if duration_s > 0 else 0.0,
+        "good_form_pct": round(100.0 * good / n, 1) if n else None,
+        "styles": {s: sum(1 for lf in lifts if lf.style == s) for s in ("stoop", "squat", "semi-squat")},
+    }

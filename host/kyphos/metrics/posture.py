@@ -1,0 +1,235 @@
+"""Posture metrics: ISO 11226 / EN 1005-4 zones, holding time, REBA trunk score, slouch, score.
+
+All inputs are the per-sample angles of :class:`kyphos.processing.angles.Angles` (radians);
+thresholds here are in degrees. Sources for every number: docs/scoring.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kyphos.metrics.episodes import drop_short, hysteresis, runs
+from kyphos.processing.angles import Angles
+
+#: Flexion zones (ISO 11226, EN 1005-4), degrees. Extension below −5° (tolerance for sway).
+ZONE_EDGES_DEG = (20.0, 60.0)
+EXTENSION_DEG = -5.0
+#: Lateral bend bands (EN 1005-4 as tabulated in doi:10.1186/s12995-020-00286-9), degrees.
+LATERAL_BANDS_DEG = (10.0, 20.0)
+#: ISO 11226 maximum holding time, linear approximation: 4 min at 20° → 1 min at 60°.
+HOLD_LIMIT_AT_20_S = 240.0
+HOLD_LIMIT_AT_60_S = 60.0
+#: ISO 11226 "static": a posture held longer than 4 s. Above 60° static holding is not
+#: acceptable; a run above 60° longer than this is a violation.
+STATIC_S = 4.0
+#: REBA: "upright" within ±5° (kyphos tolerance); twisted / side-bent beyond 10°.
+REBA_UPRIGHT_DEG = 5.0
+REBA_TWIST_DEG = 10.0
+REBA_SIDE_DEG = 10.0
+#: Slouch defaults, the same as the firmware coach: 8° above upright, 3° hysteresis.
+SLOUCH_THRESHOLD_DEG = 8.0
+SLOUCH_HYSTERESIS_DEG = 3.0
+SLOUCH_MIN_S = 10.0
+
+
+@dataclass
+class SlouchEpisode:
+    start_s: float
+    end_s: float
+    peak_deg: float
+    mean_deg: float
+
+
+@dataclass
+class HoldingViolation:
+    start_s: float
+    end_s: float
+    angle_deg: float  # median flexion of the held posture
+    limit_s: float
+
+
+@dataclass
+class PostureMetrics:
+    """Session posture summary. Percentages are of valid (measured) time."""
+
+    measured_s: float
+    zones_pct: dict[str, float]
+    lateral_pct: dict[str, float]
+    holding_violations: list[HoldingViolation]
+    reba_trunk_pct: dict[str, float]
+    slouch_episodes: list[SlouchEpisode]
+    slouch_pct: float
+    score: float
+    score_terms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["slouch_episodes"] = [
+            {k: round(v, 3) for k, v in asdict(e).items()} for e in self.slouch_episodes
+        ]
+        d["holding_violations"] = [
+            {k: round(v, 3) for k, v in asdict(e).items()} for e in self.holding_violations
+        ]
+        return d
+
+
+def hold_limit_s(angle_deg: np.ndarray | float) -> np.ndarray:
+    """ISO 11226 maximum holding time (linear approximation), s; inf below 20°, 0 above 60°."""
+    a = np.asarray(angle_deg, float)
+    lim = HOLD_LIMIT_AT_20_S + (a - 20.0) * (HOLD_LIMIT_AT_60_S - HOLD_LIMIT_AT_20_S) / 40.0
+    return np.where(a < 20.0, np.inf, np.where(a > 60.0, 0.0, lim))
+
+
+def _pct(mask: np.ndarray, n: int) -> float:
+    return round(100.0 * float(np.count_nonzero(mask)) / n, 3) if n else 0.0
+
+
+def reba_trunk_score(flex_deg: np.ndarray, lat_deg: np.ndarray, axial_deg: np.ndarray) -> np.ndarray:
+    """Per-sample REBA trunk score 1–5 (Hignett & McAtamney 2000)."""
+    f = flex_deg
+    s = np.full(len(f), 2, np.int8)
+    s[np.abs(f) <= REBA_UPRIGHT_DEG] = 1
+    s[(f > 20) & (f <= 60)] = 3
+    s[f < -20] = 3
+    s[f > 60] = 4
+    adj = (np.abs(lat_deg) > REBA_SIDE_DEG) | (np.abs(axial_deg) > REBA_TWIST_DEG)
+    return (s + adj).astype(np.int8)
+
+
+def slouch_episodes(
+    time: np.ndarray,
+    flex_deg: np.ndarray,
+    fs: float,
+    exclude: np.ndarray | None = None,
+    *,
+    threshold_deg: float = SLOUCH_THRESHOLD_DEG,
+    hysteresis_deg: float = SLOUCH_HYSTERESIS_DEG,
+    min_s: float = SLOUCH_MIN_S,
+) -> list[SlouchEpisode]:
+    """Sustained flexion beyond upright + threshold, ending below threshold − hysteresis.
+
+    ``exclude`` (N,) marks samples (lifts) that end an episode; episodes shorter than ``min_s``
+    are dropped.
+    """
+    x = np.array(flex_deg, float)
+    if exclude is not None:
+        x[exclude] = np.nan
+    on = hysteresis(x, threshold_deg, threshold_deg - hysteresis_deg)
+    out = []
+    for a, b in drop_short(runs(on), int(round(min_s * fs))):  # per episode
+        seg = x[a:b]
+        out.append(
+            SlouchEpisode(
+                float(time[a]), float(time[b - 1]), float(np.nanmax(seg)), float(np.nanmean(seg))
+            )
+        )
+    return out
+
+
+def holding_violations(
+    time: np.ndarray, flex_deg: np.ndarray, fs: float
+) -> list[HoldingViolation]:
+    """Runs of flexion > 20° held longer than the ISO 11226 limit for their median angle."""
+    out = []
+    for a, b in runs(flex_deg > ZONE_EDGES_DEG[0]):  # per run above 20°
+        dur = (b - a) / fs
+        ang = float(np.median(flex_deg[a:b]))
+        lim = float(hold_limit_s(ang))
+        if ang > ZONE_EDGES_DEG[1]:
+            lim = STATIC_S
+        if dur > lim:
+            out.append(HoldingViolation(float(time[a]), float(time[b - 1]), ang, lim))
+    return out
+
+
+def posture_metrics(
+    angles: Angles,
+    exclude: np.ndarray | None = None,
+    *,
+    slouch_threshold_deg: float = SLOUCH_THRESHOLD_DEG,
+    slouch_hysteresis_deg: float = SLOUCH_HYSTERESIS_DEG,
+    slouch_min_s: float = SLOUCH_MIN_S,
+) -> PostureMetrics:
+    """All posture metrics of a session; ``exclude`` marks lift samples for slouch detection."""
+    v = angles.valid & np.isfinite(angles.flexion)
+    f = np.degrees(angles.flexion)
+    la = np.degrees(angles.lateral)
+    ax = np.degrees(np.nan_to_num(angles.axial))
+    n = int(np.count_nonzero(v))
+    fv, lv = f[v], np.abs(la[v])
+    lo, hi = ZONE_EDGES_DEG
+    zones = {
+        "extension": _pct(fv < EXTENSION_DEG, n),
+        "0_20": _pct((fv >= EXTENSION_DEG) & (fv <= lo), n),
+        "20_60": _pct((fv > lo) & (fv <= hi), n),
+        "over_60": _pct(fv > hi, n),
+    }
+    b1, b2 = LATERAL_BANDS_DEG
+    lateral = {
+        "within_10": _pct(lv <= b1, n),
+        "10_20": _pct((lv > b1) & (lv <= b2), n),
+        "over_20": _pct(lv > b2, n),
+    }
+    reba = reba_trunk_score(fv, la[v], ax[v])
+    reba_pct = {str(k): _pct(reba == k, n) for k in range(1, 6)}
+    fs = angles.fs
+    f_nan = np.where(v, f, np.nan)
+    slouch = slouch_episodes(
+        angles.time, f_nan, fs, exclude,
+        threshold_deg=slouch_threshold_deg, hysteresis_deg=slouch_hysteresis_deg,
+        min_s=slouch_min_s,
+    )
+    slouch_n = sum(int(round((e.end_s - e.start_s) * fs)) + 1 for e in slouch)
+    holds = holding_violations(angles.time, f_nan, fs)
+    score, terms = posture_score(zones, lateral, len(holds), 100.0 * slouch_n / n if n else 0.0)
+    return PostureMetrics(
+        measured_s=n / fs if fs else 0.0,
+        zones_pct=zones,
+        lateral_pct=lateral,
+        holding_violations=holds,
+        reba_trunk_pct=reba_pct,
+        slouch_episodes=slouch,
+        slouch_pct=round(100.0 * slouch_n / n, 3) if n else 0.0,
+        score=score,
+        score_terms=terms,
+    )
+
+
+#: Weights of the session posture score (fraction of time → points lost at 100 % of time).
+SCORE_WEIGHTS = {
+    "20_60": 60.0,
+    "over_60": 150.0,
+    "extension": 60.0,
+    "lateral_10_20": 20.0,
+    "lateral_over_20": 60.0,
+    "slouch": 40.0,
+}
+#: Points lost per holding-time violation, and the cap on that term.
+HOLD_POINTS = 3.0
+HOLD_CAP = 30.0
+
+
+def posture_score(
+    zones: dict[str, float], lateral: dict[str, float], n_holds: int, slouch_pct: float
+) -> tuple[float, dict[str, float]]:
+    """Session posture score 0–100 (docs/scoring.md, "Session posture score").
+
+    score = 100 − Σ wᵢ·pᵢ/100 − min(30, 3·holding violations), clipped to [0, 100], where pᵢ
+    are the percentages of time in: flexion 20–60°, > 60°, extension, lateral 10–20°, > 20°,
+    and slouching.
+    """
+    p = {
+        "20_60": zones["20_60"],
+        "over_60": zones["over_60"],
+        "extension": zones["extension"],
+        "lateral_10_20": lateral["10_20"],
+        "lateral_over_20": lateral["over_20"],
+        "slouch": slouch_pct,
+    }
+    terms = {k: round(SCORE_WEIGHTS[k] * p[k] / 100.0, 3) for k in p}
+    terms["holding"] = min(HOLD_CAP, HOLD_POINTS * n_holds)
+    score = float(np.clip(100.0 - sum(terms.values()), 0.0, 100.0))
+    return round(score, 1), terms

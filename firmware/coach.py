@@ -22,14 +22,7 @@
 
 from micropython import const
 
-try:
-    from time import ticks_add, ticks_diff
-except ImportError:  # CPython without the MicroPython time functions
-    def ticks_diff(a, b):
-        return ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000
-
-    def ticks_add(a, b):
-        return (a + b) & 0x3FFFFFFF
+from time import ticks_add, ticks_diff
 
 SLOUCH_START = const(1)
 SLOUCH_END = const(2)

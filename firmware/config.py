@@ -47,6 +47,8 @@ SCHEMA = {
                    "when to log frames to flash"),
     "log_max_file_kb": (_KIND_INT, 16, 4096, 512, "a log file is closed and a new one opened at this size"),
     "log_reserve_kb": (_KIND_INT, 16, 1024, 64, "flash kept free; logging stops (log full) below this"),
+    "log_sync_ms": (_KIND_INT, 0, 60000, 0,
+                    "flush the log at most this often; 0 = after every frame (a power cut loses at most that frame)"),
     "sleep_after_min": (_KIND_INT, 0, 240, 10, "light sleep after this long without motion; 0 = never"),
     "low_battery_mv": (_KIND_INT, 3300, 3900, 3400, "battery voltage of the low-battery state"),
     "led": (_KIND_BOOL, None, None, True, "show state on the board LED"),
@@ -142,13 +144,13 @@ class Config:
         self.corrupt = False
         self.problem = ""
         try:
-            with open(self.path) as f:
+            with open(self.path, "rb") as f:
                 text = f.read()
         except OSError:
             return True  # no file yet: defaults
         try:
-            obj = json.loads(text)
-        except Exception:
+            obj = json.loads(text.decode())
+        except Exception:  # ValueError, or UnicodeError for bytes that are not UTF-8
             return self._bad("config file is not JSON; using defaults")
         if not isinstance(obj, dict):
             return self._bad("config file is not a JSON object; using defaults")

@@ -15,14 +15,7 @@
 
 from micropython import const
 
-try:
-    from time import ticks_add, ticks_diff
-except ImportError:  # CPython without the MicroPython time functions
-    def ticks_diff(a, b):
-        return ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000
-
-    def ticks_add(a, b):
-        return (a + b) & 0x3FFFFFFF
+from time import ticks_add, ticks_diff
 
 HAPTIC_ON = const(4)
 HAPTIC_OFF = const(5)
@@ -51,8 +44,8 @@ class Haptic:
         self.pwm = pwm
         self.on_event = on_event
         self.duty_u16 = 0
-        self.set_strength(strength_pct)
         self.on = False
+        self.set_strength(strength_pct)
         self.active = False
         self.pattern_id = 0
         self._steps = PATTERNS[0]

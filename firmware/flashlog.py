@@ -1,0 +1,338 @@
+# On-flash session logs: the protocol's exact frame bytes in .kyr files (source "flash",
+# host_us = -1 on every record; docs/protocol.md section 5), written with kyrfile.
+#
+# API for the runtime:
+#   log = FlashLog("/logs", max_file_bytes, reserve_bytes)   # or FlashLog.from_config(...)
+#   log.start(info)         # begin a new session (one per boot or per START); `info` is the
+#                           # INFO fields dict for the header, or None. The file itself is
+#                           # created at the first append, so an idle boot leaves no empty log.
+#   ok = log.append(frame_mv)  # one whole frame (memoryview/bytes). False when it was not
+#                           # written: no session, or the log is full (log.full -> STATUS
+#                           # flags bit1 "log full"); logging then stops cleanly until erase().
+#   log.stop()              # close the session's file
+#   log.list()              # [{"id", "size", "closed", "session", "part", "seq_first"}, ...]
+#   n = log.read_chunk(log_id, offset, buf, buf_off, max_len)  # bytes for LOG_CHUNK frames
+#   log.size(log_id); log.erase(log_id) / log.erase_all()
+#   log.free_bytes()        # for STATUS log_free_bytes (room before the reserve)
+#
+# Files: ROOT/NNNNN.kyr, NNNNN = log_id (1..65534, 0xFFFF means "all" in LOG_ERASE). A session
+# is one or more files ("parts"): a file is closed and the next part opened when it would pass
+# max_file_bytes. The header names the session (the log_id of its first part), the part number
+# and the seq and t_us of its first frame, so the host picks the files a seq range needs and
+# downloads them incrementally by offset.
+#
+# Crash safety: files are only appended to, one whole record per write, and never reopened
+# for writing after a reboot (a new session gets a new file). The file is flushed after each
+# record when sync_ms = 0 (the default: a power cut loses at most the record being written,
+# which the reader reports as a torn tail) or at most every sync_ms otherwise (fewer flash
+# block copies: LittleFS copies a file's partly written last block on every append after a
+# sync).
+#
+# Free space: the guard keeps reserve_bytes of the filesystem free. statvfs() allocates, so it
+# is asked only at start, every _RECHECK_BYTES of logging, and when the running estimate says
+# the next record would not fit. A write that fails with OSError (ENOSPC) also sets `full`.
+#
+# append() allocates nothing after warm-up except what kyrfile's CRC-32 result needs when it
+# does not fit a small int; tests/firmware/on_device/check_flashlog.py measures it.
+
+import json
+import os
+
+from micropython import const
+
+import kyrfile
+
+from time import ticks_diff, ticks_ms
+
+MAX_ID = const(65534)
+ALL = const(0xFFFF)
+_MAX_RECORD = const(1046)  # 8 + 10 + 1024 + 4
+_RECHECK_BYTES = const(16384)
+_VIEW_CACHE = const(48)  # distinct record lengths kept as ready memoryviews
+
+
+def _is_log_name(name):
+    return len(name) == 9 and name.endswith(".kyr") and name[:5].isdigit()
+
+
+class FlashLog:
+    def __init__(self, root="/logs", max_file_bytes=512 * 1024, reserve_bytes=64 * 1024,
+                 sync_ms=0, statvfs=None):
+        self.root = root
+        self.max_file_bytes = max_file_bytes
+        self.reserve_bytes = reserve_bytes
+        self.sync_ms = sync_ms
+        self._statvfs = statvfs if statvfs is not None else os.statvfs
+        self._buf = bytearray(_MAX_RECORD)
+        self._mv = memoryview(self._buf)
+        self._views = {}
+        self._file = None
+        self.log_id = 0          # id of the open file, 0 if none
+        self._file_bytes = 0
+        self._session = 0        # log_id of the session's first part, 0 = no session
+        self._part = 0
+        self._info = None
+        self._pending = False    # a session was started; its next file opens on append
+        self._room = 0           # bytes we may still write before the reserve (estimate)
+        self._since_check = 0
+        self._last_sync = 0
+        self._dirty = False
+        self.full = False
+        self.errors = 0          # write errors (OSError) since boot
+        self.records = 0         # records written since boot
+        try:
+            os.mkdir(root)
+        except OSError:
+            pass  # exists
+        self._check_space()
+
+    @classmethod
+    def from_config(cls, values, root="/logs", statvfs=None):
+        return cls(root, values["log_max_file_kb"] * 1024, values["log_reserve_kb"] * 1024,
+                   values["log_sync_ms"], statvfs)
+
+    def configure_from(self, values):
+        self.max_file_bytes = values["log_max_file_kb"] * 1024
+        self.reserve_bytes = values["log_reserve_kb"] * 1024
+        self.sync_ms = values["log_sync_ms"]
+        self._check_space()
+
+    # --- space -----------------------------------------------------------------------------
+    def _fs_free(self):
+        st = self._statvfs(self.root)
+        return st[0] * st[4]  # f_bsize * f_bavail (LittleFS reports f_frsize = f_bsize)
+
+    def _check_space(self):
+        try:
+            self._room = self._fs_free() - self.reserve_bytes
+        except OSError:
+            self._room = 0
+        self._since_check = 0
+        return self._room
+
+    def free_bytes(self):
+        """Room left for logging before the reserve, in bytes (0 when full)."""
+        return self._room if self._room > 0 else 0
+
+    def _set_full(self):
+        self.full = True
+        self._close()
+
+    # --- names -----------------------------------------------------------------------------
+    def _path(self, log_id):
+        return "%s/%05d.kyr" % (self.root, log_id)
+
+    def ids(self):
+        """Existing log ids, ascending."""
+        out = []
+        for name in os.listdir(self.root):
+            if _is_log_name(name):
+                out.append(int(name[:5]))
+        out.sort()
+        return out
+
+    # --- sessions --------------------------------------------------------------------------
+    def start(self, info=None):
+        """Begin a new session (closing the current one)."""
+        self._close()
+        self._session = 0
+        self._part = 0
+        self._info = info
+        self._pending = True
+
+    def stop(self):
+        """End the session and close its file."""
+        self._close()
+        self._pending = False
+        self._session = 0
+
+    @property
+    def active(self):
+        return self._pending or self._file is not None
+
+    def _open_next(self, frame_mv):
+        ids = self.ids()
+        new_id = ids[-1] + 1 if ids else 1
+        if new_id > MAX_ID:
+            self.errors += 1
+            self._set_full()
+            return False
+        if self._session == 0:
+            self._session = new_id
+        self._part += 1
+        seq = frame_mv[4] | (frame_mv[5] << 8)
+        t_us = frame_mv[6] | (frame_mv[7] << 8) | (frame_mv[8] << 16) | (frame_mv[9] << 24)
+        header = {
+            "format": "kyr", "version": 1, "created_utc": None, "source": "flash",
+            "subject": None, "device": self._info, "host": None, "calibration": None,
+            "session": self._session, "part": self._part, "seq_first": seq,
+            "t_us_first": t_us,
+        }
+        head = kyrfile.header_bytes(json.dumps(header))
+        if self._room < len(head) + _MAX_RECORD:
+            self._check_space()
+            if self._room < len(head) + _MAX_RECORD:
+                self._set_full()
+                return False
+        try:
+            f = open(self._path(new_id), "wb")
+            f.write(head)
+            f.flush()
+        except OSError:
+            self.errors += 1
+            self._set_full()
+            return False
+        self._file = f
+        self.log_id = new_id
+        self._file_bytes = len(head)
+        self._room -= len(head)
+        self._last_sync = ticks_ms()
+        return True
+
+    def _close(self):
+        f = self._file
+        if f is not None:
+            self._file = None
+            self.log_id = 0
+            try:
+                f.close()
+            except OSError:
+                self.errors += 1
+
+    # --- the sample path -------------------------------------------------------------------
+    def append(self, frame_mv):
+        """Log one whole frame; False if not written (no session, log full, write error)."""
+        if self.full or not (self._pending or self._file is not None):
+            return False
+        n = len(frame_mv)
+        rec = n + 12
+        if self._file is not None and self._file_bytes + rec > self.max_file_bytes:
+            self._close()  # rotate: the next part starts below
+        if self._room < rec or self._since_check >= _RECHECK_BYTES:
+            if self._check_space() < rec:
+                self._set_full()
+                return False
+        if self._file is None and not self._open_next(frame_mv):
+            return False
+        buf = self._buf
+        buf[8:8 + n] = frame_mv
+        end = kyrfile.put_record(buf, 0, -1, n)
+        view = self._views.get(end)
+        if view is None:
+            view = self._mv[:end]
+            if len(self._views) < _VIEW_CACHE:
+                self._views[end] = view
+        try:
+            self._file.write(view)
+            if self.sync_ms == 0:
+                self._file.flush()
+            else:
+                self._dirty = True
+                t = ticks_ms()
+                if ticks_diff(t, self._last_sync) >= self.sync_ms:
+                    self._file.flush()
+                    self._last_sync = t
+                    self._dirty = False
+        except OSError:
+            # ENOSPC or a flash error: keep what is on flash, stop cleanly, raise the flag.
+            self.errors += 1
+            self._set_full()
+            return False
+        self._file_bytes += end
+        self._room -= end
+        self._since_check += end
+        self.records += 1
+        return True
+
+    def flush(self):
+        """Push buffered records to flash (the runtime calls it before sleep or reboot)."""
+        if self._file is not None and self._dirty:
+            try:
+                self._file.flush()
+            except OSError:
+                self.errors += 1
+            self._dirty = False
+
+    # --- listing, reading, erasing (command path) ------------------------------------------
+    def size(self, log_id):
+        """Bytes in log `log_id`; raises OSError if there is no such log."""
+        if log_id == self.log_id and self._file is not None:
+            return self._file_bytes
+        return os.stat(self._path(log_id))[6]
+
+    def exists(self, log_id):
+        try:
+            self.size(log_id)
+            return True
+        except OSError:
+            return False
+
+    def _header_fields(self, log_id):
+        try:
+            with open(self._path(log_id), "rb") as f:
+                head = f.read(1024)
+            a, b = kyrfile.parse_header(head)
+            h = json.loads(bytes(head[a:b]))
+            return h.get("session"), h.get("part"), h.get("seq_first")
+        except Exception:
+            return None, None, None  # a damaged or longer header: the host still reads it
+
+    def list(self):
+        """LOG_LIST's entries: id, size, closed (not being written), session, part, seq_first."""
+        out = []
+        for i in self.ids():
+            session, part, seq = self._header_fields(i)
+            out.append({"id": i, "size": self.size(i), "closed": i != self.log_id,
+                        "session": session, "part": part, "seq_first": seq})
+        return out
+
+    def list_json(self):
+        return json.dumps(self.list())
+
+    def read_chunk(self, log_id, offset, buf, buf_off=0, max_len=-1):
+        """Copy log `log_id` bytes from `offset` into buf[buf_off:] (at most max_len, and no
+        more than fits); returns the count (0 at or past the end). Raises OSError if there is
+        no such log. The open file is flushed first so the host sees every record written."""
+        if log_id == self.log_id and self._file is not None:
+            self.flush()
+            if self.sync_ms != 0:
+                try:
+                    self._file.flush()
+                except OSError:
+                    pass
+        total = self.size(log_id)
+        room = len(buf) - buf_off
+        if max_len < 0 or max_len > room:
+            max_len = room
+        if offset >= total or max_len <= 0:
+            return 0
+        if offset + max_len > total:
+            max_len = total - offset
+        with open(self._path(log_id), "rb") as f:
+            f.seek(offset)
+            return f.readinto(memoryview(buf)[buf_off:buf_off + max_len])
+
+    def erase(self, log_id):
+        """Delete one log (the open one too: its session goes on in a new file). Raises
+        OSError if there is no such log. Frees space, so `full` is cleared."""
+        if log_id == self.log_id:
+            self._close()
+        os.remove(self._path(log_id))
+        self._after_erase()
+
+    def erase_all(self):
+        """Delete every log; returns how many."""
+        self._close()
+        n = 0
+        for i in self.ids():
+            try:
+                os.remove(self._path(i))
+                n += 1
+            except OSError:
+                self.errors += 1
+        self._after_erase()
+        return n
+
+    def _after_erase(self):
+        self.full = False
+        self._check_space()

@@ -1,0 +1,190 @@
+# Checks for firmware/coach.py: the slouch state machine (CPython with shims and MicroPython).
+import gc
+
+import coach
+import haptic
+
+_STEP_MS = 100
+
+
+class _Events:
+    def __init__(self):
+        self.got = []
+
+    def __call__(self, kind, arg):
+        self.got.append((kind, arg))
+
+
+def _make(mode="training", dwell_s=5, threshold_deg=8, hysteresis_deg=3):
+    ev = _Events()
+    h = haptic.Haptic(None, ev, 80)
+    c = coach.Coach(h)
+    c.configure(threshold_deg, hysteresis_deg, dwell_s, mode == "training", haptic.PATTERN_DOUBLE)
+    return c, h, ev
+
+
+def _run(c, h, t0, t1, flex_cdeg, moving=False):
+    """Feed samples every _STEP_MS in [t0, t1); returns [(t, kind, value)] of coach events."""
+    out = []
+    t = t0
+    while t < t1:
+        k = c.update(flex_cdeg, moving, t)
+        h.tick(t)
+        if k:
+            out.append((t, k, c.value))
+        t += _STEP_MS
+    return out
+
+
+def check_no_events_before_calibration():
+    c, h, ev = _make()
+    assert _run(c, h, 0, 20000, 3000) == []
+    assert not c.calibrated
+    assert h.plays == 0
+
+
+def check_calibrate_uses_latest_sample():
+    c, h, ev = _make()
+    assert not c.calibrate()  # no sample yet
+    c.update(1234, False, 0)
+    assert c.calibrate()
+    assert c.reference_cdeg == 1234
+
+
+def check_buzzes_after_dwell_not_before():
+    c, h, ev = _make(dwell_s=5)
+    c.set_reference(500)  # upright at 5 deg
+    assert _run(c, h, 0, 3000, 600) == []  # 1 deg over upright: fine
+    events = _run(c, h, 3000, 20000, 500 + 1500)  # 15 deg over upright from t = 3 s
+    assert events[0] == (8000, coach.SLOUCH_START, 150), events  # value in 0.1 deg
+    assert h.plays >= 1
+    assert ev.got[0] == (haptic.HAPTIC_ON, haptic.PATTERN_DOUBLE)
+    assert c.slouching
+
+
+def check_threshold_is_relative_to_upright():
+    c, h, ev = _make(dwell_s=3, threshold_deg=8)
+    c.set_reference(-2000)  # the clip sits tilted: upright reads -20 deg
+    assert _run(c, h, 0, 10000, -2000 + 700) == []
+    assert _run(c, h, 10000, 20000, -2000 + 900)[0][1] == coach.SLOUCH_START
+
+
+def check_hysteresis_and_episode_length():
+    c, h, ev = _make(dwell_s=5, threshold_deg=8, hysteresis_deg=3)
+    c.set_reference(0)
+    start = _run(c, h, 0, 10000, 1000)
+    assert start[0][1] == coach.SLOUCH_START
+    assert _run(c, h, 10000, 12000, 600) == []  # 6 deg: between release (5) and threshold (8)
+    assert c.slouching
+    end = _run(c, h, 12000, 13000, 400)  # 4 deg: below release
+    assert end == [(12000, coach.SLOUCH_END, 12)], end  # started at t = 0, 12 s long
+    assert not c.slouching
+
+
+def check_brief_dip_below_threshold_does_not_restart_dwell():
+    c, h, ev = _make(dwell_s=5)
+    c.set_reference(0)
+    _run(c, h, 0, 3000, 1000)
+    _run(c, h, 3000, 3500, 700)  # under threshold, over release
+    assert _run(c, h, 3500, 6000, 1000)[0][:2] == (5000, coach.SLOUCH_START)
+
+
+def check_no_alert_while_moving():
+    c, h, ev = _make(dwell_s=5)
+    c.set_reference(0)
+    assert _run(c, h, 0, 60000, 4000, moving=True) == []  # e.g. lifting: bent and moving
+    assert h.plays == 0
+
+
+def check_movement_restarts_the_dwell():
+    c, h, ev = _make(dwell_s=5)
+    c.set_reference(0)
+    assert _run(c, h, 0, 4000, 1500) == []
+    assert _run(c, h, 4000, 4500, 1500, moving=True) == []
+    # still again from 4.5 s; the 2 s settle time ends at 6.4 s, then 5 s of dwell
+    events = _run(c, h, 4500, 20000, 1500)
+    assert events[0][1] == coach.SLOUCH_START
+    assert 11000 <= events[0][0] <= 11600, events
+
+
+def check_tracking_mode_records_but_never_buzzes():
+    c, h, ev = _make(mode="tracking", dwell_s=3)
+    c.set_reference(0)
+    events = _run(c, h, 0, 30000, 2000)
+    assert events[0][1] == coach.SLOUCH_START
+    assert h.plays == 0 and ev.got == []
+    assert _run(c, h, 30000, 31000, 0)[0][1] == coach.SLOUCH_END
+
+
+def check_snooze_silences_buzz_until_it_ends():
+    c, h, ev = _make(dwell_s=5)
+    c.set_reference(0)
+    c.snooze(60, 0)
+    assert c.snoozed
+    events = _run(c, h, 0, 30000, 2000)
+    assert events[0][1] == coach.SLOUCH_START  # still recorded
+    assert h.plays == 0
+    _run(c, h, 30000, 59900, 2000)
+    assert h.plays == 0
+    _run(c, h, 59900, 62000, 2000)  # snooze over at 60 s: the reminder due then buzzes
+    assert not c.snoozed
+    assert h.plays == 1
+
+
+def check_reminders_repeat_every_dwell():
+    c, h, ev = _make(dwell_s=10)
+    c.set_reference(0)
+    _run(c, h, 0, 45000, 2000)  # alert at 10 s, reminders at 20, 30, 40 s
+    assert h.plays == 4
+    assert c.alerts == 4
+
+
+def check_works_across_tick_wrap():
+    c, h, ev = _make(dwell_s=5)
+    c.set_reference(0)
+    t0 = (1 << 30) - 2000  # ticks_ms wraps at 2**30
+    t = t0
+    got = []
+    for _ in range(100):
+        k = c.update(2000, False, t)
+        if k:
+            got.append(k)
+        t = (t + _STEP_MS) & ((1 << 30) - 1)
+    assert got == [coach.SLOUCH_START]
+
+
+def check_configure_from_config_values():
+    import config
+
+    v = config.defaults()
+    v["slouch_threshold_deg"] = 12
+    v["coach_mode"] = "tracking"
+    v["haptic_pattern"] = "long"
+    c = coach.Coach(None)
+    c.configure_from(v)
+    assert c.threshold_cdeg == 1200
+    assert c.release_cdeg == 1200 - v["slouch_hysteresis_deg"] * 100
+    assert c.dwell_ms == v["slouch_dwell_s"] * 1000
+    assert not c.training
+    assert c.pattern == haptic.PATTERN_LONG
+
+
+def check_update_allocates_nothing():
+    # coach.update and haptic.tick on the sample path, alerts and episode ends included.
+    h = haptic.Haptic(None, None, 80)
+    c = coach.Coach(h)
+    c.configure(8, 3, 1, True, haptic.PATTERN_DOUBLE)
+    c.set_reference(0)
+    _run(c, h, 0, 3000, 2000)  # warm up
+    _run(c, h, 3000, 4000, 0)
+    flex = (0, 2000, 300, 2000)
+    gc.collect()
+    before = gc.mem_alloc()
+    t = 4000
+    for i in range(400):
+        c.update(flex[(i >> 4) & 3], False, t)
+        h.tick(t)
+        t += 100
+    used = gc.mem_alloc() - before
+    assert c.alerts >= 5  # the loop did raise alerts
+    assert used == 0, used

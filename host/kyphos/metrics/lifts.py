@@ -108,7 +108,8 @@ def form_score(
     reasons = []
     if peak_deg > FLEX_OK_DEG and style != "squat":
         score -= min(40.0, 0.8 * (peak_deg - FLEX_OK_DEG))
-        reasons.append(f"bent {peak_deg:.0f}° at the waist — bend the knees")
+        more = " more" if style == "semi-squat" else ""
+        reasons.append(f"bent {peak_deg:.0f}° at the waist — bend the knees{more}")
     if style == "stoop":
         score -= 10.0
     if abs(twist_deg) > TWIST_OK_DEG:

@@ -1,0 +1,119 @@
+"""``kyphos analyze FILE``: trunk angles, posture metrics, lifts and risk of a recording."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from typing import Any
+
+from kyphos.errors import KyphosError
+
+EPILOG = """examples:
+  kyphos analyze session.kyr
+  kyphos analyze session.kyr --json > session.json
+  kyphos analyze imu.csv --acc-unit g --gyr-unit deg/s --json
+  kyphos analyze session.kyr --calibrate-upright 2 6 --calibrate-bend 8 12 --load-kg 12 --distance-m 0.4
+"""
+
+
+def add_input_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by analyze and export: input units (CSV) and calibration."""
+    p.add_argument("file", help="recording: .kyr, board log, or .csv (t_s,ax,ay,az,gx,gy,gz)")
+    p.add_argument("--acc-unit", default="m/s2", choices=["m/s2", "g", "mg"],
+                   help="CSV only: accelerometer unit (default m/s2)")
+    p.add_argument("--gyr-unit", default="rad/s", choices=["rad/s", "deg/s"],
+                   help="CSV only: gyroscope unit (default rad/s)")
+    p.add_argument("--time-unit", default="s", choices=["s", "ms", "us"],
+                   help="CSV only: unit of the t_s column (default s)")
+    p.add_argument("--calibration", default="session", choices=["session", "auto", "nominal"],
+                   help="session: use the recording's calibration (else automatic); auto: find "
+                        "upright and forward bends in the data; nominal: assume ideal mounting")
+    p.add_argument("--calibrate-upright", nargs=2, type=float, metavar=("T0", "T1"),
+                   help="upright-standing window in s from the start of the recording")
+    p.add_argument("--calibrate-bend", nargs=2, type=float, metavar=("T0", "T1"),
+                   help="forward-bend window in s (starts upright), with --calibrate-upright")
+
+
+def load_and_analyze(args: argparse.Namespace, **extra: Any) -> Any:
+    """Load ``args.file`` and return ``(session, analysis)``."""
+    import kyphos
+    from kyphos.analysis import analyze
+
+    kw: dict[str, Any] = {}
+    if str(args.file).lower().endswith(".csv"):
+        kw = {"acc_unit": args.acc_unit, "gyr_unit": args.gyr_unit, "time_unit": args.time_unit}
+    try:
+        session = kyphos.load(args.file, **kw)
+    except FileNotFoundError as exc:
+        raise KyphosError(f"no such file: {args.file}") from exc
+    calib: Any = None if args.calibration == "session" else args.calibration
+    if args.calibrate_bend and not args.calibrate_upright:
+        raise KyphosError("--calibrate-bend needs --calibrate-upright too")
+    if args.calibrate_upright:
+        calib = {"upright": tuple(args.calibrate_upright),
+                 "bend": tuple(args.calibrate_bend) if args.calibrate_bend else None}
+    return session, analyze(session, calibration=calib, **extra)
+
+
+def _clean(x: Any) -> Any:
+    """JSON-safe: NaN/inf → null, numpy scalars → Python."""
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    if hasattr(x, "item") and not isinstance(x, str):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def _text(d: dict[str, Any]) -> str:
+    p = d["posture"]
+    z = p["zones_pct"]
+    c = d["calibration"]
+    lines = [
+        f"duration {d['duration_s'] / 60:.1f} min; calibration {c['method']} "
+        f"(confidence {c['confidence']:.2f})",
+        f"posture score {p['score']:.0f}/100; flexion: extension {z['extension']:.1f}%, "
+        f"0-20° {z['0_20']:.1f}%, 20-60° {z['20_60']:.1f}%, >60° {z['over_60']:.1f}%",
+        f"slouch episodes {len(p['slouch_episodes'])} ({p['slouch_pct']:.1f}% of the time); "
+        f"holding-time violations {len(p['holding_violations'])}",
+        f"lifts {len(d['lifts'])} ({d['lift_rate_per_h']:.0f}/h), good form "
+        + (f"{d['good_form_pct']:.0f}%" if d["good_form_pct"] is not None else "-")
+        + f"; risk index {d['risk']['index']:.2f}",
+    ]
+    for i, lf in enumerate(d["lifts"], 1):
+        lines.append(
+            f"  {i:3d} {lf['start_s']:8.1f}s {lf['style']:10s} flex {lf['peak_flexion_deg']:5.1f}° "
+            f"twist {lf['twist_deg']:+5.1f}° score {lf['score']:5.1f}  {'; '.join(lf['reasons'])}"
+        )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    _, a = load_and_analyze(args, load_kg=args.load_kg, distance_m=args.distance_m)
+    d = _clean(a.to_dict())
+    if args.json:
+        print(json.dumps(d, ensure_ascii=False))
+    else:
+        print(_text(d))
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="trunk angles, posture metrics, lifts and risk of a recording",
+        description="Analyse a recording: posture zones and score, slouch episodes, lifts with "
+        "style and form score, and a kinematic risk index. Method and sources: docs/scoring.md.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_input_options(p)
+    p.add_argument("--json", action="store_true", help="print the full result as one JSON object")
+    p.add_argument("--load-kg", type=float, help="typical load lifted, kg (risk moment term)")
+    p.add_argument("--distance-m", type=float,
+                   help="typical horizontal distance of the load from the spine, m (moment term)")
+    p.set_defaults(func=run)

@@ -1,0 +1,157 @@
+# Checks for firmware/haptic.py: patterns, events, the "motor ran" latch (CPython and MicroPython).
+import gc
+
+import haptic
+
+
+class _PWM:
+    """Records duty_u16 writes, the only PWM call haptic makes."""
+
+    def __init__(self):
+        self.duty = 0
+        self.writes = 0
+
+    def duty_u16(self, v):
+        self.duty = v
+        self.writes += 1
+
+
+class _Events:
+    def __init__(self):
+        self.got = []
+
+    def __call__(self, kind, arg):
+        self.got.append((kind, arg))
+
+
+def _timeline(h, pwm, t0, t1, step=10):
+    """[(t, on)] at every change of the motor drive between t0 and t1."""
+    out = []
+    last = None
+    t = t0
+    while t < t1:
+        h.tick(t)
+        on = pwm.duty > 0
+        if on != last:
+            out.append((t, on))
+            last = on
+        t += step
+    return out
+
+
+def check_double_pattern_timeline_and_events():
+    pwm, ev = _PWM(), _Events()
+    h = haptic.Haptic(pwm, ev, 100)
+    assert pwm.duty == 0 and not h.on
+    h.play(haptic.PATTERN_DOUBLE, 1000)
+    assert h.on and h.active and pwm.duty == 65535
+    assert ev.got == [(haptic.HAPTIC_ON, haptic.PATTERN_DOUBLE)]
+    tl = _timeline(h, pwm, 1000, 2000)
+    # on 150 ms, off 100 ms, on 150 ms
+    assert tl == [(1000, True), (1150, False), (1250, True), (1400, False)], tl
+    # HAPTIC_OFF only after the spin-down following the last pulse
+    assert ev.got == [(haptic.HAPTIC_ON, 2), (haptic.HAPTIC_OFF, 0)]
+    assert not h.active
+
+
+def check_off_event_waits_for_spin_down():
+    ev = _Events()
+    h = haptic.Haptic(None, ev, 80)
+    h.play(haptic.PATTERN_SHORT, 0)
+    h.tick(150)
+    assert not h.on and h.active  # drive off, motor still spinning down
+    assert ev.got[-1][0] == haptic.HAPTIC_ON
+    h.tick(229)
+    assert h.active
+    h.tick(230)
+    assert not h.active
+    assert ev.got[-1] == (haptic.HAPTIC_OFF, 0)
+
+
+def check_strength_sets_duty():
+    pwm = _PWM()
+    h = haptic.Haptic(pwm, None, 50)
+    h.play(haptic.PATTERN_LONG, 0)
+    assert pwm.duty == 50 * 65535 // 100
+    h.set_strength(100)  # applies to the running pulse too
+    assert pwm.duty == 65535
+    h.set_strength(250)
+    assert h.duty_u16 == 65535
+
+
+def check_stop_ends_with_off_event():
+    pwm, ev = _PWM(), _Events()
+    h = haptic.Haptic(pwm, ev, 80)
+    h.play(haptic.PATTERN_LONG, 0)
+    h.stop(100)
+    assert pwm.duty == 0 and not h.on
+    h.tick(150)
+    assert h.active
+    h.tick(180)
+    assert not h.active and ev.got[-1] == (haptic.HAPTIC_OFF, 0)
+
+
+def check_replay_while_active_sends_one_on_event():
+    ev = _Events()
+    h = haptic.Haptic(None, ev, 80)
+    h.play(haptic.PATTERN_SHORT, 0)
+    h.tick(100)
+    h.play(haptic.PATTERN_DOUBLE, 100)
+    for t in range(100, 1000, 10):
+        h.tick(t)
+    assert ev.got == [(haptic.HAPTIC_ON, 1), (haptic.HAPTIC_OFF, 0)]
+
+
+def check_ran_latch_flags_each_batch_the_motor_touched():
+    h = haptic.Haptic(None, None, 80)
+    assert not h.take_ran()
+    h.play(haptic.PATTERN_TICK, 0)  # 40 ms pulse
+    h.tick(20)
+    assert h.take_ran()  # batch 1: motor on
+    h.tick(60)
+    assert h.take_ran()  # batch 2: spinning down
+    h.tick(200)
+    assert not h.active
+    assert not h.take_ran()  # batch 3: quiet
+
+
+def check_short_pulse_inside_one_batch_is_not_missed():
+    # The pulse starts and stops between two take_ran() calls.
+    h = haptic.Haptic(None, None, 80)
+    h.take_ran()
+    h.play(haptic.PATTERN_TICK, 0)
+    h.tick(500)  # pulse and spin-down both over
+    assert not h.active
+    assert h.take_ran()
+    assert not h.take_ran()
+
+
+def check_unknown_pattern_rejected():
+    h = haptic.Haptic(None, None, 80)
+    for bad in (0, len(haptic.PATTERNS), -1):
+        try:
+            h.play(bad, 0)
+            raise AssertionError(f"pattern {bad} accepted")
+        except ValueError:
+            pass
+
+
+def check_tick_and_take_ran_allocate_nothing():
+    pwm = _PWM()
+    h = haptic.Haptic(pwm, None, 80)
+    h.play(haptic.PATTERN_TRIPLE, 0)
+    for t in range(0, 1000, 5):
+        h.tick(t)
+    h.take_ran()
+    gc.collect()
+    before = gc.mem_alloc()
+    t = 1000
+    for _ in range(20):
+        h.play(haptic.PATTERN_TRIPLE, t)
+        for _ in range(60):
+            h.tick(t)
+            h.take_ran()
+            t += 10
+    assert pwm.writes > 100
+    used = gc.mem_alloc() - before
+    assert used == 0, used

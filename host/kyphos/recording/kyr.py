@@ -31,6 +31,8 @@ MAGIC = b"\x89KYR\r\n\x1a\n"
 FILE_VERSION = 1
 _FILE_HEAD = struct.Struct("<8sHI")  # magic, version, header_len
 RECORD_OVERHEAD = 12  # i64 host_us before the frame, u32 crc after it
+_RECORD_HEAD = struct.Struct("<8xBBH")  # frame ver, type, len after host_us
+_CRC32_RESIDUE = 0x2144DF1C  # zlib.crc32(data + crc32(data) as u32 LE), for any data
 _MAX_HEADER = 1 << 20
 _TYPES = np.zeros(256, bool)
 _TYPES[[int(t) for t in FrameType]] = True
@@ -208,7 +210,7 @@ def _valid_at(buf: bytes, pos: int, n: int) -> int:
     if ver != VERSION or not _TYPE_OK[buf[pos + 9]] or ln > MAX_PAYLOAD:
         return -1
     end = pos + 8 + HEADER_SIZE + ln + 4
-    if end > n or zlib.crc32(buf[pos : end - 4]) != int.from_bytes(buf[end - 4 : end], "little"):
+    if end > n or zlib.crc32(memoryview(buf)[pos:end]) != _CRC32_RESIDUE:
         return -1
     return end
 
@@ -236,23 +238,24 @@ def scan_records(buf: bytes, start: int) -> RecordIndex:
     offsets: list[int] = []
     damage: list[Damage] = []
     crc32 = zlib.crc32
-    u16 = struct.Struct("<H").unpack_from
-    u32 = struct.Struct("<I").unpack_from
+    head = _RECORD_HEAD.unpack_from
+    type_ok = _TYPE_OK
     mv = memoryview(buf)
     pos = start
-    last = n - 8 - HEADER_SIZE - 4  # last offset where a minimal record could start
+    last = n - RECORD_OVERHEAD - HEADER_SIZE  # last offset where a whole record could start
     append = offsets.append
     while pos < n:
-        # The hot path: one u16 read, two byte checks, one CRC per record.
+        # The hot path: one unpack and one CRC per record. The CRC-32 of a record including its
+        # little-endian CRC is the constant residue, so the stored value need not be unpacked.
         if pos <= last:
-            (ln,) = u16(buf, pos + 10)
+            ver, typ, ln = head(buf, pos)
             end = pos + 22 + ln
             if (
-                end <= n
+                ver == VERSION
+                and type_ok[typ]
                 and ln <= MAX_PAYLOAD
-                and buf[pos + 8] == VERSION
-                and _TYPE_OK[buf[pos + 9]]
-                and crc32(mv[pos : end - 4]) == u32(buf, end - 4)[0]
+                and end <= n
+                and crc32(mv[pos:end]) == _CRC32_RESIDUE
             ):
                 append(pos)
                 pos = end

@@ -1,0 +1,161 @@
+"""Vectorised decoding of many frames at once (recordings, bulk transfers).
+
+Given a buffer and the byte offsets of the frames in it, every header field and every IMU or
+QUAT sample is read with numpy gathers: no Python loop runs per sample. Only the walk that finds
+frame boundaries (:func:`frame_offsets`) loops, once per frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kyphos.errors import FrameError
+from kyphos.protocol.constants import HEADER_SIZE, MAX_IMU_COUNT, MAX_QUAT_COUNT
+from kyphos.protocol.frames import check_header
+
+
+def gather(arr: np.ndarray, offsets: np.ndarray, dtype: str) -> np.ndarray:
+    """The little-endian scalar of ``dtype`` at each byte offset of ``arr`` (a uint8 array)."""
+    dt = np.dtype(dtype)
+    if dt.itemsize == 1:
+        return arr[offsets].view(dt)
+    idx = offsets[:, None] + np.arange(dt.itemsize)
+    return np.ascontiguousarray(arr[idx]).view(dt).reshape(-1)
+
+
+@dataclass
+class FrameHeaders:
+    """Header fields of frames at ``offsets`` (frame starts) in a buffer."""
+
+    offsets: np.ndarray  # int64
+    type: np.ndarray  # uint8
+    length: np.ndarray  # uint16 payload length
+    seq: np.ndarray  # uint16
+    t_us: np.ndarray  # uint32
+
+
+def read_headers(arr: np.ndarray, offsets: np.ndarray) -> FrameHeaders:
+    """Gather the header fields of the frames at ``offsets`` (assumed already validated)."""
+    offsets = np.asarray(offsets, np.int64)
+    return FrameHeaders(
+        offsets,
+        arr[offsets + 1],
+        gather(arr, offsets + 2, "<u2"),
+        gather(arr, offsets + 4, "<u2"),
+        gather(arr, offsets + 6, "<u4"),
+    )
+
+
+@dataclass
+class Batches:
+    """The samples of a set of IMU or QUAT frames.
+
+    ``frame``: index (into the frames given) of each valid frame, ``period_ns``/``flags``/
+    ``count`` per valid frame; ``values`` (N, width) int16 raw samples in frame order;
+    ``bad``: indices of frames whose count does not match their length (not decoded).
+    """
+
+    frame: np.ndarray
+    period_ns: np.ndarray
+    count: np.ndarray
+    flags: np.ndarray
+    values: np.ndarray
+    bad: np.ndarray
+
+
+def decode_batches(
+    arr: np.ndarray, offsets: np.ndarray, length: np.ndarray, width: int
+) -> Batches:
+    """Decode IMU (``width`` 6) or QUAT (``width`` 4) frames starting at ``offsets``."""
+    max_count = MAX_IMU_COUNT if width == 6 else MAX_QUAT_COUNT
+    offsets = np.asarray(offsets, np.int64)
+    body = offsets + HEADER_SIZE
+    count = arr[body + 4].astype(np.int64) if len(offsets) else np.zeros(0, np.int64)
+    ok = (count >= 1) & (count <= max_count) & (length == 6 + 2 * width * count)
+    good = np.flatnonzero(ok)
+    body, count = body[good], count[good]
+    period = gather(arr, body, "<u4")
+    flags = arr[body + 5]
+    values = sample_block(arr, body + 6, count, 2 * width).view("<i2").reshape(-1, width)
+    return Batches(good, period, count, flags, values, np.flatnonzero(~ok))
+
+
+def sample_block(arr: np.ndarray, starts: np.ndarray, count: np.ndarray, size: int) -> np.ndarray:
+    """(sum(count), size) uint8: ``count[i]`` records of ``size`` bytes from each ``starts[i]``.
+
+    Frames of equal count (the usual case) are gathered as one 2-D block per count value;
+    samples are read as 4-byte words where ``size`` allows, which quarters the gather.
+    """
+    n = int(count.sum())
+    out = np.empty((n, size), np.uint8)
+    if n == 0:
+        return out
+    first = np.zeros(len(count), np.int64)
+    np.cumsum(count[:-1], out=first[1:])
+    for c in np.unique(count):
+        sel = np.flatnonzero(count == c)
+        nbytes = int(c) * size
+        rows = (first[sel][:, None] + np.arange(int(c))).reshape(-1)
+        out[rows] = _rows(arr, starts[sel], nbytes).reshape(-1, size)
+    return out
+
+
+def _rows(arr: np.ndarray, starts: np.ndarray, nbytes: int) -> np.ndarray:
+    """(len(starts), nbytes) uint8 copies of ``arr[s : s + nbytes]``, via 4-byte gathers."""
+    if nbytes % 4:
+        return arr[starts[:, None] + np.arange(nbytes)]
+    out = np.empty((len(starts), nbytes // 4), np.uint32)
+    words = np.arange(nbytes // 4) * 4
+    shift = starts % 4
+    for s in range(4):
+        sel = np.flatnonzero(shift == s)
+        if len(sel) == 0:
+            continue
+        nwords = (len(arr) - s) // 4
+        view = arr[s : s + 4 * nwords].view(np.uint32)
+        out[sel] = view[((starts[sel] - s)[:, None] + words) // 4]
+    return out.view(np.uint8)
+
+
+def frame_offsets(data: bytes | bytearray | memoryview) -> np.ndarray:
+    """Offsets of frames back to back filling ``data``; FrameError at the first bad header or a
+    truncated last frame."""
+    offs = []
+    pos = 0
+    n = len(data)
+    while pos < n:
+        _t, length = check_header(data, pos)
+        end = pos + HEADER_SIZE + length
+        if end > n:
+            raise FrameError(f"truncated frame: needs {HEADER_SIZE + length} bytes, {n - pos} left", pos)
+        offs.append(pos)
+        pos = end
+    return np.asarray(offs, np.int64)
+
+
+@dataclass
+class BulkFrames:
+    headers: FrameHeaders
+    imu: Batches
+    quat: Batches
+
+
+def decode_bulk(data: bytes | bytearray | memoryview) -> BulkFrames:
+    """Decode a buffer of frames back to back: headers of all, samples of IMU and QUAT.
+
+    Raises FrameError on a bad header or an IMU/QUAT frame whose count does not fit its length.
+    """
+    arr = np.frombuffer(bytes(data), np.uint8)
+    h = read_headers(arr, frame_offsets(data))
+    out = []
+    for ftype, width in ((2, 6), (3, 4)):
+        sel = np.flatnonzero(h.type == ftype)
+        b = decode_batches(arr, h.offsets[sel], h.length[sel], width)
+        if len(b.bad):
+            off = int(h.offsets[sel[b.bad[0]]])
+            raise FrameError("batch count does not match the payload length", off + HEADER_SIZE + 4)
+        b.frame = sel[b.frame]
+        out.append(b)
+    return BulkFrames(h, out[0], out[1])

@@ -1,0 +1,352 @@
+"""``kyphos.load(path)``: a recording (``.kyr``, a board's flash log, or CSV) → Session.
+
+Steps, all vectorised over records or samples except the record walk in
+:func:`kyphos.recording.kyr.scan_records`:
+
+1. index the valid records (damage is reported, never raised);
+2. split into *epochs* at ``EVENT BOOT`` frames (a BOOT already seen, same seq and t_us, e.g.
+   in a back-filled log, re-enters its epoch);
+3. per epoch, unwrap ``t_us`` (a step back of more than 2³¹ µs is a wrap) and the data ``seq``;
+4. drop duplicate data frames (same epoch and unwrapped seq), keeping the first;
+5. place each epoch on the recording's clock: the first epoch as is, later ones by the median
+   offset between host receive time and device time (or right after the previous epoch when
+   no host times exist); time 0 is the first IMU sample;
+6. expand IMU/QUAT batches to samples: ``t + i·period_ns``, SI scaling from INFO (the frame
+   at or before each batch, else the first INFO, else the header's ``device``);
+7. gaps: sample steps longer than 1.5 periods, FIFO overruns, reboots; haptic mask from
+   ``HAPTIC_ON``/``HAPTIC_OFF`` events and the IMU haptic flag.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kyphos.errors import FrameError, RecordingError
+from kyphos.protocol.bulk import Batches, decode_batches, gather, read_headers
+from kyphos.protocol.constants import EventKind, FrameType
+from kyphos.protocol.fields import payload_to_fields
+from kyphos.protocol.frames import Info, decode_frame
+from kyphos.recording.kyr import read_file, read_header, scan_records
+from kyphos.session import EVENT_DTYPE, STATUS_DTYPE, Damage, Session
+
+_DEVICE_TYPES = np.zeros(256, bool)
+_DEVICE_TYPES[[t for t in FrameType if t not in (FrameType.CMD, FrameType.NOTE)]] = True
+_DATA = np.zeros(256, bool)
+_DATA[[FrameType.IMU, FrameType.QUAT, FrameType.STATUS, FrameType.EVENT]] = True
+
+
+def load(path: str | os.PathLike[str], **kw: Any) -> Session:
+    """Load a recording as a :class:`~kyphos.session.Session` (SI units).
+
+    ``.csv`` files go to :func:`kyphos.recording.csv.load_csv` (with ``kw``); anything else
+    must be a ``.kyr`` file (a host recording or a board's flash log). Raises
+    :class:`~kyphos.errors.RecordingError` if the file cannot be read as a recording;
+    damage inside a readable file is listed in ``Session.damage``.
+    """
+    p = Path(path)
+    if p.suffix.lower() == ".csv":
+        from kyphos.recording.csv import load_csv
+
+        return load_csv(path, **kw)  # type: ignore[no-any-return]
+    if kw:
+        raise TypeError(f"unexpected options for a .kyr file: {', '.join(kw)}")
+    session = load_bytes(read_file(p), name=str(p))
+    session.path = p
+    return session
+
+
+def _signed_unwrap(values: np.ndarray, group_start: np.ndarray, bits: int) -> np.ndarray:
+    """Unwrap a wrapping counter in order, restarting at each True of ``group_start``."""
+    v = values.astype(np.int64)
+    d = np.empty_like(v)
+    if len(v) == 0:
+        return d
+    half, mod = 1 << (bits - 1), 1 << bits
+    d[1:] = (np.diff(v) + half) % mod - half
+    d[group_start] = v[group_start]
+    d[0] = v[0]
+    return np.cumsum(d)
+
+
+def load_bytes(buf: bytes, name: str = "data") -> Session:
+    """Load a recording from its bytes; see :func:`load`."""
+    header, start = read_header(buf, name)
+    index = scan_records(buf, start)
+    damage = list(index.damage)
+    arr = np.frombuffer(buf, np.uint8)
+    rec = index.offsets
+    fh = read_headers(arr, rec + 8)
+    host_us = gather(arr, rec, "<i8")
+    ftype = fh.type
+
+    # 1. INFO frames (few): decode with the frame decoder.
+    infos: list[tuple[int, Info]] = []  # (record number, payload)
+    for r in np.flatnonzero(ftype == FrameType.INFO).tolist():
+        try:
+            frame, _ = decode_frame(buf, int(rec[r]) + 8)
+        except FrameError as exc:
+            damage.append(Damage(int(rec[r]), int(fh.length[r]) + 22, "corrupt", exc.reason))
+            continue
+        assert isinstance(frame.payload, Info)
+        infos.append((r, frame.payload))
+
+    # 2. Epochs at BOOT events; a repeated BOOT (same seq and t_us) re-enters its epoch.
+    is_event = ftype == FrameType.EVENT
+    ev_ok = is_event & (fh.length == 4)
+    boot = np.flatnonzero(ev_ok & (arr[rec + 18] == EventKind.BOOT))
+    epoch_of_boot: list[int] = []
+    seen: dict[tuple[int, int], int] = {}
+    for r in boot.tolist():
+        key = (int(fh.seq[r]), int(fh.t_us[r]))
+        epoch_of_boot.append(seen.setdefault(key, len(seen) + 1))
+    boot_no = np.cumsum(np.isin(np.arange(len(rec)), boot))  # BOOTs at or before each record
+    epoch = np.concatenate([[0], epoch_of_boot]).astype(np.int64)[boot_no]
+
+    # 3. Unwrap t_us (device frames) and the data seq, per epoch, in file order.
+    dev = np.flatnonzero(_DEVICE_TYPES[ftype])
+    order = dev[np.argsort(epoch[dev], kind="stable")]
+    starts = np.ones(len(order), bool)
+    starts[1:] = epoch[order][1:] != epoch[order][:-1]
+    t_dev = np.zeros(len(rec), np.int64)
+    t_dev[order] = _signed_unwrap(fh.t_us[order], starts, 32)
+    data = np.flatnonzero(_DATA[ftype])
+    dorder = data[np.argsort(epoch[data], kind="stable")]
+    dstarts = np.ones(len(dorder), bool)
+    dstarts[1:] = epoch[dorder][1:] != epoch[dorder][:-1]
+    useq = np.zeros(len(rec), np.int64)
+    useq[dorder] = _signed_unwrap(fh.seq[dorder], dstarts, 16)
+
+    # 4. Duplicate data frames (same epoch + seq): keep the first in the file.
+    keep = np.ones(len(rec), bool)
+    if len(data):
+        dkey = epoch[data] * (1 << 40) + useq[data]
+        _, first = np.unique(dkey, return_index=True)
+        dup = np.ones(len(data), bool)
+        dup[first] = False
+        keep[data[dup]] = False
+
+    # 5. Place epochs: offset (s) added to device time.
+    host_s = np.where(host_us >= 0, host_us * 1e-6, np.nan)
+    dev_s = t_dev * 1e-6
+    epochs = np.unique(epoch[dev]) if len(dev) else np.zeros(0, np.int64)
+    offset: dict[int, float] = {}
+    prev_end: float | None = None
+    ref: float | None = None  # host − device of the first epoch placed by host time
+    for e in epochs.tolist():  # few epochs: one loop step each
+        sel = dev[epoch[dev] == e]
+        lag = host_s[sel] - dev_s[sel]
+        lag = lag[np.isfinite(lag)]
+        if ref is None and prev_end is None:
+            off = 0.0
+            ref = float(np.median(lag)) if len(lag) else None
+        elif len(lag) and ref is not None:
+            off = float(np.median(lag)) - ref
+        else:
+            off = (prev_end or 0.0) - float(dev_s[sel].min())
+            if ref is None and len(lag):
+                ref = float(np.median(lag)) - off
+        offset[e] = off
+        prev_end = float(dev_s[sel].max()) + off + 1e-3
+    off_arr = np.zeros(len(rec))
+    if offset:
+        lut = np.zeros(int(epochs.max()) + 1)
+        lut[list(offset)] = list(offset.values())
+        off_arr = lut[epoch]
+    rec_t = dev_s + off_arr  # recording clock (before moving 0 to the first IMU sample)
+
+    # 6. Batches.
+    imu_r = np.flatnonzero((ftype == FrameType.IMU) & keep)
+    imu = decode_batches(arr, rec[imu_r] + 8, fh.length[imu_r], 6)
+    quat_r = np.flatnonzero((ftype == FrameType.QUAT) & keep)
+    quat = decode_batches(arr, rec[quat_r] + 8, fh.length[quat_r], 4)
+    for rows, b, what in ((imu_r, imu, "IMU"), (quat_r, quat, "QUAT")):
+        for r in rows[b.bad].tolist():
+            damage.append(Damage(int(rec[r]), int(fh.length[r]) + 22, "corrupt",
+                                 f"{what} count does not match the payload length"))
+    imu_r, quat_r = imu_r[imu.frame], quat_r[quat.frame]
+
+    # Sort frames by time (back-filled frames may come late in the file).
+    imu_r, imu = _sort_batches(imu_r, imu, rec_t)
+    quat_r, quat = _sort_batches(quat_r, quat, rec_t)
+    acc_scale, gyr_scale, info_fields, odr = _scales(infos, header, imu_r, len(imu_r) > 0, name)
+
+    frame_t = rec_t[imu_r]
+    time_raw, period_s = _sample_times(frame_t, imu.count, imu.period_ns)
+    n_imu = len(time_raw)
+    t0 = float(time_raw[0]) if n_imu else (float(rec_t[dev].min()) if len(dev) else 0.0)
+    acc = imu.values[:, :3] * _per_sample(acc_scale, imu.count)
+    gyr = imu.values[:, 3:] * _per_sample(gyr_scale, imu.count)
+    time = time_raw - t0
+    sample_host = np.repeat(host_s[imu_r] - frame_t, imu.count) + time_raw
+    qtime_raw, _ = _sample_times(rec_t[quat_r], quat.count, quat.period_ns)
+    q = quat.values * (1.0 / 16384.0)
+
+    # Events and status.
+    ev_r = np.flatnonzero(ev_ok & keep)
+    events = np.zeros(len(ev_r), EVENT_DTYPE)
+    events["time"] = rec_t[ev_r] - t0
+    events["kind"] = arr[rec[ev_r] + 18]
+    events["arg"] = arr[rec[ev_r] + 19]
+    events["value"] = gather(arr, rec[ev_r] + 20, "<i2")
+    events = events[np.argsort(events["time"], kind="stable")]
+    st_r = np.flatnonzero((ftype == FrameType.STATUS) & (fh.length == 28) & keep)
+    status = np.zeros(len(st_r), STATUS_DTYPE)
+    status["time"] = rec_t[st_r] - t0
+    pos = 18
+    for fname in STATUS_DTYPE.names[1:]:  # type: ignore[index]
+        dt = STATUS_DTYPE[fname].newbyteorder("<")
+        status[fname] = gather(arr, rec[st_r] + pos, dt.str)
+        pos += dt.itemsize
+    status = status[np.argsort(status["time"], kind="stable")]
+    for what, mask, size in (("EVENT", is_event, 4), ("STATUS", ftype == FrameType.STATUS, 28)):
+        for r in np.flatnonzero(mask & (fh.length != size)).tolist():
+            damage.append(Damage(int(rec[r]), int(fh.length[r]) + 22, "corrupt",
+                                 f"{what} payload of {int(fh.length[r])} bytes, expected {size}"))
+
+    notes = _notes(buf, rec, ftype, host_s, off_arr, dev_s, epoch, t0, damage)
+    haptic = _haptic(time, events, imu.flags, imu.count)
+    gaps = _gaps(time, period_s, imu.flags, imu.count, epoch[imu_r])
+    fs = odr if odr else (1e9 / float(np.median(imu.period_ns)) if n_imu else 0.0)
+    damage.sort(key=lambda d: d.offset)
+    return Session(
+        time=time, acc=acc, gyr=gyr, fs=fs, haptic=haptic, quat_time=qtime_raw - t0, quat=q,
+        events=events, status=status, notes=notes, gaps=gaps, host_time=sample_host,
+        header=header, info=info_fields, damage=damage,
+    )
+
+
+def _sort_batches(rows: np.ndarray, b: Batches, rec_t: np.ndarray) -> tuple[np.ndarray, Batches]:
+    """Put batches in time order (a no-op, without copying samples, when they already are)."""
+    t = rec_t[rows]
+    if len(t) < 2 or bool(np.all(t[1:] >= t[:-1])):
+        return rows, b
+    order = np.argsort(t, kind="stable")
+    first = np.cumsum(b.count) - b.count
+    c = b.count[order]
+    idx = np.repeat(first[order] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))
+    return rows[order], Batches(
+        b.frame[order], b.period_ns[order], c, b.flags[order], b.values[idx], b.bad
+    )
+
+
+def _sample_times(
+    frame_t: np.ndarray, count: np.ndarray, period_ns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | float]:
+    """Sample times ``t_frame + i·period`` of batches in order; the period per sample (a
+    scalar when every batch has the same period, which saves a 3-million-element array)."""
+    n = int(count.sum())
+    if n == 0:
+        return np.zeros(0), 0.0
+    per = period_ns * 1e-9
+    first = np.cumsum(count) - count
+    if bool(np.all(period_ns == period_ns[0])):
+        p = float(per[0])
+        return np.repeat(frame_t - first * p, count) + np.arange(n) * p, p
+    pr = np.repeat(per, count)
+    return np.repeat(frame_t - first * per, count) + np.arange(n) * pr, pr
+
+
+def _per_sample(scale: np.ndarray, count: np.ndarray) -> np.ndarray | float:
+    """A per-frame scale as a multiplier for (N, 3) samples (a scalar if it never changes)."""
+    if len(scale) == 0 or bool(np.all(scale == scale[0])):
+        return float(scale[0]) if len(scale) else 1.0
+    return np.repeat(scale, count)[:, None]
+
+
+def _scales(
+    infos: list[tuple[int, Info]],
+    header: dict[str, Any],
+    imu_r: np.ndarray,
+    need: bool,
+    name: str,
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any] | None, float]:
+    """acc/gyr scale per IMU frame, the INFO fields, and the nominal rate in Hz."""
+    if infos:
+        rows = np.array([r for r, _ in infos])
+        acc = np.array([p.acc_scale for _, p in infos])
+        gyr = np.array([p.gyr_scale for _, p in infos])
+        which = np.maximum(np.searchsorted(rows, imu_r, side="right") - 1, 0)
+        last = infos[-1][1]
+        return acc[which], gyr[which], payload_to_fields(last), last.odr_chz / 100.0
+    dev = header.get("device")
+    if isinstance(dev, dict) and "acc_scale" in dev and "gyr_scale" in dev:
+        try:
+            a, g = float(dev["acc_scale"]), float(dev["gyr_scale"])
+            odr = float(dev.get("odr_chz", 0) or 0) / 100.0
+        except (TypeError, ValueError):
+            raise RecordingError(f"{name}: header 'device' has non-numeric scales") from None
+        return np.full(len(imu_r), a), np.full(len(imu_r), g), dict(dev), odr
+    if need:
+        raise RecordingError(
+            f"{name}: no INFO frame and no 'device' in the header, so IMU counts cannot be "
+            "scaled to SI units"
+        )
+    return np.zeros(0), np.zeros(0), None, 0.0
+
+
+def _notes(
+    buf: bytes,
+    rec: np.ndarray,
+    ftype: np.ndarray,
+    host_s: np.ndarray,
+    off_arr: np.ndarray,
+    dev_s: np.ndarray,
+    epoch: np.ndarray,
+    t0: float,
+    damage: list[Damage],
+) -> list[tuple[float, dict[str, Any]]]:
+    """NOTE records, timed by host receive time on the recording clock of their epoch."""
+    out: list[tuple[float, dict[str, Any]]] = []
+    note_r = np.flatnonzero(ftype == FrameType.NOTE)
+    if len(note_r) == 0:
+        return out
+    dev = np.flatnonzero(_DEVICE_TYPES[ftype])
+    for r in note_r.tolist():
+        try:
+            frame, _ = decode_frame(buf, int(rec[r]) + 8)
+        except FrameError as exc:
+            off = int(rec[r])
+            size = 22 + int.from_bytes(buf[off + 10 : off + 12], "little")
+            damage.append(Damage(off, size, "corrupt", exc.reason))
+            continue
+        # host time → recording clock via the nearest earlier device record's host/device lag.
+        same = dev[(dev < r) & (epoch[dev] == epoch[r]) & np.isfinite(host_s[dev])]
+        if np.isfinite(host_s[r]) and len(same):
+            k = same[-1]
+            t = host_s[r] - host_s[k] + dev_s[k] + off_arr[k] - t0
+        else:
+            t = float("nan")
+        out.append((float(t), frame.payload.note))  # type: ignore[union-attr]
+    return out
+
+
+def _haptic(time: np.ndarray, events: np.ndarray, flags: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """True for samples in a HAPTIC_ON…HAPTIC_OFF stretch or in a batch flagged haptic."""
+    mask = np.repeat((flags & 1).astype(bool), count)
+    hv = events[np.isin(events["kind"], (EventKind.HAPTIC_ON, EventKind.HAPTIC_OFF))]
+    if len(hv) and len(time):
+        k = np.searchsorted(hv["time"], time, side="right") - 1
+        on = np.concatenate([[False], hv["kind"] == EventKind.HAPTIC_ON])
+        mask |= on[k + 1]
+    return mask
+
+
+def _gaps(
+    time: np.ndarray, period_s: np.ndarray | float, flags: np.ndarray, count: np.ndarray, epoch: np.ndarray
+) -> np.ndarray:
+    """(G, 2) start/end times of lost stretches: steps > 1.5 periods, overruns, reboots."""
+    if len(time) < 2:
+        return np.zeros((0, 2))
+    step = np.diff(time)
+    lost = step > (1.5 * period_s if isinstance(period_s, float) else 1.5 * period_s[1:])
+    first = np.cumsum(count) - count  # sample index of each batch's first sample
+    overrun = first[(flags & 2).astype(bool)]
+    lost[overrun[overrun > 0] - 1] = True
+    ep = np.repeat(epoch, count)
+    lost |= ep[1:] != ep[:-1]
+    i = np.flatnonzero(lost)
+    return np.column_stack([time[i], time[i + 1]])

@@ -1,0 +1,959 @@
+"""Scripted sessions of a person wearing the sensor: load and validate scenario files, build the
+timeline, simulate the IMU stream (batch or streaming) and export the ground truth.
+
+    >>> from kyphos.sim.scenario import load_scenario, simulate
+    >>> res = simulate(load_scenario("demo"), seed=1, fs=104)
+    >>> res.acc.shape, len(res.truth.lifts)
+
+The format is documented in docs/scenarios.md. ``simulate`` and ``Simulator.chunks`` give the
+same numbers for the same seed: both compute fixed blocks of samples in order.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from kyphos.errors import ConfigError
+from kyphos.sim.body import (
+    NOMINAL_SENSOR_FROM_BODY,
+    TRACKS,
+    Anthropometry,
+    Sway,
+    Timeline,
+    Track,
+    Walk,
+    euler_zyx_matrix,
+    motion,
+)
+from kyphos.sim.imu_error import CHIPS, ChipSpec, ImuErrorModel, make_error_model
+
+FORMAT = "kyphos-scenario/1"
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+ACTIVITIES = ("stand", "sit", "transition", "walk", "lift", "bend", "rest")
+LIFT_STYLES = ("stoop", "semi-squat", "squat")
+# lift start/end: where the scripted trunk flexion speed crosses this (rad/s = 10 °/s)
+LIFT_SPEED_THRESHOLD = math.radians(10.0)
+_BLOCK = 8192  # samples per computed block; streaming and batch share the block grid
+_D = math.radians
+
+
+class ScenarioError(ConfigError):
+    """A scenario file or dict is invalid; the message is one line naming the bad key."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Schema: key → (type, default, lower, upper, choices). REQUIRED marks keys without a default.
+
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Key:
+    type: str  # "number", "int", "str", "list", "dict"
+    default: Any = REQUIRED
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple[Any, ...] | None = None
+
+
+SUBJECT = {
+    "height_m": Key("number", 1.75, 1.2, 2.2),
+    "shank_m": Key("number", None, 0.2, 0.7),
+    "thigh_m": Key("number", None, 0.2, 0.7),
+    "lower_trunk_m": Key("number", None, 0.1, 0.5),
+    "upper_trunk_m": Key("number", None, 0.1, 0.5),
+    "back_depth_m": Key("number", None, 0.0, 0.2),
+}
+MOUNT = {
+    "pitch_deg": Key("number", 15.0, -45, 45),
+    "yaw_deg": Key("number", 0.0, -45, 45),
+    "roll_deg": Key("number", 0.0, -45, 45),
+}
+SENSOR = {
+    "chip": Key("str", "LSM6DSOX", choices=tuple(CHIPS)),
+    "fs_hz": Key("number", 104.0, 10, 1000),
+    "acc_range_g": Key("int", 4, choices=(2, 4, 8, 16)),
+    "gyr_range_dps": Key("int", 500, choices=(125, 250, 500, 1000, 2000)),
+    "error_scale": Key("number", 1.0, 0, 10),
+    "noise_scale": Key("number", 1.0, 0, 10),
+}
+SWAY = {
+    "flexion_deg": Key("number", 0.4, 0, 5),
+    "lateral_deg": Key("number", 0.3, 0, 5),
+    "axial_deg": Key("number", 0.4, 0, 5),
+    "breathing_deg": Key("number", 0.3, 0, 3),
+}
+TOP = {
+    "format": Key("str", FORMAT, choices=(FORMAT,)),
+    "name": Key("str", ""),
+    "description": Key("str", ""),
+    "seed": Key("int", 0, 0, 2**63 - 1),
+    "heading_deg": Key("number", 0.0, -360, 360),
+    "transition_s": Key("number", 2.5, 1.0, 10.0),
+    "subject": Key("dict", {}),
+    "mount": Key("dict", {}),
+    "sensor": Key("dict", {}),
+    "sway": Key("dict", {}),
+    "segments": Key("list"),
+}
+SLOUCH = {
+    "at_s": Key("number", lo=0),
+    "duration_s": Key("number", lo=0.5),
+    "flexion_deg": Key("number", 20.0, 2, 45),
+    "ramp_s": Key("number", 2.0, 0.2, 10),
+}
+_POSTURE = Key("str", "sit", choices=("sit", "stand"))
+SEGMENTS: dict[str, dict[str, Key]] = {
+    "stand": {"duration_s": Key("number", lo=0.5), "slouches": Key("list", [])},
+    "sit": {
+        "duration_s": Key("number", lo=0.5),
+        "lean_deg": Key("number", 0.0, -20, 30),
+        "slouches": Key("list", []),
+    },
+    "rest": {
+        "duration_s": Key("number", lo=2.0),
+        "posture": _POSTURE,
+        "sway_scale": Key("number", 0.2, 0, 1),
+    },
+    "walk": {
+        "duration_s": Key("number", lo=3.0),
+        "speed_m_s": Key("number", 1.3, 0.3, 2.5),
+        "cadence_spm": Key("number", 110.0, 60, 160),
+        "lean_deg": Key("number", 3.0, -5, 20),
+        "ramp_s": Key("number", 1.0, 0.5, 3.0),
+    },
+    "lift": {
+        "style": Key("str", choices=LIFT_STYLES),
+        "flexion_deg": Key("number", None, 15, 85),
+        "twist_deg": Key("number", 0.0, -60, 60),
+        "lateral_deg": Key("number", 0.0, -30, 30),
+        "knee_deg": Key("number", None, 0, 140),
+        "down_s": Key("number", 1.2, 0.4, 5),
+        "hold_s": Key("number", 0.6, 0, 10),
+        "up_s": Key("number", 1.3, 0.4, 5),
+        "pre_s": Key("number", 0.5, 0, 60),
+        "post_s": Key("number", 1.5, 0.5, 60),
+        "repeats": Key("int", 1, 1, 100),
+        "gap_s": Key("number", 2.0, 0.5, 60),
+    },
+    "bend": {
+        "label": Key("str", "bend"),
+        "posture": Key("str", "stand", choices=("sit", "stand")),
+        "flexion_deg": Key("number", 0.0, -40, 85),
+        "lateral_deg": Key("number", 0.0, -45, 45),
+        "axial_deg": Key("number", 0.0, -70, 70),
+        "knee_deg": Key("number", 0.0, 0, 40),
+        "down_s": Key("number", 1.5, 0.4, 10),
+        "hold_s": Key("number", 2.0, 0, 60),
+        "up_s": Key("number", 1.5, 0.4, 10),
+        "pre_s": Key("number", 0.5, 0, 60),
+        "post_s": Key("number", 1.5, 0.5, 60),
+        "repeats": Key("int", 1, 1, 100),
+        "gap_s": Key("number", 2.0, 0.5, 60),
+    },
+}
+
+# Lift styles at the bottom of the lift (degrees). Lumbar flexion from von Arx et al. 2021
+# (stoop 35.9 ± 10.1°, squat 25.1 ± 8.2°); ankle, knee, thoracic and the default trunk
+# flexion of the upper back are own assumptions. Hip flexion follows from the target flexion.
+STYLES: dict[str, dict[str, float]] = {
+    "stoop": {"ankle": 3.0, "knee": 12.0, "lumbar": 36.0, "thoracic": 8.0, "flexion": 75.0},
+    "semi-squat": {"ankle": 15.0, "knee": 55.0, "lumbar": 30.0, "thoracic": 6.0, "flexion": 60.0},
+    "squat": {"ankle": 25.0, "knee": 105.0, "lumbar": 25.0, "thoracic": 5.0, "flexion": 45.0},
+}
+_HIP_RANGE_DEG = (-15.0, 130.0)
+
+
+def _fail(src: str, where: str, msg: str) -> ScenarioError:
+    return ScenarioError(f"{src}: {where}: {msg}")
+
+
+def _check(obj: Any, spec: dict[str, Key], where: str, src: str) -> dict[str, Any]:
+    """Validate one dict against ``spec``; return it with defaults filled in."""
+    if not isinstance(obj, dict):
+        raise _fail(src, where or "scenario", f"expected an object, got {type(obj).__name__}")
+    out: dict[str, Any] = {}
+    for k in obj:
+        if k not in spec:
+            raise _fail(src, f"{where}.{k}" if where else k,
+                        f"unknown key (expected one of {', '.join(spec)})")
+    for k, key in spec.items():
+        path = f"{where}.{k}" if where else k
+        if k not in obj:
+            if key.default is REQUIRED:
+                raise _fail(src, path, "missing required key")
+            out[k] = key.default
+            continue
+        v = obj[k]
+        if v is None and key.default is None:  # optional value left unset
+            out[k] = None
+            continue
+        if key.type in ("number", "int"):
+            ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+            if key.type == "int":
+                ok = ok and float(v).is_integer()
+            if not ok or not math.isfinite(float(v)):
+                want = "an integer" if key.type == "int" else "a number"
+                raise _fail(src, path, f"expected {want}, got {json.dumps(v)}")
+            v = int(v) if key.type == "int" else float(v)
+            if (key.lo is not None and v < key.lo) or (key.hi is not None and v > key.hi):
+                lo = "-inf" if key.lo is None else f"{key.lo:g}"
+                hi = "inf" if key.hi is None else f"{key.hi:g}"
+                raise _fail(src, path, f"{v:g} is out of range {lo} … {hi}")
+        elif key.type == "str" and not isinstance(v, str):
+            raise _fail(src, path, f"expected a string, got {json.dumps(v)}")
+        elif key.type == "list" and not isinstance(v, list):
+            raise _fail(src, path, f"expected a list, got {json.dumps(v)[:40]}")
+        elif key.type == "dict" and not isinstance(v, dict):
+            raise _fail(src, path, f"expected an object, got {json.dumps(v)[:40]}")
+        if key.choices is not None and v not in key.choices:
+            raise _fail(src, path,
+                        f"{json.dumps(v)} is not one of {', '.join(map(str, key.choices))}")
+        out[k] = v
+    return out
+
+
+def validate(raw: dict[str, Any], source: str = "scenario") -> dict[str, Any]:
+    """Check a scenario dict and return a normalised copy with every default filled in.
+
+    Raises :class:`ScenarioError` with one line ``<source>: <key path>: <problem>``.
+    """
+    scn = _check(raw, TOP, "", source)
+    for sec, spec in (("subject", SUBJECT), ("mount", MOUNT), ("sensor", SENSOR), ("sway", SWAY)):
+        scn[sec] = _check(scn[sec], spec, sec, source)
+    if not scn["segments"]:
+        raise _fail(source, "segments", "needs at least one segment")
+    segs = []
+    for i, seg in enumerate(scn["segments"]):
+        where = f"segments[{i}]"
+        if not isinstance(seg, dict):
+            raise _fail(source, where, f"expected an object, got {json.dumps(seg)[:40]}")
+        kind = seg.get("kind")
+        if kind not in SEGMENTS:
+            raise _fail(source, f"{where}.kind",
+                        f"{json.dumps(kind)} is not one of {', '.join(SEGMENTS)}")
+        body = _check({k: v for k, v in seg.items() if k != "kind"}, SEGMENTS[kind], where, source)
+        body["kind"] = kind
+        if "slouches" in body:
+            body["slouches"] = _check_slouches(body, where, source)
+        if kind == "lift":
+            _check_lift(body, where, source)
+        segs.append(body)
+    scn["segments"] = segs
+    chip = CHIPS[scn["sensor"]["chip"]]
+    if scn["sensor"]["acc_range_g"] not in chip.acc_lsb_mg:
+        raise _fail(source, "sensor.acc_range_g", f"not available on {chip.name}")
+    if scn["sensor"]["gyr_range_dps"] not in chip.gyr_lsb_mdps:
+        raise _fail(source, "sensor.gyr_range_dps", f"not available on {chip.name}")
+    return scn
+
+
+def _check_slouches(seg: dict[str, Any], where: str, src: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    end_prev = -math.inf
+    for j, s in enumerate(seg["slouches"]):
+        w = f"{where}.slouches[{j}]"
+        s = _check(s, SLOUCH, w, src)
+        if s["duration_s"] < s["ramp_s"]:
+            raise _fail(src, f"{w}.duration_s", "must be at least ramp_s")
+        if s["at_s"] - s["ramp_s"] / 2 < end_prev:
+            raise _fail(src, f"{w}.at_s", "overlaps the previous slouch or the segment start")
+        end = s["at_s"] + s["duration_s"] + s["ramp_s"] / 2
+        if end > seg["duration_s"]:
+            raise _fail(src, f"{w}.duration_s", f"ends at {end:g} s, after the segment")
+        end_prev = end
+        out.append(s)
+    return out
+
+
+def _lift_joints(seg: dict[str, Any]) -> dict[str, float]:
+    """Joint angles (rad) at the bottom of a lift: style defaults, overrides, solved hip."""
+    st = STYLES[seg["style"]]
+    flex = seg["flexion_deg"] if seg["flexion_deg"] is not None else st["flexion"]
+    knee = seg["knee_deg"] if seg["knee_deg"] is not None else st["knee"]
+    hip = flex - (st["ankle"] - knee + st["lumbar"] + st["thoracic"])
+    return {"ankle": _D(st["ankle"]), "knee": _D(knee), "hip": _D(hip),
+            "lumbar": _D(st["lumbar"]), "thoracic": _D(st["thoracic"]), "flexion": _D(flex)}
+
+
+def _check_lift(seg: dict[str, Any], where: str, src: str) -> None:
+    hip = math.degrees(_lift_joints(seg)["hip"])
+    if not _HIP_RANGE_DEG[0] <= hip <= _HIP_RANGE_DEG[1]:
+        raise _fail(src, f"{where}.flexion_deg",
+                    f"needs hip flexion {hip:.0f}° for a {seg['style']} lift "
+                    f"(allowed {_HIP_RANGE_DEG[0]:g} … {_HIP_RANGE_DEG[1]:g}°)")
+
+
+def load_scenario(path_or_name: str | Path) -> dict[str, Any]:
+    """Read and validate a scenario file (a path, or the name of a bundled one like "demo")."""
+    p = Path(path_or_name)
+    if not p.exists() and p.suffix == "" and (SCENARIO_DIR / f"{p.name}.json").exists():
+        p = SCENARIO_DIR / f"{p.name}.json"
+    src = p.name
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        names = ", ".join(list_scenarios())
+        raise ScenarioError(f"{path_or_name}: cannot read ({e.strerror}); bundled: {names}") from e
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ScenarioError(f"{src}: not valid JSON at line {e.lineno} column {e.colno}: {e.msg}") from e
+    scn = validate(raw, src)
+    if not scn["name"]:
+        scn["name"] = p.stem
+    return scn
+
+
+def list_scenarios() -> list[str]:
+    """Names of the bundled scenarios."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.json"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Ground truth records
+
+
+@dataclass
+class LiftTruth:
+    """One scripted lift. Times in s, angles in rad (sway not included in the peaks).
+
+    ``onset``/``offset``: where the scripted motion starts and stops; ``start``/``end``: where
+    the scripted trunk flexion speed first rises above / last falls below
+    ``LIFT_SPEED_THRESHOLD`` (10 °/s) — the definition detectors are scored against.
+    """
+
+    index: int
+    style: str
+    start: float
+    end: float
+    onset: float
+    offset: float
+    peak_time: float
+    peak_flexion: float
+    peak_twist: float
+    peak_lateral: float
+    knee_flexion: float
+    hip_flexion: float
+    segment: int
+
+
+@dataclass
+class SlouchTruth:
+    """A scripted slouch: ``start``/``end`` are the half-way crossings of the extra flexion
+    (the ``at_s`` and ``at_s + duration_s`` of the file); onset/offset the ramp ends."""
+
+    index: int
+    start: float
+    end: float
+    onset: float
+    offset: float
+    flexion: float
+    posture: str
+    segment: int
+
+
+@dataclass
+class MovementTruth:
+    """A scripted bend or exercise repetition (``label`` from the file); start/end as for lifts,
+    on the largest of the three angles; the hold is at the peak."""
+
+    index: int
+    label: str
+    posture: str
+    start: float
+    end: float
+    onset: float
+    offset: float
+    hold_start: float
+    hold_end: float
+    peak_flexion: float
+    peak_lateral: float
+    peak_axial: float
+    segment: int
+
+
+@dataclass
+class SegmentTruth:
+    """A stretch of the timeline; ``index`` is the segment in the file, −1 for an inserted
+    sit/stand transition."""
+
+    index: int
+    kind: str
+    start: float
+    end: float
+
+
+def _speed_crossing(amp: float, dur: float) -> float:
+    """Time after a minimum-jerk move of ``amp`` rad over ``dur`` s where its speed first
+    reaches ``LIFT_SPEED_THRESHOLD`` (0 if it never does)."""
+    # speed = amp/dur · 30 u²(1−u)² → u(1−u) = c
+    c = math.sqrt(LIFT_SPEED_THRESHOLD * dur / (30.0 * abs(amp))) if amp else 1.0
+    if c > 0.25:
+        return 0.0
+    return dur * (1.0 - math.sqrt(1.0 - 4.0 * c)) / 2.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Timeline building
+
+
+_STAND = {"ankle": 0.0, "knee": 0.0, "hip": 0.0, "lumbar": 0.0, "thoracic": 0.0}
+
+
+def _sit(lean_rad: float) -> dict[str, float]:
+    return {"ankle": 0.0, "knee": _D(90), "hip": _D(90) + lean_rad, "lumbar": 0.0, "thoracic": 0.0}
+
+
+class _Builder:
+    def __init__(self, scn: dict[str, Any], rng: np.random.Generator) -> None:
+        self.scn = scn
+        self.rng = rng
+        self.t = 0.0
+        self.posture = "stand"
+        self.base = dict(_STAND)
+        self.tracks = {name: Track() for name in TRACKS}
+        for name in TRACKS:
+            self.tracks[name].key(0.0, 1.0 if name == "sway_gain" else 0.0)
+        self.walks: list[Walk] = []
+        self.lifts: list[LiftTruth] = []
+        self.slouches: list[SlouchTruth] = []
+        self.moves: list[MovementTruth] = []
+        self.segments: list[SegmentTruth] = []
+        self.first = True
+
+    def move(self, t0: float, t1: float, target: dict[str, float]) -> None:
+        for k, v in target.items():
+            self.tracks[k].move(t0, t1, v)
+
+    def seg(self, index: int, kind: str, dur: float) -> None:
+        self.segments.append(SegmentTruth(index, kind, self.t, self.t + dur))
+        self.t += dur
+
+    def ensure(self, posture: str, lean_rad: float = 0.0) -> None:
+        """Go to ``posture`` (inserting a transition) or adjust the sitting lean."""
+        target = _sit(lean_rad) if posture == "sit" else dict(_STAND)
+        if posture != self.posture:
+            if self.first:  # a session may start seated: no transition needed
+                for k, v in target.items():
+                    self.tracks[k].key(0.0, v)
+            else:
+                dur = self.scn["transition_s"]
+                t0 = self.t
+                self.move(t0, t0 + dur, {k: v for k, v in target.items() if k != "lumbar"})
+                # forward lean of the trunk peaks half-way (seat-off / seat contact)
+                self.tracks["lumbar"].move(t0, t0 + dur / 2, _D(30))
+                self.tracks["lumbar"].move(t0 + dur / 2, t0 + dur, target["lumbar"])
+                self.seg(-1, "transition", dur)
+        elif target != self.base:  # same posture, new lean: adjust the joints that differ
+            self.move(self.t, self.t + 1.0, {k: v for k, v in target.items() if v != self.base[k]})
+        self.posture = posture
+        self.base = target
+        self.first = False
+
+
+def _build_stand_sit(b: _Builder, i: int, seg: dict[str, Any]) -> None:
+    kind = seg["kind"]
+    b.ensure("sit" if kind == "sit" else "stand", _D(seg.get("lean_deg", 0.0)))
+    t0 = b.t
+    for s in seg.get("slouches", []):
+        a = _D(s["flexion_deg"])
+        r = s["ramp_s"]
+        start, end = t0 + s["at_s"], t0 + s["at_s"] + s["duration_s"]
+        th, lu = b.base["thoracic"], b.base["lumbar"]
+        # slouch: thoracic flexion plus some lumbar flexion (0.6 / 0.4 split, assumption)
+        b.move(start - r / 2, start + r / 2, {"thoracic": th + 0.6 * a, "lumbar": lu + 0.4 * a})
+        b.move(end - r / 2, end + r / 2, {"thoracic": th, "lumbar": lu})
+        b.slouches.append(SlouchTruth(len(b.slouches), start, end, start - r / 2, end + r / 2,
+                                      a, b.posture, i))
+    b.seg(i, kind, seg["duration_s"])
+
+
+def _build_rest(b: _Builder, i: int, seg: dict[str, Any]) -> None:
+    b.ensure(seg["posture"])
+    t0, t1 = b.t, b.t + seg["duration_s"]
+    b.tracks["sway_gain"].move(t0, t0 + 1.0, seg["sway_scale"])
+    b.tracks["sway_gain"].move(t1 - 1.0, t1, 1.0)
+    b.seg(i, "rest", seg["duration_s"])
+
+
+def _build_walk(b: _Builder, i: int, seg: dict[str, Any]) -> None:
+    b.ensure("stand")
+    t0 = b.t
+    b.walks.append(Walk(
+        t0=t0, t1=t0 + seg["duration_s"], ramp_s=seg["ramp_s"], speed_m_s=seg["speed_m_s"],
+        step_hz=seg["cadence_spm"] / 60.0, phase=float(b.rng.uniform(0, 2 * np.pi)),
+        lean_rad=_D(seg["lean_deg"]),
+    ))
+    b.seg(i, "walk", seg["duration_s"])
+
+
+def _build_lift(b: _Builder, i: int, seg: dict[str, Any]) -> None:
+    b.ensure("stand")
+    j = _lift_joints(seg)
+    tw, lat = _D(seg["twist_deg"]), _D(seg["lateral_deg"])
+    down, hold, up = seg["down_s"], seg["hold_s"], seg["up_s"]
+    t0 = b.t
+    t = t0 + seg["pre_s"]
+    bottom = {k: j[k] for k in ("ankle", "knee", "hip", "lumbar", "thoracic")}
+    bottom.update(twist=tw, lateral=lat)
+    for rep in range(seg["repeats"]):
+        if rep:
+            t += seg["gap_s"]
+        b.move(t, t + down, bottom)
+        b.move(t + down + hold, t + down + hold + up, dict(_STAND, twist=0.0, lateral=0.0))
+        off = t + down + hold + up
+        b.lifts.append(LiftTruth(
+            index=len(b.lifts), style=seg["style"],
+            start=t + _speed_crossing(j["flexion"], down),
+            end=off - _speed_crossing(j["flexion"], up),
+            onset=t, offset=off, peak_time=t + down + hold / 2, peak_flexion=j["flexion"],
+            peak_twist=tw, peak_lateral=lat, knee_flexion=j["knee"], hip_flexion=j["hip"],
+            segment=i,
+        ))
+        t = off
+    b.seg(i, "lift", t + seg["post_s"] - t0)
+
+
+def _build_bend(b: _Builder, i: int, seg: dict[str, Any]) -> None:
+    b.ensure(seg["posture"])
+    f, lat, ax = _D(seg["flexion_deg"]), _D(seg["lateral_deg"]), _D(seg["axial_deg"])
+    knee = _D(seg["knee_deg"])
+    base = dict(b.base)
+    # flexion shared by hip 0.45, lumbar 0.45, thoracic 0.10 (assumption); a knee bend is
+    # compensated at the hip so the trunk angle is the scripted one
+    peak = {"ankle": base["ankle"], "knee": base["knee"] + knee,
+            "hip": base["hip"] + 0.45 * f + knee, "lumbar": base["lumbar"] + 0.45 * f,
+            "thoracic": base["thoracic"] + 0.10 * f, "lateral": lat, "twist": ax}
+    rest = dict(base, lateral=0.0, twist=0.0)
+    down, hold, up = seg["down_s"], seg["hold_s"], seg["up_s"]
+    t0 = b.t
+    t = t0 + seg["pre_s"]
+    main = max(abs(f), abs(lat), abs(ax))
+    for rep in range(seg["repeats"]):
+        if rep:
+            t += seg["gap_s"]
+        b.move(t, t + down, peak)
+        b.move(t + down + hold, t + down + hold + up, rest)
+        off = t + down + hold + up
+        b.moves.append(MovementTruth(
+            index=len(b.moves), label=seg["label"], posture=seg["posture"],
+            start=t + _speed_crossing(main, down), end=off - _speed_crossing(main, up),
+            onset=t, offset=off, hold_start=t + down, hold_end=t + down + hold,
+            peak_flexion=f, peak_lateral=lat, peak_axial=ax, segment=i,
+        ))
+        t = off
+    b.seg(i, "bend", t + seg["post_s"] - t0)
+
+
+_BUILDERS = {
+    "stand": _build_stand_sit,
+    "sit": _build_stand_sit,
+    "rest": _build_rest,
+    "walk": _build_walk,
+    "lift": _build_lift,
+    "bend": _build_bend,
+}
+
+
+def mount_matrix(pitch_deg: float, yaw_deg: float, roll_deg: float) -> np.ndarray:
+    """body-from-sensor rotation: the nominal mounting turned by yaw (about body z), pitch
+    (about body y; + tilts the sensor's x axis forward, as kyphosis does) and roll (about body
+    x), applied as Rz·Ry·Rx in the body frame."""
+    r = euler_zyx_matrix(np.array(_D(yaw_deg)), np.array(_D(pitch_deg)), np.array(_D(roll_deg)))
+    return np.asarray(r @ NOMINAL_SENSOR_FROM_BODY.T)
+
+
+@dataclass
+class Built:
+    """A scenario turned into a timeline plus its scripted events."""
+
+    scenario: dict[str, Any]
+    timeline: Timeline
+    lifts: list[LiftTruth]
+    slouches: list[SlouchTruth]
+    movements: list[MovementTruth]
+    segments: list[SegmentTruth]
+
+
+def build(scn: dict[str, Any], seed_seq: np.random.SeedSequence) -> Built:
+    """Build the timeline of a validated scenario (random parts drawn from ``seed_seq``)."""
+    rng = np.random.default_rng(seed_seq)
+    b = _Builder(scn, rng)
+    for i, seg in enumerate(scn["segments"]):
+        _BUILDERS[seg["kind"]](b, i, seg)
+    sub = scn["subject"]
+    body = Anthropometry.from_height(sub["height_m"])
+    for k in ("shank_m", "thigh_m", "lower_trunk_m", "upper_trunk_m", "back_depth_m"):
+        if sub[k] is not None:
+            setattr(body, k, sub[k])
+    sw = scn["sway"]
+    sway = Sway.draw(rng, (_D(sw["flexion_deg"]), _D(sw["lateral_deg"]), _D(sw["axial_deg"])),
+                     _D(sw["breathing_deg"]))
+    m = scn["mount"]
+    tl = Timeline(b.tracks, b.walks, sway, body,
+                  mount_matrix(m["pitch_deg"], m["yaw_deg"], m["roll_deg"]),
+                  heading=_D(scn["heading_deg"]), duration=b.t)
+    return Built(scn, tl, b.lifts, b.slouches, b.moves, b.segments)
+
+
+# ---------------------------------------------------------------------------------------------
+# Simulation output
+
+
+@dataclass
+class TruthSamples:
+    """Per-sample ground truth (N samples). Angles in rad: trunk flexion (+ forward), lateral
+    bend (+ right), axial rotation (+ right, = −(yaw − heading)), yaw (trunk heading about earth
+    z). Quaternions ``[w, x, y, z]`` Hamilton: ``body_quat`` trunk-to-earth, ``sensor_quat``
+    sensor-to-earth. ``position`` sensor in earth frame (m); ``acc``/``gyr`` the error-free
+    specific force (m/s²) and angular rate (rad/s) in the sensor frame. ``activity`` indexes
+    ``ACTIVITIES``; ``lift_id`` is the lift index between its onset and offset, else −1;
+    ``slouch`` is True between a slouch's start and end."""
+
+    flexion: np.ndarray
+    lateral: np.ndarray
+    axial: np.ndarray
+    yaw: np.ndarray
+    body_quat: np.ndarray
+    sensor_quat: np.ndarray
+    position: np.ndarray
+    acc: np.ndarray
+    gyr: np.ndarray
+    activity: np.ndarray
+    lift_id: np.ndarray
+    slouch: np.ndarray
+
+
+@dataclass
+class SimChunk:
+    """Consecutive samples ``start … start + len(time) − 1`` of a simulated session.
+
+    ``time`` s from the session start; ``acc`` (N, 3) m/s² and ``gyr`` (N, 3) rad/s in the
+    sensor frame as the chip reports them (= raw counts × scale); ``acc_raw``/``gyr_raw`` int16
+    counts; ``clipped`` True where an axis is at the end of its range."""
+
+    start: int
+    time: np.ndarray
+    acc: np.ndarray
+    gyr: np.ndarray
+    acc_raw: np.ndarray
+    gyr_raw: np.ndarray
+    clipped: np.ndarray
+    truth: TruthSamples
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+
+@dataclass
+class Truth(TruthSamples):
+    """Whole-session ground truth: the per-sample arrays plus the scripted events."""
+
+    time: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    lifts: list[LiftTruth] = field(default_factory=list)
+    slouches: list[SlouchTruth] = field(default_factory=list)
+    movements: list[MovementTruth] = field(default_factory=list)
+    segments: list[SegmentTruth] = field(default_factory=list)
+    sensor_from_body: np.ndarray = field(default_factory=lambda: NOMINAL_SENSOR_FROM_BODY.copy())
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SimResult:
+    """A simulated session: what the chip reports plus the ground truth.
+
+    ``acc_scale`` m/s² per LSB and ``gyr_scale`` rad/s per LSB convert the int16 counts;
+    ``imu_model`` is the INFO code of docs/protocol.md."""
+
+    name: str
+    seed: int
+    fs: float
+    chip: str
+    imu_model: int
+    acc_range_g: int
+    gyr_range_dps: int
+    acc_scale: float
+    gyr_scale: float
+    time: np.ndarray
+    acc: np.ndarray
+    gyr: np.ndarray
+    acc_raw: np.ndarray
+    gyr_raw: np.ndarray
+    clipped: np.ndarray
+    truth: Truth
+
+    def to_session(self) -> Any:
+        """The samples as a :class:`kyphos.session.Session` (what the loader would return)."""
+        from kyphos.session import Session
+
+        info = {"imu_model": self.imu_model, "board": 0, "odr_chz": round(self.fs * 100),
+                "acc_fs_g": self.acc_range_g, "gyr_fs_dps": self.gyr_range_dps,
+                "acc_scale": self.acc_scale, "gyr_scale": self.gyr_scale}
+        return Session(time=self.time.copy(), acc=self.acc.copy(), gyr=self.gyr.copy(),
+                       fs=self.fs, info=info, header={"simulated": self.truth.meta})
+
+
+class Simulator:
+    """Streaming simulation of one scenario: ``read(n)`` returns the next n samples.
+
+    ``Simulator(scn, seed=s).chunks(n)`` concatenated equals ``simulate(scn, seed=s)`` exactly,
+    whatever n: samples are computed in fixed blocks of ``_BLOCK`` in order and served from them.
+    ``seed``, ``fs`` and ``chip`` override the scenario's ``seed``, ``sensor.fs_hz`` and
+    ``sensor.chip``.
+    """
+
+    def __init__(self, scenario: dict[str, Any] | str | Path, *, seed: int | None = None,
+                 fs: float | None = None, chip: str | ChipSpec | None = None) -> None:
+        if isinstance(scenario, (str, Path)):
+            scenario = load_scenario(scenario)
+        else:
+            scenario = validate(scenario, scenario.get("name") or "scenario")
+        scn = scenario
+        sen = scn["sensor"]
+        self.seed = int(scn["seed"] if seed is None else seed)
+        self.fs = float(sen["fs_hz"] if fs is None else fs)
+        if not 10 <= self.fs <= 1000:
+            raise ScenarioError(f"fs: {self.fs:g} Hz is out of range 10 … 1000")
+        chip = sen["chip"] if chip is None else chip
+        ss_body, ss_imu = np.random.SeedSequence(self.seed).spawn(2)
+        self.built = build(scn, ss_body)
+        try:
+            self.imu: ImuErrorModel = make_error_model(
+                chip, self.fs, ss_imu, sen["acc_range_g"], sen["gyr_range_dps"],
+                sen["error_scale"], sen["noise_scale"])
+        except ValueError as e:
+            raise ScenarioError(f"{scn['name'] or 'scenario'}: {e}") from e
+        self.n_samples = int(math.floor(self.built.timeline.duration * self.fs))
+        self._next = 0
+        self._block: SimChunk | None = None
+
+    @property
+    def duration(self) -> float:
+        return self.n_samples / self.fs
+
+    def _compute(self, i0: int) -> SimChunk:
+        i1 = min(i0 + _BLOCK, self.n_samples)
+        t = np.arange(i0, i1) / self.fs
+        m = motion(self.built.timeline, t)
+        acc_c, gyr_c, clipped = self.imu.apply(m.acc, m.gyr)
+        p = m.pose
+        truth = TruthSamples(
+            flexion=p.flexion, lateral=p.lateral, axial=p.twist, yaw=p.yaw,
+            body_quat=_quat_wxyz(p.rotation), sensor_quat=_quat_wxyz(m.sensor_rotation),
+            position=p.position, acc=m.acc, gyr=m.gyr,
+            activity=_activity(self.built.segments, t),
+            lift_id=_interval_id([(x.onset, x.offset) for x in self.built.lifts], t),
+            slouch=_interval_id([(x.start, x.end) for x in self.built.slouches], t) >= 0,
+        )
+        return SimChunk(i0, t, acc_c * self.imu.acc_scale, gyr_c * self.imu.gyr_scale,
+                        acc_c, gyr_c, clipped, truth)
+
+    def read(self, n: int) -> SimChunk:
+        """The next ``n`` samples (fewer at the end; an empty chunk once all are read)."""
+        parts: list[SimChunk] = []
+        want = max(0, min(n, self.n_samples - self._next))
+        while want > 0:
+            blk = self._block
+            if blk is None or self._next >= blk.start + len(blk):
+                blk = self._block = self._compute(self._next)
+            a = self._next - blk.start
+            k = min(want, len(blk) - a)
+            parts.append(_slice(blk, a, a + k))
+            self._next += k
+            want -= k
+        if not parts:
+            return _slice(self._compute_empty(), 0, 0)
+        return parts[0] if len(parts) == 1 else _concat(parts)
+
+    def _compute_empty(self) -> SimChunk:
+        z3 = np.zeros((0, 3))
+        zi = np.zeros((0, 3), np.int16)
+        tr = TruthSamples(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros((0, 4)),
+                          np.zeros((0, 4)), z3, z3, z3, np.zeros(0, np.int8),
+                          np.zeros(0, np.int32), np.zeros(0, bool))
+        return SimChunk(self.n_samples, np.zeros(0), z3, z3, zi, zi, np.zeros(0, bool), tr)
+
+    def chunks(self, n: int) -> Iterator[SimChunk]:
+        """Yield consecutive chunks of ``n`` samples until the session ends."""
+        if n < 1:
+            raise ValueError("chunk size must be at least 1 sample")
+        while self._next < self.n_samples:
+            yield self.read(n)
+
+    def result(self, chunk: SimChunk) -> SimResult:
+        """Wrap a whole-session chunk with the metadata and events."""
+        b = self.built
+        imu = self.imu
+        meta = {
+            "scenario": b.scenario["name"], "seed": self.seed, "fs": self.fs,
+            "chip": imu.spec.name, "acc_range_g": imu.acc_range_g,
+            "gyr_range_dps": imu.gyr_range_dps, "error_scale": b.scenario["sensor"]["error_scale"],
+            "noise_scale": imu.noise_scale, "mount": b.scenario["mount"],
+            "imu_errors": imu.unit.as_dict(), "lift_speed_threshold": LIFT_SPEED_THRESHOLD,
+            "activities": list(ACTIVITIES), "duration": self.duration,
+        }
+        truth = Truth(**{f.name: getattr(chunk.truth, f.name) for f in fields(TruthSamples)},
+                      time=chunk.time, lifts=b.lifts, slouches=b.slouches,
+                      movements=b.movements, segments=b.segments,
+                      sensor_from_body=b.timeline.sensor_from_body, meta=meta)
+        return SimResult(b.scenario["name"], self.seed, self.fs, imu.spec.name,
+                         imu.spec.imu_model, imu.acc_range_g, imu.gyr_range_dps, imu.acc_scale,
+                         imu.gyr_scale, chunk.time, chunk.acc, chunk.gyr, chunk.acc_raw,
+                         chunk.gyr_raw, chunk.clipped, truth)
+
+
+def simulate(scenario: dict[str, Any] | str | Path, *, seed: int | None = None,
+             fs: float | None = None, chip: str | ChipSpec | None = None) -> SimResult:
+    """Simulate a whole session (see :class:`Simulator` for the arguments)."""
+    sim = Simulator(scenario, seed=seed, fs=fs, chip=chip)
+    return sim.result(sim.read(sim.n_samples))
+
+
+def _quat_wxyz(r: np.ndarray) -> np.ndarray:
+    # the one place scipy's scalar-last convention meets ours; w ≥ 0
+    if len(r) == 0:
+        return np.zeros((0, 4))
+    return np.asarray(Rotation.from_matrix(r).as_quat(canonical=True, scalar_first=True))
+
+
+def _activity(segs: list[SegmentTruth], t: np.ndarray) -> np.ndarray:
+    starts = np.array([s.start for s in segs])
+    codes = np.array([ACTIVITIES.index(s.kind) for s in segs], np.int8)
+    i = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, len(segs) - 1)
+    return codes[i]
+
+
+def _interval_id(iv: list[tuple[float, float]], t: np.ndarray) -> np.ndarray:
+    """Index of the (sorted, disjoint) interval [a, b] containing each t, else −1."""
+    out = np.full(len(t), -1, np.int32)
+    if not iv:
+        return out
+    a = np.array([x[0] for x in iv])
+    b = np.array([x[1] for x in iv])
+    i = np.searchsorted(a, t, side="right") - 1
+    ok = (i >= 0) & (t <= b[np.maximum(i, 0)])
+    out[ok] = i[ok]
+    return out
+
+
+def _slice(c: SimChunk, a: int, b: int) -> SimChunk:
+    tr = TruthSamples(**{f.name: getattr(c.truth, f.name)[a:b] for f in fields(TruthSamples)})
+    return SimChunk(c.start + a, c.time[a:b], c.acc[a:b], c.gyr[a:b], c.acc_raw[a:b],
+                    c.gyr_raw[a:b], c.clipped[a:b], tr)
+
+
+def _concat(parts: list[SimChunk]) -> SimChunk:
+    tr = TruthSamples(**{f.name: np.concatenate([getattr(p.truth, f.name) for p in parts])
+                         for f in fields(TruthSamples)})
+    cat = [np.concatenate([getattr(p, k) for p in parts])
+           for k in ("time", "acc", "gyr", "acc_raw", "gyr_raw", "clipped")]
+    return SimChunk(parts[0].start, *cat, tr)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ground truth export
+
+
+_EVENT_TYPES = {"lifts": LiftTruth, "slouches": SlouchTruth, "movements": MovementTruth,
+                "segments": SegmentTruth}
+_SAMPLE_KEYS = ["time"] + [f.name for f in fields(TruthSamples)]
+
+
+def write_truth(result: SimResult | Truth, path: str | Path, samples: bool = True) -> Path:
+    """Write the ground truth to ``.npz`` (arrays, events as JSON in ``events``) or ``.json``
+    (events and metadata; per-sample arrays as lists when ``samples``). Angles in rad."""
+    truth = result.truth if isinstance(result, SimResult) else result
+    p = Path(path)
+    events = {k: [asdict(e) for e in getattr(truth, k)] for k in _EVENT_TYPES}
+    doc = {"format": "kyphos-truth/1", "meta": truth.meta, **events,
+           "sensor_from_body": truth.sensor_from_body.tolist()}
+    if p.suffix == ".npz":
+        arrays = {k: getattr(truth, k) for k in _SAMPLE_KEYS}
+        np.savez_compressed(p, events=np.array(json.dumps(doc)), **arrays)
+    elif p.suffix == ".json":
+        if samples:
+            doc["samples"] = {k: np.asarray(getattr(truth, k)).tolist() for k in _SAMPLE_KEYS}
+        p.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    else:
+        raise ValueError(f"{p.name}: truth is written as .npz or .json")
+    return p
+
+
+def read_truth(path: str | Path) -> Truth:
+    """Read what :func:`write_truth` wrote (per-sample arrays empty if the JSON has none)."""
+    p = Path(path)
+    if p.suffix == ".npz":
+        with np.load(p) as z:
+            doc = json.loads(str(z["events"]))
+            arrays = {k: z[k] for k in _SAMPLE_KEYS}
+    else:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+        s = doc.get("samples", {})
+        arrays = {k: np.asarray(s.get(k, [])) for k in _SAMPLE_KEYS}
+    ev = {k: [cls(**e) for e in doc[k]] for k, cls in _EVENT_TYPES.items()}
+    return Truth(**arrays, **ev, sensor_from_body=np.asarray(doc["sensor_from_body"]),
+                 meta=doc["meta"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Random sessions for accuracy sweeps
+
+
+def random_lift_session(seed: int, fs: float = 104.0, n_lifts: int = 12,
+                        chip: str = "LSM6DSOX", noise_scale: float | None = None,
+                        walking: bool = True) -> dict[str, Any]:
+    """A validated scenario with a varied lifting session, drawn from ``seed``.
+
+    Quiet standing (10 s) and three forward bends for calibration, then ``n_lifts`` lifts of
+    random style (stoop / semi-squat / squat), depth, speed, twist (half of them, 15–45°) and
+    lateral bend (a third, 5–20°), separated by standing and (if ``walking``) walks. Mounting:
+    pitch 10–25°, yaw ±15°, roll ±10°; noise_scale 0.5–2 unless given. Simulate with
+    ``simulate(scn, seed=seed)``.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5EED]))
+    u = rng.uniform
+    segs: list[dict[str, Any]] = [
+        {"kind": "stand", "duration_s": 10.0},
+        {"kind": "bend", "label": "calibration_bend", "flexion_deg": round(u(45, 70), 1),
+         "repeats": 3, "hold_s": 1.0},
+        {"kind": "stand", "duration_s": round(u(3, 6), 2)},
+    ]
+    flex_range = {"stoop": (60, 85), "semi-squat": (45, 70), "squat": (30, 55)}
+    for k in range(n_lifts):
+        style = str(rng.choice(LIFT_STYLES))
+        lo, hi = flex_range[style]
+        lift: dict[str, Any] = {
+            "kind": "lift", "style": style, "flexion_deg": round(u(lo, hi), 1),
+            "down_s": round(u(0.8, 1.8), 2), "hold_s": round(u(0.3, 1.5), 2),
+            "up_s": round(u(0.9, 2.0), 2), "pre_s": round(u(0.3, 1.0), 2),
+            "post_s": round(u(1.0, 2.5), 2),
+        }
+        if rng.random() < 0.5:
+            lift["twist_deg"] = round(float(rng.choice([-1, 1])) * u(15, 45), 1)
+        if rng.random() < 1 / 3:
+            lift["lateral_deg"] = round(float(rng.choice([-1, 1])) * u(5, 20), 1)
+        segs.append(lift)
+        if walking and k % 3 == 2:
+            segs.append({"kind": "walk", "duration_s": round(u(5, 15), 1),
+                         "speed_m_s": round(u(0.9, 1.5), 2), "cadence_spm": round(u(95, 125))})
+        else:
+            segs.append({"kind": "stand", "duration_s": round(u(1.5, 6), 2)})
+    raw = {
+        "format": FORMAT, "name": f"random-lifts-{seed}", "seed": seed,
+        "description": "random lifting session for accuracy sweeps",
+        "mount": {"pitch_deg": round(u(10, 25), 2), "yaw_deg": round(u(-15, 15), 2),
+                  "roll_deg": round(u(-10, 10), 2)},
+        "sensor": {"chip": chip, "fs_hz": fs,
+                   "noise_scale": round(u(0.5, 2.0), 3) if noise_scale is None else noise_scale},
+        "segments": segs,
+    }
+    return validate(raw, raw["name"])

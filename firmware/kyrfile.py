@@ -30,7 +30,9 @@ def crc32(buf, start=0, end=-1, crc=0):
         return crc32_sw(buf, start, end, crc)
     if start == 0 and end == len(buf):
         return _crc32(buf, crc)
-    return _crc32(memoryview(buf)[start:end], crc)
+    if not isinstance(buf, memoryview):
+        buf = memoryview(buf)
+    return _crc32(buf[start:end], crc)
 
 
 def crc32_sw(buf, start, end, crc=0):
@@ -77,7 +79,11 @@ def frame_offset(off):
 
 def put_record(buf, off, host_us, frame_len):
     """Finish the record at off whose frame (frame_len bytes) is already at off + 8: writes
-    host_us (DEVICE_HOST_US on the device) and the CRC. Returns the offset after the record."""
+    host_us (DEVICE_HOST_US on the device) and the CRC. Returns the offset after the record.
+
+    Allocates a little per record on MicroPython: the CRC-32 result is a big int when it is
+    2**30 or more, and binascii.crc32 needs a slice (pass buf as a memoryview to save one
+    object)."""
     pack_into("<q", buf, off, host_us)
     end = off + 8 + frame_len
     pack_into("<I", buf, end, crc32(buf, off, end))

@@ -1,0 +1,127 @@
+"""``kyphos info FILE``: what a recording holds and whether it is damaged."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from kyphos.errors import KyphosError
+
+EPILOG = """examples:
+  kyphos info session.kyr
+  kyphos info board-log-0003.kyr --json
+exit status is 0 for a readable file even if it is damaged (the damage is listed);
+1 if it cannot be read as a recording at all."""
+
+_BOARDS = {0: "virtual", 1: "XIAO ESP32-S3", 2: "XIAO ESP32-C3", 3: "ESP32 DevKitC"}
+_IMUS = {0: "none", 1: "LSM6DSOX", 2: "LSM6DS3TR-C", 3: "MPU-6050", 4: "MPU-6500"}
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "info",
+        help="print a recording's header, duration, sample count, gaps and damage",
+        description="Print a recording's header, source, subject, device, duration, sample "
+        "count and rate, gaps, and any damage (torn tail, corrupt stretches) found in it.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", help="recording to inspect (.kyr, or a board's flash log)")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.set_defaults(func=run)
+
+
+def _hms(s: float) -> str:
+    h, rem = divmod(max(s, 0.0), 3600)
+    m, sec = divmod(rem, 60)
+    return f"{int(h):02d}:{int(m):02d}:{sec:05.2f}"
+
+
+def summarize(path: str | Path) -> dict[str, Any]:
+    """The facts ``kyphos info`` prints, as JSON-able values."""
+    import kyphos
+
+    p = Path(path)
+    if not p.exists():
+        raise KyphosError(f"{p}: no such file")
+    if p.is_dir():
+        raise KyphosError(f"{p} is a directory, not a recording")
+    s = kyphos.load(p)
+    gaps = [[float(a), float(b)] for a, b in s.gaps]
+    return {
+        "file": str(p),
+        "bytes": p.stat().st_size,
+        "header": s.header,
+        "info": s.info,
+        "duration_s": s.duration_s,
+        "samples": s.n_samples,
+        "fs_hz": s.fs,
+        "orientation_samples": len(s.quat),
+        "status_frames": len(s.status),
+        "events": len(s.events),
+        "notes": len(s.notes),
+        "gaps": gaps,
+        "gap_total_s": sum(b - a for a, b in gaps),
+        "damage": [
+            {"offset": d.offset, "length": d.length, "kind": d.kind, "reason": d.reason}
+            for d in s.damage
+        ],
+    }
+
+
+def format_summary(d: dict[str, Any]) -> str:
+    h = d["header"]
+    lines = [f"file       {d['file']} ({d['bytes']:,} bytes)"]
+    lines.append(
+        f"header     {h.get('format', '?')} v{h.get('version', '?')}, "
+        f"created {h.get('created_utc', '?')}, source {h.get('source', '?')}"
+    )
+    lines.append(f"subject    {h.get('subject') if h.get('subject') is not None else '-'}")
+    info = d["info"]
+    if info:
+        fw = ".".join(str(x) for x in info.get("fw_version", [])) or "?"
+        lines.append(
+            f"device     {info.get('name') or '(no name)'} [{info.get('device_id', '?')}], "
+            f"fw {fw}, board {_BOARDS.get(info.get('board', -1), info.get('board'))}, "
+            f"IMU {_IMUS.get(info.get('imu_model', -1), info.get('imu_model'))}, "
+            f"±{info.get('acc_fs_g')} g, ±{info.get('gyr_fs_dps')} °/s"
+        )
+    else:
+        lines.append("device     unknown (no INFO frame, no device in the header)")
+    lines.append(f"duration   {d['duration_s']:.2f} s ({_hms(d['duration_s'])})")
+    lines.append(
+        f"samples    {d['samples']:,} IMU at {d['fs_hz']:.2f} Hz, "
+        f"{d['orientation_samples']:,} orientation, {d['status_frames']:,} status, "
+        f"{d['events']:,} events, {d['notes']:,} notes"
+    )
+    gaps = d["gaps"]
+    if not gaps:
+        lines.append("gaps       none")
+    else:
+        shown = ", ".join(f"{a:.3f}–{b:.3f} s" for a, b in gaps[:5])
+        more = f", … ({len(gaps) - 5} more)" if len(gaps) > 5 else ""
+        lines.append(f"gaps       {len(gaps)}, {d['gap_total_s']:.3f} s in all: {shown}{more}")
+    damage = d["damage"]
+    if not damage:
+        lines.append("damage     none")
+    else:
+        lost = sum(x["length"] for x in damage)
+        lines.append(f"damage     DAMAGED: {len(damage)} stretch(es), {lost:,} bytes unreadable "
+                     "(everything else was read)")
+        for x in damage[:10]:
+            lines.append(f"           {x['kind']} at byte {x['offset']:,} ({x['length']:,} bytes): "
+                         f"{x['reason']}")
+        if len(damage) > 10:
+            lines.append(f"           … {len(damage) - 10} more")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    d = summarize(args.file)
+    if args.json:
+        print(json.dumps(d, ensure_ascii=False))
+    else:
+        print(format_summary(d))
+    return 0

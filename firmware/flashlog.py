@@ -3,6 +3,7 @@
 #
 # API for the runtime:
 #   log = FlashLog("/logs", max_file_bytes, reserve_bytes)   # or FlashLog.from_config(...)
+#   should_log(cfg["log_policy"], connected)   # whether frames go to the log now
 #   log.start(info)         # begin a new session (one per boot or per START); `info` is the
 #                           # INFO fields dict for the header, or None. The file itself is
 #                           # created at the first append, so an idle boot leaves no empty log.
@@ -37,6 +38,7 @@
 
 import json
 import os
+from struct import pack_into
 
 from micropython import const
 
@@ -48,7 +50,18 @@ MAX_ID = const(65534)
 ALL = const(0xFFFF)
 _MAX_RECORD = const(1046)  # 8 + 10 + 1024 + 4
 _RECHECK_BYTES = const(16384)
-_VIEW_CACHE = const(48)  # distinct record lengths kept as ready memoryviews
+_VIEW_CACHE = const(48)
+_ROOM_CAP = const(0x10000000)  # distinct record lengths kept as ready memoryviews
+
+
+def should_log(policy, connected):
+    """The config's log_policy: "always", "disconnected" (only while no host receives the
+    stream) or "never"."""
+    if policy == "always":
+        return True
+    if policy == "disconnected":
+        return not connected
+    return False
 
 
 def _is_log_name(name):
@@ -104,9 +117,12 @@ class FlashLog:
 
     def _check_space(self):
         try:
-            self._room = self._fs_free() - self.reserve_bytes
+            room = self._fs_free() - self.reserve_bytes
         except OSError:
-            self._room = 0
+            room = 0
+        # Capped so the running count stays a small int (no heap object per append) even on
+        # a host filesystem with gigabytes free.
+        self._room = room if room < _ROOM_CAP else _ROOM_CAP
         self._since_check = 0
         return self._room
 
@@ -216,12 +232,18 @@ class FlashLog:
             return False
         buf = self._buf
         buf[8:8 + n] = frame_mv
-        end = kyrfile.put_record(buf, 0, -1, n)
-        view = self._views.get(end)
-        if view is None:
-            view = self._mv[:end]
+        # kyrfile.put_record would slice a new memoryview for the CRC on every call; the
+        # cached views (one per record length) make the record without allocating.
+        body = n + 8
+        views = self._views.get(body)
+        if views is None:
+            views = (self._mv[:body], self._mv[:body + 4])
             if len(self._views) < _VIEW_CACHE:
-                self._views[end] = view
+                self._views[body] = views
+        pack_into("<q", buf, 0, kyrfile.DEVICE_HOST_US)
+        pack_into("<I", buf, body, kyrfile.crc32(views[0]))
+        view = views[1]
+        end = body + 4
         try:
             self._file.write(view)
             if self.sync_ms == 0:

@@ -1,6 +1,5 @@
 # Checks for firmware/haptic.py: patterns, events, the "motor ran" latch (CPython and MicroPython).
-import gc
-
+import checkenv
 import haptic
 
 
@@ -139,19 +138,18 @@ def check_unknown_pattern_rejected():
 def check_tick_and_take_ran_allocate_nothing():
     pwm = _PWM()
     h = haptic.Haptic(pwm, None, 80)
-    h.play(haptic.PATTERN_TRIPLE, 0)
-    for t in range(0, 1000, 5):
+    state = [0]
+
+    def step():
+        t = state[0]
+        if t % 600 == 0:
+            h.play(haptic.PATTERN_TRIPLE, t)
         h.tick(t)
-    h.take_ran()
-    gc.collect()
-    before = gc.mem_alloc()
-    t = 1000
-    for _ in range(20):
-        h.play(haptic.PATTERN_TRIPLE, t)
-        for _ in range(60):
-            h.tick(t)
-            h.take_ran()
-            t += 10
+        h.take_ran()
+        state[0] = t + 10
+
+    for _ in range(1200):
+        step()
+    per = checkenv.alloc_per_call(step, 1200)
     assert pwm.writes > 100
-    used = gc.mem_alloc() - before
-    assert used == 0, used
+    assert per is None or per == 0, per

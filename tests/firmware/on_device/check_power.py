@@ -1,6 +1,5 @@
 # Checks for firmware/power.py: battery mV and %, low-battery state, sleep decision.
-import gc
-
+import checkenv
 import power
 
 
@@ -114,14 +113,19 @@ def check_configure_from_config_values():
 def check_update_allocates_nothing():
     adc = _ADC(1800000)
     pw = power.Power(adc, 2000)
-    pw.update(0)
-    pw.note_motion(0)
-    gc.collect()
-    before = gc.mem_alloc()
-    for i in range(200):
-        adc.uv = 1600000 + (i & 15) * 20000
-        pw.update(i)
+    state = [0, 0]  # reading index, LOW_BATTERY events
+
+    def step():
+        i = state[0]
+        adc.uv = 1600000 + (i & 15) * 20000  # 3.2 .. 3.8 V, so the low state comes and goes
+        if pw.update(i):
+            state[1] += 1
         pw.note_motion(i)
         pw.should_sleep(i)
-    used = gc.mem_alloc() - before
-    assert used == 0, used
+        state[0] = i + 1
+
+    for _ in range(200):
+        step()
+    per = checkenv.alloc_per_call(step, 200)
+    assert state[1] >= 10  # the readings went through the low state again and again
+    assert per is None or per == 0, per

@@ -244,7 +244,7 @@ class ImuErrorModel:
             gyr_m += acc * (self.spec.gyr_g_sens_dps_per_g * _DPS / G)
         acc_c = quantise(acc_m, self.acc_scale)
         gyr_c = quantise(gyr_m, self.gyr_scale)
-        clipped = _at_limit(acc_c).any(axis=1) | _at_limit(gyr_c).any(axis=1)
+        clipped = np.asarray(_at_limit(acc_c).any(axis=1) | _at_limit(gyr_c).any(axis=1))
         return acc_c, gyr_c, clipped
 
 

@@ -854,9 +854,9 @@ def _slice(c: SimChunk, a: int, b: int) -> SimChunk:
 def _concat(parts: list[SimChunk]) -> SimChunk:
     tr = TruthSamples(**{f.name: np.concatenate([getattr(p.truth, f.name) for p in parts])
                          for f in fields(TruthSamples)})
-    cat = [np.concatenate([getattr(p, k) for p in parts])
-           for k in ("time", "acc", "gyr", "acc_raw", "gyr_raw", "clipped")]
-    return SimChunk(parts[0].start, *cat, tr)
+    cat = {k: np.concatenate([getattr(p, k) for p in parts])
+           for k in ("time", "acc", "gyr", "acc_raw", "gyr_raw", "clipped")}
+    return SimChunk(start=parts[0].start, truth=tr, **cat)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -899,8 +899,9 @@ def read_truth(path: str | Path) -> Truth:
         doc = json.loads(p.read_text(encoding="utf-8"))
         s = doc.get("samples", {})
         arrays = {k: np.asarray(s.get(k, [])) for k in _SAMPLE_KEYS}
-    ev = {k: [cls(**e) for e in doc[k]] for k, cls in _EVENT_TYPES.items()}
-    return Truth(**arrays, **ev, sensor_from_body=np.asarray(doc["sensor_from_body"]),
+    kw: dict[str, Any] = {k: [cls(**e) for e in doc[k]] for k, cls in _EVENT_TYPES.items()}
+    kw.update(arrays)
+    return Truth(**kw, sensor_from_body=np.asarray(doc["sensor_from_body"]),
                  meta=doc["meta"])
 
 
@@ -956,4 +957,4 @@ def random_lift_session(seed: int, fs: float = 104.0, n_lifts: int = 12,
                    "noise_scale": round(u(0.5, 2.0), 3) if noise_scale is None else noise_scale},
         "segments": segs,
     }
-    return validate(raw, raw["name"])
+    return validate(raw, str(raw["name"]))

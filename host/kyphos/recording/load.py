@@ -305,6 +305,8 @@ def _notes(
     if len(note_r) == 0:
         return out
     dev = np.flatnonzero(_DEVICE_TYPES[ftype])
+    rec_t = dev_s + off_arr
+    lag: dict[int, float] = {}
     for r in note_r.tolist():
         try:
             frame, _ = decode_frame(buf, int(rec[r]) + 8)
@@ -313,13 +315,12 @@ def _notes(
             size = 22 + int.from_bytes(buf[off + 10 : off + 12], "little")
             damage.append(Damage(off, size, "corrupt", exc.reason))
             continue
-        # host time → recording clock via the nearest earlier device record's host/device lag.
-        same = dev[(dev < r) & (epoch[dev] == epoch[r]) & np.isfinite(host_s[dev])]
-        if np.isfinite(host_s[r]) and len(same):
-            k = same[-1]
-            t = host_s[r] - host_s[k] + dev_s[k] + off_arr[k] - t0
-        else:
-            t = float("nan")
+        # host time → recording clock with the epoch's median host-minus-recording-time lag.
+        e = int(epoch[r])
+        if e not in lag:
+            sel = dev[(epoch[dev] == e) & np.isfinite(host_s[dev])]
+            lag[e] = float(np.median(host_s[sel] - rec_t[sel])) if len(sel) else float("nan")
+        t = host_s[r] - lag[e] - t0
         out.append((float(t), frame.payload.note))  # type: ignore[union-attr]
     return out
 

@@ -185,6 +185,9 @@ def analyze(
     angles = trunk_angles(p.time, quat, c.sensor_from_body, p.fs, p.valid, masked=p.masked)
     az = vertical_acceleration(np.nan_to_num(quat), np.nan_to_num(p.acc))
     lifts = detect_lifts(angles, az)
+    if c.method == "upright+bend":  # the calibration bend itself is not a lift
+        lifts = [lf for lf in lifts
+                 if not any(lf.start_s < b1 and lf.end_s > b0 for b0, b1 in c.bends_s)]
     lm = lift_mask(angles.time, lifts)
     pkw: dict[str, Any] = {}
     if slouch_threshold_deg is not None:

@@ -90,17 +90,18 @@ def frame_from_axes(up: np.ndarray, left: np.ndarray | None = None) -> np.ndarra
 
 
 def bend_axis(quat_up: np.ndarray, quat_bent: np.ndarray) -> tuple[np.ndarray, float]:
-    """Rotation axis (sensor coords, unit) and angle (rad) from one orientation to another.
+    """Body y (sensor coords, unit) and bend angle (rad) from upright and bent orientations.
 
-    The axis of ``R_up^T R_bent`` is body y for a pure forward bend, with a positive angle.
+    Uses the earth-up direction seen from the sensor (third row of ``R_s``) in both postures:
+    ``up_bent × up_upright`` points along +y for a forward bend. Unlike the axis of the relative
+    rotation, this is unaffected by turning (twisting) about the vertical during the bend.
     """
-    ra = np.vstack(quat_rows(np.asarray(quat_up, float)[None]))
-    rb = np.vstack(quat_rows(np.asarray(quat_bent, float)[None]))
-    r = ra.T @ rb
-    angle = float(np.arccos(np.clip((np.trace(r) - 1) / 2, -1, 1)))
-    axis = np.array([r[2, 1] - r[1, 2], r[0, 2] - r[2, 0], r[1, 0] - r[0, 1]])
-    nrm = np.linalg.norm(axis)
-    return (axis / nrm if nrm > 1e-9 else np.zeros(3)), angle
+    up_a = quat_rows(np.asarray(quat_up, float)[None])[2][0]
+    up_b = quat_rows(np.asarray(quat_bent, float)[None])[2][0]
+    c = np.cross(up_b, up_a)
+    nrm = float(np.linalg.norm(c))
+    angle = float(np.arctan2(nrm, float(up_a @ up_b)))
+    return (c / nrm if nrm > 1e-9 else np.zeros(3)), angle
 
 
 def from_windows(
@@ -209,6 +210,9 @@ def auto_calibrate(
         mean_ax = (w[:, None] * ax).sum(0) / w.sum()
         r = float(np.linalg.norm(mean_ax))
         y_est = mean_ax / r
+        inl = ax @ y_est > np.cos(np.radians(8.0))  # drop outliers (lateral bends), re-average
+        if inl.sum() >= max(1, len(ax) // 2):
+            y_est = _unit((w[inl, None] * ax[inl]).sum(0))
         sag_conf = float(np.clip((r - 0.8) / 0.18, 0, 1) * min(1.0, len(axes) / 3))
 
     # upright: least-flexed dense cluster of quiet postures, measured in the sagittal plane

@@ -7,6 +7,8 @@
 #                                          # or CMD CALIBRATE); or coach.set_reference(cdeg)
 #   kind = coach.update(flexion_cdeg, moving, t_ms)   # 0, or an EVENT kind with coach.value
 #   coach.snooze(seconds, t_ms); coach.snoozed; coach.training; coach.slouching
+#   moving = is_moving(gx, gy, gz, gyr_limit_raw(cfg["moving_gyr_dps"], cfg["gyr_fs_dps"]))
+#            (or the fusion's "not at rest"), with lifts detected by the runtime counted as moving
 # update() allocates nothing: integers only, no containers, and returns a small int
 # (EVENT kind 1 SLOUCH_START with value = flexion above upright in 0.1 deg, or 2 SLOUCH_END
 # with value = episode length in s, saturating at 32767), 0 otherwise.
@@ -36,6 +38,18 @@ _MAX_EPISODE_S = const(32767)
 
 # Haptic pattern ids (haptic.py) for the config's haptic_pattern names.
 PATTERN_IDS = {"short": 1, "double": 2, "long": 3, "triple": 4}
+
+
+def gyr_limit_raw(moving_gyr_dps, gyr_fs_dps):
+    """The config's moving_gyr_dps as raw gyro counts at full scale +-gyr_fs_dps (an i16
+    spans +-32768 counts), for is_moving()."""
+    return moving_gyr_dps * 32768 // gyr_fs_dps
+
+
+def is_moving(gx, gy, gz, limit_raw):
+    """True if any raw gyro axis turns faster than limit_raw counts (no allocation)."""
+    return gx > limit_raw or gx < -limit_raw or gy > limit_raw or gy < -limit_raw \
+        or gz > limit_raw or gz < -limit_raw
 
 
 class Coach:

@@ -39,7 +39,7 @@ SCHEMA = {
     "coach_mode": (_KIND_CHOICE, ("training", "tracking"), None, "training",
                    "training buzzes on a slouch; tracking only records the events"),
     "snooze_s": (_KIND_INT, 60, 14400, 1800, "how long a button double press silences the coach"),
-    "moving_gyr_dps": (_KIND_INT, 5, 200, 30, "angular rate above which the wearer is moving (no alerts)"),
+    "moving_gyr_dps": (_KIND_INT, 5, 200, 20, "angular rate above which the wearer is moving (no alerts)"),
     "haptic_strength_pct": (_KIND_INT, 20, 100, 80, "vibration motor PWM duty"),
     "haptic_pattern": (_KIND_CHOICE, ("short", "double", "long", "triple"), None, "double",
                        "vibration pattern for a slouch alert"),

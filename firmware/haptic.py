@@ -1,4 +1,5 @@
-# Vibration motor on PWM: patterns played without blocking, one tick() per loop pass.
+# Vibration motor on PWM, and the status LED: patterns played without blocking, one tick()
+# per loop pass. (Blinker, for the LED, is at the end of this file.)
 #
 # API for the runtime:
 #   h = Haptic(pwm, on_event, strength_pct)   # pwm: machine.PWM (or None on a board without
@@ -121,3 +122,75 @@ class Haptic:
         r = self._ran or self.active
         self._ran = self.on
         return r
+
+
+# --- status LED ----------------------------------------------------------------------------
+# LED codes (docs/firmware-config.md): id -> (period_ms, (on_ms, off_ms, on_ms, ...)) repeated
+# every period; period 0 = steady: on if the tuple is not empty, else off.
+LED_OFF = const(0)          # sleeping, or LED disabled by config
+LED_BOOT = const(1)         # steady on while starting up
+LED_ADVERTISING = const(2)  # one 50 ms flash every 2 s: waiting for a host
+LED_CONNECTED = const(3)    # two flashes every 2 s: a host is connected
+LED_LOGGING = const(4)      # one flash every 5 s: no host, logging to flash
+LED_PAIRING = const(5)      # 2 Hz blink: pairing window open
+LED_LOW_BATTERY = const(6)  # three quick flashes every 4 s
+LED_LOG_FULL = const(7)     # two long flashes every 4 s: flash log full
+LED_ERROR = const(8)        # 5 Hz blink: IMU missing or another fault
+
+LED_CODES = (
+    (0, ()),
+    (0, (1,)),
+    (2000, (50,)),
+    (2000, (50, 150, 50)),
+    (5000, (50,)),
+    (500, (250,)),
+    (4000, (80, 120, 80, 120, 80)),
+    (4000, (400, 200, 400)),
+    (200, (100,)),
+)
+
+LED_NAMES = ("off", "boot", "advertising", "connected", "logging", "pairing", "low battery",
+             "log full", "error")
+
+
+class Blinker:
+    """Shows one LED code at a time on a machine.Pin (or None: state only).
+    show(code, t_ms) picks the code; tick(t_ms) updates the pin; allocation-free."""
+
+    def __init__(self, pin=None, active_low=False):
+        self.pin = pin
+        self.active_low = active_low
+        self.code = LED_OFF
+        self.on = False
+        self._t0 = 0
+        self._set(False)
+
+    def _set(self, on):
+        self.on = on
+        if self.pin is not None:
+            self.pin.value((not on) if self.active_low else on)
+
+    def show(self, code, t_ms):
+        """Switch to LED code `code` (restarting its cycle if it changed)."""
+        if code < 0 or code >= len(LED_CODES):
+            raise ValueError("no LED code %d" % code)
+        if code != self.code:
+            self.code = code
+            self._t0 = t_ms
+            self.tick(t_ms)
+
+    def tick(self, t_ms):
+        period, steps = LED_CODES[self.code]
+        if period == 0:
+            want = len(steps) > 0
+        else:
+            ph = ticks_diff(t_ms, self._t0) % period
+            want = False
+            acc = 0
+            for i in range(len(steps)):
+                acc += steps[i]
+                if ph < acc:
+                    want = not (i & 1)
+                    break
+        if want != self.on:
+            self._set(want)

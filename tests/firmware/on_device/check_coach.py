@@ -191,3 +191,14 @@ def check_update_allocates_nothing():
     per = checkenv.alloc_per_call(step, 400)
     assert c.alerts >= 5  # the measured calls did raise alerts
     assert per is None or per == 0, per
+
+
+def check_moving_from_raw_gyro():
+    limit = coach.gyr_limit_raw(20, 1000)  # 20 deg/s at +-1000 deg/s full scale
+    assert limit == 655
+    assert not coach.is_moving(0, 0, 0, limit)
+    assert not coach.is_moving(655, -655, 100, limit)
+    assert coach.is_moving(0, 656, 0, limit)
+    assert coach.is_moving(0, 0, -700, limit)
+    per = checkenv.alloc_per_call(lambda: coach.is_moving(10, -700, 3, limit), 100)
+    assert per is None or per == 0, per

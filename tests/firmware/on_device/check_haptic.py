@@ -153,3 +153,57 @@ def check_tick_and_take_ran_allocate_nothing():
     per = checkenv.alloc_per_call(step, 1200)
     assert pwm.writes > 100
     assert per is None or per == 0, per
+
+
+class _Pin:
+    def __init__(self):
+        self.v = None
+
+    def value(self, v):
+        self.v = 1 if v else 0
+
+
+def _lit(b, pin, t0, t1, step=10):
+    """Times (ms) in [t0, t1) at which the LED is lit."""
+    out = []
+    for t in range(t0, t1, step):
+        b.tick(t)
+        if b.on:
+            assert pin.v == (0 if b.active_low else 1)
+            out.append(t)
+        else:
+            assert pin.v == (1 if b.active_low else 0)
+    return out
+
+
+def check_led_codes_blink_as_documented():
+    pin = _Pin()
+    b = haptic.Blinker(pin, active_low=True)  # XIAO ESP32-S3's LED is lit when low
+    assert pin.v == 1 and not b.on
+    b.show(haptic.LED_BOOT, 0)
+    assert b.on and pin.v == 0
+    b.show(haptic.LED_CONNECTED, 1000)
+    lit = _lit(b, pin, 1000, 5000)
+    # two 50 ms flashes, 150 ms apart, every 2 s
+    assert lit == [t for t in range(1000, 5000, 10) if (t - 1000) % 2000 < 50
+                   or 200 <= (t - 1000) % 2000 < 250], lit
+    b.show(haptic.LED_OFF, 5000)
+    assert _lit(b, pin, 5000, 9000) == []
+    for code in range(len(haptic.LED_CODES)):
+        period, steps = haptic.LED_CODES[code]
+        assert sum(steps) < period or period == 0
+    assert len(haptic.LED_NAMES) == len(haptic.LED_CODES)
+
+
+def check_led_tick_allocates_nothing():
+    pin = _Pin()
+    b = haptic.Blinker(pin)
+    b.show(haptic.LED_LOW_BATTERY, 0)
+    state = [0]
+
+    def step():
+        b.tick(state[0])
+        state[0] += 10
+
+    per = checkenv.alloc_per_call(step, 800)
+    assert per is None or per == 0, per

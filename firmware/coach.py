@@ -7,6 +7,8 @@
 #                                          # or CMD CALIBRATE); or coach.set_reference(cdeg)
 #   kind = coach.update(flexion_cdeg, moving, t_ms)   # 0, or an EVENT kind with coach.value
 #   coach.snooze(seconds, t_ms); coach.snoozed; coach.training; coach.slouching
+#   p = Presses(); press = p.update(button_down, t_ms)  # 0 or PRESS_SHORT/LONG/DOUBLE:
+#            long = calibrate, double = snooze for snooze_s (again: end it), short = a marker
 #   moving = is_moving(gx, gy, gz, gyr_limit_raw(cfg["moving_gyr_dps"], cfg["gyr_fs_dps"]))
 #            (or the fusion's "not at rest"), with lifts detected by the runtime counted as moving
 # update() allocates nothing: integers only, no containers, and returns a small int
@@ -38,6 +40,61 @@ _MAX_EPISODE_S = const(32767)
 
 # Haptic pattern ids (haptic.py) for the config's haptic_pattern names.
 PATTERN_IDS = {"short": 1, "double": 2, "long": 3, "triple": 4}
+
+
+# Button presses, as EVENT BUTTON args: 1 short, 2 long, 3 double.
+PRESS_SHORT = const(1)
+PRESS_LONG = const(2)
+PRESS_DOUBLE = const(3)
+_DEBOUNCE_MS = const(30)
+_LONG_MS = const(1000)
+_DOUBLE_MS = const(400)
+
+
+class Presses:
+    """Turns the button's level into presses: update(pressed, t_ms) every loop pass (or
+    from the pin IRQ's scheduled handler) returns 0 or PRESS_*. A long press is reported
+    while still held, at _LONG_MS, so the wearer feels the confirmation buzz; a short press
+    only after _DOUBLE_MS without a second one. Allocation-free."""
+
+    def __init__(self):
+        self._down = False
+        self._t_edge = 0       # last accepted level change
+        self._t_down = 0
+        self._long_sent = False
+        self._second = False   # this press is the second of a double
+        self._waiting = False  # a short press may still become a double
+        self._t_up = 0
+
+    def update(self, pressed, t_ms):
+        if pressed != self._down:
+            if ticks_diff(t_ms, self._t_edge) < _DEBOUNCE_MS:
+                return 0  # contact bounce
+            self._down = pressed
+            self._t_edge = t_ms
+            if pressed:
+                self._t_down = t_ms
+                self._long_sent = False
+                self._second = self._waiting and ticks_diff(t_ms, self._t_up) <= _DOUBLE_MS
+                self._waiting = False
+                return 0
+            if self._long_sent:
+                return 0
+            if self._second:
+                self._second = False
+                return PRESS_DOUBLE
+            self._waiting = True
+            self._t_up = t_ms
+            return 0
+        if self._down:
+            if not self._long_sent and ticks_diff(t_ms, self._t_down) >= _LONG_MS:
+                self._long_sent = True
+                self._second = False
+                return PRESS_LONG
+        elif self._waiting and ticks_diff(t_ms, self._t_up) > _DOUBLE_MS:
+            self._waiting = False
+            return PRESS_SHORT
+        return 0
 
 
 def gyr_limit_raw(moving_gyr_dps, gyr_fs_dps):

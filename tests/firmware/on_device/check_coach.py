@@ -202,3 +202,39 @@ def check_moving_from_raw_gyro():
     assert coach.is_moving(0, 0, -700, limit)
     per = checkenv.alloc_per_call(lambda: coach.is_moving(10, -700, 3, limit), 100)
     assert per is None or per == 0, per
+
+
+def _press_run(p, script, t_end, step=10):
+    """script: [(t_ms, pressed)] level changes; returns [(t, press)] reported."""
+    out = []
+    level = False
+    i = 0
+    for t in range(0, t_end, step):
+        while i < len(script) and script[i][0] <= t:
+            level = script[i][1]
+            i += 1
+        k = p.update(level, t)
+        if k:
+            out.append((t, k))
+    return out
+
+
+def check_button_short_long_double():
+    p = coach.Presses()
+    assert _press_run(p, [(100, True), (250, False)], 2000) == [(660, coach.PRESS_SHORT)]
+    p = coach.Presses()
+    got = _press_run(p, [(100, True), (1500, False)], 3000)
+    assert got == [(1100, coach.PRESS_LONG)], got  # reported while still held
+    p = coach.Presses()
+    got = _press_run(p, [(100, True), (200, False), (400, True), (500, False)], 2000)
+    assert got == [(500, coach.PRESS_DOUBLE)], got
+    p = coach.Presses()  # too slow for a double: two shorts
+    got = _press_run(p, [(100, True), (200, False), (800, True), (900, False)], 2000)
+    assert [k for _, k in got] == [coach.PRESS_SHORT, coach.PRESS_SHORT], got
+
+
+def check_button_bounce_is_ignored():
+    p = coach.Presses()
+    script = [(100, True), (105, False), (110, True), (115, False), (120, True), (300, False)]
+    got = _press_run(p, script, 1500, step=5)
+    assert [k for _, k in got] == [coach.PRESS_SHORT], got

@@ -111,6 +111,14 @@ def put_header(buf, off, typ, length, seq, t_us):
     return off + HEADER_LEN
 
 
+def put_t_us_halves(buf, off, t_hi16, t_lo16):
+    """Overwrite the t_us field of the frame at off with (t_hi16 << 16) | t_lo16.
+
+    The board's ticks_us wraps at 2**30 and any int >= 2**30 is a heap object there, so the
+    firmware keeps its 32-bit clock as two 16-bit halves (small ints) and writes them here."""
+    pack_into("<HH", buf, off + 6, t_lo16, t_hi16)
+
+
 def put_imu(buf, off, seq, t_us, period_ns, flags, samples, count):
     """IMU frame; samples holds count*6 raw i16 counts (ax, ay, az, gx, gy, gz per sample),
     e.g. an array('h')."""

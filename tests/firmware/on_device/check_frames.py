@@ -194,7 +194,15 @@ def check_encoders_allocate_nothing():
         ("put_ack", lambda: frames.put_ack(buf, 0, 1, t, 7, frames.OP_PING)),
         ("put_err", lambda: frames.put_err(buf, 0, 1, t, 7, 6, frames.E_OUT_OF_RANGE, msg)),
         ("put_log_chunk", lambda: frames.put_log_chunk(buf, 0, 1, t, 2, 0, 100, msg, 20)),
+        ("put_t_us_halves", lambda: frames.put_t_us_halves(buf, 0, 0xEE6B, 0x2800)),
     )
     for name, fn in cases:
         per_call = checkenv.alloc_per_call(fn)
         assert per_call is None or per_call == 0, "%s allocates %s bytes per call" % (name, per_call)
+
+
+def check_t_us_halves_write_the_32_bit_time():
+    buf = bytearray(32)
+    frames.put_event(buf, 0, 1, 0, frames.EV_MARKER, 0, 1)
+    frames.put_t_us_halves(buf, 0, 0xEE6B, 0x2800)
+    assert frames.parse_header(buf, 0)[3] == 4000000000

@@ -6,6 +6,7 @@
 #   coach.calibrate()                      # upright reference = the latest flexion (long press
 #                                          # or CMD CALIBRATE); or coach.set_reference(cdeg)
 #   kind = coach.update(flexion_cdeg, moving, t_ms)   # 0, or an EVENT kind with coach.value
+#            flexion_cdeg = flexion_cdeg_q14(w, x, y, z) from the fusion's Q14 quaternion
 #   coach.snooze(seconds, t_ms); coach.snoozed; coach.training; coach.slouching
 #   p = Presses(); press = p.update(button_down, t_ms)  # 0 or PRESS_SHORT/LONG/DOUBLE:
 #            long = calibrate, double = snooze for snooze_s (again: end it), short = a marker
@@ -95,6 +96,41 @@ class Presses:
             self._waiting = False
             return PRESS_SHORT
         return 0
+
+
+def atan2_cdeg(y, x):
+    """atan2(y, x) in 0.01 deg (-18000 .. 18000), integers only (max error ~0.1 deg) for
+    |x|, |y| < 2**15. Uses atan(t) ~ pi/4 t - t(t - 1)(0.2447 + 0.0663 t) on [0, 1]
+    (Rajan et al. 2006, "Efficient approximations for the arctangent function")."""
+    ax = x if x >= 0 else -x
+    ay = y if y >= 0 else -y
+    if ax == 0 and ay == 0:
+        return 0
+    swap = ay > ax
+    t = (ax << 14) // ay if swap else (ay << 14) // ax  # Q14, 0..16384
+    a = 4500 * t // 16384 + ((((t * (16384 - t)) >> 14) * (4009 + ((1086 * t) >> 14))) >> 14) \
+        * 5730 // 16384
+    if swap:
+        a = 9000 - a
+    if x < 0:
+        a = 18000 - a
+    return -a if y < 0 else a
+
+
+def flexion_cdeg_q14(w, x, y, z):
+    """Sagittal inclination of the sensor in 0.01 deg (+ forward), from a Q14 sensor-to-earth
+    quaternion (a QUAT sample). Earth 'up' seen in the sensor frame is the third row of the
+    rotation matrix, (2(xz - wy), 2(yz + wx), 1 - 2(x^2 + y^2)); with the sensor's x up the
+    spine and z out of the back, bending forward by t makes it (cos t, 0, sin t)."""
+    ux = (x * z - w * y) >> 13
+    uz = 16384 - ((x * x + y * y) >> 13)
+    return atan2_cdeg(uz, ux)
+
+
+def flexion_cdeg_acc(ax, az):
+    """The same inclination from raw accelerometer counts at rest (the specific force
+    points up): a fallback when fusion is off."""
+    return atan2_cdeg(az, ax)
 
 
 def gyr_limit_raw(moving_gyr_dps, gyr_fs_dps):

@@ -189,6 +189,8 @@ def check_update_allocates_nothing():
     for _ in range(400):
         step()
     per = checkenv.alloc_per_call(step, 400)
+    if per is not None:
+        print("allocation, coach.update + haptic.tick:", per, "bytes per call")
     assert c.alerts >= 5  # the measured calls did raise alerts
     assert per is None or per == 0, per
 
@@ -238,3 +240,48 @@ def check_button_bounce_is_ignored():
     script = [(100, True), (105, False), (110, True), (115, False), (120, True), (300, False)]
     got = _press_run(p, script, 1500, step=5)
     assert [k for _, k in got] == [coach.PRESS_SHORT], got
+
+
+def check_integer_atan2_matches_math():
+    import math
+
+    worst = 0
+    for i in range(0, 3600, 7):
+        r = math.radians(i / 10)
+        for mag in (300, 4096, 16384, 32000):
+            x = int(round(mag * math.cos(r)))
+            y = int(round(mag * math.sin(r)))
+            want = math.degrees(math.atan2(y, x)) * 100
+            err = abs(coach.atan2_cdeg(y, x) - want)
+            err = min(err, 36000 - err)
+            worst = max(worst, err)
+    assert worst <= 12, worst  # 0.12 deg, including rounding of the inputs
+    assert coach.atan2_cdeg(0, 0) == 0
+
+
+def check_flexion_from_quaternion():
+    import math
+
+    # The sensor-to-earth rotation of a trunk bent forward by t, built from its columns.
+    for deg in (-30, -5, 0, 5, 10, 20, 45, 80, 120):
+        t = math.radians(deg)
+        c, s = math.cos(t), math.sin(t)
+        # columns = sensor axes in earth coordinates (earth z up, earth -y = anterior)
+        xs = (0.0, -s, c)     # spine: up, tipping anterior
+        ys = (1.0, 0.0, 0.0)  # wearer's left
+        zs = (0.0, c, s)      # out of the back: posterior, tipping up
+        r = ((xs[0], ys[0], zs[0]), (xs[1], ys[1], zs[1]), (xs[2], ys[2], zs[2]))
+        w = math.sqrt(max(0.0, 1 + r[0][0] + r[1][1] + r[2][2])) / 2
+        if w > 1e-3:
+            qx = (r[2][1] - r[1][2]) / (4 * w)
+            qy = (r[0][2] - r[2][0]) / (4 * w)
+            qz = (r[1][0] - r[0][1]) / (4 * w)
+        else:
+            raise AssertionError("degenerate test rotation")  # not reached by these angles
+        q = [int(round(v * 16384)) for v in (w, qx, qy, qz)]
+        got = coach.flexion_cdeg_q14(q[0], q[1], q[2], q[3])
+        assert abs(got - deg * 100) <= 20, (deg, got)
+        acc = coach.flexion_cdeg_acc(int(4096 * c), int(4096 * s))
+        assert abs(acc - deg * 100) <= 15, (deg, acc)
+    per = checkenv.alloc_per_call(lambda: coach.flexion_cdeg_q14(15000, 200, -6000, 300), 50)
+    assert per is None or per == 0, per

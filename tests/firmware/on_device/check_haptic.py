@@ -151,6 +151,8 @@ def check_tick_and_take_ran_allocate_nothing():
     for _ in range(1200):
         step()
     per = checkenv.alloc_per_call(step, 1200)
+    if per is not None:
+        print("allocation, haptic.tick + take_ran:", per, "bytes per call")
     assert pwm.writes > 100
     assert per is None or per == 0, per
 

@@ -127,5 +127,7 @@ def check_update_allocates_nothing():
     for _ in range(200):
         step()
     per = checkenv.alloc_per_call(step, 200)
+    if per is not None:
+        print("allocation, power.update + note_motion + should_sleep:", per, "bytes per call")
     assert state[1] >= 10  # the readings went through the low state again and again
     assert per is None or per == 0, per

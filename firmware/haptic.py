@@ -29,6 +29,11 @@ PATTERN_TICK = const(5)  # acknowledge a button press or a calibration
 
 _SPINDOWN_MS = const(80)
 
+# PWM frequency for the motor driver transistor: above hearing, so the motor does not whine;
+# the ESP32 LEDC still gives 12-bit duty steps at 20 kHz. The runtime makes the PWM with
+# machine.PWM(machine.Pin(profile["motor_pwm"]), freq=MOTOR_PWM_HZ, duty_u16=0).
+MOTOR_PWM_HZ = const(20000)
+
 # Pattern id -> (on_ms, off_ms, on_ms, ...), always ending with an on time. Index 0 unused.
 PATTERNS = (
     (),

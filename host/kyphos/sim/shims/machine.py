@@ -1,0 +1,448 @@
+"""CPython stand-in for MicroPython's ``machine`` module (ESP32 port signatures).
+
+Hardware is simulated, not mocked away:
+
+- ``I2C`` / ``SoftI2C`` talk to register-level chip models (``kyphos.sim.chips``) attached to a
+  bus with ``attach(bus_id, chip)``; every transfer first advances the chip to the shim clock
+  (``kyphos.sim.shims.get_clock()``), so FIFOs fill at their real rate. A missing address raises
+  ``OSError(19)`` (ENODEV) as on the board; ``chip.fail_next = n`` makes the next n transfers
+  raise ``OSError(116)`` (ETIMEDOUT).
+- ``Pin`` keeps its level; inputs are driven from outside with ``drive(pin_id, level)`` (e.g. an
+  IMU interrupt line: ``chip.on_int1 = lambda v: machine.drive(4, v)``) and fire ``irq``
+  handlers on the matching edge.
+- ``PWM``, ``ADC`` (``set_adc_uv(pin_id, microvolts)``), ``Timer`` (``run_timers()`` fires due
+  callbacks by the shim clock), ``WDT`` (``wdt_expired()``), ``unique_id``, ``reset_cause``,
+  ``reset`` (raises ``ResetRequested``) and ``freq``.
+
+Functions marked "shim only" do not exist on a board; only the virtual board and tests use them.
+``reset_state()`` forgets buses, pins and timers between tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kyphos.sim import shims
+
+# reset_cause() values on the ESP32 port
+PWRON_RESET = 1
+HARD_RESET = 2
+WDT_RESET = 3
+DEEPSLEEP_RESET = 4
+SOFT_RESET = 5
+
+_ENODEV = 19
+_ETIMEDOUT = 116
+
+_buses: dict[int, dict[int, Any]] = {}
+_pins: dict[int, Pin] = {}
+_adc_uv: dict[int, int] = {}
+_timers: list[Timer] = []
+_wdts: list[WDT] = []
+_reset_cause = PWRON_RESET
+_freq_hz = 160_000_000
+_unique_id = b"\x24\x0a\xc4\x3a\x4f\x01"
+
+
+class ResetRequested(Exception):
+    """Raised by ``machine.reset()``/``soft_reset()`` on the host (shim only)."""
+
+
+# -- shim-only wiring ---------------------------------------------------------------------
+def attach(bus_id: int, chip: Any) -> None:
+    """Put `chip` (with .address, .read, .write, .advance_to) on I2C bus `bus_id` (shim only)."""
+    _buses.setdefault(bus_id, {})[chip.address] = chip
+
+
+def detach(bus_id: int, address: int) -> None:
+    """Remove the device at `address` from bus `bus_id` (shim only)."""
+    _buses.get(bus_id, {}).pop(address, None)
+
+
+def drive(pin_id: int, level: int) -> None:
+    """Set an input pin's level from outside, firing its IRQ on an edge (shim only)."""
+    _pin_obj(pin_id)._drive(1 if level else 0)
+
+
+def set_adc_uv(pin_id: int, microvolts: int) -> None:
+    """The voltage an ADC on `pin_id` will read (shim only)."""
+    _adc_uv[pin_id] = int(microvolts)
+
+
+def set_reset_cause(cause: int) -> None:
+    """What ``reset_cause()`` returns after the next boot (shim only)."""
+    global _reset_cause
+    _reset_cause = cause
+
+
+def set_unique_id(uid: bytes) -> None:
+    """What ``unique_id()`` returns (shim only)."""
+    global _unique_id
+    _unique_id = bytes(uid)
+
+
+def run_timers() -> int:
+    """Fire every timer callback due by the shim clock; returns how many fired (shim only)."""
+    now = _now_ms()
+    n = 0
+    for t in list(_timers):
+        while t._due_ms is not None and now >= t._due_ms:
+            cb = t._callback
+            if t._mode == Timer.PERIODIC:
+                t._due_ms += t._period_ms
+            else:
+                t._due_ms = None
+                _timers.remove(t)
+            n += 1
+            if cb is not None:
+                cb(t)
+    return n
+
+
+def wdt_expired() -> bool:
+    """True if a started watchdog was not fed within its timeout (shim only)."""
+    now = _now_ms()
+    return any(now - w._fed_ms > w._timeout_ms for w in _wdts)
+
+
+def reset_state() -> None:
+    """Forget buses, pins, ADC levels, timers and watchdogs (shim only)."""
+    _buses.clear()
+    _pins.clear()
+    _adc_uv.clear()
+    _timers.clear()
+    _wdts.clear()
+
+
+def _now_us() -> int:
+    return shims.get_clock().now_us()
+
+
+def _now_ms() -> int:
+    return _now_us() // 1000
+
+
+# -- I2C ----------------------------------------------------------------------------------
+class I2C:
+    """machine.I2C(id, *, scl=None, sda=None, freq=400000, timeout=50000)."""
+
+    def __init__(self, id: int = 0, *, scl: Any = None, sda: Any = None, freq: int = 400000,
+                 timeout: int = 50000) -> None:
+        self.id = id
+        self.freq = freq
+        self.timeout = timeout
+        self.transfers = 0  # shim only: completed transfers
+
+    def _dev(self, addr: int) -> Any:
+        dev = _buses.get(self.id, {}).get(addr)
+        if dev is None:
+            raise OSError(_ENODEV)
+        if getattr(dev, "fail_next", 0) > 0:
+            dev.fail_next -= 1
+            raise OSError(_ETIMEDOUT)
+        dev.advance_to(_now_us())
+        self.transfers += 1
+        return dev
+
+    def scan(self) -> list[int]:
+        return sorted(_buses.get(self.id, {}))
+
+    def readfrom_mem(self, addr: int, memaddr: int, nbytes: int, *, addrsize: int = 8) -> bytes:
+        return bytes(self._dev(addr).read(memaddr, nbytes))
+
+    def readfrom_mem_into(self, addr: int, memaddr: int, buf: Any, *, addrsize: int = 8) -> None:
+        data = self._dev(addr).read(memaddr, len(buf))
+        buf[: len(data)] = data
+
+    def writeto_mem(self, addr: int, memaddr: int, buf: Any, *, addrsize: int = 8) -> None:
+        self._dev(addr).write(memaddr, bytes(buf))
+
+    def writeto(self, addr: int, buf: Any, stop: bool = True) -> int:
+        # A register-pointer write (first byte) followed by data, as register chips take it.
+        b = bytes(buf)
+        dev = self._dev(addr)
+        if len(b) > 1:
+            dev.write(b[0], b[1:])
+        dev._ptr = b[0] if b else getattr(dev, "_ptr", 0)
+        return len(b)
+
+    def readfrom(self, addr: int, nbytes: int, stop: bool = True) -> bytes:
+        dev = self._dev(addr)
+        return bytes(dev.read(getattr(dev, "_ptr", 0), nbytes))
+
+    def readfrom_into(self, addr: int, buf: Any, stop: bool = True) -> None:
+        buf[:] = self.readfrom(addr, len(buf), stop)
+
+    def deinit(self) -> None:
+        pass
+
+
+class SoftI2C(I2C):
+    """machine.SoftI2C(scl, sda, *, freq=400000, timeout=50000): bus id -1 unless given."""
+
+    def __init__(self, scl: Any = None, sda: Any = None, *, freq: int = 400000,
+                 timeout: int = 50000, id: int = 0) -> None:
+        I2C.__init__(self, id, scl=scl, sda=sda, freq=freq, timeout=timeout)
+
+
+# -- Pin ----------------------------------------------------------------------------------
+def _pin_obj(pin_id: int) -> Pin:
+    p = _pins.get(pin_id)
+    if p is None:
+        p = Pin(pin_id)
+    return p
+
+
+class Pin:
+    IN = 1
+    OUT = 3
+    OPEN_DRAIN = 7
+    PULL_UP = 2
+    PULL_DOWN = 1
+    IRQ_RISING = 1
+    IRQ_FALLING = 2
+    WAKE_LOW = 4
+    WAKE_HIGH = 5
+    id: int
+    _mode: int
+    _pull: int | None
+    _level: int
+    _handler: Callable[[Pin], Any] | None
+    _trigger: int
+
+    def __new__(cls, id: Any, *args: Any, **kwargs: Any) -> Pin:
+        # One object per GPIO, as on the board (Pin(4) is Pin(4)).
+        key = id.id if isinstance(id, Pin) else int(id)
+        p = _pins.get(key)
+        if p is None:
+            p = object.__new__(cls)
+            p.id = key
+            p._mode = Pin.IN
+            p._pull = None
+            p._level = 0
+            p._handler = None
+            p._trigger = 0
+            _pins[key] = p
+        return p
+
+    def __init__(self, id: Any, mode: int = -1, pull: int = -1, *, value: int | None = None,
+                 drive: int | None = None, hold: bool | None = None) -> None:
+        self.init(mode, pull, value=value)
+
+    def init(self, mode: int = -1, pull: int = -1, *, value: int | None = None,
+             drive: int | None = None, hold: bool | None = None) -> None:
+        if mode != -1:
+            self._mode = mode
+        if pull != -1:
+            self._pull = pull
+            if self._mode == Pin.IN and pull == Pin.PULL_UP:
+                self._level = 1
+        if value is not None:
+            self._level = 1 if value else 0
+
+    def value(self, x: int | None = None) -> int | None:
+        if x is None:
+            return self._level
+        if self._mode in (Pin.OUT, Pin.OPEN_DRAIN):
+            self._level = 1 if x else 0
+        return None
+
+    def __call__(self, x: int | None = None) -> int | None:
+        return self.value(x)
+
+    def on(self) -> None:
+        self.value(1)
+
+    def off(self) -> None:
+        self.value(0)
+
+    def irq(self, handler: Callable[[Pin], Any] | None = None,
+            trigger: int = IRQ_FALLING | IRQ_RISING, *, wake: Any = None,
+            hard: bool = False) -> Any:
+        self._handler = handler
+        self._trigger = trigger
+        return self
+
+    def _drive(self, level: int) -> None:
+        old, self._level = self._level, level
+        if old == level or self._handler is None:
+            return
+        edge = Pin.IRQ_RISING if level else Pin.IRQ_FALLING
+        if self._trigger & edge:
+            self._handler(self)
+
+    def __repr__(self) -> str:
+        return f"Pin({self.id})"
+
+
+# -- PWM, ADC -----------------------------------------------------------------------------
+class PWM:
+    """machine.PWM(pin, *, freq, duty_u16, duty_ns) (duty() is the 10-bit ESP32 form)."""
+
+    def __init__(self, dest: Any, *, freq: int = 5000, duty: int | None = None,
+                 duty_u16: int | None = None, duty_ns: int | None = None) -> None:
+        self.pin = Pin(dest) if not isinstance(dest, Pin) else dest
+        self._freq = freq
+        self._duty_u16 = 0
+        self.active = True  # shim only
+        self.init(freq=freq, duty=duty, duty_u16=duty_u16, duty_ns=duty_ns)
+
+    def init(self, *, freq: int | None = None, duty: int | None = None,
+             duty_u16: int | None = None, duty_ns: int | None = None) -> None:
+        if freq is not None:
+            self._freq = freq
+        if duty is not None:
+            self.duty(duty)
+        if duty_u16 is not None:
+            self.duty_u16(duty_u16)
+        if duty_ns is not None:
+            self.duty_ns(duty_ns)
+        self.active = True
+
+    def freq(self, value: int | None = None) -> int | None:
+        if value is None:
+            return self._freq
+        self._freq = value
+        return None
+
+    def duty_u16(self, value: int | None = None) -> int | None:
+        if value is None:
+            return self._duty_u16
+        self._duty_u16 = max(0, min(65535, int(value)))
+        return None
+
+    def duty(self, value: int | None = None) -> int | None:
+        if value is None:
+            return self._duty_u16 * 1023 // 65535
+        self._duty_u16 = max(0, min(1023, int(value))) * 65535 // 1023
+        return None
+
+    def duty_ns(self, value: int | None = None) -> int | None:
+        period_ns = 1_000_000_000 // self._freq
+        if value is None:
+            return self._duty_u16 * period_ns // 65535
+        self._duty_u16 = max(0, min(65535, int(value) * 65535 // period_ns))
+        return None
+
+    def deinit(self) -> None:
+        self._duty_u16 = 0
+        self.active = False
+
+
+class ADC:
+    """machine.ADC(pin, *, atten): reads the level set with set_adc_uv()."""
+
+    ATTN_0DB = 0
+    ATTN_2_5DB = 1
+    ATTN_6DB = 2
+    ATTN_11DB = 3
+    WIDTH_12BIT = 3
+    _FULL_UV = (950_000, 1_250_000, 1_750_000, 3_100_000)  # ESP32 usable ranges per attenuation
+
+    def __init__(self, pin: Any, *, atten: int = ATTN_0DB) -> None:
+        self.pin = pin.id if isinstance(pin, Pin) else int(pin)
+        self._atten = atten
+
+    def atten(self, atten: int) -> None:
+        self._atten = atten
+
+    def width(self, bits: int) -> None:
+        pass
+
+    def read_uv(self) -> int:
+        return min(_adc_uv.get(self.pin, 0), self._FULL_UV[self._atten])
+
+    def read_u16(self) -> int:
+        return min(65535, self.read_uv() * 65535 // self._FULL_UV[self._atten])
+
+    def read(self) -> int:
+        return self.read_u16() >> 4
+
+
+# -- Timer, WDT ---------------------------------------------------------------------------
+class Timer:
+    ONE_SHOT = 0
+    PERIODIC = 1
+
+    def __init__(self, id: int = 0, *, mode: int = PERIODIC, period: int = -1,
+                 freq: float | None = None, callback: Callable[[Timer], Any] | None = None) -> None:
+        self.id = id
+        self._due_ms: int | None = None
+        self._callback: Callable[[Timer], Any] | None = None
+        self._mode = mode
+        self._period_ms = 0
+        if period > 0 or freq is not None:
+            self.init(mode=mode, period=period, freq=freq, callback=callback)
+
+    def init(self, *, mode: int = PERIODIC, period: int = -1, freq: float | None = None,
+             callback: Callable[[Timer], Any] | None = None) -> None:
+        self.deinit()
+        self._mode = mode
+        self._period_ms = max(1, int(1000 / freq)) if freq else max(1, period)
+        self._callback = callback
+        self._due_ms = _now_ms() + self._period_ms
+        _timers.append(self)
+
+    def deinit(self) -> None:
+        if self in _timers:
+            _timers.remove(self)
+        self._due_ms = None
+
+
+class WDT:
+    def __init__(self, id: int = 0, timeout: int = 5000) -> None:
+        self._timeout_ms = timeout
+        self._fed_ms = _now_ms()
+        _wdts.append(self)
+
+    def feed(self) -> None:
+        self._fed_ms = _now_ms()
+
+
+# -- misc -----------------------------------------------------------------------------------
+def unique_id() -> bytes:
+    return _unique_id
+
+
+def reset_cause() -> int:
+    return _reset_cause
+
+
+def reset() -> None:
+    set_reset_cause(HARD_RESET)
+    raise ResetRequested("machine.reset()")
+
+
+def soft_reset() -> None:
+    set_reset_cause(SOFT_RESET)
+    raise ResetRequested("machine.soft_reset()")
+
+
+def freq(hz: int | None = None) -> int | None:
+    global _freq_hz
+    if hz is None:
+        return _freq_hz
+    _freq_hz = hz
+    return None
+
+
+def idle() -> None:
+    shims.get_clock().sleep_us(1000)
+
+
+def lightsleep(time_ms: int | None = None) -> None:
+    shims.get_clock().sleep_us((time_ms or 0) * 1000)
+
+
+def deepsleep(time_ms: int | None = None) -> None:
+    set_reset_cause(DEEPSLEEP_RESET)
+    raise ResetRequested("machine.deepsleep()")
+
+
+def disable_irq() -> int:
+    return 0
+
+
+def enable_irq(state: int = 0) -> None:
+    pass

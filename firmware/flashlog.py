@@ -316,12 +316,8 @@ class FlashLog:
         more than fits); returns the count (0 at or past the end). Raises OSError if there is
         no such log. The open file is flushed first so the host sees every record written."""
         if log_id == self.log_id and self._file is not None:
+            self._dirty = True
             self.flush()
-            if self.sync_ms != 0:
-                try:
-                    self._file.flush()
-                except OSError:
-                    pass
         total = self.size(log_id)
         room = len(buf) - buf_off
         if max_len < 0 or max_len > room:

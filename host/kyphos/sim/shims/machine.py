@@ -16,14 +16,31 @@ Hardware is simulated, not mocked away:
 
 Functions marked "shim only" do not exist on a board; only the virtual board and tests use them.
 ``reset_state()`` forgets buses, pins and timers between tests.
+
+The module also imports on MicroPython (the on-device checks copy the shims there): annotations
+are not evaluated there, and the clock is then the interpreter's own ``time.ticks_us``.
 """
 
-from __future__ import annotations
+try:
+    from collections.abc import Callable
+    from typing import Any
 
-from collections.abc import Callable
-from typing import Any
+    from kyphos.sim import shims
 
-from kyphos.sim import shims
+    def _now_us() -> int:
+        return shims.get_clock().now_us()
+
+    def _sleep_us(us: int) -> None:
+        shims.get_clock().sleep_us(us)
+
+except ImportError:  # MicroPython
+    import time
+
+    def _now_us() -> int:
+        return time.ticks_us()  # type: ignore[attr-defined]
+
+    def _sleep_us(us: int) -> None:
+        time.sleep_us(us)  # type: ignore[attr-defined]
 
 # reset_cause() values on the ESP32 port
 PWRON_RESET = 1
@@ -35,11 +52,11 @@ SOFT_RESET = 5
 _ENODEV = 19
 _ETIMEDOUT = 116
 
-_buses: dict[int, dict[int, Any]] = {}
-_pins: dict[int, Pin] = {}
-_adc_uv: dict[int, int] = {}
-_timers: list[Timer] = []
-_wdts: list[WDT] = []
+_buses: "dict[int, dict[int, Any]]" = {}
+_pins: "dict[int, Pin]" = {}
+_adc_uv: "dict[int, int]" = {}
+_timers: "list[Timer]" = []
+_wdts: "list[WDT]" = []
 _reset_cause = PWRON_RESET
 _freq_hz = 160_000_000
 _unique_id = b"\x24\x0a\xc4\x3a\x4f\x01"
@@ -115,10 +132,6 @@ def reset_state() -> None:
     _wdts.clear()
 
 
-def _now_us() -> int:
-    return shims.get_clock().now_us()
-
-
 def _now_ms() -> int:
     return _now_us() // 1000
 
@@ -187,7 +200,7 @@ class SoftI2C(I2C):
 
 
 # -- Pin ----------------------------------------------------------------------------------
-def _pin_obj(pin_id: int) -> Pin:
+def _pin_obj(pin_id: int) -> "Pin":
     p = _pins.get(pin_id)
     if p is None:
         p = Pin(pin_id)
@@ -206,32 +219,28 @@ class Pin:
     WAKE_HIGH = 5
     id: int
     _mode: int
-    _pull: int | None
+    _pull: "int | None"
     _level: int
-    _handler: Callable[[Pin], Any] | None
+    _handler: "Callable[[Pin], Any] | None"
     _trigger: int
 
-    def __new__(cls, id: Any, *args: Any, **kwargs: Any) -> Pin:
-        # One object per GPIO, as on the board (Pin(4) is Pin(4)).
+    def __init__(self, id: Any, mode: int = -1, pull: int = -1, *, value: "int | None" = None,
+                 drive: "int | None" = None, hold: "bool | None" = None) -> None:
+        # The newest Pin object for a GPIO is the one drive() and IRQs use; its state carries
+        # over from an older object for the same GPIO, as the hardware's would.
         key = id.id if isinstance(id, Pin) else int(id)
-        p = _pins.get(key)
-        if p is None:
-            p = object.__new__(cls)
-            p.id = key
-            p._mode = Pin.IN
-            p._pull = None
-            p._level = 0
-            p._handler = None
-            p._trigger = 0
-            _pins[key] = p
-        return p
-
-    def __init__(self, id: Any, mode: int = -1, pull: int = -1, *, value: int | None = None,
-                 drive: int | None = None, hold: bool | None = None) -> None:
+        old = _pins.get(key)
+        self.id = key
+        self._mode = old._mode if old is not None else Pin.IN
+        self._pull = old._pull if old is not None else None
+        self._level = old._level if old is not None else 0
+        self._handler = old._handler if old is not None else None
+        self._trigger = old._trigger if old is not None else 0
+        _pins[key] = self
         self.init(mode, pull, value=value)
 
-    def init(self, mode: int = -1, pull: int = -1, *, value: int | None = None,
-             drive: int | None = None, hold: bool | None = None) -> None:
+    def init(self, mode: int = -1, pull: int = -1, *, value: "int | None" = None,
+             drive: "int | None" = None, hold: "bool | None" = None) -> None:
         if mode != -1:
             self._mode = mode
         if pull != -1:
@@ -257,7 +266,7 @@ class Pin:
     def off(self) -> None:
         self.value(0)
 
-    def irq(self, handler: Callable[[Pin], Any] | None = None,
+    def irq(self, handler: "Callable[[Pin], Any] | None" = None,
             trigger: int = IRQ_FALLING | IRQ_RISING, *, wake: Any = None,
             hard: bool = False) -> Any:
         self._handler = handler
@@ -366,7 +375,7 @@ class Timer:
     PERIODIC = 1
 
     def __init__(self, id: int = 0, *, mode: int = PERIODIC, period: int = -1,
-                 freq: float | None = None, callback: Callable[[Timer], Any] | None = None) -> None:
+                 freq: float | None = None, callback: "Callable[[Timer], Any] | None" = None) -> None:
         self.id = id
         self._due_ms: int | None = None
         self._callback: Callable[[Timer], Any] | None = None
@@ -376,7 +385,7 @@ class Timer:
             self.init(mode=mode, period=period, freq=freq, callback=callback)
 
     def init(self, *, mode: int = PERIODIC, period: int = -1, freq: float | None = None,
-             callback: Callable[[Timer], Any] | None = None) -> None:
+             callback: "Callable[[Timer], Any] | None" = None) -> None:
         self.deinit()
         self._mode = mode
         self._period_ms = max(1, int(1000 / freq)) if freq else max(1, period)
@@ -428,11 +437,11 @@ def freq(hz: int | None = None) -> int | None:
 
 
 def idle() -> None:
-    shims.get_clock().sleep_us(1000)
+    _sleep_us(1000)
 
 
-def lightsleep(time_ms: int | None = None) -> None:
-    shims.get_clock().sleep_us((time_ms or 0) * 1000)
+def lightsleep(time_ms: "int | None" = None) -> None:
+    _sleep_us((time_ms or 0) * 1000)
 
 
 def deepsleep(time_ms: int | None = None) -> None:

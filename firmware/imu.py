@@ -1,0 +1,166 @@
+# The IMU: find the chip by WHO_AM_I, configure it, read its FIFO in the kyphos sensor frame.
+#
+#   dev = imu.IMU(i2c, remap=(1, 2, 3))   # probes; dev.ok is False if no known chip answers
+#   dev.configure(odr_hz=104, acc_fs_g=8, gyr_fs_dps=1000)
+#   n = dev.read(buf)      # buf = array('h', 6 * imu.MAX_BATCH): ax, ay, az, gx, gy, gz
+#   dev.t_first_us, dev.period_ns   # board ticks_us of buf's first sample, sample period
+#   dev.overruns, dev.dropped, dev.i2c_errors   # for STATUS frames
+#
+# Supported parts (docs/firmware.md): LSM6DSOX (WHO_AM_I 0x6C) and LSM6DS3TR-C (0x6A) at 0x6A/0x6B,
+# register 0x0F; MPU-6050 (0x68) and MPU-6500 (0x70) at 0x68/0x69, register 0x75.
+# A missing or unknown chip never raises: dev.ok is False, dev.model 0 and dev.error says what was
+# found, so the main loop can show the error state (LED pattern + STATUS flag "IMU missing").
+#
+# remap: sensor axis i = sign * chip axis |remap[i]| (1 = x, 2 = y, 3 = z), i.e. where each axis
+# of the kyphos sensor frame (x to the head, y to the wearer's left, z out of the back) points in
+# the chip's axes. (1, 2, 3) when the chip is mounted with its x arrow to the head and its top
+# facing away from the back.
+
+import time
+
+import lsm6
+import mpu6
+from micropython import const
+
+MODEL_NONE = const(0)
+MAX_BATCH = const(84)  # samples per read: one IMU frame holds at most 84
+_PERIOD_SHIFT = const(4)  # period estimate follows measured spacing with weight 1/16
+
+
+def probe(i2c, addresses=None):
+    """(driver, message): the driver for the first known chip found, or None and why not."""
+    seen = []
+    for addr in addresses or (lsm6.ADDRESSES + mpu6.ADDRESSES):
+        if addr in lsm6.ADDRESSES:
+            reg = lsm6.WHO_AM_I_REG
+        else:
+            reg = mpu6.WHO_AM_I_REG
+        try:
+            who = i2c.readfrom_mem(addr, reg, 1)[0]
+        except OSError:
+            continue
+        if addr in lsm6.ADDRESSES and who in (lsm6.WHO_DSOX, lsm6.WHO_DS3TRC):
+            return lsm6.LSM6(i2c, addr, who), ""
+        if addr in mpu6.ADDRESSES and who in (mpu6.WHO_6050, mpu6.WHO_6500):
+            return mpu6.MPU6(i2c, addr, who), ""
+        seen.append("0x%02x: WHO_AM_I 0x%02x" % (addr, who))
+    if seen:
+        return None, "unknown IMU (" + ", ".join(seen) + ")"
+    return None, "no IMU answers on I2C"
+
+
+class IMU:
+    def __init__(self, i2c, remap=(1, 2, 3), addresses=None):
+        self._dev, self.error = probe(i2c, addresses)
+        self.ok = self._dev is not None
+        self.model = self._dev.model if self.ok else MODEL_NONE
+        self.name = self._dev.name if self.ok else "none"
+        for r in remap:
+            if r not in (1, 2, 3, -1, -2, -3):
+                raise ValueError("remap entries are +-1, +-2, +-3")
+        if sorted([abs(r) for r in remap]) != [1, 2, 3]:
+            raise ValueError("remap must use each chip axis once")
+        self._ix = abs(remap[0]) - 1
+        self._iy = abs(remap[1]) - 1
+        self._iz = abs(remap[2]) - 1
+        self._sx = remap[0] > 0
+        self._sy = remap[1] > 0
+        self._sz = remap[2] > 0
+        self.odr_hz = 0.0
+        self.acc_fs_g = 0
+        self.gyr_fs_dps = 0
+        self.acc_scale = 0.0
+        self.gyr_scale = 0.0
+        self.period_ns = 0
+        self.t_first_us = 0
+        self.lost = False  # samples were lost just before the last batch (IMU flags bit1)
+        self.clipped = False  # a value in the last batch is at the end of its range
+        self._t_prev = 0
+
+    @property
+    def overruns(self):
+        return self._dev.overruns if self.ok else 0
+
+    @property
+    def dropped(self):
+        return self._dev.dropped if self.ok else 0
+
+    @property
+    def i2c_errors(self):
+        return self._dev.i2c_errors if self.ok else 0
+
+    def configure(self, odr_hz=104, acc_fs_g=8, gyr_fs_dps=1000):
+        """Apply the nearest settings the chip has; returns True if all writes succeeded."""
+        if not self.ok:
+            return False
+        d = self._dev
+        io = d.configure(odr_hz, acc_fs_g, gyr_fs_dps)
+        self.odr_hz = d.odr_hz
+        self.acc_fs_g = d.acc_fs_g
+        self.gyr_fs_dps = d.gyr_fs_dps
+        self.acc_scale = d.acc_scale
+        self.gyr_scale = d.gyr_scale
+        self.period_ns = int(1e9 / d.odr_hz + 0.5)
+        self._t_prev = d.t_newest_us
+        return io
+
+    def temp_cc(self):
+        return self._dev.temp_cc() if self.ok else -32768
+
+    def wake_on_motion(self, threshold_mg=150):
+        return self._dev.wake_on_motion(threshold_mg) if self.ok else False
+
+    def motion_seen(self):
+        return self._dev.motion_seen() if self.ok else False
+
+    def read(self, buf, max_n=MAX_BATCH):
+        """Read the FIFO into buf in the sensor frame; returns the number of samples.
+        Allocation-free (after configure)."""
+        if not self.ok:
+            return 0
+        d = self._dev
+        lost0 = d.dropped
+        n = d.read(buf, max_n)
+        self.lost = d.dropped != lost0
+        if n == 0:
+            return 0
+        # Remap chip axes to the sensor frame, in place, and look for clipped values.
+        ix = self._ix
+        iy = self._iy
+        iz = self._iz
+        sx = self._sx
+        sy = self._sy
+        sz = self._sz
+        clip = False
+        j = 0
+        for _ in range(n):
+            for o in (0, 3):
+                k = j + o
+                a = buf[k + ix]
+                b = buf[k + iy]
+                c = buf[k + iz]
+                if a <= -32767 or a >= 32767 or b <= -32767 or b >= 32767 or c <= -32767 or c >= 32767:
+                    clip = True
+                    if a < -32767:  # so that the sign flip stays in int16
+                        a = -32767
+                    if b < -32767:
+                        b = -32767
+                    if c < -32767:
+                        c = -32767
+                buf[k] = a if sx else -a
+                buf[k + 1] = b if sy else -b
+                buf[k + 2] = c if sz else -c
+            j += 6
+        self.clipped = clip
+        # Timestamps: the driver gives the newest sample's board time; the period estimate
+        # follows the measured spacing (crystal vs. chip oscillator) slowly.
+        t_new = d.t_newest_us
+        dt = time.ticks_diff(t_new, self._t_prev)
+        self._t_prev = t_new
+        p = self.period_ns
+        if 0 < dt < 1000000 and n < max_n and not self.lost:
+            meas = dt * 1000 // n
+            if p // 2 < meas < p * 2:
+                self.period_ns = p + (meas - p) // (1 << _PERIOD_SHIFT)
+        self.t_first_us = time.ticks_add(t_new, -((n - 1) * (self.period_ns // 1000)))
+        return n

@@ -1,0 +1,291 @@
+# ST LSM6DSOX and LSM6DS3TR-C driver: FIFO in continuous mode with a watermark on INT1.
+#
+# Registers (ST datasheets DS13050 LSM6DSOX and DS12793 LSM6DS3TR-C; the same addresses for
+# CTRL1_XL 0x10, CTRL2_G 0x11, CTRL3_C 0x12, CTRL10_C 0x19, OUT_TEMP 0x20, TIMESTAMP 0x40,
+# FIFO_STATUS 0x3A, TAP_CFG 0x58, WAKE_UP_THS 0x5B, WAKE_UP_DUR 0x5C, MD1_CFG 0x5E):
+#   DSOX: tagged FIFO. FIFO_CTRL1..4 = 0x07..0x0A (watermark in 7-byte words, BDR_GY|BDR_XL,
+#     DEC_TS_BATCH|FIFO_MODE); words read from FIFO_DATA_OUT_TAG 0x78 (tag byte: sensor << 3 |
+#     counter << 1 | parity; 1 gyro, 2 acc, 4 timestamp); the address wraps from 0x7E to 0x78,
+#     so many words come in one burst. A timestamp word (25 us ticks) precedes each sample.
+#   DS3TR-C: pattern FIFO. FIFO_CTRL1..5 = 0x06..0x0A (watermark in 16-bit words, decimation
+#     of gyro/acc data sets, ODR_FIFO|FIFO_MODE); FIFO_STATUS3/4 give the pattern index of the
+#     next word; words (gyro x, y, z, acc x, y, z) from FIFO_DATA_OUT_L/H 0x3E/0x3F.
+# Both: FIFO_STATUS2 bit6 = overrun (the oldest data were overwritten).
+#
+# read() leaves samples in chip axes as int16 (ax, ay, az, gx, gy, gz) and sets t_newest_us (the
+# board's time.ticks_us() of the newest sample): from the chip's own timestamp words (DSOX) or
+# at the moment the FIFO level was read (DS3TR-C, within one sample period).
+
+import time
+
+from micropython import const
+
+_CTRL1_XL = const(0x10)
+_CTRL2_G = const(0x11)
+_CTRL3_C = const(0x12)
+_CTRL10_C = const(0x19)
+_INT1_CTRL = const(0x0D)
+_OUT_TEMP_L = const(0x20)
+_TIMESTAMP0 = const(0x40)
+_FIFO_STATUS1 = const(0x3A)
+_TAP_CFG = const(0x58)  # TAP_CFG2 on the DSOX, TAP_CFG on the DS3TR-C; bit7 INTERRUPTS_ENABLE
+_WAKE_UP_THS = const(0x5B)
+_WAKE_UP_DUR = const(0x5C)
+_MD1_CFG = const(0x5E)
+_WAKE_UP_SRC = const(0x1B)
+_DSOX_FIFO_CTRL1 = const(0x07)
+_DSOX_FIFO_OUT = const(0x78)
+_DS3_FIFO_CTRL1 = const(0x06)
+_DS3_FIFO_CTRL5 = const(0x0A)
+_DS3_FIFO_OUT = const(0x3E)
+_TAG_GYRO = const(1)
+_TAG_ACC = const(2)
+_TAG_TS = const(4)
+_CHUNK = const(32)  # samples per I2C burst
+_TS_US = const(25)  # timestamp LSB, us
+
+WHO_AM_I_REG = const(0x0F)
+WHO_DSOX = const(0x6C)
+WHO_DS3TRC = const(0x6A)
+ADDRESSES = (0x6A, 0x6B)
+
+# ODR codes (CTRL1_XL / CTRL2_G bits 7:4, also the FIFO batch rates) and their rates, Hz.
+ODR_HZ = (12.5, 26.0, 52.0, 104.0, 208.0, 416.0)
+_ODR_CODE = (1, 2, 3, 4, 5, 6)
+# Full scales: FS_XL bits 3:2 (note 16 g is code 1) and sensitivities (datasheet typical).
+ACC_FS_G = (2, 4, 8, 16)
+_ACC_CODE = (0, 2, 3, 1)
+_ACC_MG = (0.061, 0.122, 0.244, 0.488)
+GYR_FS_DPS = (250, 500, 1000, 2000)
+_GYR_CODE = (0, 1, 2, 3)
+_GYR_MDPS = (8.75, 17.5, 35.0, 70.0)
+
+
+def _nearest(options, value):
+    best = 0
+    for i in range(len(options)):
+        if abs(options[i] - value) < abs(options[best] - value):
+            best = i
+    return best
+
+
+def _s16(lo, hi):
+    v = lo | (hi << 8)
+    return v - 65536 if v > 32767 else v
+
+
+class LSM6:
+    """Driver for one chip. `tagged` is True for the LSM6DSOX, False for the LSM6DS3TR-C."""
+
+    def __init__(self, i2c, addr, who):
+        self.i2c = i2c
+        self.addr = addr
+        self.tagged = who == WHO_DSOX
+        self.model = 1 if self.tagged else 2  # INFO imu_model
+        self.name = "LSM6DSOX" if self.tagged else "LSM6DS3TR-C"
+        self.overruns = 0  # FIFO overruns seen
+        self.dropped = 0  # samples known lost (at least one per overrun)
+        self.i2c_errors = 0
+        self.t_newest_us = 0
+        self.odr_hz = 0.0
+        self._one = bytearray(1)
+        self._st = bytearray(4)
+        self._ts = bytearray(4)
+        ws = 7 if self.tagged else 12  # bytes per FIFO word (DSOX) or per data set (DS3TR-C)
+        per = 3 if self.tagged else 1  # FIFO reads per sample: ts + gyro + acc words
+        self._raw = bytearray(_CHUNK * per * ws)
+        mv = memoryview(self._raw)
+        # One view per read length: slicing at run time would allocate.
+        self._views = [mv[0:k * ws] for k in range(_CHUNK * per + 1)]
+        self._ws = ws
+        self._skip = bytearray(2)
+        self._g = [0, 0, 0]  # gyro word waiting for its acc word (DSOX), preallocated
+        self._have_g = False
+        self._ts_last = 0
+
+    # -- bus helpers: count errors, never raise on a transfer failure ---------------------
+    def _w(self, reg, val):
+        self._one[0] = val
+        try:
+            self.i2c.writeto_mem(self.addr, reg, self._one)
+            return True
+        except OSError:
+            self.i2c_errors += 1
+            return False
+
+    def _r(self, reg, buf):
+        try:
+            self.i2c.readfrom_mem_into(self.addr, reg, buf)
+            return True
+        except OSError:
+            self.i2c_errors += 1
+            return False
+
+    def configure(self, odr_hz, acc_fs_g, gyr_fs_dps, watermark_samples=8):
+        """Reset the chip and start FIFO streaming; the nearest supported settings are used.
+        Returns True if every register write went through."""
+        io = True
+        io &= self._w(_CTRL3_C, 0x01)  # SW_RESET
+        time.sleep_ms(10)
+        io &= self._w(_CTRL3_C, 0x44)  # BDU | IF_INC
+        o = _nearest(ODR_HZ, odr_hz)
+        a = _nearest(ACC_FS_G, acc_fs_g)
+        g = _nearest(GYR_FS_DPS, gyr_fs_dps)
+        code = _ODR_CODE[o]
+        self.odr_hz = ODR_HZ[o]
+        self.acc_fs_g = ACC_FS_G[a]
+        self.gyr_fs_dps = GYR_FS_DPS[g]
+        self.acc_scale = _ACC_MG[a] * 1e-3 * 9.80665  # m/s^2 per LSB
+        self.gyr_scale = _GYR_MDPS[g] * 1e-3 * 0.017453292519943295  # rad/s per LSB
+        io &= self._w(_CTRL1_XL, code << 4 | _ACC_CODE[a] << 2)
+        io &= self._w(_CTRL2_G, code << 4 | _GYR_CODE[g] << 2)
+        io &= self._w(_CTRL10_C, 0x20)  # timestamp counter on
+        if self.tagged:
+            wtm = 3 * watermark_samples
+            io &= self._w(_DSOX_FIFO_CTRL1 + 3, 0x00)  # bypass: empty the FIFO
+            io &= self._w(_DSOX_FIFO_CTRL1, wtm & 0xFF)
+            io &= self._w(_DSOX_FIFO_CTRL1 + 1, (wtm >> 8) & 0x01)
+            io &= self._w(_DSOX_FIFO_CTRL1 + 2, code << 4 | code)  # BDR_GY | BDR_XL
+            io &= self._w(_DSOX_FIFO_CTRL1 + 3, 0x46)  # DEC_TS_BATCH 1 | continuous
+        else:
+            wtm = 6 * watermark_samples
+            io &= self._w(_WAKE_UP_DUR, 0x10)  # TIMER_HR: 25 us timestamp
+            io &= self._w(_DS3_FIFO_CTRL5, 0x00)
+            io &= self._w(_DS3_FIFO_CTRL1, wtm & 0xFF)
+            io &= self._w(_DS3_FIFO_CTRL1 + 1, (wtm >> 8) & 0x07)
+            io &= self._w(_DS3_FIFO_CTRL1 + 2, 0x09)  # gyro and acc in FIFO, no decimation
+            io &= self._w(_DS3_FIFO_CTRL5, code << 3 | 0x06)  # ODR_FIFO | continuous
+        io &= self._w(_INT1_CTRL, 0x08)  # FIFO watermark on INT1
+        self._have_g = False
+        self.t_newest_us = time.ticks_us()
+        return io
+
+    def wake_on_motion(self, threshold_mg):
+        """Route a wake-up interrupt (any axis changes by > threshold_mg) to INT1."""
+        ths = threshold_mg * 64 // (self.acc_fs_g * 1000)
+        if ths < 1:
+            ths = 1
+        if ths > 63:
+            ths = 63
+        ok = self._w(_WAKE_UP_THS, ths)
+        ok &= self._w(_TAP_CFG, 0x80 | (0x01 if not self.tagged else 0))  # INTERRUPTS_ENABLE
+        ok &= self._w(_MD1_CFG, 0x20)  # INT1_WU
+        return ok
+
+    def motion_seen(self):
+        """True if a wake-up event happened since the last call (reads WAKE_UP_SRC)."""
+        if not self._r(_WAKE_UP_SRC, self._one):
+            return False
+        return bool(self._one[0] & 0x08)
+
+    def temp_cc(self):
+        """Chip temperature in 0.01 deg C, or -32768 if unreadable."""
+        b = self._skip
+        if not self._r(_OUT_TEMP_L, b):
+            return -32768
+        return 2500 + _s16(b[0], b[1]) * 100 // 256
+
+    def _chip_now(self):
+        # (chip timestamp, board ticks_us) read together.
+        if not self._r(_TIMESTAMP0, self._ts):
+            return -1
+        b = self._ts
+        return b[0] | b[1] << 8 | b[2] << 16 | (b[3] & 0x3F) << 24  # 30 bits: stays a small int
+
+    def read(self, out, max_n):
+        """Move up to max_n samples from the FIFO into out (array('h'), 6 per sample, chip
+        axes: ax, ay, az, gx, gy, gz). Returns the number of samples."""
+        if not self._r(_FIFO_STATUS1, self._st):
+            return 0
+        st = self._st
+        if self.tagged:
+            level = st[0] | (st[1] & 0x03) << 8
+        else:
+            level = st[0] | (st[1] & 0x07) << 8
+        if st[1] & 0x40:  # overrun: the chip overwrote data we never read
+            self.overruns += 1
+            self.dropped += 1
+        if self.tagged:
+            n = self._read_tagged(out, max_n, level)
+        else:
+            n = self._read_pattern(out, max_n, level, st[2] | (st[3] & 0x03) << 8)
+        return n
+
+    def _read_tagged(self, out, max_n, level):
+        n = 0
+        ts_last = -1
+        raw = self._raw
+        g = self._g
+        while level > 0 and n < max_n:
+            k = level
+            if k > 3 * _CHUNK:
+                k = 3 * _CHUNK
+            room = 3 * (max_n - n)
+            if k > room:
+                k = room
+            if not self._r(_DSOX_FIFO_OUT, self._views[k]):
+                break
+            level -= k
+            i = 0
+            for _ in range(k):
+                tag = raw[i] >> 3
+                if tag == _TAG_GYRO:
+                    g[0] = _s16(raw[i + 1], raw[i + 2])
+                    g[1] = _s16(raw[i + 3], raw[i + 4])
+                    g[2] = _s16(raw[i + 5], raw[i + 6])
+                    self._have_g = True
+                elif tag == _TAG_ACC and self._have_g:
+                    j = 6 * n
+                    out[j] = _s16(raw[i + 1], raw[i + 2])
+                    out[j + 1] = _s16(raw[i + 3], raw[i + 4])
+                    out[j + 2] = _s16(raw[i + 5], raw[i + 6])
+                    out[j + 3] = g[0]
+                    out[j + 4] = g[1]
+                    out[j + 5] = g[2]
+                    self._have_g = False
+                    n += 1
+                elif tag == _TAG_TS:
+                    ts_last = raw[i + 1] | raw[i + 2] << 8 | raw[i + 3] << 16 | (raw[i + 4] & 0x3F) << 24
+                i += 7
+        if ts_last >= 0:
+            now = time.ticks_us()
+            chip = self._chip_now()
+            if chip >= 0:
+                d = (chip - ts_last) & 0x3FFFFFFF
+                self.t_newest_us = time.ticks_add(now, -d * _TS_US)
+        return n
+
+    def _read_pattern(self, out, max_n, level, pattern):
+        now = time.ticks_us()
+        raw = self._raw
+        # Realign to a whole data set (6 words) if a read was cut short or data were lost.
+        while pattern and level:
+            if not self._r(_DS3_FIFO_OUT, self._skip):
+                return 0
+            level -= 1
+            pattern = (pattern + 1) % 6
+        sets = level // 6
+        n = 0
+        while sets > 0 and n < max_n:
+            k = sets
+            if k > _CHUNK:
+                k = _CHUNK
+            if k > max_n - n:
+                k = max_n - n
+            if not self._r(_DS3_FIFO_OUT, self._views[k]):
+                break
+            sets -= k
+            i = 0
+            for _ in range(k):
+                j = 6 * n
+                out[j + 3] = _s16(raw[i], raw[i + 1])
+                out[j + 4] = _s16(raw[i + 2], raw[i + 3])
+                out[j + 5] = _s16(raw[i + 4], raw[i + 5])
+                out[j] = _s16(raw[i + 6], raw[i + 7])
+                out[j + 1] = _s16(raw[i + 8], raw[i + 9])
+                out[j + 2] = _s16(raw[i + 10], raw[i + 11])
+                i += 12
+                n += 1
+        if n:
+            self.t_newest_us = now
+        return n

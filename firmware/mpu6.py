@@ -1,0 +1,193 @@
+# InvenSense MPU-6050 / MPU-6500 driver: sample-rate divider + DLPF, FIFO with overflow status.
+#
+# Registers (InvenSense RM-MPU-6000A-00 and RM-MPU-6500A-01): SMPLRT_DIV 0x19, CONFIG 0x1A
+# (DLPF_CFG bits 2:0; on the 6500 bit6 FIFO_MODE = 1 keeps old data when full), GYRO_CONFIG
+# 0x1B and ACCEL_CONFIG 0x1C (FS_SEL bits 4:3), ACCEL_CONFIG2 0x1D (6500 acc DLPF), FIFO_EN 0x23
+# (0x78 = gyro x, y, z + acc), INT_ENABLE 0x38 (bit4 FIFO_OFLOW_EN), INT_STATUS 0x3A (bit4
+# FIFO_OFLOW_INT, cleared by reading), TEMP_OUT 0x41, USER_CTRL 0x6A (bit6 FIFO_EN, bit2
+# FIFO_RESET), PWR_MGMT_1 0x6B (bit7 reset, bit6 sleep, CLKSEL 1 = gyro PLL), FIFO_COUNT 0x72/73,
+# FIFO_R_W 0x74, WHO_AM_I 0x75 (0x68 MPU-6050, 0x70 MPU-6500). Data are big-endian; one FIFO
+# record is acc x, y, z then gyro x, y, z (12 bytes).
+#
+# The sample rate is 1 kHz / (1 + SMPLRT_DIV) with the DLPF on, so 104 Hz becomes 100 Hz.
+# An overflow scrambles the record alignment on the 6050 (it overwrites its oldest bytes): the
+# driver then resets the FIFO, counts an overrun and the records it threw away.
+# The MPU has no sample timestamps: t_newest_us is the board's time when the FIFO count was read.
+
+import time
+
+from micropython import const
+
+_SMPLRT_DIV = const(0x19)
+_CONFIG = const(0x1A)
+_GYRO_CONFIG = const(0x1B)
+_ACCEL_CONFIG = const(0x1C)
+_ACCEL_CONFIG2 = const(0x1D)
+_FIFO_EN = const(0x23)
+_INT_ENABLE = const(0x38)
+_INT_STATUS = const(0x3A)
+_TEMP_OUT_H = const(0x41)
+_USER_CTRL = const(0x6A)
+_PWR_MGMT_1 = const(0x6B)
+_FIFO_COUNTH = const(0x72)
+_FIFO_R_W = const(0x74)
+_REC = const(12)  # bytes per FIFO record
+_CHUNK = const(32)  # records per I2C burst
+
+WHO_AM_I_REG = const(0x75)
+WHO_6050 = const(0x68)
+WHO_6500 = const(0x70)
+ADDRESSES = (0x68, 0x69)
+
+ACC_FS_G = (2, 4, 8, 16)
+GYR_FS_DPS = (250, 500, 1000, 2000)
+_GYR_LSB_DPS = (131.0, 65.5, 32.8, 16.4)
+# DLPF_CFG -> gyro bandwidth, Hz (RM-MPU-6000A table for CONFIG); chosen <= ODR / 2.
+_DLPF_BW = (188, 98, 42, 20, 10, 5)
+
+
+def _nearest(options, value):
+    best = 0
+    for i in range(len(options)):
+        if abs(options[i] - value) < abs(options[best] - value):
+            best = i
+    return best
+
+
+def _s16be(hi, lo):
+    v = (hi << 8) | lo
+    return v - 65536 if v > 32767 else v
+
+
+class MPU6:
+    def __init__(self, i2c, addr, who):
+        self.i2c = i2c
+        self.addr = addr
+        self.is6500 = who == WHO_6500
+        self.model = 4 if self.is6500 else 3  # INFO imu_model
+        self.name = "MPU-6500" if self.is6500 else "MPU-6050"
+        self.overruns = 0
+        self.dropped = 0
+        self.i2c_errors = 0
+        self.t_newest_us = 0
+        self.odr_hz = 0.0
+        self._one = bytearray(1)
+        self._two = bytearray(2)
+        self._raw = bytearray(_CHUNK * _REC)
+        mv = memoryview(self._raw)
+        self._views = [mv[0:k * _REC] for k in range(_CHUNK + 1)]
+
+    def _w(self, reg, val):
+        self._one[0] = val
+        try:
+            self.i2c.writeto_mem(self.addr, reg, self._one)
+            return True
+        except OSError:
+            self.i2c_errors += 1
+            return False
+
+    def _r(self, reg, buf):
+        try:
+            self.i2c.readfrom_mem_into(self.addr, reg, buf)
+            return True
+        except OSError:
+            self.i2c_errors += 1
+            return False
+
+    def configure(self, odr_hz, acc_fs_g, gyr_fs_dps, watermark_samples=8):
+        """Reset, wake and start FIFO streaming at the nearest rate 1 kHz / (1 + div)."""
+        io = self._w(_PWR_MGMT_1, 0x80)
+        time.sleep_ms(100)
+        io &= self._w(_PWR_MGMT_1, 0x01)  # wake, clock from the gyro PLL
+        div = int(1000 / odr_hz + 0.5) - 1
+        if div < 0:
+            div = 0
+        if div > 255:
+            div = 255
+        self.odr_hz = 1000.0 / (1 + div)
+        dlpf = 5
+        for i in range(len(_DLPF_BW)):
+            if _DLPF_BW[i] <= self.odr_hz / 2:
+                dlpf = i
+                break
+        a = _nearest(ACC_FS_G, acc_fs_g)
+        g = _nearest(GYR_FS_DPS, gyr_fs_dps)
+        self.acc_fs_g = ACC_FS_G[a]
+        self.gyr_fs_dps = GYR_FS_DPS[g]
+        self.acc_scale = self.acc_fs_g * 9.80665 / 32768  # m/s^2 per LSB
+        self.gyr_scale = 0.017453292519943295 / _GYR_LSB_DPS[g]  # rad/s per LSB
+        io &= self._w(_SMPLRT_DIV, div)
+        io &= self._w(_CONFIG, (0x40 if self.is6500 else 0) | (dlpf + 1 if dlpf < 5 else 6))
+        io &= self._w(_GYRO_CONFIG, g << 3)
+        io &= self._w(_ACCEL_CONFIG, a << 3)
+        if self.is6500:
+            io &= self._w(_ACCEL_CONFIG2, dlpf + 1 if dlpf < 5 else 6)
+        io &= self._w(_FIFO_EN, 0x78)
+        io &= self._w(_INT_ENABLE, 0x10)  # FIFO overflow
+        io &= self._w(_USER_CTRL, 0x04)  # FIFO reset
+        io &= self._w(_USER_CTRL, 0x40)  # FIFO on
+        self.t_newest_us = time.ticks_us()
+        return io
+
+    def wake_on_motion(self, threshold_mg):
+        """Not used on the MPU parts (the firmware polls); always False."""
+        return False
+
+    def motion_seen(self):
+        return False
+
+    def temp_cc(self):
+        b = self._two
+        if not self._r(_TEMP_OUT_H, b):
+            return -32768
+        t = _s16be(b[0], b[1])
+        if self.is6500:
+            return 2100 + t * 100 * 100 // 33387
+        return 3653 + t * 100 // 340
+
+    def _reset_fifo(self):
+        self._w(_USER_CTRL, 0x44)
+
+    def read(self, out, max_n):
+        """Move up to max_n samples from the FIFO into out (array('h'), 6 per sample, chip
+        axes: ax, ay, az, gx, gy, gz). Returns the number of samples."""
+        if not self._r(_INT_STATUS, self._one):
+            return 0
+        if self._one[0] & 0x10:  # FIFO overflowed: records lost, alignment unknown
+            self.overruns += 1
+            if self._r(_FIFO_COUNTH, self._two):
+                self.dropped += ((self._two[0] << 8 | self._two[1]) // _REC) + 1
+            self._reset_fifo()
+            return 0
+        if not self._r(_FIFO_COUNTH, self._two):
+            return 0
+        now = time.ticks_us()
+        count = (self._two[0] << 8 | self._two[1]) // _REC
+        raw = self._raw
+        n = 0
+        while count > 0 and n < max_n:
+            k = count
+            if k > _CHUNK:
+                k = _CHUNK
+            if k > max_n - n:
+                k = max_n - n
+            if not self._r(_FIFO_R_W, self._views[k]):
+                # A failed burst may have popped bytes: realign by starting the FIFO afresh.
+                self._reset_fifo()
+                self.dropped += count
+                break
+            count -= k
+            i = 0
+            for _ in range(k):
+                j = 6 * n
+                out[j] = _s16be(raw[i], raw[i + 1])
+                out[j + 1] = _s16be(raw[i + 2], raw[i + 3])
+                out[j + 2] = _s16be(raw[i + 4], raw[i + 5])
+                out[j + 3] = _s16be(raw[i + 6], raw[i + 7])
+                out[j + 4] = _s16be(raw[i + 8], raw[i + 9])
+                out[j + 5] = _s16be(raw[i + 10], raw[i + 11])
+                i += _REC
+                n += 1
+        if n:
+            self.t_newest_us = now
+        return n

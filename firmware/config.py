@@ -160,6 +160,13 @@ class Config:
                 self.values[k] = obj[k]
             elif not self.corrupt:
                 self._bad("config file: " + err[1] + "; using the default")
+        v = self.values
+        if v["slouch_hysteresis_deg"] >= v["slouch_threshold_deg"]:
+            d = defaults()
+            v["slouch_hysteresis_deg"] = d["slouch_hysteresis_deg"]
+            v["slouch_threshold_deg"] = d["slouch_threshold_deg"]
+            if not self.corrupt:
+                self._bad("config file: slouch_hysteresis_deg >= slouch_threshold_deg; using the defaults")
         return not self.corrupt
 
     def _bad(self, msg):
@@ -176,6 +183,13 @@ class Config:
             err = check(k, changes[k])
             if err is not None:
                 return False, err[0], k, err[1]
+        thr = changes.get("slouch_threshold_deg", self.values["slouch_threshold_deg"])
+        hyst = changes.get("slouch_hysteresis_deg", self.values["slouch_hysteresis_deg"])
+        if hyst >= thr:
+            key = "slouch_hysteresis_deg" if "slouch_hysteresis_deg" in changes \
+                else "slouch_threshold_deg"
+            return False, ERR_RANGE, key, \
+                "slouch_hysteresis_deg must be less than slouch_threshold_deg (%d >= %d)" % (hyst, thr)
         for k in changes:
             self.values[k] = changes[k]
         try:
@@ -200,10 +214,14 @@ class Config:
         return "{" + ",".join([json.dumps(k) + ":" + json.dumps(self.values[k]) for k in KEYS]) + "}"
 
     def save(self):
-        """Write the file: temp file, then rename over the old one."""
+        """Write the keys that differ from their defaults (so a firmware update's new defaults
+        apply to everything the wearer did not set): temp file, then rename over the old one."""
+        d = defaults()
+        text = "{" + ",".join([json.dumps(k) + ":" + json.dumps(self.values[k])
+                               for k in KEYS if self.values[k] != d[k]]) + "}"
         tmp = self.path + ".tmp"
         with open(tmp, "w") as f:
-            f.write(self.to_json(""))
+            f.write(text)
         try:
             os.rename(tmp, self.path)
         except OSError:

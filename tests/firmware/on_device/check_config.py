@@ -102,6 +102,27 @@ def check_set_saves_and_load_reads_it_back():
     assert c2.values["coach_mode"] == "tracking"
     assert c2.values["name"] == "kyphos-test"
     assert c2.values["log_policy"] == "always"
+    with open(path) as f:  # only what differs from the defaults is stored
+        assert sorted(json.loads(f.read())) == ["coach_mode", "log_policy", "name",
+                                                "slouch_dwell_s"]
+    assert c2.set({"coach_mode": "training"})[0]  # back to the default: no longer stored
+    with open(path) as f:
+        assert "coach_mode" not in json.loads(f.read())
+
+
+def check_hysteresis_must_stay_below_threshold():
+    c = config.Config(_tmpdir() + "/config.json")
+    ok, code, key, msg = c.set({"slouch_threshold_deg": 4, "slouch_hysteresis_deg": 5})
+    assert (ok, code, key) == (False, 4, "slouch_hysteresis_deg")
+    assert "slouch_threshold_deg" in msg
+    ok, code, key, msg = c.set({"slouch_threshold_deg": 3})  # default hysteresis is 3
+    assert (ok, code, key) == (False, 4, "slouch_threshold_deg")
+    assert c.set({"slouch_threshold_deg": 4, "slouch_hysteresis_deg": 2})[0]
+    path = _tmpdir() + "/config.json"
+    _write(path, b'{"slouch_threshold_deg": 4, "slouch_hysteresis_deg": 6}')
+    c = config.Config(path)
+    assert c.load() is False and c.corrupt
+    assert c.values["slouch_threshold_deg"] > c.values["slouch_hysteresis_deg"]
 
 
 def check_corrupt_file_gives_defaults_and_flag():

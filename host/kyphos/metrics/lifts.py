@@ -69,15 +69,31 @@ class Lift:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in d.items()}
 
 
-def _onset(v: np.ndarray, i: int, step: int, lo: int, hi: int) -> int:
-    """Walk from i in direction step while |v| ≥ ONSET_DPS; return the last index reached."""
-    if step < 0:
-        seg = np.abs(v[lo : i + 1])[::-1]
-        quiet = np.flatnonzero(~(seg >= ONSET_DPS))
-        return i - int(quiet[0]) if len(quiet) else lo
-    seg = np.abs(v[i:hi])
-    quiet = np.flatnonzero(~(seg >= ONSET_DPS))
-    return i + int(quiet[0]) if len(quiet) else hi - 1
+def _onset(v: np.ndarray, i: int, step: int, lo: int, hi: int, chunk: int = 1024) -> int:
+    """Walk from i in direction step while |v| ≥ ONSET_DPS; return the last index reached.
+
+    Searches in chunks so that the cost is the length of the walk, not of the recording.
+    """
+    pos = i
+    while True:
+        if step < 0:
+            a = max(lo, pos - chunk + 1)
+            seg = np.abs(v[a : pos + 1])[::-1]
+            quiet = np.flatnonzero(~(seg >= ONSET_DPS))
+            if len(quiet):
+                return pos - int(quiet[0])
+            if a == lo:
+                return lo
+            pos = a - 1
+        else:
+            b = min(hi, pos + chunk)
+            seg = np.abs(v[pos:b])
+            quiet = np.flatnonzero(~(seg >= ONSET_DPS))
+            if len(quiet):
+                return pos + int(quiet[0])
+            if b == hi:
+                return hi - 1
+            pos = b
 
 
 def _integrate2(x: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 from kyphos.processing.preprocess import ANGLE_CUTOFF_HZ, CausalLowpass, lowpass
 
@@ -72,15 +73,37 @@ def quat_rows(q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return r0, r1, r2
 
 
+def matrix_to_quat(m: np.ndarray) -> np.ndarray:
+    """``[w, x, y, z]`` of a 3×3 rotation matrix."""
+    q = Rotation.from_matrix(np.asarray(m, float)).as_quat()  # scipy: scalar last
+    return np.array([q[3], q[0], q[1], q[2]])
+
+
+def _rows_times(q: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Entries (0,0), (1,0), (2,0), (2,1), (2,2) of ``R(q) · m`` for (N, 4) quaternions.
+
+    Computed as the quaternion product ``q ⊗ q_m`` and then only the five entries needed, to
+    keep the number of full-length temporaries small (this runs on whole recordings).
+    """
+    a0, a1, a2, a3 = matrix_to_quat(m)
+    w1, x1, y1, z1 = (q[:, k] for k in range(4))
+    w = w1 * a0 - x1 * a1 - y1 * a2 - z1 * a3
+    x = w1 * a1 + x1 * a0 + y1 * a3 - z1 * a2
+    y = w1 * a2 - x1 * a3 + y1 * a0 + z1 * a1
+    z = w1 * a3 + x1 * a2 - y1 * a1 + z1 * a0
+    b00 = 1 - 2 * (y * y + z * z)
+    b10 = 2 * (x * y + w * z)
+    b20 = 2 * (x * z - w * y)
+    b21 = 2 * (y * z + w * x)
+    b22 = 1 - 2 * (x * x + y * y)
+    return b00, b10, b20, b21, b22
+
+
 def euler_from_quat(
     quat: np.ndarray, sensor_from_body: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(flex, lat, yaw) in rad of ``R_s · M`` for (N, 4) quaternions; yaw wrapped to ±π."""
-    r0, r1, r2 = quat_rows(np.asarray(quat, float))
-    m = np.asarray(sensor_from_body, float)
-    b00 = r0 @ m[:, 0]
-    b10 = r1 @ m[:, 0]
-    b20, b21, b22 = (r2 @ m).T
+    b00, b10, b20, b21, b22 = _rows_times(np.asarray(quat, float), np.asarray(sensor_from_body, float))
     flex = np.arctan2(-b20, np.hypot(b21, b22))
     lat = np.arctan2(b21, b22)
     yaw = np.arctan2(b10, b00)
@@ -193,8 +216,14 @@ class CausalAngles:
 
 def vertical_acceleration(quat: np.ndarray, acc: np.ndarray, g: float = 9.81) -> np.ndarray:
     """(N,) earth-vertical free acceleration of the sensor in m/s² (+ up); NaN where unknown."""
-    _, _, r2 = quat_rows(np.asarray(quat, float))
+    q = np.asarray(quat, float)
     acc = np.asarray(acc, float)
-    a = np.einsum("ij,ij->i", r2, acc) - g
+    w, x, y, z = (q[:, k] for k in range(4))
+    a = (
+        2 * (x * z - w * y) * acc[:, 0]
+        + 2 * (y * z + w * x) * acc[:, 1]
+        + (1 - 2 * (x * x + y * y)) * acc[:, 2]
+        - g
+    )
     a[np.all(acc == 0, axis=1)] = np.nan  # masked samples
     return a

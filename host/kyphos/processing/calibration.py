@@ -159,8 +159,12 @@ def auto_calibrate(
        (mean shift), which lands in the upright cluster if the wearer stood upright for at least
        a tenth of the quiet time.
     """
+    valid = np.ones(len(time), bool) if valid is None else np.asarray(valid, bool)
+    step = max(1, int(fs // 26))  # postures and bends are slow: ~26 Hz is plenty, and faster
+    if step > 1:
+        time, acc, gyr, quat, valid = (x[::step] for x in (time, acc, gyr, quat, valid))
+        fs = fs / step
     n = len(time)
-    valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
     valid = valid & np.all(np.isfinite(acc), axis=1) & np.isfinite(quat[:, 0])
     acc_f = np.where(valid[:, None], acc, 0.0)
     gyr_f = np.where(valid[:, None], gyr, 0.0)
@@ -185,9 +189,9 @@ def auto_calibrate(
     dev[~valid] = 0
     big = dev > BEND_MIN
     b0, b1 = _runs(big)
-    axes, weights, bends = [], [], []
     near = dev < np.radians(15)
     near_idx = np.flatnonzero(near & valid)
+    pairs = []
     for a, b in zip(b0, b1, strict=True):  # per excursion
         if b - a < 0.2 * fs:
             continue
@@ -195,11 +199,21 @@ def auto_calibrate(
         k = np.searchsorted(near_idx, a) - 1
         if k < 0 or a - near_idx[k] > 5 * fs:
             continue
-        iup = near_idx[k]
-        axis, angle = bend_axis(quat[iup], quat[ipk])
-        axes.append(axis)
-        weights.append(angle)
-        bends.append((float(time[iup]), float(time[min(b, n - 1)])))
+        pairs.append((near_idx[k], ipk, b))
+    axes: list[np.ndarray] = []
+    weights: list[float] = []
+    bends = [(float(time[i]), float(time[min(b, n - 1)])) for i, _, b in pairs]
+    if pairs:
+        iu = np.array([p[0] for p in pairs])
+        ip = np.array([p[1] for p in pairs])
+        up_a = quat_rows(quat[iu])[2]
+        up_b = quat_rows(quat[ip])[2]
+        c = np.cross(up_b, up_a)
+        nrm = np.linalg.norm(c, axis=1)
+        ang = np.arctan2(nrm, np.einsum("ij,ij->i", up_a, up_b))
+        ok = nrm > 1e-9
+        axes = list(c[ok] / nrm[ok, None])
+        weights = list(ang[ok])
     y_est: np.ndarray | None = None
     sag_conf = 0.0
     if axes:
@@ -219,14 +233,14 @@ def auto_calibrate(
     m0 = frame_from_axes(med, y_est)
     uq = u[quiet]
     sag = np.arctan2(-(uq @ m0[:, 0]), uq @ m0[:, 2])  # + when the trunk leans forward
-    c = float(np.percentile(sag, 10))
-    sel = np.abs(sag - c) < np.radians(5)
+    centre = float(np.percentile(sag, 10))
+    sel = np.abs(sag - centre) < np.radians(5)
     for _ in range(20):  # mean shift
         c_new = float(np.mean(sag[sel]))
         sel = np.abs(sag - c_new) < np.radians(5)
-        if abs(c_new - c) < 1e-4:
+        if abs(c_new - centre) < 1e-4:
             break
-        c = c_new
+        centre = c_new
     up = _unit(np.mean(uq[sel], axis=0))
     qidx = np.flatnonzero(quiet)[sel]
     up_time = float(sel.sum()) / fs

@@ -79,6 +79,8 @@ def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, axis: int = 0) -> np.nda
     padlen = 3 * (2 * len(sos) + 1)
     if x.shape[axis] <= padlen:
         return np.array(x, dtype=float)
+    if x.ndim == 2 and axis in (0, -2):  # filter rows of the transpose: contiguous, no copies
+        return np.asarray(signal.sosfiltfilt(sos, np.ascontiguousarray(x.T), axis=-1)).T
     return np.asarray(signal.sosfiltfilt(sos, x, axis=axis))
 
 
@@ -212,8 +214,17 @@ def prepare(
         ts, as_, gs = time[s0:s1], acc[s0:s1], gyr[s0:s1]
         n = int(np.floor((ts[-1] - ts[0]) / dt + 1e-6)) + 1
         grid = ts[0] + np.arange(n) * dt
-        uniform = len(ts) == n and np.max(np.abs(ts - grid), initial=0.0) < JITTER_TOL * dt
+        # already uniform (to the device clock's own rate, within 0.1 %)? keep the samples
+        k = np.arange(len(ts))
+        span = ts[-1] - ts[0]
+        fit = ts[0] + k * (span / max(len(ts) - 1, 1))
+        uniform = (
+            len(ts) > 1
+            and abs(span / (len(ts) - 1) - dt) < JITTER_TOL * dt
+            and float(np.max(np.abs(ts - fit))) < 0.05 * dt
+        )
         if uniform:
+            grid, n = ts, len(ts)
             ag, gg = as_, gs
         else:
             ag = np.column_stack([np.interp(grid, ts, as_[:, k]) for k in range(3)])

@@ -89,3 +89,13 @@ def test_unavailable_range_is_a_one_line_error_naming_the_key():
     with pytest.raises(ScenarioError, match=r"sensor\.gyr_range_dps") as e:
         _scn(chip="MPU-6050", gyr_range_dps=125)
     assert "\n" not in str(e.value)
+
+
+def test_analog_values_digitise_to_the_counts():
+    r = simulate(_scn(), seed=4)
+    q = quantise(r.acc_analog, r.acc_scale)
+    np.testing.assert_array_equal(q, r.acc_raw)
+    np.testing.assert_array_equal(quantise(r.gyr_analog, r.gyr_scale), r.gyr_raw)
+    # a chip model configured for ±16 g quantises the same analog values more coarsely
+    coarse = quantise(r.acc_analog, CHIPS["LSM6DSOX"].acc_lsb_mg[16] * 1e-3 * G)
+    assert np.abs(coarse.astype(int) * 4 - r.acc_raw).max() <= 3

@@ -8,7 +8,7 @@ from kyphos.sim.scenario import SimChunk, Simulator, TruthSamples, load_scenario
 
 
 def _same(a: SimChunk, b) -> None:
-    for k in ("time", "acc", "gyr", "acc_raw", "gyr_raw", "clipped"):
+    for k in ("time", "acc", "gyr", "acc_raw", "gyr_raw", "clipped", "acc_analog", "gyr_analog"):
         np.testing.assert_array_equal(getattr(a, k), getattr(b, k), err_msg=k)
     for f in fields(TruthSamples):
         np.testing.assert_array_equal(getattr(a.truth, f.name), getattr(b.truth, f.name),
@@ -71,3 +71,39 @@ def test_fs_and_chip_overrides():
     assert r.fs == 52 and r.chip == "MPU-6050" and r.imu_model == 3
     assert np.allclose(np.diff(r.time), 1 / 52)
     assert r.time.size == int(r.truth.meta["duration"] * 52)
+
+
+def test_read_until_follows_the_clock():
+    sim = Simulator("calibration", seed=0, fs=50)
+    a = sim.read_until(1.0)  # samples at 0, 0.02, …, 0.98
+    assert len(a) == 50 and a.time[-1] == pytest.approx(0.98)
+    assert len(sim.read_until(1.0)) == 0
+    b = sim.read_until(1.011)
+    assert b.start == 50 and len(b) == 1 and sim.position == 51
+
+
+def test_sensor_source_gives_the_stream_at_any_time():
+    from kyphos.sim.scenario import SensorSource
+
+    ref = simulate("demo", seed=2, fs=208, chip="ideal")
+    src = SensorSource("demo", seed=2, chip="ideal")
+    idx = np.arange(0, ref.time.size, 37)
+    got = np.array([src(t) for t in ref.time[idx]])
+    np.testing.assert_allclose(got[:, :3], ref.truth.acc[idx], atol=2e-3)
+    np.testing.assert_allclose(got[:, 3:], ref.truth.gyr[idx], atol=2e-4)
+    # a chip running slightly fast samples between the grid points: still smooth and close
+    times = np.arange(0, 60, 1 / (104 * 1.013))
+    s1, s2 = SensorSource("demo", seed=2, chip="ideal"), SensorSource("demo", seed=2, chip="ideal")
+    a = np.array([s1(t) for t in times])
+    b = np.array([s2(t) for t in times])
+    np.testing.assert_array_equal(a, b)
+    ex = np.array([np.concatenate(s1.exact(t)) for t in times[::50]])
+    assert np.abs(a[::50] - ex).max() < 0.5 * ref.acc_scale + 1e-9  # ideal: no noise at all
+    # noisy chips: the same sequence of calls repeats exactly, and differs from the exact value
+    n1, n2 = SensorSource("demo", seed=5), SensorSource("demo", seed=5)
+    v1 = [n1(t) for t in (0.0, 0.01)]
+    assert v1 == [n2(t) for t in (0.0, 0.01)]
+    assert np.abs(np.subtract(v1[0], np.concatenate(n1.exact(0.0)))).max() > 1e-4
+    # after the end the wearer holds the last pose
+    end = SensorSource("demo", seed=2, chip="ideal")
+    assert end(end.duration + 100) == end(end.duration + 200)

@@ -220,14 +220,10 @@ class ImuErrorModel:
         """rad/s per LSB."""
         return self.spec.gyr_lsb_mdps[self.gyr_range_dps] * 1e-3 * _DPS
 
-    def apply(
-        self, acc: np.ndarray, gyr: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Measure a block of true specific force (N, 3, m/s²) and angular rate (N, 3, rad/s).
-
-        Returns ``(acc_counts, gyr_counts, clipped)``: int16 (N, 3) arrays and a (N,) bool that
-        is True where any axis sits at the end of the int16 range.
-        """
+    def measure(self, acc: np.ndarray, gyr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """What the sensing element reports before the ADC: true specific force (N, 3, m/s²)
+        and angular rate (N, 3, rad/s) with this unit's bias, drift, scale, cross-axis and
+        noise, still in SI units (not quantised or clipped). Advances the noise state."""
         n = len(acc)
         r_an, r_gn, r_ab, r_gb = self._rngs
         acc_drift = _walk(self._acc_drift, r_ab.standard_normal((n, 3)) * self.acc_rw_step)
@@ -242,10 +238,23 @@ class ImuErrorModel:
         gyr_m += r_gn.standard_normal((n, 3)) * self.gyr_sigma
         if self.spec.gyr_g_sens_dps_per_g:
             gyr_m += acc * (self.spec.gyr_g_sens_dps_per_g * _DPS / G)
+        return acc_m, gyr_m
+
+    def digitise(
+        self, acc_m: np.ndarray, gyr_m: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """int16 counts at the configured full scale, and a (N,) bool that is True where any
+        axis sits at the end of the int16 range."""
         acc_c = quantise(acc_m, self.acc_scale)
         gyr_c = quantise(gyr_m, self.gyr_scale)
         clipped = np.asarray(_at_limit(acc_c).any(axis=1) | _at_limit(gyr_c).any(axis=1))
         return acc_c, gyr_c, clipped
+
+    def apply(
+        self, acc: np.ndarray, gyr: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Measure and digitise a block: ``(acc_counts, gyr_counts, clipped)``."""
+        return self.digitise(*self.measure(acc, gyr))
 
 
 def _walk(start: np.ndarray, steps: np.ndarray) -> np.ndarray:

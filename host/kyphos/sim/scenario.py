@@ -639,7 +639,9 @@ class SimChunk:
 
     ``time`` s from the session start; ``acc`` (N, 3) m/s² and ``gyr`` (N, 3) rad/s in the
     sensor frame as the chip reports them (= raw counts × scale); ``acc_raw``/``gyr_raw`` int16
-    counts; ``clipped`` True where an axis is at the end of its range."""
+    counts; ``clipped`` True where an axis is at the end of its range; ``acc_analog`` /
+    ``gyr_analog`` the same measurement with all chip errors but before quantisation and
+    clipping (for chip models that apply their own register-configured full scale)."""
 
     start: int
     time: np.ndarray
@@ -648,6 +650,8 @@ class SimChunk:
     acc_raw: np.ndarray
     gyr_raw: np.ndarray
     clipped: np.ndarray
+    acc_analog: np.ndarray
+    gyr_analog: np.ndarray
     truth: TruthSamples
 
     def __len__(self) -> int:
@@ -689,6 +693,8 @@ class SimResult:
     acc_raw: np.ndarray
     gyr_raw: np.ndarray
     clipped: np.ndarray
+    acc_analog: np.ndarray
+    gyr_analog: np.ndarray
     truth: Truth
 
     def to_session(self) -> Any:
@@ -744,7 +750,8 @@ class Simulator:
         i1 = min(i0 + _BLOCK, self.n_samples)
         t = np.arange(i0, i1) / self.fs
         m = motion(self.built.timeline, t)
-        acc_c, gyr_c, clipped = self.imu.apply(m.acc, m.gyr)
+        acc_m, gyr_m = self.imu.measure(m.acc, m.gyr)
+        acc_c, gyr_c, clipped = self.imu.digitise(acc_m, gyr_m)
         p = m.pose
         truth = TruthSamples(
             flexion=p.flexion, lateral=p.lateral, axial=p.twist, yaw=p.yaw,
@@ -755,7 +762,7 @@ class Simulator:
             slouch=_interval_id([(x.start, x.end) for x in self.built.slouches], t) >= 0,
         )
         return SimChunk(i0, t, acc_c * self.imu.acc_scale, gyr_c * self.imu.gyr_scale,
-                        acc_c, gyr_c, clipped, truth)
+                        acc_c, gyr_c, clipped, acc_m, gyr_m, truth)
 
     def read(self, n: int) -> SimChunk:
         """The next ``n`` samples (fewer at the end; an empty chunk once all are read)."""
@@ -774,13 +781,23 @@ class Simulator:
             return _slice(self._compute_empty(), 0, 0)
         return parts[0] if len(parts) == 1 else _concat(parts)
 
+    def read_until(self, t_s: float) -> SimChunk:
+        """All samples not yet read whose time is before ``t_s`` (s since the session start):
+        what a chip running in real time has produced by then."""
+        return self.read(max(0, math.ceil(t_s * self.fs - 1e-9) - self._next))
+
+    @property
+    def position(self) -> int:
+        """Index of the next sample ``read`` returns."""
+        return self._next
+
     def _compute_empty(self) -> SimChunk:
         z3 = np.zeros((0, 3))
         zi = np.zeros((0, 3), np.int16)
         tr = TruthSamples(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros((0, 4)),
                           np.zeros((0, 4)), z3, z3, z3, np.zeros(0, np.int8),
                           np.zeros(0, np.int32), np.zeros(0, bool))
-        return SimChunk(self.n_samples, np.zeros(0), z3, z3, zi, zi, np.zeros(0, bool), tr)
+        return SimChunk(self.n_samples, np.zeros(0), z3, z3, zi, zi, np.zeros(0, bool), z3, z3, tr)
 
     def chunks(self, n: int) -> Iterator[SimChunk]:
         """Yield consecutive chunks of ``n`` samples until the session ends."""
@@ -808,7 +825,7 @@ class Simulator:
         return SimResult(b.scenario["name"], self.seed, self.fs, imu.spec.name,
                          imu.spec.imu_model, imu.acc_range_g, imu.gyr_range_dps, imu.acc_scale,
                          imu.gyr_scale, chunk.time, chunk.acc, chunk.gyr, chunk.acc_raw,
-                         chunk.gyr_raw, chunk.clipped, truth)
+                         chunk.gyr_raw, chunk.clipped, chunk.acc_analog, chunk.gyr_analog, truth)
 
 
 def simulate(scenario: dict[str, Any] | str | Path, *, seed: int | None = None,
@@ -816,6 +833,55 @@ def simulate(scenario: dict[str, Any] | str | Path, *, seed: int | None = None,
     """Simulate a whole session (see :class:`Simulator` for the arguments)."""
     sim = Simulator(scenario, seed=seed, fs=fs, chip=chip)
     return sim.result(sim.read(sim.n_samples))
+
+
+class SensorSource:
+    """Per-sample source for register-level chip models: ``src(t_s)`` returns
+    ``(ax, ay, az, gx, gy, gz)`` in the kyphos sensor frame (m/s², rad/s) at any time ``t_s``
+    (s since the session start), with the chip's errors but before quantisation.
+
+    The exact kinematics are computed on a ``grid_hz`` grid in blocks of ``block_s`` aligned to
+    multiples of ``block_s`` and interpolated linearly (error < 1e-3 m/s² at 1 kHz); each call
+    draws the next noise sample, so the same sequence of times gives the same values. Times
+    should not decrease; after the scenario ends the wearer holds the last pose.
+    ``seed``/``fs``/``chip`` as for :class:`Simulator` (``fs`` sets the noise bandwidth).
+    """
+
+    def __init__(self, scenario: dict[str, Any] | str | Path, *, seed: int | None = None,
+                 fs: float | None = None, chip: str | ChipSpec | None = None,
+                 grid_hz: float = 1000.0, block_s: float = 2.0) -> None:
+        self.sim = Simulator(scenario, seed=seed, fs=fs, chip=chip)
+        self.grid_hz = grid_hz
+        self.block_s = block_s
+        self.duration = self.sim.built.timeline.duration
+        self._k = -1
+        self._acc = np.zeros((0, 3))
+        self._gyr = np.zeros((0, 3))
+
+    def _load(self, k: int) -> None:
+        n = int(math.ceil(self.block_s * self.grid_hz)) + 2
+        t = k * self.block_s + np.arange(n) / self.grid_hz
+        m = motion(self.sim.built.timeline, np.minimum(t, self.duration))
+        self._k, self._acc, self._gyr = k, m.acc, m.gyr
+
+    def exact(self, t_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """Error-free (acc, gyr) at ``t_s``, interpolated from the grid."""
+        t = min(max(t_s, 0.0), self.duration)
+        k = int(t // self.block_s)
+        if k != self._k:
+            self._load(k)
+        j = (t - k * self.block_s) * self.grid_hz
+        i = min(int(j), len(self._acc) - 2)
+        w = j - i
+        acc = self._acc[i] * (1.0 - w) + self._acc[i + 1] * w
+        gyr = self._gyr[i] * (1.0 - w) + self._gyr[i + 1] * w
+        return acc, gyr
+
+    def __call__(self, t_s: float) -> tuple[float, float, float, float, float, float]:
+        acc, gyr = self.exact(t_s)
+        a, g = self.sim.imu.measure(acc[None, :], gyr[None, :])
+        return (float(a[0, 0]), float(a[0, 1]), float(a[0, 2]),
+                float(g[0, 0]), float(g[0, 1]), float(g[0, 2]))
 
 
 def _quat_wxyz(r: np.ndarray) -> np.ndarray:
@@ -848,14 +914,15 @@ def _interval_id(iv: list[tuple[float, float]], t: np.ndarray) -> np.ndarray:
 def _slice(c: SimChunk, a: int, b: int) -> SimChunk:
     tr = TruthSamples(**{f.name: getattr(c.truth, f.name)[a:b] for f in fields(TruthSamples)})
     return SimChunk(c.start + a, c.time[a:b], c.acc[a:b], c.gyr[a:b], c.acc_raw[a:b],
-                    c.gyr_raw[a:b], c.clipped[a:b], tr)
+                    c.gyr_raw[a:b], c.clipped[a:b], c.acc_analog[a:b], c.gyr_analog[a:b], tr)
 
 
 def _concat(parts: list[SimChunk]) -> SimChunk:
     tr = TruthSamples(**{f.name: np.concatenate([getattr(p.truth, f.name) for p in parts])
                          for f in fields(TruthSamples)})
     cat = {k: np.concatenate([getattr(p, k) for p in parts])
-           for k in ("time", "acc", "gyr", "acc_raw", "gyr_raw", "clipped")}
+           for k in ("time", "acc", "gyr", "acc_raw", "gyr_raw", "clipped", "acc_analog",
+                     "gyr_analog")}
     return SimChunk(start=parts[0].start, truth=tr, **cat)
 
 

@@ -11,7 +11,8 @@
 #                           # written: no session, or the log is full (log.full -> STATUS
 #                           # flags bit1 "log full"); logging then stops cleanly until erase().
 #   log.stop()              # close the session's file
-#   log.list()              # [{"id", "size", "closed", "session", "part", "seq_first"}, ...]
+#   log.list()              # [{"id", "size", "closed", "session", "part", "seq_first",
+#                           #   "seq_last"}, ...]
 #   n = log.read_chunk(log_id, offset, buf, buf_off, max_len)  # bytes for LOG_CHUNK frames
 #   log.size(log_id); log.erase(log_id) / log.erase_all()
 #   log.free_bytes()        # for STATUS log_free_bytes (room before the reserve)
@@ -93,6 +94,9 @@ class FlashLog:
         self.full = False
         self.errors = 0          # write errors (OSError) since boot
         self.records = 0         # records written since boot
+        self._seq_first = None   # seq of the open file's first and last records
+        self._seq_last = None
+        self._closed_info = {}   # log_id -> (session, part, seq_first, seq_last), for LOG_LIST
         try:
             os.mkdir(root)
         except OSError:
@@ -200,6 +204,7 @@ class FlashLog:
             return False
         self._file = f
         self.log_id = new_id
+        self._seq_first = seq
         self._file_bytes = len(head)
         self._room -= len(head)
         self._last_sync = ticks_ms()
@@ -208,6 +213,8 @@ class FlashLog:
     def _close(self):
         f = self._file
         if f is not None:
+            self._closed_info[self.log_id] = (self._session, self._part, self._seq_first,
+                                              self._seq_last)
             self._file = None
             self.log_id = 0
             try:
@@ -260,6 +267,7 @@ class FlashLog:
             self.errors += 1
             self._set_full()
             return False
+        self._seq_last = buf[12] | (buf[13] << 8)
         self._file_bytes += end
         self._room -= end
         self._since_check += end
@@ -289,23 +297,64 @@ class FlashLog:
         except OSError:
             return False
 
-    def _header_fields(self, log_id):
+    def _scan(self, log_id):
+        """(session, part, seq_first, seq_last) of a log from its header and its last whole
+        record; None for what cannot be read (a damaged header: the host still reads the
+        rest)."""
+        session = part = first = last = None
         try:
-            with open(self._path(log_id), "rb") as f:
-                head = f.read(1024)
+            f = open(self._path(log_id), "rb")
+        except OSError:
+            return session, part, first, last
+        try:
+            head = f.read(4096)
             a, b = kyrfile.parse_header(head)
             h = json.loads(bytes(head[a:b]))
-            return h.get("session"), h.get("part"), h.get("seq_first")
+            session, part, first = h.get("session"), h.get("part"), h.get("seq_first")
+            # The last record lies in the last 2 records' worth of bytes: find a record
+            # boundary there (a record validates by its CRC), then walk to the end.
+            size = f.seek(0, 2)
+            start = b + 4
+            tail_at = size - 2 * _MAX_RECORD
+            if tail_at < start:
+                tail_at = start
+            f.seek(tail_at)
+            tail = f.read(size - tail_at)
+            pos = 0
+            n = len(tail)
+            while pos < n:
+                try:
+                    nxt = kyrfile.parse_record(tail, pos)[2]
+                except Exception:
+                    if tail_at == start:
+                        break  # the first record itself is bad: no boundary to find
+                    pos += 1
+                    continue
+                last = tail[pos + 12] | (tail[pos + 13] << 8)
+                pos = nxt
+                tail_at = start  # from here on, walk from record to record only
         except Exception:
-            return None, None, None  # a damaged or longer header: the host still reads it
+            pass
+        finally:
+            f.close()
+        return session, part, first, last
 
     def list(self):
-        """LOG_LIST's entries: id, size, closed (not being written), session, part, seq_first."""
+        """LOG_LIST's entries: id, size, closed (false only for the file being written),
+        session, part, seq_first, seq_last (the seq of the first and last whole records,
+        so the host can pick the files a seq range needs). Closed files are scanned once."""
         out = []
         for i in self.ids():
-            session, part, seq = self._header_fields(i)
+            if i == self.log_id and self._file is not None:
+                info = (self._session, self._part, self._seq_first, self._seq_last)
+            else:
+                info = self._closed_info.get(i)
+                if info is None:
+                    info = self._scan(i)
+                    self._closed_info[i] = info
             out.append({"id": i, "size": self.size(i), "closed": i != self.log_id,
-                        "session": session, "part": part, "seq_first": seq})
+                        "session": info[0], "part": info[1], "seq_first": info[2],
+                        "seq_last": info[3]})
         return out
 
     def list_json(self):
@@ -336,6 +385,7 @@ class FlashLog:
         if log_id == self.log_id:
             self._close()
         os.remove(self._path(log_id))
+        self._closed_info.pop(log_id, None)
         self._after_erase()
 
     def erase_all(self):
@@ -352,5 +402,8 @@ class FlashLog:
         return n
 
     def _after_erase(self):
+        for i in list(self._closed_info):
+            if not self.exists(i):
+                del self._closed_info[i]
         self.full = False
         self._check_space()

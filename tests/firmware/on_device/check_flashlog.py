@@ -355,3 +355,34 @@ def check_append_allocation_per_frame():
         print("flashlog.append allocation:", per, "bytes per frame")
         # Only the CRC-32 result allocates: an int >= 2**30 is a heap object on 32-bit ports.
         assert per <= 40, per
+
+
+def check_list_gives_seq_ranges_of_open_closed_and_torn_logs():
+    root = _tmpdir() + "/logs"
+    log = flashlog.FlashLog(root, 6 * 1024)
+    log.start()
+    for s in range(100, 200):
+        log.append(_imu_frame(s))
+    entries = log.list()
+    assert len(entries) >= 3
+    assert entries[0]["seq_first"] == 100 and entries[-1]["seq_last"] == 199
+    for a, b in zip(entries, entries[1:]):
+        assert b["seq_first"] == a["seq_last"] + 1
+    assert not entries[-1]["closed"] and entries[0]["closed"]
+    # A fresh boot scans the files it did not write; a torn tail ends at the last whole record.
+    last = entries[-1]
+    path = f"{root}/{last['id']:05d}.kyr"
+    data = _read(path)
+    with open(path, "wb") as f:
+        f.write(data[:-7])
+    again = flashlog.FlashLog(root, 6 * 1024).list()
+    assert [(e["seq_first"], e["seq_last"]) for e in again[:-1]] == \
+        [(e["seq_first"], e["seq_last"]) for e in entries[:-1]]
+    assert again[-1]["seq_last"] == 198
+    assert all(e["closed"] for e in again)
+    assert again[-1]["session"] == entries[0]["id"] and again[-1]["part"] == len(entries)
+    # a log with only a header (power cut before its first record was flushed)
+    with open(f"{root}/{last['id'] + 1:05d}.kyr", "wb") as f:
+        f.write(data[:len(kyrfile.header_bytes(json.dumps({"a": 1})))])  # garbage-ish head
+    more = flashlog.FlashLog(root, 6 * 1024).list()
+    assert more[-1]["seq_last"] is None

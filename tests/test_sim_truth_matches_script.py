@@ -125,3 +125,11 @@ def test_random_lift_session_varies_with_seed():
     styles = [x.style for s in range(5)
               for x in simulate(random_lift_session(s, n_lifts=6), seed=s).truth.lifts]
     assert set(styles) == {"stoop", "semi-squat", "squat"}
+
+
+def test_random_lift_session_can_be_limited_to_two_styles():
+    scn = random_lift_session(4, n_lifts=10, styles=("stoop", "squat"))
+    styles = {s["style"] for s in scn["segments"] if s["kind"] == "lift"}
+    assert styles == {"stoop", "squat"}
+    with pytest.raises(ValueError, match="styles"):
+        random_lift_session(4, styles=("crouch",))

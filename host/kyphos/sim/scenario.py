@@ -978,15 +978,20 @@ def read_truth(path: str | Path) -> Truth:
 
 def random_lift_session(seed: int, fs: float = 104.0, n_lifts: int = 12,
                         chip: str = "LSM6DSOX", noise_scale: float | None = None,
-                        walking: bool = True) -> dict[str, Any]:
+                        walking: bool = True,
+                        styles: tuple[str, ...] = LIFT_STYLES) -> dict[str, Any]:
     """A validated scenario with a varied lifting session, drawn from ``seed``.
 
     Quiet standing (10 s) and three forward bends for calibration, then ``n_lifts`` lifts of
     random style (stoop / semi-squat / squat), depth, speed, twist (half of them, 15–45°) and
     lateral bend (a third, 5–20°), separated by standing and (if ``walking``) walks. Mounting:
     pitch 10–25°, yaw ±15°, roll ±10°; noise_scale 0.5–2 unless given. Simulate with
-    ``simulate(scn, seed=seed)``.
+    ``simulate(scn, seed=seed)``. ``styles`` restricts the styles drawn (e.g. ("stoop",
+    "squat") for a two-class accuracy check).
     """
+    bad = [x for x in styles if x not in LIFT_STYLES]
+    if bad or not styles:
+        raise ScenarioError(f"styles: {bad or '()'} not among {', '.join(LIFT_STYLES)}")
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5EED]))
     u = rng.uniform
     segs: list[dict[str, Any]] = [
@@ -997,7 +1002,7 @@ def random_lift_session(seed: int, fs: float = 104.0, n_lifts: int = 12,
     ]
     flex_range = {"stoop": (60, 85), "semi-squat": (45, 70), "squat": (30, 55)}
     for k in range(n_lifts):
-        style = str(rng.choice(LIFT_STYLES))
+        style = str(rng.choice(list(styles)))
         lo, hi = flex_range[style]
         lift: dict[str, Any] = {
             "kind": "lift", "style": style, "flexion_deg": round(u(lo, hi), 1),

@@ -1,0 +1,1 @@
+"""Transports: one interface to BLE, serial, the virtual board and file replay."""

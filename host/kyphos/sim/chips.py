@@ -169,7 +169,7 @@ class _LSM6(Chip):
         self.fifo: list = []
         self.overrun = False
         self.ovr_latched = False
-        self.last_acc = (0, 0, 0)
+        self.last_acc: tuple | None = None  # previous sample for the wake-up slope filter
 
     def write_byte(self, reg: int, value: int) -> None:
         if reg == CTRL3_C and value & 0x01:  # SW_RESET
@@ -228,7 +228,7 @@ class _LSM6(Chip):
         ths = self.regs[WAKE_UP_THS] & 0x3F
         last = self.last_acc
         self.last_acc = (c[0], c[1], c[2])
-        if not self.regs[TAP_CFG2] & 0x80 or ths == 0:
+        if last is None or not self.regs[TAP_CFG2] & 0x80 or ths == 0:
             return
         lim = ths * 32768 // 64  # counts (FS / 64 per LSB of WK_THS, WAKE_THS_W = 0)
         src = 0

@@ -1,0 +1,1 @@
+../../../host/kyphos/sim/chips.py

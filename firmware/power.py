@@ -122,20 +122,20 @@ def arm_wake(machine, esp32, imu_int_pin, button_pin, button_active_low=True):
     armed = []
     Pin = machine.Pin
     if button_pin is not None:
-        level = 0 if button_active_low else 1
         btn = Pin(button_pin, Pin.IN, Pin.PULL_UP if button_active_low else None)
+        level = esp32.WAKEUP_ALL_LOW if button_active_low else esp32.WAKEUP_ANY_HIGH
         if hasattr(esp32, "wake_on_ext0"):
-            esp32.wake_on_ext0(pin=btn, level=level)
+            esp32.wake_on_ext0(btn, level)
             armed.append("ext0")
-        elif hasattr(esp32, "wake_on_gpio") and level == 0:
-            esp32.wake_on_gpio(pins=(btn,), level=esp32.WAKEUP_ALL_LOW)
+        elif hasattr(esp32, "wake_on_gpio"):
+            esp32.wake_on_gpio((btn,), level)
             armed.append("gpio")
     if imu_int_pin is not None:
         imu = Pin(imu_int_pin, Pin.IN)
         if hasattr(esp32, "wake_on_ext1"):
-            esp32.wake_on_ext1(pins=(imu,), level=esp32.WAKEUP_ANY_HIGH)
+            esp32.wake_on_ext1((imu,), esp32.WAKEUP_ANY_HIGH)
             armed.append("ext1")
         elif hasattr(esp32, "wake_on_gpio") and "gpio" not in armed:
-            esp32.wake_on_gpio(pins=(imu,), level=esp32.WAKEUP_ANY_HIGH)
+            esp32.wake_on_gpio((imu,), esp32.WAKEUP_ANY_HIGH)
             armed.append("gpio")
     return tuple(armed)

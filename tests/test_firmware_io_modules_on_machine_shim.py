@@ -66,19 +66,21 @@ def test_battery_through_the_profile_divider(fw: Any, board: str) -> None:
 
 
 class _Esp32:
-    """The esp32 module's wake functions as the ESP32/ESP32-S3 port has them (records calls)."""
+    """The esp32 module's wake functions, positional as in micropython-esp32-stubs: ext0/ext1
+    on the ESP32 and ESP32-S3, wake_on_gpio on the ESP32-C3 (records calls)."""
 
-    WAKEUP_ALL_LOW = 0
-    WAKEUP_ANY_HIGH = 1
+    WAKEUP_ALL_LOW = False
+    WAKEUP_ANY_HIGH = True
 
     def __init__(self, has_ext: bool) -> None:
         self.calls: list[tuple[str, tuple[int, ...], int]] = []
         if has_ext:
-            self.wake_on_ext0 = lambda pin, level: self.calls.append(("ext0", (pin.id,), level))
-            self.wake_on_ext1 = lambda pins, level: self.calls.append(
+            self.wake_on_ext0 = lambda pin, level, /: self.calls.append(
+                ("ext0", (pin.id,), level))
+            self.wake_on_ext1 = lambda pins, level, /: self.calls.append(
                 ("ext1", tuple(p.id for p in pins), level))
         else:
-            self.wake_on_gpio = lambda pins, level: self.calls.append(
+            self.wake_on_gpio = lambda pins, level, /: self.calls.append(
                 ("gpio", tuple(p.id for p in pins), level))
 
 
@@ -88,7 +90,7 @@ def test_wake_sources_per_chip(fw: Any) -> None:
     esp = _Esp32(has_ext=True)
     armed = fw.power.arm_wake(m, esp, s3["imu_int"], s3["button"], s3["button_active_low"])
     assert armed == ("ext0", "ext1")
-    assert esp.calls == [("ext0", (0,), 0), ("ext1", (4,), esp.WAKEUP_ANY_HIGH)]
+    assert esp.calls == [("ext0", (0,), esp.WAKEUP_ALL_LOW), ("ext1", (4,), esp.WAKEUP_ANY_HIGH)]
     c3 = fw.boards.get("xiao_esp32c3")
     esp = _Esp32(has_ext=False)
     armed = fw.power.arm_wake(m, esp, c3["imu_int"], c3["button"], c3["button_active_low"])

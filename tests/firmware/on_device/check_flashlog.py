@@ -386,3 +386,19 @@ def check_list_gives_seq_ranges_of_open_closed_and_torn_logs():
         f.write(data[:len(kyrfile.header_bytes(json.dumps({"a": 1})))])  # garbage-ish head
     more = flashlog.FlashLog(root, 6 * 1024).list()
     assert more[-1]["seq_last"] is None
+
+
+def check_built_from_config_values():
+    import config
+
+    v = config.defaults()
+    v["log_max_file_kb"] = 16
+    v["log_reserve_kb"] = 32
+    v["log_sync_ms"] = 500
+    root = _tmpdir() + "/logs"
+    log = flashlog.FlashLog.from_config(v, root)
+    assert (log.max_file_bytes, log.reserve_bytes, log.sync_ms) == (16384, 32768, 500)
+    v["log_max_file_kb"] = 64
+    v["log_sync_ms"] = 0
+    log.configure_from(v)
+    assert (log.max_file_bytes, log.sync_ms) == (65536, 0)

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 from bleak import BleakClient, BleakScanner
-
 from kyphos.transport import bumble_backend
 from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner
 

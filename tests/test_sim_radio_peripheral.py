@@ -141,7 +141,11 @@ class Peripheral:
 # Host side: bleak only.
 # ---------------------------------------------------------------------------------
 from bleak import BleakClient, BleakScanner  # noqa: E402
-from bleak.exc import BleakError  # noqa: E402
+from bleak.exc import (  # noqa: E402
+    BleakError,
+    BleakGATTProtocolError,
+    BleakGATTProtocolErrorCode,
+)
 from kyphos.sim.radio import VirtualRadio  # noqa: E402
 from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner  # noqa: E402
 
@@ -205,10 +209,12 @@ def test_scan_connect_mtu_read_write_and_disconnect_events():
             await client.write_gatt_char(CONTROL, command, response=True)
             assert per.writes == [command]  # delivered before the write response
 
-            with pytest.raises(BleakError):
+            with pytest.raises(BleakGATTProtocolError) as info:
                 await client.write_gatt_char(STATUS, b"x", response=True)  # not writable
-            with pytest.raises(BleakError, match="0x0F"):
+            assert info.value.code == BleakGATTProtocolErrorCode.WRITE_NOT_PERMITTED
+            with pytest.raises(BleakGATTProtocolError) as info:
                 await client.read_gatt_char(SECRET)  # needs encryption
+            assert info.value.code == BleakGATTProtocolErrorCode.INSUFFICIENT_ENCRYPTION
 
             # The peripheral hangs up: both sides see it, the board advertises again.
             assert per.ble.gap_disconnect(per.conn) is True

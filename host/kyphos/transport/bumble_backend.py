@@ -45,8 +45,8 @@ from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
-from bleak.exc import BleakDeviceNotFoundError, BleakError
-from bumble import hci
+from bleak.exc import BleakDeviceNotFoundError, BleakError, BleakGATTProtocolError
+from bumble import att, hci
 from bumble.controller import Controller
 from bumble.device import Advertisement, Connection, Device, Peer
 from bumble.gatt_client import CharacteristicProxy
@@ -389,7 +389,7 @@ class BumbleClient(BaseBleakClient):
 
     async def connect(self, pair: bool, **kwargs: Any) -> None:
         adapter = self._adapter = await get_adapter(self._explicit)
-        address = await self._find_address(adapter)
+        address = self._peer_address = await self._find_address(adapter)
         try:
             connection = await asyncio.wait_for(
                 adapter.device.connect(address, own_address_type=hci.OwnAddressType.RANDOM),
@@ -523,10 +523,10 @@ class BumbleClient(BaseBleakClient):
             return await coro
         except BleakError:
             raise
+        except att.ATT_Error as exc:
+            raise BleakGATTProtocolError(exc.error_code) from exc
         except Exception as exc:
-            code = getattr(exc, "error_code", None)
-            detail = f" (ATT error 0x{code:02X})" if isinstance(code, int) else ""
-            raise BleakError(f"{what} failed: {exc}{detail}") from exc
+            raise BleakError(f"{what} failed: {exc}") from exc
 
     async def read_gatt_char(
         self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False, **kwargs: Any

@@ -75,11 +75,18 @@ class Track:
         self.key(t0, self.last())
         self.key(t1, value)
 
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        # keyframes only grow while the timeline is built; rebuild the arrays when they did
+        cache = self.__dict__.get("_cache")
+        if cache is None or len(cache[0]) != len(self.times) or cache[1][-1] != self.values[-1]:
+            cache = (np.asarray(self.times), np.asarray(self.values))
+            self.__dict__["_cache"] = cache
+        return cache
+
     def __call__(self, t: np.ndarray) -> np.ndarray:
         if not self.times:
             return np.zeros_like(t)
-        kt = np.asarray(self.times)
-        kv = np.asarray(self.values)
+        kt, kv = self._arrays()
         if len(kt) == 1:
             return np.full_like(t, kv[0])
         i = np.clip(np.searchsorted(kt, t, side="right") - 1, 0, len(kt) - 2)
@@ -201,6 +208,7 @@ class Timeline:
 
     def __post_init__(self) -> None:
         self._walk_t0 = np.array([w.t0 for w in self.walks])
+        self._walk_t1 = np.array([w.t1 for w in self.walks])
         # forward distance covered by all walks that ended before walk i starts
         dist = [0.0] + [w.total_distance for w in self.walks]
         self._walk_cum = np.cumsum(dist)[:-1]
@@ -262,7 +270,10 @@ def pose(tl: Timeline, t: np.ndarray) -> Pose:
         j = np.searchsorted(tl._walk_t0, t, side="right") - 1
         done = np.where(j >= 0, tl._walk_cum[np.maximum(j, 0)], 0.0)
         fwd += done
-        for w in tl.walks:
+        # only the walks that overlap these times
+        w0 = max(int(np.searchsorted(tl._walk_t1, t[0], side="right")), 0) if len(t) else 0
+        w1 = int(np.searchsorted(tl._walk_t0, t[-1], side="right")) if len(t) else 0
+        for w in tl.walks[w0:w1]:
             i0, i1 = np.searchsorted(t, [w.t0, w.t1])
             if i1 <= i0:
                 continue
@@ -276,7 +287,7 @@ def pose(tl: Timeline, t: np.ndarray) -> Pose:
             lateral[i0:i1] += e * w.roll_rad * np.sin(wp / 2)
             twist[i0:i1] += e * w.yaw_rad * np.sin(wp / 2 + np.pi / 2)
         # samples after the last walk's start but past its end keep the full distance
-        after = (j >= 0) & (t >= np.array([w.t1 for w in tl.walks])[np.maximum(j, 0)])
+        after = (j >= 0) & (t >= tl._walk_t1[np.maximum(j, 0)])
         fwd[after] += np.array([w.total_distance for w in tl.walks])[j[after]]
 
     upper_flex = lower_flex + thoracic

@@ -47,6 +47,7 @@ class CausalProcessor:
         self._orient = OnlineOrientation(fs, vqf_params)
         self._angles = CausalAngles(self._matrix(calibration), fs)
         self.last_quat: np.ndarray = np.array([1.0, 0.0, 0.0, 0.0])
+        self._last_good = np.array([[0.0, 0.0, 9.81]])  # before any good sample: a guess
 
     @staticmethod
     def _matrix(calibration: Calibration | np.ndarray | None) -> np.ndarray:
@@ -74,10 +75,19 @@ class CausalProcessor:
         """
         acc = np.asarray(acc, float).reshape(-1, 3)
         gyr = np.asarray(gyr, float).reshape(-1, 3)
+        masked = np.zeros(len(acc), bool) if haptic is None else np.asarray(haptic, bool)
+        if np.any(masked):
+            # hold the last good sample through the vibration so it does not enter the
+            # filter's state, then hide those rows from VQF (zero acc = skipped)
+            idx = np.where(~masked, np.arange(len(acc)), -1)
+            idx = np.maximum.accumulate(idx)
+            held = np.vstack([self._last_good, acc])[idx + 1]
+            acc = held
+        if len(acc) and not masked[-1]:
+            self._last_good = acc[-1:].copy()
         if self._acc_lp is not None and self._gyr_lp is not None:
             acc = self._acc_lp(acc)
             gyr = self._gyr_lp(gyr)
-        masked = np.zeros(len(acc), bool) if haptic is None else np.asarray(haptic, bool)
         if np.any(masked):
             acc = acc.copy()
             acc[masked] = 0.0

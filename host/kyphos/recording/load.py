@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from kyphos.errors import FrameError, RecordingError
-from kyphos.protocol.bulk import Batches, decode_batches, gather, read_headers
+from kyphos.protocol.bulk import Batches, copy_rows, decode_batches, field, gather, read_headers
 from kyphos.protocol.constants import EventKind, FrameType
 from kyphos.protocol.fields import payload_to_fields
 from kyphos.protocol.frames import Info, decode_frame
@@ -80,7 +80,7 @@ def load_bytes(buf: bytes, name: str = "data") -> Session:
     arr = np.frombuffer(buf, np.uint8)
     rec = index.offsets
     fh = read_headers(arr, rec + 8)
-    host_us = gather(arr, rec, "<i8")
+    host_us = field(copy_rows(arr, rec, 8), 0, "<i8")
     ftype = fh.type
 
     # 1. INFO frames (few): decode with the frame decoder.
@@ -178,12 +178,15 @@ def load_bytes(buf: bytes, name: str = "data") -> Session:
     time_raw, period_s = _sample_times(frame_t, imu.count, imu.period_ns)
     n_imu = len(time_raw)
     t0 = float(time_raw[0]) if n_imu else (float(rec_t[dev].min()) if len(dev) else 0.0)
-    acc = imu.values[:, :3] * _per_sample(acc_scale, imu.count)
-    gyr = imu.values[:, 3:] * _per_sample(gyr_scale, imu.count)
-    time = time_raw - t0
-    sample_host = np.repeat(host_s[imu_r] - frame_t, imu.count) + time_raw
-    qtime_raw, _ = _sample_times(rec_t[quat_r], quat.count, quat.period_ns)
-    q = quat.values * (1.0 / 16384.0)
+    acc = np.multiply(imu.values[:, :3], _per_sample(acc_scale, imu.count), dtype=np.float64)
+    gyr = np.multiply(imu.values[:, 3:], _per_sample(gyr_scale, imu.count), dtype=np.float64)
+    sample_host = np.repeat(host_s[imu_r] - frame_t, imu.count)
+    sample_host += time_raw
+    time = time_raw
+    time -= t0  # in place: time_raw is not used after this
+    qtime, _ = _sample_times(rec_t[quat_r], quat.count, quat.period_ns)
+    qtime -= t0
+    q = np.multiply(quat.values, 1.0 / 16384.0, dtype=np.float64)
 
     # Events and status.
     ev_r = np.flatnonzero(ev_ok & keep)
@@ -213,7 +216,7 @@ def load_bytes(buf: bytes, name: str = "data") -> Session:
     fs = odr if odr else (1e9 / float(np.median(imu.period_ns)) if n_imu else 0.0)
     damage.sort(key=lambda d: d.offset)
     return Session(
-        time=time, acc=acc, gyr=gyr, fs=fs, haptic=haptic, quat_time=qtime_raw - t0, quat=q,
+        time=time, acc=acc, gyr=gyr, fs=fs, haptic=haptic, quat_time=qtime, quat=q,
         events=events, status=status, notes=notes, gaps=gaps, host_time=sample_host,
         header=header, info=info_fields, damage=damage,
     )
@@ -243,11 +246,16 @@ def _sample_times(
         return np.zeros(0), 0.0
     per = period_ns * 1e-9
     first = np.cumsum(count) - count
+    t = np.arange(n, dtype=np.float64)
     if bool(np.all(period_ns == period_ns[0])):
         p = float(per[0])
-        return np.repeat(frame_t - first * p, count) + np.arange(n) * p, p
+        t *= p
+        t += np.repeat(frame_t - first * p, count)
+        return t, p
     pr = np.repeat(per, count)
-    return np.repeat(frame_t - first * per, count) + np.arange(n) * pr, pr
+    t *= pr
+    t += np.repeat(frame_t - first * per, count)
+    return t, pr
 
 
 def _per_sample(scale: np.ndarray, count: np.ndarray) -> np.ndarray | float:
@@ -347,7 +355,7 @@ def _gaps(
     first = np.cumsum(count) - count  # sample index of each batch's first sample
     overrun = first[(flags & 2).astype(bool)]
     lost[overrun[overrun > 0] - 1] = True
-    ep = np.repeat(epoch, count)
-    lost |= ep[1:] != ep[:-1]
+    new_epoch = first[1:][epoch[1:] != epoch[:-1]]  # first sample of a batch after a reboot
+    lost[new_epoch - 1] = True
     i = np.flatnonzero(lost)
     return np.column_stack([time[i], time[i + 1]])

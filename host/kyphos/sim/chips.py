@@ -109,7 +109,7 @@ class Chip:
             if odr <= 0:
                 self.next_us = t_us
                 break
-            if self.next_us < self.t_us:
+            if self.next_us <= self.t_us:  # (re)started: first sample one period on
                 self.next_us = self.t_us + 1e6 / (odr * (1 + self.odr_error))
             if self.next_us > t_us:
                 break

@@ -376,6 +376,51 @@ def test_faults_drop_link_and_corrupt_notification():
     asyncio.run(run())
 
 
+def test_indicate_is_acknowledged_and_plain_import_shares_the_singleton():
+    import importlib
+    import pathlib
+
+    shims = pathlib.Path(_shim.__file__).parent
+    sys.path.insert(0, str(shims))
+    try:
+        sys.modules.pop("bluetooth", None)
+        plain = importlib.import_module("bluetooth")  # as the firmware imports it
+    finally:
+        sys.path.remove(str(shims))
+        _shim.install()
+    assert plain is _shim
+
+    async def run():
+        radio = VirtualRadio()
+        ble = await radio.peripheral(ADDRESS)
+        assert plain.BLE() is ble
+        events = []
+        ble.active(True)
+        ble.irq(lambda e, d: events.append((e, d)))
+        ((h,),) = ble.gatts_register_services(
+            ((bluetooth.UUID(SERVICE), ((bluetooth.UUID(STATUS), 0x0020 | _FLAG_READ),)),)
+        )
+        ble.gatts_write(h, b"ready")
+        ble.gap_advertise(20000, b"\x02\x01\x06", resp_data=b"\x05\x09kyp1")
+        adapter = await radio.central()
+        try:
+            device = await BleakScanner.find_device_by_name(
+                "kyp1", timeout=5.0, backend=BumbleScanner, bumble_adapter=adapter
+            )
+            async with BleakClient(device, backend=BumbleClient, bumble_adapter=adapter) as client:
+                got = []
+                await client.start_notify(STATUS, lambda _c, d: got.append(bytes(d)))
+                conn = next(d[0] for e, d in events if e == _IRQ_CENTRAL_CONNECT)
+                ble.gatts_indicate(conn, h)
+                await _wait_for(lambda: any(e == 20 for e, _ in events))
+                assert (20, (conn, h, 0)) in events  # _IRQ_GATTS_INDICATE_DONE, status 0
+                assert got == [b"ready"]
+        finally:
+            await radio.close()
+
+    asyncio.run(run())
+
+
 async def _subprocess_main(spec):
     ble = await __import__("kyphos.sim.radio", fromlist=["x"]).peripheral_over_transport(
         spec, ADDRESS, model=_shim.LinkModel(conn_interval_ms=2.0)

@@ -778,3 +778,11 @@ async def detach() -> None:
 def install() -> None:
     """Make ``import bluetooth`` return this module (one singleton for all importers)."""
     sys.modules["bluetooth"] = sys.modules[__name__]
+
+
+if __name__ == "bluetooth":
+    # Imported by plain name (the shims folder is on sys.path): hand out the one
+    # canonical module, so the firmware and the radio share the BLE() singleton.
+    import importlib
+
+    sys.modules["bluetooth"] = importlib.import_module("kyphos.sim.shims.bluetooth")

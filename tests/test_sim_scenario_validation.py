@@ -93,3 +93,12 @@ def test_exercise_like_movements_are_bend_segments():
     ext = r.truth.movements[3]
     m = (r.time >= ext.hold_start) & (r.time <= ext.hold_end)
     assert abs(r.truth.flexion[m].mean() - ext.peak_flexion) < 0.02
+
+
+def test_numpy_numbers_are_accepted_and_odd_values_reported():
+    import numpy as np
+
+    v = validate({"seed": np.int64(3), "segments": [{"kind": "stand", "duration_s": np.float32(2)}]})
+    assert v["seed"] == 3 and isinstance(v["segments"][0]["duration_s"], float)
+    with pytest.raises(ScenarioError, match=r"segments\[0\]\.duration_s: expected a number"):
+        validate({"segments": [{"kind": "stand", "duration_s": object()}]})

@@ -11,6 +11,7 @@ same numbers for the same seed: both compute fixed blocks of samples in order.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Iterator
@@ -176,6 +177,11 @@ def _fail(src: str, where: str, msg: str) -> ScenarioError:
     return ScenarioError(f"{src}: {where}: {msg}")
 
 
+def _show(v: Any) -> str:
+    """A short JSON-ish rendering of a bad value for an error message."""
+    return json.dumps(v, default=repr)[:40]
+
+
 def _check(obj: Any, spec: dict[str, Key], where: str, src: str) -> dict[str, Any]:
     """Validate one dict against ``spec``; return it with defaults filled in."""
     if not isinstance(obj, dict):
@@ -190,33 +196,33 @@ def _check(obj: Any, spec: dict[str, Key], where: str, src: str) -> dict[str, An
         if k not in obj:
             if key.default is REQUIRED:
                 raise _fail(src, path, "missing required key")
-            out[k] = key.default
+            out[k] = copy.copy(key.default)  # never share a mutable default
             continue
         v = obj[k]
         if v is None and key.default is None:  # optional value left unset
             out[k] = None
             continue
         if key.type in ("number", "int"):
-            ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+            ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
             if key.type == "int":
                 ok = ok and float(v).is_integer()
             if not ok or not math.isfinite(float(v)):
                 want = "an integer" if key.type == "int" else "a number"
-                raise _fail(src, path, f"expected {want}, got {json.dumps(v)}")
+                raise _fail(src, path, f"expected {want}, got {_show(v)}")
             v = int(v) if key.type == "int" else float(v)
             if (key.lo is not None and v < key.lo) or (key.hi is not None and v > key.hi):
                 lo = "-inf" if key.lo is None else f"{key.lo:g}"
                 hi = "inf" if key.hi is None else f"{key.hi:g}"
                 raise _fail(src, path, f"{v:g} is out of range {lo} … {hi}")
         elif key.type == "str" and not isinstance(v, str):
-            raise _fail(src, path, f"expected a string, got {json.dumps(v)}")
+            raise _fail(src, path, f"expected a string, got {_show(v)}")
         elif key.type == "list" and not isinstance(v, list):
-            raise _fail(src, path, f"expected a list, got {json.dumps(v)[:40]}")
+            raise _fail(src, path, f"expected a list, got {_show(v)}")
         elif key.type == "dict" and not isinstance(v, dict):
-            raise _fail(src, path, f"expected an object, got {json.dumps(v)[:40]}")
+            raise _fail(src, path, f"expected an object, got {_show(v)}")
         if key.choices is not None and v not in key.choices:
             raise _fail(src, path,
-                        f"{json.dumps(v)} is not one of {', '.join(map(str, key.choices))}")
+                        f"{_show(v)} is not one of {', '.join(map(str, key.choices))}")
         out[k] = v
     return out
 
@@ -235,11 +241,11 @@ def validate(raw: dict[str, Any], source: str = "scenario") -> dict[str, Any]:
     for i, seg in enumerate(scn["segments"]):
         where = f"segments[{i}]"
         if not isinstance(seg, dict):
-            raise _fail(source, where, f"expected an object, got {json.dumps(seg)[:40]}")
+            raise _fail(source, where, f"expected an object, got {_show(seg)}")
         kind = seg.get("kind")
         if kind not in SEGMENTS:
             raise _fail(source, f"{where}.kind",
-                        f"{json.dumps(kind)} is not one of {', '.join(SEGMENTS)}")
+                        f"{_show(kind)} is not one of {', '.join(SEGMENTS)}")
         body = _check({k: v for k, v in seg.items() if k != "kind"}, SEGMENTS[kind], where, source)
         body["kind"] = kind
         if "slouches" in body:
@@ -983,8 +989,9 @@ def random_lift_session(seed: int, fs: float = 104.0, n_lifts: int = 12,
     """A validated scenario with a varied lifting session, drawn from ``seed``.
 
     Quiet standing (10 s) and three forward bends for calibration, then ``n_lifts`` lifts of
-    random style (stoop / semi-squat / squat), depth, speed, twist (half of them, 15–45°) and
-    lateral bend (a third, 5–20°), separated by standing and (if ``walking``) walks. Mounting:
+    random style (stoop / semi-squat / squat), depth, knee bend, speed, twist (half of them,
+    15–45°) and lateral bend (a third, 5–20°), separated by standing and (if ``walking``)
+    walks. Mounting:
     pitch 10–25°, yaw ±15°, roll ±10°; noise_scale 0.5–2 unless given. Simulate with
     ``simulate(scn, seed=seed)``. ``styles`` restricts the styles drawn (e.g. ("stoop",
     "squat") for a two-class accuracy check).
@@ -1001,11 +1008,13 @@ def random_lift_session(seed: int, fs: float = 104.0, n_lifts: int = 12,
         {"kind": "stand", "duration_s": round(u(3, 6), 2)},
     ]
     flex_range = {"stoop": (60, 85), "semi-squat": (45, 70), "squat": (30, 55)}
+    knee_range = {"stoop": (5, 25), "semi-squat": (40, 70), "squat": (90, 120)}
     for k in range(n_lifts):
         style = str(rng.choice(list(styles)))
         lo, hi = flex_range[style]
         lift: dict[str, Any] = {
             "kind": "lift", "style": style, "flexion_deg": round(u(lo, hi), 1),
+            "knee_deg": round(u(*knee_range[style]), 1),
             "down_s": round(u(0.8, 1.8), 2), "hold_s": round(u(0.3, 1.5), 2),
             "up_s": round(u(0.9, 2.0), 2), "pre_s": round(u(0.3, 1.0), 2),
             "post_s": round(u(1.0, 2.5), 2),

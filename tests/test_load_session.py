@@ -151,3 +151,20 @@ def test_unreadable_paths_are_recording_errors(tmp_path: Path) -> None:
     (tmp_path / "t.kyr").write_text("hello")
     with pytest.raises(RecordingError, match="not a .kyr"):
         kyphos.load(tmp_path / "t.kyr")
+
+
+def test_backfilled_log_with_its_boot_rejoins_the_live_epoch(tmp_path: Path) -> None:
+    stream = _imu_stream(8)
+    live = _boot() + stream[:3] + stream[6:]
+    log = [(-1, f) for _, f in _boot() + stream]  # the whole log, BOOT included
+    s = kyphos.load(_write(tmp_path / "b.kyr", live + log))
+    assert s.n_samples == 8 * 13 and len(s.gaps) == 0
+    assert (s.events["kind"] == EventKind.BOOT).sum() == 1
+
+
+def test_two_reboots_with_identical_boot_frames_stay_separate_epochs(tmp_path: Path) -> None:
+    one = _boot() + _imu_stream(3)
+    two = [(h + 5_000_000, f) for h, f in _boot() + _imu_stream(3)]
+    s = kyphos.load(_write(tmp_path / "r.kyr", one + two))
+    assert s.n_samples == 78 and len(s.gaps) == 1
+    assert s.time[39] == pytest.approx(5.0, abs=1e-3)

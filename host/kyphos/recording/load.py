@@ -4,8 +4,8 @@ Steps, all vectorised over records or samples except the record walk in
 :func:`kyphos.recording.kyr.scan_records`:
 
 1. index the valid records (damage is reported, never raised);
-2. split into *epochs* at ``EVENT BOOT`` frames (a BOOT already seen, same seq and t_us, e.g.
-   in a back-filled log, re-enters its epoch);
+2. split into *epochs* at ``EVENT BOOT`` frames (a BOOT from a back-filled flash log with the
+   seq and t_us of a received BOOT re-enters that epoch);
 3. per epoch, unwrap ``t_us`` (a step back of more than 2³¹ µs is a wrap) and the data ``seq``;
 4. drop duplicate data frames (same epoch and unwrapped seq), keeping the first;
 5. place each epoch on the recording's clock: the first epoch as is, later ones by the median
@@ -94,15 +94,21 @@ def load_bytes(buf: bytes, name: str = "data") -> Session:
         assert isinstance(frame.payload, Info)
         infos.append((r, frame.payload))
 
-    # 2. Epochs at BOOT events; a repeated BOOT (same seq and t_us) re-enters its epoch.
+    # 2. Epochs at BOOT events. A received BOOT always starts one; a BOOT read from the flash
+    # log (host_us −1) with the seq and t_us of a received one re-enters that epoch.
     is_event = ftype == FrameType.EVENT
     ev_ok = is_event & (fh.length == 4)
     boot = np.flatnonzero(ev_ok & (arr[rec + 18] == EventKind.BOOT))
     epoch_of_boot: list[int] = []
-    seen: dict[tuple[int, int], int] = {}
+    live: dict[tuple[int, int], int] = {}  # (seq, t_us) of received BOOTs → latest epoch
     for r in boot.tolist():
         key = (int(fh.seq[r]), int(fh.t_us[r]))
-        epoch_of_boot.append(seen.setdefault(key, len(seen) + 1))
+        if host_us[r] < 0 and key in live:
+            epoch_of_boot.append(live[key])
+            continue
+        epoch_of_boot.append(len(epoch_of_boot) + 1)
+        if host_us[r] >= 0:
+            live[key] = epoch_of_boot[-1]
     boot_no = np.cumsum(np.isin(np.arange(len(rec)), boot))  # BOOTs at or before each record
     epoch = np.concatenate([[0], epoch_of_boot]).astype(np.int64)[boot_no]
 

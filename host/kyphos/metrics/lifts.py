@@ -25,9 +25,9 @@ from kyphos.metrics.episodes import hysteresis, runs
 from kyphos.processing.angles import Angles
 from kyphos.processing.preprocess import in_intervals
 
-ENTER_DEG = 20.0
-EXIT_DEG = 15.0
-MIN_PEAK_DEG = 25.0
+ENTER_DEG = 18.0
+EXIT_DEG = 12.0
+MIN_PEAK_DEG = 22.0
 MIN_VELOCITY_DPS = 25.0
 MAX_DURATION_S = 20.0
 ONSET_DPS = 10.0

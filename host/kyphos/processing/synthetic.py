@@ -70,7 +70,7 @@ def synth_imu(
     hip_z: np.ndarray,
     sensor_from_body: np.ndarray,
     *,
-    link_m: float = 0.5,
+    link_m: float = 0.44,
     acc_noise: float = 0.0,
     gyr_noise: float = 0.0,
     gyr_bias: np.ndarray | None = None,
@@ -113,7 +113,7 @@ def lift_session(
 ) -> SynthSession:
     """Upright standing with sway, optional calibration moves, and lifts of random style.
 
-    Stoop: flexion 70–95°, no knee bend; squat: flexion 25–40°, hip drops 0.35–0.45 m;
+    Stoop: flexion 70–95°, no knee bend; squat: flexion 30–45°, hip drops 0.35–0.45 m;
     semi-squat: flexion 45–60°, hip drops 0.15–0.25 m. Lifts last 2–4 s, some with twist and
     lateral bend.
     """
@@ -133,7 +133,7 @@ def lift_session(
         if t_next + dur > duration_s - 2:
             break
         style = styles[rng.integers(3)]
-        pk = {"stoop": (70, 95), "squat": (25, 40), "semi-squat": (45, 60)}[style]
+        pk = {"stoop": (70, 95), "squat": (30, 45), "semi-squat": (45, 60)}[style]
         drop = {"stoop": (0.0, 0.03), "squat": (0.35, 0.45), "semi-squat": (0.15, 0.25)}[style]
         peak = np.radians(rng.uniform(*pk))
         tw = np.radians(rng.choice([0.0, rng.uniform(-35, 35)]))

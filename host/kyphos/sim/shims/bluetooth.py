@@ -739,13 +739,15 @@ class BLE:
 
 
 async def attach(device: Device, model: LinkModel | None = None) -> BLE:
-    """Bind the (fresh) ``BLE()`` singleton to a powered-on bumble Device.
+    """Bind the ``BLE()`` singleton to a powered-on bumble Device (a fresh start).
 
-    Called by the virtual board before the firmware starts. A previous binding (from
-    another event loop) is dropped: bumble objects belong to the loop that made them.
+    Called by the virtual board before the firmware starts. The singleton keeps its
+    identity (firmware may have called ``bluetooth.BLE()`` at import time) but loses all
+    state, like a board after reset: bumble objects belong to the loop that made them.
     """
-    BLE._instance = None
     ble = BLE()
+    await _stop_tasks(ble)
+    ble._setup()
     ble._device = device
     if model is not None:
         ble._model = model
@@ -758,12 +760,13 @@ async def attach(device: Device, model: LinkModel | None = None) -> BLE:
     return ble
 
 
-async def detach() -> None:
-    """Stop the worker and drain tasks of the bound ``BLE()`` (end of a board run)."""
-    ble = BLE._instance
-    if ble is None:
-        return
+async def _stop_tasks(ble: BLE) -> None:
     tasks = [t for t in [ble._worker, *(s.drain_task for s in ble._conns.values())] if t]
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    tasks = [t for t in tasks if t.get_loop() is asyncio.get_running_loop()]
     for _ in range(100):
         # bumble coroutines may swallow one cancellation: insist until they are done.
         pending = [t for t in tasks if not t.done()]
@@ -772,7 +775,15 @@ async def detach() -> None:
         for task in pending:
             task.cancel()
         await asyncio.wait(pending, timeout=0.05)
-    BLE._instance = None
+
+
+async def detach() -> None:
+    """Stop the radio's tasks (end of a board run); ``BLE()`` is then inactive."""
+    ble = BLE._instance
+    if ble is None:
+        return
+    await _stop_tasks(ble)
+    ble._setup()
 
 
 def install() -> None:

@@ -11,6 +11,8 @@
 # 1/16 count (Q4); every value stays far inside MicroPython's small-int range (|x| < 2**30).
 # Time constants become shifts: tau is rounded to odr_hz * tau = 2**n samples.
 
+from array import array
+
 from micropython import const
 
 _GQ = const(12)  # gyro LPF and bias fraction bits
@@ -63,15 +65,11 @@ class Bias:
         self.converged = False
         self._n = 0  # samples the rest conditions have held (saturates)
         self._first = True
-        self._gx = 0
-        self._gy = 0
-        self._gz = 0
-        self._ax = 0
-        self._ay = 0
-        self._az = 0
+        self._s = array("i", [0, 0, 0, 0, 0, 0])  # gyro LPF x, y, z (Q12), acc LPF (Q4)
 
     def update(self, gx, gy, gz, ax, ay, az):
         """One sample of raw counts. Allocation-free."""
+        s = self._s
         gx <<= _GQ
         gy <<= _GQ
         gz <<= _GQ
@@ -80,32 +78,36 @@ class Bias:
         az <<= _AQ
         if self._first:
             self._first = False
-            self._gx = gx
-            self._gy = gy
-            self._gz = gz
-            self._ax = ax
-            self._ay = ay
-            self._az = az
+            s[0] = gx
+            s[1] = gy
+            s[2] = gz
+            s[3] = ax
+            s[4] = ay
+            s[5] = az
             return
         n = self._nlp
-        lx = self._gx + ((gx - self._gx) >> n)
-        ly = self._gy + ((gy - self._gy) >> n)
-        lz = self._gz + ((gz - self._gz) >> n)
-        self._gx = lx
-        self._gy = ly
-        self._gz = lz
-        mx = self._ax + ((ax - self._ax) >> n)
-        my = self._ay + ((ay - self._ay) >> n)
-        mz = self._az + ((az - self._az) >> n)
-        self._ax = mx
-        self._ay = my
-        self._az = mz
+        # deviations from the low-pass values, then the low-pass step
+        gx -= s[0]
+        gy -= s[1]
+        gz -= s[2]
+        ax -= s[3]
+        ay -= s[4]
+        az -= s[5]
+        lx = s[0] + (gx >> n)
+        ly = s[1] + (gy >> n)
+        lz = s[2] + (gz >> n)
+        s[0] = lx
+        s[1] = ly
+        s[2] = lz
+        s[3] += ax >> n
+        s[4] += ay >> n
+        s[5] += az >> n
         t = self._thg
         c = self._clip
         a = self._tha
-        if (-t < gx - lx < t and -t < gy - ly < t and -t < gz - lz < t
+        if (-t < gx < t and -t < gy < t and -t < gz < t
                 and -c < lx < c and -c < ly < c and -c < lz < c
-                and -a < ax - mx < a and -a < ay - my < a and -a < az - mz < a):
+                and -a < ax < a and -a < ay < a and -a < az < a):
             k = self._n + 1
             if k > 0x3FFFFFFF:
                 k = 0x3FFFFFFF

@@ -37,24 +37,6 @@ _ACLIP = const(8191)  # components clamped to +-8 g (8191 acc units): direction 
 _LPF = const(8)  # extra fraction bits of the acc low-pass state
 
 
-def _renorm(q, o, w, x, y, z):
-    # Store q[o:o+4] = (w, x, y, z) * (3 - |q|^2) / 2: one first-order renormalisation step,
-    # |q|^2 from Q14 parts. In place: returning a tuple would allocate.
-    a = (w + 16384) >> 15
-    b = (x + 16384) >> 15
-    c = (y + 16384) >> 15
-    d = (z + 16384) >> 15
-    e = (a * a + b * b + c * c + d * d - _ONE28) >> 10
-    if e > 16383:
-        e = 16383
-    elif e < -16383:
-        e = -16383
-    q[o] = w - (((w >> 14) * e) >> 5)
-    q[o + 1] = x - (((x >> 14) * e) >> 5)
-    q[o + 2] = y - (((y >> 14) * e) >> 5)
-    q[o + 3] = z - (((z >> 14) * e) >> 5)
-
-
 class Fusion:
     """Orientation from raw IMU counts in the kyphos sensor frame.
 
@@ -94,6 +76,7 @@ class Fusion:
         self._init = True
         self._q = array("i", [_ONE, 0, 0, 0, _ONE, 0, 0, 0])  # q_g then q_a, Q29
         self._l = array("i", [0, 0, 0, 0, 0, 0])  # stage 1 xyz, stage 2 xyz
+        self._one = array("h", [0, 0, 0, 0, 0, 0])  # update()'s one-sample block
         self._n = 1 << 11  # |low-passed acc|, 1 g ~ 2**11, tracked by Newton steps
         self.qw = 16384
         self.qx = 0
@@ -131,140 +114,14 @@ class Fusion:
 
     def update(self, gx, gy, gz, ax, ay, az):
         """One sample, raw counts in the sensor frame. Allocation-free after the first."""
-        self.bias.update(gx, gy, gz, ax, ay, az)
-        sh = self._ash
-        ax >>= sh
-        ay >>= sh
-        az >>= sh
-        if ax > _ACLIP:
-            ax = _ACLIP
-        elif ax < -_ACLIP:
-            ax = -_ACLIP
-        if ay > _ACLIP:
-            ay = _ACLIP
-        elif ay < -_ACLIP:
-            ay = -_ACLIP
-        if az > _ACLIP:
-            az = _ACLIP
-        elif az < -_ACLIP:
-            az = -_ACLIP
-        if self._init:
-            self._start(ax, ay, az)
-            self._output()
-            return
-
-        # 1. gyro strapdown. w: bias-corrected rate, 1/256 count; h: half-angle, Q18 rad.
-        b = self.bias
-        mg = self._mg
-        sg = self._sg
-        hc = self._hclip
-        w = (gx << 8) - (b.bx >> 4)
-        hx = ((w >> 12) * mg + (((w & 4095) * mg) >> 12)) >> sg
-        w = (gy << 8) - (b.by >> 4)
-        hy = ((w >> 12) * mg + (((w & 4095) * mg) >> 12)) >> sg
-        w = (gz << 8) - (b.bz >> 4)
-        hz = ((w >> 12) * mg + (((w & 4095) * mg) >> 12)) >> sg
-        if hx > hc:
-            hx = hc
-        elif hx < -hc:
-            hx = -hc
-        if hy > hc:
-            hy = hc
-        elif hy < -hc:
-            hy = -hc
-        if hz > hc:
-            hz = hc
-        elif hz < -hc:
-            hz = -hc
-        q = self._q
-        qw = q[0]
-        qx = q[1]
-        qy = q[2]
-        qz = q[3]
-        a = (qw + 131072) >> 18  # Q11
-        c = (qx + 131072) >> 18
-        d = (qy + 131072) >> 18
-        e = (qz + 131072) >> 18
-        _renorm(q, 0, qw - c * hx - d * hy - e * hz, qx + a * hx + d * hz - e * hy,
-                qy + a * hy - c * hz + e * hx, qz + a * hz + c * hy - d * hx)
-        qw = q[0]
-        qx = q[1]
-        qy = q[2]
-        qz = q[3]
-
-        # 2. acc into the gyro frame: v' = v + w t + q_v x t, t = 2 q_v x v (Q14 quaternion).
-        qw = (qw + 16384) >> 15
-        qx = (qx + 16384) >> 15
-        qy = (qy + 16384) >> 15
-        qz = (qz + 16384) >> 15
-        tx = (qy * az - qz * ay + 4096) >> 13  # 2 q_v x v, acc units
-        ty = (qz * ax - qx * az + 4096) >> 13
-        tz = (qx * ay - qy * ax + 4096) >> 13
-        ix = (ax << 2) + ((qw * tx + qy * tz - qz * ty + 2048) >> 12)  # 1 g ~ 2**12
-        iy = (ay << 2) + ((qw * ty + qz * tx - qx * tz + 2048) >> 12)
-        iz = (az << 2) + ((qw * tz + qx * ty - qy * tx + 2048) >> 12)
-
-        # Low-pass, two stages; state 1 g ~ 2**20; y += (x - y) * k / 2**16, split multiply.
-        lf = self._l
-        k = self._k
-        d = (ix << _LPF) - lf[0]
-        lf[0] += ((d >> 12) * k + (((d & 4095) * k) >> 12)) >> 4
-        d = (iy << _LPF) - lf[1]
-        lf[1] += ((d >> 12) * k + (((d & 4095) * k) >> 12)) >> 4
-        d = (iz << _LPF) - lf[2]
-        lf[2] += ((d >> 12) * k + (((d & 4095) * k) >> 12)) >> 4
-        d = lf[0] - lf[3]
-        lf[3] += ((d >> 12) * k + (((d & 4095) * k) >> 12)) >> 4
-        d = lf[1] - lf[4]
-        lf[4] += ((d >> 12) * k + (((d & 4095) * k) >> 12)) >> 4
-        d = lf[2] - lf[5]
-        lf[5] += ((d >> 12) * k + (((d & 4095) * k) >> 12)) >> 4
-        vx = (lf[3] + 128) >> 9  # 1 g ~ 2**11
-        vy = (lf[4] + 128) >> 9
-        vz = (lf[5] + 128) >> 9
-
-        # 3. rotate by q_a into the earth frame (only x, y are needed) and correct towards +z.
-        pw = q[4]
-        px = q[5]
-        py = q[6]
-        pz = q[7]
-        a = (pw + 16384) >> 15
-        c = (px + 16384) >> 15
-        d = (py + 16384) >> 15
-        e = (pz + 16384) >> 15
-        tx = (d * vz - e * vy + 4096) >> 13
-        ty = (e * vx - c * vz + 4096) >> 13
-        tz = (c * vy - d * vx + 4096) >> 13
-        ex = vx + ((a * tx + d * tz - e * ty + 8192) >> 14)
-        ey = vy + ((a * ty + e * tx - c * tz + 8192) >> 14)
-        # |v| by one Newton step from the last value (it changes slowly).
-        n = self._n
-        s = (vx >> 1) * (vx >> 1) + (vy >> 1) * (vy >> 1) + (vz >> 1) * (vz >> 1)
-        if n < 64:
-            n = 64
-        n = (n + ((s << 2) // n)) >> 1
-        self._n = n
-        # Small-angle correction (ey, -ex) / (2 |v|), Q18; at most |v|/8 per sample.
-        m = n >> 3
-        if ex > m:
-            ex = m
-        elif ex < -m:
-            ex = -m
-        if ey > m:
-            ey = m
-        elif ey < -m:
-            ey = -m
-        r = 536870912 // n  # 2**29 / |v|
-        cx = (ey * r) >> 12
-        cy = -((ex * r) >> 12)
-        # q_a <- (1, cx, cy, 0) * q_a, Q11 copies times Q18 -> Q29.
-        a = (pw + 131072) >> 18
-        c = (px + 131072) >> 18
-        d = (py + 131072) >> 18
-        e = (pz + 131072) >> 18
-        _renorm(q, 4, pw - cx * c - cy * d, px + cx * a + cy * e, py + cy * a - cx * e,
-                pz + cx * d - cy * c)
-        self._output()
+        b = self._one
+        b[0] = ax
+        b[1] = ay
+        b[2] = az
+        b[3] = gx
+        b[4] = gy
+        b[5] = gz
+        self.update_block(b, 1, None)
 
     def _output(self):
         # q = q_a * q_g in Q14.
@@ -284,14 +141,198 @@ class Fusion:
 
     def update_block(self, buf, n, out=None):
         """n samples from buf (array('h'), 6 per sample: ax, ay, az, gx, gy, gz, as in the IMU
-        frame); if out is given (array('h'), 4 per sample) the Q14 quaternions go there."""
+        frame); if out is given (array('h'), 4 per sample) the Q14 quaternions go there.
+        Allocation-free after the first sample. One loop with every constant in a local: the
+        interpreter's attribute lookups and calls would cost more than the arithmetic."""
+        bias = self.bias
+        sh = self._ash
+        mg = self._mg
+        sg = self._sg
+        hc = self._hclip
+        k = self._k
+        q = self._q
+        lf = self._l
+        nrm = self._n
         j = 0
         for i in range(n):
-            self.update(buf[j + 3], buf[j + 4], buf[j + 5], buf[j], buf[j + 1], buf[j + 2])
+            gx = buf[j + 3]
+            gy = buf[j + 4]
+            gz = buf[j + 5]
+            ax = buf[j]
+            ay = buf[j + 1]
+            az = buf[j + 2]
             j += 6
+            bias.update(gx, gy, gz, ax, ay, az)
+            ax >>= sh
+            ay >>= sh
+            az >>= sh
+            if ax > _ACLIP:
+                ax = _ACLIP
+            elif ax < -_ACLIP:
+                ax = -_ACLIP
+            if ay > _ACLIP:
+                ay = _ACLIP
+            elif ay < -_ACLIP:
+                ay = -_ACLIP
+            if az > _ACLIP:
+                az = _ACLIP
+            elif az < -_ACLIP:
+                az = -_ACLIP
+            if self._init:
+                self._start(ax, ay, az)
+                nrm = self._n
+                self._output()
+                if out is not None:
+                    self._put(out, i)
+                continue
+
+            # 1. gyro strapdown. w: bias-corrected rate, 1/256 count; h: half-angle, Q18 rad.
+            w = (gx << 8) - (bias.bx >> 4)
+            hx = ((w >> 12) * mg + (((w & 4095) * mg) >> 12)) >> sg
+            w = (gy << 8) - (bias.by >> 4)
+            hy = ((w >> 12) * mg + (((w & 4095) * mg) >> 12)) >> sg
+            w = (gz << 8) - (bias.bz >> 4)
+            hz = ((w >> 12) * mg + (((w & 4095) * mg) >> 12)) >> sg
+            if hx > hc:
+                hx = hc
+            elif hx < -hc:
+                hx = -hc
+            if hy > hc:
+                hy = hc
+            elif hy < -hc:
+                hy = -hc
+            if hz > hc:
+                hz = hc
+            elif hz < -hc:
+                hz = -hc
+            qw = q[0]
+            qx = q[1]
+            qy = q[2]
+            qz = q[3]
+            a = (qw + 131072) >> 18  # Q11 copies
+            c = (qx + 131072) >> 18
+            d = (qy + 131072) >> 18
+            e = (qz + 131072) >> 18
+            qw = qw - c * hx - d * hy - e * hz
+            qx = qx + a * hx + d * hz - e * hy
+            qy = qy + a * hy - c * hz + e * hx
+            qz = qz + a * hz + c * hy - d * hx
+            # renormalise: q * (3 - |q|^2) / 2, |q|^2 from Q14 parts
+            a = (qw + 16384) >> 15
+            c = (qx + 16384) >> 15
+            d = (qy + 16384) >> 15
+            e = (qz + 16384) >> 15
+            e = (a * a + c * c + d * d + e * e - _ONE28) >> 10
+            if e > 16383:
+                e = 16383
+            elif e < -16383:
+                e = -16383
+            qw -= ((qw >> 14) * e) >> 5
+            qx -= ((qx >> 14) * e) >> 5
+            qy -= ((qy >> 14) * e) >> 5
+            qz -= ((qz >> 14) * e) >> 5
+            q[0] = qw
+            q[1] = qx
+            q[2] = qy
+            q[3] = qz
+
+            # 2. acc into the gyro frame: v' = v + w t + q_v x t, t = 2 q_v x v (Q14 quaternion).
+            qw = (qw + 16384) >> 15
+            qx = (qx + 16384) >> 15
+            qy = (qy + 16384) >> 15
+            qz = (qz + 16384) >> 15
+            tx = (qy * az - qz * ay + 4096) >> 13  # 2 q_v x v, acc units
+            ty = (qz * ax - qx * az + 4096) >> 13
+            tz = (qx * ay - qy * ax + 4096) >> 13
+            ix = (ax << 2) + ((qw * tx + qy * tz - qz * ty + 2048) >> 12)  # 1 g ~ 2**12
+            iy = (ay << 2) + ((qw * ty + qz * tx - qx * tz + 2048) >> 12)
+            iz = (az << 2) + ((qw * tz + qx * ty - qy * tx + 2048) >> 12)
+
+            # Low-pass, two stages; state 1 g ~ 2**20; y += (x - y) * k / 2**16, split multiply.
+            d = (ix << _LPF) - lf[0]
+            lf[0] += ((d >> 12) * k + (((d & 4095) * k) >> 12)) >> 4
+            d = (iy << _LPF) - lf[1]
+            lf[1] += ((d >> 12) * k + (((d & 4095) * k) >> 12)) >> 4
+            d = (iz << _LPF) - lf[2]
+            lf[2] += ((d >> 12) * k + (((d & 4095) * k) >> 12)) >> 4
+            d = lf[0] - lf[3]
+            vx = lf[3] + (((d >> 12) * k + (((d & 4095) * k) >> 12)) >> 4)
+            lf[3] = vx
+            d = lf[1] - lf[4]
+            vy = lf[4] + (((d >> 12) * k + (((d & 4095) * k) >> 12)) >> 4)
+            lf[4] = vy
+            d = lf[2] - lf[5]
+            vz = lf[5] + (((d >> 12) * k + (((d & 4095) * k) >> 12)) >> 4)
+            lf[5] = vz
+            vx = (vx + 128) >> 9  # 1 g ~ 2**11
+            vy = (vy + 128) >> 9
+            vz = (vz + 128) >> 9
+
+            # 3. rotate by q_a into the earth frame (only x, y are needed), correct towards +z.
+            pw = q[4]
+            px = q[5]
+            py = q[6]
+            pz = q[7]
+            a = (pw + 16384) >> 15
+            c = (px + 16384) >> 15
+            d = (py + 16384) >> 15
+            e = (pz + 16384) >> 15
+            tx = (d * vz - e * vy + 4096) >> 13
+            ty = (e * vx - c * vz + 4096) >> 13
+            tz = (c * vy - d * vx + 4096) >> 13
+            ex = vx + ((a * tx + d * tz - e * ty + 8192) >> 14)
+            ey = vy + ((a * ty + e * tx - c * tz + 8192) >> 14)
+            # |v| by one Newton step from the last value (it changes slowly).
+            vx >>= 1
+            vy >>= 1
+            vz >>= 1
+            if nrm < 64:
+                nrm = 64
+            nrm = (nrm + (((vx * vx + vy * vy + vz * vz) << 2) // nrm)) >> 1
+            # Small-angle correction (ey, -ex) / (2 |v|), Q18; at most |v|/8 per sample.
+            m = nrm >> 3
+            if ex > m:
+                ex = m
+            elif ex < -m:
+                ex = -m
+            if ey > m:
+                ey = m
+            elif ey < -m:
+                ey = -m
+            r = 536870912 // nrm  # 2**29 / |v|
+            cx = (ey * r) >> 12
+            cy = -((ex * r) >> 12)
+            # q_a <- (1, cx, cy, 0) * q_a, Q11 copies times Q18 -> Q29, then renormalise.
+            a = (pw + 131072) >> 18
+            c = (px + 131072) >> 18
+            d = (py + 131072) >> 18
+            e = (pz + 131072) >> 18
+            pw = pw - cx * c - cy * d
+            px = px + cx * a + cy * e
+            py = py + cy * a - cx * e
+            pz = pz + cx * d - cy * c
+            a = (pw + 16384) >> 15
+            c = (px + 16384) >> 15
+            d = (py + 16384) >> 15
+            e = (pz + 16384) >> 15
+            e = (a * a + c * c + d * d + e * e - _ONE28) >> 10
+            if e > 16383:
+                e = 16383
+            elif e < -16383:
+                e = -16383
+            q[4] = pw - (((pw >> 14) * e) >> 5)
+            q[5] = px - (((px >> 14) * e) >> 5)
+            q[6] = py - (((py >> 14) * e) >> 5)
+            q[7] = pz - (((pz >> 14) * e) >> 5)
             if out is not None:
-                k = i << 2
-                out[k] = self.qw
-                out[k + 1] = self.qx
-                out[k + 2] = self.qy
-                out[k + 3] = self.qz
+                self._output()
+                self._put(out, i)
+        self._n = nrm
+        self._output()
+
+    def _put(self, out, i):
+        k = i << 2
+        out[k] = self.qw
+        out[k + 1] = self.qx
+        out[k + 2] = self.qy
+        out[k + 3] = self.qz

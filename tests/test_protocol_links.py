@@ -165,3 +165,14 @@ def test_deframer_drops_oversized_garbage_without_growing() -> None:
     assert d.dropped == 1
     frame = _frames(1)[0]
     assert d.feed(b"\x01\x00" + serial_packet(frame)) and d.dropped == 1
+
+
+def test_serial_packet_with_two_frames_is_dropped() -> None:
+    from kyphos.protocol.serial import decode_packet
+
+    a, b = _frames(2)
+    two = cobs_encode(a + b + crc16(a + b).to_bytes(2, "little"))
+    with pytest.raises(FrameError, match="after the frame"):
+        decode_packet(two)
+    d = SerialDeframer()
+    assert d.feed(two + b"\x00" + serial_packet(b)) and d.dropped == 1

@@ -1,5 +1,5 @@
-"""USB serial framing (docs/protocol.md section 4): frame + CRC-16/CCITT-FALSE (u16 LE),
-COBS-encoded, terminated by one 0x00. The receiver drops packets whose COBS, CRC or frame is
+"""USB serial framing (docs/protocol.md section 4): one frame + CRC-16/CCITT-FALSE (u16 LE),
+COBS-encoded (the common form), terminated by one 0x00. The receiver drops packets whose COBS, CRC or frame is
 bad, counts them, and resyncs at the next 0x00."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import binascii
 from collections.abc import Iterable
 
 from kyphos.errors import FrameError
-from kyphos.protocol.frames import Frame, decode_frames
+from kyphos.protocol.frames import Frame, decode_frame
 
 
 def crc16(data: bytes | bytearray | memoryview) -> int:
@@ -75,10 +75,11 @@ def serial_stream(frames: Iterable[bytes]) -> bytes:
     return b"".join(serial_packet(f) for f in frames)
 
 
-def decode_packet(packet: bytes | bytearray | memoryview, base: int = 0) -> list[Frame]:
-    """The frames in one packet (without its 0x00); FrameError at ``base`` + offset if bad.
+def decode_packet(packet: bytes | bytearray | memoryview, base: int = 0) -> Frame:
+    """The frame in one packet (without its 0x00); FrameError at ``base`` if it is bad.
 
-    A packet normally holds one frame; a packet that splits exactly into several is accepted.
+    A packet holds exactly one frame: bad COBS, a CRC mismatch, a bad frame or bytes left
+    over after the frame all reject it.
     """
     raw = cobs_decode(packet, base)
     if len(raw) < 2:
@@ -87,9 +88,12 @@ def decode_packet(packet: bytes | bytearray | memoryview, base: int = 0) -> list
     if crc16(body) != crc:
         raise FrameError(f"CRC-16 mismatch (0x{crc16(body):04x} != 0x{crc:04x})", base)
     try:
-        return decode_frames(body)
+        frame, end = decode_frame(body)
     except FrameError as exc:
         raise FrameError(f"{exc.reason} (frame byte {exc.offset})", base) from None
+    if end != len(body):
+        raise FrameError(f"{len(body) - end} bytes after the frame in a serial packet", base)
+    return frame
 
 
 def decode_serial(data: bytes | bytearray | memoryview) -> list[Frame]:
@@ -105,7 +109,7 @@ def decode_serial(data: bytes | bytearray | memoryview) -> list[Frame]:
         if end < 0:
             raise FrameError("unterminated serial packet", start)
         if end > start:  # empty packets (0x00 0x00) are idle fill, not errors
-            frames += decode_packet(data[start:end], start)
+            frames.append(decode_packet(data[start:end], start))
         start = end + 1
     return frames
 
@@ -138,7 +142,7 @@ class SerialDeframer:
                 self._skipping = False
             elif end > start:
                 try:
-                    frames += decode_packet(self._buf[start:end], self._base + start)
+                    frames.append(decode_packet(self._buf[start:end], self._base + start))
                 except FrameError as exc:
                     self._drop(exc)
             start = end + 1

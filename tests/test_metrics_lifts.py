@@ -65,7 +65,7 @@ def test_vertical_drop_recovers_a_squat_despite_tilt_shaped_bias() -> None:
 
 
 def test_classify_by_knee_drop_and_fallback() -> None:
-    assert classify(80, 0.0) == "stoop"
+    assert classify(80, -0.05) == "stoop"
     assert classify(50, 0.1) == "semi-squat"
     assert classify(40, 0.35) == "squat"
     assert classify(80, None) == "stoop" and classify(30, None) == "squat"

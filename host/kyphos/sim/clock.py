@@ -66,7 +66,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         self._virtual = start  # fast mode: the clock itself
         self._offset = start  # speed mode: clock = offset + speed * (real - real0)
         self._real0 = time.monotonic()
-        self._selector = _TimeSelector(self._selector, self)  # type: ignore[has-type]
+        self._selector = _TimeSelector(self._selector, self)  # type: ignore
 
     def time(self) -> float:
         if self.speed is None:

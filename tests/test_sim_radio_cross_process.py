@@ -12,7 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from bleak import BleakClient, BleakScanner
+from bleak.exc import BleakError
 from kyphos.transport import bumble_backend
 from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner
 
@@ -71,9 +73,7 @@ def test_sim_in_one_process_is_found_and_streams_to_bleak_in_another(tmp_path, m
                 assert all(len(g) == 180 for g in got)
                 return [struct.unpack_from("<I", g)[0] for g in got]
             finally:
-                adapter = await bumble_backend.get_adapter()
-                await adapter.close()
-                bumble_backend.use_adapter(None)
+                await bumble_backend.close_default_adapter()
 
         assert asyncio.run(host()) == list(range(300))
     finally:
@@ -85,3 +85,59 @@ def test_sim_in_one_process_is_found_and_streams_to_bleak_in_another(tmp_path, m
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def test_host_going_away_disconnects_the_board_and_a_new_host_finds_it(tmp_path):
+    from kyphos.sim.radio import VirtualRadio
+    from test_sim_radio_peripheral import ADDRESS, Peripheral
+
+    async def run() -> None:
+        radio = VirtualRadio()
+        per = Peripheral(await radio.peripheral(ADDRESS))
+        port = await radio.serve(0)
+        spec = f"tcp-client:127.0.0.1:{port}"
+        try:
+            adapter = await bumble_backend.BumbleAdapter.open(spec, tmp_path / "k.json")
+            device = await BleakScanner.find_device_by_name(
+                per.name, timeout=5, backend=BumbleScanner, bumble_adapter=adapter
+            )
+            client = BleakClient(device, backend=BumbleClient, bumble_adapter=adapter)
+            await client.connect()
+            assert per.conn is not None
+            assert adapter._transport is not None
+            await adapter._transport.close()  # the host process dies without goodbye
+            async with asyncio.timeout(5):
+                while per.conn is not None:
+                    await asyncio.sleep(0.01)
+            assert per.events[-1][0] == 2  # _IRQ_CENTRAL_DISCONNECT
+
+            again = await bumble_backend.BumbleAdapter.open(spec, tmp_path / "k.json")
+            try:
+                found = await BleakScanner.find_device_by_name(
+                    per.name, timeout=5, backend=BumbleScanner, bumble_adapter=again
+                )
+                assert found is not None
+            finally:
+                await again.close()
+        finally:
+            await radio.close()
+
+    asyncio.run(run())
+
+
+def test_no_virtual_radio_running_is_a_clear_bleak_error(monkeypatch):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    monkeypatch.setenv("KYPHOS_BUMBLE_TRANSPORT", f"tcp-client:127.0.0.1:{free}")
+
+    async def run() -> None:
+        try:
+            await BleakScanner.discover(timeout=0.1, backend=BumbleScanner)
+        finally:
+            await bumble_backend.close_default_adapter()
+
+    with pytest.raises(BleakError, match="kyphos sim"):
+        asyncio.run(run())

@@ -311,12 +311,26 @@ def test_pairing_le_secure_connections_encrypts_and_bonds():
             await client.disconnect()
             await _wait_for(lambda: per.conn is None)
 
-            # Reconnect: the bond from the firmware's store re-encrypts without pairing.
+            # Reconnect: the host re-encrypts at once with the bond the firmware stored.
             per.events.clear()
             _, client = await _connect(adapter, per)
-            await client.pair()
+            assert client._backend.is_encrypted
             await _wait_for(lambda: any(e == _IRQ_ENCRYPTION_UPDATE for e, _ in per.events))
             assert not any(e == _IRQ_PASSKEY_ACTION for e, _ in per.events)
+            assert await client.read_gatt_char(SECRET) == b"s3cret"
+            await client.pair()  # already encrypted: nothing to do
+            await client.disconnect()
+            await _wait_for(lambda: per.conn is None)
+
+            # The firmware forgets its bonds (erase): the link stays unencrypted.
+            per.secrets.clear()
+            _, client = await _connect(adapter, per)
+            assert not client._backend.is_encrypted
+            with pytest.raises(BleakGATTProtocolError):
+                await client.read_gatt_char(SECRET)
+            await client.unpair()  # host forgets too; pairing again is possible
+            _, client = await _connect(adapter, per)
+            await client.pair()
             assert await client.read_gatt_char(SECRET) == b"s3cret"
             await client.disconnect()
         finally:

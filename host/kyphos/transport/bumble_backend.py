@@ -213,6 +213,13 @@ async def get_adapter(explicit: BumbleAdapter | None = None) -> BumbleAdapter:
     return _adapters[loop]
 
 
+async def close_default_adapter() -> None:
+    """Close the adapter opened for the running loop (call before the loop ends)."""
+    adapter = _adapters.pop(asyncio.get_running_loop(), None)
+    if adapter is not None:
+        await adapter.close()
+
+
 def _address_text(address: hci.Address) -> str:
     return address.to_string(with_type_qualifier=False)
 
@@ -407,6 +414,7 @@ class BumbleClient(BaseBleakClient):
         connection.on("disconnection", self._on_disconnection)
         try:
             await self._peer.request_mtu(REQUESTED_MTU)
+            await self._resume_encryption(connection)
             self.services = await self._discover()
             if pair:
                 await self.pair()
@@ -438,6 +446,17 @@ class BumbleClient(BaseBleakClient):
                     collection.add_descriptor(bd)
                     self._proxies[desc.handle] = desc
         return collection
+
+    async def _resume_encryption(self, connection: Connection) -> None:
+        """Re-encrypt with a bonded peer at once, as OS stacks do on reconnection."""
+        assert self._adapter is not None
+        keystore = self._adapter.device.keystore
+        if keystore is None or not await keystore.get(str(connection.peer_address)):
+            return
+        try:
+            await connection.encrypt()
+        except Exception as exc:  # the peer lost its bond: stay unencrypted
+            logger.info("bonded %s refused encryption: %s", self.address, exc)
 
     def _on_disconnection(self, reason: int) -> None:
         self._connection = None

@@ -1,0 +1,786 @@
+# The kyphos application: builds everything from the config and the board profile, then runs
+# the asyncio tasks (docs/firmware-runtime.md):
+#
+#   sampler       IMU FIFO -> bias -> fusion -> coach; IMU and QUAT batches into preallocated
+#                 frames; haptic flag; frames to the streaming links and the flash log
+#   links         BLE notifications (<= 20/s, whole frames, ENOMEM = retry) and USB serial
+#   commands      CMD frames from either link -> commands.Commands
+#   button        short press: marker + pairing window; long: calibrate; double: snooze
+#   housekeeping  battery, STATUS every STATUS_MS, LED, bonds to flash, sleep policy,
+#                 watchdog feed (only while the sampler makes progress), reboot requests
+#
+# Board:         main.py calls app.run()
+# Virtual board: await app.main(fs_root=..., serial=(reader, writer), ...) on CPython with the
+#                machine/bluetooth shims; see main() for the parameters.
+import gc
+from array import array
+from struct import pack_into
+
+import asyncio
+import boards
+import coach
+import commands
+import config
+import crashlog
+import flashlog
+import frames
+import fusion
+import haptic
+import imu
+import power
+from micropython import const
+
+from time import ticks_add, ticks_diff, ticks_ms, ticks_us
+
+FW_VERSION = (0, 1, 0)
+FW_TEXT = "0.1.0"
+
+STATUS_MS = const(2000)  # STATUS frame period
+_SAMPLE_MS = const(20)  # sampler period (FIFO read)
+_LINK_MS = const(10)  # link pump period
+_BUTTON_MS = const(10)
+_HOUSE_MS = const(250)
+_KMAX = const(20)  # most samples per IMU/QUAT batch
+_K_SERIAL = const(10)  # batch when only USB/log (about 10 frames/s each at 104 Hz)
+_RING_BYTES = const(12288)  # BLE unsent-frame ring (~5 s of IMU + QUAT at 104 Hz)
+_USB_RING_BYTES = const(8192)
+_REBOOT_DELAY_MS = const(300)
+
+ST_BOOT = const(0)
+ST_IDLE = const(1)
+ST_STREAMING = const(2)
+ST_LOGGING = const(3)
+ST_SLEEP = const(4)
+ST_ERROR = const(5)
+
+_ERR_TEXT = {
+    frames.E_IMU: "IMU error: no working IMU",
+    frames.E_BUSY: "busy",
+}
+
+
+def _sleep_ms(ms):
+    f = getattr(asyncio, "sleep_ms", None)  # MicroPython; CPython has only sleep(seconds)
+    if f is not None:
+        return f(ms)
+    return asyncio.sleep(ms / 1000)
+
+
+class Clock32:
+    """The 32-bit microsecond clock of frame t_us, as two 16-bit halves (hi, lo) so that no big
+    int is ever made; ticks_us wraps at 2**30 on the board. update() at least every 8 min."""
+
+    def __init__(self):
+        self._last = ticks_us()
+        self.hi = 0
+        self.lo = 0
+        self.at_hi = 0
+        self.at_lo = 0
+
+    def update(self):
+        now = ticks_us()
+        lo = self.lo + ticks_diff(now, self._last)
+        self._last = now
+        self.hi = (self.hi + (lo >> 16)) & 0xFFFF
+        self.lo = lo & 0xFFFF
+
+    def at(self, t_ticks):
+        """Set at_hi/at_lo to the 32-bit time of an earlier ticks_us() value (after update())."""
+        lo = self.lo - ticks_diff(self._last, t_ticks)
+        self.at_hi = (self.hi + (lo >> 16)) & 0xFFFF  # >> floors: borrows for negative lo
+        self.at_lo = lo & 0xFFFF
+
+
+class Hardware:
+    """What the board has, built from a board profile with the machine module. Any field may be
+    None (not fitted); tests pass their own."""
+
+    def __init__(self, prof, cfg, machine=None):
+        if machine is None:
+            import machine
+        self.machine = machine
+        Pin = machine.Pin
+        self.board_id = prof["board_id"]
+        i2c = machine.I2C(prof["i2c_bus"], scl=Pin(prof["scl"]), sda=Pin(prof["sda"]),
+                          freq=prof["i2c_hz"])
+        self.imu = imu.IMU(i2c)
+        self.pwm = None
+        if prof["motor_pwm"] is not None:
+            self.pwm = machine.PWM(Pin(prof["motor_pwm"]), freq=haptic.MOTOR_PWM_HZ, duty_u16=0)
+        self.led = None
+        if prof["led"] is not None:
+            self.led = Pin(prof["led"], Pin.OUT)
+        self.led_active_low = prof["led_active_low"]
+        self.adc = None
+        if prof["batt_adc"] is not None:
+            self.adc = machine.ADC(Pin(prof["batt_adc"]), atten=machine.ADC.ATTN_11DB)
+        self.divider_x1000 = prof["batt_divider_x1000"]
+        self.button = None
+        self.button_active_low = prof["button_active_low"]
+        if prof["button"] is not None:
+            self.button = Pin(prof["button"], Pin.IN,
+                              Pin.PULL_UP if prof["button_active_low"] else None)
+        try:
+            self.reset_cause = machine.reset_cause()
+        except Exception:
+            self.reset_cause = 0
+        self.unique_id = machine.unique_id()
+
+    def button_down(self):
+        if self.button is None:
+            return False
+        v = self.button.value()
+        return (not v) if self.button_active_low else bool(v)
+
+    def reset(self):
+        self.machine.reset()
+
+
+class Device:
+    """The running device. Build with Device(...) and run with `await dev.run()`; parameters
+    as for main()."""
+
+    def __init__(self, fs_root="", serial=None, ble=None, hw=None, wdt_ms=0, machine=None):
+        self.fs_root = fs_root
+        self.cfg = config.Config(fs_root + "/config.json")
+        self.cfg.load()
+        prof = boards.get(boards.resolve(self.cfg.get("board")))
+        self.hw = hw if hw is not None else Hardware(prof, self.cfg, machine)
+        self.crash_path = fs_root + "/crash.txt"
+        self.clock = Clock32()
+        self.state = ST_BOOT
+        self._data_seq = 0
+        self._ctrl_seq = 0
+        self._quit = False
+        self._reboot_at = -1
+        self.error = None  # an exception that stopped a task
+        self.lost_samples = 0
+        self.samples = 0
+        self.beats = 0  # sampler passes (watchdog heartbeat)
+        self.wdt = None
+        if wdt_ms:
+            m = self.hw.machine if machine is None else machine
+            self.wdt = m.WDT(timeout=wdt_ms)
+
+        # Coach, haptic, LED, battery.
+        self.haptic = haptic.Haptic(self.hw.pwm, self._haptic_event,
+                                    self.cfg.get("haptic_strength_pct"))
+        self.coach = coach.Coach(self.haptic)
+        self.coach.configure_from(self.cfg.values)
+        self.presses = coach.Presses()
+        self.led = haptic.Blinker(self.hw.led if self.cfg.get("led") else None,
+                                  self.hw.led_active_low)
+        self.led.show(haptic.LED_BOOT, ticks_ms())
+        self.power = power.Power(self.hw.adc, self.hw.divider_x1000,
+                                 self.cfg.get("low_battery_mv"), self.cfg.get("sleep_after_min"))
+        self.power.configure_from(self.cfg.values)
+        try:
+            self.log = flashlog.FlashLog.from_config(self.cfg.values, fs_root + "/logs")
+        except OSError:
+            self.log = None
+
+        # Frame buffers: each view is exactly one frame long (copying a whole buffer into a ring
+        # allocates nothing on MicroPython; slicing one would).
+        self._raw = array("h", bytearray(12 * imu.MAX_BATCH))
+        self._imu_buf = bytearray(16 + 12 * _KMAX)
+        self._quat_buf = bytearray(16 + 8 * _KMAX)
+        mi = memoryview(self._imu_buf)
+        mq = memoryview(self._quat_buf)
+        self._imu_views = [mi[:16 + 12 * k] for k in range(_KMAX + 1)]
+        self._quat_views = [mq[:16 + 8 * k] for k in range(_KMAX + 1)]
+        self._ev_buf = bytearray(14)
+        self._st_buf = bytearray(38)
+        self._info_buf = bytearray(10 + 27 + frames.INFO_MAX_NAME)
+        self._k = _K_SERIAL
+        self._i = 0
+        self._t_batch = 0
+        self._moving = False
+        self._lost_flag = False
+        self._clip_flag = False
+        self._fusion_on = False
+        self.fusion = None
+        self._gyr_limit = 0
+        self._setup_imu()
+
+        # Links.
+        self.links = []
+        self.ble = None
+        self.usb = None
+        mac = self.hw.unique_id
+        if ble is not None:
+            import ble as ble_mod
+
+            try:
+                mac = ble.config("mac")[1]
+            except (OSError, ValueError):
+                pass
+            self.name = self.cfg.get("name") or ble_mod.default_name(mac)
+            self.ble = ble_mod.Peripheral(ble, self.name, fs_root + "/bonds.json",
+                                          ble_mod.Ring(_RING_BYTES), FW_TEXT)
+            self.links.append(self.ble)
+        else:
+            self.name = self.cfg.get("name") or "kyphos-%02X%02X" % (mac[4], mac[5])
+        self.device_id = bytes(mac[:6]) if len(mac) >= 6 else bytes(6)
+        if serial is not None:
+            import ble as ble_mod
+            import usb
+
+            self.usb = usb.Serial(serial[0], serial[1], ble_mod.Ring(_USB_RING_BYTES))
+            self.links.append(self.usb)
+        self.links = tuple(self.links)
+        self.cmds = commands.Commands(self)
+        self._logging = False
+        self._status_due = ticks_ms()
+        self._pairing_led = False
+        self.event(frames.EV_BOOT, self.hw.reset_cause & 0xFF, 0)
+
+    # --- IMU and fusion ------------------------------------------------------------------
+    def _setup_imu(self):
+        v = self.cfg.values
+        m = self.hw.imu
+        if m.ok:
+            m.configure(v["odr_hz"], v["acc_fs_g"], v["gyr_fs_dps"])
+        self._fusion_on = bool(v["fusion"]) and m.ok
+        self.fusion = fusion.Fusion(m.odr_hz, m.gyr_scale, m.acc_scale) if self._fusion_on \
+            else None
+        self._gyr_limit = coach.gyr_limit_raw(v["moving_gyr_dps"], m.gyr_fs_dps or 1000)
+        self._i = 0
+
+    def _batch_size(self):
+        """Samples per IMU/QUAT frame: one IMU + one QUAT frame fit one notification of the
+        slowest BLE link that streams (10 at MTU 247, 7 at MTU 185)."""
+        k = _K_SERIAL
+        b = self.ble
+        if b is not None and b.streams:
+            per = 12
+            fixed = 16
+            if self._fusion_on and b.streams & frames.STREAM_QUAT:
+                per += 8
+                fixed += 16
+            k = (b.limit() - fixed) // per
+        if k > _KMAX:
+            k = _KMAX
+        return k if k > 0 else 1
+
+    # --- the sample path (allocation-free after warm-up) ---------------------------------
+    def sample_pass(self):
+        """Read the IMU FIFO and process every sample; returns the number read."""
+        m = self.hw.imu
+        raw = self._raw
+        try:
+            n = m.read(raw)
+        except OSError:
+            return 0
+        self.beats += 1
+        if n == 0:
+            return 0
+        self.samples += n
+        if m.lost:
+            self._lost_flag = True
+        if m.clipped:
+            self._clip_flag = True
+        fu = self.fusion
+        ib = self._imu_buf
+        qb = self._quat_buf
+        k = self._k
+        lim = self._gyr_limit
+        period_us = m.period_ns // 1000
+        t0 = m.t_first_us
+        i = self._i
+        j = 0
+        for s in range(n):
+            ax = raw[j]
+            ay = raw[j + 1]
+            az = raw[j + 2]
+            gx = raw[j + 3]
+            gy = raw[j + 4]
+            gz = raw[j + 5]
+            j += 6
+            if i == 0:
+                self._t_batch = ticks_add(t0, s * period_us)
+            pack_into("<6h", ib, 16 + 12 * i, ax, ay, az, gx, gy, gz)
+            if fu is not None:
+                fu.update(gx, gy, gz, ax, ay, az)
+                pack_into("<4h", qb, 16 + 8 * i, fu.qw, fu.qx, fu.qy, fu.qz)
+            if gx > lim or gx < -lim or gy > lim or gy < -lim or gz > lim or gz < -lim:
+                self._moving = True
+            i += 1
+            if i >= k:
+                self._i = i
+                self._batch_done(k)
+                i = 0
+        self._i = i
+        return n
+
+    def _batch_done(self, k):
+        m = self.hw.imu
+        t = ticks_ms()
+        fu = self.fusion
+        co = self.coach
+        moving = self._moving
+        self._moving = False
+        if moving:
+            self.power.note_motion(t)
+        if fu is not None:
+            flex = coach.flexion_cdeg_q14(fu.qw, fu.qx, fu.qy, fu.qz)
+        else:
+            r = self._raw
+            flex = coach.flexion_cdeg_acc(r[0], r[2])
+        kind = co.update(flex, moving, t)
+        self.haptic.tick(t)
+        want = self._want()
+        if want:
+            c = self.clock
+            c.update()
+            c.at(self._t_batch)
+            flags = 0
+            if self.haptic.take_ran():
+                flags = frames.IMU_HAPTIC
+            if self._lost_flag:
+                flags |= frames.IMU_OVERRUN
+                self._lost_flag = False
+            if self._clip_flag:
+                flags |= frames.IMU_CLIPPED
+                self._clip_flag = False
+            ib = self._imu_buf
+            frames.put_imu_head(ib, 0, self._data_seq, 0, m.period_ns, flags, k)
+            frames.put_t_us_halves(ib, 0, c.at_hi, c.at_lo)
+            self._data_seq += 1
+            self._route(self._imu_views[k], frames.STREAM_IMU)
+            if fu is not None:
+                qb = self._quat_buf
+                qf = 0
+                b = fu.bias
+                if b.converged:
+                    qf = frames.QUAT_CONVERGED
+                if b.rest:
+                    qf |= frames.QUAT_AT_REST
+                frames.put_header(qb, 0, frames.QUAT, 6 + 8 * k, self._data_seq, 0)
+                pack_into("<IBB", qb, 10, m.period_ns, k, qf)
+                frames.put_t_us_halves(qb, 0, c.at_hi, c.at_lo)
+                self._data_seq += 1
+                self._route(self._quat_views[k], frames.STREAM_QUAT)
+        else:
+            self.haptic.take_ran()
+        if kind:
+            self.event(kind, 0, co.value)
+
+    def _want(self):
+        if self._logging:
+            return True
+        for ln in self.links:
+            if ln.streams:
+                return True
+        return False
+
+    def _route(self, view, bit):
+        for ln in self.links:
+            if ln.streams & bit:
+                if not ln.put(view):
+                    self.lost_samples += self._k if bit != frames.STREAM_STATUS else 0
+        if self._logging:
+            self.log.append(view)
+
+    # --- other data frames -----------------------------------------------------------------
+    def event(self, kind, arg, value):
+        """Emit an EVENT frame to every streaming link and the log."""
+        c = self.clock
+        c.update()
+        b = self._ev_buf
+        frames.put_event(b, 0, self._data_seq, 0, kind, arg, value)
+        frames.put_t_us_halves(b, 0, c.hi, c.lo)
+        self._data_seq += 1
+        for ln in self.links:
+            if ln.streams:
+                ln.put(b)
+        if self._logging:
+            self.log.append(b)
+
+    def _haptic_event(self, kind, arg):
+        self.event(kind, arg, 0)
+
+    def status_flags(self):
+        f = 0
+        m = self.hw.imu
+        if not m.ok:
+            f |= 1
+        if self.log is not None and self.log.full:
+            f |= 2
+        if self.power.low:
+            f |= 4
+        b = self.ble
+        if b is not None and b.encrypted:
+            f |= 8
+        if b is not None and b.pairing_open(ticks_ms()):
+            f |= 16
+        if self.coach.calibrated:
+            f |= 32
+        if self.haptic.active:
+            f |= 64
+        if self.coach.training:
+            f |= 128
+        if self.coach.snoozed:
+            f |= 256
+        if self.usb is not None and self.usb.connected:
+            f |= 512
+        if crashlog.present(self.crash_path):
+            f |= 1024
+        return f
+
+    def status_frame(self):
+        """Build the STATUS frame in its buffer (data seq); returns the buffer."""
+        m = self.hw.imu
+        c = self.clock
+        c.update()
+        retried = self.ble.retried if self.ble is not None else 0
+        free = self.log.free_bytes() if self.log is not None else 0
+        p = self.power
+        b = self._st_buf
+        frames.put_status(b, 0, self._data_seq, 0, p.mv, p.pct, self.state, self.status_flags(),
+                          m.overruns, m.dropped + self.lost_samples, retried, m.i2c_errors, free,
+                          m.temp_cc())
+        frames.put_t_us_halves(b, 0, c.hi, c.lo)
+        self._data_seq += 1
+        return b
+
+    def send_status(self):
+        b = self.status_frame()
+        for ln in self.links:
+            if ln.streams & frames.STREAM_STATUS:
+                ln.put(b)
+        if self._logging:
+            self.log.append(b)
+        if self.ble is not None and self.ble.connected:
+            self.ble.set_status(b)
+
+    # --- what commands.py calls ----------------------------------------------------------
+    def next_ctrl_seq(self):
+        s = self._ctrl_seq
+        self._ctrl_seq = (s + 1) & 0xFFFF
+        return s
+
+    def info_fields(self):
+        m = self.hw.imu
+        flags = (1 if self._fusion_on else 0) | (2 if self.hw.pwm is not None else 0) \
+            | (4 if self.hw.adc is not None else 0)
+        return (FW_VERSION[0], FW_VERSION[1], FW_VERSION[2], m.model, self.hw.board_id, flags,
+                int(m.odr_hz * 100 + 0.5), m.acc_fs_g, m.gyr_fs_dps, m.acc_scale, m.gyr_scale,
+                self.device_id, self.name.encode())
+
+    def info_payload(self, buf, off):
+        return frames.put_info_payload(buf, off, *self.info_fields())
+
+    def info_dict(self):
+        f = self.info_fields()
+        return {"fw_version": [f[0], f[1], f[2]], "imu_model": f[3], "board": f[4],
+                "flags": f[5], "odr_chz": f[6], "acc_fs_g": f[7], "gyr_fs_dps": f[8],
+                "acc_scale": f[9], "gyr_scale": f[10],
+                "device_id": "".join(["%02x" % x for x in f[11]]), "name": self.name}
+
+    def error_text(self, code):
+        return _ERR_TEXT.get(code, "error %d" % code)
+
+    def start(self, link, streams):
+        if not self.hw.imu.ok:
+            return frames.E_IMU
+        link.streams = streams
+        self._k = self._batch_size()
+        self._i = 0
+        self.send_info(link)
+        self._update_logging()
+        return 0
+
+    def send_info(self, link):
+        c = self.clock
+        c.update()
+        b = self._info_buf
+        end = frames.put_info(b, 0, self.next_ctrl_seq(), 0, *self.info_fields())
+        frames.put_t_us_halves(b, 0, c.hi, c.lo)
+        link.put(b, end)
+        return end
+
+    def stop(self, link):
+        link.streams = 0
+        self._k = self._batch_size()
+        self._update_logging()
+        return 0
+
+    def calibrate(self):
+        if not self.coach.calibrate():
+            return False
+        self.event(frames.EV_CALIBRATED, 0, 0)
+        self.haptic.play(haptic.PATTERN_TICK, ticks_ms())
+        return True
+
+    def config_changed(self, changes):
+        v = self.cfg.values
+        self.coach.configure_from(v)
+        self.power.configure_from(v)
+        self.haptic.set_strength(v["haptic_strength_pct"])
+        if self.log is not None:
+            self.log.configure_from(v)
+        for k in ("odr_hz", "acc_fs_g", "gyr_fs_dps", "fusion", "moving_gyr_dps"):
+            if k in changes:
+                self._setup_imu()
+                self._k = self._batch_size()
+                break
+        self._update_logging()
+
+    def marker(self, mid):
+        self.event(frames.EV_MARKER, 0, mid)
+
+    def snooze(self, seconds):
+        self.coach.snooze(seconds, ticks_ms())
+
+    def reboot_soon(self):
+        self._reboot_at = ticks_add(ticks_ms(), _REBOOT_DELAY_MS)
+
+    def open_pairing(self):
+        if self.ble is not None:
+            self.ble.open_pairing(ticks_ms())
+
+    def crash_text(self):
+        return crashlog.read(self.crash_path)
+
+    def crash_reported(self):
+        crashlog.mark_reported(self.crash_path)
+
+    # --- logging policy --------------------------------------------------------------------
+    def _update_logging(self):
+        log = self.log
+        if log is None:
+            return
+        streaming = False
+        for ln in self.links:
+            if ln.streams:
+                streaming = True
+        want = flashlog.should_log(self.cfg.get("log_policy"), streaming) and self.hw.imu.ok
+        if want and not self._logging:
+            log.start(self.info_dict())
+            self._logging = True
+            c = self.clock
+            c.update()
+            b = self._info_buf
+            end = frames.put_info(b, 0, self.next_ctrl_seq(), 0, *self.info_fields())
+            frames.put_t_us_halves(b, 0, c.hi, c.lo)
+            log.append(memoryview(b)[:end])
+            self._k = self._batch_size()
+        elif self._logging and not want:
+            self._logging = False
+            log.stop()
+
+    # --- tasks -----------------------------------------------------------------------------
+    async def _sampler(self):
+        while not self._quit:
+            if self.state != ST_SLEEP and self.hw.imu.ok:
+                self.sample_pass()
+            else:
+                self.beats += 1
+            await _sleep_ms(_SAMPLE_MS)
+
+    async def _links(self):
+        ble = self.ble
+        usb = self.usb
+        while not self._quit:
+            t = ticks_ms()
+            if ble is not None:
+                ble.pump(t)
+            if usb is not None:
+                usb.poll()
+                usb.pump()
+            await _sleep_ms(_LINK_MS)
+
+    async def _commands(self):
+        while not self._quit:
+            for ln in self.links:
+                while ln.commands:
+                    link, data = ln.commands.pop(0)
+                    await self.cmds.handle(link, data, len(data))
+            await _sleep_ms(_LINK_MS)
+
+    async def _button(self):
+        hw = self.hw
+        if hw.button is None:
+            return
+        while not self._quit:
+            t = ticks_ms()
+            press = self.presses.update(hw.button_down(), t)
+            if press:
+                self.on_press(press, t)
+            await _sleep_ms(_BUTTON_MS)
+
+    def on_press(self, press, t):
+        self.power.note_motion(t)
+        self.event(frames.EV_BUTTON, press, 0)
+        if press == coach.PRESS_LONG:
+            self.calibrate()
+        elif press == coach.PRESS_DOUBLE:
+            self.coach.snooze(0 if self.coach.snoozed else self.cfg.get("snooze_s"), t)
+        else:
+            self.open_pairing()
+            self.haptic.play(haptic.PATTERN_TICK, t)
+
+    async def _housekeeping(self):
+        last_beats = -1
+        was_connected = False
+        self._battery(ticks_ms())
+        while not self._quit:
+            t = ticks_ms()
+            self.haptic.tick(t)
+            self.clock.update()
+            # Watchdog: fed only while the sampler runs.
+            if self.wdt is not None and self.beats != last_beats:
+                self.wdt.feed()
+            last_beats = self.beats
+            if ticks_diff(t, self._status_due) >= 0:
+                self._status_due = ticks_add(t, STATUS_MS)
+                self._battery(t)
+                self.send_status()
+            b = self.ble
+            if b is not None:
+                if b.connected != was_connected:
+                    was_connected = b.connected
+                    if was_connected:
+                        self.send_status()  # crash flag etc. at once on a new connection
+                    self._k = self._batch_size()
+                    self._update_logging()
+                b.save_bonds()
+            if self.usb is not None and not self.usb.streams and self._logging is False:
+                pass
+            self._sleep_policy(t)
+            self._show_led(t)
+            if self._reboot_at >= 0 and ticks_diff(t, self._reboot_at) >= 0:
+                self._reboot_at = -1
+                self.shutdown()
+                if self.log is not None:
+                    self.log.stop()
+                self.hw.reset()
+            await _sleep_ms(_HOUSE_MS)
+
+    def _battery(self, t):
+        p = self.power
+        if p.update(t):
+            self.event(frames.EV_LOW_BATTERY, 0, p.mv // 10)
+        if self.ble is not None and p.pct != power.PCT_UNKNOWN:
+            self.ble.set_battery(p.pct)
+
+    def _sleep_policy(self, t):
+        streaming = False
+        for ln in self.links:
+            if ln.streams or ln.connected:
+                streaming = True
+        m = self.hw.imu
+        if self.state == ST_SLEEP:
+            if streaming or m.motion_seen() or self.hw.button_down():
+                self.state = ST_IDLE
+                self._setup_imu()
+                self.power.note_motion(t)
+                self.event(frames.EV_WAKE, 2 if self.hw.button_down() else 1, 0)
+            return
+        if not m.ok:
+            self.state = ST_ERROR
+            return
+        if streaming:
+            self.power.note_motion(t)
+        elif self.power.should_sleep(t):
+            self.event(frames.EV_SLEEP, 0, 0)
+            if self.log is not None:
+                self.log.flush()
+            m.wake_on_motion()
+            self.state = ST_SLEEP
+            return
+        has_streams = False
+        for ln in self.links:
+            if ln.streams:
+                has_streams = True
+        self.state = ST_STREAMING if has_streams else (ST_LOGGING if self._logging else ST_IDLE)
+
+    def _show_led(self, t):
+        led = self.led
+        if self.state == ST_SLEEP:
+            code = haptic.LED_OFF
+        elif self.state == ST_ERROR:
+            code = haptic.LED_ERROR
+        elif self.ble is not None and self.ble.pairing_open(t):
+            code = haptic.LED_PAIRING
+        elif self.power.low:
+            code = haptic.LED_LOW_BATTERY
+        elif self.log is not None and self.log.full and self._logging:
+            code = haptic.LED_LOG_FULL
+        elif (self.ble is not None and self.ble.connected) or self.state == ST_STREAMING:
+            code = haptic.LED_CONNECTED
+        elif self._logging:
+            code = haptic.LED_LOGGING
+        else:
+            code = haptic.LED_ADVERTISING
+        led.show(code, t)
+        led.tick(t)
+
+    def shutdown(self):
+        """Ask every task to end (run() returns)."""
+        self._quit = True
+
+    async def _guard(self, coro):
+        try:
+            await coro
+        except Exception as e:  # one failing task stops the device: main.py records it
+            self.error = e
+            self._quit = True
+
+    async def run(self, duration_ms=0):
+        """Run every task until shutdown() (or for duration_ms of the shim clock, if > 0).
+        An exception in a task ends the run and is raised from here."""
+        self._update_logging()
+        self._sampler_task = None
+        tasks = [self._sampler(), self._links(), self._commands(), self._button(),
+                 self._housekeeping()]
+        if duration_ms > 0:
+            tasks.append(self._timer(duration_ms))
+        gc.collect()
+        await asyncio.gather(*[self._guard(c) for c in tasks])
+        if self.log is not None:
+            self.log.flush()
+        if self.error is not None:
+            raise self.error
+
+    async def _timer(self, duration_ms):
+        end = ticks_add(ticks_ms(), duration_ms)
+        while not self._quit and ticks_diff(end, ticks_ms()) > 0:
+            await _sleep_ms(_HOUSE_MS)
+        self._quit = True
+
+
+async def main(fs_root="", serial=None, ble=None, wdt_ms=0, duration_ms=0, machine=None,
+               on_device=None):
+    """Run the firmware until it stops (an exception from a task is raised from here).
+
+    fs_root: folder prefix of every file (config.json, logs/, bonds.json, crash.txt); "" on a
+        board (its filesystem root), a host folder on the virtual board.
+    serial: (reader, writer) for USB serial, or None for no serial link. reader.readinto(buf)
+        returns the number of bytes put in buf (0 or None when nothing is waiting, never
+        blocking); writer.write(buf) returns the bytes written (None = all).
+    ble: a MicroPython bluetooth.BLE object (the shim's BLE() on the virtual board, attached to
+        a radio first), or None for no BLE.
+    wdt_ms: hardware watchdog timeout in ms (machine.WDT), 0 for none.
+    duration_ms: stop after this long by time.ticks_ms() (0: run until shutdown()).
+    machine: the machine module to build hardware with (default: import machine).
+    on_device: called with the Device once it is built (tests and the virtual board use it to
+        inspect counters or call dev.shutdown()).
+    """
+    dev = Device(fs_root, serial, ble, None, wdt_ms, machine)
+    if on_device is not None:
+        on_device(dev)
+    await dev.run(duration_ms)
+    return dev
+
+
+def run():
+    """The board's entry (main.py): BLE, USB serial on stdin/stdout, an 8 s watchdog."""
+    import bluetooth
+    import usb
+
+    stdio = usb.BoardStdio()
+    try:
+        asyncio.run(main("", (stdio, stdio), bluetooth.BLE(), 8000))
+    finally:
+        stdio.close()

@@ -1,0 +1,467 @@
+# BLE peripheral: the kyphos GATT service, advertising, notification packing with back-pressure,
+# and link security (pairing window, bonds on flash). docs/firmware-runtime.md has the GATT table.
+#
+# API for the runtime (app.py):
+#   ring = Ring(16384)                    # unsent frames (preallocated); Ring is also the USB
+#                                         # link's packet buffer (usb.py)
+#   p = Peripheral(bluetooth.BLE(), name, bonds_path, ring)   # registers services, advertises
+#   p.put(frame_mv) -> bool               # queue one whole frame (no allocation; False: no room)
+#   await p.send(buf, n)                  # queue a command answer, waiting for room
+#   p.pump(t_ms)                          # notify queued frames: whole frames per notification,
+#                                         # <= 20 notifications/s, ENOMEM = keep and retry later
+#   p.commands                            # deque of (link, bytes) written to the control char
+#   p.open_pairing(t_ms) / p.pairing_open(t_ms); p.encrypted; p.connected; p.mtu
+#   p.set_status(payload) / p.set_battery(pct); p.save_bonds()   # (housekeeping)
+#
+# The bluetooth module is imported by the caller and passed in (its UUID class is taken from
+# the BLE object's module), so this file also imports where there is no radio (the packing and
+# ring logic are checked on MicroPython without one).
+#
+# Security. Pairing uses LE Secure Connections with bonding and MITM protection; the device
+# declares DisplayYesNo and confirms numeric comparison itself only while the pairing window
+# is open (60 s after a button press, or a PAIR command from a trusted link). A refused
+# comparison fails the pairing. Bond keys reach flash through _IRQ_SET_SECRET (saved from the
+# housekeeping task, not in the IRQ). Commands that change or erase state are refused with
+# ERR 5 unless the link is encrypted (commands.py asks link.trusted()).
+import errno
+import json
+from binascii import hexlify, unhexlify
+
+from micropython import const
+
+from time import ticks_diff, ticks_ms
+
+# The kyphos 128-bit base UUID 6b79xxxx-0000-4000-8000-6b7970686f73 ("ky" ... "kyphos").
+SERVICE_UUID = "6b790001-0000-4000-8000-6b7970686f73"
+DATA_UUID = "6b790002-0000-4000-8000-6b7970686f73"
+CONTROL_UUID = "6b790003-0000-4000-8000-6b7970686f73"
+STATUS_UUID = "6b790004-0000-4000-8000-6b7970686f73"
+BATTERY_SERVICE = const(0x180F)
+BATTERY_LEVEL = const(0x2A19)
+DEVICE_INFO_SERVICE = const(0x180A)
+MANUFACTURER_NAME = const(0x2A29)
+MODEL_NUMBER = const(0x2A24)
+FIRMWARE_REVISION = const(0x2A26)
+
+_IRQ_CENTRAL_CONNECT = const(1)
+_IRQ_CENTRAL_DISCONNECT = const(2)
+_IRQ_GATTS_WRITE = const(3)
+_IRQ_MTU_EXCHANGED = const(21)
+_IRQ_ENCRYPTION_UPDATE = const(28)
+_IRQ_GET_SECRET = const(29)
+_IRQ_SET_SECRET = const(30)
+_IRQ_PASSKEY_ACTION = const(31)
+_PASSKEY_NUMERIC_COMPARISON = const(4)
+_IO_DISPLAY_YESNO = const(1)
+
+_FLAG_READ = const(0x0002)
+_FLAG_WRITE = const(0x0008)
+_FLAG_NOTIFY = const(0x0010)
+
+MTU = const(256)  # what the board offers (ble.config(mtu=...))
+MIN_STREAM_MTU = const(185)  # START is refused below this (ERR 10, docs/protocol.md)
+MIN_GAP_MS = const(50)  # <= 20 notifications per second
+PAIRING_WINDOW_MS = const(60000)
+MAX_BONDS = const(8)
+_CONTROL_BUF = const(1034 + 6)  # one CMD frame of the largest payload
+_ADV_INTERVAL_US = const(100000)
+_MAX_COMMANDS = const(4)
+_PKT_VIEWS = const(64)
+
+
+def sleep_ms(ms):
+    """asyncio.sleep_ms (MicroPython), or asyncio.sleep on CPython."""
+    import asyncio
+
+    f = getattr(asyncio, "sleep_ms", None)
+    return f(ms) if f is not None else asyncio.sleep(ms / 1000)
+
+
+def adv_payloads(name, service_uuid_le):
+    """(advertising data, scan response) for a name (bytes) and a 128-bit service UUID
+    (16 little-endian bytes). Flags (3 bytes) + the UUID (18) leave 10 of the 31 bytes, too few
+    for "kyphos-XXXX" (13): the complete name goes in the scan response."""
+    adv = bytearray((2, 0x01, 0x06, 17, 0x07))
+    adv.extend(service_uuid_le)
+    resp = bytearray((len(name) + 1, 0x09))
+    resp.extend(name)
+    if len(adv) > 31 or len(resp) > 31:
+        raise ValueError("advertising payload over 31 bytes")
+    return bytes(adv), bytes(resp)
+
+
+def default_name(mac):
+    """kyphos-XXXX from the last two bytes of the MAC address."""
+    return "kyphos-%02X%02X" % (mac[4], mac[5])
+
+
+class Ring:
+    """Byte ring of whole records (frames or serial packets), preallocated.
+
+    A record never wraps: when it does not fit before the end, the end is marked and the
+    record starts at 0, so every record is contiguous in `buf`. put/drop allocate nothing.
+    """
+
+    def __init__(self, size):
+        self.buf = bytearray(size)
+        self.mv = memoryview(self.buf)
+        self.size = size
+        self.head = 0  # next write
+        self.tail = 0  # oldest unsent byte
+        self.wrap = size  # end of valid data when head has wrapped behind tail
+        self.used = 0
+        self.full_count = 0  # records refused for lack of room
+
+    def clear(self):
+        self.head = 0
+        self.tail = 0
+        self.wrap = self.size
+        self.used = 0
+
+    def reserve(self, n):
+        """Offset of n contiguous free bytes (the caller writes there, then commit(n)); -1 if
+        there is no room."""
+        h = self.head
+        t = self.tail
+        if self.used == 0:
+            self.head = h = 0
+            self.tail = t = 0
+            self.wrap = self.size
+        if h >= t:
+            if h + n <= self.size and not (self.used and h == t):
+                return h
+            if n < t:  # wrap: the next record starts at 0
+                return 0
+            return -1
+        if h + n < t:
+            return h
+        return -1
+
+    def commit(self, off, n):
+        if off == 0 and self.head != 0 and self.used:
+            self.wrap = self.head
+        self.head = off + n
+        self.used += n
+
+    def put(self, src, n=-1):
+        """Copy record src[0:n] (all of src if n < 0); False if it does not fit. Pass a buffer
+        of exactly n bytes to copy without allocating."""
+        if n < 0:
+            n = len(src)
+        off = self.reserve(n)
+        if off < 0:
+            self.full_count += 1
+            return False
+        if n == len(src):
+            self.buf[off:off + n] = src
+        else:
+            self.buf[off:off + n] = memoryview(src)[:n]
+        self.commit(off, n)
+        return True
+
+    def free(self):
+        """Bytes of the largest record put() would accept now."""
+        h = self.head
+        t = self.tail
+        if self.used == 0:
+            return self.size
+        if h > t:
+            a = self.size - h
+            return a if a > t - 1 else t - 1
+        return t - h - 1 if t > h else 0
+
+    def run(self):
+        """(offset, length) of the contiguous unsent bytes at the tail."""
+        if self.used == 0:
+            return self.tail, 0
+        t = self.tail
+        if self.head > t:
+            return t, self.head - t
+        return t, self.wrap - t
+
+    def drop(self, n):
+        """Forget the n oldest bytes (sent)."""
+        self.used -= n
+        t = self.tail + n
+        if self.used == 0:
+            self.head = 0
+            self.tail = 0
+            self.wrap = self.size
+            return
+        if t >= self.wrap:
+            t = 0
+            self.wrap = self.size
+        self.tail = t
+
+
+def pack_length(buf, off, avail, limit):
+    """Bytes of the whole frames at buf[off:off+avail] that fit in one notification of at most
+    `limit` bytes (0 when the first frame is larger than limit)."""
+    n = 0
+    while n + 10 <= avail:
+        size = 10 + (buf[off + n + 2] | (buf[off + n + 3] << 8))
+        if n + size > limit:
+            break
+        n += size
+    return n
+
+
+class Peripheral:
+    """The kyphos GATT server on a MicroPython bluetooth.BLE object (one central at a time)."""
+
+    def __init__(self, ble, name, bonds_path, ring, fw_revision="0.0.0", model="kyphos",
+                 manufacturer="kyphos project"):
+        self.ble = ble
+        self.name = name
+        self.bonds_path = bonds_path
+        self.ring = ring
+        self.link = "ble"
+        self.conn = None
+        self.mtu = 23
+        self.encrypted = False
+        self.bonded = False
+        self.streams = 0  # START bits; 0 = not streaming
+        self.commands = []  # (link, bytes) from the control characteristic, oldest first
+        self.notified = 0
+        self.retried = 0  # ENOMEM back-pressure retries since boot
+        self.lost = 0  # frames refused because the ring was full
+        self.refused_pairings = 0
+        self.notify_errors = 0
+        self._pair_until = 0
+        self._pair_open = False
+        self._last_notify = 0
+        self._secrets = {}
+        self._bonds_dirty = False
+        self._views = {}
+        self.load_bonds()
+        bt = __import__("bluetooth")
+        uuid = bt.UUID
+        ble.active(True)
+        ble.config(gap_name=name, mtu=MTU)
+        try:
+            ble.config(bond=True, mitm=True, le_secure=True, io=_IO_DISPLAY_YESNO)
+            self.secure = True
+        except (ValueError, OSError):
+            # A build without pairing support: links stay unencrypted, so config and erase
+            # commands work over USB only.
+            self.secure = False
+        ble.irq(self._irq)
+        kyphos = (uuid(SERVICE_UUID), (
+            (uuid(DATA_UUID), _FLAG_NOTIFY),
+            (uuid(CONTROL_UUID), _FLAG_WRITE),
+            (uuid(STATUS_UUID), _FLAG_READ | _FLAG_NOTIFY),
+        ))
+        battery = (uuid(BATTERY_SERVICE), ((uuid(BATTERY_LEVEL), _FLAG_READ | _FLAG_NOTIFY),))
+        dis = (uuid(DEVICE_INFO_SERVICE), (
+            (uuid(MANUFACTURER_NAME), _FLAG_READ),
+            (uuid(MODEL_NUMBER), _FLAG_READ),
+            (uuid(FIRMWARE_REVISION), _FLAG_READ),
+        ))
+        ((self.h_data, self.h_control, self.h_status), (self.h_battery,),
+         (h_man, h_model, h_fw)) = ble.gatts_register_services((kyphos, battery, dis))
+        # Values default to 20 bytes: room for a whole CMD frame and a STATUS frame.
+        ble.gatts_set_buffer(self.h_control, _CONTROL_BUF)
+        ble.gatts_set_buffer(self.h_data, MTU)
+        ble.gatts_set_buffer(self.h_status, 64)
+        ble.gatts_write(h_man, manufacturer)
+        ble.gatts_write(h_model, model)
+        ble.gatts_write(h_fw, fw_revision)
+        ble.gatts_write(self.h_battery, b"\x00")
+        self._adv = adv_payloads(name.encode(), bytes(uuid(SERVICE_UUID)))
+        self.advertise()
+
+    # --- state ---------------------------------------------------------------------------
+    @property
+    def connected(self):
+        return self.conn is not None
+
+    def trusted(self):
+        """Commands that change or erase state are allowed (an encrypted link)."""
+        return self.conn is not None and self.encrypted
+
+    def mtu_ok(self):
+        return self.mtu >= MIN_STREAM_MTU
+
+    def limit(self):
+        """Largest notification payload now: ATT_MTU - 3 of the negotiated MTU (20 bytes
+        before an exchange; streaming needs >= 182, see mtu_ok)."""
+        return self.mtu - 3
+
+    def advertise(self):
+        self.ble.gap_advertise(_ADV_INTERVAL_US, self._adv[0], resp_data=self._adv[1])
+
+    def open_pairing(self, t_ms):
+        self._pair_until = t_ms + PAIRING_WINDOW_MS
+        self._pair_open = True
+
+    def pairing_open(self, t_ms):
+        if self._pair_open and ticks_diff(self._pair_until, t_ms) <= 0:
+            self._pair_open = False
+        return self._pair_open
+
+    # --- IRQ: store and signal only ----------------------------------------------------
+    def _irq(self, event, data):
+        if event == _IRQ_CENTRAL_CONNECT:
+            self.conn = data[0]
+            self.mtu = 23
+            self.encrypted = False
+            self.bonded = False
+            self.streams = 0
+            self.ring.clear()
+        elif event == _IRQ_CENTRAL_DISCONNECT:
+            if data[0] == self.conn:
+                self.conn = None
+                self.encrypted = False
+                self.streams = 0
+                self.ring.clear()
+                self.advertise()
+        elif event == _IRQ_GATTS_WRITE:
+            if data[1] == self.h_control and len(self.commands) < _MAX_COMMANDS:
+                self.commands.append((self, self.ble.gatts_read(self.h_control)))
+        elif event == _IRQ_MTU_EXCHANGED:
+            if data[0] == self.conn:
+                self.mtu = data[1]
+        elif event == _IRQ_ENCRYPTION_UPDATE:
+            if data[0] == self.conn:
+                self.encrypted = bool(data[1])
+                self.bonded = bool(data[3])
+        elif event == _IRQ_PASSKEY_ACTION:
+            conn, action, passkey = data
+            if action == _PASSKEY_NUMERIC_COMPARISON:
+                ok = self.pairing_open(ticks_ms())
+                if not ok:
+                    self.refused_pairings += 1
+                self.ble.gap_passkey(conn, action, 1 if ok else 0)
+            else:
+                self.refused_pairings += 1
+                self.ble.gap_passkey(conn, action, 0)
+        elif event == _IRQ_SET_SECRET:
+            return self._set_secret(data[0], data[1], data[2])
+        elif event == _IRQ_GET_SECRET:
+            return self._get_secret(data[0], data[1], data[2])
+        return None
+
+    # --- bonds ---------------------------------------------------------------------------
+    def _set_secret(self, sec_type, key, value):
+        k = (sec_type, bytes(key))
+        if value is None:
+            self._secrets.pop(k, None)
+        else:
+            if k not in self._secrets and len(self._secrets) >= MAX_BONDS:
+                self._secrets.pop(next(iter(self._secrets)))  # forget the oldest
+            self._secrets[k] = bytes(value)
+        self._bonds_dirty = True
+        return True
+
+    def _get_secret(self, sec_type, index, key):
+        if key is None:
+            i = 0
+            for (t, _k), v in self._secrets.items():
+                if t == sec_type:
+                    if i == index:
+                        return v
+                    i += 1
+            return None
+        return self._secrets.get((sec_type, bytes(key)), None)
+
+    def load_bonds(self):
+        try:
+            with open(self.bonds_path) as f:
+                rows = json.loads(f.read())
+            for t, k, v in rows:
+                self._secrets[(t, unhexlify(k))] = unhexlify(v)
+        except (OSError, ValueError, TypeError, KeyError):
+            self._secrets = {}  # none yet, or a damaged file: pair again
+
+    def save_bonds(self):
+        """Write the bond keys if they changed (temp file + rename). From a task, not an IRQ."""
+        if not self._bonds_dirty:
+            return False
+        self._bonds_dirty = False
+        rows = []
+        for (t, k), v in self._secrets.items():
+            rows.append((t, hexlify(k).decode(), hexlify(v).decode()))
+        tmp = self.bonds_path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(json.dumps(rows))
+        try:
+            import os
+
+            os.rename(tmp, self.bonds_path)
+        except OSError:
+            import os
+
+            try:
+                os.remove(self.bonds_path)
+            except OSError:
+                pass
+            os.rename(tmp, self.bonds_path)
+        return True
+
+    def forget_bonds(self):
+        self._secrets = {}
+        self._bonds_dirty = True
+
+    @property
+    def bond_count(self):
+        return len(self._secrets)
+
+    # --- values --------------------------------------------------------------------------
+    def set_status(self, frame_mv):
+        """The status characteristic holds the latest STATUS frame; subscribers are notified."""
+        self.ble.gatts_write(self.h_status, frame_mv, True)
+
+    def set_battery(self, pct):
+        self.ble.gatts_write(self.h_battery, bytes((pct if pct <= 100 else 0,)))
+
+    # --- streaming -----------------------------------------------------------------------
+    def put(self, frame, n=-1):
+        """Queue one whole frame, frame[0:n] (all of it if n < 0; exactly-sized buffers are
+        copied without allocating)."""
+        if self.conn is None:
+            return False
+        if self.ring.put(frame, n):
+            return True
+        self.lost += 1
+        return False
+
+    async def send(self, buf, n):
+        """Queue buf[0:n] (a command answer), waiting while the ring is full."""
+        while self.conn is not None:
+            if self.ring.put(buf, n):
+                return True
+            await sleep_ms(MIN_GAP_MS)
+        return False
+
+    def pump(self, t_ms):
+        """Send at most one notification of whole frames if the rate allows; returns the bytes
+        sent (0: nothing to send, too soon, or back-pressure: the data stays queued)."""
+        ring = self.ring
+        if self.conn is None or ring.used == 0:
+            return 0
+        if ticks_diff(t_ms, self._last_notify) < MIN_GAP_MS:
+            return 0
+        off, avail = ring.run()
+        n = pack_length(ring.buf, off, avail, self.limit())
+        if n == 0:
+            # A frame larger than one notification cannot be sent whole: drop it, counted.
+            n = 10 + (ring.buf[off + 2] | (ring.buf[off + 3] << 8))
+            ring.drop(n)
+            self.lost += 1
+            return 0
+        view = ring.mv[off:off + n]
+        try:
+            self.ble.gatts_notify(self.conn, self.h_data, view)
+        except OSError as e:
+            # ENOMEM: the stack's buffers are full. Anything else (the link is going away):
+            # the disconnect IRQ follows. Either way the frames stay queued.
+            if e.args and e.args[0] == errno.ENOMEM:
+                self.retried += 1
+            else:
+                self.notify_errors += 1
+            self._last_notify = t_ms
+            return 0
+        self._last_notify = t_ms
+        ring.drop(n)
+        self.notified += 1
+        return n

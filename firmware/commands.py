@@ -1,0 +1,228 @@
+# Commands from the host (docs/protocol.md section 2, CMD): decode, check, run, answer.
+#
+# Every CMD frame that parses gets exactly one ACK or ERR with its request_id and opcode on the
+# link it came from. Frames that are not a CMD at all (damaged, another type) get no answer and
+# are counted in `bad_frames`.
+#
+#   cmds = Commands(dev)
+#   await cmds.handle(link, buf, n)      # the frame is buf[0:n]
+#
+# `dev` is the running device (app.Device); what is used of it:
+#   dev.cfg (config.Config), dev.log (flashlog.FlashLog or None), dev.clock (.update(), .hi,
+#   .lo: the 32-bit us clock as 16-bit halves), dev.next_ctrl_seq(), dev.info_payload(buf, off),
+#   dev.start(link, streams) / dev.stop(link) -> ERR code or 0, dev.calibrate() -> bool,
+#   dev.config_changed(keys), dev.marker(id), dev.snooze(seconds), dev.reboot_soon(),
+#   dev.open_pairing(), dev.crash_text() -> bytes, dev.crash_reported().
+# `link` (ble.Peripheral or usb.Serial): .link ("ble"/"usb"), .trusted(), .mtu_ok(),
+#   .limit() (largest frame the link carries whole), await .send(buf, n).
+#
+# Permissions: CONFIG_SET, LOG_ERASE, REBOOT and PAIR change or erase state: on a link that is
+# not trusted (BLE without encryption) they get ERR 5. USB is trusted (physical access).
+import json
+from struct import pack_into, unpack_from
+
+import frames
+from micropython import const
+
+_H = const(10)  # frame header length
+_ACK_DATA = const(13)  # ACK header + request_id + opcode
+_CHUNK_HEAD = const(20)  # LOG_CHUNK header + log_id, offset, total
+
+
+class Commands:
+    def __init__(self, dev):
+        self.dev = dev
+        self.out = bytearray(frames.MAX_FRAME)
+        self.handled = 0
+        self.errors = 0  # ERR answers sent
+        self.bad_frames = 0  # not a CMD frame: no answer possible
+
+    # --- answers -------------------------------------------------------------------------
+    def _stamp(self, n):
+        c = self.dev.clock
+        c.update()
+        frames.put_t_us_halves(self.out, 0, c.hi, c.lo)
+        return n
+
+    async def _ack(self, link, rid, op, data=None, n=0):
+        if data is not None and _ACK_DATA + n > link.limit():
+            return await self._err(link, rid, op, frames.E_MTU_TOO_SMALL,
+                                   "answer of %d bytes does not fit this link's %d; ask for less"
+                                   % (_ACK_DATA + n, link.limit()))
+        end = frames.put_ack(self.out, 0, self.dev.next_ctrl_seq(), 0, rid, op, data, n)
+        await link.send(self.out, self._stamp(end))
+        return 0
+
+    async def _ack_text(self, link, rid, op, text):
+        if isinstance(text, str):
+            text = text.encode()
+        return await self._ack(link, rid, op, text, len(text))
+
+    async def _err(self, link, rid, op, code, message):
+        msg = message.encode() if isinstance(message, str) else message
+        room = link.limit() - 14
+        if room > frames.MAX_PAYLOAD - 4:
+            room = frames.MAX_PAYLOAD - 4
+        if len(msg) > room:
+            msg = msg[:room]
+        end = frames.put_err(self.out, 0, self.dev.next_ctrl_seq(), 0, rid, op, code, msg)
+        await link.send(self.out, self._stamp(end))
+        self.errors += 1
+        return code
+
+    # --- dispatch ------------------------------------------------------------------------
+    async def handle(self, link, buf, n):
+        """Answer the CMD frame buf[0:n]; returns 0 (ACK sent), an ERR code, or -1 (not a
+        CMD frame: nothing answered)."""
+        try:
+            _, rid, op, a, b, err = frames.parse_cmd(buf, 0, n)
+        except frames.FrameError:
+            self.bad_frames += 1
+            return -1
+        self.handled += 1
+        if err == frames.E_UNKNOWN_OPCODE:
+            return await self._err(link, rid, op, err, "unknown opcode 0x%02x" % op)
+        if err:
+            return await self._err(link, rid, op, err, "wrong argument length %d for opcode 0x%02x"
+                                   % (b - a, op))
+        if op in (frames.OP_CONFIG_SET, frames.OP_LOG_ERASE, frames.OP_REBOOT, frames.OP_PAIR) \
+                and not link.trusted():
+            return await self._err(link, rid, op, frames.E_NOT_PERMITTED,
+                                   "pair first: not permitted on an unencrypted link")
+        try:
+            return await self._run(link, rid, op, buf, a, b)
+        except OSError as e:
+            return await self._err(link, rid, op, frames.E_STORAGE_FULL
+                                   if e.args and e.args[0] == 28 else frames.E_BUSY,
+                                   "OSError %s" % (e.args[0] if e.args else "?"))
+
+    async def _run(self, link, rid, op, buf, a, b):
+        dev = self.dev
+        if op == frames.OP_PING:
+            return await self._ack(link, rid, op)
+        if op == frames.OP_GET_INFO:
+            end = dev.info_payload(self.out, _ACK_DATA)
+            return await self._ack(link, rid, op, None, end - _ACK_DATA)
+        if op == frames.OP_START:
+            streams = buf[a]
+            if streams == 0 or streams & ~7:
+                return await self._err(link, rid, op, frames.E_BAD_ARGS,
+                                       "streams must be 1..7 (bit0 IMU, bit1 QUAT, bit2 STATUS)")
+            if not link.mtu_ok():
+                return await self._err(link, rid, op, frames.E_MTU_TOO_SMALL,
+                                       "ATT MTU %d is below 185: cannot stream" % link.mtu)
+            code = dev.start(link, streams)
+            if code:
+                return await self._err(link, rid, op, code, dev.error_text(code))
+            return await self._ack(link, rid, op)
+        if op == frames.OP_STOP:
+            dev.stop(link)
+            return await self._ack(link, rid, op)
+        if op == frames.OP_CALIBRATE:
+            if not dev.calibrate():
+                return await self._err(link, rid, op, frames.E_BUSY,
+                                       "no orientation yet: wait for the IMU and try again")
+            return await self._ack(link, rid, op)
+        if op == frames.OP_CONFIG_GET:
+            key = bytes(buf[a:b]).decode()
+            try:
+                text = dev.cfg.to_json(key)
+            except KeyError:
+                return await self._err(link, rid, op, frames.E_UNKNOWN_KEY,
+                                       "unknown config key %s" % key[:40])
+            return await self._ack_text(link, rid, op, text)
+        if op == frames.OP_CONFIG_SET:
+            return await self._config_set(link, rid, op, bytes(buf[a:b]))
+        if op == frames.OP_LOG_LIST:
+            log = dev.log
+            items = []
+            if log is not None:
+                for e in log.list():
+                    items.append({"id": e["id"], "size": e["size"], "closed": e["closed"]})
+            return await self._ack_text(link, rid, op, json.dumps(items))
+        if op == frames.OP_LOG_READ:
+            log_id, offset, length = unpack_from("<HII", buf, a)
+            return await self._log_read(link, rid, op, log_id, offset, length)
+        if op == frames.OP_LOG_ERASE:
+            log_id = unpack_from("<H", buf, a)[0]
+            log = dev.log
+            if log is None:
+                return await self._err(link, rid, op, frames.E_NO_SUCH_LOG, "no flash log")
+            if log_id == 0xFFFF:
+                log.erase_all()
+            else:
+                try:
+                    log.erase(log_id)
+                except OSError:
+                    return await self._err(link, rid, op, frames.E_NO_SUCH_LOG,
+                                           "no log %d" % log_id)
+            return await self._ack(link, rid, op)
+        if op == frames.OP_MARKER:
+            dev.marker(unpack_from("<h", buf, a)[0])
+            return await self._ack(link, rid, op)
+        if op == frames.OP_SNOOZE:
+            dev.snooze(unpack_from("<H", buf, a)[0])
+            return await self._ack(link, rid, op)
+        if op == frames.OP_REBOOT:
+            code = await self._ack(link, rid, op)
+            dev.reboot_soon()
+            return code
+        if op == frames.OP_PAIR:
+            dev.open_pairing()
+            return await self._ack(link, rid, op)
+        if op == frames.OP_GET_CRASH:
+            text = dev.crash_text()
+            room = link.limit() - _ACK_DATA
+            if len(text) > room:
+                text = text[len(text) - room:]  # the end of a traceback says most
+            code = await self._ack_text(link, rid, op, text)
+            if text:
+                dev.crash_reported()
+            return code
+        return await self._err(link, rid, op, frames.E_UNKNOWN_OPCODE, "unknown opcode 0x%02x" % op)
+
+    async def _config_set(self, link, rid, op, text):
+        cfg = self.dev.cfg
+        try:
+            changes = json.loads(text)
+        except Exception:  # ValueError; UnicodeError for bytes that are not UTF-8
+            return await self._err(link, rid, op, frames.E_BAD_ARGS,
+                                   "CONFIG_SET argument is not a JSON object")
+        ok, code, key, msg = cfg.set(changes)
+        if not ok:
+            return await self._err(link, rid, op, code, msg)
+        self.dev.config_changed(changes)
+        new = {}
+        for k in changes:
+            new[k] = cfg.values[k]
+        return await self._ack_text(link, rid, op, json.dumps(new))
+
+    async def _log_read(self, link, rid, op, log_id, offset, length):
+        log = self.dev.log
+        try:
+            if log is None:
+                raise OSError(2)
+            total = log.size(log_id)
+        except OSError:
+            return await self._err(link, rid, op, frames.E_NO_SUCH_LOG, "no log %d" % log_id)
+        stop = offset + length
+        if stop > total or stop < offset:
+            stop = total
+        room = link.limit() - _CHUNK_HEAD
+        if room > frames.MAX_PAYLOAD - 10:
+            room = frames.MAX_PAYLOAD - 10
+        out = self.out
+        p = offset
+        while p < stop:
+            want = stop - p
+            if want > room:
+                want = room
+            got = log.read_chunk(log_id, p, out, _CHUNK_HEAD, want)
+            if got <= 0:
+                break
+            frames.put_header(out, 0, frames.LOG_CHUNK, 10 + got, self.dev.next_ctrl_seq(), 0)
+            pack_into("<HII", out, _H, log_id, p, total)
+            if not await link.send(out, self._stamp(_CHUNK_HEAD + got)):
+                return frames.E_BUSY  # the link went away: nobody to answer
+            p += got
+        return await self._ack(link, rid, op)

@@ -1,0 +1,188 @@
+"""The real firmware app on CPython (machine shim -> LSM6DSOX model) streaming over USB serial:
+commands answered with ACK/ERR, IMU/QUAT frames decoded by ``kyphos.protocol``, the REPL
+escape, flash logging by policy, the crash log report."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import struct
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _firmware_app_board import SerialHost, install_board, start_device, stop_device, wait_for  # noqa: E402
+from kyphos.protocol import Opcode, serial_packet  # noqa: E402
+from kyphos.protocol.frames import Ack, Err, Event, Imu, Info, Quat, Status  # noqa: E402
+
+
+@pytest.fixture
+def board(tmp_path: Path) -> Any:
+    install_board()
+    import app
+
+    return app
+
+
+def _run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def test_serial_get_info_start_and_stream(board: Any, tmp_path: Path) -> None:
+    async def run() -> None:
+        host = SerialHost()
+        dev, task = await start_device(board, tmp_path, serial=host.board_side)
+        try:
+            info = await host.command(Opcode.GET_INFO)
+            assert isinstance(info.payload, Ack)
+            raw = info.payload.data
+            assert raw[3] == 1 and raw[4] == 0  # LSM6DSOX, virtual board
+            name_len = raw[26]
+            assert raw[27 : 27 + name_len].decode().startswith("kyphos-")
+            ack = await host.command(Opcode.START, bytes([7]))
+            assert isinstance(ack.payload, Ack)
+            await wait_for(lambda: len(host.of(Imu)) >= 6)
+            pong = await host.command(Opcode.PING)
+            assert isinstance(pong.payload, Ack)
+            stop = await host.command(Opcode.STOP)
+            assert isinstance(stop.payload, Ack)
+        finally:
+            await stop_device(dev, task)
+        kinds = [type(f.payload) for f in host.frames]
+        assert Info in kinds  # START sends INFO first
+        imus = [f for f in host.frames if isinstance(f.payload, Imu)]
+        quats = [f for f in host.frames if isinstance(f.payload, Quat)]
+        assert quats and all(len(f.payload.samples) == 10 for f in imus)
+        # Data seq: consecutive over every data frame the link received (no loss).
+        data = [f for f in host.frames if isinstance(f.payload, (Imu, Quat, Status, Event))]
+        seqs = [f.seq for f in data]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+        # At rest, chip z up: acc z ~ +1 g in counts, times increase by 10 periods per batch.
+        acc_scale = struct.unpack_from("<f", raw, 12)[0]
+        az = [s[2] * acc_scale for f in imus for s in f.payload.samples]
+        assert sum(az) / len(az) == pytest.approx(9.81, abs=0.3)
+        dt = [(b.t_us - a.t_us) % 2**32 for a, b in zip(imus, imus[1:], strict=False)]
+        period_us = imus[0].payload.period_ns / 1000
+        assert all(abs(d - 10 * period_us) < 3 * period_us for d in dt)
+        assert dev.cmds.bad_frames == 0
+
+    _run(run())
+
+
+def test_serial_bad_commands_get_err_codes(board: Any, tmp_path: Path) -> None:
+    async def run() -> None:
+        host = SerialHost()
+        dev, task = await start_device(board, tmp_path, serial=host.board_side)
+        try:
+            cases = [
+                (0x42, b"", 1),  # unknown opcode
+                (Opcode.START, b"", 2),  # missing argument
+                (Opcode.START, bytes([0]), 2),  # no stream selected
+                (Opcode.LOG_READ, b"\x01", 2),  # wrong argument length
+                (Opcode.CONFIG_GET, b"no_such_key", 3),
+                (Opcode.CONFIG_SET, b'{"no_such_key": 1}', 3),
+                (Opcode.CONFIG_SET, b'{"slouch_dwell_s": 9999}', 4),
+                (Opcode.CONFIG_SET, b"not json", 2),
+                (Opcode.LOG_READ, struct.pack("<HII", 999, 0, 10), 7),
+                (Opcode.LOG_ERASE, struct.pack("<H", 999), 7),
+            ]
+            for op, args, code in cases:
+                answer = await host.command(op, args)
+                assert isinstance(answer.payload, Err), (op, args, answer)
+                assert answer.payload.code == code, (op, args, answer.payload)
+                assert answer.payload.opcode == op
+            err = (await host.command(Opcode.CONFIG_SET, b'{"slouch_dwell_s": 9999}')).payload
+            assert "slouch_dwell_s" in err.message and "3..600" in err.message
+            # A damaged packet is dropped by the deframer; the link keeps working.
+            host.send_raw(b"\x05\x01\x02\x03\x04\x00")
+            ok = await host.command(Opcode.CONFIG_SET, b'{"slouch_dwell_s": 30}')
+            assert isinstance(ok.payload, Ack) and json.loads(ok.payload.data) == {"slouch_dwell_s": 30}
+            got = await host.command(Opcode.CONFIG_GET, b"slouch_dwell_s")
+            assert json.loads(got.payload.data) == {"slouch_dwell_s": 30}
+        finally:
+            await stop_device(dev, task)
+        assert json.loads((tmp_path / "config.json").read_text())["slouch_dwell_s"] == 30
+        assert dev.usb.crc_errors == 1
+
+    _run(run())
+
+
+def test_repl_escape_stops_the_app(board: Any, tmp_path: Path) -> None:
+    async def run() -> None:
+        host = SerialHost()
+        dev, task = await start_device(board, tmp_path, serial=host.board_side)
+        await host.command(Opcode.PING)
+        assert dev.usb.escapes == 0
+        host.send_raw(b"\r\x03\r\x01")  # what mpremote sends to get a raw REPL
+        await asyncio.wait_for(task, 5)
+
+    # As on a board, KeyboardInterrupt leaves the event loop and ends the application.
+    with pytest.raises(KeyboardInterrupt):
+        _run(run())
+
+
+def test_crash_log_reported_then_marked(board: Any, tmp_path: Path) -> None:
+    import crashlog
+
+    try:
+        raise ValueError("boom in the sampler")
+    except ValueError as e:
+        assert crashlog.save(e, str(tmp_path / "crash.txt"))
+
+    async def run() -> None:
+        host = SerialHost()
+        dev, task = await start_device(board, tmp_path, serial=host.board_side)
+        try:
+            await host.command(Opcode.START, bytes([4]))
+            await wait_for(lambda: bool(host.of(Status)))
+            status = next(f.payload for f in host.frames if isinstance(f.payload, Status))
+            assert status.flags & 1024  # crash log present
+            text = (await host.command(Opcode.GET_CRASH)).payload.data.decode()
+            assert "ValueError: boom in the sampler" in text
+            again = (await host.command(Opcode.GET_CRASH)).payload.data
+            assert again == b""
+        finally:
+            await stop_device(dev, task)
+
+    _run(run())
+
+
+def test_logging_when_disconnected_and_log_read_over_serial(board: Any, tmp_path: Path) -> None:
+    from kyphos.recording.load import load_bytes
+
+    async def run() -> None:
+        host = SerialHost()
+        dev, task = await start_device(board, tmp_path, serial=host.board_side)
+        try:
+            # Nobody streams: the default policy "disconnected" logs.
+            await wait_for(lambda: dev.log.records >= 9)
+            await host.command(Opcode.START, bytes([1]))  # now streaming: the log stops
+            listing = json.loads((await host.command(Opcode.LOG_LIST)).payload.data)
+            assert listing and listing[0]["id"] == 1 and listing[0]["closed"]
+            size = listing[0]["size"]
+            got = await host.command(Opcode.LOG_READ, struct.pack("<HII", 1, 0, size))
+            assert isinstance(got.payload, Ack)
+            chunks = [f.payload for f in host.frames if type(f.payload).__name__ == "LogChunk"]
+            data = b"".join(c.data for c in chunks)
+            assert len(data) == size and data == (tmp_path / "logs" / "00001.kyr").read_bytes()
+            session = load_bytes(data, "00001.kyr")  # the host loader reads the device log
+            assert session.n_samples >= 30
+            refused = await host.command(Opcode.LOG_ERASE, struct.pack("<H", 0xFFFF))
+            assert isinstance(refused.payload, Ack)  # USB is a trusted link
+            assert not list((tmp_path / "logs").iterdir())
+        finally:
+            await stop_device(dev, task)
+
+    _run(run())
+
+
+def test_serial_packet_helper_matches_firmware_encoder(board: Any) -> None:
+    import serialframe
+
+    frame = bytes(range(1, 40)) + b"\x00" * 5
+    dst = bytearray(serialframe.MAX_PACKET)
+    end = serialframe.encode_packet(frame, 0, len(frame), dst, 0)
+    assert bytes(dst[:end]) == serial_packet(frame)

@@ -17,7 +17,7 @@
 # Fixed point, so that the sample path allocates nothing on MicroPython (a float is a heap
 # object on the ESP32 port) and every intermediate stays a small int (|x| < 2**30):
 #   quaternions q_g, q_a: Q29 state; Q11 copies in the update products, Q14 in rotations;
-#   gyro: raw counts; bias and bias-corrected rate: 1/256 count; half-angle increment: Q18 rad;
+#   gyro: raw counts; bias-corrected rate: 1/256 count (bias.py keeps 1/4096); half-angle: Q18 rad;
 #   acc: raw >> shift so that 1 g ~ 1024 (clamped to +-8 g); rotated acc: 1 g ~ 4096;
 #   acc low-pass state: 1 g ~ 2**20; its output and |v|: 1 g ~ 2048.
 # Parameters with units are the module constants below; Fusion(...) takes the same names.
@@ -47,8 +47,15 @@ class Fusion:
 
     def __init__(self, odr_hz, gyr_scale, acc_scale, tau_acc_s=TAU_ACC_S, bias=None):
         self.bias = bias if bias is not None else Bias(odr_hz, gyr_scale, acc_scale)
+        self._gyr_scale = gyr_scale
+        self._acc_scale = acc_scale
+        self._tau = tau_acc_s
         self._rate(odr_hz, gyr_scale, acc_scale, tau_acc_s)
         self.reset()
+
+    def set_odr(self, odr_hz):
+        """Use a measured sample rate (e.g. 1e9 / imu.period_ns) from now on; keeps the state."""
+        self._rate(odr_hz, self._gyr_scale, self._acc_scale, self._tau)
 
     def _rate(self, odr_hz, gyr_scale, acc_scale, tau_acc_s):
         # Gyro: h(Q18) = w(Q8 counts) * gyr_scale * dt / 2 * 2**10 = (w * _mg) >> _sg.

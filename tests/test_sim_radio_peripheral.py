@@ -356,6 +356,26 @@ def test_pairing_refused_when_window_closed():
     asyncio.run(run())
 
 
+def test_peripheral_asks_for_pairing_and_write_kinds_are_enforced():
+    async def run():
+        radio, per, adapter = await _setup(pairing_open=True)
+        try:
+            _, client = await _connect(adapter, per)
+            # CONTROL allows write requests only: a write command is dropped, as NimBLE does.
+            await client.write_gatt_char(CONTROL, b"dropped", response=False)
+            await client.write_gatt_char(CONTROL, b"kept", response=True)
+            assert per.writes == [b"kept"]
+
+            per.ble.gap_pair(per.conn)  # e.g. the firmware wants an encrypted link
+            await _wait_for(lambda: any(e == _IRQ_ENCRYPTION_UPDATE for e, _ in per.events))
+            assert client._backend.is_encrypted
+            await client.disconnect()
+        finally:
+            await radio.close()
+
+    asyncio.run(run())
+
+
 def test_faults_drop_link_and_corrupt_notification():
     async def run():
         radio, per, adapter = await _setup(_shim.LinkModel(conn_interval_ms=2.0))

@@ -357,6 +357,7 @@ class BumbleClient(BaseBleakClient):
         self._proxies: dict[int, Any] = {}
         self._subscribers: dict[int, Callable[[bytes], None]] = {}
         self._closing = False
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- connection --------------------------------------------------------------
 
@@ -412,6 +413,7 @@ class BumbleClient(BaseBleakClient):
         self._connection = connection
         self._peer = Peer(connection)
         connection.on("disconnection", self._on_disconnection)
+        connection.on("security_request", lambda _auth: self._on_security_request())
         try:
             await self._peer.request_mtu(REQUESTED_MTU)
             await self._resume_encryption(connection)
@@ -457,6 +459,19 @@ class BumbleClient(BaseBleakClient):
             await connection.encrypt()
         except Exception as exc:  # the peer lost its bond: stay unencrypted
             logger.info("bonded %s refused encryption: %s", self.address, exc)
+
+    def _on_security_request(self) -> None:
+        """The peripheral asks for security (``gap_pair``): pair, as an OS would."""
+
+        async def secure() -> None:
+            try:
+                await self.pair()
+            except BleakError as exc:
+                logger.info("security request from %s: %s", self.address, exc)
+
+        task = asyncio.get_running_loop().create_task(secure())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _on_disconnection(self, reason: int) -> None:
         self._connection = None

@@ -62,7 +62,8 @@ Differences from NimBLE on an ESP32
 * ``key_size`` in ENCRYPTION_UPDATE is 16 (bumble's controller reports 0).
 * The notification queue is a model (default 12 packets, 6 per 15 ms connection event),
   not NimBLE's mbuf pool; on a board ENOMEM comes sooner or later depending on RAM.
-* Write-without-response to a characteristic with only ``FLAG_WRITE`` is accepted.
+* A write whose kind the characteristic does not allow is refused as NimBLE does: a
+  write request gets ATT error 0x03, a write command is dropped silently.
 * Pairing refusal: NimBLE has no "accept pairing?" hook, neither has this shim. A
   peripheral refuses by answering ``gap_passkey(conn, 4, 0)`` to a numeric comparison
   (io=DISPLAY_YESNO, mitm=True), or by ``gap_disconnect`` after ENCRYPTION_UPDATE.
@@ -274,6 +275,32 @@ class _IrqDelegate(PairingDelegate):
         return int(answer or 0) % 1000000
 
 
+class _Server(Server):
+    """bumble's GATT server with NimBLE's check of which write a characteristic allows."""
+
+    def __init__(self, device: Device, values: dict[int, _Value]) -> None:
+        super().__init__(device)
+        self._shim_values = values
+
+    def _flags(self, handle: int) -> int | None:
+        value = self._shim_values.get(handle)
+        if value is None or not isinstance(value.attribute, gatt.Characteristic):
+            return None
+        return value.flags
+
+    def on_att_write_command(self, bearer: Any, request: Any) -> Any:
+        flags = self._flags(request.attribute_handle)
+        if flags is not None and not flags & FLAG_WRITE_NO_RESPONSE:
+            return None  # dropped silently: there is no response to carry an error
+        return super().on_att_write_command(bearer, request)
+
+    def on_att_write_request(self, bearer: Any, request: Any) -> Any:
+        flags = self._flags(request.attribute_handle)
+        if flags is not None and not flags & FLAG_WRITE:
+            raise att.ATT_Error(att.ATT_WRITE_NOT_PERMITTED_ERROR, request.attribute_handle)
+        return super().on_att_write_request(bearer, request)
+
+
 class BLE:
     """The singleton BLE object (``bluetooth.BLE()``)."""
 
@@ -402,7 +429,8 @@ class BLE:
         self._check_active()
         device = self._device
         assert device is not None
-        server = Server(device)
+        self._values = {}
+        server = _Server(device, self._values)
         server.max_mtu = int(self._config["mtu"])
         device.gatt_server = server
         server.add_service(
@@ -412,7 +440,6 @@ class BLE:
         gap.characteristics[0].value = att.AttributeValue(
             read=lambda _c: str(self._config["gap_name"]).encode()[:248]
         )
-        self._values = {}
         pending: list[tuple[gatt.Service, list[_Value]]] = []
         for service_def in services:
             uuid, char_defs = service_def[0], service_def[1]

@@ -1,27 +1,25 @@
-"""`kyphos demo` runs the protocol round trip and writes a loadable recording."""
+"""`kyphos demo` writes a recording that loads cleanly and that `kyphos info` describes."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import kyphos
-import numpy as np
-from kyphos.cli import main
+from kyphos.cli import build_parser, main
 
 
-def test_demo_writes_a_recording_and_prints_its_summary(tmp_path: Path, capsys) -> None:
+def test_demo_keeps_its_options() -> None:
+    text = build_parser().parse_args(["demo", "--out", "x"])
+    assert text.out == "x" and callable(text.func)
+
+
+def test_demo_writes_a_loadable_recording(tmp_path: Path, capsys) -> None:
     out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--duration", "30"]) == 0
-    text = capsys.readouterr().out
+    assert main(["demo", "--out", str(out)]) == 0
+    capsys.readouterr()
     path = out / "demo.kyr"
-    assert str(path) in text and "both arrived intact" in text and "damage     none" in text
     s = kyphos.load(path)
-    assert s.n_samples == 30 * 104 and s.fs == 104.0 and len(s.gaps) == 0
-    # The synthetic wearer bends forward: the accelerometer tilts from x towards z.
-    tilt = np.degrees(np.arctan2(s.acc[:, 2], s.acc[:, 0]))
-    assert abs(np.median(tilt)) < 5 and tilt.max() > 50
-
-
-def test_demo_rejects_a_silly_duration(tmp_path: Path, capsys) -> None:
-    assert main(["demo", "--out", str(tmp_path), "--duration", "0"]) == 1
-    assert "duration" in capsys.readouterr().err
+    assert s.n_samples > 1000 and s.damage == [] and s.fs > 0
+    assert s.info is not None and s.header["format"] == "kyr"
+    assert main(["info", str(path)]) == 0
+    assert "damage     none" in capsys.readouterr().out

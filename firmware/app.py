@@ -231,8 +231,6 @@ class Device:
         self.cmds = commands.Commands(self)
         self._logging = False
         self._status_due = ticks_ms()
-        self._pairing_led = False
-        self.event(frames.EV_BOOT, self.hw.reset_cause & 0xFF, 0)
 
     # --- IMU and fusion ------------------------------------------------------------------
     def _setup_imu(self):
@@ -342,12 +340,13 @@ class Device:
             if self._clip_flag:
                 flags |= frames.IMU_CLIPPED
                 self._clip_flag = False
-            ib = self._imu_buf
-            frames.put_imu_head(ib, 0, self._data_seq, 0, m.period_ns, flags, k)
-            frames.put_t_us_halves(ib, 0, c.at_hi, c.at_lo)
-            self._data_seq += 1
-            self._route(self._imu_views[k], frames.STREAM_IMU)
-            if fu is not None:
+            if want & frames.STREAM_IMU:
+                ib = self._imu_buf
+                frames.put_imu_head(ib, 0, self._data_seq, 0, m.period_ns, flags, k)
+                frames.put_t_us_halves(ib, 0, c.at_hi, c.at_lo)
+                self._data_seq = (self._data_seq + 1) & 0xFFFF
+                self._route(self._imu_views[k], frames.STREAM_IMU)
+            if fu is not None and want & frames.STREAM_QUAT:
                 qb = self._quat_buf
                 qf = 0
                 b = fu.bias
@@ -358,7 +357,7 @@ class Device:
                 frames.put_header(qb, 0, frames.QUAT, 6 + 8 * k, self._data_seq, 0)
                 pack_into("<IBB", qb, 10, m.period_ns, k, qf)
                 frames.put_t_us_halves(qb, 0, c.at_hi, c.at_lo)
-                self._data_seq += 1
+                self._data_seq = (self._data_seq + 1) & 0xFFFF
                 self._route(self._quat_views[k], frames.STREAM_QUAT)
         else:
             self.haptic.take_ran()
@@ -366,12 +365,14 @@ class Device:
             self.event(kind, 0, co.value)
 
     def _want(self):
+        """Stream bits some destination wants now (the log wants everything). A frame type
+        nobody wants is not built and takes no data seq, so a receiver's seq gaps are loss."""
         if self._logging:
-            return True
+            return 7
+        w = 0
         for ln in self.links:
-            if ln.streams:
-                return True
-        return False
+            w |= ln.streams
+        return w
 
     def _route(self, view, bit):
         for ln in self.links:
@@ -389,7 +390,7 @@ class Device:
         b = self._ev_buf
         frames.put_event(b, 0, self._data_seq, 0, kind, arg, value)
         frames.put_t_us_halves(b, 0, c.hi, c.lo)
-        self._data_seq += 1
+        self._data_seq = (self._data_seq + 1) & 0xFFFF
         for ln in self.links:
             if ln.streams:
                 ln.put(b)
@@ -427,8 +428,9 @@ class Device:
             f |= 1024
         return f
 
-    def status_frame(self):
-        """Build the STATUS frame in its buffer (data seq); returns the buffer."""
+    def status_frame(self, consume=True):
+        """Build the STATUS frame in its buffer; returns the buffer. With consume False (the
+        status characteristic only) it carries the current data seq without taking it."""
         m = self.hw.imu
         c = self.clock
         c.update()
@@ -440,11 +442,12 @@ class Device:
                           m.overruns, m.dropped + self.lost_samples, retried, m.i2c_errors, free,
                           m.temp_cc())
         frames.put_t_us_halves(b, 0, c.hi, c.lo)
-        self._data_seq += 1
+        if consume:
+            self._data_seq = (self._data_seq + 1) & 0xFFFF
         return b
 
     def send_status(self):
-        b = self.status_frame()
+        b = self.status_frame(bool(self._want() & frames.STREAM_STATUS))
         for ln in self.links:
             if ln.streams & frames.STREAM_STATUS:
                 ln.put(b)
@@ -731,7 +734,7 @@ class Device:
         """Run every task until shutdown() (or for duration_ms of the shim clock, if > 0).
         An exception in a task ends the run and is raised from here."""
         self._update_logging()
-        self._sampler_task = None
+        self.event(frames.EV_BOOT, self.hw.reset_cause & 0xFF, 0)  # first frame of the log
         tasks = [self._sampler(), self._links(), self._commands(), self._button(),
                  self._housekeeping()]
         if duration_ms > 0:

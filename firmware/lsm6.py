@@ -14,7 +14,8 @@
 #
 # read() leaves samples in chip axes as int16 (ax, ay, az, gx, gy, gz) and sets t_newest_us (the
 # board's time.ticks_us() of the newest sample): from the chip's own timestamp words (DSOX) or
-# at the moment the FIFO level was read (DS3TR-C, within one sample period).
+# at the moment the FIFO level was read less half a period (DS3TR-C: the newest sample is
+# on average that old; within half a period).
 
 import time
 
@@ -88,6 +89,7 @@ class LSM6:
         self.i2c_errors = 0
         self.t_newest_us = 0
         self.odr_hz = 0.0
+        self._half_us = 0
         self._one = bytearray(1)
         self._st = bytearray(4)
         self._ts = bytearray(4)
@@ -133,6 +135,7 @@ class LSM6:
         g = _nearest(GYR_FS_DPS, gyr_fs_dps)
         code = _ODR_CODE[o]
         self.odr_hz = ODR_HZ[o]
+        self._half_us = int(500000 / self.odr_hz)  # expected age of the newest sample
         self.acc_fs_g = ACC_FS_G[a]
         self.gyr_fs_dps = GYR_FS_DPS[g]
         self.acc_scale = _ACC_MG[a] * 1e-3 * 9.80665  # m/s^2 per LSB
@@ -287,5 +290,5 @@ class LSM6:
                 i += 12
                 n += 1
         if n:
-            self.t_newest_us = now
+            self.t_newest_us = time.ticks_add(now, -self._half_us)
         return n

@@ -12,7 +12,8 @@
 # The sample rate is 1 kHz / (1 + SMPLRT_DIV) with the DLPF on, so 104 Hz becomes 100 Hz.
 # An overflow scrambles the record alignment on the 6050 (it overwrites its oldest bytes): the
 # driver then resets the FIFO, counts an overrun and the records it threw away.
-# The MPU has no sample timestamps: t_newest_us is the board's time when the FIFO count was read.
+# The MPU has no sample timestamps: t_newest_us is the board's time when the FIFO count was
+# read, less half a sample period (the newest sample's expected age).
 
 import time
 
@@ -71,6 +72,7 @@ class MPU6:
         self.i2c_errors = 0
         self.t_newest_us = 0
         self.odr_hz = 0.0
+        self._half_us = 0
         self._one = bytearray(1)
         self._two = bytearray(2)
         self._raw = bytearray(_CHUNK * _REC)
@@ -105,6 +107,7 @@ class MPU6:
         if div > 255:
             div = 255
         self.odr_hz = 1000.0 / (1 + div)
+        self._half_us = int(500000 / self.odr_hz)  # expected age of the newest sample
         dlpf = 5
         for i in range(len(_DLPF_BW)):
             if _DLPF_BW[i] <= self.odr_hz / 2:
@@ -189,5 +192,5 @@ class MPU6:
                 i += _REC
                 n += 1
         if n:
-            self.t_newest_us = now
+            self.t_newest_us = time.ticks_add(now, -self._half_us)
         return n

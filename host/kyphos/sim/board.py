@@ -31,6 +31,7 @@ boot, so the ground truth (:meth:`write_truth`) lines up with the recording's de
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import importlib
 import inspect
@@ -38,7 +39,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -550,3 +551,28 @@ class VirtualBoard:
         from kyphos.sim.scenario import write_truth
 
         return write_truth(self.truth(), path, samples)
+
+
+@contextlib.asynccontextmanager
+async def running_board(
+    scenario: str | Path | dict[str, Any] = "demo", **kwargs: Any
+) -> AsyncIterator[tuple[VirtualBoard, Any, Any]]:
+    """``async with running_board("demo", seed=1) as (board, radio, adapter):`` — a booted
+    board on a fresh in-process radio, and a bleak adapter (central) on the same air. Run it
+    on a :class:`kyphos.sim.clock.VirtualTimeLoop` for simulated time."""
+    from kyphos.sim.radio import VirtualRadio
+
+    board = VirtualBoard(scenario, **kwargs)
+    radio = VirtualRadio()
+    try:
+        await board.start(radio)
+        adapter = await radio.central()
+        while board.device is None and not board.crashes:
+            await asyncio.sleep(0.05)
+        if board.device is None:
+            raise RuntimeError(f"the firmware did not boot: {board.crashes[0]!r}")
+        yield board, radio, adapter
+    finally:
+        await board.stop()
+        await radio.close()
+        board.cleanup()

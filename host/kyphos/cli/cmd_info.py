@@ -74,10 +74,13 @@ def summarize(path: str | Path) -> dict[str, Any]:
 def format_summary(d: dict[str, Any]) -> str:
     h = d["header"]
     lines = [f"file       {d['file']} ({d['bytes']:,} bytes)"]
-    lines.append(
-        f"header     {h.get('format', '?')} v{h.get('version', '?')}, "
-        f"created {h.get('created_utc', '?')}, source {h.get('source', '?')}"
-    )
+    if h.get("format") == "kyr":
+        lines.append(
+            f"header     {h.get('format', '?')} v{h.get('version', '?')}, "
+            f"created {h.get('created_utc', '?')}, source {h.get('source', '?')}"
+        )
+    else:
+        lines.append(f"header     none: not a .kyr recording (source {h.get('source', '?')})")
     lines.append(f"subject    {h.get('subject') if h.get('subject') is not None else '-'}")
     info = d["info"]
     if info:

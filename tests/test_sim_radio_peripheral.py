@@ -96,6 +96,7 @@ class Peripheral:
         if event == _IRQ_CENTRAL_CONNECT:
             self.conn = data[0]
             self.peer = bytes(data[2])
+            self.kept_view = data[2]  # a bug on a board: only valid inside the IRQ
         elif event == _IRQ_CENTRAL_DISCONNECT:
             self.conn = None
             self.advertise()
@@ -201,7 +202,9 @@ def test_scan_connect_mtu_read_write_and_disconnect_events():
             assert client.mtu_size == 247
             await _wait_for(lambda: per.mtu == 247)
             assert (_IRQ_CENTRAL_CONNECT, (per.conn, 1)) in per.events
-            assert per.peer == bytes.fromhex("C00000 00C001".replace(" ", ""))
+            assert per.peer == bytes.fromhex("C0000000C001")
+            with pytest.raises(ValueError):
+                bytes(per.kept_view)  # released when the IRQ returned
 
             assert await client.read_gatt_char(STATUS) == b"idle"
             assert await client.read_gatt_char("00002a19-0000-1000-8000-00805f9b34fb") == b"\x57"

@@ -33,25 +33,42 @@ Design
 
 API the firmware may rely on
 ----------------------------
-``BLE()`` (singleton), ``active([bool])``, ``config('mac'|'addr_mode'|'gap_name'|'mtu'|
-'rxbuf'|'bond'|'mitm'|'io'|'le_secure')`` and ``config(key=value, ...)`` for
-``gap_name, mtu, rxbuf, bond, mitm, io, le_secure, addr_mode``; ``irq(handler)``;
-``gap_advertise(interval_us, adv_data=None, *, resp_data=None, connectable=True)``
-(``None`` interval stops; ``None`` data reuses the previous payload);
-``gatts_register_services(services)`` (returns a tuple per service of value handles,
-characteristics and their descriptors flattened in definition order; CCCDs are added
-automatically and not returned); ``gatts_read``, ``gatts_write(h, data, send_update=False)``,
-``gatts_set_buffer(h, len, append=False)``, ``gatts_notify(conn, h, data=None)``,
-``gatts_indicate(conn, h)`` (then ``_IRQ_GATTS_INDICATE_DONE``), ``gap_disconnect(conn)``
-(True/False), ``gap_pair(conn)``, ``gap_passkey(conn, action, passkey)``; ``UUID``
-(16-bit int, 128-bit string, or 2/16 little-endian bytes; ``bytes(uuid)`` is
-little-endian); ``FLAG_READ, FLAG_WRITE, FLAG_WRITE_NO_RESPONSE, FLAG_NOTIFY,
-FLAG_INDICATE``. IRQs raised: CENTRAL_CONNECT (1), CENTRAL_DISCONNECT (2), GATTS_WRITE
-(3), GATTS_INDICATE_DONE (20), MTU_EXCHANGED (21), CONNECTION_UPDATE (27),
-ENCRYPTION_UPDATE (28), GET_SECRET (29), SET_SECRET (30), PASSKEY_ACTION (31), with
-MicroPython's data tuples. Security flags ``_FLAG_READ_ENCRYPTED`` (0x0200),
-``_FLAG_READ_AUTHENTICATED`` (0x0400), ``_FLAG_WRITE_ENCRYPTED`` (0x1000),
-``_FLAG_WRITE_AUTHENTICATED`` (0x2000) are enforced (ATT errors 0x0F / 0x05).
+``BLE()`` (singleton; may be taken at import time), ``active([bool])``,
+``config('mac'|'addr_mode'|'gap_name'|'mtu'|'rxbuf'|'bond'|'mitm'|'io'|'le_secure')`` and
+``config(key=value, ...)`` for the same names except ``mac`` (unknown names raise
+``ValueError``); ``irq(handler)``; ``gap_advertise(interval_us, adv_data=None, *,
+resp_data=None, connectable=True)`` (``None`` interval stops; ``None`` data reuses the
+previous payload; more than 31 bytes of either raises ``OSError(EINVAL)``; the scan
+response reaches active scanners, so the name goes there when flags + a 128-bit UUID
+fill the advertising data); ``gatts_register_services(services)`` (a tuple per service
+of value handles, characteristics and their descriptors flattened in definition order;
+CCCDs are added automatically and not returned; registering again replaces everything);
+``gatts_read`` (clears an append-mode buffer), ``gatts_write(h, data,
+send_update=False)`` (grows the buffer to ``len(data)``; ``send_update`` notifies or
+indicates subscribed centrals), ``gatts_set_buffer(h, len, append=False)`` (remote
+writes are cut to the buffer, 20 bytes by default), ``gatts_notify(conn, h,
+data=None)`` (sent whether or not the central subscribed; cut to ATT_MTU-3;
+``OSError(ENOMEM)`` when the queue is full, ``OSError(ENOTCONN)`` for an unknown
+connection), ``gatts_indicate(conn, h)`` (then ``_IRQ_GATTS_INDICATE_DONE``),
+``gap_disconnect(conn)`` (True/False), ``gap_pair(conn)`` (a security request: the
+bleak backend pairs, or re-encrypts if bonded), ``gap_passkey(conn, action, passkey)``;
+``UUID`` (16-bit int, 128-bit string, or 2/4/16 little-endian bytes; ``bytes(uuid)`` is
+little-endian; equal UUIDs hash equal); ``FLAG_READ, FLAG_WRITE, FLAG_WRITE_NO_RESPONSE,
+FLAG_NOTIFY, FLAG_INDICATE``.
+
+IRQs raised, with MicroPython's data tuples: CENTRAL_CONNECT (1) and CENTRAL_DISCONNECT (2)
+``(conn, addr_type, addr)``; GATTS_WRITE (3) ``(conn, value_handle)``, raised before the
+write response is sent; GATTS_INDICATE_DONE (20) ``(conn, value_handle, status)``;
+MTU_EXCHANGED (21) ``(conn, mtu)``; CONNECTION_UPDATE (27) ``(conn, interval_1.25ms,
+latency, timeout_10ms, status)``; ENCRYPTION_UPDATE (28) ``(conn, encrypted,
+authenticated, bonded, key_size)``, once pairing (with key storage) is over, or at
+re-encryption with a stored bond; GET_SECRET (29) ``(sec_type, index, key)`` and
+SET_SECRET (30) ``(sec_type, key, value)`` (value ``None`` = delete); PASSKEY_ACTION (31)
+``(conn, action, passkey)`` for numeric comparison (4), display (3) and input (2),
+answered with ``gap_passkey`` within 30 s or pairing fails. Security flags
+``_FLAG_READ_ENCRYPTED`` (0x0200), ``_FLAG_READ_AUTHENTICATED`` (0x0400),
+``_FLAG_WRITE_ENCRYPTED`` (0x1000), ``_FLAG_WRITE_AUTHENTICATED`` (0x2000) are enforced
+(ATT errors 0x0F / 0x05); reading a characteristic without ``FLAG_READ`` gives 0x02.
 
 Differences from NimBLE on an ESP32
 -----------------------------------
@@ -60,15 +77,23 @@ Differences from NimBLE on an ESP32
 * The address is a random static one: ``config('mac')`` returns ``(1, addr)``, where an
   ESP32 returns ``(0, public_addr)``; ``addr_mode`` is stored but not applied.
 * ``key_size`` in ENCRYPTION_UPDATE is 16 (bumble's controller reports 0).
-* The notification queue is a model (default 12 packets, 6 per 15 ms connection event),
-  not NimBLE's mbuf pool; on a board ENOMEM comes sooner or later depending on RAM.
+* The notification queue is a model (default 12 packets, 6 per 15 ms connection event,
+  about 400 notifications/s), not NimBLE's mbuf pool: on a board ENOMEM comes sooner or
+  later depending on free RAM and the host's connection interval. An update from
+  ``gatts_write(..., send_update=True)`` that finds the queue full is dropped silently.
 * A write whose kind the characteristic does not allow is refused as NimBLE does: a
   write request gets ATT error 0x03, a write command is dropped silently.
+* Secrets: one entry per bonded central, sec_type 2, key = the central's address text,
+  value = opaque bytes (JSON); NimBLE stores several sec_types with binary keys. Treat
+  keys and values as opaque bytes and both work.
 * Pairing refusal: NimBLE has no "accept pairing?" hook, neither has this shim. A
   peripheral refuses by answering ``gap_passkey(conn, 4, 0)`` to a numeric comparison
   (io=DISPLAY_YESNO, mitm=True), or by ``gap_disconnect`` after ENCRYPTION_UPDATE.
-  MicroPython's docs list pairing/bonding as NimBLE on STM32 and Unix only (check the
-  MicroPython version flashed on the ESP32).
+  MicroPython's docs list pairing/bonding as NimBLE on STM32 and Unix only: check the
+  MicroPython build flashed on the ESP32.
+* IRQ handlers run on the event loop between the firmware's awaits (like MicroPython's
+  scheduled IRQs), never truly asynchronously; an exception in the handler is printed
+  and kept in ``BLE().irq_errors``.
 * Default config: mtu 256, bond False, mitm False, le_secure False, io 3 (no I/O).
 """
 

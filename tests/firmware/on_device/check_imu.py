@@ -236,3 +236,15 @@ def check_read_path_allocates_nothing():
     assert dev.read(buf) == 20
     print("imu.read (MPU path, 20 samples): %s bytes per read" % per_read)
     assert per_read is None or per_read == 0, per_read
+
+
+def check_ds3trc_read_realigns_to_a_whole_data_set():
+    chip, dev = _stream(simchips.LSM6DS3TRC, 0x6A, 104)
+    chip.advance_to(chip.t_us + 50000)
+    chip.read(0x3E, 4)  # two words read behind the driver's back: pattern index 2
+    buf = array("h", bytes(12 * imu.MAX_BATCH))
+    n = dev.read(buf)
+    assert n >= 3, n
+    for i in range(n):
+        assert abs(buf[6 * i + 2] * dev.acc_scale - 9.5) < 0.01, i
+        assert abs(buf[6 * i + 3] * dev.gyr_scale - 0.1) < 0.002, i

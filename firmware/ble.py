@@ -13,9 +13,9 @@
 #   p.open_pairing(t_ms) / p.pairing_open(t_ms); p.encrypted; p.connected; p.mtu
 #   p.set_status(payload) / p.set_battery(pct); p.save_bonds()   # (housekeeping)
 #
-# The bluetooth module is imported by the caller and passed in (its UUID class is taken from
-# the BLE object's module), so this file also imports where there is no radio (the packing and
-# ring logic are checked on MicroPython without one).
+# The BLE object is passed in, and `bluetooth` is imported only for its UUID class when none is
+# given, so this file imports where there is no radio (the packing, ring and security logic are
+# checked on MicroPython with a stand-in BLE object).
 #
 # Security. Pairing uses LE Secure Connections with bonding and MITM protection; the device
 # declares DisplayYesNo and confirms numeric comparison itself only while the pairing window
@@ -210,7 +210,7 @@ class Peripheral:
     """The kyphos GATT server on a MicroPython bluetooth.BLE object (one central at a time)."""
 
     def __init__(self, ble, name, bonds_path, ring, fw_revision="0.0.0", model="kyphos",
-                 manufacturer="kyphos project"):
+                 manufacturer="kyphos project", uuid=None):
         self.ble = ble
         self.name = name
         self.bonds_path = bonds_path
@@ -234,8 +234,8 @@ class Peripheral:
         self._bonds_dirty = False
         self._views = {}
         self.load_bonds()
-        bt = __import__("bluetooth")
-        uuid = bt.UUID
+        if uuid is None:
+            uuid = __import__("bluetooth").UUID
         ble.active(True)
         ble.config(gap_name=name, mtu=MTU)
         try:

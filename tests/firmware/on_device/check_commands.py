@@ -1,0 +1,381 @@
+# ruff: noqa: UP031
+# Checks for firmware/commands.py: every opcode answered once, the golden vectors, ERR codes for
+# bad commands, refusals on unencrypted links, flash full, LOG_* through a real flash log,
+# GET_CRASH through crashlog. Coroutines are driven by hand (the WebAssembly MicroPython has no
+# asyncio.run), so nothing here needs an event loop.
+import json
+import os
+from struct import pack, unpack_from
+
+import app
+import checkenv
+import commands
+import config
+import crashlog
+import flashlog
+import frames
+import vectorcodec
+
+_n = [0]
+
+
+def _tmpdir():
+    _n[0] += 1
+    try:
+        import tempfile
+
+        return tempfile.mkdtemp()
+    except ImportError:
+        try:
+            os.mkdir("/tmp")
+        except OSError:
+            pass
+        base = "/tmp/check_commands_%d" % _n[0]
+        os.mkdir(base)
+        return base
+
+
+def _drive(coro):
+    try:
+        while True:
+            coro.send(None)
+    except StopIteration as e:
+        return e.value
+
+
+class _Link:
+    def __init__(self, kind="ble", encrypted=False, mtu=247):
+        self.link = kind
+        self.encrypted = encrypted
+        self.mtu = mtu
+        self.streams = 0
+        self.sent = []
+
+    def trusted(self):
+        return self.link == "usb" or self.encrypted
+
+    def mtu_ok(self):
+        return self.link == "usb" or self.mtu >= 185
+
+    def limit(self):
+        return frames.MAX_FRAME if self.link == "usb" else self.mtu - 3
+
+    async def send(self, buf, n):
+        self.sent.append(bytes(buf[:n]))
+        return True
+
+
+# The INFO fields of the golden ACK vector (tests/vectors/ack.json, GET_INFO).
+_INFO_ACK = checkenv.load_meta("ack")["frames"][0]["fields"]["data"]
+
+
+class _Dev:
+    def __init__(self, root):
+        self.root = root
+        self.cfg = config.Config(root + "/config.json")
+        self.cfg.load()
+        self.log = flashlog.FlashLog(root + "/logs", 64 * 1024, 0)
+        self.clock = app.Clock32()
+        self.crash_path = root + "/crash.txt"
+        self.seq = 0
+        self.imu_ok = True
+        self.can_calibrate = True
+        self.calls = []
+
+    def next_ctrl_seq(self):
+        self.seq += 1
+        return self.seq - 1
+
+    def info_payload(self, buf, off):
+        data = bytes.fromhex(_INFO_ACK) if hasattr(bytes, "fromhex") else None
+        if data is None:
+            from binascii import unhexlify
+
+            data = unhexlify(_INFO_ACK)
+        buf[off:off + len(data)] = data
+        return off + len(data)
+
+    def error_text(self, code):
+        return "error %d" % code
+
+    def start(self, link, streams):
+        if not self.imu_ok:
+            return frames.E_IMU
+        link.streams = streams
+        self.calls.append(("start", streams))
+        return 0
+
+    def stop(self, link):
+        link.streams = 0
+        self.calls.append(("stop",))
+
+    def calibrate(self):
+        self.calls.append(("calibrate",))
+        return self.can_calibrate
+
+    def config_changed(self, changes):
+        self.calls.append(("config", sorted(changes)))
+
+    def marker(self, mid):
+        self.calls.append(("marker", mid))
+
+    def snooze(self, seconds):
+        self.calls.append(("snooze", seconds))
+
+    def reboot_soon(self):
+        self.calls.append(("reboot",))
+
+    def open_pairing(self):
+        self.calls.append(("pair",))
+
+    def crash_text(self):
+        return crashlog.read(self.crash_path)
+
+    def crash_reported(self):
+        crashlog.mark_reported(self.crash_path)
+
+
+def _cmd(rid, op, args=b""):
+    payload = pack("<HB", rid, op) + args
+    return pack("<BBHHI", 1, frames.CMD, len(payload), 0, 0) + payload
+
+
+def _ask(cmds, link, rid, op, args=b""):
+    """Send one CMD; returns (type, opcode, code_or_None, data) of the single answer."""
+    before = len(link.sent)
+    f = _cmd(rid, op, args)
+    _drive(cmds.handle(link, f, len(f)))
+    answers = link.sent[before:]
+    replies = [a for a in answers if a[1] in (frames.ACK, frames.ERR)]
+    assert len(replies) == 1, (op, answers)
+    a = replies[0]
+    typ, length, _, _ = frames.parse_header(a)
+    got_rid, got_op = unpack_from("<HB", a, 10)
+    assert got_rid == rid and got_op == op, (rid, op, got_rid, got_op)
+    if typ == frames.ERR:
+        return "ERR", op, a[13], bytes(a[14:10 + length])
+    return "ACK", op, None, bytes(a[13:10 + length])
+
+
+def _setup(kind="ble", encrypted=True, mtu=247):
+    dev = _Dev(_tmpdir())
+    return dev, commands.Commands(dev), _Link(kind, encrypted, mtu)
+
+
+def check_every_opcode_gets_exactly_one_ack():
+    dev, cmds, link = _setup("usb")
+    dev.log.start(None)
+    f = bytearray(30)
+    n = frames.put_event(f, 0, 0, 0, frames.EV_MARKER, 0, 1)
+    dev.log.append(memoryview(f)[:n])
+    args = {
+        frames.OP_START: b"\x07", frames.OP_CONFIG_GET: b"odr_hz",
+        frames.OP_CONFIG_SET: b'{"slouch_dwell_s": 30}', frames.OP_LOG_READ: pack("<HII", 1, 0, 50),
+        frames.OP_LOG_ERASE: pack("<H", 1), frames.OP_MARKER: pack("<h", -3),
+        frames.OP_SNOOZE: pack("<H", 600),
+    }
+    for op in range(1, 16):
+        kind, _, code, data = _ask(cmds, link, 100 + op, op, args.get(op, b""))
+        assert kind == "ACK", (op, code, data)
+    assert ("marker", -3) in dev.calls and ("snooze", 600) in dev.calls
+    assert ("reboot",) in dev.calls and ("pair",) in dev.calls and ("start", 7) in dev.calls
+    assert cmds.errors == 0 and cmds.handled == 15
+
+
+def check_golden_vectors_cmd_to_ack():
+    # The golden CMD frames GET_INFO, START(7) and PING give the golden ACK frames (same bytes
+    # after the header's seq and t_us, which are the device's own).
+    dev, cmds, link = _setup("usb")
+    cmd_bin = checkenv.load_bin("cmd")
+    ack_bin = checkenv.load_bin("ack")
+    acks = []
+    off = 0
+    while off < len(ack_bin):
+        _, length, _, _ = frames.parse_header(ack_bin, off)
+        acks.append(bytes(ack_bin[off:off + 10 + length]))
+        off += 10 + length
+    by_op = {}
+    for a in acks:
+        by_op[a[12]] = a
+    off = 0
+    matched = 0
+    while off < len(cmd_bin):
+        entry, end = vectorcodec.decode(cmd_bin, off, len(cmd_bin))
+        op = entry["fields"]["opcode"]
+        if op in by_op:
+            link.sent = []
+            _drive(cmds.handle(link, cmd_bin[off:end], end - off))
+            got = link.sent[-1]
+            want = by_op[op]
+            # Same type, length, opcode and data; the request id is the command's own.
+            assert got[:4] == want[:4] and got[12:] == want[12:], (op, got, want)
+            assert got[10:12] == cmd_bin[off + 10:off + 12]
+            matched += 1
+        off = end
+    assert matched == 3, matched
+
+
+def check_bad_commands_get_their_err_codes():
+    dev, cmds, link = _setup("usb")
+    cases = (
+        (0x42, b"", frames.E_UNKNOWN_OPCODE),
+        (0x00, b"", frames.E_UNKNOWN_OPCODE),
+        (frames.OP_START, b"", frames.E_BAD_ARGS),
+        (frames.OP_START, b"\x00", frames.E_BAD_ARGS),
+        (frames.OP_START, b"\x08", frames.E_BAD_ARGS),
+        (frames.OP_PING, b"\x01", frames.E_BAD_ARGS),
+        (frames.OP_LOG_READ, b"\x01\x00", frames.E_BAD_ARGS),
+        (frames.OP_CONFIG_GET, b"colour", frames.E_UNKNOWN_KEY),
+        (frames.OP_CONFIG_SET, b'{"colour": 1}', frames.E_UNKNOWN_KEY),
+        (frames.OP_CONFIG_SET, b'{"slouch_dwell_s": 1}', frames.E_OUT_OF_RANGE),
+        (frames.OP_CONFIG_SET, b'{"slouch_dwell_s": "long"}', frames.E_OUT_OF_RANGE),
+        (frames.OP_CONFIG_SET, b"[1, 2]", frames.E_BAD_ARGS),
+        (frames.OP_CONFIG_SET, b"{not json", frames.E_BAD_ARGS),
+        (frames.OP_CONFIG_SET, b"\xff\xfe", frames.E_BAD_ARGS),
+        (frames.OP_LOG_READ, pack("<HII", 77, 0, 10), frames.E_NO_SUCH_LOG),
+        (frames.OP_LOG_ERASE, pack("<H", 77), frames.E_NO_SUCH_LOG),
+    )
+    rid = 1
+    for op, args, want in cases:
+        kind, _, code, msg = _ask(cmds, link, rid, op, args)
+        assert kind == "ERR" and code == want, (op, args, kind, code, msg)
+        rid += 1
+    _, _, _, msg = _ask(cmds, link, rid, frames.OP_CONFIG_SET, b'{"slouch_dwell_s": 1}')
+    assert b"slouch_dwell_s" in msg and b"3..600" in msg, msg
+    _, _, _, msg = _ask(cmds, link, rid + 1, frames.OP_CONFIG_GET, b"colour")
+    assert b"colour" in msg, msg
+    # Nothing was applied by the failed CONFIG_SETs.
+    assert dev.cfg.get("slouch_dwell_s") == 60 and not dev.calls
+
+
+def check_not_a_cmd_frame_gets_no_answer():
+    dev, cmds, link = _setup("usb")
+    ack = bytearray(20)
+    n = frames.put_ack(ack, 0, 0, 0, 1, 1)
+    junk = (bytes(ack[:n]), b"\x01\x10\x05", b"\x02\x10\x03\x00\x00\x00\x00\x00\x00\x00\x01\x00\x01",
+            _cmd(1, 1)[:-1] + b"")
+    for f in junk:
+        assert _drive(cmds.handle(link, f, len(f))) == -1
+    short = b"\x01\x10\x02\x00\x00\x00\x00\x00\x00\x00\x01\x00"  # CMD payload under 3 bytes
+    assert _drive(cmds.handle(link, short, len(short))) == -1
+    assert link.sent == [] and cmds.bad_frames == 5
+
+
+def check_unencrypted_ble_refuses_config_erase_reboot_pair():
+    dev, cmds, link = _setup("ble", encrypted=False)
+    dev.log.start(None)
+    f = bytearray(30)
+    n = frames.put_event(f, 0, 0, 0, frames.EV_MARKER, 0, 1)
+    dev.log.append(memoryview(f)[:n])
+    dev.log.stop()
+    for op, args in ((frames.OP_CONFIG_SET, b'{"slouch_dwell_s": 30}'),
+                     (frames.OP_LOG_ERASE, pack("<H", 0xFFFF)), (frames.OP_REBOOT, b""),
+                     (frames.OP_PAIR, b"")):
+        kind, _, code, _ = _ask(cmds, link, 9, op, args)
+        assert kind == "ERR" and code == frames.E_NOT_PERMITTED, (op, kind, code)
+    assert dev.calls == [] and dev.log.ids() == [1]
+    try:
+        os.stat(dev.root + "/config.json")
+        raise AssertionError("config was written")
+    except OSError:
+        pass
+    # Reading and streaming stay open; once encrypted the same commands work.
+    assert _ask(cmds, link, 10, frames.OP_CONFIG_GET, b"odr_hz")[0] == "ACK"
+    link.encrypted = True
+    assert _ask(cmds, link, 11, frames.OP_CONFIG_SET, b'{"slouch_dwell_s": 30}')[0] == "ACK"
+    assert _ask(cmds, link, 12, frames.OP_LOG_ERASE, pack("<H", 0xFFFF))[0] == "ACK"
+    assert dev.log.ids() == []
+
+
+def check_start_needs_mtu_185_and_an_imu():
+    dev, cmds, link = _setup("ble", mtu=23)
+    kind, _, code, msg = _ask(cmds, link, 1, frames.OP_START, b"\x01")
+    assert kind == "ERR" and code == frames.E_MTU_TOO_SMALL
+    assert len(link.sent[-1]) <= 20  # the message is clipped to one 20-byte notification
+    link.link = "usb-like"
+    link.mtu = 100
+    link.limit = lambda: 500
+    msg = _ask(cmds, link, 5, frames.OP_START, b"\x01")[3]
+    assert b"ATT MTU 100 is below 185" in msg, msg
+    link.link = "ble"
+    link.limit = lambda: link.mtu - 3
+    link.mtu = 185
+    assert _ask(cmds, link, 2, frames.OP_START, b"\x01")[0] == "ACK"
+    dev.imu_ok = False
+    kind, _, code, _ = _ask(cmds, link, 3, frames.OP_START, b"\x01")
+    assert code == frames.E_IMU
+    dev.can_calibrate = False
+    assert _ask(cmds, link, 4, frames.OP_CALIBRATE)[2] == frames.E_BUSY
+
+
+def check_log_list_read_erase():
+    dev, cmds, link = _setup("ble", encrypted=True, mtu=185)
+    log = dev.log
+    log.start({"name": "t"})
+    f = bytearray(200)
+    for i in range(40):
+        n = frames.put_event(f, 0, i, 1000 * i, frames.EV_MARKER, 0, i)
+        log.append(memoryview(f)[:n])
+    log.stop()
+    _, _, _, data = _ask(cmds, link, 1, frames.OP_LOG_LIST)
+    items = json.loads(data)
+    assert items == [{"id": 1, "size": log.size(1), "closed": True}], items
+    size = items[0]["size"]
+    link.sent = []
+    kind, _, _, _ = _ask(cmds, link, 2, frames.OP_LOG_READ, pack("<HII", 1, 0, 0xFFFFFFFF))
+    assert kind == "ACK"
+    got = bytearray()
+    for a in link.sent[:-1]:
+        assert a[1] == frames.LOG_CHUNK and len(a) <= 182
+        log_id, off, total = unpack_from("<HII", a, 10)
+        assert log_id == 1 and off == len(got) and total == size
+        got.extend(a[20:])
+    with open(dev.root + "/logs/00001.kyr", "rb") as fh:
+        assert bytes(got) == fh.read()
+    # A window in the middle.
+    link.sent = []
+    _ask(cmds, link, 3, frames.OP_LOG_READ, pack("<HII", 1, 100, 50))
+    chunk = link.sent[0]
+    assert unpack_from("<I", chunk, 12)[0] == 100 and len(chunk) == 70
+    assert _ask(cmds, link, 4, frames.OP_LOG_ERASE, pack("<H", 1))[0] == "ACK"
+    assert _ask(cmds, link, 5, frames.OP_LOG_READ, pack("<HII", 1, 0, 10))[2] == frames.E_NO_SUCH_LOG
+
+
+def check_flash_full_config_set_is_err_8():
+    dev, cmds, link = _setup("usb")
+    dev.cfg.path = dev.root + "/no/such/folder/config.json"  # every write fails
+    kind, _, code, msg = _ask(cmds, link, 1, frames.OP_CONFIG_SET, b'{"slouch_dwell_s": 30}')
+    assert kind == "ERR" and code == frames.E_STORAGE_FULL, (kind, code, msg)
+
+
+def check_get_crash_reports_then_clears():
+    dev, cmds, link = _setup("usb")
+    assert _ask(cmds, link, 1, frames.OP_GET_CRASH)[3] == b""
+    try:
+        raise ValueError("sample path blew up")
+    except ValueError as e:
+        assert crashlog.save(e, dev.crash_path, "boot 7")
+    assert crashlog.present(dev.crash_path)
+    text = _ask(cmds, link, 2, frames.OP_GET_CRASH)[3]
+    assert text.startswith(b"boot 7\n") and b"ValueError: sample path blew up" in text, text
+    assert not crashlog.present(dev.crash_path)
+    assert _ask(cmds, link, 3, frames.OP_GET_CRASH)[3] == b""
+
+
+def check_long_answers_on_a_small_link():
+    # CONFIG_GET of every key (~600 bytes) does not fit one notification: ERR 10, on USB an ACK.
+    dev, cmds, ble = _setup("ble", encrypted=True, mtu=185)
+    kind, _, code, msg = _ask(cmds, ble, 1, frames.OP_CONFIG_GET, b"")
+    assert kind == "ERR" and code == frames.E_MTU_TOO_SMALL, (kind, code)
+    for a in ble.sent:
+        assert len(a) <= 182
+    usb = _Link("usb")
+    kind, _, _, data = _ask(cmds, usb, 2, frames.OP_CONFIG_GET, b"")
+    assert kind == "ACK" and sorted(json.loads(data)) == config.KEYS
+    # A long crash report over BLE: its end (the exception line) is kept.
+    try:
+        raise RuntimeError("x" * 400)
+    except RuntimeError as e:
+        crashlog.save(e, dev.crash_path)
+    kind, _, _, data = _ask(cmds, ble, 3, frames.OP_GET_CRASH)
+    assert kind == "ACK" and len(data) == 182 - 13 and data.endswith(b"x" * 10 + b"\n")

@@ -7,9 +7,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import numpy as np
-
 import kyphos
+import numpy as np
 from kyphos.protocol.constants import Opcode
 from kyphos.recording.kyr import KyrWriter, new_header
 from kyphos.sim.board import running_board

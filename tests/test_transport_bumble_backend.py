@@ -56,7 +56,11 @@ def test_discover_services_descriptors_and_address_only_connect():
             found = await BleakScanner.discover(timeout=0.3, return_adv=True, backend=BumbleScanner)
             dev, adv = found[ADDRESS]
             assert isinstance(dev.details, Address) and dev.details.is_random
-            assert adv.rssi < 0
+            assert adv.rssi < 0 and adv.local_name == per.name
+            passive = await BleakScanner.discover(
+                timeout=0.3, return_adv=True, scanning_mode="passive", backend=BumbleScanner
+            )
+            assert passive[ADDRESS][1].local_name is None  # the name is in the scan response
 
             # A bare address string works too (the backend scans for its type).
             async with BleakClient(ADDRESS, backend=BumbleClient, timeout=5.0) as client:

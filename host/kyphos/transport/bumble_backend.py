@@ -302,6 +302,8 @@ class BumbleScanner(BaseBleakScanner):
         await self._adapter.stop_scan()
 
     def _on_advertisement(self, adv: Advertisement) -> None:
+        if adv.is_scan_response and not self._active:
+            return  # a passive scanner never asks for scan responses
         key = str(adv.address)
         fields = parse_advertising(adv.data_bytes)
         merged = self._merged.setdefault(key, parse_advertising(b""))
@@ -356,7 +358,6 @@ class BumbleClient(BaseBleakClient):
         self._peer: Peer | None = None
         self._proxies: dict[int, Any] = {}
         self._subscribers: dict[int, Callable[[bytes], None]] = {}
-        self._closing = False
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- connection --------------------------------------------------------------
@@ -477,14 +478,14 @@ class BumbleClient(BaseBleakClient):
         self._connection = None
         self._peer = None
         self._subscribers.clear()
-        if not self._closing and self._disconnected_callback is not None:
+        # Called for every disconnection, ours included, as bleak's BlueZ backend does.
+        if self._disconnected_callback is not None:
             self._disconnected_callback()
 
     async def disconnect(self) -> None:
         connection = self._connection
         if connection is None:
             return
-        self._closing = True
         try:
             done = asyncio.get_running_loop().create_future()
 
@@ -498,7 +499,6 @@ class BumbleClient(BaseBleakClient):
         except Exception as exc:
             logger.debug("disconnect: %s", exc)
         finally:
-            self._closing = False
             self._connection = None
             self._peer = None
 

@@ -293,3 +293,41 @@ def test_fuzz_load_random_bytes_after_a_valid_head(junk: bytes) -> None:
     except KyphosError:
         return
     assert s.time.shape == (s.n_samples,)
+
+
+@st.composite
+def crc_valid_records(draw: st.DrawFn) -> bytes:
+    """Records with valid CRCs but arbitrary header fields and payloads: reaches the loader's
+    logic (counts, periods, wraps, reboots, duplicates) that CRC checks keep bit flips from."""
+    frames = [_INFO] if draw(st.booleans()) else []
+    for _ in range(draw(st.integers(0, 6))):
+        ftype = draw(st.sampled_from([1, 2, 3, 4, 5, 0x20]))
+        if ftype in (2, 3) and draw(st.booleans()):
+            width = 6 if ftype == 2 else 4
+            count = draw(st.integers(0, 5))
+            body = struct.pack("<IBB", draw(st.sampled_from([0, 1, 9_615_385, 0xFFFFFFFF])),
+                               count, draw(st.integers(0, 255)))
+            body += draw(st.binary(min_size=2 * width * count, max_size=2 * width * count + 2))
+        elif ftype == 5 and draw(st.booleans()):
+            body = struct.pack("<BBh", draw(st.sampled_from([4, 5, 8])), 0, 0)
+        else:
+            body = draw(st.binary(max_size=40))
+        head = struct.pack("<BBHHI", 1, ftype, len(body), draw(st.sampled_from([0, 1, 65535])),
+                           draw(st.sampled_from([0, 1, 1 << 31, (1 << 32) - 1])))
+        frames.append(head + body)
+    hosts = [draw(st.sampled_from([-1, 0, 1_800_000_000_000_000])) for _ in frames]
+    head = header_bytes({"format": "kyr", "device": draw(st.sampled_from(
+        [None, {"acc_scale": 1, "gyr_scale": 2}, {"acc_scale": "x"}, [1]]))})
+    return head + b"".join(record_bytes(f, h) for f, h in zip(frames, hosts, strict=True))
+
+
+@FUZZ
+@given(crc_valid_records())
+def test_fuzz_load_valid_records_with_arbitrary_fields(data: bytes) -> None:
+    try:
+        s = load_bytes(data)
+    except KyphosError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert s.acc.shape == (s.n_samples, 3) and s.quat.shape == (len(s.quat_time), 4)
+    assert s.gaps.shape[1] == 2

@@ -79,8 +79,10 @@ def decode_batches(
     max_count = MAX_IMU_COUNT if width == 6 else MAX_QUAT_COUNT
     offsets = np.asarray(offsets, np.int64)
     body = offsets + HEADER_SIZE
-    count = arr[body + 4].astype(np.int64) if len(offsets) else np.zeros(0, np.int64)
-    ok = (count >= 1) & (count <= max_count) & (length == 6 + 2 * width * count)
+    room = length >= 6  # a payload too short to hold its count is rejected unread
+    count = np.zeros(len(offsets), np.int64)
+    count[room] = arr[body[room] + 4]
+    ok = room & (count >= 1) & (count <= max_count) & (length == 6 + 2 * width * count)
     good = np.flatnonzero(ok)
     body, count = body[good], count[good]
     period = gather(arr, body, "<u4")

@@ -219,7 +219,8 @@ def load_bytes(buf: bytes, name: str = "data") -> Session:
     notes = _notes(buf, rec, ftype, host_s, off_arr, dev_s, epoch, t0, damage)
     haptic = _haptic(time, events, imu.flags, imu.count)
     gaps = _gaps(time, period_s, imu.flags, imu.count, epoch[imu_r])
-    fs = odr if odr else (1e9 / float(np.median(imu.period_ns)) if n_imu else 0.0)
+    med_period = float(np.median(imu.period_ns)) if n_imu else 0.0
+    fs = odr if odr > 0 else (1e9 / med_period if med_period > 0 else 0.0)
     damage.sort(key=lambda d: d.offset)
     return Session(
         time=time, acc=acc, gyr=gyr, fs=fs, haptic=haptic, quat_time=qtime, quat=q,

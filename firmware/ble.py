@@ -90,6 +90,15 @@ def adv_payloads(name, service_uuid_le):
     return bytes(adv), bytes(resp)
 
 
+def uuid_le(text):
+    """The 16 little-endian bytes of a 128-bit UUID string (as it goes on the air)."""
+    h = text.replace("-", "")
+    out = bytearray(16)
+    for i in range(16):
+        out[15 - i] = int(h[2 * i:2 * i + 2], 16)
+    return bytes(out)
+
+
 def default_name(mac):
     """kyphos-XXXX from the last two bytes of the MAC address."""
     return "kyphos-%02X%02X" % (mac[4], mac[5])
@@ -267,7 +276,7 @@ class Peripheral:
         ble.gatts_write(h_model, model.encode())
         ble.gatts_write(h_fw, fw_revision.encode())
         ble.gatts_write(self.h_battery, b"\x00")
-        self._adv = adv_payloads(name.encode(), bytes(uuid(SERVICE_UUID)))
+        self._adv = adv_payloads(name.encode(), uuid_le(SERVICE_UUID))
         self.advertise()
 
     # --- state ---------------------------------------------------------------------------

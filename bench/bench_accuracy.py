@@ -94,6 +94,51 @@ def run_seed(seed: int, calibration: str | None, causal: bool = False) -> dict[s
     }
 
 
+def scenario_report(names: list[str], seeds: int) -> None:
+    """Slouch episodes and false lifts (sit/stand transitions) on named scenarios."""
+    from kyphos.metrics.posture import SLOUCH_MIN_S
+    from kyphos.sim.scenario import load_scenario
+
+    n_sl = n_long = found = false_sl = false_lift = n_lifts = hit_lifts = 0
+    se: list[float] = []
+    ee: list[float] = []
+    for name in names:
+        for seed in range(seeds):
+            res = simulate(load_scenario(name), seed=seed)
+            a = analyze(res.to_session())
+            tr = res.truth
+            eps = a.posture.slouch_episodes
+            used: set[int] = set()
+            for sl in tr.slouches:
+                n_sl += 1
+                long = sl.end - sl.start >= SLOUCH_MIN_S
+                n_long += long
+                m = [k for k, e in enumerate(eps) if _overlap(sl.start, sl.end, e.start_s, e.end_s) > 0]
+                if m and long:
+                    found += 1
+                    se.append(eps[m[0]].start_s - sl.start)
+                    ee.append(eps[m[0]].end_s - sl.end)
+                used.update(m)
+            false_sl += len(eps) - len(used)
+            for d in a.lifts:
+                truth_hit = any(_overlap(t.start, t.end, d.start_s, d.end_s) > 0 for t in tr.lifts)
+                bend = any(_overlap(m.start, m.end, d.start_s, d.end_s) > 0 for m in tr.movements)
+                if not truth_hit and not bend:
+                    false_lift += 1
+            n_lifts += len(tr.lifts)
+            hit_lifts += sum(any(_overlap(t.start, t.end, d.start_s, d.end_s) > 0 for d in a.lifts)
+                             for t in tr.lifts)
+    print(f"scenarios {', '.join(names)} x {seeds} seeds")
+    print(f"slouches: {n_sl} scripted, {n_long} at least {SLOUCH_MIN_S:g} s long, {found} of those "
+          f"found, {false_sl} found episodes with no scripted slouch")
+    if se:
+        print(f"slouch start error, s (vs half-way crossing): mean {np.mean(se):+.2f}, max |e| "
+              f"{np.max(np.abs(se)):.2f}; end error mean {np.mean(ee):+.2f}, max |e| "
+              f"{np.max(np.abs(ee)):.2f}")
+    print(f"lifts: {hit_lifts} of {n_lifts} found; detections that are neither a lift nor a "
+          f"scripted bend (e.g. sitting down, standing up, walking): {false_lift}")
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("n", nargs="?", type=int, default=30, help="number of seeds (default 30)")
@@ -101,7 +146,13 @@ def main(argv: list[str]) -> int:
                     help="calibration mode passed to analyze (default auto)")
     ap.add_argument("--causal", action="store_true",
                     help="also run the live (causal, chunked) chain and compare it with offline")
+    ap.add_argument("--scenarios", nargs="*", metavar="NAME",
+                    help="instead: slouch and false-lift check on named scenarios "
+                         "(default office demo warehouse), N seeds each")
     args = ap.parse_args(argv[1:])
+    if args.scenarios is not None:
+        scenario_report(args.scenarios or ["office", "demo", "warehouse"], args.n)
+        return 0
     rows = []
     print(f"{'seed':>4s} {'fs':>5s} {'pitch':>6s} {'yaw':>6s} {'roll':>6s} {'noise':>5s} "
           f"{'flexRMSE':>8s} {'latRMSE':>7s} {'lifts':>5s} {'TP':>3s} {'FPb':>3s} {'FPo':>3s} "

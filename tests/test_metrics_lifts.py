@@ -61,7 +61,23 @@ def test_vertical_drop_recovers_a_squat_despite_tilt_shaped_bias() -> None:
     az = np.gradient(np.gradient(z, 1 / fs), 1 / fs)
     flex = np.radians(40) * np.sin(np.pi * u) ** 2
     biased = az + 0.05 + 0.08 * np.sin(flex)  # constant and tilt-dependent accelerometer error
-    assert vertical_drop(biased, flex, fs) == pytest.approx(0.4, abs=0.02)
+    res = vertical_drop(biased, flex, fs)
+    assert res is not None
+    drop, net = res
+    assert drop == pytest.approx(0.4, abs=0.02)
+    assert abs(net) < 0.03
+
+
+def test_standing_up_is_not_a_lift_drop() -> None:
+    # the back leans forward ~30° while the body rises 0.4 m (sit to stand): net change found
+    fs = 100.0
+    t = np.arange(0, 4, 1 / fs)
+    u = np.clip((t - 0.5) / 3.0, 0, 1)
+    z = 0.4 * (10 * u**3 - 15 * u**4 + 6 * u**5)
+    az = np.gradient(np.gradient(z, 1 / fs), 1 / fs)
+    flex = np.radians(30) * np.sin(np.pi * u) ** 2
+    res = vertical_drop(az + 0.03, flex, fs)
+    assert res is not None and res[1] == pytest.approx(0.4, abs=0.05)
 
 
 def test_classify_by_knee_drop_and_fallback() -> None:

@@ -29,7 +29,9 @@ ENTER_DEG = 18.0
 EXIT_DEG = 12.0
 MIN_PEAK_DEG = 22.0
 MIN_VELOCITY_DPS = 25.0
-MAX_DURATION_S = 20.0
+MAX_DURATION_S = 10.0
+#: A bend whose end is this much higher or lower than its start is a sit/stand transition.
+MAX_NET_RISE_M = 0.15
 ONSET_DPS = 10.0
 #: Lateral bend and twist are read only where flexion is below this (gimbal lock at 90°).
 ANGLE_VALID_BELOW_DEG = 75.0
@@ -103,8 +105,10 @@ def _integrate2(x: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
     return v, p
 
 
-def vertical_drop(az: np.ndarray, flex: np.ndarray, fs: float) -> float | None:
-    """Largest downward displacement of the sensor over a lift window, m.
+def vertical_drop(az: np.ndarray, flex: np.ndarray, fs: float) -> tuple[float, float] | None:
+    """(largest downward displacement, net height change) of the sensor over a window, m.
+
+    A lift ends where it started (net change ≈ 0); sitting down or standing up does not.
 
     The window (the lift padded by 0.3 s) starts and ends standing still. Accelerometer bias
     and scale errors seen on the vertical change with the trunk's tilt, so the error is modelled
@@ -122,7 +126,7 @@ def vertical_drop(az: np.ndarray, flex: np.ndarray, fs: float) -> float | None:
     k0 = 0.5 * (float(np.mean(az[:k])) + float(np.mean(az[-k:])))
     k1 = (v_a[-1] - k0 * v_1[-1]) / v_s[-1] if v_s[-1] > 1e-9 else 0.0
     pos = p_a - k0 * p_1 - k1 * p_s
-    return -float(np.min(pos))
+    return -float(np.min(pos)), float(pos[-1])
 
 
 def classify(peak_deg: float, knee_drop_m: float | None) -> str:
@@ -206,7 +210,10 @@ def detect_lifts(angles: Angles, vertical_acc: np.ndarray | None = None) -> list
             pad = int(0.3 * fs)
             j0, j1 = max(lo, i0 - pad), min(hi, i1 + pad + 1)
             dz = vertical_drop(vertical_acc[j0:j1], angles.flexion[j0:j1], fs)
-            drop = None if dz is None else dz - LINK_M * (1.0 - np.cos(np.radians(peak)))
+            if dz is not None:
+                if abs(dz[1]) > MAX_NET_RISE_M:  # sat down or stood up: not a lift
+                    continue
+                drop = dz[0] - LINK_M * (1.0 - np.cos(np.radians(peak)))
         style = classify(peak, drop)
         score, reasons = form_score(style, peak, vel, twist, lateral)
         out.append(

@@ -1,0 +1,68 @@
+"""`kyphos sim` in one process is found and used by bleak (the bumble backend over TCP) and by
+pyserial (its pseudo-terminal) in another, as `kyphos scan` / `kyphos live` would use it."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from kyphos.protocol.constants import Opcode
+from kyphos.sim.client import BleLink, SerialLink
+from kyphos.transport.bumble_backend import BumbleAdapter
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _start_sim(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    log = tmp_path / "sim.out"
+    cmd = [sys.executable, "-c", "import sys; from kyphos.cli import main; sys.exit(main())",
+           "sim", "--speed", "2", "--serial", "--tcp-port", "0", "--duration", "600"]
+    proc = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True,
+                            cwd=ROOT)
+    seen: dict[str, str] = {}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        text = log.read_text()
+        m = re.search(r"virtual board (\S+).*\nBLE radio\s+(\S+).*\nUSB serial\s+(\S+)", text)
+        if m:
+            seen = {"name": m[1], "transport": m[2], "pty": m[3], "log": str(log)}
+            break
+        time.sleep(0.1)
+    assert seen, f"kyphos sim did not start: {log.read_text()}"
+    return proc, seen
+
+
+def test_bleak_and_pyserial_in_this_process_use_kyphos_sim_in_another(tmp_path: Path) -> None:
+    proc, seen = _start_sim(tmp_path)
+    try:
+        async def main() -> tuple[BleLink, SerialLink]:
+            adapter = await BumbleAdapter.open(seen["transport"], tmp_path / "keys.json")
+            try:
+                ble = await BleLink.connect(seen["name"], bumble_adapter=adapter, timeout=20)
+                await ble.command(Opcode.START, bytes([0b111]))
+                await asyncio.sleep(1.5)  # 3 simulated seconds at --speed 2
+                await ble.command(Opcode.STOP)
+                await ble.close()
+            finally:
+                await adapter.close()
+            ser = SerialLink(seen["pty"])
+            await ser.command(Opcode.START, bytes([0b111]))
+            await asyncio.sleep(1.5)
+            await ser.command(Opcode.STOP)
+            await ser.close()
+            return ble, ser
+
+        ble, ser = asyncio.run(main())
+        assert ble.imu_samples > 104 and ble.lost_frames == 0 and ble.corrupt == 0
+        assert ser.imu_samples > 104 and ser.lost_frames == 0 and ser.corrupt == 0
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=20)
+    out = Path(seen["log"]).read_text()
+    assert code == 0, out
+    assert "boot 1 (cause 1)" in out  # the event log printed on the way out

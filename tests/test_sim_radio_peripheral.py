@@ -309,7 +309,10 @@ def test_pairing_le_secure_connections_encrypts_and_bonds():
             update = [d for e, d in per.events if e == _IRQ_ENCRYPTION_UPDATE][-1]
             assert update == (per.conn, True, True, True, 16)
             assert any(e == _IRQ_PASSKEY_ACTION for e, _ in per.events)
-            assert per.secrets  # the bond went to the firmware's store
+            # The bond went to the firmware's store, shaped like NimBLE's: our and the
+            # peer's keys (sec_type 1 and 2) under the central's 7-byte ble_addr_t.
+            central = bytes((1,)) + bytes.fromhex("C0000000C001")[::-1]
+            assert {t for t, k in per.secrets if k == central} == {1, 2}
             assert await client.read_gatt_char(SECRET) == b"s3cret"
             await client.disconnect()
             await _wait_for(lambda: per.conn is None)

@@ -27,9 +27,8 @@ Design
   ``LinkModel.packets_per_event`` packets every ``LinkModel.conn_interval_ms``; the
   radio's fault hooks change these numbers at run time.
 * Bonds live where the firmware puts them: bumble's key store is a bridge to
-  ``_IRQ_SET_SECRET`` / ``_IRQ_GET_SECRET`` (sec_type 2 = peer keys, key = peer
-  address, value = opaque bytes), so keys survive a "reboot" only if the firmware
-  stores them on flash, as it must on a board.
+  ``_IRQ_SET_SECRET`` / ``_IRQ_GET_SECRET``, so keys survive a "reboot" only if the
+  firmware stores them on flash, as it must on a board.
 
 API the firmware may rely on
 ----------------------------
@@ -45,8 +44,8 @@ of value handles, characteristics and their descriptors flattened in definition 
 CCCDs are added automatically and not returned; registering again replaces everything);
 ``gatts_read`` (clears an append-mode buffer), ``gatts_write(h, data,
 send_update=False)`` (grows the buffer to ``len(data)``; ``send_update`` notifies or
-indicates subscribed centrals), ``gatts_set_buffer(h, len, append=False)`` (remote
-writes are cut to the buffer, 20 bytes by default), ``gatts_notify(conn, h,
+indicates subscribed centrals), ``gatts_set_buffer(h, len, append=False)`` (empties the
+value; remote writes are cut to the buffer, 20 bytes by default), ``gatts_notify(conn, h,
 data=None)`` (sent whether or not the central subscribed; cut to ATT_MTU-3;
 ``OSError(ENOMEM)`` when the queue is full, ``OSError(ENOTCONN)`` for an unknown
 connection), ``gatts_indicate(conn, h)`` (then ``_IRQ_GATTS_INDICATE_DONE``),
@@ -83,9 +82,10 @@ Differences from NimBLE on an ESP32
   ``gatts_write(..., send_update=True)`` that finds the queue full is dropped silently.
 * A write whose kind the characteristic does not allow is refused as NimBLE does: a
   write request gets ATT error 0x03, a write command is dropped silently.
-* Secrets: one entry per bonded central, sec_type 2, key = the central's address text,
-  value = opaque bytes (JSON); NimBLE stores several sec_types with binary keys. Treat
-  keys and values as opaque bytes and both work.
+* Secrets are shaped like NimBLE's: at ``active(True)`` GET_SECRET ``(10, 0, b"irk")``
+  (and SET_SECRET of a new 16-byte IRK if there is none); each bond is two entries,
+  sec_type 1 and 2, keyed by the central's 7-byte ``ble_addr_t``. The values are opaque
+  bytes (JSON here, a C struct on NimBLE): keep them as bytes, do not parse them.
 * Pairing refusal: NimBLE has no "accept pairing?" hook, neither has this shim. A
   peripheral refuses by answering ``gap_passkey(conn, 4, 0)`` to a numeric comparison
   (io=DISPLAY_YESNO, mitm=True), or by ``gap_disconnect`` after ENCRYPTION_UPDATE.
@@ -104,6 +104,7 @@ import collections
 import errno
 import json
 import logging
+import secrets
 import sys
 import traceback
 from collections.abc import Callable
@@ -145,7 +146,9 @@ _PASSKEY_ACTION_INPUT = 2
 _PASSKEY_ACTION_DISPLAY = 3
 _PASSKEY_ACTION_NUMERIC_COMPARISON = 4
 
+_SEC_TYPE_OUR = 1  # NimBLE's BLE_STORE_OBJ_TYPE_OUR_SEC
 _SEC_TYPE_PEER = 2  # NimBLE's BLE_STORE_OBJ_TYPE_PEER_SEC
+_SEC_TYPE_OUR_IRK = 10  # MicroPython's own IRK entry (key b"irk")
 _DEFAULT_BUFFER = 20  # MicroPython's default characteristic buffer, bytes
 _PASSKEY_TIMEOUT_S = 30.0  # SMP procedure timeout
 
@@ -237,31 +240,42 @@ class _ConnState:
 
 
 class _IrqKeyStore(KeyStore):
-    """bumble key store whose storage is the firmware's SET/GET_SECRET IRQs."""
+    """bumble key store whose storage is the firmware's SET/GET_SECRET IRQs.
+
+    Shaped like NimBLE's store: each bond is two entries, sec_type 1 (ours) and 2 (the
+    peer's), keyed by the peer's ``ble_addr_t`` (type byte + 6 address bytes, LSB first).
+    """
 
     def __init__(self, ble: BLE) -> None:
         self._ble = ble
 
     @staticmethod
     def _key(name: str) -> bytes:
-        return name.encode()
+        address = hci.Address(name)
+        return bytes((address.address_type,)) + bytes(address)
 
     async def delete(self, name: str) -> None:
-        self._ble._fire(_IRQ_SET_SECRET, (_SEC_TYPE_PEER, self._key(name), None))
+        for sec_type in (_SEC_TYPE_OUR, _SEC_TYPE_PEER):
+            self._ble._fire(_IRQ_SET_SECRET, (sec_type, self._key(name), None))
 
     async def update(self, name: str, keys: PairingKeys) -> None:
         if not self._ble._config["bond"]:
             return
         value = json.dumps(keys.to_dict()).encode()
-        self._ble._fire(_IRQ_SET_SECRET, (_SEC_TYPE_PEER, self._key(name), value))
+        for sec_type in (_SEC_TYPE_OUR, _SEC_TYPE_PEER):
+            self._ble._fire(_IRQ_SET_SECRET, (sec_type, self._key(name), value))
 
     async def get(self, name: str) -> PairingKeys | None:
         value = self._ble._fire(_IRQ_GET_SECRET, (_SEC_TYPE_PEER, 0, self._key(name)))
-        return PairingKeys.from_dict(json.loads(bytes(value))) if value else None
+        if not value:
+            return None
+        try:
+            return PairingKeys.from_dict(json.loads(bytes(value)))
+        except (ValueError, KeyError, TypeError):
+            return None  # damaged store: as NimBLE, treat as no bond
 
     async def get_all(self) -> list[tuple[str, PairingKeys]]:
-        # Values only come back by index; the name is inside bumble's key dict only
-        # for resolving keys, which this peripheral does not need.
+        # Only bumble's resolving list asks for all bonds; static addresses need none.
         return []
 
     async def delete_all(self) -> None:
@@ -372,8 +386,19 @@ class BLE:
                     self.gap_disconnect(handle)
                 self._submit(self._stop_advertising)
                 self._values.clear()
+            if want and not self._active:
+                self._load_irk()
             self._active = want
         return self._active
+
+    def _load_irk(self) -> None:
+        """As MicroPython's NimBLE binding does at start-up: read our IRK, else make one."""
+        assert self._device is not None
+        irk = self._fire(_IRQ_GET_SECRET, (_SEC_TYPE_OUR_IRK, 0, b"irk"))
+        if irk is None or len(irk) != 16:
+            irk = secrets.token_bytes(16)
+            self._fire(_IRQ_SET_SECRET, (_SEC_TYPE_OUR_IRK, b"irk", irk))
+        self._device.irk = bytes(irk)
 
     def config(self, *args: str, **kwargs: Any) -> Any:
         if args:
@@ -520,20 +545,21 @@ class BLE:
             raise att.ATT_Error(att.ATT_INSUFFICIENT_AUTHENTICATION_ERROR)
 
     def _remote_read(self, value: _Value, conn: Connection) -> bytes:
-        if value.attribute is not None and isinstance(value.attribute, gatt.Characteristic):
-            if not value.flags & FLAG_READ:
-                raise att.ATT_Error(att.ATT_READ_NOT_PERMITTED_ERROR)
-        self._check_security(conn, value.flags, _FLAG_READ_ENCRYPTED, _FLAG_READ_AUTHENTICATED)
+        if not value.flags & FLAG_READ:
+            raise att.ATT_Error(att.ATT_READ_NOT_PERMITTED_ERROR)
+        if isinstance(value.attribute, gatt.Characteristic):  # NimBLE: not on descriptors
+            self._check_security(
+                conn, value.flags, _FLAG_READ_ENCRYPTED, _FLAG_READ_AUTHENTICATED
+            )
         return value.data
 
     def _remote_write(self, value: _Value, conn: Connection, data: bytes) -> None:
-        if isinstance(value.attribute, gatt.Characteristic) and not value.flags & (
-            FLAG_WRITE | FLAG_WRITE_NO_RESPONSE
-        ):
+        if not value.flags & (FLAG_WRITE | FLAG_WRITE_NO_RESPONSE):
             raise att.ATT_Error(att.ATT_WRITE_NOT_PERMITTED_ERROR)
-        self._check_security(
-            conn, value.flags, _FLAG_WRITE_ENCRYPTED, _FLAG_WRITE_AUTHENTICATED
-        )
+        if isinstance(value.attribute, gatt.Characteristic):
+            self._check_security(
+                conn, value.flags, _FLAG_WRITE_ENCRYPTED, _FLAG_WRITE_AUTHENTICATED
+            )
         data = bytes(data)
         if value.append:
             value.data = (value.data + data)[: value.max_len]
@@ -571,6 +597,7 @@ class BLE:
         value = self._value(value_handle)
         value.max_len = int(length)
         value.append = bool(append)
+        value.data = b""  # MicroPython resizes the buffer to empty
 
     def gatts_notify(self, conn_handle: int, value_handle: int, data: Any = None) -> None:
         value = self._value(value_handle)
@@ -754,7 +781,7 @@ class BLE:
 
     def _check_active(self) -> None:
         if not self._active:
-            raise OSError(errno.EPERM, "BLE not active")
+            raise OSError(errno.ENODEV, "BLE not active")
 
     def _fire(self, event: int, data: tuple[Any, ...]) -> Any:
         handler = self._handler

@@ -1,0 +1,110 @@
+"""The ``bluetooth`` shim keeps MicroPython's contracts: UUIDs, handle nesting, buffers,
+config errors, advertising limits, and stopping the radio."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+
+import pytest
+from bleak import BleakClient, BleakScanner
+from kyphos.sim.radio import VirtualRadio
+from kyphos.sim.shims import bluetooth
+from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner
+
+SVC = "6b790001-0000-4000-8000-6b7970686f73"
+CHR = "6b790003-0000-4000-8000-6b7970686f73"
+
+
+def test_uuid_forms_bytes_and_equality():
+    u16 = bluetooth.UUID(0x180F)
+    assert bytes(u16) == b"\x0f\x18" and repr(u16) == "UUID(0x180f)"
+    u128 = bluetooth.UUID(SVC.upper())
+    assert bytes(u128)[::-1].hex() == SVC.replace("-", "")
+    assert bluetooth.UUID(bytes(u128)) == u128 and hash(bluetooth.UUID(bytes(u128))) == hash(u128)
+    assert repr(u128) == f"UUID('{SVC}')"
+    assert u16 != u128
+    for bad in (0x10000, "1234", b"\x01\x02\x03"):
+        with pytest.raises(ValueError):
+            bluetooth.UUID(bad)
+
+
+def test_register_config_buffers_and_advertising_rules():
+    async def run():
+        radio = VirtualRadio()
+        ble = await radio.peripheral("C4:00:00:00:00:01")
+        adapter = await radio.central()
+        try:
+            with pytest.raises(ValueError):
+                ble.config("nonsense")
+            with pytest.raises(ValueError):
+                ble.config(nonsense=1)
+            ble.active(False)
+            with pytest.raises(OSError):
+                ble.config("mac")
+            ble.active(True)
+            assert ble.config("mac") == (1, bytes.fromhex("C40000000001"))
+            ble.config(gap_name="kyp-api")
+            assert ble.config("gap_name") == "kyp-api"
+
+            writes = []
+            ble.irq(lambda e, d: writes.append(d[1]) if e == 3 else None)
+            desc = (bluetooth.UUID(0x2901), bluetooth.FLAG_READ)
+            handles = ble.gatts_register_services(
+                (
+                    (bluetooth.UUID(SVC), (
+                        (bluetooth.UUID(CHR), bluetooth.FLAG_WRITE | bluetooth.FLAG_READ, (desc,)),
+                        (bluetooth.UUID(0x2A19), bluetooth.FLAG_READ),
+                    )),
+                    (bluetooth.UUID(0x180A), ((bluetooth.UUID(0x2A29), bluetooth.FLAG_READ),)),
+                )
+            )
+            (h_chr, h_desc, h_batt), (h_man,) = handles
+            assert h_chr < h_desc < h_batt < h_man
+            ble.gatts_write(h_desc, b"control")
+            with pytest.raises(OSError) as info:
+                ble.gatts_read(9999)
+            assert info.value.errno == errno.EINVAL
+
+            with pytest.raises(OSError) as info:
+                ble.gap_advertise(100_000, bytes(32))
+            assert info.value.errno == errno.EINVAL
+            ble.gap_advertise(100_000, b"\x02\x01\x06", resp_data=b"\x08\x09kyp-api")
+
+            device = await BleakScanner.find_device_by_name(
+                "kyp-api", timeout=5, backend=BumbleScanner, bumble_adapter=adapter
+            )
+            assert device is not None
+            async with BleakClient(device, backend=BumbleClient, bumble_adapter=adapter) as client:
+                # Default buffer: 20 bytes; a remote write is cut to it.
+                await client.write_gatt_char(CHR, bytes(range(30)), response=True)
+                assert ble.gatts_read(h_chr) == bytes(range(20))
+                # Append mode: writes accumulate up to the buffer; reading clears.
+                ble.gatts_set_buffer(h_chr, 8, True)
+                await client.write_gatt_char(CHR, b"abc", response=True)
+                await client.write_gatt_char(CHR, b"defghij", response=True)
+                assert ble.gatts_read(h_chr) == b"abcdefgh"
+                assert ble.gatts_read(h_chr) == b""
+                assert writes == [h_chr] * 3
+                d = client.services.get_characteristic(CHR).get_descriptor(
+                    "00002901-0000-1000-8000-00805f9b34fb"
+                )
+                assert await client.read_gatt_descriptor(d.handle) == b"control"
+                # The GAP device name follows config(gap_name=...).
+                ble.config(gap_name="renamed")
+                assert await client.read_gatt_char("00002a00-0000-1000-8000-00805f9b34fb") == b"renamed"
+
+                # Radio off: the link drops.
+                ble.active(False)
+                async with asyncio.timeout(5):
+                    while client.is_connected:
+                        await asyncio.sleep(0.01)
+            with pytest.raises(OSError):
+                ble.gap_advertise(100_000)
+            # Nothing advertises any more.
+            found = await BleakScanner.discover(timeout=0.2, backend=BumbleScanner, bumble_adapter=adapter)
+            assert all(d.name != "kyp-api" for d in found)
+        finally:
+            await radio.close()
+
+    asyncio.run(run())

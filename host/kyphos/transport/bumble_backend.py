@@ -20,12 +20,27 @@ Which radio the backend uses (its "adapter"), first match wins:
    (``tcp-client:127.0.0.1:9741``, where ``kyphos sim`` listens): the adapter is
    opened on first use and kept for the loop.
 
-The central requests ATT MTU 247 after connecting (OS stacks do this themselves),
-pairs with LE Secure Connections, answers numeric comparison with "yes" (the user
-clicking "Pair"), and keeps bonds in a ``JsonKeyStore`` (path from
-``$KYPHOS_BUMBLE_KEYS`` or ``~/.local/share/kyphos/ble_keys.json``; in memory for
-in-process adapters unless a path is given). ``BLEDevice.details`` is the bumble
-``Address`` (its type, public or random, matters for connecting).
+How it behaves, compared with the OS backends:
+
+* ``connect()`` requests ATT MTU 247 (as Android, Windows and macOS do by themselves;
+  ``mtu_size`` then reports it), re-encrypts at once with a bonded peer (as BlueZ does),
+  and discovers every service, characteristic and descriptor.
+* ``pair()`` runs LE Secure Connections with bonding; a numeric comparison is answered
+  "yes" (the user clicking "Pair"); passkey entry is refused (no user to type it). A
+  peripheral's security request (``gap_pair`` on the board) starts the same pairing.
+  Bonds are kept in a ``JsonKeyStore`` (``$KYPHOS_BUMBLE_KEYS`` or
+  ``~/.local/share/kyphos/ble_keys.json``) for adapters opened over a transport, in
+  memory for in-process ones; ``unpair()`` forgets the peer.
+* The disconnected callback runs on every disconnection, ours included (as BlueZ's).
+* ATT errors raise ``BleakGATTProtocolError`` (``.code``: 0x0F insufficient encryption,
+  0x03 write not permitted, ...); an unknown address ``BleakDeviceNotFoundError``; other
+  failures ``BleakError``. bleak itself refuses CCCD writes (use start/stop_notify).
+* Scanning merges advertising data and scan response per device (active mode, the
+  default); a passive scan gets no scan response. ``BLEDevice.details`` is the bumble
+  ``Address`` (its type, public or random, matters for connecting), ``address`` its text.
+* Not provided: ``read_gatt_char(use_cached=True)`` reads the device anyway; no service
+  filter at discovery; ``BleakClient.is_encrypted`` is not bleak API (the backend object
+  has it: ``client._backend.is_encrypted``).
 """
 
 from __future__ import annotations

@@ -648,8 +648,6 @@ class Device:
                     self._k = self._batch_size()
                     self._update_logging()
                 b.save_bonds()
-            if self.usb is not None and not self.usb.streams and self._logging is False:
-                pass
             self._sleep_policy(t)
             self._show_led(t)
             if self._reboot_at >= 0 and ticks_diff(t, self._reboot_at) >= 0:

@@ -186,3 +186,103 @@ def test_serial_packet_helper_matches_firmware_encoder(board: Any) -> None:
     dst = bytearray(serialframe.MAX_PACKET)
     end = serialframe.encode_packet(frame, 0, len(frame), dst, 0)
     assert bytes(dst[:end]) == serial_packet(frame)
+
+
+def test_button_long_press_calibrates_double_press_snoozes(board: Any, tmp_path: Path) -> None:
+    import machine
+
+    async def press(hold_s: float) -> None:
+        machine.drive(0, 0)
+        await asyncio.sleep(hold_s)
+        machine.drive(0, 1)
+
+    async def run() -> None:
+        host = SerialHost()
+        dev, task = await start_device(board, tmp_path, serial=host.board_side)
+        try:
+            await host.command(Opcode.START, bytes([2]))
+            await wait_for(lambda: len(host.of(Quat)) >= 3)
+            await press(1.2)  # long: calibrate upright now
+            await wait_for(lambda: dev.coach.calibrated)
+            await asyncio.sleep(0.1)
+            await press(0.08)
+            await asyncio.sleep(0.1)
+            await press(0.08)  # double: snooze
+            await wait_for(lambda: dev.coach.snoozed)
+            await wait_for(lambda: any(e.kind == 3 and e.arg == 3 for e in host.of(Event)))
+        finally:
+            await stop_device(dev, task)
+        events = [(e.kind, e.arg) for e in host.of(Event)]
+        assert (3, 2) in events and (7, 0) in events and (3, 3) in events, events
+
+    _run(run())
+
+
+def test_watchdog_fed_only_while_the_sampler_reads(board: Any, tmp_path: Path) -> None:
+    import machine
+
+    async def run() -> None:
+        dev, task = await start_device(board, tmp_path, wdt_ms=300)
+        try:
+            await asyncio.sleep(0.6)
+            assert not machine.wdt_expired()
+
+            def stuck(buf: Any, max_n: int = 84) -> int:
+                raise OSError(116)  # the I2C bus hangs: every read times out
+
+            dev.hw.imu.read = stuck
+            await asyncio.sleep(0.6)
+            assert machine.wdt_expired()  # a board would reset now
+        finally:
+            await stop_device(dev, task)
+
+    _run(run())
+
+
+def test_reboot_command_acks_then_resets(board: Any, tmp_path: Path) -> None:
+    import machine
+
+    async def run() -> None:
+        host = SerialHost()
+        dev, task = await start_device(board, tmp_path, serial=host.board_side)
+        ack = await host.command(Opcode.REBOOT)
+        assert isinstance(ack.payload, Ack)
+        with pytest.raises(machine.ResetRequested):
+            await asyncio.wait_for(task, 5)
+
+    _run(run())
+
+
+def test_sleep_after_idle_and_wake_by_button(board: Any, tmp_path: Path) -> None:
+    import machine
+    from kyphos.sim import shims
+
+    clock = shims.VirtualClock(1_000_000)
+    old = shims.set_clock(clock)
+    (tmp_path / "config.json").write_text('{"sleep_after_min": 1}')
+
+    async def run() -> None:
+        dev, task = await start_device(board, tmp_path)
+        try:
+            for _ in range(70):  # 70 s of board time, no motion (the chip lies still)
+                clock.advance_us(1_000_000)
+                await asyncio.sleep(0.01)
+            await wait_for(lambda: dev.state == board.ST_SLEEP)
+            machine.drive(0, 0)
+            await wait_for(lambda: dev.state != board.ST_SLEEP)
+            machine.drive(0, 1)
+        finally:
+            await stop_device(dev, task)
+
+    try:
+        _run(run())
+    finally:
+        shims.set_clock(old)
+    log = sorted((tmp_path / "logs").iterdir())[0].read_bytes()
+    from kyphos.recording.load import load_bytes
+
+    events = load_bytes(log, "log").events
+    kinds = [int(k) for k in events["kind"]]
+    assert kinds[0] == 8 and 9 in kinds and 10 in kinds, kinds  # BOOT ... SLEEP ... WAKE
+    wake = events[kinds.index(10)]
+    assert int(wake["arg"]) == 2  # woken by the button

@@ -18,7 +18,7 @@ def test_demo_records_analyses_and_writes_the_truth(tmp_path: Path, capsys) -> N
     text = capsys.readouterr().out
     for name in ("demo.kyr", "analysis.json", "truth.npz"):
         assert str(out / name) in text and (out / name).stat().st_size > 0
-    assert "lost frames 0" in text and "corrupt notifications 0" in text
+    assert "lost frames 0, corrupt notifications 0, gaps in the recording 0" in text
     s = kyphos.load(out / "demo.kyr")
     assert s.n_samples > 130 * 104 and len(s.gaps) == 0 and s.header["source"] == "ble"
     assert s.header["simulated"]["scenario"] == "demo" and s.header["simulated"]["seed"] == 1

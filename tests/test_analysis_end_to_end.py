@@ -112,3 +112,13 @@ def test_bad_input_gives_one_line_errors() -> None:
         analyze(ses, calibration="sideways")
     with pytest.raises(KyphosError, match="no samples in the upright window"):
         analyze(ses, calibration={"upright": (100.0, 200.0)})
+
+
+def test_lone_sample_between_gaps_is_not_scored() -> None:
+    t = np.arange(50) / 104
+    time = np.concatenate([t, [5.0], 10 + t])
+    acc = np.tile([9.81, 0.0, 0.0], (101, 1))
+    a = analyze(Session(time=time, acc=acc, gyr=np.zeros((101, 3)), fs=104.0))
+    assert a.prepared.gaps.shape == (2, 2)
+    assert a.posture.zones_pct["0_20"] == 100.0
+    assert a.posture.measured_s == pytest.approx(100 / 104)

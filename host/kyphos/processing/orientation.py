@@ -43,11 +43,9 @@ def orientation_segments(
     Orientation is not carried across a gap that was not bridged: after it, VQF starts again.
     """
     q = np.full((len(gyr), 4), np.nan)
-    for s0, s1 in segments:  # one iteration per segment
+    for s0, s1 in segments:  # one iteration per segment; a lone sample stays unknown (NaN)
         if s1 - s0 >= 2:
             q[s0:s1] = orientation_offline(gyr[s0:s1], acc[s0:s1], fs, params)
-        elif s1 - s0 == 1:
-            q[s0] = (1.0, 0.0, 0.0, 0.0)
     return q
 
 

@@ -66,7 +66,6 @@ MAX_BONDS = const(8)
 _CONTROL_BUF = const(1034 + 6)  # one CMD frame of the largest payload
 _ADV_INTERVAL_US = const(100000)
 _MAX_COMMANDS = const(4)
-_PKT_VIEWS = const(64)
 
 
 def sleep_ms(ms):
@@ -241,7 +240,7 @@ class Peripheral:
         self._last_notify = 0
         self._secrets = {}
         self._bonds_dirty = False
-        self._views = {}
+        self._battery = -1
         self.load_bonds()
         if uuid is None:
             uuid = __import__("bluetooth").UUID
@@ -421,7 +420,10 @@ class Peripheral:
         self.ble.gatts_write(self.h_status, frame_mv, True)
 
     def set_battery(self, pct):
-        self.ble.gatts_write(self.h_battery, bytes((pct if pct <= 100 else 0,)))
+        """Battery Level (0..100 %); subscribers are notified when it changes."""
+        if pct != self._battery:
+            self._battery = pct
+            self.ble.gatts_write(self.h_battery, bytes((pct if pct <= 100 else 0,)), True)
 
     # --- streaming -----------------------------------------------------------------------
     def put(self, frame, n=-1):

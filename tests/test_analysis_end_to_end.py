@@ -122,3 +122,15 @@ def test_lone_sample_between_gaps_is_not_scored() -> None:
     assert a.prepared.gaps.shape == (2, 2)
     assert a.posture.zones_pct["0_20"] == 100.0
     assert a.posture.measured_s == pytest.approx(100 / 104)
+
+
+def test_calibrated_event_sets_upright_and_bends_give_the_sagittal_axis(synth: tuple) -> None:
+    s, _ = synth
+    ev = np.zeros(1, EVENT_DTYPE)
+    ev["time"] = [4.5]
+    ev["kind"] = [7]  # CALIBRATED: the device took the upright reference here
+    a = analyze(Session(time=s.time, acc=s.acc, gyr=s.gyr, fs=s.fs, events=ev))
+    assert a.calibration.method == "upright+auto-bend"
+    assert a.calibration.upright_s == (3.5, 4.5)
+    err = np.degrees(a.angles.flexion - s.flexion)
+    assert np.sqrt(np.mean(err**2)) < 1.5

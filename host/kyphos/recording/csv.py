@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from kyphos.errors import RecordingError
-from kyphos.processing.preprocess import estimate_fs
 from kyphos.session import Session
 
 REQUIRED = ("t_s", "ax", "ay", "az", "gx", "gy", "gz")
@@ -121,7 +120,7 @@ def load_csv(
         time=time,
         acc=data[:, 1:4] * ACC_UNITS[acc_unit],
         gyr=data[:, 4:7] * GYR_UNITS[gyr_unit],
-        fs=float(fs) if fs else estimate_fs(time),
+        fs=float(fs) if fs else 1.0 / float(np.median(np.diff(time))),
         haptic=(data[:, 7] != 0) if hap_col is not None else np.zeros(len(t), bool),
         header={"source": "csv", "t0_s": t0, "acc_unit": acc_unit, "gyr_unit": gyr_unit},
         path=p,

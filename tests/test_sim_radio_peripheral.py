@@ -396,10 +396,23 @@ def test_faults_drop_link_and_corrupt_notification():
             await _wait_for(lambda: len(got) == 2)
             assert got == [b"\xfe\x02", b"\x01\x02"]
 
-            await radio.drop_link(0.3)
+            radio.corrupt_notifications(1, offset=1)
+            per.ble.gatts_notify(per.conn, per.h_data, b"\x01\x02")
+            await _wait_for(lambda: len(got) == 3)
+            assert got[2] == b"\x01\xfd"
+
+            # A slower connection interval reaches the firmware as CONNECTION_UPDATE.
+            radio.set_connection_interval(30.0)
+            assert per.events[-1][0] == 27 and per.events[-1][1][:2] == (per.conn, 24)
+
+            # Out of range: silence, a supervision timeout later both sides notice; what
+            # the board sent meanwhile is gone.
+            await radio.drop_link(0.3, detect_s=0.1)
+            per.ble.gatts_notify(per.conn, per.h_data, b"lost")
             await asyncio.wait_for(lost.wait(), 5)
             await _wait_for(lambda: per.conn is None)
-            assert (_IRQ_CENTRAL_DISCONNECT, (0, 1)) != per.events[-1] or True
+            assert per.events[-1][0] == _IRQ_CENTRAL_DISCONNECT
+            assert b"lost" not in got
             # Nothing is on the air while the link is down, then the board is back.
             assert radio.link.is_down()
             again = await BleakScanner.find_device_by_name(

@@ -16,10 +16,11 @@ client goes away its links are terminated, as when a USB dongle is unplugged.
 peripheral in another process joins with :func:`peripheral_over_transport`.
 
 Faults for reliability tests (all on the air, so both sides see them):
-:meth:`VirtualRadio.drop_link` (supervision timeout now, nothing on air for N s),
+:meth:`VirtualRadio.drop_link` (nothing on air for N s; supervision timeout at once or
+after ``detect_s``),
 :meth:`VirtualRadio.set_connection_interval` (slower drain of notifications, with
 ``_IRQ_CONNECTION_UPDATE``), :meth:`VirtualRadio.corrupt_notifications` (next N
-notifications get a flipped byte, as if a bad frame got past the link-layer CRC).
+notifications get a flipped byte).
 """
 
 from __future__ import annotations
@@ -218,10 +219,19 @@ class VirtualRadio:
 
     # -- faults --------------------------------------------------------------------
 
-    async def drop_link(self, seconds: float) -> None:
-        """Connections time out now and the air stays silent for ``seconds``."""
-        self.link.down_until = asyncio.get_running_loop().time() + seconds
-        self.link.time_out_connections()
+    async def drop_link(self, seconds: float, detect_s: float = 0.0) -> None:
+        """The air goes silent for ``seconds``; connections time out after ``detect_s``.
+
+        ``detect_s`` is the supervision timeout (0: at once). Until it expires both sides
+        still believe they are connected, and what the board notifies meanwhile is lost,
+        as on a real link.
+        """
+        loop = asyncio.get_running_loop()
+        self.link.down_until = loop.time() + seconds
+        if detect_s <= 0:
+            self.link.time_out_connections()
+        else:
+            loop.call_later(detect_s, self.link.time_out_connections)
 
     def set_connection_interval(self, interval_ms: float) -> None:
         """Change how fast notifications drain (the central's connection interval)."""
@@ -230,9 +240,14 @@ class VirtualRadio:
         if ble is not None and ble._model is self.model:
             ble.set_link_model(conn_interval_ms=interval_ms)
 
-    def corrupt_notifications(self, count: int = 1) -> None:
-        """Flip the first byte of the next ``count`` notifications the board sends."""
+    def corrupt_notifications(self, count: int = 1, offset: int = 0) -> None:
+        """Flip byte ``offset`` of the next ``count`` notifications the board sends.
+
+        (A real link's CRC-24 never lets a damaged packet through; this stands for a bug
+        on either side. Byte 0 is a frame's version, so the damage is detectable.)
+        """
         self.model.corrupt_next += count
+        self.model.corrupt_offset = offset
 
     async def close(self) -> None:
         for server in self._servers:

@@ -161,12 +161,14 @@ class LinkModel:
     packets_per_event: notifications the controller sends per connection event.
     queue_len: notifications buffered before ``gatts_notify`` raises ENOMEM.
     corrupt_next: the next N notifications get one byte flipped (fault injection).
+    corrupt_offset: which byte is flipped (0: the frame's version byte).
     """
 
     conn_interval_ms: float = 15.0
     packets_per_event: int = 6
     queue_len: int = 12
     corrupt_next: int = 0
+    corrupt_offset: int = 0
 
 
 class UUID:
@@ -650,7 +652,9 @@ class BLE:
                     handle, payload = state.queue.popleft()
                     if self._model.corrupt_next > 0 and payload:
                         self._model.corrupt_next -= 1
-                        payload = bytes([payload[0] ^ 0xFF]) + payload[1:]
+                        bad = bytearray(payload)
+                        bad[min(self._model.corrupt_offset, len(bad) - 1)] ^= 0xFF
+                        payload = bytes(bad)
                     attribute = self._values[handle].attribute
                     await self._device.notify_subscriber(
                         state.connection, attribute, payload, force=True

@@ -189,3 +189,26 @@ def test_scenario_board_key_schedules_faults_and_button_presses(tmp_path: Path) 
     path.write_text(json.dumps(raw))
     with pytest.raises(FaultError, match=r"faults\[0\]\.mv: unknown key"):
         load_board_scenario(path)
+
+
+def test_a_hung_firmware_is_reset_by_the_watchdog() -> None:
+    async def main() -> list[str]:
+        async with running_board("demo", seed=1) as (board, _radio, _adapter):
+            import time
+
+            dev = board.device
+            # The sampler blocks for 9 s (a hang): nothing feeds the 8 s watchdog.
+            dev.sample_pass = lambda: time.sleep_ms(9000)  # type: ignore[attr-defined]
+            await asyncio.sleep(12.0)
+            return [w for _, w in board.events]
+
+    log = run(main())
+    assert "watchdog expired" in log and "boot 2 (cause 3)" in log  # WDT_RESET
+
+
+def test_kyphos_sim_rejects_a_bad_fault_flag_in_one_line(capsys) -> None:
+    from kyphos.cli import main
+
+    assert main(["sim", "--fault", "meltdown@3"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "unknown fault 'meltdown'" in err

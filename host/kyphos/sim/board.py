@@ -55,6 +55,7 @@ _FLASH_BYTES = 6 * 1024 * 1024  # a 8 MB module's MicroPython filesystem partiti
 _BLOCK = 4096  # LittleFS block size on the ESP32 port
 _FEED_CHUNK = 1024  # samples pulled from the simulator at a time
 _SUPERVISION_TIMEOUT = 0x08  # HCI reason a central reports when a board goes silent
+_WDT_MS = 8000  # the watchdog app.run() starts on a board
 DEFAULT_ADDRESS = "C4:11:22:33:3A:4F"
 DEFAULT_UID = bytes.fromhex("240ac43a4f01")
 
@@ -369,6 +370,7 @@ class VirtualBoard:
             "fs_root": str(self.fs_root),
             "serial": (self.serial, self.serial) if self.serial is not None else None,
             "ble": self.ble,
+            "wdt_ms": _WDT_MS,
             "on_device": self._on_device,
         }
         params = inspect.signature(app.main).parameters
@@ -455,8 +457,14 @@ class VirtualBoard:
 
     # -- inputs ---------------------------------------------------------------------------
     async def _battery_loop(self) -> None:
+        """Once a second: the battery voltage, and the watchdog (a starved one resets)."""
+        import machine
+
         while True:
             self._update_adc()
+            if machine.wdt_expired() and self.task is not None and not self.task.done():
+                self.events.append((self.now_s(), "watchdog expired"))
+                await self._reboot(machine.WDT_RESET)
             await asyncio.sleep(1.0)
 
     def _update_adc(self) -> None:

@@ -1,0 +1,68 @@
+"""Link health: what a wearer or PT needs to trust a recording while it runs.
+
+``sample_rate_hz`` (IMU samples received per second over the last ``window_s``), ``loss_pct``
+(data frames still missing / expected, after back-fill), ``backfilled`` frames, ``retries``
+(reconnect attempts and command retries), ``latency_ms`` (round trip of the latest command or
+ping), ``rssi_dbm`` (where the platform gives it), ``drops`` and ``connected``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import asdict, dataclass
+
+
+@dataclass
+class Health:
+    connected: bool = False
+    sample_rate_hz: float = 0.0
+    loss_pct: float = 0.0
+    missing_frames: int = 0
+    expected_frames: int = 0
+    backfilled: int = 0
+    duplicates: int = 0
+    corrupt: int = 0
+    retries: int = 0
+    drops: int = 0
+    latency_ms: float | None = None
+    rssi_dbm: int | None = None
+    mtu: int | None = None
+    epochs: int = 1
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    def line(self) -> str:
+        """One status line for a terminal."""
+        lat = "–" if self.latency_ms is None else f"{self.latency_ms:.0f} ms"
+        rssi = "" if self.rssi_dbm is None else f", RSSI {self.rssi_dbm} dBm"
+        state = "connected" if self.connected else "reconnecting"
+        return (
+            f"{state}: {self.sample_rate_hz:.1f} Hz, loss {self.loss_pct:.2f}% "
+            f"({self.missing_frames} frames), back-filled {self.backfilled}, "
+            f"retries {self.retries}, latency {lat}{rssi}"
+        )
+
+
+class RateMeter:
+    """Samples per second over a sliding window of (host_us, count) entries."""
+
+    def __init__(self, window_s: float = 5.0) -> None:
+        self.window_us = int(window_s * 1e6)
+        self._items: deque[tuple[int, int]] = deque()
+        self._sum = 0
+
+    def add(self, host_us: int, count: int) -> None:
+        self._items.append((host_us, count))
+        self._sum += count
+        cut = host_us - self.window_us
+        while self._items and self._items[0][0] < cut:
+            self._sum -= self._items.popleft()[1]
+
+    def rate(self, now_us: int) -> float:
+        cut = now_us - self.window_us
+        while self._items and self._items[0][0] < cut:
+            self._sum -= self._items.popleft()[1]
+        if not self._items:
+            return 0.0
+        return self._sum / (self.window_us / 1e6)

@@ -1,0 +1,146 @@
+"""Target ``sim``: a virtual board (``kyphos.sim.board``) started in this process.
+
+``sim`` or ``sim:ble`` reaches it through bleak on the virtual radio (the same
+:class:`~kyphos.transport.ble.BleTransport` as real hardware, with the bumble backend);
+``sim:serial`` through pyserial on its pseudo-terminal. The board runs on the caller's event
+loop: a plain loop runs it in real time, a :class:`kyphos.sim.clock.VirtualTimeLoop` as fast
+as the computation allows. ``transport.board`` and ``transport.radio`` are there for faults
+(``board.inject(Fault("link_drop", 0, 30))``, ``board.reboot()``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kyphos.errors import KyphosError
+from kyphos.transport.base import Received, Transport, TransportKind
+
+
+class SimTransport(Transport):
+    kind = TransportKind.SIM
+
+    def __init__(
+        self,
+        via: str = "ble",
+        *,
+        scenario: str | Path | dict[str, Any] = "demo",
+        seed: int | None = None,
+        config: dict[str, Any] | None = None,
+        fs_root: str | Path | None = None,
+        board: Any = None,
+        radio: Any = None,
+        **board_kwargs: Any,
+    ) -> None:
+        via = (via or "ble").lower()
+        if via not in ("ble", "serial"):
+            raise KyphosError(f"sim:{via}: unknown link; use sim, sim:ble or sim:serial")
+        super().__init__(f"virtual board (sim:{via})")
+        self.via = via
+        self.scenario = scenario
+        self.seed = seed
+        self.config = config
+        self.fs_root = fs_root
+        self.board_kwargs = board_kwargs
+        self.board: Any = board
+        self.radio: Any = radio
+        self._own_board = board is None
+        self.inner: Transport | None = None
+
+    async def _start_board(self) -> None:
+        from kyphos.sim.board import VirtualBoard
+        from kyphos.sim.radio import VirtualRadio
+
+        if self.radio is None:
+            self.radio = VirtualRadio()
+        if self.board is None:
+            self.board = VirtualBoard(
+                self.scenario, seed=self.seed, config=self.config, fs_root=self.fs_root,
+                serial=self.via == "serial", **self.board_kwargs,
+            )
+            await self.board.start(self.radio)
+
+    async def _make_inner(self) -> Transport:
+        if self.via == "serial":
+            from kyphos.transport.serial import SerialTransport
+
+            return SerialTransport(self.board.serial.path)
+        from kyphos.transport.ble import BleTransport
+        from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner
+
+        adapter = await self.radio.central()
+        return BleTransport(
+            self.board.address, backend=BumbleClient, scanner_backend=BumbleScanner,
+            scan_timeout_s=1.0, bumble_adapter=adapter,
+        )
+
+    # The inner transport does the work; this one only owns the board.
+    async def connect(self) -> None:
+        if self.board is None or self.radio is None:
+            await self._start_board()
+        if self.inner is None:
+            self.inner = await self._make_inner()
+        if self.clock is not None:
+            self.inner.clock = self.clock
+        await self.inner.connect()
+        self.clock = self.inner.clock
+        self.counters = self.inner.counters
+        self.dropped = self.inner.dropped
+
+    async def disconnect(self) -> None:
+        if self.inner is not None:
+            await self.inner.disconnect()
+
+    async def shutdown(self) -> None:
+        """Disconnect and power the board off (if this transport started it)."""
+        await self.disconnect()
+        if self._own_board and self.board is not None:
+            await self.board.stop()
+            self.board.cleanup()
+            self.board = None
+        if self.radio is not None and self._own_board:
+            await self.radio.close()
+            self.radio = None
+
+    @property
+    def connected(self) -> bool:  # type: ignore[override]
+        return self.inner is not None and self.inner.connected
+
+    @connected.setter
+    def connected(self, value: bool) -> None:
+        pass
+
+    @property
+    def encrypted(self) -> bool:
+        return self.inner is not None and self.inner.encrypted
+
+    async def send(self, frame: bytes) -> None:
+        assert self.inner is not None
+        await self.inner.send(frame)
+
+    async def recv(self) -> Received | None:
+        assert self.inner is not None
+        return await self.inner.recv()
+
+    def has_pending(self) -> bool:
+        return self.inner is not None and self.inner.has_pending()
+
+    async def rssi(self) -> int | None:
+        return None if self.inner is None else await self.inner.rssi()
+
+    async def pair(self) -> None:
+        pair = getattr(self.inner, "pair", None)
+        if pair is not None:
+            await pair()
+
+    async def read_status(self) -> bytes:
+        return bytes(await self.inner.read_status())  # type: ignore[union-attr]
+
+    async def _open(self) -> None:  # pragma: no cover - connect() is overridden
+        raise NotImplementedError
+
+    async def _close(self) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    async def _write(self, frame: bytes) -> None:  # pragma: no cover
+        raise NotImplementedError

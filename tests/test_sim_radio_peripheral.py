@@ -305,6 +305,7 @@ def test_pairing_le_secure_connections_encrypts_and_bonds():
             await client.pair()
             backend = client._backend
             assert isinstance(backend, BumbleClient) and backend.is_encrypted
+            assert backend._connection is not None and backend._connection.sc  # LE Secure Conn.
             await _wait_for(lambda: any(e == _IRQ_ENCRYPTION_UPDATE for e, _ in per.events))
             update = [d for e, d in per.events if e == _IRQ_ENCRYPTION_UPDATE][-1]
             assert update == (per.conn, True, True, True, 16)

@@ -360,7 +360,7 @@ class BLE:
         self._active = False
         self._handler: Callable[[int, tuple[Any, ...]], Any] | None = None
         self._config: dict[str, Any] = {
-            "gap_name": "MPY BTSTACK",
+            "gap_name": "MPY NIMBLE",  # MicroPython's default with NimBLE
             "mtu": 256,
             "rxbuf": 1024,
             "bond": False,

@@ -1,0 +1,158 @@
+"""`kyphos deploy` end to end: the real CLI and the real mpremote against a virtual board's
+REPL on a pseudo-terminal (kyphos.sim.rawrepl). Every subprocess has a timeout."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kyphos.board import mpy
+from kyphos.board.deploy import firmware_dir
+from kyphos.sim.rawrepl import Spawned
+
+KYPHOS = [sys.executable, "-c", "import sys; from kyphos.cli import main; sys.exit(main())"]
+MPREMOTE = [sys.executable, "-m", "mpremote"]
+FMT = mpy.MpyFormat(6, 3, "xtensawin")
+
+
+def run(cmd: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def deploy(port: str, fw: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run([*KYPHOS, "deploy", "--port", port, "--firmware", str(fw), *extra])
+
+
+def sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def snapshot(flash: Path) -> dict[str, str]:
+    return {p.name: sha(p) for p in flash.iterdir() if p.is_file()}
+
+
+@pytest.fixture
+def fw(tmp_path: Path) -> Path:
+    d = tmp_path / "firmware"
+    shutil.copytree(firmware_dir(), d, ignore=shutil.ignore_patterns("__pycache__"))
+    return d
+
+
+@pytest.fixture
+def flash(tmp_path: Path) -> Path:
+    d = tmp_path / "flash"
+    d.mkdir()
+    return d
+
+
+def board(flash: Path, fw: Path, *args: str) -> Spawned:
+    return Spawned(flash, "--source", str(fw), "--source", str(fw.with_name("old")), *args)
+
+
+def test_deploy_installs_verifies_configures_and_confirms_version(flash: Path, fw: Path) -> None:
+    (flash / "app.py").write_text("FW_TEXT = 'stale source that would shadow app.mpy'\n")
+    with board(flash, fw) as b:
+        r = deploy(b.port, fw, "--name", "kyphos-test")
+        assert r.returncode == 0, r.stderr
+        assert "kyphos firmware 0.1.0 running" in r.stdout
+        assert "profile xiao_esp32s3" in r.stdout
+        # Every module as .mpy compiled for the board's format, main.py as source, no staging.
+        names = {p.name for p in flash.iterdir()}
+        for src in fw.glob("*.py"):
+            want = src.name if src.name == "main.py" else src.stem + ".mpy"
+            assert want in names, want
+        assert "app.py" not in names and ".kyphos_new" not in names
+        assert (flash / "main.py").read_bytes() == (fw / "main.py").read_bytes()
+        assert (flash / "fusion.mpy").read_bytes() == mpy.compile_source(fw / "fusion.py", FMT)
+        cfg = json.loads((flash / "config.json").read_text())
+        assert cfg == {"board": "xiao_esp32s3", "name": "kyphos-test"}
+        # The real mpremote CLI sees the same files and runs the deployed firmware.
+        r = run([*MPREMOTE, "connect", b.port, "fs", "sha256sum", ":boards.mpy"], timeout=20)
+        assert sha(flash / "boards.mpy") in r.stdout
+        r = run([*MPREMOTE, "connect", b.port, "exec",
+                 "import app, boards; print(app.FW_TEXT, boards.detect())"], timeout=30)
+        assert r.stdout.split() == ["0.1.0", "xiao_esp32s3"], r.stderr
+
+
+def test_redeploy_copies_only_changed_files(flash: Path, fw: Path) -> None:
+    with board(flash, fw) as b:
+        assert deploy(b.port, fw).returncode == 0
+        r = deploy(b.port, fw)
+        assert r.returncode == 0 and "copied 0 file(s)" in r.stdout, r.stdout
+        before = snapshot(flash)
+        # A byte flipped on the board's flash is found by the on-board SHA-256 and replaced.
+        data = bytearray((flash / "coach.mpy").read_bytes())
+        data[-1] ^= 0xFF
+        (flash / "coach.mpy").write_bytes(bytes(data))
+        # A source change recompiles and copies that module alone.
+        (fw / "haptic.py").write_text((fw / "haptic.py").read_text() + "\n_DEPLOY_TEST = 1\n")
+        r = deploy(b.port, fw)
+        assert r.returncode == 0, r.stderr
+        assert "copied 2 file(s)" in r.stdout, r.stdout
+        after = snapshot(flash)
+        assert {n for n in after if after[n] != before.get(n)} == {"haptic.mpy"}
+        assert after["coach.mpy"] == before["coach.mpy"]
+
+
+def test_failed_copy_leaves_previous_firmware_bootable(flash: Path, fw: Path) -> None:
+    with board(flash, fw) as b:
+        assert deploy(b.port, fw).returncode == 0
+    before = snapshot(flash)
+    used = sum(p.stat().st_size for p in flash.rglob("*") if p.is_file())
+    shutil.copytree(fw, fw.with_name("old"))  # so the virtual board can still run the old .mpy
+    app = fw / "app.py"
+    app.write_text(app.read_text().replace('FW_TEXT = "0.1.0"', 'FW_TEXT = "0.2.0"')
+                   + "\n_PAD = " + repr("x" * 4000) + "\n")
+    # The flash fills up part-way through copying the new app.mpy.
+    with board(flash, fw, "--flash-limit", str(used + 2000)) as b:
+        r = deploy(b.port, fw)
+        assert r.returncode == 1
+        err = r.stderr.strip().splitlines()
+        assert len(err) == 1 and "ENOSPC" in err[0] and "previous firmware" in err[0], err
+        assert {n: h for n, h in snapshot(flash).items()} == before
+        r = run([*MPREMOTE, "connect", b.port, "exec", "import app; print(app.FW_TEXT)"],
+                timeout=30)
+        assert r.stdout.strip() == "0.1.0", r.stderr
+    # With room again, the same deploy completes and the new version runs.
+    with board(flash, fw) as b:
+        r = deploy(b.port, fw)
+        assert r.returncode == 0 and "kyphos firmware 0.2.0 running" in r.stdout, r.stderr
+
+
+def test_board_with_unknown_mpy_version_gets_a_one_line_fix(flash: Path, fw: Path) -> None:
+    with board(flash, fw, "--mpy", "7.0") as b:
+        r = deploy(b.port, fw)
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1 and "kyphos flash" in r.stderr, r.stderr
+    assert list(flash.iterdir()) == []
+
+
+def test_older_board_gets_older_bytecode(flash: Path, fw: Path) -> None:
+    with board(flash, fw, "--mpy", "6.1", "--version", "1.20.0", "--machine",
+               "ESP32C3 module with ESP32C3", "--arch", "rv32imc") as b:
+        r = deploy(b.port, fw)
+        assert r.returncode == 0, r.stderr
+    assert "profile xiao_esp32c3" in r.stdout
+    assert (flash / "app.mpy").read_bytes()[:2] == b"M\x06"
+    assert json.loads((flash / "config.json").read_text())["board"] == "xiao_esp32c3"
+
+
+def test_deploy_errors_are_one_line() -> None:
+    r = run([*KYPHOS, "deploy", "--port", "/dev/kyphos-no-such-port"], timeout=30)
+    assert r.returncode == 1
+    assert r.stderr.startswith("kyphos: no MicroPython REPL on /dev/kyphos-no-such-port")
+    assert r.stderr.count("\n") == 1
+    r = run([*KYPHOS, "deploy", "--port", "/dev/null", "--board", "pyboard"], timeout=30)
+    assert r.returncode == 1 and "unknown board 'pyboard'" in r.stderr
+
+
+def test_deploy_help_has_examples() -> None:
+    r = run([*KYPHOS, "deploy", "--help"])
+    assert r.returncode == 0
+    assert "kyphos deploy --port /dev/ttyACM0" in r.stdout and "--name" in r.stdout

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from kyphos.board import mpy
 from kyphos.board.deploy import firmware_dir
 from kyphos.sim.rawrepl import Spawned

@@ -108,3 +108,41 @@ def test_register_config_buffers_and_advertising_rules():
             await radio.close()
 
     asyncio.run(run())
+
+
+def test_notification_is_cut_to_20_bytes_before_any_mtu_exchange():
+    from bumble.device import Peer
+    from bumble.hci import Address
+
+    async def run():
+        radio = VirtualRadio()
+        ble = await radio.peripheral("C4:00:00:00:00:02")
+        adapter = await radio.central()
+        try:
+            ble.active(True)
+            ((h,),) = ble.gatts_register_services(
+                ((bluetooth.UUID(SVC), ((bluetooth.UUID(CHR), bluetooth.FLAG_NOTIFY),)),)
+            )
+            conns = []
+            ble.irq(lambda e, d: conns.append(d[0]) if e == 1 else None)
+            ble.gap_advertise(20_000, b"\x02\x01\x06")
+            # A bare bumble central that never exchanges the MTU (unlike the bleak backend).
+            connection = await adapter.device.connect(
+                Address("C4:00:00:00:00:02", Address.RANDOM_DEVICE_ADDRESS)
+            )
+            peer = Peer(connection)
+            await peer.discover_services()
+            service = next(s for s in peer.services if str(s.uuid).lower() == SVC)
+            (char,) = await service.discover_characteristics()
+            got = []
+            await char.subscribe(lambda v: got.append(bytes(v)))
+            ble.gatts_notify(conns[0], h, bytes(range(100)))
+            async with asyncio.timeout(5):
+                while not got:
+                    await asyncio.sleep(0.005)
+            assert got == [bytes(range(20))]  # ATT_MTU 23 - 3
+            await connection.disconnect()
+        finally:
+            await radio.close()
+
+    asyncio.run(run())

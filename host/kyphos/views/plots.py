@@ -1,0 +1,135 @@
+"""The report's figures, drawn with matplotlib's object API (no pyplot: safe in worker
+processes and without a display). ``svg(fig)`` gives the inline SVG text for HTML."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from kyphos.views.summary import Summary
+
+GOOD_FORM_SCORE = 70.0  # kyphos.metrics.lifts.GOOD_FORM_SCORE (docs/scoring.md §8)
+ZONE_COLORS = {"extension": "#9467bd", "0_20": "#2ca02c", "20_60": "#ffbf00", "over_60": "#d62728"}
+ZONE_LABELS = {"extension": "leaning back (< −5°)", "0_20": "upright (−5–20°)",
+               "20_60": "forward 20–60°", "over_60": "far forward (> 60°)"}
+SLOUCH_COLOR = "#ff7f0e"
+
+
+def time_axis(t_s: np.ndarray, duration_s: float) -> tuple[np.ndarray, str]:
+    """Times in the unit that suits the recording's length: min below 2 h, else h."""
+    if duration_s < 7200:
+        return np.asarray(t_s) / 60.0, "time from start (min)"
+    return np.asarray(t_s) / 3600.0, "time from start (h)"
+
+
+def timeline_figure(s: Summary, width_in: float = 10.0, height_in: float = 3.2) -> Figure:
+    """Flexion over the whole session (bin min–max band and mean), zone lines, slouch episodes
+    (orange bars along the top) and lifts (triangles at their peak: green good form, red not)."""
+    fig = Figure(figsize=(width_in, height_in), dpi=100)
+    draw_timeline(fig.add_axes((0.07, 0.3, 0.91, 0.64)), s)
+    return fig
+
+
+def draw_timeline(ax: Any, s: Summary, fontsize: float = 7.0) -> None:
+    """The timeline of :func:`timeline_figure` into existing axes."""
+    t = np.asarray(s.timeline_t, float)
+    x, xlabel = time_axis(t, s.duration_s)
+    lo = np.asarray(s.timeline_min, float)
+    hi = np.asarray(s.timeline_max, float)
+    ax.axhspan(60, 120, color=ZONE_COLORS["over_60"], alpha=0.07, lw=0)
+    ax.axhspan(20, 60, color=ZONE_COLORS["20_60"], alpha=0.07, lw=0)
+    for y in (20, 60):
+        ax.axhline(y, color="0.5", lw=0.6, ls="--")
+    if len(x):
+        ax.fill_between(x, lo, hi, color="#1f77b4", alpha=0.35, lw=0, label="flexion range")
+        ax.plot(x, np.asarray(s.timeline_mean, float), color="#1f77b4", lw=0.8, label="flexion")
+    scale = (x[-1] / t[-1]) if len(t) and t[-1] > 0 else 1 / 60
+    top = float(np.nanmax(hi)) if len(hi) and np.isfinite(hi).any() else 60.0
+    ymax = max(75.0, min(120.0, top + 10))
+    for i, (a, b, _pk) in enumerate(s.slouch_episodes):
+        ax.axvspan(a * scale, b * scale, ymin=0.94, ymax=1.0, color=SLOUCH_COLOR, lw=0,
+                   label="slouch episode" if i == 0 else None)
+    for g0, g1 in s.gaps:
+        ax.axvspan(g0 * scale, g1 * scale, color="0.85", lw=0)
+    if s.lifts:
+        px = np.array([lf["peak_s"] for lf in s.lifts]) * scale
+        py = np.array([lf["peak_flexion_deg"] for lf in s.lifts])
+        good = np.array([lf["score"] >= GOOD_FORM_SCORE for lf in s.lifts])
+        ax.scatter(px[good], py[good], marker="v", s=18, color="#2ca02c", zorder=3,
+                   label="lift, good form")
+        ax.scatter(px[~good], py[~good], marker="v", s=18, color="#d62728", zorder=3,
+                   label="lift, needs work")
+    ax.set_ylim(-20, ymax)
+    if len(x):
+        ax.set_xlim(0, max(float(x[-1]), 1e-6))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("forward bend (°)")
+    ax.legend(loc="upper left", fontsize=fontsize, ncol=5, frameon=False,
+              bbox_to_anchor=(0, -0.2))
+    ax.grid(axis="x", color="0.9", lw=0.5)
+
+
+def lifts_figure(s: Summary, width_in: float = 5.0, height_in: float = 3.0) -> Figure:
+    """Each lift as a point: peak flexion against |twist|, coloured by form score."""
+    fig = Figure(figsize=(width_in, height_in), dpi=100)
+    draw_lifts(fig.add_axes((0.13, 0.17, 0.72, 0.76)), s)
+    return fig
+
+
+def draw_lifts(ax: Any, s: Summary) -> None:
+    """The lift scatter of :func:`lifts_figure` into existing axes."""
+    fig = ax.figure
+    fx = [lf["peak_flexion_deg"] for lf in s.lifts]
+    tw = [abs(lf["twist_deg"] or 0.0) for lf in s.lifts]
+    if s.lifts:
+        sc = ax.scatter(fx, tw, c=[lf["score"] for lf in s.lifts], cmap="RdYlGn", vmin=0,
+                        vmax=100, s=22, edgecolors="0.3", linewidths=0.4)
+        cb = fig.colorbar(sc, ax=ax, fraction=0.05, pad=0.02)
+        cb.set_label("form score")
+    ax.axvline(45, color="0.5", lw=0.6, ls="--")
+    ax.axhline(15, color="0.5", lw=0.6, ls="--")
+    ax.set_xlim(min([20.0, *fx]) - 2, max([95.0, *fx]) + 2)
+    ax.set_ylim(0, max([30.0, *tw]) + 3)
+    ax.set_xlabel("peak forward bend (°)")
+    ax.set_ylabel("twist (°)")
+
+
+def trend_figure(dates: list[str], values: list[float | None], title: str, unit: str,
+                 width_in: float = 4.6, height_in: float = 2.4) -> Figure:
+    """One progress measure across visits (points joined in date order)."""
+    fig = Figure(figsize=(width_in, height_in), dpi=100)
+    ax = fig.add_axes((0.14, 0.28, 0.82, 0.58))
+    xs = np.arange(len(dates))
+    v = np.array([np.nan if x is None else x for x in values], float)
+    ax.plot(xs, v, marker="o", color="#1f77b4")
+    for xi, vi in zip(xs, v, strict=True):
+        if np.isfinite(vi):
+            ax.annotate(f"{vi:.3g}", (xi, vi), textcoords="offset points", xytext=(0, 5),
+                        ha="center", fontsize=7)
+    ax.set_xticks(xs, dates, fontsize=7, rotation=20, ha="right")
+    ax.set_xlim(-0.5, len(dates) - 0.5)
+    if np.isfinite(v).any():
+        lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
+        pad = max(1.0, 0.15 * (hi - lo))
+        ax.set_ylim(min(0.0, lo - pad), hi + pad)
+    ax.set_title(title, fontsize=9)
+    ax.set_ylabel(unit, fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    return fig
+
+
+def svg(fig: Figure, **kw: Any) -> str:
+    """The figure as an inline ``<svg>`` element (no XML prolog), text kept as text."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    FigureCanvasSVG(fig)
+    buf = io.StringIO()
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "kyphos"}):
+        fig.savefig(buf, format="svg", **kw)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]

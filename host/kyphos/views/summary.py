@@ -1,0 +1,178 @@
+"""What a report shows about one recording, computed once: :func:`summarize` → :class:`Summary`.
+
+A Summary is plain data (numbers, short lists, a down-sampled flexion timeline), small enough to
+send between processes (batch runs, Dask workers) and to compare across visits. A recording that
+cannot be read or analysed gives a Summary with ``error`` set instead of raising, so that a batch
+of reports always finishes and the report says what went wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kyphos.errors import KyphosError
+
+#: Bins of the report's flexion timeline (min / mean / max of each bin), enough for an A4 width.
+TIMELINE_BINS = 1600
+
+
+@dataclass
+class Summary:
+    """One recording as the report shows it. Angles in degrees, times in s from the start."""
+
+    file: str
+    subject: str
+    start_utc: str | None  # ISO 8601, from host receive times or the file header
+    duration_s: float = 0.0
+    wear_s: float = 0.0  # measured time: samples that were analysed
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    calibration: dict[str, Any] = field(default_factory=dict)
+    posture_score: float | None = None
+    zones_pct: dict[str, float] = field(default_factory=dict)
+    lateral_pct: dict[str, float] = field(default_factory=dict)
+    slouch_episodes: list[tuple[float, float, float]] = field(default_factory=list)
+    slouch_pct: float = 0.0
+    holding_violations: int = 0
+    lifts: list[dict[str, Any]] = field(default_factory=list)
+    lift_rate_per_h: float = 0.0
+    good_form_pct: float | None = None
+    lift_styles: dict[str, int] = field(default_factory=dict)
+    risk: dict[str, Any] = field(default_factory=dict)
+    gaps: list[tuple[float, float]] = field(default_factory=list)
+    timeline_t: list[float] = field(default_factory=list)
+    timeline_min: list[float] = field(default_factory=list)
+    timeline_mean: list[float] = field(default_factory=list)
+    timeline_max: list[float] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def date(self) -> str:
+        """Recording date and time as people read it, or "date unknown"."""
+        if not self.start_utc:
+            return "date unknown"
+        try:
+            t = dt.datetime.fromisoformat(self.start_utc.replace("Z", "+00:00"))
+        except ValueError:
+            return self.start_utc
+        return t.strftime("%Y-%m-%d %H:%M UTC")
+
+    @property
+    def over_60_pct(self) -> float | None:
+        return self.zones_pct.get("over_60") if self.ok else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _start_utc(session: Any) -> str | None:
+    ht = np.asarray(session.host_time, float)
+    fin = ht[np.isfinite(ht)] if len(ht) else ht
+    if len(fin):  # first sample's host time, less its offset from the recording start
+        i = int(np.flatnonzero(np.isfinite(ht))[0])
+        t0 = float(ht[i] - (session.time[i] - session.time[0]))
+        return dt.datetime.fromtimestamp(t0, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    created = (session.header or {}).get("created_utc")
+    return str(created) if created else None
+
+
+def _timeline(time: np.ndarray, flex_deg: np.ndarray, bins: int) -> tuple[np.ndarray, ...]:
+    """Per-bin min, mean and max of flexion (NaN where a bin has no valid sample)."""
+    n = len(time)
+    if n == 0:
+        e = np.zeros(0)
+        return e, e, e, e
+    edges = np.linspace(0, n, min(bins, n) + 1).astype(int)
+    starts = edges[:-1]
+    f = np.where(np.isfinite(flex_deg), flex_deg, np.nan)
+    ok = np.isfinite(f)
+    cnt = np.add.reduceat(ok.astype(np.int64), starts)
+    tot = np.add.reduceat(np.where(ok, f, 0.0), starts)
+    mx = np.maximum.reduceat(np.where(ok, f, -np.inf), starts)
+    mn = np.minimum.reduceat(np.where(ok, f, np.inf), starts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+    mx = np.where(cnt > 0, mx, np.nan)
+    mn = np.where(cnt > 0, mn, np.nan)
+    tt = np.asarray(time, float)
+    tmid = 0.5 * (tt[starts] + tt[np.minimum(edges[1:], n) - 1])
+    return tmid, mn, mean, mx
+
+
+def _r(x: Any, nd: int = 3) -> Any:
+    if isinstance(x, float):
+        return round(float(x), nd) if math.isfinite(x) else None
+    return x
+
+
+def summarize(path: str | os.PathLike[str], *, analysis_options: dict[str, Any] | None = None,
+              load_options: dict[str, Any] | None = None) -> Summary:
+    """Load and analyse ``path``; never raises for a bad recording (``Summary.error`` says why)."""
+    import kyphos
+    from kyphos.analysis import analyze
+
+    p = Path(path)
+    s = Summary(file=p.name, subject="unknown", start_utc=None)
+    try:
+        session = kyphos.load(p, **(load_options or {}))
+    except FileNotFoundError:
+        s.error = f"no such file: {p}"
+        return s
+    except (KyphosError, OSError, ValueError) as exc:
+        s.error = f"the file could not be read as a recording: {exc}"
+        return s
+    s.subject = str((session.header or {}).get("subject") or "unknown")
+    s.start_utc = _start_utc(session)
+    s.duration_s = session.duration_s
+    if session.damage:
+        nbytes = sum(d.length for d in session.damage)
+        s.warnings.append(
+            f"{len(session.damage)} damaged stretch(es) of the file ({nbytes} bytes) could not be "
+            f"read and were skipped: {session.damage[0].kind}, {session.damage[0].reason}"
+        )
+    try:
+        a = analyze(session, **(analysis_options or {}))
+    except (KyphosError, ValueError) as exc:
+        s.error = f"the recording could not be analysed: {exc}"
+        return s
+    d = a.to_dict()
+    pm = a.posture
+    s.wear_s = float(pm.measured_s)
+    s.calibration = {k: _r(v) for k, v in d["calibration"].items()
+                     if k in ("method", "confidence")}
+    if (s.calibration.get("confidence") or 0.0) < 0.5:
+        s.warnings.append(
+            f"calibration confidence is low ({s.calibration.get('confidence')}): angles may be "
+            "offset by the sensor's mounting (docs/scoring.md, section 10)"
+        )
+    s.posture_score = _r(float(pm.score), 1)
+    s.zones_pct = {k: _r(float(v), 2) for k, v in pm.zones_pct.items()}
+    s.lateral_pct = {k: _r(float(v), 2) for k, v in pm.lateral_pct.items()}
+    s.slouch_episodes = [(round(e.start_s, 2), round(e.end_s, 2), round(e.peak_deg, 1))
+                         for e in pm.slouch_episodes]
+    s.slouch_pct = _r(float(pm.slouch_pct), 2)
+    s.holding_violations = len(pm.holding_violations)
+    s.lifts = [{k: _r(v) for k, v in lf.items()} for lf in d["lifts"]]
+    for lf, full in zip(s.lifts, a.lifts, strict=True):
+        lf["peak_s"] = round(full.peak_s, 3)
+    s.lift_rate_per_h = _r(float(d["lift_rate_per_h"]), 1)
+    s.good_form_pct = d["good_form_pct"]
+    s.lift_styles = dict(d["lift_styles"])
+    s.risk = {k: _r(v) for k, v in d["risk"].items()}
+    s.gaps = [(round(g0, 2), round(g1, 2)) for g0, g1 in a.prepared.gaps.tolist()]
+    t, mn, mean, mx = _timeline(a.angles.time, np.degrees(a.angles.flexion), TIMELINE_BINS)
+    s.timeline_t = np.round(t, 2).tolist()
+    s.timeline_min = np.round(mn, 2).tolist()
+    s.timeline_mean = np.round(mean, 2).tolist()
+    s.timeline_max = np.round(mx, 2).tolist()
+    return s

@@ -96,6 +96,8 @@ def test_host_going_away_disconnects_the_board_and_a_new_host_finds_it(tmp_path)
         per = Peripheral(await radio.peripheral(ADDRESS))
         port = await radio.serve(0)
         spec = f"tcp-client:127.0.0.1:{port}"
+        reachable = await asyncio.to_thread(bumble_backend.radio_reachable, spec)
+        assert reachable
         try:
             adapter = await bumble_backend.BumbleAdapter.open(spec, tmp_path / "k.json")
             device = await BleakScanner.find_device_by_name(
@@ -132,6 +134,8 @@ def test_no_virtual_radio_running_is_a_clear_bleak_error(monkeypatch):
         s.bind(("127.0.0.1", 0))
         free = s.getsockname()[1]
     monkeypatch.setenv("KYPHOS_BUMBLE_TRANSPORT", f"tcp-client:127.0.0.1:{free}")
+
+    assert not bumble_backend.radio_reachable()
 
     async def run() -> None:
         try:

@@ -49,6 +49,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import socket
 import uuid as uuidlib
 from collections.abc import Callable
 from pathlib import Path
@@ -233,6 +234,22 @@ async def close_default_adapter() -> None:
     adapter = _adapters.pop(asyncio.get_running_loop(), None)
     if adapter is not None:
         await adapter.close()
+
+
+def radio_reachable(spec: str | None = None, timeout_s: float = 0.5) -> bool:
+    """True when a virtual radio answers at ``spec`` (a ``tcp-client:host:port`` spec;
+    default ``$KYPHOS_BUMBLE_TRANSPORT`` or :data:`DEFAULT_TRANSPORT`), e.g. to tell
+    whether ``kyphos sim`` is running before choosing this backend."""
+    spec = spec or os.environ.get("KYPHOS_BUMBLE_TRANSPORT") or DEFAULT_TRANSPORT
+    kind, _, where = spec.partition(":")
+    if kind != "tcp-client":
+        return False
+    host, _, port = where.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout_s):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 def _address_text(address: hci.Address) -> str:

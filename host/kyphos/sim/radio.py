@@ -42,10 +42,10 @@ from bumble.transport import open_transport
 from bumble.transport.common import AsyncPipeSink, StreamPacketSource
 
 from kyphos.sim.shims import bluetooth
-from kyphos.transport.bumble_backend import BumbleAdapter
+from kyphos.transport.bumble_backend import DEFAULT_TRANSPORT, BumbleAdapter
 
 LOCALHOST = "127.0.0.1"
-DEFAULT_PORT = 9741  # bumble_backend.DEFAULT_TRANSPORT points here
+DEFAULT_PORT = int(DEFAULT_TRANSPORT.rsplit(":", 1)[1])  # where host processes look first
 _SUPERVISION_TIMEOUT = 0x08  # HCI "connection timeout"
 _REMOTE_TERMINATED = 0x13
 

@@ -16,7 +16,8 @@ class StreamDecoder:
     ``feed(data)`` returns an iterator of the frames completed so far. On a damaged frame it
     raises FrameError (offset counted from the start of the stream) after yielding every good
     frame before it; the decoder has then skipped one byte, so calling ``feed(b"")`` again goes
-    on scanning for the next valid frame.
+    on scanning for the next valid frame. Iterate each ``feed`` result before the next
+    ``feed``: the frames are taken out of the buffer as they are yielded.
     """
 
     def __init__(self) -> None:

@@ -157,6 +157,7 @@ class Device:
         self.lost_samples = 0
         self.samples = 0
         self.beats = 0  # sampler passes (watchdog heartbeat)
+        self.salvaged = 0  # frames moved from a dropped BLE link's queue to the log
         self.wdt = None
         if wdt_ms:
             m = self.hw.machine if machine is None else machine
@@ -647,6 +648,10 @@ class Device:
                         self.send_status()  # crash flag etc. at once on a new connection
                     self._k = self._batch_size()
                     self._update_logging()
+                    if not was_connected:
+                        # Frames still queued for the lost link go to the log (if it logs).
+                        self.salvaged += b.take_unsent(self.log.append if self._logging
+                                                       else None)
                 b.save_bonds()
             self._sleep_policy(t)
             self._show_led(t)

@@ -25,6 +25,7 @@
 # ERR 5 unless the link is encrypted (commands.py asks link.trusted()).
 import errno
 import json
+from array import array
 from binascii import hexlify, unhexlify
 
 from micropython import const
@@ -63,6 +64,7 @@ MIN_STREAM_MTU = const(185)  # START is refused below this (ERR 10, docs/protoco
 MIN_GAP_MS = const(50)  # <= 20 notifications per second
 PAIRING_WINDOW_MS = const(60000)
 MAX_BONDS = const(8)
+RECENT = const(8)  # notifications kept after sending, for the log if the link drops
 _CONTROL_BUF = const(1034 + 6)  # one CMD frame of the largest payload
 _ADV_INTERVAL_US = const(100000)
 _MAX_COMMANDS = const(4)
@@ -241,6 +243,13 @@ class Peripheral:
         self._secrets = {}
         self._bonds_dirty = False
         self._battery = -1
+        # Copies of the last RECENT notifications: the stack may still hold them when the
+        # link drops (MicroPython reports no "sent"), so they go to the log too (the host
+        # drops the duplicates by seq).
+        self._recent = bytearray(RECENT * MTU)
+        self._recent_mv = memoryview(self._recent)
+        self._recent_len = array("H", bytes(2 * RECENT))
+        self._recent_i = 0
         self.load_bonds()
         if uuid is None:
             uuid = __import__("bluetooth").UUID
@@ -316,12 +325,15 @@ class Peripheral:
             self.bonded = False
             self.streams = 0
             self.ring.clear()
+            for i in range(RECENT):
+                self._recent_len[i] = 0
         elif event == _IRQ_CENTRAL_DISCONNECT:
             if data[0] == self.conn:
+                # The ring keeps the unsent frames: the runtime moves them to the flash log
+                # (take_unsent) so that a link drop loses nothing the log policy would keep.
                 self.conn = None
                 self.encrypted = False
                 self.streams = 0
-                self.ring.clear()
                 self.advertise()
         elif event == _IRQ_GATTS_WRITE:
             if data[1] == self.h_control and len(self.commands) < _MAX_COMMANDS:
@@ -425,6 +437,25 @@ class Peripheral:
             self._battery = pct
             self.ble.gatts_write(self.h_battery, bytes((pct if pct <= 100 else 0,)), True)
 
+    def take_unsent(self, sink):
+        """After a disconnect: hand the data frames (IMU, QUAT, STATUS, EVENT) of the last
+        RECENT notifications and then every queued one to sink(view), oldest first, and empty
+        the queue; returns how many. Answers (ACK, ERR, INFO, LOG_CHUNK) are not kept."""
+        n_frames = 0
+        for k in range(RECENT):
+            i = (self._recent_i + k) % RECENT
+            n = self._recent_len[i]
+            if n:
+                n_frames += _frames_to(sink, self._recent, self._recent_mv, i * MTU, n)
+                self._recent_len[i] = 0
+        ring = self.ring
+        while ring.used:
+            off, n = ring.run()
+            n_frames += _frames_to(sink, ring.buf, ring.mv, off, n)
+            ring.drop(n)
+        ring.clear()
+        return n_frames
+
     # --- streaming -----------------------------------------------------------------------
     def put(self, frame, n=-1):
         """Queue one whole frame, frame[0:n] (all of it if n < 0; exactly-sized buffers are
@@ -473,6 +504,24 @@ class Peripheral:
             self._last_notify = t_ms
             return 0
         self._last_notify = t_ms
+        i = self._recent_i
+        self._recent[i * MTU:i * MTU + n] = view
+        self._recent_len[i] = n
+        self._recent_i = (i + 1) % RECENT
         ring.drop(n)
         self.notified += 1
         return n
+
+
+def _frames_to(sink, buf, mv, off, n):
+    # The data frames (types 2..5) among the whole frames at buf[off:off+n], to sink(view).
+    count = 0
+    p = off
+    end = off + n
+    while p + 10 <= end:
+        size = 10 + (buf[p + 2] | (buf[p + 3] << 8))
+        if 2 <= buf[p + 1] <= 5 and sink is not None:
+            sink(mv[p:p + size])
+            count += 1
+        p += size
+    return count

@@ -222,13 +222,27 @@ def check_full_ring_counts_lost_frames():
     assert not ble.Peripheral.put(p, _frame(0, 1)) or True
 
 
-def check_nothing_is_queued_while_disconnected():
+def check_a_dropped_link_hands_its_frames_to_the_log():
     p, radio, _ = _peripheral()
-    assert not p.put(_frame(0, 1)) and p.ring.used == 0
+    assert not p.put(_frame(0, 1)) and p.ring.used == 0  # nothing queued while disconnected
     _connect(p)
-    p.put(_frame(1, 1))
-    p._irq(2, (0, 0, b"\x00" * 6))  # disconnect: queue cleared, advertising again
-    assert p.ring.used == 0 and not p.connected and radio.adv is not None
+    for seq in range(1, 12):
+        p.put(_frame(seq, 15))  # one frame per notification
+    ack = bytearray(20)
+    n = frames.put_ack(ack, 0, 0, 0, 1, 1)
+    p.put(ack, n)  # answers are not kept for the log
+    t = 0
+    for _ in range(9):  # frames 1..9 notified (maybe not delivered), 10, 11 still queued
+        t += 50
+        p.pump(t)
+    radio.adv = None
+    p._irq(2, (0, 0, b"\x00" * 6))
+    assert not p.connected and radio.adv is not None  # advertising again
+    got = []
+    assert p.take_unsent(lambda v: got.append(frames.parse_header(v)[2])) == 10
+    # The last RECENT (8) notifications, then the queue; the host drops duplicates by seq.
+    assert got == list(range(2, 12)), got
+    assert p.ring.used == 0 and p.take_unsent(None) == 0
 
 
 def check_put_and_pump_bookkeeping_allocate_nothing():

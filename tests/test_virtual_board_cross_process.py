@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kyphos.protocol.constants import Opcode
 from kyphos.sim.client import BleLink, SerialLink
+from kyphos.sim.scenario import read_truth
 from kyphos.transport.bumble_backend import BumbleAdapter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def _start_sim(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
     log = tmp_path / "sim.out"
     cmd = [sys.executable, "-c", "import sys; from kyphos.cli import main; sys.exit(main())",
-           "sim", "--speed", "2", "--serial", "--tcp-port", "0", "--duration", "600"]
+           "sim", "--speed", "2", "--serial", "--tcp-port", "0", "--duration", "600",
+           "--fault", "low_battery@500", "--truth", str(tmp_path / "truth.json")]
     proc = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True,
                             cwd=ROOT)
     seen: dict[str, str] = {}
@@ -66,3 +68,6 @@ def test_bleak_and_pyserial_in_this_process_use_kyphos_sim_in_another(tmp_path: 
     out = Path(seen["log"]).read_text()
     assert code == 0, out
     assert "boot 1 (cause 1)" in out  # the event log printed on the way out
+    truth = read_truth(tmp_path / "truth.json")
+    assert truth.meta["scenario"] == "demo" and len(truth.lifts) == 6
+    assert truth.meta["board"]["faults"] == ["low_battery at 500 s mv=3300"]

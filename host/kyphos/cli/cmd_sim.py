@@ -19,7 +19,7 @@ from kyphos.errors import KyphosError
 EPILOG = """examples:
   kyphos sim                                  # the demo scenario, in real time
   kyphos sim --scenario warehouse --seed 4 --serial
-  kyphos sim --speed 10 --fault link_drop@30:5 --fault reboot@90
+  kyphos sim --speed 10 --fault link_drop@30:5 --fault reboot@90 --truth truth.npz
   KYPHOS_BUMBLE_TRANSPORT=tcp-client:127.0.0.1:9750 kyphos scan   # with --tcp-port 9750"""
 
 
@@ -48,6 +48,9 @@ def register(sub: Any) -> None:
                    "(repeatable; docs/virtual-board.md)")
     p.add_argument("--duration", type=float, default=0.0,
                    help="stop after this many simulated seconds (default 0: run until Ctrl-C)")
+    p.add_argument("--truth", default=None, metavar="FILE",
+                   help="write the scenario's ground truth here on exit (.npz, or .json without "
+                   "per-sample arrays); its meta.board lists boots, faults and button presses")
     p.add_argument("--flash-dir", default=None,
                    help="folder kept as the board's flash filesystem (default: a temporary one)")
     p.set_defaults(func=run)
@@ -60,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
     if args.speed < 0:
         raise KyphosError("--speed must be positive (0 = as fast as possible)")
     faults = [parse_flag(f) for f in args.fault]
+    if args.truth and not args.truth.endswith((".npz", ".json")):
+        raise KyphosError("--truth: the file name must end in .npz or .json")
     try:
         run_virtual(serve(args, faults), speed=args.speed or None)
     except KeyboardInterrupt:
@@ -109,3 +114,6 @@ async def serve(args: argparse.Namespace, faults: list[Any]) -> None:
             board.cleanup()
         for t, what in board.events:
             print(f"{t:9.2f} s  {what}", flush=True)
+        if args.truth:
+            path = board.write_truth(args.truth, samples=not args.truth.endswith(".json"))
+            print(f"truth       {path}", flush=True)

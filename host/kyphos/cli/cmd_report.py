@@ -1,0 +1,156 @@
+"""``kyphos report FILE... -o OUT.html [--pdf OUT.pdf]``: review reports for physical therapists.
+
+One recording → one HTML report (and optionally a PDF). Several recordings with ``-o X.html`` →
+one document with a report per recording. A folder (or several files without ``-o X.html``) →
+a batch: one report per recording in the output folder plus ``index.html``, in parallel on all
+local cores, or on a Dask cluster with ``--scheduler``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from kyphos.errors import KyphosError
+
+EPILOG = """examples:
+  kyphos report session.kyr -o session.html --pdf session.pdf
+  kyphos report monday.kyr tuesday.kyr -o week.html
+  kyphos report study/ -o reports/ --pdf
+  kyphos report study/ -o reports/ --workers 8
+  kyphos report study/ -o reports/ --scheduler tcp://10.0.0.5:8786
+  kyphos report imu.csv --acc-unit g --gyr-unit deg/s -o imu.html
+
+A recording that cannot be read or analysed still gets a report that says why; the command
+then exits with status 1. Contents and recommendation rules: docs/report.md."""
+
+
+def add_analysis_options(p: argparse.ArgumentParser) -> None:
+    """Options that change how recordings are loaded and analysed (report, compare)."""
+    p.add_argument("--calibration", default="session", choices=["session", "auto", "nominal"],
+                   help="session: the recording's calibration (else automatic); auto: from the "
+                        "data; nominal: assume ideal mounting (default session)")
+    p.add_argument("--load-kg", type=float, help="typical load lifted, kg (risk moment term)")
+    p.add_argument("--distance-m", type=float,
+                   help="typical horizontal distance of the load from the spine, m")
+    p.add_argument("--acc-unit", default="m/s2", choices=["m/s2", "g", "mg"],
+                   help="CSV only: accelerometer unit (default m/s2)")
+    p.add_argument("--gyr-unit", default="rad/s", choices=["rad/s", "deg/s"],
+                   help="CSV only: gyroscope unit (default rad/s)")
+    p.add_argument("--time-unit", default="s", choices=["s", "ms", "us"],
+                   help="CSV only: unit of the time column (default s)")
+
+
+def add_parallel_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=None,
+                   help="local worker processes (default: one per core)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on an existing Dask cluster, e.g. tcp://host:8786 "
+                        "(needs kyphos[dask]; workers must see the same paths)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def options(args: argparse.Namespace, file: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(analysis options, load options) for one file from the command line."""
+    an: dict[str, Any] = {}
+    if args.calibration != "session":
+        an["calibration"] = args.calibration
+    if args.load_kg is not None:
+        an["load_kg"] = args.load_kg
+    if args.distance_m is not None:
+        an["distance_m"] = args.distance_m
+    ld: dict[str, Any] = {}
+    if file.suffix.lower() == ".csv":
+        ld = {"acc_unit": args.acc_unit, "gyr_unit": args.gyr_unit, "time_unit": args.time_unit}
+    return an, ld
+
+
+def _warn_failed(summaries: list[Any]) -> int:
+    bad = [s for s in summaries if not s.ok]
+    for s in bad:
+        print(f"kyphos: {s.file}: {s.error} (the report says so)", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from kyphos.views import batch
+    from kyphos.views.report import write_html, write_pdf
+
+    files = batch.expand_inputs(args.files)
+    any_dir = any(Path(f).is_dir() for f in args.files)
+    out = Path(args.output) if args.output else None
+    single_doc = not any_dir and (len(files) == 1 or (out is not None and out.suffix == ".html"))
+    t0 = time.perf_counter()
+    if args.workers is not None and args.workers < 1:
+        raise KyphosError("--workers must be at least 1")
+    if single_doc:
+        html_out = out or Path(files[0].stem + ".html")
+        if html_out.suffix.lower() != ".html":
+            raise KyphosError(f"-o {html_out}: give a .html file name for a report")
+        pdf_out = None
+        if args.pdf:
+            pdf_out = html_out.with_suffix(".pdf") if args.pdf is True else Path(args.pdf)
+        jobs = [batch.Job(f, None, None, *options(args, f)) for f in files]
+        summaries = batch.run(jobs, workers=args.workers, scheduler=args.scheduler,
+                              progress=not args.no_progress, task=batch.report_one)
+        _mkparent(html_out)
+        write_html(summaries, html_out)
+        written = [html_out]
+        if pdf_out is not None:
+            _mkparent(pdf_out)
+            write_pdf(summaries, pdf_out)
+            written.append(pdf_out)
+        print(batch.summary_line(summaries, time.perf_counter() - t0,
+                                 ", ".join(str(w) for w in written)))
+        return _warn_failed(summaries)
+    out_dir = out or Path("reports")
+    if out_dir.suffix.lower() in (".html", ".pdf"):
+        raise KyphosError(f"-o {out_dir}: a folder of recordings needs an output folder")
+    if args.pdf not in (None, True):
+        raise KyphosError("--pdf takes no file name for a folder: PDFs go beside the HTML files")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KyphosError(f"cannot create {out_dir}: {exc.strerror}") from None
+    htmls = batch.output_names(files, out_dir, ".html")
+    jobs = [batch.Job(f, h, h.with_suffix(".pdf") if args.pdf else None, *options(args, f))
+            for f, h in zip(files, htmls, strict=True)]
+    summaries = batch.run(jobs, workers=args.workers, scheduler=args.scheduler,
+                          progress=not args.no_progress)
+    batch.index_html(summaries, htmls, out_dir / "index.html")
+    print(batch.summary_line(summaries, time.perf_counter() - t0, f"{out_dir}/index.html"))
+    return _warn_failed(summaries)
+
+
+def _mkparent(p: Path) -> None:
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KyphosError(f"cannot create {p.parent}: {exc.strerror}") from None
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "report",
+        help="HTML/PDF review reports of recordings (one, several, or a folder in parallel)",
+        description="Write a report a physical therapist can read in two minutes: posture score, "
+        "time in zones, flexion timeline with slouch episodes and lifts, the lift table, lifting "
+        "risk, recommendations and the method's limits. The HTML is self-contained (no network); "
+        "the PDF is A4.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="recordings (.kyr, .csv) or folders of recordings")
+    p.add_argument("-o", "--output",
+                   help="OUT.html for one document; a folder for a batch (default: FILE.html "
+                        "for one file, reports/ for a folder)")
+    p.add_argument("--pdf", nargs="?", const=True, default=None, metavar="OUT.pdf",
+                   help="also write a PDF (default name: the HTML's with .pdf; in a batch, one "
+                        "beside each HTML)")
+    add_analysis_options(p)
+    add_parallel_options(p)
+    p.set_defaults(func=run)

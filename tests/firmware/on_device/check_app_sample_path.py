@@ -219,3 +219,40 @@ def check_clock32_halves_follow_ticks_across_the_wrap():
     c.hi = 0x0000
     c.at(ticks_add(c._last, -0x10))  # borrows across the 32-bit wrap
     assert (c.at_hi, c.at_lo) == (0xFFFF, 0xFFF5), (c.at_hi, c.at_lo)
+
+
+def check_flash_full_stops_logging_cleanly_and_streaming_goes_on():
+    dev, sink = _device("always")
+    dev.usb.streams = frames.STREAM_IMU
+    dev._update_logging()
+    for _ in range(20):
+        dev.sample_pass()
+    dev.usb.pump()
+    before = len(sink.data)
+    # The filesystem fills up: statvfs reports no free blocks.
+    dev.log._statvfs = lambda path: (4096, 4096, 256, 0, 0, 0, 0, 0, 0, 255)
+    dev.log._since_check = 1 << 20  # the next append asks the filesystem
+    for _ in range(40):
+        dev.sample_pass()
+        dev.usb.pump()
+    assert dev.log.full
+    assert dev.status_flags() & 2  # STATUS flags bit1: log full
+    assert len(sink.data) > before  # the link still streams
+    got = _frames(sink.data)
+    seqs = [f[1] for f in got if f[0] == frames.IMU]
+    assert len(seqs) >= 5
+
+
+def check_torn_crash_file_is_not_reported():
+    import crashlog
+
+    root = _tmpdir()
+    path = root + "/crash.txt"
+    with open(path + ".tmp", "w") as f:  # power cut while saving: only the temp file exists
+        f.write("Traceback (most rec")
+    assert not crashlog.present(path) and crashlog.read(path) == b""
+    try:
+        raise OSError(5)
+    except OSError as e:
+        assert crashlog.save(e, path)
+    assert crashlog.present(path) and b"OSError" in crashlog.read(path)

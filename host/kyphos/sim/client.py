@@ -24,7 +24,16 @@ from typing import Any
 
 from kyphos.errors import KyphosError
 from kyphos.protocol.constants import DATA_TYPES, HEADER_SIZE, FrameType
-from kyphos.protocol.frames import Ack, Cmd, Err, Event, Frame, decode_frame, make_frame
+from kyphos.protocol.frames import (
+    Ack,
+    Cmd,
+    Err,
+    Event,
+    Frame,
+    decode_frame,
+    encode_frame,
+    make_frame,
+)
 from kyphos.protocol.serial import SerialDeframer, serial_packet
 
 SERVICE_UUID = "6b790001-0000-4000-8000-6b7970686f73"
@@ -195,8 +204,6 @@ class SerialLink(_Link):
         host_us = self.clock_us()
         before = self.deframer.dropped
         for frame in self.deframer.feed(data):
-            from kyphos.protocol.frames import encode_frame
-
             self._take(encode_frame(frame), host_us)
         self.corrupt += self.deframer.dropped - before
 

@@ -178,7 +178,7 @@ def _eval(t: Any, code: str, what: str) -> Any:
 
 
 def _last_line(exc: Exception) -> str:
-    if isinstance(exc, OSError) and exc.errno in errno.errorcode:
+    if isinstance(exc, OSError) and exc.errno is not None and exc.errno in errno.errorcode:
         return f"{errno.errorcode[exc.errno]}: {os.strerror(exc.errno)}"
     text = str(getattr(exc, "error_output", "") or exc).strip().splitlines()
     return text[-1] if text else type(exc).__name__

@@ -146,3 +146,66 @@ def test_notification_is_cut_to_20_bytes_before_any_mtu_exchange():
             await radio.close()
 
     asyncio.run(run())
+
+
+def test_two_host_processes_with_one_identity_each_keep_their_own_link():
+    """Host processes share one identity address (like one OS adapter); the air must
+    still deliver each link's packets to the right one."""
+    from bumble import gatt
+    from bumble.device import Device
+    from bumble.hci import Address
+    from bumble.host import Host
+    from bumble.transport.common import AsyncPipeSink
+
+    async def run():
+        radio = VirtualRadio()
+        ble = await radio.peripheral("C4:00:00:00:00:03")
+        ble.active(True)
+        ((h,),) = ble.gatts_register_services(
+            ((bluetooth.UUID(SVC), ((bluetooth.UUID(CHR), bluetooth.FLAG_NOTIFY),)),)
+        )
+        conns = []
+        ble.irq(lambda e, d: conns.append(d[0]) if e == 1 else None)
+        ble.gap_advertise(20_000, b"\x02\x01\x06", resp_data=b"\x05\x09shim")
+        # A second board, plain bumble, with the same service.
+        controller = radio.controller("other-board")
+        other = Device(
+            name="other",
+            address=Address("C4:00:00:00:00:04", Address.RANDOM_DEVICE_ADDRESS),
+            host=Host(controller, AsyncPipeSink(controller)),
+        )
+        other_char = gatt.Characteristic(
+            CHR, gatt.Characteristic.Properties.NOTIFY, gatt.Characteristic.READABLE, b""
+        )
+        other.add_service(gatt.Service(SVC, [other_char]))
+        await other.power_on()
+        await other.start_advertising(
+            advertising_data=b"\x02\x01\x06", scan_response_data=b"\x06\x09other"
+        )
+        host1 = await radio.central("C0:00:00:00:AA:01")
+        host2 = await radio.central("C0:00:00:00:AA:01")  # same identity, other process
+        try:
+            got1, got2 = [], []
+            d1 = await BleakScanner.find_device_by_name("shim", 5, backend=BumbleScanner, bumble_adapter=host1)
+            d2 = await BleakScanner.find_device_by_name("other", 5, backend=BumbleScanner, bumble_adapter=host2)
+            c1 = BleakClient(d1, backend=BumbleClient, bumble_adapter=host1)
+            c2 = BleakClient(d2, backend=BumbleClient, bumble_adapter=host2)
+            await c1.connect()
+            await c2.connect()
+            await c1.start_notify(CHR, lambda _c, d: got1.append(bytes(d)))
+            await c2.start_notify(CHR, lambda _c, d: got2.append(bytes(d)))
+            for i in range(5):
+                ble.gatts_notify(conns[0], h, b"shim%d" % i)
+                await other.notify_subscribers(other_char, b"other%d" % i)
+            async with asyncio.timeout(5):
+                while len(got1) < 5 or len(got2) < 5:
+                    await asyncio.sleep(0.01)
+            assert got1 == [b"shim%d" % i for i in range(5)]
+            assert got2 == [b"other%d" % i for i in range(5)]
+            await c1.disconnect()
+            await c2.disconnect()
+        finally:
+            await host2.close()
+            await radio.close()
+
+    asyncio.run(run())

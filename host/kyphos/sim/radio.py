@@ -34,6 +34,7 @@ from typing import Any
 
 from bumble import hci, ll
 from bumble.controller import Controller
+from bumble.core import PhysicalTransport
 from bumble.device import Device
 from bumble.host import Host
 from bumble.keys import MemoryKeyStore
@@ -60,9 +61,28 @@ class FaultyLink(LocalLink):
     def is_down(self) -> bool:
         return asyncio.get_running_loop().time() < self.down_until
 
+    def _receiver(self, sender: Any, receiver: Any) -> Controller | None:
+        """The controller whose connection links ``receiver`` (its own address) to
+        ``sender``: host processes share one identity address (like one OS adapter), so
+        the address alone does not say which of them is meant."""
+        for controller in self.controllers:
+            connection = controller.le_connections.get(sender)
+            if connection is not None and connection.self_address == receiver:
+                return controller
+        return None
+
     def send_acl_data(self, sender_controller: Any, destination_address: Any, transport: Any, data: bytes) -> None:
-        if not self.is_down():
-            super().send_acl_data(sender_controller, destination_address, transport, data)
+        if self.is_down():
+            return
+        if transport == PhysicalTransport.LE:
+            source = sender_controller.random_address
+            target = self._receiver(source, destination_address)
+            if target is not None:
+                asyncio.get_running_loop().call_soon(
+                    target.on_link_acl_data, source, transport, data
+                )
+                return
+        super().send_acl_data(sender_controller, destination_address, transport, data)
 
     def send_advertising_pdu(self, sender_controller: Any, packet: Any) -> None:
         if self.is_down():
@@ -83,8 +103,15 @@ class FaultyLink(LocalLink):
         super().send_advertising_pdu(sender_controller, packet)
 
     def send_ll_control_pdu(self, sender_address: Any, receiver_address: Any, packet: Any) -> None:
-        if not self.is_down():
-            super().send_ll_control_pdu(sender_address, receiver_address, packet)
+        if self.is_down():
+            return
+        target = self._receiver(sender_address, receiver_address)
+        if target is not None:
+            asyncio.get_running_loop().call_soon(
+                target.on_ll_control_pdu, sender_address, packet
+            )
+            return
+        super().send_ll_control_pdu(sender_address, receiver_address, packet)
 
     def time_out_connections(self) -> None:
         """Every controller loses every LE connection (supervision timeout)."""

@@ -180,7 +180,10 @@ def test_two_host_processes_with_one_identity_each_keep_their_own_link():
         other.add_service(gatt.Service(SVC, [other_char]))
         await other.power_on()
         await other.start_advertising(
-            advertising_data=b"\x02\x01\x06", scan_response_data=b"\x06\x09other"
+            advertising_data=b"\x02\x01\x06",
+            scan_response_data=b"\x06\x09other",
+            advertising_interval_min=20.0,
+            advertising_interval_max=20.0,
         )
         host1 = await radio.central("C0:00:00:00:AA:01")
         host2 = await radio.central("C0:00:00:00:AA:01")  # same identity, other process

@@ -63,6 +63,7 @@ MTU = const(256)  # what the board offers (ble.config(mtu=...))
 MIN_STREAM_MTU = const(185)  # START is refused below this (ERR 10, docs/protocol.md)
 MIN_GAP_MS = const(50)  # <= 20 notifications per second
 PAIRING_WINDOW_MS = const(60000)
+SEND_WAIT_MS = const(5000)  # longest wait for room for a command answer
 MAX_BONDS = const(8)
 RECENT = const(8)  # notifications kept after sending, for the log if the link drops
 _CONTROL_BUF = const(1034 + 6)  # one CMD frame of the largest payload
@@ -468,11 +469,14 @@ class Peripheral:
         return False
 
     async def send(self, buf, n):
-        """Queue buf[0:n] (a command answer), waiting while the ring is full."""
-        while self.conn is not None:
+        """Queue buf[0:n] (a command answer), waiting while the ring is full; False if the
+        link went away or stayed full for SEND_WAIT_MS."""
+        waited = 0
+        while self.conn is not None and waited < SEND_WAIT_MS:
             if self.ring.put(buf, n):
                 return True
             await sleep_ms(MIN_GAP_MS)
+            waited += MIN_GAP_MS
         return False
 
     def pump(self, t_ms):

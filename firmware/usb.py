@@ -67,12 +67,16 @@ class Serial:
         return True
 
     async def send(self, buf, n):
-        from ble import sleep_ms
+        from ble import SEND_WAIT_MS, sleep_ms
 
+        waited = 0
         while not self.put(buf, n):
+            if waited >= SEND_WAIT_MS:
+                return False  # nobody reads the port (counted in lost)
             self.lost -= 1  # a wait, not a loss
             self.pump()
             await sleep_ms(5)
+            waited += 5
         return True
 
     def pump(self):

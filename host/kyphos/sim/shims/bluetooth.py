@@ -89,8 +89,9 @@ Differences from NimBLE on an ESP32
 * Pairing refusal: NimBLE has no "accept pairing?" hook, neither has this shim. A
   peripheral refuses by answering ``gap_passkey(conn, 4, 0)`` to a numeric comparison
   (io=DISPLAY_YESNO, mitm=True), or by ``gap_disconnect`` after ENCRYPTION_UPDATE.
-  MicroPython's docs list pairing/bonding as NimBLE on STM32 and Unix only: check the
-  MicroPython build flashed on the ESP32.
+  Persistent bonding on the ESP32 needs MicroPython 1.23 or later (micropython PR
+  #13258, January 2024; older docs say STM32/Unix only, and issue #19405 shows v1.22
+  losing SET_SECRET on an ESP32-S3).
 * IRQ handlers run on the event loop between the firmware's awaits (like MicroPython's
   scheduled IRQs), never truly asynchronously; an exception in the handler is printed
   and kept in ``BLE().irq_errors``.

@@ -92,9 +92,10 @@ Differences from NimBLE on an ESP32
   Persistent bonding on the ESP32 needs MicroPython 1.23 or later (micropython PR
   #13258, January 2024; older docs say STM32/Unix only, and issue #19405 shows v1.22
   losing SET_SECRET on an ESP32-S3).
-* IRQ handlers run on the event loop between the firmware's awaits (like MicroPython's
-  scheduled IRQs), never truly asynchronously; an exception in the handler is printed
-  and kept in ``BLE().irq_errors``.
+* IRQ handlers run only when the firmware yields to the event loop (at an ``await``);
+  on a board they are scheduled and may run between any two bytecodes, so a race
+  between an IRQ and the code it interrupts cannot show up here. An exception in the
+  handler is printed and kept in ``BLE().irq_errors``.
 * Default config: mtu 256, bond False, mitm False, le_secure False, io 3 (no I/O).
 """
 

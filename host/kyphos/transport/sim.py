@@ -129,9 +129,17 @@ class SimTransport(Transport):
         return None if self.inner is None else await self.inner.rssi()
 
     async def pair(self) -> None:
+        """The virtual wearer presses the button (opening the pairing window), then the
+        host pairs as on real hardware."""
+        import asyncio
+
         pair = getattr(self.inner, "pair", None)
-        if pair is not None:
-            await pair()
+        if pair is None:
+            return
+        if self.board is not None:
+            self.board.press("short")
+            await asyncio.sleep(0.6)  # debounce + the press classifier's double-press wait
+        await pair()
 
     async def read_status(self) -> bytes:
         return bytes(await self.inner.read_status())  # type: ignore[union-attr]

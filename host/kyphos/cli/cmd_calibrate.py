@@ -1,0 +1,42 @@
+"""``kyphos calibrate``: set the wearer's upright reference on the board now."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+EPILOG = """examples:
+  kyphos calibrate kyphos-3A4F
+  kyphos calibrate serial:/dev/ttyACM0 --countdown 5
+Stand or sit upright and still while it runs (a long button press does the same)."""
+
+
+def register(sub: Any) -> None:
+    from kyphos.link.cli import add_target
+
+    p = sub.add_parser(
+        "calibrate", help="set the upright reference now (wearer upright and still)",
+        description="Tell the board to take the wearer's current posture as upright (0°). "
+        "The board buzzes once when done.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_target(p)
+    p.add_argument("--countdown", type=float, default=0.0,
+                   help="seconds to wait before calibrating, to get into position (default 0)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from kyphos.link.cli import run_async, with_device
+
+    async def go(dev: Any) -> None:
+        if args.countdown > 0:
+            print(f"calibrating in {args.countdown:g} s: stand upright and still")
+            await asyncio.sleep(args.countdown)
+        await dev.calibrate()
+
+    run_async(with_device(args, go, ping_interval_s=0))
+    print(f"{args.target}: calibrated (upright reference set)")
+    return 0

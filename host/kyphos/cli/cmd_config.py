@@ -1,0 +1,100 @@
+"""``kyphos config get|set``: read or change the board's configuration."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from kyphos.errors import ConfigError
+
+EPILOG = """examples:
+  kyphos config get kyphos-3A4F                 # every key
+  kyphos config get kyphos-3A4F slouch_threshold_deg
+  kyphos config set kyphos-3A4F slouch_threshold_deg=10 coach_mode=tracking
+  KYPHOS_DEVICE=serial:/dev/ttyACM0 kyphos config set log_policy=always
+Changing the configuration needs a trusted link: USB serial, or Bluetooth after `kyphos pair`.
+docs/firmware-config.md lists the keys with their ranges."""
+
+
+def register(sub: Any) -> None:
+    from kyphos.link.cli import add_target
+
+    p = sub.add_parser(
+        "config", help="read or change the board's configuration (get / set KEY=VALUE)",
+        description="Read the board's configuration, or set keys. Values are JSON "
+        "(10, true, \"text\"); a bare word is taken as a string.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    csub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    g = csub.add_parser("get", help="print keys and values (all, or the ones named)",
+                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_target(g)
+    g.add_argument("keys", nargs="*", metavar="KEY", help="keys to print (default: all)")
+    g.add_argument("--json", action="store_true", help="print one JSON object")
+    g.set_defaults(func=run_get)
+    s = csub.add_parser("set", help="set KEY=VALUE pairs (needs USB or a paired link)",
+                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_target(s)
+    s.add_argument("pairs", nargs="+", metavar="KEY=VALUE", help="keys to set")
+    s.set_defaults(func=run_set)
+
+
+def parse_pairs(pairs: list[str], target: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in pairs:
+        if "=" not in item and target is None:
+            raise ConfigError(f"{item!r}: expected KEY=VALUE, e.g. slouch_threshold_deg=10")
+        key, _, text = item.partition("=")
+        if not key or "=" not in item:
+            raise ConfigError(f"{item!r}: expected KEY=VALUE, e.g. slouch_threshold_deg=10")
+        try:
+            out[key] = json.loads(text)
+        except ValueError:
+            out[key] = text
+    return out
+
+
+def _fix_target(args: argparse.Namespace, items: list[str]) -> list[str]:
+    """With $KYPHOS_DEVICE set, argparse may take the first KEY as TARGET: give it back."""
+    t = getattr(args, "target", None)
+    if t is not None and "=" in t:
+        items = [t, *items]
+        import os
+
+        args.target = os.environ.get("KYPHOS_DEVICE")
+    return items
+
+
+def run_get(args: argparse.Namespace) -> int:
+    from kyphos.link.cli import run_async, with_device
+
+    async def go(dev: Any) -> dict[str, Any]:
+        if not args.keys:
+            return dict(await dev.config_get(""))
+        out: dict[str, Any] = {}
+        for k in args.keys:
+            out.update(await dev.config_get(k))
+        return out
+
+    values = run_async(with_device(args, go, ping_interval_s=0))
+    if args.json:
+        print(json.dumps(values, sort_keys=True))
+    else:
+        for k in sorted(values):
+            print(f"{k} = {json.dumps(values[k])}")
+    return 0
+
+
+def run_set(args: argparse.Namespace) -> int:
+    from kyphos.link.cli import run_async, with_device
+
+    changes = parse_pairs(_fix_target(args, args.pairs))
+
+    async def go(dev: Any) -> dict[str, Any]:
+        return dict(await dev.config_set(changes))
+
+    new = run_async(with_device(args, go, ping_interval_s=0))
+    for k in sorted(new):
+        print(f"{k} = {json.dumps(new[k])}")
+    return 0

@@ -1,0 +1,51 @@
+"""``kyphos erase``: erase the board's flash logs (asks first)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from kyphos.errors import KyphosError
+
+EPILOG = """examples:
+  kyphos erase kyphos-3A4F            # all logs, after a yes/no question
+  kyphos erase kyphos-3A4F --log 3 --yes
+Download first (kyphos download) — erased logs cannot be recovered. Needs USB or a paired link."""
+
+
+def register(sub: Any) -> None:
+    from kyphos.link.cli import add_target
+
+    p = sub.add_parser(
+        "erase", help="erase the board's flash logs (asks first)",
+        description="Erase one log or all logs from the board's flash. Asks for confirmation "
+        "unless --yes is given; refuses over an unencrypted Bluetooth link.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_target(p)
+    p.add_argument("--log", type=int, default=None, metavar="ID",
+                   help="erase only this log (default: all)")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kyphos.link.cli import need_target, run_async, with_device
+
+    target = need_target(args)
+    what = f"log {args.log}" if args.log is not None else "ALL logs"
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise KyphosError(f"{target}: erase {what}? not confirmed — pass --yes to erase without asking")
+        answer = input(f"Erase {what} on {target}? This cannot be undone. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing erased")
+            return 1
+
+    async def go(dev: Any) -> None:
+        await dev.erase_logs(args.log)
+
+    run_async(with_device(args, go, ping_interval_s=0))
+    print(f"{target}: erased {what}")
+    return 0

@@ -1,0 +1,147 @@
+"""Shared pieces of the device commands (`kyphos scan|info|config|calibrate|record|download|
+erase|pair`): the TARGET argument with its ``KYPHOS_DEVICE`` default, running a coroutine
+with the device connected and always disconnected afterwards, a TTY-only progress bar, and
+``kyphos info TARGET``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from kyphos.errors import KyphosError
+
+T = TypeVar("T")
+
+TARGET_HELP = (
+    "the board: a BLE name or address (kyphos-3A4F, C4:11:22:33:3A:4F), serial:PORT "
+    "(serial:/dev/ttyACM0), sim (the virtual board; sim:serial over its pty), or a .kyr file "
+    "to replay (default: $KYPHOS_DEVICE)"
+)
+_BOARDS = {0: "virtual", 1: "XIAO ESP32-S3", 2: "XIAO ESP32-C3", 3: "ESP32 DevKitC"}
+_IMUS = {0: "none", 1: "LSM6DSOX", 2: "LSM6DS3TR-C", 3: "MPU-6050", 4: "MPU-6500"}
+
+
+def add_target(p: argparse.ArgumentParser, option: bool = False) -> None:
+    """TARGET as a positional (or ``--device``), defaulting to $KYPHOS_DEVICE."""
+    env = os.environ.get("KYPHOS_DEVICE")
+    if option:
+        p.add_argument("--device", "-d", dest="target", default=env, metavar="TARGET", help=TARGET_HELP)
+    else:
+        p.add_argument("target", nargs="?" if env else None, default=env, metavar="TARGET",
+                       help=TARGET_HELP)
+    p.add_argument("--timeout", type=float, default=float(os.environ.get("KYPHOS_TIMEOUT", "5")),
+                   help="seconds to wait for each answer from the board (default 5, $KYPHOS_TIMEOUT)")
+
+
+def need_target(args: argparse.Namespace) -> str:
+    if not getattr(args, "target", None):
+        raise KyphosError("no device given: pass TARGET (or set KYPHOS_DEVICE); `kyphos scan` lists boards")
+    return str(args.target)
+
+
+def run_async(coro: Awaitable[T]) -> T:
+    try:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        raise
+
+
+async def with_device(
+    args: argparse.Namespace, fn: Callable[[Any], Awaitable[T]], **kwargs: Any
+) -> T:
+    """Connect to the target, run ``fn(device)``, always disconnect."""
+    from kyphos.link.device import connect
+
+    target = need_target(args)
+    dev = await connect(target, command_timeout_s=getattr(args, "timeout", 5.0), **kwargs)
+    try:
+        return await fn(dev)
+    finally:
+        await dev.close()
+
+
+class Progress:
+    """A one-line progress bar on a TTY (stderr), nothing otherwise; one summary at the end."""
+
+    def __init__(self, what: str, enabled: bool = True) -> None:
+        self.what = what
+        self.enabled = enabled and sys.stderr.isatty()
+        self.t0 = time.monotonic()
+        self.done = 0
+        self.total = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        if not self.enabled:
+            return
+        frac = done / total if total else 1.0
+        bar = "#" * int(frac * 30)
+        sys.stderr.write(f"\r{self.what} [{bar:<30}] {frac * 100:5.1f}% {done:,}/{total:,} B")
+        sys.stderr.flush()
+
+    def finish(self) -> str:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 79 + "\r")
+        dt = max(time.monotonic() - self.t0, 1e-9)
+        return f"{self.done:,} bytes in {dt:.1f} s ({self.done / dt / 1024:.1f} KiB/s)"
+
+
+def info_dict(dev: Any, info: Any) -> dict[str, Any]:
+    return {
+        "target": dev.transport.name,
+        "name": info.name,
+        "device_id": info.device_id.hex(":"),
+        "fw_version": ".".join(map(str, info.fw_version)),
+        "board": _BOARDS.get(info.board, str(info.board)),
+        "imu": _IMUS.get(info.imu_model, str(info.imu_model)),
+        "odr_hz": info.odr_chz / 100,
+        "acc_fs_g": info.acc_fs_g,
+        "gyr_fs_dps": info.gyr_fs_dps,
+        "fusion": bool(info.flags & 1),
+        "haptic": bool(info.flags & 2),
+        "battery_adc": bool(info.flags & 4),
+        "link": dev.transport.kind.value,
+        "mtu": dev.transport.counters.mtu,
+        "rssi_dbm": dev.transport.counters.rssi,
+    }
+
+
+def is_device_target(text: str) -> bool:
+    """Whether ``kyphos info X`` means a board rather than a file."""
+    low = text.lower()
+    if low == "sim" or low.startswith(("sim:", "serial:")):
+        return True
+    if Path(text).exists() or low.endswith((".kyr", ".csv")):
+        return False
+    return True
+
+
+def device_info(target: str, as_json: bool = False, timeout_s: float = 5.0) -> int:
+    """``kyphos info TARGET``: connect, print the board's INFO and link facts."""
+    import json
+
+    async def go(dev: Any) -> dict[str, Any]:
+        info = await dev.info()
+        d = info_dict(dev, info)
+        try:
+            await dev.ping()
+            d["latency_ms"] = round(dev.health().latency_ms or 0.0, 1)
+        except KyphosError:
+            pass
+        d["encrypted"] = await dev.link_secure()
+        return d
+
+    ns = argparse.Namespace(target=target, timeout=timeout_s)
+    d = run_async(with_device(ns, go, ping_interval_s=0))
+    if as_json:
+        print(json.dumps(d))
+    else:
+        for k, v in d.items():
+            print(f"{k:<12} {v}")
+    return 0

@@ -138,9 +138,14 @@ class BoardStdio:
         self._one = bytearray(1)
         micropython.kbd_intr(-1)  # raw bytes; Serial.poll gives the REPL escape
 
+    def _ready(self):
+        for _ in self._poll.ipoll(0):  # ipoll: no list per call
+            return True
+        return False
+
     def readinto(self, buf):
         n = 0
-        while n < len(buf) and self._poll.poll(0):
+        while n < len(buf) and self._ready():
             if not self._in.readinto(self._one):
                 break
             buf[n] = self._one[0]

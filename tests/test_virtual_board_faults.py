@@ -212,3 +212,25 @@ def test_kyphos_sim_rejects_a_bad_fault_flag_in_one_line(capsys) -> None:
     assert main(["sim", "--fault", "meltdown@3"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "unknown fault 'meltdown'" in err
+
+
+def test_a_firmware_crash_is_saved_and_reported_after_the_reboot() -> None:
+    async def main() -> tuple[list[str], bytes, int]:
+        async with running_board("demo", seed=1) as (board, _radio, adapter):
+            def crash() -> None:
+                raise ZeroDivisionError("sampler fell over")
+
+            board.device.sample_pass = crash  # type: ignore[attr-defined]
+            await asyncio.sleep(3.0)  # main.py waits 2 s, then machine.reset()
+            link = await BleLink.connect(board.device.name, bumble_adapter=adapter)
+            await link.command(Opcode.START, ALL)
+            await asyncio.sleep(2.5)
+            flags = _payloads(link, Status)[-1].flags
+            text = await link.command(Opcode.GET_CRASH)
+            await link.close()
+            return [w for _, w in board.events], text, flags
+
+    log, text, flags = run(main())
+    assert any(w.startswith("crash: ZeroDivisionError") for w in log) and "boot 2 (cause 2)" in log
+    assert flags & (1 << 10)  # STATUS: crash log present
+    assert b"ZeroDivisionError: sampler fell over" in text

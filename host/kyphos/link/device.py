@@ -368,7 +368,9 @@ class Device:
         self._flush()
 
     async def _check_reboot(self) -> None:
-        """A new epoch if the board's clock is far from where the fit says it should be."""
+        """A new epoch if the board's clock is far from where the fit says it should be.
+        After a reboot the new boot's first frames (from its BOOT event on) are read from the
+        flash log *before* streaming starts again, so a recording holds them in order."""
         ep = self.epoch
         if ep.high is None or ep.clock.n < 2:
             return
@@ -377,6 +379,37 @@ class Device:
         d = (ack.t_us - int(expected) + (1 << 31)) % _T_MOD - (1 << 31)
         if abs(d) > _REBOOT_TOLERANCE_US + abs(ep.clock.mad_us) * 10:
             self._new_epoch(start_at=0)
+            if self.backfill_enabled:
+                await self._backfill_boot(ack.t_us)
+
+    async def _backfill_boot(self, now_t_us: int) -> None:
+        logs = await self.log_list()
+        if not logs:
+            return
+        entry = max(logs, key=lambda e: int(e["id"]))
+        log_id, size = int(entry["id"]), int(entry["size"])
+        data = await self.read_log(log_id, 0, size)
+        ep = self.epoch
+        out: list[Received] = []
+        from kyphos.protocol.frames import decode_frame
+        from kyphos.recording.kyr import read_header, scan_records
+
+        try:
+            _h, start = read_header(data)
+        except KyphosError:
+            return
+        for off in scan_records(data, start).offsets.tolist():
+            ln = data[off + 10] | (data[off + 11] << 8)
+            raw = data[off + 8 : off + 18 + ln]
+            if raw[1] not in DATA_TYPES:
+                continue
+            seq, t_us = struct.unpack_from("<HI", raw, 4)
+            if t_us > now_t_us:
+                break  # not this boot's log (or past the moment we asked)
+            if ep.accept(seq, t_us)[0]:
+                frame, _ = decode_frame(raw)
+                out.append(Received(-1, bytes(raw), frame))
+        self._emit_backfilled(out)
 
     def _new_epoch(self, start_at: int | None) -> None:
         ep = Epoch(len(self.epochs), start_at=start_at)

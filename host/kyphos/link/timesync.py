@@ -68,11 +68,12 @@ class ClockFit:
             d, h = d[idx], h[idx]
         d0, h0 = d[0], h[0]  # work relative to the first point: no float64 rounding at 1e15
         dx, hy = d - d0, h - h0
-        if len(d) >= 2 * self.bins:
+        bins = min(self.bins, len(d) // 4)
+        if bins >= 3:
             # Delays are one-sided (a stalled link only ever adds): fit the lower envelope,
             # the least-delayed point of each stretch of device time.
-            edges = np.linspace(dx[0], dx[-1] + 1.0, self.bins + 1)
-            which = np.clip(np.searchsorted(edges, dx, side="right") - 1, 0, self.bins - 1)
+            edges = np.linspace(dx[0], dx[-1] + 1.0, bins + 1)
+            which = np.clip(np.searchsorted(edges, dx, side="right") - 1, 0, bins - 1)
             r = hy - dx
             order = np.lexsort((r, which))
             first = np.r_[True, which[order][1:] != which[order][:-1]]

@@ -22,7 +22,7 @@ from kyphos.views.summary import Summary
 MAX_LIFT_ROWS = 100
 
 CSS = """
-:root { --fg:#1b1b1b; --muted:#5a5a5a; --line:#d9d9d9; --accent:#1f77b4; }
+:root { --fg:#1b1b1b; --muted:#5a5a5a; --line:#d9d9d9; --accent:#2b4c7e; }
 * { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
   color: var(--fg); margin: 0; padding: 12px; line-height: 1.4; background: #fff; }

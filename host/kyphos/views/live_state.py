@@ -1,0 +1,455 @@
+"""The live view's model: what the window shows, updated from decoded frames as they arrive.
+
+:class:`LiveState` takes the frames of each received batch (``Received`` from a transport or
+:meth:`kyphos.link.Device.stream`), turns IMU batches into trunk angles with the causal chain
+(:class:`kyphos.processing.causal.CausalProcessor`, the same code as the offline analysis in its
+causal mode), and keeps:
+
+- preallocated ring buffers (numpy) of time and angles for the scrolling traces;
+- time in each ISO 11226 flexion zone, the slouch alert state (the report's slouch rule:
+  flexion above upright + threshold, hysteresis, sustained ``slouch_min_s``);
+- lifts, found by :func:`kyphos.metrics.lifts.detect_lifts` run on a rolling window of the
+  last ``LIFT_WINDOW_S`` seconds every ``LIFT_EVERY_S`` (a lift is counted once it has ended);
+- link health (from the Device), battery (STATUS), markers and calibrations.
+
+Ingest and :meth:`LiveState.snapshot` are thread-safe: the receive path ingests, the drawing
+takes snapshots (copies of the visible window), so neither waits long for the other.
+"""
+
+from __future__ import annotations
+
+import threading
+import time as _time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kyphos.metrics.lifts import MAX_DURATION_S, Lift, detect_lifts
+from kyphos.metrics.posture import (
+    EXTENSION_DEG,
+    SLOUCH_HYSTERESIS_DEG,
+    SLOUCH_MIN_S,
+    SLOUCH_THRESHOLD_DEG,
+    ZONE_EDGES_DEG,
+)
+from kyphos.processing.angles import Angles
+from kyphos.processing.calibration import frame_from_axes
+from kyphos.processing.causal import CausalProcessor
+from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass
+from kyphos.protocol.constants import EventKind
+from kyphos.protocol.frames import Event, Imu, Info, Note, Status
+
+#: Flexion zones in display order: key, label, lower and upper edge (degrees), colour.
+ZONES: tuple[tuple[str, str, float, float, str], ...] = (
+    ("extension", "extension", -90.0, EXTENSION_DEG, "#4a90d9"),
+    ("0_20", "0–20°", EXTENSION_DEG, ZONE_EDGES_DEG[0], "#2ca02c"),
+    ("20_60", "20–60°", ZONE_EDGES_DEG[0], ZONE_EDGES_DEG[1], "#f0a020"),
+    ("over_60", "> 60°", ZONE_EDGES_DEG[1], 180.0, "#d62728"),
+)
+ZONE_COLOURS = {z[0]: z[4] for z in ZONES}
+#: Lift detection runs on this much history (longest lift + onset walk + margin), s.
+LIFT_WINDOW_S = MAX_DURATION_S + 8.0
+LIFT_EVERY_S = 0.5
+#: The upright window used by a live calibration (the last second, as the analysis does for
+#: a CALIBRATED event), s.
+CALIBRATE_WINDOW_S = 1.0
+_G = 9.81
+_T_MOD = 1 << 32
+
+
+def zone_index(flex_deg: np.ndarray | float) -> np.ndarray:
+    """Index into :data:`ZONES` per sample (same edges as the report's zone percentages)."""
+    f = np.asarray(flex_deg, float)
+    return np.where(f < EXTENSION_DEG, 0, np.where(f <= ZONE_EDGES_DEG[0], 1,
+                                                   np.where(f <= ZONE_EDGES_DEG[1], 2, 3)))
+
+
+class Ring:
+    """Fixed-capacity ring of rows, written twice so the newest ``k`` rows are one contiguous
+    view (no copy, no reallocation)."""
+
+    def __init__(self, capacity: int, width: int) -> None:
+        self.capacity = int(capacity)
+        self._buf = np.full((2 * self.capacity, width), np.nan)
+        self.count = 0  # rows ever written
+
+    def extend(self, rows: np.ndarray) -> None:
+        rows = np.asarray(rows, float)
+        if len(rows) > self.capacity:
+            self.count += len(rows) - self.capacity
+            rows = rows[-self.capacity :]
+        idx = (self.count + np.arange(len(rows))) % self.capacity
+        self._buf[idx] = rows
+        self._buf[idx + self.capacity] = rows
+        self.count += len(rows)
+
+    def last(self, k: int) -> np.ndarray:
+        """The newest ``min(k, stored)`` rows, oldest first (a view: copy to keep)."""
+        k = min(int(k), self.count, self.capacity)
+        end = self.count % self.capacity + self.capacity
+        return self._buf[end - k : end]
+
+    def __len__(self) -> int:
+        return min(self.count, self.capacity)
+
+
+@dataclass
+class LiftInfo:
+    """A counted lift as the window shows it."""
+
+    number: int
+    style: str
+    score: float
+    reason: str
+    peak_deg: float
+    end_s: float
+
+
+@dataclass
+class View:
+    """One snapshot for drawing: copies, safe to use while ingest goes on."""
+
+    t: np.ndarray  # device time, s (newest last)
+    flexion: np.ndarray  # degrees
+    lateral: np.ndarray
+    axial: np.ndarray
+    t_now: float  # device time of the newest sample, s (nan before any)
+    newest_host_us: int | None  # host time the newest sample was taken (see device_to_host)
+    flex_now: float
+    zone: int  # index into ZONES of the current flexion, -1 before any
+    zone_s: np.ndarray  # seconds in each zone so far
+    lift_count: int
+    last_lift: LiftInfo | None
+    slouching: bool
+    slouch_s: float  # how long the current slouch alert has lasted
+    alerts: int  # slouch alerts so far
+    calibrated: bool
+    health: dict[str, Any]
+    battery_pct: int | None
+    connected: bool
+    status_text: str
+    markers: list[float] = field(default_factory=list)  # device times, s
+    samples: int = 0
+
+
+class LiveState:
+    """Everything the live view shows, updated by :meth:`ingest` (see the module docstring).
+
+    Args:
+        window_s: history kept for the traces (the view may show less), s.
+        slouch_threshold_deg, slouch_hysteresis_deg, slouch_min_s: the slouch rule, as in the
+            report (kyphos.metrics.posture defaults).
+        calibration: (3, 3) sensor-from-body matrix to start with (nominal mounting if None).
+    """
+
+    def __init__(
+        self,
+        window_s: float = 30.0,
+        *,
+        slouch_threshold_deg: float = SLOUCH_THRESHOLD_DEG,
+        slouch_hysteresis_deg: float = SLOUCH_HYSTERESIS_DEG,
+        slouch_min_s: float = SLOUCH_MIN_S,
+        calibration: np.ndarray | None = None,
+        max_fs: float = 1000.0,
+    ) -> None:
+        self.window_s = float(window_s)
+        self.slouch_threshold_deg = slouch_threshold_deg
+        self.slouch_hysteresis_deg = slouch_hysteresis_deg
+        self.slouch_min_s = slouch_min_s
+        self._lock = threading.Lock()
+        keep_s = max(self.window_s, LIFT_WINDOW_S) + 2.0
+        # columns: t, flex, lat, axial (deg), flexion velocity (deg/s), vertical acc (m/s²)
+        self._ring = Ring(int(keep_s * max_fs), 6)
+        self._acc = Ring(int(2 * CALIBRATE_WINDOW_S * max_fs) + 1, 3)  # raw acc, for calibrate
+        self._max_fs = max_fs
+        self._cal = calibration
+        self.proc: CausalProcessor | None = None
+        self._acc_lp: CausalLowpass | None = None
+        self.fs: float | None = None
+        self.acc_scale: float | None = None
+        self.gyr_scale: float | None = None
+        self._t_last_raw: int | None = None
+        self._t_wraps = 0
+        self._t_last_s: float | None = None
+        self._host_of_newest: int | None = None
+        self.device_to_host: Callable[[float], float] | None = None  # device s → host µs
+        self._offset_us: float | None = None  # lower envelope of host_us − device µs
+        self.zone_s = np.zeros(len(ZONES))
+        self.samples = 0
+        self.lifts: list[LiftInfo] = []
+        self._lift_end_s = -np.inf
+        self._next_lift_check = -np.inf
+        self._slouch_on = False  # above threshold (hysteresis state)
+        self._slouch_since: float | None = None
+        self.alerts = 0
+        self.device_slouch = False
+        self.calibrated = calibration is not None
+        self.calibrations: list[float] = []
+        self.markers: list[float] = []
+        self.battery_pct: int | None = None
+        self.health: dict[str, Any] = {}
+        self.connected = True
+        self.status_text = ""
+        self.on_alert: Callable[[], None] | None = None  # called when a slouch alert starts
+        self.on_calibrated: Callable[[float, float], None] | None = None
+
+    # -- input -----------------------------------------------------------------------------
+    def set_info(self, info: Info) -> None:
+        """Scales and rate from the board's INFO."""
+        with self._lock:
+            self._set_info(info)
+
+    def _set_info(self, info: Info) -> None:
+        self.acc_scale, self.gyr_scale = float(info.acc_scale), float(info.gyr_scale)
+        if info.odr_chz and self.fs is None:
+            self._start(info.odr_chz / 100.0)
+
+    def _start(self, fs: float) -> None:
+        self.fs = fs
+        self.proc = CausalProcessor(fs, self._cal)
+        self._acc_lp = CausalLowpass(fs, IMU_CUTOFF_HZ, 3)
+
+    def ingest(self, records: Iterable[Any]) -> int:
+        """Take the frames of one batch (objects with ``.frame`` and ``.host_us``, e.g.
+        :class:`kyphos.transport.base.Received`); returns the IMU samples taken."""
+        with self._lock:
+            return self._ingest(records)
+
+    def _ingest(self, records: Iterable[Any]) -> int:
+        times: list[np.ndarray] = []
+        raws: list[np.ndarray] = []
+        hap: list[np.ndarray] = []
+        events: list[tuple[float, Event]] = []
+        for rec in records:  # per frame (a batch holds a few)
+            p = rec.frame.payload
+            if isinstance(p, Imu):
+                if self.fs is None:
+                    self._start(1e9 / p.period_ns)
+                if self.acc_scale is None or not p.samples:
+                    continue  # no INFO yet: scales unknown
+                t0 = self._unwrap(rec.frame.t_us)
+                n = len(p.samples)
+                t = t0 + np.arange(n) * (p.period_ns / 1e9)
+                times.append(t)
+                raws.append(np.asarray(p.samples, float))
+                hap.append(np.full(n, bool(p.flags & 1)))
+                if rec.host_us is not None and rec.host_us >= 0:
+                    end_us = t[-1] * 1e6
+                    d = rec.host_us - end_us
+                    self._offset_us = d if self._offset_us is None else min(self._offset_us, d)
+            elif isinstance(p, Info):
+                self._set_info(p)
+            elif isinstance(p, Status):
+                self.battery_pct = None if p.battery_pct == 255 else int(p.battery_pct)
+            elif isinstance(p, Event):
+                events.append((self._unwrap(rec.frame.t_us), p))
+            elif isinstance(p, Note) and p.note.get("kind") == "marker":
+                if self._t_last_s is not None:
+                    self.markers.append(self._t_last_s)
+        n_in = 0
+        if times:
+            n_in = self._samples(np.concatenate(times), np.vstack(raws), np.concatenate(hap))
+        for t_ev, ev in events:
+            self._event(t_ev, ev)
+        return n_in
+
+    def _unwrap(self, t_us: int) -> float:
+        """Device µs (u32, wrapping) to seconds on one unwrapped clock."""
+        if self._t_last_raw is not None and t_us < self._t_last_raw - (1 << 31):
+            self._t_wraps += 1
+        self._t_last_raw = t_us if self._t_last_raw is None else max(self._t_last_raw, t_us)
+        return (t_us + self._t_wraps * _T_MOD) / 1e6
+
+    def _samples(self, t: np.ndarray, raw: np.ndarray, haptic: np.ndarray) -> int:
+        assert self.proc is not None and self._acc_lp is not None and self.fs is not None
+        assert self.acc_scale is not None and self.gyr_scale is not None
+        if self._t_last_s is not None:
+            keep = t > self._t_last_s + 0.25 / self.fs  # a repeat or a late back-fill
+            t, raw, haptic = t[keep], raw[keep], haptic[keep]
+            if not len(t):
+                return 0
+        acc = raw[:, :3] * self.acc_scale
+        gyr = raw[:, 3:] * self.gyr_scale
+        gap = self._t_last_s is not None and t[0] - self._t_last_s > 2.5 / self.fs
+        ang = self.proc.process_chunk(t, acc, gyr, haptic)
+        az = self._vertical_acc(ang, self._acc_lp(acc))
+        flex = np.degrees(ang.flexion)
+        rows = np.column_stack([t, flex, np.degrees(ang.lateral), np.degrees(ang.axial),
+                                np.degrees(ang.flexion_velocity), az])
+        if gap:  # a NaN row breaks the trace and separates segments for lift detection
+            rows = np.vstack([np.r_[t[0] - 0.5 / self.fs, np.full(5, np.nan)], rows])
+        self._ring.extend(rows)
+        self._acc.extend(acc)
+        self._t_last_s = float(t[-1])
+        self.samples += len(t)
+        self._zones(flex)
+        self._slouch(t, flex)
+        if self._t_last_s >= self._next_lift_check:
+            self._next_lift_check = self._t_last_s + LIFT_EVERY_S
+            self._lifts()
+        return len(t)
+
+    def _vertical_acc(self, ang: Angles, acc: np.ndarray) -> np.ndarray:
+        """Earth-vertical free acceleration (m/s², + up) from the tilt in ``ang`` and the
+        calibration: the third row of ``R_b = Rz·Ry(flex)·Rx(lat)`` is yaw-free, and
+        ``R_s = R_b · Mᵀ``, so the causal chain's own orientation gives it."""
+        assert self.proc is not None
+        m = self.proc._angles.m
+        f, la = ang.flexion, ang.lateral
+        r2b = np.column_stack([-np.sin(f), np.cos(f) * np.sin(la), np.cos(f) * np.cos(la)])
+        return np.einsum("ij,ij->i", r2b @ m.T, acc) - _G
+
+    def _zones(self, flex: np.ndarray) -> None:
+        ok = np.isfinite(flex)
+        if self.fs:
+            self.zone_s += np.bincount(zone_index(flex[ok]), minlength=len(ZONES)) / self.fs
+
+    def _slouch(self, t: np.ndarray, flex: np.ndarray) -> None:
+        """The report's slouch rule, run causally: on above threshold, off below threshold −
+        hysteresis; an alert once on for ``slouch_min_s``."""
+        thr, lo = self.slouch_threshold_deg, self.slouch_threshold_deg - self.slouch_hysteresis_deg
+        x = np.nan_to_num(flex, nan=-np.inf)
+        ev = np.where(x > thr, 1, np.where(x < lo, -1, 0))
+        nz = np.flatnonzero(ev)
+        if len(nz):
+            on = ev[nz] == 1
+            for j in np.flatnonzero(on != np.r_[self._slouch_on, on[:-1]]):  # per state change
+                self._slouch_on = bool(on[j])
+                self._slouch_since = float(t[nz[j]]) if on[j] else None
+        self._alert_state()
+
+    def _alert_state(self) -> None:
+        was = getattr(self, "_alerting", False)
+        now = self.slouching
+        if now and not was:
+            self.alerts += 1
+            if self.on_alert is not None:
+                self.on_alert()
+        self._alerting = now
+
+    @property
+    def slouching(self) -> bool:
+        if self.device_slouch:
+            return True
+        return (self._slouch_since is not None and self._t_last_s is not None
+                and self._t_last_s - self._slouch_since >= self.slouch_min_s)
+
+    def _lifts(self) -> None:
+        assert self.fs is not None
+        n = int(LIFT_WINDOW_S * self.fs)
+        w = self._ring.last(n)
+        if len(w) < self.fs * 2:
+            return
+        t = w[:, 0]
+        valid = np.isfinite(w[:, 1])
+        r = np.radians(w[:, 1:5])
+        ang = Angles(t, r[:, 0], r[:, 1], r[:, 2], r[:, 3], np.zeros(len(t)), np.zeros(len(t)),
+                     valid, fs=self.fs)
+        t_end = float(t[-1])
+        for lf in detect_lifts(ang, w[:, 5]):
+            # count a lift once it has ended (not at the window's trailing edge) and was seen
+            # whole (not cut at the window's start)
+            if lf.end_s >= t_end - 0.5 or lf.start_s <= t[0] + 0.5 or lf.start_s <= self._lift_end_s:
+                continue
+            self._add_lift(lf)
+
+    def _add_lift(self, lf: Lift) -> None:
+        self._lift_end_s = lf.end_s
+        self.lifts.append(LiftInfo(len(self.lifts) + 1, lf.style, lf.score,
+                                   lf.reasons[0] if lf.reasons else "", lf.peak_flexion_deg,
+                                   lf.end_s))
+
+    def _event(self, t: float, ev: Event) -> None:
+        if ev.kind == EventKind.SLOUCH_START:
+            self.device_slouch = True
+        elif ev.kind == EventKind.SLOUCH_END:
+            self.device_slouch = False
+        elif ev.kind == EventKind.MARKER:
+            self.markers.append(t)
+        elif ev.kind == EventKind.CALIBRATED:
+            self._calibrate(t)
+        self._alert_state()
+
+    # -- actions -----------------------------------------------------------------------------
+    def calibrate_now(self) -> tuple[float, float] | None:
+        """Take the last second as upright (host side, e.g. on a replay); returns the window
+        (device s) or None when there are no samples yet."""
+        with self._lock:
+            if self._t_last_s is None:
+                return None
+            return self._calibrate(self._t_last_s)
+
+    def _calibrate(self, t: float) -> tuple[float, float] | None:
+        """Upright = mean acc over the ``CALIBRATE_WINDOW_S`` before ``t`` (the analysis's
+        rule for a CALIBRATED event; :func:`kyphos.processing.calibration.frame_from_axes`)."""
+        if self.proc is None or self.fs is None or not len(self._acc):
+            return None
+        k = int(CALIBRATE_WINDOW_S * self.fs)
+        up = np.mean(self._acc.last(k), axis=0)
+        if not np.all(np.isfinite(up)) or np.linalg.norm(up) < 1e-6:
+            return None
+        m = frame_from_axes(up)
+        self.proc.set_calibration(m)
+        self._cal = m
+        self.calibrated = True
+        self.calibrations.append(t)
+        window = (t - CALIBRATE_WINDOW_S, t)
+        if self.on_calibrated is not None:
+            self.on_calibrated(*window)
+        return window
+
+    def add_marker(self) -> float | None:
+        with self._lock:
+            if self._t_last_s is not None:
+                self.markers.append(self._t_last_s)
+            return self._t_last_s
+
+    def set_link(self, *, health: dict[str, Any] | None = None, connected: bool | None = None,
+                 status_text: str | None = None) -> None:
+        with self._lock:
+            if health is not None:
+                self.health = health
+            if connected is not None:
+                self.connected = connected
+            if status_text is not None:
+                self.status_text = status_text
+
+    # -- output ------------------------------------------------------------------------------
+    def host_us_of(self, t_s: float) -> float | None:
+        """Host time (µs since the epoch) when the sample at device time ``t_s`` was taken:
+        ``device_to_host`` if set (exact on the virtual board), else the lower envelope of
+        receive time − sample time (so the fastest frame's link delay counts as zero)."""
+        if self.device_to_host is not None:
+            return self.device_to_host(t_s)
+        if self._offset_us is None:
+            return None
+        return t_s * 1e6 + self._offset_us
+
+    def snapshot(self, window_s: float | None = None) -> View:
+        """Copies of the newest ``window_s`` of traces and the counters, for one frame."""
+        with self._lock:
+            fs = self.fs or 100.0
+            w = self._ring.last(int((window_s or self.window_s) * fs) + 2).copy()
+            t_now = self._t_last_s if self._t_last_s is not None else float("nan")
+            flex_now = float(w[-1, 1]) if len(w) else float("nan")
+            newest = self.host_us_of(t_now) if self._t_last_s is not None else None
+            return View(
+                t=w[:, 0], flexion=w[:, 1], lateral=w[:, 2], axial=w[:, 3], t_now=t_now,
+                newest_host_us=None if newest is None else int(newest),
+                flex_now=flex_now,
+                zone=int(zone_index(flex_now)) if np.isfinite(flex_now) else -1,
+                zone_s=self.zone_s.copy(), lift_count=len(self.lifts),
+                last_lift=self.lifts[-1] if self.lifts else None,
+                slouching=self.slouching,
+                slouch_s=(t_now - self._slouch_since) if self._slouch_since is not None else 0.0,
+                alerts=self.alerts, calibrated=self.calibrated, health=dict(self.health),
+                battery_pct=self.battery_pct, connected=self.connected,
+                status_text=self.status_text, markers=list(self.markers), samples=self.samples,
+            )
+
+
+def now_us() -> int:
+    """Host µs since the Unix epoch (wall clock; what a transport's HostClock approximates)."""
+    return _time.time_ns() // 1000

@@ -576,6 +576,7 @@ class Device:
     # --- tasks -----------------------------------------------------------------------------
     async def _sampler(self):
         while not self._quit:
+            self.haptic.tick(ticks_ms())  # patterns want a tick every <= 20 ms
             if self.state != ST_SLEEP and self.hw.imu.ok:
                 self.sample_pass()
             else:

@@ -286,3 +286,70 @@ def test_sleep_after_idle_and_wake_by_button(board: Any, tmp_path: Path) -> None
     assert kinds[0] == 8 and 9 in kinds and 10 in kinds, kinds  # BOOT ... SLEEP ... WAKE
     wake = events[kinds.index(10)]
     assert int(wake["arg"]) == 2  # woken by the button
+
+
+def test_slouch_alert_buzzes_and_flags_the_imu_batches(tmp_path: Path) -> None:
+    """Upright, calibrate, lean forward 25 deg and stay: after the 3 s dwell the coach alerts
+    (EVENT SLOUCH_START, HAPTIC_ON/OFF) and the IMU batches taken while the motor ran carry
+    flag bit0; sitting up ends the episode (SLOUCH_END)."""
+    import math
+
+    from kyphos.sim import shims
+
+    lean = {"deg": 0.0}
+
+    def source(t_s: float) -> tuple[float, ...]:
+        a = math.radians(lean["deg"])
+        return (9.80665 * math.cos(a), 0.0, 9.80665 * math.sin(a), 0.0, 0.0, 0.0)
+
+    install_board(source=source)
+    import app
+
+    (tmp_path / "config.json").write_text('{"slouch_dwell_s": 3, "log_policy": "never"}')
+    clock = shims.VirtualClock(1_000_000)
+    old = shims.set_clock(clock)
+
+    async def advance(seconds: float) -> None:
+        for _ in range(int(seconds * 20)):  # 50 ms of board time per 5 ms of real time
+            clock.advance_us(50_000)
+            await asyncio.sleep(0.005)
+
+    async def run() -> None:
+        host = SerialHost()
+        dev, task = await start_device(app, tmp_path, serial=host.board_side)
+        try:
+            await host.command(Opcode.START, bytes([3]))
+            await advance(1.0)
+            assert isinstance((await host.command(Opcode.CALIBRATE)).payload, Ack)
+            lean["deg"] = 25.0
+            await advance(20.0)
+            assert dev.coach.slouching
+            lean["deg"] = 0.0
+            await advance(15.0)
+            assert not dev.coach.slouching
+        finally:
+            await stop_device(dev, task)
+        events = [(e.kind, e.arg, e.value) for e in host.of(Event)]
+        kinds = [k for k, _, _ in events]
+        assert kinds.count(1) == 1 and kinds.count(2) == 1, events
+        start = next(e for e in events if e[0] == 1)
+        assert 150 <= start[2] <= 260, start  # flexion above upright at the alert, 0.1 deg
+        # CALIBRATED with its tick buzz (pattern 5), then the alert: the buzz starts (HAPTIC_ON,
+        # the configured "double" pattern 2) in the same batch as SLOUCH_START, stops, and the
+        # episode ends when the wearer sits up. While slouched, the buzz repeats every dwell.
+        pairs = [(k, a) for k, a, _ in events]
+        assert pairs[:6] == [(7, 0), (4, 5), (5, 0), (4, 2), (1, 0), (5, 0)], events
+        assert pairs[-1] == (2, 0)
+        reminders = pairs[6:-1]
+        assert reminders and reminders == [(4, 2), (5, 0)] * (len(reminders) // 2), events
+        flagged = [f for f in host.of(Imu) if f.flags & 1]
+        buzzes = pairs.count((4, 2)) + pairs.count((4, 5))
+        # Each buzz (<= 0.5 s with spin-down, seen at this test's 200 ms sampler steps) flags a
+        # few 10-sample batches (~0.1 s each), and nothing else is flagged.
+        assert buzzes <= len(flagged) <= 8 * buzzes, (len(flagged), buzzes)
+        assert len(flagged) < len(host.of(Imu)) // 3
+
+    try:
+        _run(run())
+    finally:
+        shims.set_clock(old)

@@ -179,7 +179,7 @@ class LiveFigure:
             th = np.radians(f)
             self.l_trunk.set_data([0, 1.0 * np.sin(th)], [0, 1.0 * np.cos(th)])
             self.head.center = (1.22 * np.sin(th), 1.22 * np.cos(th))
-            self.t_angle.set_text(f"{f:.0f}°")
+            self.t_angle.set_text(f"{round(f):d}°")
             self.t_zone.set_text(f"flexion {ZONES[v.zone][1]}" if v.zone else "extension")
         else:
             colour = _GREY

@@ -255,6 +255,10 @@ class LiveState:
             self._event(t_ev, ev)
         return n_in
 
+    def device_s(self, t_us: int) -> float:
+        """A frame's device time in s on the state's unwrapped clock (no update)."""
+        return (t_us + self._t_wraps * _T_MOD) / 1e6
+
     def _unwrap(self, t_us: int) -> float:
         """Device µs (u32, wrapping) to seconds on one unwrapped clock."""
         if self._t_last_raw is not None and t_us < self._t_last_raw - (1 << 31):
@@ -367,7 +371,8 @@ class LiveState:
         elif ev.kind == EventKind.SLOUCH_END:
             self.device_slouch = False
         elif ev.kind == EventKind.MARKER:
-            self.markers.append(t)
+            if not any(abs(m - t) < 2.0 for m in self.markers):  # the key press already showed it
+                self.markers.append(t)
         elif ev.kind == EventKind.CALIBRATED:
             self._calibrate(t)
         self._alert_state()

@@ -41,6 +41,7 @@ h1 { font-size: 1.45rem; margin: 0 0 4px; } h2 { font-size: 1.1rem; margin: 22px
 .fig svg { width: 100%; height: auto; }
 .fig.wide { overflow-x: auto; } .fig.wide svg { min-width: 620px; }
 .twocol { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 12px; }
+.trends { grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); }
 ul.rec li { margin-bottom: 6px; } .src { color: var(--muted); font-size: .8rem; }
 .tablewrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .85rem; }

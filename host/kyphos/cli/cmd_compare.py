@@ -1,0 +1,65 @@
+"""``kyphos compare FILE... -o progress.html``: one subject's progress across visits."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from kyphos.cli.cmd_report import add_analysis_options, add_parallel_options, options
+from kyphos.errors import KyphosError
+
+EPILOG = """examples:
+  kyphos compare visit1.kyr visit2.kyr visit3.kyr -o progress.html
+  kyphos compare visits/ -o progress.html
+  kyphos compare visits/ -o progress.html --scheduler tcp://10.0.0.5:8786
+
+Trends of posture score, time bent > 60°, slouch episodes and the share of good-form lifts,
+in date order. Details: docs/report.md."""
+
+
+def run(args: argparse.Namespace) -> int:
+    from kyphos.views import batch, compare
+
+    files = batch.expand_inputs(args.files)
+    out = Path(args.output)
+    if out.suffix.lower() != ".html":
+        raise KyphosError(f"-o {out}: give a .html file name")
+    t0 = time.perf_counter()
+    jobs = [batch.Job(f, None, None, *options(args, f)) for f in files]
+    summaries = batch.run(jobs, workers=args.workers, scheduler=args.scheduler,
+                          progress=not args.no_progress)
+    html = compare.html_document(summaries, args.allow_mixed_subjects)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise KyphosError(f"cannot write {out}: {exc.strerror}") from None
+    bad = [s for s in summaries if not s.ok]
+    for s in bad:
+        print(f"kyphos: {s.file}: {s.error} (left out of the trends)", file=sys.stderr)
+    print(f"compared {len(summaries) - len(bad)} visit(s) in {time.perf_counter() - t0:.1f} s "
+          f"→ {out}")
+    return 1 if bad else 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "compare",
+        help="progress of one subject across visits (HTML with trends)",
+        description="Compare one subject's recordings from several visits: trends of posture "
+        "score, time bent over 60°, slouch episodes and good-form lifts, with dates.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="recordings (.kyr, .csv) of the visits, or folders of them")
+    p.add_argument("-o", "--output", default="progress.html",
+                   help="output HTML file (default progress.html)")
+    p.add_argument("--allow-mixed-subjects", action="store_true",
+                   help="compare even if the recordings name different subjects")
+    add_analysis_options(p)
+    add_parallel_options(p)
+    p.set_defaults(func=run)

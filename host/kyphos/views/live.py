@@ -1,0 +1,458 @@
+"""``kyphos live``: watch posture as it happens, from any transport, recording while it shows.
+
+    from kyphos.views.live import LiveSession
+    s = LiveSession("replay:session.kyr@2")     # or "sim", "serial:/dev/ttyACM0", "kyphos-3A4F"
+    s.run_window()                               # a matplotlib window (keys c m space r q)
+    # headless: s.run_headless(frames_dir="frames/", duration_s=20)
+
+Two threads. The **receive thread** runs an asyncio loop with the :class:`kyphos.link.Device`
+(connect, start, ``stream()``), appends every frame to the recording (if one is running) and
+feeds :class:`~kyphos.views.live_state.LiveState`, which runs the causal analysis chain on every
+sample. The **drawing thread** (the main thread; GUI toolkits want it) takes a snapshot at each
+frame tick and draws it with blitting (:class:`~kyphos.views.live_figure.LiveFigure`). The two
+share only the state's lock, held for a copy: when drawing is slow, frame ticks are skipped
+(frames dropped); the receive path never waits for a frame, so no sample is lost.
+
+Keys: ``c`` calibrate (the board's CALIBRATE; a replay is calibrated on the host from the last
+second), ``m`` marker (the board's MARKER command if it has one, and always a ``NOTE``
+``{"kind": "marker"}`` in the recording), space pause (the view holds; receiving, analysis and
+recording go on), ``r`` start/stop recording, ``q`` quit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kyphos.errors import KyphosError
+from kyphos.views.live_state import LiveState, View
+
+KEYS = {"c": "calibrate", "m": "marker", " ": "pause", "r": "record", "q": "quit"}
+
+
+@dataclass
+class FrameStats:
+    """What the drawing loop did: frames drawn and dropped, and per-frame latency."""
+
+    drawn: int = 0
+    dropped: int = 0
+    draw_s: list[float] = field(default_factory=list)  # wall time per frame drawn
+    latency_ms: list[float] = field(default_factory=list)  # newest sample taken → frame shown
+    receive_ms: list[float] = field(default_factory=list)  # newest sample received → shown
+
+
+class _Recording:
+    """A ``.kyr`` file being written from the receive thread (the recorder's file format:
+    header with the board's INFO, every frame with its host receive time, link NOTEs)."""
+
+    def __init__(self, path: Path, dev: Any, clock: Any) -> None:
+        from kyphos.protocol.fields import payload_to_fields
+        from kyphos.recording.kyr import KyrWriter, new_header
+
+        info = dev.info_frame
+        device = None
+        if info is not None:
+            device = payload_to_fields(info)
+        header = new_header(dev.transport.kind.value, device=device,
+                            link={"target": dev.transport.name, "live": True})
+        self.path = path
+        self.writer = KyrWriter(path, header)
+        self.clock = clock
+        self.first_imu_s: float | None = None  # device time of its first IMU sample
+        self.records = 0
+        if dev.info_raw is not None:
+            self.writer.write(dev.info_raw.raw, dev.info_raw.host_us)
+
+    def frames(self, recs: list[Any], state: LiveState) -> None:
+        for rec in recs:
+            self.writer.write(rec.raw, rec.host_us)
+            self.records += 1
+            if self.first_imu_s is None and rec.raw[1] == 0x02:
+                self.first_imu_s = state.device_s(rec.frame.t_us)
+
+    def note(self, obj: dict[str, Any]) -> None:
+        from kyphos.protocol.frames import Note, make_frame
+
+        self.writer.write(make_frame(Note(obj)), self.clock.now_us() if self.clock else -1)
+        self.records += 1
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class LiveSession:
+    """One live view: a device link, the state, recording, and the drawing loop.
+
+    Args:
+        target: what :func:`kyphos.link.connect` takes: ``sim``, ``serial:PORT``, a BLE name
+            or address, ``replay:FILE.kyr[@SPEED]``.
+        record: a ``.kyr`` path to record into from the start (``r`` toggles).
+        window_s: seconds of trace shown.
+        fps: frames per second aimed at.
+        connect_kwargs: passed to :func:`kyphos.link.connect` (e.g. ``scenario=`` for sim).
+        sound: ring the terminal bell when a slouch alert starts.
+    """
+
+    def __init__(
+        self,
+        target: str,
+        *,
+        record: str | Path | None = None,
+        window_s: float = 30.0,
+        fps: float = 30.0,
+        sound: bool = False,
+        slouch_threshold_deg: float | None = None,
+        connect_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        self.target = target
+        self.record_path = Path(record) if record else None
+        self.window_s = window_s
+        self.fps = fps
+        kw = {} if slouch_threshold_deg is None else {"slouch_threshold_deg": slouch_threshold_deg}
+        self.state = LiveState(window_s, **kw)
+        self.state.on_alert = self._alert
+        self.sound = sound
+        self.connect_kwargs = dict(connect_kwargs or {})
+        self.dev: Any = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.recording: _Recording | None = None
+        self.recordings: list[Path] = []
+        self.paused = False
+        self.held: View | None = None
+        self.ended = threading.Event()
+        self.ready = threading.Event()
+        self.error: BaseException | None = None
+        self.messages: list[str] = []
+        self.stats = FrameStats()
+        self._thread: threading.Thread | None = None
+        self._stop: asyncio.Event | None = None
+        self._display_latency: float | None = None
+        self.figure: Any = None
+
+    # -- receive thread -------------------------------------------------------------------------
+    def start(self, timeout_s: float = 30.0) -> None:
+        """Connect and start streaming in the receive thread; raises what connecting raised."""
+        self._thread = threading.Thread(target=self._thread_main, name="kyphos-live-rx", daemon=True)
+        self._thread.start()
+        if not self.ready.wait(timeout_s):
+            raise KyphosError(f"{self.target}: no answer within {timeout_s:.0f} s")
+        if self.error is not None:
+            raise self.error
+
+    def _thread_main(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            if self.error is None:
+                self.error = exc
+        finally:
+            self.ready.set()
+            self.ended.set()
+
+    async def _main(self) -> None:
+        from kyphos.link.device import connect
+
+        self.loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        kw = {"ping_interval_s": 1.0, **self.connect_kwargs}
+        dev = await connect(self.target, **kw)
+        self.dev = dev
+        try:
+            if dev.info_frame is not None:
+                self.state.set_info(dev.info_frame)
+            self._exact_clock(dev)
+            if self.record_path is not None:
+                self._start_recording(self.record_path)
+            await dev.start()
+            self.ready.set()
+            health = asyncio.create_task(self._health_loop())
+            stopper = asyncio.create_task(self._stopper())
+            try:
+                async for batch in dev.stream():
+                    rec = self.recording
+                    if rec is not None:
+                        for n in batch.notes:
+                            rec.note(n)
+                        rec.frames(batch.frames, self.state)
+                    self.state.ingest(batch.frames)
+            finally:
+                for t in (health, stopper):
+                    t.cancel()
+                await asyncio.gather(health, stopper, return_exceptions=True)
+            self.state.set_link(connected=True, status_text=self._end_text())
+        finally:
+            self._stop_recording()
+            await dev.close()
+
+    def _end_text(self) -> str:
+        kind = getattr(self.dev.transport.kind, "value", "")
+        return "replay finished" if kind == "replay" else "stream ended"
+
+    async def _stopper(self) -> None:
+        assert self._stop is not None
+        await self._stop.wait()
+        with contextlib.suppress(KyphosError):
+            await self.dev.stop()
+        self.dev.end_stream()
+
+    async def _health_loop(self) -> None:
+        while True:
+            h = self.dev.health()
+            up = bool(self.dev.transport.connected)
+            self.state.set_link(health=h.as_dict(), connected=up,
+                                status_text="" if up else "link lost — reconnecting…")
+            await asyncio.sleep(0.5)
+
+    def _exact_clock(self, dev: Any) -> None:
+        """On the virtual board, device and host clocks are both the event loop's: map a
+        sample's device time to host time exactly (else the state uses the receive-time
+        envelope)."""
+        board = getattr(dev.transport, "board", None)
+        clock = dev.transport.clock
+        if board is None or getattr(board, "clock", None) is None or clock is None:
+            return
+        boot_s = board.clock.boot_us / 1e6
+        t0_loop, t0_us = clock._t0_loop, clock._t0_us
+
+        def to_host(t_s: float) -> float:
+            return t0_us + (boot_s + t_s - t0_loop) * 1e6
+
+        self.state.device_to_host = to_host
+
+    def _start_recording(self, path: Path) -> None:
+        self.recording = _Recording(path, self.dev, self.dev.transport.clock)
+        self.recordings.append(path)
+        self.messages.append(f"recording to {path}")
+
+    def _stop_recording(self) -> None:
+        rec = self.recording
+        if rec is None:
+            return
+        self.recording = None
+        with contextlib.suppress(Exception):
+            for n in self.dev.clock_notes():
+                rec.note(n)
+            rec.note({"kind": "link", "event": "end", **self.dev.health().as_dict()})
+        rec.close()
+        self.messages.append(f"wrote {rec.path} ({rec.records} records)")
+
+    def _call(self, fn: Any, *args: Any) -> None:
+        """Run ``fn(*args)`` (a coroutine function or plain function) in the receive loop."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+
+        def go() -> None:
+            r = fn(*args)
+            if asyncio.iscoroutine(r):
+                loop.create_task(r)
+
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(go)
+
+    # -- actions (any thread) ------------------------------------------------------------------
+    def press(self, key: str) -> None:
+        """Act on a key: ``c`` ``m`` space ``r`` ``q`` (anything else is ignored)."""
+        action = KEYS.get(key if key != "space" else " ")
+        if action == "pause":
+            self.paused = not self.paused
+            self.held = None
+        elif action == "quit":
+            self.stop()
+        elif action == "calibrate":
+            self._call(self._calibrate)
+        elif action == "marker":
+            self._call(self._marker)
+        elif action == "record":
+            self._call(self._toggle_recording)
+
+    async def _calibrate(self) -> None:
+        try:
+            await self.dev.calibrate()  # the board answers with EVENT CALIBRATED
+            self.messages.append("calibrated on the board")
+        except KyphosError:  # a replay (or old firmware): calibrate here from the last second
+            window = self.state.calibrate_now()
+            rec = self.recording
+            if window is not None and rec is not None and rec.first_imu_s is not None:
+                t0 = rec.first_imu_s
+                rec.note({"kind": "calibration", "method": "live",
+                          "upright": [round(window[0] - t0, 4), round(window[1] - t0, 4)]})
+            self.messages.append("calibrated on the host (last second as upright)")
+
+    async def _marker(self) -> None:
+        t = self.state.add_marker()
+        rec = self.recording
+        if rec is not None:
+            rel = None if t is None or rec.first_imu_s is None else round(t - rec.first_imu_s, 4)
+            rec.note({"kind": "marker", "source": "live", "t_s": rel})
+        with contextlib.suppress(KyphosError):
+            await self.dev.marker(len(self.state.markers))
+
+    def _toggle_recording(self) -> None:
+        if self.recording is not None:
+            self._stop_recording()
+            return
+        base = self.record_path or Path(time.strftime("live-%Y%m%d-%H%M%S.kyr"))
+        path = base
+        k = 2
+        while path.exists():
+            path = base.with_name(f"{base.stem}-{k}{base.suffix}")
+            k += 1
+        try:
+            self._start_recording(path)
+        except KyphosError as exc:
+            self.messages.append(str(exc))
+
+    def stop(self) -> None:
+        """End the stream (and the recording) and let the receive thread finish."""
+        if self._stop is not None and self.loop is not None:
+            with contextlib.suppress(RuntimeError):
+                self.loop.call_soon_threadsafe(self._stop.set)
+
+    def join(self, timeout_s: float = 20.0) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def _alert(self) -> None:
+        if self.sound:
+            sys.stdout.write("\a")
+            sys.stdout.flush()
+
+    # -- drawing -----------------------------------------------------------------------------
+    def make_figure(self, fig: Any) -> Any:
+        from kyphos.views.live_figure import LiveFigure
+
+        src = self.target if len(self.target) < 40 else "…" + self.target[-38:]
+        self.figure = LiveFigure(fig, self.window_s, self.state.slouch_threshold_deg, src)
+        return self.figure
+
+    def _now_us(self) -> int:
+        clock = getattr(getattr(self.dev, "transport", None), "clock", None)
+        return int(clock.now_us()) if clock is not None else time.time_ns() // 1000
+
+    def frame(self) -> View:
+        """Draw one frame now (snapshot, blit) and account for its latency."""
+        assert self.figure is not None
+        t0 = time.perf_counter()
+        if self.paused and self.held is not None:
+            v = self.held
+        else:
+            v = self.state.snapshot(self.window_s)
+            if self.paused:
+                self.held = v
+        v.health["display_latency_ms"] = self._display_latency
+        rec = self.recording
+        self.figure.draw(v, paused=self.paused, recording=rec.path.name if rec else None,
+                         blink=int(time.monotonic() * 2) % 2 == 1)
+        shown = self._now_us()
+        self.stats.drawn += 1
+        self.stats.draw_s.append(time.perf_counter() - t0)
+        if v.newest_host_us is not None and not self.paused:
+            lat = (shown - v.newest_host_us) / 1000.0
+            self.stats.latency_ms.append(lat)
+            self._display_latency = lat
+        return v
+
+    def run_headless(
+        self,
+        frames_dir: str | Path | None = None,
+        *,
+        duration_s: float | None = None,
+        every: int = 1,
+        keys: dict[float, str] | None = None,
+        size_in: tuple[float, float] = (12.0, 7.0),
+        dpi: float = 100.0,
+    ) -> FrameStats:
+        """Draw frames on an Agg canvas at ``fps`` until the stream ends or ``duration_s``
+        (wall clock) has passed; every ``every``-th frame is written to ``frames_dir`` as
+        ``frame-NNNNN.png``. ``keys`` maps seconds after the start to a key press."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        from kyphos.views.live_figure import save_png
+
+        fig = Figure(figsize=size_in, dpi=dpi)
+        FigureCanvasAgg(fig)
+        self.make_figure(fig)
+        out = Path(frames_dir) if frames_dir else None
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+        if self._thread is None:
+            self.start()
+        pending = sorted((keys or {}).items())
+        period = 1.0 / self.fps
+        t0 = time.monotonic()
+        next_t = t0
+        k = 0
+        try:
+            while True:
+                now = time.monotonic()
+                while pending and now - t0 >= pending[0][0]:
+                    self.press(pending.pop(0)[1])
+                finished = self.ended.is_set()
+                if duration_s is not None and now - t0 >= duration_s:
+                    break
+                if now < next_t:
+                    time.sleep(next_t - now)
+                    continue
+                missed = int((now - next_t) / period)
+                self.stats.dropped += missed  # ticks that passed while the last frame drew
+                next_t += (missed + 1) * period
+                self.frame()
+                if out is not None and k % every == 0:
+                    save_png(fig, str(out / f"frame-{k:05d}.png"))
+                k += 1
+                if finished:
+                    break
+        finally:
+            self.stop()
+            self.join()
+        if self.error is not None:
+            raise self.error
+        return self.stats
+
+    def run_window(self) -> None:
+        """Open the window and run until it is closed or ``q``."""
+        import matplotlib.pyplot as plt
+
+        for name in ("keymap.back", "keymap.home", "keymap.quit", "keymap.pan", "keymap.zoom",
+                     "keymap.fullscreen", "keymap.save", "keymap.grid", "keymap.yscale",
+                     "keymap.xscale", "keymap.forward"):
+            plt.rcParams[name] = [k for k in plt.rcParams[name] if k not in ("c", "m", "r", "q", " ")]
+        fig = plt.figure(figsize=(13, 7.5))
+        with contextlib.suppress(AttributeError):
+            fig.canvas.manager.set_window_title(f"kyphos live — {self.target}")
+        self.make_figure(fig)
+        if self._thread is None:
+            self.start()
+
+        def tick() -> None:
+            if self.ended.is_set() and self.error is not None:
+                plt.close(fig)
+                return
+            self.frame()
+
+        def on_key(event: Any) -> None:
+            self.press(" " if event.key == " " else str(event.key))
+            if event.key == "q":
+                plt.close(fig)
+
+        timer = fig.canvas.new_timer(interval=max(1, int(1000 / self.fps)))
+        timer.add_callback(tick)
+        fig.canvas.mpl_connect("key_press_event", on_key)
+        fig.canvas.mpl_connect("close_event", lambda _e: self.stop())
+        timer.start()
+        try:
+            plt.show()
+        finally:
+            timer.stop()
+            self.stop()
+            self.join()
+        if self.error is not None:
+            raise self.error

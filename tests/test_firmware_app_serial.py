@@ -353,3 +353,80 @@ def test_slouch_alert_buzzes_and_flags_the_imu_batches(tmp_path: Path) -> None:
         _run(run())
     finally:
         shims.set_clock(old)
+
+
+class _FdStream:
+    """The board end of a pseudo-terminal (non-blocking master fd) as reader and writer."""
+
+    def __init__(self, fd: int) -> None:
+        import os
+
+        self.fd = fd
+        os.set_blocking(fd, False)
+
+    def readinto(self, buf: Any) -> int:
+        import os
+
+        try:
+            data = os.read(self.fd, len(buf))
+        except BlockingIOError:
+            return 0
+        buf[: len(data)] = data
+        return len(data)
+
+    def write(self, data: Any) -> int:
+        import os
+
+        try:
+            return os.write(self.fd, bytes(data))
+        except BlockingIOError:
+            return 0
+
+
+def test_serial_over_a_pty_with_pyserial(board: Any, tmp_path: Path) -> None:
+    """The host opens the pseudo-terminal with pyserial, as it opens a board's USB port."""
+    import os
+    import tty
+
+    import serial  # pyserial
+    from kyphos.protocol import SerialDeframer
+
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    port = serial.Serial(os.ttyname(slave), timeout=0)
+    stream = _FdStream(master)
+    deframer = SerialDeframer()
+    got: list[Any] = []
+
+    async def answer(rid: int) -> Any:
+        async with asyncio.timeout(5):
+            while True:
+                got.extend(deframer.feed(port.read(4096)))
+                for f in got:
+                    if isinstance(f.payload, (Ack, Err)) and f.payload.request_id == rid:
+                        return f.payload
+                await asyncio.sleep(0.005)
+
+    async def run() -> None:
+        from _firmware_app_board import cmd_frame
+
+        dev, task = await start_device(board, tmp_path, serial=(stream, stream))
+        try:
+            port.write(serial_packet(cmd_frame(1, Opcode.GET_INFO)))
+            assert isinstance(await answer(1), Ack)
+            port.write(serial_packet(cmd_frame(2, Opcode.START, bytes([1]))))
+            assert isinstance(await answer(2), Ack)
+            async with asyncio.timeout(5):
+                while sum(isinstance(f.payload, Imu) for f in got) < 5:
+                    got.extend(deframer.feed(port.read(4096)))
+                    await asyncio.sleep(0.01)
+        finally:
+            await stop_device(dev, task)
+
+    try:
+        _run(run())
+    finally:
+        port.close()
+        os.close(master)
+        os.close(slave)
+    assert deframer.dropped == 0  # every packet decoded

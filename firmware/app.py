@@ -66,6 +66,35 @@ def _sleep_ms(ms):
     return asyncio.sleep(ms / 1000)
 
 
+def next_boot_count(path):
+    """This boot's number (0 ... 32767, wrapping), counted in a small file on flash and written
+    as temp + rename (atomic on LittleFS), so a power cut keeps the previous count or the new
+    one. A missing or damaged file starts again at 0."""
+    import os
+
+    n = -1
+    for p in (path, path + ".tmp"):  # the temp file counts if the rename never happened
+        try:
+            with open(p) as f:
+                v = int(f.read().strip())
+            if v > n or (n - v) > 16384:  # the newer of the two, across the wrap
+                n = v
+        except (OSError, ValueError):
+            pass
+    n = (n + 1) & 0x7FFF
+    try:
+        with open(path + ".tmp", "w") as f:
+            f.write("%d\n" % n)
+        try:
+            os.rename(path + ".tmp", path)
+        except OSError:  # FAT will not rename over a file
+            os.remove(path)
+            os.rename(path + ".tmp", path)
+    except OSError:
+        pass  # read-only or full flash: the count repeats
+    return n
+
+
 class Clock32:
     """The 32-bit microsecond clock of frame t_us, as two 16-bit halves (hi, lo) so that no big
     int is ever made; ticks_us wraps at 2**30 on the board. update() at least every 8 min."""
@@ -147,6 +176,7 @@ class Device:
         prof = boards.get(boards.resolve(self.cfg.get("board")))
         self.hw = hw if hw is not None else Hardware(prof, self.cfg, machine)
         self.crash_path = fs_root + "/crash.txt"
+        self.boot_count = next_boot_count(fs_root + "/boots.txt")
         self.clock = Clock32()
         self.state = ST_BOOT
         self._data_seq = 0
@@ -738,7 +768,8 @@ class Device:
         """Run every task until shutdown() (or for duration_ms of the shim clock, if > 0).
         An exception in a task ends the run and is raised from here."""
         self._update_logging()
-        self.event(frames.EV_BOOT, self.hw.reset_cause & 0xFF, 0)  # first frame of the log
+        # First frame of the log: the reset cause and the boot counter (docs/protocol.md).
+        self.event(frames.EV_BOOT, self.hw.reset_cause & 0xFF, self.boot_count)
         tasks = [self._sampler(), self._links(), self._commands(), self._button(),
                  self._housekeeping()]
         if duration_ms > 0:

@@ -11,6 +11,7 @@ from kyphos.errors import KyphosError
 
 EPILOG = """examples:
   kyphos info session.kyr
+  kyphos info kyphos-3A4F          # a board: firmware, IMU, rates, link
   kyphos info board-log-0003.kyr --json
 exit status is 0 for a readable file even if it is damaged (the damage is listed);
 1 if it cannot be read as a recording at all."""
@@ -28,7 +29,8 @@ def register(sub: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("file", help="recording to inspect (.kyr, or a board's flash log)")
+    p.add_argument("file", help="recording to inspect (.kyr, or a board's flash log), or a "
+                   "board TARGET (sim, serial:PORT, a BLE name or address) to ask it for its INFO")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.set_defaults(func=run)
 
@@ -122,6 +124,10 @@ def format_summary(d: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from kyphos.link.cli import device_info, is_device_target
+
+    if is_device_target(args.file):  # a board (sim, serial:PORT, a BLE name): kyphos.link.cli
+        return device_info(args.file, args.json)
     d = summarize(args.file)
     if args.json:
         print(json.dumps(d, ensure_ascii=False))

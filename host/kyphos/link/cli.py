@@ -59,7 +59,8 @@ async def with_device(
     from kyphos.link.device import connect
 
     target = need_target(args)
-    dev = await connect(target, command_timeout_s=getattr(args, "timeout", 5.0), **kwargs)
+    kwargs.setdefault("command_timeout_s", getattr(args, "timeout", 5.0))
+    dev = await connect(target, **kwargs)
     try:
         return await fn(dev)
     finally:

@@ -112,17 +112,19 @@ def run(
     scheduler: str | None = None,
     progress: bool = True,
     task: Callable[[Job], Summary] = report_one,
+    connect_timeout_s: float = 10.0,
 ) -> list[Summary]:
     """Run ``task`` over ``jobs``; return the Summaries in job order.
 
     ``workers``: local processes (default: all cores); 1 runs in this process. ``scheduler``:
-    address of a running Dask scheduler; the cluster's workers do the work instead.
+    address of a running Dask scheduler; the cluster's workers do the work instead
+    (``connect_timeout_s``: how long to try to reach it).
     """
     bar = Progress(len(jobs), enabled=progress)
     results: dict[int, Summary] = {}
     try:
         if scheduler:
-            _run_dask(jobs, scheduler, task, results, bar)
+            _run_dask(jobs, scheduler, task, results, bar, connect_timeout_s)
         elif (workers or default_workers()) <= 1 or len(jobs) <= 1:
             for i, job in enumerate(jobs):
                 results[i] = task(job)
@@ -141,7 +143,7 @@ def run(
 
 
 def _run_dask(jobs: Sequence[Job], scheduler: str, task: Callable[[Job], Summary],
-              results: dict[int, Summary], bar: Progress) -> None:
+              results: dict[int, Summary], bar: Progress, timeout_s: float) -> None:
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -149,7 +151,7 @@ def _run_dask(jobs: Sequence[Job], scheduler: str, task: Callable[[Job], Summary
         raise KyphosError("--scheduler needs Dask: pip install 'kyphos[dask]' "
                           "(dask[distributed])") from exc
     try:
-        client = Client(scheduler, timeout="10s")
+        client = Client(scheduler, timeout=f"{timeout_s}s")
     except (OSError, TimeoutError) as exc:
         raise KyphosError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     try:

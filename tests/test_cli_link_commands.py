@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from kyphos.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]

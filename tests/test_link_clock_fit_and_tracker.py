@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from kyphos.link.timesync import ClockFit, unwrap_t_us
 from kyphos.link.tracker import Epoch
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-import numpy as np
-
 import kyphos
+import numpy as np
 from kyphos.link.device import connect
 from kyphos.recording.recorder import record
 from kyphos.sim.clock import run

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from kyphos.errors import RecordingError
 from kyphos.link.device import connect
 from kyphos.recording.kyr import read_kyr

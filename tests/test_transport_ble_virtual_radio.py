@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from kyphos.link.device import connect, scan
 from kyphos.sim.clock import run
 from kyphos.transport.base import LinkError

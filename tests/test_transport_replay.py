@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from kyphos.link.device import DeviceError, connect
 from kyphos.recording.kyr import read_kyr
 from kyphos.recording.recorder import record

@@ -7,7 +7,6 @@ import errno
 
 import numpy as np
 import pytest
-
 from kyphos.link.device import DeviceError, connect
 from kyphos.protocol.frames import Cmd, make_frame
 from kyphos.protocol.serial import serial_packet

@@ -110,7 +110,7 @@ async def record(
         result.records += 1
 
     async def stopper() -> None:
-        waits = []
+        waits: list[asyncio.Future[Any]] = []
         if stop is not None:
             waits.append(asyncio.ensure_future(stop.wait()))
         if duration_s is not None:

@@ -177,7 +177,7 @@ async def scan(
         found = await BleakScanner.discover(timeout=timeout_s, return_adv=True, **kw)
     except Exception as exc:
         raise _ble_error("Bluetooth", exc) from None
-    out = []
+    out: list[dict[str, Any]] = []
     for dev, adv in found.values():
         is_kyphos = SERVICE_UUID in [u.lower() for u in adv.service_uuids] or (
             (adv.local_name or dev.name or "").startswith("kyphos")
@@ -185,5 +185,5 @@ async def scan(
         if is_kyphos or all_devices:
             out.append({"name": adv.local_name or dev.name or "", "address": dev.address,
                         "rssi": adv.rssi, "kyphos": is_kyphos})
-    out.sort(key=lambda d: -(d["rssi"] if d["rssi"] is not None else -999))
+    out.sort(key=lambda d: -int(d["rssi"] if d["rssi"] is not None else -999))
     return out

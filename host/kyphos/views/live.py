@@ -114,8 +114,8 @@ class LiveSession:
         self.record_path = Path(record) if record else None
         self.window_s = window_s
         self.fps = fps
-        kw = {} if slouch_threshold_deg is None else {"slouch_threshold_deg": slouch_threshold_deg}
-        self.state = LiveState(window_s, **kw)
+        self.state = LiveState(window_s) if slouch_threshold_deg is None else LiveState(
+            window_s, slouch_threshold_deg=slouch_threshold_deg)
         self.state.on_alert = self._alert
         self.sound = sound
         self.connect_kwargs = dict(connect_kwargs or {})
@@ -426,8 +426,9 @@ class LiveSession:
                      "keymap.xscale", "keymap.forward"):
             plt.rcParams[name] = [k for k in plt.rcParams[name] if k not in ("c", "m", "r", "q", " ")]
         fig = plt.figure(figsize=(13, 7.5))
-        with contextlib.suppress(AttributeError):
-            fig.canvas.manager.set_window_title(f"kyphos live — {self.target}")
+        manager = fig.canvas.manager
+        if manager is not None:
+            manager.set_window_title(f"kyphos live — {self.target}")
         self.make_figure(fig)
         if self._thread is None:
             self.start()

@@ -138,7 +138,8 @@ class LiveFigure:
 
     def _on_draw(self, _event: Any) -> None:
         """After a full draw (first show, resize): keep the static background."""
-        self._bg = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        canvas: Any = self.fig.canvas
+        self._bg = canvas.copy_from_bbox(self.fig.bbox)
         self._slow_bg = None
 
     # -- one frame -------------------------------------------------------------------------------
@@ -146,7 +147,7 @@ class LiveFigure:
              blink: bool = False) -> None:
         """Draw one frame from a snapshot: restore the background, draw the moving artists,
         blit."""
-        canvas = self.fig.canvas
+        canvas: Any = self.fig.canvas  # Agg-based canvases have copy/restore_region and blit
         if self._bg is None:
             canvas.draw()  # first frame: draws everything (animated artists are skipped)
         self.update(v, paused=paused, recording=recording, blink=blink)

@@ -16,9 +16,6 @@ keys: n/→ next lift, p/← previous, +/- zoom, d delete the lift's notes, s sa
 click a lift to select it, the overview to move there; type in the note box and press Enter.
 Notes go to FILE.review.json (the recording is never modified). Details: docs/report.md."""
 
-# matplotlib's default keys that would clash with the review keys in the window
-_CLASHING_KEYMAPS = ("keymap.back", "keymap.forward", "keymap.pan", "keymap.save",
-                     "keymap.zoom", "keymap.home")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,8 +39,9 @@ def run(args: argparse.Namespace) -> int:
     if matplotlib.get_backend().lower() in ("agg", "pdf", "svg", "ps", "cairo", "template"):
         raise KyphosError("no display for a window (matplotlib backend "
                           f"{matplotlib.get_backend()}): use --export PNG, or run with a display")
-    for k in _CLASHING_KEYMAPS:
-        matplotlib.rcParams[k] = []
+    # matplotlib's default keys that would clash with the review keys in the window
+    matplotlib.rcParams.update({"keymap.back": [], "keymap.forward": [], "keymap.pan": [],
+                                "keymap.save": [], "keymap.zoom": [], "keymap.home": []})
     fig = plt.figure(figsize=(13, 8))
     r = Review(args.file, figure=fig, notes_path=args.notes, analysis_options=an_kw,
                **load_kw)

@@ -34,7 +34,8 @@ MEASURES = (
 def measures(s: Summary) -> dict[str, float | None]:
     """The compared measures of one visit (None where not available)."""
     if not s.ok:
-        return {m.key: None for m in MEASURES} | {"slouch_episodes": None}
+        none: dict[str, float | None] = {m.key: None for m in MEASURES}
+        return none | {"slouch_episodes": None}
     h = s.wear_s / 3600.0
     return {
         "posture_score": s.posture_score,

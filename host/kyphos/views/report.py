@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -256,7 +257,7 @@ def write_html(summaries: list[Summary], out: str | os.PathLike[str]) -> Path:
 A4_IN = (8.27, 11.69)
 
 
-def _text_page(fig: Any, lines: list[tuple[str, float, str]], y: float = 0.95) -> float:
+def _text_page(fig: Any, lines: Sequence[tuple[str, float, str]], y: float = 0.95) -> float:
     """Write (text, fontsize, weight) lines down the page from y; return the next y."""
     import textwrap
 

@@ -1,0 +1,297 @@
+"""Range of motion from trunk angles: find each repeat of a movement (start, peak, hold, end),
+measure it, and summarise a direction over its repeats (mean, spread, consistency).
+
+The same functions serve the offline analysis of a recording and the live guided protocol
+(which runs :func:`find_repeats` on the samples of the current phase as they arrive).
+Angles here are in **degrees** and degrees/s (the edge of the analysis: clinical ROM is quoted
+in degrees), times in s. Definitions (docs/assessment.md, docs/scoring.md "Assessment and
+exercise"):
+
+* a **repeat** is a run of samples where the movement signal ``s`` (the trunk angle in the
+  direction of the movement, minus the neutral baseline) stays above ``off_deg`` and whose peak
+  exceeds ``on_deg`` (hysteresis, so sway cannot split or fake a repeat);
+* **start/end**: where ``s`` crosses 10 % of the repeat's range on the way out and back;
+* **hold**: the longest stretch near the end position where the angular speed is below
+  ``max(HOLD_SPEED_FRACTION × peak speed, HOLD_SPEED_MIN_DPS)`` (short breaks under
+  ``HOLD_MERGE_S`` from sway are bridged);
+* **ROM**: the mean of ``s`` over the hold when the hold lasts at least ``MIN_HOLD_FOR_MEAN_S``
+  (a held end position; the mean suppresses sway), else the peak of ``s``;
+* **tempo**: ``out_s`` = start → hold start, ``back_s`` = hold end → end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kyphos.processing.angles import euler_from_quat, quat_rows
+from kyphos.processing.calibration import NOMINAL, frame_from_axes
+
+#: Direction name → (angle component, sign that makes the movement positive).
+DIRECTIONS: dict[str, tuple[str, int]] = {
+    "flexion": ("flexion", 1),
+    "extension": ("flexion", -1),
+    "lateral_left": ("lateral", -1),
+    "lateral_right": ("lateral", 1),
+    "rotation_left": ("axial", -1),
+    "rotation_right": ("axial", 1),
+}
+#: A repeat must reach this far from neutral (deg) …
+ON_DEG = 5.0
+#: … and it lasts while the signal stays above this (deg).
+OFF_DEG = 2.5
+MIN_REPEAT_S = 0.4
+HOLD_SPEED_FRACTION = 0.05
+HOLD_SPEED_MIN_DPS = 3.0
+HOLD_MERGE_S = 0.2
+MIN_HOLD_FOR_MEAN_S = 0.3
+#: Consistency rule: a repeat is inconsistent when it differs from the median of its
+#: direction by more than max(INCONSISTENT_DEG, INCONSISTENT_FRACTION × |median|).
+INCONSISTENT_DEG = 5.0
+INCONSISTENT_FRACTION = 0.15
+
+
+@dataclass
+class Repeat:
+    """One movement out and back. Times in s, angles in deg (positive in the movement's
+    direction, from the neutral baseline)."""
+
+    index: int
+    start_s: float
+    peak_s: float
+    end_s: float
+    rom_deg: float
+    peak_deg: float
+    baseline_deg: float
+    hold_s: float
+    hold_start_s: float
+    hold_end_s: float
+    out_s: float
+    back_s: float
+    peak_speed_dps: float
+    complete: bool = True  # False while the movement has not come back (live)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+@dataclass
+class DirectionRom:
+    """ROM of one direction over its repeats (deg)."""
+
+    direction: str
+    repeats: list[Repeat]
+    mean_deg: float
+    sd_deg: float
+    min_deg: float
+    max_deg: float
+    inconsistent: list[int] = field(default_factory=list)  # repeat indices
+    expected: int = 3
+
+    @property
+    def flagged(self) -> bool:
+        """Inconsistent repeats, or fewer repeats than asked for."""
+        return bool(self.inconsistent) or len(self.repeats) < self.expected
+
+    def reasons(self) -> list[str]:
+        out = []
+        if len(self.repeats) < self.expected:
+            out.append(f"{len(self.repeats)} of {self.expected} repeats")
+        for i in self.inconsistent:
+            out.append(f"repeat {i + 1} ({self.repeats[i].rom_deg:.0f}°) differs from the others")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "direction": self.direction, "n": len(self.repeats), "expected": self.expected,
+            "mean_deg": round(self.mean_deg, 2), "sd_deg": round(self.sd_deg, 2),
+            "min_deg": round(self.min_deg, 2), "max_deg": round(self.max_deg, 2),
+            "rom_deg": [round(r.rom_deg, 2) for r in self.repeats],
+            "inconsistent": self.inconsistent, "flagged": self.flagged,
+            "reasons": self.reasons(), "repeats": [r.to_dict() for r in self.repeats],
+        }
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _smooth(x: np.ndarray, fs: float, width_s: float) -> np.ndarray:
+    """Centred moving average (edges: shorter windows)."""
+    k = max(1, int(round(width_s * fs)) | 1)
+    if k == 1 or len(x) < k:
+        return x.copy()
+    c = np.cumsum(np.concatenate([[0.0], x]))
+    h = k // 2
+    i = np.arange(len(x))
+    lo = np.maximum(i - h, 0)
+    hi = np.minimum(i + h + 1, len(x))
+    return (c[hi] - c[lo]) / (hi - lo)
+
+
+def find_repeats(
+    time: np.ndarray,
+    signal_deg: np.ndarray,
+    fs: float,
+    *,
+    on_deg: float = ON_DEG,
+    off_deg: float = OFF_DEG,
+    final: bool = True,
+) -> list[Repeat]:
+    """Repeats of one movement in ``signal_deg`` (the angle in the movement's direction, deg,
+    0 = neutral), sampled at ``fs`` Hz on ``time`` (s).
+
+    ``final=False`` (live use): a movement still out at the end of the data is returned with
+    ``complete=False``; with ``final=True`` it is dropped (the wearer never came back).
+    """
+    t = np.asarray(time, float)
+    s = np.nan_to_num(np.asarray(signal_deg, float))
+    if len(s) < 3:
+        return []
+    sm = _smooth(s, fs, 0.1)
+    vel = np.gradient(_smooth(s, fs, 0.2), 1.0 / fs)
+    r0, r1 = _runs(sm > off_deg)
+    out: list[Repeat] = []
+    pre = int(round(1.0 * fs))
+    for a, b in zip(r0, r1, strict=True):  # one iteration per excursion
+        seg = sm[a:b]
+        if seg.max() < on_deg or (b - a) < MIN_REPEAT_S * fs:
+            continue
+        complete = b < len(s)
+        if not complete and final:
+            continue
+        base_win = sm[max(0, a - pre):a]
+        base = float(np.median(base_win)) if len(base_win) else 0.0
+        base = min(base, off_deg)
+        ipk = a + int(np.argmax(seg))
+        peak = float(sm[ipk])
+        rng = peak - base
+        v = np.abs(vel[a:b])
+        vpk = float(v.max())
+        thr = max(HOLD_SPEED_FRACTION * vpk, HOLD_SPEED_MIN_DPS)
+        quiet = (v < thr) & (seg > base + 0.5 * rng)
+        q0, q1 = _runs(quiet)
+        if len(q0) > 1:  # bridge short breaks (sway) between quiet runs
+            gap = q0[1:] - q1[:-1]
+            keep = np.concatenate([[True], gap > HOLD_MERGE_S * fs])
+            ends = np.concatenate([q1[:-1][keep[1:]], q1[-1:]])
+            q0, q1 = q0[keep], ends
+        if len(q0):
+            j = int(np.argmax(q1 - q0))
+            h0, h1 = a + int(q0[j]), a + int(q1[j]) - 1
+        else:
+            h0 = h1 = ipk
+        hold = (h1 - h0) / fs
+        rom = float(np.mean(s[h0:h1 + 1])) - base if hold >= MIN_HOLD_FOR_MEAN_S else rng
+        lvl = base + 0.1 * rng
+        above = np.flatnonzero(sm[a:b] > lvl)
+        i0 = a + int(above[0]) if len(above) else a
+        i1 = a + int(above[-1]) if len(above) else b - 1
+        out.append(Repeat(
+            index=len(out), start_s=float(t[i0]), peak_s=float(t[ipk]), end_s=float(t[i1]),
+            rom_deg=rom, peak_deg=peak, baseline_deg=base, hold_s=hold,
+            hold_start_s=float(t[h0]), hold_end_s=float(t[h1]),
+            out_s=float(t[h0] - t[i0]), back_s=float(t[i1] - t[h1]), peak_speed_dps=vpk,
+            complete=complete,
+        ))
+    return out
+
+
+def summarise(direction: str, repeats: list[Repeat], expected: int = 3) -> DirectionRom:
+    """Mean, spread (sample SD) and consistency flags of one direction's repeats."""
+    rom = np.array([r.rom_deg for r in repeats], float)
+    if len(rom) == 0:
+        nan = float("nan")
+        return DirectionRom(direction, [], nan, nan, nan, nan, [], expected)
+    med = float(np.median(rom))
+    tol = max(INCONSISTENT_DEG, INCONSISTENT_FRACTION * abs(med))
+    bad = [int(i) for i in np.flatnonzero(np.abs(rom - med) > tol)] if len(rom) >= 2 else []
+    return DirectionRom(
+        direction, repeats, float(rom.mean()), float(rom.std(ddof=1)) if len(rom) > 1 else 0.0,
+        float(rom.min()), float(rom.max()), bad, expected,
+    )
+
+
+# ------------------------------------------------------------------------- angles for ROM
+
+
+def movement_angles(quat: np.ndarray, sensor_from_body: np.ndarray) -> dict[str, np.ndarray]:
+    """Flexion, lateral bend and axial rotation in degrees for ROM.
+
+    Unlike :func:`kyphos.processing.angles.trunk_angles`, axial rotation is the plain unwrapped
+    heading change (+ right) without the slowly moving heading reference: a held rotation must
+    not decay towards zero. Callers subtract each repeat's baseline (6-axis heading drifts, so
+    only changes over a few seconds are meaningful).
+    """
+    q = np.asarray(quat, float)
+    ok = np.isfinite(q[:, 0]) if len(q) else np.zeros(0, bool)
+    q = np.where(ok[:, None], q, [1.0, 0.0, 0.0, 0.0])
+    flex, lat, yaw = euler_from_quat(q, sensor_from_body)
+    axial = -np.unwrap(yaw)
+    return {"flexion": np.degrees(flex), "lateral": np.degrees(lat),
+            "axial": np.degrees(axial - (axial[0] if len(axial) else 0.0))}
+
+
+def direction_signal(angles: dict[str, np.ndarray], direction: str, baseline: float | None = None
+                     ) -> np.ndarray:
+    """The movement signal (deg) of ``direction``: positive in the movement's direction, minus
+    ``baseline`` (the first sample's value for rotation when None, as heading is relative)."""
+    comp, sign = DIRECTIONS[direction]
+    x = sign * angles[comp]
+    if baseline is None:
+        baseline = float(x[0]) if comp == "axial" and len(x) else 0.0
+    return x - baseline
+
+
+# ----------------------------------------------------------- heading from tilt movements
+
+
+#: Body axis (body coords) about which each tilt direction rotates the trunk.
+_TILT_AXIS = {
+    "flexion": np.array([0.0, 1.0, 0.0]),
+    "extension": np.array([0.0, -1.0, 0.0]),
+    "lateral_right": np.array([1.0, 0.0, 0.0]),
+    "lateral_left": np.array([-1.0, 0.0, 0.0]),
+}
+
+
+def heading_from_tilts(
+    up: np.ndarray, tilts: list[tuple[str, np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, float]:
+    """Sensor-from-body matrix from the upright direction and known tilt movements.
+
+    ``up``: body z in sensor coordinates (the mean accelerometer direction in upright neutral).
+    ``tilts``: ``(direction, quat_neutral, quat_end)`` for flexion, extension or lateral bends.
+    Each tilt's axis (from the earth-up direction seen by the sensor before and at the end
+    position, as in :func:`kyphos.processing.calibration.bend_axis`) is compared with the body
+    axis it should be; the mean heading error (weighted by tilt angle) rotates the frame about
+    body z. Returns the matrix and the weight used (sum of tilt angles, rad; 0 = nominal
+    heading). This generalises the forward-bend calibration to every tilt of the protocol.
+    """
+    m0 = frame_from_axes(up)
+    if not tilts:
+        return m0, 0.0
+    qa = np.array([x[1] for x in tilts], float)
+    qb = np.array([x[2] for x in tilts], float)
+    ua, ub = quat_rows(qa)[2], quat_rows(qb)[2]
+    c = np.cross(ub, ua)  # sensor coords; along the rotation axis of the tilt
+    w = np.arctan2(np.linalg.norm(c, axis=1), np.einsum("ij,ij->i", ua, ub))
+    cb = c @ m0  # in the nominal-heading body frame
+    exp = np.array([_TILT_AXIS[d] for d, _a, _b in tilts])
+    err = np.arctan2(cb[:, 1], cb[:, 0]) - np.arctan2(exp[:, 1], exp[:, 0])
+    err = np.angle(np.exp(1j * err))
+    ok = w > np.radians(8.0)
+    if not np.any(ok):
+        return m0, 0.0
+    psi = float(np.angle(np.sum(w[ok] * np.exp(1j * err[ok]))))
+    # rotate the body x/y axes about z by psi (measured axes are psi ahead of expected)
+    cz, sz = np.cos(psi), np.sin(psi)
+    rz = np.array([[cz, -sz, 0.0], [sz, cz, 0.0], [0.0, 0.0, 1.0]])
+    return m0 @ rz, float(w[ok].sum())
+
+
+__all__ = ["DIRECTIONS", "NOMINAL", "DirectionRom", "Repeat", "direction_signal",
+           "find_repeats", "heading_from_tilts", "movement_angles", "summarise"]

@@ -67,6 +67,8 @@ def test_deploy_installs_verifies_configures_and_confirms_version(flash: Path, f
             want = src.name if src.name == "main.py" else src.stem + ".mpy"
             assert want in names, want
         assert "app.py" not in names and ".kyphos_new" not in names
+        manifest = json.loads((flash / "kyphos.json").read_text())
+        assert manifest["firmware"] == "0.1.0" and "app.mpy" in manifest["files"]
         assert (flash / "main.py").read_bytes() == (fw / "main.py").read_bytes()
         assert (flash / "fusion.mpy").read_bytes() == mpy.compile_source(fw / "fusion.py", FMT)
         cfg = json.loads((flash / "config.json").read_text())
@@ -80,6 +82,7 @@ def test_deploy_installs_verifies_configures_and_confirms_version(flash: Path, f
 
 
 def test_redeploy_copies_only_changed_files(flash: Path, fw: Path) -> None:
+    (fw / "extra_mod.py").write_text("X = 1\n")  # a module a later firmware drops
     with board(flash, fw) as b:
         assert deploy(b.port, fw).returncode == 0
         r = deploy(b.port, fw)
@@ -97,6 +100,13 @@ def test_redeploy_copies_only_changed_files(flash: Path, fw: Path) -> None:
         after = snapshot(flash)
         assert {n for n in after if after[n] != before.get(n)} == {"haptic.mpy"}
         assert after["coach.mpy"] == before["coach.mpy"]
+        # A module the firmware no longer has is removed; the wearer's own files are not.
+        (flash / "notes.txt").write_text("mine")
+        (fw / "extra_mod.py").unlink()
+        r = deploy(b.port, fw)
+        assert r.returncode == 0 and "removed extra_mod.mpy" in r.stdout, r.stdout + r.stderr
+        assert not (flash / "extra_mod.mpy").exists() and (flash / "notes.txt").exists()
+        assert "extra_mod.mpy" not in json.loads((flash / "kyphos.json").read_text())["files"]
 
 
 def test_failed_copy_leaves_previous_firmware_bootable(flash: Path, fw: Path) -> None:
@@ -149,6 +159,16 @@ def test_deploy_errors_are_one_line() -> None:
     assert r.stderr.count("\n") == 1
     r = run([*KYPHOS, "deploy", "--port", "/dev/null", "--board", "pyboard"], timeout=30)
     assert r.returncode == 1 and "unknown board 'pyboard'" in r.stderr
+
+
+def test_port_held_by_another_program(flash: Path, fw: Path) -> None:
+    import serial
+
+    with board(flash, fw) as b, serial.Serial(b.port, exclusive=True):
+        r = deploy(b.port, fw)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1
+    assert "close other programs using it" in r.stderr
+    assert list(flash.iterdir()) == []
 
 
 def test_deploy_help_has_examples() -> None:

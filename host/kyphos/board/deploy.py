@@ -14,7 +14,8 @@ Steps (each one talks to the board through mpremote's serial transport, as mprem
 5. Swap: rename each staged file over the old one (LittleFS renames are atomic per file), remove
    a stale ``X.py`` that would shadow a new ``X.mpy`` (MicroPython imports ``.py`` first), write
    the board profile and name into ``/config.json`` (the keys ``board`` and ``name`` that
-   firmware/config.py reads) the same way.
+   firmware/config.py reads) and the manifest ``/kyphos.json`` (version and file list; files a
+   previous deploy installed that the new firmware lacks are removed) the same way.
 6. Reset the board, reconnect, and confirm the running firmware reports the version of the
    firmware just built (``app.FW_TEXT``).
 """
@@ -38,6 +39,7 @@ from kyphos.board import mpy
 from kyphos.errors import KyphosError
 
 STAGING = "/.kyphos_new"
+MANIFEST = "kyphos.json"  # what the last deploy installed: {"firmware": version, "files": [...]}
 SOURCE_ONLY = ("main.py", "boot.py")  # run by MicroPython as source, never as .mpy
 
 # Board-side helper: SHA-256 of each named file (None if missing), in 256-byte reads so it
@@ -216,18 +218,20 @@ def _progress(enabled: bool, total: int) -> Callable[[str, int], None]:
     return show
 
 
-def _config_json(t: Any, profile: str | None, name: str | None) -> bytes | None:
-    """The board's /config.json with board and name set, or None if nothing changes."""
+def _read_json(t: Any, path: str) -> dict[str, Any]:
+    """A JSON object file on the board; {} if missing or unreadable."""
     from mpremote.transport import TransportError
 
-    current: dict[str, Any] = {}
     try:
-        raw = t.fs_readfile("/config.json")
-        loaded = json.loads(bytes(raw).decode() or "{}")
-        if isinstance(loaded, dict):
-            current = loaded
+        loaded = json.loads(bytes(t.fs_readfile(path)).decode() or "{}")
     except (OSError, TransportError, ValueError):
-        current = {}  # missing or unreadable: the firmware would use defaults anyway
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _config_json(t: Any, profile: str | None, name: str | None) -> bytes | None:
+    """The board's /config.json with board and name set, or None if nothing changes."""
+    current = _read_json(t, "/config.json")  # missing/unreadable: the firmware uses defaults
     new = dict(current)
     if profile is not None:
         new["board"] = profile
@@ -276,10 +280,19 @@ def deploy(port: str, fw_dir: Path | None = None, board: str = "auto", name: str
                  and n[:-4] + ".py" in info.files]
         stale += [n[:-3] + ".mpy" for n in files if n.endswith(".py")
                   and n[:-3] + ".mpy" in info.files]
+        # Modules an earlier deploy installed that this firmware no longer has (the manifest
+        # names only kyphos's own files, so the wearer's files are never touched).
+        old = _read_json(t, "/" + MANIFEST)
+        old_files = old.get("files", []) if isinstance(old.get("files"), list) else []
+        stale += sorted(str(n) for n in old_files
+                        if n not in files and n in info.files and n not in stale)
         cfg = _config_json(t, profile, name)
         staged = {n: files[n] for n in changed}
         if cfg is not None:
             staged["config.json"] = cfg
+        manifest = {"firmware": want_version, "files": sorted(files)}
+        if manifest != {k: old.get(k) for k in manifest}:
+            staged[MANIFEST] = json.dumps(manifest, sort_keys=True).encode()
         total = sum(len(b) for b in staged.values())
 
         # Stage and verify: nothing the board boots from is touched until every file checks.
@@ -323,7 +336,7 @@ def deploy(port: str, fw_dir: Path | None = None, board: str = "auto", name: str
         report.copied = changed
         report.removed = stale
         report.bytes_copied = total
-        log(f"copied {len(changed)} file(s), {total} bytes; {len(report.unchanged)} unchanged"
+        log(f"copied {len(staged)} file(s), {total} bytes; {len(report.unchanged)} unchanged"
             + (f"; removed {', '.join(stale)}" if stale else ""))
         t.exec_raw_no_follow("import machine\nmachine.reset()")
     finally:

@@ -15,11 +15,12 @@ so the folder is a file tree a test can inspect, errors read like MicroPython's
 (``OSError: [Errno 2] ENOENT``) and Ctrl-C interrupts running code. The WebAssembly build
 would run real bytecode, but it has no host-folder mount, blocks on raw-paste, needs the host to
 emulate soft reset, and is fixed at MicroPython 1.27 — so it could not play boards of other
-``.mpy`` versions. An ``.mpy`` on this board is checked like MicroPython does (version, arch) and
-then run from the source it was compiled from: the board recompiles ``NAME.py`` from each ``--source`` folder
-with the same mpy-cross and runs the one whose bytes are identical, else the import fails. So a
-corrupted, stale or wrong-version ``.mpy`` fails here as it would on a board. ``main.py`` is not
-run after a reset (the application needs the simulated IMU: ``kyphos demo`` runs it).
+``.mpy`` versions. An ``.mpy`` on this board is checked like MicroPython does (version, arch)
+and then run from the source it was compiled from: the board recompiles ``NAME.py`` from each
+``--source`` folder with the same mpy-cross and runs the one whose bytes are identical, else the
+import fails. So a corrupted, stale or wrong-version ``.mpy`` fails here as it would on a board.
+``main.py`` is not run after a reset (the application needs the simulated IMU: ``kyphos demo``
+runs it). ``--flash-limit`` makes the flash fill up (ENOSPC) for fault tests.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from kyphos.metrics.exercise import Targets, count_reps, sides, summarise_reps
 from kyphos.metrics.rom import (
     DIRECTIONS,
     DirectionRom,
+    direction_signal,
     find_repeats,
     heading_from_tilts,
     movement_angles,
@@ -154,8 +155,8 @@ def analyse(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float,
         wa = {"flexion": ang["flexion"][idx] - base_f, "lateral": ang["lateral"][idx] - base_l,
               "axial": ang["axial"][idx] - ang["axial"][idx[0]]}
         if w.targets is None and w.direction in DIRECTIONS:  # assessment direction
-            comp, sign = DIRECTIONS[w.direction]
-            reps = [r for r in find_repeats(p.time[idx], sign * wa[comp], p.fs)
+            sig = direction_signal(wa, w.direction, fs=p.fs)
+            reps = [r for r in find_repeats(p.time[idx], sig, p.fs)
                     if r.peak_s <= w.end_s]
             for i, r in enumerate(reps):
                 r.index = i

@@ -66,7 +66,7 @@ def program_phases(program: Program) -> tuple[list[Phase], dict[int, Targets]]:
         hold = f", hold {ex.hold_s:g} s" if ex.hold_s else ""
         phases.append(Phase(ex.name, "move", f"{ex.name}: {ex.reps} reps{hold}.{extra}",
                             ex.movement, ex.reps, ex.posture,
-                            timeout_s=max(60.0, ex.reps * (ex.hold_s + 12.0))))
+                            timeout_s=max(120.0, ex.reps * (ex.hold_s + 20.0))))
         targets[len(phases) - 1] = ex.targets
     return phases, targets
 
@@ -114,13 +114,24 @@ class GuidedRun:
 
     # -- input ------------------------------------------------------------------------------
     def feed(self, time: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> list[Update]:
-        """Take a chunk: (n,) s, (n, 3) m/s², (n, 3) rad/s. Returns the updates it caused."""
+        """Take a chunk: (n,) s, (n, 3) m/s², (n, 3) rad/s. Returns the updates it caused.
+
+        A long chunk (a replay) is taken in pieces of ``UPDATE_S``, so the phases end where
+        they would have live, whatever the chunk size."""
         start = len(self.updates)
         t = np.asarray(time, float)
-        if self.done or len(t) == 0:
-            return []
         acc = np.asarray(acc, float).reshape(-1, 3)
         gyr = np.asarray(gyr, float).reshape(-1, 3)
+        step = max(1, int(round(UPDATE_S * self.fs)))
+        for i in range(0, len(t), step):  # one iteration per UPDATE_S of data
+            if self.done:
+                break
+            self._feed(t[i:i + step], acc[i:i + step], gyr[i:i + step])
+        return self.updates[start:]
+
+    def _feed(self, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> None:
+        if len(t) == 0:
+            return
         af, gf = self._acc_lp(acc), self._gyr_lp(gyr)
         q = self._orient.update(gf, af)
         for buf, x in ((self._t, t), (self._acc, acc), (self._gyr, gyr), (self._q, q),
@@ -131,7 +142,6 @@ class GuidedRun:
         if self.index < 0:
             self._begin(0, float(t[0]), row0)
         self._step(t, af, gf, row0)
-        return self.updates[start:]
 
     def _emit(self, u: Update) -> None:
         self.updates.append(u)

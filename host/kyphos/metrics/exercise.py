@@ -79,8 +79,10 @@ def find_movements(time: np.ndarray, angles: dict[str, np.ndarray], fs: float, m
                    final: bool = True) -> list[tuple[str, Repeat]]:
     """Every movement out and back of ``movement``'s direction(s), in time order."""
     found: list[tuple[str, Repeat]] = []
+    one_sided = movement not in TWO_SIDED  # drift-following rotation baseline (one side only)
     for d in sides(movement):
-        for r in find_repeats(time, direction_signal(angles, d), fs, final=final):
+        sig = direction_signal(angles, d, fs=fs if one_sided else None)
+        for r in find_repeats(time, sig, fs, final=final):
             found.append((d, r))
     found.sort(key=lambda x: x[1].peak_s)
     return found

@@ -10,13 +10,16 @@ exercise"):
 * a **repeat** is a run of samples where the movement signal ``s`` (the trunk angle in the
   direction of the movement, minus the neutral baseline) stays above ``off_deg`` and whose peak
   exceeds ``on_deg`` (hysteresis, so sway cannot split or fake a repeat);
-* **start/end**: where ``s`` crosses 10 % of the repeat's range on the way out and back;
-* **hold**: the longest stretch near the end position where the angular speed is below
-  ``max(HOLD_SPEED_FRACTION × peak speed, HOLD_SPEED_MIN_DPS)`` (short breaks under
-  ``HOLD_MERGE_S`` from sway are bridged);
+* **tempo**: the duration of the movement out (``out_s``) and back (``back_s``), from the
+  10–90 % rise (fall) time of ``s`` divided by ``RISE_10_90`` = 0.507, the 10–90 % fraction of
+  a minimum-jerk movement (Flash & Hogan 1985, J Neurosci 5:1688–1703: point-to-point
+  movements are close to minimum jerk); threshold crossings are linearly interpolated;
+* **hold**: from the end of the movement out (half-way crossing + ``out_s``/2) to the start of
+  the movement back (half-way crossing − ``back_s``/2); a threshold on speed alone would add
+  the slow approach to the end position to the hold (0.3–0.6 s at 2 s per movement);
+* **start/end**: half-way crossing ∓ half the movement's duration;
 * **ROM**: the mean of ``s`` over the hold when the hold lasts at least ``MIN_HOLD_FOR_MEAN_S``
-  (a held end position; the mean suppresses sway), else the peak of ``s``;
-* **tempo**: ``out_s`` = start → hold start, ``back_s`` = hold end → end.
+  (a held end position; the mean suppresses sway), else the peak of ``s``.
 """
 
 from __future__ import annotations
@@ -43,9 +46,8 @@ ON_DEG = 5.0
 #: … and it lasts while the signal stays above this (deg).
 OFF_DEG = 2.5
 MIN_REPEAT_S = 0.4
-HOLD_SPEED_FRACTION = 0.05
-HOLD_SPEED_MIN_DPS = 3.0
-HOLD_MERGE_S = 0.2
+#: Share of a minimum-jerk movement's duration between its 10 % and 90 % points.
+RISE_10_90 = 0.507
 MIN_HOLD_FOR_MEAN_S = 0.3
 #: Consistency rule: a repeat is inconsistent when it differs from the median of its
 #: direction by more than max(INCONSISTENT_DEG, INCONSISTENT_FRACTION × |median|).
@@ -132,6 +134,28 @@ def _smooth(x: np.ndarray, fs: float, width_s: float) -> np.ndarray:
     return (c[hi] - c[lo]) / (hi - lo)
 
 
+def _cross(t: np.ndarray, x: np.ndarray, level: float, frm: int, peak: int) -> float:
+    """Time where ``x`` crosses ``level`` between sample ``frm`` and the peak, searching from
+    the peak towards ``frm`` (the crossing nearest the peak), linearly interpolated."""
+    if frm <= peak:
+        below = np.flatnonzero(x[frm:peak + 1] <= level)
+        if not len(below):
+            return float(t[frm])
+        i = frm + int(below[-1])  # last sample at or below the level before the peak
+        j = i + 1
+    else:
+        below = np.flatnonzero(x[peak:frm + 1] <= level)
+        if not len(below):
+            return float(t[frm])
+        j = peak + int(below[0])
+        i = j - 1
+    if j >= len(x) or i < 0:
+        return float(t[min(max(i, 0), len(t) - 1)])
+    dx = x[j] - x[i]
+    w = (level - x[i]) / dx if dx != 0 else 0.5
+    return float(t[i] + np.clip(w, 0.0, 1.0) * (t[j] - t[i]))
+
+
 def find_repeats(
     time: np.ndarray,
     signal_deg: np.ndarray,
@@ -169,33 +193,27 @@ def find_repeats(
         ipk = a + int(np.argmax(seg))
         peak = float(sm[ipk])
         rng = peak - base
-        v = np.abs(vel[a:b])
-        vpk = float(v.max())
-        thr = max(HOLD_SPEED_FRACTION * vpk, HOLD_SPEED_MIN_DPS)
-        quiet = (v < thr) & (seg > base + 0.5 * rng)
-        q0, q1 = _runs(quiet)
-        if len(q0) > 1:  # bridge short breaks (sway) between quiet runs
-            gap = q0[1:] - q1[:-1]
-            keep = np.concatenate([[True], gap > HOLD_MERGE_S * fs])
-            ends = np.concatenate([q1[:-1][keep[1:]], q1[-1:]])
-            q0, q1 = q0[keep], ends
-        if len(q0):
-            j = int(np.argmax(q1 - q0))
-            h0, h1 = a + int(q0[j]), a + int(q1[j]) - 1
+        vpk = float(np.abs(vel[a:b]).max())
+        up = ipk - a  # the way out is seg[:up + 1], the way back seg[up:]
+        t_seg = t[a:b]
+        t10o, t50o, t90o = (_cross(t_seg, seg, base + f * rng, 0, up) for f in (0.1, 0.5, 0.9))
+        t10b, t50b, t90b = (_cross(t_seg, seg, base + f * rng, len(seg) - 1, up)
+                            for f in (0.1, 0.5, 0.9))
+        t_out = max(t90o - t10o, 0.0) / RISE_10_90
+        t_back = max(t10b - t90b, 0.0) / RISE_10_90
+        h0, h1 = t50o + t_out / 2, t50b - t_back / 2
+        hold = max(0.0, h1 - h0)
+        if hold >= MIN_HOLD_FOR_MEAN_S:
+            ih = (t >= h0) & (t <= h1)
+            rom = float(np.mean(s[ih])) - base
         else:
-            h0 = h1 = ipk
-        hold = (h1 - h0) / fs
-        rom = float(np.mean(s[h0:h1 + 1])) - base if hold >= MIN_HOLD_FOR_MEAN_S else rng
-        lvl = base + 0.1 * rng
-        above = np.flatnonzero(sm[a:b] > lvl)
-        i0 = a + int(above[0]) if len(above) else a
-        i1 = a + int(above[-1]) if len(above) else b - 1
+            rom = rng
         out.append(Repeat(
-            index=len(out), start_s=float(t[i0]), peak_s=float(t[ipk]), end_s=float(t[i1]),
-            rom_deg=rom, peak_deg=peak, baseline_deg=base, hold_s=hold,
-            hold_start_s=float(t[h0]), hold_end_s=float(t[h1]),
-            out_s=float(t[h0] - t[i0]), back_s=float(t[i1] - t[h1]), peak_speed_dps=vpk,
-            complete=complete,
+            index=len(out), start_s=t50o - t_out / 2, peak_s=float(t[ipk]),
+            end_s=t50b + t_back / 2, rom_deg=rom, peak_deg=peak, baseline_deg=base,
+            hold_s=hold, hold_start_s=h0 if hold > 0 else float(t[ipk]),
+            hold_end_s=h1 if hold > 0 else float(t[ipk]), out_s=t_out, back_s=t_back,
+            peak_speed_dps=vpk, complete=complete,
         ))
     return out
 
@@ -235,14 +253,32 @@ def movement_angles(quat: np.ndarray, sensor_from_body: np.ndarray) -> dict[str,
             "axial": np.degrees(axial - (axial[0] if len(axial) else 0.0))}
 
 
-def direction_signal(angles: dict[str, np.ndarray], direction: str, baseline: float | None = None
-                     ) -> np.ndarray:
+#: Rotation baselines follow heading drift: the lower envelope (morphological opening) over
+#: this window, s — longer than one repeat out, hold and back.
+DRIFT_WINDOW_S = 15.0
+
+
+def drift_baseline(x: np.ndarray, fs: float, window_s: float = DRIFT_WINDOW_S) -> np.ndarray:
+    """Lower envelope of a one-sided movement signal: its level between excursions shorter
+    than ``window_s`` (6-axis heading drifts by a few degrees per minute)."""
+    from scipy.ndimage import maximum_filter1d, minimum_filter1d
+
+    k = max(3, int(window_s * fs))
+    return _smooth(maximum_filter1d(minimum_filter1d(x, k, mode="nearest"), k, mode="nearest"),
+                   fs, 2.0)
+
+
+def direction_signal(angles: dict[str, np.ndarray], direction: str, baseline: float | None = None,
+                     fs: float | None = None) -> np.ndarray:
     """The movement signal (deg) of ``direction``: positive in the movement's direction, minus
-    ``baseline`` (the first sample's value for rotation when None, as heading is relative)."""
+    ``baseline``. For rotation, when ``baseline`` is None: minus :func:`drift_baseline` if
+    ``fs`` is given (one-sided movements), else minus the first sample (heading is relative)."""
     comp, sign = DIRECTIONS[direction]
     x = sign * angles[comp]
     if baseline is None:
-        baseline = float(x[0]) if comp == "axial" and len(x) else 0.0
+        if comp == "axial" and len(x):
+            return x - (drift_baseline(x, fs) if fs else x[0])
+        baseline = 0.0
     return x - baseline
 
 

@@ -1,7 +1,9 @@
 # Commands from the host (docs/protocol.md section 2, CMD): decode, check, run, answer.
 #
-# Every CMD frame that parses gets exactly one ACK or ERR with its request_id and opcode on the
-# link it came from. Frames that are not a CMD at all (damaged, another type) get no answer and
+# Every CMD frame that parses gets exactly one ERR, or one or more ACKs, with its request_id and
+# opcode on the link it came from: an answer longer than one frame on that link (one BLE
+# notification, or the 1024-byte payload) goes in parts, every one but the last with
+# opcode | 0x80 (docs/protocol.md, "Continuation"). Frames that are not a CMD at all (damaged, another type) get no answer and
 # are counted in `bad_frames`.
 #
 #   cmds = Commands(dev)
@@ -27,6 +29,7 @@ from micropython import const
 _H = const(10)  # frame header length
 _ACK_DATA = const(13)  # ACK header + request_id + opcode
 _CHUNK_HEAD = const(20)  # LOG_CHUNK header + log_id, offset, total
+_MORE = const(0x80)  # opcode bit 7: another ACK part of this answer follows
 
 
 class Commands:
@@ -45,13 +48,36 @@ class Commands:
         return n
 
     async def _ack(self, link, rid, op, data=None, n=0):
-        if data is not None and _ACK_DATA + n > link.limit():
-            return await self._err(link, rid, op, frames.E_MTU_TOO_SMALL,
-                                   "answer of %d bytes does not fit this link's %d; ask for less"
-                                   % (_ACK_DATA + n, link.limit()))
-        end = frames.put_ack(self.out, 0, self.dev.next_ctrl_seq(), 0, rid, op, data, n)
-        await link.send(self.out, self._stamp(end))
-        return 0
+        """ACK with data[0:n] (data None: the n bytes are already at self.out[_ACK_DATA:]).
+        Data longer than one frame on this link goes in parts, in order, all but the last
+        with opcode | 0x80 (docs/protocol.md, continuation). Returns 0, or E_BUSY when a
+        part could not be queued (the link went away)."""
+        room = link.limit()
+        if room > frames.MAX_FRAME:
+            room = frames.MAX_FRAME
+        room -= _ACK_DATA
+        if data is None:
+            if n <= room:
+                end = frames.put_ack(self.out, 0, self.dev.next_ctrl_seq(), 0, rid, op, None, n)
+                await link.send(self.out, self._stamp(end))
+                return 0
+            data = bytes(self.out[_ACK_DATA:_ACK_DATA + n])  # parts are built in self.out
+        if room < 1:
+            room = 1
+        src = memoryview(data)
+        p = 0
+        while True:
+            k = n - p
+            last = k <= room
+            if not last:
+                k = room
+            end = frames.put_ack(self.out, 0, self.dev.next_ctrl_seq(), 0, rid,
+                                 op if last else op | _MORE, src[p:p + k], k)
+            if not await link.send(self.out, self._stamp(end)):
+                return frames.E_BUSY  # the link went away: nobody to answer
+            p += k
+            if last:
+                return 0
 
     async def _ack_text(self, link, rid, op, text):
         if isinstance(text, str):
@@ -134,12 +160,8 @@ class Commands:
         if op == frames.OP_CONFIG_SET:
             return await self._config_set(link, rid, op, bytes(buf[a:b]))
         if op == frames.OP_LOG_LIST:
-            log = dev.log
-            items = []
-            if log is not None:
-                for e in log.list():
-                    items.append({"id": e["id"], "size": e["size"], "closed": e["closed"]})
-            return await self._ack_text(link, rid, op, json.dumps(items))
+            text = dev.log.list_json() if dev.log is not None else "[]"
+            return await self._ack_text(link, rid, op, text)
         if op == frames.OP_LOG_READ:
             log_id, offset, length = unpack_from("<HII", buf, a)
             return await self._log_read(link, rid, op, log_id, offset, length)
@@ -172,9 +194,6 @@ class Commands:
             return await self._ack(link, rid, op)
         if op == frames.OP_GET_CRASH:
             text = dev.crash_text()
-            room = link.limit() - _ACK_DATA
-            if len(text) > room:
-                text = text[len(text) - room:]  # the end of a traceback says most
             code = await self._ack_text(link, rid, op, text)
             if text:
                 dev.crash_reported()

@@ -15,7 +15,7 @@ import sys
 from micropython import const
 
 PATH = "/crash.txt"
-MAX_BYTES = const(1000)  # fits one ACK on USB; GET_CRASH over BLE sends the end of it
+MAX_BYTES = const(1000)  # one ACK on USB; GET_CRASH over BLE sends it in ACK parts
 
 
 def _print_exception(exc, stream):

@@ -68,6 +68,7 @@ class _Link:
         self._last_seq: int | None = None
         self._req = 0
         self._waiting: dict[int, asyncio.Future[Frame]] = {}
+        self._parts: dict[int, list[bytes]] = {}  # ACK continuation (docs/protocol.md)
         self.on_frame: Callable[[Frame, bytes], None] | None = None
 
     def _take(self, raw: bytes, host_us: int) -> None:
@@ -83,8 +84,15 @@ class _Link:
             self.data_frames += 1
             if ftype == FrameType.IMU:
                 self.imu_samples += raw[HEADER_SIZE + 4]
-        if isinstance(frame.payload, (Ack, Err)):
-            fut = self._waiting.pop(frame.payload.request_id, None)
+        p = frame.payload
+        if isinstance(p, Ack) and p.opcode & 0x80:  # a part of a long answer: more follow
+            self._parts.setdefault(p.request_id, []).append(p.data)
+        elif isinstance(p, (Ack, Err)):
+            parts = self._parts.pop(p.request_id, None)
+            if parts and isinstance(p, Ack):  # the last part: the whole answer's data
+                frame = Frame(frame.seq, frame.t_us,
+                              Ack(p.request_id, p.opcode, b"".join(parts) + p.data))
+            fut = self._waiting.pop(p.request_id, None)
             if fut is not None and not fut.done():
                 fut.set_result(frame)
         if self.keep:

@@ -317,9 +317,11 @@ def check_log_list_read_erase():
         n = frames.put_event(f, 0, i, 1000 * i, frames.EV_MARKER, 0, i)
         log.append(memoryview(f)[:n])
     log.stop()
-    _, _, _, data = _ask(cmds, link, 1, frames.OP_LOG_LIST)
+    data = _ask_parts(cmds, link, 1, frames.OP_LOG_LIST)[1]
     items = json.loads(data)
-    assert items == [{"id": 1, "size": log.size(1), "closed": True}], items
+    assert len(items) == 1 and items[0]["size"] == log.size(1), items
+    assert items[0]["id"] == 1 and items[0]["closed"] and items[0]["seq_first"] == 0, items
+    assert items[0]["seq_last"] == 39, items
     size = items[0]["size"]
     link.sent = []
     kind, _, _, _ = _ask(cmds, link, 2, frames.OP_LOG_READ, pack("<HII", 1, 0, 0xFFFFFFFF))
@@ -362,20 +364,55 @@ def check_get_crash_reports_then_clears():
     assert _ask(cmds, link, 3, frames.OP_GET_CRASH)[3] == b""
 
 
-def check_long_answers_on_a_small_link():
-    # CONFIG_GET of every key (~600 bytes) does not fit one notification: ERR 10, on USB an ACK.
+def _ask_parts(cmds, link, rid, op, args=b""):
+    """Send one CMD; returns (the ACK frames' lengths, reassembled data). Every part but the
+    last has opcode | 0x80; all share the request_id; nothing else is answered."""
+    before = len(link.sent)
+    f = _cmd(rid, op, args)
+    _drive(cmds.handle(link, f, len(f)))
+    answers = link.sent[before:]
+    assert answers, op
+    sizes = []
+    data = bytearray()
+    for i, a in enumerate(answers):
+        typ, length, _, _ = frames.parse_header(a)
+        assert typ == frames.ACK, (op, a)
+        got_rid, got_op = unpack_from("<HB", a, 10)
+        last = i == len(answers) - 1
+        assert got_rid == rid and got_op == (op if last else op | 0x80), (i, got_op)
+        sizes.append(len(a))
+        data.extend(a[13:10 + length])
+    return sizes, bytes(data)
+
+
+def check_long_answers_come_in_parts():
+    # CONFIG_GET of every key (~600 bytes) does not fit one 182-byte notification: several
+    # ACKs, all but the last with opcode | 0x80; on USB one ACK.
     dev, cmds, ble = _setup("ble", encrypted=True, mtu=185)
-    kind, _, code, msg = _ask(cmds, ble, 1, frames.OP_CONFIG_GET, b"")
-    assert kind == "ERR" and code == frames.E_MTU_TOO_SMALL, (kind, code)
-    for a in ble.sent:
-        assert len(a) <= 182
+    sizes, data = _ask_parts(cmds, ble, 1, frames.OP_CONFIG_GET, b"")
+    assert len(sizes) >= 3 and max(sizes) == 182 and sizes[-1] <= 182, sizes
+    assert sorted(json.loads(data)) == config.KEYS
     usb = _Link("usb")
-    kind, _, _, data = _ask(cmds, usb, 2, frames.OP_CONFIG_GET, b"")
-    assert kind == "ACK" and sorted(json.loads(data)) == config.KEYS
-    # A long crash report over BLE: its end (the exception line) is kept.
+    sizes, usb_data = _ask_parts(cmds, usb, 2, frames.OP_CONFIG_GET, b"")
+    assert len(sizes) == 1 and usb_data == data
+    # The smallest link (ATT MTU 23: 7 data bytes a part) still carries it.
+    tiny = _Link("ble", True, 23)
+    sizes, tiny_data = _ask_parts(cmds, tiny, 3, frames.OP_CONFIG_GET, b"")
+    assert max(sizes) == 20 and tiny_data == data, sizes
+    # A long crash report over BLE arrives whole.
     try:
         raise RuntimeError("x" * 400)
     except RuntimeError as e:
         crashlog.save(e, dev.crash_path)
-    kind, _, _, data = _ask(cmds, ble, 3, frames.OP_GET_CRASH)
-    assert kind == "ACK" and len(data) == 182 - 13 and data.endswith(b"x" * 10 + b"\n")
+    want = crashlog.read(dev.crash_path)
+    sizes, data = _ask_parts(cmds, ble, 4, frames.OP_GET_CRASH)
+    assert len(sizes) >= 3 and data == want and data.endswith(b"x" * 10 + b"\n"), sizes
+    # More than 1024 bytes over USB: parts of at most the 1034-byte frame.
+    f = bytearray(30)
+    for i in range(12):
+        dev.log.start({"name": "t%d" % i})
+        dev.log.append(memoryview(f)[:frames.put_event(f, 0, i, 0, frames.EV_MARKER, 0, i)])
+        dev.log.stop()
+    sizes, data = _ask_parts(cmds, usb, 5, frames.OP_LOG_LIST)
+    assert len(sizes) >= 2 and max(sizes) == frames.MAX_FRAME, sizes
+    assert len(json.loads(data)) == len(dev.log.ids())

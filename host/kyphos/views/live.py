@@ -8,10 +8,12 @@
 Two threads. The **receive thread** runs an asyncio loop with the :class:`kyphos.link.Device`
 (connect, start, ``stream()``), appends every frame to the recording (if one is running) and
 feeds :class:`~kyphos.views.live_state.LiveState`, which runs the causal analysis chain on every
-sample. The **drawing thread** (the main thread; GUI toolkits want it) takes a snapshot at each
-frame tick and draws it with blitting (:class:`~kyphos.views.live_figure.LiveFigure`). The two
-share only the state's lock, held for a copy: when drawing is slow, frame ticks are skipped
-(frames dropped); the receive path never waits for a frame, so no sample is lost.
+sample. The **drawing thread** (the main thread; GUI toolkits want it) draws a frame as soon as
+new samples are in, at most ``fps`` times a second (and every ``HEARTBEAT_S`` without new
+samples): it takes a snapshot and draws it with blitting
+(:class:`~kyphos.views.live_figure.LiveFigure`). The two share only the state's lock, held for
+a copy: when drawing is slow, several updates go into one frame (frames dropped); the receive
+path never waits for a frame, so no sample is lost.
 
 Keys: ``c`` calibrate (the board's CALIBRATE; a replay is calibrated on the host from the last
 second), ``m`` marker (the board's MARKER command if it has one, and always a ``NOTE``
@@ -30,10 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from kyphos.errors import KyphosError
 from kyphos.views.live_state import LiveState, View
 
 KEYS = {"c": "calibrate", "m": "marker", " ": "pause", "r": "record", "q": "quit"}
+#: With no new samples, a frame is still drawn this often (banners, clocks, the paused view).
+HEARTBEAT_S = 0.25
 
 
 @dataclass
@@ -43,7 +49,10 @@ class FrameStats:
     drawn: int = 0
     dropped: int = 0
     draw_s: list[float] = field(default_factory=list)  # wall time per frame drawn
-    latency_ms: list[float] = field(default_factory=list)  # newest sample taken → frame shown
+    # per frame that shows new samples: sample taken → first frame that shows it, for the
+    # newest and the oldest of the new samples (the oldest also waited for the board's batch)
+    latency_ms: list[float] = field(default_factory=list)
+    oldest_latency_ms: list[float] = field(default_factory=list)
     receive_ms: list[float] = field(default_factory=list)  # newest sample received → shown
 
 
@@ -133,6 +142,11 @@ class LiveSession:
         self._thread: threading.Thread | None = None
         self._stop: asyncio.Event | None = None
         self._display_latency: float | None = None
+        self._recent_latency: list[float] = []
+        self._latency_shown_at = 0.0
+        self._last_shown_t = -np.inf
+        self._last_frame_t = -np.inf  # time.monotonic() of the last frame
+        self._drawn_version = 0
         self.figure: Any = None
 
     # -- receive thread -------------------------------------------------------------------------
@@ -340,6 +354,12 @@ class LiveSession:
         """Draw one frame now (snapshot, blit) and account for its latency."""
         assert self.figure is not None
         t0 = time.perf_counter()
+        self._last_frame_t = time.monotonic()
+        self.state.changed.clear()
+        ver = self.state.version
+        # updates that arrived since the last frame and are drawn together: frames dropped
+        self.stats.dropped += max(0, ver - self._drawn_version - 1)
+        self._drawn_version = ver
         if self.paused and self.held is not None:
             v = self.held
         else:
@@ -353,11 +373,42 @@ class LiveSession:
         shown = self._now_us()
         self.stats.drawn += 1
         self.stats.draw_s.append(time.perf_counter() - t0)
-        if v.newest_host_us is not None and not self.paused:
+        prev = self._last_shown_t
+        if v.newest_host_us is not None and not self.paused and v.t_now > prev:
             lat = (shown - v.newest_host_us) / 1000.0
             self.stats.latency_ms.append(lat)
-            self._display_latency = lat
+            if v.newest_recv_us is not None:
+                self.stats.receive_ms.append((shown - v.newest_recv_us) / 1000.0)
+            fs = self.state.fs or 100.0
+            oldest = self.state.host_us_of(max(prev + 1.0 / fs, v.t_now - 1.0))
+            if oldest is not None and prev > -np.inf:
+                self.stats.oldest_latency_ms.append((shown - oldest) / 1000.0)
+            self._last_shown_t = v.t_now
+            self._recent_latency.append(lat)
+            if time.monotonic() >= self._latency_shown_at + 1.0:
+                # the shown figure is the median of the last second (the text layer is
+                # redrawn only when a text changes: at most about once a second)
+                self._display_latency = float(np.median(self._recent_latency))
+                self._recent_latency.clear()
+                self._latency_shown_at = time.monotonic()
         return v
+
+    def frame_due(self, now: float | None = None) -> bool:
+        """Whether to draw now: new samples and at least 1/fps since the last frame, or
+        ``HEARTBEAT_S`` without new samples (frames follow the data, capped at ``fps``)."""
+        now = time.monotonic() if now is None else now
+        since = now - self._last_frame_t
+        if since < 1.0 / self.fps:
+            return False
+        return self.state.version != self._drawn_version or since >= HEARTBEAT_S
+
+    def wait_frame(self, timeout_s: float = HEARTBEAT_S) -> None:
+        """Sleep until a frame is due (new samples, the fps cap, the heartbeat) or timeout."""
+        now = time.monotonic()
+        if self.state.version != self._drawn_version:
+            time.sleep(max(0.0, min(timeout_s, self._last_frame_t + 1.0 / self.fps - now)))
+        else:
+            self.state.changed.wait(max(0.0, min(timeout_s, self._last_frame_t + HEARTBEAT_S - now)))
 
     def run_headless(
         self,
@@ -386,9 +437,7 @@ class LiveSession:
         if self._thread is None:
             self.start()
         pending = sorted((keys or {}).items())
-        period = 1.0 / self.fps
         t0 = time.monotonic()
-        next_t = t0
         k = 0
         try:
             while True:
@@ -398,12 +447,12 @@ class LiveSession:
                 finished = self.ended.is_set()
                 if duration_s is not None and now - t0 >= duration_s:
                     break
-                if now < next_t:
-                    time.sleep(next_t - now)
+                if not (finished or self.frame_due(now)):
+                    left = [x - (now - t0) for x in ([pending[0][0]] if pending else [])]
+                    if duration_s is not None:
+                        left.append(duration_s - (now - t0))
+                    self.wait_frame(min([HEARTBEAT_S, *left]))
                     continue
-                missed = int((now - next_t) / period)
-                self.stats.dropped += missed  # ticks that passed while the last frame drew
-                next_t += (missed + 1) * period
                 self.frame()
                 if out is not None and k % every == 0:
                     save_png(fig, str(out / f"frame-{k:05d}.png"))
@@ -437,14 +486,15 @@ class LiveSession:
             if self.ended.is_set() and self.error is not None:
                 plt.close(fig)
                 return
-            self.frame()
+            if self.frame_due():
+                self.frame()
 
         def on_key(event: Any) -> None:
             self.press(" " if event.key == " " else str(event.key))
             if event.key == "q":
                 plt.close(fig)
 
-        timer = fig.canvas.new_timer(interval=max(1, int(1000 / self.fps)))
+        timer = fig.canvas.new_timer(interval=5)  # checks; frame_due() paces the frames
         timer.add_callback(tick)
         fig.canvas.mpl_connect("key_press_event", on_key)
         fig.canvas.mpl_connect("close_event", lambda _e: self.stop())

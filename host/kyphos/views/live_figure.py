@@ -13,6 +13,7 @@ across the top for slouch alerts, reconnecting, pause and recording.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,8 @@ from kyphos.views.live_state import ZONES, View
 
 KEYS_HELP = "keys:  c calibrate (stand upright)   m marker   space pause   r record   q quit"
 ALERT_COLOUR = "#c2185b"
+#: Zone times and link figures are redrawn at most this often, s.
+SLOW_TEXT_S = 1.0
 _GREY = "#9e9e9e"
 
 
@@ -134,6 +137,7 @@ class LiveFigure:
                                 self.t_link, self.t_rec]
         self._slow_bg: Any = None
         self._slow_key: tuple[Any, ...] = ()
+        self._slow_at = 0.0
         self.slow_redraws = 0
 
     def _on_draw(self, _event: Any) -> None:
@@ -151,14 +155,20 @@ class LiveFigure:
         if self._bg is None:
             canvas.draw()  # first frame: draws everything (animated artists are skipped)
         self.update(v, paused=paused, recording=recording, blink=blink)
-        key = (*(t.get_text() for t in (self.t_info, self.t_lift, self.t_banner, self.t_link,
-                                        self.t_rec)), self.banner_box.get_facecolor())
-        if self._slow_bg is None or key != self._slow_key:
+        # the text layer: at once when the banner, the lifts or recording change; zone times and
+        # link figures at most once a second (they are read, not watched)
+        urgent = (self.t_banner.get_text(), self.banner_box.get_facecolor(), self.t_lift.get_text(),
+                  self.t_rec.get_text())
+        other = (self.t_info.get_text(), self.t_link.get_text())
+        now = time.monotonic()
+        if (self._slow_bg is None or urgent != self._slow_key[:4]
+                or (other != self._slow_key[4:] and now - self._slow_at >= SLOW_TEXT_S)):
             canvas.restore_region(self._bg)
             for a in self.slow:
                 self.fig.draw_artist(a)
             self._slow_bg = canvas.copy_from_bbox(self.fig.bbox)
-            self._slow_key = key
+            self._slow_key = (*urgent, *other)
+            self._slow_at = now
             self.slow_redraws += 1
         canvas.restore_region(self._slow_bg)
         for a in self.fast:

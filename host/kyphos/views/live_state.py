@@ -117,6 +117,7 @@ class View:
     axial: np.ndarray
     t_now: float  # device time of the newest sample, s (nan before any)
     newest_host_us: int | None  # host time the newest sample was taken (see device_to_host)
+    newest_recv_us: int | None  # host time the newest sample was received
     flex_now: float
     zone: int  # index into ZONES of the current flexion, -1 before any
     zone_s: np.ndarray  # seconds in each zone so far
@@ -173,7 +174,7 @@ class LiveState:
         self._t_last_raw: int | None = None
         self._t_wraps = 0
         self._t_last_s: float | None = None
-        self._host_of_newest: int | None = None
+        self._newest_recv_us: int | None = None  # host receive time of the newest IMU frame
         self.device_to_host: Callable[[float], float] | None = None  # device s → host µs
         self._offset_us: float | None = None  # lower envelope of host_us − device µs
         self.zone_s = np.zeros(len(ZONES))
@@ -192,6 +193,8 @@ class LiveState:
         self.health: dict[str, Any] = {}
         self.connected = True
         self.status_text = ""
+        self.version = 0  # bumped by every ingest that brought samples
+        self.changed = threading.Event()  # set with it (the drawing loop waits on it)
         self.on_alert: Callable[[], None] | None = None  # called when a slouch alert starts
         self.on_calibrated: Callable[[float, float], None] | None = None
 
@@ -236,6 +239,7 @@ class LiveState:
                 raws.append(np.asarray(p.samples, float))
                 hap.append(np.full(n, bool(p.flags & 1)))
                 if rec.host_us is not None and rec.host_us >= 0:
+                    self._newest_recv_us = max(self._newest_recv_us or 0, rec.host_us)
                     end_us = t[-1] * 1e6
                     d = rec.host_us - end_us
                     self._offset_us = d if self._offset_us is None else min(self._offset_us, d)
@@ -253,6 +257,9 @@ class LiveState:
             n_in = self._samples(np.concatenate(times), np.vstack(raws), np.concatenate(hap))
         for t_ev, ev in events:
             self._event(t_ev, ev)
+        if n_in:
+            self.version += 1
+            self.changed.set()
         return n_in
 
     def device_s(self, t_us: int) -> float:
@@ -443,6 +450,7 @@ class LiveState:
             return View(
                 t=w[:, 0], flexion=w[:, 1], lateral=w[:, 2], axial=w[:, 3], t_now=t_now,
                 newest_host_us=None if newest is None else int(newest),
+                newest_recv_us=self._newest_recv_us,
                 flex_now=flex_now,
                 zone=int(zone_index(flex_now)) if np.isfinite(flex_now) else -1,
                 zone_s=self.zone_s.copy(), lift_count=len(self.lifts),

@@ -132,7 +132,7 @@ class Hardware:
         self.board_id = prof["board_id"]
         i2c = machine.I2C(prof["i2c_bus"], scl=Pin(prof["scl"]), sda=Pin(prof["sda"]),
                           freq=prof["i2c_hz"])
-        self.imu = imu.IMU(i2c)
+        self.imu = imu.IMU(i2c, remap=prof.get("imu_remap", (1, 2, 3)))
         self.pwm = None
         if prof["motor_pwm"] is not None:
             self.pwm = machine.PWM(Pin(prof["motor_pwm"]), freq=haptic.MOTOR_PWM_HZ, duty_u16=0)

@@ -299,8 +299,10 @@ def test_slouch_alert_buzzes_and_flags_the_imu_batches(tmp_path: Path) -> None:
     lean = {"deg": 0.0}
 
     def source(t_s: float) -> tuple[float, ...]:
+        # The chip's own axes: the virtual profile's imu_remap (2, -1, 3) makes sensor x = chip
+        # y, so upright (+g on sensor x) is +g on chip y; leaning forward tips it to sensor z.
         a = math.radians(lean["deg"])
-        return (9.80665 * math.cos(a), 0.0, 9.80665 * math.sin(a), 0.0, 0.0, 0.0)
+        return (0.0, 9.80665 * math.cos(a), 9.80665 * math.sin(a), 0.0, 0.0, 0.0)
 
     install_board(source=source)
     import app

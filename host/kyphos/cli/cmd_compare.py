@@ -14,7 +14,7 @@ from kyphos.errors import KyphosError
 EPILOG = """examples:
   kyphos compare visit1.kyr visit2.kyr visit3.kyr -o progress.html
   kyphos compare visits/ -o progress.html
-  kyphos compare visits/ -o progress.html --scheduler tcp://10.0.0.5:8786
+  kyphos compare visits/ -o progress.html --scheduler tcp://scheduler-host:8786
 
 Trends of posture score, time bent > 60°, slouch episodes and the share of good-form lifts,
 in date order. Details: docs/report.md."""

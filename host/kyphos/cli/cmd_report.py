@@ -21,7 +21,7 @@ EPILOG = """examples:
   kyphos report monday.kyr tuesday.kyr -o week.html
   kyphos report study/ -o reports/ --pdf
   kyphos report study/ -o reports/ --workers 8
-  kyphos report study/ -o reports/ --scheduler tcp://10.0.0.5:8786
+  kyphos report study/ -o reports/ --scheduler tcp://scheduler-host:8786
   kyphos report imu.csv --acc-unit g --gyr-unit deg/s -o imu.html
 
 A recording that cannot be read or analysed still gets a report that says why; the command

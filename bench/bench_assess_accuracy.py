@@ -17,7 +17,6 @@ import time
 from collections import defaultdict
 
 import numpy as np
-
 from kyphos.assess.live import GuidedRun, program_phases
 from kyphos.assess.program import load_program
 from kyphos.assess.protocol import ASSESSMENT

@@ -124,3 +124,10 @@ def test_cli_export_without_a_window(rec: Path, tmp_path: Path) -> None:
     assert out.stat().st_size > 10_000
     assert main(["review", str(rec), "--lift", "99", "--export", str(out),
                  "--notes", str(tmp_path / "n.json")]) == 1
+
+
+def test_unreadable_recording_is_one_line_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.kyr"
+    bad.write_bytes(b"nope")
+    assert main(["review", str(bad), "--export", str(tmp_path / "x.png")]) == 1
+    assert not (tmp_path / "x.png").exists() and not sidecar_path(bad).exists()

@@ -231,6 +231,7 @@ class Device:
         self._fusion_on = False
         self.fusion = None
         self._gyr_limit = 0
+        self._fusion_period_ns = 0
         self._setup_imu()
 
         # Links.
@@ -273,6 +274,7 @@ class Device:
         self.fusion = fusion.Fusion(m.odr_hz, m.gyr_scale, m.acc_scale) if self._fusion_on \
             else None
         self._gyr_limit = coach.gyr_limit_raw(v["moving_gyr_dps"], m.gyr_fs_dps or 1000)
+        self._fusion_period_ns = m.period_ns  # the period the filter's gains were made for
         self._i = 0
 
     def _batch_size(self):
@@ -352,6 +354,14 @@ class Device:
             self.power.note_motion(t)
         if fu is not None:
             flex = coach.flexion_cdeg_q14(fu.qw, fu.qx, fu.qy, fu.qz)
+            # The chip's clock is off by up to a few %: once the measured period (imu.py tracks
+            # it from FIFO timestamps) is 0.2 % away from the one the gains were made for,
+            # remake them (a few float operations, rare: not per sample).
+            p = m.period_ns
+            d = p - self._fusion_period_ns
+            if p and (d > 0 and d * 500 > p or d < 0 and -d * 500 > p):
+                fu.set_odr(1e9 / p)
+                self._fusion_period_ns = p
         else:
             r = self._raw
             flex = coach.flexion_cdeg_acc(r[0], r[2])

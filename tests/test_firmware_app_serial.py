@@ -432,3 +432,47 @@ def test_serial_over_a_pty_with_pyserial(board: Any, tmp_path: Path) -> None:
         os.close(master)
         os.close(slave)
     assert deframer.dropped == 0  # every packet decoded
+
+
+def test_quat_flags_report_rest_and_bias_converged_and_the_filter_follows_the_chip_clock(
+    tmp_path: Path,
+) -> None:
+    """Still on a table with a chip whose clock runs 3 % fast: the first QUAT batches have
+    neither flag; after the 1.5 s rest test, bit1 (at rest) and bit0 (bias converged) are set;
+    the filter's rate is remade from the measured period (1e9 / period_ns, not the nominal)."""
+    from kyphos.sim import shims
+
+    chip = install_board()
+    chip.odr_error = 0.03
+    import app
+
+    (tmp_path / "config.json").write_text('{"log_policy": "never"}')
+    clock = shims.VirtualClock(1_000_000)
+    old = shims.set_clock(clock)
+
+    async def run() -> Any:
+        host = SerialHost()
+        dev, task = await start_device(app, tmp_path, serial=host.board_side)
+        try:
+            await host.command(Opcode.START, bytes([2]))
+            for _ in range(100):  # 5 s of board time
+                clock.advance_us(50_000)
+                await asyncio.sleep(0.005)
+            return host.of(Quat), dev
+        finally:
+            await stop_device(dev, task)
+
+    try:
+        quats, dev = _run(run())
+    finally:
+        shims.set_clock(old)
+    flags = [q.flags for q in quats]
+    assert flags[0] == 0, flags[:5]
+    assert flags[-1] == 0b11, flags[-5:]
+    assert flags.index(0b11) > 5  # not before the rest test could pass
+    nominal = 1e9 / 104
+    # imu.py's period estimate moves towards the true 1e9 / (104 * 1.03) ns (2.9 % shorter)...
+    assert quats[-1].period_ns < nominal * 0.985
+    # ...and the filter's gains follow it (within the 0.2 % step that triggers a remake).
+    assert dev._fusion_period_ns < nominal * 0.985
+    assert abs(dev._fusion_period_ns - quats[-1].period_ns) <= quats[-1].period_ns * 0.002

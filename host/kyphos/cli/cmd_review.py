@@ -12,8 +12,8 @@ EPILOG = """examples:
   kyphos review session.kyr --notes visit3-notes.json
   kyphos review session.kyr --lift 4 --export lift4.png     # no window: save that view
 
-keys: n/→ next lift, p/← previous, +/- zoom, d delete the lift's notes, s save, e export PNG;
-click a lift to select it, the overview to move there; type in the note box and press Enter.
+keys: n/→ next lift, p/← previous, +/- zoom, Delete: the lift's notes, s save, e export PNG;
+click a lift to select it, the overview to move there; click the note box, type, press Enter.
 Notes go to FILE.review.json (the recording is never modified). Details: docs/report.md."""
 
 

@@ -24,7 +24,7 @@ from kyphos.views.summary import _timeline
 LIFT_MARGIN_S = 4.0
 DEFAULT_WINDOW_S = 60.0
 HELP = ("n/→ next lift · p/← previous · click a lift to select, the overview to move · "
-        "+/− zoom · type a note and press Enter · d delete the lift's notes · e export PNG")
+        "+/− zoom · click the note box, type, Enter · Delete: the lift's notes · e export PNG")
 
 
 def sidecar_path(recording: str | os.PathLike[str]) -> Path:
@@ -187,7 +187,7 @@ class Review:
             self.zoom(0.5)
         elif k in ("-", "_"):
             self.zoom(2.0)
-        elif k == "d":
+        elif k == "delete":  # not a letter: typing a note in the wrong place deletes nothing
             self.delete_lift_notes()
         elif k == "s":
             self.save()
@@ -284,6 +284,7 @@ class Review:
     def _submit(self, text: str) -> None:
         if self.add_note(text) is not None and self.textbox is not None:
             self.textbox.set_val("")
+            self.textbox.stop_typing()  # keys drive the review again
 
     def redraw(self) -> None:
         t0, t1 = self.window

@@ -54,6 +54,7 @@ class FrameStats:
     latency_ms: list[float] = field(default_factory=list)
     oldest_latency_ms: list[float] = field(default_factory=list)
     receive_ms: list[float] = field(default_factory=list)  # newest sample received → shown
+    transit_ms: list[float] = field(default_factory=list)  # newest sample taken → received
 
 
 class _Recording:
@@ -379,6 +380,7 @@ class LiveSession:
             self.stats.latency_ms.append(lat)
             if v.newest_recv_us is not None:
                 self.stats.receive_ms.append((shown - v.newest_recv_us) / 1000.0)
+                self.stats.transit_ms.append((v.newest_recv_us - v.newest_host_us) / 1000.0)
             fs = self.state.fs or 100.0
             oldest = self.state.host_us_of(max(prev + 1.0 / fs, v.t_now - 1.0))
             if oldest is not None and prev > -np.inf:

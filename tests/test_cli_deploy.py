@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import serial
 from kyphos.board import mpy
 from kyphos.board.deploy import firmware_dir
 from kyphos.sim.rawrepl import Spawned
@@ -71,6 +72,9 @@ def test_deploy_installs_verifies_configures_and_confirms_version(flash: Path, f
         assert manifest["firmware"] == "0.1.0" and "app.mpy" in manifest["files"]
         assert (flash / "main.py").read_bytes() == (fw / "main.py").read_bytes()
         assert (flash / "fusion.mpy").read_bytes() == mpy.compile_source(fw / "fusion.py", FMT)
+        # Reset after the swap, then left running its application (soft reset from the
+        # friendly REPL runs main.py).
+        assert b.events(2) == ["hard-reset runs-main", "soft-reset runs-main"]
         cfg = json.loads((flash / "config.json").read_text())
         assert cfg == {"board": "xiao_esp32s3", "name": "kyphos-test"}
         # The real mpremote CLI sees the same files and runs the deployed firmware.
@@ -162,8 +166,6 @@ def test_deploy_errors_are_one_line() -> None:
 
 
 def test_port_held_by_another_program(flash: Path, fw: Path) -> None:
-    import serial
-
     with board(flash, fw) as b, serial.Serial(b.port, exclusive=True):
         r = deploy(b.port, fw)
     assert r.returncode == 1 and r.stderr.count("\n") == 1

@@ -186,6 +186,23 @@ def _last_line(exc: Exception) -> str:
     return text[-1] if text else type(exc).__name__
 
 
+def release(t: Any) -> None:
+    """Leave the board running its application again and close the port. Entering the raw
+    REPL stopped main.py (Ctrl-C); a soft reset from the friendly REPL (Ctrl-D) runs it again,
+    as at power-on."""
+    try:
+        t.exit_raw_repl()
+        t.serial.write(b"\x04")
+        t.serial.flush()
+    except OSError:
+        pass
+    finally:
+        try:
+            t.close()
+        except OSError:
+            pass
+
+
 def board_info(t: Any) -> BoardInfo:
     sys_mpy, ver, machine, files = _eval(t, _INFO_CODE, "reporting its MicroPython version")
     if not sys_mpy:
@@ -349,9 +366,8 @@ def deploy(port: str, fw_dir: Path | None = None, board: str = "auto", name: str
     t = _connect(port, wait_s=reset_wait_s)
     try:
         running = _eval(t, "import app\nprint(repr(app.FW_TEXT))", "importing the new firmware")
-        t.exit_raw_repl()
     finally:
-        t.close()
+        release(t)
     if running != want_version:
         raise KyphosError(f"the board runs firmware {running} after reset, expected "
                           f"{want_version}: run deploy with --force")

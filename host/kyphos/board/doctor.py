@@ -169,7 +169,13 @@ def _bluez_state() -> str:
 
 def check_board(port: str, fw_version: str | None = None) -> list[Finding]:
     """MicroPython version and kyphos firmware on the board at ``port``."""
-    from kyphos.board.deploy import _connect, board_info, firmware_dir, firmware_version
+    from kyphos.board.deploy import (
+        _connect,
+        board_info,
+        firmware_dir,
+        firmware_version,
+        release,
+    )
 
     try:
         t = _connect(port)
@@ -204,11 +210,7 @@ def check_board(port: str, fw_version: str | None = None) -> list[Finding]:
             out.append(Finding("board", OK, f"kyphos firmware {running} (up to date)"))
         return out
     finally:
-        try:
-            t.exit_raw_repl()
-            t.close()
-        except Exception:  # noqa: BLE001
-            pass
+        release(t)
 
 
 def likely_board_port(ports: list[Any]) -> str | None:

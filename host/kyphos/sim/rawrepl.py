@@ -34,6 +34,7 @@ import os
 import select
 import sys
 import threading
+import time
 import traceback
 import tty
 import types
@@ -319,8 +320,10 @@ class ReplServer:
     def __init__(self, board_args: dict[str, Any]) -> None:
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)
+        os.set_blocking(self.master, False)
         self.path = os.ttyname(self.slave)
         self._lock = threading.Lock()
+        self.dropped = 0  # output bytes lost while no host was reading
         self.board = Board(out=self.write, **board_args)
         self.mode = "friendly"
         self.buf = bytearray()
@@ -331,13 +334,17 @@ class ReplServer:
         self._wake_r, self._wake_w = os.pipe()  # a finished worker wakes the select loop
 
     def write(self, data: bytes) -> None:
+        """Board output. When no host reads the port the pty buffer fills; like a USB CDC port
+        with nobody listening, output that cannot be sent within 0.25 s is dropped."""
         with self._lock:
             view = memoryview(data)
             while view:
                 try:
                     n = os.write(self.master, view)
                 except BlockingIOError:
-                    select.select([], [self.master], [], 0.05)
+                    if not select.select([], [self.master], [], 0.25)[1]:
+                        self.dropped += len(view)
+                        return
                     continue
                 view = view[n:]
 
@@ -360,6 +367,8 @@ class ReplServer:
                 continue
             try:
                 data = os.read(self.master, 4096)
+            except BlockingIOError:
+                continue
             except OSError as exc:  # EIO: no host has the port open right now
                 if exc.errno == errno.EIO:
                     select.select([], [], [], 0.05)
@@ -381,6 +390,9 @@ class ReplServer:
                                                        ctypes.py_object(KeyboardInterrupt))
 
     def soft_reset(self) -> None:
+        # On a board, a soft reset from the friendly REPL runs main.py (the application);
+        # from the raw REPL it does not. Logged on stdout for tests.
+        print("event soft-reset", "runs-main" if self.mode == "friendly" else "raw", flush=True)
         self.board.boot()
         self.write(b"MPY: soft reboot\r\n")
 
@@ -462,6 +474,7 @@ class ReplServer:
             except KeyboardInterrupt:
                 err, reset = "Traceback (most recent call last):\r\nKeyboardInterrupt: \r\n", False
             if reset:
+                print("event hard-reset runs-main", flush=True)
                 self.board.boot()
                 self.mode = "friendly"
                 self.write(b"ets Jun  8 2016 00:22:57\r\n\r\nrst:0xc (SW_CPU_RESET)\r\n"
@@ -520,14 +533,39 @@ class Spawned:
 
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kyphos.sim.rawrepl", "--flash", str(flash), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout_s)
-        line = self.proc.stdout.readline() if ready else ""
-        if not line.startswith("port "):
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._buf = b""
+        first = self._lines(1, timeout_s)
+        if not first or not first[0].startswith("port "):
             self.close()
-            raise RuntimeError(f"virtual board did not start: {line!r}")
-        self.port = line.split()[1]
+            raise RuntimeError(f"virtual board did not start: {first!r}")
+        self.port = first[0].split()[1]
+
+    def _lines(self, count: int, timeout_s: float) -> list[str]:
+        # Raw reads on the pipe: a buffered readline could hide lines from select().
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        out: list[str] = []
+        deadline = time.monotonic() + timeout_s
+        while True:
+            while b"\n" in self._buf and (not count or len(out) < count):
+                line, self._buf = self._buf.split(b"\n", 1)
+                out.append(line.decode().strip())
+            if count and len(out) >= count:
+                return out
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return out
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return out
+            self._buf += chunk
+
+    def events(self, count: int = 0, timeout_s: float = 5.0) -> list[str]:
+        """Reset events the board logged (``soft-reset runs-main``, ``hard-reset …``): wait up
+        to ``timeout_s`` for ``count`` of them, or with count 0 take what arrives in 0.3 s."""
+        lines = self._lines(count, timeout_s if count else 0.3)
+        return [ln.removeprefix("event ") for ln in lines]
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -537,9 +575,8 @@ class Spawned:
             except Exception:  # noqa: BLE001
                 self.proc.kill()
                 self.proc.wait()
-        for f in (self.proc.stdout, self.proc.stderr):
-            if f is not None:
-                f.close()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
     def __enter__(self) -> Spawned:
         return self

@@ -40,6 +40,8 @@ _SAMPLE_MS = const(20)  # sampler period (FIFO read)
 _LINK_MS = const(10)  # link pump period
 _BUTTON_MS = const(10)
 _HOUSE_MS = const(250)
+_IMU_FAIL_PASSES = const(25)  # sampler passes with only bus errors (0.5 s) before "IMU missing"
+_IMU_RETRY_MS = const(1000)  # while missing: probe / reconfigure the IMU this often
 _KMAX = const(20)  # most samples per IMU/QUAT batch
 _K_SERIAL = const(10)  # batch when only USB/log (about 10 frames/s each at 104 Hz)
 _RING_BYTES = const(12288)  # BLE unsent-frame ring (~5 s of IMU + QUAT at 104 Hz)
@@ -132,7 +134,10 @@ class Hardware:
         self.board_id = prof["board_id"]
         i2c = machine.I2C(prof["i2c_bus"], scl=Pin(prof["scl"]), sda=Pin(prof["sda"]),
                           freq=prof["i2c_hz"])
-        self.imu = imu.IMU(i2c, remap=prof.get("imu_remap", (1, 2, 3)))
+        self.i2c = i2c
+        self.remap = prof.get("imu_remap", (1, 2, 3))
+        self.imu = imu.IMU(i2c, remap=self.remap)
+        self.old_i2c_errors = 0  # bus errors of IMU objects replaced by reprobe()
         self.pwm = None
         if prof["motor_pwm"] is not None:
             self.pwm = machine.PWM(Pin(prof["motor_pwm"]), freq=haptic.MOTOR_PWM_HZ, duty_u16=0)
@@ -163,6 +168,12 @@ class Hardware:
 
     def reset(self):
         self.machine.reset()
+
+    def reprobe(self):
+        """Probe the bus for an IMU again (none answered before); True if one does now."""
+        self.old_i2c_errors += self.imu.i2c_errors
+        self.imu = imu.IMU(self.i2c, remap=self.remap)
+        return self.imu.ok
 
 
 class Device:
@@ -232,6 +243,8 @@ class Device:
         self.fusion = None
         self._gyr_limit = 0
         self._fusion_period_ns = 0
+        self._imu_fail = 0  # sampler passes in a row that read nothing but bus errors
+        self._imu_retry = 0
         self._setup_imu()
 
         # Links.
@@ -266,16 +279,40 @@ class Device:
 
     # --- IMU and fusion ------------------------------------------------------------------
     def _setup_imu(self):
+        """Configure the IMU from the config and make a fresh filter; True if every register
+        write went through."""
         v = self.cfg.values
         m = self.hw.imu
+        io = False
         if m.ok:
-            m.configure(v["odr_hz"], v["acc_fs_g"], v["gyr_fs_dps"])
+            io = m.configure(v["odr_hz"], v["acc_fs_g"], v["gyr_fs_dps"])
         self._fusion_on = bool(v["fusion"]) and m.ok
         self.fusion = fusion.Fusion(m.odr_hz, m.gyr_scale, m.acc_scale) if self._fusion_on \
             else None
         self._gyr_limit = coach.gyr_limit_raw(v["moving_gyr_dps"], m.gyr_fs_dps or 1000)
         self._fusion_period_ns = m.period_ns  # the period the filter's gains were made for
         self._i = 0
+        return io
+
+    @property
+    def imu_missing(self):
+        """No IMU answered the probe, or the last _IMU_FAIL_PASSES reads all failed on the bus
+        (STATUS flag bit0, state 5 "error")."""
+        return not self.hw.imu.ok or self._imu_fail >= _IMU_FAIL_PASSES
+
+    def _imu_watch(self, t):
+        # While the IMU is missing: probe again (none at boot) or reconfigure it (it left the
+        # bus and may come back powered up afresh, its registers at reset values).
+        if not self.imu_missing or ticks_diff(t, self._imu_retry) < 0:
+            return
+        self._imu_retry = ticks_add(t, _IMU_RETRY_MS)
+        hw = self.hw
+        if not hw.imu.ok and not hw.reprobe():
+            return
+        if self._setup_imu():
+            self._imu_fail = 0
+            self._k = self._batch_size()
+            self._update_logging()
 
     def _batch_size(self):
         """Samples per IMU/QUAT frame: one IMU + one QUAT frame fit one notification of the
@@ -298,13 +335,23 @@ class Device:
         """Read the IMU FIFO and process every sample; returns the number read."""
         m = self.hw.imu
         raw = self._raw
+        fail = self._imu_fail
+        if fail >= _IMU_FAIL_PASSES:
+            self.beats += 1
+            return 0  # missing: housekeeping reconfigures it first (_imu_watch)
+        e0 = m.i2c_errors
         try:
             n = m.read(raw)
         except OSError:
+            # The drivers count bus errors and do not raise: an OSError here is something
+            # else stuck, so no heartbeat and the watchdog resets the board.
             return 0
         self.beats += 1
         if n == 0:
+            if m.i2c_errors != e0:
+                self._imu_fail = fail + 1
             return 0
+        self._imu_fail = 0
         self.samples += n
         if m.lost:
             self._lost_flag = True
@@ -443,8 +490,7 @@ class Device:
 
     def status_flags(self):
         f = 0
-        m = self.hw.imu
-        if not m.ok:
+        if self.imu_missing:
             f |= 1
         if self.log is not None and self.log.full:
             f |= 2
@@ -480,7 +526,8 @@ class Device:
         p = self.power
         b = self._st_buf
         frames.put_status(b, 0, self._data_seq, 0, p.mv, p.pct, self.state, self.status_flags(),
-                          m.overruns, m.dropped + self.lost_samples, retried, m.i2c_errors, free,
+                          m.overruns, m.dropped + self.lost_samples, retried,
+                          m.i2c_errors + self.hw.old_i2c_errors, free,
                           m.temp_cc())
         frames.put_t_us_halves(b, 0, c.hi, c.lo)
         if consume:
@@ -525,7 +572,7 @@ class Device:
         return _ERR_TEXT.get(code, "error %d" % code)
 
     def start(self, link, streams):
-        if not self.hw.imu.ok:
+        if self.imu_missing:
             return frames.E_IMU
         link.streams = streams
         self._k = self._batch_size()
@@ -694,6 +741,7 @@ class Device:
                         self.salvaged += b.take_unsent(self.log.append if self._logging
                                                        else None)
                 b.save_bonds()
+            self._imu_watch(t)
             self._sleep_policy(t)
             self._show_led(t)
             if self._reboot_at >= 0 and ticks_diff(t, self._reboot_at) >= 0:
@@ -724,7 +772,7 @@ class Device:
                 self.power.note_motion(t)
                 self.event(frames.EV_WAKE, 2 if self.hw.button_down() else 1, 0)
             return
-        if not m.ok:
+        if self.imu_missing:
             self.state = ST_ERROR
             return
         if streaming:

@@ -476,3 +476,31 @@ def test_quat_flags_report_rest_and_bias_converged_and_the_filter_follows_the_ch
     # ...and the filter's gains follow it (within the 0.2 % step that triggers a remake).
     assert dev._fusion_period_ns < nominal * 0.985
     assert abs(dev._fusion_period_ns - quats[-1].period_ns) <= quats[-1].period_ns * 0.002
+
+
+def test_no_imu_at_boot_is_an_error_until_one_answers_the_probe(tmp_path: Path) -> None:
+    """Nothing on the bus at boot: STATUS flag bit0 and state 5, START refused with ERR 9; an
+    IMU plugged in later is found by the periodic probe and streams."""
+    chip = install_board()
+    import machine
+
+    machine.detach(0, chip.address)
+    import app
+
+    async def run() -> None:
+        host = SerialHost()
+        dev, task = await start_device(app, tmp_path, serial=host.board_side)
+        try:
+            await wait_for(lambda: dev.state == app.ST_ERROR)
+            assert dev.imu_missing and dev.status_flags() & 1
+            err = (await host.command(Opcode.START, bytes([1]))).payload
+            assert isinstance(err, Err) and err.code == 9
+            machine.attach(0, chip)
+            await wait_for(lambda: not dev.imu_missing, 5)
+            assert isinstance((await host.command(Opcode.START, bytes([1]))).payload, Ack)
+            await wait_for(lambda: len(host.of(Imu)) >= 3)
+            assert dev.state == app.ST_STREAMING and not dev.status_flags() & 1
+        finally:
+            await stop_device(dev, task)
+
+    _run(run())

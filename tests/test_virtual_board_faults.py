@@ -83,12 +83,32 @@ def test_flash_full_sets_log_full_and_no_free_bytes() -> None:
     assert after.flags & 0b10 and after.log_free_bytes == 0
 
 
-def test_unplugged_imu_shows_as_bus_errors_and_no_temperature() -> None:
+def test_unplugged_imu_shows_as_imu_missing_error_state_and_bus_errors() -> None:
     link, board = _fault_run("imu_unplugged", 0)
     before, after = _payloads(link, Status)[0], _payloads(link, Status)[-1]
     assert before.i2c_errors == 0 and after.i2c_errors > 0
+    assert not before.flags & 1 and before.state != 5
+    assert after.flags & 1 and after.state == 5  # STATUS bit0 "IMU missing", state error
     assert after.temp_cc == -32768
+    assert board.device.led.code == 8  # haptic.LED_ERROR: 5 Hz blink
     assert board.crashes == []
+
+
+def test_an_imu_that_comes_back_is_configured_again_and_streams() -> None:
+    async def main() -> tuple[list[Any], int, int]:
+        async with running_board("demo", seed=1) as (board, _radio, adapter):
+            link = await _streaming(board, adapter)
+            await _inject(board, "imu_unplugged", 3.0)
+            await asyncio.sleep(3.0)
+            during = link.imu_samples
+            await asyncio.sleep(5.0)  # back after 3 s; reconfigured within ~1 s
+            await link.close()
+            return _payloads(link, Status), during, link.imu_samples
+
+    statuses, during, after = run(main())
+    assert any(s.flags & 1 and s.state == 5 for s in statuses)
+    assert not statuses[-1].flags & 1 and statuses[-1].state == 2
+    assert after - during > 104 * 2  # samples flow again
 
 
 def test_link_drop_disconnects_and_the_board_can_be_found_again() -> None:

@@ -90,8 +90,10 @@ def test_doctor_checks_the_board_micropython_and_firmware(tmp_path: Path) -> Non
         assert "no working kyphos firmware" in r.stdout
         assert f"kyphos deploy --port {b.port}" in r.stdout
         assert kyphos("deploy", "--port", b.port).returncode == 0
+        b.events(0)
         r = kyphos("doctor", "--port", b.port)
         assert "kyphos firmware 0.1.0 (up to date)" in r.stdout
+        assert b.events(1) == ["soft-reset runs-main"]  # the board is left running kyphos
 
 
 def test_doctor_on_a_port_without_micropython() -> None:

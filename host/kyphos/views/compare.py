@@ -66,6 +66,20 @@ def _change(m: Measure, first: float | None, last: float | None) -> str:
     return f"{d:+.1f} ({'better' if good else 'worse'})"
 
 
+def assessment_section(visits: list[Summary]) -> str | None:
+    """ROM across assessment visits and exercise adherence (``kyphos assess`` / ``exercise``
+    recordings), from :func:`kyphos.assess.report.compare_section`; None if there are none."""
+    marked = [s for s in visits if s.kind]
+    if not marked:
+        return None
+    import kyphos
+    from kyphos.assess.report import compare_section
+
+    sessions = [kyphos.load(s.path) for s in marked]
+    sec = compare_section(sessions, labels=[s.date.replace(" UTC", "") for s in marked])
+    return None if sec is None else sec.html
+
+
 def html_document(summaries: list[Summary], allow_mixed: bool = False) -> str:
     visits = order_visits(summaries, allow_mixed)
     ok = [s for s in visits if s.ok]
@@ -91,6 +105,12 @@ def html_document(summaries: list[Summary], allow_mixed: bool = False) -> str:
                        + f'<p class="src">{m.better} is better; first → last: '
                        f"{e(_change(m, series[0], series[-1]))}</p></div>")
         out.append("</div>")
+    try:
+        extra = assessment_section(visits)
+    except Exception as exc:  # noqa: BLE001 (a section must never stop the page)
+        extra = f'<p class="warn">The assessment section could not be made: {e(str(exc))}</p>'
+    if extra:
+        out.append(f'<div class="extra">{extra}</div>')
     out.append('<h2>Visits</h2><div class="tablewrap"><table id="visits"><thead><tr>'
                "<th>date</th><th>file</th><th class=\"n\">worn</th>"
                '<th class="n">posture score</th><th class="n">bent &gt; 60°</th>'

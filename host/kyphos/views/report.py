@@ -159,6 +159,7 @@ def _section(s: Summary) -> str:
     for r in recommendations(s):
         out.append(f'<li>{_e(r.text)} <span class="src">[{_e(r.id)}: {_e(r.source)}]</span></li>')
     out.append("</ul>")
+    out.extend(f'<div class="extra">{frag}</div>' for frag in s.sections)
     out.append('<h2>Forward bend over the session</h2><div class="fig wide" id="timeline">')
     out.append(plots.svg(plots.timeline_figure(s)))
     out.append('</div><p class="src">Blue: forward bend of the upper back (band: range within '

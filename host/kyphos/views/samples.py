@@ -26,8 +26,10 @@ def write_sim_recording(
     seed: int | None = None,
     subject: str = "P-001",
     start_utc: str = "2026-11-02T09:00:00Z",
+    header_extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Simulate ``scenario`` and write it as a .kyr recording at ``path``; return the path."""
+    """Simulate ``scenario`` and write it as a .kyr recording at ``path``; return the path.
+    ``header_extra`` keys are added to the file header."""
     import struct
 
     from kyphos.protocol.constants import EventKind
@@ -45,7 +47,7 @@ def write_sim_recording(
                 r.gyr_range_dps, r.acc_scale, r.gyr_scale, bytes.fromhex("02c0ffee0001"),
                 "kyphos-virtual")
     header = new_header("sim", subject=subject, device=None, created_utc=start_utc,
-                        simulated={"scenario": r.name, "seed": r.seed})
+                        simulated={"scenario": r.name, "seed": r.seed}, **(header_extra or {}))
     head = struct.Struct("<BBHHI")
     batch = struct.Struct("<IBB")
     p = Path(path)

@@ -27,7 +27,7 @@ TIMELINE_BINS = 1600
 class Summary:
     """One recording as the report shows it. Angles in degrees, times in s from the start."""
 
-    file: str
+    file: str  # the file's name
     subject: str
     start_utc: str | None  # ISO 8601, from host receive times or the file header
     duration_s: float = 0.0
@@ -51,6 +51,9 @@ class Summary:
     timeline_min: list[float] = field(default_factory=list)
     timeline_mean: list[float] = field(default_factory=list)
     timeline_max: list[float] = field(default_factory=list)
+    kind: str | None = None  # "assessment" / "exercise" (kyphos assess / exercise), else None
+    sections: list[str] = field(default_factory=list)  # extra HTML fragments, e.g. ROM tables
+    path: str = ""  # the file as given
 
     @property
     def ok(self) -> bool:
@@ -115,6 +118,25 @@ def _r(x: Any, nd: int = 3) -> Any:
     return x
 
 
+def _assessment_section(session: Any, s: Summary) -> None:
+    """The ROM / exercise section of a ``kyphos assess`` / ``exercise`` recording, if it is one."""
+    try:
+        from kyphos.assess.analysis import session_kind
+        from kyphos.assess.report import report_section
+    except ImportError:
+        return
+    s.kind = session_kind(session)
+    if s.kind is None:
+        return
+    try:
+        sec = report_section(session)
+    except Exception as exc:  # noqa: BLE001 (a section must never stop the report)
+        s.warnings.append(f"the {s.kind} section could not be made: {exc}")
+        return
+    if sec is not None:
+        s.sections.append(sec.html)
+
+
 def summarize(path: str | os.PathLike[str], *, analysis_options: dict[str, Any] | None = None,
               load_options: dict[str, Any] | None = None) -> Summary:
     """Load and analyse ``path``; never raises for a bad recording (``Summary.error`` says why)."""
@@ -122,7 +144,7 @@ def summarize(path: str | os.PathLike[str], *, analysis_options: dict[str, Any] 
     from kyphos.analysis import analyze
 
     p = Path(path)
-    s = Summary(file=p.name, subject="unknown", start_utc=None)
+    s = Summary(file=p.name, subject="unknown", start_utc=None, path=str(p))
     try:
         session = kyphos.load(p, **(load_options or {}))
     except FileNotFoundError:
@@ -140,6 +162,7 @@ def summarize(path: str | os.PathLike[str], *, analysis_options: dict[str, Any] 
             f"{len(session.damage)} damaged stretch(es) of the file ({nbytes} bytes) could not be "
             f"read and were skipped: {session.damage[0].kind}, {session.damage[0].reason}"
         )
+    _assessment_section(session, s)
     try:
         a = analyze(session, **(analysis_options or {}))
     except (KyphosError, ValueError) as exc:

@@ -180,7 +180,8 @@ class Device:
     """The running device. Build with Device(...) and run with `await dev.run()`; parameters
     as for main()."""
 
-    def __init__(self, fs_root="", serial=None, ble=None, hw=None, wdt_ms=0, machine=None):
+    def __init__(self, fs_root="", serial=None, ble=None, hw=None, wdt_ms=0, machine=None,
+                 statvfs=None):
         self.fs_root = fs_root
         self.cfg = config.Config(fs_root + "/config.json")
         self.cfg.load()
@@ -217,7 +218,7 @@ class Device:
                                  self.cfg.get("low_battery_mv"), self.cfg.get("sleep_after_min"))
         self.power.configure_from(self.cfg.values)
         try:
-            self.log = flashlog.FlashLog.from_config(self.cfg.values, fs_root + "/logs")
+            self.log = flashlog.FlashLog.from_config(self.cfg.values, fs_root + "/logs", statvfs)
         except OSError:
             self.log = None
 
@@ -847,7 +848,7 @@ class Device:
 
 
 async def main(fs_root="", serial=None, ble=None, wdt_ms=0, duration_ms=0, machine=None,
-               on_device=None):
+               on_device=None, statvfs=None):
     """Run the firmware until it stops (an exception from a task is raised from here).
 
     fs_root: folder prefix of every file (config.json, logs/, bonds.json, crash.txt); "" on a
@@ -862,8 +863,10 @@ async def main(fs_root="", serial=None, ble=None, wdt_ms=0, duration_ms=0, machi
     machine: the machine module to build hardware with (default: import machine).
     on_device: called with the Device once it is built (tests and the virtual board use it to
         inspect counters or call dev.shutdown()).
+    statvfs: os.statvfs stand-in for the flash log's free-space guard (the virtual board's
+        flash capacity); None = os.statvfs.
     """
-    dev = Device(fs_root, serial, ble, None, wdt_ms, machine)
+    dev = Device(fs_root, serial, ble, None, wdt_ms, machine, statvfs)
     if on_device is not None:
         on_device(dev)
     await dev.run(duration_ms)

@@ -188,19 +188,6 @@ class FlashFolder:
         self.capacity = self.used()
 
 
-class _FlashOs:
-    """The ``os`` module as the firmware's flash log sees it: statvfs is the board's flash."""
-
-    def __init__(self, flash: FlashFolder) -> None:
-        self._flash = flash
-
-    def statvfs(self, path: str) -> tuple[int, ...]:
-        return self._flash.statvfs(path)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(os, name)
-
-
 class VirtualBoard:
     """One simulated kyphos board wearing a scenario (see the module docstring)."""
 
@@ -358,12 +345,7 @@ class VirtualBoard:
             f = getattr(mod, "__file__", None) or ""
             if f.startswith(fw):
                 del sys.modules[name]
-        app = importlib.import_module("app")
-        # The flash log asks the filesystem for free space: answer for the board's flash.
-        flashlog = sys.modules.get("flashlog")
-        if flashlog is not None:
-            flashlog.os = _FlashOs(self.flash)  # type: ignore[attr-defined]
-        return app
+        return importlib.import_module("app")
 
     def _app_kwargs(self, app: Any) -> dict[str, Any]:
         offered: dict[str, Any] = {
@@ -372,6 +354,8 @@ class VirtualBoard:
             "ble": self.ble,
             "wdt_ms": _WDT_MS,
             "on_device": self._on_device,
+            # The flash log asks the filesystem for free space: answer for the board's flash.
+            "statvfs": self.flash.statvfs,
         }
         params = inspect.signature(app.main).parameters
         return {k: v for k, v in offered.items() if k in params}

@@ -260,6 +260,7 @@ def test_sleep_after_idle_and_wake_by_button(board: Any, tmp_path: Path) -> None
     clock = shims.VirtualClock(1_000_000)
     old = shims.set_clock(clock)
     (tmp_path / "config.json").write_text('{"sleep_after_min": 1}')
+    (tmp_path / "boots.txt").write_text("41\n")  # this is boot 42
 
     async def run() -> None:
         dev, task = await start_device(board, tmp_path)
@@ -284,6 +285,7 @@ def test_sleep_after_idle_and_wake_by_button(board: Any, tmp_path: Path) -> None
     events = load_bytes(log, "log").events
     kinds = [int(k) for k in events["kind"]]
     assert kinds[0] == 8 and 9 in kinds and 10 in kinds, kinds  # BOOT ... SLEEP ... WAKE
+    assert int(events[0]["value"]) == 42  # EVENT BOOT carries the boot counter
     wake = events[kinds.index(10)]
     assert int(wake["arg"]) == 2  # woken by the button
 

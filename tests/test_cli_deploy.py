@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 import serial
 from kyphos.board import mpy
-from kyphos.board.deploy import firmware_dir
+from kyphos.board.deploy import firmware_dir, firmware_version
 from kyphos.sim.rawrepl import Spawned
 
 KYPHOS = [sys.executable, "-c", "import sys; from kyphos.cli import main; sys.exit(main())"]
 MPREMOTE = [sys.executable, "-m", "mpremote"]
 FMT = mpy.MpyFormat(6, 3, "xtensawin")
+VERSION = firmware_version(firmware_dir())  # FW_TEXT of firmware/app.py
 
 
 def run(cmd: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -60,7 +61,7 @@ def test_deploy_installs_verifies_configures_and_confirms_version(flash: Path, f
     with board(flash, fw) as b:
         r = deploy(b.port, fw, "--name", "kyphos-test")
         assert r.returncode == 0, r.stderr
-        assert "kyphos firmware 0.1.0 running" in r.stdout
+        assert f"kyphos firmware {VERSION} running" in r.stdout
         assert "profile xiao_esp32s3" in r.stdout
         # Every module as .mpy compiled for the board's format, main.py as source, no staging.
         names = {p.name for p in flash.iterdir()}
@@ -69,7 +70,7 @@ def test_deploy_installs_verifies_configures_and_confirms_version(flash: Path, f
             assert want in names, want
         assert "app.py" not in names and ".kyphos_new" not in names
         manifest = json.loads((flash / "kyphos.json").read_text())
-        assert manifest["firmware"] == "0.1.0" and "app.mpy" in manifest["files"]
+        assert manifest["firmware"] == VERSION and "app.mpy" in manifest["files"]
         assert (flash / "main.py").read_bytes() == (fw / "main.py").read_bytes()
         assert (flash / "fusion.mpy").read_bytes() == mpy.compile_source(fw / "fusion.py", FMT)
         # Reset after the swap, then left running its application (soft reset from the
@@ -82,7 +83,7 @@ def test_deploy_installs_verifies_configures_and_confirms_version(flash: Path, f
         assert sha(flash / "boards.mpy") in r.stdout
         r = run([*MPREMOTE, "connect", b.port, "exec",
                  "import app, boards; print(app.FW_TEXT, boards.detect())"], timeout=30)
-        assert r.stdout.split() == ["0.1.0", "xiao_esp32s3"], r.stderr
+        assert r.stdout.split() == [VERSION, "xiao_esp32s3"], r.stderr
 
 
 def test_redeploy_copies_only_changed_files(flash: Path, fw: Path) -> None:
@@ -120,8 +121,9 @@ def test_failed_copy_leaves_previous_firmware_bootable(flash: Path, fw: Path) ->
     used = sum(p.stat().st_size for p in flash.rglob("*") if p.is_file())
     shutil.copytree(fw, fw.with_name("old"))  # so the virtual board can still run the old .mpy
     app = fw / "app.py"
-    app.write_text(app.read_text().replace('FW_TEXT = "0.1.0"', 'FW_TEXT = "0.2.0"')
+    app.write_text(app.read_text().replace(f'FW_TEXT = "{VERSION}"', 'FW_TEXT = "9.9.9"')
                    + "\n_PAD = " + repr("x" * 4000) + "\n")
+    assert 'FW_TEXT = "9.9.9"' in app.read_text()
     # The flash fills up part-way through copying the new app.mpy.
     with board(flash, fw, "--flash-limit", str(used + 2000)) as b:
         r = deploy(b.port, fw)
@@ -131,11 +133,11 @@ def test_failed_copy_leaves_previous_firmware_bootable(flash: Path, fw: Path) ->
         assert {n: h for n, h in snapshot(flash).items()} == before
         r = run([*MPREMOTE, "connect", b.port, "exec", "import app; print(app.FW_TEXT)"],
                 timeout=30)
-        assert r.stdout.strip() == "0.1.0", r.stderr
+        assert r.stdout.strip() == VERSION, r.stderr
     # With room again, the same deploy completes and the new version runs.
     with board(flash, fw) as b:
         r = deploy(b.port, fw)
-        assert r.returncode == 0 and "kyphos firmware 0.2.0 running" in r.stdout, r.stderr
+        assert r.returncode == 0 and "kyphos firmware 9.9.9 running" in r.stdout, r.stderr
 
 
 def test_board_with_unknown_mpy_version_gets_a_one_line_fix(flash: Path, fw: Path) -> None:

@@ -10,7 +10,7 @@ import types
 from pathlib import Path
 
 from kyphos.board import doctor
-from kyphos.board.deploy import firmware_dir
+from kyphos.board.deploy import firmware_dir, firmware_version
 from kyphos.sim.rawrepl import Spawned
 
 KYPHOS = [sys.executable, "-c", "import sys; from kyphos.cli import main; sys.exit(main())"]
@@ -92,7 +92,7 @@ def test_doctor_checks_the_board_micropython_and_firmware(tmp_path: Path) -> Non
         assert kyphos("deploy", "--port", b.port).returncode == 0
         b.events(0)
         r = kyphos("doctor", "--port", b.port)
-        assert "kyphos firmware 0.1.0 (up to date)" in r.stdout
+        assert f"kyphos firmware {firmware_version(firmware_dir())} (up to date)" in r.stdout
         assert b.events(1) == ["soft-reset runs-main"]  # the board is left running kyphos
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from kyphos.assess.live import GuidedRun, program_phases
 from kyphos.assess.program import load_program
 from kyphos.assess.protocol import ASSESSMENT
+from kyphos.metrics.exercise import sides
 from kyphos.sim.scenario import load_scenario, simulate, validate
 
 PROGRAMS = ["seated_thoracic_extension", "seated_rotation", "cat_camel", "side_bends"]
@@ -43,13 +44,18 @@ def truth_rom(m) -> float:  # noqa: ANN001
     return float(np.degrees(max(abs(m.peak_flexion), abs(m.peak_lateral), abs(m.peak_axial))))
 
 
+def nearest(movements, t_s):  # noqa: ANN001, ANN201
+    """The scripted movement whose hold centre is nearest ``t_s``."""
+    return min(movements, key=lambda m: abs(0.5 * (m.hold_start + m.hold_end) - t_s))
+
+
 def run_one(phases, targets, scn, seed):  # noqa: ANN001, ANN201
     res = simulate(scn, seed=seed)
     run = GuidedRun(phases, res.fs, targets)
     n = 13
     for i in range(0, len(res.time), n):
         run.feed(res.time[i:i + n], res.acc[i:i + n], res.gyr[i:i + n])
-        if run.done:
+        if run.finished:
             break
     run.finish()
     return res.truth, run.result()
@@ -65,6 +71,8 @@ def main() -> None:
     sets = 0
     exact = 0
     max_off = 0
+    misses: list[str] = []
+    hold_where: list[str] = []
     for seed in range(args.seeds):
         rng = np.random.default_rng(1000 + seed)
         # assessment
@@ -75,10 +83,13 @@ def main() -> None:
             sets += 1
             exact += len(r.repeats) == len(tm)
             max_off = max(max_off, abs(len(r.repeats) - len(tm)))
+            if len(r.repeats) != len(tm):
+                misses.append(f"seed {seed} assessment/{d}: {len(r.repeats)} of {len(tm)}")
             for rep in r.repeats:
-                m = min(tm, key=lambda m: abs(0.5 * (m.hold_start + m.hold_end) - rep.peak_s))
+                m = nearest(tm, 0.5 * (rep.hold_start_s + rep.hold_end_s))
                 rom_err[d].append(rep.rom_deg - truth_rom(m))
                 hold_err.append(rep.hold_s - (m.hold_end - m.hold_start))
+                hold_where.append(f"seed {seed} assessment {d} at {rep.hold_start_s:.1f} s")
         # exercise programmes
         for name in PROGRAMS:
             prog = load_program(name)
@@ -86,28 +97,21 @@ def main() -> None:
             scn = vary(load_scenario(prog.scenario), rng)
             truth, out = run_one(phases, targets, scn, seed)
             for ex, e in zip(prog.exercises, out.exercises, strict=True):
-                from kyphos.metrics.exercise import sides
-
                 labels = sides(ex.movement)
                 tm = [m for m in truth.movements if m.label in labels]
                 want = len(tm) // len(labels)
-                want = min(want, ex.reps) if ex.movement != "rotation_left" or True else want
-                if name == "seated_rotation":
-                    want = len([m for m in truth.movements if m.label == ex.movement])
                 sets += 1
                 exact += e["reps_done"] == want
                 max_off = max(max_off, abs(e["reps_done"] - want))
+                if e["reps_done"] != want:
+                    misses.append(f"seed {seed} {name}/{ex.name}: {e['reps_done']} of {want}")
                 for rep in e["reps"]:
-                    for d, hs in zip(rep["directions"], rep["hold_s"], strict=True):
-                        cand = [m for m in tm if m.label == d]
-                        m = min(cand, key=lambda m: abs(m.hold_start - rep["start_s"]) if False
-                                else abs(0.5 * (m.start + m.end) - 0.5 * (rep["start_s"] + rep["end_s"])))
-                        hold_err.append(hs - (m.hold_end - m.hold_start))
-                    for d, rg, in zip(rep["directions"], rep["range_deg"], strict=True):
-                        cand = [m for m in tm if m.label == d]
-                        mid = 0.5 * (rep["start_s"] + rep["end_s"])
-                        m = min(cand, key=lambda m: abs(0.5 * (m.hold_start + m.hold_end) - mid))
+                    for d, rg, hs, h0 in zip(rep["directions"], rep["range_deg"],
+                                             rep["hold_s"], rep["hold_start_s"], strict=True):
+                        m = nearest([x for x in tm if x.label == d], h0 + hs / 2)
                         rom_err["exercise:" + d].append(rg - truth_rom(m))
+                        hold_err.append(hs - (m.hold_end - m.hold_start))
+                        hold_where.append(f"seed {seed} {name} {d} at {h0:.1f} s")
     print(f"{args.seeds} seeds; speed ×0.6–1.6, mounting pitch 5–30°, yaw ±15°, roll ±10°, "
           f"noise ×0.5–2; {time.monotonic() - t0:.0f} s")
     print(f"{'direction':28s} {'n':>4s} {'mean err':>9s} {'RMS':>6s} {'max |err|':>9s}  (target ≤ 2°)")
@@ -120,6 +124,10 @@ def main() -> None:
           f"max |err| {np.abs(h).max():.2f} s (target ≤ 0.5 s)")
     print(f"rep count: {exact}/{sets} sets exact ({100.0 * exact / sets:.1f} %, target ≥ 95 %), "
           f"max off by {max_off} (target ≤ 1)")
+    for i in np.argsort(-np.abs(h))[:3]:
+        print(f"  worst hold error {h[i]:+.2f} s: {hold_where[i]}")
+    for line in misses:
+        print("  miss:", line)
 
 
 if __name__ == "__main__":

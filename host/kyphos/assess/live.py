@@ -37,6 +37,9 @@ from kyphos.processing.orientation import OnlineOrientation
 from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass
 
 UPDATE_S = 0.1
+#: Samples kept after the last phase ends, s: the offline pass needs the return to neutral
+#: that the causal pass has already seen.
+TAIL_S = 2.0
 _G = 9.81
 
 
@@ -111,6 +114,7 @@ class GuidedRun:
         self._hint = ""
         self.updates: list[Update] = []
         self.done = False
+        self._done_t = np.inf
 
     # -- input ------------------------------------------------------------------------------
     def feed(self, time: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> list[Update]:
@@ -124,13 +128,24 @@ class GuidedRun:
         gyr = np.asarray(gyr, float).reshape(-1, 3)
         step = max(1, int(round(UPDATE_S * self.fs)))
         for i in range(0, len(t), step):  # one iteration per UPDATE_S of data
-            if self.done:
+            if self.finished:
                 break
             self._feed(t[i:i + step], acc[i:i + step], gyr[i:i + step])
         return self.updates[start:]
 
+    @property
+    def finished(self) -> bool:
+        """Done, and ``TAIL_S`` of samples kept after the end (stop streaming now)."""
+        return self.done and (not self._n or self._t[-1][-1] >= self._done_t + TAIL_S)
+
     def _feed(self, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> None:
         if len(t) == 0:
+            return
+        if self.done:  # the tail: keep the samples for the offline pass, nothing else
+            self._t.append(t)
+            self._acc.append(acc)
+            self._gyr.append(gyr)
+            self._n += len(t)
             return
         af, gf = self._acc_lp(acc), self._gyr_lp(gyr)
         q = self._orient.update(gf, af)
@@ -175,6 +190,7 @@ class GuidedRun:
             self._begin(self.index + 1, t_s, row)
         else:
             self.done = True
+            self._done_t = float(self._t[-1][-1])
             self._emit(Update("done", t_s, self.index, "Finished — well done."))
 
     def _cat(self, buf: list[np.ndarray]) -> np.ndarray:
@@ -289,7 +305,6 @@ class GuidedRun:
                 self._moves(ph, t_end)
             if not self.done:
                 self._end(t_end, self._n, timed_out=True)
-                self.done = True
 
     @property
     def samples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -84,7 +84,7 @@ async def run_on_device(dev: Any, phases: list[Phase], targets: dict[int, Target
                 if t_first is None:
                     t_first = float(t[0])
                 run.feed(t - t_first, raw[:, :3] * acc_s, raw[:, 3:] * gyr_s)
-            if run.done or loop.time() - t_start > max_s:
+            if run.finished or loop.time() - t_start > max_s:
                 break
         await dev.stop()
     finally:

@@ -67,6 +67,7 @@ class Rep:
             "index": self.index, "directions": self.directions,
             "range_deg": [round(p.rom_deg, 2) for p in self.parts],
             "hold_s": [round(p.hold_s, 2) for p in self.parts],
+            "hold_start_s": [round(p.hold_start_s, 3) for p in self.parts],
             "out_s": [round(p.out_s, 2) for p in self.parts],
             "back_s": [round(p.back_s, 2) for p in self.parts],
             "start_s": round(min(p.start_s for p in self.parts), 3),

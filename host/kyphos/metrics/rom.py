@@ -10,14 +10,14 @@ exercise"):
 * a **repeat** is a run of samples where the movement signal ``s`` (the trunk angle in the
   direction of the movement, minus the neutral baseline) stays above ``off_deg`` and whose peak
   exceeds ``on_deg`` (hysteresis, so sway cannot split or fake a repeat);
-* **tempo**: the duration of the movement out (``out_s``) and back (``back_s``), from the
-  10–90 % rise (fall) time of ``s`` divided by ``RISE_10_90`` = 0.507, the 10–90 % fraction of
-  a minimum-jerk movement (Flash & Hogan 1985, J Neurosci 5:1688–1703: point-to-point
-  movements are close to minimum jerk); threshold crossings are linearly interpolated;
-* **hold**: from the end of the movement out (half-way crossing + ``out_s``/2) to the start of
-  the movement back (half-way crossing − ``back_s``/2); a threshold on speed alone would add
-  the slow approach to the end position to the hold (0.3–0.6 s at 2 s per movement);
-* **start/end**: half-way crossing ∓ half the movement's duration;
+* **tempo**: onset and duration of the movement out (``out_s``) and back (``back_s``) from a
+  least-squares fit of a minimum-jerk profile to the 10–90 % part of each (Flash & Hogan
+  1985, J Neurosci 5:1688–1703: point-to-point movements are close to minimum jerk); every
+  sample contributes, so sway averages out (single threshold crossings of a slow 13° movement
+  were off by up to 0.5 s);
+* **hold**: from the end of the fitted movement out to the start of the fitted movement back
+  (a threshold on speed alone would add the slow approach to the end position to the hold);
+* **start/end**: the fitted onset of the movement out and end of the movement back;
 * **ROM**: the mean of ``s`` over the hold when the hold lasts at least ``MIN_HOLD_FOR_MEAN_S``
   (a held end position; the mean suppresses sway), else the peak of ``s``.
 """
@@ -46,8 +46,8 @@ ON_DEG = 5.0
 #: … and it lasts while the signal stays above this (deg).
 OFF_DEG = 2.5
 MIN_REPEAT_S = 0.4
-#: Share of a minimum-jerk movement's duration between its 10 % and 90 % points.
-RISE_10_90 = 0.507
+#: Part of each movement (fraction of the range) fitted with a minimum-jerk profile.
+FIT_LEVELS = (0.1, 0.9)
 MIN_HOLD_FOR_MEAN_S = 0.3
 #: Consistency rule: a repeat is inconsistent when it differs from the median of its
 #: direction by more than max(INCONSISTENT_DEG, INCONSISTENT_FRACTION × |median|).
@@ -134,26 +134,32 @@ def _smooth(x: np.ndarray, fs: float, width_s: float) -> np.ndarray:
     return (c[hi] - c[lo]) / (hi - lo)
 
 
-def _cross(t: np.ndarray, x: np.ndarray, level: float, frm: int, peak: int) -> float:
-    """Time where ``x`` crosses ``level`` between sample ``frm`` and the peak, searching from
-    the peak towards ``frm`` (the crossing nearest the peak), linearly interpolated."""
-    if frm <= peak:
-        below = np.flatnonzero(x[frm:peak + 1] <= level)
-        if not len(below):
-            return float(t[frm])
-        i = frm + int(below[-1])  # last sample at or below the level before the peak
-        j = i + 1
-    else:
-        below = np.flatnonzero(x[peak:frm + 1] <= level)
-        if not len(below):
-            return float(t[frm])
-        j = peak + int(below[0])
-        i = j - 1
-    if j >= len(x) or i < 0:
-        return float(t[min(max(i, 0), len(t) - 1)])
-    dx = x[j] - x[i]
-    w = (level - x[i]) / dx if dx != 0 else 0.5
-    return float(t[i] + np.clip(w, 0.0, 1.0) * (t[j] - t[i]))
+_TAU = np.linspace(0.0, 1.0, 2001)
+_MJ = 10 * _TAU**3 - 15 * _TAU**4 + 6 * _TAU**5
+
+
+def _fit_min_jerk(t: np.ndarray, u: np.ndarray) -> tuple[float, float]:
+    """Onset time and duration (s) of a movement from 0 to 1 in ``u`` (normalised angle) on
+    ``t``, which ends at the end position: each sample of the central part (FIT_LEVELS) is
+    mapped to its minimum-jerk phase τ = mj⁻¹(u), and t = onset + duration·τ is fitted by
+    least squares, so every sample of the movement averages out sway. ``t`` may run
+    backwards (the way back, fitted from the end position); the duration is then positive
+    and the onset is where the movement back *ends*."""
+    lo, hi = FIT_LEVELS
+    n = len(u)
+    if n < 3:
+        return float(t[0]), 0.0
+    below = np.flatnonzero(u <= lo)
+    i0 = int(below[-1]) + 1 if len(below) else 0  # last departure from near neutral
+    above = np.flatnonzero(u[i0:] >= hi)
+    i1 = i0 + int(above[0]) if len(above) else n
+    sel = slice(i0, i1)
+    tau = np.interp(np.clip(u[sel], lo, hi), _MJ, _TAU)
+    tt = t[sel]
+    if len(tt) < 3 or np.ptp(tau) < 1e-6:
+        return float(t[min(i0, n - 1)]), 0.0
+    slope, icpt = np.polyfit(tau, tt, 1)
+    return float(icpt), float(abs(slope))
 
 
 def find_repeats(
@@ -187,21 +193,24 @@ def find_repeats(
         complete = b < len(s)
         if not complete and final:
             continue
+        # neutral level before the repeat: near-neutral samples only (an opposite movement
+        # just before, as in cat-camel, must not pull it down)
         base_win = sm[max(0, a - pre):a]
+        base_win = base_win[np.abs(base_win) < off_deg]
         base = float(np.median(base_win)) if len(base_win) else 0.0
-        base = min(base, off_deg)
         ipk = a + int(np.argmax(seg))
         peak = float(sm[ipk])
-        rng = peak - base
+        # the end position's level: median of the top fifth of the excursion (the peak of a
+        # held position is raised by sway, which would shift the 90 % crossings into the hold)
+        top = seg[seg > base + 0.8 * (peak - base)]
+        rng = float(np.median(top)) - base
         vpk = float(np.abs(vel[a:b]).max())
         up = ipk - a  # the way out is seg[:up + 1], the way back seg[up:]
         t_seg = t[a:b]
-        t10o, t50o, t90o = (_cross(t_seg, seg, base + f * rng, 0, up) for f in (0.1, 0.5, 0.9))
-        t10b, t50b, t90b = (_cross(t_seg, seg, base + f * rng, len(seg) - 1, up)
-                            for f in (0.1, 0.5, 0.9))
-        t_out = max(t90o - t10o, 0.0) / RISE_10_90
-        t_back = max(t10b - t90b, 0.0) / RISE_10_90
-        h0, h1 = t50o + t_out / 2, t50b - t_back / 2
+        u = (seg - base) / rng if rng > 0 else np.zeros_like(seg)
+        t0o, t_out = _fit_min_jerk(t_seg[:up + 1], u[:up + 1])
+        t0b, t_back = _fit_min_jerk(t_seg[up:][::-1], u[up:][::-1])
+        h0, h1 = t0o + t_out, t0b - t_back  # the back half is fitted in reversed time
         hold = max(0.0, h1 - h0)
         if hold >= MIN_HOLD_FOR_MEAN_S:
             ih = (t >= h0) & (t <= h1)
@@ -209,8 +218,7 @@ def find_repeats(
         else:
             rom = rng
         out.append(Repeat(
-            index=len(out), start_s=t50o - t_out / 2, peak_s=float(t[ipk]),
-            end_s=t50b + t_back / 2, rom_deg=rom, peak_deg=peak, baseline_deg=base,
+            index=len(out), start_s=t0o, peak_s=float(t[ipk]), end_s=t0b, rom_deg=rom, peak_deg=peak, baseline_deg=base,
             hold_s=hold, hold_start_s=h0 if hold > 0 else float(t[ipk]),
             hold_end_s=h1 if hold > 0 else float(t[ipk]), out_s=t_out, back_s=t_back,
             peak_speed_dps=vpk, complete=complete,

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MPY_NODE := tests/mpy/node_modules/@micropython/micropython-webassembly-pyscript/package.json
 
-.PHONY: setup demo test lint typecheck bench clean
+.PHONY: setup system-deps demo test lint typecheck bench clean
 
 setup: $(VENV)/.installed $(MPY_NODE)
 
@@ -28,7 +28,10 @@ typecheck: setup
 	$(VENV)/bin/mypy host
 	$(PY) tests/firmware/typecheck.py
 
-test: lint typecheck
+system-deps:
+	bash tools/system-deps.sh
+
+test: lint typecheck system-deps
 	$(VENV)/bin/pytest -n 2 -q
 
 bench: setup

@@ -291,6 +291,7 @@ class LiveState:
                                 np.degrees(ang.flexion_velocity), az])
         if gap:  # a NaN row breaks the trace and separates segments for lift detection
             rows = np.vstack([np.r_[t[0] - 0.5 / self.fs, np.full(5, np.nan)], rows])
+            self._slouch_on, self._slouch_since = False, None  # unknown in between: start over
         self._ring.extend(rows)
         self._acc.extend(acc)
         self._t_last_s = float(t[-1])

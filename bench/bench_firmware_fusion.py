@@ -7,8 +7,8 @@
    to the firmware's default 104 Hz).
 2. Cost on the real MicroPython interpreter (WebAssembly build, tests/mpy): time per update
    relative to a fixed reference loop, pystone 1.2 (the classic "Pystone(1.2) time for N
-   passes"; this script runs CPython 3.6's Lib/test/pystone.py with its clock swapped for
-   time.ticks_ms, found on this machine or given with --pystone), the estimate for a 240 MHz
+   passes"; this script runs CPython 3.6's Lib/test/pystone.py, vendored as bench/pystone.py,
+   with its clock swapped for time.ticks_ms; --pystone PATH uses another copy), the estimate for a 240 MHz
    ESP32 from published ESP32 pystone figures (ESP32_PYSTONES below), and bytes allocated per
    sample after warm-up (gc.mem_alloc deltas).
 
@@ -18,7 +18,6 @@ Run: .venv/bin/python bench/bench_firmware_fusion.py [--data DIR] [--skip-mpy] [
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import subprocess
 import sys
@@ -49,8 +48,7 @@ RUNNER = ROOT / "tests" / "mpy" / "runner.mjs"
 # micropython/micropython issue #6565: v1.12 1602 pystones/s, v1.13-126 1014 pystones/s
 # (#5673 reports 1661 and, for one slow build, 499). Not measured here: there is no board.
 ESP32_PYSTONES = {"v1.12 (#6565)": 1602.0, "v1.13-126 (#6565)": 1014.0, "slow build (#5673)": 499.0}
-PYSTONE_CANDIDATES = ["/root/.pyenv/versions/*/lib/python3*/test/pystone.py",
-                      "/usr/lib/python3*/test/pystone.py", "/usr/lib/python2*/test/pystone.py"]
+PYSTONE = ROOT / "bench" / "pystone.py"  # CPython 3.6.15's Lib/test/pystone.py, PSF licence
 PYSTONE_PASSES = 1000
 
 
@@ -189,13 +187,8 @@ print('{"us_update": %f, "us_read": %f, "pystones": %f, "alloc_block": %f, "allo
 
 
 def find_pystone(given: Path | None) -> Path | None:
-    if given is not None:
-        return given
-    for pattern in PYSTONE_CANDIDATES:
-        found = sorted(glob.glob(pattern))
-        if found:
-            return Path(found[0])
-    return None
+    path = given if given is not None else PYSTONE
+    return path if path.exists() else None
 
 
 def mpy_cost(pystone: Path) -> dict:
@@ -245,7 +238,8 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=DATA, help="folder with the BROAD .mat files")
     ap.add_argument("--skip-mpy", action="store_true", help="skip the MicroPython cost run")
     ap.add_argument("--pystone", type=Path, default=None,
-                    help="path of CPython's Lib/test/pystone.py (the reference loop)")
+                    help="another copy of CPython's Lib/test/pystone.py (the reference loop; "
+                    "default bench/pystone.py)")
     args = ap.parse_args()
     m1, v1 = accuracy(args.data, 1)
     m3, v3 = accuracy(args.data, 3)

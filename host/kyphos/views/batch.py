@@ -131,7 +131,7 @@ def run(
                 bar.step(job.file.name)
         else:
             n = min(workers or default_workers(), len(jobs))
-            with ProcessPoolExecutor(max_workers=n) as pool:
+            with ProcessPoolExecutor(max_workers=n, mp_context=_mp_context()) as pool:
                 futs = {pool.submit(task, job): i for i, job in enumerate(jobs)}
                 for fut in as_completed(futs):
                     i = futs[fut]
@@ -140,6 +140,19 @@ def run(
     finally:
         bar.close()
     return [results[i] for i in range(len(jobs))]
+
+
+def _mp_context() -> Any:
+    """forkserver: workers fork from a clean server process, never from this one, which may
+    hold threads (a Dask client, a GUI) whose locks a plain fork would copy mid-use. The
+    analysis and report modules are imported once in the server, so workers start warm."""
+    import multiprocessing as mp
+
+    if "forkserver" not in mp.get_all_start_methods():
+        return None  # Windows: spawn, the default there
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["kyphos.views.batch", "kyphos.views.report", "kyphos.analysis"])
+    return ctx
 
 
 def _run_dask(jobs: Sequence[Job], scheduler: str, task: Callable[[Job], Summary],

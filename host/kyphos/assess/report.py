@@ -21,7 +21,9 @@ from kyphos.assess.protocol import ASSESSMENT_DIRECTIONS
 #: Approximate normal active ROM of the thoracolumbar spine (degrees), AAOS (1965) "Joint
 #: Motion: Method of Measuring and Recording", as tabulated by Norkin & White, "Measurement of
 #: Joint Motion: A Guide to Goniometry" (F.A. Davis). Whole thoracolumbar (and for flexion,
-#: hip) motion, not thoracic-only: see docs/scoring.md "Assessment and exercise".
+#: hip) motion, not thoracic-only, quoted without re-checking the tables; rotation ≈ 45° also
+#: agrees with seated rotation in Johnson et al. 2012 (J Athl Train 47:52–60). See
+#: docs/scoring.md "Assessment and exercise".
 NORMALS_DEG: dict[str, float] = {
     "flexion": 80.0, "extension": 25.0, "lateral_left": 35.0, "lateral_right": 35.0,
     "rotation_left": 45.0, "rotation_right": 45.0,

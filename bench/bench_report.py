@@ -93,6 +93,9 @@ def main(argv: list[str]) -> int:
         print(f"batch of {len(jobs)} recordings, {w} worker(s): {t:6.2f} s, "
               f"{rates[w]:.2f} recordings/s")
     print(f"speed-up 2 vs 1 workers: {rates[2] / rates[1]:.2f}x")
+    import shutil
+
+    shutil.rmtree(out, ignore_errors=True)
     return 0
 
 

@@ -55,6 +55,55 @@ def crc32_sw(buf, start, end, crc=0):
     return c ^ 0xFFFFFFFF
 
 
+_tlo = None
+_thi = None
+
+
+def crc32_into(buf, start, end, out, at):
+    """Write the CRC-32 (zlib.crc32) of buf[start:end] little-endian at out[at:at + 4].
+
+    Table-driven, with the 32-bit register kept as two 16-bit halves: no value ever reaches
+    2**30, so nothing is allocated on any port (binascii.crc32 returns a heap-allocated big int
+    for results >= 2**30 on 32-bit ports: ~3 in 4 records). Not used by the flash log: it is
+    ~100x slower than binascii.crc32 (bench/bench_flashlog_crc.py, docs/firmware.md), which
+    costs more than collecting ~16 bytes of garbage per record. Kept for a port whose
+    binascii has no crc32, and measured so the choice can be revisited."""
+    global _tlo, _thi
+    tlo = _tlo
+    thi = _thi
+    if tlo is None:
+        from array import array
+
+        tlo = array("H", bytes(512))
+        thi = array("H", bytes(512))
+        for i in range(256):
+            lo = i
+            hi = 0
+            for _ in range(8):  # the reflected polynomial 0xEDB88320 as 0xEDB8, 0x8320
+                if lo & 1:
+                    lo = ((lo >> 1) | ((hi & 1) << 15)) ^ 0x8320
+                    hi = (hi >> 1) ^ 0xEDB8
+                else:
+                    lo = (lo >> 1) | ((hi & 1) << 15)
+                    hi >>= 1
+            tlo[i] = lo
+            thi[i] = hi
+        _tlo = tlo
+        _thi = thi
+    lo = 0xFFFF
+    hi = 0xFFFF
+    for i in range(start, end):
+        k = (lo ^ buf[i]) & 0xFF
+        lo = ((lo >> 8) | ((hi & 0xFF) << 8)) ^ tlo[k]
+        hi = (hi >> 8) ^ thi[k]
+    lo ^= 0xFFFF
+    hi ^= 0xFFFF
+    out[at] = lo & 0xFF
+    out[at + 1] = lo >> 8
+    out[at + 2] = hi & 0xFF
+    out[at + 3] = hi >> 8
+
+
 class KyrError(ValueError):
     """A damaged .kyr header or record; the message says what is wrong."""
 

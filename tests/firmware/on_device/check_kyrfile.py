@@ -27,6 +27,20 @@ def check_table_crc32_equals_builtin():
     assert kyrfile.crc32_sw(b"56789", 0, 5, kyrfile.crc32_sw(b"1234", 0, 4)) == 0xCBF43926
 
 
+def check_crc32_into_equals_builtin_and_allocates_nothing():
+    data = bytes((i * 131 + 7) % 256 for i in range(700))
+    out = bytearray(6)
+    for start, end in ((0, 0), (0, 1), (0, 700), (13, 501), (0, 144)):
+        kyrfile.crc32_into(data, start, end, out, 1)
+        got = out[1] | out[2] << 8 | out[3] << 16 | out[4] << 24
+        assert got == kyrfile.crc32(data, start, end), (start, end)
+    kyrfile.crc32_into(b"123456789", 0, 9, out, 0)
+    assert bytes(out[:4]) == b"\x26\x39\xf4\xcb"  # 0xCBF43926 little-endian
+    buf = bytearray(data[:148])
+    per_call = checkenv.alloc_per_call(lambda: kyrfile.crc32_into(buf, 0, 144, buf, 144))
+    assert per_call is None or per_call == 0, per_call
+
+
 def _records(data, start):
     out = []
     off = start

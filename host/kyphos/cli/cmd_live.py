@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
             import threading
 
             threading.Timer(args.duration, session.stop).start()
-        session.run_window()
+        session.run_window(close_on_end=args.duration is not None)
     for m in session.messages:
         if m.startswith(("wrote", "recording to")) or "cannot" in m:
             print(m)

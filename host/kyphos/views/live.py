@@ -468,8 +468,9 @@ class LiveSession:
             raise self.error
         return self.stats
 
-    def run_window(self) -> None:
-        """Open the window and run until it is closed or ``q``."""
+    def run_window(self, close_on_end: bool = False) -> None:
+        """Open the window and run until it is closed or ``q`` (or, with ``close_on_end``, the
+        stream ends: e.g. ``--duration``)."""
         import matplotlib.pyplot as plt
 
         for name in ("keymap.back", "keymap.home", "keymap.quit", "keymap.pan", "keymap.zoom",
@@ -485,7 +486,8 @@ class LiveSession:
             self.start()
 
         def tick() -> None:
-            if self.ended.is_set() and self.error is not None:
+            if self.ended.is_set() and (self.error is not None or close_on_end):
+                self.frame()
                 plt.close(fig)
                 return
             if self.frame_due():

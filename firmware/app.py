@@ -1,5 +1,5 @@
 # The kyphos application: builds everything from the config and the board profile, then runs
-# the asyncio tasks (docs/firmware-runtime.md):
+# the asyncio tasks (docs/firmware.md):
 #
 #   sampler       IMU FIFO -> bias -> fusion -> coach; IMU and QUAT batches into preallocated
 #                 frames; haptic flag; frames to the streaming links and the flash log

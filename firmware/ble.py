@@ -1,5 +1,5 @@
 # BLE peripheral: the kyphos GATT service, advertising, notification packing with back-pressure,
-# and link security (pairing window, bonds on flash). docs/firmware-runtime.md has the GATT table.
+# and link security (pairing window, bonds on flash). docs/firmware.md has the GATT table.
 #
 # API for the runtime (app.py):
 #   ring = Ring(16384)                    # unsent frames (preallocated); Ring is also the USB

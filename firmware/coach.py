@@ -16,7 +16,7 @@
 # (EVENT kind 1 SLOUCH_START with value = flexion above upright in 0.1 deg, or 2 SLOUCH_END
 # with value = episode length in s, saturating at 32767), 0 otherwise.
 #
-# Rules (defaults and their sources in docs/firmware-config.md):
+# Rules (defaults and their sources in docs/firmware.md):
 # - a slouch candidate starts when flexion exceeds reference + threshold while the wearer is
 #   still; it must last `dwell` before an alert (SLOUCH_START, and a buzz in training mode);
 # - it ends (SLOUCH_END) when flexion drops below reference + threshold - hysteresis;

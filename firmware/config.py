@@ -26,7 +26,7 @@ ERR_BAD_ARGS = const(2)
 ERR_UNKNOWN_KEY = const(3)
 ERR_RANGE = const(4)
 
-# key: (kind, lo_or_choices, hi, default, help). Units are in the key names. docs/firmware-config.md
+# key: (kind, lo_or_choices, hi, default, help). Units are in the key names. docs/firmware.md
 # gives the source of each coaching default.
 SCHEMA = {
     "odr_hz": (_KIND_INT, 10, 416, 104, "IMU output data rate; the driver picks the nearest rate the chip has"),

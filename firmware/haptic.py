@@ -130,7 +130,7 @@ class Haptic:
 
 
 # --- status LED ----------------------------------------------------------------------------
-# LED codes (docs/firmware-config.md): id -> (period_ms, (on_ms, off_ms, on_ms, ...)) repeated
+# LED codes (docs/firmware.md): id -> (period_ms, (on_ms, off_ms, on_ms, ...)) repeated
 # every period; period 0 = steady: on if the tuple is not empty, else off.
 LED_OFF = const(0)          # sleeping, or LED disabled by config
 LED_BOOT = const(1)         # steady on while starting up

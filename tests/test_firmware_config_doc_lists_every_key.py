@@ -1,4 +1,4 @@
-"""docs/firmware-config.md lists every firmware config key with the schema's default, and
+"""docs/firmware.md lists every firmware config key with the schema's default, and
 every board profile."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "firmware-config.md"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "firmware.md"
 
 
 def _key_rows() -> dict[str, str]:

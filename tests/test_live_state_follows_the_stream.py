@@ -104,3 +104,17 @@ def test_calibrated_event_takes_the_last_second_as_upright() -> None:
     after = st.snapshot().flex_now  # upright again at the end (t≈20 s): now ≈ −(bend angle)
     assert before > 40.0
     assert after < -40.0
+
+
+def test_a_reboot_continues_the_time_line() -> None:
+    st = LiveState(30.0)
+    _feed(st, _received(10.0))
+    t_before = st.snapshot().t_now
+    after = [Received(h, f, decode_frame(f)[0]) for h, f in synth_frames(5.0, host0_us=1_796_000_020_000_000)]
+    _feed(st, after)  # the board's clock starts again at 0: no epoch given, detected
+    v = st.snapshot()
+    assert st.samples == int(10.0 * 104) + int(5.0 * 104)  # nothing dropped as "old"
+    assert v.t_now == pytest.approx(t_before + 1.0 + 5.0 - 1 / 104, abs=0.02)
+    assert np.all(np.diff(v.t[np.isfinite(v.t)]) > 0)
+    # with Device epochs: a late frame of the earlier boot is not shown
+    assert st.ingest(_received(1.0)[2:4], epoch=0) == 0

@@ -195,7 +195,7 @@ class LiveSession:
                         for n in batch.notes:
                             rec.note(n)
                         rec.frames(batch.frames, self.state)
-                    self.state.ingest(batch.frames)
+                    self.state.ingest(batch.frames, batch.epoch)
             finally:
                 for t in (health, stopper):
                     t.cancel()

@@ -173,6 +173,8 @@ class LiveState:
         self.gyr_scale: float | None = None
         self._t_last_raw: int | None = None
         self._t_wraps = 0
+        self._epoch = 0  # the board's boot (kyphos.link.Device numbers them)
+        self._epoch_base_s = 0.0  # added to a boot's own clock so time keeps going forward
         self._t_last_s: float | None = None
         self._newest_recv_us: int | None = None  # host receive time of the newest IMU frame
         self.device_to_host: Callable[[float], float] | None = None  # device s → host µs
@@ -214,11 +216,29 @@ class LiveState:
         self.proc = CausalProcessor(fs, self._cal)
         self._acc_lp = CausalLowpass(fs, IMU_CUTOFF_HZ, 3)
 
-    def ingest(self, records: Iterable[Any]) -> int:
+    def ingest(self, records: Iterable[Any], epoch: int | None = None) -> int:
         """Take the frames of one batch (objects with ``.frame`` and ``.host_us``, e.g.
-        :class:`kyphos.transport.base.Received`); returns the IMU samples taken."""
+        :class:`kyphos.transport.base.Received`); returns the IMU samples taken.
+
+        ``epoch`` is the board's boot the batch belongs to (``Batch.epoch``): a new one restarts
+        the board's clock, so the view continues its time line after the last sample; frames
+        of an earlier boot (a late back-fill) are not shown. Without it, a board clock that
+        jumps back by more than 5 s (not a wrap) counts as a new boot.
+        """
         with self._lock:
+            if epoch is not None and epoch != self._epoch:
+                if epoch < self._epoch:
+                    return 0
+                self._new_epoch(epoch)
             return self._ingest(records)
+
+    def _new_epoch(self, epoch: int) -> None:
+        self._epoch = epoch
+        self._epoch_base_s = (self._t_last_s or 0.0) + 1.0  # a 1 s gap marks the reboot
+        self._t_last_raw = None
+        self._t_wraps = 0
+        self._offset_us = None
+        self.device_to_host = None  # an exact mapping was for the previous boot's clock
 
     def _ingest(self, records: Iterable[Any]) -> int:
         times: list[np.ndarray] = []
@@ -264,14 +284,19 @@ class LiveState:
 
     def device_s(self, t_us: int) -> float:
         """A frame's device time in s on the state's unwrapped clock (no update)."""
-        return (t_us + self._t_wraps * _T_MOD) / 1e6
+        return (t_us + self._t_wraps * _T_MOD) / 1e6 + self._epoch_base_s
 
     def _unwrap(self, t_us: int) -> float:
-        """Device µs (u32, wrapping) to seconds on one unwrapped clock."""
-        if self._t_last_raw is not None and t_us < self._t_last_raw - (1 << 31):
+        """Device µs (u32, wrapping) to seconds on one unwrapped clock, continuing across
+        reboots."""
+        last = self._t_last_raw
+        if last is not None and t_us < last - (1 << 31):
             self._t_wraps += 1
-        self._t_last_raw = t_us if self._t_last_raw is None else max(self._t_last_raw, t_us)
-        return (t_us + self._t_wraps * _T_MOD) / 1e6
+        elif last is not None and t_us < last - 5_000_000:  # back by > 5 s: the board rebooted
+            self._new_epoch(self._epoch + 1)
+        last = self._t_last_raw
+        self._t_last_raw = t_us if last is None else max(last, t_us)
+        return (t_us + self._t_wraps * _T_MOD) / 1e6 + self._epoch_base_s
 
     def _samples(self, t: np.ndarray, raw: np.ndarray, haptic: np.ndarray) -> int:
         assert self.proc is not None and self._acc_lp is not None and self.fs is not None

@@ -69,6 +69,7 @@ _SEQ_MOD = 1 << 16
 _T_MOD = 1 << 32
 _MAX_RECORD = 8 + 10 + 1024 + 4
 _REBOOT_TOLERANCE_US = 2_000_000
+_T_SLACK_US = 2_000_000
 
 _ERR_HINTS = {
     1: "update the board's firmware (kyphos flash)",
@@ -462,32 +463,42 @@ class Device:
             await self.read_log(log_id, size - w, w), False, base=size - w)
         if tail.last_seq is None:
             return out
+        cursor = 0  # file offset up to which every record has been checked against the gaps
         for ep, g in sorted(self._open_gaps(), key=lambda x: (x[0].index, x[1].first)):
             if g.t_after is None or not ep.gaps or g not in ep.gaps:
                 continue
             s0 = ep.unwrap_seq(first.first_seq)
             s1 = ep.unwrap_seq(tail.last_seq)
             t0, t1 = ep.unwrap_t(first.first_t or 0), ep.unwrap_t(tail.last_t or 0)
-            if g.end <= s0 or g.first > s1 or t1 <= g.t_before or t0 >= g.t_after:
+            if (g.end <= s0 or g.first > s1 or t1 < g.t_before - _T_SLACK_US
+                    or t0 > g.t_after + _T_SLACK_US):
                 continue  # not in this file (or another boot's)
             frac = (g.first - s0) / max(1, s1 - s0)
             pos = first.data_start + int(frac * (tail.last_off - first.data_start)) - w
-            pos = max(first.data_start, min(pos, size - 1))
+            pos = max(first.data_start, min(pos, size - 1), cursor)
+            data = b""
             for _ in range(6):  # step back until the window starts before the gap
-                win = self._scan_window(await self.read_log(log_id, pos, min(w, size - pos)), False, pos)
-                if win.first_seq is None or ep.unwrap_seq(win.first_seq) <= g.first or pos <= first.data_start:
+                if pos <= max(first.data_start, cursor):
                     break
-                pos = max(first.data_start, pos - 4 * w)
+                data = await self.read_log(log_id, pos, min(w, size - pos))
+                win = self._scan_window(data, False, pos)
+                if win.first_seq is None or ep.unwrap_seq(win.first_seq) <= g.first:
+                    break
+                pos, data = max(first.data_start, cursor, pos - 4 * w), b""
             carry = b""
             while pos < size and g in ep.gaps:
-                data = carry + await self.read_log(log_id, pos, min(w, size - pos))
+                if not data:
+                    data = await self.read_log(log_id, pos, min(w, size - pos))
+                data = carry + data
                 base = pos - len(carry)
                 win = self._scan_window(data, False, base, take=out)
                 self._emit_backfilled(out)
                 pos = base + len(data)
+                cursor = max(cursor, win.end)  # everything before was looked at: no gap left
                 carry = data[win.end - base:] if win.end - base < len(data) else b""
                 if len(carry) > _MAX_RECORD:
                     carry = b""
+                data = b""
                 if win.last_seq is not None and ep.unwrap_seq(win.last_seq) >= g.end - 1:
                     break
         return out
@@ -524,8 +535,11 @@ class Device:
                 if ep.high is None:
                     continue
                 s, t = ep.unwrap_seq(seq), ep.unwrap_t(t_us)
+                # Time only tells boots apart: a batch's t_us is its first sample's, while a
+                # STATUS or EVENT made in between is stamped when made, so allow some slack.
                 hit = any(g.t_after is not None and g.first <= s < g.end
-                          and g.t_before < t < g.t_after for g in ep.gaps)
+                          and g.t_before - _T_SLACK_US <= t <= g.t_after + _T_SLACK_US
+                          for g in ep.gaps)
                 if hit and ep.fill(s):
                     frame, _ = decode_frame(raw)
                     take.append(Received(-1, bytes(raw), frame))
@@ -706,11 +720,55 @@ class Device:
 
     # -- logs -----------------------------------------------------------------------------------
     async def log_list(self) -> list[dict[str, Any]]:
-        rec = await self.command(Opcode.LOG_LIST, retries=1)
+        """The board's logs: ``id``, ``size``, ``closed`` (and ``session``, ``part``,
+        ``seq_first``, ``seq_last`` where the firmware gives them). When the list is too long
+        for one answer on this link (ERR 10), the newest logs are found by probing ids."""
+        try:
+            rec = await self.command(Opcode.LOG_LIST, retries=1)
+        except DeviceError as exc:
+            if exc.code != 10:
+                raise
+            return await self._probe_logs()
         p = rec.frame.payload
         assert isinstance(p, Ack)
         items = json.loads(p.data.decode() or "[]")
         return [e for e in items if isinstance(e, dict) and "id" in e]
+
+    async def _log_size(self, log_id: int) -> int | None:
+        try:
+            await self.command(Opcode.LOG_READ, struct.pack("<HII", log_id, 0, 1), log_id=log_id)
+        except DeviceError as exc:
+            if exc.code == 7:
+                return None
+            raise
+        return self._chunks[0].total if self._chunks else 0
+
+    async def _probe_logs(self, newest: int = 8) -> list[dict[str, Any]]:
+        """Log ids are given out in increasing order: find the highest by doubling then
+        bisecting, and list the ``newest`` ids below it that exist."""
+        hi, last = 1, None
+        while hi <= 0xFFFE:
+            if await self._log_size(hi) is None:
+                if last is not None:
+                    break
+            else:
+                last = hi
+            hi *= 2
+        if last is None:
+            return []
+        lo, hi = last, min(hi, 0xFFFF)  # lo exists, hi does not (or is past the last id)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if await self._log_size(mid) is None:
+                hi = mid
+            else:
+                lo = mid
+        out = []
+        for i in range(lo, max(0, lo - newest), -1):
+            size = await self._log_size(i)
+            if size is not None:
+                out.append({"id": i, "size": size, "closed": i != lo})
+        return out
 
     async def read_log(
         self, log_id: int, offset: int, length: int, *, idle_timeout_s: float | None = None

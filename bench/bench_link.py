@@ -1,0 +1,139 @@
+"""Benchmark: raw IMU + on-device orientation streamed over the virtual BLE link and recorded.
+
+    .venv/bin/python bench/bench_link.py                 # 208 Hz, 10 simulated minutes
+    .venv/bin/python bench/bench_link.py --odr 104 --minutes 2
+
+The virtual board (the real firmware) streams over bumble's virtual radio to bleak with the
+bumble backend, in one process, on a simulated-time event loop (fast mode), and
+``kyphos.recording.recorder.record`` writes the .kyr file. Printed:
+
+- loss: data frames missing from the live stream, and after back-fill from the flash log
+  (the recording is loaded with ``kyphos.load`` and its sample times checked for gaps);
+- host CPU of the receive-and-record path: ``time.process_time()`` is summed around the
+  synchronous host calls of that path (the bleak notification callback, frame splitting and
+  decoding, the Device's dispatch/seq tracking/clock fit, and the recorder's file writes),
+  divided by the simulated duration = the share of one core that path needs at real time.
+  Excluded: the virtual radio and the firmware (bumble and the board run in this process but
+  are the OS Bluetooth stack and the board in real use). The reference printed beside it is
+  the same ratio for the whole process (everything, including the simulated board and radio).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class CpuMeter:
+    """Sums process CPU time spent inside wrapped synchronous functions (no nesting)."""
+
+    def __init__(self) -> None:
+        self.cpu_s = 0.0
+        self.calls = 0
+        self._depth = 0
+
+    def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def inner(*a: Any, **k: Any) -> Any:
+            if self._depth:
+                return fn(*a, **k)
+            self._depth += 1
+            t = time.process_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                self.cpu_s += time.process_time() - t
+                self.calls += 1
+                self._depth -= 1
+
+        return inner
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--odr", type=int, default=208, help="IMU rate in Hz (firmware config odr_hz)")
+    ap.add_argument("--minutes", type=float, default=10.0, help="simulated minutes to stream")
+    args = ap.parse_args(argv)
+
+    import kyphos
+    from kyphos.link.device import Device, connect
+    from kyphos.recording import kyr
+    from kyphos.recording.recorder import record
+    from kyphos.sim.clock import VirtualTimeLoop
+    from kyphos.transport import base, ble
+
+    meter = CpuMeter()
+    ble.BleTransport._on_notify = meter.wrap(ble.BleTransport._on_notify)  # type: ignore[method-assign]
+    base.Transport._decode = meter.wrap(base.Transport._decode)  # type: ignore[method-assign]
+    Device._dispatch = meter.wrap(Device._dispatch)  # type: ignore[method-assign]
+    Device._flush = meter.wrap(Device._flush)  # type: ignore[method-assign]
+    kyr.KyrWriter.write = meter.wrap(kyr.KyrWriter.write)  # type: ignore[method-assign]
+
+    duration = args.minutes * 60.0
+    out = Path(tempfile.mkdtemp(prefix="kyphos-bench-")) / "bench.kyr"
+    stats: dict[str, Any] = {}
+
+    async def run() -> None:
+        dev = await connect("sim", config={"odr_hz": args.odr, "log_policy": "always"},
+                            ping_interval_s=5.0)
+        try:
+            live_missing: list[int] = []
+
+            async def watch() -> None:
+                while True:
+                    await asyncio.sleep(1.0)
+                    live_missing.append(dev.missing_frames())
+
+            w = asyncio.ensure_future(watch())
+            res = await record(dev, out, duration_s=duration)
+            w.cancel()
+            stats["res"] = res
+            stats["live_missing_max"] = max(live_missing or [0])
+            stats["notifications"] = dev.transport.counters.frames_in
+            stats["board"] = dev.transport.board
+        finally:
+            await dev.close()
+
+    loop = VirtualTimeLoop(speed=None)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    try:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(run())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    cpu_all, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+
+    res = stats["res"]
+    s = kyphos.load(out)
+    gaps = s.gaps
+    gap_samples = int(np.round(((gaps[:, 1] - gaps[:, 0]) * s.fs).sum())) if len(gaps) else 0
+    h = res.health
+    print(f"bench_link: {args.odr} Hz raw + orientation, {args.minutes:g} simulated min over the "
+          "virtual BLE link (bleak + bumble backend, MTU 247)")
+    print(f"  recorded      {s.n_samples:,} IMU samples ({s.fs:.2f} Hz), {len(s.quat):,} quaternions, "
+          f"{res.frames:,} frames, {out.stat().st_size / 1e6:.1f} MB")
+    print(f"  live loss     max {stats['live_missing_max']} data frames missing while streaming; "
+          f"{res.backfilled} back-filled from flash")
+    print(f"  final loss    {h['missing_frames']} data frames ({h['loss_pct']:.3f}%); sample gaps "
+          f"{len(gaps)} ({gap_samples} samples)")
+    print(f"  host CPU      receive+record path {meter.cpu_s:.2f} s CPU for {duration:.0f} s of data "
+          f"= {100 * meter.cpu_s / duration:.2f}% of one core ({meter.calls:,} calls)")
+    print(f"  reference     whole process (board + radio + host) {cpu_all:.1f} s CPU = "
+          f"{100 * cpu_all / duration:.1f}% of one core at real time; ratio path/whole "
+          f"{meter.cpu_s / cpu_all:.3f}; wall {wall:.1f} s (x{duration / wall:.1f} real time)")
+    board = stats["board"]
+    if board is not None:
+        board.cleanup()
+    return 0 if h["missing_frames"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -104,9 +104,10 @@ def test_cli_headless_replay_and_errors(recording: Path, tmp_path: Path, capsys:
     assert "no such recording" in capsys.readouterr().err
 
 
-def test_virtual_board_live_with_calibrate_and_marker(tmp_path: Path) -> None:
+@pytest.mark.parametrize("target", ["sim", "sim:serial"])  # virtual BLE radio; USB serial pty
+def test_virtual_board_live_with_calibrate_and_marker(tmp_path: Path, target: str) -> None:
     out = tmp_path / "sim.kyr"
-    s = LiveSession("sim", record=out, fps=10, connect_kwargs={"scenario": "demo"})
+    s = LiveSession(target, record=out, fps=10, connect_kwargs={"scenario": "demo"})
     stats = s.run_headless(tmp_path / "frames", duration_s=7.0, every=20, keys={4.0: "c", 5.0: "m"})
     assert s.state.samples > 300 and stats.drawn > 10
     assert s.state.calibrated  # the board answered CALIBRATE with EVENT CALIBRATED

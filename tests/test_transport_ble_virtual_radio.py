@@ -71,3 +71,20 @@ def test_scan_lists_the_advertising_board_with_rssi():
     f = found[0]
     assert f["kind"] == "ble" and f["kyphos"] and f["name"].startswith("kyphos-")
     assert f["target"] == f["name"] and isinstance(f["rssi"], int)
+
+
+def test_bluetooth_errors_name_the_device_and_what_to_do():
+    from bleak.exc import BleakBluetoothNotAvailableError
+    from bleak.exc import BleakBluetoothNotAvailableReason as R
+    from kyphos.transport.ble import _ble_error
+
+    cases = {
+        R.POWERED_OFF: "Bluetooth is off — turn Bluetooth on",
+        R.NO_BLUETOOTH: "no Bluetooth adapter found — plug in an adapter or use serial:PORT",
+        R.DENIED_BY_USER: "not allowed to use Bluetooth — grant",
+    }
+    for reason, text in cases.items():
+        msg = str(_ble_error("kyphos-3A4F", BleakBluetoothNotAvailableError("x", reason)))
+        assert msg.startswith(f"kyphos-3A4F: {text}"), msg
+    msg = str(_ble_error("kyphos-3A4F", FileNotFoundError(2, "No such file or directory")))
+    assert "BlueZ" in msg and "systemctl start bluetooth" in msg

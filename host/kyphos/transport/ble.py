@@ -27,6 +27,18 @@ def _ble_error(device: str, exc: BaseException) -> LinkError:
     """Bleak's and the OS's errors as one line that says what to do."""
     text = f"{type(exc).__name__}: {exc}"
     low = text.lower()
+    reason = getattr(getattr(exc, "reason", None), "name", "")
+    if reason == "POWERED_OFF":
+        return LinkError(device, "Bluetooth is off", "turn Bluetooth on and try again")
+    if reason.startswith("DENIED"):
+        return LinkError(device, "not allowed to use Bluetooth",
+                         "grant this program Bluetooth permission in the system settings")
+    if reason in ("NO_BLUETOOTH", "NO_BLE_CENTRAL_ROLE"):
+        return LinkError(device, "no Bluetooth adapter found", "plug in an adapter or use serial:PORT")
+    if isinstance(exc, FileNotFoundError) or "dbus" in low or "d-bus" in low:
+        # BlueZ is reached over the system D-Bus: no socket means no Bluetooth service.
+        return LinkError(device, "the Bluetooth service (BlueZ) is not running or not reachable",
+                         "start it (sudo systemctl start bluetooth), or use serial:PORT or sim")
     if "no bluetooth adapters" in low or "no adapter" in low or "adapter" in low and "not found" in low:
         return LinkError(device, "no Bluetooth adapter found", "plug in an adapter or use serial:PORT")
     if "powered off" in low or "not powered" in low or "bluetooth is off" in low or "poweredoff" in low:

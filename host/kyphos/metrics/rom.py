@@ -46,6 +46,8 @@ ON_DEG = 5.0
 #: … and it lasts while the signal stays above this (deg).
 OFF_DEG = 2.5
 MIN_REPEAT_S = 0.4
+#: Neutral samples around a repeat move slower than this, deg/s.
+NEUTRAL_SPEED_DPS = 3.0
 #: Part of each movement (fraction of the range) fitted with a minimum-jerk profile.
 FIT_LEVELS = (0.1, 0.9)
 MIN_HOLD_FOR_MEAN_S = 0.3
@@ -138,6 +140,21 @@ _TAU = np.linspace(0.0, 1.0, 2001)
 _MJ = 10 * _TAU**3 - 15 * _TAU**4 + 6 * _TAU**5
 
 
+def _level(t: np.ndarray, x: np.ndarray, v: np.ndarray, i0: int, i1: int, tol: float
+           ) -> tuple[float, float]:
+    """Mean time and median of the near-neutral samples of ``x[i0:i1]``: within ±``tol`` of
+    0 and, where there are some, still (|v| < ``NEUTRAL_SPEED_DPS``) — the tail of the
+    previous movement and the start of the next are not neutral. (NaN, 0) if none."""
+    w = x[i0:i1]
+    k = np.abs(w) < tol
+    still = k & (np.abs(v[i0:i1]) < NEUTRAL_SPEED_DPS)
+    if np.count_nonzero(still) >= 3:
+        k = still
+    if not np.any(k):
+        return float("nan"), 0.0
+    return float(np.mean(t[i0:i1][k])), float(np.median(w[k]))
+
+
 def _fit_min_jerk(t: np.ndarray, u: np.ndarray) -> tuple[float, float]:
     """Onset time and duration (s) of a movement from 0 to 1 in ``u`` (normalised angle) on
     ``t``, which ends at the end position: each sample of the central part (FIT_LEVELS) is
@@ -193,30 +210,37 @@ def find_repeats(
         complete = b < len(s)
         if not complete and final:
             continue
-        # neutral level before the repeat: near-neutral samples only (an opposite movement
-        # just before, as in cat-camel, must not pull it down)
-        base_win = sm[max(0, a - pre):a]
-        base_win = base_win[np.abs(base_win) < off_deg]
-        base = float(np.median(base_win)) if len(base_win) else 0.0
-        ipk = a + int(np.argmax(seg))
-        peak = float(sm[ipk])
+        # neutral level before and after the repeat, from near-neutral samples only (an
+        # opposite movement just before, as in cat-camel, must not pull it down); a line
+        # between the two follows heading drift during the repeat
+        t_pre, base = _level(t, sm, vel, max(0, a - pre), a, off_deg)
+        t_post, base_post = _level(t, sm, vel, b, min(len(sm), b + pre), off_deg)
+        if np.isfinite(t_pre) and np.isfinite(t_post) and t_post > t_pre:
+            slope = (base_post - base) / (t_post - t_pre)
+        else:
+            slope = 0.0
+            t_pre = float(t[a]) if not np.isfinite(t_pre) else t_pre
+        base_t = base + slope * (t - t_pre)  # (n,) baseline under this repeat
+        ipk = a + int(np.argmax(seg - base_t[a:b]))
+        peak = float(sm[ipk] - base_t[ipk])
+        rel = seg - base_t[a:b]
         # the end position's level: median of the top fifth of the excursion (the peak of a
-        # held position is raised by sway, which would shift the 90 % crossings into the hold)
-        top = seg[seg > base + 0.8 * (peak - base)]
-        rng = float(np.median(top)) - base
+        # held position is raised by sway, which would shift the fitted ends into the hold)
+        rng = float(np.median(rel[rel > 0.8 * peak]))
         vpk = float(np.abs(vel[a:b]).max())
         up = ipk - a  # the way out is seg[:up + 1], the way back seg[up:]
         t_seg = t[a:b]
-        u = (seg - base) / rng if rng > 0 else np.zeros_like(seg)
+        u = rel / rng if rng > 0 else np.zeros_like(seg)
         t0o, t_out = _fit_min_jerk(t_seg[:up + 1], u[:up + 1])
         t0b, t_back = _fit_min_jerk(t_seg[up:][::-1], u[up:][::-1])
         h0, h1 = t0o + t_out, t0b - t_back  # the back half is fitted in reversed time
         hold = max(0.0, h1 - h0)
         if hold >= MIN_HOLD_FOR_MEAN_S:
             ih = (t >= h0) & (t <= h1)
-            rom = float(np.mean(s[ih])) - base
+            rom = float(np.mean(s[ih] - base_t[ih]))
         else:
             rom = rng
+        base = float(base_t[ipk])
         out.append(Repeat(
             index=len(out), start_s=t0o, peak_s=float(t[ipk]), end_s=t0b, rom_deg=rom, peak_deg=peak, baseline_deg=base,
             hold_s=hold, hold_start_s=h0 if hold > 0 else float(t[ipk]),

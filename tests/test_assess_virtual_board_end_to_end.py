@@ -35,7 +35,8 @@ def test_assessment_on_virtual_board(tmp_path):
 def test_exercise_on_virtual_board(tmp_path):
     prog = load_program("seated_thoracic_extension")
     phases, targets = program_phases(prog)
-    run, res = run_target("sim", phases, targets, tmp_path / "e.kyr", kind="exercise",
+    path = tmp_path / "e.kyr"
+    run, res = run_target("sim", phases, targets, path, kind="exercise",
                           scenario=prog.scenario, program=prog.to_dict())
     e = res.exercises[0]
     assert e["reps_done"] == 8
@@ -43,3 +44,10 @@ def test_exercise_on_virtual_board(tmp_path):
     assert abs(rng[2] - 11) < 2 and np.all(np.abs(np.delete(rng, 2) - 16.5) < 2.5)
     fb = [u.text for u in run.updates if u.kind == "rep"]
     assert "go further" in fb[2] and "hold 3 s" in fb[5]
+    s = kyphos.load(path)
+    sec = report_section(s)
+    assert sec is not None and "Exercise session" in sec.html
+    cmp = compare_section([s, s])
+    a = cmp.data["adherence"][prog.exercises[0].name]
+    assert a["sessions"] == 2 and a["reps_done"] == 16 and a["reps_prescribed"] == 16
+    assert cmp.data["exercise_sessions"] == 2 and cmp.data["exercise_sessions_prescribed"] == 7

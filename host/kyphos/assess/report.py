@@ -121,6 +121,8 @@ def compare_section(sessions: list[Any], labels: list[str] | None = None) -> Sec
     visits: list[str] = []
     adherence: dict[str, dict[str, Any]] = {}
     n_ex = 0
+    per_week: list[float] = []
+    days: list[str] = []
     for s, lab in zip(sessions, labels, strict=True):
         kind = session_kind(s)
         if kind == "assessment":
@@ -131,6 +133,10 @@ def compare_section(sessions: list[Any], labels: list[str] | None = None) -> Sec
                 rom_rows[d].append(None if r is None else round(r.mean_deg, 1))
         elif kind == "exercise":
             n_ex += 1
+            hdr = s.header or {}
+            prog = (hdr.get("assess") or {}).get("program") or {}
+            per_week.append(float(prog.get("sessions_per_week") or 0.0))
+            days.append(str(hdr.get("created_utc") or "")[:10])
             res = analyse_session(s)
             for e in res.exercises:
                 a = adherence.setdefault(e["name"], {"sessions": 0, "reps_done": 0,
@@ -150,7 +156,10 @@ def compare_section(sessions: list[Any], labels: list[str] | None = None) -> Sec
                        + "</tr>" for d, xs in rom_rows.items())
         parts.append("<h2>Range of motion across visits (mean °)</h2><table><tr><th>direction"
                      f"</th>{head}</tr>{rows}</table>")
+    prescribed = _sessions_prescribed(days, per_week)
     if adherence:
+        parts.append(f"<p>Exercise sessions done: {n_ex}"
+                     + (f" of {prescribed} prescribed" if prescribed else "") + "</p>")
         rows = "".join(
             f"<tr><td>{html.escape(k)}</td><td>{a['sessions']}</td><td>{a['reps_done']}/"
             f"{a['reps_prescribed']}</td><td>"
@@ -161,4 +170,19 @@ def compare_section(sessions: list[Any], labels: list[str] | None = None) -> Sec
                      + "</table>")
     return Section("<section class='assessment-compare'>" + "".join(parts) + "</section>",
                    {"visits": visits, "rom_deg": rom_rows, "exercise_sessions": n_ex,
-                    "adherence": adherence})
+                    "exercise_sessions_prescribed": prescribed, "adherence": adherence})
+
+
+def _sessions_prescribed(days: list[str], per_week: list[float]) -> int | None:
+    """Sessions the programme asked for over the days spanned by the exercise recordings
+    (from their ``created_utc``): sessions_per_week × days / 7, at least one week."""
+    import datetime as dt
+
+    try:
+        d = sorted(dt.date.fromisoformat(x) for x in days if x)
+    except ValueError:
+        return None
+    if not d or not per_week or max(per_week) <= 0:
+        return None
+    span = max(7, (d[-1] - d[0]).days + 1)
+    return int(round(max(per_week) * span / 7))

@@ -1,8 +1,8 @@
 """Benchmark of ``kyphos live`` on this machine (headless, Agg): drawing speed with 208 Hz input
 and end-to-end latency from a sample's timestamp to the frame that shows it.
 
-    .venv/bin/python bench/bench_live.py            # about 2 minutes
-    .venv/bin/python bench/bench_live.py --quick    # about 1 minute
+    .venv/bin/python bench/bench_live.py            # about 3.5 minutes
+    .venv/bin/python bench/bench_live.py --quick    # about 1.5 minutes
 
 1. **Frames/s with 208 Hz input.** A 208 Hz recording is replayed in real time through the
    Device API into the live state (the receive thread runs the causal chain on every sample)

@@ -119,3 +119,27 @@ def test_virtual_board_live_with_calibrate_and_marker(tmp_path: Path, target: st
     assert any(n.get("kind") == "marker" for _t, n in rec.notes)
     lat = np.array(stats.latency_ms)
     assert len(lat) and np.all(lat > 0)
+
+
+def test_a_failing_recording_stops_recording_but_not_the_view(
+    recording: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kyphos.errors import RecordingError
+    from kyphos.views import live
+
+    orig = live._Recording.frames
+    calls = {"n": 0}
+
+    def frames(self: object, recs: list, state: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 20:
+            raise RecordingError("cannot write rec.kyr: No space left on device")
+        orig(self, recs, state)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(live._Recording, "frames", frames)
+    out = tmp_path / "rec.kyr"
+    s = LiveSession(f"replay:{recording}@10", record=out)
+    s.run_headless(None)
+    assert s.state.samples == kyphos.load(recording).n_samples  # the view went on
+    assert any(m.startswith("recording stopped: cannot write") for m in s.messages)
+    assert 0 < kyphos.load(out).n_samples < s.state.samples  # what was written stays readable

@@ -102,6 +102,6 @@ def run(args: argparse.Namespace) -> int:
             threading.Timer(args.duration, session.stop).start()
         session.run_window(close_on_end=args.duration is not None)
     for m in session.messages:
-        if m.startswith(("wrote", "recording to")) or "cannot" in m:
+        if m.startswith(("wrote", "recording to", "recording stopped")) or "cannot" in m:
             print(m)
     return 0

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from kyphos.errors import KyphosError
+from kyphos.errors import KyphosError, RecordingError
 from kyphos.views.live_state import LiveState, View
 
 KEYS = {"c": "calibrate", "m": "marker", " ": "pause", "r": "record", "q": "quit"}
@@ -192,9 +192,16 @@ class LiveSession:
                 async for batch in dev.stream():
                     rec = self.recording
                     if rec is not None:
-                        for n in batch.notes:
-                            rec.note(n)
-                        rec.frames(batch.frames, self.state)
+                        try:
+                            for n in batch.notes:
+                                rec.note(n)
+                            rec.frames(batch.frames, self.state)
+                        except RecordingError as exc:  # e.g. disk full: stop recording, keep showing
+                            self.recording = None
+                            with contextlib.suppress(RecordingError):
+                                rec.close()
+                            self.messages.append(f"recording stopped: {exc}")
+                            self.state.set_link(status_text="recording stopped: " + str(exc)[:60])
                     self.state.ingest(batch.frames, batch.epoch)
             finally:
                 for t in (health, stopper):
@@ -217,11 +224,13 @@ class LiveSession:
         self.dev.end_stream()
 
     async def _health_loop(self) -> None:
+        was_up = True
         while True:
             h = self.dev.health()
             up = bool(self.dev.transport.connected)
-            self.state.set_link(health=h.as_dict(), connected=up,
-                                status_text="" if up else "link lost — reconnecting…")
+            text = None if up == was_up else ("" if up else "link lost — reconnecting…")
+            self.state.set_link(health=h.as_dict(), connected=up, status_text=text)
+            was_up = up
             await asyncio.sleep(0.5)
 
     def _exact_clock(self, dev: Any) -> None:

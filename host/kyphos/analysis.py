@@ -81,6 +81,10 @@ class Analysis:
             "calibration": self.calibration.to_dict(),
             "posture": posture,
             "lifts": lifts,
+            # bends taken for the calibration movement and left out of lift detection
+            "lifts_excluded_as_calibration_s": [
+                [round(b0, 3), round(b1, 3)] for b0, b1 in self.calibration.calibration_bends_s
+            ],
             "lift_rate_per_h": self.lift_stats.get("lift_rate_per_h", 0.0),
             "good_form_pct": self.lift_stats.get("good_form_pct"),
             "lift_styles": self.lift_stats.get("styles", {}),
@@ -137,7 +141,7 @@ def _calibrate(
                 c = cal.Calibration(
                     cal.frame_from_axes(c.sensor_from_body[:, 2], y), "upright+auto-bend",
                     0.5 + 0.5 * auto.sagittal_confidence, upright, auto.bends_s, 1.0,
-                    auto.sagittal_confidence,
+                    auto.sagittal_confidence, auto.calibration_bends_s,
                 )
         return c
     return cal.auto_calibrate(p.time, p.acc, p.gyr, quat, p.fs, p.valid)
@@ -185,9 +189,10 @@ def analyze(
     angles = trunk_angles(p.time, quat, c.sensor_from_body, p.fs, p.valid, masked=p.masked)
     az = vertical_acceleration(np.nan_to_num(quat), np.nan_to_num(p.acc))
     lifts = detect_lifts(angles, az)
-    if c.method == "upright+bend":  # the calibration bend itself is not a lift
-        lifts = [lf for lf in lifts
-                 if not any(lf.start_s < b1 and lf.end_s > b0 for b0, b1 in c.bends_s)]
+    # the calibration bends themselves (explicit window or the automatically found sequence)
+    # are not lifts
+    lifts = [lf for lf in lifts
+             if not any(lf.start_s < b1 and lf.end_s > b0 for b0, b1 in c.calibration_bends_s)]
     lm = lift_mask(angles.time, lifts)
     pkw: dict[str, Any] = {}
     if slouch_threshold_deg is not None:

@@ -31,6 +31,11 @@ QUIET_ACC = 0.6
 QUIET_MIN_S = 1.0
 #: A bend used for the sagittal axis must reach this angle from upright (rad, 35°).
 BEND_MIN = np.radians(35.0)
+#: Automatic calibration: a calibration sequence is the recording's first 2–3 bends, each
+#: starting within CAL_GAP_S of the previous one's end, with peaks within CAL_PEAK_DEG.
+CAL_BENDS = (2, 3)
+CAL_GAP_S = 8.0
+CAL_PEAK_DEG = 12.0
 
 
 @dataclass
@@ -42,7 +47,11 @@ class Calibration:
         method: "nominal", "upright", "upright+bend" (from windows or commands) or "auto".
         confidence: 0 … 1; 1 for an explicit calibration with a forward bend.
         upright_s: (start, end) in s of the upright window used, or None.
-        bends_s: (start, end) in s of the forward bends used for the sagittal axis.
+        bends_s: (start, end) in s of the forward bends used for the sagittal axis (automatic:
+            every deep forward excursion, lifts included).
+        calibration_bends_s: (start, end) in s of the bends taken to be the calibration
+            movement itself (the explicit bend window, or the automatically found calibration
+            sequence); lift detection leaves them out.
         upright_confidence, sagittal_confidence: the two parts of ``confidence``.
         mounting_deg: angle between the estimated and the nominal mounting, degrees.
     """
@@ -54,6 +63,7 @@ class Calibration:
     bends_s: list[tuple[float, float]] = field(default_factory=list)
     upright_confidence: float = 0.0
     sagittal_confidence: float = 0.0
+    calibration_bends_s: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def mounting_deg(self) -> float:
@@ -68,6 +78,7 @@ class Calibration:
             "sagittal_confidence": round(self.sagittal_confidence, 3),
             "upright_s": list(self.upright_s) if self.upright_s else None,
             "bends_s": [list(b) for b in self.bends_s],
+            "calibration_bends_s": [list(b) for b in self.calibration_bends_s],
             "mounting_deg": round(self.mounting_deg, 2),
             "sensor_from_body": np.round(self.sensor_from_body, 5).tolist(),
         }
@@ -131,12 +142,28 @@ def from_windows(
     axis, angle = bend_axis(quat[ib[0]], quat[ipeak])
     conf = float(np.clip(angle / BEND_MIN, 0, 1))
     m = frame_from_axes(up, axis if conf > 0 else None)
-    return Calibration(m, "upright+bend", conf, upright_s, [bend_s], 1.0, conf)
+    return Calibration(m, "upright+bend", conf, upright_s, [bend_s], 1.0, conf, [bend_s])
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def calibration_sequence(bends: list[tuple[float, float]], peaks_deg: list[float]) -> list[int]:
+    """Indices of the bends that form the calibration sequence, or [] if there is none.
+
+    The guided calibration is a few repeats of the same slow forward bend: the recording's
+    first ``CAL_BENDS[0]``–``CAL_BENDS[1]`` bends, each starting within ``CAL_GAP_S`` of the
+    previous one's end, peaks within ``CAL_PEAK_DEG`` of the first. Lifts that happen to start
+    a recording this way are taken for calibration bends (documented limitation).
+    """
+    seq = [0] if bends else []
+    for k in range(1, min(len(bends), CAL_BENDS[1])):
+        if bends[k][0] - bends[k - 1][1] > CAL_GAP_S or abs(peaks_deg[k] - peaks_deg[0]) > CAL_PEAK_DEG:
+            break
+        seq.append(k)
+    return seq if len(seq) >= CAL_BENDS[0] else []
 
 
 def auto_calibrate(
@@ -203,6 +230,8 @@ def auto_calibrate(
     axes: list[np.ndarray] = []
     weights: list[float] = []
     bends = [(float(time[i]), float(time[min(b, n - 1)])) for i, _, b in pairs]
+    cal_bends = [bends[k] for k in calibration_sequence(
+        bends, [float(np.degrees(dev[p[1]])) for p in pairs])]
     if pairs:
         iu = np.array([p[0] for p in pairs])
         ip = np.array([p[1] for p in pairs])
@@ -256,4 +285,5 @@ def auto_calibrate(
         bends,
         up_conf,
         sag_conf,
+        cal_bends,
     )

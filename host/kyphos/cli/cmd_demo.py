@@ -159,16 +159,16 @@ def analyse_demo(out: Path, rec: dict[str, Any]) -> dict[str, Any]:
     import kyphos
     from kyphos.analysis import analyze
     from kyphos.cli.cmd_analyze import _clean
-    from kyphos.sim.scenario import read_truth
+    from kyphos.sim.scenario import align_truth, read_truth
 
     session = kyphos.load(rec["recording"])
     analysis = analyze(session)
     doc = _clean(analysis.to_dict())
     (out / "analysis.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
-    truth = read_truth(rec["truth"])
     # Session time 0 is the first IMU sample; truth time is device time of the first boot.
-    offset = rec["first_imu_s"] - float(session.time[0])
-    found = [lf.peak_s + offset for lf in analysis.lifts]
+    truth = align_truth(read_truth(rec["truth"]), session,
+                        offset_s=rec["first_imu_s"] - float(session.time[0]))
+    found = [lf.peak_s for lf in analysis.lifts]
     scripted = [lt.peak_time for lt in truth.lifts]
     matched = sum(1 for t in scripted if found and min(abs(np.array(found) - t)) <= _MATCH_S)
     return {**rec, "analysis": out / "analysis.json", "lifts_found": len(found),

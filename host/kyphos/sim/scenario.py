@@ -989,7 +989,8 @@ def random_lift_session(seed: int, fs: float = 104.0, n_lifts: int = 12,
     """A validated scenario with a varied lifting session, drawn from ``seed``.
 
     Quiet standing (10 s) and three forward bends for calibration, then ``n_lifts`` lifts of
-    random style (stoop / semi-squat / squat), depth, knee bend, speed, twist (half of them,
+    random style (stoop / semi-squat / squat), depth (peak flexion stoop 45–85°, semi-squat
+    35–75°, squat 25–65°: overlapping), knee bend (5–30°, 35–75°, 80–120°), speed, twist (half of them,
     15–45°) and lateral bend (a third, 5–20°), separated by standing and (if ``walking``)
     walks. Mounting:
     pitch 10–25°, yaw ±15°, roll ±10°; noise_scale 0.5–2 unless given. Simulate with
@@ -1007,8 +1008,12 @@ def random_lift_session(seed: int, fs: float = 104.0, n_lifts: int = 12,
          "repeats": 3, "hold_s": 1.0},
         {"kind": "stand", "duration_s": round(u(3, 6), 2)},
     ]
-    flex_range = {"stoop": (60, 85), "semi-squat": (45, 70), "squat": (30, 55)}
-    knee_range = {"stoop": (5, 25), "semi-squat": (40, 70), "squat": (90, 120)}
+    # Peak upper-back flexion ranges overlap on purpose (own assumption, anchored on von Arx
+    # 2021: lumbar ROM stoop 35.9 ± 10.1°, squat 25.1 ± 8.2°, whose ± 1 SD bands overlap; free
+    # lifts are rarely pure): 45–65° can be any style, so peak flexion alone cannot tell them
+    # apart. Knee ranges stay disjoint so that the truth label itself is unambiguous.
+    flex_range = {"stoop": (45, 85), "semi-squat": (35, 75), "squat": (25, 65)}
+    knee_range = {"stoop": (5, 30), "semi-squat": (35, 75), "squat": (80, 120)}
     for k in range(n_lifts):
         style = str(rng.choice(list(styles)))
         lo, hi = flex_range[style]
@@ -1039,3 +1044,73 @@ def random_lift_session(seed: int, fs: float = 104.0, n_lifts: int = 12,
         "segments": segs,
     }
     return validate(raw, str(raw["name"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Aligning the truth with a recording
+# ---------------------------------------------------------------------------------------------
+
+#: Event fields that are times (s) and move with the time axis.
+_TIME_FIELDS = ("start", "end", "onset", "offset", "peak_time", "hold_start", "hold_end")
+
+
+def truth_offset(truth: Truth, session: Any, max_lag_s: float = 5.0) -> float:
+    """Scenario time of the recording's t = 0, s (``t_truth = t_session + offset``).
+
+    A simulated session (``SimResult.to_session``) keeps scenario time, so the offset is 0.
+    A recording made through the virtual board starts at its first IMU sample, which comes
+    some time after scenario t = 0 (boot, INFO, the START command: about 0.25 s in ``kyphos
+    demo``). The offset is found by cross-correlating the angular-rate magnitude |gyr| (which
+    does not depend on the chip's axis remap or mounting) of the recording with the truth's
+    error-free |gyr| over lags up to ``max_lag_s``, refined to a fraction of a sample.
+    """
+    t_s = np.asarray(session.time, float)
+    if len(truth.time) < 4 or len(t_s) < 4:
+        raise ValueError("align_truth: the truth or the recording has fewer than 4 samples")
+    dt = float(np.median(np.diff(truth.time)))
+    n_lag = int(round(max_lag_s / dt))
+    grid = np.arange(truth.time[0], truth.time[-1], dt)
+    ref = np.interp(grid, truth.time, np.linalg.norm(truth.gyr, axis=1))
+    g = np.linalg.norm(np.nan_to_num(np.asarray(session.gyr, float)), axis=1)
+    rec = np.interp(np.arange(t_s[0], t_s[-1], dt), t_s, g)
+    m = min(len(rec), len(ref) - n_lag)
+    if m < 4:
+        raise ValueError("align_truth: the recording is too short for the lag search")
+    # recording sample k sits at truth grid index k + j, j = 0 … n_lag (the recording starts
+    # at or after scenario t = 0)
+    from scipy.signal import correlate
+
+    score = correlate(ref[: m + n_lag] - ref.mean(), rec[:m] - rec[:m].mean(), mode="valid")
+    lags = np.arange(len(score))
+    k = int(np.argmax(score))
+    frac = 0.0
+    if 0 < k < len(score) - 1:  # parabolic refinement
+        a, b, c = score[k - 1], score[k], score[k + 1]
+        den = a - 2 * b + c
+        frac = 0.5 * (a - c) / den if den != 0 else 0.0
+    return float(truth.time[0] + (lags[k] + frac) * dt - t_s[0])
+
+
+def align_truth(truth: Truth, session: Any, offset_s: float | None = None,
+                max_lag_s: float = 5.0) -> Truth:
+    """The truth moved onto the recording's time axis (a copy).
+
+    Use this wherever a recording is compared with its ``truth.npz``: ``offset_s`` (scenario
+    time of the recording's t = 0) if known, e.g. the device time of the first IMU sample,
+    else :func:`truth_offset`. Every per-sample time and event time becomes
+    ``t − offset_s``.
+    """
+    off = truth_offset(truth, session, max_lag_s) if offset_s is None else float(offset_s)
+    out = copy.copy(truth)
+    out.time = np.asarray(truth.time, float) - off
+    for name in _EVENT_TYPES:
+        moved = []
+        for e in getattr(truth, name):
+            e2 = copy.copy(e)
+            for f in _TIME_FIELDS:
+                if hasattr(e2, f):
+                    setattr(e2, f, getattr(e2, f) - off)
+            moved.append(e2)
+        setattr(out, name, moved)
+    out.meta = dict(truth.meta, aligned_offset_s=off)
+    return out

@@ -19,7 +19,6 @@ takes snapshots (copies of the visible window), so neither waits long for the ot
 from __future__ import annotations
 
 import threading
-import time as _time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +38,7 @@ from kyphos.processing.calibration import frame_from_axes
 from kyphos.processing.causal import CausalProcessor
 from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass
 from kyphos.protocol.constants import EventKind
-from kyphos.protocol.frames import Event, Imu, Info, Note, Status
+from kyphos.protocol.frames import Event, Imu, Info, Status
 
 #: Flexion zones in display order: key, label, lower and upper edge (degrees), colour.
 ZONES: tuple[tuple[str, str, float, float, str], ...] = (
@@ -269,9 +268,6 @@ class LiveState:
                 self.battery_pct = None if p.battery_pct == 255 else int(p.battery_pct)
             elif isinstance(p, Event):
                 events.append((self._unwrap(rec.frame.t_us), p))
-            elif isinstance(p, Note) and p.note.get("kind") == "marker":
-                if self._t_last_s is not None:
-                    self.markers.append(self._t_last_s)
         n_in = 0
         if times:
             n_in = self._samples(np.concatenate(times), np.vstack(raws), np.concatenate(hap))
@@ -488,7 +484,3 @@ class LiveState:
                 status_text=self.status_text, markers=list(self.markers), samples=self.samples,
             )
 
-
-def now_us() -> int:
-    """Host µs since the Unix epoch (wall clock; what a transport's HostClock approximates)."""
-    return _time.time_ns() // 1000

@@ -3,6 +3,7 @@
 #   openscad      renders the enclosure to STL (hardware/ builds)
 #   chromium      screenshots the HTML report
 #   poppler-utils pdftoppm renders the PDF report
+#   xvfb, xauth   a virtual display for the live view's real-window test
 # As root (CI) they are installed with apt-get; otherwise the missing ones are named and the
 # tests that need them skip (under CI=true they fail instead).
 set -euo pipefail
@@ -10,6 +11,8 @@ need=()
 command -v openscad >/dev/null || need+=(openscad)
 command -v chromium >/dev/null || need+=(chromium)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
+command -v xvfb-run >/dev/null || need+=(xvfb)
+command -v xauth >/dev/null || need+=(xauth)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing Debian packages: ${need[*]}"

@@ -43,7 +43,10 @@ def test_exercise_on_virtual_board(tmp_path):
     rng = [r["range_deg"][0] for r in e["reps"]]
     assert abs(rng[2] - 11) < 2 and np.all(np.abs(np.delete(rng, 2) - 16.5) < 2.5)
     fb = [u.text for u in run.updates if u.kind == "rep"]
-    assert "go further" in fb[2] and "hold 3 s" in fb[5]
+    assert "go further" in fb[2] and "hold 3 s" in fb[5] and "slower" in fb[6]
+    assert not any("slower" in x for x in fb[:6])
+    hints = {u.text.split(" (")[0] for u in run.updates if u.kind == "hint"}
+    assert {"hold 3 s", "hold 1 s", "and back", "go further", "slower"} <= hints
     s = kyphos.load(path)
     sec = report_section(s)
     assert sec is not None and "Exercise session" in sec.html

@@ -57,8 +57,10 @@ def run(args: argparse.Namespace) -> int:
     from kyphos.assess.report import rom_table_text
     from kyphos.assess.run import _clean, run_target
     from kyphos.link.cli import need_target
+    from kyphos.recording.recorder import check_subject
 
     target = need_target(args)
+    check_subject(args.subject)  # before connecting: a name is refused at once
     _run, result = run_target(target, list(ASSESSMENT), None, args.output, kind="assessment",
                               scenario=args.scenario, seed=args.seed, timeout_s=args.timeout,
                               subject=args.subject, overwrite=args.overwrite, on_update=show)

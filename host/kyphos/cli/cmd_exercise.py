@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from kyphos.cli.cmd_assess import show
     from kyphos.errors import KyphosError
     from kyphos.link.cli import need_target
+    from kyphos.recording.recorder import check_subject
 
     if args.list:
         for name in list_programs():
@@ -63,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.output:
         raise KyphosError("no output given: pass -o FILE.kyr")
     target = need_target(args)
+    check_subject(args.subject)  # before connecting: a name is refused at once
     phases, targets = program_phases(prog)
     _run, result = run_target(target, phases, targets, args.output, kind="exercise",
                               scenario=args.scenario or prog.scenario or None, seed=args.seed,

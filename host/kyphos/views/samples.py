@@ -77,7 +77,11 @@ def visit_scenario(quality: float, name: str = "visit") -> dict[str, Any]:
             seg["slouches"] = [{"at_s": a, "duration_s": round(2 + 20 * (1 - q), 1),
                                 "flexion_deg": round(28 - 16 * q, 1)} for a in (6, 32)]
         if seg["kind"] == "lift":
-            if q >= 0.5:
+            if q < 0.5:  # a poor visit: deep stoop lifts with straight knees
+                seg["style"] = "stoop"
+                seg["knee_deg"] = 10.0
+                seg["flexion_deg"] = max(seg["flexion_deg"], 70)
+            else:
                 seg["style"] = "squat" if seg["style"] == "stoop" else seg["style"]
                 seg["flexion_deg"] = min(seg["flexion_deg"], 50)
             if "twist_deg" in seg:

@@ -14,24 +14,7 @@ import serialframe
 
 from time import ticks_add, ticks_us
 
-_n = [0]
 _PER_PASS = 2  # samples per FIFO read
-
-
-def _tmpdir():
-    _n[0] += 1
-    try:
-        import tempfile
-
-        return tempfile.mkdtemp()
-    except ImportError:
-        try:
-            os.mkdir("/tmp")
-        except OSError:
-            pass
-        base = "/tmp/check_app_%d" % _n[0]
-        os.mkdir(base)
-        return base
 
 
 class _IMU:
@@ -127,7 +110,7 @@ class _Sink:
 
 
 def _device(log_policy):
-    root = _tmpdir()
+    root = checkenv.tmpdir("check_app")
     with open(root + "/config.json", "w") as f:
         f.write('{"log_policy": "%s"}' % log_policy)
     sink = _Sink()
@@ -246,7 +229,7 @@ def check_flash_full_stops_logging_cleanly_and_streaming_goes_on():
 def check_torn_crash_file_is_not_reported():
     import crashlog
 
-    root = _tmpdir()
+    root = checkenv.tmpdir("check_app")
     path = root + "/crash.txt"
     with open(path + ".tmp", "w") as f:  # power cut while saving: only the temp file exists
         f.write("Traceback (most rec")
@@ -259,7 +242,7 @@ def check_torn_crash_file_is_not_reported():
 
 
 def check_boot_counter_counts_wraps_and_survives_a_torn_write():
-    root = _tmpdir()
+    root = checkenv.tmpdir("check_app")
     path = root + "/boots.txt"
     assert [app.next_boot_count(path) for _ in range(3)] == [0, 1, 2]
     with open(path, "w") as f:

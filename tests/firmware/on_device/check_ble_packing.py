@@ -4,29 +4,10 @@
 # advertising payloads, the pairing window, bond keys on flash (and a power cut while saving).
 import errno
 import json
-import os
 
 import ble
 import checkenv
 import frames
-
-_n = [0]
-
-
-def _tmpdir():
-    _n[0] += 1
-    try:
-        import tempfile
-
-        return tempfile.mkdtemp()
-    except ImportError:
-        try:
-            os.mkdir("/tmp")
-        except OSError:
-            pass
-        base = "/tmp/check_ble_%d" % _n[0]
-        os.mkdir(base)
-        return base
 
 
 class _UUID:
@@ -91,7 +72,7 @@ class _BLE:
 
 
 def _peripheral(root=None):
-    root = root or _tmpdir()
+    root = root or checkenv.tmpdir("check_ble")
     radio = _BLE()
     p = ble.Peripheral(radio, "kyphos-4F01", root + "/bonds.json", ble.Ring(4096), "0.1.0",
                        uuid=_UUID)

@@ -16,24 +16,6 @@ import flashlog
 import frames
 import vectorcodec
 
-_n = [0]
-
-
-def _tmpdir():
-    _n[0] += 1
-    try:
-        import tempfile
-
-        return tempfile.mkdtemp()
-    except ImportError:
-        try:
-            os.mkdir("/tmp")
-        except OSError:
-            pass
-        base = "/tmp/check_commands_%d" % _n[0]
-        os.mkdir(base)
-        return base
-
 
 def _drive(coro):
     try:
@@ -158,7 +140,7 @@ def _ask(cmds, link, rid, op, args=b""):
 
 
 def _setup(kind="ble", encrypted=True, mtu=247):
-    dev = _Dev(_tmpdir())
+    dev = _Dev(checkenv.tmpdir("check_commands"))
     return dev, commands.Commands(dev), _Link(kind, encrypted, mtu)
 
 

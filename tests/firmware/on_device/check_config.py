@@ -3,26 +3,8 @@ import json
 import os
 
 import boards
+import checkenv
 import config
-
-_n = [0]
-
-
-def _tmpdir():
-    """A new empty folder on whatever filesystem this interpreter has."""
-    _n[0] += 1
-    try:
-        import tempfile
-
-        return tempfile.mkdtemp()
-    except ImportError:
-        base = f"/tmp/check_config_{_n[0]}"
-        try:
-            os.mkdir("/tmp")
-        except OSError:
-            pass
-        os.mkdir(base)
-        return base
 
 
 def _write(path, data):
@@ -38,14 +20,14 @@ def check_every_default_is_valid():
 
 
 def check_missing_file_gives_defaults_without_flag():
-    c = config.Config(_tmpdir() + "/config.json")
+    c = config.Config(checkenv.tmpdir("check_config") + "/config.json")
     assert c.load() is True
     assert not c.corrupt
     assert c.values == config.defaults()
 
 
 def check_unknown_key_rejected_naming_the_key():
-    c = config.Config(_tmpdir() + "/config.json")
+    c = config.Config(checkenv.tmpdir("check_config") + "/config.json")
     ok, code, key, msg = c.set({"slouch_dwell_s": 30, "slouch_treshold_deg": 12})
     assert not ok
     assert code == 3
@@ -55,7 +37,7 @@ def check_unknown_key_rejected_naming_the_key():
 
 
 def check_out_of_range_rejected_naming_key_and_range():
-    c = config.Config(_tmpdir() + "/config.json")
+    c = config.Config(checkenv.tmpdir("check_config") + "/config.json")
     cases = (
         ("slouch_threshold_deg", 90, "3..45"),
         ("slouch_dwell_s", 1, "3..600"),
@@ -83,14 +65,14 @@ def check_out_of_range_rejected_naming_key_and_range():
 
 
 def check_bad_set_arguments():
-    c = config.Config(_tmpdir() + "/config.json")
+    c = config.Config(checkenv.tmpdir("check_config") + "/config.json")
     assert c.set([1, 2])[1] == 2
     assert c.set_json(b"{not json")[1] == 2
     assert c.set_json(b'{"nope": 1}')[1:3] == (3, "nope")
 
 
 def check_set_saves_and_load_reads_it_back():
-    d = _tmpdir()
+    d = checkenv.tmpdir("check_config")
     path = d + "/config.json"
     c = config.Config(path)
     assert c.set({"slouch_dwell_s": 30, "coach_mode": "tracking", "name": "kyphos-test"})[0]
@@ -111,14 +93,14 @@ def check_set_saves_and_load_reads_it_back():
 
 
 def check_hysteresis_must_stay_below_threshold():
-    c = config.Config(_tmpdir() + "/config.json")
+    c = config.Config(checkenv.tmpdir("check_config") + "/config.json")
     ok, code, key, msg = c.set({"slouch_threshold_deg": 4, "slouch_hysteresis_deg": 5})
     assert (ok, code, key) == (False, 4, "slouch_hysteresis_deg")
     assert "slouch_threshold_deg" in msg
     ok, code, key, msg = c.set({"slouch_threshold_deg": 3})  # default hysteresis is 3
     assert (ok, code, key) == (False, 4, "slouch_threshold_deg")
     assert c.set({"slouch_threshold_deg": 4, "slouch_hysteresis_deg": 2})[0]
-    path = _tmpdir() + "/config.json"
+    path = checkenv.tmpdir("check_config") + "/config.json"
     _write(path, b'{"slouch_threshold_deg": 4, "slouch_hysteresis_deg": 6}')
     c = config.Config(path)
     assert c.load() is False and c.corrupt
@@ -126,7 +108,7 @@ def check_hysteresis_must_stay_below_threshold():
 
 
 def check_corrupt_file_gives_defaults_and_flag():
-    d = _tmpdir()
+    d = checkenv.tmpdir("check_config")
     path = d + "/config.json"
     for data in (b"\xff\xfe\x00garbage", b'{"odr_hz": 10', b"[1, 2, 3]", b"", b"null"):
         _write(path, data)
@@ -138,7 +120,7 @@ def check_corrupt_file_gives_defaults_and_flag():
 
 
 def check_one_bad_value_in_file_keeps_the_good_ones():
-    path = _tmpdir() + "/config.json"
+    path = checkenv.tmpdir("check_config") + "/config.json"
     _write(path, b'{"slouch_dwell_s": 20, "odr_hz": 99999, "retired_key": 1}')
     c = config.Config(path)
     assert c.load() is False
@@ -151,7 +133,7 @@ def check_one_bad_value_in_file_keeps_the_good_ones():
 
 def check_torn_temp_file_does_not_matter():
     # A power cut during save leaves a partial .tmp beside the intact old file.
-    d = _tmpdir()
+    d = checkenv.tmpdir("check_config")
     path = d + "/config.json"
     c = config.Config(path)
     assert c.set({"slouch_dwell_s": 45})[0]
@@ -163,7 +145,7 @@ def check_torn_temp_file_does_not_matter():
 
 
 def check_config_get_json():
-    c = config.Config(_tmpdir() + "/config.json")
+    c = config.Config(checkenv.tmpdir("check_config") + "/config.json")
     obj = json.loads(c.to_json(""))
     assert obj == config.defaults()
     assert json.loads(c.to_json("odr_hz")) == {"odr_hz": 104}

@@ -7,24 +7,7 @@ import flashlog
 import frames
 import kyrfile
 
-_n = [0]
 _BLOCK = 4096
-
-
-def _tmpdir():
-    _n[0] += 1
-    try:
-        import tempfile
-
-        return tempfile.mkdtemp()
-    except ImportError:
-        try:
-            os.mkdir("/tmp")
-        except OSError:
-            pass
-        base = f"/tmp/check_flashlog_{_n[0]}"
-        os.mkdir(base)
-        return base
 
 
 class _Disk:
@@ -106,7 +89,7 @@ def check_policy():
 
 
 def check_session_file_holds_the_exact_frames():
-    root = _tmpdir() + "/logs"
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
     log = flashlog.FlashLog(root, 512 * 1024, 64 * 1024)
     assert not log.append(_imu_frame(0))  # no session yet
     info = {"board": 1, "name": "kyphos-test"}
@@ -126,7 +109,7 @@ def check_session_file_holds_the_exact_frames():
 
 
 def check_rotation_by_size_keeps_seq_continuous():
-    root = _tmpdir() + "/logs"
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
     log = flashlog.FlashLog(root, 16 * 1024, 16 * 1024)
     log.start(None)
     for s in range(300):
@@ -147,7 +130,7 @@ def check_rotation_by_size_keeps_seq_continuous():
 
 
 def check_new_boot_starts_a_new_file_and_old_ones_are_closed():
-    root = _tmpdir() + "/logs"
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
     a = flashlog.FlashLog(root)
     a.start()
     a.append(_event_frame(1))
@@ -162,7 +145,7 @@ def check_new_boot_starts_a_new_file_and_old_ones_are_closed():
 
 
 def check_flash_full_stops_cleanly_with_flag():
-    root = _tmpdir() + "/logs"
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
     disk = _Disk(root, 256 * 1024)
     reserve = 64 * 1024
     log = flashlog.FlashLog(root, 48 * 1024, reserve, 0, disk)
@@ -192,7 +175,7 @@ def check_flash_full_stops_cleanly_with_flag():
 
 
 def check_free_space_is_asked_rarely():
-    root = _tmpdir() + "/logs"
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
     disk = _Disk(root, 4 * 1024 * 1024)
     log = flashlog.FlashLog(root, 1024 * 1024, 64 * 1024, 0, disk)
     log.start()
@@ -203,7 +186,7 @@ def check_free_space_is_asked_rarely():
 
 
 def check_power_cut_mid_write_loses_at_most_the_last_frame():
-    root = _tmpdir() + "/logs"
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
     log = flashlog.FlashLog(root)
     log.start()
     sent = []
@@ -237,7 +220,7 @@ def check_power_cut_mid_write_loses_at_most_the_last_frame():
 
 
 def check_read_chunks_reassemble_the_file():
-    root = _tmpdir() + "/logs"
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
     log = flashlog.FlashLog(root)
     log.start()
     for s in range(30):
@@ -265,7 +248,7 @@ def check_read_chunks_reassemble_the_file():
 
 
 def check_incremental_download_of_the_open_log():
-    root = _tmpdir() + "/logs"
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
     log = flashlog.FlashLog(root)
     log.start()
     buf = bytearray(4096)
@@ -280,7 +263,7 @@ def check_incremental_download_of_the_open_log():
 
 
 def check_erase_one_and_all():
-    root = _tmpdir() + "/logs"
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
     log = flashlog.FlashLog(root, 8 * 1024)
     log.start()
     for s in range(150):
@@ -300,7 +283,7 @@ def check_erase_one_and_all():
 
 
 def check_write_error_sets_full_and_keeps_the_file():
-    root = _tmpdir() + "/logs"
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
     log = flashlog.FlashLog(root)
     log.start()
     assert log.append(_imu_frame(0))
@@ -326,7 +309,7 @@ def check_write_error_sets_full_and_keeps_the_file():
 
 
 def check_sync_interval_mode_still_reads_back():
-    root = _tmpdir() + "/logs"
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
     log = flashlog.FlashLog(root, 512 * 1024, 64 * 1024, 1000)
     log.start()
     for s in range(20):
@@ -338,7 +321,7 @@ def check_sync_interval_mode_still_reads_back():
 
 
 def check_append_allocation_per_frame():
-    root = _tmpdir() + "/logs"
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
     log = flashlog.FlashLog(root, 4 * 1024 * 1024, 16 * 1024)
     log.start()
     fr = [memoryview(_imu_frame(s)) for s in range(64)]
@@ -358,7 +341,7 @@ def check_append_allocation_per_frame():
 
 
 def check_list_gives_seq_ranges_of_open_closed_and_torn_logs():
-    root = _tmpdir() + "/logs"
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
     log = flashlog.FlashLog(root, 6 * 1024)
     log.start()
     for s in range(100, 200):
@@ -395,7 +378,7 @@ def check_built_from_config_values():
     v["log_max_file_kb"] = 16
     v["log_reserve_kb"] = 32
     v["log_sync_ms"] = 500
-    root = _tmpdir() + "/logs"
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
     log = flashlog.FlashLog.from_config(v, root)
     assert (log.max_file_bytes, log.reserve_bytes, log.sync_ms) == (16384, 32768, 500)
     v["log_max_file_kb"] = 64

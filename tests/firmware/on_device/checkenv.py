@@ -14,6 +14,27 @@ else:
     VECTORS = _here.rsplit("/", 2)[0] + "/vectors"
 
 
+_made = [0]
+
+
+def tmpdir(tag):
+    """A new empty folder on whatever filesystem this interpreter has (tempfile on CPython;
+    /tmp/<tag>_<n> on MicroPython, which has no tempfile)."""
+    _made[0] += 1
+    try:
+        import tempfile
+
+        return tempfile.mkdtemp()
+    except ImportError:
+        try:
+            os.mkdir("/tmp")
+        except OSError:
+            pass
+        base = "/tmp/%s_%d" % (tag, _made[0])
+        os.mkdir(base)
+        return base
+
+
 def vector_names(kind=None):
     """Sorted names (no extension) of the golden vectors, optionally only one kind."""
     names = sorted(f[:-5] for f in os.listdir(VECTORS) if f.endswith(".json"))

@@ -12,7 +12,7 @@ generators and the random-walk bias) so consecutive blocks continue one another 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -56,46 +56,40 @@ class ChipSpec:
 _MPU_ACC = {2: 1000 / 16384, 4: 1000 / 8192, 8: 1000 / 4096, 16: 1000 / 2048}
 _MPU_GYR = {250: 1000 / 131, 500: 1000 / 65.5, 1000: 1000 / 32.8, 2000: 1000 / 16.4}
 
-CHIPS: dict[str, ChipSpec] = {
-    "LSM6DSOX": ChipSpec(
-        name="LSM6DSOX",
-        imu_model=1,
-        acc_lsb_mg={2: 0.061, 4: 0.122, 8: 0.244, 16: 0.488},
-        gyr_lsb_mdps={125: 4.375, 250: 8.75, 500: 17.5, 1000: 35.0, 2000: 70.0},
-        acc_noise_ug_rthz=70.0,
-        gyr_noise_mdps_rthz=3.8,
-        acc_bias_mg=(20.0, 20.0, 20.0),
-        gyr_bias_dps=1.0,
-        acc_scale_tol=0.01,
-        gyr_scale_tol=0.01,
-        cross_axis=0.01,
-        acc_bias_rw_mg_rts=0.005,
-        gyr_bias_rw_dps_rts=0.0005,
-        gyr_g_sens_dps_per_g=0.0,
-        max_bandwidth_hz=1e9,
-        source=(
-            "ST DS12814 (LSM6DSOX) Table 2, high-performance mode: An 70 µg/√Hz, Rn 3.8 mdps/√Hz, "
-            "LA_TyOff ±20 mg, G_TyOff ±1 dps, LA_So 0.061–0.488 mg/LSB, G_So 4.375–70 mdps/LSB; "
-            "scale ±1 % and cross-axis ±1 % assumed (not in the table); bias drift assumed from "
-            "±0.1 mg/°C and ±0.01 dps/°C over ~3 °C/h"
-        ),
+_LSM6DSOX = ChipSpec(
+    name="LSM6DSOX",
+    imu_model=1,
+    acc_lsb_mg={2: 0.061, 4: 0.122, 8: 0.244, 16: 0.488},
+    gyr_lsb_mdps={125: 4.375, 250: 8.75, 500: 17.5, 1000: 35.0, 2000: 70.0},
+    acc_noise_ug_rthz=70.0,
+    gyr_noise_mdps_rthz=3.8,
+    acc_bias_mg=(20.0, 20.0, 20.0),
+    gyr_bias_dps=1.0,
+    acc_scale_tol=0.01,
+    gyr_scale_tol=0.01,
+    cross_axis=0.01,
+    acc_bias_rw_mg_rts=0.005,
+    gyr_bias_rw_dps_rts=0.0005,
+    gyr_g_sens_dps_per_g=0.0,
+    max_bandwidth_hz=1e9,
+    source=(
+        "ST DS12814 (LSM6DSOX) Table 2, high-performance mode: An 70 µg/√Hz, Rn 3.8 mdps/√Hz, "
+        "LA_TyOff ±20 mg, G_TyOff ±1 dps, LA_So 0.061–0.488 mg/LSB, G_So 4.375–70 mdps/LSB; "
+        "scale ±1 % and cross-axis ±1 % assumed (not in the table); bias drift assumed from "
+        "±0.1 mg/°C and ±0.01 dps/°C over ~3 °C/h"
     ),
-    "LSM6DS3TR-C": ChipSpec(
+)
+# the LSM6DS3TR-C shares the LSM6DSOX's sensitivities and assumed scale/cross-axis/drift
+CHIPS: dict[str, ChipSpec] = {
+    "LSM6DSOX": _LSM6DSOX,
+    "LSM6DS3TR-C": replace(
+        _LSM6DSOX,
         name="LSM6DS3TR-C",
         imu_model=2,
-        acc_lsb_mg={2: 0.061, 4: 0.122, 8: 0.244, 16: 0.488},
-        gyr_lsb_mdps={125: 4.375, 250: 8.75, 500: 17.5, 1000: 35.0, 2000: 70.0},
         acc_noise_ug_rthz=90.0,
         gyr_noise_mdps_rthz=4.0,
         acc_bias_mg=(40.0, 40.0, 40.0),
         gyr_bias_dps=2.0,
-        acc_scale_tol=0.01,
-        gyr_scale_tol=0.01,
-        cross_axis=0.01,
-        acc_bias_rw_mg_rts=0.005,
-        gyr_bias_rw_dps_rts=0.0005,
-        gyr_g_sens_dps_per_g=0.0,
-        max_bandwidth_hz=1e9,
         source=(
             "ST DS11955 (LSM6DS3TR-C) Table 3, high-performance mode: An 90 µg/√Hz, Rn 4 mdps/√Hz, "
             "LA_TyOff ±40 mg, G_TyOff ±2 dps (values to re-check against the datasheet); scale, "

@@ -162,6 +162,7 @@ MD1_CFG = 0x5E
 
 class _LSM6(Chip):
     TS_US = 25.0  # timestamp LSB, us (typical)
+    FIFO_WORDS = 0  # FIFO depth, set by each chip
 
     def reset(self) -> None:
         self.regs = bytearray(128)
@@ -241,8 +242,29 @@ class _LSM6(Chip):
     def fifo_level(self) -> int:
         return len(self.fifo)
 
+    def watermark(self) -> int:
+        return 0  # no FIFO threshold in the base model: the chips read theirs from registers
+
     def fifo_int(self) -> int:
-        return 0
+        """INT1 level from the FIFO: threshold reached (INT1_FIFO_TH) or overrun (INT1_FIFO_OVR)."""
+        r = self.regs[INT1_CTRL]
+        wtm = self.watermark()
+        return 1 if ((r & 0x08 and wtm and len(self.fifo) >= wtm)
+                     or (r & 0x10 and self.overrun)) else 0
+
+    def fifo_status2(self, count_mask: int) -> int:
+        """FIFO_STATUS2 bits both chips share: the level's high bits (``count_mask`` of them),
+        threshold (0x80), overrun (0x40) and full (0x20)."""
+        n = len(self.fifo)
+        wtm = self.watermark()
+        v = (n >> 8) & count_mask
+        if wtm and n >= wtm:
+            v |= 0x80
+        if self.overrun:
+            v |= 0x40
+        if n >= self.FIFO_WORDS:
+            v |= 0x20
+        return v
 
     def push(self, c: "tuple[int, ...]") -> None:
         pass
@@ -291,25 +313,11 @@ class LSM6DSOX(_LSM6):
     def watermark(self) -> int:
         return self.regs[FIFO_CTRL1_DSOX] | (self.regs[FIFO_CTRL2_DSOX] & 0x01) << 8
 
-    def fifo_int(self) -> int:
-        r = self.regs[INT1_CTRL]
-        wtm = self.watermark()
-        return 1 if ((r & 0x08 and wtm and len(self.fifo) >= wtm)
-                     or (r & 0x10 and self.overrun)) else 0
-
     def read_byte(self, reg: int) -> int:
         if reg == FIFO_STATUS1:
             return len(self.fifo) & 0xFF
         if reg == FIFO_STATUS2:
-            n = len(self.fifo)
-            wtm = self.watermark()
-            v = (n >> 8) & 0x03
-            if wtm and n >= wtm:
-                v |= 0x80
-            if self.overrun:
-                v |= 0x40
-            if n >= self.FIFO_WORDS:
-                v |= 0x20
+            v = self.fifo_status2(0x03)
             if self.ovr_latched:
                 v |= 0x08
             self.ovr_latched = False
@@ -404,25 +412,12 @@ class LSM6DS3TRC(_LSM6):
     def watermark(self) -> int:
         return self.regs[FIFO_CTRL1_DS3] | (self.regs[FIFO_CTRL2_DS3] & 0x07) << 8
 
-    def fifo_int(self) -> int:
-        r = self.regs[INT1_CTRL]
-        wtm = self.watermark()
-        return 1 if ((r & 0x08 and wtm and len(self.fifo) >= wtm)
-                     or (r & 0x10 and self.overrun)) else 0
-
     def read_byte(self, reg: int) -> int:
         n = len(self.fifo)
         if reg == FIFO_STATUS1:
             return n & 0xFF
         if reg == FIFO_STATUS2:
-            wtm = self.watermark()
-            v = (n >> 8) & 0x07
-            if wtm and n >= wtm:
-                v |= 0x80
-            if self.overrun:
-                v |= 0x40
-            if n >= self.FIFO_WORDS:
-                v |= 0x20
+            v = self.fifo_status2(0x07)
             if n == 0:
                 v |= 0x10
             return v

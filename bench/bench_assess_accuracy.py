@@ -127,12 +127,13 @@ def main() -> None:
     for d, e in sorted(rom_err.items()):
         x = np.array(e)
         print(f"{d:28s} {len(x):4d} {x.mean():9.2f} {np.sqrt((x ** 2).mean()):6.2f} "
-              f"{np.abs(x).max():9.2f}")
+              f"{np.abs(x).max():9.2f}  {int(np.sum(np.abs(x) > 2.0))} above 2°")
     for err, where in sorted(rom_where, key=lambda x: -abs(x[0]))[:3]:
         print(f"  worst ROM error {err:+.2f}°: {where}")
     h = np.array(hold_err)
     print(f"hold time error: n {len(h)}, mean {h.mean():.2f} s, RMS {np.sqrt((h ** 2).mean()):.2f} s, "
-          f"max |err| {np.abs(h).max():.2f} s (target ≤ 0.5 s)")
+          f"max |err| {np.abs(h).max():.2f} s, {int(np.sum(np.abs(h) > 0.5))} above 0.5 s "
+          f"(target ≤ 0.5 s)")
     print(f"rep count: {exact}/{sets} sets exact ({100.0 * exact / sets:.1f} %, target ≥ 95 %), "
           f"max off by {max_off} (target ≤ 1)")
     for i in np.argsort(-np.abs(h))[:3]:

@@ -209,6 +209,7 @@ def mpy_cost(pystone: Path) -> dict:
                 ["/lib/imu.py", str(ROOT / "firmware" / "imu.py")],
                 ["/lib/lsm6.py", str(ROOT / "firmware" / "lsm6.py")],
                 ["/lib/mpu6.py", str(ROOT / "firmware" / "mpu6.py")],
+                ["/lib/i2cdev.py", str(ROOT / "firmware" / "i2cdev.py")],
                 ["/bench_main.py", str(main)],
             ],
             "entry": "bench_main",

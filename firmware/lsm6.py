@@ -19,6 +19,7 @@
 
 import time
 
+import i2cdev
 from micropython import const
 
 _CTRL1_XL = const(0x10)
@@ -62,35 +63,24 @@ _GYR_CODE = (0, 1, 2, 3)
 _GYR_MDPS = (8.75, 17.5, 35.0, 70.0)
 
 
-def _nearest(options, value):
-    best = 0
-    for i in range(len(options)):
-        if abs(options[i] - value) < abs(options[best] - value):
-            best = i
-    return best
-
-
 def _s16(lo, hi):
     v = lo | (hi << 8)
     return v - 65536 if v > 32767 else v
 
 
-class LSM6:
+class LSM6(i2cdev.I2CDev):
     """Driver for one chip. `tagged` is True for the LSM6DSOX, False for the LSM6DS3TR-C."""
 
     def __init__(self, i2c, addr, who):
-        self.i2c = i2c
-        self.addr = addr
+        i2cdev.I2CDev.__init__(self, i2c, addr)
         self.tagged = who == WHO_DSOX
         self.model = 1 if self.tagged else 2  # INFO imu_model
         self.name = "LSM6DSOX" if self.tagged else "LSM6DS3TR-C"
         self.overruns = 0  # FIFO overruns seen
         self.dropped = 0  # samples known lost (at least one per overrun)
-        self.i2c_errors = 0
         self.t_newest_us = 0
         self.odr_hz = 0.0
         self._half_us = 0
-        self._one = bytearray(1)
         self._st = bytearray(4)
         self._ts = bytearray(4)
         ws = 7 if self.tagged else 12  # bytes per FIFO word (DSOX) or per data set (DS3TR-C)
@@ -105,24 +95,6 @@ class LSM6:
         self._have_g = False
         self._ts_last = 0
 
-    # -- bus helpers: count errors, never raise on a transfer failure ---------------------
-    def _w(self, reg, val):
-        self._one[0] = val
-        try:
-            self.i2c.writeto_mem(self.addr, reg, self._one)
-            return True
-        except OSError:
-            self.i2c_errors += 1
-            return False
-
-    def _r(self, reg, buf):
-        try:
-            self.i2c.readfrom_mem_into(self.addr, reg, buf)
-            return True
-        except OSError:
-            self.i2c_errors += 1
-            return False
-
     def configure(self, odr_hz, acc_fs_g, gyr_fs_dps, watermark_samples=8):
         """Reset the chip and start FIFO streaming; the nearest supported settings are used.
         Returns True if every register write went through."""
@@ -130,9 +102,9 @@ class LSM6:
         io &= self._w(_CTRL3_C, 0x01)  # SW_RESET
         time.sleep_ms(10)
         io &= self._w(_CTRL3_C, 0x44)  # BDU | IF_INC
-        o = _nearest(ODR_HZ, odr_hz)
-        a = _nearest(ACC_FS_G, acc_fs_g)
-        g = _nearest(GYR_FS_DPS, gyr_fs_dps)
+        o = i2cdev.nearest(ODR_HZ, odr_hz)
+        a = i2cdev.nearest(ACC_FS_G, acc_fs_g)
+        g = i2cdev.nearest(GYR_FS_DPS, gyr_fs_dps)
         code = _ODR_CODE[o]
         self.odr_hz = ODR_HZ[o]
         self._half_us = int(500000 / self.odr_hz)  # expected age of the newest sample

@@ -17,6 +17,7 @@
 
 import time
 
+import i2cdev
 from micropython import const
 
 _SMPLRT_DIV = const(0x19)
@@ -47,54 +48,26 @@ _GYR_LSB_DPS = (131.0, 65.5, 32.8, 16.4)
 _DLPF_BW = (188, 98, 42, 20, 10, 5)
 
 
-def _nearest(options, value):
-    best = 0
-    for i in range(len(options)):
-        if abs(options[i] - value) < abs(options[best] - value):
-            best = i
-    return best
-
-
 def _s16be(hi, lo):
     v = (hi << 8) | lo
     return v - 65536 if v > 32767 else v
 
 
-class MPU6:
+class MPU6(i2cdev.I2CDev):
     def __init__(self, i2c, addr, who):
-        self.i2c = i2c
-        self.addr = addr
+        i2cdev.I2CDev.__init__(self, i2c, addr)
         self.is6500 = who == WHO_6500
         self.model = 4 if self.is6500 else 3  # INFO imu_model
         self.name = "MPU-6500" if self.is6500 else "MPU-6050"
         self.overruns = 0
         self.dropped = 0
-        self.i2c_errors = 0
         self.t_newest_us = 0
         self.odr_hz = 0.0
         self._half_us = 0
-        self._one = bytearray(1)
         self._two = bytearray(2)
         self._raw = bytearray(_CHUNK * _REC)
         mv = memoryview(self._raw)
         self._views = [mv[0:k * _REC] for k in range(_CHUNK + 1)]
-
-    def _w(self, reg, val):
-        self._one[0] = val
-        try:
-            self.i2c.writeto_mem(self.addr, reg, self._one)
-            return True
-        except OSError:
-            self.i2c_errors += 1
-            return False
-
-    def _r(self, reg, buf):
-        try:
-            self.i2c.readfrom_mem_into(self.addr, reg, buf)
-            return True
-        except OSError:
-            self.i2c_errors += 1
-            return False
 
     def configure(self, odr_hz, acc_fs_g, gyr_fs_dps, watermark_samples=8):
         """Reset, wake and start FIFO streaming at the nearest rate 1 kHz / (1 + div)."""
@@ -113,8 +86,8 @@ class MPU6:
             if _DLPF_BW[i] <= self.odr_hz / 2:
                 dlpf = i
                 break
-        a = _nearest(ACC_FS_G, acc_fs_g)
-        g = _nearest(GYR_FS_DPS, gyr_fs_dps)
+        a = i2cdev.nearest(ACC_FS_G, acc_fs_g)
+        g = i2cdev.nearest(GYR_FS_DPS, gyr_fs_dps)
         self.acc_fs_g = ACC_FS_G[a]
         self.gyr_fs_dps = GYR_FS_DPS[g]
         self.acc_scale = self.acc_fs_g * 9.80665 / 32768  # m/s^2 per LSB

@@ -77,23 +77,32 @@ def main(argv: list[str] | None = None) -> int:
     kyr.KyrWriter.write = meter.wrap(kyr.KyrWriter.write)  # type: ignore[method-assign]
 
     duration = args.minutes * 60.0
+    wall0 = time.perf_counter()
     out = Path(tempfile.mkdtemp(prefix="kyphos-bench-")) / "bench.kyr"
     stats: dict[str, Any] = {}
 
     async def run() -> None:
         dev = await connect("sim", config={"odr_hz": args.odr, "log_policy": "always"},
                             ping_interval_s=5.0)
+        t_start = asyncio.get_running_loop().time()
         try:
             live_missing: list[int] = []
 
             async def watch() -> None:
+                t = 0
                 while True:
                     await asyncio.sleep(1.0)
+                    t += 1
                     live_missing.append(dev.missing_frames())
+                    if t % 60 == 0:
+                        print(f"  … {t / 60:.0f} simulated min, wall {time.perf_counter() - wall0:.0f} s:"
+                              f" {dev.health().line()}", flush=True)
 
             w = asyncio.ensure_future(watch())
             res = await record(dev, out, duration_s=duration)
             w.cancel()
+            stats["live_missing_at_stop"] = live_missing[int(duration) - 1] if len(live_missing) >= duration else None
+            stats["backfill_s"] = asyncio.get_running_loop().time() - t_start - duration
             stats["res"] = res
             stats["live_missing_max"] = max(live_missing or [0])
             stats["notifications"] = dev.transport.counters.frames_in
@@ -102,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             await dev.close()
 
     loop = VirtualTimeLoop(speed=None)
-    cpu0, wall0 = time.process_time(), time.perf_counter()
+    cpu0 = time.process_time()
     try:
         asyncio.set_event_loop(loop)
         loop.run_until_complete(run())
@@ -120,8 +129,9 @@ def main(argv: list[str] | None = None) -> int:
           "virtual BLE link (bleak + bumble backend, MTU 247)")
     print(f"  recorded      {s.n_samples:,} IMU samples ({s.fs:.2f} Hz), {len(s.quat):,} quaternions, "
           f"{res.frames:,} frames, {out.stat().st_size / 1e6:.1f} MB")
-    print(f"  live loss     max {stats['live_missing_max']} data frames missing while streaming; "
-          f"{res.backfilled} back-filled from flash")
+    print(f"  live loss     {stats.get('live_missing_at_stop')} data frames missing when streaming "
+          f"stopped (max {stats['live_missing_max']}); {res.backfilled} back-filled from flash, "
+          f"the back-fill after stop took {stats['backfill_s']:.0f} simulated s")
     print(f"  final loss    {h['missing_frames']} data frames ({h['loss_pct']:.3f}%); sample gaps "
           f"{len(gaps)} ({gap_samples} samples)")
     print(f"  host CPU      receive+record path {meter.cpu_s:.2f} s CPU for {duration:.0f} s of data "

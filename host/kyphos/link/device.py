@@ -162,6 +162,7 @@ class Device:
         self.epochs: list[Epoch] = [Epoch(0)]
         self.warnings: list[str] = []
         self.errors: list[str] = []  # host-side exceptions caught in the receiver
+        self.last_bad_answer: bytes | None = None
         self._rid = 0
         self._cmd_seq = 0
         self._pending: dict[int, _Pending] = {}
@@ -731,7 +732,12 @@ class Device:
             return await self._probe_logs()
         p = rec.frame.payload
         assert isinstance(p, Ack)
-        items = json.loads(p.data.decode() or "[]")
+        try:
+            items = json.loads(p.data.decode() or "[]")
+        except (UnicodeDecodeError, ValueError):
+            self.last_bad_answer = bytes(p.data)
+            self.note("warning", message=f"LOG_LIST answer is not JSON ({len(p.data)} bytes)")
+            return await self._probe_logs()
         return [e for e in items if isinstance(e, dict) and "id" in e]
 
     async def _log_size(self, log_id: int) -> int | None:

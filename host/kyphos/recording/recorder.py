@@ -121,8 +121,13 @@ async def record(
         for p in pending:
             p.cancel()
         result.stopped_by = "stop" if stop is not None and stop.is_set() else "duration"
-        await dev.stop()
-        dev.end_stream()
+        try:
+            await dev.stop()
+        except Exception as exc:  # the stream must end even if the last back-fill fails
+            result.warnings.append(f"stopping {dev.name}: {type(exc).__name__}: {exc}")
+            dev.note("warning", message=result.warnings[-1])
+        finally:
+            dev.end_stream()
 
     async def reporter() -> None:
         while True:
@@ -133,7 +138,7 @@ async def record(
     try:
         await dev.start(*streams)
         clock = dev.transport.clock
-        result.warnings = list(dev.warnings)
+        result.warnings.extend(dev.warnings)
         stop_task = loop.create_task(stopper())
         rep_task = loop.create_task(reporter()) if on_health is not None else None
         try:

@@ -165,25 +165,28 @@ def encode_payload(p: Payload) -> bytes:
         raise FrameError(f"cannot encode {type(p).__name__}: {exc}", 0) from None
 
 
+def _pack_batch(
+    kind: str,
+    rows: tuple[tuple[int, ...], ...],
+    width: int,
+    max_count: int,
+    period_ns: int,
+    flags: int,
+) -> bytes:
+    """IMU and QUAT bodies: batch header, then ``width`` int16 values per row."""
+    if not 1 <= len(rows) <= max_count:
+        raise FrameError(f"{kind} count {len(rows)} outside 1…{max_count}", 0)
+    flat = [v for r in rows for v in r]
+    if len(flat) != width * len(rows):
+        raise FrameError(f"{kind} sample without {width} values", 0)
+    return _BATCH.pack(period_ns, len(rows), flags) + struct.pack(f"<{len(flat)}h", *flat)
+
+
 def _encode_payload(p: Payload) -> bytes:
     if isinstance(p, Imu):
-        if not 1 <= len(p.samples) <= MAX_IMU_COUNT:
-            raise FrameError(f"IMU count {len(p.samples)} outside 1…{MAX_IMU_COUNT}", 0)
-        flat = [v for s in p.samples for v in s]
-        if len(flat) != 6 * len(p.samples):
-            raise FrameError("IMU sample without 6 values", 0)
-        return _BATCH.pack(p.period_ns, len(p.samples), p.flags) + struct.pack(
-            f"<{len(flat)}h", *flat
-        )
+        return _pack_batch("IMU", p.samples, 6, MAX_IMU_COUNT, p.period_ns, p.flags)
     if isinstance(p, Quat):
-        if not 1 <= len(p.quats) <= MAX_QUAT_COUNT:
-            raise FrameError(f"QUAT count {len(p.quats)} outside 1…{MAX_QUAT_COUNT}", 0)
-        flat = [v for q in p.quats for v in q]
-        if len(flat) != 4 * len(p.quats):
-            raise FrameError("QUAT sample without 4 values", 0)
-        return _BATCH.pack(p.period_ns, len(p.quats), p.flags) + struct.pack(
-            f"<{len(flat)}h", *flat
-        )
+        return _pack_batch("QUAT", p.quats, 4, MAX_QUAT_COUNT, p.period_ns, p.flags)
     if isinstance(p, Info):
         name = p.name.encode()
         if len(name) > MAX_NAME_LEN:

@@ -17,15 +17,28 @@ EPILOG = """examples:
 """
 
 
-def add_input_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by analyze and export: input units (CSV) and calibration."""
-    p.add_argument("file", help="recording: .kyr, board log, or .csv (t_s,ax,ay,az,gx,gy,gz)")
+def add_csv_unit_options(p: argparse.ArgumentParser, time_column: str = "t_s column") -> None:
+    """--acc-unit, --gyr-unit, --time-unit: the units of a CSV recording (analyze, export,
+    report, compare, review); read back with :func:`csv_load_options`."""
     p.add_argument("--acc-unit", default="m/s2", choices=["m/s2", "g", "mg"],
                    help="CSV only: accelerometer unit (default m/s2)")
     p.add_argument("--gyr-unit", default="rad/s", choices=["rad/s", "deg/s"],
                    help="CSV only: gyroscope unit (default rad/s)")
     p.add_argument("--time-unit", default="s", choices=["s", "ms", "us"],
-                   help="CSV only: unit of the t_s column (default s)")
+                   help=f"CSV only: unit of the {time_column} (default s)")
+
+
+def csv_load_options(args: argparse.Namespace, is_csv: bool) -> dict[str, Any]:
+    """kyphos.load keywords: the CSV units for a CSV file, nothing for other formats."""
+    if not is_csv:
+        return {}
+    return {"acc_unit": args.acc_unit, "gyr_unit": args.gyr_unit, "time_unit": args.time_unit}
+
+
+def add_input_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by analyze and export: input units (CSV) and calibration."""
+    p.add_argument("file", help="recording: .kyr, board log, or .csv (t_s,ax,ay,az,gx,gy,gz)")
+    add_csv_unit_options(p)
     p.add_argument("--calibration", default="session", choices=["session", "auto", "nominal"],
                    help="session: use the recording's calibration (else automatic); auto: find "
                         "upright and forward bends in the data; nominal: assume ideal mounting")
@@ -40,9 +53,7 @@ def load_and_analyze(args: argparse.Namespace, **extra: Any) -> Any:
     import kyphos
     from kyphos.analysis import analyze
 
-    kw: dict[str, Any] = {}
-    if str(args.file).lower().endswith(".csv"):
-        kw = {"acc_unit": args.acc_unit, "gyr_unit": args.gyr_unit, "time_unit": args.time_unit}
+    kw = csv_load_options(args, str(args.file).lower().endswith(".csv"))
     try:
         session = kyphos.load(args.file, **kw)
     except FileNotFoundError as exc:

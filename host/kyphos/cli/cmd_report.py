@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kyphos.cli.cmd_analyze import add_csv_unit_options, csv_load_options
 from kyphos.errors import KyphosError
 
 EPILOG = """examples:
@@ -36,12 +37,7 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--load-kg", type=float, help="typical load lifted, kg (risk moment term)")
     p.add_argument("--distance-m", type=float,
                    help="typical horizontal distance of the load from the spine, m")
-    p.add_argument("--acc-unit", default="m/s2", choices=["m/s2", "g", "mg"],
-                   help="CSV only: accelerometer unit (default m/s2)")
-    p.add_argument("--gyr-unit", default="rad/s", choices=["rad/s", "deg/s"],
-                   help="CSV only: gyroscope unit (default rad/s)")
-    p.add_argument("--time-unit", default="s", choices=["s", "ms", "us"],
-                   help="CSV only: unit of the time column (default s)")
+    add_csv_unit_options(p, "time column")
 
 
 def add_parallel_options(p: argparse.ArgumentParser) -> None:
@@ -62,10 +58,7 @@ def options(args: argparse.Namespace, file: Path) -> tuple[dict[str, Any], dict[
         an["load_kg"] = args.load_kg
     if args.distance_m is not None:
         an["distance_m"] = args.distance_m
-    ld: dict[str, Any] = {}
-    if file.suffix.lower() == ".csv":
-        ld = {"acc_unit": args.acc_unit, "gyr_unit": args.gyr_unit, "time_unit": args.time_unit}
-    return an, ld
+    return an, csv_load_options(args, file.suffix.lower() == ".csv")
 
 
 def _warn_failed(summaries: list[Any]) -> int:

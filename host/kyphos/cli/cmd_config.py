@@ -14,7 +14,7 @@ EPILOG = """examples:
   kyphos config set kyphos-3A4F slouch_threshold_deg=10 coach_mode=tracking
   KYPHOS_DEVICE=serial:/dev/ttyACM0 kyphos config set log_policy=always
 Changing the configuration needs a trusted link: USB serial, or Bluetooth after `kyphos pair`.
-docs/firmware-config.md lists the keys with their ranges."""
+docs/firmware.md lists the keys with their ranges."""
 
 
 def register(sub: Any) -> None:

@@ -75,7 +75,7 @@ _ERR_HINTS = {
     1: "update the board's firmware (kyphos flash)",
     2: "check the arguments",
     3: "`kyphos config get` lists the keys",
-    4: "see docs/firmware-config.md for the range",
+    4: "see docs/firmware.md for the range",
     5: "pair first: kyphos pair TARGET (or use USB serial)",
     6: "try again in a moment",
     7: "`kyphos download --list` shows the logs",
@@ -121,6 +121,9 @@ class _Window:
     last_off: int = 0
 
 
+ACK_MORE = 0x80  # opcode bit 7 on every ACK part but the last (docs/protocol.md)
+
+
 @dataclass
 class _Pending:
     opcode: int
@@ -129,6 +132,7 @@ class _Pending:
     log_id: int | None = None
     span: tuple[int, int] = (0, 0)  # LOG_READ byte range: chunks outside it are stale
     chunks: list[LogChunk] = field(default_factory=list)
+    parts: list[bytes] = field(default_factory=list)  # ACK continuation (opcode | 0x80)
 
 
 class Device:
@@ -263,7 +267,16 @@ class Device:
         p = rec.frame.payload
         if isinstance(p, (Ack, Err)):
             pend = self._pending.get(p.request_id)
-            if pend is not None and pend.opcode == p.opcode and not pend.future.done():
+            if pend is None or pend.future.done():
+                return
+            if isinstance(p, Ack) and p.opcode == pend.opcode | ACK_MORE:
+                # A long answer in parts (docs/protocol.md, "Continuation"): keep appending.
+                pend.parts.append(p.data)
+                pend.activity = asyncio.get_running_loop().time()
+            elif p.opcode == pend.opcode:
+                if isinstance(p, Ack) and pend.parts:
+                    whole = Ack(p.request_id, p.opcode, b"".join([*pend.parts, p.data]))
+                    rec = rec._replace(frame=Frame(rec.frame.seq, rec.frame.t_us, whole))
                 pend.future.set_result(rec)
             return
         if isinstance(p, LogChunk):

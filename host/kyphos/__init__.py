@@ -10,7 +10,16 @@ __version__ = "0.1.0"
 
 from kyphos.errors import ConfigError, FrameError, KyphosError, RecordingError
 
-__all__ = ["ConfigError", "FrameError", "KyphosError", "RecordingError", "__version__", "load"]
+__all__ = [
+    "ConfigError",
+    "FrameError",
+    "KyphosError",
+    "RecordingError",
+    "__version__",
+    "connect",
+    "load",
+    "scan",
+]
 
 
 def load(path, **kwargs):  # type: ignore[no-untyped-def]
@@ -18,3 +27,18 @@ def load(path, **kwargs):  # type: ignore[no-untyped-def]
     from kyphos.recording.load import load as _load
 
     return _load(path, **kwargs)
+
+
+def connect(target, **kwargs):  # type: ignore[no-untyped-def]
+    """Connect to a board: a BLE name or address, ``"serial:PORT"``, ``"sim"`` or
+    ``"replay:FILE"``. Returns a :class:`kyphos.link.device.Device` (async API)."""
+    from kyphos.link.device import connect as _connect
+
+    return _connect(target, **kwargs)
+
+
+def scan(**kwargs):  # type: ignore[no-untyped-def]
+    """List kyphos boards in Bluetooth range and serial ports (async)."""
+    from kyphos.link.device import scan as _scan
+
+    return _scan(**kwargs)

@@ -9,7 +9,7 @@
    relative to a fixed reference loop, pystone 1.2 (the classic "Pystone(1.2) time for N
    passes"; this script runs CPython 3.6's Lib/test/pystone.py, vendored as bench/pystone.py,
    with its clock swapped for time.ticks_ms; --pystone PATH uses another copy), the estimate for a 240 MHz
-   ESP32 from published ESP32 pystone figures (ESP32_PYSTONES below), and bytes allocated per
+   ESP32 from published ESP32 pystone figures (mpybench.ESP32_PYSTONES), and bytes allocated per
    sample after warm-up (gc.mem_alloc deltas).
 
 Run: .venv/bin/python bench/bench_firmware_fusion.py [--data DIR] [--skip-mpy] [--pystone PATH]
@@ -18,10 +18,7 @@ Run: .venv/bin/python bench/bench_firmware_fusion.py [--data DIR] [--skip-mpy] [
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -38,17 +35,13 @@ from kyphos.sim import shims  # noqa: E402
 shims.install()
 
 import fusion  # noqa: E402  (firmware/fusion.py)
+import mpybench  # noqa: E402  (bench/mpybench.py)
 
 DATA = ROOT.parent / "shared" / "data" / "broad"
 ACC_SCALE = 0.488e-3 * 9.80665  # LSM6DSOX +-16 g, m/s^2 per count
 GYR_SCALE = 70e-3 * np.pi / 180  # LSM6DSOX +-2000 dps, rad/s per count
-RUNNER = ROOT / "tests" / "mpy" / "runner.mjs"
-
-# Pystone on an ESP32 at 240 MHz, MicroPython, pystone_lowmem, as reported in
-# micropython/micropython issue #6565: v1.12 1602 pystones/s, v1.13-126 1014 pystones/s
-# (#5673 reports 1661 and, for one slow build, 499). Not measured here: there is no board.
-ESP32_PYSTONES = {"v1.12 (#6565)": 1602.0, "v1.13-126 (#6565)": 1014.0, "slow build (#5673)": 499.0}
-PYSTONE = ROOT / "bench" / "pystone.py"  # CPython 3.6.15's Lib/test/pystone.py, PSF licence
+ESP32_PYSTONES = mpybench.ESP32_PYSTONES
+PYSTONE = mpybench.PYSTONE
 PYSTONE_PASSES = 1000
 
 
@@ -192,36 +185,10 @@ def find_pystone(given: Path | None) -> Path | None:
 
 
 def mpy_cost(pystone: Path) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        main = Path(tmp) / "bench_main.py"
-        main.write_text(MPY_COST.replace("PASSES", str(PYSTONE_PASSES)).replace(
-            "import fusion", "import fusion\nimport pystone_ref"))
-        ref = Path(tmp) / "pystone_ref.py"
-        src = pystone.read_text()
-        src = src.replace("from time import time",
-                          "from time import ticks_ms\n\n\ndef time():\n    return ticks_ms() / 1000")
-        ref.write_text(src)
-        job = {
-            "files": [
-                ["/lib/pystone_ref.py", str(ref)],
-                ["/lib/fusion.py", str(ROOT / "firmware" / "fusion.py")],
-                ["/lib/bias.py", str(ROOT / "firmware" / "bias.py")],
-                ["/lib/imu.py", str(ROOT / "firmware" / "imu.py")],
-                ["/lib/lsm6.py", str(ROOT / "firmware" / "lsm6.py")],
-                ["/lib/mpu6.py", str(ROOT / "firmware" / "mpu6.py")],
-                ["/lib/i2cdev.py", str(ROOT / "firmware" / "i2cdev.py")],
-                ["/bench_main.py", str(main)],
-            ],
-            "entry": "bench_main",
-            "timeout_s": 300,
-        }
-        jp = Path(tmp) / "job.json"
-        jp.write_text(json.dumps(job))
-        r = subprocess.run(["node", str(RUNNER), str(jp)], capture_output=True, text=True,
-                           timeout=320, cwd=RUNNER.parent)
-        if r.returncode != 0:
-            raise SystemExit("MicroPython run failed:\n" + r.stdout + r.stderr)
-        return json.loads(r.stdout.strip().splitlines()[-1])
+    main = MPY_COST.replace("PASSES", str(PYSTONE_PASSES)).replace(
+        "import fusion", "import fusion\nimport pystone_ref")
+    firmware = ["fusion.py", "bias.py", "imu.py", "lsm6.py", "mpu6.py", "i2cdev.py"]
+    return mpybench.run(main, firmware, pystone)
 
 
 def cpython_cost() -> float:

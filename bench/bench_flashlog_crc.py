@@ -4,23 +4,17 @@ tests/mpy): binascii.crc32 (C, but its result is a heap-allocated big int when >
 16-bit halves: allocation-free). For each: µs and heap bytes per record of a typical size (an
 IMU frame of 10 samples: 8 + 10 + 126 = 144 bytes under the CRC; a QUAT frame: 8 + 10 + 86 =
 104), beside pystone 1.2 in the same run (bench/pystone.py) and the estimate for a 240 MHz
-ESP32 from published pystone figures (bench_firmware_fusion.ESP32_PYSTONES).
+ESP32 from published pystone figures (mpybench.ESP32_PYSTONES).
 
 Run: .venv/bin/python bench/bench_flashlog_crc.py
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RUNNER = ROOT / "tests" / "mpy" / "runner.mjs"
-PYSTONE = ROOT / "bench" / "pystone.py"
-ESP32_PYSTONES = {"v1.12 (#6565)": 1602.0, "v1.13-126 (#6565)": 1014.0, "slow build (#5673)": 499.0}
+from mpybench import ESP32_PYSTONES, run
+
 RECORDS_PER_S = 104 / 10 * 2  # IMU + QUAT frames of 10 samples at 104 Hz
 
 MPY = """
@@ -85,24 +79,7 @@ print(json.dumps(res))
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        main_py = Path(tmp) / "bench_main.py"
-        main_py.write_text(MPY)
-        ref = Path(tmp) / "pystone_ref.py"
-        ref.write_text(PYSTONE.read_text().replace(
-            "from time import time",
-            "from time import ticks_ms\n\n\ndef time():\n    return ticks_ms() / 1000"))
-        job = {"files": [["/lib/pystone_ref.py", str(ref)],
-                         ["/lib/kyrfile.py", str(ROOT / "firmware" / "kyrfile.py")],
-                         ["/bench_main.py", str(main_py)]],
-               "entry": "bench_main", "timeout_s": 300}
-        jp = Path(tmp) / "job.json"
-        jp.write_text(json.dumps(job))
-        r = subprocess.run(["node", str(RUNNER), str(jp)], capture_output=True, text=True,
-                           timeout=320, cwd=RUNNER.parent)
-    if r.returncode != 0:
-        raise SystemExit("MicroPython run failed:\n" + r.stdout + r.stderr)
-    c = json.loads(r.stdout.strip().splitlines()[-1])
+    c = run(MPY, ["kyrfile.py"])
     print(f"MicroPython (WebAssembly), mean over records of 144 and 104 bytes; pystone "
           f"{c['pystones']:.0f} pystones/s in the same run")
     for name, us, al in (("binascii.crc32", c["c_us"], c["c_alloc"]),

@@ -72,6 +72,18 @@ def _signed_unwrap(values: np.ndarray, group_start: np.ndarray, bits: int) -> np
     return np.cumsum(d)
 
 
+def _unwrap_per_epoch(
+    values: np.ndarray, rows: np.ndarray, epoch: np.ndarray, bits: int
+) -> np.ndarray:
+    """``values`` of ``rows`` unwrapped in file order within each epoch (0 at other rows)."""
+    order = rows[np.argsort(epoch[rows], kind="stable")]
+    starts = np.ones(len(order), bool)
+    starts[1:] = epoch[order][1:] != epoch[order][:-1]
+    out = np.zeros(len(values), np.int64)
+    out[order] = _signed_unwrap(values[order], starts, bits)
+    return out
+
+
 def load_bytes(buf: bytes, name: str = "data") -> Session:
     """Load a recording from its bytes; see :func:`load`."""
     header, start = read_header(buf, name)
@@ -114,17 +126,9 @@ def load_bytes(buf: bytes, name: str = "data") -> Session:
 
     # 3. Unwrap t_us (device frames) and the data seq, per epoch, in file order.
     dev = np.flatnonzero(_DEVICE_TYPES[ftype])
-    order = dev[np.argsort(epoch[dev], kind="stable")]
-    starts = np.ones(len(order), bool)
-    starts[1:] = epoch[order][1:] != epoch[order][:-1]
-    t_dev = np.zeros(len(rec), np.int64)
-    t_dev[order] = _signed_unwrap(fh.t_us[order], starts, 32)
+    t_dev = _unwrap_per_epoch(fh.t_us, dev, epoch, 32)
     data = np.flatnonzero(_DATA[ftype])
-    dorder = data[np.argsort(epoch[data], kind="stable")]
-    dstarts = np.ones(len(dorder), bool)
-    dstarts[1:] = epoch[dorder][1:] != epoch[dorder][:-1]
-    useq = np.zeros(len(rec), np.int64)
-    useq[dorder] = _signed_unwrap(fh.seq[dorder], dstarts, 16)
+    useq = _unwrap_per_epoch(fh.seq, data, epoch, 16)
 
     # 4. Duplicate data frames (same epoch + seq): keep the first in the file.
     keep = np.ones(len(rec), bool)

@@ -71,3 +71,33 @@ def test_bleak_and_pyserial_in_this_process_use_kyphos_sim_in_another(tmp_path: 
     truth = read_truth(tmp_path / "truth.json")
     assert truth.meta["scenario"] == "demo" and len(truth.lifts) == 6
     assert truth.meta["board"]["faults"] == ["low_battery at 500 s mv=3300"]
+
+
+def test_kyphos_scan_info_and_record_find_kyphos_sim_in_another_process(tmp_path: Path) -> None:
+    """The user's view: `kyphos sim` in one terminal, the device commands in another."""
+    import os
+
+    proc, seen = _start_sim(tmp_path)
+    env = {**os.environ, "KYPHOS_BUMBLE_TRANSPORT": seen["transport"],
+           "KYPHOS_BUMBLE_KEYS": str(tmp_path / "keys.json")}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        code = "import sys; from kyphos.cli import main; sys.exit(main())"
+        return subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                              text=True, timeout=90, cwd=ROOT, env=env)
+
+    try:
+        scan = cli("scan", "--timeout", "2")
+        assert scan.returncode == 0 and seen["name"] in scan.stdout, scan.stdout + scan.stderr
+        info = cli("info", seen["name"])
+        assert info.returncode == 0 and "link         ble" in info.stdout, info.stderr
+        rec = cli("record", "--device", seen["name"], "-o", str(tmp_path / "b.kyr"),
+                  "--duration", "2")
+        assert rec.returncode == 0, rec.stderr
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+    import kyphos
+
+    s = kyphos.load(tmp_path / "b.kyr")
+    assert s.n_samples > 104 and len(s.gaps) == 0

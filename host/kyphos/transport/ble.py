@@ -54,6 +54,15 @@ def _ble_error(device: str, exc: BaseException) -> LinkError:
     return LinkError(device, f"Bluetooth error ({text})", "move closer, or restart the board")
 
 
+def virtual_radio_backends() -> tuple[Any, Any] | None:
+    """bleak backends (client, scanner) for the virtual radio when one answers — `kyphos sim`
+    serves it on ``$KYPHOS_BUMBLE_TRANSPORT`` or 127.0.0.1:9741 — so another process's
+    `kyphos scan`, `record` or `live` finds the virtual board as it would a real one."""
+    from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner, radio_reachable
+
+    return (BumbleClient, BumbleScanner) if radio_reachable(timeout_s=0.2) else None
+
+
 class BleTransport(Transport):
     kind = TransportKind.BLE
 
@@ -69,6 +78,8 @@ class BleTransport(Transport):
     ) -> None:
         super().__init__(target)
         self.target = target
+        if backend is None and scanner_backend is None:
+            backend, scanner_backend = virtual_radio_backends() or (None, None)
         self.backend = backend
         self.scanner_backend = scanner_backend
         self.scan_timeout_s = scan_timeout_s
@@ -183,6 +194,8 @@ async def scan(
     from bleak import BleakScanner
 
     kw: dict[str, Any] = {}
+    if backend is None:
+        backend = (virtual_radio_backends() or (None, None))[1]
     if backend is not None:
         kw["backend"] = backend
     try:

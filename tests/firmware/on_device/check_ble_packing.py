@@ -179,7 +179,7 @@ def check_enomem_keeps_the_data_and_retries():
     assert got == list(range(30))
 
 
-def check_at_most_20_notifications_per_second():
+def check_at_most_22_notifications_per_second():
     p, radio, _ = _peripheral()
     _connect(p)
     for seq in range(40):
@@ -188,9 +188,9 @@ def check_at_most_20_notifications_per_second():
     for t in range(0, 1000, 5):  # pumped every 5 ms for one second
         if p.pump(t):
             sent_at.append(t)
-    assert 19 <= len(sent_at) <= 20, sent_at
+    assert 20 <= len(sent_at) <= 23, sent_at
     for a, b in zip(sent_at, sent_at[1:]):
-        assert b - a >= 50
+        assert b - a >= 45
 
 
 def check_full_ring_counts_lost_frames():

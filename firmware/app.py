@@ -7,7 +7,8 @@
 #   commands      CMD frames from either link -> commands.Commands
 #   button        short press: marker + pairing window; long: calibrate; double: snooze
 #   housekeeping  battery, STATUS every STATUS_MS, LED, bonds to flash, sleep policy,
-#                 watchdog feed (only while the sampler makes progress), reboot requests
+#                 watchdog feed (only while the sampler makes progress), reboot requests;
+#                 while asleep with no host: machine.lightsleep() in slices (_doze)
 #
 # Board:         main.py calls app.run()
 # Virtual board: await app.main(fs_root=..., serial=(reader, writer), ...) on CPython with the
@@ -30,6 +31,11 @@ import imu
 import power
 from micropython import const
 
+try:
+    import esp32  # wake sources for machine.lightsleep(); absent on other ports
+except ImportError:
+    esp32 = None  # type: ignore[assignment]
+
 from time import ticks_add, ticks_diff, ticks_ms, ticks_us
 
 FW_VERSION = (0, 1, 0)
@@ -47,6 +53,8 @@ _K_SERIAL = const(10)  # batch when only USB/log (about 10 frames/s each at 104 
 _RING_BYTES = const(12288)  # BLE unsent-frame ring (~5 s of IMU + QUAT at 104 Hz)
 _USB_RING_BYTES = const(8192)
 _REBOOT_DELAY_MS = const(300)
+_SLEEP_SLICE_MS = const(2000)  # longest machine.lightsleep() at a time (BLE advertising and
+#                                 the watchdog run between slices; a slice is <= wdt_ms / 4)
 
 ST_BOOT = const(0)
 ST_IDLE = const(1)
@@ -151,6 +159,8 @@ class Hardware:
         self.divider_x1000 = prof["batt_divider_x1000"]
         self.button = None
         self.button_active_low = prof["button_active_low"]
+        self.button_gpio = prof["button"]  # GPIO numbers for the light-sleep wake sources
+        self.imu_int_gpio = prof["imu_int"]
         if prof["button"] is not None:
             self.button = Pin(prof["button"], Pin.IN,
                               Pin.PULL_UP if prof["button_active_low"] else None)
@@ -201,6 +211,10 @@ class Device:
         self.beats = 0  # sampler passes (watchdog heartbeat)
         self.salvaged = 0  # frames moved from a dropped BLE link's queue to the log
         self.wdt = None
+        self._wdt_ms = wdt_ms
+        self.slept_ms = 0  # time spent in machine.lightsleep() (ticks_ms)
+        self._button_woke = False
+        self._armed = 0  # wake sources armed for this sleep: 0 none, 1 button, 2 button + IMU
         if wdt_ms:
             m = self.hw.machine if machine is None else machine
             self.wdt = m.WDT(timeout=wdt_ms)
@@ -697,7 +711,10 @@ class Device:
             return
         while not self._quit:
             t = ticks_ms()
-            press = self.presses.update(hw.button_down(), t)
+            down = hw.button_down()
+            if down and self.state == ST_SLEEP:
+                self._button_woke = True  # seen even if released before the wake check
+            press = self.presses.update(down, t)
             if press:
                 self.on_press(press, t)
             await _sleep_ms(_BUTTON_MS)
@@ -722,7 +739,8 @@ class Device:
             self.haptic.tick(t)
             self.clock.update()
             # Watchdog: fed only while the sampler runs.
-            if self.wdt is not None and self.beats != last_beats:
+            fed = self.beats != last_beats
+            if self.wdt is not None and fed:
                 self.wdt.feed()
             last_beats = self.beats
             if ticks_diff(t, self._status_due) >= 0:
@@ -745,6 +763,8 @@ class Device:
             self._imu_watch(t)
             self._sleep_policy(t)
             self._show_led(t)
+            if self.state == ST_SLEEP and not self._quit:
+                self._doze(fed)
             if self._reboot_at >= 0 and ticks_diff(t, self._reboot_at) >= 0:
                 self._reboot_at = -1
                 self.shutdown()
@@ -767,11 +787,14 @@ class Device:
                 streaming = True
         m = self.hw.imu
         if self.state == ST_SLEEP:
-            if streaming or m.motion_seen() or self.hw.button_down():
+            button = self._button_woke or self.hw.button_down()
+            if streaming or button or m.motion_seen():
                 self.state = ST_IDLE
+                self._armed = 0
+                self._button_woke = False
                 self._setup_imu()
                 self.power.note_motion(t)
-                self.event(frames.EV_WAKE, 2 if self.hw.button_down() else 1, 0)
+                self.event(frames.EV_WAKE, 2 if button else 1, 0)
             return
         if self.imu_missing:
             self.state = ST_ERROR
@@ -790,6 +813,44 @@ class Device:
             if ln.streams:
                 has_streams = True
         self.state = ST_STREAMING if has_streams else (ST_LOGGING if self._logging else ST_IDLE)
+
+    def _doze(self, fed):
+        """While asleep and no link is connected or streaming: one machine.lightsleep() slice,
+        woken early by the button or the IMU's motion interrupt, then the wake check at once
+        (a short press may be over by the next housekeeping pass)."""
+        for ln in self.links:
+            if ln.streams or ln.connected:
+                return
+        mach = getattr(self.hw, "machine", None)
+        lightsleep = getattr(mach, "lightsleep", None)
+        if lightsleep is None or esp32 is None:
+            return  # no light sleep here: the loop idles as before
+        self._arm_wake(mach)
+        ms = _SLEEP_SLICE_MS
+        if self._wdt_ms and ms > self._wdt_ms // 4:
+            ms = self._wdt_ms // 4  # the watchdog keeps counting in light sleep
+        if self.wdt is not None and fed:
+            self.wdt.feed()
+        t0 = ticks_ms()
+        lightsleep(ms)
+        t = ticks_ms()
+        self.slept_ms += ticks_diff(t, t0)
+        self._sleep_policy(t)
+
+    def _arm_wake(self, mach):
+        """Arm the button and, if its line is idle, the IMU interrupt. A line already high
+        (the LSM6's INT1 also carries the FIFO watermark, and the FIFO fills while asleep)
+        would end every slice at once, so then only the button wakes the chip and motion is
+        seen at the end of each slice."""
+        hw = self.hw
+        imu_gpio = getattr(hw, "imu_int_gpio", None)
+        want = 1
+        if imu_gpio is not None and not mach.Pin(imu_gpio).value():
+            want = 2
+        if want != self._armed:
+            self._armed = want
+            power.arm_wake(mach, esp32, imu_gpio if want == 2 else None,
+                           getattr(hw, "button_gpio", None), hw.button_active_low)
 
     def _show_led(self, t):
         led = self.led

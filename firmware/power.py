@@ -9,6 +9,7 @@
 #   pw.note_motion(t_ms)       # the wearer moved (IMU not at rest, or the button)
 #   pw.should_sleep(t_ms)      # idle for sleep_after_min: time for machine.lightsleep()
 #   arm_wake(...)              # before lightsleep: wake on the IMU interrupt or the button
+#                              # (app.Device._doze calls it; imu_int_pin None disarms the IMU)
 # update/note_motion/should_sleep allocate nothing.
 #
 # Percent comes from an open-circuit-voltage curve for one LiPo / Li-ion cell: 11 points,
@@ -118,7 +119,8 @@ def arm_wake(machine, esp32, imu_int_pin, button_pin, button_active_low=True):
     """Make the IMU's motion interrupt (active high) and the button wake the chip from
     machine.lightsleep(). Uses esp32.wake_on_ext0/ext1 where the chip has them (ESP32,
     ESP32-S3) and esp32.wake_on_gpio otherwise (ESP32-C3). Pins are GPIO numbers or None.
-    Returns the wake sources armed, e.g. ("ext0", "ext1")."""
+    Returns the wake sources armed, e.g. ("ext0", "ext1"). imu_int_pin None also disarms an
+    IMU source armed before (ext1); on the C3 one wake_on_gpio call replaces the last."""
     armed = []
     Pin = machine.Pin
     if button_pin is not None:
@@ -138,4 +140,6 @@ def arm_wake(machine, esp32, imu_int_pin, button_pin, button_active_low=True):
         elif hasattr(esp32, "wake_on_gpio") and "gpio" not in armed:
             esp32.wake_on_gpio((imu,), esp32.WAKEUP_ANY_HIGH)
             armed.append("gpio")
+    elif hasattr(esp32, "wake_on_ext1"):
+        esp32.wake_on_ext1(None, esp32.WAKEUP_ANY_HIGH)  # no IMU source (armed before?)
     return tuple(armed)

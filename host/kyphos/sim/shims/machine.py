@@ -10,6 +10,8 @@ Hardware is simulated, not mocked away:
 - ``Pin`` keeps its level; inputs are driven from outside with ``drive(pin_id, level)`` (e.g. an
   IMU interrupt line: ``chip.on_int1 = lambda v: machine.drive(4, v)``) and fire ``irq``
   handlers on the matching edge.
+- ``lightsleep(ms)`` advances the shim clock until `ms` pass or a wake pin armed with the
+  ``esp32`` shim (``wake_on_ext0/ext1/gpio``) is at its level; ``lightsleep_stats()``.
 - ``PWM``, ``ADC`` (``set_adc_uv(pin_id, microvolts)``), ``Timer`` (``run_timers()`` fires due
   callbacks by the shim clock), ``WDT`` (``wdt_expired()``), ``unique_id``, ``reset_cause``,
   ``reset`` (raises ``ResetRequested``) and ``freq``.
@@ -130,6 +132,11 @@ def reset_state() -> None:
     _adc_uv.clear()
     _timers.clear()
     _wdts.clear()
+    for k in _sleep_stats:
+        _sleep_stats[k] = 0
+    esp = _esp32()
+    if esp is not None:
+        esp.reset_state()
 
 
 def _now_ms() -> int:
@@ -251,10 +258,14 @@ class Pin:
             self._level = 1 if value else 0
 
     def value(self, x: int | None = None) -> int | None:
+        # Every Pin object for a GPIO reads and drives the same line: go to the newest one
+        # (the one drive() sets), as e.g. power.arm_wake makes its own Pin for the button.
+        cur = _pins.get(self.id, self)
         if x is None:
-            return self._level
-        if self._mode in (Pin.OUT, Pin.OPEN_DRAIN):
-            self._level = 1 if x else 0
+            return cur._level
+        if cur._mode in (Pin.OUT, Pin.OPEN_DRAIN):
+            cur._level = 1 if x else 0
+            self._level = cur._level
         return None
 
     def __call__(self, x: int | None = None) -> int | None:
@@ -440,8 +451,90 @@ def idle() -> None:
     _sleep_us(1000)
 
 
+_SLEEP_STEP_US = 5000  # lightsleep() looks at the wake pins this often (shim clock)
+_SLEEP_FOREVER_MS = 3600000  # lightsleep() without a time: at most an hour of shim time
+_sleep_stats = {"calls": 0, "slept_ms": 0, "pin_wakes": 0}
+
+
 def lightsleep(time_ms: "int | None" = None) -> None:
-    _sleep_us((time_ms or 0) * 1000)
+    """Sleep until `time_ms` pass or an armed wake pin (the esp32 shim's wake_on_ext0/ext1/
+    gpio) is at its wake level; a pin already there wakes at once, as the chip's level
+    triggers do. Meanwhile the chips on the buses keep running (an IMU's interrupt line can
+    rise) and pin changes the event loop has scheduled with ``drive`` (e.g. the virtual
+    board's button presses) happen at their time. Time asleep: ``lightsleep_stats()``."""
+    esp = _esp32()
+    total = (_SLEEP_FOREVER_MS if time_ms is None else max(0, time_ms)) * 1000
+    slept = 0
+    woke = esp is not None and esp.awake(_level)
+    while slept < total and not woke:
+        d = min(_SLEEP_STEP_US, total - slept)
+        _sleep_us(d)
+        slept += d
+        _advance_chips()
+        _scheduled_drives()
+        woke = esp is not None and esp.awake(_level)
+    _sleep_stats["calls"] += 1
+    _sleep_stats["slept_ms"] += slept // 1000
+    if woke:
+        _sleep_stats["pin_wakes"] += 1
+
+
+def lightsleep_stats() -> "dict[str, int]":
+    """calls, slept_ms (shim time spent in lightsleep) and pin_wakes (shim only)."""
+    return dict(_sleep_stats)
+
+
+def _esp32() -> Any:
+    try:
+        import esp32  # the shim next to this one (or the board's own module)
+    except ImportError:
+        return None
+    return esp32 if hasattr(esp32, "awake") else None
+
+
+def _level(pin_id: int) -> int:
+    p = _pins.get(pin_id)
+    return p._level if p is not None else 0
+
+
+def _advance_chips() -> None:
+    now = _now_us()
+    for bus in list(_buses.values()):
+        for chip in list(bus.values()):
+            chip.advance_to(now)
+
+
+def _scheduled_drives() -> None:
+    """Run the ``drive`` calls the running asyncio loop has scheduled for now or earlier: a
+    sleeping board cannot run the loop, but its pins still change when the world says."""
+    try:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+    except (ImportError, AttributeError, RuntimeError):
+        return
+    handles = getattr(loop, "_scheduled", None)  # CPython's timer heap
+    if not handles:
+        return
+    for _ in range(100):  # a due event may schedule drives for now (a button press does)
+        now = loop.time()
+        due = [h for h in handles if h.when() <= now and _world_event(h)]
+        if not due:
+            return
+        due.sort(key=lambda h: h.when())
+        for h in due:
+            fn, args = h._callback, h._args
+            h.cancel()
+            fn(*args)
+
+
+def _world_event(handle: Any) -> bool:
+    """A scheduled pin change, or a scenario event of the virtual board (``VirtualBoard.at``:
+    button presses, faults), as opposed to the firmware's own timers."""
+    fn = getattr(handle, "_callback", None)
+    if fn is None:
+        return False
+    return fn is drive or getattr(fn, "__qualname__", "").endswith("VirtualBoard.at.<locals>.fire")
 
 
 def deepsleep(time_ms: int | None = None) -> None:

@@ -1,0 +1,93 @@
+"""Light sleep on the virtual board: still for longer than sleep_after_min -> EVENT SLEEP and the
+board spends most of the sleep in machine.lightsleep() (counted by the machine shim); motion
+wakes it (EVENT WAKE 1) and a button press wakes it (EVENT WAKE 2), and sampling resumes."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from kyphos.sim.board import running_board
+from kyphos.sim.clock import run
+
+SLEEP, WAKE = 9, 10
+
+
+def _scenario(segments: list[dict[str, Any]], buttons: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"format": "kyphos-scenario/1", "name": "sleepy", "seed": 3,
+            "sensor": {"chip": "LSM6DSOX", "fs_hz": 104},
+            "segments": segments, "board": {"buttons": buttons}}
+
+
+def _sleep_run(segments: list[dict[str, Any]], buttons: list[dict[str, Any]],
+               until_s: float) -> dict[str, Any]:
+    async def main() -> dict[str, Any]:
+        async with running_board(_scenario(segments, buttons),
+                                 config={"sleep_after_min": 1}) as (board, _radio, _adapter):
+            import machine  # the shim, importable once the board is up
+
+            dev = board.device
+            events: list[tuple[float, int, int]] = []
+            real_event = dev.event
+
+            def spy(kind: int, arg: int, value: int) -> None:
+                events.append((board.now_s(), kind, arg))
+                real_event(kind, arg, value)
+
+            dev.event = spy
+            samples_at_sleep = -1
+            slept_at_wake = -1
+            while board.now_s() < until_s:
+                await asyncio.sleep(0.5)
+                kinds = [k for _, k, _ in events]
+                if samples_at_sleep < 0 and SLEEP in kinds:
+                    samples_at_sleep = dev.samples
+                if slept_at_wake < 0 and WAKE in kinds:
+                    slept_at_wake = machine.lightsleep_stats()["slept_ms"]
+            return {"events": events, "stats": machine.lightsleep_stats(),
+                    "slept_at_wake": slept_at_wake, "dev_slept_ms": dev.slept_ms,
+                    "samples_at_sleep": samples_at_sleep, "samples": dev.samples,
+                    "state": dev.state, "crashes": list(board.crashes),
+                    "board_events": list(board.events)}
+
+    return run(main())
+
+
+def _one(events: list[tuple[float, int, int]], kind: int) -> tuple[float, int]:
+    hits = [(t, a) for t, k, a in events if k == kind]
+    assert len(hits) == 1, events
+    return hits[0]
+
+
+def test_still_wearer_light_sleeps_and_motion_wakes_it() -> None:
+    # A quick bend: its sample-to-sample change passes the chip's wake-up threshold (walking
+    # at 104 Hz does not at 8 g full scale: docs/firmware.md section 9).
+    out = _sleep_run([{"kind": "rest", "posture": "stand", "duration_s": 130},
+                      {"kind": "bend", "flexion_deg": 60, "down_s": 0.5, "hold_s": 0.5,
+                       "up_s": 0.5, "repeats": 3, "gap_s": 1.0},
+                      {"kind": "stand", "duration_s": 10}], [], 142)
+    assert out["crashes"] == [] and not any("watchdog" in w for _, w in out["board_events"])
+    t_sleep, _ = _one(out["events"], SLEEP)
+    t_wake, arg = _one(out["events"], WAKE)
+    assert 60 <= t_sleep < 70 and 130 <= t_wake < 134 and arg == 1
+    # Most of the sleeping time went by in machine.lightsleep() (slices of <= 2 s)
+    asleep_ms = out["slept_at_wake"]
+    assert asleep_ms > 0.7 * (t_wake - t_sleep) * 1000, (asleep_ms, t_sleep, t_wake)
+    assert out["stats"]["calls"] >= (t_wake - t_sleep) / 2.5
+    assert abs(out["dev_slept_ms"] - out["stats"]["slept_ms"]) < 50
+    # Nothing sampled while asleep, sampling again after the wake (about 8 s of it at 104 Hz)
+    assert out["samples"] - out["samples_at_sleep"] > 104 * 6
+    assert out["state"] != 4
+
+
+def test_button_press_ends_light_sleep_at_once() -> None:
+    out = _sleep_run([{"kind": "rest", "posture": "stand", "duration_s": 140}],
+                     [{"at_s": 100.0, "press": "short"}], 110)
+    assert out["crashes"] == []
+    t_sleep, _ = _one(out["events"], SLEEP)
+    t_wake, arg = _one(out["events"], WAKE)
+    assert t_sleep < 70 and arg == 2
+    assert 100.0 <= t_wake < 100.2  # the press ends the slice: no wait for its end
+    assert out["stats"]["pin_wakes"] >= 1
+    assert out["slept_at_wake"] > 0.7 * (t_wake - t_sleep) * 1000
+    assert out["samples"] > out["samples_at_sleep"]

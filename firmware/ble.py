@@ -30,7 +30,7 @@ from binascii import hexlify, unhexlify
 
 from micropython import const
 
-from time import ticks_diff, ticks_ms
+from time import ticks_add, ticks_diff, ticks_ms
 
 # The kyphos 128-bit base UUID 6b79xxxx-0000-4000-8000-6b7970686f73 ("ky" ... "kyphos").
 SERVICE_UUID = "6b790001-0000-4000-8000-6b7970686f73"
@@ -508,7 +508,12 @@ class Peripheral:
                 self.notify_errors += 1
             self._last_notify = t_ms
             return 0
-        self._last_notify = t_ms
+        # Keep the average spacing at MIN_GAP_MS although the link task pumps on a 10 ms
+        # grid: while busy, the next slot is counted from the previous slot, not from now.
+        if ticks_diff(t_ms, self._last_notify) < 2 * MIN_GAP_MS:
+            self._last_notify = ticks_add(self._last_notify, MIN_GAP_MS)
+        else:
+            self._last_notify = t_ms
         i = self._recent_i
         self._recent[i * MTU:i * MTU + n] = view
         self._recent_len[i] = n

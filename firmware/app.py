@@ -405,6 +405,22 @@ class Device:
         self._i = i
         return n
 
+    def _flush_batch(self):
+        # A partly filled batch goes out now, to whoever wants data, so its samples get a seq.
+        i = self._i
+        if i > 0:
+            self._i = 0
+            self._batch_done(i)
+
+    def _rebatch(self):
+        # A new batch size keeps the partly filled batch (it goes out with the destinations of
+        # the moment it completes); only if it is already as large as the new size does it go
+        # out now. A reconnect's START used to drop up to one batch that nothing could back-fill.
+        k = self._batch_size()
+        if self._i >= k:
+            self._flush_batch()
+        self._k = k
+
     def _batch_done(self, k):
         m = self.hw.imu
         t = ticks_ms()
@@ -590,8 +606,7 @@ class Device:
         if self.imu_missing:
             return frames.E_IMU
         link.streams = streams
-        self._k = self._batch_size()
-        self._i = 0
+        self._rebatch()
         self.send_info(link)
         self._update_logging()
         return 0
@@ -607,7 +622,7 @@ class Device:
 
     def stop(self, link):
         link.streams = 0
-        self._k = self._batch_size()
+        self._rebatch()
         self._update_logging()
         return 0
 
@@ -627,6 +642,7 @@ class Device:
             self.log.configure_from(v)
         for k in ("odr_hz", "acc_fs_g", "gyr_fs_dps", "fusion", "moving_gyr_dps"):
             if k in changes:
+                self._flush_batch()
                 self._setup_imu()
                 self._k = self._batch_size()
                 break
@@ -670,7 +686,7 @@ class Device:
             end = frames.put_info(b, 0, self.next_ctrl_seq(), 0, *self.info_fields())
             frames.put_t_us_halves(b, 0, c.hi, c.lo)
             log.append(memoryview(b)[:end])
-            self._k = self._batch_size()
+            self._rebatch()
         elif self._logging and not want:
             self._logging = False
             log.stop()
@@ -753,7 +769,7 @@ class Device:
                     was_connected = b.connected
                     if was_connected:
                         self.send_status()  # crash flag etc. at once on a new connection
-                    self._k = self._batch_size()
+                    self._rebatch()
                     self._update_logging()
                     if not was_connected:
                         # Frames still queued for the lost link go to the log (if it logs).

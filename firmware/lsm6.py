@@ -145,6 +145,9 @@ class LSM6(i2cdev.I2CDev):
         ok = self._w(_WAKE_UP_THS, ths)
         ok &= self._w(_TAP_CFG, 0x80 | (0x01 if not self.tagged else 0))  # INTERRUPTS_ENABLE
         ok &= self._w(_MD1_CFG, 0x20)  # INT1_WU
+        # Only the wake-up event on INT1 while asleep: the FIFO keeps filling and its watermark
+        # would hold the line high, so it could not wake the board (configure() restores it).
+        ok &= self._w(_INT1_CTRL, 0x00)
         return ok
 
     def motion_seen(self):

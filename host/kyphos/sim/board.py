@@ -313,6 +313,8 @@ class VirtualBoard:
         p = self._profile
         if self._imu_present:
             machine.attach(p["i2c_bus"], _ChipOnBus(self.chip, self))
+            if p.get("imu_int") is not None:  # the chip's INT1 line on the profile's pin
+                self.chip.on_int1 = lambda level, pin=p["imu_int"]: machine.drive(pin, level)
         if p.get("button") is not None:
             machine.drive(p["button"], 1 if p["button_active_low"] else 0)
         self._update_adc()

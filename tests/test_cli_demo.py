@@ -1,5 +1,6 @@
 """`kyphos demo` runs the whole chain on the virtual board: the real firmware streams over the
-virtual BLE link into a recording, which is analysed; analysis and ground truth lie beside it."""
+virtual BLE link into a recording, which is analysed; analysis, report and ground truth lie
+beside it."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def test_demo_records_analyses_and_writes_the_truth(tmp_path: Path, capsys) -> N
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--seed", "1"]) == 0
     text = capsys.readouterr().out
-    for name in ("demo.kyr", "analysis.json", "truth.npz"):
+    for name in ("demo.kyr", "analysis.json", "truth.npz", "report.html"):
         assert str(out / name) in text and (out / name).stat().st_size > 0
     assert "lost frames 0, corrupt notifications 0, gaps in the recording 0" in text
     s = kyphos.load(out / "demo.kyr")
@@ -30,6 +31,9 @@ def test_demo_records_analyses_and_writes_the_truth(tmp_path: Path, capsys) -> N
     # The analysis finds the scripted lifts in what the firmware streamed.
     m = re.search(r"lifts found (\d+) \(scripted 6, (\d+) matched", text)
     assert m and int(m[1]) == len(doc["lifts"]) and int(m[2]) >= 5
+    # The PT report of the same recording, with the analysis' own numbers in it.
+    html = (out / "report.html").read_text()
+    assert "demo.kyr" in html and f"{doc['posture']['score']:.0f}" in html
 
 
 def test_demo_names_a_bad_scenario(tmp_path: Path, capsys) -> None:

@@ -165,6 +165,11 @@ def analyse_demo(out: Path, rec: dict[str, Any]) -> dict[str, Any]:
     analysis = analyze(session)
     doc = _clean(analysis.to_dict())
     (out / "analysis.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    from kyphos.views.report import write_html
+    from kyphos.views.summary import summarize_session
+
+    write_html([summarize_session(session, rec["recording"], analysis=analysis)],
+               out / "report.html")
     # Session time 0 is the first IMU sample; truth time is device time of the first boot.
     truth = align_truth(read_truth(rec["truth"]), session,
                         offset_s=rec["first_imu_s"] - float(session.time[0]))
@@ -177,7 +182,8 @@ def analyse_demo(out: Path, rec: dict[str, Any]) -> dict[str, Any]:
             "slouches_found": len(doc["posture"]["slouch_episodes"]),
             "slouches_scripted": len(truth.slouches),
             "calibration": doc["calibration"]["method"],
-            "samples_loaded": session.n_samples, "gaps": len(session.gaps)}
+            "samples_loaded": session.n_samples, "gaps": len(session.gaps),
+            "report": out / "report.html"}
 
 
 def format_summary(s: dict[str, Any]) -> str:
@@ -196,5 +202,6 @@ def format_summary(s: dict[str, Any]) -> str:
         f"recording   {s['recording']}",
         f"analysis    {s['analysis']}",
         f"truth       {s['truth']}",
-        f"next: kyphos analyze {s['recording']}",
+        f"report      {s['report']}",
+        f"next: kyphos analyze {s['recording']}  ·  kyphos live --replay {s['recording']}",
     ])

@@ -141,18 +141,30 @@ def summarize(path: str | os.PathLike[str], *, analysis_options: dict[str, Any] 
               load_options: dict[str, Any] | None = None) -> Summary:
     """Load and analyse ``path``; never raises for a bad recording (``Summary.error`` says why)."""
     import kyphos
+
+    p = Path(path)
+    try:
+        session = kyphos.load(p, **(load_options or {}))
+    except FileNotFoundError:
+        return _failed(p, f"no such file: {p}")
+    except (KyphosError, OSError, ValueError) as exc:
+        return _failed(p, f"the file could not be read as a recording: {exc}")
+    return summarize_session(session, p, analysis_options=analysis_options)
+
+
+def _failed(p: Path, error: str) -> Summary:
+    s = Summary(file=p.name, subject="unknown", start_utc=None, path=str(p))
+    s.error = error
+    return s
+
+
+def summarize_session(session: Any, path: str | os.PathLike[str], *, analysis: Any = None,
+                      analysis_options: dict[str, Any] | None = None) -> Summary:
+    """The summary of a loaded session; pass ``analysis`` when it is already computed."""
     from kyphos.analysis import analyze
 
     p = Path(path)
     s = Summary(file=p.name, subject="unknown", start_utc=None, path=str(p))
-    try:
-        session = kyphos.load(p, **(load_options or {}))
-    except FileNotFoundError:
-        s.error = f"no such file: {p}"
-        return s
-    except (KyphosError, OSError, ValueError) as exc:
-        s.error = f"the file could not be read as a recording: {exc}"
-        return s
     s.subject = str((session.header or {}).get("subject") or "unknown")
     s.start_utc = _start_utc(session)
     s.duration_s = session.duration_s
@@ -163,11 +175,13 @@ def summarize(path: str | os.PathLike[str], *, analysis_options: dict[str, Any] 
             f"read and were skipped: {session.damage[0].kind}, {session.damage[0].reason}"
         )
     _assessment_section(session, s)
-    try:
-        a = analyze(session, **(analysis_options or {}))
-    except (KyphosError, ValueError) as exc:
-        s.error = f"the recording could not be analysed: {exc}"
-        return s
+    a = analysis
+    if a is None:
+        try:
+            a = analyze(session, **(analysis_options or {}))
+        except (KyphosError, ValueError) as exc:
+            s.error = f"the recording could not be analysed: {exc}"
+            return s
     d = a.to_dict()
     pm = a.posture
     s.wear_s = float(pm.measured_s)

@@ -239,9 +239,6 @@ class _LSM6(Chip):
         if src:
             self.regs[WAKE_UP_SRC] = 0x08 | src  # WU_IA
 
-    def fifo_level(self) -> int:
-        return len(self.fifo)
-
     def watermark(self) -> int:
         return 0  # no FIFO threshold in the base model: the chips read theirs from registers
 

@@ -82,10 +82,6 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         else:
             self._offset += seconds
 
-    def real_elapsed(self) -> float:
-        """Real seconds since the loop was made (for speed factors)."""
-        return time.monotonic() - self._real0
-
 
 class LoopClock:
     """The shims' clock (``kyphos.sim.shims.Clock``) on a :class:`VirtualTimeLoop`.

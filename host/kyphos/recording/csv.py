@@ -92,10 +92,9 @@ def load_csv(
     cols = [header.index(c) for c in REQUIRED]
     hap_col = header.index("haptic") if "haptic" in header else None
     use = cols + ([hap_col] if hap_col is not None else [])
-    body = "\n".join(lines[hdr_idx + 1 :])
     try:
         data = np.loadtxt(
-            body.splitlines(), delimiter=",", usecols=use, comments="#", ndmin=2, dtype=float
+            lines[hdr_idx + 1 :], delimiter=",", usecols=use, comments="#", ndmin=2, dtype=float
         )
     except ValueError:
         k, why = _first_bad_line(lines, hdr_idx + 1, use)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kyphos.errors import KyphosError
+from kyphos.link.cli import BOARD_NAMES, IMU_NAMES
 
 EPILOG = """examples:
   kyphos info session.kyr
@@ -15,9 +16,6 @@ EPILOG = """examples:
   kyphos info board-log-0003.kyr --json
 exit status is 0 for a readable file even if it is damaged (the damage is listed);
 1 if it cannot be read as a recording at all."""
-
-_BOARDS = {0: "virtual", 1: "XIAO ESP32-S3", 2: "XIAO ESP32-C3", 3: "ESP32 DevKitC"}
-_IMUS = {0: "none", 1: "LSM6DSOX", 2: "LSM6DS3TR-C", 3: "MPU-6050", 4: "MPU-6500"}
 
 
 def register(sub: Any) -> None:
@@ -89,8 +87,8 @@ def format_summary(d: dict[str, Any]) -> str:
         fw = ".".join(str(x) for x in info.get("fw_version", [])) or "?"
         lines.append(
             f"device     {info.get('name') or '(no name)'} [{info.get('device_id', '?')}], "
-            f"fw {fw}, board {_BOARDS.get(info.get('board', -1), info.get('board'))}, "
-            f"IMU {_IMUS.get(info.get('imu_model', -1), info.get('imu_model'))}, "
+            f"fw {fw}, board {BOARD_NAMES.get(info.get('board', -1), info.get('board'))}, "
+            f"IMU {IMU_NAMES.get(info.get('imu_model', -1), info.get('imu_model'))}, "
             f"±{info.get('acc_fs_g')} g, ±{info.get('gyr_fs_dps')} °/s"
         )
     else:

@@ -23,8 +23,8 @@ TARGET_HELP = (
     "(serial:/dev/ttyACM0), sim (the virtual board; sim:serial over its pty), or a .kyr file "
     "to replay (default: $KYPHOS_DEVICE)"
 )
-_BOARDS = {0: "virtual", 1: "XIAO ESP32-S3", 2: "XIAO ESP32-C3", 3: "ESP32 DevKitC"}
-_IMUS = {0: "none", 1: "LSM6DSOX", 2: "LSM6DS3TR-C", 3: "MPU-6050", 4: "MPU-6500"}
+BOARD_NAMES = {0: "virtual", 1: "XIAO ESP32-S3", 2: "XIAO ESP32-C3", 3: "ESP32 DevKitC"}
+IMU_NAMES = {0: "none", 1: "LSM6DSOX", 2: "LSM6DS3TR-C", 3: "MPU-6050", 4: "MPU-6500"}
 
 
 def add_target(p: argparse.ArgumentParser, option: bool = False) -> None:
@@ -99,8 +99,8 @@ def info_dict(dev: Any, info: Any) -> dict[str, Any]:
         "name": info.name,
         "device_id": info.device_id.hex(":"),
         "fw_version": ".".join(map(str, info.fw_version)),
-        "board": _BOARDS.get(info.board, str(info.board)),
-        "imu": _IMUS.get(info.imu_model, str(info.imu_model)),
+        "board": BOARD_NAMES.get(info.board, str(info.board)),
+        "imu": IMU_NAMES.get(info.imu_model, str(info.imu_model)),
         "odr_hz": info.odr_chz / 100,
         "acc_fs_g": info.acc_fs_g,
         "gyr_fs_dps": info.gyr_fs_dps,

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from kyphos.metrics.episodes import runs
 from kyphos.processing.angles import euler_from_quat, quat_rows
 from kyphos.processing.calibration import NOMINAL, frame_from_axes
 
@@ -118,11 +119,6 @@ class DirectionRom:
         }
 
 
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-
-
 def _smooth(x: np.ndarray, fs: float, width_s: float) -> np.ndarray:
     """Centred moving average (edges: shorter windows)."""
     k = max(1, int(round(width_s * fs)) | 1)
@@ -200,10 +196,9 @@ def find_repeats(
         return []
     sm = _smooth(s, fs, 0.1)
     vel = np.gradient(_smooth(s, fs, 0.2), 1.0 / fs)
-    r0, r1 = _runs(sm > off_deg)
     out: list[Repeat] = []
     pre = int(round(1.0 * fs))
-    for a, b in zip(r0, r1, strict=True):  # one iteration per excursion
+    for a, b in runs(sm > off_deg):  # one iteration per excursion
         seg = sm[a:b]
         if seg.max() < on_deg or (b - a) < MIN_REPEAT_S * fs:
             continue

@@ -46,10 +46,7 @@ def need_target(args: argparse.Namespace) -> str:
 
 
 def run_async(coro: Awaitable[T]) -> T:
-    try:
-        return asyncio.run(coro)  # type: ignore[arg-type]
-    except KeyboardInterrupt:
-        raise
+    return asyncio.run(coro)  # type: ignore[arg-type]
 
 
 async def with_device(

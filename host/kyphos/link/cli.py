@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kyphos.errors import KyphosError
+from kyphos.protocol.constants import INFO_BATTERY_ADC, INFO_FUSION, INFO_HAPTIC
 
 T = TypeVar("T")
 
@@ -101,9 +102,9 @@ def info_dict(dev: Any, info: Any) -> dict[str, Any]:
         "odr_hz": info.odr_chz / 100,
         "acc_fs_g": info.acc_fs_g,
         "gyr_fs_dps": info.gyr_fs_dps,
-        "fusion": bool(info.flags & 1),
-        "haptic": bool(info.flags & 2),
-        "battery_adc": bool(info.flags & 4),
+        "fusion": bool(info.flags & INFO_FUSION),
+        "haptic": bool(info.flags & INFO_HAPTIC),
+        "battery_adc": bool(info.flags & INFO_BATTERY_ADC),
         "link": dev.transport.kind.value,
         "mtu": dev.transport.counters.mtu,
         "rssi_dbm": dev.transport.counters.rssi,

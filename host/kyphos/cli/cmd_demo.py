@@ -66,7 +66,7 @@ async def record_demo(out: Path, scenario: str, seed: int | None) -> dict[str, A
     """Boot a virtual board on ``scenario``, record it over BLE to ``out/demo.kyr``."""
     from kyphos.protocol.constants import Opcode
     from kyphos.protocol.fields import payload_to_fields
-    from kyphos.protocol.frames import Note, decode_frame, make_frame
+    from kyphos.protocol.frames import Note, _dec_info, make_frame
     from kyphos.recording.kyr import KyrWriter, new_header
     from kyphos.sim.board import VirtualBoard
     from kyphos.sim.client import BleLink, loop_clock_us
@@ -87,9 +87,8 @@ async def record_demo(out: Path, scenario: str, seed: int | None) -> dict[str, A
         name = board.device.name
         link = await BleLink.connect(name, bumble_adapter=adapter, clock_us=loop_clock_us(),
                                      keep=False)
-        info_data = await link.command(Opcode.GET_INFO)
-        head = struct.pack("<BBHHI", 1, 0x01, len(info_data), 0, 0)
-        info = payload_to_fields(decode_frame(head + info_data)[0].payload)
+        # The ACK data is an INFO payload (as in kyphos.link.device.Device.info).
+        info = payload_to_fields(_dec_info(await link.command(Opcode.GET_INFO), 0))
         header = new_header(
             "ble", subject="demo-001", device=info,
             simulated={"scenario": board.scenario["name"], "seed": board.seed,

@@ -27,7 +27,7 @@ import numpy as np
 
 from kyphos.errors import FrameError, RecordingError
 from kyphos.protocol.bulk import Batches, copy_rows, decode_batches, field, gather, read_headers
-from kyphos.protocol.constants import EventKind, FrameType
+from kyphos.protocol.constants import IMU_HAPTIC, IMU_OVERRUN, EventKind, FrameType
 from kyphos.protocol.fields import payload_to_fields
 from kyphos.protocol.frames import Info, decode_frame
 from kyphos.recording.kyr import read_file, read_header, scan_records
@@ -220,7 +220,7 @@ def load_bytes(buf: bytes, name: str = "data") -> Session:
             damage.append(Damage(int(rec[r]), int(fh.length[r]) + 22, "corrupt",
                                  f"{what} payload of {int(fh.length[r])} bytes, expected {size}"))
 
-    notes = _notes(buf, rec, ftype, host_s, off_arr, dev_s, epoch, t0, damage)
+    notes = _notes(buf, rec, ftype, host_s, rec_t, dev, epoch, t0, damage)
     haptic = _haptic(time, events, imu.flags, imu.count)
     gaps = _gaps(time, period_s, imu.flags, imu.count, epoch[imu_r])
     med_period = float(np.median(imu.period_ns)) if n_imu else 0.0
@@ -312,19 +312,18 @@ def _notes(
     rec: np.ndarray,
     ftype: np.ndarray,
     host_s: np.ndarray,
-    off_arr: np.ndarray,
-    dev_s: np.ndarray,
+    rec_t: np.ndarray,
+    dev: np.ndarray,
     epoch: np.ndarray,
     t0: float,
     damage: list[Damage],
 ) -> list[tuple[float, dict[str, Any]]]:
-    """NOTE records, timed by host receive time on the recording clock of their epoch."""
+    """NOTE records, timed by host receive time on the recording clock of their epoch
+    (``rec_t``: recording time of each record; ``dev``: the device-frame records)."""
     out: list[tuple[float, dict[str, Any]]] = []
     note_r = np.flatnonzero(ftype == FrameType.NOTE)
     if len(note_r) == 0:
         return out
-    dev = np.flatnonzero(_DEVICE_TYPES[ftype])
-    rec_t = dev_s + off_arr
     lag: dict[int, float] = {}
     for r in note_r.tolist():
         try:
@@ -346,7 +345,7 @@ def _notes(
 
 def _haptic(time: np.ndarray, events: np.ndarray, flags: np.ndarray, count: np.ndarray) -> np.ndarray:
     """True for samples in a HAPTIC_ON…HAPTIC_OFF stretch or in a batch flagged haptic."""
-    mask = np.repeat((flags & 1).astype(bool), count)
+    mask = np.repeat((flags & IMU_HAPTIC).astype(bool), count)
     hv = events[np.isin(events["kind"], (EventKind.HAPTIC_ON, EventKind.HAPTIC_OFF))]
     if len(hv) and len(time):
         k = np.searchsorted(hv["time"], time, side="right") - 1
@@ -364,7 +363,7 @@ def _gaps(
     step = np.diff(time)
     lost = step > (1.5 * period_s if isinstance(period_s, float) else 1.5 * period_s[1:])
     first = np.cumsum(count) - count  # sample index of each batch's first sample
-    overrun = first[(flags & 2).astype(bool)]
+    overrun = first[(flags & IMU_OVERRUN).astype(bool)]
     lost[overrun[overrun > 0] - 1] = True
     new_epoch = first[1:][epoch[1:] != epoch[:-1]]  # first sample of a batch after a reboot
     lost[new_epoch - 1] = True

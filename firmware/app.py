@@ -611,13 +611,19 @@ class Device:
         self._update_logging()
         return 0
 
-    def send_info(self, link):
+    def _info_frame(self):
+        """Build an INFO frame (next control seq, current time) in its buffer; returns its
+        length."""
         c = self.clock
         c.update()
         b = self._info_buf
         end = frames.put_info(b, 0, self.next_ctrl_seq(), 0, *self.info_fields())
         frames.put_t_us_halves(b, 0, c.hi, c.lo)
-        link.put(b, end)
+        return end
+
+    def send_info(self, link):
+        end = self._info_frame()
+        link.put(self._info_buf, end)
         return end
 
     def stop(self, link):
@@ -680,12 +686,7 @@ class Device:
         if want and not self._logging:
             log.start(self.info_dict())
             self._logging = True
-            c = self.clock
-            c.update()
-            b = self._info_buf
-            end = frames.put_info(b, 0, self.next_ctrl_seq(), 0, *self.info_fields())
-            frames.put_t_us_halves(b, 0, c.hi, c.lo)
-            log.append(memoryview(b)[:end])
+            log.append(memoryview(self._info_buf)[:self._info_frame()])
             self._rebatch()
         elif self._logging and not want:
             self._logging = False

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -218,9 +217,3 @@ def index_html(summaries: Sequence[Summary], links: Sequence[Path], out: Path) -
     )
     out.write_text(doc, encoding="utf-8")
     return out
-
-
-def timed_run(jobs: Sequence[Job], **kw: Any) -> tuple[list[Summary], float]:
-    t0 = time.perf_counter()
-    res = run(jobs, **kw)
-    return res, time.perf_counter() - t0

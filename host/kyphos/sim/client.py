@@ -35,10 +35,7 @@ from kyphos.protocol.frames import (
     make_frame,
 )
 from kyphos.protocol.serial import SerialDeframer, serial_packet
-
-SERVICE_UUID = "6b790001-0000-4000-8000-6b7970686f73"
-DATA_UUID = "6b790002-0000-4000-8000-6b7970686f73"
-CONTROL_UUID = "6b790003-0000-4000-8000-6b7970686f73"
+from kyphos.transport.ble import CONTROL_UUID, DATA_UUID
 
 
 class CommandError(KyphosError):

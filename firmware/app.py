@@ -464,7 +464,7 @@ class Device:
                 frames.put_imu_head(ib, 0, self._data_seq, 0, m.period_ns, flags, k)
                 frames.put_t_us_halves(ib, 0, c.at_hi, c.at_lo)
                 self._data_seq = (self._data_seq + 1) & 0xFFFF
-                self._route(self._imu_views[k], frames.STREAM_IMU)
+                self._route(self._imu_views[k], frames.STREAM_IMU, k)
             if fu is not None and want & frames.STREAM_QUAT:
                 qb = self._quat_buf
                 qf = 0
@@ -477,7 +477,7 @@ class Device:
                 pack_into("<IBB", qb, 10, m.period_ns, k, qf)
                 frames.put_t_us_halves(qb, 0, c.at_hi, c.at_lo)
                 self._data_seq = (self._data_seq + 1) & 0xFFFF
-                self._route(self._quat_views[k], frames.STREAM_QUAT)
+                self._route(self._quat_views[k], frames.STREAM_QUAT, k)
         else:
             self.haptic.take_ran()
         if kind:
@@ -493,11 +493,13 @@ class Device:
             w |= ln.streams
         return w
 
-    def _route(self, view, bit):
+    def _route(self, view, bit, k):
+        # k: samples in the frame, counted as lost for a link that cannot take it (a flushed
+        # partial batch holds fewer than self._k).
         for ln in self.links:
             if ln.streams & bit:
                 if not ln.put(view):
-                    self.lost_samples += self._k if bit != frames.STREAM_STATUS else 0
+                    self.lost_samples += k
         if self._logging:
             self.log.append(view)
 

@@ -8,6 +8,7 @@ from array import array
 from struct import unpack_from
 
 import app
+import ble
 import checkenv
 import frames
 import serialframe
@@ -166,6 +167,18 @@ def check_sample_path_allocates_nothing_per_sample_streaming():
         print("sample path (USB streaming IMU+QUAT): %.2f bytes per sample" % (per_pass / _PER_PASS))
     assert per_pass is None or per_pass == 0, per_pass
     assert dev.usb.lost == 0
+
+
+def check_a_refused_partial_batch_counts_its_own_samples_lost():
+    dev, sink = _device("never")
+    dev.usb.streams = frames.STREAM_IMU
+    dev._k = dev._batch_size()
+    assert dev._k > _PER_PASS
+    dev.usb.ring = ble.Ring(16)  # room for no IMU frame
+    dev.sample_pass()  # a partly filled batch
+    dev._flush_batch()
+    assert dev.usb.lost == 1
+    assert dev.lost_samples == _PER_PASS, dev.lost_samples
 
 
 def check_sample_path_allocation_with_flash_logging():

@@ -18,6 +18,8 @@ sys.path.insert(0, str(HERE.parent / "host"))
 
 from kyphos.board.deploy import firmware_boards  # noqa: E402
 
+BOARDS = firmware_boards()  # loaded once: every table row and SVG reads it
+
 PROFILES = ("xiao_esp32s3", "xiao_esp32c3", "esp32_devkitc")
 
 # (signal, profile field, what it connects to)
@@ -33,18 +35,17 @@ SIGNALS = (
 
 
 def pin_label(profile: str, gpio: int | None) -> str:
-    b = firmware_boards()
     if gpio is None:
         return "-"
     if profile == "xiao_esp32s3":
-        return str(b.XIAO_S3_LABELS.get(gpio, f"GPIO{gpio}"))
+        return str(BOARDS.XIAO_S3_LABELS.get(gpio, f"GPIO{gpio}"))
     if profile == "xiao_esp32c3":
-        return str(b.XIAO_C3_LABELS.get(gpio, f"GPIO{gpio}"))
+        return str(BOARDS.XIAO_C3_LABELS.get(gpio, f"GPIO{gpio}"))
     return "BOOT" if gpio == 0 else f"IO{gpio}"
 
 
 def rows(profile: str) -> list[tuple[str, str, str, str]]:
-    p = firmware_boards().get(profile)
+    p = BOARDS.get(profile)
     out = []
     for signal, key, to in SIGNALS:
         gpio = p[key]
@@ -62,7 +63,7 @@ def table(profile: str) -> str:
 
 
 def svg(profile: str) -> str:
-    p = firmware_boards().get(profile)
+    p = BOARDS.get(profile)
     r = rows(profile)
     h = 150 + 34 * len(r)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="900" height="{h}" '

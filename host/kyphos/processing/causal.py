@@ -57,6 +57,11 @@ class CausalProcessor:
             return calibration.sensor_from_body
         return np.asarray(calibration, float)
 
+    @property
+    def sensor_from_body(self) -> np.ndarray:
+        """The (3, 3) sensor-from-body calibration in use."""
+        return self._angles.m
+
     def set_calibration(self, calibration: Calibration | np.ndarray) -> None:
         """Use a new sensor-to-body calibration from the next chunk on."""
         self._angles.m = self._matrix(calibration)

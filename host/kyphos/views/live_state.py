@@ -329,7 +329,7 @@ class LiveState:
         calibration: the third row of ``R_b = Rz·Ry(flex)·Rx(lat)`` is yaw-free, and
         ``R_s = R_b · Mᵀ``, so the causal chain's own orientation gives it."""
         assert self.proc is not None
-        m = self.proc._angles.m
+        m = self.proc.sensor_from_body
         f, la = ang.flexion, ang.lateral
         r2b = np.column_stack([-np.sin(f), np.cos(f) * np.sin(la), np.cos(f) * np.cos(la)])
         return np.einsum("ij,ij->i", r2b @ m.T, acc) - _G

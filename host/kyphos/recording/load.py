@@ -110,7 +110,8 @@ def load_bytes(buf: bytes, name: str = "data") -> Session:
     # log (host_us −1) with the seq and t_us of a received one re-enters that epoch.
     is_event = ftype == FrameType.EVENT
     ev_ok = is_event & (fh.length == 4)
-    boot = np.flatnonzero(ev_ok & (arr[rec + 18] == EventKind.BOOT))
+    is_boot = ev_ok & (arr[rec + 18] == EventKind.BOOT)
+    boot = np.flatnonzero(is_boot)
     epoch_of_boot: list[int] = []
     live: dict[tuple[int, int], int] = {}  # (seq, t_us) of received BOOTs → latest epoch
     for r in boot.tolist():
@@ -121,7 +122,7 @@ def load_bytes(buf: bytes, name: str = "data") -> Session:
         epoch_of_boot.append(len(epoch_of_boot) + 1)
         if host_us[r] >= 0:
             live[key] = epoch_of_boot[-1]
-    boot_no = np.cumsum(np.isin(np.arange(len(rec)), boot))  # BOOTs at or before each record
+    boot_no = np.cumsum(is_boot)  # BOOTs at or before each record
     epoch = np.concatenate([[0], epoch_of_boot]).astype(np.int64)[boot_no]
 
     # 3. Unwrap t_us (device frames) and the data seq, per epoch, in file order.

@@ -420,10 +420,6 @@ class Peripheral:
             os.rename(tmp, self.bonds_path)
         return True
 
-    def forget_bonds(self):
-        self._secrets = {}
-        self._bonds_dirty = True
-
     @property
     def bond_count(self):
         return len(self._secrets)

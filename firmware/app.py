@@ -800,8 +800,11 @@ class Device:
             self.ble.set_battery(p.pct)
 
     def _sleep_policy(self, t):
-        streaming = False
+        streaming = False  # some link streams or is connected: the device stays awake
+        has_streams = False
         for ln in self.links:
+            if ln.streams:
+                has_streams = True
             if ln.streams or ln.connected:
                 streaming = True
         m = self.hw.imu
@@ -827,10 +830,6 @@ class Device:
             m.wake_on_motion()
             self.state = ST_SLEEP
             return
-        has_streams = False
-        for ln in self.links:
-            if ln.streams:
-                has_streams = True
         self.state = ST_STREAMING if has_streams else (ST_LOGGING if self._logging else ST_IDLE)
 
     def _doze(self, fed):

@@ -275,6 +275,17 @@ def check_name(name: str) -> str:
     return name
 
 
+def check_options(board: str, name: str | None, fw_dir: Path | None = None) -> Any:
+    """Refuse an unknown board profile or a bad name before anything touches a board; the
+    firmware's ``boards`` module."""
+    boards = firmware_boards(fw_dir)
+    if board != "auto" and board not in boards.PROFILES:
+        raise KyphosError(f"unknown board {board!r}; known: auto, {', '.join(boards.names())}")
+    if name is not None:
+        check_name(name)
+    return boards
+
+
 def deploy(port: str, fw_dir: Path | None = None, board: str = "auto", name: str | None = None,
            progress: bool = False, force: bool = False, reset_wait_s: float = 10.0,
            log: Callable[[str], None] = print) -> DeployReport:
@@ -284,11 +295,7 @@ def deploy(port: str, fw_dir: Path | None = None, board: str = "auto", name: str
     t0 = time.monotonic()
     fw_dir = fw_dir or firmware_dir()
     want_version = firmware_version(fw_dir)
-    boards = firmware_boards(fw_dir)
-    if board != "auto" and board not in boards.PROFILES:
-        raise KyphosError(f"unknown board {board!r}; known: auto, {', '.join(boards.names())}")
-    if name is not None:
-        check_name(name)
+    boards = check_options(board, name, fw_dir)
 
     t = _connect(port)
     try:

@@ -46,15 +46,15 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kyphos.board.flash import check_offline, flash_micropython
+    from kyphos.board.deploy import check_options, deploy
+    from kyphos.board.flash import flash_micropython
 
-    check_offline(args.micropython, args.chip)  # file errors first, before a port is needed
+    if not args.no_deploy:
+        check_options(args.board, args.name)  # before the board's flash is erased
     flash_micropython(args.port, args.micropython, chip=args.chip, baud=args.baud,
                       erase=not args.no_erase)
     if args.no_deploy:
         return 0
-    from kyphos.board.deploy import deploy
-
     time.sleep(2.0)  # MicroPython's first boot creates the filesystem
     deploy(args.port, board=args.board, name=args.name, progress=sys.stdout.isatty(),
            reset_wait_s=20.0)

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from kyphos.processing.preprocess import runs
 
-def runs(mask: np.ndarray) -> np.ndarray:
-    """(K, 2) start, stop (exclusive) indices of the runs of True in a 1-D boolean array."""
-    m = np.asarray(mask, bool)
-    edges = np.diff(np.concatenate([[0], m.astype(np.int8), [0]]))
-    return np.column_stack([np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)])
+__all__ = ["drop_short", "hysteresis", "runs"]
 
 
 def hysteresis(x: np.ndarray, enter: float, exit: float) -> np.ndarray:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from kyphos.processing.preprocess import ANGLE_CUTOFF_HZ, CausalLowpass, lowpass
+from kyphos.processing.preprocess import ANGLE_CUTOFF_HZ, CausalLowpass, lowpass, runs
 
 #: Cut-off of the heading reference for axial rotation: twists faster than ~1 min are kept.
 YAW_REF_CUTOFF_HZ = 0.02
@@ -119,8 +119,7 @@ def euler_from_quat(
 def _per_segment(x: np.ndarray, valid: np.ndarray, fn: Any) -> np.ndarray:
     """Apply ``fn`` to each run of valid samples of a 1-D array; NaN elsewhere."""
     out = np.full_like(x, np.nan, dtype=float)
-    edges = np.diff(np.concatenate([[0], valid.astype(np.int8), [0]]))
-    for s0, s1 in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+    for s0, s1 in runs(valid):
         out[s0:s1] = fn(x[s0:s1])
     return out
 

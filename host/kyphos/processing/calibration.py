@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kyphos.processing.angles import quat_rows
-from kyphos.processing.preprocess import lowpass
+from kyphos.processing.preprocess import lowpass, runs
 
 G = 9.81
 NOMINAL = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]])
@@ -145,11 +145,6 @@ def from_windows(
     return Calibration(m, "upright+bend", conf, upright_s, [bend_s], 1.0, conf, [bend_s])
 
 
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-
-
 def calibration_sequence(bends: list[tuple[float, float]], peaks_deg: list[float]) -> list[int]:
     """Indices of the bends that form the calibration sequence, or [] if there is none.
 
@@ -199,10 +194,9 @@ def auto_calibrate(
     gn = lowpass(np.linalg.norm(gyr_f, axis=1), fs, 2.0)
     an = np.linalg.norm(acc_lp, axis=1)
     quiet = valid & (gn < QUIET_GYR) & (np.abs(an - G) < QUIET_ACC)
-    s0, s1 = _runs(quiet)
-    keep = (s1 - s0) >= QUIET_MIN_S * fs
+    qr = runs(quiet)
     quiet = np.zeros(n, bool)
-    for a, b in zip(s0[keep], s1[keep], strict=True):  # per quiet run
+    for a, b in qr[(qr[:, 1] - qr[:, 0]) >= QUIET_MIN_S * fs]:  # per quiet run
         quiet[a:b] = True
     if quiet.sum() < fs:  # less than a second of quiet posture
         return Calibration(NOMINAL.copy(), "nominal", 0.0)
@@ -215,11 +209,10 @@ def auto_calibrate(
     dev = np.arccos(np.clip(u @ med, -1, 1))
     dev[~valid] = 0
     big = dev > BEND_MIN
-    b0, b1 = _runs(big)
     near = dev < np.radians(15)
     near_idx = np.flatnonzero(near & valid)
     pairs = []
-    for a, b in zip(b0, b1, strict=True):  # per excursion
+    for a, b in runs(big):  # per excursion
         if b - a < 0.2 * fs:
             continue
         ipk = a + int(np.argmax(dev[a:b]))

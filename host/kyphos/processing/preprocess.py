@@ -30,6 +30,13 @@ FILTER_ORDER = 2
 JITTER_TOL = 1e-3
 
 
+def runs(mask: np.ndarray) -> np.ndarray:
+    """(K, 2) start, stop (exclusive) indices of the runs of True in a 1-D boolean array."""
+    m = np.asarray(mask, bool)
+    edges = np.diff(np.concatenate([[0], m.astype(np.int8), [0]]))
+    return np.column_stack([np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)])
+
+
 @dataclass
 class Prepared:
     """IMU samples on a uniform grid per segment.
@@ -202,11 +209,8 @@ def prepare(
 
     hap_iv = np.zeros((0, 2))
     if haptic is not None and np.any(haptic):
-        h = np.asarray(haptic, bool)[keep]
-        edges = np.diff(np.concatenate([[0], h.astype(np.int8), [0]]))
-        on = np.flatnonzero(edges == 1)
-        off = np.flatnonzero(edges == -1) - 1
-        hap_iv = np.column_stack([time[on], time[off]])
+        r = runs(np.asarray(haptic, bool)[keep])
+        hap_iv = np.column_stack([time[r[:, 0]], time[r[:, 1] - 1]])
 
     t_parts, a_parts, g_parts, v_parts, seg_rows, gap_list = [], [], [], [], [], []
     row = 0

@@ -127,7 +127,7 @@ def test_ble_info_stream_and_gatt_table(board: Any, tmp_path: Path) -> None:
         assert host.of(Info)
         imus = host.of(Imu)
         # One IMU + one QUAT frame of 10 samples fit one 244-byte notification.
-        assert all(len(f.payload.samples) == 10 for f in imus)
+        assert imus and all(len(f.payload.samples) == 10 for f in imus)
         assert len(host.of(Quat)) >= len(imus) - 1
         assert max(host.sizes) <= 244
         data = [f for f in host.frames if isinstance(f.payload, (Imu, Quat, Status, Event))]

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from kyphos.errors import KyphosError, RecordingError
+from kyphos.protocol.fields import payload_to_fields
 from kyphos.protocol.frames import Note, make_frame
 from kyphos.recording.kyr import KyrWriter, new_header
 
@@ -68,14 +69,7 @@ class RecordResult:
 
 def _info_dict(dev: Any) -> dict[str, Any] | None:
     i = dev.info_frame
-    if i is None:
-        return None
-    return {
-        "fw_version": list(i.fw_version), "imu_model": i.imu_model, "board": i.board,
-        "flags": i.flags, "odr_chz": i.odr_chz, "acc_fs_g": i.acc_fs_g,
-        "gyr_fs_dps": i.gyr_fs_dps, "acc_scale": i.acc_scale, "gyr_scale": i.gyr_scale,
-        "device_id": i.device_id.hex(), "name": i.name,
-    }
+    return None if i is None else payload_to_fields(i)
 
 
 async def record(

@@ -215,10 +215,10 @@ def find_repeats(
         else:
             slope = 0.0
             t_pre = float(t[a]) if not np.isfinite(t_pre) else t_pre
-        base_t = base + slope * (t - t_pre)  # (n,) baseline under this repeat
-        ipk = a + int(np.argmax(seg - base_t[a:b]))
-        peak = float(sm[ipk] - base_t[ipk])
-        rel = seg - base_t[a:b]
+        line = base + slope * (t[a:b] - t_pre)  # baseline under this repeat
+        rel = seg - line
+        ipk = a + int(np.argmax(rel))
+        peak = float(rel[ipk - a])
         # the end position's level: median of the top fifth of the excursion (the peak of a
         # held position is raised by sway, which would shift the fitted ends into the hold)
         rng = float(np.median(rel[rel > 0.8 * peak]))
@@ -232,10 +232,10 @@ def find_repeats(
         hold = max(0.0, h1 - h0)
         if hold >= MIN_HOLD_FOR_MEAN_S:
             ih = (t >= h0) & (t <= h1)
-            rom = float(np.mean(s[ih] - base_t[ih]))
+            rom = float(np.mean(s[ih] - (base + slope * (t[ih] - t_pre))))
         else:
             rom = rng
-        base = float(base_t[ipk])
+        base = float(line[up])
         out.append(Repeat(
             index=len(out), start_s=t0o, peak_s=float(t[ipk]), end_s=t0b, rom_deg=rom, peak_deg=peak, baseline_deg=base,
             hold_s=hold, hold_start_s=h0 if hold > 0 else float(t[ipk]),

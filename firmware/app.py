@@ -473,8 +473,7 @@ class Device:
                     qf = frames.QUAT_CONVERGED
                 if b.rest:
                     qf |= frames.QUAT_AT_REST
-                frames.put_header(qb, 0, frames.QUAT, 6 + 8 * k, self._data_seq, 0)
-                pack_into("<IBB", qb, 10, m.period_ns, k, qf)
+                frames.put_quat_head(qb, 0, self._data_seq, 0, m.period_ns, qf, k)
                 frames.put_t_us_halves(qb, 0, c.at_hi, c.at_lo)
                 self._data_seq = (self._data_seq + 1) & 0xFFFF
                 self._route(self._quat_views[k], frames.STREAM_QUAT, k)

@@ -156,17 +156,24 @@ def put_imu_sample(buf, off, i, ax, ay, az, gx, gy, gz):
 
 def put_quat(buf, off, seq, t_us, period_ns, flags, quats, count):
     """QUAT frame; quats holds count*4 Q14 i16 values (w, x, y, z per quaternion)."""
-    if not 1 <= count <= QUAT_MAX_COUNT:
-        raise ValueError("QUAT count out of range")
-    p = put_header(buf, off, QUAT, 6 + 8 * count, seq, t_us)
-    pack_into("<IBB", buf, p, period_ns, count, flags)
-    p += 6
+    put_quat_head(buf, off, seq, t_us, period_ns, flags, count)
+    p = off + HEADER_LEN + 6
     j = 0
     for _ in range(count):
         pack_into("<4h", buf, p, quats[j], quats[j + 1], quats[j + 2], quats[j + 3])
         p += 8
         j += 4
     return p
+
+
+def put_quat_head(buf, off, seq, t_us, period_ns, flags, count):
+    """Header and QUAT fields for count quaternions that the caller writes (or has written)
+    after them, 8 bytes each. Returns the offset after the frame."""
+    if not 1 <= count <= QUAT_MAX_COUNT:
+        raise ValueError("QUAT count out of range")
+    p = put_header(buf, off, QUAT, 6 + 8 * count, seq, t_us)
+    pack_into("<IBB", buf, p, period_ns, count, flags)
+    return p + 6 + 8 * count
 
 
 def put_status(

@@ -66,3 +66,26 @@ def test_replay_of_a_missing_file_names_it():
     with pytest.raises(Exception) as e:
         run(go())
     assert "/nonexistent/x.kyr" in str(e.value) and "no such recording" in str(e.value)
+
+
+def test_replay_answers_get_info_from_the_header_when_the_file_has_no_info_frame(tmp_path):
+    from kyphos.protocol.fields import payload_to_fields
+    from kyphos.protocol.frames import Event, Info, make_frame
+    from kyphos.recording.kyr import new_header, write_kyr
+
+    want = Info((0, 2, 3), 1, 1, 3, 10400, 4, 500, 2.0**-10, 2.0**-15, bytes(range(6)), "kyphos-0005")
+    with_device = tmp_path / "with.kyr"
+    write_kyr(with_device, new_header("test", device=payload_to_fields(want)), [make_frame(Event(0, 0, 0))])
+    without = tmp_path / "without.kyr"
+    write_kyr(without, new_header("test", device=None), [make_frame(Event(0, 0, 0))])
+
+    async def ask(path):
+        dev = await connect(f"replay:{path}@0", ping_interval_s=0)
+        try:
+            return await dev.info()
+        finally:
+            await dev.close()
+
+    assert run(ask(with_device)) == want
+    with pytest.raises(DeviceError):
+        run(ask(without))

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from kyphos.protocol.constants import FrameType, Opcode
-from kyphos.protocol.frames import Ack, Err, Frame, Info, decode_frame, encode_frame
+from kyphos.protocol.fields import payload_from_fields
+from kyphos.protocol.frames import Ack, Err, Frame, decode_frame, encode_frame, encode_payload
 from kyphos.recording.kyr import read_kyr
 from kyphos.transport.base import LinkError, Transport, TransportKind
 
@@ -44,6 +45,8 @@ class ReplayTransport(Transport):
             if raw[1] == FrameType.INFO:
                 self._info = raw[10:]
                 break
+        else:
+            self._info = _info_from_header(kyr.header)
         self._started = asyncio.Event()
         self._task = asyncio.get_running_loop().create_task(self._play())
 
@@ -95,18 +98,13 @@ class ReplayTransport(Transport):
         self._enqueue(encode_frame(Frame(0, 0, answer)))
 
 
-def info_from_header(header: dict[str, Any]) -> Info | None:
-    """An :class:`Info` from a recording header's ``device`` object, if it has one."""
+def _info_from_header(header: dict[str, Any]) -> bytes | None:
+    """INFO payload bytes from a recording header's ``device`` object, if it holds a valid one."""
     d = header.get("device")
     if not isinstance(d, dict):
         return None
     try:
-        return Info(
-            tuple(d["fw_version"]),  # type: ignore[arg-type]
-            int(d["imu_model"]), int(d["board"]), int(d["flags"]), int(d["odr_chz"]),
-            int(d["acc_fs_g"]), int(d["gyr_fs_dps"]), float(d["acc_scale"]),
-            float(d["gyr_scale"]), bytes.fromhex(str(d["device_id"])), str(d["name"]),
-        )
-    except (KeyError, TypeError, ValueError):
+        return encode_payload(payload_from_fields(FrameType.INFO, d))
+    except (KeyError, TypeError, ValueError):  # FrameError is a ValueError
         return None
 

@@ -20,7 +20,7 @@ def test_simulated_session_needs_no_shift(sim: object) -> None:
 
 def test_recording_starting_late_is_aligned(sim: object) -> None:
     s = sim.to_session()  # type: ignore[attr-defined]
-    k = 26  # first recorded sample 0.25 s after scenario t = 0, as in `kyphos demo`
+    k = 26  # first recorded sample 0.25 s after scenario t = 0 (`kyphos demo`: about 0.2 s)
     late = Session(time=s.time[k:] - s.time[k], acc=s.acc[k:], gyr=s.gyr[k:], fs=s.fs)
     tr = sim.truth  # type: ignore[attr-defined]
     assert truth_offset(tr, late) == pytest.approx(0.25, abs=0.003)

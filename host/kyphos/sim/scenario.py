@@ -1059,7 +1059,7 @@ def truth_offset(truth: Truth, session: Any, max_lag_s: float = 5.0) -> float:
 
     A simulated session (``SimResult.to_session``) keeps scenario time, so the offset is 0.
     A recording made through the virtual board starts at its first IMU sample, which comes
-    some time after scenario t = 0 (boot, INFO, the START command: about 0.25 s in ``kyphos
+    some time after scenario t = 0 (boot, INFO, the START command: about 0.2 s in ``kyphos
     demo``). The offset is found by cross-correlating the angular-rate magnitude |gyr| (which
     does not depend on the chip's axis remap or mounting) of the recording with the truth's
     error-free |gyr| over lags up to ``max_lag_s``, refined to a fraction of a sample.

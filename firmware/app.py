@@ -461,9 +461,8 @@ class Device:
                 self._clip_flag = False
             if want & frames.STREAM_IMU:
                 ib = self._imu_buf
-                frames.put_imu_head(ib, 0, self._data_seq, 0, m.period_ns, flags, k)
+                frames.put_imu_head(ib, 0, self._next_data_seq(), 0, m.period_ns, flags, k)
                 frames.put_t_us_halves(ib, 0, c.at_hi, c.at_lo)
-                self._data_seq = (self._data_seq + 1) & 0xFFFF
                 self._route(self._imu_views[k], frames.STREAM_IMU, k)
             if fu is not None and want & frames.STREAM_QUAT:
                 qb = self._quat_buf
@@ -473,9 +472,8 @@ class Device:
                     qf = frames.QUAT_CONVERGED
                 if b.rest:
                     qf |= frames.QUAT_AT_REST
-                frames.put_quat_head(qb, 0, self._data_seq, 0, m.period_ns, qf, k)
+                frames.put_quat_head(qb, 0, self._next_data_seq(), 0, m.period_ns, qf, k)
                 frames.put_t_us_halves(qb, 0, c.at_hi, c.at_lo)
-                self._data_seq = (self._data_seq + 1) & 0xFFFF
                 self._route(self._quat_views[k], frames.STREAM_QUAT, k)
         else:
             self.haptic.take_ran()
@@ -508,9 +506,8 @@ class Device:
         c = self.clock
         c.update()
         b = self._ev_buf
-        frames.put_event(b, 0, self._data_seq, 0, kind, arg, value)
+        frames.put_event(b, 0, self._next_data_seq(), 0, kind, arg, value)
         frames.put_t_us_halves(b, 0, c.hi, c.lo)
-        self._data_seq = (self._data_seq + 1) & 0xFFFF
         for ln in self.links:
             if ln.streams:
                 ln.put(b)
@@ -563,7 +560,7 @@ class Device:
                           m.temp_cc())
         frames.put_t_us_halves(b, 0, c.hi, c.lo)
         if consume:
-            self._data_seq = (self._data_seq + 1) & 0xFFFF
+            self._next_data_seq()
         return b
 
     def send_status(self):
@@ -575,6 +572,11 @@ class Device:
             self.log.append(b)
         if self.ble is not None and self.ble.connected:
             self.ble.set_status(b)
+
+    def _next_data_seq(self):
+        s = self._data_seq
+        self._data_seq = (s + 1) & 0xFFFF
+        return s
 
     # --- what commands.py calls ----------------------------------------------------------
     def next_ctrl_seq(self):

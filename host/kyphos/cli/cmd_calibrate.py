@@ -37,6 +37,6 @@ def run(args: argparse.Namespace) -> int:
             await asyncio.sleep(args.countdown)
         await dev.calibrate()
 
-    run_async(with_device(args, go, ping_interval_s=0))
+    run_async(with_device(args, go))
     print(f"{args.target}: calibrated (upright reference set)")
     return 0

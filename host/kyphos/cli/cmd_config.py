@@ -77,7 +77,7 @@ def run_get(args: argparse.Namespace) -> int:
             out.update(await dev.config_get(k))
         return out
 
-    values = run_async(with_device(args, go, ping_interval_s=0))
+    values = run_async(with_device(args, go))
     if args.json:
         print(json.dumps(values, sort_keys=True))
     else:
@@ -94,7 +94,7 @@ def run_set(args: argparse.Namespace) -> int:
     async def go(dev: Any) -> dict[str, Any]:
         return dict(await dev.config_set(changes))
 
-    new = run_async(with_device(args, go, ping_interval_s=0))
+    new = run_async(with_device(args, go))
     for k in sorted(new):
         print(f"{k} = {json.dumps(new[k])}")
     return 0

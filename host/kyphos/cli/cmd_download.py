@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         async def lst(dev: Any) -> list[dict[str, Any]]:
             return list(await dev.log_list())
 
-        logs = run_async(with_device(args, lst, ping_interval_s=0))
+        logs = run_async(with_device(args, lst))
         if not logs:
             print("no logs on the board")
         for e in logs:
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     async def go(dev: Any) -> list[Any]:
         return list(await dev.download_logs(args.output, args.log, progress=bar))
 
-    paths = run_async(with_device(args, go, ping_interval_s=0, command_timeout_s=max(args.timeout, 10.0)))
+    paths = run_async(with_device(args, go, command_timeout_s=max(args.timeout, 10.0)))
     summary = bar.finish()
     for p in paths:
         print(p)

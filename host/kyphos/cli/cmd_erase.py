@@ -46,6 +46,6 @@ def run(args: argparse.Namespace) -> int:
     async def go(dev: Any) -> None:
         await dev.erase_logs(args.log)
 
-    run_async(with_device(args, go, ping_interval_s=0))
+    run_async(with_device(args, go))
     print(f"{target}: erased {what}")
     return 0

@@ -31,6 +31,6 @@ def run(args: argparse.Namespace) -> int:
         await dev.pair()
         return str(dev.name)
 
-    name = run_async(with_device(args, go, ping_interval_s=0))
+    name = run_async(with_device(args, go))
     print(f"{name}: paired; the link is encrypted")
     return 0

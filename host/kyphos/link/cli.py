@@ -53,11 +53,13 @@ def run_async(coro: Awaitable[T]) -> T:
 async def with_device(
     args: argparse.Namespace, fn: Callable[[Any], Awaitable[T]], **kwargs: Any
 ) -> T:
-    """Connect to the target, run ``fn(device)``, always disconnect."""
+    """Connect to the target, run ``fn(device)``, always disconnect. No keep-alive pings
+    (``ping_interval_s=0``) unless asked: a one-shot command needs none."""
     from kyphos.link.device import connect
 
     target = need_target(args)
     kwargs.setdefault("command_timeout_s", getattr(args, "timeout", 5.0))
+    kwargs.setdefault("ping_interval_s", 0)
     dev = await connect(target, **kwargs)
     try:
         return await fn(dev)
@@ -137,7 +139,7 @@ def device_info(target: str, as_json: bool = False, timeout_s: float = 5.0) -> i
         return d
 
     ns = argparse.Namespace(target=target, timeout=timeout_s)
-    d = run_async(with_device(ns, go, ping_interval_s=0))
+    d = run_async(with_device(ns, go))
     if as_json:
         print(json.dumps(d))
     else:

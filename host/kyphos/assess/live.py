@@ -30,8 +30,8 @@ import numpy as np
 from kyphos.assess.analysis import PhaseWindow, Result, analyse
 from kyphos.assess.program import Program
 from kyphos.assess.protocol import Phase
-from kyphos.metrics.exercise import Rep, Targets, count_reps, find_movements
-from kyphos.metrics.rom import movement_angles
+from kyphos.metrics.exercise import Rep, Targets, find_movements, judge, pair_reps
+from kyphos.metrics.rom import Repeat, movement_angles
 from kyphos.processing.calibration import NOMINAL, QUIET_ACC, QUIET_GYR, frame_from_axes
 from kyphos.processing.orientation import OnlineOrientation
 from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass
@@ -257,14 +257,16 @@ class GuidedRun:
         if len(tt) < 3:
             return
         tg = self.targets.get(self.index, Targets())
-        reps = count_reps(tt, ang, self.fs, ph.direction, tg)
+        # one search per update: the complete movements make the reps, an open one the hint
+        found = find_movements(tt, ang, self.fs, ph.direction, final=False)
+        reps = [judge(r, ph.direction, tg) for r in pair_reps(ph.direction, found)]
         for rep in reps[self._reps_seen:]:
             self._reps_seen += 1
             self._emit(self._rep_update(rep, ph))
             if self._reps_seen >= ph.repeats:  # the last one is back below OFF_DEG: end now
                 self._end(float(tt[-1]), self._phase_row + len(tt))
                 return
-        self._live_hint(tt, ang, ph, tg, t_now)
+        self._live_hint([r for _d, r in found if not r.complete], tg, t_now)
 
     def _rep_update(self, rep: Rep, ph: Phase) -> Update:
         rng = " / ".join(f"{p.rom_deg:.0f}°" for p in rep.parts)
@@ -273,12 +275,9 @@ class GuidedRun:
         text = f"{ph.name} {rep.index + 1}/{ph.repeats}: {rng}, held {hold:.1f} s — {fb}"
         return Update("rep", rep.end_s, self.index, text, rep.to_dict())
 
-    def _live_hint(self, tt: np.ndarray, ang: dict[str, np.ndarray], ph: Phase, tg: Targets,
-                   t_now: float) -> None:
-        """Feedback while a movement is out: go further / hold N s / slower / come back."""
-        assert ph.direction is not None
-        open_ = [r for _d, r in find_movements(tt, ang, self.fs, ph.direction, final=False)
-                 if not r.complete]
+    def _live_hint(self, open_: list[Repeat], tg: Targets, t_now: float) -> None:
+        """Feedback while a movement (``open_``: not back yet) is out: go further / hold N s /
+        slower / come back."""
         hint = ""
         if open_:
             r = open_[-1]

@@ -140,10 +140,10 @@ def judge(rep: Rep, movement: str, targets: Targets) -> Rep:
 
 
 def count_reps(time: np.ndarray, angles: dict[str, np.ndarray], fs: float, movement: str,
-               targets: Targets | None = None, final: bool = True) -> list[Rep]:
+               targets: Targets | None = None) -> list[Rep]:
     """Reps of ``movement`` in the angles (deg, see :func:`kyphos.metrics.rom.movement_angles`),
     judged against ``targets``."""
-    reps = pair_reps(movement, find_movements(time, angles, fs, movement, final))
+    reps = pair_reps(movement, find_movements(time, angles, fs, movement))
     t = targets or Targets()
     return [judge(r, movement, t) for r in reps]
 

@@ -377,6 +377,7 @@ class Device:
         qb = self._quat_buf
         k = self._k
         lim = self._gyr_limit
+        is_moving = coach.is_moving
         period_us = m.period_ns // 1000
         t0 = m.t_first_us
         i = self._i
@@ -395,7 +396,7 @@ class Device:
             if fu is not None:
                 fu.update(gx, gy, gz, ax, ay, az)
                 pack_into("<4h", qb, 16 + 8 * i, fu.qw, fu.qx, fu.qy, fu.qz)
-            if gx > lim or gx < -lim or gy > lim or gy < -lim or gz > lim or gz < -lim:
+            if is_moving(gx, gy, gz, lim):
                 self._moving = True
             i += 1
             if i >= k:

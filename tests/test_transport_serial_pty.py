@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from kyphos.link.device import DeviceError, connect
 from kyphos.protocol.frames import Cmd, make_frame
-from kyphos.protocol.serial import serial_packet
+from kyphos.protocol.serial import cobs_encode, crc16, serial_packet
 from kyphos.transport.base import LinkError, open_transport
 from kyphos.transport.serial import SerialTransport, _open_error
 
@@ -62,6 +62,10 @@ def test_serial_deframer_drops_bad_packets_and_resyncs():
     assert out == [] and t.counters.corrupt == 2
     out = t._decode(0, good[5:])  # the rest of the packet arrives later
     assert len(out) == 1 and out[0].frame.payload == Cmd(7, 1) and out[0].raw == make_frame(Cmd(7, 1))
+    # One packet holds exactly one frame: two frames in one packet (CRC right) are dropped too.
+    two = make_frame(Cmd(7, 1)) + make_frame(Cmd(8, 1))
+    out = t._decode(0, cobs_encode(two + crc16(two).to_bytes(2, "little")) + b"\x00")
+    assert out == [] and t.counters.corrupt == 3
 
 
 def test_missing_port_and_permission_errors_say_what_to_do():

@@ -76,7 +76,14 @@ def serial_stream(frames: Iterable[bytes]) -> bytes:
 
 
 def decode_packet(packet: bytes | bytearray | memoryview, base: int = 0) -> Frame:
-    """The frame in one packet (without its 0x00); FrameError at ``base`` if it is bad.
+    """The frame in one packet (without its 0x00); FrameError at ``base`` if it is bad."""
+    return decode_packet_raw(packet, base)[1]
+
+
+def decode_packet_raw(
+    packet: bytes | bytearray | memoryview, base: int = 0
+) -> tuple[bytes, Frame]:
+    """The frame's bytes and the frame in one packet; FrameError at ``base`` if it is bad.
 
     A packet holds exactly one frame: bad COBS, a CRC mismatch, a bad frame or bytes left
     over after the frame all reject it.
@@ -93,7 +100,7 @@ def decode_packet(packet: bytes | bytearray | memoryview, base: int = 0) -> Fram
         raise FrameError(f"{exc.reason} (frame byte {exc.offset})", base) from None
     if end != len(body):
         raise FrameError(f"{len(body) - end} bytes after the frame in a serial packet", base)
-    return frame
+    return body, frame
 
 
 def decode_serial(data: bytes | bytearray | memoryview) -> list[Frame]:

@@ -1,8 +1,9 @@
 """USB serial transport: pyserial plus the protocol's framing (COBS(frame + CRC-16) + 0x00).
 
 A reader thread does blocking reads and hands the bytes to the event loop (it only queues);
-packets are split, checked and decoded when the consumer takes frames. A packet whose COBS or
-CRC fails is dropped and counted (``counters.corrupt``); the stream resyncs at the next 0x00.
+packets are split, checked and decoded when the consumer takes frames. A packet whose COBS,
+CRC or frame fails, or that holds more than one frame (docs/protocol.md section 4), is dropped
+and counted (``counters.corrupt``); the stream resyncs at the next 0x00.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import threading
 from typing import Any
 
 from kyphos.errors import FrameError
-from kyphos.protocol.frames import decode_frame
-from kyphos.protocol.serial import cobs_decode, crc16, serial_packet
+from kyphos.protocol.serial import decode_packet_raw, serial_packet
 from kyphos.transport.base import LinkError, Received, Transport, TransportKind
 
 _READ_TIMEOUT_S = 0.05
@@ -118,20 +118,11 @@ class SerialTransport(Transport):
 
     def _packet(self, host_us: int, packet: bytes) -> list[Received]:
         try:
-            raw = cobs_decode(packet)
-            if len(raw) < 12 or crc16(raw[:-2]) != int.from_bytes(raw[-2:], "little"):
-                raise FrameError("CRC-16 mismatch", 0)
-            body = raw[:-2]
-            out = []
-            pos = 0
-            while pos < len(body):
-                frame, end = decode_frame(body, pos)
-                out.append(Received(host_us, body[pos:end], frame))
-                pos = end
-            return out
+            raw, frame = decode_packet_raw(packet)
         except FrameError:
             self.counters.corrupt += 1
             return []
+        return [Received(host_us, raw, frame)]
 
 
 def list_ports() -> list[dict[str, str]]:

@@ -115,21 +115,6 @@ def compact(result: Result) -> dict[str, Any]:
     return {"rom": rom, "exercises": ex[:8]}
 
 
-def _clean(x: Any) -> Any:
-    """JSON-safe: NaN → None, numpy scalars → Python."""
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
-    if isinstance(x, (float, np.floating)):
-        return None if not np.isfinite(x) else float(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.bool_):
-        return bool(x)
-    return x
-
-
 def run_target(target: str, phases: list[Phase], targets: dict[int, Targets] | None,
                path: str | Path, *, kind: str, scenario: str | None = None,
                seed: int | None = None, timeout_s: float = 5.0, **kw: Any

@@ -55,7 +55,8 @@ def show(u: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from kyphos.assess.protocol import ASSESSMENT
     from kyphos.assess.report import rom_table_text
-    from kyphos.assess.run import _clean, run_target
+    from kyphos.assess.run import run_target
+    from kyphos.cli.cmd_analyze import _clean
     from kyphos.link.cli import need_target
     from kyphos.recording.recorder import check_subject
 

@@ -44,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
     from kyphos.assess.live import program_phases
     from kyphos.assess.program import list_programs, load_program
     from kyphos.assess.report import exercise_table_text
-    from kyphos.assess.run import _clean, run_target
+    from kyphos.assess.run import run_target
+    from kyphos.cli.cmd_analyze import _clean
     from kyphos.cli.cmd_assess import show
     from kyphos.errors import KyphosError
     from kyphos.link.cli import need_target

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from kyphos.metrics.lifts import GOOD_FORM_SCORE
 from kyphos.views.summary import Summary
 
-GOOD_FORM_SCORE = 70.0  # kyphos.metrics.lifts.GOOD_FORM_SCORE (docs/scoring.md §8)
 ZONE_COLORS = {"extension": "#9467bd", "0_20": "#2ca02c", "20_60": "#ffbf00", "over_60": "#d62728"}
 ZONE_LABELS = {"extension": "leaning back (< −5°)", "0_20": "upright (−5–20°)",
                "20_60": "forward 20–60°", "over_60": "far forward (> 60°)"}

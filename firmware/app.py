@@ -18,6 +18,7 @@ from array import array
 from struct import pack_into
 
 import asyncio
+import ble as ble_mod
 import boards
 import coach
 import commands
@@ -67,13 +68,6 @@ _ERR_TEXT = {
     frames.E_IMU: "IMU error: no working IMU",
     frames.E_BUSY: "busy",
 }
-
-
-def _sleep_ms(ms):
-    f = getattr(asyncio, "sleep_ms", None)  # MicroPython; CPython has only sleep(seconds)
-    if f is not None:
-        return f(ms)
-    return asyncio.sleep(ms / 1000)
 
 
 def next_boot_count(path):
@@ -268,8 +262,6 @@ class Device:
         self.usb = None
         mac = self.hw.unique_id
         if ble is not None:
-            import ble as ble_mod
-
             try:
                 mac = ble.config("mac")[1]
             except (OSError, ValueError):
@@ -279,10 +271,9 @@ class Device:
                                           ble_mod.Ring(_RING_BYTES), FW_TEXT)
             self.links.append(self.ble)
         else:
-            self.name = self.cfg.get("name") or "kyphos-%02X%02X" % (mac[4], mac[5])
+            self.name = self.cfg.get("name") or ble_mod.default_name(mac)
         self.device_id = bytes(mac[:6]) if len(mac) >= 6 else bytes(6)
         if serial is not None:
-            import ble as ble_mod
             import usb
 
             self.usb = usb.Serial(serial[0], serial[1], ble_mod.Ring(_USB_RING_BYTES))
@@ -704,7 +695,7 @@ class Device:
                 self.sample_pass()
             else:
                 self.beats += 1
-            await _sleep_ms(_SAMPLE_MS)
+            await ble_mod.sleep_ms(_SAMPLE_MS)
 
     async def _links(self):
         ble = self.ble
@@ -716,7 +707,7 @@ class Device:
             if usb is not None:
                 usb.poll()
                 usb.pump()
-            await _sleep_ms(_LINK_MS)
+            await ble_mod.sleep_ms(_LINK_MS)
 
     async def _commands(self):
         while not self._quit:
@@ -724,7 +715,7 @@ class Device:
                 while ln.commands:
                     link, data = ln.commands.pop(0)
                     await self.cmds.handle(link, data, len(data))
-            await _sleep_ms(_LINK_MS)
+            await ble_mod.sleep_ms(_LINK_MS)
 
     async def _button(self):
         hw = self.hw
@@ -738,7 +729,7 @@ class Device:
             press = self.presses.update(down, t)
             if press:
                 self.on_press(press, t)
-            await _sleep_ms(_BUTTON_MS)
+            await ble_mod.sleep_ms(_BUTTON_MS)
 
     def on_press(self, press, t):
         self.power.note_motion(t)
@@ -792,7 +783,7 @@ class Device:
                 if self.log is not None:
                     self.log.stop()
                 self.hw.reset()
-            await _sleep_ms(_HOUSE_MS)
+            await ble_mod.sleep_ms(_HOUSE_MS)
 
     def _battery(self, t):
         p = self.power
@@ -924,7 +915,7 @@ class Device:
     async def _timer(self, duration_ms):
         end = ticks_add(ticks_ms(), duration_ms)
         while not self._quit and ticks_diff(end, ticks_ms()) > 0:
-            await _sleep_ms(_HOUSE_MS)
+            await ble_mod.sleep_ms(_HOUSE_MS)
         self._quit = True
 
 

@@ -32,7 +32,7 @@ from kyphos.assess.program import Program
 from kyphos.assess.protocol import Phase
 from kyphos.metrics.exercise import Rep, Targets, find_movements, judge, pair_reps
 from kyphos.metrics.rom import Repeat, movement_angles
-from kyphos.processing.calibration import NOMINAL, QUIET_ACC, QUIET_GYR, frame_from_axes
+from kyphos.processing.calibration import NOMINAL, QUIET_ACC, QUIET_GYR, G, frame_from_axes
 from kyphos.processing.orientation import OnlineOrientation
 from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass
 
@@ -40,7 +40,6 @@ UPDATE_S = 0.1
 #: Samples kept after the last phase ends, s: the offline pass needs the return to neutral
 #: that the causal pass has already seen.
 TAIL_S = 2.0
-_G = 9.81
 
 
 @dataclass
@@ -212,7 +211,7 @@ class GuidedRun:
         ph = self.phases[self.index]
         if ph.kind == "still":
             quiet = (np.linalg.norm(gf, axis=1) < QUIET_GYR) & (
-                np.abs(np.linalg.norm(af, axis=1) - _G) < QUIET_ACC)
+                np.abs(np.linalg.norm(af, axis=1) - G) < QUIET_ACC)
             if not quiet.all():
                 self._moved = True
             if ph.needs_motion and not self._moved:

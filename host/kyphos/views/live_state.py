@@ -34,7 +34,7 @@ from kyphos.metrics.posture import (
     ZONE_EDGES_DEG,
 )
 from kyphos.processing.angles import Angles
-from kyphos.processing.calibration import frame_from_axes
+from kyphos.processing.calibration import G, frame_from_axes
 from kyphos.processing.causal import CausalProcessor
 from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass
 from kyphos.protocol.constants import EventKind
@@ -54,7 +54,6 @@ LIFT_EVERY_S = 0.5
 #: The upright window used by a live calibration (the last second, as the analysis does for
 #: a CALIBRATED event), s.
 CALIBRATE_WINDOW_S = 1.0
-_G = 9.81
 _T_MOD = 1 << 32
 
 
@@ -332,7 +331,7 @@ class LiveState:
         m = self.proc.sensor_from_body
         f, la = ang.flexion, ang.lateral
         r2b = np.column_stack([-np.sin(f), np.cos(f) * np.sin(la), np.cos(f) * np.cos(la)])
-        return np.einsum("ij,ij->i", r2b @ m.T, acc) - _G
+        return np.einsum("ij,ij->i", r2b @ m.T, acc) - G
 
     def _zones(self, flex: np.ndarray) -> None:
         ok = np.isfinite(flex)

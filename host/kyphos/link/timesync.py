@@ -25,21 +25,42 @@ _MAX_T_US = 1 << 32
 
 @dataclass
 class ClockFit:
-    """Theil–Sen fit of host receive time against unwrapped device time for one epoch."""
+    """Theil–Sen fit of host receive time against unwrapped device time for one epoch.
+
+    Adding a point only stores it; the fit is computed when it is next read (after a
+    reconnect, at the end of a recording), not every few frames of a long stream.
+    """
 
     max_points: int = 4000
     bins: int = 200
-    refit_every: int = 50
     device_us: list[int] = field(default_factory=list)
     host_us: list[int] = field(default_factory=list)
-    slope: float = 1.0
-    intercept_us: float = 0.0  # host µs at device time 0 (after the slope is applied)
-    mad_us: float = 0.0  # median absolute residual
-    _since_fit: int = 0
+    _fit: tuple[float, float, float] = field(default=(1.0, 0.0, 0.0), init=False, repr=False)
+    _fitted_n: int = field(default=0, init=False, repr=False)  # points behind ``_fit``
 
     @property
     def n(self) -> int:
         return len(self.device_us)
+
+    def _current(self) -> tuple[float, float, float]:
+        """(slope, intercept_us, mad_us), refitted if points were added since the last fit."""
+        if self._fitted_n != self.n:
+            self.refit()
+        return self._fit
+
+    @property
+    def slope(self) -> float:
+        return self._current()[0]
+
+    @property
+    def intercept_us(self) -> float:
+        """Host µs at device time 0 (after the slope is applied)."""
+        return self._current()[1]
+
+    @property
+    def mad_us(self) -> float:
+        """Median absolute residual."""
+        return self._current()[2]
 
     @property
     def offset_us(self) -> float:
@@ -52,13 +73,10 @@ class ClockFit:
     def add(self, device_us: int, host_us: int) -> None:
         self.device_us.append(int(device_us))
         self.host_us.append(int(host_us))
-        self._since_fit += 1
-        if self._since_fit >= self.refit_every or self.n <= 2:
-            self.refit()
 
     def refit(self) -> None:
-        self._since_fit = 0
         n = self.n
+        self._fitted_n = n
         if n == 0:
             return
         d = np.asarray(self.device_us, dtype=np.float64)
@@ -90,9 +108,7 @@ class ClockFit:
                     slope = 1.0
         resid = hy - slope * dx
         c = float(np.median(resid))
-        self.slope = slope
-        self.intercept_us = h0 + c - slope * d0
-        self.mad_us = float(np.median(np.abs(resid - c)))
+        self._fit = (slope, h0 + c - slope * d0, float(np.median(np.abs(resid - c))))
 
     def to_host(self, device_us: float | np.ndarray) -> float | np.ndarray:
         return self.intercept_us + self.slope * np.asarray(device_us, dtype=np.float64)

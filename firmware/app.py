@@ -128,7 +128,7 @@ class Hardware:
     """What the board has, built from a board profile with the machine module. Any field may be
     None (not fitted); tests pass their own."""
 
-    def __init__(self, prof, cfg, machine=None):
+    def __init__(self, prof, machine=None):
         if machine is None:
             import machine
         self.machine = machine
@@ -190,7 +190,7 @@ class Device:
         self.cfg = config.Config(fs_root + "/config.json")
         self.cfg.load()
         prof = boards.get(boards.resolve(self.cfg.get("board")))
-        self.hw = hw if hw is not None else Hardware(prof, self.cfg, machine)
+        self.hw = hw if hw is not None else Hardware(prof, machine)
         self.crash_path = fs_root + "/crash.txt"
         self.boot_count = next_boot_count(fs_root + "/boots.txt")
         self.clock = Clock32()

@@ -55,14 +55,16 @@ class RateMeter:
     def add(self, host_us: int, count: int) -> None:
         self._items.append((host_us, count))
         self._sum += count
-        cut = host_us - self.window_us
-        while self._items and self._items[0][0] < cut:
-            self._sum -= self._items.popleft()[1]
+        self._expire(host_us)
 
     def rate(self, now_us: int) -> float:
-        cut = now_us - self.window_us
-        while self._items and self._items[0][0] < cut:
-            self._sum -= self._items.popleft()[1]
+        self._expire(now_us)
         if not self._items:
             return 0.0
         return self._sum / (self.window_us / 1e6)
+
+    def _expire(self, now_us: int) -> None:
+        """Forget entries older than the window before ``now_us``."""
+        cut = now_us - self.window_us
+        while self._items and self._items[0][0] < cut:
+            self._sum -= self._items.popleft()[1]

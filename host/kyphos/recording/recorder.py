@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from kyphos.errors import KyphosError, RecordingError
+from kyphos.protocol.constants import FrameType
 from kyphos.protocol.fields import payload_to_fields
 from kyphos.protocol.frames import Note, make_frame
 from kyphos.recording.kyr import KyrWriter, new_header
@@ -123,18 +124,17 @@ async def record(
         finally:
             dev.end_stream()
 
-    async def reporter() -> None:
+    async def reporter(show: Callable[[Any], None]) -> None:
         while True:
             await asyncio.sleep(health_every_s)
-            if on_health is not None:
-                on_health(dev.health())
+            show(dev.health())
 
     try:
         await dev.start(*streams)
         clock = dev.transport.clock
         result.warnings.extend(dev.warnings)
         stop_task = loop.create_task(stopper())
-        rep_task = loop.create_task(reporter()) if on_health is not None else None
+        rep_task = loop.create_task(reporter(on_health)) if on_health is not None else None
         try:
             async for batch in dev.stream():
                 for n in batch.notes:
@@ -143,7 +143,7 @@ async def record(
                     writer.write(rec.raw, rec.host_us)
                     result.records += 1
                     result.frames += 1
-                    if rec.raw[1] == 0x02:
+                    if rec.raw[1] == FrameType.IMU:
                         result.imu_samples += rec.raw[14]
                 if batch.backfilled:
                     result.backfilled += len(batch.frames)
@@ -164,10 +164,6 @@ async def record(
         try:
             await dev.stop()
         except KyphosError:
-            pass
-        try:
-            writer.close()
-        except RecordingError:
             pass
         raise RecordingError(
             f"disk full: recording stopped after {result.records} records; {path} is valid up "

@@ -25,6 +25,7 @@
 #   keeps doing so for _MOVE_HOLD_MS after the last moving sample;
 # - snooze silences the buzz but still records the events; tracking mode never buzzes.
 
+import haptic
 from micropython import const
 
 from time import ticks_add, ticks_diff
@@ -40,7 +41,8 @@ _MOVE_HOLD_MS = const(2000)  # settle time after movement before a slouch may co
 _MAX_EPISODE_S = const(32767)
 
 # Haptic pattern ids (haptic.py) for the config's haptic_pattern names.
-PATTERN_IDS = {"short": 1, "double": 2, "long": 3, "triple": 4}
+PATTERN_IDS = {"short": haptic.PATTERN_SHORT, "double": haptic.PATTERN_DOUBLE,
+               "long": haptic.PATTERN_LONG, "triple": haptic.PATTERN_TRIPLE}
 
 
 # Button presses, as EVENT BUTTON args: 1 short, 2 long, 3 double.

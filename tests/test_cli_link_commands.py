@@ -81,3 +81,14 @@ def test_record_info_config_and_download_against_the_virtual_board(tmp_path):
     r = _cli("download", "sim:serial", "-o", str(tmp_path / "logs"), "--no-progress")
     assert r.returncode == 0, r.stderr
     assert "verified" in r.stdout and list((tmp_path / "logs").glob("log-*.kyr"))
+
+
+def test_config_pairs_are_json_or_strings_and_need_key_and_equals():
+    from kyphos.cli.cmd_config import parse_pairs
+    from kyphos.errors import ConfigError
+
+    assert parse_pairs(["a=10", "b=true", "c=tracking", 'd="x=y"', "e="]) == {
+        "a": 10, "b": True, "c": "tracking", "d": "x=y", "e": ""}
+    for bad in ("slouch_threshold_deg", "=10"):
+        with pytest.raises(ConfigError, match="expected KEY=VALUE"):
+            parse_pairs([bad])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from typing import Any
 
 from kyphos.errors import ConfigError
@@ -40,13 +41,12 @@ def register(sub: Any) -> None:
     s.set_defaults(func=run_set)
 
 
-def parse_pairs(pairs: list[str], target: str | None = None) -> dict[str, Any]:
+def parse_pairs(pairs: list[str]) -> dict[str, Any]:
+    """KEY=VALUE items as a dict; a VALUE that is not JSON is taken as a string."""
     out: dict[str, Any] = {}
     for item in pairs:
-        if "=" not in item and target is None:
-            raise ConfigError(f"{item!r}: expected KEY=VALUE, e.g. slouch_threshold_deg=10")
-        key, _, text = item.partition("=")
-        if not key or "=" not in item:
+        key, sep, text = item.partition("=")
+        if not key or not sep:
             raise ConfigError(f"{item!r}: expected KEY=VALUE, e.g. slouch_threshold_deg=10")
         try:
             out[key] = json.loads(text)
@@ -60,8 +60,6 @@ def _fix_target(args: argparse.Namespace, items: list[str]) -> list[str]:
     t = getattr(args, "target", None)
     if t is not None and "=" in t:
         items = [t, *items]
-        import os
-
         args.target = os.environ.get("KYPHOS_DEVICE")
     return items
 

@@ -41,7 +41,15 @@ from typing import Any
 from kyphos.errors import ConfigError, KyphosError
 from kyphos.link.health import Health, RateMeter
 from kyphos.link.tracker import Epoch, Gap
-from kyphos.protocol.constants import DATA_TYPES, STATUS_ENCRYPTED, EventKind, Opcode
+from kyphos.protocol.constants import (
+    DATA_TYPES,
+    HEADER_SIZE,
+    MAX_PAYLOAD,
+    STATUS_ENCRYPTED,
+    ErrCode,
+    EventKind,
+    Opcode,
+)
 from kyphos.protocol.frames import (
     Ack,
     Cmd,
@@ -54,6 +62,7 @@ from kyphos.protocol.frames import (
     Status,
     make_frame,
 )
+from kyphos.recording.kyr import RECORD_OVERHEAD
 from kyphos.transport.base import (
     Disconnected,
     LinkError,
@@ -65,23 +74,22 @@ from kyphos.transport.base import (
 
 SUPPORTED_FW_MAJOR = 0  # firmware 0.x speaks protocol version 1 as this host does
 STREAM_IMU, STREAM_QUAT, STREAM_STATUS = 1, 2, 4
-_SEQ_MOD = 1 << 16
 _T_MOD = 1 << 32
-_MAX_RECORD = 8 + 10 + 1024 + 4
+_MAX_RECORD = RECORD_OVERHEAD + HEADER_SIZE + MAX_PAYLOAD  # one .kyr record at most
 _REBOOT_TOLERANCE_US = 2_000_000
 _T_SLACK_US = 2_000_000
 
-_ERR_HINTS = {
-    1: "update the board's firmware (kyphos flash)",
-    2: "check the arguments",
-    3: "`kyphos config get` lists the keys",
-    4: "see docs/firmware.md for the range",
-    5: "pair first: kyphos pair TARGET (or use USB serial)",
-    6: "try again in a moment",
-    7: "`kyphos download --list` shows the logs",
-    8: "free space on the board: kyphos erase",
-    9: "check the IMU wiring and restart the board",
-    10: "the Bluetooth link's MTU is too small; use a host that negotiates MTU ≥ 185",
+_ERR_HINTS: dict[int, str] = {
+    ErrCode.UNKNOWN_OPCODE: "update the board's firmware (kyphos flash)",
+    ErrCode.BAD_ARGUMENTS: "check the arguments",
+    ErrCode.UNKNOWN_CONFIG_KEY: "`kyphos config get` lists the keys",
+    ErrCode.CONFIG_OUT_OF_RANGE: "see docs/firmware.md for the range",
+    ErrCode.NOT_PERMITTED_UNENCRYPTED: "pair first: kyphos pair TARGET (or use USB serial)",
+    ErrCode.BUSY: "try again in a moment",
+    ErrCode.NO_SUCH_LOG: "`kyphos download --list` shows the logs",
+    ErrCode.STORAGE_FULL: "free space on the board: kyphos erase",
+    ErrCode.IMU_ERROR: "check the IMU wiring and restart the board",
+    ErrCode.MTU_TOO_SMALL: "the Bluetooth link's MTU is too small; use a host that negotiates MTU ≥ 185",
 }
 
 
@@ -740,7 +748,7 @@ class Device:
         try:
             rec = await self.command(Opcode.LOG_LIST, retries=1)
         except DeviceError as exc:
-            if exc.code != 10:
+            if exc.code != ErrCode.MTU_TOO_SMALL:
                 raise
             return await self._probe_logs()
         p = rec.frame.payload
@@ -757,7 +765,7 @@ class Device:
         try:
             await self.command(Opcode.LOG_READ, struct.pack("<HII", log_id, 0, 1), log_id=log_id)
         except DeviceError as exc:
-            if exc.code == 7:
+            if exc.code == ErrCode.NO_SUCH_LOG:
                 return None
             raise
         return self._chunks[0].total if self._chunks else 0

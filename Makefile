@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MPY_NODE := tests/mpy/node_modules/@micropython/micropython-webassembly-pyscript/package.json
 
-.PHONY: setup system-deps demo test lint typecheck bench clean
+.PHONY: setup system-deps micropython demo test lint typecheck bench clean
 
 setup: $(VENV)/.installed $(MPY_NODE)
 
@@ -31,7 +31,11 @@ typecheck: setup
 system-deps:
 	bash tools/system-deps.sh
 
-test: lint typecheck system-deps
+# The MicroPython 1.28 unix port with NimBLE (double + float32), cached in build/micropython/.
+micropython: setup
+	$(PY) -m kyphos.sim.upy.build
+
+test: lint typecheck system-deps micropython
 	$(VENV)/bin/pytest -n 2 -q
 
 bench: setup

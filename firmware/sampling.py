@@ -1,0 +1,246 @@
+# The sample path of the running device (a mixin of app.Device; docs/firmware.md):
+#
+#   IMU FIFO -> bias -> fusion -> coach; IMU and QUAT batches into preallocated frames, which
+#   routing.Routing hands to the streaming links and the flash log.
+#
+#   dev.init_sample_path()   # in Device.__init__: frame buffers and one frame-long view per
+#                            # batch size, then the IMU configured from the config
+#   dev.sample_pass()        # read the FIFO and process every sample (allocation-free)
+#   dev.imu_missing          # no IMU, or only bus errors for _IMU_FAIL_PASSES passes
+#
+# Uses of the device: dev.hw (app.Hardware), dev.cfg, dev.ble, dev.coach, dev.haptic,
+# dev.power, dev.clock, and routing.Routing (_want, _route, event, _next_data_seq,
+# _update_logging).
+from array import array
+from struct import pack_into
+
+import coach
+import frames
+import fusion
+import imu
+from micropython import const
+
+from time import ticks_add, ticks_diff, ticks_ms
+
+_IMU_FAIL_PASSES = const(25)  # sampler passes with only bus errors (0.5 s) before "IMU missing"
+_IMU_RETRY_MS = const(1000)  # while missing: probe / reconfigure the IMU this often
+_KMAX = const(20)  # most samples per IMU/QUAT batch
+_K_SERIAL = const(10)  # batch when only USB/log (about 10 frames/s each at 104 Hz)
+
+
+class Sampling:
+    def init_sample_path(self):
+        """Frame buffers: each view is exactly one frame long (copying a whole buffer into a
+        ring allocates nothing on MicroPython; slicing one would). Then the IMU and fusion."""
+        self._raw = array("h", bytearray(12 * imu.MAX_BATCH))
+        self._imu_buf = bytearray(16 + 12 * _KMAX)
+        self._quat_buf = bytearray(16 + 8 * _KMAX)
+        mi = memoryview(self._imu_buf)
+        mq = memoryview(self._quat_buf)
+        self._imu_views = [mi[:16 + 12 * k] for k in range(_KMAX + 1)]
+        self._quat_views = [mq[:16 + 8 * k] for k in range(_KMAX + 1)]
+        self._ev_buf = bytearray(14)
+        self._st_buf = bytearray(38)
+        self._info_buf = bytearray(10 + 27 + frames.INFO_MAX_NAME)
+        self._k = _K_SERIAL
+        self._i = 0
+        self._t_batch = 0
+        self._moving = False
+        self._lost_flag = False
+        self._clip_flag = False
+        self._fusion_on = False
+        self.fusion = None
+        self._gyr_limit = 0
+        self._fusion_period_ns = 0
+        self._imu_fail = 0  # sampler passes in a row that read nothing but bus errors
+        self._imu_retry = 0
+        self._setup_imu()
+
+    # --- IMU and fusion ------------------------------------------------------------------
+    def _setup_imu(self):
+        """Configure the IMU from the config and make a fresh filter; True if every register
+        write went through."""
+        v = self.cfg.values
+        m = self.hw.imu
+        io = False
+        if m.ok:
+            io = m.configure(v["odr_hz"], v["acc_fs_g"], v["gyr_fs_dps"])
+        self._fusion_on = bool(v["fusion"]) and m.ok
+        self.fusion = fusion.Fusion(m.odr_hz, m.gyr_scale, m.acc_scale) if self._fusion_on \
+            else None
+        self._gyr_limit = coach.gyr_limit_raw(v["moving_gyr_dps"], m.gyr_fs_dps or 1000)
+        self._fusion_period_ns = m.period_ns  # the period the filter's gains were made for
+        self._i = 0
+        return io
+
+    @property
+    def imu_missing(self):
+        """No IMU answered the probe, or the last _IMU_FAIL_PASSES reads all failed on the bus
+        (STATUS flag bit0, state 5 "error")."""
+        return not self.hw.imu.ok or self._imu_fail >= _IMU_FAIL_PASSES
+
+    def _imu_watch(self, t):
+        # While the IMU is missing: probe again (none at boot) or reconfigure it (it left the
+        # bus and may come back powered up afresh, its registers at reset values).
+        if not self.imu_missing or ticks_diff(t, self._imu_retry) < 0:
+            return
+        self._imu_retry = ticks_add(t, _IMU_RETRY_MS)
+        hw = self.hw
+        if not hw.imu.ok and not hw.reprobe():
+            return
+        if self._setup_imu():
+            self._imu_fail = 0
+            self._k = self._batch_size()
+            self._update_logging()
+
+    def _batch_size(self):
+        """Samples per IMU/QUAT frame: one IMU + one QUAT frame fit one notification of the
+        slowest BLE link that streams (10 at MTU 247, 7 at MTU 185)."""
+        k = _K_SERIAL
+        b = self.ble
+        if b is not None and b.streams:
+            per = 12
+            fixed = 16
+            if self._fusion_on and b.streams & frames.STREAM_QUAT:
+                per += 8
+                fixed += 16
+            k = (b.limit() - fixed) // per
+        if k > _KMAX:
+            k = _KMAX
+        return k if k > 0 else 1
+
+    # --- the sample path (allocation-free after warm-up) ---------------------------------
+    def sample_pass(self):
+        """Read the IMU FIFO and process every sample; returns the number read."""
+        m = self.hw.imu
+        raw = self._raw
+        fail = self._imu_fail
+        if fail >= _IMU_FAIL_PASSES:
+            self.beats += 1
+            return 0  # missing: housekeeping reconfigures it first (_imu_watch)
+        e0 = m.i2c_errors
+        try:
+            n = m.read(raw)
+        except OSError:
+            # The drivers count bus errors and do not raise: an OSError here is something
+            # else stuck, so no heartbeat and the watchdog resets the board.
+            return 0
+        self.beats += 1
+        if n == 0:
+            if m.i2c_errors != e0:
+                self._imu_fail = fail + 1
+            return 0
+        self._imu_fail = 0
+        self.samples += n
+        if m.lost:
+            self._lost_flag = True
+        if m.clipped:
+            self._clip_flag = True
+        fu = self.fusion
+        ib = self._imu_buf
+        qb = self._quat_buf
+        k = self._k
+        lim = self._gyr_limit
+        is_moving = coach.is_moving
+        period_us = m.period_ns // 1000
+        t0 = m.t_first_us
+        i = self._i
+        j = 0
+        for s in range(n):
+            ax = raw[j]
+            ay = raw[j + 1]
+            az = raw[j + 2]
+            gx = raw[j + 3]
+            gy = raw[j + 4]
+            gz = raw[j + 5]
+            j += 6
+            if i == 0:
+                self._t_batch = ticks_add(t0, s * period_us)
+            pack_into("<6h", ib, 16 + 12 * i, ax, ay, az, gx, gy, gz)
+            if fu is not None:
+                fu.update(gx, gy, gz, ax, ay, az)
+                pack_into("<4h", qb, 16 + 8 * i, fu.qw, fu.qx, fu.qy, fu.qz)
+            if is_moving(gx, gy, gz, lim):
+                self._moving = True
+            i += 1
+            if i >= k:
+                self._i = i
+                self._batch_done(k)
+                i = 0
+        self._i = i
+        return n
+
+    def _flush_batch(self):
+        # A partly filled batch goes out now, to whoever wants data, so its samples get a seq.
+        i = self._i
+        if i > 0:
+            self._i = 0
+            self._batch_done(i)
+
+    def _rebatch(self):
+        # A new batch size keeps the partly filled batch (it goes out with the destinations of
+        # the moment it completes); only if it is already as large as the new size does it go
+        # out now. A reconnect's START used to drop up to one batch that nothing could back-fill.
+        k = self._batch_size()
+        if self._i >= k:
+            self._flush_batch()
+        self._k = k
+
+    def _batch_done(self, k):
+        m = self.hw.imu
+        t = ticks_ms()
+        fu = self.fusion
+        co = self.coach
+        moving = self._moving
+        self._moving = False
+        if moving:
+            self.power.note_motion(t)
+        if fu is not None:
+            flex = coach.flexion_cdeg_q14(fu.qw, fu.qx, fu.qy, fu.qz)
+            # The chip's clock is off by up to a few %: once the measured period (imu.py tracks
+            # it from FIFO timestamps) is 0.2 % away from the one the gains were made for,
+            # remake them (a few float operations, rare: not per sample).
+            p = m.period_ns
+            d = p - self._fusion_period_ns
+            if p and (d > 0 and d * 500 > p or d < 0 and -d * 500 > p):
+                fu.set_odr(1e9 / p)
+                self._fusion_period_ns = p
+        else:
+            r = self._raw
+            flex = coach.flexion_cdeg_acc(r[0], r[2])
+        kind = co.update(flex, moving, t)
+        self.haptic.tick(t)
+        want = self._want()
+        if want:
+            c = self.clock
+            c.update()
+            c.at(self._t_batch)
+            flags = 0
+            if self.haptic.take_ran():
+                flags = frames.IMU_HAPTIC
+            if self._lost_flag:
+                flags |= frames.IMU_OVERRUN
+                self._lost_flag = False
+            if self._clip_flag:
+                flags |= frames.IMU_CLIPPED
+                self._clip_flag = False
+            if want & frames.STREAM_IMU:
+                ib = self._imu_buf
+                frames.put_imu_head(ib, 0, self._next_data_seq(), 0, m.period_ns, flags, k)
+                frames.put_t_us_halves(ib, 0, c.at_hi, c.at_lo)
+                self._route(self._imu_views[k], frames.STREAM_IMU, k)
+            if fu is not None and want & frames.STREAM_QUAT:
+                qb = self._quat_buf
+                qf = 0
+                b = fu.bias
+                if b.converged:
+                    qf = frames.QUAT_CONVERGED
+                if b.rest:
+                    qf |= frames.QUAT_AT_REST
+                frames.put_quat_head(qb, 0, self._next_data_seq(), 0, m.period_ns, qf, k)
+                frames.put_t_us_halves(qb, 0, c.at_hi, c.at_lo)
+                self._route(self._quat_views[k], frames.STREAM_QUAT, k)
+        else:
+            self.haptic.take_ran()
+        if kind:
+            self.event(kind, 0, co.value)

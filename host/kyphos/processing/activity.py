@@ -1,0 +1,345 @@
+"""Activity context from one upper-back IMU: still periods, sensor height, steps and walking,
+sit/stand transitions, lying, and the per-sample activity of the day.
+
+Stages (each a function of arrays; every threshold is in :mod:`kyphos.processing.params`):
+
+1. :func:`still_mask` — (N,) True where the trunk is still: |gyr| and the deviation of |acc|
+   from g both small over ``STILL_MIN_S``. A still sensor has zero velocity.
+2. :func:`vertical_track` — the sensor's height (m) from earth-vertical free acceleration,
+   double-integrated between still periods only (zero-velocity updates, as in foot-mounted
+   pedestrian dead reckoning: Foxlin 2005, doi:10.1109/MCG.2005.140). The vertical error over a
+   movement is modelled as ``c0 + c1·sin θ`` (θ = trunk tilt), fitted to the mean vertical
+   acceleration in the still windows at both ends and to zero net velocity; the height is held
+   while still. Walking is not integrated (no still periods; level walking is assumed).
+3. :func:`find_steps` — step instants: peaks of band-passed vertical acceleration (the vertical
+   bob of the trunk peaks once per step; Zijlstra & Hof 2003, doi:10.1016/S0966-6362(02)00190-X)
+   that form a regular train (``WALK_MIN_STEPS`` in a row, intervals within
+   ``STEP_INTERVAL_S`` and ratio of neighbours within ``STEP_REGULARITY``).
+4. :func:`classify` — per-sample kind: walking (between the first and last step of a train,
+   padded by half a step), lying (trunk tilted ≥ ``LYING_TILT_DEG`` from vertical for
+   ``LYING_MIN_S``), transition (a movement between still periods whose net height change
+   exceeds ``TRANSITION_RISE_M``: a sit-to-stand rises, a stand-to-sit drops), and sitting or
+   standing for the rest: the posture after a drop is sitting, after a rise or a walk standing;
+   before the first such evidence the posture is inferred backwards from it (standing if there
+   is none at all).
+
+Kinds: ``"lying"``, ``"sitting"``, ``"standing"``, ``"walking"``, ``"transition"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import signal
+
+from kyphos.processing import params as P
+from kyphos.processing.preprocess import lowpass, runs
+
+KINDS = ("standing", "sitting", "walking", "lying", "transition")
+STANDING, SITTING, WALKING, LYING, TRANSITION = range(5)
+G = 9.81
+
+
+@dataclass
+class Transition:
+    """A sit-to-stand (``"sit_to_stand"``) or stand-to-sit (``"stand_to_sit"``) transition."""
+
+    start_s: float
+    end_s: float
+    kind: str
+    rise_m: float
+
+
+@dataclass
+class Activity:
+    """Activity of a session.
+
+    Attributes:
+        time: (N,) s. kind: (N,) int8 index into :data:`KINDS` (−1 on gap rows).
+        still: (N,) bool. height: (N,) m, sensor height relative to the start (NaN on gaps).
+        vertical_velocity: (N,) m/s from the same integration (0 while still).
+        steps_s: times of the detected steps, s.
+        transitions: sit/stand transitions.
+        excursions: lowerings of the sensor that come back to their starting height within
+            ``EXCURSION_MAX_S``: (start index, stop index, largest drop in m).
+        fs: Hz.
+    """
+
+    time: np.ndarray
+    kind: np.ndarray
+    still: np.ndarray
+    height: np.ndarray
+    vertical_velocity: np.ndarray
+    steps_s: np.ndarray
+    transitions: list[Transition] = field(default_factory=list)
+    excursions: list[tuple[int, int, float]] = field(default_factory=list)
+    fs: float = 0.0
+
+    @property
+    def steps(self) -> int:
+        return int(len(self.steps_s))
+
+    def intervals(self) -> list[dict[str, Any]]:
+        """Runs of one kind as ``{"start_s", "end_s", "kind"}``."""
+        out: list[dict[str, Any]] = []
+        k = self.kind
+        if len(k) == 0:
+            return out
+        edges = np.flatnonzero(np.diff(k)) + 1
+        starts = np.concatenate([[0], edges])
+        ends = np.concatenate([edges, [len(k)]])
+        for a, b in zip(starts, ends, strict=True):  # per run of one kind
+            if k[a] < 0:
+                continue
+            out.append({"start_s": round(float(self.time[a]), 3),
+                        "end_s": round(float(self.time[b - 1]), 3), "kind": KINDS[int(k[a])]})
+        return out
+
+    def pct(self) -> dict[str, float]:
+        """Share of valid time in each kind, %."""
+        ok = self.kind >= 0
+        n = int(np.count_nonzero(ok))
+        return {name: round(100.0 * float(np.count_nonzero(self.kind == i)) / n, 2) if n else 0.0
+                for i, name in enumerate(KINDS)}
+
+    def cadence_spm(self) -> float | None:
+        """Median cadence while walking, steps/min."""
+        d = np.diff(self.steps_s)
+        d = d[(d >= P.STEP_INTERVAL_S[0]) & (d <= P.STEP_INTERVAL_S[1])]
+        return round(60.0 / float(np.median(d)), 1) if len(d) else None
+
+    def mask(self, *kinds: str) -> np.ndarray:
+        """(N,) True where the activity is one of ``kinds``."""
+        return np.isin(self.kind, [KINDS.index(k) for k in kinds])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "intervals": self.intervals(),
+            "pct": self.pct(),
+            "steps": self.steps,
+            "cadence_spm": self.cadence_spm(),
+            "transitions": [
+                {"start_s": round(tr.start_s, 3), "end_s": round(tr.end_s, 3), "kind": tr.kind,
+                 "rise_m": round(tr.rise_m, 3)} for tr in self.transitions
+            ],
+        }
+
+
+def still_mask(acc: np.ndarray, gyr: np.ndarray, fs: float,
+               valid: np.ndarray | None = None) -> np.ndarray:
+    """(N,) True where |gyr| < ``STILL_GYR_DPS`` and ||acc| − g| < ``STILL_ACC``, in runs of at
+    least ``STILL_MIN_S`` (both low-passed at 2 Hz first). acc m/s², gyr rad/s, (N, 3)."""
+    n = len(acc)
+    valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
+    a = np.where(valid[:, None], np.nan_to_num(acc), 0.0)
+    g = np.where(valid[:, None], np.nan_to_num(gyr), 0.0)
+    an = np.linalg.norm(a, axis=1)
+    gn = lowpass(np.linalg.norm(g, axis=1), fs, 2.0)
+    # deviation of |acc| from g, smoothed: fast vertical accelerations are movement
+    ad = lowpass(np.abs(an - G), fs, 2.0)
+    st = valid & (gn < np.radians(P.STILL_GYR_DPS)) & (ad < P.STILL_ACC) & np.any(acc != 0, axis=1)
+    out = np.zeros(n, bool)
+    r = runs(st)
+    for a0, b0 in r[(r[:, 1] - r[:, 0]) >= max(2, int(P.STILL_MIN_S * fs))]:  # per still run
+        out[a0:b0] = True
+    return out
+
+
+def _cumtrapz(x: np.ndarray, dt: float) -> np.ndarray:
+    return np.concatenate([[0.0], np.cumsum(0.5 * (x[1:] + x[:-1])) * dt])
+
+
+def integrate_movement(az: np.ndarray, tilt: np.ndarray, fs: float, k: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Height (m, 0 at the start) and vertical velocity (m/s) over one movement.
+
+    ``az`` earth-vertical free acceleration (m/s²), ``tilt`` trunk tilt (rad), both covering the
+    movement with ``k`` still samples at each end. Error model ``c0 + c1·sin tilt``: the mean of
+    ``az`` over each still end is its error there, and the velocity must end at zero.
+    """
+    n = len(az)
+    dt = 1.0 / fs
+    s = np.sin(np.clip(tilt, 0.0, None))
+    a = np.array([[1.0, float(np.mean(s[:k]))], [1.0, float(np.mean(s[-k:]))],
+                  [1.0, float(np.mean(s))]])
+    y = np.array([float(np.mean(az[:k])), float(np.mean(az[-k:])), float(np.mean(az))])
+    c = np.linalg.lstsq(a, y, rcond=None)[0]
+    e = az - c[0] - c[1] * s
+    v = _cumtrapz(e, dt)
+    v = v - np.linspace(0.0, v[-1], n)  # what the model leaves: spread linearly
+    return _cumtrapz(v, dt), v
+
+
+def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: float,
+                   valid: np.ndarray | None = None, walking: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(height m, vertical velocity m/s), each (N,): zero-velocity-updated integration of
+    ``az`` (m/s², + up) between still periods; NaN on invalid rows; held through walking.
+
+    ``tilt`` (N,) rad is the trunk's tilt from vertical (the error model's shape)."""
+    n = len(az)
+    valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
+    walking = np.zeros(n, bool) if walking is None else np.asarray(walking, bool)
+    h = np.full(n, np.nan)
+    vel = np.zeros(n)
+    az = np.where(np.isfinite(az), az, 0.0)
+    tilt = np.nan_to_num(tilt)
+    k = max(2, int(0.15 * fs))
+    for s0, s1 in runs(valid):  # per segment between gaps
+        cur = 0.0
+        pos = s0
+        anchor = still[s0:s1] | walking[s0:s1]  # integration restarts after walking
+        for a, b in runs(~anchor) + s0:  # per movement between still periods
+            h[pos:a] = cur
+            a0, b1 = max(s0, a - k), min(s1, b + k)
+            if walking[a0:b1].any() or b1 - a0 < 2 * k + 2:
+                pos = a0
+                continue
+            p, v = integrate_movement(az[a0:b1], tilt[a0:b1], fs, min(k, a - a0, b1 - b) or 1)
+            h[a0:b1] = cur + p
+            vel[a0:b1] = v
+            cur = cur + float(p[-1])
+            pos = b1
+        h[pos:s1] = cur
+    return h, vel
+
+
+def find_steps(az: np.ndarray, fs: float, valid: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(step sample indices, walking bouts (K, 2) start/stop indices) from earth-vertical free
+    acceleration (m/s²): peaks of the 0.5–3.5 Hz band above ``STEP_MIN_ACC`` that form a regular
+    train of at least ``WALK_MIN_STEPS``."""
+    n = len(az)
+    x = np.where(np.isfinite(az), az, 0.0)
+    if valid is not None:
+        x = np.where(valid, x, 0.0)
+    hi = min(3.5, 0.4 * fs)
+    if n < 3 * int(fs):
+        return np.zeros(0, int), np.zeros((0, 2), int)
+    sos = signal.butter(2, [0.5, hi], btype="band", fs=fs, output="sos")
+    bp = signal.sosfiltfilt(sos, x)
+    pk, _ = signal.find_peaks(bp, height=P.STEP_MIN_ACC, distance=max(1, int(P.STEP_INTERVAL_S[0] * fs)))
+    if len(pk) < P.WALK_MIN_STEPS:
+        return np.zeros(0, int), np.zeros((0, 2), int)
+    d = np.diff(pk) / fs
+    ok_gap = (d >= P.STEP_INTERVAL_S[0]) & (d <= P.STEP_INTERVAL_S[1])
+    ratio = np.ones(len(d))
+    ratio[1:] = d[1:] / d[:-1]
+    lo, hi_r = P.STEP_REGULARITY
+    reg = (ratio >= lo) & (ratio <= hi_r)
+    # link i joins step i and i+1; a train is a run of good links (regular with the previous)
+    good = ok_gap & np.r_[True, reg[1:] | ~ok_gap[:-1]]
+    steps: list[np.ndarray] = []
+    bouts: list[tuple[int, int]] = []
+    for a, b in runs(good):  # per train of links a … b−1 (steps a … b)
+        if b - a + 1 < P.WALK_MIN_STEPS:
+            continue
+        idx = pk[a : b + 1]
+        half = int(0.5 * float(np.median(np.diff(idx))))
+        steps.append(idx)
+        bouts.append((max(0, int(idx[0]) - half), min(n, int(idx[-1]) + half + 1)))
+    if not steps:
+        return np.zeros(0, int), np.zeros((0, 2), int)
+    return np.concatenate(steps), np.array(bouts, int).reshape(-1, 2)
+
+
+def tilt_from_angles(flexion: np.ndarray, lateral: np.ndarray) -> np.ndarray:
+    """Angle (rad) between the trunk's long axis and vertical from flexion and lateral bend."""
+    return np.arccos(np.clip(np.cos(flexion) * np.cos(lateral), -1.0, 1.0))
+
+
+def classify(
+    time: np.ndarray,
+    az: np.ndarray,
+    acc: np.ndarray,
+    gyr: np.ndarray,
+    tilt: np.ndarray,
+    fs: float,
+    valid: np.ndarray | None = None,
+) -> Activity:
+    """The per-sample activity of a session (see the module docstring).
+
+    Args:
+        time: (N,) s. az: (N,) earth-vertical free acceleration, m/s² (+ up).
+        acc, gyr: (N, 3) sensor-frame specific force (m/s²) and angular rate (rad/s).
+        tilt: (N,) trunk tilt from vertical, rad (calibrated body frame).
+        fs: Hz. valid: (N,) rows to use.
+    """
+    n = len(time)
+    valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
+    valid = valid & np.isfinite(tilt)
+    still = still_mask(acc, gyr, fs, valid)
+    step_idx, bouts = find_steps(az, fs, valid)
+    walking = np.zeros(n, bool)
+    for a, b in bouts:  # per walking bout
+        walking[a:b] = True
+    walking &= valid
+    height, vel = vertical_track(az, tilt, still, fs, valid, walking)
+
+    kind = np.full(n, -1, np.int8)
+    # posture evidence in time order: (index, posture after, posture before)
+    evidence: list[tuple[int, int, int]] = []
+    transitions: list[Transition] = []
+    excursions: list[tuple[int, int, float]] = []
+    tmask = np.zeros(n, bool)
+    for s0, s1 in runs(valid):  # per segment
+        anchor = still[s0:s1] | walking[s0:s1]
+        moves = [(int(a), int(b)) for a, b in runs(~anchor) + s0
+                 if not walking[max(s0, a - 1):min(s1, b + 1)].any()]
+        i = 0
+        while i < len(moves):  # per movement between still periods
+            a, b = moves[i]
+            h0 = float(height[max(s0, a - 1)])
+            # the movements that return to the starting height within EXCURSION_MAX_S form one
+            # lowering-and-rising excursion (a lift held at the bottom is two movements)
+            j = i
+            while True:
+                hb = float(height[min(s1 - 1, moves[j][1])])
+                # only a lowering can be followed by its rise; stay below the start meanwhile
+                if abs(hb - h0) < P.TRANSITION_RISE_M or j + 1 >= len(moves) or hb > h0:
+                    break
+                if time[moves[j + 1][1] - 1] - time[a] > P.EXCURSION_MAX_S:
+                    break
+                j += 1
+            end = moves[j][1]
+            rise = float(height[min(s1 - 1, end)] - h0)
+            low = float(np.nanmin(height[a:end])) - h0 if end > a else 0.0
+            if abs(rise) < P.TRANSITION_RISE_M:
+                if -low >= P.EXCURSION_MIN_DROP_M:
+                    excursions.append((a, end, -low))
+                i = j + 1
+                continue
+            i += 1  # no return: this movement alone is a transition if it is one
+            rise = float(height[min(s1 - 1, b)] - h0)
+            if (b - a) / fs > P.TRANSITION_MAX_S or not np.isfinite(rise) \
+                    or abs(rise) < P.TRANSITION_RISE_M:
+                continue
+            up = rise > 0
+            transitions.append(Transition(float(time[a]), float(time[b - 1]),
+                                          "sit_to_stand" if up else "stand_to_sit", rise))
+            tmask[a:b] = True
+            evidence.append((a, STANDING if up else SITTING, SITTING if up else STANDING))
+    for a, b in bouts:
+        evidence.append((int(a), STANDING, STANDING))
+        evidence.append((int(b) - 1, STANDING, STANDING))
+    evidence.sort()
+    # sitting / standing: the posture after the latest evidence; before the first, its "before"
+    post = np.full(n, STANDING, np.int8)
+    if evidence:
+        idx = np.array([e[0] for e in evidence])
+        after = np.array([e[1] for e in evidence], np.int8)
+        k = np.searchsorted(idx, np.arange(n), side="right") - 1
+        post = np.where(k >= 0, after[np.maximum(k, 0)], np.int8(evidence[0][2]))
+    kind[valid] = post[valid]
+    lying = np.zeros(n, bool)
+    lr = runs(valid & (tilt >= np.radians(P.LYING_TILT_DEG)) & ~walking)
+    for a, b in lr[(lr[:, 1] - lr[:, 0]) >= int(P.LYING_MIN_S * fs)]:  # per long tilted run
+        lying[a:b] = True
+    kind[lying] = LYING
+    kind[tmask & valid] = TRANSITION
+    kind[walking] = WALKING
+    return Activity(time=np.asarray(time, float), kind=kind, still=still, height=height,
+                    vertical_velocity=vel, steps_s=np.asarray(time, float)[step_idx],
+                    transitions=transitions, excursions=excursions, fs=fs)

@@ -1,0 +1,47 @@
+"""Thresholds of the activity, episode and clip-slip stages, in one place.
+
+Each value says where it comes from. "Physical" values follow from the body or from a cited
+source; "provisional" values are set from the physics of the movement and wait for the fit
+on the validation family (docs/scoring.md, "Activity, episodes and clip slip", lists the fit
+script and the family each value was fitted on and reported on). Units are in the names.
+"""
+
+from __future__ import annotations
+
+# --- still periods (zero-velocity anchors) -------------------------------------------------
+#: Trunk angular rate below this is still, °/s (the calibration's quiet rule uses 6 °/s).
+STILL_GYR_DPS = 6.0
+#: | |acc| − g | below this is still, m/s² (low-passed at 2 Hz). Provisional.
+STILL_ACC = 0.15
+#: Shortest still period used as a zero-velocity anchor, s. Provisional.
+STILL_MIN_S = 0.25
+
+# --- steps and walking --------------------------------------------------------------------
+#: Peak of the 0.5–3.5 Hz vertical acceleration that counts as a step, m/s². Provisional: the
+#: trunk's vertical bob while walking is 2–5 cm at 1.5–2 steps/s (Zijlstra & Hof 2003), i.e.
+#: 1.8–7.9 m/s² peak; slow walking is lower.
+STEP_MIN_ACC = 0.6
+#: Interval between steps, s: 0.3–1.0 s is 60–200 steps/min.
+STEP_INTERVAL_S = (0.3, 1.0)
+#: Ratio of neighbouring step intervals in a regular train. Provisional.
+STEP_REGULARITY = (0.7, 1.43)
+#: Fewest steps in a row that make a walk. Provisional.
+WALK_MIN_STEPS = 4
+
+# --- sit / stand / lying ------------------------------------------------------------------
+#: Net height change of a movement that makes it a sit/stand transition, m. Physical: the hip
+#: drops 0.35–0.5 m from standing to a chair (seat height ≈ knee height); a lift or a step
+#: ends where it started. Provisional until fitted.
+TRANSITION_RISE_M = 0.2
+#: Longest movement (between still periods) taken as one transition, s.
+TRANSITION_MAX_S = 8.0
+#: Lying: the trunk's long axis at least this far from vertical, °, for at least LYING_MIN_S.
+LYING_TILT_DEG = 60.0
+LYING_MIN_S = 20.0
+#: A lowering of the sensor that comes back to its starting height (within
+#: TRANSITION_RISE_M) within this time is one excursion (a lift, a squat), not two
+#: transitions, s. The lift detector's longest lift (metrics.lifts.MAX_DURATION_S).
+EXCURSION_MAX_S = 10.0
+#: Smallest drop of the sensor that makes an excursion, m. Provisional: a stoop to 30° lowers
+#: a sensor 0.45 m above the hip by 0.06 m.
+EXCURSION_MIN_DROP_M = 0.06

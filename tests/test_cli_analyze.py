@@ -69,5 +69,5 @@ def test_user_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[
     bad.write_text("t_s,ax,ay,az,gx,gy,gz\n0,1,2,3,4,5,6\n0.01,1,2,3,4,5,oops\n")
     assert main(["analyze", str(bad)]) == 1
     assert "line 3: bad number 'oops'" in capsys.readouterr().err
-    assert main(["export", str(bad)]) == 1
-    assert "--csv" in capsys.readouterr().err
+    assert main(["export", str(bad)]) == 1  # CSV is export's default format: no --csv needed
+    assert "line 3: bad number 'oops'" in capsys.readouterr().err

@@ -2,13 +2,18 @@
 
 Each subcommand lives in its own module ``kyphos.cli.cmd_<name>`` that defines
 ``register(subparsers)``; the module adds its parser and sets ``func`` to a function taking the
-parsed arguments and returning an exit code. Modules are found automatically.
+parsed arguments and returning an exit code. Modules are found automatically. The grammar they share (``--device``, ``-o``,
+``--force``, ``--duration``) is in :mod:`kyphos.cli.options`; every file they write goes
+through :mod:`kyphos.fileio`. Errors are one line on stderr: a :class:`KyphosError` or an
+``OSError`` exits 1, an unexpected exception (a bug) exits 3 with one line unless
+``$KYPHOS_DEBUG`` is set.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -46,6 +51,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kyphos: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a file or device the OS refused: name it, no traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"kyphos: cannot use{where}: {exc.strerror or exc} (check the path and its "
+              "permissions)", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("KYPHOS_DEBUG"):
+            raise
+        print(f"kyphos: internal error ({type(exc).__name__}: {exc}); please report it — "
+              "KYPHOS_DEBUG=1 shows the traceback", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

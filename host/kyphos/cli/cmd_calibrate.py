@@ -5,22 +5,22 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from kyphos.cli.options import add_device, device_of
+
 EPILOG = """examples:
-  kyphos calibrate kyphos-3A4F
-  kyphos calibrate serial:/dev/ttyACM0 --countdown 5
+  kyphos calibrate --device kyphos-3A4F
+  kyphos calibrate --device serial:/dev/ttyACM0 --countdown 5
 Stand or sit upright and still while it runs (a long button press does the same)."""
 
 
 def register(sub: Any) -> None:
-    from kyphos.link.cli import add_target
-
     p = sub.add_parser(
         "calibrate", help="set the upright reference now (wearer upright and still)",
         description="Tell the board to take the wearer's current posture as upright (0°). "
         "The board buzzes once when done.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_target(p)
+    add_device(p)
     p.add_argument("--countdown", type=float, default=0.0,
                    help="seconds to wait before calibrating, to get into position (default 0)")
     p.set_defaults(func=run)
@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
             await asyncio.sleep(args.countdown)
         await dev.calibrate()
 
+    device_of(args)
     run_async(with_device(args, go))
     print(f"{args.target}: calibrated (upright reference set)")
     return 0

@@ -6,24 +6,23 @@ import argparse
 import sys
 from typing import Any
 
+from kyphos.cli.options import add_device, device_of
 from kyphos.errors import KyphosError
 
 EPILOG = """examples:
-  kyphos erase kyphos-3A4F            # all logs, after a yes/no question
-  kyphos erase kyphos-3A4F --log 3 --yes
+  kyphos erase --device kyphos-3A4F            # all logs, after a yes/no question
+  kyphos erase --device kyphos-3A4F --log 3 --yes
 Download first (kyphos download) — erased logs cannot be recovered. Needs USB or a paired link."""
 
 
 def register(sub: Any) -> None:
-    from kyphos.link.cli import add_target
-
     p = sub.add_parser(
         "erase", help="erase the board's flash logs (asks first)",
         description="Erase one log or all logs from the board's flash. Asks for confirmation "
         "unless --yes is given; refuses over an unencrypted Bluetooth link.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_target(p)
+    add_device(p)
     p.add_argument("--log", type=int, default=None, metavar="ID",
                    help="erase only this log (default: all)")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
@@ -31,9 +30,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kyphos.link.cli import need_target, run_async, with_device
+    from kyphos.link.cli import run_async, with_device
 
-    target = need_target(args)
+    target = str(device_of(args))
     what = f"log {args.log}" if args.log is not None else "ALL logs"
     if not args.yes:
         if not sys.stdin.isatty():

@@ -7,11 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from kyphos.cli.options import add_device, device_of
+from kyphos.errors import KyphosError
 from kyphos.link.cli import BOARD_NAMES, IMU_NAMES
 
 EPILOG = """examples:
   kyphos info session.kyr
-  kyphos info kyphos-3A4F          # a board: firmware, IMU, rates, link
+  kyphos info --device kyphos-3A4F   # a board: firmware, IMU, rates, link
   kyphos info board-log-0003.kyr --json
 exit status is 0 for a readable file even if it is damaged (the damage is listed);
 1 if it cannot be read as a recording at all."""
@@ -26,9 +28,10 @@ def register(sub: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("file", help="recording to inspect (.kyr, or a board's flash log), or a "
+    p.add_argument("file", nargs="?", help="recording to inspect (.kyr, or a board's flash log), or a "
                    "board TARGET (sim, serial:PORT, a BLE name or address) to ask it for its INFO")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    add_device(p, positional_alias=False)  # kyphos info --device TARGET: ask a board
     p.set_defaults(func=run)
 
 
@@ -119,8 +122,12 @@ def format_summary(d: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     from kyphos.link.cli import device_info, is_device_target
 
-    if is_device_target(args.file):  # a board (sim, serial:PORT, a BLE name): kyphos.link.cli
-        return device_info(args.file, args.json)
+    if args.target or not args.file:  # --device TARGET (or $KYPHOS_DEVICE with no FILE)
+        if args.target and args.file:
+            raise KyphosError(f"give a FILE or --device {args.target}, not both")
+        return device_info(str(device_of(args)), args.json, args.timeout)
+    if is_device_target(args.file):  # old spelling `info TARGET` (sim, serial:PORT, a BLE name)
+        return device_info(args.file, args.json, args.timeout)
     d = summarize(args.file)
     if args.json:
         print(json.dumps(d, ensure_ascii=False))

@@ -15,18 +15,21 @@ from pathlib import Path
 from typing import Any
 
 from kyphos.cli.cmd_analyze import add_csv_unit_options, csv_load_options
+from kyphos.cli.options import add_force
 from kyphos.errors import KyphosError
 
 EPILOG = """examples:
   kyphos report session.kyr -o session.html --pdf session.pdf
   kyphos report monday.kyr tuesday.kyr -o week.html
-  kyphos report study/ -o reports/ --pdf
+  kyphos report study/ --pdf                 # one report per recording in study-reports/
   kyphos report study/ -o reports/ --workers 8
   kyphos report study/ -o reports/ --scheduler tcp://scheduler-host:8786
   kyphos report imu.csv --acc-unit g --gyr-unit deg/s -o imu.html
 
 A recording that cannot be read or analysed still gets a report that says why; the command
-then exits with status 1. Contents and recommendation rules: docs/report.md."""
+then exits with status 1. An existing report is kept unless --force; a batch goes to a new (or
+empty) folder. Every file is written under a temporary name and renamed when complete.
+Contents and recommendation rules: docs/report.md."""
 
 
 def add_analysis_options(p: argparse.ArgumentParser) -> None:
@@ -68,7 +71,18 @@ def _warn_failed(summaries: list[Any]) -> int:
     return 1 if bad else 0
 
 
+def default_batch_folder(inputs: list[str]) -> Path:
+    """Where a batch goes without -o: beside the input, named from it (``study/`` →
+    ``study-reports/``; several files → ``kyphos-reports/`` beside the first)."""
+    first = Path(inputs[0])
+    if len(inputs) == 1 and first.is_dir():
+        first = first.resolve()
+        return first.parent / f"{first.name}-reports"
+    return first.parent / "kyphos-reports"
+
+
 def run(args: argparse.Namespace) -> int:
+    from kyphos.fileio import atomic_path, check_output, new_folder
     from kyphos.views import batch
     from kyphos.views.report import write_html, write_pdf
 
@@ -80,34 +94,36 @@ def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise KyphosError("--workers must be at least 1")
     if single_doc:
-        html_out = out or Path(files[0].stem + ".html")
+        html_out = out or files[0].with_suffix(".html")  # beside the input, named from it
         if html_out.suffix.lower() != ".html":
             raise KyphosError(f"-o {html_out}: give a .html file name for a report")
         pdf_out = None
         if args.pdf:
             pdf_out = html_out.with_suffix(".pdf") if args.pdf is True else Path(args.pdf)
+            if pdf_out.suffix.lower() != ".pdf":
+                raise KyphosError(f"--pdf {pdf_out}: give a .pdf file name")
+        check_output(html_out, force=args.force, inputs=files)
+        if pdf_out is not None:
+            check_output(pdf_out, force=args.force, inputs=files)
         jobs = [batch.Job(f, None, None, *options(args, f)) for f in files]
         summaries = batch.run(jobs, workers=args.workers, scheduler=args.scheduler,
                               progress=not args.no_progress, task=batch.report_one)
-        _mkparent(html_out)
-        write_html(summaries, html_out)
+        with atomic_path(html_out, force=args.force, inputs=files) as tmp:
+            write_html(summaries, tmp)
         written = [html_out]
         if pdf_out is not None:
-            _mkparent(pdf_out)
-            write_pdf(summaries, pdf_out)
+            with atomic_path(pdf_out, force=args.force, inputs=files) as tmp:
+                write_pdf(summaries, tmp)
             written.append(pdf_out)
         print(batch.summary_line(summaries, time.perf_counter() - t0,
                                  ", ".join(str(w) for w in written)))
         return _warn_failed(summaries)
-    out_dir = out or Path("reports")
+    out_dir = out or default_batch_folder(args.files)
     if out_dir.suffix.lower() in (".html", ".pdf"):
         raise KyphosError(f"-o {out_dir}: a folder of recordings needs an output folder")
     if args.pdf not in (None, True):
         raise KyphosError("--pdf takes no file name for a folder: PDFs go beside the HTML files")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise KyphosError(f"cannot create {out_dir}: {exc.strerror}") from None
+    new_folder(out_dir, force=args.force, inputs=[*args.files, *files])
     htmls = batch.output_names(files, out_dir, ".html")
     jobs = [batch.Job(f, h, h.with_suffix(".pdf") if args.pdf else None, *options(args, f))
             for f, h in zip(files, htmls, strict=True)]
@@ -116,13 +132,6 @@ def run(args: argparse.Namespace) -> int:
     batch.index_html(summaries, htmls, out_dir / "index.html")
     print(batch.summary_line(summaries, time.perf_counter() - t0, f"{out_dir}/index.html"))
     return _warn_failed(summaries)
-
-
-def _mkparent(p: Path) -> None:
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise KyphosError(f"cannot create {p.parent}: {exc.strerror}") from None
 
 
 def register(sub: Any) -> None:
@@ -139,11 +148,13 @@ def register(sub: Any) -> None:
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="recordings (.kyr, .csv) or folders of recordings")
     p.add_argument("-o", "--output",
-                   help="OUT.html for one document; a folder for a batch (default: FILE.html "
-                        "for one file, reports/ for a folder)")
+                   help="OUT.html for one document; a new folder for a batch (default: FILE.html "
+                        "beside FILE for one file; FOLDER-reports/ beside a FOLDER, "
+                        "kyphos-reports/ beside the first of several files)")
     p.add_argument("--pdf", nargs="?", const=True, default=None, metavar="OUT.pdf",
                    help="also write a PDF (default name: the HTML's with .pdf; in a batch, one "
                         "beside each HTML)")
+    add_force(p, "an existing report (or a batch folder that is not empty)")
     add_analysis_options(p)
     add_parallel_options(p)
     p.set_defaults(func=run)

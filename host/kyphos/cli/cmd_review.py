@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from kyphos.cli.options import add_force
 from kyphos.errors import KyphosError
 
 EPILOG = """examples:
@@ -14,7 +15,9 @@ EPILOG = """examples:
 
 keys: n/→ next lift, p/← previous, +/- zoom, Delete: the lift's notes, s save, e export PNG;
 click a lift to select it, the overview to move there; click the note box, type, press Enter.
-Notes go to FILE.review.json (the recording is never modified). Details: docs/report.md."""
+Notes go to FILE.review.json (the recording is never modified); `e` saves the view as
+FILE.review-<t>s.png beside the recording, a new name each time. --export keeps an existing PNG
+unless --force. Details: docs/report.md."""
 
 
 
@@ -22,16 +25,27 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from kyphos.cli.cmd_report import options
-    from kyphos.views.review import Review
+    from kyphos.fileio import check_output
+    from kyphos.views.review import Review, sidecar_path
 
     an_kw, load_kw = options(args, Path(args.file))
+    if not Path(args.file).is_file():
+        what = "a folder" if Path(args.file).is_dir() else "no such file"
+        raise KyphosError(f"{args.file}: {what}; give a recording (.kyr or .csv)")
+    notes = Path(args.notes) if args.notes else sidecar_path(args.file)
+    if notes.exists() and notes.samefile(args.file):
+        raise KyphosError(f"--notes {notes} is the recording itself: notes go to a separate "
+                          "file (default FILE.review.json)")
     if args.export:
+        if Path(args.export).suffix.lower() != ".png":
+            raise KyphosError(f"--export {args.export}: give a .png file name")
+        check_output(args.export, force=args.force, inputs=[args.file, notes])
         r = Review(args.file, notes_path=args.notes, analysis_options=an_kw, **load_kw)
         if args.lift is not None:
             if not 1 <= args.lift <= max(1, len(r.lifts)) or not r.lifts:
                 raise KyphosError(f"--lift {args.lift}: the recording has {len(r.lifts)} lifts")
             r.select_lift(args.lift - 1)
-        print(f"wrote {r.export_png(args.export)}")
+        print(f"wrote {r.export_png(args.export, force=args.force)}")
         return 0
     import matplotlib
     import matplotlib.pyplot as plt
@@ -69,5 +83,6 @@ def register(sub: Any) -> None:
     p.add_argument("--lift", type=int, help="start at this lift (1-based)")
     p.add_argument("--export", metavar="PNG",
                    help="no window: save the view (at --lift) as PNG and exit")
+    add_force(p, "an existing --export PNG")
     add_analysis_options(p)
     p.set_defaults(func=run)

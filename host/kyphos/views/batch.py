@@ -65,15 +65,22 @@ def output_names(files: Sequence[Path], out_dir: Path, suffix: str) -> list[Path
 
 
 def report_one(job: Job) -> Summary:
-    """Summarise one recording and write its report(s). Never raises for a bad recording."""
+    """Summarise one recording and write its report(s). Never raises for a bad recording.
+
+    Each file is written under a temporary name and renamed when complete
+    (:func:`kyphos.fileio.atomic_path`); the batch folder was checked before the jobs ran
+    (:func:`kyphos.fileio.new_folder`: new, empty, or ``--force``), so names in it are replaced."""
+    from kyphos.fileio import atomic_path
     from kyphos.views.report import write_html, write_pdf
 
     s = summarize(job.file, analysis_options=job.analysis_options or None,
                   load_options=job.load_options or None)
     if job.html is not None:
-        write_html([s], job.html)
+        with atomic_path(job.html, force=True, inputs=[job.file]) as tmp:
+            write_html([s], tmp)
     if job.pdf is not None:
-        write_pdf([s], job.pdf)
+        with atomic_path(job.pdf, force=True, inputs=[job.file]) as tmp:
+            write_pdf([s], tmp)
     return s
 
 
@@ -215,5 +222,6 @@ def index_html(summaries: Sequence[Summary], links: Sequence[Path], out: Path) -
         '<th class="n">good form</th><th>notes</th></tr></thead><tbody>'
         + "".join(rows) + "</tbody></table></div></main></body></html>\n"
     )
-    out.write_text(doc, encoding="utf-8")
-    return out
+    from kyphos.fileio import write_text
+
+    return write_text(out, doc, force=True)

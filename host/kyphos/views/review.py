@@ -100,10 +100,11 @@ class Review:
         doc = {"recording": self.path.name, "format": "kyphos-review/1",
                "updated_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                "notes": self.notes}
-        tmp = self.notes_path.with_name(self.notes_path.name + ".tmp")
-        tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.notes_path)
-        return self.notes_path
+        from kyphos.fileio import write_text
+
+        # the notes file is the review's own, updated in place (atomically); never the recording
+        return write_text(self.notes_path, json.dumps(doc, indent=1, ensure_ascii=False),
+                          force=True, inputs=[self.path], what="notes file")
 
     def add_note(self, text: str, t_s: float | None = None) -> dict[str, Any] | None:
         """Annotate the selected lift (or time ``t_s``, or the zoom centre) and save."""
@@ -207,12 +208,24 @@ class Review:
         elif event.inaxes is self.ax_over:
             self.zoom_to(t)
 
-    def export_png(self, path: str | os.PathLike[str] | None = None) -> Path:
-        """Save the current view as PNG (default ``<recording>.review-<t>s.png``)."""
-        if path is None:
-            path = self.path.with_name(f"{self.path.name}.review-{self.window[0]:.0f}s.png")
+    def export_png(self, path: str | os.PathLike[str] | None = None, *,
+                   force: bool = False) -> Path:
+        """Save the current view as PNG (default ``<recording>.review-<t>s[-N].png``, the first
+        name not taken), written under
+        a temporary name and renamed when complete; an existing file is kept unless ``force``
+        (:mod:`kyphos.fileio`)."""
+        from kyphos.fileio import atomic_path
+
+        if path is None:  # the window's `e` key: a new name each time, never an old export
+            base = f"{self.path.name}.review-{self.window[0]:.0f}s"
+            path = self.path.with_name(f"{base}.png")
+            n = 2
+            while Path(path).exists():
+                path = self.path.with_name(f"{base}-{n}.png")
+                n += 1
         p = Path(path)
-        self.fig.savefig(p, dpi=100)
+        with atomic_path(p, force=force, inputs=[self.path, self.notes_path]) as tmp:
+            self.fig.savefig(tmp, dpi=100, format=p.suffix.lstrip(".").lower() or "png")
         self.exported.append(p)
         return p
 

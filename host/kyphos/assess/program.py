@@ -21,9 +21,10 @@ from typing import Any
 
 from kyphos.errors import ConfigError
 from kyphos.metrics.exercise import MOVEMENTS, TWO_SIDED, Targets
+from kyphos.resources import program_dir
 
 FORMAT = "kyphos-program/1"
-PROGRAM_DIR = Path(__file__).parent / "programs"
+PROGRAM_DIR = program_dir()
 
 #: key → (type, default (... = required), lower, upper, meaning)
 TOP_KEYS: dict[str, tuple[str, Any, float | None, float | None]] = {

@@ -37,6 +37,7 @@ from typing import Any
 
 from kyphos.board import mpy
 from kyphos.errors import KyphosError
+from kyphos.resources import firmware_dir
 
 STAGING = "/.kyphos_new"
 MANIFEST = "kyphos.json"  # what the last deploy installed: {"firmware": version, "files": [...]}
@@ -95,11 +96,6 @@ class DeployReport:
     bytes_copied: int = 0
     fw_version: str = ""
     seconds: float = 0.0
-
-
-def firmware_dir() -> Path:
-    """The checkout's ``firmware/`` folder."""
-    return Path(__file__).resolve().parents[3] / "firmware"
 
 
 def firmware_version(fw_dir: Path) -> str:

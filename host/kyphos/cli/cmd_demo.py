@@ -186,9 +186,11 @@ def analyse_demo(out: Path, rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def format_summary(s: dict[str, Any]) -> str:
+    from kyphos.resources import firmware_dir
+
     score = s["posture_score"]
     return "\n".join([
-        f"virtual board {s['name']} (firmware from firmware/) wore scenario {s['scenario']!r} "
+        f"virtual board {s['name']} (firmware from {firmware_dir()}) wore scenario {s['scenario']!r} "
         f"(seed {s['seed']}): {s['sim_s']:.0f} s simulated in {s['wall_s']:.1f} s",
         f"streamed over the virtual BLE link: {s['imu_samples']:,} IMU samples in "
         f"{s['notifications']:,} notifications; lost frames {s['lost_frames']}, "

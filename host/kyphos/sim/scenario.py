@@ -23,6 +23,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from kyphos.errors import ConfigError
+from kyphos.resources import scenario_dir
 from kyphos.sim.body import (
     NOMINAL_SENSOR_FROM_BODY,
     TRACKS,
@@ -37,7 +38,7 @@ from kyphos.sim.body import (
 from kyphos.sim.imu_error import CHIPS, ChipSpec, ImuErrorModel, make_error_model
 
 FORMAT = "kyphos-scenario/1"
-SCENARIO_DIR = Path(__file__).parent / "scenarios"
+SCENARIO_DIR = scenario_dir()
 ACTIVITIES = ("stand", "sit", "transition", "walk", "lift", "bend", "rest")
 LIFT_STYLES = ("stoop", "semi-squat", "squat")
 # lift start/end: where the scripted trunk flexion speed crosses this (rad/s = 10 °/s)

@@ -20,8 +20,10 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from kyphos.resources import firmware_dir
+
 SHIMS_DIR = Path(__file__).resolve().parent
-FIRMWARE_DIR = SHIMS_DIR.parents[3] / "firmware"
+FIRMWARE_DIR = firmware_dir()  # the checkout's firmware/, or the copy inside an installed wheel
 
 TICKS_PERIOD = 1 << 30  # MicroPython's ticks period on 32-bit ports (ESP32, WebAssembly)
 _MASK = TICKS_PERIOD - 1

@@ -23,6 +23,7 @@ ARGS: dict[str, list[str]] = {
     "bench_analysis": [],
     "bench_firmware_fusion": [],
     "bench_flashlog_crc": [],
+    "bench_flash_wear": ["--minutes", "10"],
     "bench_sim_speed": ["--fs", "104"],
     "bench_ble_link": [],
     "bench_virtual_board": [],

@@ -177,7 +177,7 @@ class Device(Sampling, Routing, Control, PowerPolicy):
     as for main()."""
 
     def __init__(self, fs_root="", serial=None, ble=None, hw=None, wdt_ms=0, machine=None,
-                 statvfs=None):
+                 statvfs=None, flash_open=None):
         self.fs_root = fs_root
         self.cfg = config.Config(fs_root + "/config.json")
         self.cfg.load()
@@ -219,7 +219,8 @@ class Device(Sampling, Routing, Control, PowerPolicy):
                                  self.cfg.get("low_battery_mv"), self.cfg.get("sleep_after_min"))
         self.power.configure_from(self.cfg.values)
         try:
-            self.log = flashlog.FlashLog.from_config(self.cfg.values, fs_root + "/logs", statvfs)
+            self.log = flashlog.FlashLog.from_config(self.cfg.values, fs_root + "/logs", statvfs,
+                                                     flash_open)
         except OSError:
             self.log = None
 
@@ -396,7 +397,7 @@ class Device(Sampling, Routing, Control, PowerPolicy):
 
 
 async def main(fs_root="", serial=None, ble=None, wdt_ms=0, duration_ms=0, machine=None,
-               on_device=None, statvfs=None):
+               on_device=None, statvfs=None, flash_open=None):
     """Run the firmware until it stops (an exception from a task is raised from here).
 
     fs_root: folder prefix of every file (config.json, logs/, bonds.json, crash.txt); "" on a
@@ -413,8 +414,10 @@ async def main(fs_root="", serial=None, ble=None, wdt_ms=0, duration_ms=0, machi
         inspect counters or call dev.shutdown()).
     statvfs: os.statvfs stand-in for the flash log's free-space guard (the virtual board's
         flash capacity); None = os.statvfs.
+    flash_open: open() for the flash log's files (the virtual board's LittleFS cost model,
+        kyphos.sim.flashfs); None = the built-in open.
     """
-    dev = Device(fs_root, serial, ble, None, wdt_ms, machine, statvfs)
+    dev = Device(fs_root, serial, ble, None, wdt_ms, machine, statvfs, flash_open)
     if on_device is not None:
         on_device(dev)
     await dev.run(duration_ms)

@@ -23,12 +23,20 @@
 # and the seq and t_us of its first frame, so the host picks the files a seq range needs and
 # downloads them incrementally by offset.
 #
-# Crash safety: files are only appended to, one whole record per write, and never reopened
-# for writing after a reboot (a new session gets a new file). The file is flushed after each
-# record when sync_ms = 0 (the default: a power cut loses at most the record being written,
-# which the reader reports as a torn tail) or at most every sync_ms otherwise (fewer flash
-# block copies: LittleFS copies a file's partly written last block on every append after a
-# sync).
+# Flash wear: on LittleFS a sync freezes a file's partly written last block, and the next
+# append copies it to a freshly erased block (littlefs-project/littlefs#581, #344). Syncing
+# every record (~21/s at 104 Hz) would erase a 4 KB block ~75,000 times an hour and stall the
+# firmware ~45 ms each time (flash writes suspend every task on the ESP32). So records are
+# gathered in RAM and the file grows in whole blocks: when the gathered bytes reach the next
+# 4096-byte boundary of the file, that much is written and synced at once — one block, one
+# erase, no copy. A partly filled block is written and synced at the latest sync_ms after its
+# first record (config log_sync_ms, default 10 s), and always on stop, flush (before sleep or
+# reboot), erase and download. sync_ms = 0 writes and syncs every record (the old behaviour).
+#
+# Crash safety: files are only appended to and never reopened for writing after a reboot (a
+# new session gets a new file). A power cut loses what was not yet synced — at most one
+# block or sync_ms of records — and the reader reports a record cut at the end as a torn tail.
+# host/kyphos/sim/flashfs.py models the erases and stalls; bench/bench_flash_wear.py counts them.
 #
 # Free space: the guard keeps reserve_bytes of the filesystem free. statvfs() allocates, so it
 # is asked only at start, every _RECHECK_BYTES of logging, and when the running estimate says
@@ -56,6 +64,7 @@ _MAX_RECORD = const(1046)  # 8 + 10 + 1024 + 4
 _RECHECK_BYTES = const(16384)
 _VIEW_CACHE = const(48)
 _ROOM_CAP = const(0x10000000)  # distinct record lengths kept as ready memoryviews
+_BLOCK = const(4096)  # LittleFS block on the ESP32 port: the file grows by this much per sync
 
 
 def should_log(policy, connected):
@@ -74,13 +83,21 @@ def _is_log_name(name):
 
 class FlashLog:
     def __init__(self, root="/logs", max_file_bytes=512 * 1024, reserve_bytes=64 * 1024,
-                 sync_ms=0, statvfs=None):
+                 sync_ms=0, statvfs=None, opener=None):
         self.root = root
         self.max_file_bytes = max_file_bytes
         self.reserve_bytes = reserve_bytes
         self.sync_ms = sync_ms
         self._statvfs = statvfs if statvfs is not None else os.statvfs
+        self._open = opener if opener is not None else open
         self._buf = bytearray(_MAX_RECORD)
+        # Records gathered for the next whole block (plus room for the one that crosses it).
+        self._blk = bytearray(_BLOCK + _MAX_RECORD)
+        self._bmv = memoryview(self._blk)
+        self._blk_whole = self._bmv[:_BLOCK]
+        self._pend = 0           # bytes gathered in _blk, not yet written
+        self._pend_t = 0         # ticks_ms of the oldest gathered byte
+        self._on_flash = 0       # bytes of the open file written to the filesystem
         self._mv = memoryview(self._buf)
         self._views = {}
         self._file = None
@@ -92,8 +109,6 @@ class FlashLog:
         self._pending = False    # a session was started; its next file opens on append
         self._room = 0           # bytes we may still write before the reserve (estimate)
         self._since_check = 0
-        self._last_sync = 0
-        self._dirty = False
         self.full = False
         self.errors = 0          # write errors (OSError) since boot
         self.records = 0         # records written since boot
@@ -107,11 +122,12 @@ class FlashLog:
         self._check_space()
 
     @classmethod
-    def from_config(cls, values, root="/logs", statvfs=None):
+    def from_config(cls, values, root="/logs", statvfs=None, opener=None):
         return cls(root, values["log_max_file_kb"] * 1024, values["log_reserve_kb"] * 1024,
-                   values["log_sync_ms"], statvfs)
+                   values["log_sync_ms"], statvfs, opener)
 
     def configure_from(self, values):
+        self.flush()  # gathered records go out under the old sync rule
         self.max_file_bytes = values["log_max_file_kb"] * 1024
         self.reserve_bytes = values["log_reserve_kb"] * 1024
         self.sync_ms = values["log_sync_ms"]
@@ -198,9 +214,7 @@ class FlashLog:
                 self._set_full()
                 return False
         try:
-            f = open(self._path(new_id), "wb")
-            f.write(head)
-            f.flush()
+            f = self._open(self._path(new_id), "wb")
         except OSError:
             self.errors += 1
             self._set_full()
@@ -208,14 +222,70 @@ class FlashLog:
         self._file = f
         self.log_id = new_id
         self._seq_first = seq
+        self._file_bytes = 0
+        self._on_flash = 0
+        self._pend = 0
+        if not self._put(head, len(head)):
+            return False
         self._file_bytes = len(head)
         self._room -= len(head)
-        self._last_sync = ticks_ms()
         return True
+
+    def _put(self, data, n):
+        """Append n bytes to the open file through the block gatherer; False on a write error
+        (the log is then full and closed)."""
+        f = self._file
+        try:
+            if self.sync_ms == 0:
+                f.write(data)
+                f.flush()
+                self._on_flash += n
+                return True
+            p = self._pend
+            if p == 0:
+                self._pend_t = ticks_ms()
+            self._blk[p:p + n] = data
+            p += n
+            room = _BLOCK - self._on_flash % _BLOCK
+            if p >= room:
+                # Only after a timed partial sync is the file off the block grid (room < _BLOCK).
+                f.write(self._blk_whole if room == _BLOCK else self._bmv[:room])
+                f.flush()
+                self._on_flash += room
+                p -= room
+                if p:
+                    # What is left is the tail of this record (p < n): copy it from the record,
+                    # not from _blk itself, whose source and target ranges could overlap.
+                    self._blk[0:p] = data[n - p:n]
+                    self._pend_t = ticks_ms()
+            self._pend = p
+            if p and ticks_diff(ticks_ms(), self._pend_t) >= self.sync_ms:
+                self._write_pending()
+            return True
+        except OSError:
+            # ENOSPC or a flash error: keep what is on flash, stop cleanly, raise the flag.
+            self.errors += 1
+            self._pend = 0
+            self._set_full()
+            return False
+
+    def _write_pending(self):
+        """Write and sync the gathered bytes now (a partial block: the next one is copied)."""
+        p = self._pend
+        if p:
+            self._pend = 0
+            self._file.write(self._bmv[:p])
+            self._file.flush()
+            self._on_flash += p
 
     def _close(self):
         f = self._file
         if f is not None:
+            try:
+                self._write_pending()
+            except OSError:
+                self.errors += 1
+                self._pend = 0
             self._closed_info[self.log_id] = (self._session, self._part, self._seq_first,
                                               self._seq_last)
             self._file = None
@@ -252,23 +322,8 @@ class FlashLog:
                 self._views[body] = views
         pack_into("<q", buf, 0, kyrfile.DEVICE_HOST_US)
         pack_into("<I", buf, body, kyrfile.crc32(views[0]))
-        view = views[1]
         end = body + 4
-        try:
-            self._file.write(view)
-            if self.sync_ms == 0:
-                self._file.flush()
-            else:
-                self._dirty = True
-                t = ticks_ms()
-                if ticks_diff(t, self._last_sync) >= self.sync_ms:
-                    self._file.flush()
-                    self._last_sync = t
-                    self._dirty = False
-        except OSError:
-            # ENOSPC or a flash error: keep what is on flash, stop cleanly, raise the flag.
-            self.errors += 1
-            self._set_full()
+        if not self._put(views[1], end):
             return False
         self._seq_last = buf[12] | (buf[13] << 8)
         self._file_bytes += end
@@ -278,13 +333,13 @@ class FlashLog:
         return True
 
     def flush(self):
-        """Push buffered records to flash (the runtime calls it before sleep or reboot)."""
-        if self._file is not None and self._dirty:
+        """Write and sync gathered records (the runtime calls it before sleep or reboot)."""
+        if self._file is not None and self._pend:
             try:
-                self._file.flush()
+                self._write_pending()
             except OSError:
                 self.errors += 1
-            self._dirty = False
+                self._pend = 0
 
     # --- listing, reading, erasing (command path) ------------------------------------------
     def size(self, log_id):
@@ -368,7 +423,6 @@ class FlashLog:
         more than fits); returns the count (0 at or past the end). Raises OSError if there is
         no such log. The open file is flushed first so the host sees every record written."""
         if log_id == self.log_id and self._file is not None:
-            self._dirty = True
             self.flush()
         total = self.size(log_id)
         room = len(buf) - buf_off

@@ -159,11 +159,32 @@ class Battery:
 
 
 class FlashFolder:
-    """The board's flash filesystem: a host folder with a capacity (``statvfs`` reports it)."""
+    """The board's flash filesystem: a host folder with a capacity (``statvfs`` reports it).
 
-    def __init__(self, root: Path, capacity: int = _FLASH_BYTES) -> None:
+    Files opened through :meth:`open` (the flash log's, which the firmware is handed as
+    ``flash_open``) are costed by the LittleFS model in :mod:`kyphos.sim.flashfs`: erases and
+    programs are counted in ``model.stats`` and stall the board's clock while they run.
+    """
+
+    def __init__(self, root: Path, capacity: int = _FLASH_BYTES,
+                 stall: Callable[[int], None] | None = None) -> None:
+        from kyphos.sim.flashfs import LittleFsModel
+
         self.root = root
         self.capacity = capacity
+        self.model = LittleFsModel(stall=stall)
+
+    def open(self, path: str, mode: str = "r") -> Any:
+        """``open()`` as the firmware sees it on LittleFS (binary modes only)."""
+        from kyphos.sim.flashfs import LfsFile
+
+        writable = any(c in mode for c in "wa+")
+        created = writable and ("w" in mode or not os.path.exists(path))
+        raw = open(path, mode)  # noqa: SIM115 - handed to the caller inside LfsFile
+        directory = os.path.dirname(path)
+        if created:
+            self.model.created(path, directory)
+        return LfsFile(raw, path, directory, self.model, writable)
 
     def used(self) -> int:
         total = 0
@@ -227,7 +248,7 @@ class VirtualBoard:
         self.config = dict(config or {})
         self._own_fs = fs_root is None
         self.fs_root = Path(fs_root) if fs_root else Path(tempfile.mkdtemp(prefix="kyphos-flash-"))
-        self.flash = FlashFolder(self.fs_root)
+        self.flash = FlashFolder(self.fs_root, stall=self._flash_stall)
         self.battery = Battery(script.start_mv, script.drain_mv_per_h)
         self.serial = None
         if serial:
@@ -358,9 +379,15 @@ class VirtualBoard:
             "on_device": self._on_device,
             # The flash log asks the filesystem for free space: answer for the board's flash.
             "statvfs": self.flash.statvfs,
+            "flash_open": self.flash.open,
         }
         params = inspect.signature(app.main).parameters
         return {k: v for k, v in offered.items() if k in params}
+
+    def _flash_stall(self, us: int) -> None:
+        """A flash erase or program holds up the whole firmware (see kyphos.sim.flashfs)."""
+        if self.clock is not None:
+            self.clock.sleep_us(us)
 
     def _on_device(self, dev: Any) -> None:
         self.device = dev

@@ -385,3 +385,95 @@ def check_built_from_config_values():
     v["log_sync_ms"] = 0
     log.configure_from(v)
     assert (log.max_file_bytes, log.sync_ms) == (65536, 0)
+
+
+class _SyncLog:
+    """An opener for FlashLog that records the file's size at every flush (a LittleFS sync)."""
+
+    def __init__(self):
+        self.syncs = []
+        self.writes = 0
+
+    def __call__(self, path, mode):
+        rec = self
+
+        class _F:
+            def __init__(self):
+                self.f = open(path, mode)
+                self.size = 0
+
+            def write(self, b):
+                rec.writes += 1
+                n = self.f.write(b)
+                self.size += n
+                return n
+
+            def flush(self):
+                self.f.flush()
+                rec.syncs.append(self.size)
+
+            def close(self):
+                self.f.close()
+
+        return _F()
+
+
+def check_block_mode_syncs_only_at_block_boundaries():
+    # LittleFS copies a synced partial block on the next append: syncs must land on 4 KB.
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
+    rec = _SyncLog()
+    log = flashlog.FlashLog(root, 4 * 1024 * 1024, 16 * 1024, 60000, opener=rec)
+    log.start()
+    for s in range(300):
+        assert log.append(_imu_frame(s))
+    assert len(rec.syncs) >= 9, rec.syncs  # ~45 KB of frames
+    assert all(n % _BLOCK == 0 for n in rec.syncs), rec.syncs
+    assert rec.writes == len(rec.syncs)  # one write per block, not one per frame
+    # A power cut now keeps the synced blocks: whole records up to there, then a torn tail.
+    _, got, torn = _records(_read(root + "/00001.kyr"))
+    assert 0 < len(got) < 300 and [_seq(f) for f in got] == list(range(len(got)))
+    log.stop()  # writes the last, partial block
+    assert rec.syncs[-1] % _BLOCK != 0
+    _, got, torn = _records(_read(root + "/00001.kyr"))
+    assert len(got) == 300 and torn == -1
+
+
+def check_block_mode_partial_sync_after_sync_ms_then_back_on_the_grid():
+    import time
+
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
+    rec = _SyncLog()
+    log = flashlog.FlashLog(root, 4 * 1024 * 1024, 16 * 1024, 1, opener=rec)
+    log.start()
+    assert log.append(_imu_frame(0))
+    time.sleep_ms(5) if hasattr(time, "sleep_ms") else time.sleep(0.005)
+    assert log.append(_imu_frame(1))  # older than sync_ms: written and synced, off the grid
+    assert rec.syncs and rec.syncs[-1] % _BLOCK != 0
+    log.sync_ms = 60000
+    s = 2
+    while len(rec.syncs) < 3:
+        assert log.append(_imu_frame(s))
+        s += 1
+    assert rec.syncs[-2] == _BLOCK and rec.syncs[-1] == 2 * _BLOCK, rec.syncs
+    log.flush()
+    _, got, torn = _records(_read(root + "/00001.kyr"))
+    assert [_seq(f) for f in got] == list(range(s)) and torn == -1
+
+
+def check_block_mode_allocation_per_frame():
+    root = checkenv.tmpdir("check_flashlog") + "/logs"
+    log = flashlog.FlashLog(root, 4 * 1024 * 1024, 16 * 1024, 60000)
+    log.start()
+    fr = [memoryview(_imu_frame(s)) for s in range(64)]
+    for s in range(64):
+        log.append(fr[s])
+    state = [0]
+
+    def step():
+        log.append(fr[state[0] & 63])
+        state[0] += 1
+
+    per = checkenv.alloc_per_call(step, 256)
+    if per is not None:
+        print("flashlog.append allocation (block mode):", per, "bytes per frame")
+        assert per <= 40, per

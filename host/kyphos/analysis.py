@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 
 from kyphos.errors import KyphosError
-from kyphos.metrics.lifts import Lift, detect_lifts, lift_mask, lift_summary
+from kyphos.metrics.lifts import Lift, find_bends, lift_mask, lift_summary
 from kyphos.metrics.posture import PostureMetrics, posture_metrics
 from kyphos.metrics.risk import Risk, kinematic_risk
+from kyphos.processing import activity as act
 from kyphos.processing import calibration as cal
 from kyphos.processing.angles import Angles, trunk_angles, vertical_acceleration
 from kyphos.processing.orientation import orientation_segments
@@ -44,6 +45,8 @@ class Analysis:
     quat: np.ndarray
     prepared: Prepared
     lift_stats: dict[str, Any] = field(default_factory=dict)
+    activity: act.Activity | None = None
+    seated_reaches: list[Lift] = field(default_factory=list)
 
     @property
     def lift_rate_per_h(self) -> float:
@@ -76,11 +79,22 @@ class Analysis:
                     )
                 }
             )
+        reaches = [
+            {k: round(v, 3) if isinstance(v, float) else v
+             for k, v in lf.to_dict().items()
+             if k in ("start_s", "end_s", "peak_flexion_deg", "twist_deg", "lateral_deg",
+                      "duration_s")}
+            for lf in self.seated_reaches
+        ]
         return {
             "duration_s": round(self.duration_s, 3),
             "calibration": self.calibration.to_dict(),
+            "activity": self.activity.to_dict() if self.activity is not None else None,
             "posture": posture,
+            "slouch_episodes": posture["slouch_episodes"],
+            "sustained_bends": posture["sustained_bends"],
             "lifts": lifts,
+            "seated_reaches": reaches,
             # bends taken for the calibration movement and left out of lift detection
             "lifts_excluded_as_calibration_s": [
                 [round(b0, 3), round(b1, 3)] for b0, b1 in self.calibration.calibration_bends_s
@@ -188,18 +202,30 @@ def analyze(
     c = _calibrate(calibration, session, p, quat)
     angles = trunk_angles(p.time, quat, c.sensor_from_body, p.fs, p.valid, masked=p.masked)
     az = vertical_acceleration(np.nan_to_num(quat), np.nan_to_num(p.acc))
-    lifts = detect_lifts(angles, az)
+    activity = act.classify(
+        p.time, az, p.acc, p.gyr, act.tilt_from_angles(angles.flexion, angles.lateral), p.fs,
+        p.valid,
+    )
     # the calibration bends themselves (explicit window or the automatically found sequence)
-    # are not lifts
-    lifts = [lf for lf in lifts
+    # are neither lifts nor seated reaches
+    bends = [lf for lf in find_bends(angles, az, activity)
              if not any(lf.start_s < b1 and lf.end_s > b0 for b0, b1 in c.calibration_bends_s)]
+    lifts = [lf for lf in bends if lf.context == "standing"]
+    reaches = [lf for lf in bends if lf.context == "sitting"]
     lm = lift_mask(angles.time, lifts)
     pkw: dict[str, Any] = {}
     if slouch_threshold_deg is not None:
         pkw["slouch_threshold_deg"] = slouch_threshold_deg
     if slouch_min_s is not None:
         pkw["slouch_min_s"] = slouch_min_s
-    posture = posture_metrics(angles, lm, **pkw)
+    posture = posture_metrics(
+        angles, lm | lift_mask(angles.time, reaches),
+        not_still=activity.mask("walking", "lying", "transition"), **pkw,
+    )
+    for sb in posture.sustained_bends:  # where each held bend happened
+        i = int(np.searchsorted(angles.time, sb.start_s))
+        k = int(activity.kind[min(i, len(activity.kind) - 1)])
+        sb.context = act.KINDS[k] if k >= 0 else "gap"
     duration = session.duration_s
     risk = kinematic_risk(
         lifts, angles.lateral_velocity, angles.axial_velocity, lm, duration,
@@ -215,4 +241,6 @@ def analyze(
         quat=quat,
         prepared=p,
         lift_stats=lift_summary(lifts, duration),
+        activity=activity,
+        seated_reaches=reaches,
     )

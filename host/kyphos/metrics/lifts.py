@@ -33,6 +33,11 @@ MAX_DURATION_S = 10.0
 #: A bend whose end is this much higher or lower than its start is a sit/stand transition.
 MAX_NET_RISE_M = 0.15
 ONSET_DPS = 10.0
+#: A height excursion (upright squat) must drop the sensor by at least this much, m, and starts
+#: and ends where the sensor's vertical speed passes HEIGHT_ONSET_M_S. Provisional (own
+#: choice from the squat's physics: hips drop 0.3–0.5 m) until fitted on the validation family.
+MIN_DROP_M = 0.2
+HEIGHT_ONSET_M_S = 0.1
 #: Lateral bend and twist are read only where flexion is below this (gimbal lock at 90°).
 ANGLE_VALID_BELOW_DEG = 75.0
 LINK_M = 0.44
@@ -66,6 +71,10 @@ class Lift:
     reasons: list[str] = field(default_factory=list)
     knee_drop_m: float | None = None
     peak_s: float = 0.0
+    #: "standing" (a lift) or "sitting" (a seated reach); found by "flexion", "height" or both
+    context: str = "standing"
+    found_by: str = "flexion"
+    drop_m: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -172,23 +181,50 @@ def _signed_peak(x: np.ndarray) -> float:
     return float(x[i])
 
 
-def detect_lifts(angles: Angles, vertical_acc: np.ndarray | None = None) -> list[Lift]:
-    """Detect and describe lifts in per-sample angles (and earth-vertical acc, m/s², if any)."""
+def _context(activity: Any, i: int) -> str:
+    """The activity at sample ``i`` ("standing" without an activity)."""
+    if activity is None:
+        return "standing"
+    from kyphos.processing.activity import KINDS
+
+    k = int(activity.kind[min(i, len(activity.kind) - 1)])
+    return KINDS[k] if k >= 0 else "gap"
+
+
+def _height_onset(vz: np.ndarray, a: int, b: int) -> tuple[int, int]:
+    """First and last sample in [a, b) where |vertical velocity| ≥ ``HEIGHT_ONSET_M_S``."""
+    fast = np.flatnonzero(np.abs(vz[a:b]) >= HEIGHT_ONSET_M_S)
+    if len(fast) == 0:
+        return a, b - 1
+    return a + int(fast[0]), a + int(fast[-1])
+
+
+def find_bends(
+    angles: Angles, vertical_acc: np.ndarray | None = None, activity: Any = None
+) -> list[Lift]:
+    """Every lowering-and-rising of the upper body, with its activity ``context``.
+
+    Candidates are (1) trunk-flexion excursions (above ``ENTER_DEG``, peak ≥ ``MIN_PEAK_DEG``,
+    fast enough, shorter than ``MAX_DURATION_S``) and (2), with an ``activity``
+    (:class:`kyphos.processing.activity.Activity`), excursions of the sensor's height that
+    drop by ≥ ``MIN_DROP_M`` and come back (upright-trunk squats, which flex the trunk
+    little). A candidate's ``context`` is the activity at its deepest point; those inside a
+    sit/stand transition, a walk or lying are dropped.
+    """
     fs = angles.fs
     f = np.degrees(np.where(angles.valid, angles.flexion, np.nan))
     v = np.degrees(angles.flexion_velocity)
     la = np.degrees(angles.lateral)
     ax = np.degrees(angles.axial)
+    tilt = np.degrees(np.arccos(np.clip(np.cos(angles.flexion) * np.cos(angles.lateral), -1, 1)))
     n = len(f)
     seps = np.flatnonzero(~angles.valid)
-    out: list[Lift] = []
-    cand = runs(hysteresis(f, ENTER_DEG, EXIT_DEG))
+    # (i0, i1, ipk, found_by, drop from the activity's height track)
+    spans: list[tuple[int, int, int, str, float | None]] = []
     prev_end = -1
-    for a, b in cand:  # per candidate excursion
-        seg = f[a:b]
-        ipk = a + int(np.nanargmax(seg))
-        peak = float(f[ipk])
-        if peak < MIN_PEAK_DEG or (b - a) / fs > MAX_DURATION_S:
+    for a, b in runs(hysteresis(f, ENTER_DEG, EXIT_DEG)):  # per flexion excursion
+        ipk = a + int(np.nanargmax(f[a:b]))
+        if f[ipk] < MIN_PEAK_DEG or (b - a) / fs > MAX_DURATION_S:
             continue
         if np.nanmax(np.abs(v[a:b])) < MIN_VELOCITY_DPS:
             continue
@@ -199,22 +235,53 @@ def detect_lifts(angles: Angles, vertical_acc: np.ndarray | None = None) -> list
         i0 = _onset(v, a, -1, lo, hi)
         i1 = _onset(v, b - 1, +1, lo, hi)
         prev_end = i1
+        spans.append((i0, i1, ipk, "flexion", None))
+    if activity is not None:
+        taken = np.zeros(n, bool)
+        for i0, i1, *_ in spans:
+            taken[i0 : i1 + 1] = True
+        for a, b, drop in activity.excursions:  # per height excursion
+            if drop < MIN_DROP_M or (b - a) / fs > MAX_DURATION_S:
+                continue
+            ilow = a + int(np.nanargmin(activity.height[a:b]))
+            if taken[a:b].any():  # also a flexion excursion: note the height drop there
+                for j, sp in enumerate(spans):
+                    if sp[0] <= ilow <= sp[1]:
+                        spans[j] = (sp[0], sp[1], sp[2], "both", drop)
+                continue
+            i0, i1 = _height_onset(activity.vertical_velocity, a, b)
+            spans.append((i0, i1, ilow, "height", drop))
+        spans.sort()
+    out: list[Lift] = []
+    for i0, i1, ipk, found_by, hdrop in spans:  # per candidate
+        context = _context(activity, ipk)
+        if context not in ("standing", "sitting"):
+            continue
+        k = np.searchsorted(seps, i0)
+        lo = int(seps[k - 1]) + 1 if k > 0 else 0
+        hi = int(seps[k]) if k < len(seps) else n
         sl = slice(i0, i1 + 1)
+        fk = np.nan_to_num(f[sl], nan=-np.inf)
+        ipk = i0 + int(np.argmax(fk)) if found_by != "height" else ipk
+        peak = float(np.nanmax(f[sl]))
         ok = f[sl] < ANGLE_VALID_BELOW_DEG
         tw = ax[sl] - ax[i0]
         lat = la[sl] - np.nanmedian(la[max(lo, i0 - int(fs)) : i0 + 1])
         twist = _signed_peak(np.where(ok, tw, np.nan))
         lateral = _signed_peak(np.where(ok, lat, np.nan))
         vel = float(np.nanmax(np.abs(v[sl])))
+        peak_tilt = float(np.nanmax(tilt[sl]))
         drop = None
         if vertical_acc is not None:
             pad = int(0.3 * fs)
             j0, j1 = max(lo, i0 - pad), min(hi, i1 + pad + 1)
-            dz = vertical_drop(vertical_acc[j0:j1], angles.flexion[j0:j1], fs)
+            dz = vertical_drop(vertical_acc[j0:j1], np.radians(tilt[j0:j1]), fs)
             if dz is not None:
                 if abs(dz[1]) > MAX_NET_RISE_M:  # sat down or stood up: not a lift
                     continue
-                drop = dz[0] - LINK_M * (1.0 - np.cos(np.radians(peak)))
+                # the trunk's tilt (flexion and lateral bend together) lowers the sensor by
+                # L·(1 − cos tilt); what is left is the knees' share
+                drop = dz[0] - LINK_M * (1.0 - np.cos(np.radians(peak_tilt)))
         style = classify(peak, drop)
         score, reasons = form_score(style, peak, vel, twist, lateral)
         out.append(
@@ -231,9 +298,25 @@ def detect_lifts(angles: Angles, vertical_acc: np.ndarray | None = None) -> list
                 reasons=reasons,
                 knee_drop_m=drop,
                 peak_s=float(angles.time[ipk]),
+                context=context,
+                found_by=found_by,
+                drop_m=hdrop,
             )
         )
     return out
+
+
+def detect_lifts(
+    angles: Angles, vertical_acc: np.ndarray | None = None, activity: Any = None
+) -> list[Lift]:
+    """Lifts: the bends of :func:`find_bends` made while standing (all of them without an
+    ``activity``). Angles per sample, earth-vertical acc in m/s² if any."""
+    return [b for b in find_bends(angles, vertical_acc, activity) if b.context == "standing"]
+
+
+def seated_reaches(bends: list[Lift]) -> list[Lift]:
+    """The bends of :func:`find_bends` made while sitting (forward reaches from a chair)."""
+    return [b for b in bends if b.context == "sitting"]
 
 
 def lift_mask(time: np.ndarray, lifts: list[Lift]) -> np.ndarray:

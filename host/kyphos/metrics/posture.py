@@ -33,6 +33,14 @@ REBA_SIDE_DEG = 10.0
 SLOUCH_THRESHOLD_DEG = 8.0
 SLOUCH_HYSTERESIS_DEG = 3.0
 SLOUCH_MIN_S = 10.0
+#: A slouch is a collapse of the upper back, not a bend: flexion at or above this (from the
+#: person's upright) is a bend, and slouch episodes stop there. Provisional (own choice between
+#: slouched sitting, 10–25° of added thoracolumbar flexion, and task bends of 45–60°) until
+#: fitted on the validation family.
+SLOUCH_MAX_DEG = 32.0
+#: Sustained bend: flexion above ZONE_EDGES_DEG[0] (20°) held for longer than STATIC_S (ISO
+#: 11226's "static" posture) that reaches SLOUCH_MAX_DEG, reported with its holding time and
+#: the ISO 11226 limit for its median angle.
 
 
 @dataclass
@@ -41,6 +49,20 @@ class SlouchEpisode:
     end_s: float
     peak_deg: float
     mean_deg: float
+
+
+@dataclass
+class SustainedBend:
+    """A task bend held past ISO 11226's 4 s "static" definition (angles in degrees)."""
+
+    start_s: float
+    end_s: float
+    holding_s: float
+    angle_deg: float  # median flexion while held above 20°
+    peak_deg: float
+    limit_s: float  # ISO 11226 maximum holding time for angle_deg (4 s above 60°)
+    over_limit: bool
+    context: str = "standing"
 
 
 @dataclass
@@ -64,6 +86,7 @@ class PostureMetrics:
     slouch_pct: float
     score: float
     score_terms: dict[str, float] = field(default_factory=dict)
+    sustained_bends: list[SustainedBend] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -72,6 +95,10 @@ class PostureMetrics:
         ]
         d["holding_violations"] = [
             {k: round(v, 3) for k, v in asdict(e).items()} for e in self.holding_violations
+        ]
+        d["sustained_bends"] = [
+            {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(e).items()}
+            for e in self.sustained_bends
         ]
         return d
 
@@ -108,15 +135,19 @@ def slouch_episodes(
     threshold_deg: float = SLOUCH_THRESHOLD_DEG,
     hysteresis_deg: float = SLOUCH_HYSTERESIS_DEG,
     min_s: float = SLOUCH_MIN_S,
+    max_deg: float = SLOUCH_MAX_DEG,
 ) -> list[SlouchEpisode]:
     """Sustained flexion beyond upright + threshold, ending below threshold − hysteresis.
 
-    ``exclude`` (N,) marks samples (lifts) that end an episode; episodes shorter than ``min_s``
-    are dropped.
+    ``exclude`` (N,) marks samples (lifts, seated reaches, walking, transitions, lying) that
+    end an episode, and so does flexion at or above ``max_deg`` (a bend, not a slouch; the
+    bend's own ramps are too short to be episodes); episodes shorter than ``min_s`` are
+    dropped.
     """
     x = np.array(flex_deg, float)
     if exclude is not None:
         x[exclude] = np.nan
+    x[x >= max_deg] = np.nan
     on = hysteresis(x, threshold_deg, threshold_deg - hysteresis_deg)
     out = []
     for a, b in drop_short(runs(on), int(round(min_s * fs))):  # per episode
@@ -126,6 +157,30 @@ def slouch_episodes(
                 float(time[a]), float(time[b - 1]), float(np.nanmax(seg)), float(np.nanmean(seg))
             )
         )
+    return out
+
+
+def sustained_bends(
+    time: np.ndarray, flex_deg: np.ndarray, fs: float, exclude: np.ndarray | None = None,
+) -> list[SustainedBend]:
+    """Runs of flexion > 20° (ISO 11226's lower edge) that reach ``SLOUCH_MAX_DEG`` and are
+    held (above 20°) for at least ``STATIC_S``; ``exclude`` (N,) marks lift samples (a lift is
+    dynamic). ``context`` of each is "standing" here; the analysis names it from the
+    activity."""
+    x = np.array(flex_deg, float)
+    if exclude is not None:
+        x[exclude] = np.nan
+    out = []
+    for a, b in runs(x > ZONE_EDGES_DEG[0]):  # per run above 20°
+        dur = (b - a) / fs
+        seg = x[a:b]
+        peak = float(np.nanmax(seg))
+        if dur < STATIC_S or peak < SLOUCH_MAX_DEG:
+            continue
+        ang = float(np.median(seg))
+        lim = float(hold_limit_s(ang)) if ang <= ZONE_EDGES_DEG[1] else STATIC_S
+        out.append(SustainedBend(float(time[a]), float(time[b - 1]), float(dur), ang, peak,
+                                 lim, bool(dur > lim)))
     return out
 
 
@@ -152,8 +207,14 @@ def posture_metrics(
     slouch_threshold_deg: float = SLOUCH_THRESHOLD_DEG,
     slouch_hysteresis_deg: float = SLOUCH_HYSTERESIS_DEG,
     slouch_min_s: float = SLOUCH_MIN_S,
+    not_still: np.ndarray | None = None,
 ) -> PostureMetrics:
-    """All posture metrics of a session; ``exclude`` marks lift samples for slouch detection."""
+    """All posture metrics of a session.
+
+    ``exclude`` (N,) marks lift (and seated-reach) samples: no slouch and no sustained bend
+    there. ``not_still`` (N,) marks samples where the wearer is not sitting or standing
+    (walking, lying, sit/stand transitions): no slouch there either.
+    """
     v = angles.valid & np.isfinite(angles.flexion)
     f = np.degrees(angles.flexion)
     la = np.degrees(angles.lateral)
@@ -177,8 +238,11 @@ def posture_metrics(
     reba_pct = {str(k): _pct(reba == k, n) for k in range(1, 6)}
     fs = angles.fs
     f_nan = np.where(v, f, np.nan)
+    ex_slouch = exclude
+    if not_still is not None:
+        ex_slouch = np.asarray(not_still, bool) if exclude is None else (exclude | not_still)
     slouch = slouch_episodes(
-        angles.time, f_nan, fs, exclude,
+        angles.time, f_nan, fs, ex_slouch,
         threshold_deg=slouch_threshold_deg, hysteresis_deg=slouch_hysteresis_deg,
         min_s=slouch_min_s,
     )
@@ -195,6 +259,7 @@ def posture_metrics(
         slouch_pct=round(100.0 * slouch_n / n, 3) if n else 0.0,
         score=score,
         score_terms=terms,
+        sustained_bends=sustained_bends(angles.time, f_nan, fs, exclude),
     )
 
 

@@ -206,11 +206,13 @@ def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: floa
     return h, vel
 
 
-def find_steps(az: np.ndarray, fs: float, valid: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+def find_steps(az: np.ndarray, fs: float, valid: np.ndarray | None = None,
+               tilt: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(step sample indices, walking bouts (K, 2) start/stop indices) from earth-vertical free
-    acceleration (m/s²): peaks of the 0.5–3.5 Hz band above ``STEP_MIN_ACC`` that form a regular
-    train of at least ``WALK_MIN_STEPS``."""
+    acceleration (m/s²): peaks of the 0.5–3.5 Hz band above ``STEP_MIN_ACC``, taken with the
+    trunk tilted less than ``STEP_MAX_TILT_DEG`` (``tilt`` rad, optional), that form a regular
+    train (intervals, neighbour ratio, amplitude within ``STEP_AMPLITUDE_RATIO`` of the
+    train's median) of at least ``WALK_MIN_STEPS``."""
     n = len(az)
     x = np.where(np.isfinite(az), az, 0.0)
     if valid is not None:
@@ -221,6 +223,8 @@ def find_steps(az: np.ndarray, fs: float, valid: np.ndarray | None = None
     sos = signal.butter(2, [0.5, hi], btype="band", fs=fs, output="sos")
     bp = signal.sosfiltfilt(sos, x)
     pk, _ = signal.find_peaks(bp, height=P.STEP_MIN_ACC, distance=max(1, int(P.STEP_INTERVAL_S[0] * fs)))
+    if tilt is not None:
+        pk = pk[np.nan_to_num(tilt[pk], nan=np.pi) < np.radians(P.STEP_MAX_TILT_DEG)]
     if len(pk) < P.WALK_MIN_STEPS:
         return np.zeros(0, int), np.zeros((0, 2), int)
     d = np.diff(pk) / fs
@@ -237,6 +241,10 @@ def find_steps(az: np.ndarray, fs: float, valid: np.ndarray | None = None
         if b - a + 1 < P.WALK_MIN_STEPS:
             continue
         idx = pk[a : b + 1]
+        amp = bp[idx]
+        med = float(np.median(amp))
+        if np.any(amp > P.STEP_AMPLITUDE_RATIO * med):  # one big jolt among ripples
+            continue
         half = int(0.5 * float(np.median(np.diff(idx))))
         steps.append(idx)
         bouts.append((max(0, int(idx[0]) - half), min(n, int(idx[-1]) + half + 1)))
@@ -271,7 +279,7 @@ def classify(
     valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
     valid = valid & np.isfinite(tilt)
     still = still_mask(acc, gyr, fs, valid)
-    step_idx, bouts = find_steps(az, fs, valid)
+    step_idx, bouts = find_steps(az, fs, valid, tilt)
     walking = np.zeros(n, bool)
     for a, b in bouts:  # per walking bout
         walking[a:b] = True

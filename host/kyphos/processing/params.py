@@ -25,8 +25,14 @@ STEP_MIN_ACC = 0.6
 STEP_INTERVAL_S = (0.3, 1.0)
 #: Ratio of neighbouring step intervals in a regular train. Provisional.
 STEP_REGULARITY = (0.7, 1.43)
-#: Fewest steps in a row that make a walk. Provisional.
-WALK_MIN_STEPS = 4
+#: Fewest steps in a row that make a walk. Provisional: a lift's vertical acceleration rings
+#: for up to 4 band-passed peaks at step-like intervals, so 4 is too few.
+WALK_MIN_STEPS = 6
+#: Each step's peak within this factor of the train's median peak. Provisional.
+STEP_AMPLITUDE_RATIO = 2.5
+#: Steps are taken upright: trunk tilt at a step below this, °. Provisional (walking lean is
+#: up to ~20°, a lift's bend is deeper).
+STEP_MAX_TILT_DEG = 35.0
 
 # --- sit / stand / lying ------------------------------------------------------------------
 #: Net height change of a movement that makes it a sit/stand transition, m. Physical: the hip

@@ -1,0 +1,279 @@
+"""The virtual board on the MicroPython runtime: the unmodified ``firmware/`` on the real
+MicroPython 1.28 unix port built with NimBLE (:mod:`kyphos.sim.upy.build`).
+
+:class:`UpyBoard` is a :class:`kyphos.sim.board.VirtualBoard` (same scenario, body, chip model,
+battery, flash folder, button, faults and ground truth) whose firmware runs in a MicroPython
+process instead of on CPython:
+
+- hardware calls from the stand-in ``machine``/``esp32`` modules (``port/``) come over a socket
+  to :class:`kyphos.sim.upy.bridge.Bridge`, which applies them to the CPython shims' models;
+- ``bluetooth`` is MicroPython's own on the NimBLE host stack; its HCI UART
+  (``$MICROPYBTUART``, ``ports/unix/mpbthciport.c``) is a pseudo-terminal served by a bumble
+  ``Controller`` on the board's :class:`~kyphos.sim.radio.VirtualRadio` link, so a host connects
+  with bleak (the bumble backend) exactly as to the CPython board;
+- the flash filesystem is the board's folder (``fs_root``), free space from the board's
+  ``FlashFolder.statvfs`` over the bridge;
+- the heap is fixed (``-X heapsize=120wK`` by default: ``w`` counts machine words, so on this
+  64-bit build it holds about as many objects as 120 KB on a 32-bit ESP32), and
+  ``port/kyboot.py`` reports the lowest ``gc.mem_free()`` seen.
+
+The event loop must run in real time (a plain asyncio loop): MicroPython's ticks are the
+host's clock. A reset (``machine.reset()``, a crash, the watchdog, the ``reboot`` fault) ends
+the process; the board starts a fresh one, as a chip resets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from kyphos.sim import shims
+from kyphos.sim.board import _SUPERVISION_TIMEOUT, _WDT_MS, VirtualBoard
+from kyphos.sim.upy.bridge import Bridge, PortState
+from kyphos.sim.upy.build import Binaries, cache_dir, ensure_built
+
+PORT_DIR = Path(__file__).resolve().parent / "port"
+DEFAULT_HEAP = "120wK"
+_BOOT_S = 0.3  # as the CPython board: ESP32 + MicroPython boot time
+_CRASH_WAIT_S = 2.0  # main.py waits 2 s before machine.reset()
+
+
+class UpyBoard(VirtualBoard):
+    """A virtual board whose firmware runs on the MicroPython unix port (module docstring).
+
+    ``floats``: ``"float32"`` (as the ESP32 port) or ``"double"``; ``heap``: the ``-X heapsize``
+    value; ``binaries``: prebuilt ones (default: :func:`~kyphos.sim.upy.build.ensure_built`).
+    """
+
+    def __init__(self, scenario: Any = "demo", *, floats: str = "float32",
+                 heap: str = DEFAULT_HEAP, binaries: Binaries | None = None,
+                 progress: Any = None, **kwargs: Any) -> None:
+        if kwargs.get("serial"):
+            from kyphos.errors import KyphosError
+
+            raise KyphosError("the MicroPython runtime has no USB serial yet (BLE only)")
+        super().__init__(scenario, **kwargs)
+        self.floats = floats
+        self.heap = heap
+        self.binary = (binaries or ensure_built(progress)).for_floats(floats)
+        self.workdir = Path(tempfile.mkdtemp(prefix="kyphos-upy-"))
+        self.fw_dir = deploy_files(self.binary, self.workdir / "fw")
+        self.bridge = Bridge(str(self.workdir / "bridge.sock"), self.flash.statvfs,
+                             on_reset=self._on_reset)
+        self.proc: asyncio.subprocess.Process | None = None
+        self.ports: list[PortState] = []  # what each boot reported (heap, counters)
+        self._hci: Any = None
+        self._controller: Any = None
+        self._reset_pending = False
+
+    # -- life cycle -----------------------------------------------------------------------
+    async def start(self, radio: Any) -> None:
+        await self.bridge.start()
+        await super().start(radio)
+
+    async def _boot(self) -> None:
+        import machine
+
+        assert self.radio is not None and self.clock is not None
+        self.clock.boot_us = int(self.loop.time() * 1e6)
+        self.device = None
+        self._reset_pending = False
+        self.bridge.new_boot()
+        self.ports.append(self.bridge.state)
+        uart = await self._radio_on()
+        self.boots += 1
+        log = open(self.workdir / f"boot{self.boots}.log", "wb")  # noqa: SIM115
+        env = dict(os.environ, MICROPYBTUART=uart,
+                   MICROPYPATH=os.pathsep.join([".frozen", str(self.fw_dir)]))
+        self.proc = await asyncio.create_subprocess_exec(
+            str(self.binary), "-X", f"heapsize={self.heap}", str(self.fw_dir / "kyboot.py"),
+            self.bridge.path, str(self.fs_root), str(_WDT_MS),
+            env=env, stdout=log, stderr=asyncio.subprocess.STDOUT)
+        log.close()
+        self.events.append((self.now_s(), f"boot {self.boots} (cause {machine.reset_cause()}, "
+                            f"MicroPython {self.floats})"))
+        self.task = self.loop.create_task(self._watch(self.proc, self.bridge.state))
+
+    async def _watch(self, proc: asyncio.subprocess.Process, state: PortState) -> None:
+        ready = asyncio.ensure_future(state_ready(self.bridge))
+        done = asyncio.ensure_future(proc.wait())
+        await asyncio.wait([ready, done], return_when=asyncio.FIRST_COMPLETED)
+        if ready.done() and not ready.cancelled():
+            self.device = state
+        else:
+            ready.cancel()
+        rc = await done
+        if self._stopping or proc is not self.proc:
+            return
+        if state.reset is not None:
+            self.loop.create_task(self._reboot(None))
+            return
+        exc = RuntimeError(state.crash or f"MicroPython exited with status {rc}: "
+                           + self.log_tail())
+        self.crashes.append(exc)
+        self.events.append((self.now_s(), f"crash: {exc!r}"))
+        self.loop.call_later(_CRASH_WAIT_S, lambda: self.loop.create_task(
+            self._reboot(self._hard_reset())) if not self._stopping else None)
+
+    @staticmethod
+    def _hard_reset() -> int:
+        import machine
+
+        return int(machine.HARD_RESET)
+
+    def _on_reset(self, cause: int) -> None:
+        self._reset_pending = True
+
+    def log_tail(self, lines: int = 15) -> str:
+        """The end of the current boot's MicroPython output."""
+        path = self.workdir / f"boot{self.boots}.log"
+        try:
+            text = path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    async def _kill(self) -> None:
+        proc = self.proc
+        if proc is None or proc.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+
+    async def _reboot(self, cause: int | None) -> None:
+        """Reset: the process ends, BLE links drop, a fresh process boots."""
+        import machine
+
+        old = self.proc
+        self.proc = None  # its _watch must not react to this exit
+        if old is not None and old.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                old.send_signal(signal.SIGKILL)
+            await old.wait()
+        await self._radio_off()
+        if cause is not None:
+            machine.set_reset_cause(cause)
+        machine.reset_state()
+        self._wire_hardware()
+        await asyncio.sleep(_BOOT_S)
+        if not self._stopping:
+            await self._boot()
+
+    async def _radio_on(self) -> str:
+        """A bumble controller for this boot, its HCI on a pty; returns the pty's path."""
+        from bumble.transport import open_transport
+
+        from kyphos.sim.radio import _RadioController
+
+        uart = str(self.workdir / f"hci{self.boots + 1}")
+        self._hci = await open_transport(f"pty:{uart}")
+        self._controller = _RadioController(
+            f"board-{self.address}", host_source=self._hci.source, host_sink=self._hci.sink,
+            link=self.radio.link, public_address=self.address)
+        return uart
+
+    async def _radio_off(self) -> None:
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            link = self.radio.link
+            for connection in list(controller.le_connections.values()):
+                peer = link.find_le_controller(connection.peer_address)
+                if peer is None:
+                    continue
+                for peer_conn in list(peer.le_connections.values()):
+                    if peer_conn.peer_address == connection.self_address:
+                        peer.on_le_disconnected(peer_conn, _SUPERVISION_TIMEOUT)
+            controller.le_connections.clear()
+            if controller in link.controllers:
+                link.remove_controller(controller)
+        hci, self._hci = self._hci, None
+        if hci is not None:
+            await hci.close()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        await self._kill()
+        await super().stop()
+        await self.bridge.close()
+
+    def cleanup(self) -> None:
+        super().cleanup()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # -- what the port reported -----------------------------------------------------------
+    def lowest_free(self) -> int | None:
+        """The lowest gc.mem_free() any boot reported (garbage included)."""
+        vals = [p.lowest_free for p in self.ports if p.lowest_free is not None]
+        return min(vals) if vals else None
+
+
+def sys_mpy(binary: Path) -> int:
+    """``sys.implementation._mpy`` of a MicroPython binary (its .mpy format)."""
+    out = subprocess.run([str(binary), "-c", "import sys;print(sys.implementation._mpy)"],
+                         capture_output=True, text=True, timeout=30, check=True)
+    return int(out.stdout.strip())
+
+
+def deploy_files(binary: Path, dest: Path) -> Path:
+    """Put on ``dest`` what the board would hold: the firmware compiled to .mpy for this
+    binary's format as ``kyphos deploy`` does (:func:`kyphos.board.deploy.build`; main.py is not
+    run here), the stand-ins compiled the same way (on a board they are built in, so their
+    heap cost is reported apart: footprint stage "interpreter"), and ``kyboot.py`` as source.
+    Compiled files are cached by content under the build cache."""
+    from kyphos.board import deploy, mpy
+
+    fmt = mpy.MpyFormat.from_sys_mpy(sys_mpy(binary))
+    cache = cache_dir() / "mpy"
+    cache.mkdir(parents=True, exist_ok=True)
+    dest.mkdir(parents=True, exist_ok=True)
+    sources = [p for p in sorted(shims.FIRMWARE_DIR.glob("*.py"))
+               if p.name not in deploy.SOURCE_ONLY]
+    sources += [p for p in sorted(PORT_DIR.glob("*.py")) if p.name != "kyboot.py"]
+    for src in sources:
+        key = hashlib.sha256(src.read_bytes() + str(fmt).encode()).hexdigest()[:32]
+        hit = cache / f"{key}.mpy"
+        if not hit.is_file():
+            data = mpy.compile_source(src, fmt)
+            tmp = hit.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, hit)
+        shutil.copyfile(hit, dest / f"{src.stem}.mpy")
+    shutil.copyfile(PORT_DIR / "kyboot.py", dest / "kyboot.py")
+    return dest
+
+
+async def state_ready(bridge: Bridge) -> None:
+    await bridge.ready.wait()
+
+
+@contextlib.asynccontextmanager
+async def running_upy_board(
+    scenario: Any = "demo", **kwargs: Any
+) -> AsyncIterator[tuple[UpyBoard, Any, Any]]:
+    """As :func:`kyphos.sim.board.running_board`, on the MicroPython runtime (real time)."""
+    from kyphos.sim.radio import VirtualRadio
+
+    board = UpyBoard(scenario, **kwargs)
+    radio = VirtualRadio()
+    try:
+        await board.start(radio)
+        adapter = await radio.central()
+        while board.device is None and not board.crashes:
+            await asyncio.sleep(0.05)
+        if board.device is None:
+            raise RuntimeError(f"the firmware did not boot: {board.crashes[0]!r}")
+        yield board, radio, adapter
+    finally:
+        await board.stop()
+        await radio.close()
+        board.cleanup()

@@ -129,16 +129,19 @@ class Activity:
 
 def still_mask(acc: np.ndarray, gyr: np.ndarray, fs: float,
                valid: np.ndarray | None = None) -> np.ndarray:
-    """(N,) True where |gyr| < ``STILL_GYR_DPS`` and ||acc| − g| < ``STILL_ACC``, in runs of at
-    least ``STILL_MIN_S`` (both low-passed at 2 Hz first). acc m/s², gyr rad/s, (N, 3)."""
+    """(N,) True where |gyr| < ``STILL_GYR_DPS`` and |acc| stays within ``STILL_ACC`` of its
+    slow level (low-passed at ``STILL_BASELINE_HZ``), in runs of at least ``STILL_MIN_S``
+    (both low-passed at 2 Hz first). acc m/s², gyr rad/s, (N, 3)."""
     n = len(acc)
     valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
     a = np.where(valid[:, None], np.nan_to_num(acc), 0.0)
     g = np.where(valid[:, None], np.nan_to_num(gyr), 0.0)
     an = np.linalg.norm(a, axis=1)
     gn = lowpass(np.linalg.norm(g, axis=1), fs, 2.0)
-    # deviation of |acc| from g, smoothed: fast vertical accelerations are movement
-    ad = lowpass(np.abs(an - G), fs, 2.0)
+    # deviation of |acc| from its slow level (not from g: the chip's scale and bias errors
+    # shift |acc| by ~0.2 m/s²), smoothed: fast accelerations are movement
+    an_lp = lowpass(an, fs, 2.0)
+    ad = np.abs(an_lp - lowpass(an_lp, fs, P.STILL_BASELINE_HZ))
     st = valid & (gn < np.radians(P.STILL_GYR_DPS)) & (ad < P.STILL_ACC) & np.any(acc != 0, axis=1)
     out = np.zeros(n, bool)
     r = runs(st)

@@ -11,8 +11,10 @@ from __future__ import annotations
 # --- still periods (zero-velocity anchors) -------------------------------------------------
 #: Trunk angular rate below this is still, °/s (the calibration's quiet rule uses 6 °/s).
 STILL_GYR_DPS = 6.0
-#: | |acc| − g | below this is still, m/s² (low-passed at 2 Hz). Provisional.
+#: |acc| (low-passed at 2 Hz) within this of its slow level is still, m/s². Provisional.
 STILL_ACC = 0.15
+#: The slow level of |acc|: low-pass cut-off, Hz.
+STILL_BASELINE_HZ = 0.1
 #: Shortest still period used as a zero-velocity anchor, s. Provisional.
 STILL_MIN_S = 0.25
 
@@ -39,8 +41,9 @@ STEP_MAX_TILT_DEG = 35.0
 #: drops 0.35–0.5 m from standing to a chair (seat height ≈ knee height); a lift or a step
 #: ends where it started. Provisional until fitted.
 TRANSITION_RISE_M = 0.2
-#: Longest movement (between still periods) taken as one transition, s.
-TRANSITION_MAX_S = 8.0
+#: Longest movement (between still periods) taken as one transition, s (a sit-to-stand takes
+#: 1–3 s; slow ones up to ~5 s). Longer movements integrate too much drift.
+TRANSITION_MAX_S = 5.0
 #: Lying: the trunk's long axis at least this far from vertical, °, for at least LYING_MIN_S.
 LYING_TILT_DEG = 60.0
 LYING_MIN_S = 20.0

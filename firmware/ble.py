@@ -20,9 +20,22 @@
 # Security. Pairing uses LE Secure Connections with bonding and MITM protection; the device
 # declares DisplayYesNo and confirms numeric comparison itself only while the pairing window
 # is open (60 s after a button press, or a PAIR command from a trusted link). A refused
-# comparison fails the pairing. Bond keys reach flash through _IRQ_SET_SECRET (saved from the
-# housekeeping task, not in the IRQ). Commands that change or erase state are refused with
-# ERR 5 unless the link is encrypted (commands.py asks link.trusted()).
+# comparison fails the pairing. A central without I/O (Windows' "confirm only", BlueZ without
+# an agent) pairs Just Works, which NimBLE accepts although MITM was asked for: that bond
+# encrypts the link (stream, read) but unlocks writes that change the board only if it was
+# made inside the window. trusted(): encrypted and (an authenticated bond, or a bond made in
+# the window); commands.py refuses the rest with ERR 5. Which bond a link uses is learnt from
+# the secrets NimBLE reads or writes for it (GET/SET_SECRET with the peer's address), and "made
+# in the window" is kept on flash beside the bond (sec_type _SEC_WINDOW). The PAIRING
+# characteristic needs encryption to read: a central that cannot pair on request (macOS:
+# bleak has no pair() there) reads it and the OS pairs on demand.
+#
+# Bond keys reach flash through _IRQ_SET_SECRET (saved from the housekeeping task, not in the
+# IRQ). The IRQ handler is registered before active(True): NimBLE asks for the board's IRK and
+# every bonded peer's IRK inside active(True) (load_irk / ble_hs_misc_restore_irks in
+# extmod/nimble/modbluetooth_nimble.c), and a central on a private address (phones, Macs) is
+# recognised after a reboot only through those (as examples/bluetooth/ble_bonding_peripheral.py
+# does). Past MAX_BONDS the least recently bonded peer's whole bond goes; the IRK never.
 import errno
 import json
 from array import array
@@ -37,6 +50,7 @@ SERVICE_UUID = "6b790001-0000-4000-8000-6b7970686f73"
 DATA_UUID = "6b790002-0000-4000-8000-6b7970686f73"
 CONTROL_UUID = "6b790003-0000-4000-8000-6b7970686f73"
 STATUS_UUID = "6b790004-0000-4000-8000-6b7970686f73"
+PAIRING_UUID = "6b790005-0000-4000-8000-6b7970686f73"  # read needs encryption: pair on demand
 BATTERY_SERVICE = const(0x180F)
 BATTERY_LEVEL = const(0x2A19)
 DEVICE_INFO_SERVICE = const(0x180A)
@@ -54,15 +68,21 @@ _IRQ_SET_SECRET = const(30)
 _IRQ_PASSKEY_ACTION = const(31)
 _PASSKEY_NUMERIC_COMPARISON = const(4)
 _IO_DISPLAY_YESNO = const(1)
+_SEC_OUR = const(1)  # NimBLE's BLE_STORE_OBJ_TYPE_OUR_SEC (keyed by the peer's address)
+_SEC_PEER = const(2)  # BLE_STORE_OBJ_TYPE_PEER_SEC
+_SEC_IRK = const(10)  # MicroPython's own IRK (key b"irk")
+_SEC_WINDOW = const(100)  # kyphos: this peer's bond was made inside the pairing window
 
 _FLAG_READ = const(0x0002)
 _FLAG_WRITE = const(0x0008)
 _FLAG_NOTIFY = const(0x0010)
+_FLAG_READ_ENCRYPTED = const(0x0200)
 
 MTU = const(256)  # what the board offers (ble.config(mtu=...))
 MIN_STREAM_MTU = const(185)  # START is refused below this (ERR 10, docs/protocol.md)
-MIN_GAP_MS = const(45)  # <= 22 notifications per second: "about 20", room for 208 Hz
-# raw + orientation (20.8/s at MTU 247, one IMU + one QUAT frame of 10 samples each)
+MIN_GAP_MS = const(45)  # <= 22 notifications per second, the pace when the data allows it
+FAST_GAP_MS = const(20)  # the shortest pace (50/s) when the rate needs more (pace())
+MTU_ASK_MS = const(1000)  # the board asks for an MTU exchange if the central has not by then
 PAIRING_WINDOW_MS = const(60000)
 SEND_WAIT_MS = const(5000)  # longest wait for room for a command answer
 MAX_BONDS = const(8)
@@ -231,7 +251,12 @@ class Peripheral:
         self.conn = None
         self.mtu = 23
         self.encrypted = False
+        self.authenticated = False
         self.bonded = False
+        self._peer = None  # the bond key (peer address) the link's secrets were read/written by
+        self._connected_at = 0
+        self._mtu_asked = False
+        self.gap_ms = MIN_GAP_MS  # notification pace (pace())
         self.streams = 0  # START bits; 0 = not streaming
         self.commands = []  # (link, bytes) from the control characteristic, oldest first
         self.notified = 0
@@ -243,6 +268,7 @@ class Peripheral:
         self._pair_open = False
         self._last_notify = 0
         self._secrets = {}
+        self._order = []  # bonded peers' keys, least recently bonded first
         self._bonds_dirty = False
         self._battery = -1
         # Copies of the last RECENT notifications: the stack may still hold them when the
@@ -255,7 +281,9 @@ class Peripheral:
         self.load_bonds()
         if uuid is None:
             uuid = __import__("bluetooth").UUID
-        ble.active(True)
+        # The handler first: active(True) asks it for the IRKs (see the top of this file).
+        ble.irq(self._irq)
+        ble.active(True)  # OSError when the stack does not start: the runtime goes USB-only
         ble.config(gap_name=name, mtu=MTU)
         try:
             ble.config(bond=True, mitm=True, le_secure=True, io=_IO_DISPLAY_YESNO)
@@ -264,11 +292,11 @@ class Peripheral:
             # A build without pairing support: links stay unencrypted, so config and erase
             # commands work over USB only.
             self.secure = False
-        ble.irq(self._irq)
         kyphos = (uuid(SERVICE_UUID), (
             (uuid(DATA_UUID), _FLAG_NOTIFY),
             (uuid(CONTROL_UUID), _FLAG_WRITE),
             (uuid(STATUS_UUID), _FLAG_READ | _FLAG_NOTIFY),
+            (uuid(PAIRING_UUID), _FLAG_READ | _FLAG_READ_ENCRYPTED),
         ))
         battery = (uuid(BATTERY_SERVICE), ((uuid(BATTERY_LEVEL), _FLAG_READ | _FLAG_NOTIFY),))
         dis = (uuid(DEVICE_INFO_SERVICE), (
@@ -276,8 +304,9 @@ class Peripheral:
             (uuid(MODEL_NUMBER), _FLAG_READ),
             (uuid(FIRMWARE_REVISION), _FLAG_READ),
         ))
-        ((self.h_data, self.h_control, self.h_status), (self.h_battery,),
+        ((self.h_data, self.h_control, self.h_status, h_pairing), (self.h_battery,),
          (h_man, h_model, h_fw)) = ble.gatts_register_services((kyphos, battery, dis))
+        ble.gatts_write(h_pairing, b"\x01")
         # Values default to 20 bytes: room for a whole CMD frame and a STATUS frame.
         ble.gatts_set_buffer(self.h_control, _CONTROL_BUF)
         ble.gatts_set_buffer(self.h_data, MTU)
@@ -295,11 +324,38 @@ class Peripheral:
         return self.conn is not None
 
     def trusted(self):
-        """Commands that change or erase state are allowed (an encrypted link)."""
-        return self.conn is not None and self.encrypted
+        """Commands that change or erase state are allowed: an encrypted link whose bond is
+        authenticated (numeric comparison) or was made inside the pairing window. A Just
+        Works bond made outside the window streams and reads, nothing more."""
+        if self.conn is None or not self.encrypted:
+            return False
+        if self.authenticated:
+            return True
+        p = self._peer
+        return p is not None and (_SEC_WINDOW, p) in self._secrets
+
+    def refusal(self):
+        """Why trusted() is False, for the ERR message (what the user should do)."""
+        if not self.encrypted:
+            return "not permitted on an unencrypted link: press the board's button, then pair"
+        return ("this pairing was made without the button: press the board's button, then "
+                "remove the pairing and pair again")
 
     def mtu_ok(self):
         return self.mtu >= MIN_STREAM_MTU
+
+    def pace(self, notes_per_s):
+        """Set the notification pace for a stream that needs `notes_per_s` notifications per
+        second (from the batch size the negotiated MTU allows and the sample rate): about 20/s
+        (MIN_GAP_MS) when that is enough, faster (down to FAST_GAP_MS) with a quarter spare
+        when it is not, e.g. 208 Hz with orientation at MTU 185 needs ~30/s."""
+        gap = MIN_GAP_MS
+        if notes_per_s > 0:
+            need = 1000 * 4 // (notes_per_s * 5 + 4)  # 1.25 x the need, rounded down
+            if need < gap:
+                gap = need if need > FAST_GAP_MS else FAST_GAP_MS
+        self.gap_ms = gap
+        return gap
 
     def limit(self):
         """Largest notification payload now: ATT_MTU - 3 of the negotiated MTU (20 bytes
@@ -324,7 +380,11 @@ class Peripheral:
             self.conn = data[0]
             self.mtu = 23
             self.encrypted = False
+            self.authenticated = False
             self.bonded = False
+            self._peer = None
+            self._connected_at = ticks_ms()
+            self._mtu_asked = False
             self.streams = 0
             self.ring.clear()
             for i in range(RECENT):
@@ -335,6 +395,8 @@ class Peripheral:
                 # (take_unsent) so that a link drop loses nothing the log policy would keep.
                 self.conn = None
                 self.encrypted = False
+                self.authenticated = False
+                self._peer = None
                 self.streams = 0
                 self.advertise()
         elif event == _IRQ_GATTS_WRITE:
@@ -346,6 +408,7 @@ class Peripheral:
         elif event == _IRQ_ENCRYPTION_UPDATE:
             if data[0] == self.conn:
                 self.encrypted = bool(data[1])
+                self.authenticated = bool(data[2])
                 self.bonded = bool(data[3])
         elif event == _IRQ_PASSKEY_ACTION:
             conn, action, passkey = data
@@ -365,44 +428,89 @@ class Peripheral:
 
     # --- bonds ---------------------------------------------------------------------------
     def _set_secret(self, sec_type, key, value):
-        k = (sec_type, bytes(key))
-        if value is None:
-            self._secrets.pop(k, None)
+        key = bytes(key)
+        if sec_type == _SEC_OUR or sec_type == _SEC_PEER:
+            if value is None:
+                self._forget(key)
+            else:
+                if key in self._order:
+                    self._order.remove(key)
+                elif len(self._order) >= MAX_BONDS:
+                    self._forget(self._order[0])  # the least recently bonded peer, whole
+                self._order.append(key)
+                self._secrets[(sec_type, key)] = bytes(value)
+                if self.conn is not None:
+                    # A bond (re)made on this link: it unlocks writes only if made in the window.
+                    self._peer = key
+                    if self.pairing_open(ticks_ms()):
+                        self._secrets[(_SEC_WINDOW, key)] = b"\x01"
+                    else:
+                        self._secrets.pop((_SEC_WINDOW, key), None)
+        elif value is None:
+            self._secrets.pop((sec_type, key), None)
         else:
-            if k not in self._secrets and len(self._secrets) >= MAX_BONDS:
-                self._secrets.pop(next(iter(self._secrets)))  # forget the oldest
-            self._secrets[k] = bytes(value)
+            self._secrets[(sec_type, key)] = bytes(value)
         self._bonds_dirty = True
         return True
 
+    def _forget(self, key):
+        # Every entry of one peer's bond (ours, theirs, the window mark), never the IRK.
+        for t in (_SEC_OUR, _SEC_PEER, _SEC_WINDOW):
+            self._secrets.pop((t, key), None)
+        if key in self._order:
+            self._order.remove(key)
+
     def _get_secret(self, sec_type, index, key):
         if key is None:
+            # NimBLE iterates with index 0, 1, ... until None (ble_store_iterate).
             i = 0
-            for (t, _k), v in self._secrets.items():
-                if t == sec_type:
+            for k in self._order:
+                v = self._secrets.get((sec_type, k))
+                if v is not None:
                     if i == index:
                         return v
                     i += 1
+            if sec_type != _SEC_OUR and sec_type != _SEC_PEER:
+                for (t, _k), v in self._secrets.items():
+                    if t == sec_type:
+                        if i == index:
+                            return v
+                        i += 1
             return None
-        return self._secrets.get((sec_type, bytes(key)), None)
+        key = bytes(key)
+        v = self._secrets.get((sec_type, key), None)
+        if v is not None and self.conn is not None and (sec_type == _SEC_OUR or sec_type == _SEC_PEER):
+            self._peer = key  # the bond this link encrypts with
+        return v
 
     def load_bonds(self):
         try:
             with open(self.bonds_path) as f:
                 rows = json.loads(f.read())
             for t, k, v in rows:
-                self._secrets[(t, unhexlify(k))] = unhexlify(v)
+                k = unhexlify(k)
+                self._secrets[(t, k)] = unhexlify(v)
+                if (t == _SEC_OUR or t == _SEC_PEER) and k not in self._order:
+                    self._order.append(k)
         except (OSError, ValueError, TypeError, KeyError):
             self._secrets = {}  # none yet, or a damaged file: pair again
+            self._order = []
 
     def save_bonds(self):
-        """Write the bond keys if they changed (temp file + rename). From a task, not an IRQ."""
+        """Write the bond keys if they changed (temp file + rename). From a task, not an IRQ.
+        Rows: the IRK first, then each peer's entries, least recently bonded first."""
         if not self._bonds_dirty:
             return False
         self._bonds_dirty = False
         rows = []
         for (t, k), v in self._secrets.items():
-            rows.append((t, hexlify(k).decode(), hexlify(v).decode()))
+            if t != _SEC_OUR and t != _SEC_PEER and t != _SEC_WINDOW:
+                rows.append((t, hexlify(k).decode(), hexlify(v).decode()))
+        for k in self._order:
+            for t in (_SEC_OUR, _SEC_PEER, _SEC_WINDOW):
+                v = self._secrets.get((t, k))
+                if v is not None:
+                    rows.append((t, hexlify(k).decode(), hexlify(v).decode()))
         tmp = self.bonds_path + ".tmp"
         with open(tmp, "w") as f:
             f.write(json.dumps(rows))
@@ -422,7 +530,8 @@ class Peripheral:
 
     @property
     def bond_count(self):
-        return len(self._secrets)
+        """Bonded peers (each is two secrets on NimBLE)."""
+        return len(self._order)
 
     # --- values --------------------------------------------------------------------------
     def set_status(self, frame_mv):
@@ -454,6 +563,16 @@ class Peripheral:
         ring.clear()
         return n_frames
 
+    def _ask_mtu(self, conn):
+        # A central that never exchanges the MTU (some Android and BlueZ setups) leaves 20-byte
+        # notifications: the board asks itself (BLE.gattc_exchange_mtu, MicroPython docs; it
+        # uses the MTU set with config(mtu=...)); _IRQ_MTU_EXCHANGED follows.
+        self._mtu_asked = True
+        try:
+            self.ble.gattc_exchange_mtu(conn)
+        except (OSError, AttributeError):
+            pass  # EALREADY, a build without the GATT client, or the link is going away
+
     # --- streaming -----------------------------------------------------------------------
     def put(self, frame, n=-1):
         """Queue one whole frame, frame[0:n] (all of it if n < 0; exactly-sized buffers are
@@ -480,9 +599,16 @@ class Peripheral:
         """Send at most one notification of whole frames if the rate allows; returns the bytes
         sent (0: nothing to send, too soon, or back-pressure: the data stays queued)."""
         ring = self.ring
-        if self.conn is None or ring.used == 0:
+        conn = self.conn  # once: an IRQ may clear self.conn before gatts_notify below
+        if conn is None:
             return 0
-        if ticks_diff(t_ms, self._last_notify) < MIN_GAP_MS:
+        if not self._mtu_asked and self.mtu == 23 and \
+                ticks_diff(t_ms, self._connected_at) >= MTU_ASK_MS:
+            self._ask_mtu(conn)
+        if ring.used == 0:
+            return 0
+        gap = self.gap_ms
+        if ticks_diff(t_ms, self._last_notify) < gap:
             return 0
         off, avail = ring.run()
         n = pack_length(ring.buf, off, avail, self.limit())
@@ -494,7 +620,7 @@ class Peripheral:
             return 0
         view = ring.mv[off:off + n]
         try:
-            self.ble.gatts_notify(self.conn, self.h_data, view)
+            self.ble.gatts_notify(conn, self.h_data, view)
         except OSError as e:
             # ENOMEM: the stack's buffers are full. Anything else (the link is going away):
             # the disconnect IRQ follows. Either way the frames stay queued.
@@ -504,10 +630,10 @@ class Peripheral:
                 self.notify_errors += 1
             self._last_notify = t_ms
             return 0
-        # Keep the average spacing at MIN_GAP_MS although the link task pumps on a 10 ms
-        # grid: while busy, the next slot is counted from the previous slot, not from now.
-        if ticks_diff(t_ms, self._last_notify) < 2 * MIN_GAP_MS:
-            self._last_notify = ticks_add(self._last_notify, MIN_GAP_MS)
+        # Keep the average spacing at gap_ms although the link task pumps on a 10 ms grid:
+        # while busy, the next slot is counted from the previous slot, not from now.
+        if ticks_diff(t_ms, self._last_notify) < 2 * gap:
+            self._last_notify = ticks_add(self._last_notify, gap)
         else:
             self._last_notify = t_ms
         i = self._recent_i

@@ -16,10 +16,13 @@
 #   dev.config_changed(keys), dev.marker(id), dev.snooze(seconds), dev.reboot_soon(),
 #   dev.open_pairing(), dev.crash_text() -> bytes, dev.crash_reported().
 # `link` (ble.Peripheral or usb.Serial): .link ("ble"/"usb"), .trusted(), .mtu_ok(),
-#   .limit() (largest frame the link carries whole), await .send(buf, n).
+#   .limit() (largest frame the link carries whole), .refusal() (ERR 5 text), await .send(buf, n).
 #
 # Permissions: CONFIG_SET, LOG_ERASE, REBOOT and PAIR change or erase state: on a link that is
-# not trusted (BLE without encryption) they get ERR 5. USB is trusted (physical access).
+# not trusted they get ERR 5 with link.refusal() (what to do). BLE is trusted when encrypted by
+# an authenticated bond or one made inside the button's pairing window (ble.Peripheral.trusted:
+# a Just Works pairing from Windows or BlueZ without an agent, outside the window, can stream
+# and read only). USB is trusted (physical access).
 import json
 from struct import pack_into, unpack_from
 
@@ -113,8 +116,7 @@ class Commands:
                                    % (b - a, op))
         if op in (frames.OP_CONFIG_SET, frames.OP_LOG_ERASE, frames.OP_REBOOT, frames.OP_PAIR) \
                 and not link.trusted():
-            return await self._err(link, rid, op, frames.E_NOT_PERMITTED,
-                                   "pair first: not permitted on an unencrypted link")
+            return await self._err(link, rid, op, frames.E_NOT_PERMITTED, link.refusal())
         try:
             return await self._run(link, rid, op, buf, a, b)
         except OSError as e:

@@ -42,6 +42,9 @@ class Serial:
     def trusted(self):
         return True  # physical access
 
+    def refusal(self):
+        return ""  # never refused
+
     def mtu_ok(self):
         return True
 

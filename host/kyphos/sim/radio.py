@@ -229,11 +229,19 @@ class VirtualRadio:
         return await _attach_device(host, address, name, self.model)
 
     async def central(
-        self, address: str = "C0:00:00:00:C0:01", keystore: Any = None
+        self,
+        address: str = "C0:00:00:00:C0:01",
+        keystore: Any = None,
+        *,
+        pairing: str = "numeric",
+        private: bool = False,
     ) -> BumbleAdapter:
-        """A host adapter on this air for the bleak backend (in-process)."""
+        """A host adapter on this air for the bleak backend (in-process); ``pairing`` and
+        ``private`` choose which kind of OS it plays (see ``BumbleAdapter.on_controller``)."""
         controller = self.controller(f"host-{address}")
-        adapter = await BumbleAdapter.on_controller(controller, address, keystore)
+        adapter = await BumbleAdapter.on_controller(
+            controller, address, keystore, pairing=pairing, private=private
+        )
         self._adapters.append(adapter)
         return adapter
 

@@ -25,9 +25,15 @@ How it behaves, compared with the OS backends:
 * ``connect()`` requests ATT MTU 247 (as Android, Windows and macOS do by themselves;
   ``mtu_size`` then reports it), re-encrypts at once with a bonded peer (as BlueZ does),
   and discovers every service, characteristic and descriptor.
-* ``pair()`` runs LE Secure Connections with bonding; a numeric comparison is answered
-  "yes" (the user clicking "Pair"); passkey entry is refused (no user to type it). A
-  peripheral's security request (``gap_pair`` on the board) starts the same pairing.
+* ``pair()`` runs LE Secure Connections with bonding as the adapter's ``pairing`` mode says
+  (:data:`PAIRING_MODES`): ``numeric`` (default) answers a numeric comparison "yes" (the
+  user clicking "Pair"); ``just-works`` pairs as Windows or BlueZ without an agent
+  (NoInputNoOutput: encrypted, not authenticated); ``on-demand`` plays macOS: ``pair()``
+  and ``unpair()`` raise ``NotImplementedError`` and the "OS" pairs when a read or write
+  is refused with ATT 0x05/0x0F, then repeats it. Passkey entry is refused (no user to
+  type it). A peripheral's security request (``gap_pair`` on the board) starts the same
+  pairing in every mode. ``on_controller(..., private=True)`` connects from a resolvable
+  private address, as phones and Macs do.
   Bonds are kept in a ``JsonKeyStore`` (``$KYPHOS_BUMBLE_KEYS`` or
   ``~/.local/share/kyphos/ble_keys.json``) for adapters opened over a transport, in
   memory for in-process ones; ``unpair()`` forgets the peer.
@@ -106,12 +112,29 @@ def _stable_address(seed: str) -> hci.Address:
     return hci.Address(text, hci.Address.RANDOM_DEVICE_ADDRESS)
 
 
+PAIRING_NUMERIC = "numeric"
+"""Pairing as BlueZ with an agent, Android or iOS: LE Secure Connections with MITM; against
+the board (DisplayYesNo) that is numeric comparison, the user clicking "Pair"."""
+PAIRING_JUST_WORKS = "just-works"
+"""Pairing as bleak's WinRT backend ("confirm only", ``DevicePairingKinds.ConfirmOnly``) or
+BlueZ without an agent: NoInputNoOutput, so LE Secure Connections Just Works (encrypted, not
+authenticated), whatever MITM the peripheral asked for."""
+PAIRING_ON_DEMAND = "on-demand"
+"""Pairing as macOS: bleak's CoreBluetooth backend cannot pair (``pair()`` and ``unpair()``
+raise ``NotImplementedError``, bleak tests/integration/test_client_pairing.py); the OS pairs
+by itself (numeric comparison dialog) when a read or write is refused with ATT 0x05/0x0F
+(insufficient authentication/encryption), then repeats the request."""
+PAIRING_MODES = (PAIRING_NUMERIC, PAIRING_JUST_WORKS, PAIRING_ON_DEMAND)
+
+
 class _CentralDelegate(PairingDelegate):
     """The host side of pairing: a user who accepts what the OS dialog shows."""
 
-    def __init__(self) -> None:
+    def __init__(self, just_works: bool = False) -> None:
         super().__init__(
-            io_capability=PairingDelegate.IoCapability.DISPLAY_OUTPUT_AND_KEYBOARD_INPUT
+            io_capability=PairingDelegate.IoCapability.NO_OUTPUT_NO_INPUT
+            if just_works
+            else PairingDelegate.IoCapability.DISPLAY_OUTPUT_AND_KEYBOARD_INPUT
         )
 
     async def compare_numbers(self, number: int, digits: int) -> bool:
@@ -124,8 +147,13 @@ class _CentralDelegate(PairingDelegate):
 class BumbleAdapter:
     """One bumble central Device: the virtual machine's Bluetooth adapter."""
 
-    def __init__(self, device: Device, transport: Transport | None = None) -> None:
+    def __init__(
+        self, device: Device, transport: Transport | None = None, pairing: str = PAIRING_NUMERIC
+    ) -> None:
+        if pairing not in PAIRING_MODES:
+            raise ValueError(f"pairing must be one of {', '.join(PAIRING_MODES)}, not {pairing!r}")
         self.device = device
+        self.pairing = pairing
         self._transport = transport
         self._scan_users = 0
 
@@ -135,10 +163,20 @@ class BumbleAdapter:
         controller: Controller,
         address: str | hci.Address = "C0:00:00:00:C0:01",
         keystore: KeyStore | None = None,
+        *,
+        pairing: str = PAIRING_NUMERIC,
+        private: bool = False,
     ) -> BumbleAdapter:
-        """An adapter on an in-process controller (a ``LocalLink`` in this process)."""
+        """An adapter on an in-process controller (a ``LocalLink`` in this process).
+
+        ``pairing`` is one of :data:`PAIRING_MODES` (which OS the host plays); ``private``
+        makes it connect from a resolvable private address derived from its IRK (as phones
+        and Macs do), its static ``address`` being the identity it gives when bonding.
+        """
         host = Host(controller, AsyncPipeSink(controller))
-        return await cls._start(host, address, keystore or MemoryKeyStore(), None)
+        return await cls._start(
+            host, address, keystore or MemoryKeyStore(), None, pairing=pairing, private=private
+        )
 
     @classmethod
     async def open(
@@ -164,20 +202,28 @@ class BumbleAdapter:
         address: str | hci.Address,
         keystore: KeyStore,
         transport: Transport | None,
+        pairing: str = PAIRING_NUMERIC,
+        private: bool = False,
     ) -> BumbleAdapter:
         if isinstance(address, str):
             address = hci.Address(address, hci.Address.RANDOM_DEVICE_ADDRESS)
         device = Device(name="kyphos-host", address=address, host=host)
         device.keystore = keystore
+        just_works = pairing == PAIRING_JUST_WORKS
         device.pairing_config_factory = lambda _conn: PairingConfig(
             sc=True,
-            mitm=True,
+            mitm=not just_works,
             bonding=True,
-            delegate=_CentralDelegate(),
+            delegate=_CentralDelegate(just_works),
             identity_address_type=PairingConfig.AddressType.RANDOM,
         )
+        if private:
+            # A stable IRK per identity, so a bond survives a restart of this host.
+            device.irk = hashlib.sha256(b"kyphos-irk" + bytes(address)).digest()[:16]
+            device.le_privacy_enabled = True
+            device.le_rpa_timeout = 0  # one RPA per power-on (no rotation task)
         await device.power_on()
-        return cls(device, transport)
+        return cls(device, transport, pairing)
 
     async def start_scan(self, active: bool) -> None:
         self._scan_users += 1
@@ -498,7 +544,7 @@ class BumbleClient(BaseBleakClient):
 
         async def secure() -> None:
             try:
-                await self.pair()
+                await self._secure()  # the OS pairs, also where bleak cannot (macOS)
             except BleakError as exc:
                 logger.info("security request from %s: %s", self.address, exc)
 
@@ -537,6 +583,11 @@ class BumbleClient(BaseBleakClient):
     # -- security ------------------------------------------------------------------
 
     async def pair(self, *args: Any, **kwargs: Any) -> None:
+        if self._adapter is not None and self._adapter.pairing == PAIRING_ON_DEMAND:
+            raise NotImplementedError("Pairing is not available in Core Bluetooth.")
+        await self._secure()
+
+    async def _secure(self) -> None:
         connection = self._require()
         if connection.is_encrypted:
             return
@@ -552,6 +603,8 @@ class BumbleClient(BaseBleakClient):
 
     async def unpair(self) -> None:
         adapter = self._adapter or await get_adapter(self._explicit)
+        if adapter.pairing == PAIRING_ON_DEMAND:
+            raise NotImplementedError("Unpairing is not available in Core Bluetooth.")
         if self._connection is not None:
             name = str(self._connection.peer_address)
             await self.disconnect()
@@ -584,9 +637,16 @@ class BumbleClient(BaseBleakClient):
         except KeyError:
             raise BleakError(f"unknown handle {handle}") from None
 
-    async def _att(self, what: str, coro: Any) -> Any:
+    async def _att(self, what: str, request: Callable[[], Any]) -> Any:
         try:
-            return await coro
+            try:
+                return await request()
+            except att.ATT_Error as exc:
+                if not self._pairs_on_demand(exc.error_code):
+                    raise
+            # As CoreBluetooth: pair (the OS dialog, accepted), then repeat the request once.
+            await self._secure()
+            return await request()
         except BleakError:
             raise
         except att.ATT_Error as exc:
@@ -594,27 +654,41 @@ class BumbleClient(BaseBleakClient):
         except Exception as exc:
             raise BleakError(f"{what} failed: {exc}") from exc
 
+    def _pairs_on_demand(self, code: int) -> bool:
+        return (
+            self._adapter is not None
+            and self._adapter.pairing == PAIRING_ON_DEMAND
+            and code in (att.ATT_INSUFFICIENT_ENCRYPTION_ERROR,
+                         att.ATT_INSUFFICIENT_AUTHENTICATION_ERROR)
+            and self._connection is not None
+            and not self._connection.is_encrypted
+        )
+
     async def read_gatt_char(
         self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False, **kwargs: Any
     ) -> bytearray:
         proxy = self._proxy(characteristic.handle)
-        return bytearray(await self._att("read", proxy.read_value()))
+        return bytearray(await self._att("read", proxy.read_value))
 
     async def read_gatt_descriptor(
         self, descriptor: BleakGATTDescriptor, *, use_cached: bool = False, **kwargs: Any
     ) -> bytearray:
         proxy = self._proxy(descriptor.handle)
-        return bytearray(await self._att("read descriptor", proxy.read_value()))
+        return bytearray(await self._att("read descriptor", proxy.read_value))
 
     async def write_gatt_char(
         self, characteristic: BleakGATTCharacteristic, data: Any, response: bool
     ) -> None:
         proxy = self._proxy(characteristic.handle)
-        await self._att("write", proxy.write_value(bytes(data), with_response=response))
+        await self._att(
+            "write", lambda: proxy.write_value(bytes(data), with_response=response)
+        )
 
     async def write_gatt_descriptor(self, descriptor: BleakGATTDescriptor, data: Any) -> None:
         proxy = self._proxy(descriptor.handle)
-        await self._att("write descriptor", proxy.write_value(bytes(data), with_response=True))
+        await self._att(
+            "write descriptor", lambda: proxy.write_value(bytes(data), with_response=True)
+        )
 
     async def start_notify(
         self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback, **kwargs: Any
@@ -625,9 +699,9 @@ class BumbleClient(BaseBleakClient):
             callback(bytearray(value))
 
         self._subscribers[characteristic.handle] = on_value
-        await self._att("start_notify", proxy.subscribe(on_value, prefer_notify=True))
+        await self._att("start_notify", lambda: proxy.subscribe(on_value, prefer_notify=True))
 
     async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
         proxy = self._proxy(characteristic.handle)
         subscriber = self._subscribers.pop(characteristic.handle, None)
-        await self._att("stop_notify", proxy.unsubscribe(subscriber))
+        await self._att("stop_notify", lambda: proxy.unsubscribe(subscriber))

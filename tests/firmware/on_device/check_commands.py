@@ -36,6 +36,9 @@ class _Link:
     def trusted(self):
         return self.link == "usb" or self.encrypted
 
+    def refusal(self):
+        return "" if self.trusted() else "press the board's button, then pair"
+
     def mtu_ok(self):
         return self.link == "usb" or self.mtu >= 185
 

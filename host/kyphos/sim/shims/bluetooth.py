@@ -113,7 +113,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bumble import att, gatt, hci
+from bumble import att, gatt, hci, smp
 from bumble.device import Connection, Device
 from bumble.gatt_server import Server
 from bumble.keys import KeyStore, PairingKeys
@@ -153,6 +153,12 @@ _SEC_TYPE_PEER = 2  # NimBLE's BLE_STORE_OBJ_TYPE_PEER_SEC
 _SEC_TYPE_OUR_IRK = 10  # MicroPython's own IRK entry (key b"irk")
 _DEFAULT_BUFFER = 20  # MicroPython's default characteristic buffer, bytes
 _PASSKEY_TIMEOUT_S = 30.0  # SMP procedure timeout
+# NimBLE's fixed IRK, used when nobody stores a generated one (ble_hs_pvcy.c,
+# ble_hs_pvcy_default_irk; modbluetooth_nimble.c load_irk: "they'll just get the default
+# fixed IRK").
+_NIMBLE_DEFAULT_IRK = bytes(
+    (0xEF, 0x8D, 0xE2, 0x16, 0x4F, 0xEC, 0x43, 0x0D, 0xBF, 0x5B, 0xDD, 0x34, 0xC0, 0x53, 0x1E, 0xB8)
+)
 
 
 @dataclass
@@ -243,6 +249,20 @@ class _ConnState:
         self.passkey: asyncio.Future[int] | None = None
 
 
+def _parse_bond(value: Any) -> tuple[str, PairingKeys] | None:
+    """(peer identity address, keys) from a bond value as the shim stores it (JSON of the
+    address and bumble's PairingKeys; NimBLE's value is a ``ble_store_value_sec`` that holds
+    ``peer_addr`` too). None for anything else, as NimBLE's ``ble_secret_store_read``
+    answers ENOENT for a value of the wrong size."""
+    if not value:
+        return None
+    try:
+        obj = json.loads(bytes(value))
+        return str(obj["peer"]), PairingKeys.from_dict(obj["keys"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 class _IrqKeyStore(KeyStore):
     """bumble key store whose storage is the firmware's SET/GET_SECRET IRQs.
 
@@ -265,22 +285,30 @@ class _IrqKeyStore(KeyStore):
     async def update(self, name: str, keys: PairingKeys) -> None:
         if not self._ble._config["bond"]:
             return
-        value = json.dumps(keys.to_dict()).encode()
+        value = json.dumps({"peer": name, "keys": keys.to_dict()}).encode()
         for sec_type in (_SEC_TYPE_OUR, _SEC_TYPE_PEER):
             self._ble._fire(_IRQ_SET_SECRET, (sec_type, self._key(name), value))
+        # NimBLE's ble_store_write_peer_sec puts the peer's IRK on the resolving list as it
+        # stores the bond (lib/mynewt-nimble/nimble/host/src/ble_store.c).
+        self._ble._add_resolving(name, keys)
 
     async def get(self, name: str) -> PairingKeys | None:
-        value = self._ble._fire(_IRQ_GET_SECRET, (_SEC_TYPE_PEER, 0, self._key(name)))
-        if not value:
-            return None
-        try:
-            return PairingKeys.from_dict(json.loads(bytes(value)))
-        except (ValueError, KeyError, TypeError):
-            return None  # damaged store: as NimBLE, treat as no bond
+        keys = self._lookup(name)
+        if keys is not None:
+            self._ble._bond_keys[name] = keys  # for ENCRYPTION_UPDATE's authenticated flag
+        return keys
+
+    def _lookup(self, name: str) -> PairingKeys | None:
+        bond = _parse_bond(self._ble._fire(_IRQ_GET_SECRET, (_SEC_TYPE_PEER, 0, self._key(name))))
+        return None if bond is None else bond[1]
 
     async def get_all(self) -> list[tuple[str, PairingKeys]]:
-        # Only bumble's resolving list asks for all bonds; static addresses need none.
         return []
+
+    async def get_resolving_keys(self) -> list[tuple[bytes, hci.Address]]:
+        # bumble rebuilds its resolver from this after every pairing: hand it the shim's
+        # resolving list (what NimBLE's controller holds), not a scan of the store.
+        return list(self._ble._resolving)
 
     async def delete_all(self) -> None:
         return None
@@ -377,6 +405,10 @@ class BLE:
         self._worker: asyncio.Task[None] | None = None
         self._adv: tuple[bytes, bytes] = (b"", b"")
         self.irq_errors: list[BaseException] = []
+        # The controller's resolving list (peer IRK, identity address), and the stored keys
+        # of the bonds looked up since active(True) (by peer address text).
+        self._resolving: list[tuple[bytes, hci.Address]] = []
+        self._bond_keys: dict[str, PairingKeys] = {}
 
     # -- configuration -------------------------------------------------------------
 
@@ -396,13 +428,46 @@ class BLE:
         return self._active
 
     def _load_irk(self) -> None:
-        """As MicroPython's NimBLE binding does at start-up: read our IRK, else make one."""
+        """What MicroPython's NimBLE binding does inside ``active(True)`` (``load_irk`` in
+        extmod/nimble/modbluetooth_nimble.c, called from ``sync_cb``): GET_SECRET our IRK
+        ``(10, 0, b"irk")``; if there is none, make one and SET_SECRET it, and if nobody
+        stores it (no handler yet, or a handler that returns a false value) use NimBLE's
+        fixed default IRK and stop there. Otherwise restore the peers' IRKs to the resolving
+        list (``ble_hs_misc_restore_irks``: ``ble_store_iterate`` over PEER_SEC, i.e.
+        GET_SECRET ``(2, 0, None)``, ``(2, 1, None)``, ... until one answers None). A central
+        on a resolvable private address (phones, Macs) is found again after a reboot only if
+        its IRK was restored here: so the IRQ handler must be registered *before*
+        ``active(True)`` (examples/bluetooth/ble_bonding_peripheral.py does)."""
         assert self._device is not None
+        self._resolving = []
+        self._bond_keys = {}
         irk = self._fire(_IRQ_GET_SECRET, (_SEC_TYPE_OUR_IRK, 0, b"irk"))
         if irk is None or len(irk) != 16:
             irk = secrets.token_bytes(16)
-            self._fire(_IRQ_SET_SECRET, (_SEC_TYPE_OUR_IRK, b"irk", irk))
+            if not self._fire(_IRQ_SET_SECRET, (_SEC_TYPE_OUR_IRK, b"irk", irk)):
+                self._device.irk = _NIMBLE_DEFAULT_IRK
+                self._device.address_resolver = smp.AddressResolver([])
+                return
         self._device.irk = bytes(irk)
+        index = 0
+        while index < 256:  # ble_store_key_sec.idx is a uint8_t
+            bond = _parse_bond(self._fire(_IRQ_GET_SECRET, (_SEC_TYPE_PEER, index, None)))
+            if bond is None:
+                break  # ENOENT ends the iteration (ble_store_iterate)
+            name, keys = bond
+            if keys.irk is not None:
+                address = hci.Address(name, hci.Address.RANDOM_DEVICE_ADDRESS)
+                self._resolving.append((keys.irk.value, address))
+            index += 1
+        self._device.address_resolver = smp.AddressResolver(self._resolving)
+
+    def _add_resolving(self, name: str, keys: PairingKeys) -> None:
+        if keys.irk is None or self._device is None:
+            return
+        address = hci.Address(name, hci.Address.RANDOM_DEVICE_ADDRESS)
+        self._resolving = [e for e in self._resolving if e[1] != address]
+        self._resolving.append((keys.irk.value, address))
+        self._device.address_resolver = smp.AddressResolver(self._resolving)
 
     def config(self, *args: str, **kwargs: Any) -> Any:
         if args:
@@ -753,8 +818,13 @@ class BLE:
 
     def _fire_encryption(self, state: _ConnState, bonded: bool) -> None:
         conn = state.connection
-        keys = state.paired_keys
-        authenticated = bool(keys and keys.ltk and keys.ltk.authenticated)
+        # Fresh pairing: the new keys; re-encryption: the stored bond's LTK, whose
+        # authenticated flag NimBLE copies into the link's sec_state (ble_sm.c,
+        # ble_sm_ltk_restore / value_sec.authenticated). bumble's connection.authenticated
+        # is True after any encryption, so it is not used.
+        keys = state.paired_keys or self._bond_keys.get(str(conn.peer_address))
+        ltk = None if keys is None else (keys.ltk or keys.ltk_peripheral)
+        authenticated = bool(ltk and ltk.authenticated)
         encrypted = bool(conn.is_encrypted)
         self._fire(
             _IRQ_ENCRYPTION_UPDATE,

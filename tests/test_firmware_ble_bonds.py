@@ -1,0 +1,170 @@
+"""Bonds of the firmware's BLE peripheral (firmware/ble.py) on the bluetooth shim, which asks
+for secrets inside ``active(True)`` as MicroPython's NimBLE binding does (``load_irk`` in
+extmod/nimble/modbluetooth_nimble.c): a central on a resolvable private address (a phone, a
+Mac) is found again after the board reboots only if the IRQ handler was registered before
+``active(True)``; eviction drops whole bonds, never the board's own IRK."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bleak import BleakClient, BleakScanner
+from bumble.keys import MemoryKeyStore
+
+BOARD = "C4:11:22:33:4F:0B"
+PHONE = "D2:22:33:44:55:66"
+
+
+@pytest.fixture
+def fw() -> Any:
+    from kyphos.sim import shims
+    from kyphos.sim.shims import bluetooth as bt_shim
+
+    shims.install()
+    bt_shim.install()
+    import ble
+
+    return ble
+
+
+async def _boot(fw: Any, radio: Any, bonds: Path) -> Any:
+    """A board boot: the shim's BLE() on a fresh device, then the firmware's Peripheral."""
+    ble = await radio.peripheral(BOARD)
+    ble.active(False)  # as after reset: the firmware turns the radio on itself
+    return fw.Peripheral(ble, "kyphos-4F0B", str(bonds), fw.Ring(4096))
+
+
+async def _connect(adapter: Any) -> BleakClient:
+    from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner
+
+    found = await BleakScanner.find_device_by_name(
+        "kyphos-4F0B", timeout=5.0, backend=BumbleScanner, bumble_adapter=adapter
+    )
+    assert found is not None
+    client = BleakClient(found, backend=BumbleClient, bumble_adapter=adapter, timeout=5.0)
+    await client.connect()
+    return client
+
+
+async def _until(pred: Any, timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not pred():
+            await asyncio.sleep(0.01)
+
+
+def test_bond_with_a_private_address_central_survives_a_reboot(fw: Any, tmp_path: Path) -> None:
+    from kyphos.sim.radio import VirtualRadio
+
+    bonds = tmp_path / "bonds.json"
+    phone_keys = MemoryKeyStore()  # the phone remembers the board across the board's reboot
+
+    async def session(pair: bool) -> tuple[bool, bool, int]:
+        radio = VirtualRadio()
+        try:
+            p = await _boot(fw, radio, bonds)
+            import time
+
+            p.open_pairing(time.ticks_ms())
+            phone = await radio.central(PHONE, phone_keys, private=True)
+            # The phone connects from a resolvable private address, not its identity.
+            assert phone.device.random_address != phone.device.static_address
+            client = await _connect(phone)
+            if pair:
+                await client.pair()
+            await _until(lambda: p.encrypted, 3.0)
+            encrypted, bonded = p.encrypted, p.bonded
+            p.save_bonds()
+            await client.disconnect()
+            return encrypted, bonded, p.bond_count
+        finally:
+            await radio.close()
+
+    async def run() -> None:
+        assert await session(pair=True) == (True, True, 1)
+        # Reboot: the phone re-encrypts with its stored bond at connection (as OS stacks do).
+        # Only a board that restored the phone's IRK inside active(True) resolves its new
+        # private address to the bond; otherwise the bond is "lost" and the link stays clear.
+        encrypted, bonded, count = await asyncio.wait_for(session(pair=False), 20)
+        assert (encrypted, bonded, count) == (True, True, 1)
+
+    asyncio.run(run())
+    rows = json.loads(bonds.read_text())
+    # our key, the peer's key, our IRK, "made in the pairing window"
+    assert sorted({r[0] for r in rows}) == [1, 2, 10, 100]
+
+
+def test_shim_asks_for_secrets_inside_active(fw: Any) -> None:
+    """The order of calls the NimBLE binding makes in active(True), checked on the shim."""
+    from kyphos.sim.radio import VirtualRadio
+
+    async def run() -> list[tuple[int, Any]]:
+        radio = VirtualRadio()
+        try:
+            ble = await radio.peripheral(BOARD)
+            ble.active(False)
+            seen: list[tuple[int, Any]] = []
+
+            def irq(event: int, data: Any) -> Any:
+                if event == 29:
+                    seen.append((event, (data[0], data[1], None if data[2] is None else bytes(data[2]))))
+                    return None
+                if event == 30:
+                    seen.append((event, (data[0], bytes(data[1]))))
+                    return True
+                return None
+
+            ble.irq(irq)
+            ble.active(True)
+            return seen
+        finally:
+            await radio.close()
+
+    seen = asyncio.run(run())
+    # Our IRK (none yet) -> a new one is stored -> the peers' IRKs are iterated (none).
+    assert seen == [(29, (10, 0, b"irk")), (30, (10, b"irk")), (29, (2, 0, None))]
+
+
+def test_eviction_removes_whole_bonds_never_the_irk(fw: Any, tmp_path: Path) -> None:
+    """Past MAX_BONDS peers the oldest peer's two entries go, and the board's IRK stays."""
+
+    class Radio:
+        def active(self, *a: Any) -> bool:
+            return True
+
+        def config(self, *a: Any, **k: Any) -> Any:
+            return None
+
+        def irq(self, h: Any) -> None:
+            self.h = h
+
+        def gatts_register_services(self, s: Any) -> Any:
+            return ((1, 2, 3, 8), (4,), (5, 6, 7))
+
+        def gatts_set_buffer(self, *a: Any) -> None:
+            pass
+
+        def gatts_write(self, *a: Any) -> None:
+            pass
+
+        def gap_advertise(self, *a: Any, **k: Any) -> None:
+            pass
+
+    from kyphos.sim.shims.bluetooth import UUID
+
+    p = fw.Peripheral(Radio(), "kyphos-0000", str(tmp_path / "b.json"), fw.Ring(1024), uuid=UUID)
+    irk = bytes(range(16))
+    p._irq(30, (10, b"irk", irk))
+    for i in range(fw.MAX_BONDS + 3):
+        key = bytes((1, i, 0, 0, 0, 0, 0xC0))
+        p._irq(30, (1, key, b"our%d" % i))
+        p._irq(30, (2, key, b"peer%d" % i))
+    assert p._irq(29, (10, 0, b"irk")) == irk
+    keys = [k for (t, k) in p._secrets if t in (1, 2)]
+    peers = {k for k in keys}
+    assert len(peers) == fw.MAX_BONDS
+    assert all(keys.count(k) == 2 for k in peers)  # never half a bond
+    assert bytes((1, fw.MAX_BONDS + 2, 0, 0, 0, 0, 0xC0)) in peers  # the newest stayed

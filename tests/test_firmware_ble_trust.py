@@ -1,0 +1,175 @@
+"""What unlocks the board's writes over BLE (issue 14 item 3/4): an authenticated bond, or a
+bond made inside the 60 s button window. The real firmware app on the bluetooth shim, and
+hosts that pair as real ones do (kyphos.transport.bumble_backend pairing modes):
+
+* Windows / BlueZ without an agent pair Just Works, which NimBLE accepts although the board
+  asks for MITM: outside the window that link is encrypted and may stream and read, but
+  CONFIG_SET gets ERR 5 telling the user to press the button and pair again;
+* macOS cannot pair from bleak (``pair()`` raises NotImplementedError): reading the PAIRING
+  characteristic (read needs encryption) makes the "OS" pair on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _firmware_app_board import cmd_frame, install_board, start_device, stop_device, wait_for  # noqa: E402
+from bleak import BleakClient, BleakScanner  # noqa: E402
+from kyphos.protocol import NotificationReceiver, Opcode  # noqa: E402
+from kyphos.protocol.frames import Ack, Err, Imu  # noqa: E402
+from kyphos.sim.shims import bluetooth as bt_shim  # noqa: E402
+
+ADDRESS = "C4:11:22:33:4F:0C"
+DATA = "6b790002-0000-4000-8000-6b7970686f73"
+CONTROL = "6b790003-0000-4000-8000-6b7970686f73"
+PAIRING = "6b790005-0000-4000-8000-6b7970686f73"
+BUTTON_PIN = 0
+SET = b'{"slouch_dwell_s": 30}'
+
+
+class Host:
+    def __init__(self, client: BleakClient) -> None:
+        self.client = client
+        self.rx = NotificationReceiver()
+        self.frames: list[Any] = []
+        self._rid = 0
+
+    def on_data(self, _c: Any, data: bytearray) -> None:
+        self.frames.extend(self.rx.feed(bytes(data)))
+
+    async def command(self, opcode: int, args: bytes = b"") -> Any:
+        self._rid += 1
+        rid = self._rid
+        await self.client.write_gatt_char(CONTROL, cmd_frame(rid, opcode, args), response=True)
+        async with asyncio.timeout(5):
+            while True:
+                for f in self.frames:
+                    if isinstance(f.payload, (Ack, Err)) and f.payload.request_id == rid:
+                        return f.payload
+                await asyncio.sleep(0.005)
+
+
+@pytest.fixture
+def board() -> Any:
+    install_board()
+    bt_shim.install()
+    import app
+
+    return app
+
+
+async def _connect(dev: Any, adapter: Any) -> Host:
+    from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner
+
+    found = await BleakScanner.find_device_by_name(
+        dev.name, timeout=5.0, backend=BumbleScanner, bumble_adapter=adapter
+    )
+    assert found is not None
+    client = BleakClient(found, backend=BumbleClient, bumble_adapter=adapter, timeout=5.0)
+    await client.connect()
+    host = Host(client)
+    await client.start_notify(DATA, host.on_data)
+    return host
+
+
+async def _press_button() -> None:
+    import machine
+
+    machine.drive(BUTTON_PIN, 0)
+    await asyncio.sleep(0.1)
+    machine.drive(BUTTON_PIN, 1)
+
+
+def test_just_works_outside_the_window_streams_and_reads_but_cannot_configure(
+    board: Any, tmp_path: Path
+) -> None:
+    from kyphos.sim.radio import VirtualRadio
+
+    async def run() -> None:
+        radio = VirtualRadio()
+        ble = await radio.peripheral(ADDRESS)
+        windows = await radio.central(pairing="just-works")
+        dev, task = await start_device(board, tmp_path, ble=ble)
+        host = await _connect(dev, windows)
+        try:
+            await host.client.pair()  # Just Works: NimBLE accepts it although MITM was asked
+            await wait_for(lambda: dev.ble.encrypted)
+            err = await host.command(Opcode.CONFIG_SET, SET)
+            assert isinstance(err, Err) and err.code == 5, err  # old firmware: accepted
+            assert "button" in err.message and "pair again" in err.message
+            assert not dev.ble.authenticated and not dev.ble.trusted()
+            got = await host.command(Opcode.CONFIG_GET, b"slouch_dwell_s")
+            assert isinstance(got, Ack) and json.loads(got.data) == {"slouch_dwell_s": 60}
+            assert isinstance(await host.command(Opcode.START, bytes([1])), Ack)
+            await wait_for(lambda: any(isinstance(f.payload, Imu) for f in host.frames), 5)
+            assert isinstance(await host.command(Opcode.STOP), Ack)
+
+            # What the refusal says: press the button, remove the pairing, pair again.
+            await _press_button()
+            await wait_for(lambda: dev.ble.pairing_open(time.ticks_ms()), 3)
+            await host.client.unpair()
+            await wait_for(lambda: not dev.ble.connected)
+            host = await _connect(dev, windows)
+            await host.client.pair()  # Just Works again, now inside the window
+            await wait_for(lambda: dev.ble.encrypted)
+            assert not dev.ble.authenticated and dev.ble.trusted()
+            ok = await host.command(Opcode.CONFIG_SET, SET)
+            assert isinstance(ok, Ack), ok
+
+            # The bond keeps that trust across a reconnection (re-encryption, no pairing)
+            # once the window has closed.
+            dev.ble._pair_open = False
+            await host.client.disconnect()
+            await wait_for(lambda: not dev.ble.connected)
+            host = await _connect(dev, windows)
+            await wait_for(lambda: dev.ble.encrypted)
+            assert dev.ble.trusted()
+            assert isinstance(await host.command(Opcode.CONFIG_SET, b'{"slouch_dwell_s": 40}'), Ack)
+        finally:
+            if host.client.is_connected:
+                await host.client.disconnect()
+            await stop_device(dev, task)
+            await radio.close()
+        assert json.loads((tmp_path / "config.json").read_text())["slouch_dwell_s"] == 40
+
+    asyncio.run(run())
+
+
+def test_a_mac_pairs_on_demand_through_the_pairing_characteristic(
+    board: Any, tmp_path: Path
+) -> None:
+    from kyphos.sim.radio import VirtualRadio
+
+    async def run() -> None:
+        radio = VirtualRadio()
+        ble = await radio.peripheral(ADDRESS)
+        mac = await radio.central(pairing="on-demand", private=True)
+        dev, task = await start_device(board, tmp_path, ble=ble)
+        host = await _connect(dev, mac)
+        try:
+            with pytest.raises(NotImplementedError):
+                await host.client.pair()  # bleak on macOS
+            err = await host.command(Opcode.CONFIG_SET, SET)
+            assert isinstance(err, Err) and err.code == 5 and "button" in err.message
+            await _press_button()
+            await wait_for(lambda: dev.ble.pairing_open(time.ticks_ms()), 3)
+            # The read is refused (insufficient encryption); the OS pairs (numeric
+            # comparison, which the board confirms inside the window) and reads again.
+            assert bytes(await host.client.read_gatt_char(PAIRING)) == b"\x01"
+            assert dev.ble.encrypted and dev.ble.authenticated and dev.ble.trusted()
+            assert isinstance(await host.command(Opcode.CONFIG_SET, SET), Ack)
+        finally:
+            if host.client.is_connected:
+                await host.client.disconnect()
+            await stop_device(dev, task)
+            await radio.close()
+
+    asyncio.run(run())

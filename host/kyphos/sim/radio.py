@@ -75,7 +75,12 @@ class FaultyLink(LocalLink):
         if self.is_down():
             return
         if transport == PhysicalTransport.LE:
-            source = sender_controller.random_address
+            # The sender's address on its connection to the destination: bumble's LocalLink
+            # always sends from the random address, so a controller on its public address
+            # (NimBLE on the MicroPython runtime advertises on it) reached nobody
+            # ("no connection for 00:00:00:00:00:00"; notes/feasibility.md).
+            own = sender_controller.le_connections.get(destination_address)
+            source = own.self_address if own is not None else sender_controller.random_address
             target = self._receiver(source, destination_address)
             if target is not None:
                 asyncio.get_running_loop().call_soon(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+from kyphos.processing.calibration import NOMINAL
 from kyphos.protocol.frames import decode_frame
 from kyphos.recording.synth import synth_frames
 from kyphos.transport.base import Received
@@ -103,9 +104,28 @@ def test_lift_counter_and_last_lift_are_drawn(tmp_path: Path) -> None:
     assert (np.abs(images[0] - images[1]).sum(axis=2) > 0.3).sum() > 30  # the text changed
 
 
+def test_banner_waits_for_data_and_does_not_coach_uncalibrated(tmp_path: Path) -> None:
+    """No "posture OK" before any sample; no "SIT UP" (or OK) without an upright reference."""
+    fig, lf = _setup()
+    st = LiveState(30.0, slouch_min_s=1.0)  # no calibration: the nominal mounting
+    lf.draw(st.snapshot())
+    assert lf.t_banner.get_text().startswith("waiting for data")
+    recs = [Received(h, f, decode_frame(f)[0]) for h, f in synth_frames(4.0)]
+    for rec in recs:
+        st.ingest([rec])
+        if st.snapshot().slouching:
+            break
+    v = st.snapshot()
+    assert v.slouching and not v.calibrated
+    lf.draw(v)
+    text = lf.t_banner.get_text()
+    assert text.startswith("not calibrated") and "press c" in text
+    assert not _close(_png(fig, tmp_path / "u.png")[int(0.02 * fig.bbox.height), 5], ALERT_COLOUR)
+
+
 def test_slouch_banner_and_reconnecting_banner(tmp_path: Path) -> None:
     fig, lf = _setup()
-    st2 = LiveState(30.0, slouch_min_s=1.0)
+    st2 = LiveState(30.0, slouch_min_s=1.0, calibration=NOMINAL)  # calibrated: it coaches
     recs = [Received(h, f, decode_frame(f)[0]) for h, f in synth_frames(4.0)]
     for rec in recs:  # the first bend: > 8° for more than 1 s
         st2.ingest([rec])

@@ -6,21 +6,22 @@ import argparse
 import os
 from typing import Any
 
+from kyphos.cli.options import add_device, add_duration, add_force, device_of
 from kyphos.errors import KyphosError
 
 EPILOG = """examples:
-  kyphos live --sim                                 # the virtual board, no hardware
+  kyphos live --device sim                          # the virtual board, no hardware
   kyphos live --device kyphos-3A4F --record s.kyr   # a board over BLE, recording while it shows
   kyphos live --device serial:/dev/ttyACM0
-  kyphos live --replay session.kyr --speed 4        # a recording at 4 × real time
-  kyphos live --replay s.kyr --headless-frames frames/ --duration 20 --every 30
+  kyphos live --device replay:session.kyr --speed 4 # a recording at 4 × real time
+  kyphos live --device replay:s.kyr --headless-frames frames/ --duration 20 --every 30
 keys in the window: c calibrate (stand upright first), m marker, space pause (receiving and
-recording go on), r start/stop recording, q quit. See docs/live-view.md."""
+recording go on), r start/stop recording, q quit. Without a display, --headless-frames DIR
+writes the window as PNG files instead (or set MPLBACKEND to an interactive backend such as
+TkAgg with a display). --record keeps an existing file unless --force. See docs/live-view.md."""
 
 
 def register(sub: Any) -> None:
-    from kyphos.link.cli import TARGET_HELP
-
     p = sub.add_parser(
         "live", help="watch posture live: traces, trunk figure, zones, lifts, slouch alerts",
         description="Open a window showing trunk flexion (over the ISO 11226 zones), lateral "
@@ -29,18 +30,19 @@ def register(sub: Any) -> None:
         "come from the same processing as `kyphos analyze`, run causally.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--device", "-d", dest="target", default=os.environ.get("KYPHOS_DEVICE"),
-                     metavar="TARGET", help=TARGET_HELP)
-    src.add_argument("--sim", action="store_true",
-                     help="run the virtual board in this process (real time) and watch it")
-    src.add_argument("--replay", metavar="FILE", help="play a .kyr recording back")
+    add_device(p, positional_alias=False)
+    # old spellings, hidden for one release: --sim = --device sim, --replay F = --device replay:F
+    p.add_argument("--sim", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--replay", metavar="FILE", help=argparse.SUPPRESS)
     p.add_argument("--scenario", default="demo",
-                   help="scenario of the virtual board with --sim (default demo; docs/scenarios.md)")
+                   help="with --device sim: the virtual wearer's scenario (default demo; "
+                        "docs/scenarios.md)")
     p.add_argument("--speed", type=float, default=1.0,
-                   help="replay speed, × real time (default 1; 0 = as fast as possible)")
+                   help="with --device replay:FILE: replay speed, × real time (default 1; 0 = "
+                        "as fast as possible)")
     p.add_argument("--record", metavar="FILE",
                    help="record everything received to this .kyr file from the start (r toggles)")
+    add_force(p, "an existing --record file or frame-*.png in the --headless-frames folder")
     p.add_argument("--window-s", type=float, default=30.0,
                    help="seconds of trace shown (default 30)")
     p.add_argument("--fps", type=float, default=30.0, help="frames per second aimed at (default 30)")
@@ -51,50 +53,83 @@ def register(sub: Any) -> None:
     p.add_argument("--headless-frames", metavar="DIR",
                    help="no window: draw on an off-screen canvas and write PNG frames to DIR")
     p.add_argument("--every", type=int, default=1,
-                   help="with --headless-frames: write every Nth frame (default 1)")
-    p.add_argument("--duration", type=float, default=None,
-                   help="stop after this many seconds (default: until the stream ends or q)")
-    p.add_argument("--timeout", type=float, default=float(os.environ.get("KYPHOS_TIMEOUT", "5")),
-                   help="seconds to wait for each answer from the board (default 5)")
+                   help="with --headless-frames: write every Nth frame drawn (default 1)")
+    add_duration(p, "until the stream ends, or q")
     p.set_defaults(func=run)
 
 
 def target_of(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
-    """The link target and connect options from the source options."""
-    if args.sim:
-        return "sim", {"scenario": args.scenario}
-    if args.replay:
-        if not os.path.exists(args.replay):
-            raise KyphosError(f"{args.replay}: no such recording")
-        return f"replay:{args.replay}@{args.speed:g}", {}
-    if not args.target:
-        raise KyphosError("no source: give --device TARGET, --sim or --replay FILE "
-                          "(or set KYPHOS_DEVICE); `kyphos scan` lists boards")
-    return str(args.target), {}
+    """The link target and connect options: ``--device`` (``replay:FILE`` gets ``@SPEED``
+    from ``--speed``; ``sim`` gets ``--scenario``), or the old ``--sim`` / ``--replay FILE``."""
+    given = [x for x in (args.target, "sim" if args.sim else None,
+                         f"replay:{args.replay}" if args.replay else None) if x]
+    if len(given) > 1:
+        raise KyphosError("give one source: --device TARGET (sim, replay:FILE, serial:PORT or "
+                          "a BLE name)")
+    target = given[0] if given else device_of(args)
+    assert target is not None
+    low = target.lower()
+    if low.startswith("replay:") or (low.endswith(".kyr") and ":" not in target):
+        path = target.split(":", 1)[1] if low.startswith("replay:") else target
+        path, _, speed = path.partition("@")
+        if not os.path.isfile(path):
+            raise KyphosError(f"{path}: no such recording (--device replay:FILE.kyr)")
+        return f"replay:{path}@{float(speed) if speed else args.speed:g}", {}
+    if low == "sim" or low.startswith("sim:"):
+        return target, {"scenario": args.scenario}
+    return target, {}
+
+
+def _need_display() -> None:
+    """Refuse before connecting when matplotlib has no interactive backend (no display)."""
+    import matplotlib
+
+    backend = str(matplotlib.get_backend()).lower()
+    if backend in ("agg", "pdf", "svg", "ps", "cairo", "template", "module://matplotlib_inline"
+                   ".backend_inline") or backend.startswith("module://"):
+        raise KyphosError(f"no display for the live window (matplotlib backend {backend}): use "
+                          "--headless-frames DIR to write PNG frames, or set MPLBACKEND "
+                          "(e.g. TkAgg) on a machine with a display")
 
 
 def run(args: argparse.Namespace) -> int:
+    from kyphos.fileio import check_output
     from kyphos.views.live import LiveSession
 
     target, kw = target_of(args)
     if args.window_s <= 1 or args.fps <= 0:
         raise KyphosError("--window-s must be > 1 and --fps > 0")
-    if args.record and os.path.exists(args.record):
-        raise KyphosError(f"{args.record} exists; not overwriting a recording")
+    if args.every < 1:
+        raise KyphosError("--every must be 1 or more")
+    replay_file = target[len("replay:"):].rpartition("@")[0] if target.startswith("replay:") else None
+    if args.record:
+        check_output(args.record, force=args.force, what="recording",
+                     inputs=[replay_file] if replay_file else [])
+    if args.headless_frames:
+        from pathlib import Path
+
+        old = sorted(Path(args.headless_frames).glob("frame-*.png"))
+        if old and not args.force:
+            raise KyphosError(f"{args.headless_frames} already holds {len(old)} frame-*.png: "
+                              "choose a new folder, or pass --force to replace them")
+    else:
+        import matplotlib.pyplot  # noqa: F401 - picks the backend (Agg without a display)
+
+        _need_display()
     kw["command_timeout_s"] = args.timeout
     session = LiveSession(target, record=args.record, window_s=args.window_s, fps=args.fps,
                           sound=args.sound, slouch_threshold_deg=args.slouch_deg,
-                          connect_kwargs=kw)
+                          connect_kwargs=kw, overwrite=args.force)
     if args.headless_frames:
         import matplotlib
 
         matplotlib.use("Agg")
         st = session.run_headless(args.headless_frames, duration_s=args.duration,
-                                  every=max(1, args.every))
+                                  every=args.every)
         fps = st.drawn / max(sum(st.draw_s), 1e-9)
         print(f"{st.drawn} frames drawn ({st.dropped} dropped), {fps:.0f} frames/s drawing speed, "
-              f"{session.state.samples:,} samples, {len(session.state.lifts)} lifts; PNGs in "
-              f"{args.headless_frames}")
+              f"{session.state.samples:,} samples, {len(session.state.lifts)} lifts; "
+              f"{st.written} PNG(s) (every {args.every}th frame drawn) in {args.headless_frames}")
     else:
         if args.duration is not None:
             import threading

@@ -48,6 +48,7 @@ class FrameStats:
 
     drawn: int = 0
     dropped: int = 0
+    written: int = 0  # frames written as PNG files (run_headless)
     draw_s: list[float] = field(default_factory=list)  # wall time per frame drawn
     # per frame that shows new samples: sample taken → first frame that shows it, for the
     # newest and the oldest of the new samples (the oldest also waited for the board's batch)
@@ -61,7 +62,7 @@ class _Recording:
     """A ``.kyr`` file being written from the receive thread (the recorder's file format:
     header with the board's INFO, every frame with its host receive time, link NOTEs)."""
 
-    def __init__(self, path: Path, dev: Any, clock: Any) -> None:
+    def __init__(self, path: Path, dev: Any, clock: Any, overwrite: bool = False) -> None:
         from kyphos.protocol.fields import payload_to_fields
         from kyphos.recording.kyr import KyrWriter, new_header
 
@@ -72,7 +73,7 @@ class _Recording:
         header = new_header(dev.transport.kind.value, device=device,
                             link={"target": dev.transport.name, "live": True})
         self.path = path
-        self.writer = KyrWriter(path, header)
+        self.writer = KyrWriter(path, header, overwrite=overwrite)
         self.clock = clock
         self.first_imu_s: float | None = None  # device time of its first IMU sample
         self.records = 0
@@ -102,7 +103,8 @@ class LiveSession:
     Args:
         target: what :func:`kyphos.link.connect` takes: ``sim``, ``serial:PORT``, a BLE name
             or address, ``replay:FILE.kyr[@SPEED]``.
-        record: a ``.kyr`` path to record into from the start (``r`` toggles).
+        record: a ``.kyr`` path to record into from the start (``r`` toggles); an existing
+            file is kept (the session fails to start) unless ``overwrite``.
         window_s: seconds of trace shown.
         fps: frames per second aimed at.
         connect_kwargs: passed to :func:`kyphos.link.connect` (e.g. ``scenario=`` for sim).
@@ -119,9 +121,11 @@ class LiveSession:
         sound: bool = False,
         slouch_threshold_deg: float | None = None,
         connect_kwargs: dict[str, Any] | None = None,
+        overwrite: bool = False,
     ) -> None:
         self.target = target
         self.record_path = Path(record) if record else None
+        self.overwrite = overwrite  # replace an existing ``record`` file (kyphos live --force)
         self.window_s = window_s
         self.fps = fps
         self.state = LiveState(window_s) if slouch_threshold_deg is None else LiveState(
@@ -183,7 +187,7 @@ class LiveSession:
                 self.state.set_info(dev.info_frame)
             self._exact_clock(dev)
             if self.record_path is not None:
-                self._start_recording(self.record_path)
+                self._start_recording(self.record_path, overwrite=self.overwrite)
             await dev.start()
             self.ready.set()
             health = asyncio.create_task(self._health_loop())
@@ -249,8 +253,8 @@ class LiveSession:
 
         self.state.device_to_host = to_host
 
-    def _start_recording(self, path: Path) -> None:
-        self.recording = _Recording(path, self.dev, self.dev.transport.clock)
+    def _start_recording(self, path: Path, overwrite: bool = False) -> None:
+        self.recording = _Recording(path, self.dev, self.dev.transport.clock, overwrite)
         self.recordings.append(path)
         self.messages.append(f"recording to {path}")
 
@@ -344,7 +348,7 @@ class LiveSession:
             self._thread.join(timeout_s)
 
     def _alert(self) -> None:
-        if self.sound:
+        if self.sound and self.state.calibrated:  # no coaching without an upright reference
             sys.stdout.write("\a")
             sys.stdout.flush()
 
@@ -467,6 +471,7 @@ class LiveSession:
                 self.frame()
                 if out is not None and k % every == 0:
                     save_png(fig, str(out / f"frame-{k:05d}.png"))
+                    self.stats.written += 1
                 k += 1
                 if finished:
                     break

@@ -238,8 +238,14 @@ class LiveFigure:
         return (self.source + "  " if self.source else "") + " · ".join(parts)
 
     def _banner(self, v: View, paused: bool, blink: bool) -> None:
+        """Never coaching without grounds: "waiting for data" until the first sample, "not
+        calibrated" (no "posture OK", no "SIT UP") until an upright reference exists."""
         if not v.connected:
             text, colour = v.status_text or "link lost — reconnecting…", "#e65100"
+        elif v.samples == 0:
+            text, colour = v.status_text or "waiting for data…", _GREY
+        elif not v.calibrated and not paused:
+            text, colour = "not calibrated — stand or sit upright and still, press c", "#546e7a"
         elif v.slouching:
             text = f"SIT UP — slouching {v.slouch_s:.0f} s" if v.slouch_s else "SIT UP — slouching"
             colour = ALERT_COLOUR if not blink else "#880e4f"

@@ -1,0 +1,378 @@
+"""Score the analysis against a simulated family's ground truth, over seeds and sample rates.
+
+Usage:
+    .venv/bin/python bench/validate_analysis.py --family validation --seeds 0-29 --rates 52,104,208
+    .venv/bin/python bench/validate_analysis.py --family sim --seeds 0-29 --rates 104
+
+Families: ``validation`` is the independent body model of ``kyphos.sim.validation`` (lifts of
+three styles with upright-trunk squats, twist and lateral lean, task bends held 15 s, seated
+reaches, sit/stand, lying, walking and stairs with known steps, slouches, one 8–12° clip slip);
+``sim`` is ``kyphos.sim.scenario.random_lift_session`` (the simulator written with the
+detector; lifts, calibration bends and walks only). Each (seed, rate) is one session, analysed
+exactly as ``kyphos analyze`` does (``kyphos.analysis.analyze``), read back through the JSON
+document ``Analysis.to_dict()`` (keys of issue 15) and ``Analysis.angles``.
+
+Matching rules (one-to-one, greedy by largest overlap):
+
+* lifts: a detected lift matches a truth lift if their intervals overlap. Precision =
+  matched / detected; unmatched detections are listed by what they overlap (task bend, seated
+  reach, sit/stand transition, walking, the calibration bend, nothing). Start / end error =
+  detected − truth of matched lifts. Style accuracy over matched lifts.
+* slouch episodes, sustained bends, seated reaches: a detection matches a truth episode if they
+  overlap by at least half of the shorter of the two.
+* activity: share of samples whose label equals the truth, over samples not in a truth
+  transition (sit↔stand, lying down, getting up); labels lying / sitting / standing / walking.
+* steps: |found − truth| / truth per session, and over all sessions.
+* flexion RMSE (deg) over every valid sample; after a clip slip: samples from 90 s after the
+  slip to the end; re-references: a reported one matches a truth slip within ±20 s.
+
+Targets (issue 15) are printed beside each number. Keys the analysis does not (yet) report are
+printed as "not reported".
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+STYLES = ("stoop", "semi-squat", "squat")
+KINDS = ("lying", "sitting", "standing", "walking")
+_ALIASES = {"lie": "lying", "supine": "lying", "prone": "lying", "sit": "sitting",
+            "stand": "standing", "walk": "walking", "stairs": "walking"}
+
+
+@dataclass
+class Case:
+    """One session and its truth in a family-neutral form (times in s, angles in rad)."""
+
+    family: str
+    seed: int
+    fs: float
+    session: Any
+    time: np.ndarray
+    flexion: np.ndarray
+    activity: np.ndarray | None  # str labels per sample ("transition" = not scored)
+    lifts: list[dict[str, Any]]
+    excluded: dict[str, list[tuple[float, float]]]  # non-lift movements by kind
+    slouches: list[tuple[float, float]] = field(default_factory=list)
+    bends: list[tuple[float, float]] = field(default_factory=list)
+    reaches: list[tuple[float, float]] = field(default_factory=list)
+    steps: int | None = None
+    slips: list[tuple[float, float]] = field(default_factory=list)
+
+
+def validation_case(seed: int, fs: float, note: bool) -> Case:
+    from kyphos.sim.validation import generate
+
+    v = generate(seed, fs)
+    tr = v.truth
+    act = tr.activity_names
+    walks = [(w["start_s"], w["end_s"]) for w in tr.walks]
+    trans = []
+    on = act == "transition"
+    if np.any(on):
+        d = np.diff(np.r_[0, on.astype(int), 0])
+        trans = [(float(tr.time[a]), float(tr.time[b - 1])) for a, b in
+                 zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True)]
+    return Case(
+        "validation", seed, fs, v.to_session(calibration_note=note), tr.time, tr.flexion, act,
+        [{"start": lf.start, "end": lf.end, "style": lf.style, "twist": lf.twist_deg != 0,
+          "lateral": lf.lateral_deg != 0, "upright_squat": lf.upright_squat,
+          "onset": lf.onset, "offset": lf.offset} for lf in tr.lifts],
+        {"task bend": [(b.start, b.end) for b in tr.sustained_bends],
+         "seated reach": [(r.start, r.end) for r in tr.seated_reaches],
+         "sit/stand/lie transition": trans, "walking": walks,
+         "calibration bend": [tuple(tr.calibration["bend"])]},  # type: ignore[list-item]
+        [(s.start, s.end) for s in tr.slouches],
+        [(b.start, b.end) for b in tr.sustained_bends],
+        [(r.start, r.end) for r in tr.seated_reaches],
+        int(len(tr.steps)), [(c.t, c.deg) for c in tr.clip_slips],
+    )
+
+
+def sim_case(seed: int, fs: float) -> Case:
+    from kyphos.sim.scenario import ACTIVITIES, align_truth, random_lift_session, simulate
+
+    res = simulate(random_lift_session(seed, fs=fs), seed=seed)
+    ses = res.to_session()
+    tr = align_truth(res.truth, ses)
+    names = {"stand": "standing", "sit": "sitting", "walk": "walking", "lift": "standing",
+             "bend": "standing", "rest": "lying", "transition": "transition"}
+    act = np.asarray([names[a] for a in ACTIVITIES])[tr.activity]
+    walks = [(s.start, s.end) for s in tr.segments if s.kind == "walk"]
+    return Case(
+        "sim", seed, fs, ses, tr.time, tr.flexion, act,
+        [{"start": t.start, "end": t.end, "style": t.style, "twist": abs(t.peak_twist) > 0,
+          "lateral": abs(t.peak_lateral) > 0, "upright_squat": False, "onset": t.onset,
+          "offset": t.offset} for t in tr.lifts],
+        {"calibration bend": [(m.onset, m.offset) for m in tr.movements], "walking": walks},
+        [(s.start, s.end) for s in tr.slouches],
+    )
+
+
+def _ov(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def match(truth: list[tuple[float, float]], found: list[tuple[float, float]],
+          half: bool) -> list[tuple[int, int]]:
+    """One-to-one pairs (truth index, found index), greedy by largest overlap. ``half``: the
+    overlap must be at least half of the shorter interval; else any overlap."""
+    cand = []
+    for i, (a0, a1) in enumerate(truth):
+        for j, (b0, b1) in enumerate(found):
+            o = _ov(a0, a1, b0, b1)
+            need = 0.5 * min(a1 - a0, b1 - b0) if half else 0.0
+            if o > 0 and o >= need:
+                cand.append((o, i, j))
+    used_i: set[int] = set()
+    used_j: set[int] = set()
+    pairs = []
+    for _o, i, j in sorted(cand, reverse=True):
+        if i not in used_i and j not in used_j:
+            used_i.add(i)
+            used_j.add(j)
+            pairs.append((i, j))
+    return pairs
+
+
+def _intervals(items: Iterable[dict[str, Any]] | None) -> list[tuple[float, float]] | None:
+    if items is None:
+        return None
+    return [(float(d["start_s"]), float(d["end_s"])) for d in items]
+
+
+def score(case: Case) -> dict[str, Any]:
+    from kyphos.analysis import analyze
+
+    a = analyze(case.session)
+    doc = a.to_dict()
+    r: dict[str, Any] = {"seed": case.seed, "fs": case.fs, "family": case.family}
+    # lifts
+    det = doc.get("lifts", [])
+    found = [(float(d["start_s"]), float(d["end_s"])) for d in det]
+    truth = [(t["start"], t["end"]) for t in case.lifts]
+    pairs = match(truth, found, half=False)
+    r["n_lifts"], r["n_found"], r["tp"] = len(truth), len(found), len(pairs)
+    r["start_err"] = [found[j][0] - truth[i][0] for i, j in pairs]
+    r["end_err"] = [found[j][1] - truth[i][1] for i, j in pairs]
+    r["onset_err"] = [found[j][0] - case.lifts[i]["onset"] for i, j in pairs]
+    r["offset_err"] = [found[j][1] - case.lifts[i]["offset"] for i, j in pairs]
+    r["style"] = [(case.lifts[i]["style"], det[j]["style"], case.lifts[i]["twist"],
+                   case.lifts[i]["lateral"]) for i, j in pairs]
+    r["missed_upright_squats"] = sum(1 for i, t in enumerate(case.lifts)
+                                     if t["upright_squat"] and i not in {p[0] for p in pairs})
+    r["n_upright_squats"] = sum(1 for t in case.lifts if t["upright_squat"])
+    fp: dict[str, int] = {}
+    matched_j = {j for _i, j in pairs}
+    for j, (b0, b1) in enumerate(found):
+        if j in matched_j:
+            continue
+        why = "nothing scripted"
+        for kind, ivs in case.excluded.items():
+            if any(_ov(a0, a1, b0, b1) > 0 for a0, a1 in ivs):
+                why = kind
+                break
+        fp[why] = fp.get(why, 0) + 1
+    r["fp"] = fp
+    # episodes
+    sl = doc.get("slouch_episodes", doc.get("posture", {}).get("slouch_episodes"))
+    for key, tru, got in (("slouch", case.slouches, _intervals(sl)),
+                          ("bend", case.bends, _intervals(doc.get("sustained_bends"))),
+                          ("reach", case.reaches, _intervals(doc.get("seated_reaches")))):
+        if got is None:
+            r[key] = None
+            continue
+        pr = match(tru, got, half=True)
+        r[key] = (len(tru), len(got), len(pr))
+    # activity and steps
+    act = doc.get("activity")
+    r["activity"] = None
+    r["steps"] = None
+    if isinstance(act, dict) and case.activity is not None:
+        lab = np.full(len(case.time), "", dtype=object)
+        for iv in act.get("intervals", []):
+            k = _ALIASES.get(str(iv["kind"]), str(iv["kind"]))
+            i0, i1 = np.searchsorted(case.time, (float(iv["start_s"]), float(iv["end_s"])))
+            lab[i0:i1] = k
+        keep = case.activity != "transition"
+        r["activity"] = (int(np.count_nonzero(lab[keep] == case.activity[keep])), int(np.count_nonzero(keep)))
+        if case.steps is not None and act.get("steps") is not None:
+            r["steps"] = (case.steps, int(act["steps"]))
+    # flexion
+    ang = a.angles
+    v = ang.valid
+    tt = ang.time[v]
+    e = np.degrees(ang.flexion[v] - np.interp(tt, case.time, case.flexion))
+    r["flex_rmse"] = float(np.sqrt(np.mean(e**2)))
+    r["flex_sq_n"] = (float(np.sum(e**2)), int(len(e)))
+    r["after_slip"] = []
+    for ts, deg in case.slips:
+        k = tt >= ts + 90.0
+        before = tt < ts
+        r["after_slip"].append((deg, float(np.sqrt(np.mean(e[k] ** 2))) if np.any(k) else np.nan,
+                                float(np.sqrt(np.mean(e[before] ** 2))) if np.any(before) else np.nan))
+    rr = doc.get("re_references")
+    r["re_ref"] = None if rr is None else (len(case.slips), len(rr),
+                                           len(match([(t - 20, t + 20) for t, _ in case.slips],
+                                                     [(float(x["t_s"]), float(x["t_s"]) + 1e-3)
+                                                      for x in rr], half=False)))
+    r["cal"] = doc.get("calibration", {}).get("method")
+    return r
+
+
+def _pct(a: np.ndarray, q: float) -> float:
+    return float(np.percentile(np.abs(a), q)) if len(a) else float("nan")
+
+
+def _pr(rows: list[dict[str, Any]], key: str) -> str:
+    got = [r[key] for r in rows if r[key] is not None]
+    if not got:
+        return "not reported"
+    nt, nf, tp = (sum(x[k] for x in got) for k in range(3))
+    p = tp / nf if nf else float("nan")
+    rc = tp / nt if nt else float("nan")
+    return f"precision {p:.3f} ({tp}/{nf}), recall {rc:.3f} ({tp}/{nt})"
+
+
+def summary(rows: list[dict[str, Any]], title: str) -> None:
+    print(f"== {title}: {len(rows)} sessions")
+    nt = sum(r["n_lifts"] for r in rows)
+    nf = sum(r["n_found"] for r in rows)
+    tp = sum(r["tp"] for r in rows)
+    print(f"lifts: truth {nt}, found {nf}, matched {tp}; precision {tp / max(nf, 1):.3f}, "
+          f"recall {tp / max(nt, 1):.3f}   (target >= 0.99 both)")
+    nus = sum(r["n_upright_squats"] for r in rows)
+    if nus:
+        mus = sum(r["missed_upright_squats"] for r in rows)
+        print(f"  upright-trunk squats: {nus - mus} of {nus} found")
+    fp: dict[str, int] = {}
+    for r in rows:
+        for k, n in r["fp"].items():
+            fp[k] = fp.get(k, 0) + n
+    if fp:
+        print("  unmatched detections on: " + ", ".join(f"{k} {n}" for k, n in sorted(fp.items())))
+    se = np.concatenate([np.asarray(r["start_err"], float) for r in rows])
+    ee = np.concatenate([np.asarray(r["end_err"], float) for r in rows])
+    if len(se):
+        print(f"start error, s: mean {se.mean():+.3f}, median |e| {_pct(se, 50):.3f}, mean |e| "
+              f"{np.abs(se).mean():.3f}, 95th pct |e| {_pct(se, 95):.3f}, max |e| {_pct(se, 100):.3f}"
+              "   (target <= 0.10)")
+        print(f"end error, s:   mean {ee.mean():+.3f}, median |e| {_pct(ee, 50):.3f}, mean |e| "
+              f"{np.abs(ee).mean():.3f}, 95th pct |e| {_pct(ee, 95):.3f}, max |e| {_pct(ee, 100):.3f}"
+              "   (target <= 0.20)")
+        oe = np.concatenate([np.asarray(r["onset_err"], float) for r in rows])
+        fe = np.concatenate([np.asarray(r["offset_err"], float) for r in rows])
+        print(f"  (for reference, vs the scripted motion onset / offset: mean {oe.mean():+.3f} / "
+              f"{fe.mean():+.3f}, median |e| {_pct(oe, 50):.3f} / {_pct(fe, 50):.3f})")
+    st = [x for r in rows for x in r["style"]]
+    if st:
+        ok = np.array([t == d for t, d, _tw, _la in st])
+        tw = np.array([bool(x[2]) for x in st])
+        la = np.array([bool(x[3]) for x in st])
+        print(f"style accuracy: {ok.mean():.3f} ({ok.sum()}/{len(ok)})   (target >= 0.97); "
+              f"with twist {ok[tw].mean() if tw.any() else float('nan'):.3f}, with lateral lean "
+              f"{ok[la].mean() if la.any() else float('nan'):.3f}, neither "
+              f"{ok[~tw & ~la].mean() if (~tw & ~la).any() else float('nan'):.3f}")
+        cm = np.zeros((3, 3), int)
+        for t, d, _a, _b in st:
+            if t in STYLES and d in STYLES:
+                cm[STYLES.index(t), STYLES.index(d)] += 1
+        print("  confusion (rows truth, columns found) " + " / ".join(STYLES) + ": "
+              + "; ".join(" ".join(str(x) for x in row) for row in cm))
+    print(f"slouch episodes: {_pr(rows, 'slouch')}   (target >= 0.95 both)")
+    print(f"sustained bends: {_pr(rows, 'bend')}")
+    print(f"seated reaches: {_pr(rows, 'reach')}")
+    acts = [r["activity"] for r in rows if r["activity"] is not None]
+    if acts:
+        print(f"activity: {sum(a for a, _ in acts) / sum(n for _, n in acts) * 100:.1f}% of time "
+              f"labelled right   (target >= 95%)")
+    else:
+        print("activity: not reported")
+    stp = [r["steps"] for r in rows if r["steps"] is not None]
+    if stp:
+        rel = np.array([abs(f - t) / t for t, f in stp if t])
+        print(f"steps: truth {sum(t for t, _ in stp)}, found {sum(f for _, f in stp)}; per session "
+              f"|error| mean {100 * rel.mean():.1f}%, max {100 * rel.max():.1f}%   (target <= 3%)")
+    else:
+        print("steps: not reported" if rows[0]["family"] == "validation" else "steps: no truth")
+    ss = sum(r["flex_sq_n"][0] for r in rows)
+    nn = sum(r["flex_sq_n"][1] for r in rows)
+    fl = np.array([r["flex_rmse"] for r in rows])
+    print(f"flexion RMSE, deg: pooled {np.sqrt(ss / nn):.3f}, per session mean {fl.mean():.3f} max "
+          f"{fl.max():.3f}   (target <= 0.5)")
+    sl = [x for r in rows for x in r["after_slip"]]
+    if sl:
+        aft = np.array([x[1] for x in sl])
+        bef = np.array([x[2] for x in sl])
+        print(f"flexion RMSE from 90 s after a clip slip (|slip| {min(abs(x[0]) for x in sl):.1f}–"
+              f"{max(abs(x[0]) for x in sl):.1f} deg), deg: mean {np.nanmean(aft):.3f}, max "
+              f"{np.nanmax(aft):.3f}   (target <= 1.0); before the slip: mean {np.nanmean(bef):.3f}")
+    rr = [r["re_ref"] for r in rows if r["re_ref"] is not None]
+    if rr:
+        print(f"re-references: {_pr(rows, 're_ref')} (within 20 s of a truth slip)")
+    elif sl:
+        print("re-references: not reported")
+
+
+def parse_seeds(s: str) -> list[int]:
+    out: list[int] = []
+    for part in s.split(","):
+        if "-" in part:
+            a, b = part.split("-")
+            out.extend(range(int(a), int(b) + 1))
+        else:
+            out.append(int(part))
+    return out
+
+
+def _run(job: tuple[str, int, float, bool]) -> dict[str, Any]:
+    fam, seed, fs, note = job
+    case = validation_case(seed, fs, note) if fam == "validation" else sim_case(seed, fs)
+    return score(case)
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--family", choices=("validation", "sim"), default="validation")
+    ap.add_argument("--seeds", default="0-29", help="e.g. 0-29 or 0,3,5-9 (default 0-29)")
+    ap.add_argument("--rates", default="52,104,208", help="sample rates, Hz (default 52,104,208)")
+    ap.add_argument("--no-note", action="store_true",
+                    help="validation family: no calibration note (the analysis calibrates itself)")
+    ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    ap.add_argument("--per-seed", action="store_true", help="print one line per session")
+    args = ap.parse_args(argv[1:])
+    seeds = parse_seeds(args.seeds)
+    rates = [float(x) for x in args.rates.split(",")]
+    jobs = [(args.family, s, fs, not args.no_note) for fs in rates for s in seeds]
+    t0 = time.perf_counter()
+    if args.jobs > 1:
+        from multiprocessing import Pool
+
+        with Pool(args.jobs) as pool:
+            rows = pool.map(_run, jobs)
+    else:
+        rows = [_run(j) for j in jobs]
+    if args.per_seed:
+        for r in rows:
+            print(f"seed {r['seed']:3d} fs {r['fs']:5.0f}: lifts {r['tp']}/{r['n_lifts']} found "
+                  f"{r['n_found']}, flex RMSE {r['flex_rmse']:.2f}, after slip "
+                  f"{[round(x[1], 2) for x in r['after_slip']]}, cal {r['cal']}")
+    print(f"family {args.family}, seeds {args.seeds}, rates {args.rates}, calibration "
+          f"{'auto (no note)' if args.no_note else 'note/auto as recorded'}; "
+          f"{time.perf_counter() - t0:.0f} s")
+    summary(rows, "all rates")
+    if len(rates) > 1:
+        for fs in rates:
+            summary([r for r in rows if r["fs"] == fs], f"{fs:g} Hz")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

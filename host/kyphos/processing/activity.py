@@ -154,22 +154,28 @@ def _cumtrapz(x: np.ndarray, dt: float) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(0.5 * (x[1:] + x[:-1])) * dt])
 
 
-def integrate_movement(az: np.ndarray, tilt: np.ndarray, fs: float, k: int
+def integrate_movement(az: np.ndarray, tilt: np.ndarray, fs: float, k0: int, k1: int
                        ) -> tuple[np.ndarray, np.ndarray]:
     """Height (m, 0 at the start) and vertical velocity (m/s) over one movement.
 
     ``az`` earth-vertical free acceleration (m/s²), ``tilt`` trunk tilt (rad), both covering the
-    movement with ``k`` still samples at each end. Error model ``c0 + c1·sin tilt``: the mean of
+    movement with ``k0`` / ``k1`` still samples at its start / end (0 where the movement starts
+    or ends at a walk, which has no still window). Error model ``c0 + c1·sin tilt``: the mean of
     ``az`` over each still end is its error there, and the velocity must end at zero.
     """
     n = len(az)
     dt = 1.0 / fs
     s = np.sin(np.clip(tilt, 0.0, None))
-    a = np.array([[1.0, float(np.mean(s[:k]))], [1.0, float(np.mean(s[-k:]))],
-                  [1.0, float(np.mean(s))]])
-    y = np.array([float(np.mean(az[:k])), float(np.mean(az[-k:])), float(np.mean(az))])
-    c = np.linalg.lstsq(a, y, rcond=None)[0]
-    e = az - c[0] - c[1] * s
+    rows = [[1.0, float(np.mean(s))]]
+    y = [float(np.mean(az))]
+    for sl in ([slice(0, k0)] if k0 else []) + ([slice(n - k1, n)] if k1 else []):
+        rows.append([1.0, float(np.mean(s[sl]))])
+        y.append(float(np.mean(az[sl])))
+    a = np.array(rows)
+    if len(rows) < 3:  # one still end: a constant error only
+        a = a[:, :1]
+    c = np.linalg.lstsq(a, np.array(y), rcond=None)[0]
+    e = az - c[0] - (c[1] * s if len(c) > 1 else 0.0)
     v = _cumtrapz(e, dt)
     v = v - np.linspace(0.0, v[-1], n)  # what the model leaves: spread linearly
     return _cumtrapz(v, dt), v
@@ -179,7 +185,8 @@ def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: floa
                    valid: np.ndarray | None = None, walking: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray]:
     """(height m, vertical velocity m/s), each (N,): zero-velocity-updated integration of
-    ``az`` (m/s², + up) between still periods; NaN on invalid rows; held through walking.
+    ``az`` (m/s², + up) between still periods; NaN on invalid rows; held through walking
+    (a walk's end counts as a zero-velocity point: gait slows to a stop).
 
     ``tilt`` (N,) rad is the trunk's tilt from vertical (the error model's shape)."""
     n = len(az)
@@ -193,14 +200,18 @@ def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: floa
     for s0, s1 in runs(valid):  # per segment between gaps
         cur = 0.0
         pos = s0
-        anchor = still[s0:s1] | walking[s0:s1]  # integration restarts after walking
-        for a, b in runs(~anchor) + s0:  # per movement between still periods
+        anchor = still[s0:s1] | walking[s0:s1]
+        for a, b in runs(~anchor) + s0:  # per movement between still periods / walks
             h[pos:a] = cur
-            a0, b1 = max(s0, a - k), min(s1, b + k)
-            if walking[a0:b1].any() or b1 - a0 < 2 * k + 2:
-                pos = a0
+            walk_before = a > s0 and walking[a - 1]
+            walk_after = b < s1 and walking[b]
+            k0 = 0 if walk_before else min(k, a - s0)
+            k1 = 0 if walk_after else min(k, s1 - b)
+            if (k0 == 0 and k1 == 0) or b - a < 2:
+                pos = a
                 continue
-            p, v = integrate_movement(az[a0:b1], tilt[a0:b1], fs, min(k, a - a0, b1 - b) or 1)
+            a0, b1 = a - k0, b + k1
+            p, v = integrate_movement(az[a0:b1], tilt[a0:b1], fs, k0, k1)
             h[a0:b1] = cur + p
             vel[a0:b1] = v
             cur = cur + float(p[-1])
@@ -297,8 +308,9 @@ def classify(
     tmask = np.zeros(n, bool)
     for s0, s1 in runs(valid):  # per segment
         anchor = still[s0:s1] | walking[s0:s1]
+        # movements between still periods; one from a walk into a walk has no still end
         moves = [(int(a), int(b)) for a, b in runs(~anchor) + s0
-                 if not walking[max(s0, a - 1):min(s1, b + 1)].any()]
+                 if not (a > s0 and walking[a - 1] and b < s1 and walking[b])]
         i = 0
         while i < len(moves):  # per movement between still periods
             a, b = moves[i]

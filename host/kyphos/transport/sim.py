@@ -4,7 +4,9 @@
 :class:`~kyphos.transport.ble.BleTransport` as real hardware, with the bumble backend);
 ``sim:serial`` through pyserial on its pseudo-terminal. The board runs on the caller's event
 loop: a plain loop runs it in real time, a :class:`kyphos.sim.clock.VirtualTimeLoop` as fast
-as the computation allows. ``transport.board`` and ``transport.radio`` are there for faults
+as the computation allows. ``runtime="micropython"`` runs the firmware on the real MicroPython unix port with NimBLE
+instead (:mod:`kyphos.sim.upy`; real time only). ``transport.board`` and ``transport.radio``
+are there for faults
 (``board.inject(Fault("link_drop", 0, 30))``, ``board.reboot()``).
 """
 
@@ -30,6 +32,7 @@ class SimTransport(Transport):
         fs_root: str | Path | None = None,
         board: Any = None,
         radio: Any = None,
+        runtime: str = "cpython",
         **board_kwargs: Any,
     ) -> None:
         via = (via or "ble").lower()
@@ -41,6 +44,9 @@ class SimTransport(Transport):
         self.seed = seed
         self.config = config
         self.fs_root = fs_root
+        if runtime not in ("cpython", "micropython"):
+            raise KyphosError(f"unknown runtime {runtime!r}; use cpython or micropython")
+        self.runtime = runtime  # micropython: kyphos.sim.upy (real time, BLE only)
         self.board_kwargs = board_kwargs
         self.board: Any = board
         self.radio: Any = radio
@@ -53,6 +59,13 @@ class SimTransport(Transport):
 
         if self.radio is None:
             self.radio = VirtualRadio()
+        if self.board is None and self.runtime == "micropython":
+            from kyphos.sim.upy.board import UpyBoard
+
+            self.board = UpyBoard(self.scenario, seed=self.seed, config=self.config,
+                                  fs_root=self.fs_root, serial=self.via == "serial",
+                                  **self.board_kwargs)
+            await self.board.start(self.radio)
         if self.board is None:
             self.board = VirtualBoard(
                 self.scenario, seed=self.seed, config=self.config, fs_root=self.fs_root,

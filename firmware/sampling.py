@@ -95,7 +95,8 @@ class Sampling:
 
     def _batch_size(self):
         """Samples per IMU/QUAT frame: one IMU + one QUAT frame fit one notification of the
-        slowest BLE link that streams (10 at MTU 247, 7 at MTU 185)."""
+        slowest BLE link that streams (10 at MTU 247, 7 at MTU 185); sets the BLE link's
+        notification pace from it and the sample rate."""
         k = _K_SERIAL
         b = self.ble
         if b is not None and b.streams:
@@ -107,7 +108,14 @@ class Sampling:
             k = (b.limit() - fixed) // per
         if k > _KMAX:
             k = _KMAX
-        return k if k > 0 else 1
+        if k < 1:
+            k = 1
+        if b is not None:
+            # One notification per batch, plus the STATUS frame each second: the BLE link
+            # paces its notifications to that (208 Hz at MTU 185 needs ~31/s, ble.pace).
+            odr = int(self.hw.imu.odr_hz or 0)
+            b.pace((odr + k - 1) // k + 1 if b.streams else 0)
+        return k
 
     # --- the sample path (allocation-free after warm-up) ---------------------------------
     def sample_pass(self):

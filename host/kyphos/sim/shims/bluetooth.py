@@ -71,7 +71,8 @@ answered with ``gap_passkey`` within 30 s or pairing fails. Security flags
 
 Differences from NimBLE on an ESP32
 -----------------------------------
-* No central role (``gap_scan``, ``gap_connect``, ``gattc_*``) and no L2CAP channels.
+* No central role (``gap_scan``, ``gap_connect``, ``gattc_*`` but ``gattc_exchange_mtu``,
+  which a peripheral may call) and no L2CAP channels.
 * ``_IRQ_GATTS_READ_REQUEST`` is not raised (it is STM32-only on real MicroPython too).
 * The address is a random static one: ``config('mac')`` returns ``(1, addr)``, where an
   ESP32 returns ``(0, public_addr)``; ``addr_mode`` is stored but not applied.
@@ -82,10 +83,21 @@ Differences from NimBLE on an ESP32
   ``gatts_write(..., send_update=True)`` that finds the queue full is dropped silently.
 * A write whose kind the characteristic does not allow is refused as NimBLE does: a
   write request gets ATT error 0x03, a write command is dropped silently.
-* Secrets are shaped like NimBLE's: at ``active(True)`` GET_SECRET ``(10, 0, b"irk")``
-  (and SET_SECRET of a new 16-byte IRK if there is none); each bond is two entries,
-  sec_type 1 and 2, keyed by the central's 7-byte ``ble_addr_t``. The values are opaque
-  bytes (JSON here, a C struct on NimBLE): keep them as bytes, do not parse them.
+* Secrets are shaped like NimBLE's: inside ``active(True)`` GET_SECRET ``(10, 0, b"irk")``
+  (and SET_SECRET of a new 16-byte IRK if there is none: if that SET_SECRET is not
+  answered True, NimBLE's fixed default IRK is used and nothing more is read), then
+  GET_SECRET ``(2, i, None)`` for i = 0, 1, ... until None, whose IRKs form the resolving
+  list (``load_irk`` and ``ble_hs_misc_restore_irks``, extmod/nimble/modbluetooth_nimble.c
+  and lib/mynewt-nimble/nimble/host/src/ble_hs_misc.c). A handler registered after
+  ``active(True)`` misses all of that, and a central on a resolvable private address is
+  then not recognised: its bond looks lost. A bond stored while running adds its IRK to
+  the list (``ble_store_write_peer_sec``). Each bond is two entries, sec_type 1 and 2,
+  keyed by the central's 7-byte ``ble_addr_t``. The values are opaque bytes (JSON here, a
+  C struct on NimBLE): keep them as bytes, do not parse them.
+* ENCRYPTION_UPDATE's ``authenticated`` comes from the new keys after pairing, and from
+  the stored bond at re-encryption (``ble_sm_ltk_restore_exec`` in ble_sm.c); Just Works is
+  accepted as responder even with ``mitm=True`` and reports ``authenticated`` 0 (as the
+  unix port + NimBLE does: ``(1, 1, 0, 1, 16)``).
 * Pairing refusal: NimBLE has no "accept pairing?" hook, neither has this shim. A
   peripheral refuses by answering ``gap_passkey(conn, 4, 0)`` to a numeric comparison
   (io=DISPLAY_YESNO, mitm=True), or by ``gap_disconnect`` after ENCRYPTION_UPDATE.
@@ -247,6 +259,7 @@ class _ConnState:
         self.pairing = False
         self.paired_keys: PairingKeys | None = None
         self.passkey: asyncio.Future[int] | None = None
+        self.mtu_asked = False
 
 
 def _parse_bond(value: Any) -> tuple[str, PairingKeys] | None:
@@ -755,6 +768,28 @@ class BLE:
             await connection.pair()
         except Exception as exc:
             logger.debug("pairing failed: %s", exc)
+
+    def gattc_exchange_mtu(self, conn_handle: int) -> None:
+        """Ask the central for an MTU exchange with ``config(mtu=...)`` (NimBLE's
+        ``ble_gattc_exchange_mtu``, mp_bluetooth_gattc_exchange_mtu in
+        extmod/nimble/modbluetooth_nimble.c); ``_IRQ_MTU_EXCHANGED`` follows. A second
+        request on one connection raises ``OSError(EALREADY)`` as NimBLE's BLE_HS_EALREADY
+        does once the MTU was sent."""
+        state = self._conns.get(conn_handle)
+        if state is None:
+            raise OSError(errno.ENOTCONN, "not connected")
+        if state.mtu_asked or state.connection.att_mtu > 23:
+            raise OSError(errno.EALREADY, "MTU already exchanged")
+        state.mtu_asked = True
+        self._submit(self._exchange_mtu, state.connection)
+
+    async def _exchange_mtu(self, connection: Connection) -> None:
+        from bumble.device import Peer
+
+        try:
+            await Peer(connection).request_mtu(int(self._config["mtu"]))
+        except Exception as exc:
+            logger.debug("MTU exchange failed: %s", exc)
 
     def gap_passkey(self, conn_handle: int, action: int, passkey: int) -> None:
         state = self._conns.get(conn_handle)

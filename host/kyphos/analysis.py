@@ -17,6 +17,7 @@ from kyphos.metrics.posture import PostureMetrics, posture_metrics
 from kyphos.metrics.risk import Risk, kinematic_risk
 from kyphos.processing import activity as act
 from kyphos.processing import calibration as cal
+from kyphos.processing import plausibility
 from kyphos.processing.angles import Angles, trunk_angles, vertical_acceleration
 from kyphos.processing.orientation import orientation_segments
 from kyphos.processing.preprocess import (
@@ -45,6 +46,8 @@ class Analysis:
     quat: np.ndarray
     prepared: Prepared
     lift_stats: dict[str, Any] = field(default_factory=dict)
+    #: valid / warnings / what can be shown (processing.plausibility)
+    validity: plausibility.Validity | None = None
     activity: act.Activity | None = None
     seated_reaches: list[Lift] = field(default_factory=list)
 
@@ -86,7 +89,7 @@ class Analysis:
                       "duration_s")}
             for lf in self.seated_reaches
         ]
-        return {
+        out = {
             "duration_s": round(self.duration_s, 3),
             "calibration": self.calibration.to_dict(),
             "activity": self.activity.to_dict() if self.activity is not None else None,
@@ -106,6 +109,7 @@ class Analysis:
             "gaps": np.round(self.prepared.gaps, 3).tolist(),
             "masked_s": round(float(np.count_nonzero(self.prepared.masked)) / self.prepared.fs, 3),
         }
+        return plausibility.gate(out, self.validity)
 
 
 def _calibration_from_session(session: Session) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
@@ -186,8 +190,7 @@ def analyze(
         slouch_threshold_deg, slouch_min_s: slouch episode defaults override.
         vqf_params: VQF parameter overrides.
     """
-    if session.n_samples < 2:
-        raise KyphosError("the recording has fewer than two IMU samples: nothing to analyse")
+    plausibility.precheck(session)
     ev = session.events
     t_end = float(session.time[-1])
     hap = np.asarray(session.haptic, bool).copy()
@@ -231,7 +234,7 @@ def analyze(
         lifts, angles.lateral_velocity, angles.axial_velocity, lm, duration,
         load_kg=load_kg, distance_m=distance_m,
     )
-    return Analysis(
+    a = Analysis(
         duration_s=duration,
         angles=angles,
         posture=posture,
@@ -244,3 +247,5 @@ def analyze(
         activity=activity,
         seated_reaches=reaches,
     )
+    a.validity = plausibility.assess(session, a)
+    return a

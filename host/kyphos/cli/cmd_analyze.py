@@ -18,21 +18,29 @@ EPILOG = """examples:
 
 
 def add_csv_unit_options(p: argparse.ArgumentParser, time_column: str = "t_s column") -> None:
-    """--acc-unit, --gyr-unit, --time-unit: the units of a CSV recording (analyze, export,
-    report, compare, review); read back with :func:`csv_load_options`."""
-    p.add_argument("--acc-unit", default="m/s2", choices=["m/s2", "g", "mg"],
-                   help="CSV only: accelerometer unit (default m/s2)")
-    p.add_argument("--gyr-unit", default="rad/s", choices=["rad/s", "deg/s"],
-                   help="CSV only: gyroscope unit (default rad/s)")
-    p.add_argument("--time-unit", default="s", choices=["s", "ms", "us"],
-                   help=f"CSV only: unit of the {time_column} (default s)")
+    """--acc-unit, --gyr-unit, --time-unit, --axes: the units and axes of a CSV recording
+    (analyze, export, report, compare, review); read back with :func:`csv_load_options`.
+    Left out, each is read from the data when that is unambiguous (kyphos.recording.units)."""
+    p.add_argument("--acc-unit", choices=["m/s2", "g", "mg"],
+                   help="CSV only: accelerometer unit (default: from gravity at rest, else m/s2)")
+    p.add_argument("--gyr-unit", choices=["rad/s", "deg/s"],
+                   help="CSV only: gyroscope unit (default: from the data, else rad/s)")
+    p.add_argument("--time-unit", choices=["s", "ms", "us"],
+                   help=f"CSV only: unit of the {time_column} (default: from the sample step, "
+                        "else s)")
+    p.add_argument("--axes", metavar="X,Y,Z",
+                   help="CSV only: the file's axes that point along kyphos x (towards the head), "
+                        "y (to the wearer's left) and z (out of the back), with signs; write it "
+                        "with '=': --axes=-x,-y,z for an IMU with x towards the feet "
+                        "(default: from the data, else x,y,z)")
 
 
 def csv_load_options(args: argparse.Namespace, is_csv: bool) -> dict[str, Any]:
     """kyphos.load keywords: the CSV units for a CSV file, nothing for other formats."""
     if not is_csv:
         return {}
-    return {"acc_unit": args.acc_unit, "gyr_unit": args.gyr_unit, "time_unit": args.time_unit}
+    return {"acc_unit": args.acc_unit, "gyr_unit": args.gyr_unit, "time_unit": args.time_unit,
+            "axes": getattr(args, "axes", None)}
 
 
 def add_input_options(p: argparse.ArgumentParser) -> None:
@@ -80,32 +88,61 @@ def _clean(x: Any) -> Any:
     return x
 
 
+def _f(v: Any, fmt: str, none: str = "-") -> str:
+    return none if v is None else format(v, fmt)
+
+
 def _text(d: dict[str, Any]) -> str:
-    p = d["posture"]
-    z = p["zones_pct"]
+    """The text summary: validity and warnings first, then only what the validity allows."""
+    from kyphos.recording.quality import describe
+    from kyphos.views.recommend import risk_band
+
+    lines = ["valid: yes" if d.get("valid", True) else
+             "valid: NO — no score and no advice for this recording:"]
+    lines += [f"  ! {w}" for w in d.get("warnings", [])]
     c = d["calibration"]
-    lines = [
-        f"duration {d['duration_s'] / 60:.1f} min; calibration {c['method']} "
-        f"(confidence {c['confidence']:.2f})",
-        f"posture score {p['score']:.0f}/100; flexion: extension {z['extension']:.1f}%, "
-        f"0-20° {z['0_20']:.1f}%, 20-60° {z['20_60']:.1f}%, >60° {z['over_60']:.1f}%",
-        f"slouch episodes {len(p['slouch_episodes'])} ({p['slouch_pct']:.1f}% of the time); "
-        f"holding-time violations {len(p['holding_violations'])}",
-        f"lifts {len(d['lifts'])} ({d['lift_rate_per_h']:.0f}/h), good form "
-        + (f"{d['good_form_pct']:.0f}%" if d["good_form_pct"] is not None else "-")
-        + f"; risk index {d['risk']['index']:.2f}",
-    ]
+    lines.append(f"duration {d['duration_s'] / 60:.1f} min; calibration {c['method']} "
+                 f"(confidence {c['confidence']:.2f}); "
+                 + (describe(d["data_quality"]) if "data_quality" in d else ""))
+    p = d["posture"]
+    z = p.get("zones_pct")
+    score = p.get("score")
+    if z is not None:
+        lines.append(
+            f"posture score {_f(score, '.0f')}/100; flexion: extension {z['extension']:.1f}%, "
+            f"0-20° {z['0_20']:.1f}%, 20-60° {z['20_60']:.1f}%, >60° {z['over_60']:.1f}%")
+        lines.append(
+            f"slouch episodes {len(d.get('slouch_episodes', p.get('slouch_episodes')) or [])} "
+            f"({_f(p.get('slouch_pct'), '.1f')}% of the time); holding-time violations "
+            f"{len(p.get('holding_violations') or [])}")
+    else:
+        lines.append("posture: not shown (the angles cannot be trusted)")
+    risk = d.get("risk")
+    if risk is None:
+        lines.append("lifts: not shown (see above)")
+    else:
+        idx = risk.get("index")
+        band = f" ({risk_band(idx)})" if idx is not None else ""
+        lines.append(
+            f"lifts {len(d['lifts'])} ({_f(d.get('lift_rate_per_h'), '.0f')}/h), good form "
+            + (f"{d['good_form_pct']:.0f}%" if d.get("good_form_pct") is not None else "-")
+            + f"; risk index {_f(idx, '.2f')}{band}")
     for i, lf in enumerate(d["lifts"], 1):
         lines.append(
             f"  {i:3d} {lf['start_s']:8.1f}s {lf['style']:10s} flex {lf['peak_flexion_deg']:5.1f}° "
-            f"twist {lf['twist_deg']:+5.1f}° score {lf['score']:5.1f}  {'; '.join(lf['reasons'])}"
+            f"twist {lf['twist_deg']:+5.1f}° score {_f(lf['score'], '5.1f', '    -')}  "
+            f"{'; '.join(lf['reasons'])}"
         )
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
+    from kyphos.views.recommend import risk_band
+
     _, a = load_and_analyze(args, load_kg=args.load_kg, distance_m=args.distance_m)
     d = _clean(a.to_dict())
+    if isinstance(d.get("risk"), dict) and d["risk"].get("index") is not None:
+        d["risk"]["band"] = risk_band(d["risk"]["index"])
     if args.json:
         print(json.dumps(d, ensure_ascii=False))
     else:

@@ -38,10 +38,10 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise KyphosError(f"cannot write {out}: {exc.strerror}") from None
     bad = [s for s in summaries if not s.ok]
-    for s in bad:
-        print(f"kyphos: {s.file}: {s.error} (left out of the trends)", file=sys.stderr)
-    print(f"compared {len(summaries) - len(bad)} visit(s) in {time.perf_counter() - t0:.1f} s "
-          f"→ {out}")
+    for w in compare.trend_warnings(summaries):
+        print(f"kyphos: warning: {w}", file=sys.stderr)
+    n = sum(1 for s in summaries if compare.usable(s))
+    print(f"compared {n} visit(s) in {time.perf_counter() - t0:.1f} s → {out}")
     return 1 if bad else 0
 
 

@@ -44,10 +44,11 @@ def _hms(s: float) -> str:
 def summarize(path: str | Path) -> dict[str, Any]:
     """The facts ``kyphos info`` prints, as JSON-able values."""
     import kyphos
+    from kyphos.recording.quality import data_quality
 
     p = Path(path)
     s = kyphos.load(p)  # RecordingError names a missing file or a folder
-    gaps = [[float(a), float(b)] for a, b in s.gaps]
+    q = data_quality(s)  # the same count as analyze and the report
     return {
         "file": str(p),
         "bytes": p.stat().st_size,
@@ -60,12 +61,10 @@ def summarize(path: str | Path) -> dict[str, Any]:
         "status_frames": len(s.status),
         "events": len(s.events),
         "notes": len(s.notes),
-        "gaps": gaps,
-        "gap_total_s": sum(b - a for a, b in gaps),
-        "damage": [
-            {"offset": d.offset, "length": d.length, "kind": d.kind, "reason": d.reason}
-            for d in s.damage
-        ],
+        "gaps": q["gaps"],
+        "gap_total_s": q["gap_total_s"],
+        "damage": q["damage"],
+        "data_quality": q,
     }
 
 
@@ -108,7 +107,7 @@ def format_summary(d: dict[str, Any]) -> str:
     if not damage:
         lines.append("damage     none")
     else:
-        lost = sum(x["length"] for x in damage)
+        lost = d["data_quality"]["damaged_bytes"]
         lines.append(f"damage     DAMAGED: {len(damage)} stretch(es), {lost:,} bytes unreadable "
                      "(everything else was read)")
         for x in damage[:10]:

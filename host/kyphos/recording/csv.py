@@ -2,10 +2,15 @@
 
 Format: a header line naming at least ``t_s,ax,ay,az,gx,gy,gz`` (any order, extra columns
 ignored, an optional ``haptic`` column of 0/1), then one sample per line; ``#`` starts a
-comment. Time in seconds, accelerometer in m/s² and gyroscope in rad/s unless told otherwise
-(``acc_unit="g"``, ``gyr_unit="deg/s"``, ``time_unit="ms"``). Axes must already be in the kyphos
-sensor frame (x towards the head, y to the wearer's left, z out of the back) — or use
-``calibration="auto"`` in the analysis, which finds the mounting from the data.
+comment. Units and axes are what the keywords say (``acc_unit="g"``, ``gyr_unit="deg/s"``,
+``time_unit="ms"``, ``axes="-x,-y,z"``); a keyword left out is read from the data
+(:mod:`kyphos.recording.units`: gravity at rest, the sample step, the gyroscope against the
+accelerometer, which axis is up at rest and which way the forward bends go) when the evidence is
+unambiguous — the session's ``header["notes"]`` says what was inferred — else the loader stops
+with a one-line :class:`~kyphos.errors.RecordingError` naming the flag to give. Without
+evidence, s, m/s², rad/s and the kyphos sensor frame (x towards the head, y to the wearer's left,
+z out of the back) are assumed. Gaps: sample steps longer than 1.5 median steps, the same rule
+as for .kyr recordings (:func:`kyphos.recording.quality.find_gaps`).
 """
 
 from __future__ import annotations
@@ -17,12 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from kyphos.errors import RecordingError
+from kyphos.recording import units
+from kyphos.recording.quality import find_gaps
+from kyphos.recording.units import ACC_UNITS, GYR_UNITS, TIME_UNITS
 from kyphos.session import Session
 
 REQUIRED = ("t_s", "ax", "ay", "az", "gx", "gy", "gz")
-ACC_UNITS = {"m/s2": 1.0, "m/s^2": 1.0, "g": 9.80665, "mg": 9.80665e-3}
-GYR_UNITS = {"rad/s": 1.0, "deg/s": math.pi / 180.0, "dps": math.pi / 180.0}
-TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
 
 
 def _first_bad_line(lines: list[str], first: int, cols: list[int]) -> tuple[int, str]:
@@ -47,30 +52,34 @@ def _first_bad_line(lines: list[str], first: int, cols: list[int]) -> tuple[int,
 def load_csv(
     path: str | os.PathLike[str],
     *,
-    acc_unit: str = "m/s2",
-    gyr_unit: str = "rad/s",
-    time_unit: str = "s",
+    acc_unit: str | None = None,
+    gyr_unit: str | None = None,
+    time_unit: str | None = None,
+    axes: str | None = None,
     fs: float | None = None,
 ) -> Session:
     """Read a CSV file of IMU samples as a :class:`~kyphos.session.Session`.
 
     Args:
         path: the file.
-        acc_unit: "m/s2" (default), "g" or "mg".
-        gyr_unit: "rad/s" (default) or "deg/s".
-        time_unit: unit of the ``t_s`` column: "s" (default), "ms" or "us".
+        acc_unit: "m/s2", "g" or "mg"; None: from the data (gravity at rest).
+        gyr_unit: "rad/s" or "deg/s"; None: from the data (gyroscope against accelerometer).
+        time_unit: unit of the ``t_s`` column: "s", "ms" or "us"; None: from the data.
+        axes: the file's signed axes that point along kyphos x, y, z, e.g. "-x,-y,z" (see
+            :func:`kyphos.recording.units.parse_axes`); None: from the data.
         fs: nominal sample rate in Hz; estimated from the timestamps when None.
 
     Raises:
         RecordingError: missing file or columns, bad numbers (naming the line), unknown unit,
-            fewer than two samples, time going backwards.
+            fewer than two samples, time going backwards, units or axes that the data
+            contradict or that the data cannot tell (naming the flag to give).
     """
     p = Path(path)
     for name, unit, table in (
         ("acc_unit", acc_unit, ACC_UNITS), ("gyr_unit", gyr_unit, GYR_UNITS),
         ("time_unit", time_unit, TIME_UNITS),
     ):
-        if unit not in table:
+        if unit is not None and unit not in table:
             raise RecordingError(f"unknown {name} {unit!r}: use one of {', '.join(table)}")
     try:
         text = p.read_text(encoding="utf-8")
@@ -104,24 +113,44 @@ def load_csv(
         raise RecordingError(f"{p}: line {k}: {why}")
     if len(data) < 2:
         raise RecordingError(f"{p}: fewer than two samples")
-    t = data[:, 0] * TIME_UNITS[time_unit]
-    back = np.flatnonzero(np.diff(t) <= 0)
+    t_raw = data[:, 0]
+    back = np.flatnonzero(np.diff(t_raw) <= 0)
     if len(back):
         # report the file line of the offending sample
         data_lines = [i for i in range(hdr_idx + 1, len(lines)) if lines[i].split("#", 1)[0].strip()]
         raise RecordingError(
             f"{p}: line {data_lines[back[0] + 1] + 1}: time does not increase "
-            f"({t[back[0]]:.6g} s then {t[back[0] + 1]:.6g} s)"
+            f"({t_raw[back[0]]:.6g} then {t_raw[back[0] + 1]:.6g})"
         )
+    chk = units.check_units(t_raw, data[:, 1:4], data[:, 4:7], time_unit=time_unit,
+                            acc_unit=acc_unit, gyr_unit=gyr_unit, where=str(p))
+    t = t_raw * TIME_UNITS[chk.time_unit]
     t0 = float(t[0])
     time = t - t0
+    acc = data[:, 1:4] * ACC_UNITS[chk.acc_unit]
+    gyr = data[:, 4:7] * GYR_UNITS[chk.gyr_unit]
+    rate = float(fs) if fs else 1.0 / float(np.median(np.diff(time)))
+    notes = list(chk.notes)
+    if axes is not None:
+        perm: np.ndarray | None = units.parse_axes(axes)
+    else:
+        perm, why = units.detect_axes(time, acc, rate)
+        if why:
+            notes.append(why)
+    if perm is not None:
+        acc = acc @ perm.T
+        gyr = gyr @ perm.T
+        chk.axes = units.axes_spec(perm)
     return Session(
         time=time,
-        acc=data[:, 1:4] * ACC_UNITS[acc_unit],
-        gyr=data[:, 4:7] * GYR_UNITS[gyr_unit],
-        fs=float(fs) if fs else 1.0 / float(np.median(np.diff(time))),
+        acc=acc,
+        gyr=gyr,
+        fs=rate,
         haptic=(data[:, 7] != 0) if hap_col is not None else np.zeros(len(t), bool),
-        header={"source": "csv", "t0_s": t0, "acc_unit": acc_unit, "gyr_unit": gyr_unit},
+        gaps=find_gaps(time, 1.0 / rate),
+        header={"source": "csv", "t0_s": t0, "time_unit": chk.time_unit,
+                "acc_unit": chk.acc_unit, "gyr_unit": chk.gyr_unit, "axes": chk.axes,
+                "notes": notes},
         path=p,
     )
 

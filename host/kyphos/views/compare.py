@@ -31,9 +31,31 @@ MEASURES = (
 )
 
 
+def usable(s: Summary) -> bool:
+    """A visit that enters the trends: analysed and valid (processing.plausibility)."""
+    return s.ok and s.valid
+
+
+def trend_warnings(visits: list[Summary]) -> list[str]:
+    """One line per visit left out of the trends, and one if fewer than two visits remain."""
+    out = []
+    for s in visits:
+        if not s.ok:
+            out.append(f"{s.file}: could not be analysed ({s.error or ''}) — left out of the "
+                       "trends")
+        elif not s.valid:
+            why = s.warnings[0] if s.warnings else "below the bar for a score"
+            out.append(f"{s.file}: not a valid assessment ({why}) — left out of the trends")
+    n = sum(1 for s in visits if usable(s))
+    if n < 2:
+        out.append(f"only {n} usable visit{'s' if n != 1 else ''}: a trend needs at least two "
+                   "analysed, valid visits, so nothing is compared")
+    return out
+
+
 def measures(s: Summary) -> dict[str, float | None]:
-    """The compared measures of one visit (None where not available)."""
-    if not s.ok:
+    """The compared measures of one visit (None where not available or not valid)."""
+    if not usable(s):
         none: dict[str, float | None] = {m.key: None for m in MEASURES}
         return none | {"slouch_episodes": None}
     h = s.wear_s / 3600.0
@@ -82,7 +104,7 @@ def assessment_section(visits: list[Summary]) -> str | None:
 
 def html_document(summaries: list[Summary], allow_mixed: bool = False) -> str:
     visits = order_visits(summaries, allow_mixed)
-    ok = [s for s in visits if s.ok]
+    ok = [s for s in visits if usable(s)]
     subject = ", ".join(sorted({s.subject for s in visits})) or "unknown"
     dates = [s.date.replace(" UTC", "") for s in ok]
     vals = [measures(s) for s in ok]
@@ -90,13 +112,8 @@ def html_document(summaries: list[Summary], allow_mixed: bool = False) -> str:
     out = [f'<section class="report"><h1>Progress across visits</h1>'
            f'<p class="meta">Subject <b>{e(subject)}</b> · {len(visits)} visit(s)'
            + (f" · {e(ok[0].date)} to {e(ok[-1].date)}" if ok else "") + "</p>"]
-    for s in visits:
-        if not s.ok:
-            out.append(f'<p class="warn">{e(s.file)}: could not be analysed ({e(s.error or "")})'
-                       " — left out of the trends.</p>")
-    if len(ok) < 2:
-        out.append('<p class="warn">At least two analysed visits are needed for a trend.</p>')
-    if ok:
+    out.extend(f'<p class="warn">{e(w)}.</p>' for w in trend_warnings(visits))
+    if len(ok) >= 2:
         out.append('<h2>Trends</h2><div class="twocol trends">')
         for m in MEASURES:
             series = [v[m.key] for v in vals]
@@ -125,7 +142,7 @@ def html_document(summaries: list[Summary], allow_mixed: bool = False) -> str:
             f'<td class="n">{_fmt(v["over_60_pct"], 1, " %")}</td>'
             f'<td class="n">{_fmt(v["slouch_episodes"], 0)}</td>'
             f'<td class="n">{_fmt(v["slouch_per_h"], 1)}</td>'
-            f'<td class="n">{len(s.lifts) if s.ok else "–"}</td>'
+            f'<td class="n">{len(s.lifts) if usable(s) else "–"}</td>'
             f'<td class="n">{_fmt(v["good_form_pct"], 0, " %")}</td></tr>')
     out.append("</tbody></table></div>")
     out.append('<p class="foot">Measures as in each visit\'s report (docs/report.md); the '

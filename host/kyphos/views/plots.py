@@ -9,13 +9,20 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from kyphos.metrics.lifts import GOOD_FORM_SCORE
+from kyphos.metrics.lifts import GOOD_FORM_SCORE as GOOD_FORM_SCORE  # re-exported (review)
+from kyphos.metrics.lifts import TWIST_OK_DEG
+from kyphos.views.recommend import lift_class
 from kyphos.views.summary import Summary
 
 ZONE_COLORS = {"extension": "#9467bd", "0_20": "#2ca02c", "20_60": "#ffbf00", "over_60": "#d62728"}
 ZONE_LABELS = {"extension": "leaning back (< −5°)", "0_20": "upright (−5–20°)",
                "20_60": "forward 20–60°", "over_60": "far forward (> 60°)"}
 SLOUCH_COLOR = "#ff7f0e"
+CAL_COLOR = "#8c6bb1"
+#: Lift markers by :func:`kyphos.views.recommend.lift_class`: colour and legend label.
+LIFT_CLASSES = {"good": ("#2ca02c", "lift, nothing to correct"),
+                "fix": ("#e69500", "lift, score ≥ 70 with a correction"),
+                "bad": ("#d62728", "lift, needs work")}
 
 
 def time_axis(t_s: np.ndarray, duration_s: float) -> tuple[np.ndarray, str]:
@@ -27,7 +34,8 @@ def time_axis(t_s: np.ndarray, duration_s: float) -> tuple[np.ndarray, str]:
 
 def timeline_figure(s: Summary, width_in: float = 10.0, height_in: float = 3.2) -> Figure:
     """Flexion over the whole session (bin min–max band and mean), zone lines, slouch episodes
-    (orange bars along the top) and lifts (triangles at their peak: green good form, red not)."""
+    (orange bars along the top), lifts (triangles at their peak, coloured by
+    :func:`~kyphos.views.recommend.lift_class`) and the calibration (purple, labelled "cal")."""
     fig = Figure(figsize=(width_in, height_in), dpi=100)
     draw_timeline(fig.add_axes((0.07, 0.3, 0.91, 0.64)), s)
     return fig
@@ -54,14 +62,23 @@ def draw_timeline(ax: Any, s: Summary, fontsize: float = 7.0) -> None:
                    label="slouch episode" if i == 0 else None)
     for g0, g1 in s.gaps:
         ax.axvspan(g0 * scale, g1 * scale, color="0.85", lw=0)
+    cal = s.calibration or {}
+    spans = [tuple(b) for b in cal.get("calibration_bends_s") or []]
+    if cal.get("upright_s") and str(cal.get("method", "")) != "auto":
+        spans.insert(0, tuple(cal["upright_s"]))  # an explicit upright window (auto: spread)
+    for i, (a, b) in enumerate(spans):
+        ax.axvspan(a * scale, b * scale, ymin=0.0, ymax=0.06, color=CAL_COLOR, lw=0,
+                   label="calibration" if i == 0 else None)
+        ax.annotate("cal", (0.5 * (a + b) * scale, -17), ha="center", fontsize=fontsize - 1,
+                    color=CAL_COLOR)
     if s.lifts:
         px = np.array([lf["peak_s"] for lf in s.lifts]) * scale
         py = np.array([lf["peak_flexion_deg"] for lf in s.lifts])
-        good = np.array([lf["score"] >= GOOD_FORM_SCORE for lf in s.lifts])
-        ax.scatter(px[good], py[good], marker="v", s=18, color="#2ca02c", zorder=3,
-                   label="lift, good form")
-        ax.scatter(px[~good], py[~good], marker="v", s=18, color="#d62728", zorder=3,
-                   label="lift, needs work")
+        cls = np.array([lift_class(lf) for lf in s.lifts])
+        for name, (col, label) in LIFT_CLASSES.items():
+            sel = cls == name
+            if sel.any():
+                ax.scatter(px[sel], py[sel], marker="v", s=18, color=col, zorder=3, label=label)
     ax.set_ylim(-20, ymax)
     if len(x):
         ax.set_xlim(0, max(float(x[-1]), 1e-6))
@@ -73,7 +90,8 @@ def draw_timeline(ax: Any, s: Summary, fontsize: float = 7.0) -> None:
 
 
 def lifts_figure(s: Summary, width_in: float = 5.0, height_in: float = 3.0) -> Figure:
-    """Each lift as a point: peak flexion against |twist|, coloured by form score."""
+    """Each lift as a point: peak flexion against signed twist (+ right, as in the table),
+    coloured by form score."""
     fig = Figure(figsize=(width_in, height_in), dpi=100)
     draw_lifts(fig.add_axes((0.13, 0.17, 0.72, 0.76)), s)
     return fig
@@ -83,18 +101,24 @@ def draw_lifts(ax: Any, s: Summary) -> None:
     """The lift scatter of :func:`lifts_figure` into existing axes."""
     fig = ax.figure
     fx = [lf["peak_flexion_deg"] for lf in s.lifts]
-    tw = [abs(lf["twist_deg"] or 0.0) for lf in s.lifts]
-    if s.lifts:
-        sc = ax.scatter(fx, tw, c=[lf["score"] for lf in s.lifts], cmap="RdYlGn", vmin=0,
+    tw = [float(lf["twist_deg"] or 0.0) for lf in s.lifts]
+    scores = [lf["score"] for lf in s.lifts]
+    if s.lifts and all(v is not None for v in scores):
+        sc = ax.scatter(fx, tw, c=scores, cmap="RdYlGn", vmin=0,
                         vmax=100, s=22, edgecolors="0.3", linewidths=0.4)
         cb = fig.colorbar(sc, ax=ax, fraction=0.05, pad=0.02)
         cb.set_label("form score")
+    elif s.lifts:  # not valid: no scores to colour by
+        ax.scatter(fx, tw, color="0.5", s=22, edgecolors="0.3", linewidths=0.4)
     ax.axvline(45, color="0.5", lw=0.6, ls="--")
-    ax.axhline(15, color="0.5", lw=0.6, ls="--")
+    for y in (-TWIST_OK_DEG, TWIST_OK_DEG):
+        ax.axhline(y, color="0.5", lw=0.6, ls="--")
+    ax.axhline(0, color="0.75", lw=0.5)
+    lim = max([30.0, *(abs(t) for t in tw)]) + 3
     ax.set_xlim(min([20.0, *fx]) - 2, max([95.0, *fx]) + 2)
-    ax.set_ylim(0, max([30.0, *tw]) + 3)
+    ax.set_ylim(-lim, lim)
     ax.set_xlabel("peak forward bend (°)")
-    ax.set_ylabel("twist (°)")
+    ax.set_ylabel("twist (°, + right, − left)")
 
 
 def trend_figure(dates: list[str], values: list[float | None], title: str, unit: str,
@@ -111,14 +135,27 @@ def trend_figure(dates: list[str], values: list[float | None], title: str, unit:
                         ha="center", fontsize=7)
     ax.set_xticks(xs, dates, fontsize=7, rotation=20, ha="right")
     ax.set_xlim(-0.5, len(dates) - 0.5)
-    if np.isfinite(v).any():
-        lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
-        pad = max(1.0, 0.15 * (hi - lo))
-        ax.set_ylim(min(0.0, lo - pad), hi + pad)
+    lo_hi = trend_limits(v)
+    if lo_hi is not None:
+        ax.set_ylim(*lo_hi)
     ax.set_title(title, fontsize=9)
     ax.set_ylabel(unit, fontsize=8)
     ax.tick_params(axis="y", labelsize=7)
     return fig
+
+
+def trend_limits(v: np.ndarray) -> tuple[float, float] | None:
+    """y limits of a trend from its values: 15 % margins, from 0 when nothing is negative
+    (every compared measure is a count, share or score ≥ 0), and for a flat series a span of
+    a fifth of its value (at least 1 unit) above it — never an axis below zero for counts."""
+    f = np.asarray(v, float)
+    f = f[np.isfinite(f)]
+    if len(f) == 0:
+        return None
+    lo, hi = float(f.min()), float(f.max())
+    span = hi - lo if hi > lo else max(0.2 * abs(hi), 1.0)
+    bottom = 0.0 if lo >= 0 else lo - 0.15 * span
+    return bottom, hi + 0.15 * span if hi > lo else hi + span
 
 
 def svg(fig: Figure, **kw: Any) -> str:

@@ -10,10 +10,48 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kyphos.metrics.lifts import GOOD_FORM_SCORE
 from kyphos.views.summary import Summary
 
 #: Minimum number of lifts before lift-form rules speak (fewer is too little to judge a habit).
 MIN_LIFTS = 3
+#: A lift reason "recurs" when at least this many lifts, and at least RECUR_SHARE of them, give
+#: it; each recurring reason has its rule (R6–R9), so the advice matches the lift table.
+RECUR_MIN = 3
+RECUR_SHARE = 0.25
+#: The words that mark each kind of lift reason (kyphos.metrics.lifts.form_score writes them;
+#: a test checks every reason it can write has a kind).
+REASON_KINDS = {"stoop": "bend the knees", "twist": "turn with the feet",
+                "lean": "keep the load centred", "speed": "lift smoothly"}
+#: Bands of the kinematic risk index (docs/scoring.md §9, "Bands"): a kyphos choice — the index
+#: is not the LMM's validated probability, so the LMM's own risk levels do not carry over. The
+#: high band starts where R10 speaks.
+RISK_BANDS = ((0.3, "low"), (0.5, "moderate"), (float("inf"), "high"))
+
+
+def risk_band(index: float) -> str:
+    """"low", "moderate" or "high" for a risk index (see :data:`RISK_BANDS`)."""
+    return next(name for upper, name in RISK_BANDS if float(index) < upper)
+
+
+def reason_kind(reason: str) -> str | None:
+    """The kind of a lift reason ("stoop", "twist", "lean", "speed"), None for "good form"."""
+    return next((k for k, words in REASON_KINDS.items() if words in reason), None)
+
+
+def corrective(lf: dict) -> bool:
+    """True if a lift's reasons ask for a correction (anything but "good form")."""
+    return any(reason_kind(r) for r in lf.get("reasons") or [])
+
+
+def lift_class(lf: dict) -> str:
+    """"good" (nothing to correct), "fix" (form score ≥ 70 but the reasons ask for a
+    correction) or "bad" (score below 70, or no score): the report's table colours and plot
+    markers follow the reasons, not the score alone."""
+    score = lf.get("score")
+    if score is None or score < GOOD_FORM_SCORE:
+        return "bad"
+    return "fix" if corrective(lf) else "good"
 
 
 @dataclass(frozen=True)
@@ -25,10 +63,13 @@ class Rule:
     test: Callable[[Summary], bool]
 
 
-def _share(s: Summary, pred: Callable[[dict], bool]) -> float:
-    if len(s.lifts) < MIN_LIFTS:
-        return 0.0
-    return sum(1 for lf in s.lifts if pred(lf)) / len(s.lifts)
+def _recurs(s: Summary, kind: str) -> bool:
+    """At least RECUR_MIN lifts and RECUR_SHARE of them (of ≥ MIN_LIFTS) give this reason."""
+    n = len(s.lifts)
+    if n < MIN_LIFTS:
+        return False
+    k = sum(1 for lf in s.lifts if any(reason_kind(r) == kind for r in lf.get("reasons") or []))
+    return k >= RECUR_MIN and k >= RECUR_SHARE * n
 
 
 def _z(s: Summary, k: str) -> float:
@@ -66,33 +107,36 @@ RULES: tuple[Rule, ...] = (
          "docs/scoring.md §5: ISO 11226 / EN 1005-4 (extension not recommended); the 10 % "
          "level is a kyphos choice",
          lambda s: _z(s, "extension") > 10.0),
-    Rule("R6", "half or more of the lifts (at least 3) were stoop lifts",
-         "Most lifts were done with straight knees. Bend your knees and keep your back more "
+    Rule("R6", "a quarter or more of the lifts (at least 3) bent far at the "
+         "waist (reason \"bend the knees\")",
+         "Many lifts were done bending at the waist. Bend your knees and keep your back more "
          "upright when you pick things up.",
-         "docs/scoring.md §7–8 (style from the back's drop; stoop penalty in the form score)",
-         lambda s: _share(s, lambda lf: lf.get("style") == "stoop") >= 0.5),
-    Rule("R7", "a quarter or more of the lifts (at least 3) twisted more than 15°",
+         "docs/scoring.md §7–8 (peak bend > 45° without a squat; stoop penalty in the form score)",
+         lambda s: _recurs(s, "stoop")),
+    Rule("R7", "a quarter or more of the lifts (at least 3) twisted more than "
+         "15° (reason \"turn with the feet\")",
          "You often twisted while lifting. Turn with your feet instead of your back.",
          "docs/scoring.md §8: EN 1005-4 (twisting ≥ 10° acceptable only below 2/min), "
          "Hoogendoorn et al. 2000 (rotation ≥ 30°)",
-         lambda s: _share(s, lambda lf: abs(lf.get("twist_deg") or 0) > 15.0) >= 0.25),
-    Rule("R8", "a quarter or more of the lifts (at least 3) leaned sideways more than 10°",
+         lambda s: _recurs(s, "twist")),
+    Rule("R8", "a quarter or more of the lifts (at least 3) leaned sideways more "
+         "than 10° (reason \"keep the load centred\")",
          "You often leaned to one side while lifting. Hold the load close and centred, or split "
          "it between both hands.",
          "docs/scoring.md §8: EN 1005-4 lateral bend bands (±10° neutral)",
-         lambda s: _share(s, lambda lf: abs(lf.get("lateral_deg") or 0) > 10.0) >= 0.25),
-    Rule("R9", "a quarter or more of the lifts (at least 3) faster than 120 °/s",
+         lambda s: _recurs(s, "lean")),
+    Rule("R9", "a quarter or more of the lifts (at least 3) faster than 120 °/s "
+         "(reason \"lift smoothly\")",
          "Many lifts were quick and jerky. Lift smoothly and take your time.",
          "docs/scoring.md §8–9: trunk velocity is a risk variable of the Marras LMM; 120 °/s "
          "is a kyphos choice",
-         lambda s: _share(s, lambda lf: (lf.get("peak_flexion_velocity_dps") or 0) > 120.0)
-         >= 0.25),
-    Rule("R10", "kinematic risk index ≥ 0.5",
+         lambda s: _recurs(s, "speed")),
+    Rule("R10", "kinematic risk index ≥ 0.5 (band \"high\")",
          "The overall lifting load of this day was high. Talk with your therapist about how "
          "often and how deep you lift, and about help with heavy loads.",
          "docs/scoring.md §9 (kinematic index after the Marras LMM; not the validated "
          "probability)",
-         lambda s: float(s.risk.get("index") or 0.0) >= 0.5),
+         lambda s: risk_band(float(s.risk.get("index") or 0.0)) == "high"),
     Rule("R11", "calibration confidence below 0.5",
          "The sensor could not be calibrated well. Next time, stand still for 10 seconds and "
          "bend forward three times after putting it on.",
@@ -112,8 +156,11 @@ GOOD = Rule("R0", "no other rule applies",
 
 
 def recommendations(s: Summary) -> list[Rule]:
-    """The rules that fire for ``s``, in table order; :data:`GOOD` if none of R1–R10 does."""
-    if not s.ok:
+    """The rules that fire for ``s``, in table order; :data:`GOOD` if none of R1–R10 does.
+
+    None for a recording that failed or is not valid (processing.plausibility): below that bar
+    there is no advice and no praise; the report's banner says what to do instead."""
+    if not s.ok or not s.valid:
         return []
     fired = [r for r in RULES if r.test(s)]
     if not any(r.id not in ("R11", "R12") for r in fired):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kyphos.views import plots
-from kyphos.views.recommend import recommendations
+from kyphos.views.recommend import lift_class, recommendations, risk_band
 from kyphos.views.summary import Summary
 
 #: Most lift rows in a report; beyond that the lowest-scoring lifts are shown (in time order).
@@ -49,6 +49,10 @@ table { border-collapse: collapse; width: 100%; font-size: .85rem; }
 th, td { border-bottom: 1px solid var(--line); padding: 3px 6px; text-align: left; vertical-align: top; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.bad td.n.score { color: #b00; font-weight: 700; }
+tr.fix td.n.score { color: #a86400; font-weight: 700; }
+.invalid { border: 2px solid #b00; background: #fff3f3; padding: 8px 12px; border-radius: 8px;
+  margin: 8px 0; } .invalid h2 { border: 0; margin: 0 0 4px; color: #b00; }
+.banner { border-left: 4px solid #e69500; background: #fff8e6; padding: 6px 10px; margin: 8px 0; }
 .error { border: 2px solid #b00; background: #fff3f3; padding: 12px; border-radius: 8px; }
 .warn { border-left: 4px solid #e69500; background: #fff8e6; padding: 6px 10px; margin: 8px 0; }
 footer, .foot { color: var(--muted); font-size: .8rem; margin-top: 24px; }
@@ -112,9 +116,27 @@ def key_numbers(s: Summary) -> list[tuple[str, str]]:
         (_fmt(z.get("over_60"), 1, " %"), "time bent > 60°"),
         (f"{len(s.slouch_episodes)}", f"slouch episodes ({_fmt(s.slouch_pct, 0, ' %')} of time)"),
         (f"{n}", f"lifts ({_fmt(s.lift_rate_per_h, 0)}/h)"),
-        (_fmt(s.good_form_pct, 0, " %"), "lifts with good form"),
-        (_fmt(s.risk.get("index"), 2), "lifting risk index (0–1)"),
+        (_fmt(s.good_form_pct, 0, " %"), "lifts scoring ≥ 70 (form score)"),
+        (_risk_value(s), "lifting risk index (0–1, band)"),
     ]
+
+
+def _risk_value(s: Summary) -> str:
+    """"0.42 moderate": the index and its band (docs/scoring.md §9), or "–"."""
+    idx = s.risk.get("index")
+    return "–" if idx is None else f"{_fmt(idx, 2)} {risk_band(float(idx))}"
+
+
+def validity_banner(s: Summary) -> str:
+    """The banner at the top: "not a valid assessment" with the reasons, or the notes."""
+    items = "".join(f"<li>{_e(w)}</li>" for w in s.warnings)
+    if not s.valid:
+        return ('<div class="invalid" id="validity"><h2>Not a valid assessment</h2>'
+                "<p>This recording is below the bar for a score: it shows no posture score, no "
+                f"form scores and no recommendations.</p><ul>{items}</ul></div>")
+    if s.warnings:
+        return f'<div class="banner" id="validity"><b>Notes on the data</b><ul>{items}</ul></div>'
+    return ""
 
 
 def _section_error(s: Summary) -> str:
@@ -138,41 +160,40 @@ def _section(s: Summary) -> str:
         f"{_e(_hms(s.duration_s))}, worn (measured) {_e(_hms(s.wear_s))} · file {_e(s.file)} · "
         f"calibration {_e(cal.get('method'))} (confidence {_e(cal.get('confidence'))})</p>"
     )
-    for w in s.warnings:
-        out.append(f'<p class="warn">{_e(w)}</p>')
+    out.append(validity_banner(s))
     out.append('<h2>Summary</h2><div class="cards">')
     for v, k in key_numbers(s):
         out.append(f'<div class="card"><div class="v">{_e(v)}</div><div class="k">{_e(k)}</div></div>')
     out.append("</div>")
-    out.append('<h2>Time in zones (forward bend)</h2><div class="zones">')
-    for key, col in plots.ZONE_COLORS.items():
-        pct = float(s.zones_pct.get(key) or 0.0)
-        out.append(f'<div style="width:{pct:.2f}%;background:{col}" '
-                   f'title="{_e(plots.ZONE_LABELS[key])} {pct:.1f} %"></div>')
-    out.append('</div><div class="legend">')
-    for key, col in plots.ZONE_COLORS.items():
-        out.append(f'<span><i style="background:{col}"></i>{_e(plots.ZONE_LABELS[key])} '
-                   f'{_fmt(s.zones_pct.get(key), 1, " %")}</span>')
-    out.append(f"</div><p>Forward bends held longer than ISO 11226 allows: "
-               f"<b>{s.holding_violations}</b>.</p>")
+    out.append('<h2>Time in zones (forward bend)</h2>')
+    if not s.zones_pct:
+        out.append("<p>Not shown: the angles cannot be trusted (see the box above).</p>")
+    else:
+        _zones_html(s, out)
     out.append('<h2>Recommendations</h2><ul class="rec">')
     for r in recommendations(s):
         out.append(f'<li>{_e(r.text)} <span class="src">[{_e(r.id)}: {_e(r.source)}]</span></li>')
     out.append("</ul>")
+    if not s.valid:
+        out.append("<p>None: the recording is not a valid assessment (see the box above).</p>")
     out.extend(f'<div class="extra">{frag}</div>' for frag in s.sections)
     out.append('<h2>Forward bend over the session</h2><div class="fig wide" id="timeline">')
     out.append(plots.svg(plots.timeline_figure(s)))
     out.append('</div><p class="src">Blue: forward bend of the upper back (band: range within '
                'each time step). Orange bars at the top: slouch episodes. Triangles: lifts '
-               '(green good form, red needs work). Grey: no data.</p>')
+               '(green: nothing to correct; amber: score ≥ 70 but a reason to correct; red: '
+               'score below 70). Purple "cal": the calibration (upright and bends, not lifts). '
+               'Grey: no data.</p>')
     out.append('<h2 class="pagebreak">Lifts</h2>')
     rows, left_out = lift_rows(s)
     if not rows:
         out.append("<p>No lifts were detected in this recording.</p>")
     else:
         styles = ", ".join(f"{k} {v}" for k, v in s.lift_styles.items() if v)
+        n_good = sum(1 for lf in s.lifts if lift_class(lf) == "good")
         out.append(f"<p>{len(s.lifts)} lifts ({styles}); "
-                   f"{_fmt(s.good_form_pct, 0, ' %')} with good form (score ≥ 70).</p>")
+                   f"{_fmt(s.good_form_pct, 0, ' %')} scored 70 or more; {n_good} with nothing "
+                   "to correct.</p>")
         if left_out:
             out.append(f'<p class="warn">The table shows the {len(rows)} lowest-scoring lifts; '
                        f"{left_out} more are in <code>kyphos analyze --json</code>.</p>")
@@ -184,14 +205,15 @@ def _section(s: Summary) -> str:
                    '<th class="n">side lean</th><th class="n">speed</th><th class="n">score</th>'
                    "<th>reasons</th></tr></thead><tbody>")
         for i, lf in rows:
-            bad = ' class="bad"' if lf["score"] < plots.GOOD_FORM_SCORE else ""
+            cls = lift_class(lf)
+            bad = f' class="{cls}"' if cls != "good" else ""
             out.append(
                 f"<tr{bad}><td class=\"n\">{i}</td><td>{_clock(lf['start_s'])}</td>"
                 f"<td>{_e(lf['style'])}</td><td class=\"n\">{lf['peak_flexion_deg']:.0f}°</td>"
                 f"<td class=\"n\">{_fmt(lf['twist_deg'], 0, '°')}</td>"
                 f"<td class=\"n\">{_fmt(lf['lateral_deg'], 0, '°')}</td>"
                 f"<td class=\"n\">{_fmt(lf['peak_flexion_velocity_dps'], 0, '°/s')}</td>"
-                f"<td class=\"n score\">{lf['score']:.0f}</td>"
+                f"<td class=\"n score\">{_fmt(lf['score'], 0)}</td>"
                 f"<td>{_e('; '.join(lf['reasons']))}</td></tr>"
             )
         out.append("</tbody></table></div>")
@@ -199,6 +221,21 @@ def _section(s: Summary) -> str:
         out.append(_risk_html(s))
     out.append(f'<p class="foot" id="methods">{_e(METHODS)}</p></section>')
     return "\n".join(out)
+
+
+
+def _zones_html(s: Summary, out: list[str]) -> None:
+    out.append('<div class="zones">')
+    for key, col in plots.ZONE_COLORS.items():
+        pct = float(s.zones_pct.get(key) or 0.0)
+        out.append(f'<div style="width:{pct:.2f}%;background:{col}" '
+                   f'title="{_e(plots.ZONE_LABELS[key])} {pct:.1f} %"></div>')
+    out.append('</div><div class="legend">')
+    for key, col in plots.ZONE_COLORS.items():
+        out.append(f'<span><i style="background:{col}"></i>{_e(plots.ZONE_LABELS[key])} '
+                   f'{_fmt(s.zones_pct.get(key), 1, " %")}</span>')
+    out.append(f"</div><p>Forward bends held longer than ISO 11226 allows: "
+               f"<b>{s.holding_violations}</b>.</p>")
 
 
 def _risk_html(s: Summary) -> str:
@@ -217,8 +254,9 @@ def _risk_html(s: Summary) -> str:
         rows.append(f"<tr><td>{label}</td><td class=\"n\">{_fmt(v, 1, unit)}</td>"
                     f"<td class=\"n\">{_fmt(terms.get(k), 2)}</td></tr>")
     return (
-        f'<h3>Lifting risk summary</h3><p>Kinematic risk index <b>{_fmt(r.get("index"), 2)}</b> '
-        f"(0 low – 1 high).</p><table id=\"risk\"><thead><tr><th>variable</th><th class=\"n\">"
+        f'<h3>Lifting risk summary</h3><p>Kinematic risk index <b>{_e(_risk_value(s))}</b> '
+        "(0–1; bands: low below 0.3, moderate 0.3–0.5, high from 0.5 — a kyphos choice, "
+        "docs/scoring.md §9).</p><table id=\"risk\"><thead><tr><th>variable</th><th class=\"n\">"
         f"value</th><th class=\"n\">term</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         f'<p class="src">{_e(r.get("note", ""))} (docs/scoring.md §9)</p>'
     )
@@ -226,7 +264,7 @@ def _risk_html(s: Summary) -> str:
 
 def _risk_lines(s: Summary) -> list[tuple[str, str]]:
     r = s.risk
-    return [("risk index (0–1)", _fmt(r.get("index"), 2)),
+    return [("risk index (0–1)", _risk_value(s)),
             ("lift rate", _fmt(r.get("lift_rate_per_h"), 0, "/h")),
             ("deepest bend", _fmt(r.get("max_sagittal_flexion_deg"), 0, "°")),
             ("fastest side bend", _fmt(r.get("max_lateral_velocity_dps"), 0, "°/s")),
@@ -289,6 +327,9 @@ def pdf_pages(s: Summary) -> list[Any]:
          f"{_hms(s.wear_s)} · file {s.file} · calibration {cal.get('method')} "
          f"(confidence {cal.get('confidence')})", 9, "normal"),
     ]
+    if not s.valid:
+        lines.append(("NOT A VALID ASSESSMENT: no posture score, no form scores, no "
+                      "recommendations.", 11, "bold"))
     lines += [(f"Warning: {w}", 9, "normal") for w in s.warnings]
     lines.append(("Summary", 13, "bold"))
     lines += [(f"{k}: {v}", 10, "normal") for v, k in key_numbers(s)]
@@ -298,6 +339,8 @@ def pdf_pages(s: Summary) -> list[Any]:
         + f"; held bends over the ISO 11226 limit: {s.holding_violations}", 9, "normal"))
     lines.append(("Recommendations", 13, "bold"))
     lines += [(f"• {r.text} [{r.id}]", 10, "normal") for r in recommendations(s)]
+    if not s.valid:
+        lines.append(("None: the recording is not a valid assessment.", 10, "normal"))
     y = _text_page(fig, lines)
     fig.text(0.07, y - 0.01, "Forward bend over the session", fontsize=13, weight="bold",
              va="top")
@@ -316,8 +359,8 @@ def pdf_pages(s: Summary) -> list[Any]:
         f2 = Figure(figsize=A4_IN)
         head = [("Lifts", 13, "bold")]
         if start == 0:
-            head.append((f"{len(s.lifts)} lifts; good form {_fmt(s.good_form_pct, 0, ' %')}; "
-                         f"risk index {_fmt(s.risk.get('index'), 2)} "
+            head.append((f"{len(s.lifts)} lifts; scoring ≥ 70: {_fmt(s.good_form_pct, 0, ' %')}; "
+                         f"risk index {_risk_value(s)} "
                          f"({s.risk.get('note', '')})", 9, "normal"))
             if left_out:
                 head.append((f"Showing the {len(rows)} lowest-scoring lifts; {left_out} more "
@@ -329,7 +372,7 @@ def pdf_pages(s: Summary) -> list[Any]:
         if chunk:
             cells = [[str(i), _clock(lf["start_s"]), lf["style"],
                       f"{lf['peak_flexion_deg']:.0f}°", _fmt(lf["twist_deg"], 0, "°"),
-                      _fmt(lf["lateral_deg"], 0, "°"), f"{lf['score']:.0f}",
+                      _fmt(lf["lateral_deg"], 0, "°"), _fmt(lf["score"], 0),
                       "; ".join(lf["reasons"])[:70]] for i, lf in chunk]
             tab_h = 0.018 * (len(chunk) + 1)
             ax = f2.add_axes((0.05, y2 - tab_h - 0.01, 0.9, tab_h))
@@ -343,8 +386,9 @@ def pdf_pages(s: Summary) -> list[Any]:
             for (r, _c), cell in t.get_celld().items():
                 cell.set_height(1.0 / (len(chunk) + 1))
                 cell.set_linewidth(0.3)
-                if r > 0 and float(cells[r - 1][6]) < plots.GOOD_FORM_SCORE:
-                    cell.set_text_props(color="#b00000")
+                if r > 0 and lift_class(chunk[r - 1][1]) != "good":
+                    bad = lift_class(chunk[r - 1][1]) == "bad"
+                    cell.set_text_props(color="#b00000" if bad else "#a86400")
         f2.text(0.07, 0.03, "Methods and sources: docs/scoring.md", fontsize=7, color="0.35")
         pages.append(f2)
     return pages

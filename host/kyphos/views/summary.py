@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from kyphos.errors import KyphosError
+from kyphos.recording.quality import data_quality, describe
 
 #: Bins of the report's flexion timeline (min / mean / max of each bin), enough for an A4 width.
 TIMELINE_BINS = 1600
@@ -33,7 +34,9 @@ class Summary:
     duration_s: float = 0.0
     wear_s: float = 0.0  # measured time: samples that were analysed
     error: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    #: False below the bar for a score (kyphos.processing.plausibility): no score, no advice
+    valid: bool = True
+    warnings: list[str] = field(default_factory=list)  # validity first, then data notes
     calibration: dict[str, Any] = field(default_factory=dict)
     posture_score: float | None = None
     zones_pct: dict[str, float] = field(default_factory=dict)
@@ -168,12 +171,6 @@ def summarize_session(session: Any, path: str | os.PathLike[str], *, analysis: A
     s.subject = str((session.header or {}).get("subject") or "unknown")
     s.start_utc = _start_utc(session)
     s.duration_s = session.duration_s
-    if session.damage:
-        nbytes = sum(d.length for d in session.damage)
-        s.warnings.append(
-            f"{len(session.damage)} damaged stretch(es) of the file ({nbytes} bytes) could not be "
-            f"read and were skipped: {session.damage[0].kind}, {session.damage[0].reason}"
-        )
     _assessment_section(session, s)
     a = analysis
     if a is None:
@@ -181,33 +178,41 @@ def summarize_session(session: Any, path: str | os.PathLike[str], *, analysis: A
             a = analyze(session, **(analysis_options or {}))
         except (KyphosError, ValueError) as exc:
             s.error = f"the recording could not be analysed: {exc}"
+            q = data_quality(session)
+            if q["damage_count"]:
+                s.warnings.append(f"the file is damaged: {describe(q)}")
             return s
+    # the same gated document as `kyphos analyze --json`: below the bar, scores are None
     d = a.to_dict()
+    s.valid = bool(d.get("valid", True))
+    s.warnings.extend(d.get("warnings", []))
     pm = a.posture
     s.wear_s = float(pm.measured_s)
     s.calibration = {k: _r(v) for k, v in d["calibration"].items()
                      if k in ("method", "confidence")}
-    if (s.calibration.get("confidence") or 0.0) < 0.5:
-        s.warnings.append(
-            f"calibration confidence is low ({s.calibration.get('confidence')}): angles may be "
-            "offset by the sensor's mounting (docs/scoring.md, section 10)"
-        )
-    s.posture_score = _r(float(pm.score), 1)
-    s.zones_pct = {k: _r(float(v), 2) for k, v in pm.zones_pct.items()}
-    s.lateral_pct = {k: _r(float(v), 2) for k, v in pm.lateral_pct.items()}
-    s.slouch_episodes = [(round(e.start_s, 2), round(e.end_s, 2), round(e.peak_deg, 1))
-                         for e in pm.slouch_episodes]
-    s.slouch_pct = _r(float(pm.slouch_pct), 2)
-    s.holding_violations = len(pm.holding_violations)
+    s.calibration["upright_s"] = d["calibration"].get("upright_s")
+    s.calibration["calibration_bends_s"] = d["calibration"].get("calibration_bends_s") or []
+    p = d["posture"]
+    s.posture_score = _r(p.get("score"), 1)
+    angles_ok = p.get("zones_pct") is not None
+    if angles_ok:
+        s.zones_pct = {k: _r(float(v), 2) for k, v in pm.zones_pct.items()}
+        s.lateral_pct = {k: _r(float(v), 2) for k, v in pm.lateral_pct.items()}
+        s.slouch_episodes = [(round(e.start_s, 2), round(e.end_s, 2), round(e.peak_deg, 1))
+                             for e in pm.slouch_episodes]
+        s.slouch_pct = _r(float(pm.slouch_pct), 2)
+        s.holding_violations = len(pm.holding_violations)
     s.lifts = [{k: _r(v) for k, v in lf.items()} for lf in d["lifts"]]
-    for lf, full in zip(s.lifts, a.lifts, strict=True):
-        lf["peak_s"] = round(full.peak_s, 3)
-    s.lift_rate_per_h = _r(float(d["lift_rate_per_h"]), 1)
+    peaks = {round(full.start_s, 3): round(full.peak_s, 3) for full in a.lifts}
+    for lf in s.lifts:
+        lf["peak_s"] = peaks.get(round(float(lf["start_s"]), 3), lf["start_s"])
+    s.lift_rate_per_h = _r(float(d["lift_rate_per_h"] or 0.0), 1)
     s.good_form_pct = d["good_form_pct"]
-    s.lift_styles = dict(d["lift_styles"])
-    s.risk = {k: _r(v) for k, v in d["risk"].items()}
-    s.gaps = [(round(g0, 2), round(g1, 2)) for g0, g1 in a.prepared.gaps.tolist()]
-    t, mn, mean, mx = _timeline(a.angles.time, np.degrees(a.angles.flexion), TIMELINE_BINS)
+    s.lift_styles = dict(d["lift_styles"] or {})
+    s.risk = {k: _r(v) for k, v in (d["risk"] or {}).items()}
+    s.gaps = [(round(g0, 2), round(g1, 2)) for g0, g1 in d["data_quality"]["gaps"]]
+    flex = np.degrees(a.angles.flexion) if angles_ok else np.full(len(a.angles.time), np.nan)
+    t, mn, mean, mx = _timeline(a.angles.time, flex, TIMELINE_BINS)
     s.timeline_t = np.round(t, 2).tolist()
     s.timeline_min = np.round(mn, 2).tolist()
     s.timeline_mean = np.round(mean, 2).tolist()

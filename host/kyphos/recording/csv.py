@@ -90,7 +90,8 @@ def load_csv(
     lines = text.splitlines()
     hdr_idx = next((i for i, ln in enumerate(lines) if ln.split("#", 1)[0].strip()), None)
     if hdr_idx is None:
-        raise RecordingError(f"{p} is empty")
+        raise RecordingError(f"{p} is empty: nothing was recorded in it; give a CSV with a "
+                             "header t_s,ax,ay,az,gx,gy,gz and one row per sample")
     header = [h.strip().lower() for h in lines[hdr_idx].split("#", 1)[0].split(",")]
     missing = [c for c in REQUIRED if c not in header]
     if missing:

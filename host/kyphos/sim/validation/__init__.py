@@ -24,9 +24,9 @@ What differs, on purpose:
   stencil), angular rate by differentiating the evaluated orientation; local gravity drawn per
   session (9.780–9.832 m/s²) (:mod:`.generate`).
 * **Sensor** — own error model anchored on the LSM6DSOX datasheet (:mod:`.imu`).
-* **Truth** — from the kinematics: lift start/end where the sensor site's vertical speed
-  crosses 5 % of its peak in that lift (not an angular-velocity threshold); trunk flexion is
-  the inclination of the trunk frame at the sensor site, zero in upright standing.
+* **Truth** — from the kinematics: lift start/end where the speed of the sensor site (a point
+  on the back) crosses 5 % of its peak in that lift (not an angular-velocity threshold); trunk
+  flexion is the inclination of the trunk frame at the sensor site, zero in upright standing.
 
 Use :func:`generate` (``seed``, ``fs``) → :class:`ValidationSession` (``to_session()``,
 ``write_csv()``, ``write_kyr()``, ``truth``). ``bench/validate_analysis.py`` scores the
@@ -34,7 +34,14 @@ analysis on it; docs/accuracy.md, "Independent validation family", has the defin
 numbers.
 """
 
-from kyphos.sim.validation.generate import ValidationSession, ValidationTruth, axes_matrix, generate
+from kyphos.sim.validation.generate import (
+    ValidationSession,
+    ValidationTruth,
+    axes_matrix,
+    generate,
+    reader_axes,
+)
 from kyphos.sim.validation.script import ACTIVITY_KINDS, STYLES
 
-__all__ = ["ACTIVITY_KINDS", "STYLES", "ValidationSession", "ValidationTruth", "axes_matrix", "generate"]
+__all__ = ["ACTIVITY_KINDS", "STYLES", "ValidationSession", "ValidationTruth", "axes_matrix", "generate",
+           "reader_axes"]

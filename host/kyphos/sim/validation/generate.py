@@ -38,8 +38,8 @@ from kyphos.sim.validation.script import (
 #: docs/protocol.md (x towards the head, y to the wearer's left, z out of the back): its
 #: columns are the sensor axes in trunk coordinates (x anterior, y left, z superior).
 BODY_FROM_SENSOR_NOMINAL = np.array([[0.0, 0.0, -1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
-#: Lift start / end (truth): the sensor site's downward / upward speed crosses this fraction of
-#: its peak in that lift.
+#: Lift start / end (truth): the sensor site's speed crosses this fraction of its peak in
+#: that lift.
 LIFT_SPEED_FRACTION = 0.05
 _EX = np.array([1.0, 0.0, 0.0])
 _EZ = np.array([0.0, 0.0, 1.0])
@@ -169,17 +169,22 @@ def _activity(s: Script, t: np.ndarray) -> np.ndarray:
 
 
 def _lift_bounds(s: Script, lf: LiftEvent) -> None:
-    """Kinematic start/end of a lift from the clean sensor-site height on a 1 kHz grid."""
+    """Kinematic start/end of a lift: where the speed of the sensor site (a point on the back,
+    clean kinematics: no sway, wobble or slip; 1 kHz grid) first rises above and last falls
+    below :data:`LIFT_SPEED_FRACTION` of its peak in that lift.
+
+    The speed of the point, not its vertical speed: a point on the back first *rises* as the
+    trunk starts to flex (it sits behind the spine), so "starts to descend" would date a stoop
+    lift's start late by that rise.
+    """
     tt = np.arange(lf.onset - 0.3, lf.offset + 0.3, 1e-3)
-    z = evaluate(s, tt, clean=True).p_site[:, 2]
-    vz = np.gradient(z, tt)
-    down, up = np.maximum(-vz, 0.0), np.maximum(vz, 0.0)
-    i_low = int(np.argmin(z))
-    a = np.flatnonzero(down[: i_low + 1] > LIFT_SPEED_FRACTION * down[: i_low + 1].max())
-    b = np.flatnonzero(up[i_low:] > LIFT_SPEED_FRACTION * up[i_low:].max())
-    lf.start = float(tt[a[0]])
-    lf.end = float(tt[i_low + b[-1]])
-    lf.sensor_drop_m = float(z[0] - z[i_low])
+    ps = evaluate(s, tt, clean=True).p_site
+    speed = np.linalg.norm(np.gradient(ps, tt, axis=0), axis=1)
+    moving = np.flatnonzero(speed > LIFT_SPEED_FRACTION * speed.max())
+    lf.start = float(tt[moving[0]])
+    lf.end = float(tt[moving[-1]])
+    z = ps[:, 2]
+    lf.sensor_drop_m = float(np.interp(lf.start, tt, z) - z.min())
 
 
 @dataclass
@@ -303,13 +308,26 @@ def axes_matrix(axes: str) -> np.ndarray:
     return m
 
 
-def generate(seed: int, fs: float = 104.0) -> ValidationSession:
+def reader_axes(axes: str) -> str:
+    """The same mounting in the reader's convention — for each kyphos axis x, y, z, the signed
+    file axis along it (``kyphos.recording.csv.load_csv(axes=...)``, ``kyphos analyze --axes``):
+    the inverse of :func:`axes_matrix`. Equal to ``axes`` for sign flips without a swap."""
+    m = axes_matrix(axes).T  # kyphos = Mᵀ · file
+    out = []
+    for row in m:
+        c = int(np.flatnonzero(row)[0])
+        out.append(("-" if row[c] < 0 else "") + "xyz"[c])
+    return ",".join(out)
+
+
+def generate(seed: int, fs: float = 104.0, blocks: tuple[str, ...] | None = None) -> ValidationSession:
     """The validation session for ``seed`` sampled at ``fs`` Hz (the same person and script
-    at every rate; the sensor noise differs with the rate)."""
+    at every rate; the sensor noise differs with the rate). ``blocks`` replaces the default
+    activity blocks (:data:`kyphos.sim.validation.script.BLOCKS`), e.g. for short tests."""
     ss = np.random.SeedSequence([int(seed), 0x7A11D])
     r_person, r_script, r_imu, r_noise = (np.random.default_rng(x) for x in ss.spawn(4))
     person = draw_person(r_person)
-    script = build(person, r_script)
+    script = build(person, r_script, blocks)
     t = np.arange(0.0, script.duration, 1.0 / fs)
     h = STENCIL_H_S
     poses = [evaluate(script, t + k * h) for k in (-2, -1, 0, 1, 2)]

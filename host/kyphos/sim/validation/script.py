@@ -391,12 +391,13 @@ BLOCKS = ("lifts", "lifts", "lifts", "walk", "walk", "stairs", "sit", "sit", "ta
           "task_bend", "stand_slouch", "lie")
 
 
-def build(person: Person, rng: np.random.Generator) -> Script:
-    """A random session for ``person``: guided calibration, then the :data:`BLOCKS` in random
-    order with standing, turns and short walks between them, and one clip slip."""
+def build(person: Person, rng: np.random.Generator,
+          blocks: tuple[str, ...] | None = None) -> Script:
+    """A random session for ``person``: guided calibration, then the :data:`BLOCKS` (or
+    ``blocks``) in random order with standing and turns between them, and one clip slip."""
     b = Builder(person, rng)
     b.calibrate()
-    order = list(BLOCKS)
+    order = list(BLOCKS if blocks is None else blocks)
     rng.shuffle(order)
     for kind in order:
         _block(b, kind)

@@ -54,3 +54,16 @@ EXCURSION_MAX_S = 10.0
 #: Smallest drop of the sensor that makes an excursion, m. Provisional: a stoop to 30° lowers
 #: a sensor 0.45 m above the hip by 0.06 m.
 EXCURSION_MIN_DROP_M = 0.06
+
+# --- clip slip ----------------------------------------------------------------------------
+#: Shortest walk or still standing/sitting period used as a reference posture, s. Provisional.
+REF_MIN_S = 3.0
+#: A reference posture this far from its baseline may be a slip, °. Provisional: above the
+#: scatter of quiet-standing and walking posture within a person (a few degrees) and below
+#: the 8–12° slips the issue names.
+SLIP_MIN_DEG = 5.0
+#: A still posture further than this from its baseline is a held bend or lean, not a
+#: reference, °. Provisional (slips of up to ~20°; task bends are deeper).
+SLIP_MAX_DEG = 25.0
+#: The next reference posture must be brought back by the same correction within this, °.
+SLIP_AGREE_DEG = 3.0

@@ -1,0 +1,209 @@
+"""Clip slip: find where the sensor's mounting on the trunk changed during a recording, and
+re-reference the trunk angles from there.
+
+A clip that tips on the back rotates the sensor against the trunk, so every later posture is
+seen through a wrong calibration: upright standing reads as a constant flexion and lateral
+bend. Postures a person returns to — walking and quiet upright standing — are the references:
+
+1. :func:`reference_postures` — the gravity direction in sensor coordinates, averaged over
+   each walking bout and each still standing (or sitting) period of at least ``REF_MIN_S``.
+2. :func:`find_slips` — each reference is expressed in the body frame of the mounting in force;
+   the first reference of each kind after a (re-)calibration is that kind's baseline (quiet
+   standing's baseline is the calibrated upright itself). A reference that deviates from its
+   baseline by more than ``SLIP_MIN_DEG`` (and at most ``SLIP_MAX_DEG``: beyond, it is a held
+   bend, not a reference) is a slip if the next such reference deviates by the same rotation (within ``SLIP_AGREE_DEG``): a slouch or a lean is
+   not kept by the following walk or stand, a slip is. The new mounting is the old one turned
+   by the smallest rotation that brings the reference back onto its baseline (a turn about the
+   vertical cannot be seen by gravity and is not corrected). The slip is placed at the start
+   of the movement that led into the first reference showing it (its last still sample; a
+   clip moves when the wearer does), at the earliest after the last agreeing reference.
+3. :func:`reref_angles` — trunk angles with each mounting from its slip on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from kyphos.processing import params as P
+from kyphos.processing.angles import Angles, trunk_angles
+from kyphos.processing.preprocess import lowpass, runs
+
+
+@dataclass
+class RefPosture:
+    """A reference posture: ``kind`` "walking", "standing" or "sitting", times in s, ``up``
+    the unit gravity direction (earth up) in sensor coordinates."""
+
+    start_s: float
+    end_s: float
+    kind: str
+    up: np.ndarray
+    i0: int = 0
+    i1: int = 0
+
+
+@dataclass
+class ReReference:
+    """A re-reference after a clip slip: from ``t_s`` on, ``sensor_from_body`` is the mounting.
+
+    ``deg`` is the angle of the correction, ``why`` names the reference postures that showed it.
+    """
+
+    t_s: float
+    deg: float
+    why: str
+    sensor_from_body: np.ndarray = field(default_factory=lambda: np.eye(3))
+    index: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"t_s": round(self.t_s, 3), "deg": round(self.deg, 2), "why": self.why}
+
+
+def reference_postures(time: np.ndarray, acc: np.ndarray, kind: np.ndarray, still: np.ndarray,
+                       fs: float, kinds: tuple[str, ...]) -> list[RefPosture]:
+    """Walking bouts and still standing / sitting periods of at least ``REF_MIN_S``.
+
+    Args:
+        time: (N,) s. acc: (N, 3) m/s² sensor frame. kind: (N,) activity index into ``kinds``
+        (:data:`kyphos.processing.activity.KINDS`). still: (N,) bool. fs: Hz.
+    """
+    a = lowpass(np.nan_to_num(acc), fs, 1.0)
+    nrm = np.linalg.norm(a, axis=1)
+    ok = nrm > 1.0
+    out: list[RefPosture] = []
+    m = int(P.REF_MIN_S * fs)
+    for name in ("walking", "standing", "sitting"):
+        if name not in kinds:
+            continue
+        sel = kind == kinds.index(name)
+        if name != "walking":
+            sel = sel & still
+        for i0, i1 in runs(sel & ok):  # per reference period
+            if i1 - i0 < m:
+                continue
+            u = np.mean(a[i0:i1] / nrm[i0:i1, None], axis=0)
+            out.append(RefPosture(float(time[i0]), float(time[i1 - 1]), name,
+                                  u / np.linalg.norm(u), int(i0), int(i1)))
+    out.sort(key=lambda r: r.start_s)
+    return out
+
+
+def _rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Smallest rotation matrix taking unit vector a onto unit vector b."""
+    v = np.cross(a, b)
+    c = float(a @ b)
+    s = float(np.linalg.norm(v))
+    if s < 1e-12:
+        return np.eye(3)
+    k = v / s
+    kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    ang = np.arctan2(s, c)
+    return np.asarray(np.eye(3) + np.sin(ang) * kx + (1 - np.cos(ang)) * (kx @ kx))
+
+
+def _angle(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.degrees(np.arccos(np.clip(a @ b, -1.0, 1.0))))
+
+
+def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.ndarray,
+               still: np.ndarray | None = None) -> list[ReReference]:
+    """Clip slips in time order (see the module docstring); ``still`` (N,) places them.
+
+    The mounting ``sensor_from_body`` is taken to be right for the stretch between slips whose
+    quiet standing matches its upright best (an automatic calibration may have found its
+    upright after a slip); the other stretches are turned by the slips between them.
+    """
+    m0 = np.asarray(sensor_from_body, float)
+    m = m0.copy()
+    base: dict[str, np.ndarray] = {}
+    out: list[ReReference] = []
+    last_ok_end = 0
+    i = 0
+    while i < len(refs):  # per reference posture
+        r = refs[i]
+        b = m.T @ r.up  # the reference's up in body coordinates, current mounting
+        if r.kind not in base:
+            if r.kind != "standing" or _angle(b, np.array([0.0, 0.0, 1.0])) <= P.SLIP_MAX_DEG:
+                base[r.kind] = b
+                last_ok_end = r.i1
+            i += 1
+            continue
+        dev = _angle(b, base[r.kind])
+        if dev > P.SLIP_MAX_DEG:  # a bend or a lean held still, not a reference
+            i += 1
+            continue
+        if dev <= P.SLIP_MIN_DEG:
+            last_ok_end = r.i1
+            i += 1
+            continue
+        q = _rotation_between(b, base[r.kind])  # body-frame correction
+        nxt = next((x for x in refs[i + 1:] if x.kind in base
+                    and _angle(m.T @ x.up, base[x.kind]) <= P.SLIP_MAX_DEG), None)
+        confirmed = False
+        if nxt is not None:
+            bn = m.T @ nxt.up
+            # the correction brings the next reference back onto its baseline too
+            confirmed = _angle(q @ bn, base[nxt.kind]) <= P.SLIP_AGREE_DEG \
+                and _angle(bn, base[nxt.kind]) > P.SLIP_MIN_DEG
+        if not confirmed or nxt is None:
+            i += 1
+            continue
+        # place the slip at the start of the movement that led into the first reference showing
+        # it (the last still sample before it), or at the last agreeing reference's end
+        j = last_ok_end
+        if still is not None and r.i0 > last_ok_end:
+            st = np.flatnonzero(still[last_ok_end : r.i0])
+            before = st[st < (r.i0 - last_ok_end) - 1]
+            if len(before):
+                j = last_ok_end + int(before[-1])
+        # both references say how far: average the two corrections
+        q2 = _rotation_between(m.T @ nxt.up, base[nxt.kind])
+        q = Rotation.from_matrix(np.stack([q, q2])).mean().as_matrix()
+        m = m @ q.T  # new sensor-from-body: body coordinates turned by q
+        why = f"{r.kind} at {r.start_s:.0f} s and {nxt.kind} at {nxt.start_s:.0f} s"
+        out.append(ReReference(float(time[j]), dev, why, m.copy(), j))
+        last_ok_end = r.i1
+        i += 1
+    if not out:
+        return out
+    # which stretch is the calibration's own: the one whose quiet standing is most upright
+    edges = [rr.index for rr in out]
+    mats = [m0] + [rr.sensor_from_body for rr in out]
+    best, e = np.inf, 0
+    for r in refs:
+        if r.kind != "standing":
+            continue
+        k = int(np.searchsorted(edges, r.i0, side="right"))
+        d = _angle(m0.T @ r.up, np.array([0.0, 0.0, 1.0]))
+        d_own = _angle(mats[k].T @ r.up, np.array([0.0, 0.0, 1.0]))
+        if d < best and d < d_own + P.SLIP_MIN_DEG and d <= P.SLIP_MIN_DEG:
+            best, e = d, k
+    if e:
+        me = mats[e]
+        mats = [m0 @ me.T @ mk for mk in mats]
+        out = [ReReference(rr.t_s, rr.deg, rr.why, mats[k + 1], rr.index)
+               for k, rr in enumerate(out)]
+        # the stretch before the first slip is re-referenced too (from the start)
+        out.insert(0, ReReference(0.0, _angle(mats[0][:, 2], m0[:, 2]),
+                                  "the calibration's upright is after a clip slip", mats[0], 0))
+    return out
+
+
+def reref_angles(time: np.ndarray, quat: np.ndarray, sensor_from_body: np.ndarray,
+                 rerefs: list[ReReference], fs: float, valid: np.ndarray | None = None,
+                 masked: np.ndarray | None = None) -> Angles:
+    """:func:`~kyphos.processing.angles.trunk_angles` with each re-reference's mounting from its
+    ``t_s`` on (each piece computed over the whole recording and spliced, so filters see no
+    artificial edge except the slip itself)."""
+    ang = trunk_angles(time, quat, sensor_from_body, fs, valid, masked=masked)
+    for rr in rerefs:  # per slip (few)
+        nxt = trunk_angles(time, quat, rr.sensor_from_body, fs, valid, masked=masked)
+        k = slice(rr.index, None)
+        for name in ("flexion", "lateral", "axial", "flexion_velocity", "lateral_velocity",
+                     "axial_velocity"):
+            getattr(ang, name)[k] = getattr(nxt, name)[k]
+    return ang

@@ -17,6 +17,7 @@ from kyphos.metrics.posture import PostureMetrics, posture_metrics
 from kyphos.metrics.risk import Risk, kinematic_risk
 from kyphos.processing import activity as act
 from kyphos.processing import calibration as cal
+from kyphos.processing import clipslip
 from kyphos.processing import plausibility
 from kyphos.processing.angles import Angles, trunk_angles, vertical_acceleration
 from kyphos.processing.orientation import orientation_segments
@@ -50,6 +51,8 @@ class Analysis:
     validity: plausibility.Validity | None = None
     activity: act.Activity | None = None
     seated_reaches: list[Lift] = field(default_factory=list)
+    #: clip slips found and re-referenced (processing.clipslip)
+    re_references: list[clipslip.ReReference] = field(default_factory=list)
 
     @property
     def lift_rate_per_h(self) -> float:
@@ -98,6 +101,7 @@ class Analysis:
             "sustained_bends": posture["sustained_bends"],
             "lifts": lifts,
             "seated_reaches": reaches,
+            "re_references": [rr.to_dict() for rr in self.re_references],
             # bends taken for the calibration movement and left out of lift detection
             "lifts_excluded_as_calibration_s": [
                 [round(b0, 3), round(b1, 3)] for b0, b1 in self.calibration.calibration_bends_s
@@ -209,6 +213,17 @@ def analyze(
         p.time, az, p.acc, p.gyr, act.tilt_from_angles(angles.flexion, angles.lateral), p.fs,
         p.valid,
     )
+    # clip slips: later walks / quiet postures against the earlier reference; re-reference
+    refs = clipslip.reference_postures(p.time, p.acc, activity.kind, activity.still, p.fs,
+                                       act.KINDS)
+    rerefs = clipslip.find_slips(refs, c.sensor_from_body, p.time, activity.still)
+    if rerefs:
+        angles = clipslip.reref_angles(p.time, quat, c.sensor_from_body, rerefs, p.fs, p.valid,
+                                       masked=p.masked)
+        activity = act.classify(
+            p.time, az, p.acc, p.gyr, act.tilt_from_angles(angles.flexion, angles.lateral),
+            p.fs, p.valid,
+        )
     # the calibration bends themselves (explicit window or the automatically found sequence)
     # are neither lifts nor seated reaches
     bends = [lf for lf in find_bends(angles, az, activity)
@@ -246,6 +261,7 @@ def analyze(
         lift_stats=lift_summary(lifts, duration),
         activity=activity,
         seated_reaches=reaches,
+        re_references=rerefs,
     )
     a.validity = plausibility.assess(session, a)
     return a

@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -73,9 +74,11 @@ def test_deploy_installs_verifies_configures_and_confirms_version(flash: Path, f
         assert manifest["firmware"] == VERSION and "app.mpy" in manifest["files"]
         assert (flash / "main.py").read_bytes() == (fw / "main.py").read_bytes()
         assert (flash / "fusion.mpy").read_bytes() == mpy.compile_source(fw / "fusion.py", FMT)
-        # Reset after the swap, then left running its application (soft reset from the
-        # friendly REPL runs main.py).
-        assert b.events(2) == ["hard-reset runs-main", "soft-reset runs-main"]
+        # A reset into the maintenance boot first, a reset after the swap, then left running
+        # its application (soft reset from the friendly REPL runs main.py).
+        assert b.events(3) == ["hard-reset runs-main", "hard-reset runs-main",
+                               "soft-reset runs-main"]
+        assert not (flash / ".kyphos_maint").exists()  # the next boot is a normal one
         cfg = json.loads((flash / "config.json").read_text())
         assert cfg == {"board": "xiao_esp32s3", "name": "kyphos-test"}
         # The real mpremote CLI sees the same files and runs the deployed firmware.
@@ -179,3 +182,52 @@ def test_deploy_help_has_examples() -> None:
     r = run([*KYPHOS, "deploy", "--help"])
     assert r.returncode == 0
     assert "kyphos deploy --port /dev/ttyACM0" in r.stdout and "--name" in r.stdout
+
+
+def _arm_watchdog(port: str, timeout_ms: int) -> None:
+    """What the application does at boot: machine.WDT(timeout=...), then it stops feeding (the
+    next mpremote or deploy stops the application with Ctrl-C)."""
+    r = run([*MPREMOTE, "connect", port, "exec",
+             f"import machine; w = machine.WDT(timeout={timeout_ms}); print(hasattr(w, 'deinit'))"],
+            timeout=20)
+    assert r.returncode == 0 and r.stdout.split() == ["False"], r.stdout + r.stderr
+
+
+def test_an_app_that_stops_feeding_the_watchdog_resets_the_board(flash: Path, fw: Path) -> None:
+    """ports/esp32/machine_wdt.c: no deinit, a soft reset (Ctrl-D) leaves it armed, and when it
+    is not fed the chip resets (reset_cause WDT_RESET); the hard reset stops it."""
+    with board(flash, fw) as b:
+        _arm_watchdog(b.port, 1500)
+        b.events(0)  # mpremote's own resets
+        with serial.Serial(b.port, timeout=0.2) as s:
+            s.write(b"\r\x03\x04")  # Ctrl-C, then Ctrl-D at the friendly REPL: a soft reset
+        events = b.events(2, timeout_s=5)
+        assert events == ["soft-reset runs-main", "hard-reset wdt"], events
+        r = run([*MPREMOTE, "connect", b.port, "exec", "import machine; print(machine.reset_cause())"],
+                timeout=20)
+        assert r.stdout.split() == ["3"], r.stdout + r.stderr  # machine.WDT_RESET
+        # Stopped by the hard reset: no second watchdog reset.
+        assert "hard-reset wdt" not in b.events(1, timeout_s=2.5)
+
+
+def test_full_deploy_to_a_board_whose_app_armed_the_watchdog(flash: Path, fw: Path) -> None:
+    """The application armed the watchdog and deploy stopped it with Ctrl-C: copying every file
+    takes longer than the timeout, so deploy must first reboot into the maintenance boot.
+    Scaled: a 3 s watchdog against this fast pseudo-terminal (the board's is 8 s against a USB
+    link and flash writes); the deploy without the maintenance boot is reset part-way."""
+    with board(flash, fw) as b:
+        assert deploy(b.port, fw).returncode == 0
+        b.events(3)
+        # The application: arms the watchdog and feeds it from its loop until Ctrl-C.
+        with serial.Serial(b.port, timeout=0.2) as s:
+            s.write(b"\x03import machine, time\r")
+            s.write(b"w = machine.WDT(timeout=3000)\r")
+            s.write(b"while True: w.feed(); time.sleep_ms(50)\r")
+            time.sleep(3.5)  # longer than the timeout: the loop feeds it
+        assert b.events(0) == []
+        r = deploy(b.port, fw, "--force")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert f"kyphos firmware {VERSION} running" in r.stdout
+        events = b.events(0)
+        assert "hard-reset wdt" not in events, events
+        assert not (flash / ".kyphos_maint").exists()

@@ -93,7 +93,10 @@ def test_doctor_checks_the_board_micropython_and_firmware(tmp_path: Path) -> Non
         b.events(0)
         r = kyphos("doctor", "--port", b.port)
         assert f"kyphos firmware {firmware_version(firmware_dir())} (up to date)" in r.stdout
-        assert b.events(1) == ["soft-reset runs-main"]  # the board is left running kyphos
+        # Checked in a maintenance boot (out of the application watchdog's reach), then left
+        # running kyphos.
+        assert b.events(2) == ["hard-reset runs-main", "soft-reset runs-main"]
+        assert not (flash / ".kyphos_maint").exists()
 
 
 def test_doctor_on_a_port_without_micropython() -> None:

@@ -4,6 +4,14 @@
 
 Steps (each one talks to the board through mpremote's serial transport, as mpremote does):
 
+0. Reboot the board into a maintenance boot (``firmware/main.py``): the application armed an
+   8 s ``machine.WDT``, which on the ESP32 cannot be stopped, survives Ctrl-C and soft resets,
+   and resets the chip when it fires (ports/esp32/machine_wdt.c) — copying takes longer than
+   that. Deploy writes the flag file ``/.kyphos_maint`` and calls ``machine.reset()``; a hard
+   reset stops the watchdog and ``main.py`` then starts neither the application nor the
+   watchdog. A board whose ``main.py`` differs from the new one gets the new ``main.py`` first
+   (staged, hash-checked, renamed: it needs only ``app.run()`` of the old firmware), so that
+   even the first deploy over an older kyphos finds a maintenance boot.
 1. Ask the board for its ``sys.implementation`` (``.mpy`` version and arch, MicroPython
    version, chip).
 2. Compile ``firmware/*.py`` with the matching mpy-cross (``main.py`` stays source: MicroPython
@@ -16,8 +24,9 @@ Steps (each one talks to the board through mpremote's serial transport, as mprem
    the board profile and name into ``/config.json`` (the keys ``board`` and ``name`` that
    firmware/config.py reads) and the manifest ``/kyphos.json`` (version and file list; files a
    previous deploy installed that the new firmware lacks are removed) the same way.
-6. Reset the board, reconnect, and confirm the running firmware reports the version of the
-   firmware just built (``app.FW_TEXT``).
+6. Reset the board (the flag is gone: a normal boot, the application runs), reconnect, and
+   confirm the running firmware reports the version of the firmware just built
+   (``app.FW_TEXT``).
 """
 
 from __future__ import annotations
@@ -42,6 +51,24 @@ from kyphos.resources import firmware_dir
 STAGING = "/.kyphos_new"
 MANIFEST = "kyphos.json"  # what the last deploy installed: {"firmware": version, "files": [...]}
 SOURCE_ONLY = ("main.py", "boot.py")  # run by MicroPython as source, never as .mpy
+MAINT_FLAG = "/.kyphos_maint"  # firmware/main.py MAINT_FLAG: the next boot is a maintenance boot
+
+# Board-side: flag the next boot as a maintenance boot, then a hard reset (which also stops a
+# running watchdog; a soft reset would not).
+_MAINT_CODE = """f=open(%r,'w')
+f.close()
+import machine
+machine.reset()
+"""
+
+# Board-side: remove the flag (main.py does on the maintenance boot; an older main.py or a
+# board that did not run main.py leaves it).
+_UNFLAG_CODE = """import os
+try:
+ os.remove(%r)
+except OSError:
+ pass
+"""
 
 # Board-side helper: SHA-256 of each named file (None if missing), in 256-byte reads so it
 # needs no more RAM than mpremote's own sha256sum.
@@ -199,6 +226,49 @@ def release(t: Any) -> None:
             pass
 
 
+def maintenance_boot(t: Any, port: str, main_py: bytes | None = None,
+                     wait_s: float = 10.0) -> tuple[Any, bool]:
+    """Reboot the board at ``t`` into a maintenance boot; returns a new transport to it (``t``
+    is closed) and whether ``main.py`` was installed. ``main_py``: the new firmware's
+    ``main.py``, installed first if the board's differs (deploy); with None the board's own
+    ``main.py`` must know the flag, else the board is left as it is and ``t`` returned (doctor
+    on an older firmware)."""
+    from mpremote.transport import TransportError
+
+    installed = False
+    if main_py is None:
+        try:
+            current = bytes(t.fs_readfile("/main.py"))
+        except (OSError, TransportError):
+            return t, False
+        if MAINT_FLAG.encode() not in current:
+            return t, False
+    elif board_hashes(t, ["/main.py"])["/main.py"] != sha256_hex(main_py):
+        staged = f"{STAGING}/main.py"
+        try:
+            t.exec(_STAGE_CODE % (STAGING, STAGING, STAGING))
+            t.fs_writefile(staged, main_py)
+            if board_hashes(t, [staged])[staged] != sha256_hex(main_py):
+                raise KyphosError("SHA-256 mismatch on the board for main.py; the previous "
+                                  "firmware is untouched: retry (check the USB cable)")
+            t.exec(f"import os\nos.rename({staged!r},'/main.py')\nos.rmdir({STAGING!r})")
+            installed = True
+        except (OSError, TransportError) as exc:
+            raise KyphosError(f"copy to {port} failed ({_last_line(exc)}); the board still has "
+                              "its previous firmware: free flash space or retry") from None
+    try:
+        t.exec_raw_no_follow(_MAINT_CODE % MAINT_FLAG)
+    finally:
+        try:
+            t.close()
+        except OSError:
+            pass
+    time.sleep(0.5)
+    t = _connect(port, wait_s=wait_s)
+    t.exec(_UNFLAG_CODE % MAINT_FLAG)
+    return t, installed
+
+
 def board_info(t: Any) -> BoardInfo:
     sys_mpy, ver, machine, files = _eval(t, _INFO_CODE, "reporting its MicroPython version")
     if not sys_mpy:
@@ -296,6 +366,9 @@ def deploy(port: str, fw_dir: Path | None = None, board: str = "auto", name: str
     t = _connect(port)
     try:
         info = board_info(t)
+        mpy.compiler(info.fmt)  # a board this mpy-cross cannot compile for: stop before a reboot
+        main_py = (fw_dir / "main.py").read_bytes()
+        t, main_installed = maintenance_boot(t, port, main_py, reset_wait_s)
         profile = boards.detect(info.machine) if board == "auto" else board
         log(f"board: MicroPython {info.version}, .mpy {info.fmt}, {info.machine or 'unknown'}"
             f" -> profile {profile}")
@@ -363,10 +436,13 @@ def deploy(port: str, fw_dir: Path | None = None, board: str = "auto", name: str
             after = board_hashes(t, [f"/{n}" for n in changed])
             if any(after[f"/{n}"] != local[n] for n in changed):
                 raise KyphosError("files on the board differ after the swap: run deploy again")
-        report.copied = changed
+        report.copied = sorted([*changed, "main.py"]) if main_installed else changed
         report.removed = stale
-        report.bytes_copied = total
-        log(f"copied {len(staged)} file(s), {total} bytes; {len(report.unchanged)} unchanged"
+        report.bytes_copied = total + (len(main_py) if main_installed else 0)
+        if main_installed:
+            report.unchanged.remove("main.py")  # installed before the maintenance boot
+        log(f"copied {len(staged) + main_installed} file(s), {report.bytes_copied} bytes; "
+            f"{len(report.unchanged)} unchanged"
             + (f"; removed {', '.join(stale)}" if stale else ""))
         t.exec_raw_no_follow("import machine\nmachine.reset()")
     finally:

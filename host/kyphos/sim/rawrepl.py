@@ -21,6 +21,13 @@ and then run from the source it was compiled from: the board recompiles ``NAME.p
 import fails. So a corrupted, stale or wrong-version ``.mpy`` fails here as it would on a board.
 ``main.py`` is not run after a reset (the application needs the simulated IMU: ``kyphos demo``
 runs it). ``--flash-limit`` makes the flash fill up (ENOSPC) for fault tests.
+
+The watchdog is the ESP32's (the ``machine`` shim's ``WDT``, ports/esp32/machine_wdt.c): once
+code here arms it (``machine.WDT(timeout=ms)``, as the application does) it keeps counting at
+the REPL and across a soft reset (Ctrl-D), has no ``deinit``, and when it is not fed in time
+the board resets (``event hard-reset wdt``; ``machine.reset_cause()`` is then ``WDT_RESET``),
+ending whatever code was running, exactly as a deploy that is too slow meets it on a board.
+A hard reset (``machine.reset()``, or the watchdog's) stops it.
 """
 
 from __future__ import annotations
@@ -50,6 +57,10 @@ _PASTE_WINDOW = 128
 
 class _Reset(BaseException):
     """machine.reset() on the virtual board: ends the running code and reboots."""
+
+
+class _WatchdogReset(_Reset):
+    """The watchdog fired: ends the running code and reboots."""
 
 
 def _oserror(code: int) -> OSError:
@@ -212,6 +223,13 @@ class Board:
     def _reset(self) -> None:
         raise _Reset()
 
+    def hard_reset(self, cause: int | None = None) -> None:
+        """The chip restarts: the watchdog stops, the interpreter starts afresh."""
+        self.machine_shim.hard_reset()
+        self.machine_shim.set_reset_cause(self.machine_shim.HARD_RESET if cause is None
+                                          else cause)
+        self.boot()
+
     def _open(self, path: str, mode: str = "r", *a: Any, **kw: Any) -> Any:
         try:
             f = open(self.flash.host(path), mode, *a, **kw)  # noqa: SIM115
@@ -302,6 +320,8 @@ class Board:
         try:
             code = compile(source.decode(), "<stdin>", "exec")
             exec(code, self.globals)
+        except _WatchdogReset:
+            return "", True
         except _Reset:
             return "", True
         except self.machine_shim.ResetRequested:
@@ -329,6 +349,7 @@ class ReplServer:
         self.buf = bytearray()
         self.paste_left = 0
         self.pending: deque[int] = deque()
+        self._wdt_fired = False
         self.worker: threading.Thread | None = None
         self._finished = threading.Event()
         self._wake_r, self._wake_w = os.pipe()  # a finished worker wakes the select loop
@@ -355,7 +376,10 @@ class ReplServer:
 
     def serve(self) -> None:
         while True:
-            r, _, _ = select.select([self.master, self._wake_r], [], [], 0.5)
+            armed = self.board.machine_shim.wdt_armed()
+            r, _, _ = select.select([self.master, self._wake_r], [], [], 0.05 if armed else 0.5)
+            if armed and self.board.machine_shim.wdt_expired():
+                self.watchdog_reset()
             if self._wake_r in r:
                 os.read(self._wake_r, 64)
                 r.remove(self._wake_r)
@@ -382,6 +406,27 @@ class ReplServer:
                         self.pending.append(byte)
                 else:
                     self.feed(byte)
+
+    def watchdog_reset(self) -> None:
+        """The watchdog fired: stop the running code (if any) and reset the board."""
+        self._wdt_fired = True
+        t = self.worker
+        if t is not None and t.ident is not None:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(t.ident),
+                                                       ctypes.py_object(_WatchdogReset))
+            self.board.machine_shim.hard_reset()  # once: the worker reports the reset
+            return
+        self._after_reset()
+
+    def _after_reset(self) -> None:
+        wdt = self._wdt_fired
+        self._wdt_fired = False
+        print("event hard-reset", "wdt" if wdt else "runs-main", flush=True)
+        self.board.hard_reset(self.board.machine_shim.WDT_RESET if wdt else None)
+        self.mode = "friendly"
+        self.buf = bytearray()
+        rst = b"rst:0x7 (TG0WDT_SYS_RESET)" if wdt else b"rst:0xc (SW_CPU_RESET)"
+        self.write(b"ets Jun  8 2016 00:22:57\r\n\r\n" + rst + b"\r\n" + self.banner() + b">>> ")
 
     def interrupt(self) -> None:
         t = self.worker
@@ -474,11 +519,7 @@ class ReplServer:
             except KeyboardInterrupt:
                 err, reset = "Traceback (most recent call last):\r\nKeyboardInterrupt: \r\n", False
             if reset:
-                print("event hard-reset runs-main", flush=True)
-                self.board.boot()
-                self.mode = "friendly"
-                self.write(b"ets Jun  8 2016 00:22:57\r\n\r\nrst:0xc (SW_CPU_RESET)\r\n"
-                           + self.banner() + b">>> ")
+                self._after_reset()
                 return
             if raw:
                 self.write(b"\x04" + err.encode() + b"\x04>")

@@ -15,6 +15,13 @@ Hardware is simulated, not mocked away:
 - ``PWM``, ``ADC`` (``set_adc_uv(pin_id, microvolts)``), ``Timer`` (``run_timers()`` fires due
   callbacks by the shim clock), ``WDT`` (``wdt_expired()``), ``unique_id``, ``reset_cause``,
   ``reset`` (raises ``ResetRequested``) and ``freq``.
+- ``WDT`` is the ESP32 port's task watchdog (``ports/esp32/machine_wdt.c``: one static object,
+  ``esp_task_wdt_add`` on the calling task, ``feed`` = ``esp_task_wdt_reset``, no ``deinit``;
+  the docs, docs.micropython.org/en/latest/library/machine.WDT.html: "Once it is running the
+  timeout cannot be changed and the WDT cannot be stopped either"). A soft reset (Ctrl-D,
+  ``soft_reset()``) does not stop it (thonny/thonny issue 2854, pulkin/micropython issue 37:
+  Ctrl-D leaves it armed); only a hard reset of the chip does (``hard_reset()``, shim only, is
+  what a reset does to the shim's state). ``wdt_expired()`` tells the virtual board to reset.
 
 Functions marked "shim only" do not exist on a board; only the virtual board and tests use them.
 ``reset_state()`` forgets buses, pins and timers between tests.
@@ -58,7 +65,7 @@ _buses: "dict[int, dict[int, Any]]" = {}
 _pins: "dict[int, Pin]" = {}
 _adc_uv: "dict[int, int]" = {}
 _timers: "list[Timer]" = []
-_wdts: "list[WDT]" = []
+_wdts: "list[_TaskWatchdog]" = []
 _reset_cause = PWRON_RESET
 _freq_hz = 160_000_000
 _unique_id = b"\x24\x0a\xc4\x3a\x4f\x01"
@@ -123,6 +130,18 @@ def wdt_expired() -> bool:
     """True if a started watchdog was not fed within its timeout (shim only)."""
     now = _now_ms()
     return any(now - w._fed_ms > w._timeout_ms for w in _wdts)
+
+
+def wdt_armed() -> bool:
+    """True while a watchdog is running (shim only)."""
+    return bool(_wdts)
+
+
+def hard_reset() -> None:
+    """What a hard reset (``reset()``, a watchdog reset, power-on) does to the shim's state: the
+    chip restarts and no task is subscribed to the task watchdog any more (shim only). A soft
+    reset leaves the watchdog running: do not call this for one."""
+    _wdts.clear()
 
 
 def reset_state() -> None:
@@ -230,6 +249,7 @@ class Pin:
     _level: int
     _handler: "Callable[[Pin], Any] | None"
     _trigger: int
+    _driven: bool
 
     def __init__(self, id: Any, mode: int = -1, pull: int = -1, *, value: "int | None" = None,
                  drive: "int | None" = None, hold: "bool | None" = None) -> None:
@@ -243,6 +263,7 @@ class Pin:
         self._level = old._level if old is not None else 0
         self._handler = old._handler if old is not None else None
         self._trigger = old._trigger if old is not None else 0
+        self._driven = old._driven if old is not None else False  # set from outside (drive)
         _pins[key] = self
         self.init(mode, pull, value=value)
 
@@ -252,8 +273,8 @@ class Pin:
             self._mode = mode
         if pull != -1:
             self._pull = pull
-            if self._mode == Pin.IN and pull == Pin.PULL_UP:
-                self._level = 1
+            if self._mode == Pin.IN and pull == Pin.PULL_UP and not self._driven:
+                self._level = 1  # a line driven from outside (a pressed button) beats the pull
         if value is not None:
             self._level = 1 if value else 0
 
@@ -285,6 +306,7 @@ class Pin:
         return self
 
     def _drive(self, level: int) -> None:
+        self._driven = True
         old, self._level = self._level, level
         if old == level or self._handler is None:
             return
@@ -410,14 +432,33 @@ class Timer:
         self._due_ms = None
 
 
-class WDT:
-    def __init__(self, id: int = 0, timeout: int = 5000) -> None:
+class _TaskWatchdog:
+    def __init__(self, timeout: int) -> None:
         self._timeout_ms = timeout
         self._fed_ms = _now_ms()
-        _wdts.append(self)
 
     def feed(self) -> None:
         self._fed_ms = _now_ms()
+
+    def __repr__(self) -> str:
+        return "<WDT>"
+
+
+def WDT(id: int = 0, timeout: int = 5000) -> _TaskWatchdog:  # noqa: N802 - machine.WDT
+    """The ESP32 task watchdog (see the module docstring): only id 0 (``machine_wdt.c`` raises
+    ValueError for others); one watchdog however often it is constructed (the port returns its
+    one static object: a second construction gives the running one, timeout and count
+    unchanged); ``feed()`` only, no ``deinit``: it stops only with a hard reset. A function
+    here, not a class, so that the shim also runs on MicroPython."""
+    if id != 0:
+        raise ValueError()
+    if timeout <= 0:
+        raise ValueError("WDT timeout too short")
+    if _wdts:
+        return _wdts[0]
+    w = _TaskWatchdog(timeout)
+    _wdts.append(w)
+    return w
 
 
 # -- misc -----------------------------------------------------------------------------------

@@ -93,7 +93,8 @@ def assess(session: Any, analysis: Any) -> Validity:
     worn = float(analysis.posture.measured_s)
     if worn < MIN_SCORE_S:
         fails.append(
-            f"only {worn:.0f} s of measured wear, less than the {MIN_SCORE_S:g} s a score needs"
+            f"only {worn:.0f} s of the recording could be measured (worn and analysed), less "
+            f"than the {MIN_SCORE_S:g} s a score needs"
         )
     notes.extend(str(n) for n in (session.header or {}).get("notes", []) or [])
     q = v.quality

@@ -134,6 +134,7 @@ def load_csv(
     notes = list(chk.notes)
     if axes is not None:
         perm: np.ndarray | None = units.parse_axes(axes)
+        units.check_axes(acc @ perm.T, axes)  # type: ignore[union-attr]
     else:
         perm, why = units.detect_axes(time, acc, rate)
         if why:

@@ -295,8 +295,25 @@ def detect_axes(time: np.ndarray, acc: np.ndarray, fs: float) -> tuple[np.ndarra
     )
 
 
-def _name(c: float, table: dict[str, float]) -> str:
-    return next(k for k, v in table.items() if v == c)
+def check_axes(acc_kyphos: np.ndarray, spec: str) -> None:
+    """Given axes must leave gravity at rest along kyphos +x (the wearer upright or seated),
+    else RecordingError naming --axes; silent when there is too little still data to say."""
+    a = np.asarray(acc_kyphos, float)
+    if len(a) < 8:
+        return
+    mag = np.linalg.norm(a, axis=1)
+    still = _still(mag, 25) & (mag > 1e-12)
+    if still.sum() < 3:
+        return
+    med = np.median(a[still] / mag[still, None], axis=0)
+    nrm = float(np.linalg.norm(med))
+    if nrm > 0 and med[0] / nrm < UP_AXIS_COS:
+        i = int(np.argmax(np.abs(med)))
+        up = ("" if med[i] > 0 else "-") + _AX[i]
+        raise RecordingError(
+            f"with --axes={spec} gravity at rest points along kyphos {up}, not +x (towards the "
+            "head, for a wearer standing or sitting): check --axes (docs/recording.md)"
+        )
 
 
 def check_units(
@@ -402,8 +419,7 @@ def check_units(
     if time_unit is None and tu != "s":
         notes.append(f"time read as {tu}: the median step of "
                      f"{float(np.median(np.diff(t_raw))):.4g} is {rates[tu]:.3g} Hz in {tu}"
-                     + (" and the gyroscope agrees with the accelerometer only so" if
-                        fit.conclusive else "")
+                     + (" (the gyroscope confirms it)" if fit.conclusive else "")
                      + f" (give --time-unit {tu} to say so)")
     if gyr_unit is None and gu != "rad/s" and fit.conclusive:
         notes.append("rotation rate read as deg/s: in rad/s the gyroscope would turn "

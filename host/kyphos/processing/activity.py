@@ -264,7 +264,21 @@ def find_steps(az: np.ndarray, fs: float, valid: np.ndarray | None = None,
         bouts.append((max(0, int(idx[0]) - half), min(n, int(idx[-1]) + half + 1)))
     if not steps:
         return np.zeros(0, int), np.zeros((0, 2), int)
-    return np.concatenate(steps), np.array(bouts, int).reshape(-1, 2)
+    # count the steps as the bounce's low points (the trunk is lowest just after each heel
+    # strike): minima of the band-passed double integral, at least STEP_DEPTH_FRACTION as
+    # deep as the bout's median; the gait's fade-in and fade-out add acceleration peaks
+    # without a full bounce
+    pos = signal.sosfiltfilt(sos, _cumtrapz(_cumtrapz(bp, 1.0 / fs), 1.0 / fs))
+    counted: list[np.ndarray] = []
+    for a, b in bouts:  # per walking bout
+        lo_i, prom = signal.find_peaks(-pos[a:b], prominence=0.0,
+                                       distance=max(1, int(P.STEP_INTERVAL_S[0] * fs)))
+        if len(lo_i) == 0:
+            continue
+        p_ = prom["prominences"]
+        counted.append(a + lo_i[p_ >= P.STEP_DEPTH_FRACTION * float(np.median(p_))])
+    steps_at = np.concatenate(counted) if counted else np.zeros(0, int)
+    return steps_at, np.array(bouts, int).reshape(-1, 2)
 
 
 def tilt_from_angles(flexion: np.ndarray, lateral: np.ndarray) -> np.ndarray:

@@ -27,6 +27,9 @@ STEP_MIN_ACC = 0.6
 STEP_INTERVAL_S = (0.3, 1.0)
 #: Ratio of neighbouring step intervals in a regular train. Provisional.
 STEP_REGULARITY = (0.7, 1.43)
+#: A step is counted at each low point of the trunk's bounce at least this fraction as deep
+#: as the walk's median bounce. Provisional.
+STEP_DEPTH_FRACTION = 0.5
 #: Fewest steps in a row that make a walk. Provisional: a lift's vertical acceleration rings
 #: for up to 4 band-passed peaks at step-like intervals, so 4 is too few.
 WALK_MIN_STEPS = 6

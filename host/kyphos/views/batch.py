@@ -201,6 +201,8 @@ def index_html(summaries: Sequence[Summary], links: Sequence[Path], out: Path) -
     for s, link in zip(summaries, links, strict=True):
         name = html.escape(link.name)
         status = "could not be analysed: " + html.escape(s.error or "") if not s.ok else ""
+        if s.ok and not s.valid:  # processing.plausibility: no score below the bar
+            status = "not valid: " + html.escape(s.warnings[0] if s.warnings else "")
         rows.append(
             f'<tr><td><a href="{name}">{html.escape(s.file)}</a></td>'
             f"<td>{html.escape(s.subject)}</td><td>{html.escape(s.date)}</td>"

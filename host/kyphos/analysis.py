@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from kyphos.errors import KyphosError
-from kyphos.metrics.lifts import Lift, find_bends, lift_mask, lift_summary
+from kyphos.metrics.lifts import Lift, find_bends, lift_mask, lift_summary, link_from_bends
 from kyphos.metrics.posture import PostureMetrics, posture_metrics
 from kyphos.metrics.risk import Risk, kinematic_risk
 from kyphos.processing import activity as act
@@ -226,7 +226,8 @@ def analyze(
         )
     # the calibration bends themselves (explicit window or the automatically found sequence)
     # are neither lifts nor seated reaches
-    bends = [lf for lf in find_bends(angles, az, activity)
+    link_m = link_from_bends(angles, az, c.calibration_bends_s)
+    bends = [lf for lf in find_bends(angles, az, activity, link_m)
              if not any(lf.start_s < b1 and lf.end_s > b0 for b0, b1 in c.calibration_bends_s)]
     lifts = [lf for lf in bends if lf.context == "standing"]
     reaches = [lf for lf in bends if lf.context == "sitting"]

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from kyphos.recording.quality import describe
 from kyphos.views import plots
 from kyphos.views.recommend import lift_class, recommendations, risk_band
 from kyphos.views.summary import Summary
@@ -158,7 +159,9 @@ def _section(s: Summary) -> str:
     out.append(
         f'<p class="meta">Subject <b>{_e(s.subject)}</b> · {_e(s.date)} · recorded '
         f"{_e(_hms(s.duration_s))}, worn (measured) {_e(_hms(s.wear_s))} · file {_e(s.file)} · "
-        f"calibration {_e(cal.get('method'))} (confidence {_e(cal.get('confidence'))})</p>"
+        f"calibration {_e(cal.get('method'))} (confidence {_e(cal.get('confidence'))})"
+        + (f' · <span id="data-quality">{_e(describe(s.data_quality))}</span>'
+           if s.data_quality else "") + "</p>"
     )
     out.append(validity_banner(s))
     out.append('<h2>Summary</h2><div class="cards">')
@@ -325,7 +328,8 @@ def pdf_pages(s: Summary) -> list[Any]:
         ("Posture and lifting report", 18, "bold"),
         (f"Subject {s.subject} · {s.date} · recorded {_hms(s.duration_s)}, worn "
          f"{_hms(s.wear_s)} · file {s.file} · calibration {cal.get('method')} "
-         f"(confidence {cal.get('confidence')})", 9, "normal"),
+         f"(confidence {cal.get('confidence')})"
+         + (f" · {describe(s.data_quality)}" if s.data_quality else ""), 9, "normal"),
     ]
     if not s.valid:
         lines.append(("NOT A VALID ASSESSMENT: no posture score, no form scores, no "

@@ -50,6 +50,8 @@ class Summary:
     lift_styles: dict[str, int] = field(default_factory=dict)
     risk: dict[str, Any] = field(default_factory=dict)
     gaps: list[tuple[float, float]] = field(default_factory=list)
+    #: gaps and damage counted as `kyphos info` and `analyze` count them (recording.quality)
+    data_quality: dict[str, Any] = field(default_factory=dict)
     timeline_t: list[float] = field(default_factory=list)
     timeline_min: list[float] = field(default_factory=list)
     timeline_mean: list[float] = field(default_factory=list)
@@ -178,7 +180,7 @@ def summarize_session(session: Any, path: str | os.PathLike[str], *, analysis: A
             a = analyze(session, **(analysis_options or {}))
         except (KyphosError, ValueError) as exc:
             s.error = f"the recording could not be analysed: {exc}"
-            q = data_quality(session)
+            q = s.data_quality = data_quality(session)
             if q["damage_count"]:
                 s.warnings.append(f"the file is damaged: {describe(q)}")
             return s
@@ -210,6 +212,7 @@ def summarize_session(session: Any, path: str | os.PathLike[str], *, analysis: A
     s.good_form_pct = d["good_form_pct"]
     s.lift_styles = dict(d["lift_styles"] or {})
     s.risk = {k: _r(v) for k, v in (d["risk"] or {}).items()}
+    s.data_quality = d["data_quality"]
     s.gaps = [(round(g0, 2), round(g1, 2)) for g0, g1 in d["data_quality"]["gaps"]]
     flex = np.degrees(a.angles.flexion) if angles_ok else np.full(len(a.angles.time), np.nan)
     t, mn, mean, mx = _timeline(a.angles.time, flex, TIMELINE_BINS)

@@ -68,12 +68,51 @@ class UpyBoard(VirtualBoard):
         self.workdir = Path(tempfile.mkdtemp(prefix="kyphos-upy-"))
         self.fw_dir = deploy_files(self.binary, self.workdir / "fw")
         self.bridge = Bridge(str(self.workdir / "bridge.sock"), self.flash.statvfs,
-                             on_reset=self._on_reset)
+                             on_reset=self._on_reset, on_first_i2c=self._power_chip,
+                             io_time=self._io_time)
         self.proc: asyncio.subprocess.Process | None = None
         self.ports: list[PortState] = []  # what each boot reported (heap, counters)
         self._hci: Any = None
         self._controller: Any = None
         self._reset_pending = False
+        self._chip_powered = False
+        self._pending: list[tuple[float, Any]] = []
+        self._call_s: float | None = None  # loop time of the bridge call being served
+
+    # -- scenario time ----------------------------------------------------------------------
+    # The CPython runtime imports the firmware in no simulated time, so its first I2C transfer
+    # (the IMU probe) is at scenario time 0. Starting MicroPython and importing the firmware
+    # takes about a second of real time, so here scenario time 0 (the chip's power-up, the
+    # scenario's first sample, the times of faults and button presses) is the first I2C
+    # transfer of the first boot: both runtimes then configure the chip at the same sample and
+    # their filters start from the same data. Before it, now_s() is negative.
+    def _power_chip(self) -> None:
+        if self._chip_powered:
+            return
+        self._chip_powered = True
+        self._power_t0 = self._call_s if self._call_s is not None else self.loop.time()
+        pending, self._pending = self._pending, []
+        for t_s, fn in pending:
+            super().at(t_s, fn)
+
+    def _io_time(self, t_us: int | None) -> None:
+        # The port's ticks_us is CLOCK_MONOTONIC in us (its ticks period is 2**62 on this
+        # 64-bit build), the clock of asyncio's loop.time(): the call's own moment.
+        self._call_s = None if t_us is None else min(t_us / 1e6, self.loop.time())
+
+    def power_us(self) -> float:
+        """Chip time: since scenario time 0, at the moment the port made the current bridge
+        call (a transfer on a real bus happens when the firmware makes it, not after the
+        socket round trip; without this the chip's timestamps jittered by the host's latency
+        and the firmware's period estimate, and with it the fusion gains, wandered)."""
+        t = self._call_s if self._call_s is not None else self.loop.time()
+        return (t - self._power_t0) * 1e6
+
+    def at(self, t_s: float, fn: Any) -> None:
+        if not self._chip_powered:
+            self._pending.append((t_s, fn))
+            return
+        super().at(t_s, fn)
 
     # -- life cycle -----------------------------------------------------------------------
     async def start(self, radio: Any) -> None:

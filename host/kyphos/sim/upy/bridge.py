@@ -10,7 +10,7 @@ board's (real time on the MicroPython runtime).
 
 Wire format (little-endian; ``port/kyb.py`` is the other end)::
 
-    request  <BBHHH  op, a, b, c, n   then n bytes of data
+    request  <BBHHHQ op, a, b, c, n, t   then n bytes of data (t: the port's ticks_us)
     answer   <BBH    errno (0 = ok), 0, n   then n bytes of data
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 I2C_READ, I2C_WRITE, I2C_SCAN, I2C_READFROM, I2C_WRITETO, CALL, BYTES, NOTE = range(1, 9)
 PIN, PWM, ADC, WDT, MACH, ESP = range(1, 7)
 NONE = -(1 << 31)
-_REQ = struct.Struct("<BBHHH")
+_REQ = struct.Struct("<BBHHHQ")
 _ANS = struct.Struct("<BBH")
 _EIO = 5
 _EINVAL = 22
@@ -69,8 +69,12 @@ class Bridge:
 
     def __init__(self, path: str, statvfs: Callable[[], tuple[int, ...]],
                  on_reset: Callable[[int], None] | None = None,
-                 on_sleep: Callable[[bool], None] | None = None) -> None:
+                 on_sleep: Callable[[bool], None] | None = None,
+                 on_first_i2c: Callable[[], None] | None = None,
+                 io_time: Callable[[int | None], None] | None = None) -> None:
         self.path = path
+        self.on_first_i2c = on_first_i2c  # called once, before the first I2C transfer
+        self.io_time = io_time  # told the request's ticks_us before each call, None after
         self.statvfs = statvfs
         self.state = PortState()
         self.on_reset = on_reset
@@ -104,14 +108,19 @@ class Bridge:
         try:
             while True:
                 head = await reader.readexactly(_REQ.size)
-                op, a, b, c, n = _REQ.unpack(head)
+                op, a, b, c, n, t_us = _REQ.unpack(head)
                 data = await reader.readexactly(n) if n else b""
                 self.calls += 1
+                if self.io_time is not None:
+                    self.io_time(t_us)
                 try:
                     out = self.handle(op, a, b, c, data)
                     err = 0
                 except OSError as exc:
                     out, err = b"", int(exc.errno or _EIO)
+                finally:
+                    if self.io_time is not None:
+                        self.io_time(None)
                 writer.write(_ANS.pack(err, 0, len(out)) + out)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -122,6 +131,9 @@ class Bridge:
     def handle(self, op: int, a: int, b: int, c: int, data: bytes) -> bytes:
         import machine  # the CPython shim (the board installed it)
 
+        if op <= I2C_WRITETO and self.on_first_i2c is not None:
+            first, self.on_first_i2c = self.on_first_i2c, None
+            first()
         if op == I2C_READ:
             return bytes(self._bus(a).readfrom_mem(b & 0xFF, b >> 8, c))
         if op == I2C_WRITE:

@@ -6,7 +6,9 @@
 # One AF_UNIX stream socket to the host process (kyphos.sim.upy.board); every call is one
 # request and one answer, blocking, as an I2C transfer blocks on the board:
 #
-#   request  <BBHHH  op, a, b, c, n   then n bytes of data
+#   request  <BBHHHQ op, a, b, c, n, t   then n bytes of data; t = time.ticks_us() when the
+#                    call was made (CLOCK_MONOTONIC on the unix port, ports/unix/unix_mphal.c),
+#                    so the chip models run to the moment of the call, not of its arrival
 #   answer   <BBH    errno (0 = ok), 0, n   then n bytes of data
 #
 # Buffers are made once: a call allocates nothing unless it returns new bytes (only the
@@ -14,6 +16,7 @@
 # buffer is done (py/stream.c mp_stream_rw without MP_STREAM_RW_ONCE).
 import socket
 import struct
+import time
 
 # ops (kyphos.sim.upy.bridge has the same table)
 I2C_READ = 1
@@ -36,7 +39,7 @@ ESP = 6
 BOARD = 7
 
 _s = None
-_hdr = bytearray(8)
+_hdr = bytearray(16)
 _ans = bytearray(4)
 _args = bytearray(4 * 8)
 _argv = memoryview(_args)
@@ -53,7 +56,7 @@ def connect(path):
 
 
 def _send(op, a, b, c, data, n):
-    struct.pack_into("<BBHHH", _hdr, 0, op, a, b, c, n)
+    struct.pack_into("<BBHHHQ", _hdr, 0, op, a, b, c, n, time.ticks_us())
     _s.write(_hdr)
     if n:
         _s.write(data, n)

@@ -1,8 +1,10 @@
 """Virtual board: a 10-minute scenario at 104 Hz through the virtual BLE link into a recording.
 
 Prints the lost samples (target 0) and the speed factor of fast mode against real time on one
-core (target ≥ 5×), with the ratio to the target. The firmware, the bumble radio, the bleak
-client and the .kyr writer all run on one event loop in this process, pinned to one CPU.
+core (target ≥ 5×), with the ratio to the target. The firmware, the bumble radio, the host
+client a user runs (``kyphos.connect`` -> ``kyphos.link.Device``, bleak with the bumble backend)
+and the recorder behind ``kyphos record`` all run on one event loop in this process, pinned to
+one CPU.
 
     .venv/bin/python bench/bench_virtual_board.py [--scenario office] [--minutes 10] [--seed 1]
 """
@@ -10,7 +12,6 @@ client and the .kyr writer all run on one event loop in this process, pinned to 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import tempfile
@@ -20,10 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
 
 import kyphos  # noqa: E402
-from kyphos.protocol.constants import Opcode  # noqa: E402
-from kyphos.recording.kyr import KyrWriter, new_header  # noqa: E402
+from kyphos.recording.recorder import record  # noqa: E402
 from kyphos.sim.board import running_board  # noqa: E402
-from kyphos.sim.client import BleLink, loop_clock_us  # noqa: E402
 from kyphos.sim.clock import run  # noqa: E402
 
 TARGET_SPEED = 5.0
@@ -43,22 +42,20 @@ def main() -> int:
         path = Path(tmp) / "bench.kyr"
 
         async def go() -> dict[str, float]:
-            async with running_board(args.scenario, seed=args.seed) as (board, _r, adapter):
-                link = await BleLink.connect(board.device.name, bumble_adapter=adapter,
-                                             clock_us=loop_clock_us(), keep=False)
-                writer = KyrWriter(path, new_header("ble"), fsync_interval_s=None)
-                link.writer = writer
+            async with running_board(args.scenario, seed=args.seed) as (board, radio, _a):
+                # A plain link (no reconnect, back-fill or pings): nothing may need repairing.
+                dev = await kyphos.connect("sim", board=board, radio=radio, auto_reconnect=False,
+                                           backfill=False, ping_interval_s=0)
                 w0, c0, s0 = time.perf_counter(), time.process_time(), board.now_s()
-                await link.command(Opcode.START, bytes([0b111]))
-                await asyncio.sleep(stream_s)
-                await link.command(Opcode.STOP)
+                res = await record(dev, path, duration_s=stream_s, fsync_interval_s=3600.0)
                 wall, cpu = time.perf_counter() - w0, time.process_time() - c0
                 sim = board.now_s() - s0
-                await link.close()
-                writer.close()
-                return {"wall": wall, "cpu": cpu, "sim": sim, "samples": link.imu_samples,
-                        "lost_frames": link.lost_frames, "corrupt": link.corrupt,
-                        "notifications": link.notifications, "crashes": len(board.crashes)}
+                health = dev.health()
+                await dev.close()
+                return {"wall": wall, "cpu": cpu, "sim": sim, "samples": res.imu_samples,
+                        "lost_frames": health.missing_frames, "corrupt": health.corrupt,
+                        "notifications": dev.transport.counters.packets_in,
+                        "crashes": len(board.crashes)}
 
         r = run(go())
         s = kyphos.load(path)

@@ -1,5 +1,6 @@
 """`kyphos sim` in one process is found and used by bleak (the bumble backend over TCP) and by
-pyserial (its pseudo-terminal) in another, as `kyphos scan` / `kyphos live` would use it."""
+pyserial (its pseudo-terminal) in another, as `kyphos scan` / `kyphos live` would use it: through
+``kyphos.connect`` and ``kyphos.link.Device``."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ import sys
 import time
 from pathlib import Path
 
+import kyphos
+from _vboard_link import Listener
 from kyphos.protocol.constants import Opcode
-from kyphos.sim.client import BleLink, SerialLink
 from kyphos.sim.scenario import read_truth
-from kyphos.transport.bumble_backend import BumbleAdapter
+from kyphos.transport.bumble_backend import BumbleAdapter, BumbleClient, BumbleScanner
+
+PLAIN = {"auto_reconnect": False, "backfill": False, "ping_interval_s": 0}
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,17 +46,19 @@ def _start_sim(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
 def test_bleak_and_pyserial_in_this_process_use_kyphos_sim_in_another(tmp_path: Path) -> None:
     proc, seen = _start_sim(tmp_path)
     try:
-        async def main() -> tuple[BleLink, SerialLink]:
+        async def main() -> tuple[Listener, Listener]:
             adapter = await BumbleAdapter.open(seen["transport"], tmp_path / "keys.json")
             try:
-                ble = await BleLink.connect(seen["name"], bumble_adapter=adapter, timeout=20)
+                ble = Listener(await kyphos.connect(
+                    seen["name"], backend=BumbleClient, scanner_backend=BumbleScanner,
+                    bumble_adapter=adapter, scan_timeout_s=20, **PLAIN))
                 await ble.command(Opcode.START, bytes([0b111]))
                 await asyncio.sleep(1.5)  # 3 simulated seconds at --speed 2
                 await ble.command(Opcode.STOP)
                 await ble.close()
             finally:
                 await adapter.close()
-            ser = SerialLink(seen["pty"])
+            ser = Listener(await kyphos.connect(f"serial:{seen['pty']}", **PLAIN))
             await ser.command(Opcode.START, bytes([0b111]))
             await asyncio.sleep(1.5)
             await ser.command(Opcode.STOP)

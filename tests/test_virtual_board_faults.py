@@ -1,6 +1,9 @@
 """Each fault of the virtual board happens, and the firmware and the host see what they would
 see on real hardware: a dropped link, a slow link, corrupt notifications, a full flash, a low
-battery, an unplugged IMU, a reboot. Faults come from flags and from a scenario's board key."""
+battery, an unplugged IMU, a reboot. Faults come from flags and from a scenario's board key.
+The host side is the user's client, ``kyphos.connect`` -> ``kyphos.link.Device``, on a plain
+link (tests/_vboard_link.py: no automatic reconnect or back-fill, so faults show as they
+happened)."""
 
 from __future__ import annotations
 
@@ -10,17 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _vboard_link import Listener, listen
 from kyphos.protocol.constants import Opcode
 from kyphos.protocol.frames import Event, Status, decode_frame
 from kyphos.sim.board import VirtualBoard, running_board
-from kyphos.sim.client import BleLink
 from kyphos.sim.clock import run
 from kyphos.sim.faults import FaultError, load_board_scenario, make_fault, parse_flag
 
 ALL = bytes([0b111])
 
 
-def _payloads(link: BleLink, kind: type) -> list[Any]:
+def _payloads(link: Listener, kind: type) -> list[Any]:
     out = []
     for _, raw in link.frames:
         p = decode_frame(raw)[0].payload
@@ -29,8 +32,8 @@ def _payloads(link: BleLink, kind: type) -> list[Any]:
     return out
 
 
-async def _streaming(board: VirtualBoard, adapter: Any) -> BleLink:
-    link = await BleLink.connect(board.device.name, bumble_adapter=adapter)
+async def _streaming(board: VirtualBoard, radio: Any) -> Listener:
+    link = await listen(board, radio)
     await link.command(Opcode.START, ALL)
     await asyncio.sleep(3.0)
     return link
@@ -43,13 +46,13 @@ async def _inject(board: VirtualBoard, kind: str, arg: float | None = None) -> N
 
 
 def _fault_run(kind: str, arg: float | None = None, wait: float = 8.0,
-               config: dict[str, Any] | None = None) -> tuple[BleLink, VirtualBoard]:
-    async def main() -> tuple[BleLink, VirtualBoard]:
-        async with running_board("demo", seed=1, config=config) as (board, _radio, adapter):
-            link = await _streaming(board, adapter)
+               config: dict[str, Any] | None = None) -> tuple[Listener, VirtualBoard]:
+    async def main() -> tuple[Listener, VirtualBoard]:
+        async with running_board("demo", seed=1, config=config) as (board, radio, _adapter):
+            link = await _streaming(board, radio)
             await _inject(board, kind, arg)
             await asyncio.sleep(wait)
-            if link.client.is_connected:
+            if link.connected:
                 await link.close()
             return link, board
 
@@ -65,7 +68,7 @@ def test_corrupt_notifications_are_discarded_whole_and_counted() -> None:
 
 def test_slow_connection_interval_still_loses_nothing() -> None:
     link, _ = _fault_run("slow_link", 150)
-    assert link.client is not None and link.lost_frames == 0 and link.corrupt == 0
+    assert link.dev.health().drops == 0 and link.lost_frames == 0 and link.corrupt == 0
     assert link.imu_samples >= 104 * 10
 
 
@@ -96,8 +99,8 @@ def test_unplugged_imu_shows_as_imu_missing_error_state_and_bus_errors() -> None
 
 def test_an_imu_that_comes_back_is_configured_again_and_streams() -> None:
     async def main() -> tuple[list[Any], int, int]:
-        async with running_board("demo", seed=1) as (board, _radio, adapter):
-            link = await _streaming(board, adapter)
+        async with running_board("demo", seed=1) as (board, radio, _adapter):
+            link = await _streaming(board, radio)
             await _inject(board, "imu_unplugged", 3.0)
             await asyncio.sleep(3.0)
             during = link.imu_samples
@@ -113,16 +116,16 @@ def test_an_imu_that_comes_back_is_configured_again_and_streams() -> None:
 
 def test_link_drop_disconnects_and_the_board_can_be_found_again() -> None:
     async def main() -> tuple[bool, bool, int]:
-        async with running_board("demo", seed=1) as (board, _radio, adapter):
-            link = await _streaming(board, adapter)
+        async with running_board("demo", seed=1) as (board, radio, _adapter):
+            link = await _streaming(board, radio)
             await _inject(board, "link_drop", 3.0)
             for _ in range(100):  # the central notices the supervision timeout
-                if not link.client.is_connected:
+                if not link.connected:
                     break
                 await asyncio.sleep(0.1)
-            down = not link.client.is_connected
+            down = not link.connected
             await asyncio.sleep(3.5)
-            again = await BleLink.connect(board.device.name, bumble_adapter=adapter)
+            again = await listen(board, radio)
             await again.command(Opcode.START, ALL)
             await asyncio.sleep(2.0)
             await again.close()
@@ -134,13 +137,13 @@ def test_link_drop_disconnects_and_the_board_can_be_found_again() -> None:
 
 def test_reboot_restarts_the_firmware_with_a_boot_event() -> None:
     async def main() -> tuple[int, int, int, list[str], bool]:
-        async with running_board("demo", seed=1) as (board, _radio, adapter):
-            link = await _streaming(board, adapter)
+        async with running_board("demo", seed=1) as (board, radio, _adapter):
+            link = await _streaming(board, radio)
             first_device = board.device
             await _inject(board, "reboot")
             await asyncio.sleep(1.0)
-            dropped = not link.client.is_connected
-            again = await BleLink.connect(board.device.name, bumble_adapter=adapter)
+            dropped = not link.connected
+            again = await listen(board, radio)
             await again.command(Opcode.START, ALL)
             await asyncio.sleep(1.0)
             await again.close()
@@ -156,10 +159,8 @@ def test_reboot_restarts_the_firmware_with_a_boot_event() -> None:
 
 def test_reboot_command_from_the_host_boots_again(tmp_path: Path) -> None:
     async def main() -> int:
-        async with running_board("demo", seed=1, serial=True) as (board, _radio, _adapter):
-            from kyphos.sim.client import SerialLink
-
-            ser = SerialLink(board.serial.path)  # USB is trusted: REBOOT is allowed
+        async with running_board("demo", seed=1, serial=True) as (board, radio, _adapter):
+            ser = await listen(board, radio, "serial")  # USB is trusted: REBOOT is allowed
             await ser.command(Opcode.REBOOT)
             await asyncio.sleep(2.0)
             await ser.close()
@@ -193,8 +194,8 @@ def test_scenario_board_key_schedules_faults_and_button_presses(tmp_path: Path) 
     assert [f.kind for f in script.faults] == ["low_battery"] and script.start_mv == 4000
 
     async def main() -> tuple[list[Event], list[str]]:
-        async with running_board(path, seed=1) as (board, _radio, adapter):
-            link = await BleLink.connect(board.device.name, bumble_adapter=adapter)
+        async with running_board(path, seed=1) as (board, radio, _adapter):
+            link = await listen(board, radio)
             await link.command(Opcode.START, ALL)
             await asyncio.sleep(14.0)  # the firmware wants 3 low readings, 2 s apart
             await link.close()
@@ -236,13 +237,13 @@ def test_kyphos_sim_rejects_a_bad_fault_flag_in_one_line(capsys) -> None:
 
 def test_a_firmware_crash_is_saved_and_reported_after_the_reboot() -> None:
     async def main() -> tuple[list[str], bytes, int]:
-        async with running_board("demo", seed=1) as (board, _radio, adapter):
+        async with running_board("demo", seed=1) as (board, radio, _adapter):
             def crash() -> None:
                 raise ZeroDivisionError("sampler fell over")
 
             board.device.sample_pass = crash  # type: ignore[attr-defined]
             await asyncio.sleep(3.0)  # main.py waits 2 s, then machine.reset()
-            link = await BleLink.connect(board.device.name, bumble_adapter=adapter)
+            link = await listen(board, radio)
             await link.command(Opcode.START, ALL)
             await asyncio.sleep(2.5)
             flags = _payloads(link, Status)[-1].flags

@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from _vboard_link import listen
 from kyphos.sim.board import running_board
-from kyphos.sim.client import BleLink
 from kyphos.sim.clock import run
 
 SLEEP, WAKE = 9, 10
@@ -24,7 +24,7 @@ def _sleep_run(segments: list[dict[str, Any]], buttons: list[dict[str, Any]],
                until_s: float, connect_at_s: float = 0.0) -> dict[str, Any]:
     async def main() -> dict[str, Any]:
         async with running_board(_scenario(segments, buttons),
-                                 config={"sleep_after_min": 1}) as (board, _radio, adapter):
+                                 config={"sleep_after_min": 1}) as (board, radio, _adapter):
             import esp32  # the shims, importable once the board is up
             import machine
 
@@ -46,7 +46,7 @@ def _sleep_run(segments: list[dict[str, Any]], buttons: list[dict[str, Any]],
                 if dev.state == 4:
                     armed = set(esp32.wake_sources())
                 if connect_at_s and link is None and board.now_s() >= connect_at_s:
-                    link = await BleLink.connect(dev.name, bumble_adapter=adapter)
+                    link = await listen(board, radio)  # kyphos.connect, as a user's host
                 kinds = [k for _, k, _ in events]
                 if samples_at_sleep < 0 and SLEEP in kinds:
                     samples_at_sleep = dev.samples
@@ -57,7 +57,7 @@ def _sleep_run(segments: list[dict[str, Any]], buttons: list[dict[str, Any]],
                     "samples_at_sleep": samples_at_sleep, "samples": dev.samples,
                     "state": dev.state, "crashes": list(board.crashes),
                     "board_events": list(board.events), "armed": armed,
-                    "connected": link is not None and link.client.is_connected}
+                    "connected": link is not None and link.connected}
 
     return run(main())
 

@@ -1,6 +1,7 @@
 """The real firmware on the virtual board streams through bleak on the virtual radio and through
 pyserial on a pseudo-terminal: no sample lost, the same frames on both links, and the samples are
-the scenario's motion (right axes, scale and time)."""
+the scenario's motion (right axes, scale and time). The host side is the user's:
+``kyphos.connect`` -> ``kyphos.link.Device``, and the recorder behind ``kyphos record``."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from typing import Any
 import kyphos
 import numpy as np
 import pytest
+from _vboard_link import Listener, connect_sim, listen
 from kyphos.protocol.constants import Opcode
 from kyphos.protocol.frames import decode_frame
-from kyphos.recording.kyr import KyrWriter, new_header
+from kyphos.recording.recorder import record
 from kyphos.sim.board import running_board
-from kyphos.sim.client import BleLink, SerialLink, loop_clock_us
 from kyphos.sim.clock import run
 from kyphos.sim.scenario import simulate
 
@@ -27,21 +28,19 @@ def test_three_simulated_minutes_over_ble_lose_nothing_and_match_the_scenario(tm
     path = tmp_path / "ble.kyr"
 
     async def main() -> dict:
-        async with running_board("warehouse", seed=3) as (board, _radio, adapter):
-            link = await BleLink.connect(board.device.name, bumble_adapter=adapter,
-                                         clock_us=loop_clock_us(), keep=False)
-            writer = KyrWriter(path, new_header("ble"), fsync_interval_s=None)
-            link.writer = writer
-            await link.command(Opcode.START, ALL_STREAMS)
+        async with running_board("warehouse", seed=3) as (board, radio, _adapter):
+            # The recorder of `kyphos record` on a plain link (no reconnect, no back-fill,
+            # no keep-alive pings: nothing may need repairing).
+            dev = await connect_sim(board, radio)
             t0 = board.now_s()
-            await asyncio.sleep(180.0)
-            await link.command(Opcode.STOP)
+            res = await record(dev, path, duration_s=180.0, fsync_interval_s=60.0)
             t1 = board.now_s()
-            await link.close()
-            writer.close()
-            return {"t": t1 - t0, "lost": link.lost_frames, "corrupt": link.corrupt,
-                    "samples": link.imu_samples, "truth": board.truth(),
-                    "notifications": link.notifications, "crashes": list(board.crashes)}
+            health = dev.health()
+            await dev.close()
+            return {"t": t1 - t0, "lost": health.missing_frames, "corrupt": health.corrupt,
+                    "samples": res.imu_samples, "truth": board.truth(),
+                    "notifications": dev.transport.counters.packets_in,
+                    "crashes": list(board.crashes)}
 
     r = run(main())
     assert r["crashes"] == [] and r["lost"] == 0 and r["corrupt"] == 0
@@ -65,11 +64,11 @@ def test_three_simulated_minutes_over_ble_lose_nothing_and_match_the_scenario(tm
 
 
 def test_pyserial_on_the_pty_gets_the_same_frames_as_bleak() -> None:
-    async def main() -> tuple[BleLink, SerialLink, str]:
-        async with running_board("demo", seed=2, serial=True) as (board, _radio, adapter):
+    async def main() -> tuple[Listener, Listener, str]:
+        async with running_board("demo", seed=2, serial=True) as (board, radio, _adapter):
             path = board.serial.path
-            ble = await BleLink.connect(board.device.name, bumble_adapter=adapter)
-            ser = SerialLink(path)  # pyserial, exactly as on /dev/ttyACM0
+            ble = await listen(board, radio)
+            ser = await listen(board, radio, "serial")  # pyserial, exactly as on /dev/ttyACM0
             info_ser = await ser.command(Opcode.GET_INFO)
             info_ble = await ble.command(Opcode.GET_INFO)
             assert info_ser == info_ble
@@ -100,9 +99,9 @@ def test_pyserial_on_the_pty_gets_the_same_frames_as_bleak() -> None:
     ("MPU-6500", 4, 10000)])
 def test_every_supported_chip_streams_through_the_firmware_driver(
         chip: str, model: int, odr_chz: int) -> None:
-    async def main() -> tuple[Any, BleLink, Any]:
-        async with running_board("calibration", seed=1, chip=chip) as (board, _radio, adapter):
-            link = await BleLink.connect(board.device.name, bumble_adapter=adapter)
+    async def main() -> tuple[Any, Listener, Any]:
+        async with running_board("calibration", seed=1, chip=chip) as (board, radio, _adapter):
+            link = await listen(board, radio)
             data = await link.command(Opcode.GET_INFO)
             head = struct.pack("<BBHHI", 1, 0x01, len(data), 0, 0)
             info = decode_frame(head + data)[0].payload

@@ -1,10 +1,15 @@
 """``kyphos demo``: the whole chain on a virtual board, no hardware.
 
-The firmware in ``firmware/`` runs on a simulated board worn by a simulated person (a scenario);
-the host connects through bleak on the virtual radio, calibrates, starts streaming, records
-every frame to a ``.kyr`` file, stops, loads and analyses the recording, and writes the analysis
-and the scenario's ground truth beside it. Simulated time runs as fast as the computation
-allows (fast mode), so the 2.5-minute demo scenario takes seconds.
+The firmware in ``firmware/`` runs on a simulated board worn by a simulated person (a scenario).
+The host side is the one a user runs: ``kyphos.connect("sim", ...)`` gives a
+:class:`kyphos.link.Device` (bleak on the virtual radio), and
+:func:`kyphos.recording.recorder.record` — the recorder behind ``kyphos record`` — streams every
+frame into a ``.kyr`` file. While it records, the demo calibrates as a user would: it sends the
+``calibrate`` command (``kyphos calibrate``) during the quiet stance the scenario's script asks
+the wearer for at its start; the analysis takes the upright reference from the board's
+CALIBRATED event and the sagittal plane from the wearer's own bends (automatic). The scenario's
+ground truth is used only at the end, to print how the analysis compares with it. Simulated
+time runs as fast as the computation allows, so the 2.5-minute demo scenario takes seconds.
 """
 
 from __future__ import annotations
@@ -24,8 +29,11 @@ EPILOG = """examples:
   kyphos demo --out /tmp/kyphos-demo --seed 3
   kyphos demo --scenario warehouse"""
 
-_UPRIGHT = (2.0, 7.0)  # the guided calibration's "stand still" window, scenario s
 _MATCH_S = 2.0  # a detected lift matches a scripted one when their peaks are this close
+_STILL_BEFORE_CAL_S = 3.0  # the wearer has stood still this long when the demo calibrates
+_CAL_BEFORE_END_S = 1.0  # ... and keeps standing still this long after it
+_SAME_PATH = ("host: kyphos.connect('sim') -> kyphos.link.Device -> kyphos.recording.recorder"
+              ".record, the client and recorder of `kyphos record --device sim`")
 
 
 def register(sub: Any) -> None:
@@ -33,7 +41,8 @@ def register(sub: Any) -> None:
         "demo",
         help="run the whole chain on a virtual board and write a recording and its analysis",
         description="Boot the real firmware on a virtual board worn by a simulated person, "
-        "connect over the virtual BLE radio, calibrate, record the scenario to a .kyr file, "
+        "connect over the virtual BLE radio with the same client and recorder as kyphos record, "
+        "calibrate during the wearer's quiet stance, record the scenario to a .kyr file, "
         "analyse it and write the analysis and the ground truth beside it.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -62,76 +71,72 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def calibration_time_s(scenario: dict[str, Any]) -> float | None:
+    """When a user would press calibrate: near the end of the quiet stance the scenario's
+    script opens with (scenario time, s), or None when it opens with none long enough (the
+    analysis then calibrates automatically). Read from the script, never from the truth."""
+    segs = scenario.get("segments") or []
+    if not segs or segs[0].get("kind") != "stand":
+        return None
+    still = float(segs[0].get("duration_s", 0.0))
+    if still < _STILL_BEFORE_CAL_S + _CAL_BEFORE_END_S:
+        return None
+    return still - _CAL_BEFORE_END_S
+
+
 async def record_demo(out: Path, scenario: str, seed: int | None) -> dict[str, Any]:
-    """Boot a virtual board on ``scenario``, record it over BLE to ``out/demo.kyr``."""
-    from kyphos.protocol.constants import Opcode
-    from kyphos.protocol.fields import payload_to_fields
-    from kyphos.protocol.frames import Note, _dec_info, make_frame
-    from kyphos.recording.kyr import KyrWriter, new_header
-    from kyphos.sim.board import VirtualBoard
-    from kyphos.sim.client import BleLink, loop_clock_us
-    from kyphos.sim.radio import VirtualRadio
+    """Boot a virtual board on ``scenario`` and record it to ``out/demo.kyr`` through
+    ``kyphos.connect`` and the recorder of ``kyphos record``, calibrating during the stance."""
+    import kyphos
+    from kyphos.recording.recorder import record
+    from kyphos.sim.scenario import write_truth
 
     path = out / "demo.kyr"
-    board = VirtualBoard(scenario, seed=seed)
-    radio = VirtualRadio()
-    writer = None
-    link = None
+    dev = await kyphos.connect("sim", scenario=scenario, seed=seed)
     try:
-        await board.start(radio)
-        adapter = await radio.central()
-        while board.device is None:  # the firmware is booting
-            if board.crashes:
-                raise KyphosError(f"the firmware crashed at boot: {board.crashes[0]!r}")
-            await asyncio.sleep(0.05)
-        name = board.device.name
-        link = await BleLink.connect(name, bumble_adapter=adapter, clock_us=loop_clock_us(),
-                                     keep=False)
-        # The ACK data is an INFO payload (as in kyphos.link.device.Device.info).
-        info = payload_to_fields(_dec_info(await link.command(Opcode.GET_INFO), 0))
-        header = new_header(
-            "ble", subject="demo-001", device=info,
-            simulated={"scenario": board.scenario["name"], "seed": board.seed,
-                       "truth": "truth.npz", "virtual_board": True},
-        )
-        writer = KyrWriter(path, header, overwrite=True, fsync_interval_s=None)
-        link.writer = writer
-        await link.command(Opcode.START, bytes([0b111]))  # IMU, QUAT, STATUS
-        t_start = board.now_s()
-        await _until(board, _UPRIGHT[1])
-        await link.command(Opcode.CALIBRATE)  # the wearer stands upright: reference now
-        await _until(board, board.simulator.duration + 0.5)
-        await link.command(Opcode.STOP)
-        await asyncio.sleep(0.2)
-        truth = board.truth()
-        bends = [m for m in truth.movements if m.label == "calibration_bend"]
-        first_t = _first_imu_s(path)
-        note: dict[str, Any] = {"kind": "calibration", "method": "guided",
-                                "upright": [_UPRIGHT[0] - first_t, _UPRIGHT[1] - first_t]}
-        if bends:
-            note["bend"] = [bends[0].onset - 0.5 - first_t, bends[-1].offset + 0.5 - first_t]
-        writer.write(make_frame(Note(note)), link.clock_us())
-        writer.close()
-        writer = None
-        from kyphos.sim.scenario import write_truth
+        board = dev.transport.board  # the virtual board: its clock and, at the end, its truth
+        t_cal = calibration_time_s(board.scenario)
+        calibrated: list[float] = []
 
-        write_truth(truth, out / "truth.npz")
+        async def calibrate_when_still() -> None:
+            if t_cal is None:
+                return
+            await _until(board, t_cal)
+            await dev.calibrate()  # what `kyphos calibrate` sends
+            calibrated.append(board.now_s())
+
+        t_start = board.now_s()
+        cal_task = asyncio.get_running_loop().create_task(calibrate_when_still())
+        try:
+            res = await record(
+                dev, path, duration_s=board.simulator.duration + 0.5 - t_start,
+                subject="demo-001", overwrite=True, fsync_interval_s=60.0,
+                header_extra={"simulated": {"scenario": board.scenario["name"], "seed": board.seed,
+                                            "truth": "truth.npz", "virtual_board": True}},
+            )
+        finally:
+            if not cal_task.done():
+                cal_task.cancel()
+            await asyncio.gather(cal_task, return_exceptions=True)
+        if cal_task.exception() is not None:
+            raise KyphosError(f"calibrate failed: {cal_task.exception()}")
+        if board.crashes:
+            raise KyphosError(f"the firmware crashed: {board.crashes[0]!r}")
+        # The truth is taken only now, for the final check (analyse_demo).
+        write_truth(board.truth(), out / "truth.npz")
+        health = dev.health()
         return {
-            "recording": path, "truth": out / "truth.npz", "name": name,
+            "recording": path, "truth": out / "truth.npz", "name": dev.info_frame.name,
             "scenario": board.scenario["name"], "seed": board.seed,
-            "sim_s": board.now_s() - t_start, "imu_samples": link.imu_samples,
-            "expected_samples": board.simulator.n_samples, "lost_frames": link.lost_frames,
-            "corrupt": link.corrupt, "notifications": link.notifications,
-            "first_imu_s": first_t, "crashes": len(board.crashes),
+            "sim_s": board.now_s() - t_start, "imu_samples": res.imu_samples,
+            "frames": res.frames, "notifications": dev.transport.counters.packets_in,
+            "backfilled": res.backfilled,
+            "missing_frames": health.missing_frames, "corrupt": health.corrupt,
+            "calibrated_at_s": calibrated[0] if calibrated else None,
+            "warnings": res.warnings, "first_imu_s": _first_imu_s(path),
         }
     finally:
-        if writer is not None:
-            writer.close()
-        if link is not None:
-            await link.close()
-        await board.stop()
-        await radio.close()
-        board.cleanup()
+        await dev.close()
 
 
 def _first_imu_s(path: Path) -> float:
@@ -185,21 +190,34 @@ def analyse_demo(out: Path, rec: dict[str, Any]) -> dict[str, Any]:
             "report": out / "report.html"}
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the current folder when it is inside it (``firmware/`` in a
+    checkout), else absolute (``…/site-packages/kyphos/_firmware`` in an installed wheel)."""
+    try:
+        return f"{path.relative_to(Path.cwd().resolve())}/"
+    except ValueError:
+        return str(path)
+
+
 def format_summary(s: dict[str, Any]) -> str:
     from kyphos.resources import firmware_dir
 
     score = s["posture_score"]
+    cal_at = s.get("calibrated_at_s")
+    cal = (f"calibrate sent at {cal_at:.1f} s of the wearer's quiet stance, analysis calibration "
+           if cal_at is not None else "no calibrate command (no quiet stance), analysis calibration ")
     return "\n".join([
-        f"virtual board {s['name']} (firmware from {firmware_dir()}) wore scenario {s['scenario']!r} "
+        f"virtual board {s['name']} (firmware from {_shown(firmware_dir())}) wore scenario {s['scenario']!r} "
         f"(seed {s['seed']}): {s['sim_s']:.0f} s simulated in {s['wall_s']:.1f} s",
+        _SAME_PATH,
         f"streamed over the virtual BLE link: {s['imu_samples']:,} IMU samples in "
-        f"{s['notifications']:,} notifications; lost frames {s['lost_frames']}, "
-        f"corrupt notifications {s['corrupt']}, gaps in the recording {s['gaps']}",
-        f"lifts found {s['lifts_found']} (scripted {s['lifts_scripted']}, "
-        f"{s['lifts_matched']} matched within {_MATCH_S:g} s); slouch episodes found "
-        f"{s['slouches_found']} (scripted {s['slouches_scripted']}); posture score "
-        + (f"{score:.0f}/100" if score is not None else "-")
-        + f"; calibration {s['calibration']}",
+        f"{s['frames']:,} frames ({s['notifications']:,} notifications); missing frames {s['missing_frames']} (back-filled "
+        f"{s['backfilled']}), corrupt notifications {s['corrupt']}, gaps in the recording {s['gaps']}",
+        cal + s["calibration"],
+        f"check against the scenario's truth: lifts found {s['lifts_found']} (scripted "
+        f"{s['lifts_scripted']}, {s['lifts_matched']} matched within {_MATCH_S:g} s); slouch "
+        f"episodes found {s['slouches_found']} (scripted {s['slouches_scripted']}); posture score "
+        + (f"{score:.0f}/100" if score is not None else "-"),
         f"recording   {s['recording']}",
         f"analysis    {s['analysis']}",
         f"truth       {s['truth']}",

@@ -85,14 +85,17 @@ async def record(
     on_health: Callable[[Any], None] | None = None,
     health_every_s: float = 1.0,
     streams: tuple[bool, bool, bool] = (True, True, True),
+    header_extra: dict[str, Any] | None = None,
 ) -> RecordResult:
     """Start streaming on ``dev`` and write everything to ``path`` until ``duration_s`` has
-    passed, ``stop`` is set, or the stream ends (see the module docstring)."""
+    passed, ``stop`` is set, or the stream ends (see the module docstring). ``header_extra``
+    adds keys to the file header (``kyphos demo`` adds ``simulated``: scenario and seed)."""
     subject = check_subject(subject)
     source = dev.transport.kind.value  # "ble", "serial", "sim" or "replay"
     header = new_header(
         source, subject=subject, device=_info_dict(dev),
         link={"target": dev.transport.name, "fsync_interval_s": fsync_interval_s},
+        **(header_extra or {}),
     )
     result = RecordResult(Path(path))
     loop = asyncio.get_running_loop()

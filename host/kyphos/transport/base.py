@@ -78,6 +78,7 @@ class LinkCounters:
     """What a transport counts about its own link (the device layer adds rates and loss)."""
 
     bytes_in: int = 0
+    packets_in: int = 0  # received units: BLE notifications, serial reads, replayed records
     frames_in: int = 0
     corrupt: int = 0  # notifications / packets dropped as damaged
     frames_out: int = 0
@@ -168,6 +169,7 @@ class Transport(ABC):
             assert self.clock is not None
             host_us = self.clock.now_us()
         self.counters.bytes_in += len(data)
+        self.counters.packets_in += 1
         self._queue.put_nowait((host_us, data))
 
     def _enqueue_threadsafe(self, data: bytes) -> None:

@@ -42,6 +42,7 @@ class Commands:
         self.handled = 0
         self.errors = 0  # ERR answers sent
         self.bad_frames = 0  # not a CMD frame: no answer possible
+        self.internal_errors = 0  # exceptions caught from a command's code (bugs)
 
     # --- answers -------------------------------------------------------------------------
     def _stamp(self, n):
@@ -123,6 +124,12 @@ class Commands:
             return await self._err(link, rid, op, frames.E_STORAGE_FULL
                                    if e.args and e.args[0] == 28 else frames.E_BUSY,
                                    "OSError %s" % (e.args[0] if e.args else "?"))
+        except Exception as e:  # noqa: BLE001 - a bad command must not stop the command task
+            # A bug, not the user's input: still one ERR, and counted (the fuzz tests require
+            # 0). Escaping, it would end the task and reboot the board.
+            self.internal_errors += 1
+            return await self._err(link, rid, op, frames.E_BUSY,
+                                   "internal error %s" % type(e).__name__)
 
     async def _run(self, link, rid, op, buf, a, b):
         dev = self.dev
@@ -152,7 +159,11 @@ class Commands:
                                        "no orientation yet: wait for the IMU and try again")
             return await self._ack(link, rid, op)
         if op == frames.OP_CONFIG_GET:
-            key = bytes(buf[a:b]).decode()
+            try:
+                key = bytes(buf[a:b]).decode()
+            except UnicodeError:
+                return await self._err(link, rid, op, frames.E_BAD_ARGS,
+                                       "CONFIG_GET takes a key name in UTF-8")
             try:
                 text = dev.cfg.to_json(key)
             except KeyError:

@@ -43,7 +43,7 @@ def test_html_shows_this_recordings_numbers(made: dict) -> None:
     assert f"{a.posture.score:.0f}/100" in text
     assert f"{a.posture.zones_pct['over_60']:.1f} %" in text
     assert f">{len(a.posture.slouch_episodes)}<" in text and len(a.posture.slouch_episodes) >= 2
-    rows = re.findall(r"<tr(?: class=\"bad\")?><td class=\"n\">(\d+)</td>", text)
+    rows = re.findall(r"<tr(?: class=\"(?:bad|fix)\")?><td class=\"n\">(\d+)</td>", text)
     assert len(rows) == len(a.lifts) > 0
     for lf in a.lifts:  # every lift's style, peak and score appear in its row
         assert f"{lf.peak_flexion_deg:.0f}°</td>" in text and f">{lf.score:.0f}</td>" in text

@@ -55,7 +55,9 @@ class Validity:
 def precheck(session: Any) -> None:
     """Stop (KyphosError, one line) when a recording is too short to analyse at all."""
     n = int(session.n_samples)
-    if n < 2 or session.duration_s < MIN_ANALYSE_S:
+    if n < 2:
+        raise KyphosError("the recording has fewer than two IMU samples: nothing to analyse")
+    if session.duration_s < MIN_ANALYSE_S:
         raise KyphosError(
             f"the recording has {n} IMU sample(s) over {session.duration_s:.3g} s: too short to "
             f"analyse (at least {MIN_ANALYSE_S:g} s; a score needs {MIN_SCORE_S:g} s of wear)"

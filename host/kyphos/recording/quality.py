@@ -28,8 +28,11 @@ def find_gaps(time: np.ndarray, period_s: float) -> np.ndarray:
 
 def data_quality(session: Any) -> dict[str, Any]:
     """``{"gaps": [[t0, t1], …], "gap_count", "gap_total_s", "damage": [{offset, length, kind,
-    reason}, …], "damage_count", "damaged_bytes"}`` of a loaded session (times in s)."""
+    reason}, …], "damage_count", "damaged_bytes"}`` of a session (times in s): the loader's gaps
+    (``Session.gaps``), or for a session built without them, :func:`find_gaps` on its time."""
     gaps = np.asarray(session.gaps, float).reshape(-1, 2)
+    if len(gaps) == 0 and session.fs:  # a session built in Python: the same step rule
+        gaps = find_gaps(session.time, 1.0 / float(session.fs))
     damage = [
         {"offset": int(d.offset), "length": int(d.length), "kind": d.kind, "reason": d.reason}
         for d in session.damage

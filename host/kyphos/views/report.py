@@ -136,7 +136,7 @@ def validity_banner(s: Summary) -> str:
                 "<p>This recording is below the bar for a score: it shows no posture score, no "
                 f"form scores and no recommendations.</p><ul>{items}</ul></div>")
     if s.warnings:
-        return f'<div class="banner" id="validity"><b>Notes on the data</b><ul>{items}</ul></div>'
+        return f'<div class="warn" id="validity"><b>Notes on the data</b><ul>{items}</ul></div>'
     return ""
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from kyphos.cli.cmd_analyze import add_input_options, load_and_analyze
-from kyphos.cli.options import add_force
+from kyphos.cli.options import add_force, validity_gate
 from kyphos.errors import KyphosError
 
 EPILOG = """examples:
@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     if to_file:  # before the analysis: a refused output should not cost a minute first
         check_output(args.output, force=args.force, inputs=[args.file])
     _, a = load_and_analyze(args)
+    validity_gate(a, args.file)  # untrusted angles: refused; otherwise warnings on stderr
     cols = a.angles.as_dict(degrees=True)
     keep = a.angles.valid  # separator rows between segments are left out
     names = list(cols)

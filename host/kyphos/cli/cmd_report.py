@@ -65,9 +65,17 @@ def options(args: argparse.Namespace, file: Path) -> tuple[dict[str, Any], dict[
 
 
 def _warn_failed(summaries: list[Any]) -> int:
+    """Say on the terminal what the reports say about the data; 1 if any could not be read."""
     bad = [s for s in summaries if not s.ok]
     for s in bad:
         print(f"kyphos: {s.file}: {s.error} (the report says so)", file=sys.stderr)
+    for s in summaries:
+        if not s.ok or not getattr(s, "warnings", None):
+            continue
+        what = "warning" if getattr(s, "valid", True) else "warning: not a valid assessment"
+        print(f"kyphos: {what}: {s.file}: {s.warnings[0]}"
+              + (f" (+{len(s.warnings) - 1} more in the report)" if len(s.warnings) > 1 else ""),
+              file=sys.stderr)
     return 1 if bad else 0
 
 

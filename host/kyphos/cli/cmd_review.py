@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kyphos.cli.options import add_force
+from kyphos.cli.options import add_force, validity_gate
 from kyphos.errors import KyphosError
 
 EPILOG = """examples:
@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
             raise KyphosError(f"--export {args.export}: give a .png file name")
         check_output(args.export, force=args.force, inputs=[args.file, notes])
         r = Review(args.file, notes_path=args.notes, analysis_options=an_kw, **load_kw)
+        validity_gate(r.a, args.file)
         if args.lift is not None:
             if not 1 <= args.lift <= max(1, len(r.lifts)) or not r.lifts:
                 raise KyphosError(f"--lift {args.lift}: the recording has {len(r.lifts)} lifts")
@@ -59,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     fig = plt.figure(figsize=(13, 8))
     r = Review(args.file, figure=fig, notes_path=args.notes, analysis_options=an_kw,
                **load_kw)
+    validity_gate(r.a, args.file)
     if args.lift is not None and r.lifts:
         r.select_lift(args.lift - 1)
     plt.show()

@@ -85,3 +85,20 @@ def positive_seconds(text: str) -> float:
 
 def force_of(args: Any) -> bool:
     return bool(getattr(args, "force", False))
+
+
+def validity_gate(analysis: Any, file: str, *, needs_angles: bool = True) -> None:
+    """What a command that shows angles (export, review) does with the analysis's validity
+    (:mod:`kyphos.processing.plausibility`): angles that cannot be trusted stop it with the
+    first reason as the one-line error (nothing written); otherwise every warning is printed
+    as ``kyphos: warning: ...`` on stderr and the command goes on (exit 0: usable, warned)."""
+    import sys
+
+    v = getattr(analysis, "validity", None)
+    if v is None:
+        return
+    if needs_angles and not v.angles_trusted:
+        first = v.warnings[0] if v.warnings else "the angles cannot be trusted"
+        raise KyphosError(f"{file}: {first}; nothing written")
+    for w in v.warnings:
+        print(f"kyphos: warning: {file}: {w}", file=sys.stderr)

@@ -229,6 +229,7 @@ class Device(Sampling, Routing, Control, PowerPolicy):
         # Links.
         self.links = []
         self.ble = None
+        self.ble_error = 0  # errno of a BLE stack that did not start (then USB only)
         self.usb = None
         mac = self.hw.unique_id
         if ble is not None:
@@ -237,9 +238,15 @@ class Device(Sampling, Routing, Control, PowerPolicy):
             except (OSError, ValueError):
                 pass
             self.name = self.cfg.get("name") or ble_mod.default_name(mac)
-            self.ble = ble_mod.Peripheral(ble, self.name, fs_root + "/bonds.json",
-                                          ble_mod.Ring(_RING_BYTES), FW_TEXT)
-            self.links.append(self.ble)
+            try:
+                self.ble = ble_mod.Peripheral(ble, self.name, fs_root + "/bonds.json",
+                                              ble_mod.Ring(_RING_BYTES), FW_TEXT)
+                self.links.append(self.ble)
+            except OSError as e:
+                # The stack did not start (active(True) fails on some boards, micropython
+                # issue 14293): keep running over USB and the flash log, without BLE.
+                self.ble = None
+                self.ble_error = e.args[0] if e.args else -1
         else:
             self.name = self.cfg.get("name") or ble_mod.default_name(mac)
         self.device_id = bytes(mac[:6]) if len(mac) >= 6 else bytes(6)

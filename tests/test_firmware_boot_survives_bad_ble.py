@@ -1,0 +1,83 @@
+"""The board boots whatever its BLE side does (issue 14 item 5): a device name over 29 bytes is
+refused by config (it used to pass, then raise in ble.adv_payloads at every boot: a boot loop),
+a config file that still holds one falls back to the default name with the key named in
+cfg.problem, and a BLE stack whose active(True) fails (micropython issue 14293) leaves the board
+running over USB."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _firmware_app_board import SerialHost, install_board, start_device, stop_device  # noqa: E402
+from kyphos.protocol import Opcode  # noqa: E402
+from kyphos.protocol.frames import Ack, Err  # noqa: E402
+from kyphos.sim.shims import bluetooth as bt_shim  # noqa: E402
+
+ADDRESS = "C4:11:22:33:4F:0E"
+
+
+@pytest.fixture
+def board() -> Any:
+    install_board()
+    bt_shim.install()
+    import app
+
+    return app
+
+
+def test_config_refuses_a_name_that_does_not_fit_the_scan_response(board: Any) -> None:
+    import ble
+    import config
+
+    assert config.check("name", "n" * 29) is None
+    code, msg = config.check("name", "n" * 30)
+    assert code == config.ERR_RANGE and "name" in msg and "29" in config.describe("name")
+    ble.adv_payloads(b"n" * 29, bytes(16))  # the longest accepted name fits
+    with pytest.raises(ValueError):
+        ble.adv_payloads(b"n" * 30, bytes(16))
+
+
+def test_a_stored_long_name_boots_with_the_default_name(board: Any, tmp_path: Path) -> None:
+    from kyphos.sim.radio import VirtualRadio
+
+    (tmp_path / "config.json").write_text('{"name": "%s"}' % ("é" * 15))  # 30 UTF-8 bytes
+
+    async def run() -> Any:
+        radio = VirtualRadio()
+        ble = await radio.peripheral(ADDRESS)
+        try:
+            dev, task = await start_device(board, tmp_path, ble=ble)  # old code: ValueError
+            await stop_device(dev, task)
+            return dev
+        finally:
+            await radio.close()
+
+    dev = asyncio.run(run())
+    assert dev.name.startswith("kyphos-") and len(dev.name) == 11 and dev.ble is not None
+    assert dev.cfg.corrupt and "name" in dev.cfg.problem
+
+
+def test_ble_that_does_not_start_leaves_usb_running(board: Any, tmp_path: Path) -> None:
+    async def run() -> tuple[Any, Any]:
+        await bt_shim.detach()
+        ble = bt_shim.BLE()  # no radio: active(True) raises OSError(ENODEV)
+        host = SerialHost()
+        dev, task = await start_device(board, tmp_path, ble=ble, serial=host.board_side)
+        try:
+            info = await host.command(Opcode.GET_INFO)
+            ping = await host.command(Opcode.PING)
+        finally:
+            await stop_device(dev, task)
+        return dev, (info, ping)
+
+    dev, (info, ping) = asyncio.run(run())
+    assert dev.ble is None and dev.ble_error == errno.ENODEV
+    assert isinstance(info.payload, Ack) and isinstance(ping.payload, Ack)
+    assert not isinstance(info.payload, Err)

@@ -336,8 +336,8 @@ def _config_json(t: Any, profile: str | None, name: str | None) -> bytes | None:
 
 
 def check_name(name: str) -> str:
-    if len(name.encode()) > 32 or any(ord(c) < 32 or c == "\x7f" for c in name):
-        raise KyphosError(f"--name {name!r}: at most 32 UTF-8 bytes, no control characters")
+    if len(name.encode()) > 29 or any(ord(c) < 32 or c == "\x7f" for c in name):
+        raise KyphosError(f"--name {name!r}: at most 29 UTF-8 bytes, no control characters")
     return name
 
 

@@ -34,7 +34,7 @@ def register(sub: Any) -> None:
                    help="board profile from firmware/boards.py (xiao_esp32s3, xiao_esp32c3, "
                    "esp32_devkitc); auto = from the chip the board reports (default)")
     p.add_argument("--name", default=None,
-                   help="BLE device name, at most 32 bytes (default: keep the board's)")
+                   help="BLE device name, at most 29 UTF-8 bytes (default: keep the board's)")
     p.add_argument("--firmware", type=Path, default=None,
                    help="firmware folder to deploy (default: this checkout's firmware/)")
     p.add_argument("--force", action="store_true", help="copy every file, changed or not")

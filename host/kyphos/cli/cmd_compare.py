@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kyphos.cli.cmd_report import add_analysis_options, add_parallel_options, options
+from kyphos.cli.options import add_force
 from kyphos.errors import KyphosError
 
 EPILOG = """examples:
@@ -20,23 +21,29 @@ Trends of posture score, time bent > 60°, slouch episodes and the share of good
 in date order. Details: docs/report.md."""
 
 
+def _default_output(inputs: list[str]) -> Path:
+    first = Path(inputs[0])
+    if first.is_dir():
+        first = first.resolve()
+        return first.parent / f"{first.name}-progress.html"
+    return first.parent / "progress.html"
+
+
 def run(args: argparse.Namespace) -> int:
+    from kyphos.fileio import check_output, write_text
     from kyphos.views import batch, compare
 
     files = batch.expand_inputs(args.files)
-    out = Path(args.output)
+    out = Path(args.output) if args.output else _default_output(args.files)
     if out.suffix.lower() != ".html":
         raise KyphosError(f"-o {out}: give a .html file name")
+    check_output(out, force=args.force, inputs=files)  # before the work (kyphos.fileio)
     t0 = time.perf_counter()
     jobs = [batch.Job(f, None, None, *options(args, f)) for f in files]
     summaries = batch.run(jobs, workers=args.workers, scheduler=args.scheduler,
                           progress=not args.no_progress)
     html = compare.html_document(summaries, args.allow_mixed_subjects)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(html, encoding="utf-8")
-    except OSError as exc:
-        raise KyphosError(f"cannot write {out}: {exc.strerror}") from None
+    write_text(out, html, force=args.force, inputs=files)  # temp name, renamed when complete
     bad = [s for s in summaries if not s.ok]
     for w in compare.trend_warnings(summaries):
         print(f"kyphos: warning: {w}", file=sys.stderr)
@@ -56,8 +63,10 @@ def register(sub: Any) -> None:
     )
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="recordings (.kyr, .csv) of the visits, or folders of them")
-    p.add_argument("-o", "--output", default="progress.html",
-                   help="output HTML file (default progress.html)")
+    p.add_argument("-o", "--output", default=None,
+                   help="output HTML file (default: progress.html beside the first recording; "
+                        "FOLDER-progress.html beside a FOLDER)")
+    add_force(p, "an existing output HTML")
     p.add_argument("--allow-mixed-subjects", action="store_true",
                    help="compare even if the recordings name different subjects")
     add_analysis_options(p)

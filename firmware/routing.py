@@ -80,6 +80,10 @@ class Routing:
             f |= 512
         if crashlog.present(self.crash_path):
             f |= 1024
+        if self.ble_error:
+            f |= 2048  # the BLE stack did not start: USB and the flash log only
+        if b is not None and b.trusted():
+            f |= 4096  # this BLE link may change the board (ble.Peripheral.trusted)
         return f
 
     def status_frame(self, consume=True):

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _firmware_app_board import cmd_frame, install_board, start_device, stop_device, wait_for  # noqa: E402
 from bleak import BleakClient, BleakScanner  # noqa: E402
 from kyphos.protocol import NotificationReceiver, Opcode  # noqa: E402
+from kyphos.protocol.constants import STATUS_ENCRYPTED, STATUS_TRUSTED  # noqa: E402
 from kyphos.protocol.frames import Ack, Err, Imu  # noqa: E402
 from kyphos.sim.shims import bluetooth as bt_shim  # noqa: E402
 
@@ -106,6 +107,7 @@ def test_just_works_outside_the_window_streams_and_reads_but_cannot_configure(
             assert isinstance(err, Err) and err.code == 5, err  # old firmware: accepted
             assert "button" in err.message and "pair again" in err.message
             assert not dev.ble.authenticated and not dev.ble.trusted()
+            assert dev.status_flags() & (STATUS_ENCRYPTED | STATUS_TRUSTED) == STATUS_ENCRYPTED
             got = await host.command(Opcode.CONFIG_GET, b"slouch_dwell_s")
             assert isinstance(got, Ack) and json.loads(got.data) == {"slouch_dwell_s": 60}
             assert isinstance(await host.command(Opcode.START, bytes([1])), Ack)
@@ -121,6 +123,7 @@ def test_just_works_outside_the_window_streams_and_reads_but_cannot_configure(
             await host.client.pair()  # Just Works again, now inside the window
             await wait_for(lambda: dev.ble.encrypted)
             assert not dev.ble.authenticated and dev.ble.trusted()
+            assert dev.status_flags() & STATUS_TRUSTED
             ok = await host.command(Opcode.CONFIG_SET, SET)
             assert isinstance(ok, Ack), ok
 

@@ -17,6 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _firmware_app_board import SerialHost, install_board, start_device, stop_device  # noqa: E402
 from kyphos.protocol import Opcode  # noqa: E402
+from kyphos.protocol.constants import STATUS_BLE_OFF  # noqa: E402
 from kyphos.protocol.frames import Ack, Err  # noqa: E402
 from kyphos.sim.shims import bluetooth as bt_shim  # noqa: E402
 
@@ -73,6 +74,7 @@ def test_ble_that_does_not_start_leaves_usb_running(board: Any, tmp_path: Path) 
         try:
             info = await host.command(Opcode.GET_INFO)
             ping = await host.command(Opcode.PING)
+            assert dev.status_flags() & STATUS_BLE_OFF  # STATUS says why there is no BLE
         finally:
             await stop_device(dev, task)
         return dev, (info, ping)

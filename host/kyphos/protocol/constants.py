@@ -122,3 +122,5 @@ STATUS_TRAINING = 0x0080
 STATUS_SNOOZED = 0x0100
 STATUS_USB_POWERED = 0x0200
 STATUS_CRASH_LOG = 0x0400
+STATUS_BLE_OFF = 0x0800  # the board's BLE stack did not start (USB and flash log only)
+STATUS_TRUSTED = 0x1000  # the BLE link may change the board (authenticated or in-window bond)

@@ -29,7 +29,8 @@ class Control:
     def info_fields(self):
         m = self.hw.imu
         flags = (1 if self._fusion_on else 0) | (2 if self.hw.pwm is not None else 0) \
-            | (4 if self.hw.adc is not None else 0)
+            | (4 if self.hw.adc is not None else 0) \
+            | (8 if getattr(m, "clone", False) else 0)  # a clone IMU (imu.py): a warning
         fw = self.fw_version
         return (fw[0], fw[1], fw[2], m.model, self.hw.board_id, flags,
                 int(m.odr_hz * 100 + 0.5), m.acc_fs_g, m.gyr_fs_dps, m.acc_scale, m.gyr_scale,

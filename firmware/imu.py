@@ -7,7 +7,8 @@
 #   dev.overruns, dev.dropped, dev.i2c_errors   # for STATUS frames
 #
 # Supported parts (docs/firmware.md): LSM6DSOX (WHO_AM_I 0x6C) and LSM6DS3TR-C (0x6A) at 0x6A/0x6B,
-# register 0x0F; MPU-6050 (0x68) and MPU-6500 (0x70) at 0x68/0x69, register 0x75.
+# register 0x0F; MPU-6050 (0x68) and MPU-6500 (0x70) at 0x68/0x69, register 0x75. MPU-family
+# clones (WHO_AM_I 0x98, 0x71-0x75: mpu6.py) are accepted with dev.clone True (INFO flags bit3).
 # A missing or unknown chip never raises: dev.ok is False, dev.model 0 and dev.error says what was
 # found, so the main loop can show the error state (LED pattern + STATUS flag "IMU missing").
 #
@@ -41,7 +42,8 @@ def probe(i2c, addresses=None):
             continue
         if addr in lsm6.ADDRESSES and who in (lsm6.WHO_DSOX, lsm6.WHO_DS3TRC):
             return lsm6.LSM6(i2c, addr, who), ""
-        if addr in mpu6.ADDRESSES and who in (mpu6.WHO_6050, mpu6.WHO_6500):
+        if addr in mpu6.ADDRESSES and (who in (mpu6.WHO_6050, mpu6.WHO_6500)
+                                       or who in mpu6.CLONES_6050 or who in mpu6.CLONES_6500):
             return mpu6.MPU6(i2c, addr, who), ""
         seen.append("0x%02x: WHO_AM_I 0x%02x" % (addr, who))
     if seen:
@@ -55,6 +57,7 @@ class IMU:
         self.ok = self._dev is not None
         self.model = self._dev.model if self.ok else MODEL_NONE
         self.name = self._dev.name if self.ok else "none"
+        self.clone = self.ok and getattr(self._dev, "clone", False)  # not the genuine part
         for r in remap:
             if r not in (1, 2, 3, -1, -2, -3):
                 raise ValueError("remap entries are +-1, +-2, +-3")

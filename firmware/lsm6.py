@@ -11,6 +11,12 @@
 #     of gyro/acc data sets, ODR_FIFO|FIFO_MODE); FIFO_STATUS3/4 give the pattern index of the
 #     next word; words (gyro x, y, z, acc x, y, z) from FIFO_DATA_OUT_L/H 0x3E/0x3F.
 # Both: FIFO_STATUS2 bit6 = overrun (the oldest data were overwritten).
+# DSOX only, as ST's driver (lsm6dsox_reg.c: lsm6dsox_i3c_disable_set,
+# lsm6dsox_int_notification_set) and Adafruit's (Adafruit_LSM6DSOX::_init) set them up:
+#   CTRL9_XL 0x18 bit1 I3C_DISABLE (reset value 0xE0: DEN_X/Y/Z set, I3C on) -> 0xE2;
+#   TAP_CFG0 0x56 bit0 LIR + bit6 INT_CLR_ON_READ: the wake-up event stays latched in
+#   WAKE_UP_SRC and on INT1 until read, so the event that woke the board is not missed.
+#   (The DS3TR-C's LIR is bit0 of its TAP_CFG 0x58, set in wake_on_motion.)
 #
 # read() leaves samples in chip axes as int16 (ax, ay, az, gx, gy, gz) and sets t_newest_us (the
 # board's time.ticks_us() of the newest sample): from the chip's own timestamp words (DSOX) or
@@ -31,6 +37,8 @@ _OUT_TEMP_L = const(0x20)
 _TIMESTAMP0 = const(0x40)
 _FIFO_STATUS1 = const(0x3A)
 _TAP_CFG = const(0x58)  # TAP_CFG2 on the DSOX, TAP_CFG on the DS3TR-C; bit7 INTERRUPTS_ENABLE
+_DSOX_TAP_CFG0 = const(0x56)  # bit0 LIR, bit4 SLOPE_FDS, bit6 INT_CLR_ON_READ
+_DSOX_CTRL9_XL = const(0x18)  # bit1 I3C_DISABLE, bits 7:5 DEN_X/Y/Z (reset value 0xE0)
 _WAKE_UP_THS = const(0x5B)
 _WAKE_UP_DUR = const(0x5C)
 _MD1_CFG = const(0x5E)
@@ -102,6 +110,9 @@ class LSM6(i2cdev.I2CDev):
         io &= self._w(_CTRL3_C, 0x01)  # SW_RESET
         time.sleep_ms(10)
         io &= self._w(_CTRL3_C, 0x44)  # BDU | IF_INC
+        if self.tagged:
+            io &= self._w(_DSOX_CTRL9_XL, 0xE2)  # I3C off (DEN bits at their reset value)
+            io &= self._w(_DSOX_TAP_CFG0, 0x41)  # LIR | INT_CLR_ON_READ: latched events
         o = i2cdev.nearest(ODR_HZ, odr_hz)
         a = i2cdev.nearest(ACC_FS_G, acc_fs_g)
         g = i2cdev.nearest(GYR_FS_DPS, gyr_fs_dps)

@@ -9,9 +9,21 @@
 # FIFO_R_W 0x74, WHO_AM_I 0x75 (0x68 MPU-6050, 0x70 MPU-6500). Data are big-endian; one FIFO
 # record is acc x, y, z then gyro x, y, z (12 bytes).
 #
+# Clones: modules sold as MPU-6050 (GY-521) or "6500" often answer another WHO_AM_I: 0x98
+# (ElectronicCats/mpu6050 issue 21: 13 of 20 GY-521 modules), 0x71 MPU-9250, 0x73 MPU-9255,
+# 0x74 MPU-6515 and 0x72/0x75 on unbranded "6500" boards (kriswiner/MPU9250 issues 47 and
+# 378). They are driven as the 6050 (0x98) or the 6500 (0x71-0x75) and flagged as clones
+# (INFO flags bit3) since nothing guarantees the rest of their register map.
+#
 # The sample rate is 1 kHz / (1 + SMPLRT_DIV) with the DLPF on, so 104 Hz becomes 100 Hz.
-# An overflow scrambles the record alignment on the 6050 (it overwrites its oldest bytes): the
-# driver then resets the FIFO, counts an overrun and the records it threw away.
+# FIFO reset: USER_CTRL FIFO_RESET "resets the FIFO buffer when set to 1 while FIFO_EN equals 0"
+# (RM-MPU-6000A register 106, quoted in jrowberg/i2cdevlib MPU6050::resetFIFO): write 0x04
+# (FIFO off + reset), then 0x40 (FIFO on); 0x44 at once resets nothing.
+# Overflow: the 6050 overwrites its oldest bytes, which scrambles the record alignment: the
+# driver resets the FIFO and counts an overrun and the records it threw away. The 6500 runs
+# with CONFIG.FIFO_MODE = 1: when its 512-byte FIFO (42 records, 0.42 s at 100 Hz) is full it
+# keeps the old records and drops new ones, so what is in it stays aligned and is read; the
+# overrun is counted with the samples that found no room (from the time since the last read).
 # The MPU has no sample timestamps: t_newest_us is the board's time when the FIFO count was
 # read, less half a sample period (the newest sample's expected age).
 
@@ -39,6 +51,8 @@ _CHUNK = const(32)  # records per I2C burst
 WHO_AM_I_REG = const(0x75)
 WHO_6050 = const(0x68)
 WHO_6500 = const(0x70)
+CLONES_6050 = (0x98,)
+CLONES_6500 = (0x71, 0x72, 0x73, 0x74, 0x75)
 ADDRESSES = (0x68, 0x69)
 
 ACC_FS_G = (2, 4, 8, 16)
@@ -56,14 +70,19 @@ def _s16be(hi, lo):
 class MPU6(i2cdev.I2CDev):
     def __init__(self, i2c, addr, who):
         i2cdev.I2CDev.__init__(self, i2c, addr)
-        self.is6500 = who == WHO_6500
+        self.is6500 = who == WHO_6500 or who in CLONES_6500
         self.model = 4 if self.is6500 else 3  # INFO imu_model
         self.name = "MPU-6500" if self.is6500 else "MPU-6050"
+        self.clone = who not in (WHO_6050, WHO_6500)  # INFO flags bit3
+        if self.clone:
+            self.name += " (clone, WHO_AM_I 0x%02x)" % who
         self.overruns = 0
         self.dropped = 0
         self.t_newest_us = 0
         self.odr_hz = 0.0
         self._half_us = 0
+        self._period_us = 0
+        self._t_read = 0  # ticks_us of the last FIFO count read
         self._two = bytearray(2)
         self._raw = bytearray(_CHUNK * _REC)
         mv = memoryview(self._raw)
@@ -81,6 +100,7 @@ class MPU6(i2cdev.I2CDev):
             div = 255
         self.odr_hz = 1000.0 / (1 + div)
         self._half_us = int(500000 / self.odr_hz)  # expected age of the newest sample
+        self._period_us = int(1000000 / self.odr_hz)
         dlpf = 5
         for i in range(len(_DLPF_BW)):
             if _DLPF_BW[i] <= self.odr_hz / 2:
@@ -100,9 +120,10 @@ class MPU6(i2cdev.I2CDev):
             io &= self._w(_ACCEL_CONFIG2, dlpf + 1 if dlpf < 5 else 6)
         io &= self._w(_FIFO_EN, 0x78)
         io &= self._w(_INT_ENABLE, 0x10)  # FIFO overflow
-        io &= self._w(_USER_CTRL, 0x04)  # FIFO reset
+        io &= self._w(_USER_CTRL, 0x04)  # FIFO off + reset (a reset needs FIFO_EN = 0)
         io &= self._w(_USER_CTRL, 0x40)  # FIFO on
         self.t_newest_us = time.ticks_us()
+        self._t_read = self.t_newest_us
         return io
 
     def wake_on_motion(self, threshold_mg):
@@ -122,23 +143,33 @@ class MPU6(i2cdev.I2CDev):
         return 3653 + t * 100 // 340
 
     def _reset_fifo(self):
-        self._w(_USER_CTRL, 0x44)
+        self._w(_USER_CTRL, 0x04)  # FIFO_EN = 0 with FIFO_RESET: the reset happens
+        self._w(_USER_CTRL, 0x40)  # FIFO on again
 
     def read(self, out, max_n):
         """Move up to max_n samples from the FIFO into out (array('h'), 6 per sample, chip
         axes: ax, ay, az, gx, gy, gz). Returns the number of samples."""
         if not self._r(_INT_STATUS, self._one):
             return 0
-        if self._one[0] & 0x10:  # FIFO overflowed: records lost, alignment unknown
+        full = self._one[0] & 0x10
+        if full and not self.is6500:  # 6050 overflow: records lost, alignment unknown
             self.overruns += 1
             if self._r(_FIFO_COUNTH, self._two):
                 self.dropped += ((self._two[0] << 8 | self._two[1]) // _REC) + 1
             self._reset_fifo()
+            self._t_read = time.ticks_us()
             return 0
         if not self._r(_FIFO_COUNTH, self._two):
             return 0
         now = time.ticks_us()
         count = (self._two[0] << 8 | self._two[1]) // _REC
+        if full:  # 6500 (FIFO_MODE 1): the FIFO kept its records; the newer ones found no room
+            self.overruns += 1
+            lost = 1
+            if self._period_us:
+                lost = time.ticks_diff(now, self._t_read) // self._period_us - count
+            self.dropped += lost if lost > 1 else 1
+        self._t_read = now
         raw = self._raw
         n = 0
         while count > 0 and n < max_n:

@@ -110,3 +110,51 @@ def test_software_reset_restores_defaults(cls: type[chips.Chip]) -> None:
     chip.write(chips.CTRL1_XL, bytes([0x4C]))
     chip.write(chips.CTRL3_C, b"\x01")
     assert chip.read(chips.CTRL1_XL, 1) == b"\x00" and chip.read(chips.CTRL3_C, 1) == b"\x04"
+
+
+def _wake_setup(chip: chips.LSM6DSOX, ths: int, tap_cfg0: int = 0, ths_w: bool = False,
+                hpcf: int = 0) -> None:
+    chip.write(chips.CTRL1_XL, bytes([0x4C]))  # 104 Hz, +-8 g
+    chip.write(chips.WAKE_UP_THS, bytes([ths]))
+    chip.write(chips.WAKE_UP_DUR, bytes([0x10 if ths_w else 0]))
+    chip.write(chips.TAP_CFG0, bytes([tap_cfg0]))
+    chip.write(chips.CTRL8_XL, bytes([hpcf << 5]))
+    chip.write(chips.TAP_CFG2, b"\x80")  # INTERRUPTS_ENABLE
+    chip.write(chips.MD1_CFG, b"\x20")  # INT1_WU
+
+
+def _walk(amp: float, f_hz: float = 2.0) -> object:
+    import math
+
+    return lambda t: (0.0, 0.0, 9.80665 + amp * math.sin(2 * math.pi * f_hz * t), 0.0, 0.0, 0.0)
+
+
+def test_dsox_wake_up_latched_only_with_lir() -> None:
+    for lir, seen_later in ((0, False), (1, True)):
+        chip = chips.LSM6DSOX(0x6A)
+        _wake_setup(chip, 2, tap_cfg0=lir)
+        chip.advance_to(200_000)
+        chip.source = lambda t: (3.0, 0.0, 9.80665, 0.0, 0.0, 0.0) if t < 0.21 else _src(0)[:2] + (9.80665, 0.0, 0.0, 0.0)
+        chip.advance_to(600_000)  # one step of 3 m/s^2 at 0.2 s, then still again
+        assert bool(chip.read(chips.WAKE_UP_SRC, 1)[0] & 0x08) is seen_later, lir
+        assert chip.int1 == 0  # read clears a latched event; an unlatched one is long over
+
+
+def test_dsox_wake_threshold_weight_and_high_pass_path() -> None:
+    """Walking at the upper back (0.15 g at 2 Hz) changes by ~18 mg per sample at 104 Hz: the
+    slope filter at its finest 8 g step (125 mg) misses it; the high-pass path (SLOPE_FDS,
+    ODR/100) with WAKE_THS_W (31.25 mg steps) sees it."""
+    amp = 0.15 * 9.80665
+    cases = (
+        (dict(ths=1), False),  # slope, 125 mg
+        (dict(ths=2, ths_w=True), False),  # slope, 62.5 mg
+        (dict(ths=1, tap_cfg0=0x51, hpcf=4), True),  # HPF, 125 mg
+        (dict(ths=2, tap_cfg0=0x51, ths_w=True, hpcf=4), True),  # HPF, 62.5 mg
+        (dict(ths=8, tap_cfg0=0x51, ths_w=True, hpcf=4), False),  # HPF, 250 mg: too high
+    )
+    for kw, woke in cases:
+        chip = chips.LSM6DSOX(0x6A, source=_walk(amp))
+        _wake_setup(chip, **kw)  # type: ignore[arg-type]
+        chip.advance_to(3_000_000)
+        assert bool(chip.read(chips.WAKE_UP_SRC, 1)[0] & 0x08) is woke, kw
+    assert chips.LSM6DSOX(0x6A).i3c_enabled  # CTRL9_XL resets to 0xE0

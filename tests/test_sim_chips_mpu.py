@@ -72,9 +72,9 @@ def test_fifo_reset_is_self_clearing() -> None:
     chip = chips.MPU6050(0x68, source=_src)
     _start(chip)
     chip.advance_to(100_000)
-    chip.write(chips.USER_CTRL, b"\x44")
+    chip.write(chips.USER_CTRL, b"\x04")  # FIFO off + reset (test below: 0x44 resets nothing)
     assert chip.read(chips.FIFO_COUNTH, 2) == b"\x00\x00"
-    assert chip.read(chips.USER_CTRL, 1) == b"\x40"
+    assert chip.read(chips.USER_CTRL, 1) == b"\x00"
 
 
 def test_temperature_registers() -> None:
@@ -83,3 +83,25 @@ def test_temperature_registers() -> None:
     chip.advance_to(20_000)
     raw = struct.unpack(">h", chip.read(chips.TEMP_OUT_H, 2))[0]
     assert abs(raw / 340 + 36.53 - 30.0) < 0.01
+
+
+def test_fifo_reset_only_while_fifo_en_is_off() -> None:
+    """RM-MPU-6000A register 106: FIFO_RESET acts "while FIFO_EN equals 0"."""
+    chip = chips.MPU6050(0x68, source=_src)
+    _start(chip)
+    chip.advance_to(100_000)
+    held = chip.read(chips.FIFO_COUNTH, 2)
+    assert held != b"\x00\x00"
+    chip.write(chips.USER_CTRL, b"\x44")  # enable and reset at once: no reset
+    assert chip.read(chips.FIFO_COUNTH, 2) == held
+    chip.write(chips.USER_CTRL, b"\x04")  # FIFO off + reset
+    assert chip.read(chips.FIFO_COUNTH, 2) == b"\x00\x00"
+    chip.write(chips.USER_CTRL, b"\x40")
+    chip.advance_to(200_000)
+    assert chip.read(chips.FIFO_COUNTH, 2) == struct.pack(">H", 10 * 12)
+
+
+def test_clones_answer_their_own_who_am_i() -> None:
+    assert chips.MPU6050Clone(0x68).read(0x75, 1) == b"\x98"
+    assert chips.MPU9250(0x68).read(0x75, 1) == b"\x71"
+    assert chips.MPU9250.FIFO_BYTES == 512  # a 6500 core

@@ -11,7 +11,26 @@ FIFO with its watermark, level and overrun behaviour:
   continuous mode drops the oldest data set on overrun (OVER_RUN);
 - ``MPU6050`` (WHO_AM_I 0x68) and ``MPU6500`` (0x70): byte FIFO (acc, temp, gyro, big-endian);
   the 6050 overwrites its oldest bytes when full (losing frame alignment), the 6500 with
-  CONFIG.FIFO_MODE = 1 stops writing; both set INT_STATUS.FIFO_OFLOW.
+  CONFIG.FIFO_MODE = 1 stops writing; both set INT_STATUS.FIFO_OFLOW. USER_CTRL.FIFO_RESET
+  "resets the FIFO buffer when set to 1 while FIFO_EN equals 0" (RM-MPU-6000A register 106, as
+  quoted by jrowberg/i2cdevlib): a write of 0x44 (FIFO_EN and FIFO_RESET together) resets
+  nothing. ``MPU6050Clone`` (WHO_AM_I 0x98, ElectronicCats/mpu6050 issue 21) and ``MPU9250``
+  (0x71, a 6500 core) answer as the clones sold on GY-521 / "6500" modules do.
+
+Rules of the LSM6 wake-up function the models enforce (ST DS13050 / DS12793 register
+descriptions; field layout as in ST's lsm6dsox_reg.h / lsm6ds3tr_c_reg.h):
+
+- LIR (DSOX TAP_CFG0 0x56 bit0, DS3TR-C TAP_CFG 0x58 bit0): latched, WU_IA in WAKE_UP_SRC
+  and the INT1 line stay set until WAKE_UP_SRC is read; not latched, they follow the event and
+  drop at the first sample below the threshold (a host that looks later sees nothing).
+- threshold: WK_THS (WAKE_UP_THS bits 5:0) in units of FS_XL / 2^6, or on the DSOX with
+  WAKE_THS_W (WAKE_UP_DUR 0x5C bit4) = 1 in units of FS_XL / 2^8.
+- filter: SLOPE_FDS = 0 compares the slope, the change since the previous sample (as this model
+  always has); on the DSOX SLOPE_FDS = 1 (TAP_CFG0 bit4) compares the high-pass filtered
+  acceleration, cut-off ODR / {4, 10, 20, 45, 100, 200, 400, 800} by HPCF_XL (CTRL8_XL 0x17
+  bits 7:5). The HPF is modelled as first order (the datasheet does not give its order).
+- the DSOX's CTRL9_XL 0x18 resets to 0xE0 (I3C enabled); ``i3c_enabled`` reports bit1. The model
+  gives I3C no further effect: drivers are checked for disabling it, as ST's and Adafruit's do.
 
 Samples come from a *source*: ``source(t_s) -> (ax, ay, az, gx, gy, gz)`` in the chip's own axes,
 m/s^2 and rad/s, so the virtual board can feed simulated body motion. Time only moves when
@@ -154,7 +173,10 @@ OUTX_L_A = 0x28
 TIMESTAMP0 = 0x40
 FIFO_STATUS1 = 0x3A
 FIFO_STATUS2 = 0x3B
+TAP_CFG0 = 0x56
 TAP_CFG2 = 0x58
+CTRL8_XL = 0x17
+CTRL9_XL = 0x18
 WAKE_UP_THS = 0x5B
 WAKE_UP_DUR = 0x5C
 MD1_CFG = 0x5E
@@ -171,6 +193,7 @@ class _LSM6(Chip):
         self.overrun = False
         self.ovr_latched = False
         self.last_acc: tuple | None = None  # previous sample for the wake-up slope filter
+        self.hp = [0.0, 0.0, 0.0]  # wake-up high-pass filter outputs (counts)
 
     def write_byte(self, reg: int, value: int) -> None:
         if reg == CTRL3_C and value & 0x01:  # SW_RESET
@@ -224,20 +247,43 @@ class _LSM6(Chip):
         self.set_int1(self.fifo_int() | (self.regs[WAKE_UP_SRC] >> 3 & 1
                                          if self.regs[MD1_CFG] & 0x20 else 0))
 
+    def latched(self) -> bool:
+        """LIR: wake-up events latched until WAKE_UP_SRC is read."""
+        return bool(self.regs[TAP_CFG2] & 0x01)  # DS3TR-C TAP_CFG; the DSOX overrides
+
+    def wake_lsb_div(self) -> int:
+        """FS_XL / this = one LSB of WK_THS."""
+        return 64
+
+    def hp_divisor(self) -> int:
+        """0: the wake-up compares the slope; else the HPF cut-off is ODR / this."""
+        return 0
+
     def wake_up(self, c: "tuple[int, ...]") -> None:
-        # Wake-up: |acc change| above WK_THS * FS / 64 on any axis (slope filter).
+        # Wake-up: the slope (change since the last sample) or the high-pass filtered
+        # acceleration above WK_THS on any axis.
         ths = self.regs[WAKE_UP_THS] & 0x3F
         last = self.last_acc
         self.last_acc = (c[0], c[1], c[2])
-        if last is None or not self.regs[TAP_CFG2] & 0x80 or ths == 0:
+        if last is None:
             return
-        lim = ths * 32768 // 64  # counts (FS / 64 per LSB of WK_THS, WAKE_THS_W = 0)
+        k = self.hp_divisor()
+        if k:
+            a = 1.0 / (1.0 + 6.283185307179586 / k)
+            for i in range(3):
+                self.hp[i] = a * (self.hp[i] + c[i] - last[i])
+        if not self.regs[TAP_CFG2] & 0x80 or ths == 0:
+            return
+        lim = ths * 32768 // self.wake_lsb_div()  # counts
         src = 0
         for i in range(3):
-            if abs(c[i] - last[i]) > lim:
+            v = self.hp[i] if k else c[i] - last[i]
+            if abs(v) > lim:
                 src |= 4 >> i  # X_WU bit2, Y_WU bit1, Z_WU bit0
         if src:
             self.regs[WAKE_UP_SRC] = 0x08 | src  # WU_IA
+        elif not self.latched():
+            self.regs[WAKE_UP_SRC] = 0  # not latched: the event is over
 
     def watermark(self) -> int:
         return 0  # no FIFO threshold in the base model: the chips read theirs from registers
@@ -287,9 +333,25 @@ class LSM6DSOX(_LSM6):
 
     def reset(self) -> None:
         _LSM6.reset(self)
+        self.regs[CTRL9_XL] = 0xE0  # DEN_X/Y/Z set, I3C enabled
         self.word = b""  # FIFO word being read out
         self.word_pos = 7
         self.tag_cnt = 0
+
+    @property
+    def i3c_enabled(self) -> bool:
+        return not self.regs[CTRL9_XL] & 0x02
+
+    def latched(self) -> bool:
+        return bool(self.regs[TAP_CFG0] & 0x01)
+
+    def wake_lsb_div(self) -> int:
+        return 256 if self.regs[WAKE_UP_DUR] & 0x10 else 64  # WAKE_THS_W
+
+    def hp_divisor(self) -> int:
+        if not self.regs[TAP_CFG0] & 0x10:  # SLOPE_FDS = 0: slope filter
+            return 0
+        return (4, 10, 20, 45, 100, 200, 400, 800)[self.regs[CTRL8_XL] >> 5]
 
     def next_reg(self, reg: int) -> int:
         if not self.regs[CTRL3_C] & 0x04:
@@ -502,7 +564,8 @@ class MPU6050(Chip):
             self.reset()
             return
         if reg == USER_CTRL and value & 0x04:  # FIFO_RESET (self-clearing)
-            self.fifo = bytearray()
+            if not value & 0x40:  # only while FIFO_EN = 0 (RM-MPU-6000A register 106)
+                self.fifo = bytearray()
             value &= ~0x04
         self.regs[reg] = value
 
@@ -597,6 +660,22 @@ class MPU6500(MPU6050):
                 return
             self.fifo = self.fifo[len(data) - room:]
         self.fifo += data
+
+
+class MPU6050Clone(MPU6050):
+    """A GY-521 module's MPU-6050 clone: WHO_AM_I 0x98 (ElectronicCats/mpu6050 issue 21),
+    otherwise modelled as the 6050."""
+
+    WHO_AM_I = 0x98
+    NAME = "MPU-6050 clone"
+
+
+class MPU9250(MPU6500):
+    """MPU-9250 (WHO_AM_I 0x71): a 6500 core (plus a magnetometer the firmware does not use),
+    sold on "6500" modules."""
+
+    WHO_AM_I = 0x71
+    NAME = "MPU-9250"
 
 
 MODELS = {"lsm6dsox": LSM6DSOX, "lsm6ds3trc": LSM6DS3TRC, "mpu6050": MPU6050,

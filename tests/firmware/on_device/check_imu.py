@@ -248,3 +248,76 @@ def check_ds3trc_read_realigns_to_a_whole_data_set():
     for i in range(n):
         assert abs(buf[6 * i + 2] * dev.acc_scale - 9.5) < 0.01, i
         assert abs(buf[6 * i + 3] * dev.gyr_scale - 0.1) < 0.002, i
+
+
+def check_mpu6500_overflow_keeps_its_records_and_counts_the_lost():
+    # FIFO_MODE 1: a full 512-byte FIFO keeps its 42 records and drops newer samples; the
+    # driver reads the 42 (still aligned) and counts the samples that found no room.
+    import time
+
+    chip, dev = _stream(simchips.MPU6500, 0x68, 104)
+    buf = array("h", bytes(12 * imu.MAX_BATCH))
+    s0 = chip.samples
+    # A 0.6 s stall of the sample loop: the board's clock (which the driver times the lost
+    # samples by) and the chip's move on together.
+    time.sleep_ms(600)
+    chip.advance_to(chip.t_us + 600000)
+    total = 0
+    while True:
+        n = dev.read(buf)
+        if n == 0:
+            break
+        total += n
+        for i in range(n):
+            assert abs(buf[6 * i + 2] * dev.acc_scale - 9.5) < 0.01, i
+    produced = chip.samples - s0
+    assert total == 512 // 12, total
+    assert dev.overruns == 1, dev.overruns
+    assert abs(total + dev.dropped - produced) <= 3, (total, dev.dropped, produced)
+
+
+def check_mpu6050_overflow_resets_with_fifo_en_off():
+    # The reset (FIFO_EN = 0, then on) realigns: every later record reads right.
+    chip, dev = _stream(simchips.MPU6050, 0x68, 104)
+    buf = array("h", bytes(12 * imu.MAX_BATCH))
+    chip.advance_to(chip.t_us + 1500000)  # 156 records > the 1024-byte FIFO
+    while dev.read(buf):
+        pass
+    assert dev.overruns == 1
+    chip.advance_to(chip.t_us + 200000)
+    n = dev.read(buf)
+    assert n >= 18, n
+    for i in range(n):
+        assert abs(buf[6 * i + 2] * dev.acc_scale - 9.5) < 0.01, i
+        assert abs(buf[6 * i + 5] * dev.gyr_scale - 0.3) < 0.002, i
+
+
+def check_clone_mpus_are_accepted_and_flagged():
+    for cls, model in ((simchips.MPU6050Clone, 3), (simchips.MPU9250, 4)):
+        chip, dev = _stream(cls, 0x68, 104)
+        assert dev.model == model and dev.clone, (cls.NAME, dev.model, dev.clone)
+        assert ("0x%02x" % cls.WHO_AM_I) in dev.name, dev.name
+        buf = array("h", bytes(12 * imu.MAX_BATCH))
+        chip.advance_to(chip.t_us + 100000)
+        assert dev.read(buf) >= 9
+    for cls, addr, _ in _models():
+        assert not imu.IMU(_bus(cls(addr))).clone, cls.NAME
+
+
+def check_lsm6dsox_latches_the_wake_up_event_and_disables_i3c():
+    chip = simchips.LSM6DSOX(0x6A)
+    dev = imu.IMU(_bus(chip))
+    assert chip.i3c_enabled  # the reset value
+    dev.configure(52, 4, 500)
+    assert not chip.i3c_enabled
+    levels = []
+    chip.on_int1 = levels.append
+    dev.wake_on_motion(200)
+    chip.advance_to(chip.t_us + 100000)
+    assert not dev.motion_seen()
+    t_jolt = chip.t_us + 25000
+    chip.source = lambda t: (3.0, 0.0, G, 0.0, 0.0, 0.0) if t * 1e6 < t_jolt else (0.0, 0.0, G, 0.0, 0.0, 0.0)
+    chip.advance_to(chip.t_us + 500000)  # one short jolt, then rest; the board looks later
+    assert levels and levels[-1] == 1, levels  # INT1 held high until read
+    assert dev.motion_seen()
+    assert not dev.motion_seen()  # cleared by the read

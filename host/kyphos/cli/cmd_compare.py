@@ -42,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
     jobs = [batch.Job(f, None, None, *options(args, f)) for f in files]
     summaries = batch.run(jobs, workers=args.workers, scheduler=args.scheduler,
                           progress=not args.no_progress)
+    if all(not s.ok for s in summaries):  # nothing readable: one line, no empty page written
+        first = summaries[0]
+        more = f" (and {len(summaries) - 1} more)" if len(summaries) > 1 else ""
+        raise KyphosError(f"{first.file}: {first.error}{more}; nothing compared")
     html = compare.html_document(summaries, args.allow_mixed_subjects)
     write_text(out, html, force=args.force, inputs=files)  # temp name, renamed when complete
     bad = [s for s in summaries if not s.ok]

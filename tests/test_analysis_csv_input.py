@@ -78,3 +78,13 @@ def test_round_trip_through_kyphos_load(tmp_path: Path) -> None:
     np.testing.assert_allclose(s.time, t, atol=1e-6)
     np.testing.assert_allclose(s.acc, acc, rtol=1e-5)
     assert s.haptic.sum() == 20
+
+
+def test_header_only_is_one_error_and_no_numpy_warning(tmp_path: Path) -> None:
+    import warnings
+
+    p = _write(tmp_path / "h.csv", "t_s,ax,ay,az,gx,gy,gz\n# nothing else\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "input contained no data" printed a 2nd line
+        with pytest.raises(RecordingError, match="no samples after the header"):
+            load_csv(p)

@@ -102,10 +102,11 @@ def load_csv(
     cols = [header.index(c) for c in REQUIRED]
     hap_col = header.index("haptic") if "haptic" in header else None
     use = cols + ([hap_col] if hap_col is not None else [])
+    body = lines[hdr_idx + 1 :]
+    if not any(ln.split("#", 1)[0].strip() for ln in body):
+        raise RecordingError(f"{p}: no samples after the header (need at least two)")
     try:
-        data = np.loadtxt(
-            lines[hdr_idx + 1 :], delimiter=",", usecols=use, comments="#", ndmin=2, dtype=float
-        )
+        data = np.loadtxt(body, delimiter=",", usecols=use, comments="#", ndmin=2, dtype=float)
     except ValueError:
         k, why = _first_bad_line(lines, hdr_idx + 1, use)
         raise RecordingError(f"{p}: line {k}: {why}") from None

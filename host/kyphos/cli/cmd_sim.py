@@ -14,6 +14,7 @@ import asyncio
 import signal
 from typing import Any
 
+from kyphos.cli.options import add_duration
 from kyphos.errors import KyphosError
 
 EPILOG = """examples:
@@ -46,11 +47,14 @@ def register(sub: Any) -> None:
                    help="inject a fault at simulated time S, e.g. link_drop@30:5, slow_link@20:100, "
                    "corrupt@10:3, flash_full@0, low_battery@60:3300, imu_unplugged@40:10, reboot@90 "
                    "(repeatable; docs/virtual-board.md)")
-    p.add_argument("--duration", type=float, default=0.0,
-                   help="stop after this many simulated seconds (default 0: run until Ctrl-C)")
+    add_duration(p, "until Ctrl-C")  # seconds of data = simulated seconds
     p.add_argument("--truth", default=None, metavar="FILE",
                    help="write the scenario's ground truth here on exit (.npz, or .json without "
                    "per-sample arrays); its meta.board lists boots, faults and button presses")
+    p.add_argument("--runtime", choices=("cpython", "micropython"), default="cpython",
+                   help="cpython (default: shims, any --speed, fault injection) or micropython: "
+                   "the real MicroPython 1.28 unix port with NimBLE, real time only, BLE only "
+                   "(built on first use; docs/virtual-board.md)")
     p.add_argument("--flash-dir", default=None,
                    help="folder kept as the board's flash filesystem (default: a temporary one)")
     p.set_defaults(func=run)
@@ -66,7 +70,14 @@ def run(args: argparse.Namespace) -> int:
     if args.truth and not args.truth.endswith((".npz", ".json")):
         raise KyphosError("--truth: the file name must end in .npz or .json")
     try:
-        run_virtual(serve(args, faults), speed=args.speed or None)
+        if getattr(args, "runtime", "cpython") == "micropython":
+            if args.speed != 1.0:
+                raise KyphosError("--speed: the MicroPython runtime runs in real time only")
+            if args.serial:
+                raise KyphosError("--serial: the MicroPython runtime has BLE only")
+            asyncio.run(serve(args, faults))
+        else:
+            run_virtual(serve(args, faults), speed=args.speed or None)
     except KeyboardInterrupt:
         pass
     return 0
@@ -76,8 +87,14 @@ async def serve(args: argparse.Namespace, faults: list[Any]) -> None:
     from kyphos.sim.board import VirtualBoard
     from kyphos.sim.radio import VirtualRadio
 
-    board = VirtualBoard(args.scenario, seed=args.seed, faults=faults, serial=args.serial,
-                         fs_root=args.flash_dir)
+    board_cls: Any = VirtualBoard
+    extra: dict[str, Any] = {}
+    if getattr(args, "runtime", "cpython") == "micropython":
+        from kyphos.sim.upy.board import UpyBoard
+
+        board_cls, extra = UpyBoard, {"progress": lambda m: print(m, flush=True)}
+    board = board_cls(args.scenario, seed=args.seed, faults=faults, serial=args.serial,
+                      fs_root=args.flash_dir, **extra)
     radio = VirtualRadio()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -95,6 +112,8 @@ async def serve(args: argparse.Namespace, faults: list[Any]) -> None:
         speed = "as fast as possible" if not args.speed else f"{args.speed:g}x real time"
         print(f"virtual board {name} wearing {board.scenario['name']!r} (seed {board.seed}, "
               f"{board.simulator.duration:.0f} s), {speed}", flush=True)
+        if hasattr(board, "runtime_text"):
+            print(f"runtime     {board.runtime_text}", flush=True)
         print(f"BLE radio   tcp-client:127.0.0.1:{port}  (KYPHOS_BUMBLE_TRANSPORT for bleak; "
               "default 9741)", flush=True)
         if board.serial is not None:
@@ -102,7 +121,7 @@ async def serve(args: argparse.Namespace, faults: list[Any]) -> None:
         for f in board.faults:
             print(f"fault       {f.describe()}", flush=True)
         print("Ctrl-C stops", flush=True)
-        if args.duration > 0:
+        if args.duration is not None:
             board.at(args.duration, stop.set)
         await stop.wait()
     finally:

@@ -45,7 +45,13 @@ class Health:
 
 
 class RateMeter:
-    """Samples per second over a sliding window of (host_us, count) entries."""
+    """Samples per second over a sliding window of (host_us, count) entries.
+
+    The rate is taken over the time the entries actually cover, not the full window: the
+    samples after the oldest entry divided by the time from it to ``now`` (the oldest entry's
+    own samples were gathered before it arrived, so they are left out). A fresh link therefore
+    shows its real rate after two batches, instead of climbing from 1/5 of it over the first
+    5 s (`kyphos record` showed "22 Hz" at the start on a 104 Hz board, issue 16)."""
 
     def __init__(self, window_s: float = 5.0) -> None:
         self.window_us = int(window_s * 1e6)
@@ -59,9 +65,11 @@ class RateMeter:
 
     def rate(self, now_us: int) -> float:
         self._expire(now_us)
-        if not self._items:
+        if len(self._items) < 2:
             return 0.0
-        return self._sum / (self.window_us / 1e6)
+        t0, n0 = self._items[0]
+        span_us = max(now_us, self._items[-1][0]) - t0
+        return (self._sum - n0) / (span_us / 1e6) if span_us > 0 else 0.0
 
     def _expire(self, now_us: int) -> None:
         """Forget entries older than the window before ``now_us``."""

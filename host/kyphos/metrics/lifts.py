@@ -41,9 +41,15 @@ HEIGHT_ONSET_M_S = 0.1
 #: Lateral bend and twist are read only where flexion is below this (gimbal lock at 90°).
 ANGLE_VALID_BELOW_DEG = 75.0
 LINK_M = 0.44
-#: Fitted on random_lift_session seeds 100–139 (overlapping depths), tested on 0–59.
-SQUAT_DROP_M = 0.182
-SEMI_DROP_M = -0.008
+#: The wearer's own lever from calibration bends deeper than this, degrees; L kept within
+#: LINK_RANGE_M (m; own bound around hip-to-T2…T8 distances of 0.30–0.60 m less the lever of
+#: the back's surface, which rises as the trunk tilts).
+LINK_BEND_MIN_DEG = 30.0
+LINK_RANGE_M = (0.15, 0.75)
+#: Fitted by ``bench/fit_thresholds.py --family sim --seeds 100-139`` (the simulator family;
+#: reported on the validation family, docs/accuracy.md).
+SQUAT_DROP_M = 0.177
+SEMI_DROP_M = -0.009
 #: Without vertical acceleration: flexion-only fallback (stoop above, squat below), degrees.
 STOOP_FLEX_DEG = 62.0
 SQUAT_FLEX_DEG = 42.0
@@ -75,6 +81,10 @@ class Lift:
     context: str = "standing"
     found_by: str = "flexion"
     drop_m: float | None = None
+    #: the sensor's largest drop over the lift (m) and the trunk's peak tilt (flexion and
+    #: lateral bend together, degrees) that knee_drop_m is computed from
+    sensor_drop_m: float | None = None
+    peak_tilt_deg: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -199,8 +209,53 @@ def _height_onset(vz: np.ndarray, a: int, b: int) -> tuple[int, int]:
     return a + int(fast[0]), a + int(fast[-1])
 
 
+def _height_trace(az: np.ndarray, tilt: np.ndarray, fs: float) -> np.ndarray | None:
+    """The sensor's height over a window that starts and ends still (m, 0 at the start): the
+    double integral of :func:`vertical_drop`, with its ``k0 + k1·sin tilt`` error model."""
+    if len(az) < 3 or not (np.all(np.isfinite(az)) and np.all(np.isfinite(tilt))):
+        return None
+    dt = 1.0 / fs
+    shape = np.sin(np.clip(tilt, 0.0, None))
+    v_a, p_a = _integrate2(az, dt)
+    v_1, p_1 = _integrate2(np.ones_like(az), dt)
+    v_s, p_s = _integrate2(shape, dt)
+    k = max(2, int(0.15 * fs))
+    k0 = 0.5 * (float(np.mean(az[:k])) + float(np.mean(az[-k:])))
+    k1 = (v_a[-1] - k0 * v_1[-1]) / v_s[-1] if v_s[-1] > 1e-9 else 0.0
+    return np.asarray(p_a - k0 * p_1 - k1 * p_s)
+
+
+def link_from_bends(angles: Angles, vertical_acc: np.ndarray,
+                    bends_s: list[tuple[float, float]]) -> float | None:
+    """The wearer's effective trunk lever L (m) from standing forward bends made with the knees
+    straight (the calibration bends): the sensor drops by L·(1 − cos tilt) as the trunk tilts,
+    whatever share of the tilt the hip and the spine take. Least squares over every sample of
+    every bend reaching ``LINK_BEND_MIN_DEG``, kept within ``LINK_RANGE_M``; None without
+    such a bend."""
+    fs = angles.fs
+    tilt = np.arccos(np.clip(np.cos(angles.flexion) * np.cos(angles.lateral), -1, 1))
+    num = den = 0.0
+    for b0, b1 in bends_s:  # per calibration bend
+        i0, i1 = np.searchsorted(angles.time, [b0 - 0.3, b1 + 0.3])
+        if i1 - i0 < 3 or not np.all(angles.valid[i0:i1]):
+            continue
+        th = tilt[i0:i1]
+        if float(np.nanmax(th)) < np.radians(LINK_BEND_MIN_DEG):
+            continue
+        h = _height_trace(vertical_acc[i0:i1], th, fs)
+        if h is None:
+            continue
+        x = 1.0 - np.cos(th - th[0])  # from the bend's own start posture
+        num += float(-h @ x)
+        den += float(x @ x)
+    if den <= 0.0:
+        return None
+    return float(np.clip(num / den, *LINK_RANGE_M))
+
+
 def find_bends(
-    angles: Angles, vertical_acc: np.ndarray | None = None, activity: Any = None
+    angles: Angles, vertical_acc: np.ndarray | None = None, activity: Any = None,
+    link_m: float | None = None,
 ) -> list[Lift]:
     """Every lowering-and-rising of the upper body, with its activity ``context``.
 
@@ -209,8 +264,13 @@ def find_bends(
     (:class:`kyphos.processing.activity.Activity`), excursions of the sensor's height that
     drop by ≥ ``MIN_DROP_M`` and come back (upright-trunk squats, which flex the trunk
     little). A candidate's ``context`` is the activity at its deepest point; those inside a
-    sit/stand transition, a walk or lying are dropped.
+    sit/stand transition, a walk or lying are dropped. ``link_m``: the wearer's lever L from
+    :func:`link_from_bends`; the larger of it and ``LINK_M`` is used.
     """
+    # the wearer's lever if it is the longer: a calibration bend in which the spine curls
+    # lowers the sensor less than the hip-led bend of a stoop lift does (chosen on validation
+    # seeds 900–905, not on the reported ones: docs/accuracy.md)
+    link = LINK_M if link_m is None else max(link_m, LINK_M)
     fs = angles.fs
     f = np.degrees(np.where(angles.valid, angles.flexion, np.nan))
     v = np.degrees(angles.flexion_velocity)
@@ -272,6 +332,7 @@ def find_bends(
         vel = float(np.nanmax(np.abs(v[sl])))
         peak_tilt = float(np.nanmax(tilt[sl]))
         drop = None
+        sdrop = None
         if vertical_acc is not None:
             pad = int(0.3 * fs)
             j0, j1 = max(lo, i0 - pad), min(hi, i1 + pad + 1)
@@ -281,7 +342,9 @@ def find_bends(
                     continue
                 # the trunk's tilt (flexion and lateral bend together) lowers the sensor by
                 # L·(1 − cos tilt); what is left is the knees' share
-                drop = dz[0] - LINK_M * (1.0 - np.cos(np.radians(peak_tilt)))
+                th = np.radians(peak_tilt)
+                sdrop = dz[0]
+                drop = dz[0] - link * (1.0 - np.cos(th))
         style = classify(peak, drop)
         score, reasons = form_score(style, peak, vel, twist, lateral)
         out.append(
@@ -301,6 +364,8 @@ def find_bends(
                 context=context,
                 found_by=found_by,
                 drop_m=hdrop,
+                sensor_drop_m=sdrop,
+                peak_tilt_deg=peak_tilt,
             )
         )
     return out

@@ -332,10 +332,15 @@ def classify(
             # the movements that return to the starting height within EXCURSION_MAX_S form one
             # lowering-and-rising excursion (a lift held at the bottom is two movements)
             j = i
+            low_j = h0
             while True:
                 hb = float(height[min(s1 - 1, moves[j][1])])
+                low_j = min(low_j, float(np.nanmin(height[moves[j][0]:moves[j][1]])))
+                # back where it started: within TRANSITION_RISE_M, or within EXCURSION_RETURN of
+                # the depth reached (the integration drifts over a long lift)
+                back = max(P.TRANSITION_RISE_M, P.EXCURSION_RETURN * (h0 - low_j))
                 # only a lowering can be followed by its rise; stay below the start meanwhile
-                if abs(hb - h0) < P.TRANSITION_RISE_M or j + 1 >= len(moves) or hb > h0:
+                if abs(hb - h0) < back or j + 1 >= len(moves) or hb > h0:
                     break
                 if time[moves[j + 1][1] - 1] - time[a] > P.EXCURSION_MAX_S:
                     break
@@ -343,7 +348,7 @@ def classify(
             end = moves[j][1]
             rise = float(height[min(s1 - 1, end)] - h0)
             low = float(np.nanmin(height[a:end])) - h0 if end > a else 0.0
-            if abs(rise) < P.TRANSITION_RISE_M:
+            if abs(rise) < max(P.TRANSITION_RISE_M, P.EXCURSION_RETURN * -low):
                 if -low >= P.EXCURSION_MIN_DROP_M:
                     excursions.append((a, end, -low))
                 i = j + 1

@@ -41,9 +41,10 @@ STEP_MAX_TILT_DEG = 35.0
 
 # --- sit / stand / lying ------------------------------------------------------------------
 #: Net height change of a movement that makes it a sit/stand transition, m. Physical: the hip
-#: drops 0.35–0.5 m from standing to a chair (seat height ≈ knee height); a lift or a step
-#: ends where it started. Provisional until fitted.
-TRANSITION_RISE_M = 0.2
+#: drops 0.35–0.5 m from standing to a chair (seat height ≈ knee height, 0.40–0.50 m, and the
+#: sensor follows the hip); a lift or a step ends where it started. The lower end of that
+#: range less a margin for the integration's error. Provisional until fitted.
+TRANSITION_RISE_M = 0.3
 #: Longest movement (between still periods) taken as one transition, s (a sit-to-stand takes
 #: 1–3 s; slow ones up to ~5 s). Longer movements integrate too much drift.
 TRANSITION_MAX_S = 5.0
@@ -54,6 +55,9 @@ LYING_MIN_S = 20.0
 #: TRANSITION_RISE_M) within this time is one excursion (a lift, a squat), not two
 #: transitions, s. The lift detector's longest lift (metrics.lifts.MAX_DURATION_S).
 EXCURSION_MAX_S = 10.0
+#: ... or that comes back within this fraction of the depth it reached (the double integral
+#: drifts by a few cm over a long lift held at the bottom).
+EXCURSION_RETURN = 0.5
 #: Smallest drop of the sensor that makes an excursion, m. Provisional: a stoop to 30° lowers
 #: a sensor 0.45 m above the hip by 0.06 m.
 EXCURSION_MIN_DROP_M = 0.06

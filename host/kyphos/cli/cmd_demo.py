@@ -52,6 +52,10 @@ def register(sub: Any) -> None:
                    help="scenario file or bundled name (default demo; see docs/scenarios.md)")
     p.add_argument("--seed", type=int, default=None,
                    help="random seed of the simulation (default: the scenario's)")
+    p.add_argument("--runtime", choices=("cpython", "micropython"), default="cpython",
+                   help="cpython (default: fast, simulated time) or micropython: the real "
+                   "MicroPython 1.28 unix port with NimBLE, in real time (built on first use; "
+                   "docs/virtual-board.md)")
     p.set_defaults(func=run)
 
 
@@ -64,7 +68,11 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise KyphosError(f"cannot create {out}: {exc.strerror}") from None
     t0 = time.monotonic()
-    result = run_virtual(record_demo(out, args.scenario, args.seed))
+    runtime = getattr(args, "runtime", "cpython")
+    if runtime == "micropython":  # MicroPython runs in real time: a plain event loop
+        result = asyncio.run(record_demo(out, args.scenario, args.seed, runtime))
+    else:
+        result = run_virtual(record_demo(out, args.scenario, args.seed))
     result["wall_s"] = time.monotonic() - t0
     summary = analyse_demo(out, result)
     print(format_summary(summary))
@@ -84,7 +92,8 @@ def calibration_time_s(scenario: dict[str, Any]) -> float | None:
     return still - _CAL_BEFORE_END_S
 
 
-async def record_demo(out: Path, scenario: str, seed: int | None) -> dict[str, Any]:
+async def record_demo(out: Path, scenario: str, seed: int | None,
+                      runtime: str = "cpython") -> dict[str, Any]:
     """Boot a virtual board on ``scenario`` and record it to ``out/demo.kyr`` through
     ``kyphos.connect`` and the recorder of ``kyphos record``, calibrating during the stance."""
     import kyphos
@@ -92,7 +101,10 @@ async def record_demo(out: Path, scenario: str, seed: int | None) -> dict[str, A
     from kyphos.sim.scenario import write_truth
 
     path = out / "demo.kyr"
-    dev = await kyphos.connect("sim", scenario=scenario, seed=seed)
+    extra: dict[str, Any] = {}
+    if runtime != "cpython":
+        extra = {"runtime": runtime, "progress": lambda m: print(m, flush=True)}
+    dev = await kyphos.connect("sim", scenario=scenario, seed=seed, **extra)
     try:
         board = dev.transport.board  # the virtual board: its clock and, at the end, its truth
         t_cal = calibration_time_s(board.scenario)
@@ -127,6 +139,7 @@ async def record_demo(out: Path, scenario: str, seed: int | None) -> dict[str, A
         health = dev.health()
         return {
             "recording": path, "truth": out / "truth.npz", "name": dev.info_frame.name,
+            "runtime": getattr(board, "runtime_text", ""),
             "scenario": board.scenario["name"], "seed": board.seed,
             "sim_s": board.now_s() - t_start, "imu_samples": res.imu_samples,
             "frames": res.frames, "notifications": dev.transport.counters.packets_in,
@@ -207,7 +220,8 @@ def format_summary(s: dict[str, Any]) -> str:
     cal = (f"calibrate sent at {cal_at:.1f} s of the wearer's quiet stance, analysis calibration "
            if cal_at is not None else "no calibrate command (no quiet stance), analysis calibration ")
     return "\n".join([
-        f"virtual board {s['name']} (firmware from {_shown(firmware_dir())}) wore scenario {s['scenario']!r} "
+        f"virtual board {s['name']} (firmware from {_shown(firmware_dir())}"
+        + (f", on {s['runtime']}" if s.get("runtime") else "") + f") wore scenario {s['scenario']!r} "
         f"(seed {s['seed']}): {s['sim_s']:.0f} s simulated in {s['wall_s']:.1f} s",
         _SAME_PATH,
         f"streamed over the virtual BLE link: {s['imu_samples']:,} IMU samples in "

@@ -209,17 +209,43 @@ class UpyBoard(VirtualBoard):
             await self._boot()
 
     async def _radio_on(self) -> str:
-        """A bumble controller for this boot, its HCI on a pty; returns the pty's path."""
-        from bumble.transport import open_transport
+        """A bumble controller for this boot, its HCI on a pty; returns the pty's path. (As
+        bumble's ``pty:`` transport, bumble/transport/pty.py, keeping the read side so that
+        :meth:`congest` can pause it.)"""
+        import pty
+        import tty
+
+        from bumble.transport.common import StreamPacketSink, StreamPacketSource
 
         from kyphos.sim.radio import _RadioController
 
-        uart = str(self.workdir / f"hci{self.boots + 1}")
-        self._hci = await open_transport(f"pty:{uart}")
+        primary, replica = pty.openpty()
+        tty.setraw(primary)
+        tty.setraw(replica)
+        uart = os.ttyname(replica)
+        loop = self.loop
+        rfile = open(primary, "rb", closefd=False)  # noqa: SIM115
+        wfile = open(primary, "wb", closefd=False)  # noqa: SIM115
+        read_t, source = await loop.connect_read_pipe(StreamPacketSource, rfile)
+        write_t, _ = await loop.connect_write_pipe(asyncio.BaseProtocol, wfile)
+        self._hci = (read_t, write_t, primary, replica)
         self._controller = _RadioController(
-            f"board-{self.address}", host_source=self._hci.source, host_sink=self._hci.sink,
+            f"board-{self.address}", host_source=source, host_sink=StreamPacketSink(write_t),
             link=self.radio.link, public_address=self.address)
         return uart
+
+    def congest(self, seconds: float) -> None:
+        """The radio takes nothing from the host stack for ``seconds``: the controller reads no
+        HCI, so it sends nothing and reports no completed packets, NimBLE's ACL buffers and its
+        mbuf pool fill, and ``gatts_notify`` raises ``OSError(ENOMEM)``, as when a central's
+        connection interval cannot drain the notifications (notes/feasibility.md)."""
+        if self._hci is None:
+            return
+        read_t = self._hci[0]
+        read_t.pause_reading()
+        self.events.append((self.now_s(), f"radio congested for {seconds:g} s"))
+        self.loop.call_later(seconds, lambda: read_t.resume_reading()
+                             if not read_t.is_closing() else None)
 
     async def _radio_off(self) -> None:
         controller, self._controller = self._controller, None
@@ -237,7 +263,13 @@ class UpyBoard(VirtualBoard):
                 link.remove_controller(controller)
         hci, self._hci = self._hci, None
         if hci is not None:
-            await hci.close()
+            read_t, write_t, primary, replica = hci
+            write_t.close()
+            read_t.close()
+            await asyncio.sleep(0)
+            for fd in (primary, replica):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     async def stop(self) -> None:
         self._stopping = True
@@ -248,6 +280,11 @@ class UpyBoard(VirtualBoard):
     def cleanup(self) -> None:
         super().cleanup()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+    @property
+    def runtime_text(self) -> str:
+        """What runs the firmware, for summaries."""
+        return f"MicroPython 1.28 unix port + NimBLE, {self.floats} floats, heap {self.heap}"
 
     # -- what the port reported -----------------------------------------------------------
     def lowest_free(self) -> int | None:

@@ -54,6 +54,8 @@ SCENARIO: dict[str, Any] = {
 CALIBRATE_AT_S = 6.0
 DROP_AT_S = 20.0
 DROP_S = 30.0
+CONGEST_AT_S = 60.0
+CONGEST_S = 2.0
 
 
 @dataclass
@@ -69,10 +71,14 @@ class RunResult:
     lost_samples: int = 0
 
 
-async def record_run(path: Path, runtime: str, *, duration_s: float = 80.0,
+async def record_run(path: Path, runtime: str, *, duration_s: float = 70.0,
                      scenario: dict[str, Any] | str = SCENARIO, drop_at_s: float = DROP_AT_S,
-                     drop_s: float = DROP_S, **board_kwargs: Any) -> RunResult:
-    """Record ``scenario`` on ``runtime`` ("cpython" or "micropython") to ``path``."""
+                     drop_s: float = DROP_S, congest_at_s: float = CONGEST_AT_S,
+                     congest_s: float = CONGEST_S, **board_kwargs: Any) -> RunResult:
+    """Record ``scenario`` on ``runtime`` ("cpython" or "micropython") to ``path``. On the
+    MicroPython runtime the radio is also congested for ``congest_s`` at ``congest_at_s``
+    (:meth:`UpyBoard.congest`: NimBLE's gatts_notify raises ENOMEM; the firmware must retry
+    and lose nothing)."""
     from kyphos.link.device import connect
     from kyphos.recording.recorder import record
     from kyphos.sim.faults import Fault
@@ -80,7 +86,7 @@ async def record_run(path: Path, runtime: str, *, duration_s: float = 80.0,
     dev = await connect("sim", runtime=runtime, scenario=scenario,
                         config={"log_policy": "always"}, backoff_s=(0.5, 4.0), ping_interval_s=0,
                         **board_kwargs)
-    board = dev.transport.board
+    board: Any = dev.transport.board  # type: ignore[attr-defined]
     try:
         task = asyncio.ensure_future(record(dev, path, duration_s=duration_s, subject="D01"))
         await _until(board, CALIBRATE_AT_S)
@@ -88,6 +94,9 @@ async def record_run(path: Path, runtime: str, *, duration_s: float = 80.0,
         if drop_s > 0:
             await _until(board, drop_at_s)
             await board.inject(Fault("link_drop", drop_at_s, drop_s))
+        if runtime == "micropython" and congest_s > 0:
+            await _until(board, congest_at_s)
+            board.congest(congest_s)
         res = await task
         out = RunResult(path, runtime, res.backfilled, dev.health(), list(board.events))
         if runtime == "micropython":

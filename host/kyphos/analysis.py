@@ -7,7 +7,7 @@ Times in the results are seconds from the start of the recording (the session's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -17,8 +17,7 @@ from kyphos.metrics.posture import PostureMetrics, posture_metrics
 from kyphos.metrics.risk import Risk, kinematic_risk
 from kyphos.processing import activity as act
 from kyphos.processing import calibration as cal
-from kyphos.processing import clipslip
-from kyphos.processing import plausibility
+from kyphos.processing import clipslip, plausibility
 from kyphos.processing.angles import Angles, trunk_angles, vertical_acceleration
 from kyphos.processing.orientation import orientation_segments
 from kyphos.processing.preprocess import (
@@ -29,9 +28,26 @@ from kyphos.processing.preprocess import (
     in_intervals,
     prepare,
 )
-from kyphos.session import Session
 
 _EVENT_CALIBRATED = 7
+
+
+class Recording(Protocol):
+    """What the analysis reads of a recording. :class:`kyphos.session.Session` is one; the
+    analysis does not import it, so the dependency runs one way: ``Session.analysis`` (the
+    notebook API, ``kyphos.load(path).lifts``) calls :func:`analyze`, never the reverse."""
+
+    time: np.ndarray  # (N,) s
+    acc: np.ndarray  # (N, 3) m/s², sensor frame
+    gyr: np.ndarray  # (N, 3) rad/s, sensor frame
+    fs: float  # Hz (0 or None: from the time axis)
+    haptic: np.ndarray  # (N,) bool, the motor ran
+    events: np.ndarray  # kyphos.session.EVENT_DTYPE
+    gaps: Any
+    notes: Any  # [(t_s, dict)]
+
+    @property
+    def duration_s(self) -> float: ...
 
 
 @dataclass
@@ -116,7 +132,7 @@ class Analysis:
         return plausibility.gate(out, self.validity)
 
 
-def _calibration_from_session(session: Session) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
+def _calibration_from_session(session: Recording) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
     """Upright and bend windows from NOTE records {"kind": "calibration", "upright": [t0, t1],
     "bend": [t0, t1]} (s), else an upright window of 1 s before each CALIBRATED event."""
     for _t, note in session.notes:
@@ -134,7 +150,7 @@ def _calibration_from_session(session: Session) -> tuple[tuple[float, float] | N
 
 
 def _calibrate(
-    option: Any, session: Session, p: Prepared, quat: np.ndarray
+    option: Any, session: Recording, p: Prepared, quat: np.ndarray
 ) -> cal.Calibration:
     if isinstance(option, cal.Calibration):
         return option
@@ -170,7 +186,7 @@ def _calibrate(
 
 
 def analyze(
-    session: Session,
+    session: Recording,
     *,
     calibration: Any = None,
     load_kg: float | None = None,

@@ -20,6 +20,7 @@ from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip, plausibility
 from kyphos.processing.angles import Angles, trunk_angles, vertical_acceleration
 from kyphos.processing.orientation import orientation_segments
+from kyphos.processing.params import PROBE_MIN_S
 from kyphos.processing.preprocess import (
     IMU_CUTOFF_HZ,
     MAX_BRIDGE_S,
@@ -232,7 +233,9 @@ def analyze(
     # clip slips: later walks / quiet postures against the earlier reference; re-reference
     refs = clipslip.reference_postures(p.time, p.acc, activity.kind, activity.still, p.fs,
                                        act.KINDS)
-    rerefs = clipslip.find_slips(refs, c.sensor_from_body, p.time, activity.still)
+    probes = clipslip.reference_postures(p.time, p.acc, activity.kind, activity.still, p.fs,
+                                         act.KINDS, PROBE_MIN_S)
+    rerefs = clipslip.find_slips(refs, c.sensor_from_body, p.time, activity.still, probes)
     if rerefs:
         angles = clipslip.reref_angles(p.time, quat, c.sensor_from_body, rerefs, p.fs, p.valid,
                                        masked=p.masked)

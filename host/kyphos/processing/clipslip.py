@@ -14,9 +14,10 @@ bend. Postures a person returns to — walking and quiet upright standing — ar
    bend, not a reference) is a slip if the next such reference deviates by the same rotation (within ``SLIP_AGREE_DEG``): a slouch or a lean is
    not kept by the following walk or stand, a slip is. The new mounting is the old one turned
    by the smallest rotation that brings the reference back onto its baseline (a turn about the
-   vertical cannot be seen by gravity and is not corrected). The slip is placed at the start
-   of the movement that led into the first reference showing it (its last still sample; a
-   clip moves when the wearer does), at the earliest after the last agreeing reference.
+   vertical cannot be seen by gravity and is not corrected). The slip is placed with the
+   short still postures in between (probes, ≥ ``PROBE_MIN_S``): after the last one the old
+   mounting explains better than the new, at the start of the next movement (a clip moves when
+   the wearer does).
 3. :func:`reref_angles` — trunk angles with each mounting from its slip on.
 """
 
@@ -64,8 +65,9 @@ class ReReference:
 
 
 def reference_postures(time: np.ndarray, acc: np.ndarray, kind: np.ndarray, still: np.ndarray,
-                       fs: float, kinds: tuple[str, ...]) -> list[RefPosture]:
-    """Walking bouts and still standing / sitting periods of at least ``REF_MIN_S``.
+                       fs: float, kinds: tuple[str, ...], min_s: float = P.REF_MIN_S
+                       ) -> list[RefPosture]:
+    """Walking bouts and still standing / sitting periods of at least ``min_s``.
 
     Args:
         time: (N,) s. acc: (N, 3) m/s² sensor frame. kind: (N,) activity index into ``kinds``
@@ -75,7 +77,7 @@ def reference_postures(time: np.ndarray, acc: np.ndarray, kind: np.ndarray, stil
     nrm = np.linalg.norm(a, axis=1)
     ok = nrm > 1.0
     out: list[RefPosture] = []
-    m = int(P.REF_MIN_S * fs)
+    m = max(2, int(min_s * fs))
     for name in ("walking", "standing", "sitting"):
         if name not in kinds:
             continue
@@ -109,9 +111,41 @@ def _angle(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.degrees(np.arccos(np.clip(a @ b, -1.0, 1.0))))
 
 
+def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new: np.ndarray,
+           base: dict[str, np.ndarray], still: np.ndarray | None) -> int:
+    """Sample index of a slip known to lie between ``lo`` and ``hi``: after the last short still
+    posture (a probe) in between that the old mounting explains better than the new one, at the
+    start of the movement that follows it; without probes, at the start of the movement that
+    led into ``hi``."""
+    j = lo
+    for pr in probes:  # short still postures between the two references, in time order
+        if pr.i0 < lo or pr.i1 > hi or pr.kind not in base:
+            continue
+        d_old = _angle(m_old.T @ pr.up, base[pr.kind])
+        d_new = _angle(m_new.T @ pr.up, base[pr.kind])
+        if max(d_old, d_new) > P.SLIP_MAX_DEG:
+            continue  # a held bend: says nothing about the mounting
+        if d_new < d_old:
+            return max(j, pr.i0 - 1) if j > lo else _last_still(still, lo, pr.i0)
+        j = pr.i1
+    return j if j > lo else _last_still(still, lo, hi)
+
+
+def _last_still(still: np.ndarray | None, lo: int, hi: int) -> int:
+    """The last still sample in [lo, hi − 1) (where the movement into ``hi`` starts), else lo."""
+    if still is None or hi <= lo:
+        return lo
+    st = np.flatnonzero(still[lo:hi])
+    st = st[st < (hi - lo) - 1]
+    return lo + int(st[-1]) if len(st) else lo
+
+
 def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.ndarray,
-               still: np.ndarray | None = None) -> list[ReReference]:
-    """Clip slips in time order (see the module docstring); ``still`` (N,) places them.
+               still: np.ndarray | None = None, probes: list[RefPosture] | None = None
+               ) -> list[ReReference]:
+    """Clip slips in time order (see the module docstring). ``probes``: short still postures
+    (:func:`reference_postures` with a short ``min_s``) that place each slip between the
+    references; ``still`` (N,) is the fallback.
 
     The mounting ``sensor_from_body`` is taken to be right for the stretch between slips whose
     quiet standing matches its upright best (an automatic calibration may have found its
@@ -152,18 +186,12 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
         if not confirmed or nxt is None:
             i += 1
             continue
-        # place the slip at the start of the movement that led into the first reference showing
-        # it (the last still sample before it), or at the last agreeing reference's end
-        j = last_ok_end
-        if still is not None and r.i0 > last_ok_end:
-            st = np.flatnonzero(still[last_ok_end : r.i0])
-            before = st[st < (r.i0 - last_ok_end) - 1]
-            if len(before):
-                j = last_ok_end + int(before[-1])
         # both references say how far: average the two corrections
         q2 = _rotation_between(m.T @ nxt.up, base[nxt.kind])
         q = Rotation.from_matrix(np.stack([q, q2])).mean().as_matrix()
-        m = m @ q.T  # new sensor-from-body: body coordinates turned by q
+        m_new = m @ q.T  # new sensor-from-body: body coordinates turned by q
+        j = _place(probes or [], last_ok_end, r.i0, m, m_new, base, still)
+        m = m_new
         why = f"{r.kind} at {r.start_s:.0f} s and {nxt.kind} at {nxt.start_s:.0f} s"
         out.append(ReReference(float(time[j]), dev, why, m.copy(), j))
         last_ok_end = r.i1

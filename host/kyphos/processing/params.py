@@ -65,6 +65,8 @@ EXCURSION_MIN_DROP_M = 0.06
 # --- clip slip ----------------------------------------------------------------------------
 #: Shortest walk or still standing/sitting period used as a reference posture, s. Provisional.
 REF_MIN_S = 3.0
+#: Shortest still posture used to place a slip between two references, s.
+PROBE_MIN_S = 0.5
 #: A reference posture this far from its baseline may be a slip, °. Provisional: above the
 #: scatter of quiet-standing and walking posture within a person (a few degrees) and below
 #: the 8–12° slips the issue names.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kyphos.cli.options import add_device, device_of
+from kyphos.cli.options import add_device, connect_options, device_of
 
 EPILOG = """examples:
   kyphos calibrate --device kyphos-3A4F
@@ -37,7 +37,6 @@ def run(args: argparse.Namespace) -> int:
             await asyncio.sleep(args.countdown)
         await dev.calibrate()
 
-    device_of(args)
-    run_async(with_device(args, go))
+    run_async(with_device(args, go, **connect_options(str(device_of(args)))))
     print(f"{args.target}: calibrated (upright reference set)")
     return 0

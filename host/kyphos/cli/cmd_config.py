@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from kyphos.cli.options import add_device, device_of
+from kyphos.cli.options import add_device, connect_options, device_of
 from kyphos.errors import ConfigError
 
 EPILOG = """examples:
@@ -78,7 +78,7 @@ def run_get(args: argparse.Namespace) -> int:
             out.update(await dev.config_get(k))
         return out
 
-    values = run_async(with_device(args, go))
+    values = run_async(with_device(args, go, **connect_options(str(args.target))))
     if args.json:
         print(json.dumps(values, sort_keys=True))
     else:
@@ -95,7 +95,7 @@ def run_set(args: argparse.Namespace) -> int:
     async def go(dev: Any) -> dict[str, Any]:
         return dict(await dev.config_set(changes))
 
-    new = run_async(with_device(args, go))
+    new = run_async(with_device(args, go, **connect_options(str(args.target))))
     for k in sorted(new):
         print(f"{k} = {json.dumps(new[k])}")
     return 0

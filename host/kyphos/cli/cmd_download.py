@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from kyphos.cli.options import add_device, add_force, device_of
+from kyphos.cli.options import add_device, add_force, connect_options, device_of
 from kyphos.errors import KyphosError
 
 EPILOG = """examples:
@@ -53,12 +53,12 @@ def _keep_existing(logs: list[dict[str, Any]], folder: str, ids: list[int] | Non
 def run(args: argparse.Namespace) -> int:
     from kyphos.link.cli import Progress, run_async, with_device
 
-    device_of(args)
+    extra = connect_options(str(device_of(args)))
     if args.list:
         async def lst(dev: Any) -> list[dict[str, Any]]:
             return list(await dev.log_list())
 
-        logs = run_async(with_device(args, lst))
+        logs = run_async(with_device(args, lst, **extra))
         if not logs:
             print("no logs on the board")
         for e in logs:
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             _keep_existing(await dev.log_list(), args.output, args.log)
         return list(await dev.download_logs(args.output, args.log, progress=bar))
 
-    paths = run_async(with_device(args, go, command_timeout_s=max(args.timeout, 10.0)))
+    paths = run_async(with_device(args, go, command_timeout_s=max(args.timeout, 10.0), **extra))
     summary = bar.finish()
     for p in paths:
         print(p)

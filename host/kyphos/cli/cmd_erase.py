@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from kyphos.cli.options import add_device, device_of
+from kyphos.cli.options import add_device, connect_options, device_of
 from kyphos.errors import KyphosError
 
 EPILOG = """examples:
@@ -45,6 +45,6 @@ def run(args: argparse.Namespace) -> int:
     async def go(dev: Any) -> None:
         await dev.erase_logs(args.log)
 
-    run_async(with_device(args, go))
+    run_async(with_device(args, go, **connect_options(target)))
     print(f"{target}: erased {what}")
     return 0

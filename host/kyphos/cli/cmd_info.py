@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kyphos.cli.options import add_device, device_of
+from kyphos.cli.options import add_device, connect_options, device_of
 from kyphos.errors import KyphosError
 from kyphos.link.cli import BOARD_NAMES, IMU_NAMES
 
@@ -124,9 +124,10 @@ def run(args: argparse.Namespace) -> int:
     if args.target or not args.file:  # --device TARGET (or $KYPHOS_DEVICE with no FILE)
         if args.target and args.file:
             raise KyphosError(f"give a FILE or --device {args.target}, not both")
-        return device_info(str(device_of(args)), args.json, args.timeout)
+        target = str(device_of(args))
+        return device_info(target, args.json, args.timeout, **connect_options(target))
     if is_device_target(args.file):  # old spelling `info TARGET` (sim, serial:PORT, a BLE name)
-        return device_info(args.file, args.json, args.timeout)
+        return device_info(args.file, args.json, args.timeout, **connect_options(args.file))
     d = summarize(args.file)
     if args.json:
         print(json.dumps(d, ensure_ascii=False))

@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any
 
-from kyphos.cli.options import add_device, add_duration, add_force, device_of
+from kyphos.cli.options import add_device, add_duration, add_force, connect_options, device_of
 from kyphos.errors import KyphosError
 
 EPILOG = """examples:
@@ -76,7 +76,7 @@ def target_of(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
             raise KyphosError(f"{path}: no such recording (--device replay:FILE.kyr)")
         return f"replay:{path}@{float(speed) if speed else args.speed:g}", {}
     if low == "sim" or low.startswith("sim:"):
-        return target, {"scenario": args.scenario}
+        return target, {"scenario": args.scenario, **connect_options(target)}
     return target, {}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kyphos.cli.options import add_device, device_of
+from kyphos.cli.options import add_device, connect_options, device_of
 
 EPILOG = """examples:
   kyphos pair --device kyphos-3A4F
@@ -31,7 +31,6 @@ def run(args: argparse.Namespace) -> int:
         await dev.pair()
         return str(dev.name)
 
-    device_of(args)
-    name = run_async(with_device(args, go))
+    name = run_async(with_device(args, go, **connect_options(str(device_of(args)))))
     print(f"{name}: paired; the link is encrypted")
     return 0

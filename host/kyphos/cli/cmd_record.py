@@ -8,7 +8,7 @@ import signal
 import sys
 from typing import Any
 
-from kyphos.cli.options import add_device, add_duration, add_force, device_of
+from kyphos.cli.options import add_device, add_duration, add_force, connect_options, device_of
 from kyphos.fileio import check_output
 
 EPILOG = """examples:
@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
                 loop.add_signal_handler(sig, stop.set)
             except (NotImplementedError, RuntimeError):
                 pass
-        dev = await connect(target, command_timeout_s=args.timeout, backfill=not args.no_backfill)
+        dev = await connect(target, command_timeout_s=args.timeout, backfill=not args.no_backfill,
+                            **connect_options(target))
         try:
             return await record(
                 dev, args.output, duration_s=args.duration, subject=args.subject,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 from typing import Any
 
 from kyphos.errors import KyphosError
@@ -102,3 +103,24 @@ def validity_gate(analysis: Any, file: str, *, needs_angles: bool = True) -> Non
         raise KyphosError(f"{file}: {first}; nothing written")
     for w in v.warnings:
         print(f"kyphos: warning: {file}: {w}", file=sys.stderr)
+
+
+def sim_state_dir() -> Path:
+    """Where the CLI's in-process virtual board (``--device sim``) keeps its flash and this
+    computer's bond keys between commands, like a board: ``$KYPHOS_SIM_STATE``, else
+    ``$XDG_STATE_HOME/kyphos/sim-board`` (XDG Base Directory spec: state data that should
+    persist between restarts; default ``~/.local/state``)."""
+    env = os.environ.get("KYPHOS_SIM_STATE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "kyphos" / "sim-board"
+
+
+def connect_options(target: str) -> dict[str, Any]:
+    """Extra :func:`kyphos.link.connect` keywords a CLI command passes for ``target``: the
+    persistent state folder for the in-process virtual board, nothing otherwise."""
+    low = target.strip().lower()
+    if low == "sim" or low.startswith("sim:"):
+        return {"state_dir": sim_state_dir()}
+    return {}

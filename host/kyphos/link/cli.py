@@ -123,8 +123,10 @@ def is_device_target(text: str) -> bool:
     return True
 
 
-def device_info(target: str, as_json: bool = False, timeout_s: float = 5.0) -> int:
-    """``kyphos info TARGET``: connect, print the board's INFO and link facts."""
+def device_info(target: str, as_json: bool = False, timeout_s: float = 5.0,
+                **connect_kw: Any) -> int:
+    """``kyphos info TARGET``: connect (``connect_kw`` to :func:`kyphos.link.connect`), print
+    the board's INFO and link facts."""
     import json
 
     async def go(dev: Any) -> dict[str, Any]:
@@ -139,7 +141,7 @@ def device_info(target: str, as_json: bool = False, timeout_s: float = 5.0) -> i
         return d
 
     ns = argparse.Namespace(target=target, timeout=timeout_s)
-    d = run_async(with_device(ns, go))
+    d = run_async(with_device(ns, go, **connect_kw))
     if as_json:
         print(json.dumps(d))
     else:

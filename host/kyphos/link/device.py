@@ -122,7 +122,7 @@ class Device(Reconnect):
         if not await self.link_secure():
             msg = (f"{self.name}: the board logs to flash only while disconnected (log_policy="
                    f"{policy}) and this BLE link is not encrypted, so it cannot be changed; "
-                   "data in flight at a drop may be lost — run `kyphos pair` once to fix")
+                   "data in flight at a drop may be lost — run `kyphos pair --device TARGET` once to fix")
             self.warnings.append(msg)
             self.note("warning", message=msg)
             return

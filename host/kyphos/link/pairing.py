@@ -39,7 +39,7 @@ class Pairing(Receiver):
         if not await self.link_secure():
             raise LinkError(
                 self.name, f"will not {what} over an unencrypted Bluetooth link",
-                "pair first: kyphos pair TARGET (or connect by USB serial)",
+                "pair first: kyphos pair --device TARGET (or connect by USB serial)",
             )
 
     async def pair(self) -> None:

@@ -182,7 +182,7 @@ class BleTransport(Transport):
             raise LinkError(
                 self.name,
                 f"pairing failed ({exc})",
-                "press the board's button to open its pairing window, then run `kyphos pair` again",
+                "press the board's button to open its pairing window, then run `kyphos pair --device TARGET` again",
             ) from None
 
 

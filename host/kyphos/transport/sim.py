@@ -8,6 +8,12 @@ as the computation allows. ``runtime="micropython"`` runs the firmware on the re
 instead (:mod:`kyphos.sim.upy`; real time only). ``transport.board`` and ``transport.radio``
 are there for faults
 (``board.inject(Fault("link_drop", 0, 30))``, ``board.reboot()``).
+
+``state_dir`` keeps the board between uses like a real one: its flash (``state_dir/flash``:
+bonds, configuration, logs) and this computer's bond keys (``state_dir/host_keys.json``), so
+``kyphos pair --device sim`` is remembered by the next ``kyphos config set --device sim``. The
+CLI passes ``$XDG_STATE_HOME/kyphos/sim-board`` (:func:`kyphos.cli.options.sim_state_dir`);
+without it (the Python API's default, and the tests') every board starts fresh and is removed.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from typing import Any
 
 from kyphos.errors import KyphosError
 from kyphos.transport.base import Received, Transport, TransportKind
+
+_KEEP_SETTLE_S = 0.6  # > two housekeeping passes of the firmware (_HOUSE_MS = 250 ms)
 
 
 class SimTransport(Transport):
@@ -33,6 +41,7 @@ class SimTransport(Transport):
         board: Any = None,
         radio: Any = None,
         runtime: str = "cpython",
+        state_dir: str | Path | None = None,
         **board_kwargs: Any,
     ) -> None:
         via = (via or "ble").lower()
@@ -43,6 +52,9 @@ class SimTransport(Transport):
         self.scenario = scenario
         self.seed = seed
         self.config = config
+        self.state_dir = Path(state_dir) if state_dir else None
+        if self.state_dir is not None and fs_root is None:
+            fs_root = self.state_dir / "flash"  # bonds.json, config.json, logs/ kept like a board
         self.fs_root = fs_root
         if runtime not in ("cpython", "micropython"):
             raise KyphosError(f"unknown runtime {runtime!r}; use cpython or micropython")
@@ -66,6 +78,8 @@ class SimTransport(Transport):
                                   fs_root=self.fs_root, serial=self.via == "serial",
                                   **self.board_kwargs)
             await self.board.start(self.radio)
+        if self.fs_root is not None:
+            Path(self.fs_root).mkdir(parents=True, exist_ok=True)
         if self.board is None:
             self.board = VirtualBoard(
                 self.scenario, seed=self.seed, config=self.config, fs_root=self.fs_root,
@@ -81,7 +95,12 @@ class SimTransport(Transport):
         from kyphos.transport.ble import BleTransport
         from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner
 
-        adapter = await self.radio.central()
+        keystore = None
+        if self.state_dir is not None:  # this computer's side of the bond, kept too
+            from bumble.keys import JsonKeyStore
+
+            keystore = JsonKeyStore(namespace=None, filename=str(self.state_dir / "host_keys.json"))
+        adapter = await self.radio.central(keystore=keystore)
         return BleTransport(
             self.board.address, backend=BumbleClient, scanner_backend=BumbleScanner,
             scan_timeout_s=1.0, bumble_adapter=adapter,
@@ -108,6 +127,12 @@ class SimTransport(Transport):
         """Disconnect and power the board off (if this transport started it)."""
         await self.disconnect()
         if self._own_board and self.board is not None:
+            if self.state_dir is not None:
+                # a kept board is not switched off mid-housekeeping: the firmware writes new
+                # bond keys to flash on its next housekeeping pass (firmware/app.py, _HOUSE_MS)
+                import asyncio
+
+                await asyncio.sleep(_KEEP_SETTLE_S)
             await self.board.stop()
             self.board.cleanup()
             self.board = None

@@ -35,6 +35,15 @@ _MPY_BUILTIN_SHIMS = {"__init__", "micropython"}
 FileList = list[tuple[str, Path]]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sim_board_state(tmp_path_factory: pytest.TempPathFactory,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's ``--device sim`` keeps its virtual board between commands, in the user's state
+    dir (kyphos.cli.options.sim_state_dir): each test gets its own, never the user's, and
+    parallel workers never share one. Subprocesses inherit it through the environment."""
+    monkeypatch.setenv("KYPHOS_SIM_STATE", str(tmp_path_factory.mktemp("sim-state")))
+
+
 @dataclass
 class MpyResult:
     returncode: int  # 0 ok, 1 uncaught MicroPython exception, 2 timeout, 3 runner error

@@ -12,6 +12,8 @@
 #   p.commands                            # deque of (link, bytes) written to the control char
 #   p.open_pairing(t_ms) / p.pairing_open(t_ms); p.encrypted; p.connected; p.mtu
 #   p.set_status(payload) / p.set_battery(pct); p.save_bonds()   # (housekeeping)
+#   p.radio_off() / p.radio_on_again(); p.radio_on   # the stack off around light sleep
+#                                         # (powerpolicy.py), and on again with its services
 #
 # The BLE object is passed in, and `bluetooth` is imported only for its UUID class when none is
 # given, so this file imports where there is no radio (the packing, ring and security logic are
@@ -281,6 +283,18 @@ class Peripheral:
         self.load_bonds()
         if uuid is None:
             uuid = __import__("bluetooth").UUID
+        self._uuid = uuid
+        self._fw = (fw_revision, model, manufacturer)
+        self.radio_on = False
+        self._start()
+
+    def _start(self):
+        """Start the stack (the IRQ handler first), register the services, advertise. Raises
+        OSError when the stack does not start."""
+        ble = self.ble
+        name = self.name
+        uuid = self._uuid
+        fw_revision, model, manufacturer = self._fw
         # The handler first: active(True) asks it for the IRKs (see the top of this file).
         ble.irq(self._irq)
         ble.active(True)  # OSError when the stack does not start: the runtime goes USB-only
@@ -315,8 +329,29 @@ class Peripheral:
         ble.gatts_write(h_model, model.encode())
         ble.gatts_write(h_fw, fw_revision.encode())
         ble.gatts_write(self.h_battery, b"\x00")
+        if self._battery >= 0:  # the level known before a radio_off()
+            b = self._battery
+            ble.gatts_write(self.h_battery, bytes((b if b <= 100 else 0,)))
         self._adv = adv_payloads(name.encode(), uuid_le(SERVICE_UUID))
+        self.radio_on = True
         self.advertise()
+
+    def radio_off(self):
+        """Stop the stack (no link may be up): machine.lightsleep() with BLE active breaks it
+        (micropython issue 6396; esp-idf issue 11315: "the Bluetooth hardware state will be
+        corrupted" unless Bluetooth is deinitialised first). Pending bond keys go to flash."""
+        self.save_bonds()
+        self.radio_on = False
+        self.ble.active(False)
+
+    def radio_on_again(self):
+        """Start the stack after radio_off() and advertise; False if it would not start."""
+        try:
+            self._start()
+        except OSError:
+            self.radio_on = False
+            return False
+        return True
 
     # --- state ---------------------------------------------------------------------------
     @property
@@ -542,7 +577,8 @@ class Peripheral:
         """Battery Level (0..100 %); subscribers are notified when it changes."""
         if pct != self._battery:
             self._battery = pct
-            self.ble.gatts_write(self.h_battery, bytes((pct if pct <= 100 else 0,)), True)
+            if self.radio_on:  # else written when the radio is on again (_start)
+                self.ble.gatts_write(self.h_battery, bytes((pct if pct <= 100 else 0,)), True)
 
     def take_unsent(self, sink):
         """After a disconnect: hand the data frames (IMU, QUAT, STATUS, EVENT) of the last

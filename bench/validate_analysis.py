@@ -241,6 +241,8 @@ def _pr(rows: list[dict[str, Any]], key: str) -> str:
     if not got:
         return "not reported"
     nt, nf, tp = (sum(x[k] for x in got) for k in range(3))
+    if nt == 0:
+        return f"no truth episodes in this family ({nf} found)"
     p = tp / nf if nf else float("nan")
     rc = tp / nt if nt else float("nan")
     return f"precision {p:.3f} ({tp}/{nf}), recall {rc:.3f} ({tp}/{nt})"

@@ -171,6 +171,8 @@ def score(case: Case) -> dict[str, Any]:
     r["missed_upright_squats"] = sum(1 for i, t in enumerate(case.lifts)
                                      if t["upright_squat"] and i not in {p[0] for p in pairs})
     r["n_upright_squats"] = sum(1 for t in case.lifts if t["upright_squat"])
+    hit = {p[0] for p in pairs}
+    r["missed"] = [t["style"] for i, t in enumerate(case.lifts) if i not in hit]
     fp: dict[str, int] = {}
     matched_j = {j for _i, j in pairs}
     for j, (b0, b1) in enumerate(found):
@@ -259,6 +261,9 @@ def summary(rows: list[dict[str, Any]], title: str) -> None:
     if nus:
         mus = sum(r["missed_upright_squats"] for r in rows)
         print(f"  upright-trunk squats: {nus - mus} of {nus} found")
+    missed = [m for r in rows for m in r["missed"]]
+    if missed:
+        print("  missed lifts by style: " + ", ".join(f"{s} {missed.count(s)}" for s in STYLES))
     fp: dict[str, int] = {}
     for r in rows:
         for k, n in r["fp"].items():

@@ -22,7 +22,7 @@ def test_pair_then_config_set_in_separate_commands(tmp_path: Path, monkeypatch: 
     capsys.readouterr()
     assert main(["config", "get", "--device", "sim", "slouch_threshold_deg"]) == 0
     assert capsys.readouterr().out.strip() == "slouch_threshold_deg = 10"  # kept, like a board
-    assert (tmp_path / "board" / "flash" / "bonds.json").is_file()
+    assert (tmp_path / "board" / "bonds.json").is_file()
     assert (tmp_path / "board" / "host_keys.json").is_file()
 
 

@@ -9,9 +9,12 @@ instead (:mod:`kyphos.sim.upy`; real time only). ``transport.board`` and ``trans
 are there for faults
 (``board.inject(Fault("link_drop", 0, 30))``, ``board.reboot()``).
 
-``state_dir`` keeps the board between uses like a real one: its flash (``state_dir/flash``:
-bonds, configuration, logs) and this computer's bond keys (``state_dir/host_keys.json``), so
-``kyphos pair --device sim`` is remembered by the next ``kyphos config set --device sim``. The
+``state_dir`` keeps the board's bond store and configuration between uses, like a real board:
+the firmware's ``bonds.json`` and ``config.json`` are copied into its (fresh) flash folder at
+power-on and back after power-off, and this computer's bond keys live in
+``state_dir/host_keys.json``, so ``kyphos pair --device sim`` is remembered by the next
+``kyphos config set --device sim``. Flash logs are not kept: each use starts with an empty log,
+as the tests and ``kyphos download --device sim`` expect of a virtual board. The
 CLI passes ``$XDG_STATE_HOME/kyphos/sim-board`` (:func:`kyphos.cli.options.sim_state_dir`);
 without it (the Python API's default, and the tests') every board starts fresh and is removed.
 """
@@ -24,6 +27,7 @@ from typing import Any
 from kyphos.errors import KyphosError
 from kyphos.transport.base import Received, Transport, TransportKind
 
+_KEPT_FILES = ("bonds.json", "config.json")  # what a kept virtual board keeps (firmware/app.py)
 _KEEP_SETTLE_S = 0.6  # > two housekeeping passes of the firmware (_HOUSE_MS = 250 ms)
 
 
@@ -53,8 +57,6 @@ class SimTransport(Transport):
         self.seed = seed
         self.config = config
         self.state_dir = Path(state_dir) if state_dir else None
-        if self.state_dir is not None and fs_root is None:
-            fs_root = self.state_dir / "flash"  # bonds.json, config.json, logs/ kept like a board
         self.fs_root = fs_root
         if runtime not in ("cpython", "micropython"):
             raise KyphosError(f"unknown runtime {runtime!r}; use cpython or micropython")
@@ -78,13 +80,12 @@ class SimTransport(Transport):
                                   fs_root=self.fs_root, serial=self.via == "serial",
                                   **self.board_kwargs)
             await self.board.start(self.radio)
-        if self.fs_root is not None:
-            Path(self.fs_root).mkdir(parents=True, exist_ok=True)
         if self.board is None:
             self.board = VirtualBoard(
                 self.scenario, seed=self.seed, config=self.config, fs_root=self.fs_root,
                 serial=self.via == "serial", **self.board_kwargs,
             )
+            self._restore_kept()
             await self.board.start(self.radio)
 
     async def _make_inner(self) -> Transport:
@@ -99,6 +100,7 @@ class SimTransport(Transport):
         if self.state_dir is not None:  # this computer's side of the bond, kept too
             from bumble.keys import JsonKeyStore
 
+            self.state_dir.mkdir(parents=True, exist_ok=True)
             keystore = JsonKeyStore(namespace=None, filename=str(self.state_dir / "host_keys.json"))
         adapter = await self.radio.central(keystore=keystore)
         return BleTransport(
@@ -134,11 +136,38 @@ class SimTransport(Transport):
 
                 await asyncio.sleep(_KEEP_SETTLE_S)
             await self.board.stop()
+            self._save_kept()
             self.board.cleanup()
             self.board = None
         if self.radio is not None and self._own_board:
             await self.radio.close()
             self.radio = None
+
+    def _restore_kept(self) -> None:
+        """Copy the kept bond store and configuration into the new board's flash."""
+        if self.state_dir is None:
+            return
+        import shutil
+
+        for name in _KEPT_FILES:
+            src = self.state_dir / name
+            if src.is_file():
+                shutil.copyfile(src, Path(self.board.fs_root) / name)
+
+    def _save_kept(self) -> None:
+        """After power-off: keep the board's bond store and configuration (temp + rename)."""
+        if self.state_dir is None or self.board is None:
+            return
+        import os
+        import shutil
+
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        for name in _KEPT_FILES:
+            src = Path(self.board.fs_root) / name
+            if src.is_file():
+                tmp = self.state_dir / f".{name}.tmp-{os.getpid()}"
+                shutil.copyfile(src, tmp)
+                os.replace(tmp, self.state_dir / name)
 
     @property
     def connected(self) -> bool:  # type: ignore[override]

@@ -206,6 +206,36 @@ class Device(Sampling, Routing, Control, PowerPolicy):
             m = self.hw.machine if machine is None else machine
             self.wdt = m.WDT(timeout=wdt_ms)
 
+        # Links first: the BLE stack starts before the big buffers are allocated (NimBLE
+        # needs RAM of its own at active(True); the ring is allocated after it, in ble.py).
+        self.links = []
+        self.ble = None
+        self.ble_error = 0  # errno of a BLE stack that did not start (then USB only)
+        self.usb = None
+        mac = self.hw.unique_id
+        if ble is not None:
+            try:
+                mac = ble.config("mac")[1]
+            except (OSError, ValueError):
+                pass
+            self.name = self.cfg.get("name") or ble_mod.default_name(mac)
+            try:
+                self.ble = ble_mod.Peripheral(ble, self.name, fs_root + "/bonds.json",
+                                              _RING_BYTES, FW_TEXT)
+                self.links.append(self.ble)
+            except OSError as e:
+                # The stack did not start (active(True) fails on some boards, micropython
+                # issue 14293): keep running over USB and the flash log, without BLE.
+                self.ble = None
+                self.ble_error = e.args[0] if e.args else -1
+        else:
+            self.name = self.cfg.get("name") or ble_mod.default_name(mac)
+        self.device_id = bytes(mac[:6]) if len(mac) >= 6 else bytes(6)
+        if serial is not None:
+            import usb
+
+            self.usb = usb.Serial(serial[0], serial[1], ble_mod.Ring(_USB_RING_BYTES))
+            self.links.append(self.usb)
         # Coach, haptic, LED, battery.
         self.haptic = haptic.Haptic(self.hw.pwm, self._haptic_event,
                                     self.cfg.get("haptic_strength_pct"))
@@ -226,35 +256,6 @@ class Device(Sampling, Routing, Control, PowerPolicy):
 
         self.init_sample_path()  # frame buffers, IMU, fusion
 
-        # Links.
-        self.links = []
-        self.ble = None
-        self.ble_error = 0  # errno of a BLE stack that did not start (then USB only)
-        self.usb = None
-        mac = self.hw.unique_id
-        if ble is not None:
-            try:
-                mac = ble.config("mac")[1]
-            except (OSError, ValueError):
-                pass
-            self.name = self.cfg.get("name") or ble_mod.default_name(mac)
-            try:
-                self.ble = ble_mod.Peripheral(ble, self.name, fs_root + "/bonds.json",
-                                              ble_mod.Ring(_RING_BYTES), FW_TEXT)
-                self.links.append(self.ble)
-            except OSError as e:
-                # The stack did not start (active(True) fails on some boards, micropython
-                # issue 14293): keep running over USB and the flash log, without BLE.
-                self.ble = None
-                self.ble_error = e.args[0] if e.args else -1
-        else:
-            self.name = self.cfg.get("name") or ble_mod.default_name(mac)
-        self.device_id = bytes(mac[:6]) if len(mac) >= 6 else bytes(6)
-        if serial is not None:
-            import usb
-
-            self.usb = usb.Serial(serial[0], serial[1], ble_mod.Ring(_USB_RING_BYTES))
-            self.links.append(self.usb)
         self.links = tuple(self.links)
         self.cmds = commands.Commands(self)
         self._logging = False

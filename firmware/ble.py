@@ -4,7 +4,8 @@
 # API for the runtime (app.py):
 #   ring = Ring(16384)                    # unsent frames (preallocated); Ring is also the USB
 #                                         # link's packet buffer (usb.py)
-#   p = Peripheral(bluetooth.BLE(), name, bonds_path, ring)   # registers services, advertises
+#   p = Peripheral(bluetooth.BLE(), name, bonds_path, ring)   # registers services, advertises;
+#                                         # ring: a Ring, or its size (allocated after active)
 #   p.put(frame_mv) -> bool               # queue one whole frame (no allocation; False: no room)
 #   await p.send(buf, n)                  # queue a command answer, waiting for room
 #   p.pump(t_ms)                          # notify queued frames: whole frames per notification,
@@ -298,6 +299,10 @@ class Peripheral:
         # The handler first: active(True) asks it for the IRKs (see the top of this file).
         ble.irq(self._irq)
         ble.active(True)  # OSError when the stack does not start: the runtime goes USB-only
+        if isinstance(self.ring, int):
+            # Given as a size: allocated once the stack has started, so NimBLE gets its RAM
+            # before the big buffers (app.py builds the links first for the same reason).
+            self.ring = Ring(self.ring)
         ble.config(gap_name=name, mtu=MTU)
         try:
             ble.config(bond=True, mitm=True, le_secure=True, io=_IO_DISPLAY_YESNO)

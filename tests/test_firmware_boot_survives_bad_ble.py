@@ -83,3 +83,57 @@ def test_ble_that_does_not_start_leaves_usb_running(board: Any, tmp_path: Path) 
     assert dev.ble is None and dev.ble_error == errno.ENODEV
     assert isinstance(info.payload, Ack) and isinstance(ping.payload, Ack)
     assert not isinstance(info.payload, Err)
+
+
+def test_ble_starts_before_the_big_buffers_are_allocated(board: Any, tmp_path: Path) -> None:
+    """NimBLE needs RAM of its own at active(True) (and the ESP32 port's MicroPython heap may
+    grow into the same RAM): the board starts BLE before its rings, flash log and frame
+    buffers. Checked by looking, at active(True), at what the Device being built already has."""
+    from kyphos.sim.radio import VirtualRadio
+
+    class Spy:
+        """The shim's BLE(); at active(True) it notes which buffers exist already."""
+
+        def __init__(self, ble: Any) -> None:
+            self._ble = ble
+            self.seen: dict[str, bool] | None = None
+
+        def active(self, *a: Any) -> Any:
+            if a and a[0] and self.seen is None:
+                f = sys._getframe(1)
+                dev = periph = None
+                while f is not None:
+                    obj = f.f_locals.get("self")
+                    if type(obj).__name__ == "Device" and dev is None:
+                        dev = obj
+                    if type(obj).__name__ == "Peripheral" and periph is None:
+                        periph = obj
+                    f = f.f_back
+                assert dev is not None and periph is not None
+                self.seen = {
+                    "sample buffers": hasattr(dev, "_imu_buf"),
+                    "flash log": hasattr(dev, "log"),
+                    "usb ring": getattr(dev, "usb", None) is not None,
+                    "ble ring": not isinstance(periph.ring, int),
+                }
+            return self._ble.active(*a)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._ble, name)
+
+    async def run() -> Any:
+        radio = VirtualRadio()
+        ble = await radio.peripheral(ADDRESS)
+        ble.active(False)
+        spy = Spy(ble)
+        try:
+            dev = board.Device(str(tmp_path), SerialHost().board_side, spy)
+        finally:
+            await radio.close()
+        assert dev.ble is not None and dev.usb is not None and dev.log is not None
+        assert hasattr(dev, "_imu_buf") and len(dev.ble.ring.buf) > 0
+        return spy.seen
+
+    seen = asyncio.run(run())
+    assert seen == {"sample buffers": False, "flash log": False, "usb ring": False,
+                    "ble ring": False}, seen

@@ -39,6 +39,7 @@ _FIFO_STATUS1 = const(0x3A)
 _TAP_CFG = const(0x58)  # TAP_CFG2 on the DSOX, TAP_CFG on the DS3TR-C; bit7 INTERRUPTS_ENABLE
 _DSOX_TAP_CFG0 = const(0x56)  # bit0 LIR, bit4 SLOPE_FDS, bit6 INT_CLR_ON_READ
 _DSOX_CTRL9_XL = const(0x18)  # bit1 I3C_DISABLE, bits 7:5 DEN_X/Y/Z (reset value 0xE0)
+_DSOX_CTRL8_XL = const(0x17)  # bits 7:5 HPCF_XL: high-pass cut-off ODR / 4, 10, 20, 45, 100..
 _WAKE_UP_THS = const(0x5B)
 _WAKE_UP_DUR = const(0x5C)
 _MD1_CFG = const(0x5E)
@@ -147,13 +148,24 @@ class LSM6(i2cdev.I2CDev):
         return io
 
     def wake_on_motion(self, threshold_mg):
-        """Route a wake-up interrupt (any axis changes by > threshold_mg) to INT1."""
-        ths = threshold_mg * 64 // (self.acc_fs_g * 1000)
+        """Route a wake-up interrupt to INT1. DS3TR-C: the slope (change between two samples)
+        above threshold_mg on any axis. DSOX: the high-pass filtered acceleration (SLOPE_FDS,
+        cut-off ODR/100, about 1 Hz) above threshold_mg, in steps of FS/256 (WAKE_THS_W): at
+        104 Hz walking changes the acceleration by only ~20 mg from one sample to the next,
+        below any slope threshold the 8 g range allows (FS/64 = 125 mg steps), while its
+        high-passed swing at the upper back is larger (ST DS13050 WAKE_UP_DUR, TAP_CFG0,
+        CTRL8_XL; docs/firmware.md section 9)."""
+        div = 256 if self.tagged else 64
+        ths = threshold_mg * div // (self.acc_fs_g * 1000)
         if ths < 1:
             ths = 1
         if ths > 63:
             ths = 63
         ok = self._w(_WAKE_UP_THS, ths)
+        if self.tagged:
+            ok &= self._w(_WAKE_UP_DUR, 0x10)  # WAKE_THS_W: 1 LSB = FS_XL / 2^8
+            ok &= self._w(_DSOX_CTRL8_XL, 0x80)  # HPCF_XL 100: ODR / 100
+            ok &= self._w(_DSOX_TAP_CFG0, 0x51)  # SLOPE_FDS (high-pass) | LIR | INT_CLR_ON_READ
         ok &= self._w(_TAP_CFG, 0x80 | (0x01 if not self.tagged else 0))  # INTERRUPTS_ENABLE
         ok &= self._w(_MD1_CFG, 0x20)  # INT1_WU
         # Only the wake-up event on INT1 while asleep: the FIFO keeps filling and its watermark

@@ -3,6 +3,13 @@
 # sleep after sleep_after_min without motion or a connection, and while asleep with no host
 # machine.lightsleep() in slices, woken by the button or the IMU's motion interrupt.
 #
+# BLE is off while the chip light-sleeps: machine.lightsleep() with the stack active breaks it
+# (micropython issue 6396, open: no connection after lightsleep; esp-idf issue 11315:
+# lightsleep without deinitialising Bluetooth corrupts its hardware state). So asleep, the
+# stack is stopped (ble.radio_off) and every _ADV_EVERY_MS started again for an advertising
+# window of _ADV_WINDOW_MS without light sleep, in which a central that scans finds the board
+# and connects (which wakes it); after any wake it is on and advertising again.
+#
 #   dev._battery(t)        # read the battery, EVENT on entering the low state
 #   dev._sleep_policy(t)   # the state machine; every housekeeping pass
 #   dev._doze(fed)         # one light-sleep slice while asleep
@@ -18,10 +25,12 @@ try:
 except ImportError:
     esp32 = None  # type: ignore[assignment]
 
-from time import ticks_diff, ticks_ms
+from time import ticks_add, ticks_diff, ticks_ms
 
-_SLEEP_SLICE_MS = const(2000)  # longest machine.lightsleep() at a time (BLE advertising and
-#                                 the watchdog run between slices; a slice is <= wdt_ms / 4)
+_SLEEP_SLICE_MS = const(2000)  # longest machine.lightsleep() at a time (the watchdog is fed
+#                                 between slices; a slice is <= wdt_ms / 4)
+_ADV_EVERY_MS = const(8000)  # asleep: BLE on again and advertising this often ...
+_ADV_WINDOW_MS = const(1000)  # ... for this long (100 ms advertising interval: ~10 chances)
 
 ST_BOOT = const(0)
 ST_IDLE = const(1)
@@ -56,6 +65,9 @@ class PowerPolicy:
                 self._button_woke = False
                 self._setup_imu()
                 self.power.note_motion(t)
+                b = self.ble
+                if b is not None and not b.radio_on:
+                    b.radio_on_again()  # advertising again (a failure: USB only, as at boot)
                 self.event(frames.EV_WAKE, 2 if button else 1, 0)
             return
         if self.imu_missing:
@@ -69,6 +81,8 @@ class PowerPolicy:
                 self.log.flush()
             m.wake_on_motion()
             self.state = ST_SLEEP
+            self._adv_end = t  # BLE goes off at the first doze
+            self._adv_due = ticks_add(t, _ADV_EVERY_MS)
             return
         self.state = ST_STREAMING if has_streams else (ST_LOGGING if self._logging else ST_IDLE)
 
@@ -82,9 +96,24 @@ class PowerPolicy:
         mach = getattr(self.hw, "machine", None)
         lightsleep = getattr(mach, "lightsleep", None)
         if lightsleep is None or esp32 is None:
-            return  # no light sleep here: the loop idles as before
-        self._arm_wake(mach)
+            return  # no light sleep here: the loop idles as before (BLE stays on)
         ms = _SLEEP_SLICE_MS
+        b = self.ble
+        if b is not None:
+            t = ticks_ms()
+            if b.radio_on:
+                if ticks_diff(t, self._adv_end) < 0:
+                    return  # the advertising window: awake, a central may connect
+                b.radio_off()
+            elif ticks_diff(t, self._adv_due) >= 0:
+                self._adv_due = ticks_add(t, _ADV_EVERY_MS)
+                if b.radio_on_again():
+                    self._adv_end = ticks_add(t, _ADV_WINDOW_MS)
+                    return
+            left = ticks_diff(self._adv_due, t)
+            if 0 < left < ms:
+                ms = left
+        self._arm_wake(mach)
         if self._wdt_ms and ms > self._wdt_ms // 4:
             ms = self._wdt_ms // 4  # the watchdog keeps counting in light sleep
         if self.wdt is not None and fed:

@@ -1,6 +1,9 @@
 """Light sleep on the virtual board: still for longer than sleep_after_min -> EVENT SLEEP and the
 board spends most of the sleep in machine.lightsleep() (counted by the machine shim); motion
-wakes it (EVENT WAKE 1) and a button press wakes it (EVENT WAKE 2), and sampling resumes."""
+(a bend, or walking) wakes it (EVENT WAKE 1) and a button press wakes it (EVENT WAKE 2), and
+sampling resumes. The BLE stack is never active inside machine.lightsleep() (the shim's radio
+dies there, as on the ESP32: micropython issue 6396): off while asleep, on for an advertising
+window every few seconds, and on again after the wake."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import asyncio
 from typing import Any
 
 from _vboard_link import listen
+from kyphos.errors import KyphosError
 from kyphos.sim.board import running_board
 from kyphos.sim.clock import run
 
@@ -41,12 +45,18 @@ def _sleep_run(segments: list[dict[str, Any]], buttons: list[dict[str, Any]],
             dev.event = spy
             samples_at_sleep = -1
             slept_at_wake = -1
+            attempts = 0
+            connected_at = -1.0
             while board.now_s() < until_s:
                 await asyncio.sleep(0.5)
                 if dev.state == 4:
                     armed = set(esp32.wake_sources())
                 if connect_at_s and link is None and board.now_s() >= connect_at_s:
-                    link = await listen(board, radio)  # kyphos.connect, as a user's host
+                    try:  # kyphos.connect, as a user's host: scan (1 s), retry
+                        link = await listen(board, radio)
+                        connected_at = board.now_s()
+                    except KyphosError:
+                        attempts += 1
                 kinds = [k for _, k, _ in events]
                 if samples_at_sleep < 0 and SLEEP in kinds:
                     samples_at_sleep = dev.samples
@@ -57,7 +67,8 @@ def _sleep_run(segments: list[dict[str, Any]], buttons: list[dict[str, Any]],
                     "samples_at_sleep": samples_at_sleep, "samples": dev.samples,
                     "state": dev.state, "crashes": list(board.crashes),
                     "board_events": list(board.events), "armed": armed,
-                    "connected": link is not None and link.connected}
+                    "connected": link is not None and link.connected,
+                    "attempts": attempts, "connected_at": connected_at}
 
     return run(main())
 
@@ -76,6 +87,7 @@ def test_still_wearer_light_sleeps_and_motion_wakes_it() -> None:
                        "up_s": 0.5, "repeats": 3, "gap_s": 1.0},
                       {"kind": "stand", "duration_s": 10}], [], 142)
     assert out["crashes"] == [] and not any("watchdog" in w for _, w in out["board_events"])
+    assert out["stats"]["with_radio"] == 0  # BLE off in every light-sleep slice
     t_sleep, _ = _one(out["events"], SLEEP)
     t_wake, arg = _one(out["events"], WAKE)
     # The chip's wake-up interrupt on INT1 ends the slice at once, not at the slice's end
@@ -106,10 +118,28 @@ def test_button_press_ends_light_sleep_at_once() -> None:
 
 
 def test_a_central_finds_and_connects_to_a_light_sleeping_board() -> None:
-    """Advertising goes on between slices: a host connecting wakes the board (WAKE 1)."""
+    """Asleep, BLE is off but on and advertising for 1 s every 8 s: a host that keeps scanning
+    finds the board within one period, and connecting wakes it (WAKE 1)."""
     out = _sleep_run([{"kind": "rest", "posture": "stand", "duration_s": 120}], [], 95,
                      connect_at_s=80)
     assert out["crashes"] == [] and out["connected"]
+    assert out["stats"]["with_radio"] == 0
     t_sleep, _ = _one(out["events"], SLEEP)
     t_wake, arg = _one(out["events"], WAKE)
     assert t_sleep < 70 and 80 <= t_wake < 90 and arg == 1
+    assert out["connected_at"] < 90
+    # Most of the sleep is still light sleep: the windows are 1 s in 9
+    assert out["slept_at_wake"] > 0.7 * (t_wake - t_sleep) * 1000
+
+
+def test_walking_wakes_a_sleeping_board_and_a_central_connects() -> None:
+    """Walking (110 steps/min) changes the acceleration by only ~20 mg between two samples,
+    under any slope threshold at 8 g; the DSOX's high-pass wake-up path sees it at once. After
+    the wake BLE is on and advertising: a host connects on its first scan."""
+    out = _sleep_run([{"kind": "rest", "posture": "stand", "duration_s": 130},
+                      {"kind": "walk", "duration_s": 20}], [], 140, connect_at_s=134)
+    assert out["crashes"] == [] and out["stats"]["with_radio"] == 0
+    t_sleep, _ = _one(out["events"], SLEEP)
+    t_wake, arg = _one(out["events"], WAKE)
+    assert 60 <= t_sleep < 70 and 130 <= t_wake < 132 and arg == 1, (t_sleep, t_wake)
+    assert out["connected"] and out["attempts"] == 0 and out["connected_at"] < 136

@@ -417,6 +417,7 @@ class BLE:
         self._ops: asyncio.Queue[Any] | None = None
         self._worker: asyncio.Task[None] | None = None
         self._adv: tuple[bytes, bytes] = (b"", b"")
+        self._broken = False  # machine.lightsleep() ran with the stack active (_lightsleep)
         self.irq_errors: list[BaseException] = []
         # The controller's resolving list (peer IRK, identity address), and the stored keys
         # of the bonds looked up since active(True) (by peer address text).
@@ -435,6 +436,7 @@ class BLE:
                     self.gap_disconnect(handle)
                 self._submit(self._stop_advertising)
                 self._values.clear()
+                self._broken = False  # a restarted stack works again
             if want and not self._active:
                 self._load_irk()
             self._active = want
@@ -519,6 +521,8 @@ class BLE:
         connectable: bool = True,
     ) -> None:
         self._check_active()
+        if self._broken:
+            return  # accepted, and nothing goes on air (see _lightsleep)
         if interval_us is None:
             self._submit(self._stop_advertising)
             return
@@ -887,6 +891,23 @@ class BLE:
                     _IRQ_CONNECTION_UPDATE,
                     (c.handle, interval, 0, int(c.parameters.supervision_timeout / 10), 0),
                 )
+
+    def _lightsleep(self) -> bool:
+        """``machine.lightsleep()`` is starting (the machine shim calls this; shim only).
+        Returns whether the stack was active. On the ESP32 the radio stops in light sleep and
+        an active stack does not recover: micropython issue 6396 (open) "I'm unable to connect
+        to the BT after changing to lightsleep"; esp-idf issue 11315, Espressif: once light
+        sleep is entered "the Bluetooth hardware state will be corrupted", Bluetooth must be
+        deinitialised first. Modelled: links drop, advertising stops, and nothing goes on air
+        again (``gap_advertise`` is accepted and does nothing) until ``active(False)`` and
+        ``active(True)``."""
+        if not self._active:
+            return False
+        self._broken = True
+        for handle in list(self._conns):
+            self.gap_disconnect(handle)
+        self._submit(self._stop_advertising)
+        return True
 
     # -- plumbing ------------------------------------------------------------------
 

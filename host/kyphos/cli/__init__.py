@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="kyphos: open wearable posture sensor — record, analyse and review.",
     )
     parser.add_argument("--version", action="version", version=f"kyphos {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also show the log of kyphos and the libraries it uses (bumble, "
+                             "bleak) on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     names = sorted(
         m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("cmd_")
@@ -37,9 +40,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def quiet_logs(verbose: bool = False) -> None:
+    """Default verbosity: only kyphos's own one-line messages. Libraries log through Python's
+    logging, whose last-resort handler prints WARNING and above to stderr when nothing is
+    configured (logging docs, "logging.lastResort"): bumble's SMP logs "pairing failure (...)"
+    for a refused pairing that kyphos already reports as one line. ``--verbose`` shows INFO
+    and above from everything instead."""
+    import logging
+
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+        return
+    for name in ("bumble", "bleak"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    quiet_logs(args.verbose or bool(os.environ.get("KYPHOS_DEBUG")))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -300,9 +300,12 @@ def _check_lift(seg: dict[str, Any], where: str, src: str) -> None:
 
 
 def load_scenario(path_or_name: str | Path) -> dict[str, Any]:
-    """Read and validate a scenario file (a path, or the name of a bundled one like "demo")."""
+    """Read and validate a scenario file (a path, or the name of a bundled one like "demo").
+
+    A bare name (no suffix) is the bundled scenario unless a *file* of that name exists: a
+    folder called ``demo`` in the current directory does not hide the bundled ``demo``."""
     p = Path(path_or_name)
-    if not p.exists() and p.suffix == "" and (SCENARIO_DIR / f"{p.name}.json").exists():
+    if not p.is_file() and p.suffix == "" and (SCENARIO_DIR / f"{p.name}.json").exists():
         p = SCENARIO_DIR / f"{p.name}.json"
     src = p.name
     try:

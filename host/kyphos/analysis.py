@@ -70,6 +70,8 @@ class Analysis:
     seated_reaches: list[Lift] = field(default_factory=list)
     #: clip slips found and re-referenced (processing.clipslip)
     re_references: list[clipslip.ReReference] = field(default_factory=list)
+    #: the wearer's trunk lever from the calibration bends, m (None: metrics.lifts.LINK_M)
+    link_m: float | None = None
 
     @property
     def lift_rate_per_h(self) -> float:
@@ -282,6 +284,7 @@ def analyze(
         activity=activity,
         seated_reaches=reaches,
         re_references=rerefs,
+        link_m=link_m,
     )
     a.validity = plausibility.assess(session, a)
     return a

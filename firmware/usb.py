@@ -71,7 +71,7 @@ class Serial:
     def put(self, frame, n=-1):
         """Queue frame[0:n] (all of it if n < 0) as one serial packet; False if no room, or
         no host is connected."""
-        if not self.connected:
+        if not self.connected and not self.streams:
             return False  # no host (never came, or went away): nothing to queue for
         if n < 0:
             n = len(frame)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+from pathlib import Path
 from typing import Any
 
 from kyphos.cli.options import add_duration
@@ -21,7 +22,10 @@ EPILOG = """examples:
   kyphos sim                                  # the demo scenario, in real time
   kyphos sim --scenario warehouse --seed 4 --serial
   kyphos sim --speed 10 --fault link_drop@30:5 --fault reboot@90 --truth truth.npz
-  KYPHOS_BUMBLE_TRANSPORT=tcp-client:127.0.0.1:9750 kyphos scan   # with --tcp-port 9750"""
+  KYPHOS_BUMBLE_TRANSPORT=tcp-client:127.0.0.1:9750 kyphos scan   # with --tcp-port 9750
+  kyphos sim --press short                    # from another terminal: press its button
+In its own terminal the running board takes keys: b (or space) presses its button (a short
+press opens the pairing window for 60 s), l a long press, d a double press, q stops it."""
 
 
 def register(sub: Any) -> None:
@@ -55,14 +59,48 @@ def register(sub: Any) -> None:
                    help="cpython (default: shims, any --speed, fault injection) or micropython: "
                    "the real MicroPython 1.28 unix port with NimBLE, real time only, BLE only "
                    "(built on first use; docs/virtual-board.md)")
+    p.add_argument("--press", choices=sorted(PRESS_KINDS), default=None,
+                   help="do not start a board: press the button of the `kyphos sim` already "
+                        "running on --tcp-port (e.g. to open its pairing window) and exit")
     p.add_argument("--flash-dir", default=None,
                    help="folder kept as the board's flash filesystem (default: a temporary one)")
     p.set_defaults(func=run)
 
 
+PRESS_KINDS = {"short", "long", "double"}
+KEYS = {"b": "short", " ": "short", "l": "long", "d": "double"}
+
+
+def control_path(port: int, suffix: str) -> Path:
+    """Where a running ``kyphos sim`` on ``port`` leaves its pid (``.pid``) and takes button
+    presses from ``kyphos sim --press`` (``.press``): beside the CLI's kept virtual board."""
+    from kyphos.cli.options import sim_state_dir
+
+    return sim_state_dir().parent / f"sim-{port}{suffix}"
+
+
+def press_running(port: int, kind: str) -> int:
+    """``kyphos sim --press KIND``: write the press, signal the running sim (SIGUSR1)."""
+    import os
+
+    pid_file = control_path(port, ".pid")
+    try:
+        pid = int(pid_file.read_text().strip())
+        control_path(port, ".press").write_text(kind)
+        os.kill(pid, signal.SIGUSR1)
+    except (OSError, ValueError):
+        raise KyphosError(f"no `kyphos sim` running on port {port} (no {pid_file}): start one, "
+                          "or give its --tcp-port") from None
+    print(f"pressed the button of the virtual board on port {port} ({kind} press)")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from kyphos.sim.clock import run as run_virtual
     from kyphos.sim.faults import parse_flag
+
+    if args.press:
+        return press_running(args.tcp_port, args.press)
 
     if args.speed < 0:
         raise KyphosError("--speed must be positive (0 = as fast as possible)")
@@ -120,13 +158,17 @@ async def serve(args: argparse.Namespace, faults: list[Any]) -> None:
             print(f"USB serial  {board.serial.path}", flush=True)
         for f in board.faults:
             print(f"fault       {f.describe()}", flush=True)
-        print("Ctrl-C stops", flush=True)
+        controls = _Controls(board, port, stop)
+        controls.start(loop)
+        print(controls.hint, flush=True)
         if args.duration is not None:
             board.at(args.duration, stop.set)
         await stop.wait()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+        if "controls" in locals():
+            controls.close(loop)
         await board.stop()
         await radio.close()
         if args.flash_dir is None:
@@ -136,3 +178,81 @@ async def serve(args: argparse.Namespace, faults: list[Any]) -> None:
         if args.truth:
             path = board.write_truth(args.truth, samples=not args.truth.endswith(".json"))
             print(f"truth       {path}", flush=True)
+
+
+class _Controls:
+    """The running board's button from its own terminal (keys, when stdin is a terminal) and
+    from ``kyphos sim --press`` in another one (a press file and SIGUSR1, found by a pid file
+    named after the radio's port)."""
+
+    def __init__(self, board: Any, port: int, stop: asyncio.Event) -> None:
+        self.board = board
+        self.port = port
+        self.stop = stop
+        self._tty: list[Any] | None = None
+        self.hint = f"Ctrl-C stops; `kyphos sim --press short --tcp-port {port}` presses its button"
+
+    def press(self, kind: str) -> None:
+        press = getattr(self.board, "press", None)
+        if press is None:
+            print("this board has no button", flush=True)
+            return
+        press(kind)
+        print(f"button: {kind} press" + (" (pairing window open for 60 s)" if kind == "short"
+                                          else ""), flush=True)
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        import os
+        import sys
+
+        pid_file = control_path(self.port, ".pid")
+        pid_file.parent.mkdir(parents=True, exist_ok=True)
+        pid_file.write_text(str(os.getpid()))
+        loop.add_signal_handler(signal.SIGUSR1, self._on_signal)
+        if sys.stdin.isatty():
+            import termios
+            import tty
+
+            fd = sys.stdin.fileno()
+            self._tty = termios.tcgetattr(fd)
+            tty.setcbreak(fd)  # one key at a time, no echo; Ctrl-C still signals
+            loop.add_reader(fd, self._on_key)
+            self.hint = ("keys: b press the button (opens pairing for 60 s), l long press, "
+                         "d double press, q stop; Ctrl-C stops")
+
+    def _on_signal(self) -> None:
+        path = control_path(self.port, ".press")
+        try:
+            kind = path.read_text().strip()
+            path.unlink()
+        except OSError:
+            kind = "short"
+        self.press(kind if kind in PRESS_KINDS else "short")
+
+    def _on_key(self) -> None:
+        import os
+        import sys
+
+        key = os.read(sys.stdin.fileno(), 1).decode(errors="replace").lower()
+        if key == "q":
+            self.stop.set()
+        elif key in KEYS:
+            self.press(KEYS[key])
+
+    def close(self, loop: asyncio.AbstractEventLoop) -> None:
+        import os
+        import sys
+
+        loop.remove_signal_handler(signal.SIGUSR1)
+        if self._tty is not None:
+            import termios
+
+            loop.remove_reader(sys.stdin.fileno())
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self._tty)
+        for suffix in (".pid", ".press"):
+            path = control_path(self.port, suffix)
+            try:
+                if suffix == ".press" or path.read_text().strip() == str(os.getpid()):
+                    path.unlink()
+            except OSError:
+                pass

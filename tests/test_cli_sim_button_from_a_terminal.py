@@ -1,0 +1,56 @@
+"""A `kyphos sim` in its own terminal has a button (issue 16 item 7): a key in that terminal,
+or `kyphos sim --press` from another one, presses it, as a finger would on a board."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from kyphos.cli import main
+
+CLI = [sys.executable, "-c", "import sys; from kyphos.cli import main; sys.exit(main())"]
+
+
+def _wait_for(path: Path, pattern: str, timeout_s: float = 60.0) -> re.Match[str]:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout_s:
+        m = re.search(pattern, path.read_text(errors="replace"))
+        if m:
+            return m
+        time.sleep(0.1)
+    raise AssertionError(f"no {pattern!r} in: {path.read_text(errors='replace')}")
+
+
+def test_key_in_its_terminal_and_press_from_another(tmp_path: Path) -> None:
+    out = tmp_path / "sim.out"
+    master, slave = pty.openpty()  # the sim's own terminal: stdin is a TTY
+    with out.open("w") as f:
+        proc = subprocess.Popen([*CLI, "sim", "--tcp-port", "0", "--duration", "8"], stdin=slave,
+                                stdout=f, stderr=subprocess.STDOUT, env=os.environ.copy())
+    os.close(slave)
+    try:
+        port = int(_wait_for(out, r"tcp-client:127\.0\.0\.1:(\d+)").group(1))
+        _wait_for(out, r"keys: b press the button")
+        os.write(master, b"b")  # a key in its own terminal
+        _wait_for(out, r"button: short press")
+        assert main(["sim", "--press", "double", "--tcp-port", str(port)]) == 0  # another terminal
+        _wait_for(out, r"button: double press")
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    text = out.read_text()
+    assert re.search(r"s  button short", text) and re.search(r"s  button double", text), text
+    assert proc.returncode == 0
+
+
+def test_press_without_a_running_sim_is_one_line(capsys) -> None:
+    assert main(["sim", "--press", "short", "--tcp-port", "1"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no `kyphos sim` running on port 1" in err

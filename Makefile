@@ -19,7 +19,7 @@ $(MPY_NODE): tests/mpy/package.json
 	touch $@
 
 demo: setup
-	$(VENV)/bin/kyphos demo
+	$(VENV)/bin/kyphos demo --force  # replaces the previous demo's out/demo/
 
 lint: setup
 	$(VENV)/bin/ruff check .

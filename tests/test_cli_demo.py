@@ -48,6 +48,12 @@ def test_demo_records_analyses_and_writes_the_truth(tmp_path: Path, capsys) -> N
     # The PT report of the same recording, with the analysis' own numbers in it.
     html = (out / "report.html").read_text()
     assert "demo.kyr" in html and f"{doc['posture']['score']:.0f}" in html
+    # A second demo into the same folder keeps the first one's files unless --force.
+    before = (out / "demo.kyr").read_bytes()
+    assert main(["demo", "-o", str(out), "--seed", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "--force" in err and "demo.kyr" in err and err.count("\n") == 1
+    assert (out / "demo.kyr").read_bytes() == before
 
 
 def test_demo_names_a_bad_scenario(tmp_path: Path, capsys) -> None:

@@ -22,13 +22,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kyphos.cli.options import add_force
 from kyphos.errors import KyphosError
+from kyphos.fileio import atomic_path, write_text
 
 EPILOG = """examples:
   kyphos demo
-  kyphos demo --out /tmp/kyphos-demo --seed 3
-  kyphos demo --scenario warehouse"""
+  kyphos demo -o /tmp/kyphos-demo --seed 3
+  kyphos demo --scenario warehouse --force     # replace the outputs of an earlier demo
+Writes demo.kyr, truth.npz, analysis.json and report.html into the -o folder (default
+out/demo); if any of them is there already it stops unless --force."""
 
+OUTPUTS = ("demo.kyr", "truth.npz", "analysis.json", "report.html")  # what a demo writes
 _MATCH_S = 2.0  # a detected lift matches a scripted one when their peaks are this close
 _STILL_BEFORE_CAL_S = 3.0  # the wearer has stood still this long when the demo calibrates
 _CAL_BEFORE_END_S = 1.0  # ... and keeps standing still this long after it
@@ -47,7 +52,10 @@ def register(sub: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--out", default="out/demo", help="output folder (default out/demo)")
+    p.add_argument("-o", "--output", dest="out", default="out/demo",
+                   help="output folder (default out/demo)")
+    p.add_argument("--out", dest="out", help=argparse.SUPPRESS)  # old spelling, one release
+    add_force(p, "the outputs of an earlier demo in the folder")
     p.add_argument("--scenario", default="demo",
                    help="scenario file or bundled name (default demo; see docs/scenarios.md)")
     p.add_argument("--seed", type=int, default=None,
@@ -67,6 +75,10 @@ def run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise KyphosError(f"cannot create {out}: {exc.strerror}") from None
+    there = [n for n in OUTPUTS if (out / n).exists()]
+    if there and not args.force:
+        raise KyphosError(f"{out} already holds {', '.join(there)} from an earlier demo: pass "
+                          "--force to replace them, or -o another folder")
     t0 = time.monotonic()
     runtime = getattr(args, "runtime", "cpython")
     if runtime == "micropython":  # MicroPython runs in real time: a plain event loop
@@ -135,7 +147,8 @@ async def record_demo(out: Path, scenario: str, seed: int | None,
         if board.crashes:
             raise KyphosError(f"the firmware crashed: {board.crashes[0]!r}")
         # The truth is taken only now, for the final check (analyse_demo).
-        write_truth(board.truth(), out / "truth.npz")
+        with atomic_path(out / "truth.npz", force=True) as tmp:  # checked in run()
+            write_truth(board.truth(), tmp)
         health = dev.health()
         return {
             "recording": path, "truth": out / "truth.npz", "name": dev.info_frame.name,
@@ -181,12 +194,12 @@ def analyse_demo(out: Path, rec: dict[str, Any]) -> dict[str, Any]:
     session = kyphos.load(rec["recording"])
     analysis = analyze(session)
     doc = _clean(analysis.to_dict())
-    (out / "analysis.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    write_text(out / "analysis.json", json.dumps(doc, indent=1), force=True)  # checked in run()
     from kyphos.views.report import write_html
     from kyphos.views.summary import summarize_session
 
-    write_html([summarize_session(session, rec["recording"], analysis=analysis)],
-               out / "report.html")
+    with atomic_path(out / "report.html", force=True) as tmp:
+        write_html([summarize_session(session, rec["recording"], analysis=analysis)], tmp)
     # Session time 0 is the first IMU sample; truth time is device time of the first boot.
     truth = align_truth(read_truth(rec["truth"]), session,
                         offset_s=rec["first_imu_s"] - float(session.time[0]))

@@ -339,3 +339,11 @@ def test_real_exit_status(argv: list[str], code: int | None, inputs: dict[str, P
     else:
         assert r.returncode == code, r.stderr
         assert r.stderr.startswith("kyphos: ") and r.stderr.count("\n") == 1, r.stderr
+
+
+def test_sim_truth_file_is_kept_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    truth = tmp_path / "truth.npz"
+    truth.write_bytes(b"the user's own truth")
+    code, _o, err = _check(["sim", "--truth", str(truth), "--duration", "1", "--speed", "0",
+                            "--tcp-port", "0"], capsys, [truth], tmp_path)
+    assert code == 1 and "--force" in err and truth.read_bytes() == b"the user's own truth"

@@ -15,7 +15,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from kyphos.cli.options import add_duration
+from kyphos.cli.options import add_duration, add_force
 from kyphos.errors import KyphosError
 
 EPILOG = """examples:
@@ -59,6 +59,7 @@ def register(sub: Any) -> None:
                    help="cpython (default: shims, any --speed, fault injection) or micropython: "
                    "the real MicroPython 1.28 unix port with NimBLE, real time only, BLE only "
                    "(built on first use; docs/virtual-board.md)")
+    add_force(p, "an existing --truth file")
     p.add_argument("--press", choices=sorted(PRESS_KINDS), default=None,
                    help="do not start a board: press the button of the `kyphos sim` already "
                         "running on --tcp-port (e.g. to open its pairing window) and exit")
@@ -107,6 +108,10 @@ def run(args: argparse.Namespace) -> int:
     faults = [parse_flag(f) for f in args.fault]
     if args.truth and not args.truth.endswith((".npz", ".json")):
         raise KyphosError("--truth: the file name must end in .npz or .json")
+    if args.truth:
+        from kyphos.fileio import check_output
+
+        check_output(args.truth, force=args.force, what="--truth file")  # before the run
     try:
         if getattr(args, "runtime", "cpython") == "micropython":
             if args.speed != 1.0:
@@ -176,8 +181,11 @@ async def serve(args: argparse.Namespace, faults: list[Any]) -> None:
         for t, what in board.events:
             print(f"{t:9.2f} s  {what}", flush=True)
         if args.truth:
-            path = board.write_truth(args.truth, samples=not args.truth.endswith(".json"))
-            print(f"truth       {path}", flush=True)
+            from kyphos.fileio import atomic_path
+
+            with atomic_path(args.truth, force=args.force, what="--truth file") as tmp:
+                board.write_truth(tmp, samples=not args.truth.endswith(".json"))
+            print(f"truth       {args.truth}", flush=True)
 
 
 class _Controls:

@@ -39,12 +39,13 @@ from typing import Any
 from kyphos.sim import shims
 from kyphos.sim.board import _SUPERVISION_TIMEOUT, _WDT_MS, VirtualBoard
 from kyphos.sim.upy.bridge import Bridge, PortState
-from kyphos.sim.upy.build import Binaries, cache_dir, ensure_built
+from kyphos.sim.upy.build import Binaries, cache_dir, ensure_built, ensure_m32
 
 PORT_DIR = Path(__file__).resolve().parent / "port"
 DEFAULT_HEAP = "120wK"
 _BOOT_S = 0.3  # as the CPython board: ESP32 + MicroPython boot time
 _CRASH_WAIT_S = 2.0  # main.py waits 2 s before machine.reset()
+_TICKS_PERIOD_32 = 1 << 30  # divides both builds' ticks periods (2**30, 2**62)
 
 
 class UpyBoard(VirtualBoard):
@@ -56,7 +57,7 @@ class UpyBoard(VirtualBoard):
 
     def __init__(self, scenario: Any = "demo", *, floats: str = "float32",
                  heap: str = DEFAULT_HEAP, binaries: Binaries | None = None,
-                 progress: Any = None, **kwargs: Any) -> None:
+                 progress: Any = None, bits: int = 64, **kwargs: Any) -> None:
         if kwargs.get("serial"):
             from kyphos.errors import KyphosError
 
@@ -64,7 +65,15 @@ class UpyBoard(VirtualBoard):
         super().__init__(scenario, **kwargs)
         self.floats = floats
         self.heap = heap
-        self.binary = (binaries or ensure_built(progress)).for_floats(floats)
+        if bits == 32:  # kyphos.sim.upy.build.ensure_m32: ESP32-sized objects (benchmarks)
+            if floats != "float32":
+                from kyphos.errors import KyphosError
+
+                raise KyphosError("the 32-bit MicroPython build has float32 floats only")
+            self.binary = ensure_m32(progress)
+        else:
+            self.binary = (binaries or ensure_built(progress)).for_floats(floats)
+        self.bits = bits
         self.workdir = Path(tempfile.mkdtemp(prefix="kyphos-upy-"))
         self.fw_dir = deploy_files(self.binary, self.workdir / "fw")
         self.bridge = Bridge(str(self.workdir / "bridge.sock"), self.flash.statvfs,
@@ -96,9 +105,14 @@ class UpyBoard(VirtualBoard):
             super().at(t_s, fn)
 
     def _io_time(self, t_us: int | None) -> None:
-        # The port's ticks_us is CLOCK_MONOTONIC in us (its ticks period is 2**62 on this
-        # 64-bit build), the clock of asyncio's loop.time(): the call's own moment.
-        self._call_s = None if t_us is None else min(t_us / 1e6, self.loop.time())
+        # The port's ticks_us is CLOCK_MONOTONIC in us (ports/unix/unix_mphal.c), the clock of
+        # asyncio's loop.time(), wrapped at its ticks period (2**62 on the 64-bit build, 2**30
+        # on the 32-bit one): unwrapped to the latest matching moment, the call's own.
+        if t_us is None:
+            self._call_s = None
+            return
+        now_us = int(self.loop.time() * 1e6)
+        self._call_s = (now_us - ((now_us - t_us) % _TICKS_PERIOD_32)) / 1e6
 
     def power_us(self) -> float:
         """Chip time: since scenario time 0, at the moment the port made the current bridge
@@ -284,7 +298,8 @@ class UpyBoard(VirtualBoard):
     @property
     def runtime_text(self) -> str:
         """What runs the firmware, for summaries."""
-        return f"MicroPython 1.28 unix port + NimBLE, {self.floats} floats, heap {self.heap}"
+        return (f"MicroPython 1.28 unix port + NimBLE, {self.bits}-bit, {self.floats} floats, "
+                f"heap {self.heap}")
 
     # -- what the port reported -----------------------------------------------------------
     def lowest_free(self) -> int | None:

@@ -175,6 +175,45 @@ def ensure_built(progress: Callable[[str], None] | None = None, jobs: int = 2) -
     return have
 
 
+def m32_works() -> bool:
+    """True if gcc can link 32-bit x86 programs (Debian: gcc-multilib)."""
+    if shutil.which("gcc") is None:
+        return False
+    root = cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    src = root / "m32-check.c"
+    src.write_text("int main(void){return 0;}\n")
+    r = subprocess.run(["gcc", "-m32", str(src), "-o", str(root / "m32-check")],
+                       capture_output=True, check=False)
+    return r.returncode == 0
+
+
+def ensure_m32(progress: Callable[[str], None] | None = None, jobs: int = 2) -> Path:
+    """A third binary, single-precision floats on a 32-bit build (``MICROPY_FORCE_32BIT=1``):
+    objects, words and the small-int/ticks period (2**30) as on the ESP32, so its heap
+    figures need no ``w`` scaling (``-X heapsize=120K`` is 120 KB as on a board). Optional
+    (benchmarks only): needs gcc-multilib. Its own stamp; the main build comes first."""
+    ensure_built(progress, jobs)
+    root = cache_dir()
+    pin = _pin(f"m32:{(root / 'STAMP').read_text()}")
+    stamp = root / "STAMP-m32"
+    binary = _binary(root, "float32-m32")
+    if stamp.is_file() and stamp.read_text() == pin and binary.is_file():
+        return binary
+    if not m32_works():
+        raise BuildError("the 32-bit build needs gcc -m32 (Debian: apt-get install gcc-multilib)")
+    if progress:
+        progress("building the 32-bit MicroPython unix port (float32) for heap figures (~1 min)")
+    manifest = root / "manifest.py"
+    flags = [*_make_flags("float32", manifest)]
+    flags = [f for f in flags if not f.startswith(("BUILD=", "PROG="))]
+    flags += ["MICROPY_FORCE_32BIT=1", "BUILD=build-nimble-float32-m32",
+              "PROG=micropython-nimble-float32-m32"]
+    _run(["make", f"-j{jobs}", *flags], root / "micropython" / "ports" / "unix", root / "build.log")
+    stamp.write_text(pin)
+    return binary
+
+
 def main() -> int:
     try:
         b = ensure_built(progress=lambda m: print(m, file=sys.stderr, flush=True))

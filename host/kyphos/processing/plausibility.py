@@ -53,10 +53,14 @@ class Validity:
 
 
 def precheck(session: Any) -> None:
-    """Stop (KyphosError, one line) when a recording is too short to analyse at all."""
+    """Stop (KyphosError, one line) when a recording is too short to analyse at all, or its
+    axes cannot be told (a CSV file's ``header["axes_doubt"]``: the message names --axes)."""
     n = int(session.n_samples)
     if n < 2:
         raise KyphosError("the recording has fewer than two IMU samples: nothing to analyse")
+    doubt = (session.header or {}).get("axes_doubt")
+    if doubt:  # a CSV file whose axes the data cannot tell (kyphos.recording.units)
+        raise KyphosError(str(doubt))
     if session.duration_s < MIN_ANALYSE_S:
         raise KyphosError(
             f"the recording has {n} IMU sample(s) over {session.duration_s:.3g} s: too short to "

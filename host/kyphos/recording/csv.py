@@ -7,7 +7,9 @@ comment. Units and axes are what the keywords say (``acc_unit="g"``, ``gyr_unit=
 (:mod:`kyphos.recording.units`: gravity at rest, the sample step, the gyroscope against the
 accelerometer, which axis is up at rest and which way the forward bends go) when the evidence is
 unambiguous — the session's ``header["notes"]`` says what was inferred — else the loader stops
-with a one-line :class:`~kyphos.errors.RecordingError` naming the flag to give. Without
+with a one-line :class:`~kyphos.errors.RecordingError` naming the flag to give (for axes that
+cannot be told, ``header["axes_doubt"]`` says why and the analysis stops instead, so that the
+samples can still be loaded and inspected). Without
 evidence, s, m/s², rad/s and the kyphos sensor frame (x towards the head, y to the wearer's left,
 z out of the back) are assumed. Gaps: sample steps longer than 1.5 median steps, the same rule
 as for .kyr recordings (:func:`kyphos.recording.quality.find_gaps`).
@@ -133,13 +135,16 @@ def load_csv(
     gyr = data[:, 4:7] * GYR_UNITS[chk.gyr_unit]
     rate = float(fs) if fs else 1.0 / float(np.median(np.diff(time)))
     notes = list(chk.notes)
+    doubt = ""
+    perm: np.ndarray | None = None
     if axes is not None:
-        perm: np.ndarray | None = units.parse_axes(axes)
-        units.check_axes(acc @ perm.T, axes)  # type: ignore[union-attr]
+        perm = units.parse_axes(axes)
+        units.check_axes(acc @ perm.T, axes)
     else:
-        perm, why = units.detect_axes(time, acc, rate)
-        if why:
-            notes.append(why)
+        guess = units.detect_axes(time, acc, rate)
+        perm, doubt = guess.perm, guess.doubt
+        if guess.note:
+            notes.append(guess.note)
     if perm is not None:
         acc = acc @ perm.T
         gyr = gyr @ perm.T
@@ -153,7 +158,7 @@ def load_csv(
         gaps=find_gaps(time, 1.0 / rate),
         header={"source": "csv", "t0_s": t0, "time_unit": chk.time_unit,
                 "acc_unit": chk.acc_unit, "gyr_unit": chk.gyr_unit, "axes": chk.axes,
-                "notes": notes},
+                "notes": notes, "axes_doubt": doubt},
         path=p,
     )
 

@@ -215,17 +215,27 @@ def axes_spec(p: np.ndarray) -> str:
     return ",".join(out)
 
 
-def detect_axes(time: np.ndarray, acc: np.ndarray, fs: float) -> tuple[np.ndarray | None, str]:
-    """The signed permutation ``P`` (kyphos = P @ file) from the data, or None, and why.
+@dataclass
+class AxesGuess:
+    """What the data say about the axes: ``perm`` (kyphos = perm @ file) to apply, or None;
+    ``note`` says what was applied; ``doubt`` says why the axes cannot be told (the analysis
+    then stops naming ``--axes``, while the samples can still be loaded and inspected)."""
 
-    None with an empty reason: the data already look like the kyphos frame (x up at rest and,
-    if there are deep bends, bends tipping towards +z), or there is too little evidence and
-    x is up. Raises :class:`RecordingError` naming ``--axes`` when x is not up and forward
-    cannot be told.
+    perm: np.ndarray | None = None
+    note: str = ""
+    doubt: str = ""
+
+
+def detect_axes(time: np.ndarray, acc: np.ndarray, fs: float) -> AxesGuess:
+    """The signed axis permutation that brings the file into the kyphos frame (module doc).
+
+    Nothing to do when the data already look like the kyphos frame (x up at rest and, if there
+    are deep bends, bends tipping towards +z) or when x is up and there is too little evidence;
+    a ``doubt`` when another axis is up and forward cannot be told.
     """
     n = len(time)
     if n < 8 or fs <= 0:
-        return None, ""
+        return AxesGuess()
     w = max(1, int(round(0.5 * fs)))
     td, a = _decimated(np.asarray(time, float), np.asarray(acc, float), w)
     fsd = fs / max(1, w // 2)
@@ -238,19 +248,18 @@ def detect_axes(time: np.ndarray, acc: np.ndarray, fs: float) -> tuple[np.ndarra
         still = ok
     med = np.median(u[still], axis=0)
     if not np.any(med):
-        return None, ""
+        return AxesGuess()
     med = med / np.linalg.norm(med)
     i_up = int(np.argmax(np.abs(med)))
     s_up = 1.0 if med[i_up] > 0 else -1.0
     up_name = ("" if s_up > 0 else "-") + _AX[i_up]
     if abs(med[i_up]) < UP_AXIS_COS:
         if i_up == 0 and s_up > 0:
-            return None, ""
-        raise RecordingError(
+            return AxesGuess()
+        return AxesGuess(doubt=(
             f"at rest gravity points between the file's axes ({np.round(med, 2).tolist()}), "
             "so which one is up (kyphos x, towards the head) cannot be told: give --axes "
-            "(e.g. --axes=-x,-y,z; docs/recording.md)"
-        )
+            "(e.g. --axes=-x,-y,z; docs/recording.md)"))
     # short deep excursions away from the resting direction: forward bends
     ang = np.arccos(np.clip(u @ med, -1.0, 1.0))
     big = ok & (ang > BEND_MIN_RAD)
@@ -274,30 +283,31 @@ def detect_axes(time: np.ndarray, acc: np.ndarray, fs: float) -> tuple[np.ndarra
             forward = (j, 1.0 if mean_d[j] > 0 else -1.0)
     if forward is None:
         if i_up == 0 and s_up > 0:
-            return None, ""
-        raise RecordingError(
+            return AxesGuess()
+        return AxesGuess(doubt=(
             f"at rest the file's {up_name} axis points up, but the kyphos frame has +x up "
             "(towards the head), and there are no clear forward bends to tell front from back: "
-            "give --axes (e.g. --axes=-x,-y,z for x towards the feet; docs/recording.md)"
-        )
+            "give --axes (e.g. --axes=-x,-y,z for x towards the feet; --axes=x,y,z to take the "
+            "file as it is; docs/recording.md)"))
     p = np.zeros((3, 3))
     p[0, i_up] = s_up
     p[2, forward[0]] = forward[1]
     p[1] = np.cross(p[2], p[0])  # y = z × x
     if np.allclose(p, np.eye(3)):
-        return None, ""
+        return AxesGuess()
     spec = axes_spec(p)
-    return p, (
+    return AxesGuess(p, (
         f"the file is not in the kyphos sensor frame: at rest its {up_name} axis points up and "
         f"{int(keep.sum())} forward bends tip towards its "
         f"{('' if forward[1] > 0 else '-') + _AX[forward[0]]} axis, so it was read as "
         f"--axes={spec} (give --axes to say so)"
-    )
+    ))
 
 
 def check_axes(acc_kyphos: np.ndarray, spec: str) -> None:
-    """Given axes must leave gravity at rest along kyphos +x (the wearer upright or seated),
-    else RecordingError naming --axes; silent when there is too little still data to say."""
+    """Given axes must not leave kyphos x pointing down at rest (a wearer is not upside down;
+    lying down is possible, so a sideways x is accepted), else RecordingError naming --axes;
+    silent when there is too little still data to say."""
     a = np.asarray(acc_kyphos, float)
     if len(a) < 8:
         return
@@ -307,12 +317,12 @@ def check_axes(acc_kyphos: np.ndarray, spec: str) -> None:
         return
     med = np.median(a[still] / mag[still, None], axis=0)
     nrm = float(np.linalg.norm(med))
-    if nrm > 0 and med[0] / nrm < UP_AXIS_COS:
+    if nrm > 0 and med[0] / nrm < -UP_AXIS_COS:
         i = int(np.argmax(np.abs(med)))
         up = ("" if med[i] > 0 else "-") + _AX[i]
         raise RecordingError(
-            f"with --axes={spec} gravity at rest points along kyphos {up}, not +x (towards the "
-            "head, for a wearer standing or sitting): check --axes (docs/recording.md)"
+            f"with --axes={spec} gravity at rest points along kyphos {up}: the wearer's head "
+            "would be down; kyphos x points towards the head: check --axes (docs/recording.md)"
         )
 
 

@@ -57,7 +57,7 @@ def register(sub: Any) -> None:
                    "per-sample arrays); its meta.board lists boots, faults and button presses")
     p.add_argument("--runtime", choices=("cpython", "micropython"), default="cpython",
                    help="cpython (default: shims, any --speed, fault injection) or micropython: "
-                   "the real MicroPython 1.28 unix port with NimBLE, real time only, BLE only "
+                   "the real MicroPython 1.28 unix port with NimBLE, real time only "
                    "(built on first use; docs/virtual-board.md)")
     add_force(p, "an existing --truth file")
     p.add_argument("--press", choices=sorted(PRESS_KINDS), default=None,
@@ -116,8 +116,6 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, "runtime", "cpython") == "micropython":
             if args.speed != 1.0:
                 raise KyphosError("--speed: the MicroPython runtime runs in real time only")
-            if args.serial:
-                raise KyphosError("--serial: the MicroPython runtime has BLE only")
             asyncio.run(serve(args, faults))
         else:
             run_virtual(serve(args, faults), speed=args.speed or None)

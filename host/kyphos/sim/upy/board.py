@@ -58,11 +58,9 @@ class UpyBoard(VirtualBoard):
     def __init__(self, scenario: Any = "demo", *, floats: str = "float32",
                  heap: str = DEFAULT_HEAP, binaries: Binaries | None = None,
                  progress: Any = None, bits: int = 64, **kwargs: Any) -> None:
-        if kwargs.get("serial"):
-            from kyphos.errors import KyphosError
-
-            raise KyphosError("the MicroPython runtime has no USB serial yet (BLE only)")
+        serial = bool(kwargs.pop("serial", False))
         super().__init__(scenario, **kwargs)
+        self.serial = PortSerial() if serial else None
         self.floats = floats
         self.heap = heap
         if bits == 32:  # kyphos.sim.upy.build.ensure_m32: ESP32-sized objects (benchmarks)
@@ -147,10 +145,15 @@ class UpyBoard(VirtualBoard):
         log = open(self.workdir / f"boot{self.boots}.log", "wb")  # noqa: SIM115
         env = dict(os.environ, MICROPYBTUART=uart,
                    MICROPYPATH=os.pathsep.join([".frozen", str(self.fw_dir)]))
-        self.proc = await asyncio.create_subprocess_exec(
-            str(self.binary), "-X", f"heapsize={self.heap}", str(self.fw_dir / "kyboot.py"),
-            self.bridge.path, str(self.fs_root), str(_WDT_MS),
-            env=env, stdout=log, stderr=asyncio.subprocess.STDOUT)
+        args = [str(self.binary), "-X", f"heapsize={self.heap}", str(self.fw_dir / "kyboot.py"),
+                self.bridge.path, str(self.fs_root), str(_WDT_MS)]
+        if self.serial is not None:  # the board's USB serial: stdin/stdout on a pty
+            self.proc = await asyncio.create_subprocess_exec(
+                *args, "usb", env=env, stdin=self.serial.master, stdout=self.serial.master,
+                stderr=log)
+        else:
+            self.proc = await asyncio.create_subprocess_exec(
+                *args, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT)
         log.close()
         self.events.append((self.now_s(), f"boot {self.boots} (cause {machine.reset_cause()}, "
                             f"MicroPython {self.floats})"))
@@ -306,6 +309,30 @@ class UpyBoard(VirtualBoard):
         """The lowest gc.mem_free() any boot reported (garbage included)."""
         vals = [p.lowest_free for p in self.ports if p.lowest_free is not None]
         return min(vals) if vals else None
+
+
+class PortSerial:
+    """The board's USB serial on the MicroPython runtime: a pseudo-terminal whose master is the
+    process's stdin and stdout, as a board's USB CDC is MicroPython's sys.stdin/sys.stdout
+    (app.run() passes usb.BoardStdio()); pyserial opens ``path`` like /dev/ttyACM0. Output the
+    port prints (a traceback) goes there too, as on a board."""
+
+    def __init__(self) -> None:
+        import pty
+        import tty
+
+        self.master, self.slave = pty.openpty()
+        tty.setraw(self.master)
+        tty.setraw(self.slave)
+        self.path = os.ttyname(self.slave)
+
+    def attach(self, loop: Any) -> None:
+        pass  # the port reads and writes the pty itself
+
+    def close(self) -> None:
+        for fd in (self.master, self.slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def sys_mpy(binary: Path) -> int:

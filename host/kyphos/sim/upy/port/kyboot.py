@@ -7,7 +7,9 @@
 # path: bluetooth.BLE() is MicroPython's own (NimBLE over HCI on $MICROPYBTUART), asyncio is the
 # frozen one, and machine/esp32 are the stand-ins next to this file.
 #
-#   micropython -X heapsize=120wK kyboot.py SOCKET FS_ROOT WDT_MS
+#   micropython -X heapsize=120wK kyboot.py SOCKET FS_ROOT WDT_MS [usb]
+#
+# With "usb", stdin/stdout are the board's USB serial (usb.BoardStdio, as app.run() uses).
 #
 # Reports to the host over the bridge (kyb.note): 0 READY (device name), 1 HEAP
 # (mem_free now, lowest seen, lowest right after a collect, samples, lost, ENOMEM retries),
@@ -80,16 +82,24 @@ async def monitor():
         await asyncio.sleep_ms(20)
 
 
+SERIAL = None
+if len(sys.argv) > 4 and sys.argv[4] == "usb":  # stdin/stdout are the board's USB serial
+    import usb
+
+    stdio = usb.BoardStdio()  # as app.run()
+    SERIAL = (stdio, stdio)
+
+
 async def main():
     asyncio.create_task(monitor())
-    await app.main(FS, None, ble, WDT_MS, 0, None, on_device, statvfs)
+    await app.main(FS, SERIAL, ble, WDT_MS, 0, None, on_device, statvfs)
 
 
 try:
     asyncio.run(main())
 except Exception as e:  # as main.py: record the crash, then the board resets
     crashlog.save(e, FS + "/crash.txt")
-    sys.print_exception(e)
+    sys.print_exception(e, sys.stderr)
     import io
 
     s = io.StringIO()

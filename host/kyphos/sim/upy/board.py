@@ -60,7 +60,7 @@ class UpyBoard(VirtualBoard):
                  progress: Any = None, bits: int = 64, **kwargs: Any) -> None:
         serial = bool(kwargs.pop("serial", False))
         super().__init__(scenario, **kwargs)
-        self.serial = PortSerial() if serial else None
+        self.serial = PortSerial() if serial else None  # type: ignore[assignment]
         self.floats = floats
         self.heap = heap
         if bits == 32:  # kyphos.sim.upy.build.ensure_m32: ESP32-sized objects (benchmarks)

@@ -17,6 +17,15 @@ values. The style of a lift depends on the edges only through ``classify``, so f
 reported drops is exact: the accuracy printed for the fitted edges is what the analysis gets
 with them.
 
+Any other module-level threshold can be fitted by a sweep that re-runs the whole analysis for
+each value: ``--sweep kyphos.processing.params.STEP_MIN_ACC=0.4,0.6,0.8 --objective steps``
+patches the constant in its module and in every loaded ``kyphos`` module that imported it by
+name, and every function default that is that very float object (an int captured as a
+default is not reached; the script says when nothing was patched), scores every session with ``bench/validate_analysis.py``'s rules, and picks the value
+with the best objective (ties → the middle one): ``lifts`` (F1), ``style`` (accuracy),
+``slouch`` (F1), ``bends`` (F1), ``reaches`` (F1), ``activity`` (share of time right),
+``steps`` (−mean |error|), ``flexion`` (−pooled RMSE).
+
 ``--rates cycle`` (the default for ``--family sim``) samples seed s at (52, 104, 208)[s % 3] Hz,
 as ``bench/bench_accuracy.py`` does; the issue's protocol is to fit on one family and report on
 the other (``bench/validate_analysis.py``).
@@ -25,6 +34,7 @@ the other (``bench/validate_analysis.py``).
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 from pathlib import Path
 from typing import Any
@@ -80,6 +90,125 @@ def accuracy(styles: list[str], drops: np.ndarray, semi: float, squat: float) ->
     return int(np.count_nonzero(pred == y))
 
 
+def _f1(rows: list[dict[str, Any]], key: str | None) -> float:
+    if key is None:
+        nt = sum(r["n_lifts"] for r in rows)
+        nf = sum(r["n_found"] for r in rows)
+        tp = sum(r["tp"] for r in rows)
+    else:
+        got = [r[key] for r in rows if r.get(key) is not None]
+        nt, nf, tp = (sum(x[k] for x in got) for k in range(3))
+    return 2.0 * tp / (nt + nf) if nt + nf else float("nan")
+
+
+def objective(rows: list[dict[str, Any]], name: str) -> float:
+    """Higher is better."""
+    if name == "lifts":
+        return _f1(rows, None)
+    if name in ("slouch", "bends", "reaches"):
+        return _f1(rows, {"slouch": "slouch", "bends": "bend", "reaches": "reach"}[name])
+    if name == "style":
+        st = [t == d for r in rows for t, d, _a, _b in r["style"]]
+        return float(np.mean(st)) if st else float("nan")
+    if name == "activity":
+        acts = [r["activity"] for r in rows if r["activity"] is not None]
+        return sum(a for a, _ in acts) / sum(n for _, n in acts) if acts else float("nan")
+    if name == "steps":
+        stp = [abs(f - t) / t for r in rows if r["steps"] is not None for t, f in [r["steps"]] if t]
+        return -float(np.mean(stp)) if stp else float("nan")
+    if name == "flexion":
+        return -float(np.sqrt(sum(r["flex_sq_n"][0] for r in rows) / sum(r["flex_sq_n"][1] for r in rows)))
+    raise SystemExit(f"unknown objective {name!r}")
+
+
+def _functions(m: Any) -> list[Any]:
+    out = []
+    for obj in vars(m).values():
+        if inspect.isfunction(obj) and obj.__module__ == m.__name__:
+            out.append(obj)
+        elif inspect.isclass(obj) and obj.__module__ == m.__name__:
+            out.extend(f for f in vars(obj).values() if inspect.isfunction(f))
+    return out
+
+
+def _patch(qualname: str, value: float) -> tuple[list[Any], int]:
+    """Set ``module.NAME``, every loaded kyphos module's same-named copy and (for floats) every
+    function default that is that very object; returns the undo list and how many places
+    were patched."""
+    import importlib
+
+    mod_name, _, name = qualname.rpartition(".")
+    mod = importlib.import_module(mod_name)
+    old = getattr(mod, name)
+    new = type(old)(value) if isinstance(old, (int, float)) else value
+    undo: list[Any] = []
+    for m in list(sys.modules.values()):
+        if m is None or not getattr(m, "__name__", "").startswith("kyphos"):
+            continue
+        if name in vars(m) and vars(m)[name] is old:
+            undo.append(("attr", m, name, old))
+            setattr(m, name, new)
+        if not isinstance(old, float):  # small ints are shared objects: defaults are not safe
+            continue
+        for f in _functions(m):
+            if f.__defaults__ and any(d is old for d in f.__defaults__):
+                undo.append(("defaults", f, None, f.__defaults__))
+                f.__defaults__ = tuple(new if d is old else d for d in f.__defaults__)
+            if f.__kwdefaults__ and any(d is old for d in f.__kwdefaults__.values()):
+                undo.append(("kwdefaults", f, None, dict(f.__kwdefaults__)))
+                f.__kwdefaults__ = {k: (new if d is old else d) for k, d in f.__kwdefaults__.items()}
+    return undo, len(undo)
+
+
+def _unpatch(undo: list[Any]) -> None:
+    for kind, obj, name, old in reversed(undo):
+        if kind == "attr":
+            setattr(obj, name, old)
+        elif kind == "defaults":
+            obj.__defaults__ = old
+        else:
+            obj.__kwdefaults__ = old
+
+
+def sweep(args: argparse.Namespace, jobs: list[tuple[int, float]]) -> int:
+    import kyphos.analysis  # noqa: F401  (load the analysis modules before patching)
+    from validate_analysis import score
+
+    qual, _, vals = args.sweep.partition("=")
+    values = [float(x) for x in vals.split(",") if x]
+    if not values:
+        raise SystemExit("--sweep NAME=v1,v2,...: no values")
+    rows: dict[float, list[dict[str, Any]]] = {v: [] for v in values}
+    n_patched = 0
+    for s, fs in jobs:
+        case = validation_case(s, fs, True) if args.family == "validation" else sim_case(s, fs)
+        for v in values:
+            undo, n_patched = _patch(qual, v)
+            try:
+                rows[v].append(score(case))
+            finally:
+                _unpatch(undo)
+    if n_patched == 0:
+        print(f"{qual}: no module holds it: nothing was patched")
+        return 1
+    from importlib import import_module
+
+    mod_name, _, name = qual.rpartition(".")
+    shipped = getattr(import_module(mod_name), name)
+    print(f"sweep {qual} ({n_patched} module attributes / function defaults patched), objective {args.objective}, "
+          f"{len(jobs)} sessions; shipped value {shipped}")
+    score_of = {v: objective(rows[v], args.objective) for v in values}
+    for v in values:
+        print(f"  {v:g}: {score_of[v]:.4f}")
+    best = max(score_of.values())
+    tied = [v for v in values if score_of[v] == best]
+    pick = tied[(len(tied) - 1) // 2]
+    print(f"fitted: {name} = {pick:g} (objective {best:.4f})")
+    same = float(shipped) == pick
+    print("shipped value is the fitted one" if same else "shipped value differs from the fit")
+    return 1 if args.check and not same else 0
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--family", choices=("sim", "validation"), default="sim")
@@ -89,6 +218,11 @@ def main(argv: list[str]) -> int:
                          "for validation)")
     ap.add_argument("--check", action="store_true",
                     help="exit 1 unless the shipped values equal the fitted ones (to 3 decimals)")
+    ap.add_argument("--sweep", metavar="MODULE.NAME=V1,V2,...",
+                    help="instead: re-run the analysis for each value of one constant")
+    ap.add_argument("--objective", default="lifts",
+                    help="for --sweep: lifts, style, slouch, bends, reaches, activity, steps, "
+                         "flexion (default lifts)")
     args = ap.parse_args(argv[1:])
     from kyphos.metrics import lifts as L
 
@@ -100,6 +234,8 @@ def main(argv: list[str]) -> int:
             jobs.append((s, CYCLE[s % 3]))
         else:
             jobs.extend((s, float(r)) for r in rates_arg.split(","))
+    if args.sweep:
+        return sweep(args, jobs)
     pairs: list[tuple[str, Any]] = []
     for s, fs in jobs:
         pairs.extend(collect(args.family, s, fs))

@@ -110,7 +110,7 @@ def test_banner_waits_for_data_and_does_not_coach_uncalibrated(tmp_path: Path) -
     st = LiveState(30.0, slouch_min_s=1.0)  # no calibration: the nominal mounting
     lf.draw(st.snapshot())
     assert lf.t_banner.get_text().startswith("waiting for data")
-    recs = [Received(h, f, decode_frame(f)[0]) for h, f in synth_frames(4.0)]
+    recs = [Received(h, f, decode_frame(f)[0]) for h, f in synth_frames(4.0, peak_deg=20.0)]
     for rec in recs:
         st.ingest([rec])
         if st.snapshot().slouching:
@@ -126,7 +126,7 @@ def test_banner_waits_for_data_and_does_not_coach_uncalibrated(tmp_path: Path) -
 def test_slouch_banner_and_reconnecting_banner(tmp_path: Path) -> None:
     fig, lf = _setup()
     st2 = LiveState(30.0, slouch_min_s=1.0, calibration=NOMINAL)  # calibrated: it coaches
-    recs = [Received(h, f, decode_frame(f)[0]) for h, f in synth_frames(4.0)]
+    recs = [Received(h, f, decode_frame(f)[0]) for h, f in synth_frames(4.0, peak_deg=20.0)]
     for rec in recs:  # the first bend: > 8° for more than 1 s
         st2.ingest([rec])
         if st2.snapshot().slouching:

@@ -14,8 +14,9 @@ from kyphos.transport.base import Received
 from kyphos.views.live_state import LiveState, Ring, zone_index
 
 
-def _received(duration_s: float, fs: float = 104.0) -> list[Received]:
-    return [Received(h, f, decode_frame(f)[0]) for h, f in synth_frames(duration_s, fs=fs)]
+def _received(duration_s: float, fs: float = 104.0, peak_deg: float = 60.0) -> list[Received]:
+    return [Received(h, f, decode_frame(f)[0])
+            for h, f in synth_frames(duration_s, fs=fs, peak_deg=peak_deg)]
 
 
 def _feed(state: LiveState, recs: list[Received], per_batch: int = 3) -> None:
@@ -76,8 +77,8 @@ def test_live_angles_are_the_causal_chain_output() -> None:
 
 
 def test_slouch_alert_comes_after_the_sustained_time_and_calls_back() -> None:
-    recs = _received(40.0)
-    # each bend stays above 8° for ~3.5 s: the report's 10 s rule never fires …
+    recs = _received(40.0, peak_deg=20.0)  # slouch-sized: below SLOUCH_MAX_DEG
+    # each slouch stays above 8° for ~2.7 s: the report's 10 s rule never fires …
     st = LiveState(30.0, slouch_threshold_deg=8.0, slouch_min_s=10.0)
     _feed(st, recs)
     assert st.alerts == 0 and not st.snapshot().slouching
@@ -118,3 +119,11 @@ def test_a_reboot_continues_the_time_line() -> None:
     assert np.all(np.diff(v.t[np.isfinite(v.t)]) > 0)
     # with Device epochs: a late frame of the earlier boot is not shown
     assert st.ingest(_received(1.0)[2:4], epoch=0) == 0
+
+
+def test_a_deep_bend_is_not_a_slouch() -> None:
+    """60° bends (the same stream at task-bend depth) raise no slouch alert: past
+    SLOUCH_MAX_DEG it is a bend, as in the report (before issue 15 each bend alerted)."""
+    st = LiveState(30.0, slouch_min_s=1.0)
+    _feed(st, _received(40.0, peak_deg=60.0))
+    assert st.alerts == 0

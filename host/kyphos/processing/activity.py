@@ -294,6 +294,7 @@ def classify(
     tilt: np.ndarray,
     fs: float,
     valid: np.ndarray | None = None,
+    posture_before: str | None = None,
 ) -> Activity:
     """The per-sample activity of a session (see the module docstring).
 
@@ -302,6 +303,8 @@ def classify(
         acc, gyr: (N, 3) sensor-frame specific force (m/s²) and angular rate (rad/s).
         tilt: (N,) trunk tilt from vertical, rad (calibrated body frame).
         fs: Hz. valid: (N,) rows to use.
+        posture_before: "sitting" or "standing" before the first evidence, when known (the
+            live view carries it from the previous window); else inferred from the evidence.
     """
     n = len(time)
     valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
@@ -368,12 +371,14 @@ def classify(
         evidence.append((int(b) - 1, STANDING, STANDING))
     evidence.sort()
     # sitting / standing: the posture after the latest evidence; before the first, its "before"
-    post = np.full(n, STANDING, np.int8)
+    first = KINDS.index(posture_before) if posture_before in ("sitting", "standing") else None
+    post = np.full(n, STANDING if first is None else first, np.int8)
     if evidence:
         idx = np.array([e[0] for e in evidence])
         after = np.array([e[1] for e in evidence], np.int8)
         k = np.searchsorted(idx, np.arange(n), side="right") - 1
-        post = np.where(k >= 0, after[np.maximum(k, 0)], np.int8(evidence[0][2]))
+        before = np.int8(evidence[0][2] if first is None else first)
+        post = np.where(k >= 0, after[np.maximum(k, 0)], before)
     kind[valid] = post[valid]
     lying = np.zeros(n, bool)
     lr = runs(valid & (tilt >= np.radians(P.LYING_TILT_DEG)) & ~walking)

@@ -40,11 +40,13 @@ def flexion(t: np.ndarray, period_s: float = 12.0, peak_deg: float = 60.0) -> np
     return np.radians(peak_deg) * bend
 
 
-def motion(n: int, fs: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Raw IMU counts (n, 6) int16, Q14 quaternions (n, 4) int16, and flexion (n,) rad."""
+def motion(n: int, fs: float, seed: int = 0, peak_deg: float = 60.0
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Raw IMU counts (n, 6) int16, Q14 quaternions (n, 4) int16, and flexion (n,) rad; the
+    forward bends peak at ``peak_deg``."""
     rng = np.random.default_rng(seed)
     t = np.arange(n) / fs
-    th = flexion(t)
+    th = flexion(t, peak_deg=peak_deg)
     dth = np.gradient(th, 1 / fs)
     acc = np.column_stack([np.cos(th), np.zeros(n), np.sin(th)]) * G
     acc += rng.normal(0, 0.05, (n, 3))
@@ -68,12 +70,14 @@ def synth_frames(
     t0_us: int = 0,
     host0_us: int = 1_796_000_000_000_000,
     seed: int = 0,
+    peak_deg: float = 60.0,
 ) -> Iterator[tuple[int, bytes]]:
     """(host_us, frame bytes) in the order a board would send them: BOOT, INFO, then IMU
-    batches of 13, QUAT batches of 20 and a STATUS each second, data seq shared."""
+    batches of 13, QUAT batches of 20 and a STATUS each second, data seq shared. The wearer
+    bends forward to ``peak_deg`` every 12 s (a slouch-sized 20°, a task bend 60°)."""
     n = int(duration_s * fs)
     period_ns = round(1e9 / fs)
-    raw, quat, _ = motion(n, fs, seed)
+    raw, quat, _ = motion(n, fs, seed, peak_deg)
     rng = np.random.default_rng(seed + 1)
     seq = 0
 

@@ -7,9 +7,12 @@ causal mode), and keeps:
 
 - preallocated ring buffers (numpy) of time and angles for the scrolling traces;
 - time in each ISO 11226 flexion zone, the slouch alert state (the report's slouch rule:
-  flexion above upright + threshold, hysteresis, sustained ``slouch_min_s``);
-- lifts, found by :func:`kyphos.metrics.lifts.detect_lifts` run on a rolling window of the
-  last ``LIFT_WINDOW_S`` seconds every ``LIFT_EVERY_S`` (a lift is counted once it has ended);
+  flexion above upright + threshold and below ``SLOUCH_MAX_DEG`` (deeper is a bend),
+  hysteresis, sustained ``slouch_min_s``, not while walking, getting up or down, or lifting);
+- the activity (:func:`kyphos.processing.activity.classify` on the rolling window, with the
+  sitting/standing posture carried from window to window), and lifts and seated reaches, found
+  by :func:`kyphos.metrics.lifts.find_bends` on the same window every ``LIFT_EVERY_S`` (each
+  counted once it has ended) — the report's definitions, run causally;
 - link health (from the Device), battery (STATUS), markers and calibrations.
 
 Ingest and :meth:`LiveState.snapshot` are thread-safe: the receive path ingests, the drawing
@@ -25,14 +28,16 @@ from typing import Any
 
 import numpy as np
 
-from kyphos.metrics.lifts import MAX_DURATION_S, Lift, detect_lifts
+from kyphos.metrics.lifts import MAX_DURATION_S, Lift, find_bends
 from kyphos.metrics.posture import (
     EXTENSION_DEG,
     SLOUCH_HYSTERESIS_DEG,
+    SLOUCH_MAX_DEG,
     SLOUCH_MIN_S,
     SLOUCH_THRESHOLD_DEG,
     ZONE_EDGES_DEG,
 )
+from kyphos.processing import activity as act
 from kyphos.processing.angles import Angles
 from kyphos.processing.calibration import G, frame_from_axes
 from kyphos.processing.causal import CausalProcessor
@@ -54,7 +59,15 @@ LIFT_EVERY_S = 0.5
 #: The upright window used by a live calibration (the last second, as the analysis does for
 #: a CALIBRATED event), s.
 CALIBRATE_WINDOW_S = 1.0
+#: The posture carried from one activity window to the next is the one this long before the
+#: window's end (a sit/stand transition takes up to TRANSITION_MAX_S), s.
+LIVE_SETTLE_S = 5.0
 _T_MOD = 1 << 32
+
+
+def _info(number: int, lf: Lift) -> LiftInfo:
+    return LiftInfo(number, lf.style, lf.score, lf.reasons[0] if lf.reasons else "",
+                    lf.peak_flexion_deg, lf.end_s)
 
 
 def zone_index(flex_deg: np.ndarray | float) -> np.ndarray:
@@ -141,6 +154,8 @@ class LiveState:
         slouch_threshold_deg, slouch_hysteresis_deg, slouch_min_s: the slouch rule, as in the
             report (kyphos.metrics.posture defaults).
         calibration: (3, 3) sensor-from-body matrix to start with (nominal mounting if None).
+        link_m: the wearer's trunk lever for the lift style (``Analysis.link_m`` of an earlier
+            recording; :data:`kyphos.metrics.lifts.LINK_M` if None).
     """
 
     def __init__(
@@ -152,15 +167,18 @@ class LiveState:
         slouch_min_s: float = SLOUCH_MIN_S,
         calibration: np.ndarray | None = None,
         max_fs: float = 1000.0,
+        link_m: float | None = None,
     ) -> None:
         self.window_s = float(window_s)
+        self.link_m = link_m
         self.slouch_threshold_deg = slouch_threshold_deg
         self.slouch_hysteresis_deg = slouch_hysteresis_deg
         self.slouch_min_s = slouch_min_s
         self._lock = threading.Lock()
         keep_s = max(self.window_s, LIFT_WINDOW_S) + 2.0
-        # columns: t, flex, lat, axial (deg), flexion velocity (deg/s), vertical acc (m/s²)
-        self._ring = Ring(int(keep_s * max_fs), 6)
+        # columns: t, flex, lat, axial (deg), flexion velocity (deg/s), vertical acc (m/s²),
+        # acc (m/s², 3), gyr (rad/s, 3) for the activity
+        self._ring = Ring(int(keep_s * max_fs), 12)
         self._acc = Ring(int(2 * CALIBRATE_WINDOW_S * max_fs) + 1, 3)  # raw acc, for calibrate
         self._max_fs = max_fs
         self._cal = calibration
@@ -180,7 +198,11 @@ class LiveState:
         self.zone_s = np.zeros(len(ZONES))
         self.samples = 0
         self.lifts: list[LiftInfo] = []
+        self.seated_reaches: list[LiftInfo] = []
+        self.posture: str | None = None  # "sitting" / "standing" as last seen, None unknown
+        self.activity_now: str | None = None  # the activity near the window's end
         self._lift_end_s = -np.inf
+        self._reach_end_s = -np.inf
         self._next_lift_check = -np.inf
         self._slouch_on = False  # above threshold (hysteresis state)
         self._slouch_since: float | None = None
@@ -308,9 +330,9 @@ class LiveState:
         az = self._vertical_acc(ang, self._acc_lp(acc))
         flex = np.degrees(ang.flexion)
         rows = np.column_stack([t, flex, np.degrees(ang.lateral), np.degrees(ang.axial),
-                                np.degrees(ang.flexion_velocity), az])
+                                np.degrees(ang.flexion_velocity), az, acc, gyr])
         if gap:  # a NaN row breaks the trace and separates segments for lift detection
-            rows = np.vstack([np.r_[t[0] - 0.5 / self.fs, np.full(5, np.nan)], rows])
+            rows = np.vstack([np.r_[t[0] - 0.5 / self.fs, np.full(11, np.nan)], rows])
             self._slouch_on, self._slouch_since = False, None  # unknown in between: start over
         self._ring.extend(rows)
         self._acc.extend(acc)
@@ -340,9 +362,13 @@ class LiveState:
 
     def _slouch(self, t: np.ndarray, flex: np.ndarray) -> None:
         """The report's slouch rule, run causally: on above threshold, off below threshold −
-        hysteresis; an alert once on for ``slouch_min_s``."""
+        hysteresis or at ``SLOUCH_MAX_DEG`` and beyond (a bend), or while the activity is not
+        sitting or standing; an alert once on for ``slouch_min_s``."""
         thr, lo = self.slouch_threshold_deg, self.slouch_threshold_deg - self.slouch_hysteresis_deg
         x = np.nan_to_num(flex, nan=-np.inf)
+        x = np.where(x >= SLOUCH_MAX_DEG, -np.inf, x)
+        if self.activity_now not in (None, "sitting", "standing"):
+            x = np.full_like(x, -np.inf)
         ev = np.where(x > thr, 1, np.where(x < lo, -1, 0))
         nz = np.flatnonzero(ev)
         if len(nz):
@@ -380,18 +406,36 @@ class LiveState:
         ang = Angles(t, r[:, 0], r[:, 1], r[:, 2], r[:, 3], np.zeros(len(t)), np.zeros(len(t)),
                      valid, fs=self.fs)
         t_end = float(t[-1])
-        for lf in detect_lifts(ang, w[:, 5]):
-            # count a lift once it has ended (not at the window's trailing edge) and was seen
-            # whole (not cut at the window's start)
-            if lf.end_s >= t_end - 0.5 or lf.start_s <= t[0] + 0.5 or lf.start_s <= self._lift_end_s:
+        activity = act.classify(t, w[:, 5], w[:, 6:9], w[:, 9:12],
+                                act.tilt_from_angles(r[:, 0], r[:, 1]), self.fs, valid,
+                                posture_before=self.posture)
+        # the posture carried to the next window: as seen LIVE_SETTLE_S before the end (a
+        # transition at the trailing edge may not be over)
+        k = activity.kind[t <= t_end - LIVE_SETTLE_S]
+        k = k[k >= 0]
+        if len(k):
+            name = act.KINDS[int(k[-1])]
+            self.posture = "standing" if name == "walking" else (
+                name if name in ("sitting", "standing") else self.posture)
+        last = activity.kind[-1]
+        self.activity_now = act.KINDS[int(last)] if last >= 0 else None
+        for lf in find_bends(ang, w[:, 5], activity, self.link_m):
+            # count a bend once it has ended (not at the window's trailing edge) and was seen
+            # whole (not cut at the window's start); each bend once, as a lift or a reach
+            if lf.end_s >= t_end - 0.5 or lf.start_s <= t[0] + 0.5:
                 continue
-            self._add_lift(lf)
+            if lf.start_s <= max(self._lift_end_s, self._reach_end_s):
+                continue
+            if lf.context == "standing":
+                self._lift_end_s = lf.end_s
+                self.lifts.append(_info(len(self.lifts) + 1, lf))
+            elif lf.context == "sitting":
+                self._reach_end_s = lf.end_s
+                self.seated_reaches.append(_info(len(self.seated_reaches) + 1, lf))
 
     def _add_lift(self, lf: Lift) -> None:
         self._lift_end_s = lf.end_s
-        self.lifts.append(LiftInfo(len(self.lifts) + 1, lf.style, lf.score,
-                                   lf.reasons[0] if lf.reasons else "", lf.peak_flexion_deg,
-                                   lf.end_s))
+        self.lifts.append(_info(len(self.lifts) + 1, lf))
 
     def _event(self, t: float, ev: Event) -> None:
         if ev.kind == EventKind.SLOUCH_START:

@@ -29,8 +29,12 @@ from time import ticks_add, ticks_diff, ticks_ms
 
 _SLEEP_SLICE_MS = const(2000)  # longest machine.lightsleep() at a time (the watchdog is fed
 #                                 between slices; a slice is <= wdt_ms / 4)
-_ADV_EVERY_MS = const(8000)  # asleep: BLE on again and advertising this often ...
-_ADV_WINDOW_MS = const(1000)  # ... for this long (100 ms advertising interval: ~10 chances)
+_ADV_EVERY_MS = const(60000)  # asleep: BLE on again and advertising this often ...
+_ADV_WINDOW_MS = const(2000)  # ... for this long: a central scanning in 1 s rounds (kyphos's
+#                                sim scan) finds it and connects before the window closes (a
+#                                connection still being made when advertising stops fails).
+#                                Awake 2 s in 62: about +1.2 mA on the sleep current
+#                                (hardware/power-budget.md); motion wakes it at once.
 
 ST_BOOT = const(0)
 ST_IDLE = const(1)

@@ -51,6 +51,9 @@ STATES = {
     }),
     "light sleep": ("no motion for sleep_after_min: CPU paused, IMU wake-on-motion", {
         "ESP32-S3 light sleep (real boards)": 2.0,  # S3-light
+        # BLE is off in light sleep; awake 2 s in 62 to advertise (firmware/powerpolicy.py
+        # _ADV_WINDOW_MS / _ADV_EVERY_MS): (CPU awake + advertising) * 2 / 62.
+        "advertising windows, 2 s in 62 (CPU awake + BLE)": round((34.0 + 2.0) * 2 / 62, 2),
         "LSM6DSOX wake-up detector (assumed)": 0.05,
         "XIAO regulator, charger": 0.1,
     }),

@@ -118,18 +118,19 @@ def test_button_press_ends_light_sleep_at_once() -> None:
 
 
 def test_a_central_finds_and_connects_to_a_light_sleeping_board() -> None:
-    """Asleep, BLE is off but on and advertising for 1 s every 8 s: a host that keeps scanning
-    finds the board within one period, and connecting wakes it (WAKE 1)."""
-    out = _sleep_run([{"kind": "rest", "posture": "stand", "duration_s": 120}], [], 95,
+    """Asleep, BLE is off but on and advertising for 2 s every 60 s: a host that keeps
+    scanning finds the board at the next window, and connecting wakes it (WAKE 1)."""
+    out = _sleep_run([{"kind": "rest", "posture": "stand", "duration_s": 150}], [], 128,
                      connect_at_s=80)
     assert out["crashes"] == [] and out["connected"]
     assert out["stats"]["with_radio"] == 0
     t_sleep, _ = _one(out["events"], SLEEP)
     t_wake, arg = _one(out["events"], WAKE)
-    assert t_sleep < 70 and 80 <= t_wake < 90 and arg == 1
-    assert out["connected_at"] < 90
-    # Most of the sleep is still light sleep: the windows are 1 s in 9
-    assert out["slept_at_wake"] > 0.7 * (t_wake - t_sleep) * 1000
+    # Sleep at ~60 s, BLE off; the first window 60 s later
+    assert 60 <= t_sleep < 70 and t_sleep + 60 <= t_wake < t_sleep + 62.5 and arg == 1
+    assert out["attempts"] >= 5 and out["connected_at"] < t_sleep + 64
+    # Most of the sleep is still light sleep (2 s slices, 0.25 s housekeeping between them)
+    assert out["slept_at_wake"] > 0.8 * (t_wake - t_sleep) * 1000
 
 
 def test_walking_wakes_a_sleeping_board_and_a_central_connects() -> None:

@@ -221,7 +221,7 @@ class Device(Sampling, Routing, Control, PowerPolicy):
             self.name = self.cfg.get("name") or ble_mod.default_name(mac)
             try:
                 self.ble = ble_mod.Peripheral(ble, self.name, fs_root + "/bonds.json",
-                                              _RING_BYTES, FW_TEXT)
+                                              prof.get("ble_ring", _RING_BYTES), FW_TEXT)
                 self.links.append(self.ble)
             except OSError as e:
                 # The stack did not start (active(True) fails on some boards, micropython
@@ -234,7 +234,8 @@ class Device(Sampling, Routing, Control, PowerPolicy):
         if serial is not None:
             import usb
 
-            self.usb = usb.Serial(serial[0], serial[1], ble_mod.Ring(_USB_RING_BYTES))
+            self.usb = usb.Serial(serial[0], serial[1],
+                                  ble_mod.Ring(prof.get("usb_ring", _USB_RING_BYTES)))
             self.links.append(self.usb)
         # Coach, haptic, LED, battery.
         self.haptic = haptic.Haptic(self.hw.pwm, self._haptic_event,

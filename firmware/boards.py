@@ -31,7 +31,8 @@ BOARD_XIAO_C3 = const(2)
 BOARD_DEVKITC = const(3)
 
 # name: (board_id, i2c_bus, sda, scl, i2c_hz, imu_int, button, button_active_low,
-#        motor_pwm, led, led_active_low, batt_adc, batt_divider_x1000, description, imu_remap)
+#        motor_pwm, led, led_active_low, batt_adc, batt_divider_x1000, description, imu_remap,
+#        ble_ring, usb_ring)
 # None = not fitted. batt_divider_x1000 = 2000 means V_batt = 2 x V_pin.
 # imu_remap: kyphos sensor axis i = sign * chip axis |remap[i]| (1 = x, 2 = y, 3 = z; imu.py).
 # The real boards use the chip's axes as they are: hardware/wiring.md mounts the breakout with
@@ -39,21 +40,30 @@ BOARD_DEVKITC = const(3)
 # sensor frame (x to the head, y left, z out of the back). A breakout mounted turned by 90 deg
 # needs e.g. (2, -1, 3) (sensor x = chip y, sensor y = -chip x). The virtual board uses that
 # one so the remap runs end to end: it feeds its chip model through the inverse remap.
+# ble_ring / usb_ring: bytes of the unsent-frame rings of the BLE and USB links (ble.Ring). At
+# 104 Hz IMU + QUAT need ~2.4 KB/s: 12 KB hold ~5 s of a stalled link, 6 KB ~2.5 s (a longer
+# drop is back-filled from the flash log). A plain ESP32 (DevKitC, WROOM-32) has ~134 KB of
+# Python heap free at boot on 1.27 (micropython issue 18859), so its rings are smaller; the
+# S3/C3 keep the large ones. Heap per profile, measured on the 32-bit MicroPython unix port:
+# docs/firmware.md ("Heap").
 PROFILES = {
     "virtual": (BOARD_VIRTUAL, 0, 5, 6, 400000, 4, 0, True,
-                2, 21, True, 1, 2000, "host simulation (XIAO ESP32-S3 pin map)", (2, -1, 3)),
+                2, 21, True, 1, 2000, "host simulation (XIAO ESP32-S3 pin map)", (2, -1, 3),
+                12288, 8192),
     "xiao_esp32s3": (BOARD_XIAO_S3, 0, 5, 6, 400000, 4, 0, True,
-                     2, 21, True, 1, 2000, "Seeed Studio XIAO ESP32-S3", (1, 2, 3)),
+                     2, 21, True, 1, 2000, "Seeed Studio XIAO ESP32-S3", (1, 2, 3),
+                     12288, 8192),
     "xiao_esp32c3": (BOARD_XIAO_C3, 0, 6, 7, 400000, 4, 9, True,
-                     3, None, False, 2, 2000, "Seeed Studio XIAO ESP32-C3", (1, 2, 3)),
+                     3, None, False, 2, 2000, "Seeed Studio XIAO ESP32-C3", (1, 2, 3),
+                     12288, 8192),
     "esp32_devkitc": (BOARD_DEVKITC, 0, 21, 22, 400000, 34, 0, True,
                       25, None, False, 35, 2000, "Espressif ESP32-DevKitC (WROOM-32)",
-                      (1, 2, 3)),
+                      (1, 2, 3), 6144, 2048),
 }
 
 FIELDS = ("board_id", "i2c_bus", "sda", "scl", "i2c_hz", "imu_int", "button",
           "button_active_low", "motor_pwm", "led", "led_active_low", "batt_adc",
-          "batt_divider_x1000", "description", "imu_remap")
+          "batt_divider_x1000", "description", "imu_remap", "ble_ring", "usb_ring")
 
 # Board-pin labels as printed on the XIAO boards, for docs and error messages.
 XIAO_S3_LABELS = {1: "D0/A0", 2: "D1/A1", 3: "D2/A2", 4: "D3/A3", 5: "D4/SDA", 6: "D5/SCL",

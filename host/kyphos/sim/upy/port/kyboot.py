@@ -92,7 +92,8 @@ if len(sys.argv) > 4 and sys.argv[4] == "usb":  # stdin/stdout are the board's U
 
 async def main():
     asyncio.create_task(monitor())
-    await app.main(FS, SERIAL, ble, WDT_MS, 0, None, on_device, statvfs)
+    await app.main(fs_root=FS, serial=SERIAL, ble=ble, wdt_ms=WDT_MS, on_device=on_device,
+                   statvfs=statvfs)
 
 
 try:

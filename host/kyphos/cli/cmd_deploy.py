@@ -36,7 +36,8 @@ def register(sub: Any) -> None:
     p.add_argument("--name", default=None,
                    help="BLE device name, at most 29 UTF-8 bytes (default: keep the board's)")
     p.add_argument("--firmware", type=Path, default=None,
-                   help="firmware folder to deploy (default: this checkout's firmware/)")
+                   help="firmware folder to deploy (default: the firmware kyphos ships: firmware/ in a "
+                   "checkout, kyphos/_firmware/ in an installed wheel)")
     p.add_argument("--force", action="store_true", help="copy every file, changed or not")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

@@ -77,34 +77,42 @@ class UnitCheck:
     notes: list[str] = field(default_factory=list)
 
 
-def _box(x: np.ndarray, w: int) -> np.ndarray:
-    """Moving mean over ``w`` samples along axis 0 (same length; edges use fewer samples)."""
-    if w <= 1 or len(x) < 2:
-        return np.asarray(x, float)
-    c = np.cumsum(np.concatenate([np.zeros((1, *x.shape[1:])), x]), axis=0)
+def _box(x: np.ndarray, w: int, step: int = 1) -> np.ndarray:
+    """Moving mean over ``w`` samples along axis 0, evaluated at every ``step``-th sample
+    (edges use fewer samples). One cumulative sum, then a gather of ``len(x) / step`` rows."""
+    x = np.asarray(x, float)
     n = len(x)
-    i = np.arange(n)
-    lo = np.clip(i - w // 2, 0, n)
-    hi = np.clip(i + (w - w // 2), 0, n)
+    centre = np.arange(0, n, max(1, step))
+    if w <= 1 or n < 2:
+        return x[centre]
+    c = np.empty((n + 1, *x.shape[1:]))
+    c[0] = 0.0
+    np.cumsum(x, axis=0, out=c[1:])
+    lo = np.maximum(centre - w // 2, 0)
+    hi = np.minimum(centre + (w - w // 2), n)
     den = (hi - lo).reshape(-1, *([1] * (x.ndim - 1)))
     return np.asarray((c[hi] - c[lo]) / den)
 
 
-def _still(mag: np.ndarray, w: int) -> np.ndarray:
-    """Samples in stretches where |acc| hardly varies (moving std < 3 % of the median)."""
-    m = _box(mag, w)
-    var = np.maximum(_box(mag * mag, w) - m * m, 0.0)
-    return np.asarray(np.sqrt(var) < 0.03 * max(float(np.median(mag)), 1e-12))
+def _still(mag: np.ndarray, w: int, step: int = 1) -> np.ndarray:
+    """At every ``step``-th sample: in a stretch where |acc| hardly varies (moving std < 3 % of
+    the median)."""
+    m = _box(mag, w, step)
+    var = np.maximum(_box(mag * mag, w, step) - m * m, 0.0)
+    return np.asarray(np.sqrt(var) < 0.03 * max(float(np.median(m)), 1e-12))
 
 
 def rest_gravity(acc: np.ndarray, w: int = 25) -> float:
-    """Acceleration magnitude at rest, in the file's unit: median over still stretches."""
+    """Acceleration magnitude at rest, in the file's unit: median over still stretches
+    (evaluated every ``w // 2`` samples)."""
     mag = np.linalg.norm(np.asarray(acc, float), axis=1)
     if len(mag) == 0:
         return float("nan")
-    still = _still(mag, w)
-    return float(np.median(mag[still])) if still.sum() >= max(3, len(mag) // 20) else float(
-        np.median(mag))
+    step = max(1, w // 2)
+    still = _still(mag, w, step)
+    at = mag[::step]
+    return float(np.median(at[still])) if still.sum() >= max(3, len(at) // 20) else float(
+        np.median(at))
 
 
 def rate_candidates(t_raw: np.ndarray) -> dict[str, float]:
@@ -134,9 +142,9 @@ class GyroFit:
 
 
 def _decimated(t: np.ndarray, x: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """Moving mean over ``w`` samples, then every ``max(1, w // 2)``-th sample."""
+    """Moving mean over ``w`` samples at every ``max(1, w // 2)``-th sample."""
     step = max(1, w // 2)
-    return t[::step], _box(x, w)[::step]
+    return t[::step], _box(x, w, step)
 
 
 def gyro_fit(t_raw: np.ndarray, acc: np.ndarray, gyr_raw: np.ndarray, fs_guess: float) -> GyroFit:
@@ -243,7 +251,7 @@ def detect_axes(time: np.ndarray, acc: np.ndarray, fs: float) -> AxesGuess:
     ok = mag > 1e-12
     u = np.zeros_like(a)
     u[ok] = a[ok] / mag[ok, None]
-    still = ok & _still(np.linalg.norm(np.asarray(acc, float), axis=1), w)[:: max(1, w // 2)]
+    still = ok & _still(np.linalg.norm(np.asarray(acc, float), axis=1), w, max(1, w // 2))
     if still.sum() < 3:
         still = ok
     med = np.median(u[still], axis=0)
@@ -312,10 +320,10 @@ def check_axes(acc_kyphos: np.ndarray, spec: str) -> None:
     if len(a) < 8:
         return
     mag = np.linalg.norm(a, axis=1)
-    still = _still(mag, 25) & (mag > 1e-12)
+    still = _still(mag, 25, 12) & (mag[::12] > 1e-12)
     if still.sum() < 3:
         return
-    med = np.median(a[still] / mag[still, None], axis=0)
+    med = np.median(a[::12][still] / mag[::12][still, None], axis=0)
     nrm = float(np.linalg.norm(med))
     if nrm > 0 and med[0] / nrm < -UP_AXIS_COS:
         i = int(np.argmax(np.abs(med)))

@@ -17,49 +17,19 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
 
-import kyphos  # noqa: E402
-from kyphos.recording.recorder import record  # noqa: E402
-from kyphos.sim.scenario import load_scenario  # noqa: E402
+from kyphos.sim.upy.soak import soak  # noqa: E402
 
 TARGET_FREE = 16 * 1024
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
-    scn = load_scenario(args.scenario)
-    scn["sensor"] = {**scn["sensor"], "fs_hz": args.rate}
-    config: dict[str, Any] = {"odr_hz": args.rate}
-    if args.board != "virtual":
-        config["board"] = args.board
-    dev = await kyphos.connect("sim", runtime="micropython", scenario=scn, config=config,
-                               floats=args.floats, heap=args.heap, ping_interval_s=0)
-    board: Any = dev.transport.board
-    t0 = time.monotonic()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            res = await record(dev, Path(tmp) / "upy.kyr", duration_s=args.minutes * 60.0,
-                               subject="B01")
-            s = kyphos.load(Path(tmp) / "upy.kyr")
-            n_loaded, gaps = s.n_samples, len(s.gaps)
-        health = dev.health()
-    finally:
-        await dev.close()
-    st = board.ports[-1]
-    return {
-        "rate_hz": args.rate, "minutes": args.minutes, "floats": args.floats, "heap": args.heap,
-        "board": args.board, "wall_s": round(time.monotonic() - t0, 1),
-        "imu_samples": res.imu_samples, "samples_loaded": n_loaded, "gaps": gaps,
-        "missing_frames": health.missing_frames, "device_lost_samples": st.lost_samples,
-        "enomem_retries": st.retried, "boots": board.boots, "crashes": len(board.crashes),
-        "lowest_free": board.lowest_free(), "lowest_free_after_collect": st.lowest_live_free,
-        "footprint": st.footprint,
-    }
+    return await soak(minutes=args.minutes, rate=args.rate, floats=args.floats, heap=args.heap,
+                      scenario=args.scenario, board=args.board, serial=not args.no_usb)
 
 
 def main() -> int:
@@ -70,6 +40,8 @@ def main() -> int:
     ap.add_argument("--heap", default="120wK")
     ap.add_argument("--scenario", default="office", help="scenario (default office, 11.4 min)")
     ap.add_argument("--board", default="virtual", help="board profile (config 'board')")
+    ap.add_argument("--no-usb", action="store_true",
+                    help="without the board's USB serial (app.run() has it; it costs heap)")
     ap.add_argument("--json", default=None, help="also write the result here")
     args = ap.parse_args()
     out = asyncio.run(bench(args))

@@ -52,13 +52,17 @@ class UpyBoard(VirtualBoard):
     """A virtual board whose firmware runs on the MicroPython unix port (module docstring).
 
     ``floats``: ``"float32"`` (as the ESP32 port) or ``"double"``; ``heap``: the ``-X heapsize``
-    value; ``binaries``: prebuilt ones (default: :func:`~kyphos.sim.upy.build.ensure_built`).
+    value; ``binaries``: prebuilt ones (default: :func:`~kyphos.sim.upy.build.ensure_built`);
+    ``serial`` or ``usb_serial``: the board's USB serial on a pty (``self.serial.path``), as
+    ``app.run()`` has it on a board (its buffers count in the heap); ``bits=32``: the 32-bit
+    build (:func:`~kyphos.sim.upy.build.ensure_m32`).
     """
 
     def __init__(self, scenario: Any = "demo", *, floats: str = "float32",
                  heap: str = DEFAULT_HEAP, binaries: Binaries | None = None,
-                 progress: Any = None, bits: int = 64, **kwargs: Any) -> None:
-        serial = bool(kwargs.pop("serial", False))
+                 progress: Any = None, bits: int = 64, usb_serial: bool = False,
+                 **kwargs: Any) -> None:
+        serial = bool(kwargs.pop("serial", False)) or usb_serial  # usb_serial: even over BLE
         super().__init__(scenario, **kwargs)
         self.serial = PortSerial() if serial else None  # type: ignore[assignment]
         self.floats = floats

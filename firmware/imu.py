@@ -19,32 +19,41 @@
 
 import time
 
-import lsm6
-import mpu6
 from micropython import const
 
 MODEL_NONE = const(0)
 MAX_BATCH = const(84)  # samples per read: one IMU frame holds at most 84
 _PERIOD_SHIFT = const(4)  # period estimate follows measured spacing with weight 1/16
+# Where each driver's chips answer and their WHO_AM_I register (lsm6.ADDRESSES/WHO_AM_I_REG,
+# mpu6.ADDRESSES/WHO_AM_I_REG; tests/test_firmware_imu_lazy_drivers.py checks they agree):
+# only the driver of a chip that answers is imported, so a board holds one driver's bytecode on
+# its heap, not both (2.7-3.8 KB on a 32-bit port, bench/bench_upy_heap.py).
+_LSM6_ADDRESSES = (0x6A, 0x6B)
+_LSM6_WHO_REG = const(0x0F)
+_MPU6_ADDRESSES = (0x68, 0x69)
+_MPU6_WHO_REG = const(0x75)
 
 
 def probe(i2c, addresses=None):
     """(driver, message): the driver for the first known chip found, or None and why not."""
     seen = []
-    for addr in addresses or (lsm6.ADDRESSES + mpu6.ADDRESSES):
-        if addr in lsm6.ADDRESSES:
-            reg = lsm6.WHO_AM_I_REG
-        else:
-            reg = mpu6.WHO_AM_I_REG
+    for addr in addresses or (_LSM6_ADDRESSES + _MPU6_ADDRESSES):
+        st = addr in _LSM6_ADDRESSES
         try:
-            who = i2c.readfrom_mem(addr, reg, 1)[0]
+            who = i2c.readfrom_mem(addr, _LSM6_WHO_REG if st else _MPU6_WHO_REG, 1)[0]
         except OSError:
             continue
-        if addr in lsm6.ADDRESSES and who in (lsm6.WHO_DSOX, lsm6.WHO_DS3TRC):
-            return lsm6.LSM6(i2c, addr, who), ""
-        if addr in mpu6.ADDRESSES and (who in (mpu6.WHO_6050, mpu6.WHO_6500)
-                                       or who in mpu6.CLONES_6050 or who in mpu6.CLONES_6500):
-            return mpu6.MPU6(i2c, addr, who), ""
+        if st:
+            import lsm6
+
+            if who in (lsm6.WHO_DSOX, lsm6.WHO_DS3TRC):
+                return lsm6.LSM6(i2c, addr, who), ""
+        else:
+            import mpu6
+
+            if (who in (mpu6.WHO_6050, mpu6.WHO_6500) or who in mpu6.CLONES_6050
+                    or who in mpu6.CLONES_6500):
+                return mpu6.MPU6(i2c, addr, who), ""
         seen.append("0x%02x: WHO_AM_I 0x%02x" % (addr, who))
     if seen:
         return None, "unknown IMU (" + ", ".join(seen) + ")"

@@ -14,7 +14,7 @@ EPILOG = """examples:
   kyphos live --device kyphos-3A4F --record s.kyr   # a board over BLE, recording while it shows
   kyphos live --device serial:/dev/ttyACM0
   kyphos live --device replay:session.kyr --speed 4 # a recording at 4 × real time
-  kyphos live --device replay:s.kyr --headless-frames frames/ --duration 20 --every 30
+  kyphos live --device replay:s.kyr --headless-frames frames/ --duration 10 --every 30
 keys in the window: c calibrate (stand upright first), m marker, space pause (receiving and
 recording go on), r start/stop recording, q quit. Without a display, --headless-frames DIR
 writes the window as PNG files instead (or set MPLBACKEND to an interactive backend such as

@@ -51,7 +51,7 @@ def register(sub: Any) -> None:
                    help="inject a fault at simulated time S, e.g. link_drop@30:5, slow_link@20:100, "
                    "corrupt@10:3, flash_full@0, low_battery@60:3300, imu_unplugged@40:10, reboot@90 "
                    "(repeatable; docs/virtual-board.md)")
-    add_duration(p, "until Ctrl-C")  # seconds of data = simulated seconds
+    add_duration(p, "until Ctrl-C; S counts simulated seconds")
     p.add_argument("--truth", default=None, metavar="FILE",
                    help="write the scenario's ground truth here on exit (.npz, or .json without "
                    "per-sample arrays); its meta.board lists boots, faults and button presses")

@@ -8,8 +8,10 @@
 * ``-o PATH`` names what a command writes. An existing output is kept unless ``--force``;
   an output that is an input is refused (:mod:`kyphos.fileio`). ``--overwrite`` is the old
   spelling of ``--force`` (hidden).
-* ``--duration S`` means the same everywhere: stop after S seconds of data (device or
-  simulated time); left out, the command runs until the stream ends or Ctrl-C. It must be > 0.
+* ``--duration S`` means the same everywhere: stop after S seconds (the run's clock: real time
+  for a board or a replay, simulated time for ``kyphos sim``, the same at its default speed);
+  left out, the command runs until the stream ends or Ctrl-C. It must be > 0 (``0`` used to
+  mean "forever" in ``kyphos sim`` and "at once" in ``kyphos record``).
 """
 
 from __future__ import annotations
@@ -68,9 +70,9 @@ def add_force(p: argparse.ArgumentParser, what: str = "an existing output") -> N
 
 
 def add_duration(p: argparse.ArgumentParser, until: str = "until Ctrl-C") -> None:
-    """``--duration S``: seconds of data, > 0; left out: ``until``."""
+    """``--duration S``: seconds, > 0; left out: ``until``."""
     p.add_argument("--duration", type=positive_seconds, default=None, metavar="S",
-                   help=f"stop after S seconds of data (default: {until})")
+                   help=f"stop after S seconds, > 0 (default: {until})")
 
 
 def positive_seconds(text: str) -> float:

@@ -275,10 +275,18 @@ class Device(Sampling, Routing, Control, PowerPolicy):
     async def _links(self):
         ble = self.ble
         usb = self.usb
+        sec = -1
         while not self._quit:
             t = ticks_ms()
             if ble is not None:
                 ble.pump(t)
+                s = ble.security_state()
+                if s != sec:
+                    # A new link, or its encryption or trust changed: the status
+                    # characteristic says so at once (it still held the previous link's flags).
+                    sec = s
+                    if ble.connected:
+                        ble.set_status(self.status_frame(False))
             if usb is not None:
                 usb.poll()
                 usb.pump()

@@ -27,9 +27,10 @@
 # an agent) pairs Just Works, which NimBLE accepts although MITM was asked for: that bond
 # encrypts the link (stream, read) but unlocks writes that change the board only if it was
 # made inside the window. trusted(): encrypted and (an authenticated bond, or a bond made in
-# the window); commands.py refuses the rest with ERR 5. Which bond a link uses is learnt from
-# the secrets NimBLE reads or writes for it (GET/SET_SECRET with the peer's address), and "made
-# in the window" is kept on flash beside the bond (sec_type _SEC_WINDOW). The PAIRING
+# the window); commands.py refuses the rest with ERR 5. The link's bond is the central's
+# address from CENTRAL_CONNECT (NimBLE's peer_id_addr, the key of its secrets), or the key
+# SET_SECRET stores while this link pairs; "made in the window" is kept on flash beside the bond
+# (sec_type _SEC_WINDOW). The PAIRING
 # characteristic needs encryption to read: a central that cannot pair on request (macOS:
 # bleak has no pair() there) reads it and the OS pairs on demand.
 #
@@ -256,7 +257,7 @@ class Peripheral:
         self.encrypted = False
         self.authenticated = False
         self.bonded = False
-        self._peer = None  # the bond key (peer address) the link's secrets were read/written by
+        self._peer = None  # the link's bond key: NimBLE's ble_addr_t of the central (type + LSB first)
         self._connected_at = 0
         self._mtu_asked = False
         self.gap_ms = MIN_GAP_MS  # notification pace (pace())
@@ -374,6 +375,12 @@ class Peripheral:
         p = self._peer
         return p is not None and (_SEC_WINDOW, p) in self._secrets
 
+    def security_state(self):
+        """0 no link; else 1 + 2 if encrypted + 4 if trusted (to notice a change)."""
+        if self.conn is None:
+            return 0
+        return 1 | (2 if self.encrypted else 0) | (4 if self.trusted() else 0)
+
     def refusal(self):
         """Why trusted() is False, for the ERR message (what the user should do)."""
         if not self.encrypted:
@@ -422,7 +429,14 @@ class Peripheral:
             self.encrypted = False
             self.authenticated = False
             self.bonded = False
-            self._peer = None
+            # The central's identity address as NimBLE keys its secrets: the type byte, then
+            # the address LSB first (the IRQ gives it MSB first). Copied: `data` is not ours.
+            a = data[2]
+            k = bytearray(7)
+            k[0] = data[1]
+            for i in range(6):
+                k[1 + i] = a[5 - i]
+            self._peer = bytes(k)
             self._connected_at = ticks_ms()
             self._mtu_asked = False
             self.streams = 0
@@ -517,11 +531,9 @@ class Peripheral:
                             return v
                         i += 1
             return None
-        key = bytes(key)
-        v = self._secrets.get((sec_type, key), None)
-        if v is not None and self.conn is not None and (sec_type == _SEC_OUR or sec_type == _SEC_PEER):
-            self._peer = key  # the bond this link encrypts with
-        return v
+        # (A lookup says nothing about which peer is connected: NimBLE also reads other
+        # peers' bonds, so the link's key comes from CENTRAL_CONNECT and its own pairing.)
+        return self._secrets.get((sec_type, bytes(key)), None)
 
     def load_bonds(self):
         try:

@@ -168,3 +168,63 @@ def test_eviction_removes_whole_bonds_never_the_irk(fw: Any, tmp_path: Path) -> 
     assert len(peers) == fw.MAX_BONDS
     assert all(keys.count(k) == 2 for k in peers)  # never half a bond
     assert bytes((1, fw.MAX_BONDS + 2, 0, 0, 0, 0, 0xC0)) in peers  # the newest stayed
+
+
+def test_trust_follows_the_connected_peer_not_the_last_bond_looked_up(
+    fw: Any, tmp_path: Path
+) -> None:
+    """NimBLE reads other peers' bonds too (seen on the unix port + NimBLE: a Just Works laptop
+    paired outside the window was taken for the phone whose bond had been looked up): the
+    link's bond is the central's address from CENTRAL_CONNECT, or the key its pairing stores."""
+    import time
+
+    from kyphos.sim.shims.bluetooth import UUID
+
+    class Radio:
+        def active(self, *a: Any) -> bool:
+            return True
+
+        def config(self, *a: Any, **k: Any) -> Any:
+            return None
+
+        def irq(self, h: Any) -> None:
+            pass
+
+        def gatts_register_services(self, s: Any) -> Any:
+            return ((1, 2, 3, 8), (4,), (5, 6, 7))
+
+        def gatts_set_buffer(self, *a: Any) -> None:
+            pass
+
+        def gatts_write(self, *a: Any) -> None:
+            pass
+
+        def gap_advertise(self, *a: Any, **k: Any) -> None:
+            pass
+
+    p = fw.Peripheral(Radio(), "kyphos-0000", str(tmp_path / "b.json"), fw.Ring(1024), uuid=UUID)
+    phone = bytes((1,)) + bytes.fromhex("665544332211")  # type 1, then the address LSB first
+    laptop = bytes((1,)) + bytes.fromhex("0201C0000000")
+    msb = lambda key: memoryview(key[1:][::-1])  # noqa: E731 - the IRQ's address, MSB first
+
+    p.open_pairing(time.ticks_ms())
+    p._irq(1, (7, 1, msb(phone)))
+    assert p._peer == phone
+    p._irq(30, (1, phone, b"ours"))
+    p._irq(30, (2, phone, b"theirs"))
+    p._irq(28, (7, 1, 0, 1, 16))  # Just Works, inside the window
+    assert p.trusted()
+    p._irq(2, (7, 1, msb(phone)))
+    p._pair_open = False
+
+    p._irq(1, (8, 1, msb(laptop)))
+    p._irq(30, (1, laptop, b"ours2"))
+    p._irq(30, (2, laptop, b"theirs2"))
+    assert p._irq(29, (1, 0, phone)) == b"ours"  # the stack reads the phone's bond meanwhile
+    p._irq(28, (8, 1, 0, 1, 16))  # Just Works, outside the window
+    assert p.encrypted and not p.trusted()
+    p._irq(2, (8, 1, msb(laptop)))
+
+    p._irq(1, (9, 1, msb(phone)))  # the phone again: re-encrypts with its window-made bond
+    p._irq(28, (9, 1, 0, 1, 16))
+    assert p.trusted()

@@ -28,7 +28,8 @@ def register(sub: Any) -> None:
     )
     add_device(p)
     p.add_argument("-o", "--output", default=os.environ.get("KYPHOS_DOWNLOAD_DIR", "."),
-                   help="folder for the files (default: current folder, $KYPHOS_DOWNLOAD_DIR)")
+                   help="folder for the logs, one log-NNNNN.kyr each (created if missing; "
+                        "default: current folder, $KYPHOS_DOWNLOAD_DIR)")
     p.add_argument("--log", type=int, action="append", metavar="ID",
                    help="download only this log (repeatable; default: all)")
     p.add_argument("--list", action="store_true", help="only list the logs on the board")

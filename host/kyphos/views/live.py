@@ -441,6 +441,7 @@ class LiveSession:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
+        from kyphos.fileio import atomic_path
         from kyphos.views.live_figure import save_png
 
         fig = Figure(figsize=size_in, dpi=dpi)
@@ -470,7 +471,9 @@ class LiveSession:
                     continue
                 self.frame()
                 if out is not None and k % every == 0:
-                    save_png(fig, str(out / f"frame-{k:05d}.png"))
+                    # temp name + rename (kyphos.fileio); the CLI checked the folder first
+                    with atomic_path(out / f"frame-{k:05d}.png", force=True) as tmp:
+                        save_png(fig, str(tmp))
                     self.stats.written += 1
                 k += 1
                 if finished:

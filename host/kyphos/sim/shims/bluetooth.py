@@ -83,12 +83,12 @@ Differences from NimBLE on an ESP32
   ``gatts_write(..., send_update=True)`` that finds the queue full is dropped silently.
 * A write whose kind the characteristic does not allow is refused as NimBLE does: a
   write request gets ATT error 0x03, a write command is dropped silently.
-* Secrets are shaped like NimBLE's: inside ``active(True)`` GET_SECRET ``(10, 0, b"irk")``
-  (and SET_SECRET of a new 16-byte IRK if there is none: if that SET_SECRET is not
-  answered True, NimBLE's fixed default IRK is used and nothing more is read), then
-  GET_SECRET ``(2, i, None)`` for i = 0, 1, ... until None, whose IRKs form the resolving
-  list (``load_irk`` and ``ble_hs_misc_restore_irks``, extmod/nimble/modbluetooth_nimble.c
-  and lib/mynewt-nimble/nimble/host/src/ble_hs_misc.c). A handler registered after
+* Secrets are shaped like NimBLE's: inside ``active(True)`` GET_SECRET ``(2, i, None)`` for
+  i = 0, 1, ... until None (NimBLE restoring the peers' IRKs), GET_SECRET
+  ``(10, 0, b"irk")`` (and SET_SECRET of a new 16-byte IRK if there is none: if that
+  SET_SECRET is not answered True, NimBLE's fixed default IRK is used and nothing more is
+  read), then the ``(2, i, None)`` iteration again; the IRKs found form the resolving list
+  (``BLE._load_irk``; the order is checked against the unix port + NimBLE). A handler registered after
   ``active(True)`` misses all of that, and a central on a resolvable private address is
   then not recognised: its bond looks lost. A bond stored while running adds its IRK to
   the list (``ble_store_write_peer_sec``). Each bond is two entries, sec_type 1 and 2,
@@ -443,27 +443,41 @@ class BLE:
         return self._active
 
     def _load_irk(self) -> None:
-        """What MicroPython's NimBLE binding does inside ``active(True)`` (``load_irk`` in
-        extmod/nimble/modbluetooth_nimble.c, called from ``sync_cb``): GET_SECRET our IRK
-        ``(10, 0, b"irk")``; if there is none, make one and SET_SECRET it, and if nobody
-        stores it (no handler yet, or a handler that returns a false value) use NimBLE's
-        fixed default IRK and stop there. Otherwise restore the peers' IRKs to the resolving
-        list (``ble_hs_misc_restore_irks``: ``ble_store_iterate`` over PEER_SEC, i.e.
-        GET_SECRET ``(2, 0, None)``, ``(2, 1, None)``, ... until one answers None). A central
-        on a resolvable private address (phones, Macs) is found again after a reboot only if
-        its IRK was restored here: so the IRQ handler must be registered *before*
-        ``active(True)`` (examples/bluetooth/ble_bonding_peripheral.py does)."""
+        """What NimBLE and MicroPython's binding do inside ``active(True)``, in order
+        (checked against the unix port + NimBLE by tests/test_ble_shim_secrets_match_nimble.py):
+
+        1. NimBLE's ``ble_hs_sync`` restores the peers' IRKs to the resolving list
+           (``ble_hs_misc_restore_irks``: ``ble_store_iterate`` over PEER_SEC, i.e. GET_SECRET
+           ``(2, 0, None)``, ``(2, 1, None)``, ... until one answers None or a value that is
+           not a bond; lib/mynewt-nimble/nimble/host/src/ble_hs.c, ble_hs_misc.c);
+        2. the binding's ``load_irk`` (extmod/nimble/modbluetooth_nimble.c, from ``sync_cb``):
+           GET_SECRET our IRK ``(10, 0, b"irk")``; if there is none, make one and SET_SECRET
+           it, and if that is not answered True, keep NimBLE's fixed default IRK and stop;
+           otherwise set the IRK (``ble_hs_pvcy_set_our_irk`` clears the resolving list when
+           the IRK changes, ble_hs_pvcy.c) and restore the peers' IRKs again as in 1.
+
+        A central on a resolvable private address (phones, Macs) is found again after a
+        reboot only if its IRK got onto the list here: so the IRQ handler must be registered
+        *before* ``active(True)`` (examples/bluetooth/ble_bonding_peripheral.py does)."""
         assert self._device is not None
-        self._resolving = []
         self._bond_keys = {}
+        self._resolving = self._restore_irks()
         irk = self._fire(_IRQ_GET_SECRET, (_SEC_TYPE_OUR_IRK, 0, b"irk"))
         if irk is None or len(irk) != 16:
             irk = secrets.token_bytes(16)
             if not self._fire(_IRQ_SET_SECRET, (_SEC_TYPE_OUR_IRK, b"irk", irk)):
                 self._device.irk = _NIMBLE_DEFAULT_IRK
-                self._device.address_resolver = smp.AddressResolver([])
+                self._device.address_resolver = smp.AddressResolver(self._resolving)
                 return
+        if bytes(irk) != _NIMBLE_DEFAULT_IRK:
+            self._resolving = []  # a new IRK clears the list (ble_hs_pvcy_set_our_irk)
         self._device.irk = bytes(irk)
+        self._resolving = self._restore_irks()
+        self._device.address_resolver = smp.AddressResolver(self._resolving)
+
+    def _restore_irks(self) -> list[tuple[bytes, hci.Address]]:
+        """``ble_hs_misc_restore_irks``: the IRKs of the bonds the handler hands out."""
+        found: list[tuple[bytes, hci.Address]] = []
         index = 0
         while index < 256:  # ble_store_key_sec.idx is a uint8_t
             bond = _parse_bond(self._fire(_IRQ_GET_SECRET, (_SEC_TYPE_PEER, index, None)))
@@ -471,10 +485,9 @@ class BLE:
                 break  # ENOENT ends the iteration (ble_store_iterate)
             name, keys = bond
             if keys.irk is not None:
-                address = hci.Address(name, hci.Address.RANDOM_DEVICE_ADDRESS)
-                self._resolving.append((keys.irk.value, address))
+                found.append((keys.irk.value, hci.Address(name, hci.Address.RANDOM_DEVICE_ADDRESS)))
             index += 1
-        self._device.address_resolver = smp.AddressResolver(self._resolving)
+        return found
 
     def _add_resolving(self, name: str, keys: PairingKeys) -> None:
         if keys.irk is None or self._device is None:

@@ -22,13 +22,15 @@ nothing is rebuilt while the stamp matches.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,9 +129,31 @@ def missing_tools() -> list[str]:
     return [t for t in ("gcc", "make") if shutil.which(t) is None]
 
 
+@contextlib.contextmanager
+def _locked() -> Iterator[None]:
+    """One builder at a time (pytest-xdist workers, two commands at once)."""
+    root = cache_dir()
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with open(root.parent / f".{root.name}.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def ensure_built(progress: Callable[[str], None] | None = None, jobs: int = 2) -> Binaries:
     """Return the two binaries, building them first if the cache does not hold this pin."""
     tarball = vendored_tarball()
+    have = _cached(cache_dir(), _pin(f"sha256:{TARBALL_SHA256}" if tarball else f"git:{TAG}"))
+    if have:
+        return have
+    with _locked():
+        return _ensure_built(tarball, progress, jobs)
+
+
+def _ensure_built(tarball: Path | None, progress: Callable[[str], None] | None,
+                  jobs: int) -> Binaries:
     source = f"sha256:{TARBALL_SHA256}" if tarball else f"git:{TAG}"
     pin = _pin(source)
     root = cache_dir()
@@ -140,6 +164,8 @@ def ensure_built(progress: Callable[[str], None] | None = None, jobs: int = 2) -
     if tools:
         raise BuildError(f"building MicroPython needs {' and '.join(tools)} "
                          "(Debian: apt-get install build-essential)")
+    if tarball is not None and _sha256(tarball) != TARBALL_SHA256:  # before touching the cache
+        raise BuildError(f"{tarball}: sha256 does not match the pin {TARBALL_SHA256[:12]}…")
     say = progress or (lambda _m: None)
     say(f"building MicroPython {TAG} unix port with NimBLE into {root} (first run, ~1 min)")
     if root.exists():
@@ -147,8 +173,6 @@ def ensure_built(progress: Callable[[str], None] | None = None, jobs: int = 2) -
     root.mkdir(parents=True)
     log = root / "build.log"
     if tarball is not None:
-        if _sha256(tarball) != TARBALL_SHA256:
-            raise BuildError(f"{tarball}: sha256 does not match the pin {TARBALL_SHA256[:12]}…")
         with tarfile.open(tarball) as tf:
             if hasattr(tarfile, "data_filter"):  # Python >= 3.10.12 / 3.11.4
                 tf.extractall(root, filter="data")
@@ -198,6 +222,14 @@ def ensure_m32(progress: Callable[[str], None] | None = None, jobs: int = 2) -> 
     pin = _pin(f"m32:{(root / 'STAMP').read_text()}")
     stamp = root / "STAMP-m32"
     binary = _binary(root, "float32-m32")
+    if stamp.is_file() and stamp.read_text() == pin and binary.is_file():
+        return binary
+    with _locked():
+        return _build_m32(root, pin, stamp, binary, progress, jobs)
+
+
+def _build_m32(root: Path, pin: str, stamp: Path, binary: Path,
+               progress: Callable[[str], None] | None, jobs: int) -> Path:
     if stamp.is_file() and stamp.read_text() == pin and binary.is_file():
         return binary
     if not m32_works():

@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kyphos.errors import KyphosError
+
 TAG = "v1.28.0"
 REPO_URL = "https://github.com/micropython/micropython"
 TARBALL_NAME = "micropython-1.28.0-unix-src.tar.xz"
@@ -48,8 +50,8 @@ PIN_VERSION = 1  # bump when the build recipe changes
 _REPO = Path(__file__).resolve().parents[4]
 
 
-class BuildError(RuntimeError):
-    """The port could not be built (one line for the user)."""
+class BuildError(KyphosError):
+    """The port could not be built (one line for the user: the CLI prints it as such)."""
 
 
 @dataclass(frozen=True)

@@ -320,7 +320,6 @@ def test_no_device_at_all_names_the_flag(monkeypatch: pytest.MonkeyPatch, tmp_pa
 @pytest.mark.parametrize("argv,code", [
     (["analyze", "{d}/gyro-in-deg-s.csv"], None),
     (["export", "{d}/empty.csv", "-o", "{t}/x.csv"], 1),
-    (["report", "{d}/random-bytes.kyr", "-o", "{t}/x.html"], 1),
     (["export", "{d}/good.kyr", "-o", "{d}/good.kyr", "--force"], 1),
 ])
 def test_real_exit_status(argv: list[str], code: int | None, inputs: dict[str, Path],

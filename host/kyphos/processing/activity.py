@@ -35,7 +35,7 @@ import numpy as np
 from scipy import signal
 
 from kyphos.processing import params as P
-from kyphos.processing.preprocess import lowpass, runs
+from kyphos.processing.preprocess import bandpass_sos, lowpass, runs
 
 KINDS = ("standing", "sitting", "walking", "lying", "transition")
 STANDING, SITTING, WALKING, LYING, TRANSITION = range(5)
@@ -234,7 +234,7 @@ def find_steps(az: np.ndarray, fs: float, valid: np.ndarray | None = None,
     hi = min(3.5, 0.4 * fs)
     if n < 3 * int(fs):
         return np.zeros(0, int), np.zeros((0, 2), int)
-    sos = signal.butter(2, [0.5, hi], btype="band", fs=fs, output="sos")
+    sos = bandpass_sos(fs, 0.5, hi)
     bp = signal.sosfiltfilt(sos, x)
     pk, _ = signal.find_peaks(bp, height=P.STEP_MIN_ACC, distance=max(1, int(P.STEP_INTERVAL_S[0] * fs)))
     if tilt is not None:
@@ -286,6 +286,15 @@ def tilt_from_angles(flexion: np.ndarray, lateral: np.ndarray) -> np.ndarray:
     return np.arccos(np.clip(np.cos(flexion) * np.cos(lateral), -1.0, 1.0))
 
 
+def _decimate(x: np.ndarray, step: int) -> np.ndarray:
+    """Mean of each block of ``step`` rows (a boxcar anti-alias, then one row per block)."""
+    n = (len(x) // step) * step
+    head = x[:n].reshape(n // step, step, *x.shape[1:]).mean(axis=1)
+    if n < len(x):
+        head = np.concatenate([head, x[n:].mean(axis=0, keepdims=True)])
+    return head
+
+
 def classify(
     time: np.ndarray,
     az: np.ndarray,
@@ -305,7 +314,46 @@ def classify(
         fs: Hz. valid: (N,) rows to use.
         posture_before: "sitting" or "standing" before the first evidence, when known (the
             live view carries it from the previous window); else inferred from the evidence.
+
+    Above ``ACTIVITY_FS_HZ`` the signals are block-averaged down to about that rate first
+    (activity, steps and height change slowly) and the result is mapped back to every sample.
     """
+    n = len(time)
+    step = int(fs // P.ACTIVITY_FS_HZ)
+    if step < 2:
+        return _classify(time, az, acc, gyr, tilt, fs, valid, posture_before)
+    valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
+    v_d = _decimate(valid.astype(float), step) > 0.999  # a block with a gap row is a gap
+    t_d = np.asarray(time, float)[::step][: len(v_d)]
+    d = _classify(t_d, _decimate(np.nan_to_num(az), step), _decimate(np.nan_to_num(acc), step),
+                  _decimate(np.nan_to_num(gyr), step), _decimate(np.nan_to_num(tilt), step),
+                  fs / step, v_d, posture_before)
+    blk = np.minimum(np.arange(n) // step, len(v_d) - 1)
+    kind = d.kind[blk]
+    kind[~valid] = -1
+    t = np.asarray(time, float)
+    ok = np.isfinite(d.height)
+    height = np.interp(t, t_d[ok], d.height[ok]) if ok.any() else np.full(n, np.nan)
+    height[~valid] = np.nan
+    return Activity(
+        time=t, kind=kind, still=d.still[blk], height=height,
+        vertical_velocity=np.interp(t, t_d, d.vertical_velocity), steps_s=d.steps_s,
+        transitions=d.transitions,
+        excursions=[(a * step, min(n, b * step), drop) for a, b, drop in d.excursions], fs=fs,
+    )
+
+
+def _classify(
+    time: np.ndarray,
+    az: np.ndarray,
+    acc: np.ndarray,
+    gyr: np.ndarray,
+    tilt: np.ndarray,
+    fs: float,
+    valid: np.ndarray | None = None,
+    posture_before: str | None = None,
+) -> Activity:
+    """:func:`classify` at the given rate."""
     n = len(time)
     valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
     valid = valid & np.isfinite(tilt)

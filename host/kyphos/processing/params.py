@@ -8,6 +8,10 @@ script and the family each value was fitted on and reported on). Units are in th
 
 from __future__ import annotations
 
+#: Activity runs at about this rate (block averages of faster input), Hz: postures, steps
+#: (≤ 3.5 Hz) and the sensor's height change slowly.
+ACTIVITY_FS_HZ = 52.0
+
 # --- still periods (zero-velocity anchors) -------------------------------------------------
 #: Trunk angular rate below this is still, °/s (the calibration's quiet rule uses 6 °/s).
 STILL_GYR_DPS = 6.0

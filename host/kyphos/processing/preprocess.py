@@ -17,6 +17,7 @@ Offline filtering is zero-phase (``sosfiltfilt``); live filtering is causal and 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,8 +77,19 @@ def estimate_fs(time: np.ndarray, nominal: float | None = None) -> float:
 
 def lowpass_sos(fs: float, cutoff_hz: float, order: int = FILTER_ORDER) -> np.ndarray:
     """Butterworth low-pass as second-order sections; cutoff capped at 0.4·fs."""
-    wn = min(cutoff_hz, 0.4 * fs)
-    return np.asarray(signal.butter(order, wn, btype="low", fs=fs, output="sos"))
+    return _butter(float(fs), float(min(cutoff_hz, 0.4 * fs)), int(order), "low").copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _butter(fs: float, wn: float | tuple[float, float], order: int, btype: str) -> np.ndarray:
+    """Designed once per (fs, band, order): the live view filters short windows many times a
+    second, and the design (zpk → sos) costs more than the filtering."""
+    return np.asarray(signal.butter(order, wn, btype=btype, fs=fs, output="sos"))
+
+
+def bandpass_sos(fs: float, lo_hz: float, hi_hz: float, order: int = FILTER_ORDER) -> np.ndarray:
+    """Butterworth band-pass as second-order sections (cached design)."""
+    return _butter(float(fs), (float(lo_hz), float(hi_hz)), int(order), "band").copy()
 
 
 def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, axis: int = 0) -> np.ndarray:

@@ -108,3 +108,14 @@ def test_slouch_task_bend_and_lift_have_their_own_names(day: tuple[Any, Any]) ->
     assert b["context"] == "standing"
     # no slouch episode overlaps the task bend
     assert not any(_overlaps(e["start_s"], e["end_s"], task.hold_start, task.hold_end) for e in sl)
+
+
+def test_the_python_api_carries_the_same(day: tuple[Any, Any]) -> None:
+    """``kyphos.load(path).activity`` etc.: the Session's properties are the analysis'."""
+    res, a = day
+    ses = res.to_session()
+    assert ses.activity.intervals() == a.activity.intervals()
+    assert ses.activity.steps == a.activity.steps
+    assert len(ses.seated_reaches) == 3 and len(ses.lifts) == 2
+    assert len(ses.slouch_episodes) == 2 and len(ses.sustained_bends) == 1
+    assert ses.re_references == []

@@ -128,3 +128,28 @@ class Session:
     @property
     def lifts(self) -> Any:
         return self.analysis.lifts
+
+    @property
+    def activity(self) -> Any:
+        """:class:`kyphos.processing.activity.Activity`: per-sample kind, intervals(), pct(),
+        steps, transitions."""
+        return self.analysis.activity
+
+    @property
+    def seated_reaches(self) -> Any:
+        """Forward bends and reaches made while sitting (not lifts)."""
+        return self.analysis.seated_reaches
+
+    @property
+    def slouch_episodes(self) -> Any:
+        return self.analysis.posture.slouch_episodes
+
+    @property
+    def sustained_bends(self) -> Any:
+        """Bends held past ISO 11226's 4 s, with holding time and limit."""
+        return self.analysis.posture.sustained_bends
+
+    @property
+    def re_references(self) -> Any:
+        """Clip slips found and re-referenced: ``t_s``, ``deg``, ``why``."""
+        return self.analysis.re_references

@@ -126,11 +126,69 @@ class FaultyLink(LocalLink):
 
 
 class _RadioController(Controller):
-    """bumble's Controller, answering active scans with the real scan response.
+    """bumble's Controller, answering active scans with the real scan response, and
+    resolving private addresses as a real controller's link layer does.
 
     (bumble's virtual controller reports the advertising data twice; a name put in
-    the scan response, as the firmware must, would never be seen.)
+    the scan response, as the firmware must, would never be seen. Its resolving-list
+    commands are accepted and ignored, so a host that leaves address resolution to the
+    controller, as NimBLE does, never recognises a bonded central on a resolvable private
+    address: here HCI_LE_Add_Device_To_Resolving_List is kept, and while address
+    resolution is enabled an incoming connection from an RPA that one of those IRKs
+    resolves is reported with the peer's identity address, Core spec Vol 6 Part B 6.4.)
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.resolving: list[tuple[bytes, hci.Address]] = []  # (peer IRK, identity address)
+
+    def on_hci_le_add_device_to_resolving_list_command(self, command: Any) -> Any:
+        identity = _device_address(command.peer_identity_address,
+                                   command.peer_identity_address_type)
+        irk = bytes(command.peer_irk)
+        self.resolving = [e for e in self.resolving if e[1] != identity]
+        if any(irk):
+            self.resolving.append((irk, identity))
+        return super().on_hci_le_add_device_to_resolving_list_command(command)
+
+    def on_hci_le_clear_resolving_list_command(self, command: Any) -> Any:
+        self.resolving = []
+        return super().on_hci_le_clear_resolving_list_command(command)
+
+    def _identity_of(self, address: hci.Address) -> hci.Address | None:
+        if not self.le_address_resolution or not address.is_resolvable:
+            return None
+        from bumble import smp
+
+        return smp.AddressResolver(self.resolving).resolve(address)
+
+    def on_le_connect_ind(self, packet: Any) -> None:
+        identity = self._identity_of(packet.initiator_address)
+        if identity is None:
+            super().on_le_connect_ind(packet)
+            return
+        send = self.send_hci_packet
+
+        def rewrite(packet: Any) -> None:
+            if isinstance(packet, hci.HCI_LE_Connection_Complete_Event):
+                packet = hci.HCI_LE_Connection_Complete_Event(
+                    status=packet.status,
+                    connection_handle=packet.connection_handle,
+                    role=packet.role,
+                    peer_address_type=identity.address_type & 1,
+                    peer_address=_device_address(identity),
+                    connection_interval=packet.connection_interval,
+                    peripheral_latency=packet.peripheral_latency,
+                    supervision_timeout=packet.supervision_timeout,
+                    central_clock_accuracy=packet.central_clock_accuracy,
+                )
+            send(packet)
+
+        self.send_hci_packet = rewrite  # type: ignore[method-assign]
+        try:
+            super().on_le_connect_ind(packet)
+        finally:
+            del self.send_hci_packet
 
     def on_advertising_pdu(self, pdu: Any) -> None:
         response = getattr(pdu, "kyphos_scan_response", None)
@@ -164,6 +222,16 @@ class _RadioController(Controller):
             super().on_advertising_pdu(pdu)
         finally:
             del self.send_hci_packet
+
+
+def _device_address(address: Any, address_type: int | None = None) -> hci.Address:
+    """``address`` as a public (type 0) or random (type 1) device address: identity types
+    (2, 3) map to their device types."""
+    kind = address.address_type if address_type is None else address_type
+    return hci.Address(
+        bytes(address),
+        hci.Address.RANDOM_DEVICE_ADDRESS if kind & 1 else hci.Address.PUBLIC_DEVICE_ADDRESS,
+    )
 
 
 def _public_address(seed: str) -> str:

@@ -1,0 +1,66 @@
+"""Issue 14 item 3 on the real stack: the firmware on the MicroPython 1.28 unix port with NimBLE
+(kyphos.sim.upy) keeps the bond of a central on a resolvable private address (a phone, a Mac)
+across a firmware restart. NimBLE restores the peers' IRKs inside ``active(True)`` through
+``_IRQ_GET_SECRET`` (extmod/nimble/modbluetooth_nimble.c ``load_irk``), so the IRQ handler must
+be registered before it; the controller then resolves the phone's new private address to its
+identity (kyphos.sim.radio's controller keeps the resolving list, as a real link layer does).
+With ``irq()`` after ``active(True)`` (the old firmware) the phone's re-encryption after the
+restart fails with PIN_OR_KEY_MISSING (run against that order when this test was written)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _upy import binaries  # noqa: E402
+from kyphos.protocol.constants import STATUS_ENCRYPTED, STATUS_TRUSTED  # noqa: E402
+from test_upy_pairing import _booted, _connect, _has_peer_bond, _until_flag  # noqa: E402
+
+
+def test_private_address_bond_survives_a_firmware_restart(tmp_path: Path) -> None:
+    from kyphos.sim.radio import VirtualRadio
+    from kyphos.sim.upy.board import UpyBoard
+
+    bins = binaries()
+    pairings: list[Any] = []
+
+    async def run() -> None:
+        (tmp_path / "flash").mkdir()
+        board = UpyBoard("demo", binaries=bins, fs_root=tmp_path / "flash")
+        radio = VirtualRadio()
+        await board.start(radio)
+        host = None
+        try:
+            name = await _booted(board)
+            phone = await radio.central(pairing="numeric", private=True)
+            assert phone.device.random_address != phone.device.static_address
+            phone.device.on("connection", lambda c: c.on("pairing", pairings.append))
+            board.press("short")
+            await asyncio.sleep(0.8)  # debounce + the double-press wait
+            host = await _connect(name, phone)
+            await host.client.pair()
+            await _until_flag(host, STATUS_TRUSTED)
+            await host.client.disconnect()
+            async with asyncio.timeout(5):
+                while not _has_peer_bond(board.fs_root / "bonds.json"):
+                    await asyncio.sleep(0.1)
+
+            await board.reboot()
+            await _booted(board)
+            host = await _connect(name, phone)
+            await host.client.pair()  # a stored key: encrypt(); PIN_OR_KEY_MISSING if lost
+            flags = await _until_flag(host, STATUS_ENCRYPTED)
+            assert flags & STATUS_TRUSTED  # the authenticated bond, found again
+            assert len(pairings) == 1, "the phone had to pair again"
+            await host.client.disconnect()
+        finally:
+            if host is not None and host.client.is_connected:
+                await host.client.disconnect()
+            await board.stop()
+            await radio.close()
+        assert not board.crashes, board.crashes
+
+    asyncio.run(run())

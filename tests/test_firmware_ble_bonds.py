@@ -230,3 +230,59 @@ def test_trust_follows_the_connected_peer_not_the_last_bond_looked_up(
     p._irq(1, (9, 1, msb(phone)))  # the phone again: re-encrypts with its window-made bond
     p._irq(28, (9, 1, 0, 1, 16))
     assert p.trusted()
+
+
+def test_pump_reads_the_connection_handle_once(fw: Any, tmp_path: Path) -> None:
+    """An IRQ may run between any two bytecodes on a board: a disconnect between pump()'s
+    check of the link and gatts_notify used to pass conn=None, which MicroPython refuses with
+    TypeError (mp_obj_get_int) and which ended the link task. The handle is read once: the
+    notify goes to the old handle and NimBLE answers ENOTCONN (an OSError, kept and counted)."""
+    import errno
+
+    from kyphos.sim.shims.bluetooth import UUID
+
+    class Radio:
+        def active(self, *a: Any) -> bool:
+            return True
+
+        def config(self, *a: Any, **k: Any) -> Any:
+            return None
+
+        def irq(self, h: Any) -> None:
+            pass
+
+        def gatts_register_services(self, s: Any) -> Any:
+            return ((1, 2, 3, 8), (4,), (5, 6, 7))
+
+        def gatts_set_buffer(self, *a: Any) -> None:
+            pass
+
+        def gatts_write(self, *a: Any) -> None:
+            pass
+
+        def gap_advertise(self, *a: Any, **k: Any) -> None:
+            pass
+
+        def gattc_exchange_mtu(self, conn: Any) -> None:
+            pass
+
+        def gatts_notify(self, conn: Any, handle: int, data: Any) -> None:
+            if not isinstance(conn, int):
+                raise TypeError("can't convert NoneType to int")
+            raise OSError(errno.ENOTCONN)  # the link is gone
+
+    class RacyRing(fw.Ring):  # type: ignore[misc, name-defined]
+        """Fires the disconnect IRQ inside pump(), after its check of the link."""
+
+        def run(self) -> Any:
+            if p.conn is not None:
+                p._irq(2, (p.conn, 1, memoryview(bytes(6))))
+            return super().run()
+
+    p = fw.Peripheral(Radio(), "kyphos-0000", str(tmp_path / "b.json"), RacyRing(1024), uuid=UUID)
+    p._irq(1, (5, 1, memoryview(bytes(6))))
+    p._irq(21, (5, 247))
+    frame = bytes((1, 2, 4, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4))
+    assert p.put(frame)
+    assert p.pump(10_000) == 0  # no TypeError escapes
+    assert p.conn is None and p.notify_errors == 1 and p.ring.used == len(frame)

@@ -27,6 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from kyphos.errors import KyphosError
 from kyphos.recording.quality import data_quality, describe
 from kyphos.recording.units import G0, GRAVITY_TOL, rest_gravity
@@ -73,7 +75,9 @@ def assess(session: Any, analysis: Any) -> Validity:
     v = Validity(quality=data_quality(session))
     fails: list[str] = []  # reasons it is not valid, shown first
     notes: list[str] = []
-    g = rest_gravity(session.acc)
+    # gravity at rest from ~13 samples/s (a 0.3 s window): still stretches last seconds
+    stride = max(1, int((session.fs or 104.0) // 13))
+    g = rest_gravity(np.asarray(session.acc)[::stride], w=4)
     if not abs(g / G0 - 1.0) < GRAVITY_TOL:
         v.angles_trusted = v.lifts_trusted = False
         fails.append(

@@ -147,10 +147,12 @@ def _decimated(t: np.ndarray, x: np.ndarray, w: int) -> tuple[np.ndarray, np.nda
     return t[::step], _box(x, w, step)
 
 
-def gyro_fit(t_raw: np.ndarray, acc: np.ndarray, gyr_raw: np.ndarray, fs_guess: float) -> GyroFit:
+def gyro_fit(t_raw: np.ndarray, acc: np.ndarray, gyr_raw: np.ndarray, fs_guess: float,
+             rest: float | None = None) -> GyroFit:
     """Fit ``du/dt = k (u × ω)`` on raw numbers over nearly still samples (see module doc).
 
-    ``fs_guess`` (Hz in the time unit believed) only sets the smoothing window (~0.3 s).
+    ``fs_guess`` (Hz in the time unit believed) only sets the smoothing window (~0.3 s);
+    ``rest`` is :func:`rest_gravity` of ``acc`` if already known.
     """
     n = len(t_raw)
     if n < 8:
@@ -158,7 +160,7 @@ def gyro_fit(t_raw: np.ndarray, acc: np.ndarray, gyr_raw: np.ndarray, fs_guess: 
     w = max(1, int(round(0.3 * fs_guess)))
     t = np.asarray(t_raw, float)
     mag = np.linalg.norm(acc, axis=1)
-    rest = rest_gravity(acc)
+    rest = rest_gravity(acc) if rest is None else rest
     td, a = _decimated(t, np.asarray(acc, float), w)
     _, g = _decimated(t, np.asarray(gyr_raw, float), w)
     _, m = _decimated(t, mag, w)
@@ -390,7 +392,7 @@ def check_units(
             "check the time column (--time-unit)"
         )
     g_cands = [gyr_unit] if gyr_unit is not None else ["rad/s", "deg/s"]
-    fit = gyro_fit(t_raw, acc_raw, gyr_raw, rates.get(t_cands[0], 100.0))
+    fit = gyro_fit(t_raw, acc_raw, gyr_raw, rates.get(t_cands[0], 100.0), g_rest)
     combos = [(tu, gu) for tu in t_cands for gu in g_cands]
     if fit.conclusive:
         if fit.k < 0:

@@ -18,6 +18,10 @@ ZONE_COLORS = {"extension": "#9467bd", "0_20": "#2ca02c", "20_60": "#ffbf00", "o
 ZONE_LABELS = {"extension": "leaning back (< −5°)", "0_20": "upright (−5–20°)",
                "20_60": "forward 20–60°", "over_60": "far forward (> 60°)"}
 SLOUCH_COLOR = "#ff7f0e"
+#: The activity band above the timeline (kyphos.processing.activity.KINDS).
+ACTIVITY_COLORS = {"standing": "#9ecae1", "sitting": "#fdd0a2", "walking": "#74c476",
+                   "lying": "#bcbddc", "transition": "#636363"}
+REREF_COLOR = "#e7298a"
 CAL_COLOR = "#8c6bb1"
 #: Lift markers by :func:`kyphos.views.recommend.lift_class`: colour and legend label.
 LIFT_CLASSES = {"good": ("#2ca02c", "lift, nothing to correct"),
@@ -35,9 +39,12 @@ def time_axis(t_s: np.ndarray, duration_s: float) -> tuple[np.ndarray, str]:
 def timeline_figure(s: Summary, width_in: float = 10.0, height_in: float = 3.2) -> Figure:
     """Flexion over the whole session (bin min–max band and mean), zone lines, slouch episodes
     (orange bars along the top), lifts (triangles at their peak, coloured by
-    :func:`~kyphos.views.recommend.lift_class`) and the calibration (purple, labelled "cal")."""
+    :func:`~kyphos.views.recommend.lift_class`), the calibration (purple, labelled "cal"),
+    clip slips re-referenced (dotted, "re-ref") and the day's activity as a band above
+    (:func:`draw_activity_band`)."""
     fig = Figure(figsize=(width_in, height_in), dpi=100)
-    draw_timeline(fig.add_axes((0.07, 0.3, 0.91, 0.64)), s)
+    # room above for the activity band and its key
+    draw_timeline(fig.add_axes((0.07, 0.3, 0.91, 0.56 if s.activity else 0.64)), s)
     return fig
 
 
@@ -79,14 +86,50 @@ def draw_timeline(ax: Any, s: Summary, fontsize: float = 7.0) -> None:
             sel = cls == name
             if sel.any():
                 ax.scatter(px[sel], py[sel], marker="v", s=18, color=col, zorder=3, label=label)
+    for i, rr in enumerate(s.re_references):  # clip slips re-referenced
+        ax.axvline(float(rr["t_s"]) * scale, color=REREF_COLOR, lw=0.9, ls=":",
+                   label="clip slip, re-referenced" if i == 0 else None)
+        ax.annotate(f"re-ref {abs(float(rr['deg'])):.0f}°", (float(rr["t_s"]) * scale, ymax - 4),
+                    ha="left", va="top", fontsize=fontsize - 1, color=REREF_COLOR, rotation=90)
     ax.set_ylim(-20, ymax)
     if len(x):
         ax.set_xlim(0, max(float(x[-1]), 1e-6))
+    if s.activity:
+        draw_activity_band(ax.inset_axes((0.0, 1.01, 1.0, 0.07)), s, scale, fontsize)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("forward bend (°)")
     ax.legend(loc="upper left", fontsize=fontsize, ncol=5, frameon=False,
               bbox_to_anchor=(0, -0.2))
     ax.grid(axis="x", color="0.9", lw=0.5)
+
+
+def draw_activity_band(ax: Any, s: Summary, scale: float, fontsize: float = 7.0) -> None:
+    """The day's activity as a coloured band (``s.activity``: lying, sitting, standing,
+    walking, transitions), on the timeline's time axis (``scale``: s → axis unit), with a
+    legend of the kinds present and their share of the time."""
+    present: dict[str, bool] = {}
+    for a, b, kind in s.activity:  # per interval of one kind
+        ax.axvspan(a * scale, b * scale, color=ACTIVITY_COLORS.get(kind, "0.8"), lw=0)
+        present[kind] = True
+    ax.set_xlim(0, max(s.duration_s * scale, 1e-6))
+    ax.set_ylim(0, 1)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    labels = [f"{k} {s.activity_pct.get(k, 0.0):.0f} %" for k in ACTIVITY_COLORS if k in present]
+    if s.steps:
+        labels.append(f"{s.steps} steps")
+    ax.text(1.0, 1.15, "   ".join(labels), transform=ax.transAxes, ha="right", va="bottom",
+            fontsize=fontsize - 1, color="0.3")
+    x0 = 0.0
+    for k in ACTIVITY_COLORS:  # colour key, left
+        if k in present:
+            ax.text(x0, 1.15, "■", transform=ax.transAxes, color=ACTIVITY_COLORS[k],
+                    fontsize=fontsize, va="bottom")
+            ax.text(x0 + 0.012, 1.15, k, transform=ax.transAxes, fontsize=fontsize - 1,
+                    va="bottom", color="0.3")
+            x0 += 0.09
 
 
 def lifts_figure(s: Summary, width_in: float = 5.0, height_in: float = 3.0) -> Figure:

@@ -56,6 +56,11 @@ class Summary:
     timeline_min: list[float] = field(default_factory=list)
     timeline_mean: list[float] = field(default_factory=list)
     timeline_max: list[float] = field(default_factory=list)
+    #: the day's activity (start s, end s, kind) and the clip slips re-referenced (t_s, deg, why)
+    activity: list[tuple[float, float, str]] = field(default_factory=list)
+    activity_pct: dict[str, float] = field(default_factory=dict)
+    steps: int | None = None
+    re_references: list[dict[str, Any]] = field(default_factory=list)
     kind: str | None = None  # "assessment" / "exercise" (kyphos assess / exercise), else None
     sections: list[str] = field(default_factory=list)  # extra HTML fragments, e.g. ROM tables
     path: str = ""  # the file as given
@@ -220,4 +225,10 @@ def summarize_session(session: Any, path: str | os.PathLike[str], *, analysis: A
     s.timeline_min = np.round(mn, 2).tolist()
     s.timeline_mean = np.round(mean, 2).tolist()
     s.timeline_max = np.round(mx, 2).tolist()
+    act = d.get("activity") or {}
+    s.activity = [(float(iv["start_s"]), float(iv["end_s"]), str(iv["kind"]))
+                  for iv in act.get("intervals", [])]
+    s.activity_pct = dict(act.get("pct") or {})
+    s.steps = act.get("steps")
+    s.re_references = list(d.get("re_references") or [])
     return s

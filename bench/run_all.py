@@ -31,6 +31,8 @@ ARGS: dict[str, list[str]] = {
     "bench_live": [],
     "bench_report": ["--repeat", "3", "--batch", "12"],
     "bench_assess_accuracy": [],
+    "bench_memory": ["--hours", "1,8,24"],  # ~4.5 GB for the 24 h whole-recording run
+    "bench_chunked_vqf": ["--scenario", "warehouse", "--chunk-s", "60"],
 }
 
 

@@ -346,3 +346,18 @@ def test_sim_truth_file_is_kept_without_force(tmp_path: Path, capsys: pytest.Cap
     code, _o, err = _check(["sim", "--truth", str(truth), "--duration", "1", "--speed", "0",
                             "--tcp-port", "0"], capsys, [truth], tmp_path)
     assert code == 1 and "--force" in err and truth.read_bytes() == b"the user's own truth"
+
+
+@pytest.mark.parametrize("name,says", [
+    ("semicolons.csv", ["semicolons", "commas"]), ("tabs.csv", ["tabs", "commas"]),
+    ("nan.csv", ["line 102", "delete that row"]), ("text.csv", ["line 2", "fix or delete"]),
+    ("non-monotonic.csv", ["line 503", "sort the rows"]),
+    ("duplicate-times.csv", ["line 602", "drop repeated times"]),
+    ("empty.csv", ["is empty", "header t_s,ax,ay,az,gx,gy,gz"]),
+    ("10khz.csv", ["--time-unit"]), ("missing", ["no such file"]),
+])
+def test_the_line_names_the_problem_and_the_fix(name: str, says: list[str], inputs: dict[str, Path],
+                                                tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    code, _o, err = _check(["analyze", str(inputs[name])], capsys, [inputs[name]], tmp_path)
+    assert code == 1 and all(s in err for s in says), err

@@ -109,7 +109,8 @@ def atomic_path(path: PathLike, *, force: bool = False, inputs: Iterable[PathLik
             raise OutputError(f"{what} {final}: nothing was written")
         _publish(tmp, final, force)
     except OSError as exc:
-        raise OutputError(f"cannot write {final}: {exc.strerror or exc}") from None
+        raise OutputError(f"cannot write {final}: {exc.strerror or exc}; choose another place "
+                          "to write it") from None
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()

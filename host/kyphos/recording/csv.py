@@ -45,9 +45,11 @@ def _first_bad_line(lines: list[str], first: int, cols: list[int]) -> tuple[int,
             try:
                 v = float(parts[c])
             except ValueError:
-                return k, f"bad number {parts[c].strip()!r}"
+                return k, (f"bad number {parts[c].strip()!r}: fix or delete that row (every "
+                           "value must be a number)")
             if not math.isfinite(v):
-                return k, f"non-finite value {parts[c].strip()!r}"
+                return k, (f"non-finite value {parts[c].strip()!r}: delete that row, or cut the "
+                           "file where the sensor dropped out")
     return 0, "unreadable"
 
 
@@ -97,9 +99,13 @@ def load_csv(
     header = [h.strip().lower() for h in lines[hdr_idx].split("#", 1)[0].split(",")]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
+        raw = lines[hdr_idx]
+        sep = next((n for d, n in ((";", "semicolons"), ("\t", "tabs")) if d in raw and "," not in raw),
+                   None)
+        fix = (f"the values are separated by {sep}: kyphos reads comma-separated files; save "
+               "it as CSV with commas" if sep else f"need {','.join(REQUIRED)}")
         raise RecordingError(
-            f"{p}: line {hdr_idx + 1}: missing column(s) {', '.join(missing)} "
-            f"(need {','.join(REQUIRED)})"
+            f"{p}: line {hdr_idx + 1}: missing column(s) {', '.join(missing)} ({fix})"
         )
     cols = [header.index(c) for c in REQUIRED]
     hap_col = header.index("haptic") if "haptic" in header else None
@@ -124,7 +130,8 @@ def load_csv(
         data_lines = [i for i in range(hdr_idx + 1, len(lines)) if lines[i].split("#", 1)[0].strip()]
         raise RecordingError(
             f"{p}: line {data_lines[back[0] + 1] + 1}: time does not increase "
-            f"({t_raw[back[0]]:.6g} then {t_raw[back[0] + 1]:.6g})"
+            f"({t_raw[back[0]]:.6g} then {t_raw[back[0] + 1]:.6g}): sort the rows by time and "
+            "drop repeated times"
         )
     chk = units.check_units(t_raw, data[:, 1:4], data[:, 4:7], time_unit=time_unit,
                             acc_unit=acc_unit, gyr_unit=gyr_unit, where=str(p))

@@ -395,6 +395,9 @@ class Device(Sampling, Routing, Control, PowerPolicy):
         self._update_logging()
         # First frame of the log: the reset cause and the boot counter (docs/protocol.md).
         self.event(frames.EV_BOOT, self.hw.reset_cause & 0xFF, self.boot_count)
+        if self.cfg.corrupt:
+            # The board runs on defaults for a bad config (never a boot loop): say which key.
+            self.event(frames.EV_CONFIG_DEFAULTED, self.cfg.bad_key_code(), 0)
         tasks = [self._sampler(), self._links(), self._commands(), self._button(),
                  self._housekeeping()]
         if duration_ms > 0:

@@ -133,6 +133,7 @@ class Config:
         # or a key that failed validation (that key fell back to its default).
         self.corrupt = False
         self.problem = ""
+        self.bad_key = ""  # the first key that fell back to its default ("" = the whole file)
 
     def get(self, key):
         return self.values[key]
@@ -144,6 +145,7 @@ class Config:
         self.values = defaults()
         self.corrupt = False
         self.problem = ""
+        self.bad_key = ""
         try:
             with open(self.path, "rb") as f:
                 text = f.read()
@@ -160,6 +162,7 @@ class Config:
             if err is None:
                 self.values[k] = obj[k]
             elif not self.corrupt:
+                self.bad_key = k
                 self._bad("config file: " + err[1] + "; using the default")
         v = self.values
         if v["slouch_hysteresis_deg"] >= v["slouch_threshold_deg"]:
@@ -167,8 +170,19 @@ class Config:
             v["slouch_hysteresis_deg"] = d["slouch_hysteresis_deg"]
             v["slouch_threshold_deg"] = d["slouch_threshold_deg"]
             if not self.corrupt:
+                self.bad_key = "slouch_hysteresis_deg"
                 self._bad("config file: slouch_hysteresis_deg >= slouch_threshold_deg; using the defaults")
         return not self.corrupt
+
+    def bad_key_code(self):
+        """The CONFIG_DEFAULTED event's arg: 1 + index of bad_key in KEYS, 0 for the whole
+        file, 255 for a key the firmware does not know (docs/protocol.md, EVENT)."""
+        if not self.bad_key:
+            return 0
+        for i in range(len(KEYS)):
+            if KEYS[i] == self.bad_key:
+                return i + 1
+        return 255
 
     def _bad(self, msg):
         self.corrupt = True

@@ -68,6 +68,7 @@ EV_BOOT = const(8)
 EV_SLEEP = const(9)
 EV_WAKE = const(10)
 EV_LOW_BATTERY = const(11)
+EV_CONFIG_DEFAULTED = const(12)  # arg: 1 + index of the key in the sorted keys; 0 whole file
 
 # IMU flags, QUAT flags, START stream bits
 IMU_HAPTIC = const(1)

@@ -17,7 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _firmware_app_board import SerialHost, install_board, start_device, stop_device  # noqa: E402
 from kyphos.protocol import Opcode  # noqa: E402
-from kyphos.protocol.constants import STATUS_BLE_OFF  # noqa: E402
+from kyphos.protocol.constants import STATUS_BLE_OFF, EventKind  # noqa: E402
 from kyphos.protocol.frames import Ack, Err  # noqa: E402
 from kyphos.sim.shims import bluetooth as bt_shim  # noqa: E402
 
@@ -63,6 +63,25 @@ def test_a_stored_long_name_boots_with_the_default_name(board: Any, tmp_path: Pa
     dev = asyncio.run(run())
     assert dev.name.startswith("kyphos-") and len(dev.name) == 11 and dev.ble is not None
     assert dev.cfg.corrupt and "name" in dev.cfg.problem
+    # The boot's log says which key fell back to its default (EVENT CONFIG_DEFAULTED).
+    import config
+
+    events = _events(tmp_path / "logs")
+    assert (EventKind.CONFIG_DEFAULTED, config.KEYS.index("name") + 1) in events, events
+
+
+def _events(logs: Path) -> list[tuple[int, int]]:
+    """(kind, arg) of every EVENT frame in the board's flash logs."""
+    from kyphos.recording.kyr import read_header, scan_records
+
+    out = []
+    for path in sorted(logs.iterdir()):
+        buf = path.read_bytes()
+        _, start = read_header(buf)
+        for off in scan_records(buf, start).offsets:
+            if buf[off + 9] == 0x05:  # the frame starts 8 bytes into the record
+                out.append((buf[off + 18], buf[off + 19]))
+    return out
 
 
 def test_ble_that_does_not_start_leaves_usb_running(board: Any, tmp_path: Path) -> None:

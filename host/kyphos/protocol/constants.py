@@ -63,6 +63,7 @@ class EventKind(IntEnum):
     SLEEP = 9
     WAKE = 10
     LOW_BATTERY = 11
+    CONFIG_DEFAULTED = 12  # arg: 1 + index of the bad key in the sorted config keys; 0 the file
 
 
 class ErrCode(IntEnum):

@@ -193,3 +193,27 @@ def check_board_detection():
     assert boards.detect("JS with Emscripten") == "virtual"
     assert boards.resolve("esp32_devkitc", "Generic ESP32S3") == "esp32_devkitc"
     assert boards.resolve("auto", "Generic ESP32S3 module") == "xiao_esp32s3"
+
+
+def check_bad_file_names_the_defaulted_key_for_the_boot_event():
+    # EVENT CONFIG_DEFAULTED's arg (docs/protocol.md): 1 + index in KEYS, 0 whole file, 255
+    # a key the firmware does not know.
+    path = checkenv.tmpdir("check_config") + "/config.json"
+    cases = (
+        ('{"odr_hz": 104, "name": "%s"}' % ("n" * 30), 1 + config.KEYS.index("name")),
+        ('{"led": 1}', 1 + config.KEYS.index("led")),
+        ('{"nope": 1}', 255),
+        ("[1, 2]", 0),
+        ("{", 0),
+    )
+    for text, code in cases:
+        with open(path, "w") as f:
+            f.write(text)
+        c = config.Config(path)
+        assert not c.load() and c.corrupt, text
+        assert c.bad_key_code() == code, (text, c.bad_key, c.bad_key_code(), code)
+        assert c.values == config.defaults()
+    c = config.Config(path)
+    with open(path, "w") as f:
+        f.write('{"odr_hz": 208}')
+    assert c.load() and c.bad_key_code() == 0 and not c.corrupt

@@ -163,9 +163,11 @@ def _calibrate(
         return cal.Calibration(cal.NOMINAL.copy(), "nominal", 0.0)
     upright: tuple[float, float] | None = None
     bend: tuple[float, float] | None = None
+    auto_bend = True
     if isinstance(option, dict):
         upright = tuple(option["upright"]) if option.get("upright") else None  # type: ignore[assignment]
         bend = tuple(option["bend"]) if option.get("bend") else None  # type: ignore[assignment]
+        auto_bend = bool(option.get("auto_bend", True))
     elif option in (None, "session"):
         upright, bend = _calibration_from_session(session)
     elif option != "auto":
@@ -175,7 +177,7 @@ def _calibrate(
             c = cal.from_windows(p.time, p.acc, quat, upright, bend)
         except ValueError as exc:
             raise KyphosError(f"calibration: {exc}") from exc
-        if bend is None:  # sagittal axis from the recording's own bends when they agree
+        if bend is None and auto_bend:  # sagittal axis from the recording's bends if they agree
             auto = cal.auto_calibrate(p.time, p.acc, p.gyr, quat, p.fs, p.valid)
             if auto.sagittal_confidence > 0.5:
                 y = auto.sensor_from_body[:, 1]
@@ -199,19 +201,23 @@ def analyze(
     slouch_threshold_deg: float | None = None,
     slouch_min_s: float | None = None,
     vqf_params: dict[str, Any] | None = None,
+    clip_slips: bool = True,
 ) -> Analysis:
     """Analyse a session.
 
     Args:
         session: the recording.
         calibration: None (from the recording's calibration notes/events, else automatic),
-            "auto", "nominal", a dict ``{"upright": (t0, t1), "bend": (t0, t1)}`` in s, a
+            "auto", "nominal", a dict ``{"upright": (t0, t1), "bend": (t0, t1)}`` in s (with
+            ``"auto_bend": False``: no sagittal axis from the recording's own bends), a
             :class:`~kyphos.processing.calibration.Calibration`, or a (3, 3) matrix.
         load_kg, distance_m: optional load and horizontal distance for the risk moment term.
         max_bridge_s: longest gap bridged by interpolation, s.
         imu_cutoff_hz: zero-phase low-pass of acc/gyr before orientation (None: off).
         slouch_threshold_deg, slouch_min_s: slouch episode defaults override.
         vqf_params: VQF parameter overrides.
+        clip_slips: look for clip slips and re-reference (off for guided sessions, whose
+            held test postures are not the wearer's everyday ones).
     """
     plausibility.precheck(session)
     ev = session.events
@@ -237,7 +243,8 @@ def analyze(
                                        act.KINDS)
     probes = clipslip.reference_postures(p.time, p.acc, activity.kind, activity.still, p.fs,
                                          act.KINDS, PROBE_MIN_S)
-    rerefs = clipslip.find_slips(refs, c.sensor_from_body, p.time, activity.still, probes)
+    rerefs = (clipslip.find_slips(refs, c.sensor_from_body, p.time, activity.still, probes)
+              if clip_slips else [])
     if rerefs:
         angles = clipslip.reref_angles(p.time, quat, c.sensor_from_body, rerefs, p.fs, p.valid,
                                        masked=p.masked)

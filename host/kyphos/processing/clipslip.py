@@ -11,7 +11,8 @@ bend. Postures a person returns to — walking and quiet upright standing — ar
    the first reference of each kind after a (re-)calibration is that kind's baseline (quiet
    standing's baseline is the calibrated upright itself). A reference that deviates from its
    baseline by more than ``SLIP_MIN_DEG`` (and at most ``SLIP_MAX_DEG``: beyond, it is a held
-   bend, not a reference) is a slip if the next such reference deviates by the same rotation (within ``SLIP_AGREE_DEG``): a slouch or a lean is
+   bend, not a reference) is a slip if the next such walk or quiet stand (a sitting posture is
+   chosen too freely to confirm one) deviates by the same rotation (within ``SLIP_AGREE_DEG``): a slouch or a lean is
    not kept by the following walk or stand, a slip is. The new mounting is the old one turned
    by the smallest rotation that brings the reference back onto its baseline (a turn about the
    vertical cannot be seen by gravity and is not corrected). The slip is placed with the
@@ -32,6 +33,9 @@ from scipy.spatial.transform import Rotation
 from kyphos.processing import params as P
 from kyphos.processing.angles import Angles, trunk_angles
 from kyphos.processing.preprocess import lowpass, runs
+
+#: Reference kinds that can confirm a slip (see :func:`find_slips`).
+CONFIRM_KINDS = ("standing", "walking")
 
 
 @dataclass
@@ -175,7 +179,9 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
             i += 1
             continue
         q = _rotation_between(b, base[r.kind])  # body-frame correction
-        nxt = next((x for x in refs[i + 1:] if x.kind in base
+        # the confirming reference is a walk or a quiet stand: people choose how they sit
+        # (leaning back, an exercise hold) far more than how they stand or walk
+        nxt = next((x for x in refs[i + 1:] if x.kind in base and x.kind in CONFIRM_KINDS
                     and _angle(m.T @ x.up, base[x.kind]) <= P.SLIP_MAX_DEG), None)
         confirmed = False
         if nxt is not None:

@@ -159,8 +159,10 @@ def recommendations(s: Summary) -> list[Rule]:
     """The rules that fire for ``s``, in table order; :data:`GOOD` if none of R1–R10 does.
 
     None for a recording that failed or is not valid (processing.plausibility): below that bar
-    there is no advice and no praise; the report's banner says what to do instead."""
-    if not s.ok or not s.valid:
+    there is no advice and no praise; the report's banner says what to do instead. None for a
+    guided assessment or exercise either: its posture is the test movements themselves, and
+    its own section says how they went."""
+    if not s.ok or not s.valid or s.kind is not None:
         return []
     fired = [r for r in RULES if r.test(s)]
     if not any(r.id not in ("R11", "R12") for r in fired):

@@ -147,6 +147,17 @@ def _assessment_section(session: Any, s: Summary) -> None:
         s.sections.append(sec.html)
 
 
+def protocol_neutral(session: Any) -> tuple[float, float] | None:
+    """(start, end) in s of a guided session's first still phase (its neutral stance, from the
+    phase NOTEs of kyphos assess / exercise), or None."""
+    try:
+        from kyphos.assess.analysis import phases_from_notes
+    except ImportError:
+        return None
+    still = [p for p in phases_from_notes(session.notes) if p.kind == "still"]
+    return (float(still[0].start_s), float(still[0].end_s)) if still else None
+
+
 def summarize(path: str | os.PathLike[str], *, analysis_options: dict[str, Any] | None = None,
               load_options: dict[str, Any] | None = None) -> Summary:
     """Load and analyse ``path``; never raises for a bad recording (``Summary.error`` says why)."""
@@ -181,8 +192,17 @@ def summarize_session(session: Any, path: str | os.PathLike[str], *, analysis: A
     _assessment_section(session, s)
     a = analysis
     if a is None:
+        opts = dict(analysis_options or {})
+        if s.kind is not None and opts.get("calibration") is None:
+            # a guided session: upright is the protocol's own neutral stance, not the least
+            # flexed posture (an extension exercise would otherwise be taken for upright)
+            win = protocol_neutral(session)
+            if win is not None:
+                # and no sagittal axis from its movements: they are not forward bends
+                opts["calibration"] = {"upright": win, "auto_bend": False}
+            opts.setdefault("clip_slips", False)
         try:
-            a = analyze(session, **(analysis_options or {}))
+            a = analyze(session, **opts)
         except (KyphosError, ValueError) as exc:
             s.error = f"the recording could not be analysed: {exc}"
             q = s.data_quality = data_quality(session)

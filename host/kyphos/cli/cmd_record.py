@@ -85,8 +85,9 @@ def run(args: argparse.Namespace) -> int:
     res = run_async(go())
     if live:
         sys.stderr.write("\n")
-    for w in res.warnings:
-        print(f"kyphos: warning: {w}", file=sys.stderr)
+    for w in res.warnings:  # the fix names this device, not a placeholder
+        print(f"kyphos: warning: {w.replace('--device TARGET', f'--device {target}')}",
+              file=sys.stderr)
     h = res.health
     print(
         f"{res.path}: {res.imu_samples:,} IMU samples, {res.frames:,} frames "

@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/bench_link.py                 # 208 Hz, 10 simulated minutes
     .venv/bin/python bench/bench_link.py --odr 104 --minutes 2
+    .venv/bin/python bench/bench_link.py --mtu 185 --minutes 2            # iOS's MTU
+    .venv/bin/python bench/bench_link.py --mtu 185 --minutes 2 --fixed-pace   # before issue 14 item 8
 
 The virtual board (the real firmware) streams over bumble's virtual radio to bleak with the
 bumble backend, in one process, on a simulated-time event loop (fast mode), and
@@ -56,11 +58,35 @@ class CpuMeter:
         return inner
 
 
+def _instances(cls: type) -> list[Any]:
+    import gc
+
+    return [o for o in gc.get_objects() if isinstance(o, cls)]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--odr", type=int, default=208, help="IMU rate in Hz (firmware config odr_hz)")
     ap.add_argument("--minutes", type=float, default=10.0, help="simulated minutes to stream")
+    ap.add_argument("--mtu", type=int, default=247,
+                    help="ATT MTU the host requests (247 as Android/Windows/macOS; 185 as iOS)")
+    ap.add_argument("--fixed-pace", action="store_true",
+                    help="the firmware's old fixed 45 ms notification pace (for comparison)")
     args = ap.parse_args(argv)
+
+    from kyphos.transport import bumble_backend
+
+    bumble_backend.REQUESTED_MTU = args.mtu
+
+    def fix_pace() -> None:
+        # The board imports the firmware afresh: patch its `ble` module once it is loaded.
+        firmware_ble = sys.modules["ble"]
+
+        def fixed(self: Any, notes_per_s: int) -> int:
+            self.gap_ms = firmware_ble.MIN_GAP_MS
+            return int(self.gap_ms)
+
+        firmware_ble.Peripheral.pace = fixed
 
     import kyphos
     from kyphos.link.device import Device, connect
@@ -84,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     async def run() -> None:
         dev = await connect("sim", config={"odr_hz": args.odr, "log_policy": "always"},
                             ping_interval_s=5.0)
+        if args.fixed_pace:
+            fix_pace()
         t_start = asyncio.get_running_loop().time()
         try:
             live_missing: list[int] = []
@@ -107,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
             stats["live_missing_max"] = max(live_missing or [0])
             stats["notifications"] = dev.transport.counters.frames_in
             stats["board"] = dev.transport.board
+            periph = sys.modules["ble"].Peripheral
+            stats["link"] = [(p.mtu, p.gap_ms, p.notified, p.retried, p.lost)
+                             for p in _instances(periph)]
         finally:
             await dev.close()
 
@@ -126,12 +157,17 @@ def main(argv: list[str] | None = None) -> int:
     gap_samples = int(np.round(((gaps[:, 1] - gaps[:, 0]) * s.fs).sum())) if len(gaps) else 0
     h = res.health
     print(f"bench_link: {args.odr} Hz raw + orientation, {args.minutes:g} simulated min over the "
-          "virtual BLE link (bleak + bumble backend, MTU 247)")
+          f"virtual BLE link (bleak + bumble backend, MTU {args.mtu}"
+          f"{', fixed 45 ms pace' if args.fixed_pace else ''})")
     print(f"  recorded      {s.n_samples:,} IMU samples ({s.fs:.2f} Hz), {len(s.quat):,} quaternions, "
           f"{res.frames:,} frames, {out.stat().st_size / 1e6:.1f} MB")
     print(f"  live loss     {stats.get('live_missing_at_stop')} data frames missing when streaming "
           f"stopped (max {stats['live_missing_max']}); {res.backfilled} back-filled from flash, "
           f"the back-fill after stop took {stats['backfill_s']:.0f} simulated s")
+    for mtu, gap, notified, retried, lost in stats["link"]:
+        print(f"  board link    MTU {mtu}, pace {gap} ms at the end of the stream, {notified:,} "
+              f"notifications ({notified / duration:.1f}/s), {retried} ENOMEM retries, "
+              f"{lost} frames refused (ring full)")
     print(f"  final loss    {h['missing_frames']} data frames ({h['loss_pct']:.3f}%); sample gaps "
           f"{len(gaps)} ({gap_samples} samples)")
     print(f"  host CPU      receive+record path {meter.cpu_s:.2f} s CPU for {duration:.0f} s of data "

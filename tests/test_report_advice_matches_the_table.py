@@ -121,3 +121,17 @@ def test_compare_with_one_visit_warns(tmp_path: Path, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert "only 1 usable visit" in err and err.count("\n") == 1
     assert "only 1 usable visit" in out.read_text()
+
+
+def test_lifts_of_an_invalid_recording_are_grey_not_red() -> None:
+    """No score, no verdict: a lift without a score is neither 'needs work' nor green."""
+    lifts = [{**_lift(100 + 10 * i, "stoop", 80.0), "score": None} for i in range(3)]
+    s = _summary(lifts, valid=False, warnings=["only 45 s of the recording could be measured"],
+                 posture_score=None, risk={})
+    html = html_document([s])
+    timeline = html.split('id="timeline">', 1)[1].split("</div>", 1)[0]
+    assert "lift (not scored: not valid)" in timeline
+    assert "lift, needs work" not in timeline and "nothing to correct" not in timeline
+    table = html.split('<table id="lifts">', 1)[1].split("</table>", 1)[0]
+    assert 'class="bad"' not in table and 'class="fix"' not in table
+    assert "Not a valid assessment" in html and "Keep it up" not in html

@@ -26,7 +26,8 @@ CAL_COLOR = "#8c6bb1"
 #: Lift markers by :func:`kyphos.views.recommend.lift_class`: colour and legend label.
 LIFT_CLASSES = {"good": ("#2ca02c", "lift, nothing to correct"),
                 "fix": ("#e69500", "lift, score ≥ 70 with a correction"),
-                "bad": ("#d62728", "lift, needs work")}
+                "bad": ("#d62728", "lift, needs work"),
+                "unscored": ("#7f7f7f", "lift (not scored: not valid)")}
 
 
 def time_axis(t_s: np.ndarray, duration_s: float) -> tuple[np.ndarray, str]:

@@ -46,10 +46,12 @@ def corrective(lf: dict) -> bool:
 
 def lift_class(lf: dict) -> str:
     """"good" (nothing to correct), "fix" (form score ≥ 70 but the reasons ask for a
-    correction) or "bad" (score below 70, or no score): the report's table colours and plot
-    markers follow the reasons, not the score alone."""
+    correction), "bad" (score below 70) or "unscored" (a recording below the validity bar):
+    the report's table colours and plot markers follow the reasons, not the score alone."""
     score = lf.get("score")
-    if score is None or score < GOOD_FORM_SCORE:
+    if score is None:  # not valid: no score, so no verdict either
+        return "unscored"
+    if score < GOOD_FORM_SCORE:
         return "bad"
     return "fix" if corrective(lf) else "good"
 

@@ -185,7 +185,8 @@ def _section(s: Summary) -> str:
     out.append('</div><p class="src">Blue: forward bend of the upper back (band: range within '
                'each time step). Orange bars at the top: slouch episodes. Triangles: lifts '
                '(green: nothing to correct; amber: score ≥ 70 but a reason to correct; red: '
-               'score below 70). Purple "cal": the calibration (upright and bends, not lifts). '
+               'score below 70; grey: not scored, the recording is not valid). Purple "cal": '
+               'the calibration (upright and bends, not lifts). '
                'Grey: no data.</p>')
     out.append('<h2 class="pagebreak">Lifts</h2>')
     rows, left_out = lift_rows(s)
@@ -209,7 +210,7 @@ def _section(s: Summary) -> str:
                    "<th>reasons</th></tr></thead><tbody>")
         for i, lf in rows:
             cls = lift_class(lf)
-            bad = f' class="{cls}"' if cls != "good" else ""
+            bad = f' class="{cls}"' if cls in ("fix", "bad") else ""
             out.append(
                 f"<tr{bad}><td class=\"n\">{i}</td><td>{_clock(lf['start_s'])}</td>"
                 f"<td>{_e(lf['style'])}</td><td class=\"n\">{lf['peak_flexion_deg']:.0f}°</td>"
@@ -349,7 +350,7 @@ def pdf_pages(s: Summary) -> list[Any]:
     fig.text(0.07, y - 0.01, "Forward bend over the session", fontsize=13, weight="bold",
              va="top")
     h = 0.2
-    ax_y = max(0.36, y - h - 0.05)
+    ax_y = max(0.36, y - h - 0.08)  # room above the axes for the activity band
     plots.draw_timeline(fig.add_axes((0.1, ax_y, 0.86, h)), s, fontsize=6.5)
     if s.lifts:
         plots.draw_lifts(fig.add_axes((0.1, 0.14, 0.42, min(0.18, ax_y - 0.21))), s)
@@ -390,7 +391,7 @@ def pdf_pages(s: Summary) -> list[Any]:
             for (r, _c), cell in t.get_celld().items():
                 cell.set_height(1.0 / (len(chunk) + 1))
                 cell.set_linewidth(0.3)
-                if r > 0 and lift_class(chunk[r - 1][1]) != "good":
+                if r > 0 and lift_class(chunk[r - 1][1]) in ("fix", "bad"):
                     bad = lift_class(chunk[r - 1][1]) == "bad"
                     cell.set_text_props(color="#b00000" if bad else "#a86400")
         f2.text(0.07, 0.03, "Methods and sources: docs/scoring.md", fontsize=7, color="0.35")

@@ -100,7 +100,7 @@ def draw_timeline(ax: Any, s: Summary, fontsize: float = 7.0) -> None:
     ax.set_xlabel(xlabel)
     ax.set_ylabel("forward bend (°)")
     ax.legend(loc="upper left", fontsize=fontsize, ncol=5, frameon=False,
-              bbox_to_anchor=(0, -0.2))
+              bbox_to_anchor=(0, -0.3))
     ax.grid(axis="x", color="0.9", lw=0.5)
 
 

@@ -305,7 +305,7 @@ def _text_page(fig: Any, lines: Sequence[tuple[str, float, str]], y: float = 0.9
     import textwrap
 
     for text, size, weight in lines:
-        width = int(105 * 10 / size)
+        width = int(96 * 10 / size)  # characters that fit the A4 text width
         for part in textwrap.wrap(text, width) or [""]:
             fig.text(0.07, y, part, fontsize=size, weight=weight, va="top")
             y -= size / 72 / A4_IN[1] * 1.45
@@ -349,8 +349,11 @@ def pdf_pages(s: Summary) -> list[Any]:
     y = _text_page(fig, lines)
     fig.text(0.07, y - 0.01, "Forward bend over the session", fontsize=13, weight="bold",
              va="top")
-    h = 0.2
-    ax_y = max(0.36, y - h - 0.08)  # room above the axes for the activity band
+    # the axes' top sits below the title and the activity band drawn above the axes; the
+    # timeline shrinks (to 0.15 of the page) rather than overlap them when the text is long
+    ax_top = y - 0.075
+    h = max(0.15, min(0.2, ax_top - 0.36))
+    ax_y = ax_top - h
     plots.draw_timeline(fig.add_axes((0.1, ax_y, 0.86, h)), s, fontsize=6.5)
     if s.lifts:
         plots.draw_lifts(fig.add_axes((0.1, 0.14, 0.42, min(0.18, ax_y - 0.21))), s)

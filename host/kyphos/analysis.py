@@ -20,7 +20,7 @@ from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip, plausibility
 from kyphos.processing.angles import Angles, trunk_angles, vertical_acceleration
 from kyphos.processing.orientation import orientation_segments
-from kyphos.processing.params import PROBE_MIN_S
+from kyphos.processing.params import PROBE_MIN_S, REF_MIN_S
 from kyphos.processing.preprocess import (
     IMU_CUTOFF_HZ,
     MAX_BRIDGE_S,
@@ -239,10 +239,9 @@ def analyze(
         p.valid,
     )
     # clip slips: later walks / quiet postures against the earlier reference; re-reference
-    refs = clipslip.reference_postures(p.time, p.acc, activity.kind, activity.still, p.fs,
-                                       act.KINDS)
     probes = clipslip.reference_postures(p.time, p.acc, activity.kind, activity.still, p.fs,
                                          act.KINDS, PROBE_MIN_S)
+    refs = [r for r in probes if r.end_s - r.start_s >= REF_MIN_S - 1.5 / p.fs]
     rerefs = (clipslip.find_slips(refs, c.sensor_from_body, p.time, activity.still, probes)
               if clip_slips else [])
     if rerefs:

@@ -32,7 +32,7 @@ from scipy.spatial.transform import Rotation
 
 from kyphos.processing import params as P
 from kyphos.processing.angles import Angles, trunk_angles
-from kyphos.processing.preprocess import lowpass, runs
+from kyphos.processing.preprocess import runs
 
 #: Reference kinds that can confirm a slip (see :func:`find_slips`).
 CONFIRM_KINDS = ("standing", "walking")
@@ -77,9 +77,7 @@ def reference_postures(time: np.ndarray, acc: np.ndarray, kind: np.ndarray, stil
         time: (N,) s. acc: (N, 3) m/s² sensor frame. kind: (N,) activity index into ``kinds``
         (:data:`kyphos.processing.activity.KINDS`). still: (N,) bool. fs: Hz.
     """
-    a = lowpass(np.nan_to_num(acc), fs, 1.0)
-    nrm = np.linalg.norm(a, axis=1)
-    ok = nrm > 1.0
+    acc = np.nan_to_num(acc)
     out: list[RefPosture] = []
     m = max(2, int(min_s * fs))
     for name in ("walking", "standing", "sitting"):
@@ -88,10 +86,13 @@ def reference_postures(time: np.ndarray, acc: np.ndarray, kind: np.ndarray, stil
         sel = kind == kinds.index(name)
         if name != "walking":
             sel = sel & still
-        for i0, i1 in runs(sel & ok):  # per reference period
+        for i0, i1 in runs(sel):  # per reference period
             if i1 - i0 < m:
                 continue
-            u = np.mean(a[i0:i1] / nrm[i0:i1, None], axis=0)
+            # the mean specific force over the period: gravity (movements average out)
+            u = np.mean(acc[i0:i1], axis=0)
+            if np.linalg.norm(u) < 1.0:
+                continue
             out.append(RefPosture(float(time[i0]), float(time[i1 - 1]), name,
                                   u / np.linalg.norm(u), int(i0), int(i1)))
     out.sort(key=lambda r: r.start_s)

@@ -29,7 +29,8 @@ TARGET_FREE = 16 * 1024
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     return await soak(minutes=args.minutes, rate=args.rate, floats=args.floats, heap=args.heap,
-                      scenario=args.scenario, board=args.board, serial=not args.no_usb)
+                      scenario=args.scenario, board=args.board, serial=not args.no_usb,
+                      keep=Path(args.keep) if args.keep else None)
 
 
 def main() -> int:
@@ -43,6 +44,7 @@ def main() -> int:
     ap.add_argument("--no-usb", action="store_true",
                     help="without the board's USB serial (app.run() has it; it costs heap)")
     ap.add_argument("--json", default=None, help="also write the result here")
+    ap.add_argument("--keep", default=None, help="keep the recording (.kyr) here")
     args = ap.parse_args()
     out = asyncio.run(bench(args))
     print(json.dumps(out, indent=1))

@@ -45,6 +45,8 @@ class PortState:
     samples: int = 0
     lost_samples: int = 0
     retried: int = 0  # gatts_notify ENOMEM retries (ble.Peripheral.retried)
+    imu_overruns: int = 0  # IMU FIFO overruns seen by the driver (imu.IMU.overruns)
+    imu_dropped: int = 0  # samples the IMU's FIFO lost (imu.IMU.dropped)
     footprint: dict[str, tuple[int, int]] = field(default_factory=dict)  # stage: alloc, free
     crash: str | None = None
     reset: int | None = None  # the method of a machine.reset()/soft_reset()/deepsleep()
@@ -275,7 +277,7 @@ class Bridge:
             self.ready.set()
         elif what == NOTE_HEAP:
             (s.mem_free, s.lowest_free, s.lowest_live_free, s.samples, s.lost_samples,
-             s.retried) = struct.unpack("<6i", data)
+             s.retried, s.imu_overruns, s.imu_dropped) = struct.unpack("<8i", data)
         elif what == NOTE_CRASH:
             s.crash = data.decode(errors="replace")
         elif what == NOTE_FOOTPRINT:

@@ -12,9 +12,11 @@ from typing import Any
 
 async def soak(*, minutes: float = 10.0, rate: int = 104, floats: str = "float32",
                heap: str = "120wK", scenario: str = "office", board: str = "virtual",
-               serial: bool = True, **board_kwargs: Any) -> dict[str, Any]:
+               serial: bool = True, keep: Path | None = None,
+               **board_kwargs: Any) -> dict[str, Any]:
     """Stream ``minutes`` at ``rate`` Hz; returns losses, heap and the port's counters.
-    ``serial``: the board's USB serial is there as with app.run() (it costs heap)."""
+    ``serial``: the board's USB serial is there as with app.run() (it costs heap); ``keep``:
+    write the recording there instead of a temporary file."""
     import kyphos
     from kyphos.recording.recorder import record
     from kyphos.sim.scenario import load_scenario
@@ -31,9 +33,10 @@ async def soak(*, minutes: float = 10.0, rate: int = 104, floats: str = "float32
     t0 = time.monotonic()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            res = await record(dev, Path(tmp) / "upy.kyr", duration_s=minutes * 60.0,
-                               subject="B01")
-            s = kyphos.load(Path(tmp) / "upy.kyr")
+            path = keep or Path(tmp) / "upy.kyr"
+            res = await record(dev, path, duration_s=minutes * 60.0, subject="B01",
+                               overwrite=keep is not None)
+            s = kyphos.load(path)
             n_loaded, gaps = s.n_samples, len(s.gaps)
         health = dev.health()
     finally:
@@ -44,7 +47,8 @@ async def soak(*, minutes: float = 10.0, rate: int = 104, floats: str = "float32
         "usb_serial": serial, "wall_s": round(time.monotonic() - t0, 1),
         "imu_samples": res.imu_samples, "samples_loaded": n_loaded, "gaps": gaps,
         "missing_frames": health.missing_frames, "device_lost_samples": st.lost_samples,
-        "enomem_retries": st.retried, "boots": brd.boots, "crashes": len(brd.crashes),
+        "enomem_retries": st.retried, "imu_fifo_overruns": st.imu_overruns,
+        "imu_dropped": st.imu_dropped, "boots": brd.boots, "crashes": len(brd.crashes),
         "crash": repr(brd.crashes[0]) if brd.crashes else None,
         "lowest_free": brd.lowest_free(), "lowest_free_after_collect": st.lowest_live_free,
         "footprint": st.footprint,

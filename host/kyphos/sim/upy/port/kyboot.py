@@ -12,7 +12,8 @@
 # With "usb", stdin/stdout are the board's USB serial (usb.BoardStdio, as app.run() uses).
 #
 # Reports to the host over the bridge (kyb.note): 0 READY (device name), 1 HEAP
-# (mem_free now, lowest seen, lowest right after a collect, samples, lost, ENOMEM retries),
+# (mem_free now, lowest seen, lowest right after a collect, samples, lost, ENOMEM retries,
+# IMU FIFO overruns, samples the IMU dropped),
 # 2 CRASH (the traceback), 4 FOOTPRINT (stage, mem_alloc after a collect).
 import gc
 import sys
@@ -77,8 +78,10 @@ async def monitor():
         if n % 50 == 0:
             d = _dev[0]
             b = d.ble if d is not None else None
+            m = d.hw.imu if d is not None else None
             kyb.note(1, (f, _low[0], _low[1], d.samples if d else 0,
-                         d.lost_samples if d else 0, b.retried if b is not None else 0))
+                         d.lost_samples if d else 0, b.retried if b is not None else 0,
+                         m.overruns if m is not None else 0, m.dropped if m is not None else 0))
         await asyncio.sleep_ms(20)
 
 

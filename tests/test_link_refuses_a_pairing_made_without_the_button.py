@@ -1,0 +1,53 @@
+"""The host's side of issue 14 item 4: a Windows-like host (Just Works, bleak's WinRT backend
+pairs "confirm only") that pairs without the board's button gets an encrypted link that may
+stream and read; `kyphos.link` refuses config and erase on it before sending anything, and
+`pair()` says to press the button and pair again. The trust comes from the board's STATUS
+(flags bit12), not from the link being encrypted."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from kyphos.link.device import connect
+from kyphos.sim.clock import run
+from kyphos.transport.base import LinkError
+from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner, use_adapter
+
+
+def test_just_works_pairing_without_the_button_is_encrypted_but_not_trusted() -> None:
+    from kyphos.sim.board import VirtualBoard
+    from kyphos.sim.radio import VirtualRadio
+
+    async def scenario() -> None:
+        radio = VirtualRadio()
+        board = VirtualBoard("demo", seed=3)
+        await board.start(radio)
+        use_adapter(await radio.central(pairing="just-works"))
+        dev = None
+        try:
+            async with asyncio.timeout(20):
+                while board.device is None:
+                    await asyncio.sleep(0.05)
+            dev = await connect(str(board.device.name), ping_interval_s=0, backend=BumbleClient,
+                                scanner_backend=BumbleScanner)
+            t = dev.transport
+            with pytest.raises(LinkError) as e:
+                await dev.pair()  # no button press: Just Works outside the window
+            assert "button" in str(e.value) and "pair again" in str(e.value)
+            assert t.encrypted and not await dev.link_secure()
+            sent = t.counters.frames_out
+            with pytest.raises(LinkError) as e:
+                await dev.config_set(log_policy="always")
+            assert "button" in str(e.value)
+            assert t.counters.frames_out == sent, "nothing was sent"
+            assert (await dev.config_get("log_policy"))["log_policy"]  # reading works
+        finally:
+            if dev is not None:
+                await dev.close()
+            use_adapter(None)
+            await board.stop()
+            board.cleanup()
+            await radio.close()
+
+    run(scenario())

@@ -221,3 +221,23 @@ def test_report_of_an_invalid_recording_has_a_banner_and_no_advice(
     out2 = tmp_path / "g.html"
     assert main(["report", str(good), "-o", str(out2)]) == 0
     assert "Not a valid assessment" not in out2.read_text()
+
+
+def test_info_says_how_a_csv_was_read_and_takes_the_same_flags(
+    base, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    t, acc, gyr = base
+    flip = np.array([-1.0, -1.0, 1.0])
+    p = _csv(tmp_path / "feet_ms.csv", t * 1e3, acc * flip, gyr * flip)
+    assert main(["info", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert "units      time ms, acceleration m/s2, rotation rad/s, axes -x,-y,z" in out
+    assert "--time-unit ms" in out and "--axes=-x,-y,z" in out
+    # a file whose time unit the data cannot tell: info stops naming the flag, and takes it
+    n = 400
+    still = _csv(tmp_path / "still.csv", np.arange(n) * 0.5, np.tile([9.81, 0.0, 0.0], (n, 1)),
+                 np.zeros((n, 3)))
+    assert main(["info", str(still)]) == 1
+    assert "--time-unit" in capsys.readouterr().err
+    assert main(["info", str(still), "--time-unit", "s"]) == 0
+    assert "units      time s," in capsys.readouterr().out

@@ -31,6 +31,9 @@ def register(sub: Any) -> None:
     p.add_argument("file", nargs="?", help="recording to inspect (.kyr, or a board's flash log), or a "
                    "board TARGET (sim, serial:PORT, a BLE name or address) to ask it for its INFO")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    from kyphos.cli.cmd_analyze import add_csv_unit_options
+
+    add_csv_unit_options(p)  # a CSV file's units and axes, as for analyze (docs/recording.md)
     add_device(p, positional_alias=False)  # kyphos info --device TARGET: ask a board
     p.set_defaults(func=run)
 
@@ -41,13 +44,14 @@ def _hms(s: float) -> str:
     return f"{int(h):02d}:{int(m):02d}:{sec:05.2f}"
 
 
-def summarize(path: str | Path) -> dict[str, Any]:
-    """The facts ``kyphos info`` prints, as JSON-able values."""
+def summarize(path: str | Path, **load_options: Any) -> dict[str, Any]:
+    """The facts ``kyphos info`` prints, as JSON-able values (``load_options``: a CSV file's
+    units and axes, see :func:`kyphos.recording.csv.load_csv`)."""
     import kyphos
     from kyphos.recording.quality import data_quality
 
     p = Path(path)
-    s = kyphos.load(p)  # RecordingError names a missing file or a folder
+    s = kyphos.load(p, **load_options)  # RecordingError names a missing file or a folder
     q = data_quality(s)  # the same count as analyze and the report
     return {
         "file": str(p),
@@ -78,6 +82,12 @@ def format_summary(d: dict[str, Any]) -> str:
         )
     else:
         lines.append(f"header     none: not a .kyr recording (source {h.get('source', '?')})")
+    if h.get("source") == "csv":  # what the CSV loader read the columns as, and why
+        lines.append(f"units      time {h.get('time_unit')}, acceleration {h.get('acc_unit')}, "
+                     f"rotation {h.get('gyr_unit')}, axes {h.get('axes')}")
+        lines += [f"           {n}" for n in h.get("notes") or []]
+        if h.get("axes_doubt"):
+            lines.append(f"           {h['axes_doubt']}")
     lines.append(f"subject    {h.get('subject') if h.get('subject') is not None else '-'}")
     info = d["info"]
     if info:
@@ -128,7 +138,9 @@ def run(args: argparse.Namespace) -> int:
         return device_info(target, args.json, args.timeout, **connect_options(target))
     if is_device_target(args.file):  # old spelling `info TARGET` (sim, serial:PORT, a BLE name)
         return device_info(args.file, args.json, args.timeout, **connect_options(args.file))
-    d = summarize(args.file)
+    from kyphos.cli.cmd_analyze import csv_load_options
+
+    d = summarize(args.file, **csv_load_options(args, str(args.file).lower().endswith(".csv")))
     if args.json:
         print(json.dumps(d, ensure_ascii=False))
     else:

@@ -92,15 +92,48 @@ def bandpass_sos(fs: float, lo_hz: float, hi_hz: float, order: int = FILTER_ORDE
     return _butter(float(fs), (float(lo_hz), float(hi_hz)), int(order), "band").copy()
 
 
-def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, axis: int = 0) -> np.ndarray:
-    """Zero-phase low-pass (``sosfiltfilt``) along ``axis``; short inputs are returned as is."""
+#: Inputs longer than this many samples (plus margins) are low-passed in chunks, so that
+#: ``sosfiltfilt``'s temporary copies (several times its input) are bounded by the chunk, not
+#: by the recording (issue 17: bounded memory). Each chunk is filtered with a margin on both
+#: sides, thrown away, long enough for the filter's slowest pole to decay to LOWPASS_TOL: the
+#: result equals one pass over the whole input to about LOWPASS_TOL of its scale.
+LOWPASS_CHUNK = 1 << 18  # 42 min at 104 Hz
+LOWPASS_TOL = 1e-12
+
+
+@functools.lru_cache(maxsize=64)
+def _settle_samples(fs: float, cutoff_hz: float) -> int:
+    """Samples after which the low-pass's slowest pole has decayed to LOWPASS_TOL, plus
+    ``sosfiltfilt``'s own edge padding."""
     sos = lowpass_sos(fs, cutoff_hz)
-    padlen = 3 * (2 * len(sos) + 1)
-    if x.shape[axis] <= padlen:
-        return np.array(x, dtype=float)
+    r = float(np.max(np.abs(signal.sos2zpk(sos)[1])))
+    return int(np.ceil(np.log(LOWPASS_TOL) / np.log(r))) + 3 * (2 * len(sos) + 1)
+
+
+def _filtfilt(sos: np.ndarray, x: np.ndarray, axis: int) -> np.ndarray:
     if x.ndim == 2 and axis in (0, -2):  # filter rows of the transpose: contiguous, no copies
         return np.asarray(signal.sosfiltfilt(sos, np.ascontiguousarray(x.T), axis=-1)).T
     return np.asarray(signal.sosfiltfilt(sos, x, axis=axis))
+
+
+def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, axis: int = 0) -> np.ndarray:
+    """Zero-phase low-pass (``sosfiltfilt``) along ``axis``; short inputs are returned as is.
+    Long inputs are filtered in chunks with margins (LOWPASS_CHUNK), with the same result."""
+    sos = lowpass_sos(fs, cutoff_hz)
+    padlen = 3 * (2 * len(sos) + 1)
+    n = x.shape[axis]
+    if n <= padlen:
+        return np.array(x, dtype=float)
+    margin = _settle_samples(float(fs), float(cutoff_hz))
+    if n <= LOWPASS_CHUNK + 2 * margin:
+        return _filtfilt(sos, x, axis)
+    xs = np.moveaxis(np.asarray(x), axis, 0)
+    out = np.empty(xs.shape, float)
+    for c0 in range(0, n, LOWPASS_CHUNK):  # one filtfilt per chunk, over its margins too
+        c1 = min(n, c0 + LOWPASS_CHUNK)
+        e0, e1 = max(0, c0 - margin), min(n, c1 + margin)
+        out[c0:c1] = _filtfilt(sos, xs[e0:e1], 0)[c0 - e0 : c1 - e0]
+    return np.moveaxis(out, 0, axis)
 
 
 class CausalLowpass:

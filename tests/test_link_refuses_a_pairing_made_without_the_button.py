@@ -51,3 +51,37 @@ def test_just_works_pairing_without_the_button_is_encrypted_but_not_trusted() ->
             await radio.close()
 
     run(scenario())
+
+
+def test_kyphos_pair_on_a_mac_pairs_on_demand() -> None:
+    """bleak cannot pair on macOS (pair() raises NotImplementedError): `kyphos pair` reads the
+    board's pairing characteristic instead, and the OS pairs on demand (button pressed first)."""
+    from kyphos.sim.board import VirtualBoard
+    from kyphos.sim.radio import VirtualRadio
+
+    async def scenario() -> None:
+        radio = VirtualRadio()
+        board = VirtualBoard("demo", seed=4)
+        await board.start(radio)
+        use_adapter(await radio.central(pairing="on-demand", private=True))
+        dev = None
+        try:
+            async with asyncio.timeout(20):
+                while board.device is None:
+                    await asyncio.sleep(0.05)
+            dev = await connect(str(board.device.name), ping_interval_s=0, backend=BumbleClient,
+                                scanner_backend=BumbleScanner)
+            board.press("short")
+            await asyncio.sleep(0.8)  # debounce + the double-press wait
+            await dev.pair()
+            assert await dev.link_secure()
+            assert await dev.config_set(log_policy="always") == {"log_policy": "always"}
+        finally:
+            if dev is not None:
+                await dev.close()
+            use_adapter(None)
+            await board.stop()
+            board.cleanup()
+            await radio.close()
+
+    run(scenario())

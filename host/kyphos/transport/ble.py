@@ -20,6 +20,7 @@ SERVICE_UUID = "6b790001-0000-4000-8000-6b7970686f73"
 DATA_UUID = "6b790002-0000-4000-8000-6b7970686f73"
 CONTROL_UUID = "6b790003-0000-4000-8000-6b7970686f73"
 STATUS_UUID = "6b790004-0000-4000-8000-6b7970686f73"
+PAIRING_UUID = "6b790005-0000-4000-8000-6b7970686f73"  # read needs encryption: pair on demand
 _ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")
 
 
@@ -175,9 +176,14 @@ class BleTransport(Transport):
         return bytes(await self.client.read_gatt_char(STATUS_UUID))
 
     async def pair(self) -> None:
-        """Bond with LE Secure Connections (the OS or backend runs the pairing)."""
+        """Bond with LE Secure Connections (the OS or backend runs the pairing). Where bleak
+        cannot pair (macOS: ``pair()`` raises NotImplementedError), read the board's pairing
+        characteristic, whose read needs encryption: the OS pairs on demand, then reads."""
         try:
-            await self.client.pair()
+            try:
+                await self.client.pair()
+            except NotImplementedError:
+                await self.client.read_gatt_char(PAIRING_UUID)
         except Exception as exc:
             raise LinkError(
                 self.name,

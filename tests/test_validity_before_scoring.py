@@ -241,3 +241,20 @@ def test_info_says_how_a_csv_was_read_and_takes_the_same_flags(
     assert "--time-unit" in capsys.readouterr().err
     assert main(["info", str(still), "--time-unit", "s"]) == 0
     assert "units      time s," in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("gain", "why"), [(180 / np.pi, "0.0"), (-1.0, "-1")])
+def test_a_gyroscope_that_contradicts_the_accelerometer_stops_the_analysis(
+    base, gain: float, why: str
+) -> None:
+    """A session built in Python (or a board whose driver got the gyro scale or sign wrong):
+    deg/s numbers as rad/s, or the gyro axes opposite, used to give wrong angles or a traceback;
+    now one line, before any analysis."""
+    from kyphos.analysis import analyze
+    from kyphos.errors import KyphosError
+    from kyphos.session import Session
+
+    t, acc, gyr = base
+    with pytest.raises(KyphosError, match=f"gyroscope disagrees .* turns {why}"):
+        analyze(Session(time=t, acc=acc, gyr=gyr * gain, fs=104.0))
+    assert analyze(Session(time=t, acc=acc, gyr=gyr * 1.2, fs=104.0)).validity.valid  # 20 % off: tolerated

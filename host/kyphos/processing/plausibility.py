@@ -8,8 +8,10 @@ progress page and the text summary read the same ``valid``/``warnings``. Rules (
 "Validity"; the numbers are kyphos choices unless a source is given):
 
 * **units**: gravity at rest must read 9.81 m/s² ± 15 % (else the accelerometer's scale is
-  wrong and no angle can be trusted); units or axes inferred from a CSV file's data are
-  reported (:mod:`kyphos.recording.units`);
+  wrong and no angle can be trusted); where the data move enough to tell, the gyroscope must
+  agree with the accelerometer within a factor 1.5 with the right sign, else :func:`precheck`
+  stops (:func:`gyro_check`: a wrong gyro unit, scale or axis sign in a driver or a file);
+  units or axes inferred from a CSV file's data are reported (:mod:`kyphos.recording.units`);
 * **sample rate** ≥ ``MIN_RATE_HZ`` (20 Hz) for lifts: lifts last 1–3 s with trunk velocities
   up to ~200 °/s, and velocities come from angles low-passed at 5 Hz (docs/scoring.md,
   "Preprocessing"), which needs ≥ 4 samples per period of that band; below it no lift, form
@@ -31,7 +33,7 @@ import numpy as np
 
 from kyphos.errors import KyphosError
 from kyphos.recording.quality import data_quality, describe
-from kyphos.recording.units import G0, GRAVITY_TOL, rest_gravity
+from kyphos.recording.units import G0, GRAVITY_TOL, K_TOL, gyro_fit, rest_gravity
 
 MIN_RATE_HZ = 20.0
 MIN_SCORE_S = 60.0
@@ -55,8 +57,9 @@ class Validity:
 
 
 def precheck(session: Any) -> None:
-    """Stop (KyphosError, one line) when a recording is too short to analyse at all, or its
-    axes cannot be told (a CSV file's ``header["axes_doubt"]``: the message names --axes)."""
+    """Stop (KyphosError, one line) when a recording is too short to analyse at all, its axes
+    cannot be told (a CSV file's ``header["axes_doubt"]``: the message names --axes), or its
+    gyroscope contradicts its accelerometer (:func:`gyro_check`)."""
     n = int(session.n_samples)
     if n < 2:
         raise KyphosError("the recording has fewer than two IMU samples: nothing to analyse")
@@ -67,6 +70,27 @@ def precheck(session: Any) -> None:
         raise KyphosError(
             f"the recording has {n} IMU sample(s) over {session.duration_s:.3g} s: too short to "
             f"analyse (at least {MIN_ANALYSE_S:g} s; a score needs {MIN_SCORE_S:g} s of wear)"
+        )
+    gyro_check(session)
+
+
+def gyro_check(session: Any) -> None:
+    """Stop (KyphosError) when the gyroscope disagrees with the accelerometer where the data
+    move enough to tell (:func:`kyphos.recording.units.gyro_fit` on ~13 samples/s, smoothed
+    over 0.3 s: enough for a scale and a sign, and cheap — 8 h at 104 Hz in ~0.3 s): a wrong gyro unit, scale or axis sign — in a file or a driver —
+    makes every orientation wrong, so nothing is analysed."""
+    if len(session.time) < 8:
+        return
+    fs = float(session.fs or 104.0)
+    st = max(1, int(fs // 13))
+    fit = gyro_fit(np.asarray(session.time)[::st], np.asarray(session.acc)[::st],
+                   np.asarray(session.gyr)[::st], fs / st)
+    if fit.conclusive and (fit.k <= 0 or abs(np.log(fit.k)) >= np.log(K_TOL)):
+        raise KyphosError(
+            f"the gyroscope disagrees with the accelerometer: gravity turns {fit.k:.3g}× as fast "
+            "as the gyroscope says (1 when both are right, negative when their axes are "
+            "opposite), so its unit, scale or axes are wrong (for a CSV file check --gyr-unit, "
+            "--time-unit and --axes): nothing is analysed"
         )
 
 

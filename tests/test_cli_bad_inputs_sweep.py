@@ -312,7 +312,8 @@ def test_bad_device_target(command: str, target: str, inputs: dict[str, Path], t
 def test_no_device_at_all_names_the_flag(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("KYPHOS_DEVICE", raising=False)
-    for argv in (["calibrate"], ["pair"], ["config", "get"], ["record", "-o", str(tmp_path / "r.kyr")]):
+    for argv in (["calibrate"], ["pair"], ["config", "get"], ["record", "-o", str(tmp_path / "r.kyr")],
+                 ["info"], ["live", "--headless-frames", str(tmp_path / "f")]):
         code, _o, err = _check(argv, capsys, [], tmp_path)
         assert code == 1 and "--device" in err
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,8 @@ def format_summary(d: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     from kyphos.link.cli import device_info, is_device_target
 
+    if not args.file and not args.target and not os.environ.get("KYPHOS_DEVICE"):
+        raise KyphosError("give a recording FILE to inspect, or --device TARGET to ask a board")
     if args.target or not args.file:  # --device TARGET (or $KYPHOS_DEVICE with no FILE)
         if args.target and args.file:
             raise KyphosError(f"give a FILE or --device {args.target}, not both")

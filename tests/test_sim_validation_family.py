@@ -148,3 +148,16 @@ def test_kyr_reads_back_with_its_calibration_note(tmp_path, short) -> None:
     assert np.allclose(s.time, v.time, atol=1e-5)
     notes = [n for _t, n in s.notes if n.get("kind") == "calibration"]
     assert notes and notes[0]["upright"] == v.calibration_note()["upright"]
+
+
+def test_command_writes_truth_and_keeps_existing_files(tmp_path, capsys) -> None:
+    from kyphos.sim.validation.__main__ import main
+
+    out = tmp_path / "t.json"
+    assert main(["7", "--fs", "52", "--truth", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["lifts"] and doc["steps"] > 0 and doc["clip_slips"]
+    out.write_text("mine")
+    assert main(["7", "--fs", "52", "--truth", str(out)]) == 1
+    assert out.read_text() == "mine"
+    assert "exists" in capsys.readouterr().err

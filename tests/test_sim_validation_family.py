@@ -161,3 +161,21 @@ def test_command_writes_truth_and_keeps_existing_files(tmp_path, capsys) -> None
     assert main(["7", "--fs", "52", "--truth", str(out)]) == 1
     assert out.read_text() == "mine"
     assert "exists" in capsys.readouterr().err
+
+
+def test_family_imports_nothing_from_the_detector_or_the_old_simulator() -> None:
+    """Independence is by construction: no module of the family imports the analysis stages
+    or the simulator written alongside them (so it cannot share their constants)."""
+    import ast
+    from pathlib import Path
+
+    import kyphos.sim.validation as fam
+
+    allowed = ("kyphos.sim.validation", "kyphos.session", "kyphos.protocol", "kyphos.recording")
+    for path in Path(fam.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for n in names:
+                if n.startswith("kyphos"):
+                    assert n.startswith(allowed), f"{path.name} imports {n}"

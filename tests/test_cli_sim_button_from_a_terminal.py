@@ -54,3 +54,26 @@ def test_press_without_a_running_sim_is_one_line(capsys) -> None:
     assert main(["sim", "--press", "short", "--tcp-port", "1"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no `kyphos sim` running on port 1" in err
+
+
+def test_a_sim_in_another_process_can_be_paired(tmp_path: Path, monkeypatch, capsys) -> None:
+    """The dead end of issue 16: `kyphos pair` against a `kyphos sim` had no button to press."""
+    out = tmp_path / "sim.out"
+    with out.open("w") as f:
+        proc = subprocess.Popen([*CLI, "sim", "--tcp-port", "0", "--duration", "60"],
+                                stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT)
+    try:
+        port = int(_wait_for(out, r"tcp-client:127\.0\.0\.1:(\d+)").group(1))
+        _wait_for(out, r"presses its button")
+        monkeypatch.setenv("KYPHOS_BUMBLE_TRANSPORT", f"tcp-client:127.0.0.1:{port}")
+        monkeypatch.setenv("KYPHOS_BUMBLE_KEYS", str(tmp_path / "host_keys.json"))
+        target = ["--device", "kyphos-4F01", "--timeout", "10"]
+        assert main(["config", "set", *target, "slouch_threshold_deg=9"]) == 1
+        assert "pair" in capsys.readouterr().err
+        assert main(["sim", "--press", "short", "--tcp-port", str(port)]) == 0
+        assert main(["pair", *target]) == 0
+        assert main(["config", "set", *target, "slouch_threshold_deg=9"]) == 0
+        assert "slouch_threshold_deg = 9" in capsys.readouterr().out
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -320,10 +320,12 @@ def reader_axes(axes: str) -> str:
     return ",".join(out)
 
 
-def generate(seed: int, fs: float = 104.0, blocks: tuple[str, ...] | None = None) -> ValidationSession:
+def generate(seed: int, fs: float = 104.0, blocks: tuple[str, ...] | None = None,
+             error_scale: float = 1.0) -> ValidationSession:
     """The validation session for ``seed`` sampled at ``fs`` Hz (the same person and script
     at every rate; the sensor noise differs with the rate). ``blocks`` replaces the default
-    activity blocks (:data:`kyphos.sim.validation.script.BLOCKS`), e.g. for short tests."""
+    activity blocks (:data:`kyphos.sim.validation.script.BLOCKS`), e.g. for short tests;
+    ``error_scale`` scales the chip's systematic errors (0: an ideal chip with white noise)."""
     ss = np.random.SeedSequence([int(seed), 0x7A11D])
     r_person, r_script, r_imu, r_noise = (np.random.default_rng(x) for x in ss.spawn(4))
     person = draw_person(r_person)
@@ -335,7 +337,7 @@ def generate(seed: int, fs: float = 104.0, blocks: tuple[str, ...] | None = None
     r0 = poses[2]
     acc_true = r0.r_sensor.inv().apply(acc_w)
     gyr_true = five_point_rate([q.r_sensor for q in poses], h)
-    unit = imu.draw_unit(r_imu)
+    unit = imu.draw_unit(r_imu, error_scale)
     a_cnt, g_cnt, clipped = imu.measure(unit, acc_true, gyr_true, fs, r_noise)
     yaw, flex, lat = r0.r_site.as_euler("ZYX").T
     for lf in script.lifts:

@@ -44,6 +44,7 @@ class ImuUnit:
     g_sens: np.ndarray  # (3, 3) rad/s per m/s²
     wander_tau_s: float
     noise_scale: float
+    wander_scale: float = 1.0
 
     def to_dict(self) -> dict[str, object]:
         return {"acc_bias_mg": (self.acc_bias / _G0 * 1e3).round(2).tolist(),
@@ -51,18 +52,23 @@ class ImuUnit:
                 "wander_tau_s": round(self.wander_tau_s, 1), "noise_scale": round(self.noise_scale, 3)}
 
 
-def draw_unit(rng: np.random.Generator) -> ImuUnit:
+def draw_unit(rng: np.random.Generator, error_scale: float = 1.0) -> ImuUnit:
+    """One unit's errors; ``error_scale`` multiplies the offsets, scale errors, misalignment,
+    g-sensitivity and bias wander (not the white noise): 0 gives an ideal chip with noise."""
+    k = float(error_scale)
+
     def gain(scale_sd: float, mis_sd_deg: float) -> np.ndarray:
-        mis = Rotation.from_rotvec(rng.normal(0.0, np.radians(mis_sd_deg), 3)).as_matrix()
-        return np.diag(1.0 + rng.normal(0.0, scale_sd, 3)) @ mis
+        mis = Rotation.from_rotvec(k * rng.normal(0.0, np.radians(mis_sd_deg), 3)).as_matrix()
+        return np.diag(1.0 + k * rng.normal(0.0, scale_sd, 3)) @ mis
 
     return ImuUnit(
-        acc_bias=rng.normal(0.0, ACC_OFFSET_MG * 1e-3 * _G0, 3),
-        gyr_bias=rng.normal(0.0, np.radians(GYR_OFFSET_DPS), 3),
+        acc_bias=k * rng.normal(0.0, ACC_OFFSET_MG * 1e-3 * _G0, 3),
+        gyr_bias=k * rng.normal(0.0, np.radians(GYR_OFFSET_DPS), 3),
         acc_gain=gain(0.006, 0.4), gyr_gain=gain(0.006, 0.4),
-        g_sens=rng.normal(0.0, np.radians(0.02) / _G0, (3, 3)),
+        g_sens=k * rng.normal(0.0, np.radians(0.02) / _G0, (3, 3)),
         wander_tau_s=float(rng.uniform(200.0, 900.0)),
         noise_scale=float(rng.uniform(0.8, 1.6)),
+        wander_scale=k,
     )
 
 
@@ -91,9 +97,9 @@ def measure(unit: ImuUnit, acc: np.ndarray, gyr: np.ndarray, fs: float,
     a_sd = ACC_NOISE_UG_RTHZ * 1e-6 * _G0 * np.sqrt(bw) * unit.noise_scale
     g_sd = np.radians(GYR_NOISE_MDPS_RTHZ * 1e-3) * np.sqrt(bw) * unit.noise_scale
     a = acc @ unit.acc_gain.T + unit.acc_bias + rng.normal(0.0, a_sd, (n, 3))
-    a += _gauss_markov(rng, n, fs, unit.wander_tau_s, 2e-3 * _G0)
+    a += _gauss_markov(rng, n, fs, unit.wander_tau_s, unit.wander_scale * 2e-3 * _G0)
     g = gyr @ unit.gyr_gain.T + unit.gyr_bias + acc @ unit.g_sens.T + rng.normal(0.0, g_sd, (n, 3))
-    g += _gauss_markov(rng, n, fs, unit.wander_tau_s, np.radians(0.15))
+    g += _gauss_markov(rng, n, fs, unit.wander_tau_s, unit.wander_scale * np.radians(0.15))
     a_cnt = np.rint(a / ACC_SCALE)
     g_cnt = np.rint(g / GYR_SCALE)
     a_max = min(32767.0, np.floor(ACC_FULL_SCALE_G * 1e3 / ACC_LSB_MG))

@@ -249,5 +249,5 @@ def format_summary(s: dict[str, Any]) -> str:
         f"analysis    {s['analysis']}",
         f"truth       {s['truth']}",
         f"report      {s['report']}",
-        f"next: kyphos analyze {s['recording']}  ·  kyphos live --replay {s['recording']}",
+        f"next: kyphos analyze {s['recording']}  ·  kyphos live --device replay:{s['recording']}",
     ])

@@ -13,7 +13,7 @@ EPILOG = """examples:
   kyphos scan                  # BLE boards and serial ports
   kyphos scan --timeout 10 --json
   kyphos scan --no-serial
-then: kyphos info kyphos-3A4F   or   kyphos record --device serial:/dev/ttyACM0 -o s.kyr"""
+then: kyphos info --device kyphos-3A4F   or   kyphos record --device serial:/dev/ttyACM0 -o s.kyr"""
 
 
 def register(sub: Any) -> None:

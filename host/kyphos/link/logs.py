@@ -121,7 +121,7 @@ class Logs(Commands):
             absent = set(ids) - {int(e["id"]) for e in logs}
             if absent:
                 raise LinkError(self.name, f"no log {sorted(absent)[0]} on the board",
-                                "`kyphos download --list TARGET` shows the logs")
+                                "`kyphos download --list --device TARGET` shows the logs")
         total = sum(int(e["size"]) for e in logs)
         done = 0
         paths = []

@@ -135,3 +135,17 @@ def test_lifts_of_an_invalid_recording_are_grey_not_red() -> None:
     table = html.split('<table id="lifts">', 1)[1].split("</table>", 1)[0]
     assert 'class="bad"' not in table and 'class="fix"' not in table
     assert "Not a valid assessment" in html and "Keep it up" not in html
+
+
+def test_pdf_page_one_fits_a_long_text() -> None:
+    """Many warnings and recommendations push the timeline down; the figures keep a positive
+    size (a negative lift-plot height was an internal error in batch reports)."""
+    from kyphos.views.report import pdf_pages
+
+    lifts = ([_lift(100 + i, "stoop", 80.0, twist=-30.0, lat=18.0, vel=190.0) for i in range(6)])
+    s = _summary(lifts, warnings=[f"note {i}: " + "a long sentence about the data " * 4
+                                  for i in range(12)],
+                 zones_pct={"extension": 20, "0_20": 10, "20_60": 40, "over_60": 30},
+                 slouch_pct=30.0, holding_violations=3, wear_s=600.0)
+    page = pdf_pages(s)[0]
+    assert all(ax.get_position().height > 0.1 for ax in page.axes)

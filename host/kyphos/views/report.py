@@ -351,9 +351,10 @@ def pdf_pages(s: Summary) -> list[Any]:
              va="top")
     # the axes' top sits below the title and the activity band drawn above the axes; the
     # timeline shrinks (to 0.15 of the page) rather than overlap them when the text is long
+    # (with much text above, it stays at 0.36 of the page and may reach into the text)
     ax_top = y - 0.075
-    h = max(0.15, min(0.2, ax_top - 0.36))
-    ax_y = ax_top - h
+    h = min(0.2, max(0.15, ax_top - 0.36))
+    ax_y = max(0.36, ax_top - h)
     plots.draw_timeline(fig.add_axes((0.1, ax_y, 0.86, h)), s, fontsize=6.5)
     if s.lifts:
         plots.draw_lifts(fig.add_axes((0.1, 0.14, 0.42, min(0.18, ax_y - 0.21))), s)

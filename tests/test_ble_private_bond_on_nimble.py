@@ -1,4 +1,4 @@
-"""Issue 14 item 3 on the real stack: the firmware on the MicroPython 1.28 unix port with NimBLE
+"""Issue 14 items 3 and 4 on the real stack: the firmware on the MicroPython 1.28 unix port with NimBLE
 (kyphos.sim.upy) keeps the bond of a central on a resolvable private address (a phone, a Mac)
 across a firmware restart. NimBLE restores the peers' IRKs inside ``active(True)`` through
 ``_IRQ_GET_SECRET`` (extmod/nimble/modbluetooth_nimble.c ``load_irk``), so the IRQ handler must
@@ -55,6 +55,43 @@ def test_private_address_bond_survives_a_firmware_restart(tmp_path: Path) -> Non
             flags = await _until_flag(host, STATUS_ENCRYPTED)
             assert flags & STATUS_TRUSTED  # the authenticated bond, found again
             assert len(pairings) == 1, "the phone had to pair again"
+            await host.client.disconnect()
+        finally:
+            if host is not None and host.client.is_connected:
+                await host.client.disconnect()
+            await board.stop()
+            await radio.close()
+        assert not board.crashes, board.crashes
+
+    asyncio.run(run())
+
+
+def test_a_mac_pairs_on_demand_on_nimble(tmp_path: Path) -> None:
+    """Issue 14 item 4 on the real stack: a central that cannot pair on request (macOS; the
+    backend's on-demand mode, on a private address as a Mac is) reads the pairing
+    characteristic; NimBLE refuses the read for lack of encryption (ATT 0x0F), the "OS" pairs
+    (numeric comparison, confirmed by the board inside its window) and reads again."""
+    from kyphos.sim.radio import VirtualRadio
+    from kyphos.sim.upy.board import UpyBoard
+    from kyphos.transport.ble import PAIRING_UUID
+
+    bins = binaries()
+
+    async def run() -> None:
+        (tmp_path / "flash").mkdir()
+        board = UpyBoard("demo", binaries=bins, fs_root=tmp_path / "flash")
+        radio = VirtualRadio()
+        await board.start(radio)
+        host = None
+        try:
+            name = await _booted(board)
+            mac = await radio.central(pairing="on-demand", private=True)
+            host = await _connect(name, mac)
+            board.press("short")
+            await asyncio.sleep(0.8)
+            assert bytes(await host.client.read_gatt_char(PAIRING_UUID)) == b"\x01"
+            flags = await _until_flag(host, STATUS_TRUSTED)
+            assert flags & STATUS_ENCRYPTED
             await host.client.disconnect()
         finally:
             if host is not None and host.client.is_connected:

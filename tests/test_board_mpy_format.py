@@ -62,7 +62,8 @@ def test_progress_bar_counts_bytes(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_device_name_limits() -> None:
     assert deploy.check_name("kyphos-anna") == "kyphos-anna"
-    with pytest.raises(KyphosError, match="at most 32"):
-        deploy.check_name("x" * 33)
+    assert deploy.check_name("x" * 29) == "x" * 29  # the scan response's room for a name
+    with pytest.raises(KyphosError, match="at most 29"):
+        deploy.check_name("x" * 30)
     with pytest.raises(KyphosError):
         deploy.check_name("bad\nname")

@@ -121,8 +121,8 @@ def test_flash_help_has_examples() -> None:
 def test_deploy_options_checked_before_the_flash_is_touched(s3_bin: Path) -> None:
     # A bad --name or --board would otherwise surface only after the flash was erased.
     err = one_line_error(kyphos("flash", "--port", "/dev/kyphos-none", "--micropython",
-                                str(s3_bin), "--name", "x" * 33))
-    assert "--name" in err and "32 UTF-8 bytes" in err
+                                str(s3_bin), "--name", "x" * 30))
+    assert "--name" in err and "29 UTF-8 bytes" in err
     err = one_line_error(kyphos("flash", "--port", "/dev/kyphos-none", "--micropython",
                                 str(s3_bin), "--board", "no_such_board"))
     assert "unknown board 'no_such_board'" in err

@@ -13,7 +13,7 @@
 #   dev.cfg (config.Config), dev.log (flashlog.FlashLog or None), dev.clock (.update(), .hi,
 #   .lo: the 32-bit us clock as 16-bit halves), dev.next_ctrl_seq(), dev.info_payload(buf, off),
 #   dev.start(link, streams) / dev.stop(link) -> ERR code or 0, dev.calibrate() -> bool,
-#   dev.config_changed(keys), dev.marker(id), dev.snooze(seconds), dev.reboot_soon(),
+#   dev.config_changed(keys), dev.marker(id), dev.snooze(seconds), dev.reboot_soon(maint=False),
 #   dev.open_pairing(), dev.crash_text() -> bytes, dev.crash_reported().
 # `link` (ble.Peripheral or usb.Serial): .link ("ble"/"usb"), .trusted(), .mtu_ok(),
 #   .limit() (largest frame the link carries whole), .refusal() (ERR 5 text), await .send(buf, n).
@@ -199,9 +199,16 @@ class Commands:
             dev.snooze(unpack_from("<H", buf, a)[0])
             return await self._ack(link, rid, op)
         if op == frames.OP_REBOOT:
-            code = await self._ack(link, rid, op)
-            dev.reboot_soon()
-            return code
+            # No argument: a normal reboot. u8 1: into the maintenance boot (main.py starts
+            # neither the app nor its watchdog, for one boot), the flag written first.
+            if b - a > 1 or (b - a == 1 and buf[a] > 1):
+                return await self._err(link, rid, op, frames.E_BAD_ARGS,
+                                       "REBOOT takes no argument, or 1 for the maintenance boot")
+            if b - a == 1 and buf[a] == 1:
+                dev.reboot_soon(True)  # OSError (flag not written): ERR, no reboot
+            else:
+                dev.reboot_soon()
+            return await self._ack(link, rid, op)
         if op == frames.OP_PAIR:
             dev.open_pairing()
             return await self._ack(link, rid, op)

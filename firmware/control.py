@@ -13,6 +13,7 @@ from micropython import const
 from time import ticks_add, ticks_ms
 
 _REBOOT_DELAY_MS = const(300)
+MAINT_FLAG = "/.kyphos_maint"  # main.py's: the next boot is a maintenance boot
 
 _ERR_TEXT = {
     frames.E_IMU: "IMU error: no working IMU",
@@ -92,7 +93,12 @@ class Control:
     def snooze(self, seconds):
         self.coach.snooze(seconds, ticks_ms())
 
-    def reboot_soon(self):
+    def reboot_soon(self, maintenance=False):
+        """Reset in _REBOOT_DELAY_MS (the ACK goes out first); with maintenance, into the
+        maintenance boot (main.py): the flag file is written now, OSError if it cannot be."""
+        if maintenance:
+            with open(self.fs_root + MAINT_FLAG, "w") as f:
+                f.write("reboot command\n")
         self._reboot_at = ticks_add(ticks_ms(), _REBOOT_DELAY_MS)
 
     def open_pairing(self):

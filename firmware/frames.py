@@ -81,7 +81,7 @@ STREAM_QUAT = const(2)
 STREAM_STATUS = const(4)
 
 # Argument length in bytes of each opcode (index); 0xFF: any length (UTF-8 or JSON text).
-_ARGS_LEN = b"\x00\x00\x01\x00\x00\xff\xff\x00\x0a\x02\x02\x02\x00\x00\x00\x00"
+_ARGS_LEN = b"\x00\x00\x01\x00\x00\xff\xff\x00\x0a\x02\x02\x02\xff\x00\x00\x00"  # REBOOT: 0 or 1
 
 _TYPES = (INFO, IMU, QUAT, STATUS, EVENT, LOG_CHUNK, CMD, ACK, ERR, NOTE)
 TYPE_NAMES = {

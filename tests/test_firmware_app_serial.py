@@ -253,6 +253,27 @@ def test_reboot_command_acks_then_resets(board: Any, tmp_path: Path) -> None:
     _run(run())
 
 
+def test_reboot_command_into_the_maintenance_boot(board: Any, tmp_path: Path) -> None:
+    """REBOOT u8 1 writes main.py's flag before the ACK, then resets; other arguments: ERR 2
+    and no reset."""
+    import machine
+
+    async def run() -> None:
+        host = SerialHost()
+        dev, task = await start_device(board, tmp_path, serial=host.board_side)
+        for bad in (b"\x02", b"\x01\x00"):
+            err = await host.command(Opcode.REBOOT, bad)
+            assert isinstance(err.payload, Err) and err.payload.code == 2, err
+        assert not (tmp_path / ".kyphos_maint").exists() and not task.done()
+        ack = await host.command(Opcode.REBOOT, b"\x01")
+        assert isinstance(ack.payload, Ack)
+        assert (tmp_path / ".kyphos_maint").exists()
+        with pytest.raises(machine.ResetRequested):
+            await asyncio.wait_for(task, 5)
+
+    _run(run())
+
+
 def test_sleep_after_idle_and_wake_by_button(board: Any, tmp_path: Path) -> None:
     import machine
     from kyphos.sim import shims

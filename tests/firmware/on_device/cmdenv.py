@@ -101,8 +101,8 @@ class _Dev:
     def snooze(self, seconds):
         self.calls.append(("snooze", seconds))
 
-    def reboot_soon(self):
-        self.calls.append(("reboot",))
+    def reboot_soon(self, maintenance=False):
+        self.calls.append(("reboot", "maintenance") if maintenance else ("reboot",))
 
     def open_pairing(self):
         self.calls.append(("pair",))

@@ -7,7 +7,8 @@
 # fires (ports/esp32/machine_wdt.c; docs.micropython.org library/machine.WDT.html). mpremote and
 # `kyphos deploy` / `kyphos doctor` can then take as long as they need at the REPL. Two ways in:
 #   - the file MAINT_FLAG, written just before machine.reset() (`kyphos deploy` and `kyphos
-#     doctor` do this; on the board: control.Control.reboot_soon(True)). It counts for one boot:
+#     doctor` do this; the REBOOT command with argument 1: control.Control.reboot_soon(True)).
+#     It counts for one boot:
 #     it is removed here, so the next reset starts the application again.
 #   - the board's button held down as the board starts: pressed within _PRESS_MS of MicroPython
 #     starting and held for _HOLD_MS. Press it after releasing reset, not before: the BOOT

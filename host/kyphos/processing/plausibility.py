@@ -122,7 +122,7 @@ def assess(session: Any, analysis: Any) -> Validity:
             f"no trustworthy upright reference (calibration {cal.method}, confidence "
             f"{cal.confidence:.2f} < {MIN_CALIBRATION_CONFIDENCE:g}): angles are not shown — "
             "stand still for 10 s and bend forward three times after putting the sensor on, or "
-            "give --calibrate-upright"
+            "name an upright stretch (kyphos analyze --calibrate-upright T0 T1)"
         )
     worn = float(analysis.posture.measured_s)
     if worn < MIN_SCORE_S:

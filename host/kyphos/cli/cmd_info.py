@@ -96,8 +96,10 @@ def format_summary(d: dict[str, Any]) -> str:
         lines.append(
             f"device     {info.get('name') or '(no name)'} [{info.get('device_id', '?')}], "
             f"fw {fw}, board {BOARD_NAMES.get(info.get('board', -1), info.get('board'))}, "
-            f"IMU {IMU_NAMES.get(info.get('imu_model', -1), info.get('imu_model'))}, "
-            f"±{info.get('acc_fs_g')} g, ±{info.get('gyr_fs_dps')} °/s"
+            f"IMU {IMU_NAMES.get(info.get('imu_model', -1), info.get('imu_model'))}"
+            # INFO flags bit3: the firmware accepted a clone's WHO_AM_I (firmware/mpu6.py)
+            + (" (a clone part: readings unverified)" if int(info.get("flags") or 0) & 8 else "")
+            + f", ±{info.get('acc_fs_g')} g, ±{info.get('gyr_fs_dps')} °/s"
         )
     else:
         lines.append("device     unknown (no INFO frame, no device in the header)")

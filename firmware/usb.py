@@ -20,6 +20,9 @@
 # and pump() counts how long nothing could be written while packets wait. A write that waited,
 # or HOST_GONE_MS without progress, means the host is gone: connected clears, streaming to it
 # stops (the host sends START again) and the queued packets are dropped (counted in `gone`).
+# A host that does not stream and has sent nothing for HOST_IDLE_MS counts as gone too (it no
+# longer keeps the board awake); one that streams from a port it closed is not noticed on a
+# native USB port, which takes writes whether or not the port is open.
 import serialframe
 from micropython import const
 from time import ticks_diff, ticks_ms
@@ -27,6 +30,7 @@ from time import ticks_diff, ticks_ms
 _RX = const(256)
 _MAX_COMMANDS = const(4)
 HOST_GONE_MS = const(3000)  # nothing written for this long while packets wait: host gone
+HOST_IDLE_MS = const(60000)  # no frame from a host that does not stream: no longer connected
 _USB_PIECE = const(64)  # a full-speed USB CDC packet: the FIFO frees space in these steps
 _BLOCKED_MS = const(50)  # a piece of _USB_PIECE bytes that took this long waited for the host
 
@@ -42,6 +46,7 @@ class Serial:
         self.connected = False  # a host has sent a valid frame and has not gone away since
         self.gone = 0  # times the host stopped reading (HOST_GONE_MS) and was dropped
         self._stalled_at = -1  # ticks_ms when writing stopped making progress; -1 = it does
+        self._last_rx = 0  # ticks_ms of the last valid frame from the host
         self.commands = []
         self.lost = 0  # frames refused: ring full (the host is not reading)
         self.escapes = 0
@@ -120,10 +125,14 @@ class Serial:
             self._stalled_at = -1
             self.host_gone()  # a write had to wait for the host: it does not read
             return total
+        t = ticks_ms() if t_ms < 0 else t_ms
+        if self.connected and not self.streams and ticks_diff(t, self._last_rx) >= HOST_IDLE_MS:
+            # A host that sent a command once and closed the port (a native USB port takes
+            # writes whether or not anyone has it open): it no longer keeps the board awake.
+            self.connected = False
         if total or not ring.used:
             self._stalled_at = -1
             return total
-        t = ticks_ms() if t_ms < 0 else t_ms
         if self._stalled_at < 0:
             self._stalled_at = t
         elif ticks_diff(t, self._stalled_at) >= HOST_GONE_MS:
@@ -161,6 +170,7 @@ class Serial:
     def _on_frame(self, buf, n):
         self.connected = True
         self._stalled_at = -1
+        self._last_rx = ticks_ms()
         if buf[1] == 0x10 and len(self.commands) < _MAX_COMMANDS:  # CMD
             self.commands.append((self, bytes(buf[:n])))
 

@@ -113,3 +113,25 @@ def test_a_port_open_but_not_read_costs_at_most_one_wait(usb: Any) -> None:
     # the first wait and stops writing to the port.
     assert out.waited_s <= 0.5 and spent < 1.5, (out.waited_s, spent)
     assert not s.connected and s.streams == 0 and s.gone == 1
+
+
+def test_an_idle_host_stops_counting_as_connected(usb: Any) -> None:
+    """A host that sent a command and closed the port must not keep the board awake forever
+    (the sleep policy stays awake while a link is connected)."""
+    import ble
+
+    class Takes:
+        def write(self, d: Any) -> int:
+            return len(d)
+
+    s = usb.Serial(_NoInput(), Takes(), ble.Ring(4096))
+    s._on_frame(bytearray(_frame(3)), 13)  # a frame from the host (not a CMD: not queued)
+    t0 = time.ticks_ms()  # type: ignore[attr-defined]
+    s.pump(time.ticks_add(t0, usb.HOST_IDLE_MS - 10))  # type: ignore[attr-defined]
+    assert s.connected
+    s.streams = 1  # streaming keeps it (its writes tell whether the host reads)
+    s.pump(time.ticks_add(t0, usb.HOST_IDLE_MS + 10))  # type: ignore[attr-defined]
+    assert s.connected
+    s.streams = 0
+    s.pump(time.ticks_add(t0, usb.HOST_IDLE_MS + 10))  # type: ignore[attr-defined]
+    assert not s.connected

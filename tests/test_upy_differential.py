@@ -33,6 +33,9 @@ def test_both_runtimes_record_the_same_scenario(tmp_path):
     assert rep["imu_overlap_samples"] >= 60 * 104, rep
     assert rep["imu_mismatch_samples"] == 0, rep
     assert rep["events_equal"] and len(rep["events_a"]) >= 2, rep  # calibration, slouch buzz
-    # The fusion's step follows the period the firmware measures on its own clock (timing):
-    # the orientations agree closely, not necessarily to the bit.
-    assert rep["quat_max_deg"] < 0.5, rep
+    # Orientation: bit-identical when both FIFOs started at the same sample; when the port's
+    # bus timing made it start a sample later, heading keeps an offset (6-axis) and the
+    # inclination, what posture scoring uses, converges (differential.compare).
+    if rep["quat_equal_samples"] < rep["quat_overlap_samples"]:
+        assert rep["incl_max_deg"] < 1.0, rep
+        assert rep["incl_last_10s_max_deg"] < 0.25, rep

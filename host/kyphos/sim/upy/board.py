@@ -91,12 +91,15 @@ class UpyBoard(VirtualBoard):
         self._call_s: float | None = None  # loop time of the bridge call being served
 
     # -- scenario time ----------------------------------------------------------------------
-    # The CPython runtime imports the firmware in no simulated time, so its first I2C transfer
-    # (the IMU probe) is at scenario time 0. Starting MicroPython and importing the firmware
-    # takes about a second of real time, so here scenario time 0 (the chip's power-up, the
-    # scenario's first sample, the times of faults and button presses) is the first I2C
-    # transfer of the first boot: both runtimes then configure the chip at the same sample and
-    # their filters start from the same data. Before it, now_s() is negative.
+    # The CPython runtime boots the firmware in no simulated time, so it configures the IMU at
+    # scenario time 0. Starting MicroPython, importing the firmware and starting NimBLE (the
+    # Device starts BLE before it configures the IMU) take about a second of real time, so
+    # here scenario time 0 (the chip's power-up, the scenario's first sample, the times of
+    # faults and button presses) is the first I2C *write* of the first boot, the start of the
+    # IMU's configuration: both runtimes then start the FIFO at the same sample and their
+    # filters start from the same data. (With the first transfer, the WHO_AM_I probe before
+    # BLE starts, the port's stream began 2 samples later and its heading never caught up.)
+    # Before it, now_s() is negative.
     def _power_chip(self) -> None:
         if self._chip_powered:
             return

@@ -75,7 +75,7 @@ class Bridge:
                  on_first_i2c: Callable[[], None] | None = None,
                  io_time: Callable[[int | None], None] | None = None) -> None:
         self.path = path
-        self.on_first_i2c = on_first_i2c  # called once, before the first I2C transfer
+        self.on_first_i2c = on_first_i2c  # called once, before the first I2C write
         self.io_time = io_time  # told the request's ticks_us before each call, None after
         self.statvfs = statvfs
         self.state = PortState()
@@ -133,7 +133,7 @@ class Bridge:
     def handle(self, op: int, a: int, b: int, c: int, data: bytes) -> bytes:
         import machine  # the CPython shim (the board installed it)
 
-        if op <= I2C_WRITETO and self.on_first_i2c is not None:
+        if op in (I2C_WRITE, I2C_WRITETO) and self.on_first_i2c is not None:
             first, self.on_first_i2c = self.on_first_i2c, None
             first()
         if op == I2C_READ:

@@ -151,6 +151,20 @@ def _intervals(items: Iterable[dict[str, Any]] | None) -> list[tuple[float, floa
     return [(float(d["start_s"]), float(d["end_s"])) for d in items]
 
 
+def _what(case: Case, b0: float, b1: float) -> str:
+    """What the truth was doing during an unmatched detection."""
+    kinds = {"slouch": case.slouches, "task bend": case.bends, "seated reach": case.reaches,
+             "lift": [(t["start"], t["end"]) for t in case.lifts]}
+    hit = [k for k, ivs in kinds.items() if any(_ov(a0, a1, b0, b1) > 0 for a0, a1 in ivs)]
+    if hit:
+        return "+".join(hit)
+    if case.activity is None:
+        return "unknown"
+    i0, i1 = np.searchsorted(case.time, (b0, b1))
+    labels, counts = np.unique(case.activity[i0 : max(i1, i0 + 1)], return_counts=True)
+    return f"{labels[np.argmax(counts)]}" if len(labels) else "outside"
+
+
 def score(case: Case) -> dict[str, Any]:
     from kyphos.analysis import analyze
 
@@ -196,6 +210,8 @@ def score(case: Case) -> dict[str, Any]:
             continue
         pr = match(tru, got, half=True)
         r[key] = (len(tru), len(got), len(pr))
+        r[key + "_fp"] = [_what(case, b0, b1) for j, (b0, b1) in enumerate(got)
+                          if j not in {p[1] for p in pr}]
     # activity and steps
     act = doc.get("activity")
     r["activity"] = None
@@ -252,6 +268,13 @@ def _pr(rows: list[dict[str, Any]], key: str) -> str:
     return f"precision {p:.3f} ({tp}/{nf}), recall {rc:.3f} ({tp}/{nt})"
 
 
+def _fp_line(rows: list[dict[str, Any]], key: str) -> str:
+    whys = [w for r in rows for w in r.get(key + "_fp", [])]
+    if not whys:
+        return ""
+    return "; unmatched found during: " + ", ".join(f"{w} {whys.count(w)}" for w in sorted(set(whys)))
+
+
 def summary(rows: list[dict[str, Any]], title: str) -> None:
     print(f"== {title}: {len(rows)} sessions")
     nt = sum(r["n_lifts"] for r in rows)
@@ -300,9 +323,9 @@ def summary(rows: list[dict[str, Any]], title: str) -> None:
                 cm[STYLES.index(t), STYLES.index(d)] += 1
         print("  confusion (rows truth, columns found) " + " / ".join(STYLES) + ": "
               + "; ".join(" ".join(str(x) for x in row) for row in cm))
-    print(f"slouch episodes: {_pr(rows, 'slouch')}   (target >= 0.95 both)")
-    print(f"sustained bends: {_pr(rows, 'bend')}")
-    print(f"seated reaches: {_pr(rows, 'reach')}")
+    print(f"slouch episodes: {_pr(rows, 'slouch')}   (target >= 0.95 both){_fp_line(rows, 'slouch')}")
+    print(f"sustained bends: {_pr(rows, 'bend')}{_fp_line(rows, 'bend')}")
+    print(f"seated reaches: {_pr(rows, 'reach')}{_fp_line(rows, 'reach')}")
     acts = [r["activity"] for r in rows if r["activity"] is not None]
     if acts:
         print(f"activity: {sum(a for a, _ in acts) / sum(n for _, n in acts) * 100:.1f}% of time "

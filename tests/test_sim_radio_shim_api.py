@@ -212,3 +212,25 @@ def test_two_host_processes_with_one_identity_each_keep_their_own_link():
             await radio.close()
 
     asyncio.run(run())
+
+
+def test_handles_must_be_ints_as_in_micropython():
+    """extmod/modbluetooth.c takes handles with mp_obj_get_int: None raises TypeError (what a
+    firmware that notifies after a disconnect IRQ cleared its handle meets on a board)."""
+
+    async def run():
+        radio = VirtualRadio()
+        ble = await radio.peripheral("C4:00:00:00:00:03")
+        try:
+            for call in (lambda: ble.gatts_notify(None, 1, b"x"),
+                         lambda: ble.gap_disconnect(None),
+                         lambda: ble.gap_pair(None),
+                         lambda: ble.gattc_exchange_mtu(None)):
+                with pytest.raises(TypeError):
+                    call()
+            with pytest.raises(OSError):
+                ble.gap_pair(99)  # an int that is no connection: ENOTCONN
+        finally:
+            await radio.close()
+
+    asyncio.run(run())

@@ -262,6 +262,15 @@ class _ConnState:
         self.mtu_asked = False
 
 
+def _int(value: Any) -> int:
+    """A handle argument as MicroPython takes it (``mp_obj_get_int``): an int (or bool), else
+    ``TypeError`` — e.g. ``gatts_notify(None, ...)`` after a disconnect IRQ cleared the
+    firmware's handle raises here as on a board (extmod/modbluetooth.c)."""
+    if isinstance(value, int):
+        return int(value)
+    raise TypeError(f"can't convert {type(value).__name__} to int")
+
+
 def _parse_bond(value: Any) -> tuple[str, PairingKeys] | None:
     """(peer identity address, keys) from a bond value as the shim stores it (JSON of the
     address and bumble's PairingKeys; NimBLE's value is a ``ble_store_value_sec`` that holds
@@ -699,6 +708,7 @@ class BLE:
         value.data = b""  # MicroPython resizes the buffer to empty
 
     def gatts_notify(self, conn_handle: int, value_handle: int, data: Any = None) -> None:
+        conn_handle = _int(conn_handle)
         value = self._value(value_handle)
         state = self._conns.get(conn_handle)
         if state is None:
@@ -707,6 +717,7 @@ class BLE:
         self._enqueue(state, value_handle, payload, raise_on_full=True)
 
     def gatts_indicate(self, conn_handle: int, value_handle: int) -> None:
+        conn_handle = _int(conn_handle)
         value = self._value(value_handle)
         state = self._conns.get(conn_handle)
         if state is None:
@@ -760,6 +771,7 @@ class BLE:
     # -- connections and security --------------------------------------------------
 
     def gap_disconnect(self, conn_handle: int) -> bool:
+        conn_handle = _int(conn_handle)
         state = self._conns.get(conn_handle)
         if state is None:
             return False
@@ -774,6 +786,7 @@ class BLE:
             logger.debug("disconnect: %s", exc)
 
     def gap_pair(self, conn_handle: int) -> None:
+        conn_handle = _int(conn_handle)
         state = self._conns.get(conn_handle)
         if state is None:
             raise OSError(errno.ENOTCONN, "not connected")
@@ -787,6 +800,7 @@ class BLE:
             logger.debug("pairing failed: %s", exc)
 
     def gattc_exchange_mtu(self, conn_handle: int) -> None:
+        conn_handle = _int(conn_handle)
         """Ask the central for an MTU exchange with ``config(mtu=...)`` (NimBLE's
         ``ble_gattc_exchange_mtu``, mp_bluetooth_gattc_exchange_mtu in
         extmod/nimble/modbluetooth_nimble.c); ``_IRQ_MTU_EXCHANGED`` follows. A second
@@ -809,6 +823,7 @@ class BLE:
             logger.debug("MTU exchange failed: %s", exc)
 
     def gap_passkey(self, conn_handle: int, action: int, passkey: int) -> None:
+        conn_handle = _int(conn_handle)
         state = self._conns.get(conn_handle)
         if state is None or state.passkey is None or state.passkey.done():
             raise OSError(errno.EINVAL, "no passkey request pending")

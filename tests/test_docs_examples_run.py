@@ -143,6 +143,8 @@ def test_example_runs_as_written(doc: str, line: str, workspace: Path, tmp_path:
         folder = ws / argv[argv.index("--headless-frames") + 1]
         assert len(list(folder.glob("frame-*.png"))) == written == math.ceil(drawn / every)
         assert written > 1  # the guide's example writes more than its first frame
+        if "--speed" in argv and argv[argv.index("--speed") + 1] == "0":
+            assert "(0 dropped)" in out  # rendered frame by frame
     if "-o" in argv and argv[0] in ("report", "compare", "export"):
         assert (ws / argv[argv.index("-o") + 1]).exists()
     if argv[0] == "report" and "--pdf" in argv:

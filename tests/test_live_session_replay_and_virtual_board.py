@@ -143,3 +143,15 @@ def test_a_failing_recording_stops_recording_but_not_the_view(
     assert s.state.samples == kyphos.load(recording).n_samples  # the view went on
     assert any(m.startswith("recording stopped: cannot write") for m in s.messages)
     assert 0 < kyphos.load(out).n_samples < s.state.samples  # what was written stays readable
+
+
+def test_lossless_render_of_a_replay_draws_every_batch(recording: Path, tmp_path: Path) -> None:
+    """`kyphos live --device replay:F --speed 0 --headless-frames D`: one frame per batch of
+    samples, none dropped, so `--every N` keeps every Nth batch of the recording (issue 16: the
+    guide's example wrote 1 PNG of 207 frames)."""
+    s = LiveSession(f"replay:{recording}@0", fps=20, lossless=True)
+    stats = s.run_headless(tmp_path / "frames", every=30)
+    batches = sum(1 for _h, raw in read_kyr(recording).frames() if raw[1] == 0x02)
+    assert stats.dropped == 0 and s.state.samples == kyphos.load(recording).n_samples
+    assert stats.drawn >= batches
+    assert stats.written == len(list((tmp_path / "frames").glob("frame-*.png"))) == -(-stats.drawn // 30)

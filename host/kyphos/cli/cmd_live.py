@@ -117,9 +117,12 @@ def run(args: argparse.Namespace) -> int:
 
         _need_display()
     kw["command_timeout_s"] = args.timeout
+    # a replay as fast as possible rendered to files: every update drawn, none dropped
+    lossless = bool(args.headless_frames) and target.startswith("replay:") \
+        and float(target.rpartition("@")[2] or 1) == 0
     session = LiveSession(target, record=args.record, window_s=args.window_s, fps=args.fps,
                           sound=args.sound, slouch_threshold_deg=args.slouch_deg,
-                          connect_kwargs=kw, overwrite=args.force)
+                          connect_kwargs=kw, overwrite=args.force, lossless=lossless)
     if args.headless_frames:
         import matplotlib
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import sys
 import threading
 import time
@@ -109,6 +110,11 @@ class LiveSession:
         fps: frames per second aimed at.
         connect_kwargs: passed to :func:`kyphos.link.connect` (e.g. ``scenario=`` for sim).
         sound: ring the terminal bell when a slouch alert starts.
+        lossless: draw every update, no frame dropped: the receive loop waits after each batch
+            until a frame shows it, and frames are not capped at ``fps``. For rendering a
+            replay at ``@0`` (as fast as possible) to PNG files, so the frames follow the
+            recording instead of the wall clock (without it the replay outruns the drawing and
+            most frames are dropped).
     """
 
     def __init__(
@@ -122,10 +128,12 @@ class LiveSession:
         slouch_threshold_deg: float | None = None,
         connect_kwargs: dict[str, Any] | None = None,
         overwrite: bool = False,
+        lossless: bool = False,
     ) -> None:
         self.target = target
         self.record_path = Path(record) if record else None
         self.overwrite = overwrite  # replace an existing ``record`` file (kyphos live --force)
+        self.lossless = lossless
         self.window_s = window_s
         self.fps = fps
         self.state = LiveState(window_s) if slouch_threshold_deg is None else LiveState(
@@ -207,6 +215,8 @@ class LiveSession:
                             self.messages.append(f"recording stopped: {exc}")
                             self.state.set_link(status_text="recording stopped: " + str(exc)[:60])
                     self.state.ingest(batch.frames, batch.epoch)
+                    if self.lossless:
+                        await self._until_drawn(self.state.version)
             finally:
                 for t in (health, stopper):
                     t.cancel()
@@ -215,6 +225,12 @@ class LiveSession:
         finally:
             self._stop_recording()
             await dev.close()
+
+    async def _until_drawn(self, version: int) -> None:
+        """Lossless mode: wait until a frame has shown ``version`` (or the view stops)."""
+        assert self._stop is not None
+        while self._drawn_version < version and not self._stop.is_set():
+            await asyncio.sleep(0.002)
 
     def _end_text(self) -> str:
         kind = getattr(self.dev.transport.kind, "value", "")
@@ -232,6 +248,11 @@ class LiveSession:
         while True:
             h = self.dev.health()
             up = bool(self.dev.transport.connected)
+            if self.lossless:  # a replay rendered frame by frame: the file has been read long
+                # before it is drawn, so receive-time rates and the link state say nothing;
+                # show the recording's own rate and keep the link "up" until the stream ends
+                h = dataclasses.replace(h, sample_rate_hz=float(self.state.fs or 0.0))
+                up = True
             text = None if up == was_up else ("" if up else "link lost — reconnecting…")
             self.state.set_link(health=h.as_dict(), connected=up, status_text=text)
             was_up = up
@@ -380,7 +401,7 @@ class LiveSession:
             v = self.state.snapshot(self.window_s)
             if self.paused:
                 self.held = v
-        v.health["display_latency_ms"] = self._display_latency
+        v.health["display_latency_ms"] = None if self.lossless else self._display_latency
         rec = self.recording
         self.figure.draw(v, paused=self.paused, recording=rec.path.name if rec else None,
                          blink=int(time.monotonic() * 2) % 2 == 1)
@@ -413,7 +434,7 @@ class LiveSession:
         ``HEARTBEAT_S`` without new samples (frames follow the data, capped at ``fps``)."""
         now = time.monotonic() if now is None else now
         since = now - self._last_frame_t
-        if since < 1.0 / self.fps:
+        if since < 1.0 / self.fps and not self.lossless:
             return False
         return self.state.version != self._drawn_version or since >= HEARTBEAT_S
 
@@ -421,6 +442,8 @@ class LiveSession:
         """Sleep until a frame is due (new samples, the fps cap, the heartbeat) or timeout."""
         now = time.monotonic()
         if self.state.version != self._drawn_version:
+            if self.lossless:
+                return
             time.sleep(max(0.0, min(timeout_s, self._last_frame_t + 1.0 / self.fps - now)))
         else:
             self.state.changed.wait(max(0.0, min(timeout_s, self._last_frame_t + HEARTBEAT_S - now)))

@@ -413,7 +413,7 @@ class Peripheral:
         self.ble.gap_advertise(_ADV_INTERVAL_US, self._adv[0], resp_data=self._adv[1])
 
     def open_pairing(self, t_ms):
-        self._pair_until = t_ms + PAIRING_WINDOW_MS
+        self._pair_until = ticks_add(t_ms, PAIRING_WINDOW_MS)
         self._pair_open = True
 
     def pairing_open(self, t_ms):

@@ -18,3 +18,12 @@ def test_a_folder_named_demo_does_not_shadow_the_bundled_demo(tmp_path: Path,
     own.write_text((Path(__file__).parents[1] / "host/kyphos/sim/scenarios/demo.json").read_text()
                    .replace('"name": "demo"', '"name": "mine"', 1))
     assert load_scenario(str(own))["name"] == "mine"
+
+
+def test_a_folder_named_like_a_programme_does_not_shadow_it(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from kyphos.assess.program import load_program
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "side_bends").mkdir()
+    assert load_program("side_bends").exercises

@@ -165,9 +165,10 @@ def validate(raw: Any, source: str = "programme") -> Program:
 
 
 def load_program(path_or_name: str | Path) -> Program:
-    """Read and validate a programme file (a path, or the name of a bundled example)."""
+    """Read and validate a programme file (a path, or the name of a bundled example). A bare
+    name is the bundled programme unless a *file* of that name exists (a folder never hides it)."""
     p = Path(path_or_name)
-    if not p.exists() and p.suffix == "" and (PROGRAM_DIR / f"{p.name}.json").exists():
+    if not p.is_file() and p.suffix == "" and (PROGRAM_DIR / f"{p.name}.json").exists():
         p = PROGRAM_DIR / f"{p.name}.json"
     try:
         text = p.read_text(encoding="utf-8")

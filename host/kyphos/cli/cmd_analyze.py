@@ -14,6 +14,15 @@ EPILOG = """examples:
   kyphos analyze session.kyr --json > session.json
   kyphos analyze imu.csv --acc-unit g --gyr-unit deg/s --json
   kyphos analyze session.kyr --calibrate-upright 2 6 --calibrate-bend 8 12 --load-kg 12 --distance-m 0.4
+  kyphos analyze other-imu.csv --axes=-x,-y,z
+
+The output starts with whether the result is valid and why not (a sample rate below 20 Hz,
+less than 60 s of wear, no trustworthy upright reference, gravity not 9.81 m/s²); below that
+bar there is no score and no advice (docs/scoring.md section 11). CSV units and axes that are
+not given are read from the data when that is unambiguous (and said so), else the command stops
+naming the flag to give (docs/recording.md). Exit status 0 when a result is printed, valid or
+not (check "valid" in the JSON); 1 when nothing could be analysed (one "kyphos: ..." line says
+why).
 """
 
 

@@ -11,7 +11,9 @@ _ERR_HINTS: dict[int, str] = {
     ErrCode.BAD_ARGUMENTS: "check the arguments",
     ErrCode.UNKNOWN_CONFIG_KEY: "`kyphos config get` lists the keys",
     ErrCode.CONFIG_OUT_OF_RANGE: "see docs/firmware.md for the range",
-    ErrCode.NOT_PERMITTED_UNENCRYPTED: "pair first: kyphos pair --device TARGET (or use USB serial)",
+    ErrCode.NOT_PERMITTED_UNENCRYPTED: (
+        "pair first: press the board's button, remove the old pairing from this computer, then "
+        "kyphos pair --device TARGET within 60 s (or use USB serial)"),
     ErrCode.BUSY: "try again in a moment",
     ErrCode.NO_SUCH_LOG: "`kyphos download --list` shows the logs",
     ErrCode.STORAGE_FULL: "free space on the board: kyphos erase",

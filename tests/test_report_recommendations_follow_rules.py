@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from kyphos.metrics.lifts import form_score
 from kyphos.views.recommend import (
-    GOOD, REASON_KINDS, RULES, reason_kind, recommendations, risk_band, rules_markdown,
+    GOOD,
+    REASON_KINDS,
+    RULES,
+    reason_kind,
+    recommendations,
+    risk_band,
+    rules_markdown,
 )
 from kyphos.views.samples import visit_scenario, write_sim_recording
 from kyphos.views.summary import Summary, summarize

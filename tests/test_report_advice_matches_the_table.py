@@ -149,3 +149,30 @@ def test_pdf_page_one_fits_a_long_text() -> None:
                  slouch_pct=30.0, holding_violations=3, wear_s=600.0)
     page = pdf_pages(s)[0]
     assert all(ax.get_position().height > 0.1 for ax in page.axes)
+
+
+def test_review_colours_lifts_like_the_report(tmp_path: Path) -> None:
+    """kyphos review's overview: a lift that scores ≥ 70 with a reason to correct is amber,
+    as in the report, not green."""
+    from kyphos.views.recommend import lift_class
+    from kyphos.views.review import Review
+    from kyphos.views.samples import write_sim_recording
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import to_hex
+
+    rec = write_sim_recording(tmp_path / "r.kyr", "demo")
+    fig = Figure(figsize=(13, 8))
+    FigureCanvasAgg(fig)
+    r = Review(rec, figure=fig, notes_path=tmp_path / "notes.json")
+    want = {round(float(p) * r._scale, 6): plots.LIFT_CLASSES[
+        lift_class({"score": lf.score, "reasons": lf.reasons})][0]
+        for p, lf in zip(r.peaks, r.lifts, strict=True)}
+    assert "#e69500" in want.values()  # the demo has such a lift
+    got = {}
+    for c in r.ax_over.collections:
+        offs = c.get_offsets()
+        if len(offs) and c.get_facecolor().shape[0]:
+            for x, _y in offs:
+                got[round(float(x), 6)] = to_hex(c.get_facecolor()[0])
+    for x, col in want.items():
+        assert got[x] == col

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from kyphos.errors import KyphosError
-from kyphos.views.plots import GOOD_FORM_SCORE, SLOUCH_COLOR, time_axis
+from kyphos.views.plots import LIFT_CLASSES, SLOUCH_COLOR, time_axis
+from kyphos.views.recommend import lift_class
 from kyphos.views.summary import _timeline
 
 #: Zoom window when a lift is selected: the lift plus this margin on each side, s.
@@ -261,11 +262,15 @@ class Review:
         for a, b in ((e.start_s, e.end_s) for e in self.a.posture.slouch_episodes):
             ax.axvspan(a * self._scale, b * self._scale, ymin=0.92, color=SLOUCH_COLOR, lw=0)
         if self.lifts:
-            good = np.array([lf.score >= GOOD_FORM_SCORE for lf in self.lifts])
+            # colours as in the report: they follow the lift's reasons, not the score alone
+            cls = np.array([lift_class({"score": lf.score, "reasons": lf.reasons})
+                            for lf in self.lifts])
             peak_f = np.array([lf.peak_flexion_deg for lf in self.lifts])
             px = self.peaks * self._scale
-            ax.scatter(px[good], peak_f[good], marker="v", s=14, color="#2ca02c", zorder=3)
-            ax.scatter(px[~good], peak_f[~good], marker="v", s=14, color="#d62728", zorder=3)
+            for name, (col, _label) in LIFT_CLASSES.items():
+                sel = cls == name
+                if sel.any():
+                    ax.scatter(px[sel], peak_f[sel], marker="v", s=14, color=col, zorder=3)
         ax.set_xlabel(xlabel, fontsize=8)
         ax.set_ylabel("bend (°)", fontsize=8)
         ax.tick_params(labelsize=7)

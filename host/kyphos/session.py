@@ -8,8 +8,9 @@ the one in docs/protocol.md: x towards the head, y to the wearer's left, z out o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,34 @@ def _empty(shape: tuple[int, ...], dtype: Any = float) -> np.ndarray:
     return np.zeros(shape, dtype=dtype)
 
 
+class Deferred:
+    """An array of a :class:`Session` made on first use (then kept): see :meth:`Session.defer`.
+
+    ``build`` should be picklable (a module-level function, or a ``functools.partial`` of one)
+    so that a session with deferred arrays can still be sent to a worker process.
+    """
+
+    __slots__ = ("build", "length")
+
+    def __init__(self, build: Callable[[], np.ndarray], length: int) -> None:
+        self.build = build
+        self.length = length
+
+    def __getstate__(self) -> tuple[Callable[[], np.ndarray], int]:
+        return self.build, self.length
+
+    def __setstate__(self, state: tuple[Callable[[], np.ndarray], int]) -> None:
+        self.build, self.length = state
+
+
+#: Session arrays that may be deferred (analysis reads none of them).
+DEFERRABLE = ("quat_time", "quat", "host_time")
+
+
+def _nan_times(n: int) -> np.ndarray:
+    return np.full(n, np.nan)
+
+
 @dataclass
 class Session:
     """One recording.
@@ -72,6 +101,12 @@ class Session:
         info: the device's INFO fields, or None.
         damage: stretches of the file that could not be read.
         path: where it was loaded from, if anywhere.
+
+    ``quat_time``, ``quat`` and ``host_time`` may be *deferred* (:meth:`defer`): the loader
+    keeps the on-device quaternions as their int16 counts (8 B per sample instead of 40) and the
+    host times as one offset per frame, and makes the float64 arrays the first time they are
+    read (the analysis reads neither; issue 17's bounded memory). Reading or assigning them
+    works as for any other attribute.
     """
 
     time: np.ndarray
@@ -99,8 +134,29 @@ class Session:
             )
         if len(self.haptic) != n:
             self.haptic = np.zeros(n, bool)
-        if len(self.host_time) != n:
-            self.host_time = np.full(n, np.nan)
+        if self.deferred_len("host_time") != n:  # NaN (unknown), made only if read
+            self.defer("host_time", partial(_nan_times, n), n)
+
+    def defer(self, name: str, build: Callable[[], np.ndarray], length: int) -> None:
+        """Make array ``name`` (one of :data:`DEFERRABLE`) on first read with ``build()``;
+        ``length`` is its length, known without building it (:meth:`deferred_len`)."""
+        if name not in DEFERRABLE:
+            raise ValueError(f"{name!r} cannot be deferred (only {', '.join(DEFERRABLE)})")
+        self.__dict__["_" + name] = Deferred(build, length)
+
+    def deferred_len(self, name: str) -> int:
+        """Length of array ``name`` without building it if it is deferred."""
+        v = self.__dict__.get("_" + name)
+        return v.length if isinstance(v, Deferred) else len(getattr(self, name))
+
+    def is_deferred(self, name: str) -> bool:
+        """True while array ``name`` has not been built yet."""
+        return isinstance(self.__dict__.get("_" + name), Deferred)
+
+    @property
+    def n_quat_samples(self) -> int:
+        """Number of on-device orientation samples (without building ``quat``)."""
+        return self.deferred_len("quat")
 
     @property
     def duration_s(self) -> float:
@@ -153,3 +209,24 @@ class Session:
     def re_references(self) -> Any:
         """Clip slips found and re-referenced: ``t_s``, ``deg``, ``why``."""
         return self.analysis.re_references
+
+
+def _deferrable(name: str) -> property:
+    key = "_" + name
+
+    def get(self: Session) -> np.ndarray:
+        v = self.__dict__[key]
+        if isinstance(v, Deferred):
+            v = v.build()
+            self.__dict__[key] = v
+        return v  # type: ignore[no-any-return]
+
+    def put(self: Session, value: np.ndarray) -> None:
+        self.__dict__[key] = value
+
+    return property(get, put, doc=f"Session.{name} (built on first read if deferred)")
+
+
+# The dataclass __init__ assigns these through the properties; a plain array is stored as is.
+for _name in DEFERRABLE:
+    setattr(Session, _name, _deferrable(_name))

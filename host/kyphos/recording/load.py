@@ -20,6 +20,7 @@ Steps, all vectorised over records or samples except the record walk in
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -186,18 +187,22 @@ def load_bytes(buf: bytes, name: str = "data") -> Session:
     acc_scale, gyr_scale, info_fields, odr = _scales(infos, header, imu_r, len(imu_r) > 0, name)
 
     frame_t = rec_t[imu_r]
-    time_raw, period_s = _sample_times(frame_t, imu.count, imu.period_ns)
+    period_ns = imu.period_ns
+    time_raw, period_s = _sample_times(frame_t, imu.count, period_ns)
     n_imu = len(time_raw)
     t0 = float(time_raw[0]) if n_imu else (float(rec_t[dev].min()) if len(dev) else 0.0)
     acc = np.multiply(imu.values[:, :3], _per_sample(acc_scale, imu.count), dtype=np.float64)
     gyr = np.multiply(imu.values[:, 3:], _per_sample(gyr_scale, imu.count), dtype=np.float64)
-    sample_host = np.repeat(host_s[imu_r] - frame_t, imu.count)
-    sample_host += time_raw
+    imu_flags, imu_count = imu.flags, imu.count
+    del imu  # its int16 samples (12 B per sample) are in acc and gyr now
+    # Host times, on-device orientation: deferred (made on first read, see Session.defer);
+    # the analysis reads neither, and they were 40 % of the loaded session (issue 17).
+    host_time = partial(_host_times, host_s[imu_r] - frame_t, frame_t, imu_count, period_ns)
+    quat_time = partial(_quat_times, rec_t[quat_r], quat.count, quat.period_ns, t0)
+    quat_values = partial(_quat_values, quat.values)
+    n_quat = len(quat.values)
     time = time_raw
     time -= t0  # in place: time_raw is not used after this
-    qtime, _ = _sample_times(rec_t[quat_r], quat.count, quat.period_ns)
-    qtime -= t0
-    q = np.multiply(quat.values, 1.0 / 16384.0, dtype=np.float64)
 
     # Events and status.
     ev_r = np.flatnonzero(ev_ok & keep)
@@ -222,16 +227,42 @@ def load_bytes(buf: bytes, name: str = "data") -> Session:
                                  f"{what} payload of {int(fh.length[r])} bytes, expected {size}"))
 
     notes = _notes(buf, rec, ftype, host_s, rec_t, dev, epoch, t0, damage)
-    haptic = _haptic(time, events, imu.flags, imu.count)
-    gaps = _gaps(time, period_s, imu.flags, imu.count, epoch[imu_r])
-    med_period = float(np.median(imu.period_ns)) if n_imu else 0.0
+    haptic = _haptic(time, events, imu_flags, imu_count)
+    gaps = _gaps(time, period_s, imu_flags, imu_count, epoch[imu_r])
+    med_period = float(np.median(period_ns)) if n_imu else 0.0
     fs = odr if odr > 0 else (1e9 / med_period if med_period > 0 else 0.0)
     damage.sort(key=lambda d: d.offset)
-    return Session(
-        time=time, acc=acc, gyr=gyr, fs=fs, haptic=haptic, quat_time=qtime, quat=q,
-        events=events, status=status, notes=notes, gaps=gaps, host_time=sample_host,
-        header=header, info=info_fields, damage=damage,
+    session = Session(
+        time=time, acc=acc, gyr=gyr, fs=fs, haptic=haptic, events=events, status=status,
+        notes=notes, gaps=gaps, header=header, info=info_fields, damage=damage,
     )
+    session.defer("host_time", host_time, n_imu)
+    session.defer("quat_time", quat_time, n_quat)
+    session.defer("quat", quat_values, n_quat)
+    return session
+
+
+def _host_times(
+    host_minus_dev: np.ndarray, frame_t: np.ndarray, count: np.ndarray, period_ns: np.ndarray
+) -> np.ndarray:
+    """Per-sample host receive time (s since the Unix epoch; NaN for flash-log samples): each
+    frame's host-minus-device offset plus the sample's device time (:func:`_sample_times`)."""
+    out = np.repeat(host_minus_dev, count)
+    out += _sample_times(frame_t, count, period_ns)[0]
+    return out
+
+
+def _quat_times(frame_t: np.ndarray, count: np.ndarray, period_ns: np.ndarray, t0: float) -> np.ndarray:
+    """Times of the on-device orientation samples on the recording clock (0 at the first IMU
+    sample)."""
+    qtime, _ = _sample_times(frame_t, count, period_ns)
+    qtime -= t0
+    return qtime
+
+
+def _quat_values(counts: np.ndarray) -> np.ndarray:
+    """On-device quaternions ``[w, x, y, z]`` from their int16 counts (Q14, 1.0 = 16384)."""
+    return np.multiply(counts, 1.0 / 16384.0, dtype=np.float64)
 
 
 def _sort_batches(rows: np.ndarray, b: Batches, rec_t: np.ndarray) -> tuple[np.ndarray, Batches]:

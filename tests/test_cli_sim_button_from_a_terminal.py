@@ -56,24 +56,39 @@ def test_press_without_a_running_sim_is_one_line(capsys) -> None:
     assert err.count("\n") == 1 and "no `kyphos sim` running on port 1" in err
 
 
-def test_a_sim_in_another_process_can_be_paired(tmp_path: Path, monkeypatch, capsys) -> None:
-    """The dead end of issue 16: `kyphos pair` against a `kyphos sim` had no button to press."""
-    out = tmp_path / "sim.out"
+def _start_sim(out: Path) -> tuple[subprocess.Popen[bytes], int]:
     with out.open("w") as f:
         proc = subprocess.Popen([*CLI, "sim", "--tcp-port", "0", "--duration", "60"],
                                 stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT)
+    port = int(_wait_for(out, r"tcp-client:127\.0\.0\.1:(\d+)").group(1))
+    _wait_for(out, r"presses its button")
+    return proc, port
+
+
+def test_a_sim_in_another_process_can_be_paired_and_stays_paired(tmp_path: Path, monkeypatch,
+                                                                 capsys) -> None:
+    """The dead ends of issue 16: `kyphos pair` against a `kyphos sim` had no button to press;
+    and a restarted `kyphos sim` had forgotten the bond this computer still held."""
+    monkeypatch.setenv("KYPHOS_BUMBLE_KEYS", str(tmp_path / "host_keys.json"))
+    target = ["--device", "kyphos-4F01", "--timeout", "10"]
+    proc, port = _start_sim(tmp_path / "sim1.out")
     try:
-        port = int(_wait_for(out, r"tcp-client:127\.0\.0\.1:(\d+)").group(1))
-        _wait_for(out, r"presses its button")
         monkeypatch.setenv("KYPHOS_BUMBLE_TRANSPORT", f"tcp-client:127.0.0.1:{port}")
-        monkeypatch.setenv("KYPHOS_BUMBLE_KEYS", str(tmp_path / "host_keys.json"))
-        target = ["--device", "kyphos-4F01", "--timeout", "10"]
         assert main(["config", "set", *target, "slouch_threshold_deg=9"]) == 1
         assert "pair" in capsys.readouterr().err
         assert main(["sim", "--press", "short", "--tcp-port", str(port)]) == 0
         assert main(["pair", *target]) == 0
         assert main(["config", "set", *target, "slouch_threshold_deg=9"]) == 0
         assert "slouch_threshold_deg = 9" in capsys.readouterr().out
+    finally:
+        proc.terminate()  # SIGTERM: the sim stops cleanly and keeps its bonds and config
+        proc.wait(timeout=30)
+    proc, port = _start_sim(tmp_path / "sim2.out")  # switched off and on again
+    try:
+        monkeypatch.setenv("KYPHOS_BUMBLE_TRANSPORT", f"tcp-client:127.0.0.1:{port}")
+        assert main(["config", "get", *target, "slouch_threshold_deg"]) == 0
+        assert "slouch_threshold_deg = 9" in capsys.readouterr().out  # its config kept
+        assert main(["config", "set", *target, "slouch_threshold_deg=10"]) == 0  # still paired
     finally:
         proc.terminate()
         proc.wait(timeout=30)

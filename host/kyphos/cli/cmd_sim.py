@@ -64,12 +64,24 @@ def register(sub: Any) -> None:
                    help="do not start a board: press the button of the `kyphos sim` already "
                         "running on --tcp-port (e.g. to open its pairing window) and exit")
     p.add_argument("--flash-dir", default=None,
-                   help="folder kept as the board's flash filesystem (default: a temporary one)")
+                   help="folder kept as the board's flash filesystem (default: a temporary one, "
+                        "with only its bonds and configuration kept between runs)")
     p.set_defaults(func=run)
 
 
 PRESS_KINDS = {"short", "long", "double"}
 KEYS = {"b": "short", " ": "short", "l": "long", "d": "double"}
+
+
+def kept_dir() -> Path:
+    """Where `kyphos sim` keeps its board's bond store and configuration between runs (unless
+    --flash-dir keeps the whole flash): beside the CLI's in-process board, ``…/sim-board-server``.
+    The host side of a bond is kept by the bumble backend ($KYPHOS_BUMBLE_KEYS), so a restarted
+    `kyphos sim` is still paired, as a board switched off and on is."""
+    from kyphos.cli.options import sim_state_dir
+
+    d = sim_state_dir()
+    return d.with_name(d.name + "-server")
 
 
 def control_path(port: int, suffix: str) -> Path:
@@ -127,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
 async def serve(args: argparse.Namespace, faults: list[Any]) -> None:
     from kyphos.sim.board import VirtualBoard
     from kyphos.sim.radio import VirtualRadio
+    from kyphos.transport.sim import _KEEP_SETTLE_S, restore_kept, save_kept
 
     board_cls: Any = VirtualBoard
     extra: dict[str, Any] = {}
@@ -136,6 +149,9 @@ async def serve(args: argparse.Namespace, faults: list[Any]) -> None:
         board_cls, extra = UpyBoard, {"progress": lambda m: print(m, flush=True)}
     board = board_cls(args.scenario, seed=args.seed, faults=faults, serial=args.serial,
                       fs_root=args.flash_dir, **extra)
+    keep = None if args.flash_dir else kept_dir()  # its bond store and config, like a board
+    if keep is not None:
+        restore_kept(keep, board.fs_root)
     radio = VirtualRadio()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -172,8 +188,12 @@ async def serve(args: argparse.Namespace, faults: list[Any]) -> None:
             loop.remove_signal_handler(sig)
         if "controls" in locals():
             controls.close(loop)
+        if keep is not None:
+            await asyncio.sleep(_KEEP_SETTLE_S)  # the firmware's housekeeping writes new bonds
         await board.stop()
         await radio.close()
+        if keep is not None:
+            save_kept(keep, board.fs_root)
         if args.flash_dir is None:
             board.cleanup()
         for t, what in board.events:

@@ -28,6 +28,33 @@ from kyphos.errors import KyphosError
 from kyphos.transport.base import Received, Transport, TransportKind
 
 _KEPT_FILES = ("bonds.json", "config.json")  # what a kept virtual board keeps (firmware/app.py)
+def restore_kept(state_dir: str | Path, fs_root: str | Path) -> None:
+    """Copy a kept virtual board's bond store and configuration (``_KEPT_FILES``) from
+    ``state_dir`` into a new board's flash folder ``fs_root`` (before it boots)."""
+    import shutil
+
+    for name in _KEPT_FILES:
+        src = Path(state_dir) / name
+        if src.is_file():
+            shutil.copyfile(src, Path(fs_root) / name)
+
+
+def save_kept(state_dir: str | Path, fs_root: str | Path) -> None:
+    """After power-off: copy the board's bond store and configuration back to ``state_dir``
+    (temporary name + rename, so a crash never leaves half a bond file)."""
+    import os
+    import shutil
+
+    keep = Path(state_dir)
+    keep.mkdir(parents=True, exist_ok=True)
+    for name in _KEPT_FILES:
+        src = Path(fs_root) / name
+        if src.is_file():
+            tmp = keep / f".{name}.tmp-{os.getpid()}"
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, keep / name)
+
+
 _KEEP_SETTLE_S = 0.6  # > two housekeeping passes of the firmware (_HOUSE_MS = 250 ms)
 
 
@@ -145,29 +172,13 @@ class SimTransport(Transport):
 
     def _restore_kept(self) -> None:
         """Copy the kept bond store and configuration into the new board's flash."""
-        if self.state_dir is None:
-            return
-        import shutil
-
-        for name in _KEPT_FILES:
-            src = self.state_dir / name
-            if src.is_file():
-                shutil.copyfile(src, Path(self.board.fs_root) / name)
+        if self.state_dir is not None:
+            restore_kept(self.state_dir, self.board.fs_root)
 
     def _save_kept(self) -> None:
-        """After power-off: keep the board's bond store and configuration (temp + rename)."""
-        if self.state_dir is None or self.board is None:
-            return
-        import os
-        import shutil
-
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        for name in _KEPT_FILES:
-            src = Path(self.board.fs_root) / name
-            if src.is_file():
-                tmp = self.state_dir / f".{name}.tmp-{os.getpid()}"
-                shutil.copyfile(src, tmp)
-                os.replace(tmp, self.state_dir / name)
+        """After power-off: keep the board's bond store and configuration."""
+        if self.state_dir is not None and self.board is not None:
+            save_kept(self.state_dir, self.board.fs_root)
 
     @property
     def connected(self) -> bool:  # type: ignore[override]

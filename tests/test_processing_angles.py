@@ -76,3 +76,19 @@ def test_vertical_acceleration_is_zero_at_rest_and_nan_when_masked() -> None:
     az = vertical_acceleration(q, acc)
     np.testing.assert_allclose(az[:3], 0, atol=1e-9)
     assert np.isnan(az[3])
+
+
+def test_side_lying_past_90_reads_as_lateral_bend_and_deep_stoop_as_flexion() -> None:
+    """Of the two Euler solutions the one with the smaller |flex| + |lat| is kept: side lying
+    rolled to 95° is lateral 95°, not flexion ≈ 180° (the old |lat| < 90° rule flipped it);
+    a stoop to 100° is still flexion 100°."""
+    from kyphos.processing.angles import euler_from_quat, matrix_to_quat
+    from kyphos.processing.calibration import NOMINAL
+    from scipy.spatial.transform import Rotation
+
+    for flex_deg, lat_deg in ((3.0, 95.0), (-4.0, -97.0), (100.0, 2.0), (40.0, 20.0)):
+        rb = Rotation.from_euler("ZYX", [10.0, flex_deg, lat_deg], degrees=True).as_matrix()
+        q = matrix_to_quat(rb @ NOMINAL.T)[None]  # sensor-to-earth = R_b · Mᵀ
+        f, la, _ = euler_from_quat(q, NOMINAL)
+        assert np.degrees(f[0]) == pytest.approx(flex_deg, abs=1e-6)
+        assert np.degrees(la[0]) == pytest.approx(lat_deg, abs=1e-6)

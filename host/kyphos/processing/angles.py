@@ -9,8 +9,9 @@ rotation is decomposed as ``R_b = Rz(yaw) · Ry(flex) · Rx(lat)``:
 * axial rotation = −(yaw − yaw_ref), + right, relative to a slowly moving heading reference
   (6-axis heading drifts, so only short-term twist is meaningful; see :data:`YAW_REF_CUTOFF_HZ`).
 
-Flexion beyond 90° is supported: of the two Euler solutions the one with |lat| < 90° is kept.
-Near 90° flexion, lateral bend and yaw are degenerate (gimbal lock of this convention).
+Flexion beyond 90° is supported: of the two Euler solutions the one with the smaller
+|flex| + |lat| is kept (a stoop past 90° reads as flexion, side lying rolled past 90° as lateral
+bend). Near 90° flexion, lateral bend and yaw are degenerate (gimbal lock of this convention).
 """
 
 from __future__ import annotations
@@ -107,11 +108,15 @@ def euler_from_quat(
     flex = np.arctan2(-b20, np.hypot(b21, b22))
     lat = np.arctan2(b21, b22)
     yaw = np.arctan2(b10, b00)
-    # second solution (flex beyond ±90°): keep |lat| < 90°
-    alt = np.abs(lat) > np.pi / 2
+    # second solution (flex beyond ±90°): of the two, keep the one with the smaller
+    # |flex| + |lat| — a stoop past 90° (not lat ≈ 180°), side lying with the trunk rolled a
+    # little past 90° (not flex ≈ 180°)
+    flex2 = np.sign(-b20) * np.pi - flex
+    lat2 = np.arctan2(-b21, -b22)
+    alt = np.abs(flex2) + np.abs(lat2) < np.abs(flex) + np.abs(lat)
     if np.any(alt):
-        flex[alt] = np.sign(-b20[alt]) * np.pi - flex[alt]
-        lat[alt] = np.arctan2(-b21[alt], -b22[alt])
+        flex[alt] = flex2[alt]
+        lat[alt] = lat2[alt]
         yaw[alt] = np.arctan2(-b10[alt], -b00[alt])
     return flex, lat, yaw
 

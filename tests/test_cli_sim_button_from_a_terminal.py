@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pty
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -89,6 +90,23 @@ def test_a_sim_in_another_process_can_be_paired_and_stays_paired(tmp_path: Path,
         assert main(["config", "get", *target, "slouch_threshold_deg"]) == 0
         assert "slouch_threshold_deg = 9" in capsys.readouterr().out  # its config kept
         assert main(["config", "set", *target, "slouch_threshold_deg=10"]) == 0  # still paired
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    from kyphos.cli.cmd_sim import kept_dir
+
+    shutil.rmtree(kept_dir())  # the board forgets (a reset); this computer still has the bond
+    proc, port = _start_sim(tmp_path / "sim3.out")
+    try:
+        monkeypatch.setenv("KYPHOS_BUMBLE_TRANSPORT", f"tcp-client:127.0.0.1:{port}")
+        capsys.readouterr()
+        assert main(["sim", "--press", "short", "--tcp-port", str(port)]) == 0
+        assert main(["pair", *target]) == 1
+        err = capsys.readouterr().err
+        assert "still holds a bond" in err and "KYPHOS_BUMBLE_KEYS" in err and err.count("\n") == 1
+        (tmp_path / "host_keys.json").unlink()  # what the line says to do
+        assert main(["sim", "--press", "short", "--tcp-port", str(port)]) == 0
+        assert main(["pair", *target]) == 0
     finally:
         proc.terminate()
         proc.wait(timeout=30)

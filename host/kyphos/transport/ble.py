@@ -185,11 +185,14 @@ class BleTransport(Transport):
             except NotImplementedError:
                 await self.client.read_gatt_char(PAIRING_UUID)
         except Exception as exc:
-            raise LinkError(
-                self.name,
-                f"pairing failed ({exc})",
-                "press the board's button to open its pairing window, then run `kyphos pair --device TARGET` again",
-            ) from None
+            fix = ("press the board's button to open its pairing window, then run "
+                   "`kyphos pair --device TARGET` again")
+            if "KEY_MISSING" in str(exc).upper():  # HCI 0x06: our stored bond, not the board's
+                fix = ("this computer still holds a bond the board no longer has (it was reset, "
+                       "reflashed or its kept state deleted): remove the board from this "
+                       "computer's Bluetooth devices (Linux: bluetoothctl remove ADDRESS; the "
+                       "virtual radio: delete $KYPHOS_BUMBLE_KEYS), then " + fix)
+            raise LinkError(self.name, f"pairing failed ({exc})", fix) from None
 
 
 async def scan(

@@ -187,7 +187,9 @@ class BleTransport(Transport):
         except Exception as exc:
             fix = ("press the board's button to open its pairing window, then run "
                    "`kyphos pair --device TARGET` again")
-            if "KEY_MISSING" in str(exc).upper():  # HCI 0x06: our stored bond, not the board's
+            # HCI 0x06 PIN or Key Missing: our stored bond, not the board's. `bluetoothctl
+            # remove <dev>` is BlueZ's way to forget a device (bluetoothctl(1), "remove").
+            if "KEY_MISSING" in str(exc).upper():
                 fix = ("this computer still holds a bond the board no longer has (it was reset, "
                        "reflashed or its kept state deleted): remove the board from this "
                        "computer's Bluetooth devices (Linux: bluetoothctl remove ADDRESS; the "

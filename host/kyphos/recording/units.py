@@ -444,7 +444,7 @@ def check_units(
     if time_unit is None and tu != "s":
         notes.append(f"time read as {tu}: the median step of "
                      f"{float(np.median(np.diff(t_raw))):.4g} is {rates[tu]:.3g} Hz in {tu}"
-                     + (" (the gyroscope confirms it)" if fit.conclusive else "")
+                     + (", and the gyroscope confirms it" if fit.conclusive else "")
                      + f" (give --time-unit {tu} to say so)")
     if gyr_unit is None and gu != "rad/s" and fit.conclusive:
         notes.append("rotation rate read as deg/s: in rad/s the gyroscope would turn "

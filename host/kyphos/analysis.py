@@ -266,7 +266,8 @@ def analyze(
         pkw["slouch_min_s"] = slouch_min_s
     posture = posture_metrics(
         angles, lm | lift_mask(angles.time, reaches),
-        not_still=activity.mask("walking", "lying", "transition"), **pkw,
+        not_still=activity.mask("walking", "lying", "transition"),
+        sitting=activity.mask("sitting"), still=activity.still, **pkw,
     )
     for sb in posture.sustained_bends:  # where each held bend happened
         i = int(np.searchsorted(angles.time, sb.start_s))

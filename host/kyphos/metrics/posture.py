@@ -38,6 +38,12 @@ SLOUCH_MIN_S = 10.0
 #: slouched sitting, 10–25° of added thoracolumbar flexion, and task bends of 45–60°) until
 #: fitted on the validation family.
 SLOUCH_MAX_DEG = 32.0
+#: Sitting upright (slouch reference while sitting): a low percentile of still-sitting flexion,
+#: at least this much still sitting (s), within ± this (degrees). Provisional (own choice, like
+#: the calibration's least-flexed cluster).
+SIT_UPRIGHT_PCT = 10.0
+SIT_UPRIGHT_MIN_S = 20.0
+SIT_UPRIGHT_MAX_DEG = 15.0
 #: Sustained bend: flexion above ZONE_EDGES_DEG[0] (20°) held for longer than STATIC_S (ISO
 #: 11226's "static" posture) that reaches SLOUCH_MAX_DEG, reported with its holding time and
 #: the ISO 11226 limit for its median angle.
@@ -87,6 +93,9 @@ class PostureMetrics:
     score: float
     score_terms: dict[str, float] = field(default_factory=dict)
     sustained_bends: list[SustainedBend] = field(default_factory=list)
+    #: the wearer's upright while sitting, degrees from the standing calibration (None: too
+    #: little still sitting); slouch while sitting is measured from it
+    sitting_upright_deg: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -160,6 +169,20 @@ def slouch_episodes(
     return out
 
 
+def sitting_upright_deg(flex_deg: np.ndarray, sitting_still: np.ndarray, fs: float) -> float | None:
+    """The wearer's upright while sitting (degrees, on the standing calibration's scale): the
+    ``SIT_UPRIGHT_PCT`` percentile of flexion over still sitting, clipped to
+    ±``SIT_UPRIGHT_MAX_DEG``; None with less than ``SIT_UPRIGHT_MIN_S`` of still sitting.
+    People sit upright with the pelvis and trunk a little back (or forward) of how they stand;
+    a slouch is a collapse from *that* posture."""
+    x = np.asarray(flex_deg, float)[np.asarray(sitting_still, bool)]
+    x = x[np.isfinite(x)]
+    if fs <= 0 or len(x) < SIT_UPRIGHT_MIN_S * fs:
+        return None
+    return float(np.clip(np.percentile(x, SIT_UPRIGHT_PCT), -SIT_UPRIGHT_MAX_DEG,
+                         SIT_UPRIGHT_MAX_DEG))
+
+
 def sustained_bends(
     time: np.ndarray, flex_deg: np.ndarray, fs: float, exclude: np.ndarray | None = None,
 ) -> list[SustainedBend]:
@@ -208,12 +231,16 @@ def posture_metrics(
     slouch_hysteresis_deg: float = SLOUCH_HYSTERESIS_DEG,
     slouch_min_s: float = SLOUCH_MIN_S,
     not_still: np.ndarray | None = None,
+    sitting: np.ndarray | None = None,
+    still: np.ndarray | None = None,
 ) -> PostureMetrics:
     """All posture metrics of a session.
 
     ``exclude`` (N,) marks lift (and seated-reach) samples: no slouch and no sustained bend
     there. ``not_still`` (N,) marks samples where the wearer is not sitting or standing
-    (walking, lying, sit/stand transitions): no slouch there either.
+    (walking, lying, sit/stand transitions): no slouch there either. ``sitting`` and ``still``
+    (N,): while sitting, a slouch is measured from the wearer's own sitting upright
+    (:func:`sitting_upright_deg`), not from the standing calibration.
     """
     v = angles.valid & np.isfinite(angles.flexion)
     f = np.degrees(angles.flexion)
@@ -241,8 +268,16 @@ def posture_metrics(
     ex_slouch = exclude
     if not_still is not None:
         ex_slouch = np.asarray(not_still, bool) if exclude is None else (exclude | not_still)
+    f_slouch = f_nan
+    sit_up = None
+    if sitting is not None:
+        sit = np.asarray(sitting, bool)
+        sit_up = sitting_upright_deg(f_nan, sit & (np.ones(len(sit), bool) if still is None
+                                                   else np.asarray(still, bool)), fs)
+        if sit_up is not None:
+            f_slouch = np.where(sit, f_nan - sit_up, f_nan)
     slouch = slouch_episodes(
-        angles.time, f_nan, fs, ex_slouch,
+        angles.time, f_slouch, fs, ex_slouch,
         threshold_deg=slouch_threshold_deg, hysteresis_deg=slouch_hysteresis_deg,
         min_s=slouch_min_s,
     )
@@ -260,6 +295,7 @@ def posture_metrics(
         score=score,
         score_terms=terms,
         sustained_bends=sustained_bends(angles.time, f_nan, fs, exclude),
+        sitting_upright_deg=None if sit_up is None else round(sit_up, 2),
     )
 
 

@@ -66,5 +66,9 @@ def test_live_and_offline_agree_on_lifts_reaches_and_slouches() -> None:
     assert len(alerts) == len(eps) == 2
     for t_alert, e in zip(alerts, eps, strict=True):
         assert e.start_s + 9.0 <= t_alert <= e.start_s + 12.0
-    # the live activity followed the sit-down and the stand-up
+    # the live activity followed the sit-down and the stand-up, and found the same sitting
+    # upright (the slouch reference while sitting)
     assert st.posture == "standing"
+    sit_off = off.posture.sitting_upright_deg
+    assert sit_off is not None and st.sitting_upright_deg is not None
+    assert abs(st.sitting_upright_deg - sit_off) < 1.0

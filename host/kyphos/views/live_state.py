@@ -8,7 +8,8 @@ causal mode), and keeps:
 - preallocated ring buffers (numpy) of time and angles for the scrolling traces;
 - time in each ISO 11226 flexion zone, the slouch alert state (the report's slouch rule:
   flexion above upright + threshold and below ``SLOUCH_MAX_DEG`` (deeper is a bend),
-  hysteresis, sustained ``slouch_min_s``, not while walking, getting up or down, or lifting);
+  hysteresis, sustained ``slouch_min_s``, not while walking, getting up or down, or lifting;
+  while sitting, from the wearer's own sitting upright as the report measures it);
 - the activity (:func:`kyphos.processing.activity.classify` on the rolling window, with the
   sitting/standing posture carried from window to window), and lifts and seated reaches, found
   by :func:`kyphos.metrics.lifts.find_bends` on the same window every ``LIFT_EVERY_S`` (each
@@ -31,6 +32,9 @@ import numpy as np
 from kyphos.metrics.lifts import MAX_DURATION_S, Lift, find_bends
 from kyphos.metrics.posture import (
     EXTENSION_DEG,
+    SIT_UPRIGHT_MAX_DEG,
+    SIT_UPRIGHT_MIN_S,
+    SIT_UPRIGHT_PCT,
     SLOUCH_HYSTERESIS_DEG,
     SLOUCH_MAX_DEG,
     SLOUCH_MIN_S,
@@ -63,6 +67,7 @@ CALIBRATE_WINDOW_S = 1.0
 #: window's end (a sit/stand transition takes up to TRANSITION_MAX_S), s.
 LIVE_SETTLE_S = 5.0
 _T_MOD = 1 << 32
+_SIT_BINS = np.arange(-45.0, 60.5, 0.5)
 
 
 def _info(number: int, lf: Lift) -> LiftInfo:
@@ -203,6 +208,10 @@ class LiveState:
         self.activity_now: str | None = None  # the activity near the window's end
         self._lift_end_s = -np.inf
         self._reach_end_s = -np.inf
+        # still-sitting flexion seen so far, as a histogram (0.5° bins): the sitting upright
+        self._sit_hist = np.zeros(len(_SIT_BINS) - 1)
+        self._sit_until = -np.inf
+        self.sitting_upright_deg: float | None = None
         self._next_lift_check = -np.inf
         self._slouch_on = False  # above threshold (hysteresis state)
         self._slouch_since: float | None = None
@@ -367,6 +376,8 @@ class LiveState:
         thr, lo = self.slouch_threshold_deg, self.slouch_threshold_deg - self.slouch_hysteresis_deg
         x = np.nan_to_num(flex, nan=-np.inf)
         x = np.where(x >= SLOUCH_MAX_DEG, -np.inf, x)
+        if self.posture == "sitting" and self.sitting_upright_deg is not None:
+            x = x - self.sitting_upright_deg  # from the wearer's own sitting upright
         if self.activity_now not in (None, "sitting", "standing"):
             x = np.full_like(x, -np.inf)
         ev = np.where(x > thr, 1, np.where(x < lo, -1, 0))
@@ -419,6 +430,7 @@ class LiveState:
                 name if name in ("sitting", "standing") else self.posture)
         last = activity.kind[-1]
         self.activity_now = act.KINDS[int(last)] if last >= 0 else None
+        self._sitting_upright(t, w[:, 1], activity)
         for lf in find_bends(ang, w[:, 5], activity, self.link_m):
             # count a bend once it has ended (not at the window's trailing edge) and was seen
             # whole (not cut at the window's start); each bend once, as a lift or a reach
@@ -432,6 +444,21 @@ class LiveState:
             elif lf.context == "sitting":
                 self._reach_end_s = lf.end_s
                 self.seated_reaches.append(_info(len(self.seated_reaches) + 1, lf))
+
+    def _sitting_upright(self, t: np.ndarray, flex: np.ndarray, activity: act.Activity) -> None:
+        """Add the window's still-sitting samples not seen before to the histogram and update
+        the sitting upright (the report's :func:`kyphos.metrics.posture.sitting_upright_deg`)."""
+        assert self.fs is not None
+        new = (t > self._sit_until) & activity.still & (activity.kind == act.SITTING)
+        new &= np.isfinite(flex)
+        self._sit_until = float(t[-1])
+        if new.any():
+            self._sit_hist += np.histogram(flex[new], _SIT_BINS)[0]
+        n = float(self._sit_hist.sum())
+        if n >= SIT_UPRIGHT_MIN_S * self.fs:
+            k = int(np.searchsorted(np.cumsum(self._sit_hist), SIT_UPRIGHT_PCT / 100.0 * n))
+            self.sitting_upright_deg = float(np.clip(0.5 * (_SIT_BINS[k] + _SIT_BINS[k + 1]),
+                                                     -SIT_UPRIGHT_MAX_DEG, SIT_UPRIGHT_MAX_DEG))
 
     def _add_lift(self, lf: Lift) -> None:
         self._lift_end_s = lf.end_s

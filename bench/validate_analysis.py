@@ -154,7 +154,8 @@ def _intervals(items: Iterable[dict[str, Any]] | None) -> list[tuple[float, floa
 def _what(case: Case, b0: float, b1: float) -> str:
     """What the truth was doing during an unmatched detection."""
     kinds = {"slouch": case.slouches, "task bend": case.bends, "seated reach": case.reaches,
-             "lift": [(t["start"], t["end"]) for t in case.lifts]}
+             "lift": [(t["start"], t["end"]) for t in case.lifts],
+             "calibration bend": case.excluded.get("calibration bend", [])}
     hit = [k for k, ivs in kinds.items() if any(_ov(a0, a1, b0, b1) > 0 for a0, a1 in ivs)]
     if hit:
         return "+".join(hit)

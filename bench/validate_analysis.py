@@ -68,6 +68,7 @@ class Case:
     reaches: list[tuple[float, float]] = field(default_factory=list)
     steps: int | None = None
     slips: list[tuple[float, float]] = field(default_factory=list)
+    slouch_deg: list[float] = field(default_factory=list)  # depth at the sensor, deg
 
 
 def validation_case(seed: int, fs: float, note: bool, error_scale: float = 1.0) -> Case:
@@ -96,6 +97,7 @@ def validation_case(seed: int, fs: float, note: bool, error_scale: float = 1.0) 
         [(b.start, b.end) for b in tr.sustained_bends],
         [(r.start, r.end) for r in tr.seated_reaches],
         int(len(tr.steps)), [(c.t, c.deg) for c in tr.clip_slips],
+        [s.deg for s in tr.slouches],
     )
 
 
@@ -213,6 +215,10 @@ def score(case: Case) -> dict[str, Any]:
         r[key] = (len(tru), len(got), len(pr))
         r[key + "_fp"] = [_what(case, b0, b1) for j, (b0, b1) in enumerate(got)
                           if j not in {p[1] for p in pr}]
+        if key == "slouch" and case.slouch_deg:
+            hit_i = {p[0] for p in pr}
+            r["slouch_missed_deg"] = [d for i, d in enumerate(case.slouch_deg) if i not in hit_i]
+            r["slouch_deg"] = list(case.slouch_deg)
     # activity and steps
     act = doc.get("activity")
     r["activity"] = None
@@ -325,6 +331,12 @@ def summary(rows: list[dict[str, Any]], title: str) -> None:
         print("  confusion (rows truth, columns found) " + " / ".join(STYLES) + ": "
               + "; ".join(" ".join(str(x) for x in row) for row in cm))
     print(f"slouch episodes: {_pr(rows, 'slouch')}   (target >= 0.95 both){_fp_line(rows, 'slouch')}")
+    md = [d for r in rows for d in r.get("slouch_missed_deg", [])]
+    if md:
+        alld = [d for r in rows for d in r.get("slouch_deg", [])]
+        print(f"  missed slouches: depth at the sensor {min(md):.1f}–{max(md):.1f} deg, median "
+              f"{np.median(md):.1f} (all slouches: {min(alld):.1f}–{max(alld):.1f}, median "
+              f"{np.median(alld):.1f})")
     print(f"sustained bends: {_pr(rows, 'bend')}{_fp_line(rows, 'bend')}")
     print(f"seated reaches: {_pr(rows, 'reach')}{_fp_line(rows, 'reach')}")
     acts = [r["activity"] for r in rows if r["activity"] is not None]

@@ -73,9 +73,10 @@ class Batches:
 
 
 def decode_batches(
-    arr: np.ndarray, offsets: np.ndarray, length: np.ndarray, width: int
+    arr: np.ndarray, offsets: np.ndarray, length: np.ndarray, width: int, values: bool = True
 ) -> Batches:
-    """Decode IMU (``width`` 6) or QUAT (``width`` 4) frames starting at ``offsets``."""
+    """Decode IMU (``width`` 6) or QUAT (``width`` 4) frames starting at ``offsets``
+    (``values=False``: the per-frame fields only, ``values`` left with no rows)."""
     max_count = MAX_IMU_COUNT if width == 6 else MAX_QUAT_COUNT
     offsets = np.asarray(offsets, np.int64)
     body = offsets + HEADER_SIZE
@@ -87,8 +88,9 @@ def decode_batches(
     body, count = body[good], count[good]
     period = gather(arr, body, "<u4")
     flags = arr[body + 5]
-    values = sample_block(arr, body + 6, count, 2 * width).view("<i2").reshape(-1, width)
-    return Batches(good, period, count, flags, values, np.flatnonzero(~ok))
+    block = sample_block(arr, body + 6, count, 2 * width) if values else np.empty((0, 2 * width), np.uint8)
+    samples = block.view("<i2").reshape(-1, width)
+    return Batches(good, period, count, flags, samples, np.flatnonzero(~ok))
 
 
 def sample_block(arr: np.ndarray, starts: np.ndarray, count: np.ndarray, size: int) -> np.ndarray:

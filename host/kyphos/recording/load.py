@@ -40,22 +40,36 @@ _DATA = np.zeros(256, bool)
 _DATA[[FrameType.IMU, FrameType.QUAT, FrameType.STATUS, FrameType.EVENT]] = True
 
 
-def load(path: str | os.PathLike[str], **kw: Any) -> Session:
+def load(
+    path: str | os.PathLike[str],
+    *,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    **kw: Any,
+) -> Session:
     """Load a recording as a :class:`~kyphos.session.Session` (SI units).
 
     ``.csv`` files go to :func:`kyphos.recording.csv.load_csv` (with ``kw``); anything else
     must be a ``.kyr`` file (a host recording or a board's flash log). Raises
     :class:`~kyphos.errors.RecordingError` if the file cannot be read as a recording;
     damage inside a readable file is listed in ``Session.damage``.
+
+    ``start_s``/``end_s`` (``.kyr`` only) load the samples with ``start_s <= time < end_s``
+    on the recording's own clock (the times a whole load gives them), and the events, status,
+    notes and gaps inside that range: only the frames in the range are decoded into samples,
+    so an hour of a day-long recording takes an hour's memory for its samples (plus ~20 B per
+    record of the whole file for the record index). See :func:`load_bytes`.
     """
     p = Path(path)
     if p.suffix.lower() == ".csv":
+        if start_s is not None or end_s is not None:
+            raise TypeError("start_s/end_s: .kyr recordings only (slice a CSV session instead)")
         from kyphos.recording.csv import load_csv
 
         return load_csv(path, **kw)  # type: ignore[no-any-return]
     if kw:
         raise TypeError(f"unexpected options for a .kyr file: {', '.join(kw)}")
-    session = load_bytes(read_file(p), name=str(p))
+    session = load_bytes(read_file(p), name=str(p), start_s=start_s, end_s=end_s)
     session.path = p
     return session
 
@@ -85,8 +99,16 @@ def _unwrap_per_epoch(
     return out
 
 
-def load_bytes(buf: bytes, name: str = "data") -> Session:
-    """Load a recording from its bytes; see :func:`load`."""
+def load_bytes(
+    buf: bytes, name: str = "data", start_s: float | None = None, end_s: float | None = None
+) -> Session:
+    """Load a recording from its bytes; see :func:`load` (``start_s``/``end_s``: a time range,
+    equal to the whole load's samples in that range)."""
+    ranged = start_s is not None or end_s is not None
+    lo = -np.inf if start_s is None else float(start_s)
+    hi = np.inf if end_s is None else float(end_s)
+    if ranged and not lo < hi:
+        raise RecordingError(f"{name}: empty time range {lo:g} … {hi:g} s")
     header, start = read_header(buf, name)
     index = scan_records(buf, start)
     damage = list(index.damage)
@@ -172,9 +194,9 @@ def load_bytes(buf: bytes, name: str = "data") -> Session:
 
     # 6. Batches.
     imu_r = np.flatnonzero((ftype == FrameType.IMU) & keep)
-    imu = decode_batches(arr, rec[imu_r] + 8, fh.length[imu_r], 6)
+    imu = decode_batches(arr, rec[imu_r] + 8, fh.length[imu_r], 6, values=not ranged)
     quat_r = np.flatnonzero((ftype == FrameType.QUAT) & keep)
-    quat = decode_batches(arr, rec[quat_r] + 8, fh.length[quat_r], 4)
+    quat = decode_batches(arr, rec[quat_r] + 8, fh.length[quat_r], 4, values=not ranged)
     for rows, b, what in ((imu_r, imu, "IMU"), (quat_r, quat, "QUAT")):
         for r in rows[b.bad].tolist():
             damage.append(Damage(int(rec[r]), int(fh.length[r]) + 22, "corrupt",
@@ -185,22 +207,47 @@ def load_bytes(buf: bytes, name: str = "data") -> Session:
     imu_r, imu = _sort_batches(imu_r, imu, rec_t)
     quat_r, quat = _sort_batches(quat_r, quat, rec_t)
     acc_scale, gyr_scale, info_fields, odr = _scales(infos, header, imu_r, len(imu_r) > 0, name)
+    # whole-recording facts a range keeps: time 0, first sample index and period of each
+    # frame's samples, whether one period holds for all, the median period (sample rate)
+    t0 = float(rec_t[imu_r[0]]) if len(imu_r) else (float(rec_t[dev].min()) if len(dev) else 0.0)
+    first_imu, uniform_imu = _first_and_uniform(imu)
+    first_quat, uniform_quat = _first_and_uniform(quat)
+    med_period = float(np.median(imu.period_ns)) if len(imu_r) else 0.0
+    trim = slice(None)
+    if ranged:  # frames overlapping the range; their samples decoded now; trimmed below
+        k = _overlapping(rec_t[imu_r] - t0, imu, lo, hi)
+        imu_r, imu, first_imu = imu_r[k], _decode_rows(arr, rec, fh, imu_r, imu, k, 6), first_imu[k]
+        acc_scale, gyr_scale = acc_scale[k], gyr_scale[k]
+        kq = _overlapping(rec_t[quat_r] - t0, quat, lo, hi)
+        quat_r, quat = quat_r[kq], _decode_rows(arr, rec, fh, quat_r, quat, kq, 4)
+        first_quat = first_quat[kq]
 
     frame_t = rec_t[imu_r]
     period_ns = imu.period_ns
-    time_raw, period_s = _sample_times(frame_t, imu.count, period_ns)
+    time_raw, period_s = _sample_times(frame_t, imu.count, period_ns, first_imu, uniform_imu)
     n_imu = len(time_raw)
-    t0 = float(time_raw[0]) if n_imu else (float(rec_t[dev].min()) if len(dev) else 0.0)
+    if ranged:
+        i0, i1 = np.searchsorted(time_raw - t0, [lo, hi])
+        trim = slice(int(i0), int(i1))
     acc = np.multiply(imu.values[:, :3], _per_sample(acc_scale, imu.count), dtype=np.float64)
     gyr = np.multiply(imu.values[:, 3:], _per_sample(gyr_scale, imu.count), dtype=np.float64)
     imu_flags, imu_count = imu.flags, imu.count
     del imu  # its int16 samples (12 B per sample) are in acc and gyr now
     # Host times, on-device orientation: deferred (made on first read, see Session.defer);
     # the analysis reads neither, and they were 40 % of the loaded session (issue 17).
-    host_time = partial(_host_times, host_s[imu_r] - frame_t, frame_t, imu_count, period_ns)
-    quat_time = partial(_quat_times, rec_t[quat_r], quat.count, quat.period_ns, t0)
-    quat_values = partial(_quat_values, quat.values)
+    host_time = partial(_host_times, host_s[imu_r] - frame_t, frame_t, imu_count, period_ns,
+                        first_imu, uniform_imu, trim)
+    qframe_t = rec_t[quat_r]
+    qtrim = slice(None)
     n_quat = len(quat.values)
+    if ranged:  # the quaternion samples in the range (their times: 8 B per sample, for now)
+        q_at = _sample_times(qframe_t, quat.count, quat.period_ns, first_quat, uniform_quat)[0]
+        q0, q1 = np.searchsorted(q_at - t0, [lo, hi])
+        qtrim, n_quat = slice(int(q0), int(q1)), int(q1 - q0)
+        del q_at
+    quat_time = partial(_quat_times, qframe_t, quat.count, quat.period_ns, t0, first_quat,
+                        uniform_quat, qtrim)
+    quat_values = partial(_quat_values, quat.values, qtrim)
     time = time_raw
     time -= t0  # in place: time_raw is not used after this
 
@@ -229,8 +276,17 @@ def load_bytes(buf: bytes, name: str = "data") -> Session:
     notes = _notes(buf, rec, ftype, host_s, rec_t, dev, epoch, t0, damage)
     haptic = _haptic(time, events, imu_flags, imu_count)
     gaps = _gaps(time, period_s, imu_flags, imu_count, epoch[imu_r])
-    med_period = float(np.median(period_ns)) if n_imu else 0.0
     fs = odr if odr > 0 else (1e9 / med_period if med_period > 0 else 0.0)
+    if ranged:  # what lies in the range: samples, and events, status, notes, gaps within them
+        time, acc, gyr, haptic = time[trim], acc[trim], gyr[trim], haptic[trim]
+        n_imu = len(time)
+        events = events[(events["time"] >= lo) & (events["time"] < hi)]
+        status = status[(status["time"] >= lo) & (status["time"] < hi)]
+        notes = [(t, d) for t, d in notes if lo <= t < hi]
+        if n_imu:
+            gaps = gaps[(gaps[:, 0] >= time[0]) & (gaps[:, 1] <= time[-1])]
+        else:
+            gaps = gaps[:0]
     damage.sort(key=lambda d: d.offset)
     session = Session(
         time=time, acc=acc, gyr=gyr, fs=fs, haptic=haptic, events=events, status=status,
@@ -243,26 +299,67 @@ def load_bytes(buf: bytes, name: str = "data") -> Session:
 
 
 def _host_times(
-    host_minus_dev: np.ndarray, frame_t: np.ndarray, count: np.ndarray, period_ns: np.ndarray
+    host_minus_dev: np.ndarray,
+    frame_t: np.ndarray,
+    count: np.ndarray,
+    period_ns: np.ndarray,
+    first: np.ndarray | None = None,
+    uniform: bool | None = None,
+    trim: slice = slice(None),
 ) -> np.ndarray:
     """Per-sample host receive time (s since the Unix epoch; NaN for flash-log samples): each
     frame's host-minus-device offset plus the sample's device time (:func:`_sample_times`)."""
     out = np.repeat(host_minus_dev, count)
-    out += _sample_times(frame_t, count, period_ns)[0]
-    return out
+    out += _sample_times(frame_t, count, period_ns, first, uniform)[0]
+    return out[trim].copy() if trim != slice(None) else out
 
 
-def _quat_times(frame_t: np.ndarray, count: np.ndarray, period_ns: np.ndarray, t0: float) -> np.ndarray:
+def _quat_times(
+    frame_t: np.ndarray,
+    count: np.ndarray,
+    period_ns: np.ndarray,
+    t0: float,
+    first: np.ndarray | None = None,
+    uniform: bool | None = None,
+    trim: slice = slice(None),
+) -> np.ndarray:
     """Times of the on-device orientation samples on the recording clock (0 at the first IMU
     sample)."""
-    qtime, _ = _sample_times(frame_t, count, period_ns)
+    qtime, _ = _sample_times(frame_t, count, period_ns, first, uniform)
     qtime -= t0
-    return qtime
+    return qtime[trim].copy() if trim != slice(None) else qtime
 
 
-def _quat_values(counts: np.ndarray) -> np.ndarray:
+def _quat_values(counts: np.ndarray, trim: slice = slice(None)) -> np.ndarray:
     """On-device quaternions ``[w, x, y, z]`` from their int16 counts (Q14, 1.0 = 16384)."""
-    return np.multiply(counts, 1.0 / 16384.0, dtype=np.float64)
+    return np.multiply(counts[trim], 1.0 / 16384.0, dtype=np.float64)
+
+
+def _first_and_uniform(b: Batches) -> tuple[np.ndarray, bool]:
+    """Index of each batch's first sample in the whole recording, and whether every batch
+    has the same period."""
+    first = np.cumsum(b.count) - b.count
+    return first, bool(len(b.count) == 0 or np.all(b.period_ns == b.period_ns[0]))
+
+
+def _overlapping(t: np.ndarray, b: Batches, lo: float, hi: float) -> np.ndarray:
+    """Batches (start times ``t`` on the recording clock) with a sample in ``[lo, hi)``,
+    widened by one batch on each side (rounding at the edges; trimmed by sample time later)."""
+    end = t + b.count * b.period_ns * 1e-9  # time after the batch's last sample
+    k = np.flatnonzero((end > lo) & (t < hi))
+    if len(k) == 0:
+        return k
+    return np.arange(max(int(k[0]) - 1, 0), min(int(k[-1]) + 2, len(t)))
+
+
+def _decode_rows(
+    arr: np.ndarray, rec: np.ndarray, fh: Any, rows: np.ndarray, b: Batches, k: np.ndarray, width: int
+) -> Batches:
+    """Batches ``k`` of ``b`` (records ``rows``, already checked and in time order) with their
+    samples decoded."""
+    r = rows[k]
+    got = decode_batches(arr, rec[r] + 8, fh.length[r], width)
+    return Batches(b.frame[k], b.period_ns[k], b.count[k], b.flags[k], got.values, b.bad)
 
 
 def _sort_batches(rows: np.ndarray, b: Batches, rec_t: np.ndarray) -> tuple[np.ndarray, Batches]:
@@ -271,26 +368,35 @@ def _sort_batches(rows: np.ndarray, b: Batches, rec_t: np.ndarray) -> tuple[np.n
     if len(t) < 2 or bool(np.all(t[1:] >= t[:-1])):
         return rows, b
     order = np.argsort(t, kind="stable")
-    first = np.cumsum(b.count) - b.count
     c = b.count[order]
-    idx = np.repeat(first[order] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))
-    return rows[order], Batches(
-        b.frame[order], b.period_ns[order], c, b.flags[order], b.values[idx], b.bad
-    )
+    values = b.values
+    if len(values):  # (not when only the per-frame fields were decoded)
+        first = np.cumsum(b.count) - b.count
+        values = values[np.repeat(first[order] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))]
+    return rows[order], Batches(b.frame[order], b.period_ns[order], c, b.flags[order], values, b.bad)
 
 
 def _sample_times(
-    frame_t: np.ndarray, count: np.ndarray, period_ns: np.ndarray
+    frame_t: np.ndarray,
+    count: np.ndarray,
+    period_ns: np.ndarray,
+    first: np.ndarray | None = None,
+    uniform: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray | float]:
     """Sample times ``t_frame + i·period`` of batches in order; the period per sample (a
-    scalar when every batch has the same period, which saves a 3-million-element array)."""
+    scalar when every batch has the same period, which saves a 3-million-element array).
+
+    ``first``/``uniform``: the batches' first-sample indices in the whole recording and
+    whether all of its batches share one period, for some of its batches (a time range): the
+    same arithmetic, so the same times to the bit."""
     n = int(count.sum())
     if n == 0:
         return np.zeros(0), 0.0
     per = period_ns * 1e-9
-    first = np.cumsum(count) - count
-    t = np.arange(n, dtype=np.float64)
-    if bool(np.all(period_ns == period_ns[0])):
+    if first is None:
+        first = np.cumsum(count) - count
+    t = np.arange(int(first[0]), int(first[0]) + n, dtype=np.float64)
+    if uniform if uniform is not None else bool(np.all(period_ns == period_ns[0])):
         p = float(per[0])
         t *= p
         t += np.repeat(frame_t - first * p, count)

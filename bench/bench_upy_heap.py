@@ -45,8 +45,10 @@ for m in sys.argv[1:]:
 """
 
 
-async def footprint(profile: str, bits: int, heap: str) -> dict[str, tuple[int, int]]:
-    board = UpyBoard("demo", board=profile, serial=True, bits=bits, heap=heap)
+async def footprint(profile: str, bits: int, heap: str) -> tuple[dict[str, tuple[int, int]],
+                                                                 dict[str, int]]:
+    board = UpyBoard("demo", board=profile, serial=True, bits=bits, heap=heap,
+                     report_buffers=True)
     radio = VirtualRadio()
     try:
         await board.start(radio)
@@ -56,7 +58,7 @@ async def footprint(profile: str, bits: int, heap: str) -> dict[str, tuple[int, 
             await asyncio.sleep(0.05)
         if board.crashes:
             raise SystemExit(f"{profile}: {board.crashes[0]}")
-        return dict(board.ports[-1].footprint)
+        return dict(board.ports[-1].footprint), dict(board.ports[-1].buffers)
     finally:
         await board.stop()
         await radio.close()
@@ -87,9 +89,11 @@ def main() -> int:
     print(f"{'profile':15s} {'interp+stand-ins':>17s} {'+imports':>9s} {'+device':>9s} "
           f"{'firmware':>9s}")
     res = {}
-    binary = None
+    devkitc_bufs: dict[str, int] = {}
     for p in PROFILES:
-        fp = asyncio.run(footprint(p, args.bits, args.heap))
+        fp, bufs = asyncio.run(footprint(p, args.bits, args.heap))
+        if p == "esp32_devkitc":
+            devkitc_bufs = bufs
         base = fp["interpreter"][0]
         imp = fp["firmware imported"][0] - base
         dev = fp["device built"][0] - fp["firmware imported"][0]
@@ -110,6 +114,10 @@ def main() -> int:
         total += n
         print(f"  {name:12s} {n:7,d}")
     print(f"  {'total':12s} {total:7,d}")
+    print("\nDevKitC: the Device's bytearrays/arrays (largest first)")
+    for path, n in sorted(devkitc_bufs.items(), key=lambda kv: -kv[1]):
+        print(f"  {path:28s} {n:7,d}")
+    print(f"  {'total':28s} {sum(devkitc_bufs.values()):7,d}")
     d = res["esp32_devkitc"]
     print(f"\nDevKitC firmware heap {d:,} B (target < {TARGET_DEVKITC:,}: "
           f"{d / TARGET_DEVKITC:.2f}x of it)")

@@ -61,7 +61,7 @@ class UpyBoard(VirtualBoard):
     def __init__(self, scenario: Any = "demo", *, floats: str = "float32",
                  heap: str = DEFAULT_HEAP, binaries: Binaries | None = None,
                  progress: Any = None, bits: int = 64, usb_serial: bool = False,
-                 **kwargs: Any) -> None:
+                 report_buffers: bool = False, **kwargs: Any) -> None:
         serial = bool(kwargs.pop("serial", False)) or usb_serial  # usb_serial: even over BLE
         super().__init__(scenario, **kwargs)
         self.serial = PortSerial() if serial else None  # type: ignore[assignment]
@@ -76,6 +76,7 @@ class UpyBoard(VirtualBoard):
         else:
             self.binary = (binaries or ensure_built(progress)).for_floats(floats)
         self.bits = bits
+        self.report_buffers = report_buffers  # the port lists the Device's buffers at boot
         self.workdir = Path(tempfile.mkdtemp(prefix="kyphos-upy-"))
         self.fw_dir = deploy_files(self.binary, self.workdir / "fw")
         self.bridge = Bridge(str(self.workdir / "bridge.sock"), self.flash.statvfs,
@@ -154,6 +155,8 @@ class UpyBoard(VirtualBoard):
                    MICROPYPATH=os.pathsep.join([".frozen", str(self.fw_dir)]))
         args = [str(self.binary), "-X", f"heapsize={self.heap}", str(self.fw_dir / "kyboot.py"),
                 self.bridge.path, str(self.fs_root), str(_WDT_MS)]
+        if self.report_buffers:
+            args.append("buffers")
         if self.serial is not None:  # the board's USB serial: stdin/stdout on a pty
             self.proc = await asyncio.create_subprocess_exec(
                 *args, "usb", env=env, stdin=self.serial.master, stdout=self.serial.master,

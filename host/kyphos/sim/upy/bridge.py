@@ -30,7 +30,7 @@ _ANS = struct.Struct("<BBH")
 _EIO = 5
 _EINVAL = 22
 
-NOTE_READY, NOTE_HEAP, NOTE_CRASH, NOTE_FOOTPRINT = 0, 1, 2, 4
+NOTE_READY, NOTE_HEAP, NOTE_CRASH, NOTE_FOOTPRINT, NOTE_BUFFERS = 0, 1, 2, 4, 5
 FOOTPRINT_STAGES = ("interpreter", "firmware imported", "device built")
 
 
@@ -49,6 +49,7 @@ class PortState:
     imu_dropped: int = 0  # samples the IMU's FIFO lost (imu.IMU.dropped)
     footprint: dict[str, tuple[int, int]] = field(default_factory=dict)  # stage: alloc, free
     crash: str | None = None
+    buffers: dict[str, int] = field(default_factory=dict)  # Device buffer path: bytes
     reset: int | None = None  # the method of a machine.reset()/soft_reset()/deepsleep()
     slept_ms: int = 0
     sleeps: int = 0
@@ -280,6 +281,10 @@ class Bridge:
              s.retried, s.imu_overruns, s.imu_dropped) = struct.unpack("<8i", data)
         elif what == NOTE_CRASH:
             s.crash = data.decode(errors="replace")
+        elif what == NOTE_BUFFERS:
+            for line in data.decode().splitlines():
+                path, _, n = line.rpartition(" ")
+                s.buffers[path] = int(n)
         elif what == NOTE_FOOTPRINT:
             stage, alloc, free = struct.unpack("<3i", data)
             s.footprint[FOOTPRINT_STAGES[stage]] = (alloc, free)

@@ -7,9 +7,10 @@
 # path: bluetooth.BLE() is MicroPython's own (NimBLE over HCI on $MICROPYBTUART), asyncio is the
 # frozen one, and machine/esp32 are the stand-ins next to this file.
 #
-#   micropython -X heapsize=120wK kyboot.py SOCKET FS_ROOT WDT_MS [usb]
+#   micropython -X heapsize=120wK kyboot.py SOCKET FS_ROOT WDT_MS [usb] [buffers]
 #
-# With "usb", stdin/stdout are the board's USB serial (usb.BoardStdio, as app.run() uses).
+# With "usb", stdin/stdout are the board's USB serial (usb.BoardStdio, as app.run() uses);
+# with "buffers", the Device's bytearrays/arrays are listed to the host (5 BUFFERS).
 #
 # Reports to the host over the bridge (kyb.note): 0 READY (device name), 1 HEAP
 # (mem_free now, lowest seen, lowest right after a collect, samples, lost, ENOMEM retries,
@@ -17,6 +18,7 @@
 # 2 CRASH (the traceback), 4 FOOTPRINT (stage, mem_alloc after a collect).
 import gc
 import sys
+from array import array
 
 import kyb
 
@@ -46,9 +48,37 @@ _dev = [None]
 _low = [1 << 30, 1 << 30]
 
 
+def buffers(dev):
+    """'path bytes' lines: every bytearray/array one attribute level below the Device and
+    its parts (what the heap bench lists as the Device's big buffers)."""
+    out = []
+    seen = {}
+    todo = [("dev", dev)]
+    for name in ("ble", "usb", "log", "cmds", "fusion", "coach", "haptic", "hw", "cfg", "power"):
+        o = getattr(dev, name, None)
+        if o is not None:
+            todo.append(("dev." + name, o))
+    for path, o in todo:
+        d = getattr(o, "__dict__", None)
+        if not d:
+            continue
+        for k in d:
+            v = d[k]
+            if isinstance(v, (bytearray, array)) and id(v) not in seen:
+                seen[id(v)] = 1
+                n = len(v) if isinstance(v, bytearray) else len(bytes(v))
+                out.append("%s.%s %d" % (path, k, n))
+            elif k == "ring" and hasattr(v, "buf") and id(v.buf) not in seen:
+                seen[id(v.buf)] = 1
+                out.append("%s.ring.buf %d" % (path, len(v.buf)))
+    return "\n".join(out)
+
+
 def on_device(dev):
     _dev[0] = dev
     footprint(2)  # + the Device, its buffers and the BLE GATT server
+    if "buffers" in sys.argv[4:]:
+        kyb.note(5, buffers(dev))
     kyb.note(0, dev.name)
 
 
@@ -86,7 +116,7 @@ async def monitor():
 
 
 SERIAL = None
-if len(sys.argv) > 4 and sys.argv[4] == "usb":  # stdin/stdout are the board's USB serial
+if "usb" in sys.argv[4:]:  # stdin/stdout are the board's USB serial
     import usb
 
     stdio = usb.BoardStdio()  # as app.run()

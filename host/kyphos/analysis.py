@@ -135,6 +135,13 @@ class Analysis:
         return plausibility.gate(out, self.validity)
 
 
+def _rows(session: Recording, name: str) -> np.ndarray:
+    """``session.acc`` or ``.gyr`` for this read only: a loaded Session builds them from its
+    int16 counts without keeping them (``Session.rows``; issue 17 bounded memory)."""
+    rows = getattr(session, "rows", None)
+    return np.asarray(rows(name) if rows is not None else getattr(session, name))
+
+
 def _calibration_from_session(session: Recording) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
     """Upright and bend windows from NOTE records {"kind": "calibration", "upright": [t0, t1],
     "bend": [t0, t1]} (s), else an upright window of 1 s before each CALIBRATED event."""
@@ -227,7 +234,7 @@ def analyze(
     if len(hap_iv):
         hap |= in_intervals(session.time, hap_iv)
     p = prepare(
-        session.time, session.acc, session.gyr, session.fs or None,
+        session.time, _rows(session, "acc"), _rows(session, "gyr"), session.fs or None,
         haptic=hap, gaps=session.gaps, max_bridge_s=max_bridge_s, cutoff_hz=imu_cutoff_hz,
     )
     quat = orientation_segments(p.gyr, p.acc, p.fs, p.segments, vqf_params)

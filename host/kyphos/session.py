@@ -71,8 +71,11 @@ class Deferred:
         self.build, self.length = state
 
 
-#: Session arrays that may be deferred (analysis reads none of them).
-DEFERRABLE = ("quat_time", "quat", "host_time")
+#: Session arrays that may be deferred. The analysis reads none of the first three, and acc
+#: and gyr through :meth:`Session.rows` (built for that read only, unless already kept).
+DEFERRABLE = ("quat_time", "quat", "host_time", "acc", "gyr")
+#: Deferred arrays whose builder takes ``step=`` (every step-th row).
+_ROWS = ("acc", "gyr")
 
 
 def _nan_times(n: int) -> np.ndarray:
@@ -128,9 +131,11 @@ class Session:
 
     def __post_init__(self) -> None:
         n = len(self.time)
-        if self.acc.shape != (n, 3) or self.gyr.shape != (n, 3):
+        shapes = [(self.deferred_len(k), 3) if self.is_deferred(k) else getattr(self, k).shape
+                  for k in ("acc", "gyr")]
+        if shapes[0] != (n, 3) or shapes[1] != (n, 3):
             raise ValueError(
-                f"acc and gyr must be ({n}, 3) to match time; got {self.acc.shape} and {self.gyr.shape}"
+                f"acc and gyr must be ({n}, 3) to match time; got {shapes[0]} and {shapes[1]}"
             )
         if len(self.haptic) != n:
             self.haptic = np.zeros(n, bool)
@@ -152,6 +157,18 @@ class Session:
     def is_deferred(self, name: str) -> bool:
         """True while array ``name`` has not been built yet."""
         return isinstance(self.__dict__.get("_" + name), Deferred)
+
+    def rows(self, name: str, step: int = 1) -> np.ndarray:
+        """Every ``step``-th row of ``acc`` or ``gyr`` for one use: the kept array's rows when
+        it has been built, else rows built for this call only (from the loader's int16 counts,
+        the same values to the bit) and not kept. What the analysis reads: a loaded session
+        then never holds float64 acc and gyr (48 B per sample) unless someone reads them."""
+        if name not in _ROWS:
+            raise ValueError(f"rows() reads acc or gyr, not {name!r}")
+        v = self.__dict__.get("_" + name)
+        if isinstance(v, Deferred):
+            return v.build(step=step)  # type: ignore[call-arg]
+        return np.asarray(getattr(self, name))[::step]
 
     @property
     def n_quat_samples(self) -> int:

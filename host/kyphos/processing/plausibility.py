@@ -74,6 +74,13 @@ def precheck(session: Any) -> None:
     gyro_check(session)
 
 
+def _rows(session: Any, name: str, step: int) -> np.ndarray:
+    """Every ``step``-th row of ``session.acc``/``.gyr``, built for this read only where the
+    session can (``kyphos.session.Session.rows``: a loaded session keeps int16 counts)."""
+    rows = getattr(session, "rows", None)
+    return np.asarray(rows(name, step) if rows is not None else np.asarray(getattr(session, name))[::step])
+
+
 def gyro_check(session: Any) -> None:
     """Stop (KyphosError) when the gyroscope disagrees with the accelerometer where the data
     move enough to tell (:func:`kyphos.recording.units.gyro_fit` on ~13 samples/s, smoothed
@@ -83,8 +90,8 @@ def gyro_check(session: Any) -> None:
         return
     fs = float(session.fs or 104.0)
     st = max(1, int(fs // 13))
-    fit = gyro_fit(np.asarray(session.time)[::st], np.asarray(session.acc)[::st],
-                   np.asarray(session.gyr)[::st], fs / st)
+    fit = gyro_fit(np.asarray(session.time)[::st], _rows(session, "acc", st),
+                   _rows(session, "gyr", st), fs / st)
     if fit.conclusive and (fit.k <= 0 or abs(np.log(fit.k)) >= np.log(K_TOL)):
         raise KyphosError(
             f"the gyroscope disagrees with the accelerometer: gravity turns {fit.k:.3g}× as fast "
@@ -101,7 +108,7 @@ def assess(session: Any, analysis: Any) -> Validity:
     notes: list[str] = []
     # gravity at rest from ~13 samples/s (a 0.3 s window): still stretches last seconds
     stride = max(1, int((session.fs or 104.0) // 13))
-    g = rest_gravity(np.asarray(session.acc)[::stride], w=4)
+    g = rest_gravity(_rows(session, "acc", stride), w=4)
     if not abs(g / G0 - 1.0) < GRAVITY_TOL:
         v.angles_trusted = v.lifts_trusted = False
         fails.append(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from kyphos.protocol.constants import IMU_HAPTIC, IMU_OVERRUN, EventKind, FrameT
 from kyphos.protocol.fields import payload_to_fields
 from kyphos.protocol.frames import Info, decode_frame
 from kyphos.recording.kyr import read_file, read_header, scan_records
-from kyphos.session import EVENT_DTYPE, STATUS_DTYPE, Damage, Session
+from kyphos.session import EVENT_DTYPE, STATUS_DTYPE, Damage, Deferred, Session
 
 _DEVICE_TYPES = np.zeros(256, bool)
 _DEVICE_TYPES[[t for t in FrameType if t not in (FrameType.CMD, FrameType.NOTE)]] = True
@@ -229,10 +229,7 @@ def load_bytes(
     if ranged:
         i0, i1 = np.searchsorted(time_raw - t0, [lo, hi])
         trim = slice(int(i0), int(i1))
-    acc = np.multiply(imu.values[:, :3], _per_sample(acc_scale, imu.count), dtype=np.float64)
-    gyr = np.multiply(imu.values[:, 3:], _per_sample(gyr_scale, imu.count), dtype=np.float64)
     imu_flags, imu_count = imu.flags, imu.count
-    del imu  # its int16 samples (12 B per sample) are in acc and gyr now
     # Host times, on-device orientation: deferred (made on first read, see Session.defer);
     # the analysis reads neither, and they were 40 % of the loaded session (issue 17).
     host_time = partial(_host_times, host_s[imu_r] - frame_t, frame_t, imu_count, period_ns,
@@ -278,7 +275,7 @@ def load_bytes(
     gaps = _gaps(time, period_s, imu_flags, imu_count, epoch[imu_r])
     fs = odr if odr > 0 else (1e9 / med_period if med_period > 0 else 0.0)
     if ranged:  # what lies in the range: samples, and events, status, notes, gaps within them
-        time, acc, gyr, haptic = time[trim], acc[trim], gyr[trim], haptic[trim]
+        time, haptic = time[trim], haptic[trim]
         n_imu = len(time)
         events = events[(events["time"] >= lo) & (events["time"] < hi)]
         status = status[(status["time"] >= lo) & (status["time"] < hi)]
@@ -288,14 +285,30 @@ def load_bytes(
         else:
             gaps = gaps[:0]
     damage.sort(key=lambda d: d.offset)
+    # acc and gyr: the int16 counts (12 B per sample) kept, float64 built when read
+    # (Session.rows builds them for one use without keeping them: what the analysis does)
+    acc = Deferred(partial(_scaled, imu.values, 0, acc_scale, imu_count, trim), n_imu)
+    gyr = Deferred(partial(_scaled, imu.values, 3, gyr_scale, imu_count, trim), n_imu)
     session = Session(
-        time=time, acc=acc, gyr=gyr, fs=fs, haptic=haptic, events=events, status=status,
-        notes=notes, gaps=gaps, header=header, info=info_fields, damage=damage,
+        time=time, acc=cast(np.ndarray, acc), gyr=cast(np.ndarray, gyr), fs=fs, haptic=haptic,
+        events=events, status=status, notes=notes, gaps=gaps, header=header, info=info_fields,
+        damage=damage,
     )
     session.defer("host_time", host_time, n_imu)
     session.defer("quat_time", quat_time, n_quat)
     session.defer("quat", quat_values, n_quat)
     return session
+
+
+def _scaled(
+    counts: np.ndarray, col: int, scale: np.ndarray, count: np.ndarray, trim: slice, step: int = 1
+) -> np.ndarray:
+    """(N, 3) SI values of the int16 columns ``col … col + 2``: counts × the scale of each
+    sample's frame (every ``step``-th row of ``trim``)."""
+    per = _per_sample(scale, count)
+    if not isinstance(per, float):
+        per = per[trim][::step]
+    return np.multiply(counts[trim][::step, col : col + 3], per, dtype=np.float64)
 
 
 def _host_times(

@@ -9,7 +9,10 @@ its peak resident set size is its own (``os.wait4`` rusage ``ru_maxrss``, Linux:
 
 1. ``imports``: importing kyphos, the analysis and vqf only (the fixed part of every run);
 2. ``VQF offline alone``: ``kyphos.load`` + VQF offline on the IMU arrays (the reference);
-3. ``kyphos analyze FILE --json``: the command a user runs, whole recording in memory.
+3. ``kyphos analyze FILE --json``: the command a user runs, whole recording in memory;
+4. ``first hour only``: ``kyphos.load(FILE, start_s=0, end_s=3600)`` (the time-range loader:
+   only that hour's frames are decoded) and ``analyze`` of it — what one chunk of a chunked
+   analysis would cost on this file (only for recordings longer than 1 h).
 
 Prints, per length, samples, peak RSS (MB = 10**6 bytes) and the time of the work inside the
 child (s, after the imports), and the ratio analyze / VQF offline (time). The issue's targets
@@ -52,9 +55,17 @@ import json
 n = json.loads(out.getvalue()).get("duration_s")
 print(n, time.perf_counter() - t0)
 """,
+    "hour": """
+import sys, time, kyphos, kyphos.analysis, vqf
+from kyphos.analysis import analyze
+t0 = time.perf_counter()
+s = kyphos.load(sys.argv[1], start_s=0.0, end_s=3600.0)
+a = analyze(s)
+print(s.n_samples, time.perf_counter() - t0)
+""",
 }
 LABEL = {"imports": "imports only", "vqf": "load + VQF offline alone",
-         "analyze": "kyphos analyze --json (whole)"}
+         "analyze": "kyphos analyze --json (whole)", "hour": "load + analyze first hour only"}
 
 
 def measure(kind: str, path: Path) -> tuple[float, float, str]:
@@ -98,11 +109,14 @@ def main() -> int:
         kinds = ["imports", "vqf", "analyze"]
         if a.skip_whole_above is not None and h > a.skip_whole_above:
             kinds.remove("analyze")
+        if h > 1:
+            kinds.append("hour")
         res = {k: measure(k, path) for k in kinds}
         n = res["vqf"][2]
         for k in kinds:
-            rss, secs, _ = res[k]
-            print(f"{h:5g} {int(n):11,}  {LABEL[k]:<32} {rss:11.0f} {secs:8.2f}")
+            rss, secs, first = res[k]
+            ns = int(first) if k == "hour" else int(n)
+            print(f"{h:5g} {ns:11,}  {LABEL[k]:<32} {rss:11.0f} {secs:8.2f}")
         if "analyze" in res:
             print(f"{h:5g} {'':11}  {'ratio analyze / VQF (time)':<32} {'':11} "
                   f"{res['analyze'][1] / res['vqf'][1]:8.2f}")

@@ -21,11 +21,17 @@ def hysteresis(x: np.ndarray, enter: float, exit: float) -> np.ndarray:
     event = np.zeros(len(x), np.int8)
     event[above] = 1
     event[below] = -1
-    idx = np.where(event != 0, np.arange(len(x)), -1)
-    last = np.maximum.accumulate(idx) if len(x) else idx
-    state = np.zeros(len(x), bool)
+    del above, below
+    # index of the last event at or before each sample (−1: none yet), in place; int32 when
+    # it fits (issue 17 bounded memory: ~10 B per sample of temporaries instead of 28)
+    last: np.ndarray = np.arange(len(x), dtype=np.int32 if len(x) < 2**31 else np.int64)
+    last[event == 0] = -1
+    if len(x):
+        np.maximum.accumulate(last, out=last)
     ok = last >= 0
-    state[ok] = event[last[ok]] == 1
+    np.maximum(last, 0, out=last)
+    state = event[last] == 1
+    state &= ok
     return state
 
 

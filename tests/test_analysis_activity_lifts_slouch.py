@@ -119,3 +119,33 @@ def test_the_python_api_carries_the_same(day: tuple[Any, Any]) -> None:
     assert len(ses.seated_reaches) == 3 and len(ses.lifts) == 2
     assert len(ses.slouch_episodes) == 2 and len(ses.sustained_bends) == 1
     assert ses.re_references == []
+
+
+def test_height_of_all_movements_at_once_equals_one_by_one(day: tuple[Any, Any]) -> None:
+    """vertical_track integrates every movement in one vectorised pass; it must equal
+    integrate_movement applied to each movement in turn."""
+    from kyphos.processing import activity as act
+    from kyphos.processing.angles import vertical_acceleration
+    from kyphos.processing.preprocess import runs
+
+    _, a = day
+    p = a.prepared
+    az = vertical_acceleration(np.nan_to_num(a.quat), np.nan_to_num(p.acc))
+    tilt = act.tilt_from_angles(a.angles.flexion, a.angles.lateral)
+    still = act.still_mask(p.acc, p.gyr, p.fs, p.valid)
+    walking = a.activity.mask("walking")
+    h, v = act.vertical_track(az, tilt, still, p.fs, p.valid, walking)
+    k = max(2, int(0.15 * p.fs))
+    n_moves = 0
+    for s0, s1 in runs(p.valid):
+        for m0, m1 in runs(~(still[s0:s1] | walking[s0:s1])) + s0:
+            k0 = 0 if m0 > s0 and walking[m0 - 1] else min(k, m0 - s0)
+            k1 = 0 if m1 < s1 and walking[m1] else min(k, s1 - m1)
+            if (k0 == 0 and k1 == 0) or m1 - m0 < 2:
+                continue
+            ph, pv = act.integrate_movement(az[m0 - k0 : m1 + k1], tilt[m0 - k0 : m1 + k1], p.fs,
+                                            k0, k1)
+            np.testing.assert_allclose(v[m0 - k0 : m1 + k1], pv, atol=1e-9)
+            np.testing.assert_allclose(np.diff(h[m0 - k0 : m1 + k1]), np.diff(ph), atol=1e-9)
+            n_moves += 1
+    assert n_moves > 20

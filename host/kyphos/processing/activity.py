@@ -143,11 +143,17 @@ def still_mask(acc: np.ndarray, gyr: np.ndarray, fs: float,
     an_lp = lowpass(an, fs, 2.0)
     ad = np.abs(an_lp - lowpass(an_lp, fs, P.STILL_BASELINE_HZ))
     st = valid & (gn < np.radians(P.STILL_GYR_DPS)) & (ad < P.STILL_ACC) & np.any(acc != 0, axis=1)
-    out = np.zeros(n, bool)
-    r = runs(st)
-    for a0, b0 in r[(r[:, 1] - r[:, 0]) >= max(2, int(P.STILL_MIN_S * fs))]:  # per still run
-        out[a0:b0] = True
-    return out
+    return _long_runs(st, max(2, int(P.STILL_MIN_S * fs)))
+
+
+def _long_runs(mask: np.ndarray, min_len: int) -> np.ndarray:
+    """(N,) True inside the runs of True of ``mask`` at least ``min_len`` long (vectorised)."""
+    r = runs(mask)
+    r = r[(r[:, 1] - r[:, 0]) >= min_len]
+    d = np.zeros(len(mask) + 1, np.int32)
+    np.add.at(d, r[:, 0], 1)
+    np.add.at(d, r[:, 1], -1)
+    return np.cumsum(d[:-1]) > 0
 
 
 def _cumtrapz(x: np.ndarray, dt: float) -> np.ndarray:
@@ -181,6 +187,59 @@ def integrate_movement(az: np.ndarray, tilt: np.ndarray, fs: float, k0: int, k1:
     return _cumtrapz(v, dt), v
 
 
+def _integrate_batch(az: np.ndarray, s: np.ndarray, fs: float, w0: np.ndarray, w1: np.ndarray,
+                     k0: np.ndarray, k1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`integrate_movement` for many movements at once (vectorised; windows may share
+    samples). ``s`` = sin(clip(tilt, 0)). Returns (heights, velocities) concatenated window
+    after window, and each window's offset into them."""
+    dt = 1.0 / fs
+    ln = w1 - w0
+    off = np.cumsum(ln) - ln
+    tot = int(ln.sum())
+    seg = np.repeat(np.arange(len(ln)), ln)
+    idx = np.arange(tot) - off[seg] + w0[seg]
+    ax, sx = az[idx], s[idx]
+
+    def csum(x: np.ndarray) -> np.ndarray:
+        return np.concatenate([[0.0], np.cumsum(x)])
+
+    ca, cs = csum(ax), csum(sx)
+    end = off + ln
+    m_all = (cs[end] - cs[off]) / ln
+    y_all = (ca[end] - ca[off]) / ln
+    has0, has1 = k0 > 0, k1 > 0
+    k0s, k1s = np.maximum(k0, 1), np.maximum(k1, 1)
+    m0 = np.where(has0, (cs[off + k0s] - cs[off]) / k0s, 0.0)
+    y0 = np.where(has0, (ca[off + k0s] - ca[off]) / k0s, 0.0)
+    m1 = np.where(has1, (cs[end] - cs[end - k1s]) / k1s, 0.0)
+    y1 = np.where(has1, (ca[end] - ca[end - k1s]) / k1s, 0.0)
+    # least squares of [1, m]·c = y over the rows present (normal equations)
+    w0_, w1_ = has0.astype(float), has1.astype(float)
+    s11 = 1.0 + w0_ + w1_
+    s12 = m_all + w0_ * m0 + w1_ * m1
+    s22 = m_all**2 + w0_ * m0**2 + w1_ * m1**2
+    b1 = y_all + w0_ * y0 + w1_ * y1
+    b2 = m_all * y_all + w0_ * m0 * y0 + w1_ * m1 * y1
+    det = s11 * s22 - s12**2
+    full = (s11 > 2.5) & (det > 1e-12)
+    c0 = np.where(full, (s22 * b1 - s12 * b2) / np.where(full, det, 1.0), b1 / s11)
+    c1 = np.where(full, (s11 * b2 - s12 * b1) / np.where(full, det, 1.0), 0.0)
+    e = ax - c0[seg] - c1[seg] * sx
+
+    def seg_cumtrapz(x: np.ndarray) -> np.ndarray:
+        inc = np.empty_like(x)
+        inc[0] = 0.0
+        inc[1:] = 0.5 * (x[1:] + x[:-1]) * dt
+        inc[off] = 0.0  # each window starts from 0
+        g = np.cumsum(inc)
+        return np.asarray(g - g[off][seg])
+
+    k_in = (np.arange(tot) - off[seg]) / np.maximum(ln - 1, 1)[seg]
+    v = seg_cumtrapz(e)
+    v = v - v[end - 1][seg] * k_in  # what the model leaves: spread linearly
+    return seg_cumtrapz(v), v, off
+
+
 def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: float,
                    valid: np.ndarray | None = None, walking: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray]:
@@ -188,35 +247,62 @@ def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: floa
     ``az`` (m/s², + up) between still periods; NaN on invalid rows; held through walking
     (a walk's end counts as a zero-velocity point: gait slows to a stop).
 
-    ``tilt`` (N,) rad is the trunk's tilt from vertical (the error model's shape)."""
+    ``tilt`` (N,) rad is the trunk's tilt from vertical (the error model's shape). Each
+    movement is :func:`integrate_movement`; all are computed at once (:func:`_integrate_batch`).
+    """
     n = len(az)
     valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
     walking = np.zeros(n, bool) if walking is None else np.asarray(walking, bool)
     h = np.full(n, np.nan)
     vel = np.zeros(n)
     az = np.where(np.isfinite(az), az, 0.0)
-    tilt = np.nan_to_num(tilt)
+    s = np.sin(np.clip(np.nan_to_num(tilt), 0.0, None))
     k = max(2, int(0.15 * fs))
+    moves: list[tuple[int, int, int, int, int, int]] = []  # (s0, s1, a, b, k0, k1)
     for s0, s1 in runs(valid):  # per segment between gaps
-        cur = 0.0
-        pos = s0
-        anchor = still[s0:s1] | walking[s0:s1]
-        for a, b in runs(~anchor) + s0:  # per movement between still periods / walks
-            h[pos:a] = cur
-            walk_before = a > s0 and walking[a - 1]
-            walk_after = b < s1 and walking[b]
-            k0 = 0 if walk_before else min(k, a - s0)
-            k1 = 0 if walk_after else min(k, s1 - b)
-            if (k0 == 0 and k1 == 0) or b - a < 2:
-                pos = a
-                continue
-            a0, b1 = a - k0, b + k1
-            p, v = integrate_movement(az[a0:b1], tilt[a0:b1], fs, k0, k1)
-            h[a0:b1] = cur + p
-            vel[a0:b1] = v
-            cur = cur + float(p[-1])
-            pos = b1
-        h[pos:s1] = cur
+        mv = runs(~(still[s0:s1] | walking[s0:s1])) + s0
+        if not len(mv):
+            continue
+        a_, b_ = mv[:, 0], mv[:, 1]
+        walk_before = (a_ > s0) & walking[np.maximum(a_ - 1, 0)]
+        walk_after = (b_ < s1) & walking[np.minimum(b_, n - 1)]
+        k0 = np.where(walk_before, 0, np.minimum(k, a_ - s0))
+        k1 = np.where(walk_after, 0, np.minimum(k, s1 - b_))
+        moves += [(int(s0), int(s1), int(x), int(y), int(z), int(w))
+                  for x, y, z, w in zip(a_, b_, k0, k1, strict=True)]
+    use = [m for m in moves if not ((m[4] == 0 and m[5] == 0) or m[3] - m[2] < 2)]
+    if use:
+        u = np.array(use, int)
+        p_all, v_all, off = _integrate_batch(az, s, fs, u[:, 2] - u[:, 4], u[:, 3] + u[:, 5],
+                                             u[:, 4], u[:, 5])
+    j = 0
+    seg_end: dict[int, int] = {}
+    cur = 0.0
+    pos = -1
+    s_prev = -1
+    for g0, g1, a, b, q0, q1 in moves:  # per movement, in time order: place its height
+        if g0 != s_prev:
+            if s_prev >= 0:
+                h[pos:seg_end[s_prev]] = cur
+            cur, pos, s_prev = 0.0, g0, g0
+            seg_end[g0] = g1
+        h[pos:a] = cur
+        if (q0 == 0 and q1 == 0) or b - a < 2:
+            pos = a
+            continue
+        a0, b1 = a - q0, b + q1
+        o = int(off[j])
+        p = p_all[o : o + (b1 - a0)]
+        h[a0:b1] = cur + p
+        vel[a0:b1] = v_all[o : o + (b1 - a0)]
+        cur = cur + float(p[-1])
+        pos = b1
+        j += 1
+    if s_prev >= 0:
+        h[pos:seg_end[s_prev]] = cur
+    for s0, s1 in runs(valid):  # segments without any movement: height 0 throughout
+        if s0 not in seg_end:
+            h[s0:s1] = 0.0
     return h, vel
 
 
@@ -315,8 +401,10 @@ def classify(
         posture_before: "sitting" or "standing" before the first evidence, when known (the
             live view carries it from the previous window); else inferred from the evidence.
 
-    Above ``ACTIVITY_FS_HZ`` the signals are block-averaged down to about that rate first
-    (activity, steps and height change slowly) and the result is mapped back to every sample.
+    Above ``ACTIVITY_FS_HZ`` every ``fs // ACTIVITY_FS_HZ``-th sample is taken (activity, steps
+    and height change slowly; the inputs are already low-passed below the new Nyquist rate by
+    :func:`~kyphos.processing.preprocess.prepare`, at ``IMU_CUTOFF_HZ`` = 25 Hz) and the result
+    is mapped back to every sample.
     """
     n = len(time)
     step = int(fs // P.ACTIVITY_FS_HZ)
@@ -325,9 +413,9 @@ def classify(
     valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
     v_d = _decimate(valid.astype(float), step) > 0.999  # a block with a gap row is a gap
     t_d = np.asarray(time, float)[::step][: len(v_d)]
-    d = _classify(t_d, _decimate(np.nan_to_num(az), step), _decimate(np.nan_to_num(acc), step),
-                  _decimate(np.nan_to_num(gyr), step), _decimate(np.nan_to_num(tilt), step),
-                  fs / step, v_d, posture_before)
+    d = _classify(t_d, np.nan_to_num(az[::step]), np.nan_to_num(acc[::step]),
+                  np.nan_to_num(gyr[::step]), np.nan_to_num(tilt[::step]), fs / step, v_d,
+                  posture_before)
     blk = np.minimum(np.arange(n) // step, len(v_d) - 1)
     kind = d.kind[blk]
     kind[~valid] = -1

@@ -11,7 +11,7 @@ board's (real time on the MicroPython runtime).
 Wire format (little-endian; ``port/kyb.py`` is the other end)::
 
     request  <BBHHHQ op, a, b, c, n, t   then n bytes of data (t: the port's ticks_us)
-    answer   <BBH    errno (0 = ok), 0, n   then n bytes of data
+    answer   <BBH    errno (0 = ok; 255 ValueError, 254 other, text in the data), 0, n
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ _REQ = struct.Struct("<BBHHHQ")
 _ANS = struct.Struct("<BBH")
 _EIO = 5
 _EINVAL = 22
+ERR_VALUE = 255  # answer status: ValueError(text in the data) on the port
+ERR_OTHER = 254  # answer status: RuntimeError(text) on the port
 
 NOTE_READY, NOTE_HEAP, NOTE_CRASH, NOTE_FOOTPRINT, NOTE_BUFFERS = 0, 1, 2, 4, 5
 FOOTPRINT_STAGES = ("interpreter", "firmware imported", "device built")
@@ -119,8 +121,14 @@ class Bridge:
                 try:
                     out = self.handle(op, a, b, c, data)
                     err = 0
-                except OSError as exc:
-                    out, err = b"", int(exc.errno or _EIO)
+                except OSError as exc:  # the shims raise OSError(errno): errno is args[0]
+                    code = exc.errno or (exc.args[0] if exc.args and isinstance(exc.args[0], int)
+                                         else _EIO)
+                    out, err = b"", code if 0 < code < ERR_OTHER else _EIO
+                except ValueError as exc:  # e.g. machine.WDT(id=1): the port raises it too
+                    out, err = str(exc).encode()[:200], ERR_VALUE
+                except Exception as exc:  # a model's own failure: the port sees RuntimeError
+                    out, err = repr(exc).encode()[:200], ERR_OTHER
                 finally:
                     if self.io_time is not None:
                         self.io_time(None)
@@ -209,7 +217,7 @@ class Bridge:
             raise OSError(_EINVAL)
         if cls == WDT:
             if method == 0:
-                self._wdt.append(machine.WDT(timeout=args[0]))
+                self._wdt.append(machine.WDT(args[1] or 0, timeout=args[0]))
                 return len(self._wdt) - 1
             self._wdt[oid].feed()
             return None

@@ -9,7 +9,7 @@
 #   request  <BBHHHQ op, a, b, c, n, t   then n bytes of data; t = time.ticks_us() when the
 #                    call was made (CLOCK_MONOTONIC on the unix port, ports/unix/unix_mphal.c),
 #                    so the chip models run to the moment of the call, not of its arrival
-#   answer   <BBH    errno (0 = ok), 0, n   then n bytes of data
+#   answer   <BBH    errno (0 = ok; 255 ValueError, 254 RuntimeError: text in the data), 0, n
 #
 # Buffers are made once: a call allocates nothing unless it returns new bytes (only the
 # start-up calls do) or raises. The unix port's stream readinto()/write() loop until the whole
@@ -65,14 +65,18 @@ def _send(op, a, b, c, data, n):
 
 
 def _fail():
-    raise OSError(_ans[0])
+    e = _ans[0]
+    if e >= 254:  # the host's model raised something else than OSError: its text follows
+        text = bytes(_outv[:_ans[2] | (_ans[3] << 8)]).decode()
+        raise ValueError(text) if e == 255 else RuntimeError(text)
+    raise OSError(e)
 
 
 def xfer(op, a, b, c, data=None, into=None):
     """An I2C-style transfer: data out (buffer or None), answer into `into` (its length)."""
     n = _send(op, a, b, c, data, 0 if data is None else len(data))
     if n:
-        _s.readinto(into if into is not None else _out, n)
+        _s.readinto(_out if (_ans[0] or into is None) else into, n)  # an error's text: _out
     if _ans[0]:
         _fail()
     return n

@@ -178,11 +178,13 @@ class ADC:
 
 
 class WDT:
-    """machine.WDT(id=0, timeout): the host's watchdog model resets the board (restarts this
-    process) when it is not fed in time."""
+    """machine.WDT(id=0, timeout): the host's watchdog model (kyphos.sim.shims.machine.WDT, its
+    rules and sources: one task watchdog, id 0 only, no deinit, ports/esp32/machine_wdt.c)
+    resets the board (restarts this process) when it is not fed in time; its ValueErrors reach
+    the caller here as on a board."""
 
     def __init__(self, id=0, timeout=5000):
-        self._n = _k.call(_k.WDT, 0, 0, 1, timeout)
+        self._n = _k.call(_k.WDT, 0, 0, 2, timeout, id)
 
     def feed(self):
         _k.call(_k.WDT, self._n, 1)

@@ -276,8 +276,11 @@ def analyze(
         pkw["slouch_threshold_deg"] = slouch_threshold_deg
     if slouch_min_s is not None:
         pkw["slouch_min_s"] = slouch_min_s
+    # the calibration movement is neither a slouch nor a task bend held
+    cal_mask = in_intervals(np.nan_to_num(angles.time, nan=-np.inf),
+                            np.asarray(c.calibration_bends_s, float).reshape(-1, 2))
     posture = posture_metrics(
-        angles, lm | lift_mask(angles.time, reaches),
+        angles, lm | lift_mask(angles.time, reaches) | cal_mask,
         not_still=activity.mask("walking", "lying", "transition"),
         sitting=activity.mask("sitting"), still=activity.still, **pkw,
     )

@@ -497,6 +497,14 @@ def _classify(
             if (b - a) / fs > P.TRANSITION_MAX_S or not np.isfinite(rise) \
                     or abs(rise) < P.TRANSITION_RISE_M:
                 continue
+            if i >= 2 and rise > 0:
+                # the rise out of a lowering just before (a lift held at the bottom whose
+                # lowering measured under TRANSITION_RISE_M) ends an excursion, not a sitting
+                pa, pb = moves[i - 2]
+                p_net = float(height[min(s1 - 1, pb)] - height[max(s0, pa - 1)])
+                if time[b - 1] - time[pa] <= P.EXCURSION_MAX_S and p_net <= -0.5 * rise:
+                    excursions.append((pa, b, -p_net))
+                    continue
             up = rise > 0
             transitions.append(Transition(float(time[a]), float(time[b - 1]),
                                           "sit_to_stand" if up else "stand_to_sit", rise))

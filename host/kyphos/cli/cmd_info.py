@@ -62,7 +62,7 @@ def summarize(path: str | Path, **load_options: Any) -> dict[str, Any]:
         "duration_s": s.duration_s,
         "samples": s.n_samples,
         "fs_hz": s.fs,
-        "orientation_samples": len(s.quat),
+        "orientation_samples": s.n_quat_samples,  # without building the quaternions
         "status_frames": len(s.status),
         "events": len(s.events),
         "notes": len(s.notes),

@@ -144,7 +144,8 @@ class Session:
 
     def defer(self, name: str, build: Callable[[], np.ndarray], length: int) -> None:
         """Make array ``name`` (one of :data:`DEFERRABLE`) on first read with ``build()``;
-        ``length`` is its length, known without building it (:meth:`deferred_len`)."""
+        ``length`` is its length, known without building it (:meth:`deferred_len`). For
+        ``acc`` and ``gyr``, ``build`` also takes ``step=`` (every step-th row, :meth:`rows`)."""
         if name not in DEFERRABLE:
             raise ValueError(f"{name!r} cannot be deferred (only {', '.join(DEFERRABLE)})")
         self.__dict__["_" + name] = Deferred(build, length)

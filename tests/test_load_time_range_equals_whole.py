@@ -1,13 +1,14 @@
 """kyphos.load(path, start_s=, end_s=) gives, to the bit, the whole load's samples in that range
 (times on the recording's own clock, acceleration, rotation, haptic mask, host times, on-device
 quaternions) and the events, status, notes and gaps inside it — with a device-clock wrap, a
-lost stretch and back-filled frames — while decoding only the frames in the range (issue 17,
-bounded memory: the building block for reading a long recording a piece at a time)."""
+lost stretch and back-filled frames — while decoding only the frames in the range; a KyrReader
+indexes the file once and gives the same ranges (issue 17, bounded memory: the building block
+for reading a long recording a piece at a time)."""
 
 from __future__ import annotations
 
-import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import kyphos
 import numpy as np
@@ -16,6 +17,7 @@ from kyphos.errors import RecordingError
 from kyphos.protocol.constants import EventKind, FrameType
 from kyphos.protocol.frames import Event, Frame, Note, encode_frame
 from kyphos.recording.kyr import KyrWriter, new_header
+from kyphos.recording.load import KyrReader
 from kyphos.recording.synth import synth_frames
 
 T0_US = (1 << 32) - 20_000_000  # device clock wraps 20 s in
@@ -89,15 +91,43 @@ def test_an_empty_range_is_one_clear_error_and_csv_refuses(rec: Path, tmp_path: 
         kyphos.load(csv, start_s=0.0)
 
 
-def test_a_tenth_of_the_recording_takes_a_fraction_of_the_memory(rec: Path) -> None:
-    def peak(**kw: float) -> int:
-        tracemalloc.start()
-        try:
-            kyphos.load(rec, **kw)
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+def test_only_the_frames_in_the_range_are_decoded(rec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kyphos.recording.load as load_mod
 
-    whole, part = peak(), peak(start_s=40.0, end_s=48.0)
-    # the file's bytes (read whole) and the record index are in both; the samples are not
-    assert part < 0.6 * whole, (part, whole)
+    decoded: list[int] = []
+    real = load_mod.decode_batches
+
+    def spy(*a: Any, **kw: Any) -> Any:
+        b = real(*a, **kw)
+        decoded.append(len(b.values))
+        return b
+
+    monkeypatch.setattr(load_mod, "decode_batches", spy)
+    whole = kyphos.load(rec)
+    n_whole = sum(decoded)
+    decoded.clear()
+    part = kyphos.load(rec, start_s=40.0, end_s=48.0)
+    assert n_whole >= whole.n_samples + whole.n_quat_samples
+    # the range's IMU and quaternion samples plus at most two batches on each side
+    assert sum(decoded) <= part.n_samples + part.n_quat_samples + 2 * 2 * (13 + 20)
+    assert sum(decoded) < 0.15 * n_whole
+
+
+def test_a_reader_indexes_once_and_gives_the_same_ranges(rec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kyphos.recording.load as load_mod
+
+    scans: list[int] = []
+    real = load_mod.scan_records
+    monkeypatch.setattr(load_mod, "scan_records", lambda *a: scans.append(1) or real(*a))
+    reader = KyrReader(rec)
+    whole = kyphos.load(rec)
+    assert abs(reader.end_s - (whole.time[-1] + 1 / whole.fs)) < 1e-3
+    for lo, hi in ((0.0, 20.0), (20.0, 40.0), (40.0, None)):
+        a, b = reader.session(lo, hi), kyphos.load(rec, start_s=lo, end_s=hi)
+        for name in ("time", "acc", "gyr", "haptic", "host_time", "quat", "quat_time", "gaps"):
+            _eq(getattr(a, name), getattr(b, name))
+        _eq(a.events, b.events)
+        assert a.notes == b.notes and a.path == b.path
+    assert len(scans) == 1 + 1 + 3  # the reader once; each kyphos.load once
+    joined = np.concatenate([reader.session(lo, hi).time for lo, hi in ((0, 20), (20, 40), (40, None))])
+    _eq(joined, whole.time)  # ranges that meet cover every sample once

@@ -20,6 +20,7 @@ Steps, all vectorised over records or samples except the record walk in
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
@@ -105,10 +106,82 @@ def load_bytes(
     """Load a recording from its bytes; see :func:`load` (``start_s``/``end_s``: a time range,
     equal to the whole load's samples in that range)."""
     ranged = start_s is not None or end_s is not None
+    lo, hi = _bounds(name, start_s, end_s)
+    return _session(_index(buf, name, values=not ranged), lo, hi, ranged)
+
+
+class KyrReader:
+    """A ``.kyr`` recording indexed once, read a time range at a time.
+
+    ``KyrReader(path).session(start_s, end_s)`` is ``kyphos.load(path, start_s=…, end_s=…)``
+    without reading the file and walking its records again: the index (record offsets, epochs,
+    clock placement, per-frame fields, events, status, notes) is built in the constructor and
+    each call decodes only the frames in its range. The file's bytes stay in memory while the
+    reader lives.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._ix = _index(read_file(self.path), str(self.path), values=False)
+
+    @property
+    def end_s(self) -> float:
+        """Time just after the last IMU sample, on the recording's clock (0: no samples)."""
+        ix = self._ix
+        if not len(ix.imu_r):
+            return 0.0
+        last = float(ix.rec_t[ix.imu_r[-1]]) - ix.t0
+        return last + float(ix.imu.count[-1] * ix.imu.period_ns[-1]) * 1e-9
+
+    def session(self, start_s: float | None = None, end_s: float | None = None) -> Session:
+        """The samples with ``start_s <= time < end_s`` (None: open), as :func:`load` gives."""
+        s = _session(self._ix, *_bounds(str(self.path), start_s, end_s), ranged=True)
+        s.path = self.path
+        return s
+
+
+def _bounds(name: str, start_s: float | None, end_s: float | None) -> tuple[float, float]:
     lo = -np.inf if start_s is None else float(start_s)
     hi = np.inf if end_s is None else float(end_s)
-    if ranged and not lo < hi:
+    if not lo < hi:
         raise RecordingError(f"{name}: empty time range {lo:g} … {hi:g} s")
+    return lo, hi
+
+
+@dataclass
+class _Index:
+    """What :func:`_index` learns from the whole file; :func:`_session` reads a range of it."""
+
+    name: str
+    header: dict[str, Any]
+    arr: np.ndarray
+    rec: np.ndarray
+    fh: Any
+    host_s: np.ndarray
+    rec_t: np.ndarray
+    epoch: np.ndarray
+    imu_r: np.ndarray
+    imu: Batches
+    quat_r: np.ndarray
+    quat: Batches
+    acc_scale: np.ndarray
+    gyr_scale: np.ndarray
+    info: dict[str, Any] | None
+    fs: float
+    t0: float
+    first_imu: np.ndarray
+    uniform_imu: bool
+    first_quat: np.ndarray
+    uniform_quat: bool
+    events: np.ndarray
+    status: np.ndarray
+    notes: list[tuple[float, dict[str, Any]]]
+    damage: list[Damage]
+
+
+def _index(buf: bytes, name: str, values: bool) -> _Index:
+    """Steps 1–5 and the per-frame part of 6 over the whole file (``values``: decode every
+    sample now, for a whole load)."""
     header, start = read_header(buf, name)
     index = scan_records(buf, start)
     damage = list(index.damage)
@@ -194,9 +267,9 @@ def load_bytes(
 
     # 6. Batches.
     imu_r = np.flatnonzero((ftype == FrameType.IMU) & keep)
-    imu = decode_batches(arr, rec[imu_r] + 8, fh.length[imu_r], 6, values=not ranged)
+    imu = decode_batches(arr, rec[imu_r] + 8, fh.length[imu_r], 6, values=values)
     quat_r = np.flatnonzero((ftype == FrameType.QUAT) & keep)
-    quat = decode_batches(arr, rec[quat_r] + 8, fh.length[quat_r], 4, values=not ranged)
+    quat = decode_batches(arr, rec[quat_r] + 8, fh.length[quat_r], 4, values=values)
     for rows, b, what in ((imu_r, imu, "IMU"), (quat_r, quat, "QUAT")):
         for r in rows[b.bad].tolist():
             damage.append(Damage(int(rec[r]), int(fh.length[r]) + 22, "corrupt",
@@ -213,6 +286,50 @@ def load_bytes(
     first_imu, uniform_imu = _first_and_uniform(imu)
     first_quat, uniform_quat = _first_and_uniform(quat)
     med_period = float(np.median(imu.period_ns)) if len(imu_r) else 0.0
+    fs = odr if odr > 0 else (1e9 / med_period if med_period > 0 else 0.0)
+
+    # Events and status.
+    ev_r = np.flatnonzero(ev_ok & keep)
+    events = np.zeros(len(ev_r), EVENT_DTYPE)
+    events["time"] = rec_t[ev_r] - t0
+    events["kind"] = arr[rec[ev_r] + 18]
+    events["arg"] = arr[rec[ev_r] + 19]
+    events["value"] = gather(arr, rec[ev_r] + 20, "<i2")
+    events = events[np.argsort(events["time"], kind="stable")]
+    st_r = np.flatnonzero((ftype == FrameType.STATUS) & (fh.length == 28) & keep)
+    status = np.zeros(len(st_r), STATUS_DTYPE)
+    status["time"] = rec_t[st_r] - t0
+    pos = 18
+    for fname in STATUS_DTYPE.names[1:]:  # type: ignore[index]
+        dt = STATUS_DTYPE[fname].newbyteorder("<")
+        status[fname] = gather(arr, rec[st_r] + pos, dt.str)
+        pos += dt.itemsize
+    status = status[np.argsort(status["time"], kind="stable")]
+    for what, mask, size in (("EVENT", is_event, 4), ("STATUS", ftype == FrameType.STATUS, 28)):
+        for r in np.flatnonzero(mask & (fh.length != size)).tolist():
+            damage.append(Damage(int(rec[r]), int(fh.length[r]) + 22, "corrupt",
+                                 f"{what} payload of {int(fh.length[r])} bytes, expected {size}"))
+
+    notes = _notes(buf, rec, ftype, host_s, rec_t, dev, epoch, t0, damage)
+    damage.sort(key=lambda d: d.offset)
+    return _Index(
+        name, header, arr, rec, fh, host_s, rec_t, epoch, imu_r, imu, quat_r, quat, acc_scale,
+        gyr_scale, info_fields, fs, t0, first_imu, uniform_imu, first_quat, uniform_quat,
+        events, status, notes, damage,
+    )
+
+
+def _session(ix: _Index, lo: float, hi: float, ranged: bool) -> Session:
+    """The samples in ``[lo, hi)`` (step 6 for the frames there, step 7) as a Session; the
+    events, status, notes and gaps inside the range. ``ranged``: the index holds no samples
+    (``_index(values=False)``), so the frames in the range are decoded here; else it is the
+    whole load."""
+    arr, rec, fh, rec_t, t0 = ix.arr, ix.rec, ix.fh, ix.rec_t, ix.t0
+    imu_r, imu, quat_r, quat = ix.imu_r, ix.imu, ix.quat_r, ix.quat
+    acc_scale, gyr_scale = ix.acc_scale, ix.gyr_scale
+    first_imu, uniform_imu = ix.first_imu, ix.uniform_imu
+    first_quat, uniform_quat = ix.first_quat, ix.uniform_quat
+    host_s, events, status, notes = ix.host_s, ix.events, ix.status, ix.notes
     trim = slice(None)
     if ranged:  # frames overlapping the range; their samples decoded now; trimmed below
         k = _overlapping(rec_t[imu_r] - t0, imu, lo, hi)
@@ -248,32 +365,8 @@ def load_bytes(
     time = time_raw
     time -= t0  # in place: time_raw is not used after this
 
-    # Events and status.
-    ev_r = np.flatnonzero(ev_ok & keep)
-    events = np.zeros(len(ev_r), EVENT_DTYPE)
-    events["time"] = rec_t[ev_r] - t0
-    events["kind"] = arr[rec[ev_r] + 18]
-    events["arg"] = arr[rec[ev_r] + 19]
-    events["value"] = gather(arr, rec[ev_r] + 20, "<i2")
-    events = events[np.argsort(events["time"], kind="stable")]
-    st_r = np.flatnonzero((ftype == FrameType.STATUS) & (fh.length == 28) & keep)
-    status = np.zeros(len(st_r), STATUS_DTYPE)
-    status["time"] = rec_t[st_r] - t0
-    pos = 18
-    for fname in STATUS_DTYPE.names[1:]:  # type: ignore[index]
-        dt = STATUS_DTYPE[fname].newbyteorder("<")
-        status[fname] = gather(arr, rec[st_r] + pos, dt.str)
-        pos += dt.itemsize
-    status = status[np.argsort(status["time"], kind="stable")]
-    for what, mask, size in (("EVENT", is_event, 4), ("STATUS", ftype == FrameType.STATUS, 28)):
-        for r in np.flatnonzero(mask & (fh.length != size)).tolist():
-            damage.append(Damage(int(rec[r]), int(fh.length[r]) + 22, "corrupt",
-                                 f"{what} payload of {int(fh.length[r])} bytes, expected {size}"))
-
-    notes = _notes(buf, rec, ftype, host_s, rec_t, dev, epoch, t0, damage)
     haptic = _haptic(time, events, imu_flags, imu_count)
-    gaps = _gaps(time, period_s, imu_flags, imu_count, epoch[imu_r])
-    fs = odr if odr > 0 else (1e9 / med_period if med_period > 0 else 0.0)
+    gaps = _gaps(time, period_s, imu_flags, imu_count, ix.epoch[imu_r])
     if ranged:  # what lies in the range: samples, and events, status, notes, gaps within them
         time, haptic = time[trim], haptic[trim]
         n_imu = len(time)
@@ -284,15 +377,14 @@ def load_bytes(
             gaps = gaps[(gaps[:, 0] >= time[0]) & (gaps[:, 1] <= time[-1])]
         else:
             gaps = gaps[:0]
-    damage.sort(key=lambda d: d.offset)
     # acc and gyr: the int16 counts (12 B per sample) kept, float64 built when read
     # (Session.rows builds them for one use without keeping them: what the analysis does)
     acc = Deferred(partial(_scaled, imu.values, 0, acc_scale, imu_count, trim), n_imu)
     gyr = Deferred(partial(_scaled, imu.values, 3, gyr_scale, imu_count, trim), n_imu)
     session = Session(
-        time=time, acc=cast(np.ndarray, acc), gyr=cast(np.ndarray, gyr), fs=fs, haptic=haptic,
-        events=events, status=status, notes=notes, gaps=gaps, header=header, info=info_fields,
-        damage=damage,
+        time=time, acc=cast(np.ndarray, acc), gyr=cast(np.ndarray, gyr), fs=ix.fs,
+        haptic=haptic, events=events, status=status, notes=list(notes), gaps=gaps,
+        header=dict(ix.header), info=ix.info, damage=list(ix.damage),
     )
     session.defer("host_time", host_time, n_imu)
     session.defer("quat_time", quat_time, n_quat)

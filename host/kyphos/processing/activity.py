@@ -141,7 +141,11 @@ def still_mask(acc: np.ndarray, gyr: np.ndarray, fs: float,
     # deviation of |acc| from its slow level (not from g: the chip's scale and bias errors
     # shift |acc| by ~0.2 m/s²), smoothed: fast accelerations are movement
     an_lp = lowpass(an, fs, 2.0)
-    ad = np.abs(an_lp - lowpass(an_lp, fs, P.STILL_BASELINE_HZ))
+    # the 0.1 Hz level is computed at ~4 Hz and interpolated back (it changes slowly)
+    q = max(1, int(fs // 4))
+    i_q = np.arange(0, n, q)
+    level = np.interp(np.arange(n), i_q, lowpass(an_lp[::q], fs / q, P.STILL_BASELINE_HZ))
+    ad = np.abs(an_lp - level)
     st = valid & (gn < np.radians(P.STILL_GYR_DPS)) & (ad < P.STILL_ACC) & np.any(acc != 0, axis=1)
     return _long_runs(st, max(2, int(P.STILL_MIN_S * fs)))
 

@@ -110,13 +110,12 @@ def euler_from_quat(
     yaw = np.arctan2(b10, b00)
     # second solution (flex beyond ±90°): of the two, keep the one with the smaller
     # |flex| + |lat| — a stoop past 90° (not lat ≈ 180°), side lying with the trunk rolled a
-    # little past 90° (not flex ≈ 180°)
-    flex2 = np.sign(-b20) * np.pi - flex
-    lat2 = np.arctan2(-b21, -b22)
-    alt = np.abs(flex2) + np.abs(lat2) < np.abs(flex) + np.abs(lat)
+    # little past 90° (not flex ≈ 180°). The second has |flex₂| = π − |flex| and
+    # |lat₂| = π − |lat|, so it is the smaller exactly where |flex| + |lat| > π.
+    alt = np.abs(flex) + np.abs(lat) > np.pi
     if np.any(alt):
-        flex[alt] = flex2[alt]
-        lat[alt] = lat2[alt]
+        flex[alt] = np.sign(-b20[alt]) * np.pi - flex[alt]
+        lat[alt] = np.arctan2(-b21[alt], -b22[alt])
         yaw[alt] = np.arctan2(-b10[alt], -b00[alt])
     return flex, lat, yaw
 

@@ -131,3 +131,14 @@ def test_a_reader_indexes_once_and_gives_the_same_ranges(rec: Path, monkeypatch:
     assert len(scans) == 1 + 1 + 3  # the reader once; each kyphos.load once
     joined = np.concatenate([reader.session(lo, hi).time for lo, hi in ((0, 20), (20, 40), (40, None))])
     _eq(joined, whole.time)  # ranges that meet cover every sample once
+
+
+def test_reader_errors_are_the_loaders(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.kyr"
+    empty.write_bytes(b"")
+    for p in (empty, tmp_path / "missing.kyr", tmp_path):
+        with pytest.raises(RecordingError) as a:
+            KyrReader(p)
+        with pytest.raises(RecordingError) as b:
+            kyphos.load(p)
+        assert str(a.value) == str(b.value)

@@ -19,6 +19,7 @@ Steps, all vectorised over records or samples except the record walk in
 
 from __future__ import annotations
 
+import mmap
 import os
 from dataclasses import dataclass
 from functools import partial
@@ -116,13 +117,24 @@ class KyrReader:
     ``KyrReader(path).session(start_s, end_s)`` is ``kyphos.load(path, start_s=…, end_s=…)``
     without reading the file and walking its records again: the index (record offsets, epochs,
     clock placement, per-frame fields, events, status, notes) is built in the constructor and
-    each call decodes only the frames in its range. The file's bytes stay in memory while the
-    reader lives.
+    each call decodes only the frames in its range. The file is memory-mapped, and its pages
+    are dropped from the process's resident set after the index and after each range (the
+    file must not be truncated while a reader uses it; appending is harmless: the reader sees
+    the file as it was).
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._ix = _index(read_file(self.path), str(self.path), values=False)
+        self._map = _map_file(self.path)
+        self._ix = _index(cast(bytes, self._map), str(self.path), values=False)
+        self._release()
+
+    def _release(self) -> None:
+        """Drop the file's pages from this process's resident set (``madvise(MADV_DONTNEED)``
+        on the read-only mapping: the kernel reads them again from the page cache or the disk
+        when a range needs them), so the reader holds its index, not the file."""
+        if isinstance(self._map, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+            self._map.madvise(mmap.MADV_DONTNEED)
 
     @property
     def end_s(self) -> float:
@@ -137,7 +149,24 @@ class KyrReader:
         """The samples with ``start_s <= time < end_s`` (None: open), as :func:`load` gives."""
         s = _session(self._ix, *_bounds(str(self.path), start_s, end_s), ranged=True)
         s.path = self.path
+        self._release()  # the session holds copies of what it read
         return s
+
+
+def _map_file(path: Path) -> mmap.mmap | bytes:
+    """The file memory-mapped read-only (its bytes for an empty file, which cannot be
+    mapped); the same errors as :func:`kyphos.recording.kyr.read_file`."""
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                return b""
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except FileNotFoundError:
+        raise RecordingError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise RecordingError(f"{path} is a directory, not a recording") from None
+    except OSError as exc:
+        raise RecordingError(f"cannot read {path}: {exc.strerror}") from None
 
 
 def _bounds(name: str, start_s: float | None, end_s: float | None) -> tuple[float, float]:

@@ -31,6 +31,31 @@ def fw() -> Any:
     return ble
 
 
+class _Radio:
+    """A bluetooth.BLE stand-in that accepts the calls Peripheral makes at boot."""
+
+    def active(self, *a: Any) -> bool:
+        return True
+
+    def config(self, *a: Any, **k: Any) -> Any:
+        return None
+
+    def irq(self, h: Any) -> None:
+        self.h = h
+
+    def gatts_register_services(self, s: Any) -> Any:
+        return ((1, 2, 3, 8), (4,), (5, 6, 7))
+
+    def gatts_set_buffer(self, *a: Any) -> None:
+        pass
+
+    def gatts_write(self, *a: Any) -> None:
+        pass
+
+    def gap_advertise(self, *a: Any, **k: Any) -> None:
+        pass
+
+
 async def _boot(fw: Any, radio: Any, bonds: Path) -> Any:
     """A board boot: the shim's BLE() on a fresh device, then the firmware's Peripheral."""
     ble = await radio.peripheral(BOARD)
@@ -133,31 +158,9 @@ def test_shim_asks_for_secrets_inside_active(fw: Any) -> None:
 def test_eviction_removes_whole_bonds_never_the_irk(fw: Any, tmp_path: Path) -> None:
     """Past MAX_BONDS peers the oldest peer's two entries go, and the board's IRK stays."""
 
-    class Radio:
-        def active(self, *a: Any) -> bool:
-            return True
-
-        def config(self, *a: Any, **k: Any) -> Any:
-            return None
-
-        def irq(self, h: Any) -> None:
-            self.h = h
-
-        def gatts_register_services(self, s: Any) -> Any:
-            return ((1, 2, 3, 8), (4,), (5, 6, 7))
-
-        def gatts_set_buffer(self, *a: Any) -> None:
-            pass
-
-        def gatts_write(self, *a: Any) -> None:
-            pass
-
-        def gap_advertise(self, *a: Any, **k: Any) -> None:
-            pass
-
     from kyphos.sim.shims.bluetooth import UUID
 
-    p = fw.Peripheral(Radio(), "kyphos-0000", str(tmp_path / "b.json"), fw.Ring(1024), uuid=UUID)
+    p = fw.Peripheral(_Radio(), "kyphos-0000", str(tmp_path / "b.json"), fw.Ring(1024), uuid=UUID)
     irk = bytes(range(16))
     p._irq(30, (10, b"irk", irk))
     for i in range(fw.MAX_BONDS + 3):
@@ -182,29 +185,7 @@ def test_trust_follows_the_connected_peer_not_the_last_bond_looked_up(
 
     from kyphos.sim.shims.bluetooth import UUID
 
-    class Radio:
-        def active(self, *a: Any) -> bool:
-            return True
-
-        def config(self, *a: Any, **k: Any) -> Any:
-            return None
-
-        def irq(self, h: Any) -> None:
-            pass
-
-        def gatts_register_services(self, s: Any) -> Any:
-            return ((1, 2, 3, 8), (4,), (5, 6, 7))
-
-        def gatts_set_buffer(self, *a: Any) -> None:
-            pass
-
-        def gatts_write(self, *a: Any) -> None:
-            pass
-
-        def gap_advertise(self, *a: Any, **k: Any) -> None:
-            pass
-
-    p = fw.Peripheral(Radio(), "kyphos-0000", str(tmp_path / "b.json"), fw.Ring(1024), uuid=UUID)
+    p = fw.Peripheral(_Radio(), "kyphos-0000", str(tmp_path / "b.json"), fw.Ring(1024), uuid=UUID)
     phone = bytes((1,)) + bytes.fromhex("665544332211")  # type 1, then the address LSB first
     laptop = bytes((1,)) + bytes.fromhex("0201C0000000")
     msb = lambda key: memoryview(key[1:][::-1])  # noqa: E731 - the IRQ's address, MSB first
@@ -241,28 +222,7 @@ def test_pump_reads_the_connection_handle_once(fw: Any, tmp_path: Path) -> None:
 
     from kyphos.sim.shims.bluetooth import UUID
 
-    class Radio:
-        def active(self, *a: Any) -> bool:
-            return True
-
-        def config(self, *a: Any, **k: Any) -> Any:
-            return None
-
-        def irq(self, h: Any) -> None:
-            pass
-
-        def gatts_register_services(self, s: Any) -> Any:
-            return ((1, 2, 3, 8), (4,), (5, 6, 7))
-
-        def gatts_set_buffer(self, *a: Any) -> None:
-            pass
-
-        def gatts_write(self, *a: Any) -> None:
-            pass
-
-        def gap_advertise(self, *a: Any, **k: Any) -> None:
-            pass
-
+    class Radio(_Radio):
         def gattc_exchange_mtu(self, conn: Any) -> None:
             pass
 

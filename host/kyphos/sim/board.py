@@ -41,7 +41,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -581,9 +581,20 @@ async def running_board(
     """``async with running_board("demo", seed=1) as (board, radio, adapter):`` — a booted
     board on a fresh in-process radio, and a bleak adapter (central) on the same air. Run it
     on a :class:`kyphos.sim.clock.VirtualTimeLoop` for simulated time."""
+    async with booted_on_a_fresh_radio(VirtualBoard(scenario, **kwargs)) as running:
+        yield running
+
+
+_Board = TypeVar("_Board", bound=VirtualBoard)
+
+
+@contextlib.asynccontextmanager
+async def booted_on_a_fresh_radio(board: _Board) -> AsyncIterator[tuple[_Board, Any, Any]]:
+    """Start ``board`` on a fresh in-process radio, wait until its firmware has booted, and
+    yield ``(board, radio, adapter)``; stop, close and clean up on the way out. Shared by
+    :func:`running_board` and :func:`kyphos.sim.upy.board.running_upy_board`."""
     from kyphos.sim.radio import VirtualRadio
 
-    board = VirtualBoard(scenario, **kwargs)
     radio = VirtualRadio()
     try:
         await board.start(radio)

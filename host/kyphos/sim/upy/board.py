@@ -37,7 +37,12 @@ from pathlib import Path
 from typing import Any
 
 from kyphos.sim import shims
-from kyphos.sim.board import _SUPERVISION_TIMEOUT, _WDT_MS, VirtualBoard
+from kyphos.sim.board import (
+    _SUPERVISION_TIMEOUT,
+    _WDT_MS,
+    VirtualBoard,
+    booted_on_a_fresh_radio,
+)
 from kyphos.sim.upy.bridge import Bridge, PortState
 from kyphos.sim.upy.build import Binaries, cache_dir, ensure_built, ensure_m32
 
@@ -389,19 +394,5 @@ async def running_upy_board(
     scenario: Any = "demo", **kwargs: Any
 ) -> AsyncIterator[tuple[UpyBoard, Any, Any]]:
     """As :func:`kyphos.sim.board.running_board`, on the MicroPython runtime (real time)."""
-    from kyphos.sim.radio import VirtualRadio
-
-    board = UpyBoard(scenario, **kwargs)
-    radio = VirtualRadio()
-    try:
-        await board.start(radio)
-        adapter = await radio.central()
-        while board.device is None and not board.crashes:
-            await asyncio.sleep(0.05)
-        if board.device is None:
-            raise RuntimeError(f"the firmware did not boot: {board.crashes[0]!r}")
-        yield board, radio, adapter
-    finally:
-        await board.stop()
-        await radio.close()
-        board.cleanup()
+    async with booted_on_a_fresh_radio(UpyBoard(scenario, **kwargs)) as running:
+        yield running

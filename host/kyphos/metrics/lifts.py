@@ -135,17 +135,9 @@ def vertical_drop(az: np.ndarray, flex: np.ndarray, fs: float) -> tuple[float, f
     as ``k0 + k1·sin θ(t)`` (θ = flexion): ``k0`` is the mean vertical acceleration in the
     still first and last 0.15 s (true value 0), ``k1`` makes the velocity zero at the end.
     """
-    if len(az) < 3 or not (np.all(np.isfinite(az)) and np.all(np.isfinite(flex))):
+    pos = _height_trace(az, flex, fs)
+    if pos is None:
         return None
-    dt = 1.0 / fs
-    shape = np.sin(np.clip(flex, 0.0, None))
-    v_a, p_a = _integrate2(az, dt)
-    v_1, p_1 = _integrate2(np.ones_like(az), dt)
-    v_s, p_s = _integrate2(shape, dt)
-    k = max(2, int(0.15 * fs))
-    k0 = 0.5 * (float(np.mean(az[:k])) + float(np.mean(az[-k:])))
-    k1 = (v_a[-1] - k0 * v_1[-1]) / v_s[-1] if v_s[-1] > 1e-9 else 0.0
-    pos = p_a - k0 * p_1 - k1 * p_s
     return -float(np.min(pos)), float(pos[-1])
 
 
@@ -211,7 +203,8 @@ def _height_onset(vz: np.ndarray, a: int, b: int) -> tuple[int, int]:
 
 def _height_trace(az: np.ndarray, tilt: np.ndarray, fs: float) -> np.ndarray | None:
     """The sensor's height over a window that starts and ends still (m, 0 at the start): the
-    double integral of :func:`vertical_drop`, with its ``k0 + k1·sin tilt`` error model."""
+    double integral, with the ``k0 + k1·sin tilt`` error model described in
+    :func:`vertical_drop` (which reads its drop and net change from this trace)."""
     if len(az) < 3 or not (np.all(np.isfinite(az)) and np.all(np.isfinite(tilt))):
         return None
     dt = 1.0 / fs

@@ -260,7 +260,7 @@ def main(argv: list[str]) -> int:
     shipped = accuracy(styles, drops, L.SEMI_DROP_M, L.SQUAT_DROP_M)
     n = len(usable)
     print(f"fitted:  SEMI_DROP_M = {semi:.4f}, SQUAT_DROP_M = {squat:.4f}  -> {ok}/{n} = {ok / n:.4f}")
-    print(f"shipped: SEMI_DROP_M = {L.SEMI_DROP_M:.3f}, SQUAT_DROP_M = {L.SQUAT_DROP_M:.3f}  -> "
+    print(f"shipped: SEMI_DROP_M = {L.SEMI_DROP_M:.4f}, SQUAT_DROP_M = {L.SQUAT_DROP_M:.4f}  -> "
           f"{shipped}/{n} = {shipped / n:.4f}")
     if args.edges:
         a, b = (float(x) for x in args.edges.split(","))

@@ -220,10 +220,25 @@ def release(t: Any) -> None:
     except OSError:
         pass
     finally:
-        try:
-            t.close()
-        except OSError:
-            pass
+        _close_quietly(t)
+
+
+def _close_quietly(t: Any) -> None:
+    try:
+        t.close()
+    except OSError:
+        pass
+
+
+def _reboot_and_reconnect(t: Any, port: str, code: str, wait_s: float) -> Any:
+    """Send ``code``, which reboots the board, without waiting for its output; close ``t``
+    (even if sending failed) and return a new transport once the board is back."""
+    try:
+        t.exec_raw_no_follow(code)
+    finally:
+        _close_quietly(t)
+    time.sleep(0.5)
+    return _connect(port, wait_s=wait_s)
 
 
 def maintenance_boot(t: Any, port: str, main_py: bytes | None = None,
@@ -256,15 +271,7 @@ def maintenance_boot(t: Any, port: str, main_py: bytes | None = None,
         except (OSError, TransportError) as exc:
             raise KyphosError(f"copy to {port} failed ({_last_line(exc)}); the board still has "
                               "its previous firmware: free flash space or retry") from None
-    try:
-        t.exec_raw_no_follow(_MAINT_CODE % MAINT_FLAG)
-    finally:
-        try:
-            t.close()
-        except OSError:
-            pass
-    time.sleep(0.5)
-    t = _connect(port, wait_s=wait_s)
+    t = _reboot_and_reconnect(t, port, _MAINT_CODE % MAINT_FLAG, wait_s)
     t.exec(_UNFLAG_CODE % MAINT_FLAG)
     return t, installed
 
@@ -444,15 +451,10 @@ def deploy(port: str, fw_dir: Path | None = None, board: str = "auto", name: str
         log(f"copied {len(staged) + main_installed} file(s), {report.bytes_copied} bytes; "
             f"{len(report.unchanged)} unchanged"
             + (f"; removed {', '.join(stale)}" if stale else ""))
-        t.exec_raw_no_follow("import machine\nmachine.reset()")
-    finally:
-        try:
-            t.close()
-        except OSError:
-            pass
-
-    time.sleep(0.5)
-    t = _connect(port, wait_s=reset_wait_s)
+    except BaseException:
+        _close_quietly(t)
+        raise
+    t = _reboot_and_reconnect(t, port, "import machine\nmachine.reset()", reset_wait_s)
     try:
         running = _eval(t, "import app\nprint(repr(app.FW_TEXT))", "importing the new firmware")
     finally:

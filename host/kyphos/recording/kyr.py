@@ -13,11 +13,13 @@ tail (a record running past the end of the file) and corrupt stretches as
 from __future__ import annotations
 
 import array
+import contextlib
 import json
 import os
 import struct
 import time
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -287,16 +289,22 @@ def _why(buf: bytes, pos: int, n: int) -> str:
     return "CRC-32 mismatch"
 
 
-def read_file(path: str | os.PathLike[str]) -> bytes:
+@contextlib.contextmanager
+def reading(path: str | os.PathLike[str]) -> Iterator[None]:
+    """The OS's errors on reading ``path`` inside the block, as one RecordingError line."""
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        yield
     except FileNotFoundError:
         raise RecordingError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise RecordingError(f"{path} is a directory, not a recording") from None
     except OSError as exc:
         raise RecordingError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def read_file(path: str | os.PathLike[str]) -> bytes:
+    with reading(path), open(path, "rb") as f:
+        return f.read()
 
 
 @dataclass

@@ -33,7 +33,7 @@ from kyphos.protocol.bulk import Batches, copy_rows, decode_batches, field, gath
 from kyphos.protocol.constants import IMU_HAPTIC, IMU_OVERRUN, EventKind, FrameType
 from kyphos.protocol.fields import payload_to_fields
 from kyphos.protocol.frames import Info, decode_frame
-from kyphos.recording.kyr import read_file, read_header, scan_records
+from kyphos.recording.kyr import read_file, read_header, reading, scan_records
 from kyphos.session import EVENT_DTYPE, STATUS_DTYPE, Damage, Deferred, Session
 
 _DEVICE_TYPES = np.zeros(256, bool)
@@ -155,18 +155,12 @@ class KyrReader:
 
 def _map_file(path: Path) -> mmap.mmap | bytes:
     """The file memory-mapped read-only (its bytes for an empty file, which cannot be
-    mapped); the same errors as :func:`kyphos.recording.kyr.read_file`."""
-    try:
-        with open(path, "rb") as f:
-            if os.fstat(f.fileno()).st_size == 0:
-                return b""
-            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    except FileNotFoundError:
-        raise RecordingError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise RecordingError(f"{path} is a directory, not a recording") from None
-    except OSError as exc:
-        raise RecordingError(f"cannot read {path}: {exc.strerror}") from None
+    mapped); the same errors as :func:`kyphos.recording.kyr.read_file` (both read inside
+    :func:`kyphos.recording.kyr.reading`)."""
+    with reading(path), open(path, "rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            return b""
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def _bounds(name: str, start_s: float | None, end_s: float | None) -> tuple[float, float]:

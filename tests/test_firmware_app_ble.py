@@ -14,50 +14,21 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _firmware_app_board import cmd_frame, install_board, start_device, stop_device, wait_for  # noqa: E402
+from _ble_host import BleHost as Host  # noqa: E402
+from _firmware_app_board import install_board, start_device, stop_device, wait_for  # noqa: E402
 from bleak import BleakClient, BleakScanner  # noqa: E402
 from bleak.exc import BleakError  # noqa: E402
-from kyphos.protocol import NotificationReceiver, Opcode  # noqa: E402
+from kyphos.protocol import Opcode  # noqa: E402
 from kyphos.protocol.frames import Ack, Err, Event, Imu, Info, Quat, Status  # noqa: E402
 from kyphos.sim.shims import bluetooth as bt_shim  # noqa: E402
 
 ADDRESS = "C4:11:22:33:4F:01"
 SERVICE = "6b790001-0000-4000-8000-6b7970686f73"
 DATA = "6b790002-0000-4000-8000-6b7970686f73"
-CONTROL = "6b790003-0000-4000-8000-6b7970686f73"
 STATUS = "6b790004-0000-4000-8000-6b7970686f73"
 BATTERY_LEVEL = "00002a19-0000-1000-8000-00805f9b34fb"
 FIRMWARE_REV = "00002a26-0000-1000-8000-00805f9b34fb"
 BUTTON_PIN = 0  # the virtual profile's button (active low)
-
-
-class Host:
-    """A bleak client on the virtual radio that collects the data characteristic's frames."""
-
-    def __init__(self, client: BleakClient) -> None:
-        self.client = client
-        self.rx = NotificationReceiver()
-        self.frames: list[Any] = []
-        self.sizes: list[int] = []
-        self._rid = 0
-
-    def on_data(self, _char: Any, data: bytearray) -> None:
-        self.sizes.append(len(data))
-        self.frames.extend(self.rx.feed(bytes(data)))
-
-    def of(self, kind: type) -> list[Any]:
-        return [f for f in self.frames if isinstance(f.payload, kind)]
-
-    async def command(self, opcode: int, args: bytes = b"") -> Any:
-        self._rid += 1
-        rid = self._rid
-        await self.client.write_gatt_char(CONTROL, cmd_frame(rid, opcode, args), response=True)
-        async with asyncio.timeout(5):
-            while True:
-                for f in self.frames:
-                    if isinstance(f.payload, (Ack, Err)) and f.payload.request_id == rid:
-                        return f.payload
-                await asyncio.sleep(0.005)
 
 
 @pytest.fixture

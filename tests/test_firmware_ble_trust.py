@@ -21,41 +21,19 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _firmware_app_board import cmd_frame, install_board, start_device, stop_device, wait_for  # noqa: E402
+from _ble_host import BleHost as Host  # noqa: E402
+from _firmware_app_board import install_board, start_device, stop_device, wait_for  # noqa: E402
 from bleak import BleakClient, BleakScanner  # noqa: E402
-from kyphos.protocol import NotificationReceiver, Opcode  # noqa: E402
+from kyphos.protocol import Opcode  # noqa: E402
 from kyphos.protocol.constants import STATUS_ENCRYPTED, STATUS_TRUSTED  # noqa: E402
 from kyphos.protocol.frames import Ack, Err, Imu  # noqa: E402
 from kyphos.sim.shims import bluetooth as bt_shim  # noqa: E402
 
 ADDRESS = "C4:11:22:33:4F:0C"
 DATA = "6b790002-0000-4000-8000-6b7970686f73"
-CONTROL = "6b790003-0000-4000-8000-6b7970686f73"
 PAIRING = "6b790005-0000-4000-8000-6b7970686f73"
 BUTTON_PIN = 0
 SET = b'{"slouch_dwell_s": 30}'
-
-
-class Host:
-    def __init__(self, client: BleakClient) -> None:
-        self.client = client
-        self.rx = NotificationReceiver()
-        self.frames: list[Any] = []
-        self._rid = 0
-
-    def on_data(self, _c: Any, data: bytearray) -> None:
-        self.frames.extend(self.rx.feed(bytes(data)))
-
-    async def command(self, opcode: int, args: bytes = b"") -> Any:
-        self._rid += 1
-        rid = self._rid
-        await self.client.write_gatt_char(CONTROL, cmd_frame(rid, opcode, args), response=True)
-        async with asyncio.timeout(5):
-            while True:
-                for f in self.frames:
-                    if isinstance(f.payload, (Ack, Err)) and f.payload.request_id == rid:
-                        return f.payload
-                await asyncio.sleep(0.005)
 
 
 @pytest.fixture

@@ -13,47 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-import struct
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _ble_host import BleHost  # noqa: E402
 from _upy import binaries  # noqa: E402
 from bleak import BleakClient, BleakScanner  # noqa: E402
-from kyphos.protocol import NotificationReceiver, Opcode  # noqa: E402
+from kyphos.protocol import Opcode  # noqa: E402
 from kyphos.protocol.constants import STATUS_ENCRYPTED, STATUS_TRUSTED  # noqa: E402
 from kyphos.protocol.frames import Ack, Err, Status, decode_frame  # noqa: E402
-from kyphos.transport.ble import CONTROL_UUID, DATA_UUID, STATUS_UUID  # noqa: E402
+from kyphos.transport.ble import DATA_UUID, STATUS_UUID  # noqa: E402
 
 SET = b'{"slouch_dwell_s": 30}'
 
 
-def _cmd(rid: int, opcode: int, args: bytes = b"") -> bytes:
-    payload = struct.pack("<HB", rid, opcode) + args
-    return struct.pack("<BBHHI", 1, 0x10, len(payload), 0, 0) + payload
-
-
-class Host:
-    def __init__(self, client: BleakClient) -> None:
-        self.client = client
-        self.rx = NotificationReceiver()
-        self.frames: list[Any] = []
-        self._rid = 0
-
-    def on_data(self, _c: Any, data: bytearray) -> None:
-        self.frames.extend(self.rx.feed(bytes(data)))
-
-    async def command(self, opcode: int, args: bytes = b"") -> Any:
-        self._rid += 1
-        rid = self._rid
-        await self.client.write_gatt_char(CONTROL_UUID, _cmd(rid, opcode, args), response=True)
-        async with asyncio.timeout(5):
-            while True:
-                for f in self.frames:
-                    if isinstance(f.payload, (Ack, Err)) and f.payload.request_id == rid:
-                        return f.payload
-                await asyncio.sleep(0.01)
+class Host(BleHost):
+    poll_s = 0.01  # the MicroPython runtime runs in real time
 
     async def status_flags(self) -> int:
         frame, _ = decode_frame(bytes(await self.client.read_gatt_char(STATUS_UUID)))

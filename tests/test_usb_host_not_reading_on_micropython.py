@@ -13,10 +13,11 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _firmware_app_board import cmd_frame as _cmd  # noqa: E402
 from _upy import binaries  # noqa: E402
 from kyphos.protocol import Opcode, serial_packet  # noqa: E402
 from kyphos.protocol.frames import Ack, Imu  # noqa: E402
-from test_upy_pairing import _booted, _cmd, _connect  # noqa: E402
+from test_upy_pairing import _booted, _connect  # noqa: E402
 
 
 def test_a_usb_host_that_never_reads_does_not_stall_the_board(tmp_path: Path) -> None:

@@ -16,51 +16,39 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _upy import binaries  # noqa: E402
+from _upy_ble import booted, has_peer_bond, until_flag, upy_rig  # noqa: E402
 from kyphos.protocol.constants import STATUS_ENCRYPTED, STATUS_TRUSTED  # noqa: E402
-from test_upy_pairing import _booted, _connect, _has_peer_bond, _until_flag  # noqa: E402
 
 
 def test_private_address_bond_survives_a_firmware_restart(tmp_path: Path) -> None:
-    from kyphos.sim.radio import VirtualRadio
-    from kyphos.sim.upy.board import UpyBoard
-
     bins = binaries()
     pairings: list[Any] = []
 
     async def run() -> None:
-        (tmp_path / "flash").mkdir()
-        board = UpyBoard("demo", binaries=bins, fs_root=tmp_path / "flash")
-        radio = VirtualRadio()
-        await board.start(radio)
-        host = None
-        try:
-            name = await _booted(board)
+        async with upy_rig(tmp_path, bins) as rig:
+            board, radio = rig.board, rig.radio
+            name = await booted(board)
             phone = await radio.central(pairing="numeric", private=True)
             assert phone.device.random_address != phone.device.static_address
             phone.device.on("connection", lambda c: c.on("pairing", pairings.append))
             board.press("short")
             await asyncio.sleep(0.8)  # debounce + the double-press wait
-            host = await _connect(name, phone)
+            host = await rig.connect(name, phone)
             await host.client.pair()
-            await _until_flag(host, STATUS_TRUSTED)
+            await until_flag(host, STATUS_TRUSTED)
             await host.client.disconnect()
             async with asyncio.timeout(5):
-                while not _has_peer_bond(board.fs_root / "bonds.json"):
+                while not has_peer_bond(board.fs_root / "bonds.json"):
                     await asyncio.sleep(0.1)
 
             await board.reboot()
-            await _booted(board)
-            host = await _connect(name, phone)
+            await booted(board)
+            host = await rig.connect(name, phone)
             await host.client.pair()  # a stored key: encrypt(); PIN_OR_KEY_MISSING if lost
-            flags = await _until_flag(host, STATUS_ENCRYPTED)
+            flags = await until_flag(host, STATUS_ENCRYPTED)
             assert flags & STATUS_TRUSTED  # the authenticated bond, found again
             assert len(pairings) == 1, "the phone had to pair again"
             await host.client.disconnect()
-        finally:
-            if host is not None and host.client.is_connected:
-                await host.client.disconnect()
-            await board.stop()
-            await radio.close()
         assert not board.crashes, board.crashes
 
     asyncio.run(run())
@@ -71,33 +59,22 @@ def test_a_mac_pairs_on_demand_on_nimble(tmp_path: Path) -> None:
     backend's on-demand mode, on a private address as a Mac is) reads the pairing
     characteristic; NimBLE refuses the read for lack of encryption (ATT 0x0F), the "OS" pairs
     (numeric comparison, confirmed by the board inside its window) and reads again."""
-    from kyphos.sim.radio import VirtualRadio
-    from kyphos.sim.upy.board import UpyBoard
     from kyphos.transport.ble import PAIRING_UUID
 
     bins = binaries()
 
     async def run() -> None:
-        (tmp_path / "flash").mkdir()
-        board = UpyBoard("demo", binaries=bins, fs_root=tmp_path / "flash")
-        radio = VirtualRadio()
-        await board.start(radio)
-        host = None
-        try:
-            name = await _booted(board)
+        async with upy_rig(tmp_path, bins) as rig:
+            board, radio = rig.board, rig.radio
+            name = await booted(board)
             mac = await radio.central(pairing="on-demand", private=True)
-            host = await _connect(name, mac)
+            host = await rig.connect(name, mac)
             board.press("short")
             await asyncio.sleep(0.8)
             assert bytes(await host.client.read_gatt_char(PAIRING_UUID)) == b"\x01"
-            flags = await _until_flag(host, STATUS_TRUSTED)
+            flags = await until_flag(host, STATUS_TRUSTED)
             assert flags & STATUS_ENCRYPTED
             await host.client.disconnect()
-        finally:
-            if host is not None and host.client.is_connected:
-                await host.client.disconnect()
-            await board.stop()
-            await radio.close()
         assert not board.crashes, board.crashes
 
     asyncio.run(run())

@@ -7,38 +7,30 @@ in the same run (the rest piling up on the board), now ~208/s."""
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _upy import binaries  # noqa: E402
+from _upy_ble import booted, upy_rig  # noqa: E402
 from kyphos.protocol import Opcode  # noqa: E402
 from kyphos.protocol.frames import Ack, Event, Imu, Quat, Status  # noqa: E402
-from test_upy_pairing import _booted, _connect  # noqa: E402
 
 STREAM_S = 5.0
 
 
 def test_208_hz_at_mtu_185_keeps_up_on_nimble(tmp_path: Path, monkeypatch: Any) -> None:
-    from kyphos.sim.radio import VirtualRadio
-    from kyphos.sim.upy.board import UpyBoard
     from kyphos.transport import bumble_backend
 
     monkeypatch.setattr(bumble_backend, "REQUESTED_MTU", 185)
     bins = binaries()
 
     async def run() -> tuple[int, list[int]]:
-        (tmp_path / "flash").mkdir()
-        (tmp_path / "flash" / "config.json").write_text(json.dumps({"odr_hz": 208}))
-        board = UpyBoard("demo", binaries=bins, fs_root=tmp_path / "flash")
-        radio = VirtualRadio()
-        await board.start(radio)
-        host = None
-        try:
-            name = await _booted(board)
-            host = await _connect(name, await radio.central())
+        async with upy_rig(tmp_path, bins, config={"odr_hz": 208}) as rig:
+            board, radio = rig.board, rig.radio
+            name = await booted(board)
+            host = await rig.connect(name, await radio.central())
             assert host.client.mtu_size == 185
             assert isinstance(await host.command(Opcode.START, bytes([3])), Ack)
             await asyncio.sleep(0.5)  # the first batches
@@ -51,11 +43,6 @@ def test_208_hz_at_mtu_185_keeps_up_on_nimble(tmp_path: Path, monkeypatch: Any) 
                     if isinstance(f.payload, (Imu, Quat, Status, Event))]
             await host.client.disconnect()
             return samples, seqs
-        finally:
-            if host is not None and host.client.is_connected:
-                await host.client.disconnect()
-            await board.stop()
-            await radio.close()
 
     samples, seqs = asyncio.run(run())
     rate = samples / STREAM_S

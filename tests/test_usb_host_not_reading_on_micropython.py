@@ -15,26 +15,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _firmware_app_board import cmd_frame as _cmd  # noqa: E402
 from _upy import binaries  # noqa: E402
+from _upy_ble import booted, upy_rig  # noqa: E402
 from kyphos.protocol import Opcode, serial_packet  # noqa: E402
 from kyphos.protocol.frames import Ack, Imu  # noqa: E402
-from test_upy_pairing import _booted, _connect  # noqa: E402
 
 
 def test_a_usb_host_that_never_reads_does_not_stall_the_board(tmp_path: Path) -> None:
-    from kyphos.sim.radio import VirtualRadio
-    from kyphos.sim.upy.board import UpyBoard
-
     bins = binaries()
 
     async def run() -> float:
-        (tmp_path / "flash").mkdir()
-        board = UpyBoard("demo", binaries=bins, fs_root=tmp_path / "flash", usb_serial=True)
-        radio = VirtualRadio()
-        await board.start(radio)
-        host = None
-        try:
-            name = await _booted(board)
-            host = await _connect(name, await radio.central())
+        async with upy_rig(tmp_path, bins, usb_serial=True) as rig:
+            board, radio = rig.board, rig.radio
+            name = await booted(board)
+            host = await rig.connect(name, await radio.central())
             assert isinstance(await host.command(Opcode.START, bytes([3])), Ack)
             assert board.serial is not None
             # The USB host: START, then it never reads its end of the terminal.
@@ -45,11 +38,6 @@ def test_a_usb_host_that_never_reads_does_not_stall_the_board(tmp_path: Path) ->
             window = host.frames[start:]
             await host.client.disconnect()
             return sum(len(f.payload.samples) for f in window if isinstance(f.payload, Imu)) / 3.0
-        finally:
-            if host is not None and host.client.is_connected:
-                await host.client.disconnect()
-            await board.stop()
-            await radio.close()
 
     rate = asyncio.run(run())
     assert rate > 90, f"BLE carried {rate:.1f} samples/s while the USB host did not read"

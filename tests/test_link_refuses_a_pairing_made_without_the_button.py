@@ -7,6 +7,9 @@ stream and read; `kyphos.link` refuses config and erase on it before sending any
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from kyphos.link.device import connect
@@ -15,22 +18,37 @@ from kyphos.transport.base import LinkError
 from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner, use_adapter
 
 
-def test_just_works_pairing_without_the_button_is_encrypted_but_not_trusted() -> None:
+@contextlib.asynccontextmanager
+async def _linked(seed: int, **central: Any) -> AsyncIterator[tuple[Any, Any]]:
+    """A demo board on a fresh radio and a ``kyphos.link`` Device connected to it through a
+    central made with ``radio.central(**central)`` (how the host pairs); all closed after."""
     from kyphos.sim.board import VirtualBoard
     from kyphos.sim.radio import VirtualRadio
 
+    radio = VirtualRadio()
+    board = VirtualBoard("demo", seed=seed)
+    await board.start(radio)
+    use_adapter(await radio.central(**central))
+    dev = None
+    try:
+        async with asyncio.timeout(20):
+            while board.device is None:
+                await asyncio.sleep(0.05)
+        dev = await connect(str(board.device.name), ping_interval_s=0, backend=BumbleClient,
+                            scanner_backend=BumbleScanner)
+        yield board, dev
+    finally:
+        if dev is not None:
+            await dev.close()
+        use_adapter(None)
+        await board.stop()
+        board.cleanup()
+        await radio.close()
+
+
+def test_just_works_pairing_without_the_button_is_encrypted_but_not_trusted() -> None:
     async def scenario() -> None:
-        radio = VirtualRadio()
-        board = VirtualBoard("demo", seed=3)
-        await board.start(radio)
-        use_adapter(await radio.central(pairing="just-works"))
-        dev = None
-        try:
-            async with asyncio.timeout(20):
-                while board.device is None:
-                    await asyncio.sleep(0.05)
-            dev = await connect(str(board.device.name), ping_interval_s=0, backend=BumbleClient,
-                                scanner_backend=BumbleScanner)
+        async with _linked(3, pairing="just-works") as (board, dev):
             t = dev.transport
             with pytest.raises(LinkError) as e:
                 await dev.pair()  # no button press: Just Works outside the window
@@ -42,13 +60,6 @@ def test_just_works_pairing_without_the_button_is_encrypted_but_not_trusted() ->
             assert "button" in str(e.value)
             assert t.counters.frames_out == sent, "nothing was sent"
             assert (await dev.config_get("log_policy"))["log_policy"]  # reading works
-        finally:
-            if dev is not None:
-                await dev.close()
-            use_adapter(None)
-            await board.stop()
-            board.cleanup()
-            await radio.close()
 
     run(scenario())
 
@@ -56,32 +67,13 @@ def test_just_works_pairing_without_the_button_is_encrypted_but_not_trusted() ->
 def test_kyphos_pair_on_a_mac_pairs_on_demand() -> None:
     """bleak cannot pair on macOS (pair() raises NotImplementedError): `kyphos pair` reads the
     board's pairing characteristic instead, and the OS pairs on demand (button pressed first)."""
-    from kyphos.sim.board import VirtualBoard
-    from kyphos.sim.radio import VirtualRadio
 
     async def scenario() -> None:
-        radio = VirtualRadio()
-        board = VirtualBoard("demo", seed=4)
-        await board.start(radio)
-        use_adapter(await radio.central(pairing="on-demand", private=True))
-        dev = None
-        try:
-            async with asyncio.timeout(20):
-                while board.device is None:
-                    await asyncio.sleep(0.05)
-            dev = await connect(str(board.device.name), ping_interval_s=0, backend=BumbleClient,
-                                scanner_backend=BumbleScanner)
+        async with _linked(4, pairing="on-demand", private=True) as (board, dev):
             board.press("short")
             await asyncio.sleep(0.8)  # debounce + the double-press wait
             await dev.pair()
             assert await dev.link_secure()
             assert await dev.config_set(log_policy="always") == {"log_policy": "always"}
-        finally:
-            if dev is not None:
-                await dev.close()
-            use_adapter(None)
-            await board.stop()
-            board.cleanup()
-            await radio.close()
 
     run(scenario())

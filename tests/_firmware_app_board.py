@@ -32,6 +32,18 @@ def install_board(chip_cls_name: str = "LSM6DSOX", source: Callable[..., Any] | 
     return chip
 
 
+def install_app() -> Any:
+    """:func:`install_board` (its default chip) with the bluetooth shim too; the firmware's
+    ``app`` module, imported after both."""
+    from kyphos.sim.shims import bluetooth as bt_shim
+
+    install_board()
+    bt_shim.install()
+    import app
+
+    return app
+
+
 def cmd_frame(request_id: int, opcode: int, args: bytes = b"", seq: int = 0) -> bytes:
     """A CMD frame (host counter in seq)."""
     payload = struct.pack("<HB", request_id, opcode) + args

@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _ble_host import BleHost as Host  # noqa: E402
-from _firmware_app_board import install_board, start_device, stop_device, wait_for  # noqa: E402
+from _firmware_app_board import install_app, start_device, stop_device, wait_for  # noqa: E402
 from bleak import BleakClient, BleakScanner  # noqa: E402
 from bleak.exc import BleakError  # noqa: E402
 from kyphos.protocol import Opcode  # noqa: E402
@@ -33,11 +33,7 @@ BUTTON_PIN = 0  # the virtual profile's button (active low)
 
 @pytest.fixture
 def board(tmp_path: Path) -> Any:
-    install_board()
-    bt_shim.install()
-    import app
-
-    return app
+    return install_app()
 
 
 async def _setup(app: Any, fs_root: Path, model: Any = None) -> tuple[Any, ...]:

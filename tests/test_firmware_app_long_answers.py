@@ -14,22 +14,18 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _firmware_app_board import SerialHost, cmd_frame, install_board, start_device, stop_device  # noqa: E402
+from _firmware_app_board import SerialHost, cmd_frame, install_app, start_device, stop_device  # noqa: E402
 from kyphos.protocol import Opcode  # noqa: E402
 from kyphos.protocol.frames import Ack, Err  # noqa: E402
-from kyphos.sim.shims import bluetooth as bt_shim  # noqa: E402
-from test_firmware_app_ble import CONTROL, _setup, _teardown  # noqa: E402
+from kyphos.transport.ble import CONTROL_UUID as CONTROL  # noqa: E402
+from test_firmware_app_ble import _setup, _teardown  # noqa: E402
 
 MORE = 0x80
 
 
 @pytest.fixture
 def board(tmp_path: Path) -> Any:
-    install_board()
-    bt_shim.install()
-    import app
-
-    return app
+    return install_app()
 
 
 async def _answer_parts(host: Any, opcode: int, args: bytes = b"") -> list[Any]:

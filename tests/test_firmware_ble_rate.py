@@ -14,11 +14,10 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _firmware_app_board import cmd_frame, install_board, start_device, stop_device, wait_for  # noqa: E402
+from _firmware_app_board import cmd_frame, install_app, start_device, stop_device, wait_for  # noqa: E402
 from bleak import BleakClient, BleakScanner  # noqa: E402
 from kyphos.protocol import NotificationReceiver, Opcode  # noqa: E402
 from kyphos.protocol.frames import Ack, Err, Event, Imu, Quat, Status  # noqa: E402
-from kyphos.sim.shims import bluetooth as bt_shim  # noqa: E402
 
 ADDRESS = "C4:11:22:33:4F:0D"
 DATA = "6b790002-0000-4000-8000-6b7970686f73"
@@ -27,11 +26,7 @@ CONTROL = "6b790003-0000-4000-8000-6b7970686f73"
 
 @pytest.fixture
 def board() -> Any:
-    install_board()
-    bt_shim.install()
-    import app
-
-    return app
+    return install_app()
 
 
 async def _session(app: Any, root: Path, odr_hz: int, stream_s: float) -> tuple[Any, list[Any], int]:

@@ -22,12 +22,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _ble_host import BleHost as Host  # noqa: E402
-from _firmware_app_board import install_board, start_device, stop_device, wait_for  # noqa: E402
+from _firmware_app_board import install_app, start_device, stop_device, wait_for  # noqa: E402
 from bleak import BleakClient, BleakScanner  # noqa: E402
 from kyphos.protocol import Opcode  # noqa: E402
 from kyphos.protocol.constants import STATUS_ENCRYPTED, STATUS_TRUSTED  # noqa: E402
 from kyphos.protocol.frames import Ack, Err, Imu  # noqa: E402
-from kyphos.sim.shims import bluetooth as bt_shim  # noqa: E402
 
 ADDRESS = "C4:11:22:33:4F:0C"
 DATA = "6b790002-0000-4000-8000-6b7970686f73"
@@ -38,11 +37,7 @@ SET = b'{"slouch_dwell_s": 30}'
 
 @pytest.fixture
 def board() -> Any:
-    install_board()
-    bt_shim.install()
-    import app
-
-    return app
+    return install_app()
 
 
 async def _connect(dev: Any, adapter: Any) -> Host:

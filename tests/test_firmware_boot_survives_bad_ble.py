@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _firmware_app_board import SerialHost, install_board, start_device, stop_device  # noqa: E402
+from _firmware_app_board import SerialHost, install_app, start_device, stop_device  # noqa: E402
 from kyphos.protocol import Opcode  # noqa: E402
 from kyphos.protocol.constants import STATUS_BLE_OFF, EventKind  # noqa: E402
 from kyphos.protocol.frames import Ack, Err  # noqa: E402
@@ -26,11 +26,7 @@ ADDRESS = "C4:11:22:33:4F:0E"
 
 @pytest.fixture
 def board() -> Any:
-    install_board()
-    bt_shim.install()
-    import app
-
-    return app
+    return install_app()
 
 
 def test_config_refuses_a_name_that_does_not_fit_the_scan_response(board: Any) -> None:

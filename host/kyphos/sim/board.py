@@ -209,6 +209,20 @@ class FlashFolder:
         self.capacity = self.used()
 
 
+
+def drop_links(link: Any, controller: Any) -> None:
+    """The board's ``controller`` goes silent: each central connected to it sees a supervision
+    timeout, and the controller keeps no connection. Shared by the CPython board and the
+    MicroPython runtime's (:class:`kyphos.sim.upy.board.UpyBoard`)."""
+    for connection in list(controller.le_connections.values()):
+        peer = link.find_le_controller(connection.peer_address)
+        if peer is None:
+            continue
+        for peer_conn in list(peer.le_connections.values()):
+            if peer_conn.peer_address == connection.self_address:
+                peer.on_le_disconnected(peer_conn, _SUPERVISION_TIMEOUT)
+    controller.le_connections.clear()
+
 class VirtualBoard:
     """One simulated kyphos board wearing a scenario (see the module docstring)."""
 
@@ -435,15 +449,7 @@ class VirtualBoard:
         for controller in list(link.controllers):
             if str(getattr(controller, "name", "")) != f"board-{self.address}":
                 continue
-            # The board goes silent: each central sees a supervision timeout.
-            for connection in list(controller.le_connections.values()):
-                peer = link.find_le_controller(connection.peer_address)
-                if peer is None:
-                    continue
-                for peer_conn in list(peer.le_connections.values()):
-                    if peer_conn.peer_address == connection.self_address:
-                        peer.on_le_disconnected(peer_conn, _SUPERVISION_TIMEOUT)
-            controller.le_connections.clear()
+            drop_links(link, controller)
             link.remove_controller(controller)
         await bt_shim.detach()
 

@@ -38,10 +38,10 @@ from typing import Any
 
 from kyphos.sim import shims
 from kyphos.sim.board import (
-    _SUPERVISION_TIMEOUT,
     _WDT_MS,
     VirtualBoard,
     booted_on_a_fresh_radio,
+    drop_links,
 )
 from kyphos.sim.upy.bridge import Bridge, PortState
 from kyphos.sim.upy.build import Binaries, cache_dir, ensure_built, ensure_m32
@@ -283,14 +283,7 @@ class UpyBoard(VirtualBoard):
         controller, self._controller = self._controller, None
         if controller is not None:
             link = self.radio.link
-            for connection in list(controller.le_connections.values()):
-                peer = link.find_le_controller(connection.peer_address)
-                if peer is None:
-                    continue
-                for peer_conn in list(peer.le_connections.values()):
-                    if peer_conn.peer_address == connection.self_address:
-                        peer.on_le_disconnected(peer_conn, _SUPERVISION_TIMEOUT)
-            controller.le_connections.clear()
+            drop_links(link, controller)
             if controller in link.controllers:
                 link.remove_controller(controller)
         hci, self._hci = self._hci, None

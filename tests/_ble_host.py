@@ -1,5 +1,6 @@
-"""The host side of the BLE tests: a bleak client that collects the data characteristic's
-frames and sends CMD frames on the control characteristic, waiting for their ACK/ERR."""
+"""The host side of the BLE tests: a bleak client (bumble backend, on a virtual radio) found by
+the board's name, that collects the data characteristic's frames and sends CMD frames on the
+control characteristic, waiting for their ACK/ERR."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import asyncio
 from typing import Any
 
 from _firmware_app_board import cmd_frame
-from bleak import BleakClient
+from bleak import BleakClient, BleakScanner
 from kyphos.protocol import NotificationReceiver
 from kyphos.protocol.frames import Ack, Err
-from kyphos.transport.ble import CONTROL_UUID
+from kyphos.transport.ble import CONTROL_UUID, DATA_UUID
 
 
 class BleHost:
@@ -43,3 +44,24 @@ class BleHost:
                     if isinstance(f.payload, (Ack, Err)) and f.payload.request_id == rid:
                         return f.payload
                 await asyncio.sleep(self.poll_s)
+
+
+async def open_client(name: str, adapter: Any, timeout: float = 5.0) -> BleakClient:
+    """Find ``name`` on ``adapter``'s radio and connect a bleak client to it."""
+    from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner
+
+    found = await BleakScanner.find_device_by_name(
+        name, timeout=timeout, backend=BumbleScanner, bumble_adapter=adapter)
+    assert found is not None, f"{name} is not advertising"
+    client = BleakClient(found, backend=BumbleClient, bumble_adapter=adapter, timeout=timeout)
+    await client.connect()
+    return client
+
+
+async def open_host(name: str, adapter: Any, timeout: float = 5.0,
+                    cls: type[BleHost] = BleHost) -> Any:
+    """:func:`open_client`, as a ``cls`` subscribed to the data characteristic."""
+    client = await open_client(name, adapter, timeout)
+    host = cls(client)
+    await client.start_notify(DATA_UUID, host.on_data)
+    return host

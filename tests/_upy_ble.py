@@ -11,10 +11,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from _ble_host import BleHost
-from bleak import BleakClient, BleakScanner
+from _ble_host import BleHost, open_host
 from kyphos.protocol.frames import Status, decode_frame
-from kyphos.transport.ble import DATA_UUID, STATUS_UUID
+from kyphos.transport.ble import STATUS_UUID
 
 
 class Host(BleHost):
@@ -28,15 +27,7 @@ class Host(BleHost):
 
 async def connect(name: str, adapter: Any) -> Host:
     """Find ``name`` on ``adapter``'s radio, connect and subscribe to the data characteristic."""
-    from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner
-
-    found = await BleakScanner.find_device_by_name(
-        name, timeout=10.0, backend=BumbleScanner, bumble_adapter=adapter)
-    assert found is not None, f"{name} not advertising"
-    client = BleakClient(found, backend=BumbleClient, bumble_adapter=adapter, timeout=10.0)
-    await client.connect()
-    host = Host(client)
-    await client.start_notify(DATA_UUID, host.on_data)
+    host: Host = await open_host(name, adapter, 10.0, Host)
     return host
 
 

@@ -15,8 +15,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _ble_host import BleHost as Host  # noqa: E402
+from _ble_host import open_host  # noqa: E402
 from _firmware_app_board import install_app, start_device, stop_device, wait_for  # noqa: E402
-from bleak import BleakClient, BleakScanner  # noqa: E402
 from bleak.exc import BleakError  # noqa: E402
 from kyphos.protocol import Opcode  # noqa: E402
 from kyphos.protocol.frames import Ack, Err, Event, Imu, Info, Quat, Status  # noqa: E402
@@ -38,20 +38,12 @@ def board(tmp_path: Path) -> Any:
 
 async def _setup(app: Any, fs_root: Path, model: Any = None) -> tuple[Any, ...]:
     from kyphos.sim.radio import VirtualRadio
-    from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner
 
     radio = VirtualRadio(model)
     ble = await radio.peripheral(ADDRESS)
     adapter = await radio.central()
     dev, task = await start_device(app, fs_root, ble=ble)
-    found = await BleakScanner.find_device_by_name(
-        dev.name, timeout=5.0, backend=BumbleScanner, bumble_adapter=adapter
-    )
-    assert found is not None, "the board's name is not in its advertising"
-    client = BleakClient(found, backend=BumbleClient, bumble_adapter=adapter, timeout=5.0)
-    await client.connect()
-    host = Host(client)
-    await client.start_notify(DATA, host.on_data)
+    host = await open_host(dev.name, adapter)
     return radio, dev, task, host
 
 

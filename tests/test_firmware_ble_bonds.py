@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bleak import BleakClient, BleakScanner
+from _ble_host import open_client
+from bleak import BleakClient
 from bumble.keys import MemoryKeyStore
 
 BOARD = "C4:11:22:33:4F:0B"
@@ -64,15 +65,7 @@ async def _boot(fw: Any, radio: Any, bonds: Path) -> Any:
 
 
 async def _connect(adapter: Any) -> BleakClient:
-    from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner
-
-    found = await BleakScanner.find_device_by_name(
-        "kyphos-4F0B", timeout=5.0, backend=BumbleScanner, bumble_adapter=adapter
-    )
-    assert found is not None
-    client = BleakClient(found, backend=BumbleClient, bumble_adapter=adapter, timeout=5.0)
-    await client.connect()
-    return client
+    return await open_client("kyphos-4F0B", adapter)
 
 
 async def _until(pred: Any, timeout: float = 5.0) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _ble_host import open_client  # noqa: E402
 from _firmware_app_board import cmd_frame, install_app, start_device, stop_device, wait_for  # noqa: E402
 from bleak import BleakClient, BleakScanner  # noqa: E402
 from kyphos.protocol import NotificationReceiver, Opcode  # noqa: E402
@@ -31,7 +32,6 @@ def board() -> Any:
 
 async def _session(app: Any, root: Path, odr_hz: int, stream_s: float) -> tuple[Any, list[Any], int]:
     from kyphos.sim.radio import VirtualRadio
-    from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner
 
     (root / "config.json").write_text(f'{{"odr_hz": {odr_hz}}}')
     radio = VirtualRadio()
@@ -41,12 +41,7 @@ async def _session(app: Any, root: Path, odr_hz: int, stream_s: float) -> tuple[
     rx = NotificationReceiver()
     frames: list[Any] = []
     try:
-        found = await BleakScanner.find_device_by_name(
-            dev.name, timeout=5.0, backend=BumbleScanner, bumble_adapter=adapter
-        )
-        assert found is not None
-        client = BleakClient(found, backend=BumbleClient, bumble_adapter=adapter, timeout=5.0)
-        await client.connect()
+        client = await open_client(dev.name, adapter)
         await client.start_notify(DATA, lambda _c, d: frames.extend(rx.feed(bytes(d))))
         await wait_for(lambda: dev.ble.mtu == 185)
         await client.write_gatt_char(CONTROL, cmd_frame(1, Opcode.START, bytes([3])), response=True)

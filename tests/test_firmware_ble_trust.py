@@ -22,14 +22,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _ble_host import BleHost as Host  # noqa: E402
+from _ble_host import open_host  # noqa: E402
 from _firmware_app_board import install_app, start_device, stop_device, wait_for  # noqa: E402
-from bleak import BleakClient, BleakScanner  # noqa: E402
 from kyphos.protocol import Opcode  # noqa: E402
 from kyphos.protocol.constants import STATUS_ENCRYPTED, STATUS_TRUSTED  # noqa: E402
 from kyphos.protocol.frames import Ack, Err, Imu  # noqa: E402
 
 ADDRESS = "C4:11:22:33:4F:0C"
-DATA = "6b790002-0000-4000-8000-6b7970686f73"
 PAIRING = "6b790005-0000-4000-8000-6b7970686f73"
 BUTTON_PIN = 0
 SET = b'{"slouch_dwell_s": 30}'
@@ -41,16 +40,7 @@ def board() -> Any:
 
 
 async def _connect(dev: Any, adapter: Any) -> Host:
-    from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner
-
-    found = await BleakScanner.find_device_by_name(
-        dev.name, timeout=5.0, backend=BumbleScanner, bumble_adapter=adapter
-    )
-    assert found is not None
-    client = BleakClient(found, backend=BumbleClient, bumble_adapter=adapter, timeout=5.0)
-    await client.connect()
-    host = Host(client)
-    await client.start_notify(DATA, host.on_data)
+    host: Host = await open_host(dev.name, adapter)
     return host
 
 

@@ -16,7 +16,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _ble_host import open_client  # noqa: E402
 from _firmware_app_board import cmd_frame, install_app, start_device, stop_device, wait_for  # noqa: E402
-from bleak import BleakClient, BleakScanner  # noqa: E402
 from kyphos.protocol import NotificationReceiver, Opcode  # noqa: E402
 from kyphos.protocol.frames import Ack, Err, Event, Imu, Quat, Status  # noqa: E402
 
@@ -84,7 +83,6 @@ def test_board_asks_for_the_mtu_when_the_central_does_not(
     from bumble.device import Peer
     from kyphos.sim.radio import VirtualRadio
     from kyphos.transport import bumble_backend
-    from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner
 
     class SilentPeer(Peer):  # a central that never starts an MTU exchange itself
         async def request_mtu(self, mtu: int) -> int:
@@ -98,11 +96,7 @@ def test_board_asks_for_the_mtu_when_the_central_does_not(
         adapter = await radio.central()
         dev, task = await start_device(board, tmp_path, ble=ble)
         try:
-            found = await BleakScanner.find_device_by_name(
-                dev.name, timeout=5.0, backend=BumbleScanner, bumble_adapter=adapter
-            )
-            client = BleakClient(found, backend=BumbleClient, bumble_adapter=adapter, timeout=5.0)
-            await client.connect()
+            client = await open_client(dev.name, adapter)
             assert dev.ble.mtu == 23
             await wait_for(lambda: dev.ble.mtu > 23, 5)
             await client.disconnect()

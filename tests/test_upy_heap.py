@@ -13,6 +13,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _upy import binaries  # noqa: E402
+from _upy_ble import booted  # noqa: E402
 
 
 async def _footprint(board_name: str, bins: Any) -> dict[str, tuple[int, int]]:
@@ -23,10 +24,7 @@ async def _footprint(board_name: str, bins: Any) -> dict[str, tuple[int, int]]:
     radio = VirtualRadio()
     try:
         await board.start(radio)
-        async with asyncio.timeout(20):
-            while board.device is None:
-                assert not board.crashes, board.crashes
-                await asyncio.sleep(0.05)
+        await booted(board)
         return dict(board.ports[-1].footprint)
     finally:
         await board.stop()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _upy import binaries  # noqa: E402
+from _upy_ble import booted  # noqa: E402
 
 
 def test_a_hung_firmware_is_reset_by_the_watchdog() -> None:
@@ -27,9 +28,7 @@ def test_a_hung_firmware_is_reset_by_the_watchdog() -> None:
         radio = VirtualRadio()
         try:
             await board.start(radio)
-            async with asyncio.timeout(20):
-                while board.device is None:
-                    await asyncio.sleep(0.05)
+            await booted(board)
             assert board.proc is not None
             os.kill(board.proc.pid, signal.SIGSTOP)  # hung: nothing runs, nothing feeds
             async with asyncio.timeout(20):

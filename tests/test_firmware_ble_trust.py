@@ -12,9 +12,11 @@ hosts that pair as real ones do (kyphos.transport.bumble_backend pairing modes):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +41,37 @@ def board() -> Any:
     return install_app()
 
 
-async def _connect(dev: Any, adapter: Any) -> Host:
-    host: Host = await open_host(dev.name, adapter)
-    return host
+class _Link:
+    """The firmware's device on a virtual radio and a central; :meth:`connect` makes a host."""
+
+    def __init__(self, dev: Any, central: Any) -> None:
+        self.dev = dev
+        self.central = central
+        self.host: Host | None = None
+
+    async def connect(self) -> Host:
+        self.host = await open_host(self.dev.name, self.central)
+        return self.host
+
+
+@contextlib.asynccontextmanager
+async def _linked(app: Any, root: Path, **central: Any) -> AsyncIterator[_Link]:
+    """The app started with its flash in ``root`` and a central made with
+    ``radio.central(**central)`` (how the host pairs); the last host disconnects after."""
+    from kyphos.sim.radio import VirtualRadio
+
+    radio = VirtualRadio()
+    ble = await radio.peripheral(ADDRESS)
+    adapter = await radio.central(**central)
+    dev, task = await start_device(app, root, ble=ble)
+    link = _Link(dev, adapter)
+    try:
+        yield link
+    finally:
+        if link.host is not None and link.host.client.is_connected:
+            await link.host.client.disconnect()
+        await stop_device(dev, task)
+        await radio.close()
 
 
 async def _press_button() -> None:
@@ -55,15 +85,10 @@ async def _press_button() -> None:
 def test_just_works_outside_the_window_streams_and_reads_but_cannot_configure(
     board: Any, tmp_path: Path
 ) -> None:
-    from kyphos.sim.radio import VirtualRadio
-
     async def run() -> None:
-        radio = VirtualRadio()
-        ble = await radio.peripheral(ADDRESS)
-        windows = await radio.central(pairing="just-works")
-        dev, task = await start_device(board, tmp_path, ble=ble)
-        host = await _connect(dev, windows)
-        try:
+        async with _linked(board, tmp_path, pairing="just-works") as link:
+            dev = link.dev
+            host = await link.connect()
             await host.client.pair()  # Just Works: NimBLE accepts it although MITM was asked
             await wait_for(lambda: dev.ble.encrypted)
             err = await host.command(Opcode.CONFIG_SET, SET)
@@ -82,7 +107,7 @@ def test_just_works_outside_the_window_streams_and_reads_but_cannot_configure(
             await wait_for(lambda: dev.ble.pairing_open(time.ticks_ms()), 3)
             await host.client.unpair()
             await wait_for(lambda: not dev.ble.connected)
-            host = await _connect(dev, windows)
+            host = await link.connect()
             await host.client.pair()  # Just Works again, now inside the window
             await wait_for(lambda: dev.ble.encrypted)
             assert not dev.ble.authenticated and dev.ble.trusted()
@@ -95,15 +120,10 @@ def test_just_works_outside_the_window_streams_and_reads_but_cannot_configure(
             dev.ble._pair_open = False
             await host.client.disconnect()
             await wait_for(lambda: not dev.ble.connected)
-            host = await _connect(dev, windows)
+            host = await link.connect()
             await wait_for(lambda: dev.ble.encrypted)
             assert dev.ble.trusted()
             assert isinstance(await host.command(Opcode.CONFIG_SET, b'{"slouch_dwell_s": 40}'), Ack)
-        finally:
-            if host.client.is_connected:
-                await host.client.disconnect()
-            await stop_device(dev, task)
-            await radio.close()
         assert json.loads((tmp_path / "config.json").read_text())["slouch_dwell_s"] == 40
 
     asyncio.run(run())
@@ -112,15 +132,10 @@ def test_just_works_outside_the_window_streams_and_reads_but_cannot_configure(
 def test_a_mac_pairs_on_demand_through_the_pairing_characteristic(
     board: Any, tmp_path: Path
 ) -> None:
-    from kyphos.sim.radio import VirtualRadio
-
     async def run() -> None:
-        radio = VirtualRadio()
-        ble = await radio.peripheral(ADDRESS)
-        mac = await radio.central(pairing="on-demand", private=True)
-        dev, task = await start_device(board, tmp_path, ble=ble)
-        host = await _connect(dev, mac)
-        try:
+        async with _linked(board, tmp_path, pairing="on-demand", private=True) as link:
+            dev = link.dev
+            host = await link.connect()
             with pytest.raises(NotImplementedError):
                 await host.client.pair()  # bleak on macOS
             err = await host.command(Opcode.CONFIG_SET, SET)
@@ -132,10 +147,5 @@ def test_a_mac_pairs_on_demand_through_the_pairing_characteristic(
             assert bytes(await host.client.read_gatt_char(PAIRING)) == b"\x01"
             assert dev.ble.encrypted and dev.ble.authenticated and dev.ble.trusted()
             assert isinstance(await host.command(Opcode.CONFIG_SET, SET), Ack)
-        finally:
-            if host.client.is_connected:
-                await host.client.disconnect()
-            await stop_device(dev, task)
-            await radio.close()
 
     asyncio.run(run())

@@ -36,7 +36,7 @@ micropython: setup
 	$(PY) -m kyphos.sim.upy.build
 
 test: lint typecheck system-deps micropython
-	$(VENV)/bin/pytest -n 2 -q
+	$(VENV)/bin/pytest -n 2 -q --durations=15
 
 bench: setup
 	$(PY) bench/run_all.py

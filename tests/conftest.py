@@ -174,3 +174,22 @@ def virtual_clock(firmware_shims: Any) -> Iterator[Any]:
     old = firmware_shims.set_clock(clock)
     yield clock
     firmware_shims.set_clock(old)
+
+
+# Longest first: under `pytest -n 2` a worker takes these at the start (the 10-minute MicroPython
+# run is mostly waiting on the port's real clock) while the other works through the rest, instead
+# of one of them starting last and running alone at the end.
+_LONG_FIRST = (
+    "tests/test_upy_memory.py",
+    "tests/test_upy_differential.py",
+    "tests/test_fuzz_decoders.py",
+    "tests/test_fuzz_firmware_parsers.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return _LONG_FIRST.index(path) if path in _LONG_FIRST else len(_LONG_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order

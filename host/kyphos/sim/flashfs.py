@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 BLOCK = 4096  # LittleFS block on the ESP32 port (one SPI NOR sector)
@@ -67,7 +67,6 @@ class FlashStats:
     syncs: int = 0
     stall_us_total: int = 0
     longest_stall_us: int = 0
-    stalls: list[int] = field(default_factory=list)  # each call's stall, µs (for percentiles)
 
 
 class LittleFsModel:
@@ -91,7 +90,6 @@ class LittleFsModel:
         if us:
             st.stall_us_total += us
             st.longest_stall_us = max(st.longest_stall_us, us)
-            st.stalls.append(us)
             if self.stall is not None:
                 self.stall(us)
 
@@ -116,23 +114,16 @@ class LittleFsModel:
     def wrote(self, path: str, size_before: int, n: int) -> None:
         if n <= 0:
             return
-        erases = 0
         tail = size_before % BLOCK
-        if tail and self._frozen.get(path, False):
-            erases += 1  # copy-on-write of the frozen partial block
+        copied = tail if tail and self._frozen.get(path, False) else 0  # copy-on-write
         self._frozen[path] = False
         blocks_before = -(-size_before // BLOCK)
         blocks_after = -(-(size_before + n) // BLOCK)
-        erases += blocks_after - blocks_before
-        self._spend(erases, n + (tail if erases and tail else 0))
+        self._spend((1 if copied else 0) + blocks_after - blocks_before, n + copied)
 
     def synced(self, path: str, directory: str, size: int) -> None:
         self.stats.syncs += 1
         self._frozen[path] = size % BLOCK != 0
-        self._spend(self._commit(directory), COMMIT)
-
-    def removed(self, path: str, directory: str) -> None:
-        self._frozen.pop(path, None)
         self._spend(self._commit(directory), COMMIT)
 
 

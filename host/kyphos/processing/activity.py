@@ -528,10 +528,8 @@ def _classify(
         before = np.int8(evidence[0][2] if first is None else first)
         post = np.where(k >= 0, after[np.maximum(k, 0)], before)
     kind[valid] = post[valid]
-    lying = np.zeros(n, bool)
-    lr = runs(valid & (tilt >= np.radians(P.LYING_TILT_DEG)) & ~walking)
-    for a, b in lr[(lr[:, 1] - lr[:, 0]) >= int(P.LYING_MIN_S * fs)]:  # per long tilted run
-        lying[a:b] = True
+    lying = _long_runs(valid & (tilt >= np.radians(P.LYING_TILT_DEG)) & ~walking,
+                       int(P.LYING_MIN_S * fs))
     kind[lying] = LYING
     kind[tmask & valid] = TRANSITION
     kind[walking] = WALKING

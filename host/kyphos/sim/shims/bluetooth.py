@@ -478,9 +478,8 @@ class BLE:
                 self._device.irk = _NIMBLE_DEFAULT_IRK
                 self._device.address_resolver = smp.AddressResolver(self._resolving)
                 return
-        if bytes(irk) != _NIMBLE_DEFAULT_IRK:
-            self._resolving = []  # a new IRK clears the list (ble_hs_pvcy_set_our_irk)
         self._device.irk = bytes(irk)
+        # A new IRK clears the list (ble_hs_pvcy_set_our_irk), then it is restored again.
         self._resolving = self._restore_irks()
         self._device.address_resolver = smp.AddressResolver(self._resolving)
 
@@ -800,12 +799,12 @@ class BLE:
             logger.debug("pairing failed: %s", exc)
 
     def gattc_exchange_mtu(self, conn_handle: int) -> None:
-        conn_handle = _int(conn_handle)
         """Ask the central for an MTU exchange with ``config(mtu=...)`` (NimBLE's
         ``ble_gattc_exchange_mtu``, mp_bluetooth_gattc_exchange_mtu in
         extmod/nimble/modbluetooth_nimble.c); ``_IRQ_MTU_EXCHANGED`` follows. A second
         request on one connection raises ``OSError(EALREADY)`` as NimBLE's BLE_HS_EALREADY
         does once the MTU was sent."""
+        conn_handle = _int(conn_handle)
         state = self._conns.get(conn_handle)
         if state is None:
             raise OSError(errno.ENOTCONN, "not connected")

@@ -5,9 +5,7 @@ and the share of good-form lifts — in date order."""
 from __future__ import annotations
 
 import html
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from kyphos.errors import KyphosError
 from kyphos.views import plots
@@ -155,10 +153,3 @@ def html_document(summaries: list[Summary], allow_mixed: bool = False) -> str:
         f"<title>kyphos progress – {e(subject)}</title><style>{CSS}</style></head><body><main>"
         + "\n".join(out) + "</main></body></html>\n"
     )
-
-
-def write_html(summaries: list[Summary], out: str | os.PathLike[str],
-               allow_mixed: bool = False) -> Path:
-    p = Path(out)
-    p.write_text(html_document(summaries, allow_mixed), encoding="utf-8")
-    return p

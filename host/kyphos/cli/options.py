@@ -86,10 +86,6 @@ def positive_seconds(text: str) -> float:
     return v
 
 
-def force_of(args: Any) -> bool:
-    return bool(getattr(args, "force", False))
-
-
 def validity_gate(analysis: Any, file: str, *, needs_angles: bool = True) -> None:
     """What a command that shows angles (export, review) does with the analysis's validity
     (:mod:`kyphos.processing.plausibility`): angles that cannot be trusted stop it with the

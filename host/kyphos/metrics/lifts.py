@@ -372,11 +372,6 @@ def detect_lifts(
     return [b for b in find_bends(angles, vertical_acc, activity) if b.context == "standing"]
 
 
-def seated_reaches(bends: list[Lift]) -> list[Lift]:
-    """The bends of :func:`find_bends` made while sitting (forward reaches from a chair)."""
-    return [b for b in bends if b.context == "sitting"]
-
-
 def lift_mask(time: np.ndarray, lifts: list[Lift]) -> np.ndarray:
     """(N,) True inside any lift."""
     iv = np.array([(lf.start_s, lf.end_s) for lf in lifts], float).reshape(-1, 2)

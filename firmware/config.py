@@ -179,10 +179,10 @@ class Config:
         file, 255 for a key the firmware does not know (docs/protocol.md, EVENT)."""
         if not self.bad_key:
             return 0
-        for i in range(len(KEYS)):
-            if KEYS[i] == self.bad_key:
-                return i + 1
-        return 255
+        try:
+            return KEYS.index(self.bad_key) + 1
+        except ValueError:
+            return 255
 
     def _bad(self, msg):
         self.corrupt = True

@@ -34,6 +34,7 @@ from kyphos.protocol.constants import IMU_HAPTIC, IMU_OVERRUN, EventKind, FrameT
 from kyphos.protocol.fields import payload_to_fields
 from kyphos.protocol.frames import Info, decode_frame
 from kyphos.recording.kyr import read_file, read_header, reading, scan_records
+from kyphos.recording.quality import GAP_STEPS
 from kyphos.session import EVENT_DTYPE, STATUS_DTYPE, Damage, Deferred, Session
 
 _DEVICE_TYPES = np.zeros(256, bool)
@@ -627,7 +628,7 @@ def _gaps(
     if len(time) < 2:
         return np.zeros((0, 2))
     step = np.diff(time)
-    lost = step > (1.5 * period_s if isinstance(period_s, float) else 1.5 * period_s[1:])
+    lost = step > GAP_STEPS * (period_s if isinstance(period_s, float) else period_s[1:])
     first = np.cumsum(count) - count  # sample index of each batch's first sample
     overrun = first[(flags & IMU_OVERRUN).astype(bool)]
     lost[overrun[overrun > 0] - 1] = True

@@ -209,7 +209,6 @@ class FlashFolder:
         self.capacity = self.used()
 
 
-
 def drop_links(link: Any, controller: Any) -> None:
     """The board's ``controller`` goes silent: each central connected to it sees a supervision
     timeout, and the controller keeps no connection. Shared by the CPython board and the
@@ -222,6 +221,7 @@ def drop_links(link: Any, controller: Any) -> None:
             if peer_conn.peer_address == connection.self_address:
                 peer.on_le_disconnected(peer_conn, _SUPERVISION_TIMEOUT)
     controller.le_connections.clear()
+
 
 class VirtualBoard:
     """One simulated kyphos board wearing a scenario (see the module docstring)."""

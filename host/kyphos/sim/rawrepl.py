@@ -320,9 +320,7 @@ class Board:
         try:
             code = compile(source.decode(), "<stdin>", "exec")
             exec(code, self.globals)
-        except _WatchdogReset:
-            return "", True
-        except _Reset:
+        except _Reset:  # machine.reset() or the watchdog (_WatchdogReset)
             return "", True
         except self.machine_shim.ResetRequested:
             return "", True

@@ -460,10 +460,6 @@ class LiveState:
             self.sitting_upright_deg = float(np.clip(0.5 * (_SIT_BINS[k] + _SIT_BINS[k + 1]),
                                                      -SIT_UPRIGHT_MAX_DEG, SIT_UPRIGHT_MAX_DEG))
 
-    def _add_lift(self, lf: Lift) -> None:
-        self._lift_end_s = lf.end_s
-        self.lifts.append(_info(len(self.lifts) + 1, lf))
-
     def _event(self, t: float, ev: Event) -> None:
         if ev.kind == EventKind.SLOUCH_START:
             self.device_slouch = True

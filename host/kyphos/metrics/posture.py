@@ -272,8 +272,8 @@ def posture_metrics(
     sit_up = None
     if sitting is not None:
         sit = np.asarray(sitting, bool)
-        sit_up = sitting_upright_deg(f_nan, sit & (np.ones(len(sit), bool) if still is None
-                                                   else np.asarray(still, bool)), fs)
+        sit_up = sitting_upright_deg(f_nan, sit if still is None
+                                     else sit & np.asarray(still, bool), fs)
         if sit_up is not None:
             f_slouch = np.where(sit, f_nan - sit_up, f_nan)
     slouch = slouch_episodes(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -19,25 +18,8 @@ from kyphos.protocol.constants import INFO_BATTERY_ADC, INFO_FUSION, INFO_HAPTIC
 
 T = TypeVar("T")
 
-TARGET_HELP = (
-    "the board: a BLE name or address (kyphos-3A4F, C4:11:22:33:3A:4F), serial:PORT "
-    "(serial:/dev/ttyACM0), sim (the virtual board; sim:serial over its pty), or a .kyr file "
-    "to replay (default: $KYPHOS_DEVICE)"
-)
 BOARD_NAMES = {0: "virtual", 1: "XIAO ESP32-S3", 2: "XIAO ESP32-C3", 3: "ESP32 DevKitC"}
 IMU_NAMES = {0: "none", 1: "LSM6DSOX", 2: "LSM6DS3TR-C", 3: "MPU-6050", 4: "MPU-6500"}
-
-
-def add_target(p: argparse.ArgumentParser, option: bool = False) -> None:
-    """TARGET as a positional (or ``--device``), defaulting to $KYPHOS_DEVICE."""
-    env = os.environ.get("KYPHOS_DEVICE")
-    if option:
-        p.add_argument("--device", "-d", dest="target", default=env, metavar="TARGET", help=TARGET_HELP)
-    else:
-        p.add_argument("target", nargs="?" if env else None, default=env, metavar="TARGET",
-                       help=TARGET_HELP)
-    p.add_argument("--timeout", type=float, default=float(os.environ.get("KYPHOS_TIMEOUT", "5")),
-                   help="seconds to wait for each answer from the board (default 5, $KYPHOS_TIMEOUT)")
 
 
 def need_target(args: argparse.Namespace) -> str:

@@ -222,7 +222,6 @@ class FlashLog:
         self._file = f
         self.log_id = new_id
         self._seq_first = seq
-        self._file_bytes = 0
         self._on_flash = 0
         self._pend = 0
         if not self._put(head, len(head)):

@@ -802,8 +802,8 @@ class BLE:
         """Ask the central for an MTU exchange with ``config(mtu=...)`` (NimBLE's
         ``ble_gattc_exchange_mtu``, mp_bluetooth_gattc_exchange_mtu in
         extmod/nimble/modbluetooth_nimble.c); ``_IRQ_MTU_EXCHANGED`` follows. A second
-        request on one connection raises ``OSError(EALREADY)`` as NimBLE's BLE_HS_EALREADY
-        does once the MTU was sent."""
+        request, or one after the central's own exchange, raises ``OSError(EALREADY)`` as
+        NimBLE's BLE_HS_EALREADY does once the MTU was sent (ble_att_clt.c, ble_att_svr.c)."""
         conn_handle = _int(conn_handle)
         state = self._conns.get(conn_handle)
         if state is None:
@@ -812,6 +812,12 @@ class BLE:
             raise OSError(errno.EALREADY, "MTU already exchanged")
         state.mtu_asked = True
         self._submit(self._exchange_mtu, state.connection)
+
+    def _on_mtu_exchanged(self, state: _ConnState) -> None:
+        # NimBLE marks the MTU as sent when it answers the central's request too
+        # (ble_att_svr.c), so a later gattc_exchange_mtu gets EALREADY, whatever the value.
+        state.mtu_asked = True
+        self._fire(_IRQ_MTU_EXCHANGED, (state.connection.handle, state.connection.att_mtu))
 
     async def _exchange_mtu(self, connection: Connection) -> None:
         from bumble.device import Peer
@@ -847,7 +853,7 @@ class BLE:
         connection.on("disconnection", lambda reason: self._on_disconnection(handle, reason))
         connection.on(
             "connection_att_mtu_update",
-            lambda: self._fire(_IRQ_MTU_EXCHANGED, (handle, connection.att_mtu)),
+            lambda: self._on_mtu_exchanged(state),
         )
         connection.on("connection_encryption_change", lambda: self._on_encryption(state))
         connection.on("pairing_start", lambda: setattr(state, "pairing", True))

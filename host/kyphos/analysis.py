@@ -202,6 +202,102 @@ def _calibrate(
     return cal.auto_calibrate(p.time, p.acc, p.gyr, quat, p.fs, p.valid)
 
 
+def prepare_session(session: Recording, max_bridge_s: float = MAX_BRIDGE_S,
+                    imu_cutoff_hz: float | None = IMU_CUTOFF_HZ) -> Prepared:
+    """The session's samples on the analysis grid (:func:`~kyphos.processing.preprocess.prepare`)
+    with the vibration motor's samples masked (its flags and HAPTIC events)."""
+    ev = session.events
+    t_end = float(session.time[-1])
+    hap = np.asarray(session.haptic, bool).copy()
+    hap_iv = haptic_intervals(ev, t_end) if len(ev) else np.zeros((0, 2))
+    if len(hap_iv):
+        hap |= in_intervals(session.time, hap_iv)
+    return prepare(
+        session.time, _rows(session, "acc"), _rows(session, "gyr"), session.fs or None,
+        haptic=hap, gaps=session.gaps, max_bridge_s=max_bridge_s, cutoff_hz=imu_cutoff_hz,
+    )
+
+
+def motion(p: Prepared, quat: np.ndarray, c: cal.Calibration,
+           rerefs: list[clipslip.ReReference] | None = None
+           ) -> tuple[Angles, np.ndarray, act.Activity]:
+    """Trunk angles (re-referenced after clip slips when ``rerefs``), earth-vertical
+    acceleration and the activity of prepared samples ``p`` with orientation ``quat``."""
+    if rerefs:
+        angles = clipslip.reref_angles(p.time, quat, c.sensor_from_body, rerefs, p.fs, p.valid,
+                                       masked=p.masked)
+    else:
+        angles = trunk_angles(p.time, quat, c.sensor_from_body, p.fs, p.valid, masked=p.masked)
+    az = vertical_acceleration(_finite(quat), _finite(p.acc))
+    activity = act.classify(
+        p.time, az, p.acc, p.gyr, act.tilt_from_angles(angles.flexion, angles.lateral), p.fs,
+        p.valid,
+    )
+    return angles, az, activity
+
+
+def reference_probes(p: Prepared, activity: act.Activity) -> list[clipslip.RefPosture]:
+    """Still postures and walks of at least ``PROBE_MIN_S`` (clip-slip probes; those of at
+    least ``REF_MIN_S`` are the references, :func:`find_rerefs`)."""
+    return clipslip.reference_postures(p.time, p.acc, activity.kind, activity.still, p.fs,
+                                       act.KINDS, PROBE_MIN_S)
+
+
+def find_rerefs(probes: list[clipslip.RefPosture], c: cal.Calibration, time: np.ndarray,
+                still: np.ndarray, fs: float) -> list[clipslip.ReReference]:
+    """Clip slips found from the probes (:func:`reference_probes`) of the whole recording
+    (``time``, ``still``: (N,) of the whole recording, indexed by the probes' rows)."""
+    refs = [r for r in probes if r.end_s - r.start_s >= REF_MIN_S - 1.5 / fs]
+    return clipslip.find_slips(refs, c.sensor_from_body, time, still, probes)
+
+
+def posture_options(slouch_threshold_deg: float | None,
+                    slouch_min_s: float | None) -> dict[str, Any]:
+    """Keywords for :func:`~kyphos.metrics.posture.posture_metrics` from analyze's options."""
+    pkw: dict[str, Any] = {}
+    if slouch_threshold_deg is not None:
+        pkw["slouch_threshold_deg"] = slouch_threshold_deg
+    if slouch_min_s is not None:
+        pkw["slouch_min_s"] = slouch_min_s
+    return pkw
+
+
+@dataclass
+class Events:
+    """What :func:`events` finds: lifts and seated reaches (not the calibration bends), the
+    lift mask and the posture metrics."""
+
+    lifts: list[Lift]
+    reaches: list[Lift]
+    lift_mask: np.ndarray
+    posture: PostureMetrics
+
+
+def events(angles: Angles, az: np.ndarray, activity: act.Activity, c: cal.Calibration,
+           link_m: float | None, pkw: dict[str, Any]) -> Events:
+    """Lifts, seated reaches and posture metrics from the angles and the activity; ``pkw``
+    more keywords for ``posture_metrics`` (:func:`posture_options`; the chunked driver also
+    passes ``sitting_upright`` of the whole recording)."""
+    bends = [lf for lf in find_bends(angles, az, activity, link_m)
+             if not any(lf.start_s < b1 and lf.end_s > b0 for b0, b1 in c.calibration_bends_s)]
+    lifts = [lf for lf in bends if lf.context == "standing"]
+    reaches = [lf for lf in bends if lf.context == "sitting"]
+    lm = lift_mask(angles.time, lifts)
+    # the calibration movement is neither a slouch nor a task bend held
+    cal_mask = in_intervals(np.nan_to_num(angles.time, nan=-np.inf),
+                            np.asarray(c.calibration_bends_s, float).reshape(-1, 2))
+    posture = posture_metrics(
+        angles, lm | lift_mask(angles.time, reaches) | cal_mask,
+        not_still=activity.mask("walking", "lying", "transition"),
+        sitting=activity.mask("sitting"), still=activity.still, **pkw,
+    )
+    for sb in posture.sustained_bends:  # where each held bend happened
+        i = int(np.searchsorted(angles.time, sb.start_s))
+        k = int(activity.kind[min(i, len(activity.kind) - 1)])
+        sb.context = act.KINDS[k] if k >= 0 else "gap"
+    return Events(lifts, reaches, lm, posture)
+
+
 def analyze(
     session: Recording,
     *,
@@ -232,79 +328,37 @@ def analyze(
             held test postures are not the wearer's everyday ones).
     """
     plausibility.precheck(session)
-    ev = session.events
-    t_end = float(session.time[-1])
-    hap = np.asarray(session.haptic, bool).copy()
-    hap_iv = haptic_intervals(ev, t_end) if len(ev) else np.zeros((0, 2))
-    if len(hap_iv):
-        hap |= in_intervals(session.time, hap_iv)
-    p = prepare(
-        session.time, _rows(session, "acc"), _rows(session, "gyr"), session.fs or None,
-        haptic=hap, gaps=session.gaps, max_bridge_s=max_bridge_s, cutoff_hz=imu_cutoff_hz,
-    )
+    p = prepare_session(session, max_bridge_s, imu_cutoff_hz)
     quat = orientation_segments(p.gyr, p.acc, p.fs, p.segments, vqf_params)
     c = _calibrate(calibration, session, p, quat)
-    angles = trunk_angles(p.time, quat, c.sensor_from_body, p.fs, p.valid, masked=p.masked)
-    az = vertical_acceleration(_finite(quat), _finite(p.acc))
-    activity = act.classify(
-        p.time, az, p.acc, p.gyr, act.tilt_from_angles(angles.flexion, angles.lateral), p.fs,
-        p.valid,
-    )
+    angles, az, activity = motion(p, quat, c)
     # clip slips: later walks / quiet postures against the earlier reference; re-reference
-    probes = clipslip.reference_postures(p.time, p.acc, activity.kind, activity.still, p.fs,
-                                         act.KINDS, PROBE_MIN_S)
-    refs = [r for r in probes if r.end_s - r.start_s >= REF_MIN_S - 1.5 / p.fs]
-    rerefs = (clipslip.find_slips(refs, c.sensor_from_body, p.time, activity.still, probes)
-              if clip_slips else [])
+    probes = reference_probes(p, activity)
+    rerefs = find_rerefs(probes, c, p.time, activity.still, p.fs) if clip_slips else []
     if rerefs:
-        angles = clipslip.reref_angles(p.time, quat, c.sensor_from_body, rerefs, p.fs, p.valid,
-                                       masked=p.masked)
-        activity = act.classify(
-            p.time, az, p.acc, p.gyr, act.tilt_from_angles(angles.flexion, angles.lateral),
-            p.fs, p.valid,
-        )
+        angles, az, activity = motion(p, quat, c, rerefs)
     # the calibration bends themselves (explicit window or the automatically found sequence)
     # are neither lifts nor seated reaches
     link_m = link_from_bends(angles, az, c.calibration_bends_s)
-    bends = [lf for lf in find_bends(angles, az, activity, link_m)
-             if not any(lf.start_s < b1 and lf.end_s > b0 for b0, b1 in c.calibration_bends_s)]
-    lifts = [lf for lf in bends if lf.context == "standing"]
-    reaches = [lf for lf in bends if lf.context == "sitting"]
-    lm = lift_mask(angles.time, lifts)
-    pkw: dict[str, Any] = {}
-    if slouch_threshold_deg is not None:
-        pkw["slouch_threshold_deg"] = slouch_threshold_deg
-    if slouch_min_s is not None:
-        pkw["slouch_min_s"] = slouch_min_s
-    # the calibration movement is neither a slouch nor a task bend held
-    cal_mask = in_intervals(np.nan_to_num(angles.time, nan=-np.inf),
-                            np.asarray(c.calibration_bends_s, float).reshape(-1, 2))
-    posture = posture_metrics(
-        angles, lm | lift_mask(angles.time, reaches) | cal_mask,
-        not_still=activity.mask("walking", "lying", "transition"),
-        sitting=activity.mask("sitting"), still=activity.still, **pkw,
-    )
-    for sb in posture.sustained_bends:  # where each held bend happened
-        i = int(np.searchsorted(angles.time, sb.start_s))
-        k = int(activity.kind[min(i, len(activity.kind) - 1)])
-        sb.context = act.KINDS[k] if k >= 0 else "gap"
+    ev = events(angles, az, activity, c, link_m, posture_options(slouch_threshold_deg,
+                                                                 slouch_min_s))
     duration = session.duration_s
     risk = kinematic_risk(
-        lifts, angles.lateral_velocity, angles.axial_velocity, lm, duration,
+        ev.lifts, angles.lateral_velocity, angles.axial_velocity, ev.lift_mask, duration,
         load_kg=load_kg, distance_m=distance_m,
     )
     a = Analysis(
         duration_s=duration,
         angles=angles,
-        posture=posture,
-        lifts=lifts,
+        posture=ev.posture,
+        lifts=ev.lifts,
         risk=risk,
         calibration=c,
         quat=quat,
         prepared=p,
-        lift_stats=lift_summary(lifts, duration),
+        lift_stats=lift_summary(ev.lifts, duration),
         activity=activity,
-        seated_reaches=reaches,
+        seated_reaches=ev.reaches,
         re_references=rerefs,
         link_m=link_m,
     )

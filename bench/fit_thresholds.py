@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from validate_analysis import STYLES, match, parse_seeds, sim_case, validation_case  # noqa: E402
+from validate_analysis import STYLES, family_case, match, parse_seeds  # noqa: E402
 
 CYCLE = (52.0, 104.0, 208.0)
 
@@ -51,7 +51,7 @@ def collect(family: str, seed: int, fs: float) -> list[tuple[str, float | None]]
     """(truth style, knee_drop_m) of every matched lift of one session."""
     from kyphos.analysis import analyze
 
-    case = validation_case(seed, fs, True) if family == "validation" else sim_case(seed, fs)
+    case = family_case(family, seed, fs)
     det = analyze(case.session).to_dict().get("lifts", [])
     found = [(float(d["start_s"]), float(d["end_s"])) for d in det]
     pairs = match([(t["start"], t["end"]) for t in case.lifts], found, half=False)
@@ -181,7 +181,7 @@ def sweep(args: argparse.Namespace, jobs: list[tuple[int, float]]) -> int:
     rows: dict[float, list[dict[str, Any]]] = {v: [] for v in values}
     n_patched = 0
     for s, fs in jobs:
-        case = validation_case(s, fs, True) if args.family == "validation" else sim_case(s, fs)
+        case = family_case(args.family, s, fs)
         for v in values:
             undo, n_patched = _patch(qual, v)
             try:
@@ -211,7 +211,7 @@ def sweep(args: argparse.Namespace, jobs: list[tuple[int, float]]) -> int:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--family", choices=("sim", "validation"), default="sim")
+    ap.add_argument("--family", choices=("sim", "simday", "validation"), default="sim")
     ap.add_argument("--seeds", default=None, help="default 100-139 (sim) or 0-29 (validation)")
     ap.add_argument("--rates", default=None,
                     help="'cycle' or a list like 52,104,208 (default: cycle for sim, all three "
@@ -229,8 +229,8 @@ def main(argv: list[str]) -> int:
     args = ap.parse_args(argv[1:])
     from kyphos.metrics import lifts as L
 
-    seeds = parse_seeds(args.seeds or ("100-139" if args.family == "sim" else "0-29"))
-    rates_arg = args.rates or ("cycle" if args.family == "sim" else "52,104,208")
+    seeds = parse_seeds(args.seeds or ("100-139" if args.family != "validation" else "0-29"))
+    rates_arg = args.rates or ("cycle" if args.family != "validation" else "52,104,208")
     jobs: list[tuple[int, float]] = []
     for s in seeds:
         if rates_arg == "cycle":

@@ -8,7 +8,10 @@ Families: ``validation`` is the independent body model of ``kyphos.sim.validatio
 three styles with upright-trunk squats, twist and lateral lean, task bends held 15 s, seated
 reaches, sit/stand, lying, walking and stairs with known steps, slouches, one 8–12° clip slip);
 ``sim`` is ``kyphos.sim.scenario.random_lift_session`` (the simulator written with the
-detector; lifts, calibration bends and walks only). Each (seed, rate) is one session, analysed
+detector; lifts, calibration bends and walks only); ``simday`` is that simulator's
+``random_day_session`` (its own body model and constants: lifts with upright-trunk squats,
+walks with known steps, sitting with slouches and seated reaches, standing task bends and
+slouches, lying, one clip slip), the family thresholds are fitted on. Each (seed, rate) is one session, analysed
 exactly as ``kyphos analyze`` does (``kyphos.analysis.analyze``), read back through the JSON
 document ``Analysis.to_dict()`` (keys of issue 15) and ``Analysis.angles``.
 
@@ -119,6 +122,55 @@ def sim_case(seed: int, fs: float) -> Case:
         {"calibration bend": [(m.onset, m.offset) for m in tr.movements], "walking": walks},
         [(s.start, s.end) for s in tr.slouches],
     )
+
+
+def simday_case(seed: int, fs: float) -> Case:
+    """A ``kyphos.sim.scenario.random_day_session`` (the sim family's day: lifts incl.
+    upright-trunk squats, walks with known steps, sitting with slouches and seated reaches,
+    standing task bends and slouches, lying, one clip slip) with its truth."""
+    from kyphos.sim.scenario import align_truth, random_day_session, simulate
+
+    scn = random_day_session(seed, fs=fs)
+    res = simulate(scn, seed=seed)
+    ses = res.to_session(calibration_note=True)  # as the validation family (guided calibration)
+    tr = align_truth(res.truth, ses, offset_s=0.0)
+    names = {"stand": "standing", "sit": "sitting", "walk": "walking", "lift": "standing",
+             "lie": "lying", "transition": "transition"}
+    lab = []
+    for sg in tr.segments:  # per segment: bends and rests take their segment's posture
+        name = names.get(sg.kind)
+        if name is None:
+            post = scn["segments"][sg.index].get("posture", "stand")
+            name = "sitting" if post == "sit" else "standing"
+        lab.append(name)
+    starts = np.array([sg.start for sg in tr.segments])
+    act = np.asarray(lab, dtype=object)[np.clip(np.searchsorted(starts, tr.time, side="right") - 1,
+                                                0, len(lab) - 1)]
+    trans = [(sg.start, sg.end) for sg in tr.segments if sg.kind == "transition"]
+    walks = [(sg.start, sg.end) for sg in tr.segments if sg.kind == "walk"]
+    moves = {lab_: [(m.onset, m.offset) for m in tr.movements if m.label == lab_]
+             for lab_ in ("calibration_bend", "task_bend", "seated_reach")}
+    return Case(
+        "simday", seed, fs, ses, tr.time, tr.flexion, act,
+        [{"start": t.start, "end": t.end, "style": t.style, "twist": abs(t.peak_twist) > 0,
+          "lateral": abs(t.peak_lateral) > 0,
+          "upright_squat": t.style == "squat" and t.peak_flexion < np.radians(22.5),
+          "onset": t.onset, "offset": t.offset} for t in tr.lifts],
+        {"task bend": moves["task_bend"], "seated reach": moves["seated_reach"],
+         "sit/stand/lie transition": trans, "walking": walks,
+         "calibration bend": moves["calibration_bend"]},
+        [(x.start, x.end) for x in tr.slouches], moves["task_bend"], moves["seated_reach"],
+        len(tr.steps), [(c.start, c.deg) for c in tr.clip_slips],
+        [float(np.degrees(x.flexion)) for x in tr.slouches],
+    )
+
+
+def family_case(family: str, seed: int, fs: float, note: bool = True,
+                error_scale: float = 1.0) -> Case:
+    """The case of one (family, seed, rate)."""
+    if family == "validation":
+        return validation_case(seed, fs, note, error_scale)
+    return simday_case(seed, fs) if family == "simday" else sim_case(seed, fs)
 
 
 def _ov(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -388,13 +440,12 @@ def parse_seeds(s: str) -> list[int]:
 
 def _run(job: tuple[str, int, float, bool, float]) -> dict[str, Any]:
     fam, seed, fs, note, err = job
-    case = validation_case(seed, fs, note, err) if fam == "validation" else sim_case(seed, fs)
-    return score(case)
+    return score(family_case(fam, seed, fs, note, err))
 
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--family", choices=("validation", "sim"), default="validation")
+    ap.add_argument("--family", choices=("validation", "sim", "simday"), default="validation")
     ap.add_argument("--seeds", default="0-29", help="e.g. 0-29 or 0,3,5-9 (default 0-29)")
     ap.add_argument("--rates", default="52,104,208", help="sample rates, Hz (default 52,104,208)")
     ap.add_argument("--no-note", action="store_true",

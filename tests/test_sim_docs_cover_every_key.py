@@ -3,7 +3,17 @@
 from pathlib import Path
 
 from kyphos.sim.imu_error import CHIPS
-from kyphos.sim.scenario import MOUNT, SEGMENTS, SENSOR, SLOUCH, SUBJECT, SWAY, TOP, simulate
+from kyphos.sim.scenario import (
+    CLIP_SLIP,
+    MOUNT,
+    SEGMENTS,
+    SENSOR,
+    SLOUCH,
+    SUBJECT,
+    SWAY,
+    TOP,
+    simulate,
+)
 
 DOC = (Path(__file__).parents[1] / "docs" / "scenarios.md").read_text(encoding="utf-8")
 
@@ -11,7 +21,7 @@ DOC = (Path(__file__).parents[1] / "docs" / "scenarios.md").read_text(encoding="
 def test_every_key_is_documented():
     missing = [
         k
-        for spec in (TOP, SUBJECT, MOUNT, SENSOR, SWAY, SLOUCH, *SEGMENTS.values())
+        for spec in (TOP, SUBJECT, MOUNT, SENSOR, SWAY, SLOUCH, CLIP_SLIP, *SEGMENTS.values())
         for k in spec
         if f"`{k}`" not in DOC
     ]

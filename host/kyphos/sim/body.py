@@ -195,6 +195,28 @@ class Anthropometry:
 
 
 @dataclass
+class MountSlip:
+    """The clip turning on the back (a clip slip): from ``t0`` to ``t1`` (s) the mounting
+    rotates by the rotation vector ``rotvec`` (rad, body frame), minimum jerk, and stays turned.
+    The sensor turns about its own site (its position on the back does not change)."""
+
+    t0: float
+    t1: float
+    rotvec: np.ndarray
+
+
+def _rodrigues(rv: np.ndarray) -> np.ndarray:
+    """(N, 3, 3) rotation matrices of (N, 3) rotation vectors (rad)."""
+    th = np.linalg.norm(rv, axis=1)
+    k = rv / np.where(th > 0, th, 1.0)[:, None]
+    kx = np.zeros((len(rv), 3, 3))
+    kx[:, 0, 1], kx[:, 0, 2], kx[:, 1, 2] = -k[:, 2], k[:, 1], -k[:, 0]
+    kx = kx - kx.transpose(0, 2, 1)
+    s, c = np.sin(th)[:, None, None], (1.0 - np.cos(th))[:, None, None]
+    return np.eye(3)[None] + s * kx + c * (kx @ kx)
+
+
+@dataclass
 class Timeline:
     """Everything needed to evaluate the wearer's pose at any time."""
 
@@ -202,9 +224,19 @@ class Timeline:
     walks: list[Walk]
     sway: Sway
     body: Anthropometry
-    body_from_sensor: np.ndarray  # (3, 3) mounting rotation
+    body_from_sensor: np.ndarray  # (3, 3) mounting rotation (before any clip slip)
     heading: float = 0.0  # rad, facing direction (yaw of the trunk in neutral)
     duration: float = 0.0  # s
+    slips: list[MountSlip] = field(default_factory=list)  # clip slips, in time order
+
+    def mount(self, t: np.ndarray) -> np.ndarray:
+        """(N, 3, 3) body-from-sensor mounting at times ``t``: ``body_from_sensor`` turned by
+        every clip slip (later slips applied after earlier ones)."""
+        r = np.broadcast_to(self.body_from_sensor, (len(t), 3, 3)).copy()
+        for sl in self.slips:  # per slip (few)
+            u = smoothstep((t - sl.t0) / max(sl.t1 - sl.t0, 1e-9))
+            r = _rodrigues(u[:, None] * np.asarray(sl.rotvec)[None, :]) @ r
+        return r
 
     def __post_init__(self) -> None:
         self._walk_t0 = np.array([w.t0 for w in self.walks])
@@ -343,8 +375,23 @@ def motion(tl: Timeline, t: np.ndarray) -> Motion:
     nz = sin_a > 1e-15
     scale[nz] = np.arcsin(np.minimum(sin_a[nz], 1.0)) / sin_a[nz]
     omega_body = v * (scale / (2.0 * h))[:, None]
-    r_es = p0.rotation @ tl.body_from_sensor
     f_earth = lin_acc - GRAVITY
+    if not tl.slips:
+        r_es = p0.rotation @ tl.body_from_sensor
+        acc = np.einsum("nji,nj->ni", r_es, f_earth)
+        gyr = omega_body @ tl.body_from_sensor  # row-vector form of sensor_from_body · ω
+        return Motion(p0, r_es, acc, gyr, lin_acc)
+    # a mounting that changes (clip slip): the sensor's own rotation R·M(t), differenced as
+    # above, gives its angular rate in the sensor frame (= Mᵀ·ω_body while M is constant)
+    r_es = p0.rotation @ tl.mount(t)
+    rs = np.einsum("nji,njk->nik", pm.rotation @ tl.mount(t - h), pp.rotation @ tl.mount(t + h))
+    v = 0.5 * np.stack(
+        [rs[:, 2, 1] - rs[:, 1, 2], rs[:, 0, 2] - rs[:, 2, 0], rs[:, 1, 0] - rs[:, 0, 1]], axis=1
+    )
+    sin_a = np.linalg.norm(v, axis=1)
+    scale = np.ones_like(sin_a)
+    nz = sin_a > 1e-15
+    scale[nz] = np.arcsin(np.minimum(sin_a[nz], 1.0)) / sin_a[nz]
+    gyr = v * (scale / (2.0 * h))[:, None]
     acc = np.einsum("nji,nj->ni", r_es, f_earth)
-    gyr = omega_body @ tl.body_from_sensor  # row-vector form of sensor_from_body · ω
     return Motion(p0, r_es, acc, gyr, lin_acc)

@@ -28,6 +28,7 @@ from kyphos.sim.body import (
     NOMINAL_SENSOR_FROM_BODY,
     TRACKS,
     Anthropometry,
+    MountSlip,
     Sway,
     Timeline,
     Track,
@@ -39,7 +40,7 @@ from kyphos.sim.imu_error import CHIPS, ChipSpec, ImuErrorModel, make_error_mode
 
 FORMAT = "kyphos-scenario/1"
 SCENARIO_DIR = scenario_dir()
-ACTIVITIES = ("stand", "sit", "transition", "walk", "lift", "bend", "rest")
+ACTIVITIES = ("stand", "sit", "transition", "walk", "lift", "bend", "rest", "lie")
 LIFT_STYLES = ("stoop", "semi-squat", "squat")
 # lift start/end: where the scripted trunk flexion speed crosses this (rad/s = 10 °/s)
 LIFT_SPEED_THRESHOLD = math.radians(10.0)
@@ -105,6 +106,17 @@ TOP = {
     "sensor": Key("dict", {}),
     "sway": Key("dict", {}),
     "segments": Key("list"),
+    "clip_slips": Key("list", []),
+}
+#: A clip slip: the sensor turns on the back by a rotation vector of these components (body
+#: frame: pitch about the left axis, + tips the sensor's top forward; yaw about the long axis;
+#: roll about the forward axis), starting at ``at_s`` (s from the session start).
+CLIP_SLIP = {
+    "at_s": Key("number", lo=0),
+    "duration_s": Key("number", 0.5, 0.1, 5.0),
+    "pitch_deg": Key("number", 0.0, -30, 30),
+    "yaw_deg": Key("number", 0.0, -30, 30),
+    "roll_deg": Key("number", 0.0, -30, 30),
 }
 SLOUCH = {
     "at_s": Key("number", lo=0),
@@ -124,6 +136,11 @@ SEGMENTS: dict[str, dict[str, Key]] = {
         "duration_s": Key("number", lo=2.0),
         "posture": _POSTURE,
         "sway_scale": Key("number", 0.2, 0, 1),
+    },
+    "lie": {
+        "duration_s": Key("number", lo=2.0),
+        "recline_deg": Key("number", 90.0, 60, 100),
+        "sway_scale": Key("number", 0.3, 0, 1),
     },
     "walk": {
         "duration_s": Key("number", lo=3.0),
@@ -255,6 +272,11 @@ def validate(raw: dict[str, Any], source: str = "scenario") -> dict[str, Any]:
             _check_lift(body, where, source)
         segs.append(body)
     scn["segments"] = segs
+    slips = [_check(x, CLIP_SLIP, f"clip_slips[{j}]", source) for j, x in enumerate(scn["clip_slips"])]
+    for j in range(1, len(slips)):
+        if slips[j]["at_s"] < slips[j - 1]["at_s"] + slips[j - 1]["duration_s"]:
+            raise _fail(source, f"clip_slips[{j}].at_s", "overlaps the previous clip slip")
+    scn["clip_slips"] = slips
     chip = CHIPS[scn["sensor"]["chip"]]
     if scn["sensor"]["acc_range_g"] not in chip.acc_lsb_mg:
         raise _fail(source, "sensor.acc_range_g", f"not available on {chip.name}")
@@ -392,6 +414,32 @@ class MovementTruth:
 
 
 @dataclass
+class ClipSlipTruth:
+    """A scripted clip slip: the mounting turns from ``start`` to ``end`` (s) by ``deg`` (the
+    rotation's angle) with body-frame rotation-vector components ``pitch_deg``, ``yaw_deg``,
+    ``roll_deg``. The truth trunk angles do not include it (they are of the trunk)."""
+
+    index: int
+    start: float
+    end: float
+    deg: float
+    pitch_deg: float
+    yaw_deg: float
+    roll_deg: float
+
+
+@dataclass
+class StepTruth:
+    """A heel strike of a scripted walk at ``t`` (s): a low point of the trunk's bounce at
+    which the gait's envelope is at least half of its full amplitude (the ramps in and out of
+    a walk make shallower bounces, which are not counted)."""
+
+    index: int
+    t: float
+    segment: int
+
+
+@dataclass
 class SegmentTruth:
     """A stretch of the timeline; ``index`` is the segment in the file, −1 for an inserted
     sit/stand transition."""
@@ -423,6 +471,13 @@ def _sit(lean_rad: float) -> dict[str, float]:
     return {"ankle": 0.0, "knee": _D(90), "hip": _D(90) + lean_rad, "lumbar": 0.0, "thoracic": 0.0}
 
 
+def _lie(recline_rad: float) -> dict[str, float]:
+    """Lying back on a bed from sitting on its edge: thighs level, lower legs hanging, the trunk
+    reclined by ``recline_rad`` from upright (π/2 = supine)."""
+    return {"ankle": 0.0, "knee": _D(90), "hip": _D(90) - recline_rad, "lumbar": 0.0,
+            "thoracic": 0.0}
+
+
 class _Builder:
     def __init__(self, scn: dict[str, Any], rng: np.random.Generator) -> None:
         self.scn = scn
@@ -438,6 +493,7 @@ class _Builder:
         self.slouches: list[SlouchTruth] = []
         self.moves: list[MovementTruth] = []
         self.segments: list[SegmentTruth] = []
+        self.steps: list[StepTruth] = []
         self.first = True
 
     def move(self, t0: float, t1: float, target: dict[str, float]) -> None:
@@ -449,8 +505,12 @@ class _Builder:
         self.t += dur
 
     def ensure(self, posture: str, lean_rad: float = 0.0) -> None:
-        """Go to ``posture`` (inserting a transition) or adjust the sitting lean."""
-        target = _sit(lean_rad) if posture == "sit" else dict(_STAND)
+        """Go to ``posture`` (inserting a transition) or adjust the sitting lean (the recline
+        when lying). Lying is reached from sitting and left to sitting (2 s seated between)."""
+        if {posture, self.posture} == {"lie", "stand"} and not self.first:
+            self.ensure("sit")
+            self.seg(-1, "sit", 2.0)
+        target = {"sit": _sit, "lie": _lie}.get(posture, lambda _x: dict(_STAND))(lean_rad)
         if posture != self.posture:
             if self.first:  # a session may start seated: no transition needed
                 for k, v in target.items():
@@ -458,10 +518,13 @@ class _Builder:
             else:
                 dur = self.scn["transition_s"]
                 t0 = self.t
-                self.move(t0, t0 + dur, {k: v for k, v in target.items() if k != "lumbar"})
-                # forward lean of the trunk peaks half-way (seat-off / seat contact)
-                self.tracks["lumbar"].move(t0, t0 + dur / 2, _D(30))
-                self.tracks["lumbar"].move(t0 + dur / 2, t0 + dur, target["lumbar"])
+                if "lie" in (posture, self.posture):  # lying back or sitting up: one move
+                    self.move(t0, t0 + dur, target)
+                else:
+                    self.move(t0, t0 + dur, {k: v for k, v in target.items() if k != "lumbar"})
+                    # forward lean of the trunk peaks half-way (seat-off / seat contact)
+                    self.tracks["lumbar"].move(t0, t0 + dur / 2, _D(30))
+                    self.tracks["lumbar"].move(t0 + dur / 2, t0 + dur, target["lumbar"])
                 self.seg(-1, "transition", dur)
         elif target != self.base:  # same posture, new lean: adjust the joints that differ
             self.move(self.t, self.t + 1.0, {k: v for k, v in target.items() if v != self.base[k]})
@@ -495,14 +558,36 @@ def _build_rest(b: _Builder, i: int, seg: dict[str, Any]) -> None:
     b.seg(i, "rest", seg["duration_s"])
 
 
+def _build_lie(b: _Builder, i: int, seg: dict[str, Any]) -> None:
+    b.ensure("lie", _D(seg["recline_deg"]))
+    t0, t1 = b.t, b.t + seg["duration_s"]
+    b.tracks["sway_gain"].move(t0, t0 + 1.0, seg["sway_scale"])
+    b.tracks["sway_gain"].move(t1 - 1.0, t1, 1.0)
+    b.seg(i, "lie", seg["duration_s"])
+
+
+def walk_steps(w: Walk) -> np.ndarray:
+    """Heel strikes of a walk (s): the low points of its vertical bounce ``cos(phase) = −1``
+    (body.pose: ``up = envelope·bob·cos(2π·f·(t − t0) + phase)``) where the envelope is at
+    least 0.5 (see :class:`StepTruth`)."""
+    k0 = math.ceil((w.phase - math.pi) / (2 * math.pi))
+    k = np.arange(k0, k0 + int(w.step_hz * (w.t1 - w.t0)) + 2)
+    t = w.t0 + (math.pi + 2 * math.pi * k - w.phase) / (2 * math.pi * w.step_hz)
+    t = t[(t >= w.t0) & (t <= w.t1)]
+    return t[w.envelope(t) >= 0.5]
+
+
 def _build_walk(b: _Builder, i: int, seg: dict[str, Any]) -> None:
     b.ensure("stand")
     t0 = b.t
-    b.walks.append(Walk(
+    w = Walk(
         t0=t0, t1=t0 + seg["duration_s"], ramp_s=seg["ramp_s"], speed_m_s=seg["speed_m_s"],
         step_hz=seg["cadence_spm"] / 60.0, phase=float(b.rng.uniform(0, 2 * np.pi)),
         lean_rad=_D(seg["lean_deg"]),
-    ))
+    )
+    b.walks.append(w)
+    for ts in walk_steps(w):
+        b.steps.append(StepTruth(len(b.steps), float(ts), i))
     b.seg(i, "walk", seg["duration_s"])
 
 
@@ -568,6 +653,7 @@ _BUILDERS = {
     "stand": _build_stand_sit,
     "sit": _build_stand_sit,
     "rest": _build_rest,
+    "lie": _build_lie,
     "walk": _build_walk,
     "lift": _build_lift,
     "bend": _build_bend,
@@ -592,6 +678,8 @@ class Built:
     slouches: list[SlouchTruth]
     movements: list[MovementTruth]
     segments: list[SegmentTruth]
+    steps: list[StepTruth] = field(default_factory=list)
+    clip_slips: list[ClipSlipTruth] = field(default_factory=list)
 
 
 def build(scn: dict[str, Any], seed_seq: np.random.SeedSequence) -> Built:
@@ -609,10 +697,19 @@ def build(scn: dict[str, Any], seed_seq: np.random.SeedSequence) -> Built:
     sway = Sway.draw(rng, (_D(sw["flexion_deg"]), _D(sw["lateral_deg"]), _D(sw["axial_deg"])),
                      _D(sw["breathing_deg"]))
     m = scn["mount"]
+    slips: list[MountSlip] = []
+    slip_truth: list[ClipSlipTruth] = []
+    for j, c in enumerate(scn.get("clip_slips", [])):  # per clip slip (few)
+        rv = np.radians([c["roll_deg"], c["pitch_deg"], c["yaw_deg"]])
+        t0 = float(c["at_s"])
+        slips.append(MountSlip(t0, t0 + c["duration_s"], rv))
+        slip_truth.append(ClipSlipTruth(j, t0, t0 + c["duration_s"],
+                                        float(np.degrees(np.linalg.norm(rv))), c["pitch_deg"],
+                                        c["yaw_deg"], c["roll_deg"]))
     tl = Timeline(b.tracks, b.walks, sway, body,
                   mount_matrix(m["pitch_deg"], m["yaw_deg"], m["roll_deg"]),
-                  heading=_D(scn["heading_deg"]), duration=b.t)
-    return Built(scn, tl, b.lifts, b.slouches, b.moves, b.segments)
+                  heading=_D(scn["heading_deg"]), duration=b.t, slips=slips)
+    return Built(scn, tl, b.lifts, b.slouches, b.moves, b.segments, b.steps, slip_truth)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -677,6 +774,8 @@ class Truth(TruthSamples):
     slouches: list[SlouchTruth] = field(default_factory=list)
     movements: list[MovementTruth] = field(default_factory=list)
     segments: list[SegmentTruth] = field(default_factory=list)
+    steps: list[StepTruth] = field(default_factory=list)
+    clip_slips: list[ClipSlipTruth] = field(default_factory=list)
     sensor_from_body: np.ndarray = field(default_factory=lambda: NOMINAL_SENSOR_FROM_BODY.copy())
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -707,15 +806,34 @@ class SimResult:
     gyr_analog: np.ndarray
     truth: Truth
 
-    def to_session(self) -> Any:
-        """The samples as a :class:`kyphos.session.Session` (what the loader would return)."""
+    def to_session(self, calibration_note: bool = False) -> Any:
+        """The samples as a :class:`kyphos.session.Session` (what the loader would return).
+
+        ``calibration_note``: add the NOTE ``kyphos`` writes after a guided calibration
+        (:meth:`calibration_note`), as a recording made with ``kyphos calibrate`` has."""
         from kyphos.session import Session
 
         info = {"imu_model": self.imu_model, "board": 0, "odr_chz": round(self.fs * 100),
                 "acc_fs_g": self.acc_range_g, "gyr_fs_dps": self.gyr_range_dps,
                 "acc_scale": self.acc_scale, "gyr_scale": self.gyr_scale}
+        note = self.calibration_note() if calibration_note else None
         return Session(time=self.time.copy(), acc=self.acc.copy(), gyr=self.gyr.copy(),
-                       fs=self.fs, info=info, header={"simulated": self.truth.meta})
+                       fs=self.fs, info=info, header={"simulated": self.truth.meta},
+                       notes=[(float(self.time[-1]), note)] if note else [])
+
+    def calibration_note(self) -> dict[str, Any] | None:
+        """The guided-calibration NOTE of a session that starts with quiet standing and
+        ``calibration_bend`` bends (:func:`random_lift_session`, :func:`random_day_session`):
+        upright = the first standing segment less 0.5 s at each end, bend = the first onset to
+        the last offset of the calibration bends (s); None if the session has no such start."""
+        tr = self.truth
+        cb = [m for m in tr.movements if m.label == "calibration_bend"]
+        if not tr.segments or tr.segments[0].kind != "stand" or not cb:
+            return None
+        s0 = tr.segments[0]
+        return {"kind": "calibration", "method": "guided",
+                "upright": [round(s0.start + 0.5, 4), round(s0.end - 0.5, 4)],
+                "bend": [round(cb[0].onset, 4), round(cb[-1].offset, 4)]}
 
 
 class Simulator:
@@ -830,7 +948,8 @@ class Simulator:
         }
         truth = Truth(**{f.name: getattr(chunk.truth, f.name) for f in fields(TruthSamples)},
                       time=chunk.time, lifts=b.lifts, slouches=b.slouches,
-                      movements=b.movements, segments=b.segments,
+                      movements=b.movements, segments=b.segments, steps=b.steps,
+                      clip_slips=b.clip_slips,
                       sensor_from_body=b.timeline.sensor_from_body, meta=meta)
         return SimResult(b.scenario["name"], self.seed, self.fs, imu.spec.name,
                          imu.spec.imu_model, imu.acc_range_g, imu.gyr_range_dps, imu.acc_scale,
@@ -941,7 +1060,7 @@ def _concat(parts: list[SimChunk]) -> SimChunk:
 
 
 _EVENT_TYPES = {"lifts": LiftTruth, "slouches": SlouchTruth, "movements": MovementTruth,
-                "segments": SegmentTruth}
+                "segments": SegmentTruth, "steps": StepTruth, "clip_slips": ClipSlipTruth}
 _SAMPLE_KEYS = ["time"] + [f.name for f in fields(TruthSamples)]
 
 
@@ -976,7 +1095,7 @@ def read_truth(path: str | Path) -> Truth:
         doc = json.loads(p.read_text(encoding="utf-8"))
         s = doc.get("samples", {})
         arrays = {k: np.asarray(s.get(k, [])) for k in _SAMPLE_KEYS}
-    kw: dict[str, Any] = {k: [cls(**e) for e in doc[k]] for k, cls in _EVENT_TYPES.items()}
+    kw: dict[str, Any] = {k: [cls(**e) for e in doc.get(k, [])] for k, cls in _EVENT_TYPES.items()}
     kw.update(arrays)
     return Truth(**kw, sensor_from_body=np.asarray(doc["sensor_from_body"]),
                  meta=doc["meta"])
@@ -1050,12 +1169,155 @@ def random_lift_session(seed: int, fs: float = 104.0, n_lifts: int = 12,
     return validate(raw, str(raw["name"]))
 
 
+def random_day_session(seed: int, fs: float = 104.0, chip: str = "LSM6DSOX",
+                       noise_scale: float | None = None, clip_slip: bool = True) -> dict[str, Any]:
+    """A validated scenario of a varied working day in miniature (about 6–9 min), drawn from
+    ``seed``: the sim family's day session, on which the activity, episode, step and clip-slip
+    thresholds are fitted (``bench/fit_thresholds.py --family simday``; the validation family
+    ``kyphos.sim.validation`` is kept for reporting).
+
+    Quiet standing (10 s) and three calibration bends, then in random order, with 2–6 s of
+    standing between them:
+
+    - three lift blocks of 3–5 lifts (style, depth and knee ranges of
+      :func:`random_lift_session`; half of the squats keep the trunk near upright, 15–22° of
+      flexion; half of the lifts twist 20–40°, 40 % lean 8–18° to the side);
+    - two walks of 8–25 s at 80–125 steps/min (the truth steps: :class:`StepTruth`);
+    - two seated blocks: sit, usually (70 %) a slouch of 10–25° held 15–40 s, 1–3 seated
+      reaches (``bend`` label ``seated_reach``, 20–45°, 40 % with a 10–30° twist), then stand
+      up at the next block;
+    - two standing task bends (``bend`` label ``task_bend``) held 15 s at 45–60°;
+    - one standing slouch of 10–25° held 15–40 s;
+    - lying back on a bed (``lie``, 20–45 s, reclined 75–95°) from sitting and back.
+
+    With ``clip_slip`` the clip turns by 8–12° (mostly pitch, ±3° yaw and roll) once, at the
+    start of a standing or sitting stretch between 35 % and 55 % of the session (at 45 % if
+    there is none), leaving at least 150 s after it when the session is long enough.
+    Mounting, noise and sway are drawn as in :func:`random_lift_session`. Simulate with
+    ``simulate(scn, seed=seed)``.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0xDA7]))
+    u = rng.uniform
+
+    def sign() -> float:
+        return float(rng.choice([-1.0, 1.0]))
+
+    def pause() -> dict[str, Any]:
+        return {"kind": "stand", "duration_s": round(u(2, 6), 2)}
+
+    def slouch() -> dict[str, Any]:
+        return {"at_s": 3.0, "duration_s": round(u(15, 40), 1),
+                "flexion_deg": round(u(10, 25), 1), "ramp_s": round(u(1.0, 3.0), 2)}
+
+    flex_range = {"stoop": (45, 85), "semi-squat": (35, 75), "squat": (25, 65)}
+    knee_range = {"stoop": (5, 30), "semi-squat": (35, 75), "squat": (80, 120)}
+
+    def lift_block() -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for _ in range(int(rng.integers(3, 6))):
+            style = str(rng.choice(list(LIFT_STYLES)))
+            lo, hi = (15, 22) if style == "squat" and rng.random() < 0.5 else flex_range[style]
+            lift: dict[str, Any] = {
+                "kind": "lift", "style": style, "flexion_deg": round(u(lo, hi), 1),
+                "knee_deg": round(u(*knee_range[style]), 1),
+                "down_s": round(u(0.8, 1.8), 2), "hold_s": round(u(0.3, 1.5), 2),
+                "up_s": round(u(0.9, 2.0), 2), "pre_s": round(u(0.5, 1.5), 2),
+                "post_s": round(u(1.0, 2.5), 2),
+            }
+            if rng.random() < 0.5:
+                lift["twist_deg"] = round(sign() * u(20, 40), 1)
+            if rng.random() < 0.4:
+                lift["lateral_deg"] = round(sign() * u(8, 18), 1)
+            out.append(lift)
+        return out
+
+    def walk() -> list[dict[str, Any]]:
+        return [{"kind": "walk", "duration_s": round(u(8, 25), 1),
+                 "speed_m_s": round(u(0.7, 1.5), 2), "cadence_spm": round(u(80, 125)),
+                 "lean_deg": round(u(0, 8), 1)}]
+
+    def seated() -> list[dict[str, Any]]:
+        sit: dict[str, Any] = {"kind": "sit", "duration_s": round(u(6, 12), 1),
+                               "lean_deg": round(u(-5, 10), 1)}
+        if rng.random() < 0.7:
+            sl = slouch()
+            sit["slouches"] = [sl]
+            sit["duration_s"] = round(sl["at_s"] + sl["duration_s"] + sl["ramp_s"] / 2
+                                      + u(3, 8), 1)
+        out = [sit]
+        for _ in range(int(rng.integers(1, 4))):
+            reach: dict[str, Any] = {
+                "kind": "bend", "label": "seated_reach", "posture": "sit",
+                "flexion_deg": round(u(20, 45), 1), "down_s": round(u(0.8, 1.6), 2),
+                "hold_s": round(u(0.5, 2.5), 2), "up_s": round(u(0.8, 1.6), 2),
+                "pre_s": round(u(1.0, 3.0), 2), "post_s": round(u(2.0, 4.0), 2)}
+            if rng.random() < 0.4:
+                reach["axial_deg"] = round(sign() * u(10, 30), 1)
+            out.append(reach)
+        return out
+
+    def task_bend() -> list[dict[str, Any]]:
+        return [{"kind": "bend", "label": "task_bend", "posture": "stand",
+                 "flexion_deg": round(u(45, 60), 1), "knee_deg": round(u(0, 15), 1),
+                 "down_s": round(u(1.0, 2.0), 2), "hold_s": 15.0, "up_s": round(u(1.0, 2.0), 2),
+                 "pre_s": 1.0, "post_s": 2.0}]
+
+    def stand_slouch() -> list[dict[str, Any]]:
+        sl = slouch()
+        return [{"kind": "stand", "slouches": [sl],
+                 "duration_s": round(sl["at_s"] + sl["duration_s"] + sl["ramp_s"] / 2 + 3.0, 1)}]
+
+    def lying() -> list[dict[str, Any]]:
+        return [{"kind": "sit", "duration_s": round(u(3, 6), 1)},
+                {"kind": "lie", "duration_s": round(u(20, 45), 1),
+                 "recline_deg": round(u(75, 95), 1)},
+                {"kind": "sit", "duration_s": round(u(3, 6), 1)}]
+
+    blocks = [lift_block] * 3 + [walk] * 2 + [seated] * 2 + [task_bend] * 2 + [stand_slouch, lying]
+    order = rng.permutation(len(blocks))
+    segs: list[dict[str, Any]] = [
+        {"kind": "stand", "duration_s": 10.0},
+        {"kind": "bend", "label": "calibration_bend", "flexion_deg": round(u(45, 70), 1),
+         "repeats": 3, "hold_s": 1.0},
+        pause(),
+    ]
+    for k in order:
+        segs.extend(blocks[int(k)]())
+        segs.append(pause())
+    raw: dict[str, Any] = {
+        "format": FORMAT, "name": f"random-day-{seed}", "seed": seed,
+        "description": "random day session (sim family) for fitting thresholds",
+        "mount": {"pitch_deg": round(u(10, 25), 2), "yaw_deg": round(u(-15, 15), 2),
+                  "roll_deg": round(u(-10, 10), 2)},
+        "sensor": {"chip": chip, "fs_hz": fs,
+                   "noise_scale": round(u(0.5, 2.0), 3) if noise_scale is None else noise_scale},
+        "segments": segs,
+    }
+    slip_deg = u(8, 12)
+    slip_pick = rng.random()
+    slip_yaw, slip_roll = u(-3, 3), u(-3, 3)
+    scn = validate(raw, str(raw["name"]))
+    if not clip_slip:
+        return scn
+    # place the slip at the start of a still stretch (standing or sitting) in the window
+    b = build(scn, np.random.SeedSequence(seed))
+    dur = b.timeline.duration
+    lo, hi = 0.35 * dur, min(0.55 * dur, max(0.35 * dur, dur - 150.0))
+    still = [sg.start + 0.5 for sg in b.segments if sg.kind in ("stand", "sit")
+             and lo <= sg.start + 0.5 <= hi and sg.end - sg.start >= 2.0]
+    at = still[int(slip_pick * len(still))] if still else 0.45 * dur
+    pitch = sign() * float(np.sqrt(max(slip_deg**2 - slip_yaw**2 - slip_roll**2, 1.0)))
+    raw["clip_slips"] = [{"at_s": round(at, 2), "duration_s": 0.5, "pitch_deg": round(pitch, 2),
+                          "yaw_deg": round(slip_yaw, 2), "roll_deg": round(slip_roll, 2)}]
+    return validate(raw, str(raw["name"]))
+
+
 # ---------------------------------------------------------------------------------------------
 # Aligning the truth with a recording
 # ---------------------------------------------------------------------------------------------
 
 #: Event fields that are times (s) and move with the time axis.
-_TIME_FIELDS = ("start", "end", "onset", "offset", "peak_time", "hold_start", "hold_end")
+_TIME_FIELDS = ("start", "end", "onset", "offset", "peak_time", "hold_start", "hold_end", "t")
 
 
 def truth_offset(truth: Truth, session: Any, max_lag_s: float = 5.0) -> float:

@@ -223,6 +223,57 @@ def holding_violations(
     return out
 
 
+#: Keys of :func:`posture_counts` per percentage table.
+ZONE_KEYS = ("extension", "0_20", "20_60", "over_60")
+LATERAL_KEYS = ("within_10", "10_20", "over_20")
+
+
+def posture_counts(angles: Angles) -> dict[str, int]:
+    """Samples per flexion zone, lateral band and REBA trunk score (``"zone:0_20"``,
+    ``"lateral:10_20"``, ``"reba:3"``, …) and ``"n"`` the valid samples: the counts behind
+    :func:`posture_metrics`'s percentages, which add up across stretches of a recording."""
+    v = angles.valid & np.isfinite(angles.flexion)
+    f = np.degrees(angles.flexion)
+    la = np.degrees(angles.lateral)
+    ax = np.degrees(np.nan_to_num(angles.axial))
+    fv, lv = f[v], np.abs(la[v])
+    lo, hi = ZONE_EDGES_DEG
+    b1, b2 = LATERAL_BANDS_DEG
+    masks = {
+        "zone:extension": fv < EXTENSION_DEG,
+        "zone:0_20": (fv >= EXTENSION_DEG) & (fv <= lo),
+        "zone:20_60": (fv > lo) & (fv <= hi),
+        "zone:over_60": fv > hi,
+        "lateral:within_10": lv <= b1,
+        "lateral:10_20": (lv > b1) & (lv <= b2),
+        "lateral:over_20": lv > b2,
+    }
+    out = {k: int(np.count_nonzero(m)) for k, m in masks.items()}
+    reba = reba_trunk_score(fv, la[v], ax[v])
+    out.update({f"reba:{k}": int(np.count_nonzero(reba == k)) for k in range(1, 6)})
+    out["n"] = int(np.count_nonzero(v))
+    return out
+
+
+def posture_pcts(counts: dict[str, int]
+                 ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """Flexion zone, lateral band and REBA percentages from :func:`posture_counts`."""
+    n = counts["n"]
+
+    def pct(c: int) -> float:
+        return round(100.0 * c / n, 3) if n else 0.0
+
+    return ({k: pct(counts["zone:" + k]) for k in ZONE_KEYS},
+            {k: pct(counts["lateral:" + k]) for k in LATERAL_KEYS},
+            {str(k): pct(counts[f"reba:{k}"]) for k in range(1, 6)})
+
+
+def _given(x: float | str | None) -> float | None:
+    if isinstance(x, str):
+        raise ValueError(f"sitting_upright: a number of degrees, None or 'measure', not {x!r}")
+    return None if x is None else float(x)
+
+
 def posture_metrics(
     angles: Angles,
     exclude: np.ndarray | None = None,
@@ -233,6 +284,7 @@ def posture_metrics(
     not_still: np.ndarray | None = None,
     sitting: np.ndarray | None = None,
     still: np.ndarray | None = None,
+    sitting_upright: float | str | None = "measure",
 ) -> PostureMetrics:
     """All posture metrics of a session.
 
@@ -240,40 +292,27 @@ def posture_metrics(
     there. ``not_still`` (N,) marks samples where the wearer is not sitting or standing
     (walking, lying, sit/stand transitions): no slouch there either. ``sitting`` and ``still``
     (N,): while sitting, a slouch is measured from the wearer's own sitting upright
-    (:func:`sitting_upright_deg`), not from the standing calibration.
+    (:func:`sitting_upright_deg`), not from the standing calibration; ``sitting_upright``
+    gives that upright (degrees, or None for none) instead of measuring it here (the chunked
+    analysis measures it over the whole recording, :mod:`kyphos.chunked`).
     """
-    v = angles.valid & np.isfinite(angles.flexion)
     f = np.degrees(angles.flexion)
-    la = np.degrees(angles.lateral)
-    ax = np.degrees(np.nan_to_num(angles.axial))
-    n = int(np.count_nonzero(v))
-    fv, lv = f[v], np.abs(la[v])
-    lo, hi = ZONE_EDGES_DEG
-    zones = {
-        "extension": _pct(fv < EXTENSION_DEG, n),
-        "0_20": _pct((fv >= EXTENSION_DEG) & (fv <= lo), n),
-        "20_60": _pct((fv > lo) & (fv <= hi), n),
-        "over_60": _pct(fv > hi, n),
-    }
-    b1, b2 = LATERAL_BANDS_DEG
-    lateral = {
-        "within_10": _pct(lv <= b1, n),
-        "10_20": _pct((lv > b1) & (lv <= b2), n),
-        "over_20": _pct(lv > b2, n),
-    }
-    reba = reba_trunk_score(fv, la[v], ax[v])
-    reba_pct = {str(k): _pct(reba == k, n) for k in range(1, 6)}
+    v = angles.valid & np.isfinite(angles.flexion)
+    counts = posture_counts(angles)
+    n = counts["n"]
+    zones, lateral, reba_pct = posture_pcts(counts)
     fs = angles.fs
     f_nan = np.where(v, f, np.nan)
     ex_slouch = exclude
     if not_still is not None:
         ex_slouch = np.asarray(not_still, bool) if exclude is None else (exclude | not_still)
     f_slouch = f_nan
-    sit_up = None
+    sit_up: float | None = None
     if sitting is not None:
         sit = np.asarray(sitting, bool)
         sit_up = sitting_upright_deg(f_nan, sit if still is None
-                                     else sit & np.asarray(still, bool), fs)
+                                     else sit & np.asarray(still, bool), fs) \
+            if sitting_upright == "measure" else _given(sitting_upright)
         if sit_up is not None:
             f_slouch = np.where(sit, f_nan - sit_up, f_nan)
     slouch = slouch_episodes(

@@ -25,14 +25,13 @@ import gc
 
 import asyncio
 import ble as ble_mod
-import boards
 import coach
 import commands
-import config
 import flashlog
 import frames
 import haptic
 import imu
+import lazy
 import power
 from control import Control
 from micropython import const
@@ -179,9 +178,21 @@ class Device(Sampling, Routing, Control, PowerPolicy):
     def __init__(self, fs_root="", serial=None, ble=None, hw=None, wdt_ms=0, machine=None,
                  statvfs=None, flash_open=None):
         self.fs_root = fs_root
-        self.cfg = config.Config(fs_root + "/config.json")
-        self.cfg.load()
-        prof = boards.get(boards.resolve(self.cfg.get("board")))
+        # Boot-only modules (config's schema and file code, the board profiles) are dropped
+        # once read (lazy.py): the Device keeps the values dict; CONFIG_GET/SET import config
+        # again (commands.py).
+        import boards
+        import config
+
+        c = config.Config(fs_root + "/config.json")
+        c.load()
+        self.cfg = c.values  # the settings the runtime reads (a dict)
+        self.cfg_path = c.path
+        self.cfg_problem = c.problem  # "" or why the file fell back to defaults
+        self.cfg_bad = c.bad_key_code() if c.corrupt else -1  # EVENT CONFIG_DEFAULTED arg
+        prof = boards.get(boards.resolve(c.values["board"]))
+        lazy.drop("config")
+        lazy.drop("boards")
         self.hw = hw if hw is not None else Hardware(prof, machine)
         self.crash_path = fs_root + "/crash.txt"
         self.fw_version = FW_VERSION
@@ -241,16 +252,16 @@ class Device(Sampling, Routing, Control, PowerPolicy):
         self.haptic = haptic.Haptic(self.hw.pwm, self._haptic_event,
                                     self.cfg.get("haptic_strength_pct"))
         self.coach = coach.Coach(self.haptic)
-        self.coach.configure_from(self.cfg.values)
+        self.coach.configure_from(self.cfg)
         self.presses = coach.Presses()
         self.led = haptic.Blinker(self.hw.led if self.cfg.get("led") else None,
                                   self.hw.led_active_low)
         self.led.show(haptic.LED_BOOT, ticks_ms())
         self.power = power.Power(self.hw.adc, self.hw.divider_x1000,
                                  self.cfg.get("low_battery_mv"), self.cfg.get("sleep_after_min"))
-        self.power.configure_from(self.cfg.values)
+        self.power.configure_from(self.cfg)
         try:
-            self.log = flashlog.FlashLog.from_config(self.cfg.values, fs_root + "/logs", statvfs,
+            self.log = flashlog.FlashLog.from_config(self.cfg, fs_root + "/logs", statvfs,
                                                      flash_open)
         except OSError:
             self.log = None
@@ -345,6 +356,7 @@ class Device(Sampling, Routing, Control, PowerPolicy):
                                                        else None)
                 b.save_bonds()
             self._imu_watch(t)
+            lazy.drop_idle(t)  # rare commands' modules (config, logread) unused for a while
             self._sleep_policy(t)
             self._show_led(t)
             if self.state == ST_SLEEP and not self._quit:
@@ -395,9 +407,9 @@ class Device(Sampling, Routing, Control, PowerPolicy):
         self._update_logging()
         # First frame of the log: the reset cause and the boot counter (docs/protocol.md).
         self.event(frames.EV_BOOT, self.hw.reset_cause & 0xFF, self.boot_count)
-        if self.cfg.corrupt:
+        if self.cfg_bad >= 0:
             # The board runs on defaults for a bad config (never a boot loop): say which key.
-            self.event(frames.EV_CONFIG_DEFAULTED, self.cfg.bad_key_code(), 0)
+            self.event(frames.EV_CONFIG_DEFAULTED, self.cfg_bad, 0)
         tasks = [self._sampler(), self._links(), self._commands(), self._button(),
                  self._housekeeping()]
         if duration_ms > 0:

@@ -10,7 +10,8 @@
 #   await cmds.handle(link, buf, n)      # the frame is buf[0:n]
 #
 # `dev` is the running device (app.Device); what is used of it:
-#   dev.cfg (config.Config), dev.log (flashlog.FlashLog or None), dev.clock (.update(), .hi,
+#   dev.cfg (the config values, a dict), dev.cfg_path (config.Config wraps them for
+#   CONFIG_GET/SET, imported then: lazy.py), dev.log (flashlog.FlashLog or None), dev.clock (.update(), .hi,
 #   .lo: the 32-bit us clock as 16-bit halves), dev.next_ctrl_seq(), dev.info_payload(buf, off),
 #   dev.start(link, streams) / dev.stop(link) -> ERR code or 0, dev.calibrate() -> bool,
 #   dev.config_changed(keys), dev.marker(id), dev.snooze(seconds), dev.reboot_soon(maint=False),
@@ -27,6 +28,7 @@ import json
 from struct import pack_into, unpack_from
 
 import frames
+import lazy
 from micropython import const
 
 _H = const(10)  # frame header length
@@ -165,7 +167,7 @@ class Commands:
                 return await self._err(link, rid, op, frames.E_BAD_ARGS,
                                        "CONFIG_GET takes a key name in UTF-8")
             try:
-                text = dev.cfg.to_json(key)
+                text = lazy.use("config").Config(dev.cfg_path, dev.cfg).to_json(key)
             except KeyError:
                 return await self._err(link, rid, op, frames.E_UNKNOWN_KEY,
                                        "unknown config key %s" % key[:40])
@@ -221,7 +223,7 @@ class Commands:
         return await self._err(link, rid, op, frames.E_UNKNOWN_OPCODE, "unknown opcode 0x%02x" % op)
 
     async def _config_set(self, link, rid, op, text):
-        cfg = self.dev.cfg
+        cfg = lazy.use("config").Config(self.dev.cfg_path, self.dev.cfg)
         try:
             changes = json.loads(text)
         except Exception:  # ValueError; UnicodeError for bytes that are not UTF-8

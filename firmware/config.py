@@ -6,6 +6,8 @@
 #   cfg.get("odr_hz") / cfg.values["odr_hz"]
 #   ok, code, key, msg = cfg.set({"slouch_dwell_s": 30})   # validates all, then applies and saves
 #   cfg.to_json("") / cfg.to_json("odr_hz")        # for CONFIG_GET
+# The board imports this module at boot and for CONFIG_GET/SET only (lazy.py): the running
+# device keeps cfg.values (a dict) and wraps it again with Config(path, values) for a command.
 # Error codes are the protocol's ERR codes: 2 bad arguments, 3 unknown config key,
 # 4 value out of range (docs/protocol.md, section 2). Messages name the key and its range.
 #
@@ -124,11 +126,13 @@ def _short(v):
 
 
 class Config:
-    """The device's settings, loaded from and saved to `path` (a JSON object)."""
+    """The device's settings, loaded from and saved to `path` (a JSON object). `values`: the
+    dict to work on (the running device's, kept after this module is dropped); default: a new
+    dict of the defaults."""
 
-    def __init__(self, path="/config.json"):
+    def __init__(self, path="/config.json", values=None):
         self.path = path
-        self.values = defaults()
+        self.values = defaults() if values is None else values
         # True when the file existed but could not be used: unreadable JSON, not an object,
         # or a key that failed validation (that key fell back to its default).
         self.corrupt = False

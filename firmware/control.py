@@ -73,7 +73,7 @@ class Control:
         return True
 
     def config_changed(self, changes):
-        v = self.cfg.values
+        v = self.cfg
         self.coach.configure_from(v)
         self.power.configure_from(v)
         self.haptic.set_strength(v["haptic_strength_pct"])

@@ -60,7 +60,7 @@ class Sampling:
     def _setup_imu(self):
         """Configure the IMU from the config and make a fresh filter; True if every register
         write went through."""
-        v = self.cfg.values
+        v = self.cfg
         m = self.hw.imu
         io = False
         if m.ok:

@@ -228,7 +228,7 @@ def check_log_list_read_erase():
 
 def check_flash_full_config_set_is_err_8():
     dev, cmds, link = _setup("usb")
-    dev.cfg.path = dev.root + "/no/such/folder/config.json"  # every write fails
+    dev.cfg_path = dev.root + "/no/such/folder/config.json"  # every write fails
     kind, _, code, msg = _ask(cmds, link, 1, frames.OP_CONFIG_SET, b'{"slouch_dwell_s": 30}')
     assert kind == "ERR" and code == frames.E_STORAGE_FULL, (kind, code, msg)
 

@@ -51,8 +51,10 @@ _INFO_ACK = checkenv.load_meta("ack")["frames"][0]["fields"]["data"]
 class _Dev:
     def __init__(self, root):
         self.root = root
-        self.cfg = config.Config(root + "/config.json")
-        self.cfg.load()
+        c = config.Config(root + "/config.json")  # as app.Device: the values dict and the path
+        c.load()
+        self.cfg = c.values
+        self.cfg_path = c.path
         self.log = flashlog.FlashLog(root + "/logs", 64 * 1024, 0)
         self.clock = app.Clock32()
         self.crash_path = root + "/crash.txt"

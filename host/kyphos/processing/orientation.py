@@ -63,6 +63,25 @@ def _rotate_earth(r: np.ndarray, q: np.ndarray) -> np.ndarray:
                             w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2])
 
 
+def join_run(both: np.ndarray, run: np.ndarray) -> np.ndarray:
+    """``run`` (a VQF run that starts ``len(both)`` rows or fewer before the previous run's
+    end) joined to the previous run: ``both`` holds the previous run's quaternions for the
+    rows both runs cover (from ``run``'s first row). ``run`` is turned in heading to match and
+    cross-faded from the previous run over those rows (in place; returned). What
+    :func:`orientation_chunked` does at each chunk boundary, and the chunked analysis
+    (:mod:`kyphos.chunked`) with it."""
+    both = both[: len(run)]
+    m = len(both)
+    run = _rotate_earth(_heading_offset(both, run[:m]), run)
+    # cross-fade from the previous run to this one over the rows both cover: no step where one
+    # ends (normalised linear interpolation; the two differ by hundredths of a degree there)
+    cur = run[:m] * np.where(np.sum(both * run[:m], axis=1) < 0, -1.0, 1.0)[:, None]
+    w = ((np.arange(m) + 0.5) / m)[:, None]
+    mix = (1.0 - w) * both + w * cur
+    run[:m] = mix / np.linalg.norm(mix, axis=1, keepdims=True)
+    return run
+
+
 def orientation_chunked(
     gyr: np.ndarray, acc: np.ndarray, fs: float, params: dict[str, Any] | None = None,
     chunk_s: float = CHUNK_S, overlap_s: float = OVERLAP_S,
@@ -84,16 +103,7 @@ def orientation_chunked(
         run = orientation_offline(gyr[e0:e1], acc[e0:e1], fs, params)
         lo = c0  # first row this run writes
         if tail is not None:  # both runs cover [e0, c0 + len(tail)) (less if this one ends first)
-            both = np.concatenate([q[e0:c0], tail])[: len(run)]
-            m = len(both)
-            run = _rotate_earth(_heading_offset(both, run[:m]), run)
-            # cross-fade from the previous run to this one over the rows both cover: no step
-            # where one ends (normalised linear interpolation; the two differ by hundredths of
-            # a degree there)
-            cur = run[:m] * np.where(np.sum(both * run[:m], axis=1) < 0, -1.0, 1.0)[:, None]
-            w = ((np.arange(m) + 0.5) / m)[:, None]
-            mix = (1.0 - w) * both + w * cur
-            run[:m] = mix / np.linalg.norm(mix, axis=1, keepdims=True)
+            run = join_run(np.concatenate([q[e0:c0], tail]), run)
             lo = e0  # the cross-faded rows before c0 are written again
         q[lo:c1] = run[lo - e0 : c1 - e0]
         tail = run[c1 - e0 :]

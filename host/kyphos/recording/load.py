@@ -146,6 +146,33 @@ class KyrReader:
         last = float(ix.rec_t[ix.imu_r[-1]]) - ix.t0
         return last + float(ix.imu.count[-1] * ix.imu.period_ns[-1]) * 1e-9
 
+    @property
+    def fs(self) -> float:
+        """The recording's nominal sample rate, Hz (as ``Session.fs``)."""
+        return float(self._ix.fs)
+
+    @property
+    def header(self) -> dict[str, Any]:
+        return dict(self._ix.header)
+
+    @property
+    def info(self) -> dict[str, Any] | None:
+        return self._ix.info
+
+    @property
+    def events(self) -> np.ndarray:
+        """Every event of the recording (``EVENT_DTYPE``), without reading any samples."""
+        return self._ix.events
+
+    @property
+    def notes(self) -> list[tuple[float, dict[str, Any]]]:
+        """Every NOTE record of the recording as ``(t_s, dict)``."""
+        return list(self._ix.notes)
+
+    @property
+    def damage(self) -> list[Damage]:
+        return list(self._ix.damage)
+
     def session(self, start_s: float | None = None, end_s: float | None = None) -> Session:
         """The samples with ``start_s <= time < end_s`` (None: open), as :func:`load` gives."""
         s = _session(self._ix, *_bounds(str(self.path), start_s, end_s), ranged=True)

@@ -175,7 +175,7 @@ class Commands:
         if op == frames.OP_CONFIG_SET:
             return await self._config_set(link, rid, op, bytes(buf[a:b]))
         if op == frames.OP_LOG_LIST:
-            text = dev.log.list_json() if dev.log is not None else "[]"
+            text = lazy.use("logread").list_json(dev.log) if dev.log is not None else "[]"
             return await self._ack_text(link, rid, op, text)
         if op == frames.OP_LOG_READ:
             log_id, offset, length = unpack_from("<HII", buf, a)
@@ -185,11 +185,12 @@ class Commands:
             log = dev.log
             if log is None:
                 return await self._err(link, rid, op, frames.E_NO_SUCH_LOG, "no flash log")
+            lr = lazy.use("logread")
             if log_id == 0xFFFF:
-                log.erase_all()
+                lr.erase_all(log)
             else:
                 try:
-                    log.erase(log_id)
+                    lr.erase(log, log_id)
                 except OSError:
                     return await self._err(link, rid, op, frames.E_NO_SUCH_LOG,
                                            "no log %d" % log_id)
@@ -253,12 +254,13 @@ class Commands:
         if room > frames.MAX_PAYLOAD - 10:
             room = frames.MAX_PAYLOAD - 10
         out = self.out
+        read_chunk = lazy.use("logread").read_chunk
         p = offset
         while p < stop:
             want = stop - p
             if want > room:
                 want = room
-            got = log.read_chunk(log_id, p, out, _CHUNK_HEAD, want)
+            got = read_chunk(log, log_id, p, out, _CHUNK_HEAD, want)
             if got <= 0:
                 break
             frames.put_header(out, 0, frames.LOG_CHUNK, 10 + got, self.dev.next_ctrl_seq(), 0)

@@ -1,5 +1,7 @@
 # On-flash session logs: the protocol's exact frame bytes in .kyr files (source "flash",
-# host_us = -1 on every record; docs/protocol.md section 5), written with kyrfile.
+# host_us = -1 on every record; docs/protocol.md section 5), in kyrfile's format. kyrfile
+# itself (the reader, and the header writer) is imported only when a file opens (lazy.py):
+# the record path needs just binascii.crc32.
 #
 # API for the runtime:
 #   log = FlashLog("/logs", max_file_bytes, reserve_bytes)   # or FlashLog.from_config(...)
@@ -11,10 +13,10 @@
 #                           # written: no session, or the log is full (log.full -> STATUS
 #                           # flags bit1 "log full"); logging then stops cleanly until erase().
 #   log.stop()              # close the session's file
-#   log.list()              # [{"id", "size", "closed", "session", "part", "seq_first",
-#                           #   "seq_last"}, ...]
-#   n = log.read_chunk(log_id, offset, buf, buf_off, max_len)  # bytes for LOG_CHUNK frames
-#   log.size(log_id); log.erase(log_id) / log.erase_all()
+#   log.size(log_id)        # bytes in a log; OSError if there is none
+#   logread.entries(log) / read_chunk(log, ...) / erase(log, log_id) / erase_all(log): the
+#                           # command side (LOG_LIST, LOG_READ, LOG_ERASE), a module of its own
+#                           # that the board imports for those commands only (lazy.py)
 #   log.free_bytes()        # for STATUS log_free_bytes (room before the reserve)
 #
 # Files: ROOT/NNNNN.kyr, NNNNN = log_id (1..65534, 0xFFFF means "all" in LOG_ERASE). A session
@@ -54,7 +56,12 @@ from struct import pack_into
 
 from micropython import const
 
-import kyrfile
+import lazy
+
+try:
+    from binascii import crc32 as _crc32
+except ImportError:  # a build without binascii.crc32: kyrfile's table-driven one, same result
+    from kyrfile import crc32 as _crc32
 
 from time import ticks_diff, ticks_ms
 
@@ -64,6 +71,7 @@ _MAX_RECORD = const(1046)  # 8 + 10 + 1024 + 4
 _RECHECK_BYTES = const(16384)
 _VIEW_CACHE = const(48)
 _ROOM_CAP = const(0x10000000)  # distinct record lengths kept as ready memoryviews
+_DEVICE_HOST_US = const(-1)  # kyrfile.DEVICE_HOST_US: host_us of the device's own records
 _BLOCK = const(4096)  # LittleFS block on the ESP32 port: the file grows by this much per sync
 
 
@@ -207,7 +215,7 @@ class FlashLog:
             "session": self._session, "part": self._part, "seq_first": seq,
             "t_us_first": t_us,
         }
-        head = kyrfile.header_bytes(json.dumps(header))
+        head = lazy.use("kyrfile").header_bytes(json.dumps(header))
         if self._room < len(head) + _MAX_RECORD:
             self._check_space()
             if self._room < len(head) + _MAX_RECORD:
@@ -319,8 +327,8 @@ class FlashLog:
             views = (self._mv[:body], self._mv[:body + 4])
             if len(self._views) < _VIEW_CACHE:
                 self._views[body] = views
-        pack_into("<q", buf, 0, kyrfile.DEVICE_HOST_US)
-        pack_into("<I", buf, body, kyrfile.crc32(views[0]))
+        pack_into("<q", buf, 0, _DEVICE_HOST_US)
+        pack_into("<I", buf, body, _crc32(views[0]))
         end = body + 4
         if not self._put(views[1], end):
             return False
@@ -340,126 +348,9 @@ class FlashLog:
                 self.errors += 1
                 self._pend = 0
 
-    # --- listing, reading, erasing (command path) ------------------------------------------
+    # --- the command path: LOG_LIST, LOG_READ and LOG_ERASE are in logread.py ---------------
     def size(self, log_id):
         """Bytes in log `log_id`; raises OSError if there is no such log."""
         if log_id == self.log_id and self._file is not None:
             return self._file_bytes
         return os.stat(self._path(log_id))[6]
-
-    def exists(self, log_id):
-        try:
-            self.size(log_id)
-            return True
-        except OSError:
-            return False
-
-    def _scan(self, log_id):
-        """(session, part, seq_first, seq_last) of a log from its header and its last whole
-        record; None for what cannot be read (a damaged header: the host still reads the
-        rest)."""
-        session = part = first = last = None
-        try:
-            f = open(self._path(log_id), "rb")
-        except OSError:
-            return session, part, first, last
-        try:
-            head = f.read(4096)
-            a, b = kyrfile.parse_header(head)
-            h = json.loads(bytes(head[a:b]))
-            session, part, first = h.get("session"), h.get("part"), h.get("seq_first")
-            # The last record lies in the last 2 records' worth of bytes: find a record
-            # boundary there (a record validates by its CRC), then walk to the end.
-            size = f.seek(0, 2)
-            start = b + 4
-            tail_at = size - 2 * _MAX_RECORD
-            if tail_at < start:
-                tail_at = start
-            f.seek(tail_at)
-            tail = f.read(size - tail_at)
-            pos = 0
-            n = len(tail)
-            while pos < n:
-                try:
-                    nxt = kyrfile.parse_record(tail, pos)[2]
-                except Exception:
-                    if tail_at == start:
-                        break  # the first record itself is bad: no boundary to find
-                    pos += 1
-                    continue
-                last = tail[pos + 12] | (tail[pos + 13] << 8)
-                pos = nxt
-                tail_at = start  # from here on, walk from record to record only
-        except Exception:
-            pass
-        finally:
-            f.close()
-        return session, part, first, last
-
-    def list(self):
-        """LOG_LIST's entries: id, size, closed (false only for the file being written),
-        session, part, seq_first, seq_last (the seq of the first and last whole records,
-        so the host can pick the files a seq range needs). Closed files are scanned once."""
-        out = []
-        for i in self.ids():
-            if i == self.log_id and self._file is not None:
-                info = (self._session, self._part, self._seq_first, self._seq_last)
-            else:
-                info = self._closed_info.get(i)
-                if info is None:
-                    info = self._scan(i)
-                    self._closed_info[i] = info
-            out.append({"id": i, "size": self.size(i), "closed": i != self.log_id,
-                        "session": info[0], "part": info[1], "seq_first": info[2],
-                        "seq_last": info[3]})
-        return out
-
-    def list_json(self):
-        return json.dumps(self.list())
-
-    def read_chunk(self, log_id, offset, buf, buf_off=0, max_len=-1):
-        """Copy log `log_id` bytes from `offset` into buf[buf_off:] (at most max_len, and no
-        more than fits); returns the count (0 at or past the end). Raises OSError if there is
-        no such log. The open file is flushed first so the host sees every record written."""
-        if log_id == self.log_id and self._file is not None:
-            self.flush()
-        total = self.size(log_id)
-        room = len(buf) - buf_off
-        if max_len < 0 or max_len > room:
-            max_len = room
-        if offset >= total or max_len <= 0:
-            return 0
-        if offset + max_len > total:
-            max_len = total - offset
-        with open(self._path(log_id), "rb") as f:
-            f.seek(offset)
-            return f.readinto(memoryview(buf)[buf_off:buf_off + max_len])
-
-    def erase(self, log_id):
-        """Delete one log (the open one too: its session goes on in a new file). Raises
-        OSError if there is no such log. Frees space, so `full` is cleared."""
-        if log_id == self.log_id:
-            self._close()
-        os.remove(self._path(log_id))
-        self._closed_info.pop(log_id, None)
-        self._after_erase()
-
-    def erase_all(self):
-        """Delete every log; returns how many."""
-        self._close()
-        n = 0
-        for i in self.ids():
-            try:
-                os.remove(self._path(i))
-                n += 1
-            except OSError:
-                self.errors += 1
-        self._after_erase()
-        return n
-
-    def _after_erase(self):
-        for i in list(self._closed_info):
-            if not self.exists(i):
-                del self._closed_info[i]
-        self.full = False
-        self._check_space()

@@ -6,6 +6,7 @@ import checkenv
 import flashlog
 import frames
 import kyrfile
+import logread
 
 _BLOCK = 4096
 
@@ -139,7 +140,7 @@ def check_new_boot_starts_a_new_file_and_old_ones_are_closed():
     b.start()
     b.append(_event_frame(1))
     assert b.log_id == 2
-    entries = b.list()
+    entries = logread.entries(b)
     assert [(e["id"], e["closed"], e["session"]) for e in entries] == [(1, True, 1), (2, False, 2)]
     assert entries[1]["size"] == len(_read(root + "/00002.kyr"))
 
@@ -168,7 +169,7 @@ def check_flash_full_stops_cleanly_with_flag():
         seqs.extend([_seq(f) for f in got])
     assert seqs == list(range(written))
     # Erasing makes room; the session goes on in a new file.
-    assert log.erase_all() >= 1
+    assert logread.erase_all(log) >= 1
     assert not log.full
     assert log.append(_imu_frame(written))
     assert log.ids() == [log.log_id]
@@ -230,7 +231,7 @@ def check_read_chunks_reassemble_the_file():
     got = bytearray()
     off = 0
     while True:
-        n = log.read_chunk(1, off, buf, 10, 150)  # open file: still being written
+        n = logread.read_chunk(log, 1, off, buf, 10, 150)  # open file: still being written
         if n == 0:
             break
         assert n <= 150
@@ -239,9 +240,9 @@ def check_read_chunks_reassemble_the_file():
     assert len(got) == size
     log.stop()
     assert bytes(got) == _read(root + "/00001.kyr")
-    assert log.read_chunk(1, size + 5, buf) == 0
+    assert logread.read_chunk(log, 1, size + 5, buf) == 0
     try:
-        log.read_chunk(7, 0, buf)
+        logread.read_chunk(log, 7, 0, buf)
         raise AssertionError("read of a missing log")
     except OSError:
         pass
@@ -256,7 +257,7 @@ def check_incremental_download_of_the_open_log():
     for batch in range(4):
         for s in range(batch * 10, batch * 10 + 10):
             log.append(_imu_frame(s))
-        n = log.read_chunk(1, len(have), buf)  # only the new bytes
+        n = logread.read_chunk(log, 1, len(have), buf)  # only the new bytes
         have.extend(buf[:n])
         _, got, torn = _records(have)
         assert torn == -1 and len(got) == batch * 10 + 10
@@ -270,14 +271,14 @@ def check_erase_one_and_all():
         log.append(_imu_frame(s))
     ids = log.ids()
     assert len(ids) >= 2
-    log.erase(ids[0])
+    logread.erase(log, ids[0])
     assert log.ids() == ids[1:]
     try:
-        log.erase(999)
+        logread.erase(log, 999)
         raise AssertionError("erased a missing log")
     except OSError:
         pass
-    assert log.erase_all() == len(ids) - 1
+    assert logread.erase_all(log) == len(ids) - 1
     assert log.ids() == []
     assert log.append(_imu_frame(150))  # the session goes on
 
@@ -315,7 +316,7 @@ def check_sync_interval_mode_still_reads_back():
     for s in range(20):
         log.append(_imu_frame(s))
     buf = bytearray(8192)
-    n = log.read_chunk(1, 0, buf)  # flushes first
+    n = logread.read_chunk(log, 1, 0, buf)  # flushes first
     _, got, torn = _records(buf[:n])
     assert len(got) == 20 and torn == -1
 
@@ -356,7 +357,7 @@ def check_list_gives_seq_ranges_of_open_closed_and_torn_logs():
     log.start()
     for s in range(100, 200):
         log.append(_imu_frame(s))
-    entries = log.list()
+    entries = logread.entries(log)
     assert len(entries) >= 3
     assert entries[0]["seq_first"] == 100 and entries[-1]["seq_last"] == 199
     for a, b in zip(entries, entries[1:]):
@@ -368,7 +369,7 @@ def check_list_gives_seq_ranges_of_open_closed_and_torn_logs():
     data = _read(path)
     with open(path, "wb") as f:
         f.write(data[:-7])
-    again = flashlog.FlashLog(root, 6 * 1024).list()
+    again = logread.entries(flashlog.FlashLog(root, 6 * 1024))
     assert [(e["seq_first"], e["seq_last"]) for e in again[:-1]] == \
         [(e["seq_first"], e["seq_last"]) for e in entries[:-1]]
     assert again[-1]["seq_last"] == 198
@@ -377,7 +378,7 @@ def check_list_gives_seq_ranges_of_open_closed_and_torn_logs():
     # a log with only a header (power cut before its first record was flushed)
     with open(f"{root}/{last['id'] + 1:05d}.kyr", "wb") as f:
         f.write(data[:len(kyrfile.header_bytes(json.dumps({"a": 1})))])  # garbage-ish head
-    more = flashlog.FlashLog(root, 6 * 1024).list()
+    more = logread.entries(flashlog.FlashLog(root, 6 * 1024))
     assert more[-1]["seq_last"] is None
 
 

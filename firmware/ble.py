@@ -376,10 +376,14 @@ class Peripheral:
         return p is not None and (_SEC_WINDOW, p) in self._secrets
 
     def security_state(self):
-        """0 no link; else 1 + 2 if encrypted + 4 if trusted (to notice a change)."""
+        """0 no link; else 1 + 2 if encrypted + 4 if trusted + 8 while the pairing window is
+        open (to notice a change: the status characteristic then says so at once, so a
+        central can wait for STATUS_PAIRING before it pairs instead of guessing how long the
+        button press takes to be recognised)."""
         if self.conn is None:
             return 0
-        return 1 | (2 if self.encrypted else 0) | (4 if self.trusted() else 0)
+        return (1 | (2 if self.encrypted else 0) | (4 if self.trusted() else 0)
+                | (8 if self.pairing_open(ticks_ms()) else 0))
 
     def refusal(self):
         """Why trusted() is False, for the ERR message (what the user should do)."""

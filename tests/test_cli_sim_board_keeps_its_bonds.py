@@ -32,3 +32,51 @@ def test_state_folder_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert sim_state_dir() == tmp_path / "kyphos" / "sim-board"
     assert connect_options("sim") == {"state_dir": tmp_path / "kyphos" / "sim-board"}
     assert connect_options("serial:/dev/ttyACM0") == {}
+
+
+def test_pair_survives_a_stalled_event_loop_at_the_button_release(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flake behind a CI failure (SMP CONFIRM_VALUE_FAILED): the board recognises a short
+    press 400 ms after the release, and the host used to pair a fixed 0.6 s after pressing.
+    A busy CPU that stalls the event loop around the release made the board answer the numeric
+    comparison before its window was open. Reproduced here by a 0.3 s stall (0.1 s was
+    enough to fail the fixed wait); the host now waits for the board's STATUS_PAIRING."""
+    import time
+
+    from kyphos.sim.board import VirtualBoard
+
+    press = VirtualBoard.press
+
+    def press_on_a_busy_cpu(self: VirtualBoard, kind: str = "short") -> None:
+        press(self, kind)
+        self.loop.call_later(0.149, time.sleep, 0.3)  # the loop stalls as the button is let go
+
+    monkeypatch.setattr(VirtualBoard, "press", press_on_a_busy_cpu)
+    monkeypatch.setenv("KYPHOS_SIM_STATE", str(tmp_path / "board"))
+    assert main(["pair", "--device", "sim"]) == 0
+
+
+def test_status_says_at_once_when_the_pairing_window_opens() -> None:
+    """The status characteristic is refreshed as the window opens (firmware/ble.py
+    security_state), not only every STATUS_MS: with the periodic refresh pushed an hour
+    away, the host still sees STATUS_PAIRING within a few link passes of the press."""
+    import asyncio
+
+    from kyphos.transport.sim import SimTransport
+
+    async def run() -> None:
+        t = SimTransport()
+        await t.connect()
+        try:
+            from time import ticks_add, ticks_ms  # type: ignore[attr-defined]  # the shim's
+
+            dev = t.board.device
+            await asyncio.sleep(0.3)  # the connection's own STATUS refresh is done
+            dev._status_due = ticks_add(ticks_ms(), 3_600_000)
+            t.board.press("short")
+            await t._wait_pairing_window(timeout_s=3.0)
+            assert dev.ble.pairing_open(ticks_ms())
+        finally:
+            await t.shutdown()
+
+    asyncio.run(run())

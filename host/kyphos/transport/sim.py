@@ -56,6 +56,7 @@ def save_kept(state_dir: str | Path, fs_root: str | Path) -> None:
 
 
 _KEEP_SETTLE_S = 0.6  # > two housekeeping passes of the firmware (_HOUSE_MS = 250 ms)
+_PAIRING_WAIT_S = 5.0  # press to pairing window open: 0.57 s unloaded (coach.Presses)
 
 
 class SimTransport(Transport):
@@ -207,17 +208,44 @@ class SimTransport(Transport):
         return None if self.inner is None else await self.inner.rssi()
 
     async def pair(self) -> None:
-        """The virtual wearer presses the button (opening the pairing window), then the
-        host pairs as on real hardware."""
-        import asyncio
+        """The virtual wearer presses the button, waits until the board shows its pairing
+        window open, then the host pairs as on real hardware.
 
+        The wait is for the board's own word (STATUS_PAIRING in the status characteristic,
+        refreshed as the window opens: ``firmware/ble.py`` ``security_state``), not a fixed
+        time: the firmware recognises a short press only 400 ms after the release
+        (``coach.Presses``, a double press may follow), 0.55-0.57 s after the press, and a
+        fixed 0.6 s sleep lost that race whenever the event loop stalled ~0.1 s around the
+        release (a busy CPU): the board then answered the numeric comparison "no" and
+        pairing failed with SMP CONFIRM_VALUE_FAILED."""
         pair = getattr(self.inner, "pair", None)
         if pair is None:
             return
         if self.board is not None:
             self.board.press("short")
-            await asyncio.sleep(0.6)  # debounce + the press classifier's double-press wait
+            await self._wait_pairing_window()
         await pair()
+
+    async def _wait_pairing_window(self, timeout_s: float = _PAIRING_WAIT_S) -> None:
+        """Until the board's STATUS says its pairing window is open (LinkError after
+        ``timeout_s``)."""
+        import asyncio
+
+        from kyphos.protocol.constants import STATUS_PAIRING
+        from kyphos.protocol.frames import Status, decode_frame
+        from kyphos.transport.base import LinkError
+
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout_s
+        while True:
+            frame, _ = decode_frame(await self.read_status())
+            if isinstance(frame.payload, Status) and frame.payload.flags & STATUS_PAIRING:
+                return
+            if loop.time() >= end:
+                raise LinkError(self.name, f"the virtual board did not open its pairing window "
+                                f"within {timeout_s:g} s of the button press",
+                                "see the board's events (kyphos sim) for a crash or a reboot")
+            await asyncio.sleep(0.02)
 
     async def read_status(self) -> bytes:
         return bytes(await self.inner.read_status())  # type: ignore[union-attr]

@@ -164,9 +164,29 @@ def _calibration_from_session(session: Recording) -> tuple[tuple[float, float] |
     return None, None
 
 
+def calibration_windows(option: Any, session: Any
+                        ) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
+    """The upright and bend windows (s) a calibration ``option`` of :func:`analyze` reads
+    samples in (None, None: none, the calibration is automatic, nominal or given)."""
+    if isinstance(option, dict):
+        up = tuple(option["upright"]) if option.get("upright") else None
+        bend = tuple(option["bend"]) if option.get("bend") else None
+        return up, bend  # type: ignore[return-value]
+    if option is None or (isinstance(option, str) and option == "session"):
+        return _calibration_from_session(session)
+    return None, None
+
+
 def _calibrate(
-    option: Any, session: Recording, p: Prepared, quat: np.ndarray
+    option: Any, session: Recording, p: Prepared, quat: np.ndarray,
+    auto_input: tuple[Prepared, np.ndarray] | None = None,
 ) -> cal.Calibration:
+    """The calibration for ``option`` (see :func:`analyze`). The windows are read in ``p``
+    and ``quat``; the automatic calibration reads ``auto_input`` (prepared samples and their
+    orientation: every ``fs // 26``-th row, what ``auto_calibrate`` takes of ``p``) when
+    given, else ``p`` — the chunked analysis (:mod:`kyphos.chunked`) passes the rows of the
+    calibration windows as ``p`` and the decimated recording as ``auto_input``."""
+    pa, qa = auto_input if auto_input is not None else (p, quat)
     if isinstance(option, cal.Calibration):
         return option
     if isinstance(option, np.ndarray):
@@ -190,7 +210,7 @@ def _calibrate(
         except ValueError as exc:
             raise KyphosError(f"calibration: {exc}") from exc
         if bend is None and auto_bend:  # sagittal axis from the recording's bends if they agree
-            auto = cal.auto_calibrate(p.time, p.acc, p.gyr, quat, p.fs, p.valid)
+            auto = cal.auto_calibrate(pa.time, pa.acc, pa.gyr, qa, pa.fs, pa.valid)
             if auto.sagittal_confidence > 0.5:
                 y = auto.sensor_from_body[:, 1]
                 c = cal.Calibration(
@@ -199,7 +219,7 @@ def _calibrate(
                     auto.sagittal_confidence, auto.calibration_bends_s,
                 )
         return c
-    return cal.auto_calibrate(p.time, p.acc, p.gyr, quat, p.fs, p.valid)
+    return cal.auto_calibrate(pa.time, pa.acc, pa.gyr, qa, pa.fs, pa.valid)
 
 
 def prepare_session(session: Recording, max_bridge_s: float = MAX_BRIDGE_S,

@@ -1,0 +1,611 @@
+"""Bounded-memory analysis of a long ``.kyr`` recording, a stretch at a time (issue 17 item 3).
+
+:func:`analyze_file` gives the :class:`~kyphos.analysis.Analysis` of
+:func:`kyphos.analysis.analyze` — the same JSON document (``to_dict``) — while holding only a
+chunk of per-sample arrays (plus a few bytes per sample of the whole recording) instead of the
+whole recording's ~300 B per sample. It runs the same stage functions as ``analyze``
+(``prepare_session``, VQF, ``_calibrate``, ``motion``, ``reference_probes``, ``find_rerefs``,
+``events``), never a copy of their logic, in three passes over the recording:
+
+1. **Orientation.** The recording is read a time range at a time
+   (:class:`kyphos.recording.load.KyrReader`: an index of the file, the frames of a range
+   decoded on demand) and each *core* of ``chunk_s`` worth of rows of the analysis grid is
+   prepared (with ``PAD_S`` more on both sides for the low-pass) and run through VQF offline
+   over ``orientation.OVERLAP_S`` more on both sides, joined to the previous run with
+   :func:`kyphos.processing.orientation.join_run` — with ``chunk_s`` =
+   ``orientation.CHUNK_S`` and no gap, the very runs and joins of ``orientation_chunked``. The
+   prepared rows and quaternions are written to a temporary folder (``_Spill``; the
+   operating system's page cache, not this process, holds them), and the inputs of the
+   whole-recording decisions are kept: every ``fs // 26``-th row (what the automatic
+   calibration reads), the rows in the calibration windows, every ``fs // 13``-th raw sample
+   (the plausibility checks).
+2. **Calibration, activity, clip slips.** The calibration from those; then each core with
+   ``margin_s`` on both sides, read back from the folder: angles, activity, clip-slip probes
+   (kept by the core that holds their start), per-sample activity of the core; then the clip
+   slips over all probes, the wearer's sitting upright (percentile of all still-sitting
+   flexion) and the lever from the calibration bends.
+3. **Events.** Each core again with its margins: lifts, seated reaches, slouch episodes,
+   sustained bends and holding violations kept by the core that holds their start (an event
+   still running at the end of the margin makes that core run again over a longer stretch,
+   so no event is cut), posture sample counts, risk terms and steps summed over the cores.
+
+What the result keeps per sample of the whole recording: grid time (8 B), flexion as float32
+for the report's timeline (4 B), activity kind, still, masked (3 B); the other angle arrays,
+the quaternions and the prepared acc/gyr are empty (``Analysis.quat`` has 0 rows).
+
+Where it cannot equal the whole-recording analysis, and by how much, is measured in
+``tests/test_chunked_analysis_equals_whole.py`` and docs/benchmarks.md ("Memory"): VQF's
+chunk boundaries follow the recording, not each gap-separated segment, and a segment the
+whole analysis runs in one VQF pass is run in chunks here; quaternions then differ by VQF's
+warm-up (≤ 0.02° flexion at 120 s overlap, bench/bench_chunked_vqf.py).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+
+from kyphos.analysis import (
+    Analysis,
+    Events,
+    _calibrate,
+    calibration_windows,
+    events,
+    find_rerefs,
+    motion,
+    posture_options,
+    prepare_session,
+    reference_probes,
+)
+from kyphos.errors import KyphosError
+from kyphos.metrics.lifts import Lift, lift_summary, link_from_bends
+from kyphos.metrics.posture import (
+    HoldingViolation,
+    PostureMetrics,
+    SlouchEpisode,
+    SustainedBend,
+    posture_counts,
+    posture_pcts,
+    posture_score,
+    sitting_upright_deg,
+)
+from kyphos.metrics.risk import kinematic_risk
+from kyphos.processing import activity as act
+from kyphos.processing import clipslip, orientation, plausibility
+from kyphos.processing.angles import Angles
+from kyphos.processing.params import ACTIVITY_FS_HZ
+from kyphos.processing.preprocess import IMU_CUTOFF_HZ, MAX_BRIDGE_S, Prepared, runs
+from kyphos.recording.load import KyrReader
+
+#: Rows of the analysis grid per core: VQF's chunk (orientation.CHUNK_S), so that the runs are
+#: those of orientation_chunked.
+CHUNK_S = orientation.CHUNK_S
+#: Each core is analysed with this much more on both sides (filters, activity, events).
+MARGIN_S = 120.0
+#: Each range read for the orientation pass has this much more on both sides, for the
+#: low-pass (IMU_CUTOFF_HZ settles in well under 1 s) and the clock's drift over a chunk.
+PAD_S = 5.0
+#: kyphos.analyze_file and the commands use this driver above this length (s).
+AUTO_ABOVE_S = 3600.0
+
+
+class _Spill:
+    """Per-row arrays of the analysis grid, written core by core to files in ``folder`` and
+    read back a row range at a time (``np.fromfile`` at an offset: the rows read are the
+    only ones in this process's memory)."""
+
+    SHAPES: dict[str, tuple[Any, tuple[int, ...]]] = {
+        "time": (np.float64, ()), "acc": (np.float64, (3,)), "gyr": (np.float64, (3,)),
+        "valid": (np.bool_, ()), "masked": (np.bool_, ()), "quat": (np.float64, (4,)),
+    }
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.bounds = [0]
+
+    @property
+    def n(self) -> int:
+        return self.bounds[-1]
+
+    def append(self, arrays: dict[str, np.ndarray]) -> None:
+        k = len(self.bounds) - 1
+        for name in self.SHAPES:
+            np.ascontiguousarray(arrays[name], self.SHAPES[name][0]).tofile(
+                self.folder / f"{name}-{k}.bin")
+        self.bounds.append(self.bounds[-1] + len(arrays["time"]))
+
+    def rows(self, name: str, r0: int, r1: int) -> np.ndarray:
+        dtype, shape = self.SHAPES[name]
+        width = int(np.prod(shape)) if shape else 1
+        item = np.dtype(dtype).itemsize * width
+        parts = []
+        for k in range(len(self.bounds) - 1):  # per core file (a few dozen at most)
+            a, b = self.bounds[k], self.bounds[k + 1]
+            lo, hi = max(a, r0), min(b, r1)
+            if lo < hi:
+                x = np.fromfile(self.folder / f"{name}-{k}.bin", dtype, (hi - lo) * width,
+                                offset=(lo - a) * item)
+                parts.append(x.reshape((hi - lo, *shape)))
+        return np.concatenate(parts) if len(parts) != 1 else parts[0]
+
+    def prepared(self, r0: int, r1: int, fs: float) -> tuple[Prepared, np.ndarray]:
+        valid = self.rows("valid", r0, r1)
+        p = Prepared(time=self.rows("time", r0, r1), acc=self.rows("acc", r0, r1),
+                     gyr=self.rows("gyr", r0, r1), fs=fs, valid=valid,
+                     masked=self.rows("masked", r0, r1), segments=runs(valid))
+        return p, self.rows("quat", r0, r1)
+
+
+class _Digest:
+    """What the whole-recording checks read of a session (``plausibility.precheck`` and
+    ``assess``, ``recording.quality.data_quality``, the calibration's notes), gathered
+    range by range: raw sample times, every ``stride``-th raw acc/gyr row, events, notes,
+    gaps, damage, header."""
+
+    def __init__(self, reader: KyrReader, time: np.ndarray, strided: dict[str, np.ndarray],
+                 stride: int, gaps: np.ndarray) -> None:
+        self.time = time
+        self.fs = reader.fs
+        self.events = reader.events
+        self.notes = reader.notes
+        self.header = reader.header
+        self.info = reader.info
+        self.damage = reader.damage
+        self.gaps = gaps
+        self.haptic = np.zeros(0, bool)
+        self._strided = strided
+        self._stride = stride
+        self.path = reader.path
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.time)
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.time[-1] - self.time[0]) if len(self.time) > 1 else 0.0
+
+    def rows(self, name: str, step: int = 1) -> np.ndarray:
+        if step != self._stride:
+            raise ValueError(f"the chunked analysis kept every {self._stride}-th row, not {step}")
+        return self._strided[name]
+
+
+def _stride(fs: float, per_s: float) -> int:
+    return max(1, int(fs // per_s))
+
+
+@dataclass
+class _Pass1:
+    """What the orientation pass keeps of the whole recording."""
+
+    fs: float
+    spill: _Spill
+    time: list[np.ndarray] = field(default_factory=list)  # grid time per core
+    masked: list[np.ndarray] = field(default_factory=list)
+    raw_time: list[np.ndarray] = field(default_factory=list)
+    raw_rows: dict[str, list[np.ndarray]] = field(default_factory=lambda: {"acc": [], "gyr": []})
+    cal_rows: dict[str, list[np.ndarray]] = field(default_factory=dict)  # every fs//26-th row
+    win_rows: dict[str, list[np.ndarray]] = field(default_factory=dict)  # calibration windows
+    gaps: list[np.ndarray] = field(default_factory=list)  # loader gaps
+    grid_gaps: list[np.ndarray] = field(default_factory=list)  # prepare's gaps
+    n_raw: int = 0
+
+
+def _keep(store: dict[str, list[np.ndarray]], rows: dict[str, np.ndarray]) -> None:
+    for k, v in rows.items():
+        store.setdefault(k, []).append(v)
+
+
+def _cat(parts: list[np.ndarray], shape: tuple[int, ...] = (0,)) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(shape)
+
+
+def _orientation_pass(reader: KyrReader, chunk_s: float, ov_s: float,
+                      windows: list[tuple[float, float]], max_bridge_s: float,
+                      imu_cutoff_hz: float | None, vqf_params: dict[str, Any] | None,
+                      folder: Path) -> _Pass1:
+    """Pass 1 (module docstring): prepare + VQF per core, spilled; whole-recording inputs."""
+    end = reader.end_s
+    st: _Pass1 | None = None
+    anchor: tuple[float, int] | None = None  # (grid time of a row at/before the core, rows on)
+    pending: dict[str, np.ndarray] | None = None  # the previous core, its last rows not final
+    tail = np.zeros((0, 4))  # the previous VQF run's rows past its core
+    while True:  # one core of the analysis grid per iteration
+        lo = None if anchor is None else anchor[0] - ov_s - PAD_S
+        span = chunk_s * 1.01 + ov_s + 2 * PAD_S
+        while True:  # widen the range until it holds the core and its overlap (gaps)
+            hi: float | None = (0.0 if lo is None else lo) + span
+            if hi is not None and hi >= end:
+                hi = None
+            s = reader.session(lo, hi)
+            if len(s.time) < 2:
+                raise KyphosError(f"{reader.path}: no samples after {lo or 0.0:.1f} s")
+            p = prepare_session(s, max_bridge_s, imu_cutoff_hz)
+            if st is None:
+                st = _Pass1(p.fs, _Spill(folder))
+            chunk = max(1, int(round(chunk_s * st.fs)))
+            ov = max(0, int(round(ov_s * st.fs)))
+            i0 = 0 if anchor is None else _row_at(p.time, anchor[0], st.fs) + anchor[1]
+            if hi is None or len(p.time) - i0 >= chunk + ov + int(PAD_S * st.fs):
+                break
+            span *= 2
+        last = hi is None and len(p.time) - i0 <= chunk
+        c1 = len(p.time) if last else i0 + chunk
+        e0, e1 = max(0, i0 - ov), min(len(p.time), c1 + ov)
+        run = orientation.orientation_segments(p.gyr[e0:e1], p.acc[e0:e1], p.fs,
+                                               runs(p.valid[e0:e1]), vqf_params)
+        m = i0 - e0
+        if pending is not None:  # join to the previous run as orientation_chunked does
+            both = np.concatenate([pending["quat"][len(pending["quat"]) - m:], tail])
+            k = min(len(both), len(run))
+            if np.isfinite(both[:k]).all() and np.isfinite(run[:k]).all():
+                run = orientation.join_run(both, run)
+                pending["quat"][len(pending["quat"]) - m:] = run[:m]
+            _finish_core(st, pending, windows)  # final now
+        pending = {"time": p.time[i0:c1].copy(), "acc": p.acc[i0:c1].copy(),
+                   "gyr": p.gyr[i0:c1].copy(), "valid": p.valid[i0:c1].copy(),
+                   "masked": p.masked[i0:c1].copy(), "quat": run[m:c1 - e0].copy()}
+        tail = run[c1 - e0:]
+        # the raw samples from this core's first row to the next core's (its range holds them)
+        t_a = -math.inf if anchor is None else _first_time(p.time, i0)
+        t_b = math.inf if last else _first_time(p.time, c1)
+        _raw(st, s, t_a, t_b)
+        g = np.asarray(p.gaps, float).reshape(-1, 2)
+        st.grid_gaps.append(g[(g[:, 0] >= t_a) & (g[:, 0] < t_b)])
+        if last:
+            _finish_core(st, pending, windows)
+            return st
+        j = c1 - 1
+        while not np.isfinite(p.time[j]):  # the core ends on a gap's separator row
+            j -= 1
+        anchor = (float(p.time[j]), c1 - j)
+        del s, p, run
+
+
+def _row_at(t: np.ndarray, t_row: float, fs: float) -> int:
+    """The row of grid ``t`` at time ``t_row`` (the same row in another range's grid)."""
+    i = int(np.nanargmin(np.abs(t - t_row)))
+    if abs(float(t[i]) - t_row) > 0.5 / fs:
+        raise KyphosError(f"the chunked analysis lost its place at {t_row:.3f} s "
+                          "(analyse this recording whole: --whole)")
+    return i
+
+
+def _first_time(t: np.ndarray, i: int) -> float:
+    """Time of row ``i`` of the grid, or of the first sample after it (a separator row)."""
+    ok = np.flatnonzero(np.isfinite(t[i:]))
+    return float(t[i + ok[0]]) if len(ok) else math.inf
+
+
+def _raw(st: _Pass1, s: Any, t0: float, t1: float) -> None:
+    """Keep what the checks read of the raw samples ``t0 <= time < t1`` of session ``s``:
+    their times, every fs//13-th acc/gyr row (by index in the whole recording), the gaps."""
+    j = np.flatnonzero((s.time >= t0) & (s.time < t1))
+    gp = np.asarray(s.gaps, float).reshape(-1, 2)
+    st.gaps.append(gp[(gp[:, 0] >= t0) & (gp[:, 0] < t1)])
+    if not len(j):
+        return
+    j0, j1 = int(j[0]), int(j[-1]) + 1
+    st.raw_time.append(np.asarray(s.time[j0:j1], float))
+    stride = _stride(float(s.fs or st.fs), 13.0)
+    kk = np.arange(j0 + (-st.n_raw) % stride, j1, stride)
+    for name in ("acc", "gyr"):
+        st.raw_rows[name].append(s.rows(name)[kk])
+    st.n_raw += j1 - j0
+
+
+def _finish_core(st: _Pass1, core: dict[str, np.ndarray],
+                 windows: list[tuple[float, float]]) -> None:
+    """Spill a final core and keep what the whole-recording decisions need of it."""
+    r0 = st.spill.n
+    st.spill.append(core)
+    t = core["time"]
+    st.time.append(t)
+    st.masked.append(core["masked"])
+    # every fs//26-th row of the grid (by row in the whole grid), as auto_calibrate decimates
+    step = _stride(st.fs, 26.0)
+    k = np.arange((-r0) % step, len(t), step)
+    _keep(st.cal_rows, {n: core[n][k] for n in ("time", "acc", "gyr", "valid", "quat")})
+    if windows:
+        tt = np.nan_to_num(t, nan=-np.inf)
+        w = np.zeros(len(t), bool)
+        for a, b in windows:  # upright and bend windows (two at most)
+            w |= (tt >= a) & (tt <= b)
+        if w.any():
+            _keep(st.win_rows, {n: core[n][w] for n in ("time", "acc", "quat")})
+
+
+@dataclass
+class _Found:
+    """Events of the whole recording, each from the core that holds its start."""
+
+    lifts: list[Lift] = field(default_factory=list)
+    reaches: list[Lift] = field(default_factory=list)
+    slouch: list[SlouchEpisode] = field(default_factory=list)
+    sustained: list[SustainedBend] = field(default_factory=list)
+    holds: list[HoldingViolation] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    steps: list[np.ndarray] = field(default_factory=list)
+    transitions: list[act.Transition] = field(default_factory=list)
+    excursions: list[tuple[int, int, float]] = field(default_factory=list)
+    lat_max: float = 0.0
+    ax_sum: float = 0.0
+    ax_n: int = 0
+
+
+def _add(dst: list[Any], items: list[Any]) -> None:
+    """Append events that do not overlap one already kept (a hysteresis run seen from a later
+    core's margin as starting later than it did)."""
+    for e in items:
+        if not any(e.start_s <= d.end_s and e.end_s >= d.start_s for d in dst[-4:]):
+            dst.append(e)
+
+
+class _Driver:
+    def __init__(self, st: _Pass1, chunk_s: float, margin_s: float,
+                 c: Any, opts: dict[str, Any]) -> None:
+        self.st = st
+        self.fs = st.fs
+        self.n = st.spill.n
+        self.chunk = max(1, int(round(chunk_s * self.fs)))
+        self.margin = max(1, int(round(margin_s * self.fs)))
+        self.align = _stride(self.fs, ACTIVITY_FS_HZ) * _stride(self.fs, 26.0)
+        self.c = c
+        self.opts = opts
+        self.time = _cat(st.time)
+
+    def cores(self) -> Iterator[tuple[int, int]]:
+        for r0 in range(0, self.n, self.chunk):
+            yield r0, min(self.n, r0 + self.chunk)
+
+    def window(self, r0: int, r1: int, extra: int, rerefs: list[clipslip.ReReference]
+               ) -> tuple[int, Prepared, Angles, np.ndarray, act.Activity]:
+        w0 = max(0, r0 - self.margin)
+        w0 -= w0 % self.align  # decimations (activity, calibration) keep their phase
+        w1 = min(self.n, r1 + self.margin + extra)
+        p, q = self.st.spill.prepared(w0, w1, self.fs)
+        local = [clipslip.ReReference(rr.t_s, rr.deg, rr.why, rr.sensor_from_body,
+                                      max(0, rr.index - w0)) for rr in rerefs if rr.index < w1]
+        angles, az, activity = motion(p, q, self.c, local)
+        return w0, p, angles, az, activity
+
+    def _touches(self, p: Prepared, w1: int, end_s: float) -> bool:
+        """An event ending within 2 rows of the stretch's end, and the recording goes on."""
+        if w1 >= self.n:
+            return False
+        t = p.time[np.isfinite(p.time)]
+        return bool(end_s >= t[-1] - 2.0 / self.fs)
+
+    def activity_pass(self, rerefs: list[clipslip.ReReference]
+                      ) -> tuple[list[clipslip.RefPosture], np.ndarray, np.ndarray, np.ndarray]:
+        """Pass 2: probes (global rows), kind and still per row, still-sitting flexion."""
+        probes: list[clipslip.RefPosture] = []
+        kind = np.full(self.n, -1, np.int8)
+        still = np.zeros(self.n, bool)
+        sit: list[np.ndarray] = []
+        for r0, r1 in self.cores():
+            extra = 0
+            while True:  # longer when a probe starting in the core runs past the stretch
+                w0, p, angles, _az, activity = self.window(r0, r1, extra, rerefs)
+                w1 = w0 + len(p.time)
+                got = [pr for pr in reference_probes(p, activity) if r0 <= pr.i0 + w0 < r1]
+                if not any(pr.i1 >= len(p.time) - 1 and w1 < self.n for pr in got):
+                    break
+                extra = 2 * extra + self.margin
+            for pr in got:
+                pr.i0 += w0
+                pr.i1 += w0
+            probes.extend(got)
+            a, b = r0 - w0, r1 - w0
+            kind[r0:r1] = activity.kind[a:b]
+            still[r0:r1] = activity.still[a:b]
+            v = angles.valid[a:b] & np.isfinite(angles.flexion[a:b])
+            sel = v & activity.mask("sitting")[a:b] & activity.still[a:b]
+            sit.append(np.degrees(angles.flexion[a:b][sel]))
+        return probes, kind, still, _cat(sit)
+
+    def link_m(self, rerefs: list[clipslip.ReReference]) -> float | None:
+        bends = self.c.calibration_bends_s
+        if not bends:
+            return None
+        t = np.nan_to_num(self.time, nan=-np.inf)
+        t = np.maximum.accumulate(t)
+        r0 = int(np.searchsorted(t, min(b[0] for b in bends)))
+        r1 = int(np.searchsorted(t, max(b[1] for b in bends), side="right"))
+        _w0, _p, angles, az, _act = self.window(r0, max(r1, r0 + 1), 0, rerefs)
+        return link_from_bends(angles, az, bends)
+
+    def event_pass(self, rerefs: list[clipslip.ReReference], link: float | None,
+                   sit_up: float | None) -> tuple[_Found, np.ndarray, np.ndarray, np.ndarray]:
+        """Pass 3: events from the core holding their start; sums; the final activity."""
+        f = _Found()
+        kind = np.full(self.n, -1, np.int8)
+        still = np.zeros(self.n, bool)
+        flex = np.full(self.n, np.nan, np.float32)
+        pkw = dict(self.opts["pkw"], sitting_upright=sit_up)
+        for r0, r1 in self.cores():
+            extra = 0
+            while True:  # longer when an event starting in the core runs past the stretch
+                w0, p, angles, az, activity = self.window(r0, r1, extra, rerefs)
+                w1 = w0 + len(p.time)
+                ev = events(angles, az, activity, self.c, link, pkw)
+                t0 = float(p.time[r0 - w0]) if np.isfinite(p.time[r0 - w0]) else \
+                    float(np.nanmin(p.time[r0 - w0:r1 - w0]))
+                t1 = math.inf if r1 >= self.n else float(np.nanmin(p.time[r1 - w0:]))
+                mine = _mine(ev, t0, t1)
+                if not any(self._touches(p, w1, e.end_s) for group in mine for e in group):
+                    break
+                extra = 2 * extra + self.margin
+            lifts, reaches, slouch, sustained, holds = mine
+            f.lifts.extend(lifts)
+            f.reaches.extend(reaches)
+            _add(f.slouch, slouch)
+            _add(f.sustained, sustained)
+            _add(f.holds, holds)
+            a, b = r0 - w0, r1 - w0
+            core = Angles(angles.time[a:b], angles.flexion[a:b], angles.lateral[a:b],
+                          angles.axial[a:b], angles.flexion_velocity[a:b],
+                          angles.lateral_velocity[a:b], angles.axial_velocity[a:b],
+                          angles.valid[a:b], angles.masked[a:b], angles.fs)
+            for k, v in posture_counts(core).items():
+                f.counts[k] = f.counts.get(k, 0) + v
+            lm = ev.lift_mask[a:b]
+            lat = np.degrees(np.abs(core.lateral_velocity[lm]))
+            ax = np.degrees(np.abs(core.axial_velocity[lm]))
+            if np.any(np.isfinite(lat)):
+                f.lat_max = max(f.lat_max, float(np.nanmax(lat)))
+            f.ax_sum += float(np.nansum(ax))
+            f.ax_n += int(np.count_nonzero(np.isfinite(ax)))
+            kind[r0:r1] = activity.kind[a:b]
+            still[r0:r1] = activity.still[a:b]
+            flex[r0:r1] = angles.flexion[a:b]
+            f.steps.append(activity.steps_s[(activity.steps_s >= t0) & (activity.steps_s < t1)])
+            f.transitions.extend(tr for tr in activity.transitions if t0 <= tr.start_s < t1)
+            f.excursions.extend((i + w0, j + w0, d) for i, j, d in activity.excursions
+                                if r0 <= i + w0 < r1)
+        return f, kind, still, flex
+
+
+def _mine(ev: Events, t0: float, t1: float) -> tuple[list[Any], ...]:
+    """The events of a stretch whose start lies in its core ``[t0, t1)``."""
+    def sel(xs: list[Any]) -> list[Any]:
+        return [e for e in xs if t0 <= e.start_s < t1]
+
+    pm = ev.posture
+    return (sel(ev.lifts), sel(ev.reaches), sel(pm.slouch_episodes), sel(pm.sustained_bends),
+            sel(pm.holding_violations))
+
+
+def analyze_chunked(
+    path: str | os.PathLike[str],
+    *,
+    calibration: Any = None,
+    load_kg: float | None = None,
+    distance_m: float | None = None,
+    max_bridge_s: float = MAX_BRIDGE_S,
+    imu_cutoff_hz: float | None = IMU_CUTOFF_HZ,
+    slouch_threshold_deg: float | None = None,
+    slouch_min_s: float | None = None,
+    vqf_params: dict[str, Any] | None = None,
+    clip_slips: bool = True,
+    chunk_s: float = CHUNK_S,
+    margin_s: float = MARGIN_S,
+    overlap_s: float = orientation.OVERLAP_S,
+) -> Analysis:
+    """:func:`kyphos.analysis.analyze` of the ``.kyr`` file at ``path`` (same keywords),
+    in cores of ``chunk_s`` analysed with ``margin_s`` on both sides, VQF run over
+    ``overlap_s`` (at most ``chunk_s``) on both sides (module docstring)."""
+    if not 0 <= overlap_s <= chunk_s:
+        raise ValueError(f"overlap_s must be between 0 and chunk_s ({chunk_s:g} s)")
+    reader = KyrReader(path)
+    if reader.end_s <= chunk_s + 2 * overlap_s:
+        raise KyphosError(f"{path}: {reader.end_s:.0f} s is one chunk: use kyphos.load and analyze")
+    up, bend = calibration_windows(calibration, reader)
+    windows = [w for w in (up, bend) if w is not None]
+    with tempfile.TemporaryDirectory(prefix="kyphos-chunks-") as tmp:
+        st = _orientation_pass(reader, chunk_s, overlap_s, windows, max_bridge_s,
+                               imu_cutoff_hz, vqf_params, Path(tmp))
+        fs = st.fs
+        stride = _stride(float(reader.fs or fs), 13.0)
+        digest = _Digest(reader, _cat(st.raw_time),
+                         {k: _cat(v, (0, 3)) for k, v in st.raw_rows.items()}, stride,
+                         _cat(st.gaps, (0, 2)))
+        st.raw_time.clear()
+        plausibility.precheck(digest)
+
+        def prep(rows: dict[str, list[np.ndarray]]) -> tuple[Prepared, np.ndarray]:
+            g = {k: _cat(v) for k, v in rows.items()}
+            if not g:
+                return Prepared(np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), fs,
+                                np.zeros(0, bool), np.zeros(0, bool), np.zeros((0, 2), int)), \
+                    np.zeros((0, 4))
+            return Prepared(g["time"], g["acc"], g.get("gyr", np.zeros((0, 3))), fs,
+                            g.get("valid", np.ones(len(g["time"]), bool)),
+                            np.zeros(len(g["time"]), bool), np.zeros((0, 2), int)), g["quat"]
+
+        p_win, q_win = prep(st.win_rows)
+        p_auto, q_auto = prep(st.cal_rows)
+        p_auto.fs = fs / _stride(fs, 26.0)
+        c = _calibrate(calibration, cast(Any, digest), p_win, q_win, (p_auto, q_auto))
+        st.cal_rows.clear()
+        del p_auto, q_auto
+        d = _Driver(st, chunk_s, margin_s, c,
+                    {"pkw": posture_options(slouch_threshold_deg, slouch_min_s)})
+        probes, kind, still, sit = d.activity_pass([])
+        rerefs = find_rerefs(probes, c, d.time, still, fs) if clip_slips else []
+        if rerefs:  # the sitting upright is measured on the re-referenced angles
+            _p, kind, still, sit = d.activity_pass(rerefs)
+        sit_up = sitting_upright_deg(sit, np.ones(len(sit), bool), fs)
+        del sit, kind, still
+        link = d.link_m(rerefs)
+        f, kind, still, flex = d.event_pass(rerefs, link, sit_up)
+    return _assemble(digest, st, d, c, f, kind, still, flex, rerefs, link, sit_up,
+                     load_kg, distance_m)
+
+
+def _assemble(digest: _Digest, st: _Pass1, d: _Driver, c: Any, f: _Found, kind: np.ndarray,
+              still: np.ndarray, flex: np.ndarray, rerefs: list[clipslip.ReReference],
+              link: float | None, sit_up: float | None, load_kg: float | None,
+              distance_m: float | None) -> Analysis:
+    """The :class:`Analysis` of the joined results (the posture totals from the counts)."""
+    fs = st.fs
+    n = f.counts.get("n", 0)
+    zones, lateral, reba = posture_pcts(f.counts) if f.counts else ({}, {}, {})
+    slouch_n = sum(int(round((e.end_s - e.start_s) * fs)) + 1 for e in f.slouch)
+    score, terms = posture_score(zones, lateral, len(f.holds),
+                                 100.0 * slouch_n / n if n else 0.0)
+    posture = PostureMetrics(
+        measured_s=n / fs if fs else 0.0, zones_pct=zones, lateral_pct=lateral,
+        holding_violations=f.holds, reba_trunk_pct=reba, slouch_episodes=f.slouch,
+        slouch_pct=round(100.0 * slouch_n / n, 3) if n else 0.0, score=score,
+        score_terms=terms, sustained_bends=f.sustained,
+        sitting_upright_deg=None if sit_up is None else round(sit_up, 2),
+    )
+    duration = digest.duration_s
+    t = d.time
+    valid = np.isfinite(t)
+    empty = np.zeros(0)
+    angles = Angles(t, flex, empty, empty, empty, empty, empty, valid, np.zeros(0, bool), fs)
+    # the velocity terms gathered over the cores, given as one "sample" each (kinematic_risk
+    # takes the largest lateral and the mean axial velocity inside lifts)
+    risk = kinematic_risk(f.lifts, np.radians(np.array([f.lat_max])),
+                          np.radians(np.array([f.ax_sum / f.ax_n if f.ax_n else 0.0])),
+                          np.array([True]), duration, load_kg=load_kg, distance_m=distance_m)
+    activity = act.Activity(time=t, kind=kind, still=still, height=empty,
+                            vertical_velocity=empty, steps_s=_cat(f.steps),
+                            transitions=f.transitions, excursions=f.excursions, fs=fs)
+    prepared = Prepared(t, np.zeros((0, 3)), np.zeros((0, 3)), fs, valid, _cat(st.masked),
+                        runs(valid), _cat(st.grid_gaps, (0, 2)))
+    a = Analysis(duration_s=duration, angles=angles, posture=posture, lifts=f.lifts, risk=risk,
+                 calibration=c, quat=np.zeros((0, 4)), prepared=prepared,
+                 lift_stats=lift_summary(f.lifts, duration), activity=activity,
+                 seated_reaches=f.reaches, re_references=rerefs, link_m=link)
+    a.validity = plausibility.assess(digest, a)
+    return a
+
+
+def analyze_file(path: str | os.PathLike[str], *, chunked: bool | None = None,
+                 load_options: dict[str, Any] | None = None, **options: Any) -> Analysis:
+    """The analysis of the recording at ``path`` (``options``: :func:`kyphos.analysis.analyze`'s
+    keywords). ``chunked`` None: a ``.kyr`` file longer than ``AUTO_ABOVE_S`` is analysed in
+    chunks (:func:`analyze_chunked`: bounded memory, the same results), anything else is loaded
+    whole (``kyphos.load(path, **load_options)``) and analysed; True/False force one way."""
+    if chunked is None:
+        chunked = False
+        if str(path).lower().endswith(".kyr") and not load_options:
+            chunked = KyrReader(path).end_s > AUTO_ABOVE_S
+    if chunked:
+        options.setdefault("chunk_s", CHUNK_S)
+        return analyze_chunked(path, **options)
+    from kyphos.analysis import analyze
+    from kyphos.recording.load import load
+
+    return analyze(load(path, **(load_options or {})), **options)

@@ -1,0 +1,130 @@
+"""The chunked analysis (kyphos.chunked, bounded memory) gives the whole-recording analysis's
+results: the same lifts, seated reaches, slouch episodes, sustained bends and activity within a
+sample, flexion within 0.05° RMS, the same totals. Forced to short chunks on an 8-minute
+recording of the independent validation family (development seed 5: a guided calibration,
+13 lifts, 3 seated reaches, 2 slouch episodes, 2 held bends, a clip slip, walking, sitting,
+lying), so that chunk boundaries fall inside a lift and a slouch episode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import kyphos
+import numpy as np
+import pytest
+from kyphos.analysis import Analysis, analyze
+from kyphos.chunked import analyze_chunked, analyze_file
+from kyphos.errors import KyphosError
+
+FS = 104.0
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Analysis]:
+    from kyphos.sim.validation import generate
+
+    path = tmp_path_factory.mktemp("chunked") / "v5.kyr"
+    generate(5, fs=FS).write_kyr(path)
+    return path, analyze(kyphos.load(path))
+
+
+def _tol(key: str) -> float:
+    if key.endswith("_s") or key in ("t_s",):
+        return 1.5 / FS  # within a sample
+    if key.endswith("_dps"):
+        return 0.5
+    if key in ("score", "index") or key.startswith("lift_") or key.endswith("_m"):
+        return 0.5 if key == "score" else 0.01
+    return 0.05  # degrees, percentages (of time: 0.05 points), confidences
+
+
+def _same(a: Any, b: Any, where: str = "", key: str = "") -> list[str]:
+    """Differences between two JSON documents beyond the tolerance of each key."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if set(a) != set(b):
+            return [f"{where}: keys {sorted(set(a) ^ set(b))}"]
+        return [d for k in a for d in _same(a[k], b[k], f"{where}/{k}", k)]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{where}: {len(a)} vs {len(b)} items"]
+        if key == "reasons":  # worded with rounded degrees: the same kinds of advice
+            return [] if [r.split()[0] for r in a] == [r.split()[0] for r in b] else [where]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True))
+                for d in _same(x, y, f"{where}[{i}]", key)]
+    if isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
+        return [] if abs(a - b) <= _tol(key) + 1e-9 else [f"{where}: {a} vs {b}"]
+    return [] if a == b else [f"{where}: {a!r} vs {b!r}"]
+
+
+def _flexion_rms(whole: Analysis, chunked: Analysis) -> float:
+    fw = np.degrees(whole.angles.flexion)
+    fc = np.degrees(np.asarray(chunked.angles.flexion, float))
+    assert fw.shape == fc.shape
+    assert np.array_equal(np.isfinite(fw), np.isfinite(fc))
+    ok = np.isfinite(fw)
+    return float(np.sqrt(np.mean((fw[ok] - fc[ok]) ** 2)))
+
+
+def test_chunked_equals_whole(recording: tuple[Path, Analysis]) -> None:
+    path, whole = recording
+    c = analyze_chunked(path, chunk_s=120.0)  # 5 chunks, 120 s margins
+    assert _flexion_rms(whole, c) <= 0.05
+    wd, cd = whole.to_dict(), c.to_dict()
+    assert _same(wd, cd) == []
+    # what must be exactly equal
+    assert [(lf.start_s, lf.end_s, lf.style) for lf in c.lifts] == \
+        [(lf.start_s, lf.end_s, lf.style) for lf in whole.lifts]
+    assert cd["activity"]["intervals"] == wd["activity"]["intervals"]
+    assert cd["activity"]["steps"] == wd["activity"]["steps"]
+    assert cd["calibration"] == wd["calibration"]
+    assert cd["re_references"] == wd["re_references"] and cd["re_references"]
+    assert cd["slouch_episodes"] and cd["sustained_bends"] and len(cd["lifts"]) == 13
+    assert c.quat.shape == (0, 4)  # nothing per sample kept but the timeline's arrays
+    assert c.angles.flexion.dtype == np.float32
+
+
+def test_events_straddling_chunk_boundaries(recording: tuple[Path, Analysis]) -> None:
+    """80-s cores with 20-s margins (VQF over 60 s more): boundaries at 160 s (inside the first
+    slouch episode, which runs past the margin, so that core is analysed again over a longer
+    stretch) and at 240 s (inside a lift). Every event is found once, where the whole analysis
+    finds it. (Axial rotation is not compared here: its heading reference, a 0.02 Hz low-pass,
+    needs the default 120-s margin, with which the test above compares everything.)"""
+    path, whole = recording
+    chunk = 80.0
+    edges = np.arange(1, 7) * chunk
+
+    def straddles(e: Any) -> bool:
+        return bool(np.any((edges > e.start_s) & (edges < e.end_s)))
+
+    assert any(straddles(lf) for lf in whole.lifts)
+    long_ = [e for e in whole.posture.slouch_episodes if straddles(e)]
+    assert long_ and any(e.end_s - chunk * np.ceil(e.start_s / chunk) > 20.0 for e in long_)
+    c = analyze_chunked(path, chunk_s=chunk, margin_s=20.0, overlap_s=60.0)
+    assert _flexion_rms(whole, c) <= 0.05
+    wd, cd = whole.to_dict(), c.to_dict()
+    for key in ("lifts", "seated_reaches", "slouch_episodes", "sustained_bends"):
+        assert len(cd[key]) == len(wd[key]) > 0, key
+        for x, y in zip(wd[key], cd[key], strict=True):
+            assert abs(x["start_s"] - y["start_s"]) <= 1.5 / FS, (key, x, y)
+            assert abs(x["end_s"] - y["end_s"]) <= 1.5 / FS, (key, x, y)
+            for k in ("peak_deg", "peak_flexion_deg"):
+                if k in x:
+                    assert abs(x[k] - y[k]) <= 0.05, (key, x, y)
+    assert len(c.posture.holding_violations) == len(whole.posture.holding_violations)
+    assert _same(wd["activity"], cd["activity"]) == []
+    assert _same(wd["posture"]["zones_pct"], cd["posture"]["zones_pct"]) == []
+    assert cd["re_references"] == wd["re_references"]
+
+
+def test_analyze_file_picks_the_path(recording: tuple[Path, Analysis],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    path, whole = recording
+    a = analyze_file(path)  # 8 min: loaded whole
+    assert a.quat.shape == whole.quat.shape and a.to_dict() == whole.to_dict()
+    monkeypatch.setattr("kyphos.chunked.AUTO_ABOVE_S", 300.0)
+    monkeypatch.setattr("kyphos.chunked.CHUNK_S", 120.0)
+    b = analyze_file(path)  # "long": chunked
+    assert b.quat.shape == (0, 4) and _same(whole.to_dict(), b.to_dict()) == []
+    with pytest.raises(KyphosError, match="one chunk"):
+        analyze_chunked(path)  # 8 min is less than one 30-min chunk

@@ -67,3 +67,20 @@ def test_slip_is_found_and_rereferenced(clean: tuple[Any, Any], deg: float, axis
     # over the whole day: the slip's placement (start of the transition it happened in, ≤ 1 s
     # early) costs a little; without re-referencing the error would be ~6°
     assert _rmse(res, a, 0.0) < _rmse(res0, a0, 0.0) + 0.6
+
+
+@pytest.mark.parametrize(("seed", "why"), [
+    (1022, "slip in a task bend, before the session's first walk"),
+    (1003, "slip while sitting slouched; the slouch fits neither mounting"),
+])
+def test_slip_placed_near_where_it_happened(seed: int, why: str) -> None:
+    """Validation-family sessions (development seeds) whose slip used to be placed 116 s late
+    (a first walk after the slip became the walking baseline and could not confirm it) and 50 s
+    early (a slouch taken for the new mounting)."""
+    from kyphos.sim.validation import generate
+
+    v = generate(seed, 52.0)
+    a = analyze(v.to_session())
+    t_slip = v.script.slips[0].t
+    got = [r.t_s for r in a.re_references if r.t_s > 0.0]
+    assert len(got) == 1 and abs(got[0] - t_slip) < 15.0, (why, got, t_slip)

@@ -349,8 +349,14 @@ def analyze(
     """
     plausibility.precheck(session)
     p = prepare_session(session, max_bridge_s, imu_cutoff_hz)
+    # the accelerometer's offset from the recording's still postures, removed before VQF (a
+    # calibration given from elsewhere was found on the uncorrected samples: left as it is)
+    bias = (cal.estimate_acc_bias(p.time, p.acc, p.gyr, p.fs, p.valid).bias
+            if not isinstance(calibration, (cal.Calibration, np.ndarray)) else np.zeros(3))
+    cal.remove_acc_bias(p.acc, bias)
     quat = orientation_segments(p.gyr, p.acc, p.fs, p.segments, vqf_params)
     c = _calibrate(calibration, session, p, quat)
+    c.acc_bias = bias
     angles, az, activity = motion(p, quat, c)
     # clip slips: later walks / quiet postures against the earlier reference; re-reference
     probes = reference_probes(p, activity)

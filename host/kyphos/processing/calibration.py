@@ -37,6 +37,23 @@ CAL_BENDS = (2, 3)
 CAL_GAP_S = 8.0
 CAL_PEAK_DEG = 12.0
 
+#: Accelerometer offset estimate (:func:`estimate_acc_bias`): still postures are periods of at
+#: least BIAS_MIN_S with the gyro's 2 Hz level below BIAS_QUIET_GYR (rad/s, ≈ 3°/s) and the
+#: specific force's 1 Hz ripple below BIAS_QUIET_ACC (m/s²).
+BIAS_QUIET_GYR = 0.05
+BIAS_QUIET_ACC = 0.15
+BIAS_MIN_S = 2.0
+#: Priors of the fit (m/s²): the offset of each axis (σ, ≈ 20 mg: the LSM6DSOX's typical zero-g
+#: level, ST DS12814 Table 2; MPU-6050's ±50–80 mg is larger still), the magnitude of local
+#: gravity with the chip's scale error (σ about 9.806: |g| is 9.780–9.832 m/s² on Earth, and a
+#: 0.5 % scale error moves it by ~5 mg), and how far one still posture's mean may sit off the
+#: sphere (scale error, misalignment, residual motion).
+BIAS_PRIOR = 0.2
+G_PRIOR_SD = 0.06
+BIAS_FIT_SD = 0.05
+#: Estimates smaller than this (m/s², 2 mg) are not applied: nothing to correct.
+BIAS_MIN_APPLY = 0.02
+
 
 @dataclass
 class Calibration:
@@ -64,6 +81,9 @@ class Calibration:
     upright_confidence: float = 0.0
     sagittal_confidence: float = 0.0
     calibration_bends_s: list[tuple[float, float]] = field(default_factory=list)
+    #: accelerometer offset removed before orientation (m/s², sensor frame; see
+    #: :func:`estimate_acc_bias`)
+    acc_bias: np.ndarray = field(default_factory=lambda: np.zeros(3))
 
     @property
     def mounting_deg(self) -> float:
@@ -80,6 +100,7 @@ class Calibration:
             "bends_s": [list(b) for b in self.bends_s],
             "calibration_bends_s": [list(b) for b in self.calibration_bends_s],
             "mounting_deg": round(self.mounting_deg, 2),
+            "acc_bias_mg": np.round(np.asarray(self.acc_bias) / G * 1e3, 1).tolist(),
             "sensor_from_body": np.round(self.sensor_from_body, 5).tolist(),
         }
 
@@ -280,3 +301,114 @@ def auto_calibrate(
         sag_conf,
         cal_bends,
     )
+
+
+@dataclass
+class AccBias:
+    """An accelerometer offset estimated from the recording's still postures.
+
+    Attributes:
+        bias: (3,) m/s², sensor frame (subtract it from the samples).
+        sd: (3,) m/s², the fit's posterior standard deviation per axis (the prior's σ where the
+            postures say nothing about an axis).
+        g: the fitted magnitude of gravity, m/s².
+        postures: number of still periods used.
+        spread_deg: largest angle between two of those postures' gravity directions.
+    """
+
+    bias: np.ndarray
+    sd: np.ndarray
+    g: float
+    postures: int
+    spread_deg: float
+
+
+def still_postures(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float,
+                   valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean specific force (K, 3) and duration in s (K,) of each still period of at least
+    ``BIAS_MIN_S`` (gyro quiet and little ripple in the specific force); rows of zeros (masked)
+    and invalid rows are never still."""
+    n = len(time)
+    valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
+    ok = valid & np.all(np.isfinite(acc), axis=1) & np.any(acc != 0, axis=1) \
+        & np.all(np.isfinite(gyr), axis=1)
+    step = max(1, int(fs // 26))  # still postures are slow: ~26 Hz is plenty
+    a = np.where(ok[:, None], acc, 0.0)[::step]
+    g = np.where(ok[:, None], gyr, 0.0)[::step]
+    f = fs / step
+    if len(a) < 4 * f:
+        return np.zeros((0, 3)), np.zeros(0)
+    gn = lowpass(np.linalg.norm(g, axis=1), f, 2.0)
+    ripple = np.sqrt(lowpass(np.sum((a - lowpass(a, f, 1.0)) ** 2, axis=1), f, 1.0).clip(0))
+    still = ok[::step] & (gn < BIAS_QUIET_GYR) & (ripple < BIAS_QUIET_ACC)
+    r = runs(still) * step
+    trim = int(0.5 * fs)  # leave the edges of each still period out (settling)
+    r = r[(r[:, 1] - r[:, 0]) >= (BIAS_MIN_S + 1.0) * fs]
+    if len(r) == 0:
+        return np.zeros((0, 3)), np.zeros(0)
+    r = np.column_stack([r[:, 0] + trim, np.minimum(r[:, 1], n) - trim])
+    cs = np.concatenate([np.zeros((1, 3)), np.cumsum(np.where(ok[:, None], acc, 0.0), axis=0)])
+    cn = np.concatenate([[0], np.cumsum(ok)])
+    cnt = cn[r[:, 1]] - cn[r[:, 0]]
+    keep = cnt > 0
+    means = (cs[r[keep, 1]] - cs[r[keep, 0]]) / cnt[keep, None]
+    return means, cnt[keep] / fs
+
+
+def estimate_acc_bias(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float,
+                      valid: np.ndarray | None = None) -> AccBias:
+    """The accelerometer's offset from the recording's own still postures (multi-position
+    calibration, done on the wearer instead of on a turntable).
+
+    In every still posture the accelerometer measures gravity: ``|a_k − b| = g`` for each
+    posture's mean specific force ``a_k``. Postures in different orientations (standing,
+    sitting, a held bend, lying) pin the offset ``b`` down along the directions they span;
+    this is the sphere fit of multi-position accelerometer calibration (I. Skog and P. Händel,
+    "Calibration of a MEMS inertial measurement unit", XVII IMEKO World Congress, 2006;
+    I. Frosio, F. Pedersini and N. A. Borghese, "Autocalibration of MEMS accelerometers", IEEE
+    Trans. Instrum. Meas. 58(6), 2009) with Gaussian priors on ``b`` (``BIAS_PRIOR``) and on
+    ``g`` (``G_PRIOR_SD`` about 9.806), solved by Gauss–Newton. Directions no posture spans
+    keep the prior (no correction). The offset matters because VQF takes the specific force's
+    direction for "up": an offset of 20 mg tilts the inclination by up to 1.1°, and the
+    upright calibration cancels it only in postures near upright.
+
+    A posture's weight grows with its duration up to 10 s (long quiet standing is not a
+    thousand independent postures).
+    """
+    means, dur = still_postures(time, acc, gyr, fs, valid)
+    k = len(means)
+    prior_sd = np.full(3, BIAS_PRIOR)
+    if k < 2:
+        return AccBias(np.zeros(3), prior_sd, G, k, 0.0)
+    u0 = means / np.linalg.norm(means, axis=1, keepdims=True)
+    spread = float(np.degrees(np.arccos(np.clip(np.min(u0 @ u0.T), -1.0, 1.0))))
+    w = np.minimum(dur, 10.0) / 10.0 / BIAS_FIT_SD**2  # (K,) weights of the residuals
+    # unknowns x = (b, g); priors b ~ N(0, BIAS_PRIOR²), g ~ N(9.806, G_PRIOR_SD²)
+    x = np.array([0.0, 0.0, 0.0, 9.806])
+    p_inv = np.diag([1 / BIAS_PRIOR**2] * 3 + [1 / G_PRIOR_SD**2])
+    x0 = x.copy()
+    h = p_inv
+    for _ in range(10):  # Gauss–Newton (converges in 2–3 steps: offsets are ≪ g)
+        d = means - x[:3]
+        nd = np.linalg.norm(d, axis=1)
+        res = nd - x[3]  # (K,) distance of each posture from the sphere
+        jac = np.column_stack([-d / nd[:, None], -np.ones(k)])  # d res / d x
+        h = jac.T @ (w[:, None] * jac) + p_inv
+        grad = jac.T @ (w * res) + p_inv @ (x - x0)
+        step_x = np.linalg.solve(h, grad)
+        x = x - step_x
+        if np.max(np.abs(step_x)) < 1e-6:
+            break
+    sd = np.sqrt(np.diag(np.linalg.inv(h))[:3])
+    return AccBias(x[:3].copy(), sd, float(x[3]), k, spread)
+
+
+def remove_acc_bias(acc: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """``acc − bias`` in place on the rows that hold a sample (masked rows of zeros and NaN
+    separator rows stay as they are: VQF skips zero rows); returns ``acc``."""
+    b = np.asarray(bias, float)
+    if np.linalg.norm(b) < BIAS_MIN_APPLY:
+        return acc
+    live = np.any(acc != 0, axis=1)  # NaN rows: NaN − b stays NaN
+    acc[live] -= b
+    return acc

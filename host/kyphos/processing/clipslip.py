@@ -116,24 +116,55 @@ def _angle(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.degrees(np.arccos(np.clip(a @ b, -1.0, 1.0))))
 
 
+_Z = np.array([0.0, 0.0, 1.0])
+
+
+def _stands_agree(refs: list[RefPosture], i: int, m: np.ndarray,
+                  base: dict[str, np.ndarray]) -> bool:
+    """Whether the quiet stands on either side of ``refs[i]`` (the nearest one before and after
+    it that is not a held bend) agree with the standing baseline under mounting ``m``: only then
+    may ``refs[i]`` (a first walk or sitting) become its kind's baseline. A first walk after an
+    unnoticed slip would otherwise take the slipped mounting for the walk's own lean, and could
+    no longer confirm the slip (validation seed 1022: a slip in a task bend, before the
+    session's first walk, was re-referenced 116 s late)."""
+    if "standing" not in base:
+        return True
+    for seq in (reversed(refs[:i]), refs[i + 1:]):  # the stand before, the stand after
+        for x in seq:
+            if x.kind != "standing":
+                continue
+            d = _angle(m.T @ x.up, base["standing"])
+            if d > P.SLIP_MAX_DEG:
+                continue  # a held bend
+            if d > P.SLIP_MIN_DEG:
+                return False
+            break
+    return True
+
+
 def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new: np.ndarray,
            base: dict[str, np.ndarray], still: np.ndarray | None) -> int:
-    """Sample index of a slip known to lie between ``lo`` and ``hi``: after the last short still
-    posture (a probe) in between that the old mounting explains better than the new one, at the
-    start of the movement that follows it; without probes, at the start of the movement that
-    led into ``hi``."""
+    """Sample index of a slip known to lie between ``lo`` and ``hi``: before the first short
+    still posture (a probe) in between that the new mounting explains (at the start of the
+    movement that led into it); else at the start of the movement that led into ``hi``, after
+    every probe that the old mounting explains."""
     j = lo
     for pr in probes:  # short still postures between the two references, in time order
         if pr.i0 < lo or pr.i1 > hi or pr.kind not in base:
             continue
         d_old = _angle(m_old.T @ pr.up, base[pr.kind])
         d_new = _angle(m_new.T @ pr.up, base[pr.kind])
-        if max(d_old, d_new) > P.SLIP_MAX_DEG:
-            continue  # a held bend: says nothing about the mounting
-        if d_new < d_old:
+        # only a posture that one of the two mountings explains (within SLIP_MIN_DEG of its
+        # baseline) tells which is in force: a slouch or a lean held still fits neither, and
+        # taking it for the new mounting placed a slip 50 s early (validation seed 1003)
+        if d_new <= P.SLIP_MIN_DEG and d_new < d_old:
             return max(j, pr.i0 - 1) if j > lo else _last_still(still, lo, pr.i0)
-        j = pr.i1
-    return j if j > lo else _last_still(still, lo, hi)
+        if d_old <= P.SLIP_MIN_DEG and d_old <= d_new:
+            j = pr.i1
+    # no posture after j says which: the movement that led into the reference showing the slip
+    # (postures of a kind without a baseline yet, e.g. sitting after a first walk that came
+    # after the slip, cannot say)
+    return _last_still(still, j, hi)
 
 
 def _last_still(still: np.ndarray | None, lo: int, hi: int) -> int:
@@ -166,7 +197,8 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
         r = refs[i]
         b = m.T @ r.up  # the reference's up in body coordinates, current mounting
         if r.kind not in base:
-            if r.kind != "standing" or _angle(b, np.array([0.0, 0.0, 1.0])) <= P.SLIP_MAX_DEG:
+            if r.kind == "standing" and _angle(b, _Z) <= P.SLIP_MAX_DEG \
+                    or r.kind != "standing" and _stands_agree(refs, i, m, base):
                 base[r.kind] = b
                 last_ok_end = r.i1
             i += 1
@@ -213,8 +245,8 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
         if r.kind != "standing":
             continue
         k = int(np.searchsorted(edges, r.i0, side="right"))
-        d = _angle(m0.T @ r.up, np.array([0.0, 0.0, 1.0]))
-        d_own = _angle(mats[k].T @ r.up, np.array([0.0, 0.0, 1.0]))
+        d = _angle(m0.T @ r.up, _Z)
+        d_own = _angle(mats[k].T @ r.up, _Z)
         if d < best and d < d_own + P.SLIP_MIN_DEG and d <= P.SLIP_MIN_DEG:
             best, e = d, k
     if e:

@@ -43,7 +43,15 @@ from kyphos.metrics.posture import (
 )
 from kyphos.processing import activity as act
 from kyphos.processing.angles import Angles
-from kyphos.processing.calibration import G, frame_from_axes
+from kyphos.processing.calibration import (
+    BEND_MIN,
+    CAL_BENDS,
+    CAL_GAP_S,
+    CAL_PEAK_DEG,
+    G,
+    calibration_sequence,
+    frame_from_axes,
+)
 from kyphos.processing.causal import CausalProcessor
 from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass
 from kyphos.protocol.constants import EventKind
@@ -208,6 +216,10 @@ class LiveState:
         self.activity_now: str | None = None  # the activity near the window's end
         self._lift_end_s = -np.inf
         self._reach_end_s = -np.inf
+        # the opening bends held back while they may be a calibration sequence (None: decided)
+        # (bend, start and end as the automatic calibration times it, peak tilt in deg)
+        self._opening: list[tuple[Lift, float, float, float]] | None = []
+        self.calibration_bends_s: list[tuple[float, float]] = []
         # still-sitting flexion seen so far, as a histogram (0.5° bins): the sitting upright
         self._sit_hist = np.zeros(len(_SIT_BINS) - 1)
         self._sit_until = -np.inf
@@ -440,10 +452,57 @@ class LiveState:
                 continue
             if lf.context == "standing":
                 self._lift_end_s = lf.end_s
-                self.lifts.append(_info(len(self.lifts) + 1, lf))
+                self._standing_bend(lf, t, np.degrees(act.tilt_from_angles(r[:, 0], r[:, 1])))
             elif lf.context == "sitting":
                 self._reach_end_s = lf.end_s
                 self.seated_reaches.append(_info(len(self.seated_reaches) + 1, lf))
+        self._opening_bends(t_end)
+
+    def _standing_bend(self, lf: Lift, t: np.ndarray, tilt_deg: np.ndarray) -> None:
+        """A finished standing bend: a lift, or held back while it may be part of the opening
+        calibration sequence (the report's rule, :func:`kyphos.processing.calibration.
+        calibration_sequence`: the recording's first ``CAL_BENDS`` bends reaching ``BEND_MIN``,
+        each within ``CAL_GAP_S`` of the previous one's end, peaks within ``CAL_PEAK_DEG``).
+        As :func:`~kyphos.processing.calibration.auto_calibrate` times them, a bend runs from
+        the last sample below 15° before its peak to the end of its run above ``BEND_MIN``."""
+        i0, i1 = np.searchsorted(t, (lf.start_s, lf.end_s))
+        seg = tilt_deg[i0 : i1 + 1]
+        if self._opening is None or not np.any(seg >= np.degrees(BEND_MIN)):
+            self.lifts.append(_info(len(self.lifts) + 1, lf))
+            return
+        ipk = i0 + int(np.nanargmax(seg))
+        low = np.flatnonzero(tilt_deg[: ipk + 1] < 15.0)
+        out = np.flatnonzero(~(tilt_deg[ipk:] >= np.degrees(BEND_MIN)))
+        b0 = float(t[low[-1]]) if len(low) else lf.start_s
+        b1 = float(t[min(len(t) - 1, ipk + int(out[0]))]) if len(out) else lf.end_s
+        self._opening.append((lf, b0, b1, float(tilt_deg[ipk])))
+        self._opening_bends(lf.end_s)
+
+    def _opening_bends(self, t_now: float) -> None:
+        """Decide the held-back opening bends once the sequence can no longer grow: a longer
+        pause (no bend started within ``CAL_GAP_S``: known once a bend of up to
+        ``MAX_DURATION_S`` would have been seen), a bend that does not repeat the first, or
+        ``CAL_BENDS[1]`` bends. A sequence of at least ``CAL_BENDS[0]`` bends is the
+        calibration (``calibration_bends_s``); otherwise the held bends are lifts, counted late."""
+        ob = self._opening
+        if not ob:
+            return
+        bends = [(b0, b1) for _, b0, b1, _ in ob]
+        peaks = [pk for *_, pk in ob]
+        # the held bends still form one repeated sequence (each close to the previous, peaks
+        # close to the first's)
+        repeated = all(bends[k][0] - bends[k - 1][1] <= CAL_GAP_S
+                       and abs(peaks[k] - peaks[0]) <= CAL_PEAK_DEG for k in range(1, len(ob)))
+        # a bend starting within CAL_GAP_S of the last one's end is seen whole by this time
+        wait_s = CAL_GAP_S + MAX_DURATION_S + 1.0
+        if repeated and len(ob) < CAL_BENDS[1] and t_now - ob[-1][0].end_s <= wait_s:
+            return
+        seq = set(calibration_sequence(bends, peaks))
+        self.calibration_bends_s = [(ob[k][0].start_s, ob[k][0].end_s) for k in sorted(seq)]
+        for k, (lf, *_) in enumerate(ob):  # the rest (or all, without a sequence) are lifts
+            if k not in seq:
+                self.lifts.append(_info(len(self.lifts) + 1, lf))
+        self._opening = None
 
     def _sitting_upright(self, t: np.ndarray, flex: np.ndarray, activity: act.Activity) -> None:
         """Add the window's still-sitting samples not seen before to the histogram and update

@@ -49,6 +49,11 @@ from sampling import Sampling
 
 from time import ticks_add, ticks_diff, ticks_ms, ticks_us
 
+# The protocol's numbers this module uses (frames.py keeps its own private: frametools.py
+# has the public names; tests/test_firmware_private_consts_agree.py checks the copies).
+_EV_BOOT = const(8)
+_EV_CONFIG_DEFAULTED = const(12)
+
 FW_VERSION = (0, 1, 0)
 FW_TEXT = "0.1.0"
 
@@ -406,10 +411,10 @@ class Device(Sampling, Routing, Control, PowerPolicy):
         An exception in a task ends the run and is raised from here."""
         self._update_logging()
         # First frame of the log: the reset cause and the boot counter (docs/protocol.md).
-        self.event(frames.EV_BOOT, self.hw.reset_cause & 0xFF, self.boot_count)
+        self.event(_EV_BOOT, self.hw.reset_cause & 0xFF, self.boot_count)
         if self.cfg_bad >= 0:
             # The board runs on defaults for a bad config (never a boot loop): say which key.
-            self.event(frames.EV_CONFIG_DEFAULTED, self.cfg_bad, 0)
+            self.event(_EV_CONFIG_DEFAULTED, self.cfg_bad, 0)
         tasks = [self._sampler(), self._links(), self._commands(), self._button(),
                  self._housekeeping()]
         if duration_ms > 0:

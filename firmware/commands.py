@@ -31,6 +31,35 @@ import frames
 import lazy
 from micropython import const
 
+# The protocol's numbers this module uses (frames.py keeps its own private: frametools.py
+# has the public names; tests/test_firmware_private_consts_agree.py checks the copies).
+_E_BAD_ARGS = const(2)
+_E_BUSY = const(6)
+_E_MTU_TOO_SMALL = const(10)
+_E_NOT_PERMITTED = const(5)
+_E_NO_SUCH_LOG = const(7)
+_E_STORAGE_FULL = const(8)
+_E_UNKNOWN_KEY = const(3)
+_E_UNKNOWN_OPCODE = const(1)
+_LOG_CHUNK = const(0x06)
+_MAX_FRAME = const(1034)
+_MAX_PAYLOAD = const(1024)
+_OP_CALIBRATE = const(0x04)
+_OP_CONFIG_GET = const(0x05)
+_OP_CONFIG_SET = const(0x06)
+_OP_GET_CRASH = const(0x0E)
+_OP_GET_INFO = const(0x01)
+_OP_LOG_ERASE = const(0x09)
+_OP_LOG_LIST = const(0x07)
+_OP_LOG_READ = const(0x08)
+_OP_MARKER = const(0x0A)
+_OP_PAIR = const(0x0D)
+_OP_PING = const(0x0F)
+_OP_REBOOT = const(0x0C)
+_OP_SNOOZE = const(0x0B)
+_OP_START = const(0x02)
+_OP_STOP = const(0x03)
+
 _H = const(10)  # frame header length
 _ACK_DATA = const(13)  # ACK header + request_id + opcode
 _CHUNK_HEAD = const(20)  # LOG_CHUNK header + log_id, offset, total
@@ -40,7 +69,7 @@ _MORE = const(0x80)  # opcode bit 7: another ACK part of this answer follows
 class Commands:
     def __init__(self, dev):
         self.dev = dev
-        self.out = bytearray(frames.MAX_FRAME)
+        self.out = bytearray(_MAX_FRAME)
         self.handled = 0
         self.errors = 0  # ERR answers sent
         self.bad_frames = 0  # not a CMD frame: no answer possible
@@ -59,8 +88,8 @@ class Commands:
         with opcode | 0x80 (docs/protocol.md, continuation). Returns 0, or E_BUSY when a
         part could not be queued (the link went away)."""
         room = link.limit()
-        if room > frames.MAX_FRAME:
-            room = frames.MAX_FRAME
+        if room > _MAX_FRAME:
+            room = _MAX_FRAME
         room -= _ACK_DATA
         if data is None:
             if n <= room:
@@ -80,7 +109,7 @@ class Commands:
             end = frames.put_ack(self.out, 0, self.dev.next_ctrl_seq(), 0, rid,
                                  op if last else op | _MORE, src[p:p + k], k)
             if not await link.send(self.out, self._stamp(end)):
-                return frames.E_BUSY  # the link went away: nobody to answer
+                return _E_BUSY  # the link went away: nobody to answer
             p += k
             if last:
                 return 0
@@ -93,8 +122,8 @@ class Commands:
     async def _err(self, link, rid, op, code, message):
         msg = message.encode() if isinstance(message, str) else message
         room = link.limit() - 14
-        if room > frames.MAX_PAYLOAD - 4:
-            room = frames.MAX_PAYLOAD - 4
+        if room > _MAX_PAYLOAD - 4:
+            room = _MAX_PAYLOAD - 4
         if len(msg) > room:
             msg = msg[:room]
         end = frames.put_err(self.out, 0, self.dev.next_ctrl_seq(), 0, rid, op, code, msg)
@@ -112,79 +141,79 @@ class Commands:
             self.bad_frames += 1
             return -1
         self.handled += 1
-        if err == frames.E_UNKNOWN_OPCODE:
+        if err == _E_UNKNOWN_OPCODE:
             return await self._err(link, rid, op, err, "unknown opcode 0x%02x" % op)
         if err:
             return await self._err(link, rid, op, err, "wrong argument length %d for opcode 0x%02x"
                                    % (b - a, op))
-        if op in (frames.OP_CONFIG_SET, frames.OP_LOG_ERASE, frames.OP_REBOOT, frames.OP_PAIR) \
+        if op in (_OP_CONFIG_SET, _OP_LOG_ERASE, _OP_REBOOT, _OP_PAIR) \
                 and not link.trusted():
-            return await self._err(link, rid, op, frames.E_NOT_PERMITTED, link.refusal())
+            return await self._err(link, rid, op, _E_NOT_PERMITTED, link.refusal())
         try:
             return await self._run(link, rid, op, buf, a, b)
         except OSError as e:
-            return await self._err(link, rid, op, frames.E_STORAGE_FULL
-                                   if e.args and e.args[0] == 28 else frames.E_BUSY,
+            return await self._err(link, rid, op, _E_STORAGE_FULL
+                                   if e.args and e.args[0] == 28 else _E_BUSY,
                                    "OSError %s" % (e.args[0] if e.args else "?"))
         except Exception as e:  # noqa: BLE001 - a bad command must not stop the command task
             # A bug, not the user's input: still one ERR, and counted (the fuzz tests require
             # 0). Escaping, it would end the task and reboot the board.
             self.internal_errors += 1
-            return await self._err(link, rid, op, frames.E_BUSY,
+            return await self._err(link, rid, op, _E_BUSY,
                                    "internal error %s" % type(e).__name__)
 
     async def _run(self, link, rid, op, buf, a, b):
         dev = self.dev
-        if op == frames.OP_PING:
+        if op == _OP_PING:
             return await self._ack(link, rid, op)
-        if op == frames.OP_GET_INFO:
+        if op == _OP_GET_INFO:
             end = dev.info_payload(self.out, _ACK_DATA)
             return await self._ack(link, rid, op, None, end - _ACK_DATA)
-        if op == frames.OP_START:
+        if op == _OP_START:
             streams = buf[a]
             if streams == 0 or streams & ~7:
-                return await self._err(link, rid, op, frames.E_BAD_ARGS,
+                return await self._err(link, rid, op, _E_BAD_ARGS,
                                        "streams must be 1..7 (bit0 IMU, bit1 QUAT, bit2 STATUS)")
             if not link.mtu_ok():
-                return await self._err(link, rid, op, frames.E_MTU_TOO_SMALL,
+                return await self._err(link, rid, op, _E_MTU_TOO_SMALL,
                                        "ATT MTU %d is below 185: cannot stream" % link.mtu)
             code = dev.start(link, streams)
             if code:
                 return await self._err(link, rid, op, code, dev.error_text(code))
             return await self._ack(link, rid, op)
-        if op == frames.OP_STOP:
+        if op == _OP_STOP:
             dev.stop(link)
             return await self._ack(link, rid, op)
-        if op == frames.OP_CALIBRATE:
+        if op == _OP_CALIBRATE:
             if not dev.calibrate():
-                return await self._err(link, rid, op, frames.E_BUSY,
+                return await self._err(link, rid, op, _E_BUSY,
                                        "no orientation yet: wait for the IMU and try again")
             return await self._ack(link, rid, op)
-        if op == frames.OP_CONFIG_GET:
+        if op == _OP_CONFIG_GET:
             try:
                 key = bytes(buf[a:b]).decode()
             except UnicodeError:
-                return await self._err(link, rid, op, frames.E_BAD_ARGS,
+                return await self._err(link, rid, op, _E_BAD_ARGS,
                                        "CONFIG_GET takes a key name in UTF-8")
             try:
                 text = lazy.use("config").Config(dev.cfg_path, dev.cfg).to_json(key)
             except KeyError:
-                return await self._err(link, rid, op, frames.E_UNKNOWN_KEY,
+                return await self._err(link, rid, op, _E_UNKNOWN_KEY,
                                        "unknown config key %s" % key[:40])
             return await self._ack_text(link, rid, op, text)
-        if op == frames.OP_CONFIG_SET:
+        if op == _OP_CONFIG_SET:
             return await self._config_set(link, rid, op, bytes(buf[a:b]))
-        if op == frames.OP_LOG_LIST:
+        if op == _OP_LOG_LIST:
             text = lazy.use("logread").list_json(dev.log) if dev.log is not None else "[]"
             return await self._ack_text(link, rid, op, text)
-        if op == frames.OP_LOG_READ:
+        if op == _OP_LOG_READ:
             log_id, offset, length = unpack_from("<HII", buf, a)
             return await self._log_read(link, rid, op, log_id, offset, length)
-        if op == frames.OP_LOG_ERASE:
+        if op == _OP_LOG_ERASE:
             log_id = unpack_from("<H", buf, a)[0]
             log = dev.log
             if log is None:
-                return await self._err(link, rid, op, frames.E_NO_SUCH_LOG, "no flash log")
+                return await self._err(link, rid, op, _E_NO_SUCH_LOG, "no flash log")
             lr = lazy.use("logread")
             if log_id == 0xFFFF:
                 lr.erase_all(log)
@@ -192,43 +221,43 @@ class Commands:
                 try:
                     lr.erase(log, log_id)
                 except OSError:
-                    return await self._err(link, rid, op, frames.E_NO_SUCH_LOG,
+                    return await self._err(link, rid, op, _E_NO_SUCH_LOG,
                                            "no log %d" % log_id)
             return await self._ack(link, rid, op)
-        if op == frames.OP_MARKER:
+        if op == _OP_MARKER:
             dev.marker(unpack_from("<h", buf, a)[0])
             return await self._ack(link, rid, op)
-        if op == frames.OP_SNOOZE:
+        if op == _OP_SNOOZE:
             dev.snooze(unpack_from("<H", buf, a)[0])
             return await self._ack(link, rid, op)
-        if op == frames.OP_REBOOT:
+        if op == _OP_REBOOT:
             # No argument: a normal reboot. u8 1: into the maintenance boot (main.py starts
             # neither the app nor its watchdog, for one boot), the flag written first.
             if b - a > 1 or (b - a == 1 and buf[a] > 1):
-                return await self._err(link, rid, op, frames.E_BAD_ARGS,
+                return await self._err(link, rid, op, _E_BAD_ARGS,
                                        "REBOOT takes no argument, or 1 for the maintenance boot")
             if b - a == 1 and buf[a] == 1:
                 dev.reboot_soon(True)  # OSError (flag not written): ERR, no reboot
             else:
                 dev.reboot_soon()
             return await self._ack(link, rid, op)
-        if op == frames.OP_PAIR:
+        if op == _OP_PAIR:
             dev.open_pairing()
             return await self._ack(link, rid, op)
-        if op == frames.OP_GET_CRASH:
+        if op == _OP_GET_CRASH:
             text = dev.crash_text()
             code = await self._ack_text(link, rid, op, text)
             if text:
                 dev.crash_reported()
             return code
-        return await self._err(link, rid, op, frames.E_UNKNOWN_OPCODE, "unknown opcode 0x%02x" % op)
+        return await self._err(link, rid, op, _E_UNKNOWN_OPCODE, "unknown opcode 0x%02x" % op)
 
     async def _config_set(self, link, rid, op, text):
         cfg = lazy.use("config").Config(self.dev.cfg_path, self.dev.cfg)
         try:
             changes = json.loads(text)
         except Exception:  # ValueError; UnicodeError for bytes that are not UTF-8
-            return await self._err(link, rid, op, frames.E_BAD_ARGS,
+            return await self._err(link, rid, op, _E_BAD_ARGS,
                                    "CONFIG_SET argument is not a JSON object")
         ok, code, key, msg = cfg.set(changes)
         if not ok:
@@ -246,13 +275,13 @@ class Commands:
                 raise OSError(2)
             total = log.size(log_id)
         except OSError:
-            return await self._err(link, rid, op, frames.E_NO_SUCH_LOG, "no log %d" % log_id)
+            return await self._err(link, rid, op, _E_NO_SUCH_LOG, "no log %d" % log_id)
         stop = offset + length
         if stop > total or stop < offset:
             stop = total
         room = link.limit() - _CHUNK_HEAD
-        if room > frames.MAX_PAYLOAD - 10:
-            room = frames.MAX_PAYLOAD - 10
+        if room > _MAX_PAYLOAD - 10:
+            room = _MAX_PAYLOAD - 10
         out = self.out
         read_chunk = lazy.use("logread").read_chunk
         p = offset
@@ -263,9 +292,9 @@ class Commands:
             got = read_chunk(log, log_id, p, out, _CHUNK_HEAD, want)
             if got <= 0:
                 break
-            frames.put_header(out, 0, frames.LOG_CHUNK, 10 + got, self.dev.next_ctrl_seq(), 0)
+            frames.put_header(out, 0, _LOG_CHUNK, 10 + got, self.dev.next_ctrl_seq(), 0)
             pack_into("<HII", out, _H, log_id, p, total)
             if not await link.send(out, self._stamp(_CHUNK_HEAD + got)):
-                return frames.E_BUSY  # the link went away: nobody to answer
+                return _E_BUSY  # the link went away: nobody to answer
             p += got
         return await self._ack(link, rid, op)

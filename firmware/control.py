@@ -12,12 +12,20 @@ from micropython import const
 
 from time import ticks_add, ticks_ms
 
+# The protocol's numbers this module uses (frames.py keeps its own private: frametools.py
+# has the public names; tests/test_firmware_private_consts_agree.py checks the copies).
+_EV_BUTTON = const(3)
+_EV_CALIBRATED = const(7)
+_EV_MARKER = const(6)
+_E_BUSY = const(6)
+_E_IMU = const(9)
+
 _REBOOT_DELAY_MS = const(300)
 MAINT_FLAG = "/.kyphos_maint"  # main.py's: the next boot is a maintenance boot
 
 _ERR_TEXT = {
-    frames.E_IMU: "IMU error: no working IMU",
-    frames.E_BUSY: "busy",
+    _E_IMU: "IMU error: no working IMU",
+    _E_BUSY: "busy",
 }
 
 
@@ -52,7 +60,7 @@ class Control:
 
     def start(self, link, streams):
         if self.imu_missing:
-            return frames.E_IMU
+            return _E_IMU
         link.streams = streams
         self._rebatch()
         self.send_info(link)
@@ -68,7 +76,7 @@ class Control:
     def calibrate(self):
         if not self.coach.calibrate():
             return False
-        self.event(frames.EV_CALIBRATED, 0, 0)
+        self.event(_EV_CALIBRATED, 0, 0)
         self.haptic.play(haptic.PATTERN_TICK, ticks_ms())
         return True
 
@@ -88,7 +96,7 @@ class Control:
         self._update_logging()
 
     def marker(self, mid):
-        self.event(frames.EV_MARKER, 0, mid)
+        self.event(_EV_MARKER, 0, mid)
 
     def snooze(self, seconds):
         self.coach.snooze(seconds, ticks_ms())
@@ -113,7 +121,7 @@ class Control:
 
     def on_press(self, press, t):
         self.power.note_motion(t)
-        self.event(frames.EV_BUTTON, press, 0)
+        self.event(_EV_BUTTON, press, 0)
         if press == coach.PRESS_LONG:
             self.calibrate()
         elif press == coach.PRESS_DOUBLE:

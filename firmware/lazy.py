@@ -20,7 +20,7 @@ from time import ticks_diff, ticks_ms
 
 IDLE_MS = const(15000)  # a download asks LOG_READ every few ms: the module stays meanwhile
 
-_last = {}  # module name -> ticks_ms of its last use
+_last = {}  # type: dict[str, int]  # module name -> ticks_ms of its last use
 
 
 def use(name):

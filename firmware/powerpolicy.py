@@ -27,6 +27,12 @@ except ImportError:
 
 from time import ticks_add, ticks_diff, ticks_ms
 
+# The protocol's numbers this module uses (frames.py keeps its own private: frametools.py
+# has the public names; tests/test_firmware_private_consts_agree.py checks the copies).
+_EV_LOW_BATTERY = const(11)
+_EV_SLEEP = const(9)
+_EV_WAKE = const(10)
+
 _SLEEP_SLICE_MS = const(2000)  # longest machine.lightsleep() at a time (the watchdog is fed
 #                                 between slices; a slice is <= wdt_ms / 4)
 _ADV_EVERY_MS = const(60000)  # asleep: BLE on again and advertising this often ...
@@ -48,7 +54,7 @@ class PowerPolicy:
     def _battery(self, t):
         p = self.power
         if p.update(t):
-            self.event(frames.EV_LOW_BATTERY, 0, p.mv // 10)
+            self.event(_EV_LOW_BATTERY, 0, p.mv // 10)
         if self.ble is not None and p.pct != power.PCT_UNKNOWN:
             self.ble.set_battery(p.pct)
 
@@ -72,7 +78,7 @@ class PowerPolicy:
                 b = self.ble
                 if b is not None and not b.radio_on:
                     b.radio_on_again()  # advertising again (a failure: USB only, as at boot)
-                self.event(frames.EV_WAKE, 2 if button else 1, 0)
+                self.event(_EV_WAKE, 2 if button else 1, 0)
             return
         if self.imu_missing:
             self.state = ST_ERROR
@@ -80,7 +86,7 @@ class PowerPolicy:
         if streaming:
             self.power.note_motion(t)
         elif self.power.should_sleep(t):
-            self.event(frames.EV_SLEEP, 0, 0)
+            self.event(_EV_SLEEP, 0, 0)
             if self.log is not None:
                 self.log.flush()
             m.wake_on_motion()

@@ -15,6 +15,11 @@ import flashlog
 import frames
 
 from time import ticks_ms
+from micropython import const
+
+# The protocol's numbers this module uses (frames.py keeps its own private: frametools.py
+# has the public names; tests/test_firmware_private_consts_agree.py checks the copies).
+_STREAM_STATUS = const(4)
 
 
 class Routing:
@@ -106,9 +111,9 @@ class Routing:
         return b
 
     def send_status(self):
-        b = self.status_frame(bool(self._want() & frames.STREAM_STATUS))
+        b = self.status_frame(bool(self._want() & _STREAM_STATUS))
         for ln in self.links:
-            if ln.streams & frames.STREAM_STATUS:
+            if ln.streams & _STREAM_STATUS:
                 ln.put(b)
         if self._logging:
             self.log.append(b)

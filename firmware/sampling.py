@@ -22,6 +22,17 @@ from micropython import const
 
 from time import ticks_add, ticks_diff, ticks_ms
 
+# The protocol's numbers this module uses (frames.py keeps its own private: frametools.py
+# has the public names; tests/test_firmware_private_consts_agree.py checks the copies).
+_IMU_CLIPPED = const(4)
+_IMU_HAPTIC = const(1)
+_IMU_OVERRUN = const(2)
+_INFO_MAX_NAME = const(32)
+_QUAT_AT_REST = const(2)
+_QUAT_CONVERGED = const(1)
+_STREAM_IMU = const(1)
+_STREAM_QUAT = const(2)
+
 _IMU_FAIL_PASSES = const(25)  # sampler passes with only bus errors (0.5 s) before "IMU missing"
 _IMU_RETRY_MS = const(1000)  # while missing: probe / reconfigure the IMU this often
 _KMAX = const(20)  # most samples per IMU/QUAT batch
@@ -41,7 +52,7 @@ class Sampling:
         self._quat_views = [mq[:16 + 8 * k] for k in range(_KMAX + 1)]
         self._ev_buf = bytearray(14)
         self._st_buf = bytearray(38)
-        self._info_buf = bytearray(10 + 27 + frames.INFO_MAX_NAME)
+        self._info_buf = bytearray(10 + 27 + _INFO_MAX_NAME)
         self._k = _K_SERIAL
         self._i = 0
         self._t_batch = 0
@@ -102,7 +113,7 @@ class Sampling:
         if b is not None and b.streams:
             per = 12
             fixed = 16
-            if self._fusion_on and b.streams & frames.STREAM_QUAT:
+            if self._fusion_on and b.streams & _STREAM_QUAT:
                 per += 8
                 fixed += 16
             k = (b.limit() - fixed) // per
@@ -225,29 +236,29 @@ class Sampling:
             c.at(self._t_batch)
             flags = 0
             if self.haptic.take_ran():
-                flags = frames.IMU_HAPTIC
+                flags = _IMU_HAPTIC
             if self._lost_flag:
-                flags |= frames.IMU_OVERRUN
+                flags |= _IMU_OVERRUN
                 self._lost_flag = False
             if self._clip_flag:
-                flags |= frames.IMU_CLIPPED
+                flags |= _IMU_CLIPPED
                 self._clip_flag = False
-            if want & frames.STREAM_IMU:
+            if want & _STREAM_IMU:
                 ib = self._imu_buf
                 frames.put_imu_head(ib, 0, self._next_data_seq(), 0, m.period_ns, flags, k)
                 frames.put_t_us_halves(ib, 0, c.at_hi, c.at_lo)
-                self._route(self._imu_views[k], frames.STREAM_IMU, k)
-            if fu is not None and want & frames.STREAM_QUAT:
+                self._route(self._imu_views[k], _STREAM_IMU, k)
+            if fu is not None and want & _STREAM_QUAT:
                 qb = self._quat_buf
                 qf = 0
                 b = fu.bias
                 if b.converged:
-                    qf = frames.QUAT_CONVERGED
+                    qf = _QUAT_CONVERGED
                 if b.rest:
-                    qf |= frames.QUAT_AT_REST
+                    qf |= _QUAT_AT_REST
                 frames.put_quat_head(qb, 0, self._next_data_seq(), 0, m.period_ns, qf, k)
                 frames.put_t_us_halves(qb, 0, c.at_hi, c.at_lo)
-                self._route(self._quat_views[k], frames.STREAM_QUAT, k)
+                self._route(self._quat_views[k], _STREAM_QUAT, k)
         else:
             self.haptic.take_ran()
         if kind:

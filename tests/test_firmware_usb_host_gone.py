@@ -53,9 +53,10 @@ class _NoInput:
 
 def _frame(n: int = 40) -> bytes:
     import frames
+    import frametools
 
     buf = bytearray(10 + n)
-    frames.put_header(buf, 0, frames.NOTE, n, 0, 0)
+    frames.put_header(buf, 0, frametools.NOTE, n, 0, 0)
     return bytes(buf)
 
 

@@ -29,7 +29,8 @@ INFO = {
 def _device_frames(fw: Any, batches: int) -> list[bytes]:
     """What the runtime would log: BOOT, then IMU batches with a haptic buzz in the middle."""
     frames = fw["frames"]
-    buf = bytearray(frames.MAX_FRAME)
+    frametools = fw["frametools"]
+    buf = bytearray(frametools.MAX_FRAME)
     out = []
     seq = 0
     t_us = 1_000_000
@@ -40,18 +41,18 @@ def _device_frames(fw: Any, batches: int) -> list[bytes]:
         out.append(bytes(buf[:end]))
         seq += 1
 
-    event(frames.EV_BOOT, 1, 0)
+    event(frametools.EV_BOOT, 1, 0)
     for b in range(batches):
         if b == batches // 2:
-            event(frames.EV_HAPTIC_ON, 2, 0)
+            event(frametools.EV_HAPTIC_ON, 2, 0)
         if b == batches // 2 + 2:
-            event(frames.EV_HAPTIC_OFF, 0, 0)
+            event(frametools.EV_HAPTIC_OFF, 0, 0)
         samples = []
         for i in range(_PER_BATCH):
             k = b * _PER_BATCH + i
             # upright and still: +1 g on x, a slow sway on the gyro
             samples += [4096, 30, -20, int(200 * math.sin(k / 50)), 0, 5]
-        end = frames.put_imu(buf, 0, seq, t_us, _PERIOD_NS, 0, samples, _PER_BATCH)
+        end = frametools.put_imu(buf, 0, seq, t_us, _PERIOD_NS, 0, samples, _PER_BATCH)
         out.append(bytes(buf[:end]))
         seq += 1
         t_us += _PER_BATCH * _PERIOD_NS // 1000
@@ -62,8 +63,9 @@ def _device_frames(fw: Any, batches: int) -> list[bytes]:
 def fw(firmware_shims: Any) -> dict[str, Any]:
     import flashlog
     import frames
+    import frametools
 
-    return {"flashlog": flashlog, "frames": frames}
+    return {"flashlog": flashlog, "frames": frames, "frametools": frametools}
 
 
 def _write_log(fw: Any, root: Path, sent: list[bytes], max_file_bytes: int) -> list[Path]:

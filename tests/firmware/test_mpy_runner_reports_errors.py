@@ -11,7 +11,7 @@ pytestmark = pytest.mark.mpy
 
 
 def test_runner_passes_output_and_exit_zero(mpy: Any) -> None:
-    res = mpy.run_code("import frames, sys\nprint(frames.VERSION, sys.implementation.name)")
+    res = mpy.run_code("import frametools, sys\nprint(frametools.VERSION, sys.implementation.name)")
     assert res.returncode == 0, res.report()
     assert res.stdout == "1 micropython\n"
 

@@ -10,7 +10,7 @@ from struct import unpack_from
 import app
 import ble
 import checkenv
-import frames
+import frametools
 import serialframe
 
 from time import ticks_add, ticks_us
@@ -130,15 +130,15 @@ def _frames(data):
 
 def check_streaming_frames_are_whole_and_in_order():
     dev, sink = _device("never")
-    dev.usb.streams = frames.STREAM_IMU | frames.STREAM_QUAT
+    dev.usb.streams = frametools.STREAM_IMU | frametools.STREAM_QUAT
     dev._k = dev._batch_size()
     assert dev._k == 10
     for _ in range(50):
         dev.sample_pass()
         dev.usb.pump()
     got = _frames(sink.data)
-    imu = [f for f in got if f[0] == frames.IMU]
-    quat = [f for f in got if f[0] == frames.QUAT]
+    imu = [f for f in got if f[0] == frametools.IMU]
+    quat = [f for f in got if f[0] == frametools.QUAT]
     assert len(imu) == 10 and len(quat) == 10, (len(imu), len(quat))
     assert [f[1] for f in got] == list(range(len(got)))  # one data seq, no gaps
     period, count, flags = unpack_from("<IBB", imu[0][2], 0)
@@ -151,7 +151,7 @@ def check_streaming_frames_are_whole_and_in_order():
 
 def check_sample_path_allocates_nothing_per_sample_streaming():
     dev, sink = _device("never")
-    dev.usb.streams = frames.STREAM_IMU | frames.STREAM_QUAT
+    dev.usb.streams = frametools.STREAM_IMU | frametools.STREAM_QUAT
     dev._k = dev._batch_size()
     ring = dev.usb.ring
     for _ in range(200):  # warm-up: fusion start, bias convergence, view caches
@@ -171,7 +171,7 @@ def check_sample_path_allocates_nothing_per_sample_streaming():
 
 def check_a_refused_partial_batch_counts_its_own_samples_lost():
     dev, sink = _device("never")
-    dev.usb.streams = frames.STREAM_IMU
+    dev.usb.streams = frametools.STREAM_IMU
     dev._k = dev._batch_size()
     assert dev._k > _PER_PASS
     dev.usb.ring = ble.Ring(16)  # room for no IMU frame
@@ -219,7 +219,7 @@ def check_clock32_halves_follow_ticks_across_the_wrap():
 
 def check_flash_full_stops_logging_cleanly_and_streaming_goes_on():
     dev, sink = _device("always")
-    dev.usb.streams = frames.STREAM_IMU
+    dev.usb.streams = frametools.STREAM_IMU
     dev._update_logging()
     for _ in range(20):
         dev.sample_pass()
@@ -235,7 +235,7 @@ def check_flash_full_stops_logging_cleanly_and_streaming_goes_on():
     assert dev.status_flags() & 2  # STATUS flags bit1: log full
     assert len(sink.data) > before  # the link still streams
     got = _frames(sink.data)
-    seqs = [f[1] for f in got if f[0] == frames.IMU]
+    seqs = [f[1] for f in got if f[0] == frametools.IMU]
     assert len(seqs) >= 5
 
 

@@ -8,6 +8,7 @@ import json
 import ble
 import checkenv
 import frames
+import frametools
 
 
 class _UUID:
@@ -86,7 +87,7 @@ def _connect(p, mtu=247):
 
 def _frame(seq, count):
     buf = bytearray(16 + 12 * count)
-    frames.put_imu(buf, 0, seq, 0, 9615385, 0, [seq & 0x7FFF] * (6 * count), count)
+    frametools.put_imu(buf, 0, seq, 0, 9615385, 0, [seq & 0x7FFF] * (6 * count), count)
     return buf
 
 

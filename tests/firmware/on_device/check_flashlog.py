@@ -5,6 +5,7 @@ import os
 import checkenv
 import flashlog
 import frames
+import frametools
 import kyrfile
 import logread
 
@@ -35,7 +36,7 @@ class _Disk:
         return (_BLOCK, _BLOCK, self.capacity // _BLOCK, free, free, 0, 0, 0, 0, 255)
 
 
-_FRAME = bytearray(frames.MAX_FRAME)
+_FRAME = bytearray(frametools.MAX_FRAME)
 
 
 def _imu_frame(seq, count=10):
@@ -43,7 +44,7 @@ def _imu_frame(seq, count=10):
     samples = [0] * (6 * count)
     for i in range(6 * count):
         samples[i] = (seq * 7 + i * 13) % 30000 - 15000
-    end = frames.put_imu(_FRAME, 0, seq, seq * 96150, 9615385, 0, samples, count)
+    end = frametools.put_imu(_FRAME, 0, seq, seq * 96150, 9615385, 0, samples, count)
     return bytes(_FRAME[:end])
 
 

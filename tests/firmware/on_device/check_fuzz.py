@@ -17,9 +17,10 @@ import cmdenv
 import checkenv
 import commands
 import frames
+import frametools
 import serialframe
 
-_ANSWERS = (frames.ACK, frames.ERR)
+_ANSWERS = (frametools.ACK, frametools.ERR)
 
 
 class Rand:
@@ -50,15 +51,15 @@ def prop_parse_cmd(data):
         seq, rid, op, a, b, err = frames.parse_cmd(data, 0, len(data))
     except frames.FrameError:
         return None
-    assert data[1] == frames.CMD
+    assert data[1] == frametools.CMD
     assert 0 <= rid <= 0xFFFF and 0 <= op <= 0xFF and 0 <= seq <= 0xFFFF
-    assert frames.HEADER_LEN + 3 == a <= b == frames.HEADER_LEN + (data[2] | data[3] << 8)
+    assert frametools.HEADER_LEN + 3 == a <= b == frametools.HEADER_LEN + (data[2] | data[3] << 8)
     assert b <= len(data)
-    assert err in (0, frames.E_UNKNOWN_OPCODE, frames.E_BAD_ARGS)
+    assert err in (0, frametools.E_UNKNOWN_OPCODE, frametools.E_BAD_ARGS)
     return err
 
 
-def cmd_bytes(rid, op, args, seq=0, version=1, typ=frames.CMD, length=-1):
+def cmd_bytes(rid, op, args, seq=0, version=1, typ=frametools.CMD, length=-1):
     payload = pack("<HB", rid & 0xFFFF, op & 0xFF) + args
     n = len(payload) if length < 0 else length
     return pack("<BBHHI", version, typ, n & 0xFFFF, seq & 0xFFFF, 0) + payload
@@ -78,8 +79,8 @@ def prop_deframer(chunks, good, splits):
     got = []
 
     def on_frame(buf, n):
-        assert frames.HEADER_LEN <= n <= serialframe.MAX_FRAME
-        assert (buf[2] | buf[3] << 8) == n - frames.HEADER_LEN
+        assert frametools.HEADER_LEN <= n <= serialframe.MAX_FRAME
+        assert (buf[2] | buf[3] << 8) == n - frametools.HEADER_LEN
         got.append(bytes(buf[:n]))
 
     d = serialframe.Deframer(on_frame)
@@ -129,16 +130,16 @@ def prop_command(cmds, link, data):
     if err:
         assert ret == err
     if ret == 0:
-        assert all(a[1] == frames.ACK for a in answers), answers
+        assert all(a[1] == frametools.ACK for a in answers), answers
         assert unpack_from("<B", last, 12)[0] == op  # the last part has no "more" bit
         assert all(unpack_from("<B", a, 12)[0] == op | 0x80 for a in answers[:-1])
     else:
-        assert ret > 0 and len(answers) == 1 and last[1] == frames.ERR, (ret, answers)
+        assert ret > 0 and len(answers) == 1 and last[1] == frametools.ERR, (ret, answers)
         assert last[13] == ret, (last[13], ret)  # ERR payload: rid, op, code, message
     assert cmds.internal_errors == 0, "an exception escaped a command's code"
-    if not link.trusted() and op in (frames.OP_CONFIG_SET, frames.OP_LOG_ERASE,
-                                     frames.OP_REBOOT, frames.OP_PAIR) and not err:
-        assert ret == frames.E_NOT_PERMITTED
+    if not link.trusted() and op in (frametools.OP_CONFIG_SET, frametools.OP_LOG_ERASE,
+                                     frametools.OP_REBOOT, frametools.OP_PAIR) and not err:
+        assert ret == frametools.E_NOT_PERMITTED
     return ret
 
 
@@ -229,5 +230,5 @@ def check_command_handler_every_opcode():
         ret = prop_command(cmds, make_link(spec), data)
         codes[ret] = codes.get(ret, 0) + 1
     # Not-a-CMD, ACK and the main ERR codes were all reached by the sample.
-    for code in (-1, 0, frames.E_UNKNOWN_OPCODE, frames.E_BAD_ARGS, frames.E_NOT_PERMITTED):
+    for code in (-1, 0, frametools.E_UNKNOWN_OPCODE, frametools.E_BAD_ARGS, frametools.E_NOT_PERMITTED):
         assert code in codes, (code, codes)

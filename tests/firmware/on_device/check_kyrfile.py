@@ -5,6 +5,7 @@ import json
 
 import checkenv
 import frames
+import frametools
 import kyrfile
 import vectorcodec
 
@@ -98,7 +99,7 @@ def check_device_log_roundtrip():
     mv = memoryview(buf)
     off = 0
     for seq in range(5):
-        end = frames.put_event(buf, kyrfile.frame_offset(off), seq, 1000 * seq, frames.EV_MARKER, 0, seq)
+        end = frames.put_event(buf, kyrfile.frame_offset(off), seq, 1000 * seq, frametools.EV_MARKER, 0, seq)
         off = kyrfile.put_record(mv, off, kyrfile.DEVICE_HOST_US, end - kyrfile.frame_offset(off))
     assert off == 5 * (kyrfile.RECORD_OVERHEAD + 14)
     data = bytes(head) + bytes(buf[0:off])
@@ -106,7 +107,7 @@ def check_device_log_roundtrip():
     assert json.loads(data[a:b])["source"] == "flash"
     recs = _records(data, b + 4)
     assert [r[0] for r in recs] == [-1] * 5
-    assert frames.parse_payload(frames.EVENT, data, recs[4][1] + 10, 4) == (frames.EV_MARKER, 0, 4)
+    assert frametools.parse_payload(frametools.EVENT, data, recs[4][1] + 10, 4) == (frametools.EV_MARKER, 0, 4)
 
 
 def _fails(fn, text):
@@ -141,7 +142,7 @@ def check_torn_and_damaged_records_are_told_apart():
 def check_record_allocation_is_small():
     buf = bytearray(100)
     mv = memoryview(buf)
-    frames.put_event(buf, 8, 1, 2, frames.EV_BUTTON, 1, 0)
+    frames.put_event(buf, 8, 1, 2, frametools.EV_BUTTON, 1, 0)
     per_call = checkenv.alloc_per_call(lambda: kyrfile.put_record(mv, 0, -1, 14))
     # the CRC-32 as a big int and one memoryview slice; documented in put_record
     assert per_call is None or per_call <= 64, per_call

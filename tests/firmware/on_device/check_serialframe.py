@@ -3,6 +3,7 @@
 # streams decode and re-encode byte for byte, damage is counted and resynced, nothing allocates.
 import checkenv
 import frames
+import frametools
 import serialframe
 import vectorcodec
 
@@ -78,7 +79,7 @@ def check_vector_streams_decode_to_their_json():
 
 
 def check_vector_streams_reencode_byte_for_byte():
-    frame = bytearray(frames.MAX_FRAME)
+    frame = bytearray(frametools.MAX_FRAME)
     for name in checkenv.vector_names("serial"):
         data = checkenv.load_bin(name)
         off = 0
@@ -92,10 +93,10 @@ def check_vector_streams_reencode_byte_for_byte():
 
 
 def check_largest_frame_fits_max_packet():
-    frame = bytearray(frames.MAX_FRAME)
+    frame = bytearray(frametools.MAX_FRAME)
     for i in range(len(frame)):
         frame[i] = 1 + i % 255  # no zero: the most COBS blocks
-    frames.put_header(frame, 0, frames.NOTE, frames.MAX_PAYLOAD, 1, 1)
+    frames.put_header(frame, 0, frametools.NOTE, frametools.MAX_PAYLOAD, 1, 1)
     out = bytearray(serialframe.MAX_PACKET)
     n = serialframe.encode_packet(frame, 0, len(frame), out, 0)
     assert n <= serialframe.MAX_PACKET
@@ -105,7 +106,7 @@ def check_largest_frame_fits_max_packet():
 
 def check_damage_is_counted_and_resynced():
     frame = bytearray(40)
-    n = frames.put_event(frame, 0, 3, 1000, frames.EV_BUTTON, 1, 0)
+    n = frames.put_event(frame, 0, 3, 1000, frametools.EV_BUTTON, 1, 0)
     k = serialframe.encode_packet(frame, 0, n, _OUT, 0)
     good = bytes(_OUT[0:k])
 
@@ -133,8 +134,8 @@ def check_damage_is_counted_and_resynced():
 
 
 def check_encode_and_deframe_allocate_nothing():
-    frame = bytearray(frames.MAX_FRAME)
-    n = frames.put_event(frame, 0, 3, 4000000000, frames.EV_BUTTON, 1, 0)
+    frame = bytearray(frametools.MAX_FRAME)
+    n = frames.put_event(frame, 0, 3, 4000000000, frametools.EV_BUTTON, 1, 0)
     out = bytearray(serialframe.MAX_PACKET)
     k = serialframe.encode_packet(frame, 0, n, out, 0)
     count = [0]

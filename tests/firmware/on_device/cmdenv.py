@@ -8,7 +8,7 @@ import checkenv
 import config
 import crashlog
 import flashlog
-import frames
+import frametools
 
 
 def _drive(coro):
@@ -37,7 +37,7 @@ class _Link:
         return self.link == "usb" or self.mtu >= 185
 
     def limit(self):
-        return frames.MAX_FRAME if self.link == "usb" else self.mtu - 3
+        return frametools.MAX_FRAME if self.link == "usb" else self.mtu - 3
 
     async def send(self, buf, n):
         self.sent.append(bytes(buf[:n]))
@@ -81,7 +81,7 @@ class _Dev:
 
     def start(self, link, streams):
         if not self.imu_ok:
-            return frames.E_IMU
+            return frametools.E_IMU
         link.streams = streams
         self.calls.append(("start", streams))
         return 0

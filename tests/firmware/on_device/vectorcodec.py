@@ -5,9 +5,10 @@ from binascii import hexlify, unhexlify
 from struct import pack
 
 import frames
+import frametools
 
 BY_NAME = {}
-for _t, _n in frames.TYPE_NAMES.items():
+for _t, _n in frametools.TYPE_NAMES.items():
     BY_NAME[_n] = _t
 
 _STATUS = ("battery_mv", "battery_pct", "state", "flags", "fifo_overruns", "dropped", "retried",
@@ -25,34 +26,34 @@ def decode(buf, off, end):
     """The frame at buf[off:end] as a vector entry {"type", "seq", "t_us", "fields"}, and
     the offset after it."""
     typ, length, seq, t_us = frames.parse_header(buf, off, end)
-    p = off + frames.HEADER_LEN
-    f = frames.parse_payload(typ, buf, p, length)
-    if typ == frames.IMU:
+    p = off + frametools.HEADER_LEN
+    f = frametools.parse_payload(typ, buf, p, length)
+    if typ == frametools.IMU:
         fields = {"period_ns": f[0], "flags": f[1], "samples": f[2]}
-    elif typ == frames.QUAT:
+    elif typ == frametools.QUAT:
         fields = {"period_ns": f[0], "flags": f[1], "quats": f[2]}
-    elif typ == frames.STATUS:
+    elif typ == frametools.STATUS:
         fields = {}
         for i in range(len(_STATUS)):
             fields[_STATUS[i]] = f[i]
-    elif typ == frames.EVENT:
+    elif typ == frametools.EVENT:
         fields = {"kind": f[0], "arg": f[1], "value": f[2]}
-    elif typ == frames.INFO:
+    elif typ == frametools.INFO:
         fields = {"fw_version": [f[0], f[1], f[2]], "device_id": _hex(f[11]),
                   "name": f[12].decode()}
         for i in range(len(_INFO)):
             fields[_INFO[i]] = f[3 + i]
-    elif typ == frames.LOG_CHUNK:
+    elif typ == frametools.LOG_CHUNK:
         fields = {"log_id": f[0], "offset": f[1], "total": f[2], "data": _hex(f[3])}
-    elif typ == frames.CMD:
+    elif typ == frametools.CMD:
         fields = {"request_id": f[0], "opcode": f[1], "args": _hex(f[2])}
-    elif typ == frames.ACK:
+    elif typ == frametools.ACK:
         fields = {"request_id": f[0], "opcode": f[1], "data": _hex(f[2])}
-    elif typ == frames.ERR:
+    elif typ == frametools.ERR:
         fields = {"request_id": f[0], "opcode": f[1], "code": f[2], "message": f[3].decode()}
     else:
         fields = {"note": json.loads(f[0])}
-    return {"type": frames.TYPE_NAMES[typ], "seq": seq, "t_us": t_us, "fields": fields}, p + length
+    return {"type": frametools.TYPE_NAMES[typ], "seq": seq, "t_us": t_us, "fields": fields}, p + length
 
 
 def differences(got, want):
@@ -86,36 +87,36 @@ def encode(buf, off, entry):
     seq = entry["seq"]
     t = entry["t_us"]
     f = entry["fields"]
-    if typ == frames.IMU:
+    if typ == frametools.IMU:
         flat = []
         for s in f["samples"]:
             flat.extend(s)
-        return frames.put_imu(buf, off, seq, t, f["period_ns"], f["flags"], flat, len(f["samples"]))
-    if typ == frames.QUAT:
+        return frametools.put_imu(buf, off, seq, t, f["period_ns"], f["flags"], flat, len(f["samples"]))
+    if typ == frametools.QUAT:
         flat = []
         for q in f["quats"]:
             flat.extend(q)
-        return frames.put_quat(buf, off, seq, t, f["period_ns"], f["flags"], flat, len(f["quats"]))
-    if typ == frames.STATUS:
+        return frametools.put_quat(buf, off, seq, t, f["period_ns"], f["flags"], flat, len(f["quats"]))
+    if typ == frametools.STATUS:
         return frames.put_status(buf, off, seq, t, *[f[k] for k in _STATUS])
-    if typ == frames.EVENT:
+    if typ == frametools.EVENT:
         return frames.put_event(buf, off, seq, t, f["kind"], f["arg"], f["value"])
-    if typ == frames.INFO:
+    if typ == frametools.INFO:
         v = f["fw_version"]
         return frames.put_info(
             buf, off, seq, t, v[0], v[1], v[2], *([f[k] for k in _INFO]
                                                  + [unhexlify(f["device_id"]), f["name"].encode()]))
-    if typ == frames.LOG_CHUNK:
+    if typ == frametools.LOG_CHUNK:
         data = unhexlify(f["data"])
-        return frames.put_log_chunk(buf, off, seq, t, f["log_id"], f["offset"], f["total"],
+        return frametools.put_log_chunk(buf, off, seq, t, f["log_id"], f["offset"], f["total"],
                                     data, len(data))
-    if typ == frames.ACK:
+    if typ == frametools.ACK:
         data = unhexlify(f["data"])
         return frames.put_ack(buf, off, seq, t, f["request_id"], f["opcode"], data, len(data))
-    if typ == frames.ERR:
+    if typ == frametools.ERR:
         return frames.put_err(buf, off, seq, t, f["request_id"], f["opcode"], f["code"],
                               f["message"].encode())
-    if typ == frames.CMD:  # the device never sends one; the generic encoder still can
+    if typ == frametools.CMD:  # the device never sends one; the generic encoder still can
         args = unhexlify(f["args"])
-        return frames.put_raw(buf, off, typ, seq, t, pack("<HB", f["request_id"], f["opcode"]) + args)
+        return frametools.put_raw(buf, off, typ, seq, t, pack("<HB", f["request_id"], f["opcode"]) + args)
     raise ValueError("cannot encode %s byte for byte" % entry["type"])

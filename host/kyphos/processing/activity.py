@@ -127,17 +127,29 @@ class Activity:
         }
 
 
+def _finite(x: np.ndarray) -> np.ndarray:
+    """``x`` with NaN as 0, without a copy when it has none (the usual case)."""
+    return x if np.isfinite(x).all() else np.nan_to_num(x)
+
+
+def _norm_rows(x: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
+    """(N,) |row| of a finite (N, 3) array, 0 on rows not ``valid`` (the same numbers as
+    ``np.linalg.norm(np.where(valid[:, None], x, 0), axis=1)`` without the (N, 3) copy)."""
+    n = np.sqrt(x[:, 0] * x[:, 0] + x[:, 1] * x[:, 1] + x[:, 2] * x[:, 2])
+    return n if valid is None else np.where(valid, n, 0.0)
+
+
 def still_mask(acc: np.ndarray, gyr: np.ndarray, fs: float,
                valid: np.ndarray | None = None) -> np.ndarray:
     """(N,) True where |gyr| < ``STILL_GYR_DPS`` and |acc| stays within ``STILL_ACC`` of its
     slow level (low-passed at ``STILL_BASELINE_HZ``), in runs of at least ``STILL_MIN_S``
     (both low-passed at 2 Hz first). acc m/s², gyr rad/s, (N, 3)."""
     n = len(acc)
+    all_valid = valid is None or bool(np.all(valid))
     valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
-    a = np.where(valid[:, None], np.nan_to_num(acc), 0.0)
-    g = np.where(valid[:, None], np.nan_to_num(gyr), 0.0)
-    an = np.linalg.norm(a, axis=1)
-    gn = lowpass(np.linalg.norm(g, axis=1), fs, 2.0)
+    vrow = None if all_valid else valid
+    an = _norm_rows(_finite(acc), vrow)
+    gn = lowpass(_norm_rows(_finite(gyr), vrow), fs, 2.0)
     # deviation of |acc| from its slow level (not from g: the chip's scale and bias errors
     # shift |acc| by ~0.2 m/s²), smoothed: fast accelerations are movement
     an_lp = lowpass(an, fs, 2.0)
@@ -259,8 +271,8 @@ def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: floa
     walking = np.zeros(n, bool) if walking is None else np.asarray(walking, bool)
     h = np.full(n, np.nan)
     vel = np.zeros(n)
-    az = np.where(np.isfinite(az), az, 0.0)
-    s = np.sin(np.clip(np.nan_to_num(tilt), 0.0, None))
+    az = _finite(az)
+    s = np.sin(np.clip(_finite(tilt), 0.0, None))
     k = max(2, int(0.15 * fs))
     moves: list[tuple[int, int, int, int, int, int]] = []  # (s0, s1, a, b, k0, k1)
     for s0, s1 in runs(valid):  # per segment between gaps
@@ -371,18 +383,15 @@ def find_steps(az: np.ndarray, fs: float, valid: np.ndarray | None = None,
     return steps_at, np.array(bouts, int).reshape(-1, 2)
 
 
+def _nanmin(xs: list[float]) -> float:
+    """Smallest of ``xs`` ignoring NaN (NaN if all are)."""
+    got = [x for x in xs if x == x]
+    return min(got) if got else float("nan")
+
+
 def tilt_from_angles(flexion: np.ndarray, lateral: np.ndarray) -> np.ndarray:
     """Angle (rad) between the trunk's long axis and vertical from flexion and lateral bend."""
     return np.arccos(np.clip(np.cos(flexion) * np.cos(lateral), -1.0, 1.0))
-
-
-def _decimate(x: np.ndarray, step: int) -> np.ndarray:
-    """Mean of each block of ``step`` rows (a boxcar anti-alias, then one row per block)."""
-    n = (len(x) // step) * step
-    head = x[:n].reshape(n // step, step, *x.shape[1:]).mean(axis=1)
-    if n < len(x):
-        head = np.concatenate([head, x[n:].mean(axis=0, keepdims=True)])
-    return head
 
 
 def classify(
@@ -415,20 +424,22 @@ def classify(
     if step < 2:
         return _classify(time, az, acc, gyr, tilt, fs, valid, posture_before)
     valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
-    v_d = _decimate(valid.astype(float), step) > 0.999  # a block with a gap row is a gap
+    m = (n // step) * step
+    v_d: np.ndarray = np.asarray(valid[:m].reshape(-1, step).all(axis=1))  # a gap row: a gap
+    if m < n:
+        v_d = np.append(v_d, bool(valid[m:].all()))
     t_d = np.asarray(time, float)[::step][: len(v_d)]
-    d = _classify(t_d, np.nan_to_num(az[::step]), np.nan_to_num(acc[::step]),
-                  np.nan_to_num(gyr[::step]), np.nan_to_num(tilt[::step]), fs / step, v_d,
-                  posture_before)
-    blk = np.minimum(np.arange(n) // step, len(v_d) - 1)
-    kind = d.kind[blk]
+    d = _classify(t_d, _finite(az[::step]), _finite(acc[::step]), _finite(gyr[::step]),
+                  _finite(tilt[::step]), fs / step, v_d, posture_before)
+    # block k covers samples k·step … k·step + step − 1 (len(v_d)·step ≥ n)
+    kind = np.repeat(d.kind, step)[:n]
     kind[~valid] = -1
     t = np.asarray(time, float)
     ok = np.isfinite(d.height)
     height = np.interp(t, t_d[ok], d.height[ok]) if ok.any() else np.full(n, np.nan)
     height[~valid] = np.nan
     return Activity(
-        time=t, kind=kind, still=d.still[blk], height=height,
+        time=t, kind=kind, still=np.repeat(d.still, step)[:n], height=height,
         vertical_velocity=np.interp(t, t_d, d.vertical_velocity), steps_s=d.steps_s,
         transitions=d.transitions,
         excursions=[(a * step, min(n, b * step), drop) for a, b, drop in d.excursions], fs=fs,
@@ -463,11 +474,16 @@ def _classify(
     transitions: list[Transition] = []
     excursions: list[tuple[int, int, float]] = []
     tmask = np.zeros(n, bool)
+    h_ext = np.append(height, np.nan)  # a sentinel for a movement that ends the array
     for s0, s1 in runs(valid):  # per segment
         anchor = still[s0:s1] | walking[s0:s1]
         # movements between still periods; one from a walk into a walk has no still end
         moves = [(int(a), int(b)) for a, b in runs(~anchor) + s0
                  if not (a > s0 and walking[a - 1] and b < s1 and walking[b])]
+        # lowest height of each piece, all at once: piece 2k is movement k, piece 2k + 1 the
+        # stretch from its end to the next movement (NaN ignored, as np.nanmin)
+        piece_min = (np.fmin.reduceat(h_ext, np.array(moves, np.intp).ravel()).tolist()
+                     if moves else [])
         i = 0
         while i < len(moves):  # per movement between still periods
             a, b = moves[i]
@@ -478,7 +494,7 @@ def _classify(
             low_j = h0
             while True:
                 hb = float(height[min(s1 - 1, moves[j][1])])
-                low_j = min(low_j, float(np.nanmin(height[moves[j][0]:moves[j][1]])))
+                low_j = min(low_j, piece_min[2 * j])
                 # back where it started: within TRANSITION_RISE_M, or within EXCURSION_RETURN of
                 # the depth reached (the integration drifts over a long lift)
                 back = max(P.TRANSITION_RISE_M, P.EXCURSION_RETURN * (h0 - low_j))
@@ -490,7 +506,7 @@ def _classify(
                 j += 1
             end = moves[j][1]
             rise = float(height[min(s1 - 1, end)] - h0)
-            low = float(np.nanmin(height[a:end])) - h0 if end > a else 0.0
+            low = _nanmin(piece_min[2 * i : 2 * j + 1]) - h0
             if abs(rise) < max(P.TRANSITION_RISE_M, P.EXCURSION_RETURN * -low):
                 if -low >= P.EXCURSION_MIN_DROP_M:
                     excursions.append((a, end, -low))

@@ -72,11 +72,14 @@ def test_slip_is_found_and_rereferenced(clean: tuple[Any, Any], deg: float, axis
 @pytest.mark.parametrize(("seed", "why"), [
     (1022, "slip in a task bend, before the session's first walk"),
     (1003, "slip while sitting slouched; the slouch fits neither mounting"),
+    (1001, "slip between two seated still periods, no sitting baseline yet"),
+    (1012, "a seated slouch then a standing slouch after the slip: no second re-reference"),
 ])
 def test_slip_placed_near_where_it_happened(seed: int, why: str) -> None:
     """Validation-family sessions (development seeds) whose slip used to be placed 116 s late
-    (a first walk after the slip became the walking baseline and could not confirm it) and 50 s
-    early (a slouch taken for the new mounting)."""
+    (a first walk after the slip became the walking baseline and could not confirm it), 50 s
+    early (a slouch taken for the new mounting), 8 s late (at the stand-up after it), or
+    followed by two false re-references (a seated slouch "confirmed" by a standing slouch)."""
     from kyphos.sim.validation import generate
 
     v = generate(seed, 52.0)

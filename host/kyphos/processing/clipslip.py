@@ -142,6 +142,29 @@ def _stands_agree(refs: list[RefPosture], i: int, m: np.ndarray,
     return True
 
 
+def _later_stands_keep(later: list[RefPosture], m: np.ndarray, q: np.ndarray,
+                       base: dict[str, np.ndarray]) -> bool:
+    """Whether the quiet stands after a confirmed slip candidate are, by their total duration
+    (each counted up to 10 s), explained by the mounting in force ``m`` (within ``SLIP_MIN_DEG`` of the standing baseline)
+    more than by the corrected one (``q`` applied): then the candidate was a posture, not a
+    slip. Validation seed 1012: a seated slouch "confirmed" by the standing slouch after it
+    (12–16° of flexion each) re-referenced a good mounting, and every upright stand for the
+    rest of the session read 9° off until a third re-reference."""
+    if "standing" not in base:
+        return False
+    old_s = new_s = 0.0
+    for x in later:
+        if x.kind != "standing":
+            continue
+        b = m.T @ x.up
+        dur = min(x.end_s - x.start_s, 10.0)  # each return to a quiet stand: about one vote
+        if _angle(b, base["standing"]) <= P.SLIP_MIN_DEG:
+            old_s += dur
+        elif _angle(q @ b, base["standing"]) <= P.SLIP_MIN_DEG:
+            new_s += dur
+    return old_s > new_s
+
+
 def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new: np.ndarray,
            base: dict[str, np.ndarray], still: np.ndarray | None) -> int:
     """Sample index of a slip known to lie between ``lo`` and ``hi``: before the first short
@@ -161,9 +184,23 @@ def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new:
             return max(j, pr.i0 - 1) if j > lo else _last_still(still, lo, pr.i0)
         if d_old <= P.SLIP_MIN_DEG and d_old <= d_new:
             j = pr.i1
-    # no posture after j says which: the movement that led into the reference showing the slip
-    # (postures of a kind without a baseline yet, e.g. sitting after a first walk that came
-    # after the slip, cannot say)
+    # no posture after j says which by its baseline (a kind without one yet, e.g. sitting
+    # before any stand agreed): a step between two still postures of the same kind that equals
+    # the slip's rotation (the posture held, the clip turned; validation seed 1001: a slip
+    # between two seated still periods, placed 8 s late at the stand-up without this)
+    q = m_new.T @ m_old  # old body coordinates → new
+    best, k_best = P.SLIP_AGREE_DEG, -1
+    seq = [pr for pr in probes if pr.i0 >= j and pr.i1 <= hi]
+    for a, b in zip(seq[:-1], seq[1:], strict=True):  # consecutive still postures
+        if a.kind != b.kind:
+            continue
+        ba, bb = m_old.T @ a.up, m_old.T @ b.up
+        d = _angle(q @ bb, ba)
+        if _angle(bb, ba) > P.SLIP_MIN_DEG and d < best:
+            best, k_best = d, a.i1
+    if k_best >= 0:
+        return k_best
+    # else the movement that led into the reference showing the slip
     return _last_still(still, j, hi)
 
 
@@ -228,6 +265,9 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
         # both references say how far: average the two corrections
         q2 = _rotation_between(m.T @ nxt.up, base[nxt.kind])
         q = Rotation.from_matrix(np.stack([q, q2])).mean().as_matrix()
+        if _later_stands_keep(refs[i + 1:], m, q, base):
+            i += 1  # a slouch confirmed by a slouched stand: the stands after it say no
+            continue
         m_new = m @ q.T  # new sensor-from-body: body coordinates turned by q
         j = _place(probes or [], last_ok_end, r.i0, m, m_new, base, still)
         m = m_new

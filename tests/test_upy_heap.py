@@ -40,7 +40,7 @@ def test_devkitc_profile_uses_less_heap_than_the_s3() -> None:
 
     devkitc, s3 = asyncio.run(run())
     for fp in (devkitc, s3):
-        assert set(fp) == {"interpreter", "firmware imported", "device built"}
+        assert {"interpreter", "firmware imported", "device built"} <= set(fp)
     # Same code imported on both...
     assert abs(devkitc["firmware imported"][0] - s3["firmware imported"][0]) < 512
     # ...but the DevKitC's rings are 12 KB smaller (6 KB BLE + 6 KB USB; old code: equal).

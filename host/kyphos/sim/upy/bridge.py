@@ -33,7 +33,8 @@ ERR_VALUE = 255  # answer status: ValueError(text in the data) on the port
 ERR_OTHER = 254  # answer status: RuntimeError(text) on the port
 
 NOTE_READY, NOTE_HEAP, NOTE_CRASH, NOTE_FOOTPRINT, NOTE_BUFFERS = 0, 1, 2, 4, 5
-FOOTPRINT_STAGES = ("interpreter", "firmware imported", "device built")
+# "running": the latest one, every 2 s while the firmware runs (port/kyboot.py monitor).
+FOOTPRINT_STAGES = ("interpreter", "firmware imported", "device built", "running")
 
 
 @dataclass

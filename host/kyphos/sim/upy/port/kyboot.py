@@ -15,7 +15,8 @@
 # Reports to the host over the bridge (kyb.note): 0 READY (device name), 1 HEAP
 # (mem_free now, lowest seen, lowest right after a collect, samples, lost, ENOMEM retries,
 # IMU FIFO overruns, samples the IMU dropped),
-# 2 CRASH (the traceback), 4 FOOTPRINT (stage, mem_alloc after a collect).
+# 2 CRASH (the traceback), 4 FOOTPRINT (stage, mem_alloc after a collect; stage 3 "running"
+# every 2 s while the firmware runs: the live heap then, rare commands' modules included).
 import gc
 import sys
 from array import array
@@ -105,6 +106,7 @@ async def monitor():
             f = gc.mem_free()
             if f < _low[1]:
                 _low[1] = f
+            kyb.note(4, (3, gc.mem_alloc(), f))  # footprint "running": what is live now
         if n % 50 == 0:
             d = _dev[0]
             b = d.ble if d is not None else None

@@ -328,6 +328,15 @@ def still_postures(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float
     """Mean specific force (K, 3) and duration in s (K,) of each still period of at least
     ``BIAS_MIN_S`` (gyro quiet and little ripple in the specific force); rows of zeros (masked)
     and invalid rows are never still."""
+    means, dur, _spans = still_spans(time, acc, gyr, fs, valid)
+    return means, dur
+
+
+def still_spans(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float,
+                valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`still_postures` and the (K, 2) rows (start, stop) each mean is taken over (the
+    chunked analysis keeps each posture once, by where it lies)."""
+    none = np.zeros((0, 3)), np.zeros(0), np.zeros((0, 2), np.int64)
     n = len(time)
     valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
     ok = valid & np.all(np.isfinite(acc), axis=1) & np.any(acc != 0, axis=1) \
@@ -337,7 +346,7 @@ def still_postures(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float
     g = np.where(ok[:, None], gyr, 0.0)[::step]
     f = fs / step
     if len(a) < 4 * f:
-        return np.zeros((0, 3)), np.zeros(0)
+        return none
     gn = lowpass(np.linalg.norm(g, axis=1), f, 2.0)
     ripple = np.sqrt(lowpass(np.sum((a - lowpass(a, f, 1.0)) ** 2, axis=1), f, 1.0).clip(0))
     still = ok[::step] & (gn < BIAS_QUIET_GYR) & (ripple < BIAS_QUIET_ACC)
@@ -345,14 +354,14 @@ def still_postures(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float
     trim = int(0.5 * fs)  # leave the edges of each still period out (settling)
     r = r[(r[:, 1] - r[:, 0]) >= (BIAS_MIN_S + 1.0) * fs]
     if len(r) == 0:
-        return np.zeros((0, 3)), np.zeros(0)
+        return none
     r = np.column_stack([r[:, 0] + trim, np.minimum(r[:, 1], n) - trim])
     cs = np.concatenate([np.zeros((1, 3)), np.cumsum(np.where(ok[:, None], acc, 0.0), axis=0)])
     cn = np.concatenate([[0], np.cumsum(ok)])
     cnt = cn[r[:, 1]] - cn[r[:, 0]]
     keep = cnt > 0
     means = (cs[r[keep, 1]] - cs[r[keep, 0]]) / cnt[keep, None]
-    return means, cnt[keep] / fs
+    return means, cnt[keep] / fs, r[keep]
 
 
 def estimate_acc_bias(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float,
@@ -375,7 +384,12 @@ def estimate_acc_bias(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: fl
     A posture's weight grows with its duration up to 10 s (long quiet standing is not a
     thousand independent postures).
     """
-    means, dur = still_postures(time, acc, gyr, fs, valid)
+    return fit_acc_bias(*still_postures(time, acc, gyr, fs, valid))
+
+
+def fit_acc_bias(means: np.ndarray, dur: np.ndarray) -> AccBias:
+    """:func:`estimate_acc_bias` from the still postures' mean specific force (K, 3) and
+    duration (K,) in s (:func:`still_postures`)."""
     k = len(means)
     prior_sd = np.full(3, BIAS_PRIOR)
     if k < 2:

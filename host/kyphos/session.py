@@ -187,9 +187,21 @@ class Session:
     # Analysis is computed once, on first use, by the downstream analysis stage.
     @cached_property
     def analysis(self) -> Analysis:
+        """The analysis with its validity applied (``analysis.validity``: ``.valid`` and
+        ``.warnings``, the reasons): below the bar for a score there is no score, no praise,
+        and only what can be trusted (:func:`kyphos.processing.plausibility.gate_analysis`,
+        the rule ``kyphos analyze --json`` and the report follow). ``kyphos.analysis.analyze``
+        gives the analysis before that rule."""
         from kyphos.analysis import analyze
+        from kyphos.processing.plausibility import gate_analysis
 
-        return analyze(self)
+        return gate_analysis(analyze(self))
+
+    @property
+    def validity(self) -> Any:
+        """:class:`kyphos.processing.plausibility.Validity` of the analysis: ``.valid`` and
+        ``.warnings`` (why a score, lifts or angles are not given); read it before any score."""
+        return self.analysis.validity
 
     @property
     def angles(self) -> Any:
@@ -202,6 +214,11 @@ class Session:
     @property
     def lifts(self) -> Any:
         return self.analysis.lifts
+
+    @property
+    def risk(self) -> Any:
+        """:class:`kyphos.metrics.risk.Risk`: the kinematic risk index (None below the bar)."""
+        return self.analysis.risk
 
     @property
     def activity(self) -> Any:

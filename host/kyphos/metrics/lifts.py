@@ -73,7 +73,7 @@ class Lift:
     twist_deg: float
     lateral_deg: float
     duration_s: float
-    score: float
+    score: float | None  # None below the validity bar (processing.plausibility.gate_analysis)
     reasons: list[str] = field(default_factory=list)
     knee_drop_m: float | None = None
     peak_s: float = 0.0
@@ -381,7 +381,7 @@ def lift_mask(time: np.ndarray, lifts: list[Lift]) -> np.ndarray:
 def lift_summary(lifts: list[Lift], duration_s: float) -> dict[str, Any]:
     """Lift rate per hour, share of good-form lifts, counts per style."""
     n = len(lifts)
-    good = sum(1 for lf in lifts if lf.score >= GOOD_FORM_SCORE)
+    good = sum(1 for lf in lifts if lf.score is not None and lf.score >= GOOD_FORM_SCORE)
     return {
         "count": n,
         "lift_rate_per_h": round(3600.0 * n / duration_s, 2) if duration_s > 0 else 0.0,

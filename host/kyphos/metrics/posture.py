@@ -90,7 +90,7 @@ class PostureMetrics:
     reba_trunk_pct: dict[str, float]
     slouch_episodes: list[SlouchEpisode]
     slouch_pct: float
-    score: float
+    score: float | None  # None below the validity bar (processing.plausibility.gate_analysis)
     score_terms: dict[str, float] = field(default_factory=dict)
     sustained_bends: list[SustainedBend] = field(default_factory=list)
     #: the wearer's upright while sitting, degrees from the standing calibration (None: too

@@ -43,7 +43,7 @@ class Risk:
     avg_twisting_velocity_dps: float
     max_moment_nm: float | None
     terms: dict[str, float]
-    index: float
+    index: float | None  # None below the validity bar (processing.plausibility.gate_analysis)
     note: str
 
     def to_dict(self) -> dict[str, Any]:

@@ -26,20 +26,30 @@ progress page and the text summary read the same ``valid``/``warnings``. Rules (
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 import numpy as np
 
 from kyphos.errors import KyphosError
 from kyphos.recording.quality import data_quality, describe
-from kyphos.recording.units import G0, GRAVITY_TOL, K_TOL, gyro_fit, rest_gravity
+from kyphos.recording.units import (
+    G0,
+    GRAVITY_TOL,
+    K_TOL,
+    axes_spec,
+    detect_axes,
+    gyro_fit,
+    rest_gravity,
+)
 
 MIN_RATE_HZ = 20.0
 MIN_SCORE_S = 60.0
 MIN_ANALYSE_S = 1.0
 MIN_CALIBRATION_CONFIDENCE = 0.5
 MAX_GAP_SHARE = 0.05
+
+AnalysisT = TypeVar("AnalysisT")
 
 
 @dataclass
@@ -101,42 +111,90 @@ def gyro_check(session: Any) -> None:
         )
 
 
-def assess(session: Any, analysis: Any) -> Validity:
-    """Check an analysis of ``session`` (see the module doc)."""
-    v = Validity(quality=data_quality(session))
-    fails: list[str] = []  # reasons it is not valid, shown first
-    notes: list[str] = []
-    # gravity at rest from ~13 samples/s (a 0.3 s window): still stretches last seconds
-    stride = max(1, int((session.fs or 104.0) // 13))
-    g = rest_gravity(_rows(session, "acc", stride), w=4)
-    if not abs(g / G0 - 1.0) < GRAVITY_TOL:
+#: What to do about a missing upright reference, after a recording (the live view says
+#: its own: :mod:`kyphos.views.live_state`).
+UPRIGHT_HINT = ("stand still for 10 s and bend forward three times after putting the sensor on, "
+                "or name an upright stretch (kyphos analyze --calibrate-upright T0 T1)")
+
+
+def frame_doubt(session: Any) -> str:
+    """Why the samples do not look like the kyphos sensor frame (x towards the head, y to the
+    wearer's left, z out of the back), or "". Asked only of a session whose frame nobody
+    vouched for: arrays given to ``Session`` in Python, with no board INFO (a kyphos board's
+    firmware maps its chip into the frame) and no ``header["axes"]`` (the CSV loader's, given
+    or read from the data). The data's own evidence, as for a CSV file
+    (:func:`kyphos.recording.units.detect_axes` on ~13 samples/s): which axis is up at rest
+    and which way the forward bends tip. Before this a Python session in another IMU's axes
+    (x towards the feet) was scored as valid, its bends read as leaning back."""
+    if getattr(session, "info", None) is not None or (session.header or {}).get("axes"):
+        return ""
+    fs = float(session.fs or 104.0)
+    st = max(1, int(fs // 13))
+    g = detect_axes(np.asarray(session.time)[::st], _rows(session, "acc", st), fs / st)
+    if g.perm is not None:
+        spec = axes_spec(g.perm)
+        return (f"the samples are not in the kyphos sensor frame (x towards the head, z out of "
+                f"the back): their axes read as --axes={spec}, so no angle can be trusted — "
+                f"convert them (acc @ P.T and gyr @ P.T with P = "
+                f"kyphos.recording.units.parse_axes('{spec}')) or load the file with that --axes")
+    if g.doubt:
+        return f"the samples may not be in the kyphos sensor frame, so no angle can be trusted: {g.doubt}"
+    return ""
+
+
+def rules(v: Validity, *, gravity_ms2: float, fs: float, calibration_method: str,
+          calibration_confidence: float, worn_s: float, axes_doubt: str = "",
+          upright_hint: str = UPRIGHT_HINT) -> list[str]:
+    """The bar for a score, shared by the analysis (:func:`assess`) and the live view
+    (``LiveState.validity``): sets ``v.angles_trusted`` / ``v.lifts_trusted`` and returns the
+    reasons it is not met (one sentence each, in the order of the module doc). ``gravity_ms2``
+    is the acceleration magnitude at rest (NaN: not known yet, no verdict on units),
+    ``axes_doubt`` why the samples are not in the kyphos frame (:func:`frame_doubt`), ``fs``
+    the sample rate (Hz), ``worn_s`` the measured time (s)."""
+    fails: list[str] = []
+    if np.isfinite(gravity_ms2) and not abs(gravity_ms2 / G0 - 1.0) < GRAVITY_TOL:
         v.angles_trusted = v.lifts_trusted = False
         fails.append(
-            f"gravity at rest reads {g:.3g} m/s², not 9.81: the accelerometer's unit or scale is "
-            "wrong (for a CSV file give --acc-unit), so no angle can be trusted"
+            f"gravity at rest reads {gravity_ms2:.3g} m/s², not 9.81: the accelerometer's unit or "
+            "scale is wrong (for a CSV file give --acc-unit), so no angle can be trusted"
         )
-    fs = float(analysis.prepared.fs)
+    if axes_doubt:
+        v.angles_trusted = v.lifts_trusted = False
+        fails.append(axes_doubt)
     if fs < MIN_RATE_HZ:
         v.lifts_trusted = False
         fails.append(
             f"the sample rate is {fs:.3g} Hz, below the {MIN_RATE_HZ:g} Hz lifts need: no lifts, "
             "form scores or risk index (record at 26 Hz or more)"
         )
-    cal = analysis.calibration
-    if cal.confidence < MIN_CALIBRATION_CONFIDENCE:
+    if calibration_confidence < MIN_CALIBRATION_CONFIDENCE:
         v.angles_trusted = v.lifts_trusted = False
         fails.append(
-            f"no trustworthy upright reference (calibration {cal.method}, confidence "
-            f"{cal.confidence:.2f} < {MIN_CALIBRATION_CONFIDENCE:g}): angles are not shown — "
-            "stand still for 10 s and bend forward three times after putting the sensor on, or "
-            "name an upright stretch (kyphos analyze --calibrate-upright T0 T1)"
+            f"no trustworthy upright reference (calibration {calibration_method}, confidence "
+            f"{calibration_confidence:.2f} < {MIN_CALIBRATION_CONFIDENCE:g}): angles are not "
+            f"shown — {upright_hint}"
         )
-    worn = float(analysis.posture.measured_s)
-    if worn < MIN_SCORE_S:
+    if worn_s < MIN_SCORE_S:
         fails.append(
-            f"only {worn:.0f} s of the recording could be measured (worn and analysed), less "
+            f"only {worn_s:.0f} s of the recording could be measured (worn and analysed), less "
             f"than the {MIN_SCORE_S:g} s a score needs"
         )
+    return fails
+
+
+def assess(session: Any, analysis: Any) -> Validity:
+    """Check an analysis of ``session`` (see the module doc)."""
+    v = Validity(quality=data_quality(session))
+    notes: list[str] = []
+    # gravity at rest from ~13 samples/s (a 0.3 s window): still stretches last seconds
+    stride = max(1, int((session.fs or 104.0) // 13))
+    cal = analysis.calibration
+    fails = rules(  # reasons it is not valid, shown first
+        v, gravity_ms2=rest_gravity(_rows(session, "acc", stride), w=4),
+        fs=float(analysis.prepared.fs), calibration_method=str(cal.method),
+        calibration_confidence=float(cal.confidence),
+        worn_s=float(analysis.posture.measured_s), axes_doubt=frame_doubt(session),
+    )
     notes.extend(str(n) for n in (session.header or {}).get("notes", []) or [])
     q = v.quality
     if q["damage_count"]:
@@ -194,3 +252,58 @@ def gate(d: dict[str, Any], v: Validity | None) -> dict[str, Any]:
         if isinstance(out.get("risk"), dict):
             out["risk"] = {**out["risk"], "index": None, "band": None}
     return out
+
+
+def gate_analysis(analysis: AnalysisT) -> AnalysisT:
+    """The analysis as the Python API gives it (``kyphos.load(p).analysis``, ``.posture``,
+    ``.lifts``, ...): the rule :func:`gate` applies to the JSON, applied to the objects, so a
+    notebook gets no score where ``kyphos analyze --json`` gives none. Below the bar
+    (``analysis.validity.valid`` False; the reasons in ``analysis.validity.warnings``):
+
+    * ``posture.score``, every lift's ``score`` and ``risk.index`` are None, the lifts lose the
+      praise ("good form") and ``lift_stats["good_form_pct"]`` is None;
+    * lifts that cannot be trusted (too low a rate, no upright reference, implausible units):
+      no lifts, the lift rate NaN, and a ``risk`` of NaN with ``index`` None and the reason as
+      its ``note``;
+    * angles that cannot be trusted (no upright reference, implausible units): ``angles`` keeps
+      its time axis but every angle and velocity is NaN (``valid`` all False; read-only, no
+      memory), the posture keeps ``measured_s`` only (zones ``{}``, no episodes, ``slouch_pct``
+      NaN) and there are no seated reaches.
+
+    A valid analysis is returned as it is; otherwise a copy (the arrays are shared, not copied).
+    """
+    v = getattr(analysis, "validity", None)
+    if v is None or v.valid:
+        return analysis
+    a: Any = analysis
+    changes: dict[str, Any] = {}
+    why = v.warnings[0] if v.warnings else "below the bar for a score"
+    pm = a.posture
+    if v.angles_trusted:
+        changes["posture"] = replace(pm, score=None)
+    else:
+        changes["posture"] = replace(
+            pm, zones_pct={}, lateral_pct={}, holding_violations=[], reba_trunk_pct={},
+            slouch_episodes=[], slouch_pct=float("nan"), score=None, score_terms={},
+            sustained_bends=[], sitting_upright_deg=None)
+        n = len(a.angles.time)
+        nan = np.broadcast_to(np.float64(np.nan), (n,))
+        changes["angles"] = replace(
+            a.angles, flexion=nan, lateral=nan, axial=nan, flexion_velocity=nan,
+            lateral_velocity=nan, axial_velocity=nan, valid=np.broadcast_to(np.False_, (n,)))
+        changes["seated_reaches"] = []
+    if v.lifts_trusted and v.angles_trusted:
+        changes["lifts"] = [replace(lf, score=None,
+                                    reasons=[r for r in lf.reasons if r != _PRAISE])
+                            for lf in a.lifts]
+        changes["lift_stats"] = {**a.lift_stats, "good_form_pct": None}
+        changes["risk"] = replace(a.risk, index=None)
+    else:
+        changes["lifts"] = []
+        changes["lift_stats"] = {"count": 0, "lift_rate_per_h": float("nan"),
+                                 "good_form_pct": None, "styles": {}}
+        changes["risk"] = replace(
+            a.risk, lift_rate_per_h=float("nan"), max_sagittal_flexion_deg=float("nan"),
+            max_lateral_velocity_dps=float("nan"), avg_twisting_velocity_dps=float("nan"),
+            terms={}, index=None, note=f"not given: {why}")
+    return replace(a, **changes)  # type: ignore[no-any-return]

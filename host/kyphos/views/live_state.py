@@ -125,7 +125,7 @@ class LiftInfo:
 
     number: int
     style: str
-    score: float
+    score: float | None  # None: not scored (the live validity, LiveState.validity)
     reason: str
     peak_deg: float
     end_s: float

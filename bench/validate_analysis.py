@@ -111,7 +111,7 @@ def sim_case(seed: int, fs: float) -> Case:
     ses = res.to_session()
     tr = align_truth(res.truth, ses)
     names = {"stand": "standing", "sit": "sitting", "walk": "walking", "lift": "standing",
-             "bend": "standing", "rest": "lying", "transition": "transition"}
+             "bend": "standing", "rest": "lying", "lie": "lying", "transition": "transition"}
     act = np.asarray([names[a] for a in ACTIVITIES])[tr.activity]
     walks = [(s.start, s.end) for s in tr.segments if s.kind == "walk"]
     return Case(

@@ -25,14 +25,9 @@ import gc
 
 import asyncio
 import ble as ble_mod
-import coach
-import commands
-import flashlog
-import frames
 import haptic
 import imu
 import lazy
-import power
 from control import Control
 from micropython import const
 from powerpolicy import (  # noqa: F401 - the states are app's API too (app.ST_ERROR, ...)
@@ -62,37 +57,6 @@ _SAMPLE_MS = const(20)  # sampler period (FIFO read)
 _LINK_MS = const(10)  # link pump period
 _BUTTON_MS = const(10)
 _HOUSE_MS = const(250)
-_RING_BYTES = const(12288)  # BLE unsent-frame ring (~5 s of IMU + QUAT at 104 Hz)
-_USB_RING_BYTES = const(8192)
-
-
-def next_boot_count(path):
-    """This boot's number (0 ... 32767, wrapping), counted in a small file on flash and written
-    as temp + rename (atomic on LittleFS), so a power cut keeps the previous count or the new
-    one. A missing or damaged file starts again at 0."""
-    import os
-
-    n = -1
-    for p in (path, path + ".tmp"):  # the temp file counts if the rename never happened
-        try:
-            with open(p) as f:
-                v = int(f.read().strip())
-            if v > n or (n - v) > 16384:  # the newer of the two, across the wrap
-                n = v
-        except (OSError, ValueError):
-            pass
-    n = (n + 1) & 0x7FFF
-    try:
-        with open(path + ".tmp", "w") as f:
-            f.write("%d\n" % n)
-        try:
-            os.rename(path + ".tmp", path)
-        except OSError:  # FAT will not rename over a file
-            os.remove(path)
-            os.rename(path + ".tmp", path)
-    except OSError:
-        pass  # read-only or full flash: the count repeats
-    return n
 
 
 class Clock32:
@@ -125,40 +89,7 @@ class Hardware:
     None (not fitted); tests pass their own."""
 
     def __init__(self, prof, machine=None):
-        if machine is None:
-            import machine
-        self.machine = machine
-        Pin = machine.Pin
-        self.board_id = prof["board_id"]
-        i2c = machine.I2C(prof["i2c_bus"], scl=Pin(prof["scl"]), sda=Pin(prof["sda"]),
-                          freq=prof["i2c_hz"])
-        self.i2c = i2c
-        self.remap = prof.get("imu_remap", (1, 2, 3))
-        self.imu = imu.IMU(i2c, remap=self.remap)
-        self.old_i2c_errors = 0  # bus errors of IMU objects replaced by reprobe()
-        self.pwm = None
-        if prof["motor_pwm"] is not None:
-            self.pwm = machine.PWM(Pin(prof["motor_pwm"]), freq=haptic.MOTOR_PWM_HZ, duty_u16=0)
-        self.led = None
-        if prof["led"] is not None:
-            self.led = Pin(prof["led"], Pin.OUT)
-        self.led_active_low = prof["led_active_low"]
-        self.adc = None
-        if prof["batt_adc"] is not None:
-            self.adc = machine.ADC(Pin(prof["batt_adc"]), atten=machine.ADC.ATTN_11DB)
-        self.divider_x1000 = prof["batt_divider_x1000"]
-        self.button = None
-        self.button_active_low = prof["button_active_low"]
-        self.button_gpio = prof["button"]  # GPIO numbers for the light-sleep wake sources
-        self.imu_int_gpio = prof["imu_int"]
-        if prof["button"] is not None:
-            self.button = Pin(prof["button"], Pin.IN,
-                              Pin.PULL_UP if prof["button_active_low"] else None)
-        try:
-            self.reset_cause = machine.reset_cause()
-        except Exception:
-            self.reset_cause = 0
-        self.unique_id = machine.unique_id()
+        lazy.use("devbuild").hardware(self, prof, machine)
 
     def button_down(self):
         if self.button is None:
@@ -182,101 +113,11 @@ class Device(Sampling, Routing, Control, PowerPolicy):
 
     def __init__(self, fs_root="", serial=None, ble=None, hw=None, wdt_ms=0, machine=None,
                  statvfs=None, flash_open=None):
-        self.fs_root = fs_root
-        # Boot-only modules (config's schema and file code, the board profiles) are dropped
-        # once read (lazy.py): the Device keeps the values dict; CONFIG_GET/SET import config
-        # again (commands.py).
-        import boards
-        import config
-
-        c = config.Config(fs_root + "/config.json")
-        c.load()
-        self.cfg = c.values  # the settings the runtime reads (a dict)
-        self.cfg_path = c.path
-        self.cfg_problem = c.problem  # "" or why the file fell back to defaults
-        self.cfg_bad = c.bad_key_code() if c.corrupt else -1  # EVENT CONFIG_DEFAULTED arg
-        prof = boards.get(boards.resolve(c.values["board"]))
-        lazy.drop("config")
-        lazy.drop("boards")
-        self.hw = hw if hw is not None else Hardware(prof, machine)
-        self.crash_path = fs_root + "/crash.txt"
         self.fw_version = FW_VERSION
-        self.boot_count = next_boot_count(fs_root + "/boots.txt")
-        self.clock = Clock32()
-        self.state = ST_BOOT
-        self._data_seq = 0
-        self._ctrl_seq = 0
-        self._quit = False
-        self._reboot_at = -1
-        self.error = None  # an exception that stopped a task
-        self.lost_samples = 0
-        self.samples = 0
-        self.beats = 0  # sampler passes (watchdog heartbeat)
-        self.salvaged = 0  # frames moved from a dropped BLE link's queue to the log
-        self.wdt = None
-        self._wdt_ms = wdt_ms
-        self.slept_ms = 0  # time spent in machine.lightsleep() (ticks_ms)
-        self._button_woke = False
-        self._armed = 0  # wake sources armed for this sleep: 0 none, 1 button, 2 button + IMU
-        if wdt_ms:
-            m = self.hw.machine if machine is None else machine
-            self.wdt = m.WDT(timeout=wdt_ms)
-
-        # Links first: the BLE stack starts before the big buffers are allocated (NimBLE
-        # needs RAM of its own at active(True); the ring is allocated after it, in ble.py).
-        self.links = []
-        self.ble = None
-        self.ble_error = 0  # errno of a BLE stack that did not start (then USB only)
-        self.usb = None
-        mac = self.hw.unique_id
-        if ble is not None:
-            try:
-                mac = ble.config("mac")[1]
-            except (OSError, ValueError):
-                pass
-            self.name = self.cfg.get("name") or ble_mod.default_name(mac)
-            try:
-                self.ble = ble_mod.Peripheral(ble, self.name, fs_root + "/bonds.json",
-                                              prof.get("ble_ring", _RING_BYTES), FW_TEXT)
-                self.links.append(self.ble)
-            except OSError as e:
-                # The stack did not start (active(True) fails on some boards, micropython
-                # issue 14293): keep running over USB and the flash log, without BLE.
-                self.ble = None
-                self.ble_error = e.args[0] if e.args else -1
-        else:
-            self.name = self.cfg.get("name") or ble_mod.default_name(mac)
-        self.device_id = bytes(mac[:6]) if len(mac) >= 6 else bytes(6)
-        if serial is not None:
-            import usb
-
-            self.usb = usb.Serial(serial[0], serial[1],
-                                  ble_mod.Ring(prof.get("usb_ring", _USB_RING_BYTES)))
-            self.links.append(self.usb)
-        # Coach, haptic, LED, battery.
-        self.haptic = haptic.Haptic(self.hw.pwm, self._haptic_event,
-                                    self.cfg.get("haptic_strength_pct"))
-        self.coach = coach.Coach(self.haptic)
-        self.coach.configure_from(self.cfg)
-        self.presses = coach.Presses()
-        self.led = haptic.Blinker(self.hw.led if self.cfg.get("led") else None,
-                                  self.hw.led_active_low)
-        self.led.show(haptic.LED_BOOT, ticks_ms())
-        self.power = power.Power(self.hw.adc, self.hw.divider_x1000,
-                                 self.cfg.get("low_battery_mv"), self.cfg.get("sleep_after_min"))
-        self.power.configure_from(self.cfg)
-        try:
-            self.log = flashlog.FlashLog.from_config(self.cfg, fs_root + "/logs", statvfs,
-                                                     flash_open)
-        except OSError:
-            self.log = None
-
-        self.init_sample_path()  # frame buffers, IMU, fusion
-
-        self.links = tuple(self.links)
-        self.cmds = commands.Commands(self)
-        self._logging = False
-        self._status_due = ticks_ms()
+        # Boot-only code, in devbuild.py: imported for this and dropped (lazy.py).
+        lazy.use("devbuild").build(self, fs_root, serial, ble, hw, wdt_ms, machine, statvfs,
+                                   flash_open)
+        lazy.drop("devbuild")
 
     # --- tasks -----------------------------------------------------------------------------
     async def _sampler(self):

@@ -10,6 +10,7 @@ from struct import unpack_from
 import app
 import ble
 import checkenv
+import devbuild
 import frametools
 import serialframe
 
@@ -257,21 +258,21 @@ def check_torn_crash_file_is_not_reported():
 def check_boot_counter_counts_wraps_and_survives_a_torn_write():
     root = checkenv.tmpdir("check_app")
     path = root + "/boots.txt"
-    assert [app.next_boot_count(path) for _ in range(3)] == [0, 1, 2]
+    assert [devbuild.next_boot_count(path) for _ in range(3)] == [0, 1, 2]
     with open(path, "w") as f:
         f.write("32767\n")
-    assert app.next_boot_count(path) == 0  # wraps at 2**15
+    assert devbuild.next_boot_count(path) == 0  # wraps at 2**15
     # Power cut after the temp file was written, before the rename: the temp file's count wins.
     with open(path + ".tmp", "w") as f:
         f.write("7\n")
-    assert app.next_boot_count(path) == 8
+    assert devbuild.next_boot_count(path) == 8
     with open(path, "w") as f:
         f.write("garbage")
     try:
         os.remove(path + ".tmp")
     except OSError:
         pass
-    assert app.next_boot_count(path) == 0
+    assert devbuild.next_boot_count(path) == 0
     # The BOOT event carries it.
     dev, sink = _device("never")
     assert dev.boot_count == 0

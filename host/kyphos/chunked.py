@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ from kyphos.metrics.posture import (
 )
 from kyphos.metrics.risk import kinematic_risk
 from kyphos.processing import activity as act
+from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip, orientation, plausibility
 from kyphos.processing.angles import Angles
 from kyphos.processing.params import ACTIVITY_FS_HZ
@@ -92,6 +94,10 @@ MARGIN_S = 120.0
 #: Each range read for the orientation pass has this much more on both sides, for the
 #: low-pass (IMU_CUTOFF_HZ settles in well under 1 s) and the clock's drift over a chunk.
 PAD_S = 5.0
+#: The still postures of a core (the accelerometer offset's input) are looked for from this
+#: much before it (their low-passes settle; a posture still running at the end of the range
+#: makes it longer).
+STILL_S = 30.0
 #: kyphos.analyze_file and the commands use this driver above this length (s).
 AUTO_ABOVE_S = 3600.0
 
@@ -102,24 +108,29 @@ class _Spill:
     only ones in this process's memory)."""
 
     SHAPES: dict[str, tuple[Any, tuple[int, ...]]] = {
-        "time": (np.float64, ()), "acc": (np.float64, (3,)), "gyr": (np.float64, (3,)),
+        "acc": (np.float64, (3,)), "gyr": (np.float64, (3,)),
         "valid": (np.bool_, ()), "masked": (np.bool_, ()), "quat": (np.float64, (4,)),
     }
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.bounds = [0]
+        self.time = np.zeros(0)  # the grid's time of the whole recording (kept in memory)
+        self.bias = np.zeros(3)  # the accelerometer offset, removed from acc when read
 
     @property
     def n(self) -> int:
         return self.bounds[-1]
 
     def append(self, arrays: dict[str, np.ndarray]) -> None:
+        """A new core: the fields given (the others later with :meth:`put`)."""
         k = len(self.bounds) - 1
-        for name in self.SHAPES:
-            np.ascontiguousarray(arrays[name], self.SHAPES[name][0]).tofile(
-                self.folder / f"{name}-{k}.bin")
-        self.bounds.append(self.bounds[-1] + len(arrays["time"]))
+        for name, x in arrays.items():
+            self.put(name, k, x)
+        self.bounds.append(self.bounds[-1] + len(arrays["acc"]))
+
+    def put(self, name: str, k: int, x: np.ndarray) -> None:
+        np.ascontiguousarray(x, self.SHAPES[name][0]).tofile(self.folder / f"{name}-{k}.bin")
 
     def rows(self, name: str, r0: int, r1: int) -> np.ndarray:
         dtype, shape = self.SHAPES[name]
@@ -135,12 +146,16 @@ class _Spill:
                 parts.append(x.reshape((hi - lo, *shape)))
         return np.concatenate(parts) if len(parts) != 1 else parts[0]
 
-    def prepared(self, r0: int, r1: int, fs: float) -> tuple[Prepared, np.ndarray]:
+    def prepared(self, r0: int, r1: int, fs: float, quat: bool = True
+                 ) -> tuple[Prepared, np.ndarray]:
+        """Rows ``[r0, r1)`` as prepared samples, the accelerometer offset removed (as
+        ``analyze`` removes it), and their orientation."""
         valid = self.rows("valid", r0, r1)
-        p = Prepared(time=self.rows("time", r0, r1), acc=self.rows("acc", r0, r1),
+        p = Prepared(time=self.time[r0:r1], acc=self.rows("acc", r0, r1),
                      gyr=self.rows("gyr", r0, r1), fs=fs, valid=valid,
                      masked=self.rows("masked", r0, r1), segments=runs(valid))
-        return p, self.rows("quat", r0, r1)
+        cal.remove_acc_bias(p.acc, self.bias)
+        return p, self.rows("quat", r0, r1) if quat else np.zeros((0, 4))
 
 
 class _Digest:
@@ -172,6 +187,9 @@ class _Digest:
     def duration_s(self) -> float:
         return float(self.time[-1] - self.time[0]) if len(self.time) > 1 else 0.0
 
+    def drop(self, name: str) -> None:
+        self._strided.pop(name, None)
+
     def rows(self, name: str, step: int = 1) -> np.ndarray:
         if step != self._stride:
             raise ValueError(f"the chunked analysis kept every {self._stride}-th row, not {step}")
@@ -197,6 +215,8 @@ class _Pass1:
     gaps: list[np.ndarray] = field(default_factory=list)  # loader gaps
     grid_gaps: list[np.ndarray] = field(default_factory=list)  # prepare's gaps
     n_raw: int = 0
+    need_auto: bool = True  # keep the automatic calibration's rows
+    still: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # means, dur
 
 
 def _keep(store: dict[str, list[np.ndarray]], rows: dict[str, np.ndarray]) -> None:
@@ -208,20 +228,19 @@ def _cat(parts: list[np.ndarray], shape: tuple[int, ...] = (0,)) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(shape)
 
 
-def _orientation_pass(reader: KyrReader, chunk_s: float, ov_s: float,
-                      windows: list[tuple[float, float]], max_bridge_s: float,
-                      imu_cutoff_hz: float | None, vqf_params: dict[str, Any] | None,
-                      folder: Path) -> _Pass1:
-    """Pass 1 (module docstring): prepare + VQF per core, spilled; whole-recording inputs."""
+def _prepare_pass(reader: KyrReader, chunk_s: float, max_bridge_s: float,
+                  imu_cutoff_hz: float | None, folder: Path) -> _Pass1:
+    """Pass 0: each core of the analysis grid prepared (from a range ``STILL_S`` wider on
+    both sides, plus ``PAD_S`` for the low-pass) and spilled; its still postures (for the
+    accelerometer offset) and what the checks read of its raw samples kept."""
     end = reader.end_s
     st: _Pass1 | None = None
     anchor: tuple[float, int] | None = None  # (grid time of a row at/before the core, rows on)
-    pending: dict[str, np.ndarray] | None = None  # the previous core, its last rows not final
-    tail = np.zeros((0, 4))  # the previous VQF run's rows past its core
+    margin_s = STILL_S + PAD_S
     while True:  # one core of the analysis grid per iteration
-        lo = None if anchor is None else anchor[0] - ov_s - PAD_S
-        span = chunk_s * 1.01 + ov_s + 2 * PAD_S
-        while True:  # widen the range until it holds the core and its overlap (gaps)
+        lo = None if anchor is None else anchor[0] - margin_s
+        span = chunk_s * 1.01 + 2 * margin_s
+        while True:  # widen the range until it holds the core, its margin and its postures
             hi: float | None = (0.0 if lo is None else lo) + span
             if hi is not None and hi >= end:
                 hi = None
@@ -232,42 +251,84 @@ def _orientation_pass(reader: KyrReader, chunk_s: float, ov_s: float,
             if st is None:
                 st = _Pass1(p.fs, _Spill(folder))
             chunk = max(1, int(round(chunk_s * st.fs)))
-            ov = max(0, int(round(ov_s * st.fs)))
+            m = int(round(margin_s * st.fs))
             i0 = 0 if anchor is None else _row_at(p.time, anchor[0], st.fs) + anchor[1]
-            if hi is None or len(p.time) - i0 >= chunk + ov + int(PAD_S * st.fs):
+            last = hi is None and len(p.time) - i0 <= chunk
+            c1 = len(p.time) if last else i0 + chunk
+            enough = hi is None or len(p.time) - i0 >= chunk + m
+            if enough and _still(st, p, i0, c1, hi is None):
                 break
             span *= 2
-        last = hi is None and len(p.time) - i0 <= chunk
-        c1 = len(p.time) if last else i0 + chunk
-        e0, e1 = max(0, i0 - ov), min(len(p.time), c1 + ov)
-        run = orientation.orientation_segments(p.gyr[e0:e1], p.acc[e0:e1], p.fs,
-                                               runs(p.valid[e0:e1]), vqf_params)
-        m = i0 - e0
-        if pending is not None:  # join to the previous run as orientation_chunked does
-            both = np.concatenate([pending["quat"][len(pending["quat"]) - m:], tail])
-            k = min(len(both), len(run))
-            if np.isfinite(both[:k]).all() and np.isfinite(run[:k]).all():
-                run = orientation.join_run(both, run)
-                pending["quat"][len(pending["quat"]) - m:] = run[:m]
-            _finish_core(st, pending, windows)  # final now
-        pending = {"time": p.time[i0:c1].copy(), "acc": p.acc[i0:c1].copy(),
-                   "gyr": p.gyr[i0:c1].copy(), "valid": p.valid[i0:c1].copy(),
-                   "masked": p.masked[i0:c1].copy(), "quat": run[m:c1 - e0].copy()}
-        tail = run[c1 - e0:]
+        st.spill.append({"acc": p.acc[i0:c1], "gyr": p.gyr[i0:c1], "valid": p.valid[i0:c1],
+                         "masked": p.masked[i0:c1]})
+        t = p.time[i0:c1].copy()
+        st.time.append(t)
+        st.masked.append(p.masked[i0:c1].copy())
         # the raw samples from this core's first row to the next core's (its range holds them)
         t_a = -math.inf if anchor is None else _first_time(p.time, i0)
         t_b = math.inf if last else _first_time(p.time, c1)
-        _raw(st, s, t_a, t_b)
+        _raw(st, s, t_a, t_b, t)
         g = np.asarray(p.gaps, float).reshape(-1, 2)
         st.grid_gaps.append(g[(g[:, 0] >= t_a) & (g[:, 0] < t_b)])
         if last:
-            _finish_core(st, pending, windows)
             return st
         j = c1 - 1
         while not np.isfinite(p.time[j]):  # the core ends on a gap's separator row
             j -= 1
         anchor = (float(p.time[j]), c1 - j)
-        del s, p, run
+        del s, p
+
+
+def _still(st: _Pass1, p: Prepared, i0: int, c1: int, at_end: bool) -> bool:
+    """Keep the still postures (``cal.still_spans``) that start in the core ``[i0, c1)`` of
+    ``p``, read from ``STILL_S`` before it on the whole grid's decimation phase; False (and
+    nothing kept) when one still runs at the end of ``p`` (a longer range is needed)."""
+    step = _stride(st.fs, 26.0)
+    g0 = st.spill.n - i0  # the whole grid's row of p's row 0
+    lo = max(0, i0 - int(round(STILL_S * st.fs)))
+    lo += (-(g0 + lo)) % step
+    if lo > i0:
+        lo -= step
+    means, dur, spans = cal.still_spans(p.time[lo:], p.acc[lo:], p.gyr[lo:], st.fs,
+                                        p.valid[lo:])
+    n = len(p.time) - lo
+    trim = int(0.5 * st.fs)
+    mine = (spans[:, 0] + lo >= i0) & (spans[:, 0] + lo < c1)
+    if not at_end and np.any(mine & (spans[:, 1] >= n - trim - step)):
+        return False
+    st.still.append((means[mine], dur[mine]))
+    return True
+
+
+def _vqf_pass(st: _Pass1, chunk_s: float, ov_s: float, windows: list[tuple[float, float]],
+              need_auto: bool, vqf_params: dict[str, Any] | None) -> None:
+    """Pass 1: VQF offline per core over ``ov_s`` more on both sides, each run joined to the
+    previous one as ``orientation_chunked`` joins them; the quaternions spilled; the rows the
+    calibration reads kept."""
+    sp = st.spill
+    fs = st.fs
+    ov = max(0, int(round(ov_s * fs)))
+    tail = np.zeros((0, 4))  # the previous run's rows past its core
+    pending: np.ndarray | None = None  # the previous core's quaternions (its end not final)
+    nk = len(sp.bounds) - 1
+    for k in range(nk):  # per core
+        c0, c1 = sp.bounds[k], sp.bounds[k + 1]
+        e0, e1 = max(0, c0 - ov), min(sp.n, c1 + ov)
+        p, _q = sp.prepared(e0, e1, fs, quat=False)
+        run = orientation.orientation_segments(p.gyr, p.acc, fs, p.segments, vqf_params)
+        m = c0 - e0
+        if pending is not None:
+            both = np.concatenate([pending[len(pending) - m:], tail])
+            j = min(len(both), len(run))
+            if np.isfinite(both[:j]).all() and np.isfinite(run[:j]).all():
+                run = orientation.join_run(both, run)
+                pending[len(pending) - m:] = run[:m]
+            _finish_core(st, k - 1, pending, windows, need_auto)
+        pending = run[m:c1 - e0].copy()
+        tail = run[c1 - e0:]
+        del p, run
+    if pending is not None:
+        _finish_core(st, nk - 1, pending, windows, need_auto)
 
 
 def _row_at(t: np.ndarray, t_row: float, fs: float) -> int:
@@ -285,7 +346,7 @@ def _first_time(t: np.ndarray, i: int) -> float:
     return float(t[i + ok[0]]) if len(ok) else math.inf
 
 
-def _raw(st: _Pass1, s: Any, t0: float, t1: float) -> None:
+def _raw(st: _Pass1, s: Any, t0: float, t1: float, grid: np.ndarray) -> None:
     """Keep what the checks read of the raw samples ``t0 <= time < t1`` of session ``s``:
     their times, every fs//13-th acc/gyr row (by index in the whole recording), the gaps."""
     j = np.flatnonzero((s.time >= t0) & (s.time < t1))
@@ -294,7 +355,8 @@ def _raw(st: _Pass1, s: Any, t0: float, t1: float) -> None:
     if not len(j):
         return
     j0, j1 = int(j[0]), int(j[-1]) + 1
-    st.raw_time.append(np.asarray(s.time[j0:j1], float))
+    t = np.asarray(s.time[j0:j1], float)
+    st.raw_time.append(grid if np.array_equal(t, grid) else t)  # the same array: kept once
     stride = _stride(float(s.fs or st.fs), 13.0)
     kk = np.arange(j0 + (-st.n_raw) % stride, j1, stride)
     for name in ("acc", "gyr"):
@@ -302,25 +364,29 @@ def _raw(st: _Pass1, s: Any, t0: float, t1: float) -> None:
     st.n_raw += j1 - j0
 
 
-def _finish_core(st: _Pass1, core: dict[str, np.ndarray],
-                 windows: list[tuple[float, float]]) -> None:
-    """Spill a final core and keep what the whole-recording decisions need of it."""
-    r0 = st.spill.n
-    st.spill.append(core)
-    t = core["time"]
-    st.time.append(t)
-    st.masked.append(core["masked"])
+def _finish_core(st: _Pass1, k: int, quat: np.ndarray, windows: list[tuple[float, float]],
+                 need_auto: bool) -> None:
+    """Spill core ``k``'s final quaternions; keep the rows the calibration reads of it."""
+    sp = st.spill
+    sp.put("quat", k, quat)
+    r0, r1 = sp.bounds[k], sp.bounds[k + 1]
+    t = sp.time[r0:r1]
     # every fs//26-th row of the grid (by row in the whole grid), as auto_calibrate decimates
     step = _stride(st.fs, 26.0)
-    k = np.arange((-r0) % step, len(t), step)
-    _keep(st.cal_rows, {n: core[n][k] for n in ("time", "acc", "gyr", "valid", "quat")})
+    sel = np.arange((-r0) % step, r1 - r0, step)
+    w = np.zeros(r1 - r0, bool)
     if windows:
         tt = np.nan_to_num(t, nan=-np.inf)
-        w = np.zeros(len(t), bool)
         for a, b in windows:  # upright and bend windows (two at most)
             w |= (tt >= a) & (tt <= b)
-        if w.any():
-            _keep(st.win_rows, {n: core[n][w] for n in ("time", "acc", "quat")})
+    if not (need_auto or w.any()):
+        return
+    p, _q = sp.prepared(r0, r1, st.fs, quat=False)
+    core = {"time": t, "acc": p.acc, "gyr": p.gyr, "valid": p.valid, "quat": quat}
+    if need_auto:
+        _keep(st.cal_rows, {n: core[n][sel] for n in ("time", "acc", "gyr", "valid", "quat")})
+    if w.any():
+        _keep(st.win_rows, {n: core[n][w] for n in ("time", "acc", "quat")})
 
 
 @dataclass
@@ -360,7 +426,9 @@ class _Driver:
         self.align = _stride(self.fs, ACTIVITY_FS_HZ) * _stride(self.fs, 26.0)
         self.c = c
         self.opts = opts
-        self.time = _cat(st.time)
+        #: the rerefs list whose motion() results are cached (activity_pass sets it)
+        self.cached_for: list[clipslip.ReReference] | None = None
+        self.time = st.spill.time
 
     def cores(self) -> Iterator[tuple[int, int]]:
         for r0 in range(0, self.n, self.chunk):
@@ -368,6 +436,14 @@ class _Driver:
 
     def window(self, r0: int, r1: int, extra: int, rerefs: list[clipslip.ReReference]
                ) -> tuple[int, Prepared, Angles, np.ndarray, act.Activity]:
+        """Rows ``w0``… around core ``[r0, r1)`` (``extra`` more after it), their prepared
+        samples and ``motion``; pass 2's are cached on disk for pass 3 (same ``rerefs``)."""
+        key = self.st.spill.folder / f"motion-{r0}-{extra}.pkl"
+        if rerefs is self.cached_for and key.exists():
+            with open(key, "rb") as fh:
+                w0, angles, az, activity = pickle.load(fh)
+            p, _q = self.st.spill.prepared(w0, w0 + len(angles.time), self.fs, quat=False)
+            return w0, p, angles, az, activity
         w0 = max(0, r0 - self.margin)
         w0 -= w0 % self.align  # decimations (activity, calibration) keep their phase
         w1 = min(self.n, r1 + self.margin + extra)
@@ -375,18 +451,24 @@ class _Driver:
         local = [clipslip.ReReference(rr.t_s, rr.deg, rr.why, rr.sensor_from_body,
                                       max(0, rr.index - w0)) for rr in rerefs if rr.index < w1]
         angles, az, activity = motion(p, q, self.c, local)
+        if rerefs is self.cached_for:
+            with open(key, "wb") as fh:
+                pickle.dump((w0, angles, az, activity), fh, protocol=5)
         return w0, p, angles, az, activity
 
-    def _touches(self, p: Prepared, w1: int, end_s: float) -> bool:
-        """An event ending within 2 rows of the stretch's end, and the recording goes on."""
-        if w1 >= self.n:
+    def _touches(self, p: Prepared, w1: int, events: list[Any]) -> bool:
+        """An event ends within 2 rows of the stretch's end, and the recording goes on."""
+        if w1 >= self.n or not events:
             return False
-        t = p.time[np.isfinite(p.time)]
-        return bool(end_s >= t[-1] - 2.0 / self.fs)
+        t_end = _first_time(p.time[::-1], 0) - 2.0 / self.fs
+        return any(e.end_s >= t_end for e in events)
 
     def activity_pass(self, rerefs: list[clipslip.ReReference]
                       ) -> tuple[list[clipslip.RefPosture], np.ndarray, np.ndarray, np.ndarray]:
         """Pass 2: probes (global rows), kind and still per row, still-sitting flexion."""
+        for old in self.st.spill.folder.glob("motion-*.pkl"):  # cached for other rerefs
+            old.unlink()
+        self.cached_for = rerefs
         probes: list[clipslip.RefPosture] = []
         kind = np.full(self.n, -1, np.int8)
         still = np.zeros(self.n, bool)
@@ -441,7 +523,7 @@ class _Driver:
                     float(np.nanmin(p.time[r0 - w0:r1 - w0]))
                 t1 = math.inf if r1 >= self.n else float(np.nanmin(p.time[r1 - w0:]))
                 mine = _mine(ev, t0, t1)
-                if not any(self._touches(p, w1, e.end_s) for group in mine for e in group):
+                if not self._touches(p, w1, [e for group in mine for e in group]):
                     break
                 extra = 2 * extra + self.margin
             lifts, reaches, slouch, sustained, holds = mine
@@ -484,6 +566,33 @@ def _mine(ev: Events, t0: float, t1: float) -> tuple[list[Any], ...]:
             sel(pm.holding_violations))
 
 
+def _needs_auto(option: Any, up: tuple[float, float] | None,
+                bend: tuple[float, float] | None) -> bool:
+    """Whether ``_calibrate(option, …)`` may run the automatic calibration (which reads the
+    whole recording, decimated): not for a nominal or given calibration, nor for windows with
+    a bend window."""
+    if isinstance(option, str) and option == "nominal":
+        return False
+    if option is not None and not isinstance(option, str | dict):
+        return False  # a Calibration or a matrix
+    if up is not None:
+        auto_bend = not isinstance(option, dict) or bool(option.get("auto_bend", True))
+        return bend is None and auto_bend
+    return True
+
+
+def _rows_of(store: dict[str, list[np.ndarray]], fs: float) -> tuple[Prepared, np.ndarray]:
+    """The rows kept for the calibration as prepared samples and their orientation (the
+    lists are emptied as they are joined, so that the rows are held once)."""
+    g = {}
+    for k in list(store):  # per field
+        g[k] = _cat(store.pop(k))
+    n = len(g.get("time", ()))
+    return Prepared(g.get("time", np.zeros(0)), g.get("acc", np.zeros((0, 3))),
+                    g.get("gyr", np.zeros((0, 3))), fs, g.get("valid", np.ones(n, bool)),
+                    np.zeros(n, bool), np.zeros((0, 2), int)), g.get("quat", np.zeros((0, 4)))
+
+
 def analyze_chunked(
     path: str | os.PathLike[str],
     *,
@@ -510,33 +619,33 @@ def analyze_chunked(
         raise KyphosError(f"{path}: {reader.end_s:.0f} s is one chunk: use kyphos.load and analyze")
     up, bend = calibration_windows(calibration, reader)
     windows = [w for w in (up, bend) if w is not None]
+    need_auto = _needs_auto(calibration, up, bend)
     with tempfile.TemporaryDirectory(prefix="kyphos-chunks-") as tmp:
-        st = _orientation_pass(reader, chunk_s, overlap_s, windows, max_bridge_s,
-                               imu_cutoff_hz, vqf_params, Path(tmp))
+        st = _prepare_pass(reader, chunk_s, max_bridge_s, imu_cutoff_hz, Path(tmp))
+        st.spill.time = _cat(st.time)
+        # the accelerometer's offset from all still postures, as analyze estimates it
+        if not isinstance(calibration, (cal.Calibration, np.ndarray)):
+            means = _cat([x[0] for x in st.still], (0, 3))
+            st.spill.bias = cal.fit_acc_bias(means, _cat([x[1] for x in st.still])).bias
+        _vqf_pass(st, chunk_s, overlap_s, windows, need_auto, vqf_params)
         fs = st.fs
-        stride = _stride(float(reader.fs or fs), 13.0)
-        digest = _Digest(reader, _cat(st.raw_time),
-                         {k: _cat(v, (0, 3)) for k, v in st.raw_rows.items()}, stride,
-                         _cat(st.gaps, (0, 2)))
+        same = len(st.raw_time) == len(st.time) and all(
+            r is g for r, g in zip(st.raw_time, st.time, strict=True))
+        st.time.clear()
+        raw_time = st.spill.time if same else _cat(st.raw_time)
         st.raw_time.clear()
+        stride = _stride(float(reader.fs or fs), 13.0)
+        digest = _Digest(reader, raw_time, {k: _cat(v, (0, 3)) for k, v in st.raw_rows.items()},
+                         stride, _cat(st.gaps, (0, 2)))
+        st.raw_rows.clear()
+        del reader, raw_time  # the index of the file is no longer needed
         plausibility.precheck(digest)
-
-        def prep(rows: dict[str, list[np.ndarray]]) -> tuple[Prepared, np.ndarray]:
-            g = {k: _cat(v) for k, v in rows.items()}
-            if not g:
-                return Prepared(np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), fs,
-                                np.zeros(0, bool), np.zeros(0, bool), np.zeros((0, 2), int)), \
-                    np.zeros((0, 4))
-            return Prepared(g["time"], g["acc"], g.get("gyr", np.zeros((0, 3))), fs,
-                            g.get("valid", np.ones(len(g["time"]), bool)),
-                            np.zeros(len(g["time"]), bool), np.zeros((0, 2), int)), g["quat"]
-
-        p_win, q_win = prep(st.win_rows)
-        p_auto, q_auto = prep(st.cal_rows)
-        p_auto.fs = fs / _stride(fs, 26.0)
+        digest.drop("gyr")  # the gyro check is done; assess reads acc
+        p_win, q_win = _rows_of(st.win_rows, fs)
+        p_auto, q_auto = _rows_of(st.cal_rows, fs / _stride(fs, 26.0))
         c = _calibrate(calibration, cast(Any, digest), p_win, q_win, (p_auto, q_auto))
-        st.cal_rows.clear()
-        del p_auto, q_auto
+        c.acc_bias = st.spill.bias
+        del p_auto, q_auto, p_win, q_win
         d = _Driver(st, chunk_s, margin_s, c,
                     {"pkw": posture_options(slouch_threshold_deg, slouch_min_s)})
         probes, kind, still, sit = d.activity_pass([])

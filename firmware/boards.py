@@ -41,7 +41,7 @@ BOARD_DEVKITC = const(3)
 # needs e.g. (2, -1, 3) (sensor x = chip y, sensor y = -chip x). The virtual board uses that
 # one so the remap runs end to end: it feeds its chip model through the inverse remap.
 # ble_ring / usb_ring: bytes of the unsent-frame rings of the BLE and USB links (ble.Ring). At
-# 104 Hz IMU + QUAT need ~2.4 KB/s: 12 KB hold ~5 s of a stalled link, 6 KB ~2.5 s (a longer
+# 104 Hz IMU + QUAT need ~2.4 KB/s: 12 KB hold ~5 s of a stalled link, 4 KB ~1.7 s (a longer
 # drop is back-filled from the flash log). A plain ESP32 (DevKitC, WROOM-32) has ~134 KB of
 # Python heap free at boot on 1.27 (micropython issue 18859), so its rings are smaller; the
 # S3/C3 keep the large ones. Heap per profile, measured on the 32-bit MicroPython unix port:
@@ -58,7 +58,7 @@ PROFILES = {
                      12288, 8192),
     "esp32_devkitc": (BOARD_DEVKITC, 0, 21, 22, 400000, 34, 0, True,
                       25, None, False, 35, 2000, "Espressif ESP32-DevKitC (WROOM-32)",
-                      (1, 2, 3), 6144, 2048),
+                      (1, 2, 3), 4096, 2048),
 }
 
 FIELDS = ("board_id", "i2c_bus", "sda", "scl", "i2c_hz", "imu_int", "button",

@@ -304,13 +304,7 @@ def reref_angles(time: np.ndarray, quat: np.ndarray, sensor_from_body: np.ndarra
                  rerefs: list[ReReference], fs: float, valid: np.ndarray | None = None,
                  masked: np.ndarray | None = None) -> Angles:
     """:func:`~kyphos.processing.angles.trunk_angles` with each re-reference's mounting from its
-    ``t_s`` on (each piece computed over the whole recording and spliced, so filters see no
-    artificial edge except the slip itself)."""
-    ang = trunk_angles(time, quat, sensor_from_body, fs, valid, masked=masked)
-    for rr in rerefs:  # per slip (few)
-        nxt = trunk_angles(time, quat, rr.sensor_from_body, fs, valid, masked=masked)
-        k = slice(rr.index, None)
-        for name in ("flexion", "lateral", "axial", "flexion_velocity", "lateral_velocity",
-                     "axial_velocity"):
-            getattr(ang, name)[k] = getattr(nxt, name)[k]
-    return ang
+    ``t_s`` on, in one pass (the filters see the pieces joined without a step, so the
+    re-reference itself adds no velocity)."""
+    return trunk_angles(time, quat, sensor_from_body, fs, valid, masked=masked,
+                        mounts=[(rr.index, rr.sensor_from_body) for rr in rerefs])

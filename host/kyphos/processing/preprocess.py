@@ -103,6 +103,13 @@ LOWPASS_CHUNK = 1 << 18  # 42 min at 104 Hz
 LOWPASS_TOL = 1e-12
 
 
+def settle_samples(fs: float, cutoff_hz: float) -> int:
+    """Samples after which :func:`lowpass` at ``cutoff_hz`` no longer sees an edge (its slowest
+    pole decayed to LOWPASS_TOL, plus the edge padding): a piece filtered with this margin on
+    both sides equals the same rows filtered over the whole input."""
+    return _settle_samples(float(fs), float(cutoff_hz))
+
+
 @functools.lru_cache(maxsize=64)
 def _settle_samples(fs: float, cutoff_hz: float) -> int:
     """Samples after which the low-pass's slowest pole has decayed to LOWPASS_TOL, plus

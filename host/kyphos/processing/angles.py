@@ -164,7 +164,8 @@ def _mounted(time: np.ndarray, quat: np.ndarray, m0: np.ndarray, fs: float, vali
     mats = [m0, *(m for _, m in mounts)]
     margin = max(settle_samples(float(fs), float(cutoff_hz)),
                  settle_samples(float(fs), YAW_REF_CUTOFF_HZ))
-    out = Angles(np.asarray(time, float), *(np.full(n, np.nan) for _ in range(6)), valid=valid,
+    f, la, ax, fv, lv, av = (np.full(n, np.nan) for _ in range(6))
+    out = Angles(np.asarray(time, float), f, la, ax, fv, lv, av, valid=valid,
                  masked=np.zeros(n, bool) if masked is None else np.asarray(masked, bool), fs=fs)
     names = ("flexion", "lateral", "axial", "flexion_velocity", "lateral_velocity",
              "axial_velocity")

@@ -9,6 +9,9 @@
 #   cmds = Commands(dev)
 #   await cmds.handle(link, buf, n)      # the frame is buf[0:n]
 #
+# The commands on what is stored on flash (CONFIG_GET/SET, LOG_LIST/READ/ERASE, GET_CRASH,
+# REBOOT) are answered by cmdstore.py, imported for them only (lazy.py: heap, issue 14 item 9).
+#
 # `dev` is the running device (app.Device); what is used of it:
 #   dev.cfg (the config values, a dict), dev.cfg_path (config.Config wraps them for
 #   CONFIG_GET/SET, imported then: lazy.py), dev.log (flashlog.FlashLog or None), dev.clock (.update(), .hi,
@@ -24,8 +27,7 @@
 # an authenticated bond or one made inside the button's pairing window (ble.Peripheral.trusted:
 # a Just Works pairing from Windows or BlueZ without an agent, outside the window, can stream
 # and read only). USB is trusted (physical access).
-import json
-from struct import pack_into, unpack_from
+from struct import unpack_from
 
 import frames
 import lazy
@@ -37,11 +39,8 @@ _E_BAD_ARGS = const(2)
 _E_BUSY = const(6)
 _E_MTU_TOO_SMALL = const(10)
 _E_NOT_PERMITTED = const(5)
-_E_NO_SUCH_LOG = const(7)
 _E_STORAGE_FULL = const(8)
-_E_UNKNOWN_KEY = const(3)
 _E_UNKNOWN_OPCODE = const(1)
-_LOG_CHUNK = const(0x06)
 _MAX_FRAME = const(1034)
 _MAX_PAYLOAD = const(1024)
 _OP_CALIBRATE = const(0x04)
@@ -50,8 +49,6 @@ _OP_CONFIG_SET = const(0x06)
 _OP_GET_CRASH = const(0x0E)
 _OP_GET_INFO = const(0x01)
 _OP_LOG_ERASE = const(0x09)
-_OP_LOG_LIST = const(0x07)
-_OP_LOG_READ = const(0x08)
 _OP_MARKER = const(0x0A)
 _OP_PAIR = const(0x0D)
 _OP_PING = const(0x0F)
@@ -60,9 +57,7 @@ _OP_SNOOZE = const(0x0B)
 _OP_START = const(0x02)
 _OP_STOP = const(0x03)
 
-_H = const(10)  # frame header length
 _ACK_DATA = const(13)  # ACK header + request_id + opcode
-_CHUNK_HEAD = const(20)  # LOG_CHUNK header + log_id, offset, total
 _MORE = const(0x80)  # opcode bit 7: another ACK part of this answer follows
 
 
@@ -189,112 +184,17 @@ class Commands:
                 return await self._err(link, rid, op, _E_BUSY,
                                        "no orientation yet: wait for the IMU and try again")
             return await self._ack(link, rid, op)
-        if op == _OP_CONFIG_GET:
-            try:
-                key = bytes(buf[a:b]).decode()
-            except UnicodeError:
-                return await self._err(link, rid, op, _E_BAD_ARGS,
-                                       "CONFIG_GET takes a key name in UTF-8")
-            try:
-                text = lazy.use("config").Config(dev.cfg_path, dev.cfg).to_json(key)
-            except KeyError:
-                return await self._err(link, rid, op, _E_UNKNOWN_KEY,
-                                       "unknown config key %s" % key[:40])
-            return await self._ack_text(link, rid, op, text)
-        if op == _OP_CONFIG_SET:
-            return await self._config_set(link, rid, op, bytes(buf[a:b]))
-        if op == _OP_LOG_LIST:
-            text = lazy.use("logread").list_json(dev.log) if dev.log is not None else "[]"
-            return await self._ack_text(link, rid, op, text)
-        if op == _OP_LOG_READ:
-            log_id, offset, length = unpack_from("<HII", buf, a)
-            return await self._log_read(link, rid, op, log_id, offset, length)
-        if op == _OP_LOG_ERASE:
-            log_id = unpack_from("<H", buf, a)[0]
-            log = dev.log
-            if log is None:
-                return await self._err(link, rid, op, _E_NO_SUCH_LOG, "no flash log")
-            lr = lazy.use("logread")
-            if log_id == 0xFFFF:
-                lr.erase_all(log)
-            else:
-                try:
-                    lr.erase(log, log_id)
-                except OSError:
-                    return await self._err(link, rid, op, _E_NO_SUCH_LOG,
-                                           "no log %d" % log_id)
-            return await self._ack(link, rid, op)
+        if _OP_CONFIG_GET <= op <= _OP_LOG_ERASE or op == _OP_REBOOT or op == _OP_GET_CRASH:
+            # What is stored on flash: config, logs, the crash report, the maintenance flag.
+            # Rare (a connection's start, a download): imported for it (lazy.py).
+            return await lazy.use("cmdstore").run(self, link, rid, op, buf, a, b)
         if op == _OP_MARKER:
             dev.marker(unpack_from("<h", buf, a)[0])
             return await self._ack(link, rid, op)
         if op == _OP_SNOOZE:
             dev.snooze(unpack_from("<H", buf, a)[0])
             return await self._ack(link, rid, op)
-        if op == _OP_REBOOT:
-            # No argument: a normal reboot. u8 1: into the maintenance boot (main.py starts
-            # neither the app nor its watchdog, for one boot), the flag written first.
-            if b - a > 1 or (b - a == 1 and buf[a] > 1):
-                return await self._err(link, rid, op, _E_BAD_ARGS,
-                                       "REBOOT takes no argument, or 1 for the maintenance boot")
-            if b - a == 1 and buf[a] == 1:
-                dev.reboot_soon(True)  # OSError (flag not written): ERR, no reboot
-            else:
-                dev.reboot_soon()
-            return await self._ack(link, rid, op)
         if op == _OP_PAIR:
             dev.open_pairing()
             return await self._ack(link, rid, op)
-        if op == _OP_GET_CRASH:
-            text = dev.crash_text()
-            code = await self._ack_text(link, rid, op, text)
-            if text:
-                dev.crash_reported()
-            return code
         return await self._err(link, rid, op, _E_UNKNOWN_OPCODE, "unknown opcode 0x%02x" % op)
-
-    async def _config_set(self, link, rid, op, text):
-        cfg = lazy.use("config").Config(self.dev.cfg_path, self.dev.cfg)
-        try:
-            changes = json.loads(text)
-        except Exception:  # ValueError; UnicodeError for bytes that are not UTF-8
-            return await self._err(link, rid, op, _E_BAD_ARGS,
-                                   "CONFIG_SET argument is not a JSON object")
-        ok, code, key, msg = cfg.set(changes)
-        if not ok:
-            return await self._err(link, rid, op, code, msg)
-        self.dev.config_changed(changes)
-        new = {}
-        for k in changes:
-            new[k] = cfg.values[k]
-        return await self._ack_text(link, rid, op, json.dumps(new))
-
-    async def _log_read(self, link, rid, op, log_id, offset, length):
-        log = self.dev.log
-        try:
-            if log is None:
-                raise OSError(2)
-            total = log.size(log_id)
-        except OSError:
-            return await self._err(link, rid, op, _E_NO_SUCH_LOG, "no log %d" % log_id)
-        stop = offset + length
-        if stop > total or stop < offset:
-            stop = total
-        room = link.limit() - _CHUNK_HEAD
-        if room > _MAX_PAYLOAD - 10:
-            room = _MAX_PAYLOAD - 10
-        out = self.out
-        read_chunk = lazy.use("logread").read_chunk
-        p = offset
-        while p < stop:
-            want = stop - p
-            if want > room:
-                want = room
-            got = read_chunk(log, log_id, p, out, _CHUNK_HEAD, want)
-            if got <= 0:
-                break
-            frames.put_header(out, 0, _LOG_CHUNK, 10 + got, self.dev.next_ctrl_seq(), 0)
-            pack_into("<HII", out, _H, log_id, p, total)
-            if not await link.send(out, self._stamp(_CHUNK_HEAD + got)):
-                return _E_BUSY  # the link went away: nobody to answer
-            p += got
-        return await self._ack(link, rid, op)

@@ -9,14 +9,15 @@ its peak resident set size is its own (``os.wait4`` rusage ``ru_maxrss``, Linux:
 
 1. ``imports``: importing kyphos, the analysis and vqf only (the fixed part of every run);
 2. ``VQF offline alone``: ``kyphos.load`` + VQF offline on the IMU arrays (the reference);
-3. ``kyphos analyze FILE --json``: the command a user runs, whole recording in memory;
-4. ``first hour only``: ``kyphos.load(FILE, start_s=0, end_s=3600)`` (the time-range loader:
-   only that hour's frames are decoded) and ``analyze`` of it — what one chunk of a chunked
-   analysis would cost on this file (only for recordings longer than 1 h).
+3. ``whole``: ``kyphos.load`` + ``kyphos.analysis.analyze`` + ``to_dict``, the whole
+   recording in memory (what ``kyphos analyze`` did before kyphos.chunked);
+4. ``chunked``: ``kyphos.chunked.analyze_chunked`` + ``to_dict`` (30-min cores, the default);
+5. ``kyphos analyze FILE --json``: the command a user runs (chunked above
+   ``kyphos.chunked.AUTO_ABOVE_S``, 1 h; with ``--cli``).
 
 Prints, per length, samples, peak RSS (MB = 10**6 bytes) and the time of the work inside the
-child (s, after the imports), and the ratio analyze / VQF offline (time). The issue's targets
-are peak RSS ≤ 400 MB at 8 h and ≤ 1 GB at 24 h, time ≤ 3× VQF offline alone.
+child (s, after the imports), and the ratios whole / VQF and chunked / VQF (time). The issue's
+targets are peak RSS ≤ 400 MB at 8 h and ≤ 1 GB at 24 h, time ≤ 3× VQF offline alone.
 """
 
 from __future__ import annotations
@@ -55,17 +56,25 @@ import json
 n = json.loads(out.getvalue()).get("duration_s")
 print(n, time.perf_counter() - t0)
 """,
-    "hour": """
+    "whole": """
 import sys, time, kyphos, kyphos.analysis, vqf
 from kyphos.analysis import analyze
 t0 = time.perf_counter()
-s = kyphos.load(sys.argv[1], start_s=0.0, end_s=3600.0)
-a = analyze(s)
+s = kyphos.load(sys.argv[1])
+d = analyze(s).to_dict()
 print(s.n_samples, time.perf_counter() - t0)
+""",
+    "chunked": """
+import sys, time, kyphos, kyphos.analysis, vqf
+from kyphos.chunked import analyze_chunked
+t0 = time.perf_counter()
+d = analyze_chunked(sys.argv[1]).to_dict()
+print(d["duration_s"], time.perf_counter() - t0)
 """,
 }
 LABEL = {"imports": "imports only", "vqf": "load + VQF offline alone",
-         "analyze": "kyphos analyze --json (whole)", "hour": "load + analyze first hour only"}
+         "analyze": "kyphos analyze --json", "whole": "load + analyze (whole)",
+         "chunked": "analyze_chunked (30-min cores)"}
 
 
 def measure(kind: str, path: Path) -> tuple[float, float, str]:
@@ -87,8 +96,9 @@ def main() -> int:
     ap.add_argument("--hours", default="1,8,24", help="comma-separated lengths, h (default 1,8,24)")
     ap.add_argument("--fs", type=float, default=104.0, help="sample rate, Hz (default 104)")
     ap.add_argument("--skip-whole-above", type=float, default=None, metavar="H",
-                    help="do not run the whole-recording analysis above H hours (it needs ~0.5 kB "
+                    help="do not run the whole-recording analysis above H hours (it needs ~0.3 kB "
                     "per sample)")
+    ap.add_argument("--cli", action="store_true", help="also run kyphos analyze FILE --json")
     a = ap.parse_args()
     hours = [float(h) for h in a.hours.split(",")]
     print(f"{'h':>5} {'samples':>11}  {'run':<32} {'peak RSS MB':>11} {'time s':>8}")
@@ -106,20 +116,22 @@ def main() -> int:
             part.replace(path)
             print(f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB) in "
                   f"{time.perf_counter() - t0:.1f} s")
-        kinds = ["imports", "vqf", "analyze"]
+        kinds = ["imports", "vqf", "whole", "chunked"]
         if a.skip_whole_above is not None and h > a.skip_whole_above:
-            kinds.remove("analyze")
-        if h > 1:
-            kinds.append("hour")
+            kinds.remove("whole")
+        if a.cli:
+            kinds.append("analyze")
+        if h * 3600.0 <= 1800.0 + 240.0:  # one chunk: analyze_chunked declines
+            kinds.remove("chunked")
         res = {k: measure(k, path) for k in kinds}
-        n = res["vqf"][2]
+        n = int(res["vqf"][2])
         for k in kinds:
-            rss, secs, first = res[k]
-            ns = int(first) if k == "hour" else int(n)
-            print(f"{h:5g} {ns:11,}  {LABEL[k]:<32} {rss:11.0f} {secs:8.2f}")
-        if "analyze" in res:
-            print(f"{h:5g} {'':11}  {'ratio analyze / VQF (time)':<32} {'':11} "
-                  f"{res['analyze'][1] / res['vqf'][1]:8.2f}")
+            rss, secs, _first = res[k]
+            print(f"{h:5g} {n:11,}  {LABEL[k]:<32} {rss:11.0f} {secs:8.2f}")
+        for k in ("whole", "chunked", "analyze"):
+            if k in res:
+                print(f"{h:5g} {'':11}  {'ratio ' + k + ' / VQF (time)':<32} {'':11} "
+                      f"{res[k][1] / res['vqf'][1]:8.2f}")
         sys.stdout.flush()
     return 0
 

@@ -42,6 +42,7 @@ warm-up (≤ 0.02° flexion at 120 s overlap, bench/bench_chunked_vqf.py).
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
 import pickle
@@ -196,6 +197,26 @@ class _Digest:
         return self._strided[name]
 
 
+def _load_trim() -> Any:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+_MALLOC_TRIM = _load_trim()
+
+
+def _trim() -> None:
+    """Give the heap's free pages back to the system (glibc ``malloc_trim``). Once a large
+    array has been freed, glibc raises its mmap threshold (up to 32 MB), so the next
+    chunk-sized arrays come from the heap, and what they leave free between live blocks
+    stays in the resident set: measured at 8 h, 363 MB resident before the calibration,
+    204 MB after a trim."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
 def _stride(fs: float, per_s: float) -> int:
     return max(1, int(fs // per_s))
 
@@ -277,6 +298,7 @@ def _prepare_pass(reader: KyrReader, chunk_s: float, max_bridge_s: float,
             j -= 1
         anchor = (float(p.time[j]), c1 - j)
         del s, p
+        _trim()
 
 
 def _still(st: _Pass1, p: Prepared, i0: int, c1: int, at_end: bool) -> bool:
@@ -327,6 +349,7 @@ def _vqf_pass(st: _Pass1, chunk_s: float, ov_s: float, windows: list[tuple[float
         pending = run[m:c1 - e0].copy()
         tail = run[c1 - e0:]
         del p, run
+        _trim()
     if pending is not None:
         _finish_core(st, nk - 1, pending, windows, need_auto)
 
@@ -426,8 +449,8 @@ class _Driver:
         self.align = _stride(self.fs, ACTIVITY_FS_HZ) * _stride(self.fs, 26.0)
         self.c = c
         self.opts = opts
-        #: the rerefs list whose motion() results are cached (activity_pass sets it)
-        self.cached_for: list[clipslip.ReReference] | None = None
+        #: the re-references whose motion() results are cached (activity_pass sets it)
+        self.cached_for: tuple[tuple[float, int], ...] | None = None
         self.time = st.spill.time
 
     def cores(self) -> Iterator[tuple[int, int]]:
@@ -439,7 +462,8 @@ class _Driver:
         """Rows ``w0``… around core ``[r0, r1)`` (``extra`` more after it), their prepared
         samples and ``motion``; pass 2's are cached on disk for pass 3 (same ``rerefs``)."""
         key = self.st.spill.folder / f"motion-{r0}-{extra}.pkl"
-        if rerefs is self.cached_for and key.exists():
+        cache = _rkey(rerefs) == self.cached_for
+        if cache and key.exists():
             with open(key, "rb") as fh:
                 w0, angles, az, activity = pickle.load(fh)
             p, _q = self.st.spill.prepared(w0, w0 + len(angles.time), self.fs, quat=False)
@@ -451,7 +475,7 @@ class _Driver:
         local = [clipslip.ReReference(rr.t_s, rr.deg, rr.why, rr.sensor_from_body,
                                       max(0, rr.index - w0)) for rr in rerefs if rr.index < w1]
         angles, az, activity = motion(p, q, self.c, local)
-        if rerefs is self.cached_for:
+        if cache:
             with open(key, "wb") as fh:
                 pickle.dump((w0, angles, az, activity), fh, protocol=5)
         return w0, p, angles, az, activity
@@ -468,7 +492,7 @@ class _Driver:
         """Pass 2: probes (global rows), kind and still per row, still-sitting flexion."""
         for old in self.st.spill.folder.glob("motion-*.pkl"):  # cached for other rerefs
             old.unlink()
-        self.cached_for = rerefs
+        self.cached_for = _rkey(rerefs)
         probes: list[clipslip.RefPosture] = []
         kind = np.full(self.n, -1, np.int8)
         still = np.zeros(self.n, bool)
@@ -492,6 +516,8 @@ class _Driver:
             v = angles.valid[a:b] & np.isfinite(angles.flexion[a:b])
             sel = v & activity.mask("sitting")[a:b] & activity.still[a:b]
             sit.append(np.degrees(angles.flexion[a:b][sel]))
+            del p, angles, _az, activity
+            _trim()
         return probes, kind, still, _cat(sit)
 
     def link_m(self, rerefs: list[clipslip.ReReference]) -> float | None:
@@ -553,7 +579,13 @@ class _Driver:
             f.transitions.extend(tr for tr in activity.transitions if t0 <= tr.start_s < t1)
             f.excursions.extend((i + w0, j + w0, d) for i, j, d in activity.excursions
                                 if r0 <= i + w0 < r1)
+            del p, angles, az, activity, ev, core
+            _trim()
         return f, kind, still, flex
+
+
+def _rkey(rerefs: list[clipslip.ReReference]) -> tuple[tuple[float, int], ...]:
+    return tuple((rr.t_s, rr.index) for rr in rerefs)
 
 
 def _mine(ev: Events, t0: float, t1: float) -> tuple[list[Any], ...]:
@@ -639,8 +671,10 @@ def analyze_chunked(
                          stride, _cat(st.gaps, (0, 2)))
         st.raw_rows.clear()
         del reader, raw_time  # the index of the file is no longer needed
+        _trim()
         plausibility.precheck(digest)
         digest.drop("gyr")  # the gyro check is done; assess reads acc
+        _trim()
         p_win, q_win = _rows_of(st.win_rows, fs)
         p_auto, q_auto = _rows_of(st.cal_rows, fs / _stride(fs, 26.0))
         c = _calibrate(calibration, cast(Any, digest), p_win, q_win, (p_auto, q_auto))

@@ -294,11 +294,13 @@ class Events:
 
 
 def events(angles: Angles, az: np.ndarray, activity: act.Activity, c: cal.Calibration,
-           link_m: float | None, pkw: dict[str, Any]) -> Events:
+           link_m: float | None, pkw: dict[str, Any], *, quat: np.ndarray | None = None,
+           acc: np.ndarray | None = None) -> Events:
     """Lifts, seated reaches and posture metrics from the angles and the activity; ``pkw``
     more keywords for ``posture_metrics`` (:func:`posture_options`; the chunked driver also
-    passes ``sitting_upright`` of the whole recording)."""
-    bends = [lf for lf in find_bends(angles, az, activity, link_m)
+    passes ``sitting_upright`` of the whole recording); ``quat``/``acc`` (the orientation and
+    prepared acc of the same rows) date lifts from the sensor's speed (``find_bends``)."""
+    bends = [lf for lf in find_bends(angles, az, activity, link_m, quat=quat, acc=acc)
              if not any(lf.start_s < b1 and lf.end_s > b0 for b0, b1 in c.calibration_bends_s)]
     lifts = [lf for lf in bends if lf.context == "standing"]
     reaches = [lf for lf in bends if lf.context == "sitting"]
@@ -367,7 +369,8 @@ def analyze(
     # are neither lifts nor seated reaches
     link_m = link_from_bends(angles, az, c.calibration_bends_s)
     ev = events(angles, az, activity, c, link_m, posture_options(slouch_threshold_deg,
-                                                                 slouch_min_s))
+                                                                 slouch_min_s),
+                quat=quat, acc=p.acc)
     duration = session.duration_s
     risk = kinematic_risk(
         ev.lifts, angles.lateral_velocity, angles.axial_velocity, ev.lift_mask, duration,

@@ -544,7 +544,8 @@ class _Driver:
             while True:  # longer when an event starting in the core runs past the stretch
                 w0, p, angles, az, activity = self.window(r0, r1, extra, rerefs)
                 w1 = w0 + len(p.time)
-                ev = events(angles, az, activity, self.c, link, pkw)
+                ev = events(angles, az, activity, self.c, link, pkw,
+                            quat=self.st.spill.rows("quat", w0, w1), acc=p.acc)
                 t0 = float(p.time[r0 - w0]) if np.isfinite(p.time[r0 - w0]) else \
                     float(np.nanmin(p.time[r0 - w0:r1 - w0]))
                 t1 = math.inf if r1 >= self.n else float(np.nanmin(p.time[r1 - w0:]))

@@ -3,9 +3,15 @@
 A lift, for one upper-back IMU, is a trunk-flexion excursion: flexion rises above
 ``ENTER_DEG`` (hysteresis down to ``EXIT_DEG``), peaks at ≥ ``MIN_PEAK_DEG``, comes back, and
 moves fast enough (peak |flexion velocity| ≥ ``MIN_VELOCITY_DPS``) not to be a slow slouch.
-Start and end are the motion onset and offset: walking out from the threshold crossings until
-|flexion velocity| falls below ``ONSET_DPS``. One sensor cannot tell whether a load was
-picked up: every such bend counts.
+Start and end are the motion onset and offset. With the sensor's orientation and acceleration
+(``quat``, ``acc``), they are where the sensor's speed — its earth-frame free acceleration
+integrated over the lift, from rest to rest — first rises above and last falls below
+``ONSET_SPEED_FRACTION`` of its peak in that lift: a lift is a movement of the upper body, and
+its start is when the body starts to move (the knees may lead the trunk; a point on the back
+first moves forward, not down). Without them, walking out from the threshold crossings until
+|flexion velocity| falls below ``ONSET_DPS`` (or the height's vertical speed below
+``HEIGHT_ONSET_M_S``). One sensor cannot tell whether a load was picked up: every such bend
+counts.
 
 Style: in a squat the upper back drops by more than trunk flexion alone explains (the knees
 bend). The sensor's vertical drop is double-integrated from earth-vertical free acceleration
@@ -33,6 +39,17 @@ MAX_DURATION_S = 10.0
 #: A bend whose end is this much higher or lower than its start is a sit/stand transition.
 MAX_NET_RISE_M = 0.15
 ONSET_DPS = 10.0
+#: Lift start / end from the sensor's speed: the fraction of the lift's peak speed that marks
+#: motion onset and offset. A speed threshold is the conventional onset rule of movement
+#: studies (Botzer & Karniel 2009, Front. Neurosci., doi:10.3389/neuro.20.002.2009); 5 % of the
+#: movement's own peak is our choice (not fitted), the definition the validation family's truth
+#: also uses for the speed of the back's surface (docs/accuracy.md section 6).
+ONSET_SPEED_FRACTION = 0.05
+#: The speed is integrated over the flexion / height rule's bounds widened by this much, s
+#: (those rules date a lift up to ~0.3 s late, so the window starts and ends at rest; longer
+#: windows let the accelerometer's drift in). Chosen on validation seeds 0–29 (the development
+#: set: 0.4–0.7 s give the same errors there, 0.3 and 1.0 s worse), docs/accuracy.md.
+SPEED_PAD_S = 0.5
 #: A height excursion (upright squat) must drop the sensor by at least this much, m, and starts
 #: and ends where the sensor's vertical speed passes HEIGHT_ONSET_M_S. Provisional (own
 #: choice from the squat's physics: hips drop 0.3–0.5 m) until fitted on the validation family.
@@ -123,6 +140,71 @@ def _integrate2(x: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
     v = np.concatenate([[0.0], np.cumsum(0.5 * (x[1:] + x[:-1])) * dt])
     p = np.concatenate([[0.0], np.cumsum(0.5 * (v[1:] + v[:-1])) * dt])
     return v, p
+
+
+def earth_free_acceleration(quat: np.ndarray, acc: np.ndarray, g: float = 9.81) -> np.ndarray:
+    """(N, 3) free acceleration in the earth frame (x, y horizontal, z up), m/s², from
+    scalar-first sensor-to-earth quaternions (N, 4) and sensor-frame specific force (N, 3):
+    ``R(q)·acc − g·ẑ`` (the z column is :func:`kyphos.processing.angles.vertical_acceleration`)."""
+    q = np.asarray(quat, float)
+    a = np.asarray(acc, float)
+    w, x, y, z = (q[:, k] for k in range(4))
+    r = np.stack([
+        np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)], -1),
+        np.stack([2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)], -1),
+        np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1),
+    ], 1)
+    out = np.einsum("nij,nj->ni", r, a)
+    out[:, 2] -= g
+    return np.asarray(out)
+
+
+def _rest_to_rest_velocity(a: np.ndarray, tilt: np.ndarray, fs: float) -> np.ndarray | None:
+    """Velocity (n, k) of a window that starts and ends at rest, from acceleration (n, k):
+    the trapezoid integral less the ``k0 + k1·sin tilt`` error model of :func:`vertical_drop`,
+    per column (``k0`` from the still first and last 0.15 s, ``k1`` zeroes the end)."""
+    if len(a) < 3 or not (np.all(np.isfinite(a)) and np.all(np.isfinite(tilt))):
+        return None
+    dt = 1.0 / fs
+    shape = np.sin(np.clip(tilt, 0.0, None))
+    ones = np.ones(len(a))
+
+    def integral(x: np.ndarray) -> np.ndarray:
+        v = np.cumsum(0.5 * (x[1:] + x[:-1]), axis=0) * dt
+        return np.concatenate([np.zeros((1,) + x.shape[1:]), v])
+
+    v_a, v_1, v_s = integral(a), integral(ones), integral(shape)
+    k = max(2, int(0.15 * fs))
+    k0 = 0.5 * (a[:k].mean(axis=0) + a[-k:].mean(axis=0))
+    k1 = (v_a[-1] - k0 * v_1[-1]) / v_s[-1] if v_s[-1] > 1e-9 else np.zeros(a.shape[1])
+    return np.asarray(v_a - np.outer(v_1, k0) - np.outer(v_s, k1))
+
+
+def _speed_bounds(acc_e: np.ndarray, tilt: np.ndarray, fs: float, a: int, b: int
+                  ) -> tuple[int, int] | None:
+    """Start and end (indices into the window) of the movement whose flexion / height rule
+    bounds are ``a``, ``b``: the sensor's speed (rest-to-rest integral of the earth-frame free
+    acceleration ``acc_e`` (n, 3) over the window) crosses ``ONSET_SPEED_FRACTION`` of its
+    peak. From each rule bound: outward while the speed stays above the fraction, else inward
+    to the first sample above it. None if the window has non-finite samples."""
+    v = _rest_to_rest_velocity(acc_e, tilt, fs)
+    if v is None:
+        return None
+    sp = np.sqrt(np.einsum("ij,ij->i", v, v))
+    moving = sp >= ONSET_SPEED_FRACTION * float(sp.max())
+    if not moving[a : b + 1].any():
+        return None
+    if moving[a]:  # back to the last quiet sample, start after it
+        quiet = np.flatnonzero(~moving[: a + 1])
+        i0 = int(quiet[-1]) + 1 if len(quiet) else 0
+    else:
+        i0 = a + int(np.argmax(moving[a : b + 1]))
+    if moving[b]:
+        quiet = np.flatnonzero(~moving[b:])
+        i1 = b + int(quiet[0]) - 1 if len(quiet) else len(sp) - 1
+    else:
+        i1 = b - int(np.argmax(moving[a : b + 1][::-1]))
+    return i0, i1
 
 
 def vertical_drop(az: np.ndarray, flex: np.ndarray, fs: float) -> tuple[float, float] | None:
@@ -248,7 +330,8 @@ def link_from_bends(angles: Angles, vertical_acc: np.ndarray,
 
 def find_bends(
     angles: Angles, vertical_acc: np.ndarray | None = None, activity: Any = None,
-    link_m: float | None = None,
+    link_m: float | None = None, *, quat: np.ndarray | None = None,
+    acc: np.ndarray | None = None,
 ) -> list[Lift]:
     """Every lowering-and-rising of the upper body, with its activity ``context``.
 
@@ -258,7 +341,10 @@ def find_bends(
     drop by ≥ ``MIN_DROP_M`` and come back (upright-trunk squats, which flex the trunk
     little). A candidate's ``context`` is the activity at its deepest point; those inside a
     sit/stand transition, a walk or lying are dropped. ``link_m``: the wearer's lever L from
-    :func:`link_from_bends`; the larger of it and ``LINK_M`` is used.
+    :func:`link_from_bends`; the larger of it and ``LINK_M`` is used. ``quat`` (N, 4,
+    scalar-first, sensor to earth) and ``acc`` (N, 3, m/s², sensor frame) on the same rows:
+    start and end from the sensor's speed (:func:`_speed_bounds`, module docstring);
+    without them, from the flexion / height onset rules.
     """
     # the wearer's lever if it is the longer: a calibration bend in which the spine curls
     # lowers the sensor less than the hip-led bend of a stoop lift does (chosen on validation
@@ -306,6 +392,8 @@ def find_bends(
             spans.append((i0, i1, ilow, "height", drop))
         spans.sort()
     out: list[Lift] = []
+    last_end = -1
+    pad_s = int(SPEED_PAD_S * fs)
     for i0, i1, ipk, found_by, hdrop in spans:  # per candidate
         context = _context(activity, ipk)
         if context not in ("standing", "sitting"):
@@ -313,6 +401,15 @@ def find_bends(
         k = np.searchsorted(seps, i0)
         lo = int(seps[k - 1]) + 1 if k > 0 else 0
         hi = int(seps[k]) if k < len(seps) else n
+        if quat is not None and acc is not None:  # start and end from the sensor's speed
+            j0, j1 = max(lo, last_end + 1, i0 - pad_s), min(hi, i1 + pad_s + 1)
+            if j0 < i0 and i1 < j1:
+                rows = slice(j0, j1)
+                sb = _speed_bounds(earth_free_acceleration(quat[rows], acc[rows]),
+                                   np.radians(tilt[rows]), fs, i0 - j0, i1 - j0)
+                if sb is not None:
+                    i0, i1 = j0 + sb[0], j0 + sb[1]
+        last_end = i1
         sl = slice(i0, i1 + 1)
         fk = np.nan_to_num(f[sl], nan=-np.inf)
         ipk = i0 + int(np.argmax(fk)) if found_by != "height" else ipk
@@ -365,11 +462,14 @@ def find_bends(
 
 
 def detect_lifts(
-    angles: Angles, vertical_acc: np.ndarray | None = None, activity: Any = None
+    angles: Angles, vertical_acc: np.ndarray | None = None, activity: Any = None, *,
+    quat: np.ndarray | None = None, acc: np.ndarray | None = None,
 ) -> list[Lift]:
     """Lifts: the bends of :func:`find_bends` made while standing (all of them without an
-    ``activity``). Angles per sample, earth-vertical acc in m/s² if any."""
-    return [b for b in find_bends(angles, vertical_acc, activity) if b.context == "standing"]
+    ``activity``). Angles per sample, earth-vertical acc in m/s² if any; ``quat``/``acc`` as
+    :func:`find_bends`."""
+    return [b for b in find_bends(angles, vertical_acc, activity, quat=quat, acc=acc)
+            if b.context == "standing"]
 
 
 def lift_mask(time: np.ndarray, lifts: list[Lift]) -> np.ndarray:

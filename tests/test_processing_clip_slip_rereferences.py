@@ -74,6 +74,8 @@ def test_slip_is_found_and_rereferenced(clean: tuple[Any, Any], deg: float, axis
     (1003, "slip while sitting slouched; the slouch fits neither mounting"),
     (1001, "slip between two seated still periods, no sitting baseline yet"),
     (1012, "a seated slouch then a standing slouch after the slip: no second re-reference"),
+    (1017, "slip between two stands, the first one leaning: placed at the step between them"),
+    (1007, "the same, with a posture that fits both mountings within 5 deg before it"),
 ])
 def test_slip_placed_near_where_it_happened(seed: int, why: str) -> None:
     """Validation-family sessions (development seeds) whose slip used to be placed 116 s late

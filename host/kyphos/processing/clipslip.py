@@ -167,40 +167,53 @@ def _later_stands_keep(later: list[RefPosture], m: np.ndarray, q: np.ndarray,
 
 def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new: np.ndarray,
            base: dict[str, np.ndarray], still: np.ndarray | None) -> int:
-    """Sample index of a slip known to lie between ``lo`` and ``hi``: before the first short
-    still posture (a probe) in between that the new mounting explains (at the start of the
-    movement that led into it); else at the start of the movement that led into ``hi``, after
-    every probe that the old mounting explains."""
+    """Sample index of a slip known to lie between ``lo`` and ``hi``.
+
+    Short still postures (probes) in between are read in time order: one that the old
+    mounting explains (within ``SLIP_MIN_DEG`` of its kind's baseline, and by half the slip's
+    tilt better than the new one) moves the earliest possible place past it; the first one
+    that the new mounting explains in the same way ends the search. In
+    that stretch, a step between two consecutive still postures of the same kind that the
+    slip's rotation undoes (to within ``SLIP_AGREE_DEG`` or 30 % of the step: the posture
+    held, the clip turned) places it exactly; else it goes
+    just before the first posture the new mounting explains, or (none) at the start of the
+    movement that led into ``hi``.
+    """
     j = lo
+    hit: RefPosture | None = None
+    q = m_new.T @ m_old  # old body coordinates → new
+    margin = 0.5 * _angle(q[:, 2], np.array([0.0, 0.0, 1.0]))  # half the slip's tilt
     for pr in probes:  # short still postures between the two references, in time order
         if pr.i0 < lo or pr.i1 > hi or pr.kind not in base:
             continue
         d_old = _angle(m_old.T @ pr.up, base[pr.kind])
         d_new = _angle(m_new.T @ pr.up, base[pr.kind])
-        # only a posture that one of the two mountings explains (within SLIP_MIN_DEG of its
-        # baseline) tells which is in force: a slouch or a lean held still fits neither, and
-        # taking it for the new mounting placed a slip 50 s early (validation seed 1003)
-        if d_new <= P.SLIP_MIN_DEG and d_new < d_old:
-            return max(j, pr.i0 - 1) if j > lo else _last_still(still, lo, pr.i0)
-        if d_old <= P.SLIP_MIN_DEG and d_old <= d_new:
+        # only a posture that one of the two mountings explains tells which is in force: a
+        # slouch or a lean held still fits neither, and taking it for the new mounting placed
+        # a slip 50 s early (validation seed 1003)
+        if d_new <= P.SLIP_MIN_DEG and d_new + margin <= d_old:
+            hit = pr
+            break
+        if d_old <= P.SLIP_MIN_DEG and d_old + margin <= d_new:
             j = pr.i1
-    # no posture after j says which by its baseline (a kind without one yet, e.g. sitting
-    # before any stand agreed): a step between two still postures of the same kind that equals
-    # the slip's rotation (the posture held, the clip turned; validation seed 1001: a slip
-    # between two seated still periods, placed 8 s late at the stand-up without this)
-    q = m_new.T @ m_old  # old body coordinates → new
-    best, k_best = P.SLIP_AGREE_DEG, -1
-    seq = [pr for pr in probes if pr.i0 >= j and pr.i1 <= hi]
+    end = hit.i1 if hit is not None else hi
+    # the step between two still postures of the same kind (any kind: also one without a
+    # baseline yet; validation seed 1001: between two seated still periods, placed 8 s late at
+    # the stand-up without this; seed 1017: between two stands, 31 s late)
+    best, k_best = np.inf, -1
+    seq = [pr for pr in probes if pr.i0 >= j and pr.i1 <= end]
     for a, b in zip(seq[:-1], seq[1:], strict=True):  # consecutive still postures
         if a.kind != b.kind:
             continue
         ba, bb = m_old.T @ a.up, m_old.T @ b.up
-        d = _angle(q @ bb, ba)
-        if _angle(bb, ba) > P.SLIP_MIN_DEG and d < best:
+        d = _angle(q @ bb, ba)  # what is left of the step once the slip is undone
+        step = _angle(bb, ba)
+        if step > P.SLIP_MIN_DEG and d <= max(P.SLIP_AGREE_DEG, 0.3 * step) and d < best:
             best, k_best = d, a.i1
     if k_best >= 0:
         return k_best
-    # else the movement that led into the reference showing the slip
+    if hit is not None:
+        return max(j, hit.i0 - 1) if j > lo else _last_still(still, lo, hit.i0)
     return _last_still(still, j, hi)
 
 

@@ -13,6 +13,8 @@
 #   p.commands                            # deque of (link, bytes) written to the control char
 #   p.open_pairing(t_ms) / p.pairing_open(t_ms); p.encrypted; p.connected; p.mtu
 #   p.set_status(payload) / p.set_battery(pct); p.save_bonds()   # (housekeeping)
+# The stack's start with the GATT services, the advertising payloads and the bonds' file are in
+# blesetup.py, imported for them only (at boot, after a light sleep, after a pairing: lazy.py).
 #   p.radio_off() / p.radio_on_again(); p.radio_on   # the stack off around light sleep
 #                                         # (powerpolicy.py), and on again with its services
 #
@@ -41,26 +43,12 @@
 # recognised after a reboot only through those (as examples/bluetooth/ble_bonding_peripheral.py
 # does). Past MAX_BONDS the least recently bonded peer's whole bond goes; the IRK never.
 import errno
-import json
 from array import array
-from binascii import hexlify, unhexlify
 
+import lazy
 from micropython import const
 
 from time import ticks_add, ticks_diff, ticks_ms
-
-# The kyphos 128-bit base UUID 6b79xxxx-0000-4000-8000-6b7970686f73 ("ky" ... "kyphos").
-SERVICE_UUID = "6b790001-0000-4000-8000-6b7970686f73"
-DATA_UUID = "6b790002-0000-4000-8000-6b7970686f73"
-CONTROL_UUID = "6b790003-0000-4000-8000-6b7970686f73"
-STATUS_UUID = "6b790004-0000-4000-8000-6b7970686f73"
-PAIRING_UUID = "6b790005-0000-4000-8000-6b7970686f73"  # read needs encryption: pair on demand
-BATTERY_SERVICE = const(0x180F)
-BATTERY_LEVEL = const(0x2A19)
-DEVICE_INFO_SERVICE = const(0x180A)
-MANUFACTURER_NAME = const(0x2A29)
-MODEL_NUMBER = const(0x2A24)
-FIRMWARE_REVISION = const(0x2A26)
 
 _IRQ_CENTRAL_CONNECT = const(1)
 _IRQ_CENTRAL_DISCONNECT = const(2)
@@ -71,27 +59,20 @@ _IRQ_GET_SECRET = const(29)
 _IRQ_SET_SECRET = const(30)
 _IRQ_PASSKEY_ACTION = const(31)
 _PASSKEY_NUMERIC_COMPARISON = const(4)
-_IO_DISPLAY_YESNO = const(1)
 _SEC_OUR = const(1)  # NimBLE's BLE_STORE_OBJ_TYPE_OUR_SEC (keyed by the peer's address)
 _SEC_PEER = const(2)  # BLE_STORE_OBJ_TYPE_PEER_SEC
 _SEC_IRK = const(10)  # MicroPython's own IRK (key b"irk")
 _SEC_WINDOW = const(100)  # kyphos: this peer's bond was made inside the pairing window
 
-_FLAG_READ = const(0x0002)
-_FLAG_WRITE = const(0x0008)
-_FLAG_NOTIFY = const(0x0010)
-_FLAG_READ_ENCRYPTED = const(0x0200)
-
-MTU = const(256)  # what the board offers (ble.config(mtu=...))
-MIN_STREAM_MTU = const(185)  # START is refused below this (ERR 10, docs/protocol.md)
-MIN_GAP_MS = const(45)  # <= 22 notifications per second, the pace when the data allows it
-FAST_GAP_MS = const(20)  # the shortest pace (50/s) when the rate needs more (pace())
-MTU_ASK_MS = const(1000)  # the board asks for an MTU exchange if the central has not by then
-PAIRING_WINDOW_MS = const(60000)
-SEND_WAIT_MS = const(5000)  # longest wait for room for a command answer
-MAX_BONDS = const(8)
-RECENT = const(8)  # notifications kept after sending, for the log if the link drops
-_CONTROL_BUF = const(1034 + 6)  # one CMD frame of the largest payload
+_MTU = const(256)  # what the board offers (ble.config(mtu=...))
+_MIN_STREAM_MTU = const(185)  # START is refused below this (ERR 10, docs/protocol.md)
+_MIN_GAP_MS = const(45)  # <= 22 notifications per second, the pace when the data allows it
+_FAST_GAP_MS = const(20)  # the shortest pace (50/s) when the rate needs more (pace())
+_MTU_ASK_MS = const(1000)  # the board asks for an MTU exchange if the central has not by then
+_PAIRING_WINDOW_MS = const(60000)
+_SEND_WAIT_MS = const(5000)  # longest wait for room for a command answer
+_MAX_BONDS = const(8)
+_RECENT = const(8)  # notifications kept after sending, for the log if the link drops
 _ADV_INTERVAL_US = const(100000)
 _MAX_COMMANDS = const(4)
 
@@ -102,33 +83,6 @@ def sleep_ms(ms):
 
     f = getattr(asyncio, "sleep_ms", None)
     return f(ms) if f is not None else asyncio.sleep(ms / 1000)
-
-
-def adv_payloads(name, service_uuid_le):
-    """(advertising data, scan response) for a name (bytes) and a 128-bit service UUID
-    (16 little-endian bytes). Flags (3 bytes) + the UUID (18) leave 10 of the 31 bytes, too few
-    for "kyphos-XXXX" (13): the complete name goes in the scan response."""
-    adv = bytearray((2, 0x01, 0x06, 17, 0x07))
-    adv.extend(service_uuid_le)
-    resp = bytearray((len(name) + 1, 0x09))
-    resp.extend(name)
-    if len(adv) > 31 or len(resp) > 31:
-        raise ValueError("advertising payload over 31 bytes")
-    return bytes(adv), bytes(resp)
-
-
-def uuid_le(text):
-    """The 16 little-endian bytes of a 128-bit UUID string (as it goes on the air)."""
-    h = text.replace("-", "")
-    out = bytearray(16)
-    for i in range(16):
-        out[15 - i] = int(h[2 * i:2 * i + 2], 16)
-    return bytes(out)
-
-
-def default_name(mac):
-    """kyphos-XXXX from the last two bytes of the MAC address."""
-    return "kyphos-%02X%02X" % (mac[4], mac[5])
 
 
 class Ring:
@@ -260,7 +214,7 @@ class Peripheral:
         self._peer = None  # the link's bond key: NimBLE's ble_addr_t of the central (type + LSB first)
         self._connected_at = 0
         self._mtu_asked = False
-        self.gap_ms = MIN_GAP_MS  # notification pace (pace())
+        self.gap_ms = _MIN_GAP_MS  # notification pace (pace())
         self.streams = 0  # START bits; 0 = not streaming
         self.commands = []  # (link, bytes) from the control characteristic, oldest first
         self.notified = 0
@@ -278,11 +232,11 @@ class Peripheral:
         # Copies of the last RECENT notifications: the stack may still hold them when the
         # link drops (MicroPython reports no "sent"), so they go to the log too (the host
         # drops the duplicates by seq).
-        self._recent = bytearray(RECENT * MTU)
+        self._recent = bytearray(_RECENT * _MTU)
         self._recent_mv = memoryview(self._recent)
-        self._recent_len = array("H", bytes(2 * RECENT))
+        self._recent_len = array("H", bytes(2 * _RECENT))
         self._recent_i = 0
-        self.load_bonds()
+        lazy.use("blesetup").load_bonds(self)
         if uuid is None:
             uuid = __import__("bluetooth").UUID
         self._uuid = uuid
@@ -292,55 +246,8 @@ class Peripheral:
 
     def _start(self):
         """Start the stack (the IRQ handler first), register the services, advertise. Raises
-        OSError when the stack does not start."""
-        ble = self.ble
-        name = self.name
-        uuid = self._uuid
-        fw_revision, model, manufacturer = self._fw
-        # The handler first: active(True) asks it for the IRKs (see the top of this file).
-        ble.irq(self._irq)
-        ble.active(True)  # OSError when the stack does not start: the runtime goes USB-only
-        if isinstance(self.ring, int):
-            # Given as a size: allocated once the stack has started, so NimBLE gets its RAM
-            # before the big buffers (app.py builds the links first for the same reason).
-            self.ring = Ring(self.ring)
-        ble.config(gap_name=name, mtu=MTU)
-        try:
-            ble.config(bond=True, mitm=True, le_secure=True, io=_IO_DISPLAY_YESNO)
-            self.secure = True
-        except (ValueError, OSError):
-            # A build without pairing support: links stay unencrypted, so config and erase
-            # commands work over USB only.
-            self.secure = False
-        kyphos = (uuid(SERVICE_UUID), (
-            (uuid(DATA_UUID), _FLAG_NOTIFY),
-            (uuid(CONTROL_UUID), _FLAG_WRITE),
-            (uuid(STATUS_UUID), _FLAG_READ | _FLAG_NOTIFY),
-            (uuid(PAIRING_UUID), _FLAG_READ | _FLAG_READ_ENCRYPTED),
-        ))
-        battery = (uuid(BATTERY_SERVICE), ((uuid(BATTERY_LEVEL), _FLAG_READ | _FLAG_NOTIFY),))
-        dis = (uuid(DEVICE_INFO_SERVICE), (
-            (uuid(MANUFACTURER_NAME), _FLAG_READ),
-            (uuid(MODEL_NUMBER), _FLAG_READ),
-            (uuid(FIRMWARE_REVISION), _FLAG_READ),
-        ))
-        ((self.h_data, self.h_control, self.h_status, h_pairing), (self.h_battery,),
-         (h_man, h_model, h_fw)) = ble.gatts_register_services((kyphos, battery, dis))
-        ble.gatts_write(h_pairing, b"\x01")
-        # Values default to 20 bytes: room for a whole CMD frame and a STATUS frame.
-        ble.gatts_set_buffer(self.h_control, _CONTROL_BUF)
-        ble.gatts_set_buffer(self.h_data, MTU)
-        ble.gatts_set_buffer(self.h_status, 64)
-        ble.gatts_write(h_man, manufacturer.encode())
-        ble.gatts_write(h_model, model.encode())
-        ble.gatts_write(h_fw, fw_revision.encode())
-        ble.gatts_write(self.h_battery, b"\x00")
-        if self._battery >= 0:  # the level known before a radio_off()
-            b = self._battery
-            ble.gatts_write(self.h_battery, bytes((b if b <= 100 else 0,)))
-        self._adv = adv_payloads(name.encode(), uuid_le(SERVICE_UUID))
-        self.radio_on = True
-        self.advertise()
+        OSError when the stack does not start. At boot and after radio_off(): blesetup.py."""
+        lazy.use("blesetup").start(self)
 
     def radio_off(self):
         """Stop the stack (no link may be up): machine.lightsleep() with BLE active breaks it
@@ -393,18 +300,18 @@ class Peripheral:
                 "remove the pairing and pair again")
 
     def mtu_ok(self):
-        return self.mtu >= MIN_STREAM_MTU
+        return self.mtu >= _MIN_STREAM_MTU
 
     def pace(self, notes_per_s):
         """Set the notification pace for a stream that needs `notes_per_s` notifications per
-        second (from the batch size the negotiated MTU allows and the sample rate): about 20/s
-        (MIN_GAP_MS) when that is enough, faster (down to FAST_GAP_MS) with a quarter spare
+        second (from the batch size the negotiated _MTU allows and the sample rate): about 20/s
+        (_MIN_GAP_MS) when that is enough, faster (down to _FAST_GAP_MS) with a quarter spare
         when it is not, e.g. 208 Hz with orientation at MTU 185 needs ~30/s."""
-        gap = MIN_GAP_MS
+        gap = _MIN_GAP_MS
         if notes_per_s > 0:
             need = 1000 * 4 // (notes_per_s * 5 + 4)  # 1.25 x the need, rounded down
             if need < gap:
-                gap = need if need > FAST_GAP_MS else FAST_GAP_MS
+                gap = need if need > _FAST_GAP_MS else _FAST_GAP_MS
         self.gap_ms = gap
         return gap
 
@@ -417,7 +324,7 @@ class Peripheral:
         self.ble.gap_advertise(_ADV_INTERVAL_US, self._adv[0], resp_data=self._adv[1])
 
     def open_pairing(self, t_ms):
-        self._pair_until = ticks_add(t_ms, PAIRING_WINDOW_MS)
+        self._pair_until = ticks_add(t_ms, _PAIRING_WINDOW_MS)
         self._pair_open = True
 
     def pairing_open(self, t_ms):
@@ -445,7 +352,7 @@ class Peripheral:
             self._mtu_asked = False
             self.streams = 0
             self.ring.clear()
-            for i in range(RECENT):
+            for i in range(_RECENT):
                 self._recent_len[i] = 0
         elif event == _IRQ_CENTRAL_DISCONNECT:
             if data[0] == self.conn:
@@ -493,7 +400,7 @@ class Peripheral:
             else:
                 if key in self._order:
                     self._order.remove(key)
-                elif len(self._order) >= MAX_BONDS:
+                elif len(self._order) >= _MAX_BONDS:
                     self._forget(self._order[0])  # the least recently bonded peer, whole
                 self._order.append(key)
                 self._secrets[(sec_type, key)] = bytes(value)
@@ -539,50 +446,12 @@ class Peripheral:
         # peers' bonds, so the link's key comes from CENTRAL_CONNECT and its own pairing.)
         return self._secrets.get((sec_type, bytes(key)), None)
 
-    def load_bonds(self):
-        try:
-            with open(self.bonds_path) as f:
-                rows = json.loads(f.read())
-            for t, k, v in rows:
-                k = unhexlify(k)
-                self._secrets[(t, k)] = unhexlify(v)
-                if (t == _SEC_OUR or t == _SEC_PEER) and k not in self._order:
-                    self._order.append(k)
-        except (OSError, ValueError, TypeError, KeyError):
-            self._secrets = {}  # none yet, or a damaged file: pair again
-            self._order = []
-
     def save_bonds(self):
-        """Write the bond keys if they changed (temp file + rename). From a task, not an IRQ.
-        Rows: the IRK first, then each peer's entries, least recently bonded first."""
+        """Write the bond keys if they changed (temp file + rename; blesetup.py). From a task,
+        not an IRQ."""
         if not self._bonds_dirty:
             return False
-        self._bonds_dirty = False
-        rows = []
-        for (t, k), v in self._secrets.items():
-            if t != _SEC_OUR and t != _SEC_PEER and t != _SEC_WINDOW:
-                rows.append((t, hexlify(k).decode(), hexlify(v).decode()))
-        for k in self._order:
-            for t in (_SEC_OUR, _SEC_PEER, _SEC_WINDOW):
-                v = self._secrets.get((t, k))
-                if v is not None:
-                    rows.append((t, hexlify(k).decode(), hexlify(v).decode()))
-        tmp = self.bonds_path + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(json.dumps(rows))
-        try:
-            import os
-
-            os.rename(tmp, self.bonds_path)
-        except OSError:
-            import os
-
-            try:
-                os.remove(self.bonds_path)
-            except OSError:
-                pass
-            os.rename(tmp, self.bonds_path)
-        return True
+        return lazy.use("blesetup").save_bonds(self)
 
     @property
     def bond_count(self):
@@ -603,14 +472,14 @@ class Peripheral:
 
     def take_unsent(self, sink):
         """After a disconnect: hand the data frames (IMU, QUAT, STATUS, EVENT) of the last
-        RECENT notifications and then every queued one to sink(view), oldest first, and empty
+        _RECENT notifications and then every queued one to sink(view), oldest first, and empty
         the queue; returns how many. Answers (ACK, ERR, INFO, LOG_CHUNK) are not kept."""
         n_frames = 0
-        for k in range(RECENT):
-            i = (self._recent_i + k) % RECENT
+        for k in range(_RECENT):
+            i = (self._recent_i + k) % _RECENT
             n = self._recent_len[i]
             if n:
-                n_frames += _frames_to(sink, self._recent, self._recent_mv, i * MTU, n)
+                n_frames += _frames_to(sink, self._recent, self._recent_mv, i * _MTU, n)
                 self._recent_len[i] = 0
         ring = self.ring
         while ring.used:
@@ -645,11 +514,11 @@ class Peripheral:
         """Queue buf[0:n] (a command answer), waiting while the ring is full; False if the
         link went away or stayed full for SEND_WAIT_MS."""
         waited = 0
-        while self.conn is not None and waited < SEND_WAIT_MS:
+        while self.conn is not None and waited < _SEND_WAIT_MS:
             if self.ring.put(buf, n):
                 return True
-            await sleep_ms(MIN_GAP_MS)
-            waited += MIN_GAP_MS
+            await sleep_ms(_MIN_GAP_MS)
+            waited += _MIN_GAP_MS
         return False
 
     def pump(self, t_ms):
@@ -660,7 +529,7 @@ class Peripheral:
         if conn is None:
             return 0
         if not self._mtu_asked and self.mtu == 23 and \
-                ticks_diff(t_ms, self._connected_at) >= MTU_ASK_MS:
+                ticks_diff(t_ms, self._connected_at) >= _MTU_ASK_MS:
             self._ask_mtu(conn)
         if ring.used == 0:
             return 0
@@ -694,9 +563,9 @@ class Peripheral:
         else:
             self._last_notify = t_ms
         i = self._recent_i
-        self._recent[i * MTU:i * MTU + n] = view
+        self._recent[i * _MTU:i * _MTU + n] = view
         self._recent_len[i] = n
-        self._recent_i = (i + 1) % RECENT
+        self._recent_i = (i + 1) % _RECENT
         ring.drop(n)
         self.notified += 1
         return n

@@ -56,7 +56,7 @@ SCHEMA = {
     "led": (_KIND_BOOL, None, None, True, "show state on the board LED"),
     "board": (_KIND_CHOICE, ("auto", "virtual", "xiao_esp32s3", "xiao_esp32c3", "esp32_devkitc"),
               None, "auto", "pin profile (firmware/boards.py); auto detects the chip"),
-    # 29: the scan response is 31 bytes, 2 of them the name's length and type (ble.adv_payloads).
+    # 29: the scan response is 31 bytes, 2 of them the name's length and type (blesetup.adv_payloads).
     "name": (_KIND_STR, 0, 29, "", "BLE name, at most 29 UTF-8 bytes; empty = kyphos-XXXX from the MAC"),
 }
 

@@ -140,7 +140,7 @@ def build(dev, fs_root, serial, ble, hw, wdt_ms, machine, statvfs, flash_open):
             mac = ble.config("mac")[1]
         except (OSError, ValueError):
             pass
-        dev.name = dev.cfg.get("name") or ble_mod.default_name(mac)
+        dev.name = dev.cfg.get("name") or lazy.use("blesetup").default_name(mac)
         try:
             dev.ble = ble_mod.Peripheral(ble, dev.name, fs_root + "/bonds.json",
                                           prof.get("ble_ring", _RING_BYTES), app.FW_TEXT)
@@ -151,7 +151,7 @@ def build(dev, fs_root, serial, ble, hw, wdt_ms, machine, statvfs, flash_open):
             dev.ble = None
             dev.ble_error = e.args[0] if e.args else -1
     else:
-        dev.name = dev.cfg.get("name") or ble_mod.default_name(mac)
+        dev.name = dev.cfg.get("name") or lazy.use("blesetup").default_name(mac)
     dev.device_id = bytes(mac[:6]) if len(mac) >= 6 else bytes(6)
     if serial is not None:
         import usb
@@ -180,6 +180,7 @@ def build(dev, fs_root, serial, ble, hw, wdt_ms, machine, statvfs, flash_open):
     dev.init_sample_path()  # frame buffers, IMU, fusion
 
     dev.links = tuple(dev.links)
+    lazy.drop("blesetup")  # used again after a light sleep or a pairing
     dev.cmds = commands.Commands(dev)
     dev._logging = False
     dev._status_due = ticks_ms()

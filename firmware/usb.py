@@ -29,6 +29,7 @@ from time import ticks_diff, ticks_ms
 
 _RX = const(256)
 _MAX_COMMANDS = const(4)
+_SEND_WAIT_MS = const(5000)  # ble.py's: longest wait for room for a command answer
 HOST_GONE_MS = const(3000)  # nothing written for this long while packets wait: host gone
 HOST_IDLE_MS = const(60000)  # no frame from a host that does not stream: no longer connected
 _USB_PIECE = const(64)  # a full-speed USB CDC packet: the FIFO frees space in these steps
@@ -90,11 +91,11 @@ class Serial:
         return True
 
     async def send(self, buf, n):
-        from ble import SEND_WAIT_MS, sleep_ms
+        from ble import sleep_ms
 
         waited = 0
         while not self.put(buf, n):
-            if waited >= SEND_WAIT_MS:
+            if waited >= _SEND_WAIT_MS:
                 return False  # nobody reads the port (counted in lost)
             self.lost -= 1  # a wait, not a loss
             self.pump()

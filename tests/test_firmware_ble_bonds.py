@@ -156,16 +156,16 @@ def test_eviction_removes_whole_bonds_never_the_irk(fw: Any, tmp_path: Path) -> 
     p = fw.Peripheral(_Radio(), "kyphos-0000", str(tmp_path / "b.json"), fw.Ring(1024), uuid=UUID)
     irk = bytes(range(16))
     p._irq(30, (10, b"irk", irk))
-    for i in range(fw.MAX_BONDS + 3):
+    for i in range(fw._MAX_BONDS + 3):
         key = bytes((1, i, 0, 0, 0, 0, 0xC0))
         p._irq(30, (1, key, b"our%d" % i))
         p._irq(30, (2, key, b"peer%d" % i))
     assert p._irq(29, (10, 0, b"irk")) == irk
     keys = [k for (t, k) in p._secrets if t in (1, 2)]
     peers = {k for k in keys}
-    assert len(peers) == fw.MAX_BONDS
+    assert len(peers) == fw._MAX_BONDS
     assert all(keys.count(k) == 2 for k in peers)  # never half a bond
-    assert bytes((1, fw.MAX_BONDS + 2, 0, 0, 0, 0, 0xC0)) in peers  # the newest stayed
+    assert bytes((1, fw._MAX_BONDS + 2, 0, 0, 0, 0, 0xC0)) in peers  # the newest stayed
 
 
 def test_trust_follows_the_connected_peer_not_the_last_bond_looked_up(

@@ -1,5 +1,5 @@
 """The board boots whatever its BLE side does (issue 14 item 5): a device name over 29 bytes is
-refused by config (it used to pass, then raise in ble.adv_payloads at every boot: a boot loop),
+refused by config (it used to pass, then raise in blesetup.adv_payloads at every boot: a boot loop),
 a config file that still holds one falls back to the default name with the key named in
 cfg.problem, and a BLE stack whose active(True) fails (micropython issue 14293) leaves the board
 running over USB."""
@@ -30,15 +30,15 @@ def board() -> Any:
 
 
 def test_config_refuses_a_name_that_does_not_fit_the_scan_response(board: Any) -> None:
-    import ble
+    import blesetup
     import config
 
     assert config.check("name", "n" * 29) is None
     code, msg = config.check("name", "n" * 30)
     assert code == config.ERR_RANGE and "name" in msg and "29" in config.describe("name")
-    ble.adv_payloads(b"n" * 29, bytes(16))  # the longest accepted name fits
+    blesetup.adv_payloads(b"n" * 29, bytes(16))  # the longest accepted name fits
     with pytest.raises(ValueError):
-        ble.adv_payloads(b"n" * 30, bytes(16))
+        blesetup.adv_payloads(b"n" * 30, bytes(16))
 
 
 def test_a_stored_long_name_boots_with_the_default_name(board: Any, tmp_path: Path) -> None:

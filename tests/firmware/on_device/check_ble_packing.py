@@ -6,6 +6,7 @@ import errno
 import json
 
 import ble
+import blesetup
 import checkenv
 import frames
 import frametools
@@ -105,10 +106,10 @@ def check_advertising_fits_31_bytes_name_in_scan_response():
     p, radio, _ = _peripheral()
     adv, resp = radio.adv
     assert len(adv) <= 31 and len(resp) <= 31
-    assert adv[:3] == b"\x02\x01\x06" and adv[4] == 0x07 and adv[5:21] == ble.uuid_le(ble.SERVICE_UUID)
+    assert adv[:3] == b"\x02\x01\x06" and adv[4] == 0x07 and adv[5:21] == blesetup.uuid_le(blesetup.SERVICE_UUID)
     assert adv[5] == 0x73 and adv[20] == 0x6B  # 6b790001-...-6b7970686f73, little-endian
     assert resp == b"\x0c\x09kyphos-4F01"
-    assert ble.default_name(b"\x24\x0a\xc4\x3a\x4f\x01") == "kyphos-4F01"
+    assert blesetup.default_name(b"\x24\x0a\xc4\x3a\x4f\x01") == "kyphos-4F01"
     assert radio.cfg["mtu"] == 256 and radio.cfg["le_secure"] and radio.cfg["bond"]
 
 

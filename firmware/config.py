@@ -28,36 +28,55 @@ ERR_BAD_ARGS = const(2)
 ERR_UNKNOWN_KEY = const(3)
 ERR_RANGE = const(4)
 
-# key: (kind, lo_or_choices, hi, default, help). Units are in the key names. docs/firmware.md
-# gives the source of each coaching default.
+# key: (kind, lo_or_choices, hi, default), each after a comment that says what it does (a
+# comment costs no heap on the board; docs/firmware.md lists the keys). Units are in the key
+# names. docs/firmware.md gives the source of each coaching default.
 SCHEMA = {
-    "odr_hz": (_KIND_INT, 10, 416, 104, "IMU output data rate; the driver picks the nearest rate the chip has"),
-    "acc_fs_g": (_KIND_CHOICE, (2, 4, 8, 16), None, 8, "accelerometer full scale, +-g"),
-    "gyr_fs_dps": (_KIND_CHOICE, (250, 500, 1000, 2000), None, 1000, "gyroscope full scale, +-deg/s"),
-    "fusion": (_KIND_BOOL, None, None, True, "run on-device orientation fusion (QUAT frames, coach)"),
-    "slouch_threshold_deg": (_KIND_INT, 3, 45, 8, "flexion beyond upright that counts as slouching"),
-    "slouch_hysteresis_deg": (_KIND_INT, 1, 10, 3, "a slouch ends below threshold minus this"),
-    "slouch_dwell_s": (_KIND_INT, 3, 600, 60, "slouch time before an alert (and between repeats)"),
-    "coach_mode": (_KIND_CHOICE, ("training", "tracking"), None, "training",
-                   "training buzzes on a slouch; tracking only records the events"),
-    "snooze_s": (_KIND_INT, 60, 14400, 1800, "how long a button double press silences the coach"),
-    "moving_gyr_dps": (_KIND_INT, 5, 200, 20, "angular rate above which the wearer is moving (no alerts)"),
-    "haptic_strength_pct": (_KIND_INT, 20, 100, 80, "vibration motor PWM duty"),
-    "haptic_pattern": (_KIND_CHOICE, ("short", "double", "long", "triple"), None, "double",
-                       "vibration pattern for a slouch alert"),
-    "log_policy": (_KIND_CHOICE, ("always", "disconnected", "never"), None, "disconnected",
-                   "when to log frames to flash"),
-    "log_max_file_kb": (_KIND_INT, 16, 4096, 512, "a log file is closed and a new one opened at this size"),
-    "log_reserve_kb": (_KIND_INT, 16, 1024, 64, "flash kept free; logging stops (log full) below this"),
-    "log_sync_ms": (_KIND_INT, 0, 60000, 10000,
-                    "the log is written in whole 4 KB blocks, a partial one at the latest after this; 0 = sync every frame (wears the flash)"),
-    "sleep_after_min": (_KIND_INT, 0, 240, 10, "light sleep after this long without motion; 0 = never"),
-    "low_battery_mv": (_KIND_INT, 3300, 3900, 3400, "battery voltage of the low-battery state"),
-    "led": (_KIND_BOOL, None, None, True, "show state on the board LED"),
+    # IMU output data rate; the driver picks the nearest rate the chip has
+    "odr_hz": (_KIND_INT, 10, 416, 104),
+    # accelerometer full scale, +-g
+    "acc_fs_g": (_KIND_CHOICE, (2, 4, 8, 16), None, 8),
+    # gyroscope full scale, +-deg/s
+    "gyr_fs_dps": (_KIND_CHOICE, (250, 500, 1000, 2000), None, 1000),
+    # run on-device orientation fusion (QUAT frames, coach)
+    "fusion": (_KIND_BOOL, None, None, True),
+    # flexion beyond upright that counts as slouching
+    "slouch_threshold_deg": (_KIND_INT, 3, 45, 8),
+    # a slouch ends below threshold minus this
+    "slouch_hysteresis_deg": (_KIND_INT, 1, 10, 3),
+    # slouch time before an alert (and between repeats)
+    "slouch_dwell_s": (_KIND_INT, 3, 600, 60),
+    # training buzzes on a slouch; tracking only records the events
+    "coach_mode": (_KIND_CHOICE, ("training", "tracking"), None, "training"),
+    # how long a button double press silences the coach
+    "snooze_s": (_KIND_INT, 60, 14400, 1800),
+    # angular rate above which the wearer is moving (no alerts)
+    "moving_gyr_dps": (_KIND_INT, 5, 200, 20),
+    # vibration motor PWM duty
+    "haptic_strength_pct": (_KIND_INT, 20, 100, 80),
+    # vibration pattern for a slouch alert
+    "haptic_pattern": (_KIND_CHOICE, ("short", "double", "long", "triple"), None, "double"),
+    # when to log frames to flash
+    "log_policy": (_KIND_CHOICE, ("always", "disconnected", "never"), None, "disconnected"),
+    # a log file is closed and a new one opened at this size
+    "log_max_file_kb": (_KIND_INT, 16, 4096, 512),
+    # flash kept free; logging stops (log full) below this
+    "log_reserve_kb": (_KIND_INT, 16, 1024, 64),
+    # the log is written in whole 4 KB blocks, a partial one at the latest after this;
+    # 0 = sync every frame (wears the flash)
+    "log_sync_ms": (_KIND_INT, 0, 60000, 10000),
+    # light sleep after this long without motion; 0 = never
+    "sleep_after_min": (_KIND_INT, 0, 240, 10),
+    # battery voltage of the low-battery state
+    "low_battery_mv": (_KIND_INT, 3300, 3900, 3400),
+    # show state on the board LED
+    "led": (_KIND_BOOL, None, None, True),
+    # pin profile (firmware/boards.py); auto detects the chip
     "board": (_KIND_CHOICE, ("auto", "virtual", "xiao_esp32s3", "xiao_esp32c3", "esp32_devkitc"),
-              None, "auto", "pin profile (firmware/boards.py); auto detects the chip"),
-    # 29: the scan response is 31 bytes, 2 of them the name's length and type (blesetup.adv_payloads).
-    "name": (_KIND_STR, 0, 29, "", "BLE name, at most 29 UTF-8 bytes; empty = kyphos-XXXX from the MAC"),
+              None, "auto"),
+    # BLE name, at most 29 UTF-8 bytes; empty = kyphos-XXXX from the MAC. 29: the scan
+    # response is 31 bytes, 2 of them the name's length and type (blesetup.adv_payloads).
+    "name": (_KIND_STR, 0, 29, ""),
 }
 
 # Keys sorted once so JSON output and error lists are stable.
@@ -74,7 +93,7 @@ def defaults():
 
 def describe(key):
     """'key must be ...' for an error message: the type and range of `key`."""
-    kind, lo, hi, _, _ = SCHEMA[key]
+    kind, lo, hi, _ = SCHEMA[key]
     if kind == _KIND_INT:
         return "%s must be an integer in %d..%d" % (key, lo, hi)
     if kind == _KIND_CHOICE:

@@ -127,4 +127,26 @@ def test_analyze_file_picks_the_path(recording: tuple[Path, Analysis],
     b = analyze_file(path)  # "long": chunked
     assert b.quat.shape == (0, 4) and _same(whole.to_dict(), b.to_dict()) == []
     with pytest.raises(KyphosError, match="one chunk"):
-        analyze_chunked(path)  # 8 min is less than one 30-min chunk
+        analyze_chunked(path, chunk_s=1800.0)  # 8 min is less than one 30-min chunk
+
+
+def test_kyphos_analyze_runs_chunked_without_loading_the_whole_file(
+        recording: tuple[Path, Analysis], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from kyphos.cli import main
+
+    path, whole = recording
+    assert main(["analyze", str(path), "--json", "--whole"]) == 0
+    want = json.loads(capsys.readouterr().out)
+    monkeypatch.setattr("kyphos.chunked.AUTO_ABOVE_S", 300.0)
+    monkeypatch.setattr("kyphos.chunked.CHUNK_S", 120.0)
+
+    def no_whole_load(*a: Any, **k: Any) -> None:
+        raise AssertionError("the chunked path loaded the whole recording")
+
+    monkeypatch.setattr("kyphos.load", no_whole_load)
+    assert main(["analyze", str(path), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert _same(want, got) == []

@@ -627,7 +627,7 @@ def _rows_of(store: dict[str, list[np.ndarray]], fs: float) -> tuple[Prepared, n
 
 
 def analyze_chunked(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | KyrReader,
     *,
     calibration: Any = None,
     load_kg: float | None = None,
@@ -638,18 +638,23 @@ def analyze_chunked(
     slouch_min_s: float | None = None,
     vqf_params: dict[str, Any] | None = None,
     clip_slips: bool = True,
-    chunk_s: float = CHUNK_S,
-    margin_s: float = MARGIN_S,
+    chunk_s: float | None = None,
+    margin_s: float | None = None,
     overlap_s: float = orientation.OVERLAP_S,
 ) -> Analysis:
     """:func:`kyphos.analysis.analyze` of the ``.kyr`` file at ``path`` (same keywords),
     in cores of ``chunk_s`` analysed with ``margin_s`` on both sides, VQF run over
-    ``overlap_s`` (at most ``chunk_s``) on both sides (module docstring)."""
+    ``overlap_s`` (at most ``chunk_s``) on both sides (module docstring); None: ``CHUNK_S``,
+    ``MARGIN_S``."""
+    chunk_s = CHUNK_S if chunk_s is None else float(chunk_s)
+    margin_s = MARGIN_S if margin_s is None else float(margin_s)
     if not 0 <= overlap_s <= chunk_s:
         raise ValueError(f"overlap_s must be between 0 and chunk_s ({chunk_s:g} s)")
-    reader = KyrReader(path)
+    reader = path if isinstance(path, KyrReader) else KyrReader(path)
+    del path
     if reader.end_s <= chunk_s + 2 * overlap_s:
-        raise KyphosError(f"{path}: {reader.end_s:.0f} s is one chunk: use kyphos.load and analyze")
+        raise KyphosError(f"{reader.path}: {reader.end_s:.0f} s is one chunk: use kyphos.load "
+                          "and analyze")
     up, bend = calibration_windows(calibration, reader)
     windows = [w for w in (up, bend) if w is not None]
     need_auto = _needs_auto(calibration, up, bend)
@@ -671,7 +676,8 @@ def analyze_chunked(
         digest = _Digest(reader, raw_time, {k: _cat(v, (0, 3)) for k, v in st.raw_rows.items()},
                          stride, _cat(st.gaps, (0, 2)))
         st.raw_rows.clear()
-        del reader, raw_time  # the index of the file is no longer needed
+        reader.close()  # the index of the file is no longer needed
+        del reader, raw_time
         _trim()
         plausibility.precheck(digest)
         digest.drop("gyr")  # the gyro check is done; assess reads acc
@@ -736,6 +742,21 @@ def _assemble(digest: _Digest, st: _Pass1, d: _Driver, c: Any, f: _Found, kind: 
     return a
 
 
+def long_recording(path: str | os.PathLike[str]) -> KyrReader | None:
+    """The reader of a ``.kyr`` file longer than ``AUTO_ABOVE_S`` (what the commands analyse
+    in chunks), else None (another format, a short or an unreadable file: the whole path
+    reads it and says what is wrong). FileNotFoundError for a missing file."""
+    if not str(path).lower().endswith(".kyr"):
+        return None
+    if not Path(path).exists():
+        raise FileNotFoundError(path)
+    try:
+        reader = KyrReader(path)
+    except (KyphosError, OSError, ValueError):
+        return None
+    return reader if reader.end_s > AUTO_ABOVE_S else None
+
+
 def analyze_file(path: str | os.PathLike[str], *, chunked: bool | None = None,
                  load_options: dict[str, Any] | None = None, **options: Any) -> Analysis:
     """The analysis of the recording at ``path`` (``options``: :func:`kyphos.analysis.analyze`'s
@@ -743,11 +764,10 @@ def analyze_file(path: str | os.PathLike[str], *, chunked: bool | None = None,
     chunks (:func:`analyze_chunked`: bounded memory, the same results), anything else is loaded
     whole (``kyphos.load(path, **load_options)``) and analysed; True/False force one way."""
     if chunked is None:
-        chunked = False
-        if str(path).lower().endswith(".kyr") and not load_options:
-            chunked = KyrReader(path).end_s > AUTO_ABOVE_S
-    if chunked:
-        options.setdefault("chunk_s", CHUNK_S)
+        reader = None if load_options else long_recording(path)
+        if reader is not None:
+            return analyze_chunked(reader, **options)
+    elif chunked:
         return analyze_chunked(path, **options)
     from kyphos.analysis import analyze
     from kyphos.recording.load import load

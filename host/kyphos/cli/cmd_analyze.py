@@ -65,22 +65,36 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
                    help="forward-bend window in s (starts upright), with --calibrate-upright")
 
 
-def load_and_analyze(args: argparse.Namespace, **extra: Any) -> Any:
-    """Load ``args.file`` and return ``(session, analysis)``."""
+def load_and_analyze(args: argparse.Namespace, chunked: bool = False, **extra: Any) -> Any:
+    """Load ``args.file`` and return ``(session, analysis)``. ``chunked``: a ``.kyr`` file
+    longer than ``kyphos.chunked.AUTO_ABOVE_S`` is analysed in chunks (bounded memory, the same
+    JSON; no session is loaded and None is returned for it, and the analysis keeps no
+    per-sample arrays but flexion) unless ``args.whole``."""
     import kyphos
     from kyphos.analysis import analyze
 
-    kw = csv_load_options(args, str(args.file).lower().endswith(".csv"))
-    try:
-        session = kyphos.load(args.file, **kw)
-    except FileNotFoundError as exc:
-        raise KyphosError(f"no such file: {args.file}") from exc
     calib: Any = None if args.calibration == "session" else args.calibration
     if args.calibrate_bend and not args.calibrate_upright:
         raise KyphosError("--calibrate-bend needs --calibrate-upright too")
     if args.calibrate_upright:
         calib = {"upright": tuple(args.calibrate_upright),
                  "bend": tuple(args.calibrate_bend) if args.calibrate_bend else None}
+    kw = csv_load_options(args, str(args.file).lower().endswith(".csv"))
+    if chunked and not getattr(args, "whole", False) and not kw:
+        from kyphos.chunked import long_recording
+
+        try:
+            reader = long_recording(args.file)
+        except FileNotFoundError as exc:
+            raise KyphosError(f"no such file: {args.file}") from exc
+        if reader is not None:
+            from kyphos.chunked import analyze_chunked
+
+            return None, analyze_chunked(reader, calibration=calib, **extra)
+    try:
+        session = kyphos.load(args.file, **kw)
+    except FileNotFoundError as exc:
+        raise KyphosError(f"no such file: {args.file}") from exc
     return session, analyze(session, calibration=calib, **extra)
 
 
@@ -148,7 +162,7 @@ def _text(d: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     from kyphos.views.recommend import risk_band
 
-    _, a = load_and_analyze(args, load_kg=args.load_kg, distance_m=args.distance_m)
+    _, a = load_and_analyze(args, chunked=True, load_kg=args.load_kg, distance_m=args.distance_m)
     d = _clean(a.to_dict())
     if isinstance(d.get("risk"), dict) and d["risk"].get("index") is not None:
         d["risk"]["band"] = risk_band(d["risk"]["index"])
@@ -173,4 +187,7 @@ def register(sub: Any) -> None:
     p.add_argument("--load-kg", type=float, help="typical load lifted, kg (risk moment term)")
     p.add_argument("--distance-m", type=float,
                    help="typical horizontal distance of the load from the spine, m (moment term)")
+    p.add_argument("--whole", action="store_true",
+                   help="analyse the whole recording in memory (default: a .kyr file longer than "
+                        "1 h is analysed in 30-min chunks, same results, bounded memory)")
     p.set_defaults(func=run)

@@ -130,6 +130,18 @@ class KyrReader:
         self._ix = _index(cast(bytes, self._map), str(self.path), values=False)
         self._release()
 
+    def close(self) -> None:
+        """Drop the index and the file's mapping (the reader reads no more ranges; what it
+        returned stays valid): the chunked analysis's memory after its first pass."""
+        ix = self.__dict__.pop("_ix", None)
+        del ix
+        m = self.__dict__.pop("_map", None)
+        if isinstance(m, mmap.mmap):
+            try:
+                m.close()
+            except BufferError:  # an array still views the file: unmapped when it goes
+                pass
+
     def _release(self) -> None:
         """Drop the file's pages from this process's resident set (``madvise(MADV_DONTNEED)``
         on the read-only mapping: the kernel reads them again from the page cache or the disk

@@ -212,7 +212,7 @@ def assess(session: Any, analysis: Any) -> Validity:
     return v
 
 
-_PRAISE = "good form"
+PRAISE = "good form"  # the reason a lift with nothing to correct gets (metrics.lifts.form_score)
 
 
 def gate(d: dict[str, Any], v: Validity | None) -> dict[str, Any]:
@@ -245,7 +245,7 @@ def gate(d: dict[str, Any], v: Validity | None) -> dict[str, Any]:
     else:
         out["lifts"] = [
             {**lf, "score": None,
-             "reasons": [r for r in (lf.get("reasons") or []) if r != _PRAISE]}
+             "reasons": [r for r in (lf.get("reasons") or []) if r != PRAISE]}
             for lf in out.get("lifts") or []
         ]
         out["good_form_pct"] = None
@@ -294,7 +294,7 @@ def gate_analysis(analysis: AnalysisT) -> AnalysisT:
         changes["seated_reaches"] = []
     if v.lifts_trusted and v.angles_trusted:
         changes["lifts"] = [replace(lf, score=None,
-                                    reasons=[r for r in lf.reasons if r != _PRAISE])
+                                    reasons=[r for r in lf.reasons if r != PRAISE])
                             for lf in a.lifts]
         changes["lift_stats"] = {**a.lift_stats, "good_form_pct": None}
         changes["risk"] = replace(a.risk, index=None)

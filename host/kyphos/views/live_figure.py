@@ -219,9 +219,16 @@ class LiveFigure:
 
     @staticmethod
     def _lift_text(v: View) -> str:
+        """The lift panel, under the live validity (``View.valid``, the report's rule): no
+        lifts where lifts cannot be trusted, no score below the bar, and why."""
+        why = _short(v.warnings[0]) if v.warnings else ""
+        if v.samples and not (v.lifts_trusted and v.angles_trusted):
+            return "lifts: –\n" + _short(v.warnings[0] if v.warnings else "", "not counted: ")
         s = f"lifts: {v.lift_count}"
         lf = v.last_lift
-        if lf is not None:
+        if lf is not None and lf.score is None:
+            s += f"\nlast: {lf.style}, not scored\n{why}"
+        elif lf is not None:
             s += f"\nlast: {lf.style}, score {lf.score:.0f}\n{lf.reason}"
         return s
 
@@ -239,13 +246,16 @@ class LiveFigure:
 
     def _banner(self, v: View, paused: bool, blink: bool) -> None:
         """Never coaching without grounds: "waiting for data" until the first sample, "not
-        calibrated" (no "posture OK", no "SIT UP") until an upright reference exists."""
+        calibrated" (no "posture OK", no "SIT UP") until an upright reference exists, and the
+        reason instead while the angles cannot be trusted (``View.angles_trusted``)."""
         if not v.connected:
             text, colour = v.status_text or "link lost — reconnecting…", "#e65100"
         elif v.samples == 0:
             text, colour = v.status_text or "waiting for data…", _GREY
         elif not v.calibrated and not paused:
             text, colour = "not calibrated — stand or sit upright and still, press c", "#546e7a"
+        elif not v.angles_trusted and v.warnings and not paused:  # e.g. a wrong IMU scale
+            text, colour = _short(v.warnings[0], width=999), "#546e7a"
         elif v.slouching:
             text = f"SIT UP — slouching {v.slouch_s:.0f} s" if v.slouch_s else "SIT UP — slouching"
             colour = ALERT_COLOUR if not blink else "#880e4f"
@@ -257,6 +267,17 @@ class LiveFigure:
             text, colour = "posture OK", "#2e7d32"
         self.t_banner.set_text(text)
         self.banner_box.set_color(colour)
+
+
+def _short(warning: str, prefix: str = "", width: int = 34) -> str:
+    """A validity warning for the small lift panel: ``prefix`` and the warning up to its first
+    ":" or " (", wrapped to ``width`` characters (a number and its unit kept together)."""
+    import re
+    import textwrap
+
+    head = re.split(r": | \(", warning.replace(" (worn and analysed)", ""), maxsplit=1)[0]
+    head = re.sub(r"(\d) (?=\S)", "\\1\u00a0", head)  # "13 Hz" stays on one line
+    return "\n".join(textwrap.wrap(prefix + head, width))
 
 
 def save_png(fig: Figure, path: str) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,7 @@ from kyphos.metrics.posture import (
     ZONE_EDGES_DEG,
 )
 from kyphos.processing import activity as act
+from kyphos.processing import plausibility
 from kyphos.processing.angles import Angles
 from kyphos.processing.calibration import (
     BEND_MIN,
@@ -56,6 +57,7 @@ from kyphos.processing.causal import CausalProcessor
 from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass
 from kyphos.protocol.constants import EventKind
 from kyphos.protocol.frames import Event, Imu, Info, Status
+from kyphos.recording.units import rest_gravity
 
 #: Flexion zones in display order: key, label, lower and upper edge (degrees), colour.
 ZONES: tuple[tuple[str, str, float, float, str], ...] = (
@@ -75,6 +77,12 @@ CALIBRATE_WINDOW_S = 1.0
 #: window's end (a sit/stand transition takes up to TRANSITION_MAX_S), s.
 LIVE_SETTLE_S = 5.0
 _T_MOD = 1 << 32
+#: What to do about a missing upright reference, in the live view's words.
+LIVE_UPRIGHT_HINT = "stand or sit upright and still, then press c"
+#: The live view's upright reference and the confidence the analysis gives the same one: a
+#: given matrix (1.0), the upright window of a live calibration (``calibration.from_windows``
+#: without a bend: 0.7), none (the nominal mounting, ``calibration="nominal"``: 0.0).
+_CAL_CONFIDENCE = {"given": 1.0, "upright": 0.7, "nominal": 0.0}
 _SIT_BINS = np.arange(-45.0, 60.5, 0.5)
 
 
@@ -157,6 +165,13 @@ class View:
     status_text: str
     markers: list[float] = field(default_factory=list)  # device times, s
     samples: int = 0
+    #: the live validity (:meth:`LiveState.validity`, the report's rule): False means no
+    #: score; ``lift_count``/``last_lift`` then follow it (no lifts where lifts cannot be
+    #: trusted, no score and no praise below the bar); ``warnings`` say why
+    valid: bool = True
+    angles_trusted: bool = True
+    lifts_trusted: bool = True
+    warnings: list[str] = field(default_factory=list)
 
 
 class LiveState:
@@ -230,6 +245,7 @@ class LiveState:
         self.alerts = 0
         self.device_slouch = False
         self.calibrated = calibration is not None
+        self._cal_method = "given" if calibration is not None else "nominal"
         self.calibrations: list[float] = []
         self.markers: list[float] = []
         self.battery_pct: int | None = None
@@ -553,6 +569,7 @@ class LiveState:
         self.proc.set_calibration(m)
         self._cal = m
         self.calibrated = True
+        self._cal_method = "upright"
         self.calibrations.append(t)
         window = (t - CALIBRATE_WINDOW_S, t)
         if self.on_calibrated is not None:
@@ -586,9 +603,50 @@ class LiveState:
             return None
         return t_s * 1e6 + self._offset_us
 
+    def validity(self) -> plausibility.Validity:
+        """The report's bar for a score (:func:`kyphos.processing.plausibility.rules`), on
+        what the live view knows now: gravity at rest in the kept samples, the sample rate,
+        the upright reference (:data:`_CAL_CONFIDENCE`) and the time measured so far. So the
+        live lift panel scores a lift only where the report of the same recording would."""
+        with self._lock:
+            return self._validity()
+
+    def _validity(self) -> plausibility.Validity:
+        v = plausibility.Validity()
+        if self.fs is None or not self.samples:
+            v.valid = v.angles_trusted = v.lifts_trusted = False
+            v.warnings = ["no samples yet"]
+            return v
+        fails = plausibility.rules(
+            v, gravity_ms2=self._gravity(), fs=self.fs, calibration_method=self._cal_method,
+            calibration_confidence=_CAL_CONFIDENCE[self._cal_method],
+            worn_s=self.samples / self.fs, upright_hint=LIVE_UPRIGHT_HINT)
+        v.valid, v.warnings = not fails, fails
+        return v
+
+    def _gravity(self) -> float:
+        """Acceleration magnitude at rest in the kept samples (m/s²; NaN: none yet), as the
+        analysis reads it (~13 samples/s, :func:`kyphos.recording.units.rest_gravity`)."""
+        assert self.fs is not None
+        acc = self._ring.last(self._ring.capacity)[:: max(1, int(self.fs // 13)), 6:9]
+        acc = acc[np.isfinite(acc).all(axis=1)]
+        return rest_gravity(acc, w=4) if len(acc) >= 8 else float("nan")
+
+    def _shown_lifts(self, v: plausibility.Validity) -> tuple[int, LiftInfo | None]:
+        """The lift count and last lift the window shows under validity ``v``."""
+        if not (v.lifts_trusted and v.angles_trusted):
+            return 0, None
+        last = self.lifts[-1] if self.lifts else None
+        if last is not None and not v.valid:  # below the bar: no score, no praise
+            last = replace(last, score=None,
+                           reason="" if last.reason == plausibility.PRAISE else last.reason)
+        return len(self.lifts), last
+
     def snapshot(self, window_s: float | None = None) -> View:
         """Copies of the newest ``window_s`` of traces and the counters, for one frame."""
         with self._lock:
+            v = self._validity()
+            lift_count, last_lift = self._shown_lifts(v)
             fs = self.fs or 100.0
             w = self._ring.last(int((window_s or self.window_s) * fs) + 2).copy()
             t_now = self._t_last_s if self._t_last_s is not None else float("nan")
@@ -600,12 +658,13 @@ class LiveState:
                 newest_recv_us=self._newest_recv_us,
                 flex_now=flex_now,
                 zone=int(zone_index(flex_now)) if np.isfinite(flex_now) else -1,
-                zone_s=self.zone_s.copy(), lift_count=len(self.lifts),
-                last_lift=self.lifts[-1] if self.lifts else None,
+                zone_s=self.zone_s.copy(), lift_count=lift_count, last_lift=last_lift,
                 slouching=self.slouching,
                 slouch_s=(t_now - self._slouch_since) if self._slouch_since is not None else 0.0,
                 alerts=self.alerts, calibrated=self.calibrated, health=dict(self.health),
                 battery_pct=self.battery_pct, connected=self.connected,
                 status_text=self.status_text, markers=list(self.markers), samples=self.samples,
+                valid=v.valid, angles_trusted=v.angles_trusted, lifts_trusted=v.lifts_trusted,
+                warnings=list(v.warnings),
             )
 

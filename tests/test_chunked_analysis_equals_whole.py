@@ -150,3 +150,28 @@ def test_kyphos_analyze_runs_chunked_without_loading_the_whole_file(
     assert main(["analyze", str(path), "--json"]) == 0
     got = json.loads(capsys.readouterr().out)
     assert _same(want, got) == []
+
+
+def test_report_summary_uses_the_chunked_path(recording: tuple[Path, Analysis],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """kyphos report / compare / batch summarise through views.summary.summarize: a long
+    recording's summary comes from the chunked analysis, with the whole one's numbers."""
+    from dataclasses import asdict
+
+    from kyphos.views.summary import summarize
+
+    path, _whole = recording
+    want = asdict(summarize(path))
+    monkeypatch.setattr("kyphos.chunked.AUTO_ABOVE_S", 300.0)
+    monkeypatch.setattr("kyphos.chunked.CHUNK_S", 120.0)
+    calls: list[Any] = []
+    import kyphos.chunked as chunked
+
+    real = chunked.analyze_chunked
+    monkeypatch.setattr(chunked, "analyze_chunked", lambda *a, **k: calls.append(a) or real(*a, **k))
+    got = asdict(summarize(path))
+    assert len(calls) == 1
+    for k in ("timeline_min", "timeline_mean", "timeline_max"):
+        w, g = np.array(want.pop(k), float), np.array(got.pop(k), float)
+        assert np.nanmax(np.abs(w - g)) <= 0.05, k
+    assert _same(want, got) == []

@@ -164,6 +164,16 @@ def summarize(path: str | os.PathLike[str], *, analysis_options: dict[str, Any] 
     import kyphos
 
     p = Path(path)
+    if not load_options:  # a long .kyr file: analysed in chunks (kyphos.chunked)
+        from kyphos.chunked import long_recording
+
+        try:
+            reader = long_recording(p)
+        except FileNotFoundError:
+            return _failed(p, f"no such file: {p}")
+        if reader is not None and _session_kind(reader) is None:
+            return _summarize_long(reader, p, analysis_options)
+        del reader
     try:
         session = kyphos.load(p, **(load_options or {}))
     except FileNotFoundError:
@@ -171,6 +181,31 @@ def summarize(path: str | os.PathLike[str], *, analysis_options: dict[str, Any] 
     except (KyphosError, OSError, ValueError) as exc:
         return _failed(p, f"the file could not be read as a recording: {exc}")
     return summarize_session(session, p, analysis_options=analysis_options)
+
+
+def _session_kind(reader: Any) -> str | None:
+    try:
+        from kyphos.assess.analysis import session_kind
+    except ImportError:
+        return None
+    return session_kind(reader)
+
+
+def _summarize_long(reader: Any, p: Path, analysis_options: dict[str, Any] | None) -> Summary:
+    """The summary of a long ``.kyr`` recording from its chunked analysis (bounded memory,
+    the same results; kyphos.chunked): only the first minute is loaded (header, start time)."""
+    from kyphos.chunked import analyze_chunked
+
+    head = reader.session(0.0, min(60.0, reader.end_s))
+    try:
+        a = analyze_chunked(reader, **(analysis_options or {}))
+    except (KyphosError, ValueError) as exc:
+        s = _failed(p, f"the recording could not be analysed: {exc}")
+        s.subject = str((head.header or {}).get("subject") or "unknown")
+        return s
+    s = summarize_session(head, p, analysis=a)
+    s.duration_s = a.duration_s
+    return s
 
 
 def _failed(p: Path, error: str) -> Summary:

@@ -90,6 +90,11 @@ def test_implausible_units_trust_no_angle() -> None:
     v = st.snapshot()
     assert not v.angles_trusted and v.lift_count == 0
     assert v.warnings[0].startswith("gravity at rest reads 1 m/s², not 9.81")
+    fig = Figure(figsize=(12, 7), dpi=60)
+    FigureCanvasAgg(fig)
+    lf = LiveFigure(fig, 30.0)
+    lf.update(v)  # the banner gives the reason, not "posture OK"
+    assert lf.t_banner.get_text().replace("\u00a0", " ") == "gravity at rest reads 1 m/s², not 9.81"
     # the same samples with the right scale: gravity is what it should be
     ok = LiveState(30.0, calibration=NOMINAL)
     _feed(ok, _received(40.0))

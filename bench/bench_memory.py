@@ -12,8 +12,8 @@ its peak resident set size is its own (``os.wait4`` rusage ``ru_maxrss``, Linux:
 3. ``whole``: ``kyphos.load`` + ``kyphos.analysis.analyze`` + ``to_dict``, the whole
    recording in memory (what ``kyphos analyze`` did before kyphos.chunked);
 4. ``chunked``: ``kyphos.chunked.analyze_chunked`` + ``to_dict`` (30-min cores, the default);
-5. ``kyphos analyze FILE --json``: the command a user runs (chunked above
-   ``kyphos.chunked.AUTO_ABOVE_S``, 1 h; with ``--cli``).
+5. with ``--cli``: ``kyphos analyze FILE --json`` and ``kyphos report FILE -o r.html``, the
+   commands a user runs (chunked above ``kyphos.chunked.AUTO_ABOVE_S``, 1 h).
 
 Prints, per length, samples, peak RSS (MB = 10**6 bytes) and the time of the work inside the
 child (s, after the imports), and the ratios whole / VQF and chunked / VQF (time). The issue's
@@ -71,10 +71,19 @@ t0 = time.perf_counter()
 d = analyze_chunked(sys.argv[1]).to_dict()
 print(d["duration_s"], time.perf_counter() - t0)
 """,
+    "report": """
+import contextlib, io, os, sys, tempfile, time, kyphos, kyphos.analysis, vqf
+from kyphos.cli import main
+t0 = time.perf_counter()
+with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
+    code = main(["report", sys.argv[1], "-o", os.path.join(tmp, "r.html")])
+assert code == 0, code
+print(0, time.perf_counter() - t0)
+""",
 }
 LABEL = {"imports": "imports only", "vqf": "load + VQF offline alone",
          "analyze": "kyphos analyze --json", "whole": "load + analyze (whole)",
-         "chunked": "analyze_chunked (30-min cores)"}
+         "chunked": "analyze_chunked (30-min cores)", "report": "kyphos report -o r.html"}
 
 
 def measure(kind: str, path: Path) -> tuple[float, float, str]:
@@ -120,7 +129,7 @@ def main() -> int:
         if a.skip_whole_above is not None and h > a.skip_whole_above:
             kinds.remove("whole")
         if a.cli:
-            kinds.append("analyze")
+            kinds += ["analyze", "report"]
         if h * 3600.0 <= 1800.0 + 240.0:  # one chunk: analyze_chunked declines
             kinds.remove("chunked")
         res = {k: measure(k, path) for k in kinds}
@@ -128,7 +137,7 @@ def main() -> int:
         for k in kinds:
             rss, secs, _first = res[k]
             print(f"{h:5g} {n:11,}  {LABEL[k]:<32} {rss:11.0f} {secs:8.2f}")
-        for k in ("whole", "chunked", "analyze"):
+        for k in ("whole", "chunked", "analyze", "report"):
             if k in res:
                 print(f"{h:5g} {'':11}  {'ratio ' + k + ' / VQF (time)':<32} {'':11} "
                       f"{res[k][1] / res['vqf'][1]:8.2f}")

@@ -16,6 +16,7 @@ __all__ = [
     "KyphosError",
     "RecordingError",
     "__version__",
+    "analyze_file",
     "connect",
     "load",
     "scan",
@@ -27,6 +28,15 @@ def load(path, **kwargs):  # type: ignore[no-untyped-def]
     from kyphos.recording.load import load as _load
 
     return _load(path, **kwargs)
+
+
+def analyze_file(path, **kwargs):  # type: ignore[no-untyped-def]
+    """The :class:`kyphos.analysis.Analysis` of a recording file: a ``.kyr`` file longer than
+    1 h is analysed in chunks with bounded memory and the same results
+    (:func:`kyphos.chunked.analyze_file`), anything else loaded whole and analysed."""
+    from kyphos.chunked import analyze_file as _analyze_file
+
+    return _analyze_file(path, **kwargs)
 
 
 def connect(target, **kwargs):  # type: ignore[no-untyped-def]

@@ -1,43 +1,55 @@
 """Bounded-memory analysis of a long ``.kyr`` recording, a stretch at a time (issue 17 item 3).
 
-:func:`analyze_file` gives the :class:`~kyphos.analysis.Analysis` of
-:func:`kyphos.analysis.analyze` — the same JSON document (``to_dict``) — while holding only a
-chunk of per-sample arrays (plus a few bytes per sample of the whole recording) instead of the
-whole recording's ~300 B per sample. It runs the same stage functions as ``analyze``
-(``prepare_session``, VQF, ``_calibrate``, ``motion``, ``reference_probes``, ``find_rerefs``,
-``events``), never a copy of their logic, in three passes over the recording:
+:func:`analyze_chunked` gives the :class:`~kyphos.analysis.Analysis` of
+:func:`kyphos.analysis.analyze` — the same JSON document (``to_dict``) — while holding one
+chunk's per-sample arrays plus a few bytes per sample of the whole recording, instead of the
+whole recording's ~300 B per sample. :func:`analyze_file` (``kyphos.analyze_file``, and
+``kyphos analyze`` / ``report`` / ``compare`` / batch) takes this path for a ``.kyr`` file
+longer than ``AUTO_ABOVE_S`` (1 h) and loads anything else whole.
 
-1. **Orientation.** The recording is read a time range at a time
-   (:class:`kyphos.recording.load.KyrReader`: an index of the file, the frames of a range
-   decoded on demand) and each *core* of ``chunk_s`` worth of rows of the analysis grid is
-   prepared (with ``PAD_S`` more on both sides for the low-pass) and run through VQF offline
-   over ``orientation.OVERLAP_S`` more on both sides, joined to the previous run with
-   :func:`kyphos.processing.orientation.join_run` — with ``chunk_s`` =
-   ``orientation.CHUNK_S`` and no gap, the very runs and joins of ``orientation_chunked``. The
-   prepared rows and quaternions are written to a temporary folder (``_Spill``; the
-   operating system's page cache, not this process, holds them), and the inputs of the
-   whole-recording decisions are kept: every ``fs // 26``-th row (what the automatic
-   calibration reads), the rows in the calibration windows, every ``fs // 13``-th raw sample
-   (the plausibility checks).
-2. **Calibration, activity, clip slips.** The calibration from those; then each core with
-   ``margin_s`` on both sides, read back from the folder: angles, activity, clip-slip probes
-   (kept by the core that holds their start), per-sample activity of the core; then the clip
-   slips over all probes, the wearer's sitting upright (percentile of all still-sitting
-   flexion) and the lever from the calibration bends.
-3. **Events.** Each core again with its margins: lifts, seated reaches, slouch episodes,
-   sustained bends and holding violations kept by the core that holds their start (an event
-   still running at the end of the margin makes that core run again over a longer stretch,
-   so no event is cut), posture sample counts, risk terms and steps summed over the cores.
+It runs the same stage functions as ``analyze`` (``prepare_session``, the accelerometer
+offset, VQF, ``_calibrate``, ``motion``, ``reference_probes``, ``find_rerefs``, ``events``),
+never a copy of their logic, so it stays equal to ``analyze`` as they change (checked by
+``tests/test_chunked_analysis_equals_whole.py``). The recording is cut into *cores* of
+``chunk_s`` (30 min) worth of rows of the analysis grid:
 
-What the result keeps per sample of the whole recording: grid time (8 B), flexion as float32
-for the report's timeline (4 B), activity kind, still, masked (3 B); the other angle arrays,
-the quaternions and the prepared acc/gyr are empty (``Analysis.quat`` has 0 rows).
+0. **Prepare.** Each core is read as a time range (:class:`kyphos.recording.load.KyrReader`:
+   an index of the file, only the frames of the range decoded) with ``STILL_S`` + ``PAD_S``
+   more on both sides, prepared, and its rows written to a temporary folder (``_Spill``:
+   the operating system's page cache holds them, not this process). Its still postures
+   (``cal.still_spans``, kept by the core holding their start) and what the plausibility
+   checks read of its raw samples are kept.
+1. **Orientation.** The accelerometer offset from all still postures
+   (``cal.fit_acc_bias``, as ``analyze``); then VQF offline per core over
+   ``orientation.OVERLAP_S`` more on both sides, each run joined to the previous one with
+   :func:`kyphos.processing.orientation.join_run` — with 30-min cores and no gap, the very
+   runs and joins of ``orientation_chunked``. The rows the calibration reads are kept: every
+   ``fs // 26``-th (the automatic calibration's own decimation) and those in the
+   calibration windows.
+2. **Calibration, activity, clip slips.** ``_calibrate`` on those rows; then each core with
+   ``margin_s`` (120 s) on both sides read back: angles, activity, clip-slip probes (kept by
+   the core holding their start); then the clip slips over all probes, the wearer's sitting
+   upright (the percentile of all still-sitting flexion) and the lever from the calibration
+   bends.
+3. **Events.** Each core again (pass 2's results reused from disk when there is no clip
+   slip): lifts, seated reaches, slouch episodes, sustained bends and holding violations kept
+   by the core that holds their start — one still running at the end of the margin makes
+   that core run again over a longer stretch, so no event is cut; posture sample counts,
+   risk terms, steps and transitions summed or joined over the cores.
 
-Where it cannot equal the whole-recording analysis, and by how much, is measured in
-``tests/test_chunked_analysis_equals_whole.py`` and docs/benchmarks.md ("Memory"): VQF's
-chunk boundaries follow the recording, not each gap-separated segment, and a segment the
-whole analysis runs in one VQF pass is run in chunks here; quaternions then differ by VQF's
-warm-up (≤ 0.02° flexion at 120 s overlap, bench/bench_chunked_vqf.py).
+The result keeps per sample of the whole recording the grid time (8 B), flexion as float32
+for the report's timeline (4 B), activity kind, still and the vibration mask (3 B); the
+other angle arrays, the quaternions and the prepared acc/gyr are empty (``quat`` has 0 rows)
+— a notebook that needs them loads the recording (``kyphos.load(path, start_s=, end_s=)``
+for a stretch) and runs ``analyze``.
+
+Limits (measured in docs/benchmarks.md, "Memory"): after a gap that is not bridged, VQF's
+chunk boundaries follow the recording here and the segment in ``analyze``, and a segment
+``analyze`` runs in one VQF pass is run in chunks here: quaternions then differ by VQF's
+warm-up (≤ 0.02° flexion with 120 s of overlap, bench/bench_chunked_vqf.py). Axial rotation's
+heading reference (a 0.02 Hz low-pass) needs the 120-s margin; shorter margins change it. A
+still period, slouch or held bend longer than the margin makes its core's stretch grow
+with it.
 """
 
 from __future__ import annotations

@@ -30,15 +30,7 @@ import imu
 import lazy
 from control import Control
 from micropython import const
-from powerpolicy import (  # noqa: F401 - the states are app's API too (app.ST_ERROR, ...)
-    ST_BOOT,
-    ST_ERROR,
-    ST_IDLE,
-    ST_LOGGING,
-    ST_SLEEP,
-    ST_STREAMING,
-    PowerPolicy,
-)
+from powerpolicy import PowerPolicy
 from routing import Routing
 from sampling import Sampling
 
@@ -48,11 +40,14 @@ from time import ticks_add, ticks_diff, ticks_ms, ticks_us
 # has the public names; tests/test_firmware_private_consts_agree.py checks the copies).
 _EV_BOOT = const(8)
 _EV_CONFIG_DEFAULTED = const(12)
+_ST_STREAMING = const(2)  # powerpolicy's device states (STATUS state; DeviceState on the host)
+_ST_SLEEP = const(4)
+_ST_ERROR = const(5)
 
 FW_VERSION = (0, 1, 0)
 FW_TEXT = "0.1.0"
 
-STATUS_MS = const(2000)  # STATUS frame period
+_STATUS_MS = const(2000)  # STATUS frame period
 _SAMPLE_MS = const(20)  # sampler period (FIFO read)
 _LINK_MS = const(10)  # link pump period
 _BUTTON_MS = const(10)
@@ -123,7 +118,7 @@ class Device(Sampling, Routing, Control, PowerPolicy):
     async def _sampler(self):
         while not self._quit:
             self.haptic.tick(ticks_ms())  # patterns want a tick every <= 20 ms
-            if self.state != ST_SLEEP and self.hw.imu.ok:
+            if self.state != _ST_SLEEP and self.hw.imu.ok:
                 self.sample_pass()
             else:
                 self.beats += 1
@@ -164,7 +159,7 @@ class Device(Sampling, Routing, Control, PowerPolicy):
         while not self._quit:
             t = ticks_ms()
             down = hw.button_down()
-            if down and self.state == ST_SLEEP:
+            if down and self.state == _ST_SLEEP:
                 self._button_woke = True  # seen even if released before the wake check
             press = self.presses.update(down, t)
             if press:
@@ -185,7 +180,7 @@ class Device(Sampling, Routing, Control, PowerPolicy):
                 self.wdt.feed()
             last_beats = self.beats
             if ticks_diff(t, self._status_due) >= 0:
-                self._status_due = ticks_add(t, STATUS_MS)
+                self._status_due = ticks_add(t, _STATUS_MS)
                 self._battery(t)
                 self.send_status()
             b = self.ble
@@ -205,7 +200,7 @@ class Device(Sampling, Routing, Control, PowerPolicy):
             lazy.drop_idle(t)  # rare commands' modules (config, logread) unused for a while
             self._sleep_policy(t)
             self._show_led(t)
-            if self.state == ST_SLEEP and not self._quit:
+            if self.state == _ST_SLEEP and not self._quit:
                 self._doze(fed)
             if self._reboot_at >= 0 and ticks_diff(t, self._reboot_at) >= 0:
                 self._reboot_at = -1
@@ -217,9 +212,9 @@ class Device(Sampling, Routing, Control, PowerPolicy):
 
     def _show_led(self, t):
         led = self.led
-        if self.state == ST_SLEEP:
+        if self.state == _ST_SLEEP:
             code = haptic.LED_OFF
-        elif self.state == ST_ERROR:
+        elif self.state == _ST_ERROR:
             code = haptic.LED_ERROR
         elif self.ble is not None and self.ble.pairing_open(t):
             code = haptic.LED_PAIRING
@@ -227,7 +222,7 @@ class Device(Sampling, Routing, Control, PowerPolicy):
             code = haptic.LED_LOW_BATTERY
         elif self.log is not None and self.log.full and self._logging:
             code = haptic.LED_LOG_FULL
-        elif (self.ble is not None and self.ble.connected) or self.state == ST_STREAMING:
+        elif (self.ble is not None and self.ble.connected) or self.state == _ST_STREAMING:
             code = haptic.LED_CONNECTED
         elif self._logging:
             code = haptic.LED_LOGGING

@@ -15,7 +15,7 @@ import sys
 from micropython import const
 
 PATH = "/crash.txt"
-MAX_BYTES = const(1000)  # one ACK on USB; GET_CRASH over BLE sends it in ACK parts
+_MAX_BYTES = const(1000)  # one ACK on USB; GET_CRASH over BLE sends it in ACK parts
 
 
 def _print_exception(exc, stream):
@@ -39,7 +39,7 @@ def save(exc, path=PATH, header=""):
             _print_exception(exc, buf)
             text = buf.getvalue().encode()
             with open(tmp, "wb") as f:
-                f.write(text[:MAX_BYTES])
+                f.write(text[:_MAX_BYTES])
         except MemoryError:  # no heap for the text: print straight into the file
             with open(tmp, "w") as f:
                 _print_exception(exc, f)
@@ -64,7 +64,7 @@ def present(path=PATH):
 def read(path=PATH):
     try:
         with open(path, "rb") as f:
-            return f.read(MAX_BYTES)
+            return f.read(_MAX_BYTES)
     except OSError:
         return b""
 

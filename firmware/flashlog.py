@@ -65,8 +65,8 @@ except ImportError:  # a build without binascii.crc32: kyrfile's table-driven on
 
 from time import ticks_diff, ticks_ms
 
-MAX_ID = const(65534)
-ALL = const(0xFFFF)
+_MAX_ID = const(65534)
+_ALL = const(0xFFFF)
 _MAX_RECORD = const(1046)  # 8 + 10 + 1024 + 4
 _RECHECK_BYTES = const(16384)
 _VIEW_CACHE = const(48)
@@ -200,7 +200,7 @@ class FlashLog:
     def _open_next(self, frame_mv):
         ids = self.ids()
         new_id = ids[-1] + 1 if ids else 1
-        if new_id > MAX_ID:
+        if new_id > _MAX_ID:
             self.errors += 1
             self._set_full()
             return False

@@ -42,12 +42,12 @@ _ADV_WINDOW_MS = const(2000)  # ... for this long: a central scanning in 1 s rou
 #                                Awake 2 s in 62: about +1.2 mA on the sleep current
 #                                (hardware/power-budget.md); motion wakes it at once.
 
-ST_BOOT = const(0)
-ST_IDLE = const(1)
-ST_STREAMING = const(2)
-ST_LOGGING = const(3)
-ST_SLEEP = const(4)
-ST_ERROR = const(5)
+_ST_BOOT = const(0)
+_ST_IDLE = const(1)
+_ST_STREAMING = const(2)
+_ST_LOGGING = const(3)
+_ST_SLEEP = const(4)
+_ST_ERROR = const(5)
 
 
 class PowerPolicy:
@@ -67,10 +67,10 @@ class PowerPolicy:
             if ln.streams or ln.connected:
                 streaming = True
         m = self.hw.imu
-        if self.state == ST_SLEEP:
+        if self.state == _ST_SLEEP:
             button = self._button_woke or self.hw.button_down()
             if streaming or button or m.motion_seen():
-                self.state = ST_IDLE
+                self.state = _ST_IDLE
                 self._armed = 0
                 self._button_woke = False
                 self._setup_imu()
@@ -81,7 +81,7 @@ class PowerPolicy:
                 self.event(_EV_WAKE, 2 if button else 1, 0)
             return
         if self.imu_missing:
-            self.state = ST_ERROR
+            self.state = _ST_ERROR
             return
         if streaming:
             self.power.note_motion(t)
@@ -90,11 +90,11 @@ class PowerPolicy:
             if self.log is not None:
                 self.log.flush()
             m.wake_on_motion()
-            self.state = ST_SLEEP
+            self.state = _ST_SLEEP
             self._adv_end = t  # BLE goes off at the first doze
             self._adv_due = ticks_add(t, _ADV_EVERY_MS)
             return
-        self.state = ST_STREAMING if has_streams else (ST_LOGGING if self._logging else ST_IDLE)
+        self.state = _ST_STREAMING if has_streams else (_ST_LOGGING if self._logging else _ST_IDLE)
 
     def _doze(self, fed):
         """While asleep and no link is connected or streaming: one machine.lightsleep() slice,

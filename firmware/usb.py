@@ -30,8 +30,8 @@ from time import ticks_diff, ticks_ms
 _RX = const(256)
 _MAX_COMMANDS = const(4)
 _SEND_WAIT_MS = const(5000)  # ble.py's: longest wait for room for a command answer
-HOST_GONE_MS = const(3000)  # nothing written for this long while packets wait: host gone
-HOST_IDLE_MS = const(60000)  # no frame from a host that does not stream: no longer connected
+_HOST_GONE_MS = const(3000)  # nothing written for this long while packets wait: host gone
+_HOST_IDLE_MS = const(60000)  # no frame from a host that does not stream: no longer connected
 _USB_PIECE = const(64)  # a full-speed USB CDC packet: the FIFO frees space in these steps
 _BLOCKED_MS = const(50)  # a piece of _USB_PIECE bytes that took this long waited for the host
 
@@ -105,7 +105,7 @@ class Serial:
 
     def pump(self, t_ms=-1):
         """Write what the writer takes now; returns bytes written. If nothing could be written
-        for HOST_GONE_MS while packets wait, the host is gone (see the top of this file)."""
+        for _HOST_GONE_MS while packets wait, the host is gone (see the top of this file)."""
         ring = self.ring
         total = 0
         blocked = False
@@ -127,7 +127,7 @@ class Serial:
             self.host_gone()  # a write had to wait for the host: it does not read
             return total
         t = ticks_ms() if t_ms < 0 else t_ms
-        if self.connected and not self.streams and ticks_diff(t, self._last_rx) >= HOST_IDLE_MS:
+        if self.connected and not self.streams and ticks_diff(t, self._last_rx) >= _HOST_IDLE_MS:
             # A host that sent a command once and closed the port (a native USB port takes
             # writes whether or not anyone has it open): it no longer keeps the board awake.
             self.connected = False
@@ -136,7 +136,7 @@ class Serial:
             return total
         if self._stalled_at < 0:
             self._stalled_at = t
-        elif ticks_diff(t, self._stalled_at) >= HOST_GONE_MS:
+        elif ticks_diff(t, self._stalled_at) >= _HOST_GONE_MS:
             self._stalled_at = -1
             self.host_gone()
         return 0

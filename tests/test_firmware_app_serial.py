@@ -16,6 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _firmware_app_board import SerialHost, install_board, start_device, stop_device, wait_for  # noqa: E402
 from kyphos.protocol import Opcode, serial_packet  # noqa: E402
+from kyphos.protocol.constants import DeviceState  # noqa: E402
 from kyphos.protocol.frames import Ack, Err, Event, Imu, Info, Quat, Status  # noqa: E402
 
 
@@ -289,9 +290,9 @@ def test_sleep_after_idle_and_wake_by_button(board: Any, tmp_path: Path) -> None
             for _ in range(70):  # 70 s of board time, no motion (the chip lies still)
                 clock.advance_us(1_000_000)
                 await asyncio.sleep(0.01)
-            await wait_for(lambda: dev.state == board.ST_SLEEP)
+            await wait_for(lambda: dev.state == DeviceState.SLEEP)
             machine.drive(0, 0)
-            await wait_for(lambda: dev.state != board.ST_SLEEP)
+            await wait_for(lambda: dev.state != DeviceState.SLEEP)
             machine.drive(0, 1)
         finally:
             await stop_device(dev, task)
@@ -514,7 +515,7 @@ def test_no_imu_at_boot_is_an_error_until_one_answers_the_probe(tmp_path: Path) 
         host = SerialHost()
         dev, task = await start_device(app, tmp_path, serial=host.board_side)
         try:
-            await wait_for(lambda: dev.state == app.ST_ERROR)
+            await wait_for(lambda: dev.state == DeviceState.ERROR)
             assert dev.imu_missing and dev.status_flags() & 1
             err = (await host.command(Opcode.START, bytes([1]))).payload
             assert isinstance(err, Err) and err.code == 9
@@ -522,7 +523,7 @@ def test_no_imu_at_boot_is_an_error_until_one_answers_the_probe(tmp_path: Path) 
             await wait_for(lambda: not dev.imu_missing, 5)
             assert isinstance((await host.command(Opcode.START, bytes([1]))).payload, Ack)
             await wait_for(lambda: len(host.of(Imu)) >= 3)
-            assert dev.state == app.ST_STREAMING and not dev.status_flags() & 1
+            assert dev.state == DeviceState.STREAMING and not dev.status_flags() & 1
         finally:
             await stop_device(dev, task)
 

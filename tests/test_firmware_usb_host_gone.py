@@ -72,10 +72,10 @@ def test_a_host_that_stops_reading_is_dropped_after_host_gone_ms(usb: Any) -> No
     s.streams = 1
     assert s.put(_frame())
     t0 = 1000
-    for dt in (0, 1000, usb.HOST_GONE_MS - 1):
+    for dt in (0, 1000, usb._HOST_GONE_MS - 1):
         s.pump(t0 + dt)
         assert s.connected and s.streams == 1  # a slow host is not dropped at once
-    s.pump(t0 + usb.HOST_GONE_MS)
+    s.pump(t0 + usb._HOST_GONE_MS)
     assert not s.connected and s.streams == 0 and s.ring.used == 0 and s.gone == 1
 
 
@@ -89,7 +89,7 @@ def test_a_host_that_reads_keeps_its_link(usb: Any) -> None:
     s = usb.Serial(_NoInput(), Takes(), ble.Ring(4096))
     s.connected = True
     s.streams = 1
-    for t in range(0, 3 * usb.HOST_GONE_MS, 500):
+    for t in range(0, 3 * usb._HOST_GONE_MS, 500):
         assert s.put(_frame())
         s.pump(t)
     assert s.connected and s.streams == 1 and s.gone == 0
@@ -128,11 +128,11 @@ def test_an_idle_host_stops_counting_as_connected(usb: Any) -> None:
     s = usb.Serial(_NoInput(), Takes(), ble.Ring(4096))
     s._on_frame(bytearray(_frame(3)), 13)  # a frame from the host (not a CMD: not queued)
     t0 = time.ticks_ms()  # type: ignore[attr-defined]
-    s.pump(time.ticks_add(t0, usb.HOST_IDLE_MS - 10))  # type: ignore[attr-defined]
+    s.pump(time.ticks_add(t0, usb._HOST_IDLE_MS - 10))  # type: ignore[attr-defined]
     assert s.connected
     s.streams = 1  # streaming keeps it (its writes tell whether the host reads)
-    s.pump(time.ticks_add(t0, usb.HOST_IDLE_MS + 10))  # type: ignore[attr-defined]
+    s.pump(time.ticks_add(t0, usb._HOST_IDLE_MS + 10))  # type: ignore[attr-defined]
     assert s.connected
     s.streams = 0
-    s.pump(time.ticks_add(t0, usb.HOST_IDLE_MS + 10))  # type: ignore[attr-defined]
+    s.pump(time.ticks_add(t0, usb._HOST_IDLE_MS + 10))  # type: ignore[attr-defined]
     assert not s.connected

@@ -175,3 +175,30 @@ def test_report_summary_uses_the_chunked_path(recording: tuple[Path, Analysis],
         w, g = np.array(want.pop(k), float), np.array(got.pop(k), float)
         assert np.nanmax(np.abs(w - g)) <= 0.05, k
     assert _same(want, got) == []
+
+
+def test_gaps_across_and_inside_chunks(recording: tuple[Path, Analysis], tmp_path: Path) -> None:
+    """The same recording with IMU frames dropped: 10 s at 200 s, one frame near 250 s and 1 s
+    at 330 s (gaps that are not bridged: the grid gets separator rows and VQF restarts)."""
+    import struct
+
+    from kyphos.recording.kyr import read_kyr, write_kyr
+
+    path, _whole = recording
+    k = read_kyr(path)
+    keep: list[tuple[int, bytes]] = []
+    n_imu = 0
+    for host_us, f in k.frames():
+        if f[1] == 2:  # an IMU batch: its first sample's device time in µs
+            n_imu += 1
+            t = struct.unpack_from("<I", f, 6)[0] / 1e6
+            if 200.0 <= t < 210.0 or 330.0 <= t < 331.0 or n_imu == 2000:
+                continue
+        keep.append((host_us, f))
+    gappy = tmp_path / "gaps.kyr"
+    write_kyr(gappy, k.header, [f for _, f in keep], [h for h, _ in keep])
+    whole = analyze(kyphos.load(gappy))
+    assert len(whole.prepared.gaps) == 3
+    c = analyze_chunked(gappy, chunk_s=120.0)
+    assert _flexion_rms(whole, c) <= 0.05
+    assert _same(whole.to_dict(), c.to_dict()) == []

@@ -32,7 +32,7 @@ def load(path, **kwargs):  # type: ignore[no-untyped-def]
 
 def analyze_file(path, **kwargs):  # type: ignore[no-untyped-def]
     """The :class:`kyphos.analysis.Analysis` of a recording file: a ``.kyr`` file longer than
-    1 h is analysed in chunks with bounded memory and the same results
+    2 h is analysed in chunks with bounded memory and the same results
     (:func:`kyphos.chunked.analyze_file`), anything else loaded whole and analysed."""
     from kyphos.chunked import analyze_file as _analyze_file
 

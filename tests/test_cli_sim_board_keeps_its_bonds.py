@@ -80,3 +80,25 @@ def test_status_says_at_once_when_the_pairing_window_opens() -> None:
             await t.shutdown()
 
     asyncio.run(run())
+
+
+def test_a_board_slow_to_boot_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The second flake of the same test under load: "device not found". The virtual board's
+    firmware boots on the command's own event loop and the sim target scanned for 1 s from
+    power-on; a boot slowed past ~0.8 s (a busy CPU) ended the scan before the first
+    advertisement. Now the target waits for that advertisement (here a 1.5 s boot)."""
+    import asyncio
+
+    from kyphos.sim.board import VirtualBoard
+
+    run_app = VirtualBoard._run_app
+
+    async def slow_boot(self: VirtualBoard, app: object) -> None:
+        await asyncio.sleep(1.5)
+        await run_app(self, app)
+
+    monkeypatch.setattr(VirtualBoard, "_run_app", slow_boot)
+    monkeypatch.setenv("KYPHOS_SIM_STATE", str(tmp_path / "board"))
+    assert main(["config", "get", "--device", "sim", "slouch_threshold_deg"]) == 0
+    assert capsys.readouterr().out.strip() == "slouch_threshold_deg = 8"

@@ -57,6 +57,7 @@ def save_kept(state_dir: str | Path, fs_root: str | Path) -> None:
 
 _KEEP_SETTLE_S = 0.6  # > two housekeeping passes of the firmware (_HOUSE_MS = 250 ms)
 _PAIRING_WAIT_S = 5.0  # press to pairing window open: 0.57 s unloaded (coach.Presses)
+_BOOT_WAIT_S = 15.0  # power-on to first advertisement (measured: see _wait_advertising)
 
 
 class SimTransport(Transport):
@@ -94,6 +95,7 @@ class SimTransport(Transport):
         self.radio: Any = radio
         self._own_board = board is None
         self.inner: Transport | None = None
+        self._adapter: Any = None  # this computer's radio (BLE only)
 
     async def _start_board(self) -> None:
         from kyphos.sim.board import VirtualBoard
@@ -130,7 +132,7 @@ class SimTransport(Transport):
 
             self.state_dir.mkdir(parents=True, exist_ok=True)
             keystore = JsonKeyStore(namespace=None, filename=str(self.state_dir / "host_keys.json"))
-        adapter = await self.radio.central(keystore=keystore)
+        adapter = self._adapter = await self.radio.central(keystore=keystore)
         return BleTransport(
             self.board.address, backend=BumbleClient, scanner_backend=BumbleScanner,
             scan_timeout_s=1.0, bumble_adapter=adapter,
@@ -138,10 +140,13 @@ class SimTransport(Transport):
 
     # The inner transport does the work; this one only owns the board.
     async def connect(self) -> None:
-        if self.board is None or self.radio is None:
+        booting = self.board is None or self.radio is None
+        if booting:
             await self._start_board()
         if self.inner is None:
             self.inner = await self._make_inner()
+        if booting and self._adapter is not None:
+            await self._wait_advertising(self._adapter)
         if self.clock is not None:
             self.inner.clock = self.clock
         await self.inner.connect()
@@ -225,6 +230,34 @@ class SimTransport(Transport):
             self.board.press("short")
             await self._wait_pairing_window()
         await pair()
+
+    async def _wait_advertising(self, adapter: Any, timeout_s: float = _BOOT_WAIT_S) -> None:
+        """Until the board just powered on advertises (its first advertisement on this
+        computer's radio; after ``timeout_s`` the inner transport's scan says "device not
+        found"). The firmware boots on this event loop, and the inner scan lasts 1 s: a boot
+        slowed past ~0.8 s by a busy CPU (the firmware modules are imported afresh at every
+        boot, as RAM forgets them) ended the scan before the first advertisement, and the
+        command failed with "device not found" (seen in a 30-run loop under load)."""
+        import asyncio
+
+        from kyphos.transport.bumble_backend import _address_text
+
+        seen = asyncio.Event()
+        want = str(self.board.address).upper()
+
+        def on_adv(adv: Any) -> None:
+            if _address_text(adv.address).upper() == want:
+                seen.set()
+
+        adapter.device.on("advertisement", on_adv)
+        await adapter.start_scan(active=True)
+        try:
+            await asyncio.wait_for(seen.wait(), timeout_s)
+        except asyncio.TimeoutError:
+            pass  # the inner transport's scan reports it, with its hint
+        finally:
+            adapter.device.remove_listener("advertisement", on_adv)
+            await adapter.stop_scan()
 
     async def _wait_pairing_window(self, timeout_s: float = _PAIRING_WAIT_S) -> None:
         """Until the board's STATUS says its pairing window is open (LinkError after

@@ -48,7 +48,9 @@ from kyphos.processing.calibration import (
     BEND_MIN,
     CAL_BENDS,
     CAL_GAP_S,
+    CAL_OPEN_S,
     CAL_PEAK_DEG,
+    CAL_QUIET_S,
     G,
     calibration_sequence,
     frame_from_axes,
@@ -235,6 +237,7 @@ class LiveState:
         # (bend, start and end as the automatic calibration times it, peak tilt in deg)
         self._opening: list[tuple[Lift, float, float, float]] | None = []
         self.calibration_bends_s: list[tuple[float, float]] = []
+        self._open_quiet_end_s: float | None = None  # the opening quiet standing's end
         # still-sitting flexion seen so far, as a histogram (0.5° bins): the sitting upright
         self._sit_hist = np.zeros(len(_SIT_BINS) - 1)
         self._sit_until = -np.inf
@@ -459,6 +462,8 @@ class LiveState:
         last = activity.kind[-1]
         self.activity_now = act.KINDS[int(last)] if last >= 0 else None
         self._sitting_upright(t, w[:, 1], activity)
+        if self._opening is not None and self._open_quiet_end_s is None and self.samples <= n:
+            self._opening_quiet(t, activity.still, act.tilt_from_angles(r[:, 0], r[:, 1]))
         for lf in find_bends(ang, w[:, 5], activity, self.link_m):
             # count a bend once it has ended (not at the window's trailing edge) and was seen
             # whole (not cut at the window's start); each bend once, as a lift or a reach
@@ -494,6 +499,22 @@ class LiveState:
         self._opening.append((lf, b0, b1, float(tilt_deg[ipk])))
         self._opening_bends(lf.end_s)
 
+    def _opening_quiet(self, t: np.ndarray, still: np.ndarray, tilt: np.ndarray) -> None:
+        """The end of the quiet standing the stream opens with (the window still holds the
+        stream's first sample), as the automatic calibration reads it for a single guided bend
+        (``CAL_OPEN_S``, ``CAL_QUIET_S``, near upright): then the opening bend alone can be the
+        calibration."""
+        from kyphos.metrics.episodes import runs
+
+        r = runs(still & (tilt < np.radians(15.0)))
+        if not len(r) or t[r[0, 0]] - t[0] > CAL_OPEN_S:
+            self._open_quiet_end_s = -np.inf  # decided: no opening quiet standing
+            return
+        a, b = int(r[0, 0]), int(r[0, 1])
+        if b < len(t):  # the run has ended
+            self._open_quiet_end_s = (float(t[b - 1]) if t[b - 1] - t[a] >= CAL_QUIET_S
+                                      else -np.inf)
+
     def _opening_bends(self, t_now: float) -> None:
         """Decide the held-back opening bends once the sequence can no longer grow: a longer
         pause (no bend started within ``CAL_GAP_S``: known once a bend of up to
@@ -513,7 +534,7 @@ class LiveState:
         wait_s = CAL_GAP_S + MAX_DURATION_S + 1.0
         if repeated and len(ob) < CAL_BENDS[1] and t_now - ob[-1][0].end_s <= wait_s:
             return
-        seq = set(calibration_sequence(bends, peaks))
+        seq = set(calibration_sequence(bends, peaks, self._open_quiet_end_s))
         self.calibration_bends_s = [(ob[k][0].start_s, ob[k][0].end_s) for k in sorted(seq)]
         for k, (lf, *_) in enumerate(ob):  # the rest (or all, without a sequence) are lifts
             if k not in seq:

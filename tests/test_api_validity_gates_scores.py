@@ -76,8 +76,12 @@ def test_a_valid_session_keeps_its_scores(base) -> None:
 
 def test_too_low_a_rate_gives_no_lifts_no_risk_no_score(base, tmp_path: Path) -> None:
     t, acc, gyr = base
-    s = kyphos.load(_csv(tmp_path / "5hz.csv", t[::21], acc[::21], gyr[::21]), time_unit="s")
+    p = _csv(tmp_path / "5hz.csv", t[::21], acc[::21], gyr[::21])
+    s = kyphos.load(p, time_unit="s")
     _no_scores(s)
+    a = kyphos.analyze_file(p, load_options={"time_unit": "s"})  # the other entry, same rule
+    assert a.posture.score is None and a.lifts == [] and a.risk.index is None
+    assert a.validity.warnings == s.validity.warnings
     assert any("below the 20 Hz lifts need" in w for w in s.validity.warnings)
     assert s.lifts == [] and np.isnan(s.analysis.lift_rate_per_h)
     assert s.risk.note.startswith("not given: ") and np.isnan(s.risk.max_sagittal_flexion_deg)

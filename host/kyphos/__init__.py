@@ -33,10 +33,13 @@ def load(path, **kwargs):  # type: ignore[no-untyped-def]
 def analyze_file(path, **kwargs):  # type: ignore[no-untyped-def]
     """The :class:`kyphos.analysis.Analysis` of a recording file: a ``.kyr`` file longer than
     2 h is analysed in chunks with bounded memory and the same results
-    (:func:`kyphos.chunked.analyze_file`), anything else loaded whole and analysed."""
+    (:func:`kyphos.chunked.analyze_file`), anything else loaded whole and analysed. Below the
+    validity bar it has no scores, as ``kyphos.load(path).analysis`` and ``kyphos analyze``
+    (:func:`kyphos.processing.plausibility.gate_analysis`; why: ``.validity.warnings``)."""
     from kyphos.chunked import analyze_file as _analyze_file
+    from kyphos.processing.plausibility import gate_analysis
 
-    return _analyze_file(path, **kwargs)
+    return gate_analysis(_analyze_file(path, **kwargs))
 
 
 def connect(target, **kwargs):  # type: ignore[no-untyped-def]

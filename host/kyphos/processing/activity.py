@@ -367,20 +367,34 @@ def find_steps(az: np.ndarray, fs: float, valid: np.ndarray | None = None,
     if not steps:
         return np.zeros(0, int), np.zeros((0, 2), int)
     # count the steps as the bounce's low points (the trunk is lowest just after each heel
-    # strike): minima of the band-passed double integral, at least STEP_DEPTH_FRACTION as
-    # deep as the bout's median; the gait's fade-in and fade-out add acceleration peaks
-    # without a full bounce
+    # strike): minima of the band-passed double integral whose bounce — the mean of the rise
+    # before and after it, each over one step interval — is at least STEP_DEPTH_FRACTION of the
+    # walk's median. The gait's fade-in and fade-out add acceleration peaks without a full
+    # bounce. Not the minimum of the two sides (a peak's prominence): the first step from
+    # standing has no full descent before it and the last step of a flight of stairs no full
+    # rise after it, and their low points would be dropped (a flight then lost one step).
     pos = signal.sosfiltfilt(sos, _cumtrapz(_cumtrapz(bp, 1.0 / fs), 1.0 / fs))
     counted: list[np.ndarray] = []
-    for a, b in bouts:  # per walking bout
-        lo_i, prom = signal.find_peaks(-pos[a:b], prominence=0.0,
-                                       distance=max(1, int(P.STEP_INTERVAL_S[0] * fs)))
+    for (a, b), idx in zip(bouts, steps, strict=True):  # per walking bout
+        seg = pos[a:b]
+        lo_i, _ = signal.find_peaks(-seg, distance=max(1, int(P.STEP_INTERVAL_S[0] * fs)))
         if len(lo_i) == 0:
             continue
-        p_ = prom["prominences"]
-        counted.append(a + lo_i[p_ >= P.STEP_DEPTH_FRACTION * float(np.median(p_))])
+        depth = bounce_depth(seg, lo_i, max(1, int(round(float(np.median(np.diff(idx)))))))
+        counted.append(a + lo_i[depth >= P.STEP_DEPTH_FRACTION * float(np.median(depth))])
     steps_at = np.concatenate(counted) if counted else np.zeros(0, int)
     return steps_at, np.array(bouts, int).reshape(-1, 2)
+
+
+def bounce_depth(x: np.ndarray, lows: np.ndarray, w: int) -> np.ndarray:
+    """Depth of each low point ``x[lows]`` of a bouncing signal: the mean of the highest value
+    within ``w`` samples before it and within ``w`` samples after it, less the low (the
+    windows are cut at the ends of ``x``)."""
+    pad = np.full(w, -np.inf)
+    win = np.lib.stride_tricks.sliding_window_view(np.concatenate([pad, x, pad]), w + 1)
+    before = win[lows].max(axis=1)  # x[m − w … m]
+    after = win[lows + w].max(axis=1)  # x[m … m + w]
+    return np.asarray(0.5 * (before + after) - x[lows])
 
 
 def _nanmin(xs: list[float]) -> float:

@@ -116,6 +116,10 @@ class Walk:
     pitch_rad: float = np.deg2rad(1.5)
     roll_rad: float = np.deg2rad(2.5)
     yaw_rad: float = np.deg2rad(3.0)
+    #: stairs: height gained per step, m (+ up, − down; 0 level). The pelvis climbs at the
+    #: steady vertical speed rise·step_hz under the same envelope as the forward progression
+    #: (own assumption; the bounce rides on it).
+    rise_m: float = 0.0
 
     def envelope(self, t: np.ndarray) -> np.ndarray:
         return np.minimum(
@@ -135,6 +139,17 @@ class Walk:
     @property
     def total_distance(self) -> float:
         return self.speed_m_s * (self.t1 - self.t0 - self.ramp_s)
+
+    def climb(self, t: np.ndarray) -> np.ndarray:
+        """Height gained on stairs since t0 (m): the distance profile at vertical speed
+        ``rise_m·step_hz``."""
+        if self.rise_m == 0.0:
+            return np.zeros_like(t)
+        return self.distance(t) * (self.rise_m * self.step_hz / self.speed_m_s)
+
+    @property
+    def total_climb(self) -> float:
+        return self.rise_m * self.step_hz * (self.t1 - self.t0 - self.ramp_s)
 
 
 @dataclass
@@ -244,6 +259,8 @@ class Timeline:
         # forward distance covered by all walks that ended before walk i starts
         dist = [0.0] + [w.total_distance for w in self.walks]
         self._walk_cum = np.cumsum(dist)[:-1]
+        climb = [0.0] + [w.total_climb for w in self.walks]
+        self._climb_cum = np.cumsum(climb)[:-1]
 
     @property
     def sensor_from_body(self) -> np.ndarray:
@@ -302,6 +319,7 @@ def pose(tl: Timeline, t: np.ndarray) -> Pose:
         j = np.searchsorted(tl._walk_t0, t, side="right") - 1
         done = np.where(j >= 0, tl._walk_cum[np.maximum(j, 0)], 0.0)
         fwd += done
+        up += np.where(j >= 0, tl._climb_cum[np.maximum(j, 0)], 0.0)
         # only the walks that overlap these times
         w0 = max(int(np.searchsorted(tl._walk_t1, t[0], side="right")), 0) if len(t) else 0
         w1 = int(np.searchsorted(tl._walk_t0, t[-1], side="right")) if len(t) else 0
@@ -314,13 +332,14 @@ def pose(tl: Timeline, t: np.ndarray) -> Pose:
             wp = 2 * np.pi * w.step_hz * (ts - w.t0) + w.phase
             fwd[i0:i1] += w.distance(ts) + e * w.surge_m * np.sin(wp + np.pi / 2)
             left[i0:i1] += e * w.sway_m * np.sin(wp / 2)
-            up[i0:i1] += e * w.bob_m * np.cos(wp)
+            up[i0:i1] += e * w.bob_m * np.cos(wp) + w.climb(ts)
             lower_flex[i0:i1] += e * (w.lean_rad + w.pitch_rad * np.sin(wp))
             lateral[i0:i1] += e * w.roll_rad * np.sin(wp / 2)
             twist[i0:i1] += e * w.yaw_rad * np.sin(wp / 2 + np.pi / 2)
         # samples after the last walk's start but past its end keep the full distance
         after = (j >= 0) & (t >= tl._walk_t1[np.maximum(j, 0)])
         fwd[after] += np.array([w.total_distance for w in tl.walks])[j[after]]
+        up[after] += np.array([w.total_climb for w in tl.walks])[j[after]]
 
     upper_flex = lower_flex + thoracic
     yaw = tl.heading - twist

@@ -148,6 +148,7 @@ SEGMENTS: dict[str, dict[str, Key]] = {
         "cadence_spm": Key("number", 110.0, 60, 160),
         "lean_deg": Key("number", 3.0, -5, 20),
         "ramp_s": Key("number", 1.0, 0.5, 3.0),
+        "stairs_rise_m": Key("number", 0.0, -0.25, 0.25),
     },
     "lift": {
         "style": Key("str", choices=LIFT_STYLES),
@@ -583,7 +584,7 @@ def _build_walk(b: _Builder, i: int, seg: dict[str, Any]) -> None:
     w = Walk(
         t0=t0, t1=t0 + seg["duration_s"], ramp_s=seg["ramp_s"], speed_m_s=seg["speed_m_s"],
         step_hz=seg["cadence_spm"] / 60.0, phase=float(b.rng.uniform(0, 2 * np.pi)),
-        lean_rad=_D(seg["lean_deg"]),
+        lean_rad=_D(seg["lean_deg"]), rise_m=seg["stairs_rise_m"],
     )
     b.walks.append(w)
     for ts in walk_steps(w):
@@ -1182,7 +1183,8 @@ def random_day_session(seed: int, fs: float = 104.0, chip: str = "LSM6DSOX",
     - three lift blocks of 3–5 lifts (style, depth and knee ranges of
       :func:`random_lift_session`; half of the squats keep the trunk near upright, 15–22° of
       flexion; half of the lifts twist 20–40°, 40 % lean 8–18° to the side);
-    - two walks of 8–25 s at 80–125 steps/min (the truth steps: :class:`StepTruth`);
+    - two walks of 8–25 s at 80–125 steps/min and two flights of stairs (6–10 s at 80–105
+      steps/min, one up and one down, 0.15–0.19 m a step) (the truth steps: :class:`StepTruth`);
     - two seated blocks: sit, usually (70 %) a slouch of 10–25° held 15–40 s, 1–3 seated
       reaches (``bend`` label ``seated_reach``, 20–45°, 40 % with a 10–30° twist), then stand
       up at the next block;
@@ -1236,6 +1238,12 @@ def random_day_session(seed: int, fs: float = 104.0, chip: str = "LSM6DSOX",
                  "speed_m_s": round(u(0.7, 1.5), 2), "cadence_spm": round(u(80, 125)),
                  "lean_deg": round(u(0, 8), 1)}]
 
+    def stairs(up: bool) -> list[dict[str, Any]]:
+        return [{"kind": "walk", "duration_s": round(u(6, 10), 1),
+                 "speed_m_s": round(u(0.4, 0.7), 2), "cadence_spm": round(u(80, 105)),
+                 "lean_deg": round(u(3, 10) if up else u(0, 5), 1),
+                 "stairs_rise_m": round((1 if up else -1) * u(0.15, 0.19), 3)}]
+
     def seated() -> list[dict[str, Any]]:
         sit: dict[str, Any] = {"kind": "sit", "duration_s": round(u(6, 12), 1),
                                "lean_deg": round(u(-5, 10), 1)}
@@ -1273,7 +1281,8 @@ def random_day_session(seed: int, fs: float = 104.0, chip: str = "LSM6DSOX",
                  "recline_deg": round(u(75, 95), 1)},
                 {"kind": "sit", "duration_s": round(u(3, 6), 1)}]
 
-    blocks = [lift_block] * 3 + [walk] * 2 + [seated] * 2 + [task_bend] * 2 + [stand_slouch, lying]
+    blocks = ([lift_block] * 3 + [walk] * 2 + [seated] * 2 + [task_bend] * 2
+              + [stand_slouch, lying, lambda: stairs(True), lambda: stairs(False)])
     order = rng.permutation(len(blocks))
     segs: list[dict[str, Any]] = [
         {"kind": "stand", "duration_s": 10.0},

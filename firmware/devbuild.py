@@ -1,6 +1,8 @@
 # Building the Device at boot (app.Device.__init__, app.Hardware.__init__, the boot counter):
 # code that runs once, in a module of its own so that its bytecode leaves the heap after boot
 # (app.py imports it through lazy.py and drops it; issue 14 item 9, docs/firmware.md "Heap").
+from array import array
+
 import ble as ble_mod
 import coach
 import commands
@@ -16,6 +18,9 @@ from time import ticks_ms
 _ST_BOOT = const(0)  # powerpolicy.ST_BOOT
 _RING_BYTES = const(12288)  # BLE unsent-frame ring (~5 s of IMU + QUAT at 104 Hz), if the
 _USB_RING_BYTES = const(8192)  # profile gives none (boards.py ble_ring, usb_ring)
+_INFO_MAX_NAME = const(32)  # sampling.py's
+_KMAX = const(20)  # most samples per IMU/QUAT batch
+_K_SERIAL = const(10)  # batch when only USB/log (about 10 frames/s each at 104 Hz)
 
 
 def next_boot_count(path):
@@ -177,7 +182,7 @@ def build(dev, fs_root, serial, ble, hw, wdt_ms, machine, statvfs, flash_open):
     except OSError:
         dev.log = None
 
-    dev.init_sample_path()  # frame buffers, IMU, fusion
+    sample_path(dev)  # frame buffers, IMU, fusion
 
     dev.links = tuple(dev.links)
     lazy.drop("blesetup")  # used again after a light sleep or a pairing
@@ -185,3 +190,31 @@ def build(dev, fs_root, serial, ble, hw, wdt_ms, machine, statvfs, flash_open):
     dev.cmds = commands.Commands(dev)
     dev._logging = False
     dev._status_due = ticks_ms()
+
+
+def sample_path(dev):
+    """sampling.Sampling's frame buffers: each view is exactly one frame long (copying a whole buffer into a
+    ring allocates nothing on MicroPython; slicing one would). Then the IMU and fusion."""
+    dev._raw = array("h", bytearray(12 * imu.MAX_BATCH))
+    dev._imu_buf = bytearray(16 + 12 * _KMAX)
+    dev._quat_buf = bytearray(16 + 8 * _KMAX)
+    mi = memoryview(dev._imu_buf)
+    mq = memoryview(dev._quat_buf)
+    dev._imu_views = [mi[:16 + 12 * k] for k in range(_KMAX + 1)]
+    dev._quat_views = [mq[:16 + 8 * k] for k in range(_KMAX + 1)]
+    dev._ev_buf = bytearray(14)
+    dev._st_buf = bytearray(38)
+    dev._info_buf = bytearray(10 + 27 + _INFO_MAX_NAME)
+    dev._k = _K_SERIAL
+    dev._i = 0
+    dev._t_batch = 0
+    dev._moving = False
+    dev._lost_flag = False
+    dev._clip_flag = False
+    dev._fusion_on = False
+    dev.fusion = None
+    dev._gyr_limit = 0
+    dev._fusion_period_ns = 0
+    dev._imu_fail = 0  # sampler passes in a row that read nothing but bus errors
+    dev._imu_retry = 0
+    dev._setup_imu()

@@ -11,7 +11,6 @@
 # Uses of the device: dev.hw (app.Hardware), dev.cfg, dev.ble, dev.coach, dev.haptic,
 # dev.power, dev.clock, and routing.Routing (_want, _route, event, _next_data_seq,
 # _update_logging).
-from array import array
 from struct import pack_into
 
 import coach
@@ -27,7 +26,6 @@ from time import ticks_add, ticks_diff, ticks_ms
 _IMU_CLIPPED = const(4)
 _IMU_HAPTIC = const(1)
 _IMU_OVERRUN = const(2)
-_INFO_MAX_NAME = const(32)
 _QUAT_AT_REST = const(2)
 _QUAT_CONVERGED = const(1)
 _STREAM_IMU = const(1)
@@ -40,33 +38,6 @@ _K_SERIAL = const(10)  # batch when only USB/log (about 10 frames/s each at 104 
 
 
 class Sampling:
-    def init_sample_path(self):
-        """Frame buffers: each view is exactly one frame long (copying a whole buffer into a
-        ring allocates nothing on MicroPython; slicing one would). Then the IMU and fusion."""
-        self._raw = array("h", bytearray(12 * imu.MAX_BATCH))
-        self._imu_buf = bytearray(16 + 12 * _KMAX)
-        self._quat_buf = bytearray(16 + 8 * _KMAX)
-        mi = memoryview(self._imu_buf)
-        mq = memoryview(self._quat_buf)
-        self._imu_views = [mi[:16 + 12 * k] for k in range(_KMAX + 1)]
-        self._quat_views = [mq[:16 + 8 * k] for k in range(_KMAX + 1)]
-        self._ev_buf = bytearray(14)
-        self._st_buf = bytearray(38)
-        self._info_buf = bytearray(10 + 27 + _INFO_MAX_NAME)
-        self._k = _K_SERIAL
-        self._i = 0
-        self._t_batch = 0
-        self._moving = False
-        self._lost_flag = False
-        self._clip_flag = False
-        self._fusion_on = False
-        self.fusion = None
-        self._gyr_limit = 0
-        self._fusion_period_ns = 0
-        self._imu_fail = 0  # sampler passes in a row that read nothing but bus errors
-        self._imu_retry = 0
-        self._setup_imu()
-
     # --- IMU and fusion ------------------------------------------------------------------
     def _setup_imu(self):
         """Configure the IMU from the config and make a fresh filter; True if every register

@@ -52,6 +52,23 @@ def test_every_private_copy_equals_the_public_name(frametools: Any) -> None:
     assert checked >= 100, checked
 
 
+# Modules split for the heap (a lazily imported part and the part that stays) and modules that
+# keep a copy of another's number: the names they share must have one value.
+_PAIRS = [("devbuild", "sampling"), ("devbuild", "powerpolicy"), ("app", "powerpolicy"),
+          ("blesetup", "ble"), ("usb", "ble"), ("cmdstore", "commands"), ("logread", "flashlog"),
+          ("lsm6cfg", "lsm6")]
+
+
+def test_split_modules_share_their_values() -> None:
+    consts = _all()
+    shared = 0
+    for a, b in _PAIRS:
+        for name in set(consts[a]) & set(consts[b]):
+            assert consts[a][name] == consts[b][name], f"{a}.{name} != {b}.{name}"
+            shared += 1
+    assert shared >= 20, shared
+
+
 def test_frames_keeps_no_public_constant(frametools: Any) -> None:
     import frames
 

@@ -18,7 +18,7 @@ _RARE = ("cmdstore", "config", "logread", "kyrfile")
 
 
 def _forget_all():
-    for name in _RARE:
+    for name in lazy.loaded() + list(_RARE):  # other checks' devices may have used some
         lazy.drop(name)
 
 

@@ -137,8 +137,14 @@ def _onset(v: np.ndarray, i: int, step: int, lo: int, hi: int, chunk: int = 1024
 
 def _integrate2(x: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
     """Trapezoid single and double integral from 0."""
-    v = np.concatenate([[0.0], np.cumsum(0.5 * (x[1:] + x[:-1])) * dt])
-    p = np.concatenate([[0.0], np.cumsum(0.5 * (v[1:] + v[:-1])) * dt])
+    v = np.empty(len(x))
+    v[0] = 0.0
+    np.cumsum(0.5 * (x[1:] + x[:-1]), out=v[1:])
+    v *= dt
+    p = np.empty(len(x))
+    p[0] = 0.0
+    np.cumsum(0.5 * (v[1:] + v[:-1]), out=p[1:])
+    p *= dt
     return v, p
 
 
@@ -148,15 +154,14 @@ def earth_free_acceleration(quat: np.ndarray, acc: np.ndarray, g: float = 9.81) 
     ``R(q)·acc − g·ẑ`` (the z column is :func:`kyphos.processing.angles.vertical_acceleration`)."""
     q = np.asarray(quat, float)
     a = np.asarray(acc, float)
-    w, x, y, z = (q[:, k] for k in range(4))
-    r = np.stack([
-        np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)], -1),
-        np.stack([2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)], -1),
-        np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1),
-    ], 1)
-    out = np.einsum("nij,nj->ni", r, a)
-    out[:, 2] -= g
-    return np.asarray(out)
+    w, x, y, z = q.T
+    ax, ay, az = a.T
+    xx, yy, zz, xy, xz, yz, wx, wy, wz = x * x, y * y, z * z, x * y, x * z, y * z, w * x, w * y, w * z
+    out = np.empty((len(q), 3))
+    out[:, 0] = (1 - 2 * (yy + zz)) * ax + 2 * (xy - wz) * ay + 2 * (xz + wy) * az
+    out[:, 1] = 2 * (xy + wz) * ax + (1 - 2 * (xx + zz)) * ay + 2 * (yz - wx) * az
+    out[:, 2] = 2 * (xz - wy) * ax + 2 * (yz + wx) * ay + (1 - 2 * (xx + yy)) * az - g
+    return out
 
 
 def _rest_to_rest_velocity(a: np.ndarray, tilt: np.ndarray, fs: float) -> np.ndarray | None:
@@ -167,15 +172,17 @@ def _rest_to_rest_velocity(a: np.ndarray, tilt: np.ndarray, fs: float) -> np.nda
         return None
     dt = 1.0 / fs
     shape = np.sin(np.clip(tilt, 0.0, None))
-    ones = np.ones(len(a))
 
     def integral(x: np.ndarray) -> np.ndarray:
-        v = np.cumsum(0.5 * (x[1:] + x[:-1]), axis=0) * dt
-        return np.concatenate([np.zeros((1,) + x.shape[1:]), v])
+        v = np.empty_like(x)
+        v[0] = 0.0
+        np.cumsum(0.5 * (x[1:] + x[:-1]), axis=0, out=v[1:])
+        return v * dt
 
-    v_a, v_1, v_s = integral(a), integral(ones), integral(shape)
+    v_a, v_s = integral(a), integral(shape)
+    v_1 = np.arange(len(a)) * dt  # the integral of 1
     k = max(2, int(0.15 * fs))
-    k0 = 0.5 * (a[:k].mean(axis=0) + a[-k:].mean(axis=0))
+    k0 = (a[:k].sum(axis=0) + a[-k:].sum(axis=0)) / (2 * k)
     k1 = (v_a[-1] - k0 * v_1[-1]) / v_s[-1] if v_s[-1] > 1e-9 else np.zeros(a.shape[1])
     return np.asarray(v_a - np.outer(v_1, k0) - np.outer(v_s, k1))
 
@@ -258,11 +265,13 @@ def form_score(
     return round(max(0.0, score), 1), reasons
 
 
-def _signed_peak(x: np.ndarray) -> float:
-    if len(x) == 0 or not np.any(np.isfinite(x)):
+def _signed_peak(x: np.ndarray, ok: np.ndarray | None = None) -> float:
+    """The value of largest magnitude among ``x[ok]`` (finite), 0 if none."""
+    m = np.abs(x)
+    keep = np.isfinite(m) if ok is None else ok & np.isfinite(m)
+    if not keep.any():
         return 0.0
-    i = int(np.nanargmax(np.abs(x)))
-    return float(x[i])
+    return float(x[int(np.argmax(np.where(keep, m, -1.0)))])
 
 
 def _context(activity: Any, i: int) -> str:
@@ -292,10 +301,11 @@ def _height_trace(az: np.ndarray, tilt: np.ndarray, fs: float) -> np.ndarray | N
     dt = 1.0 / fs
     shape = np.sin(np.clip(tilt, 0.0, None))
     v_a, p_a = _integrate2(az, dt)
-    v_1, p_1 = _integrate2(np.ones_like(az), dt)
+    t = np.arange(len(az)) * dt
+    v_1, p_1 = t, 0.5 * t * t  # the integrals of 1 (exact for the trapezoid rule)
     v_s, p_s = _integrate2(shape, dt)
     k = max(2, int(0.15 * fs))
-    k0 = 0.5 * (float(np.mean(az[:k])) + float(np.mean(az[-k:])))
+    k0 = float(az[:k].sum() + az[-k:].sum()) / (2 * k)
     k1 = (v_a[-1] - k0 * v_1[-1]) / v_s[-1] if v_s[-1] > 1e-9 else 0.0
     return np.asarray(p_a - k0 * p_1 - k1 * p_s)
 
@@ -353,9 +363,12 @@ def find_bends(
     fs = angles.fs
     f = np.degrees(np.where(angles.valid, angles.flexion, np.nan))
     v = np.degrees(angles.flexion_velocity)
-    la = np.degrees(angles.lateral)
-    ax = np.degrees(angles.axial)
-    tilt = np.degrees(np.arccos(np.clip(np.cos(angles.flexion) * np.cos(angles.lateral), -1, 1)))
+    flex_r, lat_r, ax_r = angles.flexion, angles.lateral, angles.axial
+
+    def tilt_deg(j0: int, j1: int) -> np.ndarray:  # flexion and lateral bend together
+        c = np.cos(flex_r[j0:j1]) * np.cos(lat_r[j0:j1])
+        return np.asarray(np.degrees(np.arccos(np.clip(c, -1, 1))))
+
     n = len(f)
     seps = np.flatnonzero(~angles.valid)
     # (i0, i1, ipk, found_by, drop from the activity's height track)
@@ -376,17 +389,21 @@ def find_bends(
         prev_end = i1
         spans.append((i0, i1, ipk, "flexion", None))
     if activity is not None:
-        taken = np.zeros(n, bool)
-        for i0, i1, *_ in spans:
-            taken[i0 : i1 + 1] = True
+        # the flexion spans are in time order and do not overlap: a sample's span by bisection
+        starts = np.array([sp[0] for sp in spans], int)
+        ends = np.array([sp[1] for sp in spans], int)
+        n_flex = len(spans)
         for a, b, drop in activity.excursions:  # per height excursion
             if drop < MIN_DROP_M or (b - a) / fs > MAX_DURATION_S:
                 continue
             ilow = a + int(np.nanargmin(activity.height[a:b]))
-            if taken[a:b].any():  # also a flexion excursion: note the height drop there
-                for j, sp in enumerate(spans):
-                    if sp[0] <= ilow <= sp[1]:
-                        spans[j] = (sp[0], sp[1], sp[2], "both", drop)
+            # overlaps a flexion span (the first one ending at or after a starts before b)?
+            j = int(np.searchsorted(ends, a))
+            if j < n_flex and starts[j] < b:  # also a flexion excursion: note the drop there
+                j = int(np.searchsorted(starts, ilow, side="right")) - 1
+                if j >= 0 and ilow <= ends[j]:
+                    sp = spans[j]
+                    spans[j] = (sp[0], sp[1], sp[2], "both", drop)
                 continue
             i0, i1 = _height_onset(activity.vertical_velocity, a, b)
             spans.append((i0, i1, ilow, "height", drop))
@@ -406,27 +423,34 @@ def find_bends(
             if j0 < i0 and i1 < j1:
                 rows = slice(j0, j1)
                 sb = _speed_bounds(earth_free_acceleration(quat[rows], acc[rows]),
-                                   np.radians(tilt[rows]), fs, i0 - j0, i1 - j0)
+                                   np.radians(tilt_deg(j0, j1)), fs, i0 - j0, i1 - j0)
                 if sb is not None:
                     i0, i1 = j0 + sb[0], j0 + sb[1]
         last_end = i1
         sl = slice(i0, i1 + 1)
-        fk = np.nan_to_num(f[sl], nan=-np.inf)
-        ipk = i0 + int(np.argmax(fk)) if found_by != "height" else ipk
-        peak = float(np.nanmax(f[sl]))
+        fs_l = f[sl]  # finite inside a segment; NaN-safe fallbacks below
+        peak = float(fs_l.max())
+        if not np.isfinite(peak):
+            peak = float(np.nanmax(fs_l))
+            fs_l = np.nan_to_num(fs_l, nan=-np.inf)
+        ipk = i0 + int(np.argmax(fs_l)) if found_by != "height" else ipk
         ok = f[sl] < ANGLE_VALID_BELOW_DEG
-        tw = ax[sl] - ax[i0]
-        lat = la[sl] - np.nanmedian(la[max(lo, i0 - int(fs)) : i0 + 1])
-        twist = _signed_peak(np.where(ok, tw, np.nan))
-        lateral = _signed_peak(np.where(ok, lat, np.nan))
-        vel = float(np.nanmax(np.abs(v[sl])))
-        peak_tilt = float(np.nanmax(tilt[sl]))
+        tw = np.degrees(ax_r[sl] - ax_r[i0])
+        base = lat_r[max(lo, i0 - int(fs)) : i0 + 1]
+        base = base[np.isfinite(base)]
+        lat = np.degrees(lat_r[sl] - (np.median(base) if len(base) else np.nan))
+        twist = _signed_peak(tw, ok)
+        lateral = _signed_peak(lat, ok)
+        vel = float(np.abs(v[sl]).max())
+        vel = vel if np.isfinite(vel) else float(np.nanmax(np.abs(v[sl])))
+        pad = int(0.3 * fs)
+        j0, j1 = max(lo, i0 - pad), min(hi, i1 + pad + 1)
+        tilt_w = tilt_deg(j0, j1)  # the lift padded by 0.3 s
+        peak_tilt = float(np.nanmax(tilt_w[i0 - j0 : i1 + 1 - j0]))
         drop = None
         sdrop = None
         if vertical_acc is not None:
-            pad = int(0.3 * fs)
-            j0, j1 = max(lo, i0 - pad), min(hi, i1 + pad + 1)
-            dz = vertical_drop(vertical_acc[j0:j1], np.radians(tilt[j0:j1]), fs)
+            dz = vertical_drop(vertical_acc[j0:j1], np.radians(tilt_w), fs)
             if dz is not None:
                 if abs(dz[1]) > MAX_NET_RISE_M:  # sat down or stood up: not a lift
                     continue

@@ -187,6 +187,7 @@ def build(dev, fs_root, serial, ble, hw, wdt_ms, machine, statvfs, flash_open):
     dev.links = tuple(dev.links)
     lazy.drop("blesetup")  # used again after a light sleep or a pairing
     lazy.drop("lsm6cfg")  # again for a config change or a sleep
+    lazy.drop("imuprobe")  # again if the IMU goes missing
     dev.cmds = commands.Commands(dev)
     dev._logging = False
     dev._status_due = ticks_ms()

@@ -19,76 +19,16 @@
 
 import time
 
+import lazy
 from micropython import const
 
 MODEL_NONE = const(0)
 MAX_BATCH = const(84)  # samples per read: one IMU frame holds at most 84
 _PERIOD_SHIFT = const(4)  # period estimate follows measured spacing with weight 1/16
-# Where each driver's chips answer and their WHO_AM_I register (lsm6.ADDRESSES/WHO_AM_I_REG,
-# mpu6.ADDRESSES/WHO_AM_I_REG; tests/test_firmware_imu_lazy_drivers.py checks they agree):
-# only the driver of a chip that answers is imported, so a board holds one driver's bytecode on
-# its heap, not both (2.7-3.8 KB on a 32-bit port, bench/bench_upy_heap.py).
-_LSM6_ADDRESSES = (0x6A, 0x6B)
-_LSM6_WHO_REG = const(0x0F)
-_MPU6_ADDRESSES = (0x68, 0x69)
-_MPU6_WHO_REG = const(0x75)
-
-
-def probe(i2c, addresses=None):
-    """(driver, message): the driver for the first known chip found, or None and why not."""
-    seen = []
-    for addr in addresses or (_LSM6_ADDRESSES + _MPU6_ADDRESSES):
-        st = addr in _LSM6_ADDRESSES
-        try:
-            who = i2c.readfrom_mem(addr, _LSM6_WHO_REG if st else _MPU6_WHO_REG, 1)[0]
-        except OSError:
-            continue
-        if st:
-            import lsm6
-
-            if who in (lsm6.WHO_DSOX, lsm6.WHO_DS3TRC):
-                return lsm6.LSM6(i2c, addr, who), ""
-        else:
-            import mpu6
-
-            if (who in (mpu6.WHO_6050, mpu6.WHO_6500) or who in mpu6.CLONES_6050
-                    or who in mpu6.CLONES_6500):
-                return mpu6.MPU6(i2c, addr, who), ""
-        seen.append("0x%02x: WHO_AM_I 0x%02x" % (addr, who))
-    if seen:
-        return None, "unknown IMU (" + ", ".join(seen) + ")"
-    return None, "no IMU answers on I2C"
-
-
 class IMU:
     def __init__(self, i2c, remap=(1, 2, 3), addresses=None):
-        self._dev, self.error = probe(i2c, addresses)
-        self.ok = self._dev is not None
-        self.model = self._dev.model if self.ok else MODEL_NONE
-        self.name = self._dev.name if self.ok else "none"
-        self.clone = self.ok and getattr(self._dev, "clone", False)  # not the genuine part
-        for r in remap:
-            if r not in (1, 2, 3, -1, -2, -3):
-                raise ValueError("remap entries are +-1, +-2, +-3")
-        if sorted([abs(r) for r in remap]) != [1, 2, 3]:
-            raise ValueError("remap must use each chip axis once")
-        self._ix = abs(remap[0]) - 1
-        self._iy = abs(remap[1]) - 1
-        self._iz = abs(remap[2]) - 1
-        self._sx = remap[0] > 0
-        self._sy = remap[1] > 0
-        self._sz = remap[2] > 0
-        self.odr_hz = 0.0
-        self.acc_fs_g = 0
-        self.gyr_fs_dps = 0
-        self.acc_scale = 0.0
-        self.gyr_scale = 0.0
-        self.period_ns = 0
-        self.t_first_us = 0
-        self.lost = False  # samples were lost just before the last batch (IMU flags bit1)
-        self.clipped = False  # a value in the last batch is at the end of its range
-        self._t_prev = 0
-        self._t_first_read = True
+        # Probe the bus and set up (boot, and reprobe after a failed one): imuprobe.py.
+        lazy.use("imuprobe").init(self, i2c, remap, addresses)
 
     @property
     def overruns(self):

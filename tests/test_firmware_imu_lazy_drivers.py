@@ -27,12 +27,13 @@ def fresh_imu():
 
 
 def test_driver_addresses_and_registers_agree(fresh_imu):
-    imu, _ = fresh_imu
+    import imuprobe
     import lsm6
     import mpu6
 
-    assert imu._LSM6_ADDRESSES == lsm6.ADDRESSES and imu._LSM6_WHO_REG == lsm6.WHO_AM_I_REG
-    assert imu._MPU6_ADDRESSES == mpu6.ADDRESSES and imu._MPU6_WHO_REG == mpu6.WHO_AM_I_REG
+    p = imuprobe
+    assert p._LSM6_ADDRESSES == lsm6.ADDRESSES and p._LSM6_WHO_REG == lsm6.WHO_AM_I_REG
+    assert p._MPU6_ADDRESSES == mpu6.ADDRESSES and p._MPU6_WHO_REG == mpu6.WHO_AM_I_REG
 
 
 @pytest.mark.parametrize(("chip", "address", "loaded", "absent"), [

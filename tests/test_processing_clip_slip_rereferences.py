@@ -76,6 +76,7 @@ def test_slip_is_found_and_rereferenced(clean: tuple[Any, Any], deg: float, axis
     (1012, "a seated slouch then a standing slouch after the slip: no second re-reference"),
     (1017, "slip between two stands, the first one leaning: placed at the step between them"),
     (1007, "the same, with a posture that fits both mountings within 5 deg before it"),
+    (1008, "slip while lying; a seated lean-back after it looks upright in the old mounting"),
 ])
 def test_slip_placed_near_where_it_happened(seed: int, why: str) -> None:
     """Validation-family sessions (development seeds) whose slip used to be placed 116 s late

@@ -36,6 +36,8 @@ from kyphos.processing.preprocess import runs
 
 #: Reference kinds that can confirm a slip (see :func:`find_slips`).
 CONFIRM_KINDS = ("standing", "walking")
+#: Kinds that can be references (baselines, slip candidates); lying periods only place slips.
+REF_KINDS = ("standing", "walking", "sitting")
 
 
 @dataclass
@@ -71,7 +73,9 @@ class ReReference:
 def reference_postures(time: np.ndarray, acc: np.ndarray, kind: np.ndarray, still: np.ndarray,
                        fs: float, kinds: tuple[str, ...], min_s: float = P.REF_MIN_S
                        ) -> list[RefPosture]:
-    """Walking bouts and still standing / sitting periods of at least ``min_s``.
+    """Walking bouts and still standing / sitting / lying periods of at least ``min_s``.
+    (:func:`find_slips` never takes lying for a reference: how one lies is no baseline; a
+    lying period only places a slip by the step to the next one.)
 
     Args:
         time: (N,) s. acc: (N, 3) m/s² sensor frame. kind: (N,) activity index into ``kinds``
@@ -80,7 +84,7 @@ def reference_postures(time: np.ndarray, acc: np.ndarray, kind: np.ndarray, stil
     acc = np.nan_to_num(acc)
     out: list[RefPosture] = []
     m = max(2, int(min_s * fs))
-    for name in ("walking", "standing", "sitting"):
+    for name in ("walking", "standing", "sitting", "lying"):
         if name not in kinds:
             continue
         sel = kind == kinds.index(name)
@@ -165,6 +169,21 @@ def _later_stands_keep(later: list[RefPosture], m: np.ndarray, q: np.ndarray,
     return old_s > new_s
 
 
+def _last_old(oks: list[RefPosture], m_old: np.ndarray, m_new: np.ndarray,
+              base: dict[str, np.ndarray], floor: int) -> int:
+    """End row of the last reference that the old mounting explains better than the new one by
+    half the slip's tilt (the earliest the slip can be), not before ``floor``. A reference
+    within ``SLIP_MIN_DEG`` of its baseline under both is no evidence (validation seed 1008: a
+    seated lean-back taken for standing read 4° off upright after the slip, and placed it 12 s
+    late)."""
+    margin = 0.5 * _angle((m_new.T @ m_old)[:, 2], _Z)
+    for x in reversed(oks):
+        if x.kind in base and x.i1 > floor and _angle(m_old.T @ x.up, base[x.kind]) + margin \
+                <= _angle(m_new.T @ x.up, base[x.kind]):
+            return x.i1
+    return floor
+
+
 def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new: np.ndarray,
            base: dict[str, np.ndarray], still: np.ndarray | None) -> int:
     """Sample index of a slip known to lie between ``lo`` and ``hi``.
@@ -173,9 +192,11 @@ def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new:
     mounting explains (within ``SLIP_MIN_DEG`` of its kind's baseline, and by half the slip's
     tilt better than the new one) moves the earliest possible place past it; the first one
     that the new mounting explains in the same way ends the search. In
-    that stretch, a step between two consecutive still postures of the same kind that the
-    slip's rotation undoes (to within ``SLIP_AGREE_DEG`` or 30 % of the step: the posture
-    held, the clip turned) places it exactly; else it goes
+    that stretch, a step between two consecutive still postures of the same kind, about as
+    large as the slip (within ``SLIP_AGREE_DEG`` or 40 %), that the slip's rotation undoes (to
+    within ``SLIP_AGREE_DEG`` or half of the step: the posture held, the clip turned; the part
+    of a slip about the vertical is not known, so a step seen lying fits less well) places it
+    exactly; else it goes
     just before the first posture the new mounting explains, or (none) at the start of the
     movement that led into ``hi``.
     """
@@ -201,6 +222,7 @@ def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new:
     # baseline yet; validation seed 1001: between two seated still periods, placed 8 s late at
     # the stand-up without this; seed 1017: between two stands, 31 s late)
     best, k_best = np.inf, -1
+    slip = float(np.degrees(np.arccos(np.clip((np.trace(q) - 1.0) / 2.0, -1.0, 1.0))))
     seq = [pr for pr in probes if pr.i0 >= j and pr.i1 <= end]
     for a, b in zip(seq[:-1], seq[1:], strict=True):  # consecutive still postures
         if a.kind != b.kind:
@@ -208,7 +230,8 @@ def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new:
         ba, bb = m_old.T @ a.up, m_old.T @ b.up
         d = _angle(q @ bb, ba)  # what is left of the step once the slip is undone
         step = _angle(bb, ba)
-        if step > P.SLIP_MIN_DEG and d <= max(P.SLIP_AGREE_DEG, 0.3 * step) and d < best:
+        if abs(step - slip) <= max(P.SLIP_AGREE_DEG, 0.4 * slip) \
+                and d <= max(P.SLIP_AGREE_DEG, 0.5 * step) and d < best:
             best, k_best = d, a.i1
     if k_best >= 0:
         return k_best
@@ -241,16 +264,20 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
     m = m0.copy()
     base: dict[str, np.ndarray] = {}
     out: list[ReReference] = []
-    last_ok_end = 0
+    oks: list[RefPosture] = []  # references the mounting in force explained, since the last slip
+    floor = 0  # the last slip's row
     i = 0
     while i < len(refs):  # per reference posture
         r = refs[i]
+        if r.kind not in REF_KINDS:
+            i += 1
+            continue
         b = m.T @ r.up  # the reference's up in body coordinates, current mounting
         if r.kind not in base:
             if r.kind == "standing" and _angle(b, _Z) <= P.SLIP_MAX_DEG \
                     or r.kind != "standing" and _stands_agree(refs, i, m, base):
                 base[r.kind] = b
-                last_ok_end = r.i1
+                oks.append(r)
             i += 1
             continue
         dev = _angle(b, base[r.kind])
@@ -258,7 +285,7 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
             i += 1
             continue
         if dev <= P.SLIP_MIN_DEG:
-            last_ok_end = r.i1
+            oks.append(r)
             i += 1
             continue
         q = _rotation_between(b, base[r.kind])  # body-frame correction
@@ -282,11 +309,12 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
             i += 1  # a slouch confirmed by a slouched stand: the stands after it say no
             continue
         m_new = m @ q.T  # new sensor-from-body: body coordinates turned by q
-        j = _place(probes or [], last_ok_end, r.i0, m, m_new, base, still)
+        j = _place(probes or [], _last_old(oks, m, m_new, base, floor), r.i0, m, m_new, base,
+                   still)
         m = m_new
         why = f"{r.kind} at {r.start_s:.0f} s and {nxt.kind} at {nxt.start_s:.0f} s"
         out.append(ReReference(float(time[j]), dev, why, m.copy(), j))
-        last_ok_end = r.i1
+        oks, floor = [r], r.i1
         i += 1
     if not out:
         return out

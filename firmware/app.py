@@ -54,6 +54,16 @@ _BUTTON_MS = const(10)
 _HOUSE_MS = const(250)
 
 
+_LED_ADVERTISING = const(2)  # haptic.py's
+_LED_CONNECTED = const(3)  # haptic.py's
+_LED_ERROR = const(8)  # haptic.py's
+_LED_LOGGING = const(4)  # haptic.py's
+_LED_LOG_FULL = const(7)  # haptic.py's
+_LED_LOW_BATTERY = const(6)  # haptic.py's
+_LED_OFF = const(0)  # haptic.py's
+_LED_PAIRING = const(5)  # haptic.py's
+
+
 class Clock32:
     """The 32-bit microsecond clock of frame t_us, as two 16-bit halves (hi, lo) so that no big
     int is ever made; ticks_us wraps at 2**30 on the board. update() at least every 8 min."""
@@ -213,21 +223,21 @@ class Device(Sampling, Routing, Control, PowerPolicy):
     def _show_led(self, t):
         led = self.led
         if self.state == _ST_SLEEP:
-            code = haptic.LED_OFF
+            code = _LED_OFF
         elif self.state == _ST_ERROR:
-            code = haptic.LED_ERROR
+            code = _LED_ERROR
         elif self.ble is not None and self.ble.pairing_open(t):
-            code = haptic.LED_PAIRING
+            code = _LED_PAIRING
         elif self.power.low:
-            code = haptic.LED_LOW_BATTERY
+            code = _LED_LOW_BATTERY
         elif self.log is not None and self.log.full and self._logging:
-            code = haptic.LED_LOG_FULL
+            code = _LED_LOG_FULL
         elif (self.ble is not None and self.ble.connected) or self.state == _ST_STREAMING:
-            code = haptic.LED_CONNECTED
+            code = _LED_CONNECTED
         elif self._logging:
-            code = haptic.LED_LOGGING
+            code = _LED_LOGGING
         else:
-            code = haptic.LED_ADVERTISING
+            code = _LED_ADVERTISING
         led.show(code, t)
         led.tick(t)
 

@@ -25,13 +25,12 @@
 #   keeps doing so for _MOVE_HOLD_MS after the last moving sample;
 # - snooze silences the buzz but still records the events; tracking mode never buzzes.
 
-import haptic
 from micropython import const
 
 from time import ticks_add, ticks_diff
 
-SLOUCH_START = const(1)
-SLOUCH_END = const(2)
+_SLOUCH_START = const(1)
+_SLOUCH_END = const(2)
 
 _UPRIGHT = const(0)
 _CANDIDATE = const(1)
@@ -41,14 +40,18 @@ _MOVE_HOLD_MS = const(2000)  # settle time after movement before a slouch may co
 _MAX_EPISODE_S = const(32767)
 
 # Haptic pattern ids (haptic.py) for the config's haptic_pattern names.
-PATTERN_IDS = {"short": haptic.PATTERN_SHORT, "double": haptic.PATTERN_DOUBLE,
-               "long": haptic.PATTERN_LONG, "triple": haptic.PATTERN_TRIPLE}
+_PATTERN_SHORT = const(1)  # haptic.py's
+_PATTERN_DOUBLE = const(2)
+_PATTERN_LONG = const(3)
+_PATTERN_TRIPLE = const(4)
+PATTERN_IDS = {"short": _PATTERN_SHORT, "double": _PATTERN_DOUBLE,
+               "long": _PATTERN_LONG, "triple": _PATTERN_TRIPLE}
 
 
 # Button presses, as EVENT BUTTON args: 1 short, 2 long, 3 double.
-PRESS_SHORT = const(1)
-PRESS_LONG = const(2)
-PRESS_DOUBLE = const(3)
+_PRESS_SHORT = const(1)
+_PRESS_LONG = const(2)
+_PRESS_DOUBLE = const(3)
 _DEBOUNCE_MS = const(30)
 _LONG_MS = const(1000)
 _DOUBLE_MS = const(400)
@@ -85,7 +88,7 @@ class Presses:
                 return 0
             if self._second:
                 self._second = False
-                return PRESS_DOUBLE
+                return _PRESS_DOUBLE
             self._waiting = True
             self._t_up = t_ms
             return 0
@@ -93,10 +96,10 @@ class Presses:
             if not self._long_sent and ticks_diff(t_ms, self._t_down) >= _LONG_MS:
                 self._long_sent = True
                 self._second = False
-                return PRESS_LONG
+                return _PRESS_LONG
         elif self._waiting and ticks_diff(t_ms, self._t_up) > _DOUBLE_MS:
             self._waiting = False
-            return PRESS_SHORT
+            return _PRESS_SHORT
         return 0
 
 
@@ -214,7 +217,7 @@ class Coach:
 
     def update(self, flexion_cdeg, moving, t_ms):
         """One orientation sample: flexion in 0.01 deg (+ forward), moving (bool), t in ms
-        (time.ticks_ms()). Returns 0 or SLOUCH_START / SLOUCH_END with self.value set."""
+        (time.ticks_ms()). Returns 0 or _SLOUCH_START / _SLOUCH_END with self.value set."""
         self.last_cdeg = flexion_cdeg
         self.have_sample = True
         if self.snoozed and ticks_diff(self._snooze_until, t_ms) <= 0:
@@ -238,7 +241,7 @@ class Coach:
             if state == _SLOUCHED:
                 s = ticks_diff(t_ms, self._t_start) // 1000
                 self.value = s if s < _MAX_EPISODE_S else _MAX_EPISODE_S
-                return SLOUCH_END
+                return _SLOUCH_END
             return 0
         if state == _CANDIDATE:
             if self._moving:
@@ -248,7 +251,7 @@ class Coach:
                 self._t_alert = t_ms
                 self.value = rel // 10 if rel < 327670 else 32767
                 self._buzz(t_ms)
-                return SLOUCH_START
+                return _SLOUCH_START
             return 0
         # _SLOUCHED: remind every dwell while still and slouched.
         if self._moving:

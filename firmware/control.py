@@ -29,6 +29,11 @@ _ERR_TEXT = {
 }
 
 
+_PATTERN_TICK = const(5)  # haptic.py's
+_PRESS_DOUBLE = const(3)  # coach.py's
+_PRESS_LONG = const(2)  # coach.py's
+
+
 class Control:
     def next_ctrl_seq(self):
         s = self._ctrl_seq
@@ -77,7 +82,7 @@ class Control:
         if not self.coach.calibrate():
             return False
         self.event(_EV_CALIBRATED, 0, 0)
-        self.haptic.play(haptic.PATTERN_TICK, ticks_ms())
+        self.haptic.play(_PATTERN_TICK, ticks_ms())
         return True
 
     def config_changed(self, changes):
@@ -122,11 +127,11 @@ class Control:
     def on_press(self, press, t):
         self.power.note_motion(t)
         self.event(_EV_BUTTON, press, 0)
-        if press == coach.PRESS_LONG:
+        if press == _PRESS_LONG:
             self.calibrate()
-        elif press == coach.PRESS_DOUBLE:
+        elif press == _PRESS_DOUBLE:
             self.coach.snooze(0 if self.coach.snoozed else self.cfg.get("snooze_s"), t)
         else:
             self.open_pairing()
-            self.haptic.play(haptic.PATTERN_TICK, t)
+            self.haptic.play(_PATTERN_TICK, t)
 

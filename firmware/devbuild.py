@@ -23,6 +23,10 @@ _KMAX = const(20)  # most samples per IMU/QUAT batch
 _K_SERIAL = const(10)  # batch when only USB/log (about 10 frames/s each at 104 Hz)
 
 
+_LED_BOOT = const(1)  # haptic.py's
+_MOTOR_PWM_HZ = const(20000)  # haptic.py's
+
+
 def next_boot_count(path):
     """This boot's number (0 ... 32767, wrapping), counted in a small file on flash and written
     as temp + rename (atomic on LittleFS), so a power cut keeps the previous count or the new
@@ -67,7 +71,7 @@ def hardware(hw, prof, machine=None):
     hw.old_i2c_errors = 0  # bus errors of IMU objects replaced by reprobe()
     hw.pwm = None
     if prof["motor_pwm"] is not None:
-        hw.pwm = machine.PWM(Pin(prof["motor_pwm"]), freq=haptic.MOTOR_PWM_HZ, duty_u16=0)
+        hw.pwm = machine.PWM(Pin(prof["motor_pwm"]), freq=_MOTOR_PWM_HZ, duty_u16=0)
     hw.led = None
     if prof["led"] is not None:
         hw.led = Pin(prof["led"], Pin.OUT)
@@ -172,7 +176,7 @@ def build(dev, fs_root, serial, ble, hw, wdt_ms, machine, statvfs, flash_open):
     dev.presses = coach.Presses()
     dev.led = haptic.Blinker(dev.hw.led if dev.cfg.get("led") else None,
                               dev.hw.led_active_low)
-    dev.led.show(haptic.LED_BOOT, ticks_ms())
+    dev.led.show(_LED_BOOT, ticks_ms())
     dev.power = power.Power(dev.hw.adc, dev.hw.divider_x1000,
                              dev.cfg.get("low_battery_mv"), dev.cfg.get("sleep_after_min"))
     dev.power.configure_from(dev.cfg)

@@ -100,6 +100,33 @@ STREAM_QUAT = 2
 STREAM_STATUS = 4
 
 
+# haptic.py and coach.py (their names are private on the board, like frames.py's)
+HAPTIC_ON = 4
+HAPTIC_OFF = 5
+PATTERN_SHORT = 1
+PATTERN_DOUBLE = 2
+PATTERN_LONG = 3
+PATTERN_TRIPLE = 4
+PATTERN_TICK = 5
+MOTOR_PWM_HZ = 20000
+LED_OFF = 0
+LED_BOOT = 1
+LED_ADVERTISING = 2
+LED_CONNECTED = 3
+LED_LOGGING = 4
+LED_PAIRING = 5
+LED_LOW_BATTERY = 6
+LED_LOG_FULL = 7
+LED_ERROR = 8
+SLOUCH_START = 1
+SLOUCH_END = 2
+PRESS_SHORT = 1
+PRESS_LONG = 2
+PRESS_DOUBLE = 3
+LED_NAMES = ("off", "boot", "advertising", "connected", "logging", "pairing", "low battery",
+             "log full", "error")
+
+
 TYPE_NAMES = {
     INFO: "INFO",
     IMU: "IMU",

@@ -18,21 +18,21 @@ from micropython import const
 
 from time import ticks_add, ticks_diff
 
-HAPTIC_ON = const(4)
-HAPTIC_OFF = const(5)
+_HAPTIC_ON = const(4)
+_HAPTIC_OFF = const(5)
 
-PATTERN_SHORT = const(1)
-PATTERN_DOUBLE = const(2)
-PATTERN_LONG = const(3)
-PATTERN_TRIPLE = const(4)
-PATTERN_TICK = const(5)  # acknowledge a button press or a calibration
+_PATTERN_SHORT = const(1)
+_PATTERN_DOUBLE = const(2)
+_PATTERN_LONG = const(3)
+_PATTERN_TRIPLE = const(4)
+_PATTERN_TICK = const(5)  # acknowledge a button press or a calibration
 
 _SPINDOWN_MS = const(80)
 
 # PWM frequency for the motor driver transistor: above hearing, so the motor does not whine;
 # the ESP32 LEDC still gives 12-bit duty steps at 20 kHz. The runtime makes the PWM with
 # machine.PWM(machine.Pin(profile["motor_pwm"]), freq=MOTOR_PWM_HZ, duty_u16=0).
-MOTOR_PWM_HZ = const(20000)
+_MOTOR_PWM_HZ = const(20000)
 
 # Pattern id -> (on_ms, off_ms, on_ms, ...), always ending with an on time. Index 0 unused.
 PATTERNS = (
@@ -91,10 +91,10 @@ class Haptic:
         self.plays += 1
         self._drive(True)
         if not was_active:
-            self._emit(HAPTIC_ON, pattern_id)
+            self._emit(_HAPTIC_ON, pattern_id)
 
     def stop(self, t_ms):
-        """Stop now; HAPTIC_OFF still follows after the spin-down."""
+        """Stop now; _HAPTIC_OFF still follows after the spin-down."""
         if not self.active:
             return
         self._drive(False)
@@ -119,7 +119,7 @@ class Haptic:
             else:
                 self.active = False
                 self.pattern_id = 0
-                self._emit(HAPTIC_OFF, 0)
+                self._emit(_HAPTIC_OFF, 0)
                 return
 
     def take_ran(self):
@@ -132,15 +132,15 @@ class Haptic:
 # --- status LED ----------------------------------------------------------------------------
 # LED codes (docs/firmware.md): id -> (period_ms, (on_ms, off_ms, on_ms, ...)) repeated
 # every period; period 0 = steady: on if the tuple is not empty, else off.
-LED_OFF = const(0)          # sleeping, or LED disabled by config
-LED_BOOT = const(1)         # steady on while starting up
-LED_ADVERTISING = const(2)  # one 50 ms flash every 2 s: waiting for a host
-LED_CONNECTED = const(3)    # two flashes every 2 s: a host is connected
-LED_LOGGING = const(4)      # one flash every 5 s: no host, logging to flash
-LED_PAIRING = const(5)      # 2 Hz blink: pairing window open
-LED_LOW_BATTERY = const(6)  # three quick flashes every 4 s
-LED_LOG_FULL = const(7)     # two long flashes every 4 s: flash log full
-LED_ERROR = const(8)        # 5 Hz blink: IMU missing or another fault
+_LED_OFF = const(0)          # sleeping, or LED disabled by config
+_LED_BOOT = const(1)         # steady on while starting up
+_LED_ADVERTISING = const(2)  # one 50 ms flash every 2 s: waiting for a host
+_LED_CONNECTED = const(3)    # two flashes every 2 s: a host is connected
+_LED_LOGGING = const(4)      # one flash every 5 s: no host, logging to flash
+_LED_PAIRING = const(5)      # 2 Hz blink: pairing window open
+_LED_LOW_BATTERY = const(6)  # three quick flashes every 4 s
+_LED_LOG_FULL = const(7)     # two long flashes every 4 s: flash log full
+_LED_ERROR = const(8)        # 5 Hz blink: IMU missing or another fault
 
 LED_CODES = (
     (0, ()),
@@ -154,8 +154,6 @@ LED_CODES = (
     (200, (100,)),
 )
 
-LED_NAMES = ("off", "boot", "advertising", "connected", "logging", "pairing", "low battery",
-             "log full", "error")
 
 
 class Blinker:
@@ -165,7 +163,7 @@ class Blinker:
     def __init__(self, pin=None, active_low=False):
         self.pin = pin
         self.active_low = active_low
-        self.code = LED_OFF
+        self.code = _LED_OFF
         self.on = False
         self._t0 = 0
         self._set(False)

@@ -13,21 +13,23 @@ import pytest
 @pytest.fixture
 def fw(firmware_shims: Any) -> Any:
     import boards
+    import frametools
     import haptic
     import machine
     import power
 
     machine.reset_state()
-    yield types.SimpleNamespace(boards=boards, haptic=haptic, machine=machine, power=power)
+    yield types.SimpleNamespace(boards=boards, frametools=frametools, haptic=haptic, machine=machine,
+                                power=power)
     machine.reset_state()
 
 
 def test_motor_pwm_follows_the_pattern(fw: Any) -> None:
     m, prof = fw.machine, fw.boards.get("xiao_esp32s3")
-    pwm = m.PWM(m.Pin(prof["motor_pwm"]), freq=fw.haptic.MOTOR_PWM_HZ, duty_u16=0)
+    pwm = m.PWM(m.Pin(prof["motor_pwm"]), freq=fw.frametools.MOTOR_PWM_HZ, duty_u16=0)
     events: list[tuple[int, int]] = []
     h = fw.haptic.Haptic(pwm, lambda k, a: events.append((k, a)), 60)
-    h.play(fw.haptic.PATTERN_DOUBLE, 0)
+    h.play(fw.frametools.PATTERN_DOUBLE, 0)
     assert pwm.duty_u16() == 60 * 65535 // 100
     assert pwm.freq() == 20000
     duties = []
@@ -36,7 +38,7 @@ def test_motor_pwm_follows_the_pattern(fw: Any) -> None:
         duties.append(pwm.duty_u16() > 0)
     assert duties[:15] == [True] * 15 and duties[15:25] == [False] * 10
     assert duties[25:40] == [True] * 15 and not any(duties[40:])
-    assert events == [(fw.haptic.HAPTIC_ON, 2), (fw.haptic.HAPTIC_OFF, 0)]
+    assert events == [(fw.frametools.HAPTIC_ON, 2), (fw.frametools.HAPTIC_OFF, 0)]
 
 
 def test_led_on_the_active_low_user_led(fw: Any) -> None:
@@ -44,9 +46,9 @@ def test_led_on_the_active_low_user_led(fw: Any) -> None:
     pin = m.Pin(prof["led"], m.Pin.OUT, value=1)
     b = fw.haptic.Blinker(pin, prof["led_active_low"])
     assert pin.value() == 1  # dark
-    b.show(fw.haptic.LED_BOOT, 0)
+    b.show(fw.frametools.LED_BOOT, 0)
     assert pin.value() == 0  # lit: the XIAO ESP32-S3's LED is lit when low
-    b.show(fw.haptic.LED_OFF, 10)
+    b.show(fw.frametools.LED_OFF, 10)
     assert pin.value() == 1
 
 

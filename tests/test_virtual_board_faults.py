@@ -93,7 +93,7 @@ def test_unplugged_imu_shows_as_imu_missing_error_state_and_bus_errors() -> None
     assert not before.flags & 1 and before.state != 5
     assert after.flags & 1 and after.state == 5  # STATUS bit0 "IMU missing", state error
     assert after.temp_cc == -32768
-    assert board.device.led.code == 8  # haptic.LED_ERROR: 5 Hz blink
+    assert board.device.led.code == 8  # LED_ERROR (haptic.py): 5 Hz blink
     assert board.crashes == []
 
 

@@ -1,5 +1,6 @@
 # Checks for firmware/coach.py: the slouch state machine (CPython with shims and MicroPython).
 import checkenv
+import frametools
 import coach
 import haptic
 
@@ -18,7 +19,7 @@ def _make(mode="training", dwell_s=5, threshold_deg=8, hysteresis_deg=3):
     ev = _Events()
     h = haptic.Haptic(None, ev, 80)
     c = coach.Coach(h)
-    c.configure(threshold_deg, hysteresis_deg, dwell_s, mode == "training", haptic.PATTERN_DOUBLE)
+    c.configure(threshold_deg, hysteresis_deg, dwell_s, mode == "training", frametools.PATTERN_DOUBLE)
     return c, h, ev
 
 
@@ -55,9 +56,9 @@ def check_buzzes_after_dwell_not_before():
     c.set_reference(500)  # upright at 5 deg
     assert _run(c, h, 0, 3000, 600) == []  # 1 deg over upright: fine
     events = _run(c, h, 3000, 20000, 500 + 1500)  # 15 deg over upright from t = 3 s
-    assert events[0] == (8000, coach.SLOUCH_START, 150), events  # value in 0.1 deg
+    assert events[0] == (8000, frametools.SLOUCH_START, 150), events  # value in 0.1 deg
     assert h.plays >= 1
-    assert ev.got[0] == (haptic.HAPTIC_ON, haptic.PATTERN_DOUBLE)
+    assert ev.got[0] == (frametools.HAPTIC_ON, frametools.PATTERN_DOUBLE)
     assert c.slouching
 
 
@@ -65,18 +66,18 @@ def check_threshold_is_relative_to_upright():
     c, h, ev = _make(dwell_s=3, threshold_deg=8)
     c.set_reference(-2000)  # the clip sits tilted: upright reads -20 deg
     assert _run(c, h, 0, 10000, -2000 + 700) == []
-    assert _run(c, h, 10000, 20000, -2000 + 900)[0][1] == coach.SLOUCH_START
+    assert _run(c, h, 10000, 20000, -2000 + 900)[0][1] == frametools.SLOUCH_START
 
 
 def check_hysteresis_and_episode_length():
     c, h, ev = _make(dwell_s=5, threshold_deg=8, hysteresis_deg=3)
     c.set_reference(0)
     start = _run(c, h, 0, 10000, 1000)
-    assert start[0][1] == coach.SLOUCH_START
+    assert start[0][1] == frametools.SLOUCH_START
     assert _run(c, h, 10000, 12000, 600) == []  # 6 deg: between release (5) and threshold (8)
     assert c.slouching
     end = _run(c, h, 12000, 13000, 400)  # 4 deg: below release
-    assert end == [(12000, coach.SLOUCH_END, 12)], end  # started at t = 0, 12 s long
+    assert end == [(12000, frametools.SLOUCH_END, 12)], end  # started at t = 0, 12 s long
     assert not c.slouching
 
 
@@ -85,7 +86,7 @@ def check_brief_dip_below_threshold_does_not_restart_dwell():
     c.set_reference(0)
     _run(c, h, 0, 3000, 1000)
     _run(c, h, 3000, 3500, 700)  # under threshold, over release
-    assert _run(c, h, 3500, 6000, 1000)[0][:2] == (5000, coach.SLOUCH_START)
+    assert _run(c, h, 3500, 6000, 1000)[0][:2] == (5000, frametools.SLOUCH_START)
 
 
 def check_no_alert_while_moving():
@@ -102,7 +103,7 @@ def check_movement_restarts_the_dwell():
     assert _run(c, h, 4000, 4500, 1500, moving=True) == []
     # still again from 4.5 s; the 2 s settle time ends at 6.4 s, then 5 s of dwell
     events = _run(c, h, 4500, 20000, 1500)
-    assert events[0][1] == coach.SLOUCH_START
+    assert events[0][1] == frametools.SLOUCH_START
     assert 11000 <= events[0][0] <= 11600, events
 
 
@@ -110,9 +111,9 @@ def check_tracking_mode_records_but_never_buzzes():
     c, h, ev = _make(mode="tracking", dwell_s=3)
     c.set_reference(0)
     events = _run(c, h, 0, 30000, 2000)
-    assert events[0][1] == coach.SLOUCH_START
+    assert events[0][1] == frametools.SLOUCH_START
     assert h.plays == 0 and ev.got == []
-    assert _run(c, h, 30000, 31000, 0)[0][1] == coach.SLOUCH_END
+    assert _run(c, h, 30000, 31000, 0)[0][1] == frametools.SLOUCH_END
 
 
 def check_snooze_silences_buzz_until_it_ends():
@@ -121,7 +122,7 @@ def check_snooze_silences_buzz_until_it_ends():
     c.snooze(60, 0)
     assert c.snoozed
     events = _run(c, h, 0, 30000, 2000)
-    assert events[0][1] == coach.SLOUCH_START  # still recorded
+    assert events[0][1] == frametools.SLOUCH_START  # still recorded
     assert h.plays == 0
     _run(c, h, 30000, 59900, 2000)
     assert h.plays == 0
@@ -149,7 +150,7 @@ def check_works_across_tick_wrap():
         if k:
             got.append(k)
         t = (t + _STEP_MS) & ((1 << 30) - 1)
-    assert got == [coach.SLOUCH_START]
+    assert got == [frametools.SLOUCH_START]
 
 
 def check_configure_from_config_values():
@@ -165,14 +166,14 @@ def check_configure_from_config_values():
     assert c.release_cdeg == 1200 - v["slouch_hysteresis_deg"] * 100
     assert c.dwell_ms == v["slouch_dwell_s"] * 1000
     assert not c.training
-    assert c.pattern == haptic.PATTERN_LONG
+    assert c.pattern == frametools.PATTERN_LONG
 
 
 def check_update_allocates_nothing():
     # coach.update and haptic.tick on the sample path, alerts and episode ends included.
     h = haptic.Haptic(None, None, 80)
     c = coach.Coach(h)
-    c.configure(8, 3, 1, True, haptic.PATTERN_DOUBLE)
+    c.configure(8, 3, 1, True, frametools.PATTERN_DOUBLE)
     c.set_reference(0)
     _run(c, h, 0, 3000, 2000)  # warm up
     _run(c, h, 3000, 4000, 0)
@@ -223,23 +224,23 @@ def _press_run(p, script, t_end, step=10):
 
 def check_button_short_long_double():
     p = coach.Presses()
-    assert _press_run(p, [(100, True), (250, False)], 2000) == [(660, coach.PRESS_SHORT)]
+    assert _press_run(p, [(100, True), (250, False)], 2000) == [(660, frametools.PRESS_SHORT)]
     p = coach.Presses()
     got = _press_run(p, [(100, True), (1500, False)], 3000)
-    assert got == [(1100, coach.PRESS_LONG)], got  # reported while still held
+    assert got == [(1100, frametools.PRESS_LONG)], got  # reported while still held
     p = coach.Presses()
     got = _press_run(p, [(100, True), (200, False), (400, True), (500, False)], 2000)
-    assert got == [(500, coach.PRESS_DOUBLE)], got
+    assert got == [(500, frametools.PRESS_DOUBLE)], got
     p = coach.Presses()  # too slow for a double: two shorts
     got = _press_run(p, [(100, True), (200, False), (800, True), (900, False)], 2000)
-    assert [k for _, k in got] == [coach.PRESS_SHORT, coach.PRESS_SHORT], got
+    assert [k for _, k in got] == [frametools.PRESS_SHORT, frametools.PRESS_SHORT], got
 
 
 def check_button_bounce_is_ignored():
     p = coach.Presses()
     script = [(100, True), (105, False), (110, True), (115, False), (120, True), (300, False)]
     got = _press_run(p, script, 1500, step=5)
-    assert [k for _, k in got] == [coach.PRESS_SHORT], got
+    assert [k for _, k in got] == [frametools.PRESS_SHORT], got
 
 
 def check_integer_atan2_matches_math():

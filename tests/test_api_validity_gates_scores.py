@@ -154,3 +154,17 @@ def test_short_wear_keeps_lifts_and_angles_but_no_score_no_praise(base) -> None:
     raw = analyze(s)  # the analysis before the rule: scores, and praise for the good lifts
     assert raw.posture.score is not None and all(lf.score is not None for lf in raw.lifts)
     assert any("good form" in r for lf in raw.lifts for r in lf.reasons)
+
+
+def test_the_review_window_scores_no_lift_below_the_bar(base, tmp_path: Path) -> None:
+    """``kyphos review`` showed "score 88/100" for the lifts of a 45 s recording (the report
+    showed none); it now reads the gated analysis."""
+    from kyphos.views.review import Review
+
+    t, acc, gyr = base
+    k = 45 * 104
+    r = Review(_csv(tmp_path / "short.csv", t[:k], acc[:k], gyr[:k]))
+    assert r.lifts and all(lf.score is None for lf in r.lifts)
+    r.select_lift(0)
+    text = r.detail_text()
+    assert "score     – (not valid)" in text and "/100" not in text and "good form" not in text

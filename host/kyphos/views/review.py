@@ -52,6 +52,7 @@ class Review:
                  analysis_options: dict[str, Any] | None = None, **load_kw: Any) -> None:
         import kyphos
         from kyphos.analysis import analyze
+        from kyphos.processing.plausibility import gate_analysis
 
         self.path = Path(path)
         if analysis is None:
@@ -60,7 +61,8 @@ class Review:
                 analysis = analyze(session, **(analysis_options or {}))
             except FileNotFoundError:
                 raise KyphosError(f"no such file: {self.path}") from None
-        self.a = analysis
+        # below the validity bar: no scores, no praise, no untrusted lifts (as the report)
+        self.a = analysis = gate_analysis(analysis)
         self.notes_path = Path(notes_path) if notes_path else sidecar_path(self.path)
         self.notes: list[dict[str, Any]] = self._load_notes()
         ang = analysis.angles
@@ -357,7 +359,7 @@ class Review:
             f"twist     {lf.twist_deg:+.0f}°",
             f"side lean {lf.lateral_deg:+.0f}°",
             f"duration  {lf.duration_s:.1f} s",
-            f"score     {lf.score:.0f}/100",
+            "score     " + ("– (not valid)" if lf.score is None else f"{lf.score:.0f}/100"),
             "",
         ]
         lines += [f"• {r}" for r in lf.reasons]

@@ -418,15 +418,19 @@ def find_bends(
         k = np.searchsorted(seps, i0)
         lo = int(seps[k - 1]) + 1 if k > 0 else 0
         hi = int(seps[k]) if k < len(seps) else n
-        if quat is not None and acc is not None:  # start and end from the sensor's speed
+        # start and end from the sensor's speed (s0, s1); the lift's measures (peak, twist,
+        # drop and so the style) stay on the flexion / height rule's bounds (i0, i1), where the
+        # style edges were fitted (bench/fit_thresholds.py)
+        s0, s1 = i0, i1
+        if quat is not None and acc is not None:
             j0, j1 = max(lo, last_end + 1, i0 - pad_s), min(hi, i1 + pad_s + 1)
             if j0 < i0 and i1 < j1:
                 rows = slice(j0, j1)
                 sb = _speed_bounds(earth_free_acceleration(quat[rows], acc[rows]),
                                    np.radians(tilt_deg(j0, j1)), fs, i0 - j0, i1 - j0)
                 if sb is not None:
-                    i0, i1 = j0 + sb[0], j0 + sb[1]
-        last_end = i1
+                    s0, s1 = j0 + sb[0], j0 + sb[1]
+        last_end = max(i1, s1)
         sl = slice(i0, i1 + 1)
         fs_l = f[sl]  # finite inside a segment; NaN-safe fallbacks below
         peak = float(fs_l.max())
@@ -463,14 +467,14 @@ def find_bends(
         score, reasons = form_score(style, peak, vel, twist, lateral)
         out.append(
             Lift(
-                start_s=float(angles.time[i0]),
-                end_s=float(angles.time[i1]),
+                start_s=float(angles.time[s0]),
+                end_s=float(angles.time[s1]),
                 style=style,
                 peak_flexion_deg=peak,
                 peak_flexion_velocity_dps=vel,
                 twist_deg=twist,
                 lateral_deg=lateral,
-                duration_s=float(angles.time[i1] - angles.time[i0]),
+                duration_s=float(angles.time[s1] - angles.time[s0]),
                 score=score,
                 reasons=reasons,
                 knee_drop_m=drop,

@@ -674,15 +674,10 @@ def analyze_chunked(
     need_auto = _needs_auto(calibration, up, bend)
     with tempfile.TemporaryDirectory(prefix="kyphos-chunks-") as tmp:
         st = _prepare_pass(reader, chunk_s, max_bridge_s, imu_cutoff_hz, Path(tmp))
-        st.spill.time = _cat(st.time)
-        # the accelerometer's offset from all still postures, as analyze estimates it
-        if not isinstance(calibration, (cal.Calibration, np.ndarray)):
-            means = _cat([x[0] for x in st.still], (0, 3))
-            st.spill.bias = cal.fit_acc_bias(means, _cat([x[1] for x in st.still])).bias
-        _vqf_pass(st, chunk_s, overlap_s, windows, need_auto, vqf_params)
         fs = st.fs
         same = len(st.raw_time) == len(st.time) and all(
             r is g for r, g in zip(st.raw_time, st.time, strict=True))
+        st.spill.time = _cat(st.time)
         st.time.clear()
         raw_time = st.spill.time if same else _cat(st.raw_time)
         st.raw_time.clear()
@@ -695,6 +690,11 @@ def analyze_chunked(
         _trim()
         plausibility.precheck(digest)
         digest.drop("gyr")  # the gyro check is done; assess reads acc
+        # the accelerometer's offset from all still postures, as analyze estimates it
+        if not isinstance(calibration, (cal.Calibration, np.ndarray)):
+            means = _cat([x[0] for x in st.still], (0, 3))
+            st.spill.bias = cal.fit_acc_bias(means, _cat([x[1] for x in st.still])).bias
+        _vqf_pass(st, chunk_s, overlap_s, windows, need_auto, vqf_params)
         _trim()
         p_win, q_win = _rows_of(st.win_rows, fs)
         p_auto, q_auto = _rows_of(st.cal_rows, fs / _stride(fs, 26.0))

@@ -57,6 +57,19 @@ async def until_flag(host: Host, flag: int, want: bool = True) -> int:
             await asyncio.sleep(0.1)
 
 
+async def press_for_pairing(board: Any, host: Host) -> None:
+    """The wearer presses the button once the firmware runs, and the host waits until the
+    board says its pairing window is open (STATUS_PAIRING). A PING answered first: the
+    firmware's tasks (its button poll among them) have started, as a press before that is
+    never seen. A fixed 0.8 s after the press raced the ~0.57 s the firmware takes to
+    recognise a short press (coach.Presses waits 400 ms for a second press)."""
+    from kyphos.protocol.constants import STATUS_PAIRING, Opcode
+
+    await host.command(Opcode.PING)
+    board.press("short")
+    await until_flag(host, STATUS_PAIRING)
+
+
 class Rig:
     """A started :class:`~kyphos.sim.upy.board.UpyBoard` on a fresh radio, and the hosts
     :meth:`connect` made (disconnected on the way out of :func:`upy_rig`)."""

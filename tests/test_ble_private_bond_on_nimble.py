@@ -16,7 +16,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _upy import binaries  # noqa: E402
-from _upy_ble import booted, has_peer_bond, until_flag, upy_rig  # noqa: E402
+from _upy_ble import booted, has_peer_bond, press_for_pairing, until_flag, upy_rig  # noqa: E402
 from kyphos.protocol.constants import STATUS_ENCRYPTED, STATUS_TRUSTED  # noqa: E402
 
 
@@ -31,9 +31,8 @@ def test_private_address_bond_survives_a_firmware_restart(tmp_path: Path) -> Non
             phone = await radio.central(pairing="numeric", private=True)
             assert phone.device.random_address != phone.device.static_address
             phone.device.on("connection", lambda c: c.on("pairing", pairings.append))
-            board.press("short")
-            await asyncio.sleep(0.8)  # debounce + the double-press wait
             host = await rig.connect(name, phone)
+            await press_for_pairing(board, host)  # the board's window is open
             await host.client.pair()
             await until_flag(host, STATUS_TRUSTED)
             await host.client.disconnect()
@@ -69,8 +68,7 @@ def test_a_mac_pairs_on_demand_on_nimble(tmp_path: Path) -> None:
             name = await booted(board)
             mac = await radio.central(pairing="on-demand", private=True)
             host = await rig.connect(name, mac)
-            board.press("short")
-            await asyncio.sleep(0.8)
+            await press_for_pairing(board, host)  # the board's window is open
             assert bytes(await host.client.read_gatt_char(PAIRING_UUID)) == b"\x01"
             flags = await until_flag(host, STATUS_TRUSTED)
             assert flags & STATUS_ENCRYPTED

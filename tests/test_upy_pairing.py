@@ -19,7 +19,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _upy import binaries  # noqa: E402
-from _upy_ble import booted, has_peer_bond, until_flag, upy_rig  # noqa: E402
+from _upy_ble import booted, has_peer_bond, press_for_pairing, until_flag, upy_rig  # noqa: E402
 from kyphos.protocol import Opcode  # noqa: E402
 from kyphos.protocol.constants import STATUS_ENCRYPTED, STATUS_TRUSTED  # noqa: E402
 from kyphos.protocol.frames import Ack, Err  # noqa: E402
@@ -42,9 +42,8 @@ def test_pairing_bonds_and_reencryption_on_nimble(tmp_path: Path) -> None:
             count_pairings(phone, "phone")
 
             # Numeric comparison inside the button's window: an authenticated bond.
-            board.press("short")
-            await asyncio.sleep(0.8)  # debounce + the double-press wait
             host = await rig.connect(name, phone)
+            await press_for_pairing(board, host)  # the board's window is open
             await host.client.pair()
             flags = await until_flag(host, STATUS_TRUSTED)
             assert flags & STATUS_ENCRYPTED

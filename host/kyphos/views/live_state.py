@@ -249,6 +249,7 @@ class LiveState:
         self.device_slouch = False
         self.calibrated = calibration is not None
         self._cal_method = "given" if calibration is not None else "nominal"
+        self._grav: tuple[float, float] | None = None  # (device s, m/s²): _gravity's last
         self.calibrations: list[float] = []
         self.markers: list[float] = []
         self.battery_pct: int | None = None
@@ -647,11 +648,17 @@ class LiveState:
 
     def _gravity(self) -> float:
         """Acceleration magnitude at rest in the kept samples (m/s²; NaN: none yet), as the
-        analysis reads it (~13 samples/s, :func:`kyphos.recording.units.rest_gravity`)."""
+        analysis reads it (~13 samples/s, :func:`kyphos.recording.units.rest_gravity`), at
+        most once a second of device time (1.4 ms on 60 s kept: every snapshot was too often)."""
         assert self.fs is not None
+        t = self._t_last_s if self._t_last_s is not None else -np.inf
+        if self._grav is not None and 0.0 <= t - self._grav[0] < 1.0:
+            return self._grav[1]
         acc = self._ring.last(self._ring.capacity)[:: max(1, int(self.fs // 13)), 6:9]
         acc = acc[np.isfinite(acc).all(axis=1)]
-        return rest_gravity(acc, w=4) if len(acc) >= 8 else float("nan")
+        g = rest_gravity(acc, w=4) if len(acc) >= 8 else float("nan")
+        self._grav = (t, g)
+        return g
 
     def _shown_lifts(self, v: plausibility.Validity) -> tuple[int, LiftInfo | None]:
         """The lift count and last lift the window shows under validity ``v``."""

@@ -1,7 +1,7 @@
 """Commands: a CMD frame with a request id, and its answer — an ACK (parts reassembled by the
 receiver) or an ERR, raised as :class:`~kyphos.link.errors.DeviceError` — with a timeout that
 restarts while a long answer keeps arriving; then the commands themselves (PING, GET_INFO,
-CONFIG_GET/SET, CALIBRATE, MARKER, START)."""
+CONFIG_GET/SET, CALIBRATE, MARKER, START, REBOOT)."""
 
 from __future__ import annotations
 
@@ -106,6 +106,14 @@ class Commands(Pairing):
         assert isinstance(p, Ack)
         out = json.loads(p.data.decode() or "{}")
         return out if isinstance(out, dict) else {}
+
+    async def reboot(self, maintenance: bool = False) -> None:
+        """Restart the board (REBOOT, docs/protocol.md); with ``maintenance`` into the
+        maintenance boot (firmware/main.py): for one boot neither the application nor its
+        watchdog starts, so mpremote can take as long as it needs at the REPL. The board
+        answers before it resets (~0.3 s later), then the link drops."""
+        await self.require_secure("reboot it")
+        await self.command(Opcode.REBOOT, b"\x01" if maintenance else b"")
 
     async def calibrate(self) -> None:
         """Set the upright reference now (the wearer stands or sits upright and still)."""

@@ -341,7 +341,7 @@ def link_from_bends(angles: Angles, vertical_acc: np.ndarray,
 def find_bends(
     angles: Angles, vertical_acc: np.ndarray | None = None, activity: Any = None,
     link_m: float | None = None, *, quat: np.ndarray | None = None,
-    acc: np.ndarray | None = None,
+    acc: np.ndarray | None = None, earth_acc: np.ndarray | None = None,
 ) -> list[Lift]:
     """Every lowering-and-rising of the upper body, with its activity ``context``.
 
@@ -353,8 +353,9 @@ def find_bends(
     sit/stand transition, a walk or lying are dropped. ``link_m``: the wearer's lever L from
     :func:`link_from_bends`; the larger of it and ``LINK_M`` is used. ``quat`` (N, 4,
     scalar-first, sensor to earth) and ``acc`` (N, 3, m/s², sensor frame) on the same rows:
-    start and end from the sensor's speed (:func:`_speed_bounds`, module docstring);
-    without them, from the flexion / height onset rules.
+    start and end from the sensor's speed (:func:`_speed_bounds`, module docstring); or
+    ``earth_acc`` (N, 3), the earth-frame free acceleration itself (the live view's); without
+    them, from the flexion / height onset rules.
     """
     # the wearer's lever if it is the longer: a calibration bend in which the spine curls
     # lowers the sensor less than the hip-led bend of a stoop lift does (chosen on validation
@@ -422,12 +423,18 @@ def find_bends(
         # drop and so the style) stay on the flexion / height rule's bounds (i0, i1), where the
         # style edges were fitted (bench/fit_thresholds.py)
         s0, s1 = i0, i1
-        if quat is not None and acc is not None:
-            j0, j1 = max(lo, last_end + 1, i0 - pad_s), min(hi, i1 + pad_s + 1)
-            if j0 < i0 and i1 < j1:
+        if earth_acc is not None or (quat is not None and acc is not None):
+            j0, j1 = max(last_end + 1, i0 - pad_s), i1 + pad_s + 1
+            # only with the whole window in the segment: a bend cut by a gap or the end of the
+            # data (a live window's trailing edge) has not been seen to end at rest
+            if lo <= i0 - pad_s and j0 < i0 and j1 <= hi:
                 rows = slice(j0, j1)
-                sb = _speed_bounds(earth_free_acceleration(quat[rows], acc[rows]),
-                                   np.radians(tilt_deg(j0, j1)), fs, i0 - j0, i1 - j0)
+                if earth_acc is not None:
+                    e = earth_acc[rows]
+                else:
+                    assert quat is not None and acc is not None
+                    e = earth_free_acceleration(quat[rows], acc[rows])
+                sb = _speed_bounds(e, np.radians(tilt_deg(j0, j1)), fs, i0 - j0, i1 - j0)
                 if sb is not None:
                     s0, s1 = j0 + sb[0], j0 + sb[1]
         last_end = max(i1, s1)

@@ -207,8 +207,9 @@ class LiveState:
         self._lock = threading.Lock()
         keep_s = max(self.window_s, LIFT_WINDOW_S) + 2.0
         # columns: t, flex, lat, axial (deg), flexion velocity (deg/s), vertical acc (m/s²),
-        # acc (m/s², 3), gyr (rad/s, 3) for the activity
-        self._ring = Ring(int(keep_s * max_fs), 12)
+        # acc (m/s², 3), gyr (rad/s, 3) for the activity, horizontal acc (m/s², 2; earth frame
+        # up to the yaw at the start, for the lifts' start and end)
+        self._ring = Ring(int(keep_s * max_fs), 14)
         self._acc = Ring(int(2 * CALIBRATE_WINDOW_S * max_fs) + 1, 3)  # raw acc, for calibrate
         self._max_fs = max_fs
         self._cal = calibration
@@ -368,12 +369,12 @@ class LiveState:
         gyr = raw[:, 3:] * self.gyr_scale
         gap = self._t_last_s is not None and t[0] - self._t_last_s > 2.5 / self.fs
         ang = self.proc.process_chunk(t, acc, gyr, haptic)
-        az = self._vertical_acc(ang, self._acc_lp(acc))
+        ae = self._earth_acc(ang, self._acc_lp(acc))
         flex = np.degrees(ang.flexion)
         rows = np.column_stack([t, flex, np.degrees(ang.lateral), np.degrees(ang.axial),
-                                np.degrees(ang.flexion_velocity), az, acc, gyr])
+                                np.degrees(ang.flexion_velocity), ae[:, 2], acc, gyr, ae[:, :2]])
         if gap:  # a NaN row breaks the trace and separates segments for lift detection
-            rows = np.vstack([np.r_[t[0] - 0.5 / self.fs, np.full(11, np.nan)], rows])
+            rows = np.vstack([np.r_[t[0] - 0.5 / self.fs, np.full(13, np.nan)], rows])
             self._slouch_on, self._slouch_since = False, None  # unknown in between: start over
         self._ring.extend(rows)
         self._acc.extend(acc)
@@ -386,15 +387,26 @@ class LiveState:
             self._lifts()
         return len(t)
 
-    def _vertical_acc(self, ang: Angles, acc: np.ndarray) -> np.ndarray:
-        """Earth-vertical free acceleration (m/s², + up) from the tilt in ``ang`` and the
-        calibration: the third row of ``R_b = Rz·Ry(flex)·Rx(lat)`` is yaw-free, and
-        ``R_s = R_b · Mᵀ``, so the causal chain's own orientation gives it."""
+    def _earth_acc(self, ang: Angles, acc: np.ndarray) -> np.ndarray:
+        """(n, 3) free acceleration in the earth frame (m/s², z up) from the angles in ``ang``
+        and the calibration: ``R_s = R_b · Mᵀ`` with ``R_b = Rz(yaw)·Ry(flex)·Rx(lat)`` and
+        yaw = −axial (``kyphos.processing.angles``; up to a constant yaw, which leaves speeds
+        as they are), so the causal chain's own orientation gives it. The z column is yaw-free
+        (the third row of ``R_b``)."""
         assert self.proc is not None
         m = self.proc.sensor_from_body
-        f, la = ang.flexion, ang.lateral
-        r2b = np.column_stack([-np.sin(f), np.cos(f) * np.sin(la), np.cos(f) * np.cos(la)])
-        return np.einsum("ij,ij->i", r2b @ m.T, acc) - G
+        f, la, yaw = ang.flexion, ang.lateral, -ang.axial
+        cf, sf, cl, sl, cy, sy = np.cos(f), np.sin(f), np.cos(la), np.sin(la), np.cos(yaw), np.sin(yaw)
+        row_a = np.column_stack([cf, sf * sl, sf * cl])  # rows 1 and 2 of Ry·Rx
+        row_b = np.column_stack([np.zeros_like(f), cl, -sl])
+        r2b = np.column_stack([-sf, cf * sl, cf * cl])
+        acc_b = acc @ m  # body-frame specific force: Mᵀ·acc per row
+        xa, xb = np.einsum("ij,ij->i", row_a, acc_b), np.einsum("ij,ij->i", row_b, acc_b)
+        out = np.empty((len(f), 3))
+        out[:, 0] = cy * xa - sy * xb
+        out[:, 1] = sy * xa + cy * xb
+        out[:, 2] = np.einsum("ij,ij->i", r2b, acc_b) - G
+        return out
 
     def _zones(self, flex: np.ndarray) -> None:
         ok = np.isfinite(flex)
@@ -465,7 +477,8 @@ class LiveState:
         self._sitting_upright(t, w[:, 1], activity)
         if self._opening is not None and self._open_quiet_end_s is None and self.samples <= n:
             self._opening_quiet(t, activity.still, act.tilt_from_angles(r[:, 0], r[:, 1]))
-        for lf in find_bends(ang, w[:, 5], activity, self.link_m):
+        for lf in find_bends(ang, w[:, 5], activity, self.link_m,
+                             earth_acc=np.column_stack([w[:, 12:14], w[:, 5]])):
             # count a bend once it has ended (not at the window's trailing edge) and was seen
             # whole (not cut at the window's start); each bend once, as a lift or a reach
             if lf.end_s >= t_end - 0.5 or lf.start_s <= t[0] + 0.5:

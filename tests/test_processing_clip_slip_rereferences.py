@@ -90,3 +90,18 @@ def test_slip_placed_near_where_it_happened(seed: int, why: str) -> None:
     t_slip = v.script.slips[0].t
     got = [r.t_s for r in a.re_references if r.t_s > 0.0]
     assert len(got) == 1 and abs(got[0] - t_slip) < 15.0, (why, got, t_slip)
+
+
+def test_rereferenced_mounting_refined_by_the_quiet_stands_after_it() -> None:
+    """Validation seed 12 (development): the slip is confirmed by two walks, whose lean is
+    not the standing upright; the quiet stands after the slip then set the new mounting, and
+    the flexion error from 90 s after the slip is that of the rest of the session (it was
+    1.8° with the walks' correction alone)."""
+    from kyphos.sim.validation import generate
+
+    v = generate(12, 52.0)
+    a = analyze(v.to_session())
+    t_slip = v.script.slips[0].t
+    ok = a.angles.valid & (v.truth.activity_names != "lying") & (v.time >= t_slip + 90.0)
+    e = np.degrees(a.angles.flexion[ok] - v.truth.flexion[ok])
+    assert float(np.sqrt(np.mean(e**2))) < 0.6

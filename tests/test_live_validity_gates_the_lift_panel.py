@@ -95,11 +95,12 @@ def test_implausible_units_trust_no_angle() -> None:
     lf = LiveFigure(fig, 30.0)
     lf.update(v)  # the banner gives the reason, not "posture OK"
     assert lf.t_banner.get_text().replace("\u00a0", " ") == "gravity at rest reads 1 m/s², not 9.81"
+    assert st.calibrated and not st.may_coach()  # no slouch sound on untrusted angles
     # the same samples with the right scale: gravity is what it should be
     ok = LiveState(30.0, calibration=NOMINAL)
     _feed(ok, _received(40.0))
     g = ok._gravity()
-    assert abs(g - 9.81) < 0.3 and ok.snapshot().angles_trusted
+    assert abs(g - 9.81) < 0.3 and ok.snapshot().angles_trusted and ok.may_coach()
 
 
 def test_no_praise_below_the_bar() -> None:

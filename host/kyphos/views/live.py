@@ -369,7 +369,7 @@ class LiveSession:
             self._thread.join(timeout_s)
 
     def _alert(self) -> None:
-        if self.sound and self.state.calibrated:  # no coaching without an upright reference
+        if self.sound and self.state.may_coach():  # no coaching on angles we cannot trust
             sys.stdout.write("\a")
             sys.stdout.flush()
 

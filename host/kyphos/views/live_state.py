@@ -646,6 +646,12 @@ class LiveState:
         with self._lock:
             return self._validity()
 
+    def may_coach(self) -> bool:
+        """Whether a slouch alert may reach the wearer (sound, buzz): an upright reference and
+        angles that can be trusted (:meth:`validity`). Takes no lock: for ``on_alert``, which
+        runs inside :meth:`ingest` with the lock held."""
+        return self.calibrated and self._validity().angles_trusted
+
     def _validity(self) -> plausibility.Validity:
         v = plausibility.Validity()
         if self.fs is None or not self.samples:

@@ -425,6 +425,7 @@ class BLE:
         self._conns: dict[int, _ConnState] = {}
         self._ops: asyncio.Queue[Any] | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._op_running = False  # the worker is inside an operation (HCI commands in flight)
         self._adv: tuple[bytes, bytes] = (b"", b"")
         self._broken = False  # machine.lightsleep() ran with the stack active (_lightsleep)
         self.irq_errors: list[BaseException] = []
@@ -976,10 +977,13 @@ class BLE:
         assert self._ops is not None
         while True:
             fn, args = await self._ops.get()
+            self._op_running = True
             try:
                 await fn(*args)
             except Exception:
                 logger.exception("virtual BLE operation %s failed", fn.__name__)
+            finally:
+                self._op_running = False
 
 
 async def attach(device: Device, model: LinkModel | None = None) -> BLE:
@@ -1011,6 +1015,14 @@ async def _stop_tasks(ble: BLE) -> None:
     except RuntimeError:
         return
     tasks = [t for t in tasks if t.get_loop() is asyncio.get_running_loop()]
+    # Let an operation in flight finish first (queued ones are not run): cancelled between an
+    # HCI command and its answer, bumble's Host got the late "command complete" for a future
+    # that was cancelled, and logged InvalidStateError at every power-off after a disconnect
+    # (the firmware advertises again at once). A few ms; 0.5 s at most.
+    for _ in range(50):
+        if not ble._op_running or ble._worker is None or ble._worker.done():
+            break
+        await asyncio.sleep(0.01)
     for _ in range(100):
         # bumble coroutines may swallow one cancellation: insist until they are done.
         pending = [t for t in tasks if not t.done()]

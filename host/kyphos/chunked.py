@@ -489,7 +489,7 @@ class _Driver:
                ) -> tuple[int, Prepared, Angles, np.ndarray, act.Activity]:
         """Rows ``w0``… around core ``[r0, r1)`` (``extra`` more after it), their prepared
         samples and ``motion``; pass 2's are cached on disk for pass 3 (same ``rerefs``)."""
-        key = self.st.spill.folder / f"motion-{r0}-{extra}.pkl"
+        key = self.st.spill.folder / f"motion-{r0}-{r1}-{extra}.pkl"
         cache = _rkey(rerefs) == self.cached_for
         if cache and key.exists():
             with open(key, "rb") as fh:

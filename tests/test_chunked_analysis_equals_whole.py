@@ -82,6 +82,12 @@ def test_chunked_equals_whole(recording: tuple[Path, Analysis]) -> None:
     assert cd["slouch_episodes"] and cd["sustained_bends"] and len(cd["lifts"]) == 13
     assert c.quat.shape == (0, 4)  # nothing per sample kept but the timeline's arrays
     assert c.angles.flexion.dtype == np.float32
+    # without the clip-slip search, sitting in every core's stretch: the slouch while sitting
+    # is measured from the whole recording's sitting upright (pass 3), not pass 2's guess
+    w2 = analyze(kyphos.load(path), clip_slips=False)
+    c2 = analyze_chunked(path, chunk_s=120.0, clip_slips=False)
+    assert w2.posture.sitting_upright_deg is not None
+    assert _same(w2.to_dict(), c2.to_dict()) == []
 
 
 def test_events_straddling_chunk_boundaries(recording: tuple[Path, Analysis]) -> None:
@@ -202,3 +208,30 @@ def test_gaps_across_and_inside_chunks(recording: tuple[Path, Analysis], tmp_pat
     c = analyze_chunked(gappy, chunk_s=120.0)
     assert _flexion_rms(whole, c) <= 0.05
     assert _same(whole.to_dict(), c.to_dict()) == []
+
+
+def test_cores_without_sitting_take_pass_2s_events(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A standing and walking session (development seed 7, no sitting block) without the
+    clip-slip search: the cores whose stretch has no sitting keep the events pass 2 found
+    (pass 3 does not run them again), and the result still equals the whole analysis."""
+    import kyphos.chunked as chunked
+    from kyphos.sim.validation import generate
+
+    path = tmp_path / "stand.kyr"
+    generate(7, fs=FS, blocks=("lifts", "walk", "task_bend", "lifts", "walk", "lifts")
+             ).write_kyr(path)
+    whole = analyze(kyphos.load(path), clip_slips=False)
+    taken: list[int] = []
+    real = chunked._Driver.event_pass
+
+    def spy(self: Any, rerefs: Any, link: Any, sit_up: Any, done: Any = None) -> Any:
+        taken.append(len(done or {}))
+        return real(self, rerefs, link, sit_up, done)
+
+    monkeypatch.setattr(chunked._Driver, "event_pass", spy)
+    c = analyze_chunked(path, chunk_s=70.0, overlap_s=70.0, clip_slips=False)
+    assert taken and taken[0] > 0
+    assert _flexion_rms(whole, c) <= 0.05
+    assert _same(whole.to_dict(), c.to_dict()) == []
+    assert len(c.lifts) == len(whole.lifts) > 0

@@ -458,6 +458,24 @@ class _Found:
     ax_n: int = 0
 
 
+@dataclass
+class _Core:
+    """One core's share of the events and sums (:meth:`_Driver._record`)."""
+
+    touch: bool  # an event it keeps runs to the end of its stretch: run it longer
+    mine: tuple[list[Any], ...]
+    counts: dict[str, int]
+    lat_max: float
+    ax_sum: float
+    ax_n: int
+    kind: np.ndarray
+    still: np.ndarray
+    flex: np.ndarray
+    steps: np.ndarray
+    transitions: list[act.Transition]
+    excursions: list[tuple[int, int, float]]
+
+
 def _add(dst: list[Any], items: list[Any]) -> None:
     """Append events that do not overlap one already kept (a hysteresis run seen from a later
     core's margin as starting later than it did)."""
@@ -515,9 +533,14 @@ class _Driver:
         t_end = _first_time(p.time[::-1], 0) - 2.0 / self.fs
         return any(e.end_s >= t_end for e in events)
 
-    def activity_pass(self, rerefs: list[clipslip.ReReference]
+    def activity_pass(self, rerefs: list[clipslip.ReReference],
+                      link: float | None | str = "later", done: dict[int, _Core] | None = None
                       ) -> tuple[list[clipslip.RefPosture], np.ndarray, np.ndarray, np.ndarray]:
-        """Pass 2: probes (global rows), kind and still per row, still-sitting flexion."""
+        """Pass 2: probes (global rows), kind and still per row, still-sitting flexion.
+
+        With ``link`` (the lever without re-references) the events of each core whose stretch
+        has no sitting are found here too and put in ``done`` (the sitting upright, known only
+        after this pass, changes nothing there): pass 3 takes them when no clip slip is found."""
         for old in self.st.spill.folder.glob("motion-*.pkl"):  # cached for other rerefs
             old.unlink()
         self.cached_for = _rkey(rerefs)
@@ -531,9 +554,18 @@ class _Driver:
                 w0, p, angles, _az, activity = self.window(r0, r1, extra, rerefs)
                 w1 = w0 + len(p.time)
                 got = [pr for pr in reference_probes(p, activity) if r0 <= pr.i0 + w0 < r1]
-                if not any(pr.i1 >= len(p.time) - 1 and w1 < self.n for pr in got):
+                touch = any(pr.i1 >= len(p.time) - 1 and w1 < self.n for pr in got)
+                rec = None
+                if done is not None and not isinstance(link, str) \
+                        and not activity.mask("sitting").any():
+                    rec = self._record(r0, r1, w0, p, angles, _az, activity, link,
+                                       dict(self.opts["pkw"], sitting_upright=None))
+                    touch = touch or rec.touch
+                if not touch:
                     break
                 extra = 2 * extra + self.margin
+            if rec is not None and done is not None:
+                done[r0] = rec
             for pr in got:
                 pr.i0 += w0
                 pr.i1 += w0
@@ -559,56 +591,75 @@ class _Driver:
         _w0, _p, angles, az, _act = self.window(r0, max(r1, r0 + 1), 0, rerefs)
         return link_from_bends(angles, az, bends)
 
+    def _record(self, r0: int, r1: int, w0: int, p: Prepared, angles: Angles, az: np.ndarray,
+                activity: act.Activity, link: float | None, pkw: dict[str, Any]) -> _Core:
+        """What core ``[r0, r1)`` keeps of the events and sums of its stretch (from ``w0``)."""
+        w1 = w0 + len(p.time)
+        ev = events(angles, az, activity, self.c, link, pkw,
+                    quat=self.st.spill.rows("quat", w0, w1), acc=p.acc)
+        t0 = float(p.time[r0 - w0]) if np.isfinite(p.time[r0 - w0]) else \
+            float(np.nanmin(p.time[r0 - w0:r1 - w0]))
+        t1 = math.inf if r1 >= self.n else float(np.nanmin(p.time[r1 - w0:]))
+        mine = _mine(ev, t0, t1)
+        a, b = r0 - w0, r1 - w0
+        core = Angles(angles.time[a:b], angles.flexion[a:b], angles.lateral[a:b],
+                      angles.axial[a:b], angles.flexion_velocity[a:b],
+                      angles.lateral_velocity[a:b], angles.axial_velocity[a:b],
+                      angles.valid[a:b], angles.masked[a:b], angles.fs)
+        lm = ev.lift_mask[a:b]
+        lat = np.degrees(np.abs(core.lateral_velocity[lm]))
+        ax = np.degrees(np.abs(core.axial_velocity[lm]))
+        return _Core(
+            touch=self._touches(p, w1, [e for group in mine for e in group]), mine=mine,
+            counts=posture_counts(core),
+            lat_max=float(np.nanmax(lat)) if np.any(np.isfinite(lat)) else 0.0,
+            ax_sum=float(np.nansum(ax)), ax_n=int(np.count_nonzero(np.isfinite(ax))),
+            kind=activity.kind[a:b].copy(), still=activity.still[a:b].copy(),
+            flex=angles.flexion[a:b].astype(np.float32),
+            steps=activity.steps_s[(activity.steps_s >= t0) & (activity.steps_s < t1)],
+            transitions=[tr for tr in activity.transitions if t0 <= tr.start_s < t1],
+            excursions=[(i + w0, j + w0, d) for i, j, d in activity.excursions
+                        if r0 <= i + w0 < r1])
+
     def event_pass(self, rerefs: list[clipslip.ReReference], link: float | None,
-                   sit_up: float | None) -> tuple[_Found, np.ndarray, np.ndarray, np.ndarray]:
-        """Pass 3: events from the core holding their start; sums; the final activity."""
+                   sit_up: float | None, done: dict[int, _Core] | None = None
+                   ) -> tuple[_Found, np.ndarray, np.ndarray, np.ndarray]:
+        """Pass 3: events from the core holding their start; sums; the final activity.
+        ``done``: cores pass 2 has already done (see :meth:`activity_pass`)."""
         f = _Found()
         kind = np.full(self.n, -1, np.int8)
         still = np.zeros(self.n, bool)
         flex = np.full(self.n, np.nan, np.float32)
         pkw = dict(self.opts["pkw"], sitting_upright=sit_up)
         for r0, r1 in self.cores():
+            rec = (done or {}).get(r0)
             extra = 0
-            while True:  # longer when an event starting in the core runs past the stretch
+            while rec is None:  # longer when an event starting in the core runs past it
                 w0, p, angles, az, activity = self.window(r0, r1, extra, rerefs)
-                w1 = w0 + len(p.time)
-                ev = events(angles, az, activity, self.c, link, pkw,
-                            quat=self.st.spill.rows("quat", w0, w1), acc=p.acc)
-                t0 = float(p.time[r0 - w0]) if np.isfinite(p.time[r0 - w0]) else \
-                    float(np.nanmin(p.time[r0 - w0:r1 - w0]))
-                t1 = math.inf if r1 >= self.n else float(np.nanmin(p.time[r1 - w0:]))
-                mine = _mine(ev, t0, t1)
-                if not self._touches(p, w1, [e for group in mine for e in group]):
-                    break
-                extra = 2 * extra + self.margin
-            lifts, reaches, slouch, sustained, holds = mine
+                rec = self._record(r0, r1, w0, p, angles, az, activity, link, pkw)
+                del p, angles, az, activity
+                if rec.touch:
+                    rec = None
+                    extra = 2 * extra + self.margin
+            lifts, reaches, slouch, sustained, holds = rec.mine
             f.lifts.extend(lifts)
             f.reaches.extend(reaches)
             _add(f.slouch, slouch)
             _add(f.sustained, sustained)
             _add(f.holds, holds)
-            a, b = r0 - w0, r1 - w0
-            core = Angles(angles.time[a:b], angles.flexion[a:b], angles.lateral[a:b],
-                          angles.axial[a:b], angles.flexion_velocity[a:b],
-                          angles.lateral_velocity[a:b], angles.axial_velocity[a:b],
-                          angles.valid[a:b], angles.masked[a:b], angles.fs)
-            for k, v in posture_counts(core).items():
+            for k, v in rec.counts.items():
                 f.counts[k] = f.counts.get(k, 0) + v
-            lm = ev.lift_mask[a:b]
-            lat = np.degrees(np.abs(core.lateral_velocity[lm]))
-            ax = np.degrees(np.abs(core.axial_velocity[lm]))
-            if np.any(np.isfinite(lat)):
-                f.lat_max = max(f.lat_max, float(np.nanmax(lat)))
-            f.ax_sum += float(np.nansum(ax))
-            f.ax_n += int(np.count_nonzero(np.isfinite(ax)))
-            kind[r0:r1] = activity.kind[a:b]
-            still[r0:r1] = activity.still[a:b]
-            flex[r0:r1] = angles.flexion[a:b]
-            f.steps.append(activity.steps_s[(activity.steps_s >= t0) & (activity.steps_s < t1)])
-            f.transitions.extend(tr for tr in activity.transitions if t0 <= tr.start_s < t1)
-            f.excursions.extend((i + w0, j + w0, d) for i, j, d in activity.excursions
-                                if r0 <= i + w0 < r1)
-            del p, angles, az, activity, ev, core
+            f.lat_max = max(f.lat_max, rec.lat_max)
+            f.ax_sum += rec.ax_sum
+            f.ax_n += rec.ax_n
+            kind[r0:r1] = rec.kind
+            still[r0:r1] = rec.still
+            flex[r0:r1] = rec.flex
+            f.steps.append(rec.steps)
+            f.transitions.extend(rec.transitions)
+            f.excursions.extend(rec.excursions)
+            if done:
+                done.pop(r0, None)
             _trim()
         return f, kind, still, flex
 
@@ -735,14 +786,17 @@ def analyze_chunked(
             digest.time = raw_time
         d = _Driver(st, chunk_s, margin_s, c,
                     {"pkw": posture_options(slouch_threshold_deg, slouch_min_s)})
-        probes, kind, still, sit = d.activity_pass([])
+        link0 = d.link_m([])
+        done: dict[int, _Core] = {}  # cores whose events pass 2 found (no sitting there)
+        probes, kind, still, sit = d.activity_pass([], link0, done)
         rerefs = find_rerefs(probes, c, d.time, still, fs) if clip_slips else []
         if rerefs:  # the sitting upright is measured on the re-referenced angles
+            done.clear()
             _p, kind, still, sit = d.activity_pass(rerefs)
         sit_up = sitting_upright_deg(sit, np.ones(len(sit), bool), fs)
         del sit, kind, still
-        link = d.link_m(rerefs)
-        f, kind, still, flex = d.event_pass(rerefs, link, sit_up)
+        link = d.link_m(rerefs) if rerefs else link0
+        f, kind, still, flex = d.event_pass(rerefs, link, sit_up, done)
     return _assemble(digest, st, d, c, f, kind, still, flex, rerefs, link, sit_up,
                      load_kg, distance_m)
 

@@ -447,9 +447,11 @@ def find_bends(
         ipk = i0 + int(np.argmax(fs_l)) if found_by != "height" else ipk
         ok = f[sl] < ANGLE_VALID_BELOW_DEG
         tw = np.degrees(ax_r[sl] - ax_r[i0])
-        base = lat_r[max(lo, i0 - int(fs)) : i0 + 1]
-        base = base[np.isfinite(base)]
-        lat = np.degrees(lat_r[sl] - (np.median(base) if len(base) else np.nan))
+        base = np.sort(lat_r[max(lo, i0 - int(fs)) : i0 + 1])  # NaN sort last
+        nb = int(np.count_nonzero(np.isfinite(base)))
+        # the median (np.median's, without its per-call overhead: 2,400 calls at 8 h)
+        med = 0.5 * (base[(nb - 1) // 2] + base[nb // 2]) if nb else np.nan
+        lat = np.degrees(lat_r[sl] - med)
         twist = _signed_peak(tw, ok)
         lateral = _signed_peak(lat, ok)
         vel = float(np.abs(v[sl]).max())

@@ -149,17 +149,6 @@ class Ring:
         self.commit(off, n)
         return True
 
-    def free(self):
-        """Bytes of the largest record put() would accept now."""
-        h = self.head
-        t = self.tail
-        if self.used == 0:
-            return self.size
-        if h > t:
-            a = self.size - h
-            return a if a > t - 1 else t - 1
-        return t - h - 1 if t > h else 0
-
     def run(self):
         """(offset, length) of the contiguous unsent bytes at the tail."""
         if self.used == 0:

@@ -99,10 +99,9 @@ class FlashLog:
         self._statvfs = statvfs if statvfs is not None else os.statvfs
         self._open = opener if opener is not None else open
         self._buf = bytearray(_MAX_RECORD)
-        # Records gathered for the next whole block (plus room for the one that crosses it).
-        self._blk = bytearray(_BLOCK + _MAX_RECORD)
+        # Records gathered for the next whole block (a record that crosses it is split).
+        self._blk = bytearray(_BLOCK)
         self._bmv = memoryview(self._blk)
-        self._blk_whole = self._bmv[:_BLOCK]
         self._pend = 0           # bytes gathered in _blk, not yet written
         self._pend_t = 0         # ticks_ms of the oldest gathered byte
         self._on_flash = 0       # bytes of the open file written to the filesystem
@@ -251,19 +250,22 @@ class FlashLog:
             p = self._pend
             if p == 0:
                 self._pend_t = ticks_ms()
-            self._blk[p:p + n] = data
-            p += n
+            # Only after a timed partial sync is the file off the block grid (room < _BLOCK).
             room = _BLOCK - self._on_flash % _BLOCK
-            if p >= room:
-                # Only after a timed partial sync is the file off the block grid (room < _BLOCK).
-                f.write(self._blk_whole if room == _BLOCK else self._bmv[:room])
+            if p + n < room:
+                self._blk[p:p + n] = data
+                p += n
+            else:
+                # The record completes the block: its head fills the block, which is written;
+                # its tail starts the next one (_blk holds one block, no room for overflow).
+                k = room - p
+                self._blk[p:room] = data if k == n else data[:k]
+                f.write(self._bmv if room == _BLOCK else self._bmv[:room])
                 f.flush()
                 self._on_flash += room
-                p -= room
+                p = n - k
                 if p:
-                    # What is left is the tail of this record (p < n): copy it from the record,
-                    # not from _blk itself, whose source and target ranges could overlap.
-                    self._blk[0:p] = data[n - p:n]
+                    self._blk[0:p] = data[k:n]
                     self._pend_t = ticks_ms()
             self._pend = p
             if p and ticks_diff(ticks_ms(), self._pend_t) >= self.sync_ms:

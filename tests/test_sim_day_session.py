@@ -11,7 +11,8 @@ def _slip_scenario(chip: str = "ideal") -> dict:
         "sensor": {"chip": chip, "fs_hz": 208},
         "segments": [{"kind": "stand", "duration_s": 4},
                      {"kind": "lift", "style": "stoop", "flexion_deg": 60},
-                     {"kind": "stand", "duration_s": 3}],
+                     {"kind": "stand", "duration_s": 3},
+                     {"kind": "walk", "duration_s": 4}, {"kind": "stand", "duration_s": 2}],
         "clip_slips": [{"at_s": 5.0, "duration_s": 0.6, "pitch_deg": 10.0, "yaw_deg": 2.0,
                         "roll_deg": -3.0}],
     })
@@ -105,3 +106,13 @@ def test_day_session_holds_every_kind_and_one_slip_in_its_window():
     upright = sum(1 for s in range(6) for t in simulate(random_day_session(s, 52.0), seed=s).truth.lifts
                   if t.style == "squat" and np.degrees(t.peak_flexion) < 22.5)
     assert upright >= 3
+
+
+def test_steps_and_clip_slips_survive_the_truth_file(tmp_path) -> None:
+    from kyphos.sim.scenario import read_truth, write_truth
+
+    r = simulate(_slip_scenario(), seed=0)
+    assert len(r.truth.steps) >= 3 and len(r.truth.clip_slips) == 1
+    for name in ("t.json", "t.npz"):
+        back = read_truth(write_truth(r, tmp_path / name))
+        assert back.clip_slips == r.truth.clip_slips and back.steps == r.truth.steps

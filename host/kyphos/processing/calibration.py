@@ -360,30 +360,35 @@ def still_spans(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float,
     chunked analysis keeps each posture once, by where it lies)."""
     none = np.zeros((0, 3)), np.zeros(0), np.zeros((0, 2), np.int64)
     n = len(time)
-    valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
-    ok = valid & np.all(np.isfinite(acc), axis=1) & np.any(acc != 0, axis=1) \
-        & np.all(np.isfinite(gyr), axis=1)
     step = max(1, int(fs // 26))  # still postures are slow: ~26 Hz is plenty
-    a = np.where(ok[:, None], acc, 0.0)[::step]
-    g = np.where(ok[:, None], gyr, 0.0)[::step]
+    # the still test on every step-th row only (8 h at 104 Hz: no full-length temporaries)
+    a = np.asarray(acc[::step], float)
+    g = np.asarray(gyr[::step], float)
+    ok = np.all(np.isfinite(a), axis=1) & np.any(a != 0, axis=1) & np.all(np.isfinite(g), axis=1)
+    if valid is not None:
+        ok &= np.asarray(valid, bool)[::step]
+    a = np.where(ok[:, None], a, 0.0)
+    g = np.where(ok[:, None], g, 0.0)
     f = fs / step
     if len(a) < 4 * f:
         return none
     gn = lowpass(np.linalg.norm(g, axis=1), f, 2.0)
     ripple = np.sqrt(lowpass(np.sum((a - lowpass(a, f, 1.0)) ** 2, axis=1), f, 1.0).clip(0))
-    still = ok[::step] & (gn < BIAS_QUIET_GYR) & (ripple < BIAS_QUIET_ACC)
+    still = ok & (gn < BIAS_QUIET_GYR) & (ripple < BIAS_QUIET_ACC)
     r = runs(still) * step
     trim = int(0.5 * fs)  # leave the edges of each still period out (settling)
     r = r[(r[:, 1] - r[:, 0]) >= (BIAS_MIN_S + 1.0) * fs]
     if len(r) == 0:
         return none
     r = np.column_stack([r[:, 0] + trim, np.minimum(r[:, 1], n) - trim])
-    cs = np.concatenate([np.zeros((1, 3)), np.cumsum(np.where(ok[:, None], acc, 0.0), axis=0)])
-    cn = np.concatenate([[0], np.cumsum(ok)])
-    cnt = cn[r[:, 1]] - cn[r[:, 0]]
-    keep = cnt > 0
-    means = (cs[r[keep, 1]] - cs[r[keep, 0]]) / cnt[keep, None]
-    return means, cnt[keep] / fs, r[keep]
+    # each period's mean over all its rows: one reduceat over (start, stop) pairs. A period is
+    # still on every step-th row, so a masked (zero) or gap (NaN) row inside it is at most a
+    # stray one between two of those: a period whose sum is not finite is left out
+    sums = np.add.reduceat(np.asarray(acc, float), r.ravel()[:-1] if r[-1, 1] >= n
+                           else r.ravel(), axis=0)[::2]
+    cnt = (r[:, 1] - r[:, 0]).astype(float)
+    keep = np.all(np.isfinite(sums), axis=1)
+    return sums[keep] / cnt[keep, None], cnt[keep] / fs, r[keep]
 
 
 def estimate_acc_bias(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float,
@@ -448,6 +453,7 @@ def remove_acc_bias(acc: np.ndarray, bias: np.ndarray) -> np.ndarray:
     b = np.asarray(bias, float)
     if np.linalg.norm(b) < BIAS_MIN_APPLY:
         return acc
-    live = np.any(acc != 0, axis=1)  # NaN rows: NaN − b stays NaN
-    acc[live] -= b
+    dead = np.flatnonzero(~np.any(acc != 0, axis=1))  # masked rows (NaN − b stays NaN)
+    acc -= b
+    acc[dead] = 0.0
     return acc

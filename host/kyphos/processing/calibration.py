@@ -284,8 +284,13 @@ def auto_calibrate(
     if axes:
         ax = np.array(axes)
         w = np.array(weights)
-        # sign-align with the nominal left axis (a lateral bend or backward bend can flip)
-        ax *= np.sign(ax @ NOMINAL[:, 1] + 1e-12)[:, None]
+        # sign-align with the bends' own dominant axis, not the nominal one: a board clipped
+        # upside down has its left axis at -y, and aligning with +y read its bends as extension
+        # with full confidence. Bends of >= 35 deg are forward bends far more often and further
+        # than backward ones, so the sign with the larger angle-weighted sum is forward.
+        e = np.linalg.eigh((w[:, None, None] * ax[:, :, None] * ax[:, None, :]).sum(0))[1][:, -1]
+        e = e if float(w @ (ax @ e)) >= 0 else -e
+        ax *= np.sign(ax @ e + 1e-12)[:, None]
         mean_ax = (w[:, None] * ax).sum(0) / w.sum()
         r = float(np.linalg.norm(mean_ax))
         y_est = mean_ax / r

@@ -25,7 +25,6 @@ import gc
 
 import asyncio
 import ble as ble_mod
-import haptic
 import imu
 import lazy
 from control import Control

@@ -4,10 +4,8 @@
 #
 # Uses of the device: dev.hw, dev.cfg, dev.coach, dev.haptic, dev.power, dev.log, dev.ble,
 # dev.clock, dev.fw_version, and sampling.Sampling / routing.Routing.
-import coach
 import crashlog
 import frames
-import haptic
 from micropython import const
 
 from time import ticks_add, ticks_ms

@@ -16,7 +16,6 @@
 #
 # Uses of the device: dev.hw, dev.links, dev.ble, dev.power, dev.log, dev.wdt, dev._wdt_ms,
 # dev.slept_ms, and sampling.Sampling (_setup_imu, imu_missing) / routing.Routing (event).
-import frames
 import power
 from micropython import const
 

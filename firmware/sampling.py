@@ -16,7 +16,6 @@ from struct import pack_into
 import coach
 import frames
 import fusion
-import imu
 from micropython import const
 
 from time import ticks_add, ticks_diff, ticks_ms

@@ -5,7 +5,6 @@ RMSE was 37.6° with the recording marked valid (found by the validity work, iss
 
 import numpy as np
 import pytest
-
 from kyphos.analysis import analyze
 from kyphos.processing.synthetic import lift_session, mounting
 from kyphos.session import Session

@@ -413,7 +413,11 @@ def find_bends(
                 j = int(np.searchsorted(starts, ilow, side="right")) - 1
                 if j >= 0 and ilow <= ends[j]:
                     sp = spans[j]
-                    spans[j] = (sp[0], sp[1], sp[2], "both", drop)
+                    # over both rules' bounds: an upright squat flexes the trunk for only
+                    # part of its lowering and rising, so the flexion bounds alone end at a
+                    # different height and the net-rise check below took it for a sit/stand
+                    h0, h1 = _height_onset(activity.vertical_velocity, a, b)
+                    spans[j] = (min(sp[0], h0), max(sp[1], h1), sp[2], "both", drop)
                 continue
             i0, i1 = _height_onset(activity.vertical_velocity, a, b)
             spans.append((i0, i1, ilow, "height", drop))

@@ -66,8 +66,6 @@ FITS: tuple[tuple[str, tuple[float, ...], str], ...] = (
     ("kyphos.processing.params.WALK_MIN_STEPS", (4, 5, 6, 7, 8), "steps"),
     ("kyphos.processing.params.EXCURSION_MIN_DROP_M", (0.04, 0.06, 0.08, 0.1), "lifts"),
     ("kyphos.metrics.posture.SLOUCH_MAX_DEG", (26.0, 29.0, 32.0, 35.0, 38.0), "episodes"),
-    # the flexion peak that makes a bend a lift candidate (ENTER_DEG = 18 is its floor)
-    ("kyphos.metrics.lifts.MIN_PEAK_DEG", (18.0, 20.0, 22.0, 24.0), "lifts"),
 )
 
 

@@ -33,19 +33,19 @@ from kyphos.processing.preprocess import in_intervals
 
 ENTER_DEG = 18.0
 EXIT_DEG = 12.0
-#: A flexion excursion peaking at least this high is a candidate lift, degrees. Fitted by
-#: ``bench/fit_thresholds.py --fit-all`` (lift F1 on simday seeds 100-119, fs by seed;
-#: candidates 18-24: 18 and 20 score 0.9784, 22 and 24 0.9740, so the fit takes 18, the
-#: hysteresis' own ENTER_DEG, below which the candidates mean nothing); 22 before the fit.
-#: It finds the near-upright squats whose trunk peaks at 18-22 degrees by their flexion.
-MIN_PEAK_DEG = 18.0
+#: Not fitted (kyphos choice). A lift-F1 sweep on simday seeds 100-119 (fs by seed) gives 18 and
+#: 20 -> 0.9784, 22 and 24 -> 0.9740, but 18 loses lifts on the development seeds (simday
+#: 0-29 and validation 0-29 at 104 Hz): an upright squat that becomes a flexion candidate
+#: keeps the flexion bounds, which end at another height, and the net-rise check below drops
+#: it as a sit/stand; widening to both rules' bounds lost stoops instead (docs/accuracy.md 7).
+MIN_PEAK_DEG = 22.0
 MIN_VELOCITY_DPS = 25.0
 MAX_DURATION_S = 10.0
 #: A bend whose end is this much higher or lower than its start is a sit/stand transition.
-#: Not fitted: a lift-objective sweep on simday seeds 100-119 scores 0.25 and 0.3 higher (0.3:
-#: F1 0.9958 vs 0.9740), but only because it then accepts the lowering half of an upright
-#: squat whose activity excursion closed at the bottom (processing.activity: a lowering
-#: under TRANSITION_RISE_M counts as back at its start), i.e. lifts ending ~2 s early.
+#: Not fitted: a lift-F1 sweep on simday seeds 100-119 scores 0.3 highest (0.9958 vs 0.9740),
+#: only because it then accepts the lowering half of an upright squat whose activity excursion
+#: closed at the bottom (processing.activity: a lowering under TRANSITION_RISE_M counts as
+#: back at its start), i.e. a lift ending ~2 s early; 0.3 m is also a sit/stand's lower end.
 MAX_NET_RISE_M = 0.15
 ONSET_DPS = 10.0
 #: Lift start / end from the sensor's speed: the fraction of the lift's peak speed that marks
@@ -413,11 +413,7 @@ def find_bends(
                 j = int(np.searchsorted(starts, ilow, side="right")) - 1
                 if j >= 0 and ilow <= ends[j]:
                     sp = spans[j]
-                    # over both rules' bounds: an upright squat flexes the trunk for only
-                    # part of its lowering and rising, so the flexion bounds alone end at a
-                    # different height and the net-rise check below took it for a sit/stand
-                    h0, h1 = _height_onset(activity.vertical_velocity, a, b)
-                    spans[j] = (min(sp[0], h0), max(sp[1], h1), sp[2], "both", drop)
+                    spans[j] = (sp[0], sp[1], sp[2], "both", drop)
                 continue
             i0, i1 = _height_onset(activity.vertical_velocity, a, b)
             spans.append((i0, i1, ilow, "height", drop))

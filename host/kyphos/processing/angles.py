@@ -105,11 +105,31 @@ def _rows_times(q: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, ...]:
     (this runs on whole recordings).
     """
     w, x, y, z = _right_product(m) @ np.asarray(q, float).T  # (4, N), rows contiguous
-    b00 = 1 - 2 * (y * y + z * z)
-    b10 = 2 * (x * y + w * z)
-    b20 = 2 * (x * z - w * y)
-    b21 = 2 * (y * z + w * x)
-    b22 = 1 - 2 * (x * x + y * y)
+    # in place, one scratch array: the same IEEE operations as ``1 - 2 * (y*y + z*z)`` etc.
+    # (a - b == a + (-b) exactly, and scaling by ±2 is exact), so the same bits, with fewer
+    # fresh full-length arrays (each page-faults on first touch)
+    t = np.empty_like(w)
+
+    def twice_sum(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray,
+                  sign: float) -> np.ndarray:  # 2 * (a*b + sign * c*d)
+        r = np.multiply(a, b)
+        np.multiply(c, d, out=t)
+        if sign > 0:
+            r += t
+        else:
+            r -= t
+        r *= 2.0
+        return r
+
+    b10 = twice_sum(x, y, w, z, 1.0)
+    b20 = twice_sum(x, z, w, y, -1.0)
+    b21 = twice_sum(y, z, w, x, 1.0)
+    b00 = twice_sum(y, y, z, z, 1.0)
+    b00 *= -1.0
+    b00 += 1.0
+    b22 = twice_sum(x, x, y, y, 1.0)
+    b22 *= -1.0
+    b22 += 1.0
     return b00, b10, b20, b21, b22
 
 
@@ -149,6 +169,8 @@ def _gradient(x: np.ndarray, fs: float) -> np.ndarray:
 
 def _per_segment(x: np.ndarray, valid: np.ndarray, fn: Any) -> np.ndarray:
     """Apply ``fn`` to each run of valid samples of a 1-D array; NaN elsewhere."""
+    if len(x) and bool(valid.all()):  # one run over everything: no NaN frame to fill
+        return np.asarray(fn(x), dtype=float)
     out = np.full_like(x, np.nan, dtype=float)
     for s0, s1 in runs(valid):
         out[s0:s1] = fn(x[s0:s1])
@@ -206,7 +228,8 @@ def trunk_angles(
     """
     n = len(time)
     valid = np.ones(n, bool) if valid is None else (np.asarray(valid, bool) & np.isfinite(quat[:, 0]))
-    q = np.where(valid[:, None], quat, [1.0, 0.0, 0.0, 0.0])
+    all_valid = bool(valid.all())
+    q = np.asarray(quat, float) if all_valid else np.where(valid[:, None], quat, [1.0, 0.0, 0.0, 0.0])
     if mounts:
         return _mounted(time, quat, sensor_from_body, fs, valid, cutoff_hz, masked, mounts)
     flex, lat, yaw = euler_from_quat(q, sensor_from_body)
@@ -224,11 +247,12 @@ def trunk_angles(
     flex_s = _per_segment(flex, valid, smooth)
     lat_s = _per_segment(lat, valid, smooth)
     axial = _per_segment(yaw, valid, rel_yaw)
-    axial_s = _per_segment(np.nan_to_num(axial), valid, smooth)
+    finite_axial = all_valid and bool(np.isfinite(axial).all())
+    axial_s = _per_segment(axial if finite_axial else np.nan_to_num(axial), valid, smooth)
     return Angles(
         time=np.asarray(time, float),
-        flexion=np.where(valid, flex, np.nan),
-        lateral=np.where(valid, lat, np.nan),
+        flexion=flex if all_valid else np.where(valid, flex, np.nan),
+        lateral=lat if all_valid else np.where(valid, lat, np.nan),
         axial=axial,
         flexion_velocity=_per_segment(flex_s, valid, deriv),
         lateral_velocity=_per_segment(lat_s, valid, deriv),

@@ -249,13 +249,17 @@ def prepare(
     gyr = np.asarray(gyr, float)
     if len(time) < 2:
         raise ValueError("need at least two samples")
-    order = np.argsort(time, kind="stable")
-    if np.any(order != np.arange(len(time))):
-        time, acc, gyr = time[order], acc[order], gyr[order]
-        if haptic is not None:
-            haptic = np.asarray(haptic)[order]
-    keep = np.concatenate([[True], np.diff(time) > 0])  # duplicated timestamps
-    time, acc, gyr = time[keep], acc[keep], gyr[keep]
+    # strictly increasing (the usual case): the stable sort is the identity and nothing is
+    # dropped, so skip the argsort and the three fancy-index copies (~0.3 s on 8 h at 104 Hz)
+    keep: np.ndarray | slice = slice(None)
+    if not bool(np.all(np.diff(time) > 0)):
+        order = np.argsort(time, kind="stable")
+        if np.any(order != np.arange(len(time))):
+            time, acc, gyr = time[order], acc[order], gyr[order]
+            if haptic is not None:
+                haptic = np.asarray(haptic)[order]
+        keep = np.concatenate([[True], np.diff(time) > 0])  # duplicated timestamps
+        time, acc, gyr = time[keep], acc[keep], gyr[keep]
     fs = estimate_fs(time, fs)
     dt = 1.0 / fs
     splits = _split_points(time, max_bridge_s, np.zeros((0, 2)) if gaps is None else gaps)
@@ -307,8 +311,11 @@ def prepare(
     a_all = np.concatenate(a_parts)
     g_all = np.concatenate(g_parts)
     valid = np.concatenate(v_parts)
-    masked = valid & in_intervals(np.nan_to_num(t_all, nan=-np.inf), hap_iv, mask_pad_s)
-    a_all[masked] = 0.0
+    if len(hap_iv):
+        masked = valid & in_intervals(np.nan_to_num(t_all, nan=-np.inf), hap_iv, mask_pad_s)
+        a_all[masked] = 0.0
+    else:  # no vibration: nothing masked (skips a full-length copy of the time axis)
+        masked = np.zeros(len(t_all), bool)
     return Prepared(
         time=t_all,
         acc=a_all,

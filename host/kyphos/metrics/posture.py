@@ -234,10 +234,11 @@ def posture_counts(angles: Angles) -> dict[str, int]:
     ``"lateral:10_20"``, ``"reba:3"``, …) and ``"n"`` the valid samples: the counts behind
     :func:`posture_metrics`'s percentages, which add up across stretches of a recording."""
     v = angles.valid & np.isfinite(angles.flexion)
-    f = np.degrees(angles.flexion)
-    la = np.degrees(angles.lateral)
-    ax = np.degrees(np.nan_to_num(angles.axial))
-    fv, lv = f[v], np.abs(la[v])
+    # select the valid rows first, then convert (elementwise: the same values, without three
+    # full-length temporaries)
+    fv, lav = np.degrees(angles.flexion[v]), np.degrees(angles.lateral[v])
+    axv = np.degrees(np.nan_to_num(angles.axial[v]))
+    lv = np.abs(lav)
     lo, hi = ZONE_EDGES_DEG
     b1, b2 = LATERAL_BANDS_DEG
     masks = {
@@ -250,7 +251,7 @@ def posture_counts(angles: Angles) -> dict[str, int]:
         "lateral:over_20": lv > b2,
     }
     out = {k: int(np.count_nonzero(m)) for k, m in masks.items()}
-    reba = reba_trunk_score(fv, la[v], ax[v])
+    reba = reba_trunk_score(fv, lav, axv)
     out.update({f"reba:{k}": int(np.count_nonzero(reba == k)) for k in range(1, 6)})
     out["n"] = int(np.count_nonzero(v))
     return out

@@ -118,3 +118,38 @@ def test_mounted_pieces_equal_whole_recording_runs_spliced() -> None:
                                zip(whole, edges[:-1], edges[1:], strict=True)])
         np.testing.assert_allclose(getattr(got, name), want, atol=1e-9, equal_nan=True,
                                    err_msg=name)
+
+
+def test_rows_times_equals_the_rotation_matrix_product() -> None:
+    from kyphos.processing.angles import _rows_times, quat_rows
+
+    rng = np.random.default_rng(3)
+    q = rng.normal(size=(500, 4))
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    m = Rotation.from_euler("xyz", [10, -20, 35], degrees=True).as_matrix()
+    r0, r1, r2 = quat_rows(q)
+    full = np.stack([r0, r1, r2], axis=1) @ m  # (N, 3, 3) R(q) · m
+    got = _rows_times(q, m)
+    want = (full[:, 0, 0], full[:, 1, 0], full[:, 2, 0], full[:, 2, 1], full[:, 2, 2])
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, atol=1e-12)
+
+
+def test_all_valid_fast_path_equals_the_per_segment_path() -> None:
+    """Every row valid skips the NaN frames; the angles equal those of the same rows as one
+    segment of a longer recording with an invalid separator row after it."""
+    rng = np.random.default_rng(4)
+    n = 4000
+    flex = 30 * np.sin(np.arange(n) / 300.0)
+    q = np.vstack([_sensor_quat(5 * np.sin(i / 500), f, 3.0) for i, f in zip(range(n), flex, strict=True)])
+    q += rng.normal(0, 1e-4, q.shape)
+    t = np.arange(n) / 104.0
+    a = trunk_angles(t, q, NOMINAL, 104.0)
+    q2 = np.vstack([q, [[np.nan] * 4], q[:50]])
+    t2 = np.r_[t, np.nan, t[:50] + 100]
+    v2 = np.r_[np.ones(n, bool), False, np.ones(50, bool)]
+    b = trunk_angles(t2, q2, NOMINAL, 104.0, v2)
+    for name in ("flexion", "lateral", "axial", "flexion_velocity", "lateral_velocity",
+                 "axial_velocity"):
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name)[:n], rtol=0, atol=1e-12)
+        assert np.isnan(getattr(b, name)[n])

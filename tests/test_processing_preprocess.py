@@ -115,3 +115,35 @@ def test_causal_lowpass_is_chunk_invariant_and_matches_sosfilt() -> None:
     # a constant input passes unchanged from the first sample on
     c = CausalLowpass(FS, 5.0, 3)(np.tile([1.0, 2.0, 3.0], (50, 1)))
     np.testing.assert_allclose(c, np.tile([1.0, 2.0, 3.0], (50, 1)), atol=1e-12)
+
+
+def test_in_intervals_treats_nan_times_as_outside_like_minus_inf() -> None:
+    rng = np.random.default_rng(1)
+    t = np.sort(rng.uniform(0, 100, 2000))
+    t[::37] = np.nan
+    for iv in (np.array([[1.0, 2.0], [50.0, 60.0], [5.0, 70.0]]), np.array([[0.0, 100.0]])):
+        for pad in (0.0, 0.5):
+            got = in_intervals(t, iv, pad)
+            assert not got[::37].any()
+            np.testing.assert_array_equal(got, in_intervals(np.nan_to_num(t, nan=-np.inf), iv, pad))
+
+
+def test_prepare_fast_path_for_increasing_time_equals_the_sorting_path() -> None:
+    """Strictly increasing time skips the sort and de-duplication; the result is the same as
+    when the same samples arrive shuffled with a duplicated row (the sorting path)."""
+    rng = np.random.default_rng(2)
+    n = 3000
+    t = np.arange(n) / FS
+    acc = rng.normal(0, 1, (n, 3)) + [9.81, 0, 0]
+    gyr = rng.normal(0, 0.1, (n, 3))
+    hap = np.zeros(n, bool)
+    hap[1000:1100] = True
+    ref = prepare(t, acc, gyr, FS, haptic=hap)
+    perm = rng.permutation(n)
+    dup = np.r_[perm, perm[:1]]
+    got = prepare(t[dup], acc[dup], gyr[dup], FS, haptic=hap[dup])
+    for name in ("time", "acc", "gyr", "valid", "masked", "segments"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(ref, name))
+    assert ref.masked.sum() > 100  # the vibration mask is applied on the fast path
+    assert not prepare(t, acc, gyr, FS).masked.any()  # and empty without vibration
+    assert np.all(ref.acc[ref.masked] == 0.0)

@@ -306,7 +306,7 @@ def events(angles: Angles, az: np.ndarray, activity: act.Activity, c: cal.Calibr
     reaches = [lf for lf in bends if lf.context == "sitting"]
     lm = lift_mask(angles.time, lifts)
     # the calibration movement is neither a slouch nor a task bend held
-    cal_mask = in_intervals(np.nan_to_num(angles.time, nan=-np.inf),
+    cal_mask = in_intervals(angles.time,  # NaN separator rows: False
                             np.asarray(c.calibration_bends_s, float).reshape(-1, 2))
     posture = posture_metrics(
         angles, lm | lift_mask(angles.time, reaches) | cal_mask,

@@ -521,7 +521,7 @@ def detect_lifts(
 def lift_mask(time: np.ndarray, lifts: list[Lift]) -> np.ndarray:
     """(N,) True inside any lift."""
     iv = np.array([(lf.start_s, lf.end_s) for lf in lifts], float).reshape(-1, 2)
-    return in_intervals(np.nan_to_num(time, nan=-np.inf), iv)
+    return in_intervals(time, iv)  # NaN separator rows: False
 
 
 def lift_summary(lifts: list[Lift], duration_s: float) -> dict[str, Any]:

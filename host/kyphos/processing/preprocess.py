@@ -188,7 +188,10 @@ def haptic_intervals(events: np.ndarray, end_time: float) -> np.ndarray:
 
 
 def in_intervals(t: np.ndarray, intervals: np.ndarray, pad_s: float = 0.0) -> np.ndarray:
-    """Boolean mask: t inside any of the (K, 2) intervals, widened by ``pad_s`` on each side."""
+    """Boolean mask: t inside any of the (K, 2) intervals, widened by ``pad_s`` on each side.
+
+    NaN times are False (as -inf would be: ``searchsorted`` puts NaN after every start and
+    ``NaN <= end`` is False), so callers need no ``nan_to_num`` copy of the time axis."""
     if len(intervals) == 0:
         return np.zeros(len(t), bool)
     iv = np.asarray(intervals, float)
@@ -317,7 +320,7 @@ def prepare(
         g_all = np.concatenate(g_parts)
     valid = np.concatenate(v_parts)
     if len(hap_iv):
-        masked = valid & in_intervals(np.nan_to_num(t_all, nan=-np.inf), hap_iv, mask_pad_s)
+        masked = valid & in_intervals(t_all, hap_iv, mask_pad_s)
         a_all[masked] = 0.0
     else:  # no vibration: nothing masked (skips a full-length copy of the time axis)
         masked = np.zeros(len(t_all), bool)

@@ -304,7 +304,8 @@ def posture_metrics(
     n = counts["n"]
     zones, lateral, reba_pct = posture_pcts(counts)
     fs = angles.fs
-    f_nan = np.where(v, f, np.nan)
+    f_nan = f  # fresh from np.degrees: NaN the invalid rows in place (no second copy)
+    f_nan[~v] = np.nan
     ex_slouch = exclude
     if not_still is not None:
         ex_slouch = np.asarray(not_still, bool) if exclude is None else (exclude | not_still)

@@ -145,7 +145,10 @@ def euler_from_quat(
     # |flex| + |lat| — a stoop past 90° (not lat ≈ 180°), side lying with the trunk rolled a
     # little past 90° (not flex ≈ 180°). The second has |flex₂| = π − |flex| and
     # |lat₂| = π − |lat|, so it is the smaller exactly where |flex| + |lat| > π.
-    alt = np.abs(flex) + np.abs(lat) > np.pi
+    s = np.abs(flex)
+    s += np.abs(lat)  # in place: one full-length temporary fewer
+    alt = s > np.pi
+    del s
     if np.any(alt):
         flex[alt] = np.sign(-b20[alt]) * np.pi - flex[alt]
         lat[alt] = np.arctan2(-b21[alt], -b22[alt])

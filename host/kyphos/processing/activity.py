@@ -512,8 +512,14 @@ def _classify(
                 # back where it started: within TRANSITION_RISE_M, or within EXCURSION_RETURN of
                 # the depth reached (the integration drifts over a long lift)
                 back = max(P.TRANSITION_RISE_M, P.EXCURSION_RETURN * (h0 - low_j))
+                # ... but a lowering still more than EXCURSION_RETURN of a sit-down
+                # (TRANSITION_RISE_M) below its start has not come back: wait for its rise (an
+                # upright squat held at the bottom lowers the sensor ~0.25-0.3 m), else the
+                # excursion would close at the bottom and the lift's net-height check would
+                # take it for a sit-down (docs/accuracy.md section 7)
+                low_end = hb - h0 < -P.EXCURSION_RETURN * P.TRANSITION_RISE_M
                 # only a lowering can be followed by its rise; stay below the start meanwhile
-                if abs(hb - h0) < back or j + 1 >= len(moves) or hb > h0:
+                if (abs(hb - h0) < back and not low_end) or j + 1 >= len(moves) or hb > h0:
                     break
                 if time[moves[j + 1][1] - 1] - time[a] > P.EXCURSION_MAX_S:
                     break

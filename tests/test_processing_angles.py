@@ -153,3 +153,15 @@ def test_all_valid_fast_path_equals_the_per_segment_path() -> None:
                  "axial_velocity"):
         np.testing.assert_allclose(getattr(a, name), getattr(b, name)[:n], rtol=0, atol=1e-12)
         assert np.isnan(getattr(b, name)[n])
+
+
+def test_vertical_acceleration_is_the_earth_z_of_the_rotated_acc_less_g() -> None:
+    rng = np.random.default_rng(5)
+    q = rng.normal(size=(400, 4))
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    acc = rng.normal(0, 5, (400, 3))
+    acc[7] = 0.0  # masked sample
+    rot = Rotation.from_quat(q[:, [1, 2, 3, 0]])  # scipy: scalar last
+    want = rot.apply(acc)[:, 2] - 9.81
+    want[7] = np.nan
+    np.testing.assert_allclose(vertical_acceleration(q, acc), want, atol=1e-12)

@@ -309,11 +309,26 @@ def vertical_acceleration(quat: np.ndarray, acc: np.ndarray, g: float = 9.81) ->
     q = np.asarray(quat, float)
     acc = np.asarray(acc, float)
     w, x, y, z = (q[:, k] for k in range(4))
-    a = (
-        2 * (x * z - w * y) * acc[:, 0]
-        + 2 * (y * z + w * x) * acc[:, 1]
-        + (1 - 2 * (x * x + y * y)) * acc[:, 2]
-        - g
-    )
+    # 2(xz − wy)·a0 + 2(yz + wx)·a1 + (1 − 2(x² + y²))·a2 − g, evaluated in place in the same
+    # order with the same IEEE operations (same bits), two full-length arrays instead of ~12
+    a = np.multiply(x, z)
+    t = np.multiply(w, y)
+    a -= t
+    a *= 2
+    a *= acc[:, 0]
+    np.multiply(y, z, out=t)
+    u = np.multiply(w, x)
+    t += u
+    t *= 2
+    t *= acc[:, 1]
+    a += t
+    np.multiply(x, x, out=t)
+    np.multiply(y, y, out=u)
+    t += u
+    t *= -2
+    t += 1
+    t *= acc[:, 2]
+    a += t
+    a -= g
     a[np.all(acc == 0, axis=1)] = np.nan  # masked samples
     return a

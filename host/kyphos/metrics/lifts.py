@@ -44,8 +44,9 @@ MAX_DURATION_S = 10.0
 #: A bend whose end is this much higher or lower than its start is a sit/stand transition.
 #: Not fitted: a lift-F1 sweep on simday seeds 100-119 scores 0.3 highest (0.9958 vs 0.9740),
 #: only because it then accepts the lowering half of an upright squat whose activity excursion
-#: closed at the bottom (processing.activity: a lowering under TRANSITION_RISE_M counts as
-#: back at its start), i.e. a lift ending ~2 s early; 0.3 m is also a sit/stand's lower end.
+#: closed at the bottom (processing.activity, before da69121: a lowering under
+#: TRANSITION_RISE_M counted as back at its start), i.e. a lift ending ~2 s early; 0.3 m is
+#: also a sit/stand's lower end. Since da69121 such an excursion holds its rise (not re-swept).
 MAX_NET_RISE_M = 0.15
 ONSET_DPS = 10.0
 #: Lift start / end from the sensor's speed: the fraction of the lift's peak speed that marks

@@ -12,25 +12,18 @@ from pathlib import Path
 import kyphos
 import numpy as np
 import pytest
+from _csv_session import lift_arrays, write_csv
 from kyphos.analysis import analyze
 from kyphos.errors import KyphosError
-from kyphos.processing.synthetic import lift_session, mounting
 from kyphos.session import Session
-
-HEADER = "t_s,ax,ay,az,gx,gy,gz"
 
 
 @pytest.fixture(scope="module")
 def base() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """120 s at 104 Hz (SI, kyphos frame): an opening calibration and 6 lifts."""
-    s = lift_session(120, 104, n_lifts=6, mount=mounting(5, 10, 0), seed=3)
-    return s.time, s.acc, s.gyr
+    return lift_arrays()
 
 
-def _csv(path: Path, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> Path:
-    np.savetxt(path, np.column_stack([t, acc, gyr]), delimiter=",", header=HEADER, comments="",
-               fmt="%.7g")
-    return path
+_csv = write_csv
 
 
 def _no_angles(s: Session) -> None:

@@ -13,11 +13,8 @@ first moves forward, not down). Without them, walking out from the threshold cro
 ``HEIGHT_ONSET_M_S``). One sensor cannot tell whether a load was picked up: every such bend
 counts.
 
-Style: in a squat the upper back drops by more than trunk flexion alone explains (the knees
-bend). The sensor's vertical drop is double-integrated from earth-vertical free acceleration
-over the lift (velocity zero at start and end); ``knee_drop = drop − L·(1 − cos θ_peak)`` with
-L = ``LINK_M`` the hip-to-sensor distance. Squat ≥ ``SQUAT_DROP_M``, semi-squat ≥
-``SEMI_DROP_M``, else stoop; without vertical acceleration, peak flexion decides.
+Style (stoop / semi-squat / squat): :mod:`kyphos.metrics.style`, from the sensor's vertical
+drop over the lift (:func:`vertical_drop`) and the trunk's peak tilt.
 """
 
 from __future__ import annotations
@@ -28,6 +25,19 @@ from typing import Any
 import numpy as np
 
 from kyphos.metrics.episodes import hysteresis, runs
+from kyphos.metrics.style import (  # noqa: F401  (re-exported: the style's old home)
+    LINK_BEND_MIN_DEG,
+    LINK_M,
+    LINK_RANGE_M,
+    SEMI_DROP_M,
+    SQUAT_DROP_M,
+    SQUAT_FLEX_DEG,
+    STOOP_FLEX_DEG,
+    classify_style,
+    effective_link,
+    knee_drop,
+    link_from_bends,
+)
 from kyphos.processing.angles import Angles
 from kyphos.processing.preprocess import in_intervals
 
@@ -67,19 +77,6 @@ MIN_DROP_M = 0.2
 HEIGHT_ONSET_M_S = 0.1
 #: Lateral bend and twist are read only where flexion is below this (gimbal lock at 90°).
 ANGLE_VALID_BELOW_DEG = 75.0
-LINK_M = 0.44
-#: The wearer's own lever from calibration bends deeper than this, degrees; L kept within
-#: LINK_RANGE_M (m; own bound around hip-to-T2…T8 distances of 0.30–0.60 m less the lever of
-#: the back's surface, which rises as the trunk tilts).
-LINK_BEND_MIN_DEG = 30.0
-LINK_RANGE_M = (0.15, 0.75)
-#: Fitted by ``bench/fit_thresholds.py --family sim --seeds 100-139`` (the simulator family;
-#: reported on the validation family, docs/accuracy.md).
-SQUAT_DROP_M = 0.1775
-SEMI_DROP_M = -0.0075
-#: Without vertical acceleration: flexion-only fallback (stoop above, squat below), degrees.
-STOOP_FLEX_DEG = 62.0
-SQUAT_FLEX_DEG = 42.0
 #: Form scoring thresholds (docs/scoring.md).
 FLEX_OK_DEG = 45.0
 TWIST_OK_DEG = 15.0
@@ -241,11 +238,8 @@ def vertical_drop(az: np.ndarray, flex: np.ndarray, fs: float) -> tuple[float, f
 
 
 def classify(peak_deg: float, knee_drop_m: float | None) -> str:
-    if knee_drop_m is None:
-        return "stoop" if peak_deg >= STOOP_FLEX_DEG else ("squat" if peak_deg < SQUAT_FLEX_DEG else "semi-squat")
-    if knee_drop_m >= SQUAT_DROP_M:
-        return "squat"
-    return "semi-squat" if knee_drop_m >= SEMI_DROP_M else "stoop"
+    """:func:`kyphos.metrics.style.classify_style` (kept under its old name)."""
+    return classify_style(peak_deg, knee_drop_m)
 
 
 def form_score(
@@ -320,34 +314,6 @@ def _height_trace(az: np.ndarray, tilt: np.ndarray, fs: float) -> np.ndarray | N
     return np.asarray(p_a - k0 * p_1 - k1 * p_s)
 
 
-def link_from_bends(angles: Angles, vertical_acc: np.ndarray,
-                    bends_s: list[tuple[float, float]]) -> float | None:
-    """The wearer's effective trunk lever L (m) from standing forward bends made with the knees
-    straight (the calibration bends): the sensor drops by L·(1 − cos tilt) as the trunk tilts,
-    whatever share of the tilt the hip and the spine take. Least squares over every sample of
-    every bend reaching ``LINK_BEND_MIN_DEG``, kept within ``LINK_RANGE_M``; None without
-    such a bend."""
-    fs = angles.fs
-    tilt = np.arccos(np.clip(np.cos(angles.flexion) * np.cos(angles.lateral), -1, 1))
-    num = den = 0.0
-    for b0, b1 in bends_s:  # per calibration bend
-        i0, i1 = np.searchsorted(angles.time, [b0 - 0.3, b1 + 0.3])
-        if i1 - i0 < 3 or not np.all(angles.valid[i0:i1]):
-            continue
-        th = tilt[i0:i1]
-        if float(np.nanmax(th)) < np.radians(LINK_BEND_MIN_DEG):
-            continue
-        h = _height_trace(vertical_acc[i0:i1], th, fs)
-        if h is None:
-            continue
-        x = 1.0 - np.cos(th - th[0])  # from the bend's own start posture
-        num += float(-h @ x)
-        den += float(x @ x)
-    if den <= 0.0:
-        return None
-    return float(np.clip(num / den, *LINK_RANGE_M))
-
-
 def find_bends(
     angles: Angles, vertical_acc: np.ndarray | None = None, activity: Any = None,
     link_m: float | None = None, *, quat: np.ndarray | None = None,
@@ -367,10 +333,7 @@ def find_bends(
     ``earth_acc`` (N, 3), the earth-frame free acceleration itself (the live view's); without
     them, from the flexion / height onset rules.
     """
-    # the wearer's lever if it is the longer: a calibration bend in which the spine curls
-    # lowers the sensor less than the hip-led bend of a stoop lift does (chosen on validation
-    # seeds 900–905, not on the reported ones: docs/accuracy.md)
-    link = LINK_M if link_m is None else max(link_m, LINK_M)
+    link = effective_link(link_m)  # kyphos.metrics.style
     fs = angles.fs
     f = np.degrees(np.where(angles.valid, angles.flexion, np.nan))
     v = np.degrees(angles.flexion_velocity)
@@ -477,12 +440,9 @@ def find_bends(
             if dz is not None:
                 if abs(dz[1]) > MAX_NET_RISE_M:  # sat down or stood up: not a lift
                     continue
-                # the trunk's tilt (flexion and lateral bend together) lowers the sensor by
-                # L·(1 − cos tilt); what is left is the knees' share
-                th = np.radians(peak_tilt)
                 sdrop = dz[0]
-                drop = dz[0] - link * (1.0 - np.cos(th))
-        style = classify(peak, drop)
+                drop = knee_drop(sdrop, np.radians(peak_tilt), link)  # kyphos.metrics.style
+        style = classify_style(peak, drop)
         score, reasons = form_score(style, peak, vel, twist, lateral)
         out.append(
             Lift(

@@ -102,3 +102,36 @@ def test_a_board_slow_to_boot_is_found(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("KYPHOS_SIM_STATE", str(tmp_path / "board"))
     assert main(["config", "get", "--device", "sim", "slouch_threshold_deg"]) == 0
     assert capsys.readouterr().out.strip() == "slouch_threshold_deg = 8"
+
+
+def test_power_off_waits_for_the_firmware_to_write_new_bonds(tmp_path: Path) -> None:
+    """A kept board is powered off only once its housekeeping has written the bond keys it
+    holds in RAM (firmware/app.py, ble.save_bonds): `settle_bonds` watches the firmware's dirty
+    flag, where a fixed sleep could be outlasted by a stalled event loop."""
+    import asyncio
+
+    from kyphos.sim.board import VirtualBoard
+    from kyphos.sim.radio import VirtualRadio
+
+    async def run() -> tuple[bool, bool, bool]:
+        (tmp_path / "flash").mkdir()
+        board = VirtualBoard("demo", seed=3, fs_root=tmp_path / "flash")
+        radio = VirtualRadio()
+        await board.start(radio)
+        try:
+            while board.device is None or board.device.ble is None:
+                await asyncio.sleep(0.05)
+            ble = board.device.ble
+            bonds = Path(ble.bonds_path)
+            bonds.unlink(missing_ok=True)
+            ble._secrets[(7, b"\x01" * 7)] = b"\x02" * 16  # a new secret, still only in RAM
+            ble._bonds_dirty = True
+            before = bonds.is_file()
+            settled = await board.settle_bonds()
+            return before, settled, bonds.is_file() and b"020202" in bonds.read_bytes()
+        finally:
+            await board.stop()
+            await radio.close()
+
+    before, settled, written = asyncio.run(run())
+    assert not before and settled and written

@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
 async def serve(args: argparse.Namespace, faults: list[Any]) -> None:
     from kyphos.sim.board import VirtualBoard
     from kyphos.sim.radio import VirtualRadio
-    from kyphos.transport.sim import _KEEP_SETTLE_S, restore_kept, save_kept
+    from kyphos.transport.sim import restore_kept, save_kept
 
     board_cls: Any = VirtualBoard
     extra: dict[str, Any] = {}
@@ -189,7 +189,7 @@ async def serve(args: argparse.Namespace, faults: list[Any]) -> None:
         if "controls" in locals():
             controls.close(loop)
         if keep is not None:
-            await asyncio.sleep(_KEEP_SETTLE_S)  # the firmware's housekeeping writes new bonds
+            await board.settle_bonds()  # the firmware's housekeeping writes new bonds
         await board.stop()
         await radio.close()
         if keep is not None:

@@ -453,6 +453,22 @@ class VirtualBoard:
             link.remove_controller(controller)
         await bt_shim.detach()
 
+    async def settle_bonds(self, timeout_s: float = 5.0) -> bool:
+        """Until the firmware has written its new bond keys to flash (its housekeeping task
+        does, every ``_HOUSE_MS``: ``firmware/app.py``, ``ble.save_bonds``), so a board
+        powered off next keeps them. True once nothing is left to write; False after
+        ``timeout_s``. It watches the firmware's own dirty flag rather than sleeping a fixed
+        time, which a stalled event loop could outlast."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout_s
+        while True:
+            ble = getattr(self.device, "ble", None)
+            if ble is None or not getattr(ble, "_bonds_dirty", False):
+                return True
+            if loop.time() >= end or self.task is None or self.task.done():
+                return False
+            await asyncio.sleep(0.05)
+
     async def stop(self) -> None:
         """Power off: cancel the firmware and the board's timers; close the pty."""
         self._stopping = True

@@ -55,7 +55,6 @@ def save_kept(state_dir: str | Path, fs_root: str | Path) -> None:
             os.replace(tmp, keep / name)
 
 
-_KEEP_SETTLE_S = 0.6  # > two housekeeping passes of the firmware (_HOUSE_MS = 250 ms)
 _PAIRING_WAIT_S = 5.0  # press to pairing window open: 0.57 s unloaded (coach.Presses)
 _BOOT_WAIT_S = 15.0  # power-on to first advertisement (measured: see _wait_advertising)
 
@@ -163,11 +162,9 @@ class SimTransport(Transport):
         await self.disconnect()
         if self._own_board and self.board is not None:
             if self.state_dir is not None:
-                # a kept board is not switched off mid-housekeeping: the firmware writes new
-                # bond keys to flash on its next housekeeping pass (firmware/app.py, _HOUSE_MS)
-                import asyncio
-
-                await asyncio.sleep(_KEEP_SETTLE_S)
+                # a kept board is not switched off before the firmware's housekeeping has
+                # written new bond keys to flash (firmware/app.py, ble.save_bonds)
+                await self.board.settle_bonds()
             await self.board.stop()
             self._save_kept()
             self.board.cleanup()

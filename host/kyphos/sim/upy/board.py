@@ -296,6 +296,13 @@ class UpyBoard(VirtualBoard):
                 with contextlib.suppress(OSError):
                     os.close(fd)
 
+    async def settle_bonds(self, timeout_s: float = 5.0) -> bool:
+        """The port's firmware state is in another process, so this waits two of its
+        housekeeping passes (``_HOUSE_MS`` = 250 ms in ``firmware/app.py``), which write new
+        bond keys to flash, instead of watching the dirty flag."""
+        await asyncio.sleep(min(timeout_s, 0.6))
+        return True
+
     async def stop(self) -> None:
         self._stopping = True
         await self._kill()

@@ -11,6 +11,8 @@ from kyphos.protocol.constants import STATUS_TRUSTED
 from kyphos.protocol.frames import Status
 from kyphos.transport.base import LinkError, TransportKind
 
+_STALE_READS = 5  # 0.1 s apart; the board refreshes STATUS within a link pass (10 ms)
+
 
 class Pairing(Receiver):
     """Security checks and pairing of :class:`kyphos.link.Device`."""
@@ -39,7 +41,17 @@ class Pairing(Receiver):
             return False
 
     async def require_secure(self, what: str) -> None:
-        if not await self.link_secure():
+        """Refuse ``what`` unless the link is trusted. An encrypted link whose STATUS says
+        "not trusted" is asked again for up to 0.5 s: right after a bonded host reconnects,
+        the board rewrites its status characteristic on the link pass after the encryption
+        change (firmware/app.py ``_links``, every ``_LINK_MS``), so a read racing it, or a
+        stalled board, can still show the link's flags from before."""
+        secure = await self.link_secure()
+        for _ in range(_STALE_READS if not secure and self.transport.encrypted else 0):
+            await asyncio.sleep(0.1)
+            if secure := await self.link_secure():
+                break
+        if not secure:
             raise LinkError(
                 self.name, f"will not {what} over an unencrypted Bluetooth link, or one paired "
                 "without the board's button",

@@ -1,11 +1,14 @@
 """The analysis chain in causal form, chunk by chunk, for the live view.
 
 Same code as offline, causal variants: stateful ``sosfilt`` low-pass instead of ``sosfiltfilt``,
-VQF online instead of offline, backward differences for velocities. The agreement with the
-offline path on the same data is tested (tests/test_processing_causal_agrees_with_offline.py)
-and documented in docs/accuracy.md.
+VQF online instead of offline, backward differences for velocities, and the accelerometer's
+offset estimated from the still postures seen so far (:class:`LiveAccBias`: the offline
+analysis's estimator, :func:`kyphos.processing.calibration.fit_acc_bias`, fed causally) instead
+of from the whole recording. The agreement with the offline path on the same data is tested
+(tests/test_processing_causal_agrees_with_offline.py, tests/test_live_acc_bias.py) and
+documented in docs/accuracy.md (section 3) and docs/live-view.md.
 
-    proc = CausalProcessor(fs=104.0, calibration=cal)
+    proc = CausalProcessor(fs=104.0, calibration=cal, acc_bias="live")
     for t, acc, gyr, haptic in chunks:
         angles = proc.process_chunk(t, acc, gyr, haptic)   # Angles for these samples
 """
@@ -16,10 +19,148 @@ from typing import Any
 
 import numpy as np
 
+from kyphos.processing import calibration as cal
 from kyphos.processing.angles import Angles, CausalAngles
 from kyphos.processing.calibration import NOMINAL, Calibration
 from kyphos.processing.orientation import OnlineOrientation
 from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass
+
+#: :class:`LiveAccBias`: the still postures kept for the fit (a day at 104 Hz has thousands;
+#: a new one replaces the oldest of those that repeat another's direction within
+#: ``BIAS_SAME_DEG``, or the oldest when none does). Own choice: 256 postures cover hours of
+#: everyday wear and fit in well under a millisecond.
+BIAS_POSTURES = 256
+BIAS_SAME_DEG = 5.0
+#: The causal still test's filters (2 Hz gyro level, 1 Hz ripple of 1 Hz-low-passed acc) lag
+#: the zero-phase ones offline by their group delay (2nd-order Butterworth at DC:
+#: √2 / (2π f_c) = 0.11 s at 2 Hz, 0.23 s at 1 Hz, the ripple path twice): the end of a still
+#: period is trimmed by this much more than its start, so the motion that ended it stays out.
+BIAS_LAG_S = 0.5
+
+
+class LiveAccBias:
+    """The accelerometer's offset, estimated causally from the still postures seen so far.
+
+    The offline analysis (:func:`kyphos.processing.calibration.estimate_acc_bias`) fits the
+    offset to every still posture of the whole recording. Live, the same still test runs on
+    each incoming block with causal filters (:class:`CausalLowpass`): a still period of at
+    least ``BIAS_MIN_S`` + 1 s, its first 0.5 s and its last 0.5 s + ``BIAS_LAG_S`` left out
+    (settling, and the causal filters' lag), gives one posture mean the moment it ends. The
+    postures go into a bounded buffer (``BIAS_POSTURES``) and the same sphere fit with the same
+    priors (:func:`~kyphos.processing.calibration.fit_acc_bias`) runs again on each new one.
+    Work per block is vectorised (filters, cumulative sums); the Python loop runs per edge of a
+    still period (a few a minute).
+
+    Attributes:
+        bias: (3,) m/s², sensor frame: what to subtract now (zeros until two postures were
+            seen, or while the estimate is under ``BIAS_MIN_APPLY``; ``initial`` until then
+            when given).
+        fit: the last :class:`~kyphos.processing.calibration.AccBias` (None before any).
+        version: bumped whenever ``bias`` changes.
+    """
+
+    def __init__(self, fs: float, initial: np.ndarray | None = None,
+                 capacity: int = BIAS_POSTURES) -> None:
+        self.fs = float(fs)
+        self._gyr_lp = CausalLowpass(fs, 2.0, 1)
+        self._acc_lp = CausalLowpass(fs, 1.0, 3)
+        self._rip_lp = CausalLowpass(fs, 1.0, 1)
+        self._min_len = int(round((cal.BIAS_MIN_S + 1.0) * fs))
+        self._trim0 = int(0.5 * fs)
+        self._trim1 = int(0.5 * fs) + int(round(BIAS_LAG_S * fs))
+        self._n = 0  # samples seen
+        self._tail = np.zeros((self._trim1 + 1, 3))  # running sums at the last rows seen
+        self._still = False  # the last row's still flag
+        self._run: int | None = None  # start row of the current still period
+        self._run_sum: np.ndarray | None = None  # running sum at run start + trim0
+        self._means = np.zeros((capacity, 3))
+        self._dur = np.zeros(capacity)
+        self._order = np.zeros(capacity, np.int64)  # arrival number of each kept posture
+        self.postures = 0  # postures seen
+        self.initial = None if initial is None else np.asarray(initial, float).copy()
+        self.bias = np.zeros(3) if self.initial is None else self.initial.copy()
+        self.fit: cal.AccBias | None = None
+        self.version = 0
+
+    @property
+    def kept(self) -> int:
+        """Postures in the buffer."""
+        return min(self.postures, len(self._dur))
+
+    def update(self, acc: np.ndarray, gyr: np.ndarray, masked: np.ndarray | None = None) -> bool:
+        """Take a block of (n, 3) acc [m/s², offset not removed] and gyr [rad/s]; rows that are
+        masked, zero or not finite are never still. Returns True when ``bias`` changed."""
+        acc = np.asarray(acc, float).reshape(-1, 3)
+        gyr = np.asarray(gyr, float).reshape(-1, 3)
+        m = len(acc)
+        if m == 0:
+            return False
+        ok = np.all(np.isfinite(acc), axis=1) & np.any(acc != 0, axis=1) \
+            & np.all(np.isfinite(gyr), axis=1)
+        if masked is not None:
+            ok &= ~np.asarray(masked, bool)
+        a = np.where(ok[:, None], acc, 0.0)
+        g = np.where(ok[:, None], gyr, 0.0)
+        # the still test of calibration.still_spans, with causal filters
+        gn = self._gyr_lp(np.sqrt(np.einsum("ij,ij->i", g, g)))[:, 0]
+        d = a - self._acc_lp(a)
+        ripple = np.sqrt(self._rip_lp(np.einsum("ij,ij->i", d, d)).clip(0))[:, 0]
+        still = ok & (gn < cal.BIAS_QUIET_GYR) & (ripple < cal.BIAS_QUIET_ACC)
+        # running sums of acc: csum[k] = sum of the rows before row n0 - trim1 - 1 + k
+        n0 = self._n
+        csum = np.vstack([self._tail, self._tail[-1] + np.cumsum(a, axis=0)])
+        base = n0 - len(self._tail) + 1  # row index that csum[0] is the sum before
+
+        def sum_before(i: int) -> np.ndarray:
+            return csum[i - base]
+
+        edges = np.flatnonzero(np.diff(np.r_[self._still, still].astype(np.int8)))
+        changed = False
+        for j in edges:  # per start or end of a still period
+            i = n0 + int(j)
+            if still[j]:
+                self._run, self._run_sum = i, None
+                continue
+            if self._run is not None and self._run_sum is None \
+                    and self._run + self._trim0 <= n0 + m:
+                self._run_sum = sum_before(self._run + self._trim0).copy()
+            if self._run is not None and self._run_sum is not None and i - self._run >= self._min_len:
+                b = i - self._trim1
+                k = b - (self._run + self._trim0)
+                changed |= self._add((sum_before(b) - self._run_sum) / k, k / self.fs)
+            self._run, self._run_sum = None, None
+        if self._run is not None and self._run_sum is None and self._run + self._trim0 <= n0 + m:
+            self._run_sum = sum_before(self._run + self._trim0).copy()
+        self._still = bool(still[-1])
+        self._n = n0 + m
+        self._tail = csum[-len(self._tail):].copy()
+        return changed
+
+    def _add(self, mean: np.ndarray, dur: float) -> bool:
+        """Keep one posture's mean and re-fit; True when ``bias`` changed."""
+        cap = len(self._dur)
+        if self.postures < cap:
+            slot = self.postures
+        else:  # full: the oldest posture that repeats another's direction, else the oldest
+            u = self._means / np.linalg.norm(self._means, axis=1, keepdims=True)
+            near = (u @ u.T) > np.cos(np.radians(BIAS_SAME_DEG))
+            np.fill_diagonal(near, False)
+            rep = np.flatnonzero(near.any(axis=1))
+            pool = rep if len(rep) else np.arange(cap)
+            slot = int(pool[np.argmin(self._order[pool])])
+        self._means[slot], self._dur[slot], self._order[slot] = mean, dur, self.postures
+        self.postures += 1
+        k = self.kept
+        if k < 2:
+            return False
+        self.fit = cal.fit_acc_bias(self._means[:k], self._dur[:k])
+        new = (self.fit.bias.copy() if np.linalg.norm(self.fit.bias) >= cal.BIAS_MIN_APPLY
+               else np.zeros(3))
+        if np.array_equal(new, self.bias):
+            return False
+        self.bias = new
+        self.version += 1
+        return True
 
 
 class CausalProcessor:
@@ -31,6 +172,11 @@ class CausalProcessor:
             mounting when None. :meth:`set_calibration` changes it on the fly.
         imu_cutoff_hz: causal low-pass on acc and gyr (None: off).
         vqf_params: VQF parameter overrides.
+        acc_bias: the accelerometer offset to remove before the orientation filter: None (none),
+            a (3,) vector in m/s² (fixed, e.g. an earlier calibration's ``acc_bias``), or
+            ``"live"``: estimated from the still postures seen so far (:class:`LiveAccBias`;
+            ``acc_bias_initial`` until it has two). ``calibration`` holding an ``acc_bias``
+            (a :class:`Calibration` from an earlier analysis) gives the initial value.
     """
 
     def __init__(
@@ -40,6 +186,8 @@ class CausalProcessor:
         *,
         imu_cutoff_hz: float | None = IMU_CUTOFF_HZ,
         vqf_params: dict[str, Any] | None = None,
+        acc_bias: str | np.ndarray | None = None,
+        acc_bias_initial: np.ndarray | None = None,
     ) -> None:
         self.fs = fs
         self._acc_lp = CausalLowpass(fs, imu_cutoff_hz, 3) if imu_cutoff_hz else None
@@ -48,6 +196,27 @@ class CausalProcessor:
         self._angles = CausalAngles(self._matrix(calibration), fs)
         self.last_quat: np.ndarray = np.array([1.0, 0.0, 0.0, 0.0])
         self._last_good = np.array([[0.0, 0.0, 9.81]])  # before any good sample: a guess
+        # an upright taken live (set_calibration(..., upright_raw=)): re-derived with the offset
+        self._upright: tuple[np.ndarray, np.ndarray | None] | None = None
+        if acc_bias_initial is None and isinstance(calibration, Calibration) \
+                and np.linalg.norm(calibration.acc_bias) >= cal.BIAS_MIN_APPLY:
+            acc_bias_initial = calibration.acc_bias
+        self.bias_estimator: LiveAccBias | None = None
+        self._fixed_bias = np.zeros(3)
+        if isinstance(acc_bias, str):
+            if acc_bias != "live":
+                raise ValueError(f"acc_bias {acc_bias!r}: use 'live', a vector or None")
+            self.bias_estimator = LiveAccBias(fs, acc_bias_initial)
+        elif acc_bias is not None:
+            self._fixed_bias = np.asarray(acc_bias, float).reshape(3).copy()
+        #: device time of the first sample after the live estimate's first fit (None: not yet)
+        self.bias_since_s: float | None = None
+
+    @property
+    def acc_bias(self) -> np.ndarray:
+        """The offset (m/s², sensor frame) removed from the samples now."""
+        est = self.bias_estimator
+        return est.bias if est is not None else self._fixed_bias
 
     @staticmethod
     def _matrix(calibration: Calibration | np.ndarray | None) -> np.ndarray:
@@ -62,9 +231,25 @@ class CausalProcessor:
         """The (3, 3) sensor-from-body calibration in use."""
         return self._angles.m
 
-    def set_calibration(self, calibration: Calibration | np.ndarray) -> None:
-        """Use a new sensor-to-body calibration from the next chunk on."""
+    def set_calibration(self, calibration: Calibration | np.ndarray,
+                        upright_raw: np.ndarray | None = None,
+                        left: np.ndarray | None = None) -> None:
+        """Use a new sensor-to-body calibration from the next chunk on.
+
+        ``upright_raw``: the mean specific force of the upright window the calibration was
+        taken from, offset not removed; the upright is then re-derived
+        (``frame_from_axes(upright_raw − acc_bias, left)``) whenever the offset estimate
+        changes, as the offline analysis takes its upright from samples with the offset
+        removed."""
+        self._upright = None if upright_raw is None else (
+            np.asarray(upright_raw, float).copy(), None if left is None else np.asarray(left, float))
         self._angles.m = self._matrix(calibration)
+        self._rederive()
+
+    def _rederive(self) -> None:
+        if self._upright is not None:
+            up, left = self._upright
+            self._angles.m = cal.frame_from_axes(up - self.acc_bias, left)
 
     def process_chunk(
         self,
@@ -81,6 +266,15 @@ class CausalProcessor:
         acc = np.asarray(acc, float).reshape(-1, 3)
         gyr = np.asarray(gyr, float).reshape(-1, 3)
         masked = np.zeros(len(acc), bool) if haptic is None else np.asarray(haptic, bool)
+        est = self.bias_estimator
+        if est is not None:
+            if est.update(acc, gyr, masked):
+                self._rederive()
+            if self.bias_since_s is None and est.fit is not None and len(acc):
+                self.bias_since_s = float(np.asarray(time, float)[0])
+        b = self.acc_bias
+        if np.any(b != 0):
+            acc = acc - b  # masked rows too: they are held or zeroed below
         if np.any(masked):
             # hold the last good sample through the vibration so it does not enter the
             # filter's state, then hide those rows from VQF (zero acc = skipped)

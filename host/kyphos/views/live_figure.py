@@ -215,6 +215,7 @@ class LiveFigure:
             pct = 100.0 * s / total if total > 0 else 0.0
             lines.append(f" {label:<10}{_mmss(s):>7} {pct:4.0f}%")
         lines.append(f"slouch alerts {v.alerts}" + ("" if v.calibrated else "   (not calibrated: c)"))
+        lines.append(_bias_text(v))
         return "\n".join(lines)
 
     @staticmethod
@@ -267,6 +268,15 @@ class LiveFigure:
             text, colour = "posture OK", "#2e7d32"
         self.t_banner.set_text(text)
         self.banner_box.set_color(colour)
+
+
+def _bias_text(v: View) -> str:
+    """The accelerometer offset the live chain removes (``View.acc_bias_mg``): its size and the
+    still postures it comes from, or that it waits for them."""
+    if v.acc_bias_mg is None:
+        return f"acc offset: – (still postures {v.bias_postures}, needs 2)"
+    mg = float(np.linalg.norm(v.acc_bias_mg))
+    return f"acc offset {mg:.0f} mg removed ({v.bias_postures} still postures)"
 
 
 def _short(warning: str, prefix: str = "", width: int = 34) -> str:

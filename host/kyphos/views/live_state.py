@@ -10,6 +10,10 @@ causal mode), and keeps:
   flexion above upright + threshold and below ``SLOUCH_MAX_DEG`` (deeper is a bend),
   hysteresis, sustained ``slouch_min_s``, not while walking, getting up or down, or lifting;
   while sitting, from the wearer's own sitting upright as the report measures it);
+- the accelerometer's offset, estimated from the still postures seen so far and removed
+  before the orientation filter and everything downstream (``CausalProcessor(acc_bias="live")``,
+  :class:`kyphos.processing.causal.LiveAccBias`: the offline analysis's estimator, fed
+  causally); an upright taken live is re-derived whenever the estimate changes;
 - the activity (:func:`kyphos.processing.activity.classify` on the rolling window, with the
   sitting/standing posture carried from window to window), and lifts and seated reaches, found
   by :func:`kyphos.metrics.lifts.find_bends` on the same window every ``LIFT_EVERY_S`` (each
@@ -165,6 +169,10 @@ class View:
     battery_pct: int | None
     connected: bool
     status_text: str
+    #: the accelerometer offset removed now, mg per sensor axis (None: not estimated yet), and
+    #: the still postures it was fitted to
+    acc_bias_mg: tuple[float, float, float] | None = None
+    bias_postures: int = 0
     markers: list[float] = field(default_factory=list)  # device times, s
     samples: int = 0
     #: the live validity (:meth:`LiveState.validity`, the report's rule): False means no
@@ -186,6 +194,9 @@ class LiveState:
         calibration: (3, 3) sensor-from-body matrix to start with (nominal mounting if None).
         link_m: the wearer's trunk lever for the lift style (``Analysis.link_m`` of an earlier
             recording; :data:`kyphos.metrics.lifts.LINK_M` if None).
+        acc_bias: the accelerometer offset: ``"live"`` (estimated from the still postures seen
+            so far, as the analysis does from the whole recording), a fixed (3,) vector in m/s²,
+            or None (not removed). See :class:`kyphos.processing.causal.CausalProcessor`.
     """
 
     def __init__(
@@ -198,9 +209,11 @@ class LiveState:
         calibration: np.ndarray | None = None,
         max_fs: float = 1000.0,
         link_m: float | None = None,
+        acc_bias: str | np.ndarray | None = "live",
     ) -> None:
         self.window_s = float(window_s)
         self.link_m = link_m
+        self.acc_bias_mode = acc_bias
         self.slouch_threshold_deg = slouch_threshold_deg
         self.slouch_hysteresis_deg = slouch_hysteresis_deg
         self.slouch_min_s = slouch_min_s
@@ -275,7 +288,7 @@ class LiveState:
 
     def _start(self, fs: float) -> None:
         self.fs = fs
-        self.proc = CausalProcessor(fs, self._cal)
+        self.proc = CausalProcessor(fs, self._cal, acc_bias=self.acc_bias_mode)
         self._acc_lp = CausalLowpass(fs, IMU_CUTOFF_HZ, 3)
 
     def ingest(self, records: Iterable[Any], epoch: int | None = None) -> int:
@@ -365,10 +378,12 @@ class LiveState:
             t, raw, haptic = t[keep], raw[keep], haptic[keep]
             if not len(t):
                 return 0
-        acc = raw[:, :3] * self.acc_scale
+        acc_raw = raw[:, :3] * self.acc_scale
         gyr = raw[:, 3:] * self.gyr_scale
         gap = self._t_last_s is not None and t[0] - self._t_last_s > 2.5 / self.fs
-        ang = self.proc.process_chunk(t, acc, gyr, haptic)
+        ang = self.proc.process_chunk(t, acc_raw, gyr, haptic)
+        b = self.proc.acc_bias  # the offset the chain removed from this block
+        acc = acc_raw - b if np.any(b != 0) else acc_raw
         ae = self._earth_acc(ang, self._acc_lp(acc))
         flex = np.degrees(ang.flexion)
         rows = np.column_stack([t, flex, np.degrees(ang.lateral), np.degrees(ang.axial),
@@ -377,7 +392,7 @@ class LiveState:
             rows = np.vstack([np.r_[t[0] - 0.5 / self.fs, np.full(13, np.nan)], rows])
             self._slouch_on, self._slouch_since = False, None  # unknown in between: start over
         self._ring.extend(rows)
-        self._acc.extend(acc)
+        self._acc.extend(acc_raw)
         self._t_last_s = float(t[-1])
         self.samples += len(t)
         self._zones(flex)
@@ -593,15 +608,18 @@ class LiveState:
 
     def _calibrate(self, t: float) -> tuple[float, float] | None:
         """Upright = mean acc over the ``CALIBRATE_WINDOW_S`` before ``t`` (the analysis's
-        rule for a CALIBRATED event; :func:`kyphos.processing.calibration.frame_from_axes`)."""
+        rule for a CALIBRATED event; :func:`kyphos.processing.calibration.frame_from_axes`),
+        less the accelerometer offset: re-derived by the causal chain whenever the offset
+        estimate changes (the analysis takes its upright from samples with the offset removed)."""
         if self.proc is None or self.fs is None or not len(self._acc):
             return None
         k = int(CALIBRATE_WINDOW_S * self.fs)
         up = np.mean(self._acc.last(k), axis=0)
         if not np.all(np.isfinite(up)) or np.linalg.norm(up) < 1e-6:
             return None
-        m = frame_from_axes(up)
-        self.proc.set_calibration(m)
+        m = frame_from_axes(up - self.proc.acc_bias)
+        self.proc.set_calibration(m, upright_raw=up)
+        m = self.proc.sensor_from_body
         self._cal = m
         self.calibrated = True
         self._cal_method = "upright"
@@ -712,6 +730,19 @@ class LiveState:
                 battery_pct=self.battery_pct, connected=self.connected,
                 status_text=self.status_text, markers=list(self.markers), samples=self.samples,
                 valid=v.valid, angles_trusted=v.angles_trusted, lifts_trusted=v.lifts_trusted,
-                warnings=list(v.warnings),
+                warnings=list(v.warnings), **self._bias_view(),
             )
+
+    def _bias_view(self) -> dict[str, Any]:
+        """The offset's state for the view: mg per axis once estimated (or given), and the
+        still postures behind it."""
+        proc = self.proc
+        if proc is None:
+            return {}
+        est = proc.bias_estimator
+        if est is not None and est.fit is None and est.initial is None:
+            return {"acc_bias_mg": None, "bias_postures": est.postures}
+        mg = np.asarray(proc.acc_bias) / G * 1e3
+        return {"acc_bias_mg": (float(mg[0]), float(mg[1]), float(mg[2])),
+                "bias_postures": est.postures if est is not None else 0}
 

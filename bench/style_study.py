@@ -1,0 +1,237 @@
+"""Candidate lift-style features, measured on both families (issue 15, item 4).
+
+Usage:
+    .venv/bin/python bench/style_study.py --family sim --seeds 100-139 --cache /tmp/style  # fs by seed
+    .venv/bin/python bench/style_study.py --family validation --seeds 0-29 --rates 104 --cache /tmp/style
+    .venv/bin/python bench/style_study.py --report /tmp/style   # fit on sim 100-139, report all
+
+Each session is analysed as ``kyphos analyze`` does; for every detected lift matched to a truth
+lift (``bench/validate_analysis.py``'s rule) the script keeps the window from 0.5 s before the
+lift's start to 0.5 s after its end: the sensor's earth-frame free acceleration, the trunk
+angles and the body's forward axis in the earth frame, with the truth style. ``--report``
+computes each candidate feature from those windows, fits its two edges on the sim family's
+seeds 100–139 (the same exhaustive search as ``bench/fit_thresholds.py``) and prints the
+accuracy with those edges on every cached set (sim check seeds, validation development
+seeds), with twist / lean splits. Validation seeds ≥ 2000 are refused (held out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fit_thresholds import CYCLE, fit_edges  # noqa: E402
+from validate_analysis import STYLES, family_case, match, parse_seeds  # noqa: E402
+
+PAD_S = 0.5
+
+
+def windows(family: str, seed: int, fs: float) -> list[dict[str, Any]]:
+    """The matched lifts of one session with their windows (see the module docstring)."""
+    from kyphos.analysis import analyze
+    from kyphos.metrics.lifts import earth_free_acceleration
+
+    case = family_case(family, seed, fs)
+    a = analyze(case.session)
+    lifts = [lf for lf in a.lifts]
+    found = [(lf.start_s, lf.end_s) for lf in lifts]
+    pairs = match([(t["start"], t["end"]) for t in case.lifts], found, half=False)
+    ang = a.angles
+    p = a.prepared
+    m = a.calibration.sensor_from_body
+    cal = []  # the calibration bends' windows (the same for every lift of the session)
+    for b0, b1 in a.calibration.calibration_bends_s:
+        c0, c1 = np.searchsorted(ang.time, [b0 - 0.3, b1 + 0.3])
+        cs = slice(int(c0), int(c1))
+        if c1 - c0 >= 10 and np.all(ang.valid[cs]):
+            cal.append({"acc_e": earth_free_acceleration(a.quat[cs], p.acc[cs]),
+                        "flex": ang.flexion[cs].copy(), "lat": ang.lateral[cs].copy()})
+    out = []
+    for i, j in pairs:
+        lf = lifts[j]
+        i0, i1 = np.searchsorted(ang.time, [lf.start_s - PAD_S, lf.end_s + PAD_S])
+        sl = slice(int(i0), int(i1))
+        if i1 - i0 < 10 or not np.all(ang.valid[sl]):
+            continue
+        e = earth_free_acceleration(a.quat[sl], p.acc[sl])
+        w, x, y, z = a.quat[int(i0)]
+        r = np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+                      [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+                      [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)]])
+        fwd = r @ m @ np.array([1.0, 0.0, 0.0])
+        t = case.lifts[i]
+        out.append({
+            "family": family, "seed": seed, "fs": fs, "style": t["style"],
+            "twist": bool(t["twist"]), "lateral": bool(t["lateral"]),
+            "upright_squat": bool(t["upright_squat"]),
+            "acc_e": e, "flex": ang.flexion[sl].copy(), "lat": ang.lateral[sl].copy(),
+            "axial": ang.axial[sl].copy(), "fwd": fwd, "link_m": a.link_m,
+            "knee_drop_m": lf.knee_drop_m, "sensor_drop_m": lf.sensor_drop_m,
+            "peak_tilt_deg": lf.peak_tilt_deg, "peak_deg": lf.peak_flexion_deg,
+            "found_style": lf.style, "cal": cal,
+        })
+    return out
+
+
+def _disp(acc_e: np.ndarray, tilt: np.ndarray, fs: float) -> np.ndarray:
+    """(n, 3) displacement from the start, m: the rest-to-rest velocity of the lift's own drift
+    model (:func:`kyphos.metrics.lifts._rest_to_rest_velocity`), integrated once more."""
+    from kyphos.metrics.lifts import _rest_to_rest_velocity
+
+    v = _rest_to_rest_velocity(acc_e, tilt, fs)
+    assert v is not None
+    p = np.zeros_like(v)
+    p[1:] = np.cumsum(0.5 * (v[1:] + v[:-1]), axis=0) / fs
+    return p
+
+
+def _tilt(flex: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    return np.asarray(np.arccos(np.clip(np.cos(flex) * np.cos(lat), -1, 1)))
+
+
+def _lever2(r: dict[str, Any]) -> tuple[float, float] | None:
+    """(r, d) of ``drop = r·(1 − cos τ) − d·sin τ`` (a lever r and the sensor d behind the
+    spine, 0–0.2 m) by least squares over the calibration bends, as ``link_from_bends``."""
+    from kyphos.metrics.lifts import _height_trace
+    from scipy.optimize import lsq_linear
+
+    rows, ys = [], []
+    for c in r["cal"]:
+        th = _tilt(c["flex"], c["lat"])
+        if th.max() < np.radians(30.0):
+            continue
+        h = _height_trace(c["acc_e"][:, 2], th, r["fs"])
+        if h is None:
+            continue
+        dth = th - th[0]
+        rows.append(np.c_[1 - np.cos(dth), -np.sin(dth)])
+        ys.append(-h)
+    if not rows:
+        return None
+    res = lsq_linear(np.vstack(rows), np.concatenate(ys), bounds=([0.15, 0.0], [0.75, 0.2]))
+    return float(res.x[0]), float(res.x[1])
+
+
+def features(r: dict[str, Any]) -> dict[str, float]:
+    """Every candidate of one lift (see ``report``)."""
+    from kyphos.metrics.style import LINK_M
+
+    tilt = _tilt(r["flex"], r["lat"])
+    p = _disp(r["acc_e"], tilt, r["fs"])
+    f = np.array([r["fwd"][0], r["fwd"][1], 0.0])
+    f /= np.linalg.norm(f)
+    drop, fwd, hor = -p[:, 2], p @ f, np.hypot(p[:, 0], p[:, 1])
+    k = int(np.argmax(tilt))
+    t = float(tilt[k])
+    out = {"today": float(r["knee_drop_m"])}
+    out["free_fwd"] = float(drop[k] - fwd[k] * np.tan(t / 2))
+    out["free_hor"] = float(drop[k] - hor[k] * np.tan(t / 2))
+    out["angle_hor"] = float(np.degrees(np.arctan2(drop[k], hor[k]) - t / 2))
+    out["implied_lever"] = float(drop.max() / max(1e-3, 1 - np.cos(t)))
+    out["L044_speed_window"] = float(drop.max() - LINK_M * (1 - np.cos(t)))
+    tp = np.radians(r["peak_tilt_deg"])
+    base = LINK_M * (1 - np.cos(tp))
+    lv = _lever2(r)
+    two = base if lv is None else lv[0] * (1 - np.cos(tp)) - lv[1] * np.sin(tp)
+    out["lever2_own"] = float(r["sensor_drop_m"] - two)
+    out["lever2_max"] = float(r["sensor_drop_m"] - max(two, base))
+    return out
+
+
+CANDIDATES = {
+    "today": "knee drop, L = max(wearer's, 0.44 m) (shipped)",
+    "free_fwd": "lever-free: drop - forward excursion * tan(tilt/2), at peak tilt",
+    "free_hor": "lever-free: drop - horizontal excursion * tan(tilt/2)",
+    "angle_hor": "displacement angle below horizontal - tilt/2, deg",
+    "implied_lever": "drop / (1 - cos tilt), m",
+    "L044_speed_window": "drop - 0.44 m * (1 - cos tilt) over the speed bounds +- 0.5 s",
+    "lever2_own": "drop - (r (1 - cos tilt) - d sin tilt), r, d from the calibration bend",
+    "lever2_max": "as lever2_own, the larger trunk share of it and 0.44 m (1 - cos tilt)",
+}
+
+SETS = (("fit: sim 100-139", "sim", 100, 139), ("sim 0-29", "sim", 0, 29),
+        ("validation 0-29", "validation", 0, 29), ("validation 1000-1029", "validation", 1000, 1029))
+
+
+def report(where: Path) -> int:
+    from fit_thresholds import accuracy
+
+    data: dict[str, list[dict[str, Any]]] = {}
+    for name, fam, lo, hi in SETS:
+        rows = []
+        for f in sorted(where.glob(f"{fam}_*.pkl")):
+            if lo <= int(f.name.split("_")[1]) <= hi:
+                rows.extend(pickle.loads(f.read_bytes()))
+        data[name] = rows
+        print(f"{name}: {len(rows)} matched lifts")
+    if not data[SETS[0][0]]:
+        print("no sim 100-139 lifts cached: run the --family sim --seeds 100-139 pass first")
+        return 1
+    feats = {k: [features(r) for r in rows] for k, rows in data.items()}
+    for cand, what in CANDIDATES.items():  # per candidate: fit on sim 100-139, report all
+        st = [r["style"] for r in data[SETS[0][0]]]
+        x = np.array([f[cand] for f in feats[SETS[0][0]]])
+        a, b, ok = fit_edges(st, x)
+        print(f"\n{cand}: {what}\n  edges fitted on sim 100-139: {a:+.4f} {b:+.4f}")
+        for name, *_ in SETS:
+            rows = data[name]
+            if not rows:
+                continue
+            st2 = [r["style"] for r in rows]
+            x2 = np.array([f[cand] for f in feats[name]])
+            pred = np.array(STYLES)[np.where(x2 >= b, 2, np.where(x2 >= a, 1, 0))]
+            hit = pred == np.array(st2)
+            tw = np.array([r["twist"] for r in rows])
+            la = np.array([r["lateral"] for r in rows])
+            best = fit_edges(st2, x2)[2]
+            print(f"  {name:22s} {accuracy(st2, x2, a, b)}/{len(st2)} = {hit.mean():.3f}  "
+                  f"(twist {hit[tw].mean():.3f}, lean {hit[la].mean():.3f}, neither "
+                  f"{hit[~tw & ~la].mean():.3f}; its own best edges {best / len(st2):.3f})")
+    return 0
+
+
+def _jobs(family: str, seeds: str, rates: str | None) -> list[tuple[int, float]]:
+    ss = parse_seeds(seeds)
+    if family == "validation" and any(s >= 2000 for s in ss):
+        raise SystemExit("validation seeds >= 2000 are held out: not run")
+    rates = rates or ("cycle" if family != "validation" else "104")
+    if rates == "cycle":
+        return [(s, CYCLE[s % 3]) for s in ss]
+    return [(s, float(r)) for s in ss for r in rates.split(",")]
+
+
+def cache(family: str, jobs: list[tuple[int, float]], where: Path) -> None:
+    where.mkdir(parents=True, exist_ok=True)
+    for s, fs in jobs:
+        f = where / f"{family}_{s}_{fs:g}.pkl"
+        if f.exists():
+            continue
+        rows = windows(family, s, fs)
+        tmp = f.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps(rows))
+        tmp.replace(f)
+        print(f"{family} seed {s} at {fs:g} Hz: {len(rows)} lifts", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--family", choices=("sim", "simday", "validation"), default="sim")
+    ap.add_argument("--seeds", default="100-139")
+    ap.add_argument("--rates", default=None, help="'cycle' or e.g. 52,104,208")
+    ap.add_argument("--cache", default="/tmp/style", help="folder of the cached windows")
+    ap.add_argument("--report", metavar="CACHE", help="instead: report the candidates")
+    args = ap.parse_args(argv[1:])
+    if args.report:
+        return report(Path(args.report))
+    cache(args.family, _jobs(args.family, args.seeds, args.rates), Path(args.cache))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

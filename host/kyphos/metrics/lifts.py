@@ -314,6 +314,181 @@ def _height_trace(az: np.ndarray, tilt: np.ndarray, fs: float) -> np.ndarray | N
     return np.asarray(p_a - k0 * p_1 - k1 * p_s)
 
 
+#: Candidates whose windows are batched together (sorted by length, so padding stays small);
+#: bounds the batch's (BATCH, width, 3) temporaries.
+BATCH = 128
+
+
+def _gather(starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices (K, W) of the windows ``[starts[k], starts[k] + lens[k])``, W = max(lens) + 1
+    (at least one padding column), and where each is inside its window; padding points at the
+    window's first row (a real row, so gathers never read past the data)."""
+    w = int(lens.max()) + 1
+    col = np.arange(w)
+    inside = col[None, :] < lens[:, None]
+    return np.where(inside, starts[:, None] + col[None, :], starts[:, None]), inside
+
+
+def _integrate2_rows(x: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_integrate2` of each row of ``x`` (K, W) (the same sums in the same order)."""
+    v = np.empty(x.shape)
+    v[:, 0] = 0.0
+    np.cumsum(0.5 * (x[:, 1:] + x[:, :-1]), axis=1, out=v[:, 1:])
+    v *= dt
+    p = np.empty(x.shape)
+    p[:, 0] = 0.0
+    np.cumsum(0.5 * (v[:, 1:] + v[:, :-1]), axis=1, out=p[:, 1:])
+    p *= dt
+    return v, p
+
+
+def _ends(x: np.ndarray, lens: np.ndarray, k: int) -> np.ndarray:
+    """Sums of the first and of the last ``k`` entries of each row's window of ``x`` (K, W, ...),
+    each summed as :func:`_height_trace` / :func:`_rest_to_rest_velocity` sum them."""
+    rows = np.arange(len(x))[:, None]
+    tail = (lens[:, None] - k) + np.arange(k)[None, :]
+    return np.asarray(x[:, :k].sum(axis=1) + x[rows, tail].sum(axis=1))
+
+
+def _height_traces(az: np.ndarray, tilt: np.ndarray, inside: np.ndarray, lens: np.ndarray,
+                   fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`vertical_drop` of K windows at once: ``az`` and ``tilt`` (K, W) padded rows,
+    ``inside`` where each is in its window, ``lens`` the windows' lengths (each ≥ 2·k, see
+    below). Returns (largest drop, net change), NaN where :func:`vertical_drop` gives None;
+    the values equal its to the bit (the same operations per element, the same summation order)."""
+    dt = 1.0 / fs
+    shape = np.sin(np.clip(tilt, 0.0, None))
+    v_a, p_a = _integrate2_rows(az, dt)
+    v_s, p_s = _integrate2_rows(shape, dt)
+    t = np.arange(az.shape[1]) * dt
+    p_1 = 0.5 * t * t
+    k = max(2, int(0.15 * fs))
+    k0 = _ends(az, lens, k) / (2 * k)
+    rows = np.arange(len(az))
+    last = lens - 1
+    vs_end = v_s[rows, last]
+    k1 = np.zeros(len(az))
+    big = vs_end > 1e-9
+    k1[big] = (v_a[rows, last] - k0 * t[last])[big] / vs_end[big]
+    pos = p_a - k0[:, None] * p_1[None, :] - k1[:, None] * p_s
+    ok = np.all(np.isfinite(az) & np.isfinite(tilt) | ~inside, axis=1)
+    drop = -np.min(np.where(inside, pos, np.inf), axis=1)
+    net = pos[rows, last]
+    drop[~ok] = np.nan
+    net[~ok] = np.nan
+    return drop, net
+
+
+def _speed_bounds_rows(acc_e: np.ndarray, tilt: np.ndarray, inside: np.ndarray,
+                       lens: np.ndarray, a: np.ndarray, b: np.ndarray, fs: float) -> np.ndarray:
+    """:func:`_speed_bounds` of K windows at once: ``acc_e`` (K, W, 3) and ``tilt`` (K, W) padded
+    rows, ``inside``/``lens`` as :func:`_height_traces`, ``a``/``b`` the rule's bounds per
+    window. Returns (K, 2) start and end indices into each window, -1 where
+    :func:`_speed_bounds` gives None; equal to its (the same speeds to the bit)."""
+    dt = 1.0 / fs
+    shape = np.sin(np.clip(tilt, 0.0, None))
+    v_a = np.empty(acc_e.shape)
+    v_a[:, 0] = 0.0
+    np.cumsum(0.5 * (acc_e[:, 1:] + acc_e[:, :-1]), axis=1, out=v_a[:, 1:])
+    v_a = v_a * dt
+    v_s = np.empty(shape.shape)
+    v_s[:, 0] = 0.0
+    np.cumsum(0.5 * (shape[:, 1:] + shape[:, :-1]), axis=1, out=v_s[:, 1:])
+    v_s = v_s * dt
+    w = acc_e.shape[1]
+    v_1 = np.arange(w) * dt
+    k = max(2, int(0.15 * fs))
+    k0 = _ends(acc_e, lens, k) / (2 * k)
+    rows = np.arange(len(acc_e))
+    last = lens - 1
+    vs_end = v_s[rows, last]
+    k1 = np.zeros(k0.shape)
+    big = vs_end > 1e-9
+    k1[big] = (v_a[rows, last] - k0 * v_1[last][:, None])[big] / vs_end[big][:, None]
+    v = v_a - v_1[None, :, None] * k0[:, None, :] - v_s[:, :, None] * k1[:, None, :]
+    sp = np.sqrt(np.einsum("klj,klj->kl", v, v))
+    sp[~inside] = 0.0
+    moving = (sp >= ONSET_SPEED_FRACTION * sp.max(axis=1)[:, None]) & inside
+    col = np.arange(w)[None, :]
+    last_quiet = np.maximum.accumulate(np.where(moving, -1, col), axis=1)  # ≤ j, else -1
+    last_moving = np.maximum.accumulate(np.where(moving, col, -1), axis=1)
+    big_w = w + 1
+    next_quiet = np.minimum.accumulate(np.where(moving, big_w, col)[:, ::-1], axis=1)[:, ::-1]
+    next_moving = np.minimum.accumulate(np.where(moving, col, big_w)[:, ::-1], axis=1)[:, ::-1]
+    out = np.full((len(acc_e), 2), -1, np.int64)
+    m_a, m_b = moving[rows, a], moving[rows, b]
+    out[:, 0] = np.where(m_a, last_quiet[rows, a] + 1, next_moving[rows, a])
+    out[:, 1] = np.where(m_b, next_quiet[rows, b] - 1, last_moving[rows, b])
+    fine = np.all(np.isfinite(acc_e).all(axis=2) & np.isfinite(tilt) | ~inside, axis=1)
+    fine &= (lens >= 3) & (last_moving[rows, b] >= a)  # something moves in [a, b]
+    out[~fine] = -1
+    return out
+
+
+def _window_tilt(flex: np.ndarray, lat: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The trunk's tilt (flexion and lateral bend together), degrees, at ``rows`` (any shape)."""
+    c = np.cos(flex[rows]) * np.cos(lat[rows])
+    return np.asarray(np.degrees(np.arccos(np.clip(c, -1, 1))))
+
+
+def _groups(lens: np.ndarray) -> list[np.ndarray]:
+    """Indices of ``lens`` in groups of BATCH, by length (little padding in each)."""
+    order = np.argsort(lens, kind="stable")
+    return [order[g : g + BATCH] for g in range(0, len(order), BATCH)]
+
+
+def _drops(vertical_acc: np.ndarray | None, flex: np.ndarray, lat: np.ndarray, j0: np.ndarray,
+           j1: np.ndarray, i0: np.ndarray, i1: np.ndarray, fs: float
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For candidate lifts with rule bounds ``i0``..``i1`` and padded windows ``j0``..``j1``
+    (rows): the peak tilt over the bounds (degrees), and :func:`vertical_drop`'s (drop, net
+    change) over the window (NaN: None), computed in batches; ``done`` False where a window
+    is too short to batch (the caller computes those one by one)."""
+    m = len(j0)
+    peak_tilt, drop, net = np.full(m, np.nan), np.full(m, np.nan), np.full(m, np.nan)
+    lens = j1 - j0
+    k = max(2, int(0.15 * fs))
+    done = lens >= max(3, k)
+    idx = np.flatnonzero(done)
+    for g in _groups(lens[idx]):
+        g = idx[g]
+        rows, inside = _gather(j0[g], lens[g])
+        tilt = _window_tilt(flex, lat, rows)
+        col = np.arange(rows.shape[1])[None, :]
+        inner = (col >= (i0 - j0)[g, None]) & (col <= (i1 - j0)[g, None]) & ~np.isnan(tilt)
+        pt = np.max(np.where(inner, tilt, -np.inf), axis=1)
+        peak_tilt[g] = np.where(np.isneginf(pt), np.nan, pt)
+        if vertical_acc is not None:
+            drop[g], net[g] = _height_traces(vertical_acc[rows], np.radians(tilt), inside,
+                                             lens[g], fs)
+    return peak_tilt, drop, net, done
+
+
+def _speeds(earth_acc: np.ndarray | None, quat: np.ndarray | None, acc: np.ndarray | None,
+            flex: np.ndarray, lat: np.ndarray, j0: np.ndarray, j1: np.ndarray, i0: np.ndarray,
+            i1: np.ndarray, fs: float) -> np.ndarray:
+    """(K, 2) :func:`_speed_bounds` (rows of the recording) over the windows ``j0``..``j1`` of
+    candidates with rule bounds ``i0``..``i1``, from ``earth_acc`` or ``quat`` and ``acc``;
+    -1 where it gives None, -2 where the window is too short to batch (the caller then
+    computes it alone)."""
+    out = np.full((len(j0), 2), -2, np.int64)
+    lens = j1 - j0
+    idx = np.flatnonzero(lens >= max(3, int(0.15 * fs)))
+    for g in _groups(lens[idx]):
+        g = idx[g]
+        rows, inside = _gather(j0[g], lens[g])
+        if earth_acc is not None:
+            e = earth_acc[rows]
+        else:
+            assert quat is not None and acc is not None
+            e = earth_free_acceleration(quat[rows.ravel()], acc[rows.ravel()]).reshape(
+                rows.shape + (3,))
+        tilt = np.radians(_window_tilt(flex, lat, rows))
+        sb = _speed_bounds_rows(e, tilt, inside, lens[g], i0[g] - j0[g], i1[g] - j0[g], fs)
+        out[g] = np.where(sb >= 0, sb + j0[g][:, None], -1)
+    return out
+
+
 def find_bends(
     angles: Angles, vertical_acc: np.ndarray | None = None, activity: Any = None,
     link_m: float | None = None, *, quat: np.ndarray | None = None,
@@ -385,22 +560,47 @@ def find_bends(
     out: list[Lift] = []
     last_end = -1
     pad_s = int(SPEED_PAD_S * fs)
-    for i0, i1, ipk, found_by, hdrop in spans:  # per candidate
-        context = _context(activity, ipk)
-        if context not in ("standing", "sitting"):
+    pad = int(0.3 * fs)
+    speed = earth_acc is not None or (quat is not None and acc is not None)
+    # per candidate, in batches (vectorised across candidates, the same values to the bit as
+    # one by one): the segment it is in, its windows' tilt, drop and speed bounds
+    contexts = [_context(activity, sp[2]) for sp in spans]
+    keep = np.array([c in ("standing", "sitting") for c in contexts], bool)
+    b0 = np.array([sp[0] for sp in spans], np.int64)
+    b1 = np.array([sp[1] for sp in spans], np.int64)
+    edges = np.concatenate([[-1], seps, [n]])
+    kk = np.searchsorted(seps, b0)
+    los, his = edges[kk] + 1, edges[kk + 1]
+    kept = np.flatnonzero(keep)
+    w0 = np.maximum(los, b0 - pad)[kept]
+    w1 = np.minimum(his, b1 + pad + 1)[kept]
+    pre_tilt, pre_drop, pre_net, pre_done = (np.zeros(len(spans)), np.zeros(len(spans)),
+                                             np.zeros(len(spans)), np.zeros(len(spans), bool))
+    pre_tilt[kept], pre_drop[kept], pre_net[kept], pre_done[kept] = _drops(
+        vertical_acc, flex_r, lat_r, w0, w1, b0[kept], b1[kept], fs)
+    pre_speed = np.full((len(spans), 2), -2, np.int64)
+    if speed and pad_s > 0:
+        sk = kept[(los[kept] <= b0[kept] - pad_s) & (b1[kept] + pad_s + 1 <= his[kept])]
+        pre_speed[sk] = _speeds(earth_acc, quat, acc, flex_r, lat_r, b0[sk] - pad_s,
+                                b1[sk] + pad_s + 1, b0[sk], b1[sk], fs)
+    for c, (i0, i1, ipk, found_by, hdrop) in enumerate(spans):  # per candidate
+        context = contexts[c]
+        if not keep[c]:
             continue
-        k = np.searchsorted(seps, i0)
-        lo = int(seps[k - 1]) + 1 if k > 0 else 0
-        hi = int(seps[k]) if k < len(seps) else n
+        lo, hi = int(los[c]), int(his[c])
         # start and end from the sensor's speed (s0, s1); the lift's measures (peak, twist,
         # drop and so the style) stay on the flexion / height rule's bounds (i0, i1), where the
         # style edges were fitted (bench/fit_thresholds.py)
         s0, s1 = i0, i1
-        if earth_acc is not None or (quat is not None and acc is not None):
+        if speed:
             j0, j1 = max(last_end + 1, i0 - pad_s), i1 + pad_s + 1
             # only with the whole window in the segment: a bend cut by a gap or the end of the
             # data (a live window's trailing edge) has not been seen to end at rest
-            if lo <= i0 - pad_s and j0 < i0 and j1 <= hi:
+            if lo <= i0 - pad_s and j0 < i0 and j1 <= hi and j0 == i0 - pad_s and \
+                    pre_speed[c, 0] > -2:  # the batch's window: its bounds (-1: none)
+                if pre_speed[c, 0] >= 0:
+                    s0, s1 = int(pre_speed[c, 0]), int(pre_speed[c, 1])
+            elif lo <= i0 - pad_s and j0 < i0 and j1 <= hi:  # after a close previous lift
                 rows = slice(j0, j1)
                 if earth_acc is not None:
                     e = earth_acc[rows]
@@ -429,14 +629,19 @@ def find_bends(
         lateral = _signed_peak(lat, ok)
         vel = float(np.abs(v[sl]).max())
         vel = vel if np.isfinite(vel) else float(np.nanmax(np.abs(v[sl])))
-        pad = int(0.3 * fs)
-        j0, j1 = max(lo, i0 - pad), min(hi, i1 + pad + 1)
-        tilt_w = tilt_deg(j0, j1)  # the lift padded by 0.3 s
-        peak_tilt = float(np.nanmax(tilt_w[i0 - j0 : i1 + 1 - j0]))
         drop = None
         sdrop = None
+        dz: tuple[float, float] | None
+        if pre_done[c]:  # from the batch
+            peak_tilt = float(pre_tilt[c])
+            dz = None if np.isnan(pre_net[c]) else (float(pre_drop[c]), float(pre_net[c]))
+        else:
+            j0, j1 = max(lo, i0 - pad), min(hi, i1 + pad + 1)
+            tilt_w = tilt_deg(j0, j1)  # the lift padded by 0.3 s
+            peak_tilt = float(np.nanmax(tilt_w[i0 - j0 : i1 + 1 - j0]))
+            dz = (vertical_drop(vertical_acc[j0:j1], np.radians(tilt_w), fs)
+                  if vertical_acc is not None else None)
         if vertical_acc is not None:
-            dz = vertical_drop(vertical_acc[j0:j1], np.radians(tilt_w), fs)
             if dz is not None:
                 if abs(dz[1]) > MAX_NET_RISE_M:  # sat down or stood up: not a lift
                     continue

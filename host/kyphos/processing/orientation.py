@@ -54,13 +54,23 @@ def _heading_offset(q_ref: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def _rotate_earth(r: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """``r ⊗ q`` for each row of ``q`` (``r`` an earth-frame rotation)."""
-    w1, x1, y1, z1 = r
+    """``r ⊗ q`` for each row of ``q`` (``r`` an earth-frame rotation). A turn about earth z
+    (``r = [c, 0, 0, s]``, what :func:`_heading_offset` gives) skips the products with its
+    zeros: the same values (``a − 0·b`` is ``a``), in 3 array operations per column, not 7."""
+    w1, x1, y1, z1 = (float(c) for c in r)
     w2, x2, y2, z2 = q.T
-    return np.column_stack([w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
-                            w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
-                            w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
-                            w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2])
+    out = np.empty((len(q), 4))
+    if x1 == 0.0 and y1 == 0.0:
+        np.subtract(w1 * w2, z1 * z2, out=out[:, 0])
+        np.subtract(w1 * x2, z1 * y2, out=out[:, 1])
+        np.add(w1 * y2, z1 * x2, out=out[:, 2])
+        np.add(w1 * z2, z1 * w2, out=out[:, 3])
+        return out
+    out[:, 0] = w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2
+    out[:, 1] = w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2
+    out[:, 2] = w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2
+    out[:, 3] = w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2
+    return out
 
 
 def join_run(both: np.ndarray, run: np.ndarray) -> np.ndarray:
@@ -84,18 +94,22 @@ def join_run(both: np.ndarray, run: np.ndarray) -> np.ndarray:
 
 def orientation_chunked(
     gyr: np.ndarray, acc: np.ndarray, fs: float, params: dict[str, Any] | None = None,
-    chunk_s: float = CHUNK_S, overlap_s: float = OVERLAP_S,
+    chunk_s: float = CHUNK_S, overlap_s: float = OVERLAP_S, out: np.ndarray | None = None,
 ) -> np.ndarray:
     """:func:`orientation_offline` in chunks of ``chunk_s`` seconds, each run over ``overlap_s``
     more on both sides; each chunk's heading is turned to match the previous chunk's over the
     samples both runs cover, and the two are cross-faded there. One run when the data fit one
-    chunk with its overlaps."""
+    chunk with its overlaps. ``out``: an (N, 4) array to write the result into (and return),
+    instead of a new one (no copy of 8 h of quaternions, 96 MB, into the caller's array)."""
     n = len(gyr)
     chunk = max(1, int(round(chunk_s * fs)))
     ov = max(0, int(round(overlap_s * fs)))
     if n <= chunk + 2 * ov:
-        return orientation_offline(gyr, acc, fs, params)
-    q = np.empty((n, 4))
+        if out is None:
+            return orientation_offline(gyr, acc, fs, params)
+        out[:] = orientation_offline(gyr, acc, fs, params)
+        return out
+    q = np.empty((n, 4)) if out is None else out
     tail: np.ndarray | None = None  # the previous run's rows past its chunk
     for c0 in range(0, n, chunk):  # one VQF run per chunk
         c1 = min(n, c0 + chunk)
@@ -122,10 +136,13 @@ def orientation_segments(
     Orientation is not carried across a gap that was not bridged: after it, VQF starts again.
     A long segment is run in chunks (:func:`orientation_chunked`).
     """
-    q = np.full((len(gyr), 4), np.nan)
+    q = np.empty((len(gyr), 4))
+    known = np.zeros(len(gyr), bool)
     for s0, s1 in segments:  # one iteration per segment; a lone sample stays unknown (NaN)
         if s1 - s0 >= 2:
-            q[s0:s1] = orientation_chunked(gyr[s0:s1], acc[s0:s1], fs, params)
+            orientation_chunked(gyr[s0:s1], acc[s0:s1], fs, params, out=q[s0:s1])
+            known[s0:s1] = True
+    q[~known] = np.nan  # separator rows (few: written alone, not a full-length fill first)
     return q
 
 

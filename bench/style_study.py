@@ -30,6 +30,7 @@ from fit_thresholds import CYCLE, fit_edges  # noqa: E402
 from validate_analysis import STYLES, family_case, match, parse_seeds  # noqa: E402
 
 PAD_S = 0.5
+CAL_PAD_S = 1.5
 
 
 def windows(family: str, seed: int, fs: float) -> list[dict[str, Any]]:
@@ -46,12 +47,13 @@ def windows(family: str, seed: int, fs: float) -> list[dict[str, Any]]:
     p = a.prepared
     m = a.calibration.sensor_from_body
     cal = []  # the calibration bends' windows (the same for every lift of the session)
-    for b0, b1 in a.calibration.calibration_bends_s:
-        c0, c1 = np.searchsorted(ang.time, [b0 - 0.3, b1 + 0.3])
+    for b0, b1 in a.calibration.calibration_bends_s:  # the bend +- CAL_PAD_S, with its bounds
+        c0, c1 = np.searchsorted(ang.time, [b0 - CAL_PAD_S, b1 + CAL_PAD_S])
         cs = slice(int(c0), int(c1))
         if c1 - c0 >= 10 and np.all(ang.valid[cs]):
             cal.append({"acc_e": earth_free_acceleration(a.quat[cs], p.acc[cs]),
-                        "flex": ang.flexion[cs].copy(), "lat": ang.lateral[cs].copy()})
+                        "flex": ang.flexion[cs].copy(), "lat": ang.lateral[cs].copy(),
+                        "t": ang.time[cs] - b0, "len_s": b1 - b0})
     out = []
     for i, j in pairs:
         lf = lifts[j]
@@ -95,18 +97,20 @@ def _tilt(flex: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return np.asarray(np.arccos(np.clip(np.cos(flex) * np.cos(lat), -1, 1)))
 
 
-def _lever2(r: dict[str, Any]) -> tuple[float, float] | None:
+def _lever2(r: dict[str, Any], pad_s: float) -> tuple[float, float] | None:
     """(r, d) of ``drop = r·(1 − cos τ) − d·sin τ`` (a lever r and the sensor d behind the
-    spine, 0–0.2 m) by least squares over the calibration bends, as ``link_from_bends``."""
+    spine, 0–0.2 m) by least squares over the calibration bends padded by ``pad_s``
+    (``link_from_bends`` pads by 0.3 s)."""
     from kyphos.metrics.lifts import _height_trace
     from scipy.optimize import lsq_linear
 
     rows, ys = [], []
     for c in r["cal"]:
-        th = _tilt(c["flex"], c["lat"])
+        m = (c["t"] >= -pad_s) & (c["t"] <= c["len_s"] + pad_s)
+        th = _tilt(c["flex"][m], c["lat"][m])
         if th.max() < np.radians(30.0):
             continue
-        h = _height_trace(c["acc_e"][:, 2], th, r["fs"])
+        h = _height_trace(c["acc_e"][m, 2], th, r["fs"])
         if h is None:
             continue
         dth = th - th[0]
@@ -137,10 +141,11 @@ def features(r: dict[str, Any]) -> dict[str, float]:
     out["L044_speed_window"] = float(drop.max() - LINK_M * (1 - np.cos(t)))
     tp = np.radians(r["peak_tilt_deg"])
     base = LINK_M * (1 - np.cos(tp))
-    lv = _lever2(r)
-    two = base if lv is None else lv[0] * (1 - np.cos(tp)) - lv[1] * np.sin(tp)
-    out["lever2_own"] = float(r["sensor_drop_m"] - two)
-    out["lever2_max"] = float(r["sensor_drop_m"] - max(two, base))
+    for pad in (0.3, 1.0):  # link_from_bends' window, and one that reaches rest
+        lv = _lever2(r, pad)
+        two = base if lv is None else lv[0] * (1 - np.cos(tp)) - lv[1] * np.sin(tp)
+        out[f"lever2_own_{pad:g}"] = float(r["sensor_drop_m"] - two)
+        out[f"lever2_max_{pad:g}"] = float(r["sensor_drop_m"] - max(two, base))
     return out
 
 
@@ -151,8 +156,11 @@ CANDIDATES = {
     "angle_hor": "displacement angle below horizontal - tilt/2, deg",
     "implied_lever": "drop / (1 - cos tilt), m",
     "L044_speed_window": "drop - 0.44 m * (1 - cos tilt) over the speed bounds +- 0.5 s",
-    "lever2_own": "drop - (r (1 - cos tilt) - d sin tilt), r, d from the calibration bend",
-    "lever2_max": "as lever2_own, the larger trunk share of it and 0.44 m (1 - cos tilt)",
+    "lever2_own_0.3": "drop - (r (1 - cos tilt) - d sin tilt), r, d from the calibration "
+                      "bend +- 0.3 s",
+    "lever2_max_0.3": "as lever2_own_0.3, the larger trunk share of it and 0.44 m (1 - cos tilt)",
+    "lever2_own_1": "as lever2_own_0.3, the calibration bend +- 1.0 s (from rest to rest)",
+    "lever2_max_1": "as lever2_max_0.3, the calibration bend +- 1.0 s",
 }
 
 SETS = (("fit: sim 100-139", "sim", 100, 139), ("sim 0-29", "sim", 0, 29),
@@ -189,10 +197,11 @@ def report(where: Path) -> int:
             hit = pred == np.array(st2)
             tw = np.array([r["twist"] for r in rows])
             la = np.array([r["lateral"] for r in rows])
-            best = fit_edges(st2, x2)[2]
+            ea, eb, best = fit_edges(st2, x2)
             print(f"  {name:22s} {accuracy(st2, x2, a, b)}/{len(st2)} = {hit.mean():.3f}  "
                   f"(twist {hit[tw].mean():.3f}, lean {hit[la].mean():.3f}, neither "
-                  f"{hit[~tw & ~la].mean():.3f}; its own best edges {best / len(st2):.3f})")
+                  f"{hit[~tw & ~la].mean():.3f}; its own best edges {ea:+.3f} {eb:+.3f}: "
+                  f"{best / len(st2):.3f})")
     return 0
 
 

@@ -6,14 +6,14 @@ Usage:
     .venv/bin/python bench/fit_thresholds.py --family sim --seeds 100-139 --check    # exit 1 if
                                                                         # shipped != fitted
 
-Fitted today (``kyphos.metrics.lifts``): ``SEMI_DROP_M`` and ``SQUAT_DROP_M``, the knee-drop
-edges between stoop / semi-squat / squat. Each session is analysed once (as ``kyphos analyze``
+Fitted today (``kyphos.metrics.style``, re-exported by ``kyphos.metrics.lifts``): ``SEMI_DROP_M``
+and ``SQUAT_DROP_M``, the knee-drop edges between stoop / semi-squat / squat. Each session is analysed once (as ``kyphos analyze``
 does); every detected lift that matches a truth lift (overlapping intervals, one-to-one,
 ``bench/validate_analysis.py``) gives a pair (truth style, the lift's ``knee_drop_m``). The two
 edges are chosen together to maximise the number of correctly classified lifts; candidates are
 the midpoints between consecutive distinct drops; among equally good candidates the middle one
 (in sorted order) is taken, so the result is deterministic and does not depend on the shipped
-values. The style of a lift depends on the edges only through ``classify``, so fitting on the
+values. The style of a lift depends on the edges only through ``classify_style``, so fitting on the
 reported drops is exact: the accuracy printed for the fitted edges is what the analysis gets
 with them.
 
@@ -299,7 +299,7 @@ def main(argv: list[str]) -> int:
                     help="instead: fit every threshold of FITS in turn (default --family simday "
                          "--seeds 100-119, fs by seed)")
     args = ap.parse_args(argv[1:])
-    from kyphos.metrics import lifts as L
+    from kyphos.metrics import style as L
 
     if args.fit_all:
         if "--family" not in " ".join(argv):

@@ -11,17 +11,17 @@ window (``LiveState.calibrate_now``: the last second as upright). Twice: with th
 accelerometer-offset estimate (``acc_bias="live"``, the default) and without (``None``, the
 live view before it). The offline side is the analysis of the same session in two ways:
 
-* **same calibration**: ``analyze(s, calibration={"upright": window, "auto_bend": False})``
-  with the window the live ``c`` took (the second before the press) and the nominal sagittal
-  axis, as the live ``c`` takes it: what is left is the chain (causal vs zero-phase, VQF online
-  vs offline) and the offset;
+* **same calibration**: ``analyze(s, calibration={"upright": window, "bend": bend})`` with the
+  window the live ``c`` took (the second before the press) and the opening bend the live view
+  took for the calibration (its sagittal axis; none: the nominal axis): what is left is the
+  chain (causal vs zero-phase, VQF online vs offline) and the offset;
 * **the report**: ``analyze(s)`` as ``kyphos analyze`` runs it (the guided calibration note:
   upright and the sagittal axis from the guided bend; clip slips re-referenced).
 
 Flexion differences |live − offline| (degrees) are taken from the later of the ``c`` press
 and the live offset's first fit (``CausalProcessor.bias_since_s``; the same rows for the run
-without it) to the first clip slip of the script (the live view does not re-reference after
-a slip: reported apart), lying left out; "deep" is offline flexion > 40°, "deep still" those
+without it) to the first clip slip of the script or the analysis's first re-reference, if
+earlier (the live view does not re-reference after a slip: reported apart), lying left out; "deep" is offline flexion > 40°, "deep still" those
 rows with offline |flexion velocity| < 5°/s (held bends: where an offset shows; while moving,
 the causal filters' lag dominates). Lifts, seated
 reaches, slouch alerts and the sitting upright are compared against the report. Seeds ≥ 2000
@@ -89,6 +89,7 @@ def run_live(v: ValidationSession, acc_bias: str | None) -> dict[str, Any]:
     proc = st.proc
     assert proc is not None
     return {"flex": flex, "cal_t": cal_t, "since": proc.bias_since_s, "lifts": st.lifts,
+            "cal_bends": list(st.calibration_bends_s),
             "reaches": st.seated_reaches, "alerts": alerts, "sit_up": st.sitting_upright_deg,
             "bias_mg": (proc.acc_bias / 9.80665 * 1e3).tolist(), "cpu_s": cpu}
 
@@ -119,8 +120,10 @@ def session(seed: int, fs: float) -> dict[str, Any]:
     v = generate(seed, fs)
     live = {k: run_live(v, k) for k in ("live", None)}
     t_c = live["live"]["cal_t"]  # the live upright: the second before the c press
-    same = analyze(v.to_session(), calibration={"upright": (t_c - 1.0 + 0.5 / fs, t_c),
-                                                "auto_bend": False})
+    bends = live["live"]["cal_bends"]  # the bend the live view took for the calibration
+    same = analyze(v.to_session(), calibration={
+        "upright": (t_c - 1.0 + 0.5 / fs, t_c), "bend": bends[0] if bends else None,
+        "auto_bend": False})
     report = analyze(v.to_session())
     t = v.time
     slip = min((s.t for s in v.script.slips), default=np.inf)
@@ -134,6 +137,8 @@ def session(seed: int, fs: float) -> dict[str, Any]:
                            "live_bias_mg": np.round(live["live"]["bias_mg"], 1).tolist()}
     for name, off in (("same", same), ("report", report)):
         f_off = np.degrees(off.angles.flexion)
+        # up to the slip, or the analysis's first re-reference if it placed one earlier
+        pre = rows & (t < min([slip, *[r.t_s for r in off.re_references]]))
         deep = pre & (f_off > DEEP_DEG)
         held = deep & (np.abs(np.degrees(off.angles.flexion_velocity)) < STILL_DEG_S)
         for mode, key in (("live", "after"), (None, "before")):

@@ -205,6 +205,40 @@ def report(where: Path) -> int:
     return 0
 
 
+def truth_drops(sim_seeds: str, val_seeds: str) -> int:
+    """The hip drop (m) of each truth style in both families: what "stoop", "semi-squat" and
+    "squat" mean there. Sim: ``random_lift_session``'s knee angle with the style's ankle
+    (``kyphos.sim.scenario.STYLES``) on the subject's legs, as ``kyphos.sim.body.pose`` places
+    the hip; validation: the generator's own ``LiftEvent.hip_drop_m``."""
+    from kyphos.sim.body import Anthropometry
+    from kyphos.sim.scenario import STYLES as SIM_STYLES
+    from kyphos.sim.scenario import random_lift_session
+    from kyphos.sim.validation import generate
+
+    got: dict[str, dict[str, list[float]]] = {"sim": {}, "validation": {}}
+    for seed in parse_seeds(sim_seeds):
+        scn = random_lift_session(seed, fs=CYCLE[seed % 3])
+        b = Anthropometry.from_height(scn["subject"]["height_m"])
+        for seg in scn["segments"]:
+            if seg["kind"] != "lift":
+                continue
+            a, k = np.radians(SIM_STYLES[seg["style"]]["ankle"]), np.radians(seg["knee_deg"])
+            stand = b.shank_m + b.thigh_m  # standing: ankle and knee straight
+            bottom = b.shank_m * np.cos(a) + b.thigh_m * np.cos(a - k)
+            got["sim"].setdefault(seg["style"], []).append(float(stand - bottom))
+    for seed in parse_seeds(val_seeds):
+        if seed >= 2000:
+            raise SystemExit("validation seeds >= 2000 are held out: not run")
+        for lf in generate(seed, 104.0).truth.lifts:
+            got["validation"].setdefault(lf.style, []).append(float(lf.hip_drop_m))
+    for fam, by in got.items():
+        print(f"{fam}: truth hip drop by style, m (min / median / max)")
+        for st in STYLES:
+            x = np.array(by.get(st, [np.nan]))
+            print(f"  {st:>10s}: n {len(x):4d}  {x.min():.3f} / {np.median(x):.3f} / {x.max():.3f}")
+    return 0
+
+
 def _jobs(family: str, seeds: str, rates: str | None) -> list[tuple[int, float]]:
     ss = parse_seeds(seeds)
     if family == "validation" and any(s >= 2000 for s in ss):
@@ -235,7 +269,13 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--rates", default=None, help="'cycle' or e.g. 52,104,208")
     ap.add_argument("--cache", default="/tmp/style", help="folder of the cached windows")
     ap.add_argument("--report", metavar="CACHE", help="instead: report the candidates")
+    ap.add_argument("--truth-drops", metavar="SIM_SEEDS,VAL_SEEDS",
+                    help="instead: the truth hip drop of each style in both families, "
+                         "e.g. 100-139,0-29")
     args = ap.parse_args(argv[1:])
+    if args.truth_drops:
+        sim_s, _, val_s = args.truth_drops.partition(",")
+        return truth_drops(sim_s, val_s)
     if args.report:
         return report(Path(args.report))
     cache(args.family, _jobs(args.family, args.seeds, args.rates), Path(args.cache))

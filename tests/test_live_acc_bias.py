@@ -20,6 +20,7 @@ from kyphos.processing.synthetic import bump, synth_imu
 from kyphos.protocol.frames import Frame, Imu, Info, decode_frame, encode_frame
 from kyphos.session import Session
 from kyphos.transport.base import Received
+from kyphos.views.live_figure import _bias_text
 from kyphos.views.live_state import LiveState
 
 FS = 52.0
@@ -119,6 +120,13 @@ def test_live_offset_estimate_brings_live_flexion_to_the_report_in_a_held_bend()
     np.testing.assert_allclose(v.acc_bias_mg, proc.acc_bias / cal.G * 1e3)
     assert abs(v.acc_bias_mg[0] - 40.0) < 5.0 and abs(v.acc_bias_mg[2] - 40.0) < 5.0
     assert st0.snapshot().acc_bias_mg == (0.0, 0.0, 0.0)
+    # ... and the window's info panel says so
+    mg = float(np.linalg.norm(v.acc_bias_mg))
+    assert _bias_text(v) == f"acc offset {mg:.0f} mg ({v.bias_postures} postures)"
+    assert 45 < mg < 78  # 40 mg on each axis (69 mg), y seen only through a 25° lean
+    fresh = LiveState(30.0)
+    fresh.ingest(list(_received(t[:130], a_cnt[:130], g_cnt[:130])))
+    assert _bias_text(fresh.snapshot()) == "acc offset: waiting (0 of 2 postures)"
 
 
 def test_live_offset_waits_for_two_still_postures_and_ignores_motion() -> None:

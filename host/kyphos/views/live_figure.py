@@ -274,9 +274,9 @@ def _bias_text(v: View) -> str:
     """The accelerometer offset the live chain removes (``View.acc_bias_mg``): its size and the
     still postures it comes from, or that it waits for them."""
     if v.acc_bias_mg is None:
-        return f"acc offset: – (still postures {v.bias_postures}, needs 2)"
+        return f"acc offset: waiting ({v.bias_postures} of 2 postures)"
     mg = float(np.linalg.norm(v.acc_bias_mg))
-    return f"acc offset {mg:.0f} mg removed ({v.bias_postures} still postures)"
+    return f"acc offset {mg:.0f} mg ({v.bias_postures} postures)"
 
 
 def _short(warning: str, prefix: str = "", width: int = 34) -> str:

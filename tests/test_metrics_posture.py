@@ -73,6 +73,20 @@ def test_reba_trunk_scores() -> None:
     assert s.tolist() == [1, 2, 2, 3, 3, 4, 3]
 
 
+def test_reba_trunk_score_edges_and_nan() -> None:
+    # the REBA trunk table at its edges (±5 upright, ±20, 60 inclusive as written), NaN
+    # flexion scores 2, a NaN twist is no twist; an int8 score per sample
+    f = np.array([-5.0, 5.0, -5.01, 5.01, 20.0, 20.01, -20.0, -20.01, 60.0, 60.01, np.nan, 0.0])
+    lat = np.zeros(len(f))
+    ax = np.zeros(len(f))
+    ax[-1] = np.nan
+    s = reba_trunk_score(f, lat, ax)
+    assert s.dtype == np.int8
+    assert s.tolist() == [1, 1, 2, 2, 2, 3, 2, 3, 3, 4, 2, 1]
+    twisted = reba_trunk_score(f, lat, np.full(len(f), 30.0))
+    assert (twisted - s).tolist() == [1] * len(f)
+
+
 def test_hysteresis_and_runs() -> None:
     x = np.array([0, 9, 7, 6, 4, 9, np.nan, 9, 3], float)
     on = hysteresis(x, 8, 5)

@@ -249,10 +249,9 @@ def motion(p: Prepared, quat: np.ndarray, c: cal.Calibration,
     else:
         angles = trunk_angles(p.time, quat, c.sensor_from_body, p.fs, p.valid, masked=p.masked)
     az = vertical_acceleration(_finite(quat), _finite(p.acc))
-    activity = act.classify(
-        p.time, az, p.acc, p.gyr, act.tilt_from_angles(angles.flexion, angles.lateral), p.fs,
-        p.valid,
-    )
+    # the tilt from (flexion, lateral) at the rows the activity reads (act.classify)
+    activity = act.classify(p.time, az, p.acc, p.gyr, (angles.flexion, angles.lateral), p.fs,
+                            p.valid)
     return angles, az, activity
 
 

@@ -408,12 +408,20 @@ def tilt_from_angles(flexion: np.ndarray, lateral: np.ndarray) -> np.ndarray:
     return np.arccos(np.clip(np.cos(flexion) * np.cos(lateral), -1.0, 1.0))
 
 
+def _tilt_rows(tilt: np.ndarray | tuple[np.ndarray, np.ndarray], step: int) -> np.ndarray:
+    """Every ``step``-th row of the tilt, or of the tilt of (flexion, lateral) (the same values:
+    :func:`tilt_from_angles` is per sample)."""
+    if isinstance(tilt, tuple):
+        return tilt_from_angles(np.asarray(tilt[0])[::step], np.asarray(tilt[1])[::step])
+    return np.asarray(tilt)[::step]
+
+
 def classify(
     time: np.ndarray,
     az: np.ndarray,
     acc: np.ndarray,
     gyr: np.ndarray,
-    tilt: np.ndarray,
+    tilt: np.ndarray | tuple[np.ndarray, np.ndarray],
     fs: float,
     valid: np.ndarray | None = None,
     posture_before: str | None = None,
@@ -423,7 +431,9 @@ def classify(
     Args:
         time: (N,) s. az: (N,) earth-vertical free acceleration, m/s² (+ up).
         acc, gyr: (N, 3) sensor-frame specific force (m/s²) and angular rate (rad/s).
-        tilt: (N,) trunk tilt from vertical, rad (calibrated body frame).
+        tilt: (N,) trunk tilt from vertical, rad (calibrated body frame); or (flexion,
+            lateral), (N,) rad each, and the tilt (:func:`tilt_from_angles`) is computed only
+            at the rows read (every ``fs // ACTIVITY_FS_HZ``-th: half of them at 104 Hz).
         fs: Hz. valid: (N,) rows to use.
         posture_before: "sitting" or "standing" before the first evidence, when known (the
             live view carries it from the previous window); else inferred from the evidence.
@@ -436,7 +446,7 @@ def classify(
     n = len(time)
     step = int(fs // P.ACTIVITY_FS_HZ)
     if step < 2:
-        return _classify(time, az, acc, gyr, tilt, fs, valid, posture_before)
+        return _classify(time, az, acc, gyr, _tilt_rows(tilt, 1), fs, valid, posture_before)
     valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
     m = (n // step) * step
     v_d: np.ndarray = np.asarray(valid[:m].reshape(-1, step).all(axis=1))  # a gap row: a gap
@@ -444,7 +454,7 @@ def classify(
         v_d = np.append(v_d, bool(valid[m:].all()))
     t_d = np.asarray(time, float)[::step][: len(v_d)]
     d = _classify(t_d, _finite(az[::step]), _finite(acc[::step]), _finite(gyr[::step]),
-                  _finite(tilt[::step]), fs / step, v_d, posture_before)
+                  _finite(_tilt_rows(tilt, step)), fs / step, v_d, posture_before)
     # block k covers samples k·step … k·step + step − 1 (len(v_d)·step ≥ n)
     kind = np.repeat(d.kind, step)[:n]
     kind[~valid] = -1

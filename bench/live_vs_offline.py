@@ -18,8 +18,8 @@ live view before it). The offline side is the analysis of the same session in tw
 * **the report**: ``analyze(s)`` as ``kyphos analyze`` runs it (the guided calibration note:
   upright and the sagittal axis from the guided bend; clip slips re-referenced).
 
-Flexion differences |live − offline| (degrees) are taken from the later of the ``c`` press
-and the live offset's first fit (``CausalProcessor.bias_since_s``; the same rows for the run
+Flexion differences |live − offline| (degrees) are taken from the latest of the ``c`` press,
+the end of the guided bend (the live view's sagittal axis) and the live offset's first fit (``CausalProcessor.bias_since_s``; the same rows for the run
 without it) to the first clip slip of the script or the analysis's first re-reference, if
 earlier (the live view does not re-reference after a slip: reported apart), lying left out; "deep" is offline flexion > 40°, "deep still" those
 rows with offline |flexion velocity| < 5°/s (held bends: where an offset shows; while moving,
@@ -127,7 +127,10 @@ def session(seed: int, fs: float) -> dict[str, Any]:
     report = analyze(v.to_session())
     t = v.time
     slip = min((s.t for s in v.script.slips), default=np.inf)
-    start = max(live["live"]["cal_t"] or 0.0, live["live"]["since"] or np.inf)
+    # from when the live view has its calibration (c, and the guided bend's axis) and its
+    # first offset fit
+    start = max(live["live"]["cal_t"] or 0.0, live["live"]["since"] or np.inf,
+                *[b1 for _b0, b1 in bends])
     rows = (t >= start) & (v.truth.activity_names != "lying")
     pre = rows & (t < slip)
     post = rows & (t >= slip + 90.0)
@@ -200,7 +203,7 @@ def main() -> None:
                   f"{r['report_before']['deep']['rms']:.2f} / {r['report_after']['deep']['rms']:.2f}",
                   flush=True)
     print(f"validation seeds {args.seeds} at {args.rate:g} Hz, {len(res)} sessions; |live − offline| "
-          "flexion from the c press / first offset fit to the clip slip, lying left out")
+          "flexion from the c press, the guided bend and the first offset fit to the clip slip, lying left out")
     for name in ("same", "report"):
         for key in ("before", "after"):
             print(f"  {name:6s} {key:6s} all:  {_pool(res, f'{name}_{key}', 'all')}")

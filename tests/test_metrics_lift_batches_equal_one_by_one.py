@@ -1,5 +1,5 @@
-"""``find_bends`` computes its candidates' drops, peak tilts and speed bounds in batches
-(``kyphos.metrics.lifts._drops`` / ``_speeds``, issue 15's speed target): each must equal, to
+"""``find_bends`` computes its candidates' measures, drops, peak tilts and speed bounds in
+batches (``kyphos.metrics.lifts._measures`` / ``_drops`` / ``_speeds``, issue 15's speed target): each must equal, to
 the bit, what the one-window functions (``vertical_drop``, ``_speed_bounds``) give for that
 window — windows of different lengths in one batch, still and moving, windows too short to
 batch, a NaN inside a window, and every one of the four ways ``_speed_bounds`` picks a bound."""
@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 from kyphos.metrics.lifts import (
+    ANGLE_VALID_BELOW_DEG,
     BATCH,
     _drops,
+    _measures,
+    _signed_peak,
     _speed_bounds,
     _speeds,
     _window_tilt,
@@ -88,3 +91,32 @@ def test_batched_speed_bounds_equal_one_window_at_a_time() -> None:
         kinds.add(("out" if j0[c] + sb[1] > i1[c] else "in") + "-end")
     # every branch of _speed_bounds was taken somewhere (a test that covers them all)
     assert kinds >= {"none", "out-start", "in-start", "out-end", "in-end"}, kinds
+
+
+def test_batched_measures_equal_one_window_at_a_time() -> None:
+    flex, lat, _, _, _ = _recording(30_000, 5)
+    rng = np.random.default_rng(6)
+    f = np.degrees(flex) * 1.5
+    f[rng.integers(0, 30_000, 400)] = 80.0  # past ANGLE_VALID_BELOW_DEG: twist not read there
+    v = np.gradient(f) * 100.0
+    ax = 0.3 * np.sin(np.arange(30_000) / 70.0) + 0.01 * rng.normal(size=30_000)
+    lat = lat.copy()
+    lat[rng.integers(0, 30_000, 300)] = np.nan  # NaN in the lateral baselines (sorted last)
+    m = BATCH + 30
+    i0 = np.sort(rng.integers(200, 29_000, m))
+    i1 = i0 + rng.integers(0, 600, m)
+    b0 = np.maximum(0, i0 - 100)
+    b0[3] = i0[3]  # a one-sample baseline
+    f[i0[5] + 2] = np.nan  # a NaN flexion: left to the caller
+    peak, ipk, vel, twist, lateral, done = _measures(f, v, lat, ax, i0, i1, b0)
+    assert not done[5] and done.sum() >= m - 3
+    for c in np.flatnonzero(done):  # what find_bends computed one by one before
+        sl = slice(i0[c], i1[c] + 1)
+        ok = f[sl] < ANGLE_VALID_BELOW_DEG
+        base = np.sort(lat[b0[c] : i0[c] + 1])
+        nb = int(np.count_nonzero(np.isfinite(base)))
+        med = 0.5 * (base[(nb - 1) // 2] + base[nb // 2]) if nb else np.nan
+        assert peak[c] == f[sl].max() and ipk[c] == i0[c] + np.argmax(f[sl])
+        assert vel[c] == np.abs(v[sl]).max()
+        assert twist[c] == _signed_peak(np.degrees(ax[sl] - ax[i0[c]]), ok)
+        assert lateral[c] == _signed_peak(np.degrees(lat[sl] - med), ok)

@@ -489,6 +489,49 @@ def _speeds(earth_acc: np.ndarray | None, quat: np.ndarray | None, acc: np.ndarr
     return out
 
 
+def _signed_peaks(x: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """:func:`_signed_peak` of each row of ``x`` (K, W) over ``keep`` (K, W)."""
+    keep = keep & np.isfinite(x)
+    j = np.argmax(np.where(keep, np.abs(x), -1.0), axis=1)
+    return np.where(keep.any(axis=1), x[np.arange(len(x)), j], 0.0)
+
+
+def _measures(f: np.ndarray, v: np.ndarray, lat: np.ndarray, ax: np.ndarray, i0: np.ndarray,
+              i1: np.ndarray, b0: np.ndarray) -> tuple[np.ndarray, ...]:
+    """A lift's measures over its rule bounds ``i0``..``i1`` (inclusive), for K candidates in
+    batches (the values :func:`find_bends` computed one by one, to the bit): peak flexion and
+    its row, peak |flexion velocity|, twist, lateral bend (from the median lateral angle over
+    ``b0``..``i0``), degrees (``f``, ``v`` in degrees; ``lat``, ``ax`` rad). ``done`` False
+    where a window holds a non-finite flexion or velocity (the caller measures those alone)."""
+    m = len(i0)
+    peak, vel, twist, lateral = (np.zeros(m) for _ in range(4))
+    ipk = np.zeros(m, np.int64)
+    done = np.zeros(m, bool)
+    lens = i1 - i0 + 1
+    for g in _groups(lens):
+        rows, inside = _gather(i0[g], lens[g])
+        fw, vw = f[rows], np.abs(v[rows])
+        fin = (np.isfinite(fw) & np.isfinite(vw)) | ~inside
+        ok_g = fin.all(axis=1)
+        fw = np.where(inside, fw, -np.inf)
+        j = np.argmax(fw, axis=1)
+        r = np.arange(len(g))
+        peak[g], ipk[g] = fw[r, j], i0[g] + j
+        vel[g] = np.max(np.where(inside, vw, -np.inf), axis=1)
+        ok = (fw < ANGLE_VALID_BELOW_DEG) & inside
+        twist[g] = _signed_peaks(np.degrees(ax[rows] - ax[i0[g]][:, None]), ok)
+        # the median lateral angle over the second before (np.median's, to the bit)
+        bl = i0[g] + 1 - b0[g]
+        brows, binside = _gather(b0[g], bl)
+        base = np.sort(np.where(binside, lat[brows], np.nan), axis=1)  # NaN sort last
+        nb = np.count_nonzero(np.isfinite(base), axis=1)
+        med = np.where(nb > 0, 0.5 * (base[r, np.maximum(nb - 1, 0) // 2] + base[r, nb // 2]),
+                       np.nan)
+        lateral[g] = _signed_peaks(np.degrees(lat[rows] - med[:, None]), ok)
+        done[g] = ok_g
+    return peak, ipk, vel, twist, lateral, done
+
+
 def find_bends(
     angles: Angles, vertical_acc: np.ndarray | None = None, activity: Any = None,
     link_m: float | None = None, *, quat: np.ndarray | None = None,
@@ -523,12 +566,17 @@ def find_bends(
     # (i0, i1, ipk, found_by, drop from the activity's height track)
     spans: list[tuple[int, int, int, str, float | None]] = []
     prev_end = -1
-    for a, b in runs(hysteresis(f, ENTER_DEG, EXIT_DEG)):  # per flexion excursion
-        ipk = a + int(np.nanargmax(f[a:b]))
-        if f[ipk] < MIN_PEAK_DEG or (b - a) / fs > MAX_DURATION_S:
-            continue
-        if np.nanmax(np.abs(v[a:b])) < MIN_VELOCITY_DPS:
-            continue
+    ex = runs(hysteresis(f, ENTER_DEG, EXIT_DEG))  # flexion excursions
+    if len(ex):
+        # each excursion's peak flexion and |flexion velocity|, all at once (f is finite
+        # inside one: NaN ends a hysteresis run; v's NaN ignored, as np.nanmax)
+        cut = ex.ravel()[: 2 * len(ex) - int(ex[-1, 1] == n)]  # [a0, b0, a1, b1, …]
+        f_pk = np.fmax.reduceat(f, cut)[::2]
+        v_pk = np.fmax(np.fmax.reduceat(v, cut)[::2], -np.fmin.reduceat(v, cut)[::2])
+        dur = (ex[:, 1] - ex[:, 0]) / fs
+        ex = ex[(f_pk >= MIN_PEAK_DEG) & ~(dur > MAX_DURATION_S) & ~(v_pk < MIN_VELOCITY_DPS)]
+    for a, b in ex:  # per flexion excursion tall, short and fast enough
+        ipk = a + int(np.argmax(f[a:b]))
         # bounds: not across a gap separator or into the previous lift
         k = np.searchsorted(seps, a)
         lo = max(int(seps[k - 1]) + 1 if k > 0 else 0, prev_end + 1)
@@ -578,6 +626,9 @@ def find_bends(
                                              np.zeros(len(spans)), np.zeros(len(spans), bool))
     pre_tilt[kept], pre_drop[kept], pre_net[kept], pre_done[kept] = _drops(
         vertical_acc, flex_r, lat_r, w0, w1, b0[kept], b1[kept], fs)
+    m_peak, m_ipk, m_vel, m_twist, m_lat, m_done = (np.zeros(len(spans)) for _ in range(6))
+    m_peak[kept], m_ipk[kept], m_vel[kept], m_twist[kept], m_lat[kept], m_done[kept] = \
+        _measures(f, v, lat_r, ax_r, b0[kept], b1[kept], np.maximum(los, b0 - int(fs))[kept])
     pre_speed = np.full((len(spans), 2), -2, np.int64)
     if speed and pad_s > 0:
         sk = kept[(los[kept] <= b0[kept] - pad_s) & (b1[kept] + pad_s + 1 <= his[kept])]
@@ -611,24 +662,28 @@ def find_bends(
                 if sb is not None:
                     s0, s1 = j0 + sb[0], j0 + sb[1]
         last_end = max(i1, s1)
-        sl = slice(i0, i1 + 1)
-        fs_l = f[sl]  # finite inside a segment; NaN-safe fallbacks below
-        peak = float(fs_l.max())
-        if not np.isfinite(peak):
-            peak = float(np.nanmax(fs_l))
-            fs_l = np.nan_to_num(fs_l, nan=-np.inf)
-        ipk = i0 + int(np.argmax(fs_l)) if found_by != "height" else ipk
-        ok = f[sl] < ANGLE_VALID_BELOW_DEG
-        tw = np.degrees(ax_r[sl] - ax_r[i0])
-        base = np.sort(lat_r[max(lo, i0 - int(fs)) : i0 + 1])  # NaN sort last
-        nb = int(np.count_nonzero(np.isfinite(base)))
-        # the median (np.median's, without its per-call overhead: 2,400 calls at 8 h)
-        med = 0.5 * (base[(nb - 1) // 2] + base[nb // 2]) if nb else np.nan
-        lat = np.degrees(lat_r[sl] - med)
-        twist = _signed_peak(tw, ok)
-        lateral = _signed_peak(lat, ok)
-        vel = float(np.abs(v[sl]).max())
-        vel = vel if np.isfinite(vel) else float(np.nanmax(np.abs(v[sl])))
+        if m_done[c]:  # from the batch (_measures)
+            peak, vel = float(m_peak[c]), float(m_vel[c])
+            twist, lateral = float(m_twist[c]), float(m_lat[c])
+            ipk = int(m_ipk[c]) if found_by != "height" else ipk
+        else:  # a NaN in the window: one by one, NaN-safe
+            sl = slice(i0, i1 + 1)
+            fs_l = f[sl]
+            peak = float(fs_l.max())
+            if not np.isfinite(peak):
+                peak = float(np.nanmax(fs_l))
+                fs_l = np.nan_to_num(fs_l, nan=-np.inf)
+            ipk = i0 + int(np.argmax(fs_l)) if found_by != "height" else ipk
+            ok = f[sl] < ANGLE_VALID_BELOW_DEG
+            tw = np.degrees(ax_r[sl] - ax_r[i0])
+            base = np.sort(lat_r[max(lo, i0 - int(fs)) : i0 + 1])  # NaN sort last
+            nb = int(np.count_nonzero(np.isfinite(base)))
+            med = 0.5 * (base[(nb - 1) // 2] + base[nb // 2]) if nb else np.nan  # the median
+            lat = np.degrees(lat_r[sl] - med)
+            twist = _signed_peak(tw, ok)
+            lateral = _signed_peak(lat, ok)
+            vel = float(np.abs(v[sl]).max())
+            vel = vel if np.isfinite(vel) else float(np.nanmax(np.abs(v[sl])))
         drop = None
         sdrop = None
         dz: tuple[float, float] | None

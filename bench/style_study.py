@@ -54,6 +54,7 @@ def windows(family: str, seed: int, fs: float) -> list[dict[str, Any]]:
             cal.append({"acc_e": earth_free_acceleration(a.quat[cs], p.acc[cs]),
                         "flex": ang.flexion[cs].copy(), "lat": ang.lateral[cs].copy(),
                         "t": ang.time[cs] - b0, "len_s": b1 - b0})
+    drops = _truth_drops(family, seed, fs)
     out = []
     for i, j in pairs:
         lf = lifts[j]
@@ -77,6 +78,7 @@ def windows(family: str, seed: int, fs: float) -> list[dict[str, Any]]:
             "knee_drop_m": lf.knee_drop_m, "sensor_drop_m": lf.sensor_drop_m,
             "peak_tilt_deg": lf.peak_tilt_deg, "peak_deg": lf.peak_flexion_deg,
             "found_style": lf.style, "cal": cal,
+            "hip_drop_m": drops[i] if drops and len(drops) == len(case.lifts) else np.nan,
         })
     return out
 
@@ -202,7 +204,44 @@ def report(where: Path) -> int:
                   f"(twist {hit[tw].mean():.3f}, lean {hit[la].mean():.3f}, neither "
                   f"{hit[~tw & ~la].mean():.3f}; its own best edges {ea:+.3f} {eb:+.3f}: "
                   f"{best / len(st2):.3f})")
+            truth = np.array([r.get("hip_drop_m", np.nan) for r in rows], float)
+            if cand != "angle_hor" and cand != "implied_lever" and np.isfinite(truth).all():
+                err = x2 - truth  # a knee-drop estimate less the truth hip drop, m
+                print("  " + " " * 22 + " minus the truth hip drop, median [5th, 95th pct] m: "
+                      + ", ".join(f"{st} {np.median(err[np.array(st2) == st]):+.3f} "
+                                  f"[{np.percentile(err[np.array(st2) == st], 5):+.3f}, "
+                                  f"{np.percentile(err[np.array(st2) == st], 95):+.3f}]"
+                                  for st in STYLES))
     return 0
+
+
+def _sim_hip_drops(seed: int, fs: float) -> list[float]:
+    """The truth hip drop (m) of each lift of ``random_lift_session(seed, fs)``, in order:
+    the style's ankle and the lift's knee angle on the subject's legs, as
+    ``kyphos.sim.body.pose`` places the hip (standing: ankle and knee straight)."""
+    from kyphos.sim.body import Anthropometry
+    from kyphos.sim.scenario import STYLES as SIM_STYLES
+    from kyphos.sim.scenario import random_lift_session
+
+    scn = random_lift_session(seed, fs=fs)
+    b = Anthropometry.from_height(scn["subject"]["height_m"])
+    out = []
+    for seg in scn["segments"]:
+        if seg["kind"] == "lift":
+            a, k = np.radians(SIM_STYLES[seg["style"]]["ankle"]), np.radians(seg["knee_deg"])
+            bottom = b.shank_m * np.cos(a) + b.thigh_m * np.cos(a - k)
+            out.append(float(b.shank_m + b.thigh_m - bottom))
+    return out
+
+
+def _truth_drops(family: str, seed: int, fs: float) -> list[float] | None:
+    if family == "sim":
+        return _sim_hip_drops(seed, fs)
+    if family == "validation":
+        from kyphos.sim.validation import generate
+
+        return [float(lf.hip_drop_m) for lf in generate(seed, fs).truth.lifts]
+    return None
 
 
 def truth_drops(sim_seeds: str, val_seeds: str) -> int:
@@ -210,22 +249,16 @@ def truth_drops(sim_seeds: str, val_seeds: str) -> int:
     "squat" mean there. Sim: ``random_lift_session``'s knee angle with the style's ankle
     (``kyphos.sim.scenario.STYLES``) on the subject's legs, as ``kyphos.sim.body.pose`` places
     the hip; validation: the generator's own ``LiftEvent.hip_drop_m``."""
-    from kyphos.sim.body import Anthropometry
-    from kyphos.sim.scenario import STYLES as SIM_STYLES
     from kyphos.sim.scenario import random_lift_session
     from kyphos.sim.validation import generate
 
     got: dict[str, dict[str, list[float]]] = {"sim": {}, "validation": {}}
     for seed in parse_seeds(sim_seeds):
-        scn = random_lift_session(seed, fs=CYCLE[seed % 3])
-        b = Anthropometry.from_height(scn["subject"]["height_m"])
-        for seg in scn["segments"]:
-            if seg["kind"] != "lift":
-                continue
-            a, k = np.radians(SIM_STYLES[seg["style"]]["ankle"]), np.radians(seg["knee_deg"])
-            stand = b.shank_m + b.thigh_m  # standing: ankle and knee straight
-            bottom = b.shank_m * np.cos(a) + b.thigh_m * np.cos(a - k)
-            got["sim"].setdefault(seg["style"], []).append(float(stand - bottom))
+        fs = CYCLE[seed % 3]
+        styles = [g["style"] for g in random_lift_session(seed, fs=fs)["segments"]
+                  if g["kind"] == "lift"]
+        for st, d in zip(styles, _sim_hip_drops(seed, fs), strict=True):
+            got["sim"].setdefault(st, []).append(d)
     for seed in parse_seeds(val_seeds):
         if seed >= 2000:
             raise SystemExit("validation seeds >= 2000 are held out: not run")

@@ -66,8 +66,9 @@ def frames(v: ValidationSession) -> Iterator[tuple[float, Received]]:
             Frame((seq + 1) & 0xFFFF, t_us, Imu(period_ns, 0, samples)))  # type: ignore[arg-type]
 
 
-def run_live(v: ValidationSession, acc_bias: str | None) -> dict[str, Any]:
-    """Stream ``v`` through a LiveState; returns its per-sample flexion and what it counted."""
+def run_live(v: ValidationSession, acc_bias: str | None, snap_s: float = np.inf) -> dict[str, Any]:
+    """Stream ``v`` through a LiveState; returns its per-sample flexion and what it counted
+    (the sitting upright also as it stood at ``snap_s``)."""
     st = LiveState(30.0, acc_bias=acc_bias)
     alerts: list[float] = []
     st.on_alert = lambda: alerts.append(st._t_last_s or 0.0)
@@ -76,7 +77,10 @@ def run_live(v: ValidationSession, acc_bias: str | None) -> dict[str, Any]:
     cal_t: float | None = None
     cpu = 0.0
     n = 0
+    sit_snap: float | None = None
     for t_last, r in frames(v):
+        if t_last < snap_s:
+            sit_snap = st.sitting_upright_deg
         c0 = time.process_time()
         got = st.ingest([r])
         cpu += time.process_time() - c0
@@ -91,6 +95,7 @@ def run_live(v: ValidationSession, acc_bias: str | None) -> dict[str, Any]:
     return {"flex": flex, "cal_t": cal_t, "since": proc.bias_since_s, "lifts": st.lifts,
             "cal_bends": list(st.calibration_bends_s),
             "reaches": st.seated_reaches, "alerts": alerts, "sit_up": st.sitting_upright_deg,
+            "sit_up_snap": sit_snap,
             "bias_mg": (proc.acc_bias / 9.80665 * 1e3).tolist(), "cpu_s": cpu}
 
 
@@ -116,17 +121,29 @@ def _match(live: list[Any], off: list[Any], tol_s: float = 1.0) -> tuple[int, in
     return m, same
 
 
+def _events(lifts: list[Any], off: list[Any], reaches: list[Any], off_reaches: list[Any],
+            alerts: list[float], eps: list[Any]) -> dict[str, Any]:
+    m, s_same = _match(lifts, off)
+    hit = sum(any(e.start_s <= a <= e.end_s + 1.0 for e in eps) for a in alerts)
+    return {"lifts_live": len(lifts), "lifts_offline": len(off), "lifts_matched": m,
+            "style_same": s_same, "reaches_live": len(reaches), "reaches_offline": len(off_reaches),
+            "alerts": len(alerts), "alerts_in_episode": hit, "episodes": len(eps)}
+
+
 def session(seed: int, fs: float) -> dict[str, Any]:
     v = generate(seed, fs)
-    live = {k: run_live(v, k) for k in ("live", None)}
+    report = analyze(v.to_session())
+    slip = min((s.t for s in v.script.slips), default=np.inf)
+    # events are also compared up to the slip or the report's first re-reference (the live view
+    # does not re-reference: after a slip its angles are off by the slip)
+    cut = min([slip, *[r.t_s for r in report.re_references]])
+    live = {k: run_live(v, k, cut) for k in ("live", None)}
     t_c = live["live"]["cal_t"]  # the live upright: the second before the c press
     bends = live["live"]["cal_bends"]  # the bend the live view took for the calibration
     same = analyze(v.to_session(), calibration={
         "upright": (t_c - 1.0 + 0.5 / fs, t_c), "bend": bends[0] if bends else None,
         "auto_bend": False})
-    report = analyze(v.to_session())
     t = v.time
-    slip = min((s.t for s in v.script.slips), default=np.inf)
     # from when the live view has its calibration (c, and the guided bend's axis) and its
     # first offset fit
     start = max(live["live"]["cal_t"] or 0.0, live["live"]["since"] or np.inf,
@@ -150,6 +167,15 @@ def session(seed: int, fs: float) -> dict[str, Any]:
                                     "deep_still": _stats(d[held]), "after_slip": _stats(d[post])}
     for mode, key in (("live", "after"), (None, "before")):
         lv = live[mode]
+        out[f"events_{key}_preslip"] = _events(
+            [x for x in lv["lifts"] if x.end_s < cut], [x for x in report.lifts if x.end_s < cut],
+            [x for x in lv["reaches"] if x.end_s < cut],
+            [x for x in report.seated_reaches if x.end_s < cut],
+            [a for a in lv["alerts"] if a < cut],
+            [e for e in report.posture.slouch_episodes if e.start_s + 10.0 < cut])
+        out[f"events_{key}_preslip"].update(
+            sit_upright_live=lv["sit_up_snap"], sit_upright_offline=report.posture.sitting_upright_deg,
+            cpu_s=lv["cpu_s"], duration_s=float(t[-1] - t[0]))
         m, s_same = _match(lv["lifts"], report.lifts)
         eps = report.posture.slouch_episodes
         hit = sum(any(e.start_s <= a <= e.end_s + 1.0 for e in eps) for a in lv["alerts"])
@@ -210,7 +236,7 @@ def main() -> None:
             print(f"  {name:6s} {key:6s} deep: {_pool(res, f'{name}_{key}', 'deep')}")
             print(f"  {name:6s} {key:6s} deep still: {_pool(res, f'{name}_{key}', 'deep_still')}")
         print(f"  {name:6s} after  from 90 s after the slip: {_pool(res, f'{name}_after', 'after_slip')}")
-    for key in ("before", "after"):
+    for key in ("before", "after", "before_preslip", "after_preslip"):
         ev = [r[f"events_{key}"] for r in res]
         tot = {k: sum(e[k] for e in ev) for k in ("lifts_live", "lifts_offline", "lifts_matched",
                                                   "style_same", "reaches_live", "reaches_offline",

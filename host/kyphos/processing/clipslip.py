@@ -15,10 +15,12 @@ bend. Postures a person returns to — walking and quiet upright standing — ar
    chosen too freely to confirm one) deviates by the same rotation (within ``SLIP_AGREE_DEG``): a slouch or a lean is
    not kept by the following walk or stand, a slip is. The new mounting is the old one turned
    by the smallest rotation that brings the reference back onto its baseline (a turn about the
-   vertical cannot be seen by gravity and is not corrected). The slip is placed with the
-   short still postures in between (probes, ≥ ``PROBE_MIN_S``): after the last one the old
-   mounting explains better than the new, at the start of the next movement (a clip moves when
-   the wearer does).
+   vertical cannot be seen by gravity and is not corrected). The slip is placed by a change
+   point over the still postures and walks since the previous slip (probes, ≥ ``PROBE_MIN_S``;
+   :func:`_place`): where the most of the walks and quiet stands that one mounting explains
+   agree (old before, new after); a step between two still postures of the same kind that
+   the slip's rotation undoes places it exactly (at the start of the movement: a clip moves
+   when the wearer does); a tie goes to the middle of what cannot be told apart.
 3. :func:`reref_angles` — trunk angles with each mounting from its slip on.
 """
 
@@ -51,6 +53,11 @@ class RefPosture:
     up: np.ndarray
     i0: int = 0
     i1: int = 0
+    #: the same over the first and the last ``PROBE_MIN_S`` of a still period (a walk: ``up``):
+    #: a posture held still can drift slowly (a slouch setting in below the still rule's
+    #: 6 °/s), so its mean is not what it was at either end
+    up_first: np.ndarray | None = None
+    up_last: np.ndarray | None = None
 
 
 @dataclass
@@ -97,10 +104,21 @@ def reference_postures(time: np.ndarray, acc: np.ndarray, kind: np.ndarray, stil
             u = np.mean(acc[i0:i1], axis=0)
             if np.linalg.norm(u) < 1.0:
                 continue
-            out.append(RefPosture(float(time[i0]), float(time[i1 - 1]), name,
-                                  u / np.linalg.norm(u), int(i0), int(i1)))
+            u = u / np.linalg.norm(u)
+            uf = ul = u
+            if name != "walking":  # the ends of a still period (a walk's: its mean)
+                w = min(i1 - i0, max(2, int(round(P.PROBE_MIN_S * fs))))
+                uf, ul = _unit(np.mean(acc[i0:i0 + w], axis=0), u), \
+                    _unit(np.mean(acc[i1 - w:i1], axis=0), u)
+            out.append(RefPosture(float(time[i0]), float(time[i1 - 1]), name, u, int(i0),
+                                  int(i1), uf, ul))
     out.sort(key=lambda r: r.start_s)
     return out
+
+
+def _unit(v: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if n >= 1.0 else fallback
 
 
 def _rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -169,21 +187,6 @@ def _later_stands_keep(later: list[RefPosture], m: np.ndarray, q: np.ndarray,
     return old_s > new_s
 
 
-def _last_old(oks: list[RefPosture], m_old: np.ndarray, m_new: np.ndarray,
-              base: dict[str, np.ndarray], floor: int) -> int:
-    """End row of the last reference that the old mounting explains better than the new one by
-    half the slip's tilt (the earliest the slip can be), not before ``floor``. A reference
-    within ``SLIP_MIN_DEG`` of its baseline under both is no evidence (validation seed 1008: a
-    seated lean-back taken for standing read 4° off upright after the slip, and placed it 12 s
-    late)."""
-    margin = 0.5 * _angle((m_new.T @ m_old)[:, 2], _Z)
-    for x in reversed(oks):
-        if x.kind in base and x.i1 > floor and _angle(m_old.T @ x.up, base[x.kind]) + margin \
-                <= _angle(m_new.T @ x.up, base[x.kind]):
-            return x.i1
-    return floor
-
-
 def _refine(out: list[ReReference], refs: list[RefPosture], up0: np.ndarray) -> list[ReReference]:
     """Each re-referenced mounting turned so that the quiet stands of its stretch (those within
     ``SLIP_MIN_DEG`` of upright under it, at least two, each weighted by its duration up to
@@ -214,60 +217,100 @@ def _refine(out: list[ReReference], refs: list[RefPosture], up0: np.ndarray) -> 
     return res
 
 
+def _vote(up: np.ndarray, kind: str, m_old: np.ndarray, m_new: np.ndarray,
+          base: dict[str, np.ndarray], margin: float, kinds: tuple[str, ...]) -> int:
+    """+1 if the new mounting explains a posture (within ``SLIP_MIN_DEG`` of its kind's
+    baseline, and by ``margin`` better than the old one), −1 if the old one does, else 0.
+    Only walks and quiet stands vote: people choose how they sit (leaning back, slouched) far
+    more than how they stand or walk, and a sitting baseline taken in a slouch made every
+    upright sitting after it look like the slip (simulator day seed 29: placed 36 s early)."""
+    if kind not in base or kind not in kinds:
+        return 0
+    d_old = _angle(m_old.T @ up, base[kind])
+    d_new = _angle(m_new.T @ up, base[kind])
+    if d_new <= P.SLIP_MIN_DEG and d_new + margin <= d_old:
+        return 1
+    if d_old <= P.SLIP_MIN_DEG and d_old + margin <= d_new:
+        return -1
+    return 0
+
+
 def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new: np.ndarray,
            base: dict[str, np.ndarray], still: np.ndarray | None) -> int:
-    """Sample index of a slip known to lie between ``lo`` and ``hi``.
+    """Sample index of a slip known to lie between ``lo`` (the previous slip, or the start)
+    and ``hi`` (the start of the reference that showed it).
 
-    Short still postures (probes) in between are read in time order: one that the old
-    mounting explains (within ``SLIP_MIN_DEG`` of its kind's baseline, and by half the slip's
-    tilt better than the new one) moves the earliest possible place past it; the first one
-    that the new mounting explains in the same way ends the search. In
-    that stretch, a step between two consecutive still postures of the same kind, about as
-    large as the slip (within ``SLIP_AGREE_DEG`` or 40 %), that the slip's rotation undoes (to
-    within ``SLIP_AGREE_DEG`` or half of the step: the posture held, the clip turned; the part
-    of a slip about the vertical is not known, so a step seen lying fits less well) places it
-    exactly; else it goes
-    just before the first posture the new mounting explains, or (none) at the start of the
-    movement that led into ``hi``.
+    A change point over the still postures and walks in between (probes, ≥ ``PROBE_MIN_S``,
+    in time order; the reference at ``hi`` is the last): each posture that one mounting
+    explains (:func:`_vote`; each end of a still period half a vote) is one observation, and
+    the slip goes where the most observations agree — those before it explained by the old
+    mounting, those after it by the new one. A slouch held in the slip's direction can read
+    upright in the old mounting, so the last such posture is not the earliest place
+    (validation seeds 24 and 7: 47 s and 25 s late, with the slouch after the slip).
+
+    A step between two consecutive still postures of the same kind, from the end of the one
+    to the start of the next, about as large as the slip (within ``SLIP_AGREE_DEG`` or 40 %)
+    and undone by the slip's rotation (to within ``SLIP_AGREE_DEG`` or half of the step: the
+    posture held, the clip turned; the part of a slip about the vertical is not known, so a
+    step seen lying fits less well) is one more observation there, and among equally good
+    places the step that the slip undoes best places it exactly, at the start of the movement
+    between the two. (The ends, not the means: validation seed 25, a slip in the middle of a
+    standing slouch that set in slowly, was placed 24 s late.) Else, among equally good
+    places, the slip goes to the middle of the stretch they span (the moving sample nearest
+    to it: a slip moves the sensor): a slip on the way into a held bend or slouch that fits
+    neither mounting, or out of it, cannot be told apart, and the middle halves the worst
+    case (validation seed 1010: 16 s late at the end of the bend it was made going into).
     """
-    j = lo
-    hit: RefPosture | None = None
     q = m_new.T @ m_old  # old body coordinates → new
-    margin = 0.5 * _angle(q[:, 2], np.array([0.0, 0.0, 1.0]))  # half the slip's tilt
-    for pr in probes:  # short still postures between the two references, in time order
-        if pr.i0 < lo or pr.i1 > hi or pr.kind not in base:
-            continue
-        d_old = _angle(m_old.T @ pr.up, base[pr.kind])
-        d_new = _angle(m_new.T @ pr.up, base[pr.kind])
-        # only a posture that one of the two mountings explains tells which is in force: a
-        # slouch or a lean held still fits neither, and taking it for the new mounting placed
-        # a slip 50 s early (validation seed 1003)
-        if d_new <= P.SLIP_MIN_DEG and d_new + margin <= d_old:
-            hit = pr
-            break
-        if d_old <= P.SLIP_MIN_DEG and d_old + margin <= d_new:
-            j = pr.i1
-    end = hit.i1 if hit is not None else hi
-    # the step between two still postures of the same kind (any kind: also one without a
-    # baseline yet; validation seed 1001: between two seated still periods, placed 8 s late at
-    # the stand-up without this; seed 1017: between two stands, 31 s late)
-    best, k_best = np.inf, -1
+    margin = 0.5 * _angle(q[:, 2], _Z)  # half the slip's tilt
     slip = float(np.degrees(np.arccos(np.clip((np.trace(q) - 1.0) / 2.0, -1.0, 1.0))))
-    seq = [pr for pr in probes if pr.i0 >= j and pr.i1 <= end]
-    for a, b in zip(seq[:-1], seq[1:], strict=True):  # consecutive still postures
+    seq = [pr for pr in probes if lo <= pr.i0 <= hi]
+    n = len(seq)
+    if n < 2:
+        return _last_still(still, lo, hi)
+    ends = [(pr.up_first if pr.up_first is not None else pr.up,
+             pr.up_last if pr.up_last is not None else pr.up) for pr in seq]
+
+    def change_point(kinds: tuple[str, ...]) -> np.ndarray:
+        """Per place k (between seq[k - 1] and seq[k]; k = 0: before the first, never after
+        the last): the votes before it for the old mounting and after it for the new one."""
+        v = np.array([0.5 * (_vote(u0, pr.kind, m_old, m_new, base, margin, kinds)
+                             + _vote(u1, pr.kind, m_old, m_new, base, margin, kinds))
+                      for pr, (u0, u1) in zip(seq, ends, strict=True)])
+        before = np.concatenate([[0.0], np.cumsum(v)])[:n]  # votes of the postures before k
+        return np.asarray(-before + (before[-1] + v[-1] - before))
+
+    score = change_point(CONFIRM_KINDS)
+    resid = np.full(n, np.inf)
+    for k in range(1, n):  # consecutive still postures of the same kind
+        a, b = seq[k - 1], seq[k]
         if a.kind != b.kind:
             continue
-        ba, bb = m_old.T @ a.up, m_old.T @ b.up
+        ba, bb = m_old.T @ ends[k - 1][1], m_old.T @ ends[k][0]
         d = _angle(q @ bb, ba)  # what is left of the step once the slip is undone
         step = _angle(bb, ba)
         if abs(step - slip) <= max(P.SLIP_AGREE_DEG, 0.4 * slip) \
-                and d <= max(P.SLIP_AGREE_DEG, 0.5 * step) and d < best:
-            best, k_best = d, a.i1
-    if k_best >= 0:
-        return k_best
-    if hit is not None:
-        return max(j, hit.i0 - 1) if j > lo else _last_still(still, lo, hit.i0)
-    return _last_still(still, j, hi)
+                and d <= max(P.SLIP_AGREE_DEG, 0.5 * step):
+            resid[k] = d
+    score += np.isfinite(resid)
+    ks = np.flatnonzero(score >= score.max() - 1e-9)
+    fit = ks[np.isfinite(resid[ks])]
+    if len(fit):
+        return seq[int(fit[np.argmin(resid[fit])]) - 1].i1
+    if len(ks) > 1:  # the sitting postures break a tie (they do not outvote a stand or walk)
+        if "sitting" not in base and "standing" in base:
+            # no sitting baseline yet (the stands around the first sitting disagree: the slip
+            # is among them): upright sitting is near upright standing at the upper back
+            base = dict(base, sitting=base["standing"])
+        sit = change_point(("sitting",))[ks]
+        ks = ks[sit >= sit.max() - 1e-9]
+    a0 = seq[ks[0] - 1].i1 if ks[0] else lo
+    a1 = seq[ks[-1] - 1].i1 if ks[-1] else lo
+    mid = (a0 + a1) // 2
+    if still is None:
+        return mid
+    mv = np.flatnonzero(~still[a0:a1 + 1]) + a0
+    return int(mv[np.argmin(np.abs(mv - mid))]) if len(mv) else mid
 
 
 def _last_still(still: np.ndarray | None, lo: int, hi: int) -> int:
@@ -294,7 +337,6 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
     m = m0.copy()
     base: dict[str, np.ndarray] = {}
     out: list[ReReference] = []
-    oks: list[RefPosture] = []  # references the mounting in force explained, since the last slip
     floor = 0  # the last slip's row
     i = 0
     while i < len(refs):  # per reference posture
@@ -307,7 +349,6 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
             if r.kind == "standing" and _angle(b, _Z) <= P.SLIP_MAX_DEG \
                     or r.kind != "standing" and _stands_agree(refs, i, m, base):
                 base[r.kind] = b
-                oks.append(r)
             i += 1
             continue
         dev = _angle(b, base[r.kind])
@@ -315,7 +356,6 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
             i += 1
             continue
         if dev <= P.SLIP_MIN_DEG:
-            oks.append(r)
             i += 1
             continue
         q = _rotation_between(b, base[r.kind])  # body-frame correction
@@ -339,12 +379,11 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
             i += 1  # a slouch confirmed by a slouched stand: the stands after it say no
             continue
         m_new = m @ q.T  # new sensor-from-body: body coordinates turned by q
-        j = _place(probes or [], _last_old(oks, m, m_new, base, floor), r.i0, m, m_new, base,
-                   still)
+        j = _place(probes or [], floor, r.i0, m, m_new, base, still)
         m = m_new
         why = f"{r.kind} at {r.start_s:.0f} s and {nxt.kind} at {nxt.start_s:.0f} s"
         out.append(ReReference(float(time[j]), dev, why, m.copy(), j))
-        oks, floor = [r], r.i1
+        floor = r.i1
         i += 1
     if not out:
         return out

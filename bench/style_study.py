@@ -269,6 +269,25 @@ def truth_drops(sim_seeds: str, val_seeds: str) -> int:
         for st in STYLES:
             x = np.array(by.get(st, [np.nan]))
             print(f"  {st:>10s}: n {len(x):4d}  {x.min():.3f} / {np.median(x):.3f} / {x.max():.3f}")
+    # an estimator that measured the hip drop exactly (or with Gaussian noise), its edges
+    # fitted on the simulator family's truth as the protocol asks
+    from fit_thresholds import accuracy
+
+    def flat(fam: str) -> tuple[list[str], np.ndarray]:
+        pairs = [(st, d) for st in STYLES for d in got[fam].get(st, [])]
+        return [p[0] for p in pairs], np.array([p[1] for p in pairs])
+
+    s_st, s_x = flat("sim")
+    v_st, v_x = flat("validation")
+    if len(s_x) and len(v_x):
+        a, b, ok = fit_edges(s_st, s_x)
+        print(f"the truth hip drop, edges fitted on sim: {a:.4f} {b:.4f} m ({ok}/{len(s_x)} on sim); "
+              f"validation {accuracy(v_st, v_x, a, b)}/{len(v_x)}")
+        rng = np.random.default_rng(0)
+        for sd in (0.01, 0.02, 0.03):
+            acc = [accuracy(v_st, v_x + rng.normal(0.0, sd, len(v_x)), a, b) / len(v_x)
+                   for _ in range(200)]
+            print(f"  with Gaussian error sd {sd:.2f} m: validation mean {np.mean(acc):.3f}")
     return 0
 
 

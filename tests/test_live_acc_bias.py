@@ -131,7 +131,8 @@ def test_live_offset_estimate_brings_live_flexion_to_the_report_in_a_held_bend()
 
 def test_live_offset_waits_for_two_still_postures_and_ignores_motion() -> None:
     """Before two still periods have ended nothing is removed (the view says it waits); a
-    block of walking-like motion adds no posture."""
+    block of walking-like motion adds no posture; a new estimate takes effect at the next
+    still row, not in the movement that ended the posture."""
     rng = np.random.default_rng(1)
     est = LiveAccBias(FS)
     up = np.array([9.81, 0.0, 0.0]) + BIAS
@@ -145,4 +146,13 @@ def test_live_offset_waits_for_two_still_postures_and_ignores_motion() -> None:
     est.update(np.tile(tilted, (int(6 * FS), 1)) + rng.normal(0, 0.01, (int(6 * FS), 3)),
                np.zeros((int(6 * FS), 3)))
     est.update(moving, rng.normal(0, 1.0, moving.shape))  # the move ends the second posture
-    assert est.postures == 2 and est.fit is not None and est.version == 1
+    # fitted, but not applied in the middle of the movement (the live height track would read
+    # the step): it waits for the next still row
+    assert est.postures == 2 and est.fit is not None and est.version == 0
+    assert est.pending is not None and not np.any(est.bias)
+    settle = np.vstack([moving[:26], np.tile(up, (int(4 * FS), 1))])
+    gyr = np.vstack([rng.normal(0, 1.0, (26, 3)), np.zeros((int(4 * FS), 3))])
+    assert est.update(settle, gyr)
+    assert est.version == 1 and est.pending is None
+    assert est.switch_row is not None and est.switch_row > 26  # after the movement
+    np.testing.assert_array_equal(est.bias, est.fit.bias)

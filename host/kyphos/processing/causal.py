@@ -51,12 +51,19 @@ class LiveAccBias:
     Work per block is vectorised (filters, cumulative sums); the Python loop runs per edge of a
     still period (a few a minute).
 
+    A new estimate takes effect at the next still row, not when the fit is made (the moment a
+    still period ends, i.e. as the wearer starts to move): the live height track integrates the
+    vertical acceleration, and a step of a few mg in the middle of a movement read as a sit-down
+    (on validation seeds 0–29 it turned 7 lifts into seated reaches before this rule).
+
     Attributes:
         bias: (3,) m/s², sensor frame: what to subtract now (zeros until two postures were
             seen, or while the estimate is under ``BIAS_MIN_APPLY``; ``initial`` until then
             when given).
         fit: the last :class:`~kyphos.processing.calibration.AccBias` (None before any).
         version: bumped whenever ``bias`` changes.
+        switch_row: the row of the last block from which ``bias`` holds (the rows before it
+            had ``previous``); None when it did not change in that block.
     """
 
     def __init__(self, fs: float, initial: np.ndarray | None = None,
@@ -81,6 +88,14 @@ class LiveAccBias:
         self.bias = np.zeros(3) if self.initial is None else self.initial.copy()
         self.fit: cal.AccBias | None = None
         self.version = 0
+        self._pending: np.ndarray | None = None  # a new estimate, waiting for a still row
+        self.previous = self.bias.copy()
+        self.switch_row: int | None = None
+
+    @property
+    def pending(self) -> np.ndarray | None:
+        """A new estimate waiting for the next still row (None: none)."""
+        return self._pending
 
     @property
     def kept(self) -> int:
@@ -89,10 +104,12 @@ class LiveAccBias:
 
     def update(self, acc: np.ndarray, gyr: np.ndarray, masked: np.ndarray | None = None) -> bool:
         """Take a block of (n, 3) acc [m/s², offset not removed] and gyr [rad/s]; rows that are
-        masked, zero or not finite are never still. Returns True when ``bias`` changed."""
+        masked, zero or not finite are never still. Returns True when ``bias`` changed (from
+        row ``switch_row`` of this block on)."""
         acc = np.asarray(acc, float).reshape(-1, 3)
         gyr = np.asarray(gyr, float).reshape(-1, 3)
         m = len(acc)
+        self.switch_row = None
         if m == 0:
             return False
         ok = np.all(np.isfinite(acc), axis=1) & np.any(acc != 0, axis=1) \
@@ -115,7 +132,6 @@ class LiveAccBias:
             return csum[i - base]
 
         edges = np.flatnonzero(np.diff(np.r_[self._still, still].astype(np.int8)))
-        changed = False
         for j in edges:  # per start or end of a still period
             i = n0 + int(j)
             if still[j]:
@@ -127,17 +143,26 @@ class LiveAccBias:
             if self._run is not None and self._run_sum is not None and i - self._run >= self._min_len:
                 b = i - self._trim1
                 k = b - (self._run + self._trim0)
-                changed |= self._add((sum_before(b) - self._run_sum) / k, k / self.fs)
+                self._add((sum_before(b) - self._run_sum) / k, k / self.fs)
             self._run, self._run_sum = None, None
         if self._run is not None and self._run_sum is None and self._run + self._trim0 <= n0 + m:
             self._run_sum = sum_before(self._run + self._trim0).copy()
         self._still = bool(still[-1])
+        changed = False
+        if self._pending is not None:  # a new estimate: from the block's first still row on
+            rows = np.flatnonzero(still)
+            if len(rows):
+                self.previous, self.bias = self.bias, self._pending
+                self._pending = None
+                self.switch_row = int(rows[0])
+                self.version += 1
+                changed = True
         self._n = n0 + m
         self._tail = csum[-len(self._tail):].copy()
         return changed
 
-    def _add(self, mean: np.ndarray, dur: float) -> bool:
-        """Keep one posture's mean and re-fit; True when ``bias`` changed."""
+    def _add(self, mean: np.ndarray, dur: float) -> None:
+        """Keep one posture's mean and re-fit; a changed estimate waits for a still row."""
         cap = len(self._dur)
         if self.postures < cap:
             slot = self.postures
@@ -152,15 +177,11 @@ class LiveAccBias:
         self.postures += 1
         k = self.kept
         if k < 2:
-            return False
+            return
         self.fit = cal.fit_acc_bias(self._means[:k], self._dur[:k])
         new = (self.fit.bias.copy() if np.linalg.norm(self.fit.bias) >= cal.BIAS_MIN_APPLY
                else np.zeros(3))
-        if np.array_equal(new, self.bias):
-            return False
-        self.bias = new
-        self.version += 1
-        return True
+        self._pending = None if np.array_equal(new, self.bias) else new
 
 
 class CausalProcessor:
@@ -209,7 +230,10 @@ class CausalProcessor:
             self.bias_estimator = LiveAccBias(fs, acc_bias_initial)
         elif acc_bias is not None:
             self._fixed_bias = np.asarray(acc_bias, float).reshape(3).copy()
-        #: device time of the first sample after the live estimate's first fit (None: not yet)
+        #: the offset removed from the last block: (3,), or (n, 3) when it changed inside it
+        self.block_bias: np.ndarray = self.acc_bias
+        #: device time of the first block with the live estimate's first fit in effect (None:
+        #: not yet)
         self.bias_since_s: float | None = None
 
     @property
@@ -270,9 +294,14 @@ class CausalProcessor:
         if est is not None:
             if est.update(acc, gyr, masked):
                 self._rederive()
-            if self.bias_since_s is None and est.fit is not None and len(acc):
+            if self.bias_since_s is None and est.fit is not None and est.pending is None \
+                    and len(acc):
                 self.bias_since_s = float(np.asarray(time, float)[0])
         b = self.acc_bias
+        if est is not None and est.switch_row is not None and est.switch_row > 0:
+            # the estimate changed inside this block: the rows before keep the previous one
+            b = np.where((np.arange(len(acc)) < est.switch_row)[:, None], est.previous, b)
+        self.block_bias = b
         if np.any(b != 0):
             acc = acc - b  # masked rows too: they are held or zeroed below
         if np.any(masked):

@@ -393,7 +393,7 @@ class LiveState:
         gyr = raw[:, 3:] * self.gyr_scale
         gap = self._t_last_s is not None and t[0] - self._t_last_s > 2.5 / self.fs
         ang = self.proc.process_chunk(t, acc_raw, gyr, haptic)
-        b = self.proc.acc_bias  # the offset the chain removed from this block
+        b = self.proc.block_bias  # the offset the chain removed from this block
         acc = acc_raw - b if np.any(b != 0) else acc_raw
         ae = self._earth_acc(ang, self._acc_lp(acc))
         flex = np.degrees(ang.flexion)

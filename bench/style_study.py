@@ -99,10 +99,12 @@ def _tilt(flex: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return np.asarray(np.arccos(np.clip(np.cos(flex) * np.cos(lat), -1, 1)))
 
 
-def _lever2(r: dict[str, Any], pad_s: float) -> tuple[float, float] | None:
+def _lever2(r: dict[str, Any], pad_s: float, horizontal: bool = False
+            ) -> tuple[float, float] | None:
     """(r, d) of ``drop = r·(1 − cos τ) − d·sin τ`` (a lever r and the sensor d behind the
     spine, 0–0.2 m) by least squares over the calibration bends padded by ``pad_s``
-    (``link_from_bends`` pads by 0.3 s)."""
+    (``link_from_bends`` pads by 0.3 s); ``horizontal``: also the horizontal excursion
+    ``r·sin τ + d·(1 − cos τ)`` (the hips held still in the bend)."""
     from kyphos.metrics.lifts import _height_trace
     from scipy.optimize import lsq_linear
 
@@ -118,6 +120,10 @@ def _lever2(r: dict[str, Any], pad_s: float) -> tuple[float, float] | None:
         dth = th - th[0]
         rows.append(np.c_[1 - np.cos(dth), -np.sin(dth)])
         ys.append(-h)
+        if horizontal:
+            p = _disp(c["acc_e"][m], th, r["fs"])
+            rows.append(np.c_[np.sin(dth), 1 - np.cos(dth)])
+            ys.append(np.hypot(p[:, 0], p[:, 1]))
     if not rows:
         return None
     res = lsq_linear(np.vstack(rows), np.concatenate(ys), bounds=([0.15, 0.0], [0.75, 0.2]))
@@ -148,6 +154,9 @@ def features(r: dict[str, Any]) -> dict[str, float]:
         two = base if lv is None else lv[0] * (1 - np.cos(tp)) - lv[1] * np.sin(tp)
         out[f"lever2_own_{pad:g}"] = float(r["sensor_drop_m"] - two)
         out[f"lever2_max_{pad:g}"] = float(r["sensor_drop_m"] - max(two, base))
+    lv = _lever2(r, 1.0, horizontal=True)
+    two = base if lv is None else lv[0] * (1 - np.cos(tp)) - lv[1] * np.sin(tp)
+    out["lever2_dh_1"] = float(r["sensor_drop_m"] - two)
     return out
 
 
@@ -163,6 +172,7 @@ CANDIDATES = {
     "lever2_max_0.3": "as lever2_own_0.3, the larger trunk share of it and 0.44 m (1 - cos tilt)",
     "lever2_own_1": "as lever2_own_0.3, the calibration bend +- 1.0 s (from rest to rest)",
     "lever2_max_1": "as lever2_max_0.3, the calibration bend +- 1.0 s",
+    "lever2_dh_1": "as lever2_own_1, r and d from the bend's drop and horizontal excursion",
 }
 
 SETS = (("fit: sim 100-139", "sim", 100, 139), ("sim 0-29", "sim", 0, 29),

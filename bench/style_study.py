@@ -157,6 +157,10 @@ def features(r: dict[str, Any]) -> dict[str, float]:
     lv = _lever2(r, 1.0, horizontal=True)
     two = base if lv is None else lv[0] * (1 - np.cos(tp)) - lv[1] * np.sin(tp)
     out["lever2_dh_1"] = float(r["sensor_drop_m"] - two)
+    # the same lever, the lift's drop and peak tilt over the speed bounds +- 0.5 s
+    two = (LINK_M * (1 - np.cos(t)) if lv is None
+           else lv[0] * (1 - np.cos(t)) - lv[1] * np.sin(t))
+    out["lever2_dh_1_speed_window"] = float(drop.max() - two)
     return out
 
 
@@ -173,10 +177,14 @@ CANDIDATES = {
     "lever2_own_1": "as lever2_own_0.3, the calibration bend +- 1.0 s (from rest to rest)",
     "lever2_max_1": "as lever2_max_0.3, the calibration bend +- 1.0 s",
     "lever2_dh_1": "as lever2_own_1, r and d from the bend's drop and horizontal excursion",
+    "lever2_dh_1_speed_window": "as lever2_dh_1, the lift's drop and tilt over the speed "
+                                "bounds +- 0.5 s",
 }
 
 SETS = (("fit: sim 100-139", "sim", 100, 139), ("sim 0-29", "sim", 0, 29),
         ("validation 0-29", "validation", 0, 29), ("validation 1000-1029", "validation", 1000, 1029))
+#: the validation rates ``--report`` reads (``--report-rates``)
+REPORT_RATES = ["104"]
 
 
 def report(where: Path) -> int:
@@ -186,6 +194,9 @@ def report(where: Path) -> int:
     for name, fam, lo, hi in SETS:
         rows = []
         for f in sorted(where.glob(f"{fam}_*.pkl")):
+            rate = f.stem.split("_")[2]
+            if fam == "validation" and rate not in REPORT_RATES:
+                continue
             if lo <= int(f.name.split("_")[1]) <= hi:
                 rows.extend(pickle.loads(f.read_bytes()))
         data[name] = rows
@@ -331,6 +342,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--rates", default=None, help="'cycle' or e.g. 52,104,208")
     ap.add_argument("--cache", default="/tmp/style", help="folder of the cached windows")
     ap.add_argument("--report", metavar="CACHE", help="instead: report the candidates")
+    ap.add_argument("--report-rates", default="104",
+                    help="validation rates --report reads, e.g. 52,104,208 (default 104)")
     ap.add_argument("--truth-drops", metavar="SIM_SEEDS,VAL_SEEDS",
                     help="instead: the truth hip drop of each style in both families, "
                          "e.g. 100-139,0-29")
@@ -339,6 +352,7 @@ def main(argv: list[str]) -> int:
         sim_s, _, val_s = args.truth_drops.partition(",")
         return truth_drops(sim_s, val_s)
     if args.report:
+        REPORT_RATES[:] = args.report_rates.split(",")
         return report(Path(args.report))
     cache(args.family, _jobs(args.family, args.seeds, args.rates), Path(args.cache))
     return 0

@@ -88,7 +88,7 @@ def reference_postures(time: np.ndarray, acc: np.ndarray, kind: np.ndarray, stil
         time: (N,) s. acc: (N, 3) m/s² sensor frame. kind: (N,) activity index into ``kinds``
         (:data:`kyphos.processing.activity.KINDS`). still: (N,) bool. fs: Hz.
     """
-    acc = np.nan_to_num(acc)
+    acc = acc if np.isfinite(acc).all() else np.nan_to_num(acc)  # no copy when finite (8 h: 72 MB)
     out: list[RefPosture] = []
     m = max(2, int(min_s * fs))
     for name in ("walking", "standing", "sitting", "lying"):

@@ -156,3 +156,27 @@ def test_live_offset_waits_for_two_still_postures_and_ignores_motion() -> None:
     assert est.version == 1 and est.pending is None
     assert est.switch_row is not None and est.switch_row > 26  # after the movement
     np.testing.assert_array_equal(est.bias, est.fit.bias)
+
+
+def test_a_new_offset_is_removed_from_the_kept_history_too() -> None:
+    """When the estimate changes, the rows the view keeps (acc, and the earth-frame
+    acceleration the activity and the lifts read) are re-expressed with it, so an activity
+    window never holds two offsets (a step inside it read as a sit-down)."""
+    t, a_cnt, g_cnt, _ = _counts()
+    st = LiveState(30.0)
+    k = int(8 * FS)  # upright standing, nominal mounting: body up = sensor x
+    st.ingest(list(_received(t[:k], a_cnt[:k], g_cnt[:k])))
+    before = st._ring.last(k).copy()
+    db = np.array([0.2, -0.1, 0.3])
+    st._rebias(db)
+    after = st._ring.last(k)
+    np.testing.assert_allclose(before[:, 6:9] - after[:, 6:9], np.tile(db, (k, 1)), atol=1e-12)
+    # vertical: db in the body frame (Mᵀ·db, nominal mounting) seen through each row's own
+    # flexion and lateral bend (the third row of Ry(flex)·Rx(lat))
+    f, la = np.radians(before[:, 1]), np.radians(before[:, 2])
+    b = cal.NOMINAL.T @ db
+    up = -np.sin(f) * b[0] + np.cos(f) * np.sin(la) * b[1] + np.cos(f) * np.cos(la) * b[2]
+    np.testing.assert_allclose(before[:, 5] - after[:, 5], up, atol=1e-9)
+    # horizontal: the rest, whatever the heading
+    dh = np.hypot(*(before[:, 12:14] - after[:, 12:14]).T)
+    np.testing.assert_allclose(dh**2 + up**2, db @ db, atol=1e-9)

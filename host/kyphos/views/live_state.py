@@ -393,7 +393,12 @@ class LiveState:
         gyr = raw[:, 3:] * self.gyr_scale
         gap = self._t_last_s is not None and t[0] - self._t_last_s > 2.5 / self.fs
         ang = self.proc.process_chunk(t, acc_raw, gyr, haptic)
-        b = self.proc.block_bias  # the offset the chain removed from this block
+        b = self.proc.acc_bias  # the offset removed now
+        est = self.proc.bias_estimator
+        if est is not None and est.switch_row is not None:
+            # a new estimate: the kept history too, so the activity window and the lifts see
+            # one offset throughout (a step inside the window read as a sit-down)
+            self._rebias(b - est.previous)
         acc = acc_raw - b if np.any(b != 0) else acc_raw
         ae = self._earth_acc(ang, self._acc_lp(acc))
         flex = np.degrees(ang.flexion)
@@ -412,6 +417,23 @@ class LiveState:
             self._next_lift_check = self._t_last_s + LIFT_EVERY_S
             self._lifts()
         return len(t)
+
+    def _rebias(self, db: np.ndarray) -> None:
+        """Remove a further offset ``db`` (m/s², sensor frame) from the kept rows: acc, and the
+        earth-frame acceleration through each row's own angles (vectorised over the ring)."""
+        buf = self._ring._buf
+        ok = np.isfinite(buf[:, 1])
+        if not ok.any():
+            return
+        r = np.radians(buf[ok, 1:4])
+        n = len(r)
+        ang = Angles(np.zeros(n), r[:, 0], r[:, 1], r[:, 2], np.zeros(n), np.zeros(n),
+                     np.zeros(n), np.ones(n, bool), fs=self.fs or 100.0)
+        d = self._earth_acc(ang, np.broadcast_to(db, (n, 3)))
+        d[:, 2] += G  # the earth-frame image of db alone
+        buf[ok, 5] -= d[:, 2]
+        buf[ok, 6:9] -= db
+        buf[ok, 12:14] -= d[:, :2]
 
     def _earth_acc(self, ang: Angles, acc: np.ndarray) -> np.ndarray:
         """(n, 3) free acceleration in the earth frame (m/s², z up) from the angles in ``ang``

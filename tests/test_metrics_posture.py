@@ -7,12 +7,14 @@ import numpy as np
 import pytest
 from kyphos.metrics.episodes import hysteresis, runs
 from kyphos.metrics.posture import (
+    STATIC_S,
     hold_limit_s,
     holding_violations,
     posture_metrics,
     posture_score,
     reba_trunk_score,
     slouch_episodes,
+    sustained_bends,
 )
 from kyphos.processing.angles import Angles
 
@@ -125,3 +127,17 @@ def test_score_formula() -> None:
     perfect, _ = posture_score({"extension": 0, "0_20": 100, "20_60": 0, "over_60": 0},
                                {"within_10": 100, "10_20": 0, "over_20": 0}, 0, 0.0)
     assert perfect == 100.0
+
+
+def test_holding_and_static_edges_after_skipping_short_runs() -> None:
+    # runs no longer than the shortest limit are skipped before their median is taken: a run
+    # above 60° of exactly STATIC_S is no violation, one sample more is; a held bend of exactly
+    # STATIC_S is a sustained bend, one sample less is not
+    n4 = int(round(STATIC_S * FS))
+    f = np.concatenate([np.zeros(10), np.full(n4, 70.0), np.zeros(10), np.full(n4 + 1, 70.0),
+                        np.zeros(10), np.full(n4 - 1, 70.0), np.zeros(10)])
+    t = np.arange(len(f)) / FS
+    v = holding_violations(t, f, FS)
+    assert [round(x.start_s * FS) for x in v] == [10 + n4 + 10]
+    b = sustained_bends(t, f, FS)
+    assert [round(x.start_s * FS) for x in b] == [10, 10 + n4 + 10]

@@ -25,6 +25,8 @@ HOLD_LIMIT_AT_60_S = 60.0
 #: ISO 11226 "static": a posture held longer than 4 s. Above 60° static holding is not
 #: acceptable; a run above 60° longer than this is a violation.
 STATIC_S = 4.0
+#: The shortest holding limit of :func:`holding_violations` (ISO 11226's at 60°, or STATIC_S).
+MIN_HOLD_LIMIT_S = min(HOLD_LIMIT_AT_20_S, HOLD_LIMIT_AT_60_S, STATIC_S)
 #: REBA: "upright" within ±5° (kyphos tolerance); twisted / side-bent beyond 10°.
 REBA_UPRIGHT_DEG = 5.0
 REBA_TWIST_DEG = 10.0
@@ -199,7 +201,8 @@ def sustained_bends(
     if exclude is not None:
         x[exclude] = np.nan
     out = []
-    for a, b in runs(x > ZONE_EDGES_DEG[0]):  # per run above 20°
+    r = runs(x > ZONE_EDGES_DEG[0])
+    for a, b in r[~((r[:, 1] - r[:, 0]) / fs < STATIC_S)]:  # per run above 20° held ≥ STATIC_S
         dur = (b - a) / fs
         seg = x[a:b]
         peak = float(np.nanmax(seg))
@@ -217,7 +220,10 @@ def holding_violations(
 ) -> list[HoldingViolation]:
     """Runs of flexion > 20° held longer than the ISO 11226 limit for their median angle."""
     out = []
-    for a, b in runs(flex_deg > ZONE_EDGES_DEG[0]):  # per run above 20°
+    r = runs(flex_deg > ZONE_EDGES_DEG[0])
+    # no limit is shorter than MIN_HOLD_LIMIT_S: a run that short needs no median (most are:
+    # every lift)
+    for a, b in r[(r[:, 1] - r[:, 0]) / fs > MIN_HOLD_LIMIT_S]:  # per run above 20°
         dur = (b - a) / fs
         ang = float(np.median(flex_deg[a:b]))
         lim = float(hold_limit_s(ang))

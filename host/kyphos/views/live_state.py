@@ -788,6 +788,8 @@ class LiveState:
         if self._grav is not None and 0.0 <= t - self._grav[0] < 1.0:
             return self._grav[1]
         acc = self._ring.last(self._ring.capacity)[:: max(1, int(self.fs // 13)), 6:9]
+        if self.proc is not None:  # as the chip reports it: the offset fit must not hide a
+            acc = acc + self.proc.acc_bias  # wrong scale (it would read as a huge offset)
         acc = acc[np.isfinite(acc).all(axis=1)]
         g = rest_gravity(acc, w=4) if len(acc) >= 8 else float("nan")
         self._grav = (t, g)

@@ -70,13 +70,14 @@ def link_from_bends(angles: Any, vertical_acc: np.ndarray,
     from kyphos.metrics.lifts import _height_trace  # the lift's own height trace
 
     fs = angles.fs
-    tilt = np.arccos(np.clip(np.cos(angles.flexion) * np.cos(angles.lateral), -1, 1))
     num = den = 0.0
     for b0, b1 in bends_s:  # per calibration bend
         i0, i1 = np.searchsorted(angles.time, [b0 - 0.3, b1 + 0.3])
         if i1 - i0 < 3 or not np.all(angles.valid[i0:i1]):
             continue
-        th = tilt[i0:i1]
+        # the tilt over the bend only (not the whole recording's: 8 h, ~0.1 s)
+        th = np.arccos(np.clip(np.cos(angles.flexion[i0:i1]) * np.cos(angles.lateral[i0:i1]),
+                               -1, 1))
         if float(np.nanmax(th)) < np.radians(LINK_BEND_MIN_DEG):
             continue
         h = _height_trace(vertical_acc[i0:i1], th, fs)

@@ -12,12 +12,14 @@ times, in this order and in the same process:
 
 Each is run ``--repeat`` times (default 3), interleaved, and the minimum time is kept: the
 machine is shared, and the minimum is the least disturbed run. Prints both times, the ratio
-(target ≤ 3) and the number of samples and lifts.
+(target ≤ 3), the number of samples and lifts, and the machine's load average before and after
+(other jobs on the same cores slow the memory-bound analysis more than VQF: quote it).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -46,6 +48,7 @@ def main(argv: list[str]) -> int:
             write_synth(path, args.hours * 3600.0, fs=args.fs)
             print(f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB) in "
                   f"{time.perf_counter() - t0:.1f} s")
+    load_before = os.getloadavg()[0]
     t_vqf = t_load = t_all = float("inf")
     for _ in range(args.repeat):  # interleaved; the minimum is the least disturbed run
         s = kyphos.load(path)
@@ -66,6 +69,8 @@ def main(argv: list[str]) -> int:
     print(f"load:                        {t_load:7.2f} s")
     print(f"end to end (load + analyze): {t_all:7.2f} s")
     print(f"ratio end-to-end / VQF offline: {t_all / t_vqf:.2f}   (target <= 3)")
+    print(f"load average (1 min) before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f} "
+          f"on {os.cpu_count()} cores")
     return 0
 
 

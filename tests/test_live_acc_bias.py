@@ -180,3 +180,22 @@ def test_a_new_offset_is_removed_from_the_kept_history_too() -> None:
     # horizontal: the rest, whatever the heading
     dh = np.hypot(*(before[:, 12:14] - after[:, 12:14]).T)
     np.testing.assert_allclose(dh**2 + up**2, db @ db, atol=1e-9)
+
+
+def test_an_earlier_calibrations_offset_is_used_until_the_live_fit() -> None:
+    """A :class:`Calibration` from an earlier analysis of the same chip carries its
+    ``acc_bias``: the live chain removes it from the first sample, until its own fit."""
+    from kyphos.processing.causal import CausalProcessor
+
+    b = np.array([0.3, -0.2, 0.25])
+    proc = CausalProcessor(FS, cal.Calibration(cal.NOMINAL.copy(), "auto", 1.0, acc_bias=b),
+                           acc_bias="live")
+    np.testing.assert_array_equal(proc.acc_bias, b)
+    up = np.tile([9.81, 0.0, 0.0], (int(2 * FS), 1)) + b
+    ang = proc.process_chunk(np.arange(len(up)) / FS, up, np.zeros_like(up))
+    # gravity along sensor x once the offset is out: the nominal mounting reads upright
+    assert abs(np.degrees(ang.flexion[-1])) < 0.2
+    plain = CausalProcessor(FS, cal.NOMINAL, acc_bias="live")
+    assert not np.any(plain.acc_bias)
+    assert abs(np.degrees(plain.process_chunk(np.arange(len(up)) / FS, up,
+                                              np.zeros_like(up)).flexion[-1])) > 1.0

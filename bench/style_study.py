@@ -130,6 +130,20 @@ def _lever2(r: dict[str, Any], pad_s: float, horizontal: bool = False
     return float(res.x[0]), float(res.x[1])
 
 
+def _library_lever(r: dict[str, Any]) -> tuple[float, float] | None:
+    """:func:`kyphos.metrics.style.lever_from_bends` on the cached calibration windows (laid
+    end to end 1000 s apart, each window's own bend bounds)."""
+    from kyphos.metrics.style import lever_from_bends
+
+    if not r["cal"]:
+        return None
+    t = np.concatenate([c["t"] + 1000.0 * k for k, c in enumerate(r["cal"])])
+    tilt = np.concatenate([_tilt(c["flex"], c["lat"]) for c in r["cal"]])
+    acc = np.vstack([c["acc_e"] for c in r["cal"]])
+    bends = [(1000.0 * k, 1000.0 * k + c["len_s"]) for k, c in enumerate(r["cal"])]
+    return lever_from_bends(t, np.ones(len(t), bool), tilt, acc, bends, r["fs"])
+
+
 def features(r: dict[str, Any]) -> dict[str, float]:
     """Every candidate of one lift (see ``report``)."""
     from kyphos.metrics.style import LINK_M
@@ -154,7 +168,7 @@ def features(r: dict[str, Any]) -> dict[str, float]:
         two = base if lv is None else lv[0] * (1 - np.cos(tp)) - lv[1] * np.sin(tp)
         out[f"lever2_own_{pad:g}"] = float(r["sensor_drop_m"] - two)
         out[f"lever2_max_{pad:g}"] = float(r["sensor_drop_m"] - max(two, base))
-    lv = _lever2(r, 1.0, horizontal=True)
+    lv = _library_lever(r)
     two = base if lv is None else lv[0] * (1 - np.cos(tp)) - lv[1] * np.sin(tp)
     out["lever2_dh_1"] = float(r["sensor_drop_m"] - two)
     # the same lever, the lift's drop and peak tilt over the speed bounds +- 0.5 s
@@ -176,7 +190,8 @@ CANDIDATES = {
     "lever2_max_0.3": "as lever2_own_0.3, the larger trunk share of it and 0.44 m (1 - cos tilt)",
     "lever2_own_1": "as lever2_own_0.3, the calibration bend +- 1.0 s (from rest to rest)",
     "lever2_max_1": "as lever2_max_0.3, the calibration bend +- 1.0 s",
-    "lever2_dh_1": "as lever2_own_1, r and d from the bend's drop and horizontal excursion",
+    "lever2_dh_1": "as lever2_own_1, r and d from the bend's drop and horizontal excursion "
+                   "(kyphos.metrics.style.lever_from_bends)",
     "lever2_dh_1_speed_window": "as lever2_dh_1, the lift's drop and tilt over the speed "
                                 "bounds +- 0.5 s",
 }

@@ -73,3 +73,26 @@ def test_held_out_validation_seeds_are_refused() -> None:
     with pytest.raises(SystemExit):
         S._jobs("validation", "1990-2001", "104")
     assert S._jobs("validation", "0-1", "104") == [(0, 104.0), (1, 104.0)]
+
+
+def test_library_lever_from_bends_recovers_lever_and_depth() -> None:
+    """kyphos.metrics.style.lever_from_bends (the best candidate's lever) on the synthetic
+    back: r and d within 1 cm from one hip-hinge bend; trunk_drop then leaves the hip drop."""
+    from kyphos.metrics.style import lever_from_bends, trunk_drop
+
+    cal = _back(0.48, 0.09, 60.0, 0.0)
+    t = cal["t"] + 1.0
+    lv = lever_from_bends(t, np.ones(len(t), bool), S._tilt(cal["flex"], cal["lat"]),
+                          cal["acc_e"], [(1.0, 4.0)], FS)
+    assert lv is not None and abs(lv[0] - 0.48) < 0.01 and abs(lv[1] - 0.09) < 0.01
+    lift = _back(0.48, 0.09, 50.0, 0.2)
+    knee = lift["drop"] - trunk_drop(np.radians(lift["tilt"]), lv)
+    assert abs(knee - 0.2) < 0.01
+    # a bend shallower than LINK_BEND_MIN_DEG, or a gap in its window, gives no lever
+    low = _back(0.48, 0.09, 20.0, 0.0)
+    assert lever_from_bends(t, np.ones(len(t), bool), S._tilt(low["flex"], low["lat"]),
+                            low["acc_e"], [(1.0, 4.0)], FS) is None
+    gap = np.ones(len(t), bool)
+    gap[250] = False
+    assert lever_from_bends(t, gap, S._tilt(cal["flex"], cal["lat"]), cal["acc_e"],
+                            [(1.0, 4.0)], FS) is None

@@ -89,3 +89,58 @@ def link_from_bends(angles: Any, vertical_acc: np.ndarray,
     if den <= 0.0:
         return None
     return float(np.clip(num / den, *LINK_RANGE_M))
+
+
+#: The two-parameter lever (:func:`lever_from_bends`, not yet used by the analysis: the next
+#: step of docs/accuracy.md section 7, "Best candidate"): each calibration bend widened by this
+#: much, s, so that its drop and excursion start and end at rest (the ±0.3 s of
+#: :func:`link_from_bends` does not reach rest when the bend is dated at its flexion
+#: thresholds); bounds of the lever r and of the sensor's depth d behind the spine, m.
+LEVER_PAD_S = 1.0
+LEVER_DEPTH_RANGE_M = (0.0, 0.2)
+
+
+def trunk_drop(tilt_rad: float | np.ndarray, lever: tuple[float, float]) -> Any:
+    """How far the trunk's tilt alone lowers the sensor, m: ``r·(1 − cos τ) − d·sin τ`` for a
+    sensor r up the trunk from the hip and d behind the spine (the back's surface rises as the
+    trunk tilts forward)."""
+    r, d = lever
+    return r * (1.0 - np.cos(tilt_rad)) - d * np.sin(tilt_rad)
+
+
+def lever_from_bends(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
+                     earth_acc: np.ndarray, bends_s: list[tuple[float, float]], fs: float
+                     ) -> tuple[float, float] | None:
+    """(r, d), m, of :func:`trunk_drop` from standing forward bends made with the hips held
+    still (the calibration bends): least squares of each bend's drop ``r·(1 − cos τ) − d·sin τ``
+    and horizontal excursion ``r·sin τ + d·(1 − cos τ)`` (τ from the bend's start posture),
+    the sensor's displacement integrated from rest to rest (the drift model of
+    :func:`kyphos.metrics.lifts.vertical_drop`) over each bend ± ``LEVER_PAD_S``. ``tilt``:
+    the trunk's tilt per row, rad; ``earth_acc``: (N, 3) earth-frame free acceleration. None
+    without a bend reaching ``LINK_BEND_MIN_DEG`` whose window is valid throughout."""
+    from scipy.optimize import lsq_linear
+
+    from kyphos.metrics.lifts import _rest_to_rest_velocity
+
+    rows, ys = [], []
+    for b0, b1 in bends_s:  # per calibration bend
+        i0, i1 = np.searchsorted(time, [b0 - LEVER_PAD_S, b1 + LEVER_PAD_S])
+        if i1 - i0 < 3 or not np.all(valid[i0:i1]):
+            continue
+        th = tilt[i0:i1]
+        if float(np.max(th)) < np.radians(LINK_BEND_MIN_DEG):
+            continue
+        v = _rest_to_rest_velocity(earth_acc[i0:i1], th, fs)
+        if v is None:
+            continue
+        p = np.zeros_like(v)
+        p[1:] = np.cumsum(0.5 * (v[1:] + v[:-1]), axis=0) / fs
+        dth = th - th[0]
+        rows += [np.c_[1 - np.cos(dth), -np.sin(dth)], np.c_[np.sin(dth), 1 - np.cos(dth)]]
+        ys += [-p[:, 2], np.hypot(p[:, 0], p[:, 1])]
+    if not rows:
+        return None
+    lo = [LINK_RANGE_M[0], LEVER_DEPTH_RANGE_M[0]]
+    hi = [LINK_RANGE_M[1], LEVER_DEPTH_RANGE_M[1]]
+    x = lsq_linear(np.vstack(rows), np.concatenate(ys), bounds=(lo, hi)).x
+    return float(x[0]), float(x[1])

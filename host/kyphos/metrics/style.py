@@ -144,3 +144,50 @@ def lever_from_bends(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
     hi = [LINK_RANGE_M[1], LEVER_DEPTH_RANGE_M[1]]
     x = lsq_linear(np.vstack(rows), np.concatenate(ys), bounds=(lo, hi)).x
     return float(x[0]), float(x[1])
+
+
+#: The lift's window for :func:`lift_knee_drop_lever`: its speed bounds (``Lift.start_s`` /
+#: ``end_s`` with quaternions and accelerometer, :func:`kyphos.metrics.lifts._speed_bounds`)
+#: padded by this much, s, so that it starts and ends at rest (the window ``find_bends``
+#: already integrates for the speed bounds: ``SPEED_PAD_S``).
+LIFT_PAD_S = 0.5
+
+
+def window_drop(earth_acc: np.ndarray, tilt: np.ndarray, fs: float
+                ) -> tuple[float, float] | None:
+    """(largest downward displacement of the sensor, m; peak tilt, rad) over a window that
+    starts and ends at rest: the vertical column of the rest-to-rest velocity
+    (:func:`kyphos.metrics.lifts._rest_to_rest_velocity`, per column, so the same as the
+    (N, 3) integral of ``bench/style_study.py``'s ``_disp``), integrated once more.
+    ``earth_acc`` (N, 3) earth-frame free acceleration, ``tilt`` (N,) rad. None when the
+    window is too short or has non-finite samples."""
+    from kyphos.metrics.lifts import _rest_to_rest_velocity
+
+    v = _rest_to_rest_velocity(earth_acc[:, 2:3], tilt, fs)
+    if v is None:
+        return None
+    z = np.zeros(len(v))
+    z[1:] = np.cumsum(0.5 * (v[1:, 0] + v[:-1, 0])) / fs
+    return float(np.max(-z)), float(np.max(tilt))
+
+
+def lift_knee_drop_lever(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
+                         earth_acc: np.ndarray, start_s: float, end_s: float, fs: float,
+                         lever: tuple[float, float] | None) -> float | None:
+    """The best candidate's knee drop of one lift, m (docs/accuracy.md section 7, "Best
+    candidate: ``lever2_dh_1_speed_window``"): the sensor's drop and the peak tilt over the
+    lift's speed bounds ± ``LIFT_PAD_S`` (:func:`window_drop`) less the trunk's own drop
+    :func:`trunk_drop` with the wearer's ``lever`` (r, d) from :func:`lever_from_bends`, or
+    ``LINK_M·(1 − cos τ)`` without one. None when that window holds fewer than 10 rows or an
+    invalid one. Reproduces ``bench/style_study.py``'s feature (tests/test_metrics_style_lever.py).
+    Not yet called by the analysis: its edges are still to be refitted and its fallback rule
+    defined (docs/accuracy.md section 7)."""
+    i0, i1 = np.searchsorted(time, [start_s - LIFT_PAD_S, end_s + LIFT_PAD_S])
+    if i1 - i0 < 10 or not np.all(valid[i0:i1]):
+        return None
+    got = window_drop(earth_acc[i0:i1], tilt[i0:i1], fs)
+    if got is None:
+        return None
+    drop, tau = got
+    trunk = LINK_M * (1.0 - np.cos(tau)) if lever is None else trunk_drop(tau, lever)
+    return float(drop - trunk)

@@ -245,9 +245,12 @@ def posture_counts(angles: Angles) -> dict[str, int]:
     :func:`posture_metrics`'s percentages, which add up across stretches of a recording."""
     v = angles.valid & np.isfinite(angles.flexion)
     # select the valid rows first, then convert (elementwise: the same values, without three
-    # full-length temporaries)
-    fv, lav = np.degrees(angles.flexion[v]), np.degrees(angles.lateral[v])
-    axv = np.degrees(angles.axial[v])  # NaN compares as 0 would in the REBA score: no copy
+    # full-length temporaries); every row valid (the usual case): no selection copies at all
+    every = bool(v.all())
+    fl, la, ax = ((angles.flexion, angles.lateral, angles.axial) if every
+                  else (angles.flexion[v], angles.lateral[v], angles.axial[v]))
+    fv, lav = np.degrees(fl), np.degrees(la)
+    axv = np.degrees(ax)  # NaN compares as 0 would in the REBA score: no copy
     lv = np.abs(lav)
     lo, hi = ZONE_EDGES_DEG
     b1, b2 = LATERAL_BANDS_DEG

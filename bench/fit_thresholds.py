@@ -66,6 +66,11 @@ FITS: tuple[tuple[str, tuple[float, ...], str], ...] = (
     ("kyphos.processing.params.WALK_MIN_STEPS", (4, 5, 6, 7, 8), "steps"),
     ("kyphos.processing.params.EXCURSION_MIN_DROP_M", (0.04, 0.06, 0.08, 0.1), "lifts"),
     ("kyphos.metrics.posture.SLOUCH_MAX_DEG", (26.0, 29.0, 32.0, 35.0, 38.0), "episodes"),
+    # clip slip (kyphos.processing.clipslip): the same candidates as the sweeps of
+    # docs/accuracy.md section 7; each of this family's sessions has one 8-12 deg slip
+    ("kyphos.processing.params.SLIP_MIN_DEG", (3.0, 4.0, 5.0, 6.0, 7.0), "flexion"),
+    ("kyphos.processing.params.SLIP_AGREE_DEG", (2.0, 3.0, 4.0, 5.0), "flexion"),
+    ("kyphos.processing.params.SLIP_MAX_DEG", (20.0, 25.0, 30.0), "flexion"),
 )
 
 

@@ -26,6 +26,15 @@ sensor site, does not). Each line of the budget swaps one estimate for the gener
 Columns: all scored samples, before the slip, from 90 s after it, and per truth activity.
 Also printed per session: the angle between the analysis' upright and the true body z in the
 sensor frame (deg), split into its sagittal (flexion) and lateral parts.
+
+``--sources`` instead runs only the analysis and says, per session, where the flexion error
+comes from: the seconds with |error| > 2° (scored samples) between the truth slip and the
+re-reference nearest to it (``placement``, within 20 s; ``late`` beyond: a slip found but
+placed far off, or ``missed``: none), elsewhere (``other``; false re-references are counted),
+and the pooled RMSE with that re-reference moved to the truth slip's time (same mounting):
+what a perfect placement would give::
+
+    .venv/bin/python bench/flexion_budget.py --seeds 0-29 --rates 104 --sources
 """
 
 from __future__ import annotations
@@ -126,6 +135,69 @@ def budget(seed: int, fs: float, error_scale: float) -> dict[str, Any]:
     return out
 
 
+def sources(seed: int, fs: float, error_scale: float) -> dict[str, Any]:
+    """Where the flexion error of one session comes from (see ``--sources``)."""
+    from kyphos.analysis import analyze
+    from kyphos.processing.clipslip import ReReference, reref_angles
+    from kyphos.sim.validation import generate
+
+    v = generate(seed, fs, error_scale=error_scale)
+    a = analyze(v.to_session())
+    ang, tr = a.angles, v.truth
+    ok = ang.valid & np.isfinite(ang.flexion)
+    idx = np.clip(np.searchsorted(tr.time, ang.time), 0, len(tr.time) - 1)
+    ok &= tr.activity_names[idx] != "lying"
+    t = ang.time[ok]
+    truth = np.interp(t, tr.time, tr.flexion)
+    e = np.degrees(ang.flexion[ok] - truth)
+    big = np.abs(e) > 2.0
+    dt = 1.0 / fs
+    ts = v.script.slips[0].t if v.script.slips else None
+    rr = [x for x in a.re_references if x.t_s > 0.0]
+    out: dict[str, Any] = {"seed": seed, "fs": fs, "sq": float(np.sum(e**2)), "n": int(len(e)),
+                           "big_s": float(np.sum(big) * dt), "slip": ts,
+                           "rerefs": [round(x.t_s, 1) for x in rr], "sq_ideal": float(np.sum(e**2))}
+    near = min(rr, key=lambda x: abs(x.t_s - ts)) if ts is not None and rr else None
+    false = [x for x in rr if ts is None or abs(x.t_s - ts) > 20.0]
+    out["false"] = len(false)
+    w = np.zeros(len(t), bool)
+    if ts is not None:
+        t1 = near.t_s if near is not None else np.inf
+        w = (t >= min(ts, t1)) & (t < max(ts, t1))
+        kind = "missed" if near is None else "placement" if abs(t1 - ts) <= 20.0 else "late"
+        out["where"] = {kind: float(np.sum(big & w) * dt)}
+    else:
+        out["where"] = {}
+    out["where"]["other"] = float(np.sum(big & ~w) * dt)
+    if near is not None:  # the same mountings, the nearest one from the truth slip's time on
+        j = int(np.searchsorted(ang.time, ts))
+        moved = [ReReference(ts, x.deg, x.why, x.sensor_from_body, j) if x is near else x
+                 for x in a.re_references]
+        moved.sort(key=lambda x: x.index)
+        p = a.prepared
+        ideal = reref_angles(p.time, a.quat, a.calibration.sensor_from_body, moved, p.fs,
+                             p.valid, masked=p.masked)
+        out["sq_ideal"] = float(np.sum(np.degrees(ideal.flexion[ok] - truth) ** 2))
+    return out
+
+
+def _sources_report(rows: list[dict[str, Any]]) -> None:
+    for r in rows:
+        rm = np.sqrt(r["sq"] / max(r["n"], 1))
+        ri = np.sqrt(r["sq_ideal"] / max(r["n"], 1))
+        where = ", ".join(f"{k} {s:.0f} s" for k, s in r["where"].items())
+        slip = f"{r['slip']:.1f} s" if r["slip"] is not None else "none"
+        print(f"seed {r['seed']:4d} fs {r['fs']:4.0f}: RMSE {rm:.2f} (slip placed at its time: "
+              f"{ri:.2f}); |error| > 2 deg for {r['big_s']:.0f} s: {where}; slip {slip}, "
+              f"re-references {r['rerefs']} ({r['false']} false)")
+    n = sum(r["n"] for r in rows)
+    print(f"pooled flexion RMSE (not lying) {np.sqrt(sum(r['sq'] for r in rows) / n):.3f} deg; "
+          f"with each slip placed at its time {np.sqrt(sum(r['sq_ideal'] for r in rows) / n):.3f}"
+          f" deg; |error| > 2 deg: " + ", ".join(
+              f"{k} {sum(r['where'].get(k, 0.0) for r in rows):.0f} s"
+              for k in ("placement", "late", "missed", "other")))
+
+
 def _table(rows: list[dict[str, Any]], title: str) -> None:
     print(f"== {title}: {len(rows)} sessions; flexion RMSE, deg (samples not lying)")
     print(f"{'':26s}" + "".join(f"{c:>13s}" for c in COLS))
@@ -145,6 +217,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--rates", default="104")
     ap.add_argument("--error-scale", type=float, default=1.0)
     ap.add_argument("--per-seed", action="store_true")
+    ap.add_argument("--sources", action="store_true",
+                    help="instead: where each session's error comes from (slip placement or not)")
     args = ap.parse_args(argv[1:])
     from validate_analysis import parse_seeds
 
@@ -154,6 +228,10 @@ def main(argv: list[str]) -> int:
         return 2
     rates = [float(x) for x in args.rates.split(",")]
     t0 = _time.perf_counter()
+    if args.sources:
+        _sources_report([sources(s, fs, args.error_scale) for fs in rates for s in seeds])
+        print(f"{_time.perf_counter() - t0:.0f} s")
+        return 0
     rows = [budget(s, fs, args.error_scale) for fs in rates for s in seeds]
     print(f"validation family, seeds {args.seeds}, rates {args.rates}, chip error scale "
           f"{args.error_scale:g}; {_time.perf_counter() - t0:.0f} s")

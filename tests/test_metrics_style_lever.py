@@ -65,3 +65,29 @@ def test_no_lever_falls_back_to_link_m_and_invalid_rows_give_none() -> None:
     nan = lift["acc_e"].copy()
     nan[100, 2] = np.nan
     assert lift_knee_drop_lever(t, ok, tilt, nan, a, b, FS, None) is None
+
+
+def test_lever_from_recording_equals_the_whole_arrays_on_a_session_of_each_family() -> None:
+    """lever_from_recording (the earth-frame acceleration on the bends' windows only) gives
+    lever_from_bends over the whole recording's arrays, on a simulator lift session and on a
+    validation development session (guided bend, no calibration note); r and d in range."""
+    from kyphos.analysis import analyze
+    from kyphos.metrics.lifts import earth_free_acceleration
+    from kyphos.metrics.style import LEVER_DEPTH_RANGE_M, LINK_RANGE_M, lever_from_recording
+    from kyphos.sim.scenario import random_lift_session, simulate
+    from kyphos.sim.validation import generate
+
+    for ses in (simulate(random_lift_session(0, fs=52.0), seed=0).to_session(),
+                generate(3, 52.0, blocks=("lifts",)).to_session(calibration_note=False)):
+        a = analyze(ses)
+        ang, bends = a.angles, a.calibration.calibration_bends_s
+        assert bends and np.all(np.isfinite(ang.time))
+        tilt = np.arccos(np.clip(np.cos(ang.flexion) * np.cos(ang.lateral), -1, 1))
+        whole = lever_from_bends(ang.time, ang.valid, tilt,
+                                 earth_free_acceleration(a.quat, a.prepared.acc), bends, ang.fs)
+        got = lever_from_recording(ang, a.quat, a.prepared.acc, bends)
+        assert whole is not None and got is not None
+        assert np.allclose(got, whole, rtol=0.0, atol=1e-9)
+        assert LINK_RANGE_M[0] <= got[0] <= LINK_RANGE_M[1]
+        assert LEVER_DEPTH_RANGE_M[0] <= got[1] <= LEVER_DEPTH_RANGE_M[1]
+        assert lever_from_recording(ang, a.quat, a.prepared.acc, []) is None

@@ -180,8 +180,10 @@ def lift_knee_drop_lever(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
     :func:`trunk_drop` with the wearer's ``lever`` (r, d) from :func:`lever_from_bends`, or
     ``LINK_M·(1 − cos τ)`` without one. None when that window holds fewer than 10 rows or an
     invalid one. Reproduces ``bench/style_study.py``'s feature (tests/test_metrics_style_lever.py).
-    Not yet called by the analysis: its edges are still to be refitted and its fallback rule
-    defined (docs/accuracy.md section 7)."""
+    Not called by the analysis: wired in end to end (analysis, chunked path, live view) and
+    measured on the development seeds it did not hold up on the simulator's check seeds at all
+    three rates (docs/accuracy.md section 7, "The wearer's lever wired in and measured"); the
+    wiring is kept as a patch outside the tree (that section says where)."""
     i0, i1 = np.searchsorted(time, [start_s - LIFT_PAD_S, end_s + LIFT_PAD_S])
     if i1 - i0 < 10 or not np.all(valid[i0:i1]):
         return None
@@ -191,3 +193,26 @@ def lift_knee_drop_lever(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
     drop, tau = got
     trunk = LINK_M * (1.0 - np.cos(tau)) if lever is None else trunk_drop(tau, lever)
     return float(drop - trunk)
+
+
+def lever_from_recording(angles: Any, quat: np.ndarray, acc: np.ndarray,
+                         bends_s: list[tuple[float, float]]) -> tuple[float, float] | None:
+    """:func:`lever_from_bends` of a recording: ``angles``
+    (:class:`kyphos.processing.angles.Angles`), ``quat`` (N, 4) and prepared ``acc`` (N, 3)
+    on the same rows; the earth-frame acceleration only on the bends' windows (the same rows
+    as over the whole recording: each window is taken one second wider)."""
+    from kyphos.metrics.lifts import earth_free_acceleration
+
+    if not bends_s or len(angles.time) == 0:
+        return None
+    t = np.maximum.accumulate(np.nan_to_num(angles.time, nan=-np.inf))  # separators: no row
+    keep = np.zeros(len(t), bool)
+    for b0, b1 in bends_s:
+        k0, k1 = np.searchsorted(t, [b0 - LEVER_PAD_S - 1.0, b1 + LEVER_PAD_S + 1.0])
+        keep[k0:k1] = True
+    rows = np.flatnonzero(keep)
+    if len(rows) == 0:
+        return None
+    tilt = np.arccos(np.clip(np.cos(angles.flexion[rows]) * np.cos(angles.lateral[rows]), -1, 1))
+    return lever_from_bends(t[rows], angles.valid[rows], tilt,
+                            earth_free_acceleration(quat[rows], acc[rows]), bends_s, angles.fs)

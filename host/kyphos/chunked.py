@@ -519,7 +519,10 @@ class _Driver:
         w1 = min(self.n, r1 + self.margin + extra)
         p, q = self.st.spill.prepared(w0, w1, self.fs)
         local = [clipslip.ReReference(rr.t_s, rr.deg, rr.why, rr.sensor_from_body,
-                                      max(0, rr.index - w0)) for rr in rerefs if rr.index < w1]
+                                      max(0, rr.index - w0),
+                                      None if rr.index_end is None or rr.index < w0
+                                      else rr.index_end - w0)
+                 for rr in rerefs if rr.index < w1]
         angles, az, activity = motion(p, q, self.c, local)
         if cache:
             with open(key, "wb") as fh:

@@ -213,8 +213,9 @@ def _per_segment(x: np.ndarray, valid: np.ndarray, fn: Any) -> np.ndarray:
 
 def _mounted(time: np.ndarray, quat: np.ndarray, m0: np.ndarray, fs: float, valid: np.ndarray,
              cutoff_hz: float, masked: np.ndarray | None,
-             mounts: Sequence[tuple[int, np.ndarray]]) -> Angles:
-    """:func:`trunk_angles` with a mounting per piece (see its ``mounts``)."""
+             mounts: Sequence[tuple[int, np.ndarray]],
+             blends: Sequence[int | None] = ()) -> Angles:
+    """:func:`trunk_angles` with a mounting per piece (see its ``mounts`` and ``blends``)."""
     n = len(time)
     edges = [0, *(min(max(int(i), 0), n) for i, _ in mounts), n]
     mats = [m0, *(m for _, m in mounts)]
@@ -225,6 +226,8 @@ def _mounted(time: np.ndarray, quat: np.ndarray, m0: np.ndarray, fs: float, vali
                  masked=np.zeros(n, bool) if masked is None else np.asarray(masked, bool), fs=fs)
     names = ("flexion", "lateral", "axial", "flexion_velocity", "lateral_velocity",
              "axial_velocity")
+    ends = [None, *blends, *([None] * (len(mounts) - len(blends)))]
+    prev: tuple[Angles, int, int] | None = None
     for k, m in enumerate(mats):  # per mounting: one, plus one per clip slip
         a, b = edges[k], edges[k + 1]
         if b <= a:
@@ -233,6 +236,17 @@ def _mounted(time: np.ndarray, quat: np.ndarray, m0: np.ndarray, fs: float, vali
         part = trunk_angles(time[e0:e1], quat[e0:e1], m, fs, valid[e0:e1], cutoff_hz=cutoff_hz)
         for name in names:
             getattr(out, name)[a:b] = getattr(part, name)[a - e0 : b - e0]
+        end = ends[k]
+        if end is not None and prev is not None:
+            # the slip's own movement: each mounting's reading weighted by how far it has got
+            old, o0, o1 = prev
+            c = min(int(end), b, o1)
+            if c > a:
+                w = (np.arange(a, c) - a + 0.5) / (c - a)
+                for name in names:
+                    x = getattr(out, name)
+                    x[a:c] = (1.0 - w) * getattr(old, name)[a - o0 : c - o0] + w * x[a:c]
+        prev = (part, e0, e1)
     return out
 
 
@@ -246,6 +260,7 @@ def trunk_angles(
     cutoff_hz: float = ANGLE_CUTOFF_HZ,
     masked: np.ndarray | None = None,
     mounts: Sequence[tuple[int, np.ndarray]] = (),
+    blends: Sequence[int | None] = (),
 ) -> Angles:
     """Offline (zero-phase) trunk angles and velocities from sensor orientation.
 
@@ -259,13 +274,17 @@ def trunk_angles(
             each mounting's own; the filters (velocities, the heading reference of axial
             rotation) run once over the pieces joined without a step, so a re-reference adds
             no velocity spike and costs no second pass over the recording.
+        blends: per mount, None or the row where the change of mounting ends: across
+            [index, end) the angles go linearly from the old mounting's to the new one's
+            (a clip slip's own movement, :class:`kyphos.processing.clipslip.ReReference`).
     """
     n = len(time)
     valid = np.ones(n, bool) if valid is None else (np.asarray(valid, bool) & np.isfinite(quat[:, 0]))
     all_valid = bool(valid.all())
     q = np.asarray(quat, float) if all_valid else np.where(valid[:, None], quat, [1.0, 0.0, 0.0, 0.0])
     if mounts:
-        return _mounted(time, quat, sensor_from_body, fs, valid, cutoff_hz, masked, mounts)
+        return _mounted(time, quat, sensor_from_body, fs, valid, cutoff_hz, masked, mounts,
+                        blends)
     flex, lat, yaw = euler_from_quat(q, sensor_from_body)
 
     def smooth(x: np.ndarray) -> np.ndarray:

@@ -10,19 +10,6 @@ import pytest
 from kyphos.processing import preprocess as pp
 
 
-def _bisect(t: np.ndarray, intervals: np.ndarray, pad_s: float = 0.0) -> np.ndarray:
-    """The mask as in_intervals computed it before (every sample bisected)."""
-    iv = np.asarray(intervals, float).reshape(-1, 2)
-    iv = iv[np.argsort(iv[:, 0])]
-    starts = iv[:, 0] - pad_s
-    ends = np.maximum.accumulate(iv[:, 1] + pad_s)
-    k = np.searchsorted(starts, t, side="right") - 1
-    ok = k >= 0
-    out = np.zeros(len(t), bool)
-    out[ok] = t[ok] <= ends[k[ok]]
-    return out
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_sorted_axis_gives_the_bisected_mask(seed: int) -> None:
     rng = np.random.default_rng(seed)
@@ -34,7 +21,7 @@ def test_sorted_axis_gives_the_bisected_mask(seed: int) -> None:
     iv[:5, 1] = iv[:5, 0] = np.round(iv[:5, 0], 2)  # zero-length, on a sample's time
     for pad in (0.0, 0.05):
         assert pp._in_intervals_sorted(t, iv, pad) is not None  # the fast path was taken
-        assert np.array_equal(pp.in_intervals(t, iv, pad), _bisect(t, iv, pad))
+        assert np.array_equal(pp.in_intervals(t, iv, pad), pp._in_intervals_bisect(t, iv, pad))
 
 
 def test_axis_out_of_order_falls_back() -> None:
@@ -42,3 +29,14 @@ def test_axis_out_of_order_falls_back() -> None:
     iv = np.array([[0.5, 1.5], [3.5, 5.0]])
     assert pp._in_intervals_sorted(t, iv, 0.0) is None
     assert pp.in_intervals(t, iv).tolist() == [False, False, True, False, False, True]
+
+
+def test_bisect_path_on_an_ordered_axis() -> None:
+    """The reference the fast path is compared with, pinned by hand: closed intervals,
+    overlapping ones, a pad, NaN rows False."""
+    t = np.array([0.0, 0.5, 1.0, 1.5, np.nan, 2.0, 2.5, 3.0])
+    iv = np.array([[1.0, 1.5], [0.4, 1.2], [3.0, 3.0]])
+    assert pp._in_intervals_bisect(t, iv, 0.0).tolist() == [False, True, True, True, False,
+                                                             False, False, True]
+    assert pp._in_intervals_bisect(t, iv, 0.5).tolist() == [True, True, True, True, False,
+                                                             True, True, True]

@@ -260,8 +260,11 @@ def in_intervals(t: np.ndarray, intervals: np.ndarray, pad_s: float = 0.0) -> np
         return np.zeros(len(t), bool)
     iv = np.asarray(intervals, float)
     fast = _in_intervals_sorted(np.asarray(t, float), iv, pad_s)
-    if fast is not None:
-        return fast
+    return fast if fast is not None else _in_intervals_bisect(t, iv, pad_s)
+
+
+def _in_intervals_bisect(t: np.ndarray, iv: np.ndarray, pad_s: float) -> np.ndarray:
+    """:func:`in_intervals` for any time axis: each sample bisected among the intervals."""
     iv = iv[np.argsort(iv[:, 0])]
     starts = iv[:, 0] - pad_s
     ends = np.maximum.accumulate(iv[:, 1] + pad_s)

@@ -108,16 +108,52 @@ def trunk_drop(tilt_rad: float | np.ndarray, lever: tuple[float, float]) -> Any:
     return r * (1.0 - np.cos(tilt_rad)) - d * np.sin(tilt_rad)
 
 
+def closed_displacement(earth_acc: np.ndarray, tilt: np.ndarray, fs: float
+                        ) -> np.ndarray | None:
+    """(n, k) displacement from the start, m, over a window that starts and ends at rest **in
+    the same place** (a calibration bend: upright at both ends, hips still), from ``earth_acc``
+    (n, k) and ``tilt`` (n,) rad: the double integral less the error model
+    ``k0 + k1·sin τ + k2·s`` per column (``k0`` from the still first and last 0.15 s as in
+    :func:`kyphos.metrics.lifts._rest_to_rest_velocity`; ``s`` the time from the window's
+    middle), ``k1`` and ``k2`` zeroing both the end velocity and the end displacement. The
+    ``k2`` ramp is an error that grows over the window (the orientation's drift while bent
+    leaks gravity into the horizontal): without it the horizontal excursion of a 6–8 s
+    validation calibration bend ends 0.1–0.9 m from its start (docs/accuracy.md section 7,
+    "Why the lever fit sits at its bounds"). None when the window is too short or not finite."""
+    a = np.asarray(earth_acc, float).reshape(len(earth_acc), -1)
+    if len(a) < 3 or not (np.all(np.isfinite(a)) and np.all(np.isfinite(tilt))):
+        return None
+    dt = 1.0 / fs
+
+    def integral(x: np.ndarray) -> np.ndarray:
+        v = np.zeros(x.shape)
+        v[1:] = np.cumsum(0.5 * (x[1:] + x[:-1]), axis=0) * dt
+        return v
+
+    k = max(2, int(0.15 * fs))
+    a = a - (a[:k].sum(axis=0) + a[-k:].sum(axis=0)) / (2 * k)
+    shapes = np.c_[np.sin(np.clip(tilt, 0.0, None)), np.linspace(-1.0, 1.0, len(a))]
+    v_a, v_s = integral(a), integral(shapes)
+    p_a, p_s = integral(v_a), integral(v_s)
+    m = np.array([v_s[-1], p_s[-1]])  # 2 x 2: end velocity and displacement per shape
+    if abs(np.linalg.det(m)) < 1e-12:
+        return None
+    kk = np.linalg.solve(m, np.vstack([v_a[-1], p_a[-1]]))  # (2, k)
+    return np.asarray(p_a - p_s @ kk)
+
+
 def lever_from_bends(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
-                     earth_acc: np.ndarray, bends_s: list[tuple[float, float]], fs: float
-                     ) -> tuple[float, float] | None:
+                     earth_acc: np.ndarray, bends_s: list[tuple[float, float]], fs: float,
+                     closure: bool = False) -> tuple[float, float] | None:
     """(r, d), m, of :func:`trunk_drop` from standing forward bends made with the hips held
     still (the calibration bends): least squares of each bend's drop ``r·(1 − cos τ) − d·sin τ``
     and horizontal excursion ``r·sin τ + d·(1 − cos τ)`` (τ from the bend's start posture),
     the sensor's displacement integrated from rest to rest (the drift model of
-    :func:`kyphos.metrics.lifts.vertical_drop`) over each bend ± ``LEVER_PAD_S``. ``tilt``:
-    the trunk's tilt per row, rad; ``earth_acc``: (N, 3) earth-frame free acceleration. None
-    without a bend reaching ``LINK_BEND_MIN_DEG`` whose window is valid throughout."""
+    :func:`kyphos.metrics.lifts.vertical_drop`) over each bend ± ``LEVER_PAD_S``; with
+    ``closure``, from rest to rest in the same place (:func:`closed_displacement`: the bend
+    ends where it started). ``tilt``: the trunk's tilt per row, rad; ``earth_acc``: (N, 3)
+    earth-frame free acceleration. None without a bend reaching ``LINK_BEND_MIN_DEG`` whose
+    window is valid throughout."""
     from scipy.optimize import lsq_linear
 
     from kyphos.metrics.lifts import _rest_to_rest_velocity
@@ -130,11 +166,16 @@ def lever_from_bends(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
         th = tilt[i0:i1]
         if float(np.max(th)) < np.radians(LINK_BEND_MIN_DEG):
             continue
-        v = _rest_to_rest_velocity(earth_acc[i0:i1], th, fs)
-        if v is None:
-            continue
-        p = np.zeros_like(v)
-        p[1:] = np.cumsum(0.5 * (v[1:] + v[:-1]), axis=0) / fs
+        if closure:
+            p = closed_displacement(earth_acc[i0:i1], th, fs)
+            if p is None:
+                continue
+        else:
+            v = _rest_to_rest_velocity(earth_acc[i0:i1], th, fs)
+            if v is None:
+                continue
+            p = np.zeros_like(v)
+            p[1:] = np.cumsum(0.5 * (v[1:] + v[:-1]), axis=0) / fs
         dth = th - th[0]
         rows += [np.c_[1 - np.cos(dth), -np.sin(dth)], np.c_[np.sin(dth), 1 - np.cos(dth)]]
         ys += [-p[:, 2], np.hypot(p[:, 0], p[:, 1])]

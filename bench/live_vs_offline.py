@@ -95,6 +95,7 @@ def run_live(v: ValidationSession, acc_bias: str | None, snap_s: float = np.inf)
     proc = st.proc
     assert proc is not None
     return {"flex": flex, "cal_t": cal_t, "since": proc.bias_since_s, "lifts": st.lifts,
+            "rerefs": getattr(st, "re_references", []),  # none before the live re-reference
             "cal_bends": list(st.calibration_bends_s),
             "reaches": st.seated_reaches, "alerts": alerts, "sit_up": st.sitting_upright_deg,
             "sit_up_snap": sit_snap,
@@ -133,14 +134,50 @@ def _events(lifts: list[Any], off: list[Any], reaches: list[Any], off_reaches: l
             "alerts": len(alerts), "alerts_in_episode": hit, "episodes": len(eps)}
 
 
-def session(seed: int, fs: float) -> dict[str, Any]:
+#: A live re-reference is matched to a slip of the script when it was detected after it and
+#: placed no more than this before it (s); the others are false re-references.
+MATCH_EARLY_S = 60.0
+
+
+def _rerefs(live: list[dict[str, Any]], report: list[Any], slips: list[float]
+            ) -> dict[str, Any]:
+    """Re-reference timing against the script's slips: the live view's (placement ``t_s``,
+    detection ``detected_s``) and the report's (placement)."""
+    out: dict[str, Any] = {"slips": len(slips), "live": len(live), "report": len(report),
+                           "live_found": 0, "delay_s": [], "place_err_s": [], "live_false": 0,
+                           "report_found": 0, "report_place_err_s": [], "report_false": 0}
+    # (placed, detected) per re-reference; the report's is detected with the whole recording
+    cands = {"live": [(r["t_s"], r["detected_s"]) for r in live],
+             "report": [(r.t_s, np.inf) for r in report]}
+    for kind, rr in cands.items():
+        used: set[int] = set()
+        for s in slips:  # per slip of the script (one or two)
+            k = next((k for k, (t_s, det) in enumerate(rr) if k not in used and det >= s
+                      and t_s >= s - MATCH_EARLY_S), None)
+            if k is None:
+                continue
+            used.add(k)
+            out[f"{kind}_found"] += 1
+            if kind == "live":
+                out["delay_s"].append(rr[k][1] - s)
+                out["place_err_s"].append(rr[k][0] - s)
+            else:
+                out["report_place_err_s"].append(rr[k][0] - s)
+        out[f"{kind}_false"] = len(rr) - len(used)
+    return out
+
+
+def session(seed: int, fs: float, before: bool = True) -> dict[str, Any]:
     v = generate(seed, fs)
     report = analyze(v.to_session())
-    slip = min((s.t for s in v.script.slips), default=np.inf)
-    # events are also compared up to the slip or the report's first re-reference (the live view
-    # does not re-reference: after a slip its angles are off by the slip)
+    slips = sorted(s.t for s in v.script.slips)
+    slip = min(slips, default=np.inf)
+    # events are also compared up to the slip or the report's first re-reference (pre-slip
+    # rows: what the live view's offset and chain give, apart from the re-reference)
     cut = min([slip, *[r.t_s for r in report.re_references]])
-    live = {k: run_live(v, k, cut) for k in ("live", None)}
+    live = {k: run_live(v, k, cut) for k in (("live", None) if before else ("live",))}
+    if not before:
+        live[None] = live["live"]
     t_c = live["live"]["cal_t"]  # the live upright: the second before the c press
     bends = live["live"]["cal_bends"]  # the bend the live view took for the calibration
     same = analyze(v.to_session(), calibration={
@@ -154,10 +191,18 @@ def session(seed: int, fs: float) -> dict[str, Any]:
     rows = (t >= start) & (v.truth.activity_names != "lying")
     pre = rows & (t < slip)
     post = rows & (t >= slip + 90.0)
-    out: dict[str, Any] = {"seed": seed, "fs": fs, "start_s": start, "slip_s": float(slip),
+    # from the live view's first re-reference after the slip on (2 s: the chain settles)
+    det = min([r["detected_s"] for r in live["live"]["rerefs"] if r["detected_s"] >= slip],
+              default=np.inf)
+    post_det = rows & (t >= det + 2.0)
+    out: dict[str, Any] = {"seed": seed, "slips_s": slips, "fs": fs, "start_s": start,
+                           "slip_s": float(slip),
                            "chip_bias_mg": (v.unit.acc_bias / 9.80665 * 1e3).round(1).tolist(),
                            "offline_bias_mg": report.to_dict()["calibration"]["acc_bias_mg"],
-                           "live_bias_mg": np.round(live["live"]["bias_mg"], 1).tolist()}
+                           "live_bias_mg": np.round(live["live"]["bias_mg"], 1).tolist(),
+                           "rerefs": _rerefs(live["live"]["rerefs"], report.re_references, slips),
+                           "live_rerefs": live["live"]["rerefs"],
+                           "report_rerefs": [r.to_dict() for r in report.re_references]}
     for name, off in (("same", same), ("report", report)):
         f_off = np.degrees(off.angles.flexion)
         # up to the slip, or the analysis's first re-reference if it placed one earlier
@@ -167,7 +212,10 @@ def session(seed: int, fs: float) -> dict[str, Any]:
         for mode, key in (("live", "after"), (None, "before")):
             d = live[mode]["flex"] - f_off
             out[f"{name}_{key}"] = {"all": _stats(d[pre]), "deep": _stats(d[deep]),
-                                    "deep_still": _stats(d[held]), "after_slip": _stats(d[post])}
+                                    "deep_still": _stats(d[held]), "after_slip": _stats(d[post]),
+                                    "after_slip_deep": _stats(d[post & (f_off > DEEP_DEG)]),
+                                    "after_detection": _stats(d[post_det]),
+                                    "after_detection_deep": _stats(d[post_det & (f_off > DEEP_DEG)])}
     for mode, key in (("live", "after"), (None, "before")):
         lv = live[mode]
         out[f"events_{key}_preslip"] = _events(
@@ -212,6 +260,9 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=52.0)
     ap.add_argument("--per-seed", action="store_true")
     ap.add_argument("--json", metavar="FILE", help="write every session's numbers here")
+    ap.add_argument("--no-before", action="store_true",
+                    help="skip the run without the live offset (half the time; its rows then "
+                         "repeat the run with it)")
     args = ap.parse_args()
     if "-" in args.seeds:
         a, b = args.seeds.split("-")
@@ -222,7 +273,7 @@ def main() -> None:
         raise SystemExit("validation seeds >= 2000 are held out: use seeds below 2000")
     res = []
     for s in seeds:
-        r = session(s, args.rate)
+        r = session(s, args.rate, not args.no_before)
         res.append(r)
         if args.per_seed:
             print(json.dumps({k: r[k] for k in ("seed", "chip_bias_mg", "offline_bias_mg",
@@ -231,7 +282,12 @@ def main() -> None:
                   f"{r['same_after']['deep']['rms']:.2f}, deep still "
                   f"{r['same_before']['deep_still']['rms']:.2f} / "
                   f"{r['same_after']['deep_still']['rms']:.2f}; report deep "
-                  f"{r['report_before']['deep']['rms']:.2f} / {r['report_after']['deep']['rms']:.2f}",
+                  f"{r['report_before']['deep']['rms']:.2f} / {r['report_after']['deep']['rms']:.2f}; "
+                  f"from 90 s after the slip vs report all {r['report_after']['after_slip']['rms']:.2f}"
+                  f" deep {r['report_after']['after_slip_deep']['rms']:.2f}; slips "
+                  f"{[round(x, 1) for x in r['slips_s']]} live "
+                  f"{[(x['t_s'], x['detected_s'], x['deg']) for x in r['live_rerefs']]} report "
+                  f"{[(x['t_s'], x['deg']) for x in r['report_rerefs']]}",
                   flush=True)
     print(f"validation seeds {args.seeds} at {args.rate:g} Hz, {len(res)} sessions; |live − offline| "
           "flexion from the c press, the guided bend and the first offset fit to the clip slip, lying left out")
@@ -241,6 +297,31 @@ def main() -> None:
             print(f"  {name:6s} {key:6s} deep: {_pool(res, f'{name}_{key}', 'deep')}")
             print(f"  {name:6s} {key:6s} deep still: {_pool(res, f'{name}_{key}', 'deep_still')}")
         print(f"  {name:6s} after  from 90 s after the slip: {_pool(res, f'{name}_after', 'after_slip')}")
+        print(f"  {name:6s} after  from 90 s after the slip, deep: "
+              f"{_pool(res, f'{name}_after', 'after_slip_deep')}")
+        print(f"  {name:6s} after  from the live re-reference on: "
+              f"{_pool(res, f'{name}_after', 'after_detection')}")
+        print(f"  {name:6s} after  from the live re-reference on, deep: "
+              f"{_pool(res, f'{name}_after', 'after_detection_deep')}")
+    rr = [r["rerefs"] for r in res]
+    tot = {k: sum(x[k] for x in rr) for k in ("slips", "live", "report", "live_found",
+                                              "live_false", "report_found", "report_false")}
+    dl = np.array([d for x in rr for d in x["delay_s"]])
+    pe = np.abs([d for x in rr for d in x["place_err_s"]])
+    rpe = np.abs([d for x in rr for d in x["report_place_err_s"]])
+    none = [r["seed"] for r, x in zip(res, rr, strict=True) if not x["slips"] and not x["report"]]
+    fa = sum(x["live"] for r, x in zip(res, rr, strict=True) if r["seed"] in none)
+
+    def _q(a: np.ndarray) -> str:
+        return (f"median {np.median(a):.1f} s, 90th pct {np.percentile(a, 90):.1f} s, max "
+                f"{np.max(a):.1f} s") if len(a) else "–"
+
+    print(f"  re-references: {tot['slips']} slips in the script; live found {tot['live_found']}, "
+          f"false {tot['live_false']} (of {tot['live']}); report found {tot['report_found']}, "
+          f"false {tot['report_false']} (of {tot['report']}); sessions without a slip and no "
+          f"report re-reference: {len(none)}, live re-references on them {fa}")
+    print(f"    live detection delay (detected − slip): {_q(dl)}")
+    print(f"    live placement |t_s − slip|: {_q(pe)}; report placement: {_q(rpe)}")
     for key in ("before", "after", "before_preslip", "after_preslip"):
         ev = [r[f"events_{key}"] for r in res]
         tot = {k: sum(e[k] for e in ev) for k in ("lifts_live", "lifts_offline", "lifts_matched",

@@ -18,9 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy import signal
+from scipy.spatial.transform import Rotation
 
 from kyphos.processing import calibration as cal
-from kyphos.processing.angles import Angles, CausalAngles
+from kyphos.processing import clipslip as cs
+from kyphos.processing import params as P
+from kyphos.processing.angles import Angles, CausalAngles, euler_from_quat
 from kyphos.processing.calibration import NOMINAL, Calibration
 from kyphos.processing.orientation import OnlineOrientation
 from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass
@@ -214,7 +218,11 @@ class CausalProcessor:
         self._acc_lp = CausalLowpass(fs, imu_cutoff_hz, 3) if imu_cutoff_hz else None
         self._gyr_lp = CausalLowpass(fs, imu_cutoff_hz, 3) if imu_cutoff_hz else None
         self._orient = OnlineOrientation(fs, vqf_params)
-        self._angles = CausalAngles(self._matrix(calibration), fs)
+        self._m_cal = self._matrix(calibration)  # the calibration, before any slip turn
+        #: body-frame correction after clip slips seen live (:class:`LiveClipSlip`): the
+        #: mounting in use is ``calibration · turnᵀ`` (identity: none)
+        self.turn = np.eye(3)
+        self._angles = CausalAngles(self._m_cal, fs)
         self.last_quat: np.ndarray = np.array([1.0, 0.0, 0.0, 0.0])
         self._last_good = np.array([[0.0, 0.0, 9.81]])  # before any good sample: a guess
         # an upright taken live (set_calibration(..., upright_raw=)): re-derived with the offset
@@ -252,8 +260,25 @@ class CausalProcessor:
 
     @property
     def sensor_from_body(self) -> np.ndarray:
-        """The (3, 3) sensor-from-body calibration in use."""
+        """The (3, 3) sensor-from-body mounting in use (the calibration, turned by any clip
+        slip re-referenced live)."""
         return self._angles.m
+
+    @property
+    def calibration_matrix(self) -> np.ndarray:
+        """The (3, 3) sensor-from-body calibration without the clip-slip turn."""
+        return self._m_cal
+
+    def set_turn(self, turn: np.ndarray) -> None:
+        """Re-reference from the next chunk on: the mounting becomes ``calibration · turnᵀ``
+        (``turn``: (3, 3) body-frame correction, :attr:`LiveClipSlip.turn`). The angle
+        filters' state is moved by the change the new mounting makes at the last orientation,
+        so the step does not read as a flexion velocity (a spike of ~100°/s through the 5 Hz
+        filter, which the lift detector would take for a bend's onset)."""
+        old = self._angles.m.copy()
+        self.turn = np.asarray(turn, float).copy()
+        self._angles.m = self._m_cal @ self.turn.T
+        _shift_angle_state(self._angles, old, self._angles.m, self.last_quat)
 
     def set_calibration(self, calibration: Calibration | np.ndarray,
                         upright_raw: np.ndarray | None = None,
@@ -267,13 +292,15 @@ class CausalProcessor:
         removed."""
         self._upright = None if upright_raw is None else (
             np.asarray(upright_raw, float).copy(), None if left is None else np.asarray(left, float))
-        self._angles.m = self._matrix(calibration)
+        self._m_cal = self._matrix(calibration)
+        self._angles.m = self._m_cal @ self.turn.T
         self._rederive()
 
     def _rederive(self) -> None:
         if self._upright is not None:
             up, left = self._upright
-            self._angles.m = cal.frame_from_axes(up - self.acc_bias, left)
+            self._m_cal = cal.frame_from_axes(up - self.acc_bias, left)
+            self._angles.m = self._m_cal @ self.turn.T
 
     def process_chunk(
         self,
@@ -325,3 +352,168 @@ class CausalProcessor:
         out = self._angles(np.asarray(time, float), q)
         out.masked = masked
         return out
+
+
+def _shift_angle_state(ca: CausalAngles, old_m: np.ndarray, new_m: np.ndarray,
+                       quat: np.ndarray) -> None:
+    """Move a :class:`CausalAngles`' carried state by what a new mounting changes in the
+    angles at orientation ``quat`` ([w, x, y, z]): the low-pass is linear, so a step ``d`` in
+    its input at steady state is a step ``d · sosfilt_zi`` in its state."""
+    q = np.asarray(quat, float).reshape(1, 4)
+    f0, l0, y0 = (float(x[0]) for x in euler_from_quat(q, old_m))
+    f1, l1, y1 = (float(x[0]) for x in euler_from_quat(q, new_m))
+    dy = float(np.angle(np.exp(1j * (y1 - y0))))
+    # the axial angle is yaw less its slow reference: both move by dy, the axial angle not
+    d = np.array([f1 - f0, l1 - l0, 0.0])
+    lp = ca._lp
+    if lp._zi is not None:
+        lp._zi = lp._zi + signal.sosfilt_zi(lp.sos)[:, :, None] * d[None, None, :]
+    if ca._prev is not None:
+        ca._prev = ca._prev + d
+    yr = ca._yaw_ref
+    if yr._zi is not None:
+        yr._zi = yr._zi + signal.sosfilt_zi(yr.sos)[:, :, None] * dy
+    if ca._last_yaw is not None:
+        ca._last_yaw += dy
+
+
+class LiveReReference:
+    """A clip slip re-referenced live: ``t_s`` where it was placed, ``detected_s`` when it was
+    seen (the mounting changed from then on; device s), ``deg`` the correction, ``why`` the
+    postures that showed it, ``turn`` the body-frame correction in force after it."""
+
+    def __init__(self, t_s: float, deg: float, why: str, detected_s: float,
+                 turn: np.ndarray) -> None:
+        self.t_s, self.deg, self.why, self.detected_s = t_s, deg, why, detected_s
+        self.turn = turn
+
+    def to_dict(self) -> dict[str, Any]:
+        """As the report's ``re_references`` entries, with the detection time."""
+        return {"t_s": round(self.t_s, 3), "deg": round(self.deg, 2), "why": self.why,
+                "detected_s": round(self.detected_s, 3)}
+
+    @property
+    def message(self) -> str:
+        """What the wearer is told."""
+        return f"clip moved {self.deg:.0f}°, re-referenced"
+
+
+class LiveClipSlip:
+    """Clip slips found causally, from the reference postures seen so far.
+
+    The offline rule (:func:`kyphos.processing.clipslip.find_slips`, same thresholds and the
+    same helpers), run as each walk or still posture ends (:meth:`add`; ``up`` in the sensor
+    frame, ``i0``/``i1`` rows on one running count): a reference that deviates from its kind's
+    baseline by more than ``SLIP_MIN_DEG`` (at most ``SLIP_MAX_DEG``) is a slip once the next
+    walk or quiet stand deviates by the same rotation (``SLIP_AGREE_DEG``), and the quiet
+    stands seen since do not say otherwise. It is placed by the offline change point
+    (:func:`~kyphos.processing.clipslip._place`) over the postures seen so far; the live view
+    re-references from the moment it is confirmed (what was shown before is not changed). As
+    the quiet stands after it come in, the correction is refined as offline
+    (:func:`~kyphos.processing.clipslip._refine`). Not done live (it needs the whole
+    recording): re-referencing the stretch before the first slip when the calibration's
+    upright turns out to be the slipped one.
+
+    Attributes:
+        turn: (3, 3) body-frame correction in force: mounting = calibration · turnᵀ.
+        re_references: every re-reference so far (kept across :meth:`reset`).
+    """
+
+    def __init__(self, fs: float) -> None:
+        self.fs = float(fs)
+        self.re_references: list[LiveReReference] = []
+        self.reset()
+
+    def reset(self) -> None:
+        """A new upright reference (the wearer pressed ``c``): start over from it."""
+        self.turn = np.eye(3)
+        self._refs: list[cs.RefPosture] = []
+        self._probes: list[cs.RefPosture] = []
+        self._i = 0  # the next reference to judge
+        self._base: dict[str, np.ndarray] = {}
+        self._floor = 0
+        self._slip: tuple[int, np.ndarray] | None = None  # last slip's row, unrefined turn
+
+    def add(self, post: cs.RefPosture, calibration: np.ndarray, now_s: float
+            ) -> LiveReReference | None:
+        """Take a walk or still posture that has just ended (≥ ``PROBE_MIN_S``); returns a new
+        re-reference when it confirms a slip. ``calibration``: the sensor-from-body matrix
+        before any turn; ``now_s``: device time now."""
+        self._probes.append(post)
+        if post.end_s - post.start_s < P.REF_MIN_S - 1.5 / self.fs:
+            return None  # a probe only (places slips), as offline
+        self._refs.append(post)
+        new = self._judge(calibration, now_s)
+        self._refine(calibration)
+        return new
+
+    def _judge(self, m_cal: np.ndarray, now_s: float) -> LiveReReference | None:
+        """The offline loop over the references not judged yet, as far as what has been seen
+        decides them (a candidate waits for the next walk or quiet stand)."""
+        refs, base = self._refs, self._base
+        new: LiveReReference | None = None
+        while self._i < len(refs):  # per reference not judged yet (one or two)
+            i = self._i
+            r = refs[i]
+            m = m_cal @ self.turn.T
+            b = m.T @ r.up
+            if r.kind not in cs.REF_KINDS:
+                self._i += 1
+                continue
+            if r.kind not in base:
+                if r.kind == "standing":
+                    if cs._angle(b, cs._Z) <= P.SLIP_MAX_DEG:
+                        base[r.kind] = b
+                elif not any(x.kind == "standing" for x in refs[i + 1:]) and len(refs) - i < 5:
+                    break  # a first walk or sitting: the stand after it decides (offline too)
+                elif cs._stands_agree(refs, i, m, base):
+                    base[r.kind] = b
+                self._i += 1
+                continue
+            dev = cs._angle(b, base[r.kind])
+            if dev > P.SLIP_MAX_DEG or dev <= P.SLIP_MIN_DEG:
+                self._i += 1
+                continue
+            nxt = next((x for x in refs[i + 1:] if x.kind in base and x.kind in cs.CONFIRM_KINDS
+                        and cs._angle(m.T @ x.up, base[x.kind]) <= P.SLIP_MAX_DEG), None)
+            if nxt is None and any(k in base for k in cs.CONFIRM_KINDS):
+                break  # wait for the next walk or quiet stand
+            if nxt is None:  # no baseline that could confirm it: none will come (offline too)
+                self._i += 1
+                continue
+            q = cs._rotation_between(b, base[r.kind])
+            bn = m.T @ nxt.up
+            self._i += 1
+            if not (cs._angle(q @ bn, base[nxt.kind]) <= P.SLIP_AGREE_DEG
+                    and cs._angle(bn, base[nxt.kind]) > P.SLIP_MIN_DEG):
+                continue
+            q2 = cs._rotation_between(bn, base[nxt.kind])
+            q = Rotation.from_matrix(np.stack([q, q2])).mean().as_matrix()
+            if cs._later_stands_keep(refs[i + 1:], m, q, base):
+                continue  # the quiet stands seen since say it was a posture
+            m_new = m @ q.T
+            j, _ = cs._place(self._probes, self._floor, r.i0, m, m_new, base, None)
+            self.turn = q @ self.turn
+            self._slip = (j, self.turn.copy())
+            self._floor = r.i1
+            why = f"{r.kind} at {r.start_s:.0f} s and {nxt.kind} at {nxt.start_s:.0f} s"
+            new = LiveReReference(self._time_of(j), dev, why, now_s, self.turn.copy())
+            self.re_references.append(new)
+        return new
+
+    def _refine(self, m_cal: np.ndarray) -> None:
+        """The last slip's correction refined from the quiet stands after it seen so far."""
+        if self._slip is None or "standing" not in self._base:
+            return
+        j, turn0 = self._slip
+        m0 = m_cal @ turn0.T
+        rr = cs.ReReference(0.0, 0.0, "", m0, j)
+        m1 = cs._refine([rr], [x for x in self._refs if x.i0 >= j], self._base["standing"])[0]
+        self.turn = m1.sensor_from_body.T @ m_cal
+
+    def _time_of(self, row: int) -> float:
+        """Device time of a row (interpolated between the postures' ends)."""
+        rows = np.array([[p.i0, p.i1 - 1] for p in self._probes], float).ravel()
+        ts = np.array([[p.start_s, p.end_s] for p in self._probes]).ravel()
+        o = np.argsort(rows, kind="stable")
+        return float(np.interp(row, rows[o], ts[o]))

@@ -139,6 +139,7 @@ class LiveSession:
         self.state = LiveState(window_s) if slouch_threshold_deg is None else LiveState(
             window_s, slouch_threshold_deg=slouch_threshold_deg)
         self.state.on_alert = self._alert
+        self.state.on_re_reference = self._re_referenced
         self.sound = sound
         self.connect_kwargs = dict(connect_kwargs or {})
         self.dev: Any = None
@@ -367,6 +368,13 @@ class LiveSession:
     def join(self, timeout_s: float = 20.0) -> None:
         if self._thread is not None:
             self._thread.join(timeout_s)
+
+    def _re_referenced(self, rr: Any) -> None:
+        """A clip slip re-referenced live (:class:`kyphos.processing.causal.LiveReReference`):
+        tell the wearer, with where it was placed and when it was seen. Runs inside ingest
+        (lock held): only a message."""
+        self.messages.append(f"{rr.message} (slip at {rr.t_s:.0f} s, seen at "
+                             f"{rr.detected_s:.0f} s: {rr.why})")
 
     def _alert(self) -> None:
         if self.sound and self.state.may_coach():  # no coaching on angles we cannot trust

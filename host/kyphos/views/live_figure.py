@@ -108,6 +108,9 @@ class LiveFigure:
         self.l_lat, = self.ax_lat.plot([], [], color="#6a1b9a", lw=1.2, animated=True)
         self.l_ax, = self.ax_ax.plot([], [], color="#00695c", lw=1.2, animated=True)
         self.l_markers = af.vlines([], -30, 120, colors="#1565c0", lw=1.0, animated=True)
+        # clip slips re-referenced live: dashed where the mounting changed (the detection)
+        self.l_rerefs = af.vlines([], -30, 120, colors="#ef6c00", lw=1.5, linestyles="dashed",
+                                  animated=True)
         self.l_trunk, = ab.plot([], [], lw=16, solid_capstyle="round", animated=True)
         self.head = Circle((0, 1), 0.17, animated=True)
         ab.add_patch(self.head)
@@ -131,7 +134,8 @@ class LiveFigure:
                               color="white", animated=True, fontweight="bold")
         # fast artists change every frame; slow ones (texts that change about once a second)
         # are drawn into a second cached background only when their content changes
-        self.fast: list[Any] = [self.l_flex, self.l_lat, self.l_ax, self.l_markers, self.l_trunk,
+        self.fast: list[Any] = [self.l_flex, self.l_lat, self.l_ax, self.l_markers, self.l_rerefs,
+                                self.l_trunk,
                                 self.head, self.t_angle, self.t_zone]
         self.slow: list[Any] = [self.t_info, self.t_lift, self.banner_box, self.t_banner,
                                 self.t_link, self.t_rec]
@@ -184,6 +188,9 @@ class LiveFigure:
         self.l_ax.set_data(x, v.axial)
         mk = [m - v.t_now for m in v.markers if v.t_now - self.window_s <= m <= v.t_now]
         self.l_markers.set_segments([[(m, -30), (m, 120)] for m in mk])
+        rr = [r["detected_s"] - v.t_now for r in v.re_references
+              if v.t_now - self.window_s <= r["detected_s"] <= v.t_now]
+        self.l_rerefs.set_segments([[(m, -30), (m, 120)] for m in rr])
         f = v.flex_now
         if np.isfinite(f):
             colour = ZONES[v.zone][4]
@@ -216,6 +223,9 @@ class LiveFigure:
             lines.append(f" {label:<10}{_mmss(s):>7} {pct:4.0f}%")
         lines.append(f"slouch alerts {v.alerts}" + ("" if v.calibrated else "   (not calibrated: c)"))
         lines.append(_bias_text(v))
+        if v.re_references:  # clip slips re-referenced live: how many, the last one's size
+            lines.append(f"clip re-referenced {len(v.re_references)}× "
+                         f"(last {v.re_references[-1]['deg']:.0f}°)")
         return "\n".join(lines)
 
     @staticmethod
@@ -262,6 +272,8 @@ class LiveFigure:
             colour = ALERT_COLOUR if not blink else "#880e4f"
         elif paused:
             text, colour = "paused (space resumes; still receiving)", "#546e7a"
+        elif v.reref_note:  # "clip moved 11°, re-referenced", for REREF_NOTE_S
+            text, colour = v.reref_note, "#ef6c00"
         elif v.status_text:
             text, colour = v.status_text, "#546e7a"
         else:

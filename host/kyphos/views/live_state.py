@@ -46,7 +46,7 @@ from kyphos.metrics.posture import (
     ZONE_EDGES_DEG,
 )
 from kyphos.processing import activity as act
-from kyphos.processing import plausibility
+from kyphos.processing import clipslip, plausibility
 from kyphos.processing.angles import Angles
 from kyphos.processing.calibration import (
     BEND_MIN,
@@ -60,7 +60,8 @@ from kyphos.processing.calibration import (
     calibration_sequence,
     frame_from_axes,
 )
-from kyphos.processing.causal import CausalProcessor
+from kyphos.processing.causal import CausalProcessor, LiveClipSlip, LiveReReference
+from kyphos.processing.params import PROBE_MIN_S
 from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass
 from kyphos.protocol.constants import EventKind
 from kyphos.protocol.frames import Event, Imu, Info, Status
@@ -90,6 +91,12 @@ LIVE_SETTLE_S = 5.0
 #: choices (a lift's turn at the bottom is shorter than 0.5 s at rest).
 LIVE_CALM_S = 0.5
 LIVE_CALM_SEARCH_S = 6.0
+#: A walk or still posture is taken as a clip-slip reference once its end lies this far
+#: before the activity window's end (the classification at the trailing edge may still
+#: change), s. Own choice.
+LIVE_REF_SETTLE_S = 1.0
+#: How long the wearer's "clip moved" note stays in the status line, s.
+REREF_NOTE_S = 30.0
 _T_MOD = 1 << 32
 #: What to do about a missing upright reference, in the live view's words.
 LIVE_UPRIGHT_HINT = "stand or sit upright and still, then press c"
@@ -190,6 +197,10 @@ class View:
     angles_trusted: bool = True
     lifts_trusted: bool = True
     warnings: list[str] = field(default_factory=list)
+    #: clip slips re-referenced live, as the report's ``re_references`` with ``detected_s``
+    re_references: list[dict[str, Any]] = field(default_factory=list)
+    #: the wearer's note on the newest one while it is recent ("clip moved 11°, re-referenced")
+    reref_note: str = ""
 
 
 class LiveState:
@@ -285,6 +296,9 @@ class LiveState:
         self.changed = threading.Event()  # set with it (the drawing loop waits on it)
         self.on_alert: Callable[[], None] | None = None  # called when a slouch alert starts
         self.on_calibrated: Callable[[float, float], None] | None = None
+        self.clip_slip: LiveClipSlip | None = None  # with the causal chain (_start)
+        self._ref_end_s = -np.inf  # the end of the last posture given to clip_slip
+        self.on_re_reference: Callable[[LiveReReference], None] | None = None
 
     # -- input -----------------------------------------------------------------------------
     def set_info(self, info: Info) -> None:
@@ -300,6 +314,7 @@ class LiveState:
     def _start(self, fs: float) -> None:
         self.fs = fs
         self.proc = CausalProcessor(fs, self._cal, acc_bias=self.acc_bias_mode)
+        self.clip_slip = LiveClipSlip(fs)
         self._acc_lp = CausalLowpass(fs, IMU_CUTOFF_HZ, 3)
 
     def ingest(self, records: Iterable[Any], epoch: int | None = None) -> int:
@@ -525,6 +540,7 @@ class LiveState:
         last = activity.kind[-1]
         self.activity_now = act.KINDS[int(last)] if last >= 0 else None
         self._sitting_upright(t, w[:, 1], activity)
+        self._clip_slips(t, w, activity)
         if self._opening is not None and self._open_quiet_end_s is None and self.samples <= n:
             self._opening_quiet(t, activity.still, w[:, 6:9])
         for lf in find_bends(ang, w[:, 5], activity, self.link_m,
@@ -543,6 +559,67 @@ class LiveState:
                 self._reach_end_s = lf.end_s
                 self.seated_reaches.append(_info(len(self.seated_reaches) + 1, lf))
         self._opening_bends(t_end)
+
+    def _clip_slips(self, t: np.ndarray, w: np.ndarray, activity: act.Activity) -> None:
+        """Give the walks and still postures of the activity window that have ended (and were
+        not given before) to the causal clip-slip detector (:class:`LiveClipSlip`, the
+        report's rule), and re-reference when it changes the mounting: the causal chain from
+        the next sample on, and the kept rows from the slip on, so the activity window and the
+        lifts see one mounting after it (as :meth:`_rebias` does for the offset)."""
+        slip, proc = self.clip_slip, self.proc
+        assert self.fs is not None
+        if slip is None or proc is None or not self.calibrated:
+            return
+        row0 = self._ring.count - len(w)  # w ends at the newest row
+        end = len(t) - int(LIVE_REF_SETTLE_S * self.fs)
+        posts = clipslip.reference_postures(t, w[:, 6:9], activity.kind, activity.still,
+                                            self.fs, act.KINDS, PROBE_MIN_S)
+        for p in posts:  # the window's walks and still postures (a few)
+            if p.i1 > end or p.start_s <= self._ref_end_s:
+                continue  # still going on, or given before
+            self._ref_end_s = p.end_s
+            rr = slip.add(replace(p, i0=p.i0 + row0, i1=p.i1 + row0), proc.calibration_matrix,
+                          float(t[-1]))
+            if rr is not None and self.on_re_reference is not None:
+                self.on_re_reference(rr)
+        if not np.array_equal(slip.turn, proc.turn) and slip.re_references:
+            old = proc.sensor_from_body.copy()
+            proc.set_turn(slip.turn)
+            self._reexpress(old, proc.sensor_from_body, slip.re_references[-1].t_s)
+
+    def _reexpress(self, old_m: np.ndarray, new_m: np.ndarray, from_s: float) -> None:
+        """The kept rows from device time ``from_s`` on, flexion and lateral bend re-expressed
+        in mounting ``new_m`` (they were in ``old_m``): the body frame's rotation becomes
+        ``R_b · old_mᵀ · new_m``, and its third row gives both angles (vectorised over the
+        ring; the axial angle, yaw less its slow reference, is left)."""
+        buf = self._ring._buf
+        ok = np.isfinite(buf[:, 1]) & (buf[:, 0] >= from_s)
+        if not ok.any():
+            return
+        f, la = np.radians(buf[ok, 1]), np.radians(buf[ok, 2])
+        r2 = np.column_stack([-np.sin(f), np.cos(f) * np.sin(la), np.cos(f) * np.cos(la)])
+        r2 = r2 @ (old_m.T @ new_m)
+        buf[ok, 1] = np.degrees(np.arctan2(-r2[:, 0], np.hypot(r2[:, 1], r2[:, 2])))
+        buf[ok, 2] = np.degrees(np.arctan2(r2[:, 1], r2[:, 2]))
+
+    @property
+    def re_references(self) -> list[dict[str, Any]]:
+        """The clip slips re-referenced live, as the report's ``re_references``
+        (``{"t_s", "deg", "why"}``: where the slip was placed) with ``detected_s`` (when it
+        was seen and the mounting changed)."""
+        with self._lock:
+            return self._rerefs()
+
+    def _rerefs(self) -> list[dict[str, Any]]:
+        return [] if self.clip_slip is None else [
+            r.to_dict() for r in self.clip_slip.re_references]
+
+    def _reref_note(self) -> str:
+        slip = self.clip_slip
+        if slip is None or not slip.re_references or self._t_last_s is None:
+            return ""
+        rr = slip.re_references[-1]
+        return rr.message if self._t_last_s - rr.detected_s <= REREF_NOTE_S else ""
 
     def _calm_start(self, w: np.ndarray) -> int:
         """Index of the first row of ``w`` that begins ``LIVE_CALM_S`` at rest (gyro below
@@ -659,6 +736,7 @@ class LiveState:
             return
         y = (np.asarray(weights)[:, None] * np.asarray(axes)).sum(axis=0)
         y /= np.linalg.norm(y)
+        self._reset_slips()
         self.proc.set_calibration(frame_from_axes(up, y), upright_raw=self._up_raw, left=y)
         self._cal = self.proc.sensor_from_body
         self._cal_left = y
@@ -713,6 +791,7 @@ class LiveState:
             return None
         # a sagittal axis found from the calibration bends is kept (else the nominal one)
         m = frame_from_axes(up - self.proc.acc_bias, self._cal_left)
+        self._reset_slips()  # a new upright: clip slips are judged from it
         self.proc.set_calibration(m, upright_raw=up, left=self._cal_left)
         m = self.proc.sensor_from_body
         self._up_raw = up
@@ -724,6 +803,14 @@ class LiveState:
         if self.on_calibrated is not None:
             self.on_calibrated(*window)
         return window
+
+    def _reset_slips(self) -> None:
+        """A new upright reference: the clip-slip detector starts over from it (what it found
+        before stays in its record) and the mounting is the new calibration's."""
+        if self.clip_slip is not None:
+            self.clip_slip.reset()
+        if self.proc is not None:
+            self.proc.turn = np.eye(3)
 
     def add_marker(self) -> float | None:
         with self._lock:
@@ -828,7 +915,8 @@ class LiveState:
                 battery_pct=self.battery_pct, connected=self.connected,
                 status_text=self.status_text, markers=list(self.markers), samples=self.samples,
                 valid=v.valid, angles_trusted=v.angles_trusted, lifts_trusted=v.lifts_trusted,
-                warnings=list(v.warnings), **self._bias_view(),
+                warnings=list(v.warnings), re_references=self._rerefs(),
+                reref_note=self._reref_note(), **self._bias_view(),
             )
 
     def _bias_view(self) -> dict[str, Any]:

@@ -353,6 +353,65 @@ def truth_drops(sim_seeds: str, val_seeds: str) -> int:
     return 0
 
 
+def exact(val_seeds: str) -> int:
+    """The lever models on the validation generator's noise-free sensor path (no IMU, no
+    integration): each person's calibration bend and lifts evaluated with
+    ``kyphos.sim.validation.generate.evaluate(clean=True)``. The body there is a two-segment
+    chain (hip → T12 inclined by the hip share h of the tilt, T12 → sensor by all of it), so
+    the bend's drop follows a lever ``≈ f·L_t + h²·L_l`` and its horizontal excursion one
+    ``≈ f·L_t + h·L_l``: one r for both is a compromise. Prints the free (unbounded) fits of
+    ``lever_from_bends``' model (drop and excursion) and of the drop alone against the person's
+    own depth, and each lift's knee-drop error (truth hip drop subtracted) by style."""
+    from kyphos.sim.validation import generate
+    from kyphos.sim.validation.generate import evaluate
+    from scipy.optimize import lsq_linear
+
+    def path(script: Any, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+        t = np.arange(t0, t1, 0.01)
+        pose = evaluate(script, t, clean=True)
+        _, fl, la = pose.r_site.as_euler("ZYX").T
+        return pose.p_site - pose.p_site[0], _tilt(fl, la)
+
+    def fit(p: np.ndarray, tilt: np.ndarray, horizontal: bool) -> np.ndarray:
+        dth = tilt - tilt[0]
+        rows, ys = [np.c_[1 - np.cos(dth), -np.sin(dth)]], [-p[:, 2]]
+        if horizontal:
+            rows.append(np.c_[np.sin(dth), 1 - np.cos(dth)])
+            ys.append(np.hypot(p[:, 0], p[:, 1]))
+        return np.asarray(lsq_linear(np.vstack(rows), np.concatenate(ys)).x)
+
+    err: dict[str, dict[str, list[float]]] = {"drop and excursion": {}, "drop only": {}}
+    for seed in parse_seeds(val_seeds):
+        if seed >= HELD_OUT_FROM:
+            raise SystemExit(f"validation seeds >= {HELD_OUT_FROM} are held out: not run")
+        sc = generate(seed, 52.0, blocks=("lifts",)).script
+        pr = sc.person
+        b0, b1 = sc.calibration["bend"]
+        p, tilt = path(sc, b0 - 0.5, b1 + 0.5)
+        dh, do = fit(p, tilt, True), fit(p, tilt, False)
+        h, lt, ll = pr.hip_share_stoop, pr.level_frac * pr.thoracic_m, pr.lumbar_m
+        print(f"seed {seed}: h {h:.2f}, depth {pr.depth_m:.3f} m; r of the drop ~{lt + h * h * ll:.3f},"
+              f" of the excursion ~{lt + h * ll:.3f}; fit of both r {dh[0]:.3f} d {dh[1]:.3f};"
+              f" of the drop r {do[0]:.3f} d {do[1]:.3f}; bend to {np.degrees(tilt.max()):.0f} deg")
+        for lf in sc.lifts:
+            p, tilt = path(sc, lf.onset - 0.3, lf.offset + 0.3)
+            tau = float(tilt.max() - tilt[0])
+            for name, lv in (("drop and excursion", dh), ("drop only", do)):
+                k = float(-p[:, 2].min()) - float(trunk_drop_of(tau, lv)) - lf.hip_drop_m
+                err[name].setdefault(lf.style, []).append(k)
+    for name, by in err.items():
+        print(f"knee drop less the truth hip drop, lever from the {name}, cm, median [5th, 95th]: "
+              + ", ".join(f"{st} {100 * np.median(by[st]):+.1f} [{100 * np.percentile(by[st], 5):+.1f},"
+                          f" {100 * np.percentile(by[st], 95):+.1f}]" for st in STYLES if st in by))
+    return 0
+
+
+def trunk_drop_of(tau: float, lever: np.ndarray) -> float:
+    from kyphos.metrics.style import trunk_drop
+
+    return float(trunk_drop(tau, (float(lever[0]), float(lever[1]))))
+
+
 def _jobs(family: str, seeds: str, rates: str | None) -> list[tuple[int, float]]:
     ss = parse_seeds(seeds)
     if family == "validation" and any(s >= HELD_OUT_FROM for s in ss):
@@ -389,7 +448,12 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--truth-drops", metavar="SIM_SEEDS,VAL_SEEDS",
                     help="instead: the truth hip drop of each style in both families, "
                          "e.g. 100-139,0-29")
+    ap.add_argument("--exact", metavar="VAL_SEEDS",
+                    help="instead: the lever models on the validation generator's noise-free "
+                         "path, e.g. 0-29")
     args = ap.parse_args(argv[1:])
+    if args.exact:
+        return exact(args.exact)
     if args.truth_drops:
         sim_s, _, val_s = args.truth_drops.partition(",")
         return truth_drops(sim_s, val_s)

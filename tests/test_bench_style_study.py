@@ -74,6 +74,8 @@ def test_held_out_validation_seeds_are_refused() -> None:
         S._jobs("validation", "4990-5001", "104")
     assert S._jobs("validation", "0-1", "104") == [(0, 104.0), (1, 104.0)]
     assert S._jobs("validation", "4029", "52") == [(4029, 52.0)]
+    with pytest.raises(SystemExit):  # the noise-free study too, before generating anything
+        S.exact("5000")
 
 
 def test_library_lever_from_bends_recovers_lever_and_depth() -> None:

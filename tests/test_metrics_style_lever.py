@@ -83,11 +83,13 @@ def test_lever_from_recording_equals_the_whole_arrays_on_a_session_of_each_famil
         ang, bends = a.angles, a.calibration.calibration_bends_s
         assert bends and np.all(np.isfinite(ang.time))
         tilt = np.arccos(np.clip(np.cos(ang.flexion) * np.cos(ang.lateral), -1, 1))
-        whole = lever_from_bends(ang.time, ang.valid, tilt,
-                                 earth_free_acceleration(a.quat, a.prepared.acc), bends, ang.fs)
-        got = lever_from_recording(ang, a.quat, a.prepared.acc, bends)
-        assert whole is not None and got is not None
-        assert np.allclose(got, whole, rtol=0.0, atol=1e-9)
-        assert LINK_RANGE_M[0] <= got[0] <= LINK_RANGE_M[1]
-        assert LEVER_DEPTH_RANGE_M[0] <= got[1] <= LEVER_DEPTH_RANGE_M[1]
+        for closure in (False, True):  # the same-place integral too (lever_from_bends)
+            whole = lever_from_bends(ang.time, ang.valid, tilt,
+                                     earth_free_acceleration(a.quat, a.prepared.acc), bends,
+                                     ang.fs, closure)
+            got = lever_from_recording(ang, a.quat, a.prepared.acc, bends, closure)
+            assert whole is not None and got is not None
+            assert np.allclose(got, whole, rtol=0.0, atol=1e-9)
+            assert LINK_RANGE_M[0] <= got[0] <= LINK_RANGE_M[1]
+            assert LEVER_DEPTH_RANGE_M[0] <= got[1] <= LEVER_DEPTH_RANGE_M[1]
         assert lever_from_recording(ang, a.quat, a.prepared.acc, []) is None

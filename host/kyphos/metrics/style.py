@@ -237,11 +237,13 @@ def lift_knee_drop_lever(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
 
 
 def lever_from_recording(angles: Any, quat: np.ndarray, acc: np.ndarray,
-                         bends_s: list[tuple[float, float]]) -> tuple[float, float] | None:
+                         bends_s: list[tuple[float, float]], closure: bool = False
+                         ) -> tuple[float, float] | None:
     """:func:`lever_from_bends` of a recording: ``angles``
     (:class:`kyphos.processing.angles.Angles`), ``quat`` (N, 4) and prepared ``acc`` (N, 3)
     on the same rows; the earth-frame acceleration only on the bends' windows (the same rows
-    as over the whole recording: each window is taken one second wider)."""
+    as over the whole recording: each window is taken one second wider). ``closure``: as
+    :func:`lever_from_bends`'."""
     from kyphos.metrics.lifts import earth_free_acceleration
 
     if not bends_s or len(angles.time) == 0:
@@ -256,4 +258,5 @@ def lever_from_recording(angles: Any, quat: np.ndarray, acc: np.ndarray,
         return None
     tilt = np.arccos(np.clip(np.cos(angles.flexion[rows]) * np.cos(angles.lateral[rows]), -1, 1))
     return lever_from_bends(t[rows], angles.valid[rows], tilt,
-                            earth_free_acceleration(quat[rows], acc[rows]), bends_s, angles.fs)
+                            earth_free_acceleration(quat[rows], acc[rows]), bends_s, angles.fs,
+                            closure)

@@ -421,7 +421,65 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
         # the stretch before the first slip is re-referenced too (from the start)
         out.insert(0, ReReference(0.0, _angle(mats[0][:, 2], m0[:, 2]),
                                   "the calibration's upright is after a clip slip", mats[0], 0))
-    return out
+    return _turn_by_held_bends(out, probes or refs, m0)
+
+
+#: Held bends that set a re-referenced mounting's turn about body z (:func:`_turn_by_held_bends`):
+#: the ones within this many degrees of their stretch's median bend direction.
+BEND_DIR_NEAR_DEG = 2.0
+
+
+def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray) -> np.ndarray:
+    """Direction (deg, about body z; 0 = straight forward, + toward body y) of each held
+    forward bend (a still standing or sitting probe tilted beyond ``SLIP_MAX_DEG``: a bend, not
+    a reference) starting in rows [lo, hi), seen through mounting ``m``; those within
+    ``BEND_DIR_NEAR_DEG`` of their median (a held bend leaned to one side is an outlier)."""
+    ub = np.array([m.T @ x.up for x in probes
+                   if x.kind in ("standing", "sitting") and lo <= x.i0 < hi]).reshape(-1, 3)
+    ub = ub[(np.degrees(np.arccos(np.clip(ub[:, 2], -1.0, 1.0))) > P.SLIP_MAX_DEG)
+            & (ub[:, 0] < 0.0)]  # forward only (a lean back is not a bend)
+    d = np.degrees(np.arctan2(ub[:, 1], -ub[:, 0]))
+    return d[np.abs(d - np.median(d)) <= BEND_DIR_NEAR_DEG] if len(d) else d
+
+
+def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
+                        m0: np.ndarray) -> list[ReReference]:
+    """Each re-referenced mounting turned about body z so that the held forward bends of its
+    stretch point the way those of the calibration's stretch do.
+
+    Gravity in an upright reference cannot see a slip's turn about the vertical (the smallest
+    rotation leaves it out), but a bend held forward can: the same person holds a task bend the
+    same way before and after the slip, so the change of its direction about body z is the
+    slip's turn. Without it, lying on the side after the slip reads that turn as flexion
+    (validation seed 1009: a 2.9° turn, 3.1° of flexion error for 30 s of side lying). Only
+    stretches with held bends on both sides are turned; the rest keep the smallest rotation.
+    """
+    edges = [rr.index for rr in out] + [np.iinfo(np.int64).max]
+    mats = [m0] + [rr.sensor_from_body for rr in out]
+    if out and out[0].index == 0:  # the stretch before the first slip was re-referenced too
+        edges, mats = edges[1:], mats[1:]
+    starts = [0] + edges[:-1]
+    own = next((k for k, mk in enumerate(mats) if np.allclose(mk, m0)), None)
+    if own is None:
+        return out
+    ref = _bend_dirs(probes, starts[own], edges[own], mats[own])
+    if len(ref) == 0:
+        return out
+    res = list(out)
+    shift = len(out) - (len(mats) - 1)  # out's index of stretch k is k - 1 + shift
+    for k in range(len(mats)):  # per stretch (few)
+        if k == own:
+            continue
+        d = _bend_dirs(probes, starts[k], edges[k], mats[k])
+        if len(d) == 0:
+            continue
+        # body coordinates turned back about z by the change of the bends' direction
+        turn = np.radians(float(np.mean(d) - np.mean(ref)))
+        rz = Rotation.from_rotvec([0.0, 0.0, -turn]).as_matrix()
+        j = k - 1 + shift
+        rr = out[j]
+        res[j] = ReReference(rr.t_s, rr.deg, rr.why, mats[k] @ rz, rr.index, rr.index_end)
+    return res
 
 
 def reref_angles(time: np.ndarray, quat: np.ndarray, sensor_from_body: np.ndarray,

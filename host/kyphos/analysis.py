@@ -13,7 +13,7 @@ import numpy as np
 
 from kyphos.errors import KyphosError
 from kyphos.metrics.lifts import Lift, find_bends, lift_mask, lift_summary, link_from_bends
-from kyphos.metrics.posture import PostureMetrics, posture_metrics
+from kyphos.metrics.posture import PostureMetrics, posture_metrics, sitting_upright_deg
 from kyphos.metrics.risk import Risk, kinematic_risk
 from kyphos.processing import activity as act
 from kyphos.processing import calibration as cal
@@ -299,7 +299,15 @@ def events(angles: Angles, az: np.ndarray, activity: act.Activity, c: cal.Calibr
     more keywords for ``posture_metrics`` (:func:`posture_options`; the chunked driver also
     passes ``sitting_upright`` of the whole recording); ``quat``/``acc`` (the orientation and
     prepared acc of the same rows) date lifts from the sensor's speed (``find_bends``)."""
-    bends = [lf for lf in find_bends(angles, az, activity, link_m, quat=quat, acc=acc)
+    # the wearer's sitting upright: a seated reach, like a slouch while sitting, is measured
+    # from it (the chunked driver passes that of the whole recording)
+    sit_up = pkw.get("sitting_upright", "measure")
+    if sit_up == "measure":
+        sit_up = sitting_upright_deg(np.degrees(np.where(angles.valid, angles.flexion, np.nan)),
+                                     activity.mask("sitting") & activity.still, angles.fs)
+    pkw = dict(pkw, sitting_upright=sit_up)
+    bends = [lf for lf in find_bends(angles, az, activity, link_m, quat=quat, acc=acc,
+                                     sitting_upright_deg=sit_up)
              if not any(lf.start_s < b1 and lf.end_s > b0 for b0, b1 in c.calibration_bends_s)]
     lifts = [lf for lf in bends if lf.context == "standing"]
     reaches = [lf for lf in bends if lf.context == "sitting"]

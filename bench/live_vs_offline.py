@@ -21,11 +21,15 @@ live view before it). The offline side is the analysis of the same session in tw
 Flexion differences |live − offline| (degrees) are taken from the latest of the ``c`` press,
 the end of the guided bend (the live view's sagittal axis) and the live offset's first fit (``CausalProcessor.bias_since_s``; the same rows for the run
 without it) to the first clip slip of the script or the analysis's first re-reference, if
-earlier (the live view does not re-reference after a slip: reported apart), lying left out; "deep" is offline flexion > 40°, "deep still" those
+earlier, lying left out; "deep" is offline flexion > 40°, "deep still" those
 rows with offline |flexion velocity| < 5°/s (held bends: where an offset shows; while moving,
-the causal filters' lag dominates). Lifts, seated
-reaches, slouch alerts and the sitting upright are compared against the report. Seeds ≥ 2000
-of the validation family are held out: refused.
+the causal filters' lag dominates). After the slip (the live view re-references causally,
+``causal.LiveClipSlip``): the rows from 90 s after the script's slip, and from 2 s after the
+live re-reference's detection; and the re-references' timing against the script's slips:
+detection delay (detected − slip), placement error (placed − slip; the report's beside it) and
+false ones (not detected after a slip and placed at most ``MATCH_EARLY_S`` before it). Lifts,
+seated reaches, slouch alerts and the sitting upright are compared against the report. Seeds
+≥ 2000 of the validation family are held out: refused.
 """
 
 from __future__ import annotations

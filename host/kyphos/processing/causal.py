@@ -425,14 +425,25 @@ class LiveClipSlip:
         self.reset()
 
     def reset(self) -> None:
-        """A new upright reference (the wearer pressed ``c``): start over from it."""
+        """A new upright reference (the wearer pressed ``c``): start over from it. Quiet
+        standing's baseline is the calibrated upright until the first quiet stand within
+        ``SLIP_MIN_DEG`` of it takes its place (offline: the first quiet stand, which is the
+        calibration's own; live the first one after ``c`` may be a held lean, and every upright
+        stand after it then read as a slip: validation seed 6, 24° at 61 s)."""
         self.turn = np.eye(3)
         self._refs: list[cs.RefPosture] = []
         self._probes: list[cs.RefPosture] = []
         self._i = 0  # the next reference to judge
-        self._base: dict[str, np.ndarray] = {}
+        self._base: dict[str, np.ndarray] = {"standing": cs._Z.copy()}
+        self._stand_seen = False  # a quiet stand has replaced the calibrated upright
         self._floor = 0
         self._slip: tuple[int, np.ndarray] | None = None  # last slip's row, unrefined turn
+
+    def recalibrated(self, old: np.ndarray, new: np.ndarray) -> None:
+        """The calibration changed without a new upright (the sagittal axis from the guided
+        bend): the baselines, in body coordinates, follow it."""
+        d = new.T @ old
+        self._base = {k: d @ b for k, b in self._base.items()}
 
     def add(self, post: cs.RefPosture, calibration: np.ndarray, now_s: float
             ) -> LiveReReference | None:
@@ -460,11 +471,14 @@ class LiveClipSlip:
             if r.kind not in cs.REF_KINDS:
                 self._i += 1
                 continue
+            if r.kind == "standing" and not self._stand_seen \
+                    and cs._angle(b, base["standing"]) <= P.SLIP_MIN_DEG:
+                base[r.kind] = b
+                self._stand_seen = True
+                self._i += 1
+                continue
             if r.kind not in base:
-                if r.kind == "standing":
-                    if cs._angle(b, cs._Z) <= P.SLIP_MAX_DEG:
-                        base[r.kind] = b
-                elif not any(x.kind == "standing" for x in refs[i + 1:]) and len(refs) - i < 5:
+                if not any(x.kind == "standing" for x in refs[i + 1:]) and len(refs) - i < 5:
                     break  # a first walk or sitting: the stand after it decides (offline too)
                 elif cs._stands_agree(refs, i, m, base):
                     base[r.kind] = b

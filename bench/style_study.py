@@ -213,6 +213,9 @@ SETS = (("fit: sim 100-139", "sim", 100, 139), ("sim 0-29", "sim", 0, 29),
         ("validation 4000-4029", "validation", 4000, 4029))
 #: the validation rates ``--report`` reads (``--report-rates``)
 REPORT_RATES = ["104"]
+#: the fit set's features rounded to this many decimals before the edges are fitted
+#: (``--fit-decimals``; None: unrounded)
+FIT_DECIMALS: list[int | None] = [None]
 
 
 def report(where: Path) -> int:
@@ -249,7 +252,8 @@ def report(where: Path) -> int:
     for cand, what in CANDIDATES.items():  # per candidate: fit on sim 100-139, report all
         st = [r["style"] for r in data[SETS[0][0]]]
         x = np.array([f[cand] for f in feats[SETS[0][0]]])
-        a, b, ok = fit_edges(st, x)
+        # as fit_thresholds.py sees them: the JSON's rounded drops (--fit-decimals 3)
+        a, b, ok = fit_edges(st, x if FIT_DECIMALS[0] is None else np.round(x, FIT_DECIMALS[0]))
         print(f"\n{cand}: {what}\n  edges fitted on sim 100-139: {a:+.4f} {b:+.4f}")
         for name, *_ in SETS:
             rows = data[name]
@@ -448,6 +452,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--truth-drops", metavar="SIM_SEEDS,VAL_SEEDS",
                     help="instead: the truth hip drop of each style in both families, "
                          "e.g. 100-139,0-29")
+    ap.add_argument("--fit-decimals", type=int, default=None,
+                    help="--report: round the fit set's features to this many decimals before "
+                         "fitting the edges (3: as the JSON gives them to fit_thresholds.py)")
     ap.add_argument("--exact", metavar="VAL_SEEDS",
                     help="instead: the lever models on the validation generator's noise-free "
                          "path, e.g. 0-29")
@@ -459,6 +466,7 @@ def main(argv: list[str]) -> int:
         return truth_drops(sim_s, val_s)
     if args.report:
         REPORT_RATES[:] = args.report_rates.split(",")
+        FIT_DECIMALS[0] = args.fit_decimals
         return report(Path(args.report))
     cache(args.family, _jobs(args.family, args.seeds, args.rates), Path(args.cache))
     return 0

@@ -223,8 +223,10 @@ def lift_knee_drop_lever(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
     invalid one. Reproduces ``bench/style_study.py``'s feature (tests/test_metrics_style_lever.py).
     Not called by the analysis: wired in end to end (analysis, chunked path, live view) and
     measured on the development seeds it did not hold up on the simulator's check seeds at all
-    three rates (docs/accuracy.md section 7, "The wearer's lever wired in and measured"); the
-    wiring is kept as a patch outside the tree (that section says where)."""
+    three rates (docs/accuracy.md section 7, "The wearer's lever wired in and measured"; that
+    wiring patch is lost). With ``lever_from_bends(closure=True)`` it gains on every validation
+    development set and still loses on the simulator's check seeds (section 7, "Why the
+    lever fit sits at its bounds")."""
     i0, i1 = np.searchsorted(time, [start_s - LIFT_PAD_S, end_s + LIFT_PAD_S])
     if i1 - i0 < 10 or not np.all(valid[i0:i1]):
         return None

@@ -58,10 +58,10 @@ def test_live_view_re_references_after_a_clip_slip_and_agrees_with_the_report_ag
             pressed = True
     rr = st.re_references
     assert len(rr) == len(report.re_references) == 1
-    # placed where the report places it (the script's slip), detected later: the report's
-    # reason needs the quiet stand after 110 s of sitting (sitting cannot confirm a slip)
-    assert abs(rr[0]["t_s"] - report.re_references[0].t_s) < 1.0
-    assert abs(rr[0]["t_s"] - slip) < 1.0
+    # placed at the script's slip (as the report, by the same change point over the postures
+    # seen so far), detected later: the report's reason needs the quiet stand after 110 s of
+    # sitting (sitting cannot confirm a slip)
+    assert abs(rr[0]["t_s"] - slip) < 3.0 and abs(report.re_references[0].t_s - slip) < 5.0
     assert slip < rr[0]["detected_s"] < slip + 150.0
     assert len(seen) == 1 and abs(seen[0] - rr[0]["detected_s"]) < 0.01
     assert abs(rr[0]["deg"] - report.re_references[0].deg) < 1.0

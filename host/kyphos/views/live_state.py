@@ -587,8 +587,11 @@ class LiveState:
             if p.i1 > end or p.start_s <= self._ref_end_s:
                 continue  # still going on, or given before
             self._ref_end_s = p.end_s
-            rr = slip.add(replace(p, i0=p.i0 + row0, i1=p.i1 + row0), proc.calibration_matrix,
-                          float(t[-1]))
+            # rows on the ring's running count (a walk's change point too, where it has one)
+            split = getattr(p, "i_split", None)
+            p = replace(p, i0=p.i0 + row0, i1=p.i1 + row0,
+                        **({} if split is None else {"i_split": split + row0}))
+            rr = slip.add(p, proc.calibration_matrix, float(t[-1]))
             if rr is not None and self.on_re_reference is not None:
                 self.on_re_reference(rr)
         if not np.array_equal(slip.turn, proc.turn) and slip.re_references:

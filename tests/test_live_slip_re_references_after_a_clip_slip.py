@@ -96,3 +96,23 @@ def test_no_live_re_reference_without_a_clip_slip() -> None:
     assert off.re_references == []
     assert st.clip_slip is not None and len(st.clip_slip._refs) >= 3  # postures were judged
     assert st.re_references == [] and st.snapshot().reref_note == ""
+
+
+def test_sitting_upright_leaves_out_what_was_seen_through_the_slipped_clip() -> None:
+    # validation seed 1 at 52 Hz: the clip slips 8° at 292 s, the live view re-references it at
+    # 367 s; the sitting between was measured through the slipped mounting (before: the live
+    # sitting upright 5.7° from the report's, which re-references those samples)
+    v = generate(1, 52.0)
+    report = analyze(v.to_session())
+    st = LiveState(30.0)
+    up_end = float(v.truth.calibration["upright"][1])
+    pressed = False
+    for t_last, r in _frames(v):
+        st.ingest([r])
+        if not pressed and t_last >= up_end:
+            st.calibrate_now()
+            pressed = True
+    assert len(st.re_references) == 1
+    off = report.posture.sitting_upright_deg
+    assert off is not None and st.sitting_upright_deg is not None
+    assert abs(st.sitting_upright_deg - off) < 1.0

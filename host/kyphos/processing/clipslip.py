@@ -58,6 +58,10 @@ class RefPosture:
     #: 6 °/s), so its mean is not what it was at either end
     up_first: np.ndarray | None = None
     up_last: np.ndarray | None = None
+    #: a walk: the row where its mean gravity direction changes most (``up_first`` and
+    #: ``up_last`` are the means before and after it), or None (too short to split). A slip
+    #: made while walking is a step there; the walk's mean mixes both mountings
+    i_split: int | None = None
 
 
 @dataclass
@@ -111,14 +115,37 @@ def reference_postures(time: np.ndarray, acc: np.ndarray, kind: np.ndarray, stil
                 continue
             u = u / np.linalg.norm(u)
             uf = ul = u
+            cut = None
             if name != "walking":  # the ends of a still period (a walk's: its mean)
                 w = min(i1 - i0, max(2, int(round(P.PROBE_MIN_S * fs))))
                 uf, ul = _unit(np.mean(acc[i0:i0 + w], axis=0), u), \
                     _unit(np.mean(acc[i1 - w:i1], axis=0), u)
+            else:
+                cut, uf, ul = _walk_split(acc[i0:i1], fs, u)
+                cut = None if cut is None else i0 + cut
             out.append(RefPosture(float(time[i0]), float(time[i1 - 1]), name, u, int(i0),
-                                  int(i1), uf, ul))
+                                  int(i1), uf, ul, cut))
     out.sort(key=lambda r: r.start_s)
     return out
+
+
+def _walk_split(acc: np.ndarray, fs: float, u: np.ndarray
+                ) -> tuple[int | None, np.ndarray, np.ndarray]:
+    """The row of a walk's (acc (n, 3), m/s²) largest change of mean specific force (the
+    two-segment change point: the split that maximises |mean before − mean after|² weighted by
+    k (n − k) / n), with both parts at least ``REF_MIN_S`` long (several steps each: the gait's
+    own swing averages out), and the unit means before and after it; (None, u, u) if the walk
+    is too short to split."""
+    n = len(acc)
+    m = max(2, int(P.REF_MIN_S * fs))
+    if n < 2 * m:
+        return None, u, u
+    cs = np.cumsum(acc, axis=0)
+    k = np.arange(m, n - m + 1)
+    left = cs[k - 1] / k[:, None]
+    right = (cs[-1] - cs[k - 1]) / (n - k)[:, None]
+    j = int(np.argmax(np.sum((left - right) ** 2, axis=1) * k * (n - k) / n))
+    return int(k[j]), _unit(left[j], u), _unit(right[j], u)
 
 
 def _unit(v: np.ndarray, fallback: np.ndarray) -> np.ndarray:
@@ -273,7 +300,19 @@ def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new:
     q = m_new.T @ m_old  # old body coordinates → new
     margin = 0.5 * _angle(q[:, 2], _Z)  # half the slip's tilt
     slip = float(np.degrees(np.arccos(np.clip((np.trace(q) - 1.0) / 2.0, -1.0, 1.0))))
-    seq = [pr for pr in probes if lo <= pr.i0 <= hi]
+    seq = []
+    for pr in probes:  # a walk split at its change point is two observations
+        if not lo <= pr.i0 <= hi:
+            continue
+        if pr.kind != "walking":
+            seq.append(pr)
+            continue
+        if pr.i_split is None or pr.up_first is None or pr.up_last is None:
+            seq.append(RefPosture(pr.start_s, pr.end_s, pr.kind, pr.up, pr.i0, pr.i1))
+            continue
+        t_mid = pr.start_s + (pr.end_s - pr.start_s) * (pr.i_split - pr.i0) / (pr.i1 - pr.i0)
+        seq += [RefPosture(pr.start_s, t_mid, pr.kind, pr.up_first, pr.i0, pr.i_split),
+                RefPosture(t_mid, pr.end_s, pr.kind, pr.up_last, pr.i_split, pr.i1)]
     n = len(seq)
     if n < 2:
         return _last_still(still, lo, hi), None
@@ -301,11 +340,33 @@ def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new:
         if abs(step - slip) <= max(P.SLIP_AGREE_DEG, 0.4 * slip) \
                 and d <= max(P.SLIP_AGREE_DEG, 0.5 * step):
             resid[k] = d
+    # the same over one posture between that is an excursion (a reach or bend out and back,
+    # farther from both ends than the step by SLIP_AGREE_DEG; the slip made on the way out or
+    # back): that posture's two places share the observation
+    span: dict[int, tuple[int, int]] = {}
+    for k in range(2, n):
+        a, b = seq[k - 2], seq[k]
+        if a.kind != b.kind:
+            continue
+        ba, bb = m_old.T @ ends[k - 2][1], m_old.T @ ends[k][0]
+        d = _angle(q @ bb, ba)
+        step = _angle(bb, ba)
+        out_back = min(_angle(m_old.T @ ends[k - 1][0], ba), _angle(m_old.T @ ends[k - 1][1], bb))
+        if out_back > step + P.SLIP_AGREE_DEG and abs(step - slip) <= max(P.SLIP_AGREE_DEG, 0.4 * slip) \
+                and d <= max(P.SLIP_AGREE_DEG, 0.5 * step):
+            for j in (k - 1, k):
+                if d < resid[j]:
+                    resid[j], span[j] = d, (a.i1, b.i0)
     score += np.isfinite(resid)
     ks = np.flatnonzero(score >= score.max() - 1e-9)
     fit = ks[np.isfinite(resid[ks])]
     if len(fit):
         k = int(fit[np.argmin(resid[fit])])
+        if k in span:  # out or back: the moving sample nearest the middle of the excursion
+            a0, a1 = span[k]
+            mid = (a0 + a1) // 2
+            mv = np.flatnonzero(~still[a0:a1 + 1]) + a0 if still is not None else np.zeros(0)
+            return (int(mv[np.argmin(np.abs(mv - mid))]) if len(mv) else mid), None
         return seq[k - 1].i1, seq[k].i0
     if len(ks) > 1:  # the sitting postures break a tie (they do not outvote a stand or walk)
         if "sitting" not in base and "standing" in base:

@@ -1,0 +1,36 @@
+"""Clip slip placement (clipslip._place) over a seated reach and inside a walk.
+
+The clip slipped on the way back from a reach, so the step it makes is between the sitting
+before the reach and the sitting after it, with the held reach between. Validation seed 4 (a
+development seed): a slouch that set in slowly after the slip cancelled it, and the slip was
+placed 66 s late, at the end of that slouch, where a step of the same size was taken for it.
+A slip made while walking is a change of the walk's mean gravity direction (seed 15).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from kyphos.analysis import analyze
+from kyphos.sim.validation import generate
+
+
+def test_slip_on_the_way_back_from_a_reach_is_placed_at_the_reach() -> None:
+    v = generate(4, 52.0)
+    a = analyze(v.to_session())
+    ts = v.script.slips[0].t  # 319.9 s, on the way back from a reach held at 318-319.5 s
+    rr = [x.t_s for x in a.re_references if x.t_s > 0.0]
+    assert len(rr) == 1 and abs(rr[0] - ts) < 3.0, (rr, ts)  # was 386.3 s
+    t = a.angles.time
+    k = a.angles.valid & (t > ts + 5.0) & (t < ts + 60.0)
+    err = np.degrees(a.angles.flexion[k] - np.interp(t[k], v.truth.time, v.truth.flexion))
+    assert float(np.sqrt(np.mean(err**2))) < 1.0  # the slip's 8.9 deg before
+
+
+def test_slip_while_walking_is_placed_inside_the_walk() -> None:
+    # validation seed 15 (development seed): the slip at 319.3 s falls in a 20-s walk
+    # (310.5-330.6 s); the walk's mean mixes both mountings, and it was placed at its start
+    v = generate(15, 52.0)
+    a = analyze(v.to_session())
+    ts = v.script.slips[0].t
+    rr = [x.t_s for x in a.re_references if x.t_s > 0.0]
+    assert len(rr) == 1 and abs(rr[0] - ts) < 2.0, (rr, ts)  # was 310.5 s

@@ -15,12 +15,15 @@ bend. Postures a person returns to — walking and quiet upright standing — ar
    chosen too freely to confirm one) deviates by the same rotation (within ``SLIP_AGREE_DEG``): a slouch or a lean is
    not kept by the following walk or stand, a slip is. The new mounting is the old one turned
    by the smallest rotation that brings the reference back onto its baseline (a turn about the
-   vertical cannot be seen by gravity and is not corrected). The slip is placed by a change
+   vertical cannot be seen by gravity: it is taken from the held forward bends before and after
+   the slip, :func:`_turn_by_held_bends`). The slip is placed by a change
    point over the still postures and walks since the previous slip (probes, ≥ ``PROBE_MIN_S``;
    :func:`_place`): where the most of the walks and quiet stands that one mounting explains
    agree (old before, new after); a step between two still postures of the same kind that
    the slip's rotation undoes places it exactly (at the start of the movement: a clip moves
-   when the wearer does); a tie goes to the middle of what cannot be told apart.
+   when the wearer does; a step over one reach or bend out and back counts too, and a walk
+   is split where its mean gravity direction changes); a tie goes to the middle of what cannot
+   be told apart.
 3. :func:`reref_angles` — trunk angles with each mounting from its slip on.
 """
 

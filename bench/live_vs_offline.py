@@ -151,6 +151,12 @@ def _rerefs(live: list[dict[str, Any]], report: list[Any], slips: list[float]
                            "live_found": 0, "delay_s": [], "place_err_s": [], "live_false": 0,
                            "report_found": 0, "report_place_err_s": [], "report_false": 0}
     # (placed, detected) per re-reference; the report's is detected with the whole recording
+    # a live one undone later (``withdrawn_s``) is counted apart, with how long it was in force
+    wd = [r for r in live if "withdrawn_s" in r]
+    out["live_withdrawn"] = len(wd)
+    out["withdrawn_shown_s"] = [r["withdrawn_s"] - r["detected_s"] for r in wd]
+    live = [r for r in live if "withdrawn_s" not in r]
+    out["live"] = len(live)
     cands = {"live": [(r["t_s"], r["detected_s"]) for r in live],
              "report": [(r.t_s, np.inf) for r in report]}
     for kind, rr in cands.items():
@@ -196,8 +202,8 @@ def session(seed: int, fs: float, before: bool = True) -> dict[str, Any]:
     pre = rows & (t < slip)
     post = rows & (t >= slip + 90.0)
     # from the live view's first re-reference after the slip on (2 s: the chain settles)
-    det = min([r["detected_s"] for r in live["live"]["rerefs"] if r["detected_s"] >= slip],
-              default=np.inf)
+    det = min([r["detected_s"] for r in live["live"]["rerefs"] if r["detected_s"] >= slip
+               and "withdrawn_s" not in r], default=np.inf)
     post_det = rows & (t >= det + 2.0)
     out: dict[str, Any] = {"seed": seed, "slips_s": slips, "fs": fs, "start_s": start,
                            "slip_s": float(slip),
@@ -309,7 +315,9 @@ def main() -> None:
               f"{_pool(res, f'{name}_after', 'after_detection_deep')}")
     rr = [r["rerefs"] for r in res]
     tot = {k: sum(x[k] for x in rr) for k in ("slips", "live", "report", "live_found",
-                                              "live_false", "report_found", "report_false")}
+                                              "live_false", "report_found", "report_false",
+                                              "live_withdrawn")}
+    shown = [d for x in rr for d in x["withdrawn_shown_s"]]
     dl = np.array([d for x in rr for d in x["delay_s"]])
     pe = np.abs([d for x in rr for d in x["place_err_s"]])
     rpe = np.abs([d for x in rr for d in x["report_place_err_s"]])
@@ -323,7 +331,8 @@ def main() -> None:
     print(f"  re-references: {tot['slips']} slips in the script; live found {tot['live_found']}, "
           f"false {tot['live_false']} (of {tot['live']}); report found {tot['report_found']}, "
           f"false {tot['report_false']} (of {tot['report']}); sessions without a slip and no "
-          f"report re-reference: {len(none)}, live re-references on them {fa}")
+          f"report re-reference: {len(none)}, live re-references on them {fa}; live ones undone "
+          f"later {tot['live_withdrawn']} (in force {', '.join(f'{d:.1f}' for d in shown) or '–'} s)")
     print(f"    live detection delay (detected − slip): {_q(dl)}")
     print(f"    live placement |t_s − slip|: {_q(pe)}; report placement: {_q(rpe)}")
     for key in ("before", "after", "before_preslip", "after_preslip"):

@@ -386,11 +386,17 @@ class LiveReReference:
                  turn: np.ndarray) -> None:
         self.t_s, self.deg, self.why, self.detected_s = t_s, deg, why, detected_s
         self.turn = turn
+        #: when the quiet stands seen since sided with the old mounting and it was undone
+        self.withdrawn_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """As the report's ``re_references`` entries, with the detection time."""
-        return {"t_s": round(self.t_s, 3), "deg": round(self.deg, 2), "why": self.why,
-                "detected_s": round(self.detected_s, 3)}
+        """As the report's ``re_references`` entries, with the detection time (and
+        ``withdrawn_s`` when it was undone)."""
+        d = {"t_s": round(self.t_s, 3), "deg": round(self.deg, 2), "why": self.why,
+             "detected_s": round(self.detected_s, 3)}
+        if self.withdrawn_s is not None:
+            d["withdrawn_s"] = round(self.withdrawn_s, 3)
+        return d
 
     @property
     def message(self) -> str:
@@ -438,6 +444,10 @@ class LiveClipSlip:
         self._stand_seen = False  # a quiet stand has replaced the calibrated upright
         self._floor = 0
         self._slip: tuple[int, np.ndarray] | None = None  # last slip's row, unrefined turn
+        #: the last re-reference while it can still be undone: it, its candidate's index in
+        #: the references, the turn before it, its correction, and ``_slip`` before it
+        self._open: tuple[LiveReReference, int, np.ndarray, np.ndarray,
+                          tuple[int, np.ndarray] | None] | None = None
 
     def recalibrated(self, old: np.ndarray, new: np.ndarray) -> None:
         """The calibration changed without a new upright (the sagittal axis from the guided
@@ -455,8 +465,24 @@ class LiveClipSlip:
             return None  # a probe only (places slips), as offline
         self._refs.append(post)
         new = self._judge(calibration, now_s)
+        if new is None:
+            self._recheck(calibration, now_s)
         self._refine(calibration)
         return new
+
+    def _recheck(self, m_cal: np.ndarray, now_s: float) -> None:
+        """Undo the last re-reference when the quiet stands seen since its candidate side with
+        the old mounting after all (:func:`~kyphos.processing.clipslip._later_stands_keep`,
+        the report's test, which sees the whole recording: live it is run again as each
+        reference comes in). Validation seed 0 at 208 Hz: two stands 5.9° off around a lying
+        period were re-referenced; the report rejects them with the stands after."""
+        if self._open is None or "standing" not in self._base:
+            return
+        rr, i, turn0, q, slip0 = self._open
+        if not cs._later_stands_keep(self._refs[i + 1:], m_cal @ turn0.T, q, self._base):
+            return
+        rr.withdrawn_s = now_s
+        self.turn, self._slip, self._open = turn0.copy(), slip0, None
 
     def _judge(self, m_cal: np.ndarray, now_s: float) -> LiveReReference | None:
         """The offline loop over the references not judged yet, as far as what has been seen
@@ -507,12 +533,14 @@ class LiveClipSlip:
                 continue  # the quiet stands seen since say it was a posture
             m_new = m @ q.T
             j, _ = cs._place(self._probes, self._floor, r.i0, m, m_new, base, None)
+            turn0, slip0 = self.turn.copy(), self._slip
             self.turn = q @ self.turn
             self._slip = (j, self.turn.copy())
             self._floor = r.i1
             why = f"{r.kind} at {r.start_s:.0f} s and {nxt.kind} at {nxt.start_s:.0f} s"
             new = LiveReReference(self._time_of(j), dev, why, now_s, self.turn.copy())
             self.re_references.append(new)
+            self._open = (new, i, turn0, q, slip0)
         return new
 
     def _refine(self, m_cal: np.ndarray) -> None:

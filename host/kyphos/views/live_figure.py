@@ -189,7 +189,7 @@ class LiveFigure:
         mk = [m - v.t_now for m in v.markers if v.t_now - self.window_s <= m <= v.t_now]
         self.l_markers.set_segments([[(m, -30), (m, 120)] for m in mk])
         rr = [r["detected_s"] - v.t_now for r in v.re_references
-              if v.t_now - self.window_s <= r["detected_s"] <= v.t_now]
+              if v.t_now - self.window_s <= r["detected_s"] <= v.t_now and "withdrawn_s" not in r]
         self.l_rerefs.set_segments([[(m, -30), (m, 120)] for m in rr])
         f = v.flex_now
         if np.isfinite(f):
@@ -223,9 +223,9 @@ class LiveFigure:
             lines.append(f" {label:<10}{_mmss(s):>7} {pct:4.0f}%")
         lines.append(f"slouch alerts {v.alerts}" + ("" if v.calibrated else "   (not calibrated: c)"))
         lines.append(_bias_text(v))
-        if v.re_references:  # clip slips re-referenced live: how many, the last one's size
-            lines.append(f"clip re-referenced {len(v.re_references)}× "
-                         f"(last {v.re_references[-1]['deg']:.0f}°)")
+        kept = [r for r in v.re_references if "withdrawn_s" not in r]
+        if kept:  # clip slips re-referenced live: how many, the last one's size
+            lines.append(f"clip re-referenced {len(kept)}× (last {kept[-1]['deg']:.0f}°)")
         return "\n".join(lines)
 
     @staticmethod

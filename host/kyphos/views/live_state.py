@@ -638,6 +638,9 @@ class LiveState:
         if slip is None or not slip.re_references or self._t_last_s is None:
             return ""
         rr = slip.re_references[-1]
+        if rr.withdrawn_s is not None:
+            return ("clip re-reference undone" if self._t_last_s - rr.withdrawn_s <= REREF_NOTE_S
+                    else "")
         return rr.message if self._t_last_s - rr.detected_s <= REREF_NOTE_S else ""
 
     def _calm_start(self, w: np.ndarray) -> int:

@@ -34,3 +34,14 @@ def test_slip_while_walking_is_placed_inside_the_walk() -> None:
     ts = v.script.slips[0].t
     rr = [x.t_s for x in a.re_references if x.t_s > 0.0]
     assert len(rr) == 1 and abs(rr[0] - ts) < 2.0, (rr, ts)  # was 310.5 s
+
+
+def test_a_step_between_two_excursions_is_not_a_reach_out_and_back() -> None:
+    # validation seed 20 (development seed): slip at 216.6 s at the end of a held seated bend;
+    # a reach (33.7 deg), upright sitting, then that bend (22.9 deg) make a step about the
+    # slip's size between two excursions, which placed it 39 s early
+    v = generate(20, 52.0)
+    a = analyze(v.to_session())
+    ts = v.script.slips[0].t
+    rr = [x.t_s for x in a.re_references if x.t_s > 0.0]
+    assert len(rr) == 1 and abs(rr[0] - ts) < 2.0, (rr, ts)

@@ -343,13 +343,19 @@ def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new:
         if abs(step - slip) <= max(P.SLIP_AGREE_DEG, 0.4 * slip) \
                 and d <= max(P.SLIP_AGREE_DEG, 0.5 * step):
             resid[k] = d
-    # the same over one posture between that is an excursion (a reach or bend out and back,
-    # farther from both ends than the step by SLIP_AGREE_DEG; the slip made on the way out or
-    # back): that posture's two places share the observation
+    # the same over one posture between that is an excursion (a reach or bend out and back
+    # from a posture at rest: the ends within SLIP_MAX_DEG of their kind's baseline, old
+    # mounting before and new after, and the excursion farther from both than the step by
+    # SLIP_AGREE_DEG; the slip made on the way out or back): that posture's two places share
+    # the observation. (Validation seed 20: a step between a reach and a held bend, with
+    # upright sitting between, is not one.)
     span: dict[int, tuple[int, int]] = {}
     for k in range(2, n):
         a, b = seq[k - 2], seq[k]
-        if a.kind != b.kind:
+        rest = base.get(a.kind, base.get("standing"))
+        if a.kind != b.kind or rest is None \
+                or _angle(m_old.T @ ends[k - 2][1], rest) > P.SLIP_MAX_DEG \
+                or _angle(m_new.T @ ends[k][0], rest) > P.SLIP_MAX_DEG:
             continue
         ba, bb = m_old.T @ ends[k - 2][1], m_old.T @ ends[k][0]
         d = _angle(q @ bb, ba)

@@ -18,6 +18,10 @@ causal mode), and keeps:
   sitting/standing posture carried from window to window), and lifts and seated reaches, found
   by :func:`kyphos.metrics.lifts.find_bends` on the same window every ``LIFT_EVERY_S`` (each
   counted once it has ended) — the report's definitions, run causally;
+- clip slips, found causally from the walks and still postures of the activity window as each
+  ends (:class:`kyphos.processing.causal.LiveClipSlip`, the report's rule): the causal chain
+  re-references from the moment one is confirmed (:attr:`LiveState.re_references`, as the
+  report's ``re_references`` with ``detected_s``);
 - link health (from the Device), battery (STATUS), markers and calibrations.
 
 Ingest and :meth:`LiveState.snapshot` are thread-safe: the receive path ingests, the drawing

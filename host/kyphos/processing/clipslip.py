@@ -495,18 +495,20 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
 
 
 #: Held bends that set a re-referenced mounting's turn about body z (:func:`_turn_by_held_bends`):
-#: the ones within this many degrees of their stretch's median bend direction.
+#: still probes tilted beyond HELD_BEND_DEG from upright (fitted: ``bench/fit_thresholds.py``),
+#: those within BEND_DIR_NEAR_DEG of their stretch's median bend direction.
+HELD_BEND_DEG = 30.0
 BEND_DIR_NEAR_DEG = 2.0
 
 
 def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray) -> np.ndarray:
     """Direction (deg, about body z; 0 = straight forward, + toward body y) of each held
-    forward bend (a still standing or sitting probe tilted beyond ``SLIP_MAX_DEG``: a bend, not
-    a reference) starting in rows [lo, hi), seen through mounting ``m``; those within
-    ``BEND_DIR_NEAR_DEG`` of their median (a held bend leaned to one side is an outlier)."""
+    forward bend (a still standing or sitting probe tilted beyond ``HELD_BEND_DEG``) starting in
+    rows [lo, hi), seen through mounting ``m``; those within ``BEND_DIR_NEAR_DEG`` of their
+    median (a held bend leaned to one side is an outlier)."""
     ub = np.array([m.T @ x.up for x in probes
                    if x.kind in ("standing", "sitting") and lo <= x.i0 < hi]).reshape(-1, 3)
-    ub = ub[(np.degrees(np.arccos(np.clip(ub[:, 2], -1.0, 1.0))) > P.SLIP_MAX_DEG)
+    ub = ub[(np.degrees(np.arccos(np.clip(ub[:, 2], -1.0, 1.0))) > HELD_BEND_DEG)
             & (ub[:, 0] < 0.0)]  # forward only (a lean back is not a bend)
     d = np.degrees(np.arctan2(ub[:, 1], -ub[:, 0]))
     return d[np.abs(d - np.median(d)) <= BEND_DIR_NEAR_DEG] if len(d) else d

@@ -73,6 +73,7 @@ FITS: tuple[tuple[str, tuple[float, ...], str], ...] = (
     ("kyphos.processing.params.SLIP_MAX_DEG", (20.0, 25.0, 30.0), "flexion"),
     # held forward bends that give a slip's turn about the vertical (clipslip._bend_dirs)
     ("kyphos.processing.clipslip.HELD_BEND_DEG", (20.0, 25.0, 30.0, 35.0), "flexion"),
+    ("kyphos.processing.clipslip.BEND_DIR_NEAR_DEG", (1.0, 2.0, 3.0, 5.0), "flexion"),
     # seated reaches, from the wearer's sitting upright: ISO 11226's 20 deg and around it
     ("kyphos.metrics.lifts.SEATED_MIN_PEAK_DEG", (14.0, 16.0, 18.0, 20.0, 22.0, 24.0),
      "reaches"),

@@ -495,8 +495,8 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
 
 
 #: Held bends that set a re-referenced mounting's turn about body z (:func:`_turn_by_held_bends`):
-#: still probes tilted beyond HELD_BEND_DEG from upright (fitted: ``bench/fit_thresholds.py``),
-#: those within BEND_DIR_NEAR_DEG of their stretch's median bend direction.
+#: still probes tilted beyond HELD_BEND_DEG from upright, those within BEND_DIR_NEAR_DEG of
+#: their stretch's median bend direction (both fitted: ``bench/fit_thresholds.py``).
 HELD_BEND_DEG = 30.0
 BEND_DIR_NEAR_DEG = 2.0
 

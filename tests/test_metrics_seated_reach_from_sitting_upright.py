@@ -115,3 +115,15 @@ def test_find_bends_measures_a_seated_bend_from_the_sitting_upright() -> None:
     small = SEATED_MIN_PEAK_DEG - 1.5
     ang, act = _sitting(fs, -8.0 + small * (_ramp(t, 10.0, 1.2) - _ramp(t, 12.2, 1.2)))
     assert find_bends(ang, activity=act, sitting_upright_deg=-8.0) == []
+
+
+def test_a_reach_from_a_sit_above_the_recordings_sitting_upright_is_found() -> None:
+    # the recording's one sitting upright is -10° (another, reclined sit), this sit is at -1°:
+    # measured from -10° alone the excursion would never end (validation seed 3020)
+    fs = 52.0
+    t = np.arange(0.0, 60.0, 1.0 / fs)
+    f = -1.0 + 25.0 * (_ramp(t, 30.0, 1.0) - _ramp(t, 32.0, 1.2))
+    ang, act = _sitting(fs, f)
+    got = find_bends(ang, activity=act, sitting_upright_deg=-10.0)
+    assert len(got) == 1 and got[0].context == "sitting"
+    assert 29.5 < got[0].start_s < 30.5 and 32.5 < got[0].end_s < 34.0

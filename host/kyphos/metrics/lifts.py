@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.ndimage import minimum_filter1d
 
 from kyphos.metrics.episodes import hysteresis, runs
 from kyphos.metrics.style import (  # noqa: F401  (re-exported: the style's old home)
@@ -559,7 +560,8 @@ def find_bends(
     ``earth_acc`` (N, 3), the earth-frame free acceleration itself (the live view's); without
     them, from the flexion / height onset rules. ``sitting_upright_deg``: the wearer's sitting
     upright (degrees on the standing calibration's scale); while sitting, the flexion
-    excursion's thresholds are taken from it and its peak must reach ``SEATED_MIN_PEAK_DEG``
+    excursion's thresholds are taken from it (or from the lowest flexion of the last
+    2·``MAX_DURATION_S`` where that is higher) and its peak must reach ``SEATED_MIN_PEAK_DEG``
     (a person sitting leaned back 8° reaching forward 20° peaks at 12° from standing).
     """
     link = effective_link(link_m)  # kyphos.metrics.style
@@ -581,8 +583,13 @@ def find_bends(
     # sitting upright (a seated reach), else from the standing upright (a lift)
     f_x = f - MIN_PEAK_DEG
     if sitting_upright_deg is not None and activity is not None:
-        f_x = np.where(activity.mask("sitting"), f - sitting_upright_deg - SEATED_MIN_PEAK_DEG,
-                       f_x)
+        # a reach leaves the posture the wearer sits in: where that is above the recording's
+        # one sitting upright (another chair, a slip), from the lowest flexion of the last
+        # 2·MAX_DURATION_S (a held slouch lifts it within that, so it is never a short bend)
+        w = max(1, int(round(2 * MAX_DURATION_S * fs)))
+        low = minimum_filter1d(np.where(np.isnan(f), np.inf, f), w, origin=(w - 1) // 2)
+        f_x = np.where(activity.mask("sitting"),
+                       f - np.maximum(sitting_upright_deg, low) - SEATED_MIN_PEAK_DEG, f_x)
     ex = runs(hysteresis(f_x, ENTER_DEG - MIN_PEAK_DEG, EXIT_DEG - MIN_PEAK_DEG))
     if len(ex):
         # each excursion's peak flexion and |flexion velocity|, all at once (f is finite

@@ -561,8 +561,10 @@ class LiveState:
         self._clip_slips(t, w, activity)
         if self._opening is not None and self._open_quiet_end_s is None and self.samples <= n:
             self._opening_quiet(t, activity.still, w[:, 6:9])
+        # seated reaches from the wearer's own sitting upright, as the report measures them
         for lf in find_bends(ang, w[:, 5], activity, self.link_m,
-                             earth_acc=np.column_stack([w[:, 12:14], w[:, 5]])):
+                             earth_acc=np.column_stack([w[:, 12:14], w[:, 5]]),
+                             sitting_upright_deg=self.sitting_upright_deg):
             # count a bend once it has ended (not at the window's trailing edge) and was seen
             # whole (not cut at the window's start); each bend once, as a lift or a reach
             if lf.end_s >= t_end - 0.5 or lf.start_s <= t[0] + 0.5:

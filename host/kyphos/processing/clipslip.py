@@ -353,7 +353,7 @@ def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new:
     for k in range(2, n):
         a, b = seq[k - 2], seq[k]
         rest = base.get(a.kind, base.get("standing"))
-        if a.kind != b.kind or rest is None \
+        if a.kind != b.kind or seq[k - 1].kind != a.kind or rest is None \
                 or _angle(m_old.T @ ends[k - 2][1], rest) > P.SLIP_MAX_DEG \
                 or _angle(m_new.T @ ends[k][0], rest) > P.SLIP_MAX_DEG:
             continue

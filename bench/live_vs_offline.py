@@ -70,6 +70,19 @@ def frames(v: ValidationSession) -> Iterator[tuple[float, Received]]:
             Frame((seq + 1) & 0xFFFF, t_us, Imu(period_ns, 0, samples)))  # type: ignore[arg-type]
 
 
+def stream(v: ValidationSession, st: LiveState) -> Iterator[tuple[float, int]]:
+    """Feed ``v`` frame by frame into ``st``, the wearer pressing ``c`` at the end of the guided
+    upright (after the frame that reaches it has been read); yields (time of the frame's last
+    sample, rows it added) after each frame."""
+    up_end = float(v.truth.calibration["upright"][1])
+    pressed = False
+    for t_last, r in frames(v):
+        yield t_last, st.ingest([r])
+        if not pressed and t_last >= up_end:
+            st.calibrate_now()
+            pressed = True
+
+
 def run_live(v: ValidationSession, acc_bias: str | None, snap_s: float = np.inf) -> dict[str, Any]:
     """Stream ``v`` through a LiveState; returns its per-sample flexion and what it counted
     (the sitting upright also as it stood at ``snap_s``)."""

@@ -9,33 +9,20 @@ day without a slip gets no live re-reference (nor does the report)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from pathlib import Path
 
 import numpy as np
 from kyphos.analysis import analyze
-from kyphos.protocol.frames import Frame, Imu, Info, decode_frame, encode_frame
 from kyphos.sim.scenario import simulate
-from kyphos.sim.validation import ValidationSession, generate
-from kyphos.sim.validation import imu as vimu
+from kyphos.sim.validation import generate
 from kyphos.transport.base import Received
 from kyphos.views.live_state import LiveState
 from test_analysis_activity_lifts_slouch import _day
 from test_live_state_agrees_with_the_report import _received
 
-
-def _frames(v: ValidationSession) -> Iterator[tuple[float, Received]]:
-    def rec(fr: Frame) -> Received:
-        raw = encode_frame(fr)
-        return Received(-1, raw, decode_frame(raw)[0])
-
-    yield -1.0, rec(Frame(0, 0, Info((0, 1, 0), 1, 0, 0x07, round(v.fs * 100), 4, 500,
-                                     vimu.ACC_SCALE, vimu.GYR_SCALE, bytes(6), "validation")))
-    raw = np.column_stack([v.acc_counts, v.gyr_counts]).astype(int)
-    period_ns = round(1e9 / v.fs)
-    for seq, i in enumerate(range(0, len(raw), 13)):  # 13-sample IMU frames, as the board
-        samples = tuple(tuple(int(x) for x in row) for row in raw[i : i + 13])
-        yield float(v.time[min(i + 12, len(raw) - 1)]), rec(
-            Frame(seq + 1, round(v.time[i] * 1e6), Imu(period_ns, 0, samples)))  # type: ignore[arg-type]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from live_vs_offline import stream  # noqa: E402
 
 
 def test_live_view_re_references_after_a_clip_slip_and_agrees_with_the_report_again() -> None:
@@ -47,15 +34,9 @@ def test_live_view_re_references_after_a_clip_slip_and_agrees_with_the_report_ag
     st.on_re_reference = lambda rr: seen.append(rr.detected_s)
     flex = np.full(len(v.time), np.nan)
     n = 0
-    pressed = False
-    up_end = float(v.truth.calibration["upright"][1])
-    for t_last, r in _frames(v):
-        got = st.ingest([r])
+    for _t, got in stream(v, st):
         flex[n : n + got] = st._ring.last(got)[:, 1]  # as shown when it arrived
         n += got
-        if not pressed and t_last >= up_end:
-            st.calibrate_now()
-            pressed = True
     rr = st.re_references
     assert len(rr) == len(report.re_references) == 1
     # placed at the script's slip (as the report, by the same change point over the postures
@@ -105,13 +86,8 @@ def test_sitting_upright_leaves_out_what_was_seen_through_the_slipped_clip() -> 
     v = generate(1, 52.0)
     report = analyze(v.to_session())
     st = LiveState(30.0)
-    up_end = float(v.truth.calibration["upright"][1])
-    pressed = False
-    for t_last, r in _frames(v):
-        st.ingest([r])
-        if not pressed and t_last >= up_end:
-            st.calibrate_now()
-            pressed = True
+    for _ in stream(v, st):
+        pass
     assert len(st.re_references) == 1
     off = report.posture.sitting_upright_deg
     assert off is not None and st.sitting_upright_deg is not None

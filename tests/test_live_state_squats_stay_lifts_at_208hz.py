@@ -16,20 +16,14 @@ from kyphos.sim.validation import generate
 from kyphos.views.live_state import LiveState
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from live_vs_offline import frames  # noqa: E402
+from live_vs_offline import stream  # noqa: E402
 
 
 def test_squats_in_a_row_are_not_taken_for_seated_reaches_at_208_hz() -> None:
     v = generate(1000, 208.0)
     st = LiveState(30.0)
-    up_end = float(v.truth.calibration["upright"][1])
-    pressed = False
     sitting_seen = False
-    for t_last, r in frames(v):
-        st.ingest([r])
-        if not pressed and t_last >= up_end:
-            st.calibrate_now()
-            pressed = True
+    for t_last, _got in stream(v, st):
         sitting_seen |= 100.0 < t_last and st.posture == "sitting"
         if t_last > 140.0:
             break

@@ -26,13 +26,18 @@ def test_slip_on_the_way_back_from_a_reach_is_placed_at_the_reach() -> None:
     assert float(np.sqrt(np.mean(err**2))) < 1.0  # the slip's 8.9 deg before
 
 
+def _placed(seed: int, fs: float) -> tuple[list[float], float]:
+    """The analysis's re-references (s; not the calibration's own at 0 s) and the script's
+    slip time on validation session ``seed`` at ``fs``."""
+    v = generate(seed, fs)
+    a = analyze(v.to_session())
+    return [x.t_s for x in a.re_references if x.t_s > 0.0], v.script.slips[0].t
+
+
 def test_slip_while_walking_is_placed_inside_the_walk() -> None:
     # validation seed 15 (development seed): the slip at 319.3 s falls in a 20-s walk
     # (310.5-330.6 s); the walk's mean mixes both mountings, and it was placed at its start
-    v = generate(15, 52.0)
-    a = analyze(v.to_session())
-    ts = v.script.slips[0].t
-    rr = [x.t_s for x in a.re_references if x.t_s > 0.0]
+    rr, ts = _placed(15, 52.0)
     assert len(rr) == 1 and abs(rr[0] - ts) < 2.0, (rr, ts)  # was 310.5 s
 
 
@@ -40,10 +45,7 @@ def test_a_step_between_two_excursions_is_not_a_reach_out_and_back() -> None:
     # validation seed 20 (development seed): slip at 216.6 s at the end of a held seated bend;
     # a reach (33.7 deg), upright sitting, then that bend (22.9 deg) make a step about the
     # slip's size between two excursions, which placed it 39 s early
-    v = generate(20, 52.0)
-    a = analyze(v.to_session())
-    ts = v.script.slips[0].t
-    rr = [x.t_s for x in a.re_references if x.t_s > 0.0]
+    rr, ts = _placed(20, 52.0)
     assert len(rr) == 1 and abs(rr[0] - ts) < 2.0, (rr, ts)
 
 
@@ -51,8 +53,5 @@ def test_lying_down_is_not_a_reach_out_and_back() -> None:
     # validation seed 3023 (a spent held-out seed): the clip slipped just before the wearer lay
     # down for 15 s; the stand before and the stand after the lying fit the step over one
     # excursion, whose middle put the slip at the end of the lying, 16 s late
-    v = generate(3023, 104.0)
-    a = analyze(v.to_session())
-    ts = v.script.slips[0].t
-    rr = [x.t_s for x in a.re_references if x.t_s > 0.0]
+    rr, ts = _placed(3023, 104.0)
     assert len(rr) == 1 and abs(rr[0] - ts) < 3.0, (rr, ts)  # was 302.0 s

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 from scipy import signal
-from scipy.spatial.transform import Rotation
 
 from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip as cs
@@ -407,8 +406,8 @@ class LiveReReference:
 class LiveClipSlip:
     """Clip slips found causally, from the reference postures seen so far.
 
-    The offline rule (:func:`kyphos.processing.clipslip.find_slips`, same thresholds and the
-    same helpers), run as each walk or still posture ends (:meth:`add`; ``up`` in the sensor
+    The offline rule (:func:`kyphos.processing.clipslip.find_slips`: each candidate judged by
+    the same :func:`~kyphos.processing.clipslip.confirm_slip`), run as each walk or still posture ends (:meth:`add`; ``up`` in the sensor
     frame, ``i0``/``i1`` rows on one running count): a reference that deviates from its kind's
     baseline by more than ``SLIP_MIN_DEG`` (at most ``SLIP_MAX_DEG``) is a slip once the next
     walk or quiet stand deviates by the same rotation (``SLIP_AGREE_DEG``), and the quiet
@@ -510,27 +509,15 @@ class LiveClipSlip:
                     base[r.kind] = b
                 self._i += 1
                 continue
-            dev = cs._angle(b, base[r.kind])
-            if dev > P.SLIP_MAX_DEG or dev <= P.SLIP_MIN_DEG:
-                self._i += 1
-                continue
-            nxt = next((x for x in refs[i + 1:] if x.kind in base and x.kind in cs.CONFIRM_KINDS
-                        and cs._angle(m.T @ x.up, base[x.kind]) <= P.SLIP_MAX_DEG), None)
-            if nxt is None and any(k in base for k in cs.CONFIRM_KINDS):
+            slip = cs.confirm_slip(r, refs[i + 1:], m, base)
+            if slip is not None and slip[2] is None \
+                    and any(k in base for k in cs.CONFIRM_KINDS):
                 break  # wait for the next walk or quiet stand
-            if nxt is None:  # no baseline that could confirm it: none will come (offline too)
-                self._i += 1
-                continue
-            q = cs._rotation_between(b, base[r.kind])
-            bn = m.T @ nxt.up
             self._i += 1
-            if not (cs._angle(q @ bn, base[nxt.kind]) <= P.SLIP_AGREE_DEG
-                    and cs._angle(bn, base[nxt.kind]) > P.SLIP_MIN_DEG):
-                continue
-            q2 = cs._rotation_between(bn, base[nxt.kind])
-            q = Rotation.from_matrix(np.stack([q, q2])).mean().as_matrix()
-            if cs._later_stands_keep(refs[i + 1:], m, q, base):
-                continue  # the quiet stands seen since say it was a posture
+            nxt = None if slip is None else slip[2]
+            if slip is None or nxt is None:
+                continue  # no slip, or no baseline that could confirm it (offline too)
+            dev, q, _ = slip
             m_new = m @ q.T
             j, _ = cs._place(self._probes, self._floor, r.i0, m, m_new, base, None)
             turn0, slip0 = self.turn.copy(), self._slip

@@ -402,6 +402,43 @@ def _last_still(still: np.ndarray | None, lo: int, hi: int) -> int:
     return lo + int(st[-1]) if len(st) else lo
 
 
+def confirm_slip(r: RefPosture, later: list[RefPosture], m: np.ndarray,
+                 base: dict[str, np.ndarray]
+                 ) -> tuple[float, np.ndarray, RefPosture | None] | None:
+    """Is reference ``r`` (its kind has a baseline in ``base``, body coordinates of the
+    mounting ``m``) a clip slip, judged with the references after it (``later``)?
+
+    None: no — within ``SLIP_MIN_DEG`` of its baseline, beyond ``SLIP_MAX_DEG`` (a bend or a
+    lean held still), not confirmed by the next walk or quiet stand, or the quiet stands after
+    it side with the old mounting. ``(deg, q, None)``: a candidate that no reference in
+    ``later`` can confirm yet. ``(deg, q, nxt)``: a slip of ``deg`` degrees, ``q`` the
+    body-frame correction (the mounting becomes ``m · qᵀ``), ``nxt`` the reference that
+    confirmed it. Shared by :func:`find_slips` and the live view's
+    :class:`kyphos.processing.causal.LiveClipSlip`."""
+    b = m.T @ r.up
+    dev = _angle(b, base[r.kind])
+    if dev > P.SLIP_MAX_DEG or dev <= P.SLIP_MIN_DEG:
+        return None
+    q = _rotation_between(b, base[r.kind])  # body-frame correction
+    # the confirming reference is a walk or a quiet stand: people choose how they sit
+    # (leaning back, an exercise hold) far more than how they stand or walk
+    nxt = next((x for x in later if x.kind in base and x.kind in CONFIRM_KINDS
+                and _angle(m.T @ x.up, base[x.kind]) <= P.SLIP_MAX_DEG), None)
+    if nxt is None:
+        return dev, q, None
+    bn = m.T @ nxt.up
+    # the correction brings the next reference back onto its baseline too
+    if not (_angle(q @ bn, base[nxt.kind]) <= P.SLIP_AGREE_DEG
+            and _angle(bn, base[nxt.kind]) > P.SLIP_MIN_DEG):
+        return None
+    # both references say how far: average the two corrections
+    q2 = _rotation_between(bn, base[nxt.kind])
+    q = Rotation.from_matrix(np.stack([q, q2])).mean().as_matrix()
+    if _later_stands_keep(later, m, q, base):
+        return None  # a slouch confirmed by a slouched stand: the stands after it say no
+    return dev, q, nxt
+
+
 def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.ndarray,
                still: np.ndarray | None = None, probes: list[RefPosture] | None = None
                ) -> list[ReReference]:
@@ -431,33 +468,12 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
                 base[r.kind] = b
             i += 1
             continue
-        dev = _angle(b, base[r.kind])
-        if dev > P.SLIP_MAX_DEG:  # a bend or a lean held still, not a reference
+        slip = confirm_slip(r, refs[i + 1:], m, base)
+        nxt = None if slip is None else slip[2]
+        if slip is None or nxt is None:
             i += 1
             continue
-        if dev <= P.SLIP_MIN_DEG:
-            i += 1
-            continue
-        q = _rotation_between(b, base[r.kind])  # body-frame correction
-        # the confirming reference is a walk or a quiet stand: people choose how they sit
-        # (leaning back, an exercise hold) far more than how they stand or walk
-        nxt = next((x for x in refs[i + 1:] if x.kind in base and x.kind in CONFIRM_KINDS
-                    and _angle(m.T @ x.up, base[x.kind]) <= P.SLIP_MAX_DEG), None)
-        confirmed = False
-        if nxt is not None:
-            bn = m.T @ nxt.up
-            # the correction brings the next reference back onto its baseline too
-            confirmed = _angle(q @ bn, base[nxt.kind]) <= P.SLIP_AGREE_DEG \
-                and _angle(bn, base[nxt.kind]) > P.SLIP_MIN_DEG
-        if not confirmed or nxt is None:
-            i += 1
-            continue
-        # both references say how far: average the two corrections
-        q2 = _rotation_between(m.T @ nxt.up, base[nxt.kind])
-        q = Rotation.from_matrix(np.stack([q, q2])).mean().as_matrix()
-        if _later_stands_keep(refs[i + 1:], m, q, base):
-            i += 1  # a slouch confirmed by a slouched stand: the stands after it say no
-            continue
+        dev, q, _ = slip
         m_new = m @ q.T  # new sensor-from-body: body coordinates turned by q
         j, j1 = _place(probes or [], floor, r.i0, m, m_new, base, still)
         if j1 is not None and not (j < j1 and time[j1] - time[j] <= _BLEND_MAX_S):

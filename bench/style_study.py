@@ -12,7 +12,7 @@ angles and the body's forward axis in the earth frame, with the truth style. ``-
 computes each candidate feature from those windows, fits its two edges on the sim family's
 seeds 100–139 (the same exhaustive search as ``bench/fit_thresholds.py``) and prints the
 accuracy with those edges on every cached set (sim check seeds, validation development
-seeds), with twist / lean splits. Validation seeds ≥ 5000 are refused (held out).
+seeds), with twist / lean splits. Validation seeds ≥ 6000 are refused (held out).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from fit_thresholds import CYCLE, fit_edges  # noqa: E402
 from validate_analysis import STYLES, family_case, match, parse_seeds  # noqa: E402
 
 PAD_S = 0.5
-#: validation seeds from here on are the lead's held-out set (2000-4029 are spent: development)
-HELD_OUT_FROM = 5000
+#: validation seeds from here on are the lead's held-out set (2000-5029 are spent: development)
+HELD_OUT_FROM = 6000
 CAL_PAD_S = 1.5
 
 

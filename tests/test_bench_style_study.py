@@ -70,12 +70,12 @@ def test_lever_free_and_two_parameter_knee_drop_of_a_lift() -> None:
 
 
 def test_held_out_validation_seeds_are_refused() -> None:
-    with pytest.raises(SystemExit):  # 5000 on: the lead's held-out set (2000-4029 spent)
-        S._jobs("validation", "4990-5001", "104")
+    with pytest.raises(SystemExit):  # 6000 on: the lead's held-out set (2000-5029 spent)
+        S._jobs("validation", "5990-6001", "104")
     assert S._jobs("validation", "0-1", "104") == [(0, 104.0), (1, 104.0)]
-    assert S._jobs("validation", "4029", "52") == [(4029, 52.0)]
+    assert S._jobs("validation", "5029", "52") == [(5029, 52.0)]
     with pytest.raises(SystemExit):  # the noise-free study too, before generating anything
-        S.exact("5000")
+        S.exact("6000")
 
 
 def test_library_lever_from_bends_recovers_lever_and_depth() -> None:

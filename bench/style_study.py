@@ -18,6 +18,7 @@ seeds), with twist / lean splits. Validation seeds ≥ 6000 are refused (held ou
 from __future__ import annotations
 
 import argparse
+import itertools
 import pickle
 import sys
 from pathlib import Path
@@ -210,7 +211,8 @@ SETS = (("fit: sim 100-139", "sim", 100, 139), ("sim 0-29", "sim", 0, 29),
         ("validation 0-29", "validation", 0, 29), ("validation 1000-1029", "validation", 1000, 1029),
         ("validation 2000-2029", "validation", 2000, 2029),
         ("validation 3000-3029", "validation", 3000, 3029),
-        ("validation 4000-4029", "validation", 4000, 4029))
+        ("validation 4000-4029", "validation", 4000, 4029),
+        ("validation 5000-5029", "validation", 5000, 5029))
 #: the validation rates ``--report`` reads (``--report-rates``)
 REPORT_RATES = ["104"]
 #: the fit set's features rounded to this many decimals before the edges are fitted
@@ -218,9 +220,9 @@ REPORT_RATES = ["104"]
 FIT_DECIMALS: list[int | None] = [None]
 
 
-def report(where: Path) -> int:
-    from fit_thresholds import accuracy
-
+def _load(where: Path) -> dict[str, list[dict[str, Any]]]:
+    """The cached matched lifts of every set of ``SETS`` (the fit set at the rate by seed, the
+    others at ``REPORT_RATES``)."""
     data: dict[str, list[dict[str, Any]]] = {}
     for name, fam, lo, hi in SETS:
         rows = []
@@ -235,6 +237,13 @@ def report(where: Path) -> int:
                 rows.extend(pickle.loads(f.read_bytes()))
         data[name] = rows
         print(f"{name}: {len(rows)} matched lifts")
+    return data
+
+
+def report(where: Path) -> int:
+    from fit_thresholds import accuracy
+
+    data = _load(where)
     if not data[SETS[0][0]]:
         print("no sim 100-139 lifts cached: run the --family sim --seeds 100-139 pass first")
         return 1
@@ -278,6 +287,173 @@ def report(where: Path) -> int:
                                   f"[{np.percentile(err[np.array(st2) == st], 5):+.3f}, "
                                   f"{np.percentile(err[np.array(st2) == st], 95):+.3f}]"
                                   for st in STYLES))
+    return 0
+
+
+def _closed_lever(r: dict[str, Any], excursion: bool = True, bounded: bool = True
+                  ) -> tuple[float, float] | None:
+    """As :func:`_library_lever` with ``closure``, the fit's variants: ``excursion`` False fits
+    the drop rows alone, ``bounded`` False drops the ``LINK_RANGE_M`` / ``LEVER_DEPTH_RANGE_M``
+    bounds (same windows: each bend ± ``LEVER_PAD_S``)."""
+    from kyphos.metrics.style import (
+        LEVER_DEPTH_RANGE_M,
+        LEVER_PAD_S,
+        LINK_BEND_MIN_DEG,
+        LINK_RANGE_M,
+        closed_displacement,
+    )
+    from scipy.optimize import lsq_linear
+
+    rows, ys = [], []
+    for c in r["cal"]:
+        m = (c["t"] >= -LEVER_PAD_S) & (c["t"] < c["len_s"] + LEVER_PAD_S)
+        th = _tilt(c["flex"][m], c["lat"][m])
+        if len(th) < 3 or th.max() < np.radians(LINK_BEND_MIN_DEG):
+            continue
+        p = closed_displacement(c["acc_e"][m], th, r["fs"])
+        if p is None:
+            continue
+        dth = th - th[0]
+        rows.append(np.c_[1 - np.cos(dth), -np.sin(dth)])
+        ys.append(-p[:, 2])
+        if excursion:
+            rows.append(np.c_[np.sin(dth), 1 - np.cos(dth)])
+            ys.append(np.hypot(p[:, 0], p[:, 1]))
+    if not rows:
+        return None
+    lo = [LINK_RANGE_M[0], LEVER_DEPTH_RANGE_M[0]] if bounded else [-np.inf, -np.inf]
+    hi = [LINK_RANGE_M[1], LEVER_DEPTH_RANGE_M[1]] if bounded else [np.inf, np.inf]
+    x = lsq_linear(np.vstack(rows), np.concatenate(ys), bounds=(lo, hi)).x
+    return float(x[0]), float(x[1])
+
+
+#: ``--why``: the lever variants measured beside the closed bend (``lever2_dhc_1_speed_window``)
+WHY_LEVERS = {
+    "closed, drop and excursion (lever_from_bends(closure=True))": {},
+    "closed, drop only": {"excursion": False},
+    "closed, drop and excursion, unbounded": {"bounded": False},
+}
+
+
+def why(where: Path) -> int:
+    """Why the closed bend loses on the simulator's check seeds (issue 15, STYLE): does the
+    closure hold on the simulator's calibration bends, is its lever biased, which check lifts
+    flip (their knee angle, the style's hip-drop overlap), where the two families put the
+    edges (the accuracy around the fitted pair), and the lever fit's variants."""
+    from fit_thresholds import accuracy
+    from kyphos.metrics.style import LEVER_DEPTH_RANGE_M, LINK_M, LINK_RANGE_M, trunk_drop
+    from kyphos.sim.scenario import random_lift_session
+
+    data = _load(where)
+    fit, check = data[SETS[0][0]], data[SETS[1][0]]
+    val = [r for name, *_ in SETS[2:] for r in data[name]]
+    if not fit or not check:
+        print("no sim 100-139 or sim 0-29 lifts cached")
+        return 1
+    sessions: dict[tuple[str, int, float], list[dict[str, Any]]] = {}
+    for r in fit + check + val:
+        sessions.setdefault((r["family"], r["seed"], r["fs"]), []).append(r)
+
+    print("\n1. The calibration bends: |tilt at the end - at the start| (deg, 0.5 s means), "
+          "the closed lever (r, d) and fits at a bound")
+    for fam in ("sim", "validation"):
+        dth, lev = [], []
+        for (f, _, _), rows in sessions.items():
+            if f != fam:
+                continue
+            for c in rows[0]["cal"]:
+                th, k = _tilt(c["flex"], c["lat"]), max(2, int(0.5 * rows[0]["fs"]))
+                dth.append(abs(float(np.degrees(th[-k:].mean() - th[:k].mean()))))
+            lv = _library_lever(rows[0], closure=True)
+            if lv is not None:
+                lev.append(lv)
+        lv_a = np.array(lev)
+        at = np.count_nonzero(np.isclose(lv_a[:, 0], LINK_RANGE_M[0]) | np.isclose(lv_a[:, 0], LINK_RANGE_M[1])
+                              | np.isclose(lv_a[:, 1], LEVER_DEPTH_RANGE_M[0])
+                              | np.isclose(lv_a[:, 1], LEVER_DEPTH_RANGE_M[1]))
+        print(f"  {fam}: {len(dth)} bends, |end - start| median {np.median(dth):.2f}, 95th pct "
+              f"{np.percentile(dth, 95):.2f}, max {max(dth):.2f}; r {lv_a[:, 0].min():.3f}-"
+              f"{lv_a[:, 0].max():.3f} m, d {lv_a[:, 1].min():.3f}-{lv_a[:, 1].max():.3f} m, "
+              f"at a bound {at} of {len(lv_a)} sessions")
+
+    def feature(kw: dict[str, Any]) -> dict[int, float]:
+        out = {}
+        for rows in sessions.values():
+            lv = _closed_lever(rows[0], **kw)
+            for r in rows:
+                tilt = _tilt(r["flex"], r["lat"])
+                drop, t = float(-_disp(r["acc_e"], tilt, r["fs"])[:, 2].min()), float(tilt.max())
+                two = LINK_M * (1 - np.cos(t)) if lv is None else trunk_drop(t, lv)
+                out[id(r)] = float(drop - two)
+        return out
+
+    def edges(x: dict[int, float]) -> tuple[float, float]:
+        a, b, _ = fit_edges([r["style"] for r in fit], np.round([x[id(r)] for r in fit], 3))
+        return a, b
+
+    def score(rows: list[dict[str, Any]], x: dict[int, float], a: float, b: float) -> int:
+        return accuracy([r["style"] for r in rows], np.array([x[id(r)] for r in rows]), a, b)
+
+    closed = feature({})
+    a, b = edges(closed)
+    today = {id(r): float(r["knee_drop_m"]) for r in fit + check + val}
+    ta, tb = edges(today)
+    print(f"\n2. The closed bend's knee drop less the truth hip drop, cm, median [5th, 95th pct] "
+          f"(edges fitted on sim 100-139: {a:+.4f} / {b:+.4f}; today's {ta:+.4f} / {tb:+.4f})")
+    for (name, rows), (rule, x) in itertools.product(
+            (("sim 0-29 and 100-139", fit + check), ("validation", val)),
+            (("closed bend", closed), ("today's rule", today))):
+        err = {st: [100 * (x[id(r)] - r["hip_drop_m"]) for r in rows if r["style"] == st]
+               for st in STYLES}
+        print(f"  {name}, {rule}: " + ", ".join(
+            f"{st} {np.median(e):+.1f} [{np.percentile(e, 5):+.1f}, {np.percentile(e, 95):+.1f}]"
+            for st, e in err.items() if e))
+
+    print("\n3. Sim 0-29 lifts the closed bend or today's rule calls wrong (knee angle: the "
+          "simulator's label; knee ranges 5-30 / 35-75 / 80-120 deg)")
+    knees: dict[tuple[int, float], list[tuple[float, float]]] = {}
+    for r in check:
+        key = (r["seed"], r["fs"])
+        if key not in knees:
+            segs = [g for g in random_lift_session(r["seed"], fs=r["fs"])["segments"]
+                    if g["kind"] == "lift"]
+            knees[key] = list(zip(_sim_hip_drops(r["seed"], r["fs"]),
+                                  [float(g["knee_deg"]) for g in segs], strict=True))
+
+    def cls(x: float, lo: float, hi: float) -> str:
+        return STYLES[2] if x >= hi else STYLES[1] if x >= lo else STYLES[0]
+
+    lost = won = 0
+    for r in sorted(check, key=lambda r: (r["style"], r["hip_drop_m"], r["fs"])):
+        c1, c0 = cls(closed[id(r)], a, b), cls(today[id(r)], ta, tb)
+        if c1 == r["style"] and c0 == r["style"]:
+            continue
+        lost += c0 == r["style"]
+        won += c1 == r["style"]
+        knee = min(knees[(r["seed"], r["fs"])], key=lambda hk: abs(hk[0] - r["hip_drop_m"]))[1]
+        print(f"  seed {r['seed']:3d} {r['fs']:3g} Hz {r['style']:>10s} knee {knee:5.1f} deg, "
+              f"hip drop {r['hip_drop_m']:.3f}: closed {closed[id(r)]:+.3f} -> {c1}, today "
+              f"{today[id(r)]:+.3f} -> {c0}")
+    print(f"  closed bend against today: {won} won, {lost} lost")
+
+    print("\n4. Accuracy around the fitted edges, closed bend: fit sim 100-139 / check sim 0-29 / "
+          f"validation pooled ({len(val)} lifts); rows the semi edge, columns the squat edge, m")
+    cols = np.round(b + 0.0025 * np.arange(-4, 5), 4)
+    print("  " + " " * 7 + "".join(f"{x:>17.4f}" for x in cols))
+    for lo in np.round(a + 0.0025 * np.arange(-3, 4), 4):
+        print(f"  {lo:+.4f}" + "".join(
+            f"{score(fit, closed, lo, hi):>5d}/{score(check, closed, lo, hi):4d}/"
+            f"{score(val, closed, lo, hi):5d}  " for hi in cols))
+
+    print("\n5. Lever variants (edges fitted on sim 100-139 each): check sim 0-29, validation")
+    for name, kw in WHY_LEVERS.items():
+        x = closed if not kw else feature(kw)
+        va, vb = edges(x)
+        print(f"  {name}: edges {va:+.4f} / {vb:+.4f}: sim 0-29 {score(check, x, va, vb)}/"
+              f"{len(check)}, validation {score(val, x, va, vb)}/{len(val)} = "
+              f"{score(val, x, va, vb) / len(val):.3f}")
+    print(f"  today's rule: sim 0-29 {score(check, today, ta, tb)}/{len(check)}, validation "
+          f"{score(val, today, ta, tb)}/{len(val)} = {score(val, today, ta, tb) / len(val):.3f}")
     return 0
 
 
@@ -458,7 +634,13 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--exact", metavar="VAL_SEEDS",
                     help="instead: the lever models on the validation generator's noise-free "
                          "path, e.g. 0-29")
+    ap.add_argument("--why", metavar="CACHE",
+                    help="instead: why the closed bend loses on the simulator's check seeds "
+                         "(reads --report-rates for every set but the fit set)")
     args = ap.parse_args(argv[1:])
+    if args.why:
+        REPORT_RATES[:] = args.report_rates.split(",")
+        return why(Path(args.why))
     if args.exact:
         return exact(args.exact)
     if args.truth_drops:

@@ -99,3 +99,16 @@ def test_library_lever_from_bends_recovers_lever_and_depth() -> None:
     gap[250] = False
     assert lever_from_bends(t, gap, S._tilt(cal["flex"], cal["lat"]), cal["acc_e"],
                             [(1.0, 4.0)], FS) is None
+
+
+def test_closed_lever_variants_of_a_hip_hinge() -> None:
+    """``--why``'s lever variants: the bend closed (it ends where it started), fitted on the
+    drop and the excursion, on the drop alone, or without bounds, all find the back's r and d."""
+    cal = _back(0.5, 0.08, 60.0, 0.0)
+    row = {"cal": [cal], "fs": FS}
+    for kw in ({}, {"excursion": False}, {"bounded": False}):
+        lv = S._closed_lever(row, **kw)
+        assert lv is not None
+        assert abs(lv[0] - 0.5) < 0.01 and abs(lv[1] - 0.08) < 0.01, (kw, lv)
+    shallow = dict(_back(0.5, 0.08, 20.0, 0.0))  # under LINK_BEND_MIN_DEG: no lever
+    assert S._closed_lever({"cal": [shallow], "fs": FS}) is None

@@ -4,6 +4,7 @@ Usage:
     .venv/bin/python bench/style_study.py --family sim --seeds 100-139 --cache /tmp/style  # fs by seed
     .venv/bin/python bench/style_study.py --family validation --seeds 0-29 --rates 104 --cache /tmp/style
     .venv/bin/python bench/style_study.py --report /tmp/style   # fit on sim 100-139, report all
+    .venv/bin/python bench/style_study.py --why /tmp/style --report-rates 52,104,208  # closed bend
 
 Each session is analysed as ``kyphos analyze`` does; for every detected lift matched to a truth
 lift (``bench/validate_analysis.py``'s rule) the script keeps the window from 0.5 s before the
@@ -454,6 +455,25 @@ def why(where: Path) -> int:
               f"{score(val, x, va, vb) / len(val):.3f}")
     print(f"  today's rule: sim 0-29 {score(check, today, ta, tb)}/{len(check)}, validation "
           f"{score(val, today, ta, tb)}/{len(val)} = {score(val, today, ta, tb) / len(val):.3f}")
+
+    # a switch, not a physics test: inside the fit set's lever range today's edges hold by
+    # construction, so the sim floor then measures today's rule on most sim lifts
+    lv_of = {key: _library_lever(rows[0], closure=True) for key, rows in sessions.items()}
+    box = np.array([lv_of[(r["family"], r["seed"], r["fs"])] for r in fit])
+    lo_b, hi_b = box.min(axis=0), box.max(axis=0)
+
+    def inside(r: dict[str, Any]) -> bool:
+        lv = lv_of[(r["family"], r["seed"], r["fs"])]
+        return lv is not None and bool(np.all((lo_b <= lv) & (lv <= hi_b)))
+
+    print(f"\n6. Today's rule for wearers whose closed lever lies in the fit set's range (r "
+          f"{lo_b[0]:.3f}-{hi_b[0]:.3f}, d {lo_b[1]:.3f}-{hi_b[1]:.3f} m), the closed bend's "
+          "otherwise (a switch between the families, not a physics test)")
+    for name, rows in (("sim 0-29", check), ("validation", val)):
+        ok = sum(cls(today[id(r)], ta, tb) == r["style"] if inside(r)
+                 else cls(closed[id(r)], a, b) == r["style"] for r in rows)
+        n_in = sum(inside(r) for r in rows)
+        print(f"  {name}: {ok}/{len(rows)} = {ok / len(rows):.3f}, today's rule on {n_in} lifts")
     return 0
 
 

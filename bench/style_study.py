@@ -606,6 +606,26 @@ def exact(val_seeds: str) -> int:
     return 0
 
 
+def exact_same_hip_share(val_seeds: str) -> int:
+    """:func:`exact` with the validation generator's semi-squats and squats tilting the pelvis
+    by the person's stoop hip share, as the calibration bend does (``script.Builder.lift``
+    gives them ``min(0.95, h + 0.1)``; the same random draws): how much of the lever's
+    semi-squat and squat error is that coordination difference. The generator is patched in
+    this process only (its module-level ``min`` on that one call)."""
+    import builtins
+
+    import kyphos.sim.validation.script as script
+
+    def same_share_min(x: Any, y: Any, *more: Any) -> Any:
+        return y - 0.1 if x == 0.95 and not more else builtins.min(x, y, *more)
+
+    script.min = same_share_min  # type: ignore[attr-defined]
+    try:
+        return exact(val_seeds)
+    finally:
+        del script.min  # type: ignore[attr-defined]
+
+
 def trunk_drop_of(tau: float, lever: np.ndarray) -> float:
     from kyphos.metrics.style import trunk_drop
 
@@ -654,6 +674,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--exact", metavar="VAL_SEEDS",
                     help="instead: the lever models on the validation generator's noise-free "
                          "path, e.g. 0-29")
+    ap.add_argument("--same-hip-share", action="store_true",
+                    help="--exact: the generator's bent-knee lifts given the calibration bend's "
+                         "hip share (not its +0.1)")
     ap.add_argument("--why", metavar="CACHE",
                     help="instead: why the closed bend loses on the simulator's check seeds "
                          "(reads --report-rates for every set but the fit set)")
@@ -662,6 +685,8 @@ def main(argv: list[str]) -> int:
         REPORT_RATES[:] = args.report_rates.split(",")
         return why(Path(args.why))
     if args.exact:
+        if args.same_hip_share:
+            return exact_same_hip_share(args.exact)
         return exact(args.exact)
     if args.truth_drops:
         sim_s, _, val_s = args.truth_drops.partition(",")

@@ -76,6 +76,11 @@ def test_held_out_validation_seeds_are_refused() -> None:
     assert S._jobs("validation", "5029", "52") == [(5029, 52.0)]
     with pytest.raises(SystemExit):  # the noise-free study too, before generating anything
         S.exact("6000")
+    import kyphos.sim.validation.script as script
+
+    with pytest.raises(SystemExit):  # and with the same hip share, whose patch is undone
+        S.exact_same_hip_share("6000")
+    assert not hasattr(script, "min")
 
 
 def test_library_lever_from_bends_recovers_lever_and_depth() -> None:

@@ -232,9 +232,13 @@ def prepare_session(session: Recording, max_bridge_s: float = MAX_BRIDGE_S,
     hap_iv = haptic_intervals(ev, t_end) if len(ev) else np.zeros((0, 2))
     if len(hap_iv):
         hap |= in_intervals(session.time, hap_iv)
+    # a loaded session builds acc and gyr for this read only: prepare may filter them in place
+    is_deferred = getattr(session, "is_deferred", None)
+    own = is_deferred is not None and is_deferred("acc") and is_deferred("gyr")
     return prepare(
         session.time, _rows(session, "acc"), _rows(session, "gyr"), session.fs or None,
         haptic=hap, gaps=session.gaps, max_bridge_s=max_bridge_s, cutoff_hz=imu_cutoff_hz,
+        overwrite=bool(own),
     )
 
 

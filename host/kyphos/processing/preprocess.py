@@ -164,13 +164,17 @@ def _filtfilt_rows(plan: tuple[np.ndarray, np.ndarray, int], x: np.ndarray,
     return back[:, e : e + n_l]
 
 
-def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, axis: int = 0) -> np.ndarray:
+def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, axis: int = 0, *,
+            overwrite_x: bool = False) -> np.ndarray:
     """Zero-phase low-pass (``sosfiltfilt``) along ``axis``; short inputs are returned as is.
     Long inputs are filtered in chunks with margins (LOWPASS_CHUNK), with the same result.
 
     1-D and (N, C) inputs along axis 0 go through scipy's compiled filter loop in place
     (:func:`_filtfilt_rows`, the same numbers as ``sosfiltfilt`` to the bit, with fewer copies:
-    8 h of acc at 104 Hz in ~0.17 s instead of ~0.3)."""
+    8 h of acc at 104 Hz in ~0.17 s instead of ~0.3). There, ``overwrite_x`` writes the result
+    into ``x`` (returned) instead of a new array: 8 h of acc at 104 Hz is 72 MB fewer to
+    allocate and fault in. Each chunk's rows are written once the next chunk has read its
+    margin, so the values are the same."""
     sos = lowpass_sos(fs, cutoff_hz)
     padlen = 3 * (2 * len(sos) + 1)
     n = x.shape[axis]
@@ -182,16 +186,31 @@ def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, axis: int = 0) -> np.nda
             and xa.dtype == np.float64:
         plan = _filtfilt_plan(float(fs), float(cutoff_hz))
         x2 = xa[:, None] if xa.ndim == 1 else xa
-        out = np.empty(x2.shape)
         size = x2.shape[1] * (min(n, LOWPASS_CHUNK + 2 * margin) + 2 * plan[2])
         bufs = (np.empty(size), np.empty(size))
         step = n if n <= LOWPASS_CHUNK + 2 * margin else LOWPASS_CHUNK
+        # in place: a chunk's result waits in its own buffer until the next chunk has read
+        # the rows it shares with it (its margin; none is longer than a chunk)
+        inplace = overwrite_x and xa.flags.writeable and margin <= step
+        out = x2 if inplace else np.empty(x2.shape)
+        spare = np.empty(size) if inplace and step < n else None
+        pending: tuple[int, int, np.ndarray] | None = None
         for c0 in range(0, n, step):  # one filtfilt per chunk, over its margins too
             c1 = min(n, c0 + step)
             e0, e1 = (max(0, c0 - margin), min(n, c1 + margin)) if step < n else (0, n)
             back = _filtfilt_rows(plan, x2[e0:e1], bufs)  # reversed in time
             r0, r1 = e1 - c1, e1 - c0  # rows c1-1 … c0 of the chunk, backwards
-            out[c0:c1] = back[:, r0:r1][:, ::-1].T
+            if pending is not None:
+                out[pending[0] : pending[1]] = pending[2]
+            if spare is None:
+                out[c0:c1] = back[:, r0:r1][:, ::-1].T
+            else:
+                pending = (c0, c1, back[:, r0:r1][:, ::-1].T)
+                bufs, spare = (bufs[0], spare), bufs[1]
+        if pending is not None:
+            out[pending[0] : pending[1]] = pending[2]
+        if inplace:
+            return xa
         return out if xa.ndim == 2 else out[:, 0]
     if n <= LOWPASS_CHUNK + 2 * margin:
         return _filtfilt(sos, x, axis)
@@ -333,6 +352,7 @@ def prepare(
     max_bridge_s: float = MAX_BRIDGE_S,
     cutoff_hz: float | None = IMU_CUTOFF_HZ,
     mask_pad_s: float = 0.05,
+    overwrite: bool = False,
 ) -> Prepared:
     """Bring raw samples onto a uniform grid, filter them and mask vibration.
 
@@ -346,6 +366,9 @@ def prepare(
         cutoff_hz: zero-phase low-pass cutoff for acc and gyr; None for no filter.
         mask_pad_s: the vibration mask is widened by this much on both sides (motor spin-up and
             run-down).
+        overwrite: ``acc`` and ``gyr`` are the caller's to overwrite (rows built for this call,
+            as a loaded session's): they are low-passed in place, not copied (8 h at 104 Hz:
+            2 × 72 MB fewer to allocate).
 
     Returns:
         :class:`Prepared`.
@@ -398,9 +421,9 @@ def prepare(
             grid = ts[0] + np.arange(n) * dt
             ag = np.column_stack([np.interp(grid, ts, as_[:, k]) for k in range(3)])
             gg = np.column_stack([np.interp(grid, ts, gs[:, k]) for k in range(3)])
-        if cutoff_hz:
-            ag = lowpass(ag, fs, cutoff_hz)
-            gg = lowpass(gg, fs, cutoff_hz)
+        if cutoff_hz:  # resampled rows are this call's own too
+            ag = lowpass(ag, fs, cutoff_hz, overwrite_x=overwrite or not uniform)
+            gg = lowpass(gg, fs, cutoff_hz, overwrite_x=overwrite or not uniform)
         t_parts.append(grid)
         a_parts.append(ag)
         g_parts.append(gg)

@@ -48,3 +48,39 @@ def test_no_full_length_product_is_allocated() -> None:
     assert len(out) == 5
     # the five (N,) results plus block scratch; a (4, N) product on top would be 9 * 8 * N
     assert peak < 5 * 8 * n + 64 * _BLOCK * 8
+
+
+def _euler_reference(q: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The Euler angles over all rows at once (full-length entries and temporaries)."""
+    b00, b10, b20, b21, b22 = _reference(q, m)
+    flex, lat, yaw = np.arctan2(-b20, np.hypot(b21, b22)), np.arctan2(b21, b22), \
+        np.arctan2(b10, b00)
+    alt = np.abs(flex) + np.abs(lat) > np.pi
+    flex[alt] = np.sign(-b20[alt]) * np.pi - flex[alt]
+    lat[alt] = np.arctan2(-b21[alt], -b22[alt])
+    yaw[alt] = np.arctan2(-b10[alt], -b00[alt])
+    return flex, lat, yaw
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, _BLOCK + 1, 3 * _BLOCK + 7])
+def test_euler_in_blocks_equals_all_rows_at_once(n: int) -> None:
+    q = np.random.default_rng(n + 1).normal(size=(n, 4))  # every orientation: both solutions
+    q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+    m = _rotation(n + 1)
+    for got, want in zip(angles.euler_from_quat(q, m), _euler_reference(q, m), strict=True):
+        assert np.array_equal(got, want)
+
+
+def test_euler_allocates_only_its_three_results() -> None:
+    n = 20 * _BLOCK + 3
+    q = np.random.default_rng(4).normal(size=(n, 4))
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        out = angles.euler_from_quat(q, _rotation(5))
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert len(out) == 3
+    assert peak < 3 * 8 * n + 64 * _BLOCK * 8  # the five entries at full length: 8 * 8 * n

@@ -3,10 +3,9 @@ baseline yet: the quiet stands around them cannot say where the slip is (a lie c
 there is no lying baseline), so the sit breaks the tie, measured against upright standing.
 How far one sits from upright standing is one's own, so the sit votes for the mounting that
 puts it nearer upright by the margin (half the slip's tilt), not only when within SLIP_MIN_DEG
-(clipslip._place)."""
+(clipslip.place_slip)."""
 
 import pytest
-
 from kyphos.analysis import analyze
 
 

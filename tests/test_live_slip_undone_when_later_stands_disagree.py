@@ -1,6 +1,6 @@
 """A live clip-slip re-reference is undone when the quiet stands seen after it side with the
 old mounting, as the report rejects such a candidate with the stands later in the recording
-(``clipslip._later_stands_keep``); a real slip, kept by the stands after it, stays.
+(``clipslip.later_stands_keep``); a real slip, kept by the stands after it, stays.
 
 Validation seed 0 at 208 Hz: two quiet stands 5.9° off around a lying period (the threshold is
 5°) were re-referenced live; the report has no such re-reference."""

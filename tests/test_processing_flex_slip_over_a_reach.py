@@ -1,4 +1,4 @@
-"""Clip slip placement (clipslip._place) over a seated reach and inside a walk.
+"""Clip slip placement (clipslip.place_slip) over a seated reach and inside a walk.
 
 The clip slipped on the way back from a reach, so the step it makes is between the sitting
 before the reach and the sitting after it, with the held reach between. Validation seed 4 (a

@@ -352,6 +352,25 @@ class CausalAngles:
         self._last_yaw: float | None = None
         self._prev: np.ndarray | None = None  # last smoothed (flex, lat, axial)
 
+    def remount(self, sensor_from_body: np.ndarray, quat: np.ndarray) -> None:
+        """Use a new mounting from the next chunk on, with the carried state moved by what it
+        changes in the angles at orientation ``quat`` ([w, x, y, z], the last one seen), so
+        the change does not read as a velocity (a live clip-slip re-reference)."""
+        new = np.asarray(sensor_from_body, float)
+        q = np.asarray(quat, float).reshape(1, 4)
+        f0, l0, y0 = (float(x[0]) for x in euler_from_quat(q, self.m))
+        f1, l1, y1 = (float(x[0]) for x in euler_from_quat(q, new))
+        dy = float(np.angle(np.exp(1j * (y1 - y0))))
+        # the axial angle is yaw less its slow reference: both move by dy, the axial angle not
+        d = np.array([f1 - f0, l1 - l0, 0.0])
+        self._lp.shift(d)
+        if self._prev is not None:
+            self._prev = self._prev + d
+        self._yaw_ref.shift(np.array([dy]))
+        if self._last_yaw is not None:
+            self._last_yaw += dy
+        self.m = new
+
     def __call__(self, time: np.ndarray, quat: np.ndarray) -> Angles:
         flex, lat, yaw = euler_from_quat(quat, self.m)
         if len(yaw) == 0:

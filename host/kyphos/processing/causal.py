@@ -18,12 +18,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import signal
 
 from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip as cs
 from kyphos.processing import params as P
-from kyphos.processing.angles import Angles, CausalAngles, euler_from_quat
+from kyphos.processing.angles import Angles, CausalAngles
 from kyphos.processing.calibration import NOMINAL, Calibration
 from kyphos.processing.orientation import OnlineOrientation
 from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass
@@ -274,10 +273,8 @@ class CausalProcessor:
         filters' state is moved by the change the new mounting makes at the last orientation,
         so the step does not read as a flexion velocity (a spike of ~100°/s through the 5 Hz
         filter, which the lift detector would take for a bend's onset)."""
-        old = self._angles.m.copy()
         self.turn = np.asarray(turn, float).copy()
-        self._angles.m = self._m_cal @ self.turn.T
-        _shift_angle_state(self._angles, old, self._angles.m, self.last_quat)
+        self._angles.remount(self._m_cal @ self.turn.T, self.last_quat)
 
     def set_calibration(self, calibration: Calibration | np.ndarray,
                         upright_raw: np.ndarray | None = None,
@@ -353,29 +350,6 @@ class CausalProcessor:
         return out
 
 
-def _shift_angle_state(ca: CausalAngles, old_m: np.ndarray, new_m: np.ndarray,
-                       quat: np.ndarray) -> None:
-    """Move a :class:`CausalAngles`' carried state by what a new mounting changes in the
-    angles at orientation ``quat`` ([w, x, y, z]): the low-pass is linear, so a step ``d`` in
-    its input at steady state is a step ``d · sosfilt_zi`` in its state."""
-    q = np.asarray(quat, float).reshape(1, 4)
-    f0, l0, y0 = (float(x[0]) for x in euler_from_quat(q, old_m))
-    f1, l1, y1 = (float(x[0]) for x in euler_from_quat(q, new_m))
-    dy = float(np.angle(np.exp(1j * (y1 - y0))))
-    # the axial angle is yaw less its slow reference: both move by dy, the axial angle not
-    d = np.array([f1 - f0, l1 - l0, 0.0])
-    lp = ca._lp
-    if lp._zi is not None:
-        lp._zi = lp._zi + signal.sosfilt_zi(lp.sos)[:, :, None] * d[None, None, :]
-    if ca._prev is not None:
-        ca._prev = ca._prev + d
-    yr = ca._yaw_ref
-    if yr._zi is not None:
-        yr._zi = yr._zi + signal.sosfilt_zi(yr.sos)[:, :, None] * dy
-    if ca._last_yaw is not None:
-        ca._last_yaw += dy
-
-
 class LiveReReference:
     """A clip slip re-referenced live: ``t_s`` where it was placed, ``detected_s`` when it was
     seen (the mounting changed from then on; device s), ``deg`` the correction, ``why`` the
@@ -412,10 +386,10 @@ class LiveClipSlip:
     baseline by more than ``SLIP_MIN_DEG`` (at most ``SLIP_MAX_DEG``) is a slip once the next
     walk or quiet stand deviates by the same rotation (``SLIP_AGREE_DEG``), and the quiet
     stands seen since do not say otherwise. It is placed by the offline change point
-    (:func:`~kyphos.processing.clipslip._place`) over the postures seen so far; the live view
-    re-references from the moment it is confirmed (what was shown before is not changed). As
+    (:func:`~kyphos.processing.clipslip.place_slip`) over the postures seen so far; the live
+    view re-references from the moment it is confirmed (what was shown before is not changed). As
     the quiet stands after it come in, the correction is refined as offline
-    (:func:`~kyphos.processing.clipslip._refine`). Not done live (it needs the whole
+    (:func:`~kyphos.processing.clipslip.refine_mountings`). Not done live (it needs the whole
     recording): re-referencing the stretch before the first slip when the calibration's
     upright turns out to be the slipped one.
 
@@ -439,7 +413,7 @@ class LiveClipSlip:
         self._refs: list[cs.RefPosture] = []
         self._probes: list[cs.RefPosture] = []
         self._i = 0  # the next reference to judge
-        self._base: dict[str, np.ndarray] = {"standing": cs._Z.copy()}
+        self._base: dict[str, np.ndarray] = {"standing": cs.UPRIGHT.copy()}
         self._stand_seen = False  # a quiet stand has replaced the calibrated upright
         self._floor = 0
         self._slip: tuple[int, np.ndarray] | None = None  # last slip's row, unrefined turn
@@ -471,14 +445,14 @@ class LiveClipSlip:
 
     def _recheck(self, m_cal: np.ndarray, now_s: float) -> None:
         """Undo the last re-reference when the quiet stands seen since its candidate side with
-        the old mounting after all (:func:`~kyphos.processing.clipslip._later_stands_keep`,
+        the old mounting after all (:func:`~kyphos.processing.clipslip.later_stands_keep`,
         the report's test, which sees the whole recording: live it is run again as each
         reference comes in). Validation seed 0 at 208 Hz: two stands 5.9° off around a lying
         period were re-referenced; the report rejects them with the stands after."""
         if self._open is None or "standing" not in self._base:
             return
         rr, i, turn0, q, slip0 = self._open
-        if not cs._later_stands_keep(self._refs[i + 1:], m_cal @ turn0.T, q, self._base):
+        if not cs.later_stands_keep(self._refs[i + 1:], m_cal @ turn0.T, q, self._base):
             return
         rr.withdrawn_s = now_s
         self.turn, self._slip, self._open = turn0.copy(), slip0, None
@@ -497,7 +471,7 @@ class LiveClipSlip:
                 self._i += 1
                 continue
             if r.kind == "standing" and not self._stand_seen \
-                    and cs._angle(b, base["standing"]) <= P.SLIP_MIN_DEG:
+                    and cs.angle_deg(b, base["standing"]) <= P.SLIP_MIN_DEG:
                 base[r.kind] = b
                 self._stand_seen = True
                 self._i += 1
@@ -505,7 +479,7 @@ class LiveClipSlip:
             if r.kind not in base:
                 if not any(x.kind == "standing" for x in refs[i + 1:]) and len(refs) - i < 5:
                     break  # a first walk or sitting: the stand after it decides (offline too)
-                elif cs._stands_agree(refs, i, m, base):
+                elif cs.stands_agree(refs, i, m, base):
                     base[r.kind] = b
                 self._i += 1
                 continue
@@ -519,7 +493,7 @@ class LiveClipSlip:
                 continue  # no slip, or no baseline that could confirm it (offline too)
             dev, q, _ = slip
             m_new = m @ q.T
-            j, _ = cs._place(self._probes, self._floor, r.i0, m, m_new, base, None)
+            j, _ = cs.place_slip(self._probes, self._floor, r.i0, m, m_new, base, None)
             turn0, slip0 = self.turn.copy(), self._slip
             self.turn = q @ self.turn
             self._slip = (j, self.turn.copy())
@@ -537,7 +511,8 @@ class LiveClipSlip:
         j, turn0 = self._slip
         m0 = m_cal @ turn0.T
         rr = cs.ReReference(0.0, 0.0, "", m0, j)
-        m1 = cs._refine([rr], [x for x in self._refs if x.i0 >= j], self._base["standing"])[0]
+        m1 = cs.refine_mountings([rr], [x for x in self._refs if x.i0 >= j],
+                                 self._base["standing"])[0]
         self.turn = m1.sensor_from_body.T @ m_cal
 
     def _time_of(self, row: int) -> float:

@@ -18,13 +18,18 @@ bend. Postures a person returns to — walking and quiet upright standing — ar
    vertical cannot be seen by gravity: it is taken from the held forward bends before and after
    the slip, :func:`_turn_by_held_bends`). The slip is placed by a change
    point over the still postures and walks since the previous slip (probes, ≥ ``PROBE_MIN_S``;
-   :func:`_place`): where the most of the walks and quiet stands that one mounting explains
+   :func:`place_slip`): where the most of the walks and quiet stands that one mounting explains
    agree (old before, new after); a step between two still postures of the same kind that
    the slip's rotation undoes places it exactly (at the start of the movement: a clip moves
    when the wearer does; a step over one reach or bend out and back counts too, and a walk
    is split where its mean gravity direction changes); a tie goes to the middle of what cannot
    be told apart.
 3. :func:`reref_angles` — trunk angles with each mounting from its slip on.
+
+The live view (:class:`kyphos.processing.causal.LiveClipSlip`) runs the same rule causally with
+the pieces :func:`find_slips` is made of: :func:`confirm_slip`, :func:`place_slip`,
+:func:`refine_mountings`, :func:`later_stands_keep`, :func:`stands_agree`, :func:`angle_deg`
+and :data:`UPRIGHT`.
 """
 
 from __future__ import annotations
@@ -169,16 +174,19 @@ def _rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(np.eye(3) + np.sin(ang) * kx + (1 - np.cos(ang)) * (kx @ kx))
 
 
-def _angle(a: np.ndarray, b: np.ndarray) -> float:
+def angle_deg(a: np.ndarray, b: np.ndarray) -> float:
+    """The angle (deg) between unit vectors ``a`` and ``b``."""
     return float(np.degrees(np.arccos(np.clip(a @ b, -1.0, 1.0))))
 
 
-_Z = np.array([0.0, 0.0, 1.0])
+#: Up in body coordinates: gravity's direction in the calibrated upright (quiet standing's
+#: baseline until a quiet stand replaces it)
+UPRIGHT = np.array([0.0, 0.0, 1.0])
 _BLEND_MAX_S = 2.0  # a slip is a fraction of a second (the clip turns); longer is trunk motion
 
 
-def _stands_agree(refs: list[RefPosture], i: int, m: np.ndarray,
-                  base: dict[str, np.ndarray]) -> bool:
+def stands_agree(refs: list[RefPosture], i: int, m: np.ndarray,
+                 base: dict[str, np.ndarray]) -> bool:
     """Whether the quiet stands on either side of ``refs[i]`` (the nearest one before and after
     it that is not a held bend) agree with the standing baseline under mounting ``m``: only then
     may ``refs[i]`` (a first walk or sitting) become its kind's baseline. A first walk after an
@@ -191,7 +199,7 @@ def _stands_agree(refs: list[RefPosture], i: int, m: np.ndarray,
         for x in seq:
             if x.kind != "standing":
                 continue
-            d = _angle(m.T @ x.up, base["standing"])
+            d = angle_deg(m.T @ x.up, base["standing"])
             if d > P.SLIP_MAX_DEG:
                 continue  # a held bend
             if d > P.SLIP_MIN_DEG:
@@ -200,8 +208,8 @@ def _stands_agree(refs: list[RefPosture], i: int, m: np.ndarray,
     return True
 
 
-def _later_stands_keep(later: list[RefPosture], m: np.ndarray, q: np.ndarray,
-                       base: dict[str, np.ndarray]) -> bool:
+def later_stands_keep(later: list[RefPosture], m: np.ndarray, q: np.ndarray,
+                      base: dict[str, np.ndarray]) -> bool:
     """Whether the quiet stands after a confirmed slip candidate are, by their total duration
     (each counted up to 10 s), explained by the mounting in force ``m`` (within ``SLIP_MIN_DEG`` of the standing baseline)
     more than by the corrected one (``q`` applied): then the candidate was a posture, not a
@@ -216,14 +224,15 @@ def _later_stands_keep(later: list[RefPosture], m: np.ndarray, q: np.ndarray,
             continue
         b = m.T @ x.up
         dur = min(x.end_s - x.start_s, 10.0)  # each return to a quiet stand: about one vote
-        if _angle(b, base["standing"]) <= P.SLIP_MIN_DEG:
+        if angle_deg(b, base["standing"]) <= P.SLIP_MIN_DEG:
             old_s += dur
-        elif _angle(q @ b, base["standing"]) <= P.SLIP_MIN_DEG:
+        elif angle_deg(q @ b, base["standing"]) <= P.SLIP_MIN_DEG:
             new_s += dur
     return old_s > new_s
 
 
-def _refine(out: list[ReReference], refs: list[RefPosture], up0: np.ndarray) -> list[ReReference]:
+def refine_mountings(out: list[ReReference], refs: list[RefPosture], up0: np.ndarray
+                     ) -> list[ReReference]:
     """Each re-referenced mounting turned so that the quiet stands of its stretch (those within
     ``SLIP_MIN_DEG`` of upright under it, at least two, each weighted by its duration up to
     10 s; then only those within 2° of that mean) average onto the standing baseline ``up0``. The slip's first correction comes from
@@ -236,7 +245,7 @@ def _refine(out: list[ReReference], refs: list[RefPosture], up0: np.ndarray) -> 
         ups, w = [], []
         for x in refs:
             if x.kind == "standing" and edges[k] <= x.i0 and x.i1 <= edges[k + 1] \
-                    and _angle(m.T @ x.up, up0) <= P.SLIP_MIN_DEG:
+                    and angle_deg(m.T @ x.up, up0) <= P.SLIP_MIN_DEG:
                 ups.append(m.T @ x.up)
                 w.append(min(x.end_s - x.start_s, 10.0))
         if len(ups) >= 2:
@@ -265,8 +274,8 @@ def _vote(up: np.ndarray, kind: str, m_old: np.ndarray, m_new: np.ndarray,
     if kind not in base or kind not in kinds:
         return 0
     lim = P.SLIP_MIN_DEG if within is None else within
-    d_old = _angle(m_old.T @ up, base[kind])
-    d_new = _angle(m_new.T @ up, base[kind])
+    d_old = angle_deg(m_old.T @ up, base[kind])
+    d_new = angle_deg(m_new.T @ up, base[kind])
     if d_new <= lim and d_new + margin <= d_old:
         return 1
     if d_old <= lim and d_old + margin <= d_new:
@@ -274,8 +283,9 @@ def _vote(up: np.ndarray, kind: str, m_old: np.ndarray, m_new: np.ndarray,
     return 0
 
 
-def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new: np.ndarray,
-           base: dict[str, np.ndarray], still: np.ndarray | None) -> tuple[int, int | None]:
+def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
+               m_new: np.ndarray, base: dict[str, np.ndarray], still: np.ndarray | None
+               ) -> tuple[int, int | None]:
     """Sample index of a slip known to lie between ``lo`` (the previous slip, or the start)
     and ``hi`` (the start of the reference that showed it).
 
@@ -304,7 +314,7 @@ def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new:
     still posture's start), else None.
     """
     q = m_new.T @ m_old  # old body coordinates → new
-    margin = 0.5 * _angle(q[:, 2], _Z)  # half the slip's tilt
+    margin = 0.5 * angle_deg(q[:, 2], UPRIGHT)  # half the slip's tilt
     slip = float(np.degrees(np.arccos(np.clip((np.trace(q) - 1.0) / 2.0, -1.0, 1.0))))
     seq = []
     for pr in probes:  # a walk split at its change point is two observations
@@ -341,8 +351,8 @@ def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new:
         if a.kind != b.kind:
             continue
         ba, bb = m_old.T @ ends[k - 1][1], m_old.T @ ends[k][0]
-        d = _angle(q @ bb, ba)  # what is left of the step once the slip is undone
-        step = _angle(bb, ba)
+        d = angle_deg(q @ bb, ba)  # what is left of the step once the slip is undone
+        step = angle_deg(bb, ba)
         if abs(step - slip) <= max(P.SLIP_AGREE_DEG, 0.4 * slip) \
                 and d <= max(P.SLIP_AGREE_DEG, 0.5 * step):
             resid[k] = d
@@ -357,13 +367,14 @@ def _place(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray, m_new:
         a, b = seq[k - 2], seq[k]
         rest = base.get(a.kind, base.get("standing"))
         if a.kind != b.kind or seq[k - 1].kind != a.kind or rest is None \
-                or _angle(m_old.T @ ends[k - 2][1], rest) > P.SLIP_MAX_DEG \
-                or _angle(m_new.T @ ends[k][0], rest) > P.SLIP_MAX_DEG:
+                or angle_deg(m_old.T @ ends[k - 2][1], rest) > P.SLIP_MAX_DEG \
+                or angle_deg(m_new.T @ ends[k][0], rest) > P.SLIP_MAX_DEG:
             continue
         ba, bb = m_old.T @ ends[k - 2][1], m_old.T @ ends[k][0]
-        d = _angle(q @ bb, ba)
-        step = _angle(bb, ba)
-        out_back = min(_angle(m_old.T @ ends[k - 1][0], ba), _angle(m_old.T @ ends[k - 1][1], bb))
+        d = angle_deg(q @ bb, ba)
+        step = angle_deg(bb, ba)
+        out_back = min(angle_deg(m_old.T @ ends[k - 1][0], ba),
+                       angle_deg(m_old.T @ ends[k - 1][1], bb))
         if out_back > step + P.SLIP_AGREE_DEG and abs(step - slip) <= max(P.SLIP_AGREE_DEG, 0.4 * slip) \
                 and d <= max(P.SLIP_AGREE_DEG, 0.5 * step):
             for j in (k - 1, k):
@@ -427,25 +438,25 @@ def confirm_slip(r: RefPosture, later: list[RefPosture], m: np.ndarray,
     confirmed it. Shared by :func:`find_slips` and the live view's
     :class:`kyphos.processing.causal.LiveClipSlip`."""
     b = m.T @ r.up
-    dev = _angle(b, base[r.kind])
+    dev = angle_deg(b, base[r.kind])
     if dev > P.SLIP_MAX_DEG or dev <= P.SLIP_MIN_DEG:
         return None
     q = _rotation_between(b, base[r.kind])  # body-frame correction
     # the confirming reference is a walk or a quiet stand: people choose how they sit
     # (leaning back, an exercise hold) far more than how they stand or walk
     nxt = next((x for x in later if x.kind in base and x.kind in CONFIRM_KINDS
-                and _angle(m.T @ x.up, base[x.kind]) <= P.SLIP_MAX_DEG), None)
+                and angle_deg(m.T @ x.up, base[x.kind]) <= P.SLIP_MAX_DEG), None)
     if nxt is None:
         return dev, q, None
     bn = m.T @ nxt.up
     # the correction brings the next reference back onto its baseline too
-    if not (_angle(q @ bn, base[nxt.kind]) <= P.SLIP_AGREE_DEG
-            and _angle(bn, base[nxt.kind]) > P.SLIP_MIN_DEG):
+    if not (angle_deg(q @ bn, base[nxt.kind]) <= P.SLIP_AGREE_DEG
+            and angle_deg(bn, base[nxt.kind]) > P.SLIP_MIN_DEG):
         return None
     # both references say how far: average the two corrections
     q2 = _rotation_between(bn, base[nxt.kind])
     q = Rotation.from_matrix(np.stack([q, q2])).mean().as_matrix()
-    if _later_stands_keep(later, m, q, base):
+    if later_stands_keep(later, m, q, base):
         return None  # a slouch confirmed by a slouched stand: the stands after it say no
     return dev, q, nxt
 
@@ -474,8 +485,8 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
             continue
         b = m.T @ r.up  # the reference's up in body coordinates, current mounting
         if r.kind not in base:
-            if r.kind == "standing" and _angle(b, _Z) <= P.SLIP_MAX_DEG \
-                    or r.kind != "standing" and _stands_agree(refs, i, m, base):
+            if r.kind == "standing" and angle_deg(b, UPRIGHT) <= P.SLIP_MAX_DEG \
+                    or r.kind != "standing" and stands_agree(refs, i, m, base):
                 base[r.kind] = b
             i += 1
             continue
@@ -486,7 +497,7 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
             continue
         dev, q, _ = slip
         m_new = m @ q.T  # new sensor-from-body: body coordinates turned by q
-        j, j1 = _place(probes or [], floor, r.i0, m, m_new, base, still)
+        j, j1 = place_slip(probes or [], floor, r.i0, m, m_new, base, still)
         if j1 is not None and not (j < j1 and time[j1] - time[j] <= _BLEND_MAX_S):
             j1 = None  # a longer movement holds trunk motion too: switch at its start
         m = m_new
@@ -497,7 +508,7 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
     if not out:
         return out
     if "standing" in base:
-        out = _refine(out, refs, base["standing"])
+        out = refine_mountings(out, refs, base["standing"])
     # which stretch is the calibration's own: the one whose quiet standing is most upright
     edges = [rr.index for rr in out]
     mats = [m0] + [rr.sensor_from_body for rr in out]
@@ -506,8 +517,8 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
         if r.kind != "standing":
             continue
         k = int(np.searchsorted(edges, r.i0, side="right"))
-        d = _angle(m0.T @ r.up, _Z)
-        d_own = _angle(mats[k].T @ r.up, _Z)
+        d = angle_deg(m0.T @ r.up, UPRIGHT)
+        d_own = angle_deg(mats[k].T @ r.up, UPRIGHT)
         if d < best and d < d_own + P.SLIP_MIN_DEG and d <= P.SLIP_MIN_DEG:
             best, e = d, k
     if e:
@@ -516,7 +527,7 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
         out = [ReReference(rr.t_s, rr.deg, rr.why, mats[k + 1], rr.index, rr.index_end)
                for k, rr in enumerate(out)]
         # the stretch before the first slip is re-referenced too (from the start)
-        out.insert(0, ReReference(0.0, _angle(mats[0][:, 2], m0[:, 2]),
+        out.insert(0, ReReference(0.0, angle_deg(mats[0][:, 2], m0[:, 2]),
                                   "the calibration's upright is after a clip slip", mats[0], 0))
     return _turn_by_held_bends(out, probes or refs, m0)
 

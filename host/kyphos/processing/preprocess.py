@@ -245,6 +245,14 @@ class CausalLowpass:
         y, self._zi = signal.sosfilt(self.sos, x, axis=0, zi=self._zi)
         return np.asarray(y)
 
+    def shift(self, d: np.ndarray) -> None:
+        """Move the carried state as if every past input had been ``d`` ((channels,)) higher:
+        the filter is linear with unit DC gain, so a step ``d`` at steady state is a step
+        ``d · sosfilt_zi`` in its state (nothing to move before the first chunk)."""
+        if self._zi is not None:
+            self._zi = self._zi + signal.sosfilt_zi(self.sos)[:, :, None] \
+                * np.asarray(d, float).reshape(1, 1, -1)
+
 
 def haptic_intervals(events: np.ndarray, end_time: float) -> np.ndarray:
     """(K, 2) intervals between HAPTIC_ON (kind 4) and HAPTIC_OFF (kind 5) events, in s."""

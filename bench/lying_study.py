@@ -9,8 +9,13 @@ before the analysis:
 * ``offset``: the true per-axis offset removed (scale and misalignment stay);
 * ``acc``: offset, scale and misalignment removed (the 2 mg wander stays);
 * ``gyro``: the gyro's scale and misalignment removed (what a gyro bridge could be at best);
-* ``median_gyr``: the gyro's median over the recording removed (a unit whose gyro reads ~3°/s
-  at rest had no still posture under a still test on the gyro's level);
+* ``median_gyr``: the gyro's median over the recording removed before the analysis;
+* ``turn_still`` (a change, not shipped): ``calibration.still_spans`` reads rotation from the
+  turn rate of the 1 Hz specific force instead of the gyro's 2 Hz level. The shipped test
+  (|gyro| < 0.05 rad/s ≈ 2.9°/s) finds no still posture at all on a unit whose gyro reads
+  ~3°/s at rest (validation seed 16: 2.84°/s, 0 postures, no offset estimate; 1004 and 1009
+  read 3.1–3.4°/s; 2–11 units of each 30-seed set read > 2.3°/s), so its accelerometer
+  offset is never removed;
 
 and a correction tried and not shipped, ``bridge`` (and ``gyro_bridge`` on the ``gyro``
 oracle): each still lie turned by the direction of gravity carried into it from the still
@@ -34,8 +39,9 @@ from typing import Any
 
 import numpy as np
 from kyphos.processing import calibration as cal
+from kyphos.processing.preprocess import lowpass, runs
 
-VARIANTS = ("shipped", "offset", "acc", "bridge", "gyro", "gyro_bridge", "median_gyr")
+VARIANTS = ("shipped", "offset", "acc", "bridge", "gyro", "gyro_bridge", "median_gyr", "turn_still")
 
 
 def _bridged_orientation(gyr: np.ndarray, acc: np.ndarray, fs: float, segments: np.ndarray,
@@ -226,7 +232,59 @@ def apply_corrections(quat: np.ndarray, corrections: list[LieCorrection]) -> np.
     return quat
 
 
+# --- variant "turn_still": the still test without the gyro's level (not shipped) ---------
+
+
+def _turn_still_spans(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float,
+                valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``calibration.still_spans`` with the rotation read from the specific force's turn rate
+    (:func:`turn_rate`) instead of the gyro's 2 Hz level (variant ``turn_still``)."""
+    none = np.zeros((0, 3)), np.zeros(0), np.zeros((0, 2), np.int64)
+    n = len(time)
+    step = max(1, int(fs // 26))  # still postures are slow: ~26 Hz is plenty
+    # the still test on every step-th row only (8 h at 104 Hz: no full-length temporaries)
+    a = np.asarray(acc[::step], float)
+    g = np.asarray(gyr[::step], float)
+    ok = np.all(np.isfinite(a), axis=1) & np.any(a != 0, axis=1) & np.all(np.isfinite(g), axis=1)
+    if valid is not None:
+        ok &= np.asarray(valid, bool)[::step]
+    a = np.where(ok[:, None], a, 0.0)
+    g = np.where(ok[:, None], g, 0.0)
+    f = fs / step
+    if len(a) < 4 * f:
+        return none
+    a_lp = lowpass(a, f, 1.0)
+    ripple = np.sqrt(lowpass(np.sum((a - a_lp) ** 2, axis=1), f, 1.0).clip(0))
+    still = ok & (turn_rate(a_lp, f) < cal.BIAS_QUIET_GYR) & (ripple < cal.BIAS_QUIET_ACC)
+    r = runs(still) * step
+    trim = int(0.5 * fs)  # leave the edges of each still period out (settling)
+    r = r[(r[:, 1] - r[:, 0]) >= (cal.BIAS_MIN_S + 1.0) * fs]
+    if len(r) == 0:
+        return none
+    r = np.column_stack([r[:, 0] + trim, np.minimum(r[:, 1], n) - trim])
+    # each period's mean over all its rows: one reduceat over (start, stop) pairs. A period is
+    # still on every step-th row, so a masked (zero) or gap (NaN) row inside it is at most a
+    # stray one between two of those: a period whose sum is not finite is left out
+    sums = np.add.reduceat(np.asarray(acc, float), r.ravel()[:-1] if r[-1, 1] >= n
+                           else r.ravel(), axis=0)[::2]
+    cnt = (r[:, 1] - r[:, 0]).astype(float)
+    keep = np.all(np.isfinite(sums), axis=1)
+    return sums[keep] / cnt[keep, None], cnt[keep] / fs, r[keep]
+
+
+def turn_rate(acc_lp: np.ndarray, fs: float) -> np.ndarray:
+    """(N,) how fast the low-passed specific force ``acc_lp`` (N, 3) turns, rad/s, its 2 Hz
+    level: the still test's rotation, free of the gyro's offset (a unit whose gyro reads
+    ~3°/s at rest never passed a test on the gyro's level, and so had no offset estimate).
+    A turn about the vertical is not seen, and does not move a posture's mean either."""
+    nrm = np.linalg.norm(acc_lp, axis=1)
+    u = acc_lp / np.where(nrm > 1e-9, nrm, 1.0)[:, None]
+    step = np.linalg.norm(np.diff(u, axis=0), axis=1) * fs
+    return lowpass(np.r_[step[:1], step], fs, 2.0) if len(step) else np.zeros(len(u))
+
+
 _ORIG: Any = None
+_ORIG_STILL: Any = None
 
 
 def run(job: tuple[int, float, tuple[str, ...]]) -> dict[str, Any]:
@@ -234,8 +292,10 @@ def run(job: tuple[int, float, tuple[str, ...]]) -> dict[str, Any]:
     import kyphos.analysis as an
     from kyphos.analysis import analyze
 
+    global _ORIG_STILL
     if _ORIG is None:
         _ORIG = an.orientation_segments
+        _ORIG_STILL = cal.still_spans
     from kyphos.sim.validation import generate
 
     seed, fs, variants = job
@@ -247,7 +307,8 @@ def run(job: tuple[int, float, tuple[str, ...]]) -> dict[str, Any]:
         import kyphos.analysis as an
 
         an.orientation_segments = _bridged_orientation if "bridge" in name else _ORIG
-        if name in ("shipped", "bridge"):
+        cal.still_spans = _turn_still_spans if name == "turn_still" else _ORIG_STILL
+        if name in ("shipped", "bridge", "turn_still"):
             ses = v.to_session()
         elif name == "median_gyr":
             ses = v.to_session()

@@ -25,6 +25,13 @@ score there is at most one vote below the best (today it must tie the best). Fou
 upright in the wrong mounting and outvotes the exact step by one (placed 31 s late, 10 s
 early). ``ends+step``: both.
 
+Measured at 74a2962 (PYTHONPATH = its git archive; pooled flexion, whole recording, deg):
+validation 0-29,1000-1029,2000-2029,3000-3029,4000-4029,5000-5029 @104 Hz: shipped 0.794,
+ends 0.678, step 0.833, ends+step 0.723 (ends changes only 3020: 5.16 -> 0.96 and 3022:
+2.57 -> 0.26; step moves 3017's slip 50 s early); 3000-3029 @52,208: 1.292 -> 0.810 (ends; 3020,
+3022, and 3024 at 208 Hz 0.40 -> 0.37); 0-29 @52,208, simday 0-29 @52,104,208, simday
+100-119 @104 (the fit seeds), sim 0-29 @104: identical for every variant but step.
+
 Validation seeds >= 6000 are refused (held out).
 """
 

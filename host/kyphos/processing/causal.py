@@ -71,9 +71,10 @@ class LiveAccBias:
     def __init__(self, fs: float, initial: np.ndarray | None = None,
                  capacity: int = BIAS_POSTURES) -> None:
         self.fs = float(fs)
-        self._gyr_lp = CausalLowpass(fs, 2.0, 1)
+        self._turn_lp = CausalLowpass(fs, 2.0, 1)
         self._acc_lp = CausalLowpass(fs, 1.0, 3)
         self._rip_lp = CausalLowpass(fs, 1.0, 1)
+        self._up = np.zeros(3)  # the last row's low-passed specific force, as a unit vector
         self._min_len = int(round((cal.BIAS_MIN_S + 1.0) * fs))
         self._trim0 = int(0.5 * fs)
         self._trim1 = int(0.5 * fs) + int(round(BIAS_LAG_S * fs))
@@ -119,10 +120,15 @@ class LiveAccBias:
         if masked is not None:
             ok &= ~np.asarray(masked, bool)
         a = np.where(ok[:, None], acc, 0.0)
-        g = np.where(ok[:, None], gyr, 0.0)
-        # the still test of calibration.still_spans, with causal filters
-        gn = self._gyr_lp(np.sqrt(np.einsum("ij,ij->i", g, g)))[:, 0]
-        d = a - self._acc_lp(a)
+        # the still test of calibration.still_spans (rotation from gravity's turn rate, not the
+        # gyro's level, which holds the gyro's own offset), with causal filters
+        a_lp = self._acc_lp(a)
+        nrm = np.linalg.norm(a_lp, axis=1)
+        u = a_lp / np.where(nrm > 1e-9, nrm, 1.0)[:, None]
+        prev = np.vstack([self._up if self._n else u[:1], u[:-1]])
+        self._up = u[-1].copy()
+        gn = self._turn_lp(np.linalg.norm(u - prev, axis=1) * self.fs)[:, 0]
+        d = a - a_lp
         ripple = np.sqrt(self._rip_lp(np.einsum("ij,ij->i", d, d)).clip(0))[:, 0]
         still = ok & (gn < cal.BIAS_QUIET_GYR) & (ripple < cal.BIAS_QUIET_ACC)
         # running sums of acc: csum[k] = sum of the rows before row n0 - trim1 - 1 + k

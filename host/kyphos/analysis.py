@@ -20,7 +20,7 @@ from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip, plausibility
 from kyphos.processing.angles import Angles, trunk_angles, vertical_acceleration
 from kyphos.processing.orientation import orientation_segments
-from kyphos.processing.params import PROBE_MIN_S, REF_MIN_S
+from kyphos.processing.params import PROBE_MIN_S
 from kyphos.processing.preprocess import (
     IMU_CUTOFF_HZ,
     MAX_BRIDGE_S,
@@ -261,7 +261,7 @@ def motion(p: Prepared, quat: np.ndarray, c: cal.Calibration,
 
 def reference_probes(p: Prepared, activity: act.Activity) -> list[clipslip.RefPosture]:
     """Still postures and walks of at least ``PROBE_MIN_S`` (clip-slip probes; those of at
-    least ``REF_MIN_S`` are the references, :func:`find_rerefs`)."""
+    least ``REF_MIN_S`` whose ends agree are the references, :func:`find_rerefs`)."""
     return clipslip.reference_postures(p.time, p.acc, activity.kind, activity.still, p.fs,
                                        act.KINDS, PROBE_MIN_S)
 
@@ -270,7 +270,7 @@ def find_rerefs(probes: list[clipslip.RefPosture], c: cal.Calibration, time: np.
                 still: np.ndarray, fs: float) -> list[clipslip.ReReference]:
     """Clip slips found from the probes (:func:`reference_probes`) of the whole recording
     (``time``, ``still``: (N,) of the whole recording, indexed by the probes' rows)."""
-    refs = [r for r in probes if r.end_s - r.start_s >= REF_MIN_S - 1.5 / fs]
+    refs = [r for r in probes if clipslip.is_reference(r, fs)]
     return clipslip.find_slips(refs, c.sensor_from_body, time, still, probes)
 
 

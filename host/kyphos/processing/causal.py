@@ -440,7 +440,7 @@ class LiveClipSlip:
         re-reference when it confirms a slip. ``calibration``: the sensor-from-body matrix
         before any turn; ``now_s``: device time now."""
         self._probes.append(post)
-        if post.end_s - post.start_s < P.REF_MIN_S - 1.5 / self.fs:
+        if not cs.is_reference(post, self.fs):
             return None  # a probe only (places slips), as offline
         self._refs.append(post)
         new = self._judge(calibration, now_s)

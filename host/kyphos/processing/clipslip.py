@@ -6,7 +6,9 @@ seen through a wrong calibration: upright standing reads as a constant flexion a
 bend. Postures a person returns to — walking and quiet upright standing — are the references:
 
 1. :func:`reference_postures` — the gravity direction in sensor coordinates, averaged over
-   each walking bout and each still standing (or sitting) period of at least ``REF_MIN_S``.
+   each walking bout and each still standing (or sitting) period of at least ``REF_MIN_S``
+   whose two ends agree (:func:`is_reference`: a slouch that sets in inside one "still" sit
+   makes its mean no one posture; it only places slips).
 2. :func:`find_slips` — each reference is expressed in the body frame of the mounting in force;
    the first reference of each kind after a (re-)calibration is that kind's baseline (quiet
    standing's baseline is the calibrated upright itself). A reference that deviates from its
@@ -27,7 +29,7 @@ bend. Postures a person returns to — walking and quiet upright standing — ar
 3. :func:`reref_angles` — trunk angles with each mounting from its slip on.
 
 The live view (:class:`kyphos.processing.causal.LiveClipSlip`) runs the same rule causally with
-the pieces :func:`find_slips` is made of: :func:`confirm_slip`, :func:`place_slip`,
+the pieces :func:`find_slips` is made of: :func:`is_reference`, :func:`confirm_slip`, :func:`place_slip`,
 :func:`refine_mountings`, :func:`later_stands_keep`, :func:`stands_agree`, :func:`angle_deg`
 and :data:`UPRIGHT`.
 """
@@ -177,6 +179,20 @@ def _rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def angle_deg(a: np.ndarray, b: np.ndarray) -> float:
     """The angle (deg) between unit vectors ``a`` and ``b``."""
     return float(np.degrees(np.arccos(np.clip(a @ b, -1.0, 1.0))))
+
+
+def is_reference(post: RefPosture, fs: float) -> bool:
+    """Whether a probe (a walk or still posture of at least ``PROBE_MIN_S``) is also a reference
+    that can show a slip: at least ``REF_MIN_S`` long and, when still, its first and last
+    ``PROBE_MIN_S`` within ``SLIP_MIN_DEG`` of each other. A posture that moved more than a
+    slip's smallest tilt while "still" (a slouch setting in below the still rule's rate) has a
+    mean that is no one posture: on development seeds 3020 and 3022 such a sit was taken for the
+    new mounting, 96 s and 36 s before the slip (bench/slip_ref_study.py, variant "ends")."""
+    if post.end_s - post.start_s < P.REF_MIN_S - 1.5 / fs:
+        return False
+    if post.kind == "walking" or post.up_first is None or post.up_last is None:
+        return True
+    return angle_deg(post.up_first, post.up_last) <= P.SLIP_MIN_DEG
 
 
 #: Up in body coordinates: gravity's direction in the calibrated upright (quiet standing's

@@ -91,6 +91,7 @@ def run_live(v: ValidationSession, acc_bias: str | None, snap_s: float = np.inf)
     st.on_alert = lambda: alerts.append(st._t_last_s or 0.0)
     up_end = float(v.truth.calibration["upright"][1])
     flex = np.full(len(v.time), np.nan)
+    lat = np.full(len(v.time), np.nan)
     cal_t: float | None = None
     cpu = 0.0
     per: list[float] = []  # CPU per frame ingested (13 samples)
@@ -105,13 +106,14 @@ def run_live(v: ValidationSession, acc_bias: str | None, snap_s: float = np.inf)
         cpu += per[-1]
         if got:
             flex[n : n + got] = st._ring.last(got)[:, 1]
+            lat[n : n + got] = st._ring.last(got)[:, 2]
             n += got
         if cal_t is None and t_last >= up_end:
             st.calibrate_now()
             cal_t = t_last
     proc = st.proc
     assert proc is not None
-    return {"flex": flex, "cal_t": cal_t, "since": proc.bias_since_s, "lifts": st.lifts,
+    return {"flex": flex, "lat": lat, "cal_t": cal_t, "since": proc.bias_since_s, "lifts": st.lifts,
             "rerefs": getattr(st, "re_references", []),  # none before the live re-reference
             "cal_bends": list(st.calibration_bends_s),
             "reaches": st.seated_reaches, "alerts": alerts, "sit_up": st.sitting_upright_deg,
@@ -228,17 +230,22 @@ def session(seed: int, fs: float, before: bool = True) -> dict[str, Any]:
                            "report_rerefs": [r.to_dict() for r in report.re_references]}
     for name, off in (("same", same), ("report", report)):
         f_off = np.degrees(off.angles.flexion)
+        l_off = np.degrees(off.angles.lateral)
         # up to the slip, or the analysis's first re-reference if it placed one earlier
         pre = rows & (t < min([slip, *[r.t_s for r in off.re_references]]))
         deep = pre & (f_off > DEEP_DEG)
         held = deep & (np.abs(np.degrees(off.angles.flexion_velocity)) < STILL_DEG_S)
         for mode, key in (("live", "after"), (None, "before")):
             d = live[mode]["flex"] - f_off
+            dl = live[mode]["lat"] - l_off
             out[f"{name}_{key}"] = {"all": _stats(d[pre]), "deep": _stats(d[deep]),
                                     "deep_still": _stats(d[held]), "after_slip": _stats(d[post]),
                                     "after_slip_deep": _stats(d[post & (f_off > DEEP_DEG)]),
                                     "after_detection": _stats(d[post_det]),
-                                    "after_detection_deep": _stats(d[post_det & (f_off > DEEP_DEG)])}
+                                    "after_detection_deep": _stats(d[post_det & (f_off > DEEP_DEG)]),
+                                    "after_slip_lateral": _stats(dl[post]),
+                                    "after_slip_deep_lateral": _stats(dl[post & (f_off > DEEP_DEG)]),
+                                    "after_detection_lateral": _stats(dl[post_det])}
     for mode, key in (("live", "after"), (None, "before")):
         lv = live[mode]
         out[f"events_{key}_preslip"] = _events(
@@ -307,7 +314,9 @@ def main() -> None:
                   f"{r['same_after']['deep_still']['rms']:.2f}; report deep "
                   f"{r['report_before']['deep']['rms']:.2f} / {r['report_after']['deep']['rms']:.2f}; "
                   f"from 90 s after the slip vs report all {r['report_after']['after_slip']['rms']:.2f}"
-                  f" deep {r['report_after']['after_slip_deep']['rms']:.2f}; slips "
+                  f" deep {r['report_after']['after_slip_deep']['rms']:.2f} lateral "
+                  f"{r['report_after']['after_slip_lateral']['rms']:.2f} deep lateral "
+                  f"{r['report_after']['after_slip_deep_lateral']['rms']:.2f}; slips "
                   f"{[round(x, 1) for x in r['slips_s']]} live "
                   f"{[(x['t_s'], x['detected_s'], x['deg']) for x in r['live_rerefs']]} report "
                   f"{[(x['t_s'], x['deg']) for x in r['report_rerefs']]}",
@@ -326,6 +335,8 @@ def main() -> None:
               f"{_pool(res, f'{name}_after', 'after_detection')}")
         print(f"  {name:6s} after  from the live re-reference on, deep: "
               f"{_pool(res, f'{name}_after', 'after_detection_deep')}")
+        for part in ("after_slip_lateral", "after_slip_deep_lateral", "after_detection_lateral"):
+            print(f"  {name:6s} after  lateral bend, {part}: {_pool(res, f'{name}_after', part)}")
     rr = [r["rerefs"] for r in res]
     tot = {k: sum(x[k] for x in rr) for k in ("slips", "live", "report", "live_found",
                                               "live_false", "report_found", "report_false",

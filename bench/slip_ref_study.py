@@ -32,6 +32,28 @@ ends 0.678, step 0.833, ends+step 0.723 (ends changes only 3020: 5.16 -> 0.96 an
 3022, and 3024 at 208 Hz 0.40 -> 0.37); 0-29 @52,208, simday 0-29 @52,104,208, simday
 100-119 @104 (the fit seeds), sim 0-29 @104: identical for every variant but step.
 
+Variants since 7fb0ac0 (``ends`` is shipped as ``clipslip.is_reference``; ``step`` patches
+``clipslip.place_slip`` now, its numbers above): a slip made while sitting down, with only
+sitting until the next stand (validation seed 4000 at 104 Hz: slip at 202.0 s, 11.8 deg, between
+a quiet stand and a sit; no sitting baseline; re-referenced at 233.5 s). The stand-to-sit step
+is no step (two kinds), the walks and stands tie every place from the sit's start to the next
+stand, and the step into a 40-s seated bend (sit 18.2 -> 34.5 deg in the old mounting, 16.3 deg
+against the slip's 11.8, left 4.5 deg once undone) passed the step rule and won; the sit after
+the bend is back at 17.9 deg in the old mounting. ``sitveto``: the sitting postures' change
+point (upright standing standing in for a missing sitting baseline, as in the tie-break) vetoes
+a step it ranks below another place the walks and stands cannot tell from it. ``back``: a step
+is no step when the next posture of the same kind is back where the step started (old
+mounting) nearer than the slip's rotation brings the step's end (an excursion out and back).
+``back2``: also the mirror (the posture before the step's start, new mounting, nearer the
+step's end than the step is undone).
+
+Measured at 7fb0ac0 (PYTHONPATH = its git archive), validation 0-29,1000-1029,2000-2029,
+3000-3029,4000-4029,5000-5029 @104 Hz, pooled flexion over the whole recording: shipped 0.665
+deg (175 of 180 slips within 20 s), back 0.630 and back2 0.630 (only 4000 changes: 2.94 ->
+0.37 deg, +31.5 -> -0.1 s), sitveto 0.865 (169 of 180; breaks exact steps: 7 +24.8 s, 11
++12.3 s, 1011, 1015 -75.7 s, 4013 +37.6 s, 5023 -49.9 s: people choose how they sit, so the
+sits' votes are no veto). ``back`` is shipped in clipslip.place_slip (the mirror adds nothing).
+
 Validation seeds >= 6000 are refused (held out).
 """
 
@@ -80,26 +102,57 @@ def record(family: str, seed: int, fs: float) -> dict[str, Any]:
             "slips": [ts for ts, _deg in case.slips], **seen}
 
 
-VARIANTS = ("shipped", "ends", "step", "ends+step")
+VARIANTS = ("shipped", "sitveto", "back", "back2")
 _FIT = "    fit = ks[np.isfinite(resid[ks])]\n"
 _FIT_STEP = _FIT + (
     "    if not len(fit):  # study: an exact step within one vote of the best places it\n"
     "        fit = np.flatnonzero((score >= score.max() - 1.0 - 1e-9)\n"
     "                            & (resid <= P.SLIP_AGREE_DEG))\n")
+_SCORE = "    score += np.isfinite(resid)\n"
+_FIT_SITVETO = _FIT + (
+    "    if len(fit):  # study: the sitting postures veto a step they rank below another place\n"
+    "        tie = np.union1d(np.flatnonzero(conf >= conf.max() - 1e-9), ks)\n"
+    "        if len(tie) > 1:\n"
+    "            _b = base\n"
+    "            if 'sitting' not in base and 'standing' in base:\n"
+    "                base = dict(base, sitting=base['standing'])\n"
+    "                sv = change_point(('sitting',), P.SLIP_MAX_DEG)[tie]\n"
+    "            else:\n"
+    "                sv = change_point(('sitting',))[tie]\n"
+    "            base = _b\n"
+    "            keep = tie[sv >= sv.max() - 1e-9]\n"
+    "            fit = np.intersect1d(fit, keep)\n"
+    "            if not len(fit):\n"
+    "                ks = keep\n")
+_EXC = "    # the same over one posture between that is an excursion"
+_BACK = (
+    "    for k in np.flatnonzero(np.isfinite(resid)):  # study: a step the next posture undoes\n"
+    "        if k + 1 < n and seq[k + 1].kind == seq[k].kind \\\n"
+    "                and angle_deg(m_old.T @ ends[k + 1][0], m_old.T @ ends[k - 1][1]) < resid[k]:\n"
+    "            resid[k] = np.inf\n")
+_BACK2 = _BACK + (
+    "        if k >= 2 and seq[k - 2].kind == seq[k].kind \\\n"
+    "                and angle_deg(m_new.T @ ends[k - 2][1], m_new.T @ ends[k][0]) < resid[k]:\n"
+    "            resid[k] = np.inf\n")
+_PATCHES = {"step": [(_FIT, _FIT_STEP)], "back": [(_EXC, _BACK + _EXC)],
+            "back2": [(_EXC, _BACK2 + _EXC)],
+            "sitveto": [(_SCORE, "    conf = score.copy()\n" + _SCORE), (_FIT, _FIT_SITVETO)]}
 
 
-def _place_step() -> Any:
-    """``clipslip._place`` with the ``step`` rule (its source patched in memory only)."""
+def _place_variant(variant: str) -> Any:
+    """``clipslip.place_slip`` with a study rule (its source patched in memory only)."""
     import inspect
     import textwrap
 
     from kyphos.processing import clipslip
 
-    src = textwrap.dedent(inspect.getsource(clipslip._place))
-    assert src.count(_FIT) == 1, "clipslip._place changed: the study's patch does not apply"
+    src = textwrap.dedent(inspect.getsource(clipslip.place_slip))
+    for a, b in _PATCHES[variant]:
+        assert src.count(a) == 1, "clipslip.place_slip changed: the study's patch does not apply"
+        src = src.replace(a, b)
     ns = dict(vars(clipslip))
-    exec(compile(src.replace(_FIT, _FIT_STEP), "<_place step>", "exec"), ns)
-    return ns["_place"]
+    exec(compile(src, f"<place_slip {variant}>", "exec"), ns)
+    return ns["place_slip"]
 
 
 def moved_inside(ref: Any, max_deg: float) -> bool:
@@ -114,22 +167,18 @@ def moved_inside(ref: Any, max_deg: float) -> bool:
 def replay(r: dict[str, Any], variant: str) -> dict[str, Any]:
     """find_slips on the kept inputs (``variant``: one of VARIANTS) and its flexion."""
     from kyphos.processing import clipslip
-    from kyphos.processing import params as P
 
     refs = r.get("refs")
-    orig = clipslip._place
-    if "step" in variant:
-        clipslip._place = _place_step()  # type: ignore[assignment]
+    orig = clipslip.place_slip
+    if variant in _PATCHES:
+        clipslip.place_slip = _place_variant(variant)  # type: ignore[assignment]
     if refs is None:  # the analysis did not look for slips
         out: list[Any] = []
     else:
-        if "ends" in variant:
-            refs = [x for x in refs if not moved_inside(x, P.SLIP_MIN_DEG)]
         try:
             out = clipslip.find_slips(refs, r["m"], r["time"], r["still"], r["probes"])
         finally:
-            clipslip._place = orig  # type: ignore[assignment]
-    clipslip._place = orig  # type: ignore[assignment]
+            clipslip.place_slip = orig  # type: ignore[assignment]
     fs = r["fs"]
     ang = clipslip.reref_angles(r["time"], r["quat"], r["m"], out, fs, r["valid"],
                                 masked=r["masked"])

@@ -317,7 +317,9 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     to the start of the next, about as large as the slip (within ``SLIP_AGREE_DEG`` or 40 %)
     and undone by the slip's rotation (to within ``SLIP_AGREE_DEG`` or half of the step: the
     posture held, the clip turned; the part of a slip about the vertical is not known, so a
-    step seen lying fits less well) is one more observation there, and among equally good
+    step seen lying fits less well) is one more observation there (not when the next posture
+    of the same kind is back where the step started, in the old mounting, nearer than the
+    slip's rotation brings the step's end: that is an excursion out and back), and among equally good
     places the step that the slip undoes best places it exactly, at the start of the movement
     between the two. (The ends, not the means: validation seed 25, a slip in the middle of a
     standing slouch that set in slowly, was placed 24 s late.) Else, among equally good
@@ -369,8 +371,14 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         ba, bb = m_old.T @ ends[k - 1][1], m_old.T @ ends[k][0]
         d = angle_deg(q @ bb, ba)  # what is left of the step once the slip is undone
         step = angle_deg(bb, ba)
+        # the next posture of the same kind back where the step started (old mounting) nearer
+        # than the slip brings the step's end: an excursion out and back, not the slip
+        # (validation seed 4000: a slip while sitting down; a 40-s seated bend 16 deg deeper,
+        # between two sits alike in the old mounting, undone to 4.5 deg: placed 31 s late)
+        back = angle_deg(m_old.T @ ends[k + 1][0], ba) \
+            if k + 1 < n and seq[k + 1].kind == a.kind else np.inf
         if abs(step - slip) <= max(P.SLIP_AGREE_DEG, 0.4 * slip) \
-                and d <= max(P.SLIP_AGREE_DEG, 0.5 * step):
+                and d <= max(P.SLIP_AGREE_DEG, 0.5 * step) and back >= d:
             resid[k] = d
     # the same over one posture between that is an excursion (a reach or bend out and back
     # from a posture at rest: the ends within SLIP_MAX_DEG of their kind's baseline, old

@@ -53,6 +53,12 @@ deg (175 of 180 slips within 20 s), back 0.630 and back2 0.630 (only 4000 change
 0.37 deg, +31.5 -> -0.1 s), sitveto 0.865 (169 of 180; breaks exact steps: 7 +24.8 s, 11
 +12.3 s, 1011, 1015 -75.7 s, 4013 +37.6 s, 5023 -49.9 s: people choose how they sit, so the
 sits' votes are no veto). ``back`` is shipped in clipslip.place_slip (the mirror adds nothing).
+4000-4029 @52,208: shipped 0.736 -> back 0.507 (only 4000: 2.92 -> 0.42, 2.97 -> 0.40; both
+-0.1 s). simday 0-29 @104, sim 0-29 @104, and the fit seeds simday 100-119 at their cycle rates:
+identical for back/back2 (sitveto breaks simday 1, 25, 29); on the fit seeds the replay of the
+clip-slip sweeps of bench/fit_thresholds.py (SLIP_AGREE_DEG 2-5, SLIP_MAX_DEG 20-30,
+SLIP_MIN_DEG 3-7, the refs as filtered at 5) gives the same pooled flexion with and without
+back (0.3353 deg for every value).
 
 Validation seeds >= 6000 are refused (held out).
 """

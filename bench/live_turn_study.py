@@ -29,8 +29,10 @@ lateral, p95 median        1.88°   1.32°  1.46°
 seeds lateral better/worse         20/5   19/3
 =========================  ======  =====  =====
 
-Lifts, seated reaches, slouch alerts, sitting upright and the re-references' timing are the
-same in all three. Not shipped: the pooled lateral RMS regresses, by validation seed 2 (2.02° →
+Validation 1000–1014 at 52 Hz (at 639265e, none vs agree): flexion 1.86° → 1.86° (deep
+0.98° → 0.93°), lateral 3.11° → 2.89°, deep lateral 10.58° → 9.75°, lateral better/worse in
+5/2 seeds (1011 7.93° → 8.13°, 1007 3.02° → 3.12°). Lifts, seated reaches, slouch alerts,
+sitting upright and the re-references' timing are the same in every variant. Not shipped: the pooled lateral RMS regresses, by validation seed 2 (2.02° →
 6.93°, deep 8.19° → 30.0°: its first two held bends after the slip, both seated, agree on a
 3.3° turn that the report, seeing the later standing bends spread over 50°, does not make) and
 seed 7 (0.23° → 0.62°: the live calibration's own bends point 1.7° from the report's, so

@@ -294,13 +294,9 @@ def main() -> None:
                     help="skip the run without the live offset (half the time; its rows then "
                          "repeat the run with it)")
     args = ap.parse_args()
-    if "-" in args.seeds:
-        a, b = args.seeds.split("-")
-        seeds = list(range(int(a), int(b) + 1))
-    else:
-        seeds = [int(x) for x in args.seeds.split(",")]
-    if any(s >= 6000 for s in seeds):
-        raise SystemExit("validation seeds >= 6000 are held out: use seeds below 6000")
+    from validate_analysis import development_seeds
+
+    seeds = development_seeds(args.seeds)
     res = []
     for s in seeds:
         r = session(s, args.rate, not args.no_before)

@@ -10,12 +10,6 @@ before the analysis:
 * ``acc``: offset, scale and misalignment removed (the 2 mg wander stays);
 * ``gyro``: the gyro's scale and misalignment removed (what a gyro bridge could be at best);
 * ``median_gyr``: the gyro's median over the recording removed before the analysis;
-* ``turn_still`` (a change, not shipped): ``calibration.still_spans`` reads rotation from the
-  turn rate of the 1 Hz specific force instead of the gyro's 2 Hz level. The shipped test
-  (|gyro| < 0.05 rad/s ≈ 2.9°/s) finds no still posture at all on a unit whose gyro reads
-  ~3°/s at rest (validation seed 16: 2.84°/s, 0 postures, no offset estimate; 1004 and 1009
-  read 3.1–3.4°/s; 2–11 units of each 30-seed set read > 2.3°/s), so its accelerometer
-  offset is never removed;
 
 and a correction tried and not shipped, ``bridge`` (and ``gyro_bridge`` on the ``gyro``
 oracle): each still lie turned by the direction of gravity carried into it from the still
@@ -26,6 +20,10 @@ errors removed: over a 85–90° lie-down the gyro's scale (σ 0.6 %) and misali
 alone err by ~0.5–1°, as much as the accelerometer's error the bridge is meant to measure.
 
 The analysis runs unchanged on each (its own offset estimate then finds what is left).
+A variant ``turn_still`` measured here (the offset fit's still test reading gravity's turn rate
+instead of the gyro's level, which holds the gyro's own offset: a unit reading ~3°/s at rest
+had no still posture and no offset estimate — validation seed 16: 2.84°/s; 1004 and 1009:
+3.1–3.4°/s) ships since 5bcc6ee as ``calibration.turn_rate``: "shipped" includes it.
 
     .venv/bin/python bench/lying_study.py --seeds 0-29 --rates 104 --jobs 2
 """
@@ -39,9 +37,8 @@ from typing import Any
 
 import numpy as np
 from kyphos.processing import calibration as cal
-from kyphos.processing.preprocess import lowpass, runs
 
-VARIANTS = ("shipped", "offset", "acc", "bridge", "gyro", "gyro_bridge", "median_gyr", "turn_still")
+VARIANTS = ("shipped", "offset", "acc", "bridge", "gyro", "gyro_bridge", "median_gyr")
 
 
 def _bridged_orientation(gyr: np.ndarray, acc: np.ndarray, fs: float, segments: np.ndarray,
@@ -61,14 +58,6 @@ def _bridged_orientation(gyr: np.ndarray, acc: np.ndarray, fs: float, segments: 
         corr = lie_corrections(t, acc[s0:s1], gyr[s0:s1], np.asarray(o["bias"]), fs)
         q[s0:s1] = apply_corrections(qs, corr)
     return q
-
-
-def _seeds(s: str) -> list[int]:
-    out: list[int] = []
-    for part in s.split(","):
-        a, _, b = part.partition("-")
-        out.extend(range(int(a), int(b or a) + 1))
-    return out
 
 
 def _session(v: Any, acc: np.ndarray) -> Any:
@@ -232,71 +221,17 @@ def apply_corrections(quat: np.ndarray, corrections: list[LieCorrection]) -> np.
     return quat
 
 
-# --- variant "turn_still": the still test without the gyro's level (not shipped) ---------
-
-
-def _turn_still_spans(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float,
-                valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``calibration.still_spans`` with the rotation read from the specific force's turn rate
-    (:func:`turn_rate`) instead of the gyro's 2 Hz level (variant ``turn_still``)."""
-    none = np.zeros((0, 3)), np.zeros(0), np.zeros((0, 2), np.int64)
-    n = len(time)
-    step = max(1, int(fs // 26))  # still postures are slow: ~26 Hz is plenty
-    # the still test on every step-th row only (8 h at 104 Hz: no full-length temporaries)
-    a = np.asarray(acc[::step], float)
-    g = np.asarray(gyr[::step], float)
-    ok = np.all(np.isfinite(a), axis=1) & np.any(a != 0, axis=1) & np.all(np.isfinite(g), axis=1)
-    if valid is not None:
-        ok &= np.asarray(valid, bool)[::step]
-    a = np.where(ok[:, None], a, 0.0)
-    g = np.where(ok[:, None], g, 0.0)
-    f = fs / step
-    if len(a) < 4 * f:
-        return none
-    a_lp = lowpass(a, f, 1.0)
-    ripple = np.sqrt(lowpass(np.sum((a - a_lp) ** 2, axis=1), f, 1.0).clip(0))
-    still = ok & (turn_rate(a_lp, f) < cal.BIAS_QUIET_GYR) & (ripple < cal.BIAS_QUIET_ACC)
-    r = runs(still) * step
-    trim = int(0.5 * fs)  # leave the edges of each still period out (settling)
-    r = r[(r[:, 1] - r[:, 0]) >= (cal.BIAS_MIN_S + 1.0) * fs]
-    if len(r) == 0:
-        return none
-    r = np.column_stack([r[:, 0] + trim, np.minimum(r[:, 1], n) - trim])
-    # each period's mean over all its rows: one reduceat over (start, stop) pairs. A period is
-    # still on every step-th row, so a masked (zero) or gap (NaN) row inside it is at most a
-    # stray one between two of those: a period whose sum is not finite is left out
-    sums = np.add.reduceat(np.asarray(acc, float), r.ravel()[:-1] if r[-1, 1] >= n
-                           else r.ravel(), axis=0)[::2]
-    cnt = (r[:, 1] - r[:, 0]).astype(float)
-    keep = np.all(np.isfinite(sums), axis=1)
-    return sums[keep] / cnt[keep, None], cnt[keep] / fs, r[keep]
-
-
-def turn_rate(acc_lp: np.ndarray, fs: float) -> np.ndarray:
-    """(N,) how fast the low-passed specific force ``acc_lp`` (N, 3) turns, rad/s, its 2 Hz
-    level: the still test's rotation, free of the gyro's offset (a unit whose gyro reads
-    ~3°/s at rest never passed a test on the gyro's level, and so had no offset estimate).
-    A turn about the vertical is not seen, and does not move a posture's mean either."""
-    nrm = np.linalg.norm(acc_lp, axis=1)
-    u = acc_lp / np.where(nrm > 1e-9, nrm, 1.0)[:, None]
-    step = np.linalg.norm(np.diff(u, axis=0), axis=1) * fs
-    return lowpass(np.r_[step[:1], step], fs, 2.0) if len(step) else np.zeros(len(u))
-
-
 _ORIG: Any = None
-_ORIG_STILL: Any = None
 
 
 def run(job: tuple[int, float, tuple[str, ...]]) -> dict[str, Any]:
     global _ORIG
     import kyphos.analysis as an
     from kyphos.analysis import analyze
+    from kyphos.sim.validation import generate
 
-    global _ORIG_STILL
     if _ORIG is None:
         _ORIG = an.orientation_segments
-        _ORIG_STILL = cal.still_spans
-    from kyphos.sim.validation import generate
 
     seed, fs, variants = job
     v = generate(seed, fs)
@@ -304,11 +239,8 @@ def run(job: tuple[int, float, tuple[str, ...]]) -> dict[str, Any]:
     tr = v.truth
     out: dict[str, Any] = {"seed": seed, "fs": fs}
     for name in variants:
-        import kyphos.analysis as an
-
         an.orientation_segments = _bridged_orientation if "bridge" in name else _ORIG
-        cal.still_spans = _turn_still_spans if name == "turn_still" else _ORIG_STILL
-        if name in ("shipped", "bridge", "turn_still"):
+        if name in ("shipped", "bridge"):
             ses = v.to_session()
         elif name == "median_gyr":
             ses = v.to_session()
@@ -352,20 +284,14 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--bridge-gain", type=float, default=1.0,
                     help="share of each bridged correction applied (variant bridge)")
     args = ap.parse_args(argv[1:])
-    seeds = _seeds(args.seeds)
-    if any(s >= 6000 for s in seeds):
-        ap.error("validation seeds >= 6000 are held out")
+    from validate_analysis import development_seeds, run_jobs
+
+    seeds = development_seeds(args.seeds)
     variants = tuple(args.variants.split(","))
     global GAIN
     GAIN = args.bridge_gain
     jobs = [(s, float(fs), variants) for fs in args.rates.split(",") for s in seeds]
-    if args.jobs > 1:
-        from multiprocessing import Pool
-
-        with Pool(args.jobs) as pool:
-            rows = pool.map(run, jobs)
-    else:
-        rows = [run(j) for j in jobs]
+    rows = run_jobs(run, jobs, args.jobs)
     if args.per_seed:
         for r in rows:
             print(f"seed {r['seed']:5d} fs {r['fs']:4.0f} lying RMSE " + "  ".join(

@@ -230,23 +230,14 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--cache", default=None, help="directory for the kept inputs")
     args = ap.parse_args(argv[1:])
     sys.path.insert(0, os.path.dirname(__file__))
-    from validate_analysis import parse_seeds
+    from validate_analysis import development_seeds, run_jobs
 
-    seeds = parse_seeds(args.seeds)
-    if args.family == "validation" and any(s >= 6000 for s in seeds):
-        print("error: validation seeds >= 6000 are held out for the final report", file=sys.stderr)
-        return 2
+    seeds = development_seeds(args.seeds, args.family)
     if args.cache:
         os.makedirs(args.cache, exist_ok=True)
     jobs = [(args.family, s, float(fs), args.cache) for fs in args.rates.split(",") for s in seeds]
     t0 = _time.perf_counter()
-    if args.jobs > 1:
-        from multiprocessing import Pool
-
-        with Pool(args.jobs) as pool:
-            rows = pool.map(_job, jobs)
-    else:
-        rows = [_job(j) for j in jobs]
+    rows = run_jobs(_job, jobs, args.jobs)
     print(f"{args.family} family, seeds {args.seeds}, rates {args.rates}; "
           f"{_time.perf_counter() - t0:.0f} s; shipped replay equals the analysis in "
           f"{sum(r['same'] for r in rows)} of {len(rows)} sessions")

@@ -29,11 +29,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fit_thresholds import CYCLE, fit_edges  # noqa: E402
-from validate_analysis import STYLES, family_case, match, parse_seeds  # noqa: E402
+from validate_analysis import (  # noqa: E402
+    STYLES,
+    development_seeds,
+    family_case,
+    match,
+    parse_seeds,
+)
 
 PAD_S = 0.5
-#: validation seeds from here on are the lead's held-out set (2000-5029 are spent: development)
-HELD_OUT_FROM = 6000
 CAL_PAD_S = 1.5
 
 
@@ -521,9 +525,7 @@ def truth_drops(sim_seeds: str, val_seeds: str) -> int:
                   if g["kind"] == "lift"]
         for st, d in zip(styles, _sim_hip_drops(seed, fs), strict=True):
             got["sim"].setdefault(st, []).append(d)
-    for seed in parse_seeds(val_seeds):
-        if seed >= HELD_OUT_FROM:
-            raise SystemExit(f"validation seeds >= {HELD_OUT_FROM} are held out: not run")
+    for seed in development_seeds(val_seeds):
         for lf in generate(seed, 104.0).truth.lifts:
             got["validation"].setdefault(lf.style, []).append(float(lf.hip_drop_m))
     for fam, by in got.items():
@@ -581,9 +583,7 @@ def exact(val_seeds: str) -> int:
         return np.asarray(lsq_linear(np.vstack(rows), np.concatenate(ys)).x)
 
     err: dict[str, dict[str, list[float]]] = {"drop and excursion": {}, "drop only": {}}
-    for seed in parse_seeds(val_seeds):
-        if seed >= HELD_OUT_FROM:
-            raise SystemExit(f"validation seeds >= {HELD_OUT_FROM} are held out: not run")
+    for seed in development_seeds(val_seeds):
         sc = generate(seed, 52.0, blocks=("lifts",)).script
         pr = sc.person
         b0, b1 = sc.calibration["bend"]
@@ -633,9 +633,7 @@ def trunk_drop_of(tau: float, lever: np.ndarray) -> float:
 
 
 def _jobs(family: str, seeds: str, rates: str | None) -> list[tuple[int, float]]:
-    ss = parse_seeds(seeds)
-    if family == "validation" and any(s >= HELD_OUT_FROM for s in ss):
-        raise SystemExit(f"validation seeds >= {HELD_OUT_FROM} are held out: not run")
+    ss = development_seeds(seeds, family)
     rates = rates or ("cycle" if family != "validation" else "104")
     if rates == "cycle":
         return [(s, CYCLE[s % 3]) for s in ss]

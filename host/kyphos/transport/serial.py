@@ -1,7 +1,12 @@
 """USB serial transport: pyserial plus the protocol's framing (COBS(frame + CRC-16) + 0x00).
 
 A reader thread does blocking reads and hands the bytes to the event loop (it only queues);
-packets are split, checked and decoded when the consumer takes frames. A packet whose COBS,
+packets are split, checked and decoded when the consumer takes frames. With
+``read_in_loop=True`` (POSIX; the virtual board's pseudo-terminal) the event loop reads the port
+itself instead: a :class:`kyphos.sim.clock.VirtualTimeLoop` in fast mode moves its clock
+whenever it has nothing ready, and cannot see bytes a thread has yet to hand over, so a command's
+5 s timeout (simulated) could pass in ~20 ms of real time while the reader thread waited for a
+CPU on a loaded machine. A packet whose COBS,
 CRC or frame fails, or that holds more than one frame (docs/protocol.md section 4), is dropped
 and counted (``counters.corrupt``); the stream resyncs at the next 0x00.
 """
@@ -9,6 +14,7 @@ and counted (``counters.corrupt``); the stream resyncs at the next 0x00.
 from __future__ import annotations
 
 import errno
+import os
 import threading
 from typing import Any
 
@@ -18,6 +24,7 @@ from kyphos.transport.base import LinkError, Received, Transport, TransportKind
 
 _READ_TIMEOUT_S = 0.05
 _MAX_PACKET = 2048
+_LOOP_READ = 4096  # bytes per read when the loop reads (as kyphos.sim.pty reads its side)
 
 
 def _open_error(port: str, exc: BaseException) -> LinkError:
@@ -44,10 +51,13 @@ def _open_error(port: str, exc: BaseException) -> LinkError:
 class SerialTransport(Transport):
     kind = TransportKind.SERIAL
 
-    def __init__(self, port: str, *, baudrate: int = 115200, **_: Any) -> None:
+    def __init__(self, port: str, *, baudrate: int = 115200, read_in_loop: bool = False,
+                 **_: Any) -> None:
         super().__init__(port)
         self.port = port
         self.baudrate = baudrate  # ignored by USB CDC; a real UART bridge would need it
+        self.read_in_loop = read_in_loop  # the event loop reads the port, no thread (module doc)
+        self._reader_fd: int | None = None
         self._serial: Any = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -62,6 +72,11 @@ class SerialTransport(Transport):
             raise _open_error(self.port, exc) from None
         self._buf.clear()
         self._stop.clear()
+        if self.read_in_loop:
+            assert self._loop is not None
+            self._reader_fd = self._serial.fileno()  # pyserial opens it O_NONBLOCK on POSIX
+            self._loop.add_reader(self._reader_fd, self._on_readable)
+            return
         self._thread = threading.Thread(target=self._reader, name=f"kyphos-serial-{self.port}",
                                         daemon=True)
         self._thread.start()
@@ -78,7 +93,27 @@ class SerialTransport(Transport):
             if data:
                 self._enqueue_threadsafe(data)
 
+    def _on_readable(self) -> None:
+        # read_in_loop: what the port holds now, in the loop's thread (no hand-over to wait for)
+        assert self._reader_fd is not None
+        try:
+            data = os.read(self._reader_fd, _LOOP_READ)
+        except BlockingIOError:
+            return
+        except OSError:  # unplugged (EIO), as the thread's read fails
+            self._stop_loop_reader()
+            self._lost()
+            return
+        if data:
+            self._enqueue(data)
+
+    def _stop_loop_reader(self) -> None:
+        fd, self._reader_fd = self._reader_fd, None
+        if fd is not None and self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(fd)
+
     async def _close(self) -> None:
+        self._stop_loop_reader()
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=1.0)

@@ -121,7 +121,9 @@ class SimTransport(Transport):
         if self.via == "serial":
             from kyphos.transport.serial import SerialTransport
 
-            return SerialTransport(self.board.serial.path)
+            # The loop reads the pty: on a VirtualTimeLoop the clock must not run past bytes a
+            # reader thread has not handed over yet (kyphos.transport.serial's docstring).
+            return SerialTransport(self.board.serial.path, read_in_loop=True)
         from kyphos.transport.ble import BleTransport
         from kyphos.transport.bumble_backend import BumbleClient, BumbleScanner
 

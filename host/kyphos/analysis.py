@@ -306,12 +306,15 @@ def events(angles: Angles, az: np.ndarray, activity: act.Activity, c: cal.Calibr
     # the wearer's sitting upright: a seated reach, like a slouch while sitting, is measured
     # from it (the chunked driver passes that of the whole recording)
     sit_up = pkw.get("sitting_upright", "measure")
+    # flexion in degrees, NaN where not valid: once for the sitting upright, the bends and the
+    # posture metrics (each made its own: 8 h at 104 Hz, 2 x 48 MB and 4 passes fewer)
+    f_deg = np.degrees(np.where(angles.valid, angles.flexion, np.nan))
     if sit_up == "measure":
-        sit_up = sitting_upright_deg(np.degrees(np.where(angles.valid, angles.flexion, np.nan)),
-                                     activity.mask("sitting") & activity.still, angles.fs)
-    pkw = dict(pkw, sitting_upright=sit_up)
+        sit_up = sitting_upright_deg(f_deg, activity.mask("sitting") & activity.still,
+                                     angles.fs)
+    pkw = dict(pkw, sitting_upright=sit_up, flex_deg=f_deg)
     bends = [lf for lf in find_bends(angles, az, activity, link_m, quat=quat, acc=acc,
-                                     sitting_upright_deg=sit_up)
+                                     sitting_upright_deg=sit_up, flex_deg=f_deg)
              if not any(lf.start_s < b1 and lf.end_s > b0 for b0, b1 in c.calibration_bends_s)]
     lifts = [lf for lf in bends if lf.context == "standing"]
     reaches = [lf for lf in bends if lf.context == "sitting"]

@@ -544,7 +544,7 @@ def find_bends(
     angles: Angles, vertical_acc: np.ndarray | None = None, activity: Any = None,
     link_m: float | None = None, *, quat: np.ndarray | None = None,
     acc: np.ndarray | None = None, earth_acc: np.ndarray | None = None,
-    sitting_upright_deg: float | None = None,
+    sitting_upright_deg: float | None = None, flex_deg: np.ndarray | None = None,
 ) -> list[Lift]:
     """Every lowering-and-rising of the upper body, with its activity ``context``.
 
@@ -563,10 +563,13 @@ def find_bends(
     excursion's thresholds are taken from it (or from the lowest flexion of the last
     2·``MAX_DURATION_S`` where that is higher) and its peak must reach ``SEATED_MIN_PEAK_DEG``
     (a person sitting leaned back 8° reaching forward 20° peaks at 12° from standing).
+    ``flex_deg``: ``np.degrees(np.where(angles.valid, angles.flexion, np.nan))`` when the
+    caller has it already (read only; the analysis's posture metrics read the same array).
     """
     link = effective_link(link_m)  # kyphos.metrics.style
     fs = angles.fs
-    f = np.degrees(np.where(angles.valid, angles.flexion, np.nan))
+    f = (np.degrees(np.where(angles.valid, angles.flexion, np.nan)) if flex_deg is None
+         else flex_deg)
     v = np.degrees(angles.flexion_velocity)
     flex_r, lat_r, ax_r = angles.flexion, angles.lateral, angles.axial
 

@@ -160,7 +160,14 @@ def slouch_episodes(
     bend's own ramps are too short to be episodes); episodes shorter than ``min_s`` are
     dropped.
     """
-    x = np.array(flex_deg, float)
+    return _slouch_episodes_in(time, np.array(flex_deg, float), fs, exclude, threshold_deg,
+                               hysteresis_deg, min_s, max_deg)
+
+
+def _slouch_episodes_in(time: np.ndarray, x: np.ndarray, fs: float, exclude: np.ndarray | None,
+                        threshold_deg: float, hysteresis_deg: float, min_s: float,
+                        max_deg: float) -> list[SlouchEpisode]:
+    """:func:`slouch_episodes` of a float array ``x`` that it may overwrite (no copy)."""
     if exclude is not None:
         x[exclude] = np.nan
     x[x >= max_deg] = np.nan
@@ -239,16 +246,37 @@ ZONE_KEYS = ("extension", "0_20", "20_60", "over_60")
 LATERAL_KEYS = ("within_10", "10_20", "over_20")
 
 
+#: Rows per block of :func:`posture_counts` (own choice: its degrees, masks and scores of a
+#: block stay in the cache; 8 h at 104 Hz is ~120 MB fewer fresh arrays than all rows at once).
+_COUNT_BLOCK = 1 << 16
+
+
 def posture_counts(angles: Angles) -> dict[str, int]:
     """Samples per flexion zone, lateral band and REBA trunk score (``"zone:0_20"``,
     ``"lateral:10_20"``, ``"reba:3"``, …) and ``"n"`` the valid samples: the counts behind
-    :func:`posture_metrics`'s percentages, which add up across stretches of a recording."""
+    :func:`posture_metrics`'s percentages, which add up across stretches of a recording.
+    Counted block by block (:data:`_COUNT_BLOCK` rows): counts add, so the same numbers as
+    all rows at once, without full-length degrees and masks."""
     v = angles.valid & np.isfinite(angles.flexion)
-    # select the valid rows first, then convert (elementwise: the same values, without three
-    # full-length temporaries); every row valid (the usual case): no selection copies at all
+    # every row valid (the usual case): no selection copies at all; else each block's valid
+    # rows (elementwise: the same values as selecting first)
     every = bool(v.all())
-    fl, la, ax = ((angles.flexion, angles.lateral, angles.axial) if every
-                  else (angles.flexion[v], angles.lateral[v], angles.axial[v]))
+    out = {f"{g}:{k}": 0 for g, ks in (("zone", ZONE_KEYS), ("lateral", LATERAL_KEYS))
+           for k in ks}
+    out.update({f"reba:{k}": 0 for k in range(1, 6)})
+    for s0 in range(0, len(v), _COUNT_BLOCK):
+        sl = slice(s0, s0 + _COUNT_BLOCK)
+        fl, la, ax = angles.flexion[sl], angles.lateral[sl], angles.axial[sl]
+        if not every:
+            vb = v[sl]
+            fl, la, ax = fl[vb], la[vb], ax[vb]
+        _count_block(fl, la, ax, out)
+    out["n"] = int(np.count_nonzero(v))
+    return out
+
+
+def _count_block(fl: np.ndarray, la: np.ndarray, ax: np.ndarray, out: dict[str, int]) -> None:
+    """Add the zone, band and REBA counts of valid rows ``fl``, ``la``, ``ax`` (rad) to ``out``."""
     fv, lav = np.degrees(fl), np.degrees(la)
     axv = np.degrees(ax)  # NaN compares as 0 would in the REBA score: no copy
     lv = np.abs(lav)
@@ -263,11 +291,11 @@ def posture_counts(angles: Angles) -> dict[str, int]:
         "lateral:10_20": (lv > b1) & (lv <= b2),
         "lateral:over_20": lv > b2,
     }
-    out = {k: int(np.count_nonzero(m)) for k, m in masks.items()}
+    for k, m in masks.items():
+        out[k] += int(np.count_nonzero(m))
     reba = reba_trunk_score(fv, lav, axv)
-    out.update({f"reba:{k}": int(np.count_nonzero(reba == k)) for k in range(1, 6)})
-    out["n"] = int(np.count_nonzero(v))
-    return out
+    for score in range(1, 6):
+        out[f"reba:{score}"] += int(np.count_nonzero(reba == score))
 
 
 def posture_pcts(counts: dict[str, int]
@@ -300,6 +328,7 @@ def posture_metrics(
     sitting: np.ndarray | None = None,
     still: np.ndarray | None = None,
     sitting_upright: float | str | None = "measure",
+    flex_deg: np.ndarray | None = None,
 ) -> PostureMetrics:
     """All posture metrics of a session.
 
@@ -309,16 +338,19 @@ def posture_metrics(
     (N,): while sitting, a slouch is measured from the wearer's own sitting upright
     (:func:`sitting_upright_deg`), not from the standing calibration; ``sitting_upright``
     gives that upright (degrees, or None for none) instead of measuring it here (the chunked
-    analysis measures it over the whole recording, :mod:`kyphos.chunked`).
+    analysis measures it over the whole recording, :mod:`kyphos.chunked`). ``flex_deg``:
+    ``np.degrees(np.where(angles.valid, angles.flexion, np.nan))`` when the caller has it
+    already (read only; the same values where valid, NaN elsewhere, as made here).
     """
-    f = np.degrees(angles.flexion)
-    v = angles.valid & np.isfinite(angles.flexion)
     counts = posture_counts(angles)
     n = counts["n"]
     zones, lateral, reba_pct = posture_pcts(counts)
     fs = angles.fs
-    f_nan = f  # fresh from np.degrees: NaN the invalid rows in place (no second copy)
-    f_nan[~v] = np.nan
+    if flex_deg is None:
+        f_nan = np.degrees(angles.flexion)  # fresh: NaN the invalid rows in place (no copy)
+        f_nan[~(angles.valid & np.isfinite(angles.flexion))] = np.nan
+    else:
+        f_nan = flex_deg
     ex_slouch = exclude
     if not_still is not None:
         ex_slouch = np.asarray(not_still, bool) if exclude is None else (exclude | not_still)
@@ -330,11 +362,13 @@ def posture_metrics(
                                      else sit & np.asarray(still, bool), fs) \
             if sitting_upright == "measure" else _given(sitting_upright)
         if sit_up is not None:
-            f_slouch = np.where(sit, f_nan - sit_up, f_nan)
-    slouch = slouch_episodes(
-        angles.time, f_slouch, fs, ex_slouch,
-        threshold_deg=slouch_threshold_deg, hysteresis_deg=slouch_hysteresis_deg,
-        min_s=slouch_min_s,
+            # np.where(sit, f_nan - sit_up, f_nan) without the difference's temporary; a
+            # fresh array, which the episodes may then overwrite instead of copying
+            f_slouch = np.array(f_nan, float)
+            np.subtract(f_nan, sit_up, out=f_slouch, where=sit)
+    slouch = _slouch_episodes_in(
+        angles.time, f_slouch if f_slouch is not f_nan else np.array(f_nan, float), fs,
+        ex_slouch, slouch_threshold_deg, slouch_hysteresis_deg, slouch_min_s, SLOUCH_MAX_DEG,
     )
     slouch_n = sum(int(round((e.end_s - e.start_s) * fs)) + 1 for e in slouch)
     holds = holding_violations(angles.time, f_nan, fs)

@@ -210,19 +210,25 @@ def _gradient(x: np.ndarray, fs: float) -> np.ndarray:
 def _unwrap(p: np.ndarray) -> np.ndarray:
     """``np.unwrap(p)`` of a 1-D float array, to the bit, computing the wrap correction only
     where a step is π or more (or NaN): elsewhere ``np.unwrap`` sets it to 0 after computing it
-    (a ``mod`` over the whole array: 8 h at 104 Hz, ~0.05 s)."""
+    (a ``mod`` over the whole array: 8 h at 104 Hz, ~0.05 s). Two full-length arrays (the
+    steps, then their corrections summed in place; the result) instead of five."""
     p = np.asarray(p, float)
     dd = np.diff(p)
     period = 2 * np.pi
     hi = period / 2
-    jump = np.flatnonzero(~(np.abs(dd) < hi))  # where np.unwrap keeps its correction
-    ph_correct = np.zeros(len(dd))
+    # where np.unwrap keeps its correction: not |step| < π (NaN too), read from two boolean
+    # masks instead of a float |step| (|x| < h is exactly -h < x < h)
+    jump = np.flatnonzero(~((dd < hi) & (dd > -hi)))
     d = dd[jump]
     ddmod = np.mod(d - (-hi), period) + (-hi)
     np.copyto(ddmod, hi, where=(ddmod == -hi) & (d > 0))
+    ph_correct = dd  # the steps are read: their array takes the corrections
+    ph_correct.fill(0.0)
     ph_correct[jump] = ddmod - d
-    up = np.array(p, copy=True)
-    up[1:] = p[1:] + ph_correct.cumsum()
+    np.cumsum(ph_correct, out=ph_correct)
+    up = np.empty_like(p)
+    up[:1] = p[:1]
+    np.add(p[1:], ph_correct, out=up[1:])
     return up
 
 
@@ -317,24 +323,32 @@ def trunk_angles(
 
     def rel_yaw(y: np.ndarray) -> np.ndarray:
         yu = _unwrap(y)  # np.unwrap's values, without its whole-array mod
-        return -(yu - lowpass(yu, fs, YAW_REF_CUTOFF_HZ))
+        ref = lowpass(yu, fs, YAW_REF_CUTOFF_HZ)
+        # -(yu - ref) in the reference's array: the same operations, two arrays fewer
+        return np.negative(np.subtract(yu, ref, out=ref), out=ref)
 
     def deriv(x: np.ndarray) -> np.ndarray:
         return _gradient(x, fs)
 
-    flex_s = _per_segment(flex, valid, smooth)
-    lat_s = _per_segment(lat, valid, smooth)
+    def velocity(x: np.ndarray) -> np.ndarray:
+        # each smoothed angle freed once differentiated: one full-length temporary at a
+        # time, not three (the same values: the same calls on the same arrays)
+        return _per_segment(_per_segment(x, valid, smooth), valid, deriv)
+
     axial = _per_segment(yaw, valid, rel_yaw)
+    del yaw
     finite_axial = all_valid and bool(np.isfinite(axial).all())
-    axial_s = _per_segment(axial if finite_axial else np.nan_to_num(axial), valid, smooth)
+    flex_v = velocity(flex)
+    lat_v = velocity(lat)
+    axial_v = velocity(axial if finite_axial else np.nan_to_num(axial))
     return Angles(
         time=np.asarray(time, float),
         flexion=flex if all_valid else np.where(valid, flex, np.nan),
         lateral=lat if all_valid else np.where(valid, lat, np.nan),
         axial=axial,
-        flexion_velocity=_per_segment(flex_s, valid, deriv),
-        lateral_velocity=_per_segment(lat_s, valid, deriv),
-        axial_velocity=_per_segment(axial_s, valid, deriv),
+        flexion_velocity=flex_v,
+        lateral_velocity=lat_v,
+        axial_velocity=axial_v,
         valid=valid,
         masked=np.zeros(n, bool) if masked is None else np.asarray(masked, bool),
         fs=fs,

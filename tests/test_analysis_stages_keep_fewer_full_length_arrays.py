@@ -1,0 +1,138 @@
+"""The 8-hour analysis spends much of its time beyond VQF in the kernel, zeroing the pages of
+fresh full-length arrays. These stages hold fewer of them at once, with the same results to the
+bit: the posture counts block by block, the unwrap of the heading with two arrays, the trunk
+angles' smoothed angles freed one by one, the interval mask summed in int32, and the flexion
+in degrees made once for the bends and the posture metrics."""
+
+from __future__ import annotations
+
+import tracemalloc
+from typing import Any
+
+import numpy as np
+import pytest
+from kyphos.metrics import posture
+from kyphos.metrics.lifts import find_bends
+from kyphos.metrics.posture import posture_counts, posture_metrics, reba_trunk_score
+from kyphos.processing.angles import Angles, _unwrap, trunk_angles
+from kyphos.processing.preprocess import _in_intervals_bisect, in_intervals
+
+
+def _peak_bytes(fn: Any) -> tuple[Any, int]:
+    """``fn()`` and the most memory it held at once beyond what was held before (bytes)."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        out = fn()
+        return out, tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
+def _angles(n: int, seed: int, invalid: bool) -> Angles:
+    rng = np.random.default_rng(seed)
+    f, la, ax = (rng.uniform(-1.8, 1.8, n), rng.uniform(-0.6, 0.6, n),
+                 rng.uniform(-0.5, 0.5, n))
+    valid = np.ones(n, bool)
+    if invalid:
+        valid = rng.random(n) > 0.1
+        f[rng.random(n) < 0.05] = np.nan
+        ax[rng.random(n) < 0.05] = np.nan
+    v = rng.normal(0.0, 1.0, n)
+    return Angles(np.arange(n) / 104.0, f, la, ax, v, v, v, valid, fs=104.0)
+
+
+def _counts_at_once(a: Angles) -> dict[str, int]:
+    """The counts over all rows at once (full-length degrees and masks)."""
+    v = a.valid & np.isfinite(a.flexion)
+    fv, lav, axv = np.degrees(a.flexion[v]), np.degrees(a.lateral[v]), np.degrees(a.axial[v])
+    lv = np.abs(lav)
+    out = {
+        "zone:extension": fv < posture.EXTENSION_DEG,
+        "zone:0_20": (fv >= posture.EXTENSION_DEG) & (fv <= 20.0),
+        "zone:20_60": (fv > 20.0) & (fv <= 60.0),
+        "zone:over_60": fv > 60.0,
+        "lateral:within_10": lv <= 10.0,
+        "lateral:10_20": (lv > 10.0) & (lv <= 20.0),
+        "lateral:over_20": lv > 20.0,
+    }
+    counts = {k: int(np.count_nonzero(m)) for k, m in out.items()}
+    reba = reba_trunk_score(fv, lav, axv)
+    counts.update({f"reba:{k}": int(np.count_nonzero(reba == k)) for k in range(1, 6)})
+    counts["n"] = int(np.count_nonzero(v))
+    return counts
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, posture._COUNT_BLOCK, 3 * posture._COUNT_BLOCK + 11])
+@pytest.mark.parametrize("invalid", [False, True])
+def test_posture_counts_by_block_equal_all_rows_at_once(n: int, invalid: bool) -> None:
+    a = _angles(n, n, invalid)
+    got = posture_counts(a)
+    assert got == _counts_at_once(a) and list(got) == list(_counts_at_once(a))
+
+
+def test_posture_counts_hold_no_full_length_degrees() -> None:
+    n = 20 * posture._COUNT_BLOCK
+    a = _angles(n, 1, False)
+    _, peak = _peak_bytes(lambda: posture_counts(a))
+    # all rows at once: three float (N,) in degrees and their masks, ~6 x 8 N
+    assert peak < 8 * n
+
+
+def test_unwrap_with_two_arrays_equals_numpy() -> None:
+    rng = np.random.default_rng(5)
+    n = 300_000
+    y = np.angle(np.exp(1j * np.cumsum(rng.normal(0.0, 0.3, n))))
+    y[[0, 5, 9]] = -0.0  # -0.0 + 0.0 is +0.0: the corrections are added everywhere
+    y[100:104] = [np.pi, -np.pi, np.nan, 0.0]
+    got, peak = _peak_bytes(lambda: _unwrap(y))
+    want = np.unwrap(y)
+    assert np.array_equal(got, want, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(want))
+    assert peak < 2.5 * 8 * n  # the steps and the result; before: five full-length arrays
+
+
+def test_trunk_angles_free_each_smoothed_angle() -> None:
+    n = 400_000
+    rng = np.random.default_rng(2)
+    q = rng.normal(size=(n, 4))
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    t = np.arange(n) / 104.0
+    a, peak = _peak_bytes(lambda: trunk_angles(t, q, np.eye(3), 104.0))
+    assert np.isfinite(a.flexion_velocity).all()
+    # six (N,) results, one angle or temporary at a time beside them (three smoothed angles
+    # and the unwrap's arrays on top before: ~10 x 8 N)
+    assert peak < 8.5 * 8 * n
+
+
+def test_interval_mask_summed_in_int32() -> None:
+    n = 1_000_000
+    t = np.arange(n) / 104.0
+    t[[10, 5000]] = np.nan
+    iv = np.array([[1.0, 2.0], [1.5, 30.0], [500.0, 600.25], [9000.0, 9000.0]])
+    got, peak = _peak_bytes(lambda: in_intervals(t, iv))
+    assert np.array_equal(got, _in_intervals_bisect(t, iv, 0.0))
+    # the mask, its int32 depths and the NaN-filled time axis; an int64 running sum on top of
+    # those was 3.6 x 8 N
+    assert peak < 2.5 * 8 * n
+
+
+def test_flexion_degrees_given_equal_made_inside() -> None:
+    rng = np.random.default_rng(3)
+    n = 40_000
+    t = np.arange(n) / 104.0
+    bend = np.radians(70.0) * np.clip(np.sin(2 * np.pi * t / 12.0), 0.0, None) ** 4
+    flex = bend + rng.normal(0.0, 0.01, n)
+    valid = np.ones(n, bool)
+    valid[[1000, 20000]] = False
+    flex[~valid] = np.nan
+    vel = np.gradient(flex, 1 / 104.0)
+    zero = np.zeros(n)
+    a = Angles(t, flex, zero, zero, vel, zero, zero, valid, fs=104.0)
+    f_deg = np.degrees(np.where(a.valid, a.flexion, np.nan))
+    lifts = find_bends(a)
+    assert lifts and repr(find_bends(a, flex_deg=f_deg)) == repr(lifts)
+    sitting = t > 200.0
+    for kw in ({}, {"sitting": sitting, "still": np.ones(n, bool)}):
+        assert repr(posture_metrics(a, flex_deg=f_deg, **kw)) == repr(posture_metrics(a, **kw))

@@ -76,7 +76,12 @@ class LSM6(i2cdev.I2CDev):
         self._skip = bytearray(2)
         self._g = [0, 0, 0]  # gyro word waiting for its acc word (DSOX), preallocated
         self._have_g = False
-        self._ts_last = 0
+        # Timestamp words (DSOX) kept across reads, -1 = none: a read may end between a
+        # sample's words (after an overrun the FIFO drops single words, so its head need not
+        # be a timestamp): the latest one not yet followed by its gyro word, and the one of
+        # the gyro word waiting for its acc word.
+        self._ts_word = -1
+        self._ts_g = -1
 
     def configure(self, odr_hz, acc_fs_g, gyr_fs_dps, watermark_samples=8):
         """Reset the chip and start FIFO streaming; the nearest supported settings are used.
@@ -129,7 +134,9 @@ class LSM6(i2cdev.I2CDev):
 
     def _read_tagged(self, out, max_n, level):
         n = 0
-        ts_last = -1
+        ts = self._ts_word
+        ts_g = self._ts_g
+        ts_done = -1  # the timestamp of the newest sample completed in this read
         raw = self._raw
         g = self._g
         while level > 0 and n < max_n:
@@ -150,6 +157,8 @@ class LSM6(i2cdev.I2CDev):
                     g[1] = _s16(raw[i + 3], raw[i + 4])
                     g[2] = _s16(raw[i + 5], raw[i + 6])
                     self._have_g = True
+                    ts_g = ts
+                    ts = -1
                 elif tag == _TAG_ACC and self._have_g:
                     j = 6 * n
                     out[j] = _s16(raw[i + 1], raw[i + 2])
@@ -160,14 +169,18 @@ class LSM6(i2cdev.I2CDev):
                     out[j + 5] = g[2]
                     self._have_g = False
                     n += 1
+                    if ts_g >= 0:
+                        ts_done = ts_g
                 elif tag == _TAG_TS:
-                    ts_last = raw[i + 1] | raw[i + 2] << 8 | raw[i + 3] << 16 | (raw[i + 4] & 0x3F) << 24
+                    ts = raw[i + 1] | raw[i + 2] << 8 | raw[i + 3] << 16 | (raw[i + 4] & 0x3F) << 24
                 i += 7
-        if ts_last >= 0:
+        self._ts_word = ts
+        self._ts_g = ts_g
+        if ts_done >= 0:
             now = time.ticks_us()
             chip = self._chip_now()
             if chip >= 0:
-                d = (chip - ts_last) & 0x3FFFFFFF
+                d = (chip - ts_done) & 0x3FFFFFFF
                 self.t_newest_us = time.ticks_add(now, -d * _TS_US)
         return n
 

@@ -76,6 +76,8 @@ def configure(d, odr_hz, acc_fs_g, gyr_fs_dps, watermark_samples=8):
         io &= d._w(_DS3_FIFO_CTRL5, code << 3 | 0x06)  # ODR_FIFO | continuous
     io &= d._w(_INT1_CTRL, 0x08)  # FIFO watermark on INT1
     d._have_g = False
+    d._ts_word = -1  # the FIFO was emptied: no timestamp word pending (lsm6.py)
+    d._ts_g = -1
     d.t_newest_us = time.ticks_us()
     return io
 

@@ -1,0 +1,54 @@
+"""lsm6.py (LSM6DSOX, tagged FIFO): a read can end between the words of one sample — after an
+overrun the FIFO drops its oldest *words* (continuous mode), so its head need not be a
+timestamp word — and the timestamp word of that unfinished sample must not time the read's
+newest sample. It did: the read's samples were stamped one period late and the next frame
+started a period "before" the previous one ended, an unflagged gap in device time (found by
+tests/test_ble_rate_on_nimble.py, its stalled-loop case, on the MicroPython runtime)."""
+
+from __future__ import annotations
+
+import sys
+from array import array
+
+import pytest
+from kyphos.sim import chips, shims
+
+
+@pytest.fixture
+def env():
+    clock = shims.VirtualClock(1_000_000)
+    shims.install()
+    old = shims.set_clock(clock)
+    import machine
+
+    machine.reset_state()
+    for name in ("imu", "lsm6"):
+        sys.modules.pop(name, None)
+    import imu
+
+    yield imu, machine, clock
+    machine.reset_state()
+    shims.set_clock(old)
+
+
+def test_reads_after_an_overrun_tile_device_time(env):
+    imu, machine, clock = env
+    chip = chips.LSM6DSOX(0x6A)
+    machine.attach(0, chip)
+    dev = imu.IMU(machine.I2C(0))
+    assert dev.configure(208, 8, 1000)
+    buf = array("h", bytes(12 * imu.MAX_BATCH))
+    clock.advance_us(100_000)
+    assert dev.read(buf) > 0  # the timing reference
+    # Past the FIFO's 512 words (3 per sample): continuous mode drops the oldest words, and
+    # 512 is no multiple of 3, so the FIFO's head is no longer a timestamp word.
+    clock.advance_us(2_000_000)
+    period_us = dev.period_ns / 1000
+    reads = []
+    while (n := dev.read(buf)) > 0:  # MAX_BATCH samples at most each: the FIFO's backlog
+        reads.append((dev.t_first_us, n))
+        clock.advance_us(1000)
+    assert len(reads) >= 2 and dev.lost is False
+    for (t0, n0), (t1, _n1) in zip(reads, reads[1:], strict=False):
+        gap_us = (t1 - t0) - n0 * period_us
+        assert abs(gap_us) < 0.5 * period_us, (gap_us, reads)

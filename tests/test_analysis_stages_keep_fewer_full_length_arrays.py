@@ -136,3 +136,39 @@ def test_flexion_degrees_given_equal_made_inside() -> None:
     sitting = t > 200.0
     for kw in ({}, {"sitting": sitting, "still": np.ones(n, bool)}):
         assert repr(posture_metrics(a, flex_deg=f_deg, **kw)) == repr(posture_metrics(a, **kw))
+
+
+def test_vertical_acceleration_by_block_equals_all_rows_at_once() -> None:
+    from kyphos.processing.angles import _BLOCK, vertical_acceleration
+
+    n = 20 * _BLOCK + 1
+    rng = np.random.default_rng(6)
+    q = rng.normal(size=(n, 4))
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    acc = rng.normal(size=(n, 3)) * 5.0
+    acc[[3, 70_000]] = 0.0  # masked rows: NaN
+    q[9] = np.nan
+    w, x, y, z = q.T
+    want = (2 * (x * z - w * y) * acc[:, 0] + 2 * (y * z + w * x) * acc[:, 1]
+            + (1 - 2 * (x * x + y * y)) * acc[:, 2] - 9.81)
+    want[np.all(acc == 0, axis=1)] = np.nan
+    got, peak = _peak_bytes(lambda: vertical_acceleration(q, acc))
+    assert np.array_equal(got, want, equal_nan=True)
+    assert peak < 1.5 * 8 * n  # the result and block scratch; before: three (N,) arrays
+
+
+def test_heading_turn_in_place_equals_a_new_array() -> None:
+    from kyphos.processing.orientation import _BLOCK, _rotate_earth
+
+    n = 10 * _BLOCK + 7
+    rng = np.random.default_rng(7)
+    q = rng.normal(size=(n, 4))
+    turn = np.array([np.cos(0.4), 0.0, 0.0, np.sin(0.4)])
+    w1, z1 = turn[0], turn[3]
+    w2, x2, y2, z2 = q.T
+    want = np.column_stack([w1 * w2 - z1 * z2, w1 * x2 - z1 * y2, w1 * y2 + z1 * x2,
+                            w1 * z2 + z1 * w2])
+    assert np.array_equal(_rotate_earth(turn, q), want)
+    got, peak = _peak_bytes(lambda: _rotate_earth(turn, q, out=q))
+    assert got is q and np.array_equal(q, want)
+    assert peak < 8 * n  # block scratch only; a new (N, 4) result is 4 x 8 N

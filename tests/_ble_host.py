@@ -16,7 +16,7 @@ from kyphos.transport.ble import CONTROL_UUID, DATA_UUID
 
 class BleHost:
     """Subscribe :meth:`on_data` to the data characteristic; :meth:`command` polls the frames
-    every ``poll_s`` for the answer to its request id (5 s at most)."""
+    every ``poll_s`` for the answer to its request id (``timeout_s``, 5 s by default)."""
 
     poll_s = 0.005
 
@@ -34,11 +34,11 @@ class BleHost:
     def of(self, kind: type) -> list[Any]:
         return [f for f in self.frames if isinstance(f.payload, kind)]
 
-    async def command(self, opcode: int, args: bytes = b"") -> Any:
+    async def command(self, opcode: int, args: bytes = b"", timeout_s: float = 5.0) -> Any:
         self._rid += 1
         rid = self._rid
         await self.client.write_gatt_char(CONTROL_UUID, cmd_frame(rid, opcode, args), response=True)
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(timeout_s):
             while True:
                 for f in self.frames:
                     if isinstance(f.payload, (Ack, Err)) and f.payload.request_id == rid:

@@ -25,7 +25,7 @@ ARGS: dict[str, list[str]] = {
     "bench_flashlog_crc": [],
     "bench_flash_wear": ["--minutes", "10"],
     "bench_sim_speed": ["--fs", "104"],
-    "bench_ble_link": [],
+    "bench_ble_link": ["--nimble", "10"],  # + the firmware on MicroPython+NimBLE (make micropython)
     "bench_virtual_board": [],
     "bench_link": [],
     "bench_live": [],

@@ -60,6 +60,41 @@ clip-slip sweeps of bench/fit_thresholds.py (SLIP_AGREE_DEG 2-5, SLIP_MAX_DEG 20
 SLIP_MIN_DEG 3-7, the refs as filtered at 5) gives the same pooled flexion with and without
 back (0.3353 deg for every value).
 
+Variants at 289ef52 (SLIP, 2026-12-06; ``all4`` ships in clipslip.place_slip / find_slips
+since; ``--trace`` prints the table each finding below was read from):
+
+* ``backends``: the excursion test of a step (the next same-kind posture back where the step
+  started) takes either end of the posture the step left, not only its last: seed 6022, a
+  slip at sit-down, a sit whose last end had begun to slouch (10.1 -> 13.6 deg old), a seated
+  slouch (22.4), the sit after back at 9.8; the step into the slouch was the slip, 44 s late.
+* ``heldvote``: the posture a step that the slip undoes enters casts no vote for the old
+  mounting (it is the posture before, the clip turned): seeds 6003, 1019, 2029, a backward
+  slip made in a held standing slouch, which then reads 2-4 deg in the old mounting and
+  outvoted the exact step; placed at the slouch's release, 10.5, 6.1, 31.3 s late.
+  ``heldnew``: the mirror, the posture such a step leaves casts no vote for the new one:
+  seed 3001, a forward slip in a held slouch that read 3.9-5.0 deg in the new mounting, placed
+  at the slouch's start, 9.8 s early.
+* ``sitlater``: with no sitting baseline when a slip is placed, the first sitting reference
+  after it whose stands agree under the new mounting gives one (clipslip.later_sitting_base):
+  seed 2028, sits 5.7 and 6.8 deg from upright standing in the old mounting broke no tie
+  against the stand-in, placed 10.2 s early in the middle of the sit.
+* ``sitlate`` (not shipped; patches the shipped code): a slip shown by a sitting reference is
+  searched up to the walk or stand that confirmed it. Seeds 7000 and 7013: a seated slouch
+  (10.1 / 8.7 deg) was the reference, the slip came inside it (18.8 / 22 s later). No change:
+  the slouch's release brings the old reading back to where the slip's step started (7000,
+  the step is an excursion) or the slouch's step fits the slip better (7013, 1.21 vs
+  1.60 deg). Gravity alone cannot tell these from a slip at the slouch's start.
+
+Measured at 289ef52 (PYTHONPATH its git archive), --rates 104, pooled flexion (deg) over the
+whole recording, slips re-referenced within 20 s: validation 0-29,1000-1029,...,7000-7029
+(240 sessions) shipped 0.658 (234/240), backends 0.630, heldvote 0.631, sitlater 0.653,
+all3 0.596 (236/240), all4 0.590 (236/240; not lying 0.599 -> 0.518). Each variant changes
+only the seeds named above (and 5000: +0.4 -> -0.1 s, sitlater). sim 0-29 @104 (no slips, no
+re-reference), simday 0-29 @104: identical for every variant. Still more than 5 s off at
+104 Hz after all4: 7000, 7013 (above), 2013 (a standing slouch that fits neither mounting,
+with the slip at its end: the tie's middle snaps to its start, 21.5 s early), 3011, 3012 (a
+slip while getting up from a lie: nothing votes across a lie, placed at its start, 24 s early).
+
 Validation seeds >= 8000 are refused (held out).
 """
 
@@ -108,57 +143,124 @@ def record(family: str, seed: int, fs: float) -> dict[str, Any]:
             "slips": [ts for ts, _deg in case.slips], **seen}
 
 
-VARIANTS = ("shipped", "sitveto", "back", "back2")
-_FIT = "    fit = ks[np.isfinite(resid[ks])]\n"
-_FIT_STEP = _FIT + (
-    "    if not len(fit):  # study: an exact step within one vote of the best places it\n"
-    "        fit = np.flatnonzero((score >= score.max() - 1.0 - 1e-9)\n"
-    "                            & (resid <= P.SLIP_AGREE_DEG))\n")
-_SCORE = "    score += np.isfinite(resid)\n"
-_FIT_SITVETO = _FIT + (
-    "    if len(fit):  # study: the sitting postures veto a step they rank below another place\n"
-    "        tie = np.union1d(np.flatnonzero(conf >= conf.max() - 1e-9), ks)\n"
-    "        if len(tie) > 1:\n"
-    "            _b = base\n"
-    "            if 'sitting' not in base and 'standing' in base:\n"
-    "                base = dict(base, sitting=base['standing'])\n"
-    "                sv = change_point(('sitting',), P.SLIP_MAX_DEG)[tie]\n"
-    "            else:\n"
-    "                sv = change_point(('sitting',))[tie]\n"
-    "            base = _b\n"
-    "            keep = tie[sv >= sv.max() - 1e-9]\n"
-    "            fit = np.intersect1d(fit, keep)\n"
-    "            if not len(fit):\n"
-    "                ks = keep\n")
+VARIANTS = ["shipped", "sitlate"]
 _EXC = "    # the same over one posture between that is an excursion"
-_BACK = (
-    "    for k in np.flatnonzero(np.isfinite(resid)):  # study: a step the next posture undoes\n"
-    "        if k + 1 < n and seq[k + 1].kind == seq[k].kind \\\n"
-    "                and angle_deg(m_old.T @ ends[k + 1][0], m_old.T @ ends[k - 1][1]) < resid[k]:\n"
-    "            resid[k] = np.inf\n")
-_BACK2 = _BACK + (
-    "        if k >= 2 and seq[k - 2].kind == seq[k].kind \\\n"
-    "                and angle_deg(m_new.T @ ends[k - 2][1], m_new.T @ ends[k][0]) < resid[k]:\n"
-    "            resid[k] = np.inf\n")
-_PATCHES = {"step": [(_FIT, _FIT_STEP)], "back": [(_EXC, _BACK + _EXC)],
-            "back2": [(_EXC, _BACK2 + _EXC)],
-            "sitveto": [(_SCORE, "    conf = score.copy()\n" + _SCORE), (_FIT, _FIT_SITVETO)]}
+#: variant -> [(clipslip function, text in its source, replacement)]; each variant's functions
+#: are compiled into one copy of clipslip's namespace, so a patched find_slips calls the
+#: patched place_slip. backends ... all4 patch clipslip as it was at 289ef52 (run them with
+#: PYTHONPATH at its git archive; all4 is what ships since); sitlate patches the shipped code.
+#: (Earlier variants, their numbers in the docstring: step, sitveto, back, back2.)
+_PATCHES: dict[str, list[tuple[str, str, str]]] = {
+    "backends": [("place_slip",
+                  "        back = angle_deg(m_old.T @ ends[k + 1][0], ba) \\\n",
+                  "        back = min(angle_deg(m_old.T @ ends[k + 1][0], ba), angle_deg(\n"
+                  "            m_old.T @ ends[k + 1][0], m_old.T @ ends[k - 1][0])) \\\n")],
+    "sitlater": [("find_slips",
+                  "        j, j1 = place_slip(probes or [], floor, r.i0, m, m_new, base, still)\n",
+                  "        pbase = base  # study: sitlater\n"
+                  "        if 'sitting' not in base and 'standing' in base:\n"
+                  "            for k2 in range(i + 1, len(refs)):\n"
+                  "                x = refs[k2]\n"
+                  "                if x.kind == 'sitting' and stands_agree(refs, k2, m_new, base) \\\n"
+                  "                        and angle_deg(m_new.T @ x.up, base['standing']) <= P.SLIP_MAX_DEG:\n"
+                  "                    pbase = dict(base, sitting=m_new.T @ x.up)\n"
+                  "                    break\n"
+                  "        j, j1 = place_slip(probes or [], floor, r.i0, m, m_new, pbase, still)\n")],
+    "heldvote": [("place_slip",
+                  "    def change_point(kinds: tuple[str, ...], within: float | None = None) -> np.ndarray:\n",
+                  "    def change_point(kinds: tuple[str, ...], within: float | None = None,\n"
+                  "                     held: np.ndarray | None = None) -> np.ndarray:\n"),
+                 ("place_slip",
+                  "        before = np.concatenate([[0.0], np.cumsum(v)])[:n]",
+                  "        if held is not None:\n"
+                  "            v[held] = np.maximum(v[held], 0.0)\n"
+                  "        before = np.concatenate([[0.0], np.cumsum(v)])[:n]"),
+                 ("place_slip", _EXC, "    held = np.flatnonzero(np.isfinite(resid))\n" + _EXC),
+                 ("place_slip", "    score += np.isfinite(resid)\n",
+                  "    score = change_point(CONFIRM_KINDS, held=held) + np.isfinite(resid)\n")],
+    "heldnew": [("place_slip", "            v[held] = np.maximum(v[held], 0.0)\n",
+                 "            v[held] = np.maximum(v[held], 0.0)\n"
+                 "            left = held[held > 0] - 1  # study: heldnew\n"
+                 "            v[left] = np.minimum(v[left], 0.0)\n")],
+    # (applies to the shipped code)
+    "sitlate": [("find_slips",
+                 "        j, j1 = place_slip(probes or [], floor, r.i0, m, m_new,\n",
+                 "        hi = r.i0 if r.kind in CONFIRM_KINDS else nxt.i0  # study: sitlate\n"
+                 "        j, j1 = place_slip(probes or [], floor, hi, m, m_new,\n"),
+                ("find_slips", "        floor = r.i1\n", "        floor = max(r.i1, j)\n")],
+}
+
+_PATCHES["all3"] = _PATCHES["backends"] + _PATCHES["sitlater"] + _PATCHES["heldvote"]
+_PATCHES["all4"] = _PATCHES["all3"] + _PATCHES["heldnew"]
 
 
-def _place_variant(variant: str) -> Any:
-    """``clipslip.place_slip`` with a study rule (its source patched in memory only)."""
+def _variant_src(variant: str, fn: str) -> str:
+    """The source of clipslip function ``fn`` with ``variant``'s patches applied."""
     import inspect
     import textwrap
 
     from kyphos.processing import clipslip
 
-    src = textwrap.dedent(inspect.getsource(clipslip.place_slip))
-    for a, b in _PATCHES[variant]:
-        assert src.count(a) == 1, "clipslip.place_slip changed: the study's patch does not apply"
-        src = src.replace(a, b)
+    src = textwrap.dedent(inspect.getsource(getattr(clipslip, fn)))
+    for f, a, b in _PATCHES.get(variant, []):
+        if f == fn:
+            assert src.count(a) == 1, f"clipslip.{fn} changed: the study's patch does not apply"
+            src = src.replace(a, b)
+    return src
+
+
+def _variant_ns(variant: str) -> dict[str, Any]:
+    """clipslip's namespace with ``variant``'s functions patched (in memory only)."""
+    from kyphos.processing import clipslip
+
     ns = dict(vars(clipslip))
-    exec(compile(src, f"<place_slip {variant}>", "exec"), ns)
-    return ns["place_slip"]
+    # find_slips always: its globals must be this namespace for it to call patched helpers
+    for fn in dict.fromkeys(["find_slips"] + [f for f, _a, _b in _PATCHES.get(variant, [])]):
+        exec(compile(_variant_src(variant, fn), f"<{fn} {variant}>", "exec"), ns)
+    return ns
+
+
+def trace(r: dict[str, Any]) -> None:
+    """Print, for each slip the shipped find_slips places on the kept inputs ``r``, the
+    probes place_slip weighs: per place k its score, the step residual (deg; * a step over an
+    excursion), the probe's time and kind, its two ends' angle to its kind's baseline in the
+    old and the new mounting (deg), and its two half votes. (The baselines are those at the
+    end of find_slips: a sitting baseline may be newer than the placement.)"""
+    from kyphos.processing import clipslip as cs
+
+    seen: list[tuple[dict[str, Any], tuple[Any, ...], tuple[int, int | None]]] = []
+    src = _variant_src("shipped", "place_slip")
+    ks = "    ks = np.flatnonzero(score >= score.max() - 1e-9)\n"
+    assert src.count(ks) == 1, "clipslip.place_slip changed: the trace's patch does not apply"
+    ns = _variant_ns("shipped")
+    seen_locals: dict[str, Any] = {}
+    ns["_SEEN"] = seen_locals
+    exec(compile(src.replace(ks, "    _SEEN.update(locals())\n" + ks), "<trace>", "exec"), ns)
+    inner = ns["place_slip"]
+
+    def spy(*args: Any) -> tuple[int, int | None]:
+        seen_locals.clear()
+        res = inner(*args)
+        seen.append((dict(seen_locals), args, res))
+        return res  # type: ignore[no-any-return]
+
+    ns["place_slip"] = spy
+    t = r["time"]
+    out = ns["find_slips"](r["refs"], r["m"], t, r["still"], r["probes"])
+    print(f"seed {r['seed']} fs {r['fs']:g}: truth slips {[round(x, 1) for x in r['slips']]}, "
+          f"re-references {[(round(x.t_s, 1), x.why) for x in out]}")
+    for d, (_p, lo, hi, m_old, m_new, base, _st), (j, j1) in seen:
+        print(f"  place_slip rows {t[lo]:.1f}-{t[min(hi, len(t) - 1)]:.1f} s -> {t[j]:.1f} s"
+              f"{'' if j1 is None else f' (to {t[j1]:.1f})'}")
+        for k, (pr, (u0, u1)) in enumerate(zip(d.get("seq", []), d.get("ends", []), strict=True)):
+            bk = base.get(pr.kind, base.get("standing"))
+            a = [cs.angle_deg(mm.T @ u, bk) for mm in (m_old, m_new) for u in (u0, u1)]
+            v = [cs._vote(u, pr.kind, m_old, m_new, base, d["margin"], cs.CONFIRM_KINDS)
+                 for u in (u0, u1)]
+            print(f"  k={k:3d} {d['score'][k]:6.1f} {d['resid'][k]:6.2f}"
+                  f"{'*' if k in d.get('span', {}) else ' '} {pr.start_s:7.1f}-{pr.end_s:7.1f} "
+                  f"{pr.kind:8s} old {a[0]:5.1f}/{a[1]:5.1f} new {a[2]:5.1f}/{a[3]:5.1f} "
+                  f"vote {v[0]:+d}{v[1]:+d}")
 
 
 def moved_inside(ref: Any, max_deg: float) -> bool:
@@ -175,16 +277,9 @@ def replay(r: dict[str, Any], variant: str) -> dict[str, Any]:
     from kyphos.processing import clipslip
 
     refs = r.get("refs")
-    orig = clipslip.place_slip
-    if variant in _PATCHES:
-        clipslip.place_slip = _place_variant(variant)  # type: ignore[assignment]
-    if refs is None:  # the analysis did not look for slips
-        out: list[Any] = []
-    else:
-        try:
-            out = clipslip.find_slips(refs, r["m"], r["time"], r["still"], r["probes"])
-        finally:
-            clipslip.place_slip = orig  # type: ignore[assignment]
+    find = _variant_ns(variant)["find_slips"] if variant in _PATCHES else clipslip.find_slips
+    out: list[Any] = [] if refs is None else \
+        find(refs, r["m"], r["time"], r["still"], r["probes"])  # None: no slip search
     fs = r["fs"]
     ang = clipslip.reref_angles(r["time"], r["quat"], r["m"], out, fs, r["valid"],
                                 masked=r["masked"])
@@ -199,8 +294,8 @@ def replay(r: dict[str, Any], variant: str) -> dict[str, Any]:
             "off": off}
 
 
-def _job(job: tuple[str, int, float, str | None]) -> dict[str, Any]:
-    family, seed, fs, cache = job
+def _job(job: tuple[str, int, float, str | None, tuple[str, ...]]) -> dict[str, Any]:
+    family, seed, fs, cache, variants = job
     sys.path.insert(0, os.path.dirname(__file__))
     path = os.path.join(cache, f"{family}{seed}_{fs:g}.pkl") if cache else None
     if path and os.path.exists(path):
@@ -211,8 +306,8 @@ def _job(job: tuple[str, int, float, str | None]) -> dict[str, Any]:
         if path:
             with open(path, "wb") as f:
                 pickle.dump(r, f)
-    res = {"seed": seed, "fs": fs}
-    for var in VARIANTS:
+    res: dict[str, Any] = {"seed": seed, "fs": fs}
+    for var in variants:
         res[var] = replay(r, var)
     # the shipped replay must be the analysis itself
     ok = r["ok"]
@@ -228,19 +323,36 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--rates", default="104")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--cache", default=None, help="directory for the kept inputs")
+    ap.add_argument("--trace", action="store_true",
+                    help="print each placement's probes, scores and votes (with --cache, "
+                         "after the sessions are kept)")
+    ap.add_argument("--variants", default=",".join(VARIANTS[1:]),
+                    help=f"variants to replay beside the shipped code: {', '.join(VARIANTS[1:])}")
     args = ap.parse_args(argv[1:])
     sys.path.insert(0, os.path.dirname(__file__))
     from validate_analysis import development_seeds, run_jobs
 
     seeds = development_seeds(args.seeds, args.family)
+    VARIANTS[1:] = [v for v in args.variants.split(",") if v]
     if args.cache:
         os.makedirs(args.cache, exist_ok=True)
-    jobs = [(args.family, s, float(fs), args.cache) for fs in args.rates.split(",") for s in seeds]
+    jobs = [(args.family, s, float(fs), args.cache, tuple(VARIANTS))
+            for fs in args.rates.split(",") for s in seeds]
     t0 = _time.perf_counter()
     rows = run_jobs(_job, jobs, args.jobs)
+    if args.trace and args.cache:
+        for _f, sd, fs, _c, _v in jobs:
+            with open(os.path.join(args.cache, f"{args.family}{sd}_{fs:g}.pkl"), "rb") as f:
+                trace(pickle.load(f))
     print(f"{args.family} family, seeds {args.seeds}, rates {args.rates}; "
           f"{_time.perf_counter() - t0:.0f} s; shipped replay equals the analysis in "
           f"{sum(r['same'] for r in rows)} of {len(rows)} sessions")
+    print("== shipped: slips placed more than 5 s off (s), and the session's RMSE (deg)")
+    for r in rows:
+        a = r["shipped"]
+        if any(abs(x) > 5.0 for x in a["off"]):
+            print(f"seed {r['seed']:4d} fs {r['fs']:4.0f}: {[round(x, 1) for x in a['off']]}, "
+                  f"{np.sqrt(a['sq'] / a['n']):.2f}")
     for var in VARIANTS[1:]:
         print(f"== {var}: sessions that change")
         for r in rows:

@@ -24,8 +24,11 @@ bend. Postures a person returns to — walking and quiet upright standing — ar
    agree (old before, new after); a step between two still postures of the same kind that
    the slip's rotation undoes places it exactly (at the start of the movement: a clip moves
    when the wearer does; a step over one reach or bend out and back counts too, and a walk
-   is split where its mean gravity direction changes); a tie goes to the middle of what cannot
-   be told apart.
+   is split where its mean gravity direction changes; the postures on either side of such a
+   step do not vote against it: each is the other, the clip turned); sits break a tie,
+   read against the wearer's sitting baseline, or the first sit after the slip when there is
+   none yet (:func:`later_sitting_base`); a tie goes to the middle of what cannot be told
+   apart.
 3. :func:`reref_angles` — trunk angles with each mounting from its slip on.
 
 The live view (:class:`kyphos.processing.causal.LiveClipSlip`) runs the same rule causally with
@@ -247,6 +250,25 @@ def later_stands_keep(later: list[RefPosture], m: np.ndarray, q: np.ndarray,
     return old_s > new_s
 
 
+def later_sitting_base(refs: list[RefPosture], i: int, m_new: np.ndarray,
+                       base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The baselines for placing a slip that ``refs[i]`` showed (new mounting ``m_new``): when
+    there is no sitting baseline yet, the first sitting reference after it whose quiet stands
+    agree under the new mounting (:func:`stands_agree`) gives one, read in the new mounting.
+    The sits before the slip are then read against the wearer's own sitting, as the sits after
+    it: development seed 2028 (a slip while getting up from a sit; the sits before it read
+    5.7 and 6.8 deg from upright standing in the old mounting and did not break the tie, the
+    slip was placed 10 s early; the later sit puts them within 1 deg in the old mounting)."""
+    if "sitting" in base or "standing" not in base:
+        return base
+    for k in range(i + 1, len(refs)):  # per later reference, up to the first sit that agrees
+        x = refs[k]
+        if x.kind == "sitting" and angle_deg(m_new.T @ x.up, base["standing"]) <= P.SLIP_MAX_DEG \
+                and stands_agree(refs, k, m_new, base):
+            return dict(base, sitting=m_new.T @ x.up)
+    return base
+
+
 def refine_mountings(out: list[ReReference], refs: list[RefPosture], up0: np.ndarray
                      ) -> list[ReReference]:
     """Each re-referenced mounting turned so that the quiet stands of its stretch (those within
@@ -319,10 +341,14 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     posture held, the clip turned; the part of a slip about the vertical is not known, so a
     step seen lying fits less well) is one more observation there (not when the next posture
     of the same kind is back where the step started, in the old mounting, nearer than the
-    slip's rotation brings the step's end: that is an excursion out and back), and among equally good
+    slip's rotation brings the step's end: that is an excursion out and back; either end of
+    the posture the step left counts as where it started), and among equally good
     places the step that the slip undoes best places it exactly, at the start of the movement
-    between the two. (The ends, not the means: validation seed 25, a slip in the middle of a
-    standing slouch that set in slowly, was placed 24 s late.) Else, among equally good
+    between the two. The posture such a step enters does not vote for the old mounting, nor
+    the posture it leaves for the new one: each reads as the other with the clip turned, so
+    near upright in the wrong mounting is what a slip made in a held slouch looks like
+    (validation seeds 6003, 1019, 2029, 3001). (The ends, not the means: validation seed 25,
+    a slip in the middle of a standing slouch that set in slowly, was placed 24 s late.) Else, among equally good
     places, the slip goes to the middle of the stretch they span (the moving sample nearest
     to it: a slip moves the sensor): a slip on the way into a held bend or slouch that fits
     neither mounting, or out of it, cannot be told apart, and the middle halves the worst
@@ -353,16 +379,22 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     ends = [(pr.up_first if pr.up_first is not None else pr.up,
              pr.up_last if pr.up_last is not None else pr.up) for pr in seq]
 
-    def change_point(kinds: tuple[str, ...], within: float | None = None) -> np.ndarray:
+    def change_point(kinds: tuple[str, ...], within: float | None = None,
+                     held: np.ndarray | None = None) -> np.ndarray:
         """Per place k (between seq[k - 1] and seq[k]; k = 0: before the first, never after
-        the last): the votes before it for the old mounting and after it for the new one."""
+        the last): the votes before it for the old mounting and after it for the new one.
+        ``held``: places of steps the slip undoes; the posture each enters casts no vote for
+        the old mounting, the posture it leaves none for the new one."""
         v = np.array([0.5 * (_vote(u0, pr.kind, m_old, m_new, base, margin, kinds, within)
                              + _vote(u1, pr.kind, m_old, m_new, base, margin, kinds, within))
                       for pr, (u0, u1) in zip(seq, ends, strict=True)])
+        if held is not None:
+            v[held] = np.maximum(v[held], 0.0)
+            left = held[held > 0] - 1
+            v[left] = np.minimum(v[left], 0.0)
         before = np.concatenate([[0.0], np.cumsum(v)])[:n]  # votes of the postures before k
         return np.asarray(-before + (before[-1] + v[-1] - before))
 
-    score = change_point(CONFIRM_KINDS)
     resid = np.full(n, np.inf)
     for k in range(1, n):  # consecutive still postures of the same kind
         a, b = seq[k - 1], seq[k]
@@ -374,12 +406,23 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         # the next posture of the same kind back where the step started (old mounting) nearer
         # than the slip brings the step's end: an excursion out and back, not the slip
         # (validation seed 4000: a slip while sitting down; a 40-s seated bend 16 deg deeper,
-        # between two sits alike in the old mounting, undone to 4.5 deg: placed 31 s late)
-        back = angle_deg(m_old.T @ ends[k + 1][0], ba) \
+        # between two sits alike in the old mounting, undone to 4.5 deg: placed 31 s late).
+        # Where the step started: either end of the posture it left (a slouch that sets in
+        # below the still rule's rate moves that posture's last end toward the step;
+        # development seed 6022: a sit 10.1 -> 13.6 deg, a seated slouch to 22.4, the sit
+        # after it back at 9.8; the step passed, the slip was placed 44 s late)
+        back = min(angle_deg(m_old.T @ ends[k + 1][0], m_old.T @ e) for e in ends[k - 1]) \
             if k + 1 < n and seq[k + 1].kind == a.kind else np.inf
         if abs(step - slip) <= max(P.SLIP_AGREE_DEG, 0.4 * slip) \
                 and d <= max(P.SLIP_AGREE_DEG, 0.5 * step) and back >= d:
             resid[k] = d
+    # a posture entered by such a step is what the posture before it was, the clip turned,
+    # so its reading near upright in the old mounting is no vote for the old mounting, and
+    # the posture the step leaves is no vote for the new one: a slouch held while the clip
+    # slips reads near upright in one of the two (development seeds 6003, 1019, 2029: a
+    # backward slip, placed 10.5, 6.1, 31.3 s late at the slouch's end; 3001: a forward one,
+    # placed 9.8 s early at its start)
+    score = change_point(CONFIRM_KINDS, held=np.flatnonzero(np.isfinite(resid)))
     # the same over one posture between that is an excursion (a reach or bend out and back
     # from a posture at rest: the ends within SLIP_MAX_DEG of their kind's baseline, old
     # mounting before and new after, and the excursion farther from both than the step by
@@ -521,7 +564,8 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
             continue
         dev, q, _ = slip
         m_new = m @ q.T  # new sensor-from-body: body coordinates turned by q
-        j, j1 = place_slip(probes or [], floor, r.i0, m, m_new, base, still)
+        j, j1 = place_slip(probes or [], floor, r.i0, m, m_new,
+                           later_sitting_base(refs, i, m_new, base), still)
         if j1 is not None and not (j < j1 and time[j1] - time[j] <= _BLEND_MAX_S):
             j1 = None  # a longer movement holds trunk motion too: switch at its start
         m = m_new

@@ -34,7 +34,8 @@ STREAM_S = 5.0
 STOP_TIMEOUT_S = 30.0
 STATUS_S = 2.5  # the status characteristic is rewritten every 2 s (firmware/app.py _STATUS_MS)
 GAP_PERIODS = 0.5  # a frame boundary this far off is a gap: samples are 1 period apart
-STARVE_S = 1.5  # longer than the chip model's FIFO holds at 208 Hz (512 words / 3 = 0.82 s)
+FIFO_S = 512 / 3 / 208  # what the chip model's FIFO holds at 208 Hz (kyphos.sim.chips LSM6DSOX)
+STARVE_S = 1.5  # longer than FIFO_S
 
 
 @dataclass
@@ -89,7 +90,8 @@ def _stream(tmp_path: Path, monkeypatch: Any, starve_at_s: float | None = None) 
 def _time_gaps(imu: list[Any], received: set[int]) -> list[tuple[float, bool]]:
     """Between consecutive IMU frames where the next one does not start one period after this
     one's last sample: (the gap in s, whether it is accounted for: either frame carries
-    IMU_OVERRUN, or the gap is whole frames of samples and seqs are missing in between)."""
+    IMU_OVERRUN, or seqs are missing in between — frames the board refused and counted, which
+    may have carried the flag of an overrun too)."""
     out = []
     for a, b in zip(imu, imu[1:], strict=False):
         period_us = a.payload.period_ns / 1000
@@ -98,15 +100,13 @@ def _time_gaps(imu: list[Any], received: set[int]) -> list[tuple[float, bool]]:
         if abs(d_us) < GAP_PERIODS * period_us:
             continue
         flagged = bool((a.payload.flags | b.payload.flags) & IMU_OVERRUN)
-        frames = round(d_us / (k * period_us))
         hole = any((a.seq + i) & 0xFFFF not in received for i in range(1, (b.seq - a.seq) & 0xFFFF))
-        whole = frames >= 1 and abs(d_us - frames * k * period_us) < GAP_PERIODS * period_us
-        out.append((d_us / 1e6, flagged or (hole and whole)))
+        out.append((d_us / 1e6, flagged or (hole and d_us > 0)))
     return out
 
 
 def _check_every_sample_in_order(s: Stream) -> list[tuple[float, bool]]:
-    """The checks both tests share; the stream's time gaps (all flagged)."""
+    """The checks both tests share; the stream's time gaps (all accounted for)."""
     seqs = [f.seq for f in s.frames if isinstance(f.payload, (Imu, Quat, Status, Event))]
     assert seqs, "no data frame"
     holes = [((b - a) & 0xFFFF) - 1 for a, b in zip(seqs, seqs[1:], strict=False)]
@@ -115,17 +115,21 @@ def _check_every_sample_in_order(s: Stream) -> list[tuple[float, bool]]:
     end = imu[-1]
     span_s = (((end.t_us - imu[0].t_us) & 0xFFFFFFFF)
               + len(end.payload.samples) * end.payload.period_ns / 1000) / 1e6
-    assert span_s >= STREAM_S, f"the frames cover {span_s:.2f} s of a {STREAM_S} s stream"
+    # The stream ran STREAM_S (real time is device time here); a loaded port may still hold up
+    # to a FIFO of samples unread when STOP arrives, and a partial batch unsent.
+    least_s = STREAM_S - FIFO_S - len(end.payload.samples) * end.payload.period_ns / 1e9
+    assert span_s >= least_s, f"the frames cover {span_s:.2f} s of a {STREAM_S} s stream"
     overruns = s.after.fifo_overruns - s.before.fifo_overruns
     flagged_frames = sum(1 for f in imu if f.payload.flags & IMU_OVERRUN)
     assert flagged_frames <= overruns, (flagged_frames, overruns)
     # STATUS dropped = the IMU driver's lost samples (the LSM6DSOX driver counts one per
     # overrun, firmware/lsm6.py) + samples in frames a link refused (its queue full,
-    # routing._route: k = 7 each here), each refused frame a hole in seq. Nothing else may be
-    # missing: a frame lost on the way is a hole nobody counted.
+    # routing._route: k = 7 each here), each refused frame a hole in seq, or after the last
+    # frame received when the queue was full at STOP. A hole beyond that count is a frame lost
+    # on the way that nobody counted.
     refused = s.after.dropped - s.before.dropped - overruns
     k = len(imu[0].payload.samples)
-    assert sum(holes) * k == refused, f"{sum(holes)} data frames missing, {refused} samples " \
+    assert sum(holes) * k <= refused, f"{sum(holes)} data frames missing, {refused} samples " \
         f"counted as refused by the board ({k} per frame)"
     gaps = _time_gaps(imu, set(seqs))
     assert all(known for _, known in gaps), f"gaps in device time (s, accounted for): {gaps}"

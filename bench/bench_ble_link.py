@@ -16,7 +16,7 @@ QUAT frame of 7 samples per notification, ~31 notifications/s), how long STOP to
 answered (its ACK queues behind what the board still holds), and lost data frames (seq). Real
 time: the port's every I2C transfer is a round trip to this process, so a loaded machine slows
 the board's loop and the number (this was the timed assertion of
-tests/test_ble_rate_on_nimble.py, which failed at 175/s under load; the test now checks that
+tests/test_ble_stream_on_nimble_loses_no_sample_silently.py, which failed at 175/s under load; the test now checks that
 every sample arrives in order or as a flagged, counted gap).
 """
 

@@ -3,7 +3,7 @@ overrun the FIFO drops its oldest *words* (continuous mode), so its head need no
 timestamp word — and the timestamp word of that unfinished sample must not time the read's
 newest sample. It did: the read's samples were stamped one period late and the next frame
 started a period "before" the previous one ended, an unflagged gap in device time (found by
-tests/test_ble_rate_on_nimble.py, its stalled-loop case, on the MicroPython runtime)."""
+tests/test_ble_stream_on_nimble_loses_no_sample_silently.py, its stalled-loop case, on the MicroPython runtime)."""
 
 from __future__ import annotations
 

@@ -72,6 +72,21 @@ def mount_rotation(p: Person) -> Rotation:
     return r * Rotation.from_matrix(BODY_FROM_SENSOR_NOMINAL)
 
 
+def site_angles(pose: Pose) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Yaw, flexion, lateral (rad) of the trunk frame at the sensor site: the Z-Y-X solution
+    whose flexion is the one generated. scipy's ``as_euler("ZYX")`` keeps |flexion| ≤ 90°, so
+    a stoop to 95° would read 85° with lateral and yaw turned by 180°; a body bent 95° forward
+    is bent 95° (DESIGN.md: flexion + forward, 0 upright; the analysis reads past 90° too)."""
+    yaw, flex, lat = pose.r_site.as_euler("ZYX").T
+    flex2 = np.copysign(np.pi, flex) - flex  # the other solution: R(y+π, π−f, l+π) is the same
+    alt = np.abs(flex2 - pose.site_flexion) < np.abs(flex - pose.site_flexion)
+
+    def turned(a: np.ndarray) -> np.ndarray:
+        return np.where(alt, (a + 2.0 * np.pi) % (2.0 * np.pi) - np.pi, a)
+
+    return turned(yaw), np.where(alt, flex2, flex), turned(lat)
+
+
 def evaluate(s: Script, t: np.ndarray, clean: bool = False) -> Pose:
     """The body at sorted times ``t``; ``clean`` leaves out sway, wobble and clip slips."""
     p = s.person
@@ -109,7 +124,7 @@ def evaluate(s: Script, t: np.ndarray, clean: bool = False) -> Pose:
             rv += ang[:, None] * sl.axis[None, :]
         r_sensor = r_site * Rotation.from_rotvec(wob[:, 3:]) * Rotation.from_rotvec(rv)
     r_sensor = r_sensor * mount_rotation(p)
-    return Pose(p_sensor, r_sensor, r_site, p_site)
+    return Pose(p_sensor, r_sensor, r_site, p_site, phi)
 
 
 @dataclass
@@ -339,7 +354,7 @@ def generate(seed: int, fs: float = 104.0, blocks: tuple[str, ...] | None = None
     gyr_true = five_point_rate([q.r_sensor for q in poses], h)
     unit = imu.draw_unit(r_imu, error_scale)
     a_cnt, g_cnt, clipped = imu.measure(unit, acc_true, gyr_true, fs, r_noise)
-    yaw, flex, lat = r0.r_site.as_euler("ZYX").T
+    yaw, flex, lat = site_angles(r0)
     for lf in script.lifts:
         _lift_bounds(script, lf)
     walks = [{"start_s": round(w.t0, 4), "end_s": round(w.t1, 4), "steps": w.n_steps,

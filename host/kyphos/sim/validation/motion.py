@@ -134,12 +134,14 @@ class Wobble:
 @dataclass
 class Pose:
     """The body at a set of times: sensor position (N, 3) m and sensor-to-earth rotation, the
-    trunk frame at the sensor site (truth) and the sensor site without wobble (for lift truth)."""
+    trunk frame at the sensor site (truth), the sensor site without wobble (for lift truth) and
+    the site's flexion as generated (rad; it may pass ±90°, where Z-Y-X angles fold)."""
 
     p_sensor: np.ndarray
     r_sensor: Rotation
     r_site: Rotation
     p_site: np.ndarray
+    site_flexion: np.ndarray
 
 
 def five_point_d2(p: list[np.ndarray], h: float) -> np.ndarray:

@@ -60,7 +60,7 @@ clip-slip sweeps of bench/fit_thresholds.py (SLIP_AGREE_DEG 2-5, SLIP_MAX_DEG 20
 SLIP_MIN_DEG 3-7, the refs as filtered at 5) gives the same pooled flexion with and without
 back (0.3353 deg for every value).
 
-Variants at 289ef52 (SLIP, 2026-12-06; ``all4`` ships in clipslip.place_slip / find_slips
+Variants at 289ef52 (SLIP, 2026-12-06; ``all3`` ships in clipslip.place_slip / find_slips
 since; ``--trace`` prints the table each finding below was read from):
 
 * ``backends``: the excursion test of a step (the next same-kind posture back where the step
@@ -71,9 +71,12 @@ since; ``--trace`` prints the table each finding below was read from):
   mounting (it is the posture before, the clip turned): seeds 6003, 1019, 2029, a backward
   slip made in a held standing slouch, which then reads 2-4 deg in the old mounting and
   outvoted the exact step; placed at the slouch's release, 10.5, 6.1, 31.3 s late.
-  ``heldnew``: the mirror, the posture such a step leaves casts no vote for the new one:
-  seed 3001, a forward slip in a held slouch that read 3.9-5.0 deg in the new mounting, placed
-  at the slouch's start, 9.8 s early.
+  ``heldnew`` (rejected): the mirror, the posture such a step leaves casts no vote for the
+  new one. Fixes seed 3001 (a forward slip in a held slouch that read 3.9-5.0 deg in the new
+  mounting, placed at the slouch's start 9.8 s early; 1.23 -> 0.23 deg) but breaks 5018 at
+  52 and 208 Hz (not 104): a slouch 4.7 s after the slip steps by about the slip (residual
+  0.55 deg against the slip's own 0.67), and the upright stand between, no longer voting,
+  let it win: 0.36 -> 0.86 deg (validate_analysis 5000-5029 pooled 0.456 -> 0.472).
 * ``sitlater``: with no sitting baseline when a slip is placed, the first sitting reference
   after it whose stands agree under the new mounting gives one (clipslip.later_sitting_base):
   seed 2028, sits 5.7 and 6.8 deg from upright standing in the old mounting broke no tie
@@ -88,10 +91,12 @@ since; ``--trace`` prints the table each finding below was read from):
 Measured at 289ef52 (PYTHONPATH its git archive), --rates 104, pooled flexion (deg) over the
 whole recording, slips re-referenced within 20 s: validation 0-29,1000-1029,...,7000-7029
 (240 sessions) shipped 0.658 (234/240), backends 0.630, heldvote 0.631, sitlater 0.653,
-all3 0.596 (236/240), all4 0.590 (236/240; not lying 0.599 -> 0.518). Each variant changes
-only the seeds named above (and 5000: +0.4 -> -0.1 s, sitlater). sim 0-29 @104 (no slips, no
-re-reference), simday 0-29 @104: identical for every variant. Still more than 5 s off at
-104 Hz after all4: 7000, 7013 (above), 2013 (a standing slouch that fits neither mounting,
+all3 0.596 (236/240; not lying 0.599 -> 0.525), all4 0.590. Each variant changes only the
+seeds named above (and 5000: +0.4 -> -0.1 s, sitlater). sim 0-29 @104 (no slips, no
+re-reference), simday 0-29 @52,104,208 and simday 100-119 at cycle rates (the fit seeds):
+identical for every variant; the fit's clip-slip sweeps replayed on the fit seeds
+(SLIP_MIN/AGREE/MAX_DEG, HELD_BEND_DEG; refs as filtered at 5): identical per candidate.
+Still more than 5 s off at 104 Hz after all3: 3001 (heldnew, above), 7000, 7013 (above), 2013 (a standing slouch that fits neither mounting,
 with the slip at its end: the tie's middle snaps to its start, 21.5 s early), 3011, 3012 (a
 slip while getting up from a lie: nothing votes across a lie, placed at its start, 24 s early).
 

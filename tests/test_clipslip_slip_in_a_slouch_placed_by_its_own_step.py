@@ -80,19 +80,3 @@ def test_a_later_sit_reads_the_sits_before_the_slip() -> None:
     out = cs.find_slips(refs, np.eye(3), np.arange(120.0), None, refs)
     assert len(out) == 1 and out[0].index == 58, [(r.index, r.why) for r in out]  # was 46
 
-
-def test_a_forward_slip_in_a_held_slouch_is_placed_at_its_step() -> None:
-    """Development seed 3001, the mirror of the above: a standing slouch (13 deg) reads 3 deg
-    in the new mounting, then a 10-deg forward slip while slouched, then the slouch released.
-    The step into the slouch passes too (13 deg against the slip's 10), and the slouch's
-    near-upright reading in the new mounting outvoted the exact step: the slip went to the
-    slouch's start (9.8 s early). The posture a step the slip undoes leaves is the posture
-    after it with the clip turned back: it no longer votes for the new mounting."""
-    probes = [_probe(0, "standing", 0), _probe(12, "walking", 0), _probe(24, "standing", 0),
-              _probe(36, "standing", 0), _probe(48, "standing", 13),  # the slouch
-              # the slip (10 deg), the slouch held
-              _probe(60, "standing", 23), _probe(72, "standing", 10),  # the slouch released
-              _probe(84, "standing", 10)]
-    base = {"standing": UP, "walking": UP}
-    j, j1 = cs.place_slip(probes, 0, 84, np.eye(3), _slip(10.0), base, None)
-    assert (j, j1) == (58, 60), (j, j1)  # was (46, 48): at the slouch's start

@@ -24,8 +24,8 @@ bend. Postures a person returns to — walking and quiet upright standing — ar
    agree (old before, new after); a step between two still postures of the same kind that
    the slip's rotation undoes places it exactly (at the start of the movement: a clip moves
    when the wearer does; a step over one reach or bend out and back counts too, and a walk
-   is split where its mean gravity direction changes; the postures on either side of such a
-   step do not vote against it: each is the other, the clip turned); sits break a tie,
+   is split where its mean gravity direction changes; the posture such a step enters casts
+   no vote for the old mounting: it is the posture before, the clip turned); sits break a tie,
    read against the wearer's sitting baseline, or the first sit after the slip when there is
    none yet (:func:`later_sitting_base`); a tie goes to the middle of what cannot be told
    apart.
@@ -344,10 +344,10 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     slip's rotation brings the step's end: that is an excursion out and back; either end of
     the posture the step left counts as where it started), and among equally good
     places the step that the slip undoes best places it exactly, at the start of the movement
-    between the two. The posture such a step enters does not vote for the old mounting, nor
-    the posture it leaves for the new one: each reads as the other with the clip turned, so
-    near upright in the wrong mounting is what a slip made in a held slouch looks like
-    (validation seeds 6003, 1019, 2029, 3001). (The ends, not the means: validation seed 25,
+    between the two. The posture such a step enters does not vote for the old mounting: it
+    reads as the posture before the step with the clip turned, so near upright in the old
+    mounting is what a backward slip made in a held slouch looks like (validation seeds
+    6003, 1019, 2029). (The ends, not the means: validation seed 25,
     a slip in the middle of a standing slouch that set in slowly, was placed 24 s late.) Else, among equally good
     places, the slip goes to the middle of the stretch they span (the moving sample nearest
     to it: a slip moves the sensor): a slip on the way into a held bend or slouch that fits
@@ -384,14 +384,12 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         """Per place k (between seq[k - 1] and seq[k]; k = 0: before the first, never after
         the last): the votes before it for the old mounting and after it for the new one.
         ``held``: places of steps the slip undoes; the posture each enters casts no vote for
-        the old mounting, the posture it leaves none for the new one."""
+        the old mounting."""
         v = np.array([0.5 * (_vote(u0, pr.kind, m_old, m_new, base, margin, kinds, within)
                              + _vote(u1, pr.kind, m_old, m_new, base, margin, kinds, within))
                       for pr, (u0, u1) in zip(seq, ends, strict=True)])
         if held is not None:
             v[held] = np.maximum(v[held], 0.0)
-            left = held[held > 0] - 1
-            v[left] = np.minimum(v[left], 0.0)
         before = np.concatenate([[0.0], np.cumsum(v)])[:n]  # votes of the postures before k
         return np.asarray(-before + (before[-1] + v[-1] - before))
 
@@ -417,11 +415,11 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
                 and d <= max(P.SLIP_AGREE_DEG, 0.5 * step) and back >= d:
             resid[k] = d
     # a posture entered by such a step is what the posture before it was, the clip turned,
-    # so its reading near upright in the old mounting is no vote for the old mounting, and
-    # the posture the step leaves is no vote for the new one: a slouch held while the clip
-    # slips reads near upright in one of the two (development seeds 6003, 1019, 2029: a
-    # backward slip, placed 10.5, 6.1, 31.3 s late at the slouch's end; 3001: a forward one,
-    # placed 9.8 s early at its start)
+    # so its reading near upright in the old mounting is no vote for the old mounting: a
+    # slouch held while the clip slips backward reads near upright in the old mounting
+    # (development seeds 6003, 1019, 2029: placed 10.5, 6.1, 31.3 s late at the slouch's
+    # end). Not the mirror (the posture a step leaves casting no vote for the new mounting):
+    # it fixed seed 3001 but moved 5018 at 52/208 Hz to a slouch's step 4.3 s late
     score = change_point(CONFIRM_KINDS, held=np.flatnonzero(np.isfinite(resid)))
     # the same over one posture between that is an excursion (a reach or bend out and back
     # from a posture at rest: the ends within SLIP_MAX_DEG of their kind's baseline, old

@@ -96,6 +96,12 @@ seeds named above (and 5000: +0.4 -> -0.1 s, sitlater). sim 0-29 @104 (no slips,
 re-reference), simday 0-29 @52,104,208 and simday 100-119 at cycle rates (the fit seeds):
 identical for every variant; the fit's clip-slip sweeps replayed on the fit seeds
 (SLIP_MIN/AGREE/MAX_DEG, HELD_BEND_DEG; refs as filtered at 5): identical per candidate.
+validate_analysis --per-seed at 52/104/208 Hz, 289ef52 archive vs 289ef52 + all3 (the
+generator of 289ef52 on both sides), pooled flexion: 6000-6029 0.786 -> 0.519 (6003, 6022),
+1000-1029 0.575 -> 0.542 (1019), 2000-2029 0.890 -> 0.743 (2028, 2029; re-references 0.933
+-> 0.967), 3000-3029 and 5000-5029 unchanged (5000 @208 0.44 -> 0.45, placed -0.1 s instead
+of +0.4), 0-29 + 4000-4029 + 7000-7029 @52,208 0.559 -> 0.548 (only 4022 @52: 2.42 -> 0.73);
+lifts, style, activity and steps identical, slouch and seated-reach recall up on 2000-2029.
 Still more than 5 s off at 104 Hz after all3: 3001 (heldnew, above), 7000, 7013 (above), 2013 (a standing slouch that fits neither mounting,
 with the slip at its end: the tie's middle snaps to its start, 21.5 s early), 3011, 3012 (a
 slip while getting up from a lie: nothing votes across a lie, placed at its start, 24 s early).

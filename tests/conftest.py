@@ -2,6 +2,7 @@
 
 - ``firmware_shims``: firmware modules importable on CPython (``host/kyphos/sim/shims``).
 - ``virtual_clock``: the shims' tick functions read a `VirtualClock` for the test.
+- ``fresh_imu``: the firmware's imu.py imported afresh on a reset machine shim and a clock.
 - ``mpy``: run code on the real MicroPython (the WebAssembly build from npm) through
   ``tests/mpy/runner.mjs``; see tests/firmware/README.md.
 """
@@ -173,6 +174,26 @@ def virtual_clock(firmware_shims: Any) -> Iterator[Any]:
     clock = firmware_shims.VirtualClock()
     old = firmware_shims.set_clock(clock)
     yield clock
+    firmware_shims.set_clock(old)
+
+
+@pytest.fixture
+def fresh_imu(firmware_shims: Any) -> Iterator[tuple[Any, Any, Any]]:
+    """``(imu, machine, clock)``: the firmware's imu.py imported afresh (lsm6.py too) on a reset
+    machine shim and a VirtualClock at 1 s, both restored after."""
+    import sys
+
+    clock = firmware_shims.VirtualClock(1_000_000)
+    old = firmware_shims.set_clock(clock)
+    import machine
+
+    machine.reset_state()
+    for name in ("imu", "lsm6"):
+        sys.modules.pop(name, None)
+    import imu
+
+    yield imu, machine, clock
+    machine.reset_state()
     firmware_shims.set_clock(old)
 
 

@@ -6,28 +6,14 @@ in degrees made once for the bends and the posture metrics."""
 
 from __future__ import annotations
 
-import tracemalloc
-from typing import Any
-
 import numpy as np
 import pytest
+from _peak_memory import peak_bytes
 from kyphos.metrics import posture
 from kyphos.metrics.lifts import find_bends
 from kyphos.metrics.posture import posture_counts, posture_metrics, reba_trunk_score
 from kyphos.processing.angles import Angles, _unwrap, trunk_angles
 from kyphos.processing.preprocess import _in_intervals_bisect, in_intervals
-
-
-def _peak_bytes(fn: Any) -> tuple[Any, int]:
-    """``fn()`` and the most memory it held at once beyond what was held before (bytes)."""
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        out = fn()
-        return out, tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
 
 
 def _angles(n: int, seed: int, invalid: bool) -> Angles:
@@ -75,7 +61,7 @@ def test_posture_counts_by_block_equal_all_rows_at_once(n: int, invalid: bool) -
 def test_posture_counts_hold_no_full_length_degrees() -> None:
     n = 20 * posture._COUNT_BLOCK
     a = _angles(n, 1, False)
-    _, peak = _peak_bytes(lambda: posture_counts(a))
+    _, peak = peak_bytes(lambda: posture_counts(a))
     # all rows at once: three float (N,) in degrees and their masks, ~6 x 8 N
     assert peak < 8 * n
 
@@ -86,7 +72,7 @@ def test_unwrap_with_two_arrays_equals_numpy() -> None:
     y = np.angle(np.exp(1j * np.cumsum(rng.normal(0.0, 0.3, n))))
     y[[0, 5, 9]] = -0.0  # -0.0 + 0.0 is +0.0: the corrections are added everywhere
     y[100:104] = [np.pi, -np.pi, np.nan, 0.0]
-    got, peak = _peak_bytes(lambda: _unwrap(y))
+    got, peak = peak_bytes(lambda: _unwrap(y))
     want = np.unwrap(y)
     assert np.array_equal(got, want, equal_nan=True)
     assert np.array_equal(np.signbit(got), np.signbit(want))
@@ -99,7 +85,7 @@ def test_trunk_angles_free_each_smoothed_angle() -> None:
     q = rng.normal(size=(n, 4))
     q /= np.linalg.norm(q, axis=1, keepdims=True)
     t = np.arange(n) / 104.0
-    a, peak = _peak_bytes(lambda: trunk_angles(t, q, np.eye(3), 104.0))
+    a, peak = peak_bytes(lambda: trunk_angles(t, q, np.eye(3), 104.0))
     assert np.isfinite(a.flexion_velocity).all()
     # six (N,) results, one angle or temporary at a time beside them (three smoothed angles
     # and the unwrap's arrays on top before: ~10 x 8 N)
@@ -111,7 +97,7 @@ def test_interval_mask_summed_in_int32() -> None:
     t = np.arange(n) / 104.0
     t[[10, 5000]] = np.nan
     iv = np.array([[1.0, 2.0], [1.5, 30.0], [500.0, 600.25], [9000.0, 9000.0]])
-    got, peak = _peak_bytes(lambda: in_intervals(t, iv))
+    got, peak = peak_bytes(lambda: in_intervals(t, iv))
     assert np.array_equal(got, _in_intervals_bisect(t, iv, 0.0))
     # the mask, its int32 depths and the NaN-filled time axis; an int64 running sum on top of
     # those was 3.6 x 8 N
@@ -152,7 +138,7 @@ def test_vertical_acceleration_by_block_equals_all_rows_at_once() -> None:
     want = (2 * (x * z - w * y) * acc[:, 0] + 2 * (y * z + w * x) * acc[:, 1]
             + (1 - 2 * (x * x + y * y)) * acc[:, 2] - 9.81)
     want[np.all(acc == 0, axis=1)] = np.nan
-    got, peak = _peak_bytes(lambda: vertical_acceleration(q, acc))
+    got, peak = peak_bytes(lambda: vertical_acceleration(q, acc))
     assert np.array_equal(got, want, equal_nan=True)
     assert peak < 1.5 * 8 * n  # the result and block scratch; before: three (N,) arrays
 
@@ -169,6 +155,6 @@ def test_heading_turn_in_place_equals_a_new_array() -> None:
     want = np.column_stack([w1 * w2 - z1 * z2, w1 * x2 - z1 * y2, w1 * y2 + z1 * x2,
                             w1 * z2 + z1 * w2])
     assert np.array_equal(_rotate_earth(turn, q), want)
-    got, peak = _peak_bytes(lambda: _rotate_earth(turn, q, out=q))
+    got, peak = peak_bytes(lambda: _rotate_earth(turn, q, out=q))
     assert got is q and np.array_equal(q, want)
     assert peak < 8 * n  # block scratch only; a new (N, 4) result is 4 x 8 N

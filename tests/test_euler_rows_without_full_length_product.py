@@ -5,11 +5,9 @@ would be a single row (numpy's matrix-vector product rounds differently)."""
 
 from __future__ import annotations
 
-import tracemalloc
-from typing import Any
-
 import numpy as np
 import pytest
+from _peak_memory import peak_bytes
 from kyphos.processing import angles
 from kyphos.processing.angles import _BLOCK, _right_product, _rows_times
 
@@ -35,22 +33,10 @@ def test_block_entries_equal_one_product(n: int) -> None:
         assert np.array_equal(got, want)
 
 
-def _peak_bytes(fn: Any) -> tuple[Any, int]:
-    """``fn()`` and the most memory it held at once beyond what was held before (bytes)."""
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        out = fn()
-        return out, tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
-
-
 def test_no_full_length_product_is_allocated() -> None:
     n = 20 * _BLOCK + 3
     q = np.random.default_rng(1).normal(size=(n, 4))
-    out, peak = _peak_bytes(lambda: angles._rows_times(q, _rotation(3)))
+    out, peak = peak_bytes(lambda: angles._rows_times(q, _rotation(3)))
     assert len(out) == 5
     # the five (N,) results plus block scratch; a (4, N) product on top would be 9 * 8 * N
     assert peak < 5 * 8 * n + 64 * _BLOCK * 8
@@ -80,6 +66,6 @@ def test_euler_in_blocks_equals_all_rows_at_once(n: int) -> None:
 def test_euler_allocates_only_its_three_results() -> None:
     n = 20 * _BLOCK + 3
     q = np.random.default_rng(4).normal(size=(n, 4))
-    out, peak = _peak_bytes(lambda: angles.euler_from_quat(q, _rotation(5)))
+    out, peak = peak_bytes(lambda: angles.euler_from_quat(q, _rotation(5)))
     assert len(out) == 3
     assert peak < 3 * 8 * n + 64 * _BLOCK * 8  # the five entries at full length: 8 * 8 * n

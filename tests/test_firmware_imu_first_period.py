@@ -7,32 +7,13 @@ tests/test_upy_differential.py)."""
 
 from __future__ import annotations
 
-import sys
 from array import array
 
-import pytest
-from kyphos.sim import chips, shims
+from kyphos.sim import chips
 
 
-@pytest.fixture
-def env():
-    clock = shims.VirtualClock(1_000_000)
-    shims.install()
-    old = shims.set_clock(clock)
-    import machine
-
-    machine.reset_state()
-    for name in ("imu", "lsm6"):
-        sys.modules.pop(name, None)
-    import imu
-
-    yield imu, machine, clock
-    machine.reset_state()
-    shims.set_clock(old)
-
-
-def test_the_first_read_after_configure_leaves_the_period_estimate(env):
-    imu, machine, clock = env
+def test_the_first_read_after_configure_leaves_the_period_estimate(fresh_imu):
+    imu, machine, clock = fresh_imu
     chip = chips.LSM6DSOX(0x6A)
     machine.attach(0, chip)
     dev = imu.IMU(machine.I2C(0))

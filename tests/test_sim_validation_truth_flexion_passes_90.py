@@ -4,6 +4,7 @@ while the analysis reads past 90° (angles.euler_from_quat), so a folded truth c
 ~10° on every deep stoop (REF, bench/mounting_study.py: seed 7006's after-slip error)."""
 
 import numpy as np
+from kyphos.processing.angles import euler_from_quat
 from kyphos.sim.validation.generate import site_angles
 from kyphos.sim.validation.motion import Pose
 from scipy.spatial.transform import Rotation
@@ -40,3 +41,12 @@ def test_supine_lying_past_90_backward_and_side_lying_keep_their_branch() -> Non
     y, f2, l2 = site_angles(p)
     r = Rotation.from_euler("ZYX", np.column_stack([y, f2, l2]))
     assert np.degrees((r.inv() * p.r_site).magnitude()).max() < 1e-6
+
+
+def test_the_truth_reads_a_deep_stoop_as_the_analysis_does() -> None:
+    flex = np.radians([30.0, 89.0, 95.0, 120.0])
+    lat = np.radians([5.0, -10.0, 8.0, -12.0])
+    p = _pose(np.full(4, np.radians(20.0)), flex, lat)
+    _, f_truth, _ = site_angles(p)
+    f_an, _, _ = euler_from_quat(p.r_site.as_quat(scalar_first=True), np.eye(3))
+    np.testing.assert_allclose(f_truth, f_an, atol=1e-9)

@@ -396,6 +396,13 @@ def still_spans(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float,
     return sums[keep] / cnt[keep, None], cnt[keep] / fs, r[keep]
 
 
+def directions(acc_lp: np.ndarray) -> np.ndarray:
+    """(N, 3) rows of ``acc_lp`` as unit vectors (rows of zeros stay zero): gravity's direction
+    for :func:`turn_rate` and its causal twin in ``causal.LiveAccBias``."""
+    nrm = np.linalg.norm(acc_lp, axis=1)
+    return acc_lp / np.where(nrm > 1e-9, nrm, 1.0)[:, None]
+
+
 def turn_rate(acc_lp: np.ndarray, fs: float) -> np.ndarray:
     """(N,) how fast the low-passed specific force ``acc_lp`` (N, 3) turns, rad/s, at its 2 Hz
     level: the still test's rotation. It is read from gravity's direction, not the gyro's level,
@@ -403,8 +410,7 @@ def turn_rate(acc_lp: np.ndarray, fs: float) -> np.ndarray:
     validation units; an MPU-6050's zero-rate level is specified to ±20°/s) never passed a test
     on it and so had no accelerometer offset estimate. A turn about the vertical is not seen;
     it does not move a posture's mean specific force either."""
-    nrm = np.linalg.norm(acc_lp, axis=1)
-    u = acc_lp / np.where(nrm > 1e-9, nrm, 1.0)[:, None]
+    u = directions(acc_lp)
     step = np.linalg.norm(np.diff(u, axis=0), axis=1) * fs
     return lowpass(np.r_[step[:1], step], fs, 2.0) if len(step) else np.zeros(len(u))
 

@@ -123,8 +123,7 @@ class LiveAccBias:
         # the still test of calibration.still_spans (rotation from gravity's turn rate, not the
         # gyro's level, which holds the gyro's own offset), with causal filters
         a_lp = self._acc_lp(a)
-        nrm = np.linalg.norm(a_lp, axis=1)
-        u = a_lp / np.where(nrm > 1e-9, nrm, 1.0)[:, None]
+        u = cal.directions(a_lp)
         prev = np.vstack([self._up if self._n else u[:1], u[:-1]])
         self._up = u[-1].copy()
         gn = self._turn_lp(np.linalg.norm(u - prev, axis=1) * self.fs)[:, 0]

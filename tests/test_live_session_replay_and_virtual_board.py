@@ -35,10 +35,12 @@ def _notes(path: Path) -> list[dict]:
 def test_replay_at_speed_records_every_sample_and_writes_frames(recording: Path, tmp_path: Path) -> None:
     out = tmp_path / "rec.kyr"
     s = LiveSession(f"replay:{recording}@10", record=out, fps=20)
-    stats = s.run_headless(tmp_path / "frames", every=5, keys={0.8: "m", 1.2: "c"})
+    # keys at seconds of the stream, pressed in the receive path: the same under any load
+    stats = s.run_headless(tmp_path / "frames", every=5, keys={8.0: "m", 10.0: "c"})
     src = kyphos.load(recording)
     assert s.state.samples == src.n_samples  # drawing dropped frames, never samples
-    assert stats.drawn > 5 and len(list((tmp_path / "frames").glob("frame-*.png"))) >= 2
+    pngs = len(list((tmp_path / "frames").glob("frame-*.png")))
+    assert stats.drawn >= 1 and stats.written == pngs == -(-stats.drawn // 5)
     assert len(s.state.lifts) == 2  # the bends at 12 and 24 s (the one at 0 is cut)
     rec = kyphos.load(out)
     assert rec.n_samples == src.n_samples
@@ -56,20 +58,22 @@ def test_pause_holds_the_view_while_samples_keep_coming(recording: Path, tmp_pat
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    s = LiveSession(f"replay:{recording}@5")
+    s = LiveSession(f"replay:{recording}@2")  # 15 s: a loaded machine's first frame takes ~5 s
     fig = Figure(figsize=(10, 6), dpi=60)
     FigureCanvasAgg(fig)
     s.make_figure(fig)
+    s.press_at({3.0: " "})  # paused at 3 s of the 30 s replay, whatever the machine's load
     s.start()
     try:
-        while s.state.samples < 300:
+        while not s.paused and not s.ended.is_set():
             time.sleep(0.05)
-        s.press(" ")
+        assert s.paused
+        n1 = s.state.samples
         v1 = s.frame()
         img1 = np.asarray(fig.canvas.buffer_rgba()).copy()
-        n1 = s.state.samples
-        while s.state.samples < n1 + 300:
+        while s.state.samples < n1 + 300 and not s.ended.is_set():
             time.sleep(0.05)
+        assert s.state.samples >= n1 + 300
         v2 = s.frame()
         img2 = np.asarray(fig.canvas.buffer_rgba()).copy()
         assert v2 is v1 and np.array_equal(img1, img2)  # held
@@ -86,7 +90,7 @@ def test_record_key_starts_and_stops_a_recording(recording: Path, tmp_path: Path
     base = tmp_path / "r.kyr"
     s = LiveSession(f"replay:{recording}@10", record=None)
     s.record_path = base  # where `r` records
-    s.run_headless(None, keys={0.5: "r", 1.5: "r", 2.0: "r"})
+    s.run_headless(None, keys={5.0: "r", 15.0: "r", 20.0: "r"})  # seconds of the stream
     assert [p.name for p in s.recordings] == ["r.kyr", "r-2.kyr"]
     first, second = (kyphos.load(p) for p in s.recordings)
     assert 0 < first.n_samples < 30 * 104 and second.n_samples > 0

@@ -161,6 +161,7 @@ class LiveSession:
         self._last_shown_t = -np.inf
         self._last_frame_t = -np.inf  # time.monotonic() of the last frame
         self._drawn_version = 0
+        self._scripted: list[tuple[float, str]] = []  # (stream seconds, key): press_at
         self.figure: Any = None
 
     # -- receive thread -------------------------------------------------------------------------
@@ -216,6 +217,8 @@ class LiveSession:
                             self.messages.append(f"recording stopped: {exc}")
                             self.state.set_link(status_text="recording stopped: " + str(exc)[:60])
                     self.state.ingest(batch.frames, batch.epoch)
+                    if self._scripted:
+                        await self._press_scripted()
                     if self.lossless:
                         await self._until_drawn(self.state.version)
             finally:
@@ -226,6 +229,31 @@ class LiveSession:
         finally:
             self._stop_recording()
             await dev.close()
+
+    def press_at(self, keys: dict[float, str]) -> None:
+        """Script key presses at seconds of the stream (samples received ÷ the sample rate;
+        for a live board about the seconds since the start), pressed in the receive path."""
+        self._scripted = sorted(keys.items())
+
+    async def _press_scripted(self) -> None:
+        """Act on the scripted keys whose time the stream has reached (samples received ÷ the
+        rate), here in the receive path and before the next batch: a scripted replay then does
+        the same whatever the load (a wall-clock press could come after the replay ended)."""
+        fs = self.state.fs
+        if not fs:
+            return
+        t = self.state.samples / fs
+        while self._scripted and self._scripted[0][0] <= t:
+            key = self._scripted.pop(0)[1]
+            action = KEYS.get(key)
+            if action == "calibrate":
+                await self._calibrate()
+            elif action == "marker":
+                await self._marker()
+            elif action == "record":
+                self._toggle_recording()
+            else:
+                self.press(key)
 
     async def _until_drawn(self, version: int) -> None:
         """Lossless mode: wait until a frame has shown ``version`` (or the view stops)."""
@@ -468,7 +496,7 @@ class LiveSession:
     ) -> FrameStats:
         """Draw frames on an Agg canvas at ``fps`` until the stream ends or ``duration_s``
         (wall clock) has passed; every ``every``-th frame is written to ``frames_dir`` as
-        ``frame-NNNNN.png``. ``keys`` maps seconds after the start to a key press."""
+        ``frame-NNNNN.png``. ``keys``: as :meth:`press_at`."""
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
@@ -481,23 +509,20 @@ class LiveSession:
         out = Path(frames_dir) if frames_dir else None
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
+        if keys:
+            self.press_at(keys)
         if self._thread is None:
             self.start()
-        pending = sorted((keys or {}).items())
         t0 = time.monotonic()
         k = 0
         try:
             while True:
                 now = time.monotonic()
-                while pending and now - t0 >= pending[0][0]:
-                    self.press(pending.pop(0)[1])
                 finished = self.ended.is_set()
                 if duration_s is not None and now - t0 >= duration_s:
                     break
                 if not (finished or self.frame_due(now)):
-                    left = [x - (now - t0) for x in ([pending[0][0]] if pending else [])]
-                    if duration_s is not None:
-                        left.append(duration_s - (now - t0))
+                    left = [] if duration_s is None else [duration_s - (now - t0)]
                     self.wait_frame(min([HEARTBEAT_S, *left]))
                     continue
                 self.frame()

@@ -60,7 +60,7 @@ class LSM6(i2cdev.I2CDev):
         self.model = 1 if self.tagged else 2  # INFO imu_model
         self.name = "LSM6DSOX" if self.tagged else "LSM6DS3TR-C"
         self.overruns = 0  # FIFO overruns seen
-        self.dropped = 0  # samples known lost (at least one per overrun)
+        self.dropped = 0  # samples known lost (DSOX: from its timestamps; else one per overrun)
         self.t_newest_us = 0
         self.odr_hz = 0.0
         self._half_us = 0
@@ -82,6 +82,14 @@ class LSM6(i2cdev.I2CDev):
         # the gyro word waiting for its acc word.
         self._ts_word = -1
         self._ts_g = -1
+        # The timestamp of the newest stamped sample read (-1 = none) and the samples read since
+        # it: a jump in the timestamps is a hole of _hole samples in the last read (lsm6cfg
+        # sets _per16, the period in 1/16 timestamp ticks: the chip's ODR and timestamp share
+        # its oscillator, so the period in ticks is the nominal one).
+        self._ts_prev = -1
+        self._since = 0
+        self._per16 = 0
+        self._hole = 0
 
     def configure(self, odr_hz, acc_fs_g, gyr_fs_dps, watermark_samples=8):
         """Reset the chip and start FIFO streaming; the nearest supported settings are used.
@@ -123,12 +131,19 @@ class LSM6(i2cdev.I2CDev):
             level = st[0] | (st[1] & 0x03) << 8
         else:
             level = st[0] | (st[1] & 0x07) << 8
-        if st[1] & 0x40:  # overrun: the chip overwrote data we never read
-            self.overruns += 1
-            self.dropped += 1
+        ovr = st[1] & 0x40  # overrun: the chip overwrote data we never read
         if self.tagged:
+            # The timestamps give the hole exactly, also one made after the level was read
+            # (the chip clears FIFO_OVR_IA when a word is read, so the status missed it).
             n = self._read_tagged(out, max_n, level)
+            hole = self._hole
+            if hole > 0 or ovr:
+                self.overruns += 1
+                self.dropped += hole if hole > 0 else 1
         else:
+            if ovr:
+                self.overruns += 1
+                self.dropped += 1
             n = self._read_pattern(out, max_n, level, st[2] | (st[3] & 0x03) << 8)
         return n
 
@@ -137,6 +152,10 @@ class LSM6(i2cdev.I2CDev):
         ts = self._ts_word
         ts_g = self._ts_g
         ts_done = -1  # the timestamp of the newest sample completed in this read
+        prev = self._ts_prev
+        since = self._since
+        per16 = self._per16
+        hole = 0
         raw = self._raw
         g = self._g
         while level > 0 and n < max_n:
@@ -169,13 +188,23 @@ class LSM6(i2cdev.I2CDev):
                     out[j + 5] = g[2]
                     self._have_g = False
                     n += 1
+                    since += 1
                     if ts_g >= 0:
                         ts_done = ts_g
+                        if prev >= 0 and per16:
+                            k = ((((ts_g - prev) & 0x3FFFFFFF) << 4) + (per16 >> 1)) // per16
+                            if k > since:
+                                hole += k - since
+                        prev = ts_g
+                        since = 0
                 elif tag == _TAG_TS:
                     ts = raw[i + 1] | raw[i + 2] << 8 | raw[i + 3] << 16 | (raw[i + 4] & 0x3F) << 24
                 i += 7
         self._ts_word = ts
         self._ts_g = ts_g
+        self._ts_prev = prev
+        self._since = since
+        self._hole = hole
         if ts_done >= 0:
             now = time.ticks_us()
             chip = self._chip_now()

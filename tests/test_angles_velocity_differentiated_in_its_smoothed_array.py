@@ -54,3 +54,23 @@ def test_trunk_angles_velocities_equal_gradient_of_smoothed(gap: bool) -> None:
         for s0, s1 in ((0, 20_000), (20_001, n)) if gap else ((0, n),):
             want[s0:s1] = _gradient(lowpass(ang[s0:s1], 104.0, 5.0), 104.0)
         assert np.array_equal(vel, want, equal_nan=True)
+
+
+def test_unwrap_holds_only_its_result_block_by_block() -> None:
+    from _peak_memory import peak_bytes
+
+    rng = np.random.default_rng(6)
+    n = 20 * _BLOCK + 3
+    y = np.angle(np.exp(1j * np.cumsum(rng.normal(0.0, 1.5, n))))  # a wrap every few rows
+    y[[0, 5, _BLOCK]] = -0.0  # -0.0 + 0.0 is +0.0: the corrections are added everywhere
+    y[_BLOCK - 1 : _BLOCK + 3] = [np.pi, -np.pi, 0.5, -3.0]  # wraps across a block's edge
+    y[3 * _BLOCK + 1] = np.nan
+    want = np.unwrap(y)
+    got, peak = peak_bytes(lambda: _unwrap(y))
+    assert np.array_equal(got, want, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(want))
+    assert peak < 1.2 * 8 * n  # the result and one block; the steps' array too: 2 x 8 N
+    z = y.copy()
+    got, peak = peak_bytes(lambda: _unwrap(z, overwrite_p=True))
+    assert got is z and np.array_equal(z, want, equal_nan=True)
+    assert peak < 0.2 * 8 * n

@@ -232,26 +232,39 @@ def _gradient(x: np.ndarray, fs: float, *, overwrite_x: bool = False) -> np.ndar
 def _unwrap(p: np.ndarray, *, overwrite_p: bool = False) -> np.ndarray:
     """``np.unwrap(p)`` of a 1-D float array, to the bit, computing the wrap correction only
     where a step is π or more (or NaN): elsewhere ``np.unwrap`` sets it to 0 after computing it
-    (a ``mod`` over the whole array: 8 h at 104 Hz, ~0.05 s). Two full-length arrays (the
-    steps, then their corrections summed in place; the result) instead of five;
-    ``overwrite_p``: the result in ``p`` itself (returned), one fresh array fewer."""
+    (a ``mod`` over the whole array: 8 h at 104 Hz, ~0.05 s). Block by block (``_BLOCK``
+    steps): the steps, their corrections and the corrections' running sum live in one scratch
+    block in the cache, the sum carried from block to block as ``np.cumsum`` carries it (the
+    same additions in the same order), so only the result is full length; ``overwrite_p``:
+    the result in ``p`` itself (returned), no full-length array at all."""
     p = np.asarray(p, float)
-    dd = np.diff(p)
-    period = 2 * np.pi
-    hi = period / 2
-    # where np.unwrap keeps its correction: not |step| < π (NaN too), read from two boolean
-    # masks instead of a float |step| (|x| < h is exactly -h < x < h)
-    jump = np.flatnonzero(~((dd < hi) & (dd > -hi)))
-    d = dd[jump]
-    ddmod = np.mod(d - (-hi), period) + (-hi)
-    np.copyto(ddmod, hi, where=(ddmod == -hi) & (d > 0))
-    ph_correct = dd  # the steps are read: their array takes the corrections
-    ph_correct.fill(0.0)
-    ph_correct[jump] = ddmod - d
-    np.cumsum(ph_correct, out=ph_correct)
+    n = len(p)
     up = p if overwrite_p else np.empty_like(p)
     up[:1] = p[:1]
-    np.add(p[1:], ph_correct, out=up[1:])
+    period = 2 * np.pi
+    hi = period / 2
+    scratch = np.empty(min(max(n - 1, 0), _BLOCK))
+    before = p[0] if n else 0.0  # p[a] as it was, for the block of steps starting at a
+    carry: float | None = None  # the corrections' running sum up to the block before
+    for a in range(0, n - 1, _BLOCK):  # steps a … b-1: p[a + 1 … b] less p[a … b-1]
+        b = min(n - 1, a + _BLOCK)
+        dd = scratch[: b - a]
+        dd[0] = p[a + 1] - before
+        np.subtract(p[a + 2 : b + 1], p[a + 1 : b], out=dd[1:])
+        before = p[b]  # read before the result overwrites it
+        # where np.unwrap keeps its correction: not |step| < π (NaN too), read from two
+        # boolean masks instead of a float |step| (|x| < h is exactly -h < x < h)
+        jump = np.flatnonzero(~((dd < hi) & (dd > -hi)))
+        d = dd[jump]
+        ddmod = np.mod(d - (-hi), period) + (-hi)
+        np.copyto(ddmod, hi, where=(ddmod == -hi) & (d > 0))
+        dd.fill(0.0)  # the steps are read: their block takes the corrections
+        dd[jump] = ddmod - d
+        if carry is not None:
+            dd[0] = carry + dd[0]
+        np.cumsum(dd, out=dd)
+        carry = dd[-1]
+        np.add(p[a + 1 : b + 1], dd, out=up[a + 1 : b + 1])
     return up
 
 

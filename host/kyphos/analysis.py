@@ -25,6 +25,7 @@ from kyphos.processing.preprocess import (
     IMU_CUTOFF_HZ,
     MAX_BRIDGE_S,
     Prepared,
+    all_finite,
     haptic_intervals,
     in_intervals,
     prepare,
@@ -144,7 +145,7 @@ def _rows(session: Recording, name: str) -> np.ndarray:
 
 def _finite(x: np.ndarray) -> np.ndarray:
     """``x`` with NaN as 0 (gap separator rows); no copy when there is none (8 h: 3 M rows)."""
-    return x if np.isfinite(x).all() else np.nan_to_num(x)
+    return x if all_finite(x) else np.nan_to_num(x)
 
 
 def _calibration_from_session(session: Recording) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:

@@ -26,6 +26,7 @@ from scipy.spatial.transform import Rotation
 from kyphos.processing.preprocess import (
     ANGLE_CUTOFF_HZ,
     CausalLowpass,
+    all_finite,
     lowpass,
     runs,
     settle_samples,
@@ -373,7 +374,7 @@ def trunk_angles(
 
     axial = _per_segment(yaw, valid, rel_yaw)
     del yaw
-    finite_axial = all_valid and bool(np.isfinite(axial).all())
+    finite_axial = all_valid and all_finite(axial)
     flex_v = velocity(flex)
     lat_v = velocity(lat)
     axial_v = velocity(axial if finite_axial else np.nan_to_num(axial))

@@ -309,7 +309,8 @@ def events(angles: Angles, az: np.ndarray, activity: act.Activity, c: cal.Calibr
     sit_up = pkw.get("sitting_upright", "measure")
     # flexion in degrees, NaN where not valid: once for the sitting upright, the bends and the
     # posture metrics (each made its own: 8 h at 104 Hz, 2 x 48 MB and 4 passes fewer)
-    f_deg = np.degrees(np.where(angles.valid, angles.flexion, np.nan))
+    f_deg = np.where(angles.valid, angles.flexion, np.nan)
+    np.degrees(f_deg, out=f_deg)  # in its own array: one fresh (N,) array fewer
     if sit_up == "measure":
         sit_up = sitting_upright_deg(f_deg, activity.mask("sitting") & activity.still,
                                      angles.fs)

@@ -44,6 +44,15 @@ def all_finite(x: np.ndarray) -> bool:
     return bool(np.isfinite(a).all())
 
 
+def zero_rows(x: np.ndarray) -> np.ndarray:
+    """(N,) ``np.all(x == 0, axis=1)`` of an (N, C) array, column by column: numpy reduces a
+    short last axis row by row (8 h of acc at 104 Hz: ~38 ms against ~15 ms)."""
+    m = x[:, 0] == 0
+    for k in range(1, x.shape[1]):
+        m &= x[:, k] == 0
+    return m
+
+
 def runs(mask: np.ndarray) -> np.ndarray:
     """(K, 2) start, stop (exclusive) indices of the runs of True in a 1-D boolean array."""
     m = np.asarray(mask, bool)

@@ -25,6 +25,7 @@ from kyphos.processing.preprocess import (
     IMU_CUTOFF_HZ,
     MAX_BRIDGE_S,
     Prepared,
+    all_finite,
     haptic_intervals,
     in_intervals,
     prepare,
@@ -144,7 +145,7 @@ def _rows(session: Recording, name: str) -> np.ndarray:
 
 def _finite(x: np.ndarray) -> np.ndarray:
     """``x`` with NaN as 0 (gap separator rows); no copy when there is none (8 h: 3 M rows)."""
-    return x if np.isfinite(x).all() else np.nan_to_num(x)
+    return x if all_finite(x) else np.nan_to_num(x)
 
 
 def _calibration_from_session(session: Recording) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
@@ -308,7 +309,8 @@ def events(angles: Angles, az: np.ndarray, activity: act.Activity, c: cal.Calibr
     sit_up = pkw.get("sitting_upright", "measure")
     # flexion in degrees, NaN where not valid: once for the sitting upright, the bends and the
     # posture metrics (each made its own: 8 h at 104 Hz, 2 x 48 MB and 4 passes fewer)
-    f_deg = np.degrees(np.where(angles.valid, angles.flexion, np.nan))
+    f_deg = np.where(angles.valid, angles.flexion, np.nan)
+    np.degrees(f_deg, out=f_deg)  # in its own array: one fresh (N,) array fewer
     if sit_up == "measure":
         sit_up = sitting_upright_deg(f_deg, activity.mask("sitting") & activity.still,
                                      angles.fs)

@@ -16,22 +16,22 @@ def hysteresis(x: np.ndarray, enter: float, exit: float) -> np.ndarray:
     NaN counts as below ``exit`` (it ends an episode).
     """
     x = np.asarray(x, float)
-    above = x > enter
-    below = ~(x >= exit)  # True for NaN too
-    event = np.zeros(len(x), np.int8)
-    event[above] = 1
-    event[below] = -1
-    del above, below
-    # index of the last event at or before each sample (−1: none yet), in place; int32 when
-    # it fits (issue 17 bounded memory: ~10 B per sample of temporaries instead of 28)
-    last: np.ndarray = np.arange(len(x), dtype=np.int32 if len(x) < 2**31 else np.int64)
-    last[event == 0] = -1
-    if len(x):
-        np.maximum.accumulate(last, out=last)
-    ok = last >= 0
-    np.maximum(last, 0, out=last)
-    state = event[last] == 1
-    state &= ok
+    event = (x > enter).view(np.int8)  # 1: an entry (a fresh array: int8 view of the mask)
+    event[~(x >= exit)] = -1  # an exit, NaN too
+    # a row without an event (between the thresholds) keeps the state of the last event
+    # before it: each run of such rows takes the event just before the run. Filled from run
+    # edges (int8 throughout; issue 17 bounded memory), not per row by a running index
+    # (an int32 index, a gather per row: ~1.6x the time at 8 h)
+    z = runs(event == 0)
+    state = event == 1
+    if len(z):
+        r0, r1 = z[:, 0], z[:, 1]
+        on = r0 > 0  # a run at the start has no event before it: off
+        on[on] = event[r0[on] - 1] == 1
+        edge = np.zeros(len(x) + 1, np.int8)
+        edge[r0[on]] = 1
+        edge[r1[on]] -= 1
+        state |= np.cumsum(edge[:-1], dtype=np.int8).view(bool)
     return state
 
 

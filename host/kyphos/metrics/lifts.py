@@ -591,8 +591,13 @@ def find_bends(
         # 2·MAX_DURATION_S (a held slouch lifts it within that, so it is never a short bend)
         w = max(1, int(round(2 * MAX_DURATION_S * fs)))
         low = minimum_filter1d(np.where(np.isnan(f), np.inf, f), w, origin=(w - 1) // 2)
-        f_x = np.where(activity.mask("sitting"),
-                       f - np.maximum(sitting_upright_deg, low) - SEATED_MIN_PEAK_DEG, f_x)
+        # f − max(upright, low) − SEATED_MIN_PEAK_DEG where sitting, in low's array and then
+        # into f_x (both this call's own): the same operations, three fresh (N,) arrays fewer
+        np.maximum(sitting_upright_deg, low, out=low)
+        np.subtract(f, low, out=low)
+        low -= SEATED_MIN_PEAK_DEG
+        np.copyto(f_x, low, where=activity.mask("sitting"))
+        del low
     ex = runs(hysteresis(f_x, ENTER_DEG - MIN_PEAK_DEG, EXIT_DEG - MIN_PEAK_DEG))
     if len(ex):
         # each excursion's peak flexion and |flexion velocity|, all at once (f is finite

@@ -31,6 +31,28 @@ FILTER_ORDER = 2
 JITTER_TOL = 1e-3
 
 
+def all_finite(x: np.ndarray) -> bool:
+    """``np.isfinite(x).all()``, by the sum first: a NaN or infinite entry makes the sum NaN or
+    infinite, so a finite sum settles it with one read and no boolean array the size of
+    ``x`` (8 h of acc at 104 Hz: 9 M entries); only a sum that is not finite (such an entry,
+    or an overflow) is checked entry by entry."""
+    a = np.asarray(x)
+    if a.dtype.kind in "fc":
+        with np.errstate(over="ignore", invalid="ignore"):  # inf − inf, overflow: checked below
+            if bool(np.isfinite(a.sum())):
+                return True
+    return bool(np.isfinite(a).all())
+
+
+def zero_rows(x: np.ndarray) -> np.ndarray:
+    """(N,) ``np.all(x == 0, axis=1)`` of an (N, C) array, column by column: numpy reduces a
+    short last axis row by row (8 h of acc at 104 Hz: ~38 ms against ~15 ms)."""
+    m = x[:, 0] == 0
+    for k in range(1, x.shape[1]):
+        m &= x[:, k] == 0
+    return m
+
+
 def runs(mask: np.ndarray) -> np.ndarray:
     """(K, 2) start, stop (exclusive) indices of the runs of True in a 1-D boolean array."""
     m = np.asarray(mask, bool)
@@ -65,10 +87,16 @@ class Prepared:
     gaps: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
 
 
-def estimate_fs(time: np.ndarray, nominal: float | None = None) -> float:
-    """Sample rate in Hz from device timestamps (median interval); ``nominal`` if within 2 %."""
-    dt = np.diff(time)
-    dt = dt[dt > 0]
+def estimate_fs(time: np.ndarray, nominal: float | None = None, *,
+                steps: np.ndarray | None = None) -> float:
+    """Sample rate in Hz from device timestamps (median interval); ``nominal`` if within 2 %.
+    ``steps``: ``np.diff(time)`` when the caller has it, all > 0 (not made again: 8 h at
+    104 Hz, 24 MB and a pass, and the positive ones' copy)."""
+    if steps is None:
+        dt = np.diff(time)
+        dt = dt[dt > 0]
+    else:
+        dt = steps
     if len(dt) == 0:
         return float(nominal or 0.0)
     fs = 1.0 / float(np.median(dt))
@@ -337,9 +365,11 @@ def _in_intervals_sorted(t: np.ndarray, iv: np.ndarray, pad_s: float) -> np.ndar
     return out
 
 
-def _split_points(time: np.ndarray, max_bridge_s: float, extra_gaps: np.ndarray) -> np.ndarray:
-    """Indices i where a gap longer than the bridge limit lies between samples i-1 and i."""
-    dt = np.diff(time)
+def _split_points(time: np.ndarray, max_bridge_s: float, extra_gaps: np.ndarray,
+                  steps: np.ndarray | None = None) -> np.ndarray:
+    """Indices i where a gap longer than the bridge limit lies between samples i-1 and i
+    (``steps``: ``np.diff(time)`` when the caller has it)."""
+    dt = np.diff(time) if steps is None else steps
     split = dt > max_bridge_s
     if len(extra_gaps):
         # loader-reported gaps (lost samples) longer than the bridge limit
@@ -391,7 +421,10 @@ def prepare(
     # strictly increasing (the usual case): the stable sort is the identity and nothing is
     # dropped, so skip the argsort and the three fancy-index copies (~0.3 s on 8 h at 104 Hz)
     keep: np.ndarray | slice = slice(None)
-    if not bool(np.all(np.diff(time) > 0)):
+    d_t = np.diff(time)  # made once for the rate and the splits too
+    steps: np.ndarray | None = d_t
+    if not bool(np.all(d_t > 0)):
+        steps = None
         order = np.argsort(time, kind="stable")
         if np.any(order != np.arange(len(time))):
             time, acc, gyr = time[order], acc[order], gyr[order]
@@ -399,9 +432,11 @@ def prepare(
                 haptic = np.asarray(haptic)[order]
         keep = np.concatenate([[True], np.diff(time) > 0])  # duplicated timestamps
         time, acc, gyr = time[keep], acc[keep], gyr[keep]
-    fs = estimate_fs(time, fs)
+    fs = estimate_fs(time, fs, steps=steps)
     dt = 1.0 / fs
-    splits = _split_points(time, max_bridge_s, np.zeros((0, 2)) if gaps is None else gaps)
+    splits = _split_points(time, max_bridge_s, np.zeros((0, 2)) if gaps is None else gaps,
+                           steps)
+    del steps, d_t
     bounds = np.concatenate([[0], splits, [len(time)]])
 
     hap_iv = np.zeros((0, 2))

@@ -66,6 +66,18 @@ at 52 Hz (240 sessions; deg):
   1000-1029, 2000-2029 (90 sessions, mean session RMSE 0.568): ``long`` 0.576 (better / worse
   by 0.02: 7 / 20; seed 1009, the rule's own case, 0.37 -> 0.93), ``agree2`` 0.564 (2 / 2:
   12 and 2012 better, 27 and 1009 worse). Neither shipped.
+
+``--bends N`` prints, for sessions whose turn after the slip is off by at least N deg, every
+still probe tilted forward beyond ``HELD_BEND_DEG`` per mounting stretch: its direction about
+body z through the analysis' mounting before the turn and through the true one, and the
+truth episode it lies in (``--json`` keeps them from 15 deg, for re-fits offline). At 676b2d2,
+0-29, 1000-1029, ..., 8000-8029 @104 Hz (270 sessions): turn RMS after the slip 1.146 deg, 11
+sessions over 2 deg. The bad ones read lift bottoms (0.5-1 s still, leaned 9-18 deg) as held
+bends: 12 (three of five leaned +10/+12/+15 put the median on a leaned one), 7010, 8019 (the
+slip inside a 15-s bend outvoted by two leaned lifts), 2012 and 2029 (leaned lifts only).
+f06bcbd takes the group of directions with the most votes instead (``clipslip._bend_dirs``):
+turn RMS 1.146 -> 0.888 (12: 8.24 -> 1.22, 7010: 5.50 -> -0.18, 8019: -3.27 -> 0.46), over
+2 deg 11 -> 6; flexion pooled 0.596 -> 0.594 (25 sessions changed, the rest identical).
 """
 
 from __future__ import annotations

@@ -66,6 +66,18 @@ at 52 Hz (240 sessions; deg):
   1000-1029, 2000-2029 (90 sessions, mean session RMSE 0.568): ``long`` 0.576 (better / worse
   by 0.02: 7 / 20; seed 1009, the rule's own case, 0.37 -> 0.93), ``agree2`` 0.564 (2 / 2:
   12 and 2012 better, 27 and 1009 worse). Neither shipped.
+
+``--bends N`` prints, for sessions whose turn after the slip is off by at least N deg, every
+still probe tilted forward beyond ``HELD_BEND_DEG`` per mounting stretch: its direction about
+body z through the analysis' mounting before the turn and through the true one, and the
+truth episode it lies in (``--json`` keeps them from 15 deg, for re-fits offline). At 676b2d2,
+0-29, 1000-1029, ..., 8000-8029 @104 Hz (270 sessions): turn RMS after the slip 1.146 deg, 11
+sessions over 2 deg. The bad ones read lift bottoms (0.5-1 s still, leaned 9-18 deg) as held
+bends: 12 (three of five leaned +10/+12/+15 put the median on a leaned one), 7010, 8019 (the
+slip inside a 15-s bend outvoted by two leaned lifts), 2012 and 2029 (leaned lifts only).
+f06bcbd takes the group of directions with the most votes instead (``clipslip._bend_dirs``):
+turn RMS 1.146 -> 0.888 (12: 8.24 -> 1.22, 7010: 5.50 -> -0.18, 8019: -3.27 -> 0.46), over
+2 deg 11 -> 6; flexion pooled 0.596 -> 0.594 (25 sessions changed, the rest identical).
 """
 
 from __future__ import annotations
@@ -82,6 +94,7 @@ from scipy.spatial.transform import Rotation
 sys.path.insert(0, os.path.dirname(__file__))
 from validate_analysis import development_seeds, run_jobs  # noqa: E402
 
+HELD_BEND_MIN_PRINT = 30.0  # the table keeps tilts from 15 deg; prints the shipped bends' range
 UP_DEG = 1.5  # own choice: truth sway is 0.1-0.35 deg per component (validation/script.py)
 QUIET_RAD_S = 0.2  # own choice: true angular rate of a quiet stand (sway only)
 SETTLE_S = 2.0  # own choice: skip the slip's own movement (0.2-1 s in the generator) and after
@@ -190,7 +203,18 @@ def session(job: tuple[int, float, str]) -> dict[str, Any]:
     seed, fs, variant = job
     _held_bends(variant)
     v = generate(seed, fs)
-    a = an.analyze(v.to_session())
+    pre_turn: list[Any] = []
+    turn_fn = cs._turn_by_held_bends
+
+    def keep(out: list[Any], probes: list[Any], m0: np.ndarray) -> list[Any]:
+        pre_turn[:] = out  # the mountings before the turn (for the bend table)
+        return turn_fn(out, probes, m0)
+
+    cs._turn_by_held_bends = keep  # type: ignore[assignment]
+    try:
+        a = an.analyze(v.to_session())
+    finally:
+        cs._turn_by_held_bends = turn_fn  # type: ignore[assignment]
     p, quat, c = a.prepared, a.quat, a.calibration
     # the first pass's reference postures (what find_slips saw)
     _ang, _az, act0 = an.motion(p, quat, c)
@@ -246,6 +270,7 @@ def session(job: tuple[int, float, str]) -> dict[str, Any]:
         out["cand_post"] = _err(up_s, m_post_u, truth_b, post)
     out.setdefault("cand_post", (np.nan, np.nan))
     out["rmse"] = _rmse_split(a.angles, v, first_rr)
+    out["bends"] = _bend_table(probes_all(p, act0), pre_turn, a, v, m0, n)
     # the flexion the candidates give (the analysis' angles with the last mounting replaced)
     variants = {"upright": m_post_u if mp is not None and rr else None,
                 "turn oracle": m_post @ Rotation.from_rotvec(
@@ -260,6 +285,62 @@ def session(job: tuple[int, float, str]) -> dict[str, Any]:
         ang = cs.reref_angles(p.time, quat, m0, rrs, p.fs, p.valid, masked=p.masked)
         out[name] = _rmse_split(ang, v, first_rr)
     return out
+
+
+def probes_all(p: Any, act0: Any) -> list[Any]:
+    """Every probe of the first pass (what ``_turn_by_held_bends`` saw)."""
+    from kyphos import analysis as an
+    return list(an.reference_probes(p, act0))
+
+
+def _bend_table(probes: list[Any], pre_turn: list[Any], a: Any, v: Any, m0: np.ndarray, n: int
+                ) -> list[dict[str, Any]]:
+    """Per still standing / sitting probe tilted forward beyond ``HELD_BEND_DEG`` (what
+    ``_bend_dirs`` takes for a held bend), per mounting stretch: its start, length, tilt, its
+    direction about body z through the stretch's mounting before the turn (what
+    ``_bend_dirs`` read) and through the true mounting (the wearer's own lean: 0 is straight
+    forward), and which truth episode it lies in (lift with its scripted lateral lean and
+    twist, sustained bend, seated reach, calibration bend, or none)."""
+    from flexion_budget import _true_m
+
+    tr = v.truth
+    t = a.prepared.time
+    rr = [x for x in pre_turn if x.index > 0]
+    edges = [x.index for x in rr] + [n]
+    starts = [0] + edges[:-1]
+    rows = []
+    for x in probes:
+        if x.kind not in ("standing", "sitting"):
+            continue
+        k = int(np.searchsorted(edges, x.i0, side="right"))
+        k = min(k, len(edges) - 1)
+        # the stretch's mounting before the turn: the slip's rotation only (m0 for stretch 0)
+        m = m0 if k == 0 else rr[k - 1].sensor_from_body
+        ub = m.T @ x.up
+        tilt = float(np.degrees(np.arccos(np.clip(ub[2], -1, 1))))
+        if tilt <= 15.0 or ub[0] >= 0.0:  # below HELD_BEND_DEG too: for --json re-fits
+            continue
+        mt = _true_m(v.script, np.array([t[x.i0]]), wobble=False)[0]
+        ut = mt.T @ x.up
+        d_est = float(np.degrees(np.arctan2(ub[1], -ub[0])))
+        d_true = float(np.degrees(np.arctan2(ut[1], -ut[0])))
+        tm = 0.5 * (x.start_s + x.end_s)
+        ep = "none"
+        for lf in tr.lifts:
+            if lf.start - 1.0 <= tm <= lf.end + 1.0:
+                ep = f"lift lat {lf.lateral_deg:+.0f} tw {lf.twist_deg:+.0f}"
+        for b in tr.sustained_bends:
+            if b.start <= tm <= b.end:
+                ep = f"bend {b.deg:.0f}"
+        for b in tr.seated_reaches:
+            if b.start <= tm <= b.end:
+                ep = f"reach {b.deg:.0f}"
+        if "bend" in tr.calibration and tr.calibration["bend"][0] - 1 <= tm <= tr.calibration["bend"][1] + 1:
+            ep = "calibration"
+        rows.append({"k": k, "t": x.start_s, "dur": x.end_s - x.start_s, "kind": x.kind,
+                     "tilt": tilt, "d_est": d_est, "d_true": d_true, "ep": ep,
+                     "lo": starts[k], "hi": edges[k]})
+    return rows
 
 
 def _rmse_split(ang: Any, v: Any, first_rr: int) -> dict[str, float]:
@@ -314,16 +395,31 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--held-bends", choices=HELD_BENDS, default="shipped",
                     help="variant of the held bends that give a slip's turn (default shipped)")
+    ap.add_argument("--json", default="", help="write the rows (bend tables included) here")
+    ap.add_argument("--bends", type=float, default=0.0,
+                    help="print the held-bend probes of sessions whose turn after the slip is"
+                         " off by at least this many deg (0: none)")
     args = ap.parse_args(argv[1:])
     seeds = development_seeds(args.seeds)
     rates = [float(x) for x in args.rates.split(",")]
     t0 = _time.perf_counter()
     rows = run_jobs(session, [(s, fs, args.held_bends) for fs in rates for s in seeds],
                     args.jobs)
+    if args.json:
+        import json
+        with open(args.json, "w") as fh:
+            json.dump(rows, fh, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
     print(" seed   fs | slip t deg rr | pre fl lat | post fl lat | turn pre post | base fl lat"
           " | stands | candidates")
     for r in rows:
         print(_row(r))
+        if args.bends and abs(r["turn_post"]) >= args.bends:
+            for b in r["bends"]:
+                if b["tilt"] <= HELD_BEND_MIN_PRINT:
+                    continue
+                print(f"      k{b['k']} t {b['t']:6.1f} dur {b['dur']:4.1f} {b['kind'][:5]} tilt "
+                      f"{b['tilt']:4.0f} dir est {b['d_est']:+6.1f} true {b['d_true']:+6.1f}"
+                      f"  {b['ep']}")
     print(f"{len(rows)} sessions, {_time.perf_counter() - t0:.0f} s; RMS over sessions (deg):")
     for key in ("pre", "cand_pre", "post", "cand_post"):
         print(f"  {key:10s} flexion {_rms(rows, key, 0):.3f}  lateral {_rms(rows, key, 1):.3f}")

@@ -17,12 +17,15 @@ def _rot(axis: str, deg: float) -> np.ndarray:
     return np.asarray(Rotation.from_euler(axis, deg, degrees=True).as_matrix())
 
 
-def _bend(m: np.ndarray, i0: int, flex_deg: float, dir_deg: float) -> cs.RefPosture:
-    """A held forward bend starting at row ``i0``: gravity in sensor coordinates through the
-    mounting ``m``, the trunk bent ``flex_deg`` toward ``dir_deg`` about body z."""
+def _bend(m: np.ndarray, i0: int, flex_deg: float, dir_deg: float,
+          held_s: float = 10.0) -> cs.RefPosture:
+    """A held forward bend starting at row ``i0`` (1 row a second), held ``held_s``: gravity in
+    sensor coordinates through the mounting ``m``, the trunk bent ``flex_deg`` toward
+    ``dir_deg`` about body z."""
     f, d = np.radians(flex_deg), np.radians(dir_deg)
     up_body = np.array([-np.sin(f) * np.cos(d), np.sin(f) * np.sin(d), np.cos(f)])
-    return cs.RefPosture(float(i0), float(i0 + 10), "standing", m @ up_body, i0, i0 + 10)
+    return cs.RefPosture(float(i0), float(i0 + held_s), "standing", m @ up_body, i0,
+                         i0 + max(1, int(held_s)))
 
 
 def _deg(a: np.ndarray, b: np.ndarray) -> float:
@@ -61,3 +64,36 @@ def test_side_lying_after_a_turned_slip_reads_no_flexion() -> None:
     err = np.degrees(a.angles.flexion[k] - np.interp(t[k], v.truth.time, v.truth.flexion))
     assert np.all(v.truth.activity_names[np.searchsorted(v.truth.time, t[k])] == "lying")
     assert abs(float(np.mean(err))) < 1.0, float(np.mean(err))  # 3.1° without the turn
+
+
+def test_lift_bottoms_leaned_one_side_do_not_set_the_turn() -> None:
+    # after the slip two bends held straight ahead and three lift bottoms leaned 9-16° to the
+    # same side: the median direction is a leaned one (validation seeds 12, 2012, 2029, 7010:
+    # 5-8° of turn from them); the largest group of directions that agree is the held bends
+    m0 = NOMINAL
+    m_true = m0 @ _rot("y", 10.0) @ _rot("z", 3.0)
+    found = m_true @ _rot("z", -3.0)
+    probes = [_bend(m0, 100, 45.0, 0.5), _bend(m0, 300, 55.0, 0.5),
+              _bend(m_true, 1100, 50.0, 0.5), _bend(m_true, 1300, 40.0, 0.5),
+              _bend(m_true, 1500, 60.0, 9.5), _bend(m_true, 1700, 55.0, 12.5),
+              _bend(m_true, 1900, 50.0, 16.5)]
+    out = cs._turn_by_held_bends([cs.ReReference(10.0, 10.0, "test", found, 1000)], probes, m0)
+    assert _deg(out[0].sensor_from_body, m_true) < 0.01
+
+
+def test_a_long_held_bend_outvotes_lift_bottoms_that_agree_by_chance() -> None:
+    # validation seed 4013: after the slip one task bend held 15 s straight ahead and lift
+    # bottoms of 0.5-1.1 s, two of them leaned the same way within 2° of each other (a group of
+    # two, 12° off); seed 5026: one 1.2-s lift bottom leaned 18° against two straight ones
+    m0 = NOMINAL
+    m_true = m0 @ _rot("y", 10.0) @ _rot("z", 3.0)
+    found = m_true @ _rot("z", -3.0)
+    before = [_bend(m0, 100, 45.0, 0.5), _bend(m0, 300, 55.0, 0.5, 15.0)]
+    cases = ([_bend(m_true, 1100, 50.0, 0.5, 15.0), _bend(m_true, 1300, 45.0, 11.5, 0.9),
+              _bend(m_true, 1400, 43.0, 13.0, 0.5), _bend(m_true, 1500, 37.0, -19.0, 1.1)],
+             [_bend(m_true, 1100, 50.0, 0.5, 0.6), _bend(m_true, 1300, 36.0, 18.5, 1.2),
+              _bend(m_true, 1500, 58.0, 0.3, 0.5), _bend(m_true, 1700, 61.0, 7.0, 1.0)])
+    for after in cases:
+        out = cs._turn_by_held_bends([cs.ReReference(10.0, 10.0, "test", found, 1000)],
+                                     before + after, m0)
+        assert _deg(out[0].sensor_from_body, m_true) < 0.2

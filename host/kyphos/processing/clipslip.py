@@ -599,23 +599,46 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
 
 
 #: Held bends that set a re-referenced mounting's turn about body z (:func:`_turn_by_held_bends`):
-#: still probes tilted beyond HELD_BEND_DEG from upright, those within BEND_DIR_NEAR_DEG of
-#: their stretch's median bend direction (both fitted: ``bench/fit_thresholds.py``).
+#: still probes tilted beyond HELD_BEND_DEG from upright; of the groups of them whose
+#: directions lie within BEND_DIR_NEAR_DEG of one of them, the one with the most votes (both
+#: fitted: ``bench/fit_thresholds.py``).
 HELD_BEND_DEG = 30.0
 BEND_DIR_NEAR_DEG = 2.0
+_HELD_CAP_S = 10.0  # votes stop growing here (as refine_mountings counts a stand)
 
 
-def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray) -> np.ndarray:
+def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
+               toward: float = 0.0) -> np.ndarray:
     """Direction (deg, about body z; 0 = straight forward, + toward body y) of each held
     forward bend (a still standing or sitting probe tilted beyond ``HELD_BEND_DEG``) starting in
-    rows [lo, hi), seen through mounting ``m``; those within ``BEND_DIR_NEAR_DEG`` of their
-    median (a held bend leaned to one side is an outlier)."""
-    ub = np.array([m.T @ x.up for x in probes
-                   if x.kind in ("standing", "sitting") and lo <= x.i0 < hi]).reshape(-1, 3)
-    ub = ub[(np.degrees(np.arccos(np.clip(ub[:, 2], -1.0, 1.0))) > HELD_BEND_DEG)
-            & (ub[:, 0] < 0.0)]  # forward only (a lean back is not a bend)
-    d = np.degrees(np.arctan2(ub[:, 1], -ub[:, 0]))
-    return d[np.abs(d - np.median(d)) <= BEND_DIR_NEAR_DEG] if len(d) else d
+    rows [lo, hi), seen through mounting ``m``: the group within ``BEND_DIR_NEAR_DEG`` of one of
+    them with the most votes (a probe: one vote, or one per ``REF_MIN_S`` held, up to 10 s; of
+    groups with as many, the one whose mean is nearest ``toward``, deg).
+
+    A wearer holds task bends one way; the still bottoms of lifts (0.5-1 s) lean 8-18 deg
+    sideways, each its own way. The median of all directions was not robust to them: with
+    few bends after a slip, two or three lifts leaned to one side set the turn (validation
+    seeds 12, 7010: 8.2 and 5.5 deg; 8019: 3.3 deg against a 14-s held bend;
+    bench/mounting_study.py). Groups counted by number alone were set by two lifts that
+    happened to agree (seed 4013: 12 deg against one 15-s held bend), by time held alone by
+    one 1.2-s lift leaned 18 deg (seed 5026). Where every bend is a leaned lift (seeds 2012,
+    2029) nothing can outvote them."""
+    sel = [x for x in probes if x.kind in ("standing", "sitting") and lo <= x.i0 < hi]
+    ub = np.array([m.T @ x.up for x in sel]).reshape(-1, 3)
+    votes = np.maximum(1.0, np.minimum([x.end_s - x.start_s for x in sel], _HELD_CAP_S)
+                       / P.REF_MIN_S).reshape(-1)
+    bent = (np.degrees(np.arccos(np.clip(ub[:, 2], -1.0, 1.0))) > HELD_BEND_DEG) \
+        & (ub[:, 0] < 0.0)  # forward only (a lean back is not a bend)
+    d = np.degrees(np.arctan2(ub[bent, 1], -ub[bent, 0]))
+    if len(d) == 0:
+        return d
+    w = votes[bent]
+    near = np.abs(d[:, None] - d[None, :]) <= BEND_DIR_NEAR_DEG  # (n, n), n: a few bends
+    size = near @ w  # votes of each bend's group
+    best = np.flatnonzero(size >= size.max() - 1e-9)
+    means = (near[best] @ d) / near[best].sum(axis=1)
+    j = int(best[int(np.argmin(np.abs(means - toward)))])
+    return d[near[j]]
 
 
 def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
@@ -646,7 +669,8 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
     for k in range(len(mats)):  # per stretch (few)
         if k == own:
             continue
-        d = _bend_dirs(probes, starts[k], edges[k], mats[k])
+        # equally large groups: the one nearest the calibration stretch's (a slip's turn is small)
+        d = _bend_dirs(probes, starts[k], edges[k], mats[k], float(np.mean(ref)))
         if len(d) == 0:
             continue
         # body coordinates turned back about z by the change of the bends' direction

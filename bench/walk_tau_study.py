@@ -60,7 +60,8 @@ FIX_BIAS = True
 
 def walk_refined(q: np.ndarray, gyr: np.ndarray, acc: np.ndarray, fs: float,
                  segments: np.ndarray, walking: np.ndarray, tau: float, margin_s: float,
-                 ramp_s: float) -> np.ndarray:
+                 ramp_s: float, extend_s: float = 0.0, still: np.ndarray | None = None
+                 ) -> np.ndarray:
     from kyphos.processing.orientation import orientation_offline
     from vqf import offlineVQF
 
@@ -68,7 +69,7 @@ def walk_refined(q: np.ndarray, gyr: np.ndarray, acc: np.ndarray, fs: float,
     # the shipped run's gyro bias (VQF offline over the whole segment): a short run over one bout
     # estimates it worse; the second run gets the de-biased gyro and estimates none
     bias = np.zeros_like(gyr)
-    for s0, s1 in segments:
+    for s0, s1 in segments if still is None else ():
         if s1 - s0 >= 2:
             bias[s0:s1] = offlineVQF(np.ascontiguousarray(gyr[s0:s1]),
                                      np.ascontiguousarray(acc[s0:s1]), None, 1.0 / fs,
@@ -76,14 +77,22 @@ def walk_refined(q: np.ndarray, gyr: np.ndarray, acc: np.ndarray, fs: float,
     d = np.diff(np.r_[0, walking.astype(np.int8), 0])
     starts, stops = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
     m, rp = int(round(margin_s * fs)), max(1, int(round(ramp_s * fs)))
+    ex = int(round(extend_s * fs))
     for a, b in zip(starts, stops, strict=True):  # per walking bout
         seg = segments[(segments[:, 0] <= a) & (segments[:, 1] > a)]
         if not len(seg):
             continue
+        a, b = max(int(seg[0, 0]), a - ex), min(int(seg[0, 1]), b + ex)
         s0, s1 = max(int(seg[0, 0]), a - m), min(int(seg[0, 1]), b + m)
         b = min(b, s1)
         if b - a < 2 * rp:
             continue
+        if still is not None:  # the gyro's median over the still samples near the bout
+            w0, w1 = max(int(seg[0, 0]), a - 6 * m), min(int(seg[0, 1]), b + 6 * m)
+            st = still[w0:w1]
+            if np.count_nonzero(st) < fs:
+                continue
+            bias[s0:s1] = np.median(gyr[w0:w1][st], axis=0)
         ql = orientation_offline(gyr[s0:s1] - bias[s0:s1], acc[s0:s1], fs,
                                  {"tauAcc": tau, "motionBiasEstEnabled": not FIX_BIAS,
                                   "restBiasEstEnabled": not FIX_BIAS})[a - s0:b - s0]
@@ -93,8 +102,9 @@ def walk_refined(q: np.ndarray, gyr: np.ndarray, acc: np.ndarray, fs: float,
     return out
 
 
-def session(job: tuple[str, int, float, tuple[float, ...], float, float]) -> list[dict[str, Any]]:
-    fam, seed, fs, taus, margin, ramp = job
+def session(job: tuple[str, int, float, tuple[float, ...], float, float, float, bool]
+            ) -> list[dict[str, Any]]:
+    fam, seed, fs, taus, margin, ramp, extend, still_bias = job
     from flexion_worst import groups
     from kyphos.analysis import analyze
     from kyphos.processing.activity import KINDS
@@ -119,7 +129,8 @@ def session(job: tuple[str, int, float, tuple[float, ...], float, float]) -> lis
         if tau == 0.0:
             ang = a.angles
         else:
-            qn = walk_refined(a.quat, p.gyr, p.acc, p.fs, p.segments, walking, tau, margin, ramp)
+            qn = walk_refined(a.quat, p.gyr, p.acc, p.fs, p.segments, walking, tau, margin, ramp,
+                              extend, a.activity.still if still_bias else None)
             ang = reref_angles(p.time, qn, a.calibration.sensor_from_body, a.re_references, p.fs,
                                p.valid, masked=p.masked)
         ok = np.flatnonzero(ang.valid & np.isfinite(ang.flexion))
@@ -153,6 +164,11 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--tau", default="6,10")
     ap.add_argument("--margin", type=float, default=5.0)
     ap.add_argument("--ramp", type=float, default=1.0)
+    ap.add_argument("--extend", type=float, default=0.0,
+                    help="s the blend reaches past each bout's ends (into the margin)")
+    ap.add_argument("--still-bias", action="store_true",
+                    help="the gyro bias from its median over the still samples within 6 margins"
+                         " of the bout, not from the shipped VQF run")
     ap.add_argument("--jobs", type=int, default=1)
     args = ap.parse_args(argv[1:])
     from validate_analysis import development_seeds, run_jobs
@@ -160,12 +176,13 @@ def main(argv: list[str]) -> int:
 
     seeds = development_seeds(args.seeds, args.family)
     taus = tuple(float(x) for x in args.tau.split(","))
-    jobs = [(args.family, s, float(fs), taus, args.margin, args.ramp)
+    jobs = [(args.family, s, float(fs), taus, args.margin, args.ramp, args.extend,
+             args.still_bias)
             for fs in args.rates.split(",") for s in seeds]
     t0 = _time.perf_counter()
     rows = [r for rs in run_jobs(session, jobs, args.jobs) for r in rs]
     print(f"{args.family} family, seeds {args.seeds}, rates {args.rates}, margin {args.margin} s, "
-          f"ramp {args.ramp} s; {_time.perf_counter() - t0:.0f} s; tau 0 = shipped")
+          f"ramp {args.ramp} s, extend {args.extend} s, still bias {args.still_bias}; {_time.perf_counter() - t0:.0f} s; tau 0 = shipped")
     report(rows, [0.0, *taus])
     return 0
 

@@ -19,7 +19,7 @@ from kyphos.processing import activity as act
 from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip, plausibility
 from kyphos.processing.angles import Angles, trunk_angles, vertical_acceleration
-from kyphos.processing.orientation import orientation_segments
+from kyphos.processing.orientation import orientation_segments, walk_tilt
 from kyphos.processing.params import PROBE_MIN_S
 from kyphos.processing.preprocess import (
     IMU_CUTOFF_HZ,
@@ -246,16 +246,25 @@ def motion(p: Prepared, quat: np.ndarray, c: cal.Calibration,
            rerefs: list[clipslip.ReReference] | None = None
            ) -> tuple[Angles, np.ndarray, act.Activity]:
     """Trunk angles (re-referenced after clip slips when ``rerefs``), earth-vertical
-    acceleration and the activity of prepared samples ``p`` with orientation ``quat``."""
-    if rerefs:
-        angles = clipslip.reref_angles(p.time, quat, c.sensor_from_body, rerefs, p.fs, p.valid,
-                                       masked=p.masked)
-    else:
-        angles = trunk_angles(p.time, quat, c.sensor_from_body, p.fs, p.valid, masked=p.masked)
+    acceleration and the activity of prepared samples ``p`` with orientation ``quat``. The
+    angles of walking bouts take their inclination from a longer-τ VQF run
+    (:func:`~kyphos.processing.orientation.walk_tilt`); ``quat`` itself is not changed."""
+
+    def angles_of(q: np.ndarray) -> Angles:
+        if rerefs:
+            return clipslip.reref_angles(p.time, q, c.sensor_from_body, rerefs, p.fs, p.valid,
+                                         masked=p.masked)
+        return trunk_angles(p.time, q, c.sensor_from_body, p.fs, p.valid, masked=p.masked)
+
+    angles = angles_of(quat)
     az = vertical_acceleration(_finite(quat), _finite(p.acc))
     # the tilt from (flexion, lateral) at the rows the activity reads (act.classify)
     activity = act.classify(p.time, az, p.acc, p.gyr, (angles.flexion, angles.lateral), p.fs,
                             p.valid)
+    q_walk = walk_tilt(quat, p.gyr, p.acc, p.fs, p.segments,
+                       activity.kind == act.KINDS.index("walking"), activity.still)
+    if q_walk is not None:  # only a recording with walking pays for the angles twice
+        angles = angles_of(q_walk)
     return angles, az, activity
 
 

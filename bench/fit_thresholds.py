@@ -80,6 +80,7 @@ FITS: tuple[tuple[str, tuple[float, ...], str], ...] = (
     # VQF's accelerometer time constant for the second run over each walking bout
     # (orientation.walk_tilt)
     ("kyphos.processing.orientation.WALK_TAU_ACC_S", (6.0, 8.0, 10.0, 12.0), "flexion"),
+    ("kyphos.processing.orientation.WALK_EXTEND_S", (0.0, 2.0, 3.0, 4.0, 6.0), "flexion"),
 )
 
 

@@ -1,8 +1,11 @@
 """Walking bouts take their inclination from a longer-τ VQF run (orientation.walk_tilt): the
 upper back's velocity changes while walking (start, stop, turns) tilt VQF's 3 s low-passed
 specific force, so walking's flexion error was 0.6–0.7° RMS on the validation family; with the
-second run it is about half (validation development seed 0 at 52 Hz: 0.73° → 0.33°), and the
-rest of the recording is unchanged."""
+second run it is about half (validation development seed 0 at 52 Hz: 0.73° → 0.42°), and the
+whole recording's error is lower (0.406° → 0.377°). The second run's up direction also covers
+6 s of the stands before and after a walk (VQF's own error from the walk's start and stop
+reaches into them): those move both ways (the rest of this session: 0.364° → 0.373°; seeds 1, 2,
+3, 5 gain 0.007–0.021°)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from kyphos.processing import orientation
 from kyphos.processing.orientation import _up, retilt
 
 
-def _walk_err(monkeypatch: pytest.MonkeyPatch, tau: float | None) -> tuple[float, np.ndarray]:
+def _walk_err(monkeypatch: pytest.MonkeyPatch, tau: float | None) -> tuple[float, float]:
+    """(walking, whole recording) flexion RMSE, deg."""
     from kyphos.sim.validation import generate
 
     monkeypatch.setattr(orientation, "WALK_TAU_ACC_S", tau)
@@ -25,16 +29,15 @@ def _walk_err(monkeypatch: pytest.MonkeyPatch, tau: float | None) -> tuple[float
     e = np.degrees(ang.flexion - np.interp(ang.time, tr.time, tr.flexion))
     w = ok & (act == "walking")
     assert np.count_nonzero(w) > 30 * 52  # the session walks for half a minute or more
-    return float(np.sqrt(np.mean(e[w] ** 2))), np.where(ok & (act != "walking"), e, 0.0)
+    return float(np.sqrt(np.mean(e[w] ** 2))), float(np.sqrt(np.mean(e[ok] ** 2)))
 
 
-def test_walking_flexion_error_halves_and_the_rest_stays(monkeypatch: pytest.MonkeyPatch) -> None:
-    off, e_off = _walk_err(monkeypatch, None)
-    on, e_on = _walk_err(monkeypatch, 10.0)
+def test_walking_flexion_error_falls_and_so_does_the_recordings(monkeypatch: pytest.MonkeyPatch) -> None:
+    on, all_on = _walk_err(monkeypatch, orientation.WALK_TAU_ACC_S)
+    off, all_off = _walk_err(monkeypatch, None)
     assert off > 0.6  # VQF's own 3 s on this session's walks
     assert on < 0.6 * off
-    # outside walking only the ramps' neighbours move, by far less than the gain
-    assert np.sqrt(np.mean((e_on - e_off) ** 2)) < 0.05
+    assert all_on < all_off - 0.02
 
 
 def test_retilt_sets_the_up_direction_and_keeps_the_heading() -> None:

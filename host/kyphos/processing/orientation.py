@@ -189,16 +189,24 @@ def orientation_online(
 
 
 #: VQF's accelerometer time constant (s) for the second run over each walking bout
-#: (:func:`walk_tilt`); fitted on the simulator's day sessions (``bench/fit_thresholds.py``,
-#: objective flexion: 4–12 s tried, simday 100–119 at 104 Hz gave walking 0.48 / 0.40 / 0.35 /
-#: 0.34 / 0.37° for 4 / 6 / 8 / 10 / 12 s; VQF's own 3 s: 0.55°). ``None``: no second run.
-WALK_TAU_ACC_S: float | None = 10.0
+#: (:func:`walk_tilt`); fitted with WALK_EXTEND_S on the simulator's day sessions
+#: (``bench/fit_thresholds.py``, objective flexion, simday 100–119; with WALK_EXTEND_S 6 s:
+#: 6 / 8 / 10 / 12 s gave pooled 0.278 / 0.263 / 0.256 / 0.255°, none 0.327°). The fit sits at
+#: the grid's end (the family's optimum is flat and would go on; the grid was capped at 12 s).
+#: ``None``: no second run.
+WALK_TAU_ACC_S: float | None = 12.0
 #: The second run reaches this far past the bout on either side (s): the still stand around a
 #: walk anchors its up direction.
 WALK_MARGIN_S = 10.0
 #: Over this long (s) at each end of a bout the up direction goes linearly from VQF's own run
 #: to the second run's: no step in the angles.
 WALK_RAMP_S = 1.0
+#: The second run's up direction is used this far (s) past each end of the bout, ramps
+#: included: VQF's own error from the walk's start and stop reaches into the stand around it
+#: (its zero-phase low-pass). Fitted on simday 100–119 with WALK_TAU_ACC_S 12 s
+#: (``bench/fit_thresholds.py``): 0 / 2 / 3 / 4 / 6 s gave 0.304 / 0.269 / 0.261 / 0.257 /
+#: 0.255° (8 s, off the grid: 0.253°).
+WALK_EXTEND_S = 6.0
 
 
 def _up(q: np.ndarray) -> np.ndarray:
@@ -235,8 +243,8 @@ def walk_tilt(quat: np.ndarray, gyr: np.ndarray, acc: np.ndarray, fs: float,
     VQF's even on error-free signals. A longer τ everywhere halves it but costs lying, lifts,
     standing and transitions more (``bench/vqf_tau_study.py``), so only the bouts take it.
 
-    The second run covers the bout ± :data:`WALK_MARGIN_S` with the gyro's median over the
-    still samples near the bout (within 6 margins) removed and VQF's own bias estimation off:
+    The second run covers the bout (± :data:`WALK_EXTEND_S`) ± :data:`WALK_MARGIN_S` with the gyro's median over the
+    still samples near the bout (within 2 margins) removed and VQF's own bias estimation off:
     a run over one bout alone estimates the gyro's offset worse than the whole recording's
     (walking 0.95° instead of 0.42° on seeds 6000–6003). A bout with under 1 s of still samples
     near it is left as it is. ``walking``, ``still``: (N,) bool (``activity.Activity``).
@@ -252,10 +260,11 @@ def walk_tilt(quat: np.ndarray, gyr: np.ndarray, acc: np.ndarray, fs: float,
         if not len(seg):
             continue
         g0, g1 = int(seg[0, 0]), int(seg[0, 1])
-        a, b = int(a_), min(int(b_), g1)
+        ex = int(round(WALK_EXTEND_S * fs))
+        a, b = max(g0, int(a_) - ex), min(int(b_) + ex, g1)
         if b - a < 2 * rp:
             continue
-        w0, w1 = max(g0, a - 6 * m), min(g1, b + 6 * m)
+        w0, w1 = max(g0, a - 2 * m), min(g1, b + 2 * m)
         st = still[w0:w1]
         if np.count_nonzero(st) < fs:
             continue

@@ -14,6 +14,10 @@ bout is taken from that run (linear ramp of ``--ramp`` s at the bout's ends), th
 from the shipped run. Flexion is recomputed with the analysis' own mountings and re-references
 (``clipslip.reref_angles``) and scored on every valid sample, split into flexion_worst's groups.
 
+Since 2007b5f the analysis does this itself (``orientation.walk_tilt``): the "tau 0" row is
+the analysis as it is; ``--vqf-only`` turns walk_tilt off first (``WALK_TAU_ACC_S = None``), so
+that row is VQF's own run again, as when this study was written.
+
 Validation seeds >= 9000 are refused (held out).
 """
 
@@ -102,9 +106,13 @@ def walk_refined(q: np.ndarray, gyr: np.ndarray, acc: np.ndarray, fs: float,
     return out
 
 
-def session(job: tuple[str, int, float, tuple[float, ...], float, float, float, bool]
+def session(job: tuple[str, int, float, tuple[float, ...], float, float, float, bool, bool]
             ) -> list[dict[str, Any]]:
-    fam, seed, fs, taus, margin, ramp, extend, still_bias = job
+    fam, seed, fs, taus, margin, ramp, extend, still_bias, vqf_only = job
+    if vqf_only:
+        from kyphos.processing import orientation
+
+        orientation.WALK_TAU_ACC_S = None
     from flexion_worst import groups
     from kyphos.analysis import analyze
     from kyphos.processing.activity import KINDS
@@ -169,6 +177,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--still-bias", action="store_true",
                     help="the gyro bias from its median over the still samples within 6 margins"
                          " of the bout, not from the shipped VQF run")
+    ap.add_argument("--vqf-only", action="store_true",
+                    help="turn the analysis' own walk_tilt off (the baseline of this study)")
     ap.add_argument("--jobs", type=int, default=1)
     args = ap.parse_args(argv[1:])
     from validate_analysis import development_seeds, run_jobs
@@ -177,7 +187,7 @@ def main(argv: list[str]) -> int:
     seeds = development_seeds(args.seeds, args.family)
     taus = tuple(float(x) for x in args.tau.split(","))
     jobs = [(args.family, s, float(fs), taus, args.margin, args.ramp, args.extend,
-             args.still_bias)
+             args.still_bias, args.vqf_only)
             for fs in args.rates.split(",") for s in seeds]
     t0 = _time.perf_counter()
     rows = [r for rs in run_jobs(session, jobs, args.jobs) for r in rs]

@@ -92,7 +92,7 @@ def walk_refined(q: np.ndarray, gyr: np.ndarray, acc: np.ndarray, fs: float,
         if b - a < 2 * rp:
             continue
         if still is not None:  # the gyro's median over the still samples near the bout
-            w0, w1 = max(int(seg[0, 0]), a - 6 * m), min(int(seg[0, 1]), b + 6 * m)
+            w0, w1 = max(int(seg[0, 0]), a - 2 * m), min(int(seg[0, 1]), b + 2 * m)
             st = still[w0:w1]
             if np.count_nonzero(st) < fs:
                 continue
@@ -175,7 +175,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--extend", type=float, default=0.0,
                     help="s the blend reaches past each bout's ends (into the margin)")
     ap.add_argument("--still-bias", action="store_true",
-                    help="the gyro bias from its median over the still samples within 6 margins"
+                    help="the gyro bias from its median over the still samples within 2 margins"
                          " of the bout, not from the shipped VQF run")
     ap.add_argument("--vqf-only", action="store_true",
                     help="turn the analysis' own walk_tilt off (the baseline of this study)")

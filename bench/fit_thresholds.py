@@ -77,6 +77,10 @@ FITS: tuple[tuple[str, tuple[float, ...], str], ...] = (
     # seated reaches, from the wearer's sitting upright: ISO 11226's 20 deg and around it
     ("kyphos.metrics.lifts.SEATED_MIN_PEAK_DEG", (14.0, 16.0, 18.0, 20.0, 22.0, 24.0),
      "reaches"),
+    # VQF's accelerometer time constant for the second run over each walking bout
+    # (orientation.walk_tilt)
+    ("kyphos.processing.orientation.WALK_TAU_ACC_S", (6.0, 8.0, 10.0, 12.0), "flexion"),
+    ("kyphos.processing.orientation.WALK_EXTEND_S", (0.0, 2.0, 3.0, 4.0, 6.0), "flexion"),
 )
 
 

@@ -19,7 +19,7 @@ from kyphos.processing import activity as act
 from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip, plausibility
 from kyphos.processing.angles import Angles, trunk_angles, vertical_acceleration
-from kyphos.processing.orientation import orientation_segments
+from kyphos.processing.orientation import orientation_segments, walk_tilt
 from kyphos.processing.params import PROBE_MIN_S
 from kyphos.processing.preprocess import (
     IMU_CUTOFF_HZ,
@@ -244,20 +244,38 @@ def prepare_session(session: Recording, max_bridge_s: float = MAX_BRIDGE_S,
 
 
 def motion(p: Prepared, quat: np.ndarray, c: cal.Calibration,
-           rerefs: list[clipslip.ReReference] | None = None
+           rerefs: list[clipslip.ReReference] | None = None, walk: bool = True
            ) -> tuple[Angles, np.ndarray, act.Activity]:
     """Trunk angles (re-referenced after clip slips when ``rerefs``), earth-vertical
-    acceleration and the activity of prepared samples ``p`` with orientation ``quat``."""
-    if rerefs:
-        angles = clipslip.reref_angles(p.time, quat, c.sensor_from_body, rerefs, p.fs, p.valid,
-                                       masked=p.masked)
-    else:
-        angles = trunk_angles(p.time, quat, c.sensor_from_body, p.fs, p.valid, masked=p.masked)
+    acceleration and the activity of prepared samples ``p`` with orientation ``quat``. The
+    angles of walking bouts take their inclination from a longer-τ VQF run
+    (:func:`~kyphos.processing.orientation.walk_tilt`) unless not ``walk``; ``quat`` itself is
+    not changed."""
+    angles = _angles_of(p, quat, c, rerefs)
     az = vertical_acceleration(_finite(quat), _finite(p.acc))
     # the tilt from (flexion, lateral) at the rows the activity reads (act.classify)
     activity = act.classify(p.time, az, p.acc, p.gyr, (angles.flexion, angles.lateral), p.fs,
                             p.valid)
-    return angles, az, activity
+    return (walk_angles(p, quat, c, rerefs, activity) or angles) if walk else angles, az, activity
+
+
+def _angles_of(p: Prepared, q: np.ndarray, c: cal.Calibration,
+               rerefs: list[clipslip.ReReference] | None) -> Angles:
+    if rerefs:
+        return clipslip.reref_angles(p.time, q, c.sensor_from_body, rerefs, p.fs, p.valid,
+                                     masked=p.masked)
+    return trunk_angles(p.time, q, c.sensor_from_body, p.fs, p.valid, masked=p.masked)
+
+
+def walk_angles(p: Prepared, quat: np.ndarray, c: cal.Calibration,
+                rerefs: list[clipslip.ReReference] | None, activity: act.Activity
+                ) -> Angles | None:
+    """The angles with each walking bout's inclination from a longer-τ VQF run
+    (:func:`~kyphos.processing.orientation.walk_tilt`), or None when there is no bout to
+    change: only a recording with walking pays for a second pass of the angles."""
+    q_walk = walk_tilt(quat, p.gyr, p.acc, p.fs, p.segments,
+                       activity.kind == act.KINDS.index("walking"), activity.still)
+    return None if q_walk is None else _angles_of(p, q_walk, c, rerefs)
 
 
 def reference_probes(p: Prepared, activity: act.Activity) -> list[clipslip.RefPosture]:
@@ -375,12 +393,15 @@ def analyze(
     quat = orientation_segments(p.gyr, p.acc, p.fs, p.segments, vqf_params)
     c = _calibrate(calibration, session, p, quat)
     c.acc_bias = bias
-    angles, az, activity = motion(p, quat, c)
+    # the walking bouts' second VQF run waits for the re-references (one angle pass for it)
+    angles, az, activity = motion(p, quat, c, walk=False)
     # clip slips: later walks / quiet postures against the earlier reference; re-reference
     probes = reference_probes(p, activity)
     rerefs = find_rerefs(probes, c, p.time, activity.still, p.fs) if clip_slips else []
     if rerefs:
         angles, az, activity = motion(p, quat, c, rerefs)
+    else:
+        angles = walk_angles(p, quat, c, rerefs, activity) or angles
     # the calibration bends themselves (explicit window or the automatically found sequence)
     # are neither lifts nor seated reaches
     link_m = link_from_bends(angles, az, c.calibration_bends_s)

@@ -186,3 +186,96 @@ def orientation_online(
 ) -> np.ndarray:
     """(N, 4) quaternions from VQF online mode over a whole array (causal)."""
     return OnlineOrientation(fs, params).update(gyr, acc)
+
+
+#: VQF's accelerometer time constant (s) for the second run over each walking bout
+#: (:func:`walk_tilt`); fitted with WALK_EXTEND_S on the simulator's day sessions
+#: (``bench/fit_thresholds.py``, objective flexion, simday 100–119; with WALK_EXTEND_S 6 s:
+#: 6 / 8 / 10 / 12 s gave pooled 0.278 / 0.263 / 0.256 / 0.255°, none 0.327°). The fit sits at
+#: the grid's end (the family's optimum is flat and would go on; the grid was capped at 12 s).
+#: ``None``: no second run.
+WALK_TAU_ACC_S: float | None = 12.0
+#: The second run reaches this far past the bout on either side (s): the still stand around a
+#: walk anchors its up direction.
+WALK_MARGIN_S = 10.0
+#: Over this long (s) at each end of a bout the up direction goes linearly from VQF's own run
+#: to the second run's: no step in the angles.
+WALK_RAMP_S = 1.0
+#: The second run's up direction is used this far (s) past each end of the bout, ramps
+#: included: VQF's own error from the walk's start and stop reaches into the stand around it
+#: (its zero-phase low-pass). Fitted on simday 100–119 with WALK_TAU_ACC_S 12 s
+#: (``bench/fit_thresholds.py``): 0 / 2 / 3 / 4 / 6 s gave 0.304 / 0.269 / 0.261 / 0.257 /
+#: 0.255° (8 s, off the grid: 0.253°).
+WALK_EXTEND_S = 6.0
+
+
+def _up(q: np.ndarray) -> np.ndarray:
+    """(N, 3) earth's up in sensor coordinates (the third row of R(q))."""
+    w, x, y, z = q.T
+    return np.column_stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)])
+
+
+def retilt(q: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """(N, 4) ``q ⊗ r``: r is the least rotation that takes ``up`` (sensor frame, any length)
+    to q's own up, so the result's up is ``up`` and its heading is q's."""
+    u0 = _up(q)
+    u = up / np.linalg.norm(up, axis=1, keepdims=True)
+    r = np.column_stack([1.0 + np.sum(u * u0, axis=1), np.cross(u, u0)])
+    r /= np.linalg.norm(r, axis=1, keepdims=True)
+    w1, x1, y1, z1 = q.T
+    w2, x2, y2, z2 = r.T
+    return np.column_stack([w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
+                            w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+                            w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
+                            w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2])
+
+
+def walk_tilt(quat: np.ndarray, gyr: np.ndarray, acc: np.ndarray, fs: float,
+              segments: np.ndarray, walking: np.ndarray, still: np.ndarray
+              ) -> np.ndarray | None:
+    """``quat`` with each walking bout's inclination from a second VQF run with a longer
+    accelerometer time constant (:data:`WALK_TAU_ACC_S`), or None when no bout was changed.
+
+    Why: VQF offline takes "up" from the zero-phase low-passed specific force in its gyro-only
+    frame (τ 3 s), so the upper back's horizontal velocity changes while walking (its start and
+    stop, its turns) tilt it by about Δv / (τ·g): on the validation family's development seeds
+    6000–8029 (104 Hz) walking's flexion error was 0.63° RMS and slow (< 0.3 Hz), 0.61° of it
+    VQF's even on error-free signals. A longer τ everywhere halves it but costs lying, lifts,
+    standing and transitions more (``bench/vqf_tau_study.py``), so only the bouts take it.
+
+    The second run covers the bout (± :data:`WALK_EXTEND_S`) ± :data:`WALK_MARGIN_S` with the gyro's median over the
+    still samples near the bout (within 2 margins) removed and VQF's own bias estimation off:
+    a run over one bout alone estimates the gyro's offset worse than the whole recording's
+    (walking 0.95° instead of 0.42° on seeds 6000–6003). A bout with under 1 s of still samples
+    near it is left as it is. ``walking``, ``still``: (N,) bool (``activity.Activity``).
+    """
+    if WALK_TAU_ACC_S is None or not np.any(walking):
+        return None
+    d = np.diff(np.r_[0, walking.astype(np.int8), 0])
+    m = int(round(WALK_MARGIN_S * fs))
+    rp = max(1, int(round(WALK_RAMP_S * fs)))
+    out: np.ndarray | None = None
+    for a_, b_ in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True):  # per bout
+        seg = segments[(segments[:, 0] <= a_) & (segments[:, 1] > a_)]
+        if not len(seg):
+            continue
+        g0, g1 = int(seg[0, 0]), int(seg[0, 1])
+        ex = int(round(WALK_EXTEND_S * fs))
+        a, b = max(g0, int(a_) - ex), min(int(b_) + ex, g1)
+        if b - a < 2 * rp:
+            continue
+        w0, w1 = max(g0, a - 2 * m), min(g1, b + 2 * m)
+        st = still[w0:w1]
+        if np.count_nonzero(st) < fs:
+            continue
+        bias = np.median(gyr[w0:w1][st], axis=0)
+        s0, s1 = max(g0, a - m), min(g1, b + m)
+        ql = orientation_offline(gyr[s0:s1] - bias, acc[s0:s1], fs,
+                                 {"tauAcc": WALK_TAU_ACC_S, "motionBiasEstEnabled": False,
+                                  "restBiasEstEnabled": False})[a - s0 : b - s0]
+        k = np.arange(b - a)
+        w = np.minimum(1.0, np.minimum(k + 1, b - a - k) / rp)[:, None]
+        if out is None:
+            out = quat.copy()
+        out[a:b] = retilt(quat[a:b], (1.0 - w) * _up(quat[a:b]) + w * _up(ql))
+    return out

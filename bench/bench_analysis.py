@@ -1,6 +1,7 @@
 """End-to-end analysis speed: an 8-hour 104 Hz recording, load → all metrics, vs VQF offline alone.
 
-Usage: .venv/bin/python bench/bench_analysis.py [HOURS] [--fs 104] [--file PATH]
+Usage: .venv/bin/python bench/bench_analysis.py [HOURS] [--fs 104] [--file PATH] [--walking-day]
+    [--no-walk]
 
 Writes (once, cached in the temp folder) a synthetic .kyr recording with the recording
 package's synthetic board output (upright standing with a 60° forward bend every 12 s), then
@@ -14,6 +15,13 @@ Each is run ``--repeat`` times (default 3), interleaved, and the minimum time is
 machine is shared, and the minimum is the least disturbed run. Prints both times, the ratio
 (target ≤ 3), the number of samples and lifts, and the machine's load average before and after
 (other jobs on the same cores slow the memory-bound analysis more than VQF: quote it).
+``--walking-day``: instead of the synthetic bends, the validation family's development sessions
+0–29 and 1000–1029 (never held-out seeds) concatenated until ``HOURS`` (one guided-calibration
+NOTE, the first session's), written through the recording package's writer and cached the same
+way; the synthetic file has no walking, so it does not see the cost of the walking bouts'
+second VQF run (``analysis.walk_angles``). ``--no-walk`` times ``analyze`` without that run
+(bench only: ``walk_angles`` patched to change nothing) to show its share of the ratio.
+
 The same for the process's CPU time (user + system, ``time.process_time``), which another
 job's share of the cores does not add to (the cache and memory bandwidth it takes still do).
 """
@@ -33,16 +41,88 @@ from kyphos.analysis import analyze
 from kyphos.processing.orientation import orientation_offline
 from kyphos.recording.synth import write_synth
 
+WALKING_DAY_SEEDS = [*range(0, 30), *range(1000, 1030)]  # validation development seeds only
+
+
+def write_walking_day(path: Path, hours: float, fs: float) -> float:
+    """Write the validation sessions of :data:`WALKING_DAY_SEEDS` back to back until ``hours``
+    as one .kyr (BOOT, INFO, IMU batches of 13, the first session's calibration NOTE at the
+    end, as ``ValidationSession.write_kyr``); return the truth's walking share."""
+    import json
+    import struct
+
+    from kyphos.protocol.constants import EventKind
+    from kyphos.protocol.frames import Event, Frame, Info, Note, encode_frame
+    from kyphos.recording.kyr import KyrWriter, new_header
+    from kyphos.sim.validation import generate, imu
+
+    raws: list[np.ndarray] = []
+    n = walk_n = 0
+    note = None
+    for seed in WALKING_DAY_SEEDS:
+        v = generate(seed, fs)
+        note = note or v.calibration_note()
+        raws.append(np.column_stack([v.acc_counts, v.gyr_counts]).astype("<i2"))
+        walk_n += int(np.count_nonzero(v.truth.activity_names == "walking"))
+        n += len(raws[-1])
+        if n >= hours * 3600.0 * fs:
+            break
+    raw = np.concatenate(raws)[: int(hours * 3600.0 * fs)]
+    share = walk_n / n
+    period_ns = round(1e9 / fs)
+    info = Info((0, 1, 0), 1, 0, 0x07, round(fs * 100), 4, 500, imu.ACC_SCALE, imu.GYR_SCALE,
+                bytes.fromhex("02fa0000beef"), "kyphos-validation")
+    header = new_header("sim", subject="V-day", device=None,
+                        simulated={"family": "validation", "seeds": "0-29,1000-1029"})
+    head, batch = struct.Struct("<BBHHI"), struct.Struct("<IBB")
+    host0 = 1_796_000_000_000_000
+    tmp = path.with_name(path.name + ".part")
+    with KyrWriter(tmp, header, fsync_interval_s=None, overwrite=True) as w:
+        w.write(encode_frame(Frame(0, 0, Event(EventKind.BOOT, 1, 0))), host0)
+        w.write(encode_frame(Frame(0, 0, info)), host0)
+        k = 0
+        for k, i in enumerate(range(0, len(raw), 13), start=1):
+            c = min(13, len(raw) - i)
+            t_us = i * period_ns // 1000
+            body = batch.pack(period_ns, c, 0) + raw[i : i + c].tobytes()
+            w.write(head.pack(1, 2, len(body), k & 0xFFFF, t_us & 0xFFFFFFFF) + body,
+                    host0 + t_us + 8000)
+        t_us = len(raw) * period_ns // 1000
+        w.write(encode_frame(Frame((k + 1) & 0xFFFF, t_us & 0xFFFFFFFF, Note(note))),
+                host0 + t_us + 8000)
+    os.replace(tmp, path)
+    path.with_suffix(".json").write_text(json.dumps({"walking_share": share}))
+    return share
+
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description="8-hour end-to-end analysis benchmark")
     ap.add_argument("hours", nargs="?", type=float, default=8.0, help="recording length, h")
     ap.add_argument("--fs", type=float, default=104.0, help="sample rate, Hz")
     ap.add_argument("--file", help="use this recording instead of a synthetic one")
+    ap.add_argument("--walking-day", action="store_true",
+                    help="validation dev sessions 0-29, 1000-1029 back to back (with walking)")
+    ap.add_argument("--no-walk", action="store_true",
+                    help="analyze without the walking bouts' second VQF run (bench only)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each; the minimum is shown")
     args = ap.parse_args(argv[1:])
+    if args.no_walk:
+        from kyphos import analysis
+
+        analysis.walk_angles = lambda *a, **k: None  # type: ignore[assignment]
     if args.file:
         path = Path(args.file)
+    elif args.walking_day:
+        import json
+
+        path = Path(tempfile.gettempdir()) / f"kyphos-bench-walkday-{args.hours:g}h-{args.fs:g}hz.kyr"
+        if not path.exists():
+            t0 = time.perf_counter()
+            write_walking_day(path, args.hours, args.fs)
+            print(f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB) in "
+                  f"{time.perf_counter() - t0:.1f} s")
+        share = json.loads(path.with_suffix(".json").read_text())["walking_share"]
+        print(f"walking share (truth): {100 * share:.1f} %")
     else:
         path = Path(tempfile.gettempdir()) / f"kyphos-bench-{args.hours:g}h-{args.fs:g}hz.kyr"
         if not path.exists():

@@ -39,6 +39,7 @@ and :data:`UPRIGHT`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -322,8 +323,8 @@ def _vote(up: np.ndarray, kind: str, m_old: np.ndarray, m_new: np.ndarray,
 
 
 def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
-               m_new: np.ndarray, base: dict[str, np.ndarray], still: np.ndarray | None
-               ) -> tuple[int, int | None]:
+               m_new: np.ndarray, base: dict[str, np.ndarray], still: np.ndarray | None,
+               motion: Motion | None = None) -> tuple[int, int | None]:
     """Sample index of a slip known to lie between ``lo`` (the previous slip, or the start)
     and ``hi`` (the start of the reference that showed it).
 
@@ -456,6 +457,11 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             mv = np.flatnonzero(~still[a0:a1 + 1]) + a0 if still is not None else np.zeros(0)
             return (int(mv[np.argmin(np.abs(mv - mid))]) if len(mv) else mid), None
         return seq[k - 1].i1, seq[k].i0
+    if len(ks) > 1 and motion is not None:  # a tie: the one place the sensor turned as the slip
+        found = _motion_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in ks],
+                              m_old, m_new)
+        if found is not None:
+            return found[0], found[1]
     if len(ks) > 1:  # the sitting postures break a tie (they do not outvote a stand or walk)
         within = None
         if "sitting" not in base and "standing" in base:
@@ -478,6 +484,79 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         return mid, None
     mv = np.flatnonzero(~still[a0:a1 + 1]) + a0
     return (int(mv[np.argmin(np.abs(mv - mid))]) if len(mv) else mid), None
+
+
+#: A clip slip's own motion (:func:`slip_motion_windows`): the window (s) over which the gyro's
+#: turn is compared with the mounting change, the largest residual of that comparison as a
+#: fraction of the change, and the largest linear acceleration (m/s²) in the window. Fitted on
+#: the simulator's day sessions (``bench/fit_thresholds.py``); the simulator's slips turn in
+#: 0.37–0.48 s, a slower creep matches no window and keeps the posture votes' placement.
+SLIP_MOTION_S = 0.6
+SLIP_MOTION_ERR = 0.3
+SLIP_MOTION_LIN = 0.3
+
+
+def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1: int,
+                        m_old: np.ndarray, m_new: np.ndarray
+                        ) -> tuple[int, int, float, float, float, float] | None:
+    """The window of ``SLIP_MOTION_S`` starting near the moving stretch [g0, g1) whose
+    gyro-integrated turn (sensor axes) best matches the turn the mounting change m_old → m_new
+    implies, the trunk held still (the sensor turns by ``m_old · q · m_oldᵀ``, q the body-frame
+    correction). The part about the body's vertical is left out: gravity's references cannot
+    see it, so the mounting change does not hold it.
+
+    Returns (the rows where the window's turn about the wanted axis passes 5 % and 95 %: the
+    turn itself, not the rows around it; the residual deg; the window's turn deg; the largest
+    linear acceleration m/s² between those rows — specific force minus the window's first
+    row's, carried by the gyro —; the wanted turn deg), or None (too short)."""
+    n = max(2, int(round(SLIP_MOTION_S * fs)))
+    a, b = max(0, g0 - n // 2), min(len(gyr), g1 + n // 2)
+    if b - a < n + 1:
+        return None
+    w = np.nan_to_num(gyr[a:b]) / fs
+    c = np.concatenate([np.zeros((1, 3)), np.cumsum(w, axis=0)])
+    rot = c[n:] - c[:-n]  # small-angle turn over each window (rad): a slip turns about one axis
+    want = m_old @ Rotation.from_matrix(m_new.T @ m_old).as_rotvec()
+    v = m_old[:, 2]  # body vertical in sensor axes
+    d = rot - want
+    d -= np.outer(d @ v, v)
+    err = np.linalg.norm(d, axis=1)
+    i = int(np.argmax(err <= err.min()))
+    th = c[i:i + n] - c[i]  # the turn since the window's first row, at each of its rows
+    along = th @ want / max(float(want @ want), 1e-12)
+    i0 = int(np.argmax(along >= 0.05 * along[-1]))
+    i1 = max(i0 + 1, int(np.argmax(along >= 0.95 * along[-1])))
+    f = np.nan_to_num(acc[a + i:a + i + n])
+    lin = f[i0:i1 + 1] - Rotation.from_rotvec(th[i0:i1 + 1]).inv().apply(f[0])
+    return (a + i + i0, a + i + i1, float(np.degrees(err[i])),
+            float(np.degrees(np.linalg.norm(rot[i]))),
+            float(np.max(np.linalg.norm(lin, axis=1))), float(np.degrees(np.linalg.norm(want))))
+
+
+#: rows [r0, r1) of the prepared gyro (rad/s) and specific force (m/s²), sensor axes, and the
+#: sample rate: what :func:`place_slip` reads of the slip's own motion
+Motion = tuple[Callable[[int, int], tuple[np.ndarray, np.ndarray]], float]
+
+
+def _motion_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndarray,
+                  m_new: np.ndarray) -> tuple[int, int, int] | None:
+    """Among the moving stretches ``gaps`` (rows, the places the posture votes cannot tell
+    apart), the one whose best window (:func:`slip_motion_windows`) turns the sensor as the
+    mounting change does (within ``SLIP_MOTION_ERR`` of it) with at most ``SLIP_MOTION_LIN``
+    of linear acceleration: the rows of its turn and the gap's index. None when no window, or
+    windows in more than one place, match: then the posture votes' rule places the slip."""
+    rows, fs = motion
+    n = max(2, int(round(SLIP_MOTION_S * fs)))
+    hits: list[tuple[int, int, int]] = []
+    for g, (g0, g1) in enumerate(gaps):  # per tied place (few); only its rows are read
+        a = max(0, g0 - n // 2)
+        gyr, acc = rows(a, g1 + n // 2)
+        f = slip_motion_windows(gyr, acc, fs, g0 - a, g1 - a, m_old, m_new)
+        if f is not None and f[2] <= SLIP_MOTION_ERR * f[5] and f[4] <= SLIP_MOTION_LIN:
+            hits.append((a + f[0], a + f[1], g))
+    if not hits or max(h[0] for h in hits) - min(h[0] for h in hits) > n:
+        return None  # none, or more than one movement fits
+    return hits[0]
 
 
 def _last_still(still: np.ndarray | None, lo: int, hi: int) -> int:
@@ -527,8 +606,8 @@ def confirm_slip(r: RefPosture, later: list[RefPosture], m: np.ndarray,
 
 
 def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.ndarray,
-               still: np.ndarray | None = None, probes: list[RefPosture] | None = None
-               ) -> list[ReReference]:
+               still: np.ndarray | None = None, probes: list[RefPosture] | None = None,
+               motion: Motion | None = None) -> list[ReReference]:
     """Clip slips in time order (see the module docstring). ``probes``: short still postures
     (:func:`reference_postures` with a short ``min_s``) that place each slip between the
     references; ``still`` (N,) is the fallback.
@@ -563,7 +642,7 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
         dev, q, _ = slip
         m_new = m @ q.T  # new sensor-from-body: body coordinates turned by q
         j, j1 = place_slip(probes or [], floor, r.i0, m, m_new,
-                           later_sitting_base(refs, i, m_new, base), still)
+                           later_sitting_base(refs, i, m_new, base), still, motion)
         if j1 is not None and not (j < j1 and time[j1] - time[j] <= _BLEND_MAX_S):
             j1 = None  # a longer movement holds trunk motion too: switch at its start
         m = m_new

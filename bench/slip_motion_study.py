@@ -22,6 +22,39 @@ Part ``replay``: ``find_slips`` with and without the motion evidence (``gyr``/``
 as bench/slip_ref_study.py (pooled flexion over the scored samples, slips within 20 s, each
 slip's placement offset).
 
+Measured (SLIPMOTION, 2026-12-06; cached at 3e6ef3d / 90fe242, 104 Hz, every moving gap of
+each placement's search range; the "pass" column at the shipped SLIP_MOTION_ERR 0.2 and
+SLIP_MOTION_LIN 0.2):
+
+  simday 0-29,100-139 (fit family)      gaps   pass    validation 0-29 ... 8000-8029   gaps   pass
+  truth slip's own gap                    70     68                                     244    155
+  slouch (gap inside an episode)         177     21                                     579     18
+  seated reach                           252      1                                    1064      0
+  sit/stand/lie transition               264      1                                    1066      0
+  lift, calibration / task bend, walk   1322      0                                    3814      5
+  none of these                           39      0                                    1866      0
+
+The slip's own turn matches the mounting change closely in both families (residual median
+0.5-0.6 deg of an 8-12 deg change); what separates it is the linear acceleration while it turns:
+simday slips <= 0.18 m/s^2, but the validation family's clip rings at ~9 Hz after the slip and
+some of its slips come during movements, so 89 of its 244 slips read more (to 8.6 m/s^2) and
+are not taken (today's rule places them). Many other movements turn as far within 0.6 s
+(reaches, sit/stand, lifts: residual median 1.4-4 deg) but move the sensor 0.2-18 m/s^2.
+Hence the rule takes a window only in a tie the posture votes leave, only when exactly one
+tied place matches, and not when a posture after it reads as the old mounting (a simulated
+slip applied as a step, no gyro turn, in tests/test_processing_clip_slip_rereferences.py let a
+quick seated slouch of the sim family match: 64.9 s instead of 99 s).
+
+Part replay, 104 Hz: validation 0-29,1000-1029,...,8000-8029 (270 sessions) pooled flexion
+0.596 -> 0.524 deg (not lying 0.532 -> 0.469), slips within 20 s 265 -> 268 of 270, within 2 s
+247 -> 251: 8018 -53.2 -> +0.1 s (3.35 -> 0.37 deg), 2013 -21.5 -> +0.2 s (2.51 -> 0.62), 3012
+-23.8 -> +0.1 s (2.39 -> 0.49), 3019 -4.6 -> +0.1 s (0.87 -> 0.43); 4006, 5000, 5016, 5019,
+5028, 6019, 7008, 8005 move by <= 0.7 s (each RMSE within 0.01 deg); nothing else changes.
+simday 0-29,100-139: identical (every slip there is placed by its step before the tie-break).
+Still off: 7000 and 7013 (the slip comes after the start of the sitting reference that showed
+it, outside the search range; the slouch's onset is a step that fits), 3001 (its slip window
+reads 0.25 m/s^2), 3011 (no window of the slip's gap matches).
+
 Validation seeds >= 9000 are refused (held out).
 """
 
@@ -134,7 +167,7 @@ def gaps_part(r: dict[str, Any]) -> list[dict[str, Any]]:
             f = cs.slip_motion_windows(r["gyr"], r["acc"], fs, g0, g1, m_old, m_new)
             if f is None:
                 continue
-            i, err, turn, lin, want = f
+            i, _i1, err, turn, lin, want = f
             rows.append({"seed": r["seed"], "fs": fs, "call": ci, "t0": float(t[g0]),
                          "t1": float(t[min(g1, len(t) - 1)]), "tw": float(t[i]),
                          "label": _label(r, float(t[g0]), float(t[min(g1, len(t) - 1)])),
@@ -206,15 +239,17 @@ def main(argv: list[str]) -> int:
                       f" w {x['tw']:7.1f} {x['label']:26s} err {x['err']:5.1f} turn "
                       f"{x['turn']:5.1f} want {x['want']:5.1f} lin {x['lin']:5.2f}")
         labels = sorted({x["label"] for x in rows})
+        from kyphos.processing import clipslip as cs
+
         print("label                       n   err p50/p95/max    turn/want p50   lin p50/max;"
-              " rel.err<=0.35 & lin<=1.0")
+              f" pass (err <= {cs.SLIP_MOTION_ERR:g} of the turn, lin <= {cs.SLIP_MOTION_LIN:g})")
         for lab in labels:
             xs = [x for x in rows if x["label"] == lab]
             err = np.array([x["err"] for x in xs])
             rel = err / np.array([x["want"] for x in xs])
             tw = np.array([x["turn"] / x["want"] for x in xs])
             lin = np.array([x["lin"] for x in xs])
-            npass = int(np.sum((rel <= 0.35) & (lin <= 1.0)))
+            npass = int(np.sum((rel <= cs.SLIP_MOTION_ERR) & (lin <= cs.SLIP_MOTION_LIN)))
             print(f"{lab:26s} {len(xs):4d}  {np.median(err):5.1f}/{np.percentile(err, 95):5.1f}/"
                   f"{err.max():5.1f}  {np.median(tw):5.2f}  {np.median(lin):5.2f}/{lin.max():5.2f};"
                   f" {npass}")

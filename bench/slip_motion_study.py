@@ -48,8 +48,16 @@ quick seated slouch of the sim family match: 64.9 s instead of 99 s).
 Part replay, 104 Hz: validation 0-29,1000-1029,...,8000-8029 (270 sessions) pooled flexion
 0.596 -> 0.524 deg (not lying 0.532 -> 0.469), slips within 20 s 265 -> 268 of 270, within 2 s
 247 -> 251: 8018 -53.2 -> +0.1 s (3.35 -> 0.37 deg), 2013 -21.5 -> +0.2 s (2.51 -> 0.62), 3012
--23.8 -> +0.1 s (2.39 -> 0.49), 3019 -4.6 -> +0.1 s (0.87 -> 0.43); 4006, 5000, 5016, 5019,
-5028, 6019, 7008, 8005 move by <= 0.7 s (each RMSE within 0.01 deg); nothing else changes.
+-23.8 -> +0.1 s (2.39 -> 0.49), 3019 -4.6 -> +0.1 s (0.87 -> 0.43), 19 +1.2 -> +0.1 s (0.42 ->
+0.28), 22 +0.4 -> +0.1 s (0.59 -> 0.57); 4006, 5000, 5016, 5019, 5028, 6019, 7008, 8005 move
+by <= 0.7 s (each RMSE within 0.01 deg); nothing else changes. Per set (old -> new): 0-29 0.422
+-> 0.417, 2000-2029 0.741 -> 0.613, 3000-3029 0.759 -> 0.606, 8000-8029 0.770 -> 0.496; 1000,
+4000, 5000, 6000, 7000 sets unchanged to 0.001 deg.
+
+Variant tried, not shipped (``/tmp`` script, same replay): the linear-acceleration bound
+replaced by the velocity change over the turn (|sum of linear acceleration| / fs, blind to a
+~9-Hz ring), bound 0.05 m/s (simday slips' largest over the window 0.066): pooled 0.524 deg, the
+same as shipped (4008 moves 0.2 s too); 0.1 m/s: 0.543 (3012 lost to a second match).
 simday 0-29,100-139: identical (every slip there is placed by its step before the tie-break).
 Still off: 7000 and 7013 (the slip comes after the start of the sitting reference that showed
 it, outside the search range; the slouch's onset is a step that fits), 3001 (its slip window

@@ -84,6 +84,69 @@ FITS: tuple[tuple[str, tuple[float, ...], str], ...] = (
 )
 
 
+#: A clip slip's own motion (``kyphos.processing.clipslip.SLIP_MOTION_ERR`` and
+#: ``SLIP_MOTION_LIN``) is not a sweep: the fit family's slips are all placed by the posture
+#: votes, so the flexion objective does not move with them. Each is the smallest multiple of
+#: MOTION_STEP that admits every truth slip's own window (``clipslip.slip_motion_windows``
+#: over the moving stretch that holds it, against the mounting change the analysis found);
+#: fitted by ``--fit-all`` after FITS (``bench/slip_motion_study.py`` has the separability).
+MOTION_STEP = 0.05
+
+
+def slip_motion_features(case: Any) -> list[tuple[float, float]]:
+    """(turn residual / wanted turn, linear acceleration m/s²) of the best window in the
+    moving stretch that holds each truth slip of ``case`` that the analysis placed."""
+    from kyphos.analysis import analyze
+    from kyphos.processing import clipslip as cs
+
+    calls: list[tuple[Any, ...]] = []
+    orig = cs.place_slip
+
+    def spy(*a: Any) -> Any:
+        calls.append(a)
+        return orig(*a)
+
+    cs.place_slip = spy  # type: ignore[assignment]
+    try:
+        res = analyze(case.session)
+    finally:
+        cs.place_slip = orig  # type: ignore[assignment]
+    p = res.prepared
+    t = p.time
+    out = []
+    for probes, lo, hi, m_old, m_new, *_rest in calls:  # per placed slip (one or two)
+        seq = [pr for pr in probes if lo <= pr.i0 <= hi]
+        gaps = [(lo, seq[0].i0)] if seq else []
+        gaps += [(seq[k - 1].i1, seq[k].i0) for k in range(1, len(seq))]
+        for ts, _deg in case.slips:
+            for g0, g1 in gaps:
+                if t[g0] - 0.3 <= ts <= t[min(g1, len(t) - 1)] + 0.3:
+                    f = cs.slip_motion_windows(p.gyr, p.acc, p.fs, g0, g1, m_old, m_new)
+                    if f is not None:
+                        out.append((f[2] / f[5], f[4]))
+                    break
+    return out
+
+
+def fit_slip_motion(cases: list[Any]) -> list[str]:
+    """Fit SLIP_MOTION_ERR and SLIP_MOTION_LIN on ``cases`` (see MOTION_STEP); the names of
+    those whose shipped value differs."""
+    from kyphos.processing import clipslip as cs
+
+    feats = np.array([f for c in cases for f in slip_motion_features(c)]).reshape(-1, 2)
+    differ = []
+    for col, name in ((0, "SLIP_MOTION_ERR"), (1, "SLIP_MOTION_LIN")):
+        top = float(feats[:, col].max()) if len(feats) else 0.0
+        pick = round(MOTION_STEP * np.floor(top / MOTION_STEP + 1.0), 10)
+        shipped = float(getattr(cs, name))
+        same = abs(shipped - pick) < 1e-9
+        if not same:
+            differ.append(f"kyphos.processing.clipslip.{name}")
+        print(f"{name}: {len(feats)} truth slips' own windows, largest {top:.3f}; fitted "
+              f"{pick:g}, shipped {shipped:g}{'' if same else '  <- differs'}", flush=True)
+    return differ
+
+
 def collect(family: str, seed: int, fs: float) -> list[tuple[str, float | None]]:
     """(truth style, knee_drop_m) of every matched lift of one session."""
     from kyphos.analysis import analyze
@@ -285,6 +348,7 @@ def fit_all(args: argparse.Namespace, jobs: list[tuple[int, float]]) -> int:
                   + f"; fitted {pick:g}, shipped {shipped:g}{'' if same else '  <- differs'}"
                   f"   [{time.perf_counter() - t0:.0f} s]", flush=True)
             applied.append(_patch(qual, pick)[0])  # later sweeps run with this value
+        differ += fit_slip_motion(cases)  # with the values fitted above applied
     finally:
         for undo in reversed(applied):
             _unpatch(undo)
@@ -310,13 +374,16 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--objective", default="lifts",
                     help="for --sweep: lifts, style, slouch, bends, reaches, episodes (slouch "
                          "and bends), activity, steps, flexion (default lifts)")
+    ap.add_argument("--slip-motion", action="store_true",
+                    help="instead: fit only SLIP_MOTION_ERR / SLIP_MOTION_LIN (as --fit-all "
+                         "does after its sweeps, here with the shipped values)")
     ap.add_argument("--fit-all", action="store_true",
                     help="instead: fit every threshold of FITS in turn (default --family simday "
                          "--seeds 100-119, fs by seed)")
     args = ap.parse_args(argv[1:])
     from kyphos.metrics import style as L
 
-    if args.fit_all:
+    if args.fit_all or args.slip_motion:
         if "--family" not in " ".join(argv):
             args.family = "simday"
         args.seeds = args.seeds or "100-119"
@@ -331,6 +398,9 @@ def main(argv: list[str]) -> int:
             jobs.extend((s, float(r)) for r in rates_arg.split(","))
     if args.fit_all:
         return fit_all(args, jobs)
+    if args.slip_motion:
+        differ = fit_slip_motion([family_case(args.family, s, fs) for s, fs in jobs])
+        return 1 if args.check and differ else 0
     if args.sweep:
         return sweep(args, jobs)
     pairs: list[tuple[str, Any]] = []

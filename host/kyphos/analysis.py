@@ -286,11 +286,14 @@ def reference_probes(p: Prepared, activity: act.Activity) -> list[clipslip.RefPo
 
 
 def find_rerefs(probes: list[clipslip.RefPosture], c: cal.Calibration, time: np.ndarray,
-                still: np.ndarray, fs: float) -> list[clipslip.ReReference]:
+                still: np.ndarray, fs: float, motion: clipslip.Motion | None = None
+                ) -> list[clipslip.ReReference]:
     """Clip slips found from the probes (:func:`reference_probes`) of the whole recording
-    (``time``, ``still``: (N,) of the whole recording, indexed by the probes' rows)."""
+    (``time``, ``still``: (N,) of the whole recording, indexed by the probes' rows;
+    ``motion``: the prepared gyro and specific force by rows, which place a slip the
+    postures cannot by its own turn)."""
     refs = [r for r in probes if clipslip.is_reference(r, fs)]
-    return clipslip.find_slips(refs, c.sensor_from_body, time, still, probes)
+    return clipslip.find_slips(refs, c.sensor_from_body, time, still, probes, motion)
 
 
 def posture_options(slouch_threshold_deg: float | None,
@@ -397,7 +400,9 @@ def analyze(
     angles, az, activity = motion(p, quat, c, walk=False)
     # clip slips: later walks / quiet postures against the earlier reference; re-reference
     probes = reference_probes(p, activity)
-    rerefs = find_rerefs(probes, c, p.time, activity.still, p.fs) if clip_slips else []
+    rerefs = find_rerefs(probes, c, p.time, activity.still, p.fs,
+                         (lambda r0, r1: (p.gyr[r0:r1], p.acc[r0:r1]), p.fs)) \
+        if clip_slips else []
     if rerefs:
         angles, az, activity = motion(p, quat, c, rerefs)
     else:

@@ -499,6 +499,11 @@ class _Driver:
         self.cached_for: tuple[tuple[float, int], ...] | None = None
         self.time = st.spill.time
 
+    def motion_rows(self, r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
+        """Prepared gyro and specific force of rows [r0, r1) (a clip slip's own motion)."""
+        p, _q = self.st.spill.prepared(max(0, r0), min(self.n, r1), self.fs, quat=False)
+        return p.gyr, p.acc
+
     def cores(self) -> Iterator[tuple[int, int]]:
         for r0 in range(0, self.n, self.chunk):
             yield r0, min(self.n, r0 + self.chunk)
@@ -792,7 +797,8 @@ def analyze_chunked(
         link0 = d.link_m([])
         done: dict[int, _Core] = {}  # cores whose events pass 2 found (no sitting there)
         probes, kind, still, sit = d.activity_pass([], link0, done)
-        rerefs = find_rerefs(probes, c, d.time, still, fs) if clip_slips else []
+        rerefs = find_rerefs(probes, c, d.time, still, fs, (d.motion_rows, fs)) \
+            if clip_slips else []
         if rerefs:  # the sitting upright is measured on the re-referenced angles
             done.clear()
             _p, kind, still, sit = d.activity_pass(rerefs)

@@ -39,6 +39,7 @@ and :data:`UPRIGHT`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -322,8 +323,8 @@ def _vote(up: np.ndarray, kind: str, m_old: np.ndarray, m_new: np.ndarray,
 
 
 def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
-               m_new: np.ndarray, base: dict[str, np.ndarray], still: np.ndarray | None
-               ) -> tuple[int, int | None]:
+               m_new: np.ndarray, base: dict[str, np.ndarray], still: np.ndarray | None,
+               motion: Motion | None = None) -> tuple[int, int | None]:
     """Sample index of a slip known to lie between ``lo`` (the previous slip, or the start)
     and ``hi`` (the start of the reference that showed it).
 
@@ -379,15 +380,19 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     ends = [(pr.up_first if pr.up_first is not None else pr.up,
              pr.up_last if pr.up_last is not None else pr.up) for pr in seq]
 
+    def votes(kinds: tuple[str, ...], within: float | None = None) -> np.ndarray:
+        """Per posture: its two ends' half votes (+ new mounting, − old)."""
+        return np.array([0.5 * (_vote(u0, pr.kind, m_old, m_new, base, margin, kinds, within)
+                                + _vote(u1, pr.kind, m_old, m_new, base, margin, kinds, within))
+                         for pr, (u0, u1) in zip(seq, ends, strict=True)])
+
     def change_point(kinds: tuple[str, ...], within: float | None = None,
                      held: np.ndarray | None = None) -> np.ndarray:
         """Per place k (between seq[k - 1] and seq[k]; k = 0: before the first, never after
         the last): the votes before it for the old mounting and after it for the new one.
         ``held``: places of steps the slip undoes; the posture each enters casts no vote for
         the old mounting."""
-        v = np.array([0.5 * (_vote(u0, pr.kind, m_old, m_new, base, margin, kinds, within)
-                             + _vote(u1, pr.kind, m_old, m_new, base, margin, kinds, within))
-                      for pr, (u0, u1) in zip(seq, ends, strict=True)])
+        v = votes(kinds, within)
         if held is not None:
             v[held] = np.maximum(v[held], 0.0)
         before = np.concatenate([[0.0], np.cumsum(v)])[:n]  # votes of the postures before k
@@ -469,6 +474,18 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             # start, 29 s early; at 52 Hz that sit's end read 4.97 deg and voted)
             base = dict(base, sitting=base["standing"])
             within = P.SLIP_MAX_DEG
+        if motion is not None:
+            # the one tied place where the sensor turned as the slip did (validation seed 8018:
+            # a slip inside a long sit; the held bottoms of two seated reaches and a slouch in
+            # the slip's direction carried the sits' vote, 53 s early), unless a posture after
+            # it reads as the old mounting: a posture held in the slip's direction before the
+            # slip can read as the new one, an upright one after it cannot read as the old
+            v = np.minimum(votes(("sitting",), within), votes(CONFIRM_KINDS))
+            old_after = np.minimum.accumulate(v[::-1])[::-1] < 0.0  # per place k: from k on
+            found = _motion_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in ks],
+                                  m_old, m_new)
+            if found is not None and not old_after[ks[found[2]]]:
+                return found[0], found[1]
         sit = change_point(("sitting",), within)[ks]
         ks = ks[sit >= sit.max() - 1e-9]
     a0 = seq[ks[0] - 1].i1 if ks[0] else lo
@@ -478,6 +495,81 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         return mid, None
     mv = np.flatnonzero(~still[a0:a1 + 1]) + a0
     return (int(mv[np.argmin(np.abs(mv - mid))]) if len(mv) else mid), None
+
+
+#: A clip slip's own motion (:func:`slip_motion_windows`): the window (s) over which the gyro's
+#: turn is compared with the mounting change (own choice: the simulators' slips turn in
+#: 0.3-0.5 s), the largest residual of that comparison as a fraction of the change, and the
+#: largest linear acceleration (m/s²) while it turns. The last two are fitted on the simulator's
+#: day sessions (``bench/fit_thresholds.py --fit-all``: the smallest multiples of 0.05 that
+#: admit every fit slip's own window). That a real clip turns this fast is the simulators'
+#: assumption: a slower creep matches no window and keeps the posture votes' placement.
+SLIP_MOTION_S = 0.6
+SLIP_MOTION_ERR = 0.2
+SLIP_MOTION_LIN = 0.2
+
+
+def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1: int,
+                        m_old: np.ndarray, m_new: np.ndarray
+                        ) -> tuple[int, int, float, float, float, float] | None:
+    """The window of ``SLIP_MOTION_S`` starting near the moving stretch [g0, g1) whose
+    gyro-integrated turn (sensor axes) best matches the turn the mounting change m_old → m_new
+    implies, the trunk held still (the sensor turns by ``m_old · q · m_oldᵀ``, q the body-frame
+    correction). The part about the body's vertical is left out: gravity's references cannot
+    see it, so the mounting change does not hold it.
+
+    Returns (the rows where the window's turn about the wanted axis passes 5 % and 95 %: the
+    turn itself, not the rows around it; the residual deg; the window's turn deg; the largest
+    linear acceleration m/s² between those rows — specific force minus the window's first
+    row's, carried by the gyro —; the wanted turn deg), or None (too short)."""
+    n = max(2, int(round(SLIP_MOTION_S * fs)))
+    a, b = max(0, g0 - n // 2), min(len(gyr), g1 + n // 2)
+    if b - a < n + 1:
+        return None
+    w = np.nan_to_num(gyr[a:b]) / fs
+    c = np.concatenate([np.zeros((1, 3)), np.cumsum(w, axis=0)])
+    rot = c[n:] - c[:-n]  # small-angle turn over each window (rad): a slip turns about one axis
+    want = m_old @ Rotation.from_matrix(m_new.T @ m_old).as_rotvec()
+    v = m_old[:, 2]  # body vertical in sensor axes
+    d = rot - want
+    d -= np.outer(d @ v, v)
+    err = np.linalg.norm(d, axis=1)
+    i = int(np.argmax(err <= err.min()))
+    th = c[i:i + n] - c[i]  # the turn since the window's first row, at each of its rows
+    along = th @ want / max(float(want @ want), 1e-12)
+    i0 = int(np.argmax(along >= 0.05 * along[-1]))
+    i1 = max(i0 + 1, int(np.argmax(along >= 0.95 * along[-1])))
+    f = np.nan_to_num(acc[a + i:a + i + n])
+    lin = f[i0:i1 + 1] - Rotation.from_rotvec(th[i0:i1 + 1]).inv().apply(f[0])
+    return (a + i + i0, a + i + i1, float(np.degrees(err[i])),
+            float(np.degrees(np.linalg.norm(rot[i]))),
+            float(np.max(np.linalg.norm(lin, axis=1))), float(np.degrees(np.linalg.norm(want))))
+
+
+#: rows [r0, r1) of the prepared gyro (rad/s) and specific force (m/s²), sensor axes, and the
+#: sample rate: what :func:`place_slip` reads of the slip's own motion
+Motion = tuple[Callable[[int, int], tuple[np.ndarray, np.ndarray]], float]
+
+
+def _motion_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndarray,
+                  m_new: np.ndarray) -> tuple[int, int, int] | None:
+    """Among the moving stretches ``gaps`` (rows, the places the posture votes cannot tell
+    apart), the one whose best window (:func:`slip_motion_windows`) turns the sensor as the
+    mounting change does (within ``SLIP_MOTION_ERR`` of it) with at most ``SLIP_MOTION_LIN``
+    of linear acceleration: the rows of its turn and the gap's index. None when no window, or
+    windows in more than one place, match: then the posture votes' rule places the slip."""
+    rows, fs = motion
+    n = max(2, int(round(SLIP_MOTION_S * fs)))
+    hits: list[tuple[int, int, int]] = []
+    for g, (g0, g1) in enumerate(gaps):  # per tied place (few); only its rows are read
+        a = max(0, g0 - n // 2)
+        gyr, acc = rows(a, g1 + n // 2)
+        f = slip_motion_windows(gyr, acc, fs, g0 - a, g1 - a, m_old, m_new)
+        if f is not None and f[2] <= SLIP_MOTION_ERR * f[5] and f[4] <= SLIP_MOTION_LIN:
+            hits.append((a + f[0], a + f[1], g))
+    if not hits or max(h[0] for h in hits) - min(h[0] for h in hits) > n:
+        return None  # none, or more than one movement fits
+    return hits[0]
 
 
 def _last_still(still: np.ndarray | None, lo: int, hi: int) -> int:
@@ -527,8 +619,8 @@ def confirm_slip(r: RefPosture, later: list[RefPosture], m: np.ndarray,
 
 
 def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.ndarray,
-               still: np.ndarray | None = None, probes: list[RefPosture] | None = None
-               ) -> list[ReReference]:
+               still: np.ndarray | None = None, probes: list[RefPosture] | None = None,
+               motion: Motion | None = None) -> list[ReReference]:
     """Clip slips in time order (see the module docstring). ``probes``: short still postures
     (:func:`reference_postures` with a short ``min_s``) that place each slip between the
     references; ``still`` (N,) is the fallback.
@@ -563,7 +655,7 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
         dev, q, _ = slip
         m_new = m @ q.T  # new sensor-from-body: body coordinates turned by q
         j, j1 = place_slip(probes or [], floor, r.i0, m, m_new,
-                           later_sitting_base(refs, i, m_new, base), still)
+                           later_sitting_base(refs, i, m_new, base), still, motion)
         if j1 is not None and not (j < j1 and time[j1] - time[j] <= _BLEND_MAX_S):
             j1 = None  # a longer movement holds trunk motion too: switch at its start
         m = m_new

@@ -47,6 +47,20 @@ def test_a_slip_turn_about_body_z_is_taken_from_the_held_bends() -> None:
     assert out[0].index == 1000 and out[0].t_s == 10.0
 
 
+def test_a_turn_larger_than_any_slip_is_not_taken() -> None:
+    # validation seed 9019 (development since the eighth held-out run): the only held bend after
+    # a 9° slip is a lift bottom leaned 17° to the side, whose direction read as a 28° turn
+    m0 = NOMINAL
+    m_true = m0 @ _rot("y", 9.0)
+    probes = [_bend(m0, 100, 60.0, 0.5), _bend(m_true, 1100, 34.0, -27.5, held_s=1.0)]
+    out = cs._turn_by_held_bends([cs.ReReference(10.0, 9.0, "test", m_true, 1000)], probes, m0)
+    assert np.array_equal(out[0].sensor_from_body, m_true)
+    # a turn that keeps the slip within SLIP_MAX_DEG is still taken
+    probes[1] = _bend(m_true @ _rot("z", 5.0), 1100, 34.0, 0.5, held_s=1.0)
+    out = cs._turn_by_held_bends([cs.ReReference(10.0, 9.0, "test", m_true, 1000)], probes, m0)
+    assert _deg(out[0].sensor_from_body, m_true @ _rot("z", 5.0)) < 0.01
+
+
 def test_no_held_bends_after_the_slip_keeps_the_mounting() -> None:
     m0 = NOMINAL
     found = m0 @ _rot("y", 10.0)

@@ -770,8 +770,21 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
         rz = Rotation.from_rotvec([0.0, 0.0, -turn]).as_matrix()
         j = k - 1 + shift
         rr = out[j]
-        res[j] = ReReference(rr.t_s, rr.deg, rr.why, mats[k] @ rz, rr.index, rr.index_end)
+        turned = mats[k] @ rz
+        # the neighbour toward the calibration's stretch, as it stands now
+        nb = k - 1 if k > own else k + 1
+        m_nb = mats[nb] if nb == own else res[nb - 1 + shift].sensor_from_body
+        if _rotation_deg(m_nb.T @ turned) > P.SLIP_MAX_DEG:
+            # a turn that would make the slip larger than any slip taken is not the slip's (one
+            # lift bottom leaned 17° sideways turned validation seed 9019 by 28°)
+            continue
+        res[j] = ReReference(rr.t_s, rr.deg, rr.why, turned, rr.index, rr.index_end)
     return res
+
+
+def _rotation_deg(r: np.ndarray) -> float:
+    """The angle of rotation matrix ``r``, degrees."""
+    return float(np.degrees(np.arccos(np.clip((np.trace(r) - 1.0) / 2.0, -1.0, 1.0))))
 
 
 def reref_angles(time: np.ndarray, quat: np.ndarray, sensor_from_body: np.ndarray,

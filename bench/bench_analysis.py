@@ -49,12 +49,10 @@ def write_walking_day(path: Path, hours: float, fs: float) -> float:
     as one .kyr (BOOT, INFO, IMU batches of 13, the first session's calibration NOTE at the
     end, as ``ValidationSession.write_kyr``); return the truth's walking share."""
     import json
-    import struct
 
-    from kyphos.protocol.constants import EventKind
-    from kyphos.protocol.frames import Event, Frame, Info, Note, encode_frame
-    from kyphos.recording.kyr import KyrWriter, new_header
-    from kyphos.sim.validation import generate, imu
+    from kyphos.recording.kyr import new_header
+    from kyphos.sim.validation import generate
+    from kyphos.sim.validation.generate import write_counts_kyr
 
     raws: list[np.ndarray] = []
     n = walk_n = 0
@@ -62,35 +60,15 @@ def write_walking_day(path: Path, hours: float, fs: float) -> float:
     for seed in WALKING_DAY_SEEDS:
         v = generate(seed, fs)
         note = note or v.calibration_note()
-        raws.append(np.column_stack([v.acc_counts, v.gyr_counts]).astype("<i2"))
+        raws.append(np.column_stack([v.acc_counts, v.gyr_counts]))
         walk_n += int(np.count_nonzero(v.truth.activity_names == "walking"))
         n += len(raws[-1])
         if n >= hours * 3600.0 * fs:
             break
-    raw = np.concatenate(raws)[: int(hours * 3600.0 * fs)]
     share = walk_n / n
-    period_ns = round(1e9 / fs)
-    info = Info((0, 1, 0), 1, 0, 0x07, round(fs * 100), 4, 500, imu.ACC_SCALE, imu.GYR_SCALE,
-                bytes.fromhex("02fa0000beef"), "kyphos-validation")
     header = new_header("sim", subject="V-day", device=None,
                         simulated={"family": "validation", "seeds": "0-29,1000-1029"})
-    head, batch = struct.Struct("<BBHHI"), struct.Struct("<IBB")
-    host0 = 1_796_000_000_000_000
-    tmp = path.with_name(path.name + ".part")
-    with KyrWriter(tmp, header, fsync_interval_s=None, overwrite=True) as w:
-        w.write(encode_frame(Frame(0, 0, Event(EventKind.BOOT, 1, 0))), host0)
-        w.write(encode_frame(Frame(0, 0, info)), host0)
-        k = 0
-        for k, i in enumerate(range(0, len(raw), 13), start=1):
-            c = min(13, len(raw) - i)
-            t_us = i * period_ns // 1000
-            body = batch.pack(period_ns, c, 0) + raw[i : i + c].tobytes()
-            w.write(head.pack(1, 2, len(body), k & 0xFFFF, t_us & 0xFFFFFFFF) + body,
-                    host0 + t_us + 8000)
-        t_us = len(raw) * period_ns // 1000
-        w.write(encode_frame(Frame((k + 1) & 0xFFFF, t_us & 0xFFFFFFFF, Note(note))),
-                host0 + t_us + 8000)
-    os.replace(tmp, path)
+    write_counts_kyr(path, np.concatenate(raws)[: int(hours * 3600.0 * fs)], fs, header, note)
     path.with_suffix(".json").write_text(json.dumps({"walking_share": share}))
     return share
 

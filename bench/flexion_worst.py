@@ -78,6 +78,16 @@ def _reref_windows(slips: list[float], rr: list[float], t_end: float
     return slip_w, false_w
 
 
+def truth_intervals(tr: Any) -> dict[str, list[tuple[float, float]]]:
+    """The truth's event intervals (s) that :func:`groups` labels by, per kind."""
+    return {"calibration": [tuple(tr.calibration[k]) for k in ("upright", "bend")
+                            if k in tr.calibration],
+            "lift": [(lf.start, lf.end) for lf in tr.lifts],
+            "task bend": [(b.start, b.end) for b in tr.sustained_bends],
+            "seated reach": [(r.start, r.end) for r in tr.seated_reaches],
+            "slouch": [(x.start, x.end) for x in tr.slouches]}
+
+
 def session(seed: int, fs: float) -> dict[str, Any]:
     """Per-sample error, its components and the truth intervals of one validation session."""
     sys.path.insert(0, os.path.dirname(__file__))
@@ -104,12 +114,7 @@ def session(seed: int, fs: float) -> dict[str, Any]:
     comp = np.degrees(np.vstack([ang.flexion[ok] - f_own, f_own - f_tm, f_tm - f_clean,
                                  f_clean - truth]))
     rr = [x.t_s for x in a.re_references if x.t_s > 0.0]
-    ivs = {"calibration": [tuple(tr.calibration[k]) for k in ("upright", "bend")
-                           if k in tr.calibration],
-           "lift": [(lf.start, lf.end) for lf in tr.lifts],
-           "task bend": [(b.start, b.end) for b in tr.sustained_bends],
-           "seated reach": [(r.start, r.end) for r in tr.seated_reaches],
-           "slouch": [(x.start, x.end) for x in tr.slouches]}
+    ivs = truth_intervals(tr)
     return {"seed": seed, "fs": fs, "t": t, "comp": comp.astype(np.float32), "act": act,
             "ivs": ivs, "dt": 1.0 / fs, "slip_t": [c.t for c in tr.clip_slips],
             "slips": [(round(c.t, 1), round(c.deg, 1)) for c in tr.clip_slips],

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 from kyphos.processing import calibration as cal
+from kyphos.processing.orientation import quat_multiply
 
 VARIANTS = ("shipped", "offset", "acc", "bridge", "gyro", "gyro_bridge", "median_gyr")
 
@@ -110,15 +111,6 @@ class LieCorrection:
     bridges: int
 
 
-def _qmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    w1, x1, y1, z1 = a.T
-    w2, x2, y2, z2 = b.T
-    return np.column_stack([w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
-                            w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
-                            w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
-                            w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2])
-
-
 def integrate(gyr: np.ndarray, dt: float) -> np.ndarray:
     """``[w, x, y, z]`` of the body-frame rotation from (n, 3) rates (rad/s), the increments
     multiplied pairwise (log2 n vectorised steps, not n)."""
@@ -129,7 +121,7 @@ def integrate(gyr: np.ndarray, dt: float) -> np.ndarray:
     while len(q) > 1:
         if len(q) % 2:
             q = np.vstack([q, [1.0, 0.0, 0.0, 0.0]])
-        q = _qmul(q[0::2], q[1::2])
+        q = quat_multiply(q[0::2], q[1::2])
     return q[0] if len(q) else np.array([1.0, 0.0, 0.0, 0.0])
 
 
@@ -217,7 +209,7 @@ def apply_corrections(quat: np.ndarray, corrections: list[LieCorrection]) -> np.
             continue
         ax = c.rotvec / ang
         d_inv = np.r_[np.cos(ang / 2), -ax * np.sin(ang / 2)]
-        quat[c.r0:c.r1] = _qmul(quat[c.r0:c.r1], np.broadcast_to(d_inv, (c.r1 - c.r0, 4)))
+        quat[c.r0:c.r1] = quat_multiply(quat[c.r0:c.r1], np.broadcast_to(d_inv, (c.r1 - c.r0, 4)))
     return quat
 
 

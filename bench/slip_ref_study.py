@@ -123,8 +123,8 @@ import numpy as np
 NEAR_S = 20.0  # a re-reference within 20 s of a truth slip matches it (validate_analysis.py)
 
 
-def record(family: str, seed: int, fs: float) -> dict[str, Any]:
-    """One analysis with find_slips' inputs kept, and what a replay needs to score flexion."""
+def analyze_kept(family: str, seed: int, fs: float) -> tuple[Any, Any, dict[str, Any]]:
+    """(the family's case, its analysis, find_slips' inputs as the analysis passed them)."""
     import kyphos.analysis as an
     from kyphos.processing import clipslip
     from validate_analysis import family_case
@@ -132,9 +132,10 @@ def record(family: str, seed: int, fs: float) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     orig = clipslip.find_slips
 
-    def spy(refs: Any, m: Any, time: Any, still: Any = None, probes: Any = None) -> Any:
+    def spy(refs: Any, m: Any, time: Any, still: Any = None, probes: Any = None,
+            *args: Any, **kw: Any) -> Any:
         seen.update(refs=refs, m=np.array(m), still=still, probes=probes)
-        return orig(refs, m, time, still, probes)
+        return orig(refs, m, time, still, probes, *args, **kw)
 
     clipslip.find_slips = spy  # type: ignore[assignment]
     try:
@@ -142,18 +143,31 @@ def record(family: str, seed: int, fs: float) -> dict[str, Any]:
         a = an.analyze(case.session)
     finally:
         clipslip.find_slips = orig  # type: ignore[assignment]
+    return case, a, seen
+
+
+def record(family: str, seed: int, fs: float) -> dict[str, Any]:
+    """One analysis with find_slips' inputs kept, and what a replay needs to score flexion."""
+    case, a, seen = analyze_kept(family, seed, fs)
+    return {**scored(case, a), **seen}
+
+
+def scored(case: Any, a: Any) -> dict[str, Any]:
+    """What a replay needs to score an analysis' flexion against the case's truth."""
     p, ang = a.prepared, a.angles
     ok = ang.valid & np.isfinite(ang.flexion)
     lying = np.zeros(len(p.time), bool)
     if case.activity is not None:
         lying = case.activity[np.clip(np.searchsorted(case.time, p.time), 0,
                                       len(case.time) - 1)] == "lying"
-    return {"seed": seed, "fs": fs, "time": p.time, "valid": p.valid, "masked": p.masked,
-            "quat": a.quat, "ok": ok, "lying": lying,
+    return {"seed": case.seed, "fs": case.fs, "time": p.time, "valid": p.valid,
+            "masked": p.masked, "quat": a.quat, "ok": ok, "lying": lying,
             "truth": np.interp(p.time, case.time, case.flexion), "shipped": ang.flexion[ok],
-            "slips": [ts for ts, _deg in case.slips], **seen}
+            "slips": [ts for ts, _deg in case.slips]}
 
 
+# "shipped" replays find_slips without the motion rows the analysis passes since 04ba30c
+# (bench/slip_motion_study.py replays with them)
 VARIANTS = ["shipped", "sitlate"]
 _EXC = "    # the same over one posture between that is an excursion"
 #: variant -> [(clipslip function, text in its source, replacement)]; each variant's functions

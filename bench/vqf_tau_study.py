@@ -57,7 +57,7 @@ def session(job: tuple[str, int, float, float]) -> dict[str, Any]:
         for k, nm in enumerate(names):
             gi[act == nm] = grp[k]
         return {"seed": seed, "fs": fs, "tau": tau, "e": e.astype(np.float32), "group": gi}
-    from flexion_worst import groups
+    from flexion_worst import groups, truth_intervals
     from kyphos.sim.validation import generate
 
     v = generate(seed, fs)
@@ -67,12 +67,7 @@ def session(job: tuple[str, int, float, float]) -> dict[str, Any]:
     t = ang.time[ok]
     e = np.degrees(ang.flexion[ok] - np.interp(t, tr.time, tr.flexion))
     act = tr.activity_names[np.clip(np.searchsorted(tr.time, t), 0, len(tr.time) - 1)]
-    ivs = {"calibration": [tuple(tr.calibration[k]) for k in ("upright", "bend")
-                           if k in tr.calibration],
-           "lift": [(lf.start, lf.end) for lf in tr.lifts],
-           "task bend": [(b.start, b.end) for b in tr.sustained_bends],
-           "seated reach": [(r.start, r.end) for r in tr.seated_reaches],
-           "slouch": [(x.start, x.end) for x in tr.slouches]}
+    ivs = truth_intervals(tr)
     r = {"t": t, "act": act, "ivs": ivs, "slip_t": [c.t for c in tr.clip_slips],
          "rr_t": [x.t_s for x in a.re_references if x.t_s > 0.0]}
     return {"seed": seed, "fs": fs, "tau": tau, "e": e.astype(np.float32), "group": groups(r)}

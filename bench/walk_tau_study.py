@@ -32,32 +32,8 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+from kyphos.processing.orientation import retilt, up_in_sensor  # noqa: E402
 from vqf_tau_study import GROUPS  # noqa: E402
-
-
-def _up(q: np.ndarray) -> np.ndarray:
-    w, x, y, z = q.T
-    return np.column_stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)])
-
-
-def _qmul(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    w1, x1, y1, z1 = p.T
-    w2, x2, y2, z2 = q.T
-    return np.column_stack([w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
-                            w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
-                            w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
-                            w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2])
-
-
-def retilt(q: np.ndarray, up: np.ndarray) -> np.ndarray:
-    """``q ⊗ r`` with r the least rotation that takes ``up`` (sensor frame) to q's own up: the
-    quaternions whose up (sensor frame) is ``up``, heading kept."""
-    u3 = _up(q)
-    u = up / np.linalg.norm(up, axis=1, keepdims=True)
-    r = np.column_stack([1.0 + np.sum(u * u3, axis=1), np.cross(u, u3)])
-    r /= np.linalg.norm(r, axis=1, keepdims=True)
-    return _qmul(q, r)
-
 
 FIX_BIAS = True
 
@@ -101,7 +77,7 @@ def walk_refined(q: np.ndarray, gyr: np.ndarray, acc: np.ndarray, fs: float,
                                  {"tauAcc": tau, "motionBiasEstEnabled": not FIX_BIAS,
                                   "restBiasEstEnabled": not FIX_BIAS})[a - s0:b - s0]
         w = np.minimum(1.0, np.minimum(np.arange(b - a) + 1, b - a - np.arange(b - a)) / rp)
-        up = (1 - w)[:, None] * _up(q[a:b]) + w[:, None] * _up(ql)
+        up = (1 - w)[:, None] * up_in_sensor(q[a:b]) + w[:, None] * up_in_sensor(ql)
         out[a:b] = retilt(q[a:b], up)
     return out
 
@@ -113,7 +89,7 @@ def session(job: tuple[str, int, float, tuple[float, ...], float, float, float, 
         from kyphos.processing import orientation
 
         orientation.WALK_TAU_ACC_S = None
-    from flexion_worst import groups
+    from flexion_worst import groups, truth_intervals
     from kyphos.analysis import analyze
     from kyphos.processing.activity import KINDS
     from kyphos.processing.clipslip import reref_angles
@@ -146,12 +122,7 @@ def session(job: tuple[str, int, float, tuple[float, ...], float, float, float, 
         e = np.degrees(ang.flexion[ok] - np.interp(t, ttime, tflex))
         if fam == "validation":
             act = tact[np.clip(np.searchsorted(ttime, t), 0, len(ttime) - 1)]
-            ivs = {"calibration": [tuple(tr.calibration[k]) for k in ("upright", "bend")
-                                   if k in tr.calibration],
-                   "lift": [(lf.start, lf.end) for lf in tr.lifts],
-                   "task bend": [(x.start, x.end) for x in tr.sustained_bends],
-                   "seated reach": [(x.start, x.end) for x in tr.seated_reaches],
-                   "slouch": [(x.start, x.end) for x in tr.slouches]}
+            ivs = truth_intervals(tr)
             g = groups({"t": t, "act": act, "ivs": ivs, "slip_t": [c.t for c in tr.clip_slips],
                         "rr_t": [x.t_s for x in a.re_references if x.t_s > 0.0]})
         else:

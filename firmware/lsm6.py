@@ -192,7 +192,10 @@ class LSM6(i2cdev.I2CDev):
                     if ts_g >= 0:
                         ts_done = ts_g
                         if prev >= 0 and per16:
-                            k = ((((ts_g - prev) & 0x3FFFFFFF) << 4) + (per16 >> 1)) // per16
+                            # periods between the two, rounded; split so that no step leaves
+                            # the small ints (a 30-bit tick count << 4 would not fit)
+                            d = (ts_g - prev) & 0x3FFFFFFF
+                            k = (d // per16 << 4) + (((d % per16) << 4) + (per16 >> 1)) // per16
                             if k > since:
                                 hole += k - since
                         prev = ts_g

@@ -197,6 +197,25 @@ def fresh_imu(firmware_shims: Any) -> Iterator[tuple[Any, Any, Any]]:
     firmware_shims.set_clock(old)
 
 
+@pytest.fixture
+def dsox_imu(fresh_imu: tuple[Any, Any, Any]) -> tuple[Any, Any, Any, Any, Any]:
+    """``(imu, chip, clock, dev, buf)``: the firmware's IMU on an LSM6DSOX chip model at 208 Hz,
+    its FIFO read once 0.1 s after configure (the timing reference), ``buf`` a read buffer."""
+    from array import array
+
+    from kyphos.sim import chips
+
+    imu, machine, clock = fresh_imu
+    chip = chips.LSM6DSOX(0x6A)
+    machine.attach(0, chip)
+    dev = imu.IMU(machine.I2C(0))
+    assert dev.configure(208, 8, 1000)
+    buf = array("h", bytes(12 * imu.MAX_BATCH))
+    clock.advance_us(100_000)
+    assert dev.read(buf) > 0
+    return imu, chip, clock, dev, buf
+
+
 # Longest first: under `pytest -n 2` a worker takes these at the start (the 10-minute MicroPython
 # run is mostly waiting on the port's real clock) while the other works through the rest, instead
 # of one of them starting last and running alone at the end.

@@ -8,21 +8,7 @@ words give the hole and its exact size."""
 
 from __future__ import annotations
 
-from array import array
-
 from kyphos.sim import chips
-
-
-def _setup(fresh_imu):
-    imu, machine, clock = fresh_imu
-    chip = chips.LSM6DSOX(0x6A)
-    machine.attach(0, chip)
-    dev = imu.IMU(machine.I2C(0))
-    assert dev.configure(208, 8, 1000)
-    buf = array("h", bytes(12 * imu.MAX_BATCH))
-    clock.advance_us(100_000)
-    assert dev.read(buf) > 0  # the timing reference
-    return imu, chip, clock, dev, buf
 
 
 def _stall_after_the_status_read(chip, clock, stall_us: int) -> None:
@@ -46,8 +32,8 @@ def _drain(dev, buf, clock) -> list[tuple[int, int, bool]]:
     return reads
 
 
-def test_an_overrun_during_a_stall_after_the_level_read_is_flagged_and_counted(fresh_imu):
-    imu, chip, clock, dev, buf = _setup(fresh_imu)
+def test_an_overrun_during_a_stall_after_the_level_read_is_flagged_and_counted(dsox_imu):
+    _imu, chip, clock, dev, buf = dsox_imu
     clock.advance_us(20_000)
     _stall_after_the_status_read(chip, clock, 2_000_000)  # the FIFO holds ~0.82 s at 208 Hz
     before = dev.dropped
@@ -63,8 +49,8 @@ def test_an_overrun_during_a_stall_after_the_level_read_is_flagged_and_counted(f
     assert dev.overruns >= 1
 
 
-def test_reads_without_a_hole_count_nothing(fresh_imu):
-    imu, chip, clock, dev, buf = _setup(fresh_imu)
+def test_reads_without_a_hole_count_nothing(dsox_imu):
+    _imu, _chip, clock, dev, buf = dsox_imu
     before = (dev.dropped, dev.overruns)
     for _ in range(50):
         clock.advance_us(37_000)

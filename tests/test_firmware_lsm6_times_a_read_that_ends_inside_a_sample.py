@@ -7,20 +7,9 @@ tests/test_ble_stream_on_nimble_loses_no_sample_silently.py, its stalled-loop ca
 
 from __future__ import annotations
 
-from array import array
 
-from kyphos.sim import chips
-
-
-def test_reads_after_an_overrun_tile_device_time(fresh_imu):
-    imu, machine, clock = fresh_imu
-    chip = chips.LSM6DSOX(0x6A)
-    machine.attach(0, chip)
-    dev = imu.IMU(machine.I2C(0))
-    assert dev.configure(208, 8, 1000)
-    buf = array("h", bytes(12 * imu.MAX_BATCH))
-    clock.advance_us(100_000)
-    assert dev.read(buf) > 0  # the timing reference
+def test_reads_after_an_overrun_tile_device_time(dsox_imu):
+    _imu, _chip, clock, dev, buf = dsox_imu  # read once: the timing reference
     # Past the FIFO's 512 words (3 per sample): continuous mode drops the oldest words, and
     # 512 is no multiple of 3, so the FIFO's head is no longer a timestamp word.
     clock.advance_us(2_000_000)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from kyphos.analysis import analyze
 from kyphos.processing import orientation
-from kyphos.processing.orientation import _up, retilt
+from kyphos.processing.orientation import retilt, up_in_sensor
 
 
 def _walk_err(monkeypatch: pytest.MonkeyPatch, tau: float | None) -> tuple[float, float]:
@@ -49,9 +49,9 @@ def test_retilt_sets_the_up_direction_and_keeps_the_heading() -> None:
                                                  np.zeros(50)]))
     rot = Rotation.from_euler("z", rng.uniform(-np.pi, np.pi, (50, 1))) * tilt
     q = rot.as_quat(scalar_first=True)
-    up = _up(q) + 0.03 * rng.normal(size=(50, 3))  # ~2° of tilt moved
+    up = up_in_sensor(q) + 0.03 * rng.normal(size=(50, 3))  # ~2° of tilt moved
     r = retilt(q, 3.0 * up)  # any length
-    np.testing.assert_allclose(_up(r), up / np.linalg.norm(up, axis=1, keepdims=True),
+    np.testing.assert_allclose(up_in_sensor(r), up / np.linalg.norm(up, axis=1, keepdims=True),
                                atol=1e-12)
     # the turn it adds, r ⊗ q⁻¹ in the earth frame, is about a horizontal axis: no heading
     rel = (Rotation.from_quat(r, scalar_first=True) * rot.inv()).as_rotvec()

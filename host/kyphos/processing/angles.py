@@ -74,6 +74,11 @@ class Angles:
         }
 
 
+def rotation_deg(r: np.ndarray) -> float:
+    """The angle (deg) of the rotation matrix ``r``."""
+    return float(np.degrees(np.arccos(np.clip((np.trace(r) - 1.0) / 2.0, -1.0, 1.0))))
+
+
 def quat_rows(q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows of the rotation matrices of (N, 4) ``[w, x, y, z]`` quaternions, each (N, 3)."""
     w, x, y, z = q[:, 0], q[:, 1], q[:, 2], q[:, 3]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kyphos.processing.angles import quat_rows
+from kyphos.processing.angles import quat_rows, rotation_deg
 from kyphos.processing.preprocess import lowpass, runs
 
 G = 9.81
@@ -95,8 +95,7 @@ class Calibration:
 
     @property
     def mounting_deg(self) -> float:
-        r = self.sensor_from_body @ NOMINAL.T
-        return float(np.degrees(np.arccos(np.clip((np.trace(r) - 1) / 2, -1, 1))))
+        return rotation_deg(self.sensor_from_body @ NOMINAL.T)
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -47,7 +47,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from kyphos.processing import params as P
-from kyphos.processing.angles import Angles, trunk_angles
+from kyphos.processing.angles import Angles, rotation_deg, trunk_angles
 from kyphos.processing.preprocess import runs
 
 #: Reference kinds that can confirm a slip (see :func:`find_slips`).
@@ -360,7 +360,7 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     """
     q = m_new.T @ m_old  # old body coordinates → new
     margin = 0.5 * angle_deg(q[:, 2], UPRIGHT)  # half the slip's tilt
-    slip = float(np.degrees(np.arccos(np.clip((np.trace(q) - 1.0) / 2.0, -1.0, 1.0))))
+    slip = rotation_deg(q)
     seq = []
     for pr in probes:  # a walk split at its change point is two observations
         if not lo <= pr.i0 <= hi:
@@ -774,17 +774,12 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
         # the neighbour toward the calibration's stretch, as it stands now
         nb = k - 1 if k > own else k + 1
         m_nb = mats[nb] if nb == own else res[nb - 1 + shift].sensor_from_body
-        if _rotation_deg(m_nb.T @ turned) > P.SLIP_MAX_DEG:
+        if rotation_deg(m_nb.T @ turned) > P.SLIP_MAX_DEG:
             # a turn that would make the slip larger than any slip taken is not the slip's (one
             # lift bottom leaned 17° sideways turned validation seed 9019 by 28°)
             continue
         res[j] = ReReference(rr.t_s, rr.deg, rr.why, turned, rr.index, rr.index_end)
     return res
-
-
-def _rotation_deg(r: np.ndarray) -> float:
-    """The angle of rotation matrix ``r``, degrees."""
-    return float(np.degrees(np.arccos(np.clip((np.trace(r) - 1.0) / 2.0, -1.0, 1.0))))
 
 
 def reref_angles(time: np.ndarray, quat: np.ndarray, sensor_from_body: np.ndarray,

@@ -209,7 +209,7 @@ WALK_RAMP_S = 1.0
 WALK_EXTEND_S = 6.0
 
 
-def _up(q: np.ndarray) -> np.ndarray:
+def up_in_sensor(q: np.ndarray) -> np.ndarray:
     """(N, 3) earth's up in sensor coordinates (the third row of R(q))."""
     w, x, y, z = q.T
     return np.column_stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)])
@@ -218,12 +218,17 @@ def _up(q: np.ndarray) -> np.ndarray:
 def retilt(q: np.ndarray, up: np.ndarray) -> np.ndarray:
     """(N, 4) ``q ⊗ r``: r is the least rotation that takes ``up`` (sensor frame, any length)
     to q's own up, so the result's up is ``up`` and its heading is q's."""
-    u0 = _up(q)
+    u0 = up_in_sensor(q)
     u = up / np.linalg.norm(up, axis=1, keepdims=True)
     r = np.column_stack([1.0 + np.sum(u * u0, axis=1), np.cross(u, u0)])
     r /= np.linalg.norm(r, axis=1, keepdims=True)
-    w1, x1, y1, z1 = q.T
-    w2, x2, y2, z2 = r.T
+    return quat_multiply(q, r)
+
+
+def quat_multiply(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """(N, 4) Hamilton products ``p ⊗ q`` row by row (w, x, y, z)."""
+    w1, x1, y1, z1 = p.T
+    w2, x2, y2, z2 = q.T
     return np.column_stack([w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
                             w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
                             w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
@@ -277,5 +282,5 @@ def walk_tilt(quat: np.ndarray, gyr: np.ndarray, acc: np.ndarray, fs: float,
         w = np.minimum(1.0, np.minimum(k + 1, b - a - k) / rp)[:, None]
         if out is None:
             out = quat.copy()
-        out[a:b] = retilt(quat[a:b], (1.0 - w) * _up(quat[a:b]) + w * _up(ql))
+        out[a:b] = retilt(quat[a:b], (1.0 - w) * up_in_sensor(quat[a:b]) + w * up_in_sensor(ql))
     return out

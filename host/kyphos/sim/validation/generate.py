@@ -275,40 +275,51 @@ class ValidationSession:
                   force: bool = False) -> Path:
         """Write the session as a ``.kyr`` recording (BOOT, INFO, IMU batches of 13, and the
         calibration NOTE), as a board streaming over BLE would have produced it."""
-        import struct
-
-        from kyphos.protocol.constants import EventKind
-        from kyphos.protocol.frames import Event, Frame, Info, Note, encode_frame
-        from kyphos.recording.kyr import KyrWriter, new_header
+        from kyphos.recording.kyr import new_header
 
         p = Path(path)
         if p.exists() and not force:
             raise FileExistsError(f"{p} exists: pass force=True to overwrite it")
-        raw = np.column_stack([self.acc_counts, self.gyr_counts]).astype("<i2")
-        period_ns = round(1e9 / self.fs)
-        info = Info((0, 1, 0), 1, 0, 0x07, round(self.fs * 100), 4, 500, imu.ACC_SCALE,
-                    imu.GYR_SCALE, bytes.fromhex("02fa0000beef"), "kyphos-validation")
         header = new_header("sim", subject=f"V-{self.seed:03d}", device=None,
                             simulated={"family": "validation", "seed": self.seed})
-        head, batch = struct.Struct("<BBHHI"), struct.Struct("<IBB")
-        host0 = 1_796_000_000_000_000
-        tmp = p.with_name(p.name + ".part")
-        with KyrWriter(tmp, header, fsync_interval_s=None, overwrite=True) as w:
-            w.write(encode_frame(Frame(0, 0, Event(EventKind.BOOT, 1, 0))), host0)
-            w.write(encode_frame(Frame(0, 0, info)), host0)
-            k = 0
-            for k, i in enumerate(range(0, len(raw), 13), start=1):
-                c = min(13, len(raw) - i)
-                t_us = i * period_ns // 1000
-                body = batch.pack(period_ns, c, 0) + raw[i : i + c].tobytes()
-                w.write(head.pack(1, 2, len(body), k & 0xFFFF, t_us & 0xFFFFFFFF) + body,
-                        host0 + t_us + 8000)
-            if calibration_note:
-                t_us = len(raw) * period_ns // 1000
-                w.write(encode_frame(Frame((k + 1) & 0xFFFF, t_us & 0xFFFFFFFF,
-                                           Note(self.calibration_note()))), host0 + t_us + 8000)
-        os.replace(tmp, p)
+        write_counts_kyr(p, np.column_stack([self.acc_counts, self.gyr_counts]), self.fs,
+                         header, self.calibration_note() if calibration_note else None)
         return p
+
+
+def write_counts_kyr(path: Path, counts: np.ndarray, fs: float, header: dict[str, Any],
+                     note: dict[str, Any] | None = None) -> None:
+    """Write (N, 6) acc + gyro counts (this chip model's scales) to ``path`` as a ``.kyr``
+    (BOOT, INFO, IMU batches of 13, ``note`` as a NOTE at the end), through a ``.part`` file
+    renamed into place; ``path`` is replaced (the caller checks it first)."""
+    import struct
+
+    from kyphos.protocol.constants import EventKind
+    from kyphos.protocol.frames import Event, Frame, Info, Note, encode_frame
+    from kyphos.recording.kyr import KyrWriter
+
+    raw = np.asarray(counts).astype("<i2")
+    period_ns = round(1e9 / fs)
+    info = Info((0, 1, 0), 1, 0, 0x07, round(fs * 100), 4, 500, imu.ACC_SCALE,
+                imu.GYR_SCALE, bytes.fromhex("02fa0000beef"), "kyphos-validation")
+    head, batch = struct.Struct("<BBHHI"), struct.Struct("<IBB")
+    host0 = 1_796_000_000_000_000
+    tmp = path.with_name(path.name + ".part")
+    with KyrWriter(tmp, header, fsync_interval_s=None, overwrite=True) as w:
+        w.write(encode_frame(Frame(0, 0, Event(EventKind.BOOT, 1, 0))), host0)
+        w.write(encode_frame(Frame(0, 0, info)), host0)
+        k = 0
+        for k, i in enumerate(range(0, len(raw), 13), start=1):  # per batch of 13 samples
+            c = min(13, len(raw) - i)
+            t_us = i * period_ns // 1000
+            body = batch.pack(period_ns, c, 0) + raw[i : i + c].tobytes()
+            w.write(head.pack(1, 2, len(body), k & 0xFFFF, t_us & 0xFFFFFFFF) + body,
+                    host0 + t_us + 8000)
+        if note is not None:
+            t_us = len(raw) * period_ns // 1000
+            w.write(encode_frame(Frame((k + 1) & 0xFFFF, t_us & 0xFFFFFFFF, Note(note))),
+                    host0 + t_us + 8000)
+    os.replace(tmp, path)
 
 
 def axes_matrix(axes: str) -> np.ndarray:

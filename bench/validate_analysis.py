@@ -27,8 +27,8 @@ Matching rules (one-to-one, greedy by largest overlap):
   transition (sit↔stand, lying down, getting up); labels lying / sitting / standing / walking.
 * steps: |found − truth| / truth per session, and over all sessions.
 * flexion RMSE (deg) over every valid sample, and without the samples where the truth is
-  lying (lying on the side is the gimbal lock of the Z-Y-X angles, where flexion can jump by
-  180°); after a clip slip: samples from 90 s after the slip to the end (lying left out, as
+  lying (lying on the back sits next to the gimbal lock of the Z-Y-X angles at flexion −90°,
+  where a small lateral error reads as flexion); after a clip slip: samples from 90 s after the slip to the end (lying left out, as
   above; likewise "before the slip"); re-references: a reported one matches a truth slip
   within ±20 s.
 
@@ -293,7 +293,7 @@ def score(case: Case) -> dict[str, Any]:
     r["flex_rmse"] = float(np.sqrt(np.mean(e**2)))
     r["flex_sq_n"] = (float(np.sum(e**2)), int(len(e)))
     up = np.ones(len(tt), bool)
-    if case.activity is not None:  # lying on the side is the Z-Y-X convention's gimbal lock
+    if case.activity is not None:  # lying on the back: next to the Z-Y-X gimbal lock
         up = case.activity[np.clip(np.searchsorted(case.time, tt), 0, len(case.time) - 1)] != "lying"
         r["flex_up_sq_n"] = (float(np.sum(e[up] ** 2)), int(np.count_nonzero(up)))
     r["after_slip"] = []

@@ -798,6 +798,8 @@ def definitions(sim_seeds: str, val_seeds: str, where: Path | None) -> int:
         "truth hip drop": lambda r: r["hip_drop_m"],
         "knee drop / true hip height": lambda r: r["kd"] / r["hip_h_m"],
         "closed bend knee drop (not shipped)": lambda r: r["closed"],
+        "truth hip drop / true hip height": lambda r: r["rel_drop"],
+        "closed bend / true hip height": lambda r: r["closed"] / r["hip_h_m"],
     }
     print("\nfeature against defined label: edges fitted on sim 100-139, accuracy per set "
           "(all | twist | lean | neither)")
@@ -816,8 +818,9 @@ def definitions(sim_seeds: str, val_seeds: str, where: Path | None) -> int:
                             lambda r: not r["twist"] and not r["lateral"]):
                     sub = [r for r in rs if sel(r)]
                     ok_ = sum(_cls(fe(r), a, b_) == lab(r) for r in sub)
-                    out.append(f"{ok_ / max(1, len(sub)):.3f}")
-                print(f"    {sname:>26s} n {len(rs):4d}: " + " | ".join(out))
+                    out.append(f"{ok_ / max(1, len(sub)):.3f}" if out else
+                               f"{ok_}/{len(sub)} = {ok_ / max(1, len(sub)):.3f}")
+                print(f"    {sname:>26s}: " + " | ".join(out))
     return 0
 
 

@@ -794,6 +794,8 @@ def definitions(sim_seeds: str, val_seeds: str, where: Path | None) -> int:
     for name, (q, lo, hi) in defs.items():
         labels[name] = functools.partial(_defined, q, lo, hi)
     feats: dict[str, Any] = {
+        # the fallback's feature: less peak flexion, more squat (fit_edges wants increasing)
+        "minus peak flexion (analysis)": lambda r: -r["peak"],
         "knee drop (analysis)": lambda r: r["kd"],
         "truth hip drop": lambda r: r["hip_drop_m"],
         "knee drop / true hip height": lambda r: r["kd"] / r["hip_h_m"],

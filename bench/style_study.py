@@ -815,7 +815,7 @@ def definitions(sim_seeds: str, val_seeds: str, where: Path | None) -> int:
                 if sname.startswith("sim 100"):
                     continue
                 rs = sets[sname]
-                out = []
+                out: list[str] = []
                 for sel in (lambda r: True, lambda r: r["twist"], lambda r: r["lateral"],
                             lambda r: not r["twist"] and not r["lateral"]):
                     sub = [r for r in rs if sel(r)]

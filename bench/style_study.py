@@ -639,11 +639,11 @@ def trunk_drop_of(tau: float, lever: np.ndarray) -> float:
 #: squat from the second) on one kinematic quantity at the lift's bottom. None is published:
 #: "knee" is the simulator's knee ranges (5–30°, 35–75°, 80–120°) split in their gaps; "drop"
 #: the validation family's hip-drop ranges (semi-squat 0.10–0.22 m, squat 0.30–0.50 m) split
-#: in theirs (its stoops, knee 0–20°, reach at most 0.05 m); "rel_drop" the hip drop over
+#: in theirs (its stoops, knee 0–20°, drop the hip at most 0.02 m); "rel_drop" the hip drop over
 #: the standing hip height, edges where the 1.75 m simulator body's knee edges fall.
 DEFINITIONS: dict[str, tuple[str, float, float]] = {
     "knee": ("knee_deg", 32.5, 77.5),
-    "drop": ("hip_drop_m", 0.075, 0.26),
+    "drop": ("hip_drop_m", 0.06, 0.26),
 }
 
 

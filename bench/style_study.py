@@ -19,6 +19,7 @@ seeds), with twist / lean splits. Validation seeds ≥ 10000 are refused (held o
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import pickle
 import sys
@@ -632,6 +633,209 @@ def trunk_drop_of(tau: float, lever: np.ndarray) -> float:
     return float(trunk_drop(tau, (float(lever[0]), float(lever[1]))))
 
 
+# -- one definition of the styles for both families (STYLEDEF, 2026-12-06) ------------------
+
+#: Candidate definitions of the truth style, each a pair of edges (stoop below the first,
+#: squat from the second) on one kinematic quantity at the lift's bottom. None is published:
+#: "knee" is the simulator's knee ranges (5–30°, 35–75°, 80–120°) split in their gaps; "drop"
+#: the validation family's hip-drop ranges (semi-squat 0.10–0.22 m, squat 0.30–0.50 m) split
+#: in theirs (its stoops, knee 0–20°, drop the hip at most 0.02 m); "rel_drop" the hip drop over
+#: the standing hip height, edges where the 1.75 m simulator body's knee edges fall.
+DEFINITIONS: dict[str, tuple[str, float, float]] = {
+    "knee": ("knee_deg", 32.5, 77.5),
+    "drop": ("hip_drop_m", 0.06, 0.26),
+}
+
+
+def _val_script(seed: int) -> Any:
+    """The validation family's person and script of ``seed`` without its signals (the same
+    draws as :func:`kyphos.sim.validation.generate`)."""
+    from kyphos.sim.validation.person import draw_person
+    from kyphos.sim.validation.script import build
+
+    ss = np.random.SeedSequence([int(seed), 0x7A11D])
+    r_person, r_script, _, _ = (np.random.default_rng(x) for x in ss.spawn(4))
+    return build(draw_person(r_person), r_script)
+
+
+def truth_table(sim_seeds: str, val_seeds: str) -> list[dict[str, Any]]:
+    """Every truth lift of both families with its kinematics at the bottom: old label, knee
+    flexion (deg), hip drop (m), upper-back inclination (deg), standing hip height (m), twist
+    and lean flags. Sim: ``random_lift_session`` at 104 Hz (the scenario does not depend on
+    the rate) on the default 1.75 m body; validation: the generator's script."""
+    from kyphos.sim.body import Anthropometry
+    from kyphos.sim.scenario import STYLES as SIM_STYLES
+    from kyphos.sim.scenario import random_lift_session
+
+    rows: list[dict[str, Any]] = []
+    for seed in parse_seeds(sim_seeds) if sim_seeds else []:
+        scn = random_lift_session(seed, fs=104.0)
+        b = Anthropometry.from_height(scn["subject"]["height_m"])
+        for seg in scn["segments"]:
+            if seg["kind"] != "lift":
+                continue
+            a, k = np.radians(SIM_STYLES[seg["style"]]["ankle"]), np.radians(seg["knee_deg"])
+            drop = b.shank_m + b.thigh_m - (b.shank_m * np.cos(a) + b.thigh_m * np.cos(a - k))
+            rows.append({"family": "sim", "seed": seed, "style": seg["style"],
+                         "knee_deg": float(seg["knee_deg"]), "hip_drop_m": float(drop),
+                         "trunk_deg": float(seg["flexion_deg"]),
+                         "hip_h_m": b.shank_m + b.thigh_m + b.ankle_height_m,
+                         "twist": bool(seg.get("twist_deg")),
+                         "lateral": bool(seg.get("lateral_deg"))})
+    for seed in development_seeds(val_seeds) if val_seeds else []:
+        sc = _val_script(seed)
+        p = sc.person
+        for lf in sc.lifts:
+            rows.append({"family": "validation", "seed": seed, "style": lf.style,
+                         "knee_deg": float(lf.knee_deg), "hip_drop_m": float(lf.hip_drop_m),
+                         "trunk_deg": float(lf.trunk_deg),
+                         "hip_h_m": p.foot_m + p.shank_m + p.thigh_m,
+                         "twist": bool(lf.twist_deg), "lateral": bool(lf.lateral_deg)})
+    for r in rows:
+        r["rel_drop"] = r["hip_drop_m"] / r["hip_h_m"]
+    return rows
+
+
+def _cls(x: float, lo: float, hi: float) -> str:
+    return STYLES[2] if x >= hi else STYLES[1] if x >= lo else STYLES[0]
+
+
+def _defined(q: str, lo: float, hi: float, r: dict[str, Any]) -> str:
+    """The style of truth row ``r`` by the definition (quantity ``q``, edges ``lo``/``hi``)."""
+    return _cls(r[q], lo, hi)
+
+
+def definitions(sim_seeds: str, val_seeds: str, where: Path | None) -> int:
+    """How each family's labels map onto one definition (confusion of old label against the
+    defined one), and how well the analysis's knee drop separates the defined classes: edges
+    fitted on the sim fit seeds' cached windows against the defined label, reported on every
+    other cached set."""
+    rows = truth_table(sim_seeds, val_seeds)
+    # rel_drop edges: where the simulator body's knee edges fall (ankle of the style that
+    # brackets each edge: semi-squat 15°, squat 25° — the knee edges are the definition)
+    from kyphos.sim.body import Anthropometry
+
+    b = Anthropometry()
+    hh = b.shank_m + b.thigh_m + b.ankle_height_m
+
+    def rel(knee: float, ankle: float) -> float:
+        a, k = np.radians(ankle), np.radians(knee)
+        return float((b.shank_m + b.thigh_m - b.shank_m * np.cos(a) - b.thigh_m * np.cos(a - k))
+                     / hh)
+
+    defs = dict(DEFINITIONS)
+    defs["rel_drop"] = ("rel_drop", rel(32.5, 15.0), rel(77.5, 25.0))
+    print("definitions (quantity, stoop below, squat from):")
+    for name, (q, lo, hi) in defs.items():
+        print(f"  {name}: {q} {lo:.4g} / {hi:.4g}")
+    for fam in ("sim", "validation"):
+        rs = [r for r in rows if r["family"] == fam]
+        print(f"\n{fam}: {len(rs)} truth lifts; by old label (min / median / max)")
+        for st in STYLES:
+            sub = [r for r in rs if r["style"] == st]
+            if not sub:
+                continue
+            line = f"  {st:>10s} n {len(sub):4d}"
+            for q in ("knee_deg", "hip_drop_m", "rel_drop", "trunk_deg", "hip_h_m"):
+                x = np.array([r[q] for r in sub])
+                line += f" | {q} {x.min():.3g}/{np.median(x):.3g}/{x.max():.3g}"
+            print(line)
+        for name, (q, lo, hi) in defs.items():
+            conf = np.zeros((3, 3), int)
+            for r in rs:
+                conf[STYLES.index(r["style"]), STYLES.index(_cls(r[q], lo, hi))] += 1
+            same = int(np.trace(conf))
+            print(f"  old label (rows) vs {name} (columns stoop/semi/squat): "
+                  f"{same}/{len(rs)} keep their label")
+            for k, st in enumerate(STYLES):
+                print(f"    {st:>10s} {conf[k]}")
+    if where is None:
+        return 0
+    # the analysis's features against the defined labels, joined on (family, seed, hip drop)
+    key = {(r["family"], r["seed"], round(r["hip_drop_m"], 9)): r for r in rows}
+    sets: dict[str, list[dict[str, Any]]] = {}
+    for f in sorted(where.glob("*.pkl")):
+        fam, seed, fs = f.stem.split("_")
+        s = int(seed)
+        if fam == "sim":
+            name = "sim 100-139 (fit)" if s >= 100 else f"sim 0-29 @{fs}"
+        else:
+            name = f"validation {s // 1000 * 1000}-{s // 1000 * 1000 + 29} @{fs}"
+        for w in pickle.loads(f.read_bytes()):
+            t = key.get((fam, s, round(float(w["hip_drop_m"]), 9)))
+            if t is None or not np.isfinite(w["knee_drop_m"]):
+                continue
+            sets.setdefault(name, []).append({**t, "kd": float(w["knee_drop_m"]),
+                                              "peak": float(w["peak_deg"]), "w": w})
+    # the closed calibration bend's knee drop (section 7, STYLE 03:18), one lever a session
+    from kyphos.metrics.style import LINK_M, trunk_drop
+
+    levers: dict[tuple[str, int, float], Any] = {}
+    for rs in sets.values():
+        for r in rs:
+            w = r["w"]
+            sk = (w["family"], w["seed"], w["fs"])
+            if sk not in levers:
+                levers[sk] = _closed_lever(w)
+            tilt = _tilt(w["flex"], w["lat"])
+            drop, tau = float(-_disp(w["acc_e"], tilt, w["fs"])[:, 2].min()), float(tilt.max())
+            lv = levers[sk]
+            r["closed"] = drop - (LINK_M * (1 - np.cos(tau)) if lv is None else trunk_drop(tau, lv))
+    # the wearer's hip height as a setup question would give it: the truth with a relative
+    # error of sd 3 % or 5 % (a sensitivity, not a measured spread; seeded, one draw a lift)
+    z = np.random.default_rng(0)
+    for rs in sets.values():
+        for r in rs:
+            r["z"] = float(z.normal())
+    pooled: dict[str, list[dict[str, Any]]] = {}
+    for sname, rs in sets.items():
+        if sname.startswith("validation"):
+            pooled.setdefault(f"validation pooled @{sname.split('@')[1]}", []).extend(rs)
+    sets.update(pooled)
+    fit = sets.get("sim 100-139 (fit)", [])
+    if not fit:
+        print("no sim 100-139 windows in the cache: no fit")
+        return 0
+    labels: dict[str, Any] = {"old": lambda r: r["style"]}
+    for name, (q, lo, hi) in defs.items():
+        labels[name] = functools.partial(_defined, q, lo, hi)
+    feats: dict[str, Any] = {
+        # the fallback's feature: less peak flexion, more squat (fit_edges wants increasing)
+        "minus peak flexion (analysis)": lambda r: -r["peak"],
+        "knee drop (analysis)": lambda r: r["kd"],
+        "truth hip drop": lambda r: r["hip_drop_m"],
+        "knee drop / true hip height": lambda r: r["kd"] / r["hip_h_m"],
+        "closed bend knee drop (not shipped)": lambda r: r["closed"],
+        "truth hip drop / true hip height": lambda r: r["rel_drop"],
+        "closed bend / true hip height": lambda r: r["closed"] / r["hip_h_m"],
+        "closed bend / hip height, 3 % error": lambda r: r["closed"] / (r["hip_h_m"]
+                                                                       * (1 + 0.03 * r["z"])),
+        "closed bend / hip height, 5 % error": lambda r: r["closed"] / (r["hip_h_m"]
+                                                                       * (1 + 0.05 * r["z"])),
+    }
+    print("\nfeature against defined label: edges fitted on sim 100-139, accuracy per set "
+          "(all | twist | lean | neither)")
+    for lname, lab in labels.items():
+        for fname, fe in feats.items():
+            # rounded to mm as the JSON gives them to fit_thresholds.py
+            a, b_, ok = fit_edges([lab(r) for r in fit], np.round([fe(r) for r in fit], 3))
+            print(f"  label {lname}, feature {fname}: edges {a:.4f} / {b_:.4f}, "
+                  f"fit {ok}/{len(fit)}")
+            for sname in sorted(sets):
+                if sname.startswith("sim 100"):
+                    continue
+                rs = sets[sname]
+                out: list[str] = []
+                for sel in (lambda r: True, lambda r: r["twist"], lambda r: r["lateral"],
+                            lambda r: not r["twist"] and not r["lateral"]):
+                    sub = [r for r in rs if sel(r)]
+                    ok_ = sum(_cls(fe(r), a, b_) == lab(r) for r in sub)
+                    out.append(f"{ok_ / max(1, len(sub)):.3f}" if out else
+                               f"{ok_}/{len(sub)} = {ok_ / max(1, len(sub)):.3f}")
+                print(f"    {sname:>26s}: " + " | ".join(out))
+    return 0
+
+
 def _jobs(family: str, seeds: str, rates: str | None) -> list[tuple[int, float]]:
     ss = development_seeds(seeds, family)
     rates = rates or ("cycle" if family != "validation" else "104")
@@ -678,7 +882,13 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--why", metavar="CACHE",
                     help="instead: why the closed bend loses on the simulator's check seeds "
                          "(reads --report-rates for every set but the fit set)")
+    ap.add_argument("--definitions", metavar="SIM_SEEDS/VAL_SEEDS",
+                    help="instead: each family's labels against candidate definitions of the "
+                         "styles, and (with --cache) the analysis's knee drop against them")
     args = ap.parse_args(argv[1:])
+    if args.definitions:
+        sim_s, _, val_s = args.definitions.partition("/")
+        return definitions(sim_s, val_s, Path(args.cache) if args.cache else None)
     if args.why:
         REPORT_RATES[:] = args.report_rates.split(",")
         return why(Path(args.why))

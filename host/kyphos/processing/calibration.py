@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kyphos.processing.angles import quat_rows, rotation_deg
+from kyphos.processing.orientation import quat_multiply
 from kyphos.processing.preprocess import lowpass, runs
 
 G = 9.81
@@ -143,6 +144,33 @@ def bend_axis(quat_up: np.ndarray, quat_bent: np.ndarray) -> tuple[np.ndarray, f
     return (c / nrm if nrm > 1e-9 else np.zeros(3)), angle
 
 
+#: How :func:`from_windows` takes body y from the guided bend: "rotvec", the axis of the
+#: sensor's own rotation from upright to the bend's peak (:func:`rotation_axis`), or "up", the
+#: cross product of the earth-up directions seen there (:func:`bend_axis`, used before
+#: 2026-12-06; kept for ``bench/cal_yaw_study.py``). Why: those up directions are VQF's, which
+#: follow the accelerometer, so an offset ε along body y tilts both by ε and turns their cross
+#: product about body z by about ε·tan(θ/2) for a bend of θ. Body y is the one axis the offset
+#: fit cannot see in a wearer who only stands, sits, bends forward and lies on the back (every
+#: rotation is about it), and a mounting turned about body z reads as flexion when lying on the
+#: side, and near the pole of the Z-Y-X flexion (lying on the back) reads its lateral error as
+#: flexion (``bench/lying_trace.py``; validation seed 9016: y offset 45 mg left, 2.2° of turn,
+#: +3.6° of flexion error while supine). The rotation carries an offset along its own axis
+#: unchanged, so its axis is not turned. What it gives up: a twist τ about the vertical during
+#: the bend turns it by about τ/2 (the cross product ignores that).
+SAGITTAL_FROM = "rotvec"
+
+
+def rotation_axis(quat_up: np.ndarray, quat_bent: np.ndarray) -> np.ndarray:
+    """Unit axis (sensor coords) of the sensor's rotation from ``quat_up`` to ``quat_bent``
+    (``q_up⁻¹ ⊗ q_bent``), zeros if none."""
+    a = np.asarray(quat_up, float)
+    r = quat_multiply((a * np.array([1.0, -1.0, -1.0, -1.0]))[None],
+                      np.asarray(quat_bent, float)[None])[0]
+    v = r[1:] * np.sign(r[0] if r[0] != 0 else 1.0)
+    n = float(np.linalg.norm(v))
+    return v / n if n > 1e-9 else np.zeros(3)
+
+
 def from_windows(
     time: np.ndarray,
     acc: np.ndarray,
@@ -168,6 +196,9 @@ def from_windows(
     dev = np.arccos(np.clip(ups @ up, -1, 1))
     ipeak = ib[int(np.nanargmax(np.nan_to_num(dev)))]
     axis, angle = bend_axis(quat[ib[0]], quat[ipeak])
+    if SAGITTAL_FROM == "rotvec":  # the rotation's axis, signed as the cross product's
+        rv = rotation_axis(quat[ib[0]], quat[ipeak])
+        axis = rv if float(rv @ axis) >= 0 else -rv
     conf = float(np.clip(angle / BEND_MIN, 0, 1))
     m = frame_from_axes(up, axis if conf > 0 else None)
     return Calibration(m, "upright+bend", conf, upright_s, [bend_s], 1.0, conf, [bend_s])

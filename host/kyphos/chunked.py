@@ -132,6 +132,7 @@ class _Spill:
         self.bounds = [0]
         self.time = np.zeros(0)  # the grid's time of the whole recording (kept in memory)
         self.bias = np.zeros(3)  # the accelerometer offset, removed from acc when read
+        self.bias_sd: np.ndarray | None = None  # its fit's posterior sd (cal.from_windows)
 
     @property
     def n(self) -> int:
@@ -767,7 +768,8 @@ def analyze_chunked(
         # the accelerometer's offset from all still postures, as analyze estimates it
         if not isinstance(calibration, (cal.Calibration, np.ndarray)):
             means = _cat([x[0] for x in st.still], (0, 3))
-            st.spill.bias = cal.fit_acc_bias(means, _cat([x[1] for x in st.still])).bias
+            fit = cal.fit_acc_bias(means, _cat([x[1] for x in st.still]))
+            st.spill.bias, st.spill.bias_sd = fit.bias, fit.sd
         _vqf_pass(st, chunk_s, overlap_s, windows, need_auto, vqf_params)
         _trim()
         p_win, q_win = _rows_of(st.win_rows, fs)
@@ -783,7 +785,8 @@ def analyze_chunked(
         _trim()
         p_auto, q_auto = _rows_of(st.cal_rows, fs / step)
         _trim()
-        c = _calibrate(calibration, cast(Any, digest), p_win, q_win, (p_auto, q_auto))
+        c = _calibrate(calibration, cast(Any, digest), p_win, q_win, (p_auto, q_auto),
+                       st.spill.bias_sd)
         c.acc_bias = st.spill.bias
         del p_auto, q_auto, p_win, q_win
         _trim()

@@ -144,20 +144,24 @@ def bend_axis(quat_up: np.ndarray, quat_bent: np.ndarray) -> tuple[np.ndarray, f
     return (c / nrm if nrm > 1e-9 else np.zeros(3)), angle
 
 
-#: How :func:`from_windows` takes body y from the guided bend: "rotvec", the axis of the
-#: sensor's own rotation from upright to the bend's peak (:func:`rotation_axis`), or "up", the
-#: cross product of the earth-up directions seen there (:func:`bend_axis`, used before
-#: 2026-12-06; kept for ``bench/cal_yaw_study.py``). Why: those up directions are VQF's, which
-#: follow the accelerometer, so an offset ε along body y tilts both by ε and turns their cross
-#: product about body z by about ε·tan(θ/2) for a bend of θ. Body y is the one axis the offset
-#: fit cannot see in a wearer who only stands, sits, bends forward and lies on the back (every
-#: rotation is about it), and a mounting turned about body z reads as flexion when lying on the
-#: side, and near the pole of the Z-Y-X flexion (lying on the back) reads its lateral error as
-#: flexion (``bench/lying_trace.py``; validation seed 9016: y offset 45 mg left, 2.2° of turn,
-#: +3.6° of flexion error while supine). The rotation carries an offset along its own axis
-#: unchanged, so its axis is not turned. What it gives up: a twist τ about the vertical during
-#: the bend turns it by about τ/2 (the cross product ignores that).
-SAGITTAL_FROM = "rotvec"
+#: How :func:`from_windows` takes body y from the guided bend: "blend" (below), "up" (the cross
+#: product of the earth-up directions seen at the bend's start and peak, :func:`bend_axis`; the
+#: only method before 2026-12-06) or "rotvec" (the axis of the sensor's own rotation between
+#: them, :func:`rotation_axis`); "up" and "rotvec" are kept for ``bench/cal_yaw_study.py``.
+#:
+#: Why: the up directions are VQF's, which follow the accelerometer, so an offset ε left along
+#: body y tilts both by ε and turns their cross product about body z by about ε·tan(θ/2) for a
+#: bend of θ. The rotation carries an offset along its own axis unchanged, so its axis is not
+#: turned; but it has the gyro's misalignment (and a twist about the vertical during the bend
+#: turns it by about τ/2; the cross product ignores that). "blend" weighs the rotation's axis
+#: by the share of the offset prior's variance the offset fit left along the bend axis
+#: (``offset_sd``: 0 when its still postures pin that offset down, ~1 when none of them had
+#: gravity along it). Body y is that axis for a wearer who only stands, sits, bends forward and
+#: lies on the back (every rotation is about it), and a mounting turned about body z reads as
+#: flexion when lying on the side and, near the pole of the Z-Y-X flexion, when lying on the
+#: back (``bench/lying_trace.py``; validation seed 9016: y offset 45 mg left, 2.2° of turn,
+#: +3.6° of flexion error while supine).
+SAGITTAL_FROM = "blend"
 
 
 def rotation_axis(quat_up: np.ndarray, quat_bent: np.ndarray) -> np.ndarray:
@@ -177,10 +181,14 @@ def from_windows(
     quat: np.ndarray,
     upright_s: tuple[float, float],
     bend_s: tuple[float, float] | None = None,
+    offset_sd: np.ndarray | None = None,
 ) -> Calibration:
     """Calibration from an upright window and optionally a forward-bend window (times in s).
 
     The bend window should start upright, go into a forward bend and may come back.
+    ``offset_sd``: (3,) m/s², the posterior standard deviation of the accelerometer offset fit
+    whose estimate was removed from ``acc`` (:class:`AccBias`), which sets how body y is taken
+    from the bend (:data:`SAGITTAL_FROM`); None: the up directions' cross product alone.
     """
     t = np.nan_to_num(time, nan=-np.inf)
     iu = (t >= upright_s[0]) & (t <= upright_s[1])
@@ -196,9 +204,16 @@ def from_windows(
     dev = np.arccos(np.clip(ups @ up, -1, 1))
     ipeak = ib[int(np.nanargmax(np.nan_to_num(dev)))]
     axis, angle = bend_axis(quat[ib[0]], quat[ipeak])
-    if SAGITTAL_FROM == "rotvec":  # the rotation's axis, signed as the cross product's
+    w = 1.0 if SAGITTAL_FROM == "rotvec" else 0.0
+    if SAGITTAL_FROM == "blend" and offset_sd is not None:
+        # the share of the prior's variance the offset fit left along the bend axis
+        w = float(np.clip(np.sum((axis * np.asarray(offset_sd, float)) ** 2) / BIAS_PRIOR**2,
+                          0.0, 1.0))
+    if w > 0.0:
         rv = rotation_axis(quat[ib[0]], quat[ipeak])
-        axis = rv if float(rv @ axis) >= 0 else -rv
+        rv = rv if float(rv @ axis) >= 0 else -rv  # signed as the cross product's
+        mix = (1.0 - w) * axis + w * rv
+        axis = mix / max(float(np.linalg.norm(mix)), 1e-12)
     conf = float(np.clip(angle / BEND_MIN, 0, 1))
     m = frame_from_axes(up, axis if conf > 0 else None)
     return Calibration(m, "upright+bend", conf, upright_s, [bend_s], 1.0, conf, [bend_s])

@@ -35,7 +35,7 @@ def _guided(offset_mps2: float, sd: float) -> tuple[np.ndarray, cal.Calibration]
     acc = acc + offset_mps2 * m[:, 1]
     q = orientation_offline(gyr, acc, fs)
     return m, cal.from_windows(t, acc, q, upright_s=(0.5, 4.5), bend_s=(5.0, 9.5),
-                               offset_sd=np.full(3, sd))
+                               offset_sd=np.full(3, sd), gyr=gyr)
 
 
 def test_guided_bend_axis_is_not_turned_by_an_accelerometer_offset_the_fit_cannot_see() -> None:

@@ -209,7 +209,7 @@ def _calibrate(
         raise KyphosError(f"unknown calibration {option!r}: use auto, nominal or session")
     if upright is not None:
         try:
-            c = cal.from_windows(p.time, p.acc, quat, upright, bend, offset_sd)
+            c = cal.from_windows(p.time, p.acc, quat, upright, bend, offset_sd, p.gyr)
         except ValueError as exc:
             raise KyphosError(f"calibration: {exc}") from exc
         if bend is None and auto_bend:  # sagittal axis from the recording's bends if they agree

@@ -438,7 +438,7 @@ def _finish_core(st: _Pass1, k: int, quat: np.ndarray, windows: list[tuple[float
     if need_auto:
         _keep(st.cal_rows, {n: core[n][sel] for n in ("acc", "gyr", "quat")})
     if w.any():
-        _keep(st.win_rows, {n: core[n][w] for n in ("time", "acc", "quat")})
+        _keep(st.win_rows, {n: core[n][w] for n in ("time", "acc", "gyr", "quat")})
 
 
 @dataclass

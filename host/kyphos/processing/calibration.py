@@ -175,6 +175,25 @@ def rotation_axis(quat_up: np.ndarray, quat_bent: np.ndarray) -> np.ndarray:
     return v / n if n > 1e-9 else np.zeros(3)
 
 
+def gyro_axis(gyr: np.ndarray, dt: float) -> np.ndarray:
+    """Unit axis (sensor coords at the first row) of the rotation that the (n, 3) rates ``gyr``
+    (rad/s, offset removed) integrate to over steps of ``dt`` s, zeros if none: the increments
+    multiplied pairwise (log2 n vectorised steps)."""
+    rate = np.linalg.norm(gyr, axis=1)
+    half = 0.5 * rate * dt
+    q = np.column_stack([np.cos(half), gyr / np.maximum(rate, 1e-12)[:, None]
+                         * np.sin(half)[:, None]])
+    while len(q) > 1:  # q_1 ⊗ q_2 ⊗ … in order, pairwise
+        if len(q) % 2:
+            q = np.vstack([q, [1.0, 0.0, 0.0, 0.0]])
+        q = quat_multiply(q[0::2], q[1::2])
+    if not len(q):
+        return np.zeros(3)
+    v = q[0, 1:] * np.sign(q[0, 0] if q[0, 0] != 0 else 1.0)
+    n = float(np.linalg.norm(v))
+    return v / n if n > 1e-9 else np.zeros(3)
+
+
 def from_windows(
     time: np.ndarray,
     acc: np.ndarray,
@@ -182,6 +201,7 @@ def from_windows(
     upright_s: tuple[float, float],
     bend_s: tuple[float, float] | None = None,
     offset_sd: np.ndarray | None = None,
+    gyr: np.ndarray | None = None,
 ) -> Calibration:
     """Calibration from an upright window and optionally a forward-bend window (times in s).
 
@@ -189,6 +209,9 @@ def from_windows(
     ``offset_sd``: (3,) m/s², the posterior standard deviation of the accelerometer offset fit
     whose estimate was removed from ``acc`` (:class:`AccBias`), which sets how body y is taken
     from the bend (:data:`SAGITTAL_FROM`); None: the up directions' cross product alone.
+    ``gyr``: (N, 3) rad/s on the rows of ``time``: the bend's rotation integrated from it (its
+    offset: the median over the upright window) rather than read from ``quat``, whose heading
+    differs a little from one VQF run to another (the chunked analysis).
     """
     t = np.nan_to_num(time, nan=-np.inf)
     iu = (t >= upright_s[0]) & (t <= upright_s[1])
@@ -210,7 +233,12 @@ def from_windows(
         w = float(np.clip(np.sum((axis * np.asarray(offset_sd, float)) ** 2) / BIAS_PRIOR**2,
                           0.0, 1.0))
     if w > 0.0:
-        rv = rotation_axis(quat[ib[0]], quat[ipeak])
+        if gyr is not None and ipeak > ib[0]:
+            dt = float(np.median(np.diff(time[ib]))) if len(ib) > 1 else 0.0
+            g = np.asarray(gyr[ib[0]:ipeak], float)
+            rv = gyro_axis(g - np.median(np.asarray(gyr, float)[iu], axis=0), dt)
+        else:
+            rv = rotation_axis(quat[ib[0]], quat[ipeak])
         rv = rv if float(rv @ axis) >= 0 else -rv  # signed as the cross product's
         mix = (1.0 - w) * axis + w * rv
         axis = mix / max(float(np.linalg.norm(mix)), 1e-12)

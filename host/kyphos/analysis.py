@@ -181,14 +181,12 @@ def calibration_windows(option: Any, session: Any
 def _calibrate(
     option: Any, session: Recording, p: Prepared, quat: np.ndarray,
     auto_input: tuple[Prepared, np.ndarray] | None = None,
-    offset_sd: np.ndarray | None = None,
 ) -> cal.Calibration:
     """The calibration for ``option`` (see :func:`analyze`). The windows are read in ``p``
     and ``quat``; the automatic calibration reads ``auto_input`` (prepared samples and their
     orientation: every ``fs // 26``-th row, what ``auto_calibrate`` takes of ``p``) when
     given, else ``p`` — the chunked analysis (:mod:`kyphos.chunked`) passes the rows of the
-    calibration windows as ``p`` and the decimated recording as ``auto_input``.
-    ``offset_sd``: the accelerometer offset fit's posterior sd (``cal.from_windows``)."""
+    calibration windows as ``p`` and the decimated recording as ``auto_input``."""
     pa, qa = auto_input if auto_input is not None else (p, quat)
     if isinstance(option, cal.Calibration):
         return option
@@ -209,7 +207,7 @@ def _calibrate(
         raise KyphosError(f"unknown calibration {option!r}: use auto, nominal or session")
     if upright is not None:
         try:
-            c = cal.from_windows(p.time, p.acc, quat, upright, bend, offset_sd, p.gyr)
+            c = cal.from_windows(p.time, p.acc, quat, upright, bend)
         except ValueError as exc:
             raise KyphosError(f"calibration: {exc}") from exc
         if bend is None and auto_bend:  # sagittal axis from the recording's bends if they agree
@@ -392,12 +390,11 @@ def analyze(
     p = prepare_session(session, max_bridge_s, imu_cutoff_hz)
     # the accelerometer's offset from the recording's still postures, removed before VQF (a
     # calibration given from elsewhere was found on the uncorrected samples: left as it is)
-    fit = (cal.estimate_acc_bias(p.time, p.acc, p.gyr, p.fs, p.valid)
-           if not isinstance(calibration, (cal.Calibration, np.ndarray)) else None)
-    bias = fit.bias if fit is not None else np.zeros(3)
+    bias = (cal.estimate_acc_bias(p.time, p.acc, p.gyr, p.fs, p.valid).bias
+            if not isinstance(calibration, (cal.Calibration, np.ndarray)) else np.zeros(3))
     cal.remove_acc_bias(p.acc, bias)
     quat = orientation_segments(p.gyr, p.acc, p.fs, p.segments, vqf_params)
-    c = _calibrate(calibration, session, p, quat, offset_sd=None if fit is None else fit.sd)
+    c = _calibrate(calibration, session, p, quat)
     c.acc_bias = bias
     # the walking bouts' second VQF run waits for the re-references (one angle pass for it)
     angles, az, activity = motion(p, quat, c, walk=False)

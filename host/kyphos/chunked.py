@@ -132,7 +132,6 @@ class _Spill:
         self.bounds = [0]
         self.time = np.zeros(0)  # the grid's time of the whole recording (kept in memory)
         self.bias = np.zeros(3)  # the accelerometer offset, removed from acc when read
-        self.bias_sd: np.ndarray | None = None  # its fit's posterior sd (cal.from_windows)
 
     @property
     def n(self) -> int:
@@ -438,7 +437,7 @@ def _finish_core(st: _Pass1, k: int, quat: np.ndarray, windows: list[tuple[float
     if need_auto:
         _keep(st.cal_rows, {n: core[n][sel] for n in ("acc", "gyr", "quat")})
     if w.any():
-        _keep(st.win_rows, {n: core[n][w] for n in ("time", "acc", "gyr", "quat")})
+        _keep(st.win_rows, {n: core[n][w] for n in ("time", "acc", "quat")})
 
 
 @dataclass
@@ -768,8 +767,7 @@ def analyze_chunked(
         # the accelerometer's offset from all still postures, as analyze estimates it
         if not isinstance(calibration, (cal.Calibration, np.ndarray)):
             means = _cat([x[0] for x in st.still], (0, 3))
-            fit = cal.fit_acc_bias(means, _cat([x[1] for x in st.still]))
-            st.spill.bias, st.spill.bias_sd = fit.bias, fit.sd
+            st.spill.bias = cal.fit_acc_bias(means, _cat([x[1] for x in st.still])).bias
         _vqf_pass(st, chunk_s, overlap_s, windows, need_auto, vqf_params)
         _trim()
         p_win, q_win = _rows_of(st.win_rows, fs)
@@ -785,8 +783,7 @@ def analyze_chunked(
         _trim()
         p_auto, q_auto = _rows_of(st.cal_rows, fs / step)
         _trim()
-        c = _calibrate(calibration, cast(Any, digest), p_win, q_win, (p_auto, q_auto),
-                       st.spill.bias_sd)
+        c = _calibrate(calibration, cast(Any, digest), p_win, q_win, (p_auto, q_auto))
         c.acc_bias = st.spill.bias
         del p_auto, q_auto, p_win, q_win
         _trim()

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kyphos.processing.angles import quat_rows, rotation_deg
-from kyphos.processing.orientation import quat_multiply
 from kyphos.processing.preprocess import lowpass, runs
 
 G = 9.81
@@ -144,74 +143,16 @@ def bend_axis(quat_up: np.ndarray, quat_bent: np.ndarray) -> tuple[np.ndarray, f
     return (c / nrm if nrm > 1e-9 else np.zeros(3)), angle
 
 
-#: How :func:`from_windows` takes body y from the guided bend: "blend" (below), "up" (the cross
-#: product of the earth-up directions seen at the bend's start and peak, :func:`bend_axis`; the
-#: only method before 2026-12-06) or "rotvec" (the axis of the sensor's own rotation between
-#: them, :func:`rotation_axis`); "up" and "rotvec" are kept for ``bench/cal_yaw_study.py``.
-#:
-#: Why: the up directions are VQF's, which follow the accelerometer, so an offset ε left along
-#: body y tilts both by ε and turns their cross product about body z by about ε·tan(θ/2) for a
-#: bend of θ. The rotation carries an offset along its own axis unchanged, so its axis is not
-#: turned; but it has the gyro's misalignment (and a twist about the vertical during the bend
-#: turns it by about τ/2; the cross product ignores that). "blend" weighs the rotation's axis
-#: by the share of the offset prior's variance the offset fit left along the bend axis
-#: (``offset_sd``: 0 when its still postures pin that offset down, ~1 when none of them had
-#: gravity along it). Body y is that axis for a wearer who only stands, sits, bends forward and
-#: lies on the back (every rotation is about it), and a mounting turned about body z reads as
-#: flexion when lying on the side and, near the pole of the Z-Y-X flexion, when lying on the
-#: back (``bench/lying_trace.py``; validation seed 9016: y offset 45 mg left, 2.2° of turn,
-#: +3.6° of flexion error while supine).
-SAGITTAL_FROM = "blend"
-
-
-def rotation_axis(quat_up: np.ndarray, quat_bent: np.ndarray) -> np.ndarray:
-    """Unit axis (sensor coords) of the sensor's rotation from ``quat_up`` to ``quat_bent``
-    (``q_up⁻¹ ⊗ q_bent``), zeros if none."""
-    a = np.asarray(quat_up, float)
-    r = quat_multiply((a * np.array([1.0, -1.0, -1.0, -1.0]))[None],
-                      np.asarray(quat_bent, float)[None])[0]
-    v = r[1:] * np.sign(r[0] if r[0] != 0 else 1.0)
-    n = float(np.linalg.norm(v))
-    return v / n if n > 1e-9 else np.zeros(3)
-
-
-def gyro_axis(gyr: np.ndarray, dt: float) -> np.ndarray:
-    """Unit axis (sensor coords at the first row) of the rotation that the (n, 3) rates ``gyr``
-    (rad/s, offset removed) integrate to over steps of ``dt`` s, zeros if none: the increments
-    multiplied pairwise (log2 n vectorised steps)."""
-    rate = np.linalg.norm(gyr, axis=1)
-    half = 0.5 * rate * dt
-    q = np.column_stack([np.cos(half), gyr / np.maximum(rate, 1e-12)[:, None]
-                         * np.sin(half)[:, None]])
-    while len(q) > 1:  # q_1 ⊗ q_2 ⊗ … in order, pairwise
-        if len(q) % 2:
-            q = np.vstack([q, [1.0, 0.0, 0.0, 0.0]])
-        q = quat_multiply(q[0::2], q[1::2])
-    if not len(q):
-        return np.zeros(3)
-    v = q[0, 1:] * np.sign(q[0, 0] if q[0, 0] != 0 else 1.0)
-    n = float(np.linalg.norm(v))
-    return v / n if n > 1e-9 else np.zeros(3)
-
-
 def from_windows(
     time: np.ndarray,
     acc: np.ndarray,
     quat: np.ndarray,
     upright_s: tuple[float, float],
     bend_s: tuple[float, float] | None = None,
-    offset_sd: np.ndarray | None = None,
-    gyr: np.ndarray | None = None,
 ) -> Calibration:
     """Calibration from an upright window and optionally a forward-bend window (times in s).
 
     The bend window should start upright, go into a forward bend and may come back.
-    ``offset_sd``: (3,) m/s², the posterior standard deviation of the accelerometer offset fit
-    whose estimate was removed from ``acc`` (:class:`AccBias`), which sets how body y is taken
-    from the bend (:data:`SAGITTAL_FROM`); None: the up directions' cross product alone.
-    ``gyr``: (N, 3) rad/s on the rows of ``time``: the bend's rotation integrated from it (its
-    offset: the median over the upright window) rather than read from ``quat``, whose heading
-    differs a little from one VQF run to another (the chunked analysis).
     """
     t = np.nan_to_num(time, nan=-np.inf)
     iu = (t >= upright_s[0]) & (t <= upright_s[1])
@@ -227,21 +168,6 @@ def from_windows(
     dev = np.arccos(np.clip(ups @ up, -1, 1))
     ipeak = ib[int(np.nanargmax(np.nan_to_num(dev)))]
     axis, angle = bend_axis(quat[ib[0]], quat[ipeak])
-    w = 1.0 if SAGITTAL_FROM == "rotvec" else 0.0
-    if SAGITTAL_FROM == "blend" and offset_sd is not None:
-        # the share of the prior's variance the offset fit left along the bend axis
-        w = float(np.clip(np.sum((axis * np.asarray(offset_sd, float)) ** 2) / BIAS_PRIOR**2,
-                          0.0, 1.0))
-    if w > 0.0:
-        if gyr is not None and ipeak > ib[0]:
-            dt = float(np.median(np.diff(time[ib]))) if len(ib) > 1 else 0.0
-            g = np.asarray(gyr[ib[0]:ipeak], float)
-            rv = gyro_axis(g - np.median(np.asarray(gyr, float)[iu], axis=0), dt)
-        else:
-            rv = rotation_axis(quat[ib[0]], quat[ipeak])
-        rv = rv if float(rv @ axis) >= 0 else -rv  # signed as the cross product's
-        mix = (1.0 - w) * axis + w * rv
-        axis = mix / max(float(np.linalg.norm(mix)), 1e-12)
     conf = float(np.clip(angle / BEND_MIN, 0, 1))
     m = frame_from_axes(up, axis if conf > 0 else None)
     return Calibration(m, "upright+bend", conf, upright_s, [bend_s], 1.0, conf, [bend_s])

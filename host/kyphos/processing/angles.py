@@ -327,6 +327,76 @@ def _mounted(time: np.ndarray, quat: np.ndarray, m0: np.ndarray, fs: float, vali
     return out
 
 
+def tilt_angles(
+    quat: np.ndarray,
+    sensor_from_body: np.ndarray,
+    fs: float,
+    valid: np.ndarray | None = None,
+    *,
+    cutoff_hz: float = ANGLE_CUTOFF_HZ,
+    mounts: Sequence[tuple[int, np.ndarray]] = (),
+    blends: Sequence[int | None] = (),
+) -> tuple[np.ndarray, np.ndarray]:
+    """``flexion`` and ``lateral`` of :func:`trunk_angles` with the same arguments, to the bit,
+    without its filters (velocities, the heading reference: ~3/4 of a pass): all the activity
+    reads of the angles (``activity.classify``). Unfiltered, each row's angles are its own
+    quaternion's, so each mounting's piece is only its rows (and a blend's rows read through
+    the mounting before), not the piece with the filters' margins."""
+    q = np.asarray(quat, float)
+    n = len(q)
+    valid = np.ones(n, bool) if valid is None else (np.asarray(valid, bool) & np.isfinite(q[:, 0]))
+    m0 = np.asarray(sensor_from_body, float)
+    if not mounts:
+        return _tilt_rows(q, m0, valid)
+    # the pieces, blends and their rows as :func:`_mounted` takes them
+    edges = [0, *(min(max(int(i), 0), n) for i, _ in mounts), n]
+    mats = [m0, *(m for _, m in mounts)]
+    margin = max(settle_samples(float(fs), float(cutoff_hz)),
+                 settle_samples(float(fs), YAW_REF_CUTOFF_HZ))
+    ends = [None, *blends, *([None] * (len(mounts) - len(blends)))]
+    flex, lat = np.full(n, np.nan), np.full(n, np.nan)
+    prev: tuple[np.ndarray, int] | None = None  # the mounting before, its window's end
+    for k, m in enumerate(mats):  # per mounting: one, plus one per clip slip
+        a, b = edges[k], edges[k + 1]
+        if b <= a:
+            continue
+        flex[a:b], lat[a:b] = _tilt_span(q, m, valid, a, b)
+        end = ends[k]
+        if end is not None and prev is not None:
+            c = min(int(end), b, prev[1])
+            if c > a:
+                f_old, l_old = _tilt_span(q, prev[0], valid, a, c)
+                w = (np.arange(a, c) - a + 0.5) / (c - a)
+                flex[a:c] = (1.0 - w) * f_old + w * flex[a:c]
+                lat[a:c] = (1.0 - w) * l_old + w * lat[a:c]
+        prev = (m, min(n, b + margin))
+    return flex, lat
+
+
+def _tilt_span(q: np.ndarray, m: np.ndarray, valid: np.ndarray, a: int, b: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_tilt_rows` of rows [a, b), b > a. A lone row is read with a neighbour: numpy
+    multiplies a single quaternion as a matrix-vector product, whose rounding differs from the
+    matrix product's that :func:`trunk_angles` reads it with (see :func:`_blocks`)."""
+    if b - a > 1 or len(q) < 2:
+        return _tilt_rows(q[a:b], m, valid[a:b])
+    a0 = a if a + 2 <= len(q) else a - 1
+    f, la = _tilt_rows(q[a0:a0 + 2], m, valid[a0:a0 + 2])
+    return f[a - a0:b - a0], la[a - a0:b - a0]
+
+
+def _tilt_rows(q: np.ndarray, m: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Flexion and lateral bend of rows ``q`` as :func:`trunk_angles` makes them (NaN where
+    not ``valid``)."""
+    all_valid = bool(valid.all())
+    flex, lat, _yaw = euler_from_quat(q if all_valid else
+                                      np.where(valid[:, None], q, [1.0, 0.0, 0.0, 0.0]), m)
+    if not all_valid:
+        flex[~valid] = np.nan
+        lat[~valid] = np.nan
+    return flex, lat
+
+
 def trunk_angles(
     time: np.ndarray,
     quat: np.ndarray,

@@ -51,3 +51,15 @@ def test_tilt_angles_are_the_passes_flexion_and_lateral() -> None:
     want = trunk_angles(t, q, m0, FS)
     f, la = tilt_angles(q, m0, FS)
     assert _same(f, want.flexion) and _same(la, want.lateral)
+
+
+def test_tilt_rows_skip_the_heading_entries_with_the_same_values() -> None:
+    from kyphos.processing.angles import _rows_times
+
+    q = _quats(5_000, 2)
+    m = Rotation.from_rotvec([0.2, 0.1, -0.3]).as_matrix()
+    five = _rows_times(q, m)
+    three = _rows_times(q, m, tilt_only=True)
+    assert len(three[0]) == len(three[1]) == 0  # (0,0) and (1,0): the heading's, not made
+    for a, b in zip(five[2:], three[2:], strict=True):
+        assert np.array_equal(a, b)

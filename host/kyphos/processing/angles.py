@@ -105,8 +105,9 @@ def _right_product(m: np.ndarray) -> np.ndarray:
 
 
 def _rows_times(q: np.ndarray, m: np.ndarray,
-                rq: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-    """Entries (0,0), (1,0), (2,0), (2,1), (2,2) of ``R(q) · m`` for (N, 4) quaternions.
+                rq: np.ndarray | None = None, tilt_only: bool = False) -> tuple[np.ndarray, ...]:
+    """Entries (0,0), (1,0), (2,0), (2,1), (2,2) of ``R(q) · m`` for (N, 4) quaternions
+    (``tilt_only``: (2,0), (2,1), (2,2), each made as in the five).
 
     Computed as the quaternion product ``q ⊗ q_m`` (one (4, 4) × (4, N) matrix product) and
     then only the five entries needed, to keep the number of full-length temporaries small
@@ -120,7 +121,7 @@ def _rows_times(q: np.ndarray, m: np.ndarray,
     # so that the product and the scratch stay in the cache and each entry is written once to
     # memory (no (4, N) product and (5, N) result: 216 MB fresh at 8 h, 104 Hz)
     n = len(q)
-    out = [np.empty(n) for _ in range(5)]
+    out = [np.empty(0 if tilt_only and k < 2 else n) for k in range(5)]
     t = np.empty(min(n, _BLOCK + 1))
 
     def twice_sum(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray,
@@ -137,12 +138,14 @@ def _rows_times(q: np.ndarray, m: np.ndarray,
 
     for sl in _blocks(n):
         wb, xb, yb, zb = rq @ q[sl].T  # (4, L), rows contiguous: the same bits as one product
-        twice_sum(xb, yb, wb, zb, 1.0, out[1][sl])
+        if not tilt_only:
+            twice_sum(xb, yb, wb, zb, 1.0, out[1][sl])
         twice_sum(xb, zb, wb, yb, -1.0, out[2][sl])
         twice_sum(yb, zb, wb, xb, 1.0, out[3][sl])
-        r = twice_sum(yb, yb, zb, zb, 1.0, out[0][sl])
-        r *= -1.0
-        r += 1.0
+        if not tilt_only:
+            r = twice_sum(yb, yb, zb, zb, 1.0, out[0][sl])
+            r *= -1.0
+            r += 1.0
         r = twice_sum(xb, xb, yb, yb, 1.0, out[4][sl])
         r *= -1.0
         r += 1.0
@@ -182,13 +185,15 @@ def euler_from_quat(
 
 
 def _euler_rows(q: np.ndarray, m: np.ndarray, flex: np.ndarray, lat: np.ndarray,
-                yaw: np.ndarray, rq: np.ndarray | None = None) -> None:
+                yaw: np.ndarray | None, rq: np.ndarray | None = None) -> None:
     """:func:`euler_from_quat` of rows ``q`` into ``flex``, ``lat``, ``yaw`` (``rq``:
-    ``_right_product(m)`` when the caller has it)."""
-    b00, b10, b20, b21, b22 = _rows_times(q, m, rq)
+    ``_right_product(m)`` when the caller has it; ``yaw`` None: flexion and lateral only, the
+    same values, ~40 % less work)."""
+    b00, b10, b20, b21, b22 = _rows_times(q, m, rq, tilt_only=yaw is None)
     np.arctan2(-b20, np.hypot(b21, b22), out=flex)
     np.arctan2(b21, b22, out=lat)
-    np.arctan2(b10, b00, out=yaw)
+    if yaw is not None:
+        np.arctan2(b10, b00, out=yaw)
     # second solution (flex beyond ±90°): of the two, keep the one with the smaller
     # |flex| + |lat| — a stoop past 90° (not lat ≈ 180°), side lying with the trunk rolled a
     # little past 90° (not flex ≈ 180°). The second has |flex₂| = π − |flex| and
@@ -200,7 +205,8 @@ def _euler_rows(q: np.ndarray, m: np.ndarray, flex: np.ndarray, lat: np.ndarray,
     if np.any(alt):
         flex[alt] = np.sign(-b20[alt]) * np.pi - flex[alt]
         lat[alt] = np.arctan2(-b21[alt], -b22[alt])
-        yaw[alt] = np.arctan2(-b10[alt], -b00[alt])
+        if yaw is not None:
+            yaw[alt] = np.arctan2(-b10[alt], -b00[alt])
 
 
 def _gradient(x: np.ndarray, fs: float, *, overwrite_x: bool = False) -> np.ndarray:
@@ -389,8 +395,13 @@ def _tilt_rows(q: np.ndarray, m: np.ndarray, valid: np.ndarray) -> tuple[np.ndar
     """Flexion and lateral bend of rows ``q`` as :func:`trunk_angles` makes them (NaN where
     not ``valid``)."""
     all_valid = bool(valid.all())
-    flex, lat, _yaw = euler_from_quat(q if all_valid else
-                                      np.where(valid[:, None], q, [1.0, 0.0, 0.0, 0.0]), m)
+    qv = q if all_valid else np.where(valid[:, None], q, [1.0, 0.0, 0.0, 0.0])
+    # euler_from_quat's blocks without the yaw
+    n = len(qv)
+    flex, lat = np.empty(n), np.empty(n)
+    rq = _right_product(m)
+    for sl in _blocks(n):
+        _euler_rows(qv[sl], m, flex[sl], lat[sl], None, rq)
     if not all_valid:
         flex[~valid] = np.nan
         lat[~valid] = np.nan

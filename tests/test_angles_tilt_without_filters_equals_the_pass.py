@@ -37,6 +37,7 @@ def test_tilt_angles_are_the_passes_flexion_and_lateral() -> None:
     q_gap[gap] = np.nan
     cases: list[tuple[list[tuple[int, np.ndarray]], list[int | None]]] = [
         ([], []),
+        ([(30_000, mats[1]), (12_000, mats[2])], [30_010, None]),  # out of order
         ([(9_000, mats[0])], [9_100]),  # a slip blended over 100 rows
         ([(5_000, mats[0]), (20_000, mats[1]), (20_001, mats[2]), (35_000, mats[3])],
          [None, 20_050, None, 35_030]),  # a one-row piece; its blend cut at the next piece
@@ -47,6 +48,12 @@ def test_tilt_angles_are_the_passes_flexion_and_lateral() -> None:
             want = trunk_angles(t, quat, m0, FS, v, mounts=mounts, blends=blends)
             f, la = tilt_angles(quat, m0, FS, v, mounts=mounts, blends=blends)
             assert _same(f, want.flexion) and _same(la, want.lateral), (mounts, blends)
+            # over the tilt without the mounts: only the rows from the first mount are made,
+            # in those arrays
+            un = tilt_angles(quat, m0, FS, v)
+            f2, la2 = tilt_angles(quat, m0, FS, v, mounts=mounts, blends=blends, unmounted=un)
+            assert f2 is un[0] and la2 is un[1]
+            assert _same(f2, want.flexion) and _same(la2, want.lateral), (mounts, blends)
     # without valid rows given
     want = trunk_angles(t, q, m0, FS)
     f, la = tilt_angles(q, m0, FS)

@@ -258,14 +258,18 @@ def motion(p: Prepared, quat: np.ndarray, c: cal.Calibration,
 
 def motion_activity(p: Prepared, quat: np.ndarray, c: cal.Calibration,
                     rerefs: list[clipslip.ReReference] | None = None,
-                    az: np.ndarray | None = None) -> tuple[np.ndarray, act.Activity]:
+                    az: np.ndarray | None = None,
+                    tilt: tuple[np.ndarray, np.ndarray] | None = None
+                    ) -> tuple[np.ndarray, act.Activity]:
     """:func:`motion`'s earth-vertical acceleration (``az``: already made from ``quat``) and
     activity, without its angle pass: the activity reads only the unfiltered flexion and
-    lateral bend (:func:`_tilt_of`), so the one full pass of the angles can wait for the
-    walking bouts' orientation (one pass instead of two or three on a day that walks)."""
+    lateral bend (``tilt``: already made, else :func:`_tilt_of`), so the one full pass of the
+    angles can wait for the walking bouts' orientation (one pass instead of two or three on a
+    day that walks)."""
     if az is None:
         az = vertical_acceleration(_finite(quat), _finite(p.acc))
-    activity = act.classify(p.time, az, p.acc, p.gyr, _tilt_of(p, quat, c, rerefs), p.fs,
+    activity = act.classify(p.time, az, p.acc, p.gyr,
+                            _tilt_of(p, quat, c, rerefs) if tilt is None else tilt, p.fs,
                             p.valid)
     return az, activity
 
@@ -279,13 +283,16 @@ def _angles_of(p: Prepared, q: np.ndarray, c: cal.Calibration,
 
 
 def _tilt_of(p: Prepared, q: np.ndarray, c: cal.Calibration,
-             rerefs: list[clipslip.ReReference] | None) -> tuple[np.ndarray, np.ndarray]:
+             rerefs: list[clipslip.ReReference] | None,
+             unmounted: tuple[np.ndarray, np.ndarray] | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
     """``_angles_of(p, q, c, rerefs)``'s flexion and lateral bend, to the bit, without the
-    filters (:func:`~kyphos.processing.angles.tilt_angles`)."""
+    filters (:func:`~kyphos.processing.angles.tilt_angles`; ``unmounted``: those without
+    ``rerefs``, written over from the first re-reference on)."""
     rr = rerefs or []
     return tilt_angles(q, c.sensor_from_body, p.fs, p.valid,
                        mounts=[(r.index, r.sensor_from_body) for r in rr],
-                       blends=[r.index_end for r in rr])
+                       blends=[r.index_end for r in rr], unmounted=unmounted)
 
 
 def walk_angles(p: Prepared, quat: np.ndarray, c: cal.Calibration,
@@ -419,14 +426,17 @@ def analyze(
     c.acc_bias = bias
     # the activity first (it reads only the unfiltered tilt); the walking bouts' second VQF
     # run waits for the re-references; then the angles' one full pass
-    az, activity = motion_activity(p, quat, c)
+    tilt = _tilt_of(p, quat, c, None)
+    az, activity = motion_activity(p, quat, c, tilt=tilt)
     # clip slips: later walks / quiet postures against the earlier reference; re-reference
     probes = reference_probes(p, activity)
     rerefs = find_rerefs(probes, c, p.time, activity.still, p.fs,
                          (lambda r0, r1: (p.gyr[r0:r1], p.acc[r0:r1]), p.fs)) \
         if clip_slips else []
-    if rerefs:  # the same quat: the same az
-        az, activity = motion_activity(p, quat, c, rerefs, az)
+    if rerefs:  # the same quat: the same az; the tilt changes from the first slip on
+        az, activity = motion_activity(p, quat, c, rerefs, az,
+                                       _tilt_of(p, quat, c, rerefs, unmounted=tilt))
+    del tilt
     angles = walk_angles(p, quat, c, rerefs, activity) or _angles_of(p, quat, c, rerefs)
     # the calibration bends themselves (explicit window or the automatically found sequence)
     # are neither lifts nor seated reaches

@@ -342,31 +342,44 @@ def tilt_angles(
     cutoff_hz: float = ANGLE_CUTOFF_HZ,
     mounts: Sequence[tuple[int, np.ndarray]] = (),
     blends: Sequence[int | None] = (),
+    unmounted: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``flexion`` and ``lateral`` of :func:`trunk_angles` with the same arguments, to the bit,
     without its filters (velocities, the heading reference: ~3/4 of a pass): all the activity
     reads of the angles (``activity.classify``). Unfiltered, each row's angles are its own
     quaternion's, so each mounting's piece is only its rows (and a blend's rows read through
-    the mounting before), not the piece with the filters' margins."""
+    the mounting before), not the piece with the filters' margins.
+
+    ``unmounted``: this function's result for the same ``quat``, ``sensor_from_body`` and
+    ``valid`` without ``mounts`` (arrays the caller no longer needs): its rows before the first
+    mount are these rows' already, the rest is written over them and they are returned — the
+    re-referenced tilt costs only the rows from the first clip slip on, and no fresh arrays."""
     q = np.asarray(quat, float)
     n = len(q)
     valid = np.ones(n, bool) if valid is None else (np.asarray(valid, bool) & np.isfinite(q[:, 0]))
     m0 = np.asarray(sensor_from_body, float)
     if not mounts:
-        return _tilt_rows(q, m0, valid)
+        return unmounted if unmounted is not None else _tilt_rows(q, m0, valid)
     # the pieces, blends and their rows as :func:`_mounted` takes them
     edges = [0, *(min(max(int(i), 0), n) for i, _ in mounts), n]
     mats = [m0, *(m for _, m in mounts)]
     margin = max(settle_samples(float(fs), float(cutoff_hz)),
                  settle_samples(float(fs), YAW_REF_CUTOFF_HZ))
     ends = [None, *blends, *([None] * (len(mounts) - len(blends)))]
-    flex, lat = np.full(n, np.nan), np.full(n, np.nan)
+    if unmounted is None:
+        flex, lat = np.full(n, np.nan), np.full(n, np.nan)
+        first = 0
+    else:  # every piece after the first starts at or after the first mount
+        flex, lat = unmounted
+        first = min(edges[1:-1])
     prev: tuple[np.ndarray, int] | None = None  # the mounting before, its window's end
     for k, m in enumerate(mats):  # per mounting: one, plus one per clip slip
         a, b = edges[k], edges[k + 1]
         if b <= a:
             continue
-        flex[a:b], lat[a:b] = _tilt_span(q, m, valid, a, b)
+        if b > max(a, first):  # (the first piece's rows before ``first``: ``unmounted``'s)
+            a1 = max(a, first)
+            flex[a1:b], lat[a1:b] = _tilt_span(q, m, valid, a1, b)
         end = ends[k]
         if end is not None and prev is not None:
             c = min(int(end), b, prev[1])

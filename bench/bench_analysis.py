@@ -1,7 +1,7 @@
 """End-to-end analysis speed: an 8-hour 104 Hz recording, load → all metrics, vs VQF offline alone.
 
 Usage: .venv/bin/python bench/bench_analysis.py [HOURS] [--fs 104] [--file PATH] [--walking-day]
-    [--no-walk]
+    [--one-wearer] [--no-walk]
 
 Writes (once, cached in the temp folder) a synthetic .kyr recording with the recording
 package's synthetic board output (upright standing with a 60° forward bend every 12 s), then
@@ -19,7 +19,10 @@ machine is shared, and the minimum is the least disturbed run. Prints both times
 0–29 and 1000–1029 (never held-out seeds) concatenated until ``HOURS`` (one guided-calibration
 NOTE, the first session's), written through the recording package's writer and cached the same
 way; the synthetic file has no walking, so it does not see the cost of the walking bouts'
-second VQF run (``analysis.walk_angles``). ``--no-walk`` times ``analyze`` without that run
+second VQF run (``analysis.walk_angles``). ``--one-wearer``: one validation person (development
+seed :data:`ONE_WEARER_SEED`) for ``HOURS``: the validation generator's script with its activity
+blocks repeated (one clip slip, no joins between people: the walking day's 56 joins each look
+like a slip and inflate the clip-slip search). ``--no-walk`` times ``analyze`` without that run
 (bench only: ``walk_angles`` patched to change nothing) to show its share of the ratio.
 
 The same for the process's CPU time (user + system, ``time.process_time``), which another
@@ -42,6 +45,7 @@ from kyphos.processing.orientation import orientation_offline
 from kyphos.recording.synth import write_synth
 
 WALKING_DAY_SEEDS = [*range(0, 30), *range(1000, 1030)]  # validation development seeds only
+ONE_WEARER_SEED = 5  # a validation development seed (never a held-out one)
 
 
 def write_walking_day(path: Path, hours: float, fs: float) -> float:
@@ -73,6 +77,32 @@ def write_walking_day(path: Path, hours: float, fs: float) -> float:
     return share
 
 
+def write_one_wearer_day(path: Path, hours: float, fs: float) -> float:
+    """Write one validation person's day (:data:`ONE_WEARER_SEED`, the script's blocks repeated
+    until ``hours``, one clip slip) as one .kyr with its calibration NOTE; return the truth's
+    walking share. ~12 s of CPU and ~0.5 GB per hour at 104 Hz."""
+    import json
+
+    from kyphos.recording.kyr import new_header
+    from kyphos.sim.validation import generate
+    from kyphos.sim.validation.generate import write_counts_kyr
+    from kyphos.sim.validation.script import BLOCKS
+
+    # a session of the default blocks is ~8-10 min: enough repeats for the hours, then cut
+    v = generate(ONE_WEARER_SEED, fs, blocks=BLOCKS * int(np.ceil(hours * 7.5)))
+    n = int(hours * 3600.0 * fs)
+    if len(v.time) < n:
+        raise SystemExit(f"the script ran {len(v.time) / fs / 3600:.2f} h, short of {hours} h")
+    share = float(np.mean(v.truth.activity_names[:n] == "walking"))
+    header = new_header("sim", subject="V-one-wearer", device=None,
+                        simulated={"family": "validation", "seed": ONE_WEARER_SEED,
+                                   "blocks": "default x repeats"})
+    write_counts_kyr(path, np.column_stack([v.acc_counts, v.gyr_counts])[:n], fs, header,
+                     v.calibration_note())
+    path.with_suffix(".json").write_text(json.dumps({"walking_share": share}))
+    return share
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description="8-hour end-to-end analysis benchmark")
     ap.add_argument("hours", nargs="?", type=float, default=8.0, help="recording length, h")
@@ -80,6 +110,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--file", help="use this recording instead of a synthetic one")
     ap.add_argument("--walking-day", action="store_true",
                     help="validation dev sessions 0-29, 1000-1029 back to back (with walking)")
+    ap.add_argument("--one-wearer", action="store_true",
+                    help="one validation person's day (blocks repeated, one clip slip)")
     ap.add_argument("--no-walk", action="store_true",
                     help="analyze without the walking bouts' second VQF run (bench only)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each; the minimum is shown")
@@ -90,13 +122,15 @@ def main(argv: list[str]) -> int:
         analysis.walk_angles = lambda *a, **k: None  # type: ignore[assignment]
     if args.file:
         path = Path(args.file)
-    elif args.walking_day:
+    elif args.walking_day or args.one_wearer:
         import json
 
-        path = Path(tempfile.gettempdir()) / f"kyphos-bench-walkday-{args.hours:g}h-{args.fs:g}hz.kyr"
+        what = "walkday" if args.walking_day else "onewearer"
+        path = Path(tempfile.gettempdir()) / f"kyphos-bench-{what}-{args.hours:g}h-{args.fs:g}hz.kyr"
         if not path.exists():
             t0 = time.perf_counter()
-            write_walking_day(path, args.hours, args.fs)
+            (write_walking_day if args.walking_day else write_one_wearer_day)(
+                path, args.hours, args.fs)
             print(f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB) in "
                   f"{time.perf_counter() - t0:.1f} s")
         share = json.loads(path.with_suffix(".json").read_text())["walking_share"]

@@ -7,7 +7,9 @@ Usage:
 ``snapshot`` analyses (``kyphos.analysis.analyze``, as ``kyphos analyze`` does) the 8-hour
 104 Hz recording of ``bench_analysis.py`` (written if missing), validation development seeds
 0-2 at 52 / 104 / 208 Hz and simday seed 3 at 104 Hz (a day with a clip slip: the
-re-referenced path), and writes a fingerprint of every output: each field of the
+re-referenced path), with ``--walking-day`` also ``bench_analysis.py --walking-day``'s
+8-hour file (validation development sessions joined: walking bouts, many slip candidates),
+and writes a fingerprint of every output: each field of the
 :class:`~kyphos.analysis.Analysis` walked recursively (dataclasses, dicts, lists), arrays as
 a SHA-1 of their bytes with dtype and shape, floats by ``repr`` (every bit), and the JSON
 document ``to_dict()``. ``--quick``: without the 8-hour file. Run it with the old code's tree
@@ -66,7 +68,7 @@ def snap(a: Any) -> dict[str, str]:
     return d
 
 
-def snapshot(out_path: str, quick: bool) -> int:
+def snapshot(out_path: str, quick: bool, walking_day: bool = False) -> int:
     import kyphos
     from kyphos.analysis import analyze
 
@@ -83,6 +85,13 @@ def snapshot(out_path: str, quick: bool) -> int:
         if not path.exists():
             write_synth(path, 8 * 3600.0, fs=104.0)
         out["8h bench 104"] = snap(analyze(kyphos.load(path)))
+    if walking_day:
+        from bench_analysis import write_walking_day
+
+        path = Path(tempfile.gettempdir()) / "kyphos-bench-walkday-8h-104hz.kyr"
+        if not path.exists():
+            write_walking_day(path, 8.0, 104.0)
+        out["8h walking day 104"] = snap(analyze(kyphos.load(path)))
     Path(out_path).write_text(json.dumps(out, indent=0, sort_keys=True))
     print(f"wrote {out_path}: {len(out)} sessions, {sum(len(v) for v in out.values())} fields "
           f"({kyphos.__file__})")
@@ -111,12 +120,15 @@ def main(argv: list[str]) -> int:
     s = sub.add_parser("snapshot")
     s.add_argument("out")
     s.add_argument("--quick", action="store_true", help="without the 8-hour recording")
+    s.add_argument("--walking-day", action="store_true",
+                   help="also bench_analysis.py's 8-hour walking day (56 sessions joined: "
+                        "many clip-slip candidates, walking bouts)")
     c = sub.add_parser("compare")
     c.add_argument("before")
     c.add_argument("after")
     args = ap.parse_args(argv[1:])
     if args.cmd == "snapshot":
-        return snapshot(args.out, args.quick)
+        return snapshot(args.out, args.quick, args.walking_day)
     return compare(args.before, args.after)
 
 

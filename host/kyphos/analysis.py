@@ -18,7 +18,7 @@ from kyphos.metrics.risk import Risk, kinematic_risk
 from kyphos.processing import activity as act
 from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip, plausibility
-from kyphos.processing.angles import Angles, trunk_angles, vertical_acceleration
+from kyphos.processing.angles import Angles, tilt_angles, trunk_angles, vertical_acceleration
 from kyphos.processing.orientation import orientation_segments, walk_tilt
 from kyphos.processing.params import PROBE_MIN_S
 from kyphos.processing.preprocess import (
@@ -251,12 +251,27 @@ def motion(p: Prepared, quat: np.ndarray, c: cal.Calibration,
     angles of walking bouts take their inclination from a longer-τ VQF run
     (:func:`~kyphos.processing.orientation.walk_tilt`) unless not ``walk``; ``quat`` itself is
     not changed."""
-    angles = _angles_of(p, quat, c, rerefs)
-    az = vertical_acceleration(_finite(quat), _finite(p.acc))
-    # the tilt from (flexion, lateral) at the rows the activity reads (act.classify)
-    activity = act.classify(p.time, az, p.acc, p.gyr, (angles.flexion, angles.lateral), p.fs,
+    az, activity = motion_activity(p, quat, c, rerefs)
+    angles = walk_angles(p, quat, c, rerefs, activity) if walk else None
+    return angles or _angles_of(p, quat, c, rerefs), az, activity
+
+
+def motion_activity(p: Prepared, quat: np.ndarray, c: cal.Calibration,
+                    rerefs: list[clipslip.ReReference] | None = None,
+                    az: np.ndarray | None = None,
+                    tilt: tuple[np.ndarray, np.ndarray] | None = None
+                    ) -> tuple[np.ndarray, act.Activity]:
+    """:func:`motion`'s earth-vertical acceleration (``az``: already made from ``quat``) and
+    activity, without its angle pass: the activity reads only the unfiltered flexion and
+    lateral bend (``tilt``: already made, else :func:`_tilt_of`), so the one full pass of the
+    angles can wait for the walking bouts' orientation (one pass instead of two or three on a
+    day that walks)."""
+    if az is None:
+        az = vertical_acceleration(_finite(quat), _finite(p.acc))
+    activity = act.classify(p.time, az, p.acc, p.gyr,
+                            _tilt_of(p, quat, c, rerefs) if tilt is None else tilt, p.fs,
                             p.valid)
-    return (walk_angles(p, quat, c, rerefs, activity) or angles) if walk else angles, az, activity
+    return az, activity
 
 
 def _angles_of(p: Prepared, q: np.ndarray, c: cal.Calibration,
@@ -267,12 +282,25 @@ def _angles_of(p: Prepared, q: np.ndarray, c: cal.Calibration,
     return trunk_angles(p.time, q, c.sensor_from_body, p.fs, p.valid, masked=p.masked)
 
 
+def _tilt_of(p: Prepared, q: np.ndarray, c: cal.Calibration,
+             rerefs: list[clipslip.ReReference] | None,
+             unmounted: tuple[np.ndarray, np.ndarray] | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """``_angles_of(p, q, c, rerefs)``'s flexion and lateral bend, to the bit, without the
+    filters (:func:`~kyphos.processing.angles.tilt_angles`; ``unmounted``: those without
+    ``rerefs``, written over from the first re-reference on)."""
+    rr = rerefs or []
+    return tilt_angles(q, c.sensor_from_body, p.fs, p.valid,
+                       mounts=[(r.index, r.sensor_from_body) for r in rr],
+                       blends=[r.index_end for r in rr], unmounted=unmounted)
+
+
 def walk_angles(p: Prepared, quat: np.ndarray, c: cal.Calibration,
                 rerefs: list[clipslip.ReReference] | None, activity: act.Activity
                 ) -> Angles | None:
     """The angles with each walking bout's inclination from a longer-τ VQF run
     (:func:`~kyphos.processing.orientation.walk_tilt`), or None when there is no bout to
-    change: only a recording with walking pays for a second pass of the angles."""
+    change (then ``_angles_of(p, quat, c, rerefs)`` are the angles)."""
     q_walk = walk_tilt(quat, p.gyr, p.acc, p.fs, p.segments,
                        activity.kind == act.KINDS.index("walking"), activity.still)
     return None if q_walk is None else _angles_of(p, q_walk, c, rerefs)
@@ -396,17 +424,20 @@ def analyze(
     quat = orientation_segments(p.gyr, p.acc, p.fs, p.segments, vqf_params)
     c = _calibrate(calibration, session, p, quat)
     c.acc_bias = bias
-    # the walking bouts' second VQF run waits for the re-references (one angle pass for it)
-    angles, az, activity = motion(p, quat, c, walk=False)
+    # the activity first (it reads only the unfiltered tilt); the walking bouts' second VQF
+    # run waits for the re-references; then the angles' one full pass
+    tilt = _tilt_of(p, quat, c, None)
+    az, activity = motion_activity(p, quat, c, tilt=tilt)
     # clip slips: later walks / quiet postures against the earlier reference; re-reference
     probes = reference_probes(p, activity)
     rerefs = find_rerefs(probes, c, p.time, activity.still, p.fs,
                          (lambda r0, r1: (p.gyr[r0:r1], p.acc[r0:r1]), p.fs)) \
         if clip_slips else []
-    if rerefs:
-        angles, az, activity = motion(p, quat, c, rerefs)
-    else:
-        angles = walk_angles(p, quat, c, rerefs, activity) or angles
+    if rerefs:  # the same quat: the same az; the tilt changes from the first slip on
+        az, activity = motion_activity(p, quat, c, rerefs, az,
+                                       _tilt_of(p, quat, c, rerefs, unmounted=tilt))
+    del tilt
+    angles = walk_angles(p, quat, c, rerefs, activity) or _angles_of(p, quat, c, rerefs)
     # the calibration bends themselves (explicit window or the automatically found sequence)
     # are neither lifts nor seated reaches
     link_m = link_from_bends(angles, az, c.calibration_bends_s)

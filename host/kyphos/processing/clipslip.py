@@ -39,6 +39,7 @@ and :data:`UPRIGHT`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,31 +115,35 @@ def reference_postures(time: np.ndarray, acc: np.ndarray, kind: np.ndarray, stil
     acc = acc if np.isfinite(acc).all() else np.nan_to_num(acc)  # no copy when finite (8 h: 72 MB)
     out: list[RefPosture] = []
     m = max(2, int(min_s * fs))
+    w_end = max(2, int(round(P.PROBE_MIN_S * fs)))
+    # np.mean and np.linalg.norm of a few rows cost more in their wrappers than in the
+    # arithmetic (thousands of postures on an 8-h day): their own operations without them
+    # (_mean_rows, _norm), so the same bits
     for name in ("walking", "standing", "sitting", "lying"):
         if name not in kinds:
             continue
         sel = kind == kinds.index(name)
         if name != "walking":
             sel = sel & still
-        for i0, i1 in runs(sel):  # per reference period
+        for i0, i1 in runs(sel).tolist():  # per reference period
             if i1 - i0 < m:
                 continue
             # the mean specific force over the period: gravity (movements average out)
-            u = np.mean(acc[i0:i1], axis=0)
-            if np.linalg.norm(u) < 1.0:
+            u = _mean_rows(acc, i0, i1)
+            nu = _norm(u)
+            if nu < 1.0:
                 continue
-            u = u / np.linalg.norm(u)
+            u = u / nu
             uf = ul = u
             cut = None
             if name != "walking":  # the ends of a still period (a walk's: its mean)
-                w = min(i1 - i0, max(2, int(round(P.PROBE_MIN_S * fs))))
-                uf, ul = _unit(np.mean(acc[i0:i0 + w], axis=0), u), \
-                    _unit(np.mean(acc[i1 - w:i1], axis=0), u)
+                w = min(i1 - i0, w_end)
+                uf, ul = _unit(_mean_rows(acc, i0, i0 + w), u), _unit(_mean_rows(acc, i1 - w, i1), u)
             else:
                 cut, uf, ul = _walk_split(acc[i0:i1], fs, u)
                 cut = None if cut is None else i0 + cut
-            out.append(RefPosture(float(time[i0]), float(time[i1 - 1]), name, u, int(i0),
-                                  int(i1), uf, ul, cut))
+            out.append(RefPosture(float(time[i0]), float(time[i1 - 1]), name, u, i0, i1, uf,
+                                  ul, cut))
     out.sort(key=lambda r: r.start_s)
     return out
 
@@ -163,8 +168,18 @@ def _walk_split(acc: np.ndarray, fs: float, u: np.ndarray
 
 
 def _unit(v: np.ndarray, fallback: np.ndarray) -> np.ndarray:
-    n = float(np.linalg.norm(v))
+    n = _norm(v)
     return v / n if n >= 1.0 else fallback
+
+
+def _mean_rows(x: np.ndarray, i0: int, i1: int) -> np.ndarray:
+    """``np.mean(x[i0:i1], axis=0)``: its sum and division (i1 > i0)."""
+    return np.asarray(np.add.reduce(x[i0:i1], axis=0) / (i1 - i0))
+
+
+def _norm(v: np.ndarray) -> float:
+    """``np.linalg.norm`` of a vector: the square root of its dot product with itself."""
+    return math.sqrt(v.dot(v))
 
 
 def _rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -182,7 +197,9 @@ def _rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def angle_deg(a: np.ndarray, b: np.ndarray) -> float:
     """The angle (deg) between unit vectors ``a`` and ``b``."""
-    return float(np.degrees(np.arccos(np.clip(a @ b, -1.0, 1.0))))
+    # clipped in Python: np.clip of one number costs 3x the rest (tens of thousands of calls
+    # on an 8-h day); the same ufuncs, so the same bits
+    return float(np.degrees(np.arccos(min(max(a @ b, -1.0), 1.0))))
 
 
 def is_reference(post: RefPosture, fs: float) -> bool:
@@ -238,17 +255,42 @@ def later_stands_keep(later: list[RefPosture], m: np.ndarray, q: np.ndarray,
     rest of the session read 9° off until a third re-reference."""
     if "standing" not in base:
         return False
-    old_s = new_s = 0.0
-    for x in later:
-        if x.kind != "standing":
-            continue
-        b = m.T @ x.up
-        dur = min(x.end_s - x.start_s, 10.0)  # each return to a quiet stand: about one vote
-        if angle_deg(b, base["standing"]) <= P.SLIP_MIN_DEG:
-            old_s += dur
-        elif angle_deg(q @ b, base["standing"]) <= P.SLIP_MIN_DEG:
-            new_s += dur
-    return old_s > new_s
+    st = [x for x in later if x.kind == "standing"]
+    if not st:
+        return False
+    # all stands at once (the loop was ~1.6 x VQF on an 8-h day: 700 k scalar angles); the
+    # same formulas, with the few rows near the threshold read again one by one as before
+    ups = np.array([x.up for x in st])
+    b = ups @ m  # row k: m.T @ st[k].up
+    base_up = base["standing"]
+    d_old = _angles_deg(b @ base_up)
+    d_new = _angles_deg((b @ q.T) @ base_up)
+    is_old = d_old <= P.SLIP_MIN_DEG
+    is_new = ~is_old & (d_new <= P.SLIP_MIN_DEG)
+    for k in np.flatnonzero((np.abs(d_old - P.SLIP_MIN_DEG) <= _EXACT_NEAR_DEG)
+                            | (np.abs(d_new - P.SLIP_MIN_DEG) <= _EXACT_NEAR_DEG)):
+        bk = m.T @ st[k].up
+        is_old[k] = angle_deg(bk, base_up) <= P.SLIP_MIN_DEG
+        is_new[k] = not is_old[k] and angle_deg(q @ bk, base_up) <= P.SLIP_MIN_DEG
+    # each return to a quiet stand: about one vote
+    dur = np.minimum(np.array([x.end_s - x.start_s for x in st]), 10.0)
+    return _running_sum(dur[is_old]) > _running_sum(dur[is_new])
+
+
+#: Angles (deg) this near a threshold are read again as :func:`angle_deg` reads them: a batched
+#: product or ``arccos`` may round the last bit otherwise (~1e-12 deg near 5 deg), and the
+#: decisions are to stay those of the scalar rule
+_EXACT_NEAR_DEG = 1e-9
+
+
+def _angles_deg(cos: np.ndarray) -> np.ndarray:
+    """:func:`angle_deg` of many unit-vector dot products at once."""
+    return np.asarray(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+
+
+def _running_sum(x: np.ndarray) -> float:
+    """``x[0] + x[1] + …`` added left to right as a loop adds them (``np.sum`` adds pairwise)."""
+    return float(np.cumsum(x)[-1]) if len(x) else 0.0
 
 
 def later_sitting_base(refs: list[RefPosture], i: int, m_new: np.ndarray,

@@ -121,7 +121,7 @@ def slip_motion_features(case: Any) -> list[tuple[float, float]]:
         for ts, _deg in case.slips:
             for g0, g1 in gaps:
                 if t[g0] - 0.3 <= ts <= t[min(g1, len(t) - 1)] + 0.3:
-                    f = cs.slip_motion_windows(p.gyr, p.acc, p.fs, g0, g1, m_old, m_new)
+                    f = cs.slip_motion_windows(p.gyr, p.acc, p.fs, g0, g1, m_old, m_new, _rest[1])
                     if f is not None:
                         out.append((f[2] / f[5], f[4]))
                     break

@@ -148,7 +148,7 @@ def gaps_part(r: dict[str, Any]) -> list[dict[str, Any]]:
         for g0, g1 in bounds:
             if g1 <= g0:
                 continue
-            f = cs.slip_motion_windows(r["gyr"], r["acc"], fs, g0, g1, m_old, m_new)
+            f = cs.slip_motion_windows(r["gyr"], r["acc"], fs, g0, g1, m_old, m_new, r["still"])
             if f is None:
                 continue
             i, _i1, err, turn, lin, want = f

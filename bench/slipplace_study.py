@@ -34,22 +34,27 @@ PATCHES: dict[str, list[tuple[str, str, str]]] = {}
 
 
 def _base_ns(rev: str) -> dict[str, Any]:
-    """clipslip as it was at git revision ``rev`` (its own namespace, in memory)."""
+    """clipslip as it was at git revision ``rev``, or as in file ``rev`` if it is a path (its
+    own namespace, in memory)."""
     import subprocess
     import types
 
-    src = subprocess.run(["git", "show", f"{rev}:host/kyphos/processing/clipslip.py"],
-                         capture_output=True, text=True, check=True,
-                         cwd=os.path.dirname(os.path.abspath(__file__))).stdout
-    mod = types.ModuleType(f"clipslip_{rev}")
+    if os.path.exists(rev):
+        with open(rev) as f:
+            src = f.read()
+    else:
+        src = subprocess.run(["git", "show", f"{rev}:host/kyphos/processing/clipslip.py"],
+                             capture_output=True, text=True, check=True,
+                             cwd=os.path.dirname(os.path.abspath(__file__))).stdout
+    mod = types.ModuleType(f"clipslip_{abs(hash(rev))}")
     sys.modules[mod.__name__] = mod  # dataclasses look their module up
     exec(compile(src, f"<clipslip {rev}>", "exec"), mod.__dict__)
     return mod.__dict__
 
 
 def _ns(variant: str) -> dict[str, Any]:
-    if variant.startswith("git:"):  # e.g. git:3138f8f, the session's starting code
-        return _base_ns(variant[4:])
+    if variant.startswith(("git:", "file:")):  # e.g. git:3138f8f, the session's starting code
+        return _base_ns(variant.split(":", 1)[1])
     sys.path.insert(0, os.path.dirname(__file__))
     import slip_ref_study as srs
 

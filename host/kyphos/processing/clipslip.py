@@ -355,8 +355,10 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     neither mounting, or out of it, cannot be told apart, and the middle halves the worst
     case (validation seed 1010: 16 s late at the end of the bend it was made going into).
 
-    Returns the row and, when a step placed it, the row where that movement ends (the next
-    still posture's start), else None.
+    With ``motion`` (offline), the slip's own turn (:func:`_motion_place`) decides first among
+    two or more slip-sized steps the slip undoes, then among tied places; ``still`` then also
+    gives the gyro's offset. Returns the row and, when a step or the turn placed it, the row
+    where that movement ends, else None.
     """
     q = m_new.T @ m_old  # old body coordinates → new
     margin = 0.5 * angle_deg(q[:, 2], UPRIGHT)  # half the slip's tilt

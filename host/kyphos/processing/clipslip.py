@@ -382,54 +382,71 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     ends = [(pr.up_first if pr.up_first is not None else pr.up,
              pr.up_last if pr.up_last is not None else pr.up) for pr in seq]
 
+    u_ends = np.array(ends).reshape(n, 2, 3)
+
     def votes(kinds: tuple[str, ...], within: float | None = None) -> np.ndarray:
-        """Per posture: its two ends' half votes (+ new mounting, − old)."""
-        return np.array([0.5 * (_vote(u0, pr.kind, m_old, m_new, base, margin, kinds, within)
-                                + _vote(u1, pr.kind, m_old, m_new, base, margin, kinds, within))
-                         for pr, (u0, u1) in zip(seq, ends, strict=True)])
+        """Per posture: its two ends' half votes (+ new mounting, − old), as :func:`_vote`
+        counts them, for all postures at once."""
+        on = np.array([pr.kind in base and pr.kind in kinds for pr in seq])
+        if not on.any():
+            return np.zeros(n)
+        bk = np.array([base[pr.kind] if o else UPRIGHT for pr, o in zip(seq, on, strict=True)])
+        lim = P.SLIP_MIN_DEG if within is None else within
+        d_old, d_new = (np.degrees(np.arccos(np.clip(
+            np.einsum("nej,nj->ne", u_ends @ mm, bk), -1.0, 1.0))) for mm in (m_old, m_new))
+        v = np.where((d_new <= lim) & (d_new + margin <= d_old), 1.0,
+                     np.where((d_old <= lim) & (d_old + margin <= d_new), -1.0, 0.0))
+        return np.asarray(0.5 * (v[:, 0] + v[:, 1]) * on)
 
     def change_point(kinds: tuple[str, ...], within: float | None = None,
-                     held: np.ndarray | None = None) -> np.ndarray:
+                     held: np.ndarray | None = None, pre: np.ndarray | None = None
+                     ) -> np.ndarray:
         """Per place k (between seq[k - 1] and seq[k]; k = 0: before the first, never after
         the last): the votes before it for the old mounting and after it for the new one.
         ``held``: places of steps the slip undoes; the posture each enters casts no vote for
-        the old mounting."""
-        v = votes(kinds, within)
+        the old mounting. ``pre``: ``votes(kinds, within)`` already counted."""
+        v = votes(kinds, within) if pre is None else pre.copy()
         if held is not None:
             v[held] = np.maximum(v[held], 0.0)
         before = np.concatenate([[0.0], np.cumsum(v)])[:n]  # votes of the postures before k
         return np.asarray(-before + (before[-1] + v[-1] - before))
 
     resid = np.full(n, np.inf)
-    undone = np.zeros(n, bool)  # a slip-sized step the slip undoes, out and back or not
-    for k in range(1, n):  # consecutive still postures of the same kind
-        a, b = seq[k - 1], seq[k]
-        if a.kind != b.kind:
-            continue
-        ba, bb = m_old.T @ ends[k - 1][1], m_old.T @ ends[k][0]
-        d = angle_deg(q @ bb, ba)  # what is left of the step once the slip is undone
-        step = angle_deg(bb, ba)
-        # the next posture of the same kind back where the step started (old mounting) nearer
-        # than the slip brings the step's end: an excursion out and back, not the slip
-        # (validation seed 4000: a slip while sitting down; a 40-s seated bend 16 deg deeper,
-        # between two sits alike in the old mounting, undone to 4.5 deg: placed 31 s late).
-        # Where the step started: either end of the posture it left (a slouch that sets in
-        # below the still rule's rate moves that posture's last end toward the step;
-        # development seed 6022: a sit 10.1 -> 13.6 deg, a seated slouch to 22.4, the sit
-        # after it back at 9.8; the step passed, the slip was placed 44 s late)
-        back = min(angle_deg(m_old.T @ ends[k + 1][0], m_old.T @ e) for e in ends[k - 1]) \
-            if k + 1 < n and seq[k + 1].kind == a.kind else np.inf
-        undone[k] = abs(step - slip) <= max(P.SLIP_AGREE_DEG, 0.4 * slip) \
-            and d <= max(P.SLIP_AGREE_DEG, 0.5 * step)
-        if undone[k] and back >= d:
-            resid[k] = d
+    kind = np.array([pr.kind for pr in seq])
+    same = np.concatenate([[False], kind[1:] == kind[:-1]])  # k: seq[k - 1], seq[k] alike
+    e_old = u_ends @ m_old  # (n, 2, 3): each end in the old mounting's body coordinates
+
+    def ang(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.asarray(np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", x, y), -1.0, 1.0))))
+
+    ba, bb = e_old[:-1, 1], e_old[1:, 0]  # per k = 1..n-1: where the step left and entered
+    d = np.concatenate([[np.inf], ang(bb @ q.T, ba)])  # what is left once the slip is undone
+    step = np.concatenate([[np.inf], ang(bb, ba)])
+    # the next posture of the same kind back where the step started (old mounting) nearer
+    # than the slip brings the step's end: an excursion out and back, not the slip
+    # (validation seed 4000: a slip while sitting down; a 40-s seated bend 16 deg deeper,
+    # between two sits alike in the old mounting, undone to 4.5 deg: placed 31 s late).
+    # Where the step started: either end of the posture it left (a slouch that sets in
+    # below the still rule's rate moves that posture's last end toward the step;
+    # development seed 6022: a sit 10.1 -> 13.6 deg, a seated slouch to 22.4, the sit
+    # after it back at 9.8; the step passed, the slip was placed 44 s late)
+    back = np.full(n, np.inf)
+    if n > 2:
+        nxt0 = e_old[2:, 0]  # per k = 1..n-2: the next posture's first end
+        back[1:-1] = np.where(same[2:], np.minimum(ang(nxt0, e_old[:-2, 0]),
+                                                   ang(nxt0, e_old[:-2, 1])), np.inf)
+    # a slip-sized step the slip undoes, out and back or not
+    undone = same & (np.abs(step - slip) <= max(P.SLIP_AGREE_DEG, 0.4 * slip)) \
+        & (d <= np.maximum(P.SLIP_AGREE_DEG, 0.5 * step))
+    resid[undone & (back >= d)] = d[undone & (back >= d)]
     # a posture entered by such a step is what the posture before it was, the clip turned,
     # so its reading near upright in the old mounting is no vote for the old mounting: a
     # slouch held while the clip slips backward reads near upright in the old mounting
     # (development seeds 6003, 1019, 2029: placed 10.5, 6.1, 31.3 s late at the slouch's
     # end). Not the mirror (the posture a step leaves casting no vote for the new mounting):
     # it fixed seed 3001 but moved 5018 at 52/208 Hz to a slouch's step 4.3 s late
-    score = change_point(CONFIRM_KINDS, held=np.flatnonzero(np.isfinite(resid)))
+    v_conf = votes(CONFIRM_KINDS)  # counted once: the walks' and stands' votes
+    score = change_point(CONFIRM_KINDS, held=np.flatnonzero(np.isfinite(resid)), pre=v_conf)
     # the same over one posture between that is an excursion (a reach or bend out and back
     # from a posture at rest: the ends within SLIP_MAX_DEG of their kind's baseline, old
     # mounting before and new after, and the excursion farther from both than the step by
@@ -464,13 +481,13 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         # slouch; the slouch, 4-5 deg from upright in the new mounting, voted its onset in).
         # A step the excursion test turned down counts here too: a slouch released after the
         # slip brings the old reading back to where the slip's step started (seed 7000)
-        v = votes(CONFIRM_KINDS)
-        v[steps] = np.maximum(v[steps], 0.0)  # as change_point's held steps
-        old_after = np.minimum.accumulate(v[::-1])[::-1] < 0.0
         found = _motion_place(motion, [(seq[k - 1].i1, seq[k].i0) for k in steps],
                               m_old, m_new, still)
-        if found is not None and not old_after[steps[found[2]]]:
-            return found[0], found[1]
+        if found is not None:
+            v = v_conf.copy()
+            v[steps] = np.maximum(v[steps], 0.0)  # as change_point's held steps
+            if not np.min(v[steps[found[2]]:]) < 0.0:
+                return found[0], found[1]
     ks = np.flatnonzero(score >= score.max() - 1e-9)
     fit = ks[np.isfinite(resid[ks])]
     if len(fit):
@@ -500,11 +517,11 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             # the slip's direction carried the sits' vote, 53 s early), unless a posture after
             # it reads as the old mounting: a posture held in the slip's direction before the
             # slip can read as the new one, an upright one after it cannot read as the old
-            v = np.minimum(votes(("sitting",), within), votes(CONFIRM_KINDS))
-            old_after = np.minimum.accumulate(v[::-1])[::-1] < 0.0  # per place k: from k on
             found = _motion_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in ks],
                                   m_old, m_new, still)
-            if found is not None and not old_after[ks[found[2]]]:
+            # (the walks' and stands' votes do not change with the sitting stand-in)
+            if found is not None and not np.min(np.minimum(votes(("sitting",), within), v_conf)
+                                                [ks[found[2]]:]) < 0.0:
                 return found[0], found[1]
         sit = change_point(("sitting",), within)[ks]
         ks = ks[sit >= sit.max() - 1e-9]
@@ -555,10 +572,10 @@ def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1
         # the median over the still rows within SLIP_OFFSET_S either side (a held posture's
         # sway, 1-3 deg/s over 0.3 s in the simulator's, averages out over seconds)
         w0, w1 = max(0, g0 - int(SLIP_OFFSET_S * fs)), min(len(gyr), g1 + int(SLIP_OFFSET_S * fs))
-        sel = np.flatnonzero(still[w0:w1]) + w0
-        sel = sel[(sel < g0) | (sel >= g1)]
-        if len(sel):
-            g = g - np.nanmedian(gyr[sel], axis=0)
+        keep = still[w0:w1] & np.isfinite(gyr[w0:w1]).all(axis=1)
+        keep[max(0, g0 - w0):max(0, g1 - w0)] = False
+        if keep.any():
+            g = g - np.median(gyr[w0:w1][keep], axis=0)
     w = g / fs
     c = np.concatenate([np.zeros((1, 3)), np.cumsum(w, axis=0)])
     rot = c[n:] - c[:-n]  # small-angle turn over each window (rad): a slip turns about one axis

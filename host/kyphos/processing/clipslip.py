@@ -420,8 +420,8 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         return np.asarray(np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", x, y), -1.0, 1.0))))
 
     ba, bb = e_old[:-1, 1], e_old[1:, 0]  # per k = 1..n-1: where the step left and entered
-    d = np.concatenate([[np.inf], ang(bb @ q.T, ba)])  # what is left once the slip is undone
-    step = np.concatenate([[np.inf], ang(bb, ba)])
+    left = np.concatenate([[np.inf], ang(bb @ q.T, ba)])  # what is left, the slip undone
+    size = np.concatenate([[np.inf], ang(bb, ba)])
     # the next posture of the same kind back where the step started (old mounting) nearer
     # than the slip brings the step's end: an excursion out and back, not the slip
     # (validation seed 4000: a slip while sitting down; a 40-s seated bend 16 deg deeper,
@@ -436,9 +436,9 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         back[1:-1] = np.where(same[2:], np.minimum(ang(nxt0, e_old[:-2, 0]),
                                                    ang(nxt0, e_old[:-2, 1])), np.inf)
     # a slip-sized step the slip undoes, out and back or not
-    undone = same & (np.abs(step - slip) <= max(P.SLIP_AGREE_DEG, 0.4 * slip)) \
-        & (d <= np.maximum(P.SLIP_AGREE_DEG, 0.5 * step))
-    resid[undone & (back >= d)] = d[undone & (back >= d)]
+    undone = same & (np.abs(size - slip) <= max(P.SLIP_AGREE_DEG, 0.4 * slip)) \
+        & (left <= np.maximum(P.SLIP_AGREE_DEG, 0.5 * size))
+    resid[undone & (back >= left)] = left[undone & (back >= left)]
     # a posture entered by such a step is what the posture before it was, the clip turned,
     # so its reading near upright in the old mounting is no vote for the old mounting: a
     # slouch held while the clip slips backward reads near upright in the old mounting

@@ -72,3 +72,36 @@ def test_without_the_motion_the_slouchs_onset_is_taken() -> None:
     slip's rotation undoes as well, and it comes first."""
     out = _slips(motion=False)
     assert len(out) == 1 and out[0].index <= 6000, out
+
+
+def _sit_down_session() -> tuple[list[cs.RefPosture], np.ndarray, np.ndarray, np.ndarray]:
+    """The clip slips while sitting down (the sensor moving: no clean turn); the sit that shows
+    it; a lean back (+9 deg), then a slow drift forward again (-9 deg: a step the slip's
+    rotation nearly undoes); stand and walk confirm (development seed 7012 at 52 Hz)."""
+    refs = [_ref(0, 1000, "standing", 0.0), _ref(1200, 2200, "walking", 0.0),
+            _ref(2400, 3400, "sitting", 0.0), _ref(3600, 4600, "standing", 0.0),
+            _ref(4800, 6800, "sitting", -10.0), _ref(7000, 8500, "sitting", -1.0),
+            _ref(8700, 9700, "sitting", -10.0), _ref(9900, 10900, "standing", -10.0),
+            _ref(11100, 12100, "walking", -10.0)]
+    n = 12100
+    w = np.zeros((n, 3))
+    lin = np.zeros((n, 3))
+    w[4650:4690, 1] = np.radians(-10.0) / 0.4  # the clip, while sitting down
+    w[6800:7000, 1] = np.radians(9.0) / 2.0
+    w[8500:8700, 1] = np.radians(-9.0) / 2.0
+    for a, b in ((3400, 3600), (4600, 4800), (9700, 9900)):
+        lin[a:b, 2] += 2.0 * np.sin(np.linspace(0.0, np.pi, b - a))  # sit / stand
+    acc = np.asarray(Rotation.from_rotvec(np.cumsum(w, axis=0) / FS).inv().apply(G * UP)) + lin
+    still = np.zeros(n, bool)
+    for r in refs:
+        still[r.i0:r.i1] = r.kind != "walking"
+    return refs, w, acc, still
+
+
+def test_a_later_step_does_not_take_a_slip_the_sit_showed_without_the_turn() -> None:
+    """Searched past the sit only for the slip's own turn: the drift after the sit is a step
+    the slip undoes, but without a matching turn the slip stays before the sit."""
+    refs, w, acc, still = _sit_down_session()
+    out = cs.find_slips(refs, np.eye(3), np.arange(len(w)) / FS, still, refs,
+                        (lambda r0, r1: (w[r0:r1], acc[r0:r1]), FS))
+    assert len(out) == 1 and 4500 <= out[0].index <= 4800, out

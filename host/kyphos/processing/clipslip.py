@@ -324,7 +324,8 @@ def _vote(up: np.ndarray, kind: str, m_old: np.ndarray, m_new: np.ndarray,
 
 def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
                m_new: np.ndarray, base: dict[str, np.ndarray], still: np.ndarray | None,
-               motion: Motion | None = None) -> tuple[int, int | None]:
+               motion: Motion | None = None, by_turn_only: bool = False
+               ) -> tuple[int, int | None]:
     """Sample index of a slip known to lie between ``lo`` (the previous slip, or the start)
     and ``hi`` (the start of the reference that showed it).
 
@@ -358,7 +359,7 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     With ``motion`` (offline), the slip's own turn (:func:`_motion_place`) decides first among
     two or more slip-sized steps the slip undoes, then among tied places; ``still`` then also
     gives the gyro's offset. Returns the row and, when a step or the turn placed it, the row
-    where that movement ends, else None.
+    where that movement ends, else None. ``by_turn_only``: (-1, None) unless the turn placed it.
     """
     q = m_new.T @ m_old  # old body coordinates → new
     margin = 0.5 * angle_deg(q[:, 2], UPRIGHT)  # half the slip's tilt
@@ -378,7 +379,7 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
                 RefPosture(t_mid, pr.end_s, pr.kind, pr.up_last, pr.i_split, pr.i1)]
     n = len(seq)
     if n < 2:
-        return _last_still(still, lo, hi), None
+        return (-1 if by_turn_only else _last_still(still, lo, hi)), None
     ends = [(pr.up_first if pr.up_first is not None else pr.up,
              pr.up_last if pr.up_last is not None else pr.up) for pr in seq]
 
@@ -491,6 +492,8 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     ks = np.flatnonzero(score >= score.max() - 1e-9)
     fit = ks[np.isfinite(resid[ks])]
     if len(fit):
+        if by_turn_only:
+            return -1, None
         k = int(fit[np.argmin(resid[fit])])
         if k in span:  # out or back: the moving sample nearest the middle of the excursion
             a0, a1 = span[k]
@@ -525,6 +528,8 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
                 return found[0], found[1]
         sit = change_point(("sitting",), within)[ks]
         ks = ks[sit >= sit.max() - 1e-9]
+    if by_turn_only:
+        return -1, None
     a0 = seq[ks[0] - 1].i1 if ks[0] else lo
     a1 = seq[ks[-1] - 1].i1 if ks[-1] else lo
     mid = (a0 + a1) // 2
@@ -709,13 +714,18 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
             continue
         dev, q, _ = slip
         m_new = m @ q.T  # new sensor-from-body: body coordinates turned by q
-        # a sit that shows a slip may be a slouch the slip came inside (the new mounting reads
-        # it upright by chance: development seeds 7000, 7013, a slip 18-21 s into a seated
-        # slouch of its size and direction): the slip is searched up to the walk or stand
-        # that confirmed it, where the slip's own turn can place it
-        hi = r.i0 if r.kind in CONFIRM_KINDS else nxt.i0
-        j, j1 = place_slip(probes or [], floor, hi, m, m_new,
-                           later_sitting_base(refs, i, m_new, base), still, motion)
+        pbase = later_sitting_base(refs, i, m_new, base)
+        j, j1 = place_slip(probes or [], floor, r.i0, m, m_new, pbase, still, motion)
+        if motion is not None and r.kind not in CONFIRM_KINDS:
+            # a sit that shows a slip may be a slouch the slip came inside (the new mounting
+            # reads it upright by chance: development seeds 7000, 7013, a slip 18-21 s into a
+            # seated slouch of its size and direction): searched up to the walk or stand that
+            # confirmed it, a place after the sit's start is taken only from the slip's own
+            # turn (a slow drift after the sit, a step the slip undoes, took 7012 at 52 Hz 62 s
+            # late when the postures could place it there too)
+            late = place_slip(probes or [], floor, nxt.i0, m, m_new, pbase, still, motion, True)
+            if late[0] > r.i0:
+                j, j1 = late
         if j1 is not None and not (j < j1 and time[j1] - time[j] <= _BLEND_MAX_S):
             j1 = None  # a longer movement holds trunk motion too: switch at its start
         m = m_new

@@ -28,7 +28,9 @@ bend. Postures a person returns to — walking and quiet upright standing — ar
    no vote for the old mounting: it is the posture before, the clip turned); sits break a tie,
    read against the wearer's sitting baseline, or the first sit after the slip when there is
    none yet (:func:`later_sitting_base`); a tie goes to the middle of what cannot be told
-   apart.
+   apart. Offline, the slip's own turn (:func:`slip_motion_windows`) decides first among
+   several steps the slip undoes and among tied places, and alone may place a slip that a
+   sit showed after that sit's start.
 3. :func:`reref_angles` — trunk angles with each mounting from its slip on.
 
 The live view (:class:`kyphos.processing.causal.LiveClipSlip`) runs the same rule causally with

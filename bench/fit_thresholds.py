@@ -114,6 +114,7 @@ def slip_motion_features(case: Any) -> list[tuple[float, float]]:
     p = res.prepared
     t = p.time
     out = []
+    seen = set()  # a sit-shown slip is placed twice (the second call searches past the sit)
     for probes, lo, hi, m_old, m_new, *_rest in calls:  # per placed slip (one or two)
         seq = [pr for pr in probes if lo <= pr.i0 <= hi]
         gaps = [(lo, seq[0].i0)] if seq else []
@@ -121,7 +122,10 @@ def slip_motion_features(case: Any) -> list[tuple[float, float]]:
         for ts, _deg in case.slips:
             for g0, g1 in gaps:
                 if t[g0] - 0.3 <= ts <= t[min(g1, len(t) - 1)] + 0.3:
-                    f = cs.slip_motion_windows(p.gyr, p.acc, p.fs, g0, g1, m_old, m_new)
+                    if (ts, g0) in seen:
+                        break
+                    seen.add((ts, g0))
+                    f = cs.slip_motion_windows(p.gyr, p.acc, p.fs, g0, g1, m_old, m_new, _rest[1])
                     if f is not None:
                         out.append((f[2] / f[5], f[4]))
                     break

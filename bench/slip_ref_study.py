@@ -81,7 +81,8 @@ since; ``--trace`` prints the table each finding below was read from):
   after it whose stands agree under the new mounting gives one (clipslip.later_sitting_base):
   seed 2028, sits 5.7 and 6.8 deg from upright standing in the old mounting broke no tie
   against the stand-in, placed 10.2 s early in the middle of the sit.
-* ``sitlate`` (not shipped; patches the shipped code): a slip shown by a sitting reference is
+* ``sitlate`` (shipped since SLIPPLACE, cef0eb4, with the slip's turn choosing among the steps
+  the slip undoes: bench/slipplace_study.py): a slip shown by a sitting reference is
   searched up to the walk or stand that confirmed it. Seeds 7000 and 7013: a seated slouch
   (10.1 / 8.7 deg) was the reference, the slip came inside it (18.8 / 22 s later). No change:
   the slouch's release brings the old reading back to where the slip's step started (7000,
@@ -168,12 +169,12 @@ def scored(case: Any, a: Any) -> dict[str, Any]:
 
 # "shipped" replays find_slips without the motion rows the analysis passes since 04ba30c
 # (bench/slip_motion_study.py replays with them)
-VARIANTS = ["shipped", "sitlate"]
+VARIANTS = ["shipped"]
 _EXC = "    # the same over one posture between that is an excursion"
 #: variant -> [(clipslip function, text in its source, replacement)]; each variant's functions
 #: are compiled into one copy of clipslip's namespace, so a patched find_slips calls the
 #: patched place_slip. backends ... all4 patch clipslip as it was at 289ef52 (run them with
-#: PYTHONPATH at its git archive; all4 is what ships since); sitlate patches the shipped code.
+#: PYTHONPATH at its git archive; all4 is what ships since).
 #: (Earlier variants, their numbers in the docstring: step, sitveto, back, back2.)
 _PATCHES: dict[str, list[tuple[str, str, str]]] = {
     "backends": [("place_slip",
@@ -207,12 +208,7 @@ _PATCHES: dict[str, list[tuple[str, str, str]]] = {
                  "            v[held] = np.maximum(v[held], 0.0)\n"
                  "            left = held[held > 0] - 1  # study: heldnew\n"
                  "            v[left] = np.minimum(v[left], 0.0)\n")],
-    # (applies to the shipped code)
-    "sitlate": [("find_slips",
-                 "        j, j1 = place_slip(probes or [], floor, r.i0, m, m_new,\n",
-                 "        hi = r.i0 if r.kind in CONFIRM_KINDS else nxt.i0  # study: sitlate\n"
-                 "        j, j1 = place_slip(probes or [], floor, hi, m, m_new,\n"),
-                ("find_slips", "        floor = r.i1\n", "        floor = max(r.i1, j)\n")],
+    # sitlate ships since SLIPPLACE (cef0eb4, find_slips): its patch is gone
 }
 
 _PATCHES["all3"] = _PATCHES["backends"] + _PATCHES["sitlater"] + _PATCHES["heldvote"]

@@ -25,8 +25,8 @@ LINK_BEND_MIN_DEG = 30.0
 LINK_RANGE_M = (0.15, 0.75)
 #: Fitted by ``bench/fit_thresholds.py --family sim --seeds 100-139`` (the simulator family;
 #: reported on the validation family, docs/accuracy.md).
-SQUAT_DROP_M = 0.1775
-SEMI_DROP_M = -0.0075
+SQUAT_DROP_M = 0.1770
+SEMI_DROP_M = -0.0085
 #: Without vertical acceleration: flexion-only fallback (stoop above, squat below), degrees.
 STOOP_FLEX_DEG = 62.0
 SQUAT_FLEX_DEG = 42.0

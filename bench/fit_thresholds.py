@@ -22,7 +22,8 @@ each value: ``--sweep kyphos.processing.params.STEP_MIN_ACC=0.4,0.6,0.8 --object
 patches the constant in its module and in every loaded ``kyphos`` module that imported it by
 name, and every function default that is that very float object (an int captured as a
 default is not reached; the script says when nothing was patched), scores every session with ``bench/validate_analysis.py``'s rules, and picks the value
-with the best objective (ties → the middle one): ``lifts`` (F1), ``style`` (accuracy),
+with the best objective (ties within FIT_TIE → the shipped value if among them, else the
+middle one): ``lifts`` (F1), ``style`` (accuracy),
 ``slouch`` (F1), ``bends`` (F1), ``reaches`` (F1), ``activity`` (share of time right),
 ``steps`` (−mean |error|), ``flexion`` (−pooled RMSE).
 
@@ -50,10 +51,14 @@ CYCLE = (52.0, 104.0, 208.0)
 #: (``--family simday``, ``kyphos.sim.scenario.random_day_session``; default seeds 100-119,
 #: fs by seed): (constant, candidate values, objective). One pass of coordinate descent in
 #: this order, starting from the shipped values: each sweep re-runs the whole analysis for each
-#: candidate with the values fitted before it applied, and keeps the best (ties -> the middle
-#: candidate). ``--check`` exits 1 unless every shipped value is the one the pass fits, i.e.
+#: candidate with the values fitted before it applied, and keeps the best (ties, within
+#: :data:`FIT_TIE`, -> the shipped value if it is among them, else the middle candidate). ``--check`` exits 1 unless every shipped value is the one the pass fits, i.e.
 #: the shipped values are a fixed point of the pass. The candidates bracket the physical
 #: range given beside each constant (kyphos.processing.params, kyphos.metrics.posture).
+#: Objective differences this small are ties: the pooled flexion RMSE of 20 fit sessions moves
+#: by 1e-4 deg when one slip's blend shifts by a row. Added 2026-12-06 when SLIP_AGREE_DEG and
+#: SLIP_MAX_DEG flipped on 0.0001 deg (4 -> 5, 25 -> 30); see docs/accuracy.md section 7.
+FIT_TIE = 0.0005
 FITS: tuple[tuple[str, tuple[float, ...], str], ...] = (
     ("kyphos.processing.params.STILL_ACC", (0.1, 0.15, 0.2, 0.3), "activity"),
     ("kyphos.processing.params.STILL_MIN_S", (0.15, 0.25, 0.4, 0.6), "activity"),
@@ -307,9 +312,9 @@ def sweep(args: argparse.Namespace, jobs: list[tuple[int, float]]) -> int:
     for v in values:
         print(f"  {v:g}: {score_of[v]:.4f}")
     best = max(score_of.values())
-    tied = [v for v in values if score_of[v] == best]
-    pick = tied[(len(tied) - 1) // 2]
-    print(f"fitted: {name} = {pick:g} (objective {best:.4f})")
+    tied = [v for v in values if score_of[v] >= best - FIT_TIE]
+    pick = shipped if shipped in tied else tied[(len(tied) - 1) // 2]
+    print(f"fitted: {name} = {pick:g} (objective {score_of[pick]:.4f}; best {best:.4f})")
     same = float(shipped) == pick
     print("shipped value is the fitted one" if same else "shipped value differs from the fit")
     return 1 if args.check and not same else 0
@@ -343,8 +348,8 @@ def fit_all(args: argparse.Namespace, jobs: list[tuple[int, float]]) -> int:
                 if n_patched == 0:
                     raise SystemExit(f"{qual}: no module holds it: nothing was patched")
             best = max(score_of.values())
-            tied = [v for v in values if score_of[v] == best]
-            pick = tied[(len(tied) - 1) // 2]
+            tied = [v for v in values if score_of[v] >= best - FIT_TIE]
+            pick = shipped if shipped in tied else tied[(len(tied) - 1) // 2]
             same = float(shipped) == float(pick)
             if not same:
                 differ.append(qual)

@@ -70,16 +70,16 @@ def test_lever_free_and_two_parameter_knee_drop_of_a_lift() -> None:
 
 
 def test_held_out_validation_seeds_are_refused() -> None:
-    with pytest.raises(SystemExit):  # 10000 on: the lead's held-out set (2000-9029 spent)
-        S._jobs("validation", "9990-10001", "104")
+    with pytest.raises(SystemExit):  # 11000 on: the lead's held-out set (2000-10029 spent)
+        S._jobs("validation", "10990-11001", "104")
     assert S._jobs("validation", "0-1", "104") == [(0, 104.0), (1, 104.0)]
-    assert S._jobs("validation", "9029", "52") == [(9029, 52.0)]
+    assert S._jobs("validation", "10029", "52") == [(10029, 52.0)]
     with pytest.raises(SystemExit):  # the noise-free study too, before generating anything
-        S.exact("10000")
+        S.exact("11000")
     import kyphos.sim.validation.script as script
 
     with pytest.raises(SystemExit):  # and with the same hip share, whose patch is undone
-        S.exact_same_hip_share("10000")
+        S.exact_same_hip_share("11000")
     assert not hasattr(script, "min")
 
 

@@ -174,6 +174,14 @@ def replay(r: dict[str, Any], motion: bool) -> dict[str, Any]:
     kw = {"motion": (lambda r0, r1: (gyr[r0:r1], acc[r0:r1]), r["fs"])} if motion else {}
     out: list[Any] = [] if refs is None else \
         clipslip.find_slips(refs, r["m"], r["time"], r["still"], r["probes"], **kw)
+    return scored_replay(r, out)
+
+
+def scored_replay(r: dict[str, Any], out: list[Any]) -> dict[str, Any]:
+    """Flexion error of the kept session ``r`` re-referenced by ``out`` (find_slips' answer):
+    squared sums (all, not lying, in the slip window), slips hit within NEAR_S, offsets."""
+    from kyphos.processing import clipslip
+
     ang = clipslip.reref_angles(r["time"], r["quat"], r["m"], out, r["fs"], r["valid"],
                                 masked=r["masked"])
     ok = r["ok"]
@@ -182,9 +190,15 @@ def replay(r: dict[str, Any], motion: bool) -> dict[str, Any]:
     rr = [x.t_s for x in out if x.t_s > 0.0]
     hit = sum(1 for ts in r["slips"] if any(abs(x - ts) <= NEAR_S for x in rr))
     off = [min((x - ts for x in rr), key=abs) if rr else np.inf for ts in r["slips"]]
+    # the slip window (as bench/flexion_worst.py: from the truth slip to the nearest re-reference)
+    t = r["time"][ok]
+    win = np.zeros(len(t), bool)
+    for ts, o in zip(r["slips"], off, strict=True):
+        if np.isfinite(o):
+            win |= (t >= min(ts, ts + o)) & (t < max(ts, ts + o))
     return {"sq": float(np.sum(e ** 2)), "n": len(e), "sq_up": float(np.sum(e[up] ** 2)),
             "n_up": int(np.sum(up)), "hit": hit, "n_slips": len(r["slips"]), "n_rr": len(rr),
-            "off": off, "rr": rr}
+            "off": off, "rr": rr, "sq_win": float(np.sum(e[win] ** 2))}
 
 
 def _job(job: tuple[str, int, float, str | None, str]) -> Any:

@@ -36,8 +36,6 @@ from typing import Any
 
 import numpy as np
 
-NEAR_S = 20.0
-
 #: variant -> [(clipslip function, text in its source, replacement)] (patched in memory)
 PATCHES: dict[str, list[tuple[str, str, str]]] = {}
 
@@ -142,27 +140,14 @@ def trace(r: dict[str, Any], variant: str = "shipped") -> None:
 def replay(r: dict[str, Any], variant: str) -> dict[str, Any]:
     from kyphos.processing import clipslip
 
+    sys.path.insert(0, os.path.dirname(__file__))
+    import slip_motion_study as sms
+
     refs = r.get("refs")
     find = clipslip.find_slips if variant == "shipped" else _ns(variant)["find_slips"]
     out: list[Any] = [] if refs is None else \
         find(refs, r["m"], r["time"], r["still"], r["probes"], _motion(r))
-    ang = clipslip.reref_angles(r["time"], r["quat"], r["m"], out, r["fs"], r["valid"],
-                                masked=r["masked"])
-    ok = r["ok"]
-    e = np.degrees(ang.flexion[ok] - r["truth"][ok])
-    up = ~r["lying"][ok]
-    rr = [x.t_s for x in out if x.t_s > 0.0]
-    hit = sum(1 for ts in r["slips"] if any(abs(x - ts) <= NEAR_S for x in rr))
-    off = [min((x - ts for x in rr), key=abs) if rr else np.inf for ts in r["slips"]]
-    # the slip window (as bench/flexion_worst.py: from the truth slip to the nearest re-reference)
-    t = r["time"][ok]
-    win = np.zeros(len(t), bool)
-    for ts, o in zip(r["slips"], off, strict=True):
-        if np.isfinite(o):
-            win |= (t >= min(ts, ts + o)) & (t < max(ts, ts + o))
-    return {"sq": float(np.sum(e ** 2)), "n": len(e), "sq_up": float(np.sum(e[up] ** 2)),
-            "n_up": int(np.sum(up)), "hit": hit, "n_slips": len(r["slips"]), "n_rr": len(rr),
-            "off": off, "sq_win": float(np.sum(e[win] ** 2))}
+    return sms.scored_replay(r, out)
 
 
 def _job(job: tuple[str, int, float, str, tuple[str, ...]]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MPY_NODE := tests/mpy/node_modules/@micropython/micropython-webassembly-pyscript/package.json
 
-.PHONY: setup system-deps micropython demo test lint typecheck bench clean
+.PHONY: setup system-deps micropython demo test lint typecheck fitcheck bench clean
 
 setup: $(VENV)/.installed $(MPY_NODE)
 
@@ -37,6 +37,11 @@ micropython: setup
 
 test: lint typecheck system-deps micropython
 	$(VENV)/bin/pytest -n 2 -q --durations=15
+
+# Every shipped threshold is the value its committed fit gives (docs/scoring.md); ~6 min.
+fitcheck: setup
+	$(PY) bench/fit_thresholds.py --fit-all --check
+	$(PY) bench/fit_thresholds.py --family sim --seeds 100-139 --check
 
 bench: setup
 	$(PY) bench/run_all.py

@@ -47,8 +47,14 @@ def _session() -> tuple[list[cs.RefPosture], np.ndarray, np.ndarray, np.ndarray]
     lin[9400:9600, 0] = -0.3 * np.sin(np.linspace(0.0, np.pi, 200))
     for a, b in ((3400, 3600), (4600, 4800), (5800, 6000), (10600, 10800)):
         lin[a:b, 2] += 2.0 * np.sin(np.linspace(0.0, np.pi, b - a))  # sit / stand
+    return _signals(refs, w, lin)
+
+
+def _signals(refs: list[cs.RefPosture], w: np.ndarray, lin: np.ndarray
+             ) -> tuple[list[cs.RefPosture], np.ndarray, np.ndarray, np.ndarray]:
+    """The specific force of the turn rates ``w`` plus ``lin``, and still where not walking."""
     acc = np.asarray(Rotation.from_rotvec(np.cumsum(w, axis=0) / FS).inv().apply(G * UP)) + lin
-    still = np.zeros(n, bool)
+    still = np.zeros(len(w), bool)
     for r in refs:
         still[r.i0:r.i1] = r.kind != "walking"
     return refs, w, acc, still
@@ -91,11 +97,7 @@ def _sit_down_session() -> tuple[list[cs.RefPosture], np.ndarray, np.ndarray, np
     w[8500:8700, 1] = np.radians(-9.0) / 2.0
     for a, b in ((3400, 3600), (4600, 4800), (9700, 9900)):
         lin[a:b, 2] += 2.0 * np.sin(np.linspace(0.0, np.pi, b - a))  # sit / stand
-    acc = np.asarray(Rotation.from_rotvec(np.cumsum(w, axis=0) / FS).inv().apply(G * UP)) + lin
-    still = np.zeros(n, bool)
-    for r in refs:
-        still[r.i0:r.i1] = r.kind != "walking"
-    return refs, w, acc, still
+    return _signals(refs, w, lin)
 
 
 def test_a_later_step_does_not_take_a_slip_the_sit_showed_without_the_turn() -> None:

@@ -35,7 +35,14 @@ import numpy as np
 from scipy import signal
 
 from kyphos.processing import params as P
-from kyphos.processing.preprocess import all_finite, bandpass_sos, lowpass, runs, zero_rows
+from kyphos.processing.preprocess import (
+    all_finite,
+    bandpass_sos,
+    lowpass,
+    row_norms,
+    runs,
+    zero_rows,
+)
 
 KINDS = ("standing", "sitting", "walking", "lying", "transition")
 STANDING, SITTING, WALKING, LYING, TRANSITION = range(5)
@@ -135,15 +142,7 @@ def _finite(x: np.ndarray) -> np.ndarray:
 def _norm_rows(x: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
     """(N,) |row| of a finite (N, 3) array, 0 on rows not ``valid`` (the same numbers as
     ``np.linalg.norm(np.where(valid[:, None], x, 0), axis=1)`` without the (N, 3) copy)."""
-    # (x0² + x1²) + x2² in the norm's own array and one scratch: the same operations in the
-    # same order, two fresh (N,) arrays instead of five
-    n = np.multiply(x[:, 0], x[:, 0])
-    t = np.multiply(x[:, 1], x[:, 1])
-    n += t
-    np.multiply(x[:, 2], x[:, 2], out=t)
-    n += t
-    del t
-    np.sqrt(n, out=n)
+    n = row_norms(x)  # two fresh (N,) arrays instead of five
     if valid is not None:
         n[~valid] = 0.0
     return n

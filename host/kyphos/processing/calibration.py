@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kyphos.processing.angles import quat_rows, rotation_deg
-from kyphos.processing.preprocess import lowpass, runs, zero_rows
+from kyphos.processing.preprocess import finite_rows, lowpass, row_norms, runs, zero_rows
 
 G = 9.81
 NOMINAL = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]])
@@ -223,12 +223,12 @@ def auto_calibrate(
         time, acc, gyr, quat, valid = (x[::step] for x in (time, acc, gyr, quat, valid))
         fs = fs / step
     n = len(time)
-    valid = valid & _finite_rows(acc) & np.isfinite(quat[:, 0])
+    valid = valid & finite_rows(acc) & np.isfinite(quat[:, 0])
     acc_f = np.where(valid[:, None], acc, 0.0)
     gyr_f = np.where(valid[:, None], gyr, 0.0)
     acc_lp = lowpass(acc_f, fs, 1.0)
-    gn = lowpass(_row_norms(gyr_f), fs, 2.0)
-    an = _row_norms(acc_lp)
+    gn = lowpass(row_norms(gyr_f), fs, 2.0)
+    an = row_norms(acc_lp)
     quiet = valid & (gn < QUIET_GYR) & (np.abs(an - G) < QUIET_ACC)
     qr = runs(quiet)
     quiet = np.zeros(n, bool)
@@ -369,7 +369,7 @@ def still_spans(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float,
     # the still test on every step-th row only (8 h at 104 Hz: no full-length temporaries)
     a = np.asarray(acc[::step], float)
     g = np.asarray(gyr[::step], float)
-    ok = _finite_rows(a) & ~zero_rows(a) & _finite_rows(g)
+    ok = finite_rows(a) & ~zero_rows(a) & finite_rows(g)
     if valid is not None:
         ok &= np.asarray(valid, bool)[::step]
     a = np.where(ok[:, None], a, 0.0)
@@ -398,7 +398,7 @@ def still_spans(time: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float,
 def directions(acc_lp: np.ndarray) -> np.ndarray:
     """(N, 3) rows of ``acc_lp`` as unit vectors (rows of zeros stay zero): gravity's direction
     for :func:`turn_rate` and its causal twin in ``causal.LiveAccBias``."""
-    nrm = _row_norms(acc_lp)
+    nrm = row_norms(acc_lp)
     return acc_lp / np.where(nrm > 1e-9, nrm, 1.0)[:, None]
 
 
@@ -410,7 +410,7 @@ def turn_rate(acc_lp: np.ndarray, fs: float) -> np.ndarray:
     on it and so had no accelerometer offset estimate. A turn about the vertical is not seen;
     it does not move a posture's mean specific force either."""
     u = directions(acc_lp)
-    step = _row_norms(np.diff(u, axis=0)) * fs
+    step = row_norms(np.diff(u, axis=0)) * fs
     return lowpass(np.r_[step[:1], step], fs, 2.0) if len(step) else np.zeros(len(u))
 
 
@@ -481,21 +481,3 @@ def remove_acc_bias(acc: np.ndarray, bias: np.ndarray) -> np.ndarray:
     acc[dead] = 0.0
     return acc
 
-
-def _row_norms(x: np.ndarray) -> np.ndarray:
-    """``np.linalg.norm(x, axis=1)`` of an (N, 3) array column by column: numpy reduces a short
-    last axis row by row (~2x slower); the same sums in the same order, so the same bits."""
-    n = np.multiply(x[:, 0], x[:, 0])
-    t = np.multiply(x[:, 1], x[:, 1])
-    n += t
-    np.multiply(x[:, 2], x[:, 2], out=t)
-    n += t
-    return np.sqrt(n, out=n)
-
-
-def _finite_rows(x: np.ndarray) -> np.ndarray:
-    """``np.all(np.isfinite(x), axis=1)`` column by column (see :func:`_row_norms`)."""
-    m = np.isfinite(x[:, 0])
-    for k in range(1, x.shape[1]):
-        m &= np.isfinite(x[:, k])
-    return m

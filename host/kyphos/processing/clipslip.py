@@ -437,8 +437,8 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             return np.zeros(n)
         bk = np.array([base[pr.kind] if o else UPRIGHT for pr, o in zip(seq, on, strict=True)])
         lim = P.SLIP_MIN_DEG if within is None else within
-        d_old, d_new = (np.degrees(np.arccos(np.clip(
-            np.einsum("nej,nj->ne", u_ends @ mm, bk), -1.0, 1.0))) for mm in (m_old, m_new))
+        d_old, d_new = (_angles_deg(np.einsum("nej,nj->ne", u_ends @ mm, bk))
+                        for mm in (m_old, m_new))
         v = np.where((d_new <= lim) & (d_new + margin <= d_old), 1.0,
                      np.where((d_old <= lim) & (d_old + margin <= d_new), -1.0, 0.0))
         return np.asarray(0.5 * (v[:, 0] + v[:, 1]) * on)
@@ -462,7 +462,7 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     e_old = u_ends @ m_old  # (n, 2, 3): each end in the old mounting's body coordinates
 
     def ang(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return np.asarray(np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", x, y), -1.0, 1.0))))
+        return _angles_deg(np.einsum("ij,ij->i", x, y))
 
     ba, bb = e_old[:-1, 1], e_old[1:, 0]  # per k = 1..n-1: where the step left and entered
     left = np.concatenate([[np.inf], ang(bb @ q.T, ba)])  # what is left, the slip undone

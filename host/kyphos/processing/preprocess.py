@@ -53,6 +53,27 @@ def zero_rows(x: np.ndarray) -> np.ndarray:
     return m
 
 
+def finite_rows(x: np.ndarray) -> np.ndarray:
+    """(N,) ``np.all(np.isfinite(x), axis=1)`` of an (N, C) array, column by column (see
+    :func:`zero_rows`)."""
+    m = np.isfinite(x[:, 0])
+    for k in range(1, x.shape[1]):
+        m &= np.isfinite(x[:, k])
+    return m
+
+
+def row_norms(x: np.ndarray) -> np.ndarray:
+    """(N,) ``np.linalg.norm(x, axis=1)`` of an (N, 3) array column by column: (x0² + x1²) + x2²
+    in the norm's own array and one scratch, the same operations in the same order, so the
+    same bits (numpy reduces a short last axis row by row, ~2x slower)."""
+    n = np.multiply(x[:, 0], x[:, 0])
+    t = np.multiply(x[:, 1], x[:, 1])
+    n += t
+    np.multiply(x[:, 2], x[:, 2], out=t)
+    n += t
+    return np.sqrt(n, out=n)
+
+
 def runs(mask: np.ndarray) -> np.ndarray:
     """(K, 2) start, stop (exclusive) indices of the runs of True in a 1-D boolean array."""
     m = np.asarray(mask, bool)

@@ -1,7 +1,7 @@
 """End-to-end analysis speed: an 8-hour 104 Hz recording, load → all metrics, vs VQF offline alone.
 
 Usage: .venv/bin/python bench/bench_analysis.py [HOURS] [--fs 104] [--file PATH] [--walking-day]
-    [--one-wearer] [--no-walk] [--repeat 3] [--in-process]
+    [--one-wearer] [--no-walk] [--repeat 3] [--in-process] [--trees DIR,DIR]
 
 Writes (once, cached in the temp folder) a synthetic .kyr recording with the recording
 package's synthetic board output (upright standing with a 60° forward bend every 12 s), then
@@ -23,6 +23,8 @@ is the steadiest**: on this 2-core VM VQF's user time varied 2.04–2.29 s over 
 its system time (the kernel zeroing its ~120 k fresh 4 KiB pages, ~0.47 GB) 0.31–0.92 s and
 its wall time with the load (docs/benchmarks.md, "Why VQF's time swings"). Quote the load.
 ``--in-process``: the older way, both timed in this one process, the minimum of the runs.
+``--trees OLD/host,NEW/host``: before / after, each tree's VQF and end to end on its own
+``PYTHONPATH``, round by round (who goes first alternates), each summarised on its own.
 
 ``--walking-day``: instead of the synthetic bends, the validation family's development sessions
 0–29 and 1000–1029 (never held-out seeds) concatenated until ``HOURS`` (one guided-calibration
@@ -159,41 +161,49 @@ def summarise(runs: list[dict[str, float]]) -> dict[str, dict[str, tuple[float, 
     return out
 
 
-def interleaved(path: Path, repeat: int, no_walk: bool) -> int:
+def interleaved(path: Path, repeat: int, no_walk: bool, trees: list[str] | None = None) -> int:
     """VQF, end to end, VQF, ... each in a fresh process (this script with ``--child``); print
-    every run with the load average, then :func:`summarise`."""
+    every run with the load average, then :func:`summarise`. ``trees``: host folders (each
+    put on ``PYTHONPATH`` of its runs) timed round by round, who goes first alternating, each
+    summarised on its own (None: the kyphos this script imports)."""
     import json
     import subprocess
 
-    runs: list[dict[str, float]] = []
+    names = trees or [""]
+    runs: dict[str, list[dict[str, float]]] = {t: [] for t in names}
     e2e: dict[str, float] = {}
     print(f"{'run':>4s} {'kind':4s} {'wall s':>7s} {'user s':>7s} {'sys s':>6s} {'faults':>7s} "
-          f"{'load':>5s}")
+          f"{'load':>5s}{'  tree' if trees else ''}")
     for i in range(repeat):
-        for kind in ("vqf", "e2e"):
-            cmd = [sys.executable, __file__, "--child", kind, "--file", str(path),
-                   *(["--no-walk"] if no_walk else [])]
-            r = json.loads(subprocess.run(cmd, check=True, capture_output=True,
-                                          text=True).stdout.splitlines()[-1])
-            r["kind"], r["load"] = kind, os.getloadavg()[0]
-            runs.append(r)
-            e2e = r if kind == "e2e" else e2e
-            print(f"{i + 1:4d} {kind:4s} {r['wall']:7.2f} {r['user']:7.2f} {r['sys']:6.2f} "
-                  f"{r['faults']:7.0f} {r['load']:5.2f}", flush=True)
+        for tree in names if i % 2 == 0 else names[::-1]:
+            env = dict(os.environ, PYTHONPATH=tree) if tree else None
+            for kind in ("vqf", "e2e"):
+                cmd = [sys.executable, __file__, "--child", kind, "--file", str(path),
+                       *(["--no-walk"] if no_walk else [])]
+                r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True,
+                                              env=env).stdout.splitlines()[-1])
+                r["kind"], r["load"] = kind, os.getloadavg()[0]
+                runs[tree].append(r)
+                e2e = r if kind == "e2e" else e2e
+                print(f"{i + 1:4d} {kind:4s} {r['wall']:7.2f} {r['user']:7.2f} {r['sys']:6.2f} "
+                      f"{r['faults']:7.0f} {r['load']:5.2f}  {tree}", flush=True)
     print(f"samples {e2e['samples']:.0f} ({e2e['hours']:.2f} h at {e2e['fs']:g} Hz), lifts "
           f"{e2e['lifts']:.0f}, posture score {e2e['score']}")
-    sm = summarise(runs)
-    print(f"median [min-max] of {repeat} fresh processes each, interleaved:")
-    for m, name in (("wall", "wall"), ("cpu", "CPU (user+sys)"), ("user", "CPU user"),
-                    ("sys", "CPU system")):
-        v, e, p = sm["vqf"][m], sm["e2e"][m], sm["pair_ratio"][m]
-        print(f"  {name:15s} VQF {v[0]:5.2f} [{v[1]:.2f}-{v[2]:.2f}] s, end to end {e[0]:5.2f} "
-              f"[{e[1]:.2f}-{e[2]:.2f}] s, ratio of medians {sm['ratio_of_medians'][m][0]:.2f}, "
-              f"per pair {p[0]:.2f} [{p[1]:.2f}-{p[2]:.2f}]")
-    loads = [r["load"] for r in runs]
-    print(f"ratio end-to-end / VQF offline (target <= 3): wall {sm['ratio_of_medians']['wall'][0]:.2f}, "
-          f"CPU {sm['ratio_of_medians']['cpu'][0]:.2f}, user {sm['ratio_of_medians']['user'][0]:.2f}"
-          f"   (load average 1 min {min(loads):.2f}-{max(loads):.2f} on {os.cpu_count()} cores)")
+    for tree in names:
+        sm = summarise(runs[tree])
+        print(f"{tree + ': ' if tree else ''}median [min-max] of {repeat} fresh processes each, "
+              f"interleaved:")
+        for m, name in (("wall", "wall"), ("cpu", "CPU (user+sys)"), ("user", "CPU user"),
+                        ("sys", "CPU system")):
+            v, e, p = sm["vqf"][m], sm["e2e"][m], sm["pair_ratio"][m]
+            print(f"  {name:15s} VQF {v[0]:5.2f} [{v[1]:.2f}-{v[2]:.2f}] s, end to end {e[0]:5.2f} "
+                  f"[{e[1]:.2f}-{e[2]:.2f}] s, ratio of medians {sm['ratio_of_medians'][m][0]:.2f}, "
+                  f"per pair {p[0]:.2f} [{p[1]:.2f}-{p[2]:.2f}]")
+        loads = [r["load"] for r in runs[tree]]
+        print(f"ratio end-to-end / VQF offline (target <= 3): wall "
+              f"{sm['ratio_of_medians']['wall'][0]:.2f}, CPU {sm['ratio_of_medians']['cpu'][0]:.2f}, "
+              f"user {sm['ratio_of_medians']['user'][0]:.2f}   (load average 1 min "
+              f"{min(loads):.2f}-{max(loads):.2f} on {os.cpu_count()} cores)")
     return 0
 
 
@@ -244,6 +254,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs of each, interleaved")
     ap.add_argument("--in-process", action="store_true",
                     help="time both in this process, the minimum of the runs (the older way)")
+    ap.add_argument("--trees", help="comma-separated host folders (e.g. an older revision's, "
+                    "git archive REV host), each timed on its own PYTHONPATH, interleaved")
     ap.add_argument("--child", choices=("vqf", "e2e"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv[1:])
     if args.child:  # one timed run in this fresh process, as a JSON line for the parent
@@ -279,7 +291,8 @@ def main(argv: list[str]) -> int:
                   f"{time.perf_counter() - t0:.1f} s")
     if args.in_process:
         return in_process(path, args.repeat)
-    return interleaved(path, args.repeat, args.no_walk)
+    return interleaved(path, args.repeat, args.no_walk,
+                       args.trees.split(",") if args.trees else None)
 
 
 if __name__ == "__main__":

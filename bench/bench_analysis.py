@@ -18,8 +18,8 @@ heap or page state another left. For every run it prints wall time, CPU user and
 (``getrusage``), minor page faults and the 1-min load average, then per kind the median and
 the range, and the ratio end to end / VQF three ways: of the medians, and the median and range
 of the ratio within each interleaved pair. Wall time is the target's measure but counts waiting
-for the other jobs on the machine's cores; CPU time (user + system) does not, and **user time
-is the steadiest**: on this 2-core VM VQF's user time varied 2.04–2.29 s over 35 processes,
+for the other jobs on the machine's cores; CPU time (user + system) does not, and VQF's **user
+time is its steadiest part**: on this 2-core VM it varied 2.04–2.29 s over 35 runs,
 its system time (the kernel zeroing its ~120 k fresh 4 KiB pages, ~0.5 GB) 0.31–0.92 s and
 its wall time with the load (docs/benchmarks.md, "Why VQF's time swings"). Quote the load.
 ``--in-process``: the older way, both timed in this one process, the minimum of the runs.

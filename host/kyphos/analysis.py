@@ -259,18 +259,20 @@ def motion(p: Prepared, quat: np.ndarray, c: cal.Calibration,
 def motion_activity(p: Prepared, quat: np.ndarray, c: cal.Calibration,
                     rerefs: list[clipslip.ReReference] | None = None,
                     az: np.ndarray | None = None,
-                    tilt: tuple[np.ndarray, np.ndarray] | None = None
+                    tilt: tuple[np.ndarray, np.ndarray] | None = None,
+                    reuse: act.ClassifyReuse | None = None
                     ) -> tuple[np.ndarray, act.Activity]:
     """:func:`motion`'s earth-vertical acceleration (``az``: already made from ``quat``) and
     activity, without its angle pass: the activity reads only the unfiltered flexion and
     lateral bend (``tilt``: already made, else :func:`_tilt_of`), so the one full pass of the
     angles can wait for the walking bouts' orientation (one pass instead of two or three on a
-    day that walks)."""
+    day that walks). ``reuse``: carried between the calls on the same ``quat`` (the still mask
+    and the step band-pass, :class:`~kyphos.processing.activity.ClassifyReuse`)."""
     if az is None:
         az = vertical_acceleration(_finite(quat), _finite(p.acc))
     activity = act.classify(p.time, az, p.acc, p.gyr,
                             _tilt_of(p, quat, c, rerefs) if tilt is None else tilt, p.fs,
-                            p.valid)
+                            p.valid, reuse=reuse)
     return az, activity
 
 
@@ -427,7 +429,8 @@ def analyze(
     # the activity first (it reads only the unfiltered tilt); the walking bouts' second VQF
     # run waits for the re-references; then the angles' one full pass
     tilt = _tilt_of(p, quat, c, None)
-    az, activity = motion_activity(p, quat, c, tilt=tilt)
+    reuse = act.ClassifyReuse()  # the second classification's still mask and step band-pass
+    az, activity = motion_activity(p, quat, c, tilt=tilt, reuse=reuse)
     # clip slips: later walks / quiet postures against the earlier reference; re-reference
     probes = reference_probes(p, activity)
     rerefs = find_rerefs(probes, c, p.time, activity.still, p.fs,
@@ -435,8 +438,8 @@ def analyze(
         if clip_slips else []
     if rerefs:  # the same quat: the same az; the tilt changes from the first slip on
         az, activity = motion_activity(p, quat, c, rerefs, az,
-                                       _tilt_of(p, quat, c, rerefs, unmounted=tilt))
-    del tilt
+                                       _tilt_of(p, quat, c, rerefs, unmounted=tilt), reuse)
+    del tilt, reuse
     angles = walk_angles(p, quat, c, rerefs, activity) or _angles_of(p, quat, c, rerefs)
     # the calibration bends themselves (explicit window or the automatically found sequence)
     # are neither lifts nor seated reaches

@@ -331,23 +331,50 @@ def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: floa
     return h, vel
 
 
+class StepBand:
+    """:func:`find_steps`' reading of ``az`` that the tilt does not enter: the 0.5–3.5 Hz
+    band-pass, its peaks above ``STEP_MIN_ACC`` (before the tilt's cut) and, made when first
+    asked for, the band-passed double integral whose lows count the steps."""
+
+    def __init__(self, az: np.ndarray, fs: float, valid: np.ndarray | None) -> None:
+        x = np.where(np.isfinite(az), az, 0.0)
+        if valid is not None:
+            x = np.where(valid, x, 0.0)
+        self.fs = fs
+        self.sos = bandpass_sos(fs, 0.5, min(3.5, 0.4 * fs))
+        self.bp: np.ndarray = signal.sosfiltfilt(self.sos, x)
+        self.pk: np.ndarray = signal.find_peaks(
+            self.bp, height=P.STEP_MIN_ACC, distance=max(1, int(P.STEP_INTERVAL_S[0] * fs)))[0]
+        self._pos: np.ndarray | None = None
+
+    @property
+    def pos(self) -> np.ndarray:
+        if self._pos is None:
+            dt = 1.0 / self.fs
+            self._pos = signal.sosfiltfilt(self.sos, _cumtrapz(_cumtrapz(self.bp, dt), dt))
+        return self._pos
+
+
+def step_band(az: np.ndarray, fs: float, valid: np.ndarray | None = None) -> StepBand | None:
+    """:class:`StepBand` of ``az`` (None when shorter than 3 s: no steps are looked for)."""
+    return None if len(az) < 3 * int(fs) else StepBand(az, fs, valid)
+
+
 def find_steps(az: np.ndarray, fs: float, valid: np.ndarray | None = None,
-               tilt: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+               tilt: np.ndarray | None = None, band: StepBand | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
     """(step sample indices, walking bouts (K, 2) start/stop indices) from earth-vertical free
     acceleration (m/s²): peaks of the 0.5–3.5 Hz band above ``STEP_MIN_ACC``, taken with the
     trunk tilted less than ``STEP_MAX_TILT_DEG`` (``tilt`` rad, optional), that form a regular
     train (intervals, neighbour ratio, amplitude within ``STEP_AMPLITUDE_RATIO`` of the
-    train's median) of at least ``WALK_MIN_STEPS``."""
+    train's median) of at least ``WALK_MIN_STEPS``. ``band``: :func:`step_band` of the same
+    ``az``, ``fs`` and ``valid``, already made."""
     n = len(az)
-    x = np.where(np.isfinite(az), az, 0.0)
-    if valid is not None:
-        x = np.where(valid, x, 0.0)
-    hi = min(3.5, 0.4 * fs)
     if n < 3 * int(fs):
         return np.zeros(0, int), np.zeros((0, 2), int)
-    sos = bandpass_sos(fs, 0.5, hi)
-    bp = signal.sosfiltfilt(sos, x)
-    pk, _ = signal.find_peaks(bp, height=P.STEP_MIN_ACC, distance=max(1, int(P.STEP_INTERVAL_S[0] * fs)))
+    band = step_band(az, fs, valid) if band is None else band
+    assert band is not None
+    bp, pk = band.bp, band.pk
     if tilt is not None:
         pk = pk[np.nan_to_num(tilt[pk], nan=np.pi) < np.radians(P.STEP_MAX_TILT_DEG)]
     if len(pk) < P.WALK_MIN_STEPS:
@@ -382,7 +409,7 @@ def find_steps(az: np.ndarray, fs: float, valid: np.ndarray | None = None,
     # bounce. Not the minimum of the two sides (a peak's prominence): the first step from
     # standing has no full descent before it and the last step of a flight of stairs no full
     # rise after it, and their low points would be dropped (a flight then lost one step).
-    pos = signal.sosfiltfilt(sos, _cumtrapz(_cumtrapz(bp, 1.0 / fs), 1.0 / fs))
+    pos = band.pos
     counted: list[np.ndarray] = []
     for (a, b), idx in zip(bouts, steps, strict=True):  # per walking bout
         seg = pos[a:b]
@@ -430,6 +457,28 @@ def _tilt_rows(tilt: np.ndarray | tuple[np.ndarray, np.ndarray], step: int) -> n
     return np.asarray(tilt)[::step]
 
 
+class ClassifyReuse:
+    """What :func:`classify` carries from one call to the next on the same ``az``, ``acc``,
+    ``gyr`` and ``fs`` (the analysis classifies again after the clip slips' re-references,
+    where only the tilt changes): the still mask and the step band-pass (:class:`StepBand`).
+    Both read the tilt only through the rows used (valid and finite tilt), so they are reused
+    only where those rows are equal: the same arrays, to the bit, as made afresh."""
+
+    def __init__(self) -> None:
+        self.inputs: tuple[Any, ...] = ()
+        self.valid: np.ndarray | None = None
+        self.still: np.ndarray = np.zeros(0, bool)
+        self.band: StepBand | None = None
+
+    def check(self, az: np.ndarray, acc: np.ndarray, gyr: np.ndarray, fs: float) -> None:
+        """Forget what was carried unless these are the same objects (and rate) as before."""
+        same = (len(self.inputs) == 4 and self.inputs[0] is az and self.inputs[1] is acc
+                and self.inputs[2] is gyr and self.inputs[3] == fs)
+        if not same:
+            self.valid, self.still, self.band = None, np.zeros(0, bool), None
+            self.inputs = (az, acc, gyr, fs)
+
+
 def classify(
     time: np.ndarray,
     az: np.ndarray,
@@ -439,6 +488,7 @@ def classify(
     fs: float,
     valid: np.ndarray | None = None,
     posture_before: str | None = None,
+    reuse: ClassifyReuse | None = None,
 ) -> Activity:
     """The per-sample activity of a session (see the module docstring).
 
@@ -451,6 +501,8 @@ def classify(
         fs: Hz. valid: (N,) rows to use.
         posture_before: "sitting" or "standing" before the first evidence, when known (the
             live view carries it from the previous window); else inferred from the evidence.
+        reuse: carried from a call on the same ``az``, ``acc``, ``gyr`` and ``fs`` objects
+            (:class:`ClassifyReuse`); filled by this call.
 
     Above ``ACTIVITY_FS_HZ`` every ``fs // ACTIVITY_FS_HZ``-th sample is taken (activity, steps
     and height change slowly; the inputs are already low-passed below the new Nyquist rate by
@@ -458,9 +510,12 @@ def classify(
     is mapped back to every sample.
     """
     n = len(time)
+    if reuse is not None:
+        reuse.check(az, acc, gyr, fs)
     step = int(fs // P.ACTIVITY_FS_HZ)
     if step < 2:
-        return _classify(time, az, acc, gyr, _tilt_rows(tilt, 1), fs, valid, posture_before)
+        return _classify(time, az, acc, gyr, _tilt_rows(tilt, 1), fs, valid, posture_before,
+                         reuse)
     valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
     m = (n // step) * step
     # a block with a gap row is a gap: valid[:m].reshape(-1, step).all(axis=1), as one AND
@@ -472,7 +527,7 @@ def classify(
         v_d = np.append(v_d, bool(valid[m:].all()))
     t_d = np.asarray(time, float)[::step][: len(v_d)]
     d = _classify(t_d, _finite(az[::step]), _finite(acc[::step]), _finite(gyr[::step]),
-                  _finite(_tilt_rows(tilt, step)), fs / step, v_d, posture_before)
+                  _finite(_tilt_rows(tilt, step)), fs / step, v_d, posture_before, reuse)
     # block k covers samples k·step … k·step + step − 1 (len(v_d)·step ≥ n)
     kind = np.repeat(d.kind, step)[:n]
     kind[~valid] = -1
@@ -497,13 +552,20 @@ def _classify(
     fs: float,
     valid: np.ndarray | None = None,
     posture_before: str | None = None,
+    reuse: ClassifyReuse | None = None,
 ) -> Activity:
     """:func:`classify` at the given rate."""
     n = len(time)
     valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
     valid = valid & np.isfinite(tilt)
-    still = still_mask(acc, gyr, fs, valid)
-    step_idx, bouts = find_steps(az, fs, valid, tilt)
+    # the still mask and the step band-pass read the tilt only through the rows used
+    if reuse is not None and reuse.valid is not None and np.array_equal(reuse.valid, valid):
+        still, band = reuse.still.copy(), reuse.band
+    else:
+        still, band = still_mask(acc, gyr, fs, valid), step_band(az, fs, valid)
+        if reuse is not None:
+            reuse.valid, reuse.still, reuse.band = valid, still.copy(), band
+    step_idx, bouts = find_steps(az, fs, valid, tilt, band)
     walking = np.zeros(n, bool)
     for a, b in bouts:  # per walking bout
         walking[a:b] = True

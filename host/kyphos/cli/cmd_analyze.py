@@ -15,6 +15,7 @@ EPILOG = """examples:
   kyphos analyze imu.csv --acc-unit g --gyr-unit deg/s --json
   kyphos analyze session.kyr --calibrate-upright 2 6 --calibrate-bend 8 12 --load-kg 12 --distance-m 0.4
   kyphos analyze other-imu.csv --axes=-x,-y,z
+  kyphos analyze session.kyr --hip-height-m 0.92    # or --height-m 1.74: lift style per leg length
 
 The output starts with whether the result is valid and why not (a sample rate below 20 Hz,
 less than 60 s of wear, no trustworthy upright reference, gravity not 9.81 m/s²); below that
@@ -162,7 +163,8 @@ def _text(d: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     from kyphos.views.recommend import risk_band
 
-    _, a = load_and_analyze(args, chunked=True, load_kg=args.load_kg, distance_m=args.distance_m)
+    _, a = load_and_analyze(args, chunked=True, load_kg=args.load_kg, distance_m=args.distance_m,
+                            hip_height_m=args.hip_height_m, height_m=args.height_m)
     d = _clean(a.to_dict())
     if isinstance(d.get("risk"), dict) and d["risk"].get("index") is not None:
         d["risk"]["band"] = risk_band(d["risk"]["index"])
@@ -187,6 +189,14 @@ def register(sub: Any) -> None:
     p.add_argument("--load-kg", type=float, help="typical load lifted, kg (risk moment term)")
     p.add_argument("--distance-m", type=float,
                    help="typical horizontal distance of the load from the spine, m (moment term)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--hip-height-m", type=float, metavar="M",
+                     help="the wearer's standing hip height (floor to the bony point at the side "
+                          "of the hip, the greater trochanter), m: lift style is then named by "
+                          "the knee drop per leg length (docs/scoring.md section 7)")
+    who.add_argument("--height-m", type=float, metavar="M",
+                     help="the wearer's body height, m (hip height taken as 0.530 x height, "
+                          "Drillis & Contini in Winter); instead of --hip-height-m")
     p.add_argument("--whole", action="store_true",
                    help="analyse the whole recording in memory (default: a .kyr file longer than "
                         "2 h is analysed in 30-min chunks, same results, bounded memory)")

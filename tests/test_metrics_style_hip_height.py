@@ -121,3 +121,22 @@ def test_analyze_json_says_which_wearer_input_named_the_style(
     assert len(err) == 1 and "hip height" in err[0] and "metres" in err[0]
     with pytest.raises(SystemExit):  # one of the two, not both (argparse)
         main(["analyze", str(p), "--hip-height-m", "0.9", "--height-m", "1.7"])
+
+
+def test_report_and_compare_take_the_wearer_and_refuse_an_implausible_one(
+        session: Session, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kyphos.cli.cmd_report import options
+
+    p = tmp_path / "s.csv"
+    write_csv(p, session)
+    assert main(["report", str(p), "--hip-height-m", "93", "-o", str(tmp_path / "r.html")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "hip height" in err[0]
+    assert not (tmp_path / "r.html").exists()
+    ns = SimpleNamespace(calibration="session", load_kg=None, distance_m=None,
+                         hip_height_m=None, height_m=1.8, acc_unit=None, gyr_unit=None,
+                         time_unit=None, axes=None)
+    an, _ = options(ns, p)  # type: ignore[arg-type]
+    assert an == {"hip_height_m": None, "height_m": 1.8}
+    ns.height_m = None
+    assert options(ns, p)[0] == {}  # type: ignore[arg-type]

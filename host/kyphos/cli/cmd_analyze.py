@@ -189,14 +189,9 @@ def register(sub: Any) -> None:
     p.add_argument("--load-kg", type=float, help="typical load lifted, kg (risk moment term)")
     p.add_argument("--distance-m", type=float,
                    help="typical horizontal distance of the load from the spine, m (moment term)")
-    who = p.add_mutually_exclusive_group()
-    who.add_argument("--hip-height-m", type=float, metavar="M",
-                     help="the wearer's standing hip height (floor to the bony point at the side "
-                          "of the hip, the greater trochanter), m: lift style is then named by "
-                          "the knee drop per leg length (docs/scoring.md section 7)")
-    who.add_argument("--height-m", type=float, metavar="M",
-                     help="the wearer's body height, m (hip height taken as 0.530 x height, "
-                          "Drillis & Contini in Winter); instead of --hip-height-m")
+    from kyphos.cli.cmd_report import add_wearer_options
+
+    add_wearer_options(p)
     p.add_argument("--whole", action="store_true",
                    help="analyse the whole recording in memory (default: a .kyr file longer than "
                         "2 h is analysed in 30-min chunks, same results, bounded memory)")

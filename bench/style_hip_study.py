@@ -37,8 +37,6 @@ from validate_analysis import (  # noqa: E402
     run_jobs,
 )
 
-#: The simulator's one body: ankle 0.08 + shank 0.43 + thigh 0.43 m (1.75 m subject).
-SIM_HIP_HEIGHT_M = 0.94
 #: The modes reported: the hip-height rule's, then the shipped knee drop over H.
 MODES = HIP_HEIGHT_MODES + tuple("shipped/" + m for m in HIP_HEIGHT_MODES[1:])
 
@@ -54,7 +52,7 @@ def session_rows(job: tuple[str, int, float]) -> list[dict[str, Any]]:
 
     family, seed, fs = job
     case = family_case(family, seed, fs)
-    a = analyze(case.session, hip_height_m=hip_height_input(case, "true"))
+    a = analyze(case.session, hip_height_m=hip_height_input(case, "true"), style_drop="closed")
     truth = truth_table(f"{seed}" if family == "sim" else "", f"{seed}" if family != "sim" else "")
     knee = ([_defined(*DEFINITIONS["knee"], r) for r in truth]
             if len(truth) == len(case.lifts) else [None] * len(case.lifts))
@@ -70,12 +68,11 @@ def session_rows(job: tuple[str, int, float]) -> list[dict[str, Any]]:
         for mode in HIP_HEIGHT_MODES:
             h = hip_height_input(case, mode)
             r[mode] = (shipped if h is None or lf.knee_drop_closed_m is None
-                       else classify_style_per_hip(lf.knee_drop_closed_m / h))
-            # the alternative: the shipped knee drop over H, edges = the shipped ones over the
-            # simulator's one hip height (what a fit on sim 100-139 gives: one H scales them)
+                       else classify_style_per_hip(lf.knee_drop_closed_m / h, "closed"))
+            # analyze's default (style_drop="knee"): the shipped knee drop over H
             r["shipped/" + mode] = (
                 shipped if h is None or lf.knee_drop_m is None else
-                classify_style(lf.peak_flexion_deg, lf.knee_drop_m * SIM_HIP_HEIGHT_M / h))
+                classify_style_per_hip(lf.knee_drop_m / h, "knee"))
         assert r["true"] == lf.style  # what analyze itself named it
         rows.append(r)
     return rows

@@ -249,12 +249,12 @@ def _what(case: Case, b0: float, b1: float) -> str:
     return f"{labels[np.argmax(counts)]}" if len(labels) else "outside"
 
 
-def score(case: Case, hip: str = "none") -> dict[str, Any]:
+def score(case: Case, hip: str = "none", drop: str = "knee") -> dict[str, Any]:
     """The scores of one case; ``hip``: a :data:`HIP_HEIGHT_MODES` (the wearer's hip height
-    given to the analysis)."""
+    given to the analysis), ``drop``: the knee drop it divides (``analyze(style_drop=)``)."""
     from kyphos.analysis import analyze
 
-    a = analyze(case.session, hip_height_m=hip_height_input(case, hip))
+    a = analyze(case.session, hip_height_m=hip_height_input(case, hip), style_drop=drop)
     doc = a.to_dict()
     r: dict[str, Any] = {"seed": case.seed, "fs": case.fs, "family": case.family}
     # lifts
@@ -493,9 +493,9 @@ def run_jobs(fn: Any, jobs: list[Any], n_jobs: int) -> list[Any]:
         return pool.map(fn, jobs)
 
 
-def _run(job: tuple[str, int, float, bool, float, str]) -> dict[str, Any]:
-    fam, seed, fs, note, err, hip = job
-    return score(family_case(fam, seed, fs, note, err), hip)
+def _run(job: tuple[str, int, float, bool, float, str, str]) -> dict[str, Any]:
+    fam, seed, fs, note, err, hip, drop = job
+    return score(family_case(fam, seed, fs, note, err), hip, drop)
 
 
 def main(argv: list[str]) -> int:
@@ -511,13 +511,16 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--hip-height", choices=HIP_HEIGHT_MODES, default="none",
                     help="the wearer's hip height given to the analysis: none (default), the "
                          "body's true one, or it with a 3 %% / 5 %% error drawn per seed")
+    ap.add_argument("--style-drop", choices=("knee", "closed"), default="knee",
+                    help="with --hip-height: the knee drop it divides (analyze's style_drop: "
+                         "knee, the shipped one, default; closed, the closed calibration bend's)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     ap.add_argument("--per-seed", action="store_true", help="print one line per session")
     args = ap.parse_args(argv[1:])
     seeds = parse_seeds(args.seeds)
     rates = [float(x) for x in args.rates.split(",")]
-    jobs = [(args.family, s, fs, not args.no_note, args.error_scale, args.hip_height)
-            for fs in rates for s in seeds]
+    jobs = [(args.family, s, fs, not args.no_note, args.error_scale, args.hip_height,
+             args.style_drop) for fs in rates for s in seeds]
     t0 = time.perf_counter()
     rows = run_jobs(_run, jobs, args.jobs)
     if args.per_seed:
@@ -527,7 +530,7 @@ def main(argv: list[str]) -> int:
                   f"{[round(x[1], 2) for x in r['after_slip']]}, cal {r['cal']}")
     print(f"family {args.family}, seeds {args.seeds}, rates {args.rates}, calibration "
           f"{'auto (no note)' if args.no_note else 'note/auto as recorded'}, chip error scale "
-          f"{args.error_scale:g}, hip height {args.hip_height}; "
+          f"{args.error_scale:g}, hip height {args.hip_height} ({args.style_drop} drop); "
           f"{time.perf_counter() - t0:.0f} s")
     summary(rows, "all rates")
     if len(rates) > 1:

@@ -1,8 +1,9 @@
 """The wearer's hip height as an input (``analyze(hip_height_m=|height_m=)``, ``kyphos analyze
---hip-height-m|--height-m``): a lift's style is then named by the closed-bend knee drop over
-the hip height, so the same drop is a squat on short legs and a semi-squat on long ones;
-implausible values stop with one line; the JSON says which input was used; without the
-option nothing changes (docs/scoring.md section 7)."""
+--hip-height-m|--height-m``): a lift's style is then named by its knee drop over the hip height
+(the shipped knee drop; with ``style_drop="closed"`` the closed-bend one), so the same drop is
+a squat on short legs and a semi-squat on long ones; implausible values stop with one line;
+the JSON says which input was used; without the option nothing changes (docs/scoring.md
+section 7)."""
 
 from __future__ import annotations
 
@@ -50,22 +51,36 @@ def _one_lift(hip_drop: float) -> tuple[SimpleNamespace, np.ndarray, np.ndarray,
 
 def test_the_same_knee_drop_is_a_squat_on_short_legs_and_a_semi_squat_on_long_ones() -> None:
     got = {}
+    for hip_h in (0.75, 1.05):  # per wearer: the shipped knee drop over the hip height
+        angles, quat, acc, lf = _one_lift(0.16)
+        lf.knee_drop_m = 0.16
+        assert classify_style(45.0, 0.16) == "semi-squat"  # the shipped rule, any leg length
+        restyle([lf], Wearer(hip_h, "hip_height_m"), angles, quat, acc)
+        assert lf.knee_drop_per_hip == pytest.approx(0.16 / hip_h)
+        assert lf.knee_drop_closed_m is None  # not computed for the default rule
+        got[hip_h] = lf.style
+    assert got == {0.75: "squat", 1.05: "semi-squat"}
+
+
+def test_the_closed_bend_drop_over_the_hip_height_names_the_style_when_asked() -> None:
+    got = {}
     for hip_h in (0.75, 1.05):  # per wearer
         angles, quat, acc, lf = _one_lift(0.20)
-        restyle([lf], Wearer(hip_h, "hip_height_m", lever=LEVER), angles, quat, acc)
+        restyle([lf], Wearer(hip_h, "hip_height_m", lever=LEVER, drop="closed"), angles,
+                quat, acc)
         assert lf.knee_drop_closed_m == pytest.approx(0.20, abs=0.01)
-        assert lf.knee_drop_per_hip == pytest.approx(lf.knee_drop_closed_m / hip_h)
+        assert lf.knee_drop_closed_per_hip == pytest.approx(lf.knee_drop_closed_m / hip_h)
         got[hip_h] = lf.style
     assert got == {0.75: "squat", 1.05: "semi-squat"}
     # a straight-legged bend stays a stoop at any leg length
     angles, quat, acc, lf = _one_lift(0.0)
-    restyle([lf], Wearer(0.75, "hip_height_m", lever=LEVER), angles, quat, acc)
+    restyle([lf], Wearer(0.75, "hip_height_m", lever=LEVER, drop="closed"), angles, quat, acc)
     assert lf.style == "stoop"
 
 
-def test_without_a_calibration_bend_lever_the_shipped_style_is_kept() -> None:
+def test_without_a_calibration_bend_lever_the_closed_rule_keeps_the_shipped_style() -> None:
     angles, quat, acc, lf = _one_lift(0.20)
-    restyle([lf], Wearer(0.75, "hip_height_m", lever=None), angles, quat, acc)
+    restyle([lf], Wearer(0.75, "hip_height_m", lever=None, drop="closed"), angles, quat, acc)
     assert lf.style == "stoop" and lf.knee_drop_closed_m is None and lf.score == 90.0
 
 
@@ -76,7 +91,8 @@ def test_implausible_or_double_wearer_inputs_stop_with_one_line() -> None:
     assert w is not None and w.source == "height_m" and w.height_m == 1.80
     assert w.hip_height_m == pytest.approx(HIP_PER_HEIGHT * 1.80)
     for kw in ({"hip_height_m": 92.0}, {"hip_height_m": 0.1}, {"hip_height_m": float("nan")},
-               {"height_m": 175.0}, {"height_m": 0.0}, {"hip_height_m": 0.9, "height_m": 1.7}):
+               {"height_m": 175.0}, {"height_m": 0.0}, {"hip_height_m": 0.9, "height_m": 1.7},
+               {"hip_height_m": 0.9, "drop": "hip"}):
         with pytest.raises(KyphosError) as e:
             wearer_from(**kw)
         assert "\n" not in str(e.value)
@@ -112,8 +128,14 @@ def test_analyze_json_says_which_wearer_input_named_the_style(
     w = d["wearer"]
     assert w["source"] == "height_m" and w["height_m"] == 1.75
     assert w["hip_height_m"] == pytest.approx(round(0.530 * 1.75, 4))
-    assert w["style_by"].startswith(("closed-bend", "knee drop"))
-    assert all("knee_drop_per_hip" in lf and "knee_drop_closed_m" in lf for lf in d["lifts"])
+    assert w["style_by"] == "knee drop / hip height"
+    assert all(lf["knee_drop_per_hip"] == pytest.approx(lf["knee_drop_m"] / w["hip_height_m"],
+                                                        abs=2e-3)
+               and "knee_drop_closed_m" not in lf for lf in d["lifts"])
+    d = analyze(session, hip_height_m=0.93, style_drop="closed").to_dict()
+    assert d["wearer"]["style_by"].startswith(("closed-bend", "knee drop (no calibration"))
+    assert all("knee_drop_closed_m" in lf and "knee_drop_closed_per_hip" in lf
+               for lf in d["lifts"])
     assert main(["analyze", str(p), "--json", "--hip-height-m", "0.93"]) == 0
     assert json.loads(capsys.readouterr().out)["wearer"]["source"] == "hip_height_m"
     assert main(["analyze", str(p), "--hip-height-m", "93"]) == 1

@@ -109,10 +109,12 @@ class Analysis:
                 }
             )
             if self.wearer is not None:  # only then: the JSON without it is unchanged
-                lifts[-1]["knee_drop_closed_m"] = (None if lf.knee_drop_closed_m is None
-                                                   else round(lf.knee_drop_closed_m, 3))
-                lifts[-1]["knee_drop_per_hip"] = (None if lf.knee_drop_per_hip is None
-                                                  else round(lf.knee_drop_per_hip, 4))
+                more = {"knee_drop_per_hip": (lf.knee_drop_per_hip, 4)}
+                if self.wearer.drop == "closed":
+                    more.update(knee_drop_closed_m=(lf.knee_drop_closed_m, 3),
+                                knee_drop_closed_per_hip=(lf.knee_drop_closed_per_hip, 4))
+                lifts[-1].update({k: None if v is None else round(v, n)
+                                  for k, (v, n) in more.items()})
         reaches = [
             {k: round(v, 3) if isinstance(v, float) else v
              for k, v in lf.to_dict().items()
@@ -414,6 +416,7 @@ def analyze(
     clip_slips: bool = True,
     hip_height_m: float | None = None,
     height_m: float | None = None,
+    style_drop: str = "knee",
 ) -> Analysis:
     """Analyse a session.
 
@@ -432,10 +435,13 @@ def analyze(
             held test postures are not the wearer's everyday ones).
         hip_height_m, height_m: the wearer's standing hip (greater trochanter) height, or
             body height (hip = 0.530 × height), m; at most one. With it a lift's style is
-            named by its closed-bend knee drop over the hip height (docs/scoring.md section
-            7); without, the shipped rule, unchanged. KyphosError for an implausible value.
+            named by its knee drop over the hip height (docs/scoring.md section 7); without,
+            the shipped rule, unchanged. KyphosError for an implausible value.
+        style_drop: with a hip height, which knee drop it divides: "knee" (the shipped one)
+            or "closed" (the closed calibration bend's lever: better on the validation
+            family, worse on the simulator's check seeds; not the default).
     """
-    wearer = wearer_from(hip_height_m, height_m)  # checked before any work
+    wearer = wearer_from(hip_height_m, height_m, style_drop)  # checked before any work
     plausibility.precheck(session)
     p = prepare_session(session, max_bridge_s, imu_cutoff_hz)
     # the accelerometer's offset from the recording's still postures, removed before VQF (a
@@ -464,9 +470,10 @@ def analyze(
     # are neither lifts nor seated reaches
     link_m = link_from_bends(angles, az, c.calibration_bends_s)
     pkw = posture_options(slouch_threshold_deg, slouch_min_s)
-    if wearer is not None:  # the lever from the calibration bends, closed (same place)
-        wearer = replace(wearer, lever=lever_from_recording(
-            angles, quat, p.acc, c.calibration_bends_s, closure=True))
+    if wearer is not None:
+        if wearer.drop == "closed":  # the lever from the calibration bends, closed
+            wearer = replace(wearer, lever=lever_from_recording(
+                angles, quat, p.acc, c.calibration_bends_s, closure=True))
         pkw["wearer"] = wearer
     ev = events(angles, az, activity, c, link_m, pkw, quat=quat, acc=p.acc)
     duration = session.duration_s

@@ -599,7 +599,7 @@ class _Driver:
         r1 = int(np.searchsorted(t, max(b[1] for b in bends), side="right"))
         w0, p, angles, az, _act = self.window(r0, max(r1, r0 + 1), 0, rerefs)
         wearer = self.opts["pkw"].get("wearer")
-        if wearer is not None:  # analyze's closed-bend lever, on these angles (as the link)
+        if wearer is not None and wearer.drop == "closed":  # analyze's closed-bend lever
             q = self.st.spill.rows("quat", w0, w0 + len(p.time))
             self.opts["pkw"]["wearer"] = replace(wearer, lever=lever_from_recording(
                 angles, q, p.acc, bends, closure=True))
@@ -736,12 +736,13 @@ def analyze_chunked(
     overlap_s: float = orientation.OVERLAP_S,
     hip_height_m: float | None = None,
     height_m: float | None = None,
+    style_drop: str = "knee",
 ) -> Analysis:
     """:func:`kyphos.analysis.analyze` of the ``.kyr`` file at ``path`` (same keywords),
     in cores of ``chunk_s`` analysed with ``margin_s`` on both sides, VQF run over
     ``overlap_s`` (at most ``chunk_s``) on both sides (module docstring); None: ``CHUNK_S``,
     ``MARGIN_S``."""
-    wearer = wearer_from(hip_height_m, height_m)  # checked before any work
+    wearer = wearer_from(hip_height_m, height_m, style_drop)  # checked before any work
     chunk_s = CHUNK_S if chunk_s is None else float(chunk_s)
     margin_s = MARGIN_S if margin_s is None else float(margin_s)
     if not 0 <= overlap_s <= chunk_s:

@@ -274,11 +274,19 @@ HIP_PER_HEIGHT = 0.530
 #: Plausible inputs, m: a value outside is a typo or a wrong unit (cm, ft), not a person.
 HIP_HEIGHT_RANGE_M = (0.50, 1.30)
 HEIGHT_RANGE_M = (1.00, 2.50)
-#: Edges on the closed-bend knee drop over the hip height (dimensionless), fitted by
-#: ``bench/fit_thresholds.py --family sim --seeds 100-139 --hip-height true`` on the
-#: simulator's one body (hip height 0.94 m): ``analyze(..., hip_height_m=)`` classifies by these.
-SEMI_DROP_PER_HIP = 0.0426
-SQUAT_DROP_PER_HIP = 0.2423
+#: Edges on the knee drop (``knee_drop``, the shipped rule's) over the hip height
+#: (dimensionless): ``analyze(..., hip_height_m=)`` classifies by these. Fitted by
+#: ``bench/fit_thresholds.py --family sim --seeds 100-139`` on the simulator's one body (hip
+#: height 0.94 m, so they are SEMI_DROP_M / SQUAT_DROP_M over 0.94 up to rounding).
+SEMI_DROP_PER_HIP = -0.00935
+SQUAT_DROP_PER_HIP = 0.18825
+#: The same for the closed-bend knee drop (:func:`lift_knee_drop_lever` with the lever of
+#: :func:`lever_from_recording` ``closure=True``; ``analyze(..., style_drop="closed")``): not
+#: the default, it loses on the simulator's check seeds (docs/scoring.md section 7).
+SEMI_CLOSED_PER_HIP = 0.0426
+SQUAT_CLOSED_PER_HIP = 0.24225
+#: Which knee drop the hip height divides (``analyze(style_drop=)``).
+STYLE_DROPS = ("knee", "closed")
 
 
 @dataclass(frozen=True)
@@ -292,21 +300,27 @@ class Wearer:
     source: str  # "hip_height_m" (measured) or "height_m" (× HIP_PER_HEIGHT)
     height_m: float | None = None
     lever: tuple[float, float] | None = None
+    #: which knee drop the hip height divides: "knee" (the shipped one) or "closed"
+    drop: str = "knee"
 
     def to_dict(self) -> dict[str, Any]:
-        used = self.lever is not None
+        by = "knee drop / hip height"
+        if self.drop == "closed":
+            by = ("closed-bend knee drop / hip height" if self.lever is not None else
+                  "knee drop (no calibration bend found: the hip height is not used)")
         return {"hip_height_m": round(self.hip_height_m, 4), "source": self.source,
-                "height_m": self.height_m,
-                "style_by": "closed-bend knee drop / hip height" if used else
-                "knee drop (no calibration bend found: the hip height is not used)"}
+                "height_m": self.height_m, "style_by": by}
 
 
-def wearer_from(hip_height_m: float | None = None, height_m: float | None = None
-                ) -> Wearer | None:
+def wearer_from(hip_height_m: float | None = None, height_m: float | None = None,
+                drop: str = "knee") -> Wearer | None:
     """The :class:`Wearer` of analyze's options (None when neither is given). KyphosError,
-    one line, for both at once or a value outside ``HIP_HEIGHT_RANGE_M`` / ``HEIGHT_RANGE_M``."""
+    one line, for both at once, a value outside ``HIP_HEIGHT_RANGE_M`` / ``HEIGHT_RANGE_M``, or
+    a ``drop`` not in ``STYLE_DROPS``."""
     from kyphos.errors import KyphosError
 
+    if drop not in STYLE_DROPS:
+        raise KyphosError(f"style drop {drop!r}: use {' or '.join(STYLE_DROPS)}")
     if hip_height_m is None and height_m is None:
         return None
     if hip_height_m is not None and height_m is not None:
@@ -316,20 +330,23 @@ def wearer_from(hip_height_m: float | None = None, height_m: float | None = None
         if not lo <= float(hip_height_m) <= hi:  # False for NaN too
             raise KyphosError(f"hip height {hip_height_m!r} m is not plausible: give the standing "
                               f"height of the hip (greater trochanter) in metres, {lo}–{hi}")
-        return Wearer(float(hip_height_m), "hip_height_m")
+        return Wearer(float(hip_height_m), "hip_height_m", drop=drop)
     lo, hi = HEIGHT_RANGE_M
     if not lo <= float(height_m) <= hi:  # type: ignore[arg-type]
         raise KyphosError(f"height {height_m!r} m is not plausible: give the body height in "
                           f"metres, {lo}–{hi}")
     return Wearer(HIP_PER_HEIGHT * float(height_m), "height_m",  # type: ignore[arg-type]
-                  float(height_m))  # type: ignore[arg-type]
+                  float(height_m), drop=drop)  # type: ignore[arg-type]
 
 
-def classify_style_per_hip(rel: float) -> str:
-    """"stoop", "semi-squat" or "squat" from the closed-bend knee drop over the hip height."""
-    if rel >= SQUAT_DROP_PER_HIP:
+def classify_style_per_hip(rel: float, drop: str = "knee") -> str:
+    """"stoop", "semi-squat" or "squat" from a knee drop over the hip height: ``drop``
+    "knee" (the shipped knee drop) or "closed" (the closed-bend one), each with its edges."""
+    semi, squat = ((SEMI_DROP_PER_HIP, SQUAT_DROP_PER_HIP) if drop == "knee" else
+                   (SEMI_CLOSED_PER_HIP, SQUAT_CLOSED_PER_HIP))
+    if rel >= squat:
         return "squat"
-    return "semi-squat" if rel >= SEMI_DROP_PER_HIP else "stoop"
+    return "semi-squat" if rel >= semi else "stoop"
 
 
 def closed_knee_drops(time: np.ndarray, valid: np.ndarray, flexion: np.ndarray,
@@ -358,23 +375,32 @@ def closed_knee_drops(time: np.ndarray, valid: np.ndarray, flexion: np.ndarray,
 
 def restyle(lifts: list[Any], wearer: Wearer, angles: Any, quat: np.ndarray,
             acc: np.ndarray) -> None:
-    """Name each lift's style (and so its form score) by the closed-bend knee drop over the
-    wearer's hip height, in place; a lift whose window has no closed drop, and every lift
-    without the wearer's lever (no calibration bend), keeps the shipped style. ``lifts``:
-    :class:`kyphos.metrics.lifts.Lift`; ``quat``, ``acc``: the rows of ``angles``."""
+    """Name each lift's style (and so its form score) by its knee drop over the wearer's hip
+    height, in place: ``wearer.drop`` "knee", the shipped knee drop (``Lift.knee_drop_m``);
+    "closed", the closed-bend one (``Lift.knee_drop_closed_m``, from ``wearer.lever``). A
+    lift without that drop (no vertical acceleration; no closed window or no calibration bend
+    for "closed") keeps the shipped style. ``lifts``: :class:`kyphos.metrics.lifts.Lift`;
+    ``quat``, ``acc``: the rows of ``angles`` (read for "closed" only)."""
     from kyphos.metrics.lifts import form_score
 
-    if wearer.lever is None or not lifts:
+    if not lifts:
         return
-    drops = closed_knee_drops(angles.time, angles.valid, angles.flexion, angles.lateral, quat,
-                              acc, [(lf.start_s, lf.end_s) for lf in lifts], angles.fs,
-                              wearer.lever)
-    for lf, kd in zip(lifts, drops, strict=True):  # per lift
+    if wearer.drop == "closed":
+        drops = ([None] * len(lifts) if wearer.lever is None else
+                 closed_knee_drops(angles.time, angles.valid, angles.flexion, angles.lateral,
+                                   quat, acc, [(lf.start_s, lf.end_s) for lf in lifts],
+                                   angles.fs, wearer.lever))
+    for k, lf in enumerate(lifts):  # per lift
+        if lf.knee_drop_m is not None:
+            lf.knee_drop_per_hip = lf.knee_drop_m / wearer.hip_height_m
+        kd = lf.knee_drop_m
+        if wearer.drop == "closed":
+            kd = drops[k]
+            lf.knee_drop_closed_m = kd
+            lf.knee_drop_closed_per_hip = None if kd is None else kd / wearer.hip_height_m
         if kd is None:
             continue
-        lf.knee_drop_closed_m = kd
-        lf.knee_drop_per_hip = kd / wearer.hip_height_m
-        lf.style = classify_style_per_hip(lf.knee_drop_per_hip)
+        lf.style = classify_style_per_hip(kd / wearer.hip_height_m, wearer.drop)
         lf.score, lf.reasons = form_score(lf.style, lf.peak_flexion_deg,
                                           lf.peak_flexion_velocity_dps, lf.twist_deg,
                                           lf.lateral_deg)

@@ -7,7 +7,9 @@ sensor's vertical drop is double-integrated from earth-vertical free acceleratio
 lateral bend together) and L the hip-to-sensor lever (:func:`effective_link`: the larger of the
 wearer's own, :func:`link_from_bends`, and ``LINK_M``). :func:`classify_style`: squat ≥
 ``SQUAT_DROP_M``, semi-squat ≥ ``SEMI_DROP_M``, else stoop; without vertical acceleration, peak
-flexion decides. Method and sources: docs/scoring.md, section 7.
+flexion decides. With the wearer's hip height (``analyze(hip_height_m=|height_m=)``),
+:func:`restyle` names the style by the knee drop over it instead (:func:`classify_style_per_hip`).
+Method and sources: docs/scoring.md, section 7.
 """
 
 from __future__ import annotations

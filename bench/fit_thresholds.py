@@ -43,7 +43,13 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from validate_analysis import STYLES, family_case, match, parse_seeds  # noqa: E402
+from validate_analysis import (  # noqa: E402
+    STYLES,
+    family_case,
+    hip_height_input,
+    match,
+    parse_seeds,
+)
 
 CYCLE = (52.0, 104.0, 208.0)
 
@@ -156,15 +162,53 @@ def fit_slip_motion(cases: list[Any]) -> list[str]:
     return differ
 
 
-def collect(family: str, seed: int, fs: float) -> list[tuple[str, float | None]]:
-    """(truth style, knee_drop_m) of every matched lift of one session."""
+def collect(family: str, seed: int, fs: float) -> list[tuple[str, Any, Any, Any]]:
+    """(truth style, knee_drop_m, knee_drop_per_hip, knee_drop_closed_per_hip) of every
+    matched lift of one session, analysed with the body's true hip height and the closed-bend
+    drop (``style_drop="closed"``): neither changes ``knee_drop_m`` or the lifts found, and
+    the JSON gives the three features the three edge pairs are fitted on."""
     from kyphos.analysis import analyze
 
     case = family_case(family, seed, fs)
-    det = analyze(case.session).to_dict().get("lifts", [])
+    det = analyze(case.session, hip_height_m=hip_height_input(case, "true"),
+                  style_drop="closed").to_dict().get("lifts", [])
     found = [(float(d["start_s"]), float(d["end_s"])) for d in det]
     pairs = match([(t["start"], t["end"]) for t in case.lifts], found, half=False)
-    return [(case.lifts[i]["style"], det[j].get("knee_drop_m")) for i, j in pairs]
+    return [(case.lifts[i]["style"], det[j].get("knee_drop_m"), det[j].get("knee_drop_per_hip"),
+             det[j].get("knee_drop_closed_per_hip")) for i, j in pairs]
+
+
+def fit_pair(pairs: list[tuple[str, Any]], names: tuple[str, str], shipped_edges: tuple[float, float],
+             what: str, given: str | None) -> bool:
+    """Fit one edge pair on (truth style, feature) and print it beside the shipped one; True
+    when the shipped edges classify as many lifts right as the fitted ones."""
+    usable = [(st, float(d)) for st, d in pairs if d is not None and np.isfinite(d)]
+    print(f"{what}: {len(pairs)} matched lifts, {len(usable)} with a value")
+    if not usable:
+        print("no lifts to fit on")
+        return False
+    styles = [st for st, _ in usable]
+    drops = np.array([d for _, d in usable])
+    for name in STYLES:
+        dk = drops[np.array(styles) == name]
+        if len(dk):
+            print(f"  {name:>10s}: n {len(dk):4d}, {what}: min {dk.min():+.4f}, "
+                  f"median {np.median(dk):+.4f}, max {dk.max():+.4f}")
+    semi, squat, ok = fit_edges(styles, drops)
+    shipped = accuracy(styles, drops, *shipped_edges)
+    n = len(usable)
+    a_n, b_n = names
+    print(f"fitted:  {a_n} = {semi:.5f}, {b_n} = {squat:.5f}  -> {ok}/{n} = {ok / n:.4f}")
+    print(f"shipped: {a_n} = {shipped_edges[0]:.4f}, {b_n} = {shipped_edges[1]:.4f}  -> "
+          f"{shipped}/{n} = {shipped / n:.4f}")
+    if given:
+        a, b = (float(x) for x in given.split(","))
+        k = accuracy(styles, drops, a, b)
+        print(f"given:   {a_n} = {a:.4f}, {b_n} = {b:.4f}  -> {k}/{n} = {k / n:.4f}")
+    same = shipped == ok
+    print("shipped values classify as many lifts right as the fit" if same else
+          f"shipped values get {ok - shipped} lift(s) fewer right than the fit on these seeds")
+    return same
 
 
 def _middle(idx: np.ndarray) -> int:
@@ -378,6 +422,8 @@ def main(argv: list[str]) -> int:
                          "fitted ones (style) or equal the fitted value (--sweep)")
     ap.add_argument("--edges", metavar="SEMI,SQUAT",
                     help="also print the accuracy with these edges (e.g. fitted on the other family)")
+    ap.add_argument("--edges-per-hip", metavar="SEMI,SQUAT",
+                    help="the same for the hip-height rule's edges (knee drop / hip height)")
     ap.add_argument("--sweep", metavar="MODULE.NAME=V1,V2,...",
                     help="instead: re-run the analysis for each value of one constant")
     ap.add_argument("--objective", default="lifts",
@@ -412,38 +458,23 @@ def main(argv: list[str]) -> int:
         return 1 if args.check and differ else 0
     if args.sweep:
         return sweep(args, jobs)
-    pairs: list[tuple[str, Any]] = []
+    rows: list[tuple[str, Any, Any, Any]] = []
     for s, fs in jobs:
-        pairs.extend(collect(args.family, s, fs))
-    usable = [(st, float(d)) for st, d in pairs if d is not None and np.isfinite(d)]
-    print(f"family {args.family}, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), rates {rates_arg}: "
-          f"{len(pairs)} matched lifts, {len(usable)} with a knee drop")
-    if not usable:
-        print("no lifts to fit on")
-        return 1
-    styles = [st for st, _ in usable]
-    drops = np.array([d for _, d in usable])
-    for k, name in enumerate(STYLES):
-        dk = drops[np.array(styles) == name]
-        if len(dk):
-            print(f"  {name:>10s}: n {len(dk):4d}, knee drop m: min {dk.min():+.3f}, "
-                  f"median {np.median(dk):+.3f}, max {dk.max():+.3f}")
-        _ = k
-    semi, squat, ok = fit_edges(styles, drops)
-    shipped = accuracy(styles, drops, L.SEMI_DROP_M, L.SQUAT_DROP_M)
-    n = len(usable)
-    print(f"fitted:  SEMI_DROP_M = {semi:.4f}, SQUAT_DROP_M = {squat:.4f}  -> {ok}/{n} = {ok / n:.4f}")
-    print(f"shipped: SEMI_DROP_M = {L.SEMI_DROP_M:.4f}, SQUAT_DROP_M = {L.SQUAT_DROP_M:.4f}  -> "
-          f"{shipped}/{n} = {shipped / n:.4f}")
-    if args.edges:
-        a, b = (float(x) for x in args.edges.split(","))
-        k = accuracy(styles, drops, a, b)
-        print(f"given:   SEMI_DROP_M = {a:.3f}, SQUAT_DROP_M = {b:.3f}  -> {k}/{n} = {k / n:.4f}")
-    same = shipped == ok
-    print("shipped values classify as many lifts right as the fit" if same else
-          f"shipped values get {ok - shipped} lift(s) fewer right than the fit on these seeds")
-    return 1 if args.check and not same else 0
-
+        rows.extend(collect(args.family, s, fs))
+    print(f"family {args.family}, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), rates {rates_arg}")
+    same = fit_pair([(st, d) for st, d, _r, _c in rows], ("SEMI_DROP_M", "SQUAT_DROP_M"),
+                    (L.SEMI_DROP_M, L.SQUAT_DROP_M), "knee drop m", args.edges)
+    # the wearer's hip height given (analyze(hip_height_m=)): the knee drop over it
+    same_hip = fit_pair([(st, r) for st, _d, r, _c in rows],
+                        ("SEMI_DROP_PER_HIP", "SQUAT_DROP_PER_HIP"),
+                        (L.SEMI_DROP_PER_HIP, L.SQUAT_DROP_PER_HIP),
+                        "knee drop / hip height", args.edges_per_hip)
+    # and with style_drop="closed": the closed-bend knee drop over it
+    same_closed = fit_pair([(st, c) for st, _d, _r, c in rows],
+                           ("SEMI_CLOSED_PER_HIP", "SQUAT_CLOSED_PER_HIP"),
+                           (L.SEMI_CLOSED_PER_HIP, L.SQUAT_CLOSED_PER_HIP),
+                           "closed knee drop / hip height", None)
+    return 1 if args.check and not (same and same_hip and same_closed) else 0
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))

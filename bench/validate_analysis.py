@@ -72,6 +72,8 @@ class Case:
     steps: int | None = None
     slips: list[tuple[float, float]] = field(default_factory=list)
     slouch_deg: list[float] = field(default_factory=list)  # depth at the sensor, deg
+    #: the body's standing hip height, m (``--hip-height``: the wearer's measurement)
+    hip_height_m: float | None = None
 
 
 def validation_case(seed: int, fs: float, note: bool, error_scale: float = 1.0) -> Case:
@@ -101,13 +103,15 @@ def validation_case(seed: int, fs: float, note: bool, error_scale: float = 1.0) 
         [(r.start, r.end) for r in tr.seated_reaches],
         int(len(tr.steps)), [(c.t, c.deg) for c in tr.clip_slips],
         [s.deg for s in tr.slouches],
+        float(tr.person["foot_m"] + tr.person["shank_m"] + tr.person["thigh_m"]),
     )
 
 
 def sim_case(seed: int, fs: float) -> Case:
     from kyphos.sim.scenario import ACTIVITIES, align_truth, random_lift_session, simulate
 
-    res = simulate(random_lift_session(seed, fs=fs), seed=seed)
+    scn = random_lift_session(seed, fs=fs)
+    res = simulate(scn, seed=seed)
     ses = res.to_session()
     tr = align_truth(res.truth, ses)
     names = {"stand": "standing", "sit": "sitting", "walk": "walking", "lift": "standing",
@@ -120,7 +124,7 @@ def sim_case(seed: int, fs: float) -> Case:
           "lateral": abs(t.peak_lateral) > 0, "upright_squat": False, "onset": t.onset,
           "offset": t.offset} for t in tr.lifts],
         {"calibration bend": [(m.onset, m.offset) for m in tr.movements], "walking": walks},
-        [(s.start, s.end) for s in tr.slouches],
+        [(s.start, s.end) for s in tr.slouches], hip_height_m=_sim_hip_height(scn),
     )
 
 
@@ -161,8 +165,33 @@ def simday_case(seed: int, fs: float) -> Case:
          "calibration bend": moves["calibration_bend"]},
         [(x.start, x.end) for x in tr.slouches], moves["task_bend"], moves["seated_reach"],
         len(tr.steps), [(c.start, c.deg) for c in tr.clip_slips],
-        [float(np.degrees(x.flexion)) for x in tr.slouches],
+        [float(np.degrees(x.flexion)) for x in tr.slouches], _sim_hip_height(scn),
     )
+
+
+def _sim_hip_height(scn: dict[str, Any]) -> float:
+    """The simulator body's standing hip height, m (ankle + shank + thigh of
+    ``Anthropometry.from_height``; 0.94 m for the default 1.75 m subject)."""
+    from kyphos.sim.body import Anthropometry
+
+    b = Anthropometry.from_height(float(scn.get("subject", {}).get("height_m", 1.75)))
+    return float(b.ankle_height_m + b.shank_m + b.thigh_m)
+
+
+#: ``--hip-height``: what the analysis is told of the wearer's hip height. ``true``: the body's
+#: own; ``errN``: it times (1 + N % · z), z one standard normal draw per seed (the person, not
+#: the lift or its style; the same at every rate): a measurement error, a sensitivity only.
+HIP_HEIGHT_MODES = ("none", "true", "err3", "err5")
+
+
+def hip_height_input(case: Case, mode: str) -> float | None:
+    """The hip height (m) ``--hip-height mode`` passes to ``analyze`` for ``case``."""
+    if mode == "none" or case.hip_height_m is None:
+        return None
+    if mode == "true":
+        return case.hip_height_m
+    z = float(np.random.default_rng([case.seed, 0x41B]).standard_normal())
+    return case.hip_height_m * (1.0 + 0.01 * float(mode[3:]) * z)
 
 
 def family_case(family: str, seed: int, fs: float, note: bool = True,
@@ -220,10 +249,12 @@ def _what(case: Case, b0: float, b1: float) -> str:
     return f"{labels[np.argmax(counts)]}" if len(labels) else "outside"
 
 
-def score(case: Case) -> dict[str, Any]:
+def score(case: Case, hip: str = "none", drop: str = "knee") -> dict[str, Any]:
+    """The scores of one case; ``hip``: a :data:`HIP_HEIGHT_MODES` (the wearer's hip height
+    given to the analysis), ``drop``: the knee drop it divides (``analyze(style_drop=)``)."""
     from kyphos.analysis import analyze
 
-    a = analyze(case.session)
+    a = analyze(case.session, hip_height_m=hip_height_input(case, hip), style_drop=drop)
     doc = a.to_dict()
     r: dict[str, Any] = {"seed": case.seed, "fs": case.fs, "family": case.family}
     # lifts
@@ -462,9 +493,9 @@ def run_jobs(fn: Any, jobs: list[Any], n_jobs: int) -> list[Any]:
         return pool.map(fn, jobs)
 
 
-def _run(job: tuple[str, int, float, bool, float]) -> dict[str, Any]:
-    fam, seed, fs, note, err = job
-    return score(family_case(fam, seed, fs, note, err))
+def _run(job: tuple[str, int, float, bool, float, str, str]) -> dict[str, Any]:
+    fam, seed, fs, note, err, hip, drop = job
+    return score(family_case(fam, seed, fs, note, err), hip, drop)
 
 
 def main(argv: list[str]) -> int:
@@ -477,12 +508,19 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--error-scale", type=float, default=1.0,
                     help="validation family: scale of the chip's systematic errors (offsets, "
                          "scale, misalignment, drift); 0 = ideal chip with white noise")
+    ap.add_argument("--hip-height", choices=HIP_HEIGHT_MODES, default="none",
+                    help="the wearer's hip height given to the analysis: none (default), the "
+                         "body's true one, or it with a 3 %% / 5 %% error drawn per seed")
+    ap.add_argument("--style-drop", choices=("knee", "closed"), default="knee",
+                    help="with --hip-height: the knee drop it divides (analyze's style_drop: "
+                         "knee, the shipped one, default; closed, the closed calibration bend's)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     ap.add_argument("--per-seed", action="store_true", help="print one line per session")
     args = ap.parse_args(argv[1:])
     seeds = parse_seeds(args.seeds)
     rates = [float(x) for x in args.rates.split(",")]
-    jobs = [(args.family, s, fs, not args.no_note, args.error_scale) for fs in rates for s in seeds]
+    jobs = [(args.family, s, fs, not args.no_note, args.error_scale, args.hip_height,
+             args.style_drop) for fs in rates for s in seeds]
     t0 = time.perf_counter()
     rows = run_jobs(_run, jobs, args.jobs)
     if args.per_seed:
@@ -492,7 +530,7 @@ def main(argv: list[str]) -> int:
                   f"{[round(x[1], 2) for x in r['after_slip']]}, cal {r['cal']}")
     print(f"family {args.family}, seeds {args.seeds}, rates {args.rates}, calibration "
           f"{'auto (no note)' if args.no_note else 'note/auto as recorded'}, chip error scale "
-          f"{args.error_scale:g}; "
+          f"{args.error_scale:g}, hip height {args.hip_height} ({args.style_drop} drop); "
           f"{time.perf_counter() - t0:.0f} s")
     summary(rows, "all rates")
     if len(rates) > 1:

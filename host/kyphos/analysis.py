@@ -6,7 +6,7 @@ Times in the results are seconds from the start of the recording (the session's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -15,6 +15,7 @@ from kyphos.errors import KyphosError
 from kyphos.metrics.lifts import Lift, find_bends, lift_mask, lift_summary, link_from_bends
 from kyphos.metrics.posture import PostureMetrics, posture_metrics, sitting_upright_deg
 from kyphos.metrics.risk import Risk, kinematic_risk
+from kyphos.metrics.style import Wearer, lever_from_recording, restyle, wearer_from
 from kyphos.processing import activity as act
 from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip, plausibility
@@ -73,6 +74,8 @@ class Analysis:
     re_references: list[clipslip.ReReference] = field(default_factory=list)
     #: the wearer's trunk lever from the calibration bends, m (None: metrics.lifts.LINK_M)
     link_m: float | None = None
+    #: the wearer's hip height and closed-bend lever when given (``analyze(hip_height_m=)``)
+    wearer: Wearer | None = None
 
     @property
     def lift_rate_per_h(self) -> float:
@@ -105,6 +108,13 @@ class Analysis:
                     )
                 }
             )
+            if self.wearer is not None:  # only then: the JSON without it is unchanged
+                more = {"knee_drop_per_hip": (lf.knee_drop_per_hip, 4)}
+                if self.wearer.drop == "closed":
+                    more.update(knee_drop_closed_m=(lf.knee_drop_closed_m, 3),
+                                knee_drop_closed_per_hip=(lf.knee_drop_closed_per_hip, 4))
+                lifts[-1].update({k: None if v is None else round(v, n)
+                                  for k, (v, n) in more.items()})
         reaches = [
             {k: round(v, 3) if isinstance(v, float) else v
              for k, v in lf.to_dict().items()
@@ -133,6 +143,8 @@ class Analysis:
             "gaps": np.round(self.prepared.gaps, 3).tolist(),
             "masked_s": round(float(np.count_nonzero(self.prepared.masked)) / self.prepared.fs, 3),
         }
+        if self.wearer is not None:
+            out["wearer"] = self.wearer.to_dict()
         return plausibility.gate(out, self.validity)
 
 
@@ -358,6 +370,9 @@ def events(angles: Angles, az: np.ndarray, activity: act.Activity, c: cal.Calibr
     # the wearer's sitting upright: a seated reach, like a slouch while sitting, is measured
     # from it (the chunked driver passes that of the whole recording)
     sit_up = pkw.get("sitting_upright", "measure")
+    # the wearer's hip height and lever (analyze's hip_height_m / height_m): the lifts' style
+    wearer: Wearer | None = pkw.get("wearer")
+    pkw = {k: v for k, v in pkw.items() if k != "wearer"}
     # flexion in degrees, NaN where not valid: once for the sitting upright, the bends and the
     # posture metrics (each made its own: 8 h at 104 Hz, 2 x 48 MB and 4 passes fewer)
     f_deg = np.where(angles.valid, angles.flexion, np.nan)
@@ -371,6 +386,8 @@ def events(angles: Angles, az: np.ndarray, activity: act.Activity, c: cal.Calibr
              if not any(lf.start_s < b1 and lf.end_s > b0 for b0, b1 in c.calibration_bends_s)]
     lifts = [lf for lf in bends if lf.context == "standing"]
     reaches = [lf for lf in bends if lf.context == "sitting"]
+    if wearer is not None and quat is not None and acc is not None:
+        restyle(lifts, wearer, angles, quat, acc)
     lm = lift_mask(angles.time, lifts)
     # the calibration movement is neither a slouch nor a task bend held
     cal_mask = in_intervals(angles.time,  # NaN separator rows: False
@@ -399,6 +416,9 @@ def analyze(
     slouch_min_s: float | None = None,
     vqf_params: dict[str, Any] | None = None,
     clip_slips: bool = True,
+    hip_height_m: float | None = None,
+    height_m: float | None = None,
+    style_drop: str = "knee",
 ) -> Analysis:
     """Analyse a session.
 
@@ -415,7 +435,15 @@ def analyze(
         vqf_params: VQF parameter overrides.
         clip_slips: look for clip slips and re-reference (off for guided sessions, whose
             held test postures are not the wearer's everyday ones).
+        hip_height_m, height_m: the wearer's standing hip (greater trochanter) height, or
+            body height (hip = 0.530 × height), m; at most one. With it a lift's style is
+            named by its knee drop over the hip height (docs/scoring.md section 7); without,
+            the shipped rule, unchanged. KyphosError for an implausible value.
+        style_drop: with a hip height, which knee drop it divides: "knee" (the shipped one)
+            or "closed" (the closed calibration bend's lever: better on the validation
+            family, worse on the simulator's check seeds; not the default).
     """
+    wearer = wearer_from(hip_height_m, height_m, style_drop)  # checked before any work
     plausibility.precheck(session)
     p = prepare_session(session, max_bridge_s, imu_cutoff_hz)
     # the accelerometer's offset from the recording's still postures, removed before VQF (a
@@ -444,9 +472,13 @@ def analyze(
     # the calibration bends themselves (explicit window or the automatically found sequence)
     # are neither lifts nor seated reaches
     link_m = link_from_bends(angles, az, c.calibration_bends_s)
-    ev = events(angles, az, activity, c, link_m, posture_options(slouch_threshold_deg,
-                                                                 slouch_min_s),
-                quat=quat, acc=p.acc)
+    pkw = posture_options(slouch_threshold_deg, slouch_min_s)
+    if wearer is not None:
+        if wearer.drop == "closed":  # the lever from the calibration bends, closed
+            wearer = replace(wearer, lever=lever_from_recording(
+                angles, quat, p.acc, c.calibration_bends_s, closure=True))
+        pkw["wearer"] = wearer
+    ev = events(angles, az, activity, c, link_m, pkw, quat=quat, acc=p.acc)
     duration = session.duration_s
     risk = kinematic_risk(
         ev.lifts, angles.lateral_velocity, angles.axial_velocity, ev.lift_mask, duration,
@@ -466,6 +498,7 @@ def analyze(
         seated_reaches=ev.reaches,
         re_references=rerefs,
         link_m=link_m,
+        wearer=wearer,
     )
     a.validity = plausibility.assess(session, a)
     return a

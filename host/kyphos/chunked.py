@@ -60,7 +60,7 @@ import os
 import pickle
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -91,6 +91,7 @@ from kyphos.metrics.posture import (
     sitting_upright_deg,
 )
 from kyphos.metrics.risk import kinematic_risk
+from kyphos.metrics.style import lever_from_recording, wearer_from
 from kyphos.processing import activity as act
 from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip, orientation, plausibility
@@ -596,7 +597,12 @@ class _Driver:
         t = np.maximum.accumulate(t)
         r0 = int(np.searchsorted(t, min(b[0] for b in bends)))
         r1 = int(np.searchsorted(t, max(b[1] for b in bends), side="right"))
-        _w0, _p, angles, az, _act = self.window(r0, max(r1, r0 + 1), 0, rerefs)
+        w0, p, angles, az, _act = self.window(r0, max(r1, r0 + 1), 0, rerefs)
+        wearer = self.opts["pkw"].get("wearer")
+        if wearer is not None and wearer.drop == "closed":  # analyze's closed-bend lever
+            q = self.st.spill.rows("quat", w0, w0 + len(p.time))
+            self.opts["pkw"]["wearer"] = replace(wearer, lever=lever_from_recording(
+                angles, q, p.acc, bends, closure=True))
         return link_from_bends(angles, az, bends)
 
     def _record(self, r0: int, r1: int, w0: int, p: Prepared, angles: Angles, az: np.ndarray,
@@ -728,11 +734,15 @@ def analyze_chunked(
     chunk_s: float | None = None,
     margin_s: float | None = None,
     overlap_s: float = orientation.OVERLAP_S,
+    hip_height_m: float | None = None,
+    height_m: float | None = None,
+    style_drop: str = "knee",
 ) -> Analysis:
     """:func:`kyphos.analysis.analyze` of the ``.kyr`` file at ``path`` (same keywords),
     in cores of ``chunk_s`` analysed with ``margin_s`` on both sides, VQF run over
     ``overlap_s`` (at most ``chunk_s``) on both sides (module docstring); None: ``CHUNK_S``,
     ``MARGIN_S``."""
+    wearer = wearer_from(hip_height_m, height_m, style_drop)  # checked before any work
     chunk_s = CHUNK_S if chunk_s is None else float(chunk_s)
     margin_s = MARGIN_S if margin_s is None else float(margin_s)
     if not 0 <= overlap_s <= chunk_s:
@@ -792,8 +802,10 @@ def analyze_chunked(
             digest.time = st.spill.time
         else:
             digest.time = raw_time
-        d = _Driver(st, chunk_s, margin_s, c,
-                    {"pkw": posture_options(slouch_threshold_deg, slouch_min_s)})
+        pkw = posture_options(slouch_threshold_deg, slouch_min_s)
+        if wearer is not None:  # its lever is set by d.link_m (the calibration bends' window)
+            pkw["wearer"] = wearer
+        d = _Driver(st, chunk_s, margin_s, c, {"pkw": pkw})
         link0 = d.link_m([])
         done: dict[int, _Core] = {}  # cores whose events pass 2 found (no sitting there)
         probes, kind, still, sit = d.activity_pass([], link0, done)
@@ -806,8 +818,10 @@ def analyze_chunked(
         del sit, kind, still
         link = d.link_m(rerefs) if rerefs else link0
         f, kind, still, flex = d.event_pass(rerefs, link, sit_up, done)
-    return _assemble(digest, st, d, c, f, kind, still, flex, rerefs, link, sit_up,
-                     load_kg, distance_m)
+    a = _assemble(digest, st, d, c, f, kind, still, flex, rerefs, link, sit_up,
+                  load_kg, distance_m)
+    a.wearer = d.opts["pkw"].get("wearer")
+    return a
 
 
 def _assemble(digest: _Digest, st: _Pass1, d: _Driver, c: Any, f: _Found, kind: np.ndarray,

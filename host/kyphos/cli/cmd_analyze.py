@@ -15,6 +15,7 @@ EPILOG = """examples:
   kyphos analyze imu.csv --acc-unit g --gyr-unit deg/s --json
   kyphos analyze session.kyr --calibrate-upright 2 6 --calibrate-bend 8 12 --load-kg 12 --distance-m 0.4
   kyphos analyze other-imu.csv --axes=-x,-y,z
+  kyphos analyze session.kyr --hip-height-m 0.92    # or --height-m 1.74: lift style per leg length
 
 The output starts with whether the result is valid and why not (a sample rate below 20 Hz,
 less than 60 s of wear, no trustworthy upright reference, gravity not 9.81 m/s²); below that
@@ -162,7 +163,8 @@ def _text(d: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     from kyphos.views.recommend import risk_band
 
-    _, a = load_and_analyze(args, chunked=True, load_kg=args.load_kg, distance_m=args.distance_m)
+    _, a = load_and_analyze(args, chunked=True, load_kg=args.load_kg, distance_m=args.distance_m,
+                            hip_height_m=args.hip_height_m, height_m=args.height_m)
     d = _clean(a.to_dict())
     if isinstance(d.get("risk"), dict) and d["risk"].get("index") is not None:
         d["risk"]["band"] = risk_band(d["risk"]["index"])
@@ -187,6 +189,9 @@ def register(sub: Any) -> None:
     p.add_argument("--load-kg", type=float, help="typical load lifted, kg (risk moment term)")
     p.add_argument("--distance-m", type=float,
                    help="typical horizontal distance of the load from the spine, m (moment term)")
+    from kyphos.cli.cmd_report import add_wearer_options
+
+    add_wearer_options(p)
     p.add_argument("--whole", action="store_true",
                    help="analyse the whole recording in memory (default: a .kyr file longer than "
                         "2 h is analysed in 30-min chunks, same results, bounded memory)")

@@ -40,7 +40,21 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--load-kg", type=float, help="typical load lifted, kg (risk moment term)")
     p.add_argument("--distance-m", type=float,
                    help="typical horizontal distance of the load from the spine, m")
+    add_wearer_options(p)
     add_csv_unit_options(p, "time column")
+
+
+def add_wearer_options(p: argparse.ArgumentParser) -> None:
+    """--hip-height-m / --height-m: the wearer's leg length, which names the lift style by the
+    knee drop per leg length (analyze, report, compare; docs/scoring.md section 7)."""
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--hip-height-m", type=float, metavar="M",
+                     help="the wearer's standing hip height (floor to the bony point at the side "
+                          "of the hip, the greater trochanter), m: lift style is then named by "
+                          "the knee drop per leg length (docs/scoring.md section 7)")
+    who.add_argument("--height-m", type=float, metavar="M",
+                     help="the wearer's body height, m (hip height taken as 0.530 x height, "
+                          "Drillis & Contini in Winter); instead of --hip-height-m")
 
 
 def add_parallel_options(p: argparse.ArgumentParser) -> None:
@@ -61,6 +75,11 @@ def options(args: argparse.Namespace, file: Path) -> tuple[dict[str, Any], dict[
         an["load_kg"] = args.load_kg
     if args.distance_m is not None:
         an["distance_m"] = args.distance_m
+    if args.hip_height_m is not None or args.height_m is not None:
+        from kyphos.metrics.style import wearer_from
+
+        wearer_from(args.hip_height_m, args.height_m)  # one line now, not one per report
+        an["hip_height_m"], an["height_m"] = args.hip_height_m, args.height_m
     return an, csv_load_options(args, file.suffix.lower() == ".csv")
 
 

@@ -7,11 +7,14 @@ sensor's vertical drop is double-integrated from earth-vertical free acceleratio
 lateral bend together) and L the hip-to-sensor lever (:func:`effective_link`: the larger of the
 wearer's own, :func:`link_from_bends`, and ``LINK_M``). :func:`classify_style`: squat ≥
 ``SQUAT_DROP_M``, semi-squat ≥ ``SEMI_DROP_M``, else stoop; without vertical acceleration, peak
-flexion decides. Method and sources: docs/scoring.md, section 7.
+flexion decides. With the wearer's hip height (``analyze(hip_height_m=|height_m=)``),
+:func:`restyle` names the style by the knee drop over it instead (:func:`classify_style_per_hip`).
+Method and sources: docs/scoring.md, section 7.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -262,3 +265,144 @@ def lever_from_recording(angles: Any, quat: np.ndarray, acc: np.ndarray,
     return lever_from_bends(t[rows], angles.valid[rows], tilt,
                             earth_free_acceleration(quat[rows], acc[rows]), bends_s, angles.fs,
                             closure)
+
+
+# -- the wearer's hip height: style by knee drop per leg length (optional input) -------------
+
+#: Standing hip (greater trochanter) height as a fraction of body height: 0.530·H (Drillis &
+#: Contini 1966, reproduced in Winter, *Biomechanics and Motor Control of Human Movement*,
+#: fig. 4.1). A population mean: a person's own ratio is off by a few per cent.
+HIP_PER_HEIGHT = 0.530
+#: Plausible inputs, m: a value outside is a typo or a wrong unit (cm, ft), not a person.
+HIP_HEIGHT_RANGE_M = (0.50, 1.30)
+HEIGHT_RANGE_M = (1.00, 2.50)
+#: Edges on the knee drop (``knee_drop``, the shipped rule's) over the hip height
+#: (dimensionless): ``analyze(..., hip_height_m=)`` classifies by these. Fitted by
+#: ``bench/fit_thresholds.py --family sim --seeds 100-139`` on the simulator's one body (hip
+#: height 0.94 m, so they are SEMI_DROP_M / SQUAT_DROP_M over 0.94 up to rounding).
+SEMI_DROP_PER_HIP = -0.00935
+SQUAT_DROP_PER_HIP = 0.18825
+#: The same for the closed-bend knee drop (:func:`lift_knee_drop_lever` with the lever of
+#: :func:`lever_from_recording` ``closure=True``; ``analyze(..., style_drop="closed")``): not
+#: the default, it loses on the simulator's check seeds (docs/scoring.md section 7).
+SEMI_CLOSED_PER_HIP = 0.0426
+SQUAT_CLOSED_PER_HIP = 0.24225
+#: Which knee drop the hip height divides (``analyze(style_drop=)``).
+STYLE_DROPS = ("knee", "closed")
+
+
+@dataclass(frozen=True)
+class Wearer:
+    """The wearer's leg length as the analysis uses it (``analyze(hip_height_m=|height_m=)``):
+    the standing hip height, m, which input gave it, and the closed-bend lever (r, d) of
+    :func:`lever_from_recording` (``closure=True``; None: no calibration bend, so the style
+    stays the shipped knee-drop rule)."""
+
+    hip_height_m: float
+    source: str  # "hip_height_m" (measured) or "height_m" (× HIP_PER_HEIGHT)
+    height_m: float | None = None
+    lever: tuple[float, float] | None = None
+    #: which knee drop the hip height divides: "knee" (the shipped one) or "closed"
+    drop: str = "knee"
+
+    def to_dict(self) -> dict[str, Any]:
+        by = "knee drop / hip height"
+        if self.drop == "closed":
+            by = ("closed-bend knee drop / hip height" if self.lever is not None else
+                  "knee drop (no calibration bend found: the hip height is not used)")
+        return {"hip_height_m": round(self.hip_height_m, 4), "source": self.source,
+                "height_m": self.height_m, "style_by": by}
+
+
+def wearer_from(hip_height_m: float | None = None, height_m: float | None = None,
+                drop: str = "knee") -> Wearer | None:
+    """The :class:`Wearer` of analyze's options (None when neither is given). KyphosError,
+    one line, for both at once, a value outside ``HIP_HEIGHT_RANGE_M`` / ``HEIGHT_RANGE_M``, or
+    a ``drop`` not in ``STYLE_DROPS``."""
+    from kyphos.errors import KyphosError
+
+    if drop not in STYLE_DROPS:
+        raise KyphosError(f"style drop {drop!r}: use {' or '.join(STYLE_DROPS)}")
+    if hip_height_m is None and height_m is None:
+        return None
+    if hip_height_m is not None and height_m is not None:
+        raise KyphosError("give the hip height or the body height, not both")
+    if hip_height_m is not None:
+        lo, hi = HIP_HEIGHT_RANGE_M
+        if not lo <= float(hip_height_m) <= hi:  # False for NaN too
+            raise KyphosError(f"hip height {hip_height_m!r} m is not plausible: give the standing "
+                              f"height of the hip (greater trochanter) in metres, {lo}–{hi}")
+        return Wearer(float(hip_height_m), "hip_height_m", drop=drop)
+    lo, hi = HEIGHT_RANGE_M
+    if not lo <= float(height_m) <= hi:  # type: ignore[arg-type]
+        raise KyphosError(f"height {height_m!r} m is not plausible: give the body height in "
+                          f"metres, {lo}–{hi}")
+    return Wearer(HIP_PER_HEIGHT * float(height_m), "height_m",  # type: ignore[arg-type]
+                  float(height_m), drop=drop)  # type: ignore[arg-type]
+
+
+def classify_style_per_hip(rel: float, drop: str = "knee") -> str:
+    """"stoop", "semi-squat" or "squat" from a knee drop over the hip height: ``drop``
+    "knee" (the shipped knee drop) or "closed" (the closed-bend one), each with its edges."""
+    semi, squat = ((SEMI_DROP_PER_HIP, SQUAT_DROP_PER_HIP) if drop == "knee" else
+                   (SEMI_CLOSED_PER_HIP, SQUAT_CLOSED_PER_HIP))
+    if rel >= squat:
+        return "squat"
+    return "semi-squat" if rel >= semi else "stoop"
+
+
+def closed_knee_drops(time: np.ndarray, valid: np.ndarray, flexion: np.ndarray,
+                      lateral: np.ndarray, quat: np.ndarray, acc: np.ndarray,
+                      spans_s: list[tuple[float, float]], fs: float,
+                      lever: tuple[float, float]) -> list[float | None]:
+    """:func:`lift_knee_drop_lever` of each (start_s, end_s) in ``spans_s`` (a lift's speed
+    bounds) with the closed-bend ``lever``, reading only each window's rows (an 8 h recording's
+    earth-frame acceleration is not built). ``time`` may hold NaN separator rows."""
+    from kyphos.metrics.lifts import earth_free_acceleration
+
+    t = np.maximum.accumulate(np.nan_to_num(time, nan=-np.inf))  # separators: no row
+    out: list[float | None] = []
+    for s0, s1 in spans_s:  # per lift (a few hundred a day)
+        k0, k1 = np.searchsorted(t, [s0 - LIFT_PAD_S, s1 + LIFT_PAD_S])
+        sl = slice(int(k0), int(k1))
+        if k1 - k0 < 10 or not np.all(valid[sl]):
+            out.append(None)
+            continue
+        tilt = np.arccos(np.clip(np.cos(flexion[sl]) * np.cos(lateral[sl]), -1, 1))
+        out.append(lift_knee_drop_lever(t[sl], valid[sl], tilt,
+                                        earth_free_acceleration(quat[sl], acc[sl]),
+                                        s0, s1, fs, lever))
+    return out
+
+
+def restyle(lifts: list[Any], wearer: Wearer, angles: Any, quat: np.ndarray,
+            acc: np.ndarray) -> None:
+    """Name each lift's style (and so its form score) by its knee drop over the wearer's hip
+    height, in place: ``wearer.drop`` "knee", the shipped knee drop (``Lift.knee_drop_m``);
+    "closed", the closed-bend one (``Lift.knee_drop_closed_m``, from ``wearer.lever``). A
+    lift without that drop (no vertical acceleration; no closed window or no calibration bend
+    for "closed") keeps the shipped style. ``lifts``: :class:`kyphos.metrics.lifts.Lift`;
+    ``quat``, ``acc``: the rows of ``angles`` (read for "closed" only)."""
+    from kyphos.metrics.lifts import form_score
+
+    if not lifts:
+        return
+    if wearer.drop == "closed":
+        drops = ([None] * len(lifts) if wearer.lever is None else
+                 closed_knee_drops(angles.time, angles.valid, angles.flexion, angles.lateral,
+                                   quat, acc, [(lf.start_s, lf.end_s) for lf in lifts],
+                                   angles.fs, wearer.lever))
+    for k, lf in enumerate(lifts):  # per lift
+        if lf.knee_drop_m is not None:
+            lf.knee_drop_per_hip = lf.knee_drop_m / wearer.hip_height_m
+        kd = lf.knee_drop_m
+        if wearer.drop == "closed":
+            kd = drops[k]
+            lf.knee_drop_closed_m = kd
+            lf.knee_drop_closed_per_hip = None if kd is None else kd / wearer.hip_height_m
+        if kd is None:
+            continue
+        lf.style = classify_style_per_hip(kd / wearer.hip_height_m, wearer.drop)
+        lf.score, lf.reasons = form_score(lf.style, lf.peak_flexion_deg,
+                                          lf.peak_flexion_velocity_dps, lf.twist_deg,
+                                          lf.lateral_deg)

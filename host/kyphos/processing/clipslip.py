@@ -492,6 +492,7 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     # it fixed seed 3001 but moved 5018 at 52/208 Hz to a slouch's step 4.3 s late
     v_conf = votes(CONFIRM_KINDS)  # counted once: the walks' and stands' votes
     score = change_point(CONFIRM_KINDS, held=np.flatnonzero(np.isfinite(resid)), pre=v_conf)
+    by_votes = score.copy()  # the walks' and stands' change point, before a step's own vote
     # the same over one posture between that is an excursion (a reach or bend out and back
     # from a posture at rest: the ends within SLIP_MAX_DEG of their kind's baseline, old
     # mounting before and new after, and the excursion farther from both than the step by
@@ -535,6 +536,18 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
                 return found[0], found[1]
     ks = np.flatnonzero(score >= score.max() - 1e-9)
     fit = ks[np.isfinite(resid[ks])]
+    if motion is not None and len(fit):
+        # a step fits within the walks' and stands' tie, but a step is a coincidence of two
+        # postures a slip-size apart; the slip's own turn is the movement itself. When exactly
+        # one place of that tie (before the step's extra vote) holds it, and no posture after
+        # it reads as the old mounting, it places the slip (development seed 10013: two seated
+        # reaches 10.8 deg apart fitted as a step 54 s before the slip, made standing up)
+        kv = np.flatnonzero(by_votes >= by_votes.max() - 1e-9)
+        found = _motion_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in kv],
+                              m_old, m_new, still)
+        if found is not None and not np.min(np.minimum(votes(("sitting",)), v_conf)
+                                            [kv[found[2]]:]) < 0.0:
+            return found[0], found[1]
     if len(fit):
         if by_turn_only:
             return -1, None

@@ -541,12 +541,13 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         # postures a slip-size apart; the slip's own turn is the movement itself. When exactly
         # one place of that tie (before the step's extra vote) holds it, and no posture after
         # it reads as the old mounting, it places the slip (development seed 10013: two seated
-        # reaches 10.8 deg apart fitted as a step 54 s before the slip, made standing up)
+        # reaches 10.8 deg apart fitted as a step 54 s before the slip, made standing up).
+        # The turn in the step's own gap leaves the step's placement as it is.
         kv = np.flatnonzero(by_votes >= by_votes.max() - 1e-9)
         found = _motion_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in kv],
                               m_old, m_new, still)
-        if found is not None and not np.min(np.minimum(votes(("sitting",)), v_conf)
-                                            [kv[found[2]]:]) < 0.0:
+        if found is not None and kv[found[2]] != fit[np.argmin(resid[fit])] \
+                and not np.min(np.minimum(votes(("sitting",)), v_conf)[kv[found[2]]:]) < 0.0:
             return found[0], found[1]
     if len(fit):
         if by_turn_only:

@@ -76,3 +76,33 @@ def test_the_slips_own_turn_places_it_over_a_step_of_two_reaches() -> None:
 def test_a_turn_that_moves_the_sensor_leaves_the_step() -> None:
     """The same turn made with the rise (3 m/s²): no window passes, the step keeps the slip."""
     assert _place(motion=True, slip_turn=False) == _place(motion=False)
+
+
+def test_a_slouchs_onset_does_not_take_a_slip_its_held_step_places() -> None:
+    """Sit, a seated slouch to 20 deg whose onset turns the sensor as the slip does (a 0.6-s
+    window of it holds 10 deg, still), the clip slips inside the slouch with the sensor moving
+    (no window passes), the slouch reads 30 deg, then an upright sit and a stand in the new
+    mounting. The step between the two held slouches, which the slip undoes exactly, keeps the
+    slip; the onset's turn does not take it (development seed 5023: 44 s early)."""
+    n = 9600
+    w = np.zeros((n, 3))
+    lin = np.zeros((n, 3))
+    w[4500:4620, 1] = -np.radians(20.0) / 1.2  # the slouch sets in over 1.2 s
+    w[6100:6140, 1] = -np.radians(10.0) / 0.4  # the clip turns inside the slouch ...
+    lin[6100:6140, 0] = np.sin(np.linspace(0.0, np.pi, 40))  # ... while the wearer shifts
+    w[7000:7120, 1] = np.radians(20.0) / 1.2  # sitting up again
+    lin[8200:8500, 2] = 2.0  # standing up
+    th = np.cumsum(w, axis=0) / FS
+    acc = np.asarray(Rotation.from_rotvec(th).inv().apply(G * UP)) + lin
+    probes = [_probe(0, 1000, "standing", UP), _probe(1200, 2200, "walking", UP),
+              _probe(2400, 3400, "standing", UP), _probe(3600, 4500, "sitting", UP),
+              _probe(4700, 6000, "sitting", _tilt(20.0)),
+              _probe(6200, 7000, "sitting", _tilt(30.0)),
+              _probe(7200, 8200, "sitting", _tilt(10.0)),
+              _probe(8500, 9600, "standing", _tilt(10.0))]
+    m_new = Rotation.from_euler("y", -10.0, degrees=True).as_matrix().T
+    args = (probes, 0, 8500, np.eye(3), m_new, {"standing": UP, "walking": UP, "sitting": UP},
+            None)
+    j, j1 = cs.place_slip(*args, (lambda r0, r1: (w[r0:r1], acc[r0:r1]), FS))
+    assert (j, j1) == (6000, 6200), (j, j1)  # the step, from one slouch's end to the next
+    assert cs.place_slip(*args) == (6000, 6200)

@@ -539,17 +539,20 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
                 return found[0], found[1]
     ks = np.flatnonzero(score >= score.max() - 1e-9)
     fit = ks[np.isfinite(resid[ks])]
-    if motion is not None and len(fit):
-        # a step fits within the walks' and stands' tie, but a step is a coincidence of two
-        # postures a slip-size apart; the slip's own turn is the movement itself. When exactly
-        # one place of that tie (before the step's extra vote) holds it, and no posture after
-        # it reads as the old mounting, it places the slip (development seed 10013: two seated
-        # reaches 10.8 deg apart fitted as a step 54 s before the slip, made standing up).
-        # The turn in the step's own gap leaves the step's placement as it is.
+    if motion is not None and len(fit) and int(fit[np.argmin(resid[fit])]) in span:
+        # the best fit is a step over an excursion (two reaches a slip's size apart, the slip
+        # taken to be on the way out or back): a guess at the excursion's middle, where the
+        # slip's own turn is the movement itself. When exactly one place of the walks' and
+        # stands' tie (before the step's extra vote) holds it, in another gap, and no posture
+        # after it reads as the old mounting, it places the slip (development seed 10013: two
+        # seated reaches 10.8 deg apart, 54 s before an 11-deg slip made standing up). Not
+        # over a step between two held postures, which the slip undoes exactly (seed 5023: a
+        # slip inside a seated slouch, undone to 0.8 deg; the slouch's onset turned as the
+        # slip does and took it 44 s early)
         kv = np.flatnonzero(by_votes >= by_votes.max() - 1e-9)
         found = _motion_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in kv],
                               m_old, m_new, still)
-        if found is not None and kv[found[2]] != fit[np.argmin(resid[fit])] \
+        if found is not None and kv[found[2]] not in span \
                 and not np.min(np.minimum(votes(("sitting",)), v_conf)[kv[found[2]]:]) < 0.0:
             return found[0], found[1]
     if len(fit):

@@ -29,8 +29,9 @@ bend. Postures a person returns to — walking and quiet upright standing — ar
    read against the wearer's sitting baseline, or the first sit after the slip when there is
    none yet (:func:`later_sitting_base`); a tie goes to the middle of what cannot be told
    apart. Offline, the slip's own turn (:func:`slip_motion_windows`) decides first among
-   several steps the slip undoes and among tied places, and alone may place a slip that a
-   sit showed after that sit's start.
+   several steps the slip undoes, over a step over an excursion where the walks and stands
+   tie (the one matching turn in another gap of that tie), and among tied places, and alone may place
+   a slip that a sit showed after that sit's start.
 3. :func:`reref_angles` — trunk angles with each mounting from its slip on.
 
 The live view (:class:`kyphos.processing.causal.LiveClipSlip`) runs the same rule causally with
@@ -401,7 +402,9 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     case (validation seed 1010: 16 s late at the end of the bend it was made going into).
 
     With ``motion`` (offline), the slip's own turn (:func:`_motion_place`) decides first among
-    two or more slip-sized steps the slip undoes, then among tied places; ``still`` then also
+    two or more slip-sized steps the slip undoes, then over a step over an excursion among the
+    places the walks and stands tie (when the one matching turn is in another gap), then among
+    tied places; ``still`` then also
     gives the gyro's offset. Returns the row and, when a step or the turn placed it, the row
     where that movement ends, else None. ``by_turn_only``: (-1, None) unless the turn placed it.
     """
@@ -492,6 +495,7 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     # it fixed seed 3001 but moved 5018 at 52/208 Hz to a slouch's step 4.3 s late
     v_conf = votes(CONFIRM_KINDS)  # counted once: the walks' and stands' votes
     score = change_point(CONFIRM_KINDS, held=np.flatnonzero(np.isfinite(resid)), pre=v_conf)
+    by_votes = score.copy()  # the walks' and stands' change point, before a step's own vote
     # the same over one posture between that is an excursion (a reach or bend out and back
     # from a posture at rest: the ends within SLIP_MAX_DEG of their kind's baseline, old
     # mounting before and new after, and the excursion farther from both than the step by
@@ -535,6 +539,22 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
                 return found[0], found[1]
     ks = np.flatnonzero(score >= score.max() - 1e-9)
     fit = ks[np.isfinite(resid[ks])]
+    if motion is not None and len(fit) and int(fit[np.argmin(resid[fit])]) in span:
+        # the best fit is a step over an excursion (two reaches a slip's size apart, the slip
+        # taken to be on the way out or back): a guess at the excursion's middle, where the
+        # slip's own turn is the movement itself. When exactly one place of the walks' and
+        # stands' tie (before the step's extra vote) holds it, in another gap, and no posture
+        # after it reads as the old mounting, it places the slip (development seed 10013: two
+        # seated reaches 10.8 deg apart, 54 s before an 11-deg slip made standing up). Not
+        # over a step between two held postures, which the slip undoes exactly (seed 5023: a
+        # slip inside a seated slouch, undone to 0.8 deg; the slouch's onset turned as the
+        # slip does and took it 44 s early)
+        kv = np.flatnonzero(by_votes >= by_votes.max() - 1e-9)
+        found = _motion_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in kv],
+                              m_old, m_new, still)
+        if found is not None and kv[found[2]] not in span \
+                and not np.min(np.minimum(votes(("sitting",)), v_conf)[kv[found[2]]:]) < 0.0:
+            return found[0], found[1]
     if len(fit):
         if by_turn_only:
             return -1, None

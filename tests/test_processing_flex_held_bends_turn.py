@@ -111,3 +111,46 @@ def test_a_long_held_bend_outvotes_lift_bottoms_that_agree_by_chance() -> None:
         out = cs._turn_by_held_bends([cs.ReReference(10.0, 10.0, "test", found, 1000)],
                                      before + after, m0)
         assert _deg(out[0].sensor_from_body, m_true) < 0.2
+
+
+def test_two_lift_bottoms_that_disagree_set_no_turn() -> None:
+    # validation seed 11021 (development since the tenth held-out run): the only held bends
+    # after a 12° slip are two 0.6-s lift bottoms leaned 12° to the same side, reading -21° and
+    # -11° (the second also twisted); a tie of one vote each. The one nearest the calibration's
+    # direction set an 11° turn (the true one is 1°) and 9.6° of flexion error lying on the side
+    m0 = NOMINAL
+    m_true = m0 @ _rot("y", 12.0) @ _rot("z", 1.0)
+    found = m_true @ _rot("z", -1.0)
+    probes = [_bend(m0, 100, 54.0, 0.2, 15.0), _bend(m0, 300, 43.0, 0.2, 1.6),
+              _bend(m_true, 1100, 32.0, -20.0, 0.6), _bend(m_true, 1300, 52.0, -10.0, 0.6)]
+    out = cs._turn_by_held_bends([cs.ReReference(10.0, 12.0, "test", found, 1000)], probes, m0)
+    assert np.array_equal(out[0].sensor_from_body, found)
+    # two bends that agree within BEND_DIR_NEAR_DEG are one group, and still set the turn
+    probes[2:] = [_bend(m_true, 1100, 32.0, -5.0, 0.6), _bend(m_true, 1300, 52.0, -4.0, 0.6)]
+    out = cs._turn_by_held_bends([cs.ReReference(10.0, 12.0, "test", found, 1000)], probes, m0)
+    assert _deg(out[0].sensor_from_body, found) > 4.0
+
+
+def test_a_straight_lift_bottom_among_leaned_ones_still_sets_the_turn() -> None:
+    # validation seeds 7017, 11005, 6023, 8020: after the slip only lift bottoms, one vote each,
+    # leaned -24°/+16° and one straight; the straight one agrees with the bends before the slip
+    # (within BEND_DIR_NEAR_DEG) and sets the turn, as before 11021's rule
+    m0 = NOMINAL
+    m_true = m0 @ _rot("y", 9.0) @ _rot("z", 2.0)
+    found = m_true @ _rot("z", -2.0)
+    probes = [_bend(m0, 100, 55.0, -1.2, 15.0), _bend(m0, 300, 44.0, -1.2, 1.5),
+              _bend(m_true, 1100, 30.0, -24.0, 0.6), _bend(m_true, 1300, 32.0, 16.0, 0.9),
+              _bend(m_true, 1500, 61.0, -1.0, 0.6)]
+    out = cs._turn_by_held_bends([cs.ReReference(10.0, 9.0, "test", found, 1000)], probes, m0)
+    assert _deg(out[0].sensor_from_body, m_true @ _rot("z", -0.2)) < 0.01
+
+
+def test_side_lying_after_a_slip_whose_lift_bottoms_disagree_reads_no_turn() -> None:
+    # validation seed 11021: slip at 277.3 s, lying on the side 346.6-369.6 s (9.6° at 00c9f7b)
+    v = generate(11021, 52.0)
+    a = analyze(v.to_session(calibration_note=True))
+    t = a.angles.time
+    k = (t > 349.0) & (t < 367.0) & a.angles.valid
+    err = np.degrees(a.angles.flexion[k] - np.interp(t[k], v.truth.time, v.truth.flexion))
+    assert np.all(v.truth.activity_names[np.searchsorted(v.truth.time, t[k])] == "lying")
+    assert abs(float(np.mean(err))) < 3.0, float(np.mean(err))

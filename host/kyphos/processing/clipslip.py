@@ -834,12 +834,13 @@ _HELD_CAP_S = 10.0  # votes stop growing here (as refine_mountings counts a stan
 
 
 def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
-               toward: float = 0.0) -> np.ndarray:
+               toward: float = 0.0, tie_none: bool = False) -> np.ndarray:
     """Direction (deg, about body z; 0 = straight forward, + toward body y) of each held
     forward bend (a still standing or sitting probe tilted beyond ``HELD_BEND_DEG``) starting in
     rows [lo, hi), seen through mounting ``m``: the group within ``BEND_DIR_NEAR_DEG`` of one of
     them with the most votes (a probe: one vote, or one per ``REF_MIN_S`` held, up to 10 s; of
-    groups with as many, the one whose mean is nearest ``toward``, deg).
+    groups with as many, the one whose mean is nearest ``toward``, deg; with ``tie_none``, only
+    if that mean is within ``BEND_DIR_NEAR_DEG`` of ``toward``, else none: empty).
 
     A wearer holds task bends one way; the still bottoms of lifts (0.5-1 s) lean 8-18 deg
     sideways, each its own way. The median of all directions was not robust to them: with
@@ -848,7 +849,12 @@ def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
     bench/mounting_study.py). Groups counted by number alone were set by two lifts that
     happened to agree (seed 4013: 12 deg against one 15-s held bend), by time held alone by
     one 1.2-s lift leaned 18 deg (seed 5026). Where every bend is a leaned lift (seeds 2012,
-    2029) nothing can outvote them."""
+    2029) nothing can outvote them. Of groups as strong that disagree, the one that agrees with
+    the calibration stretch's bends (within ``BEND_DIR_NEAR_DEG``) is a straight lift bottom
+    among leaned ones (validation seeds 7017, 11005, 6023, 8020); if none agrees they are no
+    evidence of a turn (seed 11021: two 0.6-s lift bottoms leaned 12 deg to one side, 10 deg
+    apart, the nearer set an 11-deg turn against a true 1 deg), and a slip's stretch
+    (``tie_none``) keeps the smallest rotation."""
     sel = [x for x in probes if x.kind in ("standing", "sitting") and lo <= x.i0 < hi]
     ub = np.array([m.T @ x.up for x in sel]).reshape(-1, 3)
     votes = np.maximum(1.0, np.minimum([x.end_s - x.start_s for x in sel], _HELD_CAP_S)
@@ -863,8 +869,11 @@ def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
     size = near @ w  # votes of each bend's group
     best = np.flatnonzero(size >= size.max() - 1e-9)
     means = (near[best] @ d) / near[best].sum(axis=1)
-    j = int(best[int(np.argmin(np.abs(means - toward)))])
-    return d[near[j]]
+    jj = int(np.argmin(np.abs(means - toward)))
+    if tie_none and np.any(near[best] != near[best[jj]]) \
+            and abs(means[jj] - toward) > BEND_DIR_NEAR_DEG:  # a tie none of which agrees
+        return d[:0]
+    return d[near[best[jj]]]
 
 
 def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
@@ -895,8 +904,9 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
     for k in range(len(mats)):  # per stretch (few)
         if k == own:
             continue
-        # equally large groups: the one nearest the calibration stretch's (a slip's turn is small)
-        d = _bend_dirs(probes, starts[k], edges[k], mats[k], float(np.mean(ref)))
+        # equally large groups that disagree: the one agreeing with the calibration stretch's,
+        # else no turn (a slip's turn is small)
+        d = _bend_dirs(probes, starts[k], edges[k], mats[k], float(np.mean(ref)), tie_none=True)
         if len(d) == 0:
             continue
         # body coordinates turned back about z by the change of the bends' direction

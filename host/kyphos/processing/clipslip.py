@@ -657,9 +657,9 @@ def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1
     # (Euler-Maclaurin, - h^2/12 the rate's change of slope; fourth order). The rectangle rule
     # lags the rates by half a sample: a slip's 80 deg/s over the 9.6-ms half sample at 52 Hz
     # turns the gravity it subtracts by 0.8 deg. A synthetic 10-deg turn in 0.15 s with no
-    # linear acceleration read 0.171 / 0.051 / 0.034 m/s^2 at 52 / 104 / 208 Hz by it (and
-    # the first row past 95 %, no mean),
-    # 0.034 / 0.008 / 0.002 by the plain trapezoid, 0.005 / 0.000 / 0.000 by this
+    # linear acceleration read 0.171 / 0.051 / 0.034 m/s^2 at 52 / 104 / 208 Hz by it (with
+    # the first row past 95 % and no mean), 0.034 / 0.008 / 0.002 by the plain trapezoid,
+    # 0.005 / 0.000 / 0.000 by this (tests/test_clipslip_slip_turn_reads_the_same_at_every_rate)
     c = np.concatenate([np.zeros((1, 3)), np.cumsum((g[1:] + g[:-1]) * (0.5 / fs), axis=0)])
     c -= np.gradient(g, axis=0) / (12.0 * fs)  # h^2/12 * dg/dt, h = 1/fs
     rot = c[n:] - c[:-n]  # small-angle turn over each window (rad): a slip turns about one axis

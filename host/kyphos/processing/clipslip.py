@@ -619,6 +619,9 @@ SLIP_MOTION_LIN = 0.1
 #: clip that snaps into place right after the turn reaches back into the turn's last rows
 #: (validation 11001 @52: 0.53 m/s² at the turn's last row, 0.05 at 104 Hz)
 SLIP_LIN_MEAN_S = 0.04
+#: Windows whose turn residual is within this fraction of the mounting change of the best one
+#: tie (own choice: 0.5 deg of a 10-deg slip); the least linear acceleration among them wins
+SLIP_TIE_FRAC = 0.05
 SLIP_OFFSET_S = 10.0  # own choice: still rows either side that give the gyro's offset
 
 
@@ -668,27 +671,40 @@ def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1
     d = rot - want
     d -= np.outer(d @ v, v)
     err = np.linalg.norm(d, axis=1)
-    i = int(np.argmax(err <= err.min()))
-    th = c[i:i + n + 1] - c[i]  # the turn since the window's first row, at each of its rows
-    along = th @ want / max(float(want @ want), 1e-12)
-    i0 = int(np.argmax(along >= 0.05 * along[-1]))
-    i1 = max(i0 + 1, int(np.argmax(along >= 0.95 * along[-1])))
-    # read up to the last row before the turn passes 95 %, not the first after it: the same
-    # span in time at every rate (at 52 Hz the first row past it can sit 19 ms later, in what
-    # follows the turn)
-    j1 = max(i0 + 1, int(np.argmax(along > 0.95 * along[-1])) - 1)
-    f = np.nan_to_num(acc[a + i:a + i + n + 1])
-    # from the turn's start, not the window's first row: a window that starts in the step
-    # before the slip (development seed 3019, a slip as a walk stops) carried that row's
-    # acceleration through the whole turn
-    lin = f[i0:j1 + 1] - Rotation.from_rotvec(th[i0:j1 + 1] - th[i0]).inv().apply(f[i0])
-    m = min(len(lin), max(1, int(round(SLIP_LIN_MEAN_S * fs))))
-    if m > 1:  # the mean over SLIP_LIN_MEAN_S
-        cl = np.concatenate([np.zeros((1, 3)), np.cumsum(lin, axis=0)])
-        lin = (cl[m:] - cl[:-m]) / m
+    wn = float(np.linalg.norm(want))
+
+    def read(i: int) -> tuple[int, int, float]:
+        th = c[i:i + n + 1] - c[i]  # the turn since the window's first row, at each of its rows
+        along = th @ want / max(float(want @ want), 1e-12)
+        i0 = int(np.argmax(along >= 0.05 * along[-1]))
+        i1 = max(i0 + 1, int(np.argmax(along >= 0.95 * along[-1])))
+        # read up to the last row before the turn passes 95 %, not the first after it: the
+        # same span in time at every rate (at 52 Hz the first row past it can sit 19 ms
+        # later, in what follows the turn)
+        j1 = max(i0 + 1, int(np.argmax(along > 0.95 * along[-1])) - 1)
+        f = np.nan_to_num(acc[a + i:a + i + n + 1])
+        # from the turn's start, not the window's first row: a window that starts in the step
+        # before the slip (development seed 3019, a slip as a walk stops) carried that row's
+        # acceleration through the whole turn
+        lin = f[i0:j1 + 1] - Rotation.from_rotvec(th[i0:j1 + 1] - th[i0]).inv().apply(f[i0])
+        m = min(len(lin), max(1, int(round(SLIP_LIN_MEAN_S * fs))))
+        if m > 1:  # the mean over SLIP_LIN_MEAN_S
+            cl = np.concatenate([np.zeros((1, 3)), np.cumsum(lin, axis=0)])
+            lin = (cl[m:] - cl[:-m]) / m
+        return i0, i1, float(np.max(np.linalg.norm(lin, axis=1)))
+
+    # the windows whose turn matches within SLIP_TIE_FRAC of the best, one per run of
+    # neighbouring windows (one movement): the one with the least linear acceleration. Two
+    # movements in one stretch can both turn as the slip does (validation 6028 @104: one 0.8 s
+    # before the slip matched to 0.05 deg, the slip itself to 0.14 deg, by the trapezoid turn)
+    ok = np.flatnonzero(err <= err.min() + SLIP_TIE_FRAC * wn)
+    runs = np.split(ok, np.flatnonzero(np.diff(ok) > 1) + 1)
+    cands = [int(r[np.argmin(err[r])]) for r in runs]
+    reads = [read(k) for k in cands]
+    b = int(np.argmin([x[2] for x in reads]))
+    i, (i0, i1, lin_max) = cands[b], reads[b]
     return (a + i + i0, a + i + i1, float(np.degrees(err[i])),
-            float(np.degrees(np.linalg.norm(rot[i]))),
-            float(np.max(np.linalg.norm(lin, axis=1))), float(np.degrees(np.linalg.norm(want))))
+            float(np.degrees(np.linalg.norm(rot[i]))), lin_max, float(np.degrees(wn)))
 
 
 #: rows [r0, r1) of the prepared gyro (rad/s) and specific force (m/s²), sensor axes, and the

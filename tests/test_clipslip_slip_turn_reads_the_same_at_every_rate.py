@@ -53,3 +53,27 @@ def test_the_clips_ring_after_the_turn_stays_out_of_the_slips_window(fs: float) 
     # before at 52 Hz: 0.225 m/s², over the fitted bound; 0.053 at 104 Hz
     assert f[4] <= cs.SLIP_MOTION_LIN, f
     assert f[2] <= 0.05 * f[5], f  # the turn itself matches the mounting change
+
+
+def test_of_two_movements_that_turn_as_the_slip_does_the_one_without_acceleration_is_read() -> None:
+    """A movement 1.5 s before the slip turns the sensor as the mounting change does, a hair
+    closer than the slip itself (0.05 deg against 0.1), while the sensor accelerates: the
+    window read is the slip's (validation 6028 @104: the earlier one took it, 0.34 m/s²)."""
+    fs = 104.0
+    t = np.arange(0.0, 6.0, 1.0 / fs)
+    ang = np.zeros(len(t))
+    rate = np.zeros(len(t))
+    for t0, deg, sign in ((1.5, DEG + 0.05, 1.0), (1.9, DEG + 0.05, -1.0), (3.0, DEG + 0.1, 1.0)):
+        u = np.clip((t - t0) / 0.2, 0.0, 1.0)
+        ang += sign * np.radians(deg) * u**4 * (35.0 + u * (-84.0 + u * (70.0 - 20.0 * u)))
+        rate += sign * np.radians(deg) * 140.0 * u**3 * (1.0 - u) ** 3 / 0.2
+    gyr = np.zeros((len(t), 3))
+    gyr[:, 1] = rate
+    acc = np.asarray(Rotation.from_rotvec(np.outer(ang, [0.0, 1.0, 0.0])).inv().apply([0, 0, G]))
+    push = (t >= 1.5) & (t < 1.7)
+    acc[push, 0] += 0.6 * np.sin(np.pi * (t[push] - 1.5) / 0.2)  # the first movement's push
+    m_new = Rotation.from_euler("y", DEG, degrees=True).as_matrix().T
+    f = cs.slip_motion_windows(gyr, acc, fs, int(1.2 * fs), int(3.5 * fs), np.eye(3), m_new,
+                               (t < 1.0) | (t > 4.0))
+    assert f is not None
+    assert 2.95 <= f[0] / fs <= 3.1 and f[4] < 0.05, (f[0] / fs, f)

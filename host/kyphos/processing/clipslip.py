@@ -620,7 +620,7 @@ SLIP_MOTION_LIN = 0.1
 #: (validation 11001 @52: 0.53 m/s² at the turn's last row, 0.05 at 104 Hz)
 SLIP_LIN_MEAN_S = 0.04
 #: Windows whose turn residual is within this fraction of the mounting change of the best one
-#: tie (own choice: 0.5 deg of a 10-deg slip); the least linear acceleration among them wins
+#: tie (own choice: 0.5 deg of a 10-deg slip); by residual, the first within SLIP_MOTION_LIN wins
 SLIP_TIE_FRAC = 0.05
 SLIP_OFFSET_S = 10.0  # own choice: still rows either side that give the gyro's offset
 
@@ -694,15 +694,21 @@ def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1
         return i0, i1, float(np.max(np.linalg.norm(lin, axis=1)))
 
     # the windows whose turn matches within SLIP_TIE_FRAC of the best, one per run of
-    # neighbouring windows (one movement): the one with the least linear acceleration. Two
-    # movements in one stretch can both turn as the slip does (validation 6028 @104: one 0.8 s
-    # before the slip matched to 0.05 deg, the slip itself to 0.14 deg, by the trapezoid turn)
+    # neighbouring windows (one movement), by residual: the first with at most
+    # SLIP_MOTION_LIN of linear acceleration, else the best. Two movements in one stretch can
+    # both turn as the slip does (validation 6028 @104: one 0.8 s before the slip matched to
+    # 0.05 deg with 0.34 m/s^2, the slip itself to 0.14 deg, by the trapezoid turn); the least
+    # acceleration among windows that all pass moved a placement (simday 112 @104: 0.16 -> 0.19)
     ok = np.flatnonzero(err <= err.min() + SLIP_TIE_FRAC * wn)
     runs = np.split(ok, np.flatnonzero(np.diff(ok) > 1) + 1)
-    cands = [int(r[np.argmin(err[r])]) for r in runs]
-    reads = [read(k) for k in cands]
-    b = int(np.argmin([x[2] for x in reads]))
-    i, (i0, i1, lin_max) = cands[b], reads[b]
+    cands = sorted((int(r[np.argmin(err[r])]) for r in runs), key=lambda k: float(err[k]))
+    i, (i0, i1, lin_max) = cands[0], read(cands[0])
+    for k in cands[1:]:
+        if lin_max <= SLIP_MOTION_LIN:
+            break
+        r = read(k)
+        if r[2] <= SLIP_MOTION_LIN:
+            i, (i0, i1, lin_max) = k, r
     return (a + i + i0, a + i + i1, float(np.degrees(err[i])),
             float(np.degrees(np.linalg.norm(rot[i]))), lin_max, float(np.degrees(wn)))
 

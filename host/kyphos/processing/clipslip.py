@@ -613,6 +613,15 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
 SLIP_MOTION_S = 0.6
 SLIP_MOTION_ERR = 0.3
 SLIP_MOTION_LIN = 0.1
+#: The linear acceleration is read as its mean over this span (s; own choice: 1/25 Hz, the
+#: band the 104- and 208-Hz rows are low-passed to), so the reading's band is set by time,
+#: not by the sample rate: at 52 Hz the rows keep content up to 20.8 Hz, and the ring of a
+#: clip that snaps into place right after the turn reaches back into the turn's last rows
+#: (validation 11001 @52: 0.53 m/s² at the turn's last row, 0.05 at 104 Hz)
+SLIP_LIN_MEAN_S = 0.04
+#: Windows whose turn residual is within this fraction of the mounting change of the best one
+#: tie (own choice: 0.5 deg of a 10-deg slip); by residual, the first within SLIP_MOTION_LIN wins
+SLIP_TIE_FRAC = 0.05
 SLIP_OFFSET_S = 10.0  # own choice: still rows either side that give the gyro's offset
 
 
@@ -627,8 +636,10 @@ def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1
 
     Returns (the rows where the window's turn about the wanted axis passes 5 % and 95 %: the
     turn itself, not the rows around it; the residual deg; the window's turn deg; the largest
-    linear acceleration m/s² between those rows — specific force minus that where the turn
-    starts, carried by the gyro —; the wanted turn deg), or None (too short)."""
+    linear acceleration m/s² from the first of those rows to the last before 95 % — specific
+    force minus that where the turn starts, carried by the gyro (trapezoid rule), its mean over
+    ``SLIP_LIN_MEAN_S`` —; the wanted turn deg), or None (too short). The readings do not
+    depend on the sample rate (52 / 104 / 208 Hz)."""
     n = max(2, int(round(SLIP_MOTION_S * fs)))
     a, b = max(0, g0 - n // 2), min(len(gyr), g1 + n // 2)
     if b - a < n + 1:
@@ -645,27 +656,61 @@ def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1
         keep[max(0, g0 - w0):max(0, g1 - w0)] = False
         if keep.any():
             g = g - np.median(gyr[w0:w1][keep], axis=0)
-    w = g / fs
-    c = np.concatenate([np.zeros((1, 3)), np.cumsum(w, axis=0)])
+    # the turn at each row since the first: the trapezoid rule with its end correction
+    # (Euler-Maclaurin, - h^2/12 the rate's change of slope; fourth order). The rectangle rule
+    # lags the rates by half a sample: a slip's 80 deg/s over the 9.6-ms half sample at 52 Hz
+    # turns the gravity it subtracts by 0.8 deg. A synthetic 10-deg turn in 0.15 s with no
+    # linear acceleration read 0.171 / 0.051 / 0.034 m/s^2 at 52 / 104 / 208 Hz by it (with
+    # the first row past 95 % and no mean), 0.034 / 0.008 / 0.002 by the plain trapezoid,
+    # 0.005 / 0.000 / 0.000 by this (tests/test_clipslip_slip_turn_reads_the_same_at_every_rate)
+    c = np.concatenate([np.zeros((1, 3)), np.cumsum((g[1:] + g[:-1]) * (0.5 / fs), axis=0)])
+    c -= np.gradient(g, axis=0) / (12.0 * fs)  # h^2/12 * dg/dt, h = 1/fs
     rot = c[n:] - c[:-n]  # small-angle turn over each window (rad): a slip turns about one axis
     want = m_old @ Rotation.from_matrix(m_new.T @ m_old).as_rotvec()
     v = m_old[:, 2]  # body vertical in sensor axes
     d = rot - want
     d -= np.outer(d @ v, v)
     err = np.linalg.norm(d, axis=1)
-    i = int(np.argmax(err <= err.min()))
-    th = c[i:i + n] - c[i]  # the turn since the window's first row, at each of its rows
-    along = th @ want / max(float(want @ want), 1e-12)
-    i0 = int(np.argmax(along >= 0.05 * along[-1]))
-    i1 = max(i0 + 1, int(np.argmax(along >= 0.95 * along[-1])))
-    f = np.nan_to_num(acc[a + i:a + i + n])
-    # from the turn's start, not the window's first row: a window that starts in the step
-    # before the slip (development seed 3019, a slip as a walk stops) carried that row's
-    # acceleration through the whole turn
-    lin = f[i0:i1 + 1] - Rotation.from_rotvec(th[i0:i1 + 1] - th[i0]).inv().apply(f[i0])
+    wn = float(np.linalg.norm(want))
+
+    def read(i: int) -> tuple[int, int, float]:
+        th = c[i:i + n + 1] - c[i]  # the turn since the window's first row, at each of its rows
+        along = th @ want / max(float(want @ want), 1e-12)
+        i0 = int(np.argmax(along >= 0.05 * along[-1]))
+        i1 = max(i0 + 1, int(np.argmax(along >= 0.95 * along[-1])))
+        # read up to the last row before the turn passes 95 %, not the first after it: the
+        # same span in time at every rate (at 52 Hz the first row past it can sit 19 ms
+        # later, in what follows the turn)
+        j1 = max(i0 + 1, int(np.argmax(along > 0.95 * along[-1])) - 1)
+        f = np.nan_to_num(acc[a + i:a + i + n + 1])
+        # from the turn's start, not the window's first row: a window that starts in the step
+        # before the slip (development seed 3019, a slip as a walk stops) carried that row's
+        # acceleration through the whole turn
+        lin = f[i0:j1 + 1] - Rotation.from_rotvec(th[i0:j1 + 1] - th[i0]).inv().apply(f[i0])
+        m = min(len(lin), max(1, int(round(SLIP_LIN_MEAN_S * fs))))
+        if m > 1:  # the mean over SLIP_LIN_MEAN_S
+            cl = np.concatenate([np.zeros((1, 3)), np.cumsum(lin, axis=0)])
+            lin = (cl[m:] - cl[:-m]) / m
+        return i0, i1, float(np.max(np.linalg.norm(lin, axis=1)))
+
+    # the windows whose turn matches within SLIP_TIE_FRAC of the best, one per run of
+    # neighbouring windows (one movement), by residual: the first with at most
+    # SLIP_MOTION_LIN of linear acceleration, else the best. Two movements in one stretch can
+    # both turn as the slip does (validation 6028 @104: one 0.8 s before the slip matched to
+    # 0.05 deg with 0.34 m/s^2, the slip itself to 0.14 deg, by the trapezoid turn); the least
+    # acceleration among windows that all pass moved a placement (simday 112 @104: 0.16 -> 0.19)
+    ok = np.flatnonzero(err <= err.min() + SLIP_TIE_FRAC * wn)
+    runs = np.split(ok, np.flatnonzero(np.diff(ok) > 1) + 1)
+    cands = sorted((int(r[np.argmin(err[r])]) for r in runs), key=lambda k: float(err[k]))
+    i, (i0, i1, lin_max) = cands[0], read(cands[0])
+    for k in cands[1:]:
+        if lin_max <= SLIP_MOTION_LIN:
+            break
+        r = read(k)
+        if r[2] <= SLIP_MOTION_LIN:
+            i, (i0, i1, lin_max) = k, r
     return (a + i + i0, a + i + i1, float(np.degrees(err[i])),
-            float(np.degrees(np.linalg.norm(rot[i]))),
-            float(np.max(np.linalg.norm(lin, axis=1))), float(np.degrees(np.linalg.norm(want))))
+            float(np.degrees(np.linalg.norm(rot[i]))), lin_max, float(np.degrees(wn)))
 
 
 #: rows [r0, r1) of the prepared gyro (rad/s) and specific force (m/s²), sensor axes, and the

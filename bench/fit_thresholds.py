@@ -104,9 +104,9 @@ FITS: tuple[tuple[str, tuple[float, ...], str], ...] = (
 MOTION_STEP = 0.05
 
 
-def slip_motion_features(case: Any) -> list[tuple[float, float]]:
-    """(turn residual / wanted turn, linear acceleration m/s²) of the best window in the
-    moving stretch that holds each truth slip of ``case`` that the analysis placed."""
+def analyze_with_slip_calls(case: Any) -> tuple[Any, list[tuple[Any, ...]]]:
+    """``analyze(case.session)`` and the arguments of every ``clipslip.place_slip`` call it
+    made (one or two per placed slip)."""
     from kyphos.analysis import analyze
     from kyphos.processing import clipslip as cs
 
@@ -122,6 +122,15 @@ def slip_motion_features(case: Any) -> list[tuple[float, float]]:
         res = analyze(case.session)
     finally:
         cs.place_slip = orig  # type: ignore[assignment]
+    return res, calls
+
+
+def slip_motion_features(case: Any) -> list[tuple[float, float]]:
+    """(turn residual / wanted turn, linear acceleration m/s²) of the best window in the
+    moving stretch that holds each truth slip of ``case`` that the analysis placed."""
+    from kyphos.processing import clipslip as cs
+
+    res, calls = analyze_with_slip_calls(case)
     p = res.prepared
     t = p.time
     out = []

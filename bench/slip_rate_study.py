@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fit_thresholds import analyze_with_slip_calls  # noqa: E402
 from validate_analysis import family_case, parse_seeds  # noqa: E402
 
 HELD_OUT = 12000
@@ -24,22 +24,10 @@ HELD_OUT = 12000
 def readings(family: str, seed: int, fs: float) -> list[tuple[float, ...]]:
     """(slip s, slip deg, residual / change, linear acceleration m/s², turn start s, end s)
     per truth slip the analysis placed (as ``fit_thresholds.slip_motion_features``)."""
-    from kyphos.analysis import analyze
     from kyphos.processing import clipslip as cs
 
     case = family_case(family, seed, fs)
-    calls: list[tuple[Any, ...]] = []
-    orig = cs.place_slip
-
-    def spy(*a: Any) -> Any:
-        calls.append(a)
-        return orig(*a)
-
-    cs.place_slip = spy  # type: ignore[assignment]
-    try:
-        res = analyze(case.session)
-    finally:
-        cs.place_slip = orig  # type: ignore[assignment]
+    res, calls = analyze_with_slip_calls(case)
     p = res.prepared
     t = p.time
     out: list[tuple[float, ...]] = []

@@ -699,9 +699,8 @@ def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1
     # both turn as the slip does (validation 6028 @104: one 0.8 s before the slip matched to
     # 0.05 deg with 0.34 m/s^2, the slip itself to 0.14 deg, by the trapezoid turn); the least
     # acceleration among windows that all pass moved a placement (simday 112 @104: 0.16 -> 0.19)
-    ok = np.flatnonzero(err <= err.min() + SLIP_TIE_FRAC * wn)
-    runs = np.split(ok, np.flatnonzero(np.diff(ok) > 1) + 1)
-    cands = sorted((int(r[np.argmin(err[r])]) for r in runs), key=lambda k: float(err[k]))
+    tied = runs(err <= err.min() + SLIP_TIE_FRAC * wn).tolist()
+    cands = sorted((r0 + int(np.argmin(err[r0:r1])) for r0, r1 in tied), key=lambda k: float(err[k]))
     i, (i0, i1, lin_max) = cands[0], read(cands[0])
     for k in cands[1:]:
         if lin_max <= SLIP_MOTION_LIN:

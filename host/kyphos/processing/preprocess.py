@@ -62,15 +62,22 @@ def finite_rows(x: np.ndarray) -> np.ndarray:
     return m
 
 
-def row_norms(x: np.ndarray) -> np.ndarray:
-    """(N,) ``np.linalg.norm(x, axis=1)`` of an (N, 3) array column by column: (x0² + x1²) + x2²
-    in the norm's own array and one scratch, the same operations in the same order, so the
-    same bits (numpy reduces a short last axis row by row, ~2x slower)."""
+def row_sq_sums(x: np.ndarray) -> np.ndarray:
+    """(N,) ``np.sum(x ** 2, axis=1)`` of an (N, 3) array column by column: (x0² + x1²) + x2²
+    in the result and one scratch, the reduction's own operations in its order, so the same
+    bits (numpy reduces a short last axis row by row, ~2-4x slower)."""
     n = np.multiply(x[:, 0], x[:, 0])
     t = np.multiply(x[:, 1], x[:, 1])
     n += t
     np.multiply(x[:, 2], x[:, 2], out=t)
     n += t
+    return n
+
+
+def row_norms(x: np.ndarray) -> np.ndarray:
+    """(N,) ``np.linalg.norm(x, axis=1)`` of an (N, 3) array: the root of :func:`row_sq_sums`,
+    the same bits."""
+    n = row_sq_sums(x)
     return np.sqrt(n, out=n)
 
 

@@ -66,7 +66,7 @@ from kyphos.processing.calibration import (
 )
 from kyphos.processing.causal import CausalProcessor, LiveClipSlip, LiveReReference
 from kyphos.processing.params import PROBE_MIN_S
-from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass
+from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass, lowpass, runs
 from kyphos.protocol.constants import EventKind
 from kyphos.protocol.frames import Event, Imu, Info, Status
 from kyphos.recording.units import rest_gravity
@@ -151,6 +151,23 @@ class Ring:
         k = min(int(k), self.count, self.capacity)
         end = self.count % self.capacity + self.capacity
         return self._buf[end - k : end]
+
+    def set_last(self, rows: np.ndarray) -> None:
+        """Write over the newest ``len(rows)`` rows (at most those stored)."""
+        rows = np.asarray(rows, float).reshape(len(rows), -1)[-min(len(rows), len(self)):]
+        idx = (self.count - len(rows) + np.arange(len(rows))) % self.capacity
+        self._buf[idx] = rows
+        self._buf[idx + self.capacity] = rows
+
+    def rows(self, r0: int, r1: int) -> np.ndarray:
+        """Rows [r0, r1) on the running count (``count`` rows ever written), NaN where they
+        are no longer (or not yet) held; a copy."""
+        out = np.full((max(0, r1 - r0), self._buf.shape[1]), np.nan)
+        a, b = max(r0, self.count - len(self)), min(r1, self.count)
+        if b > a:
+            end = self.count % self.capacity + self.capacity
+            out[a - r0 : b - r0] = self._buf[end - (self.count - a) : end - (self.count - b)]
+        return out
 
     def __len__(self) -> int:
         return min(self.count, self.capacity)
@@ -250,6 +267,9 @@ class LiveState:
         # acc (m/s², 3), gyr (rad/s, 3) for the activity, horizontal acc (m/s², 2; earth frame
         # up to the yaw at the start, for the lifts' start and end)
         self._ring = Ring(int(keep_s * max_fs), 14)
+        # each kept row's still flag as the activity window last classified it (NaN: not yet),
+        # for placing a clip slip by its own turn (the gyro's offset over the still rows)
+        self._still = Ring(self._ring.capacity, 1)
         self._acc = Ring(int(2 * CALIBRATE_WINDOW_S * max_fs) + 1, 3)  # raw acc, for calibrate
         self._max_fs = max_fs
         self._cal = calibration
@@ -433,6 +453,7 @@ class LiveState:
             rows = np.vstack([np.r_[t[0] - 0.5 / self.fs, np.full(13, np.nan)], rows])
             self._slouch_on, self._slouch_since = False, None  # unknown in between: start over
         self._ring.extend(rows)
+        self._still.extend(np.full((len(rows), 1), np.nan))
         self._acc.extend(acc_raw)
         self._t_last_s = float(t[-1])
         self.samples += len(t)
@@ -558,6 +579,7 @@ class LiveState:
         last = activity.kind[-1]
         self.activity_now = act.KINDS[int(last)] if last >= 0 else None
         self._sitting_upright(t, w[:, 1], activity)
+        self._still.set_last(activity.still[:, None])
         self._clip_slips(t, w, activity)
         if self._opening is not None and self._open_quiet_end_s is None and self.samples <= n:
             self._opening_quiet(t, activity.still, w[:, 6:9])
@@ -602,7 +624,8 @@ class LiveState:
             split = getattr(p, "i_split", None)
             p = replace(p, i0=p.i0 + row0, i1=p.i1 + row0,
                         **({} if split is None else {"i_split": split + row0}))
-            rr = slip.add(p, proc.calibration_matrix, float(t[-1]))
+            rr = slip.add(p, proc.calibration_matrix, float(t[-1]),
+                          (self._slip_motion, self.fs), self._still_rows)
             if rr is not None:
                 self._drop_sitting(rr.t_s)
             if rr is not None and self.on_re_reference is not None:
@@ -611,6 +634,31 @@ class LiveState:
             old = proc.sensor_from_body.copy()
             proc.set_turn(slip.turn)
             self._reexpress(old, proc.sensor_from_body, slip.re_references[-1].t_s)
+
+    def _slip_motion(self, r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
+        """Gyro (rad/s) and specific force (m/s², offset removed) of rows [r0, r1) on the
+        ring's running count, low-passed as the offline analysis prepares them (zero-phase, at
+        ``IMU_CUTOFF_HZ``: these rows are past; each stretch between gaps on its own); NaN
+        where the ring no longer holds them (:data:`kyphos.processing.clipslip.Motion`)."""
+        assert self.fs is not None
+        w = self._ring.rows(r0, r1)
+        gyr, acc = w[:, 9:12], w[:, 6:9]
+        ok = np.all(np.isfinite(w[:, 6:12]), axis=1)
+        for a, b in runs(ok).tolist():  # per stretch between gaps (one or two)
+            gyr[a:b] = lowpass(gyr[a:b], self.fs, IMU_CUTOFF_HZ)
+            acc[a:b] = lowpass(acc[a:b], self.fs, IMU_CUTOFF_HZ)
+        gyr[~ok] = np.nan
+        acc[~ok] = np.nan
+        return gyr, acc
+
+    def _still_rows(self) -> np.ndarray:
+        """The still flag of every row so far on the ring's running count (False where not
+        held or not classified yet), as the offline analysis's ``activity.still``."""
+        n = self._still.count
+        out = np.zeros(n, bool)
+        k = len(self._still)
+        out[n - k:] = self._still.last(k)[:, 0] == 1.0
+        return out
 
     def _reexpress(self, old_m: np.ndarray, new_m: np.ndarray, from_s: float) -> None:
         """The kept rows from device time ``from_s`` on, flexion and lateral bend re-expressed

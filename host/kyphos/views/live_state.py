@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from kyphos.errors import KyphosError
 from kyphos.metrics.lifts import MAX_DURATION_S, Lift, find_bends
 from kyphos.metrics.posture import (
     EXTENSION_DEG,
@@ -49,6 +50,7 @@ from kyphos.metrics.posture import (
     SLOUCH_THRESHOLD_DEG,
     ZONE_EDGES_DEG,
 )
+from kyphos.metrics.style import Wearer, restyle
 from kyphos.processing import activity as act
 from kyphos.processing import clipslip, plausibility
 from kyphos.processing.angles import Angles
@@ -226,6 +228,8 @@ class View:
     re_references: list[dict[str, Any]] = field(default_factory=list)
     #: the wearer's note on the newest one while it is recent ("clip moved 11°, re-referenced")
     reref_note: str = ""
+    #: the wearer's hip height as the report's ``"wearer"`` block (None: not given)
+    wearer: dict[str, Any] | None = None
 
 
 class LiveState:
@@ -241,6 +245,11 @@ class LiveState:
         acc_bias: the accelerometer offset: ``"live"`` (estimated from the still postures seen
             so far, as the analysis does from the whole recording), a fixed (3,) vector in m/s²,
             or None (not removed). See :class:`kyphos.processing.causal.CausalProcessor`.
+        wearer: the wearer's hip height (:func:`kyphos.metrics.style.wearer_from`, as
+            ``analyze(hip_height_m=|height_m=)`` takes it): each lift's style is then named by
+            its knee drop over the hip height, as the report names it
+            (:func:`kyphos.metrics.style.restyle`); None: the shipped rule. Only the shipped knee
+            drop (``drop="knee"``): the closed-bend one needs the recording's calibration bends.
     """
 
     def __init__(
@@ -254,7 +263,12 @@ class LiveState:
         max_fs: float = 1000.0,
         link_m: float | None = None,
         acc_bias: str | np.ndarray | None = "live",
+        wearer: Wearer | None = None,
     ) -> None:
+        if wearer is not None and wearer.drop != "knee":
+            raise KyphosError("the live view names lift style by the knee drop only "
+                              f"(style drop {wearer.drop!r} needs the whole recording)")
+        self.wearer = wearer
         self.window_s = float(window_s)
         self.link_m = link_m
         self.acc_bias_mode = acc_bias
@@ -594,6 +608,8 @@ class LiveState:
             if lf.start_s <= max(self._lift_end_s, self._reach_end_s):
                 continue
             if lf.context == "standing":
+                if self.wearer is not None:  # the style per leg length, as the report names it
+                    restyle([lf], self.wearer, ang, np.zeros((0, 4)), np.zeros((0, 3)))
                 self._lift_end_s = lf.end_s
                 self._standing_bend(lf, t, np.degrees(act.tilt_from_angles(r[:, 0], r[:, 1])),
                                     w[:, 6:9])
@@ -1015,7 +1031,9 @@ class LiveState:
                 status_text=self.status_text, markers=list(self.markers), samples=self.samples,
                 valid=v.valid, angles_trusted=v.angles_trusted, lifts_trusted=v.lifts_trusted,
                 warnings=list(v.warnings), re_references=self._rerefs(),
-                reref_note=self._reref_note(), **self._bias_view(),
+                reref_note=self._reref_note(),
+                wearer=None if self.wearer is None else self.wearer.to_dict(),
+                **self._bias_view(),
             )
 
     def _bias_view(self) -> dict[str, Any]:

@@ -391,8 +391,9 @@ class LiveClipSlip:
     frame, ``i0``/``i1`` rows on one running count): a reference that deviates from its kind's
     baseline by more than ``SLIP_MIN_DEG`` (at most ``SLIP_MAX_DEG``) is a slip once the next
     walk or quiet stand deviates by the same rotation (``SLIP_AGREE_DEG``), and the quiet
-    stands seen since do not say otherwise. It is placed by the offline change point
-    (:func:`~kyphos.processing.clipslip.place_slip`) over the postures seen so far; the live
+    stands seen since do not say otherwise. It is placed as offline
+    (:func:`~kyphos.processing.clipslip.place_slip`) over the postures seen so far and, given
+    the recent samples (:meth:`add`'s ``motion``), by the slip's own turn; the live
     view re-references from the moment it is confirmed (what was shown before is not changed). As
     the quiet stands after it come in, the correction is refined as offline
     (:func:`~kyphos.processing.clipslip.refine_mountings`). Not done live (it needs the whole

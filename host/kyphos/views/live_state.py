@@ -19,7 +19,8 @@ causal mode), and keeps:
   by :func:`kyphos.metrics.lifts.find_bends` on the same window every ``LIFT_EVERY_S`` (each
   counted once it has ended) — the report's definitions, run causally;
 - clip slips, found causally from the walks and still postures of the activity window as each
-  ends (:class:`kyphos.processing.causal.LiveClipSlip`, the report's rule): the causal chain
+  ends (:class:`kyphos.processing.causal.LiveClipSlip`, the report's rule; placed by the
+  slip's own turn from the rows the ring still holds, as offline): the causal chain
   re-references from the moment one is confirmed (:attr:`LiveState.re_references`, as the
   report's ``re_references`` with ``detected_s``);
 - link health (from the Device), battery (STATUS), markers and calibrations.

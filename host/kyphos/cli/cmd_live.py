@@ -15,6 +15,7 @@ EPILOG = """examples:
   kyphos live --device serial:/dev/ttyACM0
   kyphos live --device replay:session.kyr --speed 4 # a recording at 4 × real time
   kyphos live --device replay:s.kyr --headless-frames frames/ --duration 10 --every 30
+  kyphos live --device sim --hip-height-m 0.92      # lift style per leg length, as analyze
 keys in the window: c calibrate (stand upright first), m marker, space pause (receiving and
 recording go on), r start/stop recording, q quit. Without a display, --headless-frames DIR
 writes the window as PNG files instead (or set MPLBACKEND to an interactive backend such as
@@ -54,6 +55,9 @@ def register(sub: Any) -> None:
                    help="no window: draw on an off-screen canvas and write PNG frames to DIR")
     p.add_argument("--every", type=int, default=1,
                    help="with --headless-frames: write every Nth frame drawn (default 1)")
+    from kyphos.cli.cmd_report import add_wearer_options
+
+    add_wearer_options(p)  # as analyze, report and compare: lift style per leg length
     add_duration(p, "until the stream ends, or q")
     p.set_defaults(func=run)
 
@@ -94,8 +98,10 @@ def _need_display() -> None:
 
 def run(args: argparse.Namespace) -> int:
     from kyphos.fileio import check_output
+    from kyphos.metrics.style import wearer_from
     from kyphos.views.live import LiveSession
 
+    wearer = wearer_from(args.hip_height_m, args.height_m)  # one line, as analyze's, before any link
     target, kw = target_of(args)
     if args.window_s <= 1 or args.fps <= 0:
         raise KyphosError("--window-s must be > 1 and --fps > 0")
@@ -122,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
         and float(target.rpartition("@")[2] or 1) == 0
     session = LiveSession(target, record=args.record, window_s=args.window_s, fps=args.fps,
                           sound=args.sound, slouch_threshold_deg=args.slouch_deg,
-                          connect_kwargs=kw, overwrite=args.force, lossless=lossless)
+                          connect_kwargs=kw, overwrite=args.force, lossless=lossless,
+                          wearer=wearer)
     if args.headless_frames:
         import matplotlib
 

@@ -15,6 +15,7 @@ documented in docs/accuracy.md (section 3) and docs/live-view.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -390,8 +391,9 @@ class LiveClipSlip:
     frame, ``i0``/``i1`` rows on one running count): a reference that deviates from its kind's
     baseline by more than ``SLIP_MIN_DEG`` (at most ``SLIP_MAX_DEG``) is a slip once the next
     walk or quiet stand deviates by the same rotation (``SLIP_AGREE_DEG``), and the quiet
-    stands seen since do not say otherwise. It is placed by the offline change point
-    (:func:`~kyphos.processing.clipslip.place_slip`) over the postures seen so far; the live
+    stands seen since do not say otherwise. It is placed as offline
+    (:func:`~kyphos.processing.clipslip.place_slip`) over the postures seen so far and, given
+    the recent samples (:meth:`add`'s ``motion``), by the slip's own turn; the live
     view re-references from the moment it is confirmed (what was shown before is not changed). As
     the quiet stands after it come in, the correction is refined as offline
     (:func:`~kyphos.processing.clipslip.refine_mountings`). Not done live (it needs the whole
@@ -433,16 +435,22 @@ class LiveClipSlip:
         d = new.T @ old
         self._base = {k: d @ b for k, b in self._base.items()}
 
-    def add(self, post: cs.RefPosture, calibration: np.ndarray, now_s: float
+    def add(self, post: cs.RefPosture, calibration: np.ndarray, now_s: float,
+            motion: cs.Motion | None = None, still: Callable[[], np.ndarray] | None = None
             ) -> LiveReReference | None:
         """Take a walk or still posture that has just ended (≥ ``PROBE_MIN_S``); returns a new
         re-reference when it confirms a slip. ``calibration``: the sensor-from-body matrix
-        before any turn; ``now_s``: device time now."""
+        before any turn; ``now_s``: device time now. ``motion``: the recent rows' gyro and
+        specific force (as offline's :data:`~kyphos.processing.clipslip.Motion`, rows on the
+        postures' running count; NaN where no longer held) and ``still``: the still flag of
+        every row so far (False where not known), asked for only when a slip is placed: with
+        them the slip is placed by its own turn as offline
+        (:func:`~kyphos.processing.clipslip.place_slip`'s ``motion``)."""
         self._probes.append(post)
         if not cs.is_reference(post, self.fs):
             return None  # a probe only (places slips), as offline
         self._refs.append(post)
-        new = self._judge(calibration, now_s)
+        new = self._judge(calibration, now_s, motion, still)
         if new is None:
             self._recheck(calibration, now_s)
         self._refine(calibration)
@@ -462,7 +470,8 @@ class LiveClipSlip:
         rr.withdrawn_s = now_s
         self.turn, self._slip, self._open = turn0.copy(), slip0, None
 
-    def _judge(self, m_cal: np.ndarray, now_s: float) -> LiveReReference | None:
+    def _judge(self, m_cal: np.ndarray, now_s: float, motion: cs.Motion | None = None,
+               still_of: Callable[[], np.ndarray] | None = None) -> LiveReReference | None:
         """The offline loop over the references not judged yet, as far as what has been seen
         decides them (a candidate waits for the next walk or quiet stand)."""
         refs, base = self._refs, self._base
@@ -498,16 +507,35 @@ class LiveClipSlip:
                 continue  # no slip, or no baseline that could confirm it (offline too)
             dev, q, _ = slip
             m_new = m @ q.T
-            j, _ = cs.place_slip(self._probes, self._floor, r.i0, m, m_new, base, None)
+            j = self._place(r, nxt, i, m, m_new, motion, still_of)
             turn0, slip0 = self.turn.copy(), self._slip
             self.turn = q @ self.turn
             self._slip = (j, self.turn.copy())
-            self._floor = r.i1
+            self._floor = max(r.i1, j)
             why = f"{r.kind} at {r.start_s:.0f} s and {nxt.kind} at {nxt.start_s:.0f} s"
             new = LiveReReference(self._time_of(j), dev, why, now_s, self.turn.copy())
             self.re_references.append(new)
             self._open = (new, i, turn0, q, slip0)
         return new
+
+    def _place(self, r: cs.RefPosture, nxt: cs.RefPosture, i: int, m: np.ndarray,
+               m_new: np.ndarray, motion: cs.Motion | None,
+               still_of: Callable[[], np.ndarray] | None) -> int:
+        """The row of the slip ``r`` showed and ``nxt`` confirmed (``r`` is ``refs[i]``), as
+        :func:`~kyphos.processing.clipslip.find_slips` places it, with the postures seen so
+        far: the change point over the probes (the sits read against the first sit after it
+        when there is no sitting baseline yet, as far as one has been seen), and with
+        ``motion`` the slip's own turn; a slip a sit showed is searched up to ``nxt`` by its
+        turn alone, as offline. Without ``motion`` (no samples held), the postures alone."""
+        base = cs.later_sitting_base(self._refs, i, m_new, self._base)
+        still = still_of() if motion is not None and still_of is not None else None
+        j, _ = cs.place_slip(self._probes, self._floor, r.i0, m, m_new, base, still, motion)
+        if motion is not None and r.kind not in cs.CONFIRM_KINDS:
+            late = cs.place_slip(self._probes, self._floor, nxt.i0, m, m_new, base, still,
+                                 motion, True)
+            if late[0] > r.i0:
+                j = late[0]
+        return j
 
     def _refine(self, m_cal: np.ndarray) -> None:
         """The last slip's correction refined from the quiet stands after it seen so far."""

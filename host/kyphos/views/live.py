@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from kyphos.errors import KyphosError, RecordingError
+from kyphos.metrics.style import Wearer
 from kyphos.views.live_state import LiveState, View
 
 KEYS = {"c": "calibrate", "m": "marker", " ": "pause", "r": "record", "q": "quit"}
@@ -110,6 +111,8 @@ class LiveSession:
         fps: frames per second aimed at.
         connect_kwargs: passed to :func:`kyphos.link.connect` (e.g. ``scenario=`` for sim).
         sound: ring the terminal bell when a slouch alert starts.
+        wearer: the wearer's hip height (:func:`kyphos.metrics.style.wearer_from`): lift style
+            per leg length, as ``kyphos analyze --hip-height-m`` (:class:`LiveState`).
         lossless: draw every update, no frame dropped: the receive loop waits after each batch
             until a frame shows it, and frames are not capped at ``fps``. For rendering a
             replay at ``@0`` (as fast as possible) to PNG files, so the frames follow the
@@ -129,6 +132,7 @@ class LiveSession:
         connect_kwargs: dict[str, Any] | None = None,
         overwrite: bool = False,
         lossless: bool = False,
+        wearer: Wearer | None = None,
     ) -> None:
         self.target = target
         self.record_path = Path(record) if record else None
@@ -136,8 +140,8 @@ class LiveSession:
         self.lossless = lossless
         self.window_s = window_s
         self.fps = fps
-        self.state = LiveState(window_s) if slouch_threshold_deg is None else LiveState(
-            window_s, slouch_threshold_deg=slouch_threshold_deg)
+        self.state = LiveState(window_s, wearer=wearer) if slouch_threshold_deg is None \
+            else LiveState(window_s, slouch_threshold_deg=slouch_threshold_deg, wearer=wearer)
         self.state.on_alert = self._alert
         self.state.on_re_reference = self._re_referenced
         self.sound = sound

@@ -19,7 +19,8 @@ causal mode), and keeps:
   by :func:`kyphos.metrics.lifts.find_bends` on the same window every ``LIFT_EVERY_S`` (each
   counted once it has ended) — the report's definitions, run causally;
 - clip slips, found causally from the walks and still postures of the activity window as each
-  ends (:class:`kyphos.processing.causal.LiveClipSlip`, the report's rule): the causal chain
+  ends (:class:`kyphos.processing.causal.LiveClipSlip`, the report's rule; placed by the
+  slip's own turn from the rows the ring still holds, as offline): the causal chain
   re-references from the moment one is confirmed (:attr:`LiveState.re_references`, as the
   report's ``re_references`` with ``detected_s``);
 - link health (from the Device), battery (STATUS), markers and calibrations.
@@ -37,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from kyphos.errors import KyphosError
 from kyphos.metrics.lifts import MAX_DURATION_S, Lift, find_bends
 from kyphos.metrics.posture import (
     EXTENSION_DEG,
@@ -49,6 +51,7 @@ from kyphos.metrics.posture import (
     SLOUCH_THRESHOLD_DEG,
     ZONE_EDGES_DEG,
 )
+from kyphos.metrics.style import Wearer, restyle
 from kyphos.processing import activity as act
 from kyphos.processing import clipslip, plausibility
 from kyphos.processing.angles import Angles
@@ -66,7 +69,7 @@ from kyphos.processing.calibration import (
 )
 from kyphos.processing.causal import CausalProcessor, LiveClipSlip, LiveReReference
 from kyphos.processing.params import PROBE_MIN_S
-from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass
+from kyphos.processing.preprocess import IMU_CUTOFF_HZ, CausalLowpass, lowpass, runs
 from kyphos.protocol.constants import EventKind
 from kyphos.protocol.frames import Event, Imu, Info, Status
 from kyphos.recording.units import rest_gravity
@@ -152,6 +155,23 @@ class Ring:
         end = self.count % self.capacity + self.capacity
         return self._buf[end - k : end]
 
+    def set_last(self, rows: np.ndarray) -> None:
+        """Write over the newest ``len(rows)`` rows (at most those stored)."""
+        rows = np.asarray(rows, float).reshape(len(rows), -1)[-min(len(rows), len(self)):]
+        idx = (self.count - len(rows) + np.arange(len(rows))) % self.capacity
+        self._buf[idx] = rows
+        self._buf[idx + self.capacity] = rows
+
+    def rows(self, r0: int, r1: int) -> np.ndarray:
+        """Rows [r0, r1) on the running count (``count`` rows ever written), NaN where they
+        are no longer (or not yet) held; a copy."""
+        out = np.full((max(0, r1 - r0), self._buf.shape[1]), np.nan)
+        a, b = max(r0, self.count - len(self)), min(r1, self.count)
+        if b > a:
+            end = self.count % self.capacity + self.capacity
+            out[a - r0 : b - r0] = self._buf[end - (self.count - a) : end - (self.count - b)]
+        return out
+
     def __len__(self) -> int:
         return min(self.count, self.capacity)
 
@@ -209,6 +229,8 @@ class View:
     re_references: list[dict[str, Any]] = field(default_factory=list)
     #: the wearer's note on the newest one while it is recent ("clip moved 11°, re-referenced")
     reref_note: str = ""
+    #: the wearer's hip height as the report's ``"wearer"`` block (None: not given)
+    wearer: dict[str, Any] | None = None
 
 
 class LiveState:
@@ -224,6 +246,11 @@ class LiveState:
         acc_bias: the accelerometer offset: ``"live"`` (estimated from the still postures seen
             so far, as the analysis does from the whole recording), a fixed (3,) vector in m/s²,
             or None (not removed). See :class:`kyphos.processing.causal.CausalProcessor`.
+        wearer: the wearer's hip height (:func:`kyphos.metrics.style.wearer_from`, as
+            ``analyze(hip_height_m=|height_m=)`` takes it): each lift's style is then named by
+            its knee drop over the hip height, as the report names it
+            (:func:`kyphos.metrics.style.restyle`); None: the shipped rule. Only the shipped knee
+            drop (``drop="knee"``): the closed-bend one needs the recording's calibration bends.
     """
 
     def __init__(
@@ -237,7 +264,12 @@ class LiveState:
         max_fs: float = 1000.0,
         link_m: float | None = None,
         acc_bias: str | np.ndarray | None = "live",
+        wearer: Wearer | None = None,
     ) -> None:
+        if wearer is not None and wearer.drop != "knee":
+            raise KyphosError("the live view names lift style by the knee drop only "
+                              f"(style drop {wearer.drop!r} needs the whole recording)")
+        self.wearer = wearer
         self.window_s = float(window_s)
         self.link_m = link_m
         self.acc_bias_mode = acc_bias
@@ -250,6 +282,9 @@ class LiveState:
         # acc (m/s², 3), gyr (rad/s, 3) for the activity, horizontal acc (m/s², 2; earth frame
         # up to the yaw at the start, for the lifts' start and end)
         self._ring = Ring(int(keep_s * max_fs), 14)
+        # each kept row's still flag as the activity window last classified it (NaN: not yet),
+        # for placing a clip slip by its own turn (the gyro's offset over the still rows)
+        self._still = Ring(self._ring.capacity, 1)
         self._acc = Ring(int(2 * CALIBRATE_WINDOW_S * max_fs) + 1, 3)  # raw acc, for calibrate
         self._max_fs = max_fs
         self._cal = calibration
@@ -433,6 +468,7 @@ class LiveState:
             rows = np.vstack([np.r_[t[0] - 0.5 / self.fs, np.full(13, np.nan)], rows])
             self._slouch_on, self._slouch_since = False, None  # unknown in between: start over
         self._ring.extend(rows)
+        self._still.extend(np.full((len(rows), 1), np.nan))
         self._acc.extend(acc_raw)
         self._t_last_s = float(t[-1])
         self.samples += len(t)
@@ -558,6 +594,7 @@ class LiveState:
         last = activity.kind[-1]
         self.activity_now = act.KINDS[int(last)] if last >= 0 else None
         self._sitting_upright(t, w[:, 1], activity)
+        self._still.set_last(activity.still[:, None])
         self._clip_slips(t, w, activity)
         if self._opening is not None and self._open_quiet_end_s is None and self.samples <= n:
             self._opening_quiet(t, activity.still, w[:, 6:9])
@@ -572,6 +609,8 @@ class LiveState:
             if lf.start_s <= max(self._lift_end_s, self._reach_end_s):
                 continue
             if lf.context == "standing":
+                if self.wearer is not None:  # the style per leg length, as the report names it
+                    restyle([lf], self.wearer, ang, np.zeros((0, 4)), np.zeros((0, 3)))
                 self._lift_end_s = lf.end_s
                 self._standing_bend(lf, t, np.degrees(act.tilt_from_angles(r[:, 0], r[:, 1])),
                                     w[:, 6:9])
@@ -602,7 +641,8 @@ class LiveState:
             split = getattr(p, "i_split", None)
             p = replace(p, i0=p.i0 + row0, i1=p.i1 + row0,
                         **({} if split is None else {"i_split": split + row0}))
-            rr = slip.add(p, proc.calibration_matrix, float(t[-1]))
+            rr = slip.add(p, proc.calibration_matrix, float(t[-1]),
+                          (self._slip_motion, self.fs), self._still_rows)
             if rr is not None:
                 self._drop_sitting(rr.t_s)
             if rr is not None and self.on_re_reference is not None:
@@ -611,6 +651,31 @@ class LiveState:
             old = proc.sensor_from_body.copy()
             proc.set_turn(slip.turn)
             self._reexpress(old, proc.sensor_from_body, slip.re_references[-1].t_s)
+
+    def _slip_motion(self, r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
+        """Gyro (rad/s) and specific force (m/s², offset removed) of rows [r0, r1) on the
+        ring's running count, low-passed as the offline analysis prepares them (zero-phase, at
+        ``IMU_CUTOFF_HZ``: these rows are past; each stretch between gaps on its own); NaN
+        where the ring no longer holds them (:data:`kyphos.processing.clipslip.Motion`)."""
+        assert self.fs is not None
+        w = self._ring.rows(r0, r1)
+        gyr, acc = w[:, 9:12], w[:, 6:9]
+        ok = np.all(np.isfinite(w[:, 6:12]), axis=1)
+        for a, b in runs(ok).tolist():  # per stretch between gaps (one or two)
+            gyr[a:b] = lowpass(gyr[a:b], self.fs, IMU_CUTOFF_HZ)
+            acc[a:b] = lowpass(acc[a:b], self.fs, IMU_CUTOFF_HZ)
+        gyr[~ok] = np.nan
+        acc[~ok] = np.nan
+        return gyr, acc
+
+    def _still_rows(self) -> np.ndarray:
+        """The still flag of every row so far on the ring's running count (False where not
+        held or not classified yet), as the offline analysis's ``activity.still``."""
+        n = self._still.count
+        out = np.zeros(n, bool)
+        k = len(self._still)
+        out[n - k:] = self._still.last(k)[:, 0] == 1.0
+        return out
 
     def _reexpress(self, old_m: np.ndarray, new_m: np.ndarray, from_s: float) -> None:
         """The kept rows from device time ``from_s`` on, flexion and lateral bend re-expressed
@@ -967,7 +1032,9 @@ class LiveState:
                 status_text=self.status_text, markers=list(self.markers), samples=self.samples,
                 valid=v.valid, angles_trusted=v.angles_trusted, lifts_trusted=v.lifts_trusted,
                 warnings=list(v.warnings), re_references=self._rerefs(),
-                reref_note=self._reref_note(), **self._bias_view(),
+                reref_note=self._reref_note(),
+                wearer=None if self.wearer is None else self.wearer.to_dict(),
+                **self._bias_view(),
             )
 
     def _bias_view(self) -> dict[str, Any]:

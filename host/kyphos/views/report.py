@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from kyphos.metrics.style import HIP_PER_HEIGHT
 from kyphos.recording.quality import describe
 from kyphos.views import plots
 from kyphos.views.recommend import lift_class, recommendations, risk_band
@@ -122,6 +123,19 @@ def key_numbers(s: Summary) -> list[tuple[str, str]]:
     ]
 
 
+def wearer_text(s: Summary) -> str:
+    """The wearer block (``analyze --hip-height-m`` / ``--height-m``): the hip height, where it
+    came from and the style rule it drove; "" when none was given (the shipped rule)."""
+    w = s.wearer
+    if not w:
+        return ""
+    hip = w.get("hip_height_m")
+    src = ("given as the hip height" if w.get("source") == "hip_height_m" else
+           f"from the body height {_fmt(w.get('height_m'), 2, ' m')} × {HIP_PER_HEIGHT:.3f}")
+    return (f"Wearer: hip height {_fmt(hip, 2, ' m')} ({src}); lift style named by "
+            f"{w.get('style_by', 'knee drop / hip height')} (docs/scoring.md section 7).")
+
+
 def _risk_value(s: Summary) -> str:
     """"0.42 moderate": the index and its band (docs/scoring.md §9), or "–"."""
     idx = s.risk.get("index")
@@ -189,6 +203,8 @@ def _section(s: Summary) -> str:
                'the calibration (upright and bends, not lifts). '
                'Grey: no data.</p>')
     out.append('<h2 class="pagebreak">Lifts</h2>')
+    if s.wearer:
+        out.append(f'<p id="wearer">{_e(wearer_text(s))}</p>')
     rows, left_out = lift_rows(s)
     if not rows:
         out.append("<p>No lifts were detected in this recording.</p>")
@@ -371,6 +387,8 @@ def pdf_pages(s: Summary) -> list[Any]:
             head.append((f"{len(s.lifts)} lifts; scoring ≥ 70: {_fmt(s.good_form_pct, 0, ' %')}; "
                          f"risk index {_risk_value(s)} "
                          f"({s.risk.get('note', '')})", 9, "normal"))
+            if s.wearer:
+                head.append((wearer_text(s), 9, "normal"))
             if left_out:
                 head.append((f"Showing the {len(rows)} lowest-scoring lifts; {left_out} more "
                              "in kyphos analyze --json.", 9, "normal"))

@@ -61,6 +61,9 @@ class Summary:
     activity_pct: dict[str, float] = field(default_factory=dict)
     steps: int | None = None
     re_references: list[dict[str, Any]] = field(default_factory=list)
+    #: the analysis's ``"wearer"`` block (the hip height that named the lift styles), None
+    #: when not given
+    wearer: dict[str, Any] | None = None
     kind: str | None = None  # "assessment" / "exercise" (kyphos assess / exercise), else None
     sections: list[str] = field(default_factory=list)  # extra HTML fragments, e.g. ROM tables
     path: str = ""  # the file as given
@@ -286,4 +289,5 @@ def summarize_session(session: Any, path: str | os.PathLike[str], *, analysis: A
     s.activity_pct = dict(act.get("pct") or {})
     s.steps = act.get("steps")
     s.re_references = list(d.get("re_references") or [])
+    s.wearer = dict(d["wearer"]) if d.get("wearer") else None
     return s

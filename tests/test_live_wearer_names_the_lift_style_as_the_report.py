@@ -1,0 +1,72 @@
+"""``kyphos live --hip-height-m / --height-m`` (as ``analyze``, ``report`` and ``compare``
+since the tenth session): the live view names each lift's style by its knee drop over the
+wearer's hip height, as the report of the same recording with the same option does; an
+implausible value stops with one line before any link is opened; the window says the style is
+per leg length."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from kyphos.analysis import analyze
+from kyphos.cli import main
+from kyphos.errors import KyphosError
+from kyphos.metrics.style import wearer_from
+from kyphos.sim.scenario import simulate
+from kyphos.transport.base import Received
+from kyphos.views.live_figure import LiveFigure
+from kyphos.views.live_state import LiveState
+from test_analysis_activity_lifts_slouch import _day
+from test_live_state_agrees_with_the_report import _received
+
+FS = 104.0
+HIP_M = 1.25  # long legs: a 0.185-m knee drop is a squat by the shipped rule, semi per hip
+
+
+def _stream(res: Any, st: LiveState) -> None:
+    batch: list[Received] = []
+    for r in _received(res):
+        batch.append(r)
+        if len(batch) == 4:
+            st.ingest(batch)
+            batch = []
+    st.ingest(batch)
+
+
+def test_live_lift_style_per_hip_height_is_the_reports() -> None:
+    day = _day(FS)
+    # the stoop lift of the day becomes two semi-squats: knee drops 0.09 and 0.19 m
+    day["segments"][7:8] = [
+        {"kind": "lift", "style": "semi-squat", "flexion_deg": 40, "knee_deg": 60},
+        {"kind": "lift", "style": "semi-squat", "flexion_deg": 40, "knee_deg": 75}]
+    res = simulate(day, seed=3)
+    off = analyze(res.to_session())
+    off_hip = analyze(res.to_session(), hip_height_m=HIP_M)
+    styles = {}
+    for w in (None, wearer_from(hip_height_m=HIP_M)):
+        st = LiveState(30.0, calibration=off.calibration.sensor_from_body, link_m=off.link_m,
+                       wearer=w)
+        _stream(res, st)
+        styles[w is not None] = [lf.style for lf in st.lifts]
+        view = st.snapshot()
+        assert view.wearer == (None if w is None else w.to_dict())
+        assert ("style per hip 1.25 m" in LiveFigure._lift_text(view)) == (w is not None)
+    assert styles[False] == [lf.style for lf in off.lifts] == ["squat", "semi-squat", "squat"]
+    # with the hip height, as the report with the same option (before: no such input live)
+    assert styles[True] == [lf.style for lf in off_hip.lifts] == \
+        ["squat", "semi-squat", "semi-squat"]
+
+
+def test_live_refuses_an_implausible_or_double_wearer_in_one_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["live", "--device", "sim", "--hip-height-m", "93"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "hip height" in err[0] and "metres" in err[0]
+    assert main(["live", "--device", "sim", "--height-m", "175"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "height" in err[0]
+    with pytest.raises(SystemExit):  # one of the two, not both (argparse, as analyze)
+        main(["live", "--device", "sim", "--hip-height-m", "0.9", "--height-m", "1.7"])
+    with pytest.raises(KyphosError):  # the closed-bend drop needs the whole recording
+        LiveState(30.0, wearer=wearer_from(hip_height_m=0.9, drop="closed"))

@@ -95,7 +95,7 @@ def study(job: tuple[int, float, float]) -> dict[str, Any]:
     v = generate(seed, fs)
     sl = v.truth.clip_slips[0]
     m_true = _true_m(v.script, np.array([0.0, float(v.time[-1])]), wobble=False)
-    row: dict[str, Any] = {"seed": seed, "fs": fs, "slip_t": sl.t, "slip_deg": sl.deg,
+    row: dict[str, Any] = {"v": 2, "seed": seed, "fs": fs, "slip_t": sl.t, "slip_deg": sl.deg,
                            "true": _turn_z(m_true[0], m_true[1])}
     shipped, seen = _score_with(case, lambda f, o, p, m: f(o, p, m))
     row["shipped"] = shipped
@@ -108,11 +108,19 @@ def study(job: tuple[int, float, float]) -> dict[str, Any]:
     _, _, mats_s, _ = _stretches(res, m0)
     trim = 1 if out and out[0].index == 0 else 0
     t0 = [0.0] + [rr.t_s for rr in out[trim:]]
-    k_slip = max(int(np.searchsorted(t0, sl.t + sl.dur_s / 2, side="right")) - 1, 0)
-    # the stretch the slip's turn is set on: the one after the slip, or before it when the
-    # calibration's upright came after the slip
-    k_slip = k_slip if k_slip != own or own < 0 else k_slip - 1 if k_slip > 0 else k_slip
-    m_k = m_true[1] if k_slip + 1 >= len(t0) or t0[k_slip + 1] > sl.t else m_true[0]
+    t_end = float(v.time[-1])
+
+    def truth_of(k: int) -> np.ndarray:
+        """The true mounting of stretch k: the one holding most of it (before/after the slip)."""
+        hi = t0[k + 1] if k + 1 < len(t0) else t_end
+        return m_true[1] if (t0[k] + hi) / 2 > sl.t else m_true[0]
+
+    # the stretch the slip's turn is set on: of those not the calibration's own, the one whose
+    # edge toward the own stretch is nearest the slip (a late or early re-reference included)
+    near = [(abs(t0[k] - sl.t), k) for k in range(len(t0)) if own >= 0 and k > own] \
+        + [(abs(t0[k + 1] - sl.t), k) for k in range(len(t0)) if own >= 0 and k < own]
+    k_slip = min(near)[1] if near else 0
+    m_k = truth_of(k_slip)
     row["n_stretch"] = len(mats)
     row["own"] = own
     row["k_slip"] = k_slip
@@ -173,7 +181,8 @@ def study(job: tuple[int, float, float]) -> dict[str, Any]:
                 if rr.index == 0:
                     r2.append(rr)
                     continue
-                tz = np.radians(_turn_z(rr.sensor_from_body, m_true[1]))
+                k = int(np.searchsorted(t0, rr.t_s, side="right")) - 1  # its stretch
+                tz = np.radians(_turn_z(rr.sensor_from_body, truth_of(k)))
                 rz = Rotation.from_rotvec([0.0, 0.0, tz]).as_matrix()
                 r2.append(cs.ReReference(rr.t_s, rr.deg, rr.why, rr.sensor_from_body @ rz,
                                          rr.index, rr.index_end))
@@ -195,8 +204,8 @@ def summary(rows: list[dict[str, Any]]) -> None:
     print(f"{len(rows)} sessions; flexion pooled {np.sqrt(sq_all / n_all):.4f} deg")
     sq_or = sum(r.get("oracle", r["shipped"])["sq"] for r in rows)
     print(f"with the true turn after every slip (|err| >= min_err sessions): {np.sqrt(sq_or / n_all):.4f}")
-    print("\ncause            n  |err| RMS  max |err|   cost: pooled sq share  d(pooled RMSE)  "
-          "after-slip max (shipped->oracle)")
+    print("\ncause            n  |err| RMS  max |err|  |err-cal| RMS   cost: pooled sq share  "
+          "d(pooled RMSE)  after-slip max (shipped->oracle)")
     for c in CAUSES:
         rs = [r for r in rows if r["cause"] == c]
         if not rs:
@@ -206,10 +215,11 @@ def summary(rows: list[dict[str, Any]]) -> None:
         d_rmse = np.sqrt(sq_all / n_all) - np.sqrt((sq_all - dsq) / n_all)
         a_s = max(r["shipped"]["after"] for r in rs)
         a_o = max(r.get("oracle", r["shipped"])["after"] for r in rs)
+        ec = e - np.array([r["cal"] for r in rs], float)  # the slip's own turn error
         print(f"{c:16s} {len(rs):3d}  {np.sqrt(np.nanmean(e ** 2)):8.2f}  {np.nanmax(np.abs(e)):8.2f}"
-              f"   {dsq / max(sq_all, 1e-12):7.1%}  {d_rmse:14.4f}  {a_s:.3f} -> {a_o:.3f}")
+              f"  {np.sqrt(np.nanmean(ec ** 2)):12.2f}   {dsq / max(sq_all, 1e-12):7.1%}  {d_rmse:14.4f}  {a_s:.3f} -> {a_o:.3f}")
     print("\nsessions with |err| >= 1 deg or a cost >= 0.05 deg (shipped - oracle flexion):")
-    print("seed    cause         true   set    err   shipped all/lie/after      oracle all/lie/after"
+    print("seed    cause         true   set    err    cal   shipped all/lie/after      oracle all/lie/after"
           "      none all/lie/after   slip bends (held s, dir, lift lean)")
     key = sorted(rows, key=lambda r: -(r["shipped"]["sq"] - r.get("oracle", r["shipped"])["sq"]))
     for r in key:
@@ -220,7 +230,7 @@ def summary(rows: list[dict[str, Any]]) -> None:
         bs = " ".join(f"{b['held']:.1f}s{b['dir']:+.1f}" + ("" if b["lift"] is None else f"L{b['lift']:+.0f}")
                       for b in r.get("bends_slip", []))
         none = f"{nn['all']:.3f}/{nn['lie']:.2f}/{nn['after']:.3f}" if nn else "-"
-        print(f"{r['seed']:5d}  {r['cause']:12s} {r['true']:+5.2f} {r['set']:+6.2f} {r['err']:+6.2f}"
+        print(f"{r['seed']:5d}  {r['cause']:12s} {r['true']:+5.2f} {r['set']:+6.2f} {r['err']:+6.2f} {r['cal']:+6.2f}"
               f"   {s['all']:.3f}/{s['lie']:.2f}/{s['after']:.3f}   {o['all']:.3f}/{o['lie']:.2f}/"
               f"{o['after']:.3f}   {none:>20s}   {bs}")
 

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Study: which sessions a cap on the turn about body z that held bends give a slip
+(``clipslip.HELD_TURN_MAX_DEG``) changes, and their flexion at each cap — for the fit family
+(simday, whose ``fit_thresholds.py`` sweep prints only the pooled objective) or validation.
+
+    PYTHONPATH=$PWD/host .venv/bin/python bench/turn_cap_study.py --family simday \
+        --seeds 100-119 --caps 2,2.5,3,4,25
+
+Each session is analysed once with the cap off to read the turn each slip's stretch gets
+(``_turn_by_held_bends``: the change of the held bends' direction); a session whose largest
+turn is above the smallest cap is scored again (``validate_analysis.score``) at every cap
+below that turn (one score per distinct outcome).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from validate_analysis import development_seeds, family_case, run_jobs, score  # noqa: E402
+
+CYCLE = (52.0, 104.0, 208.0)
+
+
+def _turns(out: list[Any], res: list[Any]) -> list[float]:
+    """|turn about z| (deg) each re-reference got from held bends."""
+    t = []
+    for a, b in zip(out, res, strict=True):
+        rv = Rotation.from_matrix(a.sensor_from_body.T @ b.sensor_from_body).as_rotvec()
+        t.append(abs(float(np.degrees(rv[2]))))
+    return t
+
+
+def _capped(orig: Any, cap: float, seen: list[float]) -> Any:
+    """``_turn_by_held_bends`` whose re-references keep the smallest rotation where the held
+    bends' turn about z is above ``cap`` (the same as skipping it inside the loop when a
+    session has one slip); the turns are appended to ``seen``."""
+    def turn(out: list[Any], probes: list[Any], m0: np.ndarray) -> list[Any]:
+        res = orig(out, probes, m0)
+        tz = _turns(out, res)
+        seen.extend(tz)
+        return [a if t > cap else b for a, b, t in zip(out, res, tz, strict=True)]
+
+    return turn
+
+
+def study(job: tuple[str, int, float, tuple[float, ...]]) -> str:
+    from kyphos.processing import clipslip as cs
+
+    family, seed, fs, caps = job
+    case = family_case(family, seed, fs)
+    orig = cs._turn_by_held_bends
+    seen: list[float] = []
+    try:
+        cs._turn_by_held_bends = _capped(orig, np.inf, seen)  # type: ignore[assignment]
+        base = score(case)
+        turn = max(seen, default=0.0)
+        line = f"{family} {seed} @{fs:g}: turn {turn:.2f}  no cap: {base['flex_rmse']:.3f}"
+        below = [c for c in sorted(caps) if c < turn]
+        if below:  # every cap below the turn drops it: one outcome
+            cs._turn_by_held_bends = _capped(orig, below[0], [])  # type: ignore[assignment]
+            line += f"  caps {','.join(f'{c:g}' for c in below)}: {score(case)['flex_rmse']:.3f}"
+    finally:
+        cs._turn_by_held_bends = orig  # type: ignore[assignment]
+    return line
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--family", default="simday", choices=("simday", "validation"))
+    ap.add_argument("--seeds", default="100-119")
+    ap.add_argument("--rates", default="cycle", help="Hz list, or cycle: (52, 104, 208)[seed % 3]")
+    ap.add_argument("--caps", default="2,2.5,3,4,25")
+    ap.add_argument("--jobs", type=int, default=1)
+    args = ap.parse_args(argv)
+    caps = tuple(float(x) for x in args.caps.split(","))
+    seeds = development_seeds(args.seeds, args.family)
+    if args.rates == "cycle":
+        jobs = [(args.family, s, CYCLE[s % 3], caps) for s in seeds]
+    else:
+        jobs = [(args.family, s, float(r), caps) for s in seeds for r in args.rates.split(",")]
+    for line in run_jobs(study, jobs, args.jobs):
+        print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

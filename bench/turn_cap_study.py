@@ -9,7 +9,16 @@
 Each session is analysed once with the cap off to read the turn each slip's stretch gets
 (``_turn_by_held_bends``: the change of the held bends' direction); a session whose largest
 turn is above the smallest cap is scored again (``validate_analysis.score``) at every cap
-below that turn (one score per distinct outcome).
+below that turn (one score per distinct outcome); the last lines are the pooled flexion per cap
+(``fit_thresholds.py``'s flexion objective is minus it).
+
+Measured at 4f9bdcb (TURN, 2026-12-06), simday fs by seed: 100-119 (the fit set) pooled
+0.2543 at caps 3-4 against 0.2549 without (101: a 4.4-deg turn, 0.270 -> 0.263), 0.2530 at
+2.5 (116: 2.8 deg, 0.259 -> 0.244) — the fit picks 2.5 (``fit_thresholds.py --sweep
+kyphos.processing.clipslip.HELD_TURN_MAX_DEG=...`` with the cap in the loop: the same
+numbers). On 100-139: 0.3032 at 2.5 (137 0.263 -> 0.807, 128 0.196 -> 0.250), 0.2586 at 3-4,
+0.2589 without (a tie within ``FIT_TIE``). On validation 2.5 deg would undo 46 turns
+(``turn_cost_study.py --caps``).
 """
 from __future__ import annotations
 
@@ -49,7 +58,7 @@ def _capped(orig: Any, cap: float, seen: list[float]) -> Any:
     return turn
 
 
-def study(job: tuple[str, int, float, tuple[float, ...]]) -> str:
+def study(job: tuple[str, int, float, tuple[float, ...]]) -> tuple[str, dict[float, tuple[float, int]]]:
     from kyphos.processing import clipslip as cs
 
     family, seed, fs, caps = job
@@ -61,13 +70,16 @@ def study(job: tuple[str, int, float, tuple[float, ...]]) -> str:
         base = score(case)
         turn = max(seen, default=0.0)
         line = f"{family} {seed} @{fs:g}: turn {turn:.2f}  no cap: {base['flex_rmse']:.3f}"
+        sq_n = {c: base["flex_sq_n"] for c in caps}
         below = [c for c in sorted(caps) if c < turn]
         if below:  # every cap below the turn drops it: one outcome
             cs._turn_by_held_bends = _capped(orig, below[0], [])  # type: ignore[assignment]
-            line += f"  caps {','.join(f'{c:g}' for c in below)}: {score(case)['flex_rmse']:.3f}"
+            r = score(case)
+            sq_n.update({c: r["flex_sq_n"] for c in below})
+            line += f"  caps {','.join(f'{c:g}' for c in below)}: {r['flex_rmse']:.3f}"
     finally:
         cs._turn_by_held_bends = orig  # type: ignore[assignment]
-    return line
+    return line, sq_n
 
 
 def main(argv: list[str]) -> int:
@@ -84,8 +96,13 @@ def main(argv: list[str]) -> int:
         jobs = [(args.family, s, CYCLE[s % 3], caps) for s in seeds]
     else:
         jobs = [(args.family, s, float(r), caps) for s in seeds for r in args.rates.split(",")]
-    for line in run_jobs(study, jobs, args.jobs):
-        print(line, flush=True)
+    res = run_jobs(study, jobs, args.jobs)
+    for line, _ in res:
+        print(line)
+    for c in caps:  # fit_thresholds' flexion objective: -pooled RMSE
+        sq = sum(x[c][0] for _, x in res)
+        n = sum(x[c][1] for _, x in res)
+        print(f"cap {c:g}: pooled flexion {np.sqrt(sq / n):.4f}")
     return 0
 
 

@@ -22,6 +22,21 @@ set, with none (``none``). The cause of each slip stretch's turn:
 - ``one lift``: the group is one lift bottom; ``lifts alike``: two or more, all lift bottoms;
 - ``task bend``: the group holds a held bend that is not a lift's bottom.
 
+``--summary FILE --caps 3,4,5`` also screens a cap on the turn (a turn larger than the cap not
+taken: the row's ``none`` score). The oracle is scored only where ``|err| >= --min-err``
+(0.5 deg); elsewhere the cost counts as 0.
+
+Measured at 4f9bdcb (TURN, 2026-12-06; validation 0-29, 1000-1029, ..., 11000-11029 @104, 360
+sessions, 2 processes of ``--jobs 1`` per set): flexion pooled 0.4821 deg, with the true turn
+after every slip 0.4547. By cause (d pooled RMSE if that cause's sessions had the true turn):
+lift bottoms leaned alike 27 sessions 0.0094 (2029: -7.1 deg), one lift bottom 19 / 0.0088
+(2012 +6.3, 9012 +4.3), task bends 305 / 0.0072 (their |err| 0.61 deg RMS is mostly the
+calibration's own turn: 0.21 deg without it), no held bends after the slip 6 / 0.0011, a tie
+(no turn) 2 / 0.0003. Cap screen: a cap of 3.5-5 deg changes only 2012 (1.239 -> 0.246) and
+2029 (1.758 -> 0.395); 3 deg also drops 10 right turns (3017 0.319 -> 0.772, seed 2 0.719 ->
+1.067, ...); 2.5 deg 46 sessions, pooled worse (0.4886). Not shipped: the fit family does not
+pick it (``bench/turn_cap_study.py``).
+
 Refuses held-out seeds (>= 12000) like the other studies.
 """
 from __future__ import annotations
@@ -235,6 +250,26 @@ def summary(rows: list[dict[str, Any]]) -> None:
               f"{o['after']:.3f}   {none:>20s}   {bs}")
 
 
+def cap_screen(rows: list[dict[str, Any]], caps: list[float]) -> None:
+    """Pooled flexion if a turn larger than each cap were not taken (the row's ``none`` score:
+    exact for one slip per session, as `_turn_by_held_bends` then skips the only turn)."""
+    n = sum(r["shipped"]["n"] for r in rows)
+    sq0 = sum(r["shipped"]["sq"] for r in rows)
+    aft0 = max(r["shipped"]["after"] for r in rows)
+    print(f"\nturn cap screen, {len(rows)} sessions: no cap pooled {np.sqrt(sq0 / n):.4f}, "
+          f"after-slip max {aft0:.3f}")
+    for c in caps:
+        sq, aft, ch = sq0, [], []
+        for r in rows:
+            new = r["none"] if abs(r.get("set", 0.0)) > c and "none" in r else r["shipped"]
+            sq += new["sq"] - r["shipped"]["sq"]
+            aft.append(new["after"])
+            if new is not r["shipped"]:
+                ch.append(f"{r['seed']} {r['shipped']['all']:.3f}->{new['all']:.3f}")
+        print(f"cap {c:g}: pooled {np.sqrt(sq / n):.4f}, after-slip max {max(aft):.3f}; "
+              f"{len(ch)} changed: {', '.join(ch)}")
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", default="2012")
@@ -244,10 +279,14 @@ def main(argv: list[str]) -> int:
                     help="score the true turn only where the shipped one is this far off (deg)")
     ap.add_argument("--json", help="append one JSON line per session here")
     ap.add_argument("--summary", help="only print the tables of this JSON-lines file")
+    ap.add_argument("--caps", help="with --summary: the cap screen at these turns (deg)")
     args = ap.parse_args(argv)
     if args.summary:
         with open(args.summary) as fh:
-            summary([json.loads(line) for line in fh if line.strip()])
+            rows = [json.loads(line) for line in fh if line.strip()]
+        summary(rows)
+        if args.caps:
+            cap_screen(rows, [float(x) for x in args.caps.split(",")])
         return 0
     seeds = development_seeds(args.seeds)
     jobs = [(s, float(r), args.min_err) for s in seeds for r in args.rates.split(",")]

@@ -12,11 +12,14 @@ turn is above the smallest cap is scored again (``validate_analysis.score``) at 
 below that turn (one score per distinct outcome); the last lines are the pooled flexion per cap
 (``fit_thresholds.py``'s flexion objective is minus it).
 
-Measured at 4f9bdcb (TURN, 2026-12-06), simday fs by seed: 100-119 (the fit set) pooled
-0.2543 at caps 3-4 against 0.2549 without (101: a 4.4-deg turn, 0.270 -> 0.263), 0.2530 at
-2.5 (116: 2.8 deg, 0.259 -> 0.244) — the fit picks 2.5 (``fit_thresholds.py --sweep
-kyphos.processing.clipslip.HELD_TURN_MAX_DEG=...`` with the cap in the loop: the same
-numbers). On 100-139: 0.3032 at 2.5 (137 0.263 -> 0.807, 128 0.196 -> 0.250), 0.2586 at 3-4,
+Measured at 4f9bdcb (TURN, 2026-12-06), simday fs by seed. 100-119 (the fit set), with a
+temporary ``clipslip.HELD_TURN_MAX_DEG`` skipping the turn inside the loop (not committed) and
+``fit_thresholds.py --family simday --seeds 100-119 --sweep
+kyphos.processing.clipslip.HELD_TURN_MAX_DEG=3,4,5,6,8,25`` then ``=2,2.5,3.5,4.5 --objective
+flexion``: -0.2571 / -0.2530 / -0.2543 (3, 3.5, 4) / -0.2549 (4.5 and up) at 2 / 2.5 / ...;
+the fit picks 2.5. Only 101 (a 4.4-deg turn, 0.270 -> 0.263 when capped) and 116 (2.8 deg,
+0.259 -> 0.244) change above 2.5 deg; this script on 100-119 gives the same pooled values
+(0.2530 / 0.2543 / 0.2543 / 0.2549 at 2.5 / 3 / 4 / 25). With this script on 100-139: 0.3032 at 2.5 (137 0.263 -> 0.807, 128 0.196 -> 0.250), 0.2586 at 3-4,
 0.2589 without (a tie within ``FIT_TIE``). On validation 2.5 deg would undo 46 turns
 (``turn_cost_study.py --caps``).
 """

@@ -21,7 +21,11 @@ the fit picks 2.5. Only 101 (a 4.4-deg turn, 0.270 -> 0.263 when capped) and 116
 0.259 -> 0.244) change above 2.5 deg; this script on 100-119 gives the same pooled values
 (0.2530 / 0.2543 / 0.2543 / 0.2549 at 2.5 / 3 / 4 / 25). With this script on 100-139: 0.3032 at 2.5 (137 0.263 -> 0.807, 128 0.196 -> 0.250), 0.2586 at 3-4,
 0.2589 without (a tie within ``FIT_TIE``). On validation 2.5 deg would undo 46 turns
-(``turn_cost_study.py --caps``).
+(``turn_cost_study.py --caps``). simday 0-29 (the report set; ``--caps 2.5,3,3.5,4,5,25``):
+0.2863 / 0.2813 / 0.2813 / 0.2466 / 0.2463 / 0.2463 — turns of 3.6 and 4.4 deg there are right
+(17: 0.186 -> 0.599 capped, 18: 0.215 -> 0.242); 5 deg changes nothing on simday 0-29 or 100-139.
+Validation 2012 / 2029 at 52 and 208 Hz (``--family validation --rates 52,208``): turns 7.3 /
+5.4-5.5 deg, capped at 3-5 deg 1.236 -> 0.291, 1.223 -> 0.240, 1.708 -> 0.406, 1.739 -> 0.392.
 """
 from __future__ import annotations
 

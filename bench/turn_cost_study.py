@@ -33,7 +33,7 @@ lift bottoms leaned alike 27 sessions 0.0094 (2029: -7.1 deg), one lift bottom 1
 (2012 +6.3, 9012 +4.3), task bends 305 / 0.0072 (their |err| 0.61 deg RMS is mostly the
 calibration's own turn: 0.21 deg without it), no held bends after the slip 6 / 0.0011, a tie
 (no turn) 2 / 0.0003. Cap screen: a cap of 3.5-5 deg changes only 2012 (1.239 -> 0.246) and
-2029 (1.758 -> 0.395); 3 deg also drops 10 right turns (3017 0.319 -> 0.772, seed 2 0.719 ->
+2029 (1.758 -> 0.395); 3 deg also drops 10 more turns, 9 of them right (3017 0.319 -> 0.772, seed 2 0.719 ->
 1.067, ...); 2.5 deg 46 sessions, pooled worse (0.4886). Not shipped: the fit family does not
 pick it (``bench/turn_cap_study.py``).
 

@@ -23,7 +23,9 @@ set is reported, never fitted. Sections:
    unbiased hip-drop meter on the simulator's knee-angle classes);
 4. blends ``w·closed + (1 − w)·shipped``: edges fitted on sim 100–139 for each w, reported on
    every set (a trade-off curve; w is not chosen on a reported set);
-5. the closed drop less ``c·sin τ`` (the shipped drop's bias form), c chosen on sim 100–139.
+5. the closed drop less ``c·sin τ`` (the shipped drop's bias form), c chosen on sim 100–139;
+6. the simulator's knee-drop error split into the integration and the trunk term, against the
+   scenario's exact body path, and each part made exact in turn.
 
 Validation seeds ≥ 12000 are refused (held out) by ``style_study``'s cache step; this script
 reads only what is cached.
@@ -285,12 +287,94 @@ def section5(fitrows: list[dict[str, Any]], sets: dict[str, list[dict[str, Any]]
     print(f"  chosen on the fit set: c {-best[1]:.2f} m ({best[0]}/{len(fitrows)})")
 
 
+def sim_truth(rows: list[dict[str, Any]]) -> None:
+    """Per simulator lift, in place, from the scenario's exact body path (``kyphos.sim.body.pose``
+    over the scripted lift's onset − 0.5 s … offset + 0.5 s; no sensor model): ``true_drop``, the
+    sensor's largest drop below its height at the window's start, m, and ``true_tau``, the
+    peak tilt, rad. Lifts matched to the scenario's by the truth hip drop (as ``_sim_knees``)."""
+    from kyphos.sim.body import pose
+    from kyphos.sim.scenario import Simulator, random_lift_session
+    from style_study import _sim_hip_drops
+
+    memo: dict[tuple[int, float], list[tuple[float, float, float]]] = {}
+    for r in rows:  # per lift
+        key = (r["seed"], r["fs"])
+        if key not in memo:
+            built = Simulator(random_lift_session(r["seed"], fs=r["fs"]), seed=r["seed"]).built
+            got = []
+            for hd, lt in zip(_sim_hip_drops(*key), built.lifts, strict=True):
+                t = np.arange(lt.onset - 0.5, lt.offset + 0.5, 1.0 / r["fs"])
+                p = pose(built.timeline, t)
+                got.append((hd, float(p.position[0, 2] - p.position[:, 2].min()),
+                            float(_tilt(p.flexion, p.lateral).max())))
+            memo[key] = got
+        hd, r["true_drop"], r["true_tau"] = min(memo[key], key=lambda g: abs(g[0] - r["hip_drop_m"]))
+
+
+def section6(fitrows: list[dict[str, Any]], sets: dict[str, list[dict[str, Any]]]) -> None:
+    """Where each knee drop's error comes from on the simulator: knee drop − truth hip drop =
+    (the sensor's drop as integrated − its true drop) − (the trunk term − the true trunk share
+    of the drop, true drop − hip drop)."""
+    from kyphos.metrics.style import LINK_M, trunk_drop
+
+    sims = {"fit: sim 100-139": fitrows, **{k: v for k, v in sets.items()
+                                             if v[0]["family"] == "sim"}}
+    print("\n6. The simulator's knee-drop error taken apart, cm, median [5th, 95th pct] by truth "
+          "style: integration (drop read - true sensor drop) and trunk term (its estimate - the "
+          "true trunk share); error = integration - trunk term")
+    for name, rows in sims.items():
+        sim_truth(rows)
+        y = np.array([r["style"] for r in rows])
+        hd = np.array([r["hip_drop_m"] for r in rows])
+        td = np.array([r["true_drop"] for r in rows])
+        share = td - hd
+        tau = np.array([r["tau"] for r in rows])
+        ttau = np.array([r["true_tau"] for r in rows])
+        sd = np.array([r["sensor_drop_m"] for r in rows], float)
+        tp = np.radians(np.array([r["peak_tilt_deg"] for r in rows], float))
+        parts = {
+            "closed: integration (speed bounds +-0.5 s)": np.array([r["drop"] for r in rows]) - td,
+            "closed: trunk term (closed lever, tilt read)": np.array(
+                [LINK_M * (1 - np.cos(r["tau"])) if r["lever"] is None
+                 else trunk_drop(r["tau"], r["lever"]) for r in rows]) - share,
+            "closed: trunk term with the true tilt": np.array(
+                [LINK_M * (1 - np.cos(r["true_tau"])) if r["lever"] is None
+                 else trunk_drop(r["true_tau"], r["lever"]) for r in rows]) - share,
+            "shipped: integration (lift +-0.3 s)": sd - td,
+            "shipped: trunk term (0.44 m, tilt read)": LINK_M * (1 - np.cos(tp)) - share,
+            "peak tilt read - true, deg": np.degrees(tau - ttau) / 100.0,
+        }
+        print(f"  {name}")
+        for what, x in parts.items():
+            print(f"    {what:46s} " + "; ".join(f"{st} {_pct(x[y == st])}" for st in STYLES))
+    # each error source alone: the knee drop with one part made exact, edges refitted on the
+    # fit set's version of the same feature
+    print("  the closed knee drop with one part made exact (edges refitted on sim 100-139):")
+    variants = {
+        "as read": lambda r: r["closed"],
+        "exact sensor drop": lambda r: r["true_drop"] - (
+            LINK_M * (1 - np.cos(r["tau"])) if r["lever"] is None
+            else trunk_drop(r["tau"], r["lever"])),
+        "exact trunk share": lambda r: r["drop"] - (r["true_drop"] - r["hip_drop_m"]),
+        "exact sensor drop and tilt, closed lever": lambda r: r["true_drop"] - (
+            LINK_M * (1 - np.cos(r["true_tau"])) if r["lever"] is None
+            else trunk_drop(r["true_tau"], r["lever"])),
+    }
+    for what, fn in variants.items():
+        x0 = np.array([fn(r) for r in fitrows])
+        a, b, ok = fit(fitrows, x0)
+        cells = [f"{k} {line(v, classify(np.array([fn(r) for r in v]), a, b)).split(' (')[0]}"
+                 for k, v in sims.items() if not k.startswith("fit")]
+        print(f"    {what:42s} edges {a:+.4f} / {b:+.4f} (fit {ok}/{len(fitrows)}): "
+              + "; ".join(cells))
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", default="/tmp/closed/cache")
     ap.add_argument("--sets", default="sim:0-29:52,104,208;validation:11000-11029:52,104,208",
                     help="family:seeds:rates;... (reported, never fitted)")
-    ap.add_argument("--sections", default="12345")
+    ap.add_argument("--sections", default="123456")
     args = ap.parse_args(argv[1:])
     where = Path(args.cache)
     fitrows = load(where, *FIT)
@@ -302,7 +386,7 @@ def main(argv: list[str]) -> int:
     for rows in sets.values():
         add_features(rows)
     for k, f in (("1", section1), ("2", section2), ("3", section3), ("4", section4),
-                 ("5", section5)):
+                 ("5", section5), ("6", section6)):
         if k in args.sections:
             f(fitrows, sets)
     return 0

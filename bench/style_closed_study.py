@@ -71,7 +71,7 @@ def add_features(rows: list[dict[str, Any]]) -> None:
     less ``trunk_drop`` with ``lever_from_bends(closure=True)`` of the session's calibration
     bends, or 0.44 m·(1 − cos τ) without one, as ``lift_knee_drop_lever``), ``lever``,
     ``drop`` (the sensor's drop over the window, m) and ``tau`` (its peak tilt, rad)."""
-    from kyphos.metrics.style import LINK_M, trunk_drop, window_drop
+    from kyphos.metrics.style import LINK_M, closed_displacement, trunk_drop, window_drop
     from style_study import _library_lever
 
     levers: dict[tuple[str, int, float], Any] = {}
@@ -87,6 +87,12 @@ def add_features(rows: list[dict[str, Any]]) -> None:
         r["lever"], r["drop"], r["tau"] = lv, drop, tau
         trunk = LINK_M * (1 - np.cos(tau)) if lv is None else trunk_drop(tau, lv)
         r["closed"] = float(drop - trunk)
+        # the lift closed too: a standing lift ends at the height it started (upright on the
+        # same floor), so the vertical displacement is integrated with that constraint
+        pz = closed_displacement(r["acc_e"][:, 2:3], tilt, r["fs"])
+        assert pz is not None
+        r["drop_cl"] = float(np.max(-pz[:, 0]))
+        r["closed_cl"] = float(r["drop_cl"] - trunk)
 
 
 def classify(x: np.ndarray, a: float, b: float) -> np.ndarray:
@@ -127,9 +133,11 @@ def section1(fitrows: list[dict[str, Any]], sets: dict[str, list[dict[str, Any]]
     )
 
     a, b, ok = fit(fitrows, np.array([r["closed"] for r in fitrows]))
+    a2, b2, ok2 = fit(fitrows, np.array([r["closed_cl"] for r in fitrows]))
     print(f"\n1. Style by rule (closed bend, no hip height: edges {a:+.4f} / {b:+.4f} m fitted on "
           f"sim 100-139, {ok}/{len(fitrows)}; shipped {SEMI_DROP_M:+.4f} / {SQUAT_DROP_M:+.4f}; "
-          f"closed / H {SEMI_CLOSED_PER_HIP} / {SQUAT_CLOSED_PER_HIP})")
+          f"closed / H {SEMI_CLOSED_PER_HIP} / {SQUAT_CLOSED_PER_HIP}; closed bend with the lift "
+          f"closed too: {a2:+.4f} / {b2:+.4f} m, {ok2}/{len(fitrows)})")
     for name, rows in sets.items():
         kd = np.array([r["knee_drop_m"] for r in rows], float)
         cl = np.array([r["closed"] for r in rows])
@@ -138,6 +146,8 @@ def section1(fitrows: list[dict[str, Any]], sets: dict[str, list[dict[str, Any]]
         print(f"  {name}")
         print(f"    shipped knee drop        {line(rows, classify(kd, SEMI_DROP_M, SQUAT_DROP_M))}")
         print(f"    closed bend (no H)       {line(rows, classify(cl, a, b))}")
+        cc = np.array([r["closed_cl"] for r in rows])
+        print(f"    closed bend, closed lift {line(rows, classify(cc, a2, b2))}")
         print("    closed / true H          "
               + line(rows, classify(cl / h, SEMI_CLOSED_PER_HIP, SQUAT_CLOSED_PER_HIP)))
         print("    closed / H, 3 % error    "
@@ -154,14 +164,15 @@ def section2(fitrows: list[dict[str, Any]], sets: dict[str, list[dict[str, Any]]
 
     a, b, _ = fit(fitrows, np.array([r["closed"] for r in fitrows]))
     print("\n2. Knee drop less the truth hip drop, cm, median [5th, 95th pct], by truth style "
-          "(shipped | closed)")
+          "(shipped | closed | closed bend and closed lift)")
     for name, rows in {"fit: sim 100-139": fitrows, **sets}.items():
         y = np.array([r["style"] for r in rows])
         hd = np.array([r["hip_drop_m"] for r in rows], float)
         kd = np.array([r["knee_drop_m"] for r in rows], float) - hd
         cl = np.array([r["closed"] for r in rows]) - hd
-        print(f"  {name}: " + "; ".join(f"{st} {_pct(kd[y == st])} | {_pct(cl[y == st])}"
-                                        for st in STYLES))
+        c2 = np.array([r["closed_cl"] for r in rows]) - hd
+        print(f"  {name}: " + "; ".join(f"{st} {_pct(kd[y == st])} | {_pct(cl[y == st])} | "
+                                        f"{_pct(c2[y == st])}" for st in STYLES))
     for name, rows in sets.items():
         if rows[0]["family"] != "sim":
             continue
@@ -340,6 +351,7 @@ def section6(fitrows: list[dict[str, Any]], sets: dict[str, list[dict[str, Any]]
             "closed: trunk term with the true tilt": np.array(
                 [LINK_M * (1 - np.cos(r["true_tau"])) if r["lever"] is None
                  else trunk_drop(r["true_tau"], r["lever"]) for r in rows]) - share,
+            "closed lift: integration (same window)": np.array([r["drop_cl"] for r in rows]) - td,
             "shipped: integration (lift +-0.3 s)": sd - td,
             "shipped: trunk term (0.44 m, tilt read)": LINK_M * (1 - np.cos(tp)) - share,
             "peak tilt read - true, deg": np.degrees(tau - ttau) / 100.0,
@@ -352,6 +364,7 @@ def section6(fitrows: list[dict[str, Any]], sets: dict[str, list[dict[str, Any]]
     print("  the closed knee drop with one part made exact (edges refitted on sim 100-139):")
     variants = {
         "as read": lambda r: r["closed"],
+        "the lift closed too": lambda r: r["closed_cl"],
         "exact sensor drop": lambda r: r["true_drop"] - (
             LINK_M * (1 - np.cos(r["tau"])) if r["lever"] is None
             else trunk_drop(r["tau"], r["lever"])),

@@ -134,10 +134,14 @@ def section1(fitrows: list[dict[str, Any]], sets: dict[str, list[dict[str, Any]]
 
     a, b, ok = fit(fitrows, np.array([r["closed"] for r in fitrows]))
     a2, b2, ok2 = fit(fitrows, np.array([r["closed_cl"] for r in fitrows]))
+    # over the hip height: rounded to 4 decimals, as the JSON gives fit_thresholds.py
+    rel0 = np.array([r["closed_cl"] / r["hip_m"] for r in fitrows])
+    a3, b3, ok3 = fit_edges([r["style"] for r in fitrows], np.round(rel0, 4))
     print(f"\n1. Style by rule (closed bend, no hip height: edges {a:+.4f} / {b:+.4f} m fitted on "
           f"sim 100-139, {ok}/{len(fitrows)}; shipped {SEMI_DROP_M:+.4f} / {SQUAT_DROP_M:+.4f}; "
           f"closed / H {SEMI_CLOSED_PER_HIP} / {SQUAT_CLOSED_PER_HIP}; closed bend with the lift "
-          f"closed too: {a2:+.4f} / {b2:+.4f} m, {ok2}/{len(fitrows)})")
+          f"closed too: {a2:+.4f} / {b2:+.4f} m, {ok2}/{len(fitrows)}; that over H: {a3:.5f} / "
+          f"{b3:.5f}, {ok3}/{len(fitrows)})")
     for name, rows in sets.items():
         kd = np.array([r["knee_drop_m"] for r in rows], float)
         cl = np.array([r["closed"] for r in rows])
@@ -152,6 +156,8 @@ def section1(fitrows: list[dict[str, Any]], sets: dict[str, list[dict[str, Any]]
               + line(rows, classify(cl / h, SEMI_CLOSED_PER_HIP, SQUAT_CLOSED_PER_HIP)))
         print("    closed / H, 3 % error    "
               + line(rows, classify(cl / h3, SEMI_CLOSED_PER_HIP, SQUAT_CLOSED_PER_HIP)))
+        print(f"    closed lift / true H     {line(rows, classify(cc / h, a3, b3))}")
+        print(f"    closed lift / H, 3 %     {line(rows, classify(cc / h3, a3, b3))}")
 
 
 def _pct(x: np.ndarray) -> str:

@@ -171,32 +171,20 @@ def fit_slip_motion(cases: list[Any]) -> list[str]:
     return differ
 
 
-def collect(family: str, seed: int, fs: float) -> list[tuple[str, Any, Any, Any, Any]]:
-    """(truth style, knee_drop_m, knee_drop_per_hip, knee_drop_closed_per_hip, the same with
-    the lift's window closed) of every matched lift of one session, analysed with the body's
-    true hip height and the closed-bend drop (``style_drop="closed"``): neither changes
-    ``knee_drop_m`` or the lifts found, and the JSON gives the first three features. The
-    closed-lift one (``style_drop="closed_lift"``) comes from the same analysis's rows by the
-    function ``restyle`` calls, rounded as the JSON rounds it (4 decimals)."""
+def collect(family: str, seed: int, fs: float) -> list[tuple[str, Any, Any, Any]]:
+    """(truth style, knee_drop_m, knee_drop_per_hip, knee_drop_closed_per_hip) of every
+    matched lift of one session, analysed with the body's true hip height and the closed-bend
+    drop (``style_drop="closed"``): neither changes ``knee_drop_m`` or the lifts found, and
+    the JSON gives the three features the three edge pairs are fitted on."""
     from kyphos.analysis import analyze
-    from kyphos.metrics.style import closed_knee_drops
 
     case = family_case(family, seed, fs)
-    h = hip_height_input(case, "true")
-    a = analyze(case.session, hip_height_m=h, style_drop="closed")
-    det = a.to_dict().get("lifts", [])
+    det = analyze(case.session, hip_height_m=hip_height_input(case, "true"),
+                  style_drop="closed").to_dict().get("lifts", [])
     found = [(float(d["start_s"]), float(d["end_s"])) for d in det]
     pairs = match([(t["start"], t["end"]) for t in case.lifts], found, half=False)
-    lever = a.wearer.lever if a.wearer is not None else None
-    cl: list[Any] = [None] * len(a.lifts)
-    if lever is not None and h is not None:
-        ang = a.angles
-        kd = closed_knee_drops(ang.time, ang.valid, ang.flexion, ang.lateral, a.quat,
-                               a.prepared.acc, [(lf.start_s, lf.end_s) for lf in a.lifts],
-                               ang.fs, lever, closed_lift=True)
-        cl = [None if x is None else round(x / h, 4) for x in kd]
     return [(case.lifts[i]["style"], det[j].get("knee_drop_m"), det[j].get("knee_drop_per_hip"),
-             det[j].get("knee_drop_closed_per_hip"), cl[j]) for i, j in pairs]
+             det[j].get("knee_drop_closed_per_hip")) for i, j in pairs]
 
 
 def fit_pair(pairs: list[tuple[str, Any]], names: tuple[str, str], shipped_edges: tuple[float, float],
@@ -479,28 +467,23 @@ def main(argv: list[str]) -> int:
         return 1 if args.check and differ else 0
     if args.sweep:
         return sweep(args, jobs)
-    rows: list[tuple[str, Any, Any, Any, Any]] = []
+    rows: list[tuple[str, Any, Any, Any]] = []
     for s, fs in jobs:
         rows.extend(collect(args.family, s, fs))
     print(f"family {args.family}, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), rates {rates_arg}")
-    same = fit_pair([(st, d) for st, d, _r, _c, _l in rows], ("SEMI_DROP_M", "SQUAT_DROP_M"),
+    same = fit_pair([(st, d) for st, d, _r, _c in rows], ("SEMI_DROP_M", "SQUAT_DROP_M"),
                     (L.SEMI_DROP_M, L.SQUAT_DROP_M), "knee drop m", args.edges)
     # the wearer's hip height given (analyze(hip_height_m=)): the knee drop over it
-    same_hip = fit_pair([(st, r) for st, _d, r, _c, _l in rows],
+    same_hip = fit_pair([(st, r) for st, _d, r, _c in rows],
                         ("SEMI_DROP_PER_HIP", "SQUAT_DROP_PER_HIP"),
                         (L.SEMI_DROP_PER_HIP, L.SQUAT_DROP_PER_HIP),
                         "knee drop / hip height", args.edges_per_hip)
     # and with style_drop="closed": the closed-bend knee drop over it
-    same_closed = fit_pair([(st, c) for st, _d, _r, c, _l in rows],
+    same_closed = fit_pair([(st, c) for st, _d, _r, c in rows],
                            ("SEMI_CLOSED_PER_HIP", "SQUAT_CLOSED_PER_HIP"),
                            (L.SEMI_CLOSED_PER_HIP, L.SQUAT_CLOSED_PER_HIP),
                            "closed knee drop / hip height", None)
-    # and with style_drop="closed_lift": the same over a closed lift window
-    same_lift = fit_pair([(st, c) for st, _d, _r, _c, c in rows],
-                         ("SEMI_CLOSED_LIFT_PER_HIP", "SQUAT_CLOSED_LIFT_PER_HIP"),
-                         (L.SEMI_CLOSED_LIFT_PER_HIP, L.SQUAT_CLOSED_LIFT_PER_HIP),
-                         "closed-lift knee drop / hip height", None)
-    return 1 if args.check and not (same and same_hip and same_closed and same_lift) else 0
+    return 1 if args.check and not (same and same_hip and same_closed) else 0
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))

@@ -511,10 +511,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--hip-height", choices=HIP_HEIGHT_MODES, default="none",
                     help="the wearer's hip height given to the analysis: none (default), the "
                          "body's true one, or it with a 3 %% / 5 %% error drawn per seed")
-    ap.add_argument("--style-drop", choices=("knee", "closed", "closed_lift"), default="knee",
+    ap.add_argument("--style-drop", choices=("knee", "closed"), default="knee",
                     help="with --hip-height: the knee drop it divides (analyze's style_drop: "
-                         "knee, the shipped one, default; closed, the closed calibration bend's; "
-                         "closed_lift, that one over a closed lift window)")
+                         "knee, the shipped one, default; closed, the closed calibration bend's)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     ap.add_argument("--per-seed", action="store_true", help="print one line per session")
     args = ap.parse_args(argv[1:])

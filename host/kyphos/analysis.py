@@ -15,13 +15,7 @@ from kyphos.errors import KyphosError
 from kyphos.metrics.lifts import Lift, find_bends, lift_mask, lift_summary, link_from_bends
 from kyphos.metrics.posture import PostureMetrics, posture_metrics, sitting_upright_deg
 from kyphos.metrics.risk import Risk, kinematic_risk
-from kyphos.metrics.style import (
-    CLOSED_DROPS,
-    Wearer,
-    lever_from_recording,
-    restyle,
-    wearer_from,
-)
+from kyphos.metrics.style import Wearer, lever_from_recording, restyle, wearer_from
 from kyphos.processing import activity as act
 from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip, plausibility
@@ -116,7 +110,7 @@ class Analysis:
             )
             if self.wearer is not None:  # only then: the JSON without it is unchanged
                 more = {"knee_drop_per_hip": (lf.knee_drop_per_hip, 4)}
-                if self.wearer.drop in CLOSED_DROPS:
+                if self.wearer.drop == "closed":
                     more.update(knee_drop_closed_m=(lf.knee_drop_closed_m, 3),
                                 knee_drop_closed_per_hip=(lf.knee_drop_closed_per_hip, 4))
                 lifts[-1].update({k: None if v is None else round(v, n)
@@ -447,9 +441,7 @@ def analyze(
             the shipped rule, unchanged. KyphosError for an implausible value.
         style_drop: with a hip height, which knee drop it divides: "knee" (the shipped one)
             or "closed" (the closed calibration bend's lever: better on the validation
-            family, worse on the simulator's check seeds; not the default), or "closed_lift"
-            (that lever over a lift window closed too: a standing lift ends at the height it
-            started; docs/accuracy.md section 7, CLOSED; not the default).
+            family, worse on the simulator's check seeds; not the default).
     """
     wearer = wearer_from(hip_height_m, height_m, style_drop)  # checked before any work
     plausibility.precheck(session)
@@ -482,7 +474,7 @@ def analyze(
     link_m = link_from_bends(angles, az, c.calibration_bends_s)
     pkw = posture_options(slouch_threshold_deg, slouch_min_s)
     if wearer is not None:
-        if wearer.drop in CLOSED_DROPS:  # the lever from the calibration bends, closed
+        if wearer.drop == "closed":  # the lever from the calibration bends, closed
             wearer = replace(wearer, lever=lever_from_recording(
                 angles, quat, p.acc, c.calibration_bends_s, closure=True))
         pkw["wearer"] = wearer

@@ -91,7 +91,7 @@ from kyphos.metrics.posture import (
     sitting_upright_deg,
 )
 from kyphos.metrics.risk import kinematic_risk
-from kyphos.metrics.style import CLOSED_DROPS, lever_from_recording, wearer_from
+from kyphos.metrics.style import lever_from_recording, wearer_from
 from kyphos.processing import activity as act
 from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip, orientation, plausibility
@@ -599,7 +599,7 @@ class _Driver:
         r1 = int(np.searchsorted(t, max(b[1] for b in bends), side="right"))
         w0, p, angles, az, _act = self.window(r0, max(r1, r0 + 1), 0, rerefs)
         wearer = self.opts["pkw"].get("wearer")
-        if wearer is not None and wearer.drop in CLOSED_DROPS:  # analyze's closed-bend lever
+        if wearer is not None and wearer.drop == "closed":  # analyze's closed-bend lever
             q = self.st.spill.rows("quat", w0, w0 + len(p.time))
             self.opts["pkw"]["wearer"] = replace(wearer, lever=lever_from_recording(
                 angles, q, p.acc, bends, closure=True))

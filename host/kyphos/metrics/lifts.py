@@ -119,9 +119,8 @@ class Lift:
     peak_tilt_deg: float = 0.0
     #: with the wearer's hip height (``analyze(hip_height_m=|height_m=)``): knee_drop_m over
     #: it, which then names the style; with ``style_drop="closed"`` the closed-bend knee drop
-    #: (m, :func:`kyphos.metrics.style.lift_knee_drop_lever`; ``"closed_lift"``: with the lift's
-    #: window closed too) and it over the hip height, which name it instead
-    #: (:func:`kyphos.metrics.style.restyle`)
+    #: (m, :func:`kyphos.metrics.style.lift_knee_drop_lever`) and it over the hip height, which
+    #: name it instead (:func:`kyphos.metrics.style.restyle`)
     knee_drop_per_hip: float | None = None
     knee_drop_closed_m: float | None = None
     knee_drop_closed_per_hip: float | None = None

@@ -197,24 +197,16 @@ def lever_from_bends(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
 LIFT_PAD_S = 0.5
 
 
-def window_drop(earth_acc: np.ndarray, tilt: np.ndarray, fs: float, closed: bool = False
+def window_drop(earth_acc: np.ndarray, tilt: np.ndarray, fs: float
                 ) -> tuple[float, float] | None:
     """(largest downward displacement of the sensor, m; peak tilt, rad) over a window that
     starts and ends at rest: the vertical column of the rest-to-rest velocity
     (:func:`kyphos.metrics.lifts._rest_to_rest_velocity`, per column, so the same as the
     (N, 3) integral of ``bench/style_study.py``'s ``_disp``), integrated once more.
     ``earth_acc`` (N, 3) earth-frame free acceleration, ``tilt`` (N,) rad. None when the
-    window is too short or has non-finite samples. ``closed``: the window also ends at the
-    height it started (a standing lift: upright on the same floor at both ends), so the vertical
-    column is :func:`closed_displacement`'s, whose error model gains a ramp and zeroes the end
-    height as well as the end velocity (docs/accuracy.md section 7, CLOSED)."""
+    window is too short or has non-finite samples."""
     from kyphos.metrics.lifts import _rest_to_rest_velocity
 
-    if closed:
-        p = closed_displacement(earth_acc[:, 2:3], tilt, fs)
-        if p is None:
-            return None
-        return float(np.max(-p[:, 0])), float(np.max(tilt))
     v = _rest_to_rest_velocity(earth_acc[:, 2:3], tilt, fs)
     if v is None:
         return None
@@ -225,8 +217,7 @@ def window_drop(earth_acc: np.ndarray, tilt: np.ndarray, fs: float, closed: bool
 
 def lift_knee_drop_lever(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
                          earth_acc: np.ndarray, start_s: float, end_s: float, fs: float,
-                         lever: tuple[float, float] | None, closed_lift: bool = False
-                         ) -> float | None:
+                         lever: tuple[float, float] | None) -> float | None:
     """The best candidate's knee drop of one lift, m (docs/accuracy.md section 7, "Best
     candidate: ``lever2_dh_1_speed_window``"): the sensor's drop and the peak tilt over the
     lift's speed bounds ± ``LIFT_PAD_S`` (:func:`window_drop`) less the trunk's own drop
@@ -238,12 +229,11 @@ def lift_knee_drop_lever(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
     three rates (docs/accuracy.md section 7, "The wearer's lever wired in and measured"; that
     wiring patch is lost). With ``lever_from_bends(closure=True)`` it gains on every validation
     development set and still loses on the simulator's check seeds (section 7, "Why the
-    lever fit sits at its bounds"). ``closed_lift``: the lift's drop with the window closed
-    as well (:func:`window_drop` ``closed``; ``style_drop="closed_lift"``)."""
+    lever fit sits at its bounds")."""
     i0, i1 = np.searchsorted(time, [start_s - LIFT_PAD_S, end_s + LIFT_PAD_S])
     if i1 - i0 < 10 or not np.all(valid[i0:i1]):
         return None
-    got = window_drop(earth_acc[i0:i1], tilt[i0:i1], fs, closed_lift)
+    got = window_drop(earth_acc[i0:i1], tilt[i0:i1], fs)
     if got is None:
         return None
     drop, tau = got
@@ -297,16 +287,8 @@ SQUAT_DROP_PER_HIP = 0.18825
 #: the default, it loses on the simulator's check seeds (docs/scoring.md section 7).
 SEMI_CLOSED_PER_HIP = 0.0426
 SQUAT_CLOSED_PER_HIP = 0.24225
-#: The same with the lift's own window closed too (``style_drop="closed_lift"``: a standing
-#: lift ends at the height it started; :func:`window_drop` ``closed``). Fitted the same way
-#: (472 of 479); not the default either (docs/accuracy.md section 7, CLOSED).
-SEMI_CLOSED_LIFT_PER_HIP = 0.0398
-SQUAT_CLOSED_LIFT_PER_HIP = 0.2350
-#: Which knee drop the hip height divides (``analyze(style_drop=)``): the shipped one, the
-#: closed-bend one, the closed-bend one over a closed lift window.
-STYLE_DROPS = ("knee", "closed", "closed_lift")
-#: the drops that need the closed-bend lever (:func:`lever_from_recording` ``closure=True``)
-CLOSED_DROPS = ("closed", "closed_lift")
+#: Which knee drop the hip height divides (``analyze(style_drop=)``).
+STYLE_DROPS = ("knee", "closed")
 
 
 @dataclass(frozen=True)
@@ -320,16 +302,13 @@ class Wearer:
     source: str  # "hip_height_m" (measured) or "height_m" (× HIP_PER_HEIGHT)
     height_m: float | None = None
     lever: tuple[float, float] | None = None
-    #: which knee drop the hip height divides: "knee" (the shipped one), "closed" or
-    #: "closed_lift" (:data:`STYLE_DROPS`)
+    #: which knee drop the hip height divides: "knee" (the shipped one) or "closed"
     drop: str = "knee"
 
     def to_dict(self) -> dict[str, Any]:
         by = "knee drop / hip height"
-        if self.drop in CLOSED_DROPS:
-            what = ("closed-bend knee drop / hip height" if self.drop == "closed" else
-                    "closed-bend, closed-lift knee drop / hip height")
-            by = (what if self.lever is not None else
+        if self.drop == "closed":
+            by = ("closed-bend knee drop / hip height" if self.lever is not None else
                   "knee drop (no calibration bend found: the hip height is not used)")
         return {"hip_height_m": round(self.hip_height_m, 4), "source": self.source,
                 "height_m": self.height_m, "style_by": by}
@@ -364,11 +343,9 @@ def wearer_from(hip_height_m: float | None = None, height_m: float | None = None
 
 def classify_style_per_hip(rel: float, drop: str = "knee") -> str:
     """"stoop", "semi-squat" or "squat" from a knee drop over the hip height: ``drop``
-    "knee" (the shipped knee drop), "closed" (the closed-bend one) or "closed_lift" (that one
-    over a closed lift window), each with its edges."""
-    semi, squat = {"knee": (SEMI_DROP_PER_HIP, SQUAT_DROP_PER_HIP),
-                   "closed": (SEMI_CLOSED_PER_HIP, SQUAT_CLOSED_PER_HIP),
-                   "closed_lift": (SEMI_CLOSED_LIFT_PER_HIP, SQUAT_CLOSED_LIFT_PER_HIP)}[drop]
+    "knee" (the shipped knee drop) or "closed" (the closed-bend one), each with its edges."""
+    semi, squat = ((SEMI_DROP_PER_HIP, SQUAT_DROP_PER_HIP) if drop == "knee" else
+                   (SEMI_CLOSED_PER_HIP, SQUAT_CLOSED_PER_HIP))
     if rel >= squat:
         return "squat"
     return "semi-squat" if rel >= semi else "stoop"
@@ -377,12 +354,10 @@ def classify_style_per_hip(rel: float, drop: str = "knee") -> str:
 def closed_knee_drops(time: np.ndarray, valid: np.ndarray, flexion: np.ndarray,
                       lateral: np.ndarray, quat: np.ndarray, acc: np.ndarray,
                       spans_s: list[tuple[float, float]], fs: float,
-                      lever: tuple[float, float], closed_lift: bool = False
-                      ) -> list[float | None]:
+                      lever: tuple[float, float]) -> list[float | None]:
     """:func:`lift_knee_drop_lever` of each (start_s, end_s) in ``spans_s`` (a lift's speed
     bounds) with the closed-bend ``lever``, reading only each window's rows (an 8 h recording's
-    earth-frame acceleration is not built). ``time`` may hold NaN separator rows.
-    ``closed_lift``: as :func:`lift_knee_drop_lever`'s."""
+    earth-frame acceleration is not built). ``time`` may hold NaN separator rows."""
     from kyphos.metrics.lifts import earth_free_acceleration
 
     t = np.maximum.accumulate(np.nan_to_num(time, nan=-np.inf))  # separators: no row
@@ -396,7 +371,7 @@ def closed_knee_drops(time: np.ndarray, valid: np.ndarray, flexion: np.ndarray,
         tilt = np.arccos(np.clip(np.cos(flexion[sl]) * np.cos(lateral[sl]), -1, 1))
         out.append(lift_knee_drop_lever(t[sl], valid[sl], tilt,
                                         earth_free_acceleration(quat[sl], acc[sl]),
-                                        s0, s1, fs, lever, closed_lift))
+                                        s0, s1, fs, lever))
     return out
 
 
@@ -404,26 +379,24 @@ def restyle(lifts: list[Any], wearer: Wearer, angles: Any, quat: np.ndarray,
             acc: np.ndarray) -> None:
     """Name each lift's style (and so its form score) by its knee drop over the wearer's hip
     height, in place: ``wearer.drop`` "knee", the shipped knee drop (``Lift.knee_drop_m``);
-    "closed", the closed-bend one (``Lift.knee_drop_closed_m``, from ``wearer.lever``);
-    "closed_lift", that one over a closed lift window (in the same field). A lift without that
-    drop (no vertical acceleration; no closed window or no calibration bend for the closed
-    drops) keeps the shipped style. ``lifts``: :class:`kyphos.metrics.lifts.Lift`; ``quat``,
-    ``acc``: the rows of ``angles`` (read for the closed drops only)."""
+    "closed", the closed-bend one (``Lift.knee_drop_closed_m``, from ``wearer.lever``). A
+    lift without that drop (no vertical acceleration; no closed window or no calibration bend
+    for "closed") keeps the shipped style. ``lifts``: :class:`kyphos.metrics.lifts.Lift`;
+    ``quat``, ``acc``: the rows of ``angles`` (read for "closed" only)."""
     from kyphos.metrics.lifts import form_score
 
     if not lifts:
         return
-    closed = wearer.drop in CLOSED_DROPS
-    if closed:
+    if wearer.drop == "closed":
         drops = ([None] * len(lifts) if wearer.lever is None else
                  closed_knee_drops(angles.time, angles.valid, angles.flexion, angles.lateral,
                                    quat, acc, [(lf.start_s, lf.end_s) for lf in lifts],
-                                   angles.fs, wearer.lever, wearer.drop == "closed_lift"))
+                                   angles.fs, wearer.lever))
     for k, lf in enumerate(lifts):  # per lift
         if lf.knee_drop_m is not None:
             lf.knee_drop_per_hip = lf.knee_drop_m / wearer.hip_height_m
         kd = lf.knee_drop_m
-        if closed:
+        if wearer.drop == "closed":
             kd = drops[k]
             lf.knee_drop_closed_m = kd
             lf.knee_drop_closed_per_hip = None if kd is None else kd / wearer.hip_height_m

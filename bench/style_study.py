@@ -88,6 +88,8 @@ def windows(family: str, seed: int, fs: float) -> list[dict[str, Any]]:
             "peak_tilt_deg": lf.peak_tilt_deg, "peak_deg": lf.peak_flexion_deg,
             "found_style": lf.style, "cal": cal,
             "hip_drop_m": drops[i] if drops and len(drops) == len(case.lifts) else np.nan,
+            # the body's standing hip height, m (validate_analysis.Case.hip_height_m)
+            "hip_m": case.hip_height_m if case.hip_height_m is not None else np.nan,
         })
     return out
 

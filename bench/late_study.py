@@ -27,10 +27,12 @@ import numpy as np
 
 _STEP = "        return seq[k - 1].i1, seq[k].i0\n"
 _LONG = ("        g0, g1 = seq[k - 1].i1, seq[k].i0\n"
-         "        if motion is not None and g1 - g0 > _BLEND_MAX_S * motion[1]:\n")
-#: variants of where a step between two held postures whose movement is longer than
-#: clipslip._BLEND_MAX_S (a lift, a bend between them) places the slip (shipped: the movement's
-#: start); patched into clipslip.place_slip in memory (bench/slipplace_study.py --part replay)
+         "        if motion is not None and g1 - g0 > 2.0 * motion[1]:\n")
+#: variants of where a step between two held postures whose movement is longer than 2 s (a
+#: lift, a bend between them) places the slip, patched into clipslip in memory
+#: (bench/slipplace_study.py --part replay). At 4f9bdcb (``git:4f9bdcb``) such a movement was
+#: switched at its start; "stepblend" (a blend across the whole movement) ships since the
+#: eleventh session (LATE), so the two below are measured against it
 PATCHES: dict[str, list[tuple[str, str, str]]] = {
     # the middle of the movement: halves the worst case
     "stepmid": [("place_slip", _STEP, _LONG + "            return (g0 + g1) // 2, None\n"

@@ -12,6 +12,15 @@ slip window's share of the session's squared flexion error. Prints the slips pla
 ``--off`` s off or not at all. With ``--variants``: bench/slipplace_study.py's replay of
 the variants in :data:`PATCHES` against the shipped code.
 
+Measured (LATE, 2026-12-06; kept inputs at 4f9bdcb, validation 6000-6029 ... 11000-11029 at 104
+Hz, 180 sessions): at 4f9bdcb (PYTHONPATH at its git archive) slips within 0.5 / 1 / 5 / 20 s
+140 / 152 / 176 / 178 of 180, 28 more than 1 s off, 13 of them a step over a movement longer
+than 2 s switched at its start (1.0-7.0 s early; lifts, a sit/stand); replayed pooled flexion
+0.5282 deg. ``--variants git:4f9bdcb,stepmid,stepturn`` at 6ddc780 (the blend across the whole
+movement): shipped 0.5012, 4f9bdcb 0.5282, stepmid 0.5102, stepturn 0.5148 deg; the blend
+changes 18 sessions, 15 better and 3 worse (9013, 9024, 11003: slips in the movement's first
+7 %). simday 100-119 at 104 Hz: no variant changes anything (the branch never fires).
+
 Validation seeds >= 12000 are refused (held out).
 """
 

@@ -22,8 +22,8 @@ bend. Postures a person returns to — walking and quiet upright standing — ar
    point over the still postures and walks since the previous slip (probes, ≥ ``PROBE_MIN_S``;
    :func:`place_slip`): where the most of the walks and quiet stands that one mounting explains
    agree (old before, new after); a step between two still postures of the same kind that
-   the slip's rotation undoes places it exactly (at the start of the movement: a clip moves
-   when the wearer does; a step over one reach or bend out and back counts too, and a walk
+   the slip's rotation undoes places it within the movement between them (the mounting
+   blended across it: a clip moves when the wearer does; a step over one reach or bend out and back counts too, and a walk
    is split where its mean gravity direction changes; the posture such a step enters casts
    no vote for the old mounting: it is the posture before, the clip turned); sits break a tie,
    read against the wearer's sitting baseline, or the first sit after the slip when there is
@@ -222,7 +222,6 @@ def is_reference(post: RefPosture, fs: float) -> bool:
 #: Up in body coordinates: gravity's direction in the calibrated upright (quiet standing's
 #: baseline until a quiet stand replaces it)
 UPRIGHT = np.array([0.0, 0.0, 1.0])
-_BLEND_MAX_S = 2.0  # a slip is a fraction of a second (the clip turns); longer is trunk motion
 
 
 def stands_agree(refs: list[RefPosture], i: int, m: np.ndarray,
@@ -390,8 +389,8 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     of the same kind is back where the step started, in the old mounting, nearer than the
     slip's rotation brings the step's end: that is an excursion out and back; either end of
     the posture the step left counts as where it started), and among equally good
-    places the step that the slip undoes best places it exactly, at the start of the movement
-    between the two. The posture such a step enters does not vote for the old mounting: it
+    places the step that the slip undoes best places it in the movement between the two (its
+    first and last rows are returned; :func:`find_slips` blends across them). The posture such a step enters does not vote for the old mounting: it
     reads as the posture before the step with the clip turned, so near upright in the old
     mounting is what a backward slip made in a held slouch looks like (validation seeds
     6003, 1019, 2029). (The ends, not the means: validation seed 25,
@@ -834,8 +833,15 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
             late = place_slip(probes or [], floor, nxt.i0, m, m_new, pbase, still, motion, True)
             if late[0] > r.i0:
                 j, j1 = late
-        if j1 is not None and not (j < j1 and time[j1] - time[j] <= _BLEND_MAX_S):
-            j1 = None  # a longer movement holds trunk motion too: switch at its start
+        if j1 is not None and not j < j1:
+            j1 = None
+        # the mounting is blended across the step's whole movement, however long: a slip made
+        # anywhere in it (uniformly) leaves the least squared error so, a third of switching at
+        # the movement's start and two thirds of switching at its middle, and the worst case a
+        # third of the start's; the blend also adds no jump. (Until the eleventh session only
+        # movements of up to 2 s were blended; development seeds 10018 and 6027: slips in a
+        # 3.0-s stoop lift and a 2.1-s movement between two stands were switched at its start,
+        # 1.1 and 1.0 s early.) A turn-placed slip is blended over its own turn (< 0.6 s)
         m = m_new
         why = f"{r.kind} at {r.start_s:.0f} s and {nxt.kind} at {nxt.start_s:.0f} s"
         out.append(ReReference(float(time[j]), dev, why, m.copy(), j, j1))

@@ -40,6 +40,14 @@ turn's start, bounds refitted to 0.3 and 0.1 m/s^2), validation 0-29 ... 9000-90
 pass; slouch 28 / 645; seated reach 0 / 1190; transitions 0 / 1200; lifts, calibration and task
 bends, walks 0 / 4230; none of these 0 / 2073.
 
+Since RATE (the reading at 4f9bdcb; GAPS, 2026-12-06; kept inputs recorded at 4f9bdcb, the
+bound as ``_motion_place`` tests it, 00c9f7b's host -> 4f9bdcb's): simday 100-119 at cycle
+rates (fit): truth slip's own stretch 20 -> 20 of 20 pass, slouch 2 -> 2 of 50, everything else
+0 of 532 at both; validation 6000-6029 ... 11000-11029 at 104 Hz: truth slip's own stretch 98 ->
+114 of 158 (16 gained, none lost), slouch 12 -> 15 of 391 (none of them took a placement),
+everything else 0 of 5118 at both. The fit family's slips read at most 0.051 m/s^2, its other
+stretches at least 0.062 (a slouch).
+
 The slip's own turn matches the mounting change closely in both families (residual median
 0.5-0.6 deg of an 8-12 deg change); what separates it is the linear acceleration while it turns:
 simday slips <= 0.18 m/s^2, but the validation family's clip rings at ~9 Hz after the slip and

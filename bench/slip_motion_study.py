@@ -45,7 +45,8 @@ bound as ``_motion_place`` tests it, 00c9f7b's host -> 4f9bdcb's): simday 100-11
 rates (fit): truth slip's own stretch 20 -> 20 of 20 pass, slouch 2 -> 2 of 50, everything else
 0 of 532 at both; validation 6000-6029 ... 11000-11029 at 104 Hz: truth slip's own stretch 98 ->
 114 of 158 (16 gained, none lost), slouch 12 -> 15 of 391 (none of them took a placement),
-everything else 0 of 5118 at both. The fit family's slips read at most 0.051 m/s^2, its other
+everything else 0 of 5118 at both; the same at 52 Hz: 36 -> 99 of 158, slouch 14 -> 17 of
+383, everything else 0 of 5109. The fit family's slips read at most 0.051 m/s^2, its other
 stretches at least 0.062 (a slouch).
 
 The slip's own turn matches the mounting change closely in both families (residual median

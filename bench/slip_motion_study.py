@@ -40,6 +40,15 @@ turn's start, bounds refitted to 0.3 and 0.1 m/s^2), validation 0-29 ... 9000-90
 pass; slouch 28 / 645; seated reach 0 / 1190; transitions 0 / 1200; lifts, calibration and task
 bends, walks 0 / 4230; none of these 0 / 2073.
 
+Since RATE (the reading at 4f9bdcb; GAPS, 2026-12-06; kept inputs recorded at 4f9bdcb, the
+bound as ``_motion_place`` tests it, 00c9f7b's host -> 4f9bdcb's): simday 100-119 at cycle
+rates (fit): truth slip's own stretch 20 -> 20 of 20 pass, slouch 2 -> 2 of 50, everything else
+0 of 532 at both; validation 6000-6029 ... 11000-11029 at 104 Hz: truth slip's own stretch 98 ->
+114 of 158 (16 gained, none lost), slouch 12 -> 15 of 391 (none of them took a placement),
+everything else 0 of 5118 at both; the same at 52 Hz: 36 -> 99 of 158, slouch 14 -> 17 of
+383, everything else 0 of 5109. The fit family's slips read at most 0.051 m/s^2, its other
+stretches at least 0.062 (a slouch).
+
 The slip's own turn matches the mounting change closely in both families (residual median
 0.5-0.6 deg of an 8-12 deg change); what separates it is the linear acceleration while it turns:
 simday slips <= 0.18 m/s^2, but the validation family's clip rings at ~9 Hz after the slip and
@@ -83,6 +92,7 @@ from typing import Any
 import numpy as np
 
 NEAR_S = 20.0
+LIN_GRID = (0.05, 0.075, 0.1, 0.15, 0.2)  # m/s^2: bounds the gaps table counts passes at
 
 
 def record(family: str, seed: int, fs: float) -> dict[str, Any]:
@@ -127,6 +137,43 @@ def _label(r: dict[str, Any], t0: float, t1: float) -> str:
     return lab
 
 
+def tied_chain(cs: Any, *args: Any) -> list[tuple[float, float]]:
+    """(residual deg, linear acceleration m/s²) of the windows ``cs.slip_motion_windows(*args)``
+    can read at some ``SLIP_MOTION_LIN``: since RATE (e9dbdbd, 67ee4c8) it reads, of the tied
+    windows by residual, the first within the bound, else the best. Found by lowering the bound
+    below each reading in turn: the tied windows whose acceleration is below every earlier
+    one's. A gap passes at the bounds (E, L) iff the first of these with acceleration <= L has
+    residual <= E of the wanted turn. Before RATE: one element (no tie rule)."""
+    saved = cs.SLIP_MOTION_LIN
+    out: list[tuple[float, float]] = []
+    try:
+        cs.SLIP_MOTION_LIN = np.inf
+        while True:
+            f = cs.slip_motion_windows(*args)
+            if f is None or (out and f[4] >= out[-1][1]):
+                break
+            out.append((f[2], f[4]))
+            cs.SLIP_MOTION_LIN = np.nextafter(f[4], -np.inf)
+    finally:
+        cs.SLIP_MOTION_LIN = saved
+    return out
+
+
+def passes(x: dict[str, Any], e: float, lin: float) -> bool:
+    """Does gap row ``x`` pass the motion rule at bounds ``e`` (of the turn) and ``lin``?"""
+    for err, li in x["chain"]:
+        if li <= lin:
+            return err <= e * x["want"]
+    return False
+
+
+def least_lin(x: dict[str, Any], e: float) -> float:
+    """The least ``SLIP_MOTION_LIN`` at which gap row ``x`` passes (residual bound ``e``), inf
+    if none: the gap's reading as far as the bound is concerned."""
+    ok = [li for _err, li in x["chain"] if passes(x, e, li)]
+    return min(ok) if ok else float("inf")
+
+
 def gaps_part(r: dict[str, Any]) -> list[dict[str, Any]]:
     """Per placement, per moving gap between probes in its range: the best window's
     features (:func:`kyphos.processing.clipslip.slip_motion_windows`)."""
@@ -158,10 +205,11 @@ def gaps_part(r: dict[str, Any]) -> list[dict[str, Any]]:
             if f is None:
                 continue
             i, _i1, err, turn, lin, want = f
+            chain = tied_chain(cs, r["gyr"], r["acc"], fs, g0, g1, m_old, m_new, r["still"])
             rows.append({"seed": r["seed"], "fs": fs, "call": ci, "t0": float(t[g0]),
                          "t1": float(t[min(g1, len(t) - 1)]), "tw": float(t[i]),
                          "label": _label(r, float(t[g0]), float(t[min(g1, len(t) - 1)])),
-                         "err": err, "turn": turn, "lin": lin, "want": want,
+                         "err": err, "turn": turn, "lin": lin, "want": want, "chain": chain,
                          "placed": float(t[out[ci].index]) if ci < len(out) else np.nan})
     return rows
 
@@ -208,6 +256,18 @@ def _job(job: tuple[str, int, float, str | None, str]) -> Any:
         return gaps_part(r)
     if part == "record":
         return None
+    if part.startswith("lin="):  # with the motion at the shipped bound against another
+        from kyphos.processing import clipslip as cs
+
+        shipped = cs.SLIP_MOTION_LIN
+        res = {"seed": seed, "fs": fs, "old": replay(r, True)}
+        cs.SLIP_MOTION_LIN = float(part[4:])
+        try:
+            res["new"] = replay(r, True)
+        finally:
+            cs.SLIP_MOTION_LIN = shipped
+        res["same"] = True
+        return res
     res = {"seed": seed, "fs": fs, "old": replay(r, False), "new": replay(r, True)}
     ok = r["ok"]
     # the shipped analysis places with the motion; its walking pass (orientation.walk_tilt) is
@@ -221,10 +281,13 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--family", choices=("validation", "sim", "simday"), default="validation")
     ap.add_argument("--seeds", default="0-29", help="validation seeds (never >= 12000: held out)")
-    ap.add_argument("--rates", default="104")
+    ap.add_argument("--rates", default="104", help="a list like 52,104 or 'cycle' (seed % 3)")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--cache", default=None, help="directory for the kept inputs")
     ap.add_argument("--part", choices=("record", "gaps", "replay"), default="gaps")
+    ap.add_argument("--lin", type=float, default=None,
+                    help="with --part replay: instead of without the motion, compare the "
+                         "shipped SLIP_MOTION_LIN (old) with this one (new)")
     ap.add_argument("--all-gaps", action="store_true", help="print every gap, not a summary")
     args = ap.parse_args(argv[1:])
     sys.path.insert(0, os.path.dirname(__file__))
@@ -233,8 +296,12 @@ def main(argv: list[str]) -> int:
     seeds = development_seeds(args.seeds, args.family)
     if args.cache:
         os.makedirs(args.cache, exist_ok=True)
-    jobs = [(args.family, s, float(fs), args.cache, args.part)
-            for fs in args.rates.split(",") for s in seeds]
+    part = args.part if args.lin is None else f"lin={args.lin:g}"
+    if args.rates == "cycle":  # as bench/fit_thresholds.py: one rate per seed, seed % 3
+        jobs = [(args.family, s, (52.0, 104.0, 208.0)[s % 3], args.cache, part) for s in seeds]
+    else:
+        jobs = [(args.family, s, float(fs), args.cache, part)
+                for fs in args.rates.split(",") for s in seeds]
     res = run_jobs(_job, jobs, args.jobs)
     print(f"{args.family} family, seeds {args.seeds}, rates {args.rates}, part {args.part}")
     if args.part == "gaps":
@@ -248,7 +315,9 @@ def main(argv: list[str]) -> int:
         from kyphos.processing import clipslip as cs
 
         print("label                       n   err p50/p95/max    turn/want p50   lin p50/max;"
-              f" pass (err <= {cs.SLIP_MOTION_ERR:g} of the turn, lin <= {cs.SLIP_MOTION_LIN:g})")
+              f" pass (err <= {cs.SLIP_MOTION_ERR:g} of the turn, lin <= {cs.SLIP_MOTION_LIN:g});"
+              f" pass at lin {' / '.join(f'{b:g}' for b in LIN_GRID)}; the least bound each gap"
+              " passes at: smallest, largest over the label")
         for lab in labels:
             xs = [x for x in rows if x["label"] == lab]
             err = np.array([x["err"] for x in xs])
@@ -256,9 +325,13 @@ def main(argv: list[str]) -> int:
             tw = np.array([x["turn"] / x["want"] for x in xs])
             lin = np.array([x["lin"] for x in xs])
             npass = int(np.sum((rel <= cs.SLIP_MOTION_ERR) & (lin <= cs.SLIP_MOTION_LIN)))
+            grid = " ".join(str(sum(passes(x, cs.SLIP_MOTION_ERR, b) for x in xs)) for b in LIN_GRID)
+            least = [least_lin(x, cs.SLIP_MOTION_ERR) for x in xs]
+            ok = [v for v in least if np.isfinite(v)]
             print(f"{lab:26s} {len(xs):4d}  {np.median(err):5.1f}/{np.percentile(err, 95):5.1f}/"
                   f"{err.max():5.1f}  {np.median(tw):5.2f}  {np.median(lin):5.2f}/{lin.max():5.2f};"
-                  f" {npass}")
+                  f" {npass}; at lin {grid}; least passing reading "
+                  f"{min(ok) if ok else np.inf:.3f} largest {max(ok) if ok else np.inf:.3f}")
         sl = [x for x in rows if x["label"] == "SLIP"]
         for x in sl:
             print(f"SLIP seed {x['seed']:5d} fs {x['fs']:4.0f} gap {x['t0']:7.1f}-{x['t1']:7.1f}"
@@ -267,8 +340,13 @@ def main(argv: list[str]) -> int:
         with open(os.path.join(args.cache or "/tmp", f"gaps_{args.family}.pkl"), "wb") as f:
             pickle.dump(rows, f)
     elif args.part == "replay":
-        print(f"replay (with the motion, without the walking pass) equals the analysis in "
-              f"{sum(r['same'] for r in res)} of {len(res)}")
+        if args.lin is None:
+            print(f"replay (with the motion, without the walking pass) equals the analysis in "
+                  f"{sum(r['same'] for r in res)} of {len(res)}")
+        else:
+            from kyphos.processing import clipslip as cs
+
+            print(f"old: SLIP_MOTION_LIN {cs.SLIP_MOTION_LIN:g} (shipped); new: {args.lin:g}")
         for r in res:
             a, b = r["old"], r["new"]
             if abs(a["sq"] - b["sq"]) > 1e-6 * max(a["sq"], 1.0) or a["n_rr"] != b["n_rr"]:

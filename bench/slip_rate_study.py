@@ -23,7 +23,7 @@ HELD_OUT = 12000
 
 def readings(family: str, seed: int, fs: float) -> list[tuple[float, ...]]:
     """(slip s, slip deg, residual / change, linear acceleration m/s², turn start s, end s)
-    per truth slip the analysis placed (as ``fit_thresholds.slip_motion_features``)."""
+    per truth slip the analysis placed (as ``fit_thresholds.slip_motion_rows``)."""
     from kyphos.processing import clipslip as cs
 
     case = family_case(family, seed, fs)

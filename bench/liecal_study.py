@@ -174,6 +174,40 @@ def summary(rows: list[dict[str, Any]]) -> None:
                   f"{np.sqrt(np.average((e - pp) ** 2, weights=w)):.2f}")
 
 
+def model_table(eps_mg: float = 50.0) -> None:
+    """The mechanism on a synthetic unit: an offset ``eps`` along body y the fit left, a guided
+    bend of ``th`` read with ``calibration.frame_from_axes`` / the cross product of the two up
+    directions (both carry the offset), then postures read through that frame. The lie's lateral
+    error is ``eps * (1 + tan(th / 2))`` (supine lies on the other side of upright from the
+    bend, so the calibration's turn about z adds to the offset's own tilt), read at the pole as
+    ``hypot(d, L) - d`` of flexion (d = 2 deg from the pole)."""
+    from kyphos.processing.calibration import frame_from_axes
+
+    e = eps_mg * 1e-3
+
+    def up(f: float) -> np.ndarray:
+        return np.array([-np.sin(f), 0.0, np.cos(f)])
+
+    print(f"offset along body y {eps_mg:.0f} mg = {np.degrees(np.arcsin(e)):.2f} deg of tilt")
+    for th_deg in (45.0, 60.0, 75.0, 90.0):
+        th = np.radians(th_deg)
+        ua, ub = up(0.0) + [0, e, 0], up(th) + [0, e, 0]
+        ua, ub = ua / np.linalg.norm(ua), ub / np.linalg.norm(ub)
+        c = np.cross(ub, ua)
+        m = frame_from_axes(ua, c / np.linalg.norm(c))
+        out = []
+        for f_deg in (-88.0, th_deg, 30.0):
+            u = up(np.radians(f_deg)) + [0, e, 0]
+            b = (u / np.linalg.norm(u)) @ m
+            fl = np.degrees(np.arctan2(-b[0], np.hypot(b[1], b[2])))
+            out.append(f"{f_deg:+4.0f}: flex err {fl - f_deg:+5.2f} lat tilt "
+                       f"{np.degrees(np.arcsin(b[1])):+5.2f}")
+        lt = np.degrees(np.arcsin(e)) * (1 + np.tan(th / 2))
+        print(f"bend {th_deg:3.0f}: turn about z {np.degrees(np.arcsin(e)) * np.tan(th / 2):+5.2f}"
+              f" | " + " | ".join(out) + f" | eps(1+tan(th/2)) {lt:.2f}, pole "
+              f"{np.hypot(2.0, lt) - 2.0:+.2f}")
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="12029,12015,12019")
@@ -182,7 +216,11 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--no-oracle", action="store_true")
     ap.add_argument("--json", help="append one row per session (JSON lines)")
     ap.add_argument("--summary", nargs="+", help="only summarise these JSON-lines files")
+    ap.add_argument("--model", action="store_true", help="only the synthetic mechanism table")
     args = ap.parse_args(argv[1:])
+    if args.model:
+        model_table()
+        return 0
     if args.summary:
         rows = [json.loads(ln) for f in args.summary for ln in open(f) if ln.strip()]
         summary(rows)

@@ -133,7 +133,12 @@ def summary(rows: list[dict[str, Any]]) -> None:
               "slip window": lambda x: x["when"] == "slipwin",
               "supine, before the slip": lambda x: x["pos"] == "supine" and x["when"] == "before",
               "supine, after a handled slip": lambda x: x["pos"] == "supine"
-              and x["when"] == "after" and x["handled"]}
+              and x["when"] == "after" and x["handled"],
+              "  of them the slip's turn right": lambda x: x["pos"] == "supine"
+              and x["when"] == "after" and x["handled"] and abs(x["lie_z"] - x["cal_z"]) < 0.5,
+              "supine, outside the slip window, the slip's turn right (<0.5 deg)":
+              lambda x: x["pos"] == "supine" and x["when"] != "slipwin"
+              and abs(x["lie_z"] - x["cal_z"]) < 0.5}
     for name, f in groups.items():
         sel = [x for x in lies if f(x)]
         if not sel:
@@ -149,6 +154,26 @@ def summary(rows: list[dict[str, Any]]) -> None:
         if all("off" in x for x in sel):
             line += f"; off-oracle RMS {np.sqrt(sum(x['off_sq'] for x in sel) / n):.2f}"
         print(line)
+        if all(x["pos"] == "supine" for x in sel):
+            # the lie's mean error with a part of its lateral tilt taken out, read at the pole
+            # (ltilt ~ -(ey + lie_z), the fit below): the error the rest would leave
+            w = np.array([x["n"] for x in sel])
+            e = np.array([x["err"] for x in sel])
+            d = 90.0 - np.abs([x["truth"] for x in sel])
+            lt = np.array([x["ltilt"] for x in sel])
+            ey = np.array([x["ey"] for x in sel])
+            lz = np.array([x["lie_z"] for x in sel])
+            pole = np.hypot(d, lt) - d
+            parts = {"no ey": lt + ey, "no lie_z": lt + lz, "neither": lt + ey + lz}
+            print("      lie mean error RMS " + f"{np.sqrt(np.average(e ** 2, weights=w)):.2f}; "
+                  + "; ".join(f"{k} {np.sqrt(np.average((e - pole + np.hypot(d, v) - d) ** 2, weights=w)):.2f}"
+                              for k, v in parts.items()))
+    if len(lies) >= 3:  # the calibration's turn about z is made by the same unseen offset
+        cz = np.array([x["cal_z"] for x in lies])
+        ey_all = np.array([x["ey"] for x in lies])
+        print(f"all lies: corr(cal_z, ey) {np.corrcoef(cz, ey_all)[0, 1]:+.3f}, slope "
+              f"{np.polyfit(ey_all, cz, 1)[0]:+.2f} (tan(th/2) of the guided bend), same sign "
+              f"{int(np.sum(np.sign(cz) == np.sign(ey_all)))}/{len(lies)}")
     sup = [x for x in lies if x["pos"] == "supine" and x["when"] != "slipwin"]
     if len(sup) >= 3:
         X = np.array([[x["ey"], x["lie_z"]] for x in sup])

@@ -168,6 +168,11 @@ def summary(rows: list[dict[str, Any]]) -> None:
             print("      lie mean error RMS " + f"{np.sqrt(np.average(e ** 2, weights=w)):.2f}; "
                   + "; ".join(f"{k} {np.sqrt(np.average((e - pole + np.hypot(d, v) - d) ** 2, weights=w)):.2f}"
                               for k, v in parts.items()))
+    sup_all = [x for x in lies if x["pos"] == "supine" and x["when"] != "slipwin"]
+    if sup_all and all("off" in x for x in sup_all):
+        sq_off = sq_all - sum(x["sq"] for x in sup_all) + sum(x["off_sq"] for x in sup_all)
+        print(f"pooled flexion with every supine lie outside the slip window at the true-offset "
+              f"oracle: {np.sqrt(sq_all / n_all):.3f} -> {np.sqrt(sq_off / n_all):.3f}")
     if len(lies) >= 3:  # the calibration's turn about z is made by the same unseen offset
         cz = np.array([x["cal_z"] for x in lies])
         ey_all = np.array([x["ey"] for x in lies])

@@ -16,10 +16,9 @@ import numpy as np
 from kyphos.analysis import analyze
 from kyphos.sim.scenario import simulate
 from kyphos.sim.validation import generate
-from kyphos.transport.base import Received
 from kyphos.views.live_state import LiveState
 from test_analysis_activity_lifts_slouch import _day
-from test_live_state_agrees_with_the_report import _received
+from test_live_state_agrees_with_the_report import _stream
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from live_vs_offline import stream  # noqa: E402
@@ -67,13 +66,7 @@ def test_no_live_re_reference_without_a_clip_slip() -> None:
     res = simulate(_day(52.0), seed=3)
     off = analyze(res.to_session())
     st = LiveState(30.0, calibration=off.calibration.sensor_from_body, link_m=off.link_m)
-    batch: list[Received] = []
-    for r in _received(res):
-        batch.append(r)
-        if len(batch) == 4:
-            st.ingest(batch)
-            batch = []
-    st.ingest(batch)
+    _stream(res, st)
     assert off.re_references == []
     assert st.clip_slip is not None and len(st.clip_slip._refs) >= 3  # postures were judged
     assert st.re_references == [] and st.snapshot().reref_note == ""

@@ -38,12 +38,8 @@ def _received(res: Any) -> Iterator[Received]:
         yield rec(Frame(seq + 1, t_us, Imu(period_ns, 0, samples)))  # type: ignore[arg-type]
 
 
-def test_live_and_offline_agree_on_lifts_reaches_and_slouches() -> None:
-    res = simulate(_day(FS), seed=3)
-    off = analyze(res.to_session())
-    st = LiveState(30.0, calibration=off.calibration.sensor_from_body, link_m=off.link_m)
-    alerts: list[float] = []
-    st.on_alert = lambda: alerts.append(st._t_last_s or 0.0)
+def _stream(res: Any, st: LiveState) -> None:
+    """Feed the session to ``st`` four frames at a time, as the link hands them over."""
     batch: list[Received] = []
     for r in _received(res):
         batch.append(r)
@@ -51,6 +47,15 @@ def test_live_and_offline_agree_on_lifts_reaches_and_slouches() -> None:
             st.ingest(batch)
             batch = []
     st.ingest(batch)
+
+
+def test_live_and_offline_agree_on_lifts_reaches_and_slouches() -> None:
+    res = simulate(_day(FS), seed=3)
+    off = analyze(res.to_session())
+    st = LiveState(30.0, calibration=off.calibration.sensor_from_body, link_m=off.link_m)
+    alerts: list[float] = []
+    st.on_alert = lambda: alerts.append(st._t_last_s or 0.0)
+    _stream(res, st)
     # both leave the opening calibration bends out: the live view holds the first bends back
     # until it knows whether they form the calibration sequence (before: it counted all three)
     assert len(off.calibration.calibration_bends_s) == 3

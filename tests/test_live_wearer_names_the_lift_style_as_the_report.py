@@ -6,32 +6,19 @@ per leg length."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from kyphos.analysis import analyze
 from kyphos.cli import main
 from kyphos.errors import KyphosError
 from kyphos.metrics.style import wearer_from
 from kyphos.sim.scenario import simulate
-from kyphos.transport.base import Received
 from kyphos.views.live_figure import LiveFigure
 from kyphos.views.live_state import LiveState
 from test_analysis_activity_lifts_slouch import _day
-from test_live_state_agrees_with_the_report import _received
+from test_live_state_agrees_with_the_report import _stream
 
 FS = 104.0
 HIP_M = 1.25  # long legs: a 0.185-m knee drop is a squat by the shipped rule, semi per hip
-
-
-def _stream(res: Any, st: LiveState) -> None:
-    batch: list[Received] = []
-    for r in _received(res):
-        batch.append(r)
-        if len(batch) == 4:
-            st.ingest(batch)
-            batch = []
-    st.ingest(batch)
 
 
 def test_live_lift_style_per_hip_height_is_the_reports() -> None:

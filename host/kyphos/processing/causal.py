@@ -529,13 +529,8 @@ class LiveClipSlip:
         turn alone, as offline. Without ``motion`` (no samples held), the postures alone."""
         base = cs.later_sitting_base(self._refs, i, m_new, self._base)
         still = still_of() if motion is not None and still_of is not None else None
-        j, _ = cs.place_slip(self._probes, self._floor, r.i0, m, m_new, base, still, motion)
-        if motion is not None and r.kind not in cs.CONFIRM_KINDS:
-            late = cs.place_slip(self._probes, self._floor, nxt.i0, m, m_new, base, still,
-                                 motion, True)
-            if late[0] > r.i0:
-                j = late[0]
-        return j
+        return cs.place_shown_slip(self._probes, self._floor, r, nxt, m, m_new, base, still,
+                                   motion)[0]
 
     def _refine(self, m_cal: np.ndarray) -> None:
         """The last slip's correction refined from the quiet stands after it seen so far."""

@@ -785,6 +785,25 @@ def confirm_slip(r: RefPosture, later: list[RefPosture], m: np.ndarray,
     return dev, q, nxt
 
 
+def place_shown_slip(probes: list[RefPosture], floor: int, r: RefPosture, nxt: RefPosture,
+                     m_old: np.ndarray, m_new: np.ndarray, base: dict[str, np.ndarray],
+                     still: np.ndarray | None, motion: Motion | None) -> tuple[int, int | None]:
+    """:func:`place_slip` for the slip posture ``r`` showed and ``nxt`` confirmed, as
+    :func:`find_slips` and the live view (``causal.LiveClipSlip``) place it."""
+    j, j1 = place_slip(probes, floor, r.i0, m_old, m_new, base, still, motion)
+    if motion is not None and r.kind not in CONFIRM_KINDS:
+        # a sit that shows a slip may be a slouch the slip came inside (the new mounting
+        # reads it upright by chance: development seeds 7000, 7013, a slip 18-21 s into a
+        # seated slouch of its size and direction): searched up to the walk or stand that
+        # confirmed it, a place after the sit's start is taken only from the slip's own
+        # turn (a slow drift after the sit, a step the slip undoes, took 7012 at 52 Hz 62 s
+        # late when the postures could place it there too)
+        late = place_slip(probes, floor, nxt.i0, m_old, m_new, base, still, motion, True)
+        if late[0] > r.i0:
+            j, j1 = late
+    return j, j1
+
+
 def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.ndarray,
                still: np.ndarray | None = None, probes: list[RefPosture] | None = None,
                motion: Motion | None = None) -> list[ReReference]:
@@ -822,17 +841,7 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
         dev, q, _ = slip
         m_new = m @ q.T  # new sensor-from-body: body coordinates turned by q
         pbase = later_sitting_base(refs, i, m_new, base)
-        j, j1 = place_slip(probes or [], floor, r.i0, m, m_new, pbase, still, motion)
-        if motion is not None and r.kind not in CONFIRM_KINDS:
-            # a sit that shows a slip may be a slouch the slip came inside (the new mounting
-            # reads it upright by chance: development seeds 7000, 7013, a slip 18-21 s into a
-            # seated slouch of its size and direction): searched up to the walk or stand that
-            # confirmed it, a place after the sit's start is taken only from the slip's own
-            # turn (a slow drift after the sit, a step the slip undoes, took 7012 at 52 Hz 62 s
-            # late when the postures could place it there too)
-            late = place_slip(probes or [], floor, nxt.i0, m, m_new, pbase, still, motion, True)
-            if late[0] > r.i0:
-                j, j1 = late
+        j, j1 = place_shown_slip(probes or [], floor, r, nxt, m, m_new, pbase, still, motion)
         if j1 is not None and not j < j1:
             j1 = None
         # the mounting is blended across the step's whole movement, however long: a slip made

@@ -140,8 +140,9 @@ class LiveSession:
         self.lossless = lossless
         self.window_s = window_s
         self.fps = fps
-        self.state = LiveState(window_s, wearer=wearer) if slouch_threshold_deg is None \
-            else LiveState(window_s, slouch_threshold_deg=slouch_threshold_deg, wearer=wearer)
+        kw: dict[str, Any] = ({} if slouch_threshold_deg is None
+                              else {"slouch_threshold_deg": slouch_threshold_deg})
+        self.state = LiveState(window_s, wearer=wearer, **kw)
         self.state.on_alert = self._alert
         self.state.on_re_reference = self._re_referenced
         self.sound = sound

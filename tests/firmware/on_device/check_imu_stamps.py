@@ -105,11 +105,12 @@ def _unpatch(old):
 
 
 def stream(name, addr, reg, before, hold_us, every=7, reads=300, odr=104, work_us=700,
-           overrun_at=-1, odr_error=0.0):
+           overrun_at=-1, odr_error=0.0, stall_us=4000000):
     """Read as app.py's sampler does (every 20 ms + work_us) for `reads` reads; every
     `every`-th read is held up by hold_us. Returns (steps, lost): each step between the last
     sample of one read and the first of the next, in periods of the frame's period_ns, and
-    whether any read flagged a loss. overrun_at: before that read, a 0.6 s stall."""
+    whether any read flagged a loss. overrun_at: before that read, a stall of
+    stall_us."""
     clock = _Clock()
     old = _patch(clock)
     try:
@@ -127,7 +128,7 @@ def stream(name, addr, reg, before, hold_us, every=7, reads=300, odr=104, work_u
         for i in range(reads):
             clock.t += 20000 + work_us
             if i == overrun_at:
-                clock.t += 600000
+                clock.t += stall_us
             if i % every == every - 1:
                 bus.hold_reg = reg
                 bus.hold = (hold_us, 0) if before else (0, hold_us)
@@ -169,9 +170,21 @@ def check_batch_times_stay_with_a_chip_clock_off_by_two_percent():
 
 
 def check_an_overrun_still_shows_as_a_gap():
-    # A 0.6 s stall overflows every FIFO: the read after it flags the loss and its first
-    # sample starts after the stall (a step of many periods), as the loader needs.
+    # A 4 s stall overflows every FIFO (the largest, the LSM6DS3TR-C's, holds 3.3 s at
+    # 104 Hz): a read after it flags the loss and a step of many periods shows it.
     for name, addr, reg, before in _MODELS:
         steps, lost = stream(name, addr, reg, before, 0, reads=60, overrun_at=30)
         assert any(lost), name
         assert max(steps) > 10, (name, max(steps))
+
+
+def check_a_backlog_read_in_parts_keeps_its_times():
+    # A 1.2 s stall leaves ~125 samples (no overrun on the LSM6 parts): more than one read's
+    # MAX_BATCH, so the first read after it stops short of the newest. Its stamp must be that of
+    # the newest sample *read* (the LSM6DS3TR-C's was the FIFO's newest: with the continuous
+    # times a step of ~+148 periods then ~-147 after a 3 s stall).
+    for name, addr, reg, before in _MODELS[:2]:
+        steps, lost = stream(name, addr, reg, before, 0, reads=60, overrun_at=30,
+                             stall_us=1200000)
+        assert not any(lost), name
+        assert 0.7 < min(steps) and max(steps) < 1.3, (name, min(steps), max(steps))

@@ -30,11 +30,11 @@ MAX_BATCH = const(84)  # samples per read: one IMU frame holds at most 84
 # lost the samples are contiguous, so the newest one is the previous newest + n periods; the
 # stamp only steers that timeline: the difference, clipped to a quarter period (a stamp held
 # up further is not believed further), moves it by 1/8 (so a step between batches stays within
-# 1 +- 1/32 period) and the period estimate by 1/128 per sample (an alpha-beta tracker: it
+# 1 +- 1/32 period) and the period estimate by 1/256 per sample (an alpha-beta tracker: it
 # follows the chip's clock against the board's, the MPU's +-2 %). A counted loss, the first read and a timeline _RESYNC periods off the stamps
 # start afresh from the stamp.
 _STEER_SHIFT = const(3)  # timeline follows the stamps with weight 1/8
-_PERIOD_DIV = const(128)  # period follows them with weight 1/128 per sample
+_PERIOD_DIV = const(256)  # period follows them with weight 1/256 per sample
 _RESYNC = const(8)  # periods: further off than this, the timeline restarts from the stamp
 class IMU:
     def __init__(self, i2c, remap=(1, 2, 3), addresses=None):

@@ -105,12 +105,12 @@ def _unpatch(old):
 
 
 def stream(name, addr, reg, before, hold_us, every=7, reads=300, odr=104, work_us=700,
-           overrun_at=-1, odr_error=0.0, stall_us=4000000):
+           overrun_at=-1, odr_error=0.0, stall_us=4000000, periods=None):
     """Read as app.py's sampler does (every 20 ms + work_us) for `reads` reads; every
     `every`-th read is held up by hold_us. Returns (steps, lost): each step between the last
     sample of one read and the first of the next, in periods of the frame's period_ns, and
     whether any read flagged a loss. overrun_at: before that read, a stall of
-    stall_us."""
+    stall_us. periods: a list that gets the period estimate after each read, ns."""
     clock = _Clock()
     old = _patch(clock)
     try:
@@ -136,6 +136,8 @@ def stream(name, addr, reg, before, hold_us, every=7, reads=300, odr=104, work_u
             if n == 0:
                 continue
             p_us = dev.period_ns / 1000.0
+            if periods is not None:
+                periods.append(dev.period_ns)
             if last is not None:
                 steps.append(clock.ticks_diff(dev.t_first_us, last[0]) / p_us)
             lost.append(dev.lost)

@@ -25,16 +25,20 @@ from micropython import const
 MODEL_NONE = const(0)
 MAX_BATCH = const(84)  # samples per read: one IMU frame holds at most 84
 # Batch times (docs/firmware.md "A false gap under load"): the drivers stamp the newest sample
-# with the board's time at the read, which a held-up read moves by as much as it was held up
-# (and, on the MPU and LSM6DS3TR-C, by up to half a period of unknown age). When no sample was
-# lost the samples are contiguous, so the newest one is the previous newest + n periods; the
-# stamp only steers that timeline: the difference, clipped to a quarter period (a stamp held
-# up further is not believed further), moves it by 1/8 (so a step between batches stays within
-# 1 +- 1/32 period) and the period estimate by 1/256 per sample (an alpha-beta tracker: it
-# follows the chip's clock against the board's, the MPU's +-2 %). A counted loss, the first read and a timeline _RESYNC periods off the stamps
-# start afresh from the stamp.
+# with the board's time at the read, which a read held up inside itself moves by as much (and,
+# on the MPU and LSM6DS3TR-C, off by up to half a period of unknown age): with more than half a
+# period the host's loader saw a gap where nothing was lost. When nothing was lost the samples
+# are contiguous, so the newest one is the previous newest + n periods; the stamp only steers
+# that timeline (an alpha-beta tracker): by 1/8 of the difference, at most a quarter period per
+# read (so a step between batches stays within 0.75-1.25 periods), and the period estimate by
+# the difference / _PERIOD_DIV per read (1/32 of it at most), so that it converges in about
+# _PERIOD_DIV samples however often the FIFO is read, and follows the chip's clock against the
+# board's (the MPU's gyro clock: +-1 % over temperature, PS-MPU-6000A-00 rev 3.4 section 7.15;
+# checked to +-3 %: tests/firmware/on_device/check_imu_stamps.py). A counted loss and the first
+# read start afresh from the stamp; so does a timeline _RESYNC periods or more off the stamps on
+# two reads running (one such read is a held-up read, not believed at all).
 _STEER_SHIFT = const(3)  # timeline follows the stamps with weight 1/8
-_PERIOD_DIV = const(256)  # period follows them with weight 1/256 per sample
+_PERIOD_DIV = const(1024)  # samples: the period follows the stamps' difference / this per read
 _RESYNC = const(8)  # periods: further off than this, the timeline restarts from the stamp
 class IMU:
     def __init__(self, i2c, remap=(1, 2, 3), addresses=None):
@@ -146,14 +150,28 @@ class IMU:
             elif far:
                 t_new = t_pred
             else:
-                lim = p_us >> 2
+                # believed up to a quarter period per sample (a chip 3 % off read every 0.2 s,
+                # n = 21: 0.63 periods a read before the period has followed)
+                lim = p_us * n >> 2
+                if lim < p_us:
+                    lim = p_us
+                if lim > 500000:  # res * 1000 stays a small int
+                    lim = 500000
                 if res > lim:
                     res = lim
                 elif res < -lim:
                     res = -lim
-                t_new = time.ticks_add(t_pred, res >> _STEER_SHIFT)
-                # res <= p/4 us: res * 1000 stays a small int for periods up to ~4 s
-                self.period_ns = p + res * 1000 // (n * _PERIOD_DIV)
+                d = n << 5  # 1/32 of the residual per read at most (the loop rings beyond)
+                if d < _PERIOD_DIV:
+                    d = _PERIOD_DIV
+                self.period_ns = p + res * 1000 // d
+                c = res >> _STEER_SHIFT
+                lim = p_us >> 2
+                if c > lim:
+                    c = lim
+                elif c < -lim:
+                    c = -lim
+                t_new = time.ticks_add(t_pred, c)
         else:
             far = False
         self._far = far

@@ -24,7 +24,22 @@ from micropython import const
 
 MODEL_NONE = const(0)
 MAX_BATCH = const(84)  # samples per read: one IMU frame holds at most 84
-_PERIOD_SHIFT = const(4)  # period estimate follows measured spacing with weight 1/16
+# Batch times (docs/firmware.md "A false gap under load"): the drivers stamp the newest sample
+# with the board's time at the read, which a read held up inside itself moves by as much (and,
+# on the MPU and LSM6DS3TR-C, off by up to half a period of unknown age): with more than half a
+# period the host's loader saw a gap where nothing was lost. When nothing was lost the samples
+# are contiguous, so the newest one is the previous newest + n periods; the stamp only steers
+# that timeline (an alpha-beta tracker): by 1/8 of the difference, at most a quarter period per
+# read (so a step between batches stays within 0.75-1.25 periods), and the period estimate by
+# the difference / _PERIOD_DIV per read (1/32 of it at most), so that it converges in about
+# _PERIOD_DIV samples however often the FIFO is read, and follows the chip's clock against the
+# board's (the MPU's gyro clock: +-1 % over temperature, PS-MPU-6000A-00 rev 3.4 section 7.15;
+# checked to +-3 %: tests/firmware/on_device/check_imu_stamps.py). A counted loss and the first
+# read start afresh from the stamp; so does a timeline _RESYNC periods or more off the stamps on
+# two reads running (one such read is a held-up read, not believed at all).
+_STEER_SHIFT = const(3)  # timeline follows the stamps with weight 1/8
+_PERIOD_DIV = const(1024)  # samples: the period follows the stamps' difference / this per read
+_RESYNC = const(8)  # periods: further off than this, the timeline restarts from the stamp
 class IMU:
     def __init__(self, i2c, remap=(1, 2, 3), addresses=None):
         # Probe the bus and set up (boot, and reprobe after a failed one): imuprobe.py.
@@ -55,7 +70,10 @@ class IMU:
         self.gyr_scale = d.gyr_scale
         self.period_ns = int(1e9 / d.odr_hz + 0.5)
         self._t_prev = d.t_newest_us
+        self._t_ns = 0  # the timeline's ns beyond _t_prev's us
         self._t_first_read = True  # the next read only sets the timing reference
+        self._lost_pending = False
+        self._far = False  # the last read's stamp was _RESYNC periods or more off
         return io
 
     def temp_cc(self):
@@ -75,9 +93,14 @@ class IMU:
         d = self._dev
         lost0 = d.dropped
         n = d.read(buf, max_n)
-        self.lost = d.dropped != lost0
+        # A loss counted by a read that returned nothing (the MPU-6050's overflow resets the
+        # FIFO) belongs to the next samples: they restart the timeline and carry the flag.
+        lost = d.dropped != lost0 or self._lost_pending
         if n == 0:
+            self._lost_pending = lost
             return 0
+        self._lost_pending = False
+        self.lost = lost
         # Remap chip axes to the sensor frame, in place, and look for clipped values.
         ix = self._ix
         iy = self._iy
@@ -106,21 +129,53 @@ class IMU:
                 buf[k + 2] = c if sz else -c
             j += 6
         self.clipped = clip
-        # Timestamps: the driver gives the newest sample's board time; the period estimate
-        # follows the measured spacing (crystal vs. chip oscillator) slowly.
-        t_new = d.t_newest_us
-        dt = time.ticks_diff(t_new, self._t_prev)
-        self._t_prev = t_new
+        # Timestamps: the driver's stamp of the newest sample steers a continuous timeline
+        # (see _STEER_SHIFT above).
+        t_meas = d.t_newest_us
         p = self.period_ns
-        # The first read after configure() has no earlier *sample* time to measure from (the
-        # driver's t_newest_us was the configure time, not a sample's): it only sets the
-        # reference. Measured from there, the first estimate was off by up to a period over n
-        # (+0.34 % on the MicroPython runtime), enough to re-tune the filter (app: > 0.2 %).
         first = self._t_first_read
         self._t_first_read = False
-        if not first and 0 < dt < 1000000 and n < max_n and not self.lost:
-            meas = dt * 1000 // n
-            if p // 2 < meas < p * 2:
-                self.period_ns = p + (meas - p) // (1 << _PERIOD_SHIFT)
+        t_new = t_meas
+        ns = 0
+        if not first and not lost:
+            ns = self._t_ns + n * (p % 1000)
+            t_pred = time.ticks_add(self._t_prev, n * (p // 1000) + ns // 1000)
+            ns %= 1000
+            res = time.ticks_diff(t_meas, t_pred)
+            p_us = p // 1000
+            far = not -_RESYNC * p_us < res < _RESYNC * p_us
+            if far and self._far:
+                ns = 0  # off on two reads running: start afresh from the stamp
+                far = False
+            elif far:
+                t_new = t_pred
+            else:
+                # believed up to a quarter period per sample (a chip 3 % off read every 0.2 s,
+                # n = 21: 0.63 periods a read before the period has followed)
+                lim = p_us * n >> 2
+                if lim < p_us:
+                    lim = p_us
+                if lim > 500000:  # res * 1000 stays a small int
+                    lim = 500000
+                if res > lim:
+                    res = lim
+                elif res < -lim:
+                    res = -lim
+                d = n << 5  # 1/32 of the residual per read at most (the loop rings beyond)
+                if d < _PERIOD_DIV:
+                    d = _PERIOD_DIV
+                self.period_ns = p + res * 1000 // d
+                c = res >> _STEER_SHIFT
+                lim = p_us >> 2
+                if c > lim:
+                    c = lim
+                elif c < -lim:
+                    c = -lim
+                t_new = time.ticks_add(t_pred, c)
+        else:
+            far = False
+        self._far = far
+        self._t_prev = t_new
+        self._t_ns = ns
         self.t_first_us = time.ticks_add(t_new, -((n - 1) * (self.period_ns // 1000)))
         return n

@@ -67,6 +67,7 @@ def init(m, i2c, remap, addresses):
     m.period_ns = 0
     m.t_first_us = 0
     m.lost = False  # samples were lost just before the last batch (IMU flags bit1)
+    m._lost_pending = False  # a loss counted by a read that returned no samples
     m.clipped = False  # a value in the last batch is at the end of its range
     m._t_prev = 0
     m._t_first_read = True

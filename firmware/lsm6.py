@@ -20,8 +20,9 @@
 #
 # read() leaves samples in chip axes as int16 (ax, ay, az, gx, gy, gz) and sets t_newest_us (the
 # board's time.ticks_us() of the newest sample): from the chip's own timestamp words (DSOX) or
-# at the moment the FIFO level was read less half a period (DS3TR-C: the newest sample is
-# on average that old; within half a period).
+# at the moment the FIFO level was read less half a period and the periods of the samples
+# left unread (DS3TR-C: the newest sample is on average that old; within half a period).
+# imu.py keeps the batch times continuous and only steered by these stamps.
 
 import time
 
@@ -248,5 +249,7 @@ class LSM6(i2cdev.I2CDev):
                 i += 12
                 n += 1
         if n:
-            self.t_newest_us = time.ticks_add(now, -self._half_us)
+            # The newest sample read: `sets` newer ones are still in the FIFO (a read cut short
+            # by max_n or a failed burst).
+            self.t_newest_us = time.ticks_add(now, -self._half_us * (1 + 2 * sets))
         return n

@@ -25,7 +25,9 @@
 # keeps the old records and drops new ones, so what is in it stays aligned and is read; the
 # overrun is counted with the samples that found no room (from the time since the last read).
 # The MPU has no sample timestamps: t_newest_us is the board's time when the FIFO count was
-# read, less half a sample period (the newest sample's expected age).
+# read, less half a sample period (the newest sample's expected age) and the periods of the
+# samples left unread. imu.py keeps the batch times continuous and only steered by this stamp
+# (a read held up after the count moves the stamp, not the samples).
 
 import time
 
@@ -196,5 +198,7 @@ class MPU6(i2cdev.I2CDev):
                 i += _REC
                 n += 1
         if n:
-            self.t_newest_us = time.ticks_add(now, -self._half_us)
+            # The newest sample read: `count` newer ones are still in the FIFO (a read cut
+            # short by max_n) or were thrown away by a failed burst.
+            self.t_newest_us = time.ticks_add(now, -(self._half_us + count * self._period_us))
         return n

@@ -122,6 +122,11 @@ class Sampling:
         self._imu_fail = 0
         self.samples += n
         if m.lost:
+            # Samples were lost before these: the batch in progress goes out first, so the
+            # flagged frame starts at the loss (the loader marks the step before a flagged
+            # frame's first sample as the gap; a frame begun before the loss put it there too,
+            # a period-long false gap beside the real one).
+            self._flush_batch()
             self._lost_flag = True
         if m.clipped:
             self._clip_flag = True

@@ -44,3 +44,17 @@ def test_a_changed_pin_is_not_the_cached_build(tmp_path, monkeypatch) -> None:
     pin = (root / "STAMP").read_text()
     assert build._cached(root, pin) == bins
     assert build._cached(root, pin + "x") is None  # another pin: ensure_built would rebuild
+
+
+def test_a_build_from_the_tarball_is_reused_where_only_the_tag_is_known(tmp_path, monkeypatch) -> None:
+    root = tmp_path / "cache"
+    for variant in build.VARIANTS:
+        exe = build._binary(root, variant)
+        exe.parent.mkdir(parents=True)
+        exe.write_text("")
+    (root / "STAMP").write_text(build._pin(f"sha256:{build.TARBALL_SHA256}"))
+    monkeypatch.setenv("KYPHOS_MPY_CACHE", str(root))
+    monkeypatch.setattr(build, "vendored_tarball", lambda: None)  # a checkout away from ../shared
+    monkeypatch.setattr(build, "_run", lambda *a, **k: pytest.fail("rebuilt a good cache"))
+    assert build.ensure_built().double == build._binary(root, "double")
+    assert (root / "STAMP").is_file()  # not wiped

@@ -144,10 +144,18 @@ def _locked() -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+def _cached_any(root: Path) -> Binaries | None:
+    """The cache built from either source: the pinned tarball and the clone of its tag are the
+    same sources, so a cache built from one is not stale for a machine that has only the other
+    (without this, a checkout that cannot see ``../shared/vendor/`` wiped a good build, then could
+    not clone offline)."""
+    return _cached(root, _pin(f"sha256:{TARBALL_SHA256}")) or _cached(root, _pin(f"git:{TAG}"))
+
+
 def ensure_built(progress: Callable[[str], None] | None = None, jobs: int = 2) -> Binaries:
     """Return the two binaries, building them first if the cache does not hold this pin."""
     tarball = vendored_tarball()
-    have = _cached(cache_dir(), _pin(f"sha256:{TARBALL_SHA256}" if tarball else f"git:{TAG}"))
+    have = _cached_any(cache_dir())
     if have:
         return have
     with _locked():
@@ -159,7 +167,7 @@ def _ensure_built(tarball: Path | None, progress: Callable[[str], None] | None,
     source = f"sha256:{TARBALL_SHA256}" if tarball else f"git:{TAG}"
     pin = _pin(source)
     root = cache_dir()
-    have = _cached(root, pin)
+    have = _cached_any(root)
     if have:
         return have
     tools = missing_tools()

@@ -20,7 +20,7 @@ from kyphos.processing import activity as act
 from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip, plausibility
 from kyphos.processing.angles import Angles, tilt_angles, trunk_angles, vertical_acceleration
-from kyphos.processing.orientation import orientation_segments, walk_tilt
+from kyphos.processing.orientation import orientation_segments, walk_tilt_rows
 from kyphos.processing.params import PROBE_MIN_S
 from kyphos.processing.preprocess import (
     IMU_CUTOFF_HZ,
@@ -272,19 +272,21 @@ def motion_activity(p: Prepared, quat: np.ndarray, c: cal.Calibration,
                     rerefs: list[clipslip.ReReference] | None = None,
                     az: np.ndarray | None = None,
                     tilt: tuple[np.ndarray, np.ndarray] | None = None,
-                    reuse: act.ClassifyReuse | None = None
+                    reuse: act.ClassifyReuse | None = None, heights: bool = True
                     ) -> tuple[np.ndarray, act.Activity]:
     """:func:`motion`'s earth-vertical acceleration (``az``: already made from ``quat``) and
     activity, without its angle pass: the activity reads only the unfiltered flexion and
     lateral bend (``tilt``: already made, else :func:`_tilt_of`), so the one full pass of the
     angles can wait for the walking bouts' orientation (one pass instead of two or three on a
     day that walks). ``reuse``: carried between the calls on the same ``quat`` (the still mask
-    and the step band-pass, :class:`~kyphos.processing.activity.ClassifyReuse`)."""
+    and the step band-pass, :class:`~kyphos.processing.activity.ClassifyReuse`); ``heights``
+    False: the activity's height and vertical velocity wait for
+    :func:`~kyphos.processing.activity.with_heights` (``classify``'s ``heights``)."""
     if az is None:
         az = vertical_acceleration(_finite(quat), _finite(p.acc))
     activity = act.classify(p.time, az, p.acc, p.gyr,
                             _tilt_of(p, quat, c, rerefs) if tilt is None else tilt, p.fs,
-                            p.valid, reuse=reuse)
+                            p.valid, reuse=reuse, heights=heights)
     return az, activity
 
 
@@ -315,9 +317,22 @@ def walk_angles(p: Prepared, quat: np.ndarray, c: cal.Calibration,
     """The angles with each walking bout's inclination from a longer-τ VQF run
     (:func:`~kyphos.processing.orientation.walk_tilt`), or None when there is no bout to
     change (then ``_angles_of(p, quat, c, rerefs)`` are the angles)."""
-    q_walk = walk_tilt(quat, p.gyr, p.acc, p.fs, p.segments,
-                       activity.kind == act.KINDS.index("walking"), activity.still)
-    return None if q_walk is None else _angles_of(p, q_walk, c, rerefs)
+    spans = walk_tilt_rows(quat, p.gyr, p.acc, p.fs, p.segments,
+                           activity.kind == act.KINDS.index("walking"), activity.still)
+    if not spans:
+        return None
+    # the bouts' rows written into quat for the one angle pass and put back after it, to the
+    # bit: no copy of the whole orientation (8 h at 104 Hz: 96 MB of fresh pages, ~0.1-0.25 s)
+    own = type(quat) is np.ndarray and quat.flags.writeable  # else (a file's rows): a copy
+    q = quat if own else quat.copy()
+    saved = [(a, b, quat[a:b].copy()) for a, b, _ in spans] if own else []
+    try:
+        for a, b, rows in spans:
+            q[a:b] = rows
+        return _angles_of(p, q, c, rerefs)
+    finally:
+        for a, b, rows in reversed(saved):
+            q[a:b] = rows
 
 
 def reference_probes(p: Prepared, activity: act.Activity) -> list[clipslip.RefPosture]:
@@ -458,7 +473,8 @@ def analyze(
     # run waits for the re-references; then the angles' one full pass
     tilt = _tilt_of(p, quat, c, None)
     reuse = act.ClassifyReuse()  # the second classification's still mask and step band-pass
-    az, activity = motion_activity(p, quat, c, tilt=tilt, reuse=reuse)
+    # (its height and vertical velocity at every sample only once it is kept: no clip slip)
+    az, activity = motion_activity(p, quat, c, tilt=tilt, reuse=reuse, heights=False)
     # clip slips: later walks / quiet postures against the earlier reference; re-reference
     probes = reference_probes(p, activity)
     rerefs = find_rerefs(probes, c, p.time, activity.still, p.fs,
@@ -467,6 +483,8 @@ def analyze(
     if rerefs:  # the same quat: the same az; the tilt changes from the first slip on
         az, activity = motion_activity(p, quat, c, rerefs, az,
                                        _tilt_of(p, quat, c, rerefs, unmounted=tilt), reuse)
+    else:
+        activity = act.with_heights(activity, reuse)
     del tilt, reuse
     angles = walk_angles(p, quat, c, rerefs, activity) or _angles_of(p, quat, c, rerefs)
     # the calibration bends themselves (explicit window or the automatically found sequence)

@@ -625,7 +625,8 @@ SLIP_OFFSET_S = 10.0  # own choice: still rows either side that give the gyro's 
 
 
 def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1: int,
-                        m_old: np.ndarray, m_new: np.ndarray, still: np.ndarray | None = None
+                        m_old: np.ndarray, m_new: np.ndarray, still: np.ndarray | None = None,
+                        want: np.ndarray | None = None
                         ) -> tuple[int, int, float, float, float, float] | None:
     """The window of ``SLIP_MOTION_S`` starting near the moving stretch [g0, g1) whose
     gyro-integrated turn (sensor axes) best matches the turn the mounting change m_old → m_new
@@ -638,7 +639,8 @@ def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1
     linear acceleration m/s² from the first of those rows to the last before 95 % — specific
     force minus that where the turn starts, carried by the gyro (trapezoid rule), its mean over
     ``SLIP_LIN_MEAN_S`` —; the wanted turn deg), or None (too short). The readings do not
-    depend on the sample rate (52 / 104 / 208 Hz)."""
+    depend on the sample rate (52 / 104 / 208 Hz). ``want``: :func:`_wanted_turn` of
+    ``m_old``, ``m_new``, when the caller has it (the same for each of its stretches)."""
     n = max(2, int(round(SLIP_MOTION_S * fs)))
     a, b = max(0, g0 - n // 2), min(len(gyr), g1 + n // 2)
     if b - a < n + 1:
@@ -665,7 +667,7 @@ def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1
     c = np.concatenate([np.zeros((1, 3)), np.cumsum((g[1:] + g[:-1]) * (0.5 / fs), axis=0)])
     c -= np.gradient(g, axis=0) / (12.0 * fs)  # h^2/12 * dg/dt, h = 1/fs
     rot = c[n:] - c[:-n]  # small-angle turn over each window (rad): a slip turns about one axis
-    want = m_old @ Rotation.from_matrix(m_new.T @ m_old).as_rotvec()
+    want = _wanted_turn(m_old, m_new) if want is None else want
     v = m_old[:, 2]  # body vertical in sensor axes
     d = rot - want
     d -= np.outer(d @ v, v)
@@ -711,6 +713,11 @@ def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1
             float(np.degrees(np.linalg.norm(rot[i]))), lin_max, float(np.degrees(wn)))
 
 
+def _wanted_turn(m_old: np.ndarray, m_new: np.ndarray) -> np.ndarray:
+    """The sensor's turn (rotation vector, rad, sensor axes) the mounting change implies."""
+    return m_old @ Rotation.from_matrix(m_new.T @ m_old).as_rotvec()
+
+
 #: rows [r0, r1) of the prepared gyro (rad/s) and specific force (m/s²), sensor axes, and the
 #: sample rate: what :func:`place_slip` reads of the slip's own motion
 Motion = tuple[Callable[[int, int], tuple[np.ndarray, np.ndarray]], float]
@@ -727,11 +734,12 @@ def _motion_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndarray
     n = max(2, int(round(SLIP_MOTION_S * fs)))
     w = n // 2 if still is None else max(n // 2, int(SLIP_OFFSET_S * fs))
     hits: list[tuple[int, int, int]] = []
+    want = _wanted_turn(m_old, m_new)  # made once, not per stretch (scipy's from_matrix)
     for g, (g0, g1) in enumerate(gaps):  # per tied place (few); only its rows are read
         a = max(0, g0 - w)
         gyr, acc = rows(a, g1 + w)
         f = slip_motion_windows(gyr, acc, fs, g0 - a, g1 - a, m_old, m_new,
-                                None if still is None else still[a:a + len(gyr)])
+                                None if still is None else still[a:a + len(gyr)], want)
         if f is not None and f[2] <= SLIP_MOTION_ERR * f[5] and f[4] <= SLIP_MOTION_LIN:
             hits.append((a + f[0], a + f[1], g))
     if not hits or max(h[0] for h in hits) - min(h[0] for h in hits) > n:

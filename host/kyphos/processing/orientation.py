@@ -238,8 +238,25 @@ def quat_multiply(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 def walk_tilt(quat: np.ndarray, gyr: np.ndarray, acc: np.ndarray, fs: float,
               segments: np.ndarray, walking: np.ndarray, still: np.ndarray
               ) -> np.ndarray | None:
-    """``quat`` with each walking bout's inclination from a second VQF run with a longer
-    accelerometer time constant (:data:`WALK_TAU_ACC_S`), or None when no bout was changed.
+    """``quat`` with each walking bout's inclination from a second VQF run
+    (:func:`walk_tilt_rows`, whose rows are written over a copy in order), or None when no
+    bout was changed."""
+    spans = walk_tilt_rows(quat, gyr, acc, fs, segments, walking, still)
+    if not spans:
+        return None
+    out = quat.copy()
+    for a, b, rows in spans:
+        out[a:b] = rows
+    return out
+
+
+def walk_tilt_rows(quat: np.ndarray, gyr: np.ndarray, acc: np.ndarray, fs: float,
+                   segments: np.ndarray, walking: np.ndarray, still: np.ndarray
+                   ) -> list[tuple[int, int, np.ndarray]]:
+    """The rows :func:`walk_tilt` changes, as (a, b, rows for ``quat[a:b]``) in bout order
+    (later spans are written over earlier ones where they overlap; each is made from
+    ``quat`` itself): each walking bout's inclination from a second VQF run with a longer
+    accelerometer time constant (:data:`WALK_TAU_ACC_S`); empty when no bout is changed.
 
     Why: VQF offline takes "up" from the zero-phase low-passed specific force in its gyro-only
     frame (τ 3 s), so the upper back's horizontal velocity changes while walking (its start and
@@ -255,11 +272,11 @@ def walk_tilt(quat: np.ndarray, gyr: np.ndarray, acc: np.ndarray, fs: float,
     near it is left as it is. ``walking``, ``still``: (N,) bool (``activity.Activity``).
     """
     if WALK_TAU_ACC_S is None or not np.any(walking):
-        return None
+        return []
     d = np.diff(np.r_[0, walking.astype(np.int8), 0])
     m = int(round(WALK_MARGIN_S * fs))
     rp = max(1, int(round(WALK_RAMP_S * fs)))
-    out: np.ndarray | None = None
+    out: list[tuple[int, int, np.ndarray]] = []
     for a_, b_ in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True):  # per bout
         seg = segments[(segments[:, 0] <= a_) & (segments[:, 1] > a_)]
         if not len(seg):
@@ -280,7 +297,6 @@ def walk_tilt(quat: np.ndarray, gyr: np.ndarray, acc: np.ndarray, fs: float,
                                   "restBiasEstEnabled": False})[a - s0 : b - s0]
         k = np.arange(b - a)
         w = np.minimum(1.0, np.minimum(k + 1, b - a - k) / rp)[:, None]
-        if out is None:
-            out = quat.copy()
-        out[a:b] = retilt(quat[a:b], (1.0 - w) * up_in_sensor(quat[a:b]) + w * up_in_sensor(ql))
+        out.append((a, b, retilt(quat[a:b], (1.0 - w) * up_in_sensor(quat[a:b])
+                                 + w * up_in_sensor(ql))))
     return out

@@ -786,6 +786,9 @@ class LiveState:
         b0 = float(t[low[-1]]) if len(low) else lf.start_s
         b1 = float(t[min(len(t) - 1, ipk + int(out[0]))]) if len(out) else lf.end_s
         self._opening.append((lf, b0, b1, float(tilt_deg[ipk])))
+        # the lever's window, timed as the report's calibration bends are (auto_calibrate:
+        # 15° to the end of the run above BEND_MIN; the lift's own speed bounds were tried on
+        # validation 11000-11002 and agreed with the report no better: docs, STYLEH)
         self._open_spans.append((b0, b1))
         self._open_rows.append(None)
         h = max(1, int(0.2 * (self.fs or 100.0)))  # gravity in the sensor frame at the peak

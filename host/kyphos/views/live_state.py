@@ -786,10 +786,13 @@ class LiveState:
         b0 = float(t[low[-1]]) if len(low) else lf.start_s
         b1 = float(t[min(len(t) - 1, ipk + int(out[0]))]) if len(out) else lf.end_s
         self._opening.append((lf, b0, b1, float(tilt_deg[ipk])))
-        # the lever's window, timed as the report's calibration bends are (auto_calibrate:
-        # 15° to the end of the run above BEND_MIN; the lift's own speed bounds were tried on
-        # validation 11000-11002 and agreed with the report no better: docs, STYLEH)
-        self._open_spans.append((b0, b1))
+        # the lever's window: from the last sample under 15° before the peak (as the
+        # report's calibration bends start) to the first under 15° after it, so that it ends
+        # upright as it started (the end of the run above BEND_MIN is mid-descent: the
+        # closed integral then reads a lever at its bound; validation 11001, 11004)
+        back = np.flatnonzero(tilt_deg[ipk:] < 15.0)
+        e1 = float(t[min(len(t) - 1, ipk + int(back[0]))]) if len(back) else lf.end_s
+        self._open_spans.append((b0, e1))
         self._open_rows.append(None)
         h = max(1, int(0.2 * (self.fs or 100.0)))  # gravity in the sensor frame at the peak
         self._opening_up.append(np.mean(acc[max(0, ipk - h) : ipk + h + 1], axis=0))

@@ -641,8 +641,9 @@ class LiveState:
 
     def _closed_lever(self) -> None:
         """The wearer's closed-bend lever from the calibration bends' kept rows by the report's
-        :func:`kyphos.metrics.style.lever_from_bends` (``closure=True``, the bends as
-        ``auto_calibrate`` times them); waits while a bend's rows are not kept yet."""
+        :func:`kyphos.metrics.style.lever_from_bends` (``closure=True``; each bend from 15°
+        before its peak to 15° after it, ``_standing_bend``); waits while a bend's rows are not
+        kept yet."""
         seq = self._lever_seq
         if seq is None or self.wearer is None or self.fs is None:
             return

@@ -5,6 +5,8 @@ Usage:
     .venv/bin/python bench/fit_thresholds.py --family validation --seeds 0-29 --rates 52,104,208
     .venv/bin/python bench/fit_thresholds.py --family sim --seeds 100-139 --check    # exit 1 if
                                                                         # shipped != fitted
+    .venv/bin/python bench/fit_thresholds.py --family sim --seeds 100-139 --floor 0-29 --check
+        # and the hip-height style rule at or above the exact hip drop's floor on sim 0-29
 
 Fitted today (``kyphos.metrics.style``, re-exported by ``kyphos.metrics.lifts``): ``SEMI_DROP_M``
 and ``SQUAT_DROP_M``, the knee-drop edges between stoop / semi-squat / squat. Each session is analysed once (as ``kyphos analyze``
@@ -222,20 +224,54 @@ def fit_slip_motion(cases: list[Any], lin_rule: str = "step") -> list[str]:
     return differ
 
 
-def collect(family: str, seed: int, fs: float) -> list[tuple[str, Any, Any, Any]]:
-    """(truth style, knee_drop_m, knee_drop_per_hip, knee_drop_closed_per_hip) of every
-    matched lift of one session, analysed with the body's true hip height and the closed-bend
-    drop (``style_drop="closed"``): neither changes ``knee_drop_m`` or the lifts found, and
-    the JSON gives the three features the three edge pairs are fitted on."""
+def collect(family: str, seed: int, fs: float) -> list[tuple[str, Any, Any, Any, Any]]:
+    """(truth style, knee_drop_m, knee_drop_per_hip, knee_drop_closed_per_hip, truth hip drop
+    m or None) of every matched lift of one session, analysed with the body's true hip height
+    and the closed-bend drop (``style_drop="closed"``): neither changes ``knee_drop_m`` or the
+    lifts found, and the JSON gives the three features the three edge pairs are fitted on. The
+    truth hip drop (``style_study._truth_drops``) is what a perfect hip-drop meter would read
+    (the floor of ``--floor``)."""
     from kyphos.analysis import analyze
+    from style_study import _truth_drops
 
     case = family_case(family, seed, fs)
     det = analyze(case.session, hip_height_m=hip_height_input(case, "true"),
                   style_drop="closed").to_dict().get("lifts", [])
     found = [(float(d["start_s"]), float(d["end_s"])) for d in det]
     pairs = match([(t["start"], t["end"]) for t in case.lifts], found, half=False)
+    hd = _truth_drops(family, seed, fs) if family != "simday" else None
+    hd = hd if hd and len(hd) == len(case.lifts) else None
     return [(case.lifts[i]["style"], det[j].get("knee_drop_m"), det[j].get("knee_drop_per_hip"),
-             det[j].get("knee_drop_closed_per_hip")) for i, j in pairs]
+             det[j].get("knee_drop_closed_per_hip"), None if hd is None else hd[i])
+            for i, j in pairs]
+
+
+#: The simulator floor of a hip-drop style rule (``--floor``): the issue's style target (0.97)
+#: applied to what a perfect hip-drop measurement scores on the check seeds — the exact truth
+#: hip drop, with edges fitted on the fit seeds' truth. The simulator names its styles by knee
+#: angle and its classes overlap in hip drop, so even the exact hip drop is not 1.0 there
+#: (1041/1080 on sim 0-29: docs/accuracy.md section 7, CLOSED); the earlier floor (1039, set
+#: against the knee-drop rule, which reaches it through a tilt bias) was above what any
+#: hip-drop meter can reach.
+FLOOR_SHARE = 0.97
+
+
+def style_floor(fit_rows: list[tuple[str, Any, Any, Any, Any]],
+                check_rows: list[tuple[str, Any, Any, Any, Any]]) -> tuple[int, int, int, int]:
+    """(exact hip drop's correct count on ``check_rows``, the floor ``ceil(FLOOR_SHARE ×
+    it)``, the shipped closed-bend / H rule's correct count, lifts) — the exact hip drop's
+    edges fitted on ``fit_rows``' truth; lifts without a truth hip drop or a closed drop are
+    left out of both counts (none on the simulator family)."""
+    from kyphos.metrics import style as L
+
+    fit = [(st, float(h)) for st, *_x, h in fit_rows if h is not None]
+    a, b, _ok = fit_edges([st for st, _ in fit], np.array([h for _, h in fit]))
+    chk = [(st, float(h), c) for st, _d, _r, c, h in check_rows if h is not None and c is not None]
+    styles = [st for st, _, _ in chk]
+    exact = accuracy(styles, np.array([h for _, h, _ in chk]), a, b)
+    closed = accuracy(styles, np.array([float(c) for _, _, c in chk]), L.SEMI_CLOSED_PER_HIP,
+                      L.SQUAT_CLOSED_PER_HIP)
+    return exact, int(np.ceil(FLOOR_SHARE * exact - 1e-9)), closed, len(chk)
 
 
 def fit_pair(pairs: list[tuple[str, Any]], names: tuple[str, str], shipped_edges: tuple[float, float],
@@ -484,6 +520,11 @@ def main(argv: list[str]) -> int:
                     help="also print the accuracy with these edges (e.g. fitted on the other family)")
     ap.add_argument("--edges-per-hip", metavar="SEMI,SQUAT",
                     help="the same for the hip-height rule's edges (knee drop / hip height)")
+    ap.add_argument("--floor", metavar="SEEDS",
+                    help="also score the hip-height style rule (closed bend / H, shipped edges) "
+                         "on these check seeds at 52/104/208 Hz against the floor set by the "
+                         "exact hip drop (FLOOR_SHARE x its score; e.g. --family sim --seeds "
+                         "100-139 --floor 0-29); with --check, exit 1 below it")
     ap.add_argument("--sweep", metavar="MODULE.NAME=V1,V2,...",
                     help="instead: re-run the analysis for each value of one constant")
     ap.add_argument("--objective", default="lifts",
@@ -521,23 +562,35 @@ def main(argv: list[str]) -> int:
         return 1 if args.check and differ else 0
     if args.sweep:
         return sweep(args, jobs)
-    rows: list[tuple[str, Any, Any, Any]] = []
+    rows: list[tuple[str, Any, Any, Any, Any]] = []
     for s, fs in jobs:
         rows.extend(collect(args.family, s, fs))
     print(f"family {args.family}, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), rates {rates_arg}")
-    same = fit_pair([(st, d) for st, d, _r, _c in rows], ("SEMI_DROP_M", "SQUAT_DROP_M"),
+    same = fit_pair([(st, d) for st, d, _r, _c, _h in rows], ("SEMI_DROP_M", "SQUAT_DROP_M"),
                     (L.SEMI_DROP_M, L.SQUAT_DROP_M), "knee drop m", args.edges)
     # the wearer's hip height given (analyze(hip_height_m=)): the knee drop over it
-    same_hip = fit_pair([(st, r) for st, _d, r, _c in rows],
+    same_hip = fit_pair([(st, r) for st, _d, r, _c, _h in rows],
                         ("SEMI_DROP_PER_HIP", "SQUAT_DROP_PER_HIP"),
                         (L.SEMI_DROP_PER_HIP, L.SQUAT_DROP_PER_HIP),
                         "knee drop / hip height", args.edges_per_hip)
     # and with style_drop="closed": the closed-bend knee drop over it
-    same_closed = fit_pair([(st, c) for st, _d, _r, c in rows],
+    same_closed = fit_pair([(st, c) for st, _d, _r, c, _h in rows],
                            ("SEMI_CLOSED_PER_HIP", "SQUAT_CLOSED_PER_HIP"),
                            (L.SEMI_CLOSED_PER_HIP, L.SQUAT_CLOSED_PER_HIP),
                            "closed knee drop / hip height", None)
-    return 1 if args.check and not (same and same_hip and same_closed) else 0
+    floor_ok = True
+    if args.floor:  # the check seeds at every rate: the hip-height style rule's floor
+        check: list[tuple[str, Any, Any, Any, Any]] = []
+        for s in parse_seeds(args.floor):
+            for fs in CYCLE:
+                check.extend(collect(args.family, s, fs))
+        exact, floor, closed, n = style_floor(rows, check)
+        floor_ok = closed >= floor
+        print(f"floor on {args.family} {args.floor} x {'/'.join(f'{f:g}' for f in CYCLE)} Hz: "
+              f"the exact hip drop (edges fitted on the fit seeds' truth) {exact}/{n}; floor "
+              f"ceil({FLOOR_SHARE} x {exact}) = {floor}; closed-bend knee drop / H with the "
+              f"shipped edges {closed}/{n} -> {'passes' if floor_ok else 'FAILS'}")
+    return 1 if args.check and not (same and same_hip and same_closed and floor_ok) else 0
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))

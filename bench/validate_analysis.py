@@ -249,7 +249,7 @@ def _what(case: Case, b0: float, b1: float) -> str:
     return f"{labels[np.argmax(counts)]}" if len(labels) else "outside"
 
 
-def score(case: Case, hip: str = "none", drop: str = "knee") -> dict[str, Any]:
+def score(case: Case, hip: str = "none", drop: str = "closed") -> dict[str, Any]:
     """The scores of one case; ``hip``: a :data:`HIP_HEIGHT_MODES` (the wearer's hip height
     given to the analysis), ``drop``: the knee drop it divides (``analyze(style_drop=)``)."""
     from kyphos.analysis import analyze
@@ -511,9 +511,10 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--hip-height", choices=HIP_HEIGHT_MODES, default="none",
                     help="the wearer's hip height given to the analysis: none (default), the "
                          "body's true one, or it with a 3 %% / 5 %% error drawn per seed")
-    ap.add_argument("--style-drop", choices=("knee", "closed"), default="knee",
+    ap.add_argument("--style-drop", choices=("closed", "knee"), default="closed",
                     help="with --hip-height: the knee drop it divides (analyze's style_drop: "
-                         "knee, the shipped one, default; closed, the closed calibration bend's)")
+                         "closed, the closed calibration bend's, default as in analyze; knee, "
+                         "the knee drop of the rule without a hip height)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     ap.add_argument("--per-seed", action="store_true", help="print one line per session")
     args = ap.parse_args(argv[1:])

@@ -1,6 +1,6 @@
 """The wearer's hip height as an input (``analyze(hip_height_m=|height_m=)``, ``kyphos analyze
 --hip-height-m|--height-m``): a lift's style is then named by its knee drop over the hip height
-(the shipped knee drop; with ``style_drop="closed"`` the closed-bend one), so the same drop is
+(the closed-bend one by default; with ``style_drop="knee"`` the shipped knee drop), so the same drop is
 a squat on short legs and a semi-squat on long ones; implausible values stop with one line;
 the JSON says which input was used; without the option nothing changes (docs/scoring.md
 section 7)."""
@@ -55,9 +55,9 @@ def test_the_same_knee_drop_is_a_squat_on_short_legs_and_a_semi_squat_on_long_on
         angles, quat, acc, lf = _one_lift(0.16)
         lf.knee_drop_m = 0.16
         assert classify_style(45.0, 0.16) == "semi-squat"  # the shipped rule, any leg length
-        restyle([lf], Wearer(hip_h, "hip_height_m"), angles, quat, acc)
+        restyle([lf], Wearer(hip_h, "hip_height_m", drop="knee"), angles, quat, acc)
         assert lf.knee_drop_per_hip == pytest.approx(0.16 / hip_h)
-        assert lf.knee_drop_closed_m is None  # not computed for the default rule
+        assert lf.knee_drop_closed_m is None  # not computed for the knee-drop rule
         got[hip_h] = lf.style
     assert got == {0.75: "squat", 1.05: "semi-squat"}
 
@@ -128,14 +128,15 @@ def test_analyze_json_says_which_wearer_input_named_the_style(
     w = d["wearer"]
     assert w["source"] == "height_m" and w["height_m"] == 1.75
     assert w["hip_height_m"] == pytest.approx(round(0.530 * 1.75, 4))
-    assert w["style_by"] == "knee drop / hip height"
+    # the default with a hip height: the closed-bend drop
+    assert w["style_by"].startswith(("closed-bend", "knee drop (no calibration"))
     assert all(lf["knee_drop_per_hip"] == pytest.approx(lf["knee_drop_m"] / w["hip_height_m"],
                                                         abs=2e-3)
-               and "knee_drop_closed_m" not in lf for lf in d["lifts"])
-    d = analyze(session, hip_height_m=0.93, style_drop="closed").to_dict()
-    assert d["wearer"]["style_by"].startswith(("closed-bend", "knee drop (no calibration"))
-    assert all("knee_drop_closed_m" in lf and "knee_drop_closed_per_hip" in lf
+               and "knee_drop_closed_m" in lf and "knee_drop_closed_per_hip" in lf
                for lf in d["lifts"])
+    d = analyze(session, hip_height_m=0.93, style_drop="knee").to_dict()
+    assert d["wearer"]["style_by"] == "knee drop / hip height"
+    assert all("knee_drop_closed_m" not in lf for lf in d["lifts"])
     assert main(["analyze", str(p), "--json", "--hip-height-m", "0.93"]) == 0
     assert json.loads(capsys.readouterr().out)["wearer"]["source"] == "hip_height_m"
     assert main(["analyze", str(p), "--hip-height-m", "93"]) == 1

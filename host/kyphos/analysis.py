@@ -15,7 +15,13 @@ from kyphos.errors import KyphosError
 from kyphos.metrics.lifts import Lift, find_bends, lift_mask, lift_summary, link_from_bends
 from kyphos.metrics.posture import PostureMetrics, posture_metrics, sitting_upright_deg
 from kyphos.metrics.risk import Risk, kinematic_risk
-from kyphos.metrics.style import Wearer, lever_from_recording, restyle, wearer_from
+from kyphos.metrics.style import (
+    Wearer,
+    lever_from_recording,
+    restyle,
+    style_rule,
+    wearer_from,
+)
 from kyphos.processing import activity as act
 from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip, plausibility
@@ -145,6 +151,8 @@ class Analysis:
         }
         if self.wearer is not None:
             out["wearer"] = self.wearer.to_dict()
+        # what named the styles; without the wearer's hip height, that they are less certain
+        out["style_rule"] = style_rule(self.wearer)
         return plausibility.gate(out, self.validity)
 
 
@@ -433,7 +441,7 @@ def analyze(
     clip_slips: bool = True,
     hip_height_m: float | None = None,
     height_m: float | None = None,
-    style_drop: str = "knee",
+    style_drop: str = "closed",
 ) -> Analysis:
     """Analyse a session.
 
@@ -452,11 +460,13 @@ def analyze(
             held test postures are not the wearer's everyday ones).
         hip_height_m, height_m: the wearer's standing hip (greater trochanter) height, or
             body height (hip = 0.530 × height), m; at most one. With it a lift's style is
-            named by its knee drop over the hip height (docs/scoring.md section 7); without,
-            the shipped rule, unchanged. KyphosError for an implausible value.
-        style_drop: with a hip height, which knee drop it divides: "knee" (the shipped one)
-            or "closed" (the closed calibration bend's lever: better on the validation
-            family, worse on the simulator's check seeds; not the default).
+            named by its closed-bend knee drop over the hip height (docs/scoring.md section
+            7); without, by the knee drop alone, which the JSON's ``"style_rule"`` marks as
+            less certain. KyphosError for an implausible value.
+        style_drop: with a hip height, which knee drop it divides: "closed" (the default:
+            the lift's drop less the trunk's own, with the lever of the calibration bend
+            integrated so it ends where it started) or "knee" (the knee drop of the rule
+            without a hip height; no calibration bend: the closed rule falls back to it too).
     """
     wearer = wearer_from(hip_height_m, height_m, style_drop)  # checked before any work
     plausibility.precheck(session)

@@ -736,7 +736,7 @@ def analyze_chunked(
     overlap_s: float = orientation.OVERLAP_S,
     hip_height_m: float | None = None,
     height_m: float | None = None,
-    style_drop: str = "knee",
+    style_drop: str = "closed",
 ) -> Analysis:
     """:func:`kyphos.analysis.analyze` of the ``.kyr`` file at ``path`` (same keywords),
     in cores of ``chunk_s`` analysed with ``margin_s`` on both sides, VQF run over

@@ -16,6 +16,7 @@ EPILOG = """examples:
   kyphos analyze session.kyr --calibrate-upright 2 6 --calibrate-bend 8 12 --load-kg 12 --distance-m 0.4
   kyphos analyze other-imu.csv --axes=-x,-y,z
   kyphos analyze session.kyr --hip-height-m 0.92    # or --height-m 1.74: lift style per leg length
+                                                    # (more certain; without it the output says so)
 
 The output starts with whether the result is valid and why not (a sample rate below 20 Hz,
 less than 60 s of wear, no trustworthy upright reference, gravity not 9.81 m/s²); below that
@@ -151,6 +152,10 @@ def _text(d: dict[str, Any]) -> str:
             f"lifts {len(d['lifts'])} ({_f(d.get('lift_rate_per_h'), '.0f')}/h), good form "
             + (f"{d['good_form_pct']:.0f}%" if d.get("good_form_pct") is not None else "-")
             + f"; risk index {_f(idx, '.2f')}{band}")
+        rule = d.get("style_rule")
+        if d["lifts"] and rule:  # what named the styles; without a hip height, less certain
+            lines.append(f"  style by {rule['by']}" + (f" ({rule['note']})" if rule.get("note")
+                                                       else ""))
     for i, lf in enumerate(d["lifts"], 1):
         lines.append(
             f"  {i:3d} {lf['start_s']:8.1f}s {lf['style']:10s} flex {lf['peak_flexion_deg']:5.1f}° "

@@ -46,12 +46,15 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
 
 def add_wearer_options(p: argparse.ArgumentParser) -> None:
     """--hip-height-m / --height-m: the wearer's leg length, which names the lift style by the
-    knee drop per leg length (analyze, report, compare; docs/scoring.md section 7)."""
+    closed-bend knee drop per leg length (analyze, report, compare, live; docs/scoring.md
+    section 7)."""
     who = p.add_mutually_exclusive_group()
     who.add_argument("--hip-height-m", type=float, metavar="M",
                      help="the wearer's standing hip height (floor to the bony point at the side "
-                          "of the hip, the greater trochanter), m: lift style is then named by "
-                          "the knee drop per leg length (docs/scoring.md section 7)")
+                          "of the hip, the greater trochanter), m: lift style (stoop / "
+                          "semi-squat / squat) is then named by the knee drop per leg length, "
+                          "with the trunk lever from the calibration bend; without it the style "
+                          "is less certain and the output says so (docs/scoring.md section 7)")
     who.add_argument("--height-m", type=float, metavar="M",
                      help="the wearer's body height, m (hip height taken as 0.530 x height, "
                           "Drillis & Contini in Winter); instead of --hip-height-m")

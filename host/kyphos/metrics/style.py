@@ -8,7 +8,8 @@ lateral bend together) and L the hip-to-sensor lever (:func:`effective_link`: th
 wearer's own, :func:`link_from_bends`, and ``LINK_M``). :func:`classify_style`: squat ≥
 ``SQUAT_DROP_M``, semi-squat ≥ ``SEMI_DROP_M``, else stoop; without vertical acceleration, peak
 flexion decides. With the wearer's hip height (``analyze(hip_height_m=|height_m=)``),
-:func:`restyle` names the style by the knee drop over it instead (:func:`classify_style_per_hip`).
+:func:`restyle` names the style by the closed-bend knee drop over it instead (the default
+``style_drop="closed"``; :func:`classify_style_per_hip`), offline and live alike.
 Method and sources: docs/scoring.md, section 7.
 """
 
@@ -283,12 +284,16 @@ HEIGHT_RANGE_M = (1.00, 2.50)
 SEMI_DROP_PER_HIP = -0.00935
 SQUAT_DROP_PER_HIP = 0.18825
 #: The same for the closed-bend knee drop (:func:`lift_knee_drop_lever` with the lever of
-#: :func:`lever_from_recording` ``closure=True``; ``analyze(..., style_drop="closed")``): not
-#: the default, it loses on the simulator's check seeds (docs/scoring.md section 7).
+#: :func:`lever_from_recording` ``closure=True``; ``analyze(..., style_drop="closed")``, the
+#: default with a hip height; checked against the simulator's floor set by the exact hip
+#: drop: ``bench/fit_thresholds.py --floor``, docs/scoring.md section 7).
 SEMI_CLOSED_PER_HIP = 0.0426
 SQUAT_CLOSED_PER_HIP = 0.24225
-#: Which knee drop the hip height divides (``analyze(style_drop=)``).
-STYLE_DROPS = ("knee", "closed")
+#: Which knee drop the hip height divides (``analyze(style_drop=)``); the first is the default.
+STYLE_DROPS = ("closed", "knee")
+#: What the JSON and the report say of a style named without the wearer's hip height.
+STYLE_NO_HIP_NOTE = ("less certain: named by the knee drop without the wearer's hip height; "
+                     "give --hip-height-m or --height-m")
 
 
 @dataclass(frozen=True)
@@ -302,8 +307,9 @@ class Wearer:
     source: str  # "hip_height_m" (measured) or "height_m" (× HIP_PER_HEIGHT)
     height_m: float | None = None
     lever: tuple[float, float] | None = None
-    #: which knee drop the hip height divides: "knee" (the shipped one) or "closed"
-    drop: str = "knee"
+    #: which knee drop the hip height divides: "closed" (the closed-bend one, the default) or
+    #: "knee" (the knee drop of the rule without a hip height)
+    drop: str = "closed"
 
     def to_dict(self) -> dict[str, Any]:
         by = "knee drop / hip height"
@@ -314,8 +320,19 @@ class Wearer:
                 "height_m": self.height_m, "style_by": by}
 
 
+def style_rule(wearer: Wearer | None) -> dict[str, Any]:
+    """The JSON's ``"style_rule"``: what named the lifts' styles (``by``), whether the
+    wearer's hip height was given, and, without it, that the style is less certain
+    (``note``; the closed bend over the hip height is the rule that meets the style target,
+    docs/scoring.md section 7)."""
+    if wearer is None:
+        return {"by": "knee drop (no hip height)", "hip_height_given": False,
+                "note": STYLE_NO_HIP_NOTE}
+    return {"by": wearer.to_dict()["style_by"], "hip_height_given": True, "note": None}
+
+
 def wearer_from(hip_height_m: float | None = None, height_m: float | None = None,
-                drop: str = "knee") -> Wearer | None:
+                drop: str = "closed") -> Wearer | None:
     """The :class:`Wearer` of analyze's options (None when neither is given). KyphosError,
     one line, for both at once, a value outside ``HIP_HEIGHT_RANGE_M`` / ``HEIGHT_RANGE_M``, or
     a ``drop`` not in ``STYLE_DROPS``."""
@@ -354,10 +371,13 @@ def classify_style_per_hip(rel: float, drop: str = "knee") -> str:
 def closed_knee_drops(time: np.ndarray, valid: np.ndarray, flexion: np.ndarray,
                       lateral: np.ndarray, quat: np.ndarray, acc: np.ndarray,
                       spans_s: list[tuple[float, float]], fs: float,
-                      lever: tuple[float, float]) -> list[float | None]:
+                      lever: tuple[float, float],
+                      earth_acc: np.ndarray | None = None) -> list[float | None]:
     """:func:`lift_knee_drop_lever` of each (start_s, end_s) in ``spans_s`` (a lift's speed
     bounds) with the closed-bend ``lever``, reading only each window's rows (an 8 h recording's
-    earth-frame acceleration is not built). ``time`` may hold NaN separator rows."""
+    earth-frame acceleration is not built). ``time`` may hold NaN separator rows.
+    ``earth_acc``: the (N, 3) earth-frame free acceleration of the same rows when the caller
+    has it (the live view's ring), instead of ``quat`` and ``acc``."""
     from kyphos.metrics.lifts import earth_free_acceleration
 
     t = np.maximum.accumulate(np.nan_to_num(time, nan=-np.inf))  # separators: no row
@@ -369,20 +389,20 @@ def closed_knee_drops(time: np.ndarray, valid: np.ndarray, flexion: np.ndarray,
             out.append(None)
             continue
         tilt = np.arccos(np.clip(np.cos(flexion[sl]) * np.cos(lateral[sl]), -1, 1))
-        out.append(lift_knee_drop_lever(t[sl], valid[sl], tilt,
-                                        earth_free_acceleration(quat[sl], acc[sl]),
-                                        s0, s1, fs, lever))
+        ea = earth_free_acceleration(quat[sl], acc[sl]) if earth_acc is None else earth_acc[sl]
+        out.append(lift_knee_drop_lever(t[sl], valid[sl], tilt, ea, s0, s1, fs, lever))
     return out
 
 
 def restyle(lifts: list[Any], wearer: Wearer, angles: Any, quat: np.ndarray,
-            acc: np.ndarray) -> None:
+            acc: np.ndarray, earth_acc: np.ndarray | None = None) -> None:
     """Name each lift's style (and so its form score) by its knee drop over the wearer's hip
     height, in place: ``wearer.drop`` "knee", the shipped knee drop (``Lift.knee_drop_m``);
     "closed", the closed-bend one (``Lift.knee_drop_closed_m``, from ``wearer.lever``). A
     lift without that drop (no vertical acceleration; no closed window or no calibration bend
     for "closed") keeps the shipped style. ``lifts``: :class:`kyphos.metrics.lifts.Lift`;
-    ``quat``, ``acc``: the rows of ``angles`` (read for "closed" only)."""
+    ``quat``, ``acc``: the rows of ``angles`` (read for "closed" only), or ``earth_acc``, their
+    (N, 3) earth-frame free acceleration (the live view, :func:`closed_knee_drops`)."""
     from kyphos.metrics.lifts import form_score
 
     if not lifts:
@@ -391,7 +411,7 @@ def restyle(lifts: list[Any], wearer: Wearer, angles: Any, quat: np.ndarray,
         drops = ([None] * len(lifts) if wearer.lever is None else
                  closed_knee_drops(angles.time, angles.valid, angles.flexion, angles.lateral,
                                    quat, acc, [(lf.start_s, lf.end_s) for lf in lifts],
-                                   angles.fs, wearer.lever))
+                                   angles.fs, wearer.lever, earth_acc))
     for k, lf in enumerate(lifts):  # per lift
         if lf.knee_drop_m is not None:
             lf.knee_drop_per_hip = lf.knee_drop_m / wearer.hip_height_m

@@ -236,8 +236,12 @@ class LiveFigure:
         if v.samples and not (v.lifts_trusted and v.angles_trusted):
             return "lifts: –\n" + _short(v.warnings[0] if v.warnings else "", "not counted: ")
         s = f"lifts: {v.lift_count}"
-        if v.wearer is not None:  # the style is named per leg length (--hip-height-m)
-            s += f" · style per hip {v.wearer['hip_height_m']:.2f} m"
+        if v.wearer is not None:  # the style is named per leg length (--hip-height-m): by which rule
+            by = str(v.wearer.get("style_by", ""))
+            s += (f" · style per hip {v.wearer['hip_height_m']:.2f} m, "
+                  + ("closed bend" if by.startswith("closed") else "knee drop"))
+        elif v.lift_count:  # the report says the same: less certain without a hip height
+            s += " · style: no hip height"
         lf = v.last_lift
         if lf is not None and lf.score is None:
             s += f"\nlast: {lf.style}, not scored\n{why}"

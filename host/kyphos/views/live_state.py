@@ -38,7 +38,6 @@ from typing import Any
 
 import numpy as np
 
-from kyphos.errors import KyphosError
 from kyphos.metrics.lifts import MAX_DURATION_S, Lift, find_bends
 from kyphos.metrics.posture import (
     EXTENSION_DEG,
@@ -51,7 +50,7 @@ from kyphos.metrics.posture import (
     SLOUCH_THRESHOLD_DEG,
     ZONE_EDGES_DEG,
 )
-from kyphos.metrics.style import Wearer, restyle
+from kyphos.metrics.style import LEVER_PAD_S, Wearer, lever_from_bends, restyle
 from kyphos.processing import activity as act
 from kyphos.processing import clipslip, plausibility
 from kyphos.processing.angles import Angles
@@ -249,8 +248,11 @@ class LiveState:
         wearer: the wearer's hip height (:func:`kyphos.metrics.style.wearer_from`, as
             ``analyze(hip_height_m=|height_m=)`` takes it): each lift's style is then named by
             its knee drop over the hip height, as the report names it
-            (:func:`kyphos.metrics.style.restyle`); None: the shipped rule. Only the shipped knee
-            drop (``drop="knee"``): the closed-bend one needs the recording's calibration bends.
+            (:func:`kyphos.metrics.style.restyle`); None: the shipped rule. With
+            ``drop="closed"`` (the default) the lever is fitted on the opening calibration
+            bends once they are known (:func:`kyphos.metrics.style.lever_from_bends`, the
+            report's function, on the rows the live view kept of them); lifts before that, or
+            without a calibration bend, keep the shipped style, as the report does without one.
     """
 
     def __init__(
@@ -266,9 +268,6 @@ class LiveState:
         acc_bias: str | np.ndarray | None = "live",
         wearer: Wearer | None = None,
     ) -> None:
-        if wearer is not None and wearer.drop != "knee":
-            raise KyphosError("the live view names lift style by the knee drop only "
-                              f"(style drop {wearer.drop!r} needs the whole recording)")
         self.wearer = wearer
         self.window_s = float(window_s)
         self.link_m = link_m
@@ -314,6 +313,12 @@ class LiveState:
         # (bend, start and end as the automatic calibration times it, peak tilt in deg)
         self._opening: list[tuple[Lift, float, float, float]] | None = []
         self._opening_up: list[np.ndarray] = []  # each held bend's gravity direction at its peak
+        # each held bend's rows for the closed-bend lever (t, flex, lat deg, earth acc; None
+        # until its window ± LEVER_PAD_S has passed), and the calibration bends whose lever
+        # waits for them (wearer.drop "closed")
+        self._open_spans: list[tuple[float, float]] = []
+        self._open_rows: list[np.ndarray | None] = []
+        self._lever_seq: list[int] | None = None
         self._up_raw: np.ndarray | None = None  # the live upright's mean acc (offset in)
         self._cal_left: np.ndarray | None = None  # body y from the calibration bends
         self.calibration_bends_s: list[tuple[float, float]] = []
@@ -564,6 +569,8 @@ class LiveState:
         w = self._ring.last(n)
         if len(w) < self.fs * 2:
             return
+        if self._open_spans and self.wearer is not None and self.wearer.drop == "closed":
+            self._keep_opening_rows(w)
         if self.samples > n:  # not the stream's start: begin the window at rest
             w = w[self._calm_start(w):]
         t = w[:, 0]
@@ -610,7 +617,8 @@ class LiveState:
                 continue
             if lf.context == "standing":
                 if self.wearer is not None:  # the style per leg length, as the report names it
-                    restyle([lf], self.wearer, ang, np.zeros((0, 4)), np.zeros((0, 3)))
+                    restyle([lf], self.wearer, ang, np.zeros((0, 4)), np.zeros((0, 3)),
+                            earth_acc=np.column_stack([w[:, 12:14], w[:, 5]]))
                 self._lift_end_s = lf.end_s
                 self._standing_bend(lf, t, np.degrees(act.tilt_from_angles(r[:, 0], r[:, 1])),
                                     w[:, 6:9])
@@ -618,6 +626,39 @@ class LiveState:
                 self._reach_end_s = lf.end_s
                 self.seated_reaches.append(_info(len(self.seated_reaches) + 1, lf))
         self._opening_bends(t_end)
+
+    def _keep_opening_rows(self, w: np.ndarray) -> None:
+        """Keep the rows of each held opening bend once its lever window (± ``LEVER_PAD_S``,
+        with 0.5 s to spare) has passed (``w``: the newest rows of the ring), and fit the
+        closed-bend lever once the calibration bends waiting for it are all kept."""
+        t = w[:, 0]
+        for k, (b0, b1) in enumerate(self._open_spans):
+            if self._open_rows[k] is None and t[-1] >= b1 + LEVER_PAD_S + 0.5 and (
+                    self._opening is not None or k in (self._lever_seq or ())):
+                keep = (t >= b0 - LEVER_PAD_S - 0.5) & (t <= b1 + LEVER_PAD_S + 0.5)
+                self._open_rows[k] = w[keep][:, [0, 1, 2, 12, 13, 5]].copy()
+        self._closed_lever()
+
+    def _closed_lever(self) -> None:
+        """The wearer's closed-bend lever from the calibration bends' kept rows by the report's
+        :func:`kyphos.metrics.style.lever_from_bends` (``closure=True``; each bend from 15°
+        before its peak to 15° after it, ``_standing_bend``); waits while a bend's rows are not
+        kept yet."""
+        seq = self._lever_seq
+        if seq is None or self.wearer is None or self.fs is None:
+            return
+        rows = [self._open_rows[k] for k in seq]
+        if any(r is None for r in rows):
+            return
+        x = np.concatenate([r for r in rows if r is not None])
+        x = x[np.unique(x[:, 0], return_index=True)[1]]  # one row per time, in order
+        valid = np.isfinite(x[:, 1])
+        f, la = np.radians(x[:, 1]), np.radians(x[:, 2])
+        tilt = np.arccos(np.clip(np.cos(f) * np.cos(la), -1, 1))
+        self.wearer = replace(self.wearer, lever=lever_from_bends(
+            x[:, 0], valid, tilt, x[:, 3:6], [self._open_spans[k] for k in seq], self.fs,
+            closure=True))
+        self._lever_seq = None
 
     def _clip_slips(self, t: np.ndarray, w: np.ndarray, activity: act.Activity) -> None:
         """Give the walks and still postures of the activity window that have ended (and were
@@ -746,6 +787,14 @@ class LiveState:
         b0 = float(t[low[-1]]) if len(low) else lf.start_s
         b1 = float(t[min(len(t) - 1, ipk + int(out[0]))]) if len(out) else lf.end_s
         self._opening.append((lf, b0, b1, float(tilt_deg[ipk])))
+        # the lever's window: from the last sample under 15° before the peak (as the
+        # report's calibration bends start) to the first under 15° after it, so that it ends
+        # upright as it started (the end of the run above BEND_MIN is mid-descent: the
+        # closed integral then reads a lever at its bound; validation 11001, 11004)
+        back = np.flatnonzero(tilt_deg[ipk:] < 15.0)
+        e1 = float(t[min(len(t) - 1, ipk + int(back[0]))]) if len(back) else lf.end_s
+        self._open_spans.append((b0, e1))
+        self._open_rows.append(None)
         h = max(1, int(0.2 * (self.fs or 100.0)))  # gravity in the sensor frame at the peak
         self._opening_up.append(np.mean(acc[max(0, ipk - h) : ipk + h + 1], axis=0))
         self._sagittal(self._opening_up)  # at once; redone from the sequence once it is known
@@ -797,6 +846,9 @@ class LiveState:
             return
         seq = set(calibration_sequence(bends, peaks, self._open_quiet_end_s))
         self.calibration_bends_s = [(ob[k][0].start_s, ob[k][0].end_s) for k in sorted(seq)]
+        if seq and self.wearer is not None and self.wearer.drop == "closed":
+            self._lever_seq = sorted(seq)
+            self._closed_lever()
         if seq:
             self._sagittal([self._opening_up[k] for k in sorted(seq)])
         for k, (lf, *_) in enumerate(ob):  # the rest (or all, without a sequence) are lifts

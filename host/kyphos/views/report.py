@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kyphos.metrics.style import HIP_PER_HEIGHT
+from kyphos.metrics.style import HIP_PER_HEIGHT, STYLE_NO_HIP_NOTE
 from kyphos.recording.quality import describe
 from kyphos.views import plots
 from kyphos.views.recommend import lift_class, recommendations, risk_band
@@ -125,10 +125,12 @@ def key_numbers(s: Summary) -> list[tuple[str, str]]:
 
 def wearer_text(s: Summary) -> str:
     """The wearer block (``analyze --hip-height-m`` / ``--height-m``): the hip height, where it
-    came from and the style rule it drove; "" when none was given (the shipped rule)."""
+    came from and the style rule it drove; without one, that the lifts' styles are less
+    certain (when there are lifts); else ""."""
     w = s.wearer
     if not w:
-        return ""
+        return (f"Lift style {STYLE_NO_HIP_NOTE} (docs/scoring.md section 7)."
+                if s.lifts and s.kind is None else "")
     hip = w.get("hip_height_m")
     src = ("given as the hip height" if w.get("source") == "hip_height_m" else
            f"from the body height {_fmt(w.get('height_m'), 2, ' m')} × {HIP_PER_HEIGHT:.3f}")
@@ -203,7 +205,7 @@ def _section(s: Summary) -> str:
                'the calibration (upright and bends, not lifts). '
                'Grey: no data.</p>')
     out.append('<h2 class="pagebreak">Lifts</h2>')
-    if s.wearer:
+    if wearer_text(s):
         out.append(f'<p id="wearer">{_e(wearer_text(s))}</p>')
     rows, left_out = lift_rows(s)
     if not rows:
@@ -387,7 +389,7 @@ def pdf_pages(s: Summary) -> list[Any]:
             head.append((f"{len(s.lifts)} lifts; scoring ≥ 70: {_fmt(s.good_form_pct, 0, ' %')}; "
                          f"risk index {_risk_value(s)} "
                          f"({s.risk.get('note', '')})", 9, "normal"))
-            if s.wearer:
+            if wearer_text(s):
                 head.append((wearer_text(s), 9, "normal"))
             if left_out:
                 head.append((f"Showing the {len(rows)} lowest-scoring lifts; {left_out} more "

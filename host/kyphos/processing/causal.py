@@ -491,9 +491,17 @@ class LiveClipSlip:
                 self._i += 1
                 continue
             if r.kind not in base:
-                if not any(x.kind == "standing" for x in refs[i + 1:]) and len(refs) - i < 5:
-                    break  # a first walk or sitting: the stand after it decides (offline too)
-                elif cs.stands_agree(refs, i, m, base):
+                if "standing" in base and not any(
+                        x.kind == "standing"
+                        and cs.angle_deg(m.T @ x.up, base["standing"]) <= P.SLIP_MAX_DEG
+                        for x in refs[i + 1:]):
+                    # a first walk or sitting: the quiet stand after it decides, as offline
+                    # (stands_agree skips held bends), however many sits come first: deciding
+                    # without it took a walk the clip slipped in for the walking baseline, and
+                    # the next upright walk for a slip (development seed 10007 at 104 Hz: a
+                    # false 9° re-reference at 435 s after 4 sits and a lie)
+                    break
+                if cs.stands_agree(refs, i, m, base):
                     base[r.kind] = b
                 self._i += 1
                 continue

@@ -348,6 +348,10 @@ class LiveState:
         self.on_calibrated: Callable[[float, float], None] | None = None
         self.clip_slip: LiveClipSlip | None = None  # with the causal chain (_start)
         self._ref_end_s = -np.inf  # the end of the last posture given to clip_slip
+        #: the previous activity window's kinds (index into act.KINDS) and its first row on
+        #: the ring's running count: a posture is given to clip_slip once two windows in a row
+        #: call it the same (:meth:`_clip_slips`)
+        self._kind_prev: tuple[int, np.ndarray] | None = None
         self.on_re_reference: Callable[[LiveReReference], None] | None = None
 
     # -- input -----------------------------------------------------------------------------
@@ -674,9 +678,18 @@ class LiveState:
         end = len(t) - int(LIVE_REF_SETTLE_S * self.fs)
         posts = clipslip.reference_postures(t, w[:, 6:9], activity.kind, activity.still,
                                             self.fs, act.KINDS, PROBE_MIN_S)
+        prev, self._kind_prev = self._kind_prev, (row0, activity.kind.copy())
         for p in posts:  # the window's walks and still postures (a few)
             if p.i1 > end or p.start_s <= self._ref_end_s:
                 continue  # still going on, or given before
+            if not self._kind_held(prev, p.kind, p.i0 + row0, p.i1 + row0):
+                # the window before called most of it something else: wait for a second
+                # window (as the posture carried between windows), and give none after it
+                # before it, so the postures stay in time order. One window's sit read as a
+                # quiet stand (development seed 10022 at 104 Hz, a sit leaning back 7° at
+                # 180 s: the window from 168.2 s found a stand-up at 169 s) was taken for a
+                # slip, confirmed by another, and re-referenced falsely
+                break
             self._ref_end_s = p.end_s
             # rows on the ring's running count (a walk's change point too, where it has one)
             split = getattr(p, "i_split", None)
@@ -692,6 +705,16 @@ class LiveState:
             old = proc.sensor_from_body.copy()
             proc.set_turn(slip.turn)
             self._reexpress(old, proc.sensor_from_body, slip.re_references[-1].t_s)
+
+    @staticmethod
+    def _kind_held(prev: tuple[int, np.ndarray] | None, kind: str, r0: int, r1: int) -> bool:
+        """Whether the previous activity window (``prev``: its first row on the running count
+        and its kinds) called most of rows [r0, r1) ``kind`` (True without one)."""
+        if prev is None:
+            return True
+        a0, k = prev
+        got = k[max(r0 - a0, 0):max(r1 - a0, 0)]
+        return 2 * int(np.count_nonzero(got == act.KINDS.index(kind))) > r1 - r0
 
     def _slip_motion(self, r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
         """Gyro (rad/s) and specific force (m/s², offset removed) of rows [r0, r1) on the

@@ -102,7 +102,7 @@ def test_lift_counter_and_last_lift_are_drawn(tmp_path: Path) -> None:
     assert counts[0] == 0 and counts[-1] == 2 and counts == sorted(counts)
     # 30 s measured, under the 60 s a score needs: counted, not scored (the report's rule;
     # tests/test_live_validity_gates_the_lift_panel.py has the scored case)
-    assert lf.t_lift.get_text().startswith("lifts: 2\nlast: stoop, not scored\n")
+    assert lf.t_lift.get_text().startswith("lifts: 2 · style: no hip height\nlast: stoop, not scored\n")
     assert (np.abs(images[0] - images[-1]).sum(axis=2) > 0.3).sum() > 30  # the text changed
 
 

@@ -61,7 +61,7 @@ def test_no_upright_reference_no_lifts_counted_until_calibrated() -> None:
     v = st.snapshot()
     assert v.angles_trusted and v.lift_count == 3 and v.last_lift is not None
     assert v.last_lift.score is None  # 45 s measured: below the 60 s a score needs
-    assert _panel(st).startswith("lifts: 3\nlast: stoop, not scored\nonly 45 s")
+    assert _panel(st).startswith("lifts: 3 · style: no hip height\nlast: stoop, not scored\nonly 45 s")
 
 
 def test_a_score_once_the_bar_is_met() -> None:
@@ -71,7 +71,7 @@ def test_a_score_once_the_bar_is_met() -> None:
     assert v.valid and v.warnings == [] and st.validity().valid
     assert v.last_lift is not None and v.last_lift.score == st.lifts[-1].score
     assert v.last_lift.score is not None and 0 < v.last_lift.score < 100
-    assert _panel(st).startswith(f"lifts: {v.lift_count}\nlast: stoop, score ")
+    assert _panel(st).startswith(f"lifts: {v.lift_count} · style: no hip height\nlast: stoop, score ")
 
 
 def test_too_low_a_rate_counts_no_lifts() -> None:

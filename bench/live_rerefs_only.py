@@ -15,10 +15,12 @@ sys.path.insert(0, "bench")
 import live_vs_offline as lvo
 from kyphos.sim.validation import generate
 from kyphos.views.live_state import LiveState
+from validate_analysis import development_seeds
 
 base = {r["seed"]: r for r in json.load(open(sys.argv[1]))} if sys.argv[1].endswith(".json") else {}
 fs = float(sys.argv[2])
 a, b = map(int, sys.argv[3].split("-"))
+development_seeds(sys.argv[3])  # refuses the lead's held-out seeds
 out = []
 for seed in range(a, b + 1):
     v = generate(seed, fs)

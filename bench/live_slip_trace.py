@@ -17,8 +17,10 @@ from kyphos.processing import causal
 from kyphos.processing import clipslip as cs
 from kyphos.sim.validation import generate
 from kyphos.views.live_state import LiveState
+from validate_analysis import development_seeds
 
 seed, fs = int(sys.argv[1]), float(sys.argv[2])
+development_seeds(sys.argv[1])  # refuses the lead's held-out seeds
 v = generate(seed, fs)
 cap = {}
 orig = cs.find_slips

@@ -6,13 +6,17 @@ the bit, as ``classify`` makes at once (validation development seed 0 at 104 Hz)
 
 from __future__ import annotations
 
-import dataclasses
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from kyphos import analysis
 from kyphos.processing import activity as act
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _activity import assert_same_activity as _equal  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -24,15 +28,6 @@ def day() -> dict[str, Any]:
     p = a.prepared
     tilt = analysis._tilt_of(p, a.quat, a.calibration, None)
     return {"a": a, "az": analysis.vertical_acceleration(a.quat, p.acc), "tilt": tilt}
-
-
-def _equal(a: act.Activity, b: act.Activity) -> None:
-    for f in dataclasses.fields(act.Activity):
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if isinstance(x, np.ndarray):
-            assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True), f.name
-        else:
-            assert x == y, f.name
 
 
 def test_heights_wait_until_the_activity_is_kept(day: dict[str, Any]) -> None:

@@ -7,13 +7,17 @@ rows used or the inputs differ (validation development seed 0 at 104 Hz: a clip 
 
 from __future__ import annotations
 
-import dataclasses
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from kyphos import analysis
 from kyphos.processing import activity as act
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _activity import assert_same_activity as _equal  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -28,15 +32,6 @@ def day() -> dict[str, Any]:
     assert not np.array_equal(t1[0], t2[0], equal_nan=True)  # the slip changes the tilt
     az = analysis.vertical_acceleration(a.quat, p.acc)
     return {"p": p, "az": az, "t1": t1, "t2": t2, "final": a.activity}
-
-
-def _equal(a: act.Activity, b: act.Activity) -> None:
-    for f in dataclasses.fields(act.Activity):
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if isinstance(x, np.ndarray):
-            assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True), f.name
-        else:
-            assert x == y, f.name
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:

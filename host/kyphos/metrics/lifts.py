@@ -636,10 +636,29 @@ def find_bends(
             # overlaps a flexion span (the first one ending at or after a starts before b)?
             j = int(np.searchsorted(ends, a))
             if j < n_flex and starts[j] < b:  # also a flexion excursion: note the drop there
-                j = int(np.searchsorted(starts, ilow, side="right")) - 1
-                if j >= 0 and ilow <= ends[j]:
-                    sp = spans[j]
-                    spans[j] = (sp[0], sp[1], sp[2], "both", drop)
+                k = int(np.searchsorted(starts, b))  # the flexion spans j..k-1 overlap it
+                jl = int(np.searchsorted(starts, ilow, side="right")) - 1
+                if jl >= 0 and ilow <= ends[jl]:
+                    sp = spans[jl]
+                    spans[jl] = (sp[0], sp[1], sp[2], "both", drop)
+                # an upright squat and a flexion lift with no still pause between them are
+                # one excursion: a lowering-and-rising between the flexion spans (both ends
+                # MIN_DROP_M above its low) is a height candidate of its own (validation
+                # 13000 / 13008, docs/accuracy.md section 7 SQUAT)
+                cuts = np.concatenate([[a], np.stack([starts[j:k], ends[j:k] + 1], 1).ravel(),
+                                       [b]])
+                for p0, p1 in cuts.reshape(-1, 2):  # per piece outside the flexion spans
+                    p0, p1 = max(int(p0), a), min(int(p1), b)
+                    if p1 - p0 < 3:
+                        continue
+                    hp = activity.height[p0:p1]
+                    if not np.any(np.isfinite(hp)):
+                        continue
+                    q = p0 + int(np.nanargmin(hp))
+                    d = float(min(hp[0], hp[-1]) - activity.height[q])
+                    if d >= MIN_DROP_M:  # NaN ends: not
+                        i0, i1 = _height_onset(activity.vertical_velocity, p0, p1)
+                        spans.append((i0, i1, q, "height", d))
                 continue
             i0, i1 = _height_onset(activity.vertical_velocity, a, b)
             spans.append((i0, i1, ilow, "height", drop))

@@ -638,9 +638,25 @@ def find_bends(
             if j < n_flex and starts[j] < b:  # also a flexion excursion: note the drop there
                 k = int(np.searchsorted(starts, b))  # the flexion spans j..k-1 overlap it
                 jl = int(np.searchsorted(starts, ilow, side="right")) - 1
-                if jl >= 0 and ilow <= ends[jl]:
-                    sp = spans[jl]
-                    spans[jl] = (sp[0], sp[1], sp[2], "both", drop)
+                h0 = activity.height[max(a - 1, 0)]
+                for jj in range(j, k):  # per flexion span in the excursion
+                    s0, s1, spk, how, sdr = spans[jj]
+                    # an upright squat whose trunk tips past MIN_PEAK_DEG only at the bottom:
+                    # its flexion span starts or ends with the sensor down, and the net-rise
+                    # check would take it for a sit/stand; widen that side to the height
+                    # rule's onset between the neighbouring flexion spans (validation 13010)
+                    if h0 - activity.height[s0] >= MIN_DROP_M:
+                        g0, _ = _height_onset(activity.vertical_velocity,
+                                              max(a, int(ends[jj - 1]) + 1 if jj else a), s0 + 1)
+                        s0, how, sdr = min(s0, g0), "both", drop
+                    if h0 - activity.height[s1] >= MIN_DROP_M:
+                        _, g1 = _height_onset(activity.vertical_velocity, s1,
+                                              min(b, int(starts[jj + 1]) if jj + 1 < n_flex
+                                                  else b))
+                        s1, how, sdr = max(s1, g1), "both", drop
+                    if jj == jl and ilow <= ends[jl]:
+                        how, sdr = "both", drop
+                    spans[jj] = (s0, s1, spk, how, sdr)
                 # an upright squat and a flexion lift with no still pause between them are
                 # one excursion: a lowering-and-rising between the flexion spans (both ends
                 # MIN_DROP_M above its low) is a height candidate of its own (validation

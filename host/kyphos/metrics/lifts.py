@@ -636,10 +636,45 @@ def find_bends(
             # overlaps a flexion span (the first one ending at or after a starts before b)?
             j = int(np.searchsorted(ends, a))
             if j < n_flex and starts[j] < b:  # also a flexion excursion: note the drop there
-                j = int(np.searchsorted(starts, ilow, side="right")) - 1
-                if j >= 0 and ilow <= ends[j]:
-                    sp = spans[j]
-                    spans[j] = (sp[0], sp[1], sp[2], "both", drop)
+                k = int(np.searchsorted(starts, b))  # the flexion spans j..k-1 overlap it
+                jl = int(np.searchsorted(starts, ilow, side="right")) - 1
+                h0 = activity.height[max(a - 1, 0)]
+                for jj in range(j, k):  # per flexion span in the excursion
+                    s0, s1, spk, how, sdr = spans[jj]
+                    # an upright squat whose trunk tips past MIN_PEAK_DEG only at the bottom:
+                    # its flexion span starts or ends with the sensor down, and the net-rise
+                    # check would take it for a sit/stand; widen that side to the height
+                    # rule's onset between the neighbouring flexion spans (validation 13010)
+                    if h0 - activity.height[s0] >= MIN_DROP_M:
+                        g0, _ = _height_onset(activity.vertical_velocity,
+                                              max(a, int(ends[jj - 1]) + 1 if jj else a), s0 + 1)
+                        s0, how, sdr = min(s0, g0), "both", drop
+                    if h0 - activity.height[s1] >= MIN_DROP_M:
+                        _, g1 = _height_onset(activity.vertical_velocity, s1,
+                                              min(b, int(starts[jj + 1]) if jj + 1 < n_flex
+                                                  else b))
+                        s1, how, sdr = max(s1, g1), "both", drop
+                    if jj == jl and ilow <= ends[jl]:
+                        how, sdr = "both", drop
+                    spans[jj] = (s0, s1, spk, how, sdr)
+                # an upright squat and a flexion lift with no still pause between them are
+                # one excursion: a lowering-and-rising between the flexion spans (both ends
+                # MIN_DROP_M above its low) is a height candidate of its own (validation
+                # 13000 / 13008, docs/accuracy.md section 7 SQUAT)
+                cuts = np.concatenate([[a], np.stack([starts[j:k], ends[j:k] + 1], 1).ravel(),
+                                       [b]])
+                for p0, p1 in cuts.reshape(-1, 2):  # per piece outside the flexion spans
+                    p0, p1 = max(int(p0), a), min(int(p1), b)
+                    if p1 - p0 < 3:
+                        continue
+                    hp = activity.height[p0:p1]
+                    if not np.any(np.isfinite(hp)):
+                        continue
+                    q = p0 + int(np.nanargmin(hp))
+                    d = float(min(hp[0], hp[-1]) - activity.height[q])
+                    if d >= MIN_DROP_M:  # NaN ends: not
+                        i0, i1 = _height_onset(activity.vertical_velocity, p0, p1)
+                        spans.append((i0, i1, q, "height", d))
                 continue
             i0, i1 = _height_onset(activity.vertical_velocity, a, b)
             spans.append((i0, i1, ilow, "height", drop))

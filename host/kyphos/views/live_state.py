@@ -657,8 +657,7 @@ class LiveState:
         x = np.concatenate([r for r in rows if r is not None])
         x = x[np.unique(x[:, 0], return_index=True)[1]]  # one row per time, in order
         valid = np.isfinite(x[:, 1])
-        f, la = np.radians(x[:, 1]), np.radians(x[:, 2])
-        tilt = np.arccos(np.clip(np.cos(f) * np.cos(la), -1, 1))
+        tilt = act.tilt_from_angles(np.radians(x[:, 1]), np.radians(x[:, 2]))
         self.wearer = replace(self.wearer, lever=lever_from_bends(
             x[:, 0], valid, tilt, x[:, 3:6], [self._open_spans[k] for k in seq], self.fs,
             closure=True))

@@ -205,8 +205,8 @@ def _section(s: Summary) -> str:
                'the calibration (upright and bends, not lifts). '
                'Grey: no data.</p>')
     out.append('<h2 class="pagebreak">Lifts</h2>')
-    if wearer_text(s):
-        out.append(f'<p id="wearer">{_e(wearer_text(s))}</p>')
+    if who := wearer_text(s):
+        out.append(f'<p id="wearer">{_e(who)}</p>')
     rows, left_out = lift_rows(s)
     if not rows:
         out.append("<p>No lifts were detected in this recording.</p>")
@@ -389,8 +389,8 @@ def pdf_pages(s: Summary) -> list[Any]:
             head.append((f"{len(s.lifts)} lifts; scoring ≥ 70: {_fmt(s.good_form_pct, 0, ' %')}; "
                          f"risk index {_risk_value(s)} "
                          f"({s.risk.get('note', '')})", 9, "normal"))
-            if wearer_text(s):
-                head.append((wearer_text(s), 9, "normal"))
+            if who := wearer_text(s):
+                head.append((who, 9, "normal"))
             if left_out:
                 head.append((f"Showing the {len(rows)} lowest-scoring lifts; {left_out} more "
                              "in kyphos analyze --json.", 9, "normal"))

@@ -10,7 +10,7 @@ held back as a possible calibration bend). Summary with ``--summary FILE...``.
     PYTHONPATH=$PWD/host .venv/bin/python bench/live_calibration_count.py 104 12001-12030 > c12.jsonl
     .venv/bin/python bench/live_calibration_count.py --summary c12.jsonl
 
-Held-out seeds (>= 14000) are refused.
+Held-out seeds (>= 15000) are refused.
 """
 
 from __future__ import annotations

@@ -182,6 +182,19 @@ def report(name: str, rows: list[dict[str, Any]]) -> None:
           f"{rel_t.max() - SQUAT_CLOSED_PER_HIP:+.3f}); within 0.02 of the edge: "
           f"{int(np.sum(rel_t >= SQUAT_CLOSED_PER_HIP - 0.02))}/{len(rel_t)}; squat truth "
           f"min {sq_t.min():.3f}; the gap's middle {(rel_t.max() + sq_t.min()) / 2:.3f}")
+    miss = rel_m >= SQUAT_CLOSED_PER_HIP
+    for lo, hi in ((0.0, 0.2), (0.2, 0.222), (0.222, 1.0)):
+        b = (rel_t >= lo) & (rel_t < hi)
+        print(f"   semi-squats with truth drop/H in [{lo}, {hi}): {int(b.sum())}, named squat "
+              f"{int((b & miss).sum())}")
+    from kyphos.metrics.style import LINK_RANGE_M
+
+    deep = [r for r in rows if r["link_m"] is not None and np.isclose(r["link_m"], LINK_RANGE_M[0])]
+    print(f"   without H: lifts of wearers whose own lever is at its lower bound "
+          f"({LINK_RANGE_M[0]} m): {len(deep)}; semi-squats named stoop "
+          f"{sum(r['style'] == 'semi-squat' and r['found_style'] == 'stoop' for r in deep)} of "
+          f"{sum(r['style'] == 'semi-squat' and r['found_style'] == 'stoop' for r in rows)} "
+          f"such misses in all")
     print(f"   semi measured/H3 above the edge: {int(np.sum(rel_m >= SQUAT_CLOSED_PER_HIP))}; "
           f"95th pct of (measured − truth)/H: "
           f"{np.percentile(rel_m - rel_t, 95):+.3f}")

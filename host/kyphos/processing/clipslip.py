@@ -888,7 +888,7 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
         # the stretch before the first slip is re-referenced too (from the start)
         out.insert(0, ReReference(0.0, angle_deg(mats[0][:, 2], m0[:, 2]),
                                   "the calibration's upright is after a clip slip", mats[0], 0))
-    return _turn_by_held_bends(out, probes or refs, m0)
+    return _turn_by_held_bends(out, probes or refs, m0, motion)
 
 
 #: Held bends that set a re-referenced mounting's turn about body z (:func:`_turn_by_held_bends`):
@@ -901,13 +901,15 @@ _HELD_CAP_S = 10.0  # votes stop growing here (as refine_mountings counts a stan
 
 
 def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
-               toward: float = 0.0, tie_none: bool = False) -> np.ndarray:
+               toward: float = 0.0, tie_none: bool = False, all_groups: bool = False
+               ) -> np.ndarray:
     """Direction (deg, about body z; 0 = straight forward, + toward body y) of each held
     forward bend (a still standing or sitting probe tilted beyond ``HELD_BEND_DEG``) starting in
     rows [lo, hi), seen through mounting ``m``: the group within ``BEND_DIR_NEAR_DEG`` of one of
     them with the most votes (a probe: one vote, or one per ``REF_MIN_S`` held, up to 10 s; of
     groups with as many, the one whose mean is nearest ``toward``, deg; with ``tie_none``, only
-    if that mean is within ``BEND_DIR_NEAR_DEG`` of ``toward``, else none: empty).
+    if that mean is within ``BEND_DIR_NEAR_DEG`` of ``toward``, else none: empty; with
+    ``all_groups``, every held bend's direction, ungrouped).
 
     A wearer holds task bends one way; the still bottoms of lifts (0.5-1 s) lean 8-18 deg
     sideways, each its own way. The median of all directions was not robust to them: with
@@ -929,7 +931,7 @@ def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
     bent = (np.degrees(np.arccos(np.clip(ub[:, 2], -1.0, 1.0))) > HELD_BEND_DEG) \
         & (ub[:, 0] < 0.0)  # forward only (a lean back is not a bend)
     d = np.degrees(np.arctan2(ub[bent, 1], -ub[bent, 0]))
-    if len(d) == 0:
+    if len(d) == 0 or all_groups:  # all_groups: every held bend's direction
         return d
     w = votes[bent]
     near = np.abs(d[:, None] - d[None, :]) <= BEND_DIR_NEAR_DEG  # (n, n), n: a few bends
@@ -943,8 +945,60 @@ def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
     return d[near[best[jj]]]
 
 
+def gait_dir(acc: np.ndarray, up: np.ndarray, m: np.ndarray, fs: float) -> float:
+    """Direction (deg about body z, as :func:`_bend_dirs` reads a bend: 0 straight ahead) of a
+    walk's fore-aft axis, seen through mounting ``m``: ``acc`` (n, 3) the walk's specific
+    force (sensor axes), ``up`` its unit mean gravity direction.
+
+    The trunk's horizontal acceleration at the step frequency is fore-aft (the surge and the
+    trunk's pitch at each step); the side-to-side sway and roll run at the stride frequency,
+    half of it. So the walk's own step frequency (the peak of the vertical bounce's spectrum
+    within the step intervals' band) and the horizontal components' Hann-windowed Fourier
+    coefficients there give a line: the principal axis of their real and imaginary parts."""
+    e1 = m[:, 0] - (m[:, 0] @ up) * up  # body x, horizontal
+    e1 = e1 / _norm(e1)
+    a = acc - acc.mean(axis=0)
+    a *= np.hanning(len(a))[:, None]
+    h = np.column_stack([a @ up, a @ e1, a @ np.cross(up, e1)])  # vertical, fore, left
+    nfft = 1 << int(np.ceil(np.log2(16 * len(a))))  # zero-padded: the peak to ~fs/16/n
+    spec = np.fft.rfft(h, nfft, axis=0)
+    f = np.fft.rfftfreq(nfft, 1.0 / fs)
+    band = (f >= 1.0 / P.STEP_INTERVAL_S[1]) & (f <= 1.0 / P.STEP_INTERVAL_S[0])
+    k = int(np.flatnonzero(band)[np.argmax(np.abs(spec[band, 0]))])
+    c = spec[k, 1:]
+    mm = np.outer(c.real, c.real) + np.outer(c.imag, c.imag)
+    ax = np.linalg.eigh(mm)[1][:, 1]
+    ax = ax if ax[0] >= 0 else -ax
+    return float(np.degrees(np.arctan2(-ax[1], ax[0])))
+
+
+def _nearest_gait(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray, ref: float,
+                  gait: float) -> np.ndarray:
+    """The held bends (as :func:`_bend_dirs` gives them) of the group in rows [lo, hi) whose
+    turn (its mean less ``ref``) is nearest ``gait``, the walks' change of direction; empty
+    when no turn (0) is nearer than every group's."""
+    d = _bend_dirs(probes, lo, hi, m, ref, all_groups=True)
+    if len(d) == 0:
+        return d
+    near = np.abs(d[:, None] - d[None, :]) <= BEND_DIR_NEAR_DEG
+    means = (near @ d) / near.sum(axis=1)
+    j = int(np.argmin(np.abs(means - ref - gait)))
+    return d[near[j]] if abs(means[j] - ref - gait) < abs(gait) else d[:0]
+
+
+def _gait_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
+               motion: Motion | None) -> np.ndarray:
+    """:func:`gait_dir` of each walk inside rows [lo, hi) (none without ``motion``)."""
+    if motion is None:
+        return np.zeros(0)
+    rows, fs = motion
+    return np.array([gait_dir(rows(x.i0, x.i1)[1], x.up, m, fs) for x in probes
+                     if x.kind == "walking" and lo <= x.i0 and x.i1 <= hi
+                     and x.i1 - x.i0 >= 4], float)
+
+
 def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
-                        m0: np.ndarray) -> list[ReReference]:
+                        m0: np.ndarray, motion: Motion | None = None) -> list[ReReference]:
     """Each re-referenced mounting turned about body z so that the held forward bends of its
     stretch point the way those of the calibration's stretch do.
 
@@ -954,6 +1008,14 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
     slip's turn. Without it, lying on the side after the slip reads that turn as flexion
     (validation seed 1009: a 2.9° turn, 3.1° of flexion error for 30 s of side lying). Only
     stretches with held bends on both sides are turned; the rest keep the smallest rotation.
+
+    A lift bottom leaned sideways reads like a turn (0.6 x its lean), and two leaned alike
+    outvote a straight one (validation 14025: +13 deg leans set a -8.8 deg turn against a
+    true +0.8; the supine lie after it read +7.2 deg). Where walks on both sides give a gait
+    heading (``motion``: :func:`gait_dir`), it decides instead among the stretch's groups of
+    held bends and no turn: the one whose turn is nearest the gait's change of direction (a
+    walk sees the body's fore-aft axis, not a lean; its heading is too coarse, ~2 deg a walk,
+    to set the turn itself).
     """
     edges = [rr.index for rr in out] + [np.iinfo(np.int64).max]
     mats = [m0] + [rr.sensor_from_body for rr in out]
@@ -966,6 +1028,7 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
     ref = _bend_dirs(probes, starts[own], edges[own], mats[own])
     if len(ref) == 0:
         return out
+    g_own = _gait_dirs(probes, starts[own], edges[own], mats[own], motion)
     res = list(out)
     shift = len(out) - (len(mats) - 1)  # out's index of stretch k is k - 1 + shift
     for k in range(len(mats)):  # per stretch (few)
@@ -974,6 +1037,9 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
         # equally large groups that disagree: the one agreeing with the calibration stretch's,
         # else no turn (a slip's turn is small)
         d = _bend_dirs(probes, starts[k], edges[k], mats[k], float(np.mean(ref)), tie_none=True)
+        if len(g_own) and len(g := _gait_dirs(probes, starts[k], edges[k], mats[k], motion)):
+            d = _nearest_gait(probes, starts[k], edges[k], mats[k], float(np.mean(ref)),
+                              float(np.mean(g) - np.mean(g_own)))
         if len(d) == 0:
             continue
         # body coordinates turned back about z by the change of the bends' direction

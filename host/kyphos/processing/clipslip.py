@@ -900,16 +900,27 @@ BEND_DIR_NEAR_DEG = 2.0
 _HELD_CAP_S = 10.0  # votes stop growing here (as refine_mountings counts a stand)
 
 
+def _held_bends(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(direction deg, votes) of each held forward bend starting in rows [lo, hi) through
+    mounting ``m`` (:func:`_bend_dirs`)."""
+    sel = [x for x in probes if x.kind in ("standing", "sitting") and lo <= x.i0 < hi]
+    ub = np.array([m.T @ x.up for x in sel]).reshape(-1, 3)
+    votes = np.maximum(1.0, np.minimum([x.end_s - x.start_s for x in sel], _HELD_CAP_S)
+                       / P.REF_MIN_S).reshape(-1)
+    bent = (np.degrees(np.arccos(np.clip(ub[:, 2], -1.0, 1.0))) > HELD_BEND_DEG) \
+        & (ub[:, 0] < 0.0)  # forward only (a lean back is not a bend)
+    return np.degrees(np.arctan2(ub[bent, 1], -ub[bent, 0])), votes[bent]
+
+
 def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
-               toward: float = 0.0, tie_none: bool = False, all_groups: bool = False
-               ) -> np.ndarray:
+               toward: float = 0.0, tie_none: bool = False) -> np.ndarray:
     """Direction (deg, about body z; 0 = straight forward, + toward body y) of each held
     forward bend (a still standing or sitting probe tilted beyond ``HELD_BEND_DEG``) starting in
     rows [lo, hi), seen through mounting ``m``: the group within ``BEND_DIR_NEAR_DEG`` of one of
     them with the most votes (a probe: one vote, or one per ``REF_MIN_S`` held, up to 10 s; of
     groups with as many, the one whose mean is nearest ``toward``, deg; with ``tie_none``, only
-    if that mean is within ``BEND_DIR_NEAR_DEG`` of ``toward``, else none: empty; with
-    ``all_groups``, every held bend's direction, ungrouped).
+    if that mean is within ``BEND_DIR_NEAR_DEG`` of ``toward``, else none: empty).
 
     A wearer holds task bends one way; the still bottoms of lifts (0.5-1 s) lean 8-18 deg
     sideways, each its own way. The median of all directions was not robust to them: with
@@ -924,16 +935,9 @@ def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
     evidence of a turn (seed 11021: two 0.6-s lift bottoms leaned 12 deg to one side, 10 deg
     apart, the nearer set an 11-deg turn against a true 1 deg), and a slip's stretch
     (``tie_none``) keeps the smallest rotation."""
-    sel = [x for x in probes if x.kind in ("standing", "sitting") and lo <= x.i0 < hi]
-    ub = np.array([m.T @ x.up for x in sel]).reshape(-1, 3)
-    votes = np.maximum(1.0, np.minimum([x.end_s - x.start_s for x in sel], _HELD_CAP_S)
-                       / P.REF_MIN_S).reshape(-1)
-    bent = (np.degrees(np.arccos(np.clip(ub[:, 2], -1.0, 1.0))) > HELD_BEND_DEG) \
-        & (ub[:, 0] < 0.0)  # forward only (a lean back is not a bend)
-    d = np.degrees(np.arctan2(ub[bent, 1], -ub[bent, 0]))
-    if len(d) == 0 or all_groups:  # all_groups: every held bend's direction
+    d, w = _held_bends(probes, lo, hi, m)
+    if len(d) == 0:
         return d
-    w = votes[bent]
     near = np.abs(d[:, None] - d[None, :]) <= BEND_DIR_NEAR_DEG  # (n, n), n: a few bends
     size = near @ w  # votes of each bend's group
     best = np.flatnonzero(size >= size.max() - 1e-9)
@@ -973,17 +977,22 @@ def gait_dir(acc: np.ndarray, up: np.ndarray, m: np.ndarray, fs: float) -> float
 
 
 def _nearest_gait(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray, ref: float,
-                  gait: float) -> np.ndarray:
-    """The held bends (as :func:`_bend_dirs` gives them) of the group in rows [lo, hi) whose
-    turn (its mean less ``ref``) is nearest ``gait``, the walks' change of direction; empty
-    when no turn (0) is nearer than every group's."""
-    d = _bend_dirs(probes, lo, hi, m, ref, all_groups=True)
-    if len(d) == 0:
-        return d
+                  gait: float, chosen: np.ndarray) -> np.ndarray:
+    """Of the held bends in rows [lo, hi) (through ``m``) whose group :func:`_bend_dirs` chose
+    (``chosen``, their directions), the group whose turn (its mean less ``ref``, the
+    calibration's bends) is nearest ``gait``, the walks' change of direction — or no turn
+    (empty), a candidate only when no group's turn is within ``BEND_DIR_NEAR_DEG`` of 0 (such
+    a group is the straight reading, with its measured small turn). A chosen group with a bend
+    held over ``REF_MIN_S`` (a task bend, more than one vote) is kept: only lift bottoms lean."""
+    d, w = _held_bends(probes, lo, hi, m)
+    if np.any(w[np.isin(d, chosen)] > 1.0):
+        return chosen
     near = np.abs(d[:, None] - d[None, :]) <= BEND_DIR_NEAR_DEG
-    means = (near @ d) / near.sum(axis=1)
-    j = int(np.argmin(np.abs(means - ref - gait)))
-    return d[near[j]] if abs(means[j] - ref - gait) < abs(gait) else d[:0]
+    turns = (near @ d) / near.sum(axis=1) - ref
+    j = int(np.argmin(np.abs(turns - gait)))
+    if not np.any(np.abs(turns) <= BEND_DIR_NEAR_DEG) and abs(gait) < abs(turns[j] - gait):
+        return d[:0]
+    return d[near[j]]
 
 
 def _gait_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
@@ -1012,10 +1021,10 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
     A lift bottom leaned sideways reads like a turn (0.6 x its lean), and two leaned alike
     outvote a straight one (validation 14025: +13 deg leans set a -8.8 deg turn against a
     true +0.8; the supine lie after it read +7.2 deg). Where walks on both sides give a gait
-    heading (``motion``: :func:`gait_dir`), it decides instead among the stretch's groups of
-    held bends and no turn: the one whose turn is nearest the gait's change of direction (a
-    walk sees the body's fore-aft axis, not a lean; its heading is too coarse, ~2 deg a walk,
-    to set the turn itself).
+    heading (``motion``: :func:`gait_dir`) and the chosen group is lift bottoms only, it decides
+    instead among the stretch's groups of held bends and no turn: the one whose turn is
+    nearest the gait's change of direction (:func:`_nearest_gait`; a walk sees the body's
+    fore-aft axis, not a lean; its heading is too coarse, ~2 deg a walk, to set the turn).
     """
     edges = [rr.index for rr in out] + [np.iinfo(np.int64).max]
     mats = [m0] + [rr.sensor_from_body for rr in out]
@@ -1037,9 +1046,10 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
         # equally large groups that disagree: the one agreeing with the calibration stretch's,
         # else no turn (a slip's turn is small)
         d = _bend_dirs(probes, starts[k], edges[k], mats[k], float(np.mean(ref)), tie_none=True)
-        if len(g_own) and len(g := _gait_dirs(probes, starts[k], edges[k], mats[k], motion)):
+        if len(d) and len(g_own) \
+                and len(g := _gait_dirs(probes, starts[k], edges[k], mats[k], motion)):
             d = _nearest_gait(probes, starts[k], edges[k], mats[k], float(np.mean(ref)),
-                              float(np.mean(g) - np.mean(g_own)))
+                              float(np.mean(g) - np.mean(g_own)), d)
         if len(d) == 0:
             continue
         # body coordinates turned back about z by the change of the bends' direction

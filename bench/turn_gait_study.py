@@ -6,12 +6,12 @@ bottom leaned sideways reads like a turn (TURN, AFTER, LIESLIP; validation 14025
 bottoms leaned +13 deg set a -8.8 deg turn against a true +0.8). A walk sees the body's forward
 axis too: the trunk's horizontal acceleration at the step frequency is fore-aft (surge, the
 trunk's pitch at each step), at the stride frequency side to side (sway, roll). This study
-reads, for every walk (a walking probe), the direction of the horizontal specific force that is
-in phase with the vertical bounce (its step frequency: the bounce's analytic signal correlated
-with the two horizontal components; the side-to-side sway at half that frequency averages out),
-in body coordinates through a mounting, as the same "direction" `clipslip._bend_dirs` gives a
-held bend (deg about body z, 0 straight ahead), so that a change of it across a slip is the
-slip's turn in `_turn_by_held_bends`' convention.
+reads, for every walk (a walking probe), `clipslip.gait_dir`: the line of the horizontal
+specific force at the walk's step frequency (the vertical bounce's spectral peak; the
+side-to-side sway runs at half of it), in body coordinates through a mounting, as the same
+"direction" `clipslip._bend_dirs` gives a held bend (deg about body z, 0 straight ahead), so
+that a change of it across a slip is the slip's turn in `_turn_by_held_bends`' convention
+(``need`` = minus that change).
 
 Per session: the true turn the slip's stretch needs (the pre-turn mounting against the true
 one), the turn the held bends set, and the gait's turn (mean walk direction after minus before,
@@ -35,7 +35,6 @@ import sys
 from typing import Any
 
 import numpy as np
-from scipy import signal
 from scipy.spatial.transform import Rotation
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -46,31 +45,6 @@ from validate_analysis import development_seeds, run_jobs  # noqa: E402
 def _turn_z(m_a: np.ndarray, m_b: np.ndarray) -> float:
     """Turn about body z (deg) taking mounting m_a to m_b (body coordinates)."""
     return float(np.degrees(Rotation.from_matrix(m_a.T @ m_b).as_rotvec()[2]))
-
-
-def gait_dir(acc: np.ndarray, up: np.ndarray, m: np.ndarray) -> tuple[float, float]:
-    """(direction deg, strength 0-1) of a walk's fore-aft axis through mounting ``m``.
-
-    ``acc`` (n, 3) specific force in sensor axes, ``up`` the walk's unit mean gravity (sensor
-    axes). The horizontal components (body x and y projected off ``up``) correlated with the
-    analytic signal of the vertical one: a complex 2-vector whose principal real axis is the
-    direction that moves with the bounce. Strength: that axis' share of the correlation's
-    power (1: one line; 0.5: no direction)."""
-    e1 = m[:, 0] - (m[:, 0] @ up) * up
-    e1 /= np.linalg.norm(e1)
-    e2 = np.cross(up, e1)
-    a = acc - acc.mean(axis=0)
-    v = signal.hilbert(a @ up)
-    h = np.column_stack([a @ e1, a @ e2])
-    c = h.T @ np.conj(v)  # (2,) complex
-    mm = np.real(np.outer(c, np.conj(c)))
-    w, vec = np.linalg.eigh(mm)
-    ax = vec[:, 1]
-    if ax[0] < 0:
-        ax = -ax
-    # same convention as clipslip._bend_dirs: a forward bend's up points to -x in body axes, its
-    # direction is atan2(up_y, -up_x); the fore-aft axis (x, y) reads as atan2(-y, x)
-    return float(np.degrees(np.arctan2(-ax[1], ax[0]))), float(w[1] / max(w.sum(), 1e-12))
 
 
 def trace(job: tuple[int, float]) -> dict[str, Any]:
@@ -119,10 +93,9 @@ def trace(job: tuple[int, float]) -> dict[str, Any]:
             if x.i0 < slip_i + 1 * fs < x.i1:  # the slip inside the walk: neither mounting
                 continue
             mt = m_true[0] if x.i1 <= slip_i else m_true[1]
-            d, s = gait_dir(acc[x.i0:x.i1], x.up, m)
-            dt, _ = gait_dir(acc[x.i0:x.i1], x.up, mt)
-            walks.append({"t": x.start_s, "dur": x.end_s - x.start_s, "dir": d, "true_dir": dt,
-                          "strength": s})
+            d = cs.gait_dir(acc[x.i0:x.i1], x.up, m, fs)
+            dt = cs.gait_dir(acc[x.i0:x.i1], x.up, mt, fs)
+            walks.append({"t": x.start_s, "dur": x.end_s - x.start_s, "dir": d, "true_dir": dt})
         mt = m_true[0] if k == 0 else m_true[1]
         bends = [float(b) for b in cs._bend_dirs(probes, edges[k], edges[k + 1], m)]
         stretches.append({"t0": float(a.prepared.time[edges[k]]), "need": _turn_z(m, mt),
@@ -143,7 +116,7 @@ def _fmt(row: dict[str, Any], min_s: float) -> str:
                      f"{np.round(st['bends'], 1).tolist()}")
         for w in st["walks"]:
             lines.append(f"    walk {w['t']:.1f} s {w['dur']:.1f} s dir {w['dir']:+.2f} (true "
-                         f"mounting {w['true_dir']:+.2f}) strength {w['strength']:.3f}")
+                         f"mounting {w['true_dir']:+.2f})")
     return "\n".join(lines)
 
 

@@ -976,17 +976,23 @@ def gait_dir(acc: np.ndarray, up: np.ndarray, m: np.ndarray, fs: float) -> float
     return float(np.degrees(np.arctan2(-ax[1], ax[0])))
 
 
-def _nearest_gait(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray, ref: float,
-                  gait: float, chosen: np.ndarray) -> np.ndarray:
-    """Of the held bends in rows [lo, hi) (through ``m``) whose group :func:`_bend_dirs` chose
-    (``chosen``, their directions), the group whose turn (its mean less ``ref``, the
-    calibration's bends) is nearest ``gait``, the walks' change of direction — or no turn
-    (empty), a candidate only when no group's turn is within ``BEND_DIR_NEAR_DEG`` of 0 (such
-    a group is the straight reading, with its measured small turn). A chosen group with a bend
-    held over ``REF_MIN_S`` (a task bend, more than one vote) is kept: only lift bottoms lean."""
+def _lift_bottoms(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
+                  chosen: np.ndarray) -> bool:
+    """Whether the held bends ``chosen`` (directions, a group :func:`_bend_dirs` chose in rows
+    [lo, hi) through ``m``) are all still moments (one vote each: none held over
+    ``REF_MIN_S``), as the bottoms of lifts are; a task bend held longer is kept as it is."""
     d, w = _held_bends(probes, lo, hi, m)
-    if np.any(w[np.isin(d, chosen)] > 1.0):
-        return chosen
+    return bool(len(chosen)) and not np.any(w[np.isin(d, chosen)] > 1.0)
+
+
+def _nearest_gait(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray, ref: float,
+                  gait: float) -> np.ndarray:
+    """Of the groups of held bends in rows [lo, hi) (through ``m``; :func:`_bend_dirs`), the
+    one whose turn (its mean less ``ref``, the calibration's bends) is nearest ``gait``, the
+    walks' change of direction — or no turn (empty), a candidate only when no group's turn is
+    within ``BEND_DIR_NEAR_DEG`` of 0 (such a group is the straight reading, with its measured
+    small turn)."""
+    d, _ = _held_bends(probes, lo, hi, m)
     near = np.abs(d[:, None] - d[None, :]) <= BEND_DIR_NEAR_DEG
     turns = (near @ d) / near.sum(axis=1) - ref
     j = int(np.argmin(np.abs(turns - gait)))
@@ -1037,7 +1043,7 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
     ref = _bend_dirs(probes, starts[own], edges[own], mats[own])
     if len(ref) == 0:
         return out
-    g_own = _gait_dirs(probes, starts[own], edges[own], mats[own], motion)
+    g_own: np.ndarray | None = None  # the calibration stretch's walks, read when first needed
     res = list(out)
     shift = len(out) - (len(mats) - 1)  # out's index of stretch k is k - 1 + shift
     for k in range(len(mats)):  # per stretch (few)
@@ -1046,10 +1052,13 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
         # equally large groups that disagree: the one agreeing with the calibration stretch's,
         # else no turn (a slip's turn is small)
         d = _bend_dirs(probes, starts[k], edges[k], mats[k], float(np.mean(ref)), tie_none=True)
-        if len(d) and len(g_own) \
-                and len(g := _gait_dirs(probes, starts[k], edges[k], mats[k], motion)):
-            d = _nearest_gait(probes, starts[k], edges[k], mats[k], float(np.mean(ref)),
-                              float(np.mean(g) - np.mean(g_own)), d)
+        if motion is not None and _lift_bottoms(probes, starts[k], edges[k], mats[k], d):
+            if g_own is None:
+                g_own = _gait_dirs(probes, starts[own], edges[own], mats[own], motion)
+            g = _gait_dirs(probes, starts[k], edges[k], mats[k], motion) if len(g_own) else g_own
+            if len(g):
+                d = _nearest_gait(probes, starts[k], edges[k], mats[k], float(np.mean(ref)),
+                                  float(np.mean(g) - np.mean(g_own)))
         if len(d) == 0:
             continue
         # body coordinates turned back about z by the change of the bends' direction

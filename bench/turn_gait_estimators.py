@@ -74,6 +74,9 @@ def dirs(acc: np.ndarray, up: np.ndarray, m: np.ndarray, fs: float, f: float
     fe = fr[np.argmax(spec)]
     out["E"] = _line(h.T @ np.exp(-2j * np.pi * fe * t))
     out["F"] = _line((h * np.hanning(len(h))[:, None]).T @ np.exp(-2j * np.pi * fe * t))
+    cw = (np.column_stack([vz, h]) * np.hanning(len(h))[:, None]).T @ np.exp(-2j * np.pi * fe * t)
+    q = np.imag(cw[1:] * np.conj(cw[0])) / max(abs(cw[0]), 1e-12)
+    out["H"] = _ang(q)
     from kyphos.processing.clipslip import gait_dir
 
     out["G"] = gait_dir(acc, up, m, fs)
@@ -84,7 +87,7 @@ def main(argv: list[str]) -> int:
     from flexion_budget import _true_m
     from kyphos.sim.validation import generate
 
-    keys = "ABCDEFG"
+    keys = "ABCDEFGH"
     res: dict[str, list[float]] = {k: [] for k in keys}
     clean: dict[str, list[float]] = {k: [] for k in keys}
     for seed in [int(s) for s in argv[0].split(",")]:

@@ -79,7 +79,7 @@ def dirs(acc: np.ndarray, up: np.ndarray, m: np.ndarray, fs: float, f: float
     out["H"] = _ang(q)
     from kyphos.processing.clipslip import gait_dir
 
-    out["G"] = gait_dir(acc, up, m, fs)
+    out["G"] = gait_dir(acc, up, m, fs)[0]
     return out
 
 

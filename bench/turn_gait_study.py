@@ -93,8 +93,8 @@ def trace(job: tuple[int, float]) -> dict[str, Any]:
             if x.i0 < slip_i + 1 * fs < x.i1:  # the slip inside the walk: neither mounting
                 continue
             mt = m_true[0] if x.i1 <= slip_i else m_true[1]
-            d = cs.gait_dir(acc[x.i0:x.i1], x.up, m, fs)
-            dt = cs.gait_dir(acc[x.i0:x.i1], x.up, mt, fs)
+            d = cs.gait_dir(acc[x.i0:x.i1], x.up, m, fs)[0]
+            dt = cs.gait_dir(acc[x.i0:x.i1], x.up, mt, fs)[0]
             walks.append({"t": x.start_s, "dur": x.end_s - x.start_s, "dir": d, "true_dir": dt})
         mt = m_true[0] if k == 0 else m_true[1]
         bends = [float(b) for b in cs._bend_dirs(probes, edges[k], edges[k + 1], m)]

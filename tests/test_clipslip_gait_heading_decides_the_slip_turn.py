@@ -68,10 +68,10 @@ def test_gait_dir_reads_the_fore_aft_axis_not_the_larger_sway() -> None:
     up = m @ np.array([0.0, 0.0, 1.0])
     # through the true mounting the walk is straight ahead; through one turned back by 4° it
     # reads the turn as a held bend straight ahead would (_bend_dirs' sign)
-    assert abs(cs.gait_dir(acc, up, m, FS)) < 0.2
+    assert abs(cs.gait_dir(acc, up, m, FS)[0]) < 0.2
     bend = cs._bend_dirs([_bend(m, 0, 45.0, 0.0, 5.0)], 0, 1, m @ _rot("z", -4.0))
     assert abs(bend[0] + 4.0) < 1e-6
-    assert abs(cs.gait_dir(acc, up, m @ _rot("z", -4.0), FS) - bend[0]) < 0.2
+    assert abs(cs.gait_dir(acc, up, m @ _rot("z", -4.0), FS)[0] - bend[0]) < 0.2
 
 
 def test_a_gait_heading_keeps_two_leaned_lift_bottoms_from_turning_the_slip() -> None:

@@ -949,7 +949,7 @@ def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
     return d[near[best[jj]]]
 
 
-def gait_dir(acc: np.ndarray, up: np.ndarray, m: np.ndarray, fs: float) -> float:
+def gait_dir(acc: np.ndarray, up: np.ndarray, m: np.ndarray, fs: float) -> tuple[float, float]:
     """Direction (deg about body z, as :func:`_bend_dirs` reads a bend: 0 straight ahead) of a
     walk's fore-aft axis, seen through mounting ``m``: ``acc`` (n, 3) the walk's specific
     force (sensor axes), ``up`` its unit mean gravity direction.
@@ -958,7 +958,12 @@ def gait_dir(acc: np.ndarray, up: np.ndarray, m: np.ndarray, fs: float) -> float
     trunk's pitch at each step); the side-to-side sway and roll run at the stride frequency,
     half of it. So the walk's own step frequency (the peak of the vertical bounce's spectrum
     within the step intervals' band) and the horizontal components' Hann-windowed Fourier
-    coefficients there give a line: the principal axis of their real and imaginary parts."""
+    coefficients there give a line. Only their part in quadrature with the bounce's is used:
+    an accelerometer offset tilts the walk's mean gravity, and the bounce (2-3 x the surge)
+    then leaks into the horizontal in phase with itself (one walk's direction 2.1 / 1.6 deg
+    off in sd on validation 6000-6009 / 13000-13009 so; 2.2 / 0.6 in quadrature,
+    ``bench/turn_gait_estimators.py``). Returns (direction, weight): the weight is the
+    squared quadrature amplitude, small where the surge is in phase with the bounce."""
     e1 = m[:, 0] - (m[:, 0] @ up) * up  # body x, horizontal
     e1 = e1 / _norm(e1)
     a = acc - acc.mean(axis=0)
@@ -969,11 +974,10 @@ def gait_dir(acc: np.ndarray, up: np.ndarray, m: np.ndarray, fs: float) -> float
     f = np.fft.rfftfreq(nfft, 1.0 / fs)
     band = (f >= 1.0 / P.STEP_INTERVAL_S[1]) & (f <= 1.0 / P.STEP_INTERVAL_S[0])
     k = int(np.flatnonzero(band)[np.argmax(np.abs(spec[band, 0]))])
-    c = spec[k, 1:]
-    mm = np.outer(c.real, c.real) + np.outer(c.imag, c.imag)
-    ax = np.linalg.eigh(mm)[1][:, 1]
+    ax = np.imag(spec[k, 1:] * np.conj(spec[k, 0])) / max(abs(spec[k, 0]), 1e-300)
+    w = float(ax @ ax)
     ax = ax if ax[0] >= 0 else -ax
-    return float(np.degrees(np.arctan2(-ax[1], ax[0])))
+    return float(np.degrees(np.arctan2(-ax[1], ax[0]))), w
 
 
 def _lift_bottoms(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
@@ -1002,14 +1006,18 @@ def _nearest_gait(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray, ref
 
 
 def _gait_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
-               motion: Motion | None) -> np.ndarray:
-    """:func:`gait_dir` of each walk inside rows [lo, hi) (none without ``motion``)."""
+               motion: Motion | None) -> float | None:
+    """The walks' direction inside rows [lo, hi): :func:`gait_dir`'s directions averaged by
+    its weights (None without ``motion`` or a walk)."""
     if motion is None:
-        return np.zeros(0)
+        return None
     rows, fs = motion
-    return np.array([gait_dir(rows(x.i0, x.i1)[1], x.up, m, fs) for x in probes
-                     if x.kind == "walking" and lo <= x.i0 and x.i1 <= hi
-                     and x.i1 - x.i0 >= 4], float)
+    dw = np.array([gait_dir(rows(x.i0, x.i1)[1], x.up, m, fs) for x in probes
+                   if x.kind == "walking" and lo <= x.i0 and x.i1 <= hi
+                   and x.i1 - x.i0 >= 4], float).reshape(-1, 2)
+    if len(dw) == 0 or dw[:, 1].sum() <= 0.0:
+        return None
+    return float(dw[:, 0] @ dw[:, 1] / dw[:, 1].sum())
 
 
 def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
@@ -1043,7 +1051,7 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
     ref = _bend_dirs(probes, starts[own], edges[own], mats[own])
     if len(ref) == 0:
         return out
-    g_own: np.ndarray | None = None  # the calibration stretch's walks, read when first needed
+    g_own: list[float | None] = []  # the calibration stretch's walks, read when first needed
     res = list(out)
     shift = len(out) - (len(mats) - 1)  # out's index of stretch k is k - 1 + shift
     for k in range(len(mats)):  # per stretch (few)
@@ -1053,12 +1061,13 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
         # else no turn (a slip's turn is small)
         d = _bend_dirs(probes, starts[k], edges[k], mats[k], float(np.mean(ref)), tie_none=True)
         if motion is not None and _lift_bottoms(probes, starts[k], edges[k], mats[k], d):
-            if g_own is None:
-                g_own = _gait_dirs(probes, starts[own], edges[own], mats[own], motion)
-            g = _gait_dirs(probes, starts[k], edges[k], mats[k], motion) if len(g_own) else g_own
-            if len(g):
+            if not g_own:
+                g_own.append(_gait_dirs(probes, starts[own], edges[own], mats[own], motion))
+            g = None if g_own[0] is None \
+                else _gait_dirs(probes, starts[k], edges[k], mats[k], motion)
+            if g is not None and g_own[0] is not None:
                 d = _nearest_gait(probes, starts[k], edges[k], mats[k], float(np.mean(ref)),
-                                  float(np.mean(g) - np.mean(g_own)))
+                                  g - g_own[0])
         if len(d) == 0:
             continue
         # body coordinates turned back about z by the change of the bends' direction

@@ -68,6 +68,12 @@ def one(job: tuple[str, int, float]) -> dict[str, Any]:
         finally:
             cs._turn_by_held_bends = orig  # type: ignore[assignment]
     res: dict[str, Any] = {"seed": seed, "fs": fs, "changed": not same}
+    # everything else validate_analysis scores: lifts, their times and styles, false
+    # positives, slouch, activity, steps, re-references (a turn about body z moves flexion
+    # and lateral bend only)
+    keys = ("n_found", "tp", "start_err", "end_err", "style", "fp", "activity", "steps",
+            "re_ref", "slouch_deg", "slouch_missed_deg")
+    res["others_same"] = all(repr(r_old.get(k)) == repr(r_new.get(k)) for k in keys)
     for k, r in (("old", r_old), ("new", r_new)):
         res[k] = {"flex": r["flex_rmse"], "sq_n": r["flex_sq_n"], "lie": _lie(r),
                   "after": [a[1] for a in r["after_slip"]]}
@@ -99,7 +105,8 @@ def main(argv: list[str]) -> int:
             o, nw = r["old"], r["new"]
             print(f"  changed {r['seed']} @{r['fs']:g}: flexion {o['flex']:.3f} -> {nw['flex']:.3f}, "
                   f"lying {o['lie']:.2f} -> {nw['lie']:.2f}, after-slip "
-                  f"{np.round(o['after'], 3).tolist()} -> {np.round(nw['after'], 3).tolist()}")
+                  f"{np.round(o['after'], 3).tolist()} -> {np.round(nw['after'], 3).tolist()}; "
+                  f"every other score {'identical' if r['others_same'] else 'CHANGED'}")
     print(f"sessions changed: {sum(r['changed'] for r in rows)} of {len(rows)}")
     return 0
 

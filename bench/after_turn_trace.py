@@ -39,10 +39,10 @@ def _flex(case: Any, variant: str, m_true: np.ndarray) -> tuple[float, float, fl
 
     orig = cs._turn_by_held_bends
 
-    def none(out: list[Any], probes: list[Any], m0: np.ndarray) -> list[Any]:
+    def none(out: list[Any], probes: list[Any], m0: np.ndarray, *rest: Any) -> list[Any]:
         return out
 
-    def oracle(out: list[Any], probes: list[Any], m0: np.ndarray) -> list[Any]:
+    def oracle(out: list[Any], probes: list[Any], m0: np.ndarray, *rest: Any) -> list[Any]:
         res = []
         for rr in out:  # turn each re-referenced mounting to the true one's turn about z
             if rr.index == 0:
@@ -85,9 +85,9 @@ def trace(job: tuple[int, float]) -> str:
     pre: list[Any] = []
     orig = cs._turn_by_held_bends
 
-    def keep(out: list[Any], probes: list[Any], m0: np.ndarray) -> list[Any]:
+    def keep(out: list[Any], probes: list[Any], m0: np.ndarray, *rest: Any) -> list[Any]:
         pre[:] = [out, probes, m0]
-        return orig(out, probes, m0)
+        return orig(out, probes, m0, *rest)  # rest: the motion (gait heading, TURNLIE)
 
     cs._turn_by_held_bends = keep  # type: ignore[assignment]
     try:

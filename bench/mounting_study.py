@@ -206,9 +206,9 @@ def session(job: tuple[int, float, str]) -> dict[str, Any]:
     pre_turn: list[Any] = []
     turn_fn = cs._turn_by_held_bends
 
-    def keep(out: list[Any], probes: list[Any], m0: np.ndarray) -> list[Any]:
+    def keep(out: list[Any], probes: list[Any], m0: np.ndarray, *rest: Any) -> list[Any]:
         pre_turn[:] = out  # the mountings before the turn (for the bend table)
-        return turn_fn(out, probes, m0)
+        return turn_fn(out, probes, m0, *rest)
 
     cs._turn_by_held_bends = keep  # type: ignore[assignment]
     try:

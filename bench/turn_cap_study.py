@@ -56,8 +56,8 @@ def _capped(orig: Any, cap: float, seen: list[float]) -> Any:
     """``_turn_by_held_bends`` whose re-references keep the smallest rotation where the held
     bends' turn about z is above ``cap`` (the same as skipping it inside the loop when a
     session has one slip); the turns are appended to ``seen``."""
-    def turn(out: list[Any], probes: list[Any], m0: np.ndarray) -> list[Any]:
-        res = orig(out, probes, m0)
+    def turn(out: list[Any], probes: list[Any], m0: np.ndarray, *rest: Any) -> list[Any]:
+        res = orig(out, probes, m0, *rest)
         tz = _turns(out, res)
         seen.extend(tz)
         return [a if t > cap else b for a, b, t in zip(out, res, tz, strict=True)]

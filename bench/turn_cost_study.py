@@ -76,9 +76,14 @@ def _score_with(case: Any, turn: Any) -> tuple[dict[str, float], list[Any]]:
     orig = cs._turn_by_held_bends
     seen: list[Any] = []
 
-    def spy(out: list[Any], probes: list[Any], m0: np.ndarray) -> list[Any]:
+    def spy(out: list[Any], probes: list[Any], m0: np.ndarray, *rest: Any) -> list[Any]:
         seen[:] = [out, probes, m0]
-        return turn(orig, out, probes, m0)
+        # rest: the motion (the gait heading's rows) where find_slips passes it
+
+        def shipped(o: list[Any], p: list[Any], m: np.ndarray) -> list[Any]:
+            return orig(o, p, m, *rest)
+
+        return turn(shipped, out, probes, m0)
 
     cs._turn_by_held_bends = spy  # type: ignore[assignment]
     try:

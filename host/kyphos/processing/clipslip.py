@@ -888,7 +888,7 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
         # the stretch before the first slip is re-referenced too (from the start)
         out.insert(0, ReReference(0.0, angle_deg(mats[0][:, 2], m0[:, 2]),
                                   "the calibration's upright is after a clip slip", mats[0], 0))
-    return _turn_by_held_bends(out, probes or refs, m0)
+    return _turn_by_held_bends(out, probes or refs, m0, motion)
 
 
 #: Held bends that set a re-referenced mounting's turn about body z (:func:`_turn_by_held_bends`):
@@ -898,6 +898,19 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
 HELD_BEND_DEG = 30.0
 BEND_DIR_NEAR_DEG = 2.0
 _HELD_CAP_S = 10.0  # votes stop growing here (as refine_mountings counts a stand)
+
+
+def _held_bends(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(direction deg, votes) of each held forward bend starting in rows [lo, hi) through
+    mounting ``m`` (:func:`_bend_dirs`)."""
+    sel = [x for x in probes if x.kind in ("standing", "sitting") and lo <= x.i0 < hi]
+    ub = np.array([m.T @ x.up for x in sel]).reshape(-1, 3)
+    votes = np.maximum(1.0, np.minimum([x.end_s - x.start_s for x in sel], _HELD_CAP_S)
+                       / P.REF_MIN_S).reshape(-1)
+    bent = (np.degrees(np.arccos(np.clip(ub[:, 2], -1.0, 1.0))) > HELD_BEND_DEG) \
+        & (ub[:, 0] < 0.0)  # forward only (a lean back is not a bend)
+    return np.degrees(np.arctan2(ub[bent, 1], -ub[bent, 0])), votes[bent]
 
 
 def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
@@ -922,16 +935,9 @@ def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
     evidence of a turn (seed 11021: two 0.6-s lift bottoms leaned 12 deg to one side, 10 deg
     apart, the nearer set an 11-deg turn against a true 1 deg), and a slip's stretch
     (``tie_none``) keeps the smallest rotation."""
-    sel = [x for x in probes if x.kind in ("standing", "sitting") and lo <= x.i0 < hi]
-    ub = np.array([m.T @ x.up for x in sel]).reshape(-1, 3)
-    votes = np.maximum(1.0, np.minimum([x.end_s - x.start_s for x in sel], _HELD_CAP_S)
-                       / P.REF_MIN_S).reshape(-1)
-    bent = (np.degrees(np.arccos(np.clip(ub[:, 2], -1.0, 1.0))) > HELD_BEND_DEG) \
-        & (ub[:, 0] < 0.0)  # forward only (a lean back is not a bend)
-    d = np.degrees(np.arctan2(ub[bent, 1], -ub[bent, 0]))
+    d, w = _held_bends(probes, lo, hi, m)
     if len(d) == 0:
         return d
-    w = votes[bent]
     near = np.abs(d[:, None] - d[None, :]) <= BEND_DIR_NEAR_DEG  # (n, n), n: a few bends
     size = near @ w  # votes of each bend's group
     best = np.flatnonzero(size >= size.max() - 1e-9)
@@ -943,8 +949,79 @@ def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
     return d[near[best[jj]]]
 
 
+def gait_dir(acc: np.ndarray, up: np.ndarray, m: np.ndarray, fs: float) -> tuple[float, float]:
+    """Direction (deg about body z, as :func:`_bend_dirs` reads a bend: 0 straight ahead) of a
+    walk's fore-aft axis, seen through mounting ``m``: ``acc`` (n, 3) the walk's specific
+    force (sensor axes), ``up`` its unit mean gravity direction.
+
+    The trunk's horizontal acceleration at the step frequency is fore-aft (the surge and the
+    trunk's pitch at each step); the side-to-side sway and roll run at the stride frequency,
+    half of it. So the walk's own step frequency (the peak of the vertical bounce's spectrum
+    within the step intervals' band) and the horizontal components' Hann-windowed Fourier
+    coefficients there give a line. Only their part in quadrature with the bounce's is used:
+    an accelerometer offset tilts the walk's mean gravity, and the bounce (2-3 x the surge)
+    then leaks into the horizontal in phase with itself (one walk's direction 2.1 / 1.6 deg
+    off in sd on validation 6000-6009 / 13000-13009 so; 2.2 / 0.6 in quadrature,
+    ``bench/turn_gait_estimators.py``). Returns (direction, weight): the weight is the
+    squared quadrature amplitude, small where the surge is in phase with the bounce."""
+    e1 = m[:, 0] - (m[:, 0] @ up) * up  # body x, horizontal
+    e1 = e1 / _norm(e1)
+    a = acc - acc.mean(axis=0)
+    a *= np.hanning(len(a))[:, None]
+    h = np.column_stack([a @ up, a @ e1, a @ np.cross(up, e1)])  # vertical, fore, left
+    nfft = 1 << int(np.ceil(np.log2(16 * len(a))))  # zero-padded: the peak to ~fs/16/n
+    spec = np.fft.rfft(h, nfft, axis=0)
+    f = np.fft.rfftfreq(nfft, 1.0 / fs)
+    band = (f >= 1.0 / P.STEP_INTERVAL_S[1]) & (f <= 1.0 / P.STEP_INTERVAL_S[0])
+    k = int(np.flatnonzero(band)[np.argmax(np.abs(spec[band, 0]))])
+    ax = np.imag(spec[k, 1:] * np.conj(spec[k, 0])) / max(abs(spec[k, 0]), 1e-300)
+    w = float(ax @ ax)
+    ax = ax if ax[0] >= 0 else -ax
+    return float(np.degrees(np.arctan2(-ax[1], ax[0]))), w
+
+
+def _lift_bottoms(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
+                  chosen: np.ndarray) -> bool:
+    """Whether the held bends ``chosen`` (directions, a group :func:`_bend_dirs` chose in rows
+    [lo, hi) through ``m``) are all still moments (one vote each: none held over
+    ``REF_MIN_S``), as the bottoms of lifts are; a task bend held longer is kept as it is."""
+    d, w = _held_bends(probes, lo, hi, m)
+    return bool(len(chosen)) and not np.any(w[np.isin(d, chosen)] > 1.0)
+
+
+def _nearest_gait(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray, ref: float,
+                  gait: float) -> np.ndarray:
+    """Of the groups of held bends in rows [lo, hi) (through ``m``; :func:`_bend_dirs`), the
+    one whose turn (its mean less ``ref``, the calibration's bends) is nearest ``gait``, the
+    walks' change of direction — or no turn (empty), a candidate only when no group's turn is
+    within ``BEND_DIR_NEAR_DEG`` of 0 (such a group is the straight reading, with its measured
+    small turn)."""
+    d, _ = _held_bends(probes, lo, hi, m)
+    near = np.abs(d[:, None] - d[None, :]) <= BEND_DIR_NEAR_DEG
+    turns = (near @ d) / near.sum(axis=1) - ref
+    j = int(np.argmin(np.abs(turns - gait)))
+    if not np.any(np.abs(turns) <= BEND_DIR_NEAR_DEG) and abs(gait) < abs(turns[j] - gait):
+        return d[:0]
+    return d[near[j]]
+
+
+def _gait_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
+               motion: Motion | None) -> float | None:
+    """The walks' direction inside rows [lo, hi): :func:`gait_dir`'s directions averaged by
+    its weights (None without ``motion`` or a walk)."""
+    if motion is None:
+        return None
+    rows, fs = motion
+    dw = np.array([gait_dir(rows(x.i0, x.i1)[1], x.up, m, fs) for x in probes
+                   if x.kind == "walking" and lo <= x.i0 and x.i1 <= hi
+                   and x.i1 - x.i0 >= 4], float).reshape(-1, 2)
+    if len(dw) == 0 or dw[:, 1].sum() <= 0.0:
+        return None
+    return float(dw[:, 0] @ dw[:, 1] / dw[:, 1].sum())
+
+
 def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
-                        m0: np.ndarray) -> list[ReReference]:
+                        m0: np.ndarray, motion: Motion | None = None) -> list[ReReference]:
     """Each re-referenced mounting turned about body z so that the held forward bends of its
     stretch point the way those of the calibration's stretch do.
 
@@ -954,6 +1031,14 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
     slip's turn. Without it, lying on the side after the slip reads that turn as flexion
     (validation seed 1009: a 2.9° turn, 3.1° of flexion error for 30 s of side lying). Only
     stretches with held bends on both sides are turned; the rest keep the smallest rotation.
+
+    A lift bottom leaned sideways reads like a turn (0.6 x its lean), and two leaned alike
+    outvote a straight one (validation 14025: +13 deg leans set a -8.8 deg turn against a
+    true +0.8; the supine lie after it read +7.2 deg). Where walks on both sides give a gait
+    heading (``motion``: :func:`gait_dir`) and the chosen group is lift bottoms only, it decides
+    instead among the stretch's groups of held bends and no turn: the one whose turn is
+    nearest the gait's change of direction (:func:`_nearest_gait`; a walk sees the body's
+    fore-aft axis, not a lean; its heading is too coarse, ~2 deg a walk, to set the turn).
     """
     edges = [rr.index for rr in out] + [np.iinfo(np.int64).max]
     mats = [m0] + [rr.sensor_from_body for rr in out]
@@ -966,6 +1051,7 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
     ref = _bend_dirs(probes, starts[own], edges[own], mats[own])
     if len(ref) == 0:
         return out
+    g_own: list[float | None] = []  # the calibration stretch's walks, read when first needed
     res = list(out)
     shift = len(out) - (len(mats) - 1)  # out's index of stretch k is k - 1 + shift
     for k in range(len(mats)):  # per stretch (few)
@@ -974,6 +1060,14 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
         # equally large groups that disagree: the one agreeing with the calibration stretch's,
         # else no turn (a slip's turn is small)
         d = _bend_dirs(probes, starts[k], edges[k], mats[k], float(np.mean(ref)), tie_none=True)
+        if motion is not None and _lift_bottoms(probes, starts[k], edges[k], mats[k], d):
+            if not g_own:
+                g_own.append(_gait_dirs(probes, starts[own], edges[own], mats[own], motion))
+            g = None if g_own[0] is None \
+                else _gait_dirs(probes, starts[k], edges[k], mats[k], motion)
+            if g is not None and g_own[0] is not None:
+                d = _nearest_gait(probes, starts[k], edges[k], mats[k], float(np.mean(ref)),
+                                  g - g_own[0])
         if len(d) == 0:
             continue
         # body coordinates turned back about z by the change of the bends' direction

@@ -224,13 +224,14 @@ def fit_slip_motion(cases: list[Any], lin_rule: str = "step") -> list[str]:
     return differ
 
 
-def collect(family: str, seed: int, fs: float) -> list[tuple[str, Any, Any, Any, Any]]:
+def collect(family: str, seed: int, fs: float) -> list[tuple[str, Any, Any, Any, Any, Any]]:
     """(truth style, knee_drop_m, knee_drop_per_hip, knee_drop_closed_per_hip, truth hip drop
-    m or None) of every matched lift of one session, analysed with the body's true hip height
-    and the closed-bend drop (``style_drop="closed"``): neither changes ``knee_drop_m`` or the
-    lifts found, and the JSON gives the three features the three edge pairs are fitted on. The
-    truth hip drop (``style_study._truth_drops``) is what a perfect hip-drop meter would read
-    (the floor of ``--floor``)."""
+    m or None, knee_drop_closed_m) of every matched lift of one session, analysed with the
+    body's true hip height and the closed-bend drop (``style_drop="closed"``): neither changes
+    ``knee_drop_m``, ``knee_drop_closed_m`` (the no-hip-height rule's feature, the same with
+    or without a hip height) or the lifts found, and the JSON gives the four features the four
+    edge pairs are fitted on. The truth hip drop (``style_study._truth_drops``) is what a
+    perfect hip-drop meter would read (the floor of ``--floor``)."""
     from kyphos.analysis import analyze
     from style_study import _truth_drops
 
@@ -242,8 +243,8 @@ def collect(family: str, seed: int, fs: float) -> list[tuple[str, Any, Any, Any,
     hd = _truth_drops(family, seed, fs) if family != "simday" else None
     hd = hd if hd and len(hd) == len(case.lifts) else None
     return [(case.lifts[i]["style"], det[j].get("knee_drop_m"), det[j].get("knee_drop_per_hip"),
-             det[j].get("knee_drop_closed_per_hip"), None if hd is None else hd[i])
-            for i, j in pairs]
+             det[j].get("knee_drop_closed_per_hip"), None if hd is None else hd[i],
+             det[j].get("knee_drop_closed_m")) for i, j in pairs]
 
 
 #: The simulator floor of a hip-drop style rule (``--floor``): the issue's style target (0.97)
@@ -256,22 +257,26 @@ def collect(family: str, seed: int, fs: float) -> list[tuple[str, Any, Any, Any,
 FLOOR_SHARE = 0.97
 
 
-def style_floor(fit_rows: list[tuple[str, Any, Any, Any, Any]],
-                check_rows: list[tuple[str, Any, Any, Any, Any]]) -> tuple[int, int, int, int]:
+def style_floor(fit_rows: list[tuple[Any, ...]], check_rows: list[tuple[Any, ...]],
+                rule: str = "closed_per_hip") -> tuple[int, int, int, int]:
     """(exact hip drop's correct count on ``check_rows``, the floor ``ceil(FLOOR_SHARE ×
-    it)``, the shipped closed-bend / H rule's correct count, lifts) — the exact hip drop's
-    edges fitted on ``fit_rows``' truth; lifts without a truth hip drop or a closed drop are
-    left out of both counts (none on the simulator family)."""
+    it)``, the shipped rule's correct count, lifts) — the exact hip drop's edges fitted on
+    ``fit_rows``' truth; ``rule``: "closed_per_hip" (closed-bend drop / H, column 3) or
+    "closed_m" (the closed-bend drop in metres without a hip height, column 5); lifts without
+    a truth hip drop or that drop are left out of both counts (none on the simulator family)."""
     from kyphos.metrics import style as L
 
-    fit = [(st, float(h)) for st, *_x, h in fit_rows if h is not None]
+    col, semi, squat = ((3, L.SEMI_CLOSED_PER_HIP, L.SQUAT_CLOSED_PER_HIP)
+                        if rule == "closed_per_hip" else
+                        (5, L.SEMI_CLOSED_M, L.SQUAT_CLOSED_M))
+    fit = [(r[0], float(r[4])) for r in fit_rows if r[4] is not None]
     a, b, _ok = fit_edges([st for st, _ in fit], np.array([h for _, h in fit]))
-    chk = [(st, float(h), c) for st, _d, _r, c, h in check_rows if h is not None and c is not None]
+    chk = [(r[0], float(r[4]), r[col]) for r in check_rows
+           if r[4] is not None and r[col] is not None]
     styles = [st for st, _, _ in chk]
     exact = accuracy(styles, np.array([h for _, h, _ in chk]), a, b)
-    closed = accuracy(styles, np.array([float(c) for _, _, c in chk]), L.SEMI_CLOSED_PER_HIP,
-                      L.SQUAT_CLOSED_PER_HIP)
-    return exact, int(np.ceil(FLOOR_SHARE * exact - 1e-9)), closed, len(chk)
+    got = accuracy(styles, np.array([float(c) for _, _, c in chk]), semi, squat)
+    return exact, int(np.ceil(FLOOR_SHARE * exact - 1e-9)), got, len(chk)
 
 
 def fit_pair(pairs: list[tuple[str, Any]], names: tuple[str, str], shipped_edges: tuple[float, float],
@@ -562,35 +567,42 @@ def main(argv: list[str]) -> int:
         return 1 if args.check and differ else 0
     if args.sweep:
         return sweep(args, jobs)
-    rows: list[tuple[str, Any, Any, Any, Any]] = []
+    rows: list[tuple[str, Any, Any, Any, Any, Any]] = []
     for s, fs in jobs:
         rows.extend(collect(args.family, s, fs))
     print(f"family {args.family}, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), rates {rates_arg}")
-    same = fit_pair([(st, d) for st, d, _r, _c, _h in rows], ("SEMI_DROP_M", "SQUAT_DROP_M"),
+    same = fit_pair([(r[0], r[1]) for r in rows], ("SEMI_DROP_M", "SQUAT_DROP_M"),
                     (L.SEMI_DROP_M, L.SQUAT_DROP_M), "knee drop m", args.edges)
     # the wearer's hip height given (analyze(hip_height_m=)): the knee drop over it
-    same_hip = fit_pair([(st, r) for st, _d, r, _c, _h in rows],
+    same_hip = fit_pair([(r[0], r[2]) for r in rows],
                         ("SEMI_DROP_PER_HIP", "SQUAT_DROP_PER_HIP"),
                         (L.SEMI_DROP_PER_HIP, L.SQUAT_DROP_PER_HIP),
                         "knee drop / hip height", args.edges_per_hip)
     # and with style_drop="closed": the closed-bend knee drop over it
-    same_closed = fit_pair([(st, c) for st, _d, _r, c, _h in rows],
+    same_closed = fit_pair([(r[0], r[3]) for r in rows],
                            ("SEMI_CLOSED_PER_HIP", "SQUAT_CLOSED_PER_HIP"),
                            (L.SEMI_CLOSED_PER_HIP, L.SQUAT_CLOSED_PER_HIP),
                            "closed knee drop / hip height", None)
+    # no hip height (the default style_drop="closed"): the closed-bend knee drop in metres
+    same_closed_m = fit_pair([(r[0], r[5]) for r in rows], ("SEMI_CLOSED_M", "SQUAT_CLOSED_M"),
+                             (L.SEMI_CLOSED_M, L.SQUAT_CLOSED_M), "closed knee drop m", None)
     floor_ok = True
     if args.floor:  # the check seeds at every rate: the hip-height style rule's floor
-        check: list[tuple[str, Any, Any, Any, Any]] = []
+        check: list[tuple[str, Any, Any, Any, Any, Any]] = []
         for s in parse_seeds(args.floor):
             for fs in CYCLE:
                 check.extend(collect(args.family, s, fs))
-        exact, floor, closed, n = style_floor(rows, check)
-        floor_ok = closed >= floor
-        print(f"floor on {args.family} {args.floor} x {'/'.join(f'{f:g}' for f in CYCLE)} Hz: "
-              f"the exact hip drop (edges fitted on the fit seeds' truth) {exact}/{n}; floor "
-              f"ceil({FLOOR_SHARE} x {exact}) = {floor}; closed-bend knee drop / H with the "
-              f"shipped edges {closed}/{n} -> {'passes' if floor_ok else 'FAILS'}")
-    return 1 if args.check and not (same and same_hip and same_closed and floor_ok) else 0
+        for rule, what in (("closed_per_hip", "closed-bend knee drop / H"),
+                           ("closed_m", "closed-bend knee drop m (no hip height)")):
+            exact, floor, got, n = style_floor(rows, check, rule)
+            ok = got >= floor
+            floor_ok = floor_ok and ok
+            print(f"floor on {args.family} {args.floor} x {'/'.join(f'{f:g}' for f in CYCLE)} "
+                  f"Hz: the exact hip drop (edges fitted on the fit seeds' truth) {exact}/{n}; "
+                  f"floor ceil({FLOOR_SHARE} x {exact}) = {floor}; {what} with the shipped "
+                  f"edges {got}/{n} -> {'passes' if ok else 'FAILS'}")
+    return 1 if args.check and not (same and same_hip and same_closed and same_closed_m
+                                    and floor_ok) else 0
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))

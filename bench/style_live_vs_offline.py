@@ -1,8 +1,8 @@
-"""Live lift style against the report's with the wearer's hip height (the closed-bend rule).
+"""Live lift style against the report's with the wearer's hip height or without (closed bend).
 
 Usage:
     PYTHONPATH=$PWD/host .venv/bin/python bench/style_live_vs_offline.py --seeds 11000-11004 \
-        --rates 104 [--hip-height true|err3]
+        --rates 104 [--hip-height true|err3|none]
 
 Each validation session is analysed as ``kyphos analyze --hip-height-m`` does (the report) and
 streamed frame by frame through ``LiveState(wearer=wearer_from(hip_height_m))`` as
@@ -74,7 +74,8 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="11000-11004")
     ap.add_argument("--rates", default="104")
-    ap.add_argument("--hip-height", choices=("true", "err3", "err5"), default="true")
+    ap.add_argument("--hip-height", choices=("true", "err3", "err5", "none"), default="true",
+                    help="none: no hip height, the closed-bend drop in metres live and offline")
     args = ap.parse_args(argv[1:])
     rows = []
     for s in development_seeds(args.seeds, "validation"):  # held-out seeds refused

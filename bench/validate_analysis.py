@@ -512,9 +512,9 @@ def main(argv: list[str]) -> int:
                     help="the wearer's hip height given to the analysis: none (default), the "
                          "body's true one, or it with a 3 %% / 5 %% error drawn per seed")
     ap.add_argument("--style-drop", choices=("closed", "knee"), default="closed",
-                    help="with --hip-height: the knee drop it divides (analyze's style_drop: "
-                         "closed, the closed calibration bend's, default as in analyze; knee, "
-                         "the knee drop of the rule without a hip height)")
+                    help="the knee drop that names the style (analyze's style_drop: closed, "
+                         "the closed calibration bend's, over the hip height or in metres "
+                         "without one, default as in analyze; knee, the one-lever knee drop)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     ap.add_argument("--per-seed", action="store_true", help="print one line per session")
     args = ap.parse_args(argv[1:])

@@ -37,3 +37,20 @@ def test_the_floor_is_the_share_of_the_exact_hip_drops_score_and_the_rule_is_sco
     # a lift without a closed drop is left out of both counts
     exact2, _f, closed2, n2 = style_floor(fit, [*check, _row("squat", 0.30, None)])
     assert (exact2, closed2, n2) == (38, 37, 40)
+
+
+def test_the_no_hip_height_closed_drop_in_metres_is_scored_against_the_same_floor() -> None:
+    # collect's rows carry the closed-bend drop in metres last (column 5): the no-hip-height
+    # rule (SEMI_CLOSED_M / SQUAT_CLOSED_M) is scored on the same lifts as the floor
+    semi, squat = L.SEMI_CLOSED_M, L.SQUAT_CLOSED_M
+    fit = [(*_row(st, h, None), None) for st, h in
+           (("stoop", 0.05), ("semi-squat", 0.15), ("squat", 0.30))] * 5
+    check = ([(*_row("stoop", 0.05, None), semi - 0.01)] * 13
+             + [(*_row("semi-squat", 0.15, None), semi + 0.01)] * 12
+             + [(*_row("semi-squat", 0.28, None), squat + 0.01)] * 2
+             + [(*_row("squat", 0.30, None), squat - 0.01)] * 13)  # 13 squats read semi
+    exact, floor, got, n = style_floor(fit, check, "closed_m")
+    assert (exact, floor, n) == (38, 37, 40)
+    assert got == 25 and got < floor  # so --check fails for this rule
+    # the closed / H rule's column is left alone: no lift has it, none is scored
+    assert style_floor(fit, check)[3] == 0

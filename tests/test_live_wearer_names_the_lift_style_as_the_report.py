@@ -2,7 +2,9 @@
 since the tenth session): the live view names each lift's style by its knee drop over the
 wearer's hip height, as the report of the same recording with the same option does; an
 implausible value stops with one line before any link is opened; the window says the style is
-per leg length."""
+per leg length. Without a hip height (thirteenth session) the live view names the style by the
+closed-bend knee drop in metres, as the report does, and with ``wearer_from(drop="knee")`` by
+the knee rule, as ``analyze(style_drop="knee")``."""
 
 from __future__ import annotations
 
@@ -29,6 +31,13 @@ def test_live_lift_style_per_hip_height_is_the_reports() -> None:
     res = simulate(day, seed=3)
     off = analyze(res.to_session())
     off_hip = analyze(res.to_session(), hip_height_m=HIP_M)
+    off_knee = analyze(res.to_session(), style_drop="knee")
+    st = LiveState(30.0, calibration=off.calibration.sensor_from_body, link_m=off.link_m,
+                   wearer=wearer_from(drop="knee"))
+    _stream(res, st)
+    # the knee rule, one argument away live as in the report: the 0.19-m drop a squat
+    assert [lf.style for lf in st.lifts] == [lf.style for lf in off_knee.lifts] == \
+        ["squat", "semi-squat", "squat"]
     styles = {}
     for w in (None, wearer_from(hip_height_m=HIP_M)):
         st = LiveState(30.0, calibration=off.calibration.sensor_from_body, link_m=off.link_m,
@@ -41,10 +50,13 @@ def test_live_lift_style_per_hip_height_is_the_reports() -> None:
         assert view.wearer == (None if w is None else off_hip.wearer.to_dict())
         assert ("style per hip 1.25 m, closed bend" in LiveFigure._lift_text(view)) == \
             (w is not None)
-        if w is not None:
-            assert st.wearer is not None and off_hip.wearer is not None
-            assert st.wearer.lever == pytest.approx(off_hip.wearer.lever, abs=0.02)
-    assert styles[False] == [lf.style for lf in off.lifts] == ["squat", "semi-squat", "squat"]
+        ref = off.wearer if w is None else off_hip.wearer
+        assert st.wearer is not None and ref is not None and ref.lever is not None
+        assert st.wearer.lever == pytest.approx(ref.lever, abs=0.02)
+    # no hip height: the closed-bend drop in metres names the 0.19-m drop a semi-squat (its
+    # truth), live as in the report (before: the knee rule's squat)
+    assert styles[False] == [lf.style for lf in off.lifts] == \
+        ["squat", "semi-squat", "semi-squat"]
     # with the hip height, as the report with the same option (before: no such input live)
     assert styles[True] == [lf.style for lf in off_hip.lifts] == \
         ["squat", "semi-squat", "semi-squat"]

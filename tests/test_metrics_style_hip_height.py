@@ -2,8 +2,8 @@
 --hip-height-m|--height-m``): a lift's style is then named by its knee drop over the hip height
 (the closed-bend one by default; with ``style_drop="knee"`` the shipped knee drop), so the same drop is
 a squat on short legs and a semi-squat on long ones; implausible values stop with one line;
-the JSON says which input was used; without the option nothing changes (docs/scoring.md
-section 7)."""
+the JSON says which input was used; without the option and with ``style_drop="knee"`` the
+shipped knee rule is unchanged (docs/scoring.md section 7)."""
 
 from __future__ import annotations
 
@@ -85,7 +85,8 @@ def test_without_a_calibration_bend_lever_the_closed_rule_keeps_the_shipped_styl
 
 
 def test_implausible_or_double_wearer_inputs_stop_with_one_line() -> None:
-    assert wearer_from() is None
+    assert wearer_from() == Wearer(None, "none")  # no hip height: the closed drop in metres
+    assert wearer_from(drop="knee") == Wearer(None, "none", drop="knee")
     assert wearer_from(hip_height_m=0.92) == Wearer(0.92, "hip_height_m")
     w = wearer_from(height_m=1.80)
     assert w is not None and w.source == "height_m" and w.height_m == 1.80
@@ -104,17 +105,17 @@ def session() -> Session:
     return Session(time=s.time, acc=s.acc, gyr=s.gyr, fs=s.fs)
 
 
-def test_without_the_option_the_analysis_is_unchanged(session: Session) -> None:
-    a = analyze(session)
+def test_without_the_option_the_knee_rule_is_one_argument_away(session: Session) -> None:
+    a = analyze(session, style_drop="knee")
     d = a.to_dict()
-    assert a.wearer is None and "wearer" not in d
+    assert a.wearer is not None and not a.wearer.hip_given and "wearer" not in d
     assert all(set(lf) == {"start_s", "end_s", "style", "peak_flexion_deg",
                            "peak_flexion_velocity_dps", "twist_deg", "lateral_deg",
                            "duration_s", "score", "reasons", "knee_drop_m"} for lf in d["lifts"])
     # the style is the shipped knee-drop rule's
     assert all(lf.style == classify_style(lf.peak_flexion_deg, lf.knee_drop_m) for lf in a.lifts)
-    assert json.dumps(analyze(session, hip_height_m=None, height_m=None).to_dict()) == \
-        json.dumps(d)
+    assert json.dumps(analyze(session, hip_height_m=None, height_m=None,
+                              style_drop="knee").to_dict()) == json.dumps(d)
     with pytest.raises(KyphosError):
         analyze(session, hip_height_m=9.2)
 

@@ -80,7 +80,8 @@ class Analysis:
     re_references: list[clipslip.ReReference] = field(default_factory=list)
     #: the wearer's trunk lever from the calibration bends, m (None: metrics.lifts.LINK_M)
     link_m: float | None = None
-    #: the wearer's hip height and closed-bend lever when given (``analyze(hip_height_m=)``)
+    #: the wearer's hip height (None when not given) and closed-bend lever, which name the
+    #: lifts' styles (``analyze(hip_height_m=, style_drop=)``)
     wearer: Wearer | None = None
 
     @property
@@ -114,11 +115,15 @@ class Analysis:
                     )
                 }
             )
-            if self.wearer is not None:  # only then: the JSON without it is unchanged
-                more = {"knee_drop_per_hip": (lf.knee_drop_per_hip, 4)}
-                if self.wearer.drop == "closed":
-                    more.update(knee_drop_closed_m=(lf.knee_drop_closed_m, 3),
-                                knee_drop_closed_per_hip=(lf.knee_drop_closed_per_hip, 4))
+            more: dict[str, tuple[float | None, int]] = {}
+            w = self.wearer
+            if w is not None and w.drop == "closed":  # 4 decimals: the edges fit exactly
+                more["knee_drop_closed_m"] = (lf.knee_drop_closed_m, 4)
+            if w is not None and w.hip_given:
+                more["knee_drop_per_hip"] = (lf.knee_drop_per_hip, 4)
+                if w.drop == "closed":
+                    more["knee_drop_closed_per_hip"] = (lf.knee_drop_closed_per_hip, 4)
+            if more:
                 lifts[-1].update({k: None if v is None else round(v, n)
                                   for k, (v, n) in more.items()})
         reaches = [
@@ -149,7 +154,7 @@ class Analysis:
             "gaps": np.round(self.prepared.gaps, 3).tolist(),
             "masked_s": round(float(np.count_nonzero(self.prepared.masked)) / self.prepared.fs, 3),
         }
-        if self.wearer is not None:
+        if self.wearer is not None and self.wearer.hip_given:
             out["wearer"] = self.wearer.to_dict()
         # what named the styles; without the wearer's hip height, that they are less certain
         out["style_rule"] = style_rule(self.wearer)
@@ -461,12 +466,13 @@ def analyze(
         hip_height_m, height_m: the wearer's standing hip (greater trochanter) height, or
             body height (hip = 0.530 × height), m; at most one. With it a lift's style is
             named by its closed-bend knee drop over the hip height (docs/scoring.md section
-            7); without, by the knee drop alone, which the JSON's ``"style_rule"`` marks as
-            less certain. KyphosError for an implausible value.
-        style_drop: with a hip height, which knee drop it divides: "closed" (the default:
-            the lift's drop less the trunk's own, with the lever of the calibration bend
-            integrated so it ends where it started) or "knee" (the knee drop of the rule
-            without a hip height; no calibration bend: the closed rule falls back to it too).
+            7); without, by the closed-bend knee drop in metres, which the JSON's
+            ``"style_rule"`` marks as less certain. KyphosError for an implausible value.
+        style_drop: which knee drop names the style: "closed" (the default: the lift's drop
+            less the trunk's own, with the lever of the calibration bend integrated so it
+            ends where it started; over the hip height when given, else in metres) or "knee"
+            (the knee drop with one lever for everyone, the rule before the thirteenth
+            session; no calibration bend: the closed rule falls back to it too).
     """
     wearer = wearer_from(hip_height_m, height_m, style_drop)  # checked before any work
     plausibility.precheck(session)
@@ -501,11 +507,10 @@ def analyze(
     # are neither lifts nor seated reaches
     link_m = link_from_bends(angles, az, c.calibration_bends_s)
     pkw = posture_options(slouch_threshold_deg, slouch_min_s)
-    if wearer is not None:
-        if wearer.drop == "closed":  # the lever from the calibration bends, closed
-            wearer = replace(wearer, lever=lever_from_recording(
-                angles, quat, p.acc, c.calibration_bends_s, closure=True))
-        pkw["wearer"] = wearer
+    if wearer.drop == "closed":  # the lever from the calibration bends, closed
+        wearer = replace(wearer, lever=lever_from_recording(
+            angles, quat, p.acc, c.calibration_bends_s, closure=True))
+    pkw["wearer"] = wearer
     ev = events(angles, az, activity, c, link_m, pkw, quat=quat, acc=p.acc)
     duration = session.duration_s
     risk = kinematic_risk(

@@ -9,7 +9,10 @@ wearer's own, :func:`link_from_bends`, and ``LINK_M``). :func:`classify_style`: 
 ``SQUAT_DROP_M``, semi-squat ≥ ``SEMI_DROP_M``, else stoop; without vertical acceleration, peak
 flexion decides. With the wearer's hip height (``analyze(hip_height_m=|height_m=)``),
 :func:`restyle` names the style by the closed-bend knee drop over it instead (the default
-``style_drop="closed"``; :func:`classify_style_per_hip`), offline and live alike.
+``style_drop="closed"``; :func:`classify_style_per_hip`), offline and live alike. Without it,
+:func:`restyle` names the style by the closed-bend knee drop in metres
+(:func:`classify_style_closed_m`: the wearer's own lever, so no per-wearer lever bias) when a
+calibration bend gave the lever; ``style_drop="knee"`` keeps :func:`classify_style`.
 Method and sources: docs/scoring.md, section 7.
 """
 
@@ -291,27 +294,49 @@ SEMI_CLOSED_PER_HIP = 0.0426
 SQUAT_CLOSED_PER_HIP = 0.24225
 #: Which knee drop the hip height divides (``analyze(style_drop=)``); the first is the default.
 STYLE_DROPS = ("closed", "knee")
+#: Edges on the closed-bend knee drop in metres (:func:`lift_knee_drop_lever` with the lever
+#: of :func:`lever_from_recording` ``closure=True``), which names the style when no hip height
+#: is given (the default ``style_drop="closed"``). Fitted by ``bench/fit_thresholds.py
+#: --family sim --seeds 100-139`` and checked against the simulator's floor set by the exact
+#: hip drop (``--floor``), as the closed / H pair (docs/scoring.md section 7).
+SEMI_CLOSED_M = 0.04005
+SQUAT_CLOSED_M = 0.22770
 #: What the JSON and the report say of a style named without the wearer's hip height.
-STYLE_NO_HIP_NOTE = ("less certain: named by the knee drop without the wearer's hip height; "
+STYLE_NO_HIP_NOTE = ("less certain: named without the wearer's hip height; "
                      "give --hip-height-m or --height-m")
 
 
 @dataclass(frozen=True)
 class Wearer:
     """The wearer's leg length as the analysis uses it (``analyze(hip_height_m=|height_m=)``):
-    the standing hip height, m, which input gave it, and the closed-bend lever (r, d) of
-    :func:`lever_from_recording` (``closure=True``; None: no calibration bend, so the style
-    stays the shipped knee-drop rule)."""
+    the standing hip height, m (None: not given), which input gave it, and the closed-bend
+    lever (r, d) of :func:`lever_from_recording` (``closure=True``; None: no calibration bend,
+    so the style stays the shipped knee-drop rule)."""
 
-    hip_height_m: float
-    source: str  # "hip_height_m" (measured) or "height_m" (× HIP_PER_HEIGHT)
+    hip_height_m: float | None
+    source: str  # "hip_height_m" (measured), "height_m" (× HIP_PER_HEIGHT) or "none"
     height_m: float | None = None
     lever: tuple[float, float] | None = None
     #: which knee drop the hip height divides: "closed" (the closed-bend one, the default) or
     #: "knee" (the knee drop of the rule without a hip height)
     drop: str = "closed"
 
+    @property
+    def hip_given(self) -> bool:
+        return self.hip_height_m is not None
+
+    def style_by(self) -> str:
+        """Which rule named the lifts' styles (the JSON's ``"style_rule"["by"]``)."""
+        if self.hip_height_m is None:
+            if self.drop == "closed" and self.lever is not None:
+                return "closed-bend knee drop (no hip height)"
+            return ("knee drop (no hip height)" if self.drop == "knee" else
+                    "knee drop (no hip height; no calibration bend found)")
+        return str(self.to_dict()["style_by"])
+
     def to_dict(self) -> dict[str, Any]:
+        """The JSON's ``"wearer"`` block (only when the hip height was given)."""
+        assert self.hip_height_m is not None, "no hip height: no wearer block"
         by = "knee drop / hip height"
         if self.drop == "closed":
             by = ("closed-bend knee drop / hip height" if self.lever is not None else
@@ -324,24 +349,25 @@ def style_rule(wearer: Wearer | None) -> dict[str, Any]:
     """The JSON's ``"style_rule"``: what named the lifts' styles (``by``), whether the
     wearer's hip height was given, and, without it, that the style is less certain
     (``note``; the closed bend over the hip height is the rule that meets the style target,
-    docs/scoring.md section 7)."""
-    if wearer is None:
-        return {"by": "knee drop (no hip height)", "hip_height_given": False,
-                "note": STYLE_NO_HIP_NOTE}
-    return {"by": wearer.to_dict()["style_by"], "hip_height_given": True, "note": None}
+    docs/scoring.md section 7). ``wearer`` None: the shipped knee rule without a hip height."""
+    if wearer is None or not wearer.hip_given:
+        by = "knee drop (no hip height)" if wearer is None else wearer.style_by()
+        return {"by": by, "hip_height_given": False, "note": STYLE_NO_HIP_NOTE}
+    return {"by": wearer.style_by(), "hip_height_given": True, "note": None}
 
 
 def wearer_from(hip_height_m: float | None = None, height_m: float | None = None,
-                drop: str = "closed") -> Wearer | None:
-    """The :class:`Wearer` of analyze's options (None when neither is given). KyphosError,
-    one line, for both at once, a value outside ``HIP_HEIGHT_RANGE_M`` / ``HEIGHT_RANGE_M``, or
-    a ``drop`` not in ``STYLE_DROPS``."""
+                drop: str = "closed") -> Wearer:
+    """The :class:`Wearer` of analyze's options (``hip_height_m`` None when neither is given:
+    the style is then named by the closed-bend knee drop in metres, or with ``drop="knee"`` by
+    the shipped knee rule). KyphosError, one line, for both at once, a value outside
+    ``HIP_HEIGHT_RANGE_M`` / ``HEIGHT_RANGE_M``, or a ``drop`` not in ``STYLE_DROPS``."""
     from kyphos.errors import KyphosError
 
     if drop not in STYLE_DROPS:
         raise KyphosError(f"style drop {drop!r}: use {' or '.join(STYLE_DROPS)}")
     if hip_height_m is None and height_m is None:
-        return None
+        return Wearer(None, "none", drop=drop)
     if hip_height_m is not None and height_m is not None:
         raise KyphosError("give the hip height or the body height, not both")
     if hip_height_m is not None:
@@ -366,6 +392,14 @@ def classify_style_per_hip(rel: float, drop: str = "knee") -> str:
     if rel >= squat:
         return "squat"
     return "semi-squat" if rel >= semi else "stoop"
+
+
+def classify_style_closed_m(drop_m: float) -> str:
+    """"stoop", "semi-squat" or "squat" from the closed-bend knee drop in metres (no hip
+    height: ``SEMI_CLOSED_M`` / ``SQUAT_CLOSED_M``)."""
+    if drop_m >= SQUAT_CLOSED_M:
+        return "squat"
+    return "semi-squat" if drop_m >= SEMI_CLOSED_M else "stoop"
 
 
 def closed_knee_drops(time: np.ndarray, valid: np.ndarray, flexion: np.ndarray,
@@ -398,14 +432,17 @@ def restyle(lifts: list[Any], wearer: Wearer, angles: Any, quat: np.ndarray,
             acc: np.ndarray, earth_acc: np.ndarray | None = None) -> None:
     """Name each lift's style (and so its form score) by its knee drop over the wearer's hip
     height, in place: ``wearer.drop`` "knee", the shipped knee drop (``Lift.knee_drop_m``);
-    "closed", the closed-bend one (``Lift.knee_drop_closed_m``, from ``wearer.lever``). A
+    "closed", the closed-bend one (``Lift.knee_drop_closed_m``, from ``wearer.lever``). Without
+    a hip height: "closed" names it by the closed-bend knee drop in metres
+    (:func:`classify_style_closed_m`), "knee" leaves the shipped style. A
     lift without that drop (no vertical acceleration; no closed window or no calibration bend
     for "closed") keeps the shipped style. ``lifts``: :class:`kyphos.metrics.lifts.Lift`;
     ``quat``, ``acc``: the rows of ``angles`` (read for "closed" only), or ``earth_acc``, their
     (N, 3) earth-frame free acceleration (the live view, :func:`closed_knee_drops`)."""
     from kyphos.metrics.lifts import form_score
 
-    if not lifts:
+    hip = wearer.hip_height_m
+    if not lifts or (hip is None and wearer.drop == "knee"):
         return
     if wearer.drop == "closed":
         drops = ([None] * len(lifts) if wearer.lever is None else
@@ -413,16 +450,17 @@ def restyle(lifts: list[Any], wearer: Wearer, angles: Any, quat: np.ndarray,
                                    quat, acc, [(lf.start_s, lf.end_s) for lf in lifts],
                                    angles.fs, wearer.lever, earth_acc))
     for k, lf in enumerate(lifts):  # per lift
-        if lf.knee_drop_m is not None:
-            lf.knee_drop_per_hip = lf.knee_drop_m / wearer.hip_height_m
+        if lf.knee_drop_m is not None and hip is not None:
+            lf.knee_drop_per_hip = lf.knee_drop_m / hip
         kd = lf.knee_drop_m
         if wearer.drop == "closed":
             kd = drops[k]
             lf.knee_drop_closed_m = kd
-            lf.knee_drop_closed_per_hip = None if kd is None else kd / wearer.hip_height_m
+            lf.knee_drop_closed_per_hip = None if kd is None or hip is None else kd / hip
         if kd is None:
             continue
-        lf.style = classify_style_per_hip(kd / wearer.hip_height_m, wearer.drop)
+        lf.style = (classify_style_closed_m(kd) if hip is None else
+                    classify_style_per_hip(kd / hip, wearer.drop))
         lf.score, lf.reasons = form_score(lf.style, lf.peak_flexion_deg,
                                           lf.peak_flexion_velocity_dps, lf.twist_deg,
                                           lf.lateral_deg)

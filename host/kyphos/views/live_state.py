@@ -50,7 +50,7 @@ from kyphos.metrics.posture import (
     SLOUCH_THRESHOLD_DEG,
     ZONE_EDGES_DEG,
 )
-from kyphos.metrics.style import LEVER_PAD_S, Wearer, lever_from_bends, restyle
+from kyphos.metrics.style import LEVER_PAD_S, Wearer, lever_from_bends, restyle, wearer_from
 from kyphos.processing import activity as act
 from kyphos.processing import clipslip, plausibility
 from kyphos.processing.angles import Angles
@@ -248,7 +248,9 @@ class LiveState:
         wearer: the wearer's hip height (:func:`kyphos.metrics.style.wearer_from`, as
             ``analyze(hip_height_m=|height_m=)`` takes it): each lift's style is then named by
             its knee drop over the hip height, as the report names it
-            (:func:`kyphos.metrics.style.restyle`); None: the shipped rule. With
+            (:func:`kyphos.metrics.style.restyle`); None: ``wearer_from()``, no hip height,
+            so by the closed-bend knee drop in metres as the report names it without one
+            (``wearer_from(drop="knee")``: the knee rule with one lever for everyone). With
             ``drop="closed"`` (the default) the lever is fitted on the opening calibration
             bends once they are known (:func:`kyphos.metrics.style.lever_from_bends`, the
             report's function, on the rows the live view kept of them); lifts before that, or
@@ -268,7 +270,8 @@ class LiveState:
         acc_bias: str | np.ndarray | None = "live",
         wearer: Wearer | None = None,
     ) -> None:
-        self.wearer = wearer
+        # no hip height given: the report's default rule (the closed-bend knee drop in metres)
+        self.wearer = wearer_from() if wearer is None else wearer
         self.window_s = float(window_s)
         self.link_m = link_m
         self.acc_bias_mode = acc_bias
@@ -1107,7 +1110,8 @@ class LiveState:
                 valid=v.valid, angles_trusted=v.angles_trusted, lifts_trusted=v.lifts_trusted,
                 warnings=list(v.warnings), re_references=self._rerefs(),
                 reref_note=self._reref_note(),
-                wearer=None if self.wearer is None else self.wearer.to_dict(),
+                wearer=(self.wearer.to_dict() if self.wearer is not None
+                        and self.wearer.hip_given else None),
                 **self._bias_view(),
             )
 

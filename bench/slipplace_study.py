@@ -88,6 +88,8 @@ def trace(r: dict[str, Any], variant: str = "shipped") -> None:
     loc: dict[str, Any] = {}
     ns["_SEEN"] = loc
     exec(compile(src.replace(ks, ks + "    _SEEN.update(locals())\n"), "<trace>", "exec"), ns)
+    # find_slips reaches place_slip through place_shown_slip: its globals must be ns too
+    exec(compile(srs._variant_src(variant, "place_shown_slip"), "<trace>", "exec"), ns)
     inner = ns["place_slip"]
     seen: list[tuple[dict[str, Any], tuple[Any, ...], Any]] = []
 

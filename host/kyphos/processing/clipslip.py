@@ -538,16 +538,26 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
                 return found[0], found[1]
     ks = np.flatnonzero(score >= score.max() - 1e-9)
     fit = ks[np.isfinite(resid[ks])]
-    if motion is not None and len(fit) and int(fit[np.argmin(resid[fit])]) in span:
+    kb = int(fit[np.argmin(resid[fit])]) if len(fit) else -1
+    # a step between two held postures says the posture held and the clip turned: its own
+    # movement then turns the sensor as the slip does. When no window of it does (beyond
+    # SLIP_MOTION_ERR, however little it moved), the step was the wearer's, and the rule
+    # below may look for the slip's own turn among the walks' and stands' tie as over an
+    # excursion (development seed 14000: a 16-deg seated slouch released to an upright sit,
+    # undone by an 11-deg slip to 3.5 deg, took the slip made standing up 17.7 s later; the
+    # release's best window missed the slip's turn by 0.58 of it, the slip's own by 0.02)
+    if motion is not None and len(fit) and (kb in span or not _turns_as_slip(
+            motion, seq[kb - 1].i1, seq[kb].i0, m_old, m_new, still)):
         # the best fit is a step over an excursion (two reaches a slip's size apart, the slip
         # taken to be on the way out or back): a guess at the excursion's middle, where the
         # slip's own turn is the movement itself. When exactly one place of the walks' and
         # stands' tie (before the step's extra vote) holds it, in another gap, and no posture
         # after it reads as the old mounting, it places the slip (development seed 10013: two
-        # seated reaches 10.8 deg apart, 54 s before an 11-deg slip made standing up). Not
-        # over a step between two held postures, which the slip undoes exactly (seed 5023: a
-        # slip inside a seated slouch, undone to 0.8 deg; the slouch's onset turned as the
-        # slip does and took it 44 s early)
+        # seated reaches 10.8 deg apart, 54 s before an 11-deg slip made standing up). Over
+        # a step between two held postures only when the step's own movement did not turn as
+        # the slip does (seed 5023: a slip inside a seated slouch, undone to 0.8 deg, whose
+        # own turn matched but moved the sensor 0.16 m/s²; the slouch's onset turned as the
+        # slip does and took it 44 s early when any held step could be overridden)
         kv = np.flatnonzero(by_votes >= by_votes.max() - 1e-9)
         found = _motion_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in kv],
                               m_old, m_new, still)
@@ -723,6 +733,31 @@ def _wanted_turn(m_old: np.ndarray, m_new: np.ndarray) -> np.ndarray:
 Motion = tuple[Callable[[int, int], tuple[np.ndarray, np.ndarray]], float]
 
 
+def _gap_reading(motion: Motion, g0: int, g1: int, m_old: np.ndarray, m_new: np.ndarray,
+                 still: np.ndarray | None, want: np.ndarray
+                 ) -> tuple[int, int, float, float, float, float] | None:
+    """:func:`slip_motion_windows` of the moving stretch [g0, g1) read from ``motion``'s rows
+    (only the stretch and the still rows around it that give the gyro's offset), its rows
+    made absolute."""
+    rows, fs = motion
+    n = max(2, int(round(SLIP_MOTION_S * fs)))
+    w = n // 2 if still is None else max(n // 2, int(SLIP_OFFSET_S * fs))
+    a = max(0, g0 - w)
+    gyr, acc = rows(a, g1 + w)
+    f = slip_motion_windows(gyr, acc, fs, g0 - a, g1 - a, m_old, m_new,
+                            None if still is None else still[a:a + len(gyr)], want)
+    return None if f is None else (a + f[0], a + f[1], *f[2:])
+
+
+def _turns_as_slip(motion: Motion, g0: int, g1: int, m_old: np.ndarray, m_new: np.ndarray,
+                   still: np.ndarray | None) -> bool:
+    """Whether some window of the moving stretch [g0, g1) turns the sensor as the mounting
+    change does, within ``SLIP_MOTION_ERR`` of it, whatever its linear acceleration (a slip
+    made while the wearer moves still turns the sensor so); True when it cannot be read."""
+    f = _gap_reading(motion, g0, g1, m_old, m_new, still, _wanted_turn(m_old, m_new))
+    return f is None or f[2] <= SLIP_MOTION_ERR * f[5]
+
+
 def _motion_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndarray,
                   m_new: np.ndarray, still: np.ndarray | None) -> tuple[int, int, int] | None:
     """Among the moving stretches ``gaps`` (rows, the places the posture votes cannot tell
@@ -730,18 +765,13 @@ def _motion_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndarray
     mounting change does (within ``SLIP_MOTION_ERR`` of it) with at most ``SLIP_MOTION_LIN``
     of linear acceleration: the rows of its turn and the gap's index. None when no window, or
     windows in more than one place, match: then the posture votes' rule places the slip."""
-    rows, fs = motion
-    n = max(2, int(round(SLIP_MOTION_S * fs)))
-    w = n // 2 if still is None else max(n // 2, int(SLIP_OFFSET_S * fs))
+    n = max(2, int(round(SLIP_MOTION_S * motion[1])))
     hits: list[tuple[int, int, int]] = []
     want = _wanted_turn(m_old, m_new)  # made once, not per stretch (scipy's from_matrix)
     for g, (g0, g1) in enumerate(gaps):  # per tied place (few); only its rows are read
-        a = max(0, g0 - w)
-        gyr, acc = rows(a, g1 + w)
-        f = slip_motion_windows(gyr, acc, fs, g0 - a, g1 - a, m_old, m_new,
-                                None if still is None else still[a:a + len(gyr)], want)
+        f = _gap_reading(motion, g0, g1, m_old, m_new, still, want)
         if f is not None and f[2] <= SLIP_MOTION_ERR * f[5] and f[4] <= SLIP_MOTION_LIN:
-            hits.append((a + f[0], a + f[1], g))
+            hits.append((f[0], f[1], g))
     if not hits or max(h[0] for h in hits) - min(h[0] for h in hits) > n:
         return None  # none, or more than one movement fits
     return hits[0]

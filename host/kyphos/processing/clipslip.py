@@ -30,7 +30,8 @@ bend. Postures a person returns to — walking and quiet upright standing — ar
    none yet (:func:`later_sitting_base`); a tie goes to the middle of what cannot be told
    apart. Offline, the slip's own turn (:func:`slip_motion_windows`) decides first among
    several steps the slip undoes, over a step over an excursion where the walks and stands
-   tie (the one matching turn in another gap of that tie), and among tied places, and alone may place
+   tie (the one matching turn in another gap of that tie) — or over a step between held
+   postures whose own movement did not turn as the slip —, and among tied places, and alone may place
    a slip that a sit showed after that sit's start.
 3. :func:`reref_angles` — trunk angles with each mounting from its slip on.
 
@@ -401,8 +402,10 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     case (validation seed 1010: 16 s late at the end of the bend it was made going into).
 
     With ``motion`` (offline), the slip's own turn (:func:`_motion_place`) decides first among
-    two or more slip-sized steps the slip undoes, then over a step over an excursion among the
-    places the walks and stands tie (when the one matching turn is in another gap), then among
+    two or more slip-sized steps the slip undoes, then over a step over an excursion, or over
+    a step between held postures whose own movement holds no window that turns as the slip
+    does, among the places the walks and stands tie (when the one matching turn is in another
+    gap), then among
     tied places; ``still`` then also
     gives the gyro's offset. Returns the row and, when a step or the turn placed it, the row
     where that movement ends, else None. ``by_turn_only``: (-1, None) unless the turn placed it.

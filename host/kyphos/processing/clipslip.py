@@ -754,10 +754,16 @@ def _gap_reading(motion: Motion, g0: int, g1: int, m_old: np.ndarray, m_new: np.
 
 def _turns_as_slip(motion: Motion, g0: int, g1: int, m_old: np.ndarray, m_new: np.ndarray,
                    still: np.ndarray | None) -> bool:
-    """Whether some window of the moving stretch [g0, g1) turns the sensor as the mounting
-    change does, within ``SLIP_MOTION_ERR`` of it, whatever its linear acceleration (a slip
-    made while the wearer moves still turns the sensor so); True when it cannot be read."""
-    f = _gap_reading(motion, g0, g1, m_old, m_new, still, _wanted_turn(m_old, m_new))
+    """Whether some window overlapping the moving stretch [g0, g1) turns the sensor as the
+    mounting change does, within ``SLIP_MOTION_ERR`` of it, whatever its linear acceleration
+    (a slip made while the wearer moves still turns the sensor so); True when it cannot be
+    read. Every window that overlaps it, not only those around it: a turn larger than the
+    change, or one that runs past the stretch's end, holds a part that matches only at its
+    edge (development seed 12015: an inside-a-slouch slip whose gyro turned 9.7 deg for a
+    6.7-deg change matched only in the window starting 0.1 s into it, 0.3 s before the still
+    posture after it began; read over the stretch alone it missed by 0.40 of the change)."""
+    h = max(2, int(round(SLIP_MOTION_S * motion[1]))) // 2
+    f = _gap_reading(motion, g0 - h, g1 + h, m_old, m_new, still, _wanted_turn(m_old, m_new))
     return f is None or f[2] <= SLIP_MOTION_ERR * f[5]
 
 

@@ -403,8 +403,8 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
 
     With ``motion`` (offline), the slip's own turn (:func:`_motion_place`) decides first among
     two or more slip-sized steps the slip undoes, then over a step over an excursion, or over
-    a step between held postures whose own movement holds no window that turns as the slip
-    does, among the places the walks and stands tie (when the one matching turn is in another
+    a step between held postures where no window overlapping its own movement turns as the
+    slip does, among the places the walks and stands tie (when the one matching turn is in another
     gap), then among
     tied places; ``still`` then also
     gives the gyro's offset. Returns the row and, when a step or the turn placed it, the row
@@ -543,8 +543,8 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     fit = ks[np.isfinite(resid[ks])]
     kb = int(fit[np.argmin(resid[fit])]) if len(fit) else -1
     # a step between two held postures says the posture held and the clip turned: its own
-    # movement then turns the sensor as the slip does. When no window of it does (beyond
-    # SLIP_MOTION_ERR, however little it moved), the step was the wearer's, and the rule
+    # movement then turns the sensor as the slip does. When no window overlapping it does
+    # (within SLIP_MOTION_ERR, whatever it moved: _turns_as_slip), the step was the wearer's, and the rule
     # below may look for the slip's own turn among the walks' and stands' tie as over an
     # excursion (development seed 14000: a 16-deg seated slouch released to an upright sit,
     # undone by an 11-deg slip to 3.5 deg, took the slip made standing up 17.7 s later; the

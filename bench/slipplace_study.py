@@ -88,6 +88,8 @@ def trace(r: dict[str, Any], variant: str = "shipped") -> None:
     loc: dict[str, Any] = {}
     ns["_SEEN"] = loc
     exec(compile(src.replace(ks, ks + "    _SEEN.update(locals())\n"), "<trace>", "exec"), ns)
+    # find_slips reaches place_slip through place_shown_slip: its globals must be ns too
+    exec(compile(srs._variant_src(variant, "place_shown_slip"), "<trace>", "exec"), ns)
     inner = ns["place_slip"]
     seen: list[tuple[dict[str, Any], tuple[Any, ...], Any]] = []
 
@@ -186,12 +188,13 @@ def main(argv: list[str]) -> int:
     rows = run_jobs(_job, [(args.family, s, fs, args.cache, names) for fs in rates
                            for s in seeds], args.jobs)
     print(f"{args.family} family, seeds {args.seeds}, rates {args.rates}, with motion")
-    print("== shipped: slips placed more than 5 s off (s), and the session's RMSE (deg)")
-    for r in rows:
-        a = r["shipped"]
-        if any(abs(x) > 5.0 for x in a["off"]):
-            print(f"seed {r['seed']:4d} fs {r['fs']:4.0f}: {[round(x, 1) for x in a['off']]}, "
-                  f"{np.sqrt(a['sq'] / a['n']):.2f}")
+    for var in names:
+        print(f"== {var}: slips placed more than 5 s off (s), and the session's RMSE (deg)")
+        for r in rows:
+            a = r[var]
+            if any(abs(x) > 5.0 for x in a["off"]):
+                print(f"seed {r['seed']:4d} fs {r['fs']:4.0f}: {[round(x, 1) for x in a['off']]}, "
+                      f"{np.sqrt(a['sq'] / a['n']):.2f}")
     sets = sorted({r["seed"] // 1000 for r in rows})
     for var in names:
         print(f"{var:10s} per set (pooled flexion, deg): " + ", ".join(

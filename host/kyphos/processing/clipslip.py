@@ -30,7 +30,8 @@ bend. Postures a person returns to — walking and quiet upright standing — ar
    none yet (:func:`later_sitting_base`); a tie goes to the middle of what cannot be told
    apart. Offline, the slip's own turn (:func:`slip_motion_windows`) decides first among
    several steps the slip undoes, over a step over an excursion where the walks and stands
-   tie (the one matching turn in another gap of that tie), and among tied places, and alone may place
+   tie (the one matching turn in another gap of that tie) — or over a step between held
+   postures whose own movement did not turn as the slip —, and among tied places, and alone may place
    a slip that a sit showed after that sit's start.
 3. :func:`reref_angles` — trunk angles with each mounting from its slip on.
 
@@ -401,8 +402,10 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     case (validation seed 1010: 16 s late at the end of the bend it was made going into).
 
     With ``motion`` (offline), the slip's own turn (:func:`_motion_place`) decides first among
-    two or more slip-sized steps the slip undoes, then over a step over an excursion among the
-    places the walks and stands tie (when the one matching turn is in another gap), then among
+    two or more slip-sized steps the slip undoes, then over a step over an excursion, or over
+    a step between held postures where no window overlapping its own movement turns as the
+    slip does, among the places the walks and stands tie (when the one matching turn is in another
+    gap), then among
     tied places; ``still`` then also
     gives the gyro's offset. Returns the row and, when a step or the turn placed it, the row
     where that movement ends, else None. ``by_turn_only``: (-1, None) unless the turn placed it.
@@ -538,16 +541,26 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
                 return found[0], found[1]
     ks = np.flatnonzero(score >= score.max() - 1e-9)
     fit = ks[np.isfinite(resid[ks])]
-    if motion is not None and len(fit) and int(fit[np.argmin(resid[fit])]) in span:
+    kb = int(fit[np.argmin(resid[fit])]) if len(fit) else -1
+    # a step between two held postures says the posture held and the clip turned: its own
+    # movement then turns the sensor as the slip does. When no window overlapping it does
+    # (within SLIP_MOTION_ERR, whatever it moved: _turns_as_slip), the step was the wearer's, and the rule
+    # below may look for the slip's own turn among the walks' and stands' tie as over an
+    # excursion (development seed 14000: a 16-deg seated slouch released to an upright sit,
+    # undone by an 11-deg slip to 3.5 deg, took the slip made standing up 17.7 s later; the
+    # release's best window missed the slip's turn by 0.58 of it, the slip's own by 0.02)
+    if motion is not None and len(fit) and (kb in span or not _turns_as_slip(
+            motion, seq[kb - 1].i1, seq[kb].i0, m_old, m_new, still)):
         # the best fit is a step over an excursion (two reaches a slip's size apart, the slip
         # taken to be on the way out or back): a guess at the excursion's middle, where the
         # slip's own turn is the movement itself. When exactly one place of the walks' and
         # stands' tie (before the step's extra vote) holds it, in another gap, and no posture
         # after it reads as the old mounting, it places the slip (development seed 10013: two
-        # seated reaches 10.8 deg apart, 54 s before an 11-deg slip made standing up). Not
-        # over a step between two held postures, which the slip undoes exactly (seed 5023: a
-        # slip inside a seated slouch, undone to 0.8 deg; the slouch's onset turned as the
-        # slip does and took it 44 s early)
+        # seated reaches 10.8 deg apart, 54 s before an 11-deg slip made standing up). Over
+        # a step between two held postures only when the step's own movement did not turn as
+        # the slip does (seed 5023: a slip inside a seated slouch, undone to 0.8 deg, whose
+        # own turn matched but moved the sensor 0.16 m/s²; the slouch's onset turned as the
+        # slip does and took it 44 s early when any held step could be overridden)
         kv = np.flatnonzero(by_votes >= by_votes.max() - 1e-9)
         found = _motion_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in kv],
                               m_old, m_new, still)
@@ -723,6 +736,37 @@ def _wanted_turn(m_old: np.ndarray, m_new: np.ndarray) -> np.ndarray:
 Motion = tuple[Callable[[int, int], tuple[np.ndarray, np.ndarray]], float]
 
 
+def _gap_reading(motion: Motion, g0: int, g1: int, m_old: np.ndarray, m_new: np.ndarray,
+                 still: np.ndarray | None, want: np.ndarray
+                 ) -> tuple[int, int, float, float, float, float] | None:
+    """:func:`slip_motion_windows` of the moving stretch [g0, g1) read from ``motion``'s rows
+    (only the stretch and the still rows around it that give the gyro's offset), its rows
+    made absolute."""
+    rows, fs = motion
+    n = max(2, int(round(SLIP_MOTION_S * fs)))
+    w = n // 2 if still is None else max(n // 2, int(SLIP_OFFSET_S * fs))
+    a = max(0, g0 - w)
+    gyr, acc = rows(a, g1 + w)
+    f = slip_motion_windows(gyr, acc, fs, g0 - a, g1 - a, m_old, m_new,
+                            None if still is None else still[a:a + len(gyr)], want)
+    return None if f is None else (a + f[0], a + f[1], *f[2:])
+
+
+def _turns_as_slip(motion: Motion, g0: int, g1: int, m_old: np.ndarray, m_new: np.ndarray,
+                   still: np.ndarray | None) -> bool:
+    """Whether some window overlapping the moving stretch [g0, g1) turns the sensor as the
+    mounting change does, within ``SLIP_MOTION_ERR`` of it, whatever its linear acceleration
+    (a slip made while the wearer moves still turns the sensor so); True when it cannot be
+    read. Every window that overlaps it, not only those around it: a turn larger than the
+    change, or one that runs past the stretch's end, holds a part that matches only at its
+    edge (development seed 12015: an inside-a-slouch slip whose gyro turned 9.7 deg for a
+    6.7-deg change matched only in the window starting 0.1 s into it, 0.3 s before the still
+    posture after it began; read over the stretch alone it missed by 0.40 of the change)."""
+    h = max(2, int(round(SLIP_MOTION_S * motion[1]))) // 2
+    f = _gap_reading(motion, g0 - h, g1 + h, m_old, m_new, still, _wanted_turn(m_old, m_new))
+    return f is None or f[2] <= SLIP_MOTION_ERR * f[5]
+
+
 def _motion_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndarray,
                   m_new: np.ndarray, still: np.ndarray | None) -> tuple[int, int, int] | None:
     """Among the moving stretches ``gaps`` (rows, the places the posture votes cannot tell
@@ -730,18 +774,13 @@ def _motion_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndarray
     mounting change does (within ``SLIP_MOTION_ERR`` of it) with at most ``SLIP_MOTION_LIN``
     of linear acceleration: the rows of its turn and the gap's index. None when no window, or
     windows in more than one place, match: then the posture votes' rule places the slip."""
-    rows, fs = motion
-    n = max(2, int(round(SLIP_MOTION_S * fs)))
-    w = n // 2 if still is None else max(n // 2, int(SLIP_OFFSET_S * fs))
+    n = max(2, int(round(SLIP_MOTION_S * motion[1])))
     hits: list[tuple[int, int, int]] = []
     want = _wanted_turn(m_old, m_new)  # made once, not per stretch (scipy's from_matrix)
     for g, (g0, g1) in enumerate(gaps):  # per tied place (few); only its rows are read
-        a = max(0, g0 - w)
-        gyr, acc = rows(a, g1 + w)
-        f = slip_motion_windows(gyr, acc, fs, g0 - a, g1 - a, m_old, m_new,
-                                None if still is None else still[a:a + len(gyr)], want)
+        f = _gap_reading(motion, g0, g1, m_old, m_new, still, want)
         if f is not None and f[2] <= SLIP_MOTION_ERR * f[5] and f[4] <= SLIP_MOTION_LIN:
-            hits.append((a + f[0], a + f[1], g))
+            hits.append((f[0], f[1], g))
     if not hits or max(h[0] for h in hits) - min(h[0] for h in hits) > n:
         return None  # none, or more than one movement fits
     return hits[0]

@@ -322,6 +322,7 @@ class LiveState:
         self._up_raw: np.ndarray | None = None  # the live upright's mean acc (offset in)
         self._cal_left: np.ndarray | None = None  # body y from the calibration bends
         self.calibration_bends_s: list[tuple[float, float]] = []
+        self._guided: tuple[float, float] | None = None  # the guided bend's window (device s)
         self._open_quiet_end_s: float | None = None  # the opening quiet standing's end
         # still-sitting flexion seen so far, as a histogram (0.5° bins): the sitting upright
         self._sit_hist = np.zeros(len(_SIT_BINS) - 1)
@@ -619,6 +620,9 @@ class LiveState:
                 continue
             if lf.start_s <= max(self._lift_end_s, self._reach_end_s):
                 continue
+            g = self._guided  # the guided calibration's bend is no lift (as in the report)
+            if g is not None and lf.start_s < g[1] and lf.end_s > g[0]:
+                continue
             if lf.context == "standing":
                 if self.wearer is not None:  # the style per leg length, as the report names it
                     restyle([lf], self.wearer, ang, np.zeros((0, 4)), np.zeros((0, 3)),
@@ -877,6 +881,40 @@ class LiveState:
             if k not in seq:
                 self.lifts.append(_info(len(self.lifts) + 1, lf))
         self._opening = None
+
+    def guided_bend(self, start_s: float, end_s: float) -> None:
+        """The guided calibration's forward bend, ``start_s``–``end_s`` in device s, given once
+        it has ended (the view counts a bend about half a second after its end): the report
+        takes this window from the session's calibration note (``calibration.from_windows``).
+        As there, it alone is the calibration bend: the bends held back as a possible
+        calibration sequence that do not overlap it are lifts, a bend overlapping it is never
+        one, the sagittal axis is taken at its deepest sample and, with
+        ``wearer.drop == "closed"``, the lever is fitted on this window. Without it the view
+        finds the calibration bends by the automatic rule (:meth:`_opening_bends`): live, a
+        slow guided bend could fail the lift finder's net-height gate and be missed, and lifts
+        right after it could join it as a "sequence" (validation 12001; 16 of 180 sessions)."""
+        with self._lock:
+            self._guided_bend(float(start_s), float(end_s))
+
+    def _guided_bend(self, b0: float, b1: float) -> None:
+        self._guided = (b0, b1)
+        self.calibration_bends_s = [(b0, b1)]
+        held, self._opening = self._opening or [], None
+        for lf, *_ in held:  # held bends (a few): not the guided one, so lifts, counted late
+            if not (lf.start_s < b1 and lf.end_s > b0):
+                self.lifts.append(_info(len(self.lifts) + 1, lf))
+        w = self._ring.last(len(self._ring))
+        sel = np.flatnonzero((w[:, 0] >= b0) & (w[:, 0] <= b1) & np.isfinite(w[:, 6]))
+        if len(sel) and self.proc is not None:
+            # gravity in the sensor frame at the window's deepest sample (from_windows' peak:
+            # farthest from the upright), averaged over +-0.2 s as _standing_bend does
+            acc = w[sel, 6:9]
+            u = acc / np.linalg.norm(acc, axis=1, keepdims=True)
+            ipk = int(np.argmin(u @ self.proc.sensor_from_body[:, 2]))
+            h = max(1, int(0.2 * (self.fs or 100.0)))
+            self._sagittal([np.mean(acc[max(0, ipk - h) : ipk + h + 1], axis=0)])
+        if self.wearer is not None and self.wearer.drop == "closed":
+            self._open_spans, self._open_rows, self._lever_seq = [(b0, b1)], [None], [0]
 
     def _sagittal(self, peaks: list[np.ndarray]) -> None:
         """The sagittal axis from the calibration bends (their gravity direction at the peak

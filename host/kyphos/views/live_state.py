@@ -925,7 +925,8 @@ class LiveState:
         As there, it alone is the calibration bend: the bends held back as a possible
         calibration sequence that do not overlap it are lifts, a bend overlapping it is never
         one, the sagittal axis is taken at its deepest sample and, with
-        ``wearer.drop == "closed"``, the lever is fitted on this window. Without it the view
+        ``wearer.drop == "closed"``, the lever is fitted on it (from 15° before its deepest
+        sample to 15° after, as for the automatic calibration bends). Without it the view
         finds the calibration bends by the automatic rule (:meth:`_opening_bends`): live, a
         slow guided bend could fail the lift finder's net-height gate and be missed, and lifts
         right after it could join it as a "sequence" (validation 12001; 16 of 180 sessions)."""
@@ -949,8 +950,19 @@ class LiveState:
             ipk = int(np.argmin(u @ self.proc.sensor_from_body[:, 2]))
             h = max(1, int(0.2 * (self.fs or 100.0)))
             self._sagittal([np.mean(acc[max(0, ipk - h) : ipk + h + 1], axis=0)])
-        if self.wearer is not None and self.wearer.drop == "closed":
-            self._open_spans, self._open_rows, self._lever_seq = [(b0, b1)], [None], [0]
+        if self.wearer is not None and self.wearer.drop == "closed" and len(sel):
+            # the lever's window: from the last sample under 15° before the window's deepest
+            # to the first under 15° after it, as for the automatic calibration bends (the
+            # whole window, 6-8 s with its pads, integrates more of the live earth
+            # acceleration's drift: the closed lever read 0.75 m, its bound, on validation
+            # 11001 against the report's 0.379)
+            tilt = np.degrees(act.tilt_from_angles(np.radians(w[:, 1]), np.radians(w[:, 2])))
+            ipk = int(sel[np.nanargmax(tilt[sel])])
+            low = np.flatnonzero(tilt[: ipk + 1] < 15.0)
+            back = np.flatnonzero(tilt[ipk:] < 15.0)
+            e0 = float(w[low[-1], 0]) if len(low) else b0
+            e1 = float(w[min(len(w) - 1, ipk + int(back[0])), 0]) if len(back) else b1
+            self._open_spans, self._open_rows, self._lever_seq = [(e0, e1)], [None], [0]
 
     def _sagittal(self, peaks: list[np.ndarray]) -> None:
         """The sagittal axis from the calibration bends (their gravity direction at the peak

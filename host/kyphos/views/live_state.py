@@ -743,11 +743,14 @@ class LiveState:
 
     def _still_rows(self) -> np.ndarray:
         """The still flag of every row so far on the ring's running count (False where not
-        held or not classified yet), as the offline analysis's ``activity.still``."""
+        held or not classified yet), as the offline analysis's ``activity.still``; and False
+        for a ring's capacity of rows to come: the slip's motion rows (``_slip_motion``) may
+        reach past the newest row, as NaN, and the still flags must be as long (validation
+        14001 @104 stopped with a shape mismatch in ``clipslip.slip_motion_windows``)."""
         n = self._still.count
-        out = np.zeros(n, bool)
+        out = np.zeros(n + self._still.capacity, bool)
         k = len(self._still)
-        out[n - k:] = self._still.last(k)[:, 0] == 1.0
+        out[n - k:n] = self._still.last(k)[:, 0] == 1.0
         return out
 
     def _reexpress(self, old_m: np.ndarray, new_m: np.ndarray, from_s: float) -> None:

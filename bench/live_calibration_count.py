@@ -10,6 +10,9 @@ held back as a possible calibration bend). Summary with ``--summary FILE...``.
     PYTHONPATH=$PWD/host .venv/bin/python bench/live_calibration_count.py 104 12001-12030 > c12.jsonl
     .venv/bin/python bench/live_calibration_count.py --summary c12.jsonl
 
+``--no-guided`` (after the seeds): the view is not given the guided bend's window
+(``LiveState.guided_bend``) and finds the calibration bends by the automatic rule alone.
+
 Held-out seeds (>= 15000) are refused.
 """
 
@@ -23,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-def count(fs: float, seeds: str) -> None:
+def count(fs: float, seeds: str, guided: bool = True) -> None:
     import live_vs_offline as lvo
     from kyphos.metrics.style import wearer_from
     from kyphos.sim.validation import generate
@@ -42,7 +45,7 @@ def count(fs: float, seeds: str) -> None:
             hold(lf, t, tilt, acc)
 
         st._standing_bend = standing  # type: ignore[method-assign]
-        for t_last, _ in lvo.stream(v, st):
+        for t_last, _ in lvo.stream(v, st, guided):
             if t_last > 45 and st._opening is None:
                 break
         print(json.dumps({"seed": seed, "fs": fs, "live_cal": st.calibration_bends_s,
@@ -80,4 +83,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "--summary":
         summary(sys.argv[2:])
     else:
-        count(float(sys.argv[1]), sys.argv[2])
+        count(float(sys.argv[1]), sys.argv[2], "--no-guided" not in sys.argv[3:])

@@ -70,26 +70,35 @@ def frames(v: ValidationSession) -> Iterator[tuple[float, Received]]:
             Frame((seq + 1) & 0xFFFF, t_us, Imu(period_ns, 0, samples)))  # type: ignore[arg-type]
 
 
-def stream(v: ValidationSession, st: LiveState) -> Iterator[tuple[float, int]]:
+def stream(v: ValidationSession, st: LiveState, guided: bool = True
+           ) -> Iterator[tuple[float, int]]:
     """Feed ``v`` frame by frame into ``st``, the wearer pressing ``c`` at the end of the guided
-    upright (after the frame that reaches it has been read); yields (time of the frame's last
-    sample, rows it added) after each frame."""
+    upright (after the frame that reaches it has been read) and, with ``guided``, the guided
+    calibration giving its bend's window (the note's, what the report takes) once the bend has
+    ended (``LiveState.guided_bend``); yields (time of the frame's last sample, rows it added)
+    after each frame."""
     up_end = float(v.truth.calibration["upright"][1])
+    bend = v.truth.calibration.get("bend") if guided else None
     pressed = False
     for t_last, r in frames(v):
         yield t_last, st.ingest([r])
         if not pressed and t_last >= up_end:
             st.calibrate_now()
             pressed = True
+        if bend is not None and t_last >= bend[1]:
+            st.guided_bend(float(bend[0]), float(bend[1]))
+            bend = None
 
 
-def run_live(v: ValidationSession, acc_bias: str | None, snap_s: float = np.inf) -> dict[str, Any]:
+def run_live(v: ValidationSession, acc_bias: str | None, snap_s: float = np.inf,
+             guided: bool = True) -> dict[str, Any]:
     """Stream ``v`` through a LiveState; returns its per-sample flexion and what it counted
     (the sitting upright also as it stood at ``snap_s``)."""
     st = LiveState(30.0, acc_bias=acc_bias)
     alerts: list[float] = []
     st.on_alert = lambda: alerts.append(st._t_last_s or 0.0)
     up_end = float(v.truth.calibration["upright"][1])
+    bend = v.truth.calibration.get("bend") if guided else None
     flex = np.full(len(v.time), np.nan)
     lat = np.full(len(v.time), np.nan)
     cal_t: float | None = None
@@ -111,6 +120,9 @@ def run_live(v: ValidationSession, acc_bias: str | None, snap_s: float = np.inf)
         if cal_t is None and t_last >= up_end:
             st.calibrate_now()
             cal_t = t_last
+        if bend is not None and t_last >= bend[1]:  # as stream() gives it
+            st.guided_bend(float(bend[0]), float(bend[1]))
+            bend = None
     proc = st.proc
     assert proc is not None
     return {"flex": flex, "lat": lat, "cal_t": cal_t, "since": proc.bias_since_s, "lifts": st.lifts,

@@ -204,6 +204,28 @@ def calibration_sequence(bends: list[tuple[float, float]], peaks_deg: list[float
     return []
 
 
+def forward_excursions(dev: np.ndarray, valid: np.ndarray, fs: float) -> list[tuple[int, int, int]]:
+    """The deep forward excursions of :func:`auto_calibrate`: (start, peak, stop) rows of each
+    run of ``dev`` (the gravity direction's angle from the reference posture, rad; 0 where not
+    ``valid``) above ``BEND_MIN`` for at least 0.2 s, starting at the last valid row within
+    15° of the reference at most 5 s before it; stop is the run's end (exclusive). Shared with
+    the live view (:class:`kyphos.views.live_state.LiveState`), which finds the calibration
+    bends by this rule."""
+    big = dev > BEND_MIN
+    near = dev < np.radians(15)
+    near_idx = np.flatnonzero(near & valid)
+    pairs = []
+    for a, b in runs(big):  # per excursion
+        if b - a < 0.2 * fs:
+            continue
+        ipk = a + int(np.argmax(dev[a:b]))
+        k = np.searchsorted(near_idx, a) - 1
+        if k < 0 or a - near_idx[k] > 5 * fs:
+            continue
+        pairs.append((int(near_idx[k]), ipk, int(b)))
+    return pairs
+
+
 def auto_calibrate(
     time: np.ndarray,
     acc: np.ndarray,
@@ -251,18 +273,7 @@ def auto_calibrate(
     # forward excursions relative to the median quiet posture
     dev = np.arccos(np.clip(u @ med, -1, 1))
     dev[~valid] = 0
-    big = dev > BEND_MIN
-    near = dev < np.radians(15)
-    near_idx = np.flatnonzero(near & valid)
-    pairs = []
-    for a, b in runs(big):  # per excursion
-        if b - a < 0.2 * fs:
-            continue
-        ipk = a + int(np.argmax(dev[a:b]))
-        k = np.searchsorted(near_idx, a) - 1
-        if k < 0 or a - near_idx[k] > 5 * fs:
-            continue
-        pairs.append((near_idx[k], ipk, b))
+    pairs = forward_excursions(dev, valid, fs)
     axes: list[np.ndarray] = []
     weights: list[float] = []
     bends = [(float(time[i]), float(time[min(b, n - 1)])) for i, _, b in pairs]

@@ -64,6 +64,7 @@ from kyphos.processing.calibration import (
     QUIET_GYR,
     G,
     calibration_sequence,
+    forward_excursions,
     frame_from_axes,
 )
 from kyphos.processing.causal import CausalProcessor, LiveClipSlip, LiveReReference
@@ -312,11 +313,14 @@ class LiveState:
         self.activity_now: str | None = None  # the activity near the window's end
         self._lift_end_s = -np.inf
         self._reach_end_s = -np.inf
-        # the opening bends held back while they may be a calibration sequence (None: decided)
-        # (bend, start and end as the automatic calibration times it, peak tilt in deg)
-        self._opening: list[tuple[Lift, float, float, float]] | None = []
-        self._opening_up: list[np.ndarray] = []  # each held bend's gravity direction at its peak
-        # each held bend's rows for the closed-bend lever (t, flex, lat deg, earth acc; None
+        # the standing bends reaching BEND_MIN held back while they may be calibration bends
+        # (None: the calibration bends are decided)
+        self._opening: list[Lift] | None = []
+        # the stream's forward excursions by auto_calibrate's rule while undecided
+        # (calibration.forward_excursions: start, end as it times them, peak in deg)
+        self._exc: list[tuple[float, float, float]] = []
+        self._opening_up: list[np.ndarray] = []  # each excursion's gravity direction at its peak
+        # each excursion's rows for the closed-bend lever (t, flex, lat deg, earth acc; None
         # until its window ± LEVER_PAD_S has passed), and the calibration bends whose lever
         # waits for them (wearer.drop "closed")
         self._open_spans: list[tuple[float, float]] = []
@@ -325,6 +329,7 @@ class LiveState:
         self._up_raw: np.ndarray | None = None  # the live upright's mean acc (offset in)
         self._cal_left: np.ndarray | None = None  # body y from the calibration bends
         self.calibration_bends_s: list[tuple[float, float]] = []
+        self._guided: tuple[float, float] | None = None  # the guided bend's window (device s)
         self._open_quiet_end_s: float | None = None  # the opening quiet standing's end
         # still-sitting flexion seen so far, as a histogram (0.5° bins): the sitting upright
         self._sit_hist = np.zeros(len(_SIT_BINS) - 1)
@@ -612,6 +617,8 @@ class LiveState:
         self._clip_slips(t, w, activity)
         if self._opening is not None and self._open_quiet_end_s is None and self.samples <= n:
             self._opening_quiet(t, activity.still, w[:, 6:9])
+        if self._opening is not None:
+            self._excursions(t, w[:, 6:9], activity.still)
         # seated reaches from the wearer's own sitting upright, as the report measures them
         for lf in find_bends(ang, w[:, 5], activity, self.link_m,
                              earth_acc=np.column_stack([w[:, 12:14], w[:, 5]]),
@@ -621,6 +628,9 @@ class LiveState:
             if lf.end_s >= t_end - 0.5 or lf.start_s <= t[0] + 0.5:
                 continue
             if lf.start_s <= max(self._lift_end_s, self._reach_end_s):
+                continue
+            # a calibration bend is no lift (as in the report)
+            if any(lf.start_s < b1 and lf.end_s > b0 for b0, b1 in self.calibration_bends_s):
                 continue
             if lf.context == "standing":
                 if self.wearer is not None:  # the style per leg length, as the report names it
@@ -736,11 +746,14 @@ class LiveState:
 
     def _still_rows(self) -> np.ndarray:
         """The still flag of every row so far on the ring's running count (False where not
-        held or not classified yet), as the offline analysis's ``activity.still``."""
+        held or not classified yet), as the offline analysis's ``activity.still``; and False
+        for a ring's capacity of rows to come: the slip's motion rows (``_slip_motion``) may
+        reach past the newest row, as NaN, and the still flags must be as long (validation
+        14001 @104 stopped with a shape mismatch in ``clipslip.slip_motion_windows``)."""
         n = self._still.count
-        out = np.zeros(n, bool)
+        out = np.zeros(n + self._still.capacity, bool)
         k = len(self._still)
-        out[n - k:] = self._still.last(k)[:, 0] == 1.0
+        out[n - k:n] = self._still.last(k)[:, 0] == 1.0
         return out
 
     def _reexpress(self, old_m: np.ndarray, new_m: np.ndarray, from_s: float) -> None:
@@ -795,35 +808,56 @@ class LiveState:
 
     def _standing_bend(self, lf: Lift, t: np.ndarray, tilt_deg: np.ndarray,
                        acc: np.ndarray) -> None:
-        """A finished standing bend: a lift, or held back while it may be part of the opening
-        calibration sequence (the report's rule, :func:`kyphos.processing.calibration.
-        calibration_sequence`: the recording's first ``CAL_BENDS`` bends reaching ``BEND_MIN``,
-        each within ``CAL_GAP_S`` of the previous one's end, peaks within ``CAL_PEAK_DEG``).
-        As :func:`~kyphos.processing.calibration.auto_calibrate` times them, a bend runs from
-        the last sample below 15° before its peak to the end of its run above ``BEND_MIN``."""
+        """A finished standing bend: a lift, or, while the calibration bends are not decided
+        and it reaches ``BEND_MIN``, held back until they are (:meth:`_opening_bends`)."""
         i0, i1 = np.searchsorted(t, (lf.start_s, lf.end_s))
-        seg = tilt_deg[i0 : i1 + 1]
-        if self._opening is None or not np.any(seg >= np.degrees(BEND_MIN)):
+        if self._opening is None or not np.any(tilt_deg[i0 : i1 + 1] >= np.degrees(BEND_MIN)):
             self.lifts.append(_info(len(self.lifts) + 1, lf))
             return
-        ipk = i0 + int(np.nanargmax(seg))
-        low = np.flatnonzero(tilt_deg[: ipk + 1] < 15.0)
-        out = np.flatnonzero(~(tilt_deg[ipk:] >= np.degrees(BEND_MIN)))
-        b0 = float(t[low[-1]]) if len(low) else lf.start_s
-        b1 = float(t[min(len(t) - 1, ipk + int(out[0]))]) if len(out) else lf.end_s
-        self._opening.append((lf, b0, b1, float(tilt_deg[ipk])))
-        # the lever's window: from the last sample under 15° before the peak (as the
-        # report's calibration bends start) to the first under 15° after it, so that it ends
-        # upright as it started (the end of the run above BEND_MIN is mid-descent: the
-        # closed integral then reads a lever at its bound; validation 11001, 11004)
-        back = np.flatnonzero(tilt_deg[ipk:] < 15.0)
-        e1 = float(t[min(len(t) - 1, ipk + int(back[0]))]) if len(back) else lf.end_s
-        self._open_spans.append((b0, e1))
-        self._open_rows.append(None)
-        h = max(1, int(0.2 * (self.fs or 100.0)))  # gravity in the sensor frame at the peak
-        self._opening_up.append(np.mean(acc[max(0, ipk - h) : ipk + h + 1], axis=0))
-        self._sagittal(self._opening_up)  # at once; redone from the sequence once it is known
+        self._opening.append(lf)
         self._opening_bends(lf.end_s)
+
+    def _excursions(self, t: np.ndarray, acc: np.ndarray, still: np.ndarray) -> None:
+        """Add the window's forward excursions not seen before, found by ``auto_calibrate``'s
+        rule (:func:`kyphos.processing.calibration.forward_excursions` on the gravity direction
+        low-passed at 1 Hz, as it reads it) against the upright (``c``; before it, the median
+        still posture of the window, as ``auto_calibrate`` takes the median quiet one). Not the
+        lift finder's bends: its net-height gate, on the drifting live vertical acceleration,
+        dropped the slow guided bend (validation 12001, 10020). An excursion counts once it
+        has ended 1 s before the window's end (the zero-phase filter's edge)."""
+        assert self.fs is not None and self.proc is not None
+        fs = self.fs
+        ok = np.all(np.isfinite(acc), axis=1) & np.any(acc != 0, axis=1)
+        a_lp = lowpass(np.where(ok[:, None], acc, 0.0), fs, 1.0)
+        u = a_lp / np.maximum(np.linalg.norm(a_lp, axis=1, keepdims=True), 1e-9)
+        if self._cal_method != "nominal":
+            ref = self.proc.sensor_from_body[:, 2]
+        elif np.any(ok & still):
+            ref = np.median(u[ok & still], axis=0)
+            ref = ref / np.linalg.norm(ref)
+        else:
+            return
+        dev = np.arccos(np.clip(u @ ref, -1.0, 1.0))
+        dev[~ok] = 0.0
+        last = self._exc[-1][1] if self._exc else -np.inf
+        new = False
+        for i0, ipk, i1 in forward_excursions(dev, ok, fs):  # a few
+            b0, b1 = float(t[i0]), float(t[min(i1, len(t) - 1)])
+            if i1 >= len(t) - int(fs) or b0 <= last:
+                continue  # not over yet, or seen before
+            self._exc.append((b0, b1, float(np.degrees(dev[ipk]))))
+            # the lever's window: to the first sample back under 15° (the end of the run
+            # above BEND_MIN is mid-descent: the closed integral then reads a lever at its
+            # bound; validation 11001, 11004)
+            back = np.flatnonzero(dev[ipk:] < np.radians(15.0))
+            e1 = float(t[min(len(t) - 1, ipk + int(back[0]))]) if len(back) else b1
+            self._open_spans.append((b0, e1))
+            self._open_rows.append(None)
+            h = max(1, int(0.2 * fs))  # gravity in the sensor frame at the peak
+            self._opening_up.append(np.mean(acc[max(0, ipk - h) : ipk + h + 1], axis=0))
+            last, new = b1, True
+        if new:  # at once; redone from the sequence once it is known
+            self._sagittal(self._opening_up)
 
     def _opening_quiet(self, t: np.ndarray, still: np.ndarray, acc: np.ndarray) -> None:
         """The end of the quiet standing the stream opens with (the window still holds the
@@ -851,35 +885,90 @@ class LiveState:
                                       else -np.inf)
 
     def _opening_bends(self, t_now: float) -> None:
-        """Decide the held-back opening bends once the sequence can no longer grow: a longer
-        pause (no bend started within ``CAL_GAP_S``: known once a bend of up to
-        ``MAX_DURATION_S`` would have been seen), a bend that does not repeat the first, or
-        ``CAL_BENDS[1]`` bends. A sequence of at least ``CAL_BENDS[0]`` bends is the
-        calibration (``calibration_bends_s``); otherwise the held bends are lifts, counted late."""
-        ob = self._opening
-        if not ob:
+        """Decide the calibration bends once the excursions' sequence can no longer grow: a
+        longer pause (no excursion started within ``CAL_GAP_S``: known once a bend of up to
+        ``MAX_DURATION_S`` would have been seen), one that does not repeat the first, or
+        ``CAL_BENDS[1]`` of them: the report's rule,
+        :func:`kyphos.processing.calibration.calibration_sequence`, on the excursions as
+        ``auto_calibrate`` finds them. The held bends overlapping a calibration bend are left
+        out, the rest are lifts, counted late. Without an excursion, a held bend is a lift once
+        the lift window has passed it (no excursion found later can overlap it)."""
+        ob, ex = self._opening, self._exc
+        if ob is None:
             return
-        bends = [(b0, b1) for _, b0, b1, _ in ob]
-        peaks = [pk for *_, pk in ob]
-        # the held bends still form one repeated sequence (each close to the previous, peaks
+        if not ex:
+            keep = [lf for lf in ob if t_now - lf.end_s <= LIFT_WINDOW_S]
+            for lf in ob[: len(ob) - len(keep)]:  # in time order: the oldest go first
+                self.lifts.append(_info(len(self.lifts) + 1, lf))
+            self._opening = keep
+            return
+        bends = [(b0, b1) for b0, b1, _ in ex]
+        peaks = [pk for *_, pk in ex]
+        # the excursions still form one repeated sequence (each close to the previous, peaks
         # close to the first's)
         repeated = all(bends[k][0] - bends[k - 1][1] <= CAL_GAP_S
-                       and abs(peaks[k] - peaks[0]) <= CAL_PEAK_DEG for k in range(1, len(ob)))
+                       and abs(peaks[k] - peaks[0]) <= CAL_PEAK_DEG for k in range(1, len(ex)))
         # a bend starting within CAL_GAP_S of the last one's end is seen whole by this time
         wait_s = CAL_GAP_S + MAX_DURATION_S + 1.0
-        if repeated and len(ob) < CAL_BENDS[1] and t_now - ob[-1][0].end_s <= wait_s:
+        if repeated and len(ex) < CAL_BENDS[1] and t_now - bends[-1][1] <= wait_s:
             return
-        seq = set(calibration_sequence(bends, peaks, self._open_quiet_end_s))
-        self.calibration_bends_s = [(ob[k][0].start_s, ob[k][0].end_s) for k in sorted(seq)]
+        seq = sorted(calibration_sequence(bends, peaks, self._open_quiet_end_s))
+        self.calibration_bends_s = [bends[k] for k in seq]
         if seq and self.wearer is not None and self.wearer.drop == "closed":
-            self._lever_seq = sorted(seq)
+            self._lever_seq = seq
             self._closed_lever()
         if seq:
-            self._sagittal([self._opening_up[k] for k in sorted(seq)])
-        for k, (lf, *_) in enumerate(ob):  # the rest (or all, without a sequence) are lifts
-            if k not in seq:
+            self._sagittal([self._opening_up[k] for k in seq])
+        for lf in ob:  # the rest (or all, without a sequence) are lifts
+            if not any(lf.start_s < b1 and lf.end_s > b0 for b0, b1 in self.calibration_bends_s):
                 self.lifts.append(_info(len(self.lifts) + 1, lf))
         self._opening = None
+
+    def guided_bend(self, start_s: float, end_s: float) -> None:
+        """The guided calibration's forward bend, ``start_s``–``end_s`` in device s, given once
+        it has ended (the view counts a bend about half a second after its end): the report
+        takes this window from the session's calibration note (``calibration.from_windows``).
+        As there, it alone is the calibration bend: the bends held back as a possible
+        calibration sequence that do not overlap it are lifts, a bend overlapping it is never
+        one, the sagittal axis is taken at its deepest sample and, with
+        ``wearer.drop == "closed"``, the lever is fitted on it (from 15° before its deepest
+        sample to 15° after, as for the automatic calibration bends). Without it the view
+        finds the calibration bends by the automatic rule (:meth:`_opening_bends`): live, a
+        slow guided bend could fail the lift finder's net-height gate and be missed, and lifts
+        right after it could join it as a "sequence" (validation 12001; 16 of 180 sessions)."""
+        with self._lock:
+            self._guided_bend(float(start_s), float(end_s))
+
+    def _guided_bend(self, b0: float, b1: float) -> None:
+        self._guided = (b0, b1)
+        self.calibration_bends_s = [(b0, b1)]
+        held, self._opening = self._opening or [], None
+        for lf in held:  # held bends (a few): not the guided one, so lifts, counted late
+            if not (lf.start_s < b1 and lf.end_s > b0):
+                self.lifts.append(_info(len(self.lifts) + 1, lf))
+        w = self._ring.last(len(self._ring))
+        sel = np.flatnonzero((w[:, 0] >= b0) & (w[:, 0] <= b1) & np.isfinite(w[:, 6]))
+        if len(sel) and self.proc is not None:
+            # gravity in the sensor frame at the window's deepest sample (from_windows' peak:
+            # farthest from the upright), averaged over +-0.2 s as _standing_bend does
+            acc = w[sel, 6:9]
+            u = acc / np.linalg.norm(acc, axis=1, keepdims=True)
+            ipk = int(np.argmin(u @ self.proc.sensor_from_body[:, 2]))
+            h = max(1, int(0.2 * (self.fs or 100.0)))
+            self._sagittal([np.mean(acc[max(0, ipk - h) : ipk + h + 1], axis=0)])
+        if self.wearer is not None and self.wearer.drop == "closed" and len(sel):
+            # the lever's window: from the last sample under 15° before the window's deepest
+            # to the first under 15° after it, as for the automatic calibration bends (the
+            # whole window, 6-8 s with its pads, integrates more of the live earth
+            # acceleration's drift: the closed lever read 0.75 m, its bound, on validation
+            # 11001 against the report's 0.379)
+            tilt = np.degrees(act.tilt_from_angles(np.radians(w[:, 1]), np.radians(w[:, 2])))
+            ipk = int(sel[np.nanargmax(tilt[sel])])
+            low = np.flatnonzero(tilt[: ipk + 1] < 15.0)
+            back = np.flatnonzero(tilt[ipk:] < 15.0)
+            e0 = float(w[low[-1], 0]) if len(low) else b0
+            e1 = float(w[min(len(w) - 1, ipk + int(back[0])), 0]) if len(back) else b1
+            self._open_spans, self._open_rows, self._lever_seq = [(e0, e1)], [None], [0]
 
     def _sagittal(self, peaks: list[np.ndarray]) -> None:
         """The sagittal axis from the calibration bends (their gravity direction at the peak

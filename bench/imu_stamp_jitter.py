@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--holds", default="0,2000,4000,4500,5000,5500,6000,8000,15000,40000,100000",
+    ap.add_argument("--holds", default="0,2000,4000,4500,5000,5500,6000,8000,16000,40000,100000",
                     help="hold-ups to try, us (comma separated)")
     ap.add_argument("--reads", type=int, default=300)
     ap.add_argument("--odr-error", type=float, default=0.0, help="the chip's rate error")

@@ -569,6 +569,17 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             return found[0], found[1]
     if len(fit):
         if by_turn_only:
+            # the best place is a step between two held postures (the posture held, the clip
+            # turned): when its own movement holds the slip's turn (SLIP_MOTION_ERR and
+            # SLIP_MOTION_LIN), the turn places it (development seed 15007 @104/208: a slip at
+            # the end of a 31-s seated slouch, the slouch going on after it; a sit's search
+            # must place by the turn, and the one step's turn was only read when a second,
+            # borderline step made two, as at 52 Hz: else 32 s early at the sit's start)
+            if motion is not None and kb not in span:
+                found = _motion_place(motion, [(seq[kb - 1].i1, seq[kb].i0)], m_old, m_new,
+                                      still)
+                if found is not None:
+                    return found[0], found[1]
             return -1, None
         k = int(fit[np.argmin(resid[fit])])
         if k in span:  # out or back: the moving sample nearest the middle of the excursion

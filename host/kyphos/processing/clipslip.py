@@ -857,7 +857,11 @@ def place_shown_slip(probes: list[RefPosture], floor: int, r: RefPosture, nxt: R
         # turn (a slow drift after the sit, a step the slip undoes, took 7012 at 52 Hz 62 s
         # late when the postures could place it there too)
         late = place_slip(probes, floor, nxt.i0, m_old, m_new, base, still, motion, True)
-        if late[0] > r.i0:
+        # or a turn in the same movement as the first search's place, no posture between
+        # (development seed 15013 @104: a slip made sitting down, placed at the stand's end
+        # 2.0 s before its turn, which the late search read inside that movement)
+        if late[0] > r.i0 or j1 is None and j <= late[0] and not any(
+                j < p.i0 <= late[0] for p in probes):
             j, j1 = late
     return j, j1
 

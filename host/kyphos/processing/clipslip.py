@@ -569,6 +569,17 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             return found[0], found[1]
     if len(fit):
         if by_turn_only:
+            # the best place is a step between two held postures (the posture held, the clip
+            # turned): when its own movement holds the slip's turn (SLIP_MOTION_ERR and
+            # SLIP_MOTION_LIN), the turn places it (development seed 15007 @104/208: a slip at
+            # the end of a 31-s seated slouch, the slouch going on after it; a sit's search
+            # must place by the turn, and the one step's turn was only read when a second,
+            # borderline step made two, as at 52 Hz: else 32 s early at the sit's start)
+            if motion is not None and kb not in span:
+                found = _motion_place(motion, [(seq[kb - 1].i1, seq[kb].i0)], m_old, m_new,
+                                      still)
+                if found is not None:
+                    return found[0], found[1]
             return -1, None
         k = int(fit[np.argmin(resid[fit])])
         if k in span:  # out or back: the moving sample nearest the middle of the excursion
@@ -846,7 +857,11 @@ def place_shown_slip(probes: list[RefPosture], floor: int, r: RefPosture, nxt: R
         # turn (a slow drift after the sit, a step the slip undoes, took 7012 at 52 Hz 62 s
         # late when the postures could place it there too)
         late = place_slip(probes, floor, nxt.i0, m_old, m_new, base, still, motion, True)
-        if late[0] > r.i0:
+        # or a turn in the same movement as the first search's place, no posture between
+        # (development seed 15013 @104: a slip made sitting down, placed at the stand's end
+        # 2.0 s before its turn, which the late search read inside that movement)
+        if late[0] > r.i0 or j1 is None and j <= late[0] and not any(
+                j < p.i0 <= late[0] for p in probes):
             j, j1 = late
     return j, j1
 

@@ -138,7 +138,7 @@ def test_no_upright_reference_gives_no_angles(base) -> None:
 
 def test_short_wear_keeps_lifts_and_angles_but_no_score_no_praise(base) -> None:
     t, acc, gyr = base
-    k = 45 * 104
+    k = 59 * 104  # under the 60 s a score needs, with the good squat at 46.6 s inside
     s = Session(time=t[:k], acc=acc[:k], gyr=gyr[:k], fs=104.0)
     _no_scores(s)
     assert "60 s a score needs" in s.validity.warnings[0]

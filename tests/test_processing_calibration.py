@@ -77,3 +77,19 @@ def test_frame_from_axes_is_a_rotation() -> None:
     m = cal.frame_from_axes(np.array([0.9, 0.1, 0.3]), np.array([0.1, 1.0, 0.2]))
     np.testing.assert_allclose(m.T @ m, np.eye(3), atol=1e-12)
     assert np.linalg.det(m) == pytest.approx(1.0)
+
+
+def test_auto_calibration_does_not_take_a_supine_rest_as_upright(yawed: tuple) -> None:
+    # a supine rest is the "least flexed" quiet posture of all: it must not become upright
+    # (validation 15009 / 15006 without a calibration note read 85-91 deg RMS from it)
+    s, _ = yawed
+    n = int(40 * s.fs)
+    rng = np.random.default_rng(1)
+    up_supine = s.sensor_from_body[:, 0]  # lying on the back: body +x (forward) points up
+    acc = np.vstack([s.acc, 9.81 * up_supine + rng.normal(0, 0.02, (n, 3))])
+    gyr = np.vstack([s.gyr, rng.normal(0, 0.002, (n, 3))])
+    t = np.arange(len(acc)) / s.fs
+    q = orientation_offline(gyr, acc, s.fs)
+    c = cal.auto_calibrate(t, acc, gyr, q, s.fs)
+    assert c.upright_s is not None and c.upright_s[1] < s.time[-1]
+    assert _axis_err_deg(c.sensor_from_body[:, 2], s.sensor_from_body[:, 2]) < 2.0

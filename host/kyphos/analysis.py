@@ -13,7 +13,12 @@ import numpy as np
 
 from kyphos.errors import KyphosError
 from kyphos.metrics.lifts import Lift, find_bends, lift_mask, lift_summary, link_from_bends
-from kyphos.metrics.posture import PostureMetrics, posture_metrics, sitting_upright_deg
+from kyphos.metrics.posture import (
+    SLOUCH_THRESHOLD_DEG,
+    PostureMetrics,
+    posture_metrics,
+    sitting_upright_deg,
+)
 from kyphos.metrics.risk import Risk, kinematic_risk
 from kyphos.metrics.style import (
     Wearer,
@@ -533,5 +538,5 @@ def analyze(
         link_m=link_m,
         wearer=wearer,
     )
-    a.validity = plausibility.assess(session, a)
+    a.validity = plausibility.assess(session, a, pkw.get("slouch_threshold_deg", SLOUCH_THRESHOLD_DEG))
     return a

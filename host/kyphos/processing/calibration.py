@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kyphos.processing import params as P
 from kyphos.processing.angles import quat_rows, rotation_deg
 from kyphos.processing.preprocess import (
     finite_rows,
@@ -319,6 +320,12 @@ def auto_calibrate(
 
     # upright: least-flexed dense cluster of quiet postures, measured in the sagittal plane
     m0 = frame_from_axes(med, y_est)
+    # not lying: a quiet posture tilted >= the lying tilt from the median still posture is a
+    # lie, and supine is the "least flexed" of all (15009 / 15006 took a supine rest as
+    # upright, 85-91 deg RMS). Only when the wearer is upright for most of the still time.
+    upright_ok = (u @ med) > np.cos(np.radians(P.LYING_TILT_DEG))
+    if np.any(quiet & upright_ok):
+        quiet = quiet & upright_ok
     uq = u[quiet]
     sag = np.arctan2(-(uq @ m0[:, 0]), uq @ m0[:, 2])  # + when the trunk leans forward
     centre = float(np.percentile(sag, 10))

@@ -182,8 +182,29 @@ def rules(v: Validity, *, gravity_ms2: float, fs: float, calibration_method: str
     return fails
 
 
-def assess(session: Any, analysis: Any) -> Validity:
-    """Check an analysis of ``session`` (see the module doc)."""
+def auto_upright_doubt(analysis: Any, slouch_deg: float) -> str:
+    """Why an automatic upright reference is not the wearer's upright, or "": the still standing
+    it found reads a median flexion beyond the slouch threshold (a reference under which the
+    wearer stands slouched is not upright; validation 15001 without a note took a reclined sit
+    after a clip slip as upright and read everything 17 deg flexed with confidence 0.95)."""
+    if str(analysis.calibration.method) != "auto":
+        return ""
+    from kyphos.processing.activity import STANDING
+    angles, activity = analysis.angles, analysis.activity
+    m = activity.still & (activity.kind == STANDING) & angles.valid
+    if not np.any(m):
+        return ""
+    med = float(np.degrees(np.median(angles.flexion[m])))
+    if abs(med) < slouch_deg:
+        return ""
+    return (f"the automatic upright reference reads the wearer's still standing as {med:+.0f}° "
+            f"flexed (beyond the {slouch_deg:g}° slouch threshold), so it is not the wearer's "
+            f"upright: angles are not shown — {UPRIGHT_HINT}")
+
+
+def assess(session: Any, analysis: Any, slouch_deg: float | None = None) -> Validity:
+    """Check an analysis of ``session`` (see the module doc); ``slouch_deg`` (the slouch
+    threshold, deg) also checks an automatic upright reference (:func:`auto_upright_doubt`)."""
     v = Validity(quality=data_quality(session))
     notes: list[str] = []
     # gravity at rest from ~13 samples/s (a 0.3 s window): still stretches last seconds
@@ -195,6 +216,10 @@ def assess(session: Any, analysis: Any) -> Validity:
         calibration_confidence=float(cal.confidence),
         worn_s=float(analysis.posture.measured_s), axes_doubt=frame_doubt(session),
     )
+    doubt = auto_upright_doubt(analysis, slouch_deg) if slouch_deg is not None else ""
+    if doubt and v.angles_trusted:
+        v.angles_trusted = v.lifts_trusted = False
+        fails.append(doubt)
     notes.extend(str(n) for n in (session.header or {}).get("notes", []) or [])
     q = v.quality
     if q["damage_count"]:

@@ -81,6 +81,7 @@ from kyphos.analysis import (
 from kyphos.errors import KyphosError
 from kyphos.metrics.lifts import Lift, lift_summary, link_from_bends
 from kyphos.metrics.posture import (
+    SLOUCH_THRESHOLD_DEG,
     HoldingViolation,
     PostureMetrics,
     SlouchEpisode,
@@ -861,7 +862,8 @@ def _assemble(digest: _Digest, st: _Pass1, d: _Driver, c: Any, f: _Found, kind: 
                  calibration=c, quat=np.zeros((0, 4)), prepared=prepared,
                  lift_stats=lift_summary(f.lifts, duration), activity=activity,
                  seated_reaches=f.reaches, re_references=rerefs, link_m=link)
-    a.validity = plausibility.assess(digest, a)
+    a.validity = plausibility.assess(
+        digest, a, d.opts["pkw"].get("slouch_threshold_deg", SLOUCH_THRESHOLD_DEG))
     return a
 
 

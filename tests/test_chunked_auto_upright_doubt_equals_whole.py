@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import kyphos
 from kyphos.analysis import analyze
 from kyphos.chunked import analyze_chunked
-import kyphos
 
 
 def test_chunked_analysis_doubts_a_wrong_automatic_upright_as_the_whole_does(tmp_path: Path) -> None:

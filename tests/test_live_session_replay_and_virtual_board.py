@@ -41,7 +41,9 @@ def test_replay_at_speed_records_every_sample_and_writes_frames(recording: Path,
     assert s.state.samples == src.n_samples  # drawing dropped frames, never samples
     pngs = len(list((tmp_path / "frames").glob("frame-*.png")))
     assert stats.drawn >= 1 and stats.written == pngs == -(-stats.drawn // 5)
-    assert len(s.state.lifts) == 2  # the bends at 12 and 24 s (the one at 0 is cut)
+    # the bend at 12 s, the first after c, is the guided calibration bend; the one at 24 s a
+    # lift (the one at 0 is cut)
+    assert len(s.state.lifts) == 1 and s.state.calibration_bends_s[0][0] > 10.0
     rec = kyphos.load(out)
     assert rec.n_samples == src.n_samples
     np.testing.assert_array_equal(rec.acc, src.acc)
@@ -50,6 +52,7 @@ def test_replay_at_speed_records_every_sample_and_writes_frames(recording: Path,
     assert "marker" in kinds and "calibration" in kinds  # a replay is calibrated on the host
     cal = next(n for n in notes if n["kind"] == "calibration")
     assert cal["upright"][1] - cal["upright"][0] == pytest.approx(1.0)
+    assert 12.0 < cal["bend"][0] < cal["bend"][1] < 17.0
     assert s.state.calibrated and len(s.state.markers) == 1
     assert stats.latency_ms and np.all(np.isfinite(stats.latency_ms))
 

@@ -16,7 +16,9 @@ EPILOG = """examples:
   kyphos live --device replay:session.kyr --speed 4 # a recording at 4 × real time
   kyphos live --device replay:s.kyr --headless-frames frames/ --duration 10 --every 30
   kyphos live --device sim --hip-height-m 0.92      # lift style per leg length, as analyze
-keys in the window: c calibrate (stand upright first), m marker, space pause (receiving and
+keys in the window: c calibrate (stand upright first; then bend forward slowly once when the
+banner asks, and stand up straight: that bend is the calibration bend, written with the upright
+into the --record file for analyze and report), m marker, space pause (receiving and
 recording go on), r start/stop recording, q quit. Without a display, --headless-frames DIR
 writes the window as PNG files instead (or set MPLBACKEND to an interactive backend such as
 TkAgg with a display). --record keeps an existing file unless --force. See docs/live-view.md."""
@@ -51,6 +53,9 @@ def register(sub: Any) -> None:
                    help="slouch threshold above upright, degrees (default 8, as the report)")
     p.add_argument("--sound", action="store_true",
                    help="ring the terminal bell when a slouch alert starts")
+    p.add_argument("--guide-s", type=float, default=None, metavar="S",
+                   help="after c, ask for one slow forward bend for S seconds and take it as the "
+                        "calibration bend (default 20; 0: no prompt, c takes the upright only)")
     p.add_argument("--headless-frames", metavar="DIR",
                    help="no window: draw on an off-screen canvas and write PNG frames to DIR")
     p.add_argument("--every", type=int, default=1,
@@ -100,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     from kyphos.fileio import check_output
     from kyphos.metrics.style import wearer_from
     from kyphos.views.live import LiveSession
+    from kyphos.views.live_state import GUIDE_S
 
     wearer = wearer_from(args.hip_height_m, args.height_m)  # one line, as analyze's, before any link
     target, kw = target_of(args)
@@ -107,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
         raise KyphosError("--window-s must be > 1 and --fps > 0")
     if args.every < 1:
         raise KyphosError("--every must be 1 or more")
+    if args.guide_s is not None and args.guide_s < 0:
+        raise KyphosError("--guide-s must be 0 (no prompt) or more")
     replay_file = target[len("replay:"):].rpartition("@")[0] if target.startswith("replay:") else None
     if args.record:
         check_output(args.record, force=args.force, what="recording",
@@ -129,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     session = LiveSession(target, record=args.record, window_s=args.window_s, fps=args.fps,
                           sound=args.sound, slouch_threshold_deg=args.slouch_deg,
                           connect_kwargs=kw, overwrite=args.force, lossless=lossless,
-                          wearer=wearer)
+                          wearer=wearer, guide_s=GUIDE_S if args.guide_s is None else args.guide_s)
     if args.headless_frames:
         import matplotlib
 
@@ -147,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
             threading.Timer(args.duration, session.stop).start()
         session.run_window(close_on_end=args.duration is not None)
     for m in session.messages:
-        if m.startswith(("wrote", "recording to", "recording stopped")) or "cannot" in m:
+        if m.startswith(("wrote", "recording to", "recording stopped", "calibration bend",
+                         "no calibration bend")) or "cannot" in m:
             print(m)
     return 0

@@ -16,7 +16,9 @@ a copy: when drawing is slow, several updates go into one frame (frames dropped)
 path never waits for a frame, so no sample is lost.
 
 Keys: ``c`` calibrate (the board's CALIBRATE; a replay is calibrated on the host from the last
-second), ``m`` marker (the board's MARKER command if it has one, and always a ``NOTE``
+second), then the view asks for one slow forward bend (``guide_s``) and takes the first one as
+the calibration bend, writing a calibration ``NOTE`` with the upright and the bend's window into
+the recording (what ``kyphos analyze`` reads); ``m`` marker (the board's MARKER command if it has one, and always a ``NOTE``
 ``{"kind": "marker"}`` in the recording), space pause (the view holds; receiving, analysis and
 recording go on), ``r`` start/stop recording, ``q`` quit.
 """
@@ -37,7 +39,7 @@ import numpy as np
 
 from kyphos.errors import KyphosError, RecordingError
 from kyphos.metrics.style import Wearer
-from kyphos.views.live_state import LiveState, View
+from kyphos.views.live_state import GUIDE_S, LiveState, View
 
 KEYS = {"c": "calibrate", "m": "marker", " ": "pause", "r": "record", "q": "quit"}
 #: With no new samples, a frame is still drawn this often (banners, clocks, the paused view).
@@ -118,6 +120,11 @@ class LiveSession:
             replay at ``@0`` (as fast as possible) to PNG files, so the frames follow the
             recording instead of the wall clock (without it the replay outruns the drawing and
             most frames are dropped).
+        guide_s: after ``c`` (or the board's CALIBRATED), until a guided bend has been taken,
+            ask for one slow forward bend for this long, s; the first one found
+            (:class:`LiveState` ``guide_s``) is the calibration bend, and the recording gets
+            the calibration note with the upright and the bend. 0 or None: no prompt (``c``
+            takes the upright only).
     """
 
     def __init__(
@@ -133,6 +140,7 @@ class LiveSession:
         overwrite: bool = False,
         lossless: bool = False,
         wearer: Wearer | None = None,
+        guide_s: float | None = GUIDE_S,
     ) -> None:
         self.target = target
         self.record_path = Path(record) if record else None
@@ -142,8 +150,11 @@ class LiveSession:
         self.fps = fps
         kw: dict[str, Any] = ({} if slouch_threshold_deg is None
                               else {"slouch_threshold_deg": slouch_threshold_deg})
-        self.state = LiveState(window_s, wearer=wearer, **kw)
+        self.state = LiveState(window_s, wearer=wearer, guide_s=guide_s or None, **kw)
         self.state.on_alert = self._alert
+        self.state.on_guided = self._guided
+        # a host calibration's upright (device s) whose note waits for the guided bend
+        self._host_upright: tuple[float, float] | None = None
         self.state.on_re_reference = self._re_referenced
         self.sound = sound
         self.connect_kwargs = dict(connect_kwargs or {})
@@ -318,6 +329,9 @@ class LiveSession:
         if rec is None:
             return
         self.recording = None
+        if self._host_upright is not None:  # the prompt still runs: the upright alone
+            with contextlib.suppress(RecordingError):
+                self._note_calibration(self._host_upright, None, rec)
         with contextlib.suppress(Exception):
             for n in self.dev.clock_notes():
                 rec.note(n)
@@ -361,12 +375,42 @@ class LiveSession:
             self.messages.append("calibrated on the board")
         except KyphosError:  # a replay (or old firmware): calibrate here from the last second
             window = self.state.calibrate_now()
-            rec = self.recording
-            if window is not None and rec is not None and rec.first_imu_s is not None:
-                t0 = rec.first_imu_s
-                rec.note({"kind": "calibration", "method": "live",
-                          "upright": [round(window[0] - t0, 4), round(window[1] - t0, 4)]})
+            if window is not None and self.state.guiding:
+                self._host_upright = window  # the note waits for the bend (or the time limit)
+            elif window is not None:
+                self._note_calibration(window, None)
             self.messages.append("calibrated on the host (last second as upright)")
+
+    def _guided(self, upright: tuple[float, float], bend: tuple[float, float] | None) -> None:
+        """The prompt for the guided bend has ended (in ingest, receive thread): the recording
+        gets the calibration note the report reads, with the bend when one came. The upright is
+        the one the view took: 1 s before the board's CALIBRATED event (the report's rule for
+        it) or, for a host calibration, the last second before ``c``. Without a bend a board
+        calibration needs no note (the report reads the event, and finds the bends itself)."""
+        host, self._host_upright = self._host_upright, None
+        if bend is not None:
+            self._note_calibration(upright, bend)
+            self.messages.append(f"calibration bend taken ({bend[0]:.1f}–{bend[1]:.1f} s)")
+        else:
+            if host is not None:
+                self._note_calibration(host, None)
+            self.messages.append("no calibration bend within the time limit: the calibration "
+                                 "bends are found automatically")
+
+    def _note_calibration(self, upright: tuple[float, float], bend: tuple[float, float] | None,
+                          rec: _Recording | None = None) -> None:
+        """A calibration NOTE in the recording (``rec``, else the one running), times in s from
+        its first IMU sample (as the analysis reads them); none when it started after the
+        upright."""
+        rec = rec or self.recording
+        if rec is None or rec.first_imu_s is None or upright[0] < rec.first_imu_s:
+            return
+        t0 = rec.first_imu_s
+        note: dict[str, Any] = {"kind": "calibration", "method": "guided" if bend else "live",
+                                "upright": [round(upright[0] - t0, 4), round(upright[1] - t0, 4)]}
+        if bend is not None:
+            note["bend"] = [round(bend[0] - t0, 4), round(bend[1] - t0, 4)]
+        rec.note(note)
 
     async def _marker(self) -> None:
         t = self.state.add_marker()

@@ -273,6 +273,8 @@ class LiveFigure:
             text, colour = "not calibrated — stand or sit upright and still, press c", "#546e7a"
         elif not v.angles_trusted and v.warnings and not paused:  # e.g. a wrong IMU scale
             text, colour = _short(v.warnings[0], width=999), "#546e7a"
+        elif v.guide_note and not paused:  # the guided calibration bend: asked, then its outcome
+            text, colour = v.guide_note, "#1565c0"
         elif v.slouching:
             text = f"SIT UP — slouching {v.slouch_s:.0f} s" if v.slouch_s else "SIT UP — slouching"
             colour = ALERT_COLOUR if not blink else "#880e4f"

@@ -104,6 +104,15 @@ LIVE_CALM_SEARCH_S = 6.0
 LIVE_REF_SETTLE_S = 1.0
 #: How long the wearer's "clip moved" note stays in the status line, s.
 REREF_NOTE_S = 30.0
+#: After an upright calibration (``c``) the view asks for one slow forward bend and looks for
+#: it this long (``LiveState(guide_s=)``, ``kyphos live --guide-s``), s. Own choice: the
+#: guided calibration's bend starts within a second of the upright and lasts 5-8 s.
+GUIDE_S = 20.0
+#: How long the guided bend's outcome stays in the banner, s.
+GUIDE_NOTE_S = 5.0
+#: The guided bend's window runs from the last sample within this angle of the upright before
+#: the deepest sample to the first one back within it (``forward_excursions``' start), deg.
+GUIDE_NEAR_DEG = 15.0
 #: The sitting-upright histogram is also kept per this much device time, so that a clip slip
 #: re-referenced late can take the slipped stretch out of it (8 h: at most 960 histograms of
 #: 211 bins, 1.6 MB), s. Own choice.
@@ -121,6 +130,14 @@ _SIT_BINS = np.arange(-45.0, 60.5, 0.5)
 def _info(number: int, lf: Lift) -> LiftInfo:
     return LiftInfo(number, lf.style, lf.score, lf.reasons[0] if lf.reasons else "",
                     lf.peak_flexion_deg, lf.end_s)
+
+
+def _gravity_direction(acc: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Unit gravity direction per row of ``acc`` (sensor frame) low-passed at 1 Hz, as
+    ``auto_calibrate`` reads it (zero-phase: past rows), and the rows that are valid."""
+    ok = np.all(np.isfinite(acc), axis=1) & np.any(acc != 0, axis=1)
+    a_lp = lowpass(np.where(ok[:, None], acc, 0.0), fs, 1.0)
+    return a_lp / np.maximum(np.linalg.norm(a_lp, axis=1, keepdims=True), 1e-9), ok
 
 
 def zone_index(flex_deg: np.ndarray | float) -> np.ndarray:
@@ -231,6 +248,8 @@ class View:
     reref_note: str = ""
     #: the wearer's hip height as the report's ``"wearer"`` block (None: not given)
     wearer: dict[str, Any] | None = None
+    #: the guided calibration bend's prompt while it runs, then its outcome for a few seconds
+    guide_note: str = ""
 
 
 class LiveState:
@@ -256,6 +275,10 @@ class LiveState:
             bends once they are known (:func:`kyphos.metrics.style.lever_from_bends`, the
             report's function, on the rows the live view kept of them); lifts before that, or
             without a calibration bend, keep the shipped style, as the report does without one.
+        guide_s: after each upright calibration until a guided bend has been taken, look this
+            long for the guided calibration's forward bend (:meth:`_guide_search`; the view
+            prompts for it) and take the first one as :meth:`guided_bend` does (None: no
+            prompt; the benches give the window themselves).
     """
 
     def __init__(
@@ -270,6 +293,7 @@ class LiveState:
         link_m: float | None = None,
         acc_bias: str | np.ndarray | None = "live",
         wearer: Wearer | None = None,
+        guide_s: float | None = None,
     ) -> None:
         # no hip height given: the report's default rule (the closed-bend knee drop in metres)
         self.wearer = wearer_from() if wearer is None else wearer
@@ -330,6 +354,15 @@ class LiveState:
         self._cal_left: np.ndarray | None = None  # body y from the calibration bends
         self.calibration_bends_s: list[tuple[float, float]] = []
         self._guided: tuple[float, float] | None = None  # the guided bend's window (device s)
+        self.guide_s = guide_s
+        # the prompt for the guided bend: (its start, its time limit), device s; None: not asked
+        self._guide: tuple[float, float] | None = None
+        self._guide_up: tuple[float, float] = (np.nan, np.nan)  # the upright it follows
+        self._guide_held: list[tuple[Lift, bool]] = []  # standing bends (reach BEND_MIN) held
+        self._guide_msg: tuple[str, float] = ("", -np.inf)  # the outcome, shown until (device s)
+        #: called (inside ingest) when the prompt ends: (the upright window, the bend's window
+        #: or None when no bend came within ``guide_s``), device s
+        self.on_guided: Callable[[tuple[float, float], tuple[float, float] | None], None] | None = None
         self._open_quiet_end_s: float | None = None  # the opening quiet standing's end
         # still-sitting flexion seen so far, as a histogram (0.5° bins): the sitting upright
         self._sit_hist = np.zeros(len(_SIT_BINS) - 1)
@@ -619,6 +652,8 @@ class LiveState:
             self._opening_quiet(t, activity.still, w[:, 6:9])
         if self._opening is not None:
             self._excursions(t, w[:, 6:9], activity.still)
+        if self._guide is not None:
+            self._guide_search(t, w[:, 6:9])
         # seated reaches from the wearer's own sitting upright, as the report measures them
         for lf in find_bends(ang, w[:, 5], activity, self.link_m,
                              earth_acc=np.column_stack([w[:, 12:14], w[:, 5]]),
@@ -811,7 +846,11 @@ class LiveState:
         """A finished standing bend: a lift, or, while the calibration bends are not decided
         and it reaches ``BEND_MIN``, held back until they are (:meth:`_opening_bends`)."""
         i0, i1 = np.searchsorted(t, (lf.start_s, lf.end_s))
-        if self._opening is None or not np.any(tilt_deg[i0 : i1 + 1] >= np.degrees(BEND_MIN)):
+        deep = bool(np.any(tilt_deg[i0 : i1 + 1] >= np.degrees(BEND_MIN)))
+        if self._guide is not None and lf.end_s > self._guide[0]:
+            self._guide_held.append((lf, deep))  # it may be the guided bend: wait for it
+            return
+        if self._opening is None or not deep:
             self.lifts.append(_info(len(self.lifts) + 1, lf))
             return
         self._opening.append(lf)
@@ -827,9 +866,7 @@ class LiveState:
         has ended 1 s before the window's end (the zero-phase filter's edge)."""
         assert self.fs is not None and self.proc is not None
         fs = self.fs
-        ok = np.all(np.isfinite(acc), axis=1) & np.any(acc != 0, axis=1)
-        a_lp = lowpass(np.where(ok[:, None], acc, 0.0), fs, 1.0)
-        u = a_lp / np.maximum(np.linalg.norm(a_lp, axis=1, keepdims=True), 1e-9)
+        u, ok = _gravity_direction(acc, fs)
         if self._cal_method != "nominal":
             ref = self.proc.sensor_from_body[:, 2]
         elif np.any(ok & still):
@@ -894,7 +931,7 @@ class LiveState:
         out, the rest are lifts, counted late. Without an excursion, a held bend is a lift once
         the lift window has passed it (no excursion found later can overlap it)."""
         ob, ex = self._opening, self._exc
-        if ob is None:
+        if ob is None or self._guide is not None:  # the guided bend, asked for, decides
             return
         if not ex:
             keep = [lf for lf in ob if t_now - lf.end_s <= LIFT_WINDOW_S]
@@ -943,6 +980,8 @@ class LiveState:
         self._guided = (b0, b1)
         self.calibration_bends_s = [(b0, b1)]
         held, self._opening = self._opening or [], None
+        held += [lf for lf, _ in self._guide_held]  # later than the opening's
+        self._guide, self._guide_held = None, []
         for lf in held:  # held bends (a few): not the guided one, so lifts, counted late
             if not (lf.start_s < b1 and lf.end_s > b0):
                 self.lifts.append(_info(len(self.lifts) + 1, lf))
@@ -969,6 +1008,73 @@ class LiveState:
             e0 = float(w[low[-1], 0]) if len(low) else b0
             e1 = float(w[min(len(w) - 1, ipk + int(back[0])), 0]) if len(back) else b1
             self._open_spans, self._open_rows, self._lever_seq = [(e0, e1)], [None], [0]
+
+    def _guide_search(self, t: np.ndarray, acc: np.ndarray) -> None:
+        """The guided bend after the prompt: the first forward excursion by the shared rule
+        (:func:`kyphos.processing.calibration.forward_excursions`, as :meth:`_excursions`
+        reads the window) against the upright just taken, whose deep part comes after the
+        prompt and which starts within its time limit; its window runs from the last sample
+        within ``GUIDE_NEAR_DEG`` of the upright to the first one back within it, and is taken
+        once that lies 1 s before the window's end (the zero-phase filter's edge). Without one
+        by the time limit (2 s later: the filter's edge and a run's 0.2 s), the prompt ends and
+        the automatic rule decides the calibration bends."""
+        assert self.fs is not None and self.proc is not None and self._guide is not None
+        fs, (g0, g1) = self.fs, self._guide
+        t_end = float(t[-1])
+        u, ok = _gravity_direction(acc, fs)
+        dev = np.arccos(np.clip(u @ self.proc.sensor_from_body[:, 2], -1.0, 1.0))
+        dev[~ok] = 0.0
+        for i0, ipk, _ in forward_excursions(dev, ok, fs):  # a few
+            if t[ipk] <= g0 or t[i0] < g0 - CALIBRATE_WINDOW_S:
+                continue  # bent before the prompt (or at the upright)
+            if t[i0] > g1:
+                break  # after the time limit
+            back = np.flatnonzero(dev[ipk:] < np.radians(GUIDE_NEAR_DEG))
+            if len(back) and ipk + back[0] < len(t) - int(fs):
+                self._guide_found(float(t[i0]), float(t[ipk + int(back[0])]))
+                return
+            if t_end <= g1 + MAX_DURATION_S:  # still bent: wait for it to end
+                return
+            break
+        if t_end > g1 + 2.0:
+            self._guide_end(t_end)
+
+    def _guide_found(self, b0: float, b1: float) -> None:
+        up = self._guide_up
+        self._guided_bend(b0, b1)
+        self._guide_msg = ("calibration bend taken", (self._t_last_s or b1) + GUIDE_NOTE_S)
+        if self.on_guided is not None:
+            self.on_guided(up, (b0, b1))
+
+    def _guide_end(self, t_now: float) -> None:
+        """No guided bend within the time limit: the bends held for it go on as they would
+        have (lifts, or held for the automatic rule), which decides the calibration bends."""
+        held, self._guide, self._guide_held = self._guide_held, None, []
+        for lf, deep in held:
+            if deep and self._opening is not None:
+                self._opening.append(lf)
+            else:
+                self.lifts.append(_info(len(self.lifts) + 1, lf))
+        self._guide_msg = ("no calibration bend seen: bends found automatically",
+                           t_now + GUIDE_NOTE_S)
+        if self.on_guided is not None:
+            self.on_guided(self._guide_up, None)
+        self._opening_bends(t_now)
+
+    @property
+    def guiding(self) -> bool:
+        """Whether the view is asking for the guided bend now."""
+        return self._guide is not None
+
+    def _guide_text(self) -> str:
+        t = self._t_last_s
+        if t is None:
+            return ""
+        if self._guide is not None:
+            left = max(0.0, self._guide[1] - t)
+            return f"bend forward slowly once, then stand up straight ({left:.0f} s)"
+        text, until = self._guide_msg
+        return text if t <= until else ""
 
     def _sagittal(self, peaks: list[np.ndarray]) -> None:
         """The sagittal axis from the calibration bends (their gravity direction at the peak
@@ -1082,6 +1188,8 @@ class LiveState:
         self._cal_method = "upright" if self._cal_left is None else "upright+bend"
         self.calibrations.append(t)
         window = (t - CALIBRATE_WINDOW_S, t)
+        if self.guide_s and self._guided is None:  # ask for the guided bend (again)
+            self._guide, self._guide_up = (t, t + float(self.guide_s)), window
         if self.on_calibrated is not None:
             self.on_calibrated(*window)
         return window
@@ -1198,7 +1306,7 @@ class LiveState:
                 status_text=self.status_text, markers=list(self.markers), samples=self.samples,
                 valid=v.valid, angles_trusted=v.angles_trusted, lifts_trusted=v.lifts_trusted,
                 warnings=list(v.warnings), re_references=self._rerefs(),
-                reref_note=self._reref_note(),
+                reref_note=self._reref_note(), guide_note=self._guide_text(),
                 wearer=(self.wearer.to_dict() if self.wearer is not None
                         and self.wearer.hip_given else None),
                 **self._bias_view(),

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from validate_analysis import development_seeds, family_case, hip_height_input, match  # noqa: E402
+from style_live_vs_offline import style_agreement  # noqa: E402
+from validate_analysis import development_seeds, family_case, hip_height_input  # noqa: E402
 
 
 def session(seed: int, fs: float, guide_s: float, hip: str, tmp: Path) -> dict[str, Any]:
@@ -50,24 +51,12 @@ def session(seed: int, fs: float, guide_s: float, hip: str, tmp: Path) -> dict[s
     note = next((n for _t, n in rec.notes if n.get("kind") == "calibration"), {})
     off = analyze(rec, hip_height_m=h)
     live = s.state.lifts
-    pairs = match([(lf.end_s - 1.0, lf.end_s + 1.0) for lf in off.lifts],
-                  [(lf.end_s - 1.0, lf.end_s + 1.0) for lf in live], half=True)
-    truth = [(t["start"], t["end"]) for t in case.lifts]
-    t_by_off = {j: i for i, j in match(truth, [(lf.start_s, lf.end_s) for lf in off.lifts],
-                                       half=False)}
-    right_off = right_live = n_t = 0
-    for i, j in pairs:
-        if i in t_by_off:
-            n_t += 1
-            ts = case.lifts[t_by_off[i]]["style"]
-            right_off += off.lifts[i].style == ts
-            right_live += live[j].style == ts
+    agree = style_agreement(case.lifts, off.lifts, live)
     for p in (src, out):
         p.unlink(missing_ok=True)
     return {"seed": seed, "bend": note.get("bend"), "truth_bend": v.truth.calibration["bend"],
             "method": off.calibration.method, "n_off": len(off.lifts), "n_live": len(live),
-            "pairs": len(pairs), "same": sum(off.lifts[i].style == live[j].style for i, j in pairs),
-            "n_truth": n_t, "right_off": right_off, "right_live": right_live}
+            **agree}
 
 
 def main(argv: list[str]) -> int:

@@ -45,24 +45,30 @@ def session(seed: int, fs: float, hip: str = "true") -> dict[str, Any]:
     for _ in stream(generate(seed, fs), st):
         pass
     live = st.lifts
-    # the live view keeps each lift's end (LiftInfo.end_s): the same lift ends within 1 s
-    pairs = match([(lf.end_s - 1.0, lf.end_s + 1.0) for lf in off.lifts],
+    return {"seed": seed, "fs": fs, "hip_m": h,
+            "lever_off": None if off.wearer is None else off.wearer.lever,
+            "lever_live": None if st.wearer is None else st.wearer.lever,
+            "n_off": len(off.lifts), "n_live": len(live),
+            **style_agreement(case.lifts, off.lifts, live)}
+
+
+def style_agreement(truth_lifts: list[dict[str, Any]], off: list[Any], live: list[Any]
+                    ) -> dict[str, int]:
+    """Live lifts paired with the report's (the live view keeps each lift's end,
+    ``LiftInfo.end_s``: the same lift ends within 1 s), how many of the pairs name the same
+    style, and, of the pairs whose report lift matches a truth lift, how many each names right."""
+    pairs = match([(lf.end_s - 1.0, lf.end_s + 1.0) for lf in off],
                   [(lf.end_s - 1.0, lf.end_s + 1.0) for lf in live], half=True)
-    truth = [(t["start"], t["end"]) for t in case.lifts]
-    t_of = dict(match(truth, [(lf.start_s, lf.end_s) for lf in off.lifts], half=False))
-    t_by_off = {j: i for i, j in t_of.items()}
-    same = sum(off.lifts[i].style == live[j].style for i, j in pairs)
+    truth = [(t["start"], t["end"]) for t in truth_lifts]
+    t_by_off = {j: i for i, j in match(truth, [(lf.start_s, lf.end_s) for lf in off], half=False)}
     right_off = right_live = n_t = 0
     for i, j in pairs:
         if i in t_by_off:
             n_t += 1
-            ts = case.lifts[t_by_off[i]]["style"]
-            right_off += off.lifts[i].style == ts
+            ts = truth_lifts[t_by_off[i]]["style"]
+            right_off += off[i].style == ts
             right_live += live[j].style == ts
-    return {"seed": seed, "fs": fs, "hip_m": h,
-            "lever_off": None if off.wearer is None else off.wearer.lever,
-            "lever_live": None if st.wearer is None else st.wearer.lever,
-            "n_off": len(off.lifts), "n_live": len(live), "pairs": len(pairs), "same": same,
+    return {"pairs": len(pairs), "same": sum(off[i].style == live[j].style for i, j in pairs),
             "n_truth": n_t, "right_off": right_off, "right_live": right_live}
 
 

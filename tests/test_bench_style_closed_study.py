@@ -41,4 +41,4 @@ def test_the_closed_lift_reads_the_hip_drop_under_a_growing_drift() -> None:
 
 def test_held_out_seeds_are_refused(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
-        C.load(tmp_path, "validation", "16001-16002", "104")
+        C.load(tmp_path, "validation", "19001-19002", "104")

@@ -307,7 +307,10 @@ def find_rerefs_between(probes: list[clipslip.RefPosture], c: cal.Calibration,
     """:func:`find_rerefs` in each stretch between the user calibrations (``users``, from
     :func:`user_rerefs`), each judged from its own calibration's mounting, joined with them in
     time order. A probe belongs to the stretch it ends in; one ending after a calibration's row
-    is the next stretch's (the wearer stood still for the upright in the new mounting)."""
+    is the next stretch's (the wearer stood still for the upright in the new mounting). The
+    next stretch's probes may confirm a slip in this one (a slip shortly before ``c``, whose
+    later posture is after it: the stands on either side agree with the slipped mounting,
+    which the calibration then takes), but a slip is kept only before the calibration."""
     if not users:
         return find_rerefs(probes, c, time, still, fs, motion)
     edges = [u.index for u in users]
@@ -315,8 +318,9 @@ def find_rerefs_between(probes: list[clipslip.RefPosture], c: cal.Calibration,
     out: list[clipslip.ReReference] = []
     for k, mk in enumerate(mats):
         lo = edges[k - 1] if k else -1
-        hi = edges[k] if k < len(edges) else np.iinfo(np.int64).max
-        mine = [r for r in probes if lo < r.i1 <= hi]
+        end = np.iinfo(np.int64).max
+        hi = edges[k] if k < len(edges) else end
+        mine = [r for r in probes if lo < r.i1 <= (edges[k + 1] if k + 1 < len(edges) else end)]
         found = find_rerefs(mine, replace(c, sensor_from_body=mk), time, still, fs, motion)
         if k:
             u = users[k - 1]

@@ -229,6 +229,12 @@ def _calibration_from_session(session: Recording) -> tuple[tuple[float, float] |
     return cals[0].upright, cals[0].bend
 
 
+#: ``why`` of a later user calibration's re-reference: its upright alone (the sagittal axis is
+#: the mounting's before it, as the live view keeps it), or its upright and its guided bend
+_WHY_UP = "calibration"
+_WHY_BEND = "calibration (upright and bend)"
+
+
 @dataclass
 class LaterMounting:
     """A later user calibration's mounting (:func:`later_mountings`), placed in rows by
@@ -284,7 +290,7 @@ def user_rerefs(later: list[LaterMounting], time: np.ndarray,
         if out and j <= out[-1].index:
             j = i0
         deg = angle_deg(m[:, 2], lm.sensor_from_body[:, 2])
-        out.append(clipslip.ReReference(float(t[j]), deg, "calibration",
+        out.append(clipslip.ReReference(float(t[j]), deg, _WHY_BEND if lm.bends_s else _WHY_UP,
                                         lm.sensor_from_body.copy(), j))
         m = lm.sensor_from_body
     return out
@@ -314,16 +320,25 @@ def find_rerefs_between(probes: list[clipslip.RefPosture], c: cal.Calibration,
     if not users:
         return find_rerefs(probes, c, time, still, fs, motion)
     edges = [u.index for u in users]
-    mats = [c.sensor_from_body] + [u.sensor_from_body for u in users]
+    end = np.iinfo(np.int64).max
     out: list[clipslip.ReReference] = []
-    for k, mk in enumerate(mats):
+    for k in range(len(users) + 1):
         lo = edges[k - 1] if k else -1
-        end = np.iinfo(np.int64).max
         hi = edges[k] if k < len(edges) else end
-        mine = [r for r in probes if lo < r.i1 <= (edges[k + 1] if k + 1 < len(edges) else end)]
-        found = find_rerefs(mine, replace(c, sensor_from_body=mk), time, still, fs, motion)
+        mk = c.sensor_from_body
+        u: clipslip.ReReference | None = None
         if k:
             u = users[k - 1]
+            if u.why == _WHY_UP:  # the sagittal axis of the mounting before it (a slip's
+                # turn about body z included: validation 2, a 3.3 deg turn read 3.5 deg of
+                # flexion lying on the side with the first calibration's axis)
+                m_before = out[-1].sensor_from_body if out else c.sensor_from_body
+                u = replace(u, sensor_from_body=cal.frame_from_axes(u.sensor_from_body[:, 2],
+                                                                    m_before[:, 1]))
+            mk = u.sensor_from_body
+        mine = [r for r in probes if lo < r.i1 <= (edges[k + 1] if k + 1 < len(edges) else end)]
+        found = find_rerefs(mine, replace(c, sensor_from_body=mk), time, still, fs, motion)
+        if u is not None:
             if found and found[0].index == 0:
                 # the stretch's quiet standing says its upright was taken before a slip in it
                 # (find_slips' rule for the first calibration): that mounting from its row on

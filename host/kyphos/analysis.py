@@ -236,6 +236,15 @@ _WHY_BEND = "calibration (upright and bend)"
 
 
 @dataclass
+class UserReReference(clipslip.ReReference):
+    """A later user calibration's re-reference (:func:`user_rerefs`): ``window`` its upright
+    window's rows [i0, i1), ``sitting`` as its note says."""
+
+    window: tuple[int, int] = (0, 0)
+    sitting: bool = False
+
+
+@dataclass
 class LaterMounting:
     """A later user calibration's mounting (:func:`later_mountings`), placed in rows by
     :func:`user_rerefs`."""
@@ -272,12 +281,12 @@ def later_mountings(session: Any, c: cal.Calibration, time: np.ndarray, acc: np.
 
 
 def user_rerefs(later: list[LaterMounting], time: np.ndarray,
-                probes: list[clipslip.RefPosture], m0: np.ndarray) -> list[clipslip.ReReference]:
+                probes: list[clipslip.RefPosture], m0: np.ndarray) -> list[UserReReference]:
     """Each later user calibration as a re-reference (``why`` "calibration"), from the start of
     the still posture its upright was taken in (the wearer held it since moving the clip), else
     from its upright window's start. ``time``: (N,) of the whole grid (NaN separator rows)."""
     t = np.maximum.accumulate(np.nan_to_num(time, nan=-np.inf))
-    out: list[clipslip.ReReference] = []
+    out: list[UserReReference] = []
     m = m0
     for lm in later:
         u0, u1 = lm.cal.upright
@@ -290,13 +299,14 @@ def user_rerefs(later: list[LaterMounting], time: np.ndarray,
         if out and j <= out[-1].index:
             j = i0
         deg = angle_deg(m[:, 2], lm.sensor_from_body[:, 2])
-        out.append(clipslip.ReReference(float(t[j]), deg, _WHY_BEND if lm.bends_s else _WHY_UP,
-                                        lm.sensor_from_body.copy(), j))
+        out.append(UserReReference(float(t[j]), deg, _WHY_BEND if lm.bends_s else _WHY_UP,
+                                   lm.sensor_from_body.copy(), j, None, (i0, max(i1, i0 + 1)),
+                                   lm.cal.sitting))
         m = lm.sensor_from_body
     return out
 
 
-def with_user_bends(c: cal.Calibration, users: list[clipslip.ReReference], session: Any
+def with_user_bends(c: cal.Calibration, users: list[UserReReference], session: Any
                     ) -> cal.Calibration:
     """``c`` with the guided bends of the later user calibrations (those ``users`` holds)
     added to its calibration bends, which lift detection leaves out."""
@@ -307,7 +317,7 @@ def with_user_bends(c: cal.Calibration, users: list[clipslip.ReReference], sessi
 
 
 def find_rerefs_between(probes: list[clipslip.RefPosture], c: cal.Calibration,
-                        users: list[clipslip.ReReference], time: np.ndarray, still: np.ndarray,
+                        users: list[UserReReference], time: np.ndarray, still: np.ndarray,
                         fs: float, motion: clipslip.Motion | None = None
                         ) -> list[clipslip.ReReference]:
     """:func:`find_rerefs` in each stretch between the user calibrations (``users``, from
@@ -326,7 +336,7 @@ def find_rerefs_between(probes: list[clipslip.RefPosture], c: cal.Calibration,
         lo = edges[k - 1] if k else -1
         hi = edges[k] if k < len(edges) else end
         mk = c.sensor_from_body
-        u: clipslip.ReReference | None = None
+        u: UserReReference | None = None
         if k:
             u = users[k - 1]
             if u.why == _WHY_UP:  # the sagittal axis of the mounting before it (a slip's
@@ -337,14 +347,26 @@ def find_rerefs_between(probes: list[clipslip.RefPosture], c: cal.Calibration,
                                                                     m_before[:, 1]))
             mk = u.sensor_from_body
         mine = [r for r in probes if lo < r.i1 <= (edges[k + 1] if k + 1 < len(edges) else end)]
-        found = find_rerefs(mine, replace(c, sensor_from_body=mk), time, still, fs, motion)
+        refs = [r for r in mine if clipslip.is_reference(r, fs)]
+        if u is not None:
+            # the wearer's upright window is the stretch's first reference: its baseline (else
+            # the stretch's first stand is, slouched or not: validation 24, a stand drifting
+            # from 12.7 to 0 deg flexion held the window; the later upright stands then read
+            # as a 5.6 deg slip)
+            i0, i1 = u.window
+            z = mk[:, 2].copy()
+            refs = [clipslip.RefPosture(float(time[i0]), float(time[i1 - 1]),
+                                        "sitting" if u.sitting else "standing", z, i0, i1,
+                                        z, z)] + refs
+        found = clipslip.find_slips(refs, mk, time, still, mine, motion)
         if u is not None:
             if found and found[0].index == 0:
-                # the stretch's quiet standing says its upright was taken before a slip in it
-                # (find_slips' rule for the first calibration): that mounting from its row on
-                u = replace(u, sensor_from_body=found[0].sensor_from_body,
-                            why="calibration (its upright was before a clip slip)")
-                found = found[1:]
+                # find_slips took a later stretch's quiet standing for the calibration's own
+                # (its rule for an automatic upright): the wearer's c is kept, its slips put
+                # back on it (validation 24: c in a quiet stand, the rule moved it 5 deg)
+                a = found[0].sensor_from_body
+                found = [replace(r, sensor_from_body=mk @ a.T @ r.sensor_from_body)
+                         for r in found[1:]]
             out.append(u)
             found = [r for r in found if r.index > u.index]
         out += [r for r in found if r.index < hi]
@@ -664,9 +686,9 @@ def analyze(
     users = user_rerefs(later_mountings(session, c, p.time, p.acc, quat)
                         if calibration in (None, "session") else [],
                         p.time, probes, c.sensor_from_body)
-    rerefs = find_rerefs_between(probes, c, users, p.time, activity.still, p.fs,
-                                 (lambda r0, r1: (p.gyr[r0:r1], p.acc[r0:r1]), p.fs)) \
-        if clip_slips else users
+    rerefs: list[clipslip.ReReference] = find_rerefs_between(
+        probes, c, users, p.time, activity.still, p.fs,
+        (lambda r0, r1: (p.gyr[r0:r1], p.acc[r0:r1]), p.fs)) if clip_slips else list(users)
     if rerefs:  # the same quat: the same az; the tilt changes from the first slip on
         az, activity = motion_activity(p, quat, c, rerefs, az,
                                        _tilt_of(p, quat, c, rerefs, unmounted=tilt), reuse)

@@ -822,8 +822,9 @@ def analyze_chunked(
         done: dict[int, _Core] = {}  # cores whose events pass 2 found (no sitting there)
         probes, kind, still, sit = d.activity_pass([], link0, done)
         users = user_rerefs(later, d.time, probes, c.sensor_from_body)
-        rerefs = find_rerefs_between(probes, c, users, d.time, still, fs, (d.motion_rows, fs)) \
-            if clip_slips else users
+        rerefs: list[clipslip.ReReference] = find_rerefs_between(
+            probes, c, users, d.time, still, fs, (d.motion_rows, fs)) \
+            if clip_slips else list(users)
         d.c_events = with_user_bends(c, users, digest)
         if rerefs:  # the sitting upright is measured on the re-referenced angles
             done.clear()

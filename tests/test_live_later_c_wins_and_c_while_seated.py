@@ -192,3 +192,20 @@ def test_whole_and_chunked_analyses_take_the_later_calibration_alike(tmp_path: P
     c = analyze_chunked(path, chunk_s=120.0)
     assert _flexion_rms(whole, c) <= 0.05
     assert _same(whole.to_dict(), c.to_dict()) == []
+
+
+def test_the_reports_timeline_names_a_later_calibration_apart_from_a_slip() -> None:
+    from kyphos.views import plots
+    from kyphos.views.report import html_document
+    from kyphos.views.summary import summarize_session
+    from test_processing_clip_slip_rereferences import _run
+
+    res, a = _run(10.0)
+    s = summarize_session(res.to_session(), "day.kyr", analysis=a)
+    s.re_references = list(s.re_references) + [
+        {"t_s": float(s.re_references[-1]["t_s"]) + 30.0, "deg": 7.4, "why": "calibration"}]
+    fig = plots.timeline_figure(s)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "calibrated again (c)" in labels and "clip slip, re-referenced" in labels
+    html = html_document([s])
+    assert "re-ref 10°" in html and "c 7°" in html

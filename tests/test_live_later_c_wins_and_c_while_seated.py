@@ -209,3 +209,18 @@ def test_the_reports_timeline_names_a_later_calibration_apart_from_a_slip() -> N
     assert "calibrated again (c)" in labels and "clip slip, re-referenced" in labels
     html = html_document([s])
     assert "re-ref 10°" in html and "c 7°" in html
+
+
+def test_a_given_calibration_ignores_the_recordings_later_calibrations(tmp_path: Path) -> None:
+    from kyphos.processing.calibration import NOMINAL
+    from kyphos.recording.synth import write_synth
+
+    path = tmp_path / "bends.kyr"
+    write_synth(path, 30.0)  # 60 deg bends at 0, 12 and 24 s; upright between them
+    ses = kyphos.load(path)
+    ses.notes = [(30.0, {"kind": "calibration", "upright": [9.5, 10.5]}),
+                 (30.0, {"kind": "calibration", "upright": [20.0, 21.0]})]
+    assert [r.why for r in analyze(ses).re_references] == ["calibration"]
+    for given in (NOMINAL.copy(), "auto", "nominal"):  # an array once raised (`in` a tuple)
+        assert not any(r.why.startswith("calibration")
+                       for r in analyze(ses, calibration=given).re_references)

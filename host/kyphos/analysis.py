@@ -379,6 +379,12 @@ def find_rerefs_between(probes: list[clipslip.RefPosture], c: cal.Calibration,
     return out
 
 
+def _from_session(option: Any) -> bool:
+    """Whether a calibration ``option`` of :func:`analyze` is read from the recording (an
+    array compares element-wise: ``option in (None, "session")`` would raise for one)."""
+    return option is None or isinstance(option, str) and option == "session"
+
+
 def calibration_windows(option: Any, session: Any
                         ) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
     """The upright and bend windows (s) a calibration ``option`` of :func:`analyze` reads
@@ -684,7 +690,7 @@ def analyze(
     probes = reference_probes(p, activity)
     # the wearer's later calibrations: each a re-reference from its time on
     users = user_rerefs(later_mountings(session, c, p.time, p.acc, quat)
-                        if calibration in (None, "session") else [],
+                        if _from_session(calibration) else [],
                         p.time, probes, c.sensor_from_body)
     rerefs: list[clipslip.ReReference] = find_rerefs_between(
         probes, c, users, p.time, activity.still, p.fs,

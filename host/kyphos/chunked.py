@@ -70,6 +70,7 @@ from kyphos.analysis import (
     Analysis,
     Events,
     _calibrate,
+    _from_session,
     calibration_windows,
     events,
     find_rerefs_between,
@@ -762,7 +763,7 @@ def analyze_chunked(
                           "and analyze")
     up, bend = calibration_windows(calibration, reader)
     windows = [w for w in (up, bend) if w is not None]
-    if calibration in (None, "session"):  # the later user calibrations' windows too
+    if _from_session(calibration):  # the later user calibrations' windows too
         windows += [w for u in user_calibrations(reader)[1:] for w in (u.upright, u.bend)
                     if w is not None]
     need_auto = _needs_auto(calibration, up, bend)
@@ -806,7 +807,7 @@ def analyze_chunked(
         c = _calibrate(calibration, cast(Any, digest), p_win, q_win, (p_auto, q_auto))
         c.acc_bias = st.spill.bias
         later = later_mountings(digest, c, p_win.time, p_win.acc, q_win) \
-            if calibration in (None, "session") else []
+            if _from_session(calibration) else []
         del p_auto, q_auto, p_win, q_win
         _trim()
         st.spill.time = np.fromfile(parked)

@@ -31,6 +31,7 @@ from kyphos.processing import activity as act
 from kyphos.processing import calibration as cal
 from kyphos.processing import clipslip, plausibility
 from kyphos.processing.angles import Angles, tilt_angles, trunk_angles, vertical_acceleration
+from kyphos.processing.clipslip import angle_deg
 from kyphos.processing.orientation import orientation_segments, walk_tilt_rows
 from kyphos.processing.params import PROBE_MIN_S
 from kyphos.processing.preprocess import (
@@ -178,21 +179,210 @@ def _finite(x: np.ndarray) -> np.ndarray:
     return x if all_finite(x) else np.nan_to_num(x)
 
 
-def _calibration_from_session(session: Recording) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
-    """Upright and bend windows from NOTE records {"kind": "calibration", "upright": [t0, t1],
-    "bend": [t0, t1]} (s), else an upright window of 1 s before each CALIBRATED event."""
+@dataclass(frozen=True)
+class UserCalibration:
+    """One calibration the wearer made (``c`` live; the guided calibration's note): the upright
+    window and the guided bend's window (s, the recording's time), and whether the view saw the
+    wearer sitting when it was made (a seated upright takes no bend)."""
+
+    upright: tuple[float, float]
+    bend: tuple[float, float] | None = None
+    sitting: bool = False
+
+
+#: A CALIBRATED event whose second before it is a note's upright (within this, s) is that
+#: note's calibration (the live view writes the note for the board's event: 2 ms apart).
+_SAME_CALIBRATION_S = 0.1
+
+
+def user_calibrations(session: Any) -> list[UserCalibration]:
+    """Every calibration the wearer made, in time order: the calibration NOTE records
+    {"kind": "calibration", "upright": [t0, t1], "bend": [t0, t1]} (s) and each CALIBRATED
+    event with no note of its own (upright: the second before it). The first is the
+    recording's calibration (before it too); each later one is the wearer's upright from its
+    time on (the founders' decision: a later ``c`` wins), a re-reference (:func:`user_rerefs`)."""
+    out: list[UserCalibration] = []
     for _t, note in session.notes:
         if note.get("kind") == "calibration" and note.get("upright"):
             up = tuple(float(x) for x in note["upright"])[:2]
             bend = note.get("bend")
-            return (up[0], up[1]), (float(bend[0]), float(bend[1])) if bend else None
+            sitting = note.get("posture") == "sitting"
+            out.append(UserCalibration((up[0], up[1]),
+                                       None if not bend or sitting
+                                       else (float(bend[0]), float(bend[1])), sitting))
     ev = session.events
     if len(ev):
-        cal_t = ev["time"][ev["kind"] == _EVENT_CALIBRATED]
-        if len(cal_t):
-            t = float(cal_t[-1])
-            return (t - 1.0, t), None
-    return None, None
+        ends = np.array([u.upright[1] for u in out])
+        for t in np.asarray(ev["time"][ev["kind"] == _EVENT_CALIBRATED], float):
+            if not len(ends) or np.min(np.abs(ends - t)) > _SAME_CALIBRATION_S:
+                out.append(UserCalibration((float(t) - 1.0, float(t))))
+    return sorted(out, key=lambda u: u.upright[1])
+
+
+def _calibration_from_session(session: Recording) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
+    """Upright and bend windows of the recording's first calibration (:func:`user_calibrations`;
+    until the fourteenth session a board's last CALIBRATED event, and after the thirteenth's
+    live guided bend its first note, held for the whole recording)."""
+    cals = user_calibrations(session)
+    if not cals:
+        return None, None
+    return cals[0].upright, cals[0].bend
+
+
+#: ``why`` of a later user calibration's re-reference: its upright alone (the sagittal axis is
+#: the mounting's before it, as the live view keeps it), or its upright and its guided bend
+_WHY_UP = "calibration"
+_WHY_BEND = "calibration (upright and bend)"
+
+
+@dataclass
+class UserReReference(clipslip.ReReference):
+    """A later user calibration's re-reference (:func:`user_rerefs`): ``window`` its upright
+    window's rows [i0, i1), ``sitting`` as its note says."""
+
+    window: tuple[int, int] = (0, 0)
+    sitting: bool = False
+
+
+@dataclass
+class LaterMounting:
+    """A later user calibration's mounting (:func:`later_mountings`), placed in rows by
+    :func:`user_rerefs`."""
+
+    cal: UserCalibration
+    sensor_from_body: np.ndarray
+    bends_s: list[tuple[float, float]]
+
+
+def later_mountings(session: Any, c: cal.Calibration, time: np.ndarray, acc: np.ndarray,
+                    quat: np.ndarray) -> list[LaterMounting]:
+    """The mountings of the calibrations after the first (:func:`user_calibrations`), read in
+    the rows ``time``/``acc``/``quat`` (they need only the windows' rows): the upright from its
+    window, the sagittal axis from its own guided bend, else the one before it (as the live
+    view keeps the sagittal axis when ``c`` takes a new upright). Empty for a calibration not
+    read from the recording (and when the first calibration is not a user one)."""
+    cals = user_calibrations(session)
+    if len(cals) < 2 or c.upright_s is None \
+            or tuple(c.upright_s) != tuple(cals[0].upright):
+        return []
+    out: list[LaterMounting] = []
+    m = c.sensor_from_body
+    for u in cals[1:]:
+        try:
+            ck = cal.from_windows(time, acc, quat, u.upright, u.bend)
+        except ValueError:
+            continue  # no samples in its window (a gap): the mounting before it goes on
+        if ck.sagittal_confidence > 0:
+            m = ck.sensor_from_body
+        else:
+            m = cal.frame_from_axes(ck.sensor_from_body[:, 2], m[:, 1])
+        out.append(LaterMounting(u, m, list(ck.calibration_bends_s)))
+    return out
+
+
+def user_rerefs(later: list[LaterMounting], time: np.ndarray,
+                probes: list[clipslip.RefPosture], m0: np.ndarray) -> list[UserReReference]:
+    """Each later user calibration as a re-reference (``why`` "calibration"), from the start of
+    the still posture its upright was taken in (the wearer held it since moving the clip), else
+    from its upright window's start. ``time``: (N,) of the whole grid (NaN separator rows)."""
+    t = np.maximum.accumulate(np.nan_to_num(time, nan=-np.inf))
+    out: list[UserReReference] = []
+    m = m0
+    for lm in later:
+        u0, u1 = lm.cal.upright
+        i0 = int(np.searchsorted(t, u0))
+        i1 = int(np.searchsorted(t, u1, side="right"))
+        if i0 >= len(t):
+            continue
+        held = [r.i0 for r in probes if r.i0 <= i0 and r.i1 >= i1 - 1]
+        j = min(held) if held else i0
+        if out and j <= out[-1].index:
+            j = i0
+        deg = angle_deg(m[:, 2], lm.sensor_from_body[:, 2])
+        out.append(UserReReference(float(t[j]), deg, _WHY_BEND if lm.bends_s else _WHY_UP,
+                                   lm.sensor_from_body.copy(), j, None, (i0, max(i1, i0 + 1)),
+                                   lm.cal.sitting))
+        m = lm.sensor_from_body
+    return out
+
+
+def with_user_bends(c: cal.Calibration, users: list[UserReReference], session: Any
+                    ) -> cal.Calibration:
+    """``c`` with the guided bends of the later user calibrations (those ``users`` holds)
+    added to its calibration bends, which lift detection leaves out."""
+    if not users:
+        return c
+    extra = [u.bend for u in user_calibrations(session)[1:] if u.bend is not None]
+    return replace(c, calibration_bends_s=list(c.calibration_bends_s) + extra) if extra else c
+
+
+def find_rerefs_between(probes: list[clipslip.RefPosture], c: cal.Calibration,
+                        users: list[UserReReference], time: np.ndarray, still: np.ndarray,
+                        fs: float, motion: clipslip.Motion | None = None
+                        ) -> list[clipslip.ReReference]:
+    """:func:`find_rerefs` in each stretch between the user calibrations (``users``, from
+    :func:`user_rerefs`), each judged from its own calibration's mounting, joined with them in
+    time order. A probe belongs to the stretch it ends in; one ending after a calibration's row
+    is the next stretch's (the wearer stood still for the upright in the new mounting). The
+    next stretch's probes may confirm a slip in this one (a slip shortly before ``c``, whose
+    later posture is after it: the stands on either side agree with the slipped mounting,
+    which the calibration then takes), but a slip is kept only before the calibration."""
+    if not users:
+        return find_rerefs(probes, c, time, still, fs, motion)
+    edges = [u.index for u in users]
+    end = np.iinfo(np.int64).max
+    out: list[clipslip.ReReference] = []
+    for k in range(len(users) + 1):
+        lo = edges[k - 1] if k else -1
+        hi = edges[k] if k < len(edges) else end
+        mk = c.sensor_from_body
+        u: UserReReference | None = None
+        if k:
+            u = users[k - 1]
+            if u.why == _WHY_UP:  # the sagittal axis of the mounting before it (a slip's
+                # turn about body z included: validation 2, a 3.3 deg turn read 3.5 deg of
+                # flexion lying on the side with the first calibration's axis)
+                m_before = out[-1].sensor_from_body if out else c.sensor_from_body
+                u = replace(u, sensor_from_body=cal.frame_from_axes(u.sensor_from_body[:, 2],
+                                                                    m_before[:, 1]))
+            mk = u.sensor_from_body
+        mine = [r for r in probes if lo < r.i1 <= (edges[k + 1] if k + 1 < len(edges) else end)]
+        refs = [r for r in mine if clipslip.is_reference(r, fs)]
+        if u is not None:
+            # the wearer's upright window is the stretch's first reference: its baseline (else
+            # the stretch's first stand is, slouched or not: validation 24, a stand drifting
+            # from 12.7 to 0 deg flexion held the window; the later upright stands then read
+            # as a 5.6 deg slip)
+            i0, i1 = u.window
+            z = mk[:, 2].copy()
+            refs = [clipslip.RefPosture(float(time[i0]), float(time[i1 - 1]),
+                                        "sitting" if u.sitting else "standing", z, i0, i1,
+                                        z, z)] + refs
+        found = clipslip.find_slips(refs, mk, time, still, mine, motion)
+        if u is not None:
+            if found and found[0].index == 0:
+                # find_slips took a later stretch's quiet standing for the calibration's own
+                # (its rule for an automatic upright): the wearer's c is kept, its slips put
+                # back on it (validation 24: c in a quiet stand, the rule moved it 5 deg)
+                a = found[0].sensor_from_body
+                found = [replace(r, sensor_from_body=mk @ a.T @ r.sensor_from_body)
+                         for r in found[1:]]
+            out.append(u)
+            found = [r for r in found if r.index > u.index]
+        out += [r for r in found if r.index < hi]
+    # a calibration's angle from the mounting just before it (a slip's re-reference included)
+    m = c.sensor_from_body
+    for k, rr in enumerate(out):
+        if rr.why.startswith("calibration"):
+            out[k] = replace(rr, deg=angle_deg(m[:, 2], rr.sensor_from_body[:, 2]))
+        m = rr.sensor_from_body
+    return out
+
+
+def _from_session(option: Any) -> bool:
+    """Whether a calibration ``option`` of :func:`analyze` is read from the recording (an
+    array compares element-wise: ``option in (None, "session")`` would raise for one)."""
+    return option is None or isinstance(option, str) and option == "session"
 
 
 def calibration_windows(option: Any, session: Any
@@ -498,9 +688,13 @@ def analyze(
     az, activity = motion_activity(p, quat, c, tilt=tilt, reuse=reuse, heights=False)
     # clip slips: later walks / quiet postures against the earlier reference; re-reference
     probes = reference_probes(p, activity)
-    rerefs = find_rerefs(probes, c, p.time, activity.still, p.fs,
-                         (lambda r0, r1: (p.gyr[r0:r1], p.acc[r0:r1]), p.fs)) \
-        if clip_slips else []
+    # the wearer's later calibrations: each a re-reference from its time on
+    users = user_rerefs(later_mountings(session, c, p.time, p.acc, quat)
+                        if _from_session(calibration) else [],
+                        p.time, probes, c.sensor_from_body)
+    rerefs: list[clipslip.ReReference] = find_rerefs_between(
+        probes, c, users, p.time, activity.still, p.fs,
+        (lambda r0, r1: (p.gyr[r0:r1], p.acc[r0:r1]), p.fs)) if clip_slips else list(users)
     if rerefs:  # the same quat: the same az; the tilt changes from the first slip on
         az, activity = motion_activity(p, quat, c, rerefs, az,
                                        _tilt_of(p, quat, c, rerefs, unmounted=tilt), reuse)
@@ -516,7 +710,9 @@ def analyze(
         wearer = replace(wearer, lever=lever_from_recording(
             angles, quat, p.acc, c.calibration_bends_s, closure=True))
     pkw["wearer"] = wearer
-    ev = events(angles, az, activity, c, link_m, pkw, quat=quat, acc=p.acc)
+    # the later calibrations' guided bends are no lifts either (the lever: the first's)
+    c_all = with_user_bends(c, users, session)
+    ev = events(angles, az, activity, c_all, link_m, pkw, quat=quat, acc=p.acc)
     duration = session.duration_s
     risk = kinematic_risk(
         ev.lifts, angles.lateral_velocity, angles.axial_velocity, ev.lift_mask, duration,
@@ -528,7 +724,7 @@ def analyze(
         posture=ev.posture,
         lifts=ev.lifts,
         risk=risk,
-        calibration=c,
+        calibration=c_all,
         quat=quat,
         prepared=p,
         lift_stats=lift_summary(ev.lifts, duration),

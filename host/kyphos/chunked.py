@@ -70,13 +70,18 @@ from kyphos.analysis import (
     Analysis,
     Events,
     _calibrate,
+    _from_session,
     calibration_windows,
     events,
-    find_rerefs,
+    find_rerefs_between,
+    later_mountings,
     motion,
     posture_options,
     prepare_session,
     reference_probes,
+    user_calibrations,
+    user_rerefs,
+    with_user_bends,
 )
 from kyphos.errors import KyphosError
 from kyphos.metrics.lifts import Lift, lift_summary, link_from_bends
@@ -496,6 +501,8 @@ class _Driver:
         self.margin = max(1, int(round(margin_s * self.fs)))
         self.align = _stride(self.fs, ACTIVITY_FS_HZ) * _stride(self.fs, 26.0)
         self.c = c
+        #: the calibration the events read: ``c`` with the later user calibrations' bends
+        self.c_events = c
         self.opts = opts
         #: the re-references whose motion() results are cached (activity_pass sets it)
         self.cached_for: tuple[tuple[float, int], ...] | None = None
@@ -610,7 +617,7 @@ class _Driver:
                 activity: act.Activity, link: float | None, pkw: dict[str, Any]) -> _Core:
         """What core ``[r0, r1)`` keeps of the events and sums of its stretch (from ``w0``)."""
         w1 = w0 + len(p.time)
-        ev = events(angles, az, activity, self.c, link, pkw,
+        ev = events(angles, az, activity, self.c_events, link, pkw,
                     quat=self.st.spill.rows("quat", w0, w1), acc=p.acc)
         t0 = float(p.time[r0 - w0]) if np.isfinite(p.time[r0 - w0]) else \
             float(np.nanmin(p.time[r0 - w0:r1 - w0]))
@@ -756,6 +763,9 @@ def analyze_chunked(
                           "and analyze")
     up, bend = calibration_windows(calibration, reader)
     windows = [w for w in (up, bend) if w is not None]
+    if _from_session(calibration):  # the later user calibrations' windows too
+        windows += [w for u in user_calibrations(reader)[1:] for w in (u.upright, u.bend)
+                    if w is not None]
     need_auto = _needs_auto(calibration, up, bend)
     with tempfile.TemporaryDirectory(prefix="kyphos-chunks-") as tmp:
         st = _prepare_pass(reader, chunk_s, max_bridge_s, imu_cutoff_hz, Path(tmp))
@@ -796,6 +806,8 @@ def analyze_chunked(
         _trim()
         c = _calibrate(calibration, cast(Any, digest), p_win, q_win, (p_auto, q_auto))
         c.acc_bias = st.spill.bias
+        later = later_mountings(digest, c, p_win.time, p_win.acc, q_win) \
+            if _from_session(calibration) else []
         del p_auto, q_auto, p_win, q_win
         _trim()
         st.spill.time = np.fromfile(parked)
@@ -810,8 +822,11 @@ def analyze_chunked(
         link0 = d.link_m([])
         done: dict[int, _Core] = {}  # cores whose events pass 2 found (no sitting there)
         probes, kind, still, sit = d.activity_pass([], link0, done)
-        rerefs = find_rerefs(probes, c, d.time, still, fs, (d.motion_rows, fs)) \
-            if clip_slips else []
+        users = user_rerefs(later, d.time, probes, c.sensor_from_body)
+        rerefs: list[clipslip.ReReference] = find_rerefs_between(
+            probes, c, users, d.time, still, fs, (d.motion_rows, fs)) \
+            if clip_slips else list(users)
+        d.c_events = with_user_bends(c, users, digest)
         if rerefs:  # the sitting upright is measured on the re-referenced angles
             done.clear()
             _p, kind, still, sit = d.activity_pass(rerefs)
@@ -819,7 +834,7 @@ def analyze_chunked(
         del sit, kind, still
         link = d.link_m(rerefs) if rerefs else link0
         f, kind, still, flex = d.event_pass(rerefs, link, sit_up, done)
-    a = _assemble(digest, st, d, c, f, kind, still, flex, rerefs, link, sit_up,
+    a = _assemble(digest, st, d, d.c_events, f, kind, still, flex, rerefs, link, sit_up,
                   load_kg, distance_m)
     a.wearer = d.opts["pkw"].get("wearer")
     return a

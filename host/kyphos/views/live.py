@@ -370,6 +370,9 @@ class LiveSession:
             self._call(self._toggle_recording)
 
     async def _calibrate(self) -> None:
+        if self.state.seated_keep():  # sitting, with a standing upright: kept (no CALIBRATE)
+            self.messages.append("sitting: calibration kept (stand up straight to recalibrate)")
+            return
         try:
             await self.dev.calibrate()  # the board answers with EVENT CALIBRATED
             self.messages.append("calibrated on the board")
@@ -378,7 +381,8 @@ class LiveSession:
             if window is not None and self.state.guiding:
                 self._host_upright = window  # the note waits for the bend (or the time limit)
             elif window is not None:
-                self._note_calibration(window, None)
+                sitting = bool(self.state.calibrations_sitting[-1:] == [True])
+                self._note_calibration(window, None, sitting=sitting)
             self.messages.append("calibrated on the host (last second as upright)")
 
     def _guided(self, upright: tuple[float, float], bend: tuple[float, float] | None) -> None:
@@ -398,10 +402,12 @@ class LiveSession:
                                  "bends are found automatically")
 
     def _note_calibration(self, upright: tuple[float, float], bend: tuple[float, float] | None,
-                          rec: _Recording | None = None) -> None:
+                          rec: _Recording | None = None, sitting: bool = False) -> None:
         """A calibration NOTE in the recording (``rec``, else the one running), times in s from
         its first IMU sample (as the analysis reads them); none when it started after the
-        upright."""
+        upright. ``sitting``: the view saw the wearer sitting (``"posture": "sitting"``; no
+        bend was asked for). Each note is the wearer's upright from its time on in the report
+        (:func:`kyphos.analysis.user_calibrations`), as in the view."""
         rec = rec or self.recording
         if rec is None or rec.first_imu_s is None or upright[0] < rec.first_imu_s:
             return
@@ -410,6 +416,8 @@ class LiveSession:
                                 "upright": [round(upright[0] - t0, 4), round(upright[1] - t0, 4)]}
         if bend is not None:
             note["bend"] = [round(bend[0] - t0, 4), round(bend[1] - t0, 4)]
+        if sitting:
+            note["posture"] = "sitting"
         rec.note(note)
 
     async def _marker(self) -> None:

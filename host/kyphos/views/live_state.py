@@ -110,6 +110,18 @@ REREF_NOTE_S = 30.0
 GUIDE_S = 20.0
 #: How long the guided bend's outcome stays in the banner, s.
 GUIDE_NOTE_S = 5.0
+#: ``c`` while the view sees the wearer sitting. The upright neutral is a standing one
+#: (processing.calibration: quiet upright standing gives body z; the virtual board's wearer
+#: sitting upright reads 7 deg flexed against it standing), and sitting is judged from the
+#: wearer's own sitting upright, measured all along (metrics.posture.sitting_upright_deg), so
+#: a seated ``c`` after an upright has been taken changes nothing (:meth:`seated_keep`: no
+#: CALIBRATE is sent, nothing is recorded) and the banner says how to recalibrate
+#: (SEATED_KEPT). With no upright yet it is taken, as the best there is, without asking for a
+#: forward bend (a seated bend is a seated reach; the closed-bend lever that names lift styles
+#: is a standing hip hinge): SEATED_NOTE. Each shows for SEATED_NOTE_S (own choice).
+SEATED_KEPT = "sitting: calibration kept; to recalibrate, stand up straight and press c"
+SEATED_NOTE = "calibrated sitting for now: stand up straight and press c to calibrate standing"
+SEATED_NOTE_S = 10.0
 #: The guided bend's window runs from the last sample within this angle of the upright before
 #: the deepest sample to the first one back within it (``forward_excursions``' start), deg.
 GUIDE_NEAR_DEG = 15.0
@@ -378,6 +390,8 @@ class LiveState:
         self._cal_method = "given" if calibration is not None else "nominal"
         self._grav: tuple[float, float] | None = None  # (device s, m/s²): _gravity's last
         self.calibrations: list[float] = []
+        #: per calibration in ``calibrations``: whether the view saw the wearer sitting
+        self.calibrations_sitting: list[bool] = []
         self.markers: list[float] = []
         self.battery_pct: int | None = None
         self.health: dict[str, Any] = {}
@@ -1173,26 +1187,46 @@ class LiveState:
         estimate changes (the analysis takes its upright from samples with the offset removed)."""
         if self.proc is None or self.fs is None or not len(self._acc):
             return None
+        seated = self.posture == "sitting"
+        if seated and self._guide is not None:  # a prompt still running ends without a bend
+            self._guide_end(t)
         k = int(CALIBRATE_WINDOW_S * self.fs)
         up = np.mean(self._acc.last(k), axis=0)
         if not np.all(np.isfinite(up)) or np.linalg.norm(up) < 1e-6:
             return None
-        # a sagittal axis found from the calibration bends is kept (else the nominal one)
-        m = frame_from_axes(up - self.proc.acc_bias, self._cal_left)
+        # a sagittal axis found from the calibration bends is kept (else the nominal one); a
+        # later c keeps that of the mounting in use, a clip slip's turn included, as the report
+        # takes a later calibration (kyphos.analysis.find_rerefs_between)
+        left = self.proc.sensor_from_body[:, 1].copy() if self.calibrated else self._cal_left
+        m = frame_from_axes(up - self.proc.acc_bias, left)
         self._reset_slips()  # a new upright: clip slips are judged from it
-        self.proc.set_calibration(m, upright_raw=up, left=self._cal_left)
+        self.proc.set_calibration(m, upright_raw=up, left=left)
         m = self.proc.sensor_from_body
         self._up_raw = up
         self._cal = m
         self.calibrated = True
         self._cal_method = "upright" if self._cal_left is None else "upright+bend"
         self.calibrations.append(t)
+        self.calibrations_sitting.append(seated)
         window = (t - CALIBRATE_WINDOW_S, t)
-        if self.guide_s and self._guided is None:  # ask for the guided bend (again)
+        if seated:  # no bend asked for: say why, and how to give one
+            self._guide_msg = (SEATED_NOTE, t + SEATED_NOTE_S)
+        elif self.guide_s and self._guided is None:  # ask for the guided bend (again)
             self._guide, self._guide_up = (t, t + float(self.guide_s)), window
         if self.on_calibrated is not None:
             self.on_calibrated(*window)
         return window
+
+    def seated_keep(self) -> bool:
+        """``c`` pressed: True when the wearer is seen sitting and an upright has been taken
+        standing (or given): the calibration is kept and the banner says so (SEATED_KEPT)."""
+        with self._lock:
+            standing = self._cal_method == "given" or not all(self.calibrations_sitting)
+            if self.posture != "sitting" or not self.calibrated or not standing:
+                return False
+            t = self._t_last_s if self._t_last_s is not None else 0.0
+            self._guide_msg = (SEATED_KEPT, t + SEATED_NOTE_S)
+            return True
 
     def _reset_slips(self) -> None:
         """A new upright reference: the clip-slip detector starts over from it (what it found

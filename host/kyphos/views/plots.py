@@ -87,10 +87,15 @@ def draw_timeline(ax: Any, s: Summary, fontsize: float = 7.0) -> None:
             sel = cls == name
             if sel.any():
                 ax.scatter(px[sel], py[sel], marker="v", s=18, color=col, zorder=3, label=label)
-    for i, rr in enumerate(s.re_references):  # clip slips re-referenced
+    labelled: set[bool] = set()
+    for rr in s.re_references:  # clip slips re-referenced, and the wearer's later calibrations
+        user = str(rr.get("why", "")).startswith("calibration")
         ax.axvline(float(rr["t_s"]) * scale, color=REREF_COLOR, lw=0.9, ls=":",
-                   label="clip slip, re-referenced" if i == 0 else None)
-        ax.annotate(f"re-ref {abs(float(rr['deg'])):.0f}°", (float(rr["t_s"]) * scale, ymax - 4),
+                   label=None if user in labelled else
+                   "calibrated again (c)" if user else "clip slip, re-referenced")
+        labelled.add(user)
+        ax.annotate(f"{'c' if user else 're-ref'} {abs(float(rr['deg'])):.0f}°",
+                    (float(rr["t_s"]) * scale, ymax - 4),
                     ha="left", va="top", fontsize=fontsize - 1, color=REREF_COLOR, rotation=90)
     ax.set_ylim(-20, ymax)
     if len(x):

@@ -288,9 +288,9 @@ class ValidationSession:
 
 
 def write_counts_kyr(path: Path, counts: np.ndarray, fs: float, header: dict[str, Any],
-                     note: dict[str, Any] | None = None) -> None:
+                     note: dict[str, Any] | list[dict[str, Any]] | None = None) -> None:
     """Write (N, 6) acc + gyro counts (this chip model's scales) to ``path`` as a ``.kyr``
-    (BOOT, INFO, IMU batches of 13, ``note`` as a NOTE at the end), through a ``.part`` file
+    (BOOT, INFO, IMU batches of 13, ``note`` (or each of a list) as a NOTE at the end), through a ``.part`` file
     renamed into place; ``path`` is replaced (the caller checks it first)."""
     import struct
 
@@ -315,9 +315,10 @@ def write_counts_kyr(path: Path, counts: np.ndarray, fs: float, header: dict[str
             body = batch.pack(period_ns, c, 0) + raw[i : i + c].tobytes()
             w.write(head.pack(1, 2, len(body), k & 0xFFFF, t_us & 0xFFFFFFFF) + body,
                     host0 + t_us + 8000)
-        if note is not None:
-            t_us = len(raw) * period_ns // 1000
-            w.write(encode_frame(Frame((k + 1) & 0xFFFF, t_us & 0xFFFFFFFF, Note(note))),
+        t_us = len(raw) * period_ns // 1000
+        for n in [] if note is None else [note] if isinstance(note, dict) else note:
+            k += 1
+            w.write(encode_frame(Frame(k & 0xFFFF, t_us & 0xFFFFFFFF, Note(n))),
                     host0 + t_us + 8000)
     os.replace(tmp, path)
 

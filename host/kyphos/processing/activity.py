@@ -474,6 +474,11 @@ def tilt_from_angles(flexion: np.ndarray, lateral: np.ndarray) -> np.ndarray:
     return np.arccos(c, out=c)
 
 
+def tilt_step_of(fs: float) -> int:
+    """Every how many rows :func:`classify` reads the tilt at ``fs`` (1: every row)."""
+    return max(1, int(fs // P.ACTIVITY_FS_HZ))
+
+
 def _tilt_rows(tilt: np.ndarray | tuple[np.ndarray, np.ndarray], step: int) -> np.ndarray:
     """Every ``step``-th row of the tilt, or of the tilt of (flexion, lateral) (the same values:
     :func:`tilt_from_angles` is per sample)."""
@@ -518,6 +523,7 @@ def classify(
     posture_before: str | None = None,
     reuse: ClassifyReuse | None = None,
     heights: bool = True,
+    tilt_step: int = 1,
 ) -> Activity:
     """The per-sample activity of a session (see the module docstring).
 
@@ -536,6 +542,8 @@ def classify(
             when they would be interpolated to every sample, and :func:`with_heights` makes
             them (the analysis throws this activity away when a clip slip is found: 8 h at
             104 Hz, two full-length interpolations and 48 MB fewer).
+        tilt_step: the (flexion, lateral) ``tilt`` holds only every ``tilt_step``-th row, the
+            rows read (:func:`tilt_step`; ``angles.tilt_angles``' ``step``): 1 or that step.
 
     Above ``ACTIVITY_FS_HZ`` every ``fs // ACTIVITY_FS_HZ``-th sample is taken (activity, steps
     and height change slowly; the inputs are already low-passed below the new Nyquist rate by
@@ -545,7 +553,10 @@ def classify(
     n = len(time)
     if reuse is not None:
         reuse.check(az, acc, gyr, fs)
-    step = int(fs // P.ACTIVITY_FS_HZ)
+    step = tilt_step_of(fs)
+    if tilt_step not in (1, step) or (tilt_step > 1 and not isinstance(tilt, tuple)):
+        raise ValueError(f"tilt_step {tilt_step}: 1 or {step} (the rows read at {fs:g} Hz), "
+                         "with a (flexion, lateral) tilt")
     if step < 2:
         return _classify(time, az, acc, gyr, _tilt_rows(tilt, 1), fs, valid, posture_before,
                          reuse)
@@ -560,7 +571,8 @@ def classify(
         v_d = np.append(v_d, bool(valid[m:].all()))
     t_d = np.asarray(time, float)[::step][: len(v_d)]
     d = _classify(t_d, _finite(az[::step]), _finite(acc[::step]), _finite(gyr[::step]),
-                  _finite(_tilt_rows(tilt, step)), fs / step, v_d, posture_before, reuse)
+                  _finite(_tilt_rows(tilt, step // tilt_step)), fs / step, v_d, posture_before,
+                  reuse)
     # block k covers samples k·step … k·step + step − 1 (len(v_d)·step ≥ n)
     kind = np.repeat(d.kind, step)[:n]
     kind[~valid] = -1

@@ -480,8 +480,8 @@ def motion_activity(p: Prepared, quat: np.ndarray, c: cal.Calibration,
                     rerefs: list[clipslip.ReReference] | None = None,
                     az: np.ndarray | None = None,
                     tilt: tuple[np.ndarray, np.ndarray] | None = None,
-                    reuse: act.ClassifyReuse | None = None, heights: bool = True
-                    ) -> tuple[np.ndarray, act.Activity]:
+                    reuse: act.ClassifyReuse | None = None, heights: bool = True,
+                    tilt_step: int = 1) -> tuple[np.ndarray, act.Activity]:
     """:func:`motion`'s earth-vertical acceleration (``az``: already made from ``quat``) and
     activity, without its angle pass: the activity reads only the unfiltered flexion and
     lateral bend (``tilt``: already made, else :func:`_tilt_of`), so the one full pass of the
@@ -489,12 +489,16 @@ def motion_activity(p: Prepared, quat: np.ndarray, c: cal.Calibration,
     day that walks). ``reuse``: carried between the calls on the same ``quat`` (the still mask
     and the step band-pass, :class:`~kyphos.processing.activity.ClassifyReuse`); ``heights``
     False: the activity's height and vertical velocity wait for
-    :func:`~kyphos.processing.activity.with_heights` (``classify``'s ``heights``)."""
+    :func:`~kyphos.processing.activity.with_heights` (``classify``'s ``heights``).
+    ``tilt_step``: a given ``tilt`` holds every ``tilt_step``-th row only (``_tilt_of``'s
+    ``step``); one made here holds the rows the activity reads only."""
     if az is None:
         az = vertical_acceleration(_finite(quat), _finite(p.acc))
-    activity = act.classify(p.time, az, p.acc, p.gyr,
-                            _tilt_of(p, quat, c, rerefs) if tilt is None else tilt, p.fs,
-                            p.valid, reuse=reuse, heights=heights)
+    if tilt is None:  # at the rows the activity reads only
+        tilt_step = act.tilt_step_of(p.fs)
+        tilt = _tilt_of(p, quat, c, rerefs, step=tilt_step)
+    activity = act.classify(p.time, az, p.acc, p.gyr, tilt, p.fs, p.valid, reuse=reuse,
+                            heights=heights, tilt_step=tilt_step)
     return az, activity
 
 
@@ -508,15 +512,17 @@ def _angles_of(p: Prepared, q: np.ndarray, c: cal.Calibration,
 
 def _tilt_of(p: Prepared, q: np.ndarray, c: cal.Calibration,
              rerefs: list[clipslip.ReReference] | None,
-             unmounted: tuple[np.ndarray, np.ndarray] | None = None
+             unmounted: tuple[np.ndarray, np.ndarray] | None = None, step: int = 1
              ) -> tuple[np.ndarray, np.ndarray]:
     """``_angles_of(p, q, c, rerefs)``'s flexion and lateral bend, to the bit, without the
     filters (:func:`~kyphos.processing.angles.tilt_angles`; ``unmounted``: those without
-    ``rerefs``, written over from the first re-reference on)."""
+    ``rerefs``, written over from the first re-reference on); ``step``: every step-th row
+    only (``activity.tilt_step_of(fs)``: the rows the activity reads, half of them at 104 Hz)."""
     rr = rerefs or []
     return tilt_angles(q, c.sensor_from_body, p.fs, p.valid,
                        mounts=[(r.index, r.sensor_from_body) for r in rr],
-                       blends=[r.index_end for r in rr], unmounted=unmounted)
+                       blends=[r.index_end for r in rr], unmounted=unmounted,
+                       step=step)
 
 
 def walk_angles(p: Prepared, quat: np.ndarray, c: cal.Calibration,
@@ -682,10 +688,13 @@ def analyze(
     c.acc_bias = bias
     # the activity first (it reads only the unfiltered tilt); the walking bouts' second VQF
     # run waits for the re-references; then the angles' one full pass
-    tilt = _tilt_of(p, quat, c, None)
+    # (flexion and lateral at the rows the activity reads only: half of them at 104 Hz)
+    t_step = act.tilt_step_of(p.fs)
+    tilt = _tilt_of(p, quat, c, None, step=t_step)
     reuse = act.ClassifyReuse()  # the second classification's still mask and step band-pass
     # (its height and vertical velocity at every sample only once it is kept: no clip slip)
-    az, activity = motion_activity(p, quat, c, tilt=tilt, reuse=reuse, heights=False)
+    az, activity = motion_activity(p, quat, c, tilt=tilt, reuse=reuse, heights=False,
+                                   tilt_step=t_step)
     # clip slips: later walks / quiet postures against the earlier reference; re-reference
     probes = reference_probes(p, activity)
     # the wearer's later calibrations: each a re-reference from its time on
@@ -697,7 +706,8 @@ def analyze(
         (lambda r0, r1: (p.gyr[r0:r1], p.acc[r0:r1]), p.fs)) if clip_slips else list(users)
     if rerefs:  # the same quat: the same az; the tilt changes from the first slip on
         az, activity = motion_activity(p, quat, c, rerefs, az,
-                                       _tilt_of(p, quat, c, rerefs, unmounted=tilt), reuse)
+                                       _tilt_of(p, quat, c, rerefs, unmounted=tilt,
+                                                step=t_step), reuse, tilt_step=t_step)
     else:
         activity = act.with_heights(activity, reuse)
     del tilt, reuse

@@ -157,17 +157,20 @@ def still_mask(acc: np.ndarray, gyr: np.ndarray, fs: float,
     all_valid = valid is None or bool(np.all(valid))
     valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
     vrow = None if all_valid else valid
-    an = _norm_rows(_finite(acc), vrow)
-    gn = lowpass(_norm_rows(_finite(gyr), vrow), fs, 2.0)
+    # each low-pass and difference in its input's own array (the norms are this call's): the
+    # same values, four fresh (N,) arrays fewer
+    gn = lowpass(_norm_rows(_finite(gyr), vrow), fs, 2.0, overwrite_x=True)
     # deviation of |acc| from its slow level (not from g: the chip's scale and bias errors
     # shift |acc| by ~0.2 m/s²), smoothed: fast accelerations are movement
-    an_lp = lowpass(an, fs, 2.0)
+    an_lp = lowpass(_norm_rows(_finite(acc), vrow), fs, 2.0, overwrite_x=True)
     # the 0.1 Hz level is computed at ~4 Hz and interpolated back (it changes slowly)
     q = max(1, int(fs // 4))
     i_q = np.arange(0, n, q)
     level = np.interp(np.arange(n), i_q, lowpass(an_lp[::q], fs / q, P.STILL_BASELINE_HZ))
-    ad = np.abs(an_lp - level)
-    st = valid & (gn < np.radians(P.STILL_GYR_DPS)) & (ad < P.STILL_ACC) & ~zero_rows(acc)
+    ad = np.abs(np.subtract(an_lp, level, out=level), out=level)
+    st = valid & (gn < np.radians(P.STILL_GYR_DPS))
+    st &= ad < P.STILL_ACC
+    st &= ~zero_rows(acc)
     return _long_runs(st, max(2, int(P.STILL_MIN_S * fs)))
 
 
@@ -395,10 +398,10 @@ def find_steps(az: np.ndarray, fs: float, valid: np.ndarray | None = None,
             continue
         idx = pk[a : b + 1]
         amp = bp[idx]
-        med = float(np.median(amp))
+        med = _median(amp)
         if np.any(amp > P.STEP_AMPLITUDE_RATIO * med):  # one big jolt among ripples
             continue
-        half = int(0.5 * float(np.median(np.diff(idx))))
+        half = int(0.5 * _median(np.diff(idx)))
         steps.append(idx)
         bouts.append((max(0, int(idx[0]) - half), min(n, int(idx[-1]) + half + 1)))
     if not steps:
@@ -417,8 +420,8 @@ def find_steps(az: np.ndarray, fs: float, valid: np.ndarray | None = None,
         lo_i, _ = signal.find_peaks(-seg, distance=max(1, int(P.STEP_INTERVAL_S[0] * fs)))
         if len(lo_i) == 0:
             continue
-        depth = bounce_depth(seg, lo_i, max(1, int(round(float(np.median(np.diff(idx)))))))
-        counted.append(a + lo_i[depth >= P.STEP_DEPTH_FRACTION * float(np.median(depth))])
+        depth = bounce_depth(seg, lo_i, max(1, int(round(_median(np.diff(idx))))))
+        counted.append(a + lo_i[depth >= P.STEP_DEPTH_FRACTION * _median(depth)])
     steps_at = np.concatenate(counted) if counted else np.zeros(0, int)
     return steps_at, np.array(bouts, int).reshape(-1, 2)
 
@@ -432,6 +435,27 @@ def bounce_depth(x: np.ndarray, lows: np.ndarray, w: int) -> np.ndarray:
     before = win[lows].max(axis=1)  # x[m − w … m]
     after = win[lows + w].max(axis=1)  # x[m … m + w]
     return np.asarray(0.5 * (before + after) - x[lows])
+
+
+#: Longest array :func:`_median` sorts in Python (longer: ``np.median``'s partition is faster).
+_SMALL_MEDIAN = 64
+
+
+def _median(x: np.ndarray) -> float:
+    """``float(np.median(x))`` of a 1-D array, to the bit. A walk's few step intervals and
+    amplitudes (~2,800 calls on an 8-h day) cost ``np.median`` ~15 µs each in its wrappers:
+    the same middle value, or the same sum of the two middle ones over 2 (``np.mean``'s), from
+    a sorted list. NaN, or more than ``_SMALL_MEDIAN`` values: ``np.median`` itself."""
+    n = len(x)
+    if n == 0 or n > _SMALL_MEDIAN:
+        return float(np.median(x))
+    v = sorted(x.tolist())
+    if any(e != e for e in v):  # NaN: np.median's NaN
+        return float(np.median(x))
+    h = n // 2
+    if n % 2:
+        return float(v[h])
+    return (float(v[h - 1]) + float(v[h])) / 2.0
 
 
 def _nanmin(xs: list[float]) -> float:
@@ -448,6 +472,11 @@ def tilt_from_angles(flexion: np.ndarray, lateral: np.ndarray) -> np.ndarray:
     # clipped and turned into the angle in the product's own array: the same values
     np.clip(c, -1.0, 1.0, out=c)
     return np.arccos(c, out=c)
+
+
+def tilt_step_of(fs: float) -> int:
+    """Every how many rows :func:`classify` reads the tilt at ``fs`` (1: every row)."""
+    return max(1, int(fs // P.ACTIVITY_FS_HZ))
 
 
 def _tilt_rows(tilt: np.ndarray | tuple[np.ndarray, np.ndarray], step: int) -> np.ndarray:
@@ -494,6 +523,7 @@ def classify(
     posture_before: str | None = None,
     reuse: ClassifyReuse | None = None,
     heights: bool = True,
+    tilt_step: int = 1,
 ) -> Activity:
     """The per-sample activity of a session (see the module docstring).
 
@@ -512,6 +542,8 @@ def classify(
             when they would be interpolated to every sample, and :func:`with_heights` makes
             them (the analysis throws this activity away when a clip slip is found: 8 h at
             104 Hz, two full-length interpolations and 48 MB fewer).
+        tilt_step: the (flexion, lateral) ``tilt`` holds only every ``tilt_step``-th row, the
+            rows read (:func:`tilt_step`; ``angles.tilt_angles``' ``step``): 1 or that step.
 
     Above ``ACTIVITY_FS_HZ`` every ``fs // ACTIVITY_FS_HZ``-th sample is taken (activity, steps
     and height change slowly; the inputs are already low-passed below the new Nyquist rate by
@@ -521,7 +553,10 @@ def classify(
     n = len(time)
     if reuse is not None:
         reuse.check(az, acc, gyr, fs)
-    step = int(fs // P.ACTIVITY_FS_HZ)
+    step = tilt_step_of(fs)
+    if tilt_step not in (1, step) or (tilt_step > 1 and not isinstance(tilt, tuple)):
+        raise ValueError(f"tilt_step {tilt_step}: 1 or {step} (the rows read at {fs:g} Hz), "
+                         "with a (flexion, lateral) tilt")
     if step < 2:
         return _classify(time, az, acc, gyr, _tilt_rows(tilt, 1), fs, valid, posture_before,
                          reuse)
@@ -536,7 +571,8 @@ def classify(
         v_d = np.append(v_d, bool(valid[m:].all()))
     t_d = np.asarray(time, float)[::step][: len(v_d)]
     d = _classify(t_d, _finite(az[::step]), _finite(acc[::step]), _finite(gyr[::step]),
-                  _finite(_tilt_rows(tilt, step)), fs / step, v_d, posture_before, reuse)
+                  _finite(_tilt_rows(tilt, step // tilt_step)), fs / step, v_d, posture_before,
+                  reuse)
     # block k covers samples k·step … k·step + step − 1 (len(v_d)·step ≥ n)
     kind = np.repeat(d.kind, step)[:n]
     kind[~valid] = -1

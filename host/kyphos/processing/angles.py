@@ -137,7 +137,9 @@ def _rows_times(q: np.ndarray, m: np.ndarray,
         return r
 
     for sl in _blocks(n):
-        wb, xb, yb, zb = rq @ q[sl].T  # (4, L), rows contiguous: the same bits as one product
+        # (4, L), rows contiguous: the same bits as one product (every step-th row of a
+        # quaternion array, tilt_angles' ``step``, copied block by block: the same product)
+        wb, xb, yb, zb = rq @ np.ascontiguousarray(q[sl]).T
         if not tilt_only:
             twice_sum(xb, yb, wb, zb, 1.0, out[1][sl])
         twice_sum(xb, zb, wb, yb, -1.0, out[2][sl])
@@ -346,6 +348,7 @@ def tilt_angles(
     mounts: Sequence[tuple[int, np.ndarray]] = (),
     blends: Sequence[int | None] = (),
     unmounted: tuple[np.ndarray, np.ndarray] | None = None,
+    step: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``flexion`` and ``lateral`` of :func:`trunk_angles` with the same arguments, to the bit,
     without its filters (velocities, the heading reference: ~3/4 of a pass): all the activity
@@ -356,11 +359,17 @@ def tilt_angles(
     ``unmounted``: this function's result for the same ``quat``, ``sensor_from_body`` and
     ``valid`` without ``mounts`` (arrays the caller no longer needs): its rows before the first
     mount are these rows' already, the rest is written over them and they are returned — the
-    re-referenced tilt costs only the rows from the first clip slip on, and no fresh arrays."""
+    re-referenced tilt costs only the rows from the first clip slip on, and no fresh arrays.
+
+    ``step``: only rows 0, step, 2·step, … (what ``activity.classify`` reads above
+    ``ACTIVITY_FS_HZ``), each the same value as in the whole result; ``mounts`` and ``blends``
+    stay in rows of ``quat``, ``unmounted`` is a result with the same ``step``."""
     q = np.asarray(quat, float)
     n = len(q)
     valid = np.ones(n, bool) if valid is None else (np.asarray(valid, bool) & np.isfinite(q[:, 0]))
     m0 = np.asarray(sensor_from_body, float)
+    if step > 1:  # the rows read: row k of these is row k·step of the whole
+        q, valid = q[::step], valid[::step]
     if not mounts:
         return unmounted if unmounted is not None else _tilt_rows(q, m0, valid)
     # the pieces, blends and their rows as :func:`_mounted` takes them
@@ -369,8 +378,11 @@ def tilt_angles(
     margin = max(settle_samples(float(fs), float(cutoff_hz)),
                  settle_samples(float(fs), YAW_REF_CUTOFF_HZ))
     ends = [None, *blends, *([None] * (len(mounts) - len(blends)))]
+    def row(i: int) -> int:  # the first of the rows kept at or after row i of quat
+        return -(-i // step)
+
     if unmounted is None:
-        flex, lat = np.full(n, np.nan), np.full(n, np.nan)
+        flex, lat = np.full(len(q), np.nan), np.full(len(q), np.nan)
         first = 0
     else:  # every piece after the first starts at or after the first mount
         flex, lat = unmounted
@@ -380,17 +392,20 @@ def tilt_angles(
         a, b = edges[k], edges[k + 1]
         if b <= a:
             continue
-        if b > max(a, first):  # (the first piece's rows before ``first``: ``unmounted``'s)
-            a1 = max(a, first)
-            flex[a1:b], lat[a1:b] = _tilt_span(q, m, valid, a1, b)
+        ka, kb = row(a), row(b)  # the kept rows of [a, b)
+        if kb > max(ka, row(first)):  # (the first piece's rows before ``first``: ``unmounted``'s)
+            a1 = max(ka, row(first))
+            flex[a1:kb], lat[a1:kb] = _tilt_span(q, m, valid, a1, kb)
         end = ends[k]
         if end is not None and prev is not None:
             c = min(int(end), b, prev[1])
-            if c > a:
-                f_old, l_old = _tilt_span(q, prev[0], valid, a, c)
-                w = (np.arange(a, c) - a + 0.5) / (c - a)
-                flex[a:c] = (1.0 - w) * f_old + w * flex[a:c]
-                lat[a:c] = (1.0 - w) * l_old + w * lat[a:c]
+            kc = row(c)
+            if c > a and kc > ka:
+                f_old, l_old = _tilt_span(q, prev[0], valid, ka, kc)
+                # each kept row's weight as the whole result's row of quat has it
+                w = (np.arange(ka, kc) * step - a + 0.5) / (c - a)
+                flex[ka:kc] = (1.0 - w) * f_old + w * flex[ka:kc]
+                lat[ka:kc] = (1.0 - w) * l_old + w * lat[ka:kc]
         prev = (m, min(n, b + margin))
     return flex, lat
 

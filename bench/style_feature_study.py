@@ -24,7 +24,8 @@ Each rule names the style by the shipped stoop / semi-squat edge and a squat edg
 ``closed + b·g`` (over the hip height, or in metres without one), ``g`` the second feature.
 For each ``b`` of a grid the squat edge is fitted on the simulator family's seeds 100–139 (the
 rate by seed, as ``bench/fit_thresholds.py``; the same exhaustive midpoint search); the ``b``
-kept are those whose fit-set score is the best (a plateau: both ends are printed). Every other
+kept are those whose fit-set score is the best (a plateau: its ends and its middle, the
+weight a fit would ship by ``bench/fit_thresholds.py``'s midpoint convention, are printed). Every other
 set is only scored. Hip modes: ``true`` (the body's own), ``err3`` (the validation's 3 %
 error draw, ``validate_analysis.hip_height_input``) and ``none`` (metres, the no-hip-height
 edges). Validation seeds ≥ 19000 are refused (held out).
@@ -50,8 +51,8 @@ HIP_MODES = ("err3", "true", "none")
 #: the second features and their grids of b (per unit of the feature)
 SECOND = {"none": np.array([0.0]),
           "tilt": np.round(np.linspace(-0.10, 0.10, 41), 4),
-          "rx": np.round(np.linspace(-0.30, 0.30, 61), 4),
-          "rh": np.round(np.linspace(-0.30, 0.30, 61), 4)}
+          "rx": np.round(np.linspace(-0.30, 0.30, 121), 4),
+          "rh": np.round(np.linspace(-0.30, 0.30, 121), 4)}
 
 
 def lift_features(r: dict[str, Any]) -> dict[str, float]:
@@ -89,6 +90,7 @@ def load(cache: Path, family: str, seeds: str, rates: str) -> list[dict[str, Any
                 hip = float(r["hip_m"]) if np.isfinite(r["hip_m"]) else 0.94
                 z = float(np.random.default_rng([s, 0x41B]).standard_normal())
                 d.update(style=r["style"], seed=s, fs=fs, found=r["found_style"],
+                         twist=bool(r["twist"]), lateral=bool(r["lateral"]),
                          hip_true=hip, hip_err3=hip * (1 + 0.03 * z) if family == "validation"
                          else hip)
                 rows.append(d)
@@ -145,6 +147,39 @@ def score(rows: list[dict[str, Any]], mode: str, second: str, b: float, semi: fl
     return int(np.trace(conf)), len(rows), int(conf[1, 2]), conf
 
 
+def _split(rows: list[dict[str, Any]], got: np.ndarray) -> str:
+    truth = np.array([r["style"] for r in rows])
+    tw = np.array([r["twist"] for r in rows])
+    la = np.array([r["lateral"] for r in rows])
+    out = []
+    for what, m in (("twist", tw), ("lean", la), ("neither", ~tw & ~la)):
+        out.append(f"{what} {int(np.sum(got[m] == truth[m]))}/{int(m.sum())}")
+    return ", ".join(out)
+
+
+def candidate(spec: str, modes: list[str], fit_rows: list[dict[str, Any]],
+              sets: list[tuple[str, list[dict[str, Any]]]]) -> int:
+    """The shipped rule against ``FEATURE:B`` per set and hip mode: correct, confusion
+    (rows truth stoop / semi-squat / squat, columns found) and twist / lean splits."""
+    second, b = spec.split(":")[0], float(spec.split(":")[1])
+    truth_fit = np.array([r["style"] for r in fit_rows])
+    for mode in modes:
+        semi = _semi_edge(mode)
+        e, c = fit_squat_edge(_value(fit_rows, mode, "none", 0.0),
+                              _value(fit_rows, mode, second, b), truth_fit, semi)
+        print(f"\n== hip height {mode}: {second} b={b:+.3f}, squat edge {e:.5f} (fit {c}/"
+              f"{len(fit_rows)}); shipped {_shipped_squat_edge(mode):.5f}")
+        for spec_s, rows in sets:
+            for tag, sec, bb, ee in (("shipped", "none", 0.0, _shipped_squat_edge(mode)),
+                                     ("candidate", second, b, e)):
+                cc, n, _, conf = score(rows, mode, sec, bb, semi, ee)
+                got = name(_value(rows, mode, "none", 0.0), _value(rows, mode, sec, bb), semi, ee)
+                rows_txt = "; ".join(" ".join(str(v) for v in row) for row in conf)
+                print(f"  {spec_s:28s} {tag:9s} {cc}/{n} = {cc / n:.3f}  confusion {rows_txt};  "
+                      f"{_split(rows, got)}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cache", required=True, help="bench/style_study.py's cache folder")
@@ -153,6 +188,9 @@ def main(argv: list[str]) -> int:
                     help="';'-separated family:seeds:rates to score (rates '52,104,208')")
     ap.add_argument("--modes", default=",".join(HIP_MODES))
     ap.add_argument("--second", default=",".join(SECOND))
+    ap.add_argument("--candidate", metavar="FEATURE:B",
+                    help="instead: the shipped rule and this one (its squat edge fitted on the "
+                         "fit set) per set, with confusions and twist / lean splits")
     args = ap.parse_args(argv)
     cache = Path(args.cache)
     fam, seeds, rates = args.fit.split(":")
@@ -163,6 +201,8 @@ def main(argv: list[str]) -> int:
         sets.append((spec, load(cache, f, s, r)))
     print(f"fit {args.fit}: {len(fit_rows)} lifts")
     truth_fit = np.array([r["style"] for r in fit_rows])
+    if args.candidate:
+        return candidate(args.candidate, args.modes.split(","), fit_rows, sets)
     for mode in args.modes.split(","):
         semi = _semi_edge(mode)
         shipped = _shipped_squat_edge(mode)
@@ -175,7 +215,9 @@ def main(argv: list[str]) -> int:
                 fits.append((c, float(b), e))
             top = max(c for c, _, _ in fits)
             plateau = [(b, e) for c, b, e in fits if c == top]
-            ends = [plateau[0]] if len(plateau) == 1 else [plateau[0], plateau[-1]]
+            # the plateau's ends and its middle (fit_thresholds.fit_edges' convention)
+            ends = [plateau[0]] if len(plateau) == 1 else [
+                plateau[0], plateau[(len(plateau) - 1) // 2], plateau[-1]]
             if second == "none":
                 ends = [(0.0, plateau[0][1]), (0.0, shipped)]
             for b, e in ends:

@@ -224,9 +224,10 @@ def fit_slip_motion(cases: list[Any], lin_rule: str = "step") -> list[str]:
     return differ
 
 
-def collect(family: str, seed: int, fs: float) -> list[tuple[str, Any, Any, Any, Any, Any]]:
+def collect(family: str, seed: int, fs: float) -> list[tuple[Any, ...]]:
     """(truth style, knee_drop_m, knee_drop_per_hip, knee_drop_closed_per_hip, truth hip drop
-    m or None, knee_drop_closed_m) of every matched lift of one session, analysed with the
+    m or None, knee_drop_closed_m, hip_shift_m, hip_shift_m over the hip height) of every
+    matched lift of one session, analysed with the
     body's true hip height and the closed-bend drop (``style_drop="closed"``): neither changes
     ``knee_drop_m``, ``knee_drop_closed_m`` (the no-hip-height rule's feature, the same with
     or without a hip height) or the lifts found, and the JSON gives the four features the four
@@ -242,9 +243,15 @@ def collect(family: str, seed: int, fs: float) -> list[tuple[str, Any, Any, Any,
     pairs = match([(t["start"], t["end"]) for t in case.lifts], found, half=False)
     hd = _truth_drops(family, seed, fs) if family != "simday" else None
     hd = hd if hd and len(hd) == len(case.lifts) else None
+    hip = hip_height_input(case, "true")
+
+    def per_hip(x: Any) -> Any:
+        return None if x is None or hip is None else x / hip
+
     return [(case.lifts[i]["style"], det[j].get("knee_drop_m"), det[j].get("knee_drop_per_hip"),
              det[j].get("knee_drop_closed_per_hip"), None if hd is None else hd[i],
-             det[j].get("knee_drop_closed_m")) for i, j in pairs]
+             det[j].get("knee_drop_closed_m"), det[j].get("hip_shift_m"),
+             per_hip(det[j].get("hip_shift_m"))) for i, j in pairs]
 
 
 #: The simulator floor of a hip-drop style rule (``--floor``): the issue's style target (0.97)
@@ -266,17 +273,83 @@ def style_floor(fit_rows: list[tuple[Any, ...]], check_rows: list[tuple[Any, ...
     a truth hip drop or that drop are left out of both counts (none on the simulator family)."""
     from kyphos.metrics import style as L
 
-    col, semi, squat = ((3, L.SEMI_CLOSED_PER_HIP, L.SQUAT_CLOSED_PER_HIP)
-                        if rule == "closed_per_hip" else
-                        (5, L.SEMI_CLOSED_M, L.SQUAT_CLOSED_M))
+    col, scol, semi, squat = ((3, 7, L.SEMI_CLOSED_PER_HIP, L.SQUAT_CLOSED_PER_HIP)
+                              if rule == "closed_per_hip" else
+                              (5, 6, L.SEMI_CLOSED_M, L.SQUAT_CLOSED_M))
     fit = [(r[0], float(r[4])) for r in fit_rows if r[4] is not None]
     a, b, _ok = fit_edges([st for st, _ in fit], np.array([h for _, h in fit]))
-    chk = [(r[0], float(r[4]), r[col]) for r in check_rows
+    chk = [(r[0], float(r[4]), r[col], _shift(r, scol)) for r in check_rows
            if r[4] is not None and r[col] is not None]
-    styles = [st for st, _, _ in chk]
-    exact = accuracy(styles, np.array([h for _, h, _ in chk]), a, b)
-    got = accuracy(styles, np.array([float(c) for _, _, c in chk]), semi, squat)
+    styles = [c[0] for c in chk]
+    exact = accuracy(styles, np.array([c[1] for c in chk]), a, b)
+    x0 = np.array([float(c[2]) for c in chk])
+    got = accuracy(styles, x0, semi, squat, x0 + L.HIP_SHIFT_WEIGHT * np.array([c[3] for c in chk]))
     return exact, int(np.ceil(FLOOR_SHARE * exact - 1e-9)), got, len(chk)
+
+
+def _shift(row: tuple[Any, ...], col: int) -> float:
+    """The hip shift of a collected row (column 6 in metres, 7 over the hip height); 0 when
+    the row has none (no shift: the squat edge reads the knee drop alone)."""
+    v = row[col] if len(row) > col else None
+    return 0.0 if v is None else float(v)
+
+
+#: The weights of the hip shift (``HIP_SHIFT_WEIGHT``) the closed-bend rules' fit tries.
+SHIFT_WEIGHTS = np.round(np.arange(-0.30, 0.30001, 0.005), 3)
+
+
+def fit_closed_rule(rows: list[tuple[Any, ...]], col: int, scol: int, names: tuple[str, str],
+                    shipped: tuple[float, float], weight: float | None, what: str
+                    ) -> tuple[bool, float]:
+    """Fit a closed-bend rule: the stoop edge on the knee drop (``col``) as :func:`fit_edges`
+    does, then, with it fixed, the squat edge on ``knee drop + w · hip shift`` (``scol``) for
+    every w of ``SHIFT_WEIGHTS``; the weight is the middle of those whose squat edge names the
+    most lifts right (``weight`` given: that one), the squat edge the middle of its optimal
+    edges. (same, weight): same is True when the shipped edges with the shipped
+    ``HIP_SHIFT_WEIGHT`` name as many lifts right as the fit and the fitted weight is the
+    shipped one."""
+    from kyphos.metrics import style as L
+
+    use = [(r[0], float(r[col]), _shift(r, scol)) for r in rows
+           if r[col] is not None and np.isfinite(r[col])]
+    print(f"{what}: {len(rows)} matched lifts, {len(use)} with a value")
+    if not use:
+        return False, 0.0
+    styles = [u[0] for u in use]
+    y = np.array([STYLES.index(st) for st in styles])
+    x0 = np.array([u[1] for u in use])
+    sh = np.array([u[2] for u in use])
+    semi, _sq, _ok = fit_edges(styles, x0)
+    below_semi = x0 < semi
+
+    def squat_fit(w: float) -> tuple[float, int]:
+        x1 = x0 + w * sh
+        u = np.unique(x1)
+        cand = np.concatenate([[u[0] - 1e-3], 0.5 * (u[1:] + u[:-1]), [u[-1] + 1e-3]])
+        sq = x1[None, :] >= cand[:, None]  # (candidates, lifts): named squat
+        pred = np.where(sq, 2, np.where(below_semi, 0, 1)[None, :])
+        right = (pred == y[None, :]).sum(axis=1)
+        best = int(right.max())
+        return float(cand[_middle(np.flatnonzero(right == best))]), best
+
+    fits = [(float(w), *squat_fit(float(w))) for w in SHIFT_WEIGHTS]
+    top = max(f[2] for f in fits)
+    tied = [f for f in fits if f[2] == top]
+    pick = tied[(len(tied) - 1) // 2] if weight is None else next(
+        f for f in fits if abs(f[0] - weight) < 1e-9)
+    w, squat, ok = pick
+    n = len(use)
+    shipped_n = accuracy(styles, x0, *shipped, x0 + L.HIP_SHIFT_WEIGHT * sh)
+    print(f"  hip-shift weights naming the most lifts right ({top}/{n}): "
+          f"{tied[0][0]:+.3f} … {tied[-1][0]:+.3f} ({len(tied)} of {len(SHIFT_WEIGHTS)})")
+    print(f"fitted:  HIP_SHIFT_WEIGHT = {w:.3f}, {names[0]} = {semi:.5f}, {names[1]} = "
+          f"{squat:.5f}  -> {ok}/{n} = {ok / n:.4f}")
+    print(f"shipped: HIP_SHIFT_WEIGHT = {L.HIP_SHIFT_WEIGHT:.3f}, {names[0]} = {shipped[0]:.5f}, "
+          f"{names[1]} = {shipped[1]:.5f}  -> {shipped_n}/{n} = {shipped_n / n:.4f}")
+    same = shipped_n == ok and abs(w - L.HIP_SHIFT_WEIGHT) < 1e-9
+    print("shipped values classify as many lifts right as the fit" if same else
+          "shipped values differ from the fit")
+    return same, w
 
 
 def fit_pair(pairs: list[tuple[str, Any]], names: tuple[str, str], shipped_edges: tuple[float, float],
@@ -338,8 +411,12 @@ def fit_edges(styles: list[str], drops: np.ndarray) -> tuple[float, float, int]:
     return float(cand[pair[0]]), float(cand[pair[1]]), best
 
 
-def accuracy(styles: list[str], drops: np.ndarray, semi: float, squat: float) -> int:
-    pred = np.where(drops >= squat, 2, np.where(drops >= semi, 1, 0))
+def accuracy(styles: list[str], drops: np.ndarray, semi: float, squat: float,
+             deep: np.ndarray | None = None) -> int:
+    """Lifts named right: squat by ``deep`` (default ``drops``), else semi-squat or stoop by
+    ``drops``."""
+    deep = drops if deep is None else deep
+    pred = np.where(deep >= squat, 2, np.where(drops >= semi, 1, 0))
     y = np.array([STYLES.index(s) for s in styles])
     return int(np.count_nonzero(pred == y))
 
@@ -567,7 +644,7 @@ def main(argv: list[str]) -> int:
         return 1 if args.check and differ else 0
     if args.sweep:
         return sweep(args, jobs)
-    rows: list[tuple[str, Any, Any, Any, Any, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     for s, fs in jobs:
         rows.extend(collect(args.family, s, fs))
     print(f"family {args.family}, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), rates {rates_arg}")
@@ -578,17 +655,19 @@ def main(argv: list[str]) -> int:
                         ("SEMI_DROP_PER_HIP", "SQUAT_DROP_PER_HIP"),
                         (L.SEMI_DROP_PER_HIP, L.SQUAT_DROP_PER_HIP),
                         "knee drop / hip height", args.edges_per_hip)
-    # and with style_drop="closed": the closed-bend knee drop over it
-    same_closed = fit_pair([(r[0], r[3]) for r in rows],
-                           ("SEMI_CLOSED_PER_HIP", "SQUAT_CLOSED_PER_HIP"),
-                           (L.SEMI_CLOSED_PER_HIP, L.SQUAT_CLOSED_PER_HIP),
-                           "closed knee drop / hip height", None)
-    # no hip height (the default style_drop="closed"): the closed-bend knee drop in metres
-    same_closed_m = fit_pair([(r[0], r[5]) for r in rows], ("SEMI_CLOSED_M", "SQUAT_CLOSED_M"),
-                             (L.SEMI_CLOSED_M, L.SQUAT_CLOSED_M), "closed knee drop m", None)
+    # and with style_drop="closed": the closed-bend knee drop over it, its squat edge with the
+    # hip shift (HIP_SHIFT_WEIGHT fitted here)
+    same_closed, w = fit_closed_rule(rows, 3, 7, ("SEMI_CLOSED_PER_HIP", "SQUAT_CLOSED_PER_HIP"),
+                                     (L.SEMI_CLOSED_PER_HIP, L.SQUAT_CLOSED_PER_HIP), None,
+                                     "closed knee drop / hip height")
+    # no hip height (the default style_drop="closed"): the closed-bend knee drop in metres,
+    # with the same weight
+    same_closed_m, _w = fit_closed_rule(rows, 5, 6, ("SEMI_CLOSED_M", "SQUAT_CLOSED_M"),
+                                        (L.SEMI_CLOSED_M, L.SQUAT_CLOSED_M), w,
+                                        "closed knee drop m")
     floor_ok = True
     if args.floor:  # the check seeds at every rate: the hip-height style rule's floor
-        check: list[tuple[str, Any, Any, Any, Any, Any]] = []
+        check: list[tuple[Any, ...]] = []
         for s in parse_seeds(args.floor):
             for fs in CYCLE:
                 check.extend(collect(args.family, s, fs))

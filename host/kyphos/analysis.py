@@ -125,6 +125,7 @@ class Analysis:
             w = self.wearer
             if w is not None and w.drop == "closed":  # 4 decimals: the edges fit exactly
                 more["knee_drop_closed_m"] = (lf.knee_drop_closed_m, 4)
+                more["hip_shift_m"] = (lf.hip_shift_m, 4)
             if w is not None and w.hip_given:
                 more["knee_drop_per_hip"] = (lf.knee_drop_per_hip, 4)
                 if w.drop == "closed":

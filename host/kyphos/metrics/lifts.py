@@ -124,6 +124,9 @@ class Lift:
     knee_drop_per_hip: float | None = None
     knee_drop_closed_m: float | None = None
     knee_drop_closed_per_hip: float | None = None
+    #: with the closed-bend drop: the hips' backward shift under the tilting trunk, m
+    #: (:func:`kyphos.metrics.style.hip_shift`), which the squat edge reads with it
+    hip_shift_m: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

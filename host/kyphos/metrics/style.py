@@ -209,14 +209,24 @@ def window_drop(earth_acc: np.ndarray, tilt: np.ndarray, fs: float
     (N, 3) integral of ``bench/style_study.py``'s ``_disp``), integrated once more.
     ``earth_acc`` (N, 3) earth-frame free acceleration, ``tilt`` (N,) rad. None when the
     window is too short or has non-finite samples."""
+    got = window_drop_reach(earth_acc, tilt, fs)
+    return None if got is None else (got[0], got[1])
+
+
+def window_drop_reach(earth_acc: np.ndarray, tilt: np.ndarray, fs: float
+                      ) -> tuple[float, float, float] | None:
+    """:func:`window_drop` and the sensor's horizontal excursion from the start at peak tilt,
+    m (the length of the (x, y) displacement, integrated as the drop, per column, so no
+    forward axis is needed)."""
     from kyphos.metrics.lifts import _rest_to_rest_velocity
 
-    v = _rest_to_rest_velocity(earth_acc[:, 2:3], tilt, fs)
+    v = _rest_to_rest_velocity(earth_acc, tilt, fs)
     if v is None:
         return None
-    z = np.zeros(len(v))
-    z[1:] = np.cumsum(0.5 * (v[1:, 0] + v[:-1, 0])) / fs
-    return float(np.max(-z)), float(np.max(tilt))
+    p = np.zeros_like(v)
+    p[1:] = np.cumsum(0.5 * (v[1:] + v[:-1]), axis=0) / fs
+    k = int(np.argmax(tilt))
+    return float(np.max(-p[:, 2])), float(tilt[k]), float(np.hypot(p[k, 0], p[k, 1]))
 
 
 def lift_knee_drop_lever(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
@@ -234,15 +244,38 @@ def lift_knee_drop_lever(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
     wiring patch is lost). With ``lever_from_bends(closure=True)`` it gains on every validation
     development set and still loses on the simulator's check seeds (section 7, "Why the
     lever fit sits at its bounds")."""
+    got = lift_closed_features(time, valid, tilt, earth_acc, start_s, end_s, fs, lever)
+    return None if got is None else got[0]
+
+
+def lift_closed_features(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
+                         earth_acc: np.ndarray, start_s: float, end_s: float, fs: float,
+                         lever: tuple[float, float] | None) -> tuple[float, float] | None:
+    """(knee drop, hip shift) of one lift, m: the knee drop of :func:`lift_knee_drop_lever`
+    and :func:`hip_shift`'s horizontal residual at the same peak tilt, from the same window
+    (:func:`window_drop_reach`). None as :func:`lift_knee_drop_lever`."""
     i0, i1 = np.searchsorted(time, [start_s - LIFT_PAD_S, end_s + LIFT_PAD_S])
     if i1 - i0 < 10 or not np.all(valid[i0:i1]):
         return None
-    got = window_drop(earth_acc[i0:i1], tilt[i0:i1], fs)
+    got = window_drop_reach(earth_acc[i0:i1], tilt[i0:i1], fs)
     if got is None:
         return None
-    drop, tau = got
+    drop, tau, reach = got
     trunk = LINK_M * (1.0 - np.cos(tau)) if lever is None else trunk_drop(tau, lever)
-    return float(drop - trunk)
+    return float(drop - trunk), hip_shift(reach, tau, lever)
+
+
+def hip_shift(reach_m: float, tilt_rad: float, lever: tuple[float, float] | None) -> float:
+    """The sensor's horizontal excursion at peak tilt less the trunk's own,
+    ``r·sin τ + d·(1 − cos τ)`` (``LINK_M·sin τ`` without a lever), m: negative when the hips
+    move back under the tilting trunk (the pelvis shifts backward as it rotates forward in a
+    forward bend: "The effect of sagittal hip angle on lumbar and hip coordination and pelvic
+    posterior shift during forward bending", Eur Spine J 2019, doi:10.1007/s00586-019-06129-4,
+    abstract). With ``HIP_SHIFT_WEIGHT`` it lowers the squat reading of a lift whose hips went
+    back: a hip-led lift, whose trunk drops the sensor further than the calibration bend's
+    lever says (docs/accuracy.md section 7, STYLE2)."""
+    r, d = (LINK_M, 0.0) if lever is None else lever
+    return float(reach_m - (r * np.sin(tilt_rad) + d * (1.0 - np.cos(tilt_rad))))
 
 
 def lever_from_recording(angles: Any, quat: np.ndarray, acc: np.ndarray,
@@ -291,7 +324,7 @@ SQUAT_DROP_PER_HIP = 0.18825
 #: default with a hip height; checked against the simulator's floor set by the exact hip
 #: drop: ``bench/fit_thresholds.py --floor``, docs/scoring.md section 7).
 SEMI_CLOSED_PER_HIP = 0.0426
-SQUAT_CLOSED_PER_HIP = 0.24225
+SQUAT_CLOSED_PER_HIP = 0.23645
 #: Which knee drop the hip height divides (``analyze(style_drop=)``); the first is the default.
 STYLE_DROPS = ("closed", "knee")
 #: Edges on the closed-bend knee drop in metres (:func:`lift_knee_drop_lever` with the lever
@@ -300,7 +333,14 @@ STYLE_DROPS = ("closed", "knee")
 #: --family sim --seeds 100-139`` and checked against the simulator's floor set by the exact
 #: hip drop (``--floor``), as the closed / H pair (docs/scoring.md section 7).
 SEMI_CLOSED_M = 0.04005
-SQUAT_CLOSED_M = 0.22770
+SQUAT_CLOSED_M = 0.22231
+#: The squat edges of both closed-bend rules read ``knee drop + HIP_SHIFT_WEIGHT · hip shift``
+#: (:func:`hip_shift`, m; over the hip height with one), the stoop edges the knee drop alone.
+#: Fitted by ``bench/fit_thresholds.py --family sim --seeds 100-139``: the middle of the
+#: weights whose refitted squat edge names the most lifts right (the simulator's stoop /
+#: semi-squat / squat do not shift the hips back, so its fit is flat over a range of weights;
+#: docs/accuracy.md section 7, STYLE2).
+HIP_SHIFT_WEIGHT = 0.040
 #: What the JSON and the report say of a style named without the wearer's hip height.
 STYLE_NO_HIP_NOTE = ("less certain: named without the wearer's hip height; "
                      "give --hip-height-m or --height-m")
@@ -384,20 +424,26 @@ def wearer_from(hip_height_m: float | None = None, height_m: float | None = None
                   float(height_m), drop=drop)  # type: ignore[arg-type]
 
 
-def classify_style_per_hip(rel: float, drop: str = "knee") -> str:
+def classify_style_per_hip(rel: float, drop: str = "knee", shift_rel: float = 0.0) -> str:
     """"stoop", "semi-squat" or "squat" from a knee drop over the hip height: ``drop``
-    "knee" (the shipped knee drop) or "closed" (the closed-bend one), each with its edges."""
-    semi, squat = ((SEMI_DROP_PER_HIP, SQUAT_DROP_PER_HIP) if drop == "knee" else
-                   (SEMI_CLOSED_PER_HIP, SQUAT_CLOSED_PER_HIP))
-    if rel >= squat:
+    "knee" (the shipped knee drop) or "closed" (the closed-bend one), each with its edges;
+    for "closed" the squat edge reads ``rel + HIP_SHIFT_WEIGHT · shift_rel`` (``shift_rel``:
+    :func:`hip_shift` over the hip height)."""
+    if drop == "knee":
+        semi, squat, deep = SEMI_DROP_PER_HIP, SQUAT_DROP_PER_HIP, rel
+    else:
+        semi, squat = SEMI_CLOSED_PER_HIP, SQUAT_CLOSED_PER_HIP
+        deep = rel + HIP_SHIFT_WEIGHT * shift_rel
+    if deep >= squat:
         return "squat"
     return "semi-squat" if rel >= semi else "stoop"
 
 
-def classify_style_closed_m(drop_m: float) -> str:
+def classify_style_closed_m(drop_m: float, shift_m: float = 0.0) -> str:
     """"stoop", "semi-squat" or "squat" from the closed-bend knee drop in metres (no hip
-    height: ``SEMI_CLOSED_M`` / ``SQUAT_CLOSED_M``)."""
-    if drop_m >= SQUAT_CLOSED_M:
+    height: ``SEMI_CLOSED_M`` / ``SQUAT_CLOSED_M``), the squat edge on ``drop_m +
+    HIP_SHIFT_WEIGHT · shift_m`` (:func:`hip_shift`)."""
+    if drop_m + HIP_SHIFT_WEIGHT * shift_m >= SQUAT_CLOSED_M:
         return "squat"
     return "semi-squat" if drop_m >= SEMI_CLOSED_M else "stoop"
 
@@ -408,14 +454,27 @@ def closed_knee_drops(time: np.ndarray, valid: np.ndarray, flexion: np.ndarray,
                       lever: tuple[float, float],
                       earth_acc: np.ndarray | None = None) -> list[float | None]:
     """:func:`lift_knee_drop_lever` of each (start_s, end_s) in ``spans_s`` (a lift's speed
-    bounds) with the closed-bend ``lever``, reading only each window's rows (an 8 h recording's
-    earth-frame acceleration is not built). ``time`` may hold NaN separator rows.
-    ``earth_acc``: the (N, 3) earth-frame free acceleration of the same rows when the caller
-    has it (the live view's ring), instead of ``quat`` and ``acc``."""
+    bounds) with the closed-bend ``lever`` (:func:`closed_knee_features`' first value)."""
+    return [None if f is None else f[0] for f in
+            closed_knee_features(time, valid, flexion, lateral, quat, acc, spans_s, fs, lever,
+                                 earth_acc)]
+
+
+def closed_knee_features(time: np.ndarray, valid: np.ndarray, flexion: np.ndarray,
+                         lateral: np.ndarray, quat: np.ndarray, acc: np.ndarray,
+                         spans_s: list[tuple[float, float]], fs: float,
+                         lever: tuple[float, float],
+                         earth_acc: np.ndarray | None = None
+                         ) -> list[tuple[float, float] | None]:
+    """:func:`lift_closed_features` (knee drop, hip shift) of each (start_s, end_s) in
+    ``spans_s`` (a lift's speed bounds) with the closed-bend ``lever``, reading only each
+    window's rows (an 8 h recording's earth-frame acceleration is not built). ``time`` may
+    hold NaN separator rows. ``earth_acc``: the (N, 3) earth-frame free acceleration of the
+    same rows when the caller has it (the live view's ring), instead of ``quat`` and ``acc``."""
     from kyphos.metrics.lifts import earth_free_acceleration
 
     t = np.maximum.accumulate(np.nan_to_num(time, nan=-np.inf))  # separators: no row
-    out: list[float | None] = []
+    out: list[tuple[float, float] | None] = []
     for s0, s1 in spans_s:  # per lift (a few hundred a day)
         k0, k1 = np.searchsorted(t, [s0 - LIFT_PAD_S, s1 + LIFT_PAD_S])
         sl = slice(int(k0), int(k1))
@@ -424,7 +483,7 @@ def closed_knee_drops(time: np.ndarray, valid: np.ndarray, flexion: np.ndarray,
             continue
         tilt = np.arccos(np.clip(np.cos(flexion[sl]) * np.cos(lateral[sl]), -1, 1))
         ea = earth_free_acceleration(quat[sl], acc[sl]) if earth_acc is None else earth_acc[sl]
-        out.append(lift_knee_drop_lever(t[sl], valid[sl], tilt, ea, s0, s1, fs, lever))
+        out.append(lift_closed_features(t[sl], valid[sl], tilt, ea, s0, s1, fs, lever))
     return out
 
 
@@ -445,22 +504,25 @@ def restyle(lifts: list[Any], wearer: Wearer, angles: Any, quat: np.ndarray,
     if not lifts or (hip is None and wearer.drop == "knee"):
         return
     if wearer.drop == "closed":
-        drops = ([None] * len(lifts) if wearer.lever is None else
-                 closed_knee_drops(angles.time, angles.valid, angles.flexion, angles.lateral,
-                                   quat, acc, [(lf.start_s, lf.end_s) for lf in lifts],
-                                   angles.fs, wearer.lever, earth_acc))
+        feats = ([None] * len(lifts) if wearer.lever is None else
+                 closed_knee_features(angles.time, angles.valid, angles.flexion,
+                                      angles.lateral, quat, acc,
+                                      [(lf.start_s, lf.end_s) for lf in lifts], angles.fs,
+                                      wearer.lever, earth_acc))
     for k, lf in enumerate(lifts):  # per lift
         if lf.knee_drop_m is not None and hip is not None:
             lf.knee_drop_per_hip = lf.knee_drop_m / hip
-        kd = lf.knee_drop_m
+        kd, shift = lf.knee_drop_m, 0.0
         if wearer.drop == "closed":
-            kd = drops[k]
+            f = feats[k]
+            kd, shift = (None, 0.0) if f is None else f
             lf.knee_drop_closed_m = kd
+            lf.hip_shift_m = None if f is None else shift
             lf.knee_drop_closed_per_hip = None if kd is None or hip is None else kd / hip
         if kd is None:
             continue
-        lf.style = (classify_style_closed_m(kd) if hip is None else
-                    classify_style_per_hip(kd / hip, wearer.drop))
+        lf.style = (classify_style_closed_m(kd, shift) if hip is None else
+                    classify_style_per_hip(kd / hip, wearer.drop, shift / hip))
         lf.score, lf.reasons = form_score(lf.style, lf.peak_flexion_deg,
                                           lf.peak_flexion_velocity_dps, lf.twist_deg,
                                           lf.lateral_deg)

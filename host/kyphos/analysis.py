@@ -353,6 +353,23 @@ def walk_angles(p: Prepared, quat: np.ndarray, c: cal.Calibration,
             q[a:b] = rows
 
 
+def _standing_upright(p: Prepared, quat: np.ndarray, c: cal.Calibration,
+                      rerefs: list[clipslip.ReReference], activity: act.Activity, angles: Angles
+                      ) -> tuple[cal.Calibration, list[clipslip.ReReference], Angles]:
+    """An automatic calibration re-levelled to the still standing's median flexion
+    (:func:`~kyphos.processing.calibration.standing_upright`), the re-references' mountings
+    turned by the same pitch (a body-frame turn: a slip's mounting is relative to the body),
+    and the angles again; or the inputs as they are. The activity is kept: it was classified
+    under the first upright and the standing it found is what defines the new one."""
+    m = activity.still & (activity.kind == act.STANDING) & angles.valid & np.isfinite(angles.flexion)
+    c2, deg = cal.standing_upright(c, angles.flexion[m], p.fs)
+    if deg == 0.0:
+        return c, rerefs, angles
+    turn = np.linalg.solve(c.sensor_from_body, c2.sensor_from_body)  # body -> new body
+    rr = [replace(r, sensor_from_body=r.sensor_from_body @ turn) for r in rerefs]
+    return c2, rr, walk_angles(p, quat, c2, rr, activity) or _angles_of(p, quat, c2, rr)
+
+
 def reference_probes(p: Prepared, activity: act.Activity) -> list[clipslip.RefPosture]:
     """Still postures and walks of at least ``PROBE_MIN_S`` (clip-slip probes; those of at
     least ``REF_MIN_S`` whose ends agree are the references, :func:`find_rerefs`)."""
@@ -508,6 +525,8 @@ def analyze(
         activity = act.with_heights(activity, reuse)
     del tilt, reuse
     angles = walk_angles(p, quat, c, rerefs, activity) or _angles_of(p, quat, c, rerefs)
+    if c.method == "auto":  # no note: the wearer's still standing is the upright
+        c, rerefs, angles = _standing_upright(p, quat, c, rerefs, activity, angles)
     # the calibration bends themselves (explicit window or the automatically found sequence)
     # are neither lifts nor seated reaches
     link_m = link_from_bends(angles, az, c.calibration_bends_s)

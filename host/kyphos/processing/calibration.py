@@ -16,7 +16,7 @@ sensor y = body y, sensor z = −body x.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -353,6 +353,37 @@ def auto_calibrate(
         sag_conf,
         cal_bends,
     )
+
+
+#: still standing needed for the wearer's usual standing to replace the automatic upright (s;
+#: the automatic upright's own bar for a full upright confidence, ``up_time / 10``)
+STANDING_UPRIGHT_S = 10.0
+
+
+def standing_upright(c: Calibration, standing_flexion: np.ndarray, fs: float
+                     ) -> tuple[Calibration, float]:
+    """An automatic calibration re-levelled to the wearer's still standing, and the pitch (deg)
+    it was turned by (0: unchanged).
+
+    The automatic upright is the least-flexed dense cluster of quiet postures, which is often a
+    reclined sit rather than the standing (15000-15029 without a note: its error was the still
+    standing's median reading, +2.1 / -1.7 / +2.9 deg on 15003 / 15017 / 15023, +17 deg on
+    15001). A person stands still upright far more than slouched, so the median flexion of the
+    still standing (``standing_flexion``, rad, already re-referenced after clip slips) is the
+    wearer's upright: the body frame is turned about its left axis by that pitch. Needs
+    ``STANDING_UPRIGHT_S`` of still standing (``fs``: its rows per second), else unchanged; the
+    upright confidence becomes that standing's share of it (the sagittal one is kept)."""
+    if c.method != "auto" or len(standing_flexion) < STANDING_UPRIGHT_S * fs:
+        return c, 0.0
+    th = float(np.median(standing_flexion))
+    cs, sn = np.cos(th), np.sin(th)
+    # body z turned forward by th about body y (x anterior, y left, z superior): the columns
+    # are the new axes in the old body frame (flexion reads + when the trunk leans to +x)
+    ry = np.array([[cs, 0.0, -sn], [0.0, 1.0, 0.0], [sn, 0.0, cs]])
+    m = c.sensor_from_body @ ry
+    conf = 0.5 + 0.5 * c.sagittal_confidence
+    return replace(c, sensor_from_body=m, confidence=conf, upright_confidence=1.0,
+                   method="auto"), float(np.degrees(th))
 
 
 @dataclass

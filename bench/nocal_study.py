@@ -28,12 +28,33 @@ sys.path.insert(0, os.path.dirname(__file__))
 from validate_analysis import development_seeds, run_jobs, validation_case  # noqa: E402
 
 
-def session_row(seed: int, fs: float) -> dict[str, Any]:
-    """One session without a note: the errors, the validity and what the upright was."""
+def _without_guided(case: Any) -> Any:
+    """The case from 1 s after its guided calibration bend on (a wearer who never did the
+    guided standing and bend, or a file from another device): samples and truth cropped."""
+    from dataclasses import replace
+
+    from kyphos.session import Session
+    from kyphos.sim.validation import generate
+
+    t0 = float(generate(case.seed, case.fs).truth.calibration["bend"][1]) + 1.0
+    s = case.session
+    k = s.time >= t0
+    ses = Session(time=s.time[k] - t0, acc=s.acc[k], gyr=s.gyr[k], fs=s.fs, info=s.info,
+                  notes=[], header=s.header)
+    kt = case.time >= t0
+    return replace(case, session=ses, time=case.time[kt] - t0, flexion=case.flexion[kt],
+                   activity=case.activity[kt], lifts=[])
+
+
+def session_row(seed: int, fs: float, guided: bool = True) -> dict[str, Any]:
+    """One session without a note: the errors, the validity and what the upright was
+    (``guided`` False: without its guided calibration either, :func:`_without_guided`)."""
     from kyphos.analysis import analyze
     from kyphos.processing.activity import STANDING
 
     case = validation_case(seed, fs, note=False)
+    if not guided:
+        case = _without_guided(case)
     a = analyze(case.session)
     ang, act, c = a.angles, a.activity, a.calibration
     v = ang.valid & np.isfinite(ang.flexion)
@@ -69,13 +90,13 @@ def session_row(seed: int, fs: float) -> dict[str, Any]:
     }
 
 
-def _cached(job: tuple[int, float, str | None]) -> dict[str, Any]:
-    seed, fs, cache = job
-    path = os.path.join(cache, f"n{seed}_{fs:g}.pkl") if cache else None
+def _cached(job: tuple[int, float, str | None, bool]) -> dict[str, Any]:
+    seed, fs, cache, guided = job
+    path = os.path.join(cache, f"n{seed}_{fs:g}{'' if guided else '_ng'}.pkl") if cache else None
     if path and os.path.exists(path):
         with open(path, "rb") as f:
             return pickle.load(f)  # type: ignore[no-any-return]
-    r = session_row(seed, fs)
+    r = session_row(seed, fs, guided)
     if path:
         with open(path, "wb") as f:
             pickle.dump(r, f)
@@ -106,11 +127,15 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--rates", default="104")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--cache", default=None, help="directory for per-session results")
+    ap.add_argument("--no-guided", action="store_true",
+                    help="crop each session from 1 s after its guided calibration bend (the "
+                         "lifts are then not counted: the study reads flexion and validity)")
     args = ap.parse_args(argv[1:])
     seeds = development_seeds(args.seeds)
     if args.cache:
         os.makedirs(args.cache, exist_ok=True)
-    rows = run_jobs(_cached, [(s, float(fs), args.cache) for fs in args.rates.split(",")
+    rows = run_jobs(_cached, [(s, float(fs), args.cache, not args.no_guided)
+                              for fs in args.rates.split(",")
                               for s in seeds], args.jobs)
     report(rows)
     return 0

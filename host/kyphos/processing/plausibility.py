@@ -19,7 +19,10 @@ progress page and the text summary read the same ``valid``/``warnings``. Rules (
 * **worn time** ≥ ``MIN_SCORE_S`` (60 s) of measured samples for any score; under
   ``MIN_ANALYSE_S`` (1 s) there is nothing to analyse and :func:`precheck` stops;
 * **an upright reference**: calibration confidence ≥ ``MIN_CALIBRATION_CONFIDENCE`` (0.5),
-  else the angles are relative to an unknown mounting and are not shown at all;
+  else the angles are relative to an unknown mounting and are not shown at all; an automatic
+  one (no calibration note) also needs its bends to agree on the forward direction
+  (:func:`auto_sagittal_doubt`) and, when it could not be re-levelled to the still standing,
+  to read that standing within the slouch threshold (:func:`auto_upright_doubt`);
 * **damage and gaps** (:func:`kyphos.recording.quality.data_quality`, the count ``info`` and
   the report use) are reported; gaps over ``MAX_GAP_SHARE`` of the recording are a warning.
 """

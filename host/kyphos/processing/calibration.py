@@ -286,7 +286,14 @@ def auto_calibrate(
     open_end = (float(time[q_open[0, 1] - 1]) if len(q_open) and float(
         np.median(dev[q_open[0, 0]:q_open[0, 1]])) < np.radians(15) else None)
     seq = calibration_sequence(bends, [float(np.degrees(dev[p[1]])) for p in pairs], open_end)
-    cal_bends = [bends[k] for k in seq]
+    # a calibration bend's window runs back to upright (within 15 deg, as it starts): the
+    # closed lever (metrics.style) integrates it from upright to upright, as a note's window
+    back = np.flatnonzero((dev < np.radians(15)) & valid)
+    cal_bends = []
+    for k in seq:
+        j = int(np.searchsorted(back, pairs[k][2]))
+        end = back[j] if j < len(back) and back[j] - pairs[k][2] <= 5 * fs else pairs[k][2]
+        cal_bends.append((bends[k][0], float(time[min(int(end), n - 1)])))
     if pairs:
         # the guided calibration bend(s) found (calibration_sequence: a repeated slow bend,
         # or one bend right after the quiet standing the recording opens with) are the pure

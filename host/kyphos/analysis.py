@@ -550,6 +550,31 @@ def walk_angles(p: Prepared, quat: np.ndarray, c: cal.Calibration,
             q[a:b] = rows
 
 
+def _standing_upright(p: Prepared, quat: np.ndarray, c: cal.Calibration,
+                      rerefs: list[clipslip.ReReference], activity: act.Activity, angles: Angles
+                      ) -> tuple[cal.Calibration, list[clipslip.ReReference], act.Activity, Angles]:
+    """An automatic calibration re-levelled to the still standing's median flexion
+    (:func:`~kyphos.processing.calibration.standing_upright`), the re-references' mountings
+    turned by the same pitch (a body-frame turn: a slip's mounting is relative to the body),
+    and the activity and angles again under it (the activity reads the tilt: the chunked
+    analysis classifies each window under the final calibration); or the inputs as they are."""
+    m = activity.still & (activity.kind == act.STANDING) & angles.valid & np.isfinite(angles.flexion)
+    c2, deg = cal.standing_upright(c, angles.flexion[m], p.fs)
+    if deg == 0.0:
+        return c, rerefs, activity, angles
+    rr = turned_rerefs(c, c2, rerefs)
+    _az, activity = motion_activity(p, quat, c2, rr)
+    return c2, rr, activity, walk_angles(p, quat, c2, rr, activity) or _angles_of(p, quat, c2, rr)
+
+
+def turned_rerefs(c: cal.Calibration, c2: cal.Calibration, rerefs: list[clipslip.ReReference]
+                  ) -> list[clipslip.ReReference]:
+    """The re-references' mountings turned as ``c`` was turned into ``c2`` (a body-frame turn:
+    a slip's mounting is the same body under the slipped sensor)."""
+    turn = np.linalg.solve(c.sensor_from_body, c2.sensor_from_body)  # body -> new body
+    return [replace(r, sensor_from_body=r.sensor_from_body @ turn) for r in rerefs]
+
+
 def reference_probes(p: Prepared, activity: act.Activity) -> list[clipslip.RefPosture]:
     """Still postures and walks of at least ``PROBE_MIN_S`` (clip-slip probes; those of at
     least ``REF_MIN_S`` whose ends agree are the references, :func:`find_rerefs`)."""
@@ -713,6 +738,8 @@ def analyze(
         activity = act.with_heights(activity, reuse)
     del tilt, reuse
     angles = walk_angles(p, quat, c, rerefs, activity) or _angles_of(p, quat, c, rerefs)
+    if c.method == "auto":  # no note: the wearer's still standing is the upright
+        c, rerefs, activity, angles = _standing_upright(p, quat, c, rerefs, activity, angles)
     # the calibration bends themselves (explicit window or the automatically found sequence)
     # are neither lifts nor seated reaches
     link_m = link_from_bends(angles, az, c.calibration_bends_s)

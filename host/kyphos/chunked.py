@@ -79,6 +79,7 @@ from kyphos.analysis import (
     posture_options,
     prepare_session,
     reference_probes,
+    turned_rerefs,
     user_calibrations,
     user_rerefs,
     with_user_bends,
@@ -552,8 +553,10 @@ class _Driver:
 
     def activity_pass(self, rerefs: list[clipslip.ReReference],
                       link: float | None | str = "later", done: dict[int, _Core] | None = None
-                      ) -> tuple[list[clipslip.RefPosture], np.ndarray, np.ndarray, np.ndarray]:
-        """Pass 2: probes (global rows), kind and still per row, still-sitting flexion.
+                      ) -> tuple[list[clipslip.RefPosture], np.ndarray, np.ndarray, np.ndarray,
+                                 np.ndarray]:
+        """Pass 2: probes (global rows), kind and still per row, still-sitting and (rad)
+        still-standing flexion.
 
         With ``link`` (the lever without re-references) the events of each core whose stretch
         has no sitting are found here too and put in ``done`` (the sitting upright, known only
@@ -565,6 +568,7 @@ class _Driver:
         kind = np.full(self.n, -1, np.int8)
         still = np.zeros(self.n, bool)
         sit: list[np.ndarray] = []
+        stand: list[np.ndarray] = []
         for r0, r1 in self.cores():
             extra = 0
             while True:  # longer when a probe starting in the core runs past the stretch
@@ -593,9 +597,11 @@ class _Driver:
             v = angles.valid[a:b] & np.isfinite(angles.flexion[a:b])
             sel = v & activity.mask("sitting")[a:b] & activity.still[a:b]
             sit.append(np.degrees(angles.flexion[a:b][sel]))
+            sel = v & (activity.kind[a:b] == act.STANDING) & activity.still[a:b]
+            stand.append(angles.flexion[a:b][sel])
             del p, angles, _az, activity
             _trim()
-        return probes, kind, still, _cat(sit)
+        return probes, kind, still, _cat(sit), _cat(stand)
 
     def link_m(self, rerefs: list[clipslip.ReReference]) -> float | None:
         bends = self.c.calibration_bends_s
@@ -821,18 +827,24 @@ def analyze_chunked(
         d = _Driver(st, chunk_s, margin_s, c, {"pkw": pkw})
         link0 = d.link_m([])
         done: dict[int, _Core] = {}  # cores whose events pass 2 found (no sitting there)
-        probes, kind, still, sit = d.activity_pass([], link0, done)
+        probes, kind, still, sit, stand = d.activity_pass([], link0, done)
         users = user_rerefs(later, d.time, probes, c.sensor_from_body)
         rerefs: list[clipslip.ReReference] = find_rerefs_between(
             probes, c, users, d.time, still, fs, (d.motion_rows, fs)) \
             if clip_slips else list(users)
-        d.c_events = with_user_bends(c, users, digest)
         if rerefs:  # the sitting upright is measured on the re-referenced angles
             done.clear()
-            _p, kind, still, sit = d.activity_pass(rerefs)
+            _p, kind, still, sit, stand = d.activity_pass(rerefs)
+        c2, turned = cal.standing_upright(c, stand, fs)  # no note: as analyze re-levels
+        if turned:
+            rerefs, c = turned_rerefs(c, c2, rerefs), c2
+            d.c = c
+            done.clear()
+            _p, kind, still, sit, stand = d.activity_pass(rerefs)
+        d.c_events = with_user_bends(c, users, digest)  # the final upright's (no note: re-levelled)
         sit_up = sitting_upright_deg(sit, np.ones(len(sit), bool), fs)
-        del sit, kind, still
-        link = d.link_m(rerefs) if rerefs else link0
+        del sit, kind, still, stand
+        link = d.link_m(rerefs) if rerefs or turned else link0
         f, kind, still, flex = d.event_pass(rerefs, link, sit_up, done)
     a = _assemble(digest, st, d, d.c_events, f, kind, still, flex, rerefs, link, sit_up,
                   load_kg, distance_m)

@@ -16,7 +16,7 @@ sensor y = body y, sensor z = −body x.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -285,11 +285,25 @@ def auto_calibrate(
         and time[q_open[0, 0]] - time[first[0]] <= CAL_OPEN_S else q_open[:0]
     open_end = (float(time[q_open[0, 1] - 1]) if len(q_open) and float(
         np.median(dev[q_open[0, 0]:q_open[0, 1]])) < np.radians(15) else None)
-    cal_bends = [bends[k] for k in calibration_sequence(
-        bends, [float(np.degrees(dev[p[1]])) for p in pairs], open_end)]
+    seq = calibration_sequence(bends, [float(np.degrees(dev[p[1]])) for p in pairs], open_end)
+    # a calibration bend's window runs back to upright (within 15 deg, as it starts): the
+    # closed lever (metrics.style) integrates it from upright to upright, as a note's window
+    back = np.flatnonzero((dev < np.radians(15)) & valid)
+    cal_bends = []
+    for k in seq:
+        j = int(np.searchsorted(back, pairs[k][2]))
+        end = back[j] if j < len(back) and back[j] - pairs[k][2] <= 5 * fs else pairs[k][2]
+        cal_bends.append((bends[k][0], float(time[min(int(end), n - 1)])))
     if pairs:
-        iu = np.array([p[0] for p in pairs])
-        ip = np.array([p[1] for p in pairs])
+        # the guided calibration bend(s) found (calibration_sequence: a repeated slow bend,
+        # or one bend right after the quiet standing the recording opens with) are the pure
+        # forward bends of the day, as a note's bend window is: their axes alone give the
+        # sagittal plane. All deep excursions mix in lifts with a twist or a lateral lean
+        # (15011 / 15025 / 15026 / 14021 without a note: sagittal confidence 0.36-0.57,
+        # 2.3-3.3 deg RMS)
+        use = seq or list(range(len(pairs)))
+        iu = np.array([pairs[k][0] for k in use])
+        ip = np.array([pairs[k][1] for k in use])
         up_a = quat_rows(quat[iu])[2]
         up_b = quat_rows(quat[ip])[2]
         c = np.cross(up_b, up_a)
@@ -298,6 +312,7 @@ def auto_calibrate(
         ok = nrm > 1e-9
         axes = list(c[ok] / nrm[ok, None])
         weights = list(ang[ok])
+        n_full = len(seq) or 3  # bends for a full confidence
     y_est: np.ndarray | None = None
     sag_conf = 0.0
     if axes:
@@ -316,7 +331,7 @@ def auto_calibrate(
         inl = ax @ y_est > np.cos(np.radians(8.0))  # drop outliers (lateral bends), re-average
         if inl.sum() >= max(1, len(ax) // 2):
             y_est = _unit((w[inl, None] * ax[inl]).sum(0))
-        sag_conf = float(np.clip((r - 0.8) / 0.18, 0, 1) * min(1.0, len(axes) / 3))
+        sag_conf = float(np.clip((r - 0.8) / 0.18, 0, 1) * min(1.0, len(axes) / n_full))
 
     # upright: least-flexed dense cluster of quiet postures, measured in the sagittal plane
     m0 = frame_from_axes(med, y_est)
@@ -353,6 +368,37 @@ def auto_calibrate(
         sag_conf,
         cal_bends,
     )
+
+
+#: still standing needed for the wearer's usual standing to replace the automatic upright (s;
+#: the automatic upright's own bar for a full upright confidence, ``up_time / 10``)
+STANDING_UPRIGHT_S = 10.0
+
+
+def standing_upright(c: Calibration, standing_flexion: np.ndarray, fs: float
+                     ) -> tuple[Calibration, float]:
+    """An automatic calibration re-levelled to the wearer's still standing, and the pitch (deg)
+    it was turned by (0: unchanged).
+
+    The automatic upright is the least-flexed dense cluster of quiet postures, which is often a
+    reclined sit rather than the standing (15000-15029 without a note: its error was the still
+    standing's median reading, +2.1 / -1.7 / +2.9 deg on 15003 / 15017 / 15023, +17 deg on
+    15001). A person stands still upright far more than slouched, so the median flexion of the
+    still standing (``standing_flexion``, rad, already re-referenced after clip slips) is the
+    wearer's upright: the body frame is turned about its left axis by that pitch. Needs
+    ``STANDING_UPRIGHT_S`` of still standing (``fs``: its rows per second), else unchanged; the
+    upright confidence becomes that standing's share of it (the sagittal one is kept)."""
+    if c.method != "auto" or len(standing_flexion) < STANDING_UPRIGHT_S * fs:
+        return c, 0.0
+    th = float(np.median(standing_flexion))
+    cs, sn = np.cos(th), np.sin(th)
+    # body z turned forward by th about body y (x anterior, y left, z superior): the columns
+    # are the new axes in the old body frame (flexion reads + when the trunk leans to +x)
+    ry = np.array([[cs, 0.0, -sn], [0.0, 1.0, 0.0], [sn, 0.0, cs]])
+    m = c.sensor_from_body @ ry
+    conf = 0.5 + 0.5 * c.sagittal_confidence
+    return replace(c, sensor_from_body=m, confidence=conf, upright_confidence=1.0,
+                   method="auto"), float(np.degrees(th))
 
 
 @dataclass

@@ -19,7 +19,10 @@ progress page and the text summary read the same ``valid``/``warnings``. Rules (
 * **worn time** ≥ ``MIN_SCORE_S`` (60 s) of measured samples for any score; under
   ``MIN_ANALYSE_S`` (1 s) there is nothing to analyse and :func:`precheck` stops;
 * **an upright reference**: calibration confidence ≥ ``MIN_CALIBRATION_CONFIDENCE`` (0.5),
-  else the angles are relative to an unknown mounting and are not shown at all;
+  else the angles are relative to an unknown mounting and are not shown at all; an automatic
+  one (no calibration note) also needs its bends to agree on the forward direction
+  (:func:`auto_sagittal_doubt`) and, when it could not be re-levelled to the still standing,
+  to read that standing within the slouch threshold (:func:`auto_upright_doubt`);
 * **damage and gaps** (:func:`kyphos.recording.quality.data_quality`, the count ``info`` and
   the report use) are reported; gaps over ``MAX_GAP_SHARE`` of the recording are a warning.
 """
@@ -202,6 +205,21 @@ def auto_upright_doubt(analysis: Any, slouch_deg: float) -> str:
             f"upright: angles are not shown — {UPRIGHT_HINT}")
 
 
+def auto_sagittal_doubt(analysis: Any) -> str:
+    """Why an automatic calibration's forward direction is not trusted, or "": its bends agree
+    on the sagittal axis with a confidence below ``MIN_CALIBRATION_CONFIDENCE``. With the
+    upright re-levelled to the still standing (``calibration.standing_upright``) the upright
+    part of the confidence is full and the product could no longer fall below the bar, but the
+    axis alone still decides whether a bend reads at its depth (15000-15029 without a note:
+    sagittal confidence 0.36-0.45 on 15011 / 15021 / 15025-15027, 2.0-3.4 deg RMS)."""
+    cal = analysis.calibration
+    if str(cal.method) != "auto" or float(cal.sagittal_confidence) >= MIN_CALIBRATION_CONFIDENCE:
+        return ""
+    return (f"the automatic calibration's bends do not agree on the wearer's forward direction "
+            f"(confidence {float(cal.sagittal_confidence):.2f} < {MIN_CALIBRATION_CONFIDENCE:g}), "
+            f"so bends cannot be read at their depth: angles are not shown — {UPRIGHT_HINT}")
+
+
 def assess(session: Any, analysis: Any, slouch_deg: float | None = None) -> Validity:
     """Check an analysis of ``session`` (see the module doc); ``slouch_deg`` (the slouch
     threshold, deg) also checks an automatic upright reference (:func:`auto_upright_doubt`)."""
@@ -217,6 +235,7 @@ def assess(session: Any, analysis: Any, slouch_deg: float | None = None) -> Vali
         worn_s=float(analysis.posture.measured_s), axes_doubt=frame_doubt(session),
     )
     doubt = auto_upright_doubt(analysis, slouch_deg) if slouch_deg is not None else ""
+    doubt = doubt or auto_sagittal_doubt(analysis)
     if doubt and v.angles_trusted:
         v.angles_trusted = v.lifts_trusted = False
         fails.append(doubt)

@@ -583,12 +583,12 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             return -1, None
         k = int(fit[np.argmin(resid[fit])])
         if k in span:  # out or back: the moving sample nearest the middle of the excursion
-            a0, a1 = span[k]
             if motion is not None:  # the way out or back whose turn, less the trunk's, is the slip's
-                e = next(x for x in seq if a0 <= x.i0 and x.i1 <= a1)  # the excursion
-                found = _detrended_place(motion, [(a0, e.i0), (e.i1, a1)], m_old, m_new, still)
+                found = _detrended_place(motion, [(seq[k - 2].i1, seq[k - 1].i0),
+                                                  (seq[k - 1].i1, seq[k].i0)], m_old, m_new, still)
                 if found is not None:
                     return found
+            a0, a1 = span[k]
             mid = (a0 + a1) // 2
             mv = np.flatnonzero(~still[a0:a1 + 1]) + a0 if still is not None else np.zeros(0)
             return (int(mv[np.argmin(np.abs(mv - mid))]) if len(mv) else mid), None

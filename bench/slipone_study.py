@@ -37,12 +37,17 @@ import numpy as np
 #: rule that decides there (docs/accuracy.md section 7 names the sections that added them)
 PATHS = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn", "late_none",
          "excursion_mid", "held_step", "tie_turn", "late_none2", "tie_mid_nostill", "tie_mid")
+#: the same since SLIPONE (the detrended turn before each middle)
+PATHS_ONE = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn", "late_none",
+             "excursion_det", "excursion_mid", "held_step", "tie_turn", "late_none2", "tie_det",
+             "tie_mid_nostill", "tie_mid")
 
 
 def instrumented(src: str) -> types.ModuleType:
     """clipslip's source ``src`` with each of ``place_slip``'s own returns recording its name
     in the module list ``_TAG`` first."""
     lines = src.splitlines()
+    paths = PATHS_ONE if "_detrended_place(" in src else PATHS
     out: list[str] = []
     inside = nested = False
     k = 0
@@ -61,11 +66,11 @@ def instrumented(src: str) -> types.ModuleType:
                        "by_turn_only=by_turn_only))")
         m = re.match(r"^(\s+)return\b", line)
         if inside and not nested and m:
-            out.append(f"{m.group(1)}_TAG.append({PATHS[k]!r})")
+            out.append(f"{m.group(1)}_TAG.append({paths[k]!r})")
             k += 1
         out.append(line)
-    if k != len(PATHS):
-        raise SystemExit(f"place_slip has {k} returns, the study names {len(PATHS)}: update PATHS")
+    if k != len(paths):
+        raise SystemExit(f"place_slip has {k} returns, the study names {len(paths)}: update PATHS")
     mod = types.ModuleType(f"clipslip_one_{abs(hash(src))}")
     sys.modules[mod.__name__] = mod  # dataclasses look their module up
     mod.__dict__["_TAG"] = []

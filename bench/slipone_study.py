@@ -19,6 +19,31 @@ the truth slip to the re-reference). Prints the distribution of |offset|, the sl
 2 s and 5 s off, the squared-error share they carry, and per path: count, median and largest
 offset, share.
 
+Part ``gaps``: for each first-search placement, every place of the walks' and stands' tie with
+the plain reading of its moving stretch (``clipslip._gap_reading``: residual as a fraction of
+the change, linear acceleration) and a detrended one (:func:`detrended`: the window's turn less
+the trunk's own turn, its mean rate over the half windows either side times the window); then
+how often the chain, and each single rule (the argmin over the tie), places the slip within 2 s.
+
+Measured (SLIPONE, 2026-12-07; kept inputs at f3b0936 = cb19573's host — 0-11029 recorded
+earlier, identical inputs on 13 spot-checked sessions —, 104 Hz, replay without the walking
+pass). Validation 0-29 ... 15000-15029 (480 sessions, one slip each): pooled flexion 0.4937
+deg; |placed - true| median 0.09 s, p90 1.48, p99 17.6, max 45.6; 33 slips > 2 s and 7 > 5 s,
+whose slip windows hold 26.0 % and 21.3 % of the squared flexion error (all slip windows
+34.0 %). By path: ``tie_mid`` (the middle of a tie) 40 slips, 12 > 2 s, 5 > 5 s, 25.6 % of the
+squared error; ``excursion_mid`` 27, 2, 1, 4.9 %; ``held_step`` 199, 19 (blended over the
+movement from its start), 1, 3.4 %; every turn-placed path (``multistep_turn`` 183,
+``tie_turn`` 24, ``override_turn`` 2, late 5) within 0.3 s. Single rules over the tie (part
+gaps, 0-11029): the chain 315 of 337 within 2 s, the plain reading with its acceleration 290,
+the detrended reading 299. Variants (commits kept on branch s14-slipone, reverted): 8e05697
+(the detrended turn before both middles) 0.4937 -> 0.4457, 51 sessions better, 9 worse (13009
+0.52 -> 2.06, 3026 0.92 -> 2.09, 5027 0.60 -> 1.25, ...); 167796b (only the tie's middle)
+0.4937 -> 0.4350, 33 better, 2 worse (3017 0.375 -> 0.689, 5027 0.602 -> 1.253). Check sets
+16000 / 17000 / 18000 @104: 0.458 / 0.612 / 0.446 -> 0.467 / 0.480 / 0.380 (8e05697, 3
+sessions worse) and 0.446 / 0.488 / 0.389 (167796b, none worse). Not shipped: development
+sessions got worse by more than a trace, and the detrended reading cannot tell a slip from a
+trunk movement about the same axis (/work/handoff/SLIPONE.md has the numbers).
+
 Validation seeds >= 19000 are refused (held out).
 """
 

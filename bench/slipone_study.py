@@ -91,7 +91,8 @@ def instrumented(src: str) -> types.ModuleType:
                        "by_turn_only=by_turn_only))")
         m = re.match(r"^(\s+)return\b", line)
         if inside and not nested and m:
-            out.append(f"{m.group(1)}_TAG.append({paths[k]!r})")
+            name = paths[k] if k < len(paths) else "?"
+            out.append(f"{m.group(1)}_TAG.append({name!r})")
             k += 1
         out.append(line)
     if k != len(paths):

@@ -584,8 +584,6 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         k = int(fit[np.argmin(resid[fit])])
         if k in span:  # out or back: the moving sample nearest the middle of the excursion
             a0, a1 = span[k]
-            if False:  # the excursion part left out (tie-only variant)
-                return -1, None
             mid = (a0 + a1) // 2
             mv = np.flatnonzero(~still[a0:a1 + 1]) + a0 if still is not None else np.zeros(0)
             return (int(mv[np.argmin(np.abs(mv - mid))]) if len(mv) else mid), None
@@ -816,9 +814,14 @@ def _detrended_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndar
     while the trunk moves (lying down, getting up, into a held bend) turns the window by the
     trunk's turn plus the slip's, which the plain reading (:func:`slip_motion_windows`) takes
     for a mismatch: development seeds 3011, 9002, 9020 (slips made lying down or getting up,
-    22-46 s off at the tie's middle) and 11022 (a slip on the way into a 57-deg task bend, 16 s
-    late at the way back) read 0.04-0.19 of the change so, the other places 0.06-0.21
-    (``bench/slipone_study.py --part gaps``). The gyro's offset is removed as there."""
+    22-46 s off at the tie's middle) read 0.04-0.19 of the change so, the other places 0.06-0.21
+    (``bench/slipone_study.py --part gaps``). The gyro's offset is removed as there.
+
+    Read only before a tie's middle, not over an excursion's (a variant that did, 8e05697, made
+    9 development sessions worse). The reading does not tell a slip from a trunk movement about
+    the same axis (a flank-detrended septic bend leaves up to ~40 deg): it separates them by the
+    slip's axis being off the trunk's; development seeds 5027 and 3017 @104 are placed worse by
+    it (the truth's stretch reads 0.41 of the change; a slip inside a still probe)."""
     rows, fs = motion
     n = max(2, int(round(SLIP_MOTION_S * fs)))
     nb = max(1, n // 2)

@@ -66,13 +66,26 @@ PATHS = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn",
 PATHS_ONE = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn", "late_none",
              "excursion_det", "excursion_mid", "held_step", "tie_turn", "late_none2", "tie_det",
              "tie_mid_nostill", "tie_mid")
+#: shipped (SLIPB, variant B): the detrended turn only before a tie's middle
+PATHS_B = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn", "late_none",
+           "excursion_mid", "held_step", "tie_turn", "late_none2", "tie_det", "tie_mid_nostill",
+           "tie_mid")
+
+
+def _paths_for(src: str) -> tuple[str, ...]:
+    """The return names for ``src``: the chain (cb19573), variant A (8e05697: the detrended
+    turn before both middles), 167796b (B with a dead excursion return) or B as shipped."""
+    calls = src.count("_detrended_place(")
+    if calls >= 3 or (calls == 2 and "if False:  # the excursion part left out" in src):
+        return PATHS_ONE
+    return PATHS_B if calls == 2 else PATHS
 
 
 def instrumented(src: str) -> types.ModuleType:
     """clipslip's source ``src`` with each of ``place_slip``'s own returns recording its name
     in the module list ``_TAG`` first."""
     lines = src.splitlines()
-    paths = PATHS_ONE if "_detrended_place(" in src else PATHS
+    paths = _paths_for(src)
     out: list[str] = []
     inside = nested = False
     k = 0

@@ -618,10 +618,10 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     if by_turn_only:
         return -1, None
     if motion is not None:  # the tied place whose turn, less the trunk's, is the slip's
-        found = _detrended_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in ks],
-                                 m_old, m_new, still)
-        if found is not None:
-            return found
+        det = _detrended_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in ks],
+                               m_old, m_new, still)
+        if det is not None:
+            return det
     a0 = seq[ks[0] - 1].i1 if ks[0] else lo
     a1 = seq[ks[-1] - 1].i1 if ks[-1] else lo
     mid = (a0 + a1) // 2

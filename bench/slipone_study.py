@@ -40,9 +40,10 @@ reading with its acceleration 388, the detrended reading 402. Variants (commits 
 0.52 -> 2.06, 3026 0.92 -> 2.09, 5027 0.60 -> 1.25, ...); 167796b (only the tie's middle)
 0.4937 -> 0.4350, 33 better, 2 worse (3017 0.375 -> 0.689, 5027 0.602 -> 1.253). Check sets
 16000 / 17000 / 18000 @104: 0.458 / 0.612 / 0.446 -> 0.467 / 0.480 / 0.380 (8e05697, 4
-sessions worse) and 0.446 / 0.488 / 0.389 (167796b, none worse). Not shipped: development
-sessions got worse by more than a trace, and the detrended reading cannot tell a slip from a
-trunk movement about the same axis (/work/handoff/SLIPONE.md has the numbers).
+sessions worse) and 0.446 / 0.488 / 0.389 (167796b, none worse). 167796b was later shipped
+(SLIPB, re-applied by e76b6bd; chosen after 8e05697's check-set replay, so those sets are no
+independent check of it): 5027 and 3017 are worse, and the detrended reading cannot tell a
+slip from a trunk movement about the same axis (/work/handoff/SLIPONE.md has the numbers).
 
 Validation seeds >= 19000 are refused (held out).
 """

@@ -825,7 +825,7 @@ def _detrended_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndar
 
     Read only before a tie's middle, not over an excursion's (a variant that did, 8e05697, made
     9 development sessions worse). The reading does not tell a slip from a trunk movement about
-    the same axis (a flank-detrended septic bend leaves up to ~40 deg): it separates them by the
+    the same axis (a flank-detrended sagittal bend leaves up to ~40 deg): it separates them by the
     slip's axis being off the trunk's; development seeds 5027 and 3017 @104 are placed worse by
     it (the truth's stretch reads 0.41 of the change; a slip inside a still probe)."""
     rows, fs = motion

@@ -255,21 +255,24 @@ def stands_agree(refs: list[RefPosture], i: int, m: np.ndarray,
 
 
 def later_stands_keep(later: list[RefPosture], m: np.ndarray, q: np.ndarray,
-                      base: dict[str, np.ndarray]) -> bool:
+                      base: dict[str, np.ndarray],
+                      stands: tuple[np.ndarray, np.ndarray] | None = None) -> bool:
     """Whether the quiet stands after a confirmed slip candidate are, by their total duration
     (each counted up to 10 s), explained by the mounting in force ``m`` (within ``SLIP_MIN_DEG`` of the standing baseline)
     more than by the corrected one (``q`` applied): then the candidate was a posture, not a
     slip. Validation seed 1012: a seated slouch "confirmed" by the standing slouch after it
     (12–16° of flexion each) re-referenced a good mounting, and every upright stand for the
-    rest of the session read 9° off until a third re-reference."""
+    rest of the session read 9° off until a third re-reference.
+
+    ``stands``: :func:`later_stands` of ``later`` when the caller has it (:func:`find_slips`
+    makes it once for all its references and passes each candidate the part after it)."""
     if "standing" not in base:
         return False
-    st = [x for x in later if x.kind == "standing"]
-    if not st:
+    ups, dur = later_stands(later) if stands is None else stands
+    if not len(ups):
         return False
     # all stands at once (the loop was ~1.6 x VQF on an 8-h day: 700 k scalar angles); the
     # same formulas, with the few rows near the threshold read again one by one as before
-    ups = np.array([x.up for x in st])
     b = ups @ m  # row k: m.T @ st[k].up
     base_up = base["standing"]
     d_old = _angles_deg(b @ base_up)
@@ -278,12 +281,19 @@ def later_stands_keep(later: list[RefPosture], m: np.ndarray, q: np.ndarray,
     is_new = ~is_old & (d_new <= P.SLIP_MIN_DEG)
     for k in np.flatnonzero((np.abs(d_old - P.SLIP_MIN_DEG) <= _EXACT_NEAR_DEG)
                             | (np.abs(d_new - P.SLIP_MIN_DEG) <= _EXACT_NEAR_DEG)):
-        bk = m.T @ st[k].up
+        bk = m.T @ ups[k]
         is_old[k] = angle_deg(bk, base_up) <= P.SLIP_MIN_DEG
         is_new[k] = not is_old[k] and angle_deg(q @ bk, base_up) <= P.SLIP_MIN_DEG
-    # each return to a quiet stand: about one vote
-    dur = np.minimum(np.array([x.end_s - x.start_s for x in st]), 10.0)
     return _running_sum(dur[is_old]) > _running_sum(dur[is_new])
+
+
+def later_stands(later: list[RefPosture]) -> tuple[np.ndarray, np.ndarray]:
+    """The quiet stands of ``later`` as :func:`later_stands_keep` reads them: their ups (n, 3)
+    and their durations (n,) s each counted up to 10 s (each return to a quiet stand: about one
+    vote)."""
+    st = [x for x in later if x.kind == "standing"]
+    ups = np.array([x.up for x in st]).reshape(-1, 3)
+    return ups, np.minimum(np.array([x.end_s - x.start_s for x in st], float), 10.0)
 
 
 #: Angles (deg) this near a threshold are read again as :func:`angle_deg` reads them: a batched
@@ -878,7 +888,8 @@ def _last_still(still: np.ndarray | None, lo: int, hi: int) -> int:
 
 
 def confirm_slip(r: RefPosture, later: list[RefPosture], m: np.ndarray,
-                 base: dict[str, np.ndarray]
+                 base: dict[str, np.ndarray],
+                 stands: tuple[np.ndarray, np.ndarray] | None = None
                  ) -> tuple[float, np.ndarray, RefPosture | None] | None:
     """Is reference ``r`` (its kind has a baseline in ``base``, body coordinates of the
     mounting ``m``) a clip slip, judged with the references after it (``later``)?
@@ -889,7 +900,8 @@ def confirm_slip(r: RefPosture, later: list[RefPosture], m: np.ndarray,
     ``later`` can confirm yet. ``(deg, q, nxt)``: a slip of ``deg`` degrees, ``q`` the
     body-frame correction (the mounting becomes ``m · qᵀ``), ``nxt`` the reference that
     confirmed it. Shared by :func:`find_slips` and the live view's
-    :class:`kyphos.processing.causal.LiveClipSlip`."""
+    :class:`kyphos.processing.causal.LiveClipSlip`. ``stands``: :func:`later_stands` of
+    ``later`` when the caller has it."""
     b = m.T @ r.up
     dev = angle_deg(b, base[r.kind])
     if dev > P.SLIP_MAX_DEG or dev <= P.SLIP_MIN_DEG:
@@ -909,7 +921,7 @@ def confirm_slip(r: RefPosture, later: list[RefPosture], m: np.ndarray,
     # both references say how far: average the two corrections
     q2 = _rotation_between(bn, base[nxt.kind])
     q = Rotation.from_matrix(np.stack([q, q2])).mean().as_matrix()
-    if later_stands_keep(later, m, q, base):
+    if later_stands_keep(later, m, q, base, stands):
         return None  # a slouch confirmed by a slouched stand: the stands after it say no
     return dev, q, nxt
 
@@ -953,6 +965,11 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
     base: dict[str, np.ndarray] = {}
     out: list[ReReference] = []
     floor = 0  # the last slip's row
+    # the quiet stands every candidate's later_stands_keep reads, made once (~1,800 candidates
+    # on an 8-h day each listed the ~thousands of references after it): candidate i reads
+    # those after it, the same rows
+    st_at = np.array([k for k, x in enumerate(refs) if x.kind == "standing"], int)
+    st_ups, st_dur = later_stands(refs)
     i = 0
     while i < len(refs):  # per reference posture
         r = refs[i]
@@ -966,7 +983,8 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
                 base[r.kind] = b
             i += 1
             continue
-        slip = confirm_slip(r, refs[i + 1:], m, base)
+        k = int(np.searchsorted(st_at, i, side="right"))  # the stands after refs[i]
+        slip = confirm_slip(r, refs[i + 1:], m, base, (st_ups[k:], st_dur[k:]))
         nxt = None if slip is None else slip[2]
         if slip is None or nxt is None:
             i += 1

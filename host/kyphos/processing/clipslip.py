@@ -701,7 +701,7 @@ def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1
         keep = still[w0:w1] & np.isfinite(gyr[w0:w1]).all(axis=1)
         keep[max(0, g0 - w0):max(0, g1 - w0)] = False
         if keep.any():
-            g = g - np.median(gyr[w0:w1][keep], axis=0)
+            g = g - _median_rows(gyr[w0:w1][keep])
     # the turn at each row since the first: the trapezoid rule with its end correction
     # (Euler-Maclaurin, - h^2/12 the rate's change of slope; fourth order). The rectangle rule
     # lags the rates by half a sample: a slip's 80 deg/s over the 9.6-ms half sample at 52 Hz
@@ -756,6 +756,15 @@ def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1
             i, (i0, i1, lin_max) = k, r
     return (a + i + i0, a + i + i1, float(np.degrees(err[i])),
             float(np.degrees(np.linalg.norm(rot[i]))), lin_max, float(np.degrees(wn)))
+
+
+def _median_rows(x: np.ndarray) -> np.ndarray:
+    """``np.median(x, axis=0)`` of finite rows (n ≥ 1), without its wrappers (~700 calls on an
+    8-h day): each column's middle value, or its two middle values, summed from 0 and divided
+    by their count as ``np.mean`` does (so a −0 reads +0 there too), so the same bits."""
+    s = np.sort(x, axis=0)
+    h = len(s) // 2
+    return (0.0 + s[h]) / 1.0 if len(s) % 2 else (0.0 + s[h - 1] + s[h]) / 2.0
 
 
 def _wanted_turn(m_old: np.ndarray, m_new: np.ndarray) -> np.ndarray:
@@ -1043,11 +1052,15 @@ BEND_DIR_NEAR_DEG = 2.0
 _HELD_CAP_S = 10.0  # votes stop growing here (as refine_mountings counts a stand)
 
 
+#: the kinds of probe a held bend is (:func:`_held_bends`)
+_HELD_KINDS = ("standing", "sitting")
+
+
 def _held_bends(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
     """(direction deg, votes) of each held forward bend starting in rows [lo, hi) through
     mounting ``m`` (:func:`_bend_dirs`)."""
-    sel = [x for x in probes if x.kind in ("standing", "sitting") and lo <= x.i0 < hi]
+    sel = [x for x in probes if x.kind in _HELD_KINDS and lo <= x.i0 < hi]
     ub = np.array([m.T @ x.up for x in sel]).reshape(-1, 3)
     votes = np.maximum(1.0, np.minimum([x.end_s - x.start_s for x in sel], _HELD_CAP_S)
                        / P.REF_MIN_S).reshape(-1)
@@ -1191,7 +1204,10 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
     own = next((k for k, mk in enumerate(mats) if np.allclose(mk, m0)), None)
     if own is None:
         return out
-    ref = _bend_dirs(probes, starts[own], edges[own], mats[own])
+    # the still standing / sitting probes _held_bends reads, listed once (it was called ~40
+    # times on an 8-h day, each scanning all the day's probes); walks are read from probes
+    held = [x for x in probes if x.kind in _HELD_KINDS]
+    ref = _bend_dirs(held, starts[own], edges[own], mats[own])
     if len(ref) == 0:
         return out
     g_own: list[float | None] = []  # the calibration stretch's walks, read when first needed
@@ -1202,14 +1218,14 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
             continue
         # equally large groups that disagree: the one agreeing with the calibration stretch's,
         # else no turn (a slip's turn is small)
-        d = _bend_dirs(probes, starts[k], edges[k], mats[k], float(np.mean(ref)), tie_none=True)
-        if motion is not None and _lift_bottoms(probes, starts[k], edges[k], mats[k], d):
+        d = _bend_dirs(held, starts[k], edges[k], mats[k], float(np.mean(ref)), tie_none=True)
+        if motion is not None and _lift_bottoms(held, starts[k], edges[k], mats[k], d):
             if not g_own:
                 g_own.append(_gait_dirs(probes, starts[own], edges[own], mats[own], motion))
             g = None if g_own[0] is None \
                 else _gait_dirs(probes, starts[k], edges[k], mats[k], motion)
             if g is not None and g_own[0] is not None:
-                d = _nearest_gait(probes, starts[k], edges[k], mats[k], float(np.mean(ref)),
+                d = _nearest_gait(held, starts[k], edges[k], mats[k], float(np.mean(ref)),
                                   g - g_own[0])
         if len(d) == 0:
             continue

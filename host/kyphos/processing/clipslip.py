@@ -255,21 +255,24 @@ def stands_agree(refs: list[RefPosture], i: int, m: np.ndarray,
 
 
 def later_stands_keep(later: list[RefPosture], m: np.ndarray, q: np.ndarray,
-                      base: dict[str, np.ndarray]) -> bool:
+                      base: dict[str, np.ndarray],
+                      stands: tuple[np.ndarray, np.ndarray] | None = None) -> bool:
     """Whether the quiet stands after a confirmed slip candidate are, by their total duration
     (each counted up to 10 s), explained by the mounting in force ``m`` (within ``SLIP_MIN_DEG`` of the standing baseline)
     more than by the corrected one (``q`` applied): then the candidate was a posture, not a
     slip. Validation seed 1012: a seated slouch "confirmed" by the standing slouch after it
     (12–16° of flexion each) re-referenced a good mounting, and every upright stand for the
-    rest of the session read 9° off until a third re-reference."""
+    rest of the session read 9° off until a third re-reference.
+
+    ``stands``: :func:`later_stands` of ``later`` when the caller has it (:func:`find_slips`
+    makes it once for all its references and passes each candidate the part after it)."""
     if "standing" not in base:
         return False
-    st = [x for x in later if x.kind == "standing"]
-    if not st:
+    ups, dur = later_stands(later) if stands is None else stands
+    if not len(ups):
         return False
     # all stands at once (the loop was ~1.6 x VQF on an 8-h day: 700 k scalar angles); the
     # same formulas, with the few rows near the threshold read again one by one as before
-    ups = np.array([x.up for x in st])
     b = ups @ m  # row k: m.T @ st[k].up
     base_up = base["standing"]
     d_old = _angles_deg(b @ base_up)
@@ -278,12 +281,19 @@ def later_stands_keep(later: list[RefPosture], m: np.ndarray, q: np.ndarray,
     is_new = ~is_old & (d_new <= P.SLIP_MIN_DEG)
     for k in np.flatnonzero((np.abs(d_old - P.SLIP_MIN_DEG) <= _EXACT_NEAR_DEG)
                             | (np.abs(d_new - P.SLIP_MIN_DEG) <= _EXACT_NEAR_DEG)):
-        bk = m.T @ st[k].up
+        bk = m.T @ ups[k]
         is_old[k] = angle_deg(bk, base_up) <= P.SLIP_MIN_DEG
         is_new[k] = not is_old[k] and angle_deg(q @ bk, base_up) <= P.SLIP_MIN_DEG
-    # each return to a quiet stand: about one vote
-    dur = np.minimum(np.array([x.end_s - x.start_s for x in st]), 10.0)
     return _running_sum(dur[is_old]) > _running_sum(dur[is_new])
+
+
+def later_stands(later: list[RefPosture]) -> tuple[np.ndarray, np.ndarray]:
+    """The quiet stands of ``later`` as :func:`later_stands_keep` reads them: their ups (n, 3)
+    and their durations (n,) s each counted up to 10 s (each return to a quiet stand: about one
+    vote)."""
+    st = [x for x in later if x.kind == "standing"]
+    ups = np.array([x.up for x in st]).reshape(-1, 3)
+    return ups, np.minimum(np.array([x.end_s - x.start_s for x in st], float), 10.0)
 
 
 #: Angles (deg) this near a threshold are read again as :func:`angle_deg` reads them: a batched
@@ -691,7 +701,7 @@ def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1
         keep = still[w0:w1] & np.isfinite(gyr[w0:w1]).all(axis=1)
         keep[max(0, g0 - w0):max(0, g1 - w0)] = False
         if keep.any():
-            g = g - np.median(gyr[w0:w1][keep], axis=0)
+            g = g - _median_rows(gyr[w0:w1][keep])
     # the turn at each row since the first: the trapezoid rule with its end correction
     # (Euler-Maclaurin, - h^2/12 the rate's change of slope; fourth order). The rectangle rule
     # lags the rates by half a sample: a slip's 80 deg/s over the 9.6-ms half sample at 52 Hz
@@ -746,6 +756,15 @@ def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1
             i, (i0, i1, lin_max) = k, r
     return (a + i + i0, a + i + i1, float(np.degrees(err[i])),
             float(np.degrees(np.linalg.norm(rot[i]))), lin_max, float(np.degrees(wn)))
+
+
+def _median_rows(x: np.ndarray) -> np.ndarray:
+    """``np.median(x, axis=0)`` of finite rows (n ≥ 1), without its wrappers (~700 calls on an
+    8-h day): each column's middle value, or its two middle values, summed from 0 and divided
+    by their count as ``np.mean`` does (so a −0 reads +0 there too), so the same bits."""
+    s = np.sort(x, axis=0)
+    h = len(s) // 2
+    return (0.0 + s[h]) / 1.0 if len(s) % 2 else (0.0 + s[h - 1] + s[h]) / 2.0
 
 
 def _wanted_turn(m_old: np.ndarray, m_new: np.ndarray) -> np.ndarray:
@@ -878,7 +897,8 @@ def _last_still(still: np.ndarray | None, lo: int, hi: int) -> int:
 
 
 def confirm_slip(r: RefPosture, later: list[RefPosture], m: np.ndarray,
-                 base: dict[str, np.ndarray]
+                 base: dict[str, np.ndarray],
+                 stands: tuple[np.ndarray, np.ndarray] | None = None
                  ) -> tuple[float, np.ndarray, RefPosture | None] | None:
     """Is reference ``r`` (its kind has a baseline in ``base``, body coordinates of the
     mounting ``m``) a clip slip, judged with the references after it (``later``)?
@@ -889,7 +909,8 @@ def confirm_slip(r: RefPosture, later: list[RefPosture], m: np.ndarray,
     ``later`` can confirm yet. ``(deg, q, nxt)``: a slip of ``deg`` degrees, ``q`` the
     body-frame correction (the mounting becomes ``m · qᵀ``), ``nxt`` the reference that
     confirmed it. Shared by :func:`find_slips` and the live view's
-    :class:`kyphos.processing.causal.LiveClipSlip`."""
+    :class:`kyphos.processing.causal.LiveClipSlip`. ``stands``: :func:`later_stands` of
+    ``later`` when the caller has it."""
     b = m.T @ r.up
     dev = angle_deg(b, base[r.kind])
     if dev > P.SLIP_MAX_DEG or dev <= P.SLIP_MIN_DEG:
@@ -909,7 +930,7 @@ def confirm_slip(r: RefPosture, later: list[RefPosture], m: np.ndarray,
     # both references say how far: average the two corrections
     q2 = _rotation_between(bn, base[nxt.kind])
     q = Rotation.from_matrix(np.stack([q, q2])).mean().as_matrix()
-    if later_stands_keep(later, m, q, base):
+    if later_stands_keep(later, m, q, base, stands):
         return None  # a slouch confirmed by a slouched stand: the stands after it say no
     return dev, q, nxt
 
@@ -953,6 +974,11 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
     base: dict[str, np.ndarray] = {}
     out: list[ReReference] = []
     floor = 0  # the last slip's row
+    # the quiet stands every candidate's later_stands_keep reads, made once (~1,800 candidates
+    # on an 8-h day each listed the ~thousands of references after it): candidate i reads
+    # those after it, the same rows
+    st_at = np.array([k for k, x in enumerate(refs) if x.kind == "standing"], int)
+    st_ups, st_dur = later_stands(refs)
     i = 0
     while i < len(refs):  # per reference posture
         r = refs[i]
@@ -966,7 +992,8 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
                 base[r.kind] = b
             i += 1
             continue
-        slip = confirm_slip(r, refs[i + 1:], m, base)
+        k = int(np.searchsorted(st_at, i, side="right"))  # the stands after refs[i]
+        slip = confirm_slip(r, refs[i + 1:], m, base, (st_ups[k:], st_dur[k:]))
         nxt = None if slip is None else slip[2]
         if slip is None or nxt is None:
             i += 1
@@ -1025,11 +1052,15 @@ BEND_DIR_NEAR_DEG = 2.0
 _HELD_CAP_S = 10.0  # votes stop growing here (as refine_mountings counts a stand)
 
 
+#: the kinds of probe a held bend is (:func:`_held_bends`)
+_HELD_KINDS = ("standing", "sitting")
+
+
 def _held_bends(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
     """(direction deg, votes) of each held forward bend starting in rows [lo, hi) through
     mounting ``m`` (:func:`_bend_dirs`)."""
-    sel = [x for x in probes if x.kind in ("standing", "sitting") and lo <= x.i0 < hi]
+    sel = [x for x in probes if x.kind in _HELD_KINDS and lo <= x.i0 < hi]
     ub = np.array([m.T @ x.up for x in sel]).reshape(-1, 3)
     votes = np.maximum(1.0, np.minimum([x.end_s - x.start_s for x in sel], _HELD_CAP_S)
                        / P.REF_MIN_S).reshape(-1)
@@ -1173,7 +1204,10 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
     own = next((k for k, mk in enumerate(mats) if np.allclose(mk, m0)), None)
     if own is None:
         return out
-    ref = _bend_dirs(probes, starts[own], edges[own], mats[own])
+    # the still standing / sitting probes _held_bends reads, listed once (it was called ~40
+    # times on an 8-h day, each scanning all the day's probes); walks are read from probes
+    held = [x for x in probes if x.kind in _HELD_KINDS]
+    ref = _bend_dirs(held, starts[own], edges[own], mats[own])
     if len(ref) == 0:
         return out
     g_own: list[float | None] = []  # the calibration stretch's walks, read when first needed
@@ -1184,14 +1218,14 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
             continue
         # equally large groups that disagree: the one agreeing with the calibration stretch's,
         # else no turn (a slip's turn is small)
-        d = _bend_dirs(probes, starts[k], edges[k], mats[k], float(np.mean(ref)), tie_none=True)
-        if motion is not None and _lift_bottoms(probes, starts[k], edges[k], mats[k], d):
+        d = _bend_dirs(held, starts[k], edges[k], mats[k], float(np.mean(ref)), tie_none=True)
+        if motion is not None and _lift_bottoms(held, starts[k], edges[k], mats[k], d):
             if not g_own:
                 g_own.append(_gait_dirs(probes, starts[own], edges[own], mats[own], motion))
             g = None if g_own[0] is None \
                 else _gait_dirs(probes, starts[k], edges[k], mats[k], motion)
             if g is not None and g_own[0] is not None:
-                d = _nearest_gait(probes, starts[k], edges[k], mats[k], float(np.mean(ref)),
+                d = _nearest_gait(held, starts[k], edges[k], mats[k], float(np.mean(ref)),
                                   g - g_own[0])
         if len(d) == 0:
             continue

@@ -26,8 +26,11 @@ class Host(BleHost):
 
 
 async def connect(name: str, adapter: Any) -> Host:
-    """Find ``name`` on ``adapter``'s radio, connect and subscribe to the data characteristic."""
-    host: Host = await open_host(name, adapter, 10.0, Host)
+    """Find ``name`` on ``adapter``'s radio, connect and subscribe to the data characteristic.
+    The scan waits 20 s: the real-time MicroPython process and the emulated radio share the
+    CPU with the other test worker, and at a load of ~8 on 2 cores a 10-s scan once missed a
+    board that had booted (CI run of 1ba321b; 5 s alone)."""
+    host: Host = await open_host(name, adapter, 20.0, Host)
     return host
 
 

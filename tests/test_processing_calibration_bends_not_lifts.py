@@ -11,7 +11,7 @@ from kyphos.sim.scenario import random_lift_session, simulate
 
 def test_calibration_sequence_is_the_first_similar_close_bends() -> None:
     bends = [(10.0, 13.0), (15.0, 18.0), (20.0, 23.0), (27.0, 30.0)]
-    assert calibration_sequence(bends, [60, 62, 58, 61], 9.0) == [0, 1, 2]  # at most 3
+    assert calibration_sequence(bends, [60, 62, 58, 61]) == [0, 1, 2]  # at most 3
     assert calibration_sequence(bends, [60, 80, 58, 61]) == []  # second bend differs
     assert calibration_sequence([(10.0, 13.0), (40.0, 43.0)], [60, 60]) == []  # too far apart
     assert calibration_sequence(bends[:1], [60]) == []  # one bend is not a sequence

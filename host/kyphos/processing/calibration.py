@@ -187,8 +187,7 @@ def calibration_sequence(bends: list[tuple[float, float]], peaks_deg: list[float
 
     The guided calibration is a few repeats of the same slow forward bend: the recording's
     first ``CAL_BENDS[0]``–``CAL_BENDS[1]`` bends, each starting within ``CAL_GAP_S`` of the
-    previous one's end, peaks within ``CAL_PEAK_DEG`` of the first, in a recording that opens
-    with quiet standing (``opening_quiet_end_s`` not None). Or, when the recording
+    previous one's end, peaks within ``CAL_PEAK_DEG`` of the first. Or, when the recording
     opens with quiet standing that ends at ``opening_quiet_end_s`` (see ``CAL_QUIET_S``), its
     first bend alone if it starts within ``CAL_GAP_S`` of that. Lifts that happen to start a
     recording this way are taken for calibration bends (documented limitation). A repeat
@@ -210,11 +209,7 @@ def calibration_sequence(bends: list[tuple[float, float]], peaks_deg: list[float
             break
         seq.append(k)
         end = bends[k][1]
-    # the guided calibration opens with standing still (the product's "stand still, then bend",
-    # the simulators' 10 s): similar bends without it are lifts (14016 without its guided bend:
-    # its first two lifts, one leaning 17 deg sideways, gave the axis, 4.0 deg RMS shown valid)
-    if len(seq) >= CAL_BENDS[0] and opening_quiet_end_s is not None \
-            and np.isfinite(opening_quiet_end_s):
+    if len(seq) >= CAL_BENDS[0]:
         return seq
     if bends and opening_quiet_end_s is not None \
             and bends[0][0] - opening_quiet_end_s <= CAL_GAP_S:

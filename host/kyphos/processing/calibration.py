@@ -190,13 +190,25 @@ def calibration_sequence(bends: list[tuple[float, float]], peaks_deg: list[float
     previous one's end, peaks within ``CAL_PEAK_DEG`` of the first. Or, when the recording
     opens with quiet standing that ends at ``opening_quiet_end_s`` (see ``CAL_QUIET_S``), its
     first bend alone if it starts within ``CAL_GAP_S`` of that. Lifts that happen to start a
-    recording this way are taken for calibration bends (documented limitation).
+    recording this way are taken for calibration bends (documented limitation). A repeat
+    starts after the previous movement has ended: an excursion that starts before that (from
+    the same near-upright row: one movement dipping under ``BEND_MIN`` and back, as a lift's
+    grasp often does) is part of it, not a repeat (15014 without its guided bend: one lift's
+    two excursions were taken for a sequence and its twisted axis trusted, 8.1 deg RMS shown
+    as valid).
     """
     seq = [0] if bends else []
-    for k in range(1, min(len(bends), CAL_BENDS[1])):
-        if bends[k][0] - bends[k - 1][1] > CAL_GAP_S or abs(peaks_deg[k] - peaks_deg[0]) > CAL_PEAK_DEG:
+    end = bends[0][1] if bends else 0.0  # the current movement's end
+    for k in range(1, len(bends)):
+        if len(seq) >= CAL_BENDS[1]:
+            break
+        if bends[k][0] < end:  # the same movement: not a repeat
+            end = max(end, bends[k][1])
+            continue
+        if bends[k][0] - end > CAL_GAP_S or abs(peaks_deg[k] - peaks_deg[0]) > CAL_PEAK_DEG:
             break
         seq.append(k)
+        end = bends[k][1]
     if len(seq) >= CAL_BENDS[0]:
         return seq
     if bends and opening_quiet_end_s is not None \

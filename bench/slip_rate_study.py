@@ -7,7 +7,7 @@ fixed-span mean.
 
     PYTHONPATH=host .venv/bin/python bench/slip_rate_study.py --seeds 10013,11001 --rates 52,104,208
 
-Development seeds only (validation < 20000)."""
+Development seeds only (validation < 21000)."""
 from __future__ import annotations
 
 import argparse
@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fit_thresholds import analyze_with_slip_calls  # noqa: E402
 from validate_analysis import family_case, parse_seeds  # noqa: E402
 
-HELD_OUT = 20000
+HELD_OUT = 21000
 
 
 def readings(family: str, seed: int, fs: float) -> list[tuple[float, ...]]:

@@ -76,7 +76,7 @@ def test_made_afresh_when_the_rows_used_differ(day: dict[str, Any],
     reuse = act.ClassifyReuse()
     _classify(day, day["t1"], reuse=reuse)
     valid = day["p"].valid.copy()
-    valid[20000:30000] = False  # 96 s no longer used
+    valid[21000:30000] = False  # 96 s no longer used
     n = _counting(monkeypatch)
     _equal(_classify(day, day["t2"], reuse=reuse, valid=valid),
            _classify(day, day["t2"], valid=valid))

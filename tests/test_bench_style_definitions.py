@@ -40,4 +40,4 @@ def test_hip_drop_definition_keeps_every_validation_label() -> None:
 
 def test_definitions_refuse_held_out_seeds() -> None:
     with pytest.raises(SystemExit):
-        S.truth_table("", "20000")
+        S.truth_table("", "21000")

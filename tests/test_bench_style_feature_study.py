@@ -64,4 +64,4 @@ def test_hip_shift_feature_is_negative_when_the_hips_move_back() -> None:
 
 def test_study_refuses_held_out_seeds(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="held out"):
-        F.load(tmp_path, "validation", "20000-20001", "104")
+        F.load(tmp_path, "validation", "21000-21001", "104")

@@ -40,4 +40,4 @@ def test_study_pairs_each_lift_with_its_own_script_lift() -> None:
 
 def test_study_refuses_held_out_seeds(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
-        Q.main(["x", "--cache", str(tmp_path), "--sets", "20000-20001:104"])
+        Q.main(["x", "--cache", str(tmp_path), "--sets", "21000-21001:104"])

@@ -13,27 +13,17 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _orientation import same_bits, wandering_quats
 from kyphos import analysis
 from kyphos.processing import activity as act
 from kyphos.processing.angles import tilt_angles
 from scipy.spatial.transform import Rotation
 
 
-def _quats(n: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    rv = np.cumsum(rng.normal(scale=0.02, size=(n, 3)), axis=0)  # a wandering orientation
-    q = Rotation.from_rotvec(rv).as_quat()
-    return np.asarray(q[:, [3, 0, 1, 2]])
-
-
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
-
-
 @pytest.mark.parametrize("step", [2, 3, 4])
 def test_tilt_angles_every_step_th_row_is_the_whole_results_row(step: int) -> None:
     n = 40_001
-    q = _quats(n, 4)
+    q = wandering_quats(n, 4)
     m0 = Rotation.from_rotvec([0.1, -0.05, 0.3]).as_matrix()
     mats = [Rotation.from_rotvec(r).as_matrix() @ m0
             for r in ([0.1, 0.0, 0.0], [0.0, -0.12, 0.05], [0.05, 0.05, 0.0], [0.0, 0.0, 0.2])]
@@ -53,12 +43,12 @@ def test_tilt_angles_every_step_th_row_is_the_whole_results_row(step: int) -> No
         for mounts, blends in cases:
             f, la = tilt_angles(quat, m0, 104.0, v, mounts=mounts, blends=blends)
             fs_, las = tilt_angles(quat, m0, 104.0, v, mounts=mounts, blends=blends, step=step)
-            assert _same(fs_, f[::step]) and _same(las, la[::step]), (mounts, blends)
+            assert same_bits(fs_, f[::step]) and same_bits(las, la[::step]), (mounts, blends)
             un = tilt_angles(quat, m0, 104.0, v, step=step)
             f2, la2 = tilt_angles(quat, m0, 104.0, v, mounts=mounts, blends=blends,
                                   unmounted=un, step=step)
             assert f2 is un[0] and la2 is un[1]
-            assert _same(f2, f[::step]) and _same(la2, la[::step]), (mounts, blends)
+            assert same_bits(f2, f[::step]) and same_bits(la2, la[::step]), (mounts, blends)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +83,7 @@ def test_analysis_tilt_holds_the_read_rows_only(day: dict[str, Any]) -> None:
     for mounts in (None, rr):
         whole = real(p, a.quat, c, mounts)
         rows = real(p, a.quat, c, mounts, step=s)
-        assert _same(rows[0], whole[0][::s]) and _same(rows[1], whole[1][::s])
+        assert same_bits(rows[0], whole[0][::s]) and same_bits(rows[1], whole[1][::s])
         az = analysis.vertical_acceleration(a.quat, p.acc)
         x = act.classify(p.time, az, p.acc, p.gyr, whole, p.fs, p.valid)
         y = act.classify(p.time, az, p.acc, p.gyr, rows, p.fs, p.valid, tilt_step=s)

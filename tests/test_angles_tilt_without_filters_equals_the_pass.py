@@ -6,26 +6,18 @@ valid (NaN separators)."""
 from __future__ import annotations
 
 import numpy as np
+from _orientation import same_bits, wandering_quats
 from kyphos.processing.angles import tilt_angles, trunk_angles
 from scipy.spatial.transform import Rotation
 
 FS = 52.0
 
 
-def _quats(n: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    rv = np.cumsum(rng.normal(scale=0.02, size=(n, 3)), axis=0)  # a wandering orientation
-    q = Rotation.from_rotvec(rv).as_quat()
-    return np.asarray(q[:, [3, 0, 1, 2]])
-
-
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
 
 
 def test_tilt_angles_are_the_passes_flexion_and_lateral() -> None:
     n = 40_000
-    q = _quats(n, 1)
+    q = wandering_quats(n, 1)
     t = np.arange(n) / FS
     m0 = Rotation.from_rotvec([0.1, -0.05, 0.3]).as_matrix()
     mats = [Rotation.from_rotvec(r).as_matrix() @ m0
@@ -47,23 +39,23 @@ def test_tilt_angles_are_the_passes_flexion_and_lateral() -> None:
         for mounts, blends in cases:
             want = trunk_angles(t, quat, m0, FS, v, mounts=mounts, blends=blends)
             f, la = tilt_angles(quat, m0, FS, v, mounts=mounts, blends=blends)
-            assert _same(f, want.flexion) and _same(la, want.lateral), (mounts, blends)
+            assert same_bits(f, want.flexion) and same_bits(la, want.lateral), (mounts, blends)
             # over the tilt without the mounts: only the rows from the first mount are made,
             # in those arrays
             un = tilt_angles(quat, m0, FS, v)
             f2, la2 = tilt_angles(quat, m0, FS, v, mounts=mounts, blends=blends, unmounted=un)
             assert f2 is un[0] and la2 is un[1]
-            assert _same(f2, want.flexion) and _same(la2, want.lateral), (mounts, blends)
+            assert same_bits(f2, want.flexion) and same_bits(la2, want.lateral), (mounts, blends)
     # without valid rows given
     want = trunk_angles(t, q, m0, FS)
     f, la = tilt_angles(q, m0, FS)
-    assert _same(f, want.flexion) and _same(la, want.lateral)
+    assert same_bits(f, want.flexion) and same_bits(la, want.lateral)
 
 
 def test_tilt_rows_skip_the_heading_entries_with_the_same_values() -> None:
     from kyphos.processing.angles import _rows_times
 
-    q = _quats(5_000, 2)
+    q = wandering_quats(5_000, 2)
     m = Rotation.from_rotvec([0.2, 0.1, -0.3]).as_matrix()
     five = _rows_times(q, m)
     three = _rows_times(q, m, tilt_only=True)

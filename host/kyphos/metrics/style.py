@@ -32,8 +32,8 @@ LINK_BEND_MIN_DEG = 30.0
 LINK_RANGE_M = (0.15, 0.75)
 #: Fitted by ``bench/fit_thresholds.py --family sim --seeds 100-139`` (the simulator family;
 #: reported on the validation family, docs/accuracy.md).
-SQUAT_DROP_M = 0.1770
-SEMI_DROP_M = -0.0085
+SQUAT_DROP_M = 0.1785
+SEMI_DROP_M = -0.0075
 #: Without vertical acceleration: flexion-only fallback (stoop above, squat below), degrees.
 STOOP_FLEX_DEG = 62.0
 SQUAT_FLEX_DEG = 42.0
@@ -317,14 +317,14 @@ HEIGHT_RANGE_M = (1.00, 2.50)
 #: (dimensionless): ``analyze(..., hip_height_m=)`` classifies by these. Fitted by
 #: ``bench/fit_thresholds.py --family sim --seeds 100-139`` on the simulator's one body (hip
 #: height 0.94 m, so they are SEMI_DROP_M / SQUAT_DROP_M over 0.94 up to rounding).
-SEMI_DROP_PER_HIP = -0.00935
-SQUAT_DROP_PER_HIP = 0.18825
+SEMI_DROP_PER_HIP = -0.00755
+SQUAT_DROP_PER_HIP = 0.19010
 #: The same for the closed-bend knee drop (:func:`lift_knee_drop_lever` with the lever of
 #: :func:`lever_from_recording` ``closure=True``; ``analyze(..., style_drop="closed")``, the
 #: default with a hip height; checked against the simulator's floor set by the exact hip
 #: drop: ``bench/fit_thresholds.py --floor``, docs/scoring.md section 7).
-SEMI_CLOSED_PER_HIP = 0.0426
-SQUAT_CLOSED_PER_HIP = 0.23645
+SEMI_CLOSED_PER_HIP = 0.03615
+SQUAT_CLOSED_PER_HIP = 0.22970
 #: Which knee drop the hip height divides (``analyze(style_drop=)``); the first is the default.
 STYLE_DROPS = ("closed", "knee")
 #: Edges on the closed-bend knee drop in metres (:func:`lift_knee_drop_lever` with the lever
@@ -332,8 +332,8 @@ STYLE_DROPS = ("closed", "knee")
 #: is given (the default ``style_drop="closed"``). Fitted by ``bench/fit_thresholds.py
 #: --family sim --seeds 100-139`` and checked against the simulator's floor set by the exact
 #: hip drop (``--floor``), as the closed / H pair (docs/scoring.md section 7).
-SEMI_CLOSED_M = 0.04005
-SQUAT_CLOSED_M = 0.22231
+SEMI_CLOSED_M = 0.03395
+SQUAT_CLOSED_M = 0.21592
 #: The squat edges of both closed-bend rules read ``knee drop + HIP_SHIFT_WEIGHT · hip shift``
 #: (:func:`hip_shift`, m; over the hip height with one), the stoop edges the knee drop alone.
 #: Fitted by ``bench/fit_thresholds.py --family sim --seeds 100-139``: the middle of the

@@ -111,7 +111,7 @@ def test_flexion_degrees_given_equal_made_inside() -> None:
     bend = np.radians(70.0) * np.clip(np.sin(2 * np.pi * t / 12.0), 0.0, None) ** 4
     flex = bend + rng.normal(0.0, 0.01, n)
     valid = np.ones(n, bool)
-    valid[[1000, 21000]] = False
+    valid[[1000, 20000]] = False
     flex[~valid] = np.nan
     vel = np.gradient(flex, 1 / 104.0)
     zero = np.zeros(n)

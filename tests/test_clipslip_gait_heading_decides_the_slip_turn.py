@@ -86,12 +86,12 @@ def test_a_gait_heading_keeps_two_leaned_lift_bottoms_from_turning_the_slip() ->
     probes = [_bend(m0, 500, 50.0, 0.0, 12.0), _bend(m0, 5000, 45.0, 0.0, 12.0),
               _bend(m_true, 21000, 52.0, 9.6), _bend(m_true, 22000, 58.0, 7.9),
               _bend(m_true, 23000, 51.0, 0.1)] + rec.probes
-    rr = [cs.ReReference(200.0, 10.0, "test", found, 21000)]
+    rr = [cs.ReReference(200.0, 10.0, "test", found, 20000)]
     without = cs._turn_by_held_bends(rr, probes, m0)
     assert _deg(without[0].sensor_from_body, m_true) > 7.0  # the leaned pair's 8.8° turn
     out = cs._turn_by_held_bends(rr, probes, m0, rec.motion)
     assert _deg(out[0].sensor_from_body, m_true) < 0.2  # the straight lift bottom's turn
-    assert out[0].index == 21000 and out[0].t_s == 200.0
+    assert out[0].index == 20000 and out[0].t_s == 200.0
 
 
 def test_a_gait_heading_leaves_a_lone_leaned_lift_bottom_without_a_turn() -> None:
@@ -102,7 +102,7 @@ def test_a_gait_heading_leaves_a_lone_leaned_lift_bottom_without_a_turn() -> Non
     rec.walk(m0, 2000, 1500, 2.5)
     rec.walk(m_true, 25000, 1500, 0.2)
     probes = [_bend(m0, 500, 50.0, 0.3, 12.0), _bend(m_true, 21000, 55.0, -7.0)] + rec.probes
-    rr = [cs.ReReference(200.0, 11.0, "test", m_true, 21000)]
+    rr = [cs.ReReference(200.0, 11.0, "test", m_true, 20000)]
     assert _deg(cs._turn_by_held_bends(rr, probes, m0)[0].sensor_from_body, m_true) > 7.0
     out = cs._turn_by_held_bends(rr, probes, m0, rec.motion)
     assert np.array_equal(out[0].sensor_from_body, m_true)
@@ -117,6 +117,6 @@ def test_a_gait_heading_that_agrees_keeps_the_held_bends_turn() -> None:
     rec.walk(m_true, 25000, 1500, 1.0)
     probes = [_bend(m0, 500, 50.0, 0.5, 12.0), _bend(m_true, 21000, 45.0, 0.5, 12.0)] \
         + rec.probes
-    rr = [cs.ReReference(200.0, 10.0, "test", found, 21000)]
+    rr = [cs.ReReference(200.0, 10.0, "test", found, 20000)]
     out = cs._turn_by_held_bends(rr, probes, m0, rec.motion)
     assert _deg(out[0].sensor_from_body, m_true) < 0.01  # the held bend's exact turn

@@ -31,7 +31,7 @@ def test_motor_pwm_follows_the_pattern(fw: Any) -> None:
     h = fw.haptic.Haptic(pwm, lambda k, a: events.append((k, a)), 60)
     h.play(fw.frametools.PATTERN_DOUBLE, 0)
     assert pwm.duty_u16() == 60 * 65535 // 100
-    assert pwm.freq() == 21000
+    assert pwm.freq() == 20000
     duties = []
     for t in range(0, 600, 10):
         h.tick(t)

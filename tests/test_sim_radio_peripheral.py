@@ -89,7 +89,7 @@ class Peripheral:
 
     def advertise(self):
         adv, resp = _adv_payloads(self.name, bluetooth.UUID(SERVICE))
-        self.ble.gap_advertise(21000, adv, resp_data=resp)
+        self.ble.gap_advertise(20000, adv, resp_data=resp)
 
     def _irq(self, event, data):
         self.events.append((event, data if event != _IRQ_CENTRAL_CONNECT else data[:2]))
@@ -457,7 +457,7 @@ def test_indicate_is_acknowledged_and_plain_import_shares_the_singleton():
             ((bluetooth.UUID(SERVICE), ((bluetooth.UUID(STATUS), 0x0020 | _FLAG_READ),)),)
         )
         ble.gatts_write(h, b"ready")
-        ble.gap_advertise(21000, b"\x02\x01\x06", resp_data=b"\x05\x09kyp1")
+        ble.gap_advertise(20000, b"\x02\x01\x06", resp_data=b"\x05\x09kyp1")
         adapter = await radio.central()
         try:
             device = await BleakScanner.find_device_by_name(

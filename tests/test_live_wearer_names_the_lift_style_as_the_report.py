@@ -22,49 +22,74 @@ FS = 104.0
 HIP_M = 1.25  # long legs: a 0.185-m knee drop is a squat by the shipped rule, semi per hip
 
 
-# Known to fail since the style edges were refitted on the simulator after NOCAL (fourteenth
-# session: SQUAT_CLOSED_M 0.22231 -> 0.21592): the third lift (a 0.19-m semi-squat) reads squat
-# live and semi-squat in the report, its closed drop between the two readings of the new edge.
-# Strict: live and report agreeing again makes this pass.
-@pytest.mark.xfail(strict=True, reason="live names the borderline third lift squat, the report semi-squat")
-def test_live_lift_style_per_hip_height_is_the_reports() -> None:
+@pytest.fixture(scope="module")
+def two_semi_squats() -> dict:
+    """The day with its stoop lift made two semi-squats (knee drops 0.09 and 0.19 m), analysed
+    offline and streamed live with the knee rule, no hip height, and the hip height."""
     day = _day(FS)
-    # the stoop lift of the day becomes two semi-squats: knee drops 0.09 and 0.19 m
     day["segments"][7:8] = [
         {"kind": "lift", "style": "semi-squat", "flexion_deg": 40, "knee_deg": 60},
         {"kind": "lift", "style": "semi-squat", "flexion_deg": 40, "knee_deg": 75}]
     res = simulate(day, seed=3)
-    off = analyze(res.to_session())
-    off_hip = analyze(res.to_session(), hip_height_m=HIP_M)
-    off_knee = analyze(res.to_session(), style_drop="knee")
-    st = LiveState(30.0, calibration=off.calibration.sensor_from_body, link_m=off.link_m,
-                   wearer=wearer_from(drop="knee"))
-    _stream(res, st)
-    # the knee rule, one argument away live as in the report: the 0.19-m drop a squat
-    assert [lf.style for lf in st.lifts] == [lf.style for lf in off_knee.lifts] == \
-        ["squat", "semi-squat", "squat"]
-    styles = {}
-    for w in (None, wearer_from(hip_height_m=HIP_M)):
-        st = LiveState(30.0, calibration=off.calibration.sensor_from_body, link_m=off.link_m,
-                       wearer=w)
+    off = {"none": analyze(res.to_session()),
+           "hip": analyze(res.to_session(), hip_height_m=HIP_M),
+           "knee": analyze(res.to_session(), style_drop="knee")}
+    wearers = {"none": None, "hip": wearer_from(hip_height_m=HIP_M),
+               "knee": wearer_from(drop="knee")}
+    live = {}
+    for key, w in wearers.items():
+        st = LiveState(30.0, calibration=off["none"].calibration.sensor_from_body,
+                       link_m=off["none"].link_m, wearer=w)
         _stream(res, st)
-        styles[w is not None] = [lf.style for lf in st.lifts]
-        view = st.snapshot()
-        # the live view fitted the closed-bend lever on the opening calibration bends, as the
-        # report did: the same style rule, and it says so
-        assert view.wearer == (None if w is None else off_hip.wearer.to_dict())
-        assert ("style per hip 1.25 m, closed bend" in LiveFigure._lift_text(view)) == \
-            (w is not None)
-        ref = off.wearer if w is None else off_hip.wearer
-        assert st.wearer is not None and ref is not None and ref.lever is not None
-        assert st.wearer.lever == pytest.approx(ref.lever, abs=0.02)
-    # no hip height: the closed-bend drop in metres names the 0.19-m drop a semi-squat (its
-    # truth), live as in the report (before: the knee rule's squat)
-    assert styles[False] == [lf.style for lf in off.lifts] == \
+        live[key] = st
+    return {"off": off, "live": live}
+
+
+def _styles(lifts: list) -> list[str]:
+    return [lf.style for lf in lifts]
+
+
+def test_live_knee_rule_is_one_argument_away_as_in_the_report(two_semi_squats: dict) -> None:
+    off, live = two_semi_squats["off"], two_semi_squats["live"]
+    # the knee rule, live as in the report: the 0.19-m drop a squat
+    assert _styles(live["knee"].lifts) == _styles(off["knee"].lifts) == \
+        ["squat", "semi-squat", "squat"]
+
+
+@pytest.mark.parametrize("key", ["none", "hip"])
+def test_live_fits_the_reports_closed_bend_lever_and_says_so(two_semi_squats: dict,
+                                                             key: str) -> None:
+    off, st = two_semi_squats["off"], two_semi_squats["live"][key]
+    view = st.snapshot()
+    # the live view fitted the closed-bend lever on the opening calibration bends, as the
+    # report did: the same style rule, and it says so
+    assert view.wearer == (None if key == "none" else off["hip"].wearer.to_dict())
+    assert ("style per hip 1.25 m, closed bend" in LiveFigure._lift_text(view)) == (key == "hip")
+    ref = off[key].wearer
+    assert st.wearer is not None and ref is not None and ref.lever is not None
+    assert st.wearer.lever == pytest.approx(ref.lever, abs=0.02)
+
+
+def test_live_lift_style_without_hip_height_is_the_reports(two_semi_squats: dict) -> None:
+    off, live = two_semi_squats["off"], two_semi_squats["live"]
+    assert _styles(live["none"].lifts) == _styles(off["none"].lifts)
+
+
+def test_live_lift_style_per_hip_height_is_the_reports(two_semi_squats: dict) -> None:
+    off, live = two_semi_squats["off"], two_semi_squats["live"]
+    # with the hip height, as the report with the same option (before: no such input live);
+    # per hip the 0.19-m drop is its truth, a semi-squat
+    assert _styles(live["hip"].lifts) == _styles(off["hip"].lifts) == \
         ["squat", "semi-squat", "semi-squat"]
-    # with the hip height, as the report with the same option (before: no such input live)
-    assert styles[True] == [lf.style for lf in off_hip.lifts] == \
-        ["squat", "semi-squat", "semi-squat"]
+
+
+# Since the style edges were refitted on the simulator after NOCAL (fourteenth session:
+# SQUAT_CLOSED_M 0.22231 -> 0.21592) the 0.19-m semi-squat's closed drop reads squat without a
+# hip height, live and in the report alike (they still agree: the test above). Strict: the
+# closed-bend rule in metres naming its truth again makes this pass.
+@pytest.mark.xfail(strict=True, reason="closed drop in metres over the refitted edge: squat")
+def test_closed_bend_drop_in_metres_names_the_semi_squat_its_truth(two_semi_squats: dict) -> None:
+    assert _styles(two_semi_squats["off"]["none"].lifts) == ["squat", "semi-squat", "semi-squat"]
 
 
 def test_live_refuses_an_implausible_or_double_wearer_in_one_line(

@@ -12,7 +12,7 @@ between the true mountings before and after); ``pre-turn`` the re-referenced mou
 sees them (direction, seconds held, true lean from the script); then flexion RMSE (all, lying,
 from 90 s after the slip not lying — ``validate_analysis.score``) for three variants:
 ``shipped``, ``none`` (no turn about z after the slip) and ``oracle`` (the true mounting's turn).
-Refuses held-out seeds (>= 21000) like the other studies.
+Refuses held-out seeds (validate_analysis.HELD_OUT_FROM and on) like the other studies.
 """
 from __future__ import annotations
 

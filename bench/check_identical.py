@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-#: (family, seed, rate) of the development sessions (no held-out seed: validation < 21000).
+#: (family, seed, rate) of the development sessions (no held-out seed: validation below validate_analysis.HELD_OUT_FROM).
 SESSIONS = ([("validation", s, fs) for s in (0, 1, 2) for fs in (52.0, 104.0, 208.0)]
             + [("simday", 3, 104.0)])
 

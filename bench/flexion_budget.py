@@ -214,7 +214,7 @@ def _table(rows: list[dict[str, Any]], title: str) -> None:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="1000-1009",
-                    help="e.g. 0-29 (never >= 21000: held out; 2000-20029 are spent held-out sets)")
+                    help="e.g. 0-29 (held-out seeds refused: validate_analysis.HELD_OUT_FROM)")
     ap.add_argument("--rates", default="104")
     ap.add_argument("--error-scale", type=float, default=1.0)
     ap.add_argument("--per-seed", action="store_true")

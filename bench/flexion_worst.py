@@ -34,7 +34,7 @@ angle-stage parts, and the pooled RMSE with that group's error set to zero -- an
 Per component: the pooled RMSE with that component removed everywhere (also an upper bound:
 the components are not independent of the re-reference decisions).
 
-Validation seeds >= 21000 are refused (held out).
+Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
 from __future__ import annotations
@@ -217,7 +217,7 @@ def report(rows: list[dict[str, Any]], worst: int) -> None:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", default="0-29", help="validation seeds (never >= 21000: held out)")
+    ap.add_argument("--seeds", default="0-29", help="validation seeds (held-out seeds refused: validate_analysis.HELD_OUT_FROM)")
     ap.add_argument("--rates", default="104")
     ap.add_argument("--worst", type=int, default=12, help="sessions to split (default 12)")
     ap.add_argument("--jobs", type=int, default=1)

@@ -21,7 +21,7 @@ movement): shipped 0.5012, 4f9bdcb 0.5282, stepmid 0.5102, stepturn 0.5148 deg; 
 changes 18 sessions, 15 better and 3 worse (9013, 9024, 11003: slips in the movement's first
 7 %). simday 100-119 at 104 Hz: no variant changes anything (the branch never fires).
 
-Validation seeds >= 21000 are refused (held out).
+Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ RMSE over the whole recording and from the second calibration on (valid samples,
 included, as ``validate_analysis.py`` pools it), the re-references, the lift counts. The truth
 flexion at the stand is what the wearer calls upright there (not 0 in general): printed too.
 
-Validation seeds >= 21000 are refused (held out).
+Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
 from __future__ import annotations
@@ -62,8 +62,9 @@ def main() -> int:
     ap.add_argument("--after", type=float, default=0.0, help="s after the slip's end (0)")
     args = ap.parse_args()
     seeds = _seeds(args.seeds)
-    if any(s >= 21000 for s in seeds):
-        sys.exit("validation seeds >= 21000 are held out")
+    from validate_analysis import HELD_OUT_FROM
+    if any(s >= HELD_OUT_FROM for s in seeds):
+        sys.exit(f"validation seeds >= {HELD_OUT_FROM} are held out")
     pooled = {k: [0.0, 0] for k in ("one all", "two all", "one after", "two after",
                                     "two after re-zeroed")}
     print("seed  slip_s  c_s  truth_at_c  one: all after rerefs lifts | two: all after "

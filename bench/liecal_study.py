@@ -1,7 +1,7 @@
 """Lying flexion error per lie against the calibration's turn about body z, the offset fit's error
 along body y, and the lie's posture (LIECAL, eleventh session).
 
-For each lie (run of truth "lying" samples) of validation development sessions (seeds >= 21000
+For each lie (run of truth "lying" samples) of validation development sessions (seeds from validate_analysis.HELD_OUT_FROM on
 are refused) this prints, besides ``lying_trace.py``'s split of the lie's mean error:
 
 * ``pos``: supine / side+ / side- (the script's lumbar inclination and lean); ``when``: before

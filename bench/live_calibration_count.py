@@ -13,7 +13,7 @@ held back as a possible calibration bend). Summary with ``--summary FILE...``.
 ``--no-guided`` (after the seeds): the view is not given the guided bend's window
 (``LiveState.guided_bend``) and finds the calibration bends by the automatic rule alone.
 
-Held-out seeds (>= 21000) are refused.
+Held-out seeds (validate_analysis.HELD_OUT_FROM and on) are refused.
 """
 
 from __future__ import annotations

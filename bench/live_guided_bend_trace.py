@@ -10,7 +10,7 @@ before and after it, and the report's lifts when the session's note gives only t
 
     PYTHONPATH=$PWD/host .venv/bin/python bench/live_guided_bend_trace.py 12001 104 15
 
-Held-out seeds (>= 21000) are refused.
+Held-out seeds (validate_analysis.HELD_OUT_FROM and on) are refused.
 """
 
 from __future__ import annotations

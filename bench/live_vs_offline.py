@@ -29,7 +29,7 @@ live re-reference's detection; and the re-references' timing against the script'
 detection delay (detected − slip), placement error (placed − slip; the report's beside it) and
 false ones (not detected after a slip and placed at most ``MATCH_EARLY_S`` before it). Lifts,
 seated reaches, slouch alerts and the sitting upright are compared against the report. Seeds
-≥ 21000 of the validation family are held out (0-20029 are development): refused.
+(validate_analysis.HELD_OUT_FROM and on) of the validation family are held out: refused.
 """
 
 from __future__ import annotations
@@ -298,7 +298,7 @@ def _pool(res: list[dict[str, Any]], key: str, part: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seeds", default="0-9", help="validation seeds, A-B or a,b,c (< 21000)")
+    ap.add_argument("--seeds", default="0-9", help="validation seeds, A-B or a,b,c (below validate_analysis.HELD_OUT_FROM)")
     ap.add_argument("--rate", type=float, default=52.0)
     ap.add_argument("--per-seed", action="store_true")
     ap.add_argument("--json", metavar="FILE", help="write every session's numbers here")

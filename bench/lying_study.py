@@ -1,6 +1,6 @@
 """Flexion error while lying: what the chip's errors cost and what removing them would give.
 
-For each (seed, rate) of the validation family (development seeds only: ≥ 21000 are held out
+For each (seed, rate) of the validation family (development seeds only: (validate_analysis.HELD_OUT_FROM and on) are held out
 and refused) the flexion error is split into lying and not-lying samples (truth activity), for
 the shipped analysis and for oracles that know the unit's drawn errors
 (``kyphos.sim.validation.imu.ImuUnit``) and remove them from the accelerometer's samples

@@ -25,7 +25,7 @@ RMS, and what the error is made of (deg, each the mean over the lie):
 Also per session: the truth slip, the re-references, the offset estimate's error (mg, sensor
 axes) and the unit's true offset.
 
-Validation seeds >= 21000 are refused (held out).
+Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
 from __future__ import annotations

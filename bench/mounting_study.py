@@ -4,7 +4,7 @@ Usage:
     .venv/bin/python bench/mounting_study.py --seeds 7000-7029 --rates 52 --jobs 2
     .venv/bin/python bench/mounting_study.py --seeds 0-29,1000-1029 --rates 52,104,208 --jobs 2
 
-Per validation session (development seeds only; >= 21000 refused) the analysis runs as shipped,
+Per validation session (development seeds only; (validate_analysis.HELD_OUT_FROM and on) refused) the analysis runs as shipped,
 and each mounting in force is scored against the truth on the samples of **true upright quiet
 standing** (truth activity standing, |truth flexion| and |lateral| < ``UP_DEG``, outside the
 scripted lifts, bends, slouches and the calibration bend, the true angular rate below

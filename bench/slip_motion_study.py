@@ -78,7 +78,7 @@ Still off: 7000 and 7013 (the slip comes after the start of the sitting referenc
 it, outside the search range; the slouch's onset is a step that fits), 3001 (its slip window
 reads 0.25 m/s^2), 3011 (no window of the slip's gap matches).
 
-Validation seeds >= 21000 are refused (held out).
+Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
 from __future__ import annotations
@@ -280,7 +280,7 @@ def _job(job: tuple[str, int, float, str | None, str]) -> Any:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--family", choices=("validation", "sim", "simday"), default="validation")
-    ap.add_argument("--seeds", default="0-29", help="validation seeds (never >= 21000: held out)")
+    ap.add_argument("--seeds", default="0-29", help="validation seeds (held-out seeds refused: validate_analysis.HELD_OUT_FROM)")
     ap.add_argument("--rates", default="104", help="a list like 52,104 or 'cycle' (seed % 3)")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--cache", default=None, help="directory for the kept inputs")

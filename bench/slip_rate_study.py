@@ -7,7 +7,7 @@ fixed-span mean.
 
     PYTHONPATH=host .venv/bin/python bench/slip_rate_study.py --seeds 10013,11001 --rates 52,104,208
 
-Development seeds only (validation < 21000)."""
+Development seeds only (validation below validate_analysis.HELD_OUT_FROM)."""
 from __future__ import annotations
 
 import argparse
@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fit_thresholds import analyze_with_slip_calls  # noqa: E402
-from validate_analysis import family_case, parse_seeds  # noqa: E402
+from validate_analysis import HELD_OUT_FROM, family_case, parse_seeds  # noqa: E402
 
-HELD_OUT = 21000
+HELD_OUT = HELD_OUT_FROM
 
 
 def readings(family: str, seed: int, fs: float) -> list[tuple[float, ...]]:

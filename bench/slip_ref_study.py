@@ -107,7 +107,7 @@ Still more than 5 s off at 104 Hz after all3: 3001 (heldnew, above), 7000, 7013 
 with the slip at its end: the tie's middle snaps to its start, 21.5 s early), 3011, 3012 (a
 slip while getting up from a lie: nothing votes across a lie, placed at its start, 24 s early).
 
-Validation seeds >= 21000 are refused (held out).
+Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
 from __future__ import annotations
@@ -340,7 +340,7 @@ def _job(job: tuple[str, int, float, str | None, tuple[str, ...]]) -> dict[str, 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--family", choices=("validation", "sim", "simday"), default="validation")
-    ap.add_argument("--seeds", default="0-29", help="validation seeds (never >= 21000: held out)")
+    ap.add_argument("--seeds", default="0-29", help="validation seeds (held-out seeds refused: validate_analysis.HELD_OUT_FROM)")
     ap.add_argument("--rates", default="104")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--cache", default=None, help="directory for the kept inputs")

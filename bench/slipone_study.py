@@ -45,7 +45,7 @@ sessions worse) and 0.446 / 0.488 / 0.389 (167796b, none worse). 167796b was lat
 independent check of it): 5027 and 3017 are worse, and the detrended reading cannot tell a
 slip from a trunk movement about the same axis (/work/handoff/SLIPONE.md has the numbers).
 
-Validation seeds >= 21000 are refused (held out).
+Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
 from __future__ import annotations
@@ -400,7 +400,7 @@ def summary(rows: list[dict[str, Any]], var: str) -> None:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--family", choices=("validation", "sim", "simday"), default="validation")
-    ap.add_argument("--seeds", default="0-29", help="validation seeds (never >= 21000: held out)")
+    ap.add_argument("--seeds", default="0-29", help="validation seeds (held-out seeds refused: validate_analysis.HELD_OUT_FROM)")
     ap.add_argument("--rates", default="104")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--cache", required=True, help="directories of kept inputs, comma-separated")

@@ -24,7 +24,7 @@ more than 5 s off: 3011, 9002, 9020 (slips made while lying down or getting up: 
 moves the sensor 4-7 m/s^2 over the slip's turn). Traces of 3001, 3011, 7000, 7013, 7012 (52 Hz),
 9002, 9020: docs/accuracy.md section 7, SLIPPLACE.
 
-Validation seeds >= 21000 are refused (held out).
+Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def _job(job: tuple[str, int, float, str, tuple[str, ...]]) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--family", choices=("validation", "sim", "simday"), default="validation")
-    ap.add_argument("--seeds", default="0-29", help="validation seeds (never >= 21000: held out)")
+    ap.add_argument("--seeds", default="0-29", help="validation seeds (held-out seeds refused: validate_analysis.HELD_OUT_FROM)")
     ap.add_argument("--rates", default="104")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--cache", required=True, help="directory of the kept inputs")

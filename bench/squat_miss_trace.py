@@ -10,7 +10,7 @@ kept), matches lifts as ``bench/validate_analysis.py`` does and, for every uprig
 the detector saw: the flexion peak over the truth span, the activity's height excursions and
 transitions that overlap it, the activity kind at the lowest point, and the bends
 ``find_bends`` returned there (any context). Nothing here changes the shipped code. Refuses
-held-out seeds (>= 21000).
+held-out seeds (validate_analysis.HELD_OUT_FROM and on).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from validate_analysis import match, parse_seeds, validation_case  # noqa: E402
+from validate_analysis import HELD_OUT_FROM, match, parse_seeds, validation_case  # noqa: E402
 
-HELD_OUT = 21000
+HELD_OUT = HELD_OUT_FROM
 
 
 def trace(seed: int, fs: float, every: bool) -> list[dict[str, Any]]:

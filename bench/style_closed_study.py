@@ -27,7 +27,7 @@ set is reported, never fitted. Sections:
 6. the simulator's knee-drop error split into the integration and the trunk term, against the
    scenario's exact body path, and each part made exact in turn.
 
-Validation seeds ≥ 21000 are refused (held out) by ``style_study``'s cache step; this script
+Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out) by ``style_study``'s cache step; this script
 reads only what is cached.
 """
 

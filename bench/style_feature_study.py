@@ -28,7 +28,7 @@ kept are those whose fit-set score is the best (a plateau: its ends and its midd
 weight a fit would ship by ``bench/fit_thresholds.py``'s midpoint convention, are printed). Every other
 set is only scored. Hip modes: ``true`` (the body's own), ``err3`` (the validation's 3 %
 error draw, ``validate_analysis.hip_height_input``) and ``none`` (metres, the no-hip-height
-edges). Validation seeds ≥ 21000 are refused (held out).
+edges). Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ streamed frame by frame through ``LiveState(wearer=wearer_from(hip_height_m))`` 
 ``bench/live_vs_offline.py`` streams it (``c`` pressed at the end of the guided upright). Per
 session: the closed-bend lever (r, d) live and offline, and over the lifts both found (the same
 lift: ends within 1 s, one-to-one) how many styles agree live/report, and each against
-the truth. Held-out seeds (>= 21000) are refused.
+the truth. Held-out seeds (validate_analysis.HELD_OUT_FROM and on) are refused.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Usage:
     .venv/bin/python bench/style_study.py --family validation --seeds 14000-14029 --rates 104 --cache /tmp/semisq/cache
     .venv/bin/python bench/style_semisq_study.py --cache /tmp/semisq/cache --sets "14000-14029:104;13000-13029:104"
 
-Reads ``bench/style_study.py``'s cached lift windows (validation family only; seeds ≥ 21000
+Reads ``bench/style_study.py``'s cached lift windows (validation family only; seeds (validate_analysis.HELD_OUT_FROM and on)
 are refused by ``development_seeds``). No edge is fitted here: every rule uses the shipped
 edges (``kyphos.metrics.style``), fitted on sim 100–139 by ``bench/fit_thresholds.py``.
 Per set it prints:

@@ -13,7 +13,7 @@ angles and the body's forward axis in the earth frame, with the truth style. ``-
 computes each candidate feature from those windows, fits its two edges on the sim family's
 seeds 100–139 (the same exhaustive search as ``bench/fit_thresholds.py``) and prints the
 accuracy with those edges on every cached set (sim check seeds, validation development
-seeds), with twist / lean splits. Validation seeds ≥ 21000 are refused (held out).
+seeds), with twist / lean splits. Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ calibration's own turn: 0.21 deg without it), no held bends after the slip 6 / 0
 1.067, ...); 2.5 deg 46 sessions, pooled worse (0.4886). Not shipped: the fit family does not
 pick it (``bench/turn_cap_study.py``).
 
-Refuses held-out seeds (>= 21000) like the other studies.
+Refuses held-out seeds (validate_analysis.HELD_OUT_FROM and on) like the other studies.
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ motion, the rule before it), on validation or simday sessions, in one process pe
 Each session is scored (``validate_analysis.score``) as shipped; where the turn the gait chose
 differs from the held bends' own, it is scored again without the motion. Printed: the sessions
 that change (flexion all / lying / after the slip, old -> new) and the pooled flexion of both,
-and the largest after-slip RMSE. Refuses held-out seeds (>= 21000).
+and the largest after-slip RMSE. Refuses held-out seeds (validate_analysis.HELD_OUT_FROM and on).
 """
 
 from __future__ import annotations

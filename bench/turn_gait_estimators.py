@@ -91,8 +91,10 @@ def main(argv: list[str]) -> int:
     res: dict[str, list[float]] = {k: [] for k in keys}
     clean: dict[str, list[float]] = {k: [] for k in keys}
     for seed in [int(s) for s in argv[0].split(",")]:
-        if seed >= 21000:
-            raise SystemExit("seeds >= 21000 are held out")
+        from validate_analysis import HELD_OUT_FROM
+
+        if seed >= HELD_OUT_FROM:
+            raise SystemExit(f"seeds >= {HELD_OUT_FROM} are held out")
         v = generate(seed, 104.0)
         t, fs = v.time, 104.0
         for w in v.script.walks:

@@ -23,7 +23,7 @@ direction through the true mounting (how far the gait's axis is from the body's 
         --rates 104 --json /tmp/gait14.jsonl
     .venv/bin/python bench/turn_gait_study.py --summary /tmp/gait14.jsonl
 
-Refuses held-out seeds (>= 21000) like the other studies.
+Refuses held-out seeds (validate_analysis.HELD_OUT_FROM and on) like the other studies.
 """
 
 from __future__ import annotations

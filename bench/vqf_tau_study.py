@@ -14,7 +14,7 @@ its turns, a lift) tilts it by about Δv / (τ·g) for about τ: the walking err
 not gait-frequency. A longer τ spreads that over more time at a lower angle (squared error
 ~ Δv² / τ), and lets the gyro's residual drift in instead.
 
-Validation seeds >= 21000 are refused (held out).
+Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
 from __future__ import annotations

@@ -22,8 +22,9 @@ FIELDS = ("flexion", "lateral", "axial", "flexion_velocity", "lateral_velocity",
 
 def main(argv: list[str]) -> int:
     seeds = [int(s) for s in (argv[1] if len(argv) > 1 else "0,1000,1001").split(",")]
-    if any(s >= 21000 for s in seeds):
-        raise SystemExit("validation seeds >= 21000 are held out")
+    from validate_analysis import HELD_OUT_FROM
+    if any(s >= HELD_OUT_FROM for s in seeds):
+        raise SystemExit(f"validation seeds >= {HELD_OUT_FROM} are held out")
     fs = 104.0
     cap: dict[str, Any] = {}
     orig = analysis.walk_angles

@@ -18,7 +18,7 @@ Since 2007b5f the analysis does this itself (``orientation.walk_tilt``): the "ta
 the analysis as it is; ``--vqf-only`` turns walk_tilt off first (``WALK_TAU_ACC_S = None``), so
 that row is VQF's own run again, as when this study was written.
 
-Validation seeds >= 21000 are refused (held out).
+Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import style_study as S  # noqa: E402
+from validate_analysis import HELD_OUT_FROM  # noqa: E402
 
 
 def test_validation_truth_table_matches_the_generator() -> None:
@@ -40,4 +41,4 @@ def test_hip_drop_definition_keeps_every_validation_label() -> None:
 
 def test_definitions_refuse_held_out_seeds() -> None:
     with pytest.raises(SystemExit):
-        S.truth_table("", "21000")
+        S.truth_table("", str(HELD_OUT_FROM))

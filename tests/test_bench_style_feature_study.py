@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import style_feature_study as F  # noqa: E402
+from validate_analysis import HELD_OUT_FROM  # noqa: E402
 
 
 def test_study_names_styles_as_the_shipped_closed_rules_without_a_second_feature() -> None:
@@ -64,4 +65,4 @@ def test_hip_shift_feature_is_negative_when_the_hips_move_back() -> None:
 
 def test_study_refuses_held_out_seeds(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="held out"):
-        F.load(tmp_path, "validation", "21000-21001", "104")
+        F.load(tmp_path, "validation", f"{HELD_OUT_FROM}-{HELD_OUT_FROM + 1}", "104")

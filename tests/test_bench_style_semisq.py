@@ -12,6 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import style_semisq_study as Q  # noqa: E402
+from validate_analysis import HELD_OUT_FROM  # noqa: E402
 
 
 def test_study_names_styles_as_the_shipped_closed_rule() -> None:
@@ -40,4 +41,4 @@ def test_study_pairs_each_lift_with_its_own_script_lift() -> None:
 
 def test_study_refuses_held_out_seeds(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
-        Q.main(["x", "--cache", str(tmp_path), "--sets", "21000-21001:104"])
+        Q.main(["x", "--cache", str(tmp_path), "--sets", f"{HELD_OUT_FROM}-{HELD_OUT_FROM + 1}:104"])

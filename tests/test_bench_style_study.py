@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import style_study as S  # noqa: E402
+from validate_analysis import HELD_OUT_FROM  # noqa: E402
 
 FS = 100.0
 
@@ -70,16 +71,16 @@ def test_lever_free_and_two_parameter_knee_drop_of_a_lift() -> None:
 
 
 def test_held_out_validation_seeds_are_refused() -> None:
-    with pytest.raises(SystemExit):  # 21000 on: the lead's held-out set (2000-20029 spent)
-        S._jobs("validation", "20990-21001", "104")
+    with pytest.raises(SystemExit):  # the lead's held-out set
+        S._jobs("validation", f"{HELD_OUT_FROM - 10}-{HELD_OUT_FROM + 1}", "104")
     assert S._jobs("validation", "0-1", "104") == [(0, 104.0), (1, 104.0)]
     assert S._jobs("validation", "12030", "52") == [(12030, 52.0)]
     with pytest.raises(SystemExit):  # the noise-free study too, before generating anything
-        S.exact("21000")
+        S.exact(str(HELD_OUT_FROM))
     import kyphos.sim.validation.script as script
 
     with pytest.raises(SystemExit):  # and with the same hip share, whose patch is undone
-        S.exact_same_hip_share("21000")
+        S.exact_same_hip_share(str(HELD_OUT_FROM))
     assert not hasattr(script, "min")
 
 

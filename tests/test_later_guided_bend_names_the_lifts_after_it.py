@@ -56,6 +56,9 @@ def test_lifts_after_a_second_c_with_the_clip_reseated_are_named_by_its_bend(
     cal = [r for r in two.re_references if r.why == "calibration (upright and bend)"]
     assert len(cal) == 1 and t_from == cal[0].t_s
     assert later is not None and abs(later[0] - w.lever[0]) > 0.03  # the sensor sits higher
+    # the JSON says from when the later bend's lever names the lifts (nothing with one bend)
+    assert two.to_dict()["style_rule"]["later_bends_from_s"] == [round(t_from, 3)]
+    assert "later_bends_from_s" not in one.to_dict()["style_rule"]
     before = [lf for lf in two.lifts if lf.start_s < t_from]
     after = [lf for lf in two.lifts if lf.start_s >= t_from]
     assert len(before) == 4 and len(after) == 5

@@ -403,11 +403,19 @@ def style_rule(wearer: Wearer | None) -> dict[str, Any]:
     """The JSON's ``"style_rule"``: what named the lifts' styles (``by``), whether the
     wearer's hip height was given, and, without it, that the style is less certain
     (``note``; the closed bend over the hip height is the rule that meets the style target,
-    docs/scoring.md section 7). ``wearer`` None: the shipped knee rule without a hip height."""
+    docs/scoring.md section 7). ``wearer`` None: the shipped knee rule without a hip height.
+    With later calibrations' bends (:attr:`Wearer.later_levers`), ``"later_bends_from_s"``:
+    from when (s) each one's lever names the lifts (no key without one)."""
     if wearer is None or not wearer.hip_given:
         by = "knee drop (no hip height)" if wearer is None else wearer.style_by()
-        return {"by": by, "hip_height_given": False, "note": STYLE_NO_HIP_NOTE}
-    return {"by": wearer.style_by(), "hip_height_given": True, "note": None}
+        out: dict[str, Any] = {"by": by, "hip_height_given": False, "note": STYLE_NO_HIP_NOTE}
+    else:
+        out = {"by": wearer.style_by(), "hip_height_given": True, "note": None}
+    later = [] if wearer is None or wearer.drop != "closed" else \
+        [round(t, 3) for t, lv in wearer.later_levers if lv is not None]
+    if later:
+        out["later_bends_from_s"] = later
+    return out
 
 
 def wearer_from(hip_height_m: float | None = None, height_m: float | None = None,

@@ -14,6 +14,15 @@ RMSE over the whole recording and from the second calibration on (valid samples,
 included, as ``validate_analysis.py`` pools it), the re-references, the lift counts. The truth
 flexion at the stand is what the wearer calls upright there (not 0 in general): printed too.
 
+``--reclip``: the session is drawn with ``generate(reclip=True)`` instead: before its last
+lifts the wearer moves the clip to another thoracic level (another depth, turned 5–15°) and
+makes the guided calibration again (upright and bend: ``script.reclip.calibration``). Printed
+per session and pooled: the style accuracy of the truth lifts after that calibration's bend
+(matched as ``validate_analysis.py`` does), named with the first calibration's lever for
+every lift ("first lever": the analysis before each later guided bend had its own,
+``kyphos.analysis.later_levers`` returning nothing) and with the later bend's lever ("own
+lever"); ``--hip`` a hip-height mode of ``validate_analysis.py`` (none, true, err3).
+
 Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
@@ -55,16 +64,84 @@ def _stand(v, after_s: float) -> tuple[float, float] | None:  # noqa: ANN001 (a 
     return None
 
 
+def reclip_row(seed: int, rate: float, hip: str) -> tuple[list[tuple[str, str, str]], str]:
+    """(truth, first lever, own lever) styles of the matched lifts after the later guided
+    bend of the reclip session ``seed``, and a printed row."""
+    import kyphos.analysis as an
+    from validate_analysis import HIP_HEIGHT_MODES, hip_height_input, match, validation_case
+
+    assert hip in HIP_HEIGHT_MODES
+    v = generate(seed, fs=rate, reclip=True)
+    rc = v.script.reclip
+    assert rc is not None
+    case = validation_case(seed, rate, True)  # its hip height (the same person)
+    ses = v.to_session()
+    ses.notes = list(ses.notes) + [(float(v.truth.time[-1]), {
+        "kind": "calibration", "method": "guided",
+        "upright": [round(x, 4) for x in rc.calibration["upright"]],
+        "bend": [round(x, 4) for x in rc.calibration["bend"]]})]
+    t_bend = rc.calibration["bend"][1]
+    truth = [lf for lf in v.truth.lifts if lf.start > t_bend]
+    hh = hip_height_input(case, hip)
+    styles: dict[str, list[str | None]] = {}
+    levers = ""
+    real = an.later_levers
+    for name in ("first", "own"):
+        if name == "first":  # the analysis before later bends had their own lever
+            an.later_levers = lambda *_a, **_k: ()  # type: ignore[assignment]
+        try:
+            a = an.analyze(ses, hip_height_m=hh)
+        finally:
+            an.later_levers = real  # type: ignore[assignment]
+        found = [(lf.start_s, lf.end_s) for lf in a.lifts]
+        pairs = dict(match([(lf.start, lf.end) for lf in truth], found, half=False))
+        styles[name] = [a.lifts[pairs[i]].style if i in pairs else None
+                        for i in range(len(truth))]
+        if name == "own":
+            w = a.wearer
+            lv = [w.lever] + [x[1] for x in w.later_levers] if w is not None else []
+            levers = " ".join("-" if x is None else f"({x[0]:.2f},{x[1]:.2f})" for x in lv)
+    rows = [(lf.style, f, o) for lf, f, o in zip(truth, styles["first"], styles["own"],
+                                                   strict=True) if f is not None and o is not None]
+    p = v.truth.person
+    first_ok = sum(t == f for t, f, _o in rows)
+    own_ok = sum(t == o for t, _f, o in rows)
+    line = (f"{seed} level {p['level_frac']:.2f}->{rc.level_frac:.2f} depth {p['depth_m']:.3f}->"
+            f"{rc.depth_m:.3f} bend_end {t_bend:.0f} lifts after {len(truth)} matched {len(rows)}"
+            f" first {first_ok} own {own_ok} levers {levers} "
+            + " ".join(f"{t[:4]}:{f[:4]}>{o[:4]}" for t, f, o in rows if f != o or t != o))
+    return rows, line
+
+
+def main_reclip(seeds: list[int], rate: float, hip: str) -> int:
+    allrows: list[tuple[str, str, str]] = []
+    for seed in seeds:
+        rows, line = reclip_row(seed, rate, hip)
+        allrows += rows
+        print(line, flush=True)
+    n = max(len(allrows), 1)
+    first = sum(t == f for t, f, _o in allrows)
+    own = sum(t == o for t, _f, o in allrows)
+    print(f"pooled style accuracy after the later guided bend ({len(allrows)} lifts, hip {hip}): "
+          f"first lever {first / n:.3f} ({first}), own lever {own / n:.3f} ({own})")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", required=True)
     ap.add_argument("--rate", type=float, default=104.0)
     ap.add_argument("--after", type=float, default=0.0, help="s after the slip's end (0)")
+    ap.add_argument("--reclip", action="store_true",
+                    help="re-clipped sessions with a second guided calibration: lift styles")
+    ap.add_argument("--hip", default="none", help="hip height mode with --reclip (none)")
     args = ap.parse_args()
     seeds = _seeds(args.seeds)
     from validate_analysis import HELD_OUT_FROM
     if any(s >= HELD_OUT_FROM for s in seeds):
         sys.exit(f"validation seeds >= {HELD_OUT_FROM} are held out")
+    if args.reclip:
+        return main_reclip(seeds, args.rate, args.hip)
     pooled = {k: [0.0, 0] for k in ("one all", "two all", "one after", "two after",
                                     "two after re-zeroed")}
     print("seed  slip_s  c_s  truth_at_c  one: all after rerefs lifts | two: all after "

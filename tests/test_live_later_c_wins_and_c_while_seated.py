@@ -66,26 +66,29 @@ def _calibrated_events(rec: Any) -> np.ndarray:
 def test_a_second_c_after_the_clip_moved_is_the_reports_upright_from_then_on(
         tmp_path: Path) -> None:
     # stands, c at 4 s and the guided bend; the clip tips 10 deg at 18 s while standing; the
-    # wearer presses c again at 25 s, then a stoop lift and a quiet stand
+    # wearer presses c again at 25 s and makes the guided bend it asks for (fifteenth session:
+    # a later c asks again), then a stoop lift and a quiet stand
     scn = _scenario("two-c", [
         {"kind": "stand", "duration_s": 8},
         {"kind": "bend", "label": "calibration_bend", "flexion_deg": 60, "hold_s": 1.0},
         {"kind": "stand", "duration_s": 14},
+        {"kind": "bend", "label": "calibration_bend", "flexion_deg": 60, "hold_s": 1.0},
+        {"kind": "stand", "duration_s": 5},
         {"kind": "lift", "style": "stoop", "flexion_deg": 70},
         {"kind": "stand", "duration_s": 8}],
         clip_slips=[{"at_s": 18.0, "duration_s": 0.5, "pitch_deg": 10.0}])
     out = tmp_path / "two.kyr"
-    s, _banners = _run_board(scn, {4.0: "c", 25.0: "c"}, 42.0, out)
+    s, _banners = _run_board(scn, {4.0: "c", 25.0: "c"}, 48.0, out)
     rec = kyphos.load(out)
     ev = _calibrated_events(rec)
     assert len(ev) == 2  # the board's answer to each c
     notes = [n for _t, n in rec.notes if n.get("kind") == "calibration"]
-    assert len(notes) == 1 and "bend" in notes[0]  # the first c's guided bend
+    assert len(notes) == 2 and all("bend" in n for n in notes)  # each c's guided bend
     assert [u.upright[1] for u in user_calibrations(rec)] == pytest.approx(ev, abs=2e-3)
     rep = analyze(rec)
     cal = [r for r in rep.re_references if r.why.startswith("calibration")]
     assert len(cal) == 1 and ev[0] < cal[0].t_s <= ev[1]
-    assert rep.to_dict()["re_references"][-1]["why"] == "calibration"
+    assert rep.to_dict()["re_references"][-1]["why"] == "calibration (upright and bend)"
     # the last quiet stand reads upright in the report and live (same recording's times)
     off = s.state.calibrations[0] - ev[0]  # the view's device s minus the recording's s
     v = s.state.snapshot(60.0)

@@ -243,6 +243,8 @@ class UserReReference(clipslip.ReReference):
 
     window: tuple[int, int] = (0, 0)
     sitting: bool = False
+    #: its guided bend's window(s), s (empty: an upright alone)
+    bends_s: list[tuple[float, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -302,7 +304,7 @@ def user_rerefs(later: list[LaterMounting], time: np.ndarray,
         deg = angle_deg(m[:, 2], lm.sensor_from_body[:, 2])
         out.append(UserReReference(float(t[j]), deg, _WHY_BEND if lm.bends_s else _WHY_UP,
                                    lm.sensor_from_body.copy(), j, None, (i0, max(i1, i0 + 1)),
-                                   lm.cal.sitting))
+                                   lm.cal.sitting, list(lm.bends_s)))
         m = lm.sensor_from_body
     return out
 
@@ -315,6 +317,17 @@ def with_user_bends(c: cal.Calibration, users: list[UserReReference], session: A
         return c
     extra = [u.bend for u in user_calibrations(session)[1:] if u.bend is not None]
     return replace(c, calibration_bends_s=list(c.calibration_bends_s) + extra) if extra else c
+
+
+def later_levers(users: list[UserReReference], angles: Angles, quat: np.ndarray,
+                 acc: np.ndarray) -> tuple[tuple[float, tuple[float, float] | None], ...]:
+    """The closed-bend lever of each later user calibration with a guided bend
+    (:attr:`kyphos.metrics.style.Wearer.later_levers`): (its re-reference's time, the lever of
+    :func:`kyphos.metrics.style.lever_from_recording` on its bend, read in the re-referenced
+    ``angles`` and their ``quat``/``acc`` rows). The wearer re-clipped before that ``c``: the
+    sensor's lever on the back is that bend's, not the first calibration's."""
+    return tuple((u.t_s, lever_from_recording(angles, quat, acc, u.bends_s, closure=True))
+                 for u in users if u.bends_s)
 
 
 def find_rerefs_between(probes: list[clipslip.RefPosture], c: cal.Calibration,
@@ -744,11 +757,13 @@ def analyze(
     # are neither lifts nor seated reaches
     link_m = link_from_bends(angles, az, c.calibration_bends_s)
     pkw = posture_options(slouch_threshold_deg, slouch_min_s)
-    if wearer.drop == "closed":  # the lever from the calibration bends, closed
+    if wearer.drop == "closed":  # the lever from the calibration bends, closed; each later
+        # calibration's guided bend names the lifts from its time on
         wearer = replace(wearer, lever=lever_from_recording(
-            angles, quat, p.acc, c.calibration_bends_s, closure=True))
+            angles, quat, p.acc, c.calibration_bends_s, closure=True),
+            later_levers=later_levers(users, angles, quat, p.acc))
     pkw["wearer"] = wearer
-    # the later calibrations' guided bends are no lifts either (the lever: the first's)
+    # the later calibrations' guided bends are no lifts either
     c_all = with_user_bends(c, users, session)
     ev = events(angles, az, activity, c_all, link_m, pkw, quat=quat, acc=p.acc)
     duration = session.duration_s

@@ -619,6 +619,26 @@ class _Driver:
                 angles, q, p.acc, bends, closure=True))
         return link_from_bends(angles, az, bends)
 
+    def later_levers(self, users: list[Any], rerefs: list[clipslip.ReReference]) -> None:
+        """The closed-bend levers of the later user calibrations' guided bends
+        (:func:`kyphos.analysis.later_levers`), each read in its bend's window, put on the
+        wearer (after :meth:`link_m`, which sets the first calibration's)."""
+        wearer = self.opts["pkw"].get("wearer")
+        if wearer is None or wearer.drop != "closed" or not any(u.bends_s for u in users):
+            return
+        t = np.maximum.accumulate(np.nan_to_num(self.time, nan=-np.inf))
+        out: list[tuple[float, tuple[float, float] | None]] = []
+        for u in users:
+            if not u.bends_s:
+                continue
+            r0 = int(np.searchsorted(t, min(b[0] for b in u.bends_s)))
+            r1 = int(np.searchsorted(t, max(b[1] for b in u.bends_s), side="right"))
+            w0, p, angles, _az, _act = self.window(r0, max(r1, r0 + 1), 0, rerefs)
+            q = self.st.spill.rows("quat", w0, w0 + len(p.time))
+            out.append((u.t_s, lever_from_recording(angles, q, p.acc, u.bends_s,
+                                                    closure=True)))
+        self.opts["pkw"]["wearer"] = replace(wearer, later_levers=tuple(out))
+
     def _record(self, r0: int, r1: int, w0: int, p: Prepared, angles: Angles, az: np.ndarray,
                 activity: act.Activity, link: float | None, pkw: dict[str, Any]) -> _Core:
         """What core ``[r0, r1)`` keeps of the events and sums of its stretch (from ``w0``)."""
@@ -845,6 +865,7 @@ def analyze_chunked(
         sit_up = sitting_upright_deg(sit, np.ones(len(sit), bool), fs)
         del sit, kind, still, stand
         link = d.link_m(rerefs) if rerefs or turned else link0
+        d.later_levers(users, rerefs)  # each later guided bend's lever from its time on
         f, kind, still, flex = d.event_pass(rerefs, link, sit_up, done)
     a = _assemble(digest, st, d, d.c_events, f, kind, still, flex, rerefs, link, sit_up,
                   load_kg, distance_m)

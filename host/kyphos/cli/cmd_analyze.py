@@ -156,6 +156,9 @@ def _text(d: dict[str, Any]) -> str:
         if d["lifts"] and rule:  # what named the styles; without a hip height, less certain
             lines.append(f"  style by {rule['by']}" + (f" ({rule['note']})" if rule.get("note")
                                                        else ""))
+            if rule.get("later_bends_from_s"):  # a later c's guided bend: its lever from then
+                lines.append("  with the lever of a later calibration's bend from "
+                             + ", ".join(f"{t:.0f} s" for t in rule["later_bends_from_s"]))
     for i, lf in enumerate(d["lifts"], 1):
         lines.append(
             f"  {i:3d} {lf['start_s']:8.1f}s {lf['style']:10s} flex {lf['peak_flexion_deg']:5.1f}° "

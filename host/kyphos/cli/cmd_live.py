@@ -18,8 +18,8 @@ EPILOG = """examples:
   kyphos live --device sim --hip-height-m 0.92      # lift style per leg length, as analyze
 keys in the window: c calibrate (stand upright first; then bend forward slowly once when the
 banner asks, and stand up straight: that bend is the calibration bend, written with the upright
-into the --record file for analyze and report; c again later is the upright from then on, in
-the view and the report; sitting, a standing calibration is kept), m marker, space pause (receiving and
+into the --record file for analyze and report; c again later is the upright from then on and asks
+for the bend again, whose lever names the lifts after it, in the view and the report; sitting, a standing calibration is kept), m marker, space pause (receiving and
 recording go on), r start/stop recording, q quit. Without a display, --headless-frames DIR
 writes the window as PNG files instead (or set MPLBACKEND to an interactive backend such as
 TkAgg with a display). --record keeps an existing file unless --force. See docs/live-view.md."""

@@ -360,6 +360,20 @@ class Wearer:
     #: which knee drop the hip height divides: "closed" (the closed-bend one, the default) or
     #: "knee" (the knee drop of the rule without a hip height)
     drop: str = "closed"
+    #: the closed-bend levers of later calibrations' guided bends, (from s, lever), in time
+    #: order: a lift starting at or after ``from`` is named with that lever (the wearer
+    #: re-clipped and pressed ``c`` again: the sensor sits elsewhere on the back), a None
+    #: lever keeps the one before it. Empty: ``lever`` for every lift.
+    later_levers: tuple[tuple[float, tuple[float, float] | None], ...] = ()
+
+    def lever_at(self, t_s: float) -> tuple[float, float] | None:
+        """The closed-bend lever that names a lift starting at ``t_s`` (s): that of the last
+        calibration with a bend before it (:attr:`later_levers`), else :attr:`lever`."""
+        lever = self.lever
+        for t0, lv in self.later_levers:
+            if t_s >= t0 and lv is not None:
+                lever = lv
+        return lever
 
     @property
     def hip_given(self) -> bool:
@@ -389,11 +403,19 @@ def style_rule(wearer: Wearer | None) -> dict[str, Any]:
     """The JSON's ``"style_rule"``: what named the lifts' styles (``by``), whether the
     wearer's hip height was given, and, without it, that the style is less certain
     (``note``; the closed bend over the hip height is the rule that meets the style target,
-    docs/scoring.md section 7). ``wearer`` None: the shipped knee rule without a hip height."""
+    docs/scoring.md section 7). ``wearer`` None: the shipped knee rule without a hip height.
+    With later calibrations' bends (:attr:`Wearer.later_levers`), ``"later_bends_from_s"``:
+    from when (s) each one's lever names the lifts (no key without one)."""
     if wearer is None or not wearer.hip_given:
         by = "knee drop (no hip height)" if wearer is None else wearer.style_by()
-        return {"by": by, "hip_height_given": False, "note": STYLE_NO_HIP_NOTE}
-    return {"by": wearer.style_by(), "hip_height_given": True, "note": None}
+        out: dict[str, Any] = {"by": by, "hip_height_given": False, "note": STYLE_NO_HIP_NOTE}
+    else:
+        out = {"by": wearer.style_by(), "hip_height_given": True, "note": None}
+    later = [] if wearer is None or wearer.drop != "closed" else \
+        [round(t, 3) for t, lv in wearer.later_levers if lv is not None]
+    if later:
+        out["later_bends_from_s"] = later
+    return out
 
 
 def wearer_from(hip_height_m: float | None = None, height_m: float | None = None,
@@ -504,11 +526,18 @@ def restyle(lifts: list[Any], wearer: Wearer, angles: Any, quat: np.ndarray,
     if not lifts or (hip is None and wearer.drop == "knee"):
         return
     if wearer.drop == "closed":
-        feats = ([None] * len(lifts) if wearer.lever is None else
-                 closed_knee_features(angles.time, angles.valid, angles.flexion,
-                                      angles.lateral, quat, acc,
-                                      [(lf.start_s, lf.end_s) for lf in lifts], angles.fs,
-                                      wearer.lever, earth_acc))
+        feats: list[tuple[float, float] | None] = [None] * len(lifts)
+        # each lift with the lever of the calibration in use when it started (one group per
+        # lever: one calibration, one call, as before later calibrations had their own)
+        levers = [wearer.lever_at(lf.start_s) for lf in lifts]
+        for lever in {id(lv): lv for lv in levers if lv is not None}.values():
+            ks = [k for k, lv in enumerate(levers) if lv is lever]
+            got = closed_knee_features(angles.time, angles.valid, angles.flexion,
+                                       angles.lateral, quat, acc,
+                                       [(lifts[k].start_s, lifts[k].end_s) for k in ks],
+                                       angles.fs, lever, earth_acc)
+            for k, f in zip(ks, got, strict=True):
+                feats[k] = f
     for k, lf in enumerate(lifts):  # per lift
         if lf.knee_drop_m is not None and hip is not None:
             lf.knee_drop_per_hip = lf.knee_drop_m / hip

@@ -120,10 +120,11 @@ class LiveSession:
             replay at ``@0`` (as fast as possible) to PNG files, so the frames follow the
             recording instead of the wall clock (without it the replay outruns the drawing and
             most frames are dropped).
-        guide_s: after ``c`` (or the board's CALIBRATED), until a guided bend has been taken,
-            ask for one slow forward bend for this long, s; the first one found
-            (:class:`LiveState` ``guide_s``) is the calibration bend, and the recording gets
-            the calibration note with the upright and the bend. 0 or None: no prompt (``c``
+        guide_s: after each ``c`` (or the board's CALIBRATED) made standing, ask for one
+            slow forward bend for this long, s; the first one found (:class:`LiveState`
+            ``guide_s``) is the calibration bend (after a later ``c``, its lever names the
+            lifts from then on), and the recording gets the calibration note with the upright
+            and the bend. 0 or None: no prompt (``c``
             takes the upright only).
     """
 
@@ -398,8 +399,9 @@ class LiveSession:
         else:
             if host is not None:
                 self._note_calibration(host, None)
-            self.messages.append("no calibration bend within the time limit: the calibration "
-                                 "bends are found automatically")
+            self.messages.append("no calibration bend within the time limit: " + (
+                "the earlier calibration bend is kept" if self.state.bend_taken
+                else "the calibration bends are found automatically"))
 
     def _note_calibration(self, upright: tuple[float, float], bend: tuple[float, float] | None,
                           rec: _Recording | None = None, sitting: bool = False) -> None:

@@ -287,7 +287,7 @@ class LiveState:
             bends once they are known (:func:`kyphos.metrics.style.lever_from_bends`, the
             report's function, on the rows the live view kept of them); lifts before that, or
             without a calibration bend, keep the shipped style, as the report does without one.
-        guide_s: after each upright calibration until a guided bend has been taken, look this
+        guide_s: after each upright calibration made standing (a later one too), look this
             long for the guided calibration's forward bend (:meth:`_guide_search`; the view
             prompts for it) and take the first one as :meth:`guided_bend` does (None: no
             prompt; the benches give the window themselves).
@@ -991,8 +991,11 @@ class LiveState:
             self._guided_bend(float(start_s), float(end_s))
 
     def _guided_bend(self, b0: float, b1: float) -> None:
+        # the first guided bend is the calibration bend; a later c's is added to it (no lift
+        # either) and its lever replaces the wearer's from now on (below)
+        later = self._guided is not None
         self._guided = (b0, b1)
-        self.calibration_bends_s = [(b0, b1)]
+        self.calibration_bends_s = self.calibration_bends_s + [(b0, b1)] if later else [(b0, b1)]
         held, self._opening = self._opening or [], None
         held += [lf for lf, _ in self._guide_held]  # later than the opening's
         self._guide, self._guide_held = None, []
@@ -1069,11 +1072,17 @@ class LiveState:
                 self._opening.append(lf)
             else:
                 self.lifts.append(_info(len(self.lifts) + 1, lf))
-        self._guide_msg = ("no calibration bend seen: bends found automatically",
+        self._guide_msg = ("no calibration bend seen: the earlier bend is kept" if self.bend_taken
+                           else "no calibration bend seen: bends found automatically",
                            t_now + GUIDE_NOTE_S)
         if self.on_guided is not None:
             self.on_guided(self._guide_up, None)
         self._opening_bends(t_now)
+
+    @property
+    def bend_taken(self) -> bool:
+        """Whether a guided bend has been taken (after an earlier ``c``)."""
+        return self._guided is not None
 
     @property
     def guiding(self) -> bool:
@@ -1211,7 +1220,9 @@ class LiveState:
         window = (t - CALIBRATE_WINDOW_S, t)
         if seated:  # no bend asked for: say why, and how to give one
             self._guide_msg = (SEATED_NOTE, t + SEATED_NOTE_S)
-        elif self.guide_s and self._guided is None:  # ask for the guided bend (again)
+        elif self.guide_s:  # ask for the guided bend, after a later c too: the wearer may have
+            # re-clipped, and that bend names the lifts from then on (its lever), as in the
+            # report (kyphos.analysis.later_levers)
             self._guide, self._guide_up = (t, t + float(self.guide_s)), window
         if self.on_calibrated is not None:
             self.on_calibrated(*window)

@@ -110,8 +110,15 @@ def evaluate(s: Script, t: np.ndarray, clean: bool = False) -> Pose:
     hip = np.column_stack([w["x"] + fwd * c - w["lat"] * sn, w["y"] + fwd * sn + w["lat"] * c, hz])
     r_lum = Rotation.from_euler("ZYX", np.column_stack([psi + 0.5 * v["tw"], pel, 0.5 * lam]))
     r_site = Rotation.from_euler("ZYX", np.column_stack([psi + v["tw"] + w["yaw"], phi, lam]))
-    p_site = (hip + p.lumbar_m * r_lum.apply(_EZ) + p.level_frac * p.thoracic_m * r_site.apply(_EZ)
-              - p.depth_m * r_site.apply(_EX))
+    level: float | np.ndarray = p.level_frac
+    depth: float | np.ndarray = p.depth_m
+    rc = s.reclip
+    if rc is not None:  # the clip moved on the back (build(reclip=True))
+        e = ease((t - rc.t) / rc.dur_s)[:, None]
+        level = p.level_frac + (rc.level_frac - p.level_frac) * e
+        depth = p.depth_m + (rc.depth_m - p.depth_m) * e
+    p_site = (hip + p.lumbar_m * r_lum.apply(_EZ) + level * p.thoracic_m * r_site.apply(_EZ)
+              - depth * r_site.apply(_EX))
     r_sensor = r_site
     p_sensor = p_site
     if not clean:
@@ -122,6 +129,8 @@ def evaluate(s: Script, t: np.ndarray, clean: bool = False) -> Pose:
         for sl in s.slips:
             ang = np.radians(sl.deg) * ease((t - sl.t) / sl.dur_s)
             rv += ang[:, None] * sl.axis[None, :]
+        if rc is not None:
+            rv += ease((t - rc.t) / rc.dur_s)[:, None] * rc.rotvec[None, :]
         r_sensor = r_site * Rotation.from_rotvec(wob[:, 3:]) * Rotation.from_rotvec(rv)
     r_sensor = r_sensor * mount_rotation(p)
     return Pose(p_sensor, r_sensor, r_site, p_site, phi)
@@ -348,15 +357,17 @@ def reader_axes(axes: str) -> str:
 
 
 def generate(seed: int, fs: float = 104.0, blocks: tuple[str, ...] | None = None,
-             error_scale: float = 1.0) -> ValidationSession:
+             error_scale: float = 1.0, reclip: bool = False) -> ValidationSession:
     """The validation session for ``seed`` sampled at ``fs`` Hz (the same person and script
     at every rate; the sensor noise differs with the rate). ``blocks`` replaces the default
     activity blocks (:data:`kyphos.sim.validation.script.BLOCKS`), e.g. for short tests;
-    ``error_scale`` scales the chip's systematic errors (0: an ideal chip with white noise)."""
+    ``error_scale`` scales the chip's systematic errors (0: an ideal chip with white noise);
+    ``reclip``: the wearer moves the clip and calibrates again before the last lifts
+    (``script.reclip``, :func:`kyphos.sim.validation.script.build`)."""
     ss = np.random.SeedSequence([int(seed), 0x7A11D])
     r_person, r_script, r_imu, r_noise = (np.random.default_rng(x) for x in ss.spawn(4))
     person = draw_person(r_person)
-    script = build(person, r_script, blocks)
+    script = build(person, r_script, blocks, reclip)
     t = np.arange(0.0, script.duration, 1.0 / fs)
     h = STENCIL_H_S
     poses = [evaluate(script, t + k * h) for k in (-2, -1, 0, 1, 2)]

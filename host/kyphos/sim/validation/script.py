@@ -96,6 +96,22 @@ class Script:
     bends: list[Interval] = field(default_factory=list)
     reaches: list[Interval] = field(default_factory=list)
     calibration: dict[str, list[float]] = field(default_factory=dict)
+    #: the wearer re-clipped the sensor (``build(reclip=True)``), else None
+    reclip: Reclip | None = None
+
+
+@dataclass
+class Reclip:
+    """The wearer moves the clip at ``t`` over ``dur_s``: to ``level_frac`` / ``depth_m``
+    (the sensor's place on the back, :class:`Person`) turning it by ``rotvec`` (rad, trunk
+    frame), then calibrates again (``calibration``: upright and guided bend, s)."""
+
+    t: float
+    dur_s: float
+    level_frac: float
+    depth_m: float
+    rotvec: np.ndarray
+    calibration: dict[str, list[float]] = field(default_factory=dict)
 
 
 def leg_hip(p: Person, knee: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -163,10 +179,12 @@ class Builder:
         self.tr["psi"].add(self.t, d, _D(deg))
         self.stay(d)
 
-    def calibrate(self) -> None:
-        """The guided calibration the product asks for: stand upright, then one forward bend."""
+    def calibrate(self, into: dict[str, list[float]] | None = None) -> None:
+        """The guided calibration the product asks for: stand upright, then one forward bend
+        (its windows in ``into``, else the session's calibration)."""
+        cal = self.calibration if into is None else into
         d = self.u(6.0, 10.0)
-        self.calibration["upright"] = [self.t + 1.0, self.t + d - 0.5]
+        cal["upright"] = [self.t + 1.0, self.t + d - 0.5]
         self.stay(d)
         th = _D(self.u(45.0, 65.0))
         hs = self.p.hip_share_stoop
@@ -176,7 +194,7 @@ class Builder:
         self.tr["tho"].to(t0, dn, (1 - hs) * th)
         self.tr["pel"].to(t0 + dn + hold, up, 0.0)
         self.tr["tho"].to(t0 + dn + hold, up, 0.0)
-        self.calibration["bend"] = [t0 - 0.5, t0 + dn + hold + up + 0.5]
+        cal["bend"] = [t0 - 0.5, t0 + dn + hold + up + 0.5]
         self.stay(dn + hold + up)
         self.stay(self.u(3.0, 5.0))
 
@@ -392,14 +410,21 @@ BLOCKS = ("lifts", "lifts", "lifts", "walk", "walk", "stairs", "sit", "sit", "ta
 
 
 def build(person: Person, rng: np.random.Generator,
-          blocks: tuple[str, ...] | None = None) -> Script:
+          blocks: tuple[str, ...] | None = None, reclip: bool = False) -> Script:
     """A random session for ``person``: guided calibration, then the :data:`BLOCKS` (or
-    ``blocks``) in random order with standing and turns between them, and one clip slip."""
+    ``blocks``) in random order with standing and turns between them, and one clip slip.
+    ``reclip``: before the last "lifts" block (else the last block) the wearer moves the clip
+    to another place on the back and makes the guided calibration again (:class:`Reclip`;
+    the default session is drawn unchanged without it)."""
     b = Builder(person, rng)
     b.calibrate()
     order = list(BLOCKS if blocks is None else blocks)
     rng.shuffle(order)
-    for kind in order:
+    at = max([k for k, x in enumerate(order) if x == "lifts"], default=len(order) - 1)
+    rc: Reclip | None = None
+    for k, kind in enumerate(order):
+        if reclip and k == at:
+            rc = _reclip(b)
         _block(b, kind)
         b.stay(b.u(2.0, 5.0))
         b.turn(b.u(30.0, 150.0) * b.sign())
@@ -419,4 +444,20 @@ def build(person: Person, rng: np.random.Generator,
                 breath=(u(0.2, 0.33), _D(u(0.15, 0.4)), u(0, 6.3)))
     b.wobble.events.sort(key=lambda e: e[0])
     return Script(person, tracks, b.walks, b.wobble, sway, [slip], b.t, b.activity, b.lifts,
-                  b.slouches, b.bends, b.reaches, b.calibration)
+                  b.slouches, b.bends, b.reaches, b.calibration, rc)
+
+
+def _reclip(b: Builder) -> Reclip:
+    """Stand, move the clip (another thoracic level, depth and turn), stand, calibrate."""
+    from kyphos.sim.validation.person import LEVEL_FRACTION
+
+    b.stay(b.u(1.0, 2.0))
+    p = b.p
+    levels = [f for f in LEVEL_FRACTION.values() if abs(f - p.level_frac) > 1e-9]
+    ax = b.rng.normal(size=3)
+    rc = Reclip(b.t, b.u(1.0, 2.0), float(b.rng.choice(levels)), b.u(0.05, 0.13),
+                np.radians(b.u(5.0, 15.0)) * ax / np.linalg.norm(ax))
+    b.kick(rc.t + rc.dur_s, 1.5)
+    b.stay(rc.dur_s + b.u(2.0, 4.0))
+    b.calibrate(rc.calibration)
+    return rc

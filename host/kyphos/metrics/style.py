@@ -369,7 +369,9 @@ STYLE_DROPS = ("closed", "knee")
 #: of :func:`lever_from_recording` ``closure=True``), which names the style when no hip height
 #: is given (the default ``style_drop="closed"``). Fitted by ``bench/fit_thresholds.py
 #: --family sim --seeds 100-139`` and checked against the simulator's floor set by the exact
-#: hip drop (``--floor``), as the closed / H pair (docs/scoring.md section 7).
+#: hip drop (``--floor``), as the closed / H pair (docs/scoring.md section 7). Since the
+#: fifteenth session (FITPATH) the fit's sessions carry the guided-calibration note, as the
+#: validation family and a calibrated user's do (until then: no note, "auto").
 SEMI_CLOSED_M = 0.03350
 SQUAT_CLOSED_M = 0.21425
 #: The squat edges of both closed-bend rules read ``knee drop + HIP_SHIFT_WEIGHT · hip shift``
@@ -377,7 +379,7 @@ SQUAT_CLOSED_M = 0.21425
 #: Fitted by ``bench/fit_thresholds.py --family sim --seeds 100-139``: the middle of the
 #: weights whose refitted squat edge names the most lifts right (the simulator's stoop /
 #: semi-squat / squat do not shift the hips back, so its fit is flat over a range of weights;
-#: docs/accuracy.md section 7, STYLE2).
+#: docs/accuracy.md section 7, STYLE2 and FITPATH: 0.040 → 0.050 on the note path).
 HIP_SHIFT_WEIGHT = 0.050
 #: What the JSON and the report say of a style named without the wearer's hip height.
 STYLE_NO_HIP_NOTE = ("less certain: named without the wearer's hip height; "

@@ -29,6 +29,11 @@ middle one): ``lifts`` (F1), ``style`` (accuracy),
 ``slouch`` (F1), ``bends`` (F1), ``reaches`` (F1), ``activity`` (share of time right),
 ``steps`` (−mean |error|), ``flexion`` (−pooled RMSE).
 
+Every family's sessions carry the guided-calibration note (``validate_analysis.family_case``),
+as the validation family's and a user's after ``c`` do; ``--path auto`` fits the style edges on
+the sessions without it (the analysis calibrates itself: the sim family's path until the
+fifteenth session), ``--path both`` on both pooled.
+
 ``--rates cycle`` (the default for ``--family sim``) samples seed s at (52, 104, 208)[s % 3] Hz,
 as ``bench/bench_accuracy.py`` does; the issue's protocol is to fit on one family and report on
 the other (``bench/validate_analysis.py``).

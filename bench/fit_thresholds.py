@@ -29,6 +29,11 @@ middle one): ``lifts`` (F1), ``style`` (accuracy),
 ``slouch`` (F1), ``bends`` (F1), ``reaches`` (F1), ``activity`` (share of time right),
 ``steps`` (−mean |error|), ``flexion`` (−pooled RMSE).
 
+Every family's sessions carry the guided-calibration note (``validate_analysis.family_case``),
+as the validation family's and a user's after ``c`` do; ``--path auto`` fits the style edges on
+the sessions without it (the analysis calibrates itself: the sim family's path until the
+fifteenth session), ``--path both`` on both pooled.
+
 ``--rates cycle`` (the default for ``--family sim``) samples seed s at (52, 104, 208)[s % 3] Hz,
 as ``bench/bench_accuracy.py`` does; the issue's protocol is to fit on one family and report on
 the other (``bench/validate_analysis.py``).
@@ -112,6 +117,14 @@ FITS: tuple[tuple[str, tuple[float, ...], str], ...] = (
 #: the shipped rule: the fit family's clip does not ring, and a ringing clip's slip reads
 #: 0.057 m/s^2 at 52 Hz (3 m/s^2 ring, tests/test_clipslip_slip_turn_reads_the_same_at_every_rate).
 MOTION_STEP = 0.05
+
+#: ``--path``: the calibration path the style fit's sessions take (``collect``'s ``note``).
+#: The shipped edges are fitted on "note": the path the validation family and the simday
+#: fit family take, and a user's after ``kyphos calibrate`` / ``c`` (docs/accuracy.md
+#: section 7, FITPATH; until the fifteenth session the sim family had no note, "auto").
+PATHS = ("note", "auto", "both")
+PATHS_NOTE: dict[str, tuple[bool, ...]] = {"note": (True,), "auto": (False,),
+                                           "both": (True, False)}
 LIN_ROUND = 0.005
 
 
@@ -224,7 +237,7 @@ def fit_slip_motion(cases: list[Any], lin_rule: str = "step") -> list[str]:
     return differ
 
 
-def collect(family: str, seed: int, fs: float) -> list[tuple[Any, ...]]:
+def collect(family: str, seed: int, fs: float, note: bool = True) -> list[tuple[Any, ...]]:
     """(truth style, knee_drop_m, knee_drop_per_hip, knee_drop_closed_per_hip, truth hip drop
     m or None, knee_drop_closed_m, hip_shift_m, hip_shift_m over the hip height) of every
     matched lift of one session, analysed with the
@@ -232,11 +245,13 @@ def collect(family: str, seed: int, fs: float) -> list[tuple[Any, ...]]:
     ``knee_drop_m``, ``knee_drop_closed_m`` (the no-hip-height rule's feature, the same with
     or without a hip height) or the lifts found, and the JSON gives the four features the four
     edge pairs are fitted on. The truth hip drop (``style_study._truth_drops``) is what a
-    perfect hip-drop meter would read (the floor of ``--floor``)."""
+    perfect hip-drop meter would read (the floor of ``--floor``). ``note``: the session with
+    its guided-calibration note (every family's default, ``validate_analysis.family_case``)
+    or without (``--path auto``)."""
     from kyphos.analysis import analyze
     from style_study import _truth_drops
 
-    case = family_case(family, seed, fs)
+    case = family_case(family, seed, fs, note)
     det = analyze(case.session, hip_height_m=hip_height_input(case, "true"),
                   style_drop="closed").to_dict().get("lifts", [])
     found = [(float(d["start_s"]), float(d["end_s"])) for d in det]
@@ -617,6 +632,11 @@ def main(argv: list[str]) -> int:
                          "does after its sweeps, here with the shipped values)")
     ap.add_argument("--lin-rule", choices=("step", "margin"), default="step",
                     help="how SLIP_MOTION_LIN is fitted (see MOTION_STEP; shipped: step)")
+    ap.add_argument("--path", choices=PATHS, default="note",
+                    help="the calibration path of the style fit's sessions (and --floor's): "
+                         "note (default: the guided-calibration note, as the validation family "
+                         "and a user who presses c), auto (no note: the analysis calibrates "
+                         "itself) or both (each session twice, the rows pooled)")
     ap.add_argument("--fit-all", action="store_true",
                     help="instead: fit every threshold of FITS in turn (default --family simday "
                          "--seeds 100-119, fs by seed)")
@@ -644,10 +664,13 @@ def main(argv: list[str]) -> int:
         return 1 if args.check and differ else 0
     if args.sweep:
         return sweep(args, jobs)
+    notes = PATHS_NOTE[args.path]
     rows: list[tuple[Any, ...]] = []
     for s, fs in jobs:
-        rows.extend(collect(args.family, s, fs))
-    print(f"family {args.family}, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), rates {rates_arg}")
+        for note in notes:
+            rows.extend(collect(args.family, s, fs, note))
+    print(f"family {args.family}, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), rates {rates_arg}"
+          f", calibration path {args.path}")
     same = fit_pair([(r[0], r[1]) for r in rows], ("SEMI_DROP_M", "SQUAT_DROP_M"),
                     (L.SEMI_DROP_M, L.SQUAT_DROP_M), "knee drop m", args.edges)
     # the wearer's hip height given (analyze(hip_height_m=)): the knee drop over it
@@ -670,7 +693,8 @@ def main(argv: list[str]) -> int:
         check: list[tuple[Any, ...]] = []
         for s in parse_seeds(args.floor):
             for fs in CYCLE:
-                check.extend(collect(args.family, s, fs))
+                for note in notes:
+                    check.extend(collect(args.family, s, fs, note))
         for rule, what in (("closed_per_hip", "closed-bend knee drop / H"),
                            ("closed_m", "closed-bend knee drop m (no hip height)")):
             exact, floor, got, n = style_floor(rows, check, rule)

@@ -107,12 +107,19 @@ def validation_case(seed: int, fs: float, note: bool, error_scale: float = 1.0) 
     )
 
 
-def sim_case(seed: int, fs: float) -> Case:
+def sim_case(seed: int, fs: float, note: bool = True) -> Case:
+    """A ``kyphos.sim.scenario.random_lift_session`` (the style edges' fit family) with its
+    truth. ``note``: with the guided-calibration NOTE (its 10 s stance and calibration bends),
+    as the validation and simday families and a user who presses ``c``, so the edges are fitted
+    through the calibration path they are tested and used on; False: the analysis calibrates
+    itself ("auto", the path the fit took until the fifteenth session)."""
     from kyphos.sim.scenario import ACTIVITIES, align_truth, random_lift_session, simulate
 
     scn = random_lift_session(seed, fs=fs)
     res = simulate(scn, seed=seed)
-    ses = res.to_session()
+    ses = res.to_session(calibration_note=note)
+    if note and not ses.notes:  # every random_lift_session starts with the stance and bends
+        raise RuntimeError(f"sim seed {seed}: no guided-calibration note")
     tr = align_truth(res.truth, ses)
     names = {"stand": "standing", "sit": "sitting", "walk": "walking", "lift": "standing",
              "bend": "standing", "rest": "lying", "lie": "lying", "transition": "transition"}
@@ -199,7 +206,7 @@ def family_case(family: str, seed: int, fs: float, note: bool = True,
     """The case of one (family, seed, rate)."""
     if family == "validation":
         return validation_case(seed, fs, note, error_scale)
-    return simday_case(seed, fs) if family == "simday" else sim_case(seed, fs)
+    return simday_case(seed, fs) if family == "simday" else sim_case(seed, fs, note)
 
 
 def _ov(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -504,7 +511,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--seeds", default="0-29", help="e.g. 0-29 or 0,3,5-9 (default 0-29)")
     ap.add_argument("--rates", default="52,104,208", help="sample rates, Hz (default 52,104,208)")
     ap.add_argument("--no-note", action="store_true",
-                    help="validation family: no calibration note (the analysis calibrates itself)")
+                    help="validation and sim families: no calibration note (the analysis calibrates "
+                         "itself)")
     ap.add_argument("--error-scale", type=float, default=1.0,
                     help="validation family: scale of the chip's systematic errors (offsets, "
                          "scale, misalignment, drift); 0 = ideal chip with white noise")

@@ -278,6 +278,42 @@ def hip_shift(reach_m: float, tilt_rad: float, lever: tuple[float, float] | None
     return float(reach_m - (r * np.sin(tilt_rad) + d * (1.0 - np.cos(tilt_rad))))
 
 
+def split_bend_windows(time: np.ndarray, valid: np.ndarray, flexion: np.ndarray,
+                       lateral: np.ndarray, fs: float, bends_s: list[tuple[float, float]]
+                       ) -> list[tuple[float, float]]:
+    """Each window of ``bends_s`` that holds two or more forward bends
+    (:func:`kyphos.processing.calibration.forward_excursions` of the trunk's tilt), split into
+    them, each from its last row within 15° of upright before it to its first one after it
+    (within 5 s, as ``auto_calibrate``'s calibration bends); a window with one bend or none is
+    kept as given. A guided-calibration note's bend window holds every bend the wearer made
+    (the simulator's three: ``kyphos.sim.scenario.random_lift_session``), and the closed lever
+    integrated over all of them at once, with the stands between, is off by up to 18 cm in
+    depth (FITPATH, docs/accuracy.md section 7); the automatic calibration and the live view
+    take each bend alone. ``time``: non-decreasing (separator rows filled forward)."""
+    from kyphos.processing.calibration import forward_excursions
+
+    out: list[tuple[float, float]] = []
+    for b0, b1 in bends_s:  # per window (one or a few a recording)
+        i0, i1 = int(np.searchsorted(time, b0)), int(np.searchsorted(time, b1, side="right"))
+        ok = valid[i0:i1] & np.isfinite(flexion[i0:i1]) & np.isfinite(lateral[i0:i1])
+        tilt = np.where(ok, np.arccos(np.clip(np.cos(np.nan_to_num(flexion[i0:i1])) * np.cos(
+            np.nan_to_num(lateral[i0:i1])), -1, 1)), 0.0)
+        back = np.flatnonzero((tilt < np.radians(15)) & ok)
+        spans: list[list[int]] = []
+        for a, _pk, b in forward_excursions(tilt, ok, fs) if i1 - i0 > 2 else []:
+            j = int(np.searchsorted(back, b))  # per bend in the window
+            end = int(back[j]) if j < len(back) and back[j] - b <= 5 * fs else b
+            if spans and a < spans[-1][1]:  # from the same upright: one bend dipping, not two
+                spans[-1][1] = max(spans[-1][1], end)
+            else:
+                spans.append([a, end])
+        if len(spans) < 2:
+            out.append((b0, b1))
+            continue
+        out += [(float(time[i0 + a]), float(time[i0 + min(e, i1 - i0 - 1)])) for a, e in spans]
+    return out
+
+
 def lever_from_recording(angles: Any, quat: np.ndarray, acc: np.ndarray,
                          bends_s: list[tuple[float, float]], closure: bool = False
                          ) -> tuple[float, float] | None:
@@ -291,6 +327,8 @@ def lever_from_recording(angles: Any, quat: np.ndarray, acc: np.ndarray,
     if not bends_s or len(angles.time) == 0:
         return None
     t = np.maximum.accumulate(np.nan_to_num(angles.time, nan=-np.inf))  # separators: no row
+    bends_s = split_bend_windows(t, angles.valid, angles.flexion, angles.lateral, angles.fs,
+                                 bends_s)
     keep = np.zeros(len(t), bool)
     for b0, b1 in bends_s:
         k0, k1 = np.searchsorted(t, [b0 - LEVER_PAD_S - 1.0, b1 + LEVER_PAD_S + 1.0])
@@ -323,24 +361,26 @@ SQUAT_DROP_PER_HIP = 0.19010
 #: :func:`lever_from_recording` ``closure=True``; ``analyze(..., style_drop="closed")``, the
 #: default with a hip height; checked against the simulator's floor set by the exact hip
 #: drop: ``bench/fit_thresholds.py --floor``, docs/scoring.md section 7).
-SEMI_CLOSED_PER_HIP = 0.03615
-SQUAT_CLOSED_PER_HIP = 0.22970
+SEMI_CLOSED_PER_HIP = 0.03565
+SQUAT_CLOSED_PER_HIP = 0.22796
 #: Which knee drop the hip height divides (``analyze(style_drop=)``); the first is the default.
 STYLE_DROPS = ("closed", "knee")
 #: Edges on the closed-bend knee drop in metres (:func:`lift_knee_drop_lever` with the lever
 #: of :func:`lever_from_recording` ``closure=True``), which names the style when no hip height
 #: is given (the default ``style_drop="closed"``). Fitted by ``bench/fit_thresholds.py
 #: --family sim --seeds 100-139`` and checked against the simulator's floor set by the exact
-#: hip drop (``--floor``), as the closed / H pair (docs/scoring.md section 7).
-SEMI_CLOSED_M = 0.03395
-SQUAT_CLOSED_M = 0.21592
+#: hip drop (``--floor``), as the closed / H pair (docs/scoring.md section 7). Since the
+#: fifteenth session (FITPATH) the fit's sessions carry the guided-calibration note, as the
+#: validation family and a calibrated user's do (until then: no note, "auto").
+SEMI_CLOSED_M = 0.03350
+SQUAT_CLOSED_M = 0.21425
 #: The squat edges of both closed-bend rules read ``knee drop + HIP_SHIFT_WEIGHT · hip shift``
 #: (:func:`hip_shift`, m; over the hip height with one), the stoop edges the knee drop alone.
 #: Fitted by ``bench/fit_thresholds.py --family sim --seeds 100-139``: the middle of the
 #: weights whose refitted squat edge names the most lifts right (the simulator's stoop /
 #: semi-squat / squat do not shift the hips back, so its fit is flat over a range of weights;
-#: docs/accuracy.md section 7, STYLE2).
-HIP_SHIFT_WEIGHT = 0.040
+#: docs/accuracy.md section 7, STYLE2 and FITPATH: 0.040 → 0.050 on the note path).
+HIP_SHIFT_WEIGHT = 0.050
 #: What the JSON and the report say of a style named without the wearer's hip height.
 STYLE_NO_HIP_NOTE = ("less certain: named without the wearer's hip height; "
                      "give --hip-height-m or --height-m")

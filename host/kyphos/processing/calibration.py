@@ -251,6 +251,19 @@ def forward_excursions(dev: np.ndarray, valid: np.ndarray, fs: float) -> list[tu
     return pairs
 
 
+def _not_lying(pairs: list[tuple[int, int, int]], dev: np.ndarray, fs: float) -> list[int]:
+    """Indices of the excursions (:func:`forward_excursions`) that are not a lie: a lie holds
+    ``dev`` beyond the activity's lying tilt (``P.LYING_TILT_DEG``) for ``P.LYING_MIN_S`` (its
+    axis is the way the wearer lay down, often sideways: 14021 / 14024 without the guided bend
+    took 28-47 s lies for bends, sagittal confidence 0.51-0.55, 3.1 / 2.2 deg RMS shown valid)."""
+    if not pairs:
+        return []
+    lie = np.r_[0, np.cumsum(dev > np.radians(P.LYING_TILT_DEG))]
+    a = np.array([p[0] for p in pairs])
+    b = np.array([p[2] for p in pairs])
+    return [int(k) for k in np.flatnonzero(lie[b] - lie[a] < P.LYING_MIN_S * fs)]
+
+
 def auto_calibrate(
     time: np.ndarray,
     acc: np.ndarray,
@@ -318,6 +331,7 @@ def auto_calibrate(
         j = int(np.searchsorted(back, pairs[k][2]))
         end = back[j] if j < len(back) and back[j] - pairs[k][2] <= 5 * fs else pairs[k][2]
         cal_bends.append((bends[k][0], float(time[min(int(end), n - 1)])))
+    use: list[int] = []
     if pairs:
         # the guided calibration bend(s) found (calibration_sequence: a repeated slow bend,
         # or one bend right after the quiet standing the recording opens with) are the pure
@@ -325,7 +339,8 @@ def auto_calibrate(
         # sagittal plane. All deep excursions mix in lifts with a twist or a lateral lean
         # (15011 / 15025 / 15026 / 14021 without a note: sagittal confidence 0.36-0.57,
         # 2.3-3.3 deg RMS)
-        use = seq or list(range(len(pairs)))
+        use = seq or _not_lying(pairs, dev, fs)
+    if use:
         iu = np.array([pairs[k][0] for k in use])
         ip = np.array([pairs[k][1] for k in use])
         up_a = quat_rows(quat[iu])[2]

@@ -580,6 +580,21 @@ def _standing_upright(p: Prepared, quat: np.ndarray, c: cal.Calibration,
     return c2, rr, activity, walk_angles(p, quat, c2, rr, activity) or _angles_of(p, quat, c2, rr)
 
 
+def opening_reref_folded(c: cal.Calibration, rerefs: list[clipslip.ReReference]
+                         ) -> tuple[cal.Calibration, list[clipslip.ReReference]]:
+    """Without a note (``c.method == "auto"``): a re-reference from the recording's first row
+    (``clipslip.find_slips`` found the automatic upright after a clip slip and turned the
+    stretch before it) made the calibration's own mounting instead, the same mounting on every
+    row. It is no clip slip, and with no calibration of the wearer's there is nothing it
+    corrects: reported, it was a false re-reference at 0 s (19000-19029 @104 without a note:
+    all 18 false ones, each the size of the recording's one true slip, which was found too).
+    With a note (any other method) the re-references are as found."""
+    if c.method != "auto" or not rerefs or rerefs[0].index != 0 \
+            or rerefs[0].why != clipslip.WHY_AFTER_SLIP:
+        return c, rerefs
+    return replace(c, sensor_from_body=rerefs[0].sensor_from_body.copy()), rerefs[1:]
+
+
 def turned_rerefs(c: cal.Calibration, c2: cal.Calibration, rerefs: list[clipslip.ReReference]
                   ) -> list[clipslip.ReReference]:
     """The re-references' mountings turned as ``c`` was turned into ``c2`` (a body-frame turn:
@@ -753,6 +768,7 @@ def analyze(
     angles = walk_angles(p, quat, c, rerefs, activity) or _angles_of(p, quat, c, rerefs)
     if c.method == "auto":  # no note: the wearer's still standing is the upright
         c, rerefs, activity, angles = _standing_upright(p, quat, c, rerefs, activity, angles)
+        c, rerefs = opening_reref_folded(c, rerefs)  # the same mounting on every row
     # the calibration bends themselves (explicit window or the automatically found sequence)
     # are neither lifts nor seated reaches
     link_m = link_from_bends(angles, az, c.calibration_bends_s)

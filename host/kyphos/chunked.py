@@ -76,6 +76,7 @@ from kyphos.analysis import (
     find_rerefs_between,
     later_mountings,
     motion,
+    opening_reref_folded,
     posture_options,
     prepare_session,
     reference_probes,
@@ -867,7 +868,9 @@ def analyze_chunked(
         link = d.link_m(rerefs) if rerefs or turned else link0
         d.later_levers(users, rerefs)  # each later guided bend's lever from its time on
         f, kind, still, flex = d.event_pass(rerefs, link, sit_up, done)
-    a = _assemble(digest, st, d, d.c_events, f, kind, still, flex, rerefs, link, sit_up,
+    # no note: a re-reference from the first row reported as the calibration's own mounting
+    c_out, rerefs = opening_reref_folded(d.c_events, rerefs)
+    a = _assemble(digest, st, d, c_out, f, kind, still, flex, rerefs, link, sit_up,
                   load_kg, distance_m)
     a.wearer = d.opts["pkw"].get("wearer")
     return a

@@ -44,6 +44,12 @@ BEND_MIN = np.radians(35.0)
 CAL_BENDS = (2, 3)
 CAL_GAP_S = 8.0
 CAL_PEAK_DEG = 12.0
+#: ... and each lasting within this factor of the first one's time beyond ``BEND_MIN`` (own
+#: choice: a repeat of the guided bend is the same prompted movement; the simulator's repeats
+#: last 0.93-1.08 times the first. Without a note a task bend held 17 s, or a quick lift of
+#: 1.3-2.1 s, right after a 3.1-4.7 s guided bend was taken for its repeat: validation 0-29
+#: @104, 8 sessions)
+CAL_DUR_RATIO = 1.5
 #: ... or a single forward bend made within CAL_GAP_S of the end of the quiet standing the
 #: recording opens with (a quiet run beginning within CAL_OPEN_S of the first sample, at least
 #: CAL_QUIET_S long, near the quiet posture): the guided "stand still, then bend forward" (own
@@ -187,7 +193,9 @@ def calibration_sequence(bends: list[tuple[float, float]], peaks_deg: list[float
 
     The guided calibration is a few repeats of the same slow forward bend: the recording's
     first ``CAL_BENDS[0]``–``CAL_BENDS[1]`` bends, each starting within ``CAL_GAP_S`` of the
-    previous one's end, peaks within ``CAL_PEAK_DEG`` of the first. Or, when the recording
+    previous one's end, peaks within ``CAL_PEAK_DEG`` of the first, each lasting within
+    ``CAL_DUR_RATIO`` of the first (a held task bend or a quick lift right after one guided
+    bend is no repeat of it). Or, when the recording
     opens with quiet standing that ends at ``opening_quiet_end_s`` (see ``CAL_QUIET_S``), its
     first bend alone if it starts within ``CAL_GAP_S`` of that. Lifts that happen to start a
     recording this way are taken for calibration bends (documented limitation). A repeat
@@ -199,13 +207,17 @@ def calibration_sequence(bends: list[tuple[float, float]], peaks_deg: list[float
     """
     seq = [0] if bends else []
     end = bends[0][1] if bends else 0.0  # the current movement's end
+    dur0 = end - bends[0][0] if bends else 0.0  # the first movement's time beyond BEND_MIN
     for k in range(1, len(bends)):
         if len(seq) >= CAL_BENDS[1]:
             break
         if bends[k][0] < end:  # the same movement: not a repeat
             end = max(end, bends[k][1])
+            dur0 = end - bends[0][0] if len(seq) == 1 else dur0
             continue
-        if bends[k][0] - end > CAL_GAP_S or abs(peaks_deg[k] - peaks_deg[0]) > CAL_PEAK_DEG:
+        dur = bends[k][1] - bends[k][0]
+        if bends[k][0] - end > CAL_GAP_S or abs(peaks_deg[k] - peaks_deg[0]) > CAL_PEAK_DEG \
+                or not dur0 <= dur * CAL_DUR_RATIO or not dur <= dur0 * CAL_DUR_RATIO:
             break
         seq.append(k)
         end = bends[k][1]
@@ -237,6 +249,19 @@ def forward_excursions(dev: np.ndarray, valid: np.ndarray, fs: float) -> list[tu
             continue
         pairs.append((int(near_idx[k]), ipk, int(b)))
     return pairs
+
+
+def _not_lying(pairs: list[tuple[int, int, int]], dev: np.ndarray, fs: float) -> list[int]:
+    """Indices of the excursions (:func:`forward_excursions`) that are not a lie: a lie holds
+    ``dev`` beyond the activity's lying tilt (``P.LYING_TILT_DEG``) for ``P.LYING_MIN_S`` (its
+    axis is the way the wearer lay down, often sideways: 14021 / 14024 without the guided bend
+    took 28-47 s lies for bends, sagittal confidence 0.51-0.55, 3.1 / 2.2 deg RMS shown valid)."""
+    if not pairs:
+        return []
+    lie = np.r_[0, np.cumsum(dev > np.radians(P.LYING_TILT_DEG))]
+    a = np.array([p[0] for p in pairs])
+    b = np.array([p[2] for p in pairs])
+    return [int(k) for k in np.flatnonzero(lie[b] - lie[a] < P.LYING_MIN_S * fs)]
 
 
 def auto_calibrate(
@@ -306,6 +331,7 @@ def auto_calibrate(
         j = int(np.searchsorted(back, pairs[k][2]))
         end = back[j] if j < len(back) and back[j] - pairs[k][2] <= 5 * fs else pairs[k][2]
         cal_bends.append((bends[k][0], float(time[min(int(end), n - 1)])))
+    use: list[int] = []
     if pairs:
         # the guided calibration bend(s) found (calibration_sequence: a repeated slow bend,
         # or one bend right after the quiet standing the recording opens with) are the pure
@@ -313,7 +339,8 @@ def auto_calibrate(
         # sagittal plane. All deep excursions mix in lifts with a twist or a lateral lean
         # (15011 / 15025 / 15026 / 14021 without a note: sagittal confidence 0.36-0.57,
         # 2.3-3.3 deg RMS)
-        use = seq or list(range(len(pairs)))
+        use = seq or _not_lying(pairs, dev, fs)
+    if use:
         iu = np.array([pairs[k][0] for k in use])
         ip = np.array([pairs[k][1] for k in use])
         up_a = quat_rows(quat[iu])[2]

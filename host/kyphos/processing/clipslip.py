@@ -958,6 +958,10 @@ def place_shown_slip(probes: list[RefPosture], floor: int, r: RefPosture, nxt: R
     return j, j1
 
 
+#: why of the re-reference from the first row when the calibration's upright is after a slip
+WHY_AFTER_SLIP = "the calibration's upright is after a clip slip"
+
+
 def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.ndarray,
                still: np.ndarray | None = None, probes: list[RefPosture] | None = None,
                motion: Motion | None = None) -> list[ReReference]:
@@ -1039,7 +1043,7 @@ def find_slips(refs: list[RefPosture], sensor_from_body: np.ndarray, time: np.nd
                for k, rr in enumerate(out)]
         # the stretch before the first slip is re-referenced too (from the start)
         out.insert(0, ReReference(0.0, angle_deg(mats[0][:, 2], m0[:, 2]),
-                                  "the calibration's upright is after a clip slip", mats[0], 0))
+                                  WHY_AFTER_SLIP, mats[0], 0))
     return _turn_by_held_bends(out, probes or refs, m0, motion)
 
 

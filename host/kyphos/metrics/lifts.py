@@ -649,9 +649,15 @@ def find_bends(
                     # its flexion span starts or ends with the sensor down, and the net-rise
                     # check would take it for a sit/stand; widen that side to the height
                     # rule's onset between the neighbouring flexion spans (validation 13010)
-                    if h0 - activity.height[s0] >= MIN_DROP_M:
-                        g0, _ = _height_onset(activity.vertical_velocity,
-                                              max(a, int(ends[jj - 1]) + 1 if jj else a), s0 + 1)
+                    ha0 = max(a, int(ends[jj - 1]) + 1 if jj else a)
+                    down0 = h0 - activity.height[s0]
+                    # ... only if the sensor falls into it (the lowering it takes in), as the
+                    # end's below (validation 5028: a track left 0.21 m down by the lift
+                    # before widened a squat's start back over the still stand between them)
+                    if down0 >= MIN_DROP_M and np.nanmax(activity.height[ha0 : s0 + 1],
+                                                         initial=-np.inf) \
+                            - activity.height[s0] >= EXCURSION_RETURN * down0:
+                        g0, _ = _height_onset(activity.vertical_velocity, ha0, s0 + 1)
                         s0, how, sdr = min(s0, g0), "both", drop
                     hb1 = min(b, int(starts[jj + 1]) if jj + 1 < n_flex else b)
                     down1 = h0 - activity.height[s1]

@@ -40,6 +40,7 @@ from kyphos.metrics.style import (  # noqa: F401  (re-exported: the style's old 
     link_from_bends,
 )
 from kyphos.processing.angles import Angles
+from kyphos.processing.params import EXCURSION_RETURN
 from kyphos.processing.preprocess import in_intervals
 
 ENTER_DEG = 18.0
@@ -648,14 +649,24 @@ def find_bends(
                     # its flexion span starts or ends with the sensor down, and the net-rise
                     # check would take it for a sit/stand; widen that side to the height
                     # rule's onset between the neighbouring flexion spans (validation 13010)
-                    if h0 - activity.height[s0] >= MIN_DROP_M:
-                        g0, _ = _height_onset(activity.vertical_velocity,
-                                              max(a, int(ends[jj - 1]) + 1 if jj else a), s0 + 1)
+                    ha0 = max(a, int(ends[jj - 1]) + 1 if jj else a)
+                    down0 = h0 - activity.height[s0]
+                    # ... only if the sensor falls into it (the lowering it takes in), as the
+                    # end's below (validation 5028: a track left 0.21 m down by the lift
+                    # before widened a squat's start back over the still stand between them)
+                    if down0 >= MIN_DROP_M and np.nanmax(activity.height[ha0 : s0 + 1],
+                                                         initial=-np.inf) \
+                            - activity.height[s0] >= EXCURSION_RETURN * down0:
+                        g0, _ = _height_onset(activity.vertical_velocity, ha0, s0 + 1)
                         s0, how, sdr = min(s0, g0), "both", drop
-                    if h0 - activity.height[s1] >= MIN_DROP_M:
-                        _, g1 = _height_onset(activity.vertical_velocity, s1,
-                                              min(b, int(starts[jj + 1]) if jj + 1 < n_flex
-                                                  else b))
+                    hb1 = min(b, int(starts[jj + 1]) if jj + 1 < n_flex else b)
+                    down1 = h0 - activity.height[s1]
+                    # ... only if the sensor rises from there (the rise it takes in): a height
+                    # track that drifted down over a long movement (a turn, then a lift:
+                    # validation 22000) leaves a flexion lift's end "down" with nothing to rise
+                    if down1 >= MIN_DROP_M and np.nanmax(activity.height[s1:hb1], initial=-np.inf) \
+                            - activity.height[s1] >= EXCURSION_RETURN * down1:
+                        _, g1 = _height_onset(activity.vertical_velocity, s1, hb1)
                         s1, how, sdr = max(s1, g1), "both", drop
                     if jj == jl and ilow <= ends[jl]:
                         how, sdr = "both", drop

@@ -677,8 +677,18 @@ def _classify(
                 # only a lowering can be followed by its rise; stay below the start meanwhile
                 if (abs(hb - h0) < back and not low_end) or j + 1 >= len(moves) or hb > h0:
                     break
-                if time[moves[j + 1][1] - 1] - time[a] > P.EXCURSION_MAX_S:
-                    break
+                c0, c1 = moves[j + 1]
+                if time[c1 - 1] - time[a] > P.EXCURSION_MAX_S:
+                    # a next movement that runs on past EXCURSION_MAX_S (consecutive lifts
+                    # with no still pause between them) still closes the excursion if the
+                    # sensor is back up within it by then: it is the rise (validation 22026,
+                    # a semi-squat's 0.39-m lowering held at the bottom was a sit-down)
+                    c_lim = c0 + int(np.searchsorted(time[c0:c1], time[a] + P.EXCURSION_MAX_S,
+                                                     side="right"))
+                    hc = height[c0:c_lim]
+                    if not (len(hc) and np.nanmax(hc, initial=-np.inf) - h0
+                            >= -P.EXCURSION_RETURN * P.TRANSITION_RISE_M):
+                        break
                 j += 1
             end = moves[j][1]
             rise = float(height[min(s1 - 1, end)] - h0)

@@ -547,13 +547,22 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         # reads as the old mounting (development seed 3001: a slip 9 s into a 14-deg standing
         # slouch; the slouch, 4-5 deg from upright in the new mounting, voted its onset in).
         # A step the excursion test turned down counts here too: a slouch released after the
-        # slip brings the old reading back to where the slip's step started (seed 7000)
+        # slip brings the old reading back to where the slip's step started (seed 7000).
+        # Not an excursion's way out or back that a step between held postures outscores:
+        # that movement is the trunk's, larger than the slip and about its axis, so some
+        # window of it can turn as the slip does (development seed 22006: a 45-deg seated
+        # bend's return, 0.17 of the change at 0.10 m/s², took a slip made 116 s before it,
+        # whose own step, undone to 2.5 deg, led the votes by 2 but turned while the wearer
+        # moved: 0.36 of the change, 1.0 m/s²)
         found = _motion_place(motion, [(seq[k - 1].i1, seq[k].i0) for k in steps],
                               m_old, m_new, still)
         if found is not None:
             v = v_conf.copy()
             v[steps] = np.maximum(v[steps], 0.0)  # as change_point's held steps
-            if not np.min(v[steps[found[2]]:]) < 0.0:
+            kf = int(steps[found[2]])
+            outscored = kf in span and bool(np.any(score[[k for k in steps if k not in span]]
+                                                   > score[kf] + 1e-9))
+            if not np.min(v[kf:]) < 0.0 and not outscored:
                 return found[0], found[1]
     ks = np.flatnonzero(score >= score.max() - 1e-9)
     fit = ks[np.isfinite(resid[ks])]

@@ -429,7 +429,7 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     q = m_new.T @ m_old  # old body coordinates → new
     margin = 0.5 * angle_deg(q[:, 2], UPRIGHT)  # half the slip's tilt
     slip = rotation_deg(q)
-    seq = []
+    seq: list[RefPosture] = []
     # a standing period right after lying is the sit people get up through (the validation
     # family always sits 3-6 s there; the activity rule calls 605 of 777 such sits standing,
     # development 0-15029 @104): how one sits casts no vote, and its step into the stand is a

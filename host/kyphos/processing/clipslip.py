@@ -431,11 +431,12 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     slip = rotation_deg(q)
     seq: list[RefPosture] = []
     # a standing period right after lying is the sit people get up through (the validation
-    # family always sits 3-6 s there; the activity rule calls 605 of 777 such sits standing,
-    # development 0-15029 @104): how one sits casts no vote, and its step into the stand is a
-    # movement, not a posture held while the clip turned (development seed 21010: such a
-    # sit read 1.7 deg from upright standing in the old mounting, 6.8 in the new, and with
-    # its step to the stand took a slip made 56 s before the lie)
+    # family always sits 3-6 s there; the activity rule calls 591 of 757 such sits standing,
+    # validation 0-18029 @104, bench/slip_after_lie_study.py): how one sits casts no vote,
+    # and its step into the stand is a movement, not a posture held while the clip turned
+    # (development seed 21010: such a sit read 1.7 deg from upright standing in the old
+    # mounting, 6.8 in the new, and with its step to the stand took a slip made 56 s before
+    # the lie)
     after_lie: list[int] = []
     prev = ""
     for pr in probes:  # a walk split at its change point is two observations

@@ -575,7 +575,12 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             kf = int(steps[found[2]])
             outscored = kf in span and bool(np.any(score[[k for k in steps if k not in span]]
                                                    > score[kf] + 1e-9))
-            if not np.min(v[kf:]) < 0.0 and not outscored:
+            # a posture after it reading old at both ends vetoes; one end only (a slouch
+            # setting in after the slip, in its direction, read 3.1 deg from upright in the
+            # old mounting at its start, 6.4 at its end: development seed 21015 @208 took
+            # the slouch's release 35.5 s late instead of the slip's own turn, 0.17 at
+            # 0.03 m/s²) does not
+            if not np.min(v[kf:]) <= -1.0 and not outscored:
                 return found[0], found[1]
     ks = np.flatnonzero(score >= score.max() - 1e-9)
     fit = ks[np.isfinite(resid[ks])]

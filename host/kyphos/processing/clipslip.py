@@ -429,10 +429,22 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     q = m_new.T @ m_old  # old body coordinates → new
     margin = 0.5 * angle_deg(q[:, 2], UPRIGHT)  # half the slip's tilt
     slip = rotation_deg(q)
-    seq = []
+    seq: list[RefPosture] = []
+    # a standing period right after lying is the sit people get up through (the validation
+    # family always sits 3-6 s there; the activity rule calls 591 of 757 such sits standing,
+    # validation 0-18029 @104, bench/slip_after_lie_study.py): how one sits casts no vote,
+    # and its step into the stand is a movement, not a posture held while the clip turned
+    # (development seed 21010: such a sit read 1.7 deg from upright standing in the old
+    # mounting, 6.8 in the new, and with its step to the stand took a slip made 56 s before
+    # the lie)
+    after_lie: list[int] = []
+    prev = ""
     for pr in probes:  # a walk split at its change point is two observations
+        was_lying, prev = prev == "lying", pr.kind
         if not lo <= pr.i0 <= hi:
             continue
+        if was_lying and pr.kind == "standing":
+            after_lie.append(len(seq))
         if pr.kind != "walking":
             seq.append(pr)
             continue
@@ -512,6 +524,7 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     # end). Not the mirror (the posture a step leaves casting no vote for the new mounting):
     # it fixed seed 3001 but moved 5018 at 52/208 Hz to a slouch's step 4.3 s late
     v_conf = votes(CONFIRM_KINDS)  # counted once: the walks' and stands' votes
+    v_conf[after_lie] = 0.0  # the sit one gets up through (above)
     score = change_point(CONFIRM_KINDS, held=np.flatnonzero(np.isfinite(resid)), pre=v_conf)
     by_votes = score.copy()  # the walks' and stands' change point, before a step's own vote
     # the same over one posture between that is an excursion (a reach or bend out and back
@@ -547,13 +560,27 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         # reads as the old mounting (development seed 3001: a slip 9 s into a 14-deg standing
         # slouch; the slouch, 4-5 deg from upright in the new mounting, voted its onset in).
         # A step the excursion test turned down counts here too: a slouch released after the
-        # slip brings the old reading back to where the slip's step started (seed 7000)
+        # slip brings the old reading back to where the slip's step started (seed 7000).
+        # Not an excursion's way out or back that a step between held postures outscores:
+        # that movement is the trunk's, larger than the slip and about its axis, so some
+        # window of it can turn as the slip does (development seed 22006: a 45-deg seated
+        # bend's return, 0.17 of the change at 0.10 m/s², took a slip made 116 s before it,
+        # whose own step, undone to 2.5 deg, led the votes by 2 but turned while the wearer
+        # moved: 0.36 of the change, 1.0 m/s²)
         found = _motion_place(motion, [(seq[k - 1].i1, seq[k].i0) for k in steps],
                               m_old, m_new, still)
         if found is not None:
             v = v_conf.copy()
             v[steps] = np.maximum(v[steps], 0.0)  # as change_point's held steps
-            if not np.min(v[steps[found[2]]:]) < 0.0:
+            kf = int(steps[found[2]])
+            outscored = kf in span and bool(np.any(score[[k for k in steps if k not in span]]
+                                                   > score[kf] + 1e-9))
+            # a posture after it reading old at both ends vetoes; one end only (a slouch
+            # setting in after the slip, in its direction, read 3.1 deg from upright in the
+            # old mounting at its start, 6.4 at its end: development seed 21015 @208 took
+            # the slouch's release 35.5 s late instead of the slip's own turn, 0.17 at
+            # 0.03 m/s²) does not
+            if not np.min(v[kf:]) <= -1.0 and not outscored:
                 return found[0], found[1]
     ks = np.flatnonzero(score >= score.max() - 1e-9)
     fit = ks[np.isfinite(resid[ks])]
@@ -565,8 +592,13 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     # excursion (development seed 14000: a 16-deg seated slouch released to an upright sit,
     # undone by an 11-deg slip to 3.5 deg, took the slip made standing up 17.7 s later; the
     # release's best window missed the slip's turn by 0.58 of it, the slip's own by 0.02)
-    if motion is not None and len(fit) and (kb in span or not _turns_as_slip(
-            motion, seq[kb - 1].i1, seq[kb].i0, m_old, m_new, still)):
+    # Nor over the step out of the sit one gets up through after lying (above): a movement
+    # (21010: its window turned as the slip does, 0.11 of it, at 1.4 m/s²; the slip's own
+    # window, before the lie, 0.03 at 0.02 m/s²)
+    if motion is not None and len(fit) and (kb in span or kb - 1 in after_lie
+                                            or not _turns_as_slip(motion, seq[kb - 1].i1,
+                                                                  seq[kb].i0, m_old, m_new,
+                                                                  still)):
         # the best fit is a step over an excursion (two reaches a slip's size apart, the slip
         # taken to be on the way out or back): a guess at the excursion's middle, where the
         # slip's own turn is the movement itself. When exactly one place of the walks' and

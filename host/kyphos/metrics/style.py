@@ -290,7 +290,7 @@ def split_bend_windows(time: np.ndarray, valid: np.ndarray, flexion: np.ndarray,
     integrated over all of them at once, with the stands between, is off by up to 18 cm in
     depth (FITPATH, docs/accuracy.md section 7); the automatic calibration and the live view
     take each bend alone. ``time``: non-decreasing (separator rows filled forward)."""
-    from kyphos.processing.calibration import forward_excursions
+    from kyphos.processing.calibration import forward_excursions, upright_end
 
     out: list[tuple[float, float]] = []
     for b0, b1 in bends_s:  # per window (one or a few a recording)
@@ -301,8 +301,7 @@ def split_bend_windows(time: np.ndarray, valid: np.ndarray, flexion: np.ndarray,
         back = np.flatnonzero((tilt < np.radians(15)) & ok)
         spans: list[list[int]] = []
         for a, _pk, b in forward_excursions(tilt, ok, fs) if i1 - i0 > 2 else []:
-            j = int(np.searchsorted(back, b))  # per bend in the window
-            end = int(back[j]) if j < len(back) and back[j] - b <= 5 * fs else b
+            end = upright_end(back, b, fs)  # per bend in the window
             if spans and a < spans[-1][1]:  # from the same upright: one bend dipping, not two
                 spans[-1][1] = max(spans[-1][1], end)
             else:

@@ -251,6 +251,15 @@ def forward_excursions(dev: np.ndarray, valid: np.ndarray, fs: float) -> list[tu
     return pairs
 
 
+def upright_end(back: np.ndarray, b: int, fs: float) -> int:
+    """The row a forward excursion ending at row ``b`` (:func:`forward_excursions`) is back
+    within 15° of upright: the first of ``back`` (the rows that are, sorted) at or after ``b``
+    if within 5 s of it, else ``b`` — a calibration bend's window runs from upright to
+    upright, as the closed lever (``metrics.style``) integrates it."""
+    j = int(np.searchsorted(back, b))
+    return int(back[j]) if j < len(back) and back[j] - b <= 5 * fs else int(b)
+
+
 def _not_lying(pairs: list[tuple[int, int, int]], dev: np.ndarray, fs: float) -> list[int]:
     """Indices of the excursions (:func:`forward_excursions`) that are not a lie: a lie holds
     ``dev`` beyond the activity's lying tilt (``P.LYING_TILT_DEG``) for ``P.LYING_MIN_S`` (its
@@ -326,11 +335,8 @@ def auto_calibrate(
     # a calibration bend's window runs back to upright (within 15 deg, as it starts): the
     # closed lever (metrics.style) integrates it from upright to upright, as a note's window
     back = np.flatnonzero((dev < np.radians(15)) & valid)
-    cal_bends = []
-    for k in seq:
-        j = int(np.searchsorted(back, pairs[k][2]))
-        end = back[j] if j < len(back) and back[j] - pairs[k][2] <= 5 * fs else pairs[k][2]
-        cal_bends.append((bends[k][0], float(time[min(int(end), n - 1)])))
+    cal_bends = [(bends[k][0], float(time[min(upright_end(back, pairs[k][2], fs), n - 1)]))
+                 for k in seq]
     use: list[int] = []
     if pairs:
         # the guided calibration bend(s) found (calibration_sequence: a repeated slow bend,

@@ -1,0 +1,210 @@
+"""Where the closed-bend knee drop's error comes from, per lift, against the validation family's
+kinematic truth (issue 15, STYLEEST, sixteenth session).
+
+Usage:
+    PYTHONPATH=$PWD/host .venv/bin/python bench/style_est_study.py --seeds 19000-19029 \
+        --rates 104 --cache /tmp/styleest/cache [--jobs 1]
+
+Each development session (seeds below ``validate_analysis.HELD_OUT_FROM`` only) is analysed
+once as ``bench/validate_analysis.py --hip-height err3`` does; every matched lift's closed-bend
+knee drop ``kd = D_m − T(τ_m; r, d)`` (``kyphos.metrics.style.lift_closed_features``: the sensor's
+integrated drop D_m over the lift's window, less the trunk's own drop at the peak tilt τ_m with
+the wearer's calibration lever (r, d)) is split against the generator's sensor position and
+hip height (``kyphos.sim.validation.generate.evaluate``, same window) into
+
+* ``e_int = D_m − D_t``: the double integration's error (D_t: the true sensor drop);
+* ``e_tau``: the trunk term's change from the tilt's error, ``T(τ_t) − T(τ_m)``;
+* ``e_lev = T_cal(τ_t) − T(τ_t)``: the calibration lever's fit error, T_cal the trunk drop
+  of the lever fitted by the same least squares to the **true** calibration-bend trajectory;
+* ``e_coord = (D_t − K_t) − T_cal(τ_t)``: what the lift's trunk lowers the sensor beyond what
+  the calibration bend's coordination says (K_t the true hip drop at that instant): the
+  generator's bent-knee lifts take the hips' share + 0.1 of the trunk's tilt;
+* ``e_time``: the rest (the drop's and the tilt's peaks at different instants).
+
+``kd − hip_drop = e_int + e_tau + e_lev + e_coord + e_time`` exactly (hip_drop: the scripted
+drop). Printed: the median / 95th pct of each term by style and their correlation with the
+person's and the lift's parameters. No edge or constant is fitted here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from validate_analysis import (  # noqa: E402
+    development_seeds,
+    hip_height_input,
+    match,
+    run_jobs,
+    validation_case,
+)
+
+
+def _true_lever(t: np.ndarray, zs: np.ndarray, xs: np.ndarray, tilt: np.ndarray
+                ) -> tuple[float, float]:
+    """(r, d) of ``style.lever_from_bends``' model fitted to a true bend trajectory (no bounds)."""
+    dth = tilt - tilt[0]
+    a = np.vstack([np.c_[1 - np.cos(dth), -np.sin(dth)], np.c_[np.sin(dth), 1 - np.cos(dth)]])
+    y = np.concatenate([-(zs - zs[0]), xs])
+    return tuple(np.linalg.lstsq(a, y, rcond=None)[0])  # type: ignore[return-value]
+
+
+def lift_rows(job: tuple[int, float]) -> list[dict[str, Any]]:
+    """Every matched lift of one session with its estimate and its truth decomposition."""
+    from kyphos.analysis import analyze
+    from kyphos.metrics import style as L
+    from kyphos.metrics.lifts import earth_free_acceleration
+    from kyphos.sim.validation.generate import evaluate
+    from kyphos.sim.validation.script import leg_hip
+    from style_study import _val_script
+
+    seed, fs = job
+    case = validation_case(seed, fs, True)
+    hip = hip_height_input(case, "err3")
+    a = analyze(case.session, hip_height_m=hip, style_drop="closed")
+    lever = a.wearer.lever if a.wearer is not None else None
+    sc = _val_script(seed)
+    p = sc.person
+    ez = np.array([0.0, 0.0, 1.0])
+
+    def truth_at(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        pose = evaluate(sc, t)
+        up = pose.r_site.apply(ez)
+        tilt = np.arccos(np.clip(up[:, 2], -1, 1))
+        z_leg, _ = leg_hip(p, sc.tracks["knee"].at(t))
+        return pose.p_sensor[:, 2], pose.p_sensor[:, :2], tilt, z_leg
+
+    c0, c1 = sc.calibration["bend"]
+    tc = np.arange(c0 - 0.5, c1 + 0.5, 0.005)
+    zc, xyc, tiltc, _ = truth_at(tc)
+    lev_t = _true_lever(tc, zc, np.hypot(*(xyc - xyc[0]).T), tiltc)
+    found = [(lf.start_s, lf.end_s) for lf in a.lifts]
+    pairs = match([(t["start"], t["end"]) for t in case.lifts], found, half=False)
+    rows = []
+    for i, j in pairs:  # per matched lift
+        lf, ev = a.lifts[j], sc.lifts[i]
+        assert ev.style == case.lifts[i]["style"]
+        kd = lf.knee_drop_closed_m
+        if kd is None or lever is None:
+            continue
+        w0, w1 = lf.start_s - L.LIFT_PAD_S, lf.end_s + L.LIFT_PAD_S
+        ang = a.angles
+        sl = slice(int(np.searchsorted(ang.time, w0)), int(np.searchsorted(ang.time, w1)))
+        tt = ang.time[sl]
+        zs, xy, tilt, zl = truth_at(tt)
+        drop_t = -(zs - zs[0])
+        km = int(np.argmax(drop_t))
+        kt = int(np.argmax(tilt))
+        d_true, tau_t = float(drop_t[km]), float(tilt[kt] - tilt[0])
+        # the estimator's own pieces (as lift_closed_features)
+        tilt_m = np.arccos(np.clip(np.cos(ang.flexion[sl]) * np.cos(ang.lateral[sl]), -1, 1))
+        ea = earth_free_acceleration(a.quat[sl], a.prepared.acc[sl])
+        got = L.window_drop_reach(ea, tilt_m, fs)
+        if got is None:
+            continue
+        d_m, tau_m, _reach = got
+        t_m = float(L.trunk_drop(tau_m, lever))
+        t_t = float(L.trunk_drop(tau_t, lever))
+        t_cal = float(L.trunk_drop(tau_t, lev_t))
+        k_t = float(zl[0] - zl[km])
+        trunk_true = d_true - k_t
+        rows.append({
+            "seed": seed, "fs": fs, "style": ev.style, "kd": kd, "kd_check": d_m - t_m,
+            "shift": lf.hip_shift_m, "hip": hip, "hip_drop": ev.hip_drop_m, "k_t": k_t,
+            "e_int": d_m - d_true, "e_tau": t_t - t_m, "e_lev": t_cal - t_t,
+            "e_coord": trunk_true - t_cal, "d_true": d_true, "d_m": d_m,
+            "tau_m": float(np.degrees(tau_m)), "tau_t": float(np.degrees(tau_t)),
+            "peak_gap_s": float(tt[km] - tt[kt]), "r": lever[0], "d": lever[1],
+            "r_t": float(lev_t[0]), "d_t": float(lev_t[1]),
+            "level_frac": p.level_frac, "depth": p.depth_m, "lumbar": p.lumbar_m,
+            "thoracic": p.thoracic_m, "hip_share": p.hip_share_stoop,
+            "knee_lead": p.knee_lead_s, "trunk_deg": ev.trunk_deg,
+            "twist": abs(ev.twist_deg), "lean": abs(ev.lateral_deg),
+            "dur": lf.end_s - lf.start_s, "reported": lf.style,
+        })
+    return rows
+
+
+TERMS = ("e_int", "e_tau", "e_lev", "e_coord")
+FEATS = ("fs", "tau_t", "trunk_deg", "level_frac", "depth", "lumbar", "thoracic", "hip_share",
+         "knee_lead", "twist", "lean", "dur", "r", "d", "r_t", "d_t", "peak_gap_s")
+
+
+def summarise(rows: list[dict[str, Any]]) -> None:
+    err = np.array([r["kd"] - r["hip_drop"] for r in rows])
+    chk = np.array([r["kd"] - r["kd_check"] for r in rows])
+    print(f"{len(rows)} lifts; kd recomputed: max |diff| {np.max(np.abs(chk)):.2e} m")
+    for st in ("stoop", "semi-squat", "squat"):
+        m = np.array([r["style"] == st for r in rows])
+        if not m.any():
+            continue
+        parts = [f"kd−hip {np.median(err[m]) * 100:+.1f} cm (95th {np.percentile(err[m], 95) * 100:+.1f})"]
+        rest = err[m].copy()
+        for t in TERMS:
+            v = np.array([r[t] for r in rows])[m]
+            rest -= v
+            parts.append(f"{t} {np.median(v) * 100:+.1f} [{np.percentile(v, 5) * 100:+.1f}, "
+                         f"{np.percentile(v, 95) * 100:+.1f}]")
+        parts.append(f"e_time {np.median(rest) * 100:+.1f}")
+        print(f"  {st:10s} n={m.sum():4d}: " + "; ".join(parts))
+    for st in ("semi-squat", "squat", "stoop"):
+        m = np.array([r["style"] == st for r in rows])
+        print(f"  correlation with the error, {st} (r over {m.sum()} lifts):")
+        for t in ("kd−hip", *TERMS):
+            v = err[m] if t == "kd−hip" else np.array([r[t] for r in rows])[m]
+            cs = []
+            for f in FEATS:
+                x = np.array([r[f] for r in rows], float)[m]
+                if np.std(x) > 0 and np.std(v) > 0:
+                    cs.append((abs(np.corrcoef(x, v)[0, 1]), f, np.corrcoef(x, v)[0, 1]))
+            top = sorted(cs, reverse=True)[:5]
+            print(f"    {t:8s}: " + ", ".join(f"{f} {c:+.2f}" for _, f, c in top))
+    semi = [r for r in rows if r["style"] == "semi-squat"]
+    miss = [r for r in semi if r["reported"] == "squat"]
+    print(f"  semi-squats named squat with err3: {len(miss)} of {len(semi)}; their terms (cm):")
+    for r in sorted(miss, key=lambda r: -r["kd"])[:25]:
+        print(f"    {r['seed']} @{r['fs']:g} t {r['trunk_deg']:.0f}° hip {r['hip_drop']:.3f} "
+              f"kd {r['kd']:.3f} int {r['e_int'] * 100:+.1f} tau {r['e_tau'] * 100:+.1f} "
+              f"lev {r['e_lev'] * 100:+.1f} coord {r['e_coord'] * 100:+.1f} "
+              f"hs {r['hip_share']:.2f} r/d {r['r']:.2f}/{r['d']:.2f} true {r['r_t']:.2f}/{r['d_t']:.2f}")
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", required=True)
+    ap.add_argument("--rates", default="104")
+    ap.add_argument("--cache", help="directory: keep each session's rows there (reused)")
+    ap.add_argument("--jobs", type=int, default=1)
+    args = ap.parse_args(argv[1:])
+    jobs = [(s, float(fs)) for fs in args.rates.split(",")
+            for s in development_seeds(args.seeds)]
+    cache = Path(args.cache) if args.cache else None
+
+    def name(j: tuple[int, float]) -> str:
+        return f"est_{j[0]}_{j[1]:g}.json"
+
+    todo = [j for j in jobs if cache is None or not (cache / name(j)).exists()]
+    got = run_jobs(lift_rows, todo, args.jobs)
+    fresh = dict(zip(todo, got, strict=True))
+    rows: list[dict[str, Any]] = []
+    for j in jobs:
+        if j in fresh:
+            rs = fresh[j]
+            if cache is not None:
+                cache.mkdir(parents=True, exist_ok=True)
+                (cache / name(j)).write_text(json.dumps(rs))
+        else:
+            rs = json.loads((cache / name(j)).read_text())  # type: ignore[operator]
+        rows.extend(rs)
+    summarise(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

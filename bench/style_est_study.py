@@ -132,6 +132,35 @@ def lift_rows(job: tuple[int, float]) -> list[dict[str, Any]]:
 
 
 TERMS = ("e_int", "e_tau", "e_lev", "e_coord")
+
+
+def share_term(r: dict[str, Any]) -> float:
+    """What the generator's coordination rule alone adds to a lift's trunk drop, m: a bent-knee
+    lift takes the hips' share ``h + 0.1`` of the trunk's tilt θ (``script.Builder.lift``), the
+    calibration bend ``h``, so the hip → T12 link (``lumbar``) lowers the sensor by
+    ``lumbar·(cos hθ − cos (h + 0.1)θ)`` more than the calibration bend's lever says."""
+    if r["style"] == "stoop":
+        return 0.0
+    th, h = np.radians(r["trunk_deg"]), r["hip_share"]
+    return float(r["lumbar"] * (np.cos(h * th) - np.cos(min(0.95, h + 0.1) * th)))
+
+
+def accuracy(rows: list[dict[str, Any]], kd: Any, hip: bool) -> tuple[float, dict[str, int]]:
+    """Style accuracy of ``rows`` with the knee drop ``kd(row)`` by the shipped closed rule
+    (``classify_style_closed_m``, or ``classify_style_per_hip`` over the err3 hip height) and
+    the lift's own hip shift; and the confusions."""
+    from kyphos.metrics import style as L
+
+    ok, wrong = 0, {}  # type: ignore[var-annotated]
+    for r in rows:  # per lift
+        k, sh = kd(r), r["shift"] or 0.0
+        got = (L.classify_style_per_hip(k / r["hip"], "closed", sh / r["hip"]) if hip else
+               L.classify_style_closed_m(k, sh))
+        ok += got == r["style"]
+        if got != r["style"]:
+            key = f"{r['style']}->{got}"
+            wrong[key] = wrong.get(key, 0) + 1
+    return ok / max(1, len(rows)), dict(sorted(wrong.items()))
 FEATS = ("fs", "tau_t", "trunk_deg", "level_frac", "depth", "lumbar", "thoracic", "hip_share",
          "knee_lead", "twist", "lean", "dur", "r", "d", "r_t", "d_t", "peak_gap_s")
 
@@ -165,6 +194,25 @@ def summarise(rows: list[dict[str, Any]]) -> None:
                     cs.append((abs(np.corrcoef(x, v)[0, 1]), f, np.corrcoef(x, v)[0, 1]))
             top = sorted(cs, reverse=True)[:5]
             print(f"    {t:8s}: " + ", ".join(f"{f} {c:+.2f}" for _, f, c in top))
+    print("  the generator's coordination rule (share + 0.1) against e_coord (cm):")
+    for st in ("semi-squat", "squat"):
+        m = [r for r in rows if r["style"] == st]
+        e = np.array([r["e_coord"] for r in m])
+        pr = np.array([share_term(r) for r in m])
+        print(f"    {st:10s}: e_coord median {np.median(e) * 100:+.2f}, share term "
+              f"{np.median(pr) * 100:+.2f}, rest {np.median(e - pr) * 100:+.2f} "
+              f"[{np.percentile(e - pr, 5) * 100:+.2f}, {np.percentile(e - pr, 95) * 100:+.2f}]")
+    print("  style with the shipped edges if one term of the error were taken out (oracle, "
+          "a diagnostic; none / err3):")
+    for nm, f in [("shipped", lambda r: r["kd"]),
+                  ("− e_int", lambda r: r["kd"] - r["e_int"]),
+                  ("− e_lev", lambda r: r["kd"] - r["e_lev"]),
+                  ("− e_coord", lambda r: r["kd"] - r["e_coord"]),
+                  ("− share term", lambda r: r["kd"] - share_term(r)),
+                  ("truth hip drop", lambda r: r["hip_drop"])]:
+        a0, w0 = accuracy(rows, f, False)
+        a1, w1 = accuracy(rows, f, True)
+        print(f"    {nm:15s} {a0:.3f} {w0} / {a1:.3f} {w1}")
     semi = [r for r in rows if r["style"] == "semi-squat"]
     miss = [r for r in semi if r["reported"] == "squat"]
     print(f"  semi-squats named squat with err3: {len(miss)} of {len(semi)}; their terms (cm):")

@@ -23,7 +23,10 @@ hip height (``kyphos.sim.validation.generate.evaluate``, same window) into
 
 ``kd − hip_drop = e_int + e_tau + e_lev + e_coord + e_time`` exactly (hip_drop: the scripted
 drop). Printed: the median / 95th pct of each term by style and their correlation with the
-person's and the lift's parameters. No edge or constant is fitted here.
+person's and the lift's parameters; the generator's share + 0.1 term against ``e_coord``; the
+style with the shipped edges if one term were taken out (an oracle: a diagnostic, not a rule).
+No edge or constant is fitted here. :func:`lever_joint`: a prototype calibration lever that
+fits the integration's error terms with the lever (measured, not shipped).
 """
 
 from __future__ import annotations
@@ -256,3 +259,60 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
+
+
+def lever_joint(time: np.ndarray, tilt: np.ndarray, earth_acc: np.ndarray,
+                bend_s: tuple[float, float], fs: float) -> tuple[float, float] | None:
+    """Prototype (not used by the analysis): the calibration lever (r, d) fitted **jointly**
+    with the integration's error terms instead of after them. ``closed_displacement`` takes the
+    accelerometer's offset ``k0`` from the first and last 0.15 s as if the sensor were at rest
+    there; a standing wearer sways (the validation generator: pelvis pitch 0.1–0.35° at
+    0.08–0.6 Hz), so those rows carry the sway's acceleration, and the lever moves by up to
+    0.1 m (sim of 19003: 0.486/0.200 m against 0.385/0.136 without sway). Here the twice
+    integrated acceleration, vertical and along the bend's horizontal direction, is the lever's
+    own path (``-r·(1 − cos Δτ) + d·sin Δτ`` and ``r·sin Δτ + d·(1 − cos Δτ)``, sway included:
+    it is the same rotation about the hip) plus, per column, ``k0·t²/2 + v0·t + k1·∬sin τ +
+    k2·∬s`` — one least squares, r and d within their bounds.
+
+    Measured (STYLEEST, docs/accuracy.md section 7; not shipped): wired into
+    ``style.lever_from_bends(closure=True)`` (one block of drift terms per bend), the lever's
+    error against the true path's on 19000–19029 @104 fell from r +0.029 m median, 95th pct
+    |err| 0.137 m (d +0.012, 0.077; 4 wearers at the 0.2 m depth bound) to r −0.007 / 0.033 m
+    (d +0.005 / 0.020; none at a bound), and the closed knee drop's spread with it (semi-squat
+    IQR 1.9 → 1.5 cm, stoop 3.3 → 2.2 cm); but its semi-squats read 0.6 cm higher, the sim fit
+    named 464/479 against 469 (refit: w 0.080, m 0.03890/0.21551, /H 0.04135/0.22924), and
+    with those edges 19000 / 20000 @104 read 0.959 / 0.964 without a hip height (0.959 / 0.972
+    before): the coordination term, not the lever, decides the semi-squats."""
+    from kyphos.metrics import style as L
+    from scipy.optimize import lsq_linear
+
+    i0, i1 = np.searchsorted(time, [bend_s[0] - L.LEVER_PAD_S, bend_s[1] + L.LEVER_PAD_S])
+    th, a = tilt[i0:i1], np.asarray(earth_acc[i0:i1], float)
+    n = len(th)
+    if n < 10 or not (np.all(np.isfinite(a)) and np.all(np.isfinite(th))):
+        return None
+    dt = 1.0 / fs
+
+    def integral(x: np.ndarray) -> np.ndarray:
+        v = np.zeros(x.shape)
+        v[1:] = np.cumsum(0.5 * (x[1:] + x[:-1]), axis=0) * dt
+        return v
+
+    pa = integral(integral(a))
+    closed = L.closed_displacement(a, th, fs)
+    if closed is None:
+        return None
+    k = int(np.argmax(th))
+    u = closed[k, :2] / max(1e-9, float(np.hypot(*closed[k, :2])))
+    t = np.arange(n) * dt
+    shapes = np.c_[0.5 * t**2, t, integral(integral(np.sin(np.clip(th, 0, None)))),
+                   integral(integral(np.linspace(-1.0, 1.0, n)))]
+    dth = th - th[0]
+    z = np.zeros_like(shapes)
+    rows = np.vstack([np.c_[-(1 - np.cos(dth)), np.sin(dth), shapes, z],
+                      np.c_[np.sin(dth), 1 - np.cos(dth), z, shapes]])
+    y = np.concatenate([pa[:, 2], pa[:, :2] @ u])
+    lo = [L.LINK_RANGE_M[0], L.LEVER_DEPTH_RANGE_M[0]] + [-np.inf] * 8
+    hi = [L.LINK_RANGE_M[1], L.LEVER_DEPTH_RANGE_M[1]] + [np.inf] * 8
+    x = lsq_linear(rows, y, bounds=(lo, hi)).x
+    return float(x[0]), float(x[1])

@@ -199,22 +199,22 @@ def summarise(rows: list[dict[str, Any]]) -> None:
             print(f"    {t:8s}: " + ", ".join(f"{f} {c:+.2f}" for _, f, c in top))
     print("  the generator's coordination rule (share + 0.1) against e_coord (cm):")
     for st in ("semi-squat", "squat"):
-        m = [r for r in rows if r["style"] == st]
-        e = np.array([r["e_coord"] for r in m])
-        pr = np.array([share_term(r) for r in m])
+        sel = [r for r in rows if r["style"] == st]
+        e = np.array([r["e_coord"] for r in sel])
+        pr = np.array([share_term(r) for r in sel])
         print(f"    {st:10s}: e_coord median {np.median(e) * 100:+.2f}, share term "
               f"{np.median(pr) * 100:+.2f}, rest {np.median(e - pr) * 100:+.2f} "
               f"[{np.percentile(e - pr, 5) * 100:+.2f}, {np.percentile(e - pr, 95) * 100:+.2f}]")
     print("  style with the shipped edges if one term of the error were taken out (oracle, "
           "a diagnostic; none / err3):")
-    for nm, f in [("shipped", lambda r: r["kd"]),
+    for nm, kd in [("shipped", lambda r: r["kd"]),
                   ("− e_int", lambda r: r["kd"] - r["e_int"]),
                   ("− e_lev", lambda r: r["kd"] - r["e_lev"]),
                   ("− e_coord", lambda r: r["kd"] - r["e_coord"]),
                   ("− share term", lambda r: r["kd"] - share_term(r)),
                   ("truth hip drop", lambda r: r["hip_drop"])]:
-        a0, w0 = accuracy(rows, f, False)
-        a1, w1 = accuracy(rows, f, True)
+        a0, w0 = accuracy(rows, kd, False)
+        a1, w1 = accuracy(rows, kd, True)
         print(f"    {nm:15s} {a0:.3f} {w0} / {a1:.3f} {w1}")
     semi = [r for r in rows if r["style"] == "semi-squat"]
     miss = [r for r in semi if r["reported"] == "squat"]

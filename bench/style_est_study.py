@@ -281,8 +281,9 @@ def lever_joint(time: np.ndarray, tilt: np.ndarray, earth_acc: np.ndarray,
     (d +0.005 / 0.020; none at a bound), and the closed knee drop's spread with it (semi-squat
     IQR 1.9 → 1.5 cm, stoop 3.3 → 2.2 cm); but its semi-squats read 0.6 cm higher, the sim fit
     named 464/479 against 469 (refit: w 0.080, m 0.03890/0.21551, /H 0.04135/0.22924), and
-    with those edges 19000 / 20000 @104 read 0.959 / 0.964 without a hip height (0.959 / 0.972
-    before): the coordination term, not the lever, decides the semi-squats."""
+    with those edges 19000 / 20000 / 23000 @104 read 0.959 / 0.964 / 0.978 without a hip
+    height (0.959 / 0.972 / 0.966 before; err3 0.5 points worse pooled): the coordination term,
+    not the lever, decides the semi-squats."""
     from kyphos.metrics import style as L
     from scipy.optimize import lsq_linear
 

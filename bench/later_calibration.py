@@ -21,7 +21,10 @@ per session and pooled: the style accuracy of the truth lifts after that calibra
 (matched as ``validate_analysis.py`` does), named with the first calibration's lever for
 every lift ("first lever": the analysis before each later guided bend had its own,
 ``kyphos.analysis.later_levers`` returning nothing) and with the later bend's lever ("own
-lever"); ``--hip`` a hip-height mode of ``validate_analysis.py`` (none, true, err3).
+lever"); ``--hip`` a hip-height mode of ``validate_analysis.py`` (none, true, err3);
+``--drop knee``: the styles named by the knee rule (``analyze(style_drop="knee")``), whose
+link is then the later bend's ("own") or the first calibration's ("first":
+``kyphos.analysis.later_links`` returning nothing too).
 
 Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
@@ -64,7 +67,8 @@ def _stand(v, after_s: float) -> tuple[float, float] | None:  # noqa: ANN001 (a 
     return None
 
 
-def reclip_row(seed: int, rate: float, hip: str) -> tuple[list[tuple[str, str, str]], str]:
+def reclip_row(seed: int, rate: float, hip: str, drop: str = "closed"
+               ) -> tuple[list[tuple[str, str, str]], str]:
     """(truth, first lever, own lever) styles of the matched lifts after the later guided
     bend of the reclip session ``seed``, and a printed row."""
     import kyphos.analysis as an
@@ -85,14 +89,15 @@ def reclip_row(seed: int, rate: float, hip: str) -> tuple[list[tuple[str, str, s
     hh = hip_height_input(case, hip)
     styles: dict[str, list[str | None]] = {}
     levers = ""
-    real = an.later_levers
+    real, real_links = an.later_levers, an.later_links
     for name in ("first", "own"):
-        if name == "first":  # the analysis before later bends had their own lever
+        if name == "first":  # the analysis before later bends had their own lever (link)
             an.later_levers = lambda *_a, **_k: ()  # type: ignore[assignment]
+            an.later_links = lambda *_a, **_k: ()  # type: ignore[assignment]
         try:
-            a = an.analyze(ses, hip_height_m=hh)
+            a = an.analyze(ses, hip_height_m=hh, style_drop=drop)
         finally:
-            an.later_levers = real  # type: ignore[assignment]
+            an.later_levers, an.later_links = real, real_links  # type: ignore[assignment]
         found = [(lf.start_s, lf.end_s) for lf in a.lifts]
         pairs = dict(match([(lf.start, lf.end) for lf in truth], found, half=False))
         styles[name] = [a.lifts[pairs[i]].style if i in pairs else None
@@ -101,6 +106,9 @@ def reclip_row(seed: int, rate: float, hip: str) -> tuple[list[tuple[str, str, s
             w = a.wearer
             lv = [w.lever] + [x[1] for x in w.later_levers] if w is not None else []
             levers = " ".join("-" if x is None else f"({x[0]:.2f},{x[1]:.2f})" for x in lv)
+            if drop == "knee":  # the knee rule's links: the first calibration's, the later
+                lk = [a.link_m] + ([x[1] for x in w.later_links] if w is not None else [])
+                levers = " ".join("-" if x is None else f"{x:.3f}" for x in lk)
     rows = [(lf.style, f, o) for lf, f, o in zip(truth, styles["first"], styles["own"],
                                                    strict=True) if f is not None and o is not None]
     p = v.truth.person
@@ -113,16 +121,17 @@ def reclip_row(seed: int, rate: float, hip: str) -> tuple[list[tuple[str, str, s
     return rows, line
 
 
-def main_reclip(seeds: list[int], rate: float, hip: str) -> int:
+def main_reclip(seeds: list[int], rate: float, hip: str, drop: str = "closed") -> int:
     allrows: list[tuple[str, str, str]] = []
     for seed in seeds:
-        rows, line = reclip_row(seed, rate, hip)
+        rows, line = reclip_row(seed, rate, hip, drop)
         allrows += rows
         print(line, flush=True)
     n = max(len(allrows), 1)
     first = sum(t == f for t, f, _o in allrows)
     own = sum(t == o for t, _f, o in allrows)
-    print(f"pooled style accuracy after the later guided bend ({len(allrows)} lifts, hip {hip}): "
+    print(f"pooled style accuracy after the later guided bend ({len(allrows)} lifts, hip {hip}, "
+          f"drop {drop}): "
           f"first lever {first / n:.3f} ({first}), own lever {own / n:.3f} ({own})")
     return 0
 
@@ -135,13 +144,15 @@ def main() -> int:
     ap.add_argument("--reclip", action="store_true",
                     help="re-clipped sessions with a second guided calibration: lift styles")
     ap.add_argument("--hip", default="none", help="hip height mode with --reclip (none)")
+    ap.add_argument("--drop", default="closed", choices=("closed", "knee"),
+                    help="style rule with --reclip: analyze's style_drop (closed)")
     args = ap.parse_args()
     seeds = _seeds(args.seeds)
     from validate_analysis import HELD_OUT_FROM
     if any(s >= HELD_OUT_FROM for s in seeds):
         sys.exit(f"validation seeds >= {HELD_OUT_FROM} are held out")
     if args.reclip:
-        return main_reclip(seeds, args.rate, args.hip)
+        return main_reclip(seeds, args.rate, args.hip, args.drop)
     pooled = {k: [0.0, 0] for k in ("one all", "two all", "one after", "two after",
                                     "two after re-zeroed")}
     print("seed  slip_s  c_s  truth_at_c  one: all after rerefs lifts | two: all after "

@@ -23,6 +23,7 @@ from kyphos.metrics.risk import Risk, kinematic_risk
 from kyphos.metrics.style import (
     Wearer,
     lever_from_recording,
+    relink,
     restyle,
     style_rule,
     wearer_from,
@@ -328,6 +329,15 @@ def later_levers(users: list[UserReReference], angles: Angles, quat: np.ndarray,
     sensor's lever on the back is that bend's, not the first calibration's."""
     return tuple((u.t_s, lever_from_recording(angles, quat, acc, u.bends_s, closure=True))
                  for u in users if u.bends_s)
+
+
+def later_links(users: list[UserReReference], angles: Angles, az: np.ndarray
+                ) -> tuple[tuple[float, float | None], ...]:
+    """The knee rule's link of each later user calibration with a guided bend
+    (:attr:`kyphos.metrics.style.Wearer.later_links`): (its re-reference's time,
+    :func:`kyphos.metrics.style.link_from_bends` on its bend in the re-referenced ``angles``
+    and their vertical acceleration ``az``), as :func:`later_levers` for the closed drop."""
+    return tuple((u.t_s, link_from_bends(angles, az, u.bends_s)) for u in users if u.bends_s)
 
 
 def find_rerefs_between(probes: list[clipslip.RefPosture], c: cal.Calibration,
@@ -669,6 +679,8 @@ def events(angles: Angles, az: np.ndarray, activity: act.Activity, c: cal.Calibr
              if not any(lf.start_s < b1 and lf.end_s > b0 for b0, b1 in c.calibration_bends_s)]
     lifts = [lf for lf in bends if lf.context == "standing"]
     reaches = [lf for lf in bends if lf.context == "sitting"]
+    if wearer is not None and wearer.later_links:  # a later calibration's bend: its link
+        relink(lifts, wearer, link_m)
     if wearer is not None and quat is not None and acc is not None:
         restyle(lifts, wearer, angles, quat, acc)
     lm = lift_mask(angles.time, lifts)
@@ -778,6 +790,9 @@ def analyze(
         wearer = replace(wearer, lever=lever_from_recording(
             angles, quat, p.acc, c.calibration_bends_s, closure=True),
             later_levers=later_levers(users, angles, quat, p.acc))
+    if any(u.bends_s for u in users):  # the knee rule's link too (style_drop="knee", and the
+        # closed drop's fallback for a lift without a closed window)
+        wearer = replace(wearer, later_links=later_links(users, angles, az))
     pkw["wearer"] = wearer
     # the later calibrations' guided bends are no lifts either
     c_all = with_user_bends(c, users, session)

@@ -621,24 +621,30 @@ class _Driver:
         return link_from_bends(angles, az, bends)
 
     def later_levers(self, users: list[Any], rerefs: list[clipslip.ReReference]) -> None:
-        """The closed-bend levers of the later user calibrations' guided bends
-        (:func:`kyphos.analysis.later_levers`), each read in its bend's window, put on the
-        wearer (after :meth:`link_m`, which sets the first calibration's)."""
+        """The closed-bend levers (drop "closed") and the knee rule's links of the later user
+        calibrations' guided bends (:func:`kyphos.analysis.later_levers`, ``later_links``),
+        each read in its bend's window, put on the wearer (after :meth:`link_m`, which sets
+        the first calibration's)."""
         wearer = self.opts["pkw"].get("wearer")
-        if wearer is None or wearer.drop != "closed" or not any(u.bends_s for u in users):
+        if wearer is None or not any(u.bends_s for u in users):
             return
         t = np.maximum.accumulate(np.nan_to_num(self.time, nan=-np.inf))
         out: list[tuple[float, tuple[float, float] | None]] = []
+        links: list[tuple[float, float | None]] = []  # the knee rule's (analysis.later_links)
         for u in users:
             if not u.bends_s:
                 continue
             r0 = int(np.searchsorted(t, min(b[0] for b in u.bends_s)))
             r1 = int(np.searchsorted(t, max(b[1] for b in u.bends_s), side="right"))
-            w0, p, angles, _az, _act = self.window(r0, max(r1, r0 + 1), 0, rerefs)
-            q = self.st.spill.rows("quat", w0, w0 + len(p.time))
-            out.append((u.t_s, lever_from_recording(angles, q, p.acc, u.bends_s,
-                                                    closure=True)))
-        self.opts["pkw"]["wearer"] = replace(wearer, later_levers=tuple(out))
+            w0, p, angles, az, _act = self.window(r0, max(r1, r0 + 1), 0, rerefs)
+            links.append((u.t_s, link_from_bends(angles, az, u.bends_s)))
+            if wearer.drop == "closed":
+                q = self.st.spill.rows("quat", w0, w0 + len(p.time))
+                out.append((u.t_s, lever_from_recording(angles, q, p.acc, u.bends_s,
+                                                        closure=True)))
+        if wearer.drop == "closed":
+            wearer = replace(wearer, later_levers=tuple(out))
+        self.opts["pkw"]["wearer"] = replace(wearer, later_links=tuple(links))
 
     def _record(self, r0: int, r1: int, w0: int, p: Prepared, angles: Angles, az: np.ndarray,
                 activity: act.Activity, link: float | None, pkw: dict[str, Any]) -> _Core:

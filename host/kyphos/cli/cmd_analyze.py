@@ -157,7 +157,8 @@ def _text(d: dict[str, Any]) -> str:
             lines.append(f"  style by {rule['by']}" + (f" ({rule['note']})" if rule.get("note")
                                                        else ""))
             if rule.get("later_bends_from_s"):  # a later c's guided bend: its lever from then
-                lines.append("  with the lever of a later calibration's bend from "
+                what = "lever" if "closed-bend" in rule["by"] else "trunk link"
+                lines.append(f"  with the {what} of a later calibration's bend from "
                              + ", ".join(f"{t:.0f} s" for t in rule["later_bends_from_s"]))
     for i, lf in enumerate(d["lifts"], 1):
         lines.append(

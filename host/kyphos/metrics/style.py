@@ -404,6 +404,10 @@ class Wearer:
     #: re-clipped and pressed ``c`` again: the sensor sits elsewhere on the back), a None
     #: lever keeps the one before it. Empty: ``lever`` for every lift.
     later_levers: tuple[tuple[float, tuple[float, float] | None], ...] = ()
+    #: the knee rule's trunk links (:func:`link_from_bends`) of later calibrations' guided
+    #: bends, (from s, link m or None), as ``later_levers``: a lift starting at or after
+    #: ``from`` has its knee drop (``Lift.knee_drop_m``) from that link (:func:`relink`)
+    later_links: tuple[tuple[float, float | None], ...] = ()
 
     def lever_at(self, t_s: float) -> tuple[float, float] | None:
         """The closed-bend lever that names a lift starting at ``t_s`` (s): that of the last
@@ -413,6 +417,15 @@ class Wearer:
             if t_s >= t0 and lv is not None:
                 lever = lv
         return lever
+
+    def link_at(self, t_s: float, link_m: float | None) -> float | None:
+        """The knee rule's link for a lift starting at ``t_s`` (s): that of the last later
+        calibration with a bend before it (:attr:`later_links`), else ``link_m`` (the first
+        calibration's)."""
+        for t0, lk in self.later_links:
+            if t_s >= t0 and lk is not None:
+                link_m = lk
+        return link_m
 
     @property
     def hip_given(self) -> bool:
@@ -450,8 +463,10 @@ def style_rule(wearer: Wearer | None) -> dict[str, Any]:
         out: dict[str, Any] = {"by": by, "hip_height_given": False, "note": STYLE_NO_HIP_NOTE}
     else:
         out = {"by": wearer.style_by(), "hip_height_given": True, "note": None}
-    later = [] if wearer is None or wearer.drop != "closed" else \
-        [round(t, 3) for t, lv in wearer.later_levers if lv is not None]
+    later = [] if wearer is None else \
+        [round(t, 3) for t, lv in wearer.later_levers if lv is not None] \
+        if wearer.drop == "closed" else \
+        [round(t, 3) for t, lk in wearer.later_links if lk is not None]
     if later:
         out["later_bends_from_s"] = later
     return out
@@ -546,6 +561,26 @@ def closed_knee_features(time: np.ndarray, valid: np.ndarray, flexion: np.ndarra
         ea = earth_free_acceleration(quat[sl], acc[sl]) if earth_acc is None else earth_acc[sl]
         out.append(lift_closed_features(t[sl], valid[sl], tilt, ea, s0, s1, fs, lever))
     return out
+
+
+def relink(lifts: list[Any], wearer: Wearer, link_m: float | None) -> None:
+    """The knee rule's knee drop of each lift after a later calibration's guided bend from
+    that bend's link (:meth:`Wearer.link_at`; ``link_m`` the first calibration's, which
+    :func:`kyphos.metrics.lifts.find_bends` used), and the style and form score it names, in
+    place (before :func:`restyle`, which reads it). The wearer re-clipped before that ``c``:
+    the sensor's lever on the back is that bend's. No later link: nothing changes."""
+    from kyphos.metrics.lifts import form_score
+
+    base = effective_link(link_m)
+    for lf in lifts:  # per lift
+        link = effective_link(wearer.link_at(lf.start_s, link_m))
+        if link == base or lf.sensor_drop_m is None:
+            continue
+        lf.knee_drop_m = knee_drop(lf.sensor_drop_m, np.radians(lf.peak_tilt_deg), link)
+        lf.style = classify_style(lf.peak_flexion_deg, lf.knee_drop_m)
+        lf.score, lf.reasons = form_score(lf.style, lf.peak_flexion_deg,
+                                          lf.peak_flexion_velocity_dps, lf.twist_deg,
+                                          lf.lateral_deg)
 
 
 def restyle(lifts: list[Any], wearer: Wearer, angles: Any, quat: np.ndarray,

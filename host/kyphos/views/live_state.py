@@ -50,7 +50,14 @@ from kyphos.metrics.posture import (
     SLOUCH_THRESHOLD_DEG,
     ZONE_EDGES_DEG,
 )
-from kyphos.metrics.style import LEVER_PAD_S, Wearer, lever_from_bends, restyle, wearer_from
+from kyphos.metrics.style import (
+    LEVER_PAD_S,
+    LIFT_PAD_S,
+    Wearer,
+    lever_from_bends,
+    restyle,
+    wearer_from,
+)
 from kyphos.processing import activity as act
 from kyphos.processing import clipslip, plausibility
 from kyphos.processing.angles import Angles
@@ -371,6 +378,13 @@ class LiveState:
         self._guide: tuple[float, float] | None = None
         self._guide_up: tuple[float, float] = (np.nan, np.nan)  # the upright it follows
         self._guide_held: list[tuple[Lift, bool]] = []  # standing bends (reach BEND_MIN) held
+        # a later c's guided bend taken, its lever not fitted yet: the lifts since that c's
+        # upright wait for it (None: nothing waits), with their rows (id(lift) -> ring rows), to
+        # be named with it as the report names them (Wearer.lever_at: the lever of the
+        # mounting the lift was made in; the c follows the re-clip)
+        self._lever_wait: list[Lift] | None = None
+        self._held_rows: dict[int, np.ndarray] = {}
+        self._later_from_s = np.inf  # the later c's upright start: lifts from it on wait
         self._guide_msg: tuple[str, float] = ("", -np.inf)  # the outcome, shown until (device s)
         #: called (inside ingest) when the prompt ends: (the upright window, the bend's window
         #: or None when no bend came within ``guide_s``), device s
@@ -687,7 +701,7 @@ class LiveState:
                             earth_acc=np.column_stack([w[:, 12:14], w[:, 5]]))
                 self._lift_end_s = lf.end_s
                 self._standing_bend(lf, t, np.degrees(act.tilt_from_angles(r[:, 0], r[:, 1])),
-                                    w[:, 6:9])
+                                    w[:, 6:9], w)
             elif lf.context == "sitting":
                 self._reach_end_s = lf.end_s
                 self.seated_reaches.append(_info(len(self.seated_reaches) + 1, lf))
@@ -720,10 +734,31 @@ class LiveState:
         x = x[np.unique(x[:, 0], return_index=True)[1]]  # one row per time, in order
         valid = np.isfinite(x[:, 1])
         tilt = act.tilt_from_angles(np.radians(x[:, 1]), np.radians(x[:, 2]))
-        self.wearer = replace(self.wearer, lever=lever_from_bends(
-            x[:, 0], valid, tilt, x[:, 3:6], [self._open_spans[k] for k in seq], self.fs,
-            closure=True))
+        lever = lever_from_bends(x[:, 0], valid, tilt, x[:, 3:6],
+                                 [self._open_spans[k] for k in seq], self.fs, closure=True)
+        wait, self._lever_wait = self._lever_wait, None
+        if lever is not None or wait is None:  # a later bend without a lever keeps the one
+            # before it, as the report's Wearer.lever_at does
+            self.wearer = replace(self.wearer, lever=lever)
         self._lever_seq = None
+        if wait is not None:
+            self._count_waiting(wait)
+
+    def _count_waiting(self, lifts: list[Lift]) -> None:
+        """Count the lifts that waited for a later guided bend's lever: each named with the
+        wearer's lever now (the later bend's, or the one before it when none was fitted), from
+        the rows kept when it was found, as the report names the lifts from that c on."""
+        assert self.fs is not None and self.wearer is not None
+        for lf in lifts:  # a few
+            w = self._held_rows.pop(id(lf), None)
+            if w is not None and len(w):
+                r = np.radians(w[:, 1:5])
+                n = len(w)
+                ang = Angles(w[:, 0], r[:, 0], r[:, 1], r[:, 2], r[:, 3], np.zeros(n),
+                             np.zeros(n), np.isfinite(w[:, 1]), fs=self.fs)
+                restyle([lf], self.wearer, ang, np.zeros((0, 4)), np.zeros((0, 3)),
+                        earth_acc=np.column_stack([w[:, 12:14], w[:, 5]]))
+            self.lifts.append(_info(len(self.lifts) + 1, lf))
 
     def _clip_slips(self, t: np.ndarray, w: np.ndarray, activity: act.Activity) -> None:
         """Give the walks and still postures of the activity window that have ended (and were
@@ -856,13 +891,24 @@ class LiveState:
         return int(full[0]) if len(full) else 0
 
     def _standing_bend(self, lf: Lift, t: np.ndarray, tilt_deg: np.ndarray,
-                       acc: np.ndarray) -> None:
+                       acc: np.ndarray, w: np.ndarray | None = None) -> None:
         """A finished standing bend: a lift, or, while the calibration bends are not decided
-        and it reaches ``BEND_MIN``, held back until they are (:meth:`_opening_bends`)."""
+        and it reaches ``BEND_MIN``, held back until they are (:meth:`_opening_bends`); after
+        a later ``c``, held until its guided bend's lever is fitted (or the prompt ends)."""
         i0, i1 = np.searchsorted(t, (lf.start_s, lf.end_s))
         deep = bool(np.any(tilt_deg[i0 : i1 + 1] >= np.degrees(BEND_MIN)))
+        later = self.bend_taken and self.wearer is not None and self.wearer.drop == "closed"
+        if later and w is not None and lf.start_s >= self._later_from_s and (
+                self._guide is not None or self._lever_wait is not None):
+            # its rows, to name it again with the later bend's lever (the ring may have
+            # moved past them by then: a prompt lasts up to guide_s)
+            keep = (t >= lf.start_s - LIFT_PAD_S - 0.5) & (t <= lf.end_s + LIFT_PAD_S + 0.5)
+            self._held_rows[id(lf)] = w[keep].copy()
         if self._guide is not None and lf.end_s > self._guide[0]:
             self._guide_held.append((lf, deep))  # it may be the guided bend: wait for it
+            return
+        if self._lever_wait is not None and lf.start_s >= self._later_from_s:
+            self._lever_wait.append(lf)  # the later bend's lever names it once fitted
             return
         if self._opening is None or not deep:
             self.lifts.append(_info(len(self.lifts) + 1, lf))
@@ -999,11 +1045,23 @@ class LiveState:
         held, self._opening = self._opening or [], None
         held += [lf for lf, _ in self._guide_held]  # later than the opening's
         self._guide, self._guide_held = None, []
-        for lf in held:  # held bends (a few): not the guided one, so lifts, counted late
-            if not (lf.start_s < b1 and lf.end_s > b0):
-                self.lifts.append(_info(len(self.lifts) + 1, lf))
         w = self._ring.last(len(self._ring))
         sel = np.flatnonzero((w[:, 0] >= b0) & (w[:, 0] <= b1) & np.isfinite(w[:, 6]))
+        # a later bend's lever, fitted once its window has passed (below), names the lifts
+        # from its c's upright on, as in the report: they wait for it
+        wait = later and self.wearer is not None and self.wearer.drop == "closed" and len(sel)
+        if self._lever_wait is not None:  # an earlier later bend's, not fitted: count them
+            self._count_waiting(self._lever_wait)
+        self._lever_wait = [] if wait else None
+        for lf in held:  # held bends (a few): not the guided one, so lifts, counted late
+            if not (lf.start_s < b1 and lf.end_s > b0):
+                if self._lever_wait is not None and lf.start_s >= self._later_from_s:
+                    self._lever_wait.append(lf)
+                else:
+                    self.lifts.append(_info(len(self.lifts) + 1, lf))
+        # the rows kept are those of the lifts waiting (the guided bend's own are no lift)
+        self._held_rows = {id(lf): self._held_rows[id(lf)] for lf in self._lever_wait or ()
+                           if id(lf) in self._held_rows}
         if len(sel) and self.proc is not None:
             # gravity in the sensor frame at the window's deepest sample (from_windows' peak:
             # farthest from the upright), averaged over +-0.2 s as _standing_bend does
@@ -1067,6 +1125,7 @@ class LiveState:
         """No guided bend within the time limit: the bends held for it go on as they would
         have (lifts, or held for the automatic rule), which decides the calibration bends."""
         held, self._guide, self._guide_held = self._guide_held, None, []
+        self._held_rows.clear()  # no later bend: they keep the lever they were named with
         for lf, deep in held:
             if deep and self._opening is not None:
                 self._opening.append(lf)
@@ -1208,6 +1267,10 @@ class LiveState:
         # takes a later calibration (kyphos.analysis.find_rerefs_between)
         left = self.proc.sensor_from_body[:, 1].copy() if self.calibrated else self._cal_left
         m = frame_from_axes(up - self.proc.acc_bias, left)
+        if self._lever_wait is not None:  # a later bend's lever still to come: the lifts
+            # waiting for it are counted with the lever in use (rare: c again within seconds)
+            self._count_waiting(self._lever_wait)
+            self._lever_wait = None
         self._reset_slips()  # a new upright: clip slips are judged from it
         self.proc.set_calibration(m, upright_raw=up, left=left)
         m = self.proc.sensor_from_body
@@ -1224,6 +1287,8 @@ class LiveState:
             # re-clipped, and that bend names the lifts from then on (its lever), as in the
             # report (kyphos.analysis.later_levers)
             self._guide, self._guide_up = (t, t + float(self.guide_s)), window
+            if self.bend_taken:  # lifts from this upright on wait for the later bend's lever
+                self._later_from_s = window[0]
         if self.on_calibrated is not None:
             self.on_calibrated(*window)
         return window

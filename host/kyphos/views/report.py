@@ -138,6 +138,30 @@ def wearer_text(s: Summary) -> str:
             f"{w.get('style_by', 'knee drop / hip height')} (docs/scoring.md section 7).")
 
 
+def style_rule_text(s: Summary) -> str:
+    """One line for the lifts (the JSON's ``"style_rule"``): the rule that named their styles,
+    the calibration bend whose lever it used and, after a later calibration's guided bend (the
+    wearer re-seated the clip and pressed ``c`` again), from when that bend's lever named them;
+    "" without lifts or a rule."""
+    rule = s.style_rule
+    if not s.lifts or not rule:
+        return ""
+    text = f"Lift styles named by the {rule.get('by', 'knee drop')}"
+    later = rule.get("later_bends_from_s") or []
+    bends = s.calibration.get("calibration_bends_s") or []  # the first calibration's, then
+    first = [b for b in bends if not later or b[0] < later[0]]  # each later c's guided bend
+    closed = "closed-bend" in str(rule.get("by"))
+    if closed and first:  # the lever came from a bend
+        text += (f", with the lever of the calibration bend at {_clock(first[0][0])}"
+                 if len(first) == 1 else
+                 f", with the lever of the calibration bends from {_clock(first[0][0])}")
+    for t in later:  # each later calibration's bend: its lever (link) from its upright on
+        at = [b[0] for b in bends if b[0] >= t]
+        text += (f"; from {_clock(t)} on, with the {'lever' if closed else 'trunk link'} of "
+                 "the later calibration's bend" + (f" at {_clock(at[0])}" if at else ""))
+    return text + "."
+
+
 def _risk_value(s: Summary) -> str:
     """"0.42 moderate": the index and its band (docs/scoring.md §9), or "–"."""
     idx = s.risk.get("index")
@@ -207,6 +231,8 @@ def _section(s: Summary) -> str:
     out.append('<h2 class="pagebreak">Lifts</h2>')
     if who := wearer_text(s):
         out.append(f'<p id="wearer">{_e(who)}</p>')
+    if rule := style_rule_text(s):
+        out.append(f'<p id="style-rule">{_e(rule)}</p>')
     rows, left_out = lift_rows(s)
     if not rows:
         out.append("<p>No lifts were detected in this recording.</p>")
@@ -391,6 +417,8 @@ def pdf_pages(s: Summary) -> list[Any]:
                          f"({s.risk.get('note', '')})", 9, "normal"))
             if who := wearer_text(s):
                 head.append((who, 9, "normal"))
+            if rule := style_rule_text(s):
+                head.append((rule, 9, "normal"))
             if left_out:
                 head.append((f"Showing the {len(rows)} lowest-scoring lifts; {left_out} more "
                              "in kyphos analyze --json.", 9, "normal"))

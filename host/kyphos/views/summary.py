@@ -64,6 +64,9 @@ class Summary:
     #: the analysis's ``"wearer"`` block (the hip height that named the lift styles), None
     #: when not given
     wearer: dict[str, Any] | None = None
+    #: the analysis's ``"style_rule"`` (what named the lift styles; ``later_bends_from_s``:
+    #: from when a later calibration's bend named them), None when not analysed
+    style_rule: dict[str, Any] | None = None
     kind: str | None = None  # "assessment" / "exercise" (kyphos assess / exercise), else None
     sections: list[str] = field(default_factory=list)  # extra HTML fragments, e.g. ROM tables
     path: str = ""  # the file as given
@@ -290,4 +293,5 @@ def summarize_session(session: Any, path: str | os.PathLike[str], *, analysis: A
     s.steps = act.get("steps")
     s.re_references = list(d.get("re_references") or [])
     s.wearer = dict(d["wearer"]) if d.get("wearer") else None
+    s.style_rule = dict(d["style_rule"]) if d.get("style_rule") else None
     return s

@@ -609,6 +609,33 @@ def with_heights(activity: Activity, reuse: ClassifyReuse) -> Activity:
     return replace(activity, height=height, vertical_velocity=vel)
 
 
+def _resolve_get_ups(evidence: list[tuple[int, int, int]], get_ups: list[tuple[int, int, float]],
+                     first: int | None) -> list[tuple[int, int, int]]:
+    """``evidence`` (sorted) with the posture after each get-up from lying added, sorted.
+
+    One gets up from lying through sitting (docs/scoring.md, activity), so the rise out of a
+    lie is no sit-to-stand: the posture after it is the one before the lie-down, unless the
+    sensor ends a sit/stand rise (``TRANSITION_RISE_M``) above or below where it was then
+    (lain down from standing and got up to a seat; sat up and stood in one move). With no
+    height before the lie (the data start lying) it is sitting."""
+    out = list(evidence)
+    r = P.TRANSITION_RISE_M
+    for idx, ref, net in sorted(get_ups):  # per lie, in time order (a handful a day)
+        if not np.isfinite(net):
+            after = SITTING
+        elif net >= r:
+            after = STANDING
+        elif net <= -r:
+            after = SITTING
+        else:
+            prior = [e for e in out if e[0] <= ref]
+            after = (prior[-1][1] if prior else first if first is not None
+                     else out[0][2] if out else STANDING)
+        out.append((idx, after, after))
+        out.sort()
+    return out
+
+
 def _classify(
     time: np.ndarray,
     az: np.ndarray,
@@ -639,8 +666,14 @@ def _classify(
     height, vel = vertical_track(az, tilt, still, fs, valid, walking)
 
     kind = np.full(n, -1, np.int8)
+    lying = _long_runs(valid & (tilt >= np.radians(P.LYING_TILT_DEG)) & ~walking,
+                       int(P.LYING_MIN_S * fs))
+    lie_runs = runs(lying)
     # posture evidence in time order: (index, posture after, posture before)
     evidence: list[tuple[int, int, int]] = []
+    # getting up from lying: (index, row before the lie-down, net height change) — the posture
+    # after it is read against the one before the lie-down (_resolve_get_ups)
+    get_ups: list[tuple[int, int, float]] = []
     transitions: list[Transition] = []
     excursions: list[tuple[int, int, float]] = []
     tmask = np.zeros(n, bool)
@@ -654,6 +687,23 @@ def _classify(
         # stretch from its end to the next movement (NaN ignored, as np.nanmin)
         piece_min = (np.fmin.reduceat(h_ext, np.array(moves, np.intp).ravel()).tolist()
                      if moves else [])
+        # the lies of this segment: a rise out of one is not a sit-to-stand (one gets up
+        # through sitting), and the posture after it comes from the height it returns to
+        in_lie = np.zeros(s1 - s0, bool)
+        for l0, l1 in lie_runs[(lie_runs[:, 0] >= s0) & (lie_runs[:, 1] <= s1)]:  # per lie
+            l0, l1 = int(l0), int(l1)
+            if l1 >= s1:
+                continue  # the segment ends lying
+            # the lie-down: the movement that carries the tilt into the lie (else none: the
+            # segment starts lying); the get-up: the one out of it (else the lie ends still)
+            down = [m for m in moves if m[0] <= l0]
+            up_ = [m for m in moves if m[1] > l1 - 1]
+            ref = max(s0, down[-1][0] - 1) if down else -1
+            b_up = up_[0][1] if up_ and up_[0][0] <= l1 else l1
+            a_up = up_[0][0] if up_ and up_[0][0] <= l1 else l1
+            in_lie[max(0, (down[-1][1] if down else l0) - s0) : a_up - s0 + 1] = True
+            h_ref = float(height[ref]) if ref >= 0 else np.nan
+            get_ups.append((min(s1 - 1, b_up), ref, float(height[min(s1 - 1, b_up)]) - h_ref))
         i = 0
         while i < len(moves):  # per movement between still periods
             a, b = moves[i]
@@ -715,13 +765,16 @@ def _classify(
             transitions.append(Transition(float(time[a]), float(time[b - 1]),
                                           "sit_to_stand" if up else "stand_to_sit", rise))
             tmask[a:b] = True
-            evidence.append((a, STANDING if up else SITTING, SITTING if up else STANDING))
+            if not in_lie[a - s0]:  # a movement from lying: its get-up gives the posture
+                evidence.append((a, STANDING if up else SITTING, SITTING if up else STANDING))
     for a, b in bouts:
         evidence.append((int(a), STANDING, STANDING))
         evidence.append((int(b) - 1, STANDING, STANDING))
     evidence.sort()
     # sitting / standing: the posture after the latest evidence; before the first, its "before"
     first = KINDS.index(posture_before) if posture_before in ("sitting", "standing") else None
+    if get_ups:
+        evidence = _resolve_get_ups(evidence, get_ups, first)
     post = np.full(n, STANDING if first is None else first, np.int8)
     if evidence:
         idx = np.array([e[0] for e in evidence])
@@ -735,8 +788,6 @@ def _classify(
         post[: u_idx[0]] = before
         post[u_idx[0] :] = np.repeat(after[last], np.diff(np.append(u_idx, n)))
     kind[valid] = post[valid]
-    lying = _long_runs(valid & (tilt >= np.radians(P.LYING_TILT_DEG)) & ~walking,
-                       int(P.LYING_MIN_S * fs))
     kind[lying] = LYING
     kind[tmask & valid] = TRANSITION
     kind[walking] = WALKING

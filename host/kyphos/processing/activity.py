@@ -21,7 +21,8 @@ Stages (each a function of arrays; every threshold is in :mod:`kyphos.processing
    exceeds ``TRANSITION_RISE_M``: a sit-to-stand rises, a stand-to-sit drops), and sitting or
    standing for the rest: the posture after a drop is sitting, after a rise or a walk standing;
    before the first such evidence the posture is inferred backwards from it (standing if there
-   is none at all).
+   is none at all). The rise out of a lie is no sit-to-stand (one gets up through sitting):
+   the posture after a lie is read from the height it returns to (:func:`_resolve_get_ups`).
 
 Kinds: ``"lying"``, ``"sitting"``, ``"standing"``, ``"walking"``, ``"transition"``.
 """

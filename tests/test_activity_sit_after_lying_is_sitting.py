@@ -46,3 +46,24 @@ def test_get_up_reads_the_height_it_returns_to() -> None:
     # lain down straight from standing (ref before the sit): back level, standing
     assert _resolve_get_ups(ev[:1], [(200, 20, 0.0)], None)[-1] == (200, STANDING, STANDING)
     assert _resolve_get_ups([], [(200, -1, float("nan"))], None) == [(200, SITTING, SITTING)]
+
+
+def test_clip_slip_reads_the_kind_before_the_get_up_rule() -> None:
+    """Validation-family development seed 5027 @104 (a slip while getting up from a 28-s lie):
+    the sit after the lie is sitting in the activity, but clip slip reads it as standing, as
+    the rule before did (Activity.slip_kind). Read as sitting, the sit voted in the tie across
+    the lie and the slip went to the lie's start, 30 s early (flexion 1.24 -> 2.63 deg)."""
+    from kyphos.sim.validation import generate
+
+    v = generate(5027, 104.0)
+    a = analyze(v.to_session(calibration_note=True))
+    truth = v.truth.activity_names
+    lie = np.flatnonzero(truth == "lying")
+    i0 = lie[-1] + 1 + int(np.argmax(truth[lie[-1] + 1 :] == "sitting"))
+    i1 = i0 + int(np.argmax(truth[i0:] != "sitting"))  # the sit right after the lie
+    sit = np.arange(i0, i1)[a.activity.kind[i0:i1] == SITTING]
+    assert len(sit) > 100 and a.activity.slip_kind is not None
+    assert np.all(a.activity.slip_kind[sit] == STANDING)
+    t_slip = v.script.slips[0].t
+    got = [r.t_s for r in a.re_references if r.t_s > 0.0]
+    assert len(got) == 1 and abs(got[0] - t_slip) < 10.0, (got, t_slip)

@@ -35,6 +35,11 @@ def test_a_simulated_lie_then_sit_is_labelled_sitting(seed: int) -> None:
     assert len(sit) and np.mean(lab[sit] == "sitting") > 0.8, np.unique(lab[sit])
     stand = after[truth[after] == "standing"]
     assert np.mean(lab[stand] == "standing") > 0.8
+    # the movements into and out of the lie are named so (they were stand_to_sit and
+    # sit_to_stand), and the stand after the sit is a sit-to-stand
+    kinds = [tr.kind for tr in a.activity.transitions]
+    assert "lie_down" in kinds and kinds.index("lie_down") + 1 == kinds.index("get_up")
+    assert kinds[kinds.index("get_up") + 1 :][:1] == ["sit_to_stand"], kinds
 
 
 def test_get_up_reads_the_height_it_returns_to() -> None:

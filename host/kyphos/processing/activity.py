@@ -52,7 +52,8 @@ G = 9.81
 
 @dataclass
 class Transition:
-    """A sit-to-stand (``"sit_to_stand"``) or stand-to-sit (``"stand_to_sit"``) transition."""
+    """A sit-to-stand (``"sit_to_stand"``) or stand-to-sit (``"stand_to_sit"``) transition, or
+    the same movement into a lie (``"lie_down"``) or out of one (``"get_up"``)."""
 
     start_s: float
     end_s: float
@@ -779,8 +780,9 @@ def _classify(
                     excursions.append((pa, b, -p_net))
                     continue
             up = rise > 0
-            transitions.append(Transition(float(time[a]), float(time[b - 1]),
-                                          "sit_to_stand" if up else "stand_to_sit", rise))
+            name = ("get_up" if in_lie[a - s0] else "lie_down" if lying[b - 1]
+                    else "sit_to_stand" if up else "stand_to_sit")
+            transitions.append(Transition(float(time[a]), float(time[b - 1]), name, rise))
             tmask[a:b] = True
             ev = (a, STANDING if up else SITTING, SITTING if up else STANDING)
             # a movement from lying: its get-up gives the posture (the rule before took it)

@@ -321,6 +321,11 @@ def score(case: Case, hip: str = "none", drop: str = "closed") -> dict[str, Any]
             lab[i0:i1] = k
         keep = case.activity != "transition"
         r["activity"] = (int(np.count_nonzero(lab[keep] == case.activity[keep])), int(np.count_nonzero(keep)))
+        # seconds per (truth, label) pair, for the confusion print
+        dt = float(np.median(np.diff(case.time))) if len(case.time) > 1 else 0.0
+        pairs, cnt = np.unique(np.char.add(np.char.add(case.activity[keep].astype(str), ">"),
+                                           lab[keep].astype(str)), return_counts=True)
+        r["activity_conf"] = {str(k): float(c) * dt for k, c in zip(pairs, cnt, strict=True)}
         if case.steps is not None and act.get("steps") is not None:
             r["steps"] = (case.steps, int(act["steps"]))
     # flexion
@@ -433,6 +438,16 @@ def summary(rows: list[dict[str, Any]], title: str) -> None:
     if acts:
         print(f"activity: {sum(a for a, _ in acts) / sum(n for _, n in acts) * 100:.1f}% of time "
               f"labelled right   (target >= 95%)")
+        conf: dict[str, float] = {}
+        for r in rows:
+            for k, v in (r.get("activity_conf") or {}).items():
+                conf[k] = conf.get(k, 0.0) + v
+        wrong = sorted(((v, k) for k, v in conf.items() if k.split(">")[0] != k.split(">")[1]),
+                       reverse=True)
+        if wrong:
+            print("  mislabelled, s (truth>label): "
+                  + ", ".join(f"{k + ('none' if k.endswith('>') else '')} {v:.0f}"
+                              for v, k in wrong[:8]))
     else:
         print("activity: not reported")
     stp = [r["steps"] for r in rows if r["steps"] is not None]

@@ -616,8 +616,8 @@ def turned_rerefs(c: cal.Calibration, c2: cal.Calibration, rerefs: list[clipslip
 def reference_probes(p: Prepared, activity: act.Activity) -> list[clipslip.RefPosture]:
     """Still postures and walks of at least ``PROBE_MIN_S`` (clip-slip probes; those of at
     least ``REF_MIN_S`` whose ends agree are the references, :func:`find_rerefs`)."""
-    return clipslip.reference_postures(p.time, p.acc, activity.kind, activity.still, p.fs,
-                                       act.KINDS, PROBE_MIN_S)
+    return clipslip.reference_postures(p.time, p.acc, activity.kind_for_slips(), activity.still,
+                                       p.fs, act.KINDS, PROBE_MIN_S)
 
 
 def find_rerefs(probes: list[clipslip.RefPosture], c: cal.Calibration, time: np.ndarray,

@@ -21,7 +21,8 @@ Stages (each a function of arrays; every threshold is in :mod:`kyphos.processing
    exceeds ``TRANSITION_RISE_M``: a sit-to-stand rises, a stand-to-sit drops), and sitting or
    standing for the rest: the posture after a drop is sitting, after a rise or a walk standing;
    before the first such evidence the posture is inferred backwards from it (standing if there
-   is none at all).
+   is none at all). The rise out of a lie is no sit-to-stand (one gets up through sitting):
+   the posture after a lie is read from the height it returns to (:func:`_resolve_get_ups`).
 
 Kinds: ``"lying"``, ``"sitting"``, ``"standing"``, ``"walking"``, ``"transition"``.
 """
@@ -51,7 +52,8 @@ G = 9.81
 
 @dataclass
 class Transition:
-    """A sit-to-stand (``"sit_to_stand"``) or stand-to-sit (``"stand_to_sit"``) transition."""
+    """A sit-to-stand (``"sit_to_stand"``) or stand-to-sit (``"stand_to_sit"``) transition, or
+    the same movement into a lie (``"lie_down"``) or out of one (``"get_up"``)."""
 
     start_s: float
     end_s: float
@@ -83,6 +85,16 @@ class Activity:
     transitions: list[Transition] = field(default_factory=list)
     excursions: list[tuple[int, int, float]] = field(default_factory=list)
     fs: float = 0.0
+    #: (N,) the kind as the rule before the get-up rule (up to 76b55ff) made it, where it
+    #: differs (None: the same as ``kind``): the rise out of a lie a sit-to-stand, so the sit
+    #: after a lie standing. Clip-slip placement was tuned on it and reads it
+    #: (:meth:`kind_for_slips`): with ``kind`` there, a slip in a tie across a lie is placed
+    #: at the lie's start (validation 5027 @104: 1.24 -> 2.63 deg flexion RMSE)
+    slip_kind: np.ndarray | None = None
+
+    def kind_for_slips(self) -> np.ndarray:
+        """The kind clip slip's reference postures are read from (:attr:`slip_kind`)."""
+        return self.kind if self.slip_kind is None else self.slip_kind
 
     @property
     def steps(self) -> int:
@@ -576,6 +588,10 @@ def classify(
     # block k covers samples k·step … k·step + step − 1 (len(v_d)·step ≥ n)
     kind = np.repeat(d.kind, step)[:n]
     kind[~valid] = -1
+    slip_kind = None
+    if d.slip_kind is not None:
+        slip_kind = np.repeat(d.slip_kind, step)[:n]
+        slip_kind[~valid] = -1
     t = np.asarray(time, float)
     if heights or reuse is None:
         height, vel = _heights(t, t_d, d.height, d.vertical_velocity, valid)
@@ -587,6 +603,7 @@ def classify(
         vertical_velocity=vel, steps_s=d.steps_s,
         transitions=d.transitions,
         excursions=[(a * step, min(n, b * step), drop) for a, b, drop in d.excursions], fs=fs,
+        slip_kind=slip_kind,
     )
 
 
@@ -607,6 +624,33 @@ def with_heights(activity: Activity, reuse: ClassifyReuse) -> Activity:
     t_d, h_d, v_d, valid = reuse.heights
     height, vel = _heights(activity.time, t_d, h_d, v_d, valid)
     return replace(activity, height=height, vertical_velocity=vel)
+
+
+def _resolve_get_ups(evidence: list[tuple[int, int, int]], get_ups: list[tuple[int, int, float]],
+                     first: int | None) -> list[tuple[int, int, int]]:
+    """``evidence`` (sorted) with the posture after each get-up from lying added, sorted.
+
+    One gets up from lying through sitting (docs/scoring.md, activity), so the rise out of a
+    lie is no sit-to-stand: the posture after it is the one before the lie-down, unless the
+    sensor ends a sit/stand rise (``TRANSITION_RISE_M``) above or below where it was then
+    (lain down from standing and got up to a seat; sat up and stood in one move). With no
+    height before the lie (the data start lying) it is sitting."""
+    out = list(evidence)
+    r = P.TRANSITION_RISE_M
+    for idx, ref, net in sorted(get_ups):  # per lie, in time order (a handful a day)
+        if not np.isfinite(net):
+            after = SITTING
+        elif net >= r:
+            after = STANDING
+        elif net <= -r:
+            after = SITTING
+        else:
+            prior = [e for e in out if e[0] <= ref]
+            after = (prior[-1][1] if prior else first if first is not None
+                     else out[0][2] if out else STANDING)
+        out.append((idx, after, after))
+        out.sort()
+    return out
 
 
 def _classify(
@@ -639,8 +683,15 @@ def _classify(
     height, vel = vertical_track(az, tilt, still, fs, valid, walking)
 
     kind = np.full(n, -1, np.int8)
+    lying = _long_runs(valid & (tilt >= np.radians(P.LYING_TILT_DEG)) & ~walking,
+                       int(P.LYING_MIN_S * fs))
+    lie_runs = runs(lying)
     # posture evidence in time order: (index, posture after, posture before)
     evidence: list[tuple[int, int, int]] = []
+    # getting up from lying: (index, row before the lie-down, net height change) — the posture
+    # after it is read against the one before the lie-down (_resolve_get_ups)
+    get_ups: list[tuple[int, int, float]] = []
+    lie_evidence: list[tuple[int, int, int]] = []  # what movements from lying said before
     transitions: list[Transition] = []
     excursions: list[tuple[int, int, float]] = []
     tmask = np.zeros(n, bool)
@@ -654,6 +705,23 @@ def _classify(
         # stretch from its end to the next movement (NaN ignored, as np.nanmin)
         piece_min = (np.fmin.reduceat(h_ext, np.array(moves, np.intp).ravel()).tolist()
                      if moves else [])
+        # the lies of this segment: a rise out of one is not a sit-to-stand (one gets up
+        # through sitting), and the posture after it comes from the height it returns to
+        in_lie = np.zeros(s1 - s0, bool)
+        for l0, l1 in lie_runs[(lie_runs[:, 0] >= s0) & (lie_runs[:, 1] <= s1)]:  # per lie
+            l0, l1 = int(l0), int(l1)
+            if l1 >= s1:
+                continue  # the segment ends lying
+            # the lie-down: the movement that carries the tilt into the lie (else none: the
+            # segment starts lying); the get-up: the one out of it (else the lie ends still)
+            down = [m for m in moves if m[0] <= l0]
+            up_ = [m for m in moves if m[1] > l1 - 1]
+            ref = max(s0, down[-1][0] - 1) if down else -1
+            b_up = up_[0][1] if up_ and up_[0][0] <= l1 else l1
+            a_up = up_[0][0] if up_ and up_[0][0] <= l1 else l1
+            in_lie[max(0, (down[-1][1] if down else l0) - s0) : a_up - s0 + 1] = True
+            h_ref = float(height[ref]) if ref >= 0 else np.nan
+            get_ups.append((min(s1 - 1, b_up), ref, float(height[min(s1 - 1, b_up)]) - h_ref))
         i = 0
         while i < len(moves):  # per movement between still periods
             a, b = moves[i]
@@ -712,34 +780,51 @@ def _classify(
                     excursions.append((pa, b, -p_net))
                     continue
             up = rise > 0
-            transitions.append(Transition(float(time[a]), float(time[b - 1]),
-                                          "sit_to_stand" if up else "stand_to_sit", rise))
+            name = ("get_up" if in_lie[a - s0] else "lie_down" if lying[b - 1]
+                    else "sit_to_stand" if up else "stand_to_sit")
+            transitions.append(Transition(float(time[a]), float(time[b - 1]), name, rise))
             tmask[a:b] = True
-            evidence.append((a, STANDING if up else SITTING, SITTING if up else STANDING))
+            ev = (a, STANDING if up else SITTING, SITTING if up else STANDING)
+            # a movement from lying: its get-up gives the posture (the rule before took it)
+            (lie_evidence if in_lie[a - s0] else evidence).append(ev)
     for a, b in bouts:
         evidence.append((int(a), STANDING, STANDING))
         evidence.append((int(b) - 1, STANDING, STANDING))
     evidence.sort()
     # sitting / standing: the posture after the latest evidence; before the first, its "before"
     first = KINDS.index(posture_before) if posture_before in ("sitting", "standing") else None
-    post = np.full(n, STANDING if first is None else first, np.int8)
-    if evidence:
-        idx = np.array([e[0] for e in evidence])
-        after = np.array([e[1] for e in evidence], np.int8)
-        before = np.int8(evidence[0][2] if first is None else first)
-        # each row takes the posture after the latest evidence at or before it (the last of
-        # several at one row): runs between evidence rows, no per-row search
-        last = np.append(idx[1:] != idx[:-1], True)
-        u_idx = np.clip(idx[last], 0, n)
-        post = np.empty(n, np.int8)
-        post[: u_idx[0]] = before
-        post[u_idx[0] :] = np.repeat(after[last], np.diff(np.append(u_idx, n)))
-    kind[valid] = post[valid]
-    lying = _long_runs(valid & (tilt >= np.radians(P.LYING_TILT_DEG)) & ~walking,
-                       int(P.LYING_MIN_S * fs))
-    kind[lying] = LYING
-    kind[tmask & valid] = TRANSITION
-    kind[walking] = WALKING
+    slip_kind = None
+    if get_ups or lie_evidence:
+        # clip slip reads the kind of the rule before (Activity.slip_kind)
+        slip_kind = kind.copy()
+        slip_kind[valid] = _posture_rows(sorted(evidence + lie_evidence), first, n)[valid]
+        evidence = _resolve_get_ups(evidence, get_ups, first)
+    kind[valid] = _posture_rows(evidence, first, n)[valid]
+    for k in (kind, slip_kind):
+        if k is not None:
+            k[lying] = LYING
+            k[tmask & valid] = TRANSITION
+            k[walking] = WALKING
+    if slip_kind is not None and np.array_equal(slip_kind, kind):
+        slip_kind = None
     return Activity(time=np.asarray(time, float), kind=kind, still=still, height=height,
                     vertical_velocity=vel, steps_s=np.asarray(time, float)[step_idx],
-                    transitions=transitions, excursions=excursions, fs=fs)
+                    transitions=transitions, excursions=excursions, fs=fs, slip_kind=slip_kind)
+
+
+def _posture_rows(evidence: list[tuple[int, int, int]], first: int | None, n: int) -> np.ndarray:
+    """(N,) sitting / standing: the posture after the latest ``evidence`` (sorted) at or before
+    each row; before the first, ``first`` or the first evidence's "before" (standing if none)."""
+    if not evidence:
+        return np.full(n, STANDING if first is None else first, np.int8)
+    idx = np.array([e[0] for e in evidence])
+    after = np.array([e[1] for e in evidence], np.int8)
+    before = np.int8(evidence[0][2] if first is None else first)
+    # each row takes the posture after the latest evidence at or before it (the last of
+    # several at one row): runs between evidence rows, no per-row search
+    last = np.append(idx[1:] != idx[:-1], True)
+    u_idx = np.clip(idx[last], 0, n)
+    post = np.empty(n, np.int8)
+    post[: u_idx[0]] = before
+    post[u_idx[0] :] = np.repeat(after[last], np.diff(np.append(u_idx, n)))
+    return post

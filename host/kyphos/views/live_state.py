@@ -772,9 +772,10 @@ class LiveState:
             return
         row0 = self._ring.count - len(w)  # w ends at the newest row
         end = len(t) - int(LIVE_REF_SETTLE_S * self.fs)
-        posts = clipslip.reference_postures(t, w[:, 6:9], activity.kind, activity.still,
+        kind = activity.kind_for_slips()
+        posts = clipslip.reference_postures(t, w[:, 6:9], kind, activity.still,
                                             self.fs, act.KINDS, PROBE_MIN_S)
-        prev, self._kind_prev = self._kind_prev, (row0, activity.kind.copy())
+        prev, self._kind_prev = self._kind_prev, (row0, kind.copy())
         for p in posts:  # the window's walks and still postures (a few)
             if p.i1 > end or p.start_s <= self._ref_end_s:
                 continue  # still going on, or given before

@@ -670,6 +670,13 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
                                m_old, m_new, still)
         if det is not None:
             return det
+    if len(ks) == 2 and ks[0] and seq[ks[0]].kind == seq[ks[1]].kind == "walking" \
+            and seq[ks[0]].i1 == seq[ks[1]].i0:
+        # the tie is one walk's start and its split (the walk's own change point of its mean
+        # specific force: _walk_split), its first half reading neither mounting: the walk
+        # found where it changed (development seed 20006: a slip 6.8 s into a walk, its split
+        # 1.1 s before it, the tie's middle 4.5 s before it)
+        return seq[ks[1]].i0, None
     a0 = seq[ks[0] - 1].i1 if ks[0] else lo
     a1 = seq[ks[-1] - 1].i1 if ks[-1] else lo
     mid = (a0 + a1) // 2

@@ -72,10 +72,23 @@ PATHS_B = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn
            "excursion_mid", "held_step", "tie_turn", "late_none2", "tie_det", "tie_mid_nostill",
            "tie_mid")
 
+#: SLIP4's excursion-side variant (not shipped: /work/handoff/SLIP4.md), kept so its file replays
+PATHS_C = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn", "late_none",
+           "excursion_side", "excursion_mid", "held_step", "tie_turn", "late_none2", "tie_det",
+           "tie_mid_nostill", "tie_mid")
+#: SLIP4: a tie's stretch blended across (the middle only when the stretch is empty)
+PATHS_D = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn", "late_none",
+           "excursion_mid", "held_step", "tie_turn", "late_none2", "tie_det", "tie_mid_nostill",
+           "tie_blend", "tie_mid")
+
 
 def _paths_for(src: str) -> tuple[str, ...]:
     """The return names for ``src``: the chain (cb19573), variant A (8e05697: the detrended
     turn before both middles), 167796b (B with a dead excursion return) or B as shipped."""
+    if "return a0, seq[ks[-1]].i0" in src:  # SLIP4's tie blend
+        return PATHS_D
+    if "_excursion_side(motion" in src:
+        return PATHS_C
     calls = src.count("_detrended_place(")
     if calls >= 3 or (calls == 2 and "if False:  # the excursion part left out" in src):
         return PATHS_ONE

@@ -531,6 +531,11 @@ class _Driver:
             p, _q = self.st.spill.prepared(w0, w0 + len(angles.time), self.fs, quat=False)
             return w0, p, angles, az, activity
         w0 = max(0, r0 - self.margin)
+        # a re-reference blended across a stretch that reaches into the window (a tie's
+        # stretch can outlast the margin: SLIP4) is read from its start, as the whole
+        # analysis reads it, not switched at the window's first row
+        w0 = min([w0, *(rr.index for rr in rerefs
+                        if rr.index_end is not None and rr.index < w0 < rr.index_end)])
         w0 -= w0 % self.align  # decimations (activity, calibration) keep their phase
         w1 = min(self.n, r1 + self.margin + extra)
         p, q = self.st.spill.prepared(w0, w1, self.fs)

@@ -295,9 +295,7 @@ def lever_joint(time: np.ndarray, tilt: np.ndarray, earth_acc: np.ndarray,
     dt = 1.0 / fs
 
     def integral(x: np.ndarray) -> np.ndarray:
-        v = np.zeros(x.shape)
-        v[1:] = np.cumsum(0.5 * (x[1:] + x[:-1]), axis=0) * dt
-        return v
+        return L.running_integral(x, dt)
 
     pa = integral(integral(a))
     closed = L.closed_displacement(a, th, fs)

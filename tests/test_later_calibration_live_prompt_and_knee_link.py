@@ -14,28 +14,19 @@ from typing import Any
 import kyphos
 import numpy as np
 import pytest
+from _reclip import reclipped_session, second_note
 from kyphos.analysis import analyze
 from kyphos.metrics.style import effective_link, knee_drop
 from kyphos.recording.kyr import new_header, read_kyr
-from kyphos.sim.validation import generate
 from kyphos.sim.validation.generate import write_counts_kyr
 
-#: validation 2 @104, two lifts blocks, the clip re-seated (T4 -> T3) and calibrated again at
-#: about 52-69 s; after it a squat at 91.8-95.3 s whose trunk bends 22 deg only (no forward
-#: excursion: not taken for the guided bend), then a semi-squat at 99 s
-_SEED = 2
 
-
+#: validation 2 @104 (tests/_reclip.py); after its re-clip calibration a squat at 91.8-95.3 s
+#: whose trunk bends 22 deg only (no forward excursion: not taken for the guided bend), then a
+#: semi-squat at 99 s
 @pytest.fixture(scope="module")
 def reclipped() -> Any:
-    return generate(_SEED, fs=104.0, blocks=("lifts", "lifts"), reclip=True)
-
-
-def _second_note(v: Any) -> dict[str, Any]:
-    c = v.script.reclip.calibration
-    return {"kind": "calibration", "method": "guided",
-            "upright": [round(x, 4) for x in c["upright"]],
-            "bend": [round(x, 4) for x in c["bend"]]}
+    return reclipped_session()
 
 
 def test_live_lift_during_a_later_prompt_is_named_with_the_later_bends_lever(
@@ -77,7 +68,7 @@ def test_knee_rule_names_the_lifts_after_a_later_bend_with_its_link(
     v = reclipped
     ses = v.to_session()
     one = analyze(ses, style_drop="knee")
-    ses.notes = list(ses.notes) + [(float(v.truth.time[-1]), _second_note(v))]
+    ses.notes = list(ses.notes) + [(float(v.truth.time[-1]), second_note(v))]
     two = analyze(ses, style_drop="knee")
     assert one.wearer is not None and one.wearer.later_links == ()
     assert "later_bends_from_s" not in one.to_dict()["style_rule"]
@@ -101,7 +92,7 @@ def test_knee_rule_names_the_lifts_after_a_later_bend_with_its_link(
     path = tmp_path / "reclip.kyr"
     write_counts_kyr(path, np.column_stack([v.acc_counts, v.gyr_counts]), v.fs,
                      new_header("sim", subject="V-002", device=None),
-                     [v.calibration_note(), _second_note(v)])
+                     [v.calibration_note(), second_note(v)])
     c = analyze_chunked(path, chunk_s=60.0, overlap_s=60.0, style_drop="knee")
     assert c.wearer is not None and len(c.wearer.later_links) == 1
     assert c.wearer.later_links[0][0] == pytest.approx(t_from)

@@ -13,27 +13,16 @@ from typing import Any
 import kyphos
 import numpy as np
 import pytest
+from _reclip import reclipped_session, second_note
 from kyphos.analysis import analyze
 from kyphos.metrics.style import classify_style_closed_m, closed_knee_features
 from kyphos.recording.kyr import new_header, read_kyr
-from kyphos.sim.validation import generate
 from kyphos.sim.validation.generate import write_counts_kyr
-
-#: validation 2 @104, two lifts blocks, the clip re-seated (T4 -> T3, 7.7 -> 6.5 cm deep) and
-#: calibrated again at about 52-69 s, its slip at 63 s after that calibration
-_SEED = 2
 
 
 @pytest.fixture(scope="module")
 def reclipped() -> Any:
-    return generate(_SEED, fs=104.0, blocks=("lifts", "lifts"), reclip=True)
-
-
-def _second_note(v: Any) -> dict[str, Any]:
-    c = v.script.reclip.calibration
-    return {"kind": "calibration", "method": "guided",
-            "upright": [round(x, 4) for x in c["upright"]],
-            "bend": [round(x, 4) for x in c["bend"]]}
+    return reclipped_session()
 
 
 def _features(a: Any, lifts: list[Any], lever: tuple[float, float]) -> list[Any]:
@@ -47,7 +36,7 @@ def test_lifts_after_a_second_c_with_the_clip_reseated_are_named_by_its_bend(
     v = reclipped
     ses = v.to_session()
     one = analyze(ses)
-    ses.notes = list(ses.notes) + [(float(v.truth.time[-1]), _second_note(v))]
+    ses.notes = list(ses.notes) + [(float(v.truth.time[-1]), second_note(v))]
     two = analyze(ses)
     assert one.wearer is not None and one.wearer.later_levers == ()
     w = two.wearer
@@ -82,7 +71,7 @@ def test_whole_and_chunked_name_the_lifts_after_a_later_bend_alike(reclipped: An
     path = tmp_path / "reclip.kyr"
     write_counts_kyr(path, np.column_stack([v.acc_counts, v.gyr_counts]), v.fs,
                      new_header("sim", subject="V-002", device=None),
-                     [v.calibration_note(), _second_note(v)])
+                     [v.calibration_note(), second_note(v)])
     whole = analyze(kyphos.load(path))
     c = analyze_chunked(path, chunk_s=60.0, overlap_s=60.0)
     assert whole.wearer is not None and c.wearer is not None

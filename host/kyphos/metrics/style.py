@@ -115,6 +115,13 @@ def trunk_drop(tilt_rad: float | np.ndarray, lever: tuple[float, float]) -> Any:
     return r * (1.0 - np.cos(tilt_rad)) - d * np.sin(tilt_rad)
 
 
+def running_integral(x: np.ndarray, dt: float) -> np.ndarray:
+    """Trapezoid running integral of ``x`` along axis 0 from 0 (rows ``dt`` apart)."""
+    v = np.zeros(x.shape)
+    v[1:] = np.cumsum(0.5 * (x[1:] + x[:-1]), axis=0) * dt
+    return v
+
+
 def closed_displacement(earth_acc: np.ndarray, tilt: np.ndarray, fs: float
                         ) -> np.ndarray | None:
     """(n, k) displacement from the start, m, over a window that starts and ends at rest **in
@@ -132,16 +139,11 @@ def closed_displacement(earth_acc: np.ndarray, tilt: np.ndarray, fs: float
         return None
     dt = 1.0 / fs
 
-    def integral(x: np.ndarray) -> np.ndarray:
-        v = np.zeros(x.shape)
-        v[1:] = np.cumsum(0.5 * (x[1:] + x[:-1]), axis=0) * dt
-        return v
-
     k = max(2, int(0.15 * fs))
     a = a - (a[:k].sum(axis=0) + a[-k:].sum(axis=0)) / (2 * k)
     shapes = np.c_[np.sin(np.clip(tilt, 0.0, None)), np.linspace(-1.0, 1.0, len(a))]
-    v_a, v_s = integral(a), integral(shapes)
-    p_a, p_s = integral(v_a), integral(v_s)
+    v_a, v_s = running_integral(a, dt), running_integral(shapes, dt)
+    p_a, p_s = running_integral(v_a, dt), running_integral(v_s, dt)
     m = np.array([v_s[-1], p_s[-1]])  # 2 x 2: end velocity and displacement per shape
     if abs(np.linalg.det(m)) < 1e-12:
         return None

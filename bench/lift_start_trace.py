@@ -58,7 +58,8 @@ def _preceding(case: va.Case, t0: float) -> tuple[str, str, float]:
     i0, i1 = np.searchsorted(case.time, (t0 - 2.0, t0))
     lab = case.activity[i0:i1] if case.activity is not None else np.array([])
     labels, cnt = np.unique(lab, return_counts=True) if len(lab) else ([], [])
-    act = "/".join(f"{lb}" for lb, _c in sorted(zip(labels, cnt), key=lambda x: -x[1]))
+    act = "/".join(f"{lb}" for lb, _c in
+                   sorted(zip(labels, cnt, strict=True), key=lambda x: -x[1]))
     ev: list[tuple[float, str]] = []
     for lf in case.lifts:
         if lf["end"] < t0 - 1e-6:

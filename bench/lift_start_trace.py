@@ -41,16 +41,57 @@ def _analyze(case: va.Case, pad: float | None
     import kyphos.metrics.lifts as lifts_mod
     from kyphos.analysis import analyze
 
-    old = lifts_mod.SPEED_PAD_S
+    old, old_speeds = lifts_mod.SPEED_PAD_S, lifts_mod._speeds
+    calls: list[tuple[Any, ...]] = []
+
+    def spy(*args: Any) -> np.ndarray:  # the batch's windows, read back in _windows
+        calls.append(args)
+        return np.asarray(old_speeds(*args))
+
     try:
         if pad is not None:
             lifts_mod.SPEED_PAD_S = pad
+        lifts_mod._speeds = spy  # type: ignore[assignment]
         a = analyze(case.session, hip_height_m=None, style_drop="closed")
     finally:
-        lifts_mod.SPEED_PAD_S = old
+        lifts_mod.SPEED_PAD_S, lifts_mod._speeds = old, old_speeds
     doc = [dict(d) for d in a.to_dict().get("lifts", [])]
-    return doc, [{"peak_s": lf.peak_s, "found_by": lf.found_by, "context": lf.context}
-                 for lf in a.lifts]
+    win = _windows(calls, a.angles.time, a.angles.fs) if pad is None else {}
+    return doc, [{"peak_s": lf.peak_s, "found_by": lf.found_by, "context": lf.context,
+                  **win.get(round(lf.start_s, 4), {})} for lf in a.lifts]
+
+
+def _windows(calls: list[tuple[Any, ...]], t: np.ndarray, fs: float) -> dict[float, dict[str, float]]:
+    """Per speed-rule window of the batch, keyed by its detected start (s): ``half_h`` = the
+    horizontal size of half the difference of the earth-frame free acceleration's first and
+    last 0.15-s means (m/s², what k0 = their average leaves as a constant over the pre-motion
+    pad; ``half`` its 3-D size), ``end_std_h`` its horizontal std over the last 0.15 s (the clip still ringing),
+    ``ramp`` = half · (rule start − window start) / peak speed (the share of the peak the
+    residual's velocity ramp reaches before the rule's start; > ONSET_SPEED_FRACTION: the
+    start is read early)."""
+    import kyphos.metrics.lifts as lm
+
+    out: dict[float, dict[str, float]] = {}
+    for earth_acc, quat, acc, flex, lat, j0, j1, i0, i1, _fs, *_ in calls:
+        res = np.asarray(lm._speeds(earth_acc, quat, acc, flex, lat, j0, j1, i0, i1, fs))
+        k = max(2, int(0.15 * fs))
+        for c in range(len(j0)):
+            if res[c, 0] < 0:
+                continue
+            a, b = int(j0[c]), int(j1[c])
+            e = (earth_acc[a:b] if earth_acc is not None
+                 else lm.earth_free_acceleration(quat[a:b], acc[a:b]))
+            tilt = np.arccos(np.clip(np.cos(flex[a:b]) * np.cos(lat[a:b]), -1, 1))
+            v = lm._rest_to_rest_velocity(e, tilt, fs)
+            if v is None:
+                continue
+            peak = float(np.sqrt((v * v).sum(axis=1)).max())
+            half = 0.5 * (e[:k].mean(axis=0) - e[-k:].mean(axis=0))
+            out[round(float(t[res[c, 0]]), 4)] = {
+                "half_h": float(np.hypot(half[0], half[1])), "half": float(np.linalg.norm(half)),
+                "end_std_h": float(np.hypot(*e[-k:, :2].std(axis=0))), "peak": peak,
+                "ramp": float(np.linalg.norm(half)) * (int(i0[c]) - a) / fs / peak}
+    return out
 
 
 def _preceding(case: va.Case, t0: float) -> tuple[str, str, float]:
@@ -97,6 +138,8 @@ def trace(seed: int, fs: float) -> list[dict[str, Any]]:
             "upright": t["upright_squat"], "twist": t["twist"], "lateral": t["lateral"],
             "found_by": extra[j]["found_by"], "context": extra[j]["context"],
             "before": act, "prev": kind, "gap": gap, "dur": t["end"] - t["start"],
+            **{key: extra[j].get(key, float("nan")) for key in ("half_h", "half", "end_std_h",
+                                                               "peak", "ramp")},
         })
     return out
 
@@ -139,13 +182,30 @@ def main() -> int:
     print(f"sign of large errors: early {sum(r['err'] < 0 for r in big)}, "
           f"late {sum(r['err'] > 0 for r in big)}")
     print("seed   fs    truth_s   det_s    err    rule  path        onset style->got"
-          "            up tw la found_by ctx      before              prev(gap s)")
+          "            up tw la found_by ctx      before              prev(gap s) | half "
+          "end_std_h peak ramp")
     for r in sorted(rows, key=lambda r: -abs(r["err"]))[: args.worst]:
         print(f"{r['seed']} {r['fs']:4.0f} {r['truth']:8.2f} {r['det']:8.2f} {r['err']:+.3f} "
               f"{r['rule']:+.3f} {r['path']:<11} {r['onset']:+.2f} "
               f"{r['style'] + '->' + r['got']:<22} {int(r['upright'])}  {int(r['twist'])}  "
               f"{int(r['lateral'])} {r['found_by']:<8} {r['context']:<8} {r['before']:<19} "
-              f"{r['prev']}({r['gap']:.1f})")
+              f"{r['prev']}({r['gap']:.1f}) | {r['half']:.3f} {r['end_std_h']:.2f} "
+              f"{r['peak']:.2f} {r['ramp']:.3f}")
+    # the pre-motion residual of the rest-to-rest model against the start error
+    ramp = np.array([r["ramp"] for r in rows])
+    ok = np.isfinite(ramp)
+    for lo_, hi_ in ((0.0, 0.03), (0.03, 0.05), (0.05, 0.08), (0.08, np.inf)):
+        m = ok & (ramp >= lo_) & (ramp < hi_)
+        if m.any():
+            print(f"ramp in [{lo_:.2f}, {hi_:.2f}): {int(m.sum())} lifts, |err| > "
+                  f"{args.threshold}: {int(np.sum(np.abs(err[m]) > args.threshold))}, "
+                  f"median err {np.median(err[m]):+.3f} s")
+    ring = np.array([r["end_std_h"] for r in rows])
+    for lo_, hi_ in ((0.0, 0.1), (0.1, 0.3), (0.3, np.inf)):
+        m = np.isfinite(ring) & (ring >= lo_) & (ring < hi_)
+        if m.any():
+            print(f"end std_h in [{lo_:.1f}, {hi_:.1f}) m/s^2 (ringing): {int(m.sum())} lifts, "
+                  f"|err| > {args.threshold}: {int(np.sum(np.abs(err[m]) > args.threshold))}")
     return 0
 
 

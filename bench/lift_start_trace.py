@@ -200,6 +200,16 @@ def main() -> int:
             print(f"ramp in [{lo_:.2f}, {hi_:.2f}): {int(m.sum())} lifts, |err| > "
                   f"{args.threshold}: {int(np.sum(np.abs(err[m]) > args.threshold))}, "
                   f"median err {np.median(err[m]):+.3f} s")
+    # how slowly the body starts: scripted motion onset - truth start (s); a long slow start
+    # keeps the true speed at a few % of its peak for longer, where a residual tips it over 5 %
+    ons = np.array([r["onset"] for r in rows])
+    for lo_, hi_ in ((-np.inf, -0.3), (-0.3, -0.2), (-0.2, np.inf)):
+        for rl, rh in ((0.0, 0.03), (0.03, np.inf)):
+            m = ok & (ons >= lo_) & (ons < hi_) & (ramp >= rl) & (ramp < rh)
+            if m.any():
+                print(f"onset-start in [{lo_:+.1f}, {hi_:+.1f}) s, ramp in [{rl:.2f}, {rh:.2f}): "
+                      f"{int(m.sum())} lifts, |err| > {args.threshold}: "
+                      f"{int(np.sum(np.abs(err[m]) > args.threshold))}")
     ring = np.array([r["end_std_h"] for r in rows])
     for lo_, hi_ in ((0.0, 0.1), (0.1, 0.3), (0.3, np.inf)):
         m = np.isfinite(ring) & (ring >= lo_) & (ring < hi_)

@@ -307,6 +307,15 @@ def _context(activity: Any, i: int) -> str:
     return KINDS[k] if k >= 0 else "gap"
 
 
+def _down_and_back(height: np.ndarray, h0: float, s: int, lo: int, hi: int) -> bool:
+    """Whether a flexion span's end ``s`` is at least ``MIN_DROP_M`` below the height ``h0``
+    and the sensor rises from it (or fell into it) within rows ``[lo, hi)`` by at least
+    ``EXCURSION_RETURN`` of that drop: the height rule's movement, not a drifted track."""
+    down = h0 - height[s]
+    return bool(down >= MIN_DROP_M and np.nanmax(height[lo:hi], initial=-np.inf) - height[s]
+                >= EXCURSION_RETURN * down)
+
+
 def _height_onset(vz: np.ndarray, a: int, b: int) -> tuple[int, int]:
     """First and last sample in [a, b) where |vertical velocity| ≥ ``HEIGHT_ONSET_M_S``."""
     fast = np.flatnonzero(np.abs(vz[a:b]) >= HEIGHT_ONSET_M_S)
@@ -650,22 +659,17 @@ def find_bends(
                     # check would take it for a sit/stand; widen that side to the height
                     # rule's onset between the neighbouring flexion spans (validation 13010)
                     ha0 = max(a, int(ends[jj - 1]) + 1 if jj else a)
-                    down0 = h0 - activity.height[s0]
                     # ... only if the sensor falls into it (the lowering it takes in), as the
                     # end's below (validation 5028: a track left 0.21 m down by the lift
                     # before widened a squat's start back over the still stand between them)
-                    if down0 >= MIN_DROP_M and np.nanmax(activity.height[ha0 : s0 + 1],
-                                                         initial=-np.inf) \
-                            - activity.height[s0] >= EXCURSION_RETURN * down0:
+                    if _down_and_back(activity.height, h0, s0, ha0, s0 + 1):
                         g0, _ = _height_onset(activity.vertical_velocity, ha0, s0 + 1)
                         s0, how, sdr = min(s0, g0), "both", drop
                     hb1 = min(b, int(starts[jj + 1]) if jj + 1 < n_flex else b)
-                    down1 = h0 - activity.height[s1]
                     # ... only if the sensor rises from there (the rise it takes in): a height
                     # track that drifted down over a long movement (a turn, then a lift:
                     # validation 22000) leaves a flexion lift's end "down" with nothing to rise
-                    if down1 >= MIN_DROP_M and np.nanmax(activity.height[s1:hb1], initial=-np.inf) \
-                            - activity.height[s1] >= EXCURSION_RETURN * down1:
+                    if _down_and_back(activity.height, h0, s1, s1, hb1):
                         _, g1 = _height_onset(activity.vertical_velocity, s1, hb1)
                         s1, how, sdr = max(s1, g1), "both", drop
                     if jj == jl and ilow <= ends[jl]:

@@ -271,6 +271,20 @@ class View:
     guide_note: str = ""
 
 
+def _ring_angles(w: np.ndarray, fs: float) -> Angles:
+    """The trunk angles of ring rows ``w`` (degrees in columns 1-4, as the ring keeps them;
+    no lateral or axial velocity: the lift rules read flexion's)."""
+    r = np.radians(w[:, 1:5])
+    n = len(w)
+    return Angles(w[:, 0], r[:, 0], r[:, 1], r[:, 2], r[:, 3], np.zeros(n), np.zeros(n),
+                  np.isfinite(w[:, 1]), fs=fs)
+
+
+def _ring_earth_acc(w: np.ndarray) -> np.ndarray:
+    """(n, 3) earth-frame free acceleration of ring rows ``w`` (horizontal, then vertical)."""
+    return np.column_stack([w[:, 12:14], w[:, 5]])
+
+
 class LiveState:
     """Everything the live view shows, updated by :meth:`ingest` (see the module docstring).
 
@@ -647,13 +661,11 @@ class LiveState:
         if self.samples > n:  # not the stream's start: begin the window at rest
             w = w[self._calm_start(w):]
         t = w[:, 0]
-        valid = np.isfinite(w[:, 1])
-        r = np.radians(w[:, 1:5])
-        ang = Angles(t, r[:, 0], r[:, 1], r[:, 2], r[:, 3], np.zeros(len(t)), np.zeros(len(t)),
-                     valid, fs=self.fs)
+        ang = _ring_angles(w, self.fs)
+        tilt = act.tilt_from_angles(ang.flexion, ang.lateral)
+        earth_acc = _ring_earth_acc(w)
         t_end = float(t[-1])
-        activity = act.classify(t, w[:, 5], w[:, 6:9], w[:, 9:12],
-                                act.tilt_from_angles(r[:, 0], r[:, 1]), self.fs, valid,
+        activity = act.classify(t, w[:, 5], w[:, 6:9], w[:, 9:12], tilt, self.fs, ang.valid,
                                 posture_before=self.posture)
         # the posture carried to the next window: as seen LIVE_SETTLE_S before the end (a
         # transition at the trailing edge may not be over)
@@ -683,8 +695,7 @@ class LiveState:
         if self._guide is not None:
             self._guide_search(t, w[:, 6:9])
         # seated reaches from the wearer's own sitting upright, as the report measures them
-        for lf in find_bends(ang, w[:, 5], activity, self.link_m,
-                             earth_acc=np.column_stack([w[:, 12:14], w[:, 5]]),
+        for lf in find_bends(ang, w[:, 5], activity, self.link_m, earth_acc=earth_acc,
                              sitting_upright_deg=self.sitting_upright_deg):
             # count a bend once it has ended (not at the window's trailing edge) and was seen
             # whole (not cut at the window's start); each bend once, as a lift or a reach
@@ -698,10 +709,9 @@ class LiveState:
             if lf.context == "standing":
                 if self.wearer is not None:  # the style per leg length, as the report names it
                     restyle([lf], self.wearer, ang, np.zeros((0, 4)), np.zeros((0, 3)),
-                            earth_acc=np.column_stack([w[:, 12:14], w[:, 5]]))
+                            earth_acc=earth_acc)
                 self._lift_end_s = lf.end_s
-                self._standing_bend(lf, t, np.degrees(act.tilt_from_angles(r[:, 0], r[:, 1])),
-                                    w[:, 6:9], w)
+                self._standing_bend(lf, t, np.degrees(tilt), w)
             elif lf.context == "sitting":
                 self._reach_end_s = lf.end_s
                 self.seated_reaches.append(_info(len(self.seated_reaches) + 1, lf))
@@ -752,12 +762,8 @@ class LiveState:
         for lf in lifts:  # a few
             w = self._held_rows.pop(id(lf), None)
             if w is not None and len(w):
-                r = np.radians(w[:, 1:5])
-                n = len(w)
-                ang = Angles(w[:, 0], r[:, 0], r[:, 1], r[:, 2], r[:, 3], np.zeros(n),
-                             np.zeros(n), np.isfinite(w[:, 1]), fs=self.fs)
-                restyle([lf], self.wearer, ang, np.zeros((0, 4)), np.zeros((0, 3)),
-                        earth_acc=np.column_stack([w[:, 12:14], w[:, 5]]))
+                restyle([lf], self.wearer, _ring_angles(w, self.fs), np.zeros((0, 4)),
+                        np.zeros((0, 3)), earth_acc=_ring_earth_acc(w))
             self.lifts.append(_info(len(self.lifts) + 1, lf))
 
     def _clip_slips(self, t: np.ndarray, w: np.ndarray, activity: act.Activity) -> None:
@@ -892,14 +898,14 @@ class LiveState:
         return int(full[0]) if len(full) else 0
 
     def _standing_bend(self, lf: Lift, t: np.ndarray, tilt_deg: np.ndarray,
-                       acc: np.ndarray, w: np.ndarray | None = None) -> None:
+                       w: np.ndarray) -> None:
         """A finished standing bend: a lift, or, while the calibration bends are not decided
         and it reaches ``BEND_MIN``, held back until they are (:meth:`_opening_bends`); after
         a later ``c``, held until its guided bend's lever is fitted (or the prompt ends)."""
         i0, i1 = np.searchsorted(t, (lf.start_s, lf.end_s))
         deep = bool(np.any(tilt_deg[i0 : i1 + 1] >= np.degrees(BEND_MIN)))
         later = self.bend_taken and self.wearer is not None and self.wearer.drop == "closed"
-        if later and w is not None and lf.start_s >= self._later_from_s and (
+        if later and lf.start_s >= self._later_from_s and (
                 self._guide is not None or self._lever_wait is not None):
             # its rows, to name it again with the later bend's lever (the ring may have
             # moved past them by then: a prompt lasts up to guide_s)

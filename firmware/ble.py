@@ -218,6 +218,7 @@ class Peripheral:
         self._order = []  # bonded peers' keys, least recently bonded first
         self._bonds_dirty = False
         self._battery = -1
+        self._status = None  # the last STATUS frame (the app's buffer), kept over a radio_off()
         # Copies of the last RECENT notifications: the stack may still hold them when the
         # link drops (MicroPython reports no "sent"), so they go to the log too (the host
         # drops the duplicates by seq).
@@ -449,8 +450,13 @@ class Peripheral:
 
     # --- values --------------------------------------------------------------------------
     def set_status(self, frame_mv):
-        """The status characteristic holds the latest STATUS frame; subscribers are notified."""
-        self.ble.gatts_write(self.h_status, frame_mv, True)
+        """The status characteristic holds the latest STATUS frame; subscribers are notified.
+        Written while no central is connected too: a central that reads it at once after
+        connecting, before the app has seen the link, gets a frame and not an empty value
+        (MicroPython's gatts_set_buffer empties it)."""
+        self._status = frame_mv
+        if self.radio_on:  # else written when the radio is on again (_start)
+            self.ble.gatts_write(self.h_status, frame_mv, True)
 
     def set_battery(self, pct):
         """Battery Level (0..100 %); subscribers are notified when it changes."""

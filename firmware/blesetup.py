@@ -109,6 +109,8 @@ def start(p):
     ble.gatts_write(h_model, model.encode())
     ble.gatts_write(h_fw, fw_revision.encode())
     ble.gatts_write(p.h_battery, b"\x00")
+    if p._status is not None:  # the last STATUS frame before a radio_off()
+        ble.gatts_write(p.h_status, p._status)
     if p._battery >= 0:  # the level known before a radio_off()
         b = p._battery
         ble.gatts_write(p.h_battery, bytes((b if b <= 100 else 0,)))

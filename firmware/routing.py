@@ -117,7 +117,7 @@ class Routing:
                 ln.put(b)
         if self._logging:
             self.log.append(b)
-        if self.ble is not None and self.ble.connected:
+        if self.ble is not None:
             self.ble.set_status(b)
 
     def _next_data_seq(self):

@@ -44,6 +44,18 @@ def all_finite(x: np.ndarray) -> bool:
     return bool(np.isfinite(a).all())
 
 
+def searchable_time(time: np.ndarray) -> np.ndarray:
+    """``np.maximum.accumulate(np.nan_to_num(time, nan=-np.inf))`` (NaN separator rows take the
+    time before them, so the rows can be searched), to the bit: ``time`` itself when it is
+    finite and non-decreasing (then that is what the two passes give back), with one read and
+    no fresh array, else those two passes (8 h at 104 Hz: ~0.06-0.17 s and 48 MB of fresh
+    pages against ~0.01 s). Read it only: it may be ``time``."""
+    t = np.asarray(time)
+    if all_finite(t) and bool(np.all(t[1:] >= t[:-1])):
+        return t
+    return np.maximum.accumulate(np.nan_to_num(t, nan=-np.inf))
+
+
 def zero_rows(x: np.ndarray) -> np.ndarray:
     """(N,) ``np.all(x == 0, axis=1)`` of an (N, C) array, column by column: numpy reduces a
     short last axis row by row (8 h of acc at 104 Hz: ~38 ms against ~15 ms)."""

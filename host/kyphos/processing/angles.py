@@ -318,33 +318,45 @@ def _mounted(time: np.ndarray, quat: np.ndarray, m0: np.ndarray, fs: float, vali
              "axial_velocity")
     ends = [None, *blends, *([None] * (len(mounts) - len(blends)))]
     arrs = [getattr(out, name) for name in names]
-    prev_e1: int | None = None  # the last piece's end, margin included
+    # mountings in row order (the analysis's): each piece (margins included) is made straight
+    # into the result's rows, not in arrays of its own then copied (8 h with 19 slips: 1.4 x
+    # the rows, ~14 k fresh pages a pass fewer). The rows before a are final (the pieces
+    # before): kept aside and put back; the rows from a on still hold the piece before's own
+    # reading past its end, which the blend below weighs: kept aside too. Out of order, a
+    # piece can start before the one before it, over rows that reading was put back on: each
+    # piece in arrays of its own, as before
+    in_order = all(e <= f for e, f in zip(edges[:-1], edges[1:], strict=True))
+    prev: tuple[tuple[np.ndarray, ...], int, int] | None = None  # a piece's reading, rows
     for k, m in enumerate(mats):  # per mounting: one, plus one per clip slip
         a, b = edges[k], edges[k + 1]
         if b <= a:
             continue
         e0, e1 = max(0, a - margin), min(n, b + margin)
-        # each piece (margins included) is made straight into the result's rows, not in
-        # arrays of its own then copied (8 h with 19 slips: 1.4 x the rows, ~15 k fresh pages
-        # a pass fewer). The rows before a are final (the pieces before): kept aside and put
-        # back; the rows from a on still hold the piece before's own reading past its end,
-        # which the blend below weighs, kept aside too
-        kept = [x[e0:a].copy() for x in arrs]
         end = ends[k]
-        c = a
-        if end is not None and prev_e1 is not None:
-            c = min(int(end), b, prev_e1)
-        old = [x[a:c].copy() for x in arrs] if c > a else []
-        trunk_angles(time[e0:e1], quat[e0:e1], m, fs, valid[e0:e1], cutoff_hz=cutoff_hz,
-                     out=tuple(x[e0:e1] for x in arrs))
-        for x, kx in zip(arrs, kept, strict=True):
-            x[e0:a] = kx
+        c = a  # the blend's rows: [a, c)
+        if end is not None and prev is not None:
+            c = min(int(end), b, prev[2])
+        if in_order:
+            kept = [x[e0:a].copy() for x in arrs]
+            old = [x[a:c].copy() for x in arrs] if c > a else []
+            trunk_angles(time[e0:e1], quat[e0:e1], m, fs, valid[e0:e1], cutoff_hz=cutoff_hz,
+                         out=tuple(x[e0:e1] for x in arrs))
+            for x, kx in zip(arrs, kept, strict=True):
+                x[e0:a] = kx
+            prev = ((), e0, e1)
+        else:
+            part = _six(trunk_angles(time[e0:e1], quat[e0:e1], m, fs, valid[e0:e1],
+                                     cutoff_hz=cutoff_hz))
+            for x, px in zip(arrs, part, strict=True):
+                x[a:b] = px[a - e0 : b - e0]
+            old = ([px[a - prev[1] : c - prev[1]] for px in prev[0]]
+                   if c > a and prev is not None else [])
+            prev = (part, e0, e1)
         if old:
             # the slip's own movement: each mounting's reading weighted by how far it has got
             w = (np.arange(a, c) - a + 0.5) / (c - a)
             for x, ox in zip(arrs, old, strict=True):
                 x[a:c] = (1.0 - w) * ox + w * x[a:c]
-        prev_e1 = e1
     return out
 
 

@@ -43,6 +43,7 @@ from kyphos.processing.preprocess import (
     haptic_intervals,
     in_intervals,
     prepare,
+    searchable_time,
 )
 
 _EVENT_CALIBRATED = 7
@@ -289,7 +290,9 @@ def user_rerefs(later: list[LaterMounting], time: np.ndarray,
     """Each later user calibration as a re-reference (``why`` "calibration"), from the start of
     the still posture its upright was taken in (the wearer held it since moving the clip), else
     from its upright window's start. ``time``: (N,) of the whole grid (NaN separator rows)."""
-    t = np.maximum.accumulate(np.nan_to_num(time, nan=-np.inf))
+    if not later:  # no later calibration (most recordings): no pass over the time
+        return []
+    t = searchable_time(time)
     out: list[UserReReference] = []
     m = m0
     for lm in later:

@@ -324,10 +324,11 @@ def lever_from_recording(angles: Any, quat: np.ndarray, acc: np.ndarray,
     as over the whole recording: each window is taken one second wider). ``closure``: as
     :func:`lever_from_bends`'."""
     from kyphos.metrics.lifts import earth_free_acceleration
+    from kyphos.processing.preprocess import searchable_time
 
     if not bends_s or len(angles.time) == 0:
         return None
-    t = np.maximum.accumulate(np.nan_to_num(angles.time, nan=-np.inf))  # separators: no row
+    t = searchable_time(angles.time)  # separators: no row
     bends_s = split_bend_windows(t, angles.valid, angles.flexion, angles.lateral, angles.fs,
                                  bends_s)
     keep = np.zeros(len(t), bool)
@@ -550,8 +551,9 @@ def closed_knee_features(time: np.ndarray, valid: np.ndarray, flexion: np.ndarra
     hold NaN separator rows. ``earth_acc``: the (N, 3) earth-frame free acceleration of the
     same rows when the caller has it (the live view's ring), instead of ``quat`` and ``acc``."""
     from kyphos.metrics.lifts import earth_free_acceleration
+    from kyphos.processing.preprocess import searchable_time
 
-    t = np.maximum.accumulate(np.nan_to_num(time, nan=-np.inf))  # separators: no row
+    t = searchable_time(time)  # separators: no row
     out: list[tuple[float, float] | None] = []
     for s0, s1 in spans_s:  # per lift (a few hundred a day)
         k0, k1 = np.searchsorted(t, [s0 - LIFT_PAD_S, s1 + LIFT_PAD_S])

@@ -17,7 +17,7 @@ bend). Near 90° flexion, lateral bend and yaw are degenerate (gimbal lock of th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -170,16 +170,18 @@ def _blocks(n: int) -> list[slice]:
 
 
 def euler_from_quat(
-    quat: np.ndarray, sensor_from_body: np.ndarray
+    quat: np.ndarray, sensor_from_body: np.ndarray,
+    out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(flex, lat, yaw) in rad of ``R_s · M`` for (N, 4) quaternions; yaw wrapped to ±π.
     Block by block (:func:`_blocks`): the rotation entries and temporaries stay in the cache,
     only the three results are full length (8 h at 104 Hz: ~200 MB fewer to fault in), with
-    the same operations per element, so the same bits."""
+    the same operations per element, so the same bits. ``out``: three (N,) float arrays to
+    write them into (and return) instead of new ones."""
     q = np.asarray(quat, float)
     m = np.asarray(sensor_from_body, float)
     n = len(q)
-    flex, lat, yaw = np.empty(n), np.empty(n), np.empty(n)
+    flex, lat, yaw = (np.empty(n), np.empty(n), np.empty(n)) if out is None else out
     rq = _right_product(m)  # once, not per block (scipy's from_matrix: ~0.2 ms a call)
     for sl in _blocks(n):
         _euler_rows(q[sl], m, flex[sl], lat[sl], yaw[sl], rq)
@@ -315,26 +317,46 @@ def _mounted(time: np.ndarray, quat: np.ndarray, m0: np.ndarray, fs: float, vali
     names = ("flexion", "lateral", "axial", "flexion_velocity", "lateral_velocity",
              "axial_velocity")
     ends = [None, *blends, *([None] * (len(mounts) - len(blends)))]
-    prev: tuple[Angles, int, int] | None = None
+    arrs = [getattr(out, name) for name in names]
+    # mountings in row order (the analysis's): each piece (margins included) is made straight
+    # into the result's rows, not in arrays of its own then copied (8 h with 19 slips: 1.4 x
+    # the rows, ~14 k fresh pages a pass fewer). The rows before a are final (the pieces
+    # before): kept aside and put back; the rows from a on still hold the piece before's own
+    # reading past its end, which the blend below weighs: kept aside too. Out of order, a
+    # piece can start before the one before it, over rows that reading was put back on: each
+    # piece in arrays of its own, as before
+    in_order = all(e <= f for e, f in zip(edges[:-1], edges[1:], strict=True))
+    prev: tuple[tuple[np.ndarray, ...], int, int] | None = None  # a piece's reading, rows
     for k, m in enumerate(mats):  # per mounting: one, plus one per clip slip
         a, b = edges[k], edges[k + 1]
         if b <= a:
             continue
         e0, e1 = max(0, a - margin), min(n, b + margin)
-        part = trunk_angles(time[e0:e1], quat[e0:e1], m, fs, valid[e0:e1], cutoff_hz=cutoff_hz)
-        for name in names:
-            getattr(out, name)[a:b] = getattr(part, name)[a - e0 : b - e0]
         end = ends[k]
+        c = a  # the blend's rows: [a, c)
         if end is not None and prev is not None:
+            c = min(int(end), b, prev[2])
+        if in_order:
+            kept = [x[e0:a].copy() for x in arrs]
+            old = [x[a:c].copy() for x in arrs] if c > a else []
+            trunk_angles(time[e0:e1], quat[e0:e1], m, fs, valid[e0:e1], cutoff_hz=cutoff_hz,
+                         out=tuple(x[e0:e1] for x in arrs))
+            for x, kx in zip(arrs, kept, strict=True):
+                x[e0:a] = kx
+            prev = ((), e0, e1)
+        else:
+            part = _six(trunk_angles(time[e0:e1], quat[e0:e1], m, fs, valid[e0:e1],
+                                     cutoff_hz=cutoff_hz))
+            for x, px in zip(arrs, part, strict=True):
+                x[a:b] = px[a - e0 : b - e0]
+            old = ([px[a - prev[1] : c - prev[1]] for px in prev[0]]
+                   if c > a and prev is not None else [])
+            prev = (part, e0, e1)
+        if old:
             # the slip's own movement: each mounting's reading weighted by how far it has got
-            old, o0, o1 = prev
-            c = min(int(end), b, o1)
-            if c > a:
-                w = (np.arange(a, c) - a + 0.5) / (c - a)
-                for name in names:
-                    x = getattr(out, name)
-                    x[a:c] = (1.0 - w) * getattr(old, name)[a - o0 : c - o0] + w * x[a:c]
-        prev = (part, e0, e1)
+            w = (np.arange(a, c) - a + 0.5) / (c - a)
+            for x, ox in zip(arrs, old, strict=True):
+                x[a:c] = (1.0 - w) * ox + w * x[a:c]
     return out
 
 
@@ -450,6 +472,7 @@ def trunk_angles(
     masked: np.ndarray | None = None,
     mounts: Sequence[tuple[int, np.ndarray]] = (),
     blends: Sequence[int | None] = (),
+    out: tuple[np.ndarray, ...] | None = None,
 ) -> Angles:
     """Offline (zero-phase) trunk angles and velocities from sensor orientation.
 
@@ -466,6 +489,10 @@ def trunk_angles(
         blends: per mount, None or the row where the change of mounting ends: across
             [index, end) the angles go linearly from the old mounting's to the new one's
             (a clip slip's own movement, :class:`kyphos.processing.clipslip.ReReference`).
+        out: six (N,) float arrays (flexion, lateral, axial and their velocities; no mounts)
+            the angles are written into, the same values: with every row valid, each is made
+            in its own (the per-mounting pieces of :func:`_mounted`: no fresh arrays per
+            piece), else made as without and copied in.
     """
     n = len(time)
     valid = np.ones(n, bool) if valid is None else (np.asarray(valid, bool) & np.isfinite(quat[:, 0]))
@@ -474,6 +501,16 @@ def trunk_angles(
     if mounts:
         return _mounted(time, quat, sensor_from_body, fs, valid, cutoff_hz, masked, mounts,
                         blends)
+    if out is not None:
+        if not all_valid:  # the NaN-framed pieces: made as without out, then copied
+            got = trunk_angles(time, quat, sensor_from_body, fs, valid, cutoff_hz=cutoff_hz,
+                               masked=masked)
+            for dst, src in zip(out, _six(got), strict=True):
+                dst[...] = src
+            return replace(got, flexion=out[0], lateral=out[1], axial=out[2],
+                           flexion_velocity=out[3], lateral_velocity=out[4],
+                           axial_velocity=out[5])
+        return _trunk_angles_into(time, q, sensor_from_body, fs, valid, cutoff_hz, masked, out)
     flex, lat, yaw = euler_from_quat(q, sensor_from_body)
 
     def smooth(x: np.ndarray) -> np.ndarray:
@@ -510,6 +547,40 @@ def trunk_angles(
         valid=valid,
         masked=np.zeros(n, bool) if masked is None else np.asarray(masked, bool),
         fs=fs,
+    )
+
+
+def _six(a: Angles) -> tuple[np.ndarray, ...]:
+    """The six angle arrays of ``a``, in :func:`trunk_angles`' ``out`` order."""
+    return (a.flexion, a.lateral, a.axial, a.flexion_velocity, a.lateral_velocity,
+            a.axial_velocity)
+
+
+def _trunk_angles_into(time: np.ndarray, q: np.ndarray, sensor_from_body: np.ndarray,
+                       fs: float, valid: np.ndarray, cutoff_hz: float,
+                       masked: np.ndarray | None, out: tuple[np.ndarray, ...]) -> Angles:
+    """:func:`trunk_angles` of rows that are all valid, each angle written into ``out``'s
+    array: the same operations on the same values (the yaw is unwrapped in the axial's array
+    and its heading reference low-passed into the axial velocity's, which is free until the
+    axial is differentiated; ``-(yu - ref)`` as a subtraction then a negation in place), so
+    the same bits."""
+    f, la, ax, fv, lv, av = out
+    euler_from_quat(q, sensor_from_body, out=(f, la, ax))
+    yu = _unwrap(ax, overwrite_p=True)  # np.unwrap's values, in the yaw's own array
+    ref = lowpass(yu, fs, YAW_REF_CUTOFF_HZ, out=av)
+    np.negative(np.subtract(yu, ref, out=yu), out=yu)
+
+    def velocity(x: np.ndarray, dst: np.ndarray) -> None:
+        _gradient(lowpass(x, fs, cutoff_hz, out=dst), fs, overwrite_x=True)
+
+    velocity(f, fv)
+    velocity(la, lv)
+    velocity(ax if all_finite(ax) else np.nan_to_num(ax), av)
+    n = len(time)
+    return Angles(
+        time=np.asarray(time, float), flexion=f, lateral=la, axial=ax, flexion_velocity=fv,
+        lateral_velocity=lv, axial_velocity=av, valid=valid,
+        masked=np.zeros(n, bool) if masked is None else np.asarray(masked, bool), fs=fs,
     )
 
 

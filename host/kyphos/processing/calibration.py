@@ -23,6 +23,7 @@ import numpy as np
 from kyphos.processing import params as P
 from kyphos.processing.angles import quat_rows, rotation_deg
 from kyphos.processing.preprocess import (
+    all_finite,
     finite_rows,
     lowpass,
     row_norms,
@@ -168,7 +169,8 @@ def from_windows(
 
     The bend window should start upright, go into a forward bend and may come back.
     """
-    t = np.nan_to_num(time, nan=-np.inf)
+    # NaN separator rows are in no window (a finite time is read as it is: no copy)
+    t = np.asarray(time) if all_finite(time) else np.nan_to_num(time, nan=-np.inf)
     iu = (t >= upright_s[0]) & (t <= upright_s[1])
     if not np.any(iu):
         raise ValueError(f"no samples in the upright window {upright_s}")

@@ -219,25 +219,52 @@ def _speed_bounds(acc_e: np.ndarray, tilt: np.ndarray, fs: float, a: int, b: int
     bounds are ``a``, ``b``: the sensor's speed (rest-to-rest integral of the earth-frame free
     acceleration ``acc_e`` (n, 3) over the window) crosses ``ONSET_SPEED_FRACTION`` of its
     peak. From each rule bound: outward while the speed stays above the fraction, else inward
-    to the first sample above it. None if the window has non-finite samples."""
+    to the first sample above it. The start reads the speed integrated forward from the
+    window's still first end alone (:func:`_forward_speed`). None if the window has non-finite
+    samples."""
     v = _rest_to_rest_velocity(acc_e, tilt, fs)
     if v is None:
         return None
     sp = np.sqrt(np.einsum("ij,ij->i", v, v))
-    moving = sp >= ONSET_SPEED_FRACTION * float(sp.max())
+    thr = ONSET_SPEED_FRACTION * float(sp.max())
+    moving = sp >= thr
     if not moving[a : b + 1].any():
         return None
-    if moving[a]:  # back to the last quiet sample, start after it
-        quiet = np.flatnonzero(~moving[: a + 1])
+    m_f = _forward_speed(acc_e, fs) >= thr
+    if not m_f[a : b + 1].any():  # never, for a movement: the rest-to-rest speed then
+        m_f = moving
+    if m_f[a]:  # back to the last quiet sample, start after it
+        quiet = np.flatnonzero(~m_f[: a + 1])
         i0 = int(quiet[-1]) + 1 if len(quiet) else 0
     else:
-        i0 = a + int(np.argmax(moving[a : b + 1]))
+        i0 = a + int(np.argmax(m_f[a : b + 1]))
     if moving[b]:
         quiet = np.flatnonzero(~moving[b:])
         i1 = b + int(quiet[0]) - 1 if len(quiet) else len(sp) - 1
     else:
         i1 = b - int(np.argmax(moving[a : b + 1][::-1]))
     return i0, i1
+
+
+def _forward_speed(acc_e: np.ndarray, fs: float) -> np.ndarray:
+    """The sensor's speed (n,) over a window, integrated forward from its first sample less the
+    accelerometer's constant error measured over the still first 0.15 s alone. Why: before the
+    motion the sensor stands still, so its error there is what that end measures (tilt, and
+    so the ``k1·sin tilt`` term, is constant there too). :func:`_rest_to_rest_velocity` takes
+    the average of both ends; where they differ (the window ending in the clip's end-of-lift
+    ringing, which the site does not feel, or in a steady offset other than the one before)
+    half the difference integrates into a velocity ramp over the pre-motion pad that passes
+    5 % of a slow lift's peak before it moves (docs/accuracy.md section 7, TRACE5A). The end
+    keeps the rest-to-rest speed: the same from the last end alone, backward, dated ends worse
+    (validation 25000–25029: end 95th 0.145 → 0.162 s at 52 Hz, 0.100 → 0.144 at 104)."""
+    dt = 1.0 / fs
+    v_a = np.empty(acc_e.shape)
+    v_a[0] = 0.0
+    np.cumsum(0.5 * (acc_e[1:] + acc_e[:-1]), axis=0, out=v_a[1:])
+    v_a *= dt
+    k = max(2, int(0.15 * fs))
+    v = v_a - np.outer(np.arange(len(acc_e)) * dt, acc_e[:k].sum(axis=0) / k)
+    return np.asarray(np.sqrt(np.einsum("ij,ij->i", v, v)))
 
 
 def vertical_drop(az: np.ndarray, flex: np.ndarray, fs: float) -> tuple[float, float] | None:
@@ -436,16 +463,26 @@ def _speed_bounds_rows(acc_e: np.ndarray, tilt: np.ndarray, inside: np.ndarray,
     v = v_a - v_1[None, :, None] * k0[:, None, :] - v_s[:, :, None] * k1[:, None, :]
     sp = np.sqrt(np.einsum("klj,klj->kl", v, v))
     sp[~inside] = 0.0
-    moving = (sp >= ONSET_SPEED_FRACTION * sp.max(axis=1)[:, None]) & inside
+    thr = ONSET_SPEED_FRACTION * sp.max(axis=1)[:, None]
+    moving = (sp >= thr) & inside
+    # the start from the speed integrated forward from the first end alone (_forward_speed:
+    # the same sums in the same order)
+    v_f = v_a - v_1[None, :, None] * (acc_e[:, :k].sum(axis=1) / k)[:, None, :]
+    m_f = (np.sqrt(np.einsum("klj,klj->kl", v_f, v_f)) >= thr) & inside
     col = np.arange(w)[None, :]
+    big_w = w + 1
     last_quiet = np.maximum.accumulate(np.where(moving, -1, col), axis=1)  # ≤ j, else -1
     last_moving = np.maximum.accumulate(np.where(moving, col, -1), axis=1)
-    big_w = w + 1
     next_quiet = np.minimum.accumulate(np.where(moving, big_w, col)[:, ::-1], axis=1)[:, ::-1]
     next_moving = np.minimum.accumulate(np.where(moving, col, big_w)[:, ::-1], axis=1)[:, ::-1]
+    f_quiet = np.maximum.accumulate(np.where(m_f, -1, col), axis=1)
+    f_last = np.maximum.accumulate(np.where(m_f, col, -1), axis=1)
+    f_next = np.minimum.accumulate(np.where(m_f, col, big_w)[:, ::-1], axis=1)[:, ::-1]
     out = np.full((len(acc_e), 2), -1, np.int64)
     m_a, m_b = moving[rows, a], moving[rows, b]
-    out[:, 0] = np.where(m_a, last_quiet[rows, a] + 1, next_moving[rows, a])
+    own = f_last[rows, b] >= a  # else the rest-to-rest speed (never, for a movement)
+    out[:, 0] = np.where(own, np.where(m_f[rows, a], f_quiet[rows, a] + 1, f_next[rows, a]),
+                         np.where(m_a, last_quiet[rows, a] + 1, next_moving[rows, a]))
     out[:, 1] = np.where(m_b, next_quiet[rows, b] - 1, last_moving[rows, b])
     fine = np.all(np.isfinite(acc_e).all(axis=2) & np.isfinite(tilt) | ~inside, axis=1)
     fine &= (lens >= 3) & (last_moving[rows, b] >= a)  # something moves in [a, b]

@@ -38,6 +38,9 @@ def test_slow_lift_start_not_early_when_the_window_ends_differently(tail: str) -
     assert sb is not None
     # the true speed passes 5 % of its peak where sin²(πu) = 0.05: u = 0.072
     assert t[sb[0]] == pytest.approx(0.6 + 2.0 * 0.072, abs=0.03)
+    # the third index is the rest-to-rest speed's start (the closed style window's, where its
+    # edges were fitted): here the early one the two-end average gives
+    assert t[sb[2]] < t[sb[0]] - 0.2
     # the batch reads the same bounds (its rows carry a padding column, as _gather's)
     n = len(t)
     pad = np.concatenate([acc, acc[:1]])[None]

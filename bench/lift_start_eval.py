@@ -9,7 +9,8 @@ Each session is simulated once and scored (:func:`validate_analysis.score`, no h
 closed drop) with this worktree's ``kyphos.metrics.lifts`` and, with ``--baseline``, once more
 with the speed-bound functions (``_speed_bounds``, ``_speed_bounds_rows``) of another
 ``lifts.py`` patched in (the old rule), so the two differ only in the lift's start and end
-(and what reads them: the closed drop's window, so the style). Development seeds only.
+(the closed style window reads ``Lift.window_start_s``, the rest-to-rest start, in both).
+Development seeds only.
 """
 
 from __future__ import annotations
@@ -39,10 +40,18 @@ def _score(case: va.Case, base: Any | None) -> dict[str, Any]:
     import kyphos.metrics.lifts as lm
 
     saved = (lm._speed_bounds, lm._speed_bounds_rows)
+
+    def one(*args: Any) -> Any:  # a (start, end) baseline: its start is the window's too
+        sb = base._speed_bounds(*args)
+        return sb if sb is None or len(sb) == 3 else (sb[0], sb[1], sb[0])
+
+    def rows(*args: Any) -> np.ndarray:
+        sb = np.asarray(base._speed_bounds_rows(*args))
+        return sb if sb.shape[1] == 3 else np.c_[sb, sb[:, 0]]
+
     try:
         if base is not None:
-            lm._speed_bounds, lm._speed_bounds_rows = (  # type: ignore[assignment]
-                base._speed_bounds, base._speed_bounds_rows)
+            lm._speed_bounds, lm._speed_bounds_rows = one, rows  # type: ignore[assignment]
         return va.score(case)
     finally:
         lm._speed_bounds, lm._speed_bounds_rows = saved  # type: ignore[assignment]

@@ -204,7 +204,8 @@ def _window_start(lf: Any) -> float:
 
 
 #: The lift's window for :func:`lift_knee_drop_lever`: its speed bounds (``Lift.start_s`` /
-#: ``end_s`` with quaternions and accelerometer, :func:`kyphos.metrics.lifts._speed_bounds`)
+#: ``end_s`` with quaternions and accelerometer, :func:`kyphos.metrics.lifts._speed_bounds`;
+#: :func:`restyle` starts it at ``Lift.window_start_s``, the rest-to-rest speed's start)
 #: padded by this much, s, so that it starts and ends at rest (the window ``find_bends``
 #: already integrates for the speed bounds: ``SPEED_PAD_S``).
 LIFT_PAD_S = 0.5

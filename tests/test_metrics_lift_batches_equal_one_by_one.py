@@ -83,10 +83,10 @@ def test_batched_speed_bounds_equal_one_window_at_a_time() -> None:
         sb = _speed_bounds(earth_free_acceleration(q[rows], acc[rows]), tilt, fs,
                            int(i0[c] - j0[c]), int(i1[c] - j0[c]))
         if sb is None:
-            assert tuple(got[c]) == (-1, -1)
+            assert tuple(got[c]) == (-1, -1, -1)
             kinds.add("none")
             continue
-        assert tuple(got[c]) == (j0[c] + sb[0], j0[c] + sb[1])
+        assert tuple(got[c]) == (j0[c] + sb[0], j0[c] + sb[1], j0[c] + sb[2])
         kinds.add(("out" if j0[c] + sb[0] < i0[c] else "in") + "-start")
         kinds.add(("out" if j0[c] + sb[1] > i1[c] else "in") + "-end")
     # every branch of _speed_bounds was taken somewhere (a test that covers them all)

@@ -128,6 +128,11 @@ class Lift:
     #: with the closed-bend drop: the hips' backward shift under the tilting trunk, m
     #: (:func:`kyphos.metrics.style.hip_shift`), which the squat edge reads with it
     hip_shift_m: float | None = None
+    #: the start the closed-bend drop's window is padded from
+    #: (:func:`kyphos.metrics.style.restyle`): the rest-to-rest speed's start, on which the
+    #: closed style edges were fitted (bench/fit_thresholds.py); ``start_s`` reads the speed
+    #: from the first end alone (:func:`_forward_speed`). None: ``start_s``.
+    window_start_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -214,30 +219,61 @@ def _rest_to_rest_velocity(a: np.ndarray, tilt: np.ndarray, fs: float) -> np.nda
 
 
 def _speed_bounds(acc_e: np.ndarray, tilt: np.ndarray, fs: float, a: int, b: int
-                  ) -> tuple[int, int] | None:
+                  ) -> tuple[int, int, int] | None:
     """Start and end (indices into the window) of the movement whose flexion / height rule
     bounds are ``a``, ``b``: the sensor's speed (rest-to-rest integral of the earth-frame free
     acceleration ``acc_e`` (n, 3) over the window) crosses ``ONSET_SPEED_FRACTION`` of its
     peak. From each rule bound: outward while the speed stays above the fraction, else inward
-    to the first sample above it. None if the window has non-finite samples."""
+    to the first sample above it. The start reads the speed integrated forward from the
+    window's still first end alone (:func:`_forward_speed`); the third index is the start the
+    rest-to-rest speed gives (the style's window, ``Lift.window_start_s``). None if the window
+    has non-finite samples."""
     v = _rest_to_rest_velocity(acc_e, tilt, fs)
     if v is None:
         return None
     sp = np.sqrt(np.einsum("ij,ij->i", v, v))
-    moving = sp >= ONSET_SPEED_FRACTION * float(sp.max())
+    thr = ONSET_SPEED_FRACTION * float(sp.max())
+    moving = sp >= thr
     if not moving[a : b + 1].any():
         return None
-    if moving[a]:  # back to the last quiet sample, start after it
-        quiet = np.flatnonzero(~moving[: a + 1])
-        i0 = int(quiet[-1]) + 1 if len(quiet) else 0
-    else:
-        i0 = a + int(np.argmax(moving[a : b + 1]))
+    m_f = _forward_speed(acc_e, fs) >= thr
+    if not m_f[a : b + 1].any():  # never, for a movement: the rest-to-rest speed then
+        m_f = moving
+
+    def start(m: np.ndarray) -> int:
+        if m[a]:  # back to the last quiet sample, start after it
+            quiet = np.flatnonzero(~m[: a + 1])
+            return int(quiet[-1]) + 1 if len(quiet) else 0
+        return a + int(np.argmax(m[a : b + 1]))
+
+    i0 = start(m_f)
     if moving[b]:
         quiet = np.flatnonzero(~moving[b:])
         i1 = b + int(quiet[0]) - 1 if len(quiet) else len(sp) - 1
     else:
         i1 = b - int(np.argmax(moving[a : b + 1][::-1]))
-    return i0, i1
+    return i0, i1, start(moving)
+
+
+def _forward_speed(acc_e: np.ndarray, fs: float) -> np.ndarray:
+    """The sensor's speed (n,) over a window, integrated forward from its first sample less the
+    accelerometer's constant error measured over the still first 0.15 s alone. Why: before the
+    motion the sensor stands still, so its error there is what that end measures (tilt, and
+    so the ``k1·sin tilt`` term, is constant there too). :func:`_rest_to_rest_velocity` takes
+    the average of both ends; where they differ (the window ending in the clip's end-of-lift
+    ringing, which the site does not feel, or in a steady offset other than the one before)
+    half the difference integrates into a velocity ramp over the pre-motion pad that passes
+    5 % of a slow lift's peak before it moves (docs/accuracy.md section 7, TRACE5A). The end
+    keeps the rest-to-rest speed: the same from the last end alone, backward, dated ends worse
+    (validation 25000–25029: end 95th 0.145 → 0.162 s at 52 Hz, 0.100 → 0.144 at 104)."""
+    dt = 1.0 / fs
+    v_a = np.empty(acc_e.shape)
+    v_a[0] = 0.0
+    np.cumsum(0.5 * (acc_e[1:] + acc_e[:-1]), axis=0, out=v_a[1:])
+    v_a *= dt
+    k = max(2, int(0.15 * fs))
+    v = v_a - np.outer(np.arange(len(acc_e)) * dt, acc_e[:k].sum(axis=0) / k)
+    return np.asarray(np.sqrt(np.einsum("ij,ij->i", v, v)))
 
 
 def vertical_drop(az: np.ndarray, flex: np.ndarray, fs: float) -> tuple[float, float] | None:
@@ -411,7 +447,7 @@ def _speed_bounds_rows(acc_e: np.ndarray, tilt: np.ndarray, inside: np.ndarray,
                        lens: np.ndarray, a: np.ndarray, b: np.ndarray, fs: float) -> np.ndarray:
     """:func:`_speed_bounds` of K windows at once: ``acc_e`` (K, W, 3) and ``tilt`` (K, W) padded
     rows, ``inside``/``lens`` as :func:`_height_traces`, ``a``/``b`` the rule's bounds per
-    window. Returns (K, 2) start and end indices into each window, -1 where
+    window. Returns (K, 3) start, end and rest-to-rest start indices into each window, -1 where
     :func:`_speed_bounds` gives None; equal to its (the same speeds to the bit)."""
     dt = 1.0 / fs
     shape = np.sin(np.clip(tilt, 0.0, None))
@@ -436,17 +472,28 @@ def _speed_bounds_rows(acc_e: np.ndarray, tilt: np.ndarray, inside: np.ndarray,
     v = v_a - v_1[None, :, None] * k0[:, None, :] - v_s[:, :, None] * k1[:, None, :]
     sp = np.sqrt(np.einsum("klj,klj->kl", v, v))
     sp[~inside] = 0.0
-    moving = (sp >= ONSET_SPEED_FRACTION * sp.max(axis=1)[:, None]) & inside
+    thr = ONSET_SPEED_FRACTION * sp.max(axis=1)[:, None]
+    moving = (sp >= thr) & inside
+    # the start from the speed integrated forward from the first end alone (_forward_speed:
+    # the same sums in the same order)
+    v_f = v_a - v_1[None, :, None] * (acc_e[:, :k].sum(axis=1) / k)[:, None, :]
+    m_f = (np.sqrt(np.einsum("klj,klj->kl", v_f, v_f)) >= thr) & inside
     col = np.arange(w)[None, :]
+    big_w = w + 1
     last_quiet = np.maximum.accumulate(np.where(moving, -1, col), axis=1)  # ≤ j, else -1
     last_moving = np.maximum.accumulate(np.where(moving, col, -1), axis=1)
-    big_w = w + 1
     next_quiet = np.minimum.accumulate(np.where(moving, big_w, col)[:, ::-1], axis=1)[:, ::-1]
     next_moving = np.minimum.accumulate(np.where(moving, col, big_w)[:, ::-1], axis=1)[:, ::-1]
-    out = np.full((len(acc_e), 2), -1, np.int64)
+    f_quiet = np.maximum.accumulate(np.where(m_f, -1, col), axis=1)
+    f_last = np.maximum.accumulate(np.where(m_f, col, -1), axis=1)
+    f_next = np.minimum.accumulate(np.where(m_f, col, big_w)[:, ::-1], axis=1)[:, ::-1]
+    out = np.full((len(acc_e), 3), -1, np.int64)
     m_a, m_b = moving[rows, a], moving[rows, b]
-    out[:, 0] = np.where(m_a, last_quiet[rows, a] + 1, next_moving[rows, a])
+    own = f_last[rows, b] >= a  # else the rest-to-rest speed (never, for a movement)
+    out[:, 0] = np.where(own, np.where(m_f[rows, a], f_quiet[rows, a] + 1, f_next[rows, a]),
+                         np.where(m_a, last_quiet[rows, a] + 1, next_moving[rows, a]))
     out[:, 1] = np.where(m_b, next_quiet[rows, b] - 1, last_moving[rows, b])
+    out[:, 2] = np.where(m_a, last_quiet[rows, a] + 1, next_moving[rows, a])
     fine = np.all(np.isfinite(acc_e).all(axis=2) & np.isfinite(tilt) | ~inside, axis=1)
     fine &= (lens >= 3) & (last_moving[rows, b] >= a)  # something moves in [a, b]
     out[~fine] = -1
@@ -495,11 +542,11 @@ def _drops(vertical_acc: np.ndarray | None, flex: np.ndarray, lat: np.ndarray, j
 def _speeds(earth_acc: np.ndarray | None, quat: np.ndarray | None, acc: np.ndarray | None,
             flex: np.ndarray, lat: np.ndarray, j0: np.ndarray, j1: np.ndarray, i0: np.ndarray,
             i1: np.ndarray, fs: float) -> np.ndarray:
-    """(K, 2) :func:`_speed_bounds` (rows of the recording) over the windows ``j0``..``j1`` of
+    """(K, 3) :func:`_speed_bounds` (rows of the recording) over the windows ``j0``..``j1`` of
     candidates with rule bounds ``i0``..``i1``, from ``earth_acc`` or ``quat`` and ``acc``;
     -1 where it gives None, -2 where the window is too short to batch (the caller then
     computes it alone)."""
-    out = np.full((len(j0), 2), -2, np.int64)
+    out = np.full((len(j0), 3), -2, np.int64)
     lens = j1 - j0
     idx = np.flatnonzero(lens >= max(3, int(0.15 * fs)))
     for g in _groups(lens[idx]):
@@ -721,7 +768,7 @@ def find_bends(
     m_peak, m_ipk, m_vel, m_twist, m_lat, m_done = (np.zeros(len(spans)) for _ in range(6))
     m_peak[kept], m_ipk[kept], m_vel[kept], m_twist[kept], m_lat[kept], m_done[kept] = \
         _measures(f, v, lat_r, ax_r, b0[kept], b1[kept], np.maximum(los, b0 - int(fs))[kept])
-    pre_speed = np.full((len(spans), 2), -2, np.int64)
+    pre_speed = np.full((len(spans), 3), -2, np.int64)
     if speed and pad_s > 0:
         sk = kept[(los[kept] <= b0[kept] - pad_s) & (b1[kept] + pad_s + 1 <= his[kept])]
         pre_speed[sk] = _speeds(earth_acc, quat, acc, flex_r, lat_r, b0[sk] - pad_s,
@@ -734,7 +781,7 @@ def find_bends(
         # start and end from the sensor's speed (s0, s1); the lift's measures (peak, twist,
         # drop and so the style) stay on the flexion / height rule's bounds (i0, i1), where the
         # style edges were fitted (bench/fit_thresholds.py)
-        s0, s1 = i0, i1
+        s0, s1, w0_ = i0, i1, i0
         if speed:
             j0, j1 = max(last_end + 1, i0 - pad_s), i1 + pad_s + 1
             # only with the whole window in the segment: a bend cut by a gap or the end of the
@@ -742,7 +789,7 @@ def find_bends(
             if lo <= i0 - pad_s and j0 < i0 and j1 <= hi and j0 == i0 - pad_s and \
                     pre_speed[c, 0] > -2:  # the batch's window: its bounds (-1: none)
                 if pre_speed[c, 0] >= 0:
-                    s0, s1 = int(pre_speed[c, 0]), int(pre_speed[c, 1])
+                    s0, s1, w0_ = (int(x) for x in pre_speed[c])
             elif lo <= i0 - pad_s and j0 < i0 and j1 <= hi:  # after a close previous lift
                 rows = slice(j0, j1)
                 if earth_acc is not None:
@@ -752,7 +799,7 @@ def find_bends(
                     e = earth_free_acceleration(quat[rows], acc[rows])
                 sb = _speed_bounds(e, np.radians(tilt_deg(j0, j1)), fs, i0 - j0, i1 - j0)
                 if sb is not None:
-                    s0, s1 = j0 + sb[0], j0 + sb[1]
+                    s0, s1, w0_ = j0 + sb[0], j0 + sb[1], j0 + sb[2]
         last_end = max(i1, s1)
         if m_done[c]:  # from the batch (_measures)
             peak, vel = float(m_peak[c]), float(m_vel[c])
@@ -815,6 +862,7 @@ def find_bends(
                 drop_m=hdrop,
                 sensor_drop_m=sdrop,
                 peak_tilt_deg=peak_tilt,
+                window_start_s=float(angles.time[w0_]),
             )
         )
     return out

@@ -196,8 +196,16 @@ def lever_from_bends(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
     return float(x[0]), float(x[1])
 
 
+def _window_start(lf: Any) -> float:
+    """The start a lift's closed-drop window is padded from: ``Lift.window_start_s`` (the
+    rest-to-rest speed's start, where the closed edges were fitted), else ``start_s``."""
+    w = lf.window_start_s
+    return float(lf.start_s if w is None else w)
+
+
 #: The lift's window for :func:`lift_knee_drop_lever`: its speed bounds (``Lift.start_s`` /
-#: ``end_s`` with quaternions and accelerometer, :func:`kyphos.metrics.lifts._speed_bounds`)
+#: ``end_s`` with quaternions and accelerometer, :func:`kyphos.metrics.lifts._speed_bounds`;
+#: :func:`restyle` starts it at ``Lift.window_start_s``, the rest-to-rest speed's start)
 #: padded by this much, s, so that it starts and ends at rest (the window ``find_bends``
 #: already integrates for the speed bounds: ``SPEED_PAD_S``).
 LIFT_PAD_S = 0.5
@@ -612,7 +620,7 @@ def restyle(lifts: list[Any], wearer: Wearer, angles: Any, quat: np.ndarray,
             ks = [k for k, lv in enumerate(levers) if lv is lever]
             got = closed_knee_features(angles.time, angles.valid, angles.flexion,
                                        angles.lateral, quat, acc,
-                                       [(lifts[k].start_s, lifts[k].end_s) for k in ks],
+                                       [(_window_start(lifts[k]), lifts[k].end_s) for k in ks],
                                        angles.fs, lever, earth_acc)
             for k, f in zip(ks, got, strict=True):
                 feats[k] = f

@@ -218,16 +218,18 @@ def _rest_to_rest_velocity(a: np.ndarray, tilt: np.ndarray, fs: float) -> np.nda
     return np.asarray(v_a - np.outer(v_1, k0) - np.outer(v_s, k1))
 
 
-def _speed_bounds(acc_e: np.ndarray, tilt: np.ndarray, fs: float, a: int, b: int
-                  ) -> tuple[int, int, int] | None:
+def _speed_bounds(acc_e: np.ndarray, tilt: np.ndarray, fs: float, a: int, b: int,
+                  first_still: bool = True) -> tuple[int, int, int] | None:
     """Start and end (indices into the window) of the movement whose flexion / height rule
     bounds are ``a``, ``b``: the sensor's speed (rest-to-rest integral of the earth-frame free
     acceleration ``acc_e`` (n, 3) over the window) crosses ``ONSET_SPEED_FRACTION`` of its
     peak. From each rule bound: outward while the speed stays above the fraction, else inward
     to the first sample above it. The start reads the speed integrated forward from the
     window's still first end alone (:func:`_forward_speed`); the third index is the start the
-    rest-to-rest speed gives (the style's window, ``Lift.window_start_s``). None if the window
-    has non-finite samples."""
+    rest-to-rest speed gives (the style's window, ``Lift.window_start_s``). ``first_still``
+    False (the activity's still rule does not hold over the window's first 0.15 s: a turn or
+    a step ending there) keeps the rest-to-rest start: that end measures motion, not the
+    accelerometer's error. None if the window has non-finite samples."""
     v = _rest_to_rest_velocity(acc_e, tilt, fs)
     if v is None:
         return None
@@ -236,7 +238,7 @@ def _speed_bounds(acc_e: np.ndarray, tilt: np.ndarray, fs: float, a: int, b: int
     moving = sp >= thr
     if not moving[a : b + 1].any():
         return None
-    m_f = _forward_speed(acc_e, fs) >= thr
+    m_f = _forward_speed(acc_e, fs) >= thr if first_still else moving
     if not m_f[a : b + 1].any():  # never, for a movement: the rest-to-rest speed then
         m_f = moving
 
@@ -253,6 +255,17 @@ def _speed_bounds(acc_e: np.ndarray, tilt: np.ndarray, fs: float, a: int, b: int
     else:
         i1 = b - int(np.argmax(moving[a : b + 1][::-1]))
     return i0, i1, start(moving)
+
+
+def _first_still(still: np.ndarray, j0: np.ndarray, fs: float) -> np.ndarray:
+    """(K,) True where the activity's still rule holds over all of the first 0.15 s from each
+    row ``j0`` (the end :func:`_forward_speed` measures the accelerometer's error over).
+    Development validation 22000 at 52 Hz: a squat right after a turn started 1.09 s early
+    from an end still turning (0.41 s from the rest-to-rest speed)."""
+    k = max(2, int(0.15 * fs))
+    c = np.r_[0, np.cumsum(still)]
+    j0 = np.clip(j0, 0, len(still) - k)
+    return np.asarray(c[j0 + k] - c[j0] == k)
 
 
 def _forward_speed(acc_e: np.ndarray, fs: float) -> np.ndarray:
@@ -444,11 +457,13 @@ def _height_traces(az: np.ndarray, tilt: np.ndarray, inside: np.ndarray, lens: n
 
 
 def _speed_bounds_rows(acc_e: np.ndarray, tilt: np.ndarray, inside: np.ndarray,
-                       lens: np.ndarray, a: np.ndarray, b: np.ndarray, fs: float) -> np.ndarray:
+                       lens: np.ndarray, a: np.ndarray, b: np.ndarray, fs: float,
+                       first_still: np.ndarray | None = None) -> np.ndarray:
     """:func:`_speed_bounds` of K windows at once: ``acc_e`` (K, W, 3) and ``tilt`` (K, W) padded
     rows, ``inside``/``lens`` as :func:`_height_traces`, ``a``/``b`` the rule's bounds per
-    window. Returns (K, 3) start, end and rest-to-rest start indices into each window, -1 where
-    :func:`_speed_bounds` gives None; equal to its (the same speeds to the bit)."""
+    window, ``first_still`` (K,) its ``first_still`` (None: all True). Returns (K, 3) start, end
+    and rest-to-rest start indices into each window, -1 where :func:`_speed_bounds` gives None;
+    equal to its (the same speeds to the bit)."""
     dt = 1.0 / fs
     shape = np.sin(np.clip(tilt, 0.0, None))
     v_a = np.empty(acc_e.shape)
@@ -490,6 +505,8 @@ def _speed_bounds_rows(acc_e: np.ndarray, tilt: np.ndarray, inside: np.ndarray,
     out = np.full((len(acc_e), 3), -1, np.int64)
     m_a, m_b = moving[rows, a], moving[rows, b]
     own = f_last[rows, b] >= a  # else the rest-to-rest speed (never, for a movement)
+    if first_still is not None:
+        own &= first_still
     out[:, 0] = np.where(own, np.where(m_f[rows, a], f_quiet[rows, a] + 1, f_next[rows, a]),
                          np.where(m_a, last_quiet[rows, a] + 1, next_moving[rows, a]))
     out[:, 1] = np.where(m_b, next_quiet[rows, b] - 1, last_moving[rows, b])
@@ -541,9 +558,10 @@ def _drops(vertical_acc: np.ndarray | None, flex: np.ndarray, lat: np.ndarray, j
 
 def _speeds(earth_acc: np.ndarray | None, quat: np.ndarray | None, acc: np.ndarray | None,
             flex: np.ndarray, lat: np.ndarray, j0: np.ndarray, j1: np.ndarray, i0: np.ndarray,
-            i1: np.ndarray, fs: float) -> np.ndarray:
+            i1: np.ndarray, fs: float, still: np.ndarray | None = None) -> np.ndarray:
     """(K, 3) :func:`_speed_bounds` (rows of the recording) over the windows ``j0``..``j1`` of
     candidates with rule bounds ``i0``..``i1``, from ``earth_acc`` or ``quat`` and ``acc``;
+    ``still`` (N,) the activity's still rows (:func:`_first_still`; None: every first end still);
     -1 where it gives None, -2 where the window is too short to batch (the caller then
     computes it alone)."""
     out = np.full((len(j0), 3), -2, np.int64)
@@ -559,7 +577,8 @@ def _speeds(earth_acc: np.ndarray | None, quat: np.ndarray | None, acc: np.ndarr
             e = earth_free_acceleration(quat[rows.ravel()], acc[rows.ravel()]).reshape(
                 rows.shape + (3,))
         tilt = np.radians(_window_tilt(flex, lat, rows))
-        sb = _speed_bounds_rows(e, tilt, inside, lens[g], i0[g] - j0[g], i1[g] - j0[g], fs)
+        sb = _speed_bounds_rows(e, tilt, inside, lens[g], i0[g] - j0[g], i1[g] - j0[g], fs,
+                                None if still is None else _first_still(still, j0[g], fs))
         out[g] = np.where(sb >= 0, sb + j0[g][:, None], -1)
     return out
 
@@ -768,11 +787,14 @@ def find_bends(
     m_peak, m_ipk, m_vel, m_twist, m_lat, m_done = (np.zeros(len(spans)) for _ in range(6))
     m_peak[kept], m_ipk[kept], m_vel[kept], m_twist[kept], m_lat[kept], m_done[kept] = \
         _measures(f, v, lat_r, ax_r, b0[kept], b1[kept], np.maximum(los, b0 - int(fs))[kept])
+    still = getattr(activity, "still", None)  # where a speed window's first end is at rest
+    if still is None or len(still) != len(f):
+        still = None
     pre_speed = np.full((len(spans), 3), -2, np.int64)
     if speed and pad_s > 0:
         sk = kept[(los[kept] <= b0[kept] - pad_s) & (b1[kept] + pad_s + 1 <= his[kept])]
         pre_speed[sk] = _speeds(earth_acc, quat, acc, flex_r, lat_r, b0[sk] - pad_s,
-                                b1[sk] + pad_s + 1, b0[sk], b1[sk], fs)
+                                b1[sk] + pad_s + 1, b0[sk], b1[sk], fs, still)
     for c, (i0, i1, ipk, found_by, hdrop) in enumerate(spans):  # per candidate
         context = contexts[c]
         if not keep[c]:
@@ -797,7 +819,9 @@ def find_bends(
                 else:
                     assert quat is not None and acc is not None
                     e = earth_free_acceleration(quat[rows], acc[rows])
-                sb = _speed_bounds(e, np.radians(tilt_deg(j0, j1)), fs, i0 - j0, i1 - j0)
+                sb = _speed_bounds(e, np.radians(tilt_deg(j0, j1)), fs, i0 - j0, i1 - j0,
+                                   still is None or bool(_first_still(still, np.array([j0]),
+                                                                      fs)[0]))
                 if sb is not None:
                     s0, s1, w0_ = j0 + sb[0], j0 + sb[1], j0 + sb[2]
         last_end = max(i1, s1)

@@ -215,7 +215,7 @@ def angle_deg(a: np.ndarray, b: np.ndarray) -> float:
 def is_reference(post: RefPosture, fs: float) -> bool:
     """Whether a probe (a walk or still posture of at least ``PROBE_MIN_S``) is also a reference
     that can show a slip: at least ``REF_MIN_S`` long and, when still, its first and last
-    ``PROBE_MIN_S`` within ``SLIP_MIN_DEG`` of each other. A posture that moved more than a
+    ``PROBE_MIN_S`` within ``SLIP_MIN_DEG`` of each other and of its mean. A posture that moved more than a
     slip's smallest tilt while "still" (a slouch setting in below the still rule's rate) has a
     mean that is no one posture: on development seeds 3020 and 3022 such a sit was taken for the
     new mounting, 96 s and 36 s before the slip (bench/slip_ref_study.py, variant "ends")."""
@@ -223,7 +223,15 @@ def is_reference(post: RefPosture, fs: float) -> bool:
         return False
     if post.kind == "walking" or post.up_first is None or post.up_last is None:
         return True
-    return angle_deg(post.up_first, post.up_last) <= P.SLIP_MIN_DEG
+    # and its mean within SLIP_MIN_DEG of both ends: a still period can go out and come back
+    # (a standing slouch whose onset and release both turned below the still rule's 6 deg/s),
+    # its ends agreeing while its mean is neither (validation 26013 at 52 Hz: a stand of 10 s
+    # upright, 37 s slouched, 11 s upright read 17.1 deg from upright against 10.9 / 10.0 deg at its ends
+    # and confirmed a 17.1-deg slip 67 s late; at 104 / 208 Hz the release peaked at 6.2 deg/s
+    # and split the stand)
+    return (angle_deg(post.up_first, post.up_last) <= P.SLIP_MIN_DEG
+            and angle_deg(post.up, post.up_first) <= P.SLIP_MIN_DEG
+            and angle_deg(post.up, post.up_last) <= P.SLIP_MIN_DEG)
 
 
 #: Up in body coordinates: gravity's direction in the calibrated upright (quiet standing's

@@ -428,7 +428,7 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     With ``motion`` (offline), the slip's own turn (:func:`_motion_place`) decides first among
     two or more slip-sized steps the slip undoes, then over a step over an excursion, or over
     a step between held postures where no window overlapping its own movement turns as the
-    slip does, among the places the walks and stands tie (when the one matching turn is in another
+    slip does, among the places the walks and stands tie within one vote (when the one matching turn is in another
     gap), then among
     tied places; ``still`` then also
     gives the gyro's offset. Returns the row and, when a step or the turn placed it, the row
@@ -617,11 +617,21 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         # the slip does (seed 5023: a slip inside a seated slouch, undone to 0.8 deg, whose
         # own turn matched but moved the sensor 0.16 m/s²; the slouch's onset turned as the
         # slip does and took it 44 s early when any held step could be overridden)
-        kv = np.flatnonzero(by_votes >= by_votes.max() - 1e-9)
+        # The tie is read within one vote: one end of a posture at the SLIP_MIN_DEG edge (half
+        # a vote, or none) moves every place before that posture half a vote one way and every
+        # place after it half a vote the other, so two places a vote apart are the same but
+        # for one end's rounding. And only a posture reading old at both ends vetoes (as the
+        # multi-step branch's veto): one end old is what that edge, or a slouch setting in in
+        # the slip's direction, gives (development seed 25014 @208: a slip 1.1 s into a 17-deg
+        # standing slouch; the slouched stand's last end read 4.9 deg from upright in the old
+        # mounting, 5.3 at 104 Hz; its half vote put the slouch's release a vote ahead of the
+        # slip's own gap, 0.01 of the change at 0.03 m/s², and the release took the slip 30 s
+        # late)
+        kv = np.flatnonzero(by_votes >= by_votes.max() - 1.0 - 1e-9)
         found = _motion_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in kv],
                               m_old, m_new, still)
         if found is not None and kv[found[2]] not in span \
-                and not np.min(np.minimum(votes(("sitting",)), v_conf)[kv[found[2]]:]) < 0.0:
+                and not np.min(np.minimum(votes(("sitting",)), v_conf)[kv[found[2]]:]) <= -1.0:
             return found[0], found[1]
     if len(fit):
         if by_turn_only:

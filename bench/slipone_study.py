@@ -183,6 +183,8 @@ def placements(r: dict[str, Any], variant: str) -> tuple[list[Any], list[tuple[i
     ns["place_slip"], ns["place_shown_slip"] = place, shown
     try:
         refs = r.get("refs")
+        if refs is not None:  # the variant's own references (its is_reference may differ)
+            refs = [p for p in r["probes"] if ns["is_reference"](p, r["fs"])]
         gyr, acc = r["gyr"], r["acc"]
         motion = (lambda r0, r1: (gyr[r0:r1], acc[r0:r1]), r["fs"])
         out = [] if refs is None else ns["find_slips"](refs, r["m"], r["time"], r["still"],

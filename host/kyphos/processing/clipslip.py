@@ -215,7 +215,7 @@ def angle_deg(a: np.ndarray, b: np.ndarray) -> float:
 def is_reference(post: RefPosture, fs: float) -> bool:
     """Whether a probe (a walk or still posture of at least ``PROBE_MIN_S``) is also a reference
     that can show a slip: at least ``REF_MIN_S`` long and, when still, its first and last
-    ``PROBE_MIN_S`` within ``SLIP_MIN_DEG`` of each other. A posture that moved more than a
+    ``PROBE_MIN_S`` within ``SLIP_MIN_DEG`` of each other and of its mean. A posture that moved more than a
     slip's smallest tilt while "still" (a slouch setting in below the still rule's rate) has a
     mean that is no one posture: on development seeds 3020 and 3022 such a sit was taken for the
     new mounting, 96 s and 36 s before the slip (bench/slip_ref_study.py, variant "ends")."""
@@ -223,7 +223,15 @@ def is_reference(post: RefPosture, fs: float) -> bool:
         return False
     if post.kind == "walking" or post.up_first is None or post.up_last is None:
         return True
-    return angle_deg(post.up_first, post.up_last) <= P.SLIP_MIN_DEG
+    # and its mean within SLIP_MIN_DEG of both ends: a still period can go out and come back
+    # (a standing slouch whose onset and release both turned below the still rule's 6 deg/s),
+    # its ends agreeing while its mean is neither (validation 26013 at 52 Hz: a stand of 10 s
+    # upright, 37 s slouched, 11 s upright read 17.1 deg from upright against 10.9 / 10.0 deg at its ends
+    # and confirmed a 17.1-deg slip 67 s late; at 104 / 208 Hz the release peaked at 6.2 deg/s
+    # and split the stand)
+    return (angle_deg(post.up_first, post.up_last) <= P.SLIP_MIN_DEG
+            and angle_deg(post.up, post.up_first) <= P.SLIP_MIN_DEG
+            and angle_deg(post.up, post.up_last) <= P.SLIP_MIN_DEG)
 
 
 #: Up in body coordinates: gravity's direction in the calibrated upright (quiet standing's
@@ -420,7 +428,7 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     With ``motion`` (offline), the slip's own turn (:func:`_motion_place`) decides first among
     two or more slip-sized steps the slip undoes, then over a step over an excursion, or over
     a step between held postures where no window overlapping its own movement turns as the
-    slip does, among the places the walks and stands tie (when the one matching turn is in another
+    slip does, among the places the walks and stands tie within one vote (when the one matching turn is in another
     gap), then among
     tied places; ``still`` then also
     gives the gyro's offset. Returns the row and, when a step or the turn placed it, the row
@@ -609,11 +617,21 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         # the slip does (seed 5023: a slip inside a seated slouch, undone to 0.8 deg, whose
         # own turn matched but moved the sensor 0.16 m/s²; the slouch's onset turned as the
         # slip does and took it 44 s early when any held step could be overridden)
-        kv = np.flatnonzero(by_votes >= by_votes.max() - 1e-9)
+        # The tie is read within one vote: one end of a posture at the SLIP_MIN_DEG edge (half
+        # a vote, or none) moves every place before that posture half a vote one way and every
+        # place after it half a vote the other, so two places a vote apart are the same but
+        # for one end's rounding. And only a posture reading old at both ends vetoes (as the
+        # multi-step branch's veto): one end old is what that edge, or a slouch setting in in
+        # the slip's direction, gives (development seed 25014 @208: a slip 1.1 s into a 17-deg
+        # standing slouch; the slouched stand's last end read 4.9 deg from upright in the old
+        # mounting, 5.3 at 104 Hz; its half vote put the slouch's release a vote ahead of the
+        # slip's own gap, 0.01 of the change at 0.03 m/s², and the release took the slip 30 s
+        # late)
+        kv = np.flatnonzero(by_votes >= by_votes.max() - 1.0 - 1e-9)
         found = _motion_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in kv],
                               m_old, m_new, still)
         if found is not None and kv[found[2]] not in span \
-                and not np.min(np.minimum(votes(("sitting",)), v_conf)[kv[found[2]]:]) < 0.0:
+                and not np.min(np.minimum(votes(("sitting",)), v_conf)[kv[found[2]]:]) <= -1.0:
             return found[0], found[1]
     if len(fit):
         if by_turn_only:

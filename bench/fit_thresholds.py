@@ -640,8 +640,20 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--fit-all", action="store_true",
                     help="instead: fit every threshold of FITS in turn (default --family simday "
                          "--seeds 100-119, fs by seed)")
+    ap.add_argument("--stature-sd", type=float, default=0.0,
+                    help="diagnostic (sim family): draw each random_lift_session wearer's "
+                         "stature with this SD over 1.75 m (0.041: the within-sex SD, "
+                         "bench/style_sim_classes.py); default 0: every wearer 1.75 m")
     args = ap.parse_args(argv[1:])
     from kyphos.metrics import style as L
+
+    if args.stature_sd > 0:  # every caller imports it from the module at call time
+        import functools
+
+        from kyphos.sim import scenario
+
+        scenario.random_lift_session = functools.partial(  # type: ignore[assignment]
+            scenario.random_lift_session, stature_sd=args.stature_sd)
 
     if args.fit_all or args.slip_motion:
         if "--family" not in " ".join(argv):

@@ -59,6 +59,11 @@ from validate_analysis import (  # noqa: E402
 )
 
 CYCLE = (52.0, 104.0, 208.0)
+#: The sim family's wearers' stature SD over 1.75 m (``random_lift_session(stature_sd=)``): the
+#: within-sex SD of adult stature, men 2.85 in = 7.2 cm (NCHS Vital and Health Statistics Series
+#: 11 No. 8). Until the seventeenth session every sim wearer was 1.75 m; the drawn statures
+#: move the fitted squat edges (docs/scoring.md section 7, item 7).
+STATURE_SD = 0.041
 
 #: The thresholds fitted by ``--fit-all`` on the sim family's day sessions
 #: (``--family simday``, ``kyphos.sim.scenario.random_day_session``; default seeds 100-119,
@@ -640,14 +645,15 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--fit-all", action="store_true",
                     help="instead: fit every threshold of FITS in turn (default --family simday "
                          "--seeds 100-119, fs by seed)")
-    ap.add_argument("--stature-sd", type=float, default=0.0,
-                    help="diagnostic (sim family): draw each random_lift_session wearer's "
-                         "stature with this SD over 1.75 m (0.041: the within-sex SD, "
-                         "bench/style_sim_classes.py); default 0: every wearer 1.75 m")
+    ap.add_argument("--stature-sd", type=float, default=STATURE_SD,
+                    help="the sim family's wearers: each random_lift_session wearer's stature "
+                         f"drawn with this SD over 1.75 m (default {STATURE_SD}: the within-sex "
+                         "SD of adult stature, bench/style_sim_classes.py); 0: every wearer "
+                         "1.75 m (the fit family until the seventeenth session)")
     args = ap.parse_args(argv[1:])
     from kyphos.metrics import style as L
 
-    if args.stature_sd > 0:  # every caller imports it from the module at call time
+    if args.stature_sd > 0 and args.family == "sim":  # callers import it at call time
         import functools
 
         from kyphos.sim import scenario

@@ -74,6 +74,10 @@ STATURE_DRAWS = ("stratified", "natural")
 #: The permutation of the stratified draw (``np.random.default_rng([STATURE_SALT_KEY, salt])``).
 STATURE_SALT = 0
 STATURE_SALT_KEY = 0x57A7
+#: How many statures each fit seed is simulated at (``--stature-pool``; 1: one wearer a seed).
+#: 4 (STYLE6): with one stratified wearer a seed the no-hip squat edge still moved 1.5 cm with
+#: the permutation (``bench/style_stature_spread.py``); pooling 4 permutations steadies it.
+STATURE_POOL = 4
 
 
 def stature_z(seeds: list[int], salt: int = STATURE_SALT) -> dict[int, float]:
@@ -701,7 +705,12 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--stature-salt", type=int, default=STATURE_SALT,
                     help="the stratified draw's permutation (default %(default)s; others: "
                          "bench/style_stature_spread.py)")
+    ap.add_argument("--stature-pool", type=int, default=STATURE_POOL,
+                    help="stratified draw: each fit seed simulated at this many statures (the "
+                         "permutations salt … salt + K − 1, rows pooled; default %(default)s)")
     args = ap.parse_args(argv[1:])
+    if args.stature_pool > 1 and args.stature_draw != "stratified":
+        ap.error("--stature-pool > 1 needs --stature-draw stratified")
     from kyphos.metrics import style as L
 
     if args.stature_sd > 0 and args.family == "sim":
@@ -734,9 +743,18 @@ def main(argv: list[str]) -> int:
         return sweep(args, jobs)
     notes = PATHS_NOTE[args.path]
     rows: list[tuple[Any, ...]] = []
-    for s, fs in jobs:
-        for note in notes:
-            rows.extend(collect(args.family, s, fs, note))
+    pool = args.stature_pool if args.stature_sd > 0 and args.family == "sim" else 1
+    for k in range(pool):  # each fit seed at `pool` wearers: the permutations salt … salt+pool-1
+        if pool > 1:
+            draw_statures(args.stature_sd, {
+                **(stature_z(parse_seeds(args.floor), args.stature_salt) if args.floor else {}),
+                **stature_z(seeds, args.stature_salt + k)})
+        for s, fs in jobs:
+            for note in notes:
+                rows.extend(collect(args.family, s, fs, note))
+    if pool > 1:
+        print(f"each fit seed at {pool} statures (stratified permutations {args.stature_salt}"
+              f"-{args.stature_salt + pool - 1})")
     print(f"family {args.family}, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), rates {rates_arg}"
           f", calibration path {args.path}")
     same = fit_pair([(r[0], r[1]) for r in rows], ("SEMI_DROP_M", "SQUAT_DROP_M"),

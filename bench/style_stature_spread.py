@@ -63,7 +63,7 @@ def fit_rows(rows: list[list[Any]]) -> dict[str, float]:
 
 
 def realization(design: str, salt: int, seeds: list[int], sd: float, cache: Path
-                ) -> dict[str, float]:
+                ) -> list[list[Any]]:
     from kyphos.sim import scenario
 
     zs = design_z(design, seeds, salt)
@@ -76,7 +76,7 @@ def realization(design: str, salt: int, seeds: list[int], sd: float, cache: Path
         if not f.exists():
             f.write_text(json.dumps([list(r) for r in F.collect("sim", s, fs, True)]))
         rows.extend(json.loads(f.read_text()))
-    return fit_rows(rows)
+    return rows
 
 
 def main(argv: list[str]) -> int:
@@ -86,17 +86,26 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--seeds", default="100-139")
     ap.add_argument("--stature-sd", type=float, default=F.STATURE_SD)
     ap.add_argument("--cache", default="/tmp/style6/rows")
+    ap.add_argument("--pool", type=int, default=1,
+                    help="each seed at this many statures: realization r pools salts r·K … "
+                         "r·K + K − 1 (design (b)/(c): several wearers per seed)")
     args = ap.parse_args(argv[1:])
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     seeds = parse_seeds(args.seeds)
     fits = []
     print(f"design {args.design}, sd {args.stature_sd}, seeds {args.seeds}")
-    print("salt " + " ".join(f"{e[:22]:>22s}" for e in EDGES))
-    for salt in parse_seeds(args.salts):
-        fit = realization(args.design, salt, seeds, args.stature_sd, cache)
+    print(f"pool {args.pool}")
+    print("salt  " + " ".join(f"{e[:22]:>22s}" for e in EDGES))
+    salts = parse_seeds(args.salts)
+    for r in range(len(salts) // args.pool):
+        group = salts[r * args.pool:(r + 1) * args.pool]
+        rows = [x for salt in group
+                for x in realization(args.design, salt, seeds, args.stature_sd, cache)]
+        fit = fit_rows(rows)
         fits.append(fit)
-        print(f"{salt:4d} " + " ".join(f"{fit[e]:22.5f}" for e in EDGES), flush=True)
+        tag = f"{group[0]}" if len(group) == 1 else f"{group[0]}-{group[-1]}"
+        print(f"{tag:>5s} " + " ".join(f"{fit[e]:22.5f}" for e in EDGES), flush=True)
     a = np.array([[f[e] for e in EDGES] for f in fits])
     for name, v in (("min", a.min(0)), ("max", a.max(0)), ("range", a.max(0) - a.min(0)),
                     ("SD", a.std(0, ddof=1) if len(a) > 1 else 0 * a[0])):

@@ -56,3 +56,24 @@ def test_the_fit_draws_the_stratified_statures(monkeypatch: pytest.MonkeyPatch) 
     assert (scenario.random_lift_session(5)["subject"]["height_m"]
             == scenario.random_lift_session.__wrapped__(5, stature_sd=F.STATURE_SD)["subject"][
                 "height_m"])
+
+
+def test_the_fit_pools_each_seed_at_several_statures(monkeypatch: pytest.MonkeyPatch) -> None:
+    # --stature-pool K: every fit seed is collected K times, under the permutations salt … salt
+    # + K − 1 (the shipped fit: 4); recorded here without simulating
+    monkeypatch.setattr(scenario, "random_lift_session", scenario.random_lift_session)
+    seen: list[tuple[int, float]] = []
+
+    def fake_collect(family: str, seed: int, fs: float, note: bool = True) -> list:
+        seen.append((seed, scenario.random_lift_session(seed, fs=fs)["subject"]["height_m"]))
+        return []
+
+    monkeypatch.setattr(F, "collect", fake_collect)
+    assert F.STATURE_POOL == 4
+    F.main(["fit_thresholds.py", "--family", "sim", "--seeds", "100-107"])
+    seeds = list(range(100, 108))
+    assert sorted(s for s, _ in seen) == sorted(seeds * 4)
+    for k in range(4):
+        z = F.stature_z(seeds, k)
+        assert [h for _, h in seen[8 * k:8 * (k + 1)]] == [
+            round(1.75 * (1 + F.STATURE_SD * z[s]), 3) for s in seeds]

@@ -59,6 +59,58 @@ from validate_analysis import (  # noqa: E402
 )
 
 CYCLE = (52.0, 104.0, 208.0)
+#: The sim family's wearers' stature SD over 1.75 m (``random_lift_session(stature_sd=)``): the
+#: within-sex SD of adult stature, men 2.85 in = 7.2 cm (NCHS Vital and Health Statistics Series
+#: 11 No. 8). Until the seventeenth session every sim wearer was 1.75 m; the drawn statures
+#: move the fitted squat edges (docs/scoring.md section 7, item 7).
+STATURE_SD = 0.041
+#: How the fit family's statures are drawn: "stratified" (default since STYLE6): the n seeds of
+#: a run (the fit seeds, and apart the --floor seeds) take the exact normal quantiles
+#: z = Φ⁻¹((i + 0.5) / n), i = 0 … n-1, in a fixed permutation (``stature_z``); "natural": each
+#: session's own rng draws z (STYLE5). The natural draw's fitted squat edge moved with the
+#: realization; the stratified one pins the sample's distribution and leaves only which seed
+#: gets which stature to chance (docs/scoring.md section 7, item 7).
+STATURE_DRAWS = ("stratified", "natural")
+#: The permutation of the stratified draw (``np.random.default_rng([STATURE_SALT_KEY, salt])``).
+STATURE_SALT = 0
+STATURE_SALT_KEY = 0x57A7
+#: How many statures each fit seed is simulated at (``--stature-pool``; 1: one wearer a seed).
+#: 4 (STYLE6): with one stratified wearer a seed the no-hip squat edge still moved 1.5 cm with
+#: the permutation (``bench/style_stature_spread.py``); pooling 4 permutations steadies it.
+STATURE_POOL = 4
+
+
+def stature_z(seeds: list[int], salt: int = STATURE_SALT) -> dict[int, float]:
+    """seed -> standard score of the wearer's stature for the stratified draw: the seeds in
+    ascending order take the n exact quantiles Φ⁻¹((i + 0.5) / n) permuted by ``salt``."""
+    from statistics import NormalDist
+
+    s = sorted(set(seeds))
+    n = len(s)
+    q = np.array([NormalDist().inv_cdf((i + 0.5) / n) for i in range(n)])
+    perm = np.random.default_rng([STATURE_SALT_KEY, salt]).permutation(n)
+    return {seed: float(q[perm[i]]) for i, seed in enumerate(s)}
+
+
+def draw_statures(sd: float, zs: dict[int, float]) -> None:
+    """Make ``kyphos.sim.scenario.random_lift_session`` draw its wearers' statures with SD
+    ``sd``: seed -> standard score from ``zs`` (the stratified draw, :func:`stature_z`), other
+    seeds the session's own draw. Callers import it at call time, so the patch reaches
+    ``family_case`` and ``style_study``."""
+    import functools
+
+    from kyphos.sim import scenario
+
+    base = getattr(scenario.random_lift_session, "_kyphos_base", scenario.random_lift_session)
+
+    def drawn(seed: int, *a: Any, **k: Any) -> Any:
+        k.setdefault("stature_sd", sd)
+        k.setdefault("stature_z", zs.get(seed))
+        return base(seed, *a, **k)
+
+    functools.update_wrapper(drawn, base)
+    drawn._kyphos_base = base  # type: ignore[attr-defined]
+    scenario.random_lift_session = drawn  # type: ignore[assignment]
 
 #: The thresholds fitted by ``--fit-all`` on the sim family's day sessions
 #: (``--family simday``, ``kyphos.sim.scenario.random_day_session``; default seeds 100-119,
@@ -314,8 +366,8 @@ SHIFT_WEIGHTS = np.round(np.arange(-0.30, 0.30001, 0.005), 3)
 
 
 def fit_closed_rule(rows: list[tuple[Any, ...]], col: int, scol: int, names: tuple[str, str],
-                    shipped: tuple[float, float], weight: float | None, what: str
-                    ) -> tuple[bool, float]:
+                    shipped: tuple[float, float], weight: float | None, what: str,
+                    out: dict[str, float] | None = None) -> tuple[bool, float]:
     """Fit a closed-bend rule: the stoop edge on the knee drop (``col``) as :func:`fit_edges`
     does, then, with it fixed, the squat edge on ``knee drop + w · hip shift`` (``scol``) for
     every w of ``SHIFT_WEIGHTS``; the weight is the middle of those whose squat edge names the
@@ -353,6 +405,8 @@ def fit_closed_rule(rows: list[tuple[Any, ...]], col: int, scol: int, names: tup
     pick = tied[(len(tied) - 1) // 2] if weight is None else next(
         f for f in fits if abs(f[0] - weight) < 1e-9)
     w, squat, ok = pick
+    if out is not None:
+        out.update({"weight": w, names[0]: semi, names[1]: squat})
     n = len(use)
     shipped_n = accuracy(styles, x0, *shipped, x0 + L.HIP_SHIFT_WEIGHT * sh)
     print(f"  hip-shift weights naming the most lifts right ({top}/{n}): "
@@ -640,8 +694,31 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--fit-all", action="store_true",
                     help="instead: fit every threshold of FITS in turn (default --family simday "
                          "--seeds 100-119, fs by seed)")
+    ap.add_argument("--stature-sd", type=float, default=STATURE_SD,
+                    help="the sim family's wearers: each random_lift_session wearer's stature "
+                         f"drawn with this SD over 1.75 m (default {STATURE_SD}: the within-sex "
+                         "SD of adult stature, bench/style_sim_classes.py); 0: every wearer "
+                         "1.75 m (the fit family until the seventeenth session)")
+    ap.add_argument("--stature-draw", choices=STATURE_DRAWS, default=STATURE_DRAWS[0],
+                    help="stratified (default): the seeds take exact normal quantiles in a "
+                         "fixed permutation (stature_z); natural: each session's own draw")
+    ap.add_argument("--stature-salt", type=int, default=STATURE_SALT,
+                    help="the stratified draw's permutation (default %(default)s; others: "
+                         "bench/style_stature_spread.py)")
+    ap.add_argument("--stature-pool", type=int, default=STATURE_POOL,
+                    help="stratified draw: each fit seed simulated at this many statures (the "
+                         "permutations salt … salt + K − 1, rows pooled; default %(default)s)")
     args = ap.parse_args(argv[1:])
+    if args.stature_pool > 1 and args.stature_draw != "stratified":
+        ap.error("--stature-pool > 1 needs --stature-draw stratified")
     from kyphos.metrics import style as L
+
+    if args.stature_sd > 0 and args.family == "sim":
+        zs: dict[int, float] = {}
+        if args.stature_draw == "stratified":  # the fit seeds and the floor seeds apart
+            for g in [args.seeds or "100-139"] + ([args.floor] if args.floor else []):
+                zs.update(stature_z(parse_seeds(g), args.stature_salt))
+        draw_statures(args.stature_sd, zs)
 
     if args.fit_all or args.slip_motion:
         if "--family" not in " ".join(argv):
@@ -666,9 +743,18 @@ def main(argv: list[str]) -> int:
         return sweep(args, jobs)
     notes = PATHS_NOTE[args.path]
     rows: list[tuple[Any, ...]] = []
-    for s, fs in jobs:
-        for note in notes:
-            rows.extend(collect(args.family, s, fs, note))
+    pool = args.stature_pool if args.stature_sd > 0 and args.family == "sim" else 1
+    for k in range(pool):  # each fit seed at `pool` wearers: the permutations salt … salt+pool-1
+        if pool > 1:
+            draw_statures(args.stature_sd, {
+                **(stature_z(parse_seeds(args.floor), args.stature_salt) if args.floor else {}),
+                **stature_z(seeds, args.stature_salt + k)})
+        for s, fs in jobs:
+            for note in notes:
+                rows.extend(collect(args.family, s, fs, note))
+    if pool > 1:
+        print(f"each fit seed at {pool} statures (stratified permutations {args.stature_salt}"
+              f"-{args.stature_salt + pool - 1})")
     print(f"family {args.family}, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), rates {rates_arg}"
           f", calibration path {args.path}")
     same = fit_pair([(r[0], r[1]) for r in rows], ("SEMI_DROP_M", "SQUAT_DROP_M"),

@@ -38,5 +38,8 @@ def test_style_fit_collects_its_lifts_on_the_note_path_by_default(
         return []
 
     monkeypatch.setattr(F, "collect", fake)
+    from kyphos.sim import scenario  # main draws the fit family's statures: undone after
+
+    monkeypatch.setattr(scenario, "random_lift_session", scenario.random_lift_session)
     assert F.main(["fit_thresholds.py", "--family", "sim", "--seeds", "100", *path]) == 0
-    assert seen == notes
+    assert seen == notes * F.STATURE_POOL  # each seed at STATURE_POOL statures (STYLE6)

@@ -87,9 +87,8 @@ def test_live_lift_style_per_hip_height_is_the_reports(two_semi_squats: dict) ->
 # SQUAT_CLOSED_M 0.22231 -> 0.21592) the 0.19-m semi-squat's closed drop reads squat without a
 # hip height, live and in the report alike (they still agree: the test above). The fifteenth
 # session's refit through the guided-calibration note (FITPATH: 0.21425, hip-shift weight
-# 0.050) keeps it squat. Strict: the closed-bend rule in metres naming its truth again makes
-# this pass.
-@pytest.mark.xfail(strict=True, reason="closed drop in metres over the refitted edge: squat")
+# 0.050) kept it squat (a strict xfail until then). The seventeenth session's refit on wearers
+# of drawn stature (STYLE5: SQUAT_CLOSED_M 0.21726) names it its truth again.
 def test_closed_bend_drop_in_metres_names_the_semi_squat_its_truth(two_semi_squats: dict) -> None:
     assert _styles(two_semi_squats["off"]["none"].lifts) == ["squat", "semi-squat", "semi-squat"]
 

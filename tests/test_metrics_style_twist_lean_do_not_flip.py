@@ -38,7 +38,9 @@ def test_twist_and_lean_do_not_flip_the_style() -> None:
         margin = min(abs(plain - SEMI_DROP_M), abs(plain - SQUAT_DROP_M))
         for st, tw, la, lf in got[k + 1 : k + len(VARIANTS)]:
             # the twist or lean moves the knee drop by well under the distance to the edge
-            assert abs(lf.knee_drop_m - plain) < 0.5 * margin, (st, tw, la, lf.knee_drop_m, plain)
+            # (0.6: the stoop's 30 deg twist moves it 1.85 cm, 0.55 of its 3.37 cm to the semi
+            # edge since the fit family's wearers have drawn statures, STYLE5; 0.44 before)
+            assert abs(lf.knee_drop_m - plain) < 0.6 * margin, (st, tw, la, lf.knee_drop_m, plain)
             assert abs(lf.twist_deg) > 20.0 if tw else abs(lf.lateral_deg) > 10.0 if la else True
     # the check has teeth: "flexion + |lean|" as the tilt flips the leaning semi-squat
     _st, _tw, _la, semi_lean = got[5]

@@ -1109,7 +1109,9 @@ def read_truth(path: str | Path) -> Truth:
 def random_lift_session(seed: int, fs: float = 104.0, n_lifts: int = 12,
                         chip: str = "LSM6DSOX", noise_scale: float | None = None,
                         walking: bool = True,
-                        styles: tuple[str, ...] = LIFT_STYLES) -> dict[str, Any]:
+                        styles: tuple[str, ...] = LIFT_STYLES,
+                        stature_sd: float = 0.0,
+                        stature_z: float | None = None) -> dict[str, Any]:
     """A validated scenario with a varied lifting session, drawn from ``seed``.
 
     Quiet standing (10 s) and three forward bends for calibration, then ``n_lifts`` lifts of
@@ -1119,7 +1121,12 @@ def random_lift_session(seed: int, fs: float = 104.0, n_lifts: int = 12,
     walks. Mounting:
     pitch 10–25°, yaw ±15°, roll ±10°; noise_scale 0.5–2 unless given. Simulate with
     ``simulate(scn, seed=seed)``. ``styles`` restricts the styles drawn (e.g. ("stoop",
-    "squat") for a two-class accuracy check).
+    "squat") for a two-class accuracy check). ``stature_sd`` > 0 draws the wearer's stature
+    as 1.75 m × (1 + stature_sd · N(0, 1)) (segments scale with it, ``Anthropometry.from_height``)
+    after every other draw, so the rest of the session is the same; 0 (the default): 1.75 m.
+    0.041 is the within-sex SD of adult stature (men 7.2 cm, NCHS Vital and Health Statistics
+    Series 11 No. 8; ``bench/style_sim_classes.py``). ``stature_z`` given: that standard score
+    instead of the drawn one (the fit's stratified draw, ``bench/fit_thresholds.py``).
     """
     bad = [x for x in styles if x not in LIFT_STYLES]
     if bad or not styles:
@@ -1167,6 +1174,10 @@ def random_lift_session(seed: int, fs: float = 104.0, n_lifts: int = 12,
                    "noise_scale": round(u(0.5, 2.0), 3) if noise_scale is None else noise_scale},
         "segments": segs,
     }
+    if stature_sd > 0:  # drawn last: every other draw of the session stays the same
+        z = float(rng.standard_normal()) if stature_z is None else float(stature_z)
+        h = 1.75 * (1.0 + stature_sd * z)
+        raw["subject"] = {"height_m": round(min(max(h, 1.45), 2.05), 3)}
     return validate(raw, str(raw["name"]))
 
 

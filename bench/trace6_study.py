@@ -139,12 +139,14 @@ def report(rows: list[dict[str, Any]], show: set[int]) -> None:
         return
     d = [draws(int(s["seed"])) for s in rows]
     y = np.array([_rmse(s["sq_rest"], s["n_rest"]) for s in rows])
-    print(f"\n{len(rows)} sessions: the rest's RMS (slip window and lying left out) against the "
-          f"person's / chip's draws: Pearson r (|r| > {2 / np.sqrt(len(rows)):.2f} ~ 2 sigma)")
+    ly = np.array([abs(s["lying_mean"]) for s in rows])
+    print(f"\n{len(rows)} sessions: the rest's RMS (slip window and lying left out) and the lies' "
+          f"|mean error| against the person's / chip's draws: Pearson r (|r| > "
+          f"{2 / np.sqrt(len(rows)):.2f} ~ 2 sigma)")
     for p in PARAMS:
         x = np.array([dd[p] for dd in d])
-        r = float(np.corrcoef(x, y)[0, 1])
-        print(f"    {p:22s} r {r:+.2f}")
+        print(f"    {p:22s} rest r {float(np.corrcoef(x, y)[0, 1]):+.2f}   lying r "
+              f"{float(np.corrcoef(x, ly)[0, 1]):+.2f}")
     lv = np.array([dd["level"] for dd in d])
     print("    rest RMS by sensor level: " + ", ".join(
         f"T{int(v)} {np.mean(y[lv == v]):.2f} (n {int(np.sum(lv == v))})" for v in np.unique(lv)))

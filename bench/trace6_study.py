@@ -24,14 +24,19 @@ parts; per set, the pooled RMSE with each part zeroed; then, over every session 
 correlation of the rest's RMS (the part no placement or lying fix touches) with the person's and
 chip's draws (``kyphos.sim.validation.person``, ``imu.draw_unit``; drawn, not generated).
 
-Measured (TRACE6, 2026-12-07, host = ef86090's analysis, 104 Hz; the numbers are in
-/work/handoff/TRACE6.md): on the check set 26000-26029 the four sessions of the brief are
-26010 1.00 deg (90 % of its squared error a 12.0-deg slip placed 3.3 s early on the wrong side of
-a 5-s seated reach, ``excursion_mid``), 26025 0.58 (77 %: a 10.9-deg slip 0.2 s after a lift's
-end placed 1.4 s early inside the lift, ``excursion_mid``), 26001 0.52 (28 %: a 10.5-deg slip
-blended over a 1.9-s held step's whole gap, ``held_step``; the rest 0.42) and 26007 0.66 (64 %
-lying: a supine lie +2.2 deg, the chip; ``bench/liecal_study.py``). The rest of every session is
-0.16-0.59 deg and follows no single person parameter.
+Measured (TRACE6, 2026-12-07, host = ef86090's analysis, 104 Hz; outputs and the proposed fix in
+/work/handoff/TRACE6.md): on the check set 26000-26029 (pooled 0.369 deg; slip windows zeroed
+0.311; lying zeroed too 0.273) the four sessions of the brief are 26010 1.00 deg (90 % of its
+squared error a 12.0-deg slip made on the way back from a 5-s seated reach, placed 3.3 s early at
+the reach's middle, ``excursion_mid``; 0.31 placed exactly), 26025 0.58 (77 %: a 10.9-deg slip
+0.2 s after a lift's end placed 1.4 s early inside the lift, ``excursion_mid``; 0.28), 26001 0.52
+(28 %: a held step blended over its whole gap from 1.9 s before the slip; the rest 0.43) and 26007
+0.66 (64 %: a supine lie at +2.15 deg, the chip's gain and misalignment: ``lying_trace.py``'s
+oracles +1.48 with the true offset removed, +0.07 with offset, gain and misalignment removed).
+Over 150 sessions (0-29, 20000-20029, 23000-23029, 25000-25029, 26000-26029 @104) the rest is
+0.27-0.29 deg RMS at every sensor level T2-T8 and follows no person draw (|r| <= 0.18); it
+follows the accelerometer offset along body y (r +0.40; the offset fit's blind axis, LIECAL) and
+the gain spread (+0.23).
 
 Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """

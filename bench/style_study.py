@@ -67,7 +67,8 @@ def windows(family: str, seed: int, fs: float) -> list[dict[str, Any]]:
     out = []
     for i, j in pairs:
         lf = lifts[j]
-        i0, i1 = np.searchsorted(ang.time, [lf.start_s - PAD_S, lf.end_s + PAD_S])
+        w0 = lf.start_s if lf.window_start_s is None else lf.window_start_s  # restyle's window
+        i0, i1 = np.searchsorted(ang.time, [w0 - PAD_S, lf.end_s + PAD_S])
         sl = slice(int(i0), int(i1))
         if i1 - i0 < 10 or not np.all(ang.valid[sl]):
             continue

@@ -28,7 +28,8 @@ def reclipped() -> Any:
 def _features(a: Any, lifts: list[Any], lever: tuple[float, float]) -> list[Any]:
     return closed_knee_features(a.angles.time, a.angles.valid, a.angles.flexion,
                                 a.angles.lateral, a.quat, a.prepared.acc,
-                                [(lf.start_s, lf.end_s) for lf in lifts], a.angles.fs, lever)
+                                [(lf.window_start_s or lf.start_s, lf.end_s) for lf in lifts],
+                                a.angles.fs, lever)  # restyle's window (Lift.window_start_s)
 
 
 def test_lifts_after_a_second_c_with_the_clip_reseated_are_named_by_its_bend(

@@ -909,7 +909,8 @@ class LiveState:
                 self._guide is not None or self._lever_wait is not None):
             # its rows, to name it again with the later bend's lever (the ring may have
             # moved past them by then: a prompt lasts up to guide_s)
-            keep = (t >= lf.start_s - LIFT_PAD_S - 0.5) & (t <= lf.end_s + LIFT_PAD_S + 0.5)
+            w0 = lf.start_s if lf.window_start_s is None else min(lf.start_s, lf.window_start_s)
+            keep = (t >= w0 - LIFT_PAD_S - 0.5) & (t <= lf.end_s + LIFT_PAD_S + 0.5)
             self._held_rows[id(lf)] = w[keep].copy()
         if self._guide is not None and lf.end_s > self._guide[0]:
             self._guide_held.append((lf, deep))  # it may be the guided bend: wait for it

@@ -215,14 +215,17 @@ def report(rows: list[dict[str, Any]], worst: int) -> None:
               f"{np.sqrt(np.mean(rest ** 2)):.3f}")
 
 
-def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", default="0-29", help="validation seeds (held-out seeds refused: validate_analysis.HELD_OUT_FROM)")
+def session_args(ap: argparse.ArgumentParser, seeds: str = "0-29") -> None:
+    """The seeds / rates / jobs / cache options of this script and those that read its rows."""
+    ap.add_argument("--seeds", default=seeds,
+                    help="validation seeds (held-out seeds refused: validate_analysis.HELD_OUT_FROM)")
     ap.add_argument("--rates", default="104")
-    ap.add_argument("--worst", type=int, default=12, help="sessions to split (default 12)")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--cache", default=None, help="directory for per-session results")
-    args = ap.parse_args(argv[1:])
+
+
+def session_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Every (seed, rate) session's row (:func:`_cached`) for :func:`session_args`' options."""
     sys.path.insert(0, os.path.dirname(__file__))
     from validate_analysis import development_seeds, run_jobs
 
@@ -230,8 +233,16 @@ def main(argv: list[str]) -> int:
     if args.cache:
         os.makedirs(args.cache, exist_ok=True)
     jobs = [(s, float(fs), args.cache) for fs in args.rates.split(",") for s in seeds]
+    return list(run_jobs(_cached, jobs, args.jobs))
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    session_args(ap)
+    ap.add_argument("--worst", type=int, default=12, help="sessions to split (default 12)")
+    args = ap.parse_args(argv[1:])
     t0 = _time.perf_counter()
-    rows = run_jobs(_cached, jobs, args.jobs)
+    rows = session_rows(args)
     print(f"validation family, seeds {args.seeds}, rates {args.rates}; "
           f"{_time.perf_counter() - t0:.0f} s")
     report(rows, args.worst)

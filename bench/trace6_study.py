@@ -158,23 +158,14 @@ def report(rows: list[dict[str, Any]], show: set[int]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    sys.path.insert(0, os.path.dirname(__file__))
+    from flexion_worst import session_args, session_rows
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", default="26000-26029",
-                    help="validation seeds (held-out seeds refused: validate_analysis.HELD_OUT_FROM)")
-    ap.add_argument("--rates", default="104")
-    ap.add_argument("--jobs", type=int, default=1)
-    ap.add_argument("--cache", default=None, help="flexion_worst.py's per-session cache")
+    session_args(ap, "26000-26029")  # --cache: flexion_worst.py's per-session cache
     ap.add_argument("--show", default="", help="print only these seeds' lines (comma-separated)")
     args = ap.parse_args(argv[1:])
-    sys.path.insert(0, os.path.dirname(__file__))
-    from flexion_worst import _cached
-    from validate_analysis import development_seeds, run_jobs
-
-    seeds = development_seeds(args.seeds)
-    if args.cache:
-        os.makedirs(args.cache, exist_ok=True)
-    jobs = [(s, float(fs), args.cache) for fs in args.rates.split(",") for s in seeds]
-    rows = [split(r) for r in run_jobs(_cached, jobs, args.jobs)]
+    rows = [split(r) for r in session_rows(args)]
     print(f"validation family, seeds {args.seeds}, rates {args.rates}")
     report(rows, {int(x) for x in args.show.split(",") if x})
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _lift_motion import sin2_move
 from kyphos.analysis import analyze
 from kyphos.metrics.lifts import _speed_bounds, earth_free_acceleration
 from kyphos.processing.angles import vertical_acceleration
@@ -43,12 +44,8 @@ def test_earth_free_acceleration_matches_the_vertical() -> None:
 def test_speed_bounds_find_a_movement_between_rests() -> None:
     fs = 100.0
     t = np.arange(0.0, 4.0, 1 / fs)
-    # rest, a 1 s smooth forward-and-down move from 1.5 s, rest: speed ∝ sin² bump
-    u = np.clip((t - 1.5) / 1.0, 0.0, 1.0)
-    vel = np.where((u > 0) & (u < 1), np.sin(np.pi * u) ** 2, 0.0) * 0.5
-    acc = np.zeros((len(t), 3))
-    acc[:, 0] = np.gradient(vel, t)
-    acc[:, 2] = -np.gradient(vel, t)
+    acc = sin2_move(t, 1.5, 1.0, 0.5)  # rest, a 1 s smooth forward-and-down move, rest
+    acc[:, 2] = -acc[:, 0]
     acc += [0.05, -0.03, 0.02]  # a constant offset, removed by the rest-to-rest model
     sb = _speed_bounds(acc, np.zeros(len(t)), fs, 180, 230)  # the rule's bounds, late
     assert sb is not None

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _lift_motion import sin2_move
 from kyphos.metrics.lifts import _speed_bounds, _speed_bounds_rows
 
 
 def _slow_lift(tail: str) -> tuple[np.ndarray, np.ndarray, float]:
     fs = 104.0
     t = np.arange(0.0, 3.2, 1 / fs)
-    # rest, a 2 s slow forward move from 0.6 s peaking at 0.5 m/s (sin² bump), rest
-    u = np.clip((t - 0.6) / 2.0, 0.0, 1.0)
-    vel = np.where((u > 0) & (u < 1), np.sin(np.pi * u) ** 2, 0.0) * 0.5
-    acc = np.zeros((len(t), 3))
-    acc[:, 0] = np.gradient(vel, t)
+    acc = sin2_move(t, 0.6, 2.0, 0.5)  # rest, a 2 s slow forward move peaking at 0.5 m/s, rest
     acc += [0.03, -0.02, 0.01]  # the chip's constant error, the same at both ends
     if tail == "offset":  # a steady horizontal offset after the lift other than before
         acc[t > 1.6, 1] += 0.2
@@ -47,4 +44,21 @@ def test_slow_lift_start_not_early_when_the_window_ends_differently(tail: str) -
     inside = (np.arange(n + 1) < n)[None]
     rows = _speed_bounds_rows(pad, np.zeros((1, n + 1)), inside, np.array([n]), np.array([a]),
                               np.array([b]), fs)
+    assert tuple(rows[0]) == sb
+
+
+def test_a_first_end_that_is_not_still_keeps_the_rest_to_rest_start() -> None:
+    # the activity's still rule fails over the window's first 0.15 s (a turn ending there:
+    # development 22000 @52 started 1.09 s early from it): that end measures motion, so the
+    # start is the rest-to-rest speed's, in the batch too
+    acc, t, fs = _slow_lift("offset")
+    a, b = int(1.1 * fs), int(2.2 * fs)
+    sb = _speed_bounds(acc, np.zeros(len(t)), fs, a, b, first_still=False)
+    assert sb is not None and sb[0] == sb[2]
+    assert sb[0] != _speed_bounds(acc, np.zeros(len(t)), fs, a, b)[0]  # type: ignore[index]
+    n = len(t)
+    pad = np.concatenate([acc, acc[:1]])[None]
+    inside = (np.arange(n + 1) < n)[None]
+    rows = _speed_bounds_rows(pad, np.zeros((1, n + 1)), inside, np.array([n]), np.array([a]),
+                              np.array([b]), fs, np.array([False]))
     assert tuple(rows[0]) == sb

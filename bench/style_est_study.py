@@ -96,7 +96,7 @@ def lift_rows(job: tuple[int, float]) -> list[dict[str, Any]]:
         kd = lf.knee_drop_closed_m
         if kd is None or lever is None:
             continue
-        w0 = (lf.start_s if lf.window_start_s is None else lf.window_start_s) - L.LIFT_PAD_S
+        w0 = L.window_start(lf) - L.LIFT_PAD_S
         w1 = lf.end_s + L.LIFT_PAD_S
         ang = a.angles
         sl = slice(int(np.searchsorted(ang.time, w0)), int(np.searchsorted(ang.time, w1)))

@@ -46,6 +46,7 @@ def windows(family: str, seed: int, fs: float) -> list[dict[str, Any]]:
     """The matched lifts of one session with their windows (see the module docstring)."""
     from kyphos.analysis import analyze
     from kyphos.metrics.lifts import earth_free_acceleration
+    from kyphos.metrics.style import window_start
 
     case = family_case(family, seed, fs)
     a = analyze(case.session)
@@ -67,7 +68,7 @@ def windows(family: str, seed: int, fs: float) -> list[dict[str, Any]]:
     out = []
     for i, j in pairs:
         lf = lifts[j]
-        w0 = lf.start_s if lf.window_start_s is None else lf.window_start_s  # restyle's window
+        w0 = window_start(lf)  # restyle's window
         i0, i1 = np.searchsorted(ang.time, [w0 - PAD_S, lf.end_s + PAD_S])
         sl = slice(int(i0), int(i1))
         if i1 - i0 < 10 or not np.all(ang.valid[sl]):

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from _reclip import reclipped_session, second_note
 from kyphos.analysis import analyze
-from kyphos.metrics.style import classify_style_closed_m, closed_knee_features
+from kyphos.metrics.style import classify_style_closed_m, closed_knee_features, window_start
 from kyphos.recording.kyr import new_header, read_kyr
 from kyphos.sim.validation.generate import write_counts_kyr
 
@@ -28,8 +28,8 @@ def reclipped() -> Any:
 def _features(a: Any, lifts: list[Any], lever: tuple[float, float]) -> list[Any]:
     return closed_knee_features(a.angles.time, a.angles.valid, a.angles.flexion,
                                 a.angles.lateral, a.quat, a.prepared.acc,
-                                [(lf.window_start_s or lf.start_s, lf.end_s) for lf in lifts],
-                                a.angles.fs, lever)  # restyle's window (Lift.window_start_s)
+                                [(window_start(lf), lf.end_s) for lf in lifts], a.angles.fs,
+                                lever)
 
 
 def test_lifts_after_a_second_c_with_the_clip_reseated_are_named_by_its_bend(

@@ -200,9 +200,10 @@ def lever_from_bends(time: np.ndarray, valid: np.ndarray, tilt: np.ndarray,
     return float(x[0]), float(x[1])
 
 
-def _window_start(lf: Any) -> float:
+def window_start(lf: Any) -> float:
     """The start a lift's closed-drop window is padded from: ``Lift.window_start_s`` (the
-    rest-to-rest speed's start, where the closed edges were fitted), else ``start_s``."""
+    rest-to-rest speed's start, where the closed edges were fitted), else ``start_s``. The
+    studies and the live view that rebuild the window read it here."""
     w = lf.window_start_s
     return float(lf.start_s if w is None else w)
 
@@ -625,7 +626,7 @@ def restyle(lifts: list[Any], wearer: Wearer, angles: Any, quat: np.ndarray,
             ks = [k for k, lv in enumerate(levers) if lv is lever]
             got = closed_knee_features(angles.time, angles.valid, angles.flexion,
                                        angles.lateral, quat, acc,
-                                       [(_window_start(lifts[k]), lifts[k].end_s) for k in ks],
+                                       [(window_start(lifts[k]), lifts[k].end_s) for k in ks],
                                        angles.fs, lever, earth_acc)
             for k, f in zip(ks, got, strict=True):
                 feats[k] = f

@@ -215,9 +215,9 @@ def angle_deg(a: np.ndarray, b: np.ndarray) -> float:
 def is_reference(post: RefPosture, fs: float) -> bool:
     """Whether a probe (a walk or still posture of at least ``PROBE_MIN_S``) is also a reference
     that can show a slip: at least ``REF_MIN_S`` long and, when still, its first and last
-    ``PROBE_MIN_S`` within ``SLIP_MIN_DEG`` of each other and of its mean. A posture that moved more than a
-    slip's smallest tilt while "still" (a slouch setting in below the still rule's rate) has a
-    mean that is no one posture: on development seeds 3020 and 3022 such a sit was taken for the
+    ``PROBE_MIN_S`` within ``SLIP_MIN_DEG`` of each other and of its mean. A posture that moved
+    more than a slip's smallest tilt while "still" (a slouch setting in below the still rule's
+    rate) has a mean that is no one posture: on development seeds 3020 and 3022 such a sit was taken for the
     new mounting, 96 s and 36 s before the slip (bench/slip_ref_study.py, variant "ends")."""
     if post.end_s - post.start_s < P.REF_MIN_S - 1.5 / fs:
         return False
@@ -226,9 +226,9 @@ def is_reference(post: RefPosture, fs: float) -> bool:
     # and its mean within SLIP_MIN_DEG of both ends: a still period can go out and come back
     # (a standing slouch whose onset and release both turned below the still rule's 6 deg/s),
     # its ends agreeing while its mean is neither (validation 26013 at 52 Hz: a stand of 10 s
-    # upright, 37 s slouched, 11 s upright read 17.1 deg from upright against 10.9 / 10.0 deg at its ends
-    # and confirmed a 17.1-deg slip 67 s late; at 104 / 208 Hz the release peaked at 6.2 deg/s
-    # and split the stand)
+    # upright, 37 s slouched, 11 s upright read 17.1 deg from upright against 10.9 / 10.0 deg
+    # at its ends and confirmed a 17.1-deg slip 67 s late; at 104 / 208 Hz the release peaked
+    # at 6.2 deg/s and split the stand)
     return (angle_deg(post.up_first, post.up_last) <= P.SLIP_MIN_DEG
             and angle_deg(post.up, post.up_first) <= P.SLIP_MIN_DEG
             and angle_deg(post.up, post.up_last) <= P.SLIP_MIN_DEG)
@@ -428,9 +428,8 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     With ``motion`` (offline), the slip's own turn (:func:`_motion_place`) decides first among
     two or more slip-sized steps the slip undoes, then over a step over an excursion, or over
     a step between held postures where no window overlapping its own movement turns as the
-    slip does, among the places the walks and stands tie within one vote (when the one matching turn is in another
-    gap), then among
-    tied places; ``still`` then also
+    slip does, among the places the walks and stands tie within one vote (when the one matching
+    turn is in another gap), then among tied places; ``still`` then also
     gives the gyro's offset. Returns the row and, when a step or the turn placed it, the row
     where that movement ends, else None. ``by_turn_only``: (-1, None) unless the turn placed it.
     """

@@ -57,6 +57,7 @@ from kyphos.metrics.style import (
     lever_from_bends,
     restyle,
     wearer_from,
+    window_start,
 )
 from kyphos.processing import activity as act
 from kyphos.processing import clipslip, plausibility
@@ -909,7 +910,7 @@ class LiveState:
                 self._guide is not None or self._lever_wait is not None):
             # its rows, to name it again with the later bend's lever (the ring may have
             # moved past them by then: a prompt lasts up to guide_s)
-            w0 = lf.start_s if lf.window_start_s is None else min(lf.start_s, lf.window_start_s)
+            w0 = min(lf.start_s, window_start(lf))  # restyle's window starts there
             keep = (t >= w0 - LIFT_PAD_S - 0.5) & (t <= lf.end_s + LIFT_PAD_S + 0.5)
             self._held_rows[id(lf)] = w[keep].copy()
         if self._guide is not None and lf.end_s > self._guide[0]:

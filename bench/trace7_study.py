@@ -27,7 +27,9 @@ here; for ``slipone_study.py --variants``):
 * ``varB.py``: the sitting change point narrows the tie only when the detrended turn
   (``_detrended_place``) finds no single place over the whole tie (27027: the slip falls in a
   seated slouch's onset that cancels it; the slouched sit reads old, its release takes the slip);
-* ``varAB.py``: both.
+* ``varB2.py``: as B, but the detrended turn read only over the tie's places whose plain
+  reading moved the sensor within SLIP_MOTION_LIN (B alone took a sit-stand transition in 21018);
+* ``varAB.py``, ``varAB2.py``: A with B, A with B2.
 
 Measured (TRACE7, 2026-12-07, host = 9f0e9aa's analysis; numbers and the study note in
 /work/handoff/TRACE7.md).
@@ -70,9 +72,26 @@ _SIT_B = """        sit = change_point(("sitting",), within)[ks]
                 still) is None:
             ks = ks[sit >= sit.max() - 1e-9]"""
 
+_SIT_B2 = """        sit = change_point(("sitting",), within)[ks]
+        # TRACE7 variant B2: before the sitting change point narrows the tie, the detrended
+        # turn over the tie's places whose plain reading moved the sensor little (within
+        # SLIP_MOTION_LIN: a clip turns without translation, a sit-stand transition does not;
+        # validation 27027: a slip in a seated slouch's onset that cancels it)
+        quiet = [k for k in ks if motion is not None and not by_turn_only
+                 and (seq[k - 1].i1 if k else lo) < seq[k].i0
+                 and (f := _gap_reading(motion, seq[k - 1].i1 if k else lo, seq[k].i0, m_old,
+                                        m_new, still, _wanted_turn(m_old, m_new))) is not None
+                 and f[4] <= SLIP_MOTION_LIN]
+        if motion is not None and len(quiet) > 1 and _detrended_place(
+                motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in quiet], m_old, m_new,
+                still) is not None:
+            ks = np.array(quiet)
+        else:
+            ks = ks[sit >= sit.max() - 1e-9]"""
+
 
 def write_variants(out: str) -> None:
-    """varA.py, varB.py, varAB.py in ``out`` (see the module docstring)."""
+    """varA.py, varB.py, varAB.py, varB2.py, varAB2.py in ``out`` (module docstring)."""
     with open(_CLIPSLIP) as f:
         src = f.read()
     if src.count(_VETO_OLD) != 1 or src.count(_SIT_OLD) != 1:
@@ -80,7 +99,9 @@ def write_variants(out: str) -> None:
     a = src.replace(_VETO_OLD, _VETO_A)
     b = src.replace(_SIT_OLD, _SIT_B)
     os.makedirs(out, exist_ok=True)
-    for name, text in (("varA", a), ("varB", b), ("varAB", a.replace(_SIT_OLD, _SIT_B))):
+    variants = (("varA", a), ("varB", b), ("varAB", a.replace(_SIT_OLD, _SIT_B)),
+                ("varB2", src.replace(_SIT_OLD, _SIT_B2)), ("varAB2", a.replace(_SIT_OLD, _SIT_B2)))
+    for name, text in variants:
         with open(os.path.join(out, f"{name}.py"), "w") as f:
             f.write(text)
 

@@ -31,8 +31,17 @@ here; for ``slipone_study.py --variants``):
   reading moved the sensor within SLIP_MOTION_LIN (B alone took a sit-stand transition in 21018);
 * ``varAB.py``, ``varAB2.py``: A with B, A with B2.
 
-Measured (TRACE7, 2026-12-07, host = 9f0e9aa's analysis; numbers and the study note in
-/work/handoff/TRACE7.md).
+Measured (TRACE7, 2026-12-07, host = 9f0e9aa's analysis, replay; the study note in
+/work/handoff/TRACE7.md):
+- 27023 is a -11.3 deg slip made seated 0.3 s before a lie. The sitting tie-break found its turn
+  (0.06 of the change, 0.01 m/s^2), but a 15-deg standing slouch 50 s later, after two stands
+  that read new, vetoed it; the slip was placed 37.4 s late.
+- 27027 is a -8.1 deg slip inside the onset of a seated slouch that cancels it. Its gap reads
+  0.44 of the change, and the slouch's release took it 37.9 s late.
+- Variant A: 27023 2.71 -> 0.43 deg @104 (0.50 / 0.44 @52 / 208). No other session changes in
+  0-29, 8000, 9000, 12000, 14000, 15000, 20000-25000 @104, 25000 @52/208, 26000-26029 @104 or
+  27000-27029 @104.
+- Variant B took 21018 @104 (0.35 -> 1.15). B2 took 27006 (0.66 -> 2.87) and 14015 (0.29 -> 2.62).
 """
 
 from __future__ import annotations

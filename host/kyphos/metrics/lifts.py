@@ -263,9 +263,10 @@ def _first_still(still: np.ndarray, j0: np.ndarray, fs: float) -> np.ndarray:
     Development validation 22000 at 52 Hz: a squat right after a turn started 1.09 s early
     from an end still turning (0.41 s from the rest-to-rest speed)."""
     k = max(2, int(0.15 * fs))
-    c = np.r_[0, np.cumsum(still)]
-    j0 = np.clip(j0, 0, len(still) - k)
-    return np.asarray(c[j0 + k] - c[j0] == k)
+    j0 = np.clip(np.asarray(j0, np.int64), 0, max(len(still) - k, 0))
+    # only the K windows' k rows each (a cumulative sum of the whole recording per call was a
+    # full-length pass per candidate on the one-by-one path)
+    return np.asarray(still[np.minimum(j0[:, None] + np.arange(k), len(still) - 1)].all(axis=1))
 
 
 def _forward_speed(acc_e: np.ndarray, fs: float) -> np.ndarray:

@@ -27,7 +27,8 @@ events near the truth slip.
 Part ``variants``: writes replay variants of ``processing/clipslip.py`` for
 ``slipone_study.py --variants`` (never shipped from here): ``varF10.py``, ``varF15.py``,
 ``varF20.py``: ``_detrended_place`` reads the trunk's own rate over flanks of 0.10 / 0.15 /
-0.20 s either side of the window instead of half the window (0.30 s).
+0.20 s either side of the window; ``varF30.py``: half the window (0.30 s), as before TRACE8A
+shipped ``clipslip.SLIP_FLANK_S`` = 0.15.
 
 Measured (TRACE8A, 2026-12-07, host = 0f382bf's analysis; the study note in
 /work/handoff/TRACE8A.md): see the handoff; summary at the end of this docstring once measured.
@@ -48,7 +49,8 @@ from kyphos.processing import clipslip as cs  # noqa: E402
 
 _CLIPSLIP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host", "kyphos",
                          "processing", "clipslip.py")
-_FLANK_OLD = "    nb = max(1, n // 2)\n"
+_FLANK_OLD = "    nb = max(1, n // 2)\n"  # before TRACE8A
+_FLANK_NEW = "    nb = max(1, int(round(SLIP_FLANK_S * fs)))\n"  # TRACE8A (SLIP_FLANK_S 0.15)
 FLANKS = (None, 0.20, 0.15, 0.10)  # None: the shipped half window
 
 
@@ -131,14 +133,17 @@ def gaps_table(r: dict[str, Any]) -> list[str]:
 
 
 def write_variants(out: str) -> None:
-    """varF10.py, varF15.py, varF20.py in ``out`` (module docstring)."""
+    """varF10.py, varF15.py, varF20.py, varF30.py in ``out`` (module docstring)."""
     with open(_CLIPSLIP) as f:
         src = f.read()
-    if src.count(_FLANK_OLD) != 1:
+    anchor = _FLANK_OLD if src.count(_FLANK_OLD) == 1 else _FLANK_NEW
+    if src.count(anchor) != 1:
         raise SystemExit("clipslip._detrended_place changed: update the variant anchor")
     os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "varF30.py"), "w") as f:  # the half window, as before TRACE8A
+        f.write(src.replace(anchor, _FLANK_OLD))
     for name, fl in (("varF10", "0.10"), ("varF15", "0.15"), ("varF20", "0.20")):
-        text = src.replace(_FLANK_OLD, f"    nb = max(1, int(round({fl} * fs)))  # {name}\n")
+        text = src.replace(anchor, f"    nb = max(1, int(round({fl} * fs)))  # {name}\n")
         with open(os.path.join(out, f"{name}.py"), "w") as f:
             f.write(text)
 

@@ -24,11 +24,12 @@ mean rate over a flank either side times the window) with flanks of 0.30 s (ship
 ``SLIP_MOTION_S``), 0.20, 0.15 and 0.10 s, each with the time of its best window; then the truth
 events near the truth slip.
 
-Part ``variants``: writes replay variants of ``processing/clipslip.py`` for
-``slipone_study.py --variants`` (never shipped from here): ``varF10.py``, ``varF15.py``,
+Part ``variants``: writes replay variants of ``processing/clipslip.py`` as the base commit
+0f382bf had it, for ``slipone_study.py --variants``: ``varF10.py``, ``varF15.py``,
 ``varF20.py``: ``_detrended_place`` reads the trunk's own rate over flanks of 0.10 / 0.15 /
-0.20 s either side of the window; ``varF30.py``: half the window (0.30 s), as before TRACE8A
-shipped ``clipslip.SLIP_FLANK_S`` = 0.15.
+0.20 s either side of the window; ``varF30.py``: half the window (0.30 s), the base itself.
+The worktree's ``clipslip.py`` (TRACE8A) reads each stretch with both 0.30 and
+``SLIP_FLANK_S`` (0.15) flanks and scores it by the worse reading.
 
 Measured (TRACE8A, 2026-12-07, host = 0f382bf's analysis; the study note in
 /work/handoff/TRACE8A.md): see the handoff; summary at the end of this docstring once measured.
@@ -47,10 +48,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from kyphos.processing import clipslip as cs  # noqa: E402
 
-_CLIPSLIP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "host", "kyphos",
-                         "processing", "clipslip.py")
 _FLANK_OLD = "    nb = max(1, n // 2)\n"  # before TRACE8A
-_FLANK_NEW = "    nb = max(1, int(round(SLIP_FLANK_S * fs)))\n"  # TRACE8A (SLIP_FLANK_S 0.15)
+BASE = "0f382bf"  # the session's base commit: the variants are made from its clipslip.py
 FLANKS = (None, 0.20, 0.15, 0.10)  # None: the shipped half window
 
 
@@ -133,19 +132,21 @@ def gaps_table(r: dict[str, Any]) -> list[str]:
 
 
 def write_variants(out: str) -> None:
-    """varF10.py, varF15.py, varF20.py, varF30.py in ``out`` (module docstring)."""
-    with open(_CLIPSLIP) as f:
-        src = f.read()
-    anchor = _FLANK_OLD if src.count(_FLANK_OLD) == 1 else _FLANK_NEW
-    if src.count(anchor) != 1:
+    """varF10.py, varF15.py, varF20.py, varF30.py in ``out`` (module docstring), from
+    ``clipslip.py`` as the base commit had it (``git show BASE:...``: the worktree's carries the
+    shipped two-flank reading)."""
+    import subprocess
+
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    src = subprocess.run(["git", "-C", root, "show", f"{BASE}:host/kyphos/processing/clipslip.py"],
+                         check=True, capture_output=True, text=True).stdout
+    if src.count(_FLANK_OLD) != 1:
         raise SystemExit("clipslip._detrended_place changed: update the variant anchor")
     os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "varF30.py"), "w") as f:  # the half window, as before TRACE8A
-        f.write(src.replace(anchor, _FLANK_OLD))
-    for name, fl in (("varF10", "0.10"), ("varF15", "0.15"), ("varF20", "0.20")):
-        text = src.replace(anchor, f"    nb = max(1, int(round({fl} * fs)))  # {name}\n")
+    for name, fl in (("varF10", "0.10"), ("varF15", "0.15"), ("varF20", "0.20"), ("varF30", None)):
+        line = _FLANK_OLD if fl is None else f"    nb = max(1, int(round({fl} * fs)))  # {name}\n"
         with open(os.path.join(out, f"{name}.py"), "w") as f:
-            f.write(text)
+            f.write(src.replace(_FLANK_OLD, line))
 
 
 def main(argv: list[str]) -> int:

@@ -32,7 +32,15 @@ The worktree's ``clipslip.py`` (TRACE8A) reads each stretch with both 0.30 and
 ``SLIP_FLANK_S`` (0.15) flanks and scores it by the worse reading.
 
 Measured (TRACE8A, 2026-12-07, host = 0f382bf's analysis; the study note in
-/work/handoff/TRACE8A.md): see the handoff; summary at the end of this docstring once measured.
+/work/handoff/TRACE8A.md): 28010 is a 7.6-deg slip made early in a lie-down (214.3 s), then a
+24-s lie (no vote) and the get-up; the sit before votes old, the tie is the lie-down and the
+get-up, no plain reading passes (1.06 of the change; 0.02 at 0.39 m/s^2), and the detrended
+reading took the get-up: a smooth 2.5-s bell of rate to 58 deg/s about the slip's axis whose peak
+reads 0.12 of the change with 0.3-s flanks (the truth's stretch 0.22), 26.6 s late at 52/104/208.
+Flanks 0.30 / 0.20 / 0.15 / 0.10 s: get-up 0.12 / 0.30 / 0.40 / 0.51, truth 0.22 / 0.19 / 0.16 /
+0.12 (@104). Replays against 0f382bf: varF15 alone makes 27006 worse (0.661 -> 0.726); the
+shipped reading (both flanks, the worse scores, the half-window rows) changes only 28010 in 600
+sessions @104, 210 @52 and 93 @208 (2.17 -> 0.58 deg).
 """
 
 from __future__ import annotations

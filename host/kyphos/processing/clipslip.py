@@ -724,6 +724,18 @@ SLIP_LIN_MEAN_S = 0.04
 #: tie (own choice: 0.5 deg of a 10-deg slip); by residual, the first within SLIP_MOTION_LIN wins
 SLIP_TIE_FRAC = 0.05
 SLIP_OFFSET_S = 10.0  # own choice: still rows either side that give the gyro's offset
+#: The detrended reading (:func:`_detrended_place`) takes the trunk's own rate through a window
+#: as the mean of its rates over a flank either side: half the window, and this span (s; own
+#: choice: the simulators' fastest slip turn). A place must read as the slip with both (its
+#: rows are still the half-window reading's). The straight line between the flanks' centres
+#: misses the curve of a long smooth movement's rate by about the square of their distance:
+#: with half-window flanks (centres 0.9 s apart) the peak of a get-up from lying (a 2.5-s bell
+#: to 58 deg/s about the slip's axis) read as a 7.6-deg slip to 0.12 of it (0.40 with 0.15-s
+#: flanks) and took it, 26.6 s late, from the lie-down that held it (development seed 28010 at
+#: every rate; now 1.5 s late, in the lie-down). The short flank alone moved other placements
+#: within their own stretch (27006: 0.2 s earlier). Both narrow the hazard, neither ends it: a
+#: bell of 0.5 s (1 SD) reads as the slip with either
+SLIP_FLANK_S = 0.15
 
 
 def slip_motion_windows(gyr: np.ndarray, acc: np.ndarray, fs: float, g0: int, g1: int,
@@ -892,8 +904,12 @@ def _detrended_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndar
     (within ``SLIP_MOTION_ERR`` of it): the rows where that turn passes 5 % and 95 %; else None.
 
     A clip turns in 0.15-0.5 s on top of what the trunk does; the trunk's turn through the
-    window is its mean rate over the half windows either side, times the window. A slip made
-    while the trunk moves (lying down, getting up, into a held bend) turns the window by the
+    window is its mean rate over a flank either side, times the window. Each stretch is read
+    with flanks of half the window and of ``SLIP_FLANK_S``; its residual is the larger of the
+    two readings' (a slip's short turn reads so with both, a smooth movement's curve with one
+    at most: development seed 28010), its rows the half-window reading's (the short flank's
+    rows moved placements within their own stretch: 12027 and 24019 @104, 0.1-0.2 s). A slip
+    made while the trunk moves (lying down, getting up, into a held bend) turns the window by the
     trunk's turn plus the slip's, which the plain reading (:func:`slip_motion_windows`) takes
     for a mismatch: development seeds 3011, 9002, 9020 (slips made lying down or getting up,
     22-46 s off at the tie's middle) read 0.04-0.19 of the change so, the other places 0.06-0.21
@@ -906,18 +922,19 @@ def _detrended_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndar
     it (the truth's stretch reads 0.41 of the change; a slip inside a still probe)."""
     rows, fs = motion
     n = max(2, int(round(SLIP_MOTION_S * fs)))
-    nb = max(1, n // 2)
     want = _wanted_turn(m_old, m_new)
     wn = float(np.linalg.norm(want))
     v = m_old[:, 2]
-    best: tuple[float, int, int] | None = None
-    for g0, g1 in gaps:  # per place (few); only its rows are read
+
+    def read(g0: int, g1: int, nb: int) -> tuple[float, int, int] | None:
+        """The stretch's best window with flanks of ``nb`` rows: its residual (rad) and the
+        rows where its turn, less the trunk's, passes 5 % and 95 %."""
         w = nb + n if still is None else max(nb + n, int(SLIP_OFFSET_S * fs))
         a = max(0, g0 - w)
         gyr, _ = rows(a, g1 + w)
         lo, hi = max(0, g0 - n // 2 - nb - a), min(len(gyr), g1 + n // 2 + n + nb - a)
         if hi - lo < n + 2 * nb + 1:
-            continue
+            return None
         g = np.nan_to_num(gyr[lo:hi])
         if still is not None:
             st = still[a:a + len(gyr)]
@@ -932,13 +949,22 @@ def _detrended_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndar
         d -= np.outer(d @ v, v)
         e = np.linalg.norm(d, axis=1)
         j = int(np.argmin(e))
-        if best is None or e[j] < best[0]:
-            k = int(i[j])
-            th = c[k:k + n + 1] - c[k] - np.arange(n + 1)[:, None] * rate[j]
-            along = th @ want / max(wn * wn, 1e-12)
-            i0 = int(np.argmax(along >= 0.05 * along[-1]))
-            i1 = max(i0 + 1, int(np.argmax(along >= 0.95 * along[-1])))
-            best = (float(e[j]), a + lo + k + i0, a + lo + k + i1)
+        k = int(i[j])
+        th = c[k:k + n + 1] - c[k] - np.arange(n + 1)[:, None] * rate[j]
+        along = th @ want / max(wn * wn, 1e-12)
+        i0 = int(np.argmax(along >= 0.05 * along[-1]))
+        i1 = max(i0 + 1, int(np.argmax(along >= 0.95 * along[-1])))
+        return float(e[j]), a + lo + k + i0, a + lo + k + i1
+
+    best: tuple[float, int, int] | None = None
+    for g0, g1 in gaps:  # per place (few); only its rows are read
+        rl = read(g0, g1, max(1, n // 2))
+        rs = read(g0, g1, max(1, int(round(SLIP_FLANK_S * fs))))
+        if rl is None or rs is None:
+            continue
+        score = max(rl[0], rs[0])  # the slip reads so whatever the flank
+        if best is None or score < best[0]:
+            best = (score, rl[1], rl[2])  # the rows as the half-window flanks read them
     if best is None or best[0] > SLIP_MOTION_ERR * wn:
         return None
     return best[1], best[2]

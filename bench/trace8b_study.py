@@ -17,6 +17,30 @@ out-and-back distance, the bounds (size within max(SLIP_AGREE_DEG, 0.4 slip) of 
 left within max(SLIP_AGREE_DEG, 0.5 size)), whether it is a step the slip undoes, and the
 gap's plain turn reading (residual as a fraction of the change, linear acceleration m/s^2).
 
+Part ``replay``: ``slipone_study.study`` per kept session and variant (``worktree``,
+``file:PATH``, ``git:REV``; ``raw+`` before one reads the slip's own motion from the unfiltered
+specific force — the validation generator's rows, less the offset the analysis removed —,
+kept in ``--raw-dir``); per rate the pooled flexion and better / worse / unchanged against the
+first variant, then every changed session.
+    PYTHONPATH=$PWD/host .venv/bin/python bench/trace8b_study.py --part replay \
+        --seeds 0-29,20000-20029,23000-23029,25000-25029,26000-26029,27000-27029,28000-28029 \
+        --rates 52 --cache /tmp/t8b/cache --variants git:0f382bf,worktree,raw+git:0f382bf,raw+worktree
+
+Measured (TRACE8B, 2026-12-07, replay against 0f382bf; /work/handoff/TRACE8B.md):
+- 28021 (-10.7 deg slip made seated 1.3 s before a seated slouch): the sitting tie-break found
+  the slip's own turn at every rate; the slouched sit's first end read 4.90 / 5.13 / 4.80 deg
+  from the sitting baseline in the old mounting at 52 / 104 / 208 Hz (SLIP_MIN_DEG 5), and its
+  half vote vetoed the turn at 52 and 208 Hz: the slouch's release took the slip 34 s late.
+  Fixed by e882fbb (the veto needs a posture old at both ends): 208 Hz 2.68 -> 0.27 deg; no other
+  session changes (52 Hz 210, 104 Hz 330, 208 Hz 180+ sessions).
+- 28008 (+10.6 deg slip 18.7 s into a standing slouch) @52 and 28021 @52: the slip's own turn
+  reads 0.148 / 0.165 m/s^2 of linear acceleration at 52 Hz (SLIP_MOTION_LIN 0.1; 0.016-0.025 at
+  104 / 208 Hz): the 20.8-Hz zero-phase low-pass of the prepared specific force spreads the
+  aliased skin-wobble ring kicked at the slip's end into the turn (error-free generator rows:
+  0.007 / 0.019 unfiltered, 0.092 / 0.162 low-passed; 104 Hz 0.001 / 0.005). Replay ``raw``:
+  52 Hz 210 sessions 0.6023 -> 0.5858 deg (6 better, none worse; 28008 1.963 -> 0.281), with
+  e882fbb 0.5583 (28021 @52 2.630 -> 0.313); 104 Hz 0-29 and 28000 unchanged. Not shipped.
+
 Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 

@@ -671,12 +671,18 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             # a slip inside a long sit; the held bottoms of two seated reaches and a slouch in
             # the slip's direction carried the sits' vote, 53 s early), unless a posture after
             # it reads as the old mounting: a posture held in the slip's direction before the
-            # slip can read as the new one, an upright one after it cannot read as the old
+            # slip can read as the new one, an upright one after it cannot read as the old.
+            # Old at both ends, as the other two vetoes read it: one end old is the
+            # SLIP_MIN_DEG edge, or a slouch setting in after the slip (development seed 28021:
+            # a slip made seated 1.3 s before a slouch; the slouched sit's first end read 4.90 /
+            # 5.13 / 4.80 deg from the sitting baseline in the old mounting at 52 / 104 / 208 Hz,
+            # and its half vote refused the slip's own turn, 0.05 of the change, at 208 Hz: the
+            # slouch's release took the slip 34 s late)
             found = _motion_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in ks],
                                   m_old, m_new, still)
             # (the walks' and stands' votes do not change with the sitting stand-in)
             if found is not None and not np.min(np.minimum(votes(("sitting",), within), v_conf)
-                                                [ks[found[2]]:]) < 0.0:
+                                                [ks[found[2]]:]) <= -1.0:
                 return found[0], found[1]
         sit = change_point(("sitting",), within)[ks]
         ks = ks[sit >= sit.max() - 1e-9]

@@ -81,10 +81,18 @@ PATHS_D = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn
            "excursion_mid", "held_step", "tie_turn", "late_none2", "tie_det", "tie_mid_nostill",
            "tie_blend", "tie_mid")
 
+#: HELDSTEP: a held step blended over its own turn when a window of its gap turns as the slip
+#: does (``held_step_turn``), else over the whole gap (``held_step``)
+PATHS_E = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn", "late_none",
+           "excursion_mid", "held_step_turn", "held_step", "tie_turn", "late_none2", "tie_det",
+           "tie_mid_nostill", "tie_blend", "tie_mid")
+
 
 def _paths_for(src: str) -> tuple[str, ...]:
     """The return names for ``src``: the chain (cb19573), variant A (8e05697: the detrended
     turn before both middles), 167796b (B with a dead excursion return) or B as shipped."""
+    if "a held step: the posture held and the clip turned" in src:  # HELDSTEP
+        return PATHS_E
     if "return a0, seq[ks[-1]].i0" in src:  # SLIP4's tie blend
         return PATHS_D
     if "_excursion_side(motion" in src:

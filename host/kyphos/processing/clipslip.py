@@ -652,6 +652,15 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             mid = (a0 + a1) // 2
             mv = np.flatnonzero(~still[a0:a1 + 1]) + a0 if still is not None else np.zeros(0)
             return (int(mv[np.argmin(np.abs(mv - mid))]) if len(mv) else mid), None
+        if motion is not None:
+            # a held step: the posture held and the clip turned, so the window of the step's
+            # gap that turns as the slip does (SLIP_MOTION_ERR, SLIP_MOTION_LIN) is the slip
+            # itself; it is blended over that turn, not the whole gap (development seed
+            # 23013 @104: a 1.9-s gap blended from its start, 0.54 -> 0.28 deg; TRACE6,
+            # HELDSTEP). The whole gap when no window fits
+            found = _motion_place(motion, [(seq[k - 1].i1, seq[k].i0)], m_old, m_new, still)
+            if found is not None:
+                return found[0], found[1]
         return seq[k - 1].i1, seq[k].i0
     if len(ks) > 1:  # the sitting postures break a tie (they do not outvote a stand or walk)
         within = None

@@ -45,6 +45,11 @@ sessions worse) and 0.446 / 0.488 / 0.389 (167796b, none worse). 167796b was lat
 independent check of it): 5027 and 3017 are worse, and the detrended reading cannot tell a
 slip from a trunk movement about the same axis (/work/handoff/SLIPONE.md has the numbers).
 
+HELDSTEP (2026-12-07; kept inputs at c42e517, ``--variants git:0f382bf``): a held step blended
+over its own turn (``held_step_turn``) instead of its whole gap: @104 12000-19029, 21000-22029,
+28000-28029 and @52/@208 20000, 23000, 25000, 28000: 146 session-rates change, all better
+(22002 @104 0.81 -> 0.34 deg, 21016 0.61 -> 0.36, 23013 @208 0.52 -> 0.27), none worse.
+
 Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 

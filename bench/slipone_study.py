@@ -45,6 +45,11 @@ sessions worse) and 0.446 / 0.488 / 0.389 (167796b, none worse). 167796b was lat
 independent check of it): 5027 and 3017 are worse, and the detrended reading cannot tell a
 slip from a trunk movement about the same axis (/work/handoff/SLIPONE.md has the numbers).
 
+HELDSTEP (2026-12-07; kept inputs at c42e517, ``--variants git:0f382bf``): a held step blended
+over its own turn (``held_step_turn``) instead of its whole gap: @104 12000-19029, 21000-22029,
+28000-28029 and @52/@208 20000, 23000, 25000, 28000: 146 session-rates change, all better
+(22002 @104 0.81 -> 0.34 deg, 21016 0.61 -> 0.36, 23013 @208 0.52 -> 0.27), none worse.
+
 Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
@@ -81,10 +86,18 @@ PATHS_D = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn
            "excursion_mid", "held_step", "tie_turn", "late_none2", "tie_det", "tie_mid_nostill",
            "tie_blend", "tie_mid")
 
+#: HELDSTEP: a held step blended over its own turn when a window of its gap turns as the slip
+#: does (``held_step_turn``), else over the whole gap (``held_step``)
+PATHS_E = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn", "late_none",
+           "excursion_mid", "held_step_turn", "held_step", "tie_turn", "late_none2", "tie_det",
+           "tie_mid_nostill", "tie_blend", "tie_mid")
+
 
 def _paths_for(src: str) -> tuple[str, ...]:
     """The return names for ``src``: the chain (cb19573), variant A (8e05697: the detrended
     turn before both middles), 167796b (B with a dead excursion return) or B as shipped."""
+    if "a held step: the posture held and the clip turned" in src:  # HELDSTEP
+        return PATHS_E
     if "return a0, seq[ks[-1]].i0" in src:  # SLIP4's tie blend
         return PATHS_D
     if "_excursion_side(motion" in src:

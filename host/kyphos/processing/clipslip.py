@@ -415,7 +415,9 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     slip's rotation brings the step's end: that is an excursion out and back; either end of
     the posture the step left counts as where it started), and among equally good
     places the step that the slip undoes best places it in the movement between the two (its
-    first and last rows are returned; :func:`find_slips` blends across them). The posture such a step enters does not vote for the old mounting: it
+    first and last rows are returned; :func:`find_slips` blends across them; with ``motion``,
+    those of the turn of its window that turns as the slip does, when one does: the clip's own
+    turn). The posture such a step enters does not vote for the old mounting: it
     reads as the posture before the step with the clip turned, so near upright in the old
     mounting is what a backward slip made in a held slouch looks like (validation seeds
     6003, 1019, 2029). (The ends, not the means: validation seed 25,
@@ -652,6 +654,16 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             mid = (a0 + a1) // 2
             mv = np.flatnonzero(~still[a0:a1 + 1]) + a0 if still is not None else np.zeros(0)
             return (int(mv[np.argmin(np.abs(mv - mid))]) if len(mv) else mid), None
+        if motion is not None:
+            # a held step: the posture held and the clip turned, so the window of the step's
+            # gap that turns as the slip does (SLIP_MOTION_ERR, SLIP_MOTION_LIN) is the slip
+            # itself; it is blended over that turn, not the whole gap (development seed
+            # 23013 @104: a slip 5.6 s into the movement between two held postures, blended
+            # from the movement's start, 0.54 -> 0.28 deg; TRACE6, HELDSTEP). The whole gap
+            # when no window fits
+            found = _motion_place(motion, [(seq[k - 1].i1, seq[k].i0)], m_old, m_new, still)
+            if found is not None:
+                return found[0], found[1]
         return seq[k - 1].i1, seq[k].i0
     if len(ks) > 1:  # the sitting postures break a tie (they do not outvote a stand or walk)
         within = None

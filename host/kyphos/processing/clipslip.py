@@ -693,9 +693,18 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             found = _motion_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in ks],
                                   m_old, m_new, still)
             # (the walks' and stands' votes do not change with the sitting stand-in)
-            if found is not None and not np.min(np.minimum(votes(("sitting",), within), v_conf)
-                                                [ks[found[2]]:]) <= -1.0:
-                return found[0], found[1]
+            # Only the postures before the first one after it that reads the new mounting at
+            # both ends may veto: once the clip is seen slipped, a later posture reading old is
+            # a slouch held in the slip's direction or a second slip (development seed 27023:
+            # a slip made seated before a lie, its turn found; a standing slouch 50 s later,
+            # after two stands that read new, vetoed it, and the slip was placed 37.4 s late)
+            if found is not None:
+                vs = votes(("sitting",), within)[ks[found[2]]:]
+                vc = v_conf[ks[found[2]]:]
+                seen = np.flatnonzero(np.maximum(vs, vc) >= 1.0)
+                upto = int(seen[0]) if len(seen) else len(vs)
+                if not np.min(np.minimum(vs, vc)[:upto], initial=0.0) <= -1.0:
+                    return found[0], found[1]
         sit = change_point(("sitting",), within)[ks]
         ks = ks[sit >= sit.max() - 1e-9]
     if by_turn_only:

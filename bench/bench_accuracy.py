@@ -52,9 +52,13 @@ def causal_diff(res: object, a: object, a_tr: object) -> tuple[float, float, flo
             float(np.sqrt(np.mean(np.degrees(flex - tr)[k] ** 2))))
 
 
-def run_seed(seed: int, calibration: str | None, causal: bool = False) -> dict[str, object]:
+def run_seed(seed: int, calibration: str | None, causal: bool = False,
+             stature: tuple[float, float] | None = None) -> dict[str, object]:
+    """One seed at its rate of the cycle; ``stature``: the wearer's (SD, z) of
+    ``random_lift_session`` (None: the one 1.75 m body)."""
     fs = RATES[seed % len(RATES)]
-    scn = random_lift_session(seed, fs=fs)
+    kw = {} if stature is None else {"stature_sd": stature[0], "stature_z": stature[1]}
+    scn = random_lift_session(seed, fs=fs, **kw)
     res = simulate(scn, seed=seed)
     ses = res.to_session()
     # the one way recordings are compared with truth; a simulated session keeps scenario time,
@@ -160,6 +164,10 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--scenarios", nargs="*", metavar="NAME",
                     help="instead: slouch and false-lift check on named scenarios "
                          "(default office demo warehouse), N seeds each")
+    ap.add_argument("--stature-sd", type=float, default=None,
+                    help="the wearers' stature SD over 1.75 m, drawn as bench/fit_thresholds.py "
+                         "draws its floor seeds (exact normal quantiles over the run's seeds; "
+                         "default its STATURE_SD, 0.041); 0: every wearer 1.75 m (before STYLE7)")
     args = ap.parse_args(argv[1:])
     if args.scenarios is not None:
         scenario_report(args.scenarios or ["office", "demo", "warehouse"], args.n)
@@ -168,8 +176,15 @@ def main(argv: list[str]) -> int:
     print(f"{'seed':>4s} {'fs':>5s} {'pitch':>6s} {'yaw':>6s} {'roll':>6s} {'noise':>5s} "
           f"{'flexRMSE':>8s} {'latRMSE':>7s} {'lifts':>5s} {'TP':>3s} {'FPb':>3s} {'FPo':>3s} "
           f"{'style':>5s} {'conf':>5s}")
+    from validate_analysis import sim_statures
+
+    if args.stature_sd is None:
+        from fit_thresholds import STATURE_SD
+
+        args.stature_sd = STATURE_SD
+    st = sim_statures(list(range(args.first, args.first + args.n)), args.stature_sd)
     for seed in range(args.first, args.first + args.n):
-        r = run_seed(seed, args.calibration, args.causal)
+        r = run_seed(seed, args.calibration, args.causal, st.get(seed))
         rows.append(r)
         m = r["mount"]
         assert isinstance(m, dict)

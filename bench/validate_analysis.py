@@ -107,15 +107,20 @@ def validation_case(seed: int, fs: float, note: bool, error_scale: float = 1.0) 
     )
 
 
-def sim_case(seed: int, fs: float, note: bool = True) -> Case:
+def sim_case(seed: int, fs: float, note: bool = True,
+             stature: tuple[float, float] | None = None) -> Case:
     """A ``kyphos.sim.scenario.random_lift_session`` (the style edges' fit family) with its
     truth. ``note``: with the guided-calibration NOTE (its 10 s stance and calibration bends),
     as the validation and simday families and a user who presses ``c``, so the edges are fitted
     through the calibration path they are tested and used on; False: the analysis calibrates
-    itself ("auto", the path the fit took until the fifteenth session)."""
+    itself ("auto", the path the fit took until the fifteenth session). ``stature``: (SD, standard
+    score) of the wearer's stature (``random_lift_session(stature_sd=, stature_z=)``); None: the
+    generator's default (the one 1.75 m body), or whatever ``fit_thresholds.draw_statures``
+    patched in."""
     from kyphos.sim.scenario import ACTIVITIES, align_truth, random_lift_session, simulate
 
-    scn = random_lift_session(seed, fs=fs)
+    kw = {} if stature is None else {"stature_sd": stature[0], "stature_z": stature[1]}
+    scn = random_lift_session(seed, fs=fs, **kw)
     res = simulate(scn, seed=seed)
     ses = res.to_session(calibration_note=note)
     if note and not ses.notes:  # every random_lift_session starts with the stance and bends
@@ -202,11 +207,12 @@ def hip_height_input(case: Case, mode: str) -> float | None:
 
 
 def family_case(family: str, seed: int, fs: float, note: bool = True,
-                error_scale: float = 1.0) -> Case:
-    """The case of one (family, seed, rate)."""
+                error_scale: float = 1.0, stature: tuple[float, float] | None = None) -> Case:
+    """The case of one (family, seed, rate); ``stature``: the sim family's (SD, z)
+    (:func:`sim_case`)."""
     if family == "validation":
         return validation_case(seed, fs, note, error_scale)
-    return simday_case(seed, fs) if family == "simday" else sim_case(seed, fs, note)
+    return simday_case(seed, fs) if family == "simday" else sim_case(seed, fs, note, stature)
 
 
 def _ov(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -515,9 +521,22 @@ def run_jobs(fn: Any, jobs: list[Any], n_jobs: int) -> list[Any]:
         return pool.map(fn, jobs)
 
 
-def _run(job: tuple[str, int, float, bool, float, str, str]) -> dict[str, Any]:
-    fam, seed, fs, note, err, hip, drop = job
-    return score(family_case(fam, seed, fs, note, err), hip, drop)
+def _run(job: tuple[Any, ...]) -> dict[str, Any]:
+    fam, seed, fs, note, err, hip, drop = job[:7]
+    stature = job[7] if len(job) > 7 else None
+    return score(family_case(fam, seed, fs, note, err, stature), hip, drop)
+
+
+def sim_statures(seeds: list[int], sd: float) -> dict[int, tuple[float, float]]:
+    """seed -> (SD, z) of the sim family's wearers as ``bench/fit_thresholds.py`` draws its
+    ``--floor`` seeds: the run's seeds take the exact normal quantiles in the permutation of
+    ``fit_thresholds.STATURE_SALT`` (``stature_z``); {} when ``sd`` is 0 (the one 1.75 m
+    body)."""
+    if sd <= 0:
+        return {}
+    from fit_thresholds import STATURE_SALT, stature_z
+
+    return {s: (sd, z) for s, z in stature_z(seeds, STATURE_SALT).items()}
 
 
 def main(argv: list[str]) -> int:
@@ -538,13 +557,23 @@ def main(argv: list[str]) -> int:
                     help="the knee drop that names the style (analyze's style_drop: closed, "
                          "the closed calibration bend's, over the hip height or in metres "
                          "without one, default as in analyze; knee, the one-lever knee drop)")
+    ap.add_argument("--stature-sd", type=float, default=None,
+                    help="sim family: the wearers' stature SD over 1.75 m, drawn as the fit "
+                         "draws its floor seeds (exact normal quantiles over --seeds; default "
+                         "fit_thresholds.STATURE_SD, 0.041); 0: every wearer 1.75 m (before "
+                         "STYLE7)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     ap.add_argument("--per-seed", action="store_true", help="print one line per session")
     args = ap.parse_args(argv[1:])
     seeds = parse_seeds(args.seeds)
     rates = [float(x) for x in args.rates.split(",")]
+    if args.stature_sd is None:
+        from fit_thresholds import STATURE_SD
+
+        args.stature_sd = STATURE_SD
+    st = sim_statures(seeds, args.stature_sd) if args.family == "sim" else {}
     jobs = [(args.family, s, fs, not args.no_note, args.error_scale, args.hip_height,
-             args.style_drop) for fs in rates for s in seeds]
+             args.style_drop, st.get(s)) for fs in rates for s in seeds]
     t0 = time.perf_counter()
     rows = run_jobs(_run, jobs, args.jobs)
     if args.per_seed:
@@ -554,8 +583,9 @@ def main(argv: list[str]) -> int:
                   f"{[round(x[1], 2) for x in r['after_slip']]}, cal {r['cal']}")
     print(f"family {args.family}, seeds {args.seeds}, rates {args.rates}, calibration "
           f"{'auto (no note)' if args.no_note else 'note/auto as recorded'}, chip error scale "
-          f"{args.error_scale:g}, hip height {args.hip_height} ({args.style_drop} drop); "
-          f"{time.perf_counter() - t0:.0f} s")
+          f"{args.error_scale:g}, hip height {args.hip_height} ({args.style_drop} drop)"
+          + (f", sim statures SD {args.stature_sd:g}" if st else "")
+          + f"; {time.perf_counter() - t0:.0f} s")
     summary(rows, "all rates")
     if len(rates) > 1:
         for fs in rates:

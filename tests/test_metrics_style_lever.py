@@ -70,10 +70,16 @@ def test_no_lever_falls_back_to_link_m_and_invalid_rows_give_none() -> None:
 def test_lever_from_recording_equals_the_whole_arrays_on_a_session_of_each_family() -> None:
     """lever_from_recording (the earth-frame acceleration on the bends' windows only) gives
     lever_from_bends over the whole recording's arrays, on a simulator lift session and on a
-    validation development session (guided bend, no calibration note); r and d in range."""
+    validation development session (guided bend, no calibration note); r and d in range. The
+    whole arrays' acceleration is rotated as the windows' is (``aligned_earth_acc``: the
+    orientation half a sample back, STYLE7)."""
     from kyphos.analysis import analyze
-    from kyphos.metrics.lifts import earth_free_acceleration
-    from kyphos.metrics.style import LEVER_DEPTH_RANGE_M, LINK_RANGE_M, lever_from_recording
+    from kyphos.metrics.style import (
+        LEVER_DEPTH_RANGE_M,
+        LINK_RANGE_M,
+        aligned_earth_acc,
+        lever_from_recording,
+    )
     from kyphos.sim.scenario import random_lift_session, simulate
     from kyphos.sim.validation import generate
 
@@ -85,7 +91,8 @@ def test_lever_from_recording_equals_the_whole_arrays_on_a_session_of_each_famil
         tilt = np.arccos(np.clip(np.cos(ang.flexion) * np.cos(ang.lateral), -1, 1))
         for closure in (False, True):  # the same-place integral too (lever_from_bends)
             whole = lever_from_bends(ang.time, ang.valid, tilt,
-                                     earth_free_acceleration(a.quat, a.prepared.acc), bends,
+                                     aligned_earth_acc(a.quat, a.prepared.acc,
+                                                       np.arange(len(a.quat))), bends,
                                      ang.fs, closure)
             got = lever_from_recording(ang, a.quat, a.prepared.acc, bends, closure)
             assert whole is not None and got is not None

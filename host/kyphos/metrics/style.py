@@ -111,6 +111,45 @@ LEVER_PAD_S = 1.0
 LEVER_DEPTH_RANGE_M = (0.0, 0.2)
 
 
+#: How far the analysis' orientation runs ahead of the accelerometer row it is paired with,
+#: samples: the estimated flexion leads the true one by ~0.5 sample at 52, 104 and 208 Hz on
+#: both simulator families (0.46–0.48 sim seed 101, 0.50–0.58 validation 28001; regression of
+#: the flexion error on the true flexion rate, docs/accuracy.md section 7, STYLE7). Rotating a
+#: row's specific force with an orientation half a sample ahead leaks gravity into the
+#: horizontal in proportion to the sample period: the hip shift read 3.9 cm higher at 52 Hz
+#: and 2.0 cm lower at 208 Hz than at 104 Hz for the same simulated lift (sim 100-139,
+#: ``bench/style_rate_study.py``), so the squat edge's reading (+ 0.05 · shift) 0.31 cm higher
+#: and 0.14 cm lower. The closed-bend features (the lift windows and the calibration bends'
+#: lever) rotate each row with the orientation this many samples earlier
+#: (:func:`aligned_earth_acc`): that reading then differs by -0.003 / +0.011 cm (SE 0.012), and
+#: the closed-bend edges and ``HIP_SHIFT_WEIGHT`` were refitted. Not applied in the live view
+#: (its ring's earth-frame acceleration is built per chunk) nor to the angles.
+ORIENTATION_LEAD_SAMPLES = 0.5
+
+
+def aligned_earth_acc(quat: np.ndarray, acc: np.ndarray, rows: np.ndarray,
+                      lead: float | None = None) -> np.ndarray:
+    """(len(rows), 3) earth-frame free acceleration of ``rows`` (ascending indices into
+    ``quat`` (N, 4) and ``acc`` (N, 3)), each row's specific force rotated with the orientation
+    ``lead`` samples earlier (default :data:`ORIENTATION_LEAD_SAMPLES`): the normalised blend
+    of the row's quaternion and the previous row's (the row's own where there is no finite
+    previous one). Only the given rows are built (the lift and bend windows)."""
+    from kyphos.metrics.lifts import earth_free_acceleration
+
+    f = ORIENTATION_LEAD_SAMPLES if lead is None else float(lead)
+    r = np.asarray(rows, int)
+    q = np.asarray(quat[r], float)
+    if f and len(r):
+        qp = np.asarray(quat[np.maximum(r - 1, 0)], float)
+        bad = (r == 0) | ~np.all(np.isfinite(qp), axis=1)
+        qp[bad] = q[bad]
+        qp *= np.where(np.sum(q * qp, axis=1) < 0, -1.0, 1.0)[:, None]  # the same hemisphere
+        m = (1.0 - f) * q + f * qp
+        n = np.linalg.norm(m, axis=1, keepdims=True)
+        q = np.where(n > 0, m / np.where(n > 0, n, 1.0), q)
+    return earth_free_acceleration(q, np.asarray(acc[r], float))
+
+
 def trunk_drop(tilt_rad: float | np.ndarray, lever: tuple[float, float]) -> Any:
     """How far the trunk's tilt alone lowers the sensor, m: ``r·(1 − cos τ) − d·sin τ`` for a
     sensor r up the trunk from the hip and d behind the spine (the back's surface rises as the
@@ -336,7 +375,6 @@ def lever_from_recording(angles: Any, quat: np.ndarray, acc: np.ndarray,
     on the same rows; the earth-frame acceleration only on the bends' windows (the same rows
     as over the whole recording: each window is taken one second wider). ``closure``: as
     :func:`lever_from_bends`'."""
-    from kyphos.metrics.lifts import earth_free_acceleration
     from kyphos.processing.preprocess import searchable_time
 
     if not bends_s or len(angles.time) == 0:
@@ -353,7 +391,7 @@ def lever_from_recording(angles: Any, quat: np.ndarray, acc: np.ndarray,
         return None
     tilt = np.arccos(np.clip(np.cos(angles.flexion[rows]) * np.cos(angles.lateral[rows]), -1, 1))
     return lever_from_bends(t[rows], angles.valid[rows], tilt,
-                            earth_free_acceleration(quat[rows], acc[rows]), bends_s, angles.fs,
+                            aligned_earth_acc(quat, acc, rows), bends_s, angles.fs,
                             closure)
 
 
@@ -377,8 +415,8 @@ SQUAT_DROP_PER_HIP = 0.19325
 #: :func:`lever_from_recording` ``closure=True``; ``analyze(..., style_drop="closed")``, the
 #: default with a hip height; checked against the simulator's floor set by the exact hip
 #: drop: ``bench/fit_thresholds.py --floor``, docs/scoring.md section 7).
-SEMI_CLOSED_PER_HIP = 0.03555
-SQUAT_CLOSED_PER_HIP = 0.22801
+SEMI_CLOSED_PER_HIP = 0.03335
+SQUAT_CLOSED_PER_HIP = 0.22470
 #: Which knee drop the hip height divides (``analyze(style_drop=)``); the first is the default.
 STYLE_DROPS = ("closed", "knee")
 #: Edges on the closed-bend knee drop in metres (:func:`lift_knee_drop_lever` with the lever
@@ -388,15 +426,16 @@ STYLE_DROPS = ("closed", "knee")
 #: hip drop (``--floor``), as the closed / H pair (docs/scoring.md section 7). Since the
 #: fifteenth session (FITPATH) the fit's sessions carry the guided-calibration note, as the
 #: validation family and a calibrated user's do (until then: no note, "auto").
-SEMI_CLOSED_M = 0.03225
-SQUAT_CLOSED_M = 0.22277
+SEMI_CLOSED_M = 0.03230
+SQUAT_CLOSED_M = 0.21923
 #: The squat edges of both closed-bend rules read ``knee drop + HIP_SHIFT_WEIGHT · hip shift``
 #: (:func:`hip_shift`, m; over the hip height with one), the stoop edges the knee drop alone.
 #: Fitted by ``bench/fit_thresholds.py --family sim --seeds 100-139``: the middle of the
 #: weights whose refitted squat edge names the most lifts right (the simulator's stoop /
 #: semi-squat / squat do not shift the hips back, so its fit is flat over a range of weights;
-#: docs/accuracy.md section 7, STYLE2 and FITPATH: 0.040 → 0.050 on the note path).
-HIP_SHIFT_WEIGHT = 0.050
+#: docs/accuracy.md section 7, STYLE2 and FITPATH: 0.040 → 0.050 on the note path; 0.060 since STYLE7 took out the orientation's
+#: half-sample lead, :data:`ORIENTATION_LEAD_SAMPLES`).
+HIP_SHIFT_WEIGHT = 0.060
 #: What the JSON and the report say of a style named without the wearer's hip height.
 STYLE_NO_HIP_NOTE = ("less certain: named without the wearer's hip height; "
                      "give --hip-height-m or --height-m")
@@ -564,7 +603,6 @@ def closed_knee_features(time: np.ndarray, valid: np.ndarray, flexion: np.ndarra
     window's rows (an 8 h recording's earth-frame acceleration is not built). ``time`` may
     hold NaN separator rows. ``earth_acc``: the (N, 3) earth-frame free acceleration of the
     same rows when the caller has it (the live view's ring), instead of ``quat`` and ``acc``."""
-    from kyphos.metrics.lifts import earth_free_acceleration
     from kyphos.processing.preprocess import searchable_time
 
     t = searchable_time(time)  # separators: no row
@@ -576,7 +614,8 @@ def closed_knee_features(time: np.ndarray, valid: np.ndarray, flexion: np.ndarra
             out.append(None)
             continue
         tilt = np.arccos(np.clip(np.cos(flexion[sl]) * np.cos(lateral[sl]), -1, 1))
-        ea = earth_free_acceleration(quat[sl], acc[sl]) if earth_acc is None else earth_acc[sl]
+        ea = (aligned_earth_acc(quat, acc, np.arange(int(k0), int(k1))) if earth_acc is None
+              else earth_acc[sl])
         out.append(lift_closed_features(t[sl], valid[sl], tilt, ea, s0, s1, fs, lever))
     return out
 

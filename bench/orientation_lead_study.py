@@ -36,6 +36,13 @@ rate, truth ``truth.sensor_quat``. ``validation``: ``kyphos.sim.validation.gener
 native rate, truth ``evaluate(script, time).r_sensor``. Development seeds only: the script
 refuses validation seeds >= 29000.
 
+``--part flexshift --seeds 28000-28029 --rates 52,104,208``: what delaying the analysis'
+flexion output by s samples would do (``--shifts``, default 0,0.25,0.5): the analysis as
+``bench/validate_analysis.py`` runs it (validation family, calibration note), flexion RMSE over
+every valid sample against the truth at t + s/fs (= the angles' time stamps moved s samples
+later; no per-sample cost), pooled per rate and per session; sessions better / worse by
+> 0.005 deg.
+
 ``--part theory``: the same on a synthetic noiseless single-axis swing (gyro and accelerometer
 exact at t_i), the strapdown step alone and VQF, to separate the integrator's lead from the rest.
 """
@@ -225,11 +232,51 @@ def part_theory(args: argparse.Namespace, rows: list[dict]) -> None:
              args.models, args.methods, rows)
 
 
+def part_flexshift(args: argparse.Namespace, rows: list[dict]) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import validate_analysis as V
+    from kyphos.analysis import analyze
+
+    shifts = [float(x) for x in args.shifts.split(",")]
+    rates = [float(x) for x in args.rates.split(",")]
+    ss: dict[tuple[float, float], list[float]] = {}
+    per: dict[tuple[int, float], list[float]] = {}
+    for s in _seeds(args.seeds):
+        for fs in rates:
+            case = V.family_case(args.family, s, fs, True)
+            ang = analyze(case.session, hip_height_m=None, style_drop="closed").angles
+            v = ang.valid
+            tt = ang.time[v]
+            out = []
+            for sh in shifts:
+                e = np.degrees(ang.flexion[v] - np.interp(tt + sh / fs, case.time, case.flexion))
+                acc = ss.setdefault((fs, sh), [0.0, 0.0])
+                acc[0] += float(np.sum(e**2))
+                acc[1] += len(e)
+                out.append(float(np.sqrt(np.mean(e**2))))
+            per[(s, fs)] = out
+            print(f"{args.family} {s} @{fs:g}: flexion RMSE " + " ".join(
+                f"s={sh:g} {r:.3f}" for sh, r in zip(shifts, out, strict=True)), flush=True)
+    for fs in rates:
+        print(f"@{fs:g} pooled: " + " ".join(
+            f"s={sh:g} {np.sqrt(ss[(fs, sh)][0] / ss[(fs, sh)][1]):.3f}" for sh in shifts))
+    for j, sh in enumerate(shifts[1:], 1):
+        tot = [sum(ss[(fs, sh)][0] for fs in rates), sum(ss[(fs, sh)][1] for fs in rates)]
+        d = np.array([per[k][j] - per[k][0] for k in per])
+        print(f"s={sh:g}: all rates pooled {np.sqrt(tot[0] / tot[1]):.3f} (s=0 "
+              f"{np.sqrt(sum(ss[(fs, 0.0)][0] for fs in rates) / sum(ss[(fs, 0.0)][1] for fs in rates)):.3f}); "
+              f"session-rates better {int(np.sum(d < -0.005))}, worse {int(np.sum(d > 0.005))} of {len(d)}; "
+              f"max worse {d.max():+.3f}, max better {d.min():+.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=["broad", "sim", "validation", "theory"], required=True)
+    ap.add_argument("--part", choices=["broad", "sim", "validation", "theory", "flexshift"], required=True)
     ap.add_argument("--trials", choices=["undisturbed", "all"], default="undisturbed")
     ap.add_argument("--seeds", default="100-102")
+    ap.add_argument("--rates", default="52,104,208")
+    ap.add_argument("--shifts", default="0,0.25,0.5")
+    ap.add_argument("--family", choices=["validation", "sim"], default="validation")
     ap.add_argument("--native", type=float, default=416.0)
     ap.add_argument("--models", default="point,box,zp,iir")
     ap.add_argument("--methods", default="kyphos,vqf")
@@ -239,8 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     t0 = time.perf_counter()
     {"broad": part_broad, "sim": part_sim, "validation": part_validation,
-     "theory": part_theory}[args.part](args, rows)
-    summary(rows)
+     "theory": part_theory, "flexshift": part_flexshift}[args.part](args, rows)
+    if rows:
+        summary(rows)
     print(f"({time.perf_counter() - t0:.0f} s)")
     return 0
 

@@ -41,7 +41,10 @@ flexion output by s samples would do (``--shifts``, default 0,0.25,0.5): the ana
 ``bench/validate_analysis.py`` runs it (validation family, calibration note), flexion RMSE over
 every valid sample against the truth at t + s/fs (= the angles' time stamps moved s samples
 later; no per-sample cost), pooled per rate and per session; sessions better / worse by
-> 0.005 deg.
+> 0.005 deg. ``--chip-delay d``: first delay the session's accelerometer and gyroscope rows by
+d samples (x[i] <- (1 - d) x[i] + d x[i-1], a 2-tap fractional delay: a proxy of a chip
+low-pass with that group delay, e.g. the MPU-6050's DLPF as ``firmware/mpu6.py`` configures
+it, 4.8-8.5 ms = 0.44-0.60 output samples at 52-208 Hz, RM-MPU-6000A register 26 table).
 
 ``--part theory``: the same on a synthetic noiseless single-axis swing (gyro and accelerometer
 exact at t_i), the strapdown step alone and VQF, to separate the integrator's lead from the rest.
@@ -244,6 +247,10 @@ def part_flexshift(args: argparse.Namespace, rows: list[dict]) -> None:
     for s in _seeds(args.seeds):
         for fs in rates:
             case = V.family_case(args.family, s, fs, True)
+            if args.chip_delay:
+                d = args.chip_delay
+                for x in (case.session.acc, case.session.gyr):
+                    x[1:] = (1 - d) * x[1:] + d * x[:-1]
             ang = analyze(case.session, hip_height_m=None, style_drop="closed").angles
             v = ang.valid
             tt = ang.time[v]
@@ -275,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trials", choices=["undisturbed", "all"], default="undisturbed")
     ap.add_argument("--seeds", default="100-102")
     ap.add_argument("--rates", default="52,104,208")
+    ap.add_argument("--chip-delay", type=float, default=0.0)
     ap.add_argument("--shifts", default="0,0.25,0.5")
     ap.add_argument("--family", choices=["validation", "sim"], default="validation")
     ap.add_argument("--native", type=float, default=416.0)

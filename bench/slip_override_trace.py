@@ -51,12 +51,13 @@ from kyphos.processing import clipslip as cs  # noqa: E402
 _ANCHOR = "    ks = np.flatnonzero(score >= score.max() - 1e-9)\n"
 
 
-def spied() -> tuple[Any, list[dict[str, Any]]]:
-    """``place_slip`` with its locals kept after the tie set is formed; the list of them."""
+def spied(anchor: str = _ANCHOR) -> tuple[Any, list[dict[str, Any]]]:
+    """``place_slip`` with its locals kept after the line ``anchor`` (default: where the tie
+    set is formed); the list of them."""
     src = inspect.getsource(cs.place_slip)
-    if src.count(_ANCHOR) != 1:
-        raise SystemExit("place_slip changed: update _ANCHOR")
-    src = src.replace(_ANCHOR, _ANCHOR + "    _SEEN.append(dict(locals()))\n")
+    if src.count(anchor) != 1:
+        raise SystemExit("place_slip changed: update the anchor")
+    src = src.replace(anchor, anchor + "    _SEEN.append(dict(locals()))\n")
     seen: list[dict[str, Any]] = []
     ns = dict(vars(cs))
     ns["_SEEN"] = seen

@@ -66,33 +66,14 @@ def detrended(motion: cs.Motion, g0: int, g1: int, m_old: np.ndarray, m_new: np.
     """``clipslip._detrended_place``'s reading of one stretch [g0, g1) with a flank of
     ``flank_s`` (None: the shipped n // 2): the smallest residual as a fraction of the wanted
     turn, and the first row of its window."""
-    rows, fs = motion
+    fs = motion[1]
     n = max(2, int(round(cs.SLIP_MOTION_S * fs)))
     nb = max(1, n // 2) if flank_s is None else max(1, int(round(flank_s * fs)))
     want = cs._wanted_turn(m_old, m_new)
-    v = m_old[:, 2]
-    w = nb + n if still is None else max(nb + n, int(cs.SLIP_OFFSET_S * fs))
-    a = max(0, g0 - w)
-    gyr, _ = rows(a, g1 + w)
-    lo, hi = max(0, g0 - n // 2 - nb - a), min(len(gyr), g1 + n // 2 + n + nb - a)
-    if hi - lo < n + 2 * nb + 1:
+    got = cs._detrended_read(motion, g0, g1, nb, want, m_old[:, 2], still)
+    if got is None:
         return float("inf"), g0
-    g = np.nan_to_num(gyr[lo:hi])
-    if still is not None:
-        st = still[a:a + len(gyr)]
-        keep = st & np.isfinite(gyr).all(axis=1)
-        keep[max(0, g0 - a):max(0, g1 - a)] = False
-        if keep.any():
-            g = g - np.median(gyr[keep], axis=0)
-    c = np.concatenate([np.zeros((1, 3)), np.cumsum((g[1:] + g[:-1]) * (0.5 / fs), axis=0)])
-    i = np.arange(nb, len(c) - n - nb)
-    rate = (c[i] - c[i - nb] + c[i + n + nb] - c[i + n]) / (2.0 * nb)
-    d = c[i + n] - c[i] - n * rate - want
-    d -= np.outer(d @ v, v)
-    e = np.linalg.norm(d, axis=1) / max(float(np.linalg.norm(want)), 1e-12)
-    j = int(np.argmin(e))
-    return float(e[j]), a + lo + int(i[j])
-
+    return got[0] / max(float(np.linalg.norm(want)), 1e-12), got[3]
 
 def gaps_table(r: dict[str, Any]) -> list[str]:
     """Per placement: each tied place's plain and detrended readings (module docstring)."""

@@ -47,7 +47,6 @@ Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out)
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import sys
 from typing import Any
@@ -64,16 +63,9 @@ _ANCHOR = "    steps = np.flatnonzero(np.isfinite(resid) | undone)\n"
 
 def spied() -> tuple[Any, list[dict[str, Any]]]:
     """``place_slip`` with its locals kept after its steps are formed; the list of them."""
-    src = inspect.getsource(cs.place_slip)
-    if src.count(_ANCHOR) != 1:
-        raise SystemExit("place_slip changed: update _ANCHOR")
-    src = src.replace(_ANCHOR, _ANCHOR + "    _SEEN.append(dict(locals()))\n")
-    seen: list[dict[str, Any]] = []
-    ns = dict(vars(cs))
-    ns["_SEEN"] = seen
-    exec(compile(src, "<place_slip spied>", "exec"), ns)
-    return ns["place_slip"], seen
+    import slip_override_trace as sot
 
+    return sot.spied(_ANCHOR)
 
 def trace(r: dict[str, Any], near: float) -> list[str]:
     """Lines per placement (module docstring)."""

@@ -923,6 +923,43 @@ def _motion_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndarray
     return hits[0]
 
 
+def _detrended_read(motion: Motion, g0: int, g1: int, nb: int, want: np.ndarray, v: np.ndarray,
+                    still: np.ndarray | None) -> tuple[float, int, int, int] | None:
+    """:func:`_detrended_place`'s reading of the stretch [g0, g1) with flanks of ``nb`` rows:
+    its best window's residual (rad) against the turn ``want`` (less its part about ``v``),
+    the rows where its turn, less the trunk's, passes 5 % and 95 %, and the window's first
+    row. None when the rows around it are too few."""
+    rows, fs = motion
+    n = max(2, int(round(SLIP_MOTION_S * fs)))
+    wn = float(np.linalg.norm(want))
+    w = nb + n if still is None else max(nb + n, int(SLIP_OFFSET_S * fs))
+    a = max(0, g0 - w)
+    gyr, _ = rows(a, g1 + w)
+    lo, hi = max(0, g0 - n // 2 - nb - a), min(len(gyr), g1 + n // 2 + n + nb - a)
+    if hi - lo < n + 2 * nb + 1:
+        return None
+    g = np.nan_to_num(gyr[lo:hi])
+    if still is not None:
+        st = still[a:a + len(gyr)]
+        keep = st & np.isfinite(gyr).all(axis=1)
+        keep[max(0, g0 - a):max(0, g1 - a)] = False
+        if keep.any():
+            g = g - np.median(gyr[keep], axis=0)
+    c = np.concatenate([np.zeros((1, 3)), np.cumsum((g[1:] + g[:-1]) * (0.5 / fs), axis=0)])
+    i = np.arange(nb, len(c) - n - nb)
+    rate = (c[i] - c[i - nb] + c[i + n + nb] - c[i + n]) / (2.0 * nb)  # per row
+    d = c[i + n] - c[i] - n * rate - want
+    d -= np.outer(d @ v, v)
+    e = np.linalg.norm(d, axis=1)
+    j = int(np.argmin(e))
+    k = int(i[j])
+    th = c[k:k + n + 1] - c[k] - np.arange(n + 1)[:, None] * rate[j]
+    along = th @ want / max(wn * wn, 1e-12)
+    i0 = int(np.argmax(along >= 0.05 * along[-1]))
+    i1 = max(i0 + 1, int(np.argmax(along >= 0.95 * along[-1])))
+    return float(e[j]), a + lo + k + i0, a + lo + k + i1, a + lo + k
+
+
 def _detrended_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndarray,
                      m_new: np.ndarray, still: np.ndarray | None) -> tuple[int, int] | None:
     """Where the posture rules can only guess (the middle of places they cannot tell apart):
@@ -953,40 +990,11 @@ def _detrended_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndar
     wn = float(np.linalg.norm(want))
     v = m_old[:, 2]
 
-    def read(g0: int, g1: int, nb: int) -> tuple[float, int, int] | None:
-        """The stretch's best window with flanks of ``nb`` rows: its residual (rad) and the
-        rows where its turn, less the trunk's, passes 5 % and 95 %."""
-        w = nb + n if still is None else max(nb + n, int(SLIP_OFFSET_S * fs))
-        a = max(0, g0 - w)
-        gyr, _ = rows(a, g1 + w)
-        lo, hi = max(0, g0 - n // 2 - nb - a), min(len(gyr), g1 + n // 2 + n + nb - a)
-        if hi - lo < n + 2 * nb + 1:
-            return None
-        g = np.nan_to_num(gyr[lo:hi])
-        if still is not None:
-            st = still[a:a + len(gyr)]
-            keep = st & np.isfinite(gyr).all(axis=1)
-            keep[max(0, g0 - a):max(0, g1 - a)] = False
-            if keep.any():
-                g = g - np.median(gyr[keep], axis=0)
-        c = np.concatenate([np.zeros((1, 3)), np.cumsum((g[1:] + g[:-1]) * (0.5 / fs), axis=0)])
-        i = np.arange(nb, len(c) - n - nb)
-        rate = (c[i] - c[i - nb] + c[i + n + nb] - c[i + n]) / (2.0 * nb)  # per row
-        d = c[i + n] - c[i] - n * rate - want
-        d -= np.outer(d @ v, v)
-        e = np.linalg.norm(d, axis=1)
-        j = int(np.argmin(e))
-        k = int(i[j])
-        th = c[k:k + n + 1] - c[k] - np.arange(n + 1)[:, None] * rate[j]
-        along = th @ want / max(wn * wn, 1e-12)
-        i0 = int(np.argmax(along >= 0.05 * along[-1]))
-        i1 = max(i0 + 1, int(np.argmax(along >= 0.95 * along[-1])))
-        return float(e[j]), a + lo + k + i0, a + lo + k + i1
-
     best: tuple[float, int, int] | None = None
     for g0, g1 in gaps:  # per place (few); only its rows are read
-        rl = read(g0, g1, max(1, n // 2))
-        rs = read(g0, g1, max(1, int(round(SLIP_FLANK_S * fs))))
+        rl = _detrended_read(motion, g0, g1, max(1, n // 2), want, v, still)
+        rs = _detrended_read(motion, g0, g1, max(1, int(round(SLIP_FLANK_S * fs))), want, v,
+                             still)
         if rl is None or rs is None:
             continue
         score = max(rl[0], rs[0])  # the slip reads so whatever the flank

@@ -309,9 +309,11 @@ def _quat_from_angles(flexion: np.ndarray, lateral: np.ndarray, yaw: np.ndarray)
 
 def _rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Each row of ``v`` (n, 3) rotated by the unit quaternion in the same row of ``q``."""
-    u = q[:, 1:]
-    t = 2.0 * np.cross(u, v)
-    return v + q[:, :1] * t + np.cross(u, t)
+    w, x, y, z = q.T
+    vx, vy, vz = v.T
+    tx, ty, tz = 2.0 * (y * vz - z * vy), 2.0 * (z * vx - x * vz), 2.0 * (x * vy - y * vx)
+    return np.column_stack([vx + w * tx + y * tz - z * ty, vy + w * ty + z * tx - x * tz,
+                            vz + w * tz + x * ty - y * tx])
 
 
 class LiveState:

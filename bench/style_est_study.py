@@ -62,7 +62,6 @@ def lift_rows(job: tuple[int, float]) -> list[dict[str, Any]]:
     """Every matched lift of one session with its estimate and its truth decomposition."""
     from kyphos.analysis import analyze
     from kyphos.metrics import style as L
-    from kyphos.metrics.lifts import earth_free_acceleration
     from kyphos.sim.validation.generate import evaluate
     from kyphos.sim.validation.script import leg_hip
     from style_study import _val_script
@@ -108,7 +107,8 @@ def lift_rows(job: tuple[int, float]) -> list[dict[str, Any]]:
         d_true, tau_t = float(drop_t[km]), float(tilt[kt] - tilt[0])
         # the estimator's own pieces (as lift_closed_features)
         tilt_m = np.arccos(np.clip(np.cos(ang.flexion[sl]) * np.cos(ang.lateral[sl]), -1, 1))
-        ea = earth_free_acceleration(a.quat[sl], a.prepared.acc[sl])
+        # the rows rotated with the orientation half a sample back, as the analysis' (STYLE7)
+        ea = L.aligned_earth_acc(a.quat, a.prepared.acc, np.arange(sl.start, sl.stop))
         got = L.window_drop_reach(ea, tilt_m, fs)
         if got is None:
             continue

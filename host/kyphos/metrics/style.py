@@ -122,8 +122,10 @@ LEVER_DEPTH_RANGE_M = (0.0, 0.2)
 #: and 0.14 cm lower. The closed-bend features (the lift windows and the calibration bends'
 #: lever) rotate each row with the orientation this many samples earlier
 #: (:func:`aligned_earth_acc`): that reading then differs by -0.003 / +0.011 cm (SE 0.012), and
-#: the closed-bend edges and ``HIP_SHIFT_WEIGHT`` were refitted. Not applied in the live view
-#: (its ring's earth-frame acceleration is built per chunk) nor to the angles.
+#: the closed-bend edges and ``HIP_SHIFT_WEIGHT`` were refitted. The live view does the same
+#: per chunk (``LiveState._aligned_earth_acc``: the causal chain's body quaternion blended with
+#: the previous row's, the previous chunk's last carried). Not applied to the angles, nor to
+#: the lift bounds' speeds (offline ``lifts._speeds``, live ``find_bends``).
 ORIENTATION_LEAD_SAMPLES = 0.5
 
 

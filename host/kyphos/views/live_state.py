@@ -53,6 +53,7 @@ from kyphos.metrics.posture import (
 from kyphos.metrics.style import (
     LEVER_PAD_S,
     LIFT_PAD_S,
+    ORIENTATION_LEAD_SAMPLES,
     Wearer,
     lever_from_bends,
     restyle,
@@ -282,8 +283,37 @@ def _ring_angles(w: np.ndarray, fs: float) -> Angles:
 
 
 def _ring_earth_acc(w: np.ndarray) -> np.ndarray:
-    """(n, 3) earth-frame free acceleration of ring rows ``w`` (horizontal, then vertical)."""
+    """(n, 3) earth-frame free acceleration of ring rows ``w`` (horizontal, then vertical),
+    each row rotated with its own orientation: what the lift bounds read (``find_bends``),
+    as the report's ``lifts._speeds`` reads the unaligned orientation."""
     return np.column_stack([w[:, 12:14], w[:, 5]])
+
+
+def _ring_aligned_earth_acc(w: np.ndarray) -> np.ndarray:
+    """(n, 3) earth-frame free acceleration of ring rows ``w`` rotated with the orientation
+    half a sample back (:data:`kyphos.metrics.style.ORIENTATION_LEAD_SAMPLES`), as the
+    report's closed-bend features read it (:func:`kyphos.metrics.style.aligned_earth_acc`):
+    what the lift windows' style and the calibration bends' lever read."""
+    return w[:, 14:17]
+
+
+def _quat_from_angles(flexion: np.ndarray, lateral: np.ndarray, yaw: np.ndarray) -> np.ndarray:
+    """(n, 4) unit quaternions (w, x, y, z) of ``R_b = Rz(yaw)·Ry(flexion)·Rx(lateral)``
+    (radians), vectorised."""
+    cp, sp = np.cos(flexion / 2), np.sin(flexion / 2)
+    cr, sr = np.cos(lateral / 2), np.sin(lateral / 2)
+    cy, sy = np.cos(yaw / 2), np.sin(yaw / 2)
+    return np.column_stack([cr * cp * cy + sr * sp * sy, sr * cp * cy - cr * sp * sy,
+                            cr * sp * cy + sr * cp * sy, cr * cp * sy - sr * sp * cy])
+
+
+def _rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Each row of ``v`` (n, 3) rotated by the unit quaternion in the same row of ``q``."""
+    w, x, y, z = q.T
+    vx, vy, vz = v.T
+    tx, ty, tz = 2.0 * (y * vz - z * vy), 2.0 * (z * vx - x * vz), 2.0 * (x * vy - y * vx)
+    return np.column_stack([vx + w * tx + y * tz - z * ty, vy + w * ty + z * tx - x * tz,
+                            vz + w * tz + x * ty - y * tx])
 
 
 class LiveState:
@@ -341,8 +371,14 @@ class LiveState:
         keep_s = max(self.window_s, LIFT_WINDOW_S) + 2.0
         # columns: t, flex, lat, axial (deg), flexion velocity (deg/s), vertical acc (m/s²),
         # acc (m/s², 3), gyr (rad/s, 3) for the activity, horizontal acc (m/s², 2; earth frame
-        # up to the yaw at the start, for the lifts' start and end)
-        self._ring = Ring(int(keep_s * max_fs), 14)
+        # up to the yaw at the start, for the lifts' start and end), earth-frame free acc
+        # rotated with the orientation half a sample back (m/s², 3: horizontal 2, vertical;
+        # for the closed-bend style features and lever, as the report's aligned_earth_acc)
+        self._ring = Ring(int(keep_s * max_fs), 17)
+        # the causal chain's last body quaternion and the mounting it was in: the previous
+        # row of a chunk's first row, for the half-sample alignment (None: none yet / a gap)
+        self._q_prev: np.ndarray | None = None
+        self._q_prev_m: np.ndarray | None = None
         # each kept row's still flag as the activity window last classified it (NaN: not yet),
         # for placing a clip slip by its own turn (the gyro's offset over the still rows)
         self._still = Ring(self._ring.capacity, 1)
@@ -553,12 +589,15 @@ class LiveState:
             # one offset throughout (a step inside the window read as a sit-down)
             self._rebias(b - est.previous)
         acc = acc_raw - b if np.any(b != 0) else acc_raw
-        ae = self._earth_acc(ang, self._acc_lp(acc))
+        acc_lp = self._acc_lp(acc)
+        ae = self._earth_acc(ang, acc_lp)
+        al = self._aligned_earth_acc(ang, acc_lp, gap)
         flex = np.degrees(ang.flexion)
         rows = np.column_stack([t, flex, np.degrees(ang.lateral), np.degrees(ang.axial),
-                                np.degrees(ang.flexion_velocity), ae[:, 2], acc, gyr, ae[:, :2]])
+                                np.degrees(ang.flexion_velocity), ae[:, 2], acc, gyr, ae[:, :2],
+                                al])
         if gap:  # a NaN row breaks the trace and separates segments for lift detection
-            rows = np.vstack([np.r_[t[0] - 0.5 / self.fs, np.full(13, np.nan)], rows])
+            rows = np.vstack([np.r_[t[0] - 0.5 / self.fs, np.full(16, np.nan)], rows])
             self._slouch_on, self._slouch_since = False, None  # unknown in between: start over
         self._ring.extend(rows)
         self._still.extend(np.full((len(rows), 1), np.nan))
@@ -588,6 +627,32 @@ class LiveState:
         buf[ok, 5] -= d[:, 2]
         buf[ok, 6:9] -= db
         buf[ok, 12:14] -= d[:, :2]
+        buf[ok, 14:17] -= d  # the aligned rows too (their own rotation: |db| is small)
+
+    def _aligned_earth_acc(self, ang: Angles, acc: np.ndarray, gap: bool) -> np.ndarray:
+        """(n, 3) free acceleration in the earth frame as :meth:`_earth_acc`, each row's
+        specific force rotated with the orientation :data:`ORIENTATION_LEAD_SAMPLES` back: the
+        normalised blend of the row's body quaternion and the previous row's (the previous
+        chunk's last row for the first; the row's own after a gap, a NaN row or a new
+        mounting), as the report's :func:`kyphos.metrics.style.aligned_earth_acc`. The
+        quaternions carry the axial angle's wrap. Vectorised per chunk."""
+        assert self.proc is not None
+        m = self.proc.sensor_from_body
+        q = _quat_from_angles(ang.flexion, ang.lateral, -ang.axial)
+        prev = self._q_prev
+        if gap or prev is None or self._q_prev_m is None or not np.array_equal(self._q_prev_m, m):
+            prev = q[0]
+        qp = np.vstack([prev[None, :], q[:-1]])
+        bad = ~np.all(np.isfinite(qp), axis=1)
+        qp[bad] = q[bad]
+        self._q_prev, self._q_prev_m = q[-1].copy(), np.array(m, float)
+        f = ORIENTATION_LEAD_SAMPLES
+        qp *= np.where(np.sum(q * qp, axis=1) < 0, -1.0, 1.0)[:, None]  # the same hemisphere
+        qm = (1.0 - f) * q + f * qp
+        qm /= np.linalg.norm(qm, axis=1, keepdims=True)
+        out = _rotate(qm, acc @ m)  # body-frame specific force Mᵀ·acc, rotated to the earth
+        out[:, 2] -= G
+        return out
 
     def _earth_acc(self, ang: Angles, acc: np.ndarray) -> np.ndarray:
         """(n, 3) free acceleration in the earth frame (m/s², z up) from the angles in ``ang``
@@ -710,7 +775,7 @@ class LiveState:
             if lf.context == "standing":
                 if self.wearer is not None:  # the style per leg length, as the report names it
                     restyle([lf], self.wearer, ang, np.zeros((0, 4)), np.zeros((0, 3)),
-                            earth_acc=earth_acc)
+                            earth_acc=_ring_aligned_earth_acc(w))
                 self._lift_end_s = lf.end_s
                 self._standing_bend(lf, t, np.degrees(tilt), w)
             elif lf.context == "sitting":
@@ -727,7 +792,7 @@ class LiveState:
             if self._open_rows[k] is None and t[-1] >= b1 + LEVER_PAD_S + 0.5 and (
                     self._opening is not None or k in (self._lever_seq or ())):
                 keep = (t >= b0 - LEVER_PAD_S - 0.5) & (t <= b1 + LEVER_PAD_S + 0.5)
-                self._open_rows[k] = w[keep][:, [0, 1, 2, 12, 13, 5]].copy()
+                self._open_rows[k] = w[keep][:, [0, 1, 2, 14, 15, 16]].copy()
         self._closed_lever()
 
     def _closed_lever(self) -> None:
@@ -764,7 +829,7 @@ class LiveState:
             w = self._held_rows.pop(id(lf), None)
             if w is not None and len(w):
                 restyle([lf], self.wearer, _ring_angles(w, self.fs), np.zeros((0, 4)),
-                        np.zeros((0, 3)), earth_acc=_ring_earth_acc(w))
+                        np.zeros((0, 3)), earth_acc=_ring_aligned_earth_acc(w))
             self.lifts.append(_info(len(self.lifts) + 1, lf))
 
     def _clip_slips(self, t: np.ndarray, w: np.ndarray, activity: act.Activity) -> None:

@@ -163,6 +163,15 @@ METHODS = {
 }
 
 
+def broad_trial(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """One BROAD trial's IMU gyro (rad/s) and acc (m/s²), optical quaternions, movement mask
+    and sampling rate, as the .mat holds them."""
+    d = sio.loadmat(path)
+    return (np.ascontiguousarray(d["imu_gyr"], float), np.ascontiguousarray(d["imu_acc"], float),
+            np.asarray(d["opt_quat"], float), np.asarray(d["movement"]).ravel().astype(bool),
+            float(np.asarray(d["sampling_rate"]).ravel()[0]))
+
+
 def main(argv: list[str]) -> int:
     folder = Path(argv[1]) if len(argv) > 1 else BROAD
     files = sorted(folder.glob("*.mat"))
@@ -175,12 +184,7 @@ def main(argv: list[str]) -> int:
     total = 0
     print(f"{'trial':45s} " + " ".join(f"{k:>11s}" for k in names))
     for f in files:
-        d = sio.loadmat(f)
-        gyr = np.ascontiguousarray(d["imu_gyr"], float)
-        acc = np.ascontiguousarray(d["imu_acc"], float)
-        q_opt = np.asarray(d["opt_quat"], float)
-        mov = np.asarray(d["movement"]).ravel().astype(bool)
-        fs = float(np.asarray(d["sampling_rate"]).ravel()[0])
+        gyr, acc, q_opt, mov, fs = broad_trial(f)
         total += len(gyr)
         row = []
         for k in names:

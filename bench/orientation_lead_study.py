@@ -34,7 +34,7 @@ myon aktos-t, optical Optitrack with eight Flex13 cameras, "synchronized and ali
 reference data"). ``sim``: ``kyphos.sim.scenario.random_lift_session`` simulated at the native
 rate, truth ``truth.sensor_quat``. ``validation``: ``kyphos.sim.validation.generate`` at the
 native rate, truth ``evaluate(script, time).r_sensor``. Development seeds only: the script
-refuses validation seeds >= 29000.
+refuses validation seeds from validate_analysis.HELD_OUT_FROM on.
 
 ``--part flexshift --seeds 28000-28029 --rates 52,104,208``: what delaying the analysis'
 flexion output by s samples would do (``--shifts``, default 0,0.25,0.5): the analysis as
@@ -58,14 +58,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-import scipy.io as sio
 from scipy import signal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_orientation import BROAD, kyphos_pipeline, quat_mul  # noqa: E402
+from bench_orientation import BROAD, broad_trial, kyphos_pipeline, quat_mul  # noqa: E402
 from kyphos.processing.orientation import orientation_offline  # noqa: E402
 
-HELD_OUT = 29000
 GRID = np.round(np.arange(-1.5, 1.5001, 0.02), 4)
 
 
@@ -171,24 +169,16 @@ def part_broad(args: argparse.Namespace, rows: list[dict]) -> None:
     if args.trials == "undisturbed":
         files = [f for f in files if "undisturbed" in f.stem]
     for f in files:
-        d = sio.loadmat(f)
-        gyr = np.ascontiguousarray(d["imu_gyr"], float)
-        acc = np.ascontiguousarray(d["imu_acc"], float)
-        q = np.asarray(d["opt_quat"], float)
-        mov = np.asarray(d["movement"]).ravel().astype(bool)
-        fs = float(np.asarray(d["sampling_rate"]).ravel()[0])
+        gyr, acc, q, mov, fs = broad_trial(f)
         run_case(f.stem, gyr, acc, q, mov, fs, [1, 3, 5], args.models, args.methods, rows)
 
 
 def _seeds(s: str) -> list[int]:
-    out: list[int] = []
-    for part in s.split(","):
-        a, _, b = part.partition("-")
-        out.extend(range(int(a), int(b or a) + 1))
-    if any(x >= HELD_OUT for x in out):
-        raise SystemExit("validation seeds >= 29000 are held out")
-    return out
+    """The seeds ``s`` ("100-102,28000"), refusing ``validate_analysis.HELD_OUT_FROM`` and on
+    (held out) for either family."""
+    from validate_analysis import development_seeds
 
+    return development_seeds(s, "validation")
 
 def part_sim(args: argparse.Namespace, rows: list[dict]) -> None:
     from kyphos.sim.scenario import random_lift_session, simulate

@@ -124,6 +124,24 @@ def load(job: tuple[str, int, float, str | None]) -> dict[str, Any]:
     return r
 
 
+
+def loaded(seeds: str, rates: str, cache: str | None) -> Any:
+    """Each development validation session of ``seeds`` (held-out refused) at each of
+    ``rates`` ("52,104"), as :func:`load` keeps it in ``cache``: the trace studies' loop."""
+    from validate_analysis import development_seeds
+
+    for seed in development_seeds(seeds, "validation"):
+        for fs in (float(x) for x in rates.split(",")):
+            yield load(("validation", seed, fs, cache))
+
+
+def events_near(r: dict[str, Any], s: float, after: float) -> str:
+    """The trace studies' line of the truth events from 30 s before the slip at ``s`` to
+    ``after`` s past it."""
+    ev = sorted((e for e in r["events"] if e[2] > s - 30.0 and e[1] < s + after),
+                key=lambda e: e[1])
+    return f" truth events near {s:.1f}: " + "; ".join(f"{e[0]} {e[1]:.1f}-{e[2]:.1f}" for e in ev)
+
 def _label(r: dict[str, Any], t0: float, t1: float) -> str:
     """What the truth holds in [t0, t1]: "SLIP" if a truth slip starts there, else the event
     overlapping it most, else "-"."""

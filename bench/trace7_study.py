@@ -153,11 +153,9 @@ def votes_table(r: dict[str, Any], from_k: int) -> list[str]:
             lines.append(f"   k={k:3d} {pr.kind:8s} {pr.start_s:6.1f}-{pr.end_s:6.1f} sit vote "
                          f"{vs[k]:+.1f} walk/stand vote {vc[k]:+.1f} score {d['score'][k]:+5.1f} "
                          f"by_votes {d['by_votes'][k]:+5.1f} step resid {d['resid'][k]:.2f}")
-    for s in r["slips"]:
-        ev = sorted((e for e in r["events"] if e[2] > s - 30.0 and e[1] < s + 80.0),
-                    key=lambda e: e[1])
-        lines.append(f" truth events near {s:.1f}: "
-                     + "; ".join(f"{e[0]} {e[1]:.1f}-{e[2]:.1f}" for e in ev))
+    import slip_motion_study as sms
+
+    lines += [sms.events_near(r, s, 80.0) for s in r["slips"]]
     return lines
 
 
@@ -174,12 +172,9 @@ def main(argv: list[str]) -> int:
         write_variants(args.out)
         return 0
     import slip_motion_study as sms
-    from validate_analysis import development_seeds
 
-    for seed in development_seeds(args.seeds, "validation"):
-        for fs in (float(x) for x in args.rates.split(",")):
-            print("\n".join(votes_table(sms.load(("validation", seed, fs, args.cache)),
-                                        args.from_k)))
+    for r in sms.loaded(args.seeds, args.rates, args.cache):
+        print("\n".join(votes_table(r, args.from_k)))
     return 0
 
 

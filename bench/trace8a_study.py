@@ -112,11 +112,9 @@ def gaps_table(r: dict[str, Any]) -> list[str]:
                 e, i0 = detrended(motion, g0, g1, m_old, m_new, d["still"], fl)
                 s += f"  det[{'0.30' if fl is None else f'{fl:.2f}'}] {e:.2f} at {t[min(i0, len(t) - 1)]:.2f}"
             lines.append(s)
-    for s0 in r["slips"]:
-        ev = sorted((e for e in r["events"] if e[2] > s0 - 30.0 and e[1] < s0 + 40.0),
-                    key=lambda e: e[1])
-        lines.append(f" truth events near {s0:.1f}: "
-                     + "; ".join(f"{e[0]} {e[1]:.1f}-{e[2]:.1f}" for e in ev))
+    import slip_motion_study as sms
+
+    lines += [sms.events_near(r, s0, 40.0) for s0 in r["slips"]]
     return lines
 
 
@@ -150,11 +148,9 @@ def main(argv: list[str]) -> int:
         write_variants(args.out)
         return 0
     import slip_motion_study as sms
-    from validate_analysis import development_seeds
 
-    for seed in development_seeds(args.seeds, "validation"):
-        for fs in (float(x) for x in args.rates.split(",")):
-            print("\n".join(gaps_table(sms.load(("validation", seed, fs, args.cache)))))
+    for r in sms.loaded(args.seeds, args.rates, args.cache):
+        print("\n".join(gaps_table(r)))
     return 0
 
 

@@ -125,11 +125,9 @@ def trace(r: dict[str, Any], near: float) -> list[str]:
                         f"resid {d['resid'][k]:.2f}; turn {rd}")
             lines.append(f"   k={k:3d} {pr.kind:8s} {pr.start_s:6.1f}-{pr.end_s:6.1f} {ang_s} "
                          f"sit {vs[k]:+.1f} w/s {vc[k]:+.1f} score {d['score'][k]:+5.1f}{step}")
-    for s in r["slips"]:
-        ev = sorted((e for e in r["events"] if e[2] > s - 30.0 and e[1] < s + 60.0),
-                    key=lambda e: e[1])
-        lines.append(f" truth events near {s:.1f}: "
-                     + "; ".join(f"{e[0]} {e[1]:.1f}-{e[2]:.1f}" for e in ev))
+    import slip_motion_study as sms
+
+    lines += [sms.events_near(r, s, 60.0) for s in r["slips"]]
     return lines
 
 

@@ -7,17 +7,12 @@ An excursion's way out or back that a held step outscores no longer overrides it
 the votes' step places the slip (clipslip.place_slip)."""
 
 import pytest
-from kyphos.analysis import analyze
+from _slip_session import slip_and_re_references
 
 
 @pytest.mark.parametrize("fs", [104.0])
 def test_excursion_return_does_not_take_a_slip_its_held_step_outscores(fs: float) -> None:
     """Validation-family development seed 22006: the slip (-10 deg at 283.6 s) was placed at
     399.3 s, 116 s late, at the seated bend's return; now within 2 s."""
-    from kyphos.sim.validation import generate
-
-    v = generate(22006, fs)
-    a = analyze(v.to_session(calibration_note=True))
-    t_slip = v.script.slips[0].t
-    got = [r.t_s for r in a.re_references if r.t_s > 0.0]
+    t_slip, got = slip_and_re_references(22006, fs)
     assert len(got) == 1 and abs(got[0] - t_slip) < 2.0, (got, t_slip)

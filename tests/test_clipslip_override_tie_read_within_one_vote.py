@@ -7,7 +7,7 @@ within one vote, and only a posture old at both ends vetoes the turn (as the mul
 veto), so the end's rounding no longer decides (clipslip.place_slip)."""
 
 import pytest
-from kyphos.analysis import analyze
+from _slip_session import slip_and_re_references
 
 
 @pytest.mark.parametrize("fs", [208.0])
@@ -15,10 +15,5 @@ def test_override_tie_is_read_within_one_vote(fs: float) -> None:
     """Validation-family development seed 25014 @208 Hz: the slip (10.8 deg at 327.0 s) was
     placed at the slouch's release, 357.1 s (30.1 s late; the stand's last end read 4.9 deg from
     upright in the old mounting, 5.3 at 104 Hz, which placed it within 0.1 s); now within 1 s."""
-    from kyphos.sim.validation import generate
-
-    v = generate(25014, fs)
-    a = analyze(v.to_session(calibration_note=True))
-    t_slip = v.script.slips[0].t
-    got = [r.t_s for r in a.re_references if r.t_s > 0.0]
+    t_slip, got = slip_and_re_references(25014, fs)
     assert len(got) == 1 and abs(got[0] - t_slip) < 1.0, (got, t_slip)

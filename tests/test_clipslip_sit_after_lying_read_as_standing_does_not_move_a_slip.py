@@ -6,7 +6,7 @@ be overridden by the slip's own turn among the places the votes cannot tell apar
 (clipslip.place_slip)."""
 
 import pytest
-from kyphos.analysis import analyze
+from _slip_session import slip_and_re_references
 
 
 @pytest.mark.parametrize("fs", [104.0])
@@ -14,10 +14,5 @@ def test_sit_after_lying_read_as_standing_does_not_move_a_slip(fs: float) -> Non
     """Validation-family development seed 21010: the slip (8.4 deg at 240.1 s, before a 41-s
     lie) was placed at 296.4 s, 56 s late, at the step out of the sit after the lie; now
     within 2 s."""
-    from kyphos.sim.validation import generate
-
-    v = generate(21010, fs)
-    a = analyze(v.to_session(calibration_note=True))
-    t_slip = v.script.slips[0].t
-    got = [r.t_s for r in a.re_references if r.t_s > 0.0]
+    t_slip, got = slip_and_re_references(21010, fs)
     assert len(got) == 1 and abs(got[0] - t_slip) < 2.0, (got, t_slip)

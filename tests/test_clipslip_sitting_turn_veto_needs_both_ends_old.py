@@ -6,7 +6,7 @@ end's rounding decided whether its half vote refused the turn. As the other two 
 clipslip.place_slip, only a posture old at both ends now vetoes."""
 
 import pytest
-from kyphos.analysis import analyze
+from _slip_session import slip_and_re_references
 
 
 @pytest.mark.parametrize("fs", [208.0])
@@ -14,10 +14,5 @@ def test_sitting_turn_veto_needs_a_posture_old_at_both_ends(fs: float) -> None:
     """Validation-family development seed 28021 @208 Hz: the slip (-10.7 deg at 279.5 s) was
     re-referenced at the slouch's release, 313.5 s (34 s late; at 104 Hz within 0.1 s); now
     within 1 s."""
-    from kyphos.sim.validation import generate
-
-    v = generate(28021, fs)
-    a = analyze(v.to_session(calibration_note=True))
-    t_slip = v.script.slips[0].t
-    got = [r.t_s for r in a.re_references if r.t_s > 0.0]
+    t_slip, got = slip_and_re_references(28021, fs)
     assert len(got) == 1 and abs(got[0] - t_slip) < 1.0, (got, t_slip)

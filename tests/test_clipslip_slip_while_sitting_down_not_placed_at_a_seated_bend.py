@@ -5,17 +5,12 @@ alike in the new mounting, so the sitting postures veto the bend's step and the 
 they put it, at the sit's start (clipslip.place_slip)."""
 
 import pytest
-from kyphos.analysis import analyze
+from _slip_session import slip_and_re_references
 
 
 @pytest.mark.parametrize("fs", [104.0])
 def test_slip_while_sitting_down_placed_at_the_sit(fs: float) -> None:
     """Validation-family development seed 4000: the slip (11.8 deg, while sitting down at
     202 s) was placed 31 s late, at the step into a 17-deg seated bend; now within 2 s."""
-    from kyphos.sim.validation import generate
-
-    v = generate(4000, fs)
-    a = analyze(v.to_session(calibration_note=True))
-    t_slip = v.script.slips[0].t
-    got = [r.t_s for r in a.re_references if r.t_s > 0.0]
+    t_slip, got = slip_and_re_references(4000, fs)
     assert len(got) == 1 and abs(got[0] - t_slip) < 2.0, (got, t_slip)

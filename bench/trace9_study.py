@@ -61,9 +61,9 @@ Measured (TRACE9, 2026-12-07, host = 9b65bd3's analysis; /work/handoff/TRACE9.md
   with the early slip windows removed it reads 0.273 (29008 +0.106, 29027 +0.032, 29028 +0.015,
   29020 +0.012); no false re-reference; the rest's reference mean 0.10 deg (no unusual chip).
 - Replay (worktree 9b65bd3 against the variant; 780 sessions @104: 0-29, 1000-7000, 10000-14000,
-  16000-28000; 210 @52 and 210 @208: 0-29, 20000, 23000, 25000-28000):
+  16000-28000; 300 @52 and 300 @208: 0-29, 20000-28000; WX on 210 of them @52/208):
   W: better 1 at every rate (20006 0.895 / 0.898 / 0.892 -> 0.362 / 0.381 / 0.350 @104/52/208,
-  -7.9 -> -0.1 s: the slip 6.8 s into a walk that made the tie's blend rule), worse 0 of 1200;
+  -7.9 -> -0.1 s: the slip 6.8 s into a walk that made the tie's blend rule), worse 0 of 1380;
   real analysis 29027 0.88 / 1.01 / 1.02 -> 0.59 / 0.60 / 0.64 @52/104/208, 20006 0.81 / 0.82 /
   0.81 -> 0.27 / 0.25 / 0.23. X (with W): worse 24 session-rates (e.g. 25024 @104 0.56 -> 3.86,
   1010 0.39 -> 2.41), better none but 29008: the detrended reading of a posture's exit passes

@@ -14,7 +14,10 @@ def test_tie_stretch_is_blended_across(fs: float) -> None:
     walk) was switched at the tie's middle, 171.5 s (4.5 s early, no blend); now the mounting
     is blended from the walk's start (168.1 s) to its split (174.9 s, where the posture after
     the tie starts; the slip 1.1 s after it), not switched at a point (replay @104: flexion
-    1.03 -> 0.90 deg)."""
+    1.03 -> 0.90 deg). Since TRACE9's variant W (the detrended reading looks one window either
+    side of a walk's split) its own turn places it first: blended over that turn, ending within
+    2 s of the slip; the blend across the stretch stays for ties no turn reads (0.90 -> 0.25
+    deg)."""
     from kyphos.sim.validation import generate
 
     v = generate(20006, fs)
@@ -23,5 +26,5 @@ def test_tie_stretch_is_blended_across(fs: float) -> None:
     rr = [r for r in a.re_references if r.t_s > 0.0]
     assert len(rr) == 1 and rr[0].index_end is not None, rr
     t_end = float(a.prepared.time[rr[0].index_end])
-    assert rr[0].t_s < t_slip and abs(t_end - t_slip) < 2.0 and t_end - rr[0].t_s > 5.0, \
+    assert rr[0].t_s < t_slip and abs(t_end - t_slip) < 2.0 and abs(rr[0].t_s - t_slip) < 1.0, \
         (rr[0].t_s, t_slip, t_end)

@@ -77,28 +77,40 @@ def _over(kv: np.ndarray, d: dict[str, Any], gap: list[tuple[int, int]], sitv: n
             f"{f' VETOED: {worst:+.1f}' if worst < 0.0 else ''}")
 
 
-def trace(r: dict[str, Any], near: float, every: bool) -> list[str]:
-    """Lines describing each placement's override decision (see the module docstring)."""
-    inner, seen = spied()
-    calls: list[tuple[dict[str, Any] | None, tuple[int, int | None], tuple[Any, ...]]] = []
+def spied_find_slips(r: dict[str, Any], anchor: str = _ANCHOR
+                     ) -> tuple[list[Any], list[tuple[dict[str, Any] | None,
+                                                     tuple[int, int | None], tuple[Any, ...],
+                                                     dict[str, Any]]]]:
+    """``find_slips`` replayed on kept session ``r`` (motion rows, no walking pass) with
+    ``place_slip`` spied at ``anchor``: its re-references and, per ``place_slip`` call, the
+    locals kept (None when the anchor was not reached), its result, args and keywords."""
+    inner, seen = spied(anchor)
+    calls: list[tuple[dict[str, Any] | None, tuple[int, int | None], tuple[Any, ...],
+                      dict[str, Any]]] = []
 
     def spy(*a: Any, **k: Any) -> tuple[int, int | None]:
         n0 = len(seen)
         res = inner(*a, **k)
-        calls.append((seen[-1] if len(seen) > n0 else None, res, a))
+        calls.append((seen[-1] if len(seen) > n0 else None, res, a, k))
         return res
 
     orig = cs.place_slip
     cs.place_slip = spy
     try:
-        t = r["time"]
         motion = (lambda r0, r1: (r["gyr"][r0:r1], r["acc"][r0:r1]), r["fs"])
-        out = cs.find_slips(r["refs"], r["m"], t, r["still"], r["probes"], motion)
+        out = cs.find_slips(r["refs"], r["m"], r["time"], r["still"], r["probes"], motion)
     finally:
         cs.place_slip = orig
+    return out, calls
+
+
+def trace(r: dict[str, Any], near: float, every: bool) -> list[str]:
+    """Lines describing each placement's override decision (see the module docstring)."""
+    out, calls = spied_find_slips(r)
+    t = r["time"]
     lines = [f"seed {r['seed']} @{r['fs']:g}: truth slips {[round(x, 1) for x in r['slips']]}"
              f" re-references {[(round(x.t_s, 1), round(x.deg, 1)) for x in out]}"]
-    for d, (j, j1), a in calls:
+    for d, (j, j1), a, _ in calls:
         placed = f"{t[j]:.1f}" + ("" if j1 is None else f"-{t[j1]:.1f}") if j >= 0 else "-1"
         if d is None or d.get("motion") is None:
             lines.append(f" place_slip {t[a[1]]:.1f}-{t[min(a[2], len(t) - 1)]:.1f} -> {placed}"

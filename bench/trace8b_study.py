@@ -69,24 +69,12 @@ def spied() -> tuple[Any, list[dict[str, Any]]]:
 
 def trace(r: dict[str, Any], near: float) -> list[str]:
     """Lines per placement (module docstring)."""
-    inner, seen = spied()
-    calls: list[tuple[dict[str, Any] | None, tuple[int, int | None], bool]] = []
+    import slip_override_trace as sot
 
-    def spy(*a: Any, **k: Any) -> tuple[int, int | None]:
-        n0 = len(seen)
-        res = inner(*a, **k)
-        calls.append((seen[-1] if len(seen) > n0 else None, res, bool(k.get("by_turn_only")
-                                                                      or len(a) > 8 and a[8])))
-        return res
-
-    orig = cs.place_slip
-    cs.place_slip = spy
+    out, spied_calls = sot.spied_find_slips(r, _ANCHOR)
+    calls = [(d, res, bool(k.get("by_turn_only") or len(a) > 8 and a[8]))
+             for d, res, a, k in spied_calls]
     t = r["time"]
-    motion = (lambda a0, a1: (r["gyr"][a0:a1], r["acc"][a0:a1]), r["fs"])
-    try:
-        out = cs.find_slips(r["refs"], r["m"], t, r["still"], r["probes"], motion)
-    finally:
-        cs.place_slip = orig
     lines = [f"seed {r['seed']} @{r['fs']:g}: truth slips {[round(x, 1) for x in r['slips']]}; "
              f"re-references {[round(x.t_s, 1) for x in out]}"]
     for d, (j, j1), late in calls:
@@ -115,7 +103,7 @@ def trace(r: dict[str, Any], near: float) -> list[str]:
                 bound_size = max(P.SLIP_AGREE_DEG, 0.4 * d["slip"])
                 bound_left = max(P.SLIP_AGREE_DEG, 0.5 * d["size"][k])
                 g0, g1 = seq[k - 1].i1, seq[k].i0
-                f = cs._gap_reading(motion, g0, g1, m_old, m_new, d["still"], want) \
+                f = cs._gap_reading(d["motion"], g0, g1, m_old, m_new, d["still"], want) \
                     if g1 > g0 else None
                 rd = "-" if f is None else f"{f[2] / f[5]:.2f} of it at {f[4]:.2f} m/s2"
                 step = (f" | gap {t[g0]:.1f}-{t[min(g1, len(t) - 1)]:.1f}: same {d['same'][k]!s:5s} "

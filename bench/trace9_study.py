@@ -123,27 +123,13 @@ def _det_score(motion: Any, g0: int, g1: int, m_old: np.ndarray, m_new: np.ndarr
 
 def exit_part(r: dict[str, Any]) -> list[str]:
     """Lines per session (module docstring, part ``exit``)."""
+    import slip_override_trace as sot
     import slipone_study as so
-    from trace8b_study import spied
+    from trace8b_study import _ANCHOR
 
-    inner, seen = spied()
-    calls: list[tuple[dict[str, Any], tuple[int, int | None]]] = []
-
-    def spy(*a: Any, **k: Any) -> tuple[int, int | None]:
-        n0 = len(seen)
-        res = inner(*a, **k)
-        if len(seen) > n0:
-            calls.append((seen[-1], res))
-        return res
-
-    orig = cs.place_slip
-    cs.place_slip = spy
+    out, spied_calls = sot.spied_find_slips(r, _ANCHOR)
+    calls = [(d, res) for d, res, _, _ in spied_calls if d is not None]
     t = r["time"]
-    motion = (lambda a0, a1: (r["gyr"][a0:a1], r["acc"][a0:a1]), r["fs"])
-    try:
-        out = cs.find_slips(r["refs"], r["m"], t, r["still"], r["probes"], motion)
-    finally:
-        cs.place_slip = orig
     st = so.study(r, "worktree")
     lines = [f"seed {r['seed']} @{r['fs']:g}: truth slips {[round(x, 1) for x in r['slips']]}; "
              f"re-references {[round(x.t_s, 1) for x in out]}; offsets "
@@ -154,6 +140,7 @@ def exit_part(r: dict[str, Any]) -> list[str]:
             continue
         d, res = min(got, key=lambda x: abs(float(t[x[1][0]]) - ts))
         seq, m_old, m_new, still = d["seq"], d["m_old"], d["m_new"], d["still"]
+        motion = d["motion"]
         want = cs._wanted_turn(m_old, m_new)
         last = seq[-1]
         nxt = [p for p in r["probes"] if p.i0 >= last.i1]

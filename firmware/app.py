@@ -143,11 +143,12 @@ class Device(Sampling, Routing, Control, PowerPolicy):
                 ble.pump(t)
                 s = ble.security_state()
                 if s != sec:
-                    # A new link, or its encryption or trust changed: the status
-                    # characteristic says so at once (it still held the previous link's flags).
+                    # A new link, its encryption or trust changed, or the link ended: the
+                    # status characteristic says so at once. Left to the 2-s STATUS, a central
+                    # connecting after a trusted one read "encrypted, trusted" before its own
+                    # pairing (CI: test_upy_pairing's Just Works laptop read the phone's flags).
                     sec = s
-                    if ble.connected:
-                        ble.set_status(self.status_frame(False))
+                    ble.set_status(self.status_frame(False))
             if usb is not None:
                 usb.poll()
                 usb.pump()

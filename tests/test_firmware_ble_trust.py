@@ -149,3 +149,34 @@ def test_a_mac_pairs_on_demand_through_the_pairing_characteristic(
             assert isinstance(await host.command(Opcode.CONFIG_SET, SET), Ack)
 
     asyncio.run(run())
+
+
+def test_the_status_characteristic_drops_a_trusted_links_flags_when_it_ends(
+    board: Any, tmp_path: Path
+) -> None:
+    """A central that connects after a trusted one must not read "encrypted, trusted" from
+    the status characteristic before its own pairing (the CI run of 196fc14: the Just Works
+    laptop of test_upy_pairing read the phone's flags). The periodic STATUS is pushed out of
+    reach so that only the link's end can rewrite the value."""
+    from kyphos.protocol.frames import Status, decode_frame
+
+    board._STATUS_MS = 600_000
+
+    def stored_flags(dev: Any) -> int:
+        frame, _ = decode_frame(bytes(dev.ble.ble.gatts_read(dev.ble.h_status)))
+        assert isinstance(frame.payload, Status)
+        return int(frame.payload.flags)
+
+    async def run() -> None:
+        async with _linked(board, tmp_path, pairing="numeric") as link:
+            dev = link.dev
+            host = await link.connect()
+            await _press_button()
+            await wait_for(lambda: dev.ble.pairing_open(time.ticks_ms()), 3)
+            await host.client.pair()
+            await wait_for(lambda: stored_flags(dev) & STATUS_TRUSTED != 0)
+            await host.client.disconnect()
+            await wait_for(lambda: not dev.ble.connected)
+            await wait_for(lambda: stored_flags(dev) & (STATUS_ENCRYPTED | STATUS_TRUSTED) == 0, 1)
+
+    asyncio.run(run())

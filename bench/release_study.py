@@ -109,6 +109,59 @@ def trace(r: dict[str, Any], variant: str) -> list[str]:
     return lines
 
 
+def reach(r: dict[str, Any], variant: str) -> list[dict[str, Any]]:
+    """Per call of the variant's ``_release_place``: whether the tie left the one place into
+    the showing posture, whether that step turns as the slip does, and per end (a, b): the
+    kinds alike, the net turn (deg), the detrended reading (the larger of the two flanks', as
+    a fraction of the change)."""
+    import slipone_study as so
+
+    so.placements(r, variant)
+    ns = so._MODS[variant].__dict__
+    orig = ns["_release_place"]
+    rows: list[dict[str, Any]] = []
+
+    def det(motion: Any, g0: int, g1: int, m_old: Any, m_new: Any, still: Any) -> float:
+        want = ns["_wanted_turn"](m_old, m_new)
+        fs = motion[1]
+        n = max(2, int(round(cs.SLIP_MOTION_S * fs)))
+        rl = ns["_detrended_read"](motion, g0, g1, max(1, n // 2), want, m_old[:, 2], still)
+        rs = ns["_detrended_read"](motion, g0, g1, max(1, int(round(cs.SLIP_FLANK_S * fs))),
+                                   want, m_old[:, 2], still)
+        if rl is None or rs is None:
+            return float("nan")
+        return max(rl[0], rs[0]) / float(np.linalg.norm(want))
+
+    def spy(probes: Any, seq: Any, ks: Any, m_old: Any, m_new: Any, motion: Any,
+            still: Any) -> Any:
+        res = orig(probes, seq, ks, m_old, m_new, motion, still)
+        n = len(seq)
+        d: dict[str, Any] = {"seed": r["seed"], "fs": r["fs"], "res": res,
+                             "one": len(ks) == 1 and int(ks[0]) == n - 1 and n >= 2}
+        if d["one"]:
+            last = seq[-1]
+            g0, g1 = seq[-2].i1, last.i0
+            d["in_turns"] = g1 <= g0 or ns["_turns_as_slip"](motion, g0, g1, m_old, m_new, still)
+            nxt = next((p for p in probes if p.i0 > last.i1), None)
+            if nxt is not None and nxt.i0 > last.i1:
+                d["a"] = (nxt.kind == last.kind, cs.angle_deg(_final(last), _first(nxt)),
+                          det(motion, last.i1, nxt.i0, m_old, m_new, still))
+            if n >= 3 and seq[-2].i0 > seq[-3].i1:
+                p, pp = seq[-2], seq[-3]
+                d["b"] = (p.kind == last.kind and pp.kind == p.kind,
+                          cs.angle_deg(_final(pp), _first(p)),
+                          det(motion, pp.i1, p.i0, m_old, m_new, still))
+        rows.append(d)
+        return res
+
+    ns["_release_place"] = spy
+    try:
+        so.placements(r, variant)
+    finally:
+        ns["_release_place"] = orig
+    return rows
+
+
 def main(argv: list[str]) -> int:
     import slipone_study as so
     import validate_analysis as va
@@ -118,6 +171,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--rates", default="52,104,208")
     ap.add_argument("--cache", default="/tmp/t9/cache", help="comma-separated kept inputs")
     ap.add_argument("--variant", default="worktree", help="worktree | file:PATH | git:REV")
+    ap.add_argument("--part", choices=("trace", "reach"), default="trace")
     a = ap.parse_args(argv)
     seeds = va.parse_seeds(a.seeds)
     held = [s for s in seeds if s >= va.HELD_OUT_FROM]
@@ -126,7 +180,15 @@ def main(argv: list[str]) -> int:
     for fs in (float(x) for x in a.rates.split(",")):
         for seed in seeds:
             r = so._load("validation", seed, fs, a.cache.split(","))
-            print("\n".join(trace(r, a.variant)))
+            if a.part == "trace":
+                print("\n".join(trace(r, a.variant)))
+                continue
+            for d in reach(r, a.variant):
+                print(f"{d['seed']} @{d['fs']:g}: one place into the showing posture {d['one']}"
+                      + (f"; its step turns as the slip {d['in_turns']}" if d["one"] else "")
+                      + "".join(f"; ({e}) alike {d[e][0]} net {d[e][1]:.2f} det {d[e][2]:.2f}"
+                                for e in ("a", "b") if e in d)
+                      + f" -> {d['res']}")
     return 0
 
 

@@ -1022,8 +1022,9 @@ def _release_place(probes: list[RefPosture], seq: list[RefPosture], ks: np.ndarr
     last of ``seq``), and neither reading of that step turns as the slip does (plain,
     :func:`_turns_as_slip`; detrended, :func:`_detrended_place` already found nothing): the
     other end of a posture held around it, where the trunk moved and the sensor held, when that
-    end's step turns as the slip does detrended. A slouch of the slip's size held in its
-    direction reads as one mounting at both ends; the trunk's own end of it turns the sensor,
+    end's step turns as the slip does detrended. A slouch of the slip's size reads as one
+    mounting at both ends (the new one held in the slip's direction, the old one against it,
+    the slip cancelling it); the trunk's own end of it turns the sensor,
     the clip's end turns the trunk under a sensor that holds (the clip turned against it), so
     the postures either side of it read alike. Of (a) the step out of the showing posture into
     the next probe, of its kind, reading as it did, and (b) the step into the posture before

@@ -91,11 +91,18 @@ PATHS_D = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn
 PATHS_E = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn", "late_none",
            "excursion_mid", "held_step_turn", "held_step", "tie_turn", "late_none2", "tie_det",
            "tie_mid_nostill", "tie_blend", "tie_mid")
+#: RELEASE: after the tie's detrended turn, the exit of the standing posture that shows the
+#: slip when the step into it is no slip's turn (``tie_release``)
+PATHS_F = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn", "late_none",
+           "excursion_mid", "held_step_turn", "held_step", "tie_turn", "late_none2", "tie_det",
+           "tie_release", "tie_mid_nostill", "tie_blend", "tie_mid")
 
 
 def _paths_for(src: str) -> tuple[str, ...]:
     """The return names for ``src``: the chain (cb19573), variant A (8e05697: the detrended
     turn before both middles), 167796b (B with a dead excursion return) or B as shipped."""
+    if "rel = _release_place(" in src:  # RELEASE
+        return PATHS_F
     if "a held step: the posture held and the clip turned" in src:  # HELDSTEP
         return PATHS_E
     if "return a0, seq[ks[-1]].i0" in src:  # SLIP4's tie blend

@@ -714,6 +714,10 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
                                m_old, m_new, still)
         if det is not None:
             return det
+        # a slip at a held slouch's other end (_release_place: development seeds 29008, 27027)
+        rel = _release_place(probes, seq, ks, m_old, m_new, motion, still)
+        if rel is not None:
+            return rel
     a0 = seq[ks[0] - 1].i1 if ks[0] else lo
     a1 = seq[ks[-1] - 1].i1 if ks[-1] else lo
     mid = (a0 + a1) // 2
@@ -1009,6 +1013,62 @@ def _detrended_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndar
     if best is None or best[0] > SLIP_MOTION_ERR * wn:
         return None
     return best[1], best[2]
+
+
+def _release_place(probes: list[RefPosture], seq: list[RefPosture], ks: np.ndarray,
+                   m_old: np.ndarray, m_new: np.ndarray, motion: Motion,
+                   still: np.ndarray | None) -> tuple[int, int] | None:
+    """Where the tie leaves one place, the step into the posture that shows the slip (the
+    last of ``seq``), and neither reading of that step turns as the slip does (plain,
+    :func:`_turns_as_slip`; detrended, :func:`_detrended_place` already found nothing): the
+    other end of a posture held around it, where the trunk moved and the sensor held, when that
+    end's step turns as the slip does detrended. A slouch of the slip's size reads as one
+    mounting at both ends (the new one held in the slip's direction, the old one against it,
+    the slip cancelling it); the trunk's own end of it turns the sensor,
+    the clip's end turns the trunk under a sensor that holds (the clip turned against it), so
+    the postures either side of it read alike. Of (a) the step out of the showing posture into
+    the next probe, of its kind, reading as it did, and (b) the step into the posture before
+    it, of its kind, from one of its kind reading as that posture did: the rows of the one that
+    turns as the slip does, when exactly one does; else None.
+
+    Development seed 29008 (@52/104/208): a +11.4-deg slip at a 28.7-s standing slouch's
+    release; the slouch reads 12.3 deg old and 1.5 new at its ends, so it shows the slip, and
+    the tie blended the slip over the onset, 28.6 s early. The onset's step turned the sensor
+    8.0 deg, 0.68 / 0.94 of the change plain / detrended; the release's 3.5 deg, 0.45 / 0.20.
+    27027: a -8.1-deg slip at a 38-s seated slouch's onset, the slouch reading old; blended
+    over the release, 37.9 s late. The release turned 13.8 deg, 0.34 / 0.91; the onset 1.3
+    deg, 0.44 / 0.07. The kinds: 27027's step out of the showing sit, a rise to standing,
+    reads 0.19 detrended (bench/release_study.py); TRACE9's variant X, which took any exit of
+    the showing posture, made 24 development session-rates worse."""
+    n = len(seq)
+    if len(ks) != 1 or int(ks[0]) != n - 1 or n < 2:
+        return None
+    last = seq[-1]
+    g0, g1 = seq[-2].i1, last.i0
+    if g1 <= g0 or _turns_as_slip(motion, g0, g1, m_old, m_new, still):
+        return None
+
+    def first(p: RefPosture) -> np.ndarray:
+        return p.up_first if p.up_first is not None else p.up
+
+    def final(p: RefPosture) -> np.ndarray:
+        return p.up_last if p.up_last is not None else p.up
+
+    found: list[tuple[int, int]] = []
+    nxt = next((p for p in probes if p.i0 > last.i1), None)  # (a)
+    if nxt is not None and nxt.kind == last.kind and nxt.i0 > last.i1 \
+            and angle_deg(final(last), first(nxt)) <= P.SLIP_AGREE_DEG:
+        d = _detrended_place(motion, [(last.i1, nxt.i0)], m_old, m_new, still)
+        if d is not None:
+            found.append(d)
+    if n >= 3:  # (b)
+        p, pp = seq[-2], seq[-3]
+        if p.kind == last.kind and pp.kind == p.kind and p.i0 > pp.i1 \
+                and angle_deg(final(pp), first(p)) <= P.SLIP_AGREE_DEG:
+            d = _detrended_place(motion, [(pp.i1, p.i0)], m_old, m_new, still)
+            if d is not None:
+                found.append(d)
+    return found[0] if len(found) == 1 else None
 
 
 def _last_still(still: np.ndarray | None, lo: int, hi: int) -> int:

@@ -36,12 +36,16 @@ machine-learning core):
 
 Not found, assumed:
 
-* The filters' order and type. The gyroscope LPF2 is modelled as a causal 3rd-order
-  Butterworth at the table's cutoff: its low-frequency group delay is 1.00 output sample at
-  every ODR (the app note's D); the 0.8-ms part (the DSL's LPF1, on in that table, off here)
-  is left out. Its phase at 20 Hz is 161° / 75° / 35° (app note 144° / 75° / 40°).
+* The filters' order and type. The app note's phase is linear in frequency (a constant
+  delay) and its gyroscope settles in 3 samples (Table 15, LPF1 off, 52–833 Hz), so the
+  gyroscope LPF2 is modelled as a causal 4th-order Bessel (linear phase, no ringing) with its
+  −3 dB at the table's cutoff: low-frequency group delay 1.05 / 1.05 / 1.03 output samples,
+  phase at 20 Hz 145° / 73° / 36° (app note 144° / 75° / 40°, which include the DSL's LPF1,
+  off here), within 1 % of a step 2–3 samples after it. (A 3rd-order Butterworth: 161° / 75°
+  / 35°, 8 % overshoot, still 4 % off 3 samples after a step.)
   The accelerometer LPF1 is a causal 2nd-order Butterworth with its −3 dB at ODR/2
-  (low-frequency group delay 0.45 sample; settles to 1 % in under 2 samples).
+  (low-frequency group delay 0.45 sample; a step reads 99 % one sample after the sample it
+  falls in, then overshoots 1.3 %).
 * The analog anti-aliasing filter's bandwidth (not given): left out (it serves the 6.66-kHz
   ODR, so its delay at these rates is taken as negligible).
 * The chip's internal rate: the body is evaluated on a grid of ``k × ODR`` with
@@ -63,10 +67,10 @@ CHIP_FILTERS = ("none", "lsm6dsox")
 FINE_HZ = 832.0
 #: Accelerometer LPF1 (LPF2_XL_EN = 0, high-performance): −3 dB at this fraction of the ODR.
 ACC_LPF1_ODR_FRACTION = 0.5
-ACC_LPF1_ORDER = 2  # assumed (not given)
+ACC_LPF1_ORDER = 2  # Butterworth, assumed (no phase or order given)
 #: Gyroscope LPF2 cutoff per ODR, Hz (LSM6DSO32 DocID032891 Table 18).
 GYR_LPF2_CUTOFF_HZ = {12.5: 4.2, 26.0: 8.3, 52.0: 16.6, 104.0: 33.0, 208.0: 66.8, 416.0: 135.9}
-GYR_LPF2_ORDER = 3  # chosen for the app note's 1.0-sample delay (AN5040 Table 11)
+GYR_LPF2_ORDER = 4  # Bessel: the app note's phase at 20 Hz and settling (AN5040 Tables 11, 15)
 
 
 def oversample(fs: float) -> int:
@@ -88,7 +92,8 @@ def acc_sos(fs: float, k: int) -> np.ndarray:
 
 def gyr_sos(fs: float, k: int) -> np.ndarray:
     """Second-order sections of the gyroscope chain on the ``k × fs`` grid."""
-    return np.asarray(signal.butter(GYR_LPF2_ORDER, gyro_cutoff_hz(fs), fs=k * fs, output="sos"))
+    return np.asarray(signal.bessel(GYR_LPF2_ORDER, gyro_cutoff_hz(fs), fs=k * fs, norm="mag",
+                                    output="sos"))
 
 
 def _causal(sos: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -64,7 +64,7 @@ from scipy import signal
 #: The chains ``generate(..., chip_filter=...)`` knows.
 CHIP_FILTERS = ("none", "lsm6dsox")
 #: The lowest rate of the grid the body is evaluated on before the chip's filters, Hz.
-FINE_HZ = 832.0
+FINE_HZ = 416.0
 #: Accelerometer LPF1 (LPF2_XL_EN = 0, high-performance): −3 dB at this fraction of the ODR.
 ACC_LPF1_ODR_FRACTION = 0.5
 ACC_LPF1_ORDER = 2  # Butterworth, assumed (no phase or order given)

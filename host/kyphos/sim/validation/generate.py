@@ -371,10 +371,27 @@ def _chip_signals(script: Script, n: int, fs: float, gravity: float,
     q = evaluate(script, np.arange(-2, n * k + 2) * dt)
     m = n * k
     acc_w = five_point_d2([q.p_sensor[i : i + m] for i in range(5)], dt) + gravity * _EZ
-    rs = [q.r_sensor[i : i + m] for i in range(5)]
-    acc_f = rs[2].inv().apply(acc_w)
-    gyr_f = five_point_rate(rs, dt)
+    acc_f = q.r_sensor[2 : 2 + m].inv().apply(acc_w)
+    gyr_f = _five_point_rate_q(q.r_sensor.as_quat(), m, dt)
     return chip_filter.sample(acc_f, gyr_f, fs, k)
+
+
+def _five_point_rate_q(quat: np.ndarray, m: int, dt: float) -> np.ndarray:
+    """:func:`five_point_rate` on consecutive rows of one grid, in numpy: ``quat`` (m + 4, 4)
+    scalar-last unit quaternions, the rate at rows 2 … m + 1."""
+    c = quat[2 : 2 + m] * np.array([-1.0, -1.0, -1.0, 1.0])  # conjugate: R(t)ᵀ
+    f = []
+    for i in range(5):
+        b = quat[i : i + m]
+        xyz = (c[:, 3:] * b[:, :3] + b[:, 3:] * c[:, :3] + np.cross(c[:, :3], b[:, :3]))
+        w = c[:, 3] * b[:, 3] - np.sum(c[:, :3] * b[:, :3], axis=1)
+        xyz = np.where((w < 0)[:, None], -xyz, xyz)
+        w = np.abs(w)
+        n = np.linalg.norm(xyz, axis=1)
+        ang = 2.0 * np.arctan2(n, w)
+        scale = np.where(n > 1e-12, ang / np.where(n > 1e-12, n, 1.0), 2.0 / w)
+        f.append(xyz * scale[:, None])
+    return (f[0] - 8 * f[1] + 8 * f[3] - f[4]) / (12 * dt)
 
 
 def generate(seed: int, fs: float = 104.0, blocks: tuple[str, ...] | None = None,

@@ -46,6 +46,11 @@ d samples (x[i] <- (1 - d) x[i] + d x[i-1], a 2-tap fractional delay: a proxy of
 low-pass with that group delay, e.g. the MPU-6050's DLPF as ``firmware/mpu6.py`` configures
 it, 4.8-8.5 ms = 0.44-0.60 output samples at 52-208 Hz, RM-MPU-6000A register 26 table).
 
+``--part chip --seeds 28000-28002 --rates 52,104,208``: the validation family generated at each
+rate with point sampling and through the LSM6DSOX sampling chain
+(``generate(..., chip_filter="lsm6dsox")``, CHIP); the lead against the truth on an 8× grid.
+``--part flexshift --chip-filter lsm6dsox``: flexshift on that chain's sessions.
+
 ``--part theory``: the same on a synthetic noiseless single-axis swing (gyro and accelerometer
 exact at t_i), the strapdown step alone and VQF, to separate the integrator's lead from the rest.
 """
@@ -202,6 +207,33 @@ def part_validation(args: argparse.Namespace, rows: list[dict]) -> None:
                  [1, 2, 4, 8], args.models, args.methods, rows)
 
 
+def part_chip(args: argparse.Namespace, rows: list[dict]) -> None:
+    """The validation family generated at each of ``--rates`` through ``--chip-filter``'s
+    sampling chain (``generate(..., chip_filter=...)``, CHIP) and with point sampling; the
+    truth on the grid of 8 × the rate (output sample i at its row 8·i)."""
+    from kyphos.sim.validation.generate import evaluate, generate
+
+    k = 8
+    for s in _seeds(args.seeds):
+        for fs in [float(x) for x in args.rates.split(",")]:
+            for chain in ("none", "lsm6dsox" if args.chip_filter == "none" else args.chip_filter):
+                v = generate(s, fs, chip_filter=chain)
+                t_nat = np.arange(len(v.time) * k) / (k * fs)
+                q_nat = evaluate(v.script, t_nat).r_sensor.as_quat(scalar_first=True)
+                keep = np.arange(len(v.time), dtype=float) * k
+                mask = np.ones(len(v.time), bool)
+                for meth in args.methods:
+                    q = (kyphos_pipeline(v.gyr, v.acc, fs) if meth == "kyphos"
+                         else orientation_offline(v.gyr, v.acc, fs))
+                    lead, rbest, r0, r5 = best_lead(q, q_nat, keep, k, mask)
+                    rows.append({"case": f"validation {s}", "k": int(round(416 / fs)), "fs": fs,
+                                 "model": "point" if chain == "none" else chain[:6],
+                                 "method": meth, "lead": lead, "rmse_best": rbest,
+                                 "rmse0": r0, "rmse05": r5})
+                    print(f"validation {s} {fs:7.1f} {chain:8s} {meth:6s} lead {lead:+.3f} smp "
+                          f"RMSE@0 {r0:.3f} @0.5 {r5:.3f} best {rbest:.3f}", flush=True)
+
+
 def part_theory(args: argparse.Namespace, rows: list[dict]) -> None:
     """A noiseless swing about x (40 deg, 0.5 Hz, 120 s) at 1040 Hz native, exact samples."""
     fs = 1040.0
@@ -236,7 +268,7 @@ def part_flexshift(args: argparse.Namespace, rows: list[dict]) -> None:
     per: dict[tuple[int, float], list[float]] = {}
     for s in _seeds(args.seeds):
         for fs in rates:
-            case = V.family_case(args.family, s, fs, True)
+            case = V.family_case(args.family, s, fs, True, 1.0, None, args.chip_filter)
             if args.chip_delay:
                 d = args.chip_delay
                 for x in (case.session.acc, case.session.gyr):
@@ -268,7 +300,12 @@ def part_flexshift(args: argparse.Namespace, rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=["broad", "sim", "validation", "theory", "flexshift"], required=True)
+    ap.add_argument("--part", choices=["broad", "sim", "validation", "chip", "theory", "flexshift"],
+                    required=True)
+    ap.add_argument("--chip-filter", choices=["none", "lsm6dsox"], default="none",
+                    help="the validation family's IMU sampling chain for --part flexshift "
+                         "(default none: point sampling); --part chip compares it (lsm6dsox when "
+                         "none) with point sampling")
     ap.add_argument("--trials", choices=["undisturbed", "all"], default="undisturbed")
     ap.add_argument("--seeds", default="100-102")
     ap.add_argument("--rates", default="52,104,208")
@@ -284,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     t0 = time.perf_counter()
     {"broad": part_broad, "sim": part_sim, "validation": part_validation,
-     "theory": part_theory, "flexshift": part_flexshift}[args.part](args, rows)
+     "chip": part_chip, "theory": part_theory, "flexshift": part_flexshift}[args.part](args, rows)
     if rows:
         summary(rows)
     print(f"({time.perf_counter() - t0:.0f} s)")

@@ -76,10 +76,11 @@ class Case:
     hip_height_m: float | None = None
 
 
-def validation_case(seed: int, fs: float, note: bool, error_scale: float = 1.0) -> Case:
+def validation_case(seed: int, fs: float, note: bool, error_scale: float = 1.0,
+                    chip_filter: str = "none") -> Case:
     from kyphos.sim.validation import generate
 
-    v = generate(seed, fs, error_scale=error_scale)
+    v = generate(seed, fs, error_scale=error_scale, chip_filter=chip_filter)
     tr = v.truth
     act = tr.activity_names
     walks = [(w["start_s"], w["end_s"]) for w in tr.walks]
@@ -207,11 +208,13 @@ def hip_height_input(case: Case, mode: str) -> float | None:
 
 
 def family_case(family: str, seed: int, fs: float, note: bool = True,
-                error_scale: float = 1.0, stature: tuple[float, float] | None = None) -> Case:
+                error_scale: float = 1.0, stature: tuple[float, float] | None = None,
+                chip_filter: str = "none") -> Case:
     """The case of one (family, seed, rate); ``stature``: the sim family's (SD, z)
-    (:func:`sim_case`)."""
+    (:func:`sim_case`); ``chip_filter``: the validation family's IMU sampling chain
+    (``generate(..., chip_filter=...)``)."""
     if family == "validation":
-        return validation_case(seed, fs, note, error_scale)
+        return validation_case(seed, fs, note, error_scale, chip_filter)
     return simday_case(seed, fs) if family == "simday" else sim_case(seed, fs, note, stature)
 
 
@@ -524,7 +527,8 @@ def run_jobs(fn: Any, jobs: list[Any], n_jobs: int) -> list[Any]:
 def _run(job: tuple[Any, ...]) -> dict[str, Any]:
     fam, seed, fs, note, err, hip, drop = job[:7]
     stature = job[7] if len(job) > 7 else None
-    return score(family_case(fam, seed, fs, note, err, stature), hip, drop)
+    chip = job[8] if len(job) > 8 else "none"
+    return score(family_case(fam, seed, fs, note, err, stature, chip), hip, drop)
 
 
 def sim_statures(seeds: list[int], sd: float) -> dict[int, tuple[float, float]]:
@@ -562,6 +566,10 @@ def main(argv: list[str]) -> int:
                          "draws its floor seeds (exact normal quantiles over --seeds; default "
                          "fit_thresholds.STATURE_SD, 0.041); 0: every wearer 1.75 m (before "
                          "STYLE7)")
+    ap.add_argument("--chip-filter", choices=("none", "lsm6dsox"), default="none",
+                    help="validation family: the IMU's sampling chain; none (default) "
+                         "point-samples the body, lsm6dsox samples it through that chip's "
+                         "filters as the firmware configures them (sim/validation/chip_filter.py)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     ap.add_argument("--per-seed", action="store_true", help="print one line per session")
     args = ap.parse_args(argv[1:])
@@ -573,7 +581,7 @@ def main(argv: list[str]) -> int:
         args.stature_sd = STATURE_SD
     st = sim_statures(seeds, args.stature_sd) if args.family == "sim" else {}
     jobs = [(args.family, s, fs, not args.no_note, args.error_scale, args.hip_height,
-             args.style_drop, st.get(s)) for fs in rates for s in seeds]
+             args.style_drop, st.get(s), args.chip_filter) for fs in rates for s in seeds]
     t0 = time.perf_counter()
     rows = run_jobs(_run, jobs, args.jobs)
     if args.per_seed:
@@ -584,6 +592,7 @@ def main(argv: list[str]) -> int:
     print(f"family {args.family}, seeds {args.seeds}, rates {args.rates}, calibration "
           f"{'auto (no note)' if args.no_note else 'note/auto as recorded'}, chip error scale "
           f"{args.error_scale:g}, hip height {args.hip_height} ({args.style_drop} drop)"
+          + (f", chip filter {args.chip_filter}" if args.chip_filter != "none" else "")
           + (f", sim statures SD {args.stature_sd:g}" if st else "")
           + f"; {time.perf_counter() - t0:.0f} s")
     summary(rows, "all rates")

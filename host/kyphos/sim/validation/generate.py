@@ -356,25 +356,71 @@ def reader_axes(axes: str) -> str:
     return ",".join(out)
 
 
+def _chip_signals(script: Script, n: int, fs: float, gravity: float,
+                  chip: str) -> tuple[np.ndarray, np.ndarray]:
+    """Error-free specific force and angular rate (n, 3) at ``i / fs`` as the chip ``chip``
+    outputs them (:mod:`.chip_filter`): the body evaluated once on the grid ``j / (k·fs)``
+    (two extra points at each end), differentiated there with the five-point stencils (step
+    the grid's), then through the chip's causal filters and decimated by k."""
+    from kyphos.sim.validation import chip_filter
+
+    if chip not in chip_filter.CHIP_FILTERS[1:]:
+        raise ValueError(f"chip_filter {chip!r}: one of {chip_filter.CHIP_FILTERS}")
+    k = chip_filter.oversample(fs)
+    dt = 1.0 / (k * fs)
+    q = evaluate(script, np.arange(-2, n * k + 2) * dt)
+    m = n * k
+    acc_w = five_point_d2([q.p_sensor[i : i + m] for i in range(5)], dt) + gravity * _EZ
+    acc_f = q.r_sensor[2 : 2 + m].inv().apply(acc_w)
+    gyr_f = _five_point_rate_q(q.r_sensor.as_quat(), m, dt)
+    return chip_filter.sample(acc_f, gyr_f, fs, k)
+
+
+def _five_point_rate_q(quat: np.ndarray, m: int, dt: float) -> np.ndarray:
+    """:func:`five_point_rate` on consecutive rows of one grid, in numpy: ``quat`` (m + 4, 4)
+    scalar-last unit quaternions, the rate at rows 2 … m + 1."""
+    c = quat[2 : 2 + m] * np.array([-1.0, -1.0, -1.0, 1.0])  # conjugate: R(t)ᵀ
+    f = []
+    for i in range(5):
+        b = quat[i : i + m]
+        xyz = (c[:, 3:] * b[:, :3] + b[:, 3:] * c[:, :3] + np.cross(c[:, :3], b[:, :3]))
+        w = c[:, 3] * b[:, 3] - np.sum(c[:, :3] * b[:, :3], axis=1)
+        xyz = np.where((w < 0)[:, None], -xyz, xyz)
+        w = np.abs(w)
+        n = np.linalg.norm(xyz, axis=1)
+        ang = 2.0 * np.arctan2(n, w)
+        scale = np.where(n > 1e-12, ang / np.where(n > 1e-12, n, 1.0), 2.0 / w)
+        f.append(xyz * scale[:, None])
+    return (f[0] - 8 * f[1] + 8 * f[3] - f[4]) / (12 * dt)
+
+
 def generate(seed: int, fs: float = 104.0, blocks: tuple[str, ...] | None = None,
-             error_scale: float = 1.0, reclip: bool = False) -> ValidationSession:
+             error_scale: float = 1.0, reclip: bool = False,
+             chip_filter: str = "none") -> ValidationSession:
     """The validation session for ``seed`` sampled at ``fs`` Hz (the same person and script
     at every rate; the sensor noise differs with the rate). ``blocks`` replaces the default
     activity blocks (:data:`kyphos.sim.validation.script.BLOCKS`), e.g. for short tests;
     ``error_scale`` scales the chip's systematic errors (0: an ideal chip with white noise);
     ``reclip``: the wearer moves the clip and calibrates again before the last lifts
-    (``script.reclip``, :func:`kyphos.sim.validation.script.build`)."""
+    (``script.reclip``, :func:`kyphos.sim.validation.script.build`); ``chip_filter``:
+    ``"none"`` point-samples the body at ``fs`` (the default), ``"lsm6dsox"`` samples it through
+    that chip's filters as the firmware configures them (:mod:`.chip_filter`; ``acc_true`` /
+    ``gyr_true`` are then the filtered, error-free signals)."""
     ss = np.random.SeedSequence([int(seed), 0x7A11D])
     r_person, r_script, r_imu, r_noise = (np.random.default_rng(x) for x in ss.spawn(4))
     person = draw_person(r_person)
     script = build(person, r_script, blocks, reclip)
     t = np.arange(0.0, script.duration, 1.0 / fs)
-    h = STENCIL_H_S
-    poses = [evaluate(script, t + k * h) for k in (-2, -1, 0, 1, 2)]
-    acc_w = five_point_d2([q.p_sensor for q in poses], h) + person.gravity_m_s2 * _EZ
-    r0 = poses[2]
-    acc_true = r0.r_sensor.inv().apply(acc_w)
-    gyr_true = five_point_rate([q.r_sensor for q in poses], h)
+    if chip_filter == "none":
+        h = STENCIL_H_S
+        poses = [evaluate(script, t + k * h) for k in (-2, -1, 0, 1, 2)]
+        acc_w = five_point_d2([q.p_sensor for q in poses], h) + person.gravity_m_s2 * _EZ
+        r0 = poses[2]
+        acc_true = r0.r_sensor.inv().apply(acc_w)
+        gyr_true = five_point_rate([q.r_sensor for q in poses], h)
+    else:
+        r0 = evaluate(script, t)
+        acc_true, gyr_true = _chip_signals(script, len(t), fs, person.gravity_m_s2, chip_filter)
     unit = imu.draw_unit(r_imu, error_scale)
     a_cnt, g_cnt, clipped = imu.measure(unit, acc_true, gyr_true, fs, r_noise)
     yaw, flex, lat = site_angles(r0)

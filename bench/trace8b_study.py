@@ -46,7 +46,6 @@ Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out)
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from typing import Any
@@ -190,20 +189,17 @@ def replay(rows: list[dict[str, Any]], variants: list[str]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--part", choices=("trace", "replay"), default="trace")
+    import slip_motion_study as sms
+
+    ap = sms.trace_parser(__doc__, ("trace", "replay"), "28021,28008", "/tmp/t8b/cache",
+                          rates="52,104,208")
     ap.add_argument("--variants", default="worktree,raw+worktree",
                     help="comma-separated: worktree | file:PATH | git:REV, each optionally "
                          "raw+ (the slip's motion from the unfiltered rows); the first is the base")
     ap.add_argument("--raw-dir", default="/tmp/t8b/raw", help="kept unfiltered rows")
     ap.add_argument("--jobs", type=int, default=1)
-    ap.add_argument("--seeds", default="28021,28008", help="validation seeds (held-out refused)")
-    ap.add_argument("--rates", default="52,104,208")
-    ap.add_argument("--cache", default="/tmp/t8b/cache", help="comma-separated; the first "
-                    "holding a session wins")
     ap.add_argument("--near", type=float, default=40.0, help="s either side of a truth slip")
     args = ap.parse_args(argv)
-    import slip_motion_study as sms
     from validate_analysis import development_seeds, run_jobs
 
     seeds = development_seeds(args.seeds, "validation")

@@ -135,6 +135,33 @@ def loaded(seeds: str, rates: str, cache: str | None) -> Any:
             yield load(("validation", seed, fs, cache))
 
 
+def trace_parser(doc: str, parts: tuple[str, ...], seeds: str, cache: str, *,
+                 rates: str = "104", out: str | None = None) -> argparse.ArgumentParser:
+    """The trace studies' shared options: ``--part`` (``parts``, the first the default),
+    ``--seeds`` (development validation seeds), ``--rates``, ``--cache`` (this script's
+    ``--part record`` inputs) and, with ``out``, ``--out`` (where ``--part variants`` writes)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--part", choices=parts, default=parts[0])
+    ap.add_argument("--seeds", default=seeds, help="validation seeds (held-out refused)")
+    ap.add_argument("--rates", default=rates)
+    ap.add_argument("--cache", default=cache, help="kept inputs (--part record); where "
+                    "comma-separated, the first holding a session wins")
+    if out is not None:
+        ap.add_argument("--out", default=out, help="variants' directory")
+    return ap
+
+
+def trace_tables(args: argparse.Namespace, write_variants: Any, table: Any) -> int:
+    """The trace studies' main after parsing: ``--part variants`` writes the variants to
+    ``args.out``; any other part prints ``table(r)`` (lines) per kept session."""
+    if args.part == "variants":
+        write_variants(args.out)
+        return 0
+    for r in loaded(args.seeds, args.rates, args.cache):
+        print("\n".join(table(r)))
+    return 0
+
+
 def events_near(r: dict[str, Any], s: float, after: float) -> str:
     """The trace studies' line of the truth events from 30 s before the slip at ``s`` to
     ``after`` s past it."""

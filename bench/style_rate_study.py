@@ -24,6 +24,14 @@ fit's pool of 4; ``fit_thresholds.stature_z``).
     PYTHONPATH=$PWD/host nice -n 5 python bench/style_rate_study.py --family validation \
         --seeds 28000-28029 --cache /tmp/style_rate.json
 
+Measured (REVIEW, nineteenth session): STYLE7's offline change (``--lead 0 --edges
+0.03225,0.22277,0.03555,0.22801,0.050``, the code before its merge b9f086f, against the
+shipped lead and edges) on 19000-24029 (6 sets x 3 rates, 6542 matched lifts): no hip height
+6395 -> 6411 right (19 sessions better, 3 worse), err3 6357 -> 6379 (24 better, 4 worse);
+no hip @52 / @104 / @208 2120 -> 2130, 2138 -> 2141, 2137 -> 2140. The replay agrees with
+validate_analysis at b9f086f and after on 19000-19009 @104 (no hip 118 -> 118 of 120, err3
+117 -> 118).
+
 Validation seeds >= validate_analysis.HELD_OUT_FROM are refused.
 """
 

@@ -49,7 +49,6 @@ and the B variants apply to it (varB.py = varAB.py).
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from typing import Any
@@ -160,22 +159,13 @@ def votes_table(r: dict[str, Any], from_k: int) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--part", choices=("votes", "variants"), default="votes")
-    ap.add_argument("--seeds", default="27023,27027", help="validation seeds (held-out refused)")
-    ap.add_argument("--rates", default="104")
-    ap.add_argument("--cache", default="/tmp/trace7/cache")
-    ap.add_argument("--from-k", type=int, default=0, help="first posture index printed")
-    ap.add_argument("--out", default="/tmp/trace7", help="variants' directory")
-    args = ap.parse_args(argv)
-    if args.part == "variants":
-        write_variants(args.out)
-        return 0
     import slip_motion_study as sms
 
-    for r in sms.loaded(args.seeds, args.rates, args.cache):
-        print("\n".join(votes_table(r, args.from_k)))
-    return 0
+    ap = sms.trace_parser(__doc__, ("votes", "variants"), "27023,27027", "/tmp/trace7/cache",
+                          out="/tmp/trace7")
+    ap.add_argument("--from-k", type=int, default=0, help="first posture index printed")
+    args = ap.parse_args(argv)
+    return sms.trace_tables(args, write_variants, lambda r: votes_table(r, args.from_k))
 
 
 if __name__ == "__main__":

@@ -45,7 +45,6 @@ sessions @104, 210 @52 and 93 @208 (2.17 -> 0.58 deg).
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from typing import Any
@@ -137,21 +136,11 @@ def write_variants(out: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--part", choices=("gaps", "variants"), default="gaps")
-    ap.add_argument("--seeds", default="28010", help="validation seeds (held-out refused)")
-    ap.add_argument("--rates", default="104")
-    ap.add_argument("--cache", default="/tmp/t8a/cache")
-    ap.add_argument("--out", default="/tmp/t8a", help="variants' directory")
-    args = ap.parse_args(argv)
-    if args.part == "variants":
-        write_variants(args.out)
-        return 0
     import slip_motion_study as sms
 
-    for r in sms.loaded(args.seeds, args.rates, args.cache):
-        print("\n".join(gaps_table(r)))
-    return 0
+    ap = sms.trace_parser(__doc__, ("gaps", "variants"), "28010", "/tmp/t8a/cache",
+                          out="/tmp/t8a")
+    return sms.trace_tables(ap.parse_args(argv), write_variants, gaps_table)
 
 
 if __name__ == "__main__":

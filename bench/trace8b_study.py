@@ -41,12 +41,18 @@ Measured (TRACE8B, 2026-12-07, replay against 0f382bf; /work/handoff/TRACE8B.md)
   52 Hz 210 sessions 0.6023 -> 0.5858 deg (6 better, none worse; 28008 1.963 -> 0.281), with
   e882fbb 0.5583 (28021 @52 2.630 -> 0.313); 104 Hz 0-29 and 28000 unchanged. Not shipped.
 
+Measured (REVIEW, nineteenth session, at dd6b36c's clipslip): VETO and TRACE8B (both in the
+sitting tie-break's turn veto) against each alone, variants with one condition removed
+(``upto = len(vs)``: TRACE8B alone; ``< 0.0`` for ``<= -1.0``: VETO alone; both removed),
+0-29, 20000, 23000, 25000-28000 at 52/104/208 Hz (630 session-rates): TRACE8B alone is worse
+only on 27023 at every rate (0.495 / 0.429 / 0.439 -> 2.676 / 2.707 / 2.705 deg), VETO alone
+only on 28021 @208 (0.273 -> 2.682); both removed is exactly the union: no interaction.
+
 Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from typing import Any
@@ -190,20 +196,17 @@ def replay(rows: list[dict[str, Any]], variants: list[str]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--part", choices=("trace", "replay"), default="trace")
+    import slip_motion_study as sms
+
+    ap = sms.trace_parser(__doc__, ("trace", "replay"), "28021,28008", "/tmp/t8b/cache",
+                          rates="52,104,208")
     ap.add_argument("--variants", default="worktree,raw+worktree",
                     help="comma-separated: worktree | file:PATH | git:REV, each optionally "
                          "raw+ (the slip's motion from the unfiltered rows); the first is the base")
     ap.add_argument("--raw-dir", default="/tmp/t8b/raw", help="kept unfiltered rows")
     ap.add_argument("--jobs", type=int, default=1)
-    ap.add_argument("--seeds", default="28021,28008", help="validation seeds (held-out refused)")
-    ap.add_argument("--rates", default="52,104,208")
-    ap.add_argument("--cache", default="/tmp/t8b/cache", help="comma-separated; the first "
-                    "holding a session wins")
     ap.add_argument("--near", type=float, default=40.0, help="s either side of a truth slip")
     args = ap.parse_args(argv)
-    import slip_motion_study as sms
     from validate_analysis import development_seeds, run_jobs
 
     seeds = development_seeds(args.seeds, "validation")

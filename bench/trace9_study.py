@@ -74,7 +74,6 @@ Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out)
 
 from __future__ import annotations
 
-import argparse
 import os
 import pickle
 import sys
@@ -85,18 +84,6 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from kyphos.processing import clipslip as cs  # noqa: E402
-
-
-def _seeds(spec: str) -> list[int]:
-    out: list[int] = []
-    for part in spec.split(","):
-        a, _, b = part.partition("-")
-        out.extend(range(int(a), int(b or a) + 1))
-    from validate_analysis import HELD_OUT_FROM
-
-    if any(s >= HELD_OUT_FROM for s in out):
-        raise SystemExit(f"seeds >= {HELD_OUT_FROM} are held out")
-    return out
 
 
 def _det_score(motion: Any, g0: int, g1: int, m_old: np.ndarray, m_new: np.ndarray,
@@ -250,18 +237,17 @@ def write_variants(out: str) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--part", choices=("exit", "before", "variants"), default="exit")
-    ap.add_argument("--seeds", default="29008,29027", help="validation seeds (held-out refused)")
-    ap.add_argument("--rates", default="104")
-    ap.add_argument("--cache", default="/tmp/t9/cache", help="kept inputs (comma-separated)")
+    import slip_motion_study as sms
+    from validate_analysis import development_seeds
+
+    ap = sms.trace_parser(__doc__, ("exit", "before", "variants"), "29008,29027",
+                          "/tmp/t9/cache", out="/tmp/t9/var")
     ap.add_argument("--fw", default="/tmp/t9/fw", help="flexion_worst.py's --cache")
-    ap.add_argument("--out", default="/tmp/t9/var", help="variants' directory")
     a = ap.parse_args(argv)
     if a.part == "variants":
         print("\n".join(write_variants(a.out)))
         return 0
-    seeds = _seeds(a.seeds)
+    seeds = development_seeds(a.seeds, "validation")
     rates = [float(x) for x in a.rates.split(",")]
     if a.part == "exit":
         import slipone_study as so

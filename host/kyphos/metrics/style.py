@@ -124,7 +124,7 @@ LEVER_DEPTH_RANGE_M = (0.0, 0.2)
 #: (:func:`aligned_earth_acc`): that reading then differs by -0.003 / +0.011 cm (SE 0.012), and
 #: the closed-bend edges and ``HIP_SHIFT_WEIGHT`` were refitted. The live view does the same
 #: per chunk (``LiveState._aligned_earth_acc``: the causal chain's body quaternion blended with
-#: the previous row's, the previous chunk's last carried). Not applied to the angles, nor to
+#: the previous row's, the previous chunk's last carried; both through :func:`blend_previous`). Not applied to the angles, nor to
 #: the lift bounds' speeds (offline ``lifts._speeds``, live ``find_bends``).
 ORIENTATION_LEAD_SAMPLES = 0.5
 
@@ -142,14 +142,29 @@ def aligned_earth_acc(quat: np.ndarray, acc: np.ndarray, rows: np.ndarray,
     r = np.asarray(rows, int)
     q = np.asarray(quat[r], float)
     if f and len(r):
-        qp = np.asarray(quat[np.maximum(r - 1, 0)], float)
-        bad = (r == 0) | ~np.all(np.isfinite(qp), axis=1)
-        qp[bad] = q[bad]
-        qp *= np.where(np.sum(q * qp, axis=1) < 0, -1.0, 1.0)[:, None]  # the same hemisphere
-        m = (1.0 - f) * q + f * qp
-        n = np.linalg.norm(m, axis=1, keepdims=True)
-        q = np.where(n > 0, m / np.where(n > 0, n, 1.0), q)
+        qp = np.array(quat[np.maximum(r - 1, 0)], float)
+        qp[r == 0] = q[r == 0]
+        q = blend_previous(q, qp, f)
     return earth_free_acceleration(q, np.asarray(acc[r], float))
+
+
+def blend_previous(q: np.ndarray, q_prev: np.ndarray, lead: float | None = None) -> np.ndarray:
+    """(n, 4) unit quaternions (w, x, y, z) ``lead`` samples (default
+    :data:`ORIENTATION_LEAD_SAMPLES`) before each row of ``q`` (n, 4): the normalised blend
+    ``(1 − lead)·q + lead·q_prev`` of the row's quaternion and the previous row's ``q_prev``
+    (n, 4), taken in ``q``'s hemisphere; the row's own where ``q_prev`` is not finite. The one
+    half-sample nlerp of the report (:func:`aligned_earth_acc`) and the live view
+    (``LiveState._aligned_earth_acc``, the previous chunk's last row carried). ``q_prev`` is
+    not changed."""
+    f = ORIENTATION_LEAD_SAMPLES if lead is None else float(lead)
+    q = np.asarray(q, float)
+    qp = np.array(q_prev, float)
+    bad = ~np.all(np.isfinite(qp), axis=1)
+    qp[bad] = q[bad]
+    qp *= np.where(np.sum(q * qp, axis=1) < 0, -1.0, 1.0)[:, None]  # the same hemisphere
+    m = (1.0 - f) * q + f * qp
+    n = np.linalg.norm(m, axis=1, keepdims=True)
+    return np.where(n > 0, m / np.where(n > 0, n, 1.0), q)
 
 
 def trunk_drop(tilt_rad: float | np.ndarray, lever: tuple[float, float]) -> Any:

@@ -55,6 +55,7 @@ from kyphos.metrics.style import (
     LIFT_PAD_S,
     ORIENTATION_LEAD_SAMPLES,
     Wearer,
+    blend_previous,
     lever_from_bends,
     restyle,
     wearer_from,
@@ -643,13 +644,8 @@ class LiveState:
         if gap or prev is None or self._q_prev_m is None or not np.array_equal(self._q_prev_m, m):
             prev = q[0]
         qp = np.vstack([prev[None, :], q[:-1]])
-        bad = ~np.all(np.isfinite(qp), axis=1)
-        qp[bad] = q[bad]
         self._q_prev, self._q_prev_m = q[-1].copy(), np.array(m, float)
-        f = ORIENTATION_LEAD_SAMPLES
-        qp *= np.where(np.sum(q * qp, axis=1) < 0, -1.0, 1.0)[:, None]  # the same hemisphere
-        qm = (1.0 - f) * q + f * qp
-        qm /= np.linalg.norm(qm, axis=1, keepdims=True)
+        qm = blend_previous(q, qp, ORIENTATION_LEAD_SAMPLES)
         out = _rotate(qm, acc @ m)  # body-frame specific force Mᵀ·acc, rotated to the earth
         out[:, 2] -= G
         return out

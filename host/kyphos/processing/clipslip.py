@@ -1100,7 +1100,7 @@ def _walk_split_turn(probes: list[RefPosture], j: int, j1: int | None, m_old: np
     change detrended). The split first: in a short walk both parts are near their bounds and
     the split was right, while the walk's first window (the gait's start) read 0.10 of the
     change (development seed 19021: 3.3 s early when the part was read alone). Not at other
-    splits: there a tied reading can move a right split (development seed 5005 @104: a turn
+    splits: there the reading moved a right split (development seed 5005 @104: to a turn
     read from 0.4 s before the slip, 0.356 -> 0.389 deg; TRACE10)."""
     fs = motion[1]
     m = max(2, int(P.REF_MIN_S * fs))

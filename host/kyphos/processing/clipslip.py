@@ -1139,6 +1139,47 @@ def place_shown_slip(probes: list[RefPosture], floor: int, r: RefPosture, nxt: R
         if late[0] > r.i0 or j1 is None and j <= late[0] and not any(
                 j < p.i0 <= late[0] for p in probes):
             j, j1 = late
+    if motion is not None and (j1 is None or j1 <= j):
+        j, j1 = _walk_split_turn(probes, j, j1, m_old, m_new, still, motion)
+    return j, j1
+
+
+def _walk_split_turn(probes: list[RefPosture], j: int, j1: int | None, m_old: np.ndarray,
+                     m_new: np.ndarray, still: np.ndarray | None, motion: Motion
+                     ) -> tuple[int, int | None]:
+    """A slip placed at a walk's split (:func:`_walk_split`: a held step with no gap between
+    the walk's two parts) that sits within half a second of its bound (a part ``REF_MIN_S``
+    long: the change point could go no farther, so the change may be anywhere in that part):
+    the rows of the slip's own turn when the detrended reading (:func:`_detrended_place`)
+    takes one, read first one window either side of the split (as it reads a tie's split),
+    then over the whole bounded part and one window past the split; else (j, j1) unchanged.
+
+    In gait the plain reading's linear acceleration refuses every window, so the held step
+    placed such a slip at the split (development seed 30015: an 11.5-deg slip 1.3 s into a
+    walk, the split held 3.0 s in, re-referenced 1.7 s late; its own window reads 0.09 of the
+    change detrended). The split first: in a short walk both parts are near their bounds and
+    the split was right, while the walk's first window (the gait's start) read 0.10 of the
+    change (development seed 19021: 3.3 s early when the part was read alone). Not at other
+    splits: there the reading moved a right split (development seed 5005 @104: to a turn
+    read from 0.4 s before the slip, 0.356 -> 0.389 deg; TRACE10)."""
+    fs = motion[1]
+    m = max(2, int(P.REF_MIN_S * fs))
+    n = max(2, int(round(SLIP_MOTION_S * fs)))
+    near = int(round(0.5 * fs))  # own choice: about one step of gait, the statistic's ripple
+    for p in probes:
+        if p.kind != "walking" or p.i_split != j:
+            continue
+        if j - p.i0 <= m + near:
+            part = (p.i0, j + n)
+        elif p.i1 - j <= m + near:
+            part = (j - n, p.i1)
+        else:
+            return j, j1
+        for gap in ((j - n, j + n), part):
+            det = _detrended_place(motion, [gap], m_old, m_new, still)
+            if det is not None:
+                return det
+        return j, j1
     return j, j1
 
 

@@ -651,13 +651,20 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         k = int(fit[np.argmin(resid[fit])])
         if k in span:  # out or back: the moving sample nearest the middle of the excursion
             a0, a1, x = span[k]
-            if motion is not None:
-                # a held excursion (a slouch): its way out turned as no slip does and its way
-                # back as the slip does, less the trunk's turn: the slip at its release
-                # (_end_turn, as _release_place reads a held slouch's ends; development seed
-                # 30018: a -8.6-deg slip at a 48-s seated slouch's release; the way out read
-                # 1.33 of the change plain, 0.94 detrended, the way back 0.07 at 3.1 m/s^2
-                # plain, 0.01 detrended; the middle took the way out's end, 47.9 s early)
+            if motion is not None and angle_deg(ends[x - 1][1], ends[x][0]) <= P.SLIP_MAX_DEG:
+                # a held slouch (its way out turned the sensor no more than SLIP_MAX_DEG: not
+                # a held bend): its way out turned as no slip does and its way back as the slip
+                # does, less the trunk's turn: the slip at its release (_end_turn, as
+                # _release_place reads a held slouch's ends; development seed 30018: a -8.6-deg
+                # slip at a 48-s seated slouch's release, the way out 14.8 deg; the way out
+                # read 1.33 of the change plain, 0.94 detrended, the way back 0.07 at 3.1 m/s^2
+                # plain, 0.01 detrended; the middle took the way out's end, 47.9 s early). Not
+                # over a held bend: the detrended reading does not tell a slip from the trunk's
+                # own turn about the slip's axis, and a bend's way back holds windows that read
+                # as the slip (development seed 13009: a -11.5-deg slip on the way into a 57-deg
+                # standing bend, the way out 46.3 deg; the way back read 0.02 detrended and took
+                # it 17.1 s late, 0.52 -> 2.06 deg in the replay; 23003, the slip on a 52-deg
+                # bend's way back, 16.4 s early, is left to the middle)
                 end = _end_turn(motion, (a0, seq[x].i0), [(seq[x].i1, a1)], m_old, m_new,
                                 still)
                 if end is not None:

@@ -425,7 +425,9 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     places, the slip goes to the middle of the stretch they span (the moving sample nearest
     to it: a slip moves the sensor): a slip on the way into a held bend or slouch that fits
     neither mounting, or out of it, cannot be told apart, and the middle halves the worst
-    case (validation seed 1010: 16 s late at the end of the bend it was made going into).
+    case (validation seed 1010: 16 s late at the end of the bend it was made going into);
+    with ``motion``, over a held slouch whose way out turns as no slip does and whose way back
+    turns as the slip does less the trunk's turn, the way back (:func:`_end_turn`; 30018).
 
     With ``motion`` (offline), the slip's own turn (:func:`_motion_place`) decides first among
     two or more slip-sized steps the slip undoes, then over a step over an excursion, or over
@@ -651,10 +653,16 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         k = int(fit[np.argmin(resid[fit])])
         if k in span:  # out or back: the moving sample nearest the middle of the excursion
             a0, a1, x = span[k]
-            if motion is not None and angle_deg(ends[x - 1][1], ends[x][0]) <= P.SLIP_MAX_DEG:
-                # a held slouch (its way out turned the sensor no more than SLIP_MAX_DEG: not
-                # a held bend): its way out turned as no slip does and its way back as the slip
-                # does, less the trunk's turn: the slip at its release (_end_turn, as
+            rest = base.get(seq[x].kind, base.get("standing"))
+            if motion is not None and rest is not None \
+                    and angle_deg(ends[x - 1][1], ends[x][0]) <= P.SLIP_MAX_DEG \
+                    and angle_deg(m_old.T @ ends[x][0], rest) \
+                    > angle_deg(m_old.T @ ends[x - 1][1], rest):
+                # a held slouch (its way out turned the sensor away from its kind's rest, in
+                # the old mounting, and by no more than SLIP_MAX_DEG: not a held bend, nor an
+                # upright sit between two reaches, tests/test_clipslip_slip_turn_beats_a_step_
+                # of_two_reaches.py): its way out turned as no slip does and its way back as
+                # the slip does, less the trunk's turn: the slip at its release (_end_turn, as
                 # _release_place reads a held slouch's ends; development seed 30018: a -8.6-deg
                 # slip at a 48-s seated slouch's release, the way out 14.8 deg; the way out
                 # read 1.33 of the change plain, 0.94 detrended, the way back 0.07 at 3.1 m/s^2

@@ -96,11 +96,18 @@ PATHS_E = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn
 PATHS_F = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn", "late_none",
            "excursion_mid", "held_step_turn", "held_step", "tie_turn", "late_none2", "tie_det",
            "tie_release", "tie_mid_nostill", "tie_blend", "tie_mid")
+#: RELEASE2: a held excursion's way back when its way out is no slip's turn and the way back
+#: turns as the slip does detrended (``excursion_release``, clipslip._end_turn)
+PATHS_G = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn", "late_none",
+           "excursion_release", "excursion_mid", "held_step_turn", "held_step", "tie_turn",
+           "late_none2", "tie_det", "tie_release", "tie_mid_nostill", "tie_blend", "tie_mid")
 
 
 def _paths_for(src: str) -> tuple[str, ...]:
     """The return names for ``src``: the chain (cb19573), variant A (8e05697: the detrended
     turn before both middles), 167796b (B with a dead excursion return) or B as shipped."""
+    if "end = _end_turn(" in src:  # RELEASE2
+        return PATHS_G
     if "rel = _release_place(" in src:  # RELEASE
         return PATHS_F
     if "a held step: the posture held and the clip turned" in src:  # HELDSTEP

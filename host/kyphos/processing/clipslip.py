@@ -425,7 +425,9 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     places, the slip goes to the middle of the stretch they span (the moving sample nearest
     to it: a slip moves the sensor): a slip on the way into a held bend or slouch that fits
     neither mounting, or out of it, cannot be told apart, and the middle halves the worst
-    case (validation seed 1010: 16 s late at the end of the bend it was made going into).
+    case (validation seed 1010: 16 s late at the end of the bend it was made going into);
+    with ``motion``, over a held slouch whose way out turns as no slip does and whose way back
+    turns as the slip does less the trunk's turn, the way back (:func:`_end_turn`; 30018).
 
     With ``motion`` (offline), the slip's own turn (:func:`_motion_place`) decides first among
     two or more slip-sized steps the slip undoes, then over a step over an excursion, or over
@@ -542,7 +544,7 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     # SLIP_AGREE_DEG; the slip made on the way out or back): that posture's two places share
     # the observation. (Validation seed 20: a step between a reach and a held bend, with
     # upright sitting between, is not one.)
-    span: dict[int, tuple[int, int]] = {}
+    span: dict[int, tuple[int, int, int]] = {}  # the excursion's rows, and the posture's index
     for k in range(2, n):
         a, b = seq[k - 2], seq[k]
         rest = base.get(a.kind, base.get("standing"))
@@ -559,7 +561,7 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
                 and d <= max(P.SLIP_AGREE_DEG, 0.5 * step):
             for j in (k - 1, k):
                 if d < resid[j]:
-                    resid[j], span[j] = d, (a.i1, b.i0)
+                    resid[j], span[j] = d, (a.i1, b.i0, k - 1)
     score += np.isfinite(resid)
     steps = np.flatnonzero(np.isfinite(resid) | undone)
     if motion is not None and len(steps) > 1:
@@ -650,7 +652,31 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             return -1, None
         k = int(fit[np.argmin(resid[fit])])
         if k in span:  # out or back: the moving sample nearest the middle of the excursion
-            a0, a1 = span[k]
+            a0, a1, x = span[k]
+            rest = base.get(seq[x].kind, base.get("standing"))
+            if motion is not None and rest is not None \
+                    and angle_deg(ends[x - 1][1], ends[x][0]) <= P.SLIP_MAX_DEG \
+                    and angle_deg(m_old.T @ ends[x][0], rest) \
+                    > angle_deg(m_old.T @ ends[x - 1][1], rest):
+                # a held slouch (its way out turned the sensor away from its kind's rest, in
+                # the old mounting, and by no more than SLIP_MAX_DEG: not a held bend, nor an
+                # upright sit between two reaches, tests/test_clipslip_slip_turn_beats_a_step_
+                # of_two_reaches.py): its way out turned as no slip does and its way back as
+                # the slip does, less the trunk's turn: the slip at its release (_end_turn, as
+                # _release_place reads a held slouch's ends; development seed 30018: a -8.6-deg
+                # slip at a 48-s seated slouch's release, the way out 14.8 deg; the way out
+                # read 1.33 of the change plain, 0.94 detrended, the way back 0.07 at 3.1 m/s^2
+                # plain, 0.01 detrended; the middle took the way out's end, 47.9 s early). Not
+                # over a held bend: the detrended reading does not tell a slip from the trunk's
+                # own turn about the slip's axis, and a bend's way back holds windows that read
+                # as the slip (development seed 13009: a -11.5-deg slip on the way into a 57-deg
+                # standing bend, the way out 46.3 deg; the way back read 0.02 detrended and took
+                # it 17.1 s late, 0.52 -> 2.06 deg in the replay; 23003, the slip on a 52-deg
+                # bend's way back, 16.4 s early, is left to the middle)
+                end = _end_turn(motion, (a0, seq[x].i0), [(seq[x].i1, a1)], m_old, m_new,
+                                still)
+                if end is not None:
+                    return end
             mid = (a0 + a1) // 2
             mv = np.flatnonzero(~still[a0:a1 + 1]) + a0 if still is not None else np.zeros(0)
             return (int(mv[np.argmin(np.abs(mv - mid))]) if len(mv) else mid), None
@@ -1045,7 +1071,7 @@ def _release_place(probes: list[RefPosture], seq: list[RefPosture], ks: np.ndarr
         return None
     last = seq[-1]
     g0, g1 = seq[-2].i1, last.i0
-    if g1 <= g0 or _turns_as_slip(motion, g0, g1, m_old, m_new, still):
+    if g1 <= g0:
         return None
 
     def first(p: RefPosture) -> np.ndarray:
@@ -1054,20 +1080,37 @@ def _release_place(probes: list[RefPosture], seq: list[RefPosture], ks: np.ndarr
     def final(p: RefPosture) -> np.ndarray:
         return p.up_last if p.up_last is not None else p.up
 
-    found: list[tuple[int, int]] = []
+    far: list[tuple[int, int]] = []
     nxt = next((p for p in probes if p.i0 > last.i1), None)  # (a)
     if nxt is not None and nxt.kind == last.kind and nxt.i0 > last.i1 \
             and angle_deg(final(last), first(nxt)) <= P.SLIP_AGREE_DEG:
-        d = _detrended_place(motion, [(last.i1, nxt.i0)], m_old, m_new, still)
-        if d is not None:
-            found.append(d)
+        far.append((last.i1, nxt.i0))
     if n >= 3:  # (b)
         p, pp = seq[-2], seq[-3]
         if p.kind == last.kind and pp.kind == p.kind and p.i0 > pp.i1 \
                 and angle_deg(final(pp), first(p)) <= P.SLIP_AGREE_DEG:
-            d = _detrended_place(motion, [(pp.i1, p.i0)], m_old, m_new, still)
-            if d is not None:
-                found.append(d)
+            far.append((pp.i1, p.i0))
+    return _end_turn(motion, (g0, g1), far, m_old, m_new, still, near_read=True)
+
+
+def _end_turn(motion: Motion, near: tuple[int, int], far: list[tuple[int, int]],
+              m_old: np.ndarray, m_new: np.ndarray, still: np.ndarray | None,
+              near_read: bool = False) -> tuple[int, int] | None:
+    """A held posture's other end: when the moving stretch ``near`` (rows; one end of the
+    posture, where the posture votes put the slip) turns as no slip does, plain
+    (:func:`_turns_as_slip`) and detrended (:func:`_detrended_place`; ``near_read``: the caller
+    has read that already), the rows of the one stretch of ``far`` (its other ends) that turns
+    as the slip does detrended, when exactly one does; else None. At the trunk's own end of a
+    held slouch the trunk turns the sensor; at the clip's end the gyro's short turn, less the
+    trunk's flank rate, is the slip's (:func:`_release_place`; the excursion rule's middle in
+    :func:`place_slip`)."""
+    g0, g1 = near
+    if g1 <= g0 or _turns_as_slip(motion, g0, g1, m_old, m_new, still) \
+            or (not near_read and _detrended_place(motion, [near], m_old, m_new, still)
+                is not None):
+        return None
+    found = [d for d in (_detrended_place(motion, [g], m_old, m_new, still) for g in far)
+             if d is not None]
     return found[0] if len(found) == 1 else None
 
 

@@ -88,12 +88,11 @@ def truth_intervals(tr: Any) -> dict[str, list[tuple[float, float]]]:
             "slouch": [(x.start, x.end) for x in tr.slouches]}
 
 
-def session(seed: int, fs: float) -> dict[str, Any]:
-    """Per-sample error, its components and the truth intervals of one validation session."""
-    sys.path.insert(0, os.path.dirname(__file__))
-    from flexion_budget import _flex, _m_per_sample, _true_m
+def analyzed(seed: int, fs: float) -> tuple[Any, Any, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The validation session ``seed`` at ``fs`` Hz and its analysis, with the analysis' valid
+    sample indices ``ok``, their times, the flexion error there (deg) and the truth's activity
+    at each: ``(v, a, ok, t, e, act)``."""
     from kyphos.analysis import analyze
-    from kyphos.processing.orientation import orientation_offline
     from kyphos.sim.validation import generate
 
     v = generate(seed, fs)
@@ -101,8 +100,20 @@ def session(seed: int, fs: float) -> dict[str, Any]:
     ang, tr = a.angles, v.truth
     ok = np.flatnonzero(ang.valid & np.isfinite(ang.flexion))
     t = ang.time[ok]
-    truth = np.interp(t, tr.time, tr.flexion)
+    e = np.degrees(ang.flexion[ok] - np.interp(t, tr.time, tr.flexion))
     act = tr.activity_names[np.clip(np.searchsorted(tr.time, t), 0, len(tr.time) - 1)]
+    return v, a, ok, t, e, act
+
+
+def session(seed: int, fs: float) -> dict[str, Any]:
+    """Per-sample error, its components and the truth intervals of one validation session."""
+    sys.path.insert(0, os.path.dirname(__file__))
+    from flexion_budget import _flex, _m_per_sample, _true_m
+    from kyphos.processing.orientation import orientation_offline
+
+    v, a, ok, t, _e, act = analyzed(seed, fs)
+    ang, tr = a.angles, v.truth
+    truth = np.interp(t, tr.time, tr.flexion)
     m_an = _m_per_sample(a, len(ang.time))[ok]
     m_true = _true_m(v.script, t, wobble=False)
     q = a.quat[ok]

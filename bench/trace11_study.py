@@ -35,16 +35,10 @@ def _yaw_tilt(d: np.ndarray) -> tuple[float, float]:
 
 def run(seed: int, fs: float) -> None:
     from flexion_budget import _m_per_sample, _true_m
-    from kyphos.analysis import analyze
-    from kyphos.sim.validation import generate
+    from flexion_worst import analyzed
 
-    v = generate(seed, fs)
-    a = analyze(v.to_session())
+    v, a, ok, t, e, act = analyzed(seed, fs)
     ang, tr = a.angles, v.truth
-    ok = np.flatnonzero(ang.valid & np.isfinite(ang.flexion))
-    t = ang.time[ok]
-    e = np.degrees(ang.flexion[ok] - np.interp(t, tr.time, tr.flexion))
-    act = tr.activity_names[np.clip(np.searchsorted(tr.time, t), 0, len(tr.time) - 1)]
     m_an = _m_per_sample(a, len(ang.time))[ok]
     m_tr = _true_m(v.script, t, wobble=False)
     d = np.einsum("nji,njk->nik", m_tr, m_an)
@@ -71,21 +65,24 @@ def run(seed: int, fs: float) -> None:
         yt1 = _yaw_tilt(d[i[-1]])
         print(f"  phase {whys[k]}: {t[i[0]]:.1f}-{t[i[-1]]:.1f} s  M error yaw/tilt at start "
               f"{yt0[0]:+.2f}/{yt0[1]:.2f}  at end {yt1[0]:+.2f}/{yt1[1]:.2f} deg")
-        for name in np.unique(act[sel]):
-            s2 = sel & (act == name)
-            print(f"      {name:12s} {np.count_nonzero(s2) / fs:6.0f} s  mean {np.mean(e[s2]):+6.2f}"
-                  f"  rms {np.sqrt(np.mean(e[s2] ** 2)):6.2f}  sq share "
-                  f"{100 * np.sum(e[s2] ** 2) / np.sum(e ** 2):5.1f} %")
+        _by_activity(e, act, sel, fs, np.sum(e ** 2), "sq share")
     _bends(v, a, fs)
     k = (t >= slip_t + 90.0) & (act != "lying")
     if np.any(k):
         print(f"  after slip (+90 s, not lying): {np.count_nonzero(k) / fs:.0f} s rms "
               f"{np.sqrt(np.mean(e[k] ** 2)):.2f}; by activity:")
-        for name in np.unique(act[k]):
-            s2 = k & (act == name)
-            print(f"      {name:12s} {np.count_nonzero(s2) / fs:6.0f} s  mean {np.mean(e[s2]):+6.2f}"
-                  f"  rms {np.sqrt(np.mean(e[s2] ** 2)):6.2f}  share "
-                  f"{100 * np.sum(e[s2] ** 2) / np.sum(e[k] ** 2):5.1f} %")
+        _by_activity(e, act, k, fs, np.sum(e[k] ** 2), "share")
+
+
+def _by_activity(e: np.ndarray, act: np.ndarray, sel: np.ndarray, fs: float, sq_total: float,
+                 label: str) -> None:
+    """One line per truth activity inside ``sel``: time, mean and RMS error, share of
+    ``sq_total``."""
+    for name in np.unique(act[sel]):
+        s2 = sel & (act == name)
+        print(f"      {name:12s} {np.count_nonzero(s2) / fs:6.0f} s  mean {np.mean(e[s2]):+6.2f}"
+              f"  rms {np.sqrt(np.mean(e[s2] ** 2)):6.2f}  {label} "
+              f"{100 * np.sum(e[s2] ** 2) / sq_total:5.1f} %")
 
 
 def _bends(v: Any, a: Any, fs: float) -> None:

@@ -1429,7 +1429,9 @@ def _lone_leaned(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray) -> b
     lift leaned sideways by ``LIFT_LEAN_DEG`` reads with no turn: the trunk flexed then bent
     sideways by ``l`` holds gravity at (-sin f, sin l cos f, cos l cos f) in body axes, so
     with no turn its lean is atan2(y, z) of the bend's up (a turn of a few degrees reads as
-    1-3 deg of lean at 30-60 deg of flexion)."""
+    1-3 deg of lean at 30-60 deg of flexion). Bent steeply the two are alike (validation 15027:
+    at 75.5 deg a right 2.8-deg turn read as a 12-deg lean and was dropped, 0.30 -> 0.31 deg),
+    but there a lean of 8-18 deg moves the direction by only 2-5 deg, the most it can cost."""
     sel = [x for x in probes if x.kind in _HELD_KINDS and lo <= x.i0 < hi]
     _, w = _held_bends(sel, 0, np.iinfo(np.int64).max, m)
     if len(w) != 1 or w[0] > 1.0:

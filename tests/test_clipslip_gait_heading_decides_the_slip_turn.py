@@ -96,14 +96,15 @@ def test_a_gait_heading_keeps_two_leaned_lift_bottoms_from_turning_the_slip() ->
 
 def test_a_gait_heading_leaves_a_lone_leaned_lift_bottom_without_a_turn() -> None:
     # validation 2012 / 2029's kind: every held bend after the slip is a leaned lift bottom
+    # (leaned 6 deg here, less than clipslip.LIFT_LEAN_DEG: without a gait heading it turns)
     m0 = NOMINAL
     m_true = m0 @ _rot("y", -11.0)
     rec = _Recording(40000)
     rec.walk(m0, 2000, 1500, 2.5)
     rec.walk(m_true, 25000, 1500, 0.2)
-    probes = [_bend(m0, 500, 50.0, 0.3, 12.0), _bend(m_true, 21000, 55.0, -7.0)] + rec.probes
+    probes = [_bend(m0, 500, 50.0, 0.3, 12.0), _bend(m_true, 21000, 55.0, -4.5)] + rec.probes
     rr = [cs.ReReference(200.0, 11.0, "test", m_true, 20000)]
-    assert _deg(cs._turn_by_held_bends(rr, probes, m0)[0].sensor_from_body, m_true) > 7.0
+    assert _deg(cs._turn_by_held_bends(rr, probes, m0)[0].sensor_from_body, m_true) > 4.5
     out = cs._turn_by_held_bends(rr, probes, m0, rec.motion)
     assert np.array_equal(out[0].sensor_from_body, m_true)
 

@@ -1417,6 +1417,32 @@ def _lift_bottoms(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
     return bool(len(chosen)) and not np.any(w[np.isin(d, chosen)] > 1.0)
 
 
+#: The sideways lean of the fit family's leaned lifts at their bottom (deg, either side;
+#: ``kyphos.sim.scenario.random_day_session``: a lift's ``lateral_deg`` is 0 or 8-18): a lone lift
+#: bottom whose direction such a lean reads, with no turn, tells no turn (:func:`_lone_leaned`)
+LIFT_LEAN_DEG = (8.0, 18.0)
+
+
+def _lone_leaned(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray) -> bool:
+    """Whether the held bends in rows [lo, hi) (through ``m``) are one still moment alone (a
+    single bend of one vote: held under ``REF_MIN_S``, as a lift's bottom is) whose direction a
+    lift leaned sideways by ``LIFT_LEAN_DEG`` reads with no turn: the trunk flexed then bent
+    sideways by ``l`` holds gravity at (-sin f, sin l cos f, cos l cos f) in body axes, so
+    with no turn its lean is atan2(y, z) of the bend's up (a turn of a few degrees reads as
+    1-3 deg of lean at 30-60 deg of flexion). Bent steeply the two are alike (validation 15027:
+    at 75.5 deg a right 2.8-deg turn read as a 12-deg lean and was dropped, 0.30 -> 0.31 deg),
+    but there a lean of 8-18 deg moves the direction by only 2-5 deg, the most it can cost."""
+    sel = [x for x in probes if x.kind in _HELD_KINDS and lo <= x.i0 < hi]
+    _, w = _held_bends(sel, 0, np.iinfo(np.int64).max, m)
+    if len(w) != 1 or w[0] > 1.0:
+        return False
+    ub = np.array([m.T @ x.up for x in sel])
+    bent = (np.degrees(np.arccos(np.clip(ub[:, 2], -1.0, 1.0))) > HELD_BEND_DEG) & (ub[:, 0] < 0.0)
+    u = ub[bent][0]
+    lean = abs(float(np.degrees(np.arctan2(u[1], u[2]))))
+    return LIFT_LEAN_DEG[0] <= lean <= LIFT_LEAN_DEG[1]
+
+
 def _nearest_gait(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray, ref: float,
                   gait: float) -> np.ndarray:
     """Of the groups of held bends in rows [lo, hi) (through ``m``; :func:`_bend_dirs`), the
@@ -1467,6 +1493,9 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
     instead among the stretch's groups of held bends and no turn: the one whose turn is
     nearest the gait's change of direction (:func:`_nearest_gait`; a walk sees the body's
     fore-aft axis, not a lean; its heading is too coarse, ~2 deg a walk, to set the turn).
+    Without that heading, a stretch whose only held bend is one lift bottom leaned as lifts
+    lean (:func:`_lone_leaned`) keeps the smallest rotation (validation 31029: one bottom
+    leaned -12.4 deg set an 18.4-deg turn; the supine lie after it read +17.4 deg).
     """
     edges = [rr.index for rr in out] + [np.iinfo(np.int64).max]
     mats = [m0] + [rr.sensor_from_body for rr in out]
@@ -1491,6 +1520,7 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
         # equally large groups that disagree: the one agreeing with the calibration stretch's,
         # else no turn (a slip's turn is small)
         d = _bend_dirs(held, starts[k], edges[k], mats[k], float(np.mean(ref)), tie_none=True)
+        by_gait = False
         if motion is not None and _lift_bottoms(held, starts[k], edges[k], mats[k], d):
             if not g_own:
                 g_own.append(_gait_dirs(probes, starts[own], edges[own], mats[own], motion))
@@ -1499,6 +1529,10 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
             if g is not None and g_own[0] is not None:
                 d = _nearest_gait(held, starts[k], edges[k], mats[k], float(np.mean(ref)),
                                   g - g_own[0])
+                by_gait = True
+        if not by_gait and _lone_leaned(held, starts[k], edges[k], mats[k]):
+            # one lift bottom alone, leaned as lifts are: nothing tells its lean from a turn
+            continue
         if len(d) == 0:
             continue
         # body coordinates turned back about z by the change of the bends' direction

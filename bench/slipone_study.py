@@ -102,10 +102,20 @@ PATHS_G = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn
            "excursion_release", "excursion_mid", "held_step_turn", "held_step", "tie_turn",
            "late_none2", "tie_det", "tie_release", "tie_mid_nostill", "tie_blend", "tie_mid")
 
+#: HELDSTEP2: a held step whose own movement is no slip's turn, refused by a posture after it
+#: that reads the old mounting at both ends; the gap after the last such posture, over its turn
+#: (``held_veto_turn``) or whole (``held_veto``)
+PATHS_H = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn", "late_none",
+           "excursion_release", "excursion_mid", "held_veto_turn", "held_veto",
+           "held_step_turn", "held_step", "tie_turn", "late_none2", "tie_det", "tie_release",
+           "tie_mid_nostill", "tie_blend", "tie_mid")
+
 
 def _paths_for(src: str) -> tuple[str, ...]:
     """The return names for ``src``: the chain (cb19573), variant A (8e05697: the detrended
     turn before both middles), 167796b (B with a dead excursion return) or B as shipped."""
+    if "if doubted:" in src:  # HELDSTEP2
+        return PATHS_H
     if "end = _end_turn(" in src:  # RELEASE2
         return PATHS_G
     if "rel = _release_place(" in src:  # RELEASE

@@ -420,7 +420,9 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     turn). The posture such a step enters does not vote for the old mounting: it
     reads as the posture before the step with the clip turned, so near upright in the old
     mounting is what a backward slip made in a held slouch looks like (validation seeds
-    6003, 1019, 2029). (The ends, not the means: validation seed 25,
+    6003, 1019, 2029); but when the step's own movement turned as no slip does and no place
+    of the tie holds the slip's turn, that posture reading the old mounting at both ends
+    refuses the step (HELDSTEP2: 31019). (The ends, not the means: validation seed 25,
     a slip in the middle of a standing slouch that set in slowly, was placed 24 s late.) Else, among equally good
     places, the slip goes to the middle of the stretch they span (the moving sample nearest
     to it: a slip moves the sensor): a slip on the way into a held bend or slouch that fits

@@ -53,7 +53,7 @@ over its own turn (``held_step_turn``) instead of its whole gap: @104 12000-1902
 HELDSTEP2 (2026-12-07; ``--variants git:697f2f8,worktree`` through trace8b_study --part replay):
 a held step whose own movement is no slip's turn refused by a posture after it that reads the old
 mounting at both ends (``held_veto``): 31019 @52/104/208 1.556/1.542/1.537 -> 0.443/0.378/0.386,
-31020 @52 1.309 -> 0.330; nothing else changes on 838 sessions @104 and 268 each @52/@208.
+31020 @52 1.309 -> 0.330; nothing else changes on 988 sessions @104 and 268 each @52/@208.
 Variant D (``PATHS_I``, not shipped): the get-up into the sit after a lie instead of the step out
 of it: 31003 0.906 -> 0.434 @104, but 6027, 14011, 15002 @104 worse (slips made in that rise).
 

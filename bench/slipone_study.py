@@ -50,6 +50,13 @@ over its own turn (``held_step_turn``) instead of its whole gap: @104 12000-1902
 28000-28029 and @52/@208 20000, 23000, 25000, 28000: 146 session-rates change, all better
 (22002 @104 0.81 -> 0.34 deg, 21016 0.61 -> 0.36, 23013 @208 0.52 -> 0.27), none worse.
 
+HELDSTEP2 (2026-12-07; ``--variants git:697f2f8,worktree`` through trace8b_study --part replay):
+a held step whose own movement is no slip's turn refused by a posture after it that reads the old
+mounting at both ends (``held_veto``): 31019 @52/104/208 1.556/1.542/1.537 -> 0.443/0.378/0.386,
+31020 @52 1.309 -> 0.330; nothing else changes on 988 sessions @104 and 268 each @52/@208.
+Variant D (``PATHS_I``, not shipped): the get-up into the sit after a lie instead of the step out
+of it: 31003 0.906 -> 0.434 @104, but 6027, 14011, 15002 @104 worse (slips made in that rise).
+
 Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """
 
@@ -102,10 +109,29 @@ PATHS_G = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn
            "excursion_release", "excursion_mid", "held_step_turn", "held_step", "tie_turn",
            "late_none2", "tie_det", "tie_release", "tie_mid_nostill", "tie_blend", "tie_mid")
 
+#: HELDSTEP2: a held step whose own movement is no slip's turn, refused by a posture after it
+#: that reads the old mounting at both ends; the gap after the last such posture, over its turn
+#: (``held_veto_turn``) or whole (``held_veto``)
+PATHS_H = ("few_probes", "multistep_turn", "override_turn", "late_held_step_turn", "late_none",
+           "excursion_release", "excursion_mid", "held_veto_turn", "held_veto",
+           "held_step_turn", "held_step", "tie_turn", "late_none2", "tie_det", "tie_release",
+           "tie_mid_nostill", "tie_blend", "tie_mid")
+
+#: HELDSTEP2's variant D (not shipped): the step out of the sit after a lie refused, the get-up
+#: into that sit taken (``after_lie_getup``)
+PATHS_I = ("few_probes", "multistep_turn", "override_turn", "after_lie_getup",
+           "late_held_step_turn", "late_none", "excursion_release", "excursion_mid",
+           "held_veto_turn", "held_veto", "held_step_turn", "held_step", "tie_turn",
+           "late_none2", "tie_det", "tie_release", "tie_mid_nostill", "tie_blend", "tie_mid")
+
 
 def _paths_for(src: str) -> tuple[str, ...]:
     """The return names for ``src``: the chain (cb19573), variant A (8e05697: the detrended
     turn before both middles), 167796b (B with a dead excursion return) or B as shipped."""
+    if "and by_votes[kb - 1] >= by_votes.max() - 1e-9:" in src:  # HELDSTEP2, variant D
+        return PATHS_I
+    if "if doubted and motion is not None:" in src:  # HELDSTEP2
+        return PATHS_H
     if "end = _end_turn(" in src:  # RELEASE2
         return PATHS_G
     if "rel = _release_place(" in src:  # RELEASE

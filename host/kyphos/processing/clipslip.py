@@ -420,7 +420,9 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     turn). The posture such a step enters does not vote for the old mounting: it
     reads as the posture before the step with the clip turned, so near upright in the old
     mounting is what a backward slip made in a held slouch looks like (validation seeds
-    6003, 1019, 2029). (The ends, not the means: validation seed 25,
+    6003, 1019, 2029); but when the step's own movement turned as no slip does and no place
+    of the tie holds the slip's turn, that posture reading the old mounting at both ends
+    refuses the step (HELDSTEP2: 31019). (The ends, not the means: validation seed 25,
     a slip in the middle of a standing slouch that set in slowly, was placed 24 s late.) Else, among equally good
     places, the slip goes to the middle of the stretch they span (the moving sample nearest
     to it: a slip moves the sensor): a slip on the way into a held bend or slouch that fits
@@ -606,10 +608,12 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     # Nor over the step out of the sit one gets up through after lying (above): a movement
     # (21010: its window turned as the slip does, 0.11 of it, at 1.4 m/s²; the slip's own
     # window, before the lie, 0.03 at 0.02 m/s²)
+    doubted = False  # a held step whose own movement is no slip's turn (below)
     if motion is not None and len(fit) and (kb in span or kb - 1 in after_lie
                                             or not _turns_as_slip(motion, seq[kb - 1].i1,
                                                                   seq[kb].i0, m_old, m_new,
                                                                   still)):
+        doubted = kb not in span
         # the best fit is a step over an excursion (two reaches a slip's size apart, the slip
         # taken to be on the way out or back): a guess at the excursion's middle, where the
         # slip's own turn is the movement itself. When exactly one place of the walks' and
@@ -680,6 +684,27 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             mid = (a0 + a1) // 2
             mv = np.flatnonzero(~still[a0:a1 + 1]) + a0 if still is not None else np.zeros(0)
             return (int(mv[np.argmin(np.abs(mv - mid))]) if len(mv) else mid), None
+        if doubted and motion is not None:
+            # a held step whose own movement turned as no slip does, and no turn in the tie
+            # either: a posture from the one it enters on that reads the old mounting at both
+            # ends (as the other vetoes read it; before the first that reads the new one at both
+            # ends, as the sitting tie-break's) refuses it, the entered one too: the step's
+            # movement did not say the posture was held. The slip goes to the gap after the
+            # last such posture, blended over its turn when one fits, else over the gap
+            # (development seed 31019: a slip made during a sit-to-stand, its gap 5.7 m/s^2; the
+            # held step, 14.4 s before it, entered a 12.7-s sit reading 0.3-0.6 deg from the
+            # sitting baseline in the old mounting, 9.3-9.8 in the new)
+            vs, vc = votes(("sitting",))[k:], v_conf[k:]
+            seen = np.flatnonzero(np.maximum(vs, vc) >= 1.0)
+            olds = np.flatnonzero(np.minimum(vs, vc)[:int(seen[0]) if len(seen) else len(vs)]
+                                  <= -1.0)
+            if len(olds) and k + int(olds[-1]) + 1 < n:
+                kl = k + int(olds[-1]) + 1
+                found = _motion_place(motion, [(seq[kl - 1].i1, seq[kl].i0)], m_old, m_new,
+                                      still)
+                if found is not None:
+                    return found[0], found[1]
+                return seq[kl - 1].i1, seq[kl].i0
         if motion is not None:
             # a held step: the posture held and the clip turned, so the window of the step's
             # gap that turns as the slip does (SLIP_MOTION_ERR, SLIP_MOTION_LIN) is the slip

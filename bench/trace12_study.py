@@ -22,6 +22,7 @@ found ones' smallest |rise| (the margin to ``TRANSITION_RISE_M``), and the sessi
 RMSE (whole recording, as ``validate_analysis.py``'s pooled flexion), lifts found / truth and
 re-references. ``--still-end K``: the same with the height track's still-end windows K s long
 instead of 0.15 s (an oracle: ``vertical_track``'s source with that one number changed);
+``--end-only``: ``--still-end`` for the window after each movement only (where a landing rings);
 ``--still-end-median``: their medians taken as the error at each end instead of their means
 (``_integrate_batch``'s source with those two lines changed).
 
@@ -63,18 +64,25 @@ _MEDIANS = ("    y0 = np.array([float(np.median(ax[o:o + q])) if h else 0.0\n"
             "                   for e, q, h in zip(end, k1s, has1, strict=True)])\n")
 
 
-def _track_fn(still_end: float | None, median: bool) -> Any:
+def _track_fn(still_end: float | None, median: bool, end_only: bool = False) -> Any:
     """``activity.vertical_track``, or its source re-run with the still-end windows
-    ``still_end`` s long and / or their medians taken as the error (oracles)."""
+    ``still_end`` s long (``end_only``: only the window after each movement) and / or their
+    medians taken as the error (oracles)."""
     import kyphos.processing.activity as A
 
     if still_end is None and not median:
         return A.vertical_track
     src = inspect.getsource(A.vertical_track)
     if still_end is not None:
-        new = src.replace("int(0.15 * fs)", f"int({still_end!r} * fs)")
+        if end_only:  # the window after each movement only; the one before keeps 0.15 s
+            a, b = ("k1 = np.where(walk_after, 0, np.minimum(k, s1 - b_))",
+                    f"k1 = np.where(walk_after, 0, np.minimum(max(2, int({still_end!r} * fs)),"
+                    " s1 - b_))")
+        else:
+            a, b = "int(0.15 * fs)", f"int({still_end!r} * fs)"
+        new = src.replace(a, b)
         if new == src:
-            raise SystemExit("vertical_track no longer holds int(0.15 * fs)")
+            raise SystemExit(f"vertical_track no longer holds {a}")
         src = new
     ns = dict(vars(A))
     if median:
@@ -89,7 +97,7 @@ def _track_fn(still_end: float | None, median: bool) -> Any:
 
 
 def _tracked(seed: int, fs: float, still_end: float | None = None,
-             median: bool = False) -> dict[str, Any]:
+             median: bool = False, end_only: bool = False) -> dict[str, Any]:
     """The validation session, its analysis and the activity stage's first height track
     (az, tilt, still, height, the stage's rate); ``still_end`` / ``median``: the oracles."""
     import kyphos.processing.activity as A
@@ -98,7 +106,7 @@ def _tracked(seed: int, fs: float, still_end: float | None = None,
 
     cap: list[tuple[np.ndarray, ...]] = []
     orig = A.vertical_track
-    track = _track_fn(still_end, median)
+    track = _track_fn(still_end, median, end_only)
 
     def keep(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: float,
              valid: np.ndarray | None = None, walking: np.ndarray | None = None
@@ -176,9 +184,9 @@ def _truth_transitions(v: Any) -> list[tuple[float, float, str]]:
     return out
 
 
-def _transitions_row(job: tuple[int, float, float | None, bool]) -> dict[str, Any]:
-    seed, fs, still_end, median = job
-    r = _tracked(seed, fs, still_end, median)
+def _transitions_row(job: tuple[int, float, float | None, bool, bool]) -> dict[str, Any]:
+    seed, fs, still_end, median, end_only = job
+    r = _tracked(seed, fs, still_end, median, end_only)
     v, a, t, h = r["v"], r["a"], r["t"], r["h"]
     found = a.activity.transitions
     miss = []
@@ -204,13 +212,15 @@ def _transitions_row(job: tuple[int, float, float | None, bool]) -> dict[str, An
 
 
 def part_transitions(seeds: list[int], rates: list[float], jobs: int,
-                     still_end: float | None, median: bool) -> None:
+                     still_end: float | None, median: bool, end_only: bool = False) -> None:
     from validate_analysis import run_jobs
 
     label = ("still-end 0.15 s" if still_end is None else f"still-end {still_end} s (oracle)") \
+        + (", after the movement only" if end_only and still_end is not None else "") \
         + (", median (oracle)" if median else "")
     for fs in rates:
-        rows = run_jobs(_transitions_row, [(s, fs, still_end, median) for s in seeds], jobs)
+        rows = run_jobs(_transitions_row, [(s, fs, still_end, median, end_only) for s in seeds],
+                        jobs)
         n = sum(r["n"] for r in rows)
         nm = sum(len(r["miss"]) for r in rows)
         pooled = np.sqrt(sum(r["sq"] for r in rows) / sum(r["ns"] for r in rows))
@@ -235,6 +245,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--still-end", type=float, default=None,
                     help="part transitions: the height track's still-end windows (s; oracle)")
+    ap.add_argument("--end-only", action="store_true",
+                    help="part transitions: --still-end for the window after a movement only")
     ap.add_argument("--still-end-median", action="store_true",
                     help="part transitions: their medians as the error, not their means (oracle)")
     args = ap.parse_args(argv)
@@ -246,7 +258,8 @@ def main(argv: list[str]) -> int:
             for fs in rates:
                 part_height(s, fs, t0, t1)
     else:
-        part_transitions(seeds, rates, args.jobs, args.still_end, args.still_end_median)
+        part_transitions(seeds, rates, args.jobs, args.still_end, args.still_end_median,
+                         args.end_only)
     return 0
 
 

@@ -38,6 +38,8 @@ The sit (97 s) is labelled standing, its 8-deg recline is taken for a slipped up
 slip placed 91.8 s early) and two seated reaches become stoop lifts (14 found of 12).
 Still-end windows 0.5 s long (oracle): 32007 @52 3.767 -> 0.253 deg, lifts 14 -> 12 of 12;
 31000-31029 @52 no flexion change, one lift lost (31012); 30000-30029 @52 unchanged.
+The window after the movement only (--end-only): 32007 fixed too, but 32013 @52 loses its
+stand-to-sit at 279.8 s (lifts 14 of 12 there).
 
 Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """

@@ -139,7 +139,7 @@ class Lift:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in d.items()}
 
 
-def _onset(v: np.ndarray, i: int, step: int, lo: int, hi: int, chunk: int = 1024) -> int:
+def _onset(v: np.ndarray | _Degrees, i: int, step: int, lo: int, hi: int, chunk: int = 1024) -> int:
     """Walk from i in direction step while |v| ≥ ONSET_DPS; return the last index reached.
 
     Searches in chunks so that the cost is the length of the walk, not of the recording.
@@ -591,7 +591,7 @@ def _signed_peaks(x: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return np.where(keep.any(axis=1), x[np.arange(len(x)), j], 0.0)
 
 
-def _measures(f: np.ndarray, v: np.ndarray, lat: np.ndarray, ax: np.ndarray, i0: np.ndarray,
+def _measures(f: np.ndarray, v: np.ndarray | _Degrees, lat: np.ndarray, ax: np.ndarray, i0: np.ndarray,
               i1: np.ndarray, b0: np.ndarray) -> tuple[np.ndarray, ...]:
     """A lift's measures over its rule bounds ``i0``..``i1`` (inclusive), for K candidates in
     batches (the values :func:`find_bends` computed one by one, to the bit): peak flexion and
@@ -627,6 +627,33 @@ def _measures(f: np.ndarray, v: np.ndarray, lat: np.ndarray, ax: np.ndarray, i0:
     return peak, ipk, vel, twist, lateral, done
 
 
+class _Degrees:
+    """``np.degrees(x)`` read by rows (``d[rows]``: slices or index arrays) without making it
+    whole: each read converts only its rows, the same values to the bit."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        self.x = x
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def __getitem__(self, rows: Any) -> np.ndarray:
+        return np.asarray(np.degrees(self.x[rows]))
+
+
+def _reach_spans(mask: np.ndarray, reach: int, n: int) -> list[tuple[int, int]]:
+    """The runs of ``mask`` each widened by ``reach`` rows on both sides (within 0..n), those
+    that overlap merged: where a filter of that reach must run to give its values on ``mask``."""
+    spans: list[tuple[int, int]] = []
+    for r0, r1 in runs(mask).tolist():
+        e0, e1 = max(0, r0 - reach), min(n, r1 + reach)
+        if spans and e0 <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], e1)
+        else:
+            spans.append((e0, e1))
+    return spans
+
+
 def find_bends(
     angles: Angles, vertical_acc: np.ndarray | None = None, activity: Any = None,
     link_m: float | None = None, *, quat: np.ndarray | None = None,
@@ -657,7 +684,9 @@ def find_bends(
     fs = angles.fs
     f = (np.degrees(np.where(angles.valid, angles.flexion, np.nan)) if flex_deg is None
          else flex_deg)
-    v = np.degrees(angles.flexion_velocity)
+    # |flexion velocity| in degrees only at the rows read (each excursion's onsets, windows
+    # and measures): the rows' np.degrees, so the same values, without a full-length copy
+    v = _Degrees(angles.flexion_velocity)
     flex_r, lat_r, ax_r = angles.flexion, angles.lateral, angles.axial
 
     def tilt_deg(j0: int, j1: int) -> np.ndarray:  # flexion and lateral bend together
@@ -677,21 +706,30 @@ def find_bends(
         # one sitting upright (another chair, a slip), from the lowest flexion of the last
         # 2·MAX_DURATION_S (a held slouch lifts it within that, so it is never a short bend)
         w = max(1, int(round(2 * MAX_DURATION_S * fs)))
-        low = minimum_filter1d(np.where(np.isnan(f), np.inf, f), w, origin=(w - 1) // 2)
-        # f − max(upright, low) − SEATED_MIN_PEAK_DEG where sitting, in low's array and then
-        # into f_x (both this call's own): the same operations, three fresh (N,) arrays fewer
-        np.maximum(sitting_upright_deg, low, out=low)
-        np.subtract(f, low, out=low)
-        low -= SEATED_MIN_PEAK_DEG
-        np.copyto(f_x, low, where=activity.mask("sitting"))
-        del low
+        sitting = activity.mask("sitting")
+        # only over the sitting rows (each run with w rows either side, the filter's reach:
+        # the same minima as over the whole recording, its ends reflected alike)
+        for e0, e1 in _reach_spans(sitting, w, n):
+            f_s = f[e0:e1]
+            low = minimum_filter1d(np.where(np.isnan(f_s), np.inf, f_s), w,
+                                   origin=(w - 1) // 2)
+            # f − max(upright, low) − SEATED_MIN_PEAK_DEG where sitting, in low's array and
+            # then into f_x (this call's own): the same operations
+            np.maximum(sitting_upright_deg, low, out=low)
+            np.subtract(f_s, low, out=low)
+            low -= SEATED_MIN_PEAK_DEG
+            np.copyto(f_x[e0:e1], low, where=sitting[e0:e1])
+        del sitting
     ex = runs(hysteresis(f_x, ENTER_DEG - MIN_PEAK_DEG, EXIT_DEG - MIN_PEAK_DEG))
     if len(ex):
         # each excursion's peak flexion and |flexion velocity|, all at once (f is finite
         # inside one: NaN ends a hysteresis run; v's NaN ignored, as np.nanmax)
         cut = ex.ravel()[: 2 * len(ex) - int(ex[-1, 1] == n)]  # [a0, b0, a1, b1, …]
         f_pk = np.fmax.reduceat(f_x, cut)[::2]
-        v_pk = np.fmax(np.fmax.reduceat(v, cut)[::2], -np.fmin.reduceat(v, cut)[::2])
+        # in radians, then degrees: np.degrees is monotonic, so the same extremes
+        v_r = angles.flexion_velocity
+        v_pk = np.fmax(np.degrees(np.fmax.reduceat(v_r, cut)[::2]),
+                       -np.degrees(np.fmin.reduceat(v_r, cut)[::2]))
         dur = (ex[:, 1] - ex[:, 0]) / fs
         ex = ex[(f_pk >= 0.0) & ~(dur > MAX_DURATION_S) & ~(v_pk < MIN_VELOCITY_DPS)]
     for a, b in ex:  # per flexion excursion tall, short and fast enough

@@ -179,12 +179,24 @@ def still_mask(acc: np.ndarray, gyr: np.ndarray, fs: float,
     # the 0.1 Hz level is computed at ~4 Hz and interpolated back (it changes slowly)
     q = max(1, int(fs // 4))
     i_q = np.arange(0, n, q)
-    level = np.interp(np.arange(n), i_q, lowpass(an_lp[::q], fs / q, P.STILL_BASELINE_HZ))
+    # block by block into one array: np.interp gives each row its value alone (its bracket,
+    # the same slope), so the same values without the full-length rows (int64, and their
+    # float64 copy np.interp made: 48 MB fresh at 8 h)
+    lp = lowpass(an_lp[::q], fs / q, P.STILL_BASELINE_HZ)
+    level = np.empty(n)
+    for s0 in range(0, n, _INTERP_BLOCK):
+        s1 = min(n, s0 + _INTERP_BLOCK)
+        level[s0:s1] = np.interp(np.arange(s0, s1, dtype=float), i_q, lp)
+    del lp
     ad = np.abs(np.subtract(an_lp, level, out=level), out=level)
     st = valid & (gn < np.radians(P.STILL_GYR_DPS))
     st &= ad < P.STILL_ACC
     st &= ~zero_rows(acc)
     return _long_runs(st, max(2, int(P.STILL_MIN_S * fs)))
+
+
+#: Rows per block of :func:`still_mask`'s interpolated slow level (own choice: cache-sized).
+_INTERP_BLOCK = 1 << 16
 
 
 def _long_runs(mask: np.ndarray, min_len: int) -> np.ndarray:

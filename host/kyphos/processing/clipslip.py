@@ -749,12 +749,23 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             # a slouch held in the slip's direction or a second slip (development seed 27023:
             # a slip made seated before a lie, its turn found; a standing slouch 50 s later,
             # after two stands that read new, vetoed it, and the slip was placed 37.4 s late)
+            # The mirror, with a real sitting baseline only: a sit before it, inside the tie,
+            # reading the new mounting at both ends says the slip came before the turn
+            # (development seed 32018 @208: a slip made sitting down, then only sitting; four
+            # upright sits after it read 0.2-0.7 deg from the sitting baseline in the new
+            # mounting, 8.2-9.5 in the old, and a seated slouch's onset 56 s later, 0.23 of the
+            # change at 0.0993 m/s^2, took the slip 55.7 s late; TRACE12). Not with upright
+            # standing standing in: how one sits from upright standing is one's own, and seed
+            # 8018's seated reach bottoms and slouch read new before its slip that way
             if found is not None:
-                vs = votes(("sitting",), within)[ks[found[2]]:]
-                vc = v_conf[ks[found[2]]:]
+                kf = int(ks[found[2]])
+                v_sit = votes(("sitting",), within)
+                vs, vc = v_sit[kf:], v_conf[kf:]
                 seen = np.flatnonzero(np.maximum(vs, vc) >= 1.0)
                 upto = int(seen[0]) if len(seen) else len(vs)
-                if not np.min(np.minimum(vs, vc)[:upto], initial=0.0) <= -1.0:
+                new_before = within is None and np.max(v_sit[int(ks[0]):kf], initial=0.0) >= 1.0
+                if not np.min(np.minimum(vs, vc)[:upto], initial=0.0) <= -1.0 \
+                        and not new_before:
                     return found[0], found[1]
         sit = change_point(("sitting",), within)[ks]
         ks = ks[sit >= sit.max() - 1e-9]

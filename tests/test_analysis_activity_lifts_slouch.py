@@ -136,11 +136,18 @@ def test_height_of_all_movements_at_once_equals_one_by_one(day: tuple[Any, Any])
     walking = a.activity.mask("walking")
     h, v = act.vertical_track(az, tilt, still, p.fs, p.valid, walking)
     k = max(2, int(0.15 * p.fs))
+    # the window after a movement: the first settled one of its still run (a ring's rows
+    # before it carry its level)
+    settle = act._settled_end(az, still & p.valid, k)
+    az = az.copy()
     n_moves = 0
     for s0, s1 in runs(p.valid):
         for m0, m1 in runs(~(still[s0:s1] | walking[s0:s1])) + s0:
             k0 = 0 if m0 > s0 and walking[m0 - 1] else min(k, m0 - s0)
             k1 = 0 if m1 < s1 and walking[m1] else min(k, s1 - m1)
+            if k1 and m1 < s1 and settle[m1] > m1 and settle[m1] + k <= s1:
+                az[m1 : settle[m1]] = np.mean(az[settle[m1] : settle[m1] + k])
+                m1, k1 = settle[m1], k
             if (k0 == 0 and k1 == 0) or m1 - m0 < 2:
                 continue
             ph, pv = act.integrate_movement(az[m0 - k0 : m1 + k1], tilt[m0 - k0 : m1 + k1], p.fs,

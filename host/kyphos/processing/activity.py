@@ -294,6 +294,32 @@ def _integrate_batch(az: np.ndarray, s: np.ndarray, fs: float, w0: np.ndarray, w
     return seg_cumtrapz(v), v, off
 
 
+def _settled_end(az: np.ndarray, still: np.ndarray, k: int) -> np.ndarray:
+    """(N,) int: for each row i, the first row j >= i whose ``k``-row window [j, j + k) lies in
+    i's run of ``still`` with every ``az`` row within ``STILL_END_SETTLE_ACC`` of the window's
+    mean; i where there is none."""
+    n = len(az)
+    out = np.arange(n)
+    if n < k:
+        return out
+    w = np.lib.stride_tricks.sliding_window_view(az, k)
+    ok = np.zeros(n + 1, bool)
+    ok[: n - k + 1] = np.max(np.abs(w - w.mean(axis=1, keepdims=True)), axis=1) \
+        < P.STILL_END_SETTLE_ACC
+    ok[n] = True  # a sentinel
+    # the first settled window start at or after each row, and the end of each row's still run
+    nxt = np.minimum.accumulate(np.where(ok, np.arange(n + 1), n)[::-1])[::-1][:n]
+    r = runs(still)
+    run_end = np.full(n, -1)
+    if len(r):
+        i_run = np.searchsorted(r[:, 0], np.arange(n), side="right") - 1
+        inside = (i_run >= 0) & (np.arange(n) < r[np.maximum(i_run, 0), 1])
+        run_end[inside] = r[i_run[inside], 1]
+    fit = nxt + k <= run_end
+    out[fit] = nxt[fit]
+    return out
+
+
 def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: float,
                    valid: np.ndarray | None = None, walking: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray]:
@@ -312,6 +338,8 @@ def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: floa
     az = _finite(az)
     s = np.sin(np.clip(_finite(tilt), 0.0, None))
     k = max(2, int(0.15 * fs))
+    settle = _settled_end(az, still & valid, k)
+    own = False
     moves: list[tuple[int, int, int, int, int, int]] = []  # (s0, s1, a, b, k0, k1)
     for s0, s1 in runs(valid):  # per segment between gaps
         mv = runs(~(still[s0:s1] | walking[s0:s1])) + s0
@@ -321,7 +349,18 @@ def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: floa
         walk_before = (a_ > s0) & walking[np.maximum(a_ - 1, 0)]
         walk_after = (b_ < s1) & walking[np.minimum(b_, n - 1)]
         k0 = np.where(walk_before, 0, np.minimum(k, a_ - s0))
-        k1 = np.where(walk_after, 0, np.minimum(k, s1 - b_))
+        # the zero-velocity window after the movement: where the raw acceleration has settled
+        # (after a landing's ring), else at the still run's start as before
+        b_set = settle[np.minimum(b_, n - 1)]
+        late = ~walk_after & (b_ < s1) & (b_set > b_) & (b_set + k <= s1)
+        if late.any() and not own:
+            az, own = az.copy(), True  # the caller's array is left as it was
+        for x, y in zip(b_[late], b_set[late], strict=True):
+            # the ring's rows, sampled a few times a cycle, do not integrate to its zero net
+            # velocity: the still body's rows carry the settled window's level instead
+            az[x:y] = np.mean(az[y : y + k])
+        b_ = np.where(late, b_set, b_)
+        k1 = np.where(walk_after, 0, np.where(late, k, np.minimum(k, s1 - b_)))
         moves += [(int(s0), int(s1), int(x), int(y), int(z), int(w))
                   for x, y, z, w in zip(a_, b_, k0, k1, strict=True)]
     use = [m for m in moves if not ((m[4] == 0 and m[5] == 0) or m[3] - m[2] < 2)]

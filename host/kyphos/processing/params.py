@@ -25,6 +25,15 @@ STILL_ACC = 0.15
 STILL_BASELINE_HZ = 0.1
 #: Shortest still period used as a zero-velocity anchor, s. Fitted, flat from 0.15 to 0.4.
 STILL_MIN_S = 0.25
+#: The height track's zero-velocity window after a movement starts where the raw vertical
+#: acceleration has settled: every row of the window within this of the window's mean, m/s²
+#: (the first such window in the still run; none: the run's start, as before). The 2-Hz still
+#: test calls a landing still while the skin still rings (10.8 Hz in the validation body, rows of
+#: −3 m/s²); a window ending inside the ring took the ring's velocity (−0.05 m/s) for zero. The
+#: still rows before the settled window carry its level (a ring sampled 5 times a cycle does not
+#: integrate to its zero net velocity). Not fitted: a ring within this bound at ≥ 5 Hz moves
+#: ≤ 0.15 / (2π·5) ≈ 5 mm/s (the still test's own bound, STILL_ACC's value, on the raw rows).
+STILL_END_SETTLE_ACC = 0.15
 
 # --- steps and walking --------------------------------------------------------------------
 #: Peak of the 0.5–3.5 Hz vertical acceleration that counts as a step, m/s². Fitted, flat from

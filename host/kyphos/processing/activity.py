@@ -294,30 +294,52 @@ def _integrate_batch(az: np.ndarray, s: np.ndarray, fs: float, w0: np.ndarray, w
     return seg_cumtrapz(v), v, off
 
 
+def _settled_starts(az: np.ndarray, k: int) -> np.ndarray:
+    """Rows j (sorted) whose ``k``-row window [j, j + k) of ``az`` has every row within
+    ``STILL_END_SETTLE_ACC`` of the window's mean."""
+    n = len(az)
+    if n < k:
+        return np.zeros(0, int)
+    # each window's max |row - mean| as max(max - mean, mean - min), from k shifted slices
+    # (no (N, k) temporaries; the sum in the order a row reduction takes, and x - m rounds
+    # monotonically in x: the same bits as the per-window reading)
+    m = n - k + 1
+    tot, hi, lo = az[:m].copy(), az[:m].copy(), az[:m].copy()
+    for j in range(1, k):
+        tot += az[j:j + m]
+        np.maximum(hi, az[j:j + m], out=hi)
+        np.minimum(lo, az[j:j + m], out=lo)
+    tot /= k
+    return np.flatnonzero(np.maximum(hi - tot, tot - lo) < P.STILL_END_SETTLE_ACC)
+
+
+def _settle_at(rows: np.ndarray, starts: np.ndarray, still_runs: np.ndarray, k: int,
+               n: int) -> np.ndarray:
+    """For each of ``rows``, the first of ``starts`` at or after it whose window lies in the
+    row's run of ``still_runs`` (:func:`_settled_end`); the row where there is none."""
+    rows = np.asarray(rows, int)
+    out = rows.copy()
+    if n < k:
+        return out
+    pos = np.searchsorted(starts, rows)
+    nxt = np.where(pos < len(starts), starts[np.minimum(pos, max(len(starts) - 1, 0))]
+                   if len(starts) else n, n)
+    run_end = np.full(len(rows), -1)
+    if len(still_runs):
+        i_run = np.searchsorted(still_runs[:, 0], rows, side="right") - 1
+        inside = (i_run >= 0) & (rows < still_runs[np.maximum(i_run, 0), 1])
+        run_end[inside] = still_runs[i_run[inside], 1]
+    fit = nxt + k <= run_end
+    out[fit] = nxt[fit]
+    return out
+
+
 def _settled_end(az: np.ndarray, still: np.ndarray, k: int) -> np.ndarray:
     """(N,) int: for each row i, the first row j >= i whose ``k``-row window [j, j + k) lies in
     i's run of ``still`` with every ``az`` row within ``STILL_END_SETTLE_ACC`` of the window's
     mean; i where there is none."""
     n = len(az)
-    out = np.arange(n)
-    if n < k:
-        return out
-    w = np.lib.stride_tricks.sliding_window_view(az, k)
-    ok = np.zeros(n + 1, bool)
-    ok[: n - k + 1] = np.max(np.abs(w - w.mean(axis=1, keepdims=True)), axis=1) \
-        < P.STILL_END_SETTLE_ACC
-    ok[n] = True  # a sentinel
-    # the first settled window start at or after each row, and the end of each row's still run
-    nxt = np.minimum.accumulate(np.where(ok, np.arange(n + 1), n)[::-1])[::-1][:n]
-    r = runs(still)
-    run_end = np.full(n, -1)
-    if len(r):
-        i_run = np.searchsorted(r[:, 0], np.arange(n), side="right") - 1
-        inside = (i_run >= 0) & (np.arange(n) < r[np.maximum(i_run, 0), 1])
-        run_end[inside] = r[i_run[inside], 1]
-    fit = nxt + k <= run_end
-    out[fit] = nxt[fit]
-    return out
+    return _settle_at(np.arange(n), _settled_starts(az, k), runs(still), k, n)
 
 
 def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: float,
@@ -338,7 +360,7 @@ def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: floa
     az = _finite(az)
     s = np.sin(np.clip(_finite(tilt), 0.0, None))
     k = max(2, int(0.15 * fs))
-    settle = _settled_end(az, still & valid, k)
+    starts, still_runs = _settled_starts(az, k), runs(still & valid)
     own = False
     moves: list[tuple[int, int, int, int, int, int]] = []  # (s0, s1, a, b, k0, k1)
     for s0, s1 in runs(valid):  # per segment between gaps
@@ -351,7 +373,7 @@ def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: floa
         k0 = np.where(walk_before, 0, np.minimum(k, a_ - s0))
         # the zero-velocity window after the movement: where the raw acceleration has settled
         # (after a landing's ring), else at the still run's start as before
-        b_set = settle[np.minimum(b_, n - 1)]
+        b_set = _settle_at(np.minimum(b_, n - 1), starts, still_runs, k, n)
         late = ~walk_after & (b_ < s1) & (b_set > b_) & (b_set + k <= s1)
         if late.any() and not own:
             az, own = az.copy(), True  # the caller's array is left as it was

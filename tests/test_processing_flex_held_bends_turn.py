@@ -6,10 +6,9 @@ the side after the slip reads the turn as flexion (validation seed 1009: 3.1° f
 from __future__ import annotations
 
 import numpy as np
-from kyphos.analysis import analyze
+from _slip_session import lying_flexion_error
 from kyphos.processing import clipslip as cs
 from kyphos.processing.calibration import NOMINAL
-from kyphos.sim.validation import generate
 from scipy.spatial.transform import Rotation
 
 
@@ -71,13 +70,8 @@ def test_no_held_bends_after_the_slip_keeps_the_mounting() -> None:
 
 def test_side_lying_after_a_turned_slip_reads_no_flexion() -> None:
     # validation seed 1009 (development seed): slip at 266 s, lying on the side 449–479 s
-    v = generate(1009, 52.0)
-    a = analyze(v.to_session())
-    t = a.angles.time
-    k = (t > 452.0) & (t < 476.0) & a.angles.valid
-    err = np.degrees(a.angles.flexion[k] - np.interp(t[k], v.truth.time, v.truth.flexion))
-    assert np.all(v.truth.activity_names[np.searchsorted(v.truth.time, t[k])] == "lying")
-    assert abs(float(np.mean(err))) < 1.0, float(np.mean(err))  # 3.1° without the turn
+    err = lying_flexion_error(1009, 52.0, 452.0, 476.0)
+    assert abs(err) < 1.0, err  # 3.1° without the turn
 
 
 def test_lift_bottoms_leaned_one_side_do_not_set_the_turn() -> None:
@@ -147,10 +141,5 @@ def test_a_straight_lift_bottom_among_leaned_ones_still_sets_the_turn() -> None:
 
 def test_side_lying_after_a_slip_whose_lift_bottoms_disagree_reads_no_turn() -> None:
     # validation seed 11021: slip at 277.3 s, lying on the side 346.6-369.6 s (9.6° at 00c9f7b)
-    v = generate(11021, 52.0)
-    a = analyze(v.to_session(calibration_note=True))
-    t = a.angles.time
-    k = (t > 349.0) & (t < 367.0) & a.angles.valid
-    err = np.degrees(a.angles.flexion[k] - np.interp(t[k], v.truth.time, v.truth.flexion))
-    assert np.all(v.truth.activity_names[np.searchsorted(v.truth.time, t[k])] == "lying")
-    assert abs(float(np.mean(err))) < 3.0, float(np.mean(err))
+    err = lying_flexion_error(11021, 52.0, 349.0, 367.0, calibration_note=True)
+    assert abs(err) < 3.0, err

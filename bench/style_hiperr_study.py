@@ -297,7 +297,8 @@ def main(argv: list[str]) -> int:
     cache = D.load_caches(args.caches)
     sets = ([int(x) for x in args.sets.split(",") if x] if args.sets
             else sorted({set_of(s) for s, _ in cache}))
-    if max(sets) + 29 >= V.HELD_OUT_FROM or max(s for s, _ in cache) >= V.HELD_OUT_FROM:
+    if any(s + 29 >= V.HELD_OUT_FROM for s in sets) or any(
+            s >= V.HELD_OUT_FROM for s, _ in cache):
         raise SystemExit(f"validation seeds >= {V.HELD_OUT_FROM} are held out")
     if args.label == "knee":
         if args.part == "expect":

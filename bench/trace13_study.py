@@ -40,7 +40,7 @@ Measured (TRACE13, 2026-12-08, host = 90ac4c9's analysis; /work/handoff/TRACE13.
 - 34021 (-11.5-deg slip at 261.26 s, walking down a flight; the walking baseline a flight up,
   lean 7.3 deg): the down flight reads 7.8 old / 1.6 new and shows the slip; the tie is blended
   over the gap before it, 7.4 s early at every rate. Detrended over the walk: 261.06-261.52. Over
-  51 development walk-shown slips @104 the walk alone reads a false turn in ~12; only where the
+  51 development walk-shown slips @104 the walk alone reads a false turn in 13; only where the
   slip was placed in the gap into the walk and the walk reads better than that gap: 3017, 24018,
   34021 move (all nearer the truth), nothing else (52/208 Hz: none).
 - stairs: 34021 1.187 / 1.178 / 1.172 -> 0.724 / 0.697 / 0.706 deg (@52/104/208), still 7.4 s

@@ -8,6 +8,8 @@ reaches were counted as lifts, and the task bend was reported as a slouch episod
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,6 +17,9 @@ import pytest
 from kyphos.analysis import analyze
 from kyphos.processing.activity import KINDS
 from kyphos.sim.scenario import ACTIVITIES, FORMAT, simulate, validate
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _activity import settled_end_every_window  # noqa: E402
 
 
 def _day(fs: float) -> dict[str, Any]:
@@ -138,7 +143,7 @@ def test_height_of_all_movements_at_once_equals_one_by_one(day: tuple[Any, Any])
     k = max(2, int(0.15 * p.fs))
     # the window after a movement: the first settled one of its still run (a ring's rows
     # before it carry its level)
-    settle = act._settled_end(az, still & p.valid, k)
+    settle = settled_end_every_window(az, still & p.valid, k)
     az = az.copy()
     n_moves = 0
     for s0, s1 in runs(p.valid):

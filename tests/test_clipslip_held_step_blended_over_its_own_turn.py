@@ -8,41 +8,32 @@ sits 10 deg apart with a 2-s gap between them, the clip turning in its last 0.2 
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 from kyphos.processing import clipslip as cs
-from scipy.spatial.transform import Rotation
 
-FS = 100.0
-UP = np.array([0.0, 0.0, 1.0])
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _held_step import FS, M_NEW, UP, turning  # noqa: E402
+from _held_step import probe as _probe  # noqa: E402
+from _held_step import tilt as _tilt  # noqa: E402
+
 N = 6000
 G0, G1 = 3500, 3700  # the movement between the two sits (rows)
 TURN = 3650  # the clip turns over rows [TURN, TURN + 20)
 
 
-def _tilt(deg: float) -> np.ndarray:
-    return np.asarray(Rotation.from_euler("y", deg, degrees=True).apply(UP))
-
-
-def _probe(i0: int, i1: int, kind: str, deg: float) -> cs.RefPosture:
-    u = _tilt(deg)
-    return cs.RefPosture(i0 / FS, (i1 - 1) / FS, kind, u, i0, i1, u, u)
-
-
 def _place(turn: bool) -> tuple[int, int | None]:
-    m_new = Rotation.from_euler("y", 10.0, degrees=True).as_matrix()  # m_old: the identity
-    w = np.zeros((N, 3))
-    if turn:
-        w[TURN:TURN + 20] = cs._wanted_turn(np.eye(3), m_new) / 0.2
-    th = np.cumsum(w, axis=0) / FS
-    acc = np.asarray(Rotation.from_rotvec(th).inv().apply([0.0, 0.0, 9.81]))
-    motion = (lambda r0, r1: (w[r0:r1], acc[r0:r1]), FS)
+    rows, _ = turning(N, TURN if turn else None)
+    motion = (rows, FS)
     # upright stands and a walk in the old mounting, a sit at 5 deg, the slip while seated (the
     # sit after it reads 15 deg in the old mounting), the stand that shows it
     probes = [_probe(0, 1000, "standing", 0.0), _probe(1200, 2200, "walking", 0.0),
               _probe(2300, 2500, "standing", 0.0), _probe(2600, G0, "sitting", 5.0),
               _probe(G1, 4700, "sitting", 15.0), _probe(4900, 5900, "standing", 10.0)]
     base = {"standing": UP, "walking": UP, "sitting": _tilt(5.0)}
-    return cs.place_slip(probes, 0, 4900, np.eye(3), m_new, base, None, motion)
+    return cs.place_slip(probes, 0, 4900, np.eye(3), M_NEW, base, None, motion)
 
 
 def test_a_held_step_is_blended_over_the_turn_inside_its_movement() -> None:

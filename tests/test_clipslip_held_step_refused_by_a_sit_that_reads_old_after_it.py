@@ -12,35 +12,27 @@ baseline, then a rise whose movement holds the slip's turn at 3 m/s^2."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 from kyphos.processing import clipslip as cs
-from scipy.spatial.transform import Rotation
 
-FS = 100.0
-UP = np.array([0.0, 0.0, 1.0])
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _held_step import FS, M_NEW, UP, turning  # noqa: E402
+from _held_step import probe as _probe  # noqa: E402
+from _held_step import tilt as _tilt  # noqa: E402
+
 N = 7000
 G0, G1 = 3500, 3700  # the held step: the movement between the two sits (rows)
 R0, R1 = 5000, 5300  # the rise from the second sit to the stand that shows the slip
 HELD_TURN, RISE_TURN = 3600, 5100  # rows where the clip turns, over 20 rows
 
 
-def _tilt(deg: float) -> np.ndarray:
-    return np.asarray(Rotation.from_euler("y", deg, degrees=True).apply(UP))
-
-
-def _probe(i0: int, i1: int, kind: str, deg: float) -> cs.RefPosture:
-    u = _tilt(deg)
-    return cs.RefPosture(i0 / FS, (i1 - 1) / FS, kind, u, i0, i1, u, u)
-
-
 def _place(turn_at: int) -> tuple[int, int | None]:
-    m_new = Rotation.from_euler("y", 10.0, degrees=True).as_matrix()  # m_old: the identity
-    w = np.zeros((N, 3))
-    w[turn_at:turn_at + 20] = cs._wanted_turn(np.eye(3), m_new) / 0.2
-    th = np.cumsum(w, axis=0) / FS
-    acc = np.asarray(Rotation.from_rotvec(th).inv().apply([0.0, 0.0, 9.81]))
+    rows, acc = turning(N, turn_at)
     acc[RISE_TURN - 30:RISE_TURN + 50, 0] += 3.0  # the rise moves the sensor
-    motion = (lambda r0, r1: (w[r0:r1], acc[r0:r1]), FS)
+    motion = (rows, FS)
     # upright stands and a walk in the old mounting; a sit leaning back (-5 deg), a step to a
     # sit at the sitting baseline (5 deg, old mounting at both ends; 15 in the new); the rise;
     # the stand that shows the slip (10 deg: upright in the new mounting)
@@ -48,7 +40,7 @@ def _place(turn_at: int) -> tuple[int, int | None]:
               _probe(2300, 2500, "standing", 0.0), _probe(2600, G0, "sitting", -5.0),
               _probe(G1, R0, "sitting", 5.0), _probe(R1, 6300, "standing", 10.0)]
     base = {"standing": UP, "walking": UP, "sitting": _tilt(5.0)}
-    return cs.place_slip(probes, 0, R1, np.eye(3), m_new, base, None, motion)
+    return cs.place_slip(probes, 0, R1, np.eye(3), M_NEW, base, None, motion)
 
 
 def test_a_held_step_that_did_not_turn_is_refused_by_the_sit_after_it_reading_old() -> None:

@@ -294,52 +294,59 @@ def _integrate_batch(az: np.ndarray, s: np.ndarray, fs: float, w0: np.ndarray, w
     return seg_cumtrapz(v), v, off
 
 
-def _settled_starts(az: np.ndarray, k: int) -> np.ndarray:
-    """Rows j (sorted) whose ``k``-row window [j, j + k) of ``az`` has every row within
-    ``STILL_END_SETTLE_ACC`` of the window's mean."""
-    n = len(az)
-    if n < k:
-        return np.zeros(0, int)
-    # each window's max |row - mean| as max(max - mean, mean - min), from k shifted slices
-    # (no (N, k) temporaries; the sum in the order a row reduction takes, and x - m rounds
-    # monotonically in x: the same bits as the per-window reading)
-    m = n - k + 1
-    tot, hi, lo = az[:m].copy(), az[:m].copy(), az[:m].copy()
-    for j in range(1, k):
-        tot += az[j:j + m]
-        np.maximum(hi, az[j:j + m], out=hi)
-        np.minimum(lo, az[j:j + m], out=lo)
-    tot /= k
-    return np.flatnonzero(np.maximum(hi - tot, tot - lo) < P.STILL_END_SETTLE_ACC)
+def _settle_from(az: np.ndarray, rows: np.ndarray, still_runs: np.ndarray, k: int
+                 ) -> np.ndarray:
+    """For each of ``rows``, the first row j at or after it whose ``k``-row window [j, j + k)
+    lies in the row's run of ``still_runs`` ((R, 2) start / stop, sorted) with every ``az``
+    row within ``STILL_END_SETTLE_ACC`` of the window's mean; the row where there is none.
 
-
-def _settle_at(rows: np.ndarray, starts: np.ndarray, still_runs: np.ndarray, k: int,
-               n: int) -> np.ndarray:
-    """For each of ``rows``, the first of ``starts`` at or after it whose window lies in the
-    row's run of ``still_runs`` (:func:`_settled_end`); the row where there is none."""
+    Only the runs' rows from each row on are read, a stretch at a time (``_SETTLE_SPAN`` window
+    starts, doubled each round for the rows not yet settled): the first settled window follows
+    a movement's end by a fraction of a second, and reading every window of the day cost ~0.3 s
+    on the 8-h walking day (``bench/bench_analysis.py --walking-day``). A window's mean is
+    summed row by row in its order and its max |row - mean| taken as max(max - mean, mean -
+    min) (x - m rounds monotonically in x): the same bits wherever the window is read from."""
     rows = np.asarray(rows, int)
     out = rows.copy()
-    if n < k:
+    if len(az) < k or not len(still_runs) or not len(rows):
         return out
-    pos = np.searchsorted(starts, rows)
-    nxt = np.where(pos < len(starts), starts[np.minimum(pos, max(len(starts) - 1, 0))]
-                   if len(starts) else n, n)
-    run_end = np.full(len(rows), -1)
-    if len(still_runs):
-        i_run = np.searchsorted(still_runs[:, 0], rows, side="right") - 1
-        inside = (i_run >= 0) & (rows < still_runs[np.maximum(i_run, 0), 1])
-        run_end[inside] = still_runs[i_run[inside], 1]
-    fit = nxt + k <= run_end
-    out[fit] = nxt[fit]
-    return out
+    i_run = np.searchsorted(still_runs[:, 0], rows, side="right") - 1
+    inside = (i_run >= 0) & (rows < still_runs[np.maximum(i_run, 0), 1])
+    q = np.flatnonzero(inside)
+    frm = rows[q]
+    last = still_runs[i_run[q], 1] - k + 1  # window starts in [frm, last)
+    span = _SETTLE_SPAN
+    while True:
+        keep = frm < last
+        q, frm, last = q[keep], frm[keep], last[keep]
+        if not len(q):
+            return out
+        nw = np.minimum(last - frm, span)  # window starts read this round, per row
+        ln = nw + k - 1  # rows read
+        off = np.cumsum(ln) - ln
+        seg = np.repeat(np.arange(len(q)), ln)
+        idx = np.arange(int(ln.sum())) - off[seg] + frm[seg]
+        x = az[idx]
+        m = len(x) - k + 1
+        # k shifted slices (no (N, k) temporaries): each window's sum in its rows' order
+        tot, hi, lo = x[:m].copy(), x[:m].copy(), x[:m].copy()
+        for j in range(1, k):
+            tot += x[j:j + m]
+            np.maximum(hi, x[j:j + m], out=hi)
+            np.minimum(lo, x[j:j + m], out=lo)
+        tot /= k
+        ok = np.maximum(hi - tot, tot - lo) < P.STILL_END_SETTLE_ACC
+        ok &= (np.arange(m) - off[seg[:m]]) < nw[seg[:m]]  # windows inside one row's stretch
+        hit = np.flatnonzero(ok)
+        g, first = np.unique(seg[hit], return_index=True)  # each row's first settled window
+        out[q[g]] = idx[hit[first]]
+        frm = frm + nw
+        frm[g] = last[g]  # settled: done
+        span *= 2
 
 
-def _settled_end(az: np.ndarray, still: np.ndarray, k: int) -> np.ndarray:
-    """(N,) int: for each row i, the first row j >= i whose ``k``-row window [j, j + k) lies in
-    i's run of ``still`` with every ``az`` row within ``STILL_END_SETTLE_ACC`` of the window's
-    mean; i where there is none."""
-    n = len(az)
-    return _settle_at(np.arange(n), _settled_starts(az, k), runs(still), k, n)
+#: window starts :func:`_settle_from` reads per row in its first round (doubled each round)
+_SETTLE_SPAN = 64
 
 
 def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: float,
@@ -360,7 +367,7 @@ def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: floa
     az = _finite(az)
     s = np.sin(np.clip(_finite(tilt), 0.0, None))
     k = max(2, int(0.15 * fs))
-    starts, still_runs = _settled_starts(az, k), runs(still & valid)
+    still_runs = runs(still & valid)
     own = False
     moves: list[tuple[int, int, int, int, int, int]] = []  # (s0, s1, a, b, k0, k1)
     for s0, s1 in runs(valid):  # per segment between gaps
@@ -373,7 +380,8 @@ def vertical_track(az: np.ndarray, tilt: np.ndarray, still: np.ndarray, fs: floa
         k0 = np.where(walk_before, 0, np.minimum(k, a_ - s0))
         # the zero-velocity window after the movement: where the raw acceleration has settled
         # (after a landing's ring), else at the still run's start as before
-        b_set = _settle_at(np.minimum(b_, n - 1), starts, still_runs, k, n)
+        # (a still run lies in one segment: this segment's rows are read before they are set)
+        b_set = _settle_from(az, np.minimum(b_, n - 1), still_runs, k)
         late = ~walk_after & (b_ < s1) & (b_set > b_) & (b_set + k <= s1)
         if late.any() and not own:
             az, own = az.copy(), True  # the caller's array is left as it was

@@ -648,12 +648,8 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             # the end of a 31-s seated slouch, the slouch going on after it; a sit's search
             # must place by the turn, and the one step's turn was only read when a second,
             # borderline step made two, as at 52 Hz: else 32 s early at the sit's start)
-            if motion is not None and kb not in span:
-                found = _motion_place(motion, [(seq[kb - 1].i1, seq[kb].i0)], m_old, m_new,
-                                      still)
-                if found is not None:
-                    return found[0], found[1]
-            return -1, None
+            turn = _gap_turn(motion, seq, kb, m_old, m_new, still) if kb not in span else None
+            return turn if turn is not None else (-1, None)
         k = int(fit[np.argmin(resid[fit])])
         if k in span:  # out or back: the moving sample nearest the middle of the excursion
             a0, a1, x = span[k]
@@ -699,23 +695,13 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
             olds = np.flatnonzero(np.minimum(vs, vc)[:int(seen[0]) if len(seen) else len(vs)]
                                   <= -1.0)
             if len(olds) and k + int(olds[-1]) + 1 < n:
-                kl = k + int(olds[-1]) + 1
-                found = _motion_place(motion, [(seq[kl - 1].i1, seq[kl].i0)], m_old, m_new,
-                                      still)
-                if found is not None:
-                    return found[0], found[1]
-                return seq[kl - 1].i1, seq[kl].i0
-        if motion is not None:
-            # a held step: the posture held and the clip turned, so the window of the step's
-            # gap that turns as the slip does (SLIP_MOTION_ERR, SLIP_MOTION_LIN) is the slip
-            # itself; it is blended over that turn, not the whole gap (development seed
-            # 23013 @104: a slip 5.6 s into the movement between two held postures, blended
-            # from the movement's start, 0.54 -> 0.28 deg; TRACE6, HELDSTEP). The whole gap
-            # when no window fits
-            found = _motion_place(motion, [(seq[k - 1].i1, seq[k].i0)], m_old, m_new, still)
-            if found is not None:
-                return found[0], found[1]
-        return seq[k - 1].i1, seq[k].i0
+                return _gap_place(motion, seq, k + int(olds[-1]) + 1, m_old, m_new, still)
+        # a held step: the posture held and the clip turned, so the window of the step's gap
+        # that turns as the slip does (SLIP_MOTION_ERR, SLIP_MOTION_LIN) is the slip itself;
+        # it is blended over that turn, not the whole gap (development seed 23013 @104: a slip
+        # 5.6 s into the movement between two held postures, blended from the movement's
+        # start, 0.54 -> 0.28 deg; TRACE6, HELDSTEP). The whole gap when no window fits
+        return _gap_place(motion, seq, k, m_old, m_new, still)
     if len(ks) > 1:  # the sitting postures break a tie (they do not outvote a stand or walk)
         within = None
         if "sitting" not in base and "standing" in base:
@@ -968,6 +954,25 @@ def _turns_as_slip(motion: Motion, g0: int, g1: int, m_old: np.ndarray, m_new: n
     h = max(2, int(round(SLIP_MOTION_S * motion[1]))) // 2
     f = _gap_reading(motion, g0 - h, g1 + h, m_old, m_new, still, _wanted_turn(m_old, m_new))
     return f is None or f[2] <= SLIP_MOTION_ERR * f[5]
+
+
+def _gap_turn(motion: Motion | None, seq: list[RefPosture], k: int, m_old: np.ndarray,
+              m_new: np.ndarray, still: np.ndarray | None) -> tuple[int, int] | None:
+    """The rows of the turn (:func:`_motion_place`) in the gap before ``seq[k]`` (a held
+    step's movement) when a window of it turns the sensor as the slip does; None when none
+    does, or without ``motion``."""
+    if motion is None:
+        return None
+    found = _motion_place(motion, [(seq[k - 1].i1, seq[k].i0)], m_old, m_new, still)
+    return None if found is None else (found[0], found[1])
+
+
+def _gap_place(motion: Motion | None, seq: list[RefPosture], k: int, m_old: np.ndarray,
+               m_new: np.ndarray, still: np.ndarray | None) -> tuple[int, int]:
+    """A slip placed at a held step, the gap before ``seq[k]``: blended over the window of
+    the gap that turns as the slip does (:func:`_gap_turn`), else over the whole gap."""
+    turn = _gap_turn(motion, seq, k, m_old, m_new, still)
+    return turn if turn is not None else (seq[k - 1].i1, seq[k].i0)
 
 
 def _motion_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndarray,
@@ -1364,17 +1369,26 @@ _HELD_CAP_S = 10.0  # votes stop growing here (as refine_mountings counts a stan
 _HELD_KINDS = ("standing", "sitting")
 
 
-def _held_bends(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """(direction deg, votes) of each held forward bend starting in rows [lo, hi) through
-    mounting ``m`` (:func:`_bend_dirs`)."""
+def _bent_ups(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """(up (k, 3) in body axes, votes) of each held forward bend starting in rows [lo, hi)
+    through mounting ``m``: a still standing or sitting probe tilted beyond ``HELD_BEND_DEG``
+    from upright, forward (:func:`_held_bends`, :func:`_lone_leaned`)."""
     sel = [x for x in probes if x.kind in _HELD_KINDS and lo <= x.i0 < hi]
     ub = np.array([m.T @ x.up for x in sel]).reshape(-1, 3)
     votes = np.maximum(1.0, np.minimum([x.end_s - x.start_s for x in sel], _HELD_CAP_S)
                        / P.REF_MIN_S).reshape(-1)
     bent = (np.degrees(np.arccos(np.clip(ub[:, 2], -1.0, 1.0))) > HELD_BEND_DEG) \
         & (ub[:, 0] < 0.0)  # forward only (a lean back is not a bend)
-    return np.degrees(np.arctan2(ub[bent, 1], -ub[bent, 0])), votes[bent]
+    return ub[bent], votes[bent]
+
+
+def _held_bends(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(direction deg, votes) of each held forward bend starting in rows [lo, hi) through
+    mounting ``m`` (:func:`_bent_ups`, :func:`_bend_dirs`)."""
+    ub, votes = _bent_ups(probes, lo, hi, m)
+    return np.degrees(np.arctan2(ub[:, 1], -ub[:, 0])), votes
 
 
 def _bend_dirs(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray,
@@ -1468,13 +1482,10 @@ def _lone_leaned(probes: list[RefPosture], lo: int, hi: int, m: np.ndarray) -> b
     1-3 deg of lean at 30-60 deg of flexion). Bent steeply the two are alike (validation 15027:
     at 75.5 deg a right 2.8-deg turn read as a 12-deg lean and was dropped, 0.30 -> 0.31 deg),
     but there a lean of 8-18 deg moves the direction by only 2-5 deg, the most it can cost."""
-    sel = [x for x in probes if x.kind in _HELD_KINDS and lo <= x.i0 < hi]
-    _, w = _held_bends(sel, 0, np.iinfo(np.int64).max, m)
+    ub, w = _bent_ups(probes, lo, hi, m)
     if len(w) != 1 or w[0] > 1.0:
         return False
-    ub = np.array([m.T @ x.up for x in sel])
-    bent = (np.degrees(np.arccos(np.clip(ub[:, 2], -1.0, 1.0))) > HELD_BEND_DEG) & (ub[:, 0] < 0.0)
-    u = ub[bent][0]
+    u = ub[0]
     lean = abs(float(np.degrees(np.arctan2(u[1], u[2]))))
     return LIFT_LEAN_DEG[0] <= lean <= LIFT_LEAN_DEG[1]
 
@@ -1541,10 +1552,14 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
     own = next((k for k, mk in enumerate(mats) if np.allclose(mk, m0)), None)
     if own is None:
         return out
-    # the still standing / sitting probes _held_bends reads, listed once (it was called ~40
-    # times on an 8-h day, each scanning all the day's probes); walks are read from probes
+    # the still standing / sitting probes _held_bends reads, each stretch's listed once (it was
+    # called ~60 times on the 8-h walking day, each scanning all the day's); walks are read
+    # from probes
     held = [x for x in probes if x.kind in _HELD_KINDS]
-    ref = _bend_dirs(held, starts[own], edges[own], mats[own])
+    i0 = np.array([x.i0 for x in held], np.int64)
+    part = [[held[j] for j in np.flatnonzero((i0 >= s) & (i0 < e))]
+            for s, e in zip(starts, edges, strict=True)]
+    ref = _bend_dirs(part[own], starts[own], edges[own], mats[own])
     if len(ref) == 0:
         return out
     g_own: list[float | None] = []  # the calibration stretch's walks, read when first needed
@@ -1555,18 +1570,18 @@ def _turn_by_held_bends(out: list[ReReference], probes: list[RefPosture],
             continue
         # equally large groups that disagree: the one agreeing with the calibration stretch's,
         # else no turn (a slip's turn is small)
-        d = _bend_dirs(held, starts[k], edges[k], mats[k], float(np.mean(ref)), tie_none=True)
+        d = _bend_dirs(part[k], starts[k], edges[k], mats[k], float(np.mean(ref)), tie_none=True)
         by_gait = False
-        if motion is not None and _lift_bottoms(held, starts[k], edges[k], mats[k], d):
+        if motion is not None and _lift_bottoms(part[k], starts[k], edges[k], mats[k], d):
             if not g_own:
                 g_own.append(_gait_dirs(probes, starts[own], edges[own], mats[own], motion))
             g = None if g_own[0] is None \
                 else _gait_dirs(probes, starts[k], edges[k], mats[k], motion)
             if g is not None and g_own[0] is not None:
-                d = _nearest_gait(held, starts[k], edges[k], mats[k], float(np.mean(ref)),
+                d = _nearest_gait(part[k], starts[k], edges[k], mats[k], float(np.mean(ref)),
                                   g - g_own[0])
                 by_gait = True
-        if not by_gait and _lone_leaned(held, starts[k], edges[k], mats[k]):
+        if not by_gait and _lone_leaned(part[k], starts[k], edges[k], mats[k]):
             # one lift bottom alone, leaned as lifts are: nothing tells its lean from a turn
             continue
         if len(d) == 0:

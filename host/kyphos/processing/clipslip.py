@@ -640,6 +640,26 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         if found is not None and kv[found[2]] not in span \
                 and not np.min(np.minimum(votes(("sitting",)), v_conf)[kv[found[2]]:]) <= -1.0:
             return found[0], found[1]
+        # the step out of the sit after a lie, and the get-up into that sit in the tie: both
+        # are movements, and a slip is made in either. The one whose best window turns the
+        # sensor more nearly as the slip does (within SLIP_MOTION_ERR) and with less linear
+        # acceleration is where the clip turned (development seed 31003: a slip at the end of
+        # the get-up; the sit after the lie leaned back 6 deg, nearly cancelling it in the
+        # old mounting; the get-up's window read 0.02 of the change at 0.26 m/s^2, the rise's
+        # 0.06 at 3.14, and the rise took the slip 4.0 s late). Not the get-up whenever it
+        # is tied (HELDSTEP2's variant D): slips made in the rise read better there, or
+        # moved less (6027, 14011, 15002 @104: the get-up 1.19 / 1.02 / 0.26 of the change,
+        # the rise 0.06 / 0.00 / 0.25; validation seeds 10, 1005, 14028: the rise's window
+        # 0.00-0.03 at 0.01-0.02 m/s^2)
+        if not by_turn_only and kb >= 2 and kb - 1 in after_lie and kb - 1 in kv:
+            want = _wanted_turn(m_old, m_new)
+            up = _gap_reading(motion, seq[kb - 2].i1, seq[kb - 1].i0, m_old, m_new, still,
+                              want)
+            rise = _gap_reading(motion, seq[kb - 1].i1, seq[kb].i0, m_old, m_new, still, want)
+            if up is not None and rise is not None and up[2] <= SLIP_TIE_FRAC * up[5] \
+                    and up[2] < rise[2] and up[4] < rise[4] \
+                    and not np.min(np.minimum(votes(("sitting",)), v_conf)[kb - 1:]) <= -1.0:
+                return up[0], up[1]
     if len(fit):
         if by_turn_only:
             # the best place is a step between two held postures (the posture held, the clip

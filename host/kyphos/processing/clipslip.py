@@ -422,7 +422,10 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     mounting is what a backward slip made in a held slouch looks like (validation seeds
     6003, 1019, 2029); but when the step's own movement turned as no slip does and no place
     of the tie holds the slip's turn, that posture reading the old mounting at both ends
-    refuses the step (HELDSTEP2: 31019). (The ends, not the means: validation seed 25,
+    refuses the step (HELDSTEP2: 31019); and the step out of the sit after a lie gives way to the
+    get-up into that sit when the get-up's window turns as the slip does, as closely as windows
+    tie, and more closely and with less linear acceleration than the step's (RISE: 31003).
+    (The ends, not the means: validation seed 25,
     a slip in the middle of a standing slouch that set in slowly, was placed 24 s late.) Else, among equally good
     places, the slip goes to the middle of the stretch they span (the moving sample nearest
     to it: a slip moves the sensor): a slip on the way into a held bend or slouch that fits
@@ -641,16 +644,18 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
                 and not np.min(np.minimum(votes(("sitting",)), v_conf)[kv[found[2]]:]) <= -1.0:
             return found[0], found[1]
         # the step out of the sit after a lie, and the get-up into that sit in the tie: both
-        # are movements, and a slip is made in either. The one whose best window turns the
-        # sensor more nearly as the slip does (within SLIP_MOTION_ERR) and with less linear
-        # acceleration is where the clip turned (development seed 31003: a slip at the end of
-        # the get-up; the sit after the lie leaned back 6 deg, nearly cancelling it in the
-        # old mounting; the get-up's window read 0.02 of the change at 0.26 m/s^2, the rise's
-        # 0.06 at 3.14, and the rise took the slip 4.0 s late). Not the get-up whenever it
-        # is tied (HELDSTEP2's variant D): slips made in the rise read better there, or
-        # moved less (6027, 14011, 15002 @104: the get-up 1.19 / 1.02 / 0.26 of the change,
-        # the rise 0.06 / 0.00 / 0.25; validation seeds 10, 1005, 14028: the rise's window
-        # 0.00-0.03 at 0.01-0.02 m/s^2)
+        # are movements, and a slip is made in either. The get-up takes it when its best window
+        # turns the sensor as the slip does as closely as windows tie (SLIP_TIE_FRAC: the
+        # linear-acceleration bound is waived, a get-up still moves the sensor, so the turn
+        # must match the closer), more closely than the rise's best window and with less
+        # linear acceleration (development seed 31003: a slip at the end of the get-up; the
+        # sit after the lie leaned back 6 deg, nearly cancelling it in the old mounting; the
+        # get-up's window read 0.02 of the change at 0.26 m/s^2, the rise's 0.06 at 3.14, and
+        # the rise took the slip 4.0 s late). Not the get-up whenever it is tied (HELDSTEP2's
+        # variant D): slips made in the rise read better there, or the get-up no closer than
+        # SLIP_MOTION_ERR's edge (6027, 14011, 15002 @104: the get-up 1.19 / 1.02 / 0.26 of the
+        # change, the rise 0.06 / 0.00 / 0.25; 10, 1005, 14028: the rise 0.00-0.03 at
+        # 0.01-0.02 m/s^2, the get-up 0.05-0.27)
         if not by_turn_only and kb >= 2 and kb - 1 in after_lie and kb - 1 in kv:
             want = _wanted_turn(m_old, m_new)
             up = _gap_reading(motion, seq[kb - 2].i1, seq[kb - 1].i0, m_old, m_new, still,

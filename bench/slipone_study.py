@@ -144,9 +144,11 @@ PATHS_K = ("few_probes", "multistep_turn", "override_turn", "after_lie_getup_tur
 def _paths_for(src: str) -> tuple[str, ...]:
     """The return names for ``src``: the chain (cb19573), variant A (8e05697: the detrended
     turn before both middles), 167796b (B with a dead excursion return) or B as shipped."""
-    if "the get-up into the sit after a lie and the step out of it both tied" in src:
-        return PATHS_K  # RISE's variant E
-    if "rise = _gap_reading(motion, seq[kb - 1].i1" in src:  # RISE
+    if "the get-up into the sit after a lie and the step out of it both tied" in src \
+            or "getup = _getup_place(motion, seq, kt," in src:
+        return PATHS_K  # RISE's variant E, and as _getup_place
+    if "rise = _gap_reading(motion, seq[kb - 1].i1" in src \
+            or "getup = _getup_place(motion, seq, kb - 1" in src:  # RISE
         return PATHS_J
     if "and by_votes[kb - 1] >= by_votes.max() - 1e-9:" in src:  # HELDSTEP2, variant D
         return PATHS_I

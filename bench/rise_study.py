@@ -23,7 +23,12 @@ Measured (RISE, 2026-12-08, /work/handoff/RISE.md): at 104 Hz, on 991 kept sessi
 1000-32029) and 33000-34029, the held step out of the sit after a lie is the best fit in 8
 sessions: 31003 (the slip at the get-up's end: get-up 0.02 @ 0.26, rise 0.06 @ 3.14) and 7 whose
 slip is in the rise or elsewhere (10, 1005, 6027, 14011, 14028, 15002, 21010; the get-up
-0.05-1.19 of the change, never better than the rise with less linear acceleration).
+0.05-1.19 of the change, never better than the rise with less linear acceleration). Part
+``getups`` @104 lists 26 slips next to a lie; the other misplaced ones: 24025 (get-up, +7.7 s,
+``tie_det``: the tie held the get-up and the rise; fixed by ``_getup_place`` there too), 5027
+(get-up, +6.4 s, the get-up's window 1.19 of the change), 14001 and 34010 (get-up, -40.1 /
+-30.7 s, ``tie_blend`` across the lie: 14001's get-up reads 1.01, 34010's 0.04 at 0.23 m/s^2
+but with no rise in the tie).
 
 Validation seeds (validate_analysis.HELD_OUT_FROM and on) are refused (held out).
 """

@@ -132,8 +132,9 @@ PATHS_J = ("few_probes", "multistep_turn", "override_turn", "after_lie_getup_tur
            "held_veto_turn", "held_veto", "held_step_turn", "held_step", "tie_turn",
            "late_none2", "tie_det", "tie_release", "tie_mid_nostill", "tie_blend", "tie_mid")
 
-#: RISE's variant E (not shipped): the same comparison where the tie holds both the get-up and
-#: the step out of the sit after a lie (``tie_getup_turn``)
+#: RISE (1de2536, clipslip._getup_place): the same comparison also where the tie holds both the
+#: get-up and the step out of the sit after a lie, before the detrended reading
+#: (``tie_getup_turn``; its first form, variant E, inline)
 PATHS_K = ("few_probes", "multistep_turn", "override_turn", "after_lie_getup_turn",
            "late_held_step_turn", "late_none", "excursion_release", "excursion_mid",
            "held_veto_turn", "held_veto", "held_step_turn", "held_step", "tie_turn",

@@ -124,10 +124,33 @@ PATHS_I = ("few_probes", "multistep_turn", "override_turn", "after_lie_getup",
            "held_veto_turn", "held_veto", "held_step_turn", "held_step", "tie_turn",
            "late_none2", "tie_det", "tie_release", "tie_mid_nostill", "tie_blend", "tie_mid")
 
+#: RISE: the get-up into the sit after a lie over the step out of it, when the get-up's best
+#: window turns more nearly as the slip does and with less linear acceleration than the step's
+#: (``after_lie_getup_turn``)
+PATHS_J = ("few_probes", "multistep_turn", "override_turn", "after_lie_getup_turn",
+           "late_held_step_turn", "late_none", "excursion_release", "excursion_mid",
+           "held_veto_turn", "held_veto", "held_step_turn", "held_step", "tie_turn",
+           "late_none2", "tie_det", "tie_release", "tie_mid_nostill", "tie_blend", "tie_mid")
+
+#: RISE (1de2536, clipslip._getup_place): the same comparison also where the tie holds both the
+#: get-up and the step out of the sit after a lie, before the detrended reading
+#: (``tie_getup_turn``; its first form, variant E, inline)
+PATHS_K = ("few_probes", "multistep_turn", "override_turn", "after_lie_getup_turn",
+           "late_held_step_turn", "late_none", "excursion_release", "excursion_mid",
+           "held_veto_turn", "held_veto", "held_step_turn", "held_step", "tie_turn",
+           "late_none2", "tie_getup_turn", "tie_det", "tie_release", "tie_mid_nostill",
+           "tie_blend", "tie_mid")
+
 
 def _paths_for(src: str) -> tuple[str, ...]:
     """The return names for ``src``: the chain (cb19573), variant A (8e05697: the detrended
     turn before both middles), 167796b (B with a dead excursion return) or B as shipped."""
+    if "the get-up into the sit after a lie and the step out of it both tied" in src \
+            or "getup = _getup_place(motion, seq, kt," in src:
+        return PATHS_K  # RISE's variant E, and as _getup_place
+    if "rise = _gap_reading(motion, seq[kb - 1].i1" in src \
+            or "getup = _getup_place(motion, seq, kb - 1" in src:  # RISE
+        return PATHS_J
     if "and by_votes[kb - 1] >= by_votes.max() - 1e-9:" in src:  # HELDSTEP2, variant D
         return PATHS_I
     if "if doubted and motion is not None:" in src:  # HELDSTEP2

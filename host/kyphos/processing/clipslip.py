@@ -422,7 +422,11 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     mounting is what a backward slip made in a held slouch looks like (validation seeds
     6003, 1019, 2029); but when the step's own movement turned as no slip does and no place
     of the tie holds the slip's turn, that posture reading the old mounting at both ends
-    refuses the step (HELDSTEP2: 31019). (The ends, not the means: validation seed 25,
+    refuses the step (HELDSTEP2: 31019); and the step out of the sit after a lie gives way to the
+    get-up into that sit when the get-up's window turns as the slip does, as closely as windows
+    tie, and more closely and with less linear acceleration than the step's (RISE: 31003;
+    :func:`_getup_place`, also where the tie holds both: 24025).
+    (The ends, not the means: validation seed 25,
     a slip in the middle of a standing slouch that set in slowly, was placed 24 s late.) Else, among equally good
     places, the slip goes to the middle of the stretch they span (the moving sample nearest
     to it: a slip moves the sensor): a slip on the way into a held bend or slouch that fits
@@ -640,6 +644,22 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         if found is not None and kv[found[2]] not in span \
                 and not np.min(np.minimum(votes(("sitting",)), v_conf)[kv[found[2]]:]) <= -1.0:
             return found[0], found[1]
+        # the step out of the sit after a lie, and the get-up into that sit in the tie: both
+        # are movements, and a slip is made in either. The get-up takes it when its best window
+        # turns the sensor as the slip does as closely as windows tie, more closely than the
+        # rise's best window and with less linear acceleration (_getup_place; development seed
+        # 31003: a slip at the end of the get-up; the sit after the lie leaned back 6 deg,
+        # nearly cancelling it in the old mounting; the get-up's window read 0.02 of the change
+        # at 0.26 m/s^2, the rise's 0.06 at 3.14, and the rise took the slip 4.0 s late). Not the get-up whenever it is tied (HELDSTEP2's
+        # variant D): slips made in the rise read better there, or the get-up no closer than
+        # SLIP_MOTION_ERR's edge (6027, 14011, 15002 @104: the get-up 1.19 / 1.02 / 0.26 of the
+        # change, the rise 0.06 / 0.00 / 0.25; 10, 1005, 14028: the rise 0.00-0.03 at
+        # 0.01-0.02 m/s^2, the get-up 0.05-0.27)
+        if not by_turn_only and kb >= 2 and kb - 1 in after_lie and kb - 1 in kv \
+                and not np.min(np.minimum(votes(("sitting",)), v_conf)[kb - 1:]) <= -1.0:
+            getup = _getup_place(motion, seq, kb - 1, m_old, m_new, still)
+            if getup is not None:
+                return getup
     if len(fit):
         if by_turn_only:
             # the best place is a step between two held postures (the posture held, the clip
@@ -757,6 +777,16 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         ks = ks[sit >= sit.max() - 1e-9]
     if by_turn_only:
         return -1, None
+    if motion is not None:
+        # the same where the tie holds both the get-up into the sit after a lie and the step
+        # out of it, before the detrended reading (development seed 24025: a slip at the end
+        # of a get-up, its window 0.01 of the change at 0.20 m/s^2, the rise's 0.11 at 1.81;
+        # detrended 0.14 against 0.11, and the rise took the slip 7.7 s late)
+        for kt in ks.tolist():
+            if kt >= 1 and kt in after_lie and kt + 1 in ks:
+                getup = _getup_place(motion, seq, kt, m_old, m_new, still)
+                if getup is not None:
+                    return getup
     if motion is not None:  # the tied place whose turn, less the trunk's, is the slip's
         det = _detrended_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in ks],
                                m_old, m_new, still)
@@ -992,6 +1022,26 @@ def _motion_place(motion: Motion, gaps: list[tuple[int, int]], m_old: np.ndarray
     if not hits or max(h[0] for h in hits) - min(h[0] for h in hits) > n:
         return None  # none, or more than one movement fits
     return hits[0]
+
+
+def _getup_place(motion: Motion, seq: list[RefPosture], k: int, m_old: np.ndarray,
+                 m_new: np.ndarray, still: np.ndarray | None) -> tuple[int, int] | None:
+    """``seq[k]`` the sit after a lie: the rows of the get-up into it (the gap before it) when
+    its best window (:func:`slip_motion_windows`) turns the sensor as the mounting change does
+    as closely as windows tie (``SLIP_TIE_FRAC``: the linear-acceleration bound is waived, a
+    get-up still moves the sensor, so the turn must match the closer), more closely than the
+    best window of the step out of it (the gap after it) and with less linear acceleration;
+    else None. Both are movements, and a slip is made in either (:func:`place_slip`: 31003,
+    24025 in the get-up; 6027, 14011, 15002, 10, 1005, 14028 in the rise)."""
+    if k < 1 or k + 1 >= len(seq):
+        return None
+    want = _wanted_turn(m_old, m_new)
+    up = _gap_reading(motion, seq[k - 1].i1, seq[k].i0, m_old, m_new, still, want)
+    rise = _gap_reading(motion, seq[k].i1, seq[k + 1].i0, m_old, m_new, still, want)
+    if up is None or rise is None or up[2] > SLIP_TIE_FRAC * up[5] or up[2] >= rise[2] \
+            or up[4] >= rise[4]:
+        return None
+    return up[0], up[1]
 
 
 def _detrended_read(motion: Motion, g0: int, g1: int, nb: int, want: np.ndarray, v: np.ndarray,

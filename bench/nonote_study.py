@@ -184,7 +184,17 @@ def analyse(r: dict[str, Any]) -> dict[str, Any]:
     zn = float(np.median(meas[zk])) if zk.any() else 0.0
     up = stand & (np.abs(tr) < 2.0)
     tl = float(np.median(ex[up])) if up.any() else 0.0
+    # the automatic upright after the clip slip: the opening mounting is a folded re-reference
+    # (analysis.opening_reref_folded), far from the automatic calibration turned by the level
+    mb = r["nonote"]["m_before"]
+    fold = False
+    if mb is not None:
+        from scipy.spatial.transform import Rotation
+
+        ang_deg = float(np.degrees(Rotation.from_matrix(np.linalg.solve(mb, r["nonote"]["m"])).magnitude()))
+        fold = ang_deg > abs(float(r["nonote"]["relevel_deg"])) + 3.0
     return {
+        "fold": fold, "seq_n": len(r["nonote"]["cal_bends"]),
         "seed": r["seed"], "fs": r["fs"],
         "rmse_note": float(np.sqrt(np.nanmean(en**2))), "rmse_nn": float(np.sqrt(np.nanmean(ex**2))),
         "sq_note": float(np.nansum(en**2)), "n_note": int(np.isfinite(en).sum()),
@@ -219,6 +229,7 @@ def report(rows: list[dict[str, Any]]) -> None:
               f"y{s['yaw']:+5.2f} relevel {s['relevel']:+5.2f} stand true {s['stand_true']:+5.2f} "
               f"note-err {s['stand_note']:+5.2f} ({s['stand_s']:4.0f} s, bent {s['stand_bent_share']:.2f}) "
               f"shorth {s['shorth']:+5.2f} zone {s['zone']:+5.2f} truelevel {s['truelevel']:+5.2f} | extra deg²s {ex} "
+              f"| opening re-ref {'yes' if s['fold'] else 'no '} cal bends {s['seq_n']} "
               f"| rr note {s['rr_note']} nonote {s['rr_nn']} slips {s['slips']}")
     sqn = sum(s["sq_note"] for s in rows) / sum(s["n_note"] for s in rows)
     sqx = sum(s["sq_nn"] for s in rows) / sum(s["n_nn"] for s in rows)
@@ -232,6 +243,11 @@ def report(rows: list[dict[str, Any]]) -> None:
           f"{np.sqrt(sum(s['sq_shorth'] for s in rows) / nx):.3f}, upright-zone level "
           f"{np.sqrt(sum(s['sq_zone'] for s in rows) / nx):.3f}, the level of the truly upright "
           f"still standing {np.sqrt(sum(s['sq_truelevel'] for s in rows) / nx):.3f}")
+    for lab, sel in (("opening re-reference (upright after the slip)", lambda s: s["fold"]),
+                     ("calibration sequence of > 1 bend", lambda s: s["seq_n"] > 1)):
+        k = [s for s in rows if sel(s)]
+        print(f"{lab}: {len(k)} sessions, their extra {sum(s['extra_sum'] for s in k):+.0f} deg²·s "
+              f"(lying {sum(s['extra']['lying'] for s in k):+.0f})")
     tot = {k: sum(s["extra"][k] for s in rows) for k in names}
     print("extra squared error by group, deg²·s: " + ", ".join(f"{k} {v:+.0f}" for k, v in tot.items())
           + f"; total {sum(tot.values()):+.0f}")

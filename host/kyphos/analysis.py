@@ -355,7 +355,7 @@ def find_rerefs_between(probes: list[clipslip.RefPosture], c: cal.Calibration,
     later posture is after it: the stands on either side agree with the slipped mounting,
     which the calibration then takes), but a slip is kept only before the calibration."""
     if not users:
-        return find_rerefs(probes, c, time, still, fs, motion)
+        return opening_reref_bend_axis(c, find_rerefs(probes, c, time, still, fs, motion), time)
     edges = [u.index for u in users]
     end = np.iinfo(np.int64).max
     out: list[clipslip.ReReference] = []
@@ -591,6 +591,27 @@ def _standing_upright(p: Prepared, quat: np.ndarray, c: cal.Calibration,
     rr = turned_rerefs(c, c2, rerefs)
     _az, activity = motion_activity(p, quat, c2, rr)
     return c2, rr, activity, walk_angles(p, quat, c2, rr, activity) or _angles_of(p, quat, c2, rr)
+
+
+def opening_reref_bend_axis(c: cal.Calibration, rerefs: list[clipslip.ReReference],
+                            time: np.ndarray) -> list[clipslip.ReReference]:
+    """Without a note (``c.method == "auto"``): a re-reference from the recording's first row
+    (the automatic upright is after a clip slip; ``clipslip.find_slips`` turned the stretch
+    before it) takes its left axis (body y) from the calibration bends the automatic calibration
+    found, when they end inside its stretch: they were measured in that mounting, as a note's
+    bend window is. Its up stays the re-reference's. The turn ``find_slips`` gives is the least
+    one between the two uprights, which leaves the slip's own turn about the trunk's long axis
+    in the stretch's left axis (validation 32006 without a note: 2.4 deg of it, read as
+    flexion lying on the side, 0.77 deg RMS against 0.28 with the note). As a later upright-only
+    calibration keeps the axis of the mounting before it. Otherwise ``rerefs`` as they are."""
+    if c.method != "auto" or not rerefs or rerefs[0].index != 0 \
+            or rerefs[0].why != clipslip.WHY_AFTER_SLIP or not c.calibration_bends_s:
+        return rerefs
+    end = float(time[rerefs[1].index]) if len(rerefs) > 1 else np.inf
+    if max(b for _a, b in c.calibration_bends_s) >= end:
+        return rerefs
+    m = cal.frame_from_axes(rerefs[0].sensor_from_body[:, 2], c.sensor_from_body[:, 1])
+    return [replace(rerefs[0], sensor_from_body=m), *rerefs[1:]]
 
 
 def opening_reref_folded(c: cal.Calibration, rerefs: list[clipslip.ReReference]

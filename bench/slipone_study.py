@@ -142,9 +142,19 @@ PATHS_K = ("few_probes", "multistep_turn", "override_turn", "after_lie_getup_tur
            "tie_blend", "tie_mid")
 
 
+#: TIDY (clipslip._gap_turn / _gap_place) on RISE: the late held step's turn or none is one
+#: return (``late_held_step``), the held veto's and the held step's turn-or-gap one each
+#: (``held_veto``, ``held_step``)
+PATHS_L = ("few_probes", "multistep_turn", "override_turn", "after_lie_getup_turn",
+           "late_held_step", "excursion_release", "excursion_mid", "held_veto", "held_step",
+           "tie_turn", "late_none2", "tie_getup_turn", "tie_det", "tie_release",
+           "tie_mid_nostill", "tie_blend", "tie_mid")
+
 def _paths_for(src: str) -> tuple[str, ...]:
     """The return names for ``src``: the chain (cb19573), variant A (8e05697: the detrended
     turn before both middles), 167796b (B with a dead excursion return) or B as shipped."""
+    if "return _gap_place(motion, seq, k, m_old, m_new, still)" in src:  # TIDY on RISE
+        return PATHS_L
     if "the get-up into the sit after a lie and the step out of it both tied" in src \
             or "getup = _getup_place(motion, seq, kt," in src:
         return PATHS_K  # RISE's variant E, and as _getup_place

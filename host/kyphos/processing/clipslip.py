@@ -425,9 +425,9 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
     refuses the step (HELDSTEP2: 31019); and the step out of the sit after a lie gives way to the
     get-up into that sit when the get-up's window turns as the slip does, as closely as windows
     tie, and more closely and with less linear acceleration than the step's (RISE: 31003;
-    :func:`_getup_place`, also where the tie holds both: 24025).
-    (The ends, not the means: validation seed 25,
-    a slip in the middle of a standing slouch that set in slowly, was placed 24 s late.) Else, among equally good
+    :func:`_getup_place`, also where the tie holds both: 24025). (The ends, not the means:
+    validation seed 25, a slip in the middle of a standing slouch that set in slowly, was
+    placed 24 s late.) Else, among equally good
     places, the slip goes to the middle of the stretch they span (the moving sample nearest
     to it: a slip moves the sensor): a slip on the way into a held bend or slouch that fits
     neither mounting, or out of it, cannot be told apart, and the middle halves the worst
@@ -641,8 +641,8 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         kv = np.flatnonzero(by_votes >= by_votes.max() - 1.0 - 1e-9)
         found = _motion_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in kv],
                               m_old, m_new, still)
-        if found is not None and kv[found[2]] not in span \
-                and not np.min(np.minimum(votes(("sitting",)), v_conf)[kv[found[2]]:]) <= -1.0:
+        sit_old = np.minimum(votes(("sitting",)), v_conf) <= -1.0  # a sit reading old
+        if found is not None and kv[found[2]] not in span and not sit_old[kv[found[2]]:].any():
             return found[0], found[1]
         # the step out of the sit after a lie, and the get-up into that sit in the tie: both
         # are movements, and a slip is made in either. The get-up takes it when its best window
@@ -650,13 +650,13 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
         # rise's best window and with less linear acceleration (_getup_place; development seed
         # 31003: a slip at the end of the get-up; the sit after the lie leaned back 6 deg,
         # nearly cancelling it in the old mounting; the get-up's window read 0.02 of the change
-        # at 0.26 m/s^2, the rise's 0.06 at 3.14, and the rise took the slip 4.0 s late). Not the get-up whenever it is tied (HELDSTEP2's
-        # variant D): slips made in the rise read better there, or the get-up no closer than
-        # SLIP_MOTION_ERR's edge (6027, 14011, 15002 @104: the get-up 1.19 / 1.02 / 0.26 of the
-        # change, the rise 0.06 / 0.00 / 0.25; 10, 1005, 14028: the rise 0.00-0.03 at
-        # 0.01-0.02 m/s^2, the get-up 0.05-0.27)
+        # at 0.26 m/s^2, the rise's 0.06 at 3.14, and the rise took the slip 4.0 s late).
+        # Not the get-up whenever it is tied (HELDSTEP2's variant D): slips made in the rise
+        # read better there, or the get-up no closer than SLIP_MOTION_ERR's edge (6027, 14011,
+        # 15002 @104: the get-up 1.19 / 1.02 / 0.26 of the change, the rise 0.06 / 0.00 /
+        # 0.25; 10, 1005, 14028: the rise 0.00-0.03 at 0.01-0.02 m/s^2, the get-up 0.05-0.27)
         if not by_turn_only and kb >= 2 and kb - 1 in after_lie and kb - 1 in kv \
-                and not np.min(np.minimum(votes(("sitting",)), v_conf)[kb - 1:]) <= -1.0:
+                and not sit_old[kb - 1:].any():
             getup = _getup_place(motion, seq, kb - 1, m_old, m_new, still)
             if getup is not None:
                 return getup
@@ -787,7 +787,7 @@ def place_slip(probes: list[RefPosture], lo: int, hi: int, m_old: np.ndarray,
                 getup = _getup_place(motion, seq, kt, m_old, m_new, still)
                 if getup is not None:
                     return getup
-    if motion is not None:  # the tied place whose turn, less the trunk's, is the slip's
+        # the tied place whose turn, less the trunk's, is the slip's
         det = _detrended_place(motion, [(seq[k - 1].i1 if k else lo, seq[k].i0) for k in ks],
                                m_old, m_new, still)
         if det is not None:
